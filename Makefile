@@ -1,0 +1,63 @@
+# The recommendation tracker. `make run` serves it with demo data; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export TEST_POSTGRES_URL
+
+.PHONY: help venv install run test test-sqlite test-postgres lint assets clean
+
+help:
+	@echo "make run      serve the app on http://127.0.0.1:8000 with an SQLite database and demo data"
+	@echo "make test     run every test against SQLite and PostgreSQL"
+	@echo "make install  create the environment and migrate the database (for deployments)"
+	@echo "make lint     ruff"
+	@echo "make assets   rebuild the vendored GOV.UK Frontend and htmx files in static/ (needs npm)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+install: $(STAMP)
+	$(BIN)/tracker db upgrade
+
+run: $(STAMP)
+	$(BIN)/tracker setup --demo
+	$(BIN)/tracker serve
+
+test: $(STAMP)
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/ruff check src tests migrations
+	TRACKER_TEST_DB=sqlite $(BIN)/pytest
+
+test-postgres: $(STAMP)
+	@if $(BIN)/python -c "import sys, sqlalchemy as sa; e = sa.create_engine(sys.argv[1]); e.connect().close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
+		TRACKER_TEST_DB=postgresql $(BIN)/pytest; \
+	elif [ -n "$$TRACKER_REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is required (TRACKER_REQUIRE_POSTGRES) but cannot be reached at $(TEST_POSTGRES_URL)"; exit 1; \
+	else \
+		echo ""; \
+		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+		echo "!!! SKIPPED: the PostgreSQL leg of the test suite. No server answers at $(TEST_POSTGRES_URL)."; \
+		echo "!!! Start one (or set TEST_POSTGRES_URL) to run the suite against PostgreSQL too."; \
+		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+
+assets:
+	bash frontend/build.sh
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

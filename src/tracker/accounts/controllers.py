@@ -1,0 +1,150 @@
+"""Sign in, sign out and change password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from tracker.accounts.models import User
+from tracker.accounts.passwords import hash_password, password_problem, verify_password
+from tracker.accounts.sessions import COOKIE_NAME, LIFETIME, end_all_sessions, end_session, start_session
+from tracker.accounts.signin import sign_in
+from tracker.audit.services import Actor, record
+from tracker.timeutil import utc_now
+from tracker.web.forms import Form, read_form
+from tracker.web.guards import signed_in_user
+from tracker.web.templating import page
+
+
+def safe_next(url: str | None, default: str = "/plan") -> str:
+    """Only ever redirect within this site."""
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return default
+
+
+def _with_session_cookie(response: Response[Any], request: Request[Any, Any, Any], token: str) -> Response[Any]:
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=int(LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.is_production,
+    )
+    return response
+
+
+class SignInController(Controller):
+    include_in_schema = False
+
+    @get("/sign-in", sync_to_thread=False)
+    def form(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
+        return page(request, "accounts/sign_in.html", form=Form(), next_url=safe_next(next))
+
+    @post("/sign-in", status_code=303)
+    async def submit(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
+        form = await read_form(request)
+        email = form.require("email", "Enter your email address")
+        password = form.require("password", "Enter your password")
+        next_url = safe_next(form.get("next"))
+        if form.ok:
+            result = await anyio.to_thread.run_sync(sign_in, db, email, password)
+            if result.user is not None:
+                token = await anyio.to_thread.run_sync(self._start, db, result.user, request.cookies.get(COOKIE_NAME))
+                return _with_session_cookie(Redirect(next_url, status_code=303), request, token)
+            if result.delay_seconds:
+                await anyio.sleep(result.delay_seconds)
+            form.error("email", result.error or "Enter a correct email address and password")
+        form.values.pop("password", None)
+        return page(request, "accounts/sign_in.html", status_code=422, form=form, next_url=next_url)
+
+    @staticmethod
+    def _start(db: Session, user: User, old_token: str | None) -> str:
+        token = start_session(db, user, replacing=old_token)
+        db.commit()
+        return token
+
+    @post("/sign-out", status_code=303, sync_to_thread=True)
+    def sign_out(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Redirect:
+        token = request.cookies.get(COOKIE_NAME)
+        if token:
+            user = request.scope.get("user")
+            end_session(db, token)
+            if user is not None:
+                record(
+                    db,
+                    actor=Actor(user.display_name, user.id),
+                    action="sign_out",
+                    entity_type="user",
+                    entity_id=user.id,
+                    organisation_id=user.organisation_id,
+                    summary=f"{user.email} signed out",
+                )
+            db.commit()
+        response = Redirect("/", status_code=303)
+        response.delete_cookie(COOKIE_NAME, path="/")
+        return response
+
+
+class AccountController(Controller):
+    path = "/account"
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    @get("/password", sync_to_thread=False)
+    def password_form(self, request: Request[Any, Any, Any], changed: FromQuery[bool] = False) -> Template:
+        flashes = [{"message": "Your password has been changed.", "category": "success"}] if changed else []
+        return page(request, "accounts/change_password.html", form=Form(), flashes=flashes)
+
+    @post("/password", status_code=303)
+    async def change_password(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
+        form = await read_form(request)
+        user = request.user
+        current = form.require("current_password", "Enter your current password")
+        new = form.require("new_password", "Enter a new password")
+        confirm = form.require("confirm_password", "Enter the new password again")
+        if current and not verify_password(user.password_hash, current):
+            form.error("current_password", "Your current password is not correct")
+        if new:
+            problem = password_problem(new)
+            if problem:
+                form.error("new_password", problem)
+            elif new == current:
+                form.error("new_password", "The new password must be different from the current one")
+        if new and confirm and new != confirm:
+            form.error("confirm_password", "The passwords do not match")
+        if not form.ok:
+            form.values = {}
+            return page(request, "accounts/change_password.html", status_code=422, form=form)
+        token = await anyio.to_thread.run_sync(self._change, db, user.id, new)
+        response = Redirect("/account/password?changed=1", status_code=303)
+        return _with_session_cookie(response, request, token)
+
+    @staticmethod
+    def _change(db: Session, user_id: int, new: str) -> str:
+        user = db.get(User, user_id)
+        assert user is not None
+        user.password_hash = hash_password(new)
+        user.password_changed_at = utc_now()
+        user.version += 1
+        end_all_sessions(db, user.id)
+        token = start_session(db, user)
+        record(
+            db,
+            actor=Actor(user.display_name, user.id),
+            action="change_password",
+            entity_type="user",
+            entity_id=user.id,
+            organisation_id=user.organisation_id,
+            summary=f"{user.email} changed their password (signed out everywhere else)",
+        )
+        db.commit()
+        return token

@@ -1,0 +1,80 @@
+"""Creating and finding user accounts."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, func, select
+
+from tracker.accounts.models import User
+from tracker.accounts.passwords import hash_password, password_problem
+from tracker.audit.services import Actor, fields_of, record
+from tracker.organisations.models import Organisation
+from tracker.vocabulary import Role
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+USER_FIELDS = ("email", "display_name", "role", "organisation_id", "is_active")
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; ``field`` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(func.lower(User.email) == normalise_email(email))).first()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    organisation: Organisation | None,
+    actor: Actor,
+    is_demo: bool = False,
+) -> User:
+    """Add an account (in the caller's transaction), checking every rule first."""
+    email = normalise_email(email)
+    if not EMAIL.match(email):
+        raise AccountError("email", "Enter an email address in the correct format, like name@example.org")
+    if find_by_email(session, email) is not None:
+        raise AccountError("email", f"An account with the email address {email} already exists")
+    if not display_name.strip():
+        raise AccountError("display_name", "Enter a display name")
+    if role.needs_organisation and organisation is None:
+        raise AccountError("organisation", f"An {role.label.lower()} must belong to an organisation")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("password", problem)
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        role=role,
+        organisation_id=organisation.id if organisation else None,
+        password_hash=hash_password(password),
+        is_demo=is_demo,
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="user",
+        entity_id=user.id,
+        organisation_id=user.organisation_id,
+        summary=f"Account {email} created with role {role.label}",
+        after=fields_of(user, USER_FIELDS),
+    )
+    return user

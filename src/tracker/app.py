@@ -1,0 +1,83 @@
+"""The application factory: the one place where routes, middleware and plugins are wired together."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+
+from tracker import __version__, migrate
+from tracker.accounts.auth import AuthenticationMiddleware
+from tracker.accounts.controllers import AccountController, SignInController
+from tracker.db import for_writing, make_engine
+from tracker.recommendations.controllers import HomeController
+from tracker.settings import STATIC_DIR, Settings
+from tracker.web.database import provide_db
+from tracker.web.errors import handle_exception
+from tracker.web.health import health
+from tracker.web.security import SecurityHeadersMiddleware
+from tracker.web.templating import template_config
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app for ``settings`` (default: from the environment).
+
+    Refuses to build on a database that is not at the latest migration, saying what to run.
+    """
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    migrate.ensure_migrated(engine)
+
+    def dispose_engine() -> None:
+        engine.dispose()
+
+    return Litestar(
+        route_handlers=[
+            HomeController,
+            SignInController,
+            AccountController,
+            health,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        ],
+        dependencies={"db": Provide(provide_db)},
+        middleware=[
+            DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
+            DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/health$"]),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.is_production,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["/health"],
+        ),
+        plugins=[HTMXPlugin()],
+        template_config=template_config(),
+        exception_handlers={Exception: handle_exception},
+        openapi_config=OpenAPIConfig(
+            title="Recommendation tracker API",
+            version=__version__,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "write_engine": for_writing(engine),
+                "migration_head": migrate.head_revision(),
+            }
+        ),
+        on_shutdown=[dispose_engine],
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Independent assessments by the inspectorates, and their internal comments."""

@@ -1,0 +1,303 @@
+"""The ``tracker`` command line. Every command takes the database from ``DATABASE_URL``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlmodel import Session, select
+
+from tracker import migrate
+from tracker.accounts.passwords import generate_password
+from tracker.accounts.services import AccountError, create_user
+from tracker.audit.services import Actor
+from tracker.datafiles import LoadError
+from tracker.db import for_writing, make_engine
+from tracker.demo import DEMO_ACCOUNTS, DemoError, load_demo
+from tracker.loading import load_file
+from tracker.organisations.models import Organisation
+from tracker.organisations.services import get_by_slug
+from tracker.recommendations.models import RecommendationSet
+from tracker.settings import PROJECT_ROOT, RECOMMENDATIONS_DIR, Settings, SettingsError
+from tracker.vocabulary import Role
+
+console = Console(stderr=True)
+BUNDLED_FILES = (RECOMMENDATIONS_DIR / "organisations.yaml", RECOMMENDATIONS_DIR / "stalking-2024.yaml")
+DEMO_PASSWORD_FILE = PROJECT_ROOT / "var" / "demo-password.txt"
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def _session(settings: Settings, *, migrated: bool = True) -> Iterator[Session]:
+    if settings.is_sqlite:
+        _ensure_sqlite_folder(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if migrated:
+            try:
+                migrate.ensure_migrated(engine)
+            except migrate.DatabaseNotMigrated as exc:
+                raise click.ClickException(str(exc)) from exc
+        with Session(for_writing(engine), expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """The recommendation tracker: set up the database, load data, manage users and serve the app.
+
+    The database comes from DATABASE_URL (default: an SQLite file in ./var).
+    """
+
+
+# --- database ---------------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Create and migrate the database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Migrate to this revision.")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the latest schema (creating it if needed)."""
+    settings = _settings()
+    if settings.is_sqlite:
+        _ensure_sqlite_folder(settings.database_url)
+    migrate.upgrade(settings.database_url, revision)
+    console.print(f"Database migrated to {revision}.")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database back to REVISION ("base" removes every table)."""
+    migrate.downgrade(_settings().database_url, revision)
+    console.print(f"Database migrated down to {revision}.")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's migration and the latest one this code knows."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        current = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    head = migrate.head_revision()
+    click.echo(f"database: {current or '(not migrated)'}\nlatest:   {head}")
+    if current != head:
+        sys.exit(1)
+
+
+# --- data ---------------------------------------------------------------------------------------------------
+
+
+@main.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the files and show what would change, without saving.")
+def load(files: tuple[Path, ...], dry_run: bool) -> None:
+    """Load data FILES: the organisations file and recommendation sets (YAML).
+
+    Every problem is reported with its file, line and field, and a file with any problem loads nothing.
+    Loading the same file twice changes nothing.
+    """
+    settings = _settings()
+    failed = False
+    with _session(settings) as session:
+        for path in files:
+            try:
+                result = load_file(session, path, Actor("tracker load"), dry_run=dry_run)
+            except LoadError as exc:
+                failed = True
+                console.print(f"[red]{path}: not loaded, {len(exc.problems)} problem(s):[/red]")
+                for problem in exc.problems:
+                    click.echo(f"  {problem}", err=True)
+                continue
+            for line in result.lines():
+                click.echo(line)
+    if failed:
+        sys.exit(1)
+
+
+@main.command("demo")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000), help="Multiply per-response data.")
+def demo(scale: int) -> None:
+    """Add deterministic synthetic demo data and one demo account per role.
+
+    The accounts' password comes from TRACKER_DEMO_PASSWORD, or is generated and printed.
+    """
+    settings = _settings()
+    password = _demo_password(settings)
+    with _session(settings) as session:
+        result = _run_demo(session, settings, password, scale)
+    _print_accounts(password, result.already_loaded)
+
+
+def _demo_password(settings: Settings) -> str:
+    if settings.demo_password:
+        return settings.demo_password
+    if DEMO_PASSWORD_FILE.exists():
+        return DEMO_PASSWORD_FILE.read_text().strip()
+    password = generate_password()
+    DEMO_PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+    DEMO_PASSWORD_FILE.write_text(password + "\n")
+    DEMO_PASSWORD_FILE.chmod(0o600)
+    return password
+
+
+def _run_demo(session: Session, settings: Settings, password: str, scale: int):
+    with Progress(
+        TextColumn("Demo data"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("demo", total=None)
+        try:
+            return load_demo(
+                session,
+                password=password,
+                upload_dir=settings.upload_dir,
+                scale=scale,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except DemoError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def _print_accounts(password: str, already_loaded: bool) -> None:
+    state = "Demo data was already loaded." if already_loaded else "Synthetic demo data loaded."
+    click.echo(f"{state} Demo accounts (password: {password}):")
+    for account in DEMO_ACCOUNTS:
+        where = f" at {account.organisation_slug}" if account.organisation_slug else ""
+        click.echo(f"  {account.email:<38} {account.role.label}{where}")
+
+
+@main.command("setup")
+@click.option("--demo/--no-demo", "with_demo", default=True, show_default=True, help="Also load demo data.")
+def setup(with_demo: bool) -> None:
+    """Migrate, load the bundled organisations and recommendations if absent, and add demo data.
+
+    Safe to run every time: what is already there is left as it is (use `tracker load` to apply edits
+    made to the data files).
+    """
+    settings = _settings()
+    if settings.is_sqlite:
+        _ensure_sqlite_folder(settings.database_url)
+    migrate.upgrade(settings.database_url)
+    with _session(settings) as session:
+        has_orgs = session.exec(select(Organisation.id).limit(1)).first() is not None
+        slugs = set(session.exec(select(RecommendationSet.slug)))
+        for path in BUNDLED_FILES:
+            needed = not has_orgs if path.name == "organisations.yaml" else path.stem not in slugs
+            if needed:
+                try:
+                    result = load_file(session, path, Actor("tracker setup"))
+                except LoadError as exc:
+                    raise click.ClickException(str(exc)) from exc
+                click.echo(result.lines()[0])
+        if with_demo:
+            password = _demo_password(settings)
+            result = _run_demo(session, settings, password, 1)
+            _print_accounts(password, result.already_loaded)
+
+
+# --- users --------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True, help="Sign-in email address.")
+@click.option("--name", "display_name", required=True, help="Name shown in the history.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="What the user may do.")
+@click.option("--organisation", "organisation_slug", help="Organisation slug (required for editor and viewer).")
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    help="Read the password from this environment variable (otherwise one is generated and printed).",
+)
+def users_create(email: str, display_name: str, role: str, organisation_slug: str | None, password_env: str | None):
+    """Create a user account."""
+    settings = _settings()
+    if password_env:
+        password = os.environ.get(password_env, "")
+        if not password:
+            raise click.ClickException(f"The environment variable {password_env} is empty or not set")
+        generated = False
+    else:
+        password, generated = generate_password(), True
+    with _session(settings) as session:
+        organisation = None
+        if organisation_slug:
+            organisation = get_by_slug(session, organisation_slug)
+            if organisation is None:
+                raise click.ClickException(f"No organisation has the slug {organisation_slug!r}")
+        try:
+            user = create_user(
+                session,
+                email=email,
+                display_name=display_name,
+                role=Role(role),
+                password=password,
+                organisation=organisation,
+                actor=Actor("tracker users create"),
+            )
+        except AccountError as exc:
+            raise click.ClickException(exc.message) from exc
+        session.commit()
+        click.echo(f"Created {user.email} ({user.role.label}).")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+# --- serving ------------------------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", help="Interface to listen on (default HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default PORT or 8000).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the app with uvicorn (the production server)."""
+    import uvicorn
+
+    settings = _settings()
+    with _session(settings):
+        pass  # refuses to start on an unmigrated database, with the command to run
+    uvicorn.run(
+        "tracker.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":
+    main()

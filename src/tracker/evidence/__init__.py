@@ -1,0 +1,1 @@
+"""Evidence behind a response: uploaded files, links and notes, each with a visibility."""

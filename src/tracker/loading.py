@@ -1,0 +1,75 @@
+"""Load any of the tracker's data files: the organisations file or a recommendation set.
+
+``tracker load`` and the admin screens call ``load_file``/``load_text``; the file's top-level keys say
+which kind it is. Loading is all-or-nothing: any problem raises ``LoadError`` and the transaction is
+rolled back. A dry run does all the work, reports it, and rolls back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session
+
+from tracker.audit.services import Actor
+from tracker.datafiles import LoadError, LoadResult, ParsedFile, Problem, parse_yaml, read_yaml
+from tracker.organisations import loader as organisations_loader
+from tracker.plans.obligations import sync_obligations
+from tracker.recommendations import loader as set_loader
+
+
+def load_file(session: Session, path: Path, actor: Actor, *, dry_run: bool = False) -> LoadResult:
+    """Validate and load one data file, committing unless ``dry_run``."""
+    return _load(session, read_yaml(path), actor, dry_run)
+
+
+def load_text(session: Session, text: str, source: str, actor: Actor, *, dry_run: bool = False) -> LoadResult:
+    """As ``load_file``, for the text of an uploaded file."""
+    return _load(session, parse_yaml(text, source), actor, dry_run)
+
+
+def file_kind(parsed: ParsedFile) -> str:
+    """``organisations`` or ``recommendation_set``, from the document's top-level keys."""
+    data = parsed.data
+    if isinstance(data, dict) and "organisations" in data:
+        return "organisations"
+    if isinstance(data, dict) and "recommendations" in data:
+        return "recommendation_set"
+    raise LoadError(
+        [
+            Problem(
+                parsed.source,
+                1,
+                "",
+                "not a tracker data file: expected a top-level `organisations:` or `set:` and `recommendations:`",
+            )
+        ]
+    )
+
+
+def _load(session: Session, parsed: ParsedFile, actor: Actor, dry_run: bool) -> LoadResult:
+    kind = file_kind(parsed)
+    try:
+        if kind == "organisations":
+            doc, problems = organisations_loader.check(parsed)
+            if doc is None:
+                raise LoadError(problems)
+            result = organisations_loader.apply(session, doc, parsed.source, actor)
+            # New organisations may be addressed by recommendations already loaded.
+            changes = sync_obligations(session, actor)
+            if changes.any:
+                result.notes.append(f"obligations: {changes.summary()}")
+        else:
+            set_doc, problems = set_loader.check(parsed, session)
+            if set_doc is None:
+                raise LoadError(problems)
+            result = set_loader.apply(session, set_doc, parsed.source, actor)
+    except BaseException:
+        session.rollback()
+        raise
+    result.dry_run = dry_run
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return result

@@ -1,0 +1,34 @@
+"""Every table of the tracker, imported in one place so the metadata is complete (Alembic, create_all)."""
+
+from tracker.accounts.models import ApiToken, SignInThrottle, User, UserSession
+from tracker.assessments.models import Assessment, Comment
+from tracker.audit.models import AuditEvent
+from tracker.evidence.models import Evidence
+from tracker.organisations.models import AddresseeGroup, Organisation, Region
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.practice.models import Practice, PracticeRecommendation
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.reports.models import ReportingPeriod, Snapshot
+
+__all__ = [
+    "Action",
+    "AddresseeGroup",
+    "ApiToken",
+    "Assessment",
+    "AuditEvent",
+    "Comment",
+    "Evidence",
+    "Organisation",
+    "Practice",
+    "PracticeRecommendation",
+    "ProgressUpdate",
+    "Recommendation",
+    "RecommendationSet",
+    "Region",
+    "ReportingPeriod",
+    "Response",
+    "SignInThrottle",
+    "Snapshot",
+    "User",
+    "UserSession",
+]

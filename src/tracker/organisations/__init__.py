@@ -1,0 +1,1 @@
+"""Organisations (forces, policing bodies, national bodies, inspectorates) and who must answer what."""

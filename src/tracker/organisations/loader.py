@@ -1,0 +1,193 @@
+"""Load regions, addressee groups and organisations from ``recommendations/organisations.yaml``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlmodel import Session, select
+
+from tracker.audit.services import Actor, changed, fields_of, record
+from tracker.datafiles import LoadResult, ParsedFile, Problem, validate
+from tracker.organisations.models import AddresseeGroup, Organisation, Region
+from tracker.timeutil import utc_now
+from tracker.vocabulary import OrganisationKind
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def _kind(value: Any) -> Any:
+    return value.replace("-", "_") if isinstance(value, str) else value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RegionIn(_Strict):
+    code: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+
+
+class GroupIn(_Strict):
+    code: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+    description: str | None = None
+    kind: OrganisationKind | None = None
+    organisations: list[str] = []
+
+    _norm = field_validator("kind", mode="before")(_kind)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> GroupIn:
+        if (self.kind is None) == (not self.organisations):
+            raise ValueError("give either `kind` (every organisation of that kind) or `organisations`, not both")
+        return self
+
+
+class OrganisationIn(_Strict):
+    slug: str = Field(pattern=SLUG, max_length=80)
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrganisationKind
+    country: Literal["England", "Wales", "England and Wales"] | None = None
+    region: str | None = None
+    force: str | None = None
+    aliases: list[str] = []
+    action_plan_url: str | None = Field(default=None, pattern=r"^https?://", max_length=500)
+    note: str | None = None
+
+    _norm = field_validator("kind", mode="before")(_kind)
+
+
+class OrganisationsFile(_Strict):
+    regions: list[RegionIn]
+    addressee_groups: list[GroupIn]
+    organisations: list[OrganisationIn] = Field(min_length=1)
+
+
+def check(parsed: ParsedFile) -> tuple[OrganisationsFile | None, list[Problem]]:
+    """Validate the file completely, returning every problem found."""
+    doc, problems = validate(parsed, OrganisationsFile)
+    if doc is None:
+        return None, problems
+    problems += _duplicates(parsed, "regions", [r.code for r in doc.regions], "code")
+    problems += _duplicates(parsed, "addressee_groups", [g.code for g in doc.addressee_groups], "code")
+    problems += _duplicates(parsed, "organisations", [o.slug for o in doc.organisations], "slug")
+    regions = {r.code for r in doc.regions}
+    kinds = {o.slug: o.kind for o in doc.organisations}
+    for i, org in enumerate(doc.organisations):
+        if org.region and org.region not in regions:
+            problems.append(parsed.problem(("organisations", i, "region"), f"unknown region {org.region!r}"))
+        if org.kind is OrganisationKind.POLICING_BODY and not org.force:
+            problems.append(parsed.problem(("organisations", i), "a policing body must name its `force`"))
+        if org.force and kinds.get(org.force) is not OrganisationKind.FORCE:
+            problems.append(parsed.problem(("organisations", i, "force"), f"{org.force!r} is not a force in this file"))
+    for i, group in enumerate(doc.addressee_groups):
+        for j, slug in enumerate(group.organisations):
+            if slug not in kinds:
+                problems.append(
+                    parsed.problem(("addressee_groups", i, "organisations", j), f"unknown organisation {slug!r}")
+                )
+    return (doc if not problems else None), problems
+
+
+def _duplicates(parsed: ParsedFile, key: str, values: list[str], field: str) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for i, value in enumerate(values):
+        if value in seen:
+            out.append(parsed.problem((key, i, field), f"{value!r} appears more than once"))
+        seen.add(value)
+    return out
+
+
+ORG_FIELDS = ("name", "kind", "country", "region_code", "force_id", "aliases", "action_plan_url", "note")
+
+
+def apply(session: Session, doc: OrganisationsFile, source: str, actor: Actor) -> LoadResult:
+    """Create or update every region, group and organisation in ``doc`` (in the caller's transaction)."""
+    result = LoadResult(source)
+    for position, region in enumerate(doc.regions):
+        _upsert_simple(session, result, Region, region.code, {"name": region.name, "position": position}, "region")
+    session.flush()
+    existing = {o.slug: o for o in session.exec(select(Organisation))}
+    # Forces first, so policing bodies can point at them.
+    for org in sorted(doc.organisations, key=lambda o: o.force is not None):
+        values: dict[str, Any] = {
+            "name": org.name,
+            "kind": org.kind,
+            "country": org.country,
+            "region_code": org.region,
+            "force_id": existing[org.force].id if org.force else None,
+            "aliases": org.aliases,
+            "action_plan_url": org.action_plan_url,
+            "note": org.note,
+        }
+        current = existing.get(org.slug)
+        if current is None:
+            current = Organisation(slug=org.slug, **values)
+            session.add(current)
+            session.flush()
+            existing[org.slug] = current
+            result.created.append(f"organisation {org.slug}")
+            record(
+                session,
+                actor=actor,
+                action="create",
+                entity_type="organisation",
+                entity_id=current.id,
+                organisation_id=current.id,
+                summary=f"Organisation {org.name} added from {source}",
+                after=fields_of(current, ORG_FIELDS),
+            )
+            continue
+        before = fields_of(current, ORG_FIELDS)
+        for name, value in values.items():
+            setattr(current, name, value)
+        after = fields_of(current, ORG_FIELDS)
+        if changed(before, after):
+            current.updated_at = utc_now()
+            result.updated.append(f"organisation {org.slug}: {', '.join(changed(before, after))}")
+            record(
+                session,
+                actor=actor,
+                action="update",
+                entity_type="organisation",
+                entity_id=current.id,
+                organisation_id=current.id,
+                summary=f"Organisation {org.name} changed by {source}",
+                before=before,
+                after=after,
+            )
+        else:
+            result.unchanged += 1
+    for position, group in enumerate(doc.addressee_groups):
+        values = {
+            "name": group.name,
+            "description": group.description,
+            "organisation_kind": group.kind,
+            "organisation_slugs": group.organisations,
+            "position": position,
+        }
+        _upsert_simple(session, result, AddresseeGroup, group.code, values, "addressee group")
+    in_file = {o.slug for o in doc.organisations}
+    for slug in sorted(set(existing) - in_file):
+        result.notes.append(f"organisation {slug} is in the database but not in the file; it was kept")
+    session.flush()
+    return result
+
+
+def _upsert_simple(
+    session: Session, result: LoadResult, model: type, key: str, values: dict[str, Any], label: str
+) -> None:
+    current = session.get(model, key)
+    if current is None:
+        session.add(model(code=key, **values))
+        result.created.append(f"{label} {key}")
+        return
+    if any(getattr(current, k) != v for k, v in values.items()):
+        for k, v in values.items():
+            setattr(current, k, v)
+        result.updated.append(f"{label} {key}")
+    else:
+        result.unchanged += 1

@@ -1,0 +1,46 @@
+"""Queries about organisations and whom a recommendation addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
+
+from tracker.organisations.models import AddresseeGroup, Organisation, Region
+
+
+def addressee_codes(session: Session) -> set[str]:
+    """Every code a recommendation may name: group codes and organisation slugs."""
+    groups = set(session.exec(select(AddresseeGroup.code)))
+    return groups | set(session.exec(select(Organisation.slug)))
+
+
+def resolve_addressees(session: Session, codes: Iterable[str]) -> set[int]:
+    """The ids of every organisation that ``codes`` (groups or organisation slugs) address."""
+    codes = set(codes)
+    if not codes:
+        return set()
+    groups = list(session.exec(select(AddresseeGroup).where(AddresseeGroup.code.in_(codes))))
+    kinds = {g.organisation_kind for g in groups if g.organisation_kind is not None}
+    slugs = (codes - {g.code for g in groups}) | {s for g in groups for s in g.organisation_slugs}
+    ids: set[int] = set()
+    if kinds:
+        ids |= set(session.exec(select(Organisation.id).where(Organisation.kind.in_(kinds))))
+    if slugs:
+        ids |= set(session.exec(select(Organisation.id).where(Organisation.slug.in_(slugs))))
+    return ids
+
+
+def addressee_names(session: Session) -> dict[str, str]:
+    """Readable names for addressee codes (groups and organisations)."""
+    names = {g.code: g.name for g in session.exec(select(AddresseeGroup))}
+    names.update({o.slug: o.name for o in session.exec(select(Organisation))})
+    return names
+
+
+def regions(session: Session) -> list[Region]:
+    return list(session.exec(select(Region).order_by(Region.position)))
+
+
+def get_by_slug(session: Session, slug: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.slug == slug)).first()

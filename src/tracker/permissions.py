@@ -1,0 +1,91 @@
+"""The one place that decides who may do what to which organisation's records.
+
+Every controller and API route asks ``can`` (to decide what to show) or ``require`` (to refuse). A record
+belongs to one organisation; the caller passes that organisation's id. Someone who may not even see an
+organisation's records gets 404 rather than 403, so ids cannot be used to discover what exists.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+
+from tracker.accounts.models import User
+from tracker.vocabulary import Role, Visibility
+
+
+class Permission(StrEnum):
+    VIEW_PLAN = "view_plan"  # an organisation's responses, actions, updates, history
+    EDIT_PLAN = "edit_plan"  # change them, import, upload evidence
+    PUBLISH_PLAN = "publish_plan"
+    VIEW_OVERSIGHT = "view_oversight"  # every organisation at once: dashboard, national pages
+    ASSESS = "assess"  # record assessments and comments
+    RUN_REPORTING = "run_reporting"  # reporting periods, reports, reminders
+    REVIEW_PRACTICE = "review_practice"
+    SUBMIT_PRACTICE = "submit_practice"
+    MANAGE_USERS = "manage_users"
+    MANAGE_RECOMMENDATIONS = "manage_recommendations"
+
+
+_NATIONAL_READERS = {Role.ADMIN, Role.COORDINATOR, Role.INSPECTOR}
+_GLOBAL: dict[Role, set[Permission]] = {
+    Role.ADMIN: set(Permission),
+    Role.COORDINATOR: {
+        Permission.VIEW_PLAN,
+        Permission.VIEW_OVERSIGHT,
+        Permission.RUN_REPORTING,
+        Permission.REVIEW_PRACTICE,
+    },
+    Role.INSPECTOR: {Permission.VIEW_PLAN, Permission.VIEW_OVERSIGHT, Permission.ASSESS},
+    Role.EDITOR: set(),
+    Role.VIEWER: set(),
+}
+_OWN_ORGANISATION: dict[Role, set[Permission]] = {
+    Role.EDITOR: {Permission.VIEW_PLAN, Permission.EDIT_PLAN, Permission.PUBLISH_PLAN, Permission.SUBMIT_PRACTICE},
+    Role.VIEWER: {Permission.VIEW_PLAN},
+}
+
+
+def can(user: User | None, permission: Permission, organisation_id: int | None = None) -> bool:
+    """May ``user`` do ``permission`` (to the records of ``organisation_id``, where that matters)?"""
+    if user is None or not user.is_active:
+        return False
+    if permission in _GLOBAL[user.role]:
+        return True
+    own = _OWN_ORGANISATION.get(user.role, set())
+    if permission is Permission.SUBMIT_PRACTICE and permission in own:
+        return True
+    return permission in own and organisation_id is not None and organisation_id == user.organisation_id
+
+
+def can_see_evidence(user: User | None, visibility: Visibility, organisation_id: int) -> bool:
+    """Within the workspace: public and inspectorate evidence go with the plan; internal stays in-house.
+
+    (The public site shows public evidence only from a published plan; see the public pages.)
+    """
+    if not can(user, Permission.VIEW_PLAN, organisation_id):
+        return False
+    assert user is not None
+    if visibility is not Visibility.INTERNAL:
+        return True
+    return user.role is Role.ADMIN or user.organisation_id == organisation_id
+
+
+def visible_evidence_levels(user: User | None, organisation_id: int) -> set[Visibility]:
+    return {v for v in Visibility if can_see_evidence(user, v, organisation_id)}
+
+
+def require(user: User | None, permission: Permission, organisation_id: int | None = None) -> None:
+    """Refuse unless ``can``: 401 for the public, 404 if the records cannot even be seen, else 403."""
+    if can(user, permission, organisation_id):
+        return
+    if user is None:
+        raise NotAuthorizedException("Sign in to continue")
+    if organisation_id is not None and not can(user, Permission.VIEW_PLAN, organisation_id):
+        raise NotFoundException()
+    raise PermissionDeniedException("You do not have permission to do that")
+
+
+def reads_every_organisation(user: User | None) -> bool:
+    return user is not None and user.is_active and user.role in _NATIONAL_READERS

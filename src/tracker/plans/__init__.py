@@ -1,0 +1,1 @@
+"""Action plans: an organisation's response to each recommendation, its actions and progress updates."""

@@ -1,0 +1,76 @@
+"""Tables for responses (obligations), actions and progress updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from tracker.db import created_at_field, enum_field, text_field, timestamp_field
+from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
+
+
+class Response(SQLModel, table=True):
+    """An organisation's answer to one recommendation it must act on (the obligation itself).
+
+    A row exists for every (organisation, recommendation) pair that the addressees imply; ``required`` turns
+    false, rather than the row being deleted, when the recommendation stops being addressed to it.
+    """
+
+    __tablename__ = "response"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "organisation_id", "recommendation_id", name="uq_response_organisation_id_recommendation_id"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    status: ResponseStatus = enum_field(ResponseStatus, default=ResponseStatus.NOT_STARTED, index=True)
+    rag: Rag | None = enum_field(Rag, default=None, nullable=True)
+    summary: str | None = text_field()
+    lead_role: str | None = Field(default=None, max_length=200)
+    blocked_reason: str | None = text_field(description="What a blocked response waits for")
+    not_applicable_reason: str | None = text_field()
+    required: bool = True
+    required_changed_at: dt.datetime | None = timestamp_field(default=None)
+    completed_at: dt.datetime | None = timestamp_field(default=None)
+    version: int = 1
+    created_at: dt.datetime = created_at_field()
+    updated_at: dt.datetime = created_at_field()
+
+
+class Action(SQLModel, table=True):
+    """One item of an organisation's action plan: what, who, by when."""
+
+    __tablename__ = "action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    position: int = 0
+    description: str = Field(sa_type=sa.Text)
+    owner_role: str | None = Field(default=None, max_length=200)
+    target_date: dt.date | None = None
+    status: ActionStatus = enum_field(ActionStatus, default=ActionStatus.NOT_STARTED)
+    completed_on: dt.date | None = None
+    version: int = 1
+    created_at: dt.datetime = created_at_field()
+    updated_at: dt.datetime = created_at_field()
+
+
+class ProgressUpdate(SQLModel, table=True):
+    """A dated progress note on a response. Append-only: edits keep the earlier text in the audit history."""
+
+    __tablename__ = "progress_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    update_on: dt.date
+    text: str = Field(sa_type=sa.Text)
+    visibility: Visibility = enum_field(Visibility, default=Visibility.PUBLIC)
+    author_id: int | None = Field(default=None, foreign_key="user_account.id")
+    version: int = 1
+    created_at: dt.datetime = created_at_field()
+    edited_at: dt.datetime | None = timestamp_field(default=None)

@@ -1,0 +1,124 @@
+"""Obligations: which organisation must answer which recommendation.
+
+The addressees of a recommendation decide it (every force answers each "chief constables" recommendation,
+and so on). The answer is stored as one ``Response`` row per pair, so every later query is a plain join.
+Rows are never deleted: an organisation no longer addressed keeps its record, marked not required.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from tracker.audit.services import Actor, record
+from tracker.organisations.models import Organisation
+from tracker.organisations.services import resolve_addressees
+from tracker.plans.models import Response
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.timeutil import utc_now
+
+
+@dataclass
+class ObligationChanges:
+    """What a sync changed."""
+
+    added: list[tuple[int, int]] = field(default_factory=list)
+    no_longer_required: list[tuple[int, int]] = field(default_factory=list)
+    required_again: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.no_longer_required or self.required_again)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} new obligations, {len(self.no_longer_required)} no longer required, "
+            f"{len(self.required_again)} required again"
+        )
+
+
+def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) -> ObligationChanges:
+    """Bring the stored obligations in line with the recommendations' addressees."""
+    query = select(Recommendation)
+    if set_id is not None:
+        query = query.where(Recommendation.set_id == set_id)
+    recommendations = list(session.exec(query))
+    rec_ids = [r.id for r in recommendations]
+    existing: dict[int, dict[int, Response]] = {rec_id: {} for rec_id in rec_ids}
+    if rec_ids:
+        for response in session.exec(select(Response).where(col(Response.recommendation_id).in_(rec_ids))):
+            existing[response.recommendation_id][response.organisation_id] = response
+    resolved: dict[tuple[str, ...], set[int]] = {}
+    changes = ObligationChanges()
+    now = utc_now()
+    for rec in recommendations:
+        key = tuple(sorted(rec.addressees))
+        if key not in resolved:
+            resolved[key] = resolve_addressees(session, key)
+        wanted = resolved[key]
+        answering = existing[rec.id]
+        for org_id in wanted:
+            response = answering.get(org_id)
+            if response is None:
+                session.add(Response(organisation_id=org_id, recommendation_id=rec.id))
+                changes.added.append((org_id, rec.id))
+            elif not response.required:
+                response.required, response.required_changed_at = True, now
+                changes.required_again.append((org_id, rec.id))
+        for org_id, response in answering.items():
+            if org_id not in wanted and response.required:
+                response.required, response.required_changed_at = False, now
+                changes.no_longer_required.append((org_id, rec.id))
+    session.flush()
+    if changes.any:
+        record(
+            session,
+            actor=actor,
+            action="sync",
+            entity_type="obligations",
+            entity_id=set_id,
+            summary=f"Obligations brought in line with addressees: {changes.summary()}",
+            after={
+                "added": changes.added,
+                "no_longer_required": changes.no_longer_required,
+                "required_again": changes.required_again,
+            },
+        )
+    return changes
+
+
+def obligations_for(
+    session: Session,
+    organisation_id: int,
+    *,
+    set_id: int | None = None,
+    include_not_required: bool = False,
+) -> list[tuple[Response, Recommendation, RecommendationSet]]:
+    """What an organisation must answer: its responses with their recommendations, in report order.
+
+    This is the one query for "what is asked of this organisation"; pages, exports and reminders use it.
+    """
+    query = (
+        select(Response, Recommendation, RecommendationSet)
+        .join(Recommendation, Recommendation.id == Response.recommendation_id)
+        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+        .where(Response.organisation_id == organisation_id)
+        .order_by(RecommendationSet.published_on, RecommendationSet.id, Recommendation.position)
+    )
+    if not include_not_required:
+        query = query.where(Response.required == True)  # noqa: E712
+    if set_id is not None:
+        query = query.where(Recommendation.set_id == set_id)
+    return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]
+
+
+def organisations_answering(session: Session, recommendation_id: int) -> list[Organisation]:
+    """The organisations that must answer one recommendation, by name."""
+    query = (
+        select(Organisation)
+        .join(Response, Response.organisation_id == Organisation.id)
+        .where(Response.recommendation_id == recommendation_id, Response.required == True)  # noqa: E712
+        .order_by(Organisation.name)
+    )
+    return list(session.exec(query))

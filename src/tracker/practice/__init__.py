@@ -1,0 +1,1 @@
+"""The national library of promising practice."""

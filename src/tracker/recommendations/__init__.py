@@ -1,0 +1,1 @@
+"""Recommendation sets (reports) and their numbered recommendations, loaded from data files."""

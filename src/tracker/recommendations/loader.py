@@ -1,0 +1,392 @@
+"""Load a recommendation set (a report and its numbered recommendations) from a YAML data file.
+
+The file format is documented in ``recommendations/README.md``. Loading validates the whole file first and
+reports every problem with its line and field; only a clean file touches the database. Loading is
+idempotent: a second load of the same file changes nothing. Changes are written to the audit history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlmodel import Session, select
+
+from tracker.audit.services import Actor, changed, fields_of, record
+from tracker.datafiles import LoadResult, ParsedFile, Problem, validate
+from tracker.organisations.services import addressee_codes
+from tracker.plans.obligations import sync_obligations
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.timeutil import UTC, DateParseError, parse_uk_date, utc_now
+from tracker.vocabulary import Provenance
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+NUMBER = r"^[A-Za-z0-9]+([.\-][A-Za-z0-9]+)*$"
+ConfirmableField = Literal["number", "text", "addressees", "deadline", "theme", "sub_recommendations"]
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, (bool, float)):
+        raise ValueError('write the number in quotes, e.g. "7.1", so it is not read as a decimal')
+    return str(value) if isinstance(value, int) else value
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_uk_date(value)
+        except DateParseError as exc:
+            raise ValueError(str(exc)) from exc
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ThemeIn(_Strict):
+    code: str = Field(pattern=SLUG, max_length=80)
+    name: str = Field(min_length=1)
+
+
+class ProvenanceIn(_Strict):
+    status: Provenance
+    confirmed_fields: list[ConfirmableField] = []
+    sources: list[str] = []
+    note: str | None = None
+    confirmed_on: dt.date | None = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> Any:
+        return value.replace("-", "_") if isinstance(value, str) else value
+
+    @field_validator("sources")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not a web address")
+        return value
+
+    _d = field_validator("confirmed_on", mode="before")(_date)
+
+
+class SubRecommendationIn(_Strict):
+    number: str = Field(pattern=NUMBER, max_length=20)
+    text: str | None = None
+    addressees: list[str] | None = None
+    deadline: dt.date | None = None
+
+    _n = field_validator("number", mode="before")(_number)
+    _d = field_validator("deadline", mode="before")(_date)
+
+
+class RecommendationIn(_Strict):
+    number: str = Field(pattern=NUMBER, max_length=20)
+    text: str | None = None
+    addressees: list[str] = []
+    deadline: dt.date | None = None
+    theme: str | None = None
+    provenance: ProvenanceIn
+    sub_recommendations: list[SubRecommendationIn] = []
+
+    _n = field_validator("number", mode="before")(_number)
+    _d = field_validator("deadline", mode="before")(_date)
+
+    @model_validator(mode="after")
+    def _confirmed_needs_text(self) -> RecommendationIn:
+        if self.provenance.status is Provenance.CONFIRMED and not self.text:
+            raise ValueError("a recommendation confirmed against the report needs its text")
+        return self
+
+
+class UnplacedIn(_Strict):
+    summary: str = Field(min_length=1)
+    addressees: list[str] = []
+    deadline: dt.date | None = None
+    sources: list[str] = []
+    note: str | None = None
+
+    _d = field_validator("deadline", mode="before")(_date)
+
+
+class SetIn(_Strict):
+    slug: str = Field(pattern=SLUG, max_length=80)
+    title: str = Field(min_length=1)
+    short_title: str = Field(min_length=1, max_length=200)
+    published: dt.date | None = None
+    authors: list[str] = []
+    source_url: str | None = Field(default=None, pattern=r"^https?://", max_length=500)
+    other_sources: list[str] = []
+    licence_note: str | None = None
+    description: str | None = None
+    expected_recommendations: int | None = Field(default=None, ge=1)
+    themes: list[ThemeIn] = []
+    unplaced_requirements: list[UnplacedIn] = []
+
+    _d = field_validator("published", mode="before")(_date)
+
+
+class SetFile(_Strict):
+    set: SetIn
+    recommendations: list[RecommendationIn] = Field(min_length=1)
+
+
+def check(parsed: ParsedFile, session: Session) -> tuple[SetFile | None, list[Problem]]:
+    """Validate the whole file against the schema and the database's addressees; every problem is listed."""
+    doc, problems = validate(parsed, SetFile)
+    if doc is None:
+        return None, problems
+    known_addressees = addressee_codes(session)
+    themes = {t.code for t in doc.set.themes}
+    seen: dict[str, tuple[str | int, ...]] = {}
+
+    def number_seen(number: str, path: tuple[str | int, ...]) -> None:
+        if number in seen:
+            problems.append(parsed.problem((*path, "number"), f"number {number!r} appears more than once"))
+        seen[number] = path
+
+    def check_addressees(codes: list[str], path: tuple[str | int, ...]) -> None:
+        for k, code in enumerate(codes):
+            if code not in known_addressees:
+                problems.append(
+                    parsed.problem(
+                        (*path, "addressees", k),
+                        f"unknown addressee {code!r} (load the organisations file first, "
+                        "or use a code from its addressee_groups)",
+                    )
+                )
+
+    for i, rec in enumerate(doc.recommendations):
+        path: tuple[str | int, ...] = ("recommendations", i)
+        number_seen(rec.number, path)
+        check_addressees(rec.addressees, path)
+        if rec.theme is not None and rec.theme not in themes:
+            problems.append(parsed.problem((*path, "theme"), f"unknown theme {rec.theme!r}; add it to set.themes"))
+        for j, sub in enumerate(rec.sub_recommendations):
+            sub_path = (*path, "sub_recommendations", j)
+            number_seen(sub.number, sub_path)
+            if sub.addressees is not None:
+                check_addressees(sub.addressees, sub_path)
+    expected = doc.set.expected_recommendations
+    if expected is not None and expected != len(doc.recommendations):
+        problems.append(
+            parsed.problem(
+                ("recommendations",),
+                f"the set expects {expected} recommendations but the file has {len(doc.recommendations)}",
+            )
+        )
+    for i, item in enumerate(doc.set.unplaced_requirements):
+        check_addressees(item.addressees, ("set", "unplaced_requirements", i))
+    return (doc if not problems else None), problems
+
+
+SET_FIELDS = (
+    "title",
+    "short_title",
+    "published_on",
+    "authors",
+    "source_url",
+    "other_sources",
+    "licence_note",
+    "description",
+    "expected_recommendations",
+    "themes",
+    "unplaced_requirements",
+)
+REC_FIELDS = (
+    "parent_id",
+    "position",
+    "text",
+    "addressees",
+    "deadline",
+    "theme",
+    "provenance",
+    "confirmed_fields",
+    "provenance_sources",
+    "provenance_note",
+    "confirmed_at",
+)
+
+
+def apply(session: Session, doc: SetFile, source: str, actor: Actor) -> LoadResult:
+    """Create or update the set and its recommendations, then bring obligations in line."""
+    result = LoadResult(source)
+    rec_set = _apply_set(session, doc.set, source, actor, result)
+    existing = {r.number: r for r in session.exec(select(Recommendation).where(Recommendation.set_id == rec_set.id))}
+    for i, rec in enumerate(doc.recommendations):
+        prov = rec.provenance
+        confirmed_at = dt.datetime.combine(prov.confirmed_on, dt.time(), UTC) if prov.confirmed_on else None
+        common = {
+            "theme": rec.theme,
+            "provenance": prov.status,
+            "confirmed_fields": list(prov.confirmed_fields),
+            "provenance_sources": list(prov.sources),
+            "provenance_note": prov.note,
+            "confirmed_at": confirmed_at,
+        }
+        parent = _apply_recommendation(
+            session,
+            rec_set,
+            existing,
+            rec.number,
+            source,
+            actor,
+            result,
+            {
+                **common,
+                "parent_id": None,
+                "position": (i + 1) * 1000,
+                "text": rec.text,
+                "addressees": list(rec.addressees),
+                "deadline": rec.deadline,
+            },
+        )
+        for j, sub in enumerate(rec.sub_recommendations):
+            _apply_recommendation(
+                session,
+                rec_set,
+                existing,
+                sub.number,
+                source,
+                actor,
+                result,
+                {
+                    **common,
+                    "parent_id": parent.id,
+                    "position": (i + 1) * 1000 + j + 1,
+                    "text": sub.text,
+                    "addressees": list(sub.addressees if sub.addressees is not None else rec.addressees),
+                    "deadline": sub.deadline or rec.deadline,
+                },
+            )
+    in_file = {r.number for r in doc.recommendations} | {
+        s.number for r in doc.recommendations for s in r.sub_recommendations
+    }
+    for number in sorted(set(existing) - in_file):
+        result.notes.append(f"recommendation {number} is in the database but not in the file; it was kept")
+    changes = sync_obligations(session, actor, set_id=rec_set.id)
+    if changes.any:
+        result.notes.append(f"obligations: {changes.summary()}")
+    return result
+
+
+def _apply_set(session: Session, data: SetIn, source: str, actor: Actor, result: LoadResult) -> RecommendationSet:
+    values: dict[str, Any] = {
+        "title": data.title,
+        "short_title": data.short_title,
+        "published_on": data.published,
+        "authors": list(data.authors),
+        "source_url": data.source_url,
+        "other_sources": list(data.other_sources),
+        "licence_note": data.licence_note,
+        "description": data.description,
+        "expected_recommendations": data.expected_recommendations,
+        "themes": [t.model_dump() for t in data.themes],
+        "unplaced_requirements": [u.model_dump(mode="json") for u in data.unplaced_requirements],
+    }
+    rec_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == data.slug)).first()
+    if rec_set is None:
+        rec_set = RecommendationSet(slug=data.slug, **values)
+        session.add(rec_set)
+        session.flush()
+        result.created.append(f"recommendation set {data.slug}")
+        record(
+            session,
+            actor=actor,
+            action="create",
+            entity_type="recommendation_set",
+            entity_id=rec_set.id,
+            summary=f"Recommendation set {data.short_title} loaded from {source}",
+            after=fields_of(rec_set, SET_FIELDS),
+        )
+        return rec_set
+    _update(
+        session,
+        rec_set,
+        values,
+        SET_FIELDS,
+        actor,
+        result,
+        "recommendation_set",
+        f"recommendation set {data.slug}",
+        f"Recommendation set {data.short_title} changed by {source}",
+    )
+    return rec_set
+
+
+def _apply_recommendation(
+    session: Session,
+    rec_set: RecommendationSet,
+    existing: dict[str, Recommendation],
+    number: str,
+    source: str,
+    actor: Actor,
+    result: LoadResult,
+    values: dict[str, Any],
+) -> Recommendation:
+    rec = existing.get(number)
+    if rec is None:
+        rec = Recommendation(set_id=rec_set.id, number=number, **values)
+        session.add(rec)
+        session.flush()
+        existing[number] = rec
+        result.created.append(f"recommendation {number}")
+        record(
+            session,
+            actor=actor,
+            action="create",
+            entity_type="recommendation",
+            entity_id=rec.id,
+            summary=f"Recommendation {number} of {rec_set.short_title} loaded from {source}",
+            after=fields_of(rec, REC_FIELDS),
+        )
+        return rec
+    _update(
+        session,
+        rec,
+        values,
+        REC_FIELDS,
+        actor,
+        result,
+        "recommendation",
+        f"recommendation {number}",
+        f"Recommendation {number} of {rec_set.short_title} changed by {source}",
+    )
+    return rec
+
+
+def _update(
+    session: Session,
+    record_: Any,
+    values: dict[str, Any],
+    fields: tuple[str, ...],
+    actor: Actor,
+    result: LoadResult,
+    entity_type: str,
+    label: str,
+    summary: str,
+) -> None:
+    before = fields_of(record_, fields)
+    for name, value in values.items():
+        setattr(record_, name, value)
+    after = fields_of(record_, fields)
+    diff = changed(before, after)
+    if not diff:
+        result.unchanged += 1
+        return
+    record_.version += 1
+    record_.updated_at = utc_now()
+    result.updated.append(f"{label}: {', '.join(diff)}")
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity_type=entity_type,
+        entity_id=record_.id,
+        summary=summary,
+        before={k: before[k] for k in diff},
+        after={k: after[k] for k in diff},
+    )

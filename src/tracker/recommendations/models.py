@@ -1,0 +1,74 @@
+"""Tables for recommendation sets and recommendations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from tracker.db import created_at_field, enum_field, json_field, text_field, timestamp_field
+from tracker.vocabulary import Provenance
+
+
+class RecommendationSet(SQLModel, table=True):
+    """A published report whose numbered recommendations organisations must answer."""
+
+    __tablename__ = "recommendation_set"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True)
+    title: str = Field(sa_type=sa.Text)
+    short_title: str = Field(max_length=200)
+    published_on: dt.date | None = None
+    authors: list[str] = json_field()
+    source_url: str | None = Field(default=None, max_length=500)
+    other_sources: list[str] = json_field()
+    licence_note: str | None = text_field()
+    description: str | None = text_field()
+    expected_recommendations: int | None = None
+    themes: list[dict[str, str]] = json_field()
+    unplaced_requirements: list[dict[str, object]] = json_field()
+    version: int = 1
+    created_at: dt.datetime = created_at_field()
+    updated_at: dt.datetime = created_at_field()
+
+    def theme_name(self, code: str | None) -> str | None:
+        """The readable name of one of this set's theme codes."""
+        if code is None:
+            return None
+        return next((t["name"] for t in self.themes if t.get("code") == code), code)
+
+
+class Recommendation(SQLModel, table=True):
+    """One numbered recommendation, or a sub-recommendation (e.g. 7.1) under its parent."""
+
+    __tablename__ = "recommendation"
+    __table_args__ = (sa.UniqueConstraint("set_id", "number", name="uq_recommendation_set_id_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    set_id: int = Field(foreign_key="recommendation_set.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
+    number: str = Field(max_length=20)
+    position: int = Field(default=0, description="Sort key within the set")
+    text: str | None = text_field(description="What it asks, in our own words; None when not yet known")
+    addressees: list[str] = json_field(description="Addressee group codes or organisation slugs")
+    deadline: dt.date | None = None
+    theme: str | None = Field(default=None, max_length=80)
+    provenance: Provenance = enum_field(Provenance, default=Provenance.TO_BE_CONFIRMED)
+    confirmed_fields: list[str] = json_field()
+    provenance_sources: list[str] = json_field()
+    provenance_note: str | None = text_field()
+    confirmed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    confirmed_at: dt.datetime | None = timestamp_field(default=None)
+    version: int = 1
+    created_at: dt.datetime = created_at_field()
+    updated_at: dt.datetime = created_at_field()
+
+    @property
+    def is_sub_recommendation(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def wording_known(self) -> bool:
+        return bool(self.text)

@@ -1,0 +1,64 @@
+"""Queries about recommendation sets and their recommendations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from tracker.organisations.services import addressee_names
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.vocabulary import Provenance
+
+
+@dataclass
+class RecommendationView:
+    """A recommendation with its sub-recommendations and readable addressees."""
+
+    recommendation: Recommendation
+    addressees: list[str]
+    theme: str | None
+    sub_recommendations: list[RecommendationView] = field(default_factory=list)
+
+
+@dataclass
+class SetView:
+    recommendation_set: RecommendationSet
+    recommendations: list[RecommendationView]
+
+    @property
+    def total(self) -> int:
+        return len(self.recommendations)
+
+    def count(self, provenance: Provenance) -> int:
+        return sum(1 for r in self.recommendations if r.recommendation.provenance is provenance)
+
+
+def list_sets(session: Session) -> list[RecommendationSet]:
+    return list(session.exec(select(RecommendationSet).order_by(col(RecommendationSet.published_on).desc())))
+
+
+def set_views(session: Session) -> list[SetView]:
+    """Every set with its recommendations in report order, in a fixed number of queries."""
+    sets = list_sets(session)
+    names = addressee_names(session)
+    by_set: dict[int, list[Recommendation]] = {s.id: [] for s in sets if s.id is not None}
+    for rec in session.exec(select(Recommendation).order_by(Recommendation.set_id, Recommendation.position)):
+        by_set.setdefault(rec.set_id, []).append(rec)
+    views = []
+    for rec_set in sets:
+        top: list[RecommendationView] = []
+        index: dict[int, RecommendationView] = {}
+        for rec in by_set.get(rec_set.id or 0, []):
+            view = RecommendationView(
+                recommendation=rec,
+                addressees=[names.get(code, code) for code in rec.addressees],
+                theme=rec_set.theme_name(rec.theme),
+            )
+            if rec.parent_id is None:
+                top.append(view)
+                index[rec.id or 0] = view
+            elif rec.parent_id in index:
+                index[rec.parent_id].sub_recommendations.append(view)
+        views.append(SetView(rec_set, top))
+    return views

@@ -1,0 +1,1 @@
+"""Reporting periods, frozen snapshots and the national progress report."""

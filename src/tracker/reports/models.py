@@ -1,0 +1,49 @@
+"""Tables for reporting periods and their frozen snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from tracker.db import created_at_field, enum_field, text_field, timestamp_field
+from tracker.vocabulary import PeriodStatus, Rag, ResponseStatus
+
+
+class ReportingPeriod(SQLModel, table=True):
+    """A reporting round (e.g. "Summer 2025 NPCC update") with a cut-off date."""
+
+    __tablename__ = "reporting_period"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    set_id: int | None = Field(default=None, foreign_key="recommendation_set.id")
+    cut_off: dt.date
+    status: PeriodStatus = enum_field(PeriodStatus, default=PeriodStatus.OPEN)
+    opened_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    frozen_at: dt.datetime | None = timestamp_field(default=None)
+    frozen_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    version: int = 1
+    created_at: dt.datetime = created_at_field()
+
+
+class Snapshot(SQLModel, table=True):
+    """One response as it stood when a period was frozen. Never changes afterwards."""
+
+    __tablename__ = "snapshot"
+    __table_args__ = (sa.UniqueConstraint("period_id", "response_id", name="uq_snapshot_period_id_response_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="reporting_period.id", index=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    recommendation_id: int = Field(foreign_key="recommendation.id")
+    status: ResponseStatus = enum_field(ResponseStatus)
+    rag: Rag | None = enum_field(Rag, default=None, nullable=True)
+    actions_total: int = 0
+    actions_complete: int = 0
+    evidence_count: int = 0
+    latest_update_on: dt.date | None = None
+    latest_update_text: str | None = text_field()
+    captured_at: dt.datetime = created_at_field()

@@ -1,0 +1,104 @@
+"""Settings from the environment, with working local defaults.
+
+Every process reads the same variables, so several app processes (and the CLI) agree on the database,
+the upload folder and the secret. Nothing here is cached in a way that tests cannot override: build a
+``Settings`` with ``Settings.from_env(overrides)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+RECOMMENDATIONS_DIR = PROJECT_ROOT / "recommendations"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+# The local default is deliberately recognisable so production can refuse it.
+DEFAULT_SECRET = "local-development-secret-not-for-production"
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The tracker's configuration."""
+
+    database_url: str = field(default_factory=_default_database_url)
+    secret_key: str = DEFAULT_SECRET
+    environment: str = "local"  # "local" or "production"
+    upload_dir: Path = PROJECT_ROOT / "var" / "uploads"
+    max_upload_bytes: int = 20 * 1024 * 1024
+    host: str = "127.0.0.1"
+    port: int = 8000
+    demo_password: str | None = None
+    stale_update_days: int = 90
+    sql_echo: bool = False
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``)."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        try:
+            settings = cls(
+                database_url=_normalise_database_url(env.get("DATABASE_URL") or defaults.database_url),
+                secret_key=env.get("SECRET_KEY") or DEFAULT_SECRET,
+                environment=(env.get("TRACKER_ENV") or "local").strip().lower(),
+                upload_dir=Path(env.get("UPLOAD_DIR") or defaults.upload_dir),
+                max_upload_bytes=int(float(env.get("MAX_UPLOAD_MB") or 20) * 1024 * 1024),
+                host=env.get("HOST") or defaults.host,
+                port=int(env.get("PORT") or defaults.port),
+                demo_password=env.get("TRACKER_DEMO_PASSWORD") or None,
+                stale_update_days=int(env.get("STALE_UPDATE_DAYS") or defaults.stale_update_days),
+                sql_echo=_as_bool(env.get("SQL_ECHO") or ""),
+            )
+        except ValueError as exc:
+            raise SettingsError(f"A setting in the environment is not valid: {exc}") from exc
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Refuse configurations that are unsafe or cannot work."""
+        if self.environment not in {"local", "production"}:
+            raise SettingsError(f"TRACKER_ENV must be 'local' or 'production', not {self.environment!r}.")
+        if self.is_production:
+            if self.secret_key == DEFAULT_SECRET:
+                raise SettingsError(
+                    "TRACKER_ENV=production but SECRET_KEY is the local default. "
+                    "Set SECRET_KEY to a long random value (e.g. `python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'`) shared by every app process."
+                )
+            if len(self.secret_key) < 32:
+                raise SettingsError("SECRET_KEY must be at least 32 characters in production.")
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the URL forms hosting platforms hand out and use the psycopg 3 driver for PostgreSQL."""
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,76 @@
+"""Time and date helpers: timezone-aware UTC timestamps and forgiving UK date parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as date_parser
+from dateutil.relativedelta import relativedelta
+
+UTC = dt.UTC
+
+
+def utc_now() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(UTC)
+
+
+_MONTH_YEAR = re.compile(r"^\s*([A-Za-z]{3,9})[\s\-/]+(\d{2}|\d{4})\s*$")
+
+
+class DateParseError(ValueError):
+    """A text that cannot be read as a date."""
+
+
+def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
+    """Read a date the way people in England and Wales write it.
+
+    Accepts ISO dates, ``27/03/25``, ``27/03/2025``, ``27 March 2025``, and a month alone
+    (``March 2026``, ``Nov-24``), which means the last day of that month unless ``month_end`` is
+    false (then the first). Empty values give ``None``; anything else raises ``DateParseError``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    month_only = _MONTH_YEAR.match(text)
+    try:
+        if month_only:
+            first = date_parser.parse(f"1 {month_only.group(1)} {month_only.group(2)}", dayfirst=True).date()
+            if first.year < 100:
+                first = first.replace(year=2000 + first.year)
+            return first + relativedelta(day=31) if month_end else first
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+        parsed = date_parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1))
+    except (ValueError, OverflowError) as exc:
+        raise DateParseError(f"{text!r} is not a date (try 27/03/2025 or 27 March 2025)") from exc
+    return parsed.date()
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def uk_date(value: dt.date | dt.datetime | None, empty: str = "") -> str:
+    """27 March 2025."""
+    if value is None:
+        return empty
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(LONDON).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def uk_datetime(value: dt.datetime | None, empty: str = "") -> str:
+    """27 March 2025 at 2:05pm (UK time)."""
+    if value is None:
+        return empty
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{uk_date(local.date())} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"

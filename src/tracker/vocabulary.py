@@ -1,0 +1,121 @@
+"""Every status vocabulary of the tracker, in one place.
+
+Values are stored as short strings; labels are what users read. Keep them in users' words.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class LabelledEnum(StrEnum):
+    """A string enum whose members carry a human label."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS.get(self, self.value.replace("_", " ").capitalize())
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+
+class OrganisationKind(LabelledEnum):
+    FORCE = "force"
+    POLICING_BODY = "policing_body"
+    NATIONAL_BODY = "national_body"
+    INSPECTORATE = "inspectorate"
+
+
+class Provenance(LabelledEnum):
+    """How far a recommendation's data has been confirmed against the report."""
+
+    CONFIRMED = "confirmed"
+    PARTIAL = "partial"
+    TO_BE_CONFIRMED = "to_be_confirmed"
+
+
+class ResponseStatus(LabelledEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    COMPLETE = "complete"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Rag(LabelledEnum):
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+class ActionStatus(LabelledEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    COMPLETE = "complete"
+
+
+class EvidenceKind(LabelledEnum):
+    FILE = "file"
+    LINK = "link"
+    NOTE = "note"
+
+
+class Visibility(LabelledEnum):
+    INTERNAL = "internal"
+    INSPECTORATE = "inspectorate"
+    PUBLIC = "public"
+
+
+class AssessmentRating(LabelledEnum):
+    NOT_YET_ASSESSED = "not_yet_assessed"
+    NOT_MET = "not_met"
+    PARTIALLY_MET = "partially_met"
+    MET = "met"
+
+
+class PracticeStage(LabelledEnum):
+    EMERGING = "emerging"
+    PROMISING = "promising"
+    EVALUATED = "evaluated"
+
+
+class PracticeStatus(LabelledEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
+class PeriodStatus(LabelledEnum):
+    OPEN = "open"
+    FROZEN = "frozen"
+
+
+class Role(LabelledEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    INSPECTOR = "inspector"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+
+    @property
+    def needs_organisation(self) -> bool:
+        return self in (Role.EDITOR, Role.VIEWER)
+
+
+_LABELS: dict[StrEnum, str] = {
+    OrganisationKind.POLICING_BODY: "Police and crime commissioner or equivalent",
+    OrganisationKind.NATIONAL_BODY: "National body",
+    Provenance.CONFIRMED: "Confirmed against the report",
+    Provenance.PARTIAL: "Partly confirmed",
+    Provenance.TO_BE_CONFIRMED: "Wording to be confirmed against the report",
+    Rag.RED: "Red",
+    Rag.AMBER: "Amber",
+    Rag.GREEN: "Green",
+    AssessmentRating.PARTIALLY_MET: "Partially met",
+    AssessmentRating.NOT_MET: "Not met",
+    AssessmentRating.NOT_YET_ASSESSED: "Not yet assessed",
+    Role.COORDINATOR: "NPCC coordinator",
+}

@@ -1,0 +1,102 @@
+"""Every error becomes a clear answer: a GOV.UK-style page for people, a problem document for the API."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from tracker.web.security import ensure_nonce, set_security_headers
+from tracker.web.templating import page
+
+log = logging.getLogger("tracker.errors")
+
+TITLES = {
+    400: "There is a problem with the request",
+    401: "You need to sign in",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "Someone else changed this record",
+    413: "The file is too large",
+    415: "That type of file is not accepted",
+    429: "Too many requests",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+PROBLEM_JSON = "application/problem+json"
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api") or request.url.path == "/health"
+
+
+def problem(status: int, detail: str | None = None, **extra: Any) -> Response[dict[str, Any]]:
+    """An RFC 9457 problem document."""
+    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The app's one exception handler."""
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        detail = exc.detail if exc.detail and exc.detail not in (TITLES.get(status), _phrase(status)) else None
+        headers = dict(exc.headers or {})
+        if isinstance(exc, ValidationException) and exc.extra:
+            extra["errors"] = exc.extra
+    elif isinstance(exc, OperationalError | DBAPIError) and _is_outage(exc):
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        status, detail = 503, "The database cannot be reached. Please try again in a few minutes."
+        headers = {"Retry-After": "30"}
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        status, detail = 500, None
+    if status >= 500 and status != 503:
+        detail = None  # never leak internals
+    if status == 401 and not wants_json(request):
+        response = _to_sign_in(request)
+        set_security_headers(response.headers, ensure_nonce(request.scope), hsts=False)
+        return response
+    if wants_json(request):
+        response = problem(status, detail, **extra)
+    else:
+        response = page(
+            request, "errors/error.html", status_code=status, title=TITLES.get(status, "Error"), detail=detail
+        )
+    if headers:
+        response.headers.update(headers)
+    # Routing errors (404, 405) are raised before the middleware stack, so set the headers here too.
+    set_security_headers(response.headers, ensure_nonce(request.scope), hsts=request.app.state.settings.is_production)
+    return response
+
+
+def _to_sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
+    """People (not API clients) who need to sign in are sent to the sign-in page, and back afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = "/sign-in?" + urlencode({"next": target})
+    if request.headers.get("hx-request"):
+        return Response(None, status_code=401, headers={"HX-Redirect": location})
+    return Redirect(location, status_code=303)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _is_outage(exc: DBAPIError) -> bool:
+    return bool(getattr(exc, "connection_invalidated", False)) or isinstance(exc, OperationalError)

@@ -1,0 +1,101 @@
+"""Browser tests: a live server (the production server, uvicorn) with demo data, driven by the system Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_SECRET, new_database
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEMO_PASSWORD = "demo-password-for-browser-tests"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with new_database("live", tmp_path_factory.mktemp("live")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served by `tracker serve` on a free loopback port, set up by `tracker setup --demo`."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": live_database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "TRACKER_DEMO_PASSWORD": DEMO_PASSWORD,
+    }
+    tracker = str(Path(sys.executable).with_name("tracker"))
+    subprocess.run([tracker, "setup", "--demo"], env=env, check=True, capture_output=True)
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([tracker, "serve", "--port", str(port)], env=env, stdout=out, stderr=out)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"the server stopped:\n{log.read_text()}")
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"the server did not start:\n{log.read_text()}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is needed for the browser tests: install Debian's chromium ({CHROMIUM})")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,67 @@
+"""Small, readable data files for tests (the bundled files are tested on their own)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+SMALL_ORGANISATIONS = """\
+regions:
+  - {code: south-east, name: South East}
+  - {code: wales, name: Wales}
+addressee_groups:
+  - code: chief-constables
+    name: Chief constables
+    kind: force
+  - code: pccs
+    name: Police and crime commissioners
+    kind: policing-body
+  - code: home-office
+    name: Home Office
+    organisations: [home-office]
+organisations:
+  - {slug: kent, name: Kent Police, kind: force, country: England, region: south-east}
+  - {slug: gwent, name: Gwent Police, kind: force, country: Wales, region: wales}
+  - {slug: kent-pcc, name: Kent Police and Crime Commissioner, kind: policing-body, country: England,
+     region: south-east, force: kent}
+  - {slug: gwent-pcc, name: Gwent Police and Crime Commissioner, kind: policing-body, country: Wales,
+     region: wales, force: gwent}
+  - {slug: home-office, name: Home Office, kind: national-body}
+"""
+
+SMALL_SET = """\
+set:
+  slug: test-report
+  title: A test report about testing
+  short_title: Test report
+  published: 2025-01-15
+  authors: [Test Inspectorate]
+  source_url: https://www.example.org/report
+  expected_recommendations: 3
+  themes:
+    - {code: recording, name: Recording}
+recommendations:
+  - number: "1"
+    text: Chief constables should record things properly.
+    addressees: [chief-constables]
+    deadline: 27/03/2025
+    theme: recording
+    provenance: {status: partial, confirmed_fields: [number, addressees], sources: [https://www.example.org/a]}
+    sub_recommendations:
+      - {number: "1.1", text: Use the new field.}
+      - {number: "1.2", text: Until then use a workaround.}
+  - number: "2"
+    text: null
+    addressees: []
+    provenance: {status: to_be_confirmed}
+  - number: "3"
+    text: Commissioners and the Home Office should fund support.
+    addressees: [pccs, home-office]
+    provenance: {status: confirmed, confirmed_fields: [number, text, addressees, deadline], confirmed_on: 2026-11-01}
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path

@@ -1,0 +1,67 @@
+"""Settings come from the environment with safe defaults; UK dates parse the way people write them."""
+
+import datetime as dt
+
+import pytest
+
+from tracker.settings import DEFAULT_SECRET, Settings, SettingsError
+from tracker.timeutil import DateParseError, parse_uk_date, utc_now
+
+
+def test_local_defaults_work_without_any_environment():
+    settings = Settings.from_env({})
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.environment == "local"
+    assert settings.max_upload_bytes == 20 * 1024 * 1024
+
+
+def test_production_refuses_the_default_secret():
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        Settings.from_env({"TRACKER_ENV": "production", "SECRET_KEY": DEFAULT_SECRET})
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        Settings.from_env({"TRACKER_ENV": "production"})
+
+
+def test_production_accepts_a_long_secret():
+    settings = Settings.from_env({"TRACKER_ENV": "production", "SECRET_KEY": "s" * 48})
+    assert settings.is_production
+
+
+def test_postgres_urls_use_the_psycopg_driver():
+    settings = Settings.from_env({"DATABASE_URL": "postgres://u@db/tracker"})
+    assert settings.database_url == "postgresql+psycopg://u@db/tracker"
+
+
+def test_bad_numbers_in_the_environment_give_a_clear_error():
+    with pytest.raises(SettingsError, match="not valid"):
+        Settings.from_env({"PORT": "eighty"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("27/03/25", dt.date(2025, 3, 27)),
+        ("27/03/2025", dt.date(2025, 3, 27)),
+        ("27 March 2025", dt.date(2025, 3, 27)),
+        ("2025-03-27", dt.date(2025, 3, 27)),
+        ("March 2026", dt.date(2026, 3, 31)),
+        ("Nov-24", dt.date(2024, 11, 30)),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_uk_dates_parse(text, expected):
+    assert parse_uk_date(text) == expected
+
+
+def test_a_month_alone_can_mean_its_first_day():
+    assert parse_uk_date("March 2026", month_end=False) == dt.date(2026, 3, 1)
+
+
+def test_nonsense_is_not_a_date():
+    with pytest.raises(DateParseError, match="not a date"):
+        parse_uk_date("next Tuesday-ish")
+
+
+def test_timestamps_are_timezone_aware_utc():
+    assert utc_now().utcoffset() == dt.timedelta(0)

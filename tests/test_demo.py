@@ -18,7 +18,8 @@ from tracker.evidence.models import Evidence
 from tracker.loading import load_file
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.practice.models import Practice
-from tracker.vocabulary import ActionStatus, EvidenceKind, ResponseStatus, Role
+from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.vocabulary import ActionStatus, EvidenceKind, PeriodStatus, ResponseStatus, Role
 
 PASSWORD = "demo-password-123"
 
@@ -123,3 +124,14 @@ def test_loading_twice_changes_nothing(session, demo, settings):
 def test_demo_data_needs_the_recommendations_first(session, settings):
     with pytest.raises(DemoError, match="tracker load"):
         load_demo(session, password=PASSWORD, upload_dir=settings.upload_dir)
+
+
+def test_there_are_frozen_reporting_periods_and_an_open_one(session, demo):
+    periods = list(session.exec(select(ReportingPeriod).order_by(ReportingPeriod.cut_off)))
+    assert [p.status for p in periods] == [PeriodStatus.FROZEN] * 3 + [PeriodStatus.OPEN]
+    assert all("synthetic" in p.name for p in periods)
+    first, last = (list(session.exec(select(Snapshot).where(Snapshot.period_id == p.id))) for p in periods[:3:2])
+    assert len(first) == len(last) == demo.counts["responses"]
+    done = [sum(s.status is ResponseStatus.COMPLETE for s in snaps) for snaps in (first, last)]
+    assert done[0] < done[1], "earlier periods show less progress"
+    assert sum(s.actions_total for s in first) < sum(s.actions_total for s in last)

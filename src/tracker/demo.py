@@ -26,6 +26,8 @@ from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
+from tracker.reports.models import Snapshot
+from tracker.reports.services import freeze_period, open_period
 from tracker.timeutil import UTC
 from tracker.vocabulary import (
     ActionStatus,
@@ -166,6 +168,8 @@ def load_demo(
             session.flush()
             progress(done, len(responses))
     counts["practices"] = _practices(session, rng, list(recommendations.values()), users)
+    coordinator = next(u for u in users if u.role is Role.COORDINATOR)
+    counts["reporting_periods"] = _periods(session, rng, scale, Actor(coordinator.display_name, coordinator.id))
     record(
         session,
         actor=actor,
@@ -242,8 +246,10 @@ def _fill_response(
             else rng.choices(list(ActionStatus), weights=[25, 40, 5, 30])[0]
         )
         target = _date_between(rng, start, end)
+        planned = _date_between(rng, start, min(target, dt.date(2026, 11, 1)))
         session.add(
             Action(
+                created_at=_timestamp(planned, rng),
                 response_id=response.id,
                 position=position,
                 description=f"{rng.choice(_VERBS)} {rng.choice(_OBJECTS)} ({MARK.lower()}).",
@@ -276,7 +282,9 @@ def _fill_response(
     if status is ResponseStatus.COMPLETE and rng.random() < 0.2:
         evidence_items = 0  # some complete responses have no evidence, to exercise the flag
     for n in range(evidence_items):
-        session.add(_evidence(rng, response, rec, n, upload_dir, author))
+        item = _evidence(rng, response, rec, n, upload_dir, author)
+        item.created_at = item.updated_at = _timestamp(_date_between(rng, dt.date(2024, 11, 1), latest), rng)
+        session.add(item)
         counts["evidence"] += 1
     if rng.random() < 0.3:
         rating = rng.choice(list(AssessmentRating))
@@ -327,6 +335,34 @@ def _evidence(
         evidence.size_bytes = len(content)
         evidence.sha256 = hashlib.sha256(content).hexdigest()
     return evidence
+
+
+# Quarter ends since the six-month updates of March 2025; the demo freezes 2 + scale of them (at most all).
+_CUT_OFFS = [
+    dt.date(2025, 3, 31),
+    dt.date(2025, 6, 30),
+    dt.date(2025, 9, 30),
+    dt.date(2025, 12, 31),
+    dt.date(2026, 3, 31),
+    dt.date(2026, 6, 30),
+    dt.date(2026, 9, 30),
+]
+_PROGRESSION = [ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETE]
+
+
+def _periods(session: Session, rng: random.Random, scale: int, actor: Actor) -> int:
+    """Frozen reporting periods with a plausible synthetic history (earlier periods show less progress)."""
+    cut_offs = _CUT_OFFS[-min(len(_CUT_OFFS), 2 + scale) :]
+    for index, cut_off in enumerate(cut_offs):
+        period = open_period(session, name=f"{cut_off:%B %Y} update ({MARK.lower()})", cut_off=cut_off, actor=actor)
+        freeze_period(session, period, actor)
+        steps_back = len(cut_offs) - 1 - index
+        for snapshot in session.exec(select(Snapshot).where(Snapshot.period_id == period.id)):
+            if snapshot.status in _PROGRESSION and steps_back:
+                position = _PROGRESSION.index(snapshot.status) - rng.randint(0, min(2, steps_back))
+                snapshot.status = _PROGRESSION[max(0, position)]
+    open_period(session, name=f"December 2026 update ({MARK.lower()})", cut_off=dt.date(2026, 12, 31), actor=actor)
+    return len(cut_offs) + 1
 
 
 def _practices(session: Session, rng: random.Random, recommendations: list[Recommendation], users: list[User]) -> int:

@@ -1,0 +1,418 @@
+"""Use cases of an organisation's action plan: its responses, actions and progress updates.
+
+Every function takes the caller's session and the acting person, checks the rules, writes the audit history
+and commits, so controllers (pages and API) stay thin and tests can call them without HTTP. A stale save
+(the record changed since the person loaded it) raises ``StaleRecord`` instead of overwriting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from tracker.accounts.models import User
+from tracker.audit.services import Actor, changed, fields_of, record
+from tracker.evidence.models import Evidence
+from tracker.organisations.models import Organisation
+from tracker.permissions import Permission, require
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.timeutil import DateParseError, parse_uk_date, utc_now
+from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
+
+RESPONSE_FIELDS = ("status", "rag", "summary", "lead_role", "blocked_reason", "not_applicable_reason")
+ACTION_FIELDS = ("description", "owner_role", "target_date", "status", "completed_on", "position")
+UPDATE_FIELDS = ("update_on", "text", "visibility")
+MAX_TEXT = 10_000
+
+
+class PlanError(ValueError):
+    """Input that breaks a rule; ``errors`` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class StaleRecord(Exception):
+    """Someone saved the record since this person loaded it; ``current`` holds the newer values."""
+
+    def __init__(self, record_: Any, current: dict[str, Any]) -> None:
+        super().__init__("The record was changed by someone else")
+        self.record = record_
+        self.current = current
+
+
+@dataclass(frozen=True)
+class ResponseContext:
+    """A response with what every page about it needs."""
+
+    response: Response
+    organisation: Organisation
+    recommendation: Recommendation
+    recommendation_set: RecommendationSet
+
+    @property
+    def organisation_id(self) -> int:
+        return self.organisation.id  # type: ignore[return-value]
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user.display_name, user.id)
+
+
+def load_response(session: Session, user: User | None, response_id: int, permission: Permission) -> ResponseContext:
+    """The response ``response_id`` if ``user`` may ``permission`` it: 404 if it is not theirs to see."""
+    row = session.exec(
+        select(Response, Organisation, Recommendation, RecommendationSet)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .join(Recommendation, Recommendation.id == Response.recommendation_id)
+        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+        .where(Response.id == response_id)
+    ).first()
+    if row is None:
+        raise NotFoundException()
+    require(user, permission, row[1].id)
+    return ResponseContext(*row)
+
+
+def load_child(
+    session: Session, user: User | None, model: type, record_id: int, permission: Permission
+) -> tuple[Any, ResponseContext]:
+    """An action, update or evidence item with its response, under the same permission rule."""
+    child = session.get(model, record_id)
+    if child is None:
+        raise NotFoundException()
+    return child, load_response(session, user, child.response_id, permission)
+
+
+# --- responses -------------------------------------------------------------------------------------------
+
+
+def _text(
+    errors: dict[str, str],
+    values: dict[str, Any],
+    name: str,
+    label: str,
+    *,
+    required: bool = False,
+    limit: int = MAX_TEXT,
+) -> str | None:
+    value = (values.get(name) or "").strip()
+    if required and not value:
+        errors[name] = f"Enter {label}"
+    elif len(value) > limit:
+        errors[name] = f"{label[0].upper()}{label[1:]} must be {limit:,} characters or fewer"
+    return value or None
+
+
+def _choice(
+    errors: dict[str, str], values: dict[str, Any], name: str, enum: type, label: str, *, required: bool = True
+) -> Any:
+    raw = values.get(name)
+    if raw in (None, ""):
+        if required:
+            errors[name] = f"Select {label}"
+        return None
+    try:
+        return enum(raw)
+    except ValueError:
+        errors[name] = f"Select {label} from the list"
+        return None
+
+
+def _date(
+    errors: dict[str, str], values: dict[str, Any], name: str, label: str, *, required: bool = False
+) -> dt.date | None:
+    raw = values.get(name)
+    try:
+        parsed = parse_uk_date(raw)
+    except DateParseError:
+        errors[name] = f"{label} must be a real date, like 27/03/2025"
+        return None
+    if parsed is None and required:
+        errors[name] = f"Enter {label.lower()}"
+    return parsed
+
+
+def _check_version(record_: Any, expected: Any, fields: tuple[str, ...]) -> None:
+    try:
+        expected_version = int(expected)
+    except (TypeError, ValueError):
+        expected_version = -1
+    if expected_version != record_.version:
+        raise StaleRecord(record_, fields_of(record_, fields))
+
+
+def update_response(session: Session, ctx: ResponseContext, user: User, values: dict[str, Any]) -> Response:
+    """Save an organisation's response (status, RAG, lead role, summary, what it waits for or why not)."""
+    response = ctx.response
+    errors: dict[str, str] = {}
+    status = _choice(errors, values, "status", ResponseStatus, "a status")
+    rag = _choice(errors, values, "rag", Rag, "a RAG rating", required=False)
+    summary = _text(errors, values, "summary", "a summary")
+    lead_role = _text(errors, values, "lead_role", "the lead role", limit=200)
+    blocked_reason = _text(
+        errors, values, "blocked_reason", "what the response is waiting for", required=status is ResponseStatus.BLOCKED
+    )
+    na_reason = _text(
+        errors,
+        values,
+        "not_applicable_reason",
+        "why this does not apply",
+        required=status is ResponseStatus.NOT_APPLICABLE,
+    )
+    if errors:
+        raise PlanError(errors)
+    _check_version(response, values.get("version"), RESPONSE_FIELDS)
+    before = fields_of(response, RESPONSE_FIELDS)
+    response.status, response.rag, response.summary, response.lead_role = status, rag, summary, lead_role
+    response.blocked_reason = blocked_reason if status is ResponseStatus.BLOCKED else None
+    response.not_applicable_reason = na_reason if status is ResponseStatus.NOT_APPLICABLE else None
+    after = fields_of(response, RESPONSE_FIELDS)
+    diff = changed(before, after)
+    if diff:
+        now = utc_now()
+        if status is ResponseStatus.COMPLETE and before["status"] != ResponseStatus.COMPLETE.value:
+            response.completed_at = now
+        elif status is not ResponseStatus.COMPLETE:
+            response.completed_at = None
+        response.version += 1
+        response.updated_at = now
+        record(
+            session,
+            actor=actor_for(user),
+            action="update",
+            entity_type="response",
+            entity_id=response.id,
+            organisation_id=ctx.organisation_id,
+            summary=f"Response to recommendation {ctx.recommendation.number} changed: {', '.join(diff)}",
+            before={k: before[k] for k in diff},
+            after={k: after[k] for k in diff},
+        )
+    session.commit()
+    return response
+
+
+def complete_without_evidence(session: Session, response_ids: list[int]) -> set[int]:
+    """Which of these responses are marked complete but have no evidence at all (flagged to oversight)."""
+    if not response_ids:
+        return set()
+    complete = set(
+        session.exec(
+            select(Response.id).where(col(Response.id).in_(response_ids), Response.status == ResponseStatus.COMPLETE)
+        )
+    )
+    with_evidence = set(session.exec(select(Evidence.response_id).where(col(Evidence.response_id).in_(complete))))
+    return complete - with_evidence
+
+
+# --- actions ---------------------------------------------------------------------------------------------
+
+
+def _action_values(values: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    description = _text(errors, values, "description", "what will be done", required=True)
+    owner_role = _text(errors, values, "owner_role", "the owner", limit=200)
+    target_date = _date(errors, values, "target_date", "Target date")
+    status = _choice(errors, values, "status", ActionStatus, "a status", required=False) or ActionStatus.NOT_STARTED
+    if errors:
+        raise PlanError(errors)
+    return {"description": description, "owner_role": owner_role, "target_date": target_date, "status": status}
+
+
+def add_action(session: Session, ctx: ResponseContext, user: User, values: dict[str, Any]) -> Action:
+    data = _action_values(values)
+    last = session.exec(select(func.max(Action.position)).where(Action.response_id == ctx.response.id)).one()
+    action = Action(response_id=ctx.response.id, position=(last if last is not None else -1) + 1, **data)
+    if action.status is ActionStatus.COMPLETE:
+        action.completed_on = dt.date.today()
+    session.add(action)
+    session.flush()
+    record(
+        session,
+        actor=actor_for(user),
+        action="create",
+        entity_type="action",
+        entity_id=action.id,
+        organisation_id=ctx.organisation_id,
+        summary=f"Action added to recommendation {ctx.recommendation.number}: {data['description'][:200]}",
+        after=fields_of(action, ACTION_FIELDS),
+    )
+    _touch(ctx)
+    session.commit()
+    return action
+
+
+def update_action(session: Session, action: Action, ctx: ResponseContext, user: User, values: dict[str, Any]) -> Action:
+    data = _action_values(values)
+    _check_version(action, values.get("version"), ACTION_FIELDS)
+    _apply_action(session, action, ctx, user, data, "changed")
+    session.commit()
+    return action
+
+
+def complete_action(
+    session: Session, action: Action, ctx: ResponseContext, user: User, values: dict[str, Any]
+) -> Action:
+    _check_version(action, values.get("version"), ACTION_FIELDS)
+    _apply_action(session, action, ctx, user, {"status": ActionStatus.COMPLETE}, "completed")
+    session.commit()
+    return action
+
+
+def _apply_action(
+    session: Session, action: Action, ctx: ResponseContext, user: User, data: dict[str, Any], verb: str
+) -> None:
+    before = fields_of(action, ACTION_FIELDS)
+    for name, value in data.items():
+        setattr(action, name, value)
+    if action.status is ActionStatus.COMPLETE and action.completed_on is None:
+        action.completed_on = dt.date.today()
+    elif action.status is not ActionStatus.COMPLETE:
+        action.completed_on = None
+    after = fields_of(action, ACTION_FIELDS)
+    diff = changed(before, after)
+    if not diff:
+        return
+    action.version += 1
+    action.updated_at = utc_now()
+    record(
+        session,
+        actor=actor_for(user),
+        action="update",
+        entity_type="action",
+        entity_id=action.id,
+        organisation_id=ctx.organisation_id,
+        summary=f"Action {verb} on recommendation {ctx.recommendation.number}: {', '.join(diff)}",
+        before={k: before[k] for k in diff},
+        after={k: after[k] for k in diff},
+    )
+    _touch(ctx)
+
+
+def delete_action(session: Session, action: Action, ctx: ResponseContext, user: User) -> None:
+    before = fields_of(action, ACTION_FIELDS)
+    record(
+        session,
+        actor=actor_for(user),
+        action="delete",
+        entity_type="action",
+        entity_id=action.id,
+        organisation_id=ctx.organisation_id,
+        summary=f"Action deleted from recommendation {ctx.recommendation.number}: {action.description[:200]}",
+        before=before,
+    )
+    session.delete(action)
+    _touch(ctx)
+    session.commit()
+
+
+def move_action(session: Session, action: Action, ctx: ResponseContext, user: User, direction: str) -> None:
+    """Swap an action with its neighbour above (``up``) or below (``down``)."""
+    if direction not in ("up", "down"):
+        raise PlanError({"direction": "Choose up or down"})
+    actions = list(
+        session.exec(select(Action).where(Action.response_id == ctx.response.id).order_by(Action.position, Action.id))
+    )
+    index = next(i for i, a in enumerate(actions) if a.id == action.id)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(actions):
+        return
+    actions[index], actions[other] = actions[other], actions[index]
+    for position, item in enumerate(actions):
+        if item.position != position:
+            item.position = position
+            item.version += 1
+    record(
+        session,
+        actor=actor_for(user),
+        action="reorder",
+        entity_type="action",
+        entity_id=action.id,
+        organisation_id=ctx.organisation_id,
+        summary=f"Action moved {direction} on recommendation {ctx.recommendation.number}",
+        after={"order": [a.id for a in actions]},
+    )
+    _touch(ctx)
+    session.commit()
+
+
+# --- progress updates -------------------------------------------------------------------------------------
+
+
+def _update_values(values: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    update_on = _date(errors, values, "update_on", "The date of the update") or (
+        dt.date.today() if not values.get("update_on") else None
+    )
+    text = _text(errors, values, "text", "what has happened", required=True)
+    visibility = (
+        _choice(errors, values, "visibility", Visibility, "who can see it", required=False) or Visibility.PUBLIC
+    )
+    if visibility is Visibility.INSPECTORATE:
+        visibility = Visibility.INTERNAL  # updates are either published with the plan or kept in-house
+    if update_on and update_on > dt.date.today():
+        errors["update_on"] = "The date of the update must be today or in the past"
+    if errors:
+        raise PlanError(errors)
+    return {"update_on": update_on, "text": text, "visibility": visibility}
+
+
+def add_update(session: Session, ctx: ResponseContext, user: User, values: dict[str, Any]) -> ProgressUpdate:
+    data = _update_values(values)
+    update = ProgressUpdate(response_id=ctx.response.id, author_id=user.id, **data)
+    session.add(update)
+    session.flush()
+    record(
+        session,
+        actor=actor_for(user),
+        action="create",
+        entity_type="progress_update",
+        entity_id=update.id,
+        organisation_id=ctx.organisation_id,
+        summary=f"Progress update added to recommendation {ctx.recommendation.number}",
+        after=fields_of(update, UPDATE_FIELDS),
+    )
+    _touch(ctx)
+    session.commit()
+    return update
+
+
+def edit_update(
+    session: Session, update: ProgressUpdate, ctx: ResponseContext, user: User, values: dict[str, Any]
+) -> ProgressUpdate:
+    """Correct an update; the earlier text stays in the history (updates are never deleted)."""
+    data = _update_values(values)
+    _check_version(update, values.get("version"), UPDATE_FIELDS)
+    before = fields_of(update, UPDATE_FIELDS)
+    for name, value in data.items():
+        setattr(update, name, value)
+    after = fields_of(update, UPDATE_FIELDS)
+    diff = changed(before, after)
+    if diff:
+        update.version += 1
+        update.edited_at = utc_now()
+        record(
+            session,
+            actor=actor_for(user),
+            action="update",
+            entity_type="progress_update",
+            entity_id=update.id,
+            organisation_id=ctx.organisation_id,
+            summary=f"Progress update on recommendation {ctx.recommendation.number} corrected",
+            before={k: before[k] for k in diff},
+            after={k: after[k] for k in diff},
+        )
+        _touch(ctx)
+    session.commit()
+    return update
+
+
+def _touch(ctx: ResponseContext) -> None:
+    ctx.response.updated_at = utc_now()

@@ -19,7 +19,7 @@ from tracker.accounts.services import AccountError, create_user
 from tracker.audit.services import Actor
 from tracker.datafiles import LoadError
 from tracker.db import for_writing, make_engine
-from tracker.demo import DEMO_ACCOUNTS, DemoError, DemoResult, demo_loaded, load_demo
+from tracker.demo import DEMO_ACCOUNTS, DemoError, load_demo
 from tracker.loading import load_file
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug

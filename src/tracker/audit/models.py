@@ -25,6 +25,7 @@ class AuditEvent(SQLModel, table=True):
     entity_type: str = Field(max_length=60)
     entity_id: int | None = None
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    response_id: int | None = Field(default=None, index=True, description="The response whose history this is part of")
     summary: str = Field(max_length=500)
     before: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)

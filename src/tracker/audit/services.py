@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from tracker.audit.models import AuditEvent
 
@@ -54,6 +54,7 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     organisation_id: int | None = None,
+    response_id: int | None = None,
 ) -> AuditEvent:
     """Add one event to the history (in the caller's transaction)."""
     event = AuditEvent(
@@ -63,12 +64,24 @@ def record(
         entity_type=entity_type,
         entity_id=entity_id,
         organisation_id=organisation_id,
+        response_id=response_id,
         summary=summary[:500],
         before=before,
         after=after,
     )
     session.add(event)
     return event
+
+
+def response_history(session: Session, response_id: int) -> list[AuditEvent]:
+    """Everything that happened to a response and its actions, updates and evidence, newest first."""
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.response_id == response_id)
+            .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
+        )
+    )
 
 
 def history(session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:

@@ -191,6 +191,7 @@ def update_response(session: Session, ctx: ResponseContext, user: User, values: 
             entity_type="response",
             entity_id=response.id,
             organisation_id=ctx.organisation_id,
+            response_id=ctx.response.id,
             summary=f"Response to recommendation {ctx.recommendation.number} changed: {', '.join(diff)}",
             before={k: before[k] for k in diff},
             after={k: after[k] for k in diff},
@@ -241,6 +242,7 @@ def add_action(session: Session, ctx: ResponseContext, user: User, values: dict[
         entity_type="action",
         entity_id=action.id,
         organisation_id=ctx.organisation_id,
+        response_id=ctx.response.id,
         summary=f"Action added to recommendation {ctx.recommendation.number}: {data['description'][:200]}",
         after=fields_of(action, ACTION_FIELDS),
     )
@@ -289,6 +291,7 @@ def _apply_action(
         entity_type="action",
         entity_id=action.id,
         organisation_id=ctx.organisation_id,
+        response_id=ctx.response.id,
         summary=f"Action {verb} on recommendation {ctx.recommendation.number}: {', '.join(diff)}",
         before={k: before[k] for k in diff},
         after={k: after[k] for k in diff},
@@ -305,6 +308,7 @@ def delete_action(session: Session, action: Action, ctx: ResponseContext, user: 
         entity_type="action",
         entity_id=action.id,
         organisation_id=ctx.organisation_id,
+        response_id=ctx.response.id,
         summary=f"Action deleted from recommendation {ctx.recommendation.number}: {action.description[:200]}",
         before=before,
     )
@@ -336,6 +340,7 @@ def move_action(session: Session, action: Action, ctx: ResponseContext, user: Us
         entity_type="action",
         entity_id=action.id,
         organisation_id=ctx.organisation_id,
+        response_id=ctx.response.id,
         summary=f"Action moved {direction} on recommendation {ctx.recommendation.number}",
         after={"order": [a.id for a in actions]},
     )
@@ -376,6 +381,7 @@ def add_update(session: Session, ctx: ResponseContext, user: User, values: dict[
         entity_type="progress_update",
         entity_id=update.id,
         organisation_id=ctx.organisation_id,
+        response_id=ctx.response.id,
         summary=f"Progress update added to recommendation {ctx.recommendation.number}",
         after=fields_of(update, UPDATE_FIELDS),
     )
@@ -405,6 +411,7 @@ def edit_update(
             entity_type="progress_update",
             entity_id=update.id,
             organisation_id=ctx.organisation_id,
+            response_id=ctx.response.id,
             summary=f"Progress update on recommendation {ctx.recommendation.number} corrected",
             before={k: before[k] for k in diff},
             after={k: after[k] for k in diff},

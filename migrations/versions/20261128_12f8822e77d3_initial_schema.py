@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ebdcb6c5afba
+Revision ID: 12f8822e77d3
 Revises:
-Create Date: 2026-11-28 12:33:49.911702
+Create Date: 2026-11-28 13:14:55.169851
 
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "ebdcb6c5afba"
+revision: str = "12f8822e77d3"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -139,6 +139,7 @@ def upgrade() -> None:
         sa.Column("entity_type", sa.String(length=60), nullable=False),
         sa.Column("entity_id", sa.Integer(), nullable=True),
         sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.Column("response_id", sa.Integer(), nullable=True),
         sa.Column("summary", sa.String(length=500), nullable=False),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
@@ -151,6 +152,7 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index("ix_audit_event_entity", ["entity_type", "entity_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_event_organisation_id"), ["organisation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_event_response_id"), ["response_id"], unique=False)
 
     op.create_table(
         "practice",
@@ -509,6 +511,7 @@ def downgrade() -> None:
 
     op.drop_table("practice")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_event_response_id"))
         batch_op.drop_index(batch_op.f("ix_audit_event_organisation_id"))
         batch_op.drop_index("ix_audit_event_entity")
 

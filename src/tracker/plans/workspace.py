@@ -1,0 +1,119 @@
+"""What an organisation's workspace shows: each obligation with its status, dates and counts.
+
+A fixed number of queries whatever the size of the plan (no query per row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from tracker.evidence.models import Evidence
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.obligations import obligations_for
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.vocabulary import ActionStatus, ResponseStatus
+
+FINISHED = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
+SORTS = {
+    "number": "Recommendation number",
+    "due": "Due date",
+    "status": "Status",
+    "updated": "Last update (oldest first)",
+}
+
+
+@dataclass
+class WorkspaceRow:
+    response: Response
+    recommendation: Recommendation
+    recommendation_set: RecommendationSet
+    actions_total: int
+    actions_complete: int
+    actions_overdue: int
+    evidence_count: int
+    last_update_on: dt.date | None
+
+    @property
+    def due(self) -> dt.date | None:
+        return self.recommendation.deadline
+
+    @property
+    def overdue(self) -> bool:
+        """Past the recommendation's deadline and not finished, or an action is past its target date."""
+        past_deadline = self.due is not None and self.due < dt.date.today()
+        return (past_deadline and self.response.status not in FINISHED) or self.actions_overdue > 0
+
+    @property
+    def complete_without_evidence(self) -> bool:
+        return self.response.status is ResponseStatus.COMPLETE and self.evidence_count == 0
+
+
+def workspace_rows(
+    session: Session,
+    organisation_id: int,
+    *,
+    status: ResponseStatus | None = None,
+    overdue_only: bool = False,
+    set_id: int | None = None,
+    sort: str = "number",
+) -> list[WorkspaceRow]:
+    """Every recommendation the organisation must answer, with what its workspace list shows."""
+    obligations = obligations_for(session, organisation_id, set_id=set_id)
+    ids = [response.id for response, _, _ in obligations]
+    today = dt.date.today()
+    actions = {
+        rid: (total, done or 0, late or 0)
+        for rid, total, done, late in session.exec(
+            select(
+                Action.response_id,
+                func.count(),
+                func.sum(case((Action.status == ActionStatus.COMPLETE, 1), else_=0)),
+                func.sum(
+                    case(((col(Action.target_date) < today) & (Action.status != ActionStatus.COMPLETE), 1), else_=0)
+                ),
+            )
+            .where(col(Action.response_id).in_(ids))
+            .group_by(Action.response_id)
+        )
+    }
+    evidence = {
+        rid: n
+        for rid, n in session.exec(
+            select(Evidence.response_id, func.count())
+            .where(col(Evidence.response_id).in_(ids))
+            .group_by(Evidence.response_id)
+        )
+    }
+    updates = {
+        rid: day
+        for rid, day in session.exec(
+            select(ProgressUpdate.response_id, func.max(ProgressUpdate.update_on))
+            .where(col(ProgressUpdate.response_id).in_(ids))
+            .group_by(ProgressUpdate.response_id)
+        )
+    }
+    rows = []
+    for response, rec, rec_set in obligations:
+        total, done, late = actions.get(response.id, (0, 0, 0))
+        rows.append(
+            WorkspaceRow(
+                response, rec, rec_set, total, done, late, evidence.get(response.id, 0), updates.get(response.id)
+            )
+        )
+    if status is not None:
+        rows = [r for r in rows if r.response.status is status]
+    if overdue_only:
+        rows = [r for r in rows if r.overdue]
+    order = list(ResponseStatus)
+    keys = {
+        "due": lambda r: (r.due is None, r.due or dt.date.max, r.recommendation.position),
+        "status": lambda r: (order.index(r.response.status), r.recommendation.position),
+        "updated": lambda r: (r.last_update_on or dt.date.min, r.recommendation.position),
+    }
+    if sort in keys:
+        rows.sort(key=keys[sort])
+    return rows

@@ -18,6 +18,7 @@ from tracker import __version__, migrate
 from tracker.accounts.auth import AuthenticationMiddleware
 from tracker.accounts.controllers import AccountController, SignInController
 from tracker.db import for_writing, make_engine
+from tracker.plans.controllers import PlanController
 from tracker.recommendations.controllers import HomeController
 from tracker.settings import STATIC_DIR, Settings
 from tracker.web.database import provide_db
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HomeController,
             SignInController,
             AccountController,
+            PlanController,
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 
 
 @dataclass
@@ -49,6 +51,10 @@ class Form:
     def message(self, name: str) -> dict[str, str] | None:
         """For a field macro's errorMessage."""
         return {"text": self.errors[name]} if name in self.errors else None
+
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+"""A handler parameter receiving an urlencoded form (sync handlers can take it; no await needed)."""
 
 
 async def read_form(request: Request[Any, Any, Any]) -> Form:

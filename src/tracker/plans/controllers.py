@@ -1,0 +1,347 @@
+"""The workspace pages of an action plan: the organisation's list, and a page per response.
+
+Every form works as a plain POST (then a redirect); with htmx the same forms swap only their section.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+from litestar.response import Response as HttpResponse
+from sqlmodel import Session, col, select
+
+from tracker.audit.services import response_history
+from tracker.organisations.models import Organisation
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission, can, can_see_evidence, reads_every_organisation, require
+from tracker.plans import services
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
+from tracker.plans.workspace import SORTS, workspace_rows
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import ActionStatus, OrganisationKind, Rag, ResponseStatus, Visibility
+from tracker.web.forms import Form, FormData
+from tracker.web.guards import signed_in_user
+from tracker.web.templating import page
+
+SECTIONS = {"response": "plans/_response_form.html", "actions": "plans/_actions.html", "updates": "plans/_updates.html"}
+
+
+def response_url(response_id: int, anchor: str = "") -> str:
+    return f"/plan/responses/{response_id}" + (f"#{anchor}" if anchor else "")
+
+
+class PlanController(Controller):
+    path = "/plan"
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    @get("/", sync_to_thread=True)
+    def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template | Redirect:
+        """Editors and viewers go to their organisation; national readers choose one."""
+        user = request.user
+        if not reads_every_organisation(user):
+            organisation = db.get(Organisation, user.organisation_id) if user.organisation_id else None
+            if organisation is None:
+                raise NotFoundException("Your account is not linked to an organisation")
+            return Redirect(f"/plan/{organisation.slug}", status_code=303)
+        organisations = list(db.exec(select(Organisation).order_by(Organisation.kind, Organisation.name)))
+        groups = [(kind, [o for o in organisations if o.kind is kind]) for kind in OrganisationKind]
+        return page(request, "plans/index.html", groups=[g for g in groups if g[1]])
+
+    @get("/{slug:str}", sync_to_thread=True)
+    def organisation(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        slug: str,
+        status: FromQuery[str | None] = None,
+        overdue: FromQuery[bool] = False,
+        sort: FromQuery[str] = "number",
+    ) -> Template:
+        """Every recommendation the organisation must answer, filterable and sortable."""
+        organisation = get_by_slug(db, slug)
+        if organisation is None:
+            raise NotFoundException()
+        require(request.user, Permission.VIEW_PLAN, organisation.id)
+        status_filter = status if status in {s.value for s in ResponseStatus} else None
+        sort = sort if sort in SORTS else "number"
+        rows = workspace_rows(
+            db,
+            organisation.id,
+            status=ResponseStatus(status_filter) if status_filter else None,
+            overdue_only=overdue,
+            sort=sort,
+        )
+        return page(
+            request,
+            "plans/organisation.html",
+            organisation=organisation,
+            rows=rows,
+            status_filter=status_filter,
+            overdue=overdue,
+            sort=sort,
+            sorts=SORTS,
+            statuses=list(ResponseStatus),
+            can_edit=can(request.user, Permission.EDIT_PLAN, organisation.id),
+            show_flags=reads_every_organisation(request.user),
+        )
+
+    # --- a response -------------------------------------------------------------------------------------
+
+    @get("/responses/{response_id:int}", sync_to_thread=True)
+    def response(self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int) -> Template:
+        ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
+        return response_page(request, db, ctx)
+
+    @post("/responses/{response_id:int}", sync_to_thread=True)
+    def save_response(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        form = Form.of(data)
+        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
+        return _run(
+            request, db, ctx, "response", form, lambda: services.update_response(db, ctx, request.user, form.values)
+        )
+
+    @get("/responses/{response_id:int}/history", sync_to_thread=True)
+    def history(self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int) -> Template:
+        ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
+        return page(request, "plans/history.html", ctx=ctx, events=response_history(db, ctx.response.id))
+
+    # --- actions ----------------------------------------------------------------------------------------
+
+    @post("/responses/{response_id:int}/actions", sync_to_thread=True)
+    def add_action(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        form = Form.of(data)
+        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
+        return _run(request, db, ctx, "actions", form, lambda: services.add_action(db, ctx, request.user, form.values))
+
+    @get("/actions/{action_id:int}/edit", sync_to_thread=True)
+    def edit_action_form(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int
+    ) -> Template:
+        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
+        form = Form(
+            values={
+                "description": action.description,
+                "owner_role": action.owner_role or "",
+                "target_date": action.target_date.strftime("%d/%m/%Y") if action.target_date else "",
+                "status": action.status.value,
+                "version": str(action.version),
+            }
+        )
+        return response_page(request, db, ctx, editing_action=action.id, action_edit_form=form, section="actions")
+
+    @post("/actions/{action_id:int}", sync_to_thread=True)
+    def save_action(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        form = Form.of(data)
+        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
+        return _run(
+            request,
+            db,
+            ctx,
+            "actions",
+            form,
+            lambda: services.update_action(db, action, ctx, request.user, form.values),
+            editing_action=action.id,
+            action_edit_form=form,
+        )
+
+    @post("/actions/{action_id:int}/complete", sync_to_thread=True)
+    def complete_action(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        form = Form.of(data)
+        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
+        return _run(
+            request,
+            db,
+            ctx,
+            "actions",
+            form,
+            lambda: services.complete_action(db, action, ctx, request.user, form.values),
+        )
+
+    @post("/actions/{action_id:int}/delete", sync_to_thread=True)
+    def delete_action(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        form = Form.of(data)
+        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
+        return _run(request, db, ctx, "actions", form, lambda: services.delete_action(db, action, ctx, request.user))
+
+    @post("/actions/{action_id:int}/move", sync_to_thread=True)
+    def move_action(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        form = Form.of(data)
+        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
+        return _run(
+            request,
+            db,
+            ctx,
+            "actions",
+            form,
+            lambda: services.move_action(db, action, ctx, request.user, form.get("direction")),
+        )
+
+    # --- progress updates -------------------------------------------------------------------------------
+
+    @post("/responses/{response_id:int}/updates", sync_to_thread=True)
+    def add_update(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        form = Form.of(data)
+        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
+        return _run(request, db, ctx, "updates", form, lambda: services.add_update(db, ctx, request.user, form.values))
+
+    @get("/updates/{update_id:int}/edit", sync_to_thread=True)
+    def edit_update_form(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: int
+    ) -> Template:
+        update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
+        form = Form(
+            values={
+                "update_on": update.update_on.strftime("%d/%m/%Y"),
+                "text": update.text,
+                "visibility": update.visibility.value,
+                "version": str(update.version),
+            }
+        )
+        return response_page(request, db, ctx, editing_update=update.id, update_edit_form=form, section="updates")
+
+    @post("/updates/{update_id:int}", sync_to_thread=True)
+    def save_update(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        form = Form.of(data)
+        update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
+        return _run(
+            request,
+            db,
+            ctx,
+            "updates",
+            form,
+            lambda: services.edit_update(db, update, ctx, request.user, form.values),
+            editing_update=update.id,
+            update_edit_form=form,
+        )
+
+
+def _run(
+    request: Request[Any, Any, Any],
+    db: Session,
+    ctx: ResponseContext,
+    section: str,
+    form: Form,
+    use_case: Any,
+    **on_error: Any,
+) -> HttpResponse[Any]:
+    """Carry out a use case; then redirect (or swap the section), or show the errors or the conflict."""
+    status_code = 200
+    conflict = None
+    try:
+        use_case()
+    except PlanError as exc:
+        db.rollback()
+        form.errors.update(exc.errors)
+        status_code = 422
+    except StaleRecord as exc:
+        db.rollback()
+        conflict = {"mine": dict(form.values), "current": exc.current}
+        status_code = 409
+    if status_code == 200:
+        if not request.htmx:
+            return Redirect(response_url(ctx.response.id, section), status_code=303)
+        return response_page(request, db, ctx, section=section)
+    if conflict:
+        # The form shows the newer values; the person's own are listed beside them in the conflict panel.
+        extra = {"conflict": conflict, **{k: v for k, v in on_error.items() if not k.endswith("_form")}}
+    else:
+        extra = {f"{section}_form": form, **on_error}
+    return response_page(request, db, ctx, status_code=status_code, section=section, **extra)
+
+
+def response_page(
+    request: Request[Any, Any, Any],
+    db: Session,
+    ctx: ResponseContext,
+    *,
+    status_code: int = 200,
+    section: str | None = None,
+    **extra: Any,
+) -> Template:
+    """The response page, or only one section of it for an htmx request."""
+    user = request.user
+    response = db.get(type(ctx.response), ctx.response.id) or ctx.response
+    actions = list(
+        db.exec(select(Action).where(Action.response_id == response.id).order_by(Action.position, Action.id))
+    )
+    updates = [
+        u
+        for u in db.exec(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.response_id == response.id)
+            .order_by(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc())
+        )
+        if can_see_evidence(user, u.visibility, ctx.organisation_id)
+    ]
+    related = select(Response, Recommendation).join(Recommendation, Recommendation.id == Response.recommendation_id)
+    sub_recommendations = list(
+        db.exec(
+            related.where(
+                Response.organisation_id == ctx.organisation_id, Recommendation.parent_id == ctx.recommendation.id
+            ).order_by(Recommendation.position)
+        )
+    )
+    parent = None
+    if ctx.recommendation.parent_id is not None:
+        parent = db.exec(
+            related.where(
+                Response.organisation_id == ctx.organisation_id, Recommendation.id == ctx.recommendation.parent_id
+            )
+        ).first()
+    context = {
+        "ctx": ctx,
+        "response": response,
+        "actions": actions,
+        "updates": updates,
+        "sub_recommendations": sub_recommendations,
+        "parent": parent,
+        "complete_without_evidence": reads_every_organisation(user)
+        and bool(services.complete_without_evidence(db, [response.id])),
+        "can_edit": can(user, Permission.EDIT_PLAN, ctx.organisation_id),
+        "statuses": list(ResponseStatus),
+        "rags": list(Rag),
+        "action_statuses": list(ActionStatus),
+        "visibilities": [Visibility.PUBLIC, Visibility.INTERNAL],
+        "response_form": Form(),
+        "actions_form": Form(),
+        "updates_form": Form(),
+        "error_title": status_code == 422,
+        "section": section,
+        **extra,
+    }
+    context.update(evidence_context(db, user, ctx))
+    if request.htmx and section in SECTIONS:
+        return page(request, SECTIONS[section], status_code=status_code, **context)
+    return page(request, "plans/response.html", status_code=status_code, **context)
+
+
+def evidence_context(db: Session, user: Any, ctx: ResponseContext) -> dict[str, Any]:
+    """What the evidence section of the response page needs."""
+    try:
+        from tracker.evidence.services import visible_evidence
+    except ImportError:  # TEMPORARY until the evidence module lands
+        return {}
+    return {"evidence_items": visible_evidence(db, user, ctx), "evidence_form": Form()}

@@ -1,0 +1,236 @@
+"""An organisation's action plan: responses, actions and updates, by use case and through the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.conftest import csrf_headers, sign_in
+from tracker.audit.services import response_history
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.services import PlanError, StaleRecord, load_response
+from tracker.plans.workspace import workspace_rows
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
+
+
+@pytest.fixture
+def kent_editor(small_reference, make_user):
+    return make_user(Role.EDITOR, "kent")
+
+
+def response_of(session: Session, slug: str, number: str) -> Response:
+    org = get_by_slug(session, slug)
+    return session.exec(
+        select(Response)
+        .join(Recommendation, Recommendation.id == Response.recommendation_id)
+        .where(Response.organisation_id == org.id, Recommendation.number == number)
+    ).one()
+
+
+@pytest.fixture
+def ctx(session, kent_editor):
+    return load_response(session, kent_editor, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
+
+
+# --- use cases -----------------------------------------------------------------------------------------------
+
+
+def test_saving_a_response_records_before_and_after(session, ctx, kent_editor):
+    services.update_response(
+        session,
+        ctx,
+        kent_editor,
+        {
+            "status": "in_progress",
+            "rag": "amber",
+            "version": "1",
+            "lead_role": "Head of Public Protection",
+            "summary": "Begun",
+        },
+    )
+    response = session.get(Response, ctx.response.id)
+    assert response.status is ResponseStatus.IN_PROGRESS and response.version == 2
+    event = response_history(session, response.id)[0]
+    assert event.before["status"] == "not_started" and event.after["status"] == "in_progress"
+    assert event.actor_label == kent_editor.display_name
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"status": "blocked"}, "blocked_reason", "Enter what the response is waiting for"),
+        ({"status": "not_applicable"}, "not_applicable_reason", "Enter why this does not apply"),
+        ({"status": "finished"}, "status", "Select a status from the list"),
+        ({}, "status", "Select a status"),
+        ({"status": "in_progress", "rag": "purple"}, "rag", "Select a RAG rating from the list"),
+        ({"status": "in_progress", "summary": "x" * 10_001}, "summary", "10,000 characters or fewer"),
+    ],
+)
+def test_bad_responses_are_refused_field_by_field(session, ctx, kent_editor, values, field, message):
+    with pytest.raises(PlanError) as excinfo:
+        services.update_response(session, ctx, kent_editor, {"version": "1", **values})
+    assert message in excinfo.value.errors[field]
+    assert session.get(Response, ctx.response.id).version == 1
+
+
+def test_blocked_names_what_it_waits_for(session, ctx, kent_editor):
+    services.update_response(
+        session,
+        ctx,
+        kent_editor,
+        {"status": "blocked", "version": "1", "blocked_reason": "A shared records system, no date yet"},
+    )
+    assert session.get(Response, ctx.response.id).blocked_reason == "A shared records system, no date yet"
+
+
+def test_a_stale_save_is_refused_with_the_newer_values(session, ctx, kent_editor):
+    services.update_response(session, ctx, kent_editor, {"status": "in_progress", "version": "1", "summary": "First"})
+    with pytest.raises(StaleRecord) as excinfo:
+        services.update_response(session, ctx, kent_editor, {"status": "complete", "version": "1", "summary": "Second"})
+    assert excinfo.value.current["summary"] == "First"
+    assert session.get(Response, ctx.response.id).summary == "First"
+
+
+def test_actions_are_added_edited_reordered_completed_and_deleted(session, ctx, kent_editor):
+    first = services.add_action(session, ctx, kent_editor, {"description": "Audit records", "target_date": "27/03/25"})
+    second = services.add_action(session, ctx, kent_editor, {"description": "Train staff", "owner_role": "L&D lead"})
+    assert (first.position, second.position) == (0, 1) and first.target_date == dt.date(2025, 3, 27)
+    services.move_action(session, second, ctx, kent_editor, "up")
+    order = [a.description for a in session.exec(select(Action).order_by(Action.position))]
+    assert order == ["Train staff", "Audit records"]
+    services.complete_action(session, first, ctx, kent_editor, {"version": str(first.version)})
+    assert first.status is ActionStatus.COMPLETE and first.completed_on == dt.date.today()
+    services.update_action(
+        session,
+        second,
+        ctx,
+        kent_editor,
+        {"description": "Train all staff", "status": "in_progress", "version": str(second.version)},
+    )
+    services.delete_action(session, first, ctx, kent_editor)
+    assert [a.description for a in session.exec(select(Action))] == ["Train all staff"]
+    actions = [e.action for e in response_history(session, ctx.response.id)]
+    assert actions.count("create") == 2 and "delete" in actions and "reorder" in actions
+
+
+def test_bad_actions_are_refused(session, ctx, kent_editor):
+    with pytest.raises(PlanError) as excinfo:
+        services.add_action(session, ctx, kent_editor, {"description": " ", "target_date": "next spring"})
+    assert set(excinfo.value.errors) == {"description", "target_date"}
+    assert session.exec(select(Action)).first() is None
+
+
+def test_an_update_correction_keeps_the_earlier_text_in_history(session, ctx, kent_editor):
+    update = services.add_update(session, ctx, kent_editor, {"text": "Training started", "update_on": "1 March 2025"})
+    services.edit_update(
+        session,
+        update,
+        ctx,
+        kent_editor,
+        {"text": "Training started in two districts", "update_on": "1 March 2025", "version": str(update.version)},
+    )
+    assert session.get(ProgressUpdate, update.id).edited_at is not None
+    event = response_history(session, ctx.response.id)[0]
+    assert event.before == {"text": "Training started"} and event.after == {"text": "Training started in two districts"}
+
+
+def test_updates_cannot_be_dated_in_the_future(session, ctx, kent_editor):
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    with pytest.raises(PlanError, match="today or in the past"):
+        services.add_update(session, ctx, kent_editor, {"text": "Soon", "update_on": tomorrow})
+
+
+def test_workspace_rows_show_counts_dates_and_overdue(session, ctx, kent_editor):
+    services.add_action(session, ctx, kent_editor, {"description": "Late", "target_date": "01/01/2020"})
+    services.add_update(session, ctx, kent_editor, {"text": "News", "update_on": "02/02/2025"})
+    rows = {r.recommendation.number: r for r in workspace_rows(session, ctx.organisation_id)}
+    assert list(rows) == ["1", "1.1", "1.2"]
+    assert rows["1"].actions_total == 1 and rows["1"].actions_overdue == 1 and rows["1"].overdue
+    assert rows["1"].last_update_on == dt.date(2025, 2, 2)
+    assert rows["1.1"].overdue, "past the recommendation's deadline and not started"
+    only = workspace_rows(session, ctx.organisation_id, status=ResponseStatus.IN_PROGRESS)
+    assert only == []
+
+
+def test_complete_without_evidence_is_flagged(session, ctx, kent_editor):
+    services.update_response(session, ctx, kent_editor, {"status": "complete", "version": "1"})
+    assert services.complete_without_evidence(session, [ctx.response.id]) == {ctx.response.id}
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+def test_an_editor_works_through_the_pages_without_javascript(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    rid = response_of(session, "kent", "1").id
+    headers = csrf_headers(client)
+    r = client.post(
+        f"/plan/responses/{rid}/actions", data={"description": "Audit records"}, headers=headers, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/plan/responses/{rid}#actions"
+    client.post(f"/plan/responses/{rid}/updates", data={"text": "Audit begun", "visibility": "public"}, headers=headers)
+    client.post(f"/plan/responses/{rid}", data={"status": "complete", "version": "1"}, headers=headers)
+    page = client.get(f"/plan/responses/{rid}").text
+    assert "Audit records" in page and "Audit begun" in page
+    history = client.get(f"/plan/responses/{rid}/history").text
+    assert history.count('data-testid="history-event"') == 3
+
+
+def test_form_errors_show_beside_the_fields_and_keep_the_input(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    rid = response_of(session, "kent", "1").id
+    r = client.post(
+        f"/plan/responses/{rid}/actions",
+        data={"description": "Keep me", "target_date": "31/02/2026"},
+        headers=csrf_headers(client),
+    )
+    assert r.status_code == 422
+    assert "There is a problem" in r.text and 'href="#target_date"' in r.text
+    assert "Target date must be a real date" in r.text and "Keep me" in r.text
+    assert r.text.count("<title>Error: ") == 1
+
+
+def test_htmx_requests_get_only_the_section(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    rid = response_of(session, "kent", "1").id
+    r = client.post(
+        f"/plan/responses/{rid}/actions",
+        data={"description": "Inline"},
+        headers={**csrf_headers(client), "HX-Request": "true"},
+    )
+    assert r.status_code == 200 and r.text.lstrip().startswith('<section id="actions"') and "Inline" in r.text
+
+
+def test_a_stale_save_answers_409_with_both_values(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    rid = response_of(session, "kent", "1").id
+    headers = csrf_headers(client)
+    client.post(
+        f"/plan/responses/{rid}", data={"status": "in_progress", "version": "1", "summary": "Theirs"}, headers=headers
+    )
+    r = client.post(
+        f"/plan/responses/{rid}", data={"status": "complete", "version": "1", "summary": "Mine"}, headers=headers
+    )
+    assert r.status_code == 409
+    assert 'data-testid="conflict"' in r.text and "Theirs" in r.text and "Mine" in r.text
+    session.expire_all()
+    assert session.get(Response, rid).summary == "Theirs"
+
+
+def test_internal_updates_stay_in_house(client, session, kent_editor, make_user):
+    rid = response_of(session, "kent", "1").id
+    ctx = load_response(session, kent_editor, rid, Permission.EDIT_PLAN)
+    services.add_update(session, ctx, kent_editor, {"text": "Internal note only", "visibility": "internal"})
+    inspector = make_user(Role.INSPECTOR)
+    sign_in(client, inspector.email)
+    assert "Internal note only" not in client.get(f"/plan/responses/{rid}").text
+    viewer = make_user(Role.VIEWER, "kent")
+    sign_in(client, viewer.email)
+    assert "Internal note only" in client.get(f"/plan/responses/{rid}").text
+    assert session.exec(select(ProgressUpdate)).one().visibility is Visibility.INTERNAL

@@ -15,6 +15,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from tracker import __version__, migrate
+from tracker.accounts.admin import UsersAdminController
 from tracker.accounts.auth import AuthenticationMiddleware
 from tracker.accounts.controllers import AccountController, SignInController
 from tracker.db import for_writing, make_engine
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SignInController,
             AccountController,
             PlanController,
+            UsersAdminController,
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

@@ -27,6 +27,15 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
+class StaleRecord(Exception):
+    """Someone saved the record since this person loaded it; ``current`` holds the newer values."""
+
+    def __init__(self, record_: Any, current: dict[str, Any]) -> None:
+        super().__init__("The record was changed by someone else")
+        self.record = record_
+        self.current = current
+
+
 class UTCDateTime(sa.TypeDecorator[dt.datetime]):
     """A timezone-aware timestamp stored in UTC on every database.
 

@@ -8,7 +8,9 @@ from sqlmodel import Session, func, select
 
 from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password, password_problem
+from tracker.accounts.sessions import end_all_sessions
 from tracker.audit.services import Actor, fields_of, record
+from tracker.db import StaleRecord
 from tracker.organisations.models import Organisation
 from tracker.vocabulary import Role
 
@@ -77,4 +79,48 @@ def create_user(
         summary=f"Account {email} created with role {role.label}",
         after=fields_of(user, USER_FIELDS),
     )
+    return user
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    role: Role,
+    organisation: Organisation | None,
+    is_active: bool,
+    display_name: str,
+    expected_version: int,
+    actor: Actor,
+) -> User:
+    """Change someone's role, organisation, name or whether they may sign in (signing them out if disabled)."""
+    if expected_version != user.version:
+        raise StaleRecord(user, fields_of(user, USER_FIELDS))
+    if not display_name.strip():
+        raise AccountError("display_name", "Enter a display name")
+    if role.needs_organisation and organisation is None:
+        raise AccountError("organisation", f"An {role.label.lower()} must belong to an organisation")
+    if actor.user_id == user.id and (not is_active or role is not Role.ADMIN):
+        raise AccountError("role", "You cannot remove your own administrator access or disable yourself")
+    before = fields_of(user, USER_FIELDS)
+    user.role, user.is_active, user.display_name = role, is_active, display_name.strip()
+    user.organisation_id = organisation.id if organisation else None
+    after = fields_of(user, USER_FIELDS)
+    diff = {k for k in after if before[k] != after[k]}
+    if diff:
+        user.version += 1
+        if not is_active:
+            end_all_sessions(session, user.id)
+        record(
+            session,
+            actor=actor,
+            action="update",
+            entity_type="user",
+            entity_id=user.id,
+            organisation_id=user.organisation_id,
+            summary=f"Account {user.email} changed: {', '.join(sorted(diff))}",
+            before={k: before[k] for k in diff},
+            after={k: after[k] for k in diff},
+        )
+    session.commit()
     return user

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, fields_of, record
+from tracker.db import StaleRecord
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, require
@@ -37,15 +38,6 @@ class PlanError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
-
-
-class StaleRecord(Exception):
-    """Someone saved the record since this person loaded it; ``current`` holds the newer values."""
-
-    def __init__(self, record_: Any, current: dict[str, Any]) -> None:
-        super().__init__("The record was changed by someone else")
-        self.record = record_
-        self.current = current
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from tracker.assessments.models import Assessment, Comment
 from tracker.audit.models import AuditEvent
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import AddresseeGroup, Organisation, Region
-from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.models import ReportingPeriod, Snapshot
@@ -19,6 +19,7 @@ __all__ = [
     "Comment",
     "Evidence",
     "Organisation",
+    "PlanPublication",
     "Practice",
     "PracticeRecommendation",
     "ProgressUpdate",

@@ -21,6 +21,7 @@ from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, can, can_see_evidence, reads_every_organisation, require
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.publication import has_unpublished_changes, latest_publication, publish_plan
 from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
 from tracker.plans.workspace import SORTS, workspace_rows
 from tracker.recommendations.models import Recommendation
@@ -63,12 +64,14 @@ class PlanController(Controller):
         status: FromQuery[str | None] = None,
         overdue: FromQuery[bool] = False,
         sort: FromQuery[str] = "number",
+        published: FromQuery[bool] = False,
     ) -> Template:
         """Every recommendation the organisation must answer, filterable and sortable."""
         organisation = get_by_slug(db, slug)
         if organisation is None:
             raise NotFoundException()
         require(request.user, Permission.VIEW_PLAN, organisation.id)
+        publication = latest_publication(db, organisation.id)
         status_filter = status if status in {s.value for s in ResponseStatus} else None
         sort = sort if sort in SORTS else "number"
         rows = workspace_rows(
@@ -89,8 +92,22 @@ class PlanController(Controller):
             sorts=SORTS,
             statuses=list(ResponseStatus),
             can_edit=can(request.user, Permission.EDIT_PLAN, organisation.id),
+            can_publish=can(request.user, Permission.PUBLISH_PLAN, organisation.id),
             show_flags=reads_every_organisation(request.user),
+            publication=publication,
+            unpublished_changes=has_unpublished_changes(db, organisation.id, publication),
+            published=published,
         )
+
+    @post("/{slug:str}/publish", sync_to_thread=True)
+    def publish(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: str) -> Redirect:
+        """Publish the plan as it stands; the public pages show this version until the next."""
+        organisation = get_by_slug(db, slug)
+        if organisation is None:
+            raise NotFoundException()
+        require(request.user, Permission.PUBLISH_PLAN, organisation.id)
+        publish_plan(db, organisation, request.user)
+        return Redirect(f"/plan/{slug}?published=1", status_code=303)
 
     # --- a response -------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -74,3 +75,18 @@ class ProgressUpdate(SQLModel, table=True):
     version: int = 1
     created_at: dt.datetime = created_at_field()
     edited_at: dt.datetime | None = timestamp_field(default=None)
+
+
+class PlanPublication(SQLModel, table=True):
+    """An organisation's plan as published: what the public pages show until the next publication.
+
+    ``content`` is built by ``tracker.plans.publication.public_plan``, the one place that decides what is public.
+    """
+
+    __tablename__ = "plan_publication"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    published_at: dt.datetime = created_at_field()
+    published_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    content: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)

@@ -1,0 +1,90 @@
+"""Publishing a plan: who and when, only what is public, and later edits stay private until republished."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from tests.conftest import csrf_headers, sign_in
+from tests.test_plans import response_of
+from tracker.audit.models import AuditEvent
+from tracker.evidence.models import Evidence
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans.publication import has_unpublished_changes, latest_publication, public_plan, publish_plan
+from tracker.plans.services import load_response
+from tracker.vocabulary import EvidenceKind, Role, Visibility
+
+
+@pytest.fixture
+def editor(small_reference, make_user):
+    return make_user(Role.EDITOR, "kent")
+
+
+@pytest.fixture
+def ctx(session, editor):
+    return load_response(session, editor, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
+
+
+def test_only_public_things_are_published(session, ctx, editor):
+    services.update_response(session, ctx, editor, {"status": "in_progress", "version": "1", "summary": "Public sum"})
+    services.add_action(session, ctx, editor, {"description": "Visible action"})
+    services.add_update(session, ctx, editor, {"text": "PUBLIC-UPDATE", "visibility": "public"})
+    services.add_update(session, ctx, editor, {"text": "INTERNAL-UPDATE", "visibility": "internal"})
+    for visibility in Visibility:
+        session.add(
+            Evidence(
+                response_id=ctx.response.id,
+                kind=EvidenceKind.NOTE,
+                title=f"{visibility.value}-EVIDENCE",
+                note=f"{visibility.value}-NOTE",
+                visibility=visibility,
+            )
+        )
+    session.commit()
+    text = repr(public_plan(session, ctx.organisation))
+    for present in ("Public sum", "Visible action", "PUBLIC-UPDATE", "public-EVIDENCE", "public-NOTE"):
+        assert present in text
+    for absent in (
+        "INTERNAL-UPDATE",
+        "internal-EVIDENCE",
+        "inspectorate-EVIDENCE",
+        "internal-NOTE",
+        editor.email,
+        editor.display_name,
+    ):
+        assert absent not in text
+
+
+def test_publishing_records_who_and_when_and_later_edits_stay_private(session, ctx, editor):
+    org = ctx.organisation
+    assert has_unpublished_changes(session, org.id, None)
+    services.update_response(session, ctx, editor, {"status": "in_progress", "version": "1", "summary": "Before"})
+    publication = publish_plan(session, org, editor)
+    assert publication.published_by_id == editor.id and publication.published_at is not None
+    assert not has_unpublished_changes(session, org.id, publication)
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "publish")).one()
+    assert event.actor_id == editor.id
+    services.update_response(session, ctx, editor, {"status": "complete", "version": "2", "summary": "After"})
+    latest = latest_publication(session, org.id)
+    assert latest.id == publication.id and "Before" in repr(latest.content) and "After" not in repr(latest.content)
+    assert has_unpublished_changes(session, org.id, latest)
+    assert "After" in repr(publish_plan(session, org, editor).content)
+
+
+def test_the_workspace_offers_publishing_to_editors_only(client, session, editor, make_user):
+    sign_in(client, editor.email)
+    page = client.get("/plan/kent").text
+    assert "This plan has not been published" in page and "Publish the plan as it is now" in page
+    r = client.post("/plan/kent/publish", headers=csrf_headers(client), follow_redirects=False)
+    assert r.status_code == 303
+    assert "Your plan has been published" in client.get(r.headers["location"]).text
+    viewer = make_user(Role.VIEWER, "kent")
+    sign_in(client, viewer.email)
+    assert "Publish the plan" not in client.get("/plan/kent").text
+    assert client.post("/plan/kent/publish", headers=csrf_headers(client)).status_code == 403
+    other = make_user(Role.EDITOR, "gwent")
+    sign_in(client, other.email)
+    assert client.post("/plan/kent/publish", headers=csrf_headers(client)).status_code == 404
+    assert latest_publication(session, get_by_slug(session, "kent").id) is not None

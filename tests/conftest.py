@@ -33,6 +33,19 @@ STALKING_FILE = RECOMMENDATIONS_DIR / "stalking-2024.yaml"
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing() -> Iterator[None]:
+    """Argon2 at its lowest cost inside the test process only (the live server keeps the real cost)."""
+    from argon2 import PasswordHasher
+
+    from tracker.accounts import passwords
+
+    real = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = real
+
+
 def pytest_report_header() -> str:
     return f"tracker test database: {BACKEND}"
 

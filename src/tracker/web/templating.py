@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
@@ -23,7 +24,9 @@ def static_url(path: str) -> str:
     return f"/static/{path.lstrip('/')}"
 
 
+@functools.cache
 def build_environment() -> Environment:
+    """One Jinja environment per process: its compiled-template cache is shared by every app built in it."""
     env = Environment(
         loader=ChoiceLoader(
             [

@@ -66,6 +66,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(f"inspector@{DEMO_DOMAIN}", Role.INSPECTOR, "hmicfrs", "Demo inspector"),
     DemoAccount(f"editor@{DEMO_DOMAIN}", Role.EDITOR, "kent", "Demo force editor"),
     DemoAccount(f"viewer@{DEMO_DOMAIN}", Role.VIEWER, "kent", "Demo force viewer"),
+    DemoAccount(f"other-force-editor@{DEMO_DOMAIN}", Role.EDITOR, "dyfed-powys", "Demo editor of a second force"),
     DemoAccount(f"pcc-editor@{DEMO_DOMAIN}", Role.EDITOR, "kent-pcc", "Demo policing body editor"),
     DemoAccount(f"national-editor@{DEMO_DOMAIN}", Role.EDITOR, "npcc", "Demo national body editor"),
 )

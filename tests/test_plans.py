@@ -35,7 +35,7 @@ def response_of(session: Session, slug: str, number: str) -> Response:
 
 @pytest.fixture
 def ctx(session, kent_editor):
-    return load_response(session, kent_editor, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
+    return load_response(session, kent_editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
 
 
 # --- use cases -----------------------------------------------------------------------------------------------
@@ -151,9 +151,9 @@ def test_workspace_rows_show_counts_dates_and_overdue(session, ctx, kent_editor)
     services.add_update(session, ctx, kent_editor, {"text": "News", "update_on": "02/02/2025"})
     rows = {r.recommendation.number: r for r in workspace_rows(session, ctx.organisation_id)}
     assert list(rows) == ["1", "1.1", "1.2"]
-    assert rows["1"].actions_total == 1 and rows["1"].actions_overdue == 1 and rows["1"].overdue
-    assert rows["1"].last_update_on == dt.date(2025, 2, 2)
-    assert rows["1.1"].overdue, "past the recommendation's deadline and not started"
+    assert rows["1.1"].actions_total == 1 and rows["1.1"].actions_overdue == 1 and rows["1.1"].overdue
+    assert rows["1.1"].last_update_on == dt.date(2025, 2, 2)
+    assert rows["1.2"].overdue, "past the recommendation's deadline and not started"
     only = workspace_rows(session, ctx.organisation_id, status=ResponseStatus.IN_PROGRESS)
     assert only == []
 
@@ -168,7 +168,7 @@ def test_complete_without_evidence_is_flagged(session, ctx, kent_editor):
 
 def test_an_editor_works_through_the_pages_without_javascript(client, session, kent_editor):
     sign_in(client, kent_editor.email)
-    rid = response_of(session, "kent", "1").id
+    rid = response_of(session, "kent", "1.1").id
     headers = csrf_headers(client)
     r = client.post(
         f"/plan/responses/{rid}/actions", data={"description": "Audit records"}, headers=headers, follow_redirects=False
@@ -184,7 +184,7 @@ def test_an_editor_works_through_the_pages_without_javascript(client, session, k
 
 def test_form_errors_show_beside_the_fields_and_keep_the_input(client, session, kent_editor):
     sign_in(client, kent_editor.email)
-    rid = response_of(session, "kent", "1").id
+    rid = response_of(session, "kent", "1.1").id
     r = client.post(
         f"/plan/responses/{rid}/actions",
         data={"description": "Keep me", "target_date": "31/02/2026"},
@@ -198,7 +198,7 @@ def test_form_errors_show_beside_the_fields_and_keep_the_input(client, session, 
 
 def test_htmx_requests_get_only_the_section(client, session, kent_editor):
     sign_in(client, kent_editor.email)
-    rid = response_of(session, "kent", "1").id
+    rid = response_of(session, "kent", "1.1").id
     r = client.post(
         f"/plan/responses/{rid}/actions",
         data={"description": "Inline"},
@@ -209,7 +209,7 @@ def test_htmx_requests_get_only_the_section(client, session, kent_editor):
 
 def test_a_stale_save_answers_409_with_both_values(client, session, kent_editor):
     sign_in(client, kent_editor.email)
-    rid = response_of(session, "kent", "1").id
+    rid = response_of(session, "kent", "1.1").id
     headers = csrf_headers(client)
     client.post(
         f"/plan/responses/{rid}", data={"status": "in_progress", "version": "1", "summary": "Theirs"}, headers=headers
@@ -224,7 +224,7 @@ def test_a_stale_save_answers_409_with_both_values(client, session, kent_editor)
 
 
 def test_internal_updates_stay_in_house(client, session, kent_editor, make_user):
-    rid = response_of(session, "kent", "1").id
+    rid = response_of(session, "kent", "1.1").id
     ctx = load_response(session, kent_editor, rid, Permission.EDIT_PLAN)
     services.add_update(session, ctx, kent_editor, {"text": "Internal note only", "visibility": "internal"})
     inspector = make_user(Role.INSPECTOR)
@@ -234,3 +234,38 @@ def test_internal_updates_stay_in_house(client, session, kent_editor, make_user)
     sign_in(client, viewer.email)
     assert "Internal note only" in client.get(f"/plan/responses/{rid}").text
     assert session.exec(select(ProgressUpdate)).one().visibility is Visibility.INTERNAL
+
+
+def test_a_parent_status_rolls_up_from_its_sub_recommendations(session, kent_editor):
+    def save(number: str, status: str) -> None:
+        rid = response_of(session, "kent", number).id
+        ctx = load_response(session, kent_editor, rid, Permission.EDIT_PLAN)
+        services.update_response(session, ctx, kent_editor, {"status": status, "version": str(ctx.response.version)})
+
+    parent = response_of(session, "kent", "1")
+    save("1.1", "in_progress")
+    session.refresh(parent)
+    assert parent.status is ResponseStatus.IN_PROGRESS
+    save("1.1", "complete")
+    save("1.2", "complete")
+    session.refresh(parent)
+    assert parent.status is ResponseStatus.COMPLETE
+    assert "rolled up" in response_history(session, parent.id)[0].summary
+    save("1", "not_started")  # the parent's own status is not set by hand
+    session.refresh(parent)
+    assert parent.status is ResponseStatus.COMPLETE
+
+
+@pytest.mark.parametrize(
+    ("children", "expected"),
+    [
+        ([], ResponseStatus.NOT_STARTED),
+        (["not_started", "not_started"], ResponseStatus.NOT_STARTED),
+        (["complete", "not_started"], ResponseStatus.IN_PROGRESS),
+        (["complete", "blocked"], ResponseStatus.BLOCKED),
+        (["complete", "not_applicable"], ResponseStatus.COMPLETE),
+        (["not_applicable"], ResponseStatus.NOT_APPLICABLE),
+    ],
+)
+def test_rolled_up_status(children, expected):
+    assert services.rolled_up_status([ResponseStatus(c) for c in children]) is expected

@@ -24,7 +24,7 @@ def editor(small_reference, make_user):
 
 @pytest.fixture
 def ctx(session, editor):
-    return load_response(session, editor, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
+    return load_response(session, editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
 
 
 def test_only_public_things_are_published(session, ctx, editor):

@@ -145,6 +145,14 @@ def update_response(session: Session, ctx: ResponseContext, user: User, values: 
     """Save an organisation's response (status, RAG, lead role, summary, what it waits for or why not)."""
     response = ctx.response
     errors: dict[str, str] = {}
+    if has_sub_recommendations(session, ctx):
+        # The status of a recommendation with sub-recommendations follows from theirs.
+        values = {
+            **values,
+            "status": response.status.value,
+            "blocked_reason": response.blocked_reason,
+            "not_applicable_reason": response.not_applicable_reason,
+        }
     status = _choice(errors, values, "status", ResponseStatus, "a status")
     rag = _choice(errors, values, "rag", Rag, "a RAG rating", required=False)
     summary = _text(errors, values, "summary", "a summary")
@@ -188,8 +196,69 @@ def update_response(session: Session, ctx: ResponseContext, user: User, values: 
             before={k: before[k] for k in diff},
             after={k: after[k] for k in diff},
         )
+        if "status" in diff:
+            _roll_up_parent(session, ctx, user)
     session.commit()
     return response
+
+
+def rolled_up_status(children: list[ResponseStatus]) -> ResponseStatus:
+    """A parent recommendation's status from its sub-recommendations' (the NPCC framework's roll-up)."""
+    live = [s for s in children if s is not ResponseStatus.NOT_APPLICABLE]
+    if not live:
+        return ResponseStatus.NOT_APPLICABLE if children else ResponseStatus.NOT_STARTED
+    if all(s is ResponseStatus.COMPLETE for s in live):
+        return ResponseStatus.COMPLETE
+    if any(s is ResponseStatus.BLOCKED for s in live):
+        return ResponseStatus.BLOCKED
+    if any(s in (ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETE) for s in live):
+        return ResponseStatus.IN_PROGRESS
+    return ResponseStatus.NOT_STARTED
+
+
+def has_sub_recommendations(session: Session, ctx: ResponseContext) -> bool:
+    return (
+        session.exec(select(Recommendation.id).where(Recommendation.parent_id == ctx.recommendation.id)).first()
+        is not None
+    )
+
+
+def _roll_up_parent(session: Session, ctx: ResponseContext, user: User) -> None:
+    """After a sub-recommendation's status changes, bring its parent's status in line."""
+    parent_id = ctx.recommendation.parent_id
+    if parent_id is None:
+        return
+    rows = list(
+        session.exec(
+            select(Response, Recommendation)
+            .join(Recommendation, Recommendation.id == Response.recommendation_id)
+            .where(
+                Response.organisation_id == ctx.organisation_id,
+                (Recommendation.parent_id == parent_id) | (Recommendation.id == parent_id),
+            )
+        )
+    )
+    parent, parent_rec = next(((r, rec) for r, rec in rows if rec.id == parent_id), (None, None))
+    if parent is None or parent_rec is None:
+        return
+    status = rolled_up_status([r.status for r, rec in rows if rec.id != parent_id and r.required])
+    if parent.status is status:
+        return
+    before = parent.status.value
+    parent.status, parent.version, parent.updated_at = status, parent.version + 1, utc_now()
+    parent.completed_at = utc_now() if status is ResponseStatus.COMPLETE else None
+    record(
+        session,
+        actor=actor_for(user),
+        action="update",
+        entity_type="response",
+        entity_id=parent.id,
+        organisation_id=ctx.organisation_id,
+        response_id=parent.id,
+        summary=f"Status of recommendation {parent_rec.number} rolled up from its sub-recommendations",
+        before={"status": before},
+        after={"status": status.value},
+    )
 
 
 def complete_without_evidence(session: Session, response_ids: list[int]) -> set[int]:

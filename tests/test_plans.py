@@ -269,3 +269,22 @@ def test_a_parent_status_rolls_up_from_its_sub_recommendations(session, kent_edi
 )
 def test_rolled_up_status(children, expected):
     assert services.rolled_up_status([ResponseStatus(c) for c in children]) is expected
+
+
+def test_editing_without_javascript_shows_the_current_values(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    ctx = load_response(session, kent_editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    action = services.add_action(
+        session, ctx, kent_editor, {"description": "Original wording", "target_date": "1/2/2026"}
+    )
+    page = client.get(f"/plan/actions/{action.id}/edit").text
+    assert 'action="/plan/actions/' in page and ">Original wording</textarea>" in page and 'value="01/02/2026"' in page
+    r = client.post(
+        f"/plan/actions/{action.id}",
+        data={"description": "New wording", "version": str(action.version)},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    session.rollback()
+    assert session.get(Action, action.id).description == "New wording"

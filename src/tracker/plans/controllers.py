@@ -146,16 +146,7 @@ class PlanController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int
     ) -> Template:
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        form = Form(
-            values={
-                "description": action.description,
-                "owner_role": action.owner_role or "",
-                "target_date": action.target_date.strftime("%d/%m/%Y") if action.target_date else "",
-                "status": action.status.value,
-                "version": str(action.version),
-            }
-        )
-        return response_page(request, db, ctx, editing_action=action.id, action_edit_form=form, section="actions")
+        return response_page(request, db, ctx, editing_action=action.id, section="actions")
 
     @post("/actions/{action_id:int}", sync_to_thread=True)
     def save_action(
@@ -227,15 +218,7 @@ class PlanController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: int
     ) -> Template:
         update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
-        form = Form(
-            values={
-                "update_on": update.update_on.strftime("%d/%m/%Y"),
-                "text": update.text,
-                "visibility": update.visibility.value,
-                "version": str(update.version),
-            }
-        )
-        return response_page(request, db, ctx, editing_update=update.id, update_edit_form=form, section="updates")
+        return response_page(request, db, ctx, editing_update=update.id, section="updates")
 
     @post("/updates/{update_id:int}", sync_to_thread=True)
     def save_update(

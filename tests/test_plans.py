@@ -286,5 +286,5 @@ def test_editing_without_javascript_shows_the_current_values(client, session, ke
         follow_redirects=False,
     )
     assert r.status_code == 303
-    session.rollback()
-    assert session.get(Action, action.id).description == "New wording"
+    session.refresh(action)
+    assert action.description == "New wording"

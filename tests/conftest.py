@@ -201,3 +201,24 @@ def sign_in(client: TestClient, email: str, password: str = USER_PASSWORD):
     return client.post(
         "/sign-in", data={"email": email, "password": password}, headers=csrf_headers(client), follow_redirects=False
     )
+
+
+@pytest.fixture
+def count_queries(engine: sa.Engine):
+    """count_queries(fn) -> (result, number of SQL statements fn ran on the test engine)."""
+
+    def run(fn):
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+                statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            result = fn()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+        return result, len(statements)
+
+    return run

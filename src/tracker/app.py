@@ -21,6 +21,7 @@ from tracker.accounts.controllers import AccountController, SignInController
 from tracker.db import for_writing, make_engine
 from tracker.plans.controllers import PlanController
 from tracker.recommendations.controllers import HomeController
+from tracker.reports.controllers import OversightController
 from tracker.settings import STATIC_DIR, Settings
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountController,
             PlanController,
             UsersAdminController,
+            OversightController,
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

@@ -65,6 +65,8 @@ def navigation(user: User | None, path: str) -> list[dict[str, Any]]:
     if user is not None:
         if user.organisation_id is not None or reads_every_organisation(user):
             items.append(("Action plans", "/plan"))
+        if can(user, Permission.VIEW_OVERSIGHT):
+            items.append(("Oversight", "/oversight"))
         if can(user, Permission.MANAGE_USERS):
             items.append(("Users", "/admin/users"))
         items.append(("Your account", "/account/password"))

@@ -1,0 +1,103 @@
+"""National oversight pages for coordinators and inspectors: the dashboard matrix and its figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Template
+from sqlmodel import Session
+
+from tracker.organisations.services import regions
+from tracker.permissions import Permission, require
+from tracker.reports.figures import FINISHED, STATUS_CODES, national_state, organisation_kinds
+from tracker.vocabulary import ResponseStatus
+from tracker.web.guards import signed_in_user
+from tracker.web.templating import page
+
+ATTENTION_LABELS = {
+    "overdue": "Overdue",
+    "past_deadline_not_started": "Past the deadline and not started",
+    "complete_without_evidence": "Complete, no evidence",
+    "no_recent_update": "No update in the last {days} days",
+    "rating_below_claim": "Inspectorate rating below the claim",
+}
+
+
+class OversightController(Controller):
+    path = "/oversight"
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    @get("/", sync_to_thread=True)
+    def dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        region: FromQuery[str | None] = None,
+        kind: FromQuery[str | None] = None,
+        theme: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        attention: FromQuery[bool] = False,
+        sort: FromQuery[str] = "name",
+    ) -> Template:
+        """Every organisation against every recommendation, with the headline figures and what needs attention."""
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        settings = request.app.state.settings
+        state = national_state(db, stale_days=settings.stale_update_days)
+        today = state.today
+        organisations = state.organisations
+        if region:
+            organisations = [o for o in organisations if o.region_code == region]
+        if kind:
+            organisations = [o for o in organisations if o.kind.value == kind]
+        recommendations = state.recommendations
+        if theme:
+            recommendations = [r for r in recommendations if r.theme == theme]
+        status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
+
+        def row_matches(org_id: int) -> bool:
+            cells = [state.cell(org_id, r.id) for r in recommendations]
+            cells = [c for c in cells if c is not None]
+            if not cells:
+                return False
+            if status_value and not any(c.status is status_value for c in cells):
+                return False
+            return not attention or any(c.needs_attention(today, state.stale_days) for c in cells)
+
+        organisations = [o for o in organisations if row_matches(o.id)]
+        if sort == "progress":
+            organisations.sort(key=lambda o: (-state.progress(o.id), o.name))
+        names = {o.id: o.name for o in state.organisations}
+        rec_numbers = {r.id: r.number for r in state.recommendations}
+        attention_lists = {
+            ATTENTION_LABELS[key].format(days=state.stale_days): cells for key, cells in state.attention().items()
+        }
+        themes = sorted({(r.theme, state.sets[r.set_id].theme_name(r.theme)) for r in state.recommendations if r.theme})
+        return page(
+            request,
+            "reports/dashboard.html",
+            wide_layout=True,
+            state=state,
+            organisations=organisations,
+            recommendations=recommendations,
+            statuses=list(ResponseStatus),
+            status_codes=STATUS_CODES,
+            finished=FINISHED,
+            attention_lists=attention_lists,
+            names=names,
+            rec_numbers=rec_numbers,
+            regions=regions(db),
+            kinds=organisation_kinds(state),
+            themes=themes,
+            filters={
+                "region": region or "",
+                "kind": kind or "",
+                "theme": theme or "",
+                "status": status or "",
+                "attention": attention,
+                "sort": sort,
+            },
+        )

@@ -1,0 +1,256 @@
+"""The national figures: one computation that the dashboard, the progress report and the exports all use.
+
+Everything comes from a fixed number of queries whatever the number of organisations or records, and every
+figure can be traced to the responses behind it (each cell keeps its response id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from tracker.assessments.models import Assessment
+from tracker.evidence.models import Evidence
+from tracker.organisations.models import Organisation
+from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, ResponseStatus
+
+FINISHED = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
+# How much each claim promises, and how much each rating grants, on one scale.
+CLAIM_LEVEL = {
+    ResponseStatus.NOT_STARTED: 0,
+    ResponseStatus.BLOCKED: 1,
+    ResponseStatus.IN_PROGRESS: 1,
+    ResponseStatus.COMPLETE: 2,
+}
+RATING_LEVEL = {AssessmentRating.NOT_MET: 0, AssessmentRating.PARTIALLY_MET: 1, AssessmentRating.MET: 2}
+STATUS_CODES = {
+    ResponseStatus.NOT_STARTED: "N",
+    ResponseStatus.IN_PROGRESS: "P",
+    ResponseStatus.BLOCKED: "B",
+    ResponseStatus.COMPLETE: "C",
+    ResponseStatus.NOT_APPLICABLE: "X",
+}
+
+
+def rating_below_claim(status: ResponseStatus, rating: AssessmentRating | None) -> bool:
+    """An inspector's rating grants less than the organisation claims (e.g. 'complete' but 'partially met')."""
+    if rating is None or rating not in RATING_LEVEL or status not in CLAIM_LEVEL:
+        return False
+    return RATING_LEVEL[rating] < CLAIM_LEVEL[status]
+
+
+@dataclass
+class Cell:
+    """One organisation's response to one recommendation, with what oversight needs to know about it."""
+
+    response_id: int
+    organisation_id: int
+    recommendation_id: int
+    status: ResponseStatus
+    due: dt.date | None
+    actions_overdue: int
+    evidence_count: int
+    last_update_on: dt.date | None
+    rating: AssessmentRating | None
+
+    @property
+    def code(self) -> str:
+        return STATUS_CODES[self.status]
+
+    def overdue(self, today: dt.date) -> bool:
+        return (self.due is not None and self.due < today and self.status not in FINISHED) or self.actions_overdue > 0
+
+    def past_deadline_not_started(self, today: dt.date) -> bool:
+        return self.due is not None and self.due < today and self.status is ResponseStatus.NOT_STARTED
+
+    @property
+    def complete_without_evidence(self) -> bool:
+        return self.status is ResponseStatus.COMPLETE and self.evidence_count == 0
+
+    @property
+    def rating_below_claim(self) -> bool:
+        return rating_below_claim(self.status, self.rating)
+
+    def stale(self, today: dt.date, days: int) -> bool:
+        return self.status not in FINISHED and (
+            self.last_update_on is None or (today - self.last_update_on).days > days
+        )
+
+    def needs_attention(self, today: dt.date, stale_days: int) -> bool:
+        return (
+            self.overdue(today)
+            or self.complete_without_evidence
+            or self.rating_below_claim
+            or self.stale(today, stale_days)
+        )
+
+
+@dataclass
+class NationalState:
+    """Every required response of the chosen sets, as cells of a matrix of organisations by recommendations."""
+
+    today: dt.date
+    stale_days: int
+    organisations: list[Organisation]
+    recommendations: list[Recommendation]
+    sets: dict[int, RecommendationSet]
+    cells: dict[tuple[int, int], Cell]
+    published: set[int]
+    updates_last_30_days: int
+
+    def cell(self, organisation_id: int, recommendation_id: int) -> Cell | None:
+        return self.cells.get((organisation_id, recommendation_id))
+
+    def cells_for_recommendation(self, recommendation_id: int) -> list[Cell]:
+        return [c for (_, rid), c in self.cells.items() if rid == recommendation_id]
+
+    def cells_for_organisation(self, organisation_id: int) -> list[Cell]:
+        return [c for (oid, _), c in self.cells.items() if oid == organisation_id]
+
+    def status_counts(self, recommendation_id: int) -> Counter[ResponseStatus]:
+        return Counter(c.status for c in self.cells_for_recommendation(recommendation_id))
+
+    def progress(self, organisation_id: int) -> float:
+        """Share of an organisation's responses that are finished (complete or not applicable)."""
+        cells = self.cells_for_organisation(organisation_id)
+        return sum(c.status in FINISHED for c in cells) / len(cells) if cells else 0.0
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(c.overdue(self.today) for c in self.cells.values())
+
+    def attention(self) -> dict[str, list[Cell]]:
+        """The "needs attention" lists."""
+        cells = sorted(self.cells.values(), key=lambda c: (c.organisation_id, c.recommendation_id))
+        return {
+            "overdue": [c for c in cells if c.overdue(self.today)],
+            "past_deadline_not_started": [c for c in cells if c.past_deadline_not_started(self.today)],
+            "complete_without_evidence": [c for c in cells if c.complete_without_evidence],
+            "no_recent_update": [c for c in cells if c.stale(self.today, self.stale_days)],
+            "rating_below_claim": [c for c in cells if c.rating_below_claim],
+        }
+
+
+def national_state(
+    session: Session,
+    *,
+    set_id: int | None = None,
+    today: dt.date | None = None,
+    stale_days: int = 90,
+) -> NationalState:
+    """Read every required response of the (chosen) recommendation sets, in a fixed number of queries.
+
+    The matrix's columns are the numbered recommendations (a parent's status rolls up from its
+    sub-recommendations); its rows are the organisations that must answer at least one of them.
+    """
+    today = today or dt.date.today()
+    rec_query = select(Recommendation)
+    if set_id is not None:
+        rec_query = rec_query.where(Recommendation.set_id == set_id)
+    all_recs = list(session.exec(rec_query.order_by(Recommendation.set_id, Recommendation.position)))
+    recommendations = [r for r in all_recs if r.parent_id is None]
+    rec_by_id = {r.id: r for r in recommendations}
+    # A sub-recommendation's activity counts towards its parent's cell.
+    top_of = {r.id: (r.parent_id or r.id) for r in all_recs}
+    responses = list(
+        session.exec(
+            select(Response).where(Response.required == True, col(Response.recommendation_id).in_(top_of))  # noqa: E712
+        )
+    )
+    ids = [r.id for r in responses]
+    cell_of = {r.id: (r.organisation_id, top_of[r.recommendation_id]) for r in responses}
+    overdue_actions: Counter[tuple[int, int]] = Counter()
+    for rid, n in session.exec(
+        select(
+            Action.response_id,
+            func.sum(case(((col(Action.target_date) < today) & (Action.status != ActionStatus.COMPLETE), 1), else_=0)),
+        )
+        .where(col(Action.response_id).in_(ids))
+        .group_by(Action.response_id)
+    ):
+        overdue_actions[cell_of[rid]] += int(n or 0)
+    evidence: Counter[tuple[int, int]] = Counter()
+    for rid, n in session.exec(
+        select(Evidence.response_id, func.count())
+        .where(col(Evidence.response_id).in_(ids))
+        .group_by(Evidence.response_id)
+    ):
+        evidence[cell_of[rid]] += n
+    last_update: dict[tuple[int, int], dt.date] = {}
+    for rid, day in session.exec(
+        select(ProgressUpdate.response_id, func.max(ProgressUpdate.update_on))
+        .where(col(ProgressUpdate.response_id).in_(ids))
+        .group_by(ProgressUpdate.response_id)
+    ):
+        key = cell_of[rid]
+        last_update[key] = max(day, last_update.get(key, day))
+    ranked = (
+        select(
+            Assessment.response_id,
+            Assessment.rating,
+            func.row_number()
+            .over(
+                partition_by=Assessment.response_id,
+                order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
+            )
+            .label("rank"),
+        )
+        .where(col(Assessment.response_id).in_(ids))
+        .subquery()
+    )
+    ratings = {
+        rid: rating
+        for rid, rating in session.exec(select(ranked.c.response_id, ranked.c.rating).where(ranked.c.rank == 1))
+    }
+    cells: dict[tuple[int, int], Cell] = {}
+    for response in responses:
+        rec = rec_by_id.get(response.recommendation_id)
+        if rec is None:
+            continue  # a sub-recommendation: folded into its parent's cell above
+        key = (response.organisation_id, rec.id)
+        rating = ratings.get(response.id)
+        cells[key] = Cell(
+            response_id=response.id,
+            organisation_id=response.organisation_id,
+            recommendation_id=rec.id,
+            status=response.status,
+            due=rec.deadline,
+            actions_overdue=overdue_actions[key],
+            evidence_count=evidence[key],
+            last_update_on=last_update.get(key),
+            rating=AssessmentRating(rating) if rating is not None else None,
+        )
+    org_ids = {oid for oid, _ in cells}
+    organisations = list(
+        session.exec(
+            select(Organisation).where(col(Organisation.id).in_(org_ids)).order_by(Organisation.kind, Organisation.name)
+        )
+    )
+    answered = {rid for _, rid in cells}
+    sets = {s.id: s for s in session.exec(select(RecommendationSet))}
+    published = set(session.exec(select(PlanPublication.organisation_id).distinct()))
+    recent = session.exec(
+        select(func.count())
+        .select_from(ProgressUpdate)
+        .where(col(ProgressUpdate.update_on) >= today - dt.timedelta(days=30), col(ProgressUpdate.response_id).in_(ids))
+    ).one()
+    return NationalState(
+        today=today,
+        stale_days=stale_days,
+        organisations=organisations,
+        recommendations=[r for r in recommendations if r.id in answered],
+        sets=sets,
+        cells=cells,
+        published=published & org_ids,
+        updates_last_30_days=recent,
+    )
+
+
+def organisation_kinds(state: NationalState) -> list[OrganisationKind]:
+    return sorted({o.kind for o in state.organisations}, key=list(OrganisationKind).index)

@@ -1,0 +1,139 @@
+"""National oversight: the figures (hand-computed), the needs-attention lists, the matrix page and its cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.conftest import sign_in
+from tests.test_plans import response_of
+from tracker.assessments.models import Assessment
+from tracker.evidence.models import Evidence
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans.models import Action, ProgressUpdate
+from tracker.plans.publication import publish_plan
+from tracker.plans.services import load_response
+from tracker.recommendations.models import Recommendation
+from tracker.reports.figures import national_state, rating_below_claim
+from tracker.vocabulary import AssessmentRating, EvidenceKind, ResponseStatus, Role, Visibility
+
+
+def rec_id(session: Session, number: str) -> int:
+    return session.exec(select(Recommendation.id).where(Recommendation.number == number)).one()
+
+
+def org_id(session: Session, slug: str) -> int:
+    return get_by_slug(session, slug).id
+
+
+@pytest.fixture
+def scenario(session, small_reference, make_user):
+    """Kent finished recommendation 1 (both sub-recommendations); Gwent is part way; Kent's PCC claims 3 is done
+    with no evidence; an inspector rates Kent's recommendation 1 as only partially met."""
+    kent, gwent, kent_pcc = (make_user(Role.EDITOR, slug) for slug in ("kent", "gwent", "kent-pcc"))
+
+    def save(user, slug, number, status):
+        ctx = load_response(session, user, response_of(session, slug, number).id, Permission.EDIT_PLAN)
+        services.update_response(session, ctx, user, {"status": status, "version": str(ctx.response.version)})
+        return ctx
+
+    save(kent, "kent", "1.1", "complete")
+    save(kent, "kent", "1.2", "complete")
+    ctx = save(gwent, "gwent", "1.1", "in_progress")
+    services.add_update(session, ctx, gwent, {"text": "Recent", "update_on": dt.date.today().strftime("%d/%m/%Y")})
+    save(kent_pcc, "kent-pcc", "3", "complete")
+    session.add(Assessment(response_id=response_of(session, "kent", "1").id, rating=AssessmentRating.PARTIALLY_MET))
+    session.commit()
+    publish_plan(session, get_by_slug(session, "kent"), kent)
+
+
+def test_status_counts_per_recommendation(session, scenario):
+    state = national_state(session)
+    assert [r.number for r in state.recommendations] == ["1", "3"], "2 is addressed to nobody yet"
+    one = state.status_counts(rec_id(session, "1"))
+    assert one == {ResponseStatus.COMPLETE: 1, ResponseStatus.IN_PROGRESS: 1}
+    three = state.status_counts(rec_id(session, "3"))
+    assert three == {ResponseStatus.COMPLETE: 1, ResponseStatus.NOT_STARTED: 2}
+
+
+def test_headline_figures(session, scenario):
+    state = national_state(session)
+    assert len(state.organisations) == 5
+    assert state.published == {org_id(session, "kent")}
+    assert state.updates_last_30_days == 1
+    # Recommendation 1 was due on 27 March 2025: only Gwent's is unfinished; 3 has no deadline.
+    assert state.overdue_count == 1
+
+
+def test_needs_attention_lists(session, scenario):
+    state = national_state(session)
+    lists = state.attention()
+    who = {key: {(c.organisation_id, c.recommendation_id) for c in cells} for key, cells in lists.items()}
+    one, three = rec_id(session, "1"), rec_id(session, "3")
+    assert who["overdue"] == {(org_id(session, "gwent"), one)}
+    assert who["past_deadline_not_started"] == set()
+    assert who["complete_without_evidence"] == {(org_id(session, "kent"), one), (org_id(session, "kent-pcc"), three)}
+    assert who["rating_below_claim"] == {(org_id(session, "kent"), one)}
+    assert (org_id(session, "gwent-pcc"), three) in who["no_recent_update"]
+    assert (org_id(session, "gwent"), one) not in who["no_recent_update"]
+
+
+@pytest.mark.parametrize(
+    ("status", "rating", "below"),
+    [
+        ("complete", "met", False),
+        ("complete", "partially_met", True),
+        ("in_progress", "not_met", True),
+        ("in_progress", "partially_met", False),
+        ("not_started", "not_met", False),
+        ("complete", "not_yet_assessed", False),
+        ("not_applicable", "not_met", False),
+    ],
+)
+def test_rating_below_claim(status, rating, below):
+    assert rating_below_claim(ResponseStatus(status), AssessmentRating(rating)) is below
+
+
+def test_the_figures_cost_the_same_number_of_queries_whatever_the_data(session, scenario, count_queries):
+    _, small = count_queries(lambda: national_state(session))
+    for response_id in [response_of(session, slug, n).id for slug, n in (("kent", "1"), ("gwent", "1.1"))]:
+        for i in range(30):
+            session.add(Action(response_id=response_id, description=f"a{i}", target_date=dt.date(2020, 1, 1)))
+            session.add(ProgressUpdate(response_id=response_id, update_on=dt.date(2025, 1, 1), text=f"u{i}"))
+            session.add(
+                Evidence(response_id=response_id, kind=EvidenceKind.NOTE, title=f"e{i}", visibility=Visibility.PUBLIC)
+            )
+    session.commit()
+    state, large = count_queries(lambda: national_state(session))
+    assert large == small
+    assert state.cell(org_id(session, "kent"), rec_id(session, "1")).evidence_count == 30
+
+
+def test_coordinators_and_inspectors_see_the_dashboard(client, session, scenario, make_user):
+    for role in (Role.COORDINATOR, Role.INSPECTOR):
+        sign_in(client, make_user(role).email)
+        page = client.get("/oversight").text
+        assert 'data-testid="matrix"' in page and "Gwent Police" in page
+        kent_1 = response_of(session, "kent", "1").id
+        assert f'href="/plan/responses/{kent_1}"' in page
+        assert "complete with no evidence" in page and "inspectorate rating below the claim" in page
+
+
+def test_filters_narrow_the_matrix(client, session, scenario, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight?kind=policing_body").text
+    matrix = page.split('data-testid="matrix"')[1].split("</table>")[0]
+    assert "Kent Police and Crime Commissioner" in matrix and "Gwent Police<" not in matrix
+    blocked = client.get("/oversight?status=blocked").text.split('data-testid="matrix"')[1]
+    assert "No organisation matches these filters" in blocked
+
+
+def test_organisations_cannot_open_the_dashboard(client, small_reference, make_user):
+    sign_in(client, make_user(Role.EDITOR, "kent").email)
+    assert client.get("/oversight").status_code == 403
+    sign_in(client, make_user(Role.VIEWER, "gwent").email)
+    assert client.get("/oversight").status_code == 403

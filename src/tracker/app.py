@@ -18,6 +18,7 @@ from tracker import __version__, migrate
 from tracker.accounts.admin import UsersAdminController
 from tracker.accounts.auth import AuthenticationMiddleware
 from tracker.accounts.controllers import AccountController, SignInController
+from tracker.assessments.controllers import AssessmentController
 from tracker.db import for_writing, make_engine
 from tracker.plans.controllers import PlanController
 from tracker.recommendations.controllers import HomeController
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PlanController,
             UsersAdminController,
             OversightController,
+            AssessmentController,
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

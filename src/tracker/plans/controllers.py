@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session, col, select
 
+from tracker.assessments.services import assessments_for, can_comment, comment_threads
 from tracker.audit.services import response_history
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
@@ -25,12 +26,17 @@ from tracker.plans.publication import has_unpublished_changes, latest_publicatio
 from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
 from tracker.plans.workspace import SORTS, workspace_rows
 from tracker.recommendations.models import Recommendation
-from tracker.vocabulary import ActionStatus, OrganisationKind, Rag, ResponseStatus, Visibility
+from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, Rag, ResponseStatus, Visibility
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
 from tracker.web.templating import page
 
-SECTIONS = {"response": "plans/_response_form.html", "actions": "plans/_actions.html", "updates": "plans/_updates.html"}
+SECTIONS = {
+    "response": "plans/_response_form.html",
+    "actions": "plans/_actions.html",
+    "updates": "plans/_updates.html",
+    "assessment": "assessments/_section.html",
+}
 
 
 def response_url(response_id: int, anchor: str = "") -> str:
@@ -122,7 +128,7 @@ class PlanController(Controller):
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        return _run(
+        return run_on_response(
             request, db, ctx, "response", form, lambda: services.update_response(db, ctx, request.user, form.values)
         )
 
@@ -139,7 +145,9 @@ class PlanController(Controller):
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        return _run(request, db, ctx, "actions", form, lambda: services.add_action(db, ctx, request.user, form.values))
+        return run_on_response(
+            request, db, ctx, "actions", form, lambda: services.add_action(db, ctx, request.user, form.values)
+        )
 
     @get("/actions/{action_id:int}/edit", sync_to_thread=True)
     def edit_action_form(
@@ -154,7 +162,7 @@ class PlanController(Controller):
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return _run(
+        return run_on_response(
             request,
             db,
             ctx,
@@ -171,7 +179,7 @@ class PlanController(Controller):
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return _run(
+        return run_on_response(
             request,
             db,
             ctx,
@@ -186,7 +194,9 @@ class PlanController(Controller):
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return _run(request, db, ctx, "actions", form, lambda: services.delete_action(db, action, ctx, request.user))
+        return run_on_response(
+            request, db, ctx, "actions", form, lambda: services.delete_action(db, action, ctx, request.user)
+        )
 
     @post("/actions/{action_id:int}/move", sync_to_thread=True)
     def move_action(
@@ -194,7 +204,7 @@ class PlanController(Controller):
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return _run(
+        return run_on_response(
             request,
             db,
             ctx,
@@ -211,7 +221,9 @@ class PlanController(Controller):
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        return _run(request, db, ctx, "updates", form, lambda: services.add_update(db, ctx, request.user, form.values))
+        return run_on_response(
+            request, db, ctx, "updates", form, lambda: services.add_update(db, ctx, request.user, form.values)
+        )
 
     @get("/updates/{update_id:int}/edit", sync_to_thread=True)
     def edit_update_form(
@@ -226,7 +238,7 @@ class PlanController(Controller):
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
-        return _run(
+        return run_on_response(
             request,
             db,
             ctx,
@@ -238,7 +250,7 @@ class PlanController(Controller):
         )
 
 
-def _run(
+def run_on_response(
     request: Request[Any, Any, Any],
     db: Session,
     ctx: ResponseContext,
@@ -328,14 +340,28 @@ def response_page(
         "response_form": Form(),
         "actions_form": Form(),
         "updates_form": Form(),
+        "assessment_form": Form(),
+        "comment_form": Form(),
         "error_title": status_code == 422,
         "section": section,
         **extra,
     }
     context.update(evidence_context(db, user, ctx))
+    context.update(assessment_context(db, user, ctx))
     if request.htmx and section in SECTIONS:
         return page(request, SECTIONS[section], status_code=status_code, **context)
     return page(request, "plans/response.html", status_code=status_code, **context)
+
+
+def assessment_context(db: Session, user: Any, ctx: ResponseContext) -> dict[str, Any]:
+    """The inspectorate's ratings beside the claim, and the comment threads."""
+    return {
+        "assessments": assessments_for(db, ctx.response.id),
+        "threads": comment_threads(db, ctx.response.id),
+        "can_assess": can(user, Permission.ASSESS, ctx.organisation_id),
+        "can_comment": can_comment(user, ctx.organisation_id),
+        "ratings": list(AssessmentRating),
+    }
 
 
 def evidence_context(db: Session, user: Any, ctx: ResponseContext) -> dict[str, Any]:

@@ -1,0 +1,52 @@
+"""Recording an assessment or a comment from the response page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
+from litestar.response import Response
+from sqlmodel import Session
+
+from tracker.assessments.services import add_comment, can_comment, record_assessment
+from tracker.permissions import Permission
+from tracker.plans.controllers import run_on_response
+from tracker.plans.services import load_response
+from tracker.web.forms import Form, FormData
+from tracker.web.guards import signed_in_user
+
+
+class AssessmentController(Controller):
+    path = "/plan/responses/{response_id:int}"
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    @post("/assessments", sync_to_thread=True)
+    def assess(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+    ) -> Response[Any]:
+        form = Form.of(data)
+        ctx = load_response(db, request.user, response_id, Permission.ASSESS)
+        return run_on_response(
+            request, db, ctx, "assessment", form, lambda: record_assessment(db, ctx, request.user, form.values)
+        )
+
+    @post("/comments", sync_to_thread=True)
+    def comment(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+    ) -> Response[Any]:
+        form = Form.of(data)
+        ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
+        if not can_comment(request.user, ctx.organisation_id):
+            raise PermissionDeniedException("You cannot comment on this response")
+        return run_on_response(
+            request,
+            db,
+            ctx,
+            "assessment",
+            form,
+            lambda: add_comment(db, ctx, request.user, form.values),
+            comment_form=form,
+        )

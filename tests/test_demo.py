@@ -135,3 +135,11 @@ def test_there_are_frozen_reporting_periods_and_an_open_one(session, demo):
     done = [sum(s.status is ResponseStatus.COMPLETE for s in snaps) for snaps in (first, last)]
     assert done[0] < done[1], "earlier periods show less progress"
     assert sum(s.actions_total for s in first) < sum(s.actions_total for s in last)
+
+
+def test_most_organisations_have_published_their_plan(session, demo):
+    from tracker.plans.models import PlanPublication
+
+    published = {p.organisation_id for p in session.exec(select(PlanPublication))}
+    answering = set(session.exec(select(Response.organisation_id)))
+    assert published < answering and len(published) > len(answering) / 2

@@ -137,3 +137,13 @@ def test_organisations_cannot_open_the_dashboard(client, small_reference, make_u
     assert client.get("/oversight").status_code == 403
     sign_in(client, make_user(Role.VIEWER, "gwent").email)
     assert client.get("/oversight").status_code == 403
+
+
+def test_the_status_chart_is_an_svg_with_the_same_numbers(client, session, scenario, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.get("/oversight/charts/status.svg")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in r.text and "Rec. 1" in r.text and "Rec. 3" in r.text and "Complete" in r.text
+    assert "script" not in r.headers["content-security-policy"] and "<script" not in r.text
+    page = client.get("/oversight").text
+    assert 'src="/oversight/charts/status.svg"' in page and 'data-testid="status-counts"' in page

@@ -23,7 +23,8 @@ from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, record
 from tracker.evidence.models import Evidence
 from tracker.organisations.services import get_by_slug
-from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
+from tracker.plans.publication import public_plan
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import Snapshot
@@ -169,6 +170,7 @@ def load_demo(
             session.flush()
             progress(done, len(responses))
     counts["practices"] = _practices(session, rng, list(recommendations.values()), users)
+    counts["publications"] = _publish_some(session, rng)
     coordinator = next(u for u in users if u.role is Role.COORDINATOR)
     counts["reporting_periods"] = _periods(session, rng, scale, Actor(coordinator.display_name, coordinator.id))
     record(
@@ -336,6 +338,20 @@ def _evidence(
         evidence.size_bytes = len(content)
         evidence.sha256 = hashlib.sha256(content).hexdigest()
     return evidence
+
+
+def _publish_some(session: Session, rng: random.Random) -> int:
+    """About three in four organisations have published their plan (as it stands after the demo data)."""
+    session.flush()
+    published = 0
+    answering = sorted(set(session.exec(select(Response.organisation_id))))
+    for organisation in session.exec(
+        select(Organisation).where(col(Organisation.id).in_(answering)).order_by(Organisation.id)
+    ):
+        if rng.random() < 0.75:
+            session.add(PlanPublication(organisation_id=organisation.id, content=public_plan(session, organisation)))
+            published += 1
+    return published
 
 
 # Quarter ends since the six-month updates of March 2025; the demo freezes 2 + scale of them (at most all).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from tracker.organisations.services import regions
 from tracker.permissions import Permission, require
+from tracker.reports.charts import status_bars, to_svg
 from tracker.reports.figures import FINISHED, STATUS_CODES, national_state, organisation_kinds
 from tracker.vocabulary import ResponseStatus
 from tracker.web.guards import signed_in_user
@@ -24,6 +25,9 @@ ATTENTION_LABELS = {
     "no_recent_update": "No update in the last {days} days",
     "rating_below_claim": "Inspectorate rating below the claim",
 }
+
+
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 class OversightController(Controller):
@@ -100,4 +104,18 @@ class OversightController(Controller):
                 "attention": attention,
                 "sort": sort,
             },
+        )
+
+    @get("/charts/status.svg", sync_to_thread=True)
+    def status_chart(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[str]:
+        """The organisations' statuses per recommendation, as a stacked bar chart (the table is on the page)."""
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        state = national_state(db, stale_days=request.app.state.settings.stale_update_days)
+        rows = [(f"Rec. {r.number}", state.status_counts(r.id)) for r in state.recommendations]
+        svg = to_svg(status_bars(rows, title="Organisations by status, per recommendation"))
+        # The chart's own inline styles are allowed inside this image only; it runs no script.
+        return Response(
+            svg,
+            media_type="image/svg+xml",
+            headers={"Content-Security-Policy": SVG_POLICY, "Cache-Control": "private, max-age=60"},
         )

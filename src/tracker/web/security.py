@@ -28,7 +28,8 @@ def content_security_policy(nonce: str) -> str:
 
 def set_security_headers(headers: Any, nonce: str, *, hsts: bool) -> None:
     """The headers every response carries (also error responses raised before any middleware ran)."""
-    headers["Content-Security-Policy"] = content_security_policy(nonce)
+    if "Content-Security-Policy" not in headers:  # a handler may set a stricter or narrower one (e.g. an SVG)
+        headers["Content-Security-Policy"] = content_security_policy(nonce)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["X-Frame-Options"] = "DENY"

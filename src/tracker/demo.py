@@ -22,6 +22,7 @@ from tracker.assessments.models import Assessment, Comment
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, record
 from tracker.evidence.models import Evidence
+from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
 from tracker.plans.publication import public_plan

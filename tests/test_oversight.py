@@ -147,3 +147,13 @@ def test_the_status_chart_is_an_svg_with_the_same_numbers(client, session, scena
     assert "script" not in r.headers["content-security-policy"] and "<script" not in r.text
     page = client.get("/oversight").text
     assert 'src="/oversight/charts/status.svg"' in page and 'data-testid="status-counts"' in page
+
+
+def test_the_national_page_of_a_recommendation(client, session, scenario, make_user):
+    sign_in(client, make_user(Role.INSPECTOR).email)
+    page = client.get(f"/oversight/recommendations/{rec_id(session, '1')}").text
+    spread = page.split('data-testid="spread"')[1].split("</table>")[0]
+    assert "Kent Police" in spread and "Gwent Police</a> (overdue)" in spread
+    assert "Recent" in page, "the latest public update"
+    assert client.get(f"/oversight/recommendations/{rec_id(session, '1.1')}").status_code == 404
+    assert client.get("/oversight/recommendations/99999").status_code == 404

@@ -6,14 +6,17 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Template
 from sqlmodel import Session
 
-from tracker.organisations.services import regions
+from tracker.organisations.services import addressee_names, regions
 from tracker.permissions import Permission, require
+from tracker.practice.services import practice_for
+from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.charts import status_bars, to_svg
-from tracker.reports.figures import FINISHED, STATUS_CODES, national_state, organisation_kinds
+from tracker.reports.figures import FINISHED, STATUS_CODES, latest_updates, national_state, organisation_kinds
 from tracker.vocabulary import ResponseStatus
 from tracker.web.guards import signed_in_user
 from tracker.web.templating import page
@@ -118,4 +121,34 @@ class OversightController(Controller):
             svg,
             media_type="image/svg+xml",
             headers={"Content-Security-Policy": SVG_POLICY, "Cache-Control": "private, max-age=60"},
+        )
+
+    @get("/recommendations/{recommendation_id:int}", sync_to_thread=True)
+    def recommendation(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], recommendation_id: int
+    ) -> Template:
+        """One recommendation across the country: the spread of statuses, who is where, the latest updates."""
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        rec = db.get(Recommendation, recommendation_id)
+        if rec is None or rec.parent_id is not None:
+            raise NotFoundException()
+        rec_set = db.get(RecommendationSet, rec.set_id)
+        state = national_state(db, set_id=rec.set_id, stale_days=request.app.state.settings.stale_update_days)
+        cells = sorted(state.cells_for_recommendation(rec.id), key=lambda c: c.organisation_id)
+        names = {o.id: o.name for o in state.organisations}
+        by_status = {
+            s: sorted((c for c in cells if c.status is s), key=lambda c: names[c.organisation_id])
+            for s in ResponseStatus
+        }
+        return page(
+            request,
+            "reports/recommendation.html",
+            rec=rec,
+            rs=rec_set,
+            state=state,
+            by_status=by_status,
+            names=names,
+            addressees=[addressee_names(db).get(code, code) for code in rec.addressees],
+            latest_updates=latest_updates(db, rec.id, limit=10),
+            practices=practice_for(db, rec.id),
         )

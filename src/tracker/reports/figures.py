@@ -18,7 +18,7 @@ from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, ResponseStatus
+from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, ResponseStatus, Visibility
 
 FINISHED = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
 # How much each claim promises, and how much each rating grants, on one scale.
@@ -254,3 +254,27 @@ def national_state(
 
 def organisation_kinds(state: NationalState) -> list[OrganisationKind]:
     return sorted({o.kind for o in state.organisations}, key=list(OrganisationKind).index)
+
+
+def latest_updates(
+    session: Session, recommendation_id: int, *, limit: int = 10, visibility: Visibility | None = None
+) -> list[tuple[ProgressUpdate, Organisation]]:
+    """The newest progress updates on a recommendation (and its sub-recommendations) across organisations.
+
+    Oversight pages pass no visibility and see internal updates' existence only through the plan pages; here
+    only updates marked public or for the national readers are listed (internal ones stay in-house).
+    """
+    recs = select(Recommendation.id).where(
+        (Recommendation.id == recommendation_id) | (Recommendation.parent_id == recommendation_id)
+    )
+    query = (
+        select(ProgressUpdate, Organisation)
+        .join(Response, Response.id == ProgressUpdate.response_id)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(
+            col(Response.recommendation_id).in_(recs), ProgressUpdate.visibility == (visibility or Visibility.PUBLIC)
+        )
+        .order_by(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc())
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]

@@ -23,6 +23,7 @@ from tracker.db import for_writing, make_engine
 from tracker.plans.controllers import PlanController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController
+from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, Settings
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PlanController,
             UsersAdminController,
             OversightController,
+            PeriodController,
             AssessmentController,
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),

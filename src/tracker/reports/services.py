@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, record
 from tracker.evidence.models import Evidence
+from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.timeutil import UTC, utc_now
-from tracker.vocabulary import ActionStatus, PeriodStatus
+from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
 
 
 class PeriodError(ValueError):
@@ -138,3 +140,89 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> in
         summary=f"Reporting period {period.name} frozen: {count} responses captured",
     )
     return count
+
+
+ORDER = [ResponseStatus.NOT_STARTED, ResponseStatus.BLOCKED, ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETE]
+
+
+@dataclass
+class Movement:
+    organisation_id: int
+    recommendation_id: int
+    before: ResponseStatus
+    after: ResponseStatus
+
+
+@dataclass
+class Comparison:
+    """What changed between two frozen periods."""
+
+    earlier: ReportingPeriod
+    later: ReportingPeriod
+    forward: list[Movement]
+    backward: list[Movement]
+    other_changes: list[Movement]
+    unchanged: int
+    not_updated: list[int]  # organisations with no update dated after the earlier cut-off
+
+
+def compare_periods(session: Session, earlier: ReportingPeriod, later: ReportingPeriod) -> Comparison:
+    """Which responses moved forward (e.g. in progress to complete), which went backwards, who has not updated."""
+    if earlier.status is not PeriodStatus.FROZEN or later.status is not PeriodStatus.FROZEN:
+        raise PeriodError("Only frozen periods can be compared")
+    if earlier.cut_off > later.cut_off:
+        earlier, later = later, earlier
+    before = {s.response_id: s for s in session.exec(select(Snapshot).where(Snapshot.period_id == earlier.id))}
+    after = list(session.exec(select(Snapshot).where(Snapshot.period_id == later.id)))
+    forward, backward, other, unchanged = [], [], [], 0
+    latest_by_org: dict[int, dt.date | None] = {}
+    for snap in after:
+        previous = latest_by_org.get(snap.organisation_id)
+        if snap.latest_update_on and (previous is None or snap.latest_update_on > previous):
+            latest_by_org[snap.organisation_id] = snap.latest_update_on
+        else:
+            latest_by_org.setdefault(snap.organisation_id, previous)
+        old = before.get(snap.response_id)
+        if old is None or old.status is snap.status:
+            unchanged += old is not None
+            continue
+        move = Movement(snap.organisation_id, snap.recommendation_id, old.status, snap.status)
+        if old.status in ORDER and snap.status in ORDER:
+            (forward if ORDER.index(snap.status) > ORDER.index(old.status) else backward).append(move)
+        else:
+            other.append(move)
+    not_updated = sorted(org for org, day in latest_by_org.items() if day is None or day <= earlier.cut_off)
+    return Comparison(earlier, later, forward, backward, other, unchanged, not_updated)
+
+
+@dataclass
+class StaleOrganisation:
+    organisation_id: int
+    name: str
+    last_update_on: dt.date | None
+
+
+def missing_updates(session: Session, period: ReportingPeriod) -> list[StaleOrganisation]:
+    """Organisations that have not posted an update since the previous period's cut-off (or ever)."""
+    previous = session.exec(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.cut_off < period.cut_off, ReportingPeriod.status == PeriodStatus.FROZEN)
+        .order_by(col(ReportingPeriod.cut_off).desc())
+    ).first()
+    since = previous.cut_off if previous else None
+    rows = session.exec(
+        select(Organisation.id, Organisation.name, func.max(ProgressUpdate.update_on))
+        .join(Response, Response.organisation_id == Organisation.id)
+        .outerjoin(
+            ProgressUpdate,
+            (ProgressUpdate.response_id == Response.id) & (col(ProgressUpdate.update_on) <= period.cut_off),
+        )
+        .where(Response.required == True)  # noqa: E712
+        .group_by(Organisation.id, Organisation.name)
+        .order_by(Organisation.name)
+    )
+    return [
+        StaleOrganisation(oid, name, last)
+        for oid, name, last in rows
+        if last is None or (since is not None and last <= since)
+    ]

@@ -1,0 +1,165 @@
+"""Reporting periods for coordinators: open one, freeze it at its cut-off, compare two, chase missing updates."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+from sqlmodel import Session, col, select
+
+from tracker.organisations.models import Organisation
+from tracker.permissions import Permission, can, require
+from tracker.plans.services import actor_for
+from tracker.recommendations.models import Recommendation
+from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.reports.services import PeriodError, compare_periods, freeze_period, missing_updates, open_period
+from tracker.timeutil import DateParseError, parse_uk_date
+from tracker.vocabulary import PeriodStatus, ResponseStatus
+from tracker.web.forms import Form, FormData
+from tracker.web.guards import signed_in_user
+from tracker.web.templating import page
+
+
+def _period(db: Session, period_id: int) -> ReportingPeriod:
+    period = db.get(ReportingPeriod, period_id)
+    if period is None:
+        raise NotFoundException()
+    return period
+
+
+class PeriodController(Controller):
+    path = "/oversight/periods"
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    def _list(self, request: Request[Any, Any, Any], db: Session, form: Form, status_code: int = 200) -> Template:
+        periods = list(db.exec(select(ReportingPeriod).order_by(col(ReportingPeriod.cut_off).desc())))
+        frozen = [p for p in periods if p.status is PeriodStatus.FROZEN]
+        return page(
+            request,
+            "reports/periods.html",
+            status_code=status_code,
+            periods=periods,
+            frozen=frozen,
+            form=form,
+            can_run=can(request.user, Permission.RUN_REPORTING),
+            error_title=bool(form.errors),
+        )
+
+    @get("/", sync_to_thread=True)
+    def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        return self._list(request, db, Form())
+
+    @post("/", sync_to_thread=True)
+    def open(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Any:
+        require(request.user, Permission.RUN_REPORTING)
+        form = Form.of(data)
+        name = form.require("name", "Enter a name, for example Summer 2025 NPCC update")
+        cut_off = None
+        try:
+            cut_off = parse_uk_date(form.get("cut_off"))
+        except DateParseError:
+            form.error("cut_off", "The cut-off must be a real date, like 31/07/2025")
+        if cut_off is None and "cut_off" not in form.errors:
+            form.error("cut_off", "Enter the cut-off date")
+        if form.ok and cut_off is not None:
+            try:
+                period = open_period(db, name=name, cut_off=cut_off, actor=actor_for(request.user))
+                db.commit()
+                return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+            except PeriodError as exc:
+                db.rollback()
+                form.error("name", str(exc))
+        return self._list(request, db, form, status_code=422)
+
+    @get("/{period_id:int}", sync_to_thread=True)
+    def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: int) -> Template:
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        period = _period(db, period_id)
+        counts: dict[str, dict[ResponseStatus, int]] = {}
+        if period.status is PeriodStatus.FROZEN:
+            rows = db.exec(
+                select(Recommendation.number, Snapshot.status)
+                .join(Recommendation, Recommendation.id == Snapshot.recommendation_id)
+                .where(Snapshot.period_id == period.id, col(Recommendation.parent_id).is_(None))
+                .order_by(Recommendation.position)
+            )
+            for number, status in rows:
+                counts.setdefault(number, dict.fromkeys(ResponseStatus, 0))[status] += 1
+        return page(
+            request,
+            "reports/period.html",
+            period=period,
+            counts=counts,
+            statuses=list(ResponseStatus),
+            missing=missing_updates(db, period),
+            can_run=can(request.user, Permission.RUN_REPORTING),
+        )
+
+    @post("/{period_id:int}/freeze", sync_to_thread=True)
+    def freeze(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: int) -> Any:
+        require(request.user, Permission.RUN_REPORTING)
+        period = _period(db, period_id)
+        try:
+            freeze_period(db, period, actor_for(request.user))
+            db.commit()
+        except PeriodError as exc:
+            db.rollback()
+            return page(
+                request, "errors/error.html", status_code=409, title="This period is already frozen", detail=str(exc)
+            )
+        return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+
+    @get("/{period_id:int}/missing-updates.csv", sync_to_thread=True)
+    def missing_csv(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: int
+    ) -> Response[bytes]:
+        """Organisations whose updates are missing or stale, for a mail-merge."""
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        period = _period(db, period_id)
+        slugs = dict(db.exec(select(Organisation.id, Organisation.slug)).all())
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["organisation", "organisation_slug", "last_update", "period", "cut_off"])
+        for item in missing_updates(db, period):
+            writer.writerow(
+                [
+                    item.name,
+                    slugs[item.organisation_id],
+                    item.last_update_on.isoformat() if item.last_update_on else "",
+                    period.name,
+                    period.cut_off.isoformat(),
+                ]
+            )
+        return Response(
+            out.getvalue().encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="missing-updates-{period.id}.csv"'},
+        )
+
+    @get("/compare", sync_to_thread=True)
+    def compare(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        earlier: FromQuery[int],
+        later: FromQuery[int],
+    ) -> Template:
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        first, second = _period(db, earlier), _period(db, later)
+        try:
+            comparison = compare_periods(db, first, second)
+        except PeriodError as exc:
+            return page(
+                request, "errors/error.html", status_code=422, title="These periods cannot be compared", detail=str(exc)
+            )
+        names = dict(db.exec(select(Organisation.id, Organisation.name)).all())
+        numbers = dict(db.exec(select(Recommendation.id, Recommendation.number)).all())
+        return page(request, "reports/compare.html", c=comparison, names=names, numbers=numbers)

@@ -274,6 +274,43 @@ def users_create(email: str, display_name: str, role: str, organisation_slug: st
         click.echo(f"Password: {password}")
 
 
+# --- reminders --------------------------------------------------------------------------------------------
+
+
+@main.command("remind")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent, without sending or recording it.")
+@click.option("--today", "today_text", metavar="DATE", help="Pretend it is this day (e.g. 27/03/2025).")
+def remind(dry_run: bool, today_text: str | None) -> None:
+    """E-mail today's reminders: a digest to each organisation's editors, a summary to coordinators.
+
+    Safe to run daily from cron: nothing is sent twice to anyone for the same day. SMTP settings come from
+    SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS and MAIL_FROM.
+    """
+    import datetime as dt
+
+    from tracker.reports.reminders import MailNotConfigured, send_reminders
+    from tracker.timeutil import DateParseError, parse_uk_date
+
+    settings = _settings()
+    try:
+        today = parse_uk_date(today_text) if today_text else dt.date.today()
+    except DateParseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _session(settings) as session:
+        try:
+            reminders = send_reminders(session, settings, today, dry_run=dry_run)
+        except MailNotConfigured as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(f"The mail server could not be reached: {exc}") from exc
+    verb = "Would send" if dry_run else "Sent"
+    click.echo(f"{verb} {len(reminders)} reminder(s).")
+    for reminder in reminders:
+        click.echo(f"  {reminder.recipient}: {reminder.subject}")
+        if dry_run:
+            click.echo("    " + reminder.body.replace("\n", "\n    "))
+
+
 # --- serving ------------------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from tracker.organisations.models import AddresseeGroup, Organisation, Region
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.reports.models import ReminderSent, ReportingPeriod, Snapshot
 
 __all__ = [
     "Action",
@@ -26,6 +26,7 @@ __all__ = [
     "Recommendation",
     "RecommendationSet",
     "Region",
+    "ReminderSent",
     "ReportingPeriod",
     "Response",
     "SignInThrottle",

@@ -48,6 +48,13 @@ class Settings:
     demo_password: str | None = None
     stale_update_days: int = 90
     sql_echo: bool = False
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "stalking-tracker@localhost"
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_production(self) -> bool:
@@ -74,6 +81,13 @@ class Settings:
                 demo_password=env.get("TRACKER_DEMO_PASSWORD") or None,
                 stale_update_days=int(env.get("STALE_UPDATE_DAYS") or defaults.stale_update_days),
                 sql_echo=_as_bool(env.get("SQL_ECHO") or ""),
+                smtp_host=env.get("SMTP_HOST") or None,
+                smtp_port=int(env.get("SMTP_PORT") or 25),
+                smtp_user=env.get("SMTP_USER") or None,
+                smtp_password=env.get("SMTP_PASSWORD") or None,
+                smtp_starttls=_as_bool(env.get("SMTP_STARTTLS") or ""),
+                mail_from=env.get("MAIL_FROM") or defaults.mail_from,
+                public_url=(env.get("PUBLIC_URL") or defaults.public_url).rstrip("/"),
             )
         except ValueError as exc:
             raise SettingsError(f"A setting in the environment is not valid: {exc}") from exc

@@ -47,3 +47,19 @@ class Snapshot(SQLModel, table=True):
     latest_update_on: dt.date | None = None
     latest_update_text: str | None = text_field()
     captured_at: dt.datetime = created_at_field()
+
+
+class ReminderSent(SQLModel, table=True):
+    """One reminder e-mail sent, so a daily run never sends the same one twice on a day."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (
+        sa.UniqueConstraint("recipient", "kind", "sent_on", name="uq_reminder_sent_recipient_kind_sent_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=320)
+    kind: str = Field(max_length=40, description="organisation digest, or coordinator summary")
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    sent_on: dt.date = Field(index=True)
+    created_at: dt.datetime = created_at_field()

@@ -26,6 +26,8 @@ COMMANDS = [
     ["users"],
     ["users", "create"],
     ["serve"],
+    ["report"],
+    ["remind"],
 ]
 
 

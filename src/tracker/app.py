@@ -22,7 +22,7 @@ from tracker.assessments.controllers import AssessmentController
 from tracker.db import for_writing, make_engine
 from tracker.plans.controllers import PlanController
 from tracker.recommendations.controllers import HomeController
-from tracker.reports.controllers import OversightController
+from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, Settings
 from tracker.web.database import provide_db
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UsersAdminController,
             OversightController,
             PeriodController,
+            ReportController,
             AssessmentController,
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),

@@ -274,6 +274,40 @@ def users_create(email: str, display_name: str, role: str, organisation_slug: st
         click.echo(f"Password: {password}")
 
 
+# --- reports ----------------------------------------------------------------------------------------------
+
+
+@main.command("report")
+@click.option(
+    "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
+@click.option("--period", "period_name", help="Name of a frozen reporting period (default: the current state).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), help="Default: from the file's extension.")
+def report(output: Path, period_name: str | None, fmt: str | None) -> None:
+    """Write the national progress report as PDF or HTML.
+
+    For a frozen period the report is the same every time it is generated.
+    """
+    from tracker.reports.models import ReportingPeriod
+    from tracker.reports.progress_report import build_report, render_html, render_pdf
+
+    fmt = fmt or ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
+    settings = _settings()
+    with _session(settings) as session:
+        period = None
+        if period_name:
+            period = session.exec(select(ReportingPeriod).where(ReportingPeriod.name == period_name)).first()
+            if period is None:
+                raise click.ClickException(f"No reporting period is called {period_name!r}")
+        try:
+            data = build_report(session, period, stale_days=settings.stale_update_days)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        content = render_pdf(data) if fmt == "pdf" else render_html(data).encode()
+    output.write_bytes(content)
+    click.echo(f"Wrote {output} ({fmt.upper()}, {len(content):,} bytes): {data.period_name}.")
+
+
 # --- reminders --------------------------------------------------------------------------------------------
 
 

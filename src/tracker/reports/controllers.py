@@ -16,8 +16,11 @@ from tracker.permissions import Permission, require
 from tracker.practice.services import practice_for
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.charts import status_bars, to_svg
+from tracker.reports.exports import response_rows, tables, to_csv, to_json, to_xlsx
 from tracker.reports.figures import FINISHED, STATUS_CODES, latest_updates, national_state, organisation_kinds
-from tracker.vocabulary import ResponseStatus
+from tracker.reports.models import ReportingPeriod
+from tracker.reports.progress_report import build_report, render_pdf
+from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.guards import signed_in_user
 from tracker.web.templating import page
 
@@ -152,3 +155,70 @@ class OversightController(Controller):
             latest_updates=latest_updates(db, rec.id, limit=10),
             practices=practice_for(db, rec.id),
         )
+
+
+class ReportController(Controller):
+    """The national progress report (HTML and PDF) and the data exports, for the current state or a period."""
+
+    path = "/oversight/report"
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    def _data(self, request: Request[Any, Any, Any], db: Session, period: int | None) -> tuple[Any, Any]:
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        chosen = None
+        if period is not None:
+            chosen = db.get(ReportingPeriod, period)
+            if chosen is None or chosen.status is not PeriodStatus.FROZEN:
+                raise NotFoundException("There is no frozen reporting period with that number")
+        return build_report(db, chosen, stale_days=request.app.state.settings.stale_update_days), chosen
+
+    @get("/", sync_to_thread=True)
+    def html(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period: FromQuery[int | None] = None
+    ) -> Template:
+        data, _ = self._data(request, db, period)
+        suffix = f"?period={period}" if period else ""
+        return page(
+            request,
+            "reports/progress_report.html",
+            data=data,
+            statuses=list(ResponseStatus),
+            pdf_url=f"/oversight/report/pdf{suffix}",
+        )
+
+    @get("/pdf", sync_to_thread=True)
+    def pdf(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period: FromQuery[int | None] = None
+    ) -> Response[bytes]:
+        data, _ = self._data(request, db, period)
+        return _download(render_pdf(data), "application/pdf", f"progress-report-{data.as_of.isoformat()}.pdf")
+
+    @get("/export/{fmt:str}", sync_to_thread=True)
+    def export(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        fmt: str,
+        period: FromQuery[int | None] = None,
+    ) -> Response[bytes]:
+        if fmt not in ("csv", "xlsx", "json"):
+            raise NotFoundException()
+        data, chosen = self._data(request, db, period)
+        name = f"progress-{data.as_of.isoformat()}"
+        if fmt == "csv":
+            return _download(to_csv(response_rows(data)), "text/csv; charset=utf-8", f"{name}-responses.csv")
+        all_tables = tables(db, data, chosen)
+        if fmt == "xlsx":
+            return _download(
+                to_xlsx(all_tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx"
+            )
+        return _download(to_json(data, all_tables), "application/json", f"{name}.json")
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )

@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: help venv install run test test-sqlite test-postgres lint assets clean
+.PHONY: help venv install run test test-sqlite test-postgres lint bench assets clean
 
 help:
 	@echo "make run      serve the app on http://127.0.0.1:8000 with an SQLite database and demo data"
 	@echo "make test     run every test against SQLite and PostgreSQL"
 	@echo "make install  create the environment and migrate the database (for deployments)"
 	@echo "make lint     ruff"
+	@echo "make bench    benchmarks (bench/run.py): page latency, report and export time at demo scales 1 and 10"
 	@echo "make assets   rebuild the vendored GOV.UK Frontend and htmx files in static/ (needs npm)"
 
 $(STAMP): pyproject.toml
@@ -36,7 +37,7 @@ test: $(STAMP)
 	@$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(STAMP)
-	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
 	TRACKER_TEST_DB=sqlite $(BIN)/pytest
 
 test-postgres: $(STAMP)
@@ -52,9 +53,12 @@ test-postgres: $(STAMP)
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	fi
 
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench
 
 assets:
 	bash frontend/build.sh

@@ -158,13 +158,19 @@ def national_state(
     rec_by_id = {r.id: r for r in recommendations}
     # A sub-recommendation's activity counts towards its parent's cell.
     top_of = {r.id: (r.parent_id or r.id) for r in all_recs}
+    rec_scope = select(Recommendation.id)
+    if set_id is not None:
+        rec_scope = rec_scope.where(Recommendation.set_id == set_id)
+    # The responses in scope, as a subquery: no long lists of ids are sent to the database.
+    ids = select(Response.id).where(col(Response.required).is_(True), col(Response.recommendation_id).in_(rec_scope))
     responses = list(
         session.exec(
-            select(Response).where(Response.required == True, col(Response.recommendation_id).in_(top_of))  # noqa: E712
+            select(Response.id, Response.organisation_id, Response.recommendation_id, Response.status).where(
+                col(Response.id).in_(ids)
+            )
         )
     )
-    ids = [r.id for r in responses]
-    cell_of = {r.id: (r.organisation_id, top_of[r.recommendation_id]) for r in responses}
+    cell_of = {rid: (org, top_of[rec]) for rid, org, rec, _ in responses}
     overdue_actions: Counter[tuple[int, int]] = Counter()
     for rid, n in session.exec(
         select(
@@ -209,17 +215,17 @@ def national_state(
         for rid, rating in session.exec(select(ranked.c.response_id, ranked.c.rating).where(ranked.c.rank == 1))
     }
     cells: dict[tuple[int, int], Cell] = {}
-    for response in responses:
-        rec = rec_by_id.get(response.recommendation_id)
+    for response_id, organisation_id, recommendation_id, status in responses:
+        rec = rec_by_id.get(recommendation_id)
         if rec is None:
             continue  # a sub-recommendation: folded into its parent's cell above
-        key = (response.organisation_id, rec.id)
-        rating = ratings.get(response.id)
+        key = (organisation_id, rec.id)
+        rating = ratings.get(response_id)
         cells[key] = Cell(
-            response_id=response.id,
-            organisation_id=response.organisation_id,
+            response_id=response_id,
+            organisation_id=organisation_id,
             recommendation_id=rec.id,
-            status=response.status,
+            status=status,
             due=rec.deadline,
             actions_overdue=overdue_actions[key],
             evidence_count=evidence[key],

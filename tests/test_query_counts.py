@@ -1,0 +1,77 @@
+"""Every oversight and workspace page issues the same number of SQL queries whatever the amount of data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import sign_in
+from tests.test_oversight import scenario  # noqa: F401  (fixture)
+from tests.test_plans import response_of
+from tracker.evidence.models import Evidence
+from tracker.plans.models import Action, ProgressUpdate
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import EvidenceKind, Role, Visibility
+
+
+def queries_of(client, path: str) -> int:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def grow(session, response_ids: list[int], n: int) -> None:
+    for response_id in response_ids:
+        for i in range(n):
+            session.add(Action(response_id=response_id, description=f"a{i}", target_date=dt.date(2020, 1, 1)))
+            session.add(ProgressUpdate(response_id=response_id, update_on=dt.date(2025, 1, 1), text=f"u{i}"))
+            session.add(
+                Evidence(response_id=response_id, kind=EvidenceKind.NOTE, title=f"e{i}", visibility=Visibility.PUBLIC)
+            )
+    session.commit()
+
+
+def test_page_query_counts_do_not_grow_with_the_data(client, session, scenario, make_user):  # noqa: F811
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    rec = session.exec(sa.select(Recommendation.id).where(Recommendation.number == "1")).scalar_one()
+    kent_1 = response_of(session, "kent", "1.1").id
+    pages = [
+        "/oversight",
+        f"/oversight/recommendations/{rec}",
+        "/plan/kent",
+        f"/plan/responses/{kent_1}",
+        "/oversight/report",
+        "/oversight/periods",
+    ]
+    for path in pages:
+        queries_of(client, path)  # warm caches (sessions, templates)
+    before = {path: queries_of(client, path) for path in pages}
+    grow(
+        session,
+        [response_of(session, slug, n).id for slug, n in (("kent", "1.1"), ("gwent", "1.2"), ("kent-pcc", "3"))],
+        25,
+    )
+    after = {path: queries_of(client, path) for path in pages}
+    assert after == before
+    assert all(count < 40 for count in after.values()), after
+
+
+@pytest.mark.parametrize("extra", [5])
+def test_the_workspace_list_does_not_query_per_row(client, session, small_reference, make_user, extra):
+    editor = make_user(Role.EDITOR, "kent")
+    sign_in(client, editor.email)
+    queries_of(client, "/plan/kent")
+    before = queries_of(client, "/plan/kent")
+    grow(session, [response_of(session, "kent", n).id for n in ("1", "1.1", "1.2")], extra)
+    assert queries_of(client, "/plan/kent") == before

@@ -10,3 +10,10 @@
 import { initAll } from "/static/govuk/govuk-frontend.min.js";
 
 initAll();
+
+// htmx swaps in new sections (forms with conditional reveals, error summaries): start their components too.
+document.addEventListener("htmx:load", (event) => {
+  if (event.target !== document.body) {
+    initAll({ scope: event.target });
+  }
+});

@@ -28,18 +28,17 @@ from pathlib import Path
 ACCEPTED_MESSAGE = "The selected file must be a PDF, Word, Excel, CSV, text, PNG or JPEG file"
 EMPTY_MESSAGE = "The selected file is empty"
 LEGACY_MESSAGE = (
-    "The selected file is an old Word or Excel file (.doc or .xls). Save it as a .docx or .xlsx file and upload it again"
+    "The selected file is an old Word or Excel file (.doc or .xls). "
+    "Save it as a .docx or .xlsx file and upload it again"
 )
 PROTECTED_MESSAGE = (
     "The selected file is password protected or in an old Word or Excel format. "
     "Remove the password, save it as a .docx or .xlsx file and upload it again"
 )
-MACRO_MESSAGE = (
-    "The selected file contains macros. Save it as a .docx or .xlsx file without macros and upload it again"
-)
+MACRO_MESSAGE = "The selected file contains macros. Save it as a .docx or .xlsx file without macros and upload it again"
 ARCHIVE_MESSAGE = "The selected file is an archive, such as a .zip file. Upload the documents one at a time"
 NOT_UTF8_MESSAGE = (
-    "The selected file must be saved as UTF-8 text. In Excel, choose ‘CSV UTF-8’ when you save it; "
+    "The selected file must be saved as UTF-8 text. In Excel, choose CSV UTF-8 when you save it; "
     "in a text editor, choose the UTF-8 encoding"
 )
 
@@ -80,6 +79,7 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _BINARY_MAGICS = (_PDF_MAGIC, _PNG_MAGIC, _JPEG_MAGIC, *_ZIP_MAGICS, _OLE2_MAGIC)
 
 _WORD_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -139,6 +139,8 @@ def identify(path: Path, filename: str) -> FileType:
         if _office_kind(path) is not expected:
             raise _mismatch(expected)
     else:  # CSV, text
+        if head.startswith(_UTF16_BOMS):
+            raise FileTypeError(NOT_UTF8_MESSAGE)
         if head.startswith(_BINARY_MAGICS):
             raise _mismatch(expected)
         _check_utf8_text(path, expected)
@@ -150,8 +152,7 @@ def _office_kind(path: Path) -> FileType | None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-            names = [info.filename.replace("\\", "/") for info in infos]
-            lowered = [name.lower() for name in names]
+            lowered = [info.filename.replace("\\", "/").lower() for info in infos]
             if any(name.rsplit("/", 1)[-1] == "vbaproject.bin" for name in lowered):
                 raise FileTypeError(MACRO_MESSAGE)
             content_types = next((info for info in infos if info.filename == "[Content_Types].xml"), None)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from tracker.assessments.services import assessments_for, can_comment, comment_threads
 from tracker.audit.services import response_history
+from tracker.evidence.controllers import section_context
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, can, can_see_evidence, reads_every_organisation, require
@@ -346,7 +347,7 @@ def response_page(
         "section": section,
         **extra,
     }
-    context.update(evidence_context(db, user, ctx))
+    context.update(evidence_context(db, user, ctx, request.app.state.settings))
     context.update(assessment_context(db, user, ctx))
     if request.htmx and section in SECTIONS:
         return page(request, SECTIONS[section], status_code=status_code, **context)
@@ -364,10 +365,6 @@ def assessment_context(db: Session, user: Any, ctx: ResponseContext) -> dict[str
     }
 
 
-def evidence_context(db: Session, user: Any, ctx: ResponseContext) -> dict[str, Any]:
+def evidence_context(db: Session, user: Any, ctx: ResponseContext, settings: Any) -> dict[str, Any]:
     """What the evidence section of the response page needs."""
-    try:
-        from tracker.evidence.services import visible_evidence
-    except ImportError:  # TEMPORARY until the evidence module lands
-        return {}
-    return {"evidence_items": visible_evidence(db, user, ctx), "evidence_form": Form()}
+    return section_context(db, user, ctx, settings)

@@ -1,0 +1,282 @@
+"""Evidence pages: add a file, link or note to a response; change or withdraw it; download a file.
+
+Every form works as a plain POST (then a redirect to the response page); with htmx the add form swaps only the
+evidence section. Files are only ever sent through ``/evidence/{id}/download``, which checks who may see them.
+Wire the routes with ``evidence_routes(settings)``: uploads may be as large as ``settings.max_upload_bytes``.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+from litestar import Controller, Litestar, Request, Router, get, post
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.response import File, Redirect, Template
+from litestar.response import Response as HttpResponse
+from sqlmodel import Session
+
+from tracker.accounts.models import User
+from tracker.evidence.filetypes import ACCEPTED_MESSAGE
+from tracker.evidence.models import Evidence
+from tracker.evidence.services import (
+    add_evidence,
+    evidence_file_path,
+    size_limit_text,
+    sweep_orphan_files,
+    update_evidence,
+    visible_evidence,
+    withdraw_evidence,
+)
+from tracker.permissions import Permission, can, can_see_evidence
+from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
+from tracker.settings import Settings
+from tracker.vocabulary import EvidenceKind, Visibility
+from tracker.web.forms import Form, FormData
+from tracker.web.guards import signed_in_user
+from tracker.web.templating import page
+
+log = logging.getLogger("tracker.evidence")
+
+MEGABYTE = 1024 * 1024
+FORM_BODY_LIMIT = MEGABYTE  # the change and withdraw forms carry no file
+MISSING_FILE = "The file for this evidence is missing. Contact the service team, quoting the evidence number {id}."
+
+
+def evidence_routes(settings: Settings) -> Router:
+    """The evidence routes, taking request bodies up to the configured upload size plus 1 MB for the form."""
+    return Router(
+        path="/",
+        route_handlers=[EvidenceController],
+        request_max_body_size=settings.max_upload_bytes + MEGABYTE,
+    )
+
+
+def sweep_uploads_on_startup(app: Litestar) -> None:
+    """An ``on_startup`` hook: remove upload files left by a process killed mid-upload (see sweep_orphan_files)."""
+    try:
+        with Session(app.state.write_engine) as session:
+            sweep_orphan_files(session, app.state.settings.upload_dir)
+    except Exception:  # never stop the service starting over housekeeping
+        log.exception("could not sweep the upload folder at start-up")
+
+
+def response_url(response_id: int) -> str:
+    return f"/plan/responses/{response_id}#evidence"
+
+
+def section_context(db: Session, user: User | None, ctx: ResponseContext, settings: Settings) -> dict[str, Any]:
+    """What ``evidence/_section.html`` needs (the response page can use this too)."""
+    return {
+        "ctx": ctx,
+        "evidence_items": visible_evidence(db, user, ctx),
+        "can_edit": can(user, Permission.EDIT_PLAN, ctx.organisation_id),
+        "evidence_form": Form(),
+        "evidence_max_size": size_limit_text(settings.max_upload_bytes),
+        "evidence_types_hint": ACCEPTED_MESSAGE,
+        "visibilities": list(Visibility),
+    }
+
+
+class EvidenceController(Controller):
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    @post("/responses/{response_id:int}/evidence")
+    async def add(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int
+    ) -> HttpResponse[Any]:
+        """Add a file, link or note (multipart form: kind, title, description, visibility, file, url, note)."""
+        too_large = False
+        try:
+            data = await request.form()
+        except RequestEntityTooLarge:
+            data, too_large = FormMultiDict(), True
+        try:
+            form = Form.of({k: v for k, v in data.items() if isinstance(v, str)})
+            upload = data.get("file")
+            return await anyio.to_thread.run_sync(
+                partial(
+                    self._add,
+                    request,
+                    db,
+                    response_id,
+                    form,
+                    upload if isinstance(upload, UploadFile) else None,
+                    too_large,
+                )
+            )
+        finally:
+            for _, value in data.multi_items():
+                if isinstance(value, UploadFile):
+                    await value.close()
+
+    @staticmethod
+    def _add(
+        request: Request[Any, Any, Any],
+        db: Session,
+        response_id: int,
+        form: Form,
+        upload: UploadFile | None,
+        too_large: bool,
+    ) -> HttpResponse[Any]:
+        settings: Settings = request.app.state.settings
+        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
+        db.commit()  # end the read (on SQLite it holds the write lock) while the file is written and checked
+        status_code = 200
+        try:
+            if too_large:
+                raise PlanError(
+                    {"file": f"The selected file must be smaller than {size_limit_text(settings.max_upload_bytes)}"}
+                )
+            add_evidence(
+                db,
+                ctx,
+                request.user,
+                form.values,
+                filename=upload.filename if upload else None,
+                content=upload.file if upload else None,
+                upload_dir=settings.upload_dir,
+                max_bytes=settings.max_upload_bytes,
+            )
+        except PlanError as exc:
+            db.rollback()
+            form.errors.update(exc.errors)
+            status_code = 413 if too_large else 422
+        if status_code == 200:
+            if request.htmx:
+                return _section(request, db, ctx)
+            return Redirect(response_url(ctx.response.id), status_code=303)
+        form.values.pop("file", None)
+        if request.htmx:
+            # htmx swaps 422 responses only (see base.html), so the section shows the error beside the field.
+            return _section(request, db, ctx, status_code=422, evidence_form=form)
+        return page(
+            request,
+            "evidence/add.html",
+            status_code=status_code,
+            error_title=True,
+            **{**section_context(db, request.user, ctx, settings), "evidence_form": form},
+        )
+
+    @get("/evidence/{evidence_id:int}/download", sync_to_thread=True)
+    def download(self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: int) -> File:
+        """The stored file, as an attachment, to people who may see it (404 for everyone else)."""
+        evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.VIEW_PLAN)
+        if evidence.kind is not EvidenceKind.FILE or not can_see_evidence(
+            request.user, evidence.visibility, ctx.organisation_id
+        ):
+            raise NotFoundException()
+        try:
+            path = evidence_file_path(request.app.state.settings, evidence)
+            stat = path.stat()
+        except (ValueError, OSError):
+            log.warning("the file of evidence %s (%s) is missing", evidence.id, evidence.stored_name)
+            raise NotFoundException(MISSING_FILE.format(id=evidence.id)) from None
+        name = evidence.original_name or f"evidence-{evidence.id}{path.suffix}"
+        return File(
+            path=path,
+            filename=name,
+            stat_result=stat,
+            media_type=evidence.content_type or "application/octet-stream",
+            content_disposition_type="attachment",
+            headers={
+                "content-disposition": content_disposition(name),
+                "x-content-type-options": "nosniff",
+                "cache-control": "private, no-store",
+                "content-security-policy": "default-src 'none'; sandbox",
+            },
+        )
+
+    @get("/evidence/{evidence_id:int}/edit", sync_to_thread=True)
+    def edit_form(self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: int) -> Template:
+        """A page to change an item's title, description or visibility, or to withdraw it."""
+        evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        return _edit_page(request, ctx, evidence, Form())
+
+    @post("/evidence/{evidence_id:int}", sync_to_thread=True, request_max_body_size=FORM_BODY_LIMIT)
+    def save(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        """Save a change (fields title, description, visibility and the version the person loaded)."""
+        form = Form.of(data)
+        evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        try:
+            update_evidence(db, evidence, ctx, request.user, form.values)
+        except PlanError as exc:
+            db.rollback()
+            form.errors.update(exc.errors)
+            return _edit_page(request, ctx, evidence, form, status_code=422)
+        except StaleRecord as exc:
+            db.rollback()
+            conflict = {"mine": dict(form.values), "current": exc.current}
+            return _edit_page(request, ctx, evidence, Form(), status_code=409, conflict=conflict)
+        if request.htmx:
+            return _section(request, db, ctx)
+        return Redirect(response_url(ctx.response.id), status_code=303)
+
+    @post("/evidence/{evidence_id:int}/withdraw", sync_to_thread=True, request_max_body_size=FORM_BODY_LIMIT)
+    def withdraw(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: int, data: FormData
+    ) -> HttpResponse[Any]:
+        """Delete the item and its file (the history keeps what it was)."""
+        form = Form.of(data)
+        evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        try:
+            withdraw_evidence(
+                db,
+                evidence,
+                ctx,
+                request.user,
+                version=form.get("version") or None,
+                upload_dir=request.app.state.settings.upload_dir,
+            )
+        except StaleRecord:
+            db.rollback()
+            if request.htmx:
+                return _section(request, db, ctx, status_code=409, withdraw_conflict=True)
+            return _edit_page(request, ctx, evidence, Form(), status_code=409, withdraw_conflict=True)
+        if request.htmx:
+            return _section(request, db, ctx)
+        return Redirect(response_url(ctx.response.id), status_code=303)
+
+
+def _section(
+    request: Request[Any, Any, Any], db: Session, ctx: ResponseContext, *, status_code: int = 200, **extra: Any
+) -> Template:
+    context = {**section_context(db, request.user, ctx, request.app.state.settings), **extra}
+    return page(request, "evidence/_section.html", status_code=status_code, **context)
+
+
+def _edit_page(
+    request: Request[Any, Any, Any],
+    ctx: ResponseContext,
+    evidence: Evidence,
+    form: Form,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Template:
+    return page(
+        request,
+        "evidence/edit.html",
+        status_code=status_code,
+        ctx=ctx,
+        evidence=evidence,
+        form=form,
+        visibilities=list(Visibility),
+        error_title=status_code == 422,
+        **extra,
+    )
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with an ASCII fallback name and the exact name in RFC 5987 ``filename*``."""
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in name) or "evidence"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -1,0 +1,550 @@
+"""Use cases of evidence behind a response: add a file, a link or a note; change, withdraw, list and download.
+
+Like ``tracker.plans.services``: every function takes the caller's session and the acting person, checks the
+rules, writes the audit history and commits. Input that breaks a rule raises ``PlanError({field: message})``;
+a stale save raises ``StaleRecord``.
+
+Files are stored in the upload folder (outside any static folder) under a generated name, ``<uuid4 hex>.<ext>``;
+the name the person's computer gave the file is kept, cleaned, for display only. An upload is written to
+``<uuid4 hex>.part``, flushed to disk, checked (``tracker.evidence.filetypes``), renamed, and only then recorded
+in the database. If anything fails the file is removed, so the database holds the file and its record or
+neither. A process killed between the rename and the commit leaves a file without a record, and one killed
+while writing leaves a ``.part`` file: ``sweep_orphan_files`` removes both (run it at start-up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, col, select
+
+from tracker.accounts.models import User
+from tracker.audit.services import changed, fields_of, record
+from tracker.db import StaleRecord
+from tracker.evidence.filetypes import FileType, FileTypeError, identify
+from tracker.evidence.models import Evidence
+from tracker.permissions import visible_evidence_levels
+from tracker.plans.services import PlanError, ResponseContext, actor_for
+from tracker.timeutil import utc_now
+from tracker.vocabulary import EvidenceKind, Visibility
+
+log = logging.getLogger("tracker.evidence")
+
+EVIDENCE_FIELDS = (
+    "kind",
+    "title",
+    "description",
+    "visibility",
+    "url",
+    "note",
+    "original_name",
+    "stored_name",
+    "content_type",
+    "size_bytes",
+    "sha256",
+)
+EDITABLE_FIELDS = ("title", "description", "visibility")
+MAX_TITLE = 300
+MAX_TEXT = 10_000
+MAX_URL = 2000
+MAX_NAME = 300
+PART_SUFFIX = ".part"
+CHUNK_BYTES = 1024 * 1024
+SAVE_MESSAGE = "The file could not be saved. Try again later or contact the service team"
+
+
+class EvidenceSaveError(PlanError):
+    """The upload folder could not take the file (full, read-only, missing): nothing was recorded."""
+
+    def __init__(self) -> None:
+        super().__init__({"file": SAVE_MESSAGE})
+
+
+class _Refused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+
+def visible_evidence(session: Session, user: User | None, ctx: ResponseContext) -> list[Evidence]:
+    """The response's evidence that ``user`` may see (``permissions.can_see_evidence``), oldest first."""
+    levels = visible_evidence_levels(user, ctx.organisation_id)
+    if not levels:
+        return []
+    return list(
+        session.exec(
+            select(Evidence)
+            .where(Evidence.response_id == ctx.response.id, col(Evidence.visibility).in_(sorted(levels)))
+            .order_by(Evidence.created_at, Evidence.id)
+        )
+    )
+
+
+def evidence_file_path(settings: Any, evidence: Evidence) -> Path:
+    """Where the file of ``evidence`` is stored (``settings.upload_dir``); ValueError if it has no safe name."""
+    return _stored_path(Path(settings.upload_dir), evidence)
+
+
+def _stored_path(upload_dir: Path, evidence: Evidence) -> Path:
+    name = evidence.stored_name
+    if not name or name != Path(name).name or "\\" in name or name.startswith(".") or name.endswith(PART_SUFFIX):
+        raise ValueError(f"evidence {evidence.id} has no stored file")
+    return upload_dir / name
+
+
+def display_name(filename: str | None) -> str:
+    """The file's own name, cleaned for display: no folders, control or direction characters, at most 300."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        " " if unicodedata.category(ch)[0] == "Z" else ch for ch in name if unicodedata.category(ch)[0] != "C"
+    )
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        if dot and stem and len(ext) <= 10:
+            name = stem[: MAX_NAME - len(ext) - 1].rstrip(" .") + "." + ext
+        else:
+            name = name[:MAX_NAME]
+    return name
+
+
+def size_limit_text(max_bytes: int) -> str:
+    """'20 MB', '64 KB' or '500 bytes'."""
+    if max_bytes >= 1024 * 1024:
+        return f"{max_bytes / (1024 * 1024):g} MB"
+    if max_bytes >= 1024:
+        return f"{max_bytes / 1024:g} KB"
+    return f"{max_bytes} bytes"
+
+
+# --- validation -----------------------------------------------------------------------------------------
+
+
+def _text(errors: dict[str, str], name: str, value: Any, missing: str | None, label: str, limit: int) -> str | None:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text and missing:
+        errors[name] = missing
+    elif len(text) > limit:
+        errors[name] = f"{label} must be {limit:,} characters or fewer"
+    return text or None
+
+
+def _visibility(errors: dict[str, str], value: Any) -> Visibility | None:
+    if value in (None, ""):
+        errors["visibility"] = "Select who can see this evidence"
+        return None
+    try:
+        return Visibility(value)
+    except ValueError:
+        errors["visibility"] = "Select who can see this evidence from the list"
+        return None
+
+
+def _common(
+    errors: dict[str, str], title: Any, description: Any, visibility: Any, *, title_required: bool
+) -> dict[str, Any]:
+    return {
+        "title": _text(errors, "title", title, "Enter a title" if title_required else None, "The title", MAX_TITLE),
+        "description": _text(errors, "description", description, None, "The description", MAX_TEXT),
+        "visibility": _visibility(errors, visibility),
+    }
+
+
+def clean_url(errors: dict[str, str], value: Any) -> str | None:
+    """A web address starting http:// or https:// ('www.example.org' gets https://); others are refused."""
+    raw = value.strip() if isinstance(value, str) else ""
+    if not raw:
+        errors["url"] = "Enter the web address of the evidence"
+        return None
+    if len(raw) > MAX_URL:
+        errors["url"] = f"The web address must be {MAX_URL:,} characters or fewer"
+        return None
+    if any(unicodedata.category(ch)[0] in ("C", "Z") for ch in raw):
+        errors["url"] = "The web address must not contain spaces"
+        return None
+    if "://" not in raw and ":" not in raw.split("/", 1)[0]:
+        raw = "https://" + raw
+    try:
+        parts = urlsplit(raw)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or not port_ok or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        errors["url"] = "Enter a web address that starts with http:// or https://"
+        return None
+    if parts.username is not None or parts.password is not None:
+        errors["url"] = "The web address must not contain a username or password"
+        return None
+    return raw
+
+
+# --- adding ---------------------------------------------------------------------------------------------
+
+
+def add_evidence(
+    session: Session,
+    ctx: ResponseContext,
+    user: User,
+    values: dict[str, Any],
+    *,
+    filename: str | None = None,
+    content: BinaryIO | bytes | None = None,
+    upload_dir: Path,
+    max_bytes: int,
+) -> Evidence:
+    """Add what the evidence form describes: ``values['kind']`` is file, link or note."""
+    common = {k: values.get(k) for k in ("title", "description", "visibility")}
+    kind = values.get("kind")
+    if kind == EvidenceKind.FILE.value:
+        return add_file(
+            session,
+            ctx,
+            user,
+            filename=filename,
+            content=content,
+            upload_dir=upload_dir,
+            max_bytes=max_bytes,
+            **common,
+        )
+    if kind == EvidenceKind.LINK.value:
+        return add_link(session, ctx, user, url=values.get("url"), **common)
+    if kind == EvidenceKind.NOTE.value:
+        return add_note(session, ctx, user, note=values.get("note"), **common)
+    errors = {"kind": "Select whether you are adding a file, a link or a note"}
+    _common(errors, common["title"], common["description"], common["visibility"], title_required=False)
+    raise PlanError(errors)
+
+
+def add_link(
+    session: Session,
+    ctx: ResponseContext,
+    user: User,
+    *,
+    url: Any,
+    title: Any,
+    description: Any = None,
+    visibility: Any = None,
+) -> Evidence:
+    """Add a link to evidence held elsewhere (http or https only)."""
+    errors: dict[str, str] = {}
+    data = _common(errors, title, description, visibility, title_required=True)
+    data["url"] = clean_url(errors, url)
+    if errors:
+        raise PlanError(errors)
+    return _insert(session, ctx, user, Evidence(response_id=ctx.response.id, kind=EvidenceKind.LINK, **data))
+
+
+def add_note(
+    session: Session,
+    ctx: ResponseContext,
+    user: User,
+    *,
+    note: Any,
+    title: Any,
+    description: Any = None,
+    visibility: Any = None,
+) -> Evidence:
+    """Add a note, for example where a document is held that cannot be uploaded."""
+    errors: dict[str, str] = {}
+    data = _common(errors, title, description, visibility, title_required=True)
+    data["note"] = _text(errors, "note", note, "Enter the note", "The note", MAX_TEXT)
+    if errors:
+        raise PlanError(errors)
+    return _insert(session, ctx, user, Evidence(response_id=ctx.response.id, kind=EvidenceKind.NOTE, **data))
+
+
+def add_file(
+    session: Session,
+    ctx: ResponseContext,
+    user: User,
+    *,
+    filename: str | None,
+    content: BinaryIO | bytes | None,
+    title: Any = None,
+    description: Any = None,
+    visibility: Any = None,
+    upload_dir: Path,
+    max_bytes: int,
+) -> Evidence:
+    """Store an uploaded file and record it; the title defaults to the file's name.
+
+    The upload is streamed once to a ``.part`` file, computing its size and sha256, and reading stops as soon
+    as it is over ``max_bytes``; its type is then decided from the stored content and the name together
+    (``filetypes.identify``). Nothing is left in the folder or the database if it is refused or fails.
+    """
+    errors: dict[str, str] = {}
+    data = _common(errors, title, description, visibility, title_required=False)
+    name = display_name(filename)
+    if not filename or content is None:
+        errors["file"] = "Select a file"
+        raise PlanError(errors)
+    try:
+        saved = _save_upload(content, name, Path(upload_dir), max_bytes)
+    except _Refused as exc:
+        errors["file"] = exc.message
+        raise PlanError(errors) from None
+    try:
+        if errors:
+            raise PlanError(errors)
+        evidence = Evidence(
+            response_id=ctx.response.id,
+            kind=EvidenceKind.FILE,
+            title=data["title"] or name[:MAX_TITLE],
+            description=data["description"],
+            visibility=data["visibility"],
+            stored_name=saved.path.name,
+            original_name=name,
+            content_type=saved.type.content_type,
+            size_bytes=saved.size,
+            sha256=saved.sha256,
+        )
+        return _insert(session, ctx, user, evidence)
+    except BaseException:
+        session.rollback()
+        _remove(saved.path)
+        raise
+
+
+@dataclass(frozen=True)
+class _Saved:
+    path: Path
+    type: FileType
+    size: int
+    sha256: str
+
+
+def _chunks(content: BinaryIO | bytes) -> Iterator[bytes]:
+    if isinstance(content, bytes | bytearray | memoryview):
+        view = memoryview(content)
+        for start in range(0, len(view), CHUNK_BYTES):
+            yield bytes(view[start : start + CHUNK_BYTES])
+        return
+    while chunk := content.read(CHUNK_BYTES):
+        yield chunk
+
+
+def _save_upload(content: BinaryIO | bytes, name: str, upload_dir: Path, max_bytes: int) -> _Saved:
+    """Write, check and rename the upload; on any failure nothing is left in the folder."""
+    token = uuid.uuid4().hex
+    part = upload_dir / f"{token}{PART_SUFFIX}"
+    final: Path | None = None
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        with part.open("xb") as out:
+            for chunk in _chunks(content):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _Refused(f"The selected file must be smaller than {size_limit_text(max_bytes)}")
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            file_type = identify(part, name)
+        except FileTypeError as exc:
+            raise _Refused(exc.message) from None
+        final = upload_dir / f"{token}.{file_type.extension}"
+        os.replace(part, final)
+        _fsync_directory(upload_dir)
+    except OSError:
+        log.exception("evidence upload could not be saved in %s", upload_dir)
+        _remove(part)
+        if final is not None:
+            _remove(final)
+        raise EvidenceSaveError() from None
+    except BaseException:
+        _remove(part)
+        if final is not None:
+            _remove(final)
+        raise
+    return _Saved(final, file_type, size, digest.hexdigest())
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable (where the platform allows opening a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not remove %s; sweep_orphan_files will", path)
+
+
+def _insert(session: Session, ctx: ResponseContext, user: User, evidence: Evidence) -> Evidence:
+    evidence.added_by_id = user.id
+    session.add(evidence)
+    session.flush()
+    after = {k: v for k, v in fields_of(evidence, EVIDENCE_FIELDS).items() if v is not None}
+    record(
+        session,
+        actor=actor_for(user),
+        action="create",
+        entity_type="evidence",
+        entity_id=evidence.id,
+        organisation_id=ctx.organisation_id,
+        response_id=ctx.response.id,
+        summary=f"Evidence added to recommendation {ctx.recommendation.number}: {evidence.title[:200]}",
+        after=after,
+    )
+    ctx.response.updated_at = utc_now()
+    session.commit()
+    return evidence
+
+
+# --- changing and withdrawing ---------------------------------------------------------------------------
+
+
+def _check_version(evidence: Evidence, expected: Any) -> None:
+    try:
+        expected_version = int(expected)
+    except (TypeError, ValueError):
+        expected_version = -1
+    if expected_version != evidence.version:
+        raise StaleRecord(evidence, fields_of(evidence, EDITABLE_FIELDS))
+
+
+def update_evidence(
+    session: Session, evidence: Evidence, ctx: ResponseContext, user: User, values: dict[str, Any]
+) -> Evidence:
+    """Change an item's title, description or visibility (``values['version']`` must be the one loaded)."""
+    errors: dict[str, str] = {}
+    data = _common(
+        errors, values.get("title"), values.get("description"), values.get("visibility"), title_required=True
+    )
+    if errors:
+        raise PlanError(errors)
+    _check_version(evidence, values.get("version"))
+    before = fields_of(evidence, EDITABLE_FIELDS)
+    for name, value in data.items():
+        setattr(evidence, name, value)
+    after = fields_of(evidence, EDITABLE_FIELDS)
+    diff = changed(before, after)
+    if diff:
+        evidence.version += 1
+        evidence.updated_at = utc_now()
+        record(
+            session,
+            actor=actor_for(user),
+            action="update",
+            entity_type="evidence",
+            entity_id=evidence.id,
+            organisation_id=ctx.organisation_id,
+            response_id=ctx.response.id,
+            summary=f"Evidence on recommendation {ctx.recommendation.number} changed: {', '.join(diff)}",
+            before={k: before[k] for k in diff},
+            after={k: after[k] for k in diff},
+        )
+        ctx.response.updated_at = utc_now()
+    session.commit()
+    return evidence
+
+
+def withdraw_evidence(
+    session: Session,
+    evidence: Evidence,
+    ctx: ResponseContext,
+    user: User,
+    *,
+    upload_dir: Path,
+    version: Any = None,
+) -> None:
+    """Delete an item and its file; the history keeps what it was (name, size, sha256).
+
+    With ``version``, refuses (``StaleRecord``) if the item changed since it was loaded. The file is removed
+    after the commit, so a failed commit never loses a file that still has its record.
+    """
+    if version is not None:
+        _check_version(evidence, version)
+    path = None
+    if evidence.stored_name:
+        try:
+            path = _stored_path(Path(upload_dir), evidence)
+        except ValueError:
+            path = None
+    record(
+        session,
+        actor=actor_for(user),
+        action="delete",
+        entity_type="evidence",
+        entity_id=evidence.id,
+        organisation_id=ctx.organisation_id,
+        response_id=ctx.response.id,
+        summary=f"Evidence withdrawn from recommendation {ctx.recommendation.number}: {evidence.title[:200]}",
+        before={k: v for k, v in fields_of(evidence, EVIDENCE_FIELDS).items() if v is not None},
+    )
+    session.delete(evidence)
+    ctx.response.updated_at = utc_now()
+    session.commit()
+    if path is not None:
+        _remove(path)
+
+
+# --- housekeeping ---------------------------------------------------------------------------------------
+
+
+def sweep_orphan_files(
+    session: Session, upload_dir: Path, older_than: dt.timedelta = dt.timedelta(minutes=10)
+) -> list[str]:
+    """Delete files in the upload folder that no evidence records, and leftover ``.part`` files.
+
+    Only files last changed more than ``older_than`` ago are touched, so uploads in progress in another
+    process are left alone. Returns the names deleted.
+    """
+    folder = Path(upload_dir)
+    if not folder.is_dir():
+        return []
+    cutoff = utc_now().timestamp() - older_than.total_seconds()
+    candidates: list[Path] = []
+    for entry in folder.iterdir():
+        if entry.name.startswith("."):
+            continue
+        try:
+            stat = entry.lstat()
+        except OSError:
+            continue
+        if not entry.is_file() or entry.is_symlink() or stat.st_mtime > cutoff:
+            continue
+        candidates.append(entry)
+    if not candidates:
+        return []
+    known = set(session.exec(select(Evidence.stored_name).where(col(Evidence.stored_name).is_not(None))))
+    removed: list[str] = []
+    for entry in sorted(candidates):
+        if entry.name in known and not entry.name.endswith(PART_SUFFIX):
+            continue
+        try:
+            entry.unlink()
+        except OSError:
+            log.warning("could not remove orphaned upload %s", entry)
+            continue
+        removed.append(entry.name)
+    if removed:
+        log.info("removed %d orphaned upload file(s) from %s", len(removed), folder)
+    return removed

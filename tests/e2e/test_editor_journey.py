@@ -1,0 +1,72 @@
+"""A force editor's day, in Chromium, with JavaScript on (htmx) and off (plain forms)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+
+# A minimal valid PDF, so the upload is checked from its content like any other.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with JavaScript", "without JavaScript"])
+def test_an_editor_records_progress_and_another_force_cannot_see_it(live_server, browser, tmp_path, javascript):
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    marker = f"Journey {'js' if javascript else 'nojs'}"
+    sign_in(page, live_server, "editor@demo.example.org")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kent Police")
+    page.get_by_role("link", name="Recommendation 10", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recommendation 10")
+    url = page.url
+
+    actions = page.locator("#actions")
+    for n in (1, 2):
+        actions.get_by_label("What will be done").last.fill(f"{marker} action {n}")
+        actions.get_by_label("Target date").last.fill("31/03/2027")
+        actions.get_by_role("button", name="Add action").click()
+        expect(page.locator("#actions")).to_contain_text(f"{marker} action {n}")
+
+    updates = page.locator("#updates")
+    updates.get_by_label("What has happened").last.fill(f"{marker}: training refreshed")
+    updates.get_by_role("button", name="Post update").click()
+    expect(page.locator("#updates")).to_contain_text(f"{marker}: training refreshed")
+
+    pdf = tmp_path / "training-plan.pdf"
+    pdf.write_bytes(PDF)
+    evidence = page.locator("#evidence")
+    evidence.get_by_role("radio", name="A file").check()
+    evidence.get_by_label("Upload a file").set_input_files(str(pdf))
+    evidence.get_by_label("Title").fill(f"{marker} training plan")
+    evidence.get_by_role("radio", name="Inspectorate").check()
+    evidence.get_by_role("button", name=re.compile("Add evidence")).click()
+    expect(page.locator("#evidence")).to_contain_text(f"{marker} training plan")
+
+    response = page.locator("#response")
+    response.get_by_label("Complete").check()
+    response.get_by_role("button", name="Save response").click()
+    expect(page.locator("#response")).to_contain_text("Last changed")
+    page.goto(url)
+    expect(page.locator("#response").get_by_label("Complete")).to_be_checked()
+
+    page.get_by_role("link", name="History of this response").click()
+    history = page.locator("main")
+    expect(history).to_contain_text("Progress update added to recommendation 10")
+    expect(history).to_contain_text(re.compile(r"Response to recommendation 10 changed: .*status"))
+    expect(history).to_contain_text(f"{marker} training plan")
+    context.close()
+
+    other = browser.new_context(java_script_enabled=javascript)
+    page = other.new_page()
+    sign_in(page, live_server, "other-force-editor@demo.example.org")
+    response = page.goto(url)
+    assert response.status == 404
+    expect(page.locator("body")).not_to_contain_text(marker)
+    other.close()

@@ -20,6 +20,7 @@ from tracker.accounts.auth import AuthenticationMiddleware
 from tracker.accounts.controllers import AccountController, SignInController
 from tracker.assessments.controllers import AssessmentController
 from tracker.db import for_writing, make_engine
+from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_startup
 from tracker.plans.controllers import PlanController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PeriodController,
             ReportController,
             AssessmentController,
+            evidence_routes(settings),
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "migration_head": migrate.head_revision(),
             }
         ),
+        on_startup=[sweep_uploads_on_startup],
         on_shutdown=[dispose_engine],
         debug=False,
     )

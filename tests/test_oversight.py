@@ -157,3 +157,22 @@ def test_the_national_page_of_a_recommendation(client, session, scenario, make_u
     assert "Recent" in page, "the latest public update"
     assert client.get(f"/oversight/recommendations/{rec_id(session, '1.1')}").status_code == 404
     assert client.get("/oversight/recommendations/99999").status_code == 404
+
+
+def test_agreement_between_claims_and_ratings_is_summarised(session, scenario):
+    assert national_state(session).agreement() == {"below the claim": 1}
+
+
+def test_progress_across_periods_has_a_chart_and_a_table(client, session, scenario, make_user):
+    from tracker.audit.services import Actor
+    from tracker.reports.services import freeze_period, open_period
+
+    for name, day in (("Spring", dt.date(2025, 3, 31)), ("Autumn", dt.date(2025, 9, 30))):
+        freeze_period(session, open_period(session, name=name, cut_off=day, actor=Actor("t")), Actor("t"))
+    session.commit()
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight").text
+    table = page.split('data-testid="period-progress"')[1].split("</table>")[0]
+    assert table.index("Spring") < table.index("Autumn")
+    svg = client.get("/oversight/charts/periods.svg")
+    assert svg.status_code == 200 and "Spring" in svg.text and "Autumn" in svg.text

@@ -17,7 +17,14 @@ from tracker.practice.services import practice_for
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.charts import status_bars, to_svg
 from tracker.reports.exports import response_rows, tables, to_csv, to_json, to_xlsx
-from tracker.reports.figures import FINISHED, STATUS_CODES, latest_updates, national_state, organisation_kinds
+from tracker.reports.figures import (
+    FINISHED,
+    STATUS_CODES,
+    latest_updates,
+    national_state,
+    organisation_kinds,
+    period_progress,
+)
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.progress_report import build_report, render_pdf
 from tracker.vocabulary import PeriodStatus, ResponseStatus
@@ -97,6 +104,8 @@ class OversightController(Controller):
             status_codes=STATUS_CODES,
             finished=FINISHED,
             attention_lists=attention_lists,
+            periods=period_progress(db),
+            agreement=state.agreement(),
             names=names,
             rec_numbers=rec_numbers,
             regions=regions(db),
@@ -110,6 +119,17 @@ class OversightController(Controller):
                 "attention": attention,
                 "sort": sort,
             },
+        )
+
+    @get("/charts/periods.svg", sync_to_thread=True)
+    def periods_chart(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[str]:
+        """Progress across the frozen reporting periods (the table is on the dashboard)."""
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        svg = to_svg(status_bars(period_progress(db), title="Responses by status at each reporting period"))
+        return Response(
+            svg,
+            media_type="image/svg+xml",
+            headers={"Content-Security-Policy": SVG_POLICY, "Cache-Control": "private, max-age=60"},
         )
 
     @get("/charts/status.svg", sync_to_thread=True)

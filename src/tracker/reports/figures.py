@@ -125,6 +125,16 @@ class NationalState:
     def overdue_count(self) -> int:
         return sum(c.overdue(self.today) for c in self.cells.values())
 
+    def agreement(self) -> Counter[str]:
+        """How inspectorate ratings compare with the organisations' claims, nationally."""
+        result: Counter[str] = Counter()
+        for cell in self.cells.values():
+            if cell.rating is None or cell.rating not in RATING_LEVEL or cell.status not in CLAIM_LEVEL:
+                continue
+            claim, rating = CLAIM_LEVEL[cell.status], RATING_LEVEL[cell.rating]
+            result["agrees" if rating == claim else "below the claim" if rating < claim else "above the claim"] += 1
+        return result
+
     def attention(self) -> dict[str, list[Cell]]:
         """The "needs attention" lists."""
         cells = sorted(self.cells.values(), key=lambda c: (c.organisation_id, c.recommendation_id))
@@ -284,3 +294,22 @@ def latest_updates(
         .limit(limit)
     )
     return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]
+
+
+def period_progress(session: Session) -> list[tuple[str, Counter[ResponseStatus]]]:
+    """For each frozen reporting period, oldest first: the numbered recommendations' responses by status."""
+    from tracker.reports.models import ReportingPeriod, Snapshot
+    from tracker.vocabulary import PeriodStatus
+
+    rows = session.exec(
+        select(ReportingPeriod.name, ReportingPeriod.cut_off, Snapshot.status, func.count())
+        .join(Snapshot, Snapshot.period_id == ReportingPeriod.id)
+        .join(Recommendation, Recommendation.id == Snapshot.recommendation_id)
+        .where(ReportingPeriod.status == PeriodStatus.FROZEN, col(Recommendation.parent_id).is_(None))
+        .group_by(ReportingPeriod.name, ReportingPeriod.cut_off, Snapshot.status)
+        .order_by(ReportingPeriod.cut_off)
+    )
+    periods: dict[str, Counter[ResponseStatus]] = {}
+    for name, _, status, n in rows:
+        periods.setdefault(name, Counter())[ResponseStatus(status)] += n
+    return list(periods.items())

@@ -22,6 +22,7 @@ from tracker.assessments.controllers import AssessmentController
 from tracker.db import for_writing, make_engine
 from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_startup
 from tracker.plans.controllers import PlanController
+from tracker.plans.spreadsheet_controllers import SpreadsheetController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SignInController,
             AccountController,
             PlanController,
+            SpreadsheetController,
             UsersAdminController,
             OversightController,
             PeriodController,

@@ -72,6 +72,7 @@ class PlanController(Controller):
         overdue: FromQuery[bool] = False,
         sort: FromQuery[str] = "number",
         published: FromQuery[bool] = False,
+        imported: FromQuery[int | None] = None,
     ) -> Template:
         """Every recommendation the organisation must answer, filterable and sortable."""
         organisation = get_by_slug(db, slug)
@@ -104,6 +105,7 @@ class PlanController(Controller):
             publication=publication,
             unpublished_changes=has_unpublished_changes(db, organisation.id, publication),
             published=published,
+            imported=imported,
         )
 
     @post("/{slug:str}/publish", sync_to_thread=True)

@@ -1,0 +1,293 @@
+"""Pages to import an organisation's spreadsheet (upload, check, import) and to download its plan.
+
+The uploaded file travels from the check to the import inside the form itself, as a hidden field holding the
+file compressed (zlib) and base64-encoded, rather than in server memory or the upload folder. The app keeps no
+state between requests (several processes may serve one database), a hidden field needs no clean-up of
+abandoned uploads, and the import re-reads and re-checks the file from scratch, so a changed field can do no
+more than uploading another file would: the person's permission and every rule are checked again. Files are
+limited to 2 MB (MAX_FILE_BYTES), well inside the request size limit even after base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import zlib
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from litestar.response import Response as HttpResponse
+from sqlmodel import Session
+
+from tracker.organisations.models import Organisation
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission, require, visible_evidence_levels
+from tracker.plans import spreadsheet
+from tracker.plans.spreadsheet import FIELDS, IGNORE, ROUND, ImportConflict, ImportPlan, Mapping, SpreadsheetError
+from tracker.timeutil import uk_date
+from tracker.web.forms import Form
+from tracker.web.guards import signed_in_user
+from tracker.web.templating import page
+
+MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SUMMARY_LIMIT = 20  # errors listed in the error summary; the rest are in the table below it
+
+
+class SpreadsheetController(Controller):
+    path = "/plan"
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    @get("/{slug:str}/import", sync_to_thread=True)
+    def upload_form(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
+    ) -> Template:
+        organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
+        return _upload_page(request, organisation, Form())
+
+    @post("/{slug:str}/import", sync_to_thread=True)
+    def check(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str], data: MultipartData
+    ) -> Template:
+        """The dry run: a new upload (columns detected), or the carried file with the columns as chosen."""
+        organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
+        loaded = _load(request, organisation, data)
+        if isinstance(loaded, Template):
+            return loaded
+        return _check_page(request, db, organisation, *loaded)
+
+    @post("/{slug:str}/import/apply", sync_to_thread=True)
+    def apply(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str], data: MultipartData
+    ) -> Template | Redirect:
+        """Check the carried file again and import it if nothing is wrong; otherwise show why (422)."""
+        organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
+        loaded = _load(request, organisation, data, new_upload=False)
+        if isinstance(loaded, Template):
+            return loaded
+        frame, mapping, form, packed, filename = loaded
+        plan = spreadsheet.plan_import(db, organisation.id, frame, mapping, _round_dates(form, mapping))  # type: ignore[arg-type]
+        if not plan.ok:
+            db.rollback()
+            return _render_check(request, organisation, frame, plan, form, packed, filename, status_code=422)
+        try:
+            result = spreadsheet.apply_import(db, organisation.id, plan, request.user)  # type: ignore[arg-type]
+        except ImportConflict as exc:
+            return _check_page(request, db, organisation, frame, mapping, form, packed, filename, conflict=str(exc))
+        return Redirect(f"/plan/{organisation.slug}?imported={result.total}", status_code=303)
+
+    @get("/{slug:str}/export.csv", sync_to_thread=True)
+    def export_csv(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
+    ) -> HttpResponse[bytes]:
+        organisation = _organisation(db, slug, request, Permission.VIEW_PLAN)
+        content = spreadsheet.export_csv(
+            db,
+            organisation.id,  # type: ignore[arg-type]
+            visibilities=visible_evidence_levels(request.user, organisation.id),  # type: ignore[arg-type]
+        )
+        return _download(content, "text/csv; charset=utf-8", organisation, "csv")
+
+    @get("/{slug:str}/export.xlsx", sync_to_thread=True)
+    def export_xlsx(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
+    ) -> HttpResponse[bytes]:
+        organisation = _organisation(db, slug, request, Permission.VIEW_PLAN)
+        content = spreadsheet.export_xlsx(
+            db,
+            organisation.id,  # type: ignore[arg-type]
+            visibilities=visible_evidence_levels(request.user, organisation.id),  # type: ignore[arg-type]
+        )
+        return _download(content, XLSX_TYPE, organisation, "xlsx")
+
+
+def _organisation(db: Session, slug: str, request: Request[Any, Any, Any], permission: Permission) -> Organisation:
+    organisation = get_by_slug(db, slug)
+    if organisation is None:
+        raise NotFoundException()
+    require(request.user, permission, organisation.id)
+    return organisation
+
+
+def _download(content: bytes, media_type: str, organisation: Organisation, extension: str) -> HttpResponse[bytes]:
+    filename = f"{organisation.slug}-action-plan-{dt.date.today().isoformat()}.{extension}"
+    return HttpResponse(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+# --- carrying the file -----------------------------------------------------------------------------------
+
+
+def pack(content: bytes) -> str:
+    return base64.b64encode(zlib.compress(content, 6)).decode("ascii")
+
+
+def unpack(text: str) -> bytes:
+    """The carried file; refuses anything that does not decode or would grow beyond the size limit."""
+    try:
+        compressed = base64.b64decode(text, validate=True)
+        inflater = zlib.decompressobj()
+        content = inflater.decompress(compressed, spreadsheet.MAX_FILE_BYTES + 1)
+    except (binascii.Error, ValueError, zlib.error):
+        raise SpreadsheetError("The file could not be read again: upload it again") from None
+    if len(content) > spreadsheet.MAX_FILE_BYTES or inflater.unconsumed_tail:
+        raise SpreadsheetError("The file is too large: upload it again")
+    return content
+
+
+def _load(
+    request: Request[Any, Any, Any], organisation: Organisation, data: dict[str, Any], *, new_upload: bool = True
+) -> tuple[Any, Mapping, Form, str, str] | Template:
+    """The file (a new upload, or the one carried in the form), its table, and the columns as chosen."""
+    form = Form.of({k: v for k, v in data.items() if isinstance(v, str)})
+    upload = data.get("file")
+    fresh = new_upload and isinstance(upload, UploadFile) and bool(upload.filename)
+    try:
+        if fresh:
+            assert isinstance(upload, UploadFile)
+            content = upload.file.read(spreadsheet.MAX_FILE_BYTES + 1)
+            filename = upload.filename
+        elif form.get("file_data"):
+            content, filename = unpack(form.get("file_data")), form.get("file_name")
+        else:
+            form.error("file", "Select a CSV or Excel file")
+            return _upload_page(request, organisation, form, status_code=422)
+        frame = spreadsheet.read_table(content, filename)
+    except SpreadsheetError as exc:
+        form.error("file", str(exc))
+        return _upload_page(request, organisation, form, status_code=422)
+    detected = spreadsheet.detect_mapping(frame.columns)
+    chosen = {}
+    for i, column in enumerate(detected.columns):
+        value = form.values.get(f"column-{i}")
+        chosen[column] = value if isinstance(value, str) and (value in FIELDS or value == IGNORE) else None
+    mapping = Mapping({c: (chosen[c] if chosen[c] is not None else f) for c, f in detected.fields.items()})
+    return frame, mapping, form, pack(content) if fresh else form.get("file_data"), filename
+
+
+def _round_dates(form: Form, mapping: Mapping) -> dict[str, str]:
+    return {c: form.get(f"date-{i}") for i, c in enumerate(mapping.columns) if form.get(f"date-{i}")}
+
+
+# --- pages -----------------------------------------------------------------------------------------------
+
+
+def _upload_page(
+    request: Request[Any, Any, Any], organisation: Organisation, form: Form, status_code: int = 200
+) -> Template:
+    return page(
+        request,
+        "plans/import.html",
+        status_code=status_code,
+        organisation=organisation,
+        form=form,
+        error_title=bool(form.errors),
+        max_mb=spreadsheet.MAX_FILE_BYTES // (1024 * 1024),
+        max_rows=spreadsheet.MAX_ROWS,
+    )
+
+
+def _check_page(
+    request: Request[Any, Any, Any],
+    db: Session,
+    organisation: Organisation,
+    frame: Any,
+    mapping: Mapping,
+    form: Form,
+    packed: str,
+    filename: str,
+    conflict: str | None = None,
+) -> Template:
+    plan = spreadsheet.plan_import(db, organisation.id, frame, mapping, _round_dates(form, mapping))  # type: ignore[arg-type]
+    db.rollback()  # the dry run only read; end its transaction (and SQLite's write lock) now
+    return _render_check(
+        request,
+        organisation,
+        frame,
+        plan,
+        form,
+        packed,
+        filename,
+        status_code=409 if conflict else 200,
+        conflict=conflict,
+    )
+
+
+def _render_check(
+    request: Request[Any, Any, Any],
+    organisation: Organisation,
+    frame: Any,
+    plan: ImportPlan,
+    form: Form,
+    packed: str,
+    filename: str,
+    *,
+    status_code: int = 200,
+    conflict: str | None = None,
+) -> Template:
+    mapping = plan.mapping
+    examples = spreadsheet.column_examples(frame)
+    given = _round_dates(form, mapping)
+    columns = []
+    for i, column in enumerate(mapping.columns):
+        name = mapping.fields[column]
+        dated = name in (ROUND, "update_text")
+        header_date = spreadsheet.date_in_header(column) if name == ROUND else None
+        date_value = given.get(column) or (header_date.strftime("%d/%m/%Y") if header_date else "")
+        columns.append(
+            {
+                "index": i,
+                "name": column,
+                "field": name,
+                "example": examples.get(column, ""),
+                "dated": dated,
+                "date_value": date_value,
+                "header_date": uk_date(header_date) if header_date else "",
+                "errors": [e.message for e in plan.mapping_errors if e.column == column and e.about == "column"],
+                "date_errors": [e.message for e in plan.mapping_errors if e.column == column and e.about == "date"],
+            }
+        )
+    return page(
+        request,
+        "plans/import_check.html",
+        status_code=status_code,
+        organisation=organisation,
+        plan=plan,
+        columns=columns,
+        field_choices=[("", "Do not import"), *FIELDS.items()],
+        file_data=packed,
+        file_name=filename,
+        error_list=_error_list(plan, mapping),
+        error_title=not plan.ok,
+        conflict=conflict,
+        header_row=frame.attrs.get("header_row", 1),
+    )
+
+
+def _error_list(plan: ImportPlan, mapping: Mapping) -> list[dict[str, str]]:
+    """For the error summary: mapping problems link to their column, row problems to their line in the table."""
+    items = []
+    for error in plan.mapping_errors:
+        if error.column in mapping.fields:
+            index = mapping.columns.index(error.column)
+            anchor = f"date-{index}" if error.about == "date" else f"column-{index}"
+        else:
+            anchor = "columns"
+        items.append({"text": error.message, "href": f"#{anchor}"})
+    for i, error in enumerate(plan.row_errors[:SUMMARY_LIMIT]):
+        items.append({"text": str(error), "href": f"#problem-{i}"})
+    hidden = len(plan.row_errors) - SUMMARY_LIMIT
+    if hidden > 0:
+        items.append({"text": f"and {hidden:,} more problems in the rows, listed below", "href": "#problems"})
+    return items

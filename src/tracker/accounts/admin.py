@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
@@ -79,7 +80,7 @@ class UsersAdminController(Controller):
         )
 
     @get("/{user_id:int}", sync_to_thread=True)
-    def edit(self, request: Request[Any, Any, Any], db: NamedDependency[Session], user_id: int) -> Template:
+    def edit(self, request: Request[Any, Any, Any], db: NamedDependency[Session], user_id: FromPath[int]) -> Template:
         require(request.user, Permission.MANAGE_USERS)
         user = db.get(User, user_id)
         if user is None:
@@ -96,7 +97,7 @@ class UsersAdminController(Controller):
 
     @post("/{user_id:int}", sync_to_thread=True)
     def save(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], user_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], user_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
         require(request.user, Permission.MANAGE_USERS)
         user = db.get(User, user_id)

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath
 from litestar.response import Response
 from sqlmodel import Session
 
@@ -25,7 +26,7 @@ class AssessmentController(Controller):
 
     @post("/assessments", sync_to_thread=True)
     def assess(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> Response[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.ASSESS)
@@ -35,7 +36,7 @@ class AssessmentController(Controller):
 
     @post("/comments", sync_to_thread=True)
     def comment(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> Response[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)

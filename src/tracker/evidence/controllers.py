@@ -18,6 +18,7 @@ from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session
@@ -90,7 +91,7 @@ class EvidenceController(Controller):
 
     @post("/responses/{response_id:int}/evidence")
     async def add(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
     ) -> HttpResponse[Any]:
         """Add a file, link or note (multipart form: kind, title, description, visibility, file, url, note)."""
         too_large = False
@@ -166,7 +167,9 @@ class EvidenceController(Controller):
         )
 
     @get("/evidence/{evidence_id:int}/download", sync_to_thread=True)
-    def download(self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: int) -> File:
+    def download(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int]
+    ) -> File:
         """The stored file, as an attachment, to people who may see it (404 for everyone else)."""
         evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.VIEW_PLAN)
         if evidence.kind is not EvidenceKind.FILE or not can_see_evidence(
@@ -195,14 +198,16 @@ class EvidenceController(Controller):
         )
 
     @get("/evidence/{evidence_id:int}/edit", sync_to_thread=True)
-    def edit_form(self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: int) -> Template:
+    def edit_form(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int]
+    ) -> Template:
         """A page to change an item's title, description or visibility, or to withdraw it."""
         evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
         return _edit_page(request, ctx, evidence, Form())
 
     @post("/evidence/{evidence_id:int}", sync_to_thread=True, request_max_body_size=FORM_BODY_LIMIT)
     def save(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         """Save a change (fields title, description, visibility and the version the person loaded)."""
         form = Form.of(data)
@@ -223,7 +228,7 @@ class EvidenceController(Controller):
 
     @post("/evidence/{evidence_id:int}/withdraw", sync_to_thread=True, request_max_body_size=FORM_BODY_LIMIT)
     def withdraw(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         """Delete the item and its file (the history keeps what it was)."""
         form = Form.of(data)

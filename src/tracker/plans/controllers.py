@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session, col, select
@@ -67,7 +67,7 @@ class PlanController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[Session],
-        slug: str,
+        slug: FromPath[str],
         status: FromQuery[str | None] = None,
         overdue: FromQuery[bool] = False,
         sort: FromQuery[str] = "number",
@@ -109,7 +109,7 @@ class PlanController(Controller):
         )
 
     @post("/{slug:str}/publish", sync_to_thread=True)
-    def publish(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: str) -> Redirect:
+    def publish(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Redirect:
         """Publish the plan as it stands; the public pages show this version until the next."""
         organisation = get_by_slug(db, slug)
         if organisation is None:
@@ -121,13 +121,15 @@ class PlanController(Controller):
     # --- a response -------------------------------------------------------------------------------------
 
     @get("/responses/{response_id:int}", sync_to_thread=True)
-    def response(self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int) -> Template:
+    def response(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
+    ) -> Template:
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
         return response_page(request, db, ctx)
 
     @post("/responses/{response_id:int}", sync_to_thread=True)
     def save_response(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
@@ -136,7 +138,9 @@ class PlanController(Controller):
         )
 
     @get("/responses/{response_id:int}/history", sync_to_thread=True)
-    def history(self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int) -> Template:
+    def history(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
+    ) -> Template:
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
         return page(request, "plans/history.html", ctx=ctx, events=response_history(db, ctx.response.id))
 
@@ -144,7 +148,7 @@ class PlanController(Controller):
 
     @post("/responses/{response_id:int}/actions", sync_to_thread=True)
     def add_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
@@ -154,14 +158,14 @@ class PlanController(Controller):
 
     @get("/actions/{action_id:int}/edit", sync_to_thread=True)
     def edit_action_form(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int]
     ) -> Template:
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
         return response_page(request, db, ctx, editing_action=action.id, section="actions")
 
     @post("/actions/{action_id:int}", sync_to_thread=True)
     def save_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
@@ -178,7 +182,7 @@ class PlanController(Controller):
 
     @post("/actions/{action_id:int}/complete", sync_to_thread=True)
     def complete_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
@@ -193,7 +197,7 @@ class PlanController(Controller):
 
     @post("/actions/{action_id:int}/delete", sync_to_thread=True)
     def delete_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
@@ -203,7 +207,7 @@ class PlanController(Controller):
 
     @post("/actions/{action_id:int}/move", sync_to_thread=True)
     def move_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
@@ -220,7 +224,7 @@ class PlanController(Controller):
 
     @post("/responses/{response_id:int}/updates", sync_to_thread=True)
     def add_update(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
@@ -230,14 +234,14 @@ class PlanController(Controller):
 
     @get("/updates/{update_id:int}/edit", sync_to_thread=True)
     def edit_update_form(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: int
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: FromPath[int]
     ) -> Template:
         update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
         return response_page(request, db, ctx, editing_update=update.id, section="updates")
 
     @post("/updates/{update_id:int}", sync_to_thread=True)
     def save_update(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: int, data: FormData
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)

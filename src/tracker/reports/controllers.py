@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from sqlmodel import Session
 
@@ -148,7 +148,7 @@ class OversightController(Controller):
 
     @get("/recommendations/{recommendation_id:int}", sync_to_thread=True)
     def recommendation(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], recommendation_id: int
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], recommendation_id: FromPath[int]
     ) -> Template:
         """One recommendation across the country: the spread of statuses, who is where, the latest updates."""
         require(request.user, Permission.VIEW_OVERSIGHT)
@@ -219,7 +219,7 @@ class ReportController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[Session],
-        fmt: str,
+        fmt: FromPath[str],
         period: FromQuery[int | None] = None,
     ) -> Response[bytes]:
         if fmt not in ("csv", "xlsx", "json"):

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
@@ -80,7 +80,7 @@ class PeriodController(Controller):
         return self._list(request, db, form, status_code=422)
 
     @get("/{period_id:int}", sync_to_thread=True)
-    def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: int) -> Template:
+    def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]) -> Template:
         require(request.user, Permission.VIEW_OVERSIGHT)
         period = _period(db, period_id)
         counts: dict[str, dict[ResponseStatus, int]] = {}
@@ -104,7 +104,7 @@ class PeriodController(Controller):
         )
 
     @post("/{period_id:int}/freeze", sync_to_thread=True)
-    def freeze(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: int) -> Any:
+    def freeze(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]) -> Any:
         require(request.user, Permission.RUN_REPORTING)
         period = _period(db, period_id)
         try:
@@ -119,7 +119,7 @@ class PeriodController(Controller):
 
     @get("/{period_id:int}/missing-updates.csv", sync_to_thread=True)
     def missing_csv(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: int
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
     ) -> Response[bytes]:
         """Organisations whose updates are missing or stale, for a mail-merge."""
         require(request.user, Permission.VIEW_OVERSIGHT)

@@ -16,11 +16,13 @@ from litestar.static_files import create_static_files_router
 
 from tracker import __version__, migrate
 from tracker.accounts.admin import UsersAdminController
+from tracker.accounts.api_tokens import ApiTokenController
 from tracker.accounts.auth import AuthenticationMiddleware
 from tracker.accounts.controllers import AccountController, SignInController
 from tracker.assessments.controllers import AssessmentController
 from tracker.db import for_writing, make_engine
 from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_startup
+from tracker.plans.api import api_router
 from tracker.plans.controllers import PlanController
 from tracker.plans.spreadsheet_controllers import SpreadsheetController
 from tracker.recommendations.controllers import HomeController
@@ -53,8 +55,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HomeController,
             SignInController,
             AccountController,
+            ApiTokenController,
             PlanController,
             SpreadsheetController,
+            api_router,
             UsersAdminController,
             OversightController,
             PeriodController,
@@ -74,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.is_production,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/health"],
+            exclude=["/health", "^/api/"],  # the API checks CSRF itself: tracker.plans.api.api_access
         ),
         plugins=[HTMXPlugin()],
         template_config=template_config(),

@@ -1,0 +1,130 @@
+"""A person's own API tokens: list them, make one (shown once), revoke one.
+
+Tokens act for the person with the person's permissions, and stop working at once when revoked or when the
+account is disabled (``user_for_api_token`` checks both at every request). Only the sha256 of a token is stored.
+These pages need a signed-in browser session: a token cannot be used to make more tokens (which would outlive
+revoking it) or to revoke them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlmodel import Session, col, select
+
+from tracker.accounts.models import ApiToken, User
+from tracker.accounts.sessions import create_api_token, token_hash
+from tracker.audit.services import Actor, record
+from tracker.timeutil import utc_now
+from tracker.web.forms import Form, FormData
+from tracker.web.guards import signed_in_user
+from tracker.web.templating import page
+
+NAME_LIMIT = 100
+MAX_ID = 2_147_483_647
+PAGE = "accounts/api_tokens.html"
+
+
+class TokenError(ValueError):
+    """A token name that cannot be used."""
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """The person's tokens, newest first (revoked ones too, for the record)."""
+    return list(
+        session.exec(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
+        )
+    )
+
+
+def add_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``user``, and the token itself (to show once; only its hash is kept)."""
+    name = " ".join(name.split())
+    if not name:
+        raise TokenError("Enter a name for the token, such as the tool that will use it")
+    if len(name) > NAME_LIMIT:
+        raise TokenError(f"The name must be {NAME_LIMIT} characters or fewer")
+    secret = create_api_token(session, user, name)
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).one()
+    record(
+        session,
+        actor=Actor(user.display_name, user.id),
+        action="create_api_token",
+        entity_type="api_token",
+        entity_id=token.id,
+        organisation_id=user.organisation_id,
+        summary=f"{user.email} made the API token “{name}”",
+        after={"name": name},
+    )
+    session.commit()
+    return token, secret
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the person's own tokens (404 for anyone else's); revoking twice changes nothing."""
+    token = session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
+    if token is None or token.user_id != user.id:
+        raise NotFoundException()
+    if token.revoked_at is None:
+        token.revoked_at = utc_now()
+        record(
+            session,
+            actor=Actor(user.display_name, user.id),
+            action="revoke_api_token",
+            entity_type="api_token",
+            entity_id=token.id,
+            organisation_id=user.organisation_id,
+            summary=f"{user.email} revoked the API token “{token.name}”",
+            before={"name": token.name},
+        )
+        session.commit()
+    return token
+
+
+def session_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Tokens are managed from a signed-in browser, never with a token."""
+    if connection.scope.get("auth") != "session":
+        raise PermissionDeniedException("Sign in with your password to manage API tokens")
+
+
+class ApiTokenController(Controller):
+    path = "/account/api-tokens"
+    include_in_schema = False
+    guards = [signed_in_user, session_only]
+
+    @get("/", sync_to_thread=True)
+    def index(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], revoked: FromQuery[bool] = False
+    ) -> Template:
+        flashes = [{"message": "The token has been revoked. It no longer works.", "category": "success"}]
+        return page(request, PAGE, form=Form(), tokens=tokens_of(db, request.user), flashes=flashes if revoked else [])
+
+    @post("/", sync_to_thread=True)
+    def create(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Template:
+        form = Form.of(data)
+        try:
+            token, secret = add_token(db, request.user, form.get("name"))
+        except TokenError as exc:
+            db.rollback()
+            form.error("name", str(exc))
+            return page(request, PAGE, status_code=422, form=form, tokens=tokens_of(db, request.user))
+        response = page(request, PAGE, form=Form(), tokens=tokens_of(db, request.user), new_token=token, secret=secret)
+        response.headers["Cache-Control"] = "no-store"  # the token is on this page, once
+        return response
+
+    @post("/{token_id:int}/revoke", sync_to_thread=True, status_code=303)
+    def revoke(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], token_id: FromPath[int]
+    ) -> Redirect:
+        revoke_token(db, request.user, token_id)
+        return Redirect("/account/api-tokens?revoked=1", status_code=303)

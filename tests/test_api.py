@@ -619,6 +619,7 @@ def test_a_body_that_does_not_match_the_schema_answers_400(client, session, make
         ("POST", "/api/responses/{rid}/actions", {"description": "   "}, "description"),
         ("PATCH", "/api/actions/{aid}", {"version": 1, "description": " \n "}, "description"),
         ("POST", "/api/responses/{rid}/updates", {"text": "\u00a0"}, "text"),
+        ("POST", "/api/responses/{rid}/updates", {"text": "\u000b\u001d\u3000"}, "text"),
         ("PATCH", "/api/updates/{uid}", {"version": 1, "text": "  "}, "text"),
         ("PATCH", "/api/evidence/{eid}", {"version": 1, "title": "   "}, "title"),
         ("PATCH", "/api/evidence/{eid}", {"version": 1, "title": "x" * 301}, "title"),

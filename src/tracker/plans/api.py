@@ -71,7 +71,9 @@ T = TypeVar("T")
 MAX_ID = 2_147_483_647  # the largest id either database stores; larger ones are refused before any query
 MAX_TEXT = services.MAX_TEXT
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
-NOT_BLANK = r"^\s*[^\s\x00][^\x00]*$"  # and something other than spaces (linear: the parts cannot overlap)
+# What str.strip() removes, spelt out: JavaScript's \s (which the schema's readers use) differs from Python's.
+SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[{SPACE}]*[^{SPACE}\x00][^\x00]*$"  # not only spaces, no NUL (linear: the parts cannot overlap)
 
 RecordId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The record's id")]
 Slug = Annotated[

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from tests.conftest import sign_in
 from tests.test_oversight import scenario  # noqa: F401  (fixture)
@@ -24,9 +24,8 @@ from tracker.vocabulary import OrganisationKind, ResponseStatus, Role
 
 
 def pdf_text(content: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
+    """The text of every page, as a reader would extract it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 @pytest.fixture

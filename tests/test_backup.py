@@ -94,6 +94,13 @@ def test_a_full_round_trip_restores_every_row_and_every_file(source, target, tmp
         engine.dispose()
 
 
+def test_a_folder_that_does_not_exist_yet_gets_a_named_archive(source, tmp_path):
+    done = cli(source, "backup", "--output", str(tmp_path / "backups"))
+    assert done.exit_code == 0, done.output
+    (archive,) = (tmp_path / "backups").glob("tracker-backup-*.tar")
+    assert read_manifest(archive)["database"] == BACKEND
+
+
 def test_the_manifest_lists_every_file_with_its_sha256(source, tmp_path):
     cli(source, "backup", "--output", str(tmp_path / "b.tar"))
     manifest = read_manifest(tmp_path / "b.tar")

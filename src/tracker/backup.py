@@ -123,9 +123,8 @@ def default_archive_name() -> str:
 
 def backup(settings: Settings, output: Path) -> BackupResult:
     """Write an archive of the database and the upload folder to ``output`` (a file, or a folder to put it in)."""
-    output = Path(output)
-    if output.is_dir():
-        output = output / default_archive_name()
+    as_folder = output.is_dir() or str(output).endswith(("/", os.sep)) or not Path(output).suffix
+    output = Path(output) / default_archive_name() if as_folder else Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tracker-backup-") as scratch:
         scratch_dir = Path(scratch)
@@ -190,7 +189,7 @@ def backup(settings: Settings, output: Path) -> BackupResult:
 def _sqlite_backup(source: Path, target: Path) -> None:
     if not source.exists():
         raise BackupError(f"The SQLite database {source} does not exist.")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(source, timeout=30)  # read-write: a read-only connection cannot always open a WAL file
     dst = sqlite3.connect(target)
     try:
         with dst:

@@ -8,24 +8,34 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
+import subprocess
+import sys
 import tarfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests.conftest import BACKEND, ORGANISATIONS_FILE, STALKING_FILE, TEST_SECRET, new_database
+from tests.test_faults_concurrency import WRITER
 from tracker import migrate
+from tracker.accounts.services import create_user
 from tracker.audit.services import Actor
-from tracker.backup import MANIFEST, BackupError, iter_table_rows, read_manifest, restore
+from tracker.backup import MANIFEST, BackupError, backup, iter_table_rows, read_manifest, restore
 from tracker.cli import main
 from tracker.db import for_writing, make_engine
 from tracker.demo import load_demo
 from tracker.loading import load_file
-from tracker.settings import Settings
+from tracker.organisations.services import get_by_slug
+from tracker.plans.models import Response
+from tracker.settings import PROJECT_ROOT, Settings
+from tracker.vocabulary import Role
 
 needs_pg_tools = pytest.mark.skipif(
     BACKEND == "postgresql" and not (shutil.which("pg_dump") and shutil.which("pg_restore")),
@@ -191,3 +201,86 @@ def test_without_pg_dump_the_backup_says_what_to_install(source, tmp_path, monke
     )
     assert done.exit_code != 0
     assert "pg_dump is not on PATH" in done.output
+
+
+def test_a_backup_taken_while_people_write_is_a_consistent_snapshot(tmp_path, target):
+    """Each write adds a row and its history event in one transaction: a consistent copy has both or neither."""
+    with new_database("backuplive", tmp_path) as url:
+        migrate.upgrade(url)
+        settings = Settings(database_url=url, secret_key=TEST_SECRET, upload_dir=tmp_path / "live-uploads")
+        engine = make_engine(url)
+        with Session(for_writing(engine), expire_on_commit=False) as session:
+            for path in (ORGANISATIONS_FILE, STALKING_FILE):
+                load_file(session, path, Actor("test setup"))
+            user = create_user(
+                session,
+                email="writer@kent.example.org",
+                display_name="Writer",
+                role=Role.EDITOR,
+                password="a-long-enough-password",
+                organisation=get_by_slug(session, "kent"),
+                actor=Actor("test setup"),
+            )
+            session.commit()
+            kent = get_by_slug(session, "kent")
+            response_id = session.exec(select(Response.id).where(Response.organisation_id == kent.id)).first()
+        engine.dispose()
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "src")}
+        writers = [
+            subprocess.Popen(
+                [sys.executable, "-c", WRITER, url, str(user.id), str(response_id), str(p), "2", "40"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for p in range(2)
+        ]
+        try:
+            archive = backup_while(settings, tmp_path, writers)
+        finally:
+            outputs = [w.communicate(timeout=300)[0] for w in writers]
+        assert all(w.returncode == 0 for w in writers), outputs
+        restore(target, archive)
+        rows = everything(target.database_url)
+        columns = {name: [c.name for c in table.columns] for name, table in reflect(target.database_url).items()}
+        responses_of = lambda table: [  # noqa: E731
+            r for r in rows[table] if r[columns[table].index("response_id")] == response_id
+        ]
+        creates = [
+            r
+            for r in responses_of("audit_event")
+            if r[columns["audit_event"].index("action")] == "create"
+            and r[columns["audit_event"].index("entity_type")] in ("action", "progress_update")
+        ]
+        written = len(responses_of("action")) + len(responses_of("progress_update"))
+        assert written > 0, "the backup was taken after some writes"
+        assert len(creates) == written, "every row in the copy has its history event, and no event lacks its row"
+
+
+def backup_while(settings: Settings, tmp_path: Path, writers) -> Path:
+    """Wait until the writers have written something, then back up while they are still writing."""
+    engine = make_engine(settings.database_url)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if conn.execute(sa.text("SELECT count(*) FROM action")).scalar_one() >= 5:
+                    break
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+    running = any(w.poll() is None for w in writers)
+    archive = backup(settings, tmp_path / "live.tar").path
+    assert running, "the writers were still writing when the backup started"
+    return archive
+
+
+def reflect(url: str):
+    engine = make_engine(url)
+    try:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        return meta.tables
+    finally:
+        engine.dispose()

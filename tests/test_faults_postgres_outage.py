@@ -180,9 +180,16 @@ def test_a_database_restart_mid_requests_gives_503_then_recovers_and_loses_no_ac
         time.sleep(1.5)
         assert 303 in answers, f"writes succeed before the outage: {answers}"
         cluster.stop()
+        time.sleep(0.5)  # a request answered just as the server went down may still have been a success
         before_outage = len(answers)
         time.sleep(2)
         during = httpx.get(f"{server.base}/plan/kent", cookies=client.cookies, timeout=30)
+        api = httpx.get(
+            f"{server.base}/api/responses/{response_id}",
+            cookies=client.cookies,
+            headers={"x-csrftoken": token},
+            timeout=30,
+        )
         health = httpx.get(f"{server.base}/health", timeout=30)
         outage_answers = answers[before_outage:]
         cluster.start()
@@ -204,6 +211,8 @@ def test_a_database_restart_mid_requests_gives_503_then_recovers_and_loses_no_ac
     assert "Sorry, the service is unavailable" in during.text and "database cannot be reached" in during.text
     assert during.headers["retry-after"] and during.headers["content-type"].startswith("text/html")
     assert health.status_code == 503
+    assert api.status_code == 503 and api.headers["content-type"].startswith("application/problem+json")
+    assert api.json()["status"] == 503
     assert recovered is not None, f"the app recovered by itself after the restart: {answers[-20:]}"
 
     engine = make_engine(cluster.url)

@@ -9,7 +9,17 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.db import created_at_field, enum_field, json_field, text_field, timestamp_field
+from tracker.timeutil import uk_date
 from tracker.vocabulary import Provenance
+
+FIELD_WORDS = {
+    "number": "number",
+    "text": "wording",
+    "addressees": "addressees",
+    "deadline": "deadline",
+    "theme": "theme",
+    "sub_recommendations": "sub-recommendations",
+}
 
 
 class RecommendationSet(SQLModel, table=True):
@@ -83,6 +93,21 @@ class Recommendation(SQLModel, table=True):
     @property
     def removed(self) -> bool:
         return self.removed_at is not None
+
+    def provenance_summary(self) -> str:
+        """How far it is confirmed, in one sentence (the progress report and the data exports)."""
+        if self.provenance is Provenance.CONFIRMED:
+            when = f" on {uk_date(self.confirmed_at)}" if self.confirmed_at else ""
+            who = f" by {self.confirmed_by_label}" if self.confirmed_by_label else ""
+            source = f" (source: {', '.join(self.provenance_sources)})" if self.provenance_sources else ""
+            return f"Confirmed against the report{when}{who}{source}; the text is a summary in our own words."
+        if self.provenance is Provenance.PARTIAL:
+            fields = ", ".join(FIELD_WORDS.get(f, f) for f in self.confirmed_fields) or "no field"
+            text = "the text is a summary, not the report's wording" if self.text else "no wording yet"
+            return f"Partly confirmed ({fields} confirmed by public sources, not yet against the report): {text}."
+        if self.text:
+            return "Wording to be confirmed against the report: the text is a summary, not the report's wording."
+        return "Wording to be confirmed against the report."
 
 
 class RecommendationVersion(SQLModel, table=True):

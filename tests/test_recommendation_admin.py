@@ -363,3 +363,42 @@ def test_the_set_export_downloads_from_the_admin_area(client, session, admin):
     download = client.get("/admin/recommendations/sets/test-report/export.yaml")
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
     assert yaml.safe_load(download.text)["set"]["slug"] == "test-report"
+
+
+# --- the command line ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run(database_url, engine, monkeypatch):
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    def run(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return run
+
+
+def test_tracker_export_set_writes_a_file_that_loads_back_to_the_same_data(run, session, admin, tmp_path):
+    edit(session, "2", admin, text="Now known.", provenance="confirmed", provenance_sources=REPORT)
+    out = tmp_path / "exported.yaml"
+    result = run("export-set", "test-report", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    again = run("load", str(out), "--dry-run")
+    assert again.exit_code == 0 and "0 would be created, 0 would be changed" in again.output
+    assert run("export-set", "no-such-set", "--output", str(out)).exit_code != 0
+
+
+def test_tracker_load_reads_a_spreadsheet_into_a_new_or_existing_set(run, session, admin, tmp_path):
+    path = tmp_path / "second.csv"
+    path.write_bytes(sheet([["1", "", "Do a thing.", "chief-constables", "2025-12-31", ""]]))
+    without_set = run("load", str(path))
+    assert without_set.exit_code == 1 and "choose the set it belongs to" in without_set.output
+    created = run("load", str(path), "--new-set", "second-report", "--title", "A second report")
+    assert created.exit_code == 0 and "+ recommendation set second-report" in created.output
+    path.write_bytes(sheet([["1", "", "Do a thing.", "chief-constables", "not a date", ""]]))
+    bad = run("load", str(path), "--set", "second-report")
+    assert bad.exit_code == 1 and "row 2: deadline" in bad.output

@@ -402,3 +402,55 @@ def test_tracker_load_reads_a_spreadsheet_into_a_new_or_existing_set(run, sessio
     path.write_bytes(sheet([["1", "", "Do a thing.", "chief-constables", "not a date", ""]]))
     bad = run("load", str(path), "--set", "second-report")
     assert bad.exit_code == 1 and "row 2: deadline" in bad.output
+
+
+def test_a_save_that_changes_nothing_makes_no_new_version(session, admin):
+    result = edit(session, "1", admin)
+    assert result.changed == [] and rec(session, "1").version == 1
+    assert history_events(session, rec(session, "1")) == [] or all(
+        e.action == "create" for e in history_events(session, rec(session, "1"))
+    )
+
+
+def test_a_reload_that_changes_a_recommendation_or_its_parts_keeps_both_versions(session, admin, tmp_path):
+    changed = SMALL_SET.replace(
+        '{number: "1.2", text: Until then use a workaround.}', '{number: "1.2", text: Meanwhile.}'
+    )
+    load_file(session, write(tmp_path, "set.yaml", changed), Actor("tracker load"))
+    r = rec(session, "1")
+    assert r.version == 2  # only a sub-recommendation changed, and the recommendation has a new version
+    kept = {v.version: v.content for v in versions(session, r)}
+    assert kept[1]["sub_recommendations"][1]["text"] == "Until then use a workaround."
+    assert kept[2]["sub_recommendations"][1]["text"] == "Meanwhile."
+    assert not load_file(session, write(tmp_path, "set.yaml", changed), Actor("tracker load")).changed_anything
+
+
+def test_an_xlsx_spreadsheet_loads_into_an_existing_set_and_keeps_honest_provenance(session, admin):
+    frame = pd.DataFrame(
+        [
+            ["1", "", "Chief constables should record things properly.", "chief-constables", "27/03/2025", "recording"],
+            ["2", "", "", "", "", ""],
+            ["3", "", "A changed summary.", "pccs, Home Office", "", ""],
+            ["4", "", "A new one.", "Home Office", "", "Support"],
+        ],
+        columns=["Number", "Sub-number", "Wording", "Addressees", "Deadline", "Theme"],
+    )
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    content = buffer.getvalue()
+    with pytest.raises(LoadError) as exc:  # the set expects 3 recommendations
+        load_upload(session, content, "more.xlsx", Actor("test"), set_slug="test-report", dry_run=True)
+    assert "expects 3 recommendations" in str(exc.value)
+    rec_set = session.exec(select(RecommendationSet)).one()
+    rec_set.expected_recommendations = None
+    session.commit()
+    dry = load_upload(session, content, "more.xlsx", Actor("test"), set_slug="test-report", dry_run=True)
+    assert "recommendation 4" in dry.created
+    assert any(line.startswith("recommendation 3:") and "text" in line for line in dry.updated)
+    load_upload(session, content, "more.xlsx", Actor("test"), set_slug="test-report")
+    three, four = rec(session, "3"), rec(session, "4")
+    # The wording of 3 was confirmed against the report; the spreadsheet changed it, so it no longer is.
+    assert three.provenance is Provenance.PARTIAL and "text" not in three.confirmed_fields
+    assert four.provenance is Provenance.TO_BE_CONFIRMED and four.theme == "support"
+    assert {"code": "support", "name": "Support"} in session.exec(select(RecommendationSet)).one().themes
+    assert rec(session, "1").version == 1  # unchanged rows stay as they were

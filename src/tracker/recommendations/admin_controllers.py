@@ -161,6 +161,8 @@ class RecommendationsAdminController(Controller):
             return self._edit_page(
                 request, db, rec, rec_set, Form(values=form_values(db, rec)), status_code=409, conflict=conflict
             )
+        if not result.changed:
+            return Redirect(f"/admin/recommendations/{rec.id}?unchanged=1", status_code=303)
         changes = result.obligations
         query = f"?saved={rec.version}"
         if changes.any:
@@ -192,6 +194,7 @@ class RecommendationsAdminController(Controller):
             confirmable=CONFIRMABLE,
             new_rows=range(1, NEW_SUB_ROWS + 1),
             saved=params.get("saved"),
+            unchanged=bool(params.get("unchanged")),
             obligation_changes={k: params.get(k) for k in ("added", "removed", "again") if params.get(k)},
             **_addressee_choices(db),
             **extra,

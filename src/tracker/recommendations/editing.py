@@ -255,7 +255,8 @@ def save_recommendation(
             errors["text"] = "Enter the wording before marking the recommendation confirmed against the report"
         if not sources and "provenance_sources" not in errors:
             errors["provenance_sources"] = "Name the source you checked it against (the report's web address)"
-        if not confirmed_fields:
+        if not set(confirmed_fields) - {"number"}:
+            # Confirmed against the report with nothing ticked: what the report fixes has been checked.
             confirmed_fields = [f for f in CONFIRMABLE if f != "theme"]
     elif status is Provenance.PARTIAL and not [f for f in confirmed_fields if f != "number"]:
         errors["confirmed_fields"] = "Tick the fields that public sources confirm"

@@ -454,3 +454,24 @@ def test_an_xlsx_spreadsheet_loads_into_an_existing_set_and_keeps_honest_provena
     assert four.provenance is Provenance.TO_BE_CONFIRMED and four.theme == "support"
     assert {"code": "support", "name": "Support"} in session.exec(select(RecommendationSet)).one().themes
     assert rec(session, "1").version == 1  # unchanged rows stay as they were
+
+
+def test_the_admin_pages_issue_the_same_number_of_queries_after_many_versions(client, session, admin, tmp_path):
+    from tests.test_query_counts import queries_of
+
+    sign_in(client, admin.email)
+    r = rec(session, "1")
+    pages = [
+        "/admin/recommendations",
+        "/admin/recommendations/sets/test-report",
+        f"/admin/recommendations/{r.id}",
+        f"/admin/recommendations/{r.id}/history",
+        "/oversight/obligation-changes",
+    ]
+    for path in pages:
+        queries_of(client, path)
+    before = {path: queries_of(client, path) for path in pages}
+    for n in range(4):
+        edit(session, "1", admin, text=f"Version {n}", addressees=["pccs"] if n % 2 else ["chief-constables"])
+    after = {path: queries_of(client, path) for path in pages}
+    assert after == before

@@ -211,7 +211,7 @@ class RecommendationsAdminController(Controller):
             "recommendations/admin_history.html",
             rec=rec,
             rs=rec_set,
-            versions=[(v, readable(db, v.content)) for v in versions(db, rec)],
+            versions=[(v, readable(v.content, names)) for v in versions(db, rec)],
             events=history_events(db, rec),
             labels=FIELD_LABELS,
             show=lambda key, value: show_value(key, value, names),

@@ -105,6 +105,7 @@ def keep_version(
 
 def versions(session: Session, rec: Recommendation) -> list[RecommendationVersion]:
     """Every kept version of a numbered recommendation, newest first (the current one included)."""
+    subs = subs_of(session, rec)  # always read, so the page's queries do not depend on the history
     kept = list(
         session.exec(
             select(RecommendationVersion)
@@ -119,7 +120,7 @@ def versions(session: Session, rec: Recommendation) -> list[RecommendationVersio
             RecommendationVersion(
                 recommendation_id=rec.id,
                 version=rec.version,
-                content=snapshot(rec, subs_of(session, rec)),
+                content=snapshot(rec, subs),
                 actor_label="",
                 recorded_at=rec.updated_at,
             ),
@@ -160,9 +161,8 @@ def form_values(session: Session, rec: Recommendation) -> dict[str, Any]:
     return values
 
 
-def readable(session: Session, content: dict[str, Any]) -> dict[str, str]:
+def readable(content: dict[str, Any], names: dict[str, str]) -> dict[str, str]:
     """A version's fields as people read them (for the conflict panel and the history page)."""
-    names = addressee_names(session)
     out = {}
     for key, label in FIELD_LABELS.items():
         out[label] = show_value(key, content.get(key), names)
@@ -397,7 +397,7 @@ def save_recommendation(
 def conflict_values(session: Session, current: dict[str, Any], mine: dict[str, Any]) -> dict[str, dict[str, str]]:
     """The saved values and the person's own, field by field in words, for the 409 page."""
     names = addressee_names(session)
-    theirs = readable(session, current)
+    theirs = readable(current, names)
     own_content = {
         "text": (mine.get("text") or "").strip() or None,
         "addressees": _list(mine, "addressees"),

@@ -46,6 +46,9 @@ EDIT = {
 }
 ADMIN_ONLY = {role: ("ok" if role == "admin" else "forbidden") for role in ROLES} | {"anonymous": "sign in"}
 SIGNED_IN = {role: "ok" for role in ROLES} | {"anonymous": "sign in"}
+NATIONAL = {role: ("ok" if role in ("admin", "coordinator", "inspector") else "forbidden") for role in ROLES} | {
+    "anonymous": "sign in"
+}
 
 ROUTES = [
     ("GET", "/plan/kent", READ),
@@ -70,6 +73,16 @@ ROUTES = [
     ("GET", "/admin/users", ADMIN_ONLY),
     ("GET", "/admin/users/new", ADMIN_ONLY),
     ("GET", "/account/password", SIGNED_IN),
+    ("GET", "/admin/recommendations", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/sets/test-report", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/sets/test-report/export.yaml", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/{recid}", ADMIN_ONLY),
+    ("POST", "/admin/recommendations/{recid}", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/{recid}/history", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/load", ADMIN_ONLY),
+    ("POST", "/admin/recommendations/load", ADMIN_ONLY),
+    ("POST", "/admin/recommendations/load/apply", ADMIN_ONLY),
+    ("GET", "/oversight/obligation-changes", NATIONAL),
 ]
 
 
@@ -79,7 +92,7 @@ def kent_records(session, small_reference, make_user):
     ctx = load_response(session, owner, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
     action = services.add_action(session, ctx, owner, {"description": f"{SECRET} action"})
     update = services.add_update(session, ctx, owner, {"text": f"{SECRET} update"})
-    return {"rid": ctx.response.id, "aid": action.id, "uid": update.id}
+    return {"rid": ctx.response.id, "aid": action.id, "uid": update.id, "recid": ctx.recommendation.id}
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -91,7 +104,7 @@ def test_route_role(client, make_user, kent_records, role, method, path, rule):
     url = path.format(**kent_records)
     if method == "GET":
         response = client.get(url, follow_redirects=False)
-    elif "/import" in path:  # a multipart upload form
+    elif "/import" in path or "/load" in path:  # a multipart upload form
         upload = {"file": ("plan.csv", b"Recommendation,Action\n1.1,x\n", "text/csv")}
         response = client.post(url, data={"x": "y"}, files=upload, headers=csrf_headers(client), follow_redirects=False)
     else:

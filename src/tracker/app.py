@@ -25,6 +25,7 @@ from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_start
 from tracker.plans.api import api_router
 from tracker.plans.controllers import PlanController
 from tracker.plans.spreadsheet_controllers import SpreadsheetController
+from tracker.recommendations.admin_controllers import ObligationChangesController, RecommendationsAdminController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SpreadsheetController,
             api_router,
             UsersAdminController,
+            RecommendationsAdminController,
+            ObligationChangesController,
             OversightController,
             PeriodController,
             ReportController,

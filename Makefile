@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
+# Two workers: the suite waits on databases, servers and the browser as much as on the CPU.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help venv install run test test-sqlite test-postgres lint bench assets clean
 
@@ -38,11 +40,11 @@ test: $(STAMP)
 
 test-sqlite: $(STAMP)
 	$(BIN)/ruff check src tests migrations bench
-	TRACKER_TEST_DB=sqlite $(BIN)/pytest
+	TRACKER_TEST_DB=sqlite $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python -c "import sys, sqlalchemy as sa; e = sa.create_engine(sys.argv[1]); e.connect().close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
-		TRACKER_TEST_DB=postgresql $(BIN)/pytest; \
+		TRACKER_TEST_DB=postgresql $(BIN)/pytest -n $(PYTEST_WORKERS); \
 	elif [ -n "$$TRACKER_REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL is required (TRACKER_REQUIRE_POSTGRES) but cannot be reached at $(TEST_POSTGRES_URL)"; exit 1; \
 	else \

@@ -70,6 +70,9 @@ REVIEW_PRACTICE = {
     "kent viewer": "forbidden",
     "gwent editor": "forbidden",
 }
+NATIONAL = {role: ("ok" if role in ("admin", "coordinator", "inspector") else "forbidden") for role in ROLES} | {
+    "anonymous": "sign in"
+}
 
 ROUTES = [
     ("GET", "/plan/kent", READ),
@@ -107,6 +110,16 @@ ROUTES = [
     ("GET", "/practice/review/{pid}", REVIEW_PRACTICE),
     ("POST", "/practice/review/{pid}/approve", REVIEW_PRACTICE),
     ("POST", "/practice/review/{pid}/return", REVIEW_PRACTICE),
+    ("GET", "/admin/recommendations", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/sets/test-report", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/sets/test-report/export.yaml", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/{recid}", ADMIN_ONLY),
+    ("POST", "/admin/recommendations/{recid}", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/{recid}/history", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/load", ADMIN_ONLY),
+    ("POST", "/admin/recommendations/load", ADMIN_ONLY),
+    ("POST", "/admin/recommendations/load/apply", ADMIN_ONLY),
+    ("GET", "/oversight/obligation-changes", NATIONAL),
 ]
 
 
@@ -124,6 +137,7 @@ def kent_records(session, small_reference, make_user):
         "rid": ctx.response.id,
         "aid": action.id,
         "uid": update.id,
+        "recid": ctx.recommendation.id,
         "pid": submitted.id,
         "pslug": submitted.slug,
         "public_slug": public.slug,
@@ -139,7 +153,7 @@ def test_route_role(client, make_user, kent_records, role, method, path, rule):
     url = path.format(**kent_records)
     if method == "GET":
         response = client.get(url, follow_redirects=False)
-    elif "/import" in path:  # a multipart upload form
+    elif "/import" in path or "/load" in path:  # a multipart upload form
         upload = {"file": ("plan.csv", b"Recommendation,Action\n1.1,x\n", "text/csv")}
         response = client.post(url, data={"x": "y"}, files=upload, headers=csrf_headers(client), follow_redirects=False)
     else:

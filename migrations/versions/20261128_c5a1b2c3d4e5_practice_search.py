@@ -1,7 +1,7 @@
 """practice search: FTS5 on SQLite, a GIN full-text index on PostgreSQL
 
 Revision ID: c5a1b2c3d4e5
-Revises: a96b7fd9218a
+Revises: c6b2c3d4e5f6 (re-chained after merging main; first written on a96b7fd9218a)
 Create Date: 2026-11-28 18:00:00
 
 The objects here are not described by any model (tracker.practice.search says how they are queried, and
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "c5a1b2c3d4e5"
-down_revision: str | Sequence[str] | None = "a96b7fd9218a"
+down_revision: str | Sequence[str] | None = "c6b2c3d4e5f6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -30,6 +30,7 @@ from tracker.practice.controllers import (
     PracticeReviewController,
     PracticeSubmissionController,
 )
+from tracker.recommendations.admin_controllers import ObligationChangesController, RecommendationsAdminController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SpreadsheetController,
             api_router,
             UsersAdminController,
+            RecommendationsAdminController,
+            ObligationChangesController,
             OversightController,
             PeriodController,
             ReportController,

@@ -51,7 +51,9 @@ def test_an_editor_records_progress_and_another_force_cannot_see_it(live_server,
 
     response = page.locator("#response")
     response.get_by_label("Complete").check()
-    response.get_by_role("button", name="Save response").click()
+    # "Last changed" is on the page before the save too, so wait for the save itself to be answered.
+    with page.expect_response(lambda r: r.request.method == "POST" and r.status < 400):
+        response.get_by_role("button", name="Save response").click()
     expect(page.locator("#response")).to_contain_text("Last changed")
     page.goto(url)
     expect(page.locator("#response").get_by_label("Complete")).to_be_checked()

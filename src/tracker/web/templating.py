@@ -69,6 +69,8 @@ def navigation(user: User | None, path: str) -> list[dict[str, Any]]:
             items.append(("Oversight", "/oversight"))
         if can(user, Permission.MANAGE_USERS):
             items.append(("Users", "/admin/users"))
+        if can(user, Permission.MANAGE_RECOMMENDATIONS):
+            items.append(("Recommendations", "/admin/recommendations"))
         items.append(("Your account", "/account/password"))
     else:
         items.append(("Sign in", "/sign-in"))

@@ -187,6 +187,7 @@ def test_an_admin_may_attribute_practice_to_any_organisation_or_to_none(session,
     values = complete(session, organisation="gwent")
     practice = services.create_practice(session, people["admin"], values, submit=True)
     assert services.view_by_id(session, practice.id).organisation.slug == "gwent"
+    assert history(session, "practice", practice.id)[0].after["organisation"] == "Gwent Police"
     with pytest.raises(PracticeError) as raised:
         services.create_practice(session, people["admin"], complete(session, organisation=""), submit=True)
     assert "organisation" in raised.value.errors

@@ -45,7 +45,7 @@ THEMES: dict[str, str] = {
 }
 AUDITED = (
     "title",
-    "organisation_id",
+    "organisation",
     "attribution_note",
     "summary",
     "what_was_done",
@@ -284,13 +284,15 @@ def actor_for(user: User) -> Actor:
 
 
 def snapshot(session: Session, practice: Practice) -> dict[str, Any]:
-    """The audited fields of a practice, with its recommendations by number."""
+    """The audited fields of a practice, naming its organisation and its recommendations (as people read them)."""
     data: dict[str, Any] = {}
     for name in AUDITED:
-        if name == "recommendations":
+        if name in ("recommendations", "organisation"):
             continue
         value = getattr(practice, name)
         data[name] = value.value if hasattr(value, "value") else value
+    organisation = session.get(Organisation, practice.organisation_id) if practice.organisation_id else None
+    data["organisation"] = organisation.name if organisation else None
     if practice.id is not None:
         rows = session.exec(
             select(RecommendationSet.slug, Recommendation.number)

@@ -25,6 +25,11 @@ from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_start
 from tracker.plans.api import api_router
 from tracker.plans.controllers import PlanController
 from tracker.plans.spreadsheet_controllers import SpreadsheetController
+from tracker.practice.controllers import (
+    PracticeLibraryController,
+    PracticeReviewController,
+    PracticeSubmissionController,
+)
 from tracker.recommendations.admin_controllers import ObligationChangesController, RecommendationsAdminController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
@@ -67,6 +72,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PeriodController,
             ReportController,
             AssessmentController,
+            PracticeLibraryController,
+            PracticeSubmissionController,
+            PracticeReviewController,
             evidence_routes(settings),
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),

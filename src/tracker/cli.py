@@ -23,12 +23,18 @@ from tracker.demo import DEMO_ACCOUNTS, DemoError, load_demo
 from tracker.loading import load_file
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
+from tracker.practice import loader as practice_loader
+from tracker.practice.models import Practice
 from tracker.recommendations.models import RecommendationSet
 from tracker.settings import PROJECT_ROOT, RECOMMENDATIONS_DIR, Settings, SettingsError
 from tracker.vocabulary import Role
 
 console = Console(stderr=True)
-BUNDLED_FILES = (RECOMMENDATIONS_DIR / "organisations.yaml", RECOMMENDATIONS_DIR / "stalking-2024.yaml")
+BUNDLED_FILES = (
+    RECOMMENDATIONS_DIR / "organisations.yaml",
+    RECOMMENDATIONS_DIR / "stalking-2024.yaml",
+    RECOMMENDATIONS_DIR / "practice.yaml",
+)
 DEMO_PASSWORD_FILE = PROJECT_ROOT / "var" / "demo-password.txt"
 
 
@@ -241,7 +247,12 @@ def setup(with_demo: bool) -> None:
         has_orgs = session.exec(select(Organisation.id).limit(1)).first() is not None
         slugs = set(session.exec(select(RecommendationSet.slug)))
         for path in BUNDLED_FILES:
-            needed = not has_orgs if path.name == "organisations.yaml" else path.stem not in slugs
+            if path.name == "organisations.yaml":
+                needed = not has_orgs
+            elif path.name == "practice.yaml":
+                needed = not set(session.exec(select(Practice.slug))) & practice_loader.bundled_slugs(path)
+            else:
+                needed = path.stem not in slugs
             if needed:
                 try:
                     result = load_file(session, path, Actor("tracker setup"))

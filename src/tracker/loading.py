@@ -1,4 +1,4 @@
-"""Load any of the tracker's data files: the organisations file or a recommendation set.
+"""Load any of the tracker's data files: the organisations file, a recommendation set or promising practice.
 
 ``tracker load`` and the admin screens call ``load_file``/``load_text``; the file's top-level keys say
 which kind it is. Loading is all-or-nothing: any problem raises ``LoadError`` and the transaction is
@@ -16,6 +16,7 @@ from tracker.audit.services import Actor
 from tracker.datafiles import LoadError, LoadResult, ParsedFile, Problem, parse_yaml, read_yaml
 from tracker.organisations import loader as organisations_loader
 from tracker.plans.obligations import sync_obligations
+from tracker.practice import loader as practice_loader
 from tracker.recommendations import loader as set_loader
 from tracker.recommendations.models import RecommendationSet
 from tracker.recommendations.spreadsheet import read_set_sheet
@@ -86,10 +87,12 @@ def load_upload(
 
 
 def file_kind(parsed: ParsedFile) -> str:
-    """``organisations`` or ``recommendation_set``, from the document's top-level keys."""
+    """``organisations``, ``recommendation_set`` or ``practice``, from the document's top-level keys."""
     data = parsed.data
     if isinstance(data, dict) and "organisations" in data:
         return "organisations"
+    if isinstance(data, dict) and "practice" in data:
+        return "practice"
     if isinstance(data, dict) and "recommendations" in data:
         return "recommendation_set"
     raise LoadError(
@@ -98,7 +101,8 @@ def file_kind(parsed: ParsedFile) -> str:
                 parsed.source,
                 1,
                 "",
-                "not a tracker data file: expected a top-level `organisations:` or `set:` and `recommendations:`",
+                "not a tracker data file: expected a top-level `organisations:`, `practice:`, "
+                "or `set:` and `recommendations:`",
             )
         ]
     )
@@ -116,6 +120,11 @@ def _load(session: Session, parsed: ParsedFile, actor: Actor, dry_run: bool) -> 
             changes = sync_obligations(session, actor)
             if changes.any:
                 result.notes.append(f"obligations: {changes.summary()}")
+        elif kind == "practice":
+            practice_doc, problems = practice_loader.check(parsed, session)
+            if practice_doc is None:
+                raise LoadError(problems)
+            result = practice_loader.apply(session, practice_doc, parsed.source, actor)
         else:
             set_doc, problems = set_loader.check(parsed, session)
             if set_doc is None:

@@ -32,6 +32,8 @@ from tracker.settings import STATIC_DIR, Settings
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
 from tracker.web.health import health
+from tracker.web.i18n import Catalogues, LocaleMiddleware
+from tracker.web.info_pages import InfoPagesController
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.templating import template_config
 
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PeriodController,
             ReportController,
             AssessmentController,
+            InfoPagesController,
             evidence_routes(settings),
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/health$"]),
+            DefineMiddleware(LocaleMiddleware, secure_cookie=settings.is_production),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -95,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "engine": engine,
                 "write_engine": for_writing(engine),
                 "migration_head": migrate.head_revision(),
+                "catalogues": Catalogues.load(settings.translations_dir),
             }
         ),
         on_startup=[sweep_uploads_on_startup],

@@ -147,7 +147,7 @@ def _read_catalogue(po: Path, mo: Path) -> Translations | None:
                 return Translations(f, domain=DOMAIN)
         if po.exists():
             with po.open("rb") as f:
-                catalog = read_po(f)
+                catalog = read_po(f, abort_invalid=True)
             buffer = io.BytesIO()
             write_mo(buffer, catalog, use_fuzzy=False)
             buffer.seek(0)

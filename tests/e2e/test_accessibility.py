@@ -121,8 +121,20 @@ def test_no_page_has_a_wcag_violation(live_server, contexts, ids, spec: Page):
         assert open_page(page, live_server, spec, ids) == spec.status
         violations = axe_violations(page)
         assert violations == [], f"{spec.name} ({spec.url(ids)}):\n{describe(violations)}"
+        assert overflowing_at_320_pixels(page) == [], "content needs sideways scrolling at 400% zoom"
     finally:
         page.close()
+
+
+def overflowing_at_320_pixels(page) -> list[str]:
+    """WCAG 1.4.10 (reflow): at 320 CSS pixels wide (1280 at 400% zoom) only data tables, which need their two
+    dimensions, may be wider than the screen (the accessibility statement says so)."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    return page.evaluate(
+        """() => [...document.querySelectorAll("body *")]
+          .filter((e) => !e.closest("table, .app-table-wrapper") && e.getBoundingClientRect().right > 321)
+          .map((e) => e.outerHTML.slice(0, 120))"""
+    )
 
 
 def test_the_500_page_has_no_wcag_violation(live_server, page, server_error_page):
@@ -142,3 +154,99 @@ def server_error_page(client) -> tuple[int, dict[str, str], bytes]:
     client.app.register(failing_route)
     response = client.get("/boom")
     return response.status_code, dict(response.headers), response.content
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Keyboard: visible focus, and a journey with no mouse
+# ---------------------------------------------------------------------------------------------------------------
+
+FOCUS_STYLE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const own = getComputedStyle(el);
+  // GOV.UK Frontend shows focus with a yellow background, a thick outline or a box shadow; a link shows it on
+  // itself, a radio or checkbox on its label's ::before (checked through the label).
+  const shows = (s) => (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2)
+    || (s.boxShadow && s.boxShadow !== "none")
+    || s.backgroundColor === "rgb(255, 221, 0)";
+  let visible = shows(own);
+  if (!visible && el.labels && el.labels.length) {
+    visible = shows(getComputedStyle(el.labels[0], "::before")) || shows(getComputedStyle(el.labels[0], "::after"));
+  }
+  return {visible, html: el.outerHTML.slice(0, 160)};
+}"""
+
+
+def focus_problems(page, limit: int = 150) -> list[str]:
+    """Tab through the page: every element that takes focus must show it."""
+    problems, seen = [], 0
+    page.locator("body").focus()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUS_STYLE)
+        if state is None:
+            break
+        seen += 1
+        if not state["visible"]:
+            problems.append(state["html"])
+    assert seen > 3, "tabbing reached almost nothing"
+    return problems
+
+
+FOCUS_PAGES = [p for p in PAGES if p.name in {"home", "sign in with errors", "a response (editor)", "dashboard"}]
+
+
+@pytest.mark.parametrize("spec", FOCUS_PAGES, ids=[p.name for p in FOCUS_PAGES])
+def test_every_element_that_takes_focus_shows_it(live_server, contexts, ids, spec: Page):
+    page = contexts(spec).new_page()
+    try:
+        open_page(page, live_server, spec, ids)
+        assert focus_problems(page) == []
+    finally:
+        page.close()
+
+
+def test_signing_in_and_reaching_the_plan_with_the_keyboard_only(live_server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(live_server + "/")
+    # From the top of the page, the service navigation's "Sign in" link is reached with Tab alone.
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Sign in":
+            break
+    else:
+        pytest.fail("Tab never reached the Sign in link")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "email":
+            break
+    page.keyboard.type("editor@demo.example.org")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    from tests.e2e.conftest import DEMO_PASSWORD
+
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kent Police")
+    context.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cookies: the browser holds no cookie the cookies page does not list
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_the_browser_receives_no_cookie_the_cookies_page_does_not_list(live_server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(live_server + "/cookies")
+    listed = set(page.get_by_test_id("cookie-name").all_inner_texts())
+    sign_in(page, live_server, "editor@demo.example.org")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kent Police")
+    page.goto(live_server + "/?lang=en")
+    received = {cookie["name"] for cookie in context.cookies()}
+    context.close()
+    assert {"tracker_session", "csrftoken"} <= received <= listed

@@ -159,3 +159,24 @@ def test_the_message_template_holds_text_from_templates_and_python():
         "Enter your email address",  # tracker.accounts.controllers (_)
     ):
         assert f'msgid "{message}"' in pot, message
+
+
+def untranslated_template_text(source: str) -> list[str]:
+    """Words in a template that are neither inside _() (or another Jinja expression) nor code or a URL."""
+    source = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", "", source, flags=re.S)
+    source = re.sub(r"<(script|code|style)\b.*?</\1>", "", source, flags=re.S)
+    source = re.sub(r"&#?\w+;", "", source)
+    texts = [t.strip() for t in re.findall(r">([^<>]+)<", source)]
+    attributes = re.findall(r'\b(?:aria-label|alt|title|placeholder)="([^"]*)"', source)
+    return [t for t in texts + attributes if re.search(r"[A-Za-z]{3,}", t) and not re.fullmatch(r"/\S*", t)]
+
+
+def test_template_text_goes_through_gettext():
+    """Interface text in templates is inside _() so that a catalogue can translate it."""
+    assert untranslated_template_text('<p>Hello</p><p title="Go">{{ _("Hi") }}</p><code>x=1</code>') == ["Hello"]
+    found = {
+        str(path.relative_to(PROJECT_ROOT)): text
+        for path in sorted((PROJECT_ROOT / "templates").rglob("*.html"))
+        if (text := untranslated_template_text(path.read_text()))
+    }
+    assert found == {}

@@ -54,7 +54,7 @@ PAGES: list[Page] = [
         "too many sign-in attempts",
         "/sign-in",
         status=429,
-        submit=Submit("/sign-in", {"email": "nobody@example.org", "password": "not-the-password"}, times=5),
+        submit=Submit("/sign-in", {"email": "locked-out@example.org", "password": "not-the-password"}, times=5),
     ),
     # Editors and viewers of one organisation
     Page("an organisation's plan", "/plan/kent", "editor"),

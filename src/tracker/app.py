@@ -38,6 +38,8 @@ from tracker.settings import STATIC_DIR, Settings
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
 from tracker.web.health import health
+from tracker.web.i18n import Catalogues, LocaleMiddleware
+from tracker.web.info_pages import InfoPagesController
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.templating import template_config
 
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PracticeLibraryController,
             PracticeSubmissionController,
             PracticeReviewController,
+            InfoPagesController,
             evidence_routes(settings),
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/health$"]),
+            DefineMiddleware(LocaleMiddleware, secure_cookie=settings.is_production),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -106,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "engine": engine,
                 "write_engine": for_writing(engine),
                 "migration_head": migrate.head_revision(),
+                "catalogues": Catalogues.load(settings.translations_dir),
             }
         ),
         on_startup=[sweep_uploads_on_startup],

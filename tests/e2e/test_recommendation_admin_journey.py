@@ -19,7 +19,7 @@ def test_an_admin_confirms_a_recommendation_and_the_public_page_shows_it(live_se
     context = browser.new_context()
     page = context.new_page()
     sign_in(page, live_server, "admin@demo.example.org")
-    page.get_by_role("link", name="Recommendations", exact=True).click()
+    page.get_by_role("link", name="Manage recommendations", exact=True).click()
     expect(page.get_by_test_id("set-stalking-2024")).to_contain_text("29")
     page.get_by_role("link", name="Police response to stalking (2024)").click()
     counts = page.get_by_test_id("confirmation-counts")

@@ -39,6 +39,7 @@ from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.charts import status_bars
 from tracker.reports.figures import FINISHED, STATUS_CODES, national_state
 from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.reports.themes import Theme, describe, themes
 from tracker.timeutil import UTC, uk_date
 from tracker.vocabulary import OrganisationKind, PeriodStatus, Provenance, ResponseStatus
 
@@ -65,6 +66,7 @@ class RecommendationSection:
     overdue: list[str]
     recent_updates: list[tuple[str, dt.date, str]]
     practice: list[str]
+    themes: list[Theme] = field(default_factory=list)
 
 
 @dataclass
@@ -183,6 +185,8 @@ def build_report(
                     (names[r.organisation_id], r.latest_update_on, r.latest_update_text) for r in updates[:3]
                 ],
                 practice=[p.title for p in practice_for(session, rec.id)],
+                # Each organisation's latest update as at the report's date (a frozen period: its snapshots).
+                themes=themes((r.organisation_id, r.latest_update_text) for r in rec_rows),
             )
         )
     return data
@@ -363,6 +367,10 @@ def _section(section: RecommendationSection) -> list[object]:
         out.append(_p("Not started: " + ", ".join(section.not_started) + ".", SMALL))
     if section.overdue:
         out.append(_p("Overdue: " + ", ".join(section.overdue) + ".", SMALL))
+    if section.themes:
+        out.append(_p("Themes from updates (organisations mentioning each): " + describe(section.themes) + ".", SMALL))
+    else:
+        out.append(_p("Themes from updates: no term is shared by two or more organisations' latest updates.", SMALL))
     for name, day, text in section.recent_updates:
         out.append(_p(f"{name} ({uk_date(day)}): {text}", SMALL))
     if section.practice:

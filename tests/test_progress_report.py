@@ -91,6 +91,31 @@ def test_formulas_are_neutralised_in_exports():
     assert neutralise("fine") == "fine" and neutralise(3) == 3
 
 
+def test_the_xlsx_export_has_a_sheet_per_table_with_neutralised_text():
+    from tracker.reports.exports import to_xlsx
+
+    content = to_xlsx(
+        {
+            "responses": [
+                {"organisation": "Kent Police", "actions": 3, "overdue": True, "latest_update": '=HYPERLINK("x")'},
+                {"organisation": "Gwent Police", "actions": 0, "overdue": False, "latest_update": None, "extra": "-1"},
+            ],
+            "snapshots": [],
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["responses", "snapshots"]
+    rows = [[cell.value for cell in row] for row in book["responses"].iter_rows()]
+    assert rows == [
+        ["organisation", "actions", "overdue", "latest_update", "extra"],
+        ["Kent Police", 3, True, '\'=HYPERLINK("x")', None],
+        ["Gwent Police", 0, False, None, "'-1"],
+    ]
+    assert book["responses"]["D2"].data_type == "s", "text, never a formula"
+    assert book["responses"]["A1"].font.bold
+    assert book["snapshots"].max_row == 1 and book["snapshots"]["A1"].value is None
+
+
 def test_the_report_pages_and_downloads(client, session, frozen, make_user):
     sign_in(client, make_user(Role.INSPECTOR).email)
     page = client.get("/oversight/report").text

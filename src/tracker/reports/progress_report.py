@@ -7,6 +7,7 @@ from its snapshots, in a fixed order, so the report is identical every time it i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from tracker.reports.charts import status_bars
 from tracker.reports.figures import FINISHED, STATUS_CODES, national_state
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.themes import Theme, describe, themes
+from tracker.settings import STATIC_DIR
 from tracker.timeutil import UTC, uk_date
 from tracker.vocabulary import OrganisationKind, PeriodStatus, Provenance, ResponseStatus
 
@@ -444,11 +446,31 @@ def _methodology(data: ReportData) -> list[object]:
 
 
 def render_html(data: ReportData, *, pdf_url: str | None = None) -> str:
-    """The same report as a standalone accessible HTML page (for the command line; the app serves it too)."""
+    """The same report as a standalone accessible HTML file (for the command line; the app serves the page).
+
+    The file carries its stylesheet in a <style> element and links nothing on the server, so it keeps its
+    look when saved or sent on; the web page links the stylesheet instead (its CSP forbids inline styles).
+    """
+    from markupsafe import Markup
+
     from tracker.web.templating import build_environment
 
     # A fresh environment: the app's one carries request-bound helpers (CSRF, url_for) a file cannot use.
     template = build_environment.__wrapped__().get_template("reports/progress_report.html")
     return template.render(
-        data=data, statuses=list(ResponseStatus), pdf_url=pdf_url, csp_nonce="", nav_items=[], demo_mode=False
+        data=data,
+        statuses=list(ResponseStatus),
+        pdf_url=pdf_url,
+        csp_nonce="",
+        nav_items=[],
+        demo_mode=False,
+        standalone_css=Markup(standalone_css()),
     )
+
+
+@functools.cache
+def standalone_css() -> str:
+    """The service's stylesheet, made safe to place inside a <style> element."""
+    css = (STATIC_DIR / "govuk" / "govuk-frontend.min.css").read_text(encoding="utf-8")
+    # '</' could close the element early; in CSS the escaped form means the same.
+    return css.replace("</", "<\\/")

@@ -49,6 +49,7 @@ def test_page_query_counts_do_not_grow_with_the_data(client, session, scenario, 
     pages = [
         "/oversight",
         f"/oversight/recommendations/{rec}",
+        "/oversight/organisations/kent",
         "/plan/kent",
         f"/plan/responses/{kent_1}",
         "/oversight/report",

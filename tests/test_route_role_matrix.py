@@ -46,6 +46,9 @@ EDIT = {
     "gwent editor": "not found",
 }
 ADMIN_ONLY = {role: ("ok" if role == "admin" else "forbidden") for role in ROLES} | {"anonymous": "sign in"}
+OVERSIGHT = {role: ("ok" if role in ("admin", "coordinator", "inspector") else "forbidden") for role in ROLES} | {
+    "anonymous": "sign in"
+}
 SIGNED_IN = {role: "ok" for role in ROLES} | {"anonymous": "sign in"}
 PUBLIC = {role: "ok" for role in ROLES}
 # Practice: editors submit their own organisation's; coordinators and admins review; only approved is public.
@@ -94,6 +97,9 @@ ROUTES = [
     ("POST", "/plan/kent/import/apply", EDIT),
     ("GET", "/plan/kent/export.csv", READ),
     ("GET", "/plan/kent/export.xlsx", READ),
+    ("GET", "/oversight", OVERSIGHT),
+    ("GET", "/oversight/organisations/kent", OVERSIGHT),
+    ("GET", "/oversight/organisations/gwent", OVERSIGHT),
     ("GET", "/admin/users", ADMIN_ONLY),
     ("GET", "/admin/users/new", ADMIN_ONLY),
     ("GET", "/account/password", SIGNED_IN),

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from sqlmodel import Session
 
-from tracker.organisations.services import addressee_names, regions
+from tracker.organisations.services import addressee_names, get_by_slug, regions
 from tracker.permissions import Permission, require
 from tracker.practice.services import practice_for
 from tracker.recommendations.editing import set_by_slug
@@ -28,6 +28,7 @@ from tracker.reports.figures import (
     period_progress,
 )
 from tracker.reports.models import ReportingPeriod
+from tracker.reports.organisation_view import organisation_oversight
 from tracker.reports.progress_report import build_report, render_pdf
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.guards import signed_in_user
@@ -173,6 +174,7 @@ class OversightController(Controller):
         state = national_state(db, set_id=rec.set_id, stale_days=request.app.state.settings.stale_update_days)
         cells = sorted(state.cells_for_recommendation(rec.id), key=lambda c: c.organisation_id)
         names = {o.id: o.name for o in state.organisations}
+        slugs = {o.id: o.slug for o in state.organisations}
         by_status = {
             s: sorted((c for c in cells if c.status is s), key=lambda c: names[c.organisation_id])
             for s in ResponseStatus
@@ -185,9 +187,29 @@ class OversightController(Controller):
             state=state,
             by_status=by_status,
             names=names,
+            slugs=slugs,
             addressees=[addressee_names(db).get(code, code) for code in rec.addressees],
             latest_updates=latest_updates(db, rec.id, limit=10),
             practices=practice_for(db, rec.id),
+        )
+
+    @get("/organisations/{slug:str}", sync_to_thread=True)
+    def organisation(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
+    ) -> Template:
+        """One organisation's responses with their flags, the inspectorate's ratings and the publication state."""
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        organisation = get_by_slug(db, slug)
+        if organisation is None:
+            raise NotFoundException()
+        view = organisation_oversight(db, organisation, stale_days=request.app.state.settings.stale_update_days)
+        return page(
+            request,
+            "reports/organisation.html",
+            wide_layout=True,
+            view=view,
+            organisation=organisation,
+            statuses=list(ResponseStatus),
         )
 
 

@@ -7,6 +7,7 @@ from its snapshots, in a fixed order, so the report is identical every time it i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.charts import status_bars
 from tracker.reports.figures import FINISHED, STATUS_CODES, national_state
 from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.reports.themes import Theme, describe, themes
+from tracker.settings import STATIC_DIR
 from tracker.timeutil import UTC, uk_date
 from tracker.vocabulary import OrganisationKind, PeriodStatus, ResponseStatus
 
@@ -65,6 +68,7 @@ class RecommendationSection:
     overdue: list[str]
     recent_updates: list[tuple[str, dt.date, str]]
     practice: list[str]
+    themes: list[Theme] = field(default_factory=list)
 
 
 @dataclass
@@ -191,6 +195,8 @@ def build_report(
                     (names[r.organisation_id], r.latest_update_on, r.latest_update_text) for r in updates[:3]
                 ],
                 practice=[p.title for p in practice_for(session, rec.id)],
+                # Each organisation's latest update as at the report's date (a frozen period: its snapshots).
+                themes=themes((r.organisation_id, r.latest_update_text) for r in rec_rows),
             )
         )
     return data
@@ -363,6 +369,10 @@ def _section(section: RecommendationSection) -> list[object]:
         out.append(_p("Not started: " + ", ".join(section.not_started) + ".", SMALL))
     if section.overdue:
         out.append(_p("Overdue: " + ", ".join(section.overdue) + ".", SMALL))
+    if section.themes:
+        out.append(_p("Themes from updates (organisations mentioning each): " + describe(section.themes) + ".", SMALL))
+    else:
+        out.append(_p("Themes from updates: no term is shared by two or more organisations' latest updates.", SMALL))
     for name, day, text in section.recent_updates:
         out.append(_p(f"{name} ({uk_date(day)}): {text}", SMALL))
     if section.practice:
@@ -436,11 +446,31 @@ def _methodology(data: ReportData) -> list[object]:
 
 
 def render_html(data: ReportData, *, pdf_url: str | None = None) -> str:
-    """The same report as a standalone accessible HTML page (for the command line; the app serves it too)."""
+    """The same report as a standalone accessible HTML file (for the command line; the app serves the page).
+
+    The file carries its stylesheet in a <style> element and links nothing on the server, so it keeps its
+    look when saved or sent on; the web page links the stylesheet instead (its CSP forbids inline styles).
+    """
+    from markupsafe import Markup
+
     from tracker.web.templating import build_environment
 
     # A fresh environment: the app's one carries request-bound helpers (CSRF, url_for) a file cannot use.
     template = build_environment.__wrapped__().get_template("reports/progress_report.html")
     return template.render(
-        data=data, statuses=list(ResponseStatus), pdf_url=pdf_url, csp_nonce="", nav_items=[], demo_mode=False
+        data=data,
+        statuses=list(ResponseStatus),
+        pdf_url=pdf_url,
+        csp_nonce="",
+        nav_items=[],
+        demo_mode=False,
+        standalone_css=Markup(standalone_css()),
     )
+
+
+@functools.cache
+def standalone_css() -> str:
+    """The service's stylesheet, made safe to place inside a <style> element."""
+    css = (STATIC_DIR / "govuk" / "govuk-frontend.min.css").read_text(encoding="utf-8")
+    # '</' could close the element early; in CSS the escaped form means the same.
+    return css.replace("</", "<\\/")

@@ -148,6 +148,7 @@ def main() -> None:
                                 "dashboard": "/oversight",
                                 "recommendation": f"/oversight/recommendations/{rec}",
                                 "organisation": "/plan/kent",
+                                "oversight org": "/oversight/organisations/kent",
                             },
                         )
                     finally:

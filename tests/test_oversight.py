@@ -176,3 +176,71 @@ def test_progress_across_periods_has_a_chart_and_a_table(client, session, scenar
     assert table.index("Spring") < table.index("Autumn")
     svg = client.get("/oversight/charts/periods.svg")
     assert svg.status_code == 200 and "Spring" in svg.text and "Autumn" in svg.text
+
+
+def test_the_oversight_page_of_an_organisation_shows_each_response_with_its_flags(session, scenario):
+    from tracker.reports.organisation_view import organisation_oversight
+
+    kent = get_by_slug(session, "kent")
+    view = organisation_oversight(session, kent)
+    by_number = {item.row.recommendation.number: item for item in view.rows}
+    assert set(by_number) == {"1", "1.1", "1.2"}
+    one = by_number["1"]
+    assert one.rating is AssessmentRating.PARTIALLY_MET and one.rated_at is not None
+    assert one.status is ResponseStatus.COMPLETE, "both sub-recommendations complete roll up"
+    assert one.flags == ["complete_without_evidence", "rating_below_claim"]
+    assert by_number["1.1"].rating is None and "rating_below_claim" not in by_number["1.1"].flags
+    assert view.publication is not None and not view.unpublished_changes, "published as it stands"
+    assert view.flag_counts()["rating_below_claim"] == 1
+
+    gwent = organisation_oversight(session, get_by_slug(session, "gwent"))
+    gwent_by_number = {item.row.recommendation.number: item for item in gwent.rows}
+    assert gwent_by_number["1.1"].flags == ["overdue"], "updated today, so not stale; past the March 2025 deadline"
+    assert "stale" in gwent_by_number["1.2"].flags, "never updated and not finished"
+    assert gwent.publication is None and gwent.unpublished_changes
+    assert all(item.unpublished_changes for item in gwent.rows)
+
+
+def test_an_edit_after_publishing_marks_that_response_as_unpublished(session, scenario, make_user):
+    from tracker.reports.organisation_view import organisation_oversight
+
+    editor = make_user(Role.EDITOR, "kent", email="second@kent.example.org")
+    ctx = load_response(session, editor, response_of(session, "kent", "1.2").id, Permission.EDIT_PLAN)
+    services.add_action(session, ctx, editor, {"description": "Train the call handlers"})
+    view = organisation_oversight(session, get_by_slug(session, "kent"))
+    changed = {item.row.recommendation.number for item in view.rows if item.unpublished_changes}
+    assert changed == {"1.2"} and view.unpublished_changes
+
+
+def test_the_organisation_page_for_national_readers(client, session, scenario, make_user):
+    session.add(
+        Evidence(
+            response_id=response_of(session, "kent", "1.1").id,
+            kind=EvidenceKind.NOTE,
+            title="Internal note",
+            visibility=Visibility.INTERNAL,
+        )
+    )
+    session.commit()
+    for role in (Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN):
+        sign_in(client, make_user(role).email)
+        page = client.get("/oversight/organisations/kent").text
+        assert "<h1" in page and "Kent Police</h1>" in page
+        row = page.split('data-testid="response-1"')[1].split("</tr>")[0]
+        assert "Partially met" in row and "Inspectorate rating below the claim" in row
+        assert "Complete, no evidence" in row
+        row_11 = page.split('data-testid="response-1.1"')[1].split("</tr>")[0]
+        assert ">1 (0)<" in row_11, "one piece of evidence, none of it public"
+        assert "Unpublished changes" not in row, "published after the last change"
+        assert "Plan published" in page.split('data-testid="publication"')[1].split("</div>")[0]
+    assert client.get("/oversight/organisations/no-such-force").status_code == 404
+    dashboard = client.get("/oversight").text
+    assert 'href="/oversight/organisations/kent"' in dashboard.split('data-testid="matrix"')[1]
+    national = client.get(f"/oversight/recommendations/{rec_id(session, '1')}").text
+    assert 'href="/oversight/organisations/gwent">Gwent Police</a> (overdue)' in national
+
+
+def test_organisations_cannot_open_the_oversight_page_of_an_organisation(client, small_reference, make_user):
+    for spec in ((Role.EDITOR, "kent"), (Role.VIEWER, "kent"), (Role.EDITOR, "gwent")):
+        sign_in(client, make_user(*spec).email)
+        assert client.get("/oversight/organisations/kent").status_code == 403

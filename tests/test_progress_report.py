@@ -79,7 +79,7 @@ def test_exports_match_the_report(client, session, scenario, make_user):  # noqa
     complete = sum(r["status"] == ResponseStatus.COMPLETE.value for r in rows)
     assert complete == data.total_counts[ResponseStatus.COMPLETE]
     book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content))
-    assert book.sheetnames == ["responses", "actions", "updates", "assessments", "snapshots"]
+    assert book.sheetnames == ["responses", "actions", "updates", "assessments", "snapshots", "recommendations"]
     assert book["responses"].max_row == len(rows) + 1
     document = json.loads(client.get("/oversight/report/export/json").content)
     assert len(document["responses"]) == len(rows) and document["responses"] == response_rows(data)
@@ -89,6 +89,31 @@ def test_formulas_are_neutralised_in_exports():
     assert neutralise('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert neutralise("+1") == "'+1" and neutralise("@SUM") == "'@SUM" and neutralise("-2") == "'-2"
     assert neutralise("fine") == "fine" and neutralise(3) == 3
+
+
+def test_the_xlsx_export_has_a_sheet_per_table_with_neutralised_text():
+    from tracker.reports.exports import to_xlsx
+
+    content = to_xlsx(
+        {
+            "responses": [
+                {"organisation": "Kent Police", "actions": 3, "overdue": True, "latest_update": '=HYPERLINK("x")'},
+                {"organisation": "Gwent Police", "actions": 0, "overdue": False, "latest_update": None, "extra": "-1"},
+            ],
+            "snapshots": [],
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["responses", "snapshots"]
+    rows = [[cell.value for cell in row] for row in book["responses"].iter_rows()]
+    assert rows == [
+        ["organisation", "actions", "overdue", "latest_update", "extra"],
+        ["Kent Police", 3, True, '\'=HYPERLINK("x")', None],
+        ["Gwent Police", 0, False, None, "'-1"],
+    ]
+    assert book["responses"]["D2"].data_type == "s", "text, never a formula"
+    assert book["responses"]["A1"].font.bold
+    assert book["snapshots"].max_row == 1 and book["snapshots"]["A1"].value is None
 
 
 def test_the_report_pages_and_downloads(client, session, frozen, make_user):
@@ -103,6 +128,25 @@ def test_the_report_pages_and_downloads(client, session, frozen, make_user):
     assert client.get("/oversight/report/export/csv").status_code == 403
 
 
+def test_the_saved_html_report_is_self_contained(session, scenario):  # noqa: F811
+    """A file saved by `tracker report --format html` keeps its styling with no server behind it."""
+    import re
+
+    html = render_html(build_report(session))
+    styles = re.findall(r"<style>(.*?)</style>", html, re.S)
+    assert len(styles) == 1 and ".govuk-table" in styles[0] and ".app-table--compact" in styles[0]
+    assert "&#" not in styles[0][:2000] and "&gt;" not in styles[0], "the CSS is not HTML-escaped"
+    assert not re.search(r"""(href|src)=["']/""", html), "nothing refers to the server (stylesheet, icons, scripts)"
+    assert "<link" not in html and "/static/" not in html
+
+
+def test_the_report_page_links_its_stylesheet_for_the_csp(client, session, scenario, make_user):  # noqa: F811
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    response = client.get("/oversight/report")
+    assert '<link rel="stylesheet" href="/static/govuk/govuk-frontend.min.css">' in response.text
+    assert "<style" not in response.text and "style-src 'self'" in response.headers["content-security-policy"]
+
+
 def test_the_report_command(database_url, engine, session, frozen, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     out = tmp_path / "report.pdf"
@@ -112,5 +156,6 @@ def test_the_report_command(database_url, engine, session, frozen, tmp_path, mon
     html = tmp_path / "report.html"
     assert CliRunner().invoke(main, ["report", "--output", str(html)]).exit_code == 0
     assert "Annex A" in html.read_text()
+    assert "<style>" in html.read_text() and "/static/" not in html.read_text(), "a self-contained file"
     missing = CliRunner().invoke(main, ["report", "--output", str(out), "--period", "Nope"])
     assert missing.exit_code == 1 and "No reporting period is called 'Nope'" in missing.output

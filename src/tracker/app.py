@@ -25,6 +25,12 @@ from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_start
 from tracker.plans.api import api_router
 from tracker.plans.controllers import PlanController
 from tracker.plans.spreadsheet_controllers import SpreadsheetController
+from tracker.practice.controllers import (
+    PracticeLibraryController,
+    PracticeReviewController,
+    PracticeSubmissionController,
+)
+from tracker.recommendations.admin_controllers import ObligationChangesController, RecommendationsAdminController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
@@ -32,6 +38,8 @@ from tracker.settings import STATIC_DIR, Settings
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
 from tracker.web.health import health
+from tracker.web.i18n import Catalogues, LocaleMiddleware
+from tracker.web.info_pages import InfoPagesController
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.templating import template_config
 
@@ -60,10 +68,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SpreadsheetController,
             api_router,
             UsersAdminController,
+            RecommendationsAdminController,
+            ObligationChangesController,
             OversightController,
             PeriodController,
             ReportController,
             AssessmentController,
+            PracticeLibraryController,
+            PracticeSubmissionController,
+            PracticeReviewController,
+            InfoPagesController,
             evidence_routes(settings),
             health,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
@@ -72,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/health$"]),
+            DefineMiddleware(LocaleMiddleware, secure_cookie=settings.is_production),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -95,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "engine": engine,
                 "write_engine": for_writing(engine),
                 "migration_head": migrate.head_revision(),
+                "catalogues": Catalogues.load(settings.translations_dir),
             }
         ),
         on_startup=[sweep_uploads_on_startup],

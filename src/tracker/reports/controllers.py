@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from sqlmodel import Session
 
-from tracker.organisations.services import addressee_names, regions
+from tracker.organisations.services import addressee_names, get_by_slug, regions
 from tracker.permissions import Permission, require
 from tracker.practice.services import practice_for
+from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.services import list_sets
 from tracker.reports.charts import status_bars, to_svg
 from tracker.reports.exports import response_rows, tables, to_csv, to_json, to_xlsx
 from tracker.reports.figures import (
@@ -26,6 +28,7 @@ from tracker.reports.figures import (
     period_progress,
 )
 from tracker.reports.models import ReportingPeriod
+from tracker.reports.organisation_view import organisation_oversight
 from tracker.reports.progress_report import build_report, render_pdf
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.guards import signed_in_user
@@ -40,6 +43,8 @@ ATTENTION_LABELS = {
 }
 
 
+# ?set=slug narrows a page, the report or an export to one recommendation set.
+SetQuery = Annotated[str | None, QueryParameter(name="set")]
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
@@ -59,11 +64,13 @@ class OversightController(Controller):
         status: FromQuery[str | None] = None,
         attention: FromQuery[bool] = False,
         sort: FromQuery[str] = "name",
+        set_slug: SetQuery = None,
     ) -> Template:
         """Every organisation against every recommendation, with the headline figures and what needs attention."""
         require(request.user, Permission.VIEW_OVERSIGHT)
         settings = request.app.state.settings
-        state = national_state(db, stale_days=settings.stale_update_days)
+        chosen_set = set_by_slug(db, set_slug)
+        state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
         today = state.today
         organisations = state.organisations
         if region:
@@ -119,6 +126,9 @@ class OversightController(Controller):
                 "attention": attention,
                 "sort": sort,
             },
+            sets=list_sets(db),
+            chosen_set=chosen_set,
+            set_query=f"?set={chosen_set.slug}" if chosen_set else "",
         )
 
     @get("/charts/periods.svg", sync_to_thread=True)
@@ -133,10 +143,15 @@ class OversightController(Controller):
         )
 
     @get("/charts/status.svg", sync_to_thread=True)
-    def status_chart(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[str]:
+    def status_chart(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], set_slug: SetQuery = None
+    ) -> Response[str]:
         """The organisations' statuses per recommendation, as a stacked bar chart (the table is on the page)."""
         require(request.user, Permission.VIEW_OVERSIGHT)
-        state = national_state(db, stale_days=request.app.state.settings.stale_update_days)
+        chosen_set = set_by_slug(db, set_slug)
+        state = national_state(
+            db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
+        )
         rows = [(f"Rec. {r.number}", state.status_counts(r.id)) for r in state.recommendations]
         svg = to_svg(status_bars(rows, title="Organisations by status, per recommendation"))
         # The chart's own inline styles are allowed inside this image only; it runs no script.
@@ -159,6 +174,7 @@ class OversightController(Controller):
         state = national_state(db, set_id=rec.set_id, stale_days=request.app.state.settings.stale_update_days)
         cells = sorted(state.cells_for_recommendation(rec.id), key=lambda c: c.organisation_id)
         names = {o.id: o.name for o in state.organisations}
+        slugs = {o.id: o.slug for o in state.organisations}
         by_status = {
             s: sorted((c for c in cells if c.status is s), key=lambda c: names[c.organisation_id])
             for s in ResponseStatus
@@ -171,9 +187,29 @@ class OversightController(Controller):
             state=state,
             by_status=by_status,
             names=names,
+            slugs=slugs,
             addressees=[addressee_names(db).get(code, code) for code in rec.addressees],
             latest_updates=latest_updates(db, rec.id, limit=10),
             practices=practice_for(db, rec.id),
+        )
+
+    @get("/organisations/{slug:str}", sync_to_thread=True)
+    def organisation(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
+    ) -> Template:
+        """One organisation's responses with their flags, the inspectorate's ratings and the publication state."""
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        organisation = get_by_slug(db, slug)
+        if organisation is None:
+            raise NotFoundException()
+        view = organisation_oversight(db, organisation, stale_days=request.app.state.settings.stale_update_days)
+        return page(
+            request,
+            "reports/organisation.html",
+            wide_layout=True,
+            view=view,
+            organisation=organisation,
+            statuses=list(ResponseStatus),
         )
 
 
@@ -184,21 +220,32 @@ class ReportController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    def _data(self, request: Request[Any, Any, Any], db: Session, period: int | None) -> tuple[Any, Any]:
+    def _data(
+        self, request: Request[Any, Any, Any], db: Session, period: int | None, set_slug: str | None = None
+    ) -> tuple[Any, Any]:
         require(request.user, Permission.VIEW_OVERSIGHT)
         chosen = None
         if period is not None:
             chosen = db.get(ReportingPeriod, period)
             if chosen is None or chosen.status is not PeriodStatus.FROZEN:
                 raise NotFoundException("There is no frozen reporting period with that number")
-        return build_report(db, chosen, stale_days=request.app.state.settings.stale_update_days), chosen
+        rec_set = set_by_slug(db, set_slug)
+        if set_slug and rec_set is None:
+            raise NotFoundException("There is no recommendation set with that name")
+        stale_days = request.app.state.settings.stale_update_days
+        return build_report(db, chosen, stale_days=stale_days, set_id=rec_set.id if rec_set else None), chosen
 
     @get("/", sync_to_thread=True)
     def html(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period: FromQuery[int | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        period: FromQuery[int | None] = None,
+        set_slug: SetQuery = None,
     ) -> Template:
-        data, _ = self._data(request, db, period)
-        suffix = f"?period={period}" if period else ""
+        data, _ = self._data(request, db, period, set_slug)
+        suffix = "?" + "&".join(f"{k}={v}" for k, v in (("period", period), ("set", set_slug)) if v)
+        suffix = "" if suffix == "?" else suffix
         return page(
             request,
             "reports/progress_report.html",
@@ -209,9 +256,13 @@ class ReportController(Controller):
 
     @get("/pdf", sync_to_thread=True)
     def pdf(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period: FromQuery[int | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        period: FromQuery[int | None] = None,
+        set_slug: SetQuery = None,
     ) -> Response[bytes]:
-        data, _ = self._data(request, db, period)
+        data, _ = self._data(request, db, period, set_slug)
         return _download(render_pdf(data), "application/pdf", f"progress-report-{data.as_of.isoformat()}.pdf")
 
     @get("/export/{fmt:str}", sync_to_thread=True)
@@ -221,10 +272,11 @@ class ReportController(Controller):
         db: NamedDependency[Session],
         fmt: FromPath[str],
         period: FromQuery[int | None] = None,
+        set_slug: SetQuery = None,
     ) -> Response[bytes]:
         if fmt not in ("csv", "xlsx", "json"):
             raise NotFoundException()
-        data, chosen = self._data(request, db, period)
+        data, chosen = self._data(request, db, period, set_slug)
         name = f"progress-{data.as_of.isoformat()}"
         if fmt == "csv":
             return _download(to_csv(response_rows(data)), "text/csv; charset=utf-8", f"{name}-responses.csv")

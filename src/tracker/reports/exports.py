@@ -12,14 +12,16 @@ import io
 import json
 from typing import Any
 
-import pandas as pd
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 from sqlmodel import Session, col, select
 
 from tracker.assessments.models import Assessment
 from tracker.audit.services import plain
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.recommendations.models import Recommendation
+from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.progress_report import ReportData
 from tracker.vocabulary import Visibility
@@ -48,6 +50,7 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
                 "organisation_slug": orgs[org_id].slug,
                 "organisation_type": orgs[org_id].kind.value,
                 "recommendation": recs[rec_id].number,
+                "recommendation_provenance": recs[rec_id].provenance.value,
                 "status": row.status.value,
                 "overdue": row.overdue,
                 "latest_update_on": plain(row.latest_update_on),
@@ -62,39 +65,53 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
 def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -> dict[str, list[dict[str, Any]]]:
     """Every table of the export: responses, actions, updates, assessments and snapshots."""
     names = {o.id: o.slug for o in session.exec(select(Organisation))}
-    numbers = {r.id: r.number for r in session.exec(select(Recommendation))}
+    recs = list(session.exec(select(Recommendation).order_by(Recommendation.set_id, Recommendation.position)))
+    numbers = {r.id: r.number for r in recs}
+    in_scope = {r.id for r in recs if data.set_id is None or r.set_id == data.set_id}
     where = {
         r.id: (names[r.organisation_id], numbers[r.recommendation_id])
         for r in session.exec(select(Response).where(col(Response.required).is_(True)))
+        if r.recommendation_id in in_scope
     }
+    # Plain columns rather than ORM objects: tens of thousands of rows at national scale.
     actions = [
         {
-            "organisation": where[a.response_id][0],
-            "recommendation": where[a.response_id][1],
-            "position": a.position,
-            "description": a.description,
-            "owner_role": a.owner_role,
-            "target_date": plain(a.target_date),
-            "status": a.status.value,
-            "completed_on": plain(a.completed_on),
+            "organisation": where[response_id][0],
+            "recommendation": where[response_id][1],
+            "position": position,
+            "description": description,
+            "owner_role": owner_role,
+            "target_date": plain(target_date),
+            "status": status.value,
+            "completed_on": plain(completed_on),
         }
-        for a in session.exec(select(Action).order_by(Action.response_id, Action.position, Action.id))
-        if a.response_id in where
+        for response_id, position, description, owner_role, target_date, status, completed_on in session.exec(
+            select(
+                Action.response_id,
+                Action.position,
+                Action.description,
+                Action.owner_role,
+                Action.target_date,
+                Action.status,
+                Action.completed_on,
+            ).order_by(Action.response_id, Action.position, Action.id)
+        )
+        if response_id in where
     ]
     updates = [
         {
-            "organisation": where[u.response_id][0],
-            "recommendation": where[u.response_id][1],
-            "date": plain(u.update_on),
-            "text": u.text,
-            "visibility": u.visibility.value,
+            "organisation": where[response_id][0],
+            "recommendation": where[response_id][1],
+            "date": plain(update_on),
+            "text": text,
+            "visibility": visibility.value,
         }
-        for u in session.exec(
-            select(ProgressUpdate)
+        for response_id, update_on, text, visibility in session.exec(
+            select(ProgressUpdate.response_id, ProgressUpdate.update_on, ProgressUpdate.text, ProgressUpdate.visibility)
             .where(ProgressUpdate.visibility != Visibility.INTERNAL)
             .order_by(ProgressUpdate.response_id, ProgressUpdate.update_on, ProgressUpdate.id)
         )
-        if u.response_id in where
+        if response_id in where
     ]
     assessments = [
         {
@@ -112,6 +129,8 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
     periods = [period] if period else list(session.exec(select(ReportingPeriod).order_by(ReportingPeriod.cut_off)))
     for p in periods:
         for s in session.exec(select(Snapshot).where(Snapshot.period_id == p.id).order_by(Snapshot.id)):
+            if s.recommendation_id not in in_scope:
+                continue
             snapshots.append(
                 {
                     "period": p.name,
@@ -126,12 +145,31 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
                     "latest_update_on": plain(s.latest_update_on),
                 }
             )
+    sets = {s.id: s.slug for s in session.exec(select(RecommendationSet))}
+    recommendations = [
+        {
+            "set": sets.get(r.set_id),
+            "recommendation": r.number,
+            "text": r.text,
+            "provenance": r.provenance.value,
+            "provenance_label": r.provenance.label,
+            "provenance_summary": r.provenance_summary(),
+            "confirmed_fields": ", ".join(r.confirmed_fields),
+            "sources": " ".join(r.provenance_sources),
+            "confirmed_by": r.confirmed_by_label,
+            "confirmed_on": plain(r.confirmed_at.date()) if r.confirmed_at else None,
+            "deadline": plain(r.deadline),
+        }
+        for r in recs
+        if r.id in in_scope and r.removed_at is None
+    ]
     return {
         "responses": response_rows(data),
         "actions": actions,
         "updates": updates,
         "assessments": assessments,
         "snapshots": snapshots,
+        "recommendations": recommendations,
     }
 
 
@@ -146,12 +184,30 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
 
 
 def to_xlsx(all_tables: dict[str, list[dict[str, Any]]]) -> bytes:
+    """A workbook with a sheet per table: a bold header row of the column names, then one row per record.
+
+    Written in openpyxl's streaming (write-only) mode straight from the rows: going through a DataFrame and
+    pandas' cell-by-cell writer took several seconds for a national export.
+    """
+    workbook = openpyxl.Workbook(write_only=True)
+    bold = Font(bold=True)
+    for name, rows in all_tables.items():
+        sheet = workbook.create_sheet(title=name)
+        if not rows:
+            continue
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        sheet.append([_header_cell(sheet, column, bold) for column in columns])
+        for row in rows:
+            sheet.append([neutralise(row.get(column)) for column in columns])
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, rows in all_tables.items():
-            frame = pd.DataFrame([{k: neutralise(v) for k, v in row.items()} for row in rows])
-            frame.to_excel(writer, sheet_name=name, index=False)
+    workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _header_cell(sheet: Any, text: str, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = font
+    return cell
 
 
 def to_json(data: ReportData, all_tables: dict[str, list[dict[str, Any]]]) -> bytes:

@@ -172,7 +172,9 @@ def national_state(
     if set_id is not None:
         rec_scope = rec_scope.where(Recommendation.set_id == set_id)
     # The responses in scope, as a subquery: no long lists of ids are sent to the database.
-    ids = select(Response.id).where(col(Response.required).is_(True), col(Response.recommendation_id).in_(rec_scope))
+    ids = select(Response.id).where(col(Response.required).is_(True))
+    if set_id is not None:
+        ids = ids.where(col(Response.recommendation_id).in_(rec_scope))
     responses = list(
         session.exec(
             select(Response.id, Response.organisation_id, Response.recommendation_id, Response.status).where(
@@ -182,15 +184,17 @@ def national_state(
     )
     cell_of = {rid: (org, top_of[rec]) for rid, org, rec, _ in responses}
     overdue_actions: Counter[tuple[int, int]] = Counter()
+    # Only the overdue actions are read and counted (most responses' actions are not).
     for rid, n in session.exec(
-        select(
-            Action.response_id,
-            func.sum(case(((col(Action.target_date) < today) & (Action.status != ActionStatus.COMPLETE), 1), else_=0)),
+        select(Action.response_id, func.count())
+        .where(
+            col(Action.response_id).in_(ids),
+            col(Action.target_date) < today,
+            Action.status != ActionStatus.COMPLETE,
         )
-        .where(col(Action.response_id).in_(ids))
         .group_by(Action.response_id)
     ):
-        overdue_actions[cell_of[rid]] += int(n or 0)
+        overdue_actions[cell_of[rid]] += n
     evidence: Counter[tuple[int, int]] = Counter()
     for rid, n in session.exec(
         select(Evidence.response_id, func.count())
@@ -199,13 +203,19 @@ def national_state(
     ):
         evidence[cell_of[rid]] += n
     last_update: dict[tuple[int, int], dt.date] = {}
-    for rid, day in session.exec(
-        select(ProgressUpdate.response_id, func.max(ProgressUpdate.update_on))
+    recent = 0  # updates in the last 30 days, counted in the same pass over the updates
+    for rid, day, n_recent in session.exec(
+        select(
+            ProgressUpdate.response_id,
+            func.max(ProgressUpdate.update_on),
+            func.sum(case((col(ProgressUpdate.update_on) >= today - dt.timedelta(days=30), 1), else_=0)),
+        )
         .where(col(ProgressUpdate.response_id).in_(ids))
         .group_by(ProgressUpdate.response_id)
     ):
         key = cell_of[rid]
         last_update[key] = max(day, last_update.get(key, day))
+        recent += int(n_recent or 0)
     ranked = (
         select(
             Assessment.response_id,
@@ -251,11 +261,6 @@ def national_state(
     answered = {rid for _, rid in cells}
     sets = {s.id: s for s in session.exec(select(RecommendationSet))}
     published = set(session.exec(select(PlanPublication.organisation_id).distinct()))
-    recent = session.exec(
-        select(func.count())
-        .select_from(ProgressUpdate)
-        .where(col(ProgressUpdate.update_on) >= today - dt.timedelta(days=30), col(ProgressUpdate.response_id).in_(ids))
-    ).one()
     return NationalState(
         today=today,
         stale_days=stale_days,

@@ -1,0 +1,141 @@
+"""One organisation seen by national oversight: every response with its flags, ratings and publication state.
+
+Built on the workspace rows (the same counts the organisation sees) plus the inspectorate's latest rating of
+each response and a comparison of the plan as it stands with what was last published. A fixed number of
+queries whatever the size of the plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from tracker.assessments.models import Assessment
+from tracker.organisations.models import Organisation
+from tracker.plans.models import PlanPublication
+from tracker.plans.publication import latest_publication, public_plan
+from tracker.plans.workspace import WorkspaceRow, workspace_rows
+from tracker.reports.figures import FINISHED, rating_below_claim
+from tracker.vocabulary import AssessmentRating, ResponseStatus
+
+
+@dataclass
+class OversightRow:
+    """One response as oversight sees it."""
+
+    row: WorkspaceRow
+    rating: AssessmentRating | None
+    rated_at: dt.datetime | None
+    public_evidence_count: int
+    unpublished_changes: bool
+    stale: bool
+
+    @property
+    def status(self) -> ResponseStatus:
+        return self.row.response.status
+
+    @property
+    def rating_below_claim(self) -> bool:
+        return rating_below_claim(self.status, self.rating)
+
+    @property
+    def flags(self) -> list[str]:
+        """The reasons this response needs attention, in a fixed order (the words the page shows)."""
+        found = []
+        if self.row.overdue:
+            found.append("overdue")
+        if self.row.complete_without_evidence:
+            found.append("complete_without_evidence")
+        if self.stale:
+            found.append("stale")
+        if self.rating_below_claim:
+            found.append("rating_below_claim")
+        return found
+
+
+@dataclass
+class OrganisationOversight:
+    organisation: Organisation
+    rows: list[OversightRow]
+    publication: PlanPublication | None
+    stale_days: int
+
+    @property
+    def unpublished_changes(self) -> bool:
+        return self.publication is None or any(r.unpublished_changes for r in self.rows)
+
+    def flag_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(("overdue", "complete_without_evidence", "stale", "rating_below_claim"), 0)
+        for row in self.rows:
+            for flag in row.flags:
+                counts[flag] += 1
+        return counts
+
+    def status_counts(self) -> dict[ResponseStatus, int]:
+        counts = dict.fromkeys(ResponseStatus, 0)
+        for row in self.rows:
+            counts[row.status] += 1
+        return counts
+
+
+def latest_ratings(session: Session, response_ids: list[int]) -> dict[int, tuple[AssessmentRating, dt.datetime]]:
+    """The current (latest) inspectorate rating of each response that has one, in one query."""
+    if not response_ids:
+        return {}
+    ranked = (
+        select(
+            Assessment.response_id,
+            Assessment.rating,
+            Assessment.created_at,
+            func.row_number()
+            .over(
+                partition_by=Assessment.response_id,
+                order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
+            )
+            .label("rank"),
+        )
+        .where(col(Assessment.response_id).in_(response_ids))
+        .subquery()
+    )
+    rows = session.exec(select(ranked.c.response_id, ranked.c.rating, ranked.c.created_at).where(ranked.c.rank == 1))
+    return {rid: (AssessmentRating(rating), created) for rid, rating, created in rows}
+
+
+def organisation_oversight(
+    session: Session, organisation: Organisation, *, stale_days: int = 90, today: dt.date | None = None
+) -> OrganisationOversight:
+    """Every response the organisation must give, with what oversight needs to know about each."""
+    today = today or dt.date.today()
+    rows = workspace_rows(session, organisation.id)
+    ratings = latest_ratings(session, [r.response.id for r in rows])
+    publication = latest_publication(session, organisation.id)
+    current: dict[int, dict[str, Any]] = {
+        entry["recommendation_id"]: entry for entry in public_plan(session, organisation)["responses"]
+    }
+    published: dict[int, dict[str, Any]] = (
+        {entry.get("recommendation_id"): entry for entry in publication.content.get("responses", [])}
+        if publication is not None
+        else {}
+    )
+    result = []
+    for row in rows:
+        rating, rated_at = ratings.get(row.response.id, (None, None))
+        now = current.get(row.recommendation.id, {})
+        stale = row.response.status not in FINISHED and (
+            row.last_update_on is None or (today - row.last_update_on).days > stale_days
+        )
+        result.append(
+            OversightRow(
+                row=row,
+                rating=rating,
+                rated_at=rated_at,
+                public_evidence_count=len(now.get("evidence", [])),
+                unpublished_changes=published.get(row.recommendation.id) != now,
+                stale=stale,
+            )
+        )
+    return OrganisationOversight(organisation=organisation, rows=result, publication=publication, stale_days=stale_days)

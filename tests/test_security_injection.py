@@ -154,6 +154,8 @@ def poisoned(session, small_reference, make_user, settings):
         "evidence_id": evidence.id,
         "period_id": period.id,
         "recommendation_id": ctx.recommendation.id,
+        "rec_id": ctx.recommendation.id,
+        "practice_id": 0,  # the practice library has its own escaping tests; no item here
         "user_id": editor.id,
         "token_id": 0,
         "fmt": ["csv", "xlsx", "json"],

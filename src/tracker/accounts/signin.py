@@ -67,7 +67,7 @@ def sign_in(session: Session, email: str, password: str) -> SignInResult:
     throttle = _throttle_for_update(session, key)
     if throttle.locked_until and throttle.locked_until > now:  # locked by a parallel attempt meanwhile
         session.commit()
-        return SignInResult(None, _locked_message(throttle.locked_until), locked=True)
+        return SignInResult(None, _locked_message(throttle.locked_until), locked_until=throttle.locked_until)
     if throttle.last_failure_at and now - throttle.last_failure_at > FORGET_AFTER:
         throttle.failures = 0
     throttle.failures += 1

@@ -70,6 +70,7 @@ PAGES: list[Page] = [
     Page("plan list", "/plan", "coordinator"),
     Page("a response (inspector)", "/plan/responses/{response}", "inspector"),
     Page("dashboard", "/oversight", "coordinator"),
+    Page("oversight of an organisation", "/oversight/organisations/kent", "inspector"),
     Page("national recommendation page", "/oversight/recommendations/{recommendation}", "coordinator"),
     Page("reporting periods", "/oversight/periods", "coordinator"),
     Page("a frozen period", "/oversight/periods/{frozen_period}", "coordinator"),

@@ -560,7 +560,7 @@ def test_a_download_is_an_attachment_with_the_original_name_and_safe_headers(cli
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["cache-control"] == "private, no-store"
     assert len(answer.headers.get_list("content-disposition")) == 1
-    assert answer.headers.get_list("content-security-policy") == ["default-src 'none'; sandbox"]
+    assert answer.headers.get_list("content-security-policy") == ["default-src 'none'; sandbox; frame-ancestors 'none'"]
 
 
 def test_a_missing_file_gives_a_clear_not_found_page(client, session, ctx, editor, settings):

@@ -388,6 +388,51 @@ def remind(dry_run: bool, today_text: str | None) -> None:
             click.echo("    " + reminder.body.replace("\n", "\n    "))
 
 
+# --- backups ----------------------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The archive to write, or a folder to write tracker-backup-<time>.tar into.",
+)
+def backup_command(output: Path) -> None:
+    """Back up the database and the upload folder into one archive (with every file's sha256).
+
+    SQLite is copied with its online backup API while the app keeps serving; PostgreSQL with pg_dump
+    (custom format), which must be on PATH.
+    """
+    from tracker.backup import BackupError, backup
+
+    try:
+        result = backup(_settings(), output)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {result.path} ({result.database} database and {result.files} file(s), {result.bytes:,} bytes).")
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds data and the files in the upload folder.")
+def restore_command(archive: Path, force: bool) -> None:
+    """Restore the database and the upload folder from ARCHIVE (made by `tracker backup`).
+
+    Every file's sha256 is checked before anything is changed. Refuses to overwrite a database with data or
+    an upload folder with files unless --force. Stop the app while restoring.
+    """
+    from tracker.backup import BackupError, restore
+
+    try:
+        result = restore(_settings(), archive, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Restored the {result.database} database and {result.files} file(s) from the backup of {result.created_at}."
+    )
+
+
 # --- serving ------------------------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from tracker.accounts.models import SignInThrottle, User
@@ -63,9 +64,10 @@ def sign_in(session: Session, email: str, password: str) -> SignInResult:
         return SignInResult(user)
     if valid and user is not None:
         return SignInResult(None, _("This account has been disabled. Ask your administrator to re-enable it"))
-    if throttle is None:
-        throttle = SignInThrottle(key=key)
-        session.add(throttle)
+    throttle = _throttle_for_update(session, key)
+    if throttle.locked_until and throttle.locked_until > now:  # locked by a parallel attempt meanwhile
+        session.commit()
+        return SignInResult(None, _locked_message(throttle.locked_until), locked_until=throttle.locked_until)
     if throttle.last_failure_at and now - throttle.last_failure_at > FORGET_AFTER:
         throttle.failures = 0
     throttle.failures += 1
@@ -91,6 +93,26 @@ def sign_in(session: Session, email: str, password: str) -> SignInResult:
         else _("Enter a correct email address and password"),
         delay_seconds=min(0.25 * 2 ** (throttle.failures - 1), 2.0),
     )
+
+
+def _throttle_for_update(session: Session, key: str) -> SignInThrottle:
+    """The throttle row of ``key``, created if absent and locked until the commit.
+
+    Parallel failed attempts (from any process) are then counted one after another: without the lock two
+    of them read the same count and one is lost, and two first failures both insert the row and one fails.
+    (On SQLite the write transaction, BEGIN IMMEDIATE, already serialises them.)
+    """
+    throttle = session.get(SignInThrottle, key, with_for_update=True, populate_existing=True)
+    if throttle is not None:
+        return throttle
+    try:
+        with session.begin_nested():
+            session.add(SignInThrottle(key=key))
+    except IntegrityError:
+        pass  # a parallel attempt inserted it first; the read below waits for that one to commit
+    throttle = session.get(SignInThrottle, key, with_for_update=True, populate_existing=True)
+    assert throttle is not None
+    return throttle
 
 
 def _locked_message(until: dt.datetime) -> str:

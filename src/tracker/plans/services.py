@@ -294,6 +294,8 @@ def _action_values(values: dict[str, Any]) -> dict[str, Any]:
 
 def add_action(session: Session, ctx: ResponseContext, user: User, values: dict[str, Any]) -> Action:
     data = _action_values(values)
+    # Lock the response so parallel additions (other processes, PostgreSQL) take the next place one at a time.
+    session.exec(select(Response.id).where(Response.id == ctx.response.id).with_for_update())
     last = session.exec(select(func.max(Action.position)).where(Action.response_id == ctx.response.id)).one()
     action = Action(response_id=ctx.response.id, position=(last if last is not None else -1) + 1, **data)
     if action.status is ActionStatus.COMPLETE:

@@ -30,6 +30,8 @@ def set_security_headers(headers: Any, nonce: str, *, hsts: bool) -> None:
     """The headers every response carries (also error responses raised before any middleware ran)."""
     if "Content-Security-Policy" not in headers:  # a handler may set a stricter or narrower one (e.g. an SVG)
         headers["Content-Security-Policy"] = content_security_policy(nonce)
+    elif "frame-ancestors" not in headers["Content-Security-Policy"]:  # default-src does not cover framing
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"] + "; frame-ancestors 'none'"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["X-Frame-Options"] = "DENY"

@@ -25,6 +25,7 @@ from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_start
 from tracker.plans.api import api_router
 from tracker.plans.controllers import PlanController
 from tracker.plans.spreadsheet_controllers import SpreadsheetController
+from tracker.public.controllers import OpenDataController, PublicController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             HomeController,
+            PublicController,
+            OpenDataController,
             SignInController,
             AccountController,
             ApiTokenController,
@@ -78,7 +81,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.is_production,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/health", "^/api/"],  # the API checks CSRF itself: tracker.plans.api.api_access
+            # The API checks CSRF itself (tracker.plans.api.api_access); open data and published files set no
+            # cookie, so shared caches may keep them (tracker.public.caching).
+            exclude=["/health", "^/api/", "^/open-data/.", "^/organisations/[^/]+/evidence/"],
         ),
         plugins=[HTMXPlugin()],
         template_config=template_config(),

@@ -62,6 +62,7 @@ def is_demo_site(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 def navigation(user: User | None, path: str) -> list[dict[str, Any]]:
     """The service navigation for this person: what they can reach from every page."""
     items = [("Home", "/")]
+    items += [("Recommendations", "/recommendations"), ("Organisations", "/organisations"), ("Open data", "/open-data")]
     if user is not None:
         if user.organisation_id is not None or reads_every_organisation(user):
             items.append(("Action plans", "/plan"))

@@ -46,6 +46,7 @@ EDIT = {
 }
 ADMIN_ONLY = {role: ("ok" if role == "admin" else "forbidden") for role in ROLES} | {"anonymous": "sign in"}
 SIGNED_IN = {role: "ok" for role in ROLES} | {"anonymous": "sign in"}
+PUBLIC = {role: "public" for role in ROLES}  # everyone, signed in or not; only published data (none here)
 
 ROUTES = [
     ("GET", "/plan/kent", READ),
@@ -70,6 +71,17 @@ ROUTES = [
     ("GET", "/admin/users", ADMIN_ONLY),
     ("GET", "/admin/users/new", ADMIN_ONLY),
     ("GET", "/account/password", SIGNED_IN),
+    ("GET", "/", PUBLIC),
+    ("GET", "/recommendations", PUBLIC),
+    ("GET", "/recommendations/test-report/1", PUBLIC),
+    ("GET", "/organisations", PUBLIC),
+    ("GET", "/organisations/kent", PUBLIC),
+    ("GET", "/open-data", PUBLIC),
+    ("GET", "/open-data/responses.csv", PUBLIC),
+    ("GET", "/open-data/actions.json", PUBLIC),
+    ("GET", "/open-data/updates.csv", PUBLIC),
+    ("GET", "/open-data/evidence.json", PUBLIC),
+    ("GET", "/open-data/publications.atom", PUBLIC),
 ]
 
 
@@ -106,13 +118,15 @@ def test_route_role(client, make_user, kent_records, role, method, path, rule):
         assert response.status_code == 303 and response.headers["location"].startswith("/sign-in")
     elif expected == "forbidden":
         assert response.status_code == 403
+    elif expected == "public":
+        assert response.status_code == 200
     elif expected == "not found":
         assert response.status_code == 404
         assert SECRET not in response.text
     else:
         assert response.status_code in (200, 303, 409, 422), (response.status_code, response.text[-3000:])
     if expected != "ok":
-        assert SECRET not in response.text
+        assert SECRET not in response.text, "Kent has not published, so nothing of its plan is public"
 
 
 def test_guessing_ids_of_other_organisations_reveals_nothing(client, make_user, kent_records):

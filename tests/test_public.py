@@ -174,7 +174,9 @@ def test_organisations_that_never_published_say_so(client, published):
 
 def test_public_pages_offer_the_feed_and_the_public_navigation(client, published):
     for path in ("/recommendations", "/recommendations/test-report/1", "/organisations", "/organisations/kent"):
-        html = client.get(path).text
+        response = client.get(path)
+        assert response.headers["content-type"].startswith("text/html"), path
+        html = response.text
         assert '<link rel="alternate" type="application/atom+xml" href="/open-data/publications.atom"' in html, path
         for item in ('href="/recommendations"', 'href="/organisations"', 'href="/open-data"'):
             assert item in html, (path, item)
@@ -216,6 +218,7 @@ def test_a_withdrawn_file_answers_gone_with_a_clear_page(client, session, publis
     withdraw_evidence(session, evidence, published.ctx, published.kent, upload_dir=settings.upload_dir)
     response = client.get(f"/organisations/kent/evidence/{evidence.id}")
     assert response.status_code == 410 and "has been withdrawn" in response.text
+    assert response.headers["content-type"].startswith("text/html")
     assert 'href="/organisations/kent"' in response.text
 
 

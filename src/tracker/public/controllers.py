@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, MediaType, Request, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
@@ -43,7 +43,7 @@ class PublicController(Controller):
 
     include_in_schema = False
 
-    @get("/recommendations", sync_to_thread=True, name="public:overview")
+    @get("/recommendations", sync_to_thread=True, media_type=MediaType.HTML, name="public:overview")
     def overview(
         self,
         request: Req,
@@ -61,7 +61,12 @@ class PublicController(Controller):
             request, current, lambda: page(request, "public/overview.html", view=view, statuses=data.STATUS_ORDER)
         )
 
-    @get("/recommendations/{set_slug:str}/{number:str}", sync_to_thread=True, name="public:recommendation")
+    @get(
+        "/recommendations/{set_slug:str}/{number:str}",
+        sync_to_thread=True,
+        media_type=MediaType.HTML,
+        name="public:recommendation",
+    )
     def recommendation(
         self, request: Req, db: NamedDependency[Session], set_slug: FromPath[str], number: FromPath[str]
     ) -> Any:
@@ -77,7 +82,7 @@ class PublicController(Controller):
             lambda: page(request, "public/recommendation.html", view=view, statuses=data.STATUS_ORDER),
         )
 
-    @get("/organisations", sync_to_thread=True, name="public:organisations")
+    @get("/organisations", sync_to_thread=True, media_type=MediaType.HTML, name="public:organisations")
     def organisations(self, request: Req, db: NamedDependency[Session]) -> Any:
         current = caching.validators(db, request)
         if caching.is_fresh(request, current):
@@ -89,7 +94,7 @@ class PublicController(Controller):
             lambda: page(request, "public/organisations.html", groups=groups, as_of=as_of, Kind=OrganisationKind),
         )
 
-    @get("/organisations/{slug:str}", sync_to_thread=True, name="public:organisation")
+    @get("/organisations/{slug:str}", sync_to_thread=True, media_type=MediaType.HTML, name="public:organisation")
     def organisation(self, request: Req, db: NamedDependency[Session], slug: FromPath[str]) -> Any:
         """An organisation's published action plan, or a plain statement that it has not published one."""
         current = caching.validators(db, request)
@@ -110,7 +115,12 @@ class PublicController(Controller):
             ),
         )
 
-    @get("/organisations/{slug:str}/evidence/{evidence_id:int}", sync_to_thread=True, name="public:evidence")
+    @get(
+        "/organisations/{slug:str}/evidence/{evidence_id:int}",
+        sync_to_thread=True,
+        media_type=MediaType.HTML,
+        name="public:evidence",
+    )
     def evidence_file(
         self, request: Req, db: NamedDependency[Session], slug: FromPath[str], evidence_id: FromPath[int]
     ) -> Any:
@@ -207,11 +217,11 @@ class OpenDataController(Controller):
     include_in_schema = False
     path = "/open-data"
 
-    @get("/", sync_to_thread=True, name="public:open-data")
+    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="public:open-data")
     def dictionary(self, request: Req, db: NamedDependency[Session]) -> Any:
         return _page(request, db, "public/open_data.html", tables=list(opendata.TABLES.values()), feed=feeds.FEED_PATH)
 
-    @get("/{file_name:str}", sync_to_thread=True, name="public:open-data-file")
+    @get("/{file_name:str}", sync_to_thread=True, media_type=MediaType.HTML, name="public:open-data-file")
     def download(self, request: Req, db: NamedDependency[Session], file_name: FromPath[str]) -> Any:
         """``{table}.csv``, ``{table}.json`` or the feed, ``publications.atom``."""
         public_url = request.app.state.settings.public_url
@@ -234,10 +244,11 @@ class OpenDataController(Controller):
             else:
                 as_of = max((r["published_at"] for r in rows if r.get("published_at")), default=None)
                 body = opendata.to_json(table, rows, as_of)
+            disposition = "attachment" if extension == "csv" else "inline"  # CSV opens in a spreadsheet
             return HttpResponse(
                 body,
                 media_type=opendata.FORMATS[extension],
-                headers={"content-disposition": f'inline; filename="{table}.{extension}"'},
+                headers={"content-disposition": f'{disposition}; filename="{table}.{extension}"'},
             )
 
         return caching.conditional(request, current, render, caching.DATA_CACHE_CONTROL)

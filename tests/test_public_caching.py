@@ -10,6 +10,7 @@ from tracker.organisations.services import get_by_slug
 from tracker.plans.publication import publish_plan
 
 PAGES = [
+    "/",
     "/recommendations",
     "/recommendations/test-report/1",
     "/organisations",

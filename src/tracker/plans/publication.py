@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
@@ -129,8 +130,13 @@ def latest_publication(session: Session, organisation_id: int) -> PlanPublicatio
     ).first()
 
 
-def latest_publications(session: Session, organisation_ids: Iterable[int] | None = None) -> dict[int, PlanPublication]:
-    """The latest publication of every organisation that has published (or of those given), in one query."""
+def latest_publications(
+    session: Session, organisation_ids: Iterable[int] | None = None, *, with_content: bool = True
+) -> dict[int, PlanPublication]:
+    """The latest publication of every organisation that has published (or of those given), in one query.
+
+    ``with_content=False`` leaves the content unread (reading it then raises), for lists of who published when.
+    """
     ranked = select(
         PlanPublication.id,
         func.row_number()
@@ -144,6 +150,8 @@ def latest_publications(session: Session, organisation_ids: Iterable[int] | None
         ranked = ranked.where(col(PlanPublication.organisation_id).in_(list(organisation_ids)))
     latest = ranked.subquery()
     query = select(PlanPublication).where(col(PlanPublication.id).in_(select(latest.c.id).where(latest.c.rank == 1)))
+    if not with_content:
+        query = query.options(defer(PlanPublication.content, raiseload=True))  # type: ignore[arg-type]
     return {p.organisation_id: p for p in session.exec(query)}
 
 

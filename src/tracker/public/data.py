@@ -69,9 +69,12 @@ def first_publications(session: Session) -> dict[int, dt.datetime]:
     return {org_id: when for org_id, when in session.exec(query)}
 
 
-def published_plans(session: Session, organisations: list[Organisation]) -> list[PublishedPlan]:
-    """Each organisation with its latest publication (if any), in three queries whatever their number."""
-    latest = latest_publications(session, [o.id for o in organisations if o.id is not None])
+def published_plans(
+    session: Session, organisations: list[Organisation], *, with_content: bool = True
+) -> list[PublishedPlan]:
+    """Each organisation with its latest publication (if any), in two queries whatever their number."""
+    ids = [o.id for o in organisations if o.id is not None]
+    latest = latest_publications(session, ids, with_content=with_content)
     first = first_publications(session) if latest else {}
     return [PublishedPlan(o, latest.get(o.id or 0), first.get(o.id or 0)) for o in organisations]
 
@@ -257,7 +260,7 @@ def organisation_groups(session: Session) -> tuple[list[OrganisationGroup], dt.d
     """Every organisation with a public page, grouped by type and then region, with its publication."""
     regions = {r.code: r for r in session.exec(select(Region).order_by(Region.position))}
     region_order = list(regions)
-    plans = published_plans(session, public_organisations(session))
+    plans = published_plans(session, public_organisations(session), with_content=False)
     groups = []
     for kind in PUBLIC_KINDS:
         of_kind = [p for p in plans if p.organisation.kind is kind]

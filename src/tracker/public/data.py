@@ -34,7 +34,9 @@ STATUS_ORDER = [
     ResponseStatus.NOT_STARTED,
     ResponseStatus.NOT_APPLICABLE,
 ]
-# Organisations with a public page of their own (inspectorates do not answer recommendations).
+# Organisations with a public page of their own: those that answer recommendations, and every force, policing
+# body and national body (so a page says plainly when one has published nothing). Inspectorates appear only if a
+# recommendation is addressed to them.
 PUBLIC_KINDS = [OrganisationKind.FORCE, OrganisationKind.POLICING_BODY, OrganisationKind.NATIONAL_BODY]
 
 
@@ -79,10 +81,13 @@ def published_plans(
     return [PublishedPlan(o, latest.get(o.id or 0), first.get(o.id or 0)) for o in organisations]
 
 
+def _has_public_page() -> Any:
+    answering = select(Response.organisation_id).where(col(Response.required).is_(True))
+    return col(Organisation.kind).in_(PUBLIC_KINDS) | col(Organisation.id).in_(answering)
+
+
 def public_organisations(session: Session) -> list[Organisation]:
-    return list(
-        session.exec(select(Organisation).where(col(Organisation.kind).in_(PUBLIC_KINDS)).order_by(Organisation.name))
-    )
+    return list(session.exec(select(Organisation).where(_has_public_page()).order_by(Organisation.name)))
 
 
 def data_date(plans: list[PublishedPlan]) -> dt.datetime | None:
@@ -262,7 +267,7 @@ def organisation_groups(session: Session) -> tuple[list[OrganisationGroup], dt.d
     region_order = list(regions)
     plans = published_plans(session, public_organisations(session), with_content=False)
     groups = []
-    for kind in PUBLIC_KINDS:
+    for kind in OrganisationKind:
         of_kind = [p for p in plans if p.organisation.kind is kind]
         if not of_kind:
             continue
@@ -293,9 +298,7 @@ class OrganisationPage:
 
 
 def organisation_page(session: Session, slug: str) -> OrganisationPage | None:
-    organisation = session.exec(
-        select(Organisation).where(Organisation.slug == slug, col(Organisation.kind).in_(PUBLIC_KINDS))
-    ).first()
+    organisation = session.exec(select(Organisation).where(Organisation.slug == slug, _has_public_page())).first()
     if organisation is None:
         return None
     [plan] = published_plans(session, [organisation])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from tests.conftest import sign_in
 from tests.test_public import published  # noqa: F401  (fixture)
 from tracker.organisations.services import get_by_slug
 from tracker.plans.publication import publish_plan
+from tracker.recommendations.models import Recommendation
 
 PAGES = [
     "/",
@@ -82,3 +84,12 @@ def test_people_signed_in_get_their_own_validators(client, published, make_user)
     response = client.get("/organisations/kent", headers={"if-none-match": anonymous})
     assert response.status_code == 200, "the signed-in page has other navigation than the cached anonymous one"
     assert response.headers["etag"] != anonymous and response.headers["vary"] == "Cookie"
+
+
+def test_a_change_to_a_recommendation_changes_the_validators(client, session, published):  # noqa: F811
+    etag = client.get("/recommendations/test-report/2").headers["etag"]
+    rec = session.exec(select(Recommendation).where(Recommendation.number == "2")).one()
+    rec.text, rec.version = "Now known wording, in our own words.", rec.version + 1  # as an edit does
+    session.commit()
+    response = client.get("/recommendations/test-report/2", headers={"if-none-match": etag})
+    assert response.status_code == 200 and "Now known wording" in response.text

@@ -13,6 +13,7 @@ or personal content and may be kept by shared caches for a minute.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tracker import __version__
+from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import UTC
 
 PAGE_CACHE_CONTROL = "private, no-cache"
@@ -48,7 +50,13 @@ _STAMP = text(
       (SELECT MAX(updated_at) FROM practice),
       (SELECT COUNT(*) FROM practice WHERE status = 'approved'),
       (SELECT COUNT(*) FROM response WHERE required),
-      (SELECT 1 FROM user_account WHERE is_demo LIMIT 1)
+      (SELECT 1 FROM user_account WHERE is_demo LIMIT 1),
+      (SELECT COUNT(*) FROM addressee_group),
+      (SELECT SUM(LENGTH(name)) FROM addressee_group),
+      (SELECT SUM(LENGTH(name)) FROM region),
+      (SELECT SUM(version) FROM recommendation),
+      (SELECT SUM(version) FROM recommendation_set),
+      (SELECT SUM(version) FROM practice)
     """
 )
 
@@ -73,10 +81,23 @@ def _as_utc(value: Any) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, str):  # SQLite hands back text from a raw query
-        value = dt.datetime.fromisoformat(value)
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
     if not isinstance(value, dt.datetime):
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@functools.cache
+def templates_fingerprint() -> str:
+    """A hash of every template, so a deployment that changes how pages look changes their validators too."""
+    digest = hashlib.sha256()
+    for path in sorted(TEMPLATES_DIR.rglob("*.html")):
+        digest.update(path.relative_to(TEMPLATES_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def data_stamp(session: Session) -> tuple[str, dt.datetime]:
@@ -94,7 +115,17 @@ def validators(session: Session, request: Request[Any, Any, Any], *parts: object
     fingerprint, newest = data_stamp(session)
     user = request.scope.get("user")
     who = f"user:{user.id}" if personal and user is not None else "anonymous"
-    key = "\n".join([__version__, fingerprint, request.url.path, request.url.query or "", who, *map(str, parts)])
+    key = "\n".join(
+        [
+            __version__,
+            templates_fingerprint(),
+            fingerprint,
+            request.url.path,
+            request.url.query or "",
+            who,
+            *map(str, parts),
+        ]
+    )
     return Validators(f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"', newest)
 
 

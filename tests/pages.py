@@ -49,6 +49,13 @@ PAGES: list[Page] = [
     Page("accessibility statement", "/accessibility"),
     Page("cookies", "/cookies"),
     Page("privacy notice", "/privacy"),
+    Page("recommendations (public)", "/recommendations"),
+    Page("a recommendation (public)", "/recommendations/stalking-2024/10"),
+    Page("a recommendation with sub-recommendations (public)", "/recommendations/stalking-2024/1"),
+    Page("organisations (public)", "/organisations"),
+    Page("a force's published plan", "/organisations/kent"),
+    Page("a national body (public)", "/organisations/npcc"),
+    Page("open data", "/open-data"),
     Page("page not found", "/no-such-page", status=404),
     Page(
         "too many sign-in attempts",

@@ -10,8 +10,11 @@ import sqlalchemy as sa
 from tests.conftest import sign_in
 from tests.test_oversight import scenario  # noqa: F401  (fixture)
 from tests.test_plans import response_of
+from tracker.accounts.models import User
 from tracker.evidence.models import Evidence
+from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Action, ProgressUpdate
+from tracker.plans.publication import publish_plan
 from tracker.recommendations.models import Recommendation
 from tracker.vocabulary import EvidenceKind, Role, Visibility
 
@@ -110,3 +113,45 @@ def test_the_practice_library_and_a_practice_page_do_not_query_per_practice(clie
     add(20)
     assert {path: queries_of(client, path) for path in pages} == before
     assert all(count < 15 for count in before.values()), before
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/recommendations",
+    "/recommendations/test-report/1",
+    "/organisations",
+    "/organisations/kent",
+    "/organisations/gwent",
+    "/open-data",
+    "/open-data/responses.csv",
+    "/open-data/actions.json",
+    "/open-data/evidence.csv",
+    "/open-data/publications.atom",
+]
+
+
+def republish(session) -> None:
+    """Kent, Gwent and Kent's PCC publish their plans as they stand."""
+    for slug in ("kent", "gwent", "kent-pcc"):
+        organisation = get_by_slug(session, slug)
+        editor = session.exec(
+            sa.select(User).where(User.organisation_id == organisation.id, User.role == Role.EDITOR)
+        ).scalar_one()
+        publish_plan(session, organisation, editor)
+
+
+def test_public_pages_do_not_query_per_row(client, session, scenario):  # noqa: F811
+    """Anonymous public pages, downloads and the feed: the same queries with 1 or 25 items per response."""
+    republish(session)
+    for path in PUBLIC_PAGES:
+        queries_of(client, path)
+    before = {path: queries_of(client, path) for path in PUBLIC_PAGES}
+    grow(
+        session,
+        [response_of(session, slug, n).id for slug, n in (("kent", "1.1"), ("gwent", "1.2"), ("kent-pcc", "3"))],
+        25,
+    )
+    republish(session)
+    after = {path: queries_of(client, path) for path in PUBLIC_PAGES}
+    assert after == before
+    assert all(count < 20 for count in after.values()), after

@@ -50,7 +50,7 @@ OVERSIGHT = {role: ("ok" if role in ("admin", "coordinator", "inspector") else "
     "anonymous": "sign in"
 }
 SIGNED_IN = {role: "ok" for role in ROLES} | {"anonymous": "sign in"}
-PUBLIC = {role: "ok" for role in ROLES}
+PUBLIC = {role: "public" for role in ROLES}  # everyone, signed in or not; only published data (none here)
 # Practice: editors submit their own organisation's; coordinators and admins review; only approved is public.
 PRACTICE_INSIDERS = {
     "anonymous": "not found",
@@ -126,6 +126,17 @@ ROUTES = [
     ("POST", "/admin/recommendations/load", ADMIN_ONLY),
     ("POST", "/admin/recommendations/load/apply", ADMIN_ONLY),
     ("GET", "/oversight/obligation-changes", NATIONAL),
+    ("GET", "/", PUBLIC),
+    ("GET", "/recommendations", PUBLIC),
+    ("GET", "/recommendations/test-report/1", PUBLIC),
+    ("GET", "/organisations", PUBLIC),
+    ("GET", "/organisations/kent", PUBLIC),
+    ("GET", "/open-data", PUBLIC),
+    ("GET", "/open-data/responses.csv", PUBLIC),
+    ("GET", "/open-data/actions.json", PUBLIC),
+    ("GET", "/open-data/updates.csv", PUBLIC),
+    ("GET", "/open-data/evidence.json", PUBLIC),
+    ("GET", "/open-data/publications.atom", PUBLIC),
 ]
 
 
@@ -174,13 +185,15 @@ def test_route_role(client, make_user, kent_records, role, method, path, rule):
         assert response.status_code == 303 and response.headers["location"].startswith("/sign-in")
     elif expected == "forbidden":
         assert response.status_code == 403
+    elif expected == "public":
+        assert response.status_code == 200
     elif expected == "not found":
         assert response.status_code == 404
         assert SECRET not in response.text
     else:
         assert response.status_code in (200, 303, 409, 422), (response.status_code, response.text[-3000:])
     if expected != "ok":
-        assert SECRET not in response.text
+        assert SECRET not in response.text, "Kent has not published, so nothing of its plan is public"
 
 
 def test_guessing_ids_of_other_organisations_reveals_nothing(client, make_user, kent_records):

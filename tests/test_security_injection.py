@@ -30,6 +30,7 @@ from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.publication import publish_plan
 from tracker.plans.services import load_response
+from tracker.public.opendata import TABLES
 from tracker.reports.services import freeze_period, open_period
 from tracker.vocabulary import Role
 
@@ -155,10 +156,13 @@ def poisoned(session, small_reference, make_user, settings):
         "period_id": period.id,
         "recommendation_id": ctx.recommendation.id,
         "rec_id": ctx.recommendation.id,
+        "set_slug": "test-report",
+        "number": ctx.recommendation.number,
         "practice_id": 0,  # the practice library has its own escaping tests; no item here
         "user_id": editor.id,
         "token_id": 0,
         "fmt": ["csv", "xlsx", "json"],
+        "file_name": [f"{table}.{ext}" for table in TABLES for ext in ("csv", "json")] + ["publications.atom"],
     }
     return {"payloads": p, "params": params, "editor": editor}
 

@@ -100,6 +100,8 @@ ROUTES: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/evidence/{evidence_id}/edit", EDIT),
     ("POST", "/evidence/{evidence_id}", EDIT),
     ("POST", "/evidence/{evidence_id}/withdraw", EDIT),
+    # Only evidence in an organisation's latest publication is served; this one (inspectorate) never is.
+    ("GET", "/organisations/{slug}/evidence/{evidence_id}", {role: NOT_FOUND for role in ROLES}),
 ]
 # Form fields that make a permitted POST a plausible one (a 422 is still a fair answer to a permitted request).
 BODY = {
@@ -202,6 +204,7 @@ def world(session, small_reference, make_user, settings):
         session.commit()
         return {
             "response_id": rid,
+            "slug": "kent",
             "evidence_id": evidence.id,
             "period_id": period.id,
             "recommendation_id": ctx.recommendation.id,

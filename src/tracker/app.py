@@ -30,6 +30,7 @@ from tracker.practice.controllers import (
     PracticeReviewController,
     PracticeSubmissionController,
 )
+from tracker.public.controllers import OpenDataController, PublicController
 from tracker.recommendations.admin_controllers import ObligationChangesController, RecommendationsAdminController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             HomeController,
+            PublicController,
+            OpenDataController,
             SignInController,
             AccountController,
             ApiTokenController,
@@ -93,7 +96,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.is_production,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/health", "^/api/"],  # the API checks CSRF itself: tracker.plans.api.api_access
+            # The API checks CSRF itself (tracker.plans.api.api_access); open data and published files set no
+            # cookie, so shared caches may keep them (tracker.public.caching).
+            exclude=["/health", "^/api/", "^/open-data/.", "^/organisations/[^/]+/evidence/"],
         ),
         plugins=[HTMXPlugin()],
         template_config=template_config(),

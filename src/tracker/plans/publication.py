@@ -8,8 +8,11 @@ the organisation publishes again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
@@ -125,6 +128,31 @@ def latest_publication(session: Session, organisation_id: int) -> PlanPublicatio
         .order_by(col(PlanPublication.published_at).desc(), col(PlanPublication.id).desc())
         .limit(1)
     ).first()
+
+
+def latest_publications(
+    session: Session, organisation_ids: Iterable[int] | None = None, *, with_content: bool = True
+) -> dict[int, PlanPublication]:
+    """The latest publication of every organisation that has published (or of those given), in one query.
+
+    ``with_content=False`` leaves the content unread (reading it then raises), for lists of who published when.
+    """
+    ranked = select(
+        PlanPublication.id,
+        func.row_number()
+        .over(
+            partition_by=PlanPublication.organisation_id,
+            order_by=(col(PlanPublication.published_at).desc(), col(PlanPublication.id).desc()),
+        )
+        .label("rank"),
+    )
+    if organisation_ids is not None:
+        ranked = ranked.where(col(PlanPublication.organisation_id).in_(list(organisation_ids)))
+    latest = ranked.subquery()
+    query = select(PlanPublication).where(col(PlanPublication.id).in_(select(latest.c.id).where(latest.c.rank == 1)))
+    if not with_content:
+        query = query.options(defer(PlanPublication.content, raiseload=True))  # type: ignore[arg-type]
+    return {p.organisation_id: p for p in session.exec(query)}
 
 
 def has_unpublished_changes(session: Session, organisation_id: int, publication: PlanPublication | None) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, MediaType, Request, get
 from litestar.di import NamedDependency
-from litestar.response import Template
 from sqlmodel import Session
 
+from tracker.public.caching import conditional, validators
 from tracker.recommendations.services import set_views
 from tracker.web.templating import page
 
@@ -18,7 +18,7 @@ class HomeController(Controller):
 
     include_in_schema = False
 
-    @get("/", sync_to_thread=True, name="home")
-    def home(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
-        """The recommendation sets and their recommendations, with how far each is confirmed."""
-        return page(request, "home.html", sets=set_views(db))
+    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="home")
+    def home(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Any:
+        """The recommendation sets and their recommendations, with how far each is confirmed (304 if unchanged)."""
+        return conditional(request, validators(db, request), lambda: page(request, "home.html", sets=set_views(db)))

@@ -31,6 +31,7 @@ FOOTER_LINKS: list[tuple[Any, str]] = [
     (lazy_gettext("Accessibility statement"), "/accessibility"),
     (lazy_gettext("Cookies"), "/cookies"),
     (lazy_gettext("Privacy notice"), "/privacy"),
+    (lazy_gettext("Open data"), "/open-data"),
 ]
 
 
@@ -76,7 +77,8 @@ def is_demo_site(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 
 def navigation(user: User | None, path: str) -> list[dict[str, Any]]:
     """The service navigation for this person: what they can reach from every page."""
-    items = [(_("Home"), "/"), (_("Promising practice"), "/practice")]
+    items = [(_("Home"), "/"), (_("Recommendations"), "/recommendations"), (_("Organisations"), "/organisations")]
+    items += [(_("Promising practice"), "/practice"), (_("Open data"), "/open-data")]
     if user is not None:
         if user.organisation_id is not None or reads_every_organisation(user):
             items.append((_("Action plans"), "/plan"))

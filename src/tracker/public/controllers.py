@@ -1,0 +1,254 @@
+"""The public site: no sign-in, only what organisations have published (see ``tracker.public.data``).
+
+Every page, download and feed carries an ETag and Last-Modified derived from the data, and answers a
+conditional request with 304 (``tracker.public.caching``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import File
+from litestar.response import Response as HttpResponse
+from sqlmodel import Session, select
+
+from tracker.evidence.controllers import content_disposition
+from tracker.evidence.models import Evidence
+from tracker.evidence.services import evidence_file_path
+from tracker.organisations.models import Organisation
+from tracker.plans.models import Response
+from tracker.plans.publication import latest_publications
+from tracker.public import caching, data, feeds, opendata
+from tracker.vocabulary import EvidenceKind, OrganisationKind, Visibility
+from tracker.web.templating import page
+
+log = logging.getLogger("tracker.public")
+
+Req = Request[Any, Any, Any]
+
+
+def _page(request: Req, db: Session, template: str, **context: Any) -> Any:
+    """A public page with validators; 304 when the client's copy is current."""
+    current = caching.validators(db, request)
+    return caching.conditional(request, current, lambda: page(request, template, **context))
+
+
+class PublicController(Controller):
+    """The national overview, a page per recommendation and per organisation, and published evidence files."""
+
+    include_in_schema = False
+
+    @get("/recommendations", sync_to_thread=True, media_type=MediaType.HTML, name="public:overview")
+    def overview(
+        self,
+        request: Req,
+        db: NamedDependency[Session],
+        set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
+    ) -> Any:
+        """For each recommendation, how many organisations are where, counted from published plans only."""
+        current = caching.validators(db, request)
+        if caching.is_fresh(request, current):
+            return caching.not_modified(current, caching.PAGE_CACHE_CONTROL)
+        view = data.overview(db, set_slug)
+        if set_slug and view.chosen is None:
+            raise NotFoundException("There is no set of recommendations with that name.")
+        return caching.conditional(
+            request, current, lambda: page(request, "public/overview.html", view=view, statuses=data.STATUS_ORDER)
+        )
+
+    @get(
+        "/recommendations/{set_slug:str}/{number:str}",
+        sync_to_thread=True,
+        media_type=MediaType.HTML,
+        name="public:recommendation",
+    )
+    def recommendation(
+        self, request: Req, db: NamedDependency[Session], set_slug: FromPath[str], number: FromPath[str]
+    ) -> Any:
+        current = caching.validators(db, request)
+        if caching.is_fresh(request, current):
+            return caching.not_modified(current, caching.PAGE_CACHE_CONTROL)
+        view = data.recommendation_page(db, set_slug, number)
+        if view is None:
+            raise NotFoundException("There is no recommendation with that number.")
+        return caching.conditional(
+            request,
+            current,
+            lambda: page(request, "public/recommendation.html", view=view, statuses=data.STATUS_ORDER),
+        )
+
+    @get("/organisations", sync_to_thread=True, media_type=MediaType.HTML, name="public:organisations")
+    def organisations(self, request: Req, db: NamedDependency[Session]) -> Any:
+        current = caching.validators(db, request)
+        if caching.is_fresh(request, current):
+            return caching.not_modified(current, caching.PAGE_CACHE_CONTROL)
+        groups, as_of = data.organisation_groups(db)
+        return caching.conditional(
+            request,
+            current,
+            lambda: page(request, "public/organisations.html", groups=groups, as_of=as_of, Kind=OrganisationKind),
+        )
+
+    @get("/organisations/{slug:str}", sync_to_thread=True, media_type=MediaType.HTML, name="public:organisation")
+    def organisation(self, request: Req, db: NamedDependency[Session], slug: FromPath[str]) -> Any:
+        """An organisation's published action plan, or a plain statement that it has not published one."""
+        current = caching.validators(db, request)
+        if caching.is_fresh(request, current):
+            return caching.not_modified(current, caching.PAGE_CACHE_CONTROL)
+        view = data.organisation_page(db, slug)
+        if view is None:
+            raise NotFoundException("There is no organisation with that name.")
+        return caching.conditional(
+            request,
+            current,
+            lambda: page(
+                request,
+                "public/organisation.html",
+                view=view,
+                download_path=opendata.evidence_download_path,
+                statuses=data.STATUS_ORDER,
+            ),
+        )
+
+    @get(
+        "/organisations/{slug:str}/evidence/{evidence_id:int}",
+        sync_to_thread=True,
+        media_type=MediaType.HTML,
+        name="public:evidence",
+    )
+    def evidence_file(
+        self, request: Req, db: NamedDependency[Session], slug: FromPath[str], evidence_id: FromPath[int]
+    ) -> Any:
+        """A file from an organisation's latest publication; nothing else is ever served from here."""
+        organisation = db.exec(select(Organisation).where(Organisation.slug == slug)).first()
+        publication = latest_publications(db, [organisation.id]).get(organisation.id) if organisation else None
+        entry = None
+        if publication is not None:
+            entry = next(
+                (
+                    item
+                    for response in publication.content.get("responses", [])
+                    for item in response.get("evidence", [])
+                    if item.get("id") == evidence_id and item.get("kind") == EvidenceKind.FILE.value
+                ),
+                None,
+            )
+        if organisation is None or publication is None or entry is None:
+            return _unavailable(
+                request,
+                404,
+                "This file is not part of a published plan",
+                "The file you asked for is not in the organisation's published action plan.",
+                organisation,
+            )
+        evidence = db.exec(
+            select(Evidence)
+            .join(Response, Response.id == Evidence.response_id)
+            .where(Evidence.id == evidence_id, Response.organisation_id == organisation.id)
+        ).first()
+        if (
+            evidence is None
+            or evidence.kind is not EvidenceKind.FILE
+            or evidence.visibility is not Visibility.PUBLIC
+            or evidence.sha256 != entry.get("sha256")
+        ):
+            return _unavailable(
+                request,
+                410,
+                "This evidence has been withdrawn",
+                f"{organisation.name} has withdrawn this file since it last published its plan.",
+                organisation,
+            )
+        try:
+            path = evidence_file_path(request.app.state.settings, evidence)
+            stat = path.stat()
+        except (ValueError, OSError):
+            log.warning("the published file of evidence %s (%s) is missing", evidence.id, evidence.stored_name)
+            return _unavailable(
+                request,
+                404,
+                "This file is missing",
+                f"The file cannot be found. Contact the service team, quoting evidence number {evidence.id}.",
+                organisation,
+            )
+        current = caching.Validators(f'"{evidence.sha256[:32]}"', publication.published_at.replace(microsecond=0))
+        name = entry.get("file_name") or f"evidence-{evidence.id}{path.suffix}"
+        return caching.conditional(
+            request,
+            current,
+            lambda: File(
+                path=path,
+                filename=name,
+                stat_result=stat,
+                media_type=evidence.content_type or "application/octet-stream",
+                content_disposition_type="attachment",
+                headers={
+                    "content-disposition": content_disposition(name),
+                    "x-content-type-options": "nosniff",
+                    "content-security-policy": "default-src 'none'; sandbox",
+                },
+                etag=None,
+            ),
+            caching.DATA_CACHE_CONTROL,
+        )
+
+
+def _unavailable(request: Req, status: int, title: str, detail: str, organisation: Organisation | None) -> Any:
+    response = page(
+        request,
+        "public/unavailable.html",
+        status_code=status,
+        title=title,
+        detail=detail,
+        organisation=organisation,
+    )
+    response.headers["cache-control"] = "no-cache"
+    return response
+
+
+class OpenDataController(Controller):
+    """The published data as CSV and JSON, its data dictionary, and the Atom feed of publications."""
+
+    include_in_schema = False
+    path = "/open-data"
+
+    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="public:open-data")
+    def dictionary(self, request: Req, db: NamedDependency[Session]) -> Any:
+        return _page(request, db, "public/open_data.html", tables=list(opendata.TABLES.values()), feed=feeds.FEED_PATH)
+
+    @get("/{file_name:str}", sync_to_thread=True, media_type=MediaType.HTML, name="public:open-data-file")
+    def download(self, request: Req, db: NamedDependency[Session], file_name: FromPath[str]) -> Any:
+        """``{table}.csv``, ``{table}.json`` or the feed, ``publications.atom``."""
+        public_url = request.app.state.settings.public_url
+        current = caching.validators(db, request, public_url, personal=False)
+        if file_name == feeds.FEED_PATH.rsplit("/", 1)[1]:
+            return caching.conditional(
+                request,
+                current,
+                lambda: HttpResponse(feeds.atom_feed(db, public_url), media_type="application/atom+xml; charset=utf-8"),
+                caching.DATA_CACHE_CONTROL,
+            )
+        table, _, extension = file_name.rpartition(".")
+        if table not in opendata.TABLES or extension not in opendata.FORMATS:
+            raise NotFoundException("There is no open-data file with that name. The data dictionary lists them.")
+
+        def render() -> HttpResponse[bytes]:
+            rows = opendata.table_rows(db, table, public_url)
+            if extension == "csv":
+                body = opendata.to_csv(table, rows)
+            else:
+                as_of = max((r["published_at"] for r in rows if r.get("published_at")), default=None)
+                body = opendata.to_json(table, rows, as_of)
+            disposition = "attachment" if extension == "csv" else "inline"  # CSV opens in a spreadsheet
+            return HttpResponse(
+                body,
+                media_type=opendata.FORMATS[extension],
+                headers={"content-disposition": f'{disposition}; filename="{table}.{extension}"'},
+            )
+
+        return caching.conditional(request, current, render, caching.DATA_CACHE_CONTROL)

@@ -1,0 +1,320 @@
+"""What the public site shows, read ONLY from published plans (the latest ``PlanPublication.content`` of each
+organisation, as built by ``tracker.plans.publication.public_plan``).
+
+Recommendations, addressees and organisations are public reference data; everything an organisation says about
+its own work comes from its latest publication and nowhere else, so drafts, internal items, assessments,
+comments and people never reach these pages. Every function issues a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from tracker.organisations.models import Organisation, Region
+from tracker.organisations.services import addressee_names
+from tracker.plans.models import PlanPublication, Response
+from tracker.plans.publication import latest_publications
+from tracker.practice.models import Practice
+from tracker.practice.services import practice_for
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.services import SetView, set_views
+from tracker.vocabulary import OrganisationKind, ResponseStatus
+
+# The order statuses are shown in, most finished first.
+STATUS_ORDER = [
+    ResponseStatus.COMPLETE,
+    ResponseStatus.IN_PROGRESS,
+    ResponseStatus.BLOCKED,
+    ResponseStatus.NOT_STARTED,
+    ResponseStatus.NOT_APPLICABLE,
+]
+# Organisations with a public page of their own: those that answer recommendations, and every force, policing
+# body and national body (so a page says plainly when one has published nothing). Inspectorates appear only if a
+# recommendation is addressed to them.
+PUBLIC_KINDS = [OrganisationKind.FORCE, OrganisationKind.POLICING_BODY, OrganisationKind.NATIONAL_BODY]
+
+
+def status_of(value: Any) -> ResponseStatus | None:
+    try:
+        return ResponseStatus(value)
+    except ValueError:
+        return None
+
+
+@dataclass
+class PublishedPlan:
+    """An organisation and what it has published (``publication`` is None when it never published)."""
+
+    organisation: Organisation
+    publication: PlanPublication | None
+    first_published_at: dt.datetime | None = None
+
+    @property
+    def responses(self) -> list[dict[str, Any]]:
+        return list(self.publication.content.get("responses", [])) if self.publication else []
+
+    def response_for(self, recommendation_id: int) -> dict[str, Any] | None:
+        return next((r for r in self.responses if r.get("recommendation_id") == recommendation_id), None)
+
+
+def first_publications(session: Session) -> dict[int, dt.datetime]:
+    """When each organisation first published its plan."""
+    query = select(PlanPublication.organisation_id, func.min(PlanPublication.published_at)).group_by(
+        PlanPublication.organisation_id
+    )
+    return {org_id: when for org_id, when in session.exec(query)}
+
+
+def published_plans(
+    session: Session, organisations: list[Organisation], *, with_content: bool = True
+) -> list[PublishedPlan]:
+    """Each organisation with its latest publication (if any), in two queries whatever their number."""
+    ids = [o.id for o in organisations if o.id is not None]
+    latest = latest_publications(session, ids, with_content=with_content)
+    first = first_publications(session) if latest else {}
+    return [PublishedPlan(o, latest.get(o.id or 0), first.get(o.id or 0)) for o in organisations]
+
+
+def _has_public_page() -> Any:
+    answering = select(Response.organisation_id).where(col(Response.required).is_(True))
+    return col(Organisation.kind).in_(PUBLIC_KINDS) | col(Organisation.id).in_(answering)
+
+
+def public_organisations(session: Session) -> list[Organisation]:
+    return list(session.exec(select(Organisation).where(_has_public_page()).order_by(Organisation.name)))
+
+
+def data_date(plans: list[PublishedPlan]) -> dt.datetime | None:
+    """The date of the data: the most recent publication behind a page."""
+    dates = [p.publication.published_at for p in plans if p.publication]
+    return max(dates) if dates else None
+
+
+def addressed_counts(session: Session) -> dict[int, int]:
+    """How many organisations must answer each recommendation (from the public addressees)."""
+    query = (
+        select(Response.recommendation_id, func.count())
+        .where(col(Response.required).is_(True))
+        .group_by(Response.recommendation_id)
+    )
+    return {rec_id: n for rec_id, n in session.exec(query)}
+
+
+# --- the national overview -----------------------------------------------------------------------------
+
+
+@dataclass
+class OverviewRow:
+    recommendation: Recommendation
+    addressees: list[str]
+    addressed: int
+    counts: Counter[ResponseStatus]
+
+    @property
+    def published(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def not_published(self) -> int:
+        return max(0, self.addressed - self.published)
+
+
+@dataclass
+class Overview:
+    sets: list[SetView]
+    chosen: SetView | None
+    rows: dict[int, list[OverviewRow]]
+    plans: list[PublishedPlan]
+    as_of: dt.datetime | None
+
+    @property
+    def published_plans(self) -> list[PublishedPlan]:
+        return [p for p in self.plans if p.publication]
+
+
+def overview(session: Session, set_slug: str | None = None) -> Overview:
+    """For each recommendation of each (or the chosen) set: how many organisations are where, by their
+    published plans; and the organisations that have published."""
+    views = set_views(session)
+    chosen = next((v for v in views if v.recommendation_set.slug == set_slug), None) if set_slug else None
+    shown = [chosen] if chosen else views
+    plans = published_plans(session, public_organisations(session))
+    addressed = addressed_counts(session)
+    counts: dict[int, Counter[ResponseStatus]] = {}
+    for plan in plans:
+        for response in plan.responses:
+            status = status_of(response.get("status"))
+            if status is not None:
+                counts.setdefault(response.get("recommendation_id") or 0, Counter())[status] += 1
+    rows = {
+        view.recommendation_set.id or 0: [
+            OverviewRow(
+                recommendation=item.recommendation,
+                addressees=item.addressees,
+                addressed=addressed.get(item.recommendation.id or 0, 0),
+                counts=counts.get(item.recommendation.id or 0, Counter()),
+            )
+            for item in view.recommendations
+        ]
+        for view in shown
+    }
+    return Overview(sets=views, chosen=chosen, rows=rows, plans=plans, as_of=data_date(plans))
+
+
+# --- one recommendation --------------------------------------------------------------------------------
+
+
+@dataclass
+class RecommendationPage:
+    recommendation: Recommendation
+    recommendation_set: RecommendationSet
+    parent: Recommendation | None
+    sub_recommendations: list[Recommendation]
+    addressees: list[str]
+    answers: list[tuple[PublishedPlan, dict[str, Any]]]
+    not_published: list[Organisation]
+    practice: list[Practice]
+    as_of: dt.datetime | None
+    counts: Counter[ResponseStatus] = field(default_factory=Counter)
+
+
+def find_recommendation(
+    session: Session, set_slug: str, number: str
+) -> tuple[Recommendation, RecommendationSet] | None:
+    row = session.exec(
+        select(Recommendation, RecommendationSet)
+        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+        .where(RecommendationSet.slug == set_slug, Recommendation.number == number)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def recommendation_page(session: Session, set_slug: str, number: str) -> RecommendationPage | None:
+    """What a recommendation asks, who must act and what each of them has published about it."""
+    found = find_recommendation(session, set_slug, number)
+    if found is None:
+        return None
+    rec, rec_set = found
+    related = list(
+        session.exec(
+            select(Recommendation)
+            .where((Recommendation.parent_id == rec.id) | (Recommendation.id == (rec.parent_id or -1)))
+            .order_by(Recommendation.position)
+        )
+    )
+    parent = next((r for r in related if r.id == rec.parent_id), None)
+    subs = [r for r in related if r.parent_id == rec.id]
+    names = addressee_names(session)
+    answering = list(
+        session.exec(
+            select(Organisation)
+            .join(Response, Response.organisation_id == Organisation.id)
+            .where(Response.recommendation_id == rec.id, col(Response.required).is_(True))
+            .order_by(Organisation.name)
+        )
+    )
+    plans = published_plans(session, answering)
+    answers: list[tuple[PublishedPlan, dict[str, Any]]] = []
+    not_published: list[Organisation] = []
+    counts: Counter[ResponseStatus] = Counter()
+    for plan in plans:
+        response = plan.response_for(rec.id or 0)
+        if response is None:
+            not_published.append(plan.organisation)
+            continue
+        answers.append((plan, response))
+        status = status_of(response.get("status"))
+        if status is not None:
+            counts[status] += 1
+    answers.sort(
+        key=lambda pair: (
+            STATUS_ORDER.index(status_of(pair[1].get("status")) or ResponseStatus.NOT_STARTED),
+            pair[0].organisation.name,
+        )
+    )
+    return RecommendationPage(
+        recommendation=rec,
+        recommendation_set=rec_set,
+        parent=parent,
+        sub_recommendations=subs,
+        addressees=[names.get(code, code) for code in rec.addressees],
+        answers=answers,
+        not_published=not_published,
+        practice=practice_for(session, rec.id or 0),
+        as_of=data_date(plans),
+        counts=counts,
+    )
+
+
+# --- organisations ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class OrganisationGroup:
+    kind: OrganisationKind
+    regions: list[tuple[Region | None, list[PublishedPlan]]]
+
+
+def organisation_groups(session: Session) -> tuple[list[OrganisationGroup], dt.datetime | None]:
+    """Every organisation with a public page, grouped by type and then region, with its publication."""
+    regions = {r.code: r for r in session.exec(select(Region).order_by(Region.position))}
+    region_order = list(regions)
+    plans = published_plans(session, public_organisations(session), with_content=False)
+    groups = []
+    for kind in OrganisationKind:
+        of_kind = [p for p in plans if p.organisation.kind is kind]
+        if not of_kind:
+            continue
+        by_region: dict[str | None, list[PublishedPlan]] = {}
+        for plan in of_kind:
+            by_region.setdefault(plan.organisation.region_code, []).append(plan)
+        ordered = sorted(
+            by_region.items(), key=lambda kv: region_order.index(kv[0]) if kv[0] in region_order else len(region_order)
+        )
+        groups.append(OrganisationGroup(kind, [(regions.get(code or ""), items) for code, items in ordered]))
+    return groups, data_date(plans)
+
+
+@dataclass
+class PlanEntry:
+    """One published response, with the recommendation it answers (None if that is no longer loaded)."""
+
+    response: dict[str, Any]
+    recommendation: Recommendation | None
+    recommendation_set: RecommendationSet | None
+
+
+@dataclass
+class OrganisationPage:
+    plan: PublishedPlan
+    entries: list[PlanEntry]
+    region: Region | None
+
+
+def organisation_page(session: Session, slug: str) -> OrganisationPage | None:
+    organisation = session.exec(select(Organisation).where(Organisation.slug == slug, _has_public_page())).first()
+    if organisation is None:
+        return None
+    [plan] = published_plans(session, [organisation])
+    entries: list[PlanEntry] = []
+    if plan.publication:
+        ids = [r.get("recommendation_id") for r in plan.responses if r.get("recommendation_id")]
+        recs = {
+            rec.id: (rec, rec_set)
+            for rec, rec_set in session.exec(
+                select(Recommendation, RecommendationSet)
+                .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+                .where(col(Recommendation.id).in_(ids))
+            )
+        }
+        for response in plan.responses:
+            rec, rec_set = recs.get(response.get("recommendation_id"), (None, None))
+            entries.append(PlanEntry(response, rec, rec_set))
+    region = session.get(Region, organisation.region_code) if organisation.region_code else None
+    return OrganisationPage(plan, entries, region)

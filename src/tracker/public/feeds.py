@@ -1,0 +1,84 @@
+"""An Atom feed (RFC 4287) of published changes: one entry per plan publication, newest first.
+
+Entries say which organisation published and what its published plan now holds; never who pressed the button.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
+
+from sqlmodel import Session, col, select
+
+from tracker.organisations.models import Organisation
+from tracker.plans.models import PlanPublication
+from tracker.public.data import STATUS_ORDER, status_of
+from tracker.timeutil import UTC
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_PATH = "/open-data/publications.atom"
+FEED_TITLE = "Published action plans: stalking recommendations tracker"
+MAX_ENTRIES = 100
+_EPOCH = dt.datetime(2024, 9, 27, tzinfo=UTC)
+
+
+def _iso(value: dt.datetime) -> str:
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _tag_authority(public_url: str) -> str:
+    return urlsplit(public_url).hostname or "localhost"
+
+
+def entry_summary(content: dict) -> str:
+    counts: Counter = Counter()
+    for response in content.get("responses", []):
+        status = status_of(response.get("status"))
+        if status is not None:
+            counts[status] += 1
+    parts = [f"{counts[s]} {s.label.lower()}" for s in STATUS_ORDER if counts[s]]
+    total = sum(counts.values())
+    return f"{total} responses" + (f": {', '.join(parts)}." if parts else ".")
+
+
+def atom_feed(session: Session, public_url: str) -> bytes:
+    """The feed document (UTF-8 XML)."""
+    rows = list(
+        session.exec(
+            select(PlanPublication, Organisation)
+            .join(Organisation, Organisation.id == PlanPublication.organisation_id)
+            .order_by(col(PlanPublication.published_at).desc(), col(PlanPublication.id).desc())
+            .limit(MAX_ENTRIES)
+        )
+    )
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    authority = _tag_authority(public_url)
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    sub(feed, "id", f"tag:{authority},2024:publications")
+    sub(feed, "title", FEED_TITLE)
+    sub(feed, "subtitle", "Each entry is an organisation publishing its action plan.")
+    sub(feed, "updated", _iso(rows[0][0].published_at if rows else _EPOCH))
+    sub(feed, "link", rel="self", type="application/atom+xml", href=public_url + FEED_PATH)
+    sub(feed, "link", rel="alternate", type="text/html", href=public_url + "/organisations")
+    author = sub(feed, "author")
+    sub(author, "name", "Stalking recommendations tracker")
+    for publication, organisation in rows:
+        entry = sub(feed, "entry")
+        sub(entry, "id", f"tag:{authority},2024:publication-{publication.id}")
+        sub(entry, "title", f"{organisation.name} published its action plan")
+        when = _iso(publication.published_at)
+        sub(entry, "updated", when)
+        sub(entry, "published", when)
+        sub(entry, "link", rel="alternate", type="text/html", href=f"{public_url}/organisations/{organisation.slug}")
+        sub(entry, "summary", entry_summary(publication.content))
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,209 @@
+"""Open data: the published plans as tables (CSV and JSON), each column described in ``TABLES``.
+
+Rows come only from each organisation's latest publication. CSV cells that a spreadsheet would run as a
+formula are neutralised as the other exports do (``tracker.reports.exports.neutralise``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from tracker.audit.services import plain
+from tracker.public.data import PublishedPlan, public_organisations, published_plans
+from tracker.reports.exports import neutralise
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+
+
+_WHO = (
+    Column("organisation", "The organisation's name."),
+    Column("organisation_slug", "A short, stable identifier of the organisation (used in its page's address)."),
+    Column("organisation_type", "force, policing_body (police and crime commissioner or equivalent) or national_body."),
+    Column("recommendation_set", "A short, stable identifier of the report the recommendation comes from."),
+    Column("recommendation", "The recommendation's number in the report (for example 7 or 7.1)."),
+)
+_WHEN = (Column("published_at", "When the organisation published the plan this row comes from (UTC, ISO 8601)."),)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "responses",
+            "Responses",
+            "One row per recommendation an organisation must answer, as it last published it.",
+            (
+                *_WHO,
+                Column("status", "not_started, in_progress, blocked, complete or not_applicable."),
+                Column("rag", "The organisation's own red, amber or green rating; empty if it gave none."),
+                Column("lead_role", "The role (never a person) leading the work."),
+                Column("summary", "The organisation's summary of its response."),
+                Column("blocked_reason", "What a blocked response is waiting for."),
+                Column("not_applicable_reason", "Why the organisation says the recommendation does not apply to it."),
+                Column("completed_at", "When the organisation marked the response complete (UTC, ISO 8601)."),
+                Column("actions", "How many actions the published plan lists for this response."),
+                Column("public_updates", "How many public progress updates it lists."),
+                Column("public_evidence", "How many public evidence items it lists."),
+                *_WHEN,
+            ),
+        ),
+        Table(
+            "actions",
+            "Actions",
+            "One row per action in a published plan.",
+            (
+                *_WHO,
+                Column("position", "The action's place in the organisation's list for this recommendation (from 1)."),
+                Column("description", "What will be done."),
+                Column("owner_role", "The role (never a person) responsible."),
+                Column("target_date", "When it is due (ISO 8601 date)."),
+                Column("status", "not_started, in_progress, blocked or complete."),
+                Column("completed_on", "When it was completed (ISO 8601 date)."),
+                *_WHEN,
+            ),
+        ),
+        Table(
+            "updates",
+            "Progress updates",
+            "One row per public progress update in a published plan.",
+            (
+                *_WHO,
+                Column("date", "The date the update describes (ISO 8601 date)."),
+                Column("text", "The update."),
+                *_WHEN,
+            ),
+        ),
+        Table(
+            "evidence",
+            "Evidence",
+            "One row per public evidence item in a published plan: its description and where to find it.",
+            (
+                *_WHO,
+                Column("evidence_id", "A stable number identifying the item."),
+                Column("kind", "file, link or note."),
+                Column("title", "The item's title."),
+                Column("description", "What the item shows."),
+                Column("url", "For a link, its address; for a file, the address to download it from."),
+                Column("note", "For a note, its text."),
+                Column("file_name", "For a file, its name."),
+                Column("content_type", "For a file, its media type (for example application/pdf)."),
+                Column("size_bytes", "For a file, its size in bytes."),
+                Column("sha256", "For a file, its SHA-256 checksum, to check a downloaded copy."),
+                *_WHEN,
+            ),
+        ),
+    )
+}
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def evidence_download_path(organisation_slug: str, evidence_id: Any) -> str:
+    return f"/organisations/{organisation_slug}/evidence/{evidence_id}"
+
+
+def _rows_of(plan: PublishedPlan, public_url: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    organisation = plan.organisation
+    published_at = plain(plan.publication.published_at) if plan.publication else None
+    for response in plan.responses:
+        who = {
+            "organisation": organisation.name,
+            "organisation_slug": organisation.slug,
+            "organisation_type": organisation.kind.value,
+            "recommendation_set": response.get("set"),
+            "recommendation": response.get("recommendation"),
+        }
+        actions, updates, evidence = (response.get(k) or [] for k in ("actions", "updates", "evidence"))
+        yield (
+            "responses",
+            {
+                **who,
+                **{k: response.get(k) for k in ("status", "rag", "lead_role", "summary", "blocked_reason")},
+                "not_applicable_reason": response.get("not_applicable_reason"),
+                "completed_at": response.get("completed_at"),
+                "actions": len(actions),
+                "public_updates": len(updates),
+                "public_evidence": len(evidence),
+                "published_at": published_at,
+            },
+        )
+        for position, action in enumerate(actions, start=1):
+            yield (
+                "actions",
+                {
+                    **who,
+                    "position": position,
+                    **{k: action.get(k) for k in ("description", "owner_role", "target_date", "status")},
+                    "completed_on": action.get("completed_on"),
+                    "published_at": published_at,
+                },
+            )
+        for update in updates:
+            yield (
+                "updates",
+                {**who, "date": update.get("date"), "text": update.get("text"), "published_at": published_at},
+            )
+        for item in evidence:
+            is_file = item.get("kind") == "file"
+            yield (
+                "evidence",
+                {
+                    **who,
+                    "evidence_id": item.get("id"),
+                    "kind": item.get("kind"),
+                    "title": item.get("title"),
+                    "description": item.get("description"),
+                    "url": public_url + evidence_download_path(organisation.slug, item.get("id"))
+                    if is_file
+                    else item.get("url"),
+                    "note": item.get("note"),
+                    "file_name": item.get("file_name"),
+                    "content_type": item.get("content_type"),
+                    "size_bytes": item.get("size_bytes"),
+                    "sha256": item.get("sha256"),
+                    "published_at": published_at,
+                },
+            )
+
+
+def table_rows(session: Session, table: str, public_url: str) -> list[dict[str, Any]]:
+    """The rows of one open-data table, organisations by name, in report order within each."""
+    columns = [c.name for c in TABLES[table].columns]
+    rows = []
+    for plan in published_plans(session, public_organisations(session)):
+        for name, row in _rows_of(plan, public_url):
+            if name == table:
+                rows.append({c: row.get(c) for c in columns})
+    return rows
+
+
+def to_csv(table: str, rows: list[dict[str, Any]]) -> bytes:
+    """CSV with a header row even when there are no rows; formula-like cells neutralised."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=[c.name for c in TABLES[table].columns])
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: neutralise(v) for k, v in row.items()})
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_json(table: str, rows: list[dict[str, Any]], as_of: str | None) -> bytes:
+    document = {"table": table, "title": TABLES[table].title, "data_as_of": as_of, "rows": rows}
+    return json.dumps(document, ensure_ascii=False, indent=1).encode()

@@ -1,0 +1,241 @@
+"""Nothing that is not public ever reaches the public site.
+
+A distinct marker is planted in every non-public field of demo-like data: internal and inspectorate updates and
+evidence (titles, descriptions, notes, link addresses, file names and contents), edits made after publishing,
+a plan never published, assessments (released or not) and their rationales, comments, practice not approved and
+reviewers' comments, reporting periods, and people's names and email addresses. Then every page, download and
+feed that someone who is not signed in can reach by following links from the home page is fetched (see
+tests/public_crawler.py: pages added later are covered as soon as something public links to them), and none may
+contain any marker. The published, public data is checked to be there too, so the crawl cannot pass by
+reaching nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from tests.public_crawler import crawl
+from tests.test_plans import response_of
+from tests.test_public import add_file, edit, set_status
+from tracker.accounts.models import User
+from tracker.accounts.services import create_user
+from tracker.assessments.models import Assessment, Comment
+from tracker.audit.services import Actor
+from tracker.evidence.models import Evidence
+from tracker.evidence.services import add_evidence
+from tracker.organisations.services import get_by_slug
+from tracker.plans import services
+from tracker.plans.models import Action
+from tracker.plans.publication import publish_plan
+from tracker.practice.models import Practice, PracticeRecommendation
+from tracker.reports.services import open_period
+from tracker.vocabulary import AssessmentRating, PracticeStatus, Role
+
+MARKERS: list[str] = []
+
+
+def marker(name: str) -> str:
+    value = f"zqx{name}qxz"
+    MARKERS.append(value)
+    return value
+
+
+PUBLIC_FACTS = ["Kent public summary", "Kent public action", "Kent public update", "Kent public file content"]
+
+
+def user(session, role, slug, name):
+    account = create_user(
+        session,
+        email=f"{marker(name + 'email')}@example.org",
+        display_name=marker(name + "name"),
+        role=role,
+        password="correct-horse-battery",
+        organisation=get_by_slug(session, slug) if slug else None,
+        actor=Actor("test setup"),
+    )
+    session.commit()
+    return account
+
+
+def note(session, settings, ctx, who, visibility, name):
+    return add_evidence(
+        session,
+        ctx,
+        who,
+        {
+            "kind": "note",
+            "title": marker(name + "title"),
+            "description": marker(name + "description"),
+            "note": marker(name + "note"),
+            "visibility": visibility,
+        },
+        upload_dir=settings.upload_dir,
+        max_bytes=settings.max_upload_bytes,
+    )
+
+
+def link(session, settings, ctx, who, visibility, name):
+    return add_evidence(
+        session,
+        ctx,
+        who,
+        {
+            "kind": "link",
+            "title": marker(name + "title"),
+            "url": f"https://www.example.org/{marker(name + 'url')}",
+            "visibility": visibility,
+        },
+        upload_dir=settings.upload_dir,
+        max_bytes=settings.max_upload_bytes,
+    )
+
+
+def secret_file(session, settings, ctx, who, visibility, name):
+    return add_evidence(
+        session,
+        ctx,
+        who,
+        {"kind": "file", "title": marker(name + "title"), "visibility": visibility},
+        filename=f"{marker(name + 'filename')}.txt",
+        content=f"{marker(name + 'content')}\n".encode(),
+        upload_dir=settings.upload_dir,
+        max_bytes=settings.max_upload_bytes,
+    )
+
+
+@pytest.fixture
+def planted(session, small_reference, settings):
+    MARKERS.clear()
+    kent = user(session, Role.EDITOR, "kent", "kenteditor")
+    gwent = user(session, Role.EDITOR, "gwent", "gwenteditor")
+    inspector = user(session, Role.INSPECTOR, None, "inspector")
+    coordinator = user(session, Role.COORDINATOR, None, "coordinator")
+    user(session, Role.ADMIN, None, "admin")
+    user(session, Role.VIEWER, "kent", "kentviewer")
+
+    # Kent's plan as published: public items, plus internal and inspectorate ones beside them.
+    ctx = edit(session, kent, "kent", "1")
+    services.update_response(session, ctx, kent, {"status": "in_progress", "version": "1", "summary": PUBLIC_FACTS[0]})
+    set_status(session, kent, "kent", "1.1", "in_progress")
+    ctx = edit(session, kent, "kent", "1")
+    services.add_action(session, ctx, kent, {"description": PUBLIC_FACTS[1], "owner_role": "Head of PP"})
+    services.add_update(session, ctx, kent, {"text": PUBLIC_FACTS[2], "visibility": "public"})
+    public_file = add_file(session, ctx, kent, settings, title="Kent policy", content=PUBLIC_FACTS[3].encode())
+    for visibility in ("internal", "inspectorate"):
+        services.add_update(session, ctx, kent, {"text": marker(f"{visibility}update"), "visibility": visibility})
+        note(session, settings, ctx, kent, visibility, f"{visibility}note")
+        link(session, settings, ctx, kent, visibility, f"{visibility}link")
+        secret_file(session, settings, ctx, kent, visibility, f"{visibility}file")
+    session.add(Assessment(response_id=ctx.response.id, rating=AssessmentRating.MET, rationale=marker("unreleased")))
+    session.add(
+        Assessment(
+            response_id=ctx.response.id,
+            rating=AssessmentRating.PARTIALLY_MET,
+            rationale=marker("releasedrationale"),
+            released=True,
+            assessor_id=inspector.id,
+        )
+    )
+    session.add(Comment(response_id=ctx.response.id, author_id=inspector.id, body=marker("comment")))
+    session.commit()
+    publish_plan(session, get_by_slug(session, "kent"), kent)
+
+    # Changes after publishing stay drafts until Kent publishes again.
+    ctx = edit(session, kent, "kent", "1")
+    response = ctx.response
+    response.summary, response.lead_role = marker("draftsummary"), marker("draftlead")
+    stored_action = session.exec(select(Action).where(Action.response_id == response.id)).first()
+    stored_action.description, stored_action.owner_role = marker("draftaction"), marker("draftowner")
+    published_evidence = session.get(Evidence, public_file.id)
+    published_evidence.title, published_evidence.description = marker("draftevtitle"), marker("draftevdesc")
+    session.commit()
+    services.add_action(session, ctx, kent, {"description": marker("newaction")})
+    services.add_update(session, ctx, kent, {"text": marker("draftpublicupdate"), "visibility": "public"})
+    note(session, settings, ctx, kent, "public", "draftpublicnote")
+    secret_file(session, settings, ctx, kent, "public", "draftpublicfile")
+    blocked = edit(session, kent, "kent", "1.2")
+    services.update_response(
+        session, blocked, kent, {"status": "blocked", "version": "1", "blocked_reason": marker("draftblocked")}
+    )
+
+    # Gwent never published: everything it wrote, public or not, stays private.
+    gctx = edit(session, gwent, "gwent", "1")
+    services.update_response(session, gctx, gwent, {"status": "in_progress", "version": "1", "summary": marker("gs")})
+    services.add_action(session, gctx, gwent, {"description": marker("gwentaction")})
+    services.add_update(session, gctx, gwent, {"text": marker("gwentupdate"), "visibility": "public"})
+    secret_file(session, settings, gctx, gwent, "public", "gwentfile")
+    link(session, settings, gctx, gwent, "public", "gwentlink")
+
+    # Practice that is not approved, and what reviewers wrote about approved practice.
+    rec_id = response_of(session, "kent", "1").recommendation_id
+    for status in (PracticeStatus.DRAFT, PracticeStatus.SUBMITTED, PracticeStatus.RETURNED):
+        practice = Practice(
+            slug=f"practice-{status.value}",
+            title=marker(f"practice{status.value}title"),
+            summary=marker(f"practice{status.value}summary"),
+            status=status,
+            review_comment=marker(f"practice{status.value}review"),
+            submitted_by_id=kent.id,
+        )
+        session.add(practice)
+        session.flush()
+        session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec_id))
+    approved = Practice(
+        slug="approved-practice",
+        title="An approved practice",
+        status=PracticeStatus.APPROVED,
+        review_comment=marker("approvedreview"),
+        submitted_by_id=kent.id,
+        reviewed_by_id=coordinator.id,
+    )
+    session.add(approved)
+    session.flush()
+    session.add(PracticeRecommendation(practice_id=approved.id, recommendation_id=rec_id))
+    session.commit()
+
+    open_period(session, name=marker("periodname"), cut_off=dt.date(2026, 12, 31), actor=Actor("coordinator"))
+    session.commit()
+    return {"public_file": public_file}
+
+
+def test_no_public_page_feed_or_download_contains_anything_not_public(client, planted, settings):
+    pages = crawl(client, settings.public_url)
+    reached = {path for path, fetched in pages.items() if fetched.status == 200}
+    # The crawl reaches every kind of public resource ...
+    for expected in (
+        "/",
+        "/recommendations",
+        "/recommendations/test-report/1",
+        "/recommendations/test-report/1.1",
+        "/organisations",
+        "/organisations/kent",
+        "/organisations/gwent",
+        "/open-data",
+        "/open-data/responses.csv",
+        "/open-data/evidence.json",
+        "/open-data/publications.atom",
+        f"/organisations/kent/evidence/{planted['public_file'].id}",
+    ):
+        assert expected in reached, expected
+    everything = "\n".join(fetched.text for fetched in pages.values())
+    # ... and sees what was published, so it cannot pass by seeing nothing ...
+    for fact in PUBLIC_FACTS:
+        assert fact in everything, fact
+    # ... but nothing else.
+    assert len(MARKERS) > 40
+    leaks = {m: [p for p, f in pages.items() if m in f.text] for m in MARKERS}
+    assert {m: where for m, where in leaks.items() if where} == {}
+    assert not [path for path, fetched in pages.items() if fetched.status >= 500]
+
+
+def test_the_crawler_would_notice_a_leak(client, session, planted, settings):
+    """The test above can fail: publish again, and the drafts (now public) are found by the crawl."""
+    editor = session.exec(select(User).where(User.organisation_id == get_by_slug(session, "kent").id)).first()
+    publish_plan(session, get_by_slug(session, "kent"), editor)
+    pages = crawl(client, settings.public_url)
+    everything = "\n".join(fetched.text for fetched in pages.values())
+    draft = next(m for m in MARKERS if "draftsummary" in m)
+    assert draft in everything

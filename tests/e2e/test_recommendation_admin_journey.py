@@ -48,8 +48,16 @@ def test_an_admin_confirms_a_recommendation_and_the_public_page_shows_it(live_se
     expect(page.get_by_test_id("version-2")).to_contain_text(WORDING)
     context.close()
 
-    # TODO(lead): point this at the public recommendation page once the `public` branch has it.
     public = browser.new_context().new_page()
+    public.goto(live_server + "/recommendations/stalking-2024/29")
+    main = public.locator("main")
+    expect(main).to_contain_text(WORDING)
+    expect(public.get_by_test_id("provenance")).to_contain_text("Confirmed against the report")
+    detail = public.get_by_test_id("provenance-detail")
+    expect(detail).to_contain_text("Confirmed against the report on")
+    expect(detail).not_to_contain_text("Demo administrator")  # public pages never name people
+    expect(detail.get_by_role("link", name="source 1")).to_have_attribute("href", REPORT)
+
     public.goto(live_server + "/")
     item = public.locator("#stalking-2024-rec-29")
     expect(item).to_contain_text(WORDING)

@@ -31,7 +31,7 @@ from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, Settings
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
-from tracker.web.health import health
+from tracker.web.health import health, live
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.templating import template_config
 
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AssessmentController,
             evidence_routes(settings),
             health,
+            live,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         dependencies={"db": Provide(provide_db)},

@@ -10,11 +10,12 @@ production server (``tracker serve``, uvicorn) on 127.0.0.1 and, for each setup:
 
 1. Anchors, sequential requests (ANCHOR_REQUESTS each, one at a time, nothing else running):
    - the floor: ``/health/live``, a route of the same app through the same middleware with no database work;
-   - every page of the workload, as its p95 over the floor's p95;
+   - every page of the workload, as its p95 over the floor's p95, and each kind of write (its cost unloaded);
    - the dashboard and the national recommendation page, also called directly in Python without HTTP: the same
      context functions (``tracker.reports.controllers.dashboard_context`` / ``recommendation_context``) on the
      same database, rendered by the same Jinja environment. Their HTTP median over the direct median is what the
-     framework, ORM session, middleware and network add to the work itself.
+     framework, ORM session, middleware and network add to the work itself. Each HTTP request is followed by one
+     direct call, so noise from other processes on the machine falls on both alike.
 2. The load: LOAD_CONCURRENCY clients (asyncio + httpx) for LOAD_SECONDS, each picking requests at random:
    about 80% public pages (PUBLIC_PAGES, those that answer 200), 15% signed-in workspace and dashboard pages (the
    demo editor of Kent and the demo coordinator), 5% writes through the real forms with their CSRF tokens
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -418,16 +420,25 @@ async def anchors(
         (label, editor if who == "editor" else coordinator, targets.path(template))
         for label, who, template in SIGNED_IN_PAGES
     ]
+    for render in direct.values():
+        render()  # warm up (compiles the templates in this process too)
+    # Like the server (tracker.app.freeze_start_up_objects): full collections need not walk what lives forever.
+    gc.collect()
+    gc.freeze()
     for label, visitor, path in pages:
         await visitor.client.get(visitor.url(path))  # warm up
         for _ in range(ANCHOR_REQUESTS):
             await visitor.request(results[label], "GET", path, 200)
-    for label, render in direct.items():
-        render()  # warm up
+            if label in direct:  # alternate with the direct work, so the machine's noise falls on both alike
+                start = time.perf_counter()
+                direct[label]()
+                results[DIRECT[label]].add((time.perf_counter() - start) * 1000, True, "ok")
+    writer = Worker(CONCURRENCY, bases, targets, public)  # its own response: none of the load's workers writes there
+    await writer.start(Samples())
+    for label in WRITES:
         for _ in range(ANCHOR_REQUESTS):
-            start = time.perf_counter()
-            render()
-            results[DIRECT[label]].add((time.perf_counter() - start) * 1000, True, "ok")
+            await writer.write(label, results)
+    await writer.close()
     for visitor in (anonymous, editor, coordinator):
         await visitor.close()
     return {label: samples.figures() for label, samples in results.items()}

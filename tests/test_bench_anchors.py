@@ -62,3 +62,18 @@ def test_the_direct_work_renders_the_same_pages(client, session: Session, scenar
     context = recommendation_context(session, settings, rec_id(session, "1"))
     assert visible_text(render_directly(RECOMMENDATION, context, coordinator, path)) == visible_text(page.text)
     assert recommendation_context(session, settings, 999_999) is None
+
+
+def test_the_production_server_freezes_its_start_up_objects(settings, monkeypatch):
+    """Full garbage collections must not walk the modules, app and templates on every run (the long tail)."""
+    import gc
+
+    from tracker import app as app_module
+
+    monkeypatch.setattr(app_module, "create_app", lambda: app_module.Litestar(route_handlers=[]))
+    assert app_module.freeze_start_up_objects in app_module.create_server_app().on_startup
+    try:
+        app_module.freeze_start_up_objects()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

@@ -77,3 +77,24 @@ def test_the_production_server_freezes_its_start_up_objects(settings, monkeypatc
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_the_national_page_of_a_recommendation_reads_the_addressee_names_once(
+    session: Session,
+    scenario,  # noqa: F811
+    settings,
+    count_queries,
+):
+    """It looked the names up once per addressee; the page's cost must not grow with them."""
+    from tracker.recommendations.models import Recommendation
+
+    rec = session.get(Recommendation, rec_id(session, "1"))
+    rec.addressees = ["forces"]
+    session.commit()
+    recommendation_context(session, settings, rec.id)  # the first call also loads the set into the session
+    _, one = count_queries(lambda: recommendation_context(session, settings, rec.id))
+    rec.addressees = ["forces", "kent", "gwent", "kent-pcc", "npcc"]
+    session.commit()
+    context, five = count_queries(lambda: recommendation_context(session, settings, rec.id))
+    assert five == one
+    assert len(context["addressees"]) == 5

@@ -193,13 +193,14 @@ def recommendation_context(db: Session, settings: Settings, recommendation_id: i
     by_status = {
         s: sorted((c for c in cells if c.status is s), key=lambda c: names[c.organisation_id]) for s in ResponseStatus
     }
+    addressee_name = addressee_names(db)
     return dict(
         rec=rec,
         rs=rec_set,
         state=state,
         by_status=by_status,
         names=names,
-        addressees=[addressee_names(db).get(code, code) for code in rec.addressees],
+        addressees=[addressee_name.get(code, code) for code in rec.addressees],
         latest_updates=latest_updates(db, rec.id, limit=10),
         practices=practice_for(db, rec.id),
     )

@@ -9,7 +9,7 @@ export TEST_POSTGRES_URL
 # Two workers: the suite waits on databases, servers and the browser as much as on the CPU.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv install run test test-sqlite test-postgres lint bench bench-load bench-growth assets clean
+.PHONY: help venv install run test test-sqlite test-postgres lint bench bench-load bench-growth assets translations clean
 
 help:
 	@echo "make run      serve the app on http://127.0.0.1:8000 with an SQLite database and demo data"
@@ -20,6 +20,8 @@ help:
 	@echo "make bench-load    load run (bench/load.py): mixed workload on SQLite, PostgreSQL, 2 processes; PASS/FAIL per target"
 	@echo "make bench-growth  cost growth (bench/load.py growth): the same pages at demo scales 1, 10 and 50"
 	@echo "make assets   rebuild the vendored GOV.UK Frontend and htmx files in static/ (needs npm)"
+	@echo "make translations [LOCALE=cy]  extract interface text to translations/messages.pot, update and compile"
+	@echo "              every translations/<locale>/LC_MESSAGES/messages.po (LOCALE= starts a new language)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +76,22 @@ lint: $(STAMP)
 
 assets:
 	bash frontend/build.sh
+
+# Interface text: English in the code is the source; each language is translations/<locale>/LC_MESSAGES/messages.po.
+# The app reads the .po files itself at start-up (the .mo files compiled here only make that quicker).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --add-location=file --sort-output \
+		--project="Stalking recommendations tracker" --version="" --msgid-bugs-address="" \
+		-o translations/messages.pot src templates
+	@if [ -n "$(LOCALE)" ] && [ ! -f translations/$(LOCALE)/LC_MESSAGES/messages.po ]; then \
+		$(BIN)/pybabel init -i translations/messages.pot -d translations -l $(LOCALE); \
+	fi
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel update -i translations/messages.pot -d translations --add-location=file && \
+		$(BIN)/pybabel compile -d translations --statistics; \
+	else \
+		echo "No translations yet: 'make translations LOCALE=cy' starts the Welsh one."; \
+	fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

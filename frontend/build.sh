@@ -15,6 +15,10 @@
 #      static/htmx/htmx.min.js               htmx 2.0.x
 #      static/htmx/LICENSE                   htmx licence (0BSD)
 #      static/js/app.mjs                     from js/app.mjs (calls initAll)
+#      tests/e2e/vendor/axe.min.js           axe-core, injected by the accessibility test
+#                                            (tests/e2e/test_accessibility.py); never served
+#      tests/e2e/vendor/axe-core-LICENSE.txt axe-core licence (MPL-2.0)
+#      tests/e2e/vendor/axe-core-VERSION     the vendored axe-core version
 #
 # The outputs are committed ("vendored"); node_modules is not.
 #
@@ -30,6 +34,8 @@ STATIC_DIR="${ROOT_DIR}/static"
 
 GOVUK_DIST="${FRONTEND_DIR}/node_modules/govuk-frontend/dist/govuk"
 HTMX_PKG="${FRONTEND_DIR}/node_modules/htmx.org"
+AXE_PKG="${FRONTEND_DIR}/node_modules/axe-core"
+VENDOR_DIR="${ROOT_DIR}/tests/e2e/vendor"
 
 # Images in GOV.UK Frontend's dist that carry GOV.UK / crown branding
 # (favicons and app icons are the crown; the crest is the royal arms).
@@ -52,6 +58,7 @@ echo "==> npm ci (${FRONTEND_DIR})"
 
 GOVUK_VERSION="$(node -p 'require(process.argv[1]).version' "${FRONTEND_DIR}/node_modules/govuk-frontend/package.json")"
 HTMX_VERSION="$(node -p 'require(process.argv[1]).version' "${HTMX_PKG}/package.json")"
+AXE_VERSION="$(node -p 'require(process.argv[1]).version' "${AXE_PKG}/package.json")"
 [[ "${HTMX_VERSION}" == 2.0.* ]] || fail "htmx.org must be 2.0.x (templates and litestar-htmx assume htmx 2), got ${HTMX_VERSION}"
 
 # Start from clean output folders so files removed upstream do not linger.
@@ -124,7 +131,13 @@ echo "==> licences"
 cp -- "${FRONTEND_DIR}/licenses/govuk-frontend-LICENSE.txt" "${STATIC_DIR}/govuk/LICENSE.txt"
 cp -- "${HTMX_PKG}/LICENSE" "${STATIC_DIR}/htmx/LICENSE"
 
+echo "==> axe-core ${AXE_VERSION} -> tests/e2e/vendor (for the accessibility test only)"
+mkdir -p "${VENDOR_DIR}"
+cp -- "${AXE_PKG}/axe.min.js" "${VENDOR_DIR}/axe.min.js"
+cp -- "${AXE_PKG}/LICENSE" "${VENDOR_DIR}/axe-core-LICENSE.txt"
+echo "${AXE_VERSION}" >"${VENDOR_DIR}/axe-core-VERSION"
+
 [[ ! -e "${STATIC_DIR}/govuk/assets/fonts" ]] || fail "fonts must not be shipped"
 
-echo "==> done: govuk-frontend ${GOVUK_VERSION}, htmx.org ${HTMX_VERSION}"
-(cd "${ROOT_DIR}" && find static/govuk static/htmx static/js/app.mjs -type f -print0 | sort -z | xargs -0 ls -l)
+echo "==> done: govuk-frontend ${GOVUK_VERSION}, htmx.org ${HTMX_VERSION}, axe-core ${AXE_VERSION}"
+(cd "${ROOT_DIR}" && find static/govuk static/htmx static/js/app.mjs tests/e2e/vendor -type f -print0 | sort -z | xargs -0 ls -l)

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 import tracker.models  # noqa: F401  (registers every table)
 from tracker.db import EnumString, UTCDateTime, make_engine
+from tracker.practice.search import is_search_object
 from tracker.settings import Settings
 
 config = context.config
@@ -33,12 +34,18 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave out the full-text search objects, which migrations create by hand (tracker.practice.search)."""
+    return not (type_ in ("table", "index") and is_search_object(name))
+
+
 def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
         **kwargs,
     )
 

@@ -61,9 +61,10 @@ def test_empty_fields_are_named(client, editor):
 def test_repeated_failures_lock_sign_in_for_a_while(client, editor, session):
     for _ in range(LOCK_AFTER):
         response = sign_in(client, editor.email, "wrong-password-here")
-    assert "Sign-in is locked until" in response.text
+    assert response.status_code == 429 and "Sign-in is locked until" in response.text
+    assert 0 < int(response.headers["retry-after"]) <= 15 * 60
     locked = sign_in(client, editor.email, USER_PASSWORD)
-    assert locked.status_code == 422 and "locked" in locked.text, "even the right password waits"
+    assert locked.status_code == 429 and "locked" in locked.text, "even the right password waits"
     throttle = session.get(SignInThrottle, editor.email)
     throttle.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     session.commit()

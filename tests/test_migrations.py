@@ -11,13 +11,15 @@ from sqlmodel import SQLModel
 from tracker import migrate
 from tracker.app import create_app
 from tracker.db import make_engine
+from tracker.practice.search import is_search_object
 from tracker.settings import Settings
 
 
 def table_names(url: str) -> set[str]:
     engine = make_engine(url)
     try:
-        return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+        names = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+        return {name for name in names if not is_search_object(name)}  # FTS5's tables are not models
     finally:
         engine.dispose()
 

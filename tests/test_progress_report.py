@@ -79,7 +79,7 @@ def test_exports_match_the_report(client, session, scenario, make_user):  # noqa
     complete = sum(r["status"] == ResponseStatus.COMPLETE.value for r in rows)
     assert complete == data.total_counts[ResponseStatus.COMPLETE]
     book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content))
-    assert book.sheetnames == ["responses", "actions", "updates", "assessments", "snapshots"]
+    assert book.sheetnames == ["responses", "actions", "updates", "assessments", "snapshots", "recommendations"]
     assert book["responses"].max_row == len(rows) + 1
     document = json.loads(client.get("/oversight/report/export/json").content)
     assert len(document["responses"]) == len(rows) and document["responses"] == response_rows(data)

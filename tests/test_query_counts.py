@@ -75,3 +75,37 @@ def test_the_workspace_list_does_not_query_per_row(client, session, small_refere
     before = queries_of(client, "/plan/kent")
     grow(session, [response_of(session, "kent", n).id for n in ("1", "1.1", "1.2")], extra)
     assert queries_of(client, "/plan/kent") == before
+
+
+def test_the_practice_library_and_a_practice_page_do_not_query_per_practice(client, session, small_reference):
+    from tracker.practice.models import Practice, PracticeRecommendation
+    from tracker.vocabulary import PracticeStatus
+
+    recommendations = list(session.exec(sa.select(Recommendation.id)).scalars())
+
+    def add(n: int) -> str:
+        slug = ""
+        for i in range(n):
+            practice = Practice(
+                slug=f"p-{len(list(session.exec(sa.select(Practice.id)).scalars()))}",
+                title=f"Stalking practice {i}",
+                summary="Stalking advice",
+                themes=["investigation"],
+                status=PracticeStatus.APPROVED,
+            )
+            session.add(practice)
+            session.flush()
+            for rec in recommendations:
+                session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec))
+            slug = practice.slug
+        session.commit()
+        return slug
+
+    slug = add(1)
+    pages = ["/practice", "/practice?q=stalking&theme=investigation&stage=emerging", f"/practice/{slug}"]
+    for path in pages:
+        queries_of(client, path)
+    before = {path: queries_of(client, path) for path in pages}
+    add(20)
+    assert {path: queries_of(client, path) for path in pages} == before
+    assert all(count < 15 for count in before.values()), before

@@ -14,7 +14,8 @@ from tests.test_plans import response_of
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.services import load_response
-from tracker.vocabulary import Role
+from tracker.practice import services as practice
+from tracker.vocabulary import PracticeStatus, Role
 
 SECRET = "KENT-ONLY-MARKER"
 ROLES = {
@@ -46,6 +47,32 @@ EDIT = {
 }
 ADMIN_ONLY = {role: ("ok" if role == "admin" else "forbidden") for role in ROLES} | {"anonymous": "sign in"}
 SIGNED_IN = {role: "ok" for role in ROLES} | {"anonymous": "sign in"}
+PUBLIC = {role: "ok" for role in ROLES}
+# Practice: editors submit their own organisation's; coordinators and admins review; only approved is public.
+PRACTICE_INSIDERS = {
+    "anonymous": "not found",
+    "admin": "ok",
+    "coordinator": "ok",
+    "inspector": "not found",
+    "kent editor": "ok",
+    "kent viewer": "not found",
+    "gwent editor": "not found",
+}
+PRACTICE_HISTORY = PRACTICE_INSIDERS | {"anonymous": "sign in"}
+SUBMIT_PRACTICE = EDIT | {"gwent editor": "ok"}  # their own organisation's list and form
+EDIT_PRACTICE = PRACTICE_HISTORY | {"coordinator": "forbidden"}
+REVIEW_PRACTICE = {
+    "anonymous": "sign in",
+    "admin": "ok",
+    "coordinator": "ok",
+    "inspector": "forbidden",
+    "kent editor": "forbidden",
+    "kent viewer": "forbidden",
+    "gwent editor": "forbidden",
+}
+NATIONAL = {role: ("ok" if role in ("admin", "coordinator", "inspector") else "forbidden") for role in ROLES} | {
+    "anonymous": "sign in"
+}
 
 ROUTES = [
     ("GET", "/plan/kent", READ),
@@ -70,6 +97,29 @@ ROUTES = [
     ("GET", "/admin/users", ADMIN_ONLY),
     ("GET", "/admin/users/new", ADMIN_ONLY),
     ("GET", "/account/password", SIGNED_IN),
+    ("GET", "/practice", PUBLIC),
+    ("GET", "/practice/{public_slug}", PUBLIC),
+    ("GET", "/practice/{pslug}", PRACTICE_INSIDERS),
+    ("GET", "/practice/{pslug}/history", PRACTICE_HISTORY),
+    ("GET", "/practice/submissions", SUBMIT_PRACTICE),
+    ("GET", "/practice/submissions/new", SUBMIT_PRACTICE),
+    ("POST", "/practice/submissions", SUBMIT_PRACTICE),
+    ("GET", "/practice/submissions/{pid}/edit", EDIT_PRACTICE),
+    ("POST", "/practice/submissions/{pid}", EDIT_PRACTICE),
+    ("GET", "/practice/review", REVIEW_PRACTICE),
+    ("GET", "/practice/review/{pid}", REVIEW_PRACTICE),
+    ("POST", "/practice/review/{pid}/approve", REVIEW_PRACTICE),
+    ("POST", "/practice/review/{pid}/return", REVIEW_PRACTICE),
+    ("GET", "/admin/recommendations", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/sets/test-report", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/sets/test-report/export.yaml", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/{recid}", ADMIN_ONLY),
+    ("POST", "/admin/recommendations/{recid}", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/{recid}/history", ADMIN_ONLY),
+    ("GET", "/admin/recommendations/load", ADMIN_ONLY),
+    ("POST", "/admin/recommendations/load", ADMIN_ONLY),
+    ("POST", "/admin/recommendations/load/apply", ADMIN_ONLY),
+    ("GET", "/oversight/obligation-changes", NATIONAL),
 ]
 
 
@@ -79,7 +129,19 @@ def kent_records(session, small_reference, make_user):
     ctx = load_response(session, owner, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
     action = services.add_action(session, ctx, owner, {"description": f"{SECRET} action"})
     update = services.add_update(session, ctx, owner, {"text": f"{SECRET} update"})
-    return {"rid": ctx.response.id, "aid": action.id, "uid": update.id}
+    submitted = practice.create_practice(session, owner, {"title": f"{SECRET} practice"}, submit=False)
+    public = practice.create_practice(session, owner, {"title": "Public practice"}, submit=False)
+    public.status = PracticeStatus.APPROVED
+    session.commit()
+    return {
+        "rid": ctx.response.id,
+        "aid": action.id,
+        "uid": update.id,
+        "recid": ctx.recommendation.id,
+        "pid": submitted.id,
+        "pslug": submitted.slug,
+        "public_slug": public.slug,
+    }
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -91,7 +153,7 @@ def test_route_role(client, make_user, kent_records, role, method, path, rule):
     url = path.format(**kent_records)
     if method == "GET":
         response = client.get(url, follow_redirects=False)
-    elif "/import" in path:  # a multipart upload form
+    elif "/import" in path or "/load" in path:  # a multipart upload form
         upload = {"file": ("plan.csv", b"Recommendation,Action\n1.1,x\n", "text/csv")}
         response = client.post(url, data={"x": "y"}, files=upload, headers=csrf_headers(client), follow_redirects=False)
     else:

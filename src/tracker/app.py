@@ -26,6 +26,12 @@ from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_start
 from tracker.plans.api import api_router
 from tracker.plans.controllers import PlanController
 from tracker.plans.spreadsheet_controllers import SpreadsheetController
+from tracker.practice.controllers import (
+    PracticeLibraryController,
+    PracticeReviewController,
+    PracticeSubmissionController,
+)
+from tracker.recommendations.admin_controllers import ObligationChangesController, RecommendationsAdminController
 from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
@@ -33,6 +39,8 @@ from tracker.settings import STATIC_DIR, TEMPLATES_DIR, Settings
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
 from tracker.web.health import health, live
+from tracker.web.i18n import Catalogues, LocaleMiddleware
+from tracker.web.info_pages import InfoPagesController
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.templating import build_environment, template_config
 
@@ -61,10 +69,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SpreadsheetController,
             api_router,
             UsersAdminController,
+            RecommendationsAdminController,
+            ObligationChangesController,
             OversightController,
             PeriodController,
             ReportController,
             AssessmentController,
+            PracticeLibraryController,
+            PracticeSubmissionController,
+            PracticeReviewController,
+            InfoPagesController,
             evidence_routes(settings),
             health,
             live,
@@ -74,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/health$"]),
+            DefineMiddleware(LocaleMiddleware, secure_cookie=settings.is_production),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -97,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "engine": engine,
                 "write_engine": for_writing(engine),
                 "migration_head": migrate.head_revision(),
+                "catalogues": Catalogues.load(settings.translations_dir),
             }
         ),
         on_startup=[sweep_uploads_on_startup],

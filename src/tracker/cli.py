@@ -23,12 +23,18 @@ from tracker.demo import DEMO_ACCOUNTS, DemoError, load_demo
 from tracker.loading import load_file
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
+from tracker.practice import loader as practice_loader
+from tracker.practice.models import Practice
 from tracker.recommendations.models import RecommendationSet
 from tracker.settings import PROJECT_ROOT, RECOMMENDATIONS_DIR, Settings, SettingsError
 from tracker.vocabulary import Role
 
 console = Console(stderr=True)
-BUNDLED_FILES = (RECOMMENDATIONS_DIR / "organisations.yaml", RECOMMENDATIONS_DIR / "stalking-2024.yaml")
+BUNDLED_FILES = (
+    RECOMMENDATIONS_DIR / "organisations.yaml",
+    RECOMMENDATIONS_DIR / "stalking-2024.yaml",
+    RECOMMENDATIONS_DIR / "practice.yaml",
+)
 DEMO_PASSWORD_FILE = PROJECT_ROOT / "var" / "demo-password.txt"
 
 
@@ -118,18 +124,34 @@ def db_current() -> None:
 @main.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the files and show what would change, without saving.")
-def load(files: tuple[Path, ...], dry_run: bool) -> None:
-    """Load data FILES: the organisations file and recommendation sets (YAML).
+@click.option("--set", "set_slug", help="For a spreadsheet (CSV/XLSX): the existing set its rows belong to.")
+@click.option("--new-set", "new_set_slug", help="For a spreadsheet: the slug of a new set to create from it.")
+@click.option("--title", help="With --new-set: the report's full title.")
+@click.option("--short-title", help="With --new-set: the title used in menus (default: the full title).")
+def load(
+    files: tuple[Path, ...],
+    dry_run: bool,
+    set_slug: str | None,
+    new_set_slug: str | None,
+    title: str | None,
+    short_title: str | None,
+) -> None:
+    """Load data FILES: the organisations file and recommendation sets (YAML, or CSV/XLSX with --set/--new-set).
 
-    Every problem is reported with its file, line and field, and a file with any problem loads nothing.
-    Loading the same file twice changes nothing.
+    Every problem is reported with its file, line (or row) and field, and a file with any problem loads
+    nothing. Loading the same file twice changes nothing.
     """
     settings = _settings()
     failed = False
+    new_set = None
+    if new_set_slug:
+        new_set = {"slug": new_set_slug, "title": title or "", "short_title": short_title or title or ""}
     with _session(settings) as session:
         for path in files:
             try:
-                result = load_file(session, path, Actor("tracker load"), dry_run=dry_run)
+                result = load_file(
+                    session, path, Actor("tracker load"), dry_run=dry_run, set_slug=set_slug, new_set=new_set
+                )
             except LoadError as exc:
                 failed = True
                 console.print(f"[red]{path}: not loaded, {len(exc.problems)} problem(s):[/red]")
@@ -140,6 +162,22 @@ def load(files: tuple[Path, ...], dry_run: bool) -> None:
                 click.echo(line)
     if failed:
         sys.exit(1)
+
+
+@main.command("export-set")
+@click.argument("slug")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="YAML file.")
+def export_set(slug: str, output: Path) -> None:
+    """Write the recommendation set SLUG as a data file that `tracker load` reads back to the same data."""
+    from tracker.recommendations.export import dump_set
+
+    settings = _settings()
+    with _session(settings) as session:
+        rec_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == slug)).first()
+        if rec_set is None:
+            raise click.ClickException(f"There is no recommendation set {slug!r}")
+        output.write_text(dump_set(session, rec_set), encoding="utf-8")
+    click.echo(f"Wrote {output}")
 
 
 @main.command("demo")
@@ -209,7 +247,12 @@ def setup(with_demo: bool) -> None:
         has_orgs = session.exec(select(Organisation.id).limit(1)).first() is not None
         slugs = set(session.exec(select(RecommendationSet.slug)))
         for path in BUNDLED_FILES:
-            needed = not has_orgs if path.name == "organisations.yaml" else path.stem not in slugs
+            if path.name == "organisations.yaml":
+                needed = not has_orgs
+            elif path.name == "practice.yaml":
+                needed = not set(session.exec(select(Practice.slug))) & practice_loader.bundled_slugs(path)
+            else:
+                needed = path.stem not in slugs
             if needed:
                 try:
                     result = load_file(session, path, Actor("tracker setup"))

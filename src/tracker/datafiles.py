@@ -25,9 +25,13 @@ class Problem:
     line: int | None
     field: str
     message: str
+    unit: str = "line"  # "row" for a spreadsheet
 
     def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
+        if self.line and self.unit == "row":
+            where = f"{self.source}: row {self.line}"
+        else:
+            where = f"{self.source}:{self.line}" if self.line else self.source
         return f"{where}: {self.field or '(file)'}: {self.message}"
 
 
@@ -46,6 +50,8 @@ class ParsedFile:
     source: str
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    # A spreadsheet: ``lines`` hold row numbers and ``columns`` the column heading behind each field.
+    columns: dict[Path_, str] | None = None
 
     def line_of(self, path: Path_) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -56,7 +62,10 @@ class ParsedFile:
         return None
 
     def problem(self, path: Path_, message: str) -> Problem:
-        return Problem(self.source, self.line_of(path), dotted(path), message)
+        if self.columns is None:
+            return Problem(self.source, self.line_of(path), dotted(path), message)
+        name = next((self.columns[path[:end]] for end in range(len(path), -1, -1) if path[:end] in self.columns), "")
+        return Problem(self.source, self.line_of(path), name, message, unit="row")
 
 
 def dotted(path: Path_) -> str:

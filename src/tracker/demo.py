@@ -384,14 +384,20 @@ def _periods(session: Session, rng: random.Random, scale: int, actor: Actor) -> 
 
 
 def _practices(session: Session, rng: random.Random, recommendations: list[Recommendation], users: list[User]) -> int:
+    """Synthetic practice in every state of the review workflow (approved, waiting, returned, draft)."""
     editor = next(u for u in users if u.role is Role.EDITOR)
+    coordinator = next(u for u in users if u.role is Role.COORDINATOR)
     addressed = [r for r in recommendations if r.addressees and r.parent_id is None]
-    titles = [
-        "Weekly stalking case review clinic",
-        "Stalking awareness sessions for front-counter staff",
-        "Joint triage of stalking referrals with advocacy services",
+    entries = [
+        ("Weekly stalking case review clinic", PracticeStatus.APPROVED, ["investigation", "training"]),
+        ("Stalking awareness sessions for front-counter staff", PracticeStatus.APPROVED, ["training"]),
+        ("Joint triage of stalking referrals with advocates", PracticeStatus.SUBMITTED, ["multi-agency-working"]),
+        ("Checklist for stalking protection order applications", PracticeStatus.RETURNED, ["investigation"]),
+        ("Victim update calls after every stalking arrest", PracticeStatus.DRAFT, ["victim-support"]),
     ]
-    for i, title in enumerate(titles):
+    when = dt.datetime(2026, 10, 1, 10, 0, tzinfo=UTC)
+    for i, (title, status, themes) in enumerate(entries):
+        reviewed = status in (PracticeStatus.APPROVED, PracticeStatus.RETURNED)
         practice = Practice(
             slug=f"demo-practice-{i + 1}",
             title=f"{title} ({MARK.lower()})",
@@ -400,12 +406,17 @@ def _practices(session: Session, rng: random.Random, recommendations: list[Recom
             what_was_done=f"{MARK}: what was done, step by step.",
             outcomes=f"{MARK}: what changed as a result.",
             stage=list(PracticeStage)[i % 3],
-            status=[PracticeStatus.APPROVED, PracticeStatus.APPROVED, PracticeStatus.SUBMITTED][i],
+            status=status,
+            themes=themes,
             contact_role="Stalking lead",
             submitted_by_id=editor.id,
+            submitted_at=None if status is PracticeStatus.DRAFT else when,
+            reviewed_by_id=coordinator.id if reviewed else None,
+            reviewed_at=when + dt.timedelta(days=3) if reviewed else None,
+            review_comment=f"{MARK}: say how many cases it covered." if status is PracticeStatus.RETURNED else None,
         )
         session.add(practice)
         session.flush()
         for rec in rng.sample(addressed, k=min(2, len(addressed))):
             session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec.id))
-    return len(titles)
+    return len(entries)

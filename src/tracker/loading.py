@@ -1,4 +1,4 @@
-"""Load any of the tracker's data files: the organisations file or a recommendation set.
+"""Load any of the tracker's data files: the organisations file, a recommendation set or promising practice.
 
 ``tracker load`` and the admin screens call ``load_file``/``load_text``; the file's top-level keys say
 which kind it is. Loading is all-or-nothing: any problem raises ``LoadError`` and the transaction is
@@ -8,18 +8,38 @@ rolled back. A dry run does all the work, reports it, and rolls back.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tracker.audit.services import Actor
 from tracker.datafiles import LoadError, LoadResult, ParsedFile, Problem, parse_yaml, read_yaml
 from tracker.organisations import loader as organisations_loader
 from tracker.plans.obligations import sync_obligations
+from tracker.practice import loader as practice_loader
 from tracker.recommendations import loader as set_loader
+from tracker.recommendations.models import RecommendationSet
+from tracker.recommendations.spreadsheet import read_set_sheet
+
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
 
 
-def load_file(session: Session, path: Path, actor: Actor, *, dry_run: bool = False) -> LoadResult:
-    """Validate and load one data file, committing unless ``dry_run``."""
+def load_file(
+    session: Session,
+    path: Path,
+    actor: Actor,
+    *,
+    dry_run: bool = False,
+    set_slug: str | None = None,
+    new_set: dict[str, Any] | None = None,
+) -> LoadResult:
+    """Validate and load one data file (YAML, or a set's spreadsheet), committing unless ``dry_run``."""
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise LoadError([Problem(str(path), None, "", f"cannot read the file: {exc}")]) from exc
+        return load_upload(session, content, str(path), actor, dry_run=dry_run, set_slug=set_slug, new_set=new_set)
     return _load(session, read_yaml(path), actor, dry_run)
 
 
@@ -28,11 +48,51 @@ def load_text(session: Session, text: str, source: str, actor: Actor, *, dry_run
     return _load(session, parse_yaml(text, source), actor, dry_run)
 
 
+def load_upload(
+    session: Session,
+    content: bytes,
+    filename: str,
+    actor: Actor,
+    *,
+    dry_run: bool = False,
+    set_slug: str | None = None,
+    new_set: dict[str, Any] | None = None,
+) -> LoadResult:
+    """Load an uploaded recommendation set: YAML in the repository's format, or a CSV/XLSX spreadsheet.
+
+    A spreadsheet holds only the recommendations, so it goes into the existing set ``set_slug`` or into a new
+    set described by ``new_set`` (slug, title, short_title and optionally published, source_url).
+    """
+    if not filename.lower().endswith(SPREADSHEET_SUFFIXES):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise LoadError([Problem(filename, None, "", "the file is not text (UTF-8)")]) from exc
+        parsed = parse_yaml(text, filename)
+        if file_kind(parsed) != "recommendation_set":
+            raise LoadError([Problem(filename, 1, "", "this is not a recommendation set (use `tracker load` for it)")])
+        return _load(session, parsed, actor, dry_run)
+    rec_set = None
+    if set_slug:
+        rec_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == set_slug)).first()
+        if rec_set is None:
+            raise LoadError([Problem(filename, None, "set", f"there is no recommendation set {set_slug!r}")])
+    elif not new_set:
+        raise LoadError(
+            [Problem(filename, None, "set", "a spreadsheet holds only recommendations: choose the set it belongs to")]
+        )
+    parsed = read_set_sheet(session, content, filename, rec_set=rec_set, new_set=new_set)
+    session.rollback()  # reading only; the load starts afresh
+    return _load(session, parsed, actor, dry_run)
+
+
 def file_kind(parsed: ParsedFile) -> str:
-    """``organisations`` or ``recommendation_set``, from the document's top-level keys."""
+    """``organisations``, ``recommendation_set`` or ``practice``, from the document's top-level keys."""
     data = parsed.data
     if isinstance(data, dict) and "organisations" in data:
         return "organisations"
+    if isinstance(data, dict) and "practice" in data:
+        return "practice"
     if isinstance(data, dict) and "recommendations" in data:
         return "recommendation_set"
     raise LoadError(
@@ -41,7 +101,8 @@ def file_kind(parsed: ParsedFile) -> str:
                 parsed.source,
                 1,
                 "",
-                "not a tracker data file: expected a top-level `organisations:` or `set:` and `recommendations:`",
+                "not a tracker data file: expected a top-level `organisations:`, `practice:`, "
+                "or `set:` and `recommendations:`",
             )
         ]
     )
@@ -59,6 +120,11 @@ def _load(session: Session, parsed: ParsedFile, actor: Actor, dry_run: bool) -> 
             changes = sync_obligations(session, actor)
             if changes.any:
                 result.notes.append(f"obligations: {changes.summary()}")
+        elif kind == "practice":
+            practice_doc, problems = practice_loader.check(parsed, session)
+            if practice_doc is None:
+                raise LoadError(problems)
+            result = practice_loader.apply(session, practice_doc, parsed.source, actor)
         else:
             set_doc, problems = set_loader.check(parsed, session)
             if set_doc is None:

@@ -7,7 +7,7 @@ from tracker.evidence.models import Evidence
 from tracker.organisations.models import AddresseeGroup, Organisation, Region
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
 from tracker.practice.models import Practice, PracticeRecommendation
-from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
 from tracker.reports.models import ReminderSent, ReportingPeriod, Snapshot
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ProgressUpdate",
     "Recommendation",
     "RecommendationSet",
+    "RecommendationVersion",
     "Region",
     "ReminderSent",
     "ReportingPeriod",

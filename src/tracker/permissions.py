@@ -54,8 +54,8 @@ def can(user: User | None, permission: Permission, organisation_id: int | None =
     if permission in _GLOBAL[user.role]:
         return True
     own = _OWN_ORGANISATION.get(user.role, set())
-    if permission is Permission.SUBMIT_PRACTICE and permission in own:
-        return True
+    if permission is Permission.SUBMIT_PRACTICE and permission in own and organisation_id is None:
+        return True  # may submit practice at all; a given practice only if it is their organisation's
     return permission in own and organisation_id is not None and organisation_id == user.organisation_id
 
 

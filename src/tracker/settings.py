@@ -17,9 +17,15 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 RECOMMENDATIONS_DIR = PROJECT_ROOT / "recommendations"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
 
 # The local default is deliberately recognisable so production can refuse it.
 DEFAULT_SECRET = "local-development-secret-not-for-production"
+# Who runs the service and how to reach them: shown on the accessibility statement and the privacy notice.
+# The defaults are placeholders (example.org cannot receive mail) until a deployment sets its own.
+DEFAULT_SERVICE_OPERATOR = "[the organisation that runs this service]"
+DEFAULT_SERVICE_EMAIL = "tracker-service-team@example.org"
+DEFAULT_PRIVACY_EMAIL = "data-protection@example.org"
 
 
 class SettingsError(RuntimeError):
@@ -55,10 +61,20 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "stalking-tracker@localhost"
     public_url: str = "http://127.0.0.1:8000"
+    translations_dir: Path = TRANSLATIONS_DIR
+    service_operator: str = DEFAULT_SERVICE_OPERATOR
+    service_email: str = DEFAULT_SERVICE_EMAIL
+    data_controller: str = ""  # empty: the service operator
+    privacy_email: str = DEFAULT_PRIVACY_EMAIL
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def controller(self) -> str:
+        """The data controller named in the privacy notice."""
+        return self.data_controller or self.service_operator
 
     @property
     def is_sqlite(self) -> bool:
@@ -88,6 +104,11 @@ class Settings:
                 smtp_starttls=_as_bool(env.get("SMTP_STARTTLS") or ""),
                 mail_from=env.get("MAIL_FROM") or defaults.mail_from,
                 public_url=(env.get("PUBLIC_URL") or defaults.public_url).rstrip("/"),
+                translations_dir=Path(env.get("TRANSLATIONS_DIR") or defaults.translations_dir),
+                service_operator=env.get("SERVICE_OPERATOR") or defaults.service_operator,
+                service_email=env.get("SERVICE_EMAIL") or defaults.service_email,
+                data_controller=env.get("DATA_CONTROLLER") or "",
+                privacy_email=env.get("PRIVACY_EMAIL") or defaults.privacy_email,
             )
         except ValueError as exc:
             raise SettingsError(f"A setting in the environment is not valid: {exc}") from exc

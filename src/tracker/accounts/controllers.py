@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import TooManyRequestsException
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -19,6 +21,7 @@ from tracker.audit.services import Actor, record
 from tracker.timeutil import utc_now
 from tracker.web.forms import Form, read_form
 from tracker.web.guards import signed_in_user
+from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
 
@@ -52,17 +55,21 @@ class SignInController(Controller):
     @post("/sign-in", status_code=303)
     async def submit(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
         form = await read_form(request)
-        email = form.require("email", "Enter your email address")
-        password = form.require("password", "Enter your password")
+        email = form.require("email", _("Enter your email address"))
+        password = form.require("password", _("Enter your password"))
         next_url = safe_next(form.get("next"))
         if form.ok:
             result = await anyio.to_thread.run_sync(sign_in, db, email, password)
             if result.user is not None:
                 token = await anyio.to_thread.run_sync(self._start, db, result.user, request.cookies.get(COOKIE_NAME))
                 return _with_session_cookie(Redirect(next_url, status_code=303), request, token)
+            if result.locked_until is not None:
+                # The "too many requests" page: the form cannot be used again until the lock ends.
+                wait = max(1, math.ceil((result.locked_until - utc_now()).total_seconds()))
+                raise TooManyRequestsException(detail=result.error or "", headers={"Retry-After": str(wait)})
             if result.delay_seconds:
                 await anyio.sleep(result.delay_seconds)
-            form.error("email", result.error or "Enter a correct email address and password")
+            form.error("email", result.error or _("Enter a correct email address and password"))
         form.values.pop("password", None)
         return page(request, "accounts/sign_in.html", status_code=422, form=form, next_url=next_url)
 
@@ -101,26 +108,26 @@ class AccountController(Controller):
 
     @get("/password", sync_to_thread=False)
     def password_form(self, request: Request[Any, Any, Any], changed: FromQuery[bool] = False) -> Template:
-        flashes = [{"message": "Your password has been changed.", "category": "success"}] if changed else []
+        flashes = [{"message": _("Your password has been changed."), "category": "success"}] if changed else []
         return page(request, "accounts/change_password.html", form=Form(), flashes=flashes)
 
     @post("/password", status_code=303)
     async def change_password(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
         form = await read_form(request)
         user = request.user
-        current = form.require("current_password", "Enter your current password")
-        new = form.require("new_password", "Enter a new password")
-        confirm = form.require("confirm_password", "Enter the new password again")
+        current = form.require("current_password", _("Enter your current password"))
+        new = form.require("new_password", _("Enter a new password"))
+        confirm = form.require("confirm_password", _("Enter the new password again"))
         if current and not verify_password(user.password_hash, current):
-            form.error("current_password", "Your current password is not correct")
+            form.error("current_password", _("Your current password is not correct"))
         if new:
             problem = password_problem(new)
             if problem:
                 form.error("new_password", problem)
             elif new == current:
-                form.error("new_password", "The new password must be different from the current one")
+                form.error("new_password", _("The new password must be different from the current one"))
         if new and confirm and new != confirm:
-            form.error("confirm_password", "The passwords do not match")
+            form.error("confirm_password", _("The passwords do not match"))
         if not form.ok:
             form.values = {}
             return page(request, "accounts/change_password.html", status_code=422, form=form)

@@ -12,6 +12,8 @@ from tracker.accounts.passwords import hash_password, needs_rehash, verify_passw
 from tracker.accounts.services import find_by_email, normalise_email
 from tracker.audit.services import Actor, record
 from tracker.timeutil import uk_datetime, utc_now
+from tracker.web.i18n import gettext as _
+from tracker.web.i18n import ngettext
 
 LOCK_AFTER = 5
 LOCK_FOR = dt.timedelta(minutes=15)
@@ -26,7 +28,11 @@ class SignInResult:
     user: User | None
     error: str | None = None
     delay_seconds: float = 0.0
-    locked: bool = False
+    locked_until: dt.datetime | None = None
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_until is not None
 
 
 def sign_in(session: Session, email: str, password: str) -> SignInResult:
@@ -35,7 +41,7 @@ def sign_in(session: Session, email: str, password: str) -> SignInResult:
     now = utc_now()
     throttle = session.get(SignInThrottle, key)
     if throttle and throttle.locked_until and throttle.locked_until > now:
-        return SignInResult(None, _locked_message(throttle.locked_until), locked=True)
+        return SignInResult(None, _locked_message(throttle.locked_until), locked_until=throttle.locked_until)
     user = find_by_email(session, key) if key else None
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password) and user is not None
     if valid and user is not None and user.is_active:
@@ -56,7 +62,7 @@ def sign_in(session: Session, email: str, password: str) -> SignInResult:
         session.commit()
         return SignInResult(user)
     if valid and user is not None:
-        return SignInResult(None, "This account has been disabled. Ask your administrator to re-enable it")
+        return SignInResult(None, _("This account has been disabled. Ask your administrator to re-enable it"))
     if throttle is None:
         throttle = SignInThrottle(key=key)
         session.add(throttle)
@@ -67,21 +73,25 @@ def sign_in(session: Session, email: str, password: str) -> SignInResult:
     if throttle.failures >= LOCK_AFTER:
         throttle.failures, throttle.locked_until = 0, now + LOCK_FOR
         session.commit()
-        return SignInResult(None, _locked_message(throttle.locked_until), locked=True)
+        return SignInResult(None, _locked_message(throttle.locked_until), locked_until=throttle.locked_until)
     session.commit()
     remaining = LOCK_AFTER - throttle.failures
+    minutes = int(LOCK_FOR.total_seconds() // 60)
     return SignInResult(
         None,
-        "Enter a correct email address and password"
-        + (
-            f". After {remaining} more failed attempt{'s' if remaining > 1 else ''} sign-in will be locked for "
-            f"{int(LOCK_FOR.total_seconds() // 60)} minutes"
-            if remaining <= 2
-            else ""
-        ),
+        ngettext(
+            "Enter a correct email address and password. After %(num)s more failed attempt sign-in will be locked "
+            "for %(minutes)s minutes",
+            "Enter a correct email address and password. After %(num)s more failed attempts sign-in will be locked "
+            "for %(minutes)s minutes",
+            remaining,
+            minutes=minutes,
+        )
+        if remaining <= 2
+        else _("Enter a correct email address and password"),
         delay_seconds=min(0.25 * 2 ** (throttle.failures - 1), 2.0),
     )
 
 
 def _locked_message(until: dt.datetime) -> str:
-    return f"Too many failed sign-in attempts. Sign-in is locked until {uk_datetime(until)}"
+    return _("Too many failed sign-in attempts. Sign-in is locked until %(time)s.", time=uk_datetime(until))

@@ -5,12 +5,12 @@ Every form works as a plain POST (then a redirect); with htmx the same forms swa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session, col, select
@@ -27,6 +27,7 @@ from tracker.plans.publication import has_unpublished_changes, latest_publicatio
 from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
 from tracker.plans.workspace import SORTS, workspace_rows
 from tracker.recommendations.models import Recommendation
+from tracker.recommendations.services import list_sets
 from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, Rag, ResponseStatus, Visibility
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
@@ -73,8 +74,9 @@ class PlanController(Controller):
         sort: FromQuery[str] = "number",
         published: FromQuery[bool] = False,
         imported: FromQuery[int | None] = None,
+        set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
     ) -> Template:
-        """Every recommendation the organisation must answer, filterable and sortable."""
+        """Every recommendation the organisation must answer (across every set, or one), filterable and sortable."""
         organisation = get_by_slug(db, slug)
         if organisation is None:
             raise NotFoundException()
@@ -82,11 +84,14 @@ class PlanController(Controller):
         publication = latest_publication(db, organisation.id)
         status_filter = status if status in {s.value for s in ResponseStatus} else None
         sort = sort if sort in SORTS else "number"
+        sets = list_sets(db)
+        chosen_set = next((s for s in sets if s.slug == set_slug), None)
         rows = workspace_rows(
             db,
             organisation.id,
             status=ResponseStatus(status_filter) if status_filter else None,
             overdue_only=overdue,
+            set_id=chosen_set.id if chosen_set else None,
             sort=sort,
         )
         return page(
@@ -106,6 +111,8 @@ class PlanController(Controller):
             unpublished_changes=has_unpublished_changes(db, organisation.id, publication),
             published=published,
             imported=imported,
+            sets=sets,
+            chosen_set=chosen_set,
         )
 
     @post("/{slug:str}/publish", sync_to_thread=True)

@@ -56,7 +56,8 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
         key = tuple(sorted(rec.addressees))
         if key not in resolved:
             resolved[key] = resolve_addressees(session, key)
-        wanted = resolved[key]
+        # A sub-recommendation taken out of the set addresses no one; what was recorded against it is kept.
+        wanted = resolved[key] if rec.removed_at is None else set()
         answering = existing[rec.id]
         for org_id in wanted:
             response = answering.get(org_id)

@@ -218,7 +218,11 @@ def rolled_up_status(children: list[ResponseStatus]) -> ResponseStatus:
 
 def has_sub_recommendations(session: Session, ctx: ResponseContext) -> bool:
     return (
-        session.exec(select(Recommendation.id).where(Recommendation.parent_id == ctx.recommendation.id)).first()
+        session.exec(
+            select(Recommendation.id).where(
+                Recommendation.parent_id == ctx.recommendation.id, col(Recommendation.removed_at).is_(None)
+            )
+        ).first()
         is not None
     )
 

@@ -580,14 +580,19 @@ class _Obligation:
 class _Plan:
     """What plan_import knows about the organisation's plan, loaded in a fixed number of queries."""
 
-    def __init__(self, session: Session, organisation_id: int) -> None:
+    def __init__(self, session: Session, organisation_id: int, set_id: int | None = None) -> None:
         self.by_number: dict[str, list[_Obligation]] = defaultdict(list)
         self.by_response: dict[int, _Obligation] = {}
-        for response, recommendation, _set in obligations_for(session, organisation_id):
+        self.set_titles: dict[int, str] = {}
+        for response, recommendation, rec_set in obligations_for(session, organisation_id, set_id=set_id):
             entry = _Obligation(response, recommendation)
             self.by_number[_canonical(recommendation.number)].append(entry)
             self.by_response[response.id] = entry  # type: ignore[index]
-        recommendations = list(session.exec(select(Recommendation.id, Recommendation.number, Recommendation.parent_id)))
+            self.set_titles[rec_set.id] = rec_set.short_title  # type: ignore[index]
+        query = select(Recommendation.id, Recommendation.number, Recommendation.parent_id)
+        if set_id is not None:
+            query = query.where(Recommendation.set_id == set_id)
+        recommendations = list(session.exec(query))
         self.known_numbers = {_canonical(number) for _, number, _ in recommendations}
         self.number_of = {rec_id: number for rec_id, number, _ in recommendations}
         self.parents = {parent_id for _, _, parent_id in recommendations if parent_id is not None}
@@ -714,8 +719,13 @@ def plan_import(
     frame: pd.DataFrame,
     mapping: Mapping,
     round_dates: dict[str, Any] | None = None,
+    *,
+    set_id: int | None = None,
 ) -> ImportPlan:
     """The dry run: what importing ``frame`` with ``mapping`` would create or change, and every problem.
+
+    ``set_id``: the recommendation set the file is about (chosen on the import form); without it, a number is
+    looked up in every set, and one that is in more than one set is a row error asking to choose the set.
 
     ``round_dates`` gives the date of the updates in a dated column (a round, or the update column for rows
     with no date of their own), as a date or text; without one, a round takes the date in its heading.
@@ -726,7 +736,7 @@ def plan_import(
     _check_mapping(plan, frame, mapping, round_dates or {})
     if any(e.about == "column" and e.column is None for e in plan.mapping_errors):
         return plan  # without a recommendation column no row can be placed
-    known = _Plan(session, organisation_id)
+    known = _Plan(session, organisation_id, set_id)
     wanted_responses: dict[int, dict[str, tuple[Any, int]]] = defaultdict(dict)
     wanted_actions: dict[tuple[int, str], dict[str, Any]] = {}
     planned_updates: set[tuple[int, dt.date, str]] = set()
@@ -950,7 +960,11 @@ def _resolve(row: _Row, known: _Plan, rec_raw: str, sub_raw: str, carried: bool 
         row.error(f"recommendation {number} is not one your organisation must answer")
         return None
     if len(entries) > 1:
-        row.error(f"recommendation {number} is in more than one report; import each report's plan on its own")
+        titles = " and ".join(f"'{known.set_titles[e.recommendation.set_id]}'" for e in entries)
+        row.error(
+            f"recommendation {number} is in more than one recommendation set ({titles}): "
+            "choose the set this file is about on the import form"
+        )
         return None
     entry = entries[0]
     if sub_number and rec_number and "." in sub_number:

@@ -31,6 +31,8 @@ from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, require, visible_evidence_levels
 from tracker.plans import spreadsheet
 from tracker.plans.spreadsheet import FIELDS, IGNORE, ROUND, ImportConflict, ImportPlan, Mapping, SpreadsheetError
+from tracker.recommendations.editing import set_by_slug
+from tracker.recommendations.services import list_sets
 from tracker.timeutil import uk_date
 from tracker.web.forms import Form
 from tracker.web.guards import signed_in_user
@@ -51,7 +53,7 @@ class SpreadsheetController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> Template:
         organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
-        return _upload_page(request, organisation, Form())
+        return _upload_page(request, organisation, Form(), sets=list_sets(db))
 
     @post("/{slug:str}/import", sync_to_thread=True)
     def check(
@@ -59,7 +61,7 @@ class SpreadsheetController(Controller):
     ) -> Template:
         """The dry run: a new upload (columns detected), or the carried file with the columns as chosen."""
         organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
-        loaded = _load(request, organisation, data)
+        loaded = _load(request, organisation, data, sets=list_sets(db))
         if isinstance(loaded, Template):
             return loaded
         return _check_page(request, db, organisation, *loaded)
@@ -70,14 +72,23 @@ class SpreadsheetController(Controller):
     ) -> Template | Redirect:
         """Check the carried file again and import it if nothing is wrong; otherwise show why (422)."""
         organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
-        loaded = _load(request, organisation, data, new_upload=False)
+        loaded = _load(request, organisation, data, new_upload=False, sets=list_sets(db))
         if isinstance(loaded, Template):
             return loaded
         frame, mapping, form, packed, filename = loaded
-        plan = spreadsheet.plan_import(db, organisation.id, frame, mapping, _round_dates(form, mapping))  # type: ignore[arg-type]
+        plan = spreadsheet.plan_import(
+            db,
+            organisation.id,
+            frame,
+            mapping,
+            _round_dates(form, mapping),
+            set_id=_set_id(db, form),  # type: ignore[arg-type]
+        )
         if not plan.ok:
             db.rollback()
-            return _render_check(request, organisation, frame, plan, form, packed, filename, status_code=422)
+            return _render_check(
+                request, organisation, frame, plan, form, packed, filename, status_code=422, sets=list_sets(db)
+            )
         try:
             result = spreadsheet.apply_import(db, organisation.id, plan, request.user)  # type: ignore[arg-type]
         except ImportConflict as exc:
@@ -147,7 +158,12 @@ def unpack(text: str) -> bytes:
 
 
 def _load(
-    request: Request[Any, Any, Any], organisation: Organisation, data: dict[str, Any], *, new_upload: bool = True
+    request: Request[Any, Any, Any],
+    organisation: Organisation,
+    data: dict[str, Any],
+    *,
+    new_upload: bool = True,
+    sets: list[Any] | None = None,
 ) -> tuple[Any, Mapping, Form, str, str] | Template:
     """The file (a new upload, or the one carried in the form), its table, and the columns as chosen."""
     form = Form.of({k: v for k, v in data.items() if isinstance(v, str)})
@@ -162,11 +178,11 @@ def _load(
             content, filename = unpack(form.get("file_data")), form.get("file_name")
         else:
             form.error("file", "Select a CSV or Excel file")
-            return _upload_page(request, organisation, form, status_code=422)
+            return _upload_page(request, organisation, form, status_code=422, sets=sets)
         frame = spreadsheet.read_table(content, filename)
     except SpreadsheetError as exc:
         form.error("file", str(exc))
-        return _upload_page(request, organisation, form, status_code=422)
+        return _upload_page(request, organisation, form, status_code=422, sets=sets)
     detected = spreadsheet.detect_mapping(frame.columns)
     chosen = {}
     for i, column in enumerate(detected.columns):
@@ -184,7 +200,11 @@ def _round_dates(form: Form, mapping: Mapping) -> dict[str, str]:
 
 
 def _upload_page(
-    request: Request[Any, Any, Any], organisation: Organisation, form: Form, status_code: int = 200
+    request: Request[Any, Any, Any],
+    organisation: Organisation,
+    form: Form,
+    status_code: int = 200,
+    sets: list[Any] | None = None,
 ) -> Template:
     return page(
         request,
@@ -195,6 +215,7 @@ def _upload_page(
         error_title=bool(form.errors),
         max_mb=spreadsheet.MAX_FILE_BYTES // (1024 * 1024),
         max_rows=spreadsheet.MAX_ROWS,
+        sets=sets or [],
     )
 
 
@@ -209,7 +230,15 @@ def _check_page(
     filename: str,
     conflict: str | None = None,
 ) -> Template:
-    plan = spreadsheet.plan_import(db, organisation.id, frame, mapping, _round_dates(form, mapping))  # type: ignore[arg-type]
+    plan = spreadsheet.plan_import(
+        db,
+        organisation.id,
+        frame,
+        mapping,
+        _round_dates(form, mapping),
+        set_id=_set_id(db, form),  # type: ignore[arg-type]
+    )
+    sets = list_sets(db)
     db.rollback()  # the dry run only read; end its transaction (and SQLite's write lock) now
     return _render_check(
         request,
@@ -221,6 +250,7 @@ def _check_page(
         filename,
         status_code=409 if conflict else 200,
         conflict=conflict,
+        sets=sets,
     )
 
 
@@ -235,6 +265,7 @@ def _render_check(
     *,
     status_code: int = 200,
     conflict: str | None = None,
+    sets: list[Any] | None = None,
 ) -> Template:
     mapping = plan.mapping
     examples = spreadsheet.column_examples(frame)
@@ -272,7 +303,15 @@ def _render_check(
         error_title=not plan.ok,
         conflict=conflict,
         header_row=frame.attrs.get("header_row", 1),
+        form=form,
+        sets=sets or [],
     )
+
+
+def _set_id(db: Session, form: Form) -> int | None:
+    """The recommendation set chosen on the import form (None: numbers are looked up in every set)."""
+    rec_set = set_by_slug(db, form.get("set"))
+    return rec_set.id if rec_set else None
 
 
 def _error_list(plan: ImportPlan, mapping: Mapping) -> list[dict[str, str]]:

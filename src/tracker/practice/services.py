@@ -1,11 +1,442 @@
-"""Queries about the promising-practice library."""
+"""The promising-practice library: submitting, reviewing and finding practice.
+
+Use cases (``create_practice``, ``update_practice``, ``approve``, ``return_for_changes``) check the rules,
+write the audit history and commit; queries return plain views for pages. Only approved practice is public.
+
+Editing approved practice: saving changes to an approved practice takes it out of the public library and back
+to review (as a draft, or submitted if the person submits it); the form says so before anyone saves. We chose
+this over keeping the approved version public, so the public library never shows words nobody reviewed and
+there is one copy of each practice, not two.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
+from litestar.exceptions import NotFoundException
+from sqlmodel import Session, col, select
+
+from tracker.accounts.models import User
+from tracker.audit.services import Actor, changed, record
+from tracker.organisations.models import Organisation
+from tracker.permissions import Permission, can, require
+from tracker.practice import search
 from tracker.practice.models import Practice, PracticeRecommendation
-from tracker.vocabulary import PracticeStatus
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.timeutil import utc_now
+from tracker.vocabulary import PracticeStage, PracticeStatus, Role
+from tracker.web.urls import organisation_url, practice_url, recommendation_url
+
+# The library's themes: broad areas of the police response to stalking, in our own words.
+THEMES: dict[str, str] = {
+    "identification-and-recording": "Identifying and recording stalking",
+    "risk-and-safeguarding": "Risk assessment and safeguarding",
+    "investigation": "Investigation",
+    "victim-support": "Support for victims",
+    "early-intervention": "Early intervention",
+    "multi-agency-working": "Working with partner agencies",
+    "technology": "Technology and digital tools",
+    "training": "Training and learning",
+}
+AUDITED = (
+    "title",
+    "organisation",
+    "attribution_note",
+    "summary",
+    "what_was_done",
+    "outcomes",
+    "evaluation",
+    "stage",
+    "themes",
+    "contact_role",
+    "links",
+    "recommendations",
+    "status",
+    "review_comment",
+)
+RESERVED_SLUGS = {"submissions", "review", "new"}
+MAX_TEXT = 10_000
+MAX_LINKS = 10
+ENTITY = "practice"
+
+
+class PracticeError(ValueError):
+    """Input that breaks a rule; ``errors`` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class LinkedRecommendation:
+    recommendation: Recommendation
+    recommendation_set: RecommendationSet
+
+    @property
+    def url(self) -> str:
+        return recommendation_url(self.recommendation_set.slug, self.recommendation.number)
+
+
+@dataclass
+class PracticeView:
+    """A practice with its organisation and the recommendations it addresses."""
+
+    practice: Practice
+    organisation: Organisation | None
+    recommendations: list[LinkedRecommendation] = field(default_factory=list)
+
+    @property
+    def theme_names(self) -> list[str]:
+        return [THEMES.get(code, code) for code in self.practice.themes]
+
+    @property
+    def url(self) -> str:
+        return practice_url(self.practice.slug)
+
+    @property
+    def organisation_url(self) -> str | None:
+        return organisation_url(self.organisation.slug) if self.organisation else None
+
+
+# --- who may do what (decided by tracker.permissions) ------------------------------------------------------
+
+
+def can_review(user: User | None) -> bool:
+    return can(user, Permission.REVIEW_PRACTICE)
+
+
+def can_edit(user: User | None, practice: Practice) -> bool:
+    """Its organisation's editors and admins (practice with no organisation: admins only)."""
+    if user is not None and user.role is Role.ADMIN:
+        return can(user, Permission.SUBMIT_PRACTICE)
+    return practice.organisation_id is not None and can(user, Permission.SUBMIT_PRACTICE, practice.organisation_id)
+
+
+def can_see(user: User | None, practice: Practice) -> bool:
+    """Unpublished states, review comments and history: its editors and the reviewers."""
+    return can_review(user) or can_edit(user, practice)
+
+
+def load_for_edit(session: Session, user: User | None, practice_id: int) -> Practice:
+    """The practice if ``user`` may change it: 404 if they may not even see it, 403 if they may only see it."""
+    practice = session.get(Practice, practice_id)
+    if practice is None or (user is not None and not can_see(user, practice)):
+        raise NotFoundException()
+    if not can_edit(user, practice):
+        require(user, Permission.SUBMIT_PRACTICE, -1)  # 401 for the public, else 403
+    return practice
+
+
+def load_for_review(session: Session, user: User | None, practice_id: int) -> Practice:
+    require(user, Permission.REVIEW_PRACTICE)
+    practice = session.get(Practice, practice_id)
+    if practice is None:
+        raise NotFoundException()
+    return practice
+
+
+# --- input ---------------------------------------------------------------------------------------------------
+
+
+def values_list(values: dict[str, Any], name: str) -> list[str]:
+    """A field that may be sent several times (checkboxes), as a list of non-empty strings."""
+    raw = values.get(name)
+    items = raw if isinstance(raw, list) else [raw]
+    return [item.strip() for item in items if isinstance(item, str) and item.strip()]
+
+
+def _text(errors: dict[str, str], values: dict[str, Any], name: str, label: str, *, required: bool, limit: int) -> str:
+    value = values.get(name)
+    value = value.strip() if isinstance(value, str) else ""
+    if required and not value:
+        errors[name] = f"Enter {label}"
+    elif len(value) > limit:
+        errors[name] = f"{label[0].upper()}{label[1:]} must be {limit:,} characters or fewer"
+    return value
+
+
+def parse_links(text: str) -> tuple[list[str], str | None]:
+    """Web addresses, one per line: each must be a full http or https address."""
+    links = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(links) > MAX_LINKS:
+        return links, f"Give no more than {MAX_LINKS} links"
+    for number, link in enumerate(links, start=1):
+        try:
+            parts = urlsplit(link)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in link
+        except ValueError:
+            ok = False
+        if not ok or len(link) > 500:
+            return links, f"Link {number} must be a full web address starting with https:// or http://"
+    return list(dict.fromkeys(links)), None
+
+
+_CONTACT_DETAILS = re.compile(r"@|\d[\d\s]{6,}")
+
+
+def _without_nul(value: Any) -> Any:
+    """NUL characters cannot be stored in PostgreSQL text; they never mean anything in a form."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+@dataclass
+class CleanInput:
+    fields: dict[str, Any]
+    recommendation_ids: list[int]
+
+
+def clean(
+    session: Session, user: User, values: dict[str, Any], *, submitting: bool, practice: Practice | None
+) -> CleanInput:
+    """Check a submission form; a draft needs only a title, a submission needs everything a reader needs."""
+    values = {key: _without_nul(value) for key, value in values.items()}
+    errors: dict[str, str] = {}
+    fields: dict[str, Any] = {}
+    fields["title"] = _text(errors, values, "title", "a title", required=True, limit=300)
+    if user.role is Role.ADMIN:
+        slug = values.get("organisation") or ""
+        organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first() if slug else None
+        if slug and organisation is None:
+            errors["organisation"] = "Select an organisation from the list"
+        fields["organisation_id"] = organisation.id if organisation else None
+        fields["attribution_note"] = (
+            _text(errors, values, "attribution_note", "who runs it", required=False, limit=1000) or None
+        )
+        if submitting and organisation is None and not fields["attribution_note"] and "organisation" not in errors:
+            errors["organisation"] = "Select the organisation that runs it, or say who runs it in the attribution note"
+    else:
+        fields["organisation_id"] = practice.organisation_id if practice else user.organisation_id
+    for name, label in (
+        ("summary", "a summary"),
+        ("what_was_done", "what was done"),
+        ("outcomes", "the outcomes"),
+    ):
+        fields[name] = _text(errors, values, name, label, required=submitting, limit=MAX_TEXT) or None
+    fields["evaluation"] = _text(errors, values, "evaluation", "the evaluation", required=False, limit=MAX_TEXT) or None
+    stage = values.get("stage") or ""
+    if stage in {s.value for s in PracticeStage}:
+        fields["stage"] = PracticeStage(stage)
+    elif stage:
+        errors["stage"] = "Select a stage from the list"
+    elif submitting:
+        errors["stage"] = "Select how far the practice has got"
+    themes = values_list(values, "themes")
+    if any(t not in THEMES for t in themes):
+        errors["themes"] = "Select themes from the list"
+    elif submitting and not themes:
+        errors["themes"] = "Select at least one theme"
+    fields["themes"] = [code for code in THEMES if code in themes]
+    recommendation_ids: list[int] = []
+    raw_ids = values_list(values, "recommendations")
+    if raw_ids:
+        wanted = {int(r) for r in raw_ids if r.isdigit() and len(r) < 10}
+        known = (
+            set(session.exec(select(Recommendation.id).where(col(Recommendation.id).in_(wanted)))) if wanted else set()
+        )
+        if len(known) != len(set(raw_ids)):
+            errors["recommendations"] = "Select recommendations from the list"
+        recommendation_ids = sorted(known)  # type: ignore[arg-type]
+    elif submitting:
+        errors["recommendations"] = "Select at least one recommendation the practice addresses"
+    contact = _text(errors, values, "contact_role", "a contact role", required=submitting, limit=200)
+    if contact and _CONTACT_DETAILS.search(contact) and "contact_role" not in errors:
+        errors["contact_role"] = "Give a role, such as Stalking coordinator, not an e-mail address or phone number"
+    fields["contact_role"] = contact or None
+    links_text = values.get("links")
+    links, problem = parse_links(links_text if isinstance(links_text, str) else "")
+    if problem:
+        errors["links"] = problem
+    fields["links"] = links
+    if errors:
+        raise PracticeError(errors)
+    return CleanInput(fields, recommendation_ids)
+
+
+def slug_for(session: Session, title: str) -> str:
+    """A readable, unique address for a new practice, from its title."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:100].strip("-") or "practice"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-practice"
+    taken = set(session.exec(select(Practice.slug).where(col(Practice.slug).startswith(base))))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+# --- use cases -----------------------------------------------------------------------------------------------
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user.display_name, user.id)
+
+
+def snapshot(session: Session, practice: Practice) -> dict[str, Any]:
+    """The audited fields of a practice, naming its organisation and its recommendations (as people read them)."""
+    data: dict[str, Any] = {}
+    for name in AUDITED:
+        if name in ("recommendations", "organisation"):
+            continue
+        value = getattr(practice, name)
+        data[name] = value.value if hasattr(value, "value") else value
+    organisation = session.get(Organisation, practice.organisation_id) if practice.organisation_id else None
+    data["organisation"] = organisation.name if organisation else None
+    if practice.id is not None:
+        rows = session.exec(
+            select(RecommendationSet.slug, Recommendation.number)
+            .join(Recommendation, Recommendation.set_id == RecommendationSet.id)
+            .join(PracticeRecommendation, PracticeRecommendation.recommendation_id == Recommendation.id)
+            .where(PracticeRecommendation.practice_id == practice.id)
+            .order_by(RecommendationSet.slug, Recommendation.position)
+        )
+        data["recommendations"] = [f"{s} {n}" for s, n in rows]
+    else:
+        data["recommendations"] = []
+    return data
+
+
+def _set_recommendations(session: Session, practice: Practice, ids: Iterable[int]) -> None:
+    wanted = set(ids)
+    current = {
+        link.recommendation_id: link
+        for link in session.exec(
+            select(PracticeRecommendation).where(PracticeRecommendation.practice_id == practice.id)
+        )
+    }
+    for rec_id, link in current.items():
+        if rec_id not in wanted:
+            session.delete(link)
+    for rec_id in wanted - set(current):
+        session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec_id))
+
+
+def _audit(session: Session, practice: Practice, user: User, action: str, summary: str, before: dict[str, Any]) -> None:
+    after = snapshot(session, practice)
+    diff = changed(before, after)
+    record(
+        session,
+        actor=actor_for(user),
+        action=action,
+        entity_type=ENTITY,
+        entity_id=practice.id,
+        organisation_id=practice.organisation_id,
+        summary=summary,
+        before={k: before[k] for k in diff},
+        after={k: after[k] for k in diff},
+    )
+
+
+def create_practice(session: Session, user: User, values: dict[str, Any], *, submit: bool) -> Practice:
+    """A new practice from ``user``'s organisation (admins: any), saved as a draft or submitted for review."""
+    require(user, Permission.SUBMIT_PRACTICE)
+    if user.role is not Role.ADMIN and user.organisation_id is None:
+        raise PracticeError({"title": "Your account is not linked to an organisation"})
+    cleaned = clean(session, user, values, submitting=submit, practice=None)
+    now = utc_now()
+    practice = Practice(
+        slug=slug_for(session, cleaned.fields["title"]),
+        **cleaned.fields,
+        status=PracticeStatus.SUBMITTED if submit else PracticeStatus.DRAFT,
+        submitted_by_id=user.id,
+        submitted_at=now if submit else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(practice)
+    session.flush()
+    _set_recommendations(session, practice, cleaned.recommendation_ids)
+    session.flush()
+    empty = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}
+    verb = "submitted for review" if submit else "saved as a draft"
+    _audit(session, practice, user, "submit" if submit else "create", f"Practice {verb}: {practice.title}", empty)
+    session.commit()
+    return practice
+
+
+def update_practice(
+    session: Session, practice: Practice, user: User, values: dict[str, Any], *, submit: bool
+) -> Practice:
+    """Save changes, as a draft or submitted for review.
+
+    Approved practice leaves the public library until it is approved again (see the module docstring).
+    """
+    if not can_edit(user, practice):
+        require(user, Permission.SUBMIT_PRACTICE, -1)
+    cleaned = clean(session, user, values, submitting=submit, practice=practice)
+    before = snapshot(session, practice)
+    was_approved = practice.status is PracticeStatus.APPROVED
+    for name, value in cleaned.fields.items():
+        setattr(practice, name, value)
+    _set_recommendations(session, practice, cleaned.recommendation_ids)
+    now = utc_now()
+    practice.status = PracticeStatus.SUBMITTED if submit else PracticeStatus.DRAFT
+    if submit:
+        practice.submitted_by_id, practice.submitted_at = user.id, now
+    practice.version += 1
+    practice.updated_at = now
+    session.flush()
+    if submit:
+        summary = f"Practice {'changed and ' if was_approved else ''}submitted for review"
+    else:
+        summary = "Practice edited" + (": taken out of the public library until approved again" if was_approved else "")
+    _audit(session, practice, user, "submit" if submit else "edit", summary, before)
+    session.commit()
+    return practice
+
+
+def approve(session: Session, practice: Practice, user: User) -> Practice:
+    """Publish a submitted practice in the public library."""
+    require(user, Permission.REVIEW_PRACTICE)
+    if practice.status is not PracticeStatus.SUBMITTED:
+        raise PracticeError({"decision": "Only practice submitted for review can be approved"})
+    before = snapshot(session, practice)
+    now = utc_now()
+    practice.status = PracticeStatus.APPROVED
+    practice.reviewed_by_id, practice.reviewed_at, practice.review_comment = user.id, now, None
+    practice.version += 1
+    practice.updated_at = now
+    session.flush()
+    _audit(session, practice, user, "approve", "Practice approved and published in the library", before)
+    session.commit()
+    return practice
+
+
+def return_for_changes(session: Session, practice: Practice, user: User, comment: str) -> Practice:
+    """Send a submitted practice back to its organisation with the reviewer's comments."""
+    require(user, Permission.REVIEW_PRACTICE)
+    errors: dict[str, str] = {}
+    comment = _text(
+        errors, {"review_comment": comment}, "review_comment", "what needs to change", required=True, limit=MAX_TEXT
+    )
+    if practice.status is not PracticeStatus.SUBMITTED:
+        errors["review_comment"] = "Only practice submitted for review can be returned"
+    if errors:
+        raise PracticeError(errors)
+    before = snapshot(session, practice)
+    now = utc_now()
+    practice.status = PracticeStatus.RETURNED
+    practice.reviewed_by_id, practice.reviewed_at, practice.review_comment = user.id, now, comment
+    practice.version += 1
+    practice.updated_at = now
+    session.flush()
+    _audit(session, practice, user, "return", "Practice returned with comments", before)
+    session.commit()
+    return practice
+
+
+# --- queries -------------------------------------------------------------------------------------------------
 
 
 def practice_for(session: Session, recommendation_id: int) -> list[Practice]:
@@ -21,3 +452,158 @@ def practice_for(session: Session, recommendation_id: int) -> list[Practice]:
             .order_by(Practice.title)
         )
     )
+
+
+def _views(session: Session, rows: list[tuple[Practice, Organisation | None]]) -> list[PracticeView]:
+    """Attach recommendations to practices in one query."""
+    views = [PracticeView(p, o) for p, o in rows]
+    by_id = {v.practice.id: v for v in views}
+    if by_id:
+        links = session.exec(
+            select(PracticeRecommendation.practice_id, Recommendation, RecommendationSet)
+            .join(Recommendation, Recommendation.id == PracticeRecommendation.recommendation_id)
+            .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+            .where(col(PracticeRecommendation.practice_id).in_(list(by_id)))
+            .order_by(RecommendationSet.slug, Recommendation.position)
+        )
+        for practice_id, rec, rec_set in links:
+            by_id[practice_id].recommendations.append(LinkedRecommendation(rec, rec_set))
+    return views
+
+
+def _with_organisation() -> Any:
+    return select(Practice, Organisation).outerjoin(Organisation, Organisation.id == Practice.organisation_id)
+
+
+def view_by_slug(session: Session, slug: str) -> PracticeView | None:
+    row = session.exec(_with_organisation().where(Practice.slug == slug)).first()
+    return _views(session, [tuple(row)])[0] if row else None  # type: ignore[list-item]
+
+
+def view_by_id(session: Session, practice_id: int) -> PracticeView | None:
+    row = session.exec(_with_organisation().where(Practice.id == practice_id)).first()
+    return _views(session, [tuple(row)])[0] if row else None  # type: ignore[list-item]
+
+
+@dataclass
+class Filters:
+    """What a reader chose on the public library page (unknown values are ignored, never an error)."""
+
+    q: str = ""
+    theme: str = ""
+    recommendation: int | None = None
+    organisation: str = ""
+    stage: str = ""
+
+    @classmethod
+    def of(
+        cls, q: Any = None, theme: Any = None, recommendation: Any = None, organisation: Any = None, stage: Any = None
+    ) -> Filters:
+        def text(value: Any, limit: int = 200) -> str:
+            # NUL cannot be stored or compared in PostgreSQL text: drop it rather than fail.
+            return value.replace("\x00", "").strip()[:limit] if isinstance(value, str) else ""
+
+        rec = text(recommendation, 12)
+        return cls(
+            q=text(q),
+            theme=text(theme) if text(theme) in THEMES else "",
+            recommendation=int(rec) if rec.isdigit() else None,
+            organisation=text(organisation, 80) if re.fullmatch(r"[a-z0-9-]{1,80}", text(organisation, 80)) else "",
+            stage=text(stage) if text(stage) in {s.value for s in PracticeStage} else "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.theme or self.recommendation or self.organisation or self.stage)
+
+
+def browse(session: Session, filters: Filters) -> list[PracticeView]:
+    """Approved practice matching the filters and the search, best match first (else by title). Two queries."""
+    stmt = _with_organisation().where(Practice.status == PracticeStatus.APPROVED)
+    if filters.stage:
+        stmt = stmt.where(Practice.stage == PracticeStage(filters.stage))
+    if filters.organisation:
+        stmt = stmt.where(Organisation.slug == filters.organisation)
+    if filters.recommendation is not None:
+        linked = select(PracticeRecommendation.practice_id).where(
+            PracticeRecommendation.recommendation_id == filters.recommendation
+        )
+        stmt = stmt.where(col(Practice.id).in_(linked))
+    if filters.q:
+        stmt = search.restrict(stmt, session.get_bind().dialect.name, filters.q)
+    stmt = stmt.order_by(Practice.title, Practice.id)
+    rows = [tuple(r) for r in session.exec(stmt)]
+    if filters.theme:
+        # Themes are a short JSON list; filtering here keeps one query that works the same on both databases.
+        rows = [r for r in rows if filters.theme in (r[0].themes or [])]
+    return _views(session, rows)  # type: ignore[arg-type]
+
+
+@dataclass
+class FilterOptions:
+    themes: list[tuple[str, str]]
+    stages: list[PracticeStage]
+    organisations: list[Organisation]
+    recommendations: list[LinkedRecommendation]
+
+
+def filter_options(session: Session) -> FilterOptions:
+    """The choices worth offering: organisations and recommendations that have approved practice. Two queries."""
+    approved = select(Practice.id).where(Practice.status == PracticeStatus.APPROVED)
+    organisations = list(
+        session.exec(
+            select(Organisation)
+            .where(col(Organisation.id).in_(select(Practice.organisation_id).where(col(Practice.id).in_(approved))))
+            .order_by(Organisation.name)
+        )
+    )
+    recommendations = [
+        LinkedRecommendation(rec, rec_set)
+        for rec, rec_set in session.exec(
+            select(Recommendation, RecommendationSet)
+            .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+            .where(
+                col(Recommendation.id).in_(
+                    select(PracticeRecommendation.recommendation_id).where(
+                        col(PracticeRecommendation.practice_id).in_(approved)
+                    )
+                )
+            )
+            .order_by(RecommendationSet.slug, Recommendation.position)
+        )
+    ]
+    return FilterOptions(list(THEMES.items()), list(PracticeStage), organisations, recommendations)
+
+
+def review_queue(session: Session) -> list[PracticeView]:
+    """Practice waiting for review, oldest submission first."""
+    rows = session.exec(
+        _with_organisation()
+        .where(Practice.status == PracticeStatus.SUBMITTED)
+        .order_by(Practice.submitted_at, Practice.id)
+    )
+    return _views(session, [tuple(r) for r in rows])  # type: ignore[misc]
+
+
+def submissions_of(session: Session, user: User) -> list[PracticeView]:
+    """What ``user`` may edit: their organisation's practice (admins: all of it), most recently changed first."""
+    stmt = _with_organisation().order_by(col(Practice.updated_at).desc(), col(Practice.id).desc())
+    if user.role is not Role.ADMIN:
+        stmt = stmt.where(Practice.organisation_id == (user.organisation_id or -1))
+    return _views(session, [tuple(r) for r in session.exec(stmt)])  # type: ignore[misc]
+
+
+def recommendation_choices(session: Session) -> list[tuple[RecommendationSet, list[Recommendation]]]:
+    """Every loaded recommendation, by set, for the form."""
+    sets: dict[int, tuple[RecommendationSet, list[Recommendation]]] = {}
+    for rec, rec_set in session.exec(
+        select(Recommendation, RecommendationSet)
+        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+        .order_by(col(RecommendationSet.published_on).desc(), RecommendationSet.id, Recommendation.position)
+    ):
+        sets.setdefault(rec_set.id or 0, (rec_set, []))[1].append(rec)
+    return list(sets.values())
+
+
+def organisation_choices(session: Session) -> list[Organisation]:
+    return list(session.exec(select(Organisation).order_by(Organisation.kind, Organisation.name)))

@@ -17,6 +17,7 @@ from tracker.audit.services import Actor, changed, fields_of, record
 from tracker.datafiles import LoadResult, ParsedFile, Problem, validate
 from tracker.organisations.services import addressee_codes
 from tracker.plans.obligations import sync_obligations
+from tracker.recommendations.editing import keep_version, snapshot
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import UTC, DateParseError, parse_uk_date, utc_now
 from tracker.vocabulary import Provenance
@@ -56,6 +57,7 @@ class ProvenanceIn(_Strict):
     sources: list[str] = []
     note: str | None = None
     confirmed_on: dt.date | None = None
+    confirmed_by: str | None = Field(default=None, max_length=200)
 
     @field_validator("status", mode="before")
     @classmethod
@@ -207,7 +209,9 @@ REC_FIELDS = (
     "confirmed_fields",
     "provenance_sources",
     "provenance_note",
+    "confirmed_by_label",
     "confirmed_at",
+    "removed_at",
 )
 
 
@@ -219,14 +223,26 @@ def apply(session: Session, doc: SetFile, source: str, actor: Actor) -> LoadResu
     for i, rec in enumerate(doc.recommendations):
         prov = rec.provenance
         confirmed_at = dt.datetime.combine(prov.confirmed_on, dt.time(), UTC) if prov.confirmed_on else None
+        earlier = existing.get(rec.number)
+        if (
+            earlier is not None
+            and earlier.confirmed_at is not None
+            and earlier.confirmed_at.date() == prov.confirmed_on
+        ):
+            confirmed_at = earlier.confirmed_at  # a file gives the day; keep the time the admin screen stored
         common = {
             "theme": rec.theme,
             "provenance": prov.status,
             "confirmed_fields": list(prov.confirmed_fields),
             "provenance_sources": list(prov.sources),
             "provenance_note": prov.note,
+            "confirmed_by_label": prov.confirmed_by,
             "confirmed_at": confirmed_at,
+            "removed_at": None,
         }
+        before = _snapshot_of(earlier, existing)
+        old_version = earlier.version if earlier is not None else 0
+        changes_before = len(result.created) + len(result.updated)
         parent = _apply_recommendation(
             session,
             rec_set,
@@ -262,15 +278,47 @@ def apply(session: Session, doc: SetFile, source: str, actor: Actor) -> LoadResu
                     "deadline": sub.deadline or rec.deadline,
                 },
             )
+        if earlier is not None and before is not None and len(result.created) + len(result.updated) > changes_before:
+            _keep_versions(session, parent, old_version, before, existing, source)
     in_file = {r.number for r in doc.recommendations} | {
         s.number for r in doc.recommendations for s in r.sub_recommendations
     }
     for number in sorted(set(existing) - in_file):
+        if existing[number].removed_at is not None:
+            continue
         result.notes.append(f"recommendation {number} is in the database but not in the file; it was kept")
     changes = sync_obligations(session, actor, set_id=rec_set.id)
     if changes.any:
         result.notes.append(f"obligations: {changes.summary()}")
     return result
+
+
+def _snapshot_of(rec: Recommendation | None, existing: dict[str, Recommendation]) -> dict[str, Any] | None:
+    if rec is None:
+        return None
+    subs = sorted(
+        (r for r in existing.values() if r.parent_id == rec.id and r.removed_at is None), key=lambda r: r.position
+    )
+    return snapshot(rec, subs)
+
+
+def _keep_versions(
+    session: Session,
+    parent: Recommendation,
+    old_version: int,
+    before: dict[str, Any],
+    existing: dict[str, Recommendation],
+    source: str,
+) -> None:
+    """A load that changed a recommendation or its sub-recommendations makes one new version of the recommendation."""
+    after = _snapshot_of(parent, existing)
+    if after == before:
+        return
+    if parent.version == old_version:  # only its sub-recommendations changed
+        parent.version += 1
+        parent.updated_at = utc_now()
+    keep_version(session, parent, before, source, version=old_version)
+    keep_version(session, parent, after or {}, source)
 
 
 def _apply_set(session: Session, data: SetIn, source: str, actor: Actor, result: LoadResult) -> RecommendationSet:

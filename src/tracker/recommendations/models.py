@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.db import created_at_field, enum_field, json_field, text_field, timestamp_field
+from tracker.timeutil import uk_date
 from tracker.vocabulary import Provenance
+
+FIELD_WORDS = {
+    "number": "number",
+    "text": "wording",
+    "addressees": "addressees",
+    "deadline": "deadline",
+    "theme": "theme",
+    "sub_recommendations": "sub-recommendations",
+}
 
 
 class RecommendationSet(SQLModel, table=True):
@@ -60,7 +71,13 @@ class Recommendation(SQLModel, table=True):
     provenance_sources: list[str] = json_field()
     provenance_note: str | None = text_field()
     confirmed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    confirmed_by_label: str | None = Field(
+        default=None, max_length=200, description="Who checked it against the report, as shown on pages"
+    )
     confirmed_at: dt.datetime | None = timestamp_field(default=None)
+    removed_at: dt.datetime | None = timestamp_field(
+        default=None, description="Taken out of the set by an admin; kept so what was recorded against it stays"
+    )
     version: int = 1
     created_at: dt.datetime = created_at_field()
     updated_at: dt.datetime = created_at_field()
@@ -72,3 +89,42 @@ class Recommendation(SQLModel, table=True):
     @property
     def wording_known(self) -> bool:
         return bool(self.text)
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
+
+    def provenance_summary(self) -> str:
+        """How far it is confirmed, in one sentence (the progress report and the data exports)."""
+        if self.provenance is Provenance.CONFIRMED:
+            when = f" on {uk_date(self.confirmed_at)}" if self.confirmed_at else ""
+            who = f" by {self.confirmed_by_label}" if self.confirmed_by_label else ""
+            source = f" (source: {', '.join(self.provenance_sources)})" if self.provenance_sources else ""
+            return f"Confirmed against the report{when}{who}{source}; the text is a summary in our own words."
+        if self.provenance is Provenance.PARTIAL:
+            fields = ", ".join(FIELD_WORDS.get(f, f) for f in self.confirmed_fields) or "no field"
+            text = "the text is a summary, not the report's wording" if self.text else "no wording yet"
+            return f"Partly confirmed ({fields} confirmed by public sources, not yet against the report): {text}."
+        if self.text:
+            return "Wording to be confirmed against the report: the text is a summary, not the report's wording."
+        return "Wording to be confirmed against the report."
+
+
+class RecommendationVersion(SQLModel, table=True):
+    """A numbered recommendation (with its sub-recommendations) as it stood at one version.
+
+    Written whenever a recommendation changes (admin screen or ``tracker load``), so every earlier version
+    stays viewable; the audit history holds the field-by-field differences.
+    """
+
+    __tablename__ = "recommendation_version"
+    __table_args__ = (
+        sa.UniqueConstraint("recommendation_id", "version", name="uq_recommendation_version_recommendation_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    version: int
+    content: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    actor_label: str = Field(max_length=200)
+    recorded_at: dt.datetime = created_at_field()

@@ -43,7 +43,11 @@ def set_views(session: Session) -> list[SetView]:
     sets = list_sets(session)
     names = addressee_names(session)
     by_set: dict[int, list[Recommendation]] = {s.id: [] for s in sets if s.id is not None}
-    for rec in session.exec(select(Recommendation).order_by(Recommendation.set_id, Recommendation.position)):
+    for rec in session.exec(
+        select(Recommendation)
+        .where(col(Recommendation.removed_at).is_(None))
+        .order_by(Recommendation.set_id, Recommendation.position)
+    ):
         by_set.setdefault(rec.set_id, []).append(rec)
     views = []
     for rec_set in sets:

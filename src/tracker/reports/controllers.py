@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from sqlmodel import Session
 
 from tracker.organisations.services import addressee_names, regions
 from tracker.permissions import Permission, require
 from tracker.practice.services import practice_for
+from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.services import list_sets
 from tracker.reports.charts import status_bars, to_svg
 from tracker.reports.exports import response_rows, tables, to_csv, to_json, to_xlsx
 from tracker.reports.figures import (
@@ -41,6 +43,8 @@ ATTENTION_LABELS = {
 }
 
 
+# ?set=slug narrows a page, the report or an export to one recommendation set.
+SetQuery = Annotated[str | None, QueryParameter(name="set")]
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 DASHBOARD = "reports/dashboard.html"
 RECOMMENDATION = "reports/recommendation.html"
@@ -62,6 +66,7 @@ class OversightController(Controller):
         status: FromQuery[str | None] = None,
         attention: FromQuery[bool] = False,
         sort: FromQuery[str] = "name",
+        set_slug: SetQuery = None,
     ) -> Template:
         """Every organisation against every recommendation, with the headline figures and what needs attention."""
         require(request.user, Permission.VIEW_OVERSIGHT)
@@ -72,6 +77,7 @@ class OversightController(Controller):
             "status": status,
             "attention": attention,
             "sort": sort,
+            "set_slug": set_slug,
         }
         return page(request, DASHBOARD, **dashboard_context(db, request.app.state.settings, **filters))
 
@@ -87,10 +93,15 @@ class OversightController(Controller):
         )
 
     @get("/charts/status.svg", sync_to_thread=True)
-    def status_chart(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[str]:
+    def status_chart(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], set_slug: SetQuery = None
+    ) -> Response[str]:
         """The organisations' statuses per recommendation, as a stacked bar chart (the table is on the page)."""
         require(request.user, Permission.VIEW_OVERSIGHT)
-        state = national_state(db, stale_days=request.app.state.settings.stale_update_days)
+        chosen_set = set_by_slug(db, set_slug)
+        state = national_state(
+            db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
+        )
         rows = [(f"Rec. {r.number}", state.status_counts(r.id)) for r in state.recommendations]
         svg = to_svg(status_bars(rows, title="Organisations by status, per recommendation"))
         # The chart's own inline styles are allowed inside this image only; it runs no script.
@@ -122,9 +133,11 @@ def dashboard_context(
     status: str | None = None,
     attention: bool = False,
     sort: str = "name",
+    set_slug: str | None = None,
 ) -> dict[str, Any]:
     """What the dashboard template shows: every query the page makes (bench/load.py times this without HTTP)."""
-    state = national_state(db, stale_days=settings.stale_update_days)
+    chosen_set = set_by_slug(db, set_slug)
+    state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
     today = state.today
     organisations = state.organisations
     if region:
@@ -178,6 +191,9 @@ def dashboard_context(
             "attention": attention,
             "sort": sort,
         },
+        sets=list_sets(db),
+        chosen_set=chosen_set,
+        set_query=f"?set={chosen_set.slug}" if chosen_set else "",
     )
 
 
@@ -213,21 +229,32 @@ class ReportController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    def _data(self, request: Request[Any, Any, Any], db: Session, period: int | None) -> tuple[Any, Any]:
+    def _data(
+        self, request: Request[Any, Any, Any], db: Session, period: int | None, set_slug: str | None = None
+    ) -> tuple[Any, Any]:
         require(request.user, Permission.VIEW_OVERSIGHT)
         chosen = None
         if period is not None:
             chosen = db.get(ReportingPeriod, period)
             if chosen is None or chosen.status is not PeriodStatus.FROZEN:
                 raise NotFoundException("There is no frozen reporting period with that number")
-        return build_report(db, chosen, stale_days=request.app.state.settings.stale_update_days), chosen
+        rec_set = set_by_slug(db, set_slug)
+        if set_slug and rec_set is None:
+            raise NotFoundException("There is no recommendation set with that name")
+        stale_days = request.app.state.settings.stale_update_days
+        return build_report(db, chosen, stale_days=stale_days, set_id=rec_set.id if rec_set else None), chosen
 
     @get("/", sync_to_thread=True)
     def html(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period: FromQuery[int | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        period: FromQuery[int | None] = None,
+        set_slug: SetQuery = None,
     ) -> Template:
-        data, _ = self._data(request, db, period)
-        suffix = f"?period={period}" if period else ""
+        data, _ = self._data(request, db, period, set_slug)
+        suffix = "?" + "&".join(f"{k}={v}" for k, v in (("period", period), ("set", set_slug)) if v)
+        suffix = "" if suffix == "?" else suffix
         return page(
             request,
             "reports/progress_report.html",
@@ -238,9 +265,13 @@ class ReportController(Controller):
 
     @get("/pdf", sync_to_thread=True)
     def pdf(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period: FromQuery[int | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        period: FromQuery[int | None] = None,
+        set_slug: SetQuery = None,
     ) -> Response[bytes]:
-        data, _ = self._data(request, db, period)
+        data, _ = self._data(request, db, period, set_slug)
         return _download(render_pdf(data), "application/pdf", f"progress-report-{data.as_of.isoformat()}.pdf")
 
     @get("/export/{fmt:str}", sync_to_thread=True)
@@ -250,10 +281,11 @@ class ReportController(Controller):
         db: NamedDependency[Session],
         fmt: FromPath[str],
         period: FromQuery[int | None] = None,
+        set_slug: SetQuery = None,
     ) -> Response[bytes]:
         if fmt not in ("csv", "xlsx", "json"):
             raise NotFoundException()
-        data, chosen = self._data(request, db, period)
+        data, chosen = self._data(request, db, period, set_slug)
         name = f"progress-{data.as_of.isoformat()}"
         if fmt == "csv":
             return _download(to_csv(response_rows(data)), "text/csv; charset=utf-8", f"{name}-responses.csv")

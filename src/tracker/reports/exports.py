@@ -19,7 +19,7 @@ from tracker.assessments.models import Assessment
 from tracker.audit.services import plain
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.recommendations.models import Recommendation
+from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.progress_report import ReportData
 from tracker.vocabulary import Visibility
@@ -48,6 +48,7 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
                 "organisation_slug": orgs[org_id].slug,
                 "organisation_type": orgs[org_id].kind.value,
                 "recommendation": recs[rec_id].number,
+                "recommendation_provenance": recs[rec_id].provenance.value,
                 "status": row.status.value,
                 "overdue": row.overdue,
                 "latest_update_on": plain(row.latest_update_on),
@@ -62,10 +63,13 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
 def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -> dict[str, list[dict[str, Any]]]:
     """Every table of the export: responses, actions, updates, assessments and snapshots."""
     names = {o.id: o.slug for o in session.exec(select(Organisation))}
-    numbers = {r.id: r.number for r in session.exec(select(Recommendation))}
+    recs = list(session.exec(select(Recommendation).order_by(Recommendation.set_id, Recommendation.position)))
+    numbers = {r.id: r.number for r in recs}
+    in_scope = {r.id for r in recs if data.set_id is None or r.set_id == data.set_id}
     where = {
         r.id: (names[r.organisation_id], numbers[r.recommendation_id])
         for r in session.exec(select(Response).where(col(Response.required).is_(True)))
+        if r.recommendation_id in in_scope
     }
     actions = [
         {
@@ -112,6 +116,8 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
     periods = [period] if period else list(session.exec(select(ReportingPeriod).order_by(ReportingPeriod.cut_off)))
     for p in periods:
         for s in session.exec(select(Snapshot).where(Snapshot.period_id == p.id).order_by(Snapshot.id)):
+            if s.recommendation_id not in in_scope:
+                continue
             snapshots.append(
                 {
                     "period": p.name,
@@ -126,12 +132,31 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
                     "latest_update_on": plain(s.latest_update_on),
                 }
             )
+    sets = {s.id: s.slug for s in session.exec(select(RecommendationSet))}
+    recommendations = [
+        {
+            "set": sets.get(r.set_id),
+            "recommendation": r.number,
+            "text": r.text,
+            "provenance": r.provenance.value,
+            "provenance_label": r.provenance.label,
+            "provenance_summary": r.provenance_summary(),
+            "confirmed_fields": ", ".join(r.confirmed_fields),
+            "sources": " ".join(r.provenance_sources),
+            "confirmed_by": r.confirmed_by_label,
+            "confirmed_on": plain(r.confirmed_at.date()) if r.confirmed_at else None,
+            "deadline": plain(r.deadline),
+        }
+        for r in recs
+        if r.id in in_scope and r.removed_at is None
+    ]
     return {
         "responses": response_rows(data),
         "actions": actions,
         "updates": updates,
         "assessments": assessments,
         "snapshots": snapshots,
+        "recommendations": recommendations,
     }
 
 

@@ -12,23 +12,26 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from tracker.web import i18n
+from tracker.web.i18n import N_, gettext
 from tracker.web.security import ensure_nonce, set_security_headers
 from tracker.web.templating import page
 
 log = logging.getLogger("tracker.errors")
 
+# Problem documents (the API) keep these in English; pages show them in the reader's language.
 TITLES = {
-    400: "There is a problem with the request",
-    401: "You need to sign in",
-    403: "You do not have permission to see this page",
-    404: "Page not found",
-    405: "That action is not allowed here",
-    409: "Someone else changed this record",
-    413: "The file is too large",
-    415: "That type of file is not accepted",
-    429: "Too many requests",
-    500: "Sorry, there is a problem with the service",
-    503: "Sorry, the service is unavailable",
+    400: N_("There is a problem with the request"),
+    401: N_("You need to sign in"),
+    403: N_("You do not have permission to see this page"),
+    404: N_("Page not found"),
+    405: N_("That action is not allowed here"),
+    409: N_("Someone else changed this record"),
+    413: N_("The file is too large"),
+    415: N_("That type of file is not accepted"),
+    429: N_("Too many requests"),
+    500: N_("Sorry, there is a problem with the service"),
+    503: N_("Sorry, the service is unavailable"),
 }
 PROBLEM_JSON = "application/problem+json"
 
@@ -69,16 +72,20 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         response = _to_sign_in(request)
         set_security_headers(response.headers, ensure_nonce(request.scope), hsts=False)
         return response
+    # Routing errors (404, 405) are raised before the middleware stack: make the CSP nonce before the page uses it.
+    nonce = ensure_nonce(request.scope)
     if wants_json(request):
         response = problem(status, detail, **extra)
     else:
-        response = page(
-            request, "errors/error.html", status_code=status, title=TITLES.get(status, "Error"), detail=detail
-        )
+        # The request's middleware (and with it its language) has ended, or never ran for a routing error.
+        translations = i18n.catalogues_of(request).translations(i18n.locale_of(request))
+        with i18n.translations_in_use(translations):
+            title = gettext(TITLES[status]) if status in TITLES else None
+            response = page(request, "errors/error.html", status_code=status, title=title, detail=detail)
     if headers:
         response.headers.update(headers)
-    # Routing errors (404, 405) are raised before the middleware stack, so set the headers here too.
-    set_security_headers(response.headers, ensure_nonce(request.scope), hsts=request.app.state.settings.is_production)
+    # ... and set the headers here too.
+    set_security_headers(response.headers, nonce, hsts=request.app.state.settings.is_production)
     return response
 
 

@@ -1,9 +1,14 @@
-"""The Jinja environment (our templates first, then the GOV.UK Frontend macros) and the page helper."""
+"""The Jinja environment (our templates first, then the GOV.UK Frontend macros) and the page helper.
+
+``page()`` is how every page and htmx partial is rendered: it adds what every template needs (CSP nonce,
+signed-in user, navigation, footer links, language) and renders in the request's language (tracker.web.i18n).
+"""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from litestar.connection import ASGIConnection
@@ -17,6 +22,16 @@ from tracker.permissions import Permission, can, reads_every_organisation
 from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import uk_date, uk_datetime
 from tracker.vocabulary import Provenance
+from tracker.web import i18n
+from tracker.web.i18n import gettext as _
+from tracker.web.i18n import lazy_gettext
+
+# The links in every page's footer, in order. A page that every visitor may need to find goes here.
+FOOTER_LINKS: list[tuple[Any, str]] = [
+    (lazy_gettext("Accessibility statement"), "/accessibility"),
+    (lazy_gettext("Cookies"), "/cookies"),
+    (lazy_gettext("Privacy notice"), "/privacy"),
+]
 
 
 def static_url(path: str) -> str:
@@ -39,8 +54,8 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    # Interface text is marked with _() so a Welsh catalogue can be installed without touching templates.
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    # Interface text is marked with _(); the request's catalogue is looked up when the text is rendered.
+    i18n.install(env)
     env.filters["uk_date"] = uk_date
     env.filters["uk_datetime"] = uk_datetime
     env.globals["Provenance"] = Provenance
@@ -61,17 +76,19 @@ def is_demo_site(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 
 def navigation(user: User | None, path: str) -> list[dict[str, Any]]:
     """The service navigation for this person: what they can reach from every page."""
-    items = [("Home", "/")]
+    items = [(_("Home"), "/"), (_("Promising practice"), "/practice")]
     if user is not None:
         if user.organisation_id is not None or reads_every_organisation(user):
-            items.append(("Action plans", "/plan"))
+            items.append((_("Action plans"), "/plan"))
         if can(user, Permission.VIEW_OVERSIGHT):
-            items.append(("Oversight", "/oversight"))
+            items.append((_("Oversight"), "/oversight"))
         if can(user, Permission.MANAGE_USERS):
-            items.append(("Users", "/admin/users"))
-        items.append(("Your account", "/account/password"))
+            items.append((_("Users"), "/admin/users"))
+        if can(user, Permission.MANAGE_RECOMMENDATIONS):
+            items.append((_("Manage recommendations"), "/admin/recommendations"))
+        items.append((_("Your account"), "/account/password"))
     else:
-        items.append(("Sign in", "/sign-in"))
+        items.append((_("Sign in"), "/sign-in"))
 
     def active(href: str) -> bool:
         return path == href if href == "/" else path == href or path.startswith(href + "/")
@@ -79,19 +96,65 @@ def navigation(user: User | None, path: str) -> list[dict[str, Any]]:
     return [{"text": text, "href": href, "active": active(href)} for text, href in items]
 
 
+def footer_links() -> list[dict[str, str]]:
+    return [{"text": str(text), "href": href} for text, href in FOOTER_LINKS]
+
+
+def language_links(connection: ASGIConnection[Any, Any, Any, Any], locale: str) -> list[dict[str, Any]]:
+    """Links to this page in each available language (none when English is the only one)."""
+    locales = i18n.catalogues_of(connection).locales
+    if len(locales) < 2:
+        return []
+    links = []
+    for code in locales:
+        query = {k: v for k, v in connection.query_params.items() if k != i18n.LANGUAGE_PARAMETER}
+        query[i18n.LANGUAGE_PARAMETER] = code
+        links.append(
+            {
+                "text": i18n.language_name(code),
+                "href": f"{connection.url.path}?{urlencode(query)}",
+                "lang": i18n.html_lang(code),
+                "current": code == locale,
+            }
+        )
+    return links
+
+
+class LocalisedTemplate(Template):
+    """A template response rendered with its request's translations (also after the request's middleware ended,
+    as with error pages)."""
+
+    def __init__(self, *args: Any, translations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.translations = translations
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
+        with i18n.translations_in_use(self.translations):
+            return super().to_asgi_response(*args, **kwargs)
+
+
 def page(
     connection: ASGIConnection[Any, Any, Any, Any], template_name: str, status_code: int = 200, **context: Any
 ) -> Template:
-    """Render a page (or an htmx partial) with what every template needs: the CSP nonce and the demo banner."""
+    """Render a page (or an htmx partial) with what every template needs: the CSP nonce, the demo banner,
+    navigation and footer links, in the request's language."""
     state = connection.scope.get("state", {})
-    context.setdefault("csp_nonce", state.get("csp_nonce", ""))
-    context.setdefault("status_code", status_code)
-    user = connection.scope.get("user")
-    context.setdefault("current_user", user)
-    context.setdefault("nav_items", navigation(user, connection.url.path))
-    if "demo_mode" not in context:
-        try:
-            context["demo_mode"] = is_demo_site(connection)
-        except Exception:
-            context["demo_mode"] = False
-    return Template(template_name=template_name, context=context, status_code=status_code)
+    locale = i18n.locale_of(connection)
+    translations = i18n.catalogues_of(connection).translations(locale)
+    with i18n.translations_in_use(translations):
+        context.setdefault("csp_nonce", state.get("csp_nonce", ""))
+        context.setdefault("status_code", status_code)
+        user = connection.scope.get("user")
+        context.setdefault("current_user", user)
+        context.setdefault("nav_items", navigation(user, connection.url.path))
+        context.setdefault("footer_links", footer_links())
+        context.setdefault("language_links", language_links(connection, locale))
+        context.setdefault("html_lang", i18n.html_lang(locale))
+        if "demo_mode" not in context:
+            try:
+                context["demo_mode"] = is_demo_site(connection)
+            except Exception:
+                context["demo_mode"] = False
+    return LocalisedTemplate(
+        template_name=template_name, context=context, status_code=status_code, translations=translations
+    )

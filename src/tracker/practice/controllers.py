@@ -1,0 +1,277 @@
+"""Pages of the promising-practice library.
+
+Public: the library (/practice, filters and search) and a page per approved practice (/practice/{slug}).
+Signed in: an organisation's submissions (/practice/submissions), the form to submit or edit, the review queue
+(/practice/review) and each practice's history. Every form is a plain POST followed by a redirect; with htmx
+the form swaps itself in place (errors) or the browser is sent on (success).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+from litestar.response import Response as HttpResponse
+from sqlmodel import Session
+
+from tracker.audit.services import history as audit_history
+from tracker.organisations.models import Organisation
+from tracker.permissions import Permission, can, require
+from tracker.practice import services
+from tracker.practice.models import Practice
+from tracker.practice.services import Filters, PracticeError
+from tracker.vocabulary import PracticeStage, PracticeStatus, Role
+from tracker.web.forms import Form, FormData
+from tracker.web.guards import signed_in_user
+from tracker.web.templating import page
+from tracker.web.urls import practice_url
+
+SUBMISSIONS = "/practice/submissions"
+REVIEW = "/practice/review"
+
+
+def _done(request: Request[Any, Any, Any], url: str) -> HttpResponse[Any]:
+    """After a successful POST: a redirect, or for htmx a client-side redirect (a full page load)."""
+    return ClientRedirect(redirect_to=url) if request.htmx else Redirect(url, status_code=303)
+
+
+class PracticeLibraryController(Controller):
+    """What anyone can read: approved practice."""
+
+    path = "/practice"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True, name="practice:index")
+    def index(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Session],
+        q: FromQuery[str | None] = None,
+        theme: FromQuery[str | None] = None,
+        recommendation: FromQuery[str | None] = None,
+        organisation: FromQuery[str | None] = None,
+        stage: FromQuery[str | None] = None,
+    ) -> Template:
+        """Browse and search the library. Unknown filter values are ignored; any search text is safe."""
+        filters = Filters.of(q, theme, recommendation, organisation, stage)
+        results = services.browse(db, filters)
+        context = {"filters": filters, "results": results}
+        if request.htmx and request.htmx.target == "practice-results":
+            return page(request, "practice/_results.html", **context)
+        user = request.scope.get("user")
+        return page(
+            request,
+            "practice/index.html",
+            options=services.filter_options(db),
+            can_submit=can(user, Permission.SUBMIT_PRACTICE),
+            can_review=services.can_review(user),
+            **context,
+        )
+
+    @get("/{slug:str}", sync_to_thread=True, name="practice:show")
+    def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
+        """An approved practice, or (for its editors and reviewers) any practice with its status."""
+        view = services.view_by_slug(db, slug)
+        user = request.scope.get("user")
+        if view is None:
+            raise NotFoundException()
+        insider = services.can_see(user, view.practice)
+        if view.practice.status is not PracticeStatus.APPROVED and not insider:
+            raise NotFoundException()
+        return page(
+            request,
+            "practice/show.html",
+            view=view,
+            insider=insider,
+            can_edit=services.can_edit(user, view.practice),
+            can_review=services.can_review(user),
+        )
+
+    @get("/{slug:str}/history", sync_to_thread=True, guards=[signed_in_user], name="practice:history")
+    def history(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
+        """Every submission, review and edit of the practice, for the people who may see it."""
+        view = services.view_by_slug(db, slug)
+        if view is None or not services.can_see(request.user, view.practice):
+            raise NotFoundException()
+        events = audit_history(db, services.ENTITY, view.practice.id or 0)
+        return page(request, "practice/history.html", view=view, events=events)
+
+
+class PracticeSubmissionController(Controller):
+    """An organisation's editors write practice up and send it for review."""
+
+    path = SUBMISSIONS
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    @get("/", sync_to_thread=True)
+    def index(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], saved: FromQuery[str] = ""
+    ) -> Template:
+        require(request.user, Permission.SUBMIT_PRACTICE)
+        organisation = db.get(Organisation, request.user.organisation_id) if request.user.organisation_id else None
+        return page(
+            request,
+            "practice/submissions.html",
+            views=services.submissions_of(db, request.user),
+            organisation=organisation,
+            saved=saved,
+        )
+
+    @get("/new", sync_to_thread=True)
+    def new(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
+        require(request.user, Permission.SUBMIT_PRACTICE)
+        return form_page(request, db, None, Form())
+
+    @post("/", sync_to_thread=True, status_code=200)
+    def create(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData
+    ) -> HttpResponse[Any]:
+        require(request.user, Permission.SUBMIT_PRACTICE)
+        form = Form.of(data)
+        submit = form.get("action") == "submit"
+        try:
+            practice = services.create_practice(db, request.user, form.values, submit=submit)
+        except PracticeError as exc:
+            db.rollback()
+            form.errors.update(exc.errors)
+            return form_page(request, db, None, form, status_code=422)
+        return _done(request, f"{SUBMISSIONS}?saved={'submitted' if submit else 'draft'}#practice-{practice.id}")
+
+    @get("/{practice_id:int}/edit", sync_to_thread=True)
+    def edit(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int]
+    ) -> Template:
+        practice = services.load_for_edit(db, request.user, practice_id)
+        return form_page(request, db, practice, Form())
+
+    @post("/{practice_id:int}", sync_to_thread=True, status_code=200)
+    def save(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
+    ) -> HttpResponse[Any]:
+        practice = services.load_for_edit(db, request.user, practice_id)
+        form = Form.of(data)
+        submit = form.get("action") == "submit"
+        try:
+            services.update_practice(db, practice, request.user, form.values, submit=submit)
+        except PracticeError as exc:
+            db.rollback()
+            form.errors.update(exc.errors)
+            return form_page(request, db, db.get(Practice, practice_id), form, status_code=422)
+        return _done(request, f"{SUBMISSIONS}?saved={'submitted' if submit else 'draft'}#practice-{practice_id}")
+
+
+class PracticeReviewController(Controller):
+    """Coordinators and admins approve practice or return it with comments."""
+
+    path = REVIEW
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    @get("/", sync_to_thread=True)
+    def queue(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], done: FromQuery[str] = ""
+    ) -> Template:
+        require(request.user, Permission.REVIEW_PRACTICE)
+        return page(request, "practice/review_queue.html", views=services.review_queue(db), done=done)
+
+    @get("/{practice_id:int}", sync_to_thread=True)
+    def review(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int]
+    ) -> Template:
+        services.load_for_review(db, request.user, practice_id)
+        return review_page(request, db, practice_id, Form())
+
+    @post("/{practice_id:int}/approve", sync_to_thread=True, status_code=200)
+    def approve(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
+    ) -> HttpResponse[Any]:
+        practice = services.load_for_review(db, request.user, practice_id)
+        try:
+            services.approve(db, practice, request.user)
+        except PracticeError as exc:
+            db.rollback()
+            return review_page(request, db, practice_id, Form(errors=exc.errors), status_code=422)
+        return _done(request, f"{REVIEW}?done=approved")
+
+    @post("/{practice_id:int}/return", sync_to_thread=True, status_code=200)
+    def return_(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
+    ) -> HttpResponse[Any]:
+        practice = services.load_for_review(db, request.user, practice_id)
+        form = Form.of(data)
+        try:
+            services.return_for_changes(db, practice, request.user, form.get("review_comment"))
+        except PracticeError as exc:
+            db.rollback()
+            form.errors.update(exc.errors)
+            return review_page(request, db, practice_id, form, status_code=422)
+        return _done(request, f"{REVIEW}?done=returned")
+
+
+def form_page(
+    request: Request[Any, Any, Any], db: Session, practice: Practice | None, form: Form, *, status_code: int = 200
+) -> Template:
+    """The submission form (new or edit); for htmx, only the form itself."""
+    user = request.user
+    if practice is not None and not form.values:
+        form.values = {
+            "title": practice.title,
+            "organisation": "",
+            "attribution_note": practice.attribution_note or "",
+            "summary": practice.summary or "",
+            "what_was_done": practice.what_was_done or "",
+            "outcomes": practice.outcomes or "",
+            "evaluation": practice.evaluation or "",
+            "stage": practice.stage.value,
+            "themes": list(practice.themes),
+            "recommendations": [
+                str(r.recommendation.id) for r in services.view_by_id(db, practice.id or 0).recommendations
+            ],  # type: ignore[union-attr]
+            "contact_role": practice.contact_role or "",
+            "links": "\n".join(practice.links),
+        }
+        if practice.organisation_id:
+            organisation = db.get(Organisation, practice.organisation_id)
+            form.values["organisation"] = organisation.slug if organisation else ""
+    is_admin = user.role is Role.ADMIN
+    own = db.get(Organisation, practice.organisation_id if practice else user.organisation_id or 0)
+    context = {
+        "practice": practice,
+        "form": form,
+        "chosen_themes": set(services.values_list(form.values, "themes")),
+        "chosen_recommendations": set(services.values_list(form.values, "recommendations")),
+        "themes": list(services.THEMES.items()),
+        "stages": list(PracticeStage),
+        "recommendation_sets": services.recommendation_choices(db),
+        "organisations": services.organisation_choices(db) if is_admin else [],
+        "is_admin": is_admin,
+        "own_organisation": own,
+        "action_url": f"{SUBMISSIONS}/{practice.id}" if practice else SUBMISSIONS,
+        "error_title": status_code == 422,
+    }
+    if request.htmx:
+        return page(request, "practice/_form.html", status_code=status_code, **context)
+    return page(request, "practice/form.html", status_code=status_code, **context)
+
+
+def review_page(
+    request: Request[Any, Any, Any], db: Session, practice_id: int, form: Form, *, status_code: int = 200
+) -> Template:
+    view = services.view_by_id(db, practice_id)
+    if view is None:
+        raise NotFoundException()
+    return page(
+        request,
+        "practice/review.html",
+        status_code=status_code,
+        view=view,
+        form=form,
+        error_title=status_code == 422,
+        public_url=practice_url(view.practice.slug),
+    )

@@ -1,0 +1,459 @@
+"""Maintaining a recommendation set from the admin screens: edit, confirm, version, and keep obligations right.
+
+Every save of a numbered recommendation (with its sub-recommendations) is one new version: the version number
+goes up by one, the audit history records the fields that changed (before and after), and the whole
+recommendation as it now stands is kept in ``RecommendationVersion`` so every earlier version stays viewable.
+A save made on a stale version raises ``StaleRecord`` (nothing is overwritten). Changing addressees brings the
+obligations in line through ``tracker.plans.obligations.sync_obligations``: nothing recorded is deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tracker.accounts.models import User
+from tracker.audit.models import AuditEvent
+from tracker.audit.services import Actor, changed, plain, record
+from tracker.db import StaleRecord
+from tracker.organisations.services import addressee_codes, addressee_names
+from tracker.plans.obligations import ObligationChanges, sync_obligations
+from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
+from tracker.timeutil import DateParseError, parse_uk_date, uk_date, utc_now
+from tracker.vocabulary import Provenance
+
+CONFIRMABLE = ("number", "text", "addressees", "deadline", "theme", "sub_recommendations")
+FIELD_LABELS = {
+    "text": "Wording (our summary)",
+    "addressees": "Addressed to",
+    "deadline": "Deadline",
+    "theme": "Theme",
+    "sub_recommendations": "Sub-recommendations",
+    "provenance": "How far it is confirmed",
+    "confirmed_fields": "Fields confirmed",
+    "provenance_sources": "Sources",
+    "provenance_note": "Note on what is confirmed",
+    "confirmed_by_label": "Confirmed by",
+    "confirmed_at": "Confirmed on",
+}
+MAX_TEXT = 10_000
+NEW_SUB_ROWS = 2  # blank rows for new sub-recommendations on the form (works without JavaScript)
+
+
+class EditError(ValueError):
+    """Input that breaks a rule; ``errors`` maps each form field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def subs_of(session: Session, rec: Recommendation, *, include_removed: bool = False) -> list[Recommendation]:
+    query = select(Recommendation).where(Recommendation.parent_id == rec.id)
+    if not include_removed:
+        query = query.where(col(Recommendation.removed_at).is_(None))
+    return list(session.exec(query.order_by(Recommendation.position, Recommendation.id)))
+
+
+def snapshot(rec: Recommendation, subs: list[Recommendation]) -> dict[str, Any]:
+    """A numbered recommendation as it stands, as plain values (what a version keeps and the diff compares)."""
+    return {
+        "number": rec.number,
+        "text": rec.text,
+        "addressees": list(rec.addressees),
+        "deadline": plain(rec.deadline),
+        "theme": rec.theme,
+        "sub_recommendations": [
+            {
+                "number": s.number,
+                "text": s.text,
+                **({"addressees": list(s.addressees)} if s.addressees != rec.addressees else {}),
+                **({"deadline": plain(s.deadline)} if s.deadline != rec.deadline else {}),
+            }
+            for s in subs
+        ],
+        "provenance": rec.provenance.value,
+        "confirmed_fields": list(rec.confirmed_fields),
+        "provenance_sources": list(rec.provenance_sources),
+        "provenance_note": rec.provenance_note,
+        "confirmed_by_label": rec.confirmed_by_label,
+        "confirmed_at": plain(rec.confirmed_at),
+    }
+
+
+def keep_version(
+    session: Session, rec: Recommendation, content: dict[str, Any], actor_label: str, *, version: int | None = None
+) -> None:
+    """Store ``content`` as version ``version`` (default ``rec.version``) unless that version is already kept."""
+    version = rec.version if version is None else version
+    exists = session.exec(
+        select(RecommendationVersion.id).where(
+            RecommendationVersion.recommendation_id == rec.id, RecommendationVersion.version == version
+        )
+    ).first()
+    if exists is None:
+        session.add(
+            RecommendationVersion(
+                recommendation_id=rec.id, version=version, content=content, actor_label=actor_label[:200]
+            )
+        )
+        session.flush()
+
+
+def versions(session: Session, rec: Recommendation) -> list[RecommendationVersion]:
+    """Every kept version of a numbered recommendation, newest first (the current one included)."""
+    subs = subs_of(session, rec)  # always read, so the page's queries do not depend on the history
+    kept = list(
+        session.exec(
+            select(RecommendationVersion)
+            .where(RecommendationVersion.recommendation_id == rec.id)
+            .order_by(col(RecommendationVersion.version).desc())
+        )
+    )
+    if not kept or kept[0].version != rec.version:
+        # Not yet edited since versions began to be kept: the current state is the latest version.
+        kept.insert(
+            0,
+            RecommendationVersion(
+                recommendation_id=rec.id,
+                version=rec.version,
+                content=snapshot(rec, subs),
+                actor_label="",
+                recorded_at=rec.updated_at,
+            ),
+        )
+    return kept
+
+
+def history_events(session: Session, rec: Recommendation) -> list[AuditEvent]:
+    """The audit events of a recommendation and its sub-recommendations, newest first."""
+    ids = [rec.id] + [s.id for s in subs_of(session, rec, include_removed=True)]
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.entity_type == "recommendation", col(AuditEvent.entity_id).in_(ids))
+            .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
+        )
+    )
+
+
+# --- the edit form ---------------------------------------------------------------------------------------
+
+
+def form_values(session: Session, rec: Recommendation) -> dict[str, Any]:
+    """The edit form filled in from the stored recommendation."""
+    values: dict[str, Any] = {
+        "version": str(rec.version),
+        "text": rec.text or "",
+        "addressees": list(rec.addressees),
+        "deadline": rec.deadline.strftime("%d/%m/%Y") if rec.deadline else "",
+        "theme": rec.theme or "",
+        "provenance": rec.provenance.value,
+        "confirmed_fields": list(rec.confirmed_fields),
+        "provenance_sources": "\n".join(rec.provenance_sources),
+        "provenance_note": rec.provenance_note or "",
+    }
+    for sub in subs_of(session, rec):
+        values[f"sub-{sub.id}-text"] = sub.text or ""
+    return values
+
+
+def readable(content: dict[str, Any], names: dict[str, str]) -> dict[str, str]:
+    """A version's fields as people read them (for the conflict panel and the history page)."""
+    out = {}
+    for key, label in FIELD_LABELS.items():
+        out[label] = show_value(key, content.get(key), names)
+    return out
+
+
+def show_value(key: str, value: Any, names: dict[str, str]) -> str:
+    """One field's value in words."""
+    if value in (None, "", []):
+        return "none"
+    if key == "addressees":
+        return ", ".join(names.get(code, code) for code in value)
+    if key in ("deadline",):
+        return uk_date(dt.date.fromisoformat(value)) if isinstance(value, str) else str(value)
+    if key == "confirmed_at":
+        return uk_date(dt.datetime.fromisoformat(value)) if isinstance(value, str) else str(value)
+    if key == "provenance":
+        return Provenance(value).label
+    if key == "sub_recommendations":
+        parts = []
+        for sub in value:
+            extra = ""
+            if "addressees" in sub:
+                extra += " (to " + (", ".join(names.get(c, c) for c in sub["addressees"]) or "none") + ")"
+            if sub.get("deadline"):
+                extra += f" (by {uk_date(dt.date.fromisoformat(sub['deadline']))})"
+            parts.append(f"{sub['number']}: {sub.get('text') or 'wording to be confirmed'}{extra}")
+        return "; ".join(parts)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _list(values: dict[str, Any], name: str) -> list[str]:
+    raw = values.get(name)
+    if raw is None or raw == "":
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+@dataclass
+class EditResult:
+    changed: list[str] = field(default_factory=list)
+    obligations: ObligationChanges = field(default_factory=ObligationChanges)
+
+
+def save_recommendation(
+    session: Session, rec: Recommendation, values: dict[str, Any], user: User, *, now: dt.datetime | None = None
+) -> EditResult:
+    """Save the admin form for a numbered recommendation as a new version; commits.
+
+    Raises ``EditError`` (field -> message) for bad input and ``StaleRecord`` when someone saved first.
+    """
+    if rec.parent_id is not None:
+        raise EditError({"text": "Edit a sub-recommendation from its recommendation"})
+    rec_set = session.get(RecommendationSet, rec.set_id)
+    assert rec_set is not None
+    errors: dict[str, str] = {}
+    text = (values.get("text") or "").strip() or None
+    if text and len(text) > MAX_TEXT:
+        errors["text"] = f"The wording must be {MAX_TEXT:,} characters or fewer"
+    known = addressee_codes(session)
+    addressees = _list(values, "addressees")
+    unknown = [a for a in addressees if a not in known]
+    if unknown:
+        errors["addressees"] = f"Choose addressees from the list ({', '.join(unknown)} is not one)"
+    addressees = sorted(set(addressees), key=addressees.index)
+    try:
+        deadline = parse_uk_date(values.get("deadline") or None)
+    except DateParseError:
+        errors["deadline"] = "The deadline must be a real date, like 27/03/2025"
+        deadline = None
+    theme = (values.get("theme") or "").strip() or None
+    if theme is not None and theme not in {t.get("code") for t in rec_set.themes}:
+        errors["theme"] = "Choose a theme from the list"
+    try:
+        status = Provenance(values.get("provenance") or "")
+    except ValueError:
+        errors["provenance"] = "Choose how far this recommendation is confirmed"
+        status = rec.provenance
+    confirmed_fields = [f for f in CONFIRMABLE if f in _list(values, "confirmed_fields")]
+    sources = [line.strip() for line in (values.get("provenance_sources") or "").splitlines() if line.strip()]
+    bad = [s for s in sources if not s.startswith(("http://", "https://"))]
+    if bad:
+        errors["provenance_sources"] = f"Give each source as a web address starting https:// ({bad[0]} is not one)"
+    note = (values.get("provenance_note") or "").strip() or None
+    if status is Provenance.CONFIRMED:
+        if not text:
+            errors["text"] = "Enter the wording before marking the recommendation confirmed against the report"
+        if not sources and "provenance_sources" not in errors:
+            errors["provenance_sources"] = "Name the source you checked it against (the report's web address)"
+        if not set(confirmed_fields) - {"number"}:
+            # Confirmed against the report with nothing ticked: what the report fixes has been checked.
+            confirmed_fields = [f for f in CONFIRMABLE if f != "theme"]
+    elif status is Provenance.PARTIAL and not [f for f in confirmed_fields if f != "number"]:
+        errors["confirmed_fields"] = "Tick the fields that public sources confirm"
+    if "number" not in confirmed_fields:
+        confirmed_fields.insert(0, "number")
+
+    # Sub-recommendations: edit, remove, add.
+    subs = subs_of(session, rec)
+    removed_subs = subs_of(session, rec, include_removed=True)
+    sub_texts: dict[int, str | None] = {}
+    to_remove: list[Recommendation] = []
+    for sub in subs:
+        sub_text = (values.get(f"sub-{sub.id}-text") or "").strip() or None
+        sub_texts[sub.id] = sub_text  # type: ignore[index]
+        if values.get(f"sub-{sub.id}-remove"):
+            to_remove.append(sub)
+    numbers_in_set = {
+        n: (rid, removed)
+        for rid, n, removed in session.exec(
+            select(Recommendation.id, Recommendation.number, Recommendation.removed_at).where(
+                Recommendation.set_id == rec.set_id
+            )
+        )
+    }
+    new_subs: list[tuple[str, str | None]] = []
+    revived: list[tuple[Recommendation, str | None]] = []
+    for i in range(1, NEW_SUB_ROWS + 1):
+        number = (values.get(f"new-{i}-number") or "").strip()
+        new_text = (values.get(f"new-{i}-text") or "").strip() or None
+        if not number and not new_text:
+            continue
+        if not number:
+            errors[f"new-{i}-number"] = "Enter the sub-recommendation's number, like 7.3"
+            continue
+        if not number.startswith(rec.number + ".") or not number[len(rec.number) + 1 :].replace(".", "").isalnum():
+            errors[f"new-{i}-number"] = (
+                f"A sub-recommendation of {rec.number} is numbered {rec.number}.1, {rec.number}.2 …"
+            )
+            continue
+        if number in numbers_in_set:
+            earlier = next((s for s in removed_subs if s.number == number and s.removed), None)
+            if earlier is None:
+                errors[f"new-{i}-number"] = f"{number} is already in this set"
+                continue
+            revived.append((earlier, new_text))
+            continue
+        if number in {n for n, _ in new_subs}:
+            errors[f"new-{i}-number"] = f"{number} is entered twice"
+            continue
+        new_subs.append((number, new_text))
+    if errors:
+        raise EditError(errors)
+
+    current = snapshot(rec, subs)
+    try:
+        expected = int(values.get("version") or "")
+    except ValueError:
+        expected = -1
+    if expected != rec.version:
+        raise StaleRecord(rec, current)
+
+    actor = Actor(user.display_name, user.id)
+    now = now or utc_now()
+    keep_version(session, rec, current, actor.label)  # the version before this save stays viewable
+    old_addressees, old_deadline = list(rec.addressees), rec.deadline
+    content_changed = (text, addressees, deadline, theme) != (rec.text, rec.addressees, rec.deadline, rec.theme)
+    rec.text, rec.addressees, rec.deadline, rec.theme = text, addressees, deadline, theme
+    rec.confirmed_fields, rec.provenance_sources, rec.provenance_note = confirmed_fields, sources, note
+    sub_changes = bool(to_remove or new_subs or revived) or any(
+        sub_texts[s.id] != s.text
+        for s in subs  # type: ignore[index]
+    )
+    if status is Provenance.CONFIRMED:
+        if rec.provenance is not Provenance.CONFIRMED or content_changed or sub_changes:
+            rec.confirmed_by_id, rec.confirmed_by_label, rec.confirmed_at = user.id, user.display_name, now
+    else:
+        rec.confirmed_by_id, rec.confirmed_by_label, rec.confirmed_at = None, None, None
+    rec.provenance = status
+    position = max([s.position for s in removed_subs] + [rec.position])
+    kept_subs = [s for s in subs if s not in to_remove]
+    for sub in kept_subs:
+        sub.text = sub_texts[sub.id]  # type: ignore[index]
+    for sub, sub_text in revived:
+        sub.removed_at, sub.text = None, sub_text
+        kept_subs.append(sub)
+    for sub in to_remove:
+        sub.removed_at = now
+    created: list[Recommendation] = []
+    for number, new_text in new_subs:
+        position += 1
+        sub = Recommendation(set_id=rec.set_id, parent_id=rec.id, number=number, position=position, text=new_text)
+        session.add(sub)
+        kept_subs.append(sub)
+        created.append(sub)
+    for sub in kept_subs:
+        # A sub-recommendation follows its parent's addressees and deadline unless it had its own.
+        if sub.addressees == old_addressees or sub in created or sub in [s for s, _ in revived]:
+            sub.addressees = list(addressees)
+        if sub.deadline == old_deadline or sub in created:
+            sub.deadline = deadline
+        sub.theme = theme
+        sub.provenance, sub.confirmed_fields = rec.provenance, list(rec.confirmed_fields)
+        sub.provenance_sources, sub.provenance_note = list(rec.provenance_sources), rec.provenance_note
+        sub.confirmed_by_id, sub.confirmed_by_label = rec.confirmed_by_id, rec.confirmed_by_label
+        sub.confirmed_at = rec.confirmed_at
+    session.flush()
+    kept_subs.sort(key=lambda s: (s.position, s.id or 0))
+    after = snapshot(rec, kept_subs)
+    diff = changed(current, after)
+    result = EditResult(changed=list(diff))
+    if not diff:
+        session.rollback()
+        return result
+    for sub in kept_subs + to_remove:
+        if sub not in created:
+            sub.version += 1
+        sub.updated_at = now
+    rec.version += 1
+    rec.updated_at = now
+    set_title = rec_set.short_title
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="recommendation",
+        entity_id=rec.id,
+        summary=f"Recommendation {rec.number} of {set_title} changed (version {rec.version}): "
+        + ", ".join(FIELD_LABELS.get(k, k).lower() for k in diff),
+        before={k: current[k] for k in diff},
+        after={k: after[k] for k in diff},
+    )
+    keep_version(session, rec, after, actor.label)
+    result.obligations = sync_obligations(session, actor, set_id=rec.set_id)
+    session.commit()
+    return result
+
+
+def conflict_values(session: Session, current: dict[str, Any], mine: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The saved values and the person's own, field by field in words, for the 409 page."""
+    names = addressee_names(session)
+    theirs = readable(current, names)
+    own_content = {
+        "text": (mine.get("text") or "").strip() or None,
+        "addressees": _list(mine, "addressees"),
+        "deadline": None,
+        "theme": mine.get("theme") or None,
+        "provenance": mine.get("provenance") or None,
+        "confirmed_fields": _list(mine, "confirmed_fields"),
+        "provenance_sources": [s.strip() for s in (mine.get("provenance_sources") or "").splitlines() if s.strip()],
+        "provenance_note": mine.get("provenance_note") or None,
+    }
+    try:
+        day = parse_uk_date(mine.get("deadline") or None)
+        own_content["deadline"] = day.isoformat() if day else None
+    except DateParseError:
+        own_content["deadline"] = mine.get("deadline")
+    own = {label: show_value(key, own_content.get(key), names) for key, label in FIELD_LABELS.items()}
+    for key in ("sub_recommendations", "confirmed_by_label", "confirmed_at"):
+        own[FIELD_LABELS[key]] = ""
+    return {"current": theirs, "mine": own}
+
+
+# --- counts and lists --------------------------------------------------------------------------------------
+
+
+@dataclass
+class SetSummary:
+    recommendation_set: RecommendationSet
+    total: int
+    confirmed: int
+    partial: int
+    to_be_confirmed: int
+
+
+def set_summaries(session: Session) -> list[SetSummary]:
+    """Every set with how many of its numbered recommendations are confirmed, partly, or to be confirmed."""
+    sets = list(session.exec(select(RecommendationSet).order_by(col(RecommendationSet.published_on).desc())))
+    counts: dict[int, dict[Provenance, int]] = {s.id: dict.fromkeys(Provenance, 0) for s in sets}  # type: ignore[misc]
+    for set_id, provenance in session.exec(
+        select(Recommendation.set_id, Recommendation.provenance).where(
+            col(Recommendation.parent_id).is_(None), col(Recommendation.removed_at).is_(None)
+        )
+    ):
+        counts.setdefault(set_id, dict.fromkeys(Provenance, 0))[provenance] += 1
+    return [
+        SetSummary(
+            s,
+            sum(counts[s.id].values()),  # type: ignore[index]
+            counts[s.id][Provenance.CONFIRMED],  # type: ignore[index]
+            counts[s.id][Provenance.PARTIAL],  # type: ignore[index]
+            counts[s.id][Provenance.TO_BE_CONFIRMED],  # type: ignore[index]
+        )
+        for s in sets
+    ]
+
+
+def set_by_slug(session: Session, slug: str | None) -> RecommendationSet | None:
+    if not slug:
+        return None
+    return session.exec(select(RecommendationSet).where(RecommendationSet.slug == slug)).first()

@@ -1,0 +1,254 @@
+"""Interface text in more than one language: gettext catalogues (Babel), English as the source.
+
+Templates and Python code mark text with ``_()`` (and ``ngettext``); ``make translations`` extracts it into
+``translations/messages.pot`` and updates each ``translations/<locale>/LC_MESSAGES/messages.po``. At start-up
+the app loads every catalogue it finds there (``.mo`` if it is up to date, otherwise the ``.po`` is compiled in
+memory), so adding ``translations/cy/LC_MESSAGES/messages.po`` makes Welsh appear without touching a template.
+
+Each request gets a locale (see ``choose_locale``): the ``lang`` query parameter (remembered in a cookie), then
+that cookie, then the browser's ``Accept-Language``, then English. While the request is handled, and while its
+templates are rendered, ``current`` holds its translations, so ``gettext`` needs no request argument.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import gettext as stdlib_gettext
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError, negotiate_locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import LazyProxy, Translations
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("tracker.i18n")
+
+DEFAULT_LOCALE = "en"
+DOMAIN = "messages"
+LANGUAGE_COOKIE = "tracker_lang"
+LANGUAGE_PARAMETER = "lang"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+_NULL = stdlib_gettext.NullTranslations()
+current: contextvars.ContextVar[stdlib_gettext.NullTranslations] = contextvars.ContextVar(
+    "tracker_translations", default=_NULL
+)
+
+
+def gettext(message: str, **variables: Any) -> str:
+    """``message`` in the language of the current request (``%(name)s`` placeholders filled from ``variables``)."""
+    text = current.get().gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    """The singular or plural form for ``n``, translated; ``%(num)s`` is ``n``."""
+    text = current.get().ngettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
+    """For text defined at import time (labels, constants): translated each time it is shown."""
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+def N_(message: str) -> str:
+    """Marks text for extraction without translating it here (it is translated where it is shown)."""
+    return message
+
+
+_ = gettext
+
+
+def _jinja_gettext(message: str) -> str:
+    # Jinja's "newstyle" gettext fills %(name)s placeholders itself, after escaping.
+    return current.get().gettext(message)
+
+
+def _jinja_ngettext(singular: str, plural: str, n: int) -> str:
+    return current.get().ngettext(singular, plural, n)
+
+
+def install(environment: Any) -> None:
+    """Give a Jinja environment (with the i18n extension) ``_``, ``gettext``, ``ngettext`` following the request."""
+    environment.install_gettext_callables(_jinja_gettext, _jinja_ngettext, newstyle=True)
+
+
+@contextmanager
+def translations_in_use(translations: stdlib_gettext.NullTranslations) -> Iterator[None]:
+    token = current.set(translations)
+    try:
+        yield
+    finally:
+        current.reset(token)
+
+
+@dataclass
+class Catalogues:
+    """The compiled catalogues of one translations folder, by locale (English needs none: it is the source)."""
+
+    directory: Path | None
+    by_locale: dict[str, Translations] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path | None) -> Catalogues:
+        catalogues = cls(directory)
+        if directory is None or not directory.is_dir():
+            return catalogues
+        for messages_dir in sorted(directory.glob("*/LC_MESSAGES")):
+            locale = messages_dir.parent.name
+            try:
+                Locale.parse(locale)
+            except (ValueError, UnknownLocaleError):
+                log.warning("ignoring translations/%s: not a locale identifier", locale)
+                continue
+            translations = _read_catalogue(messages_dir / f"{DOMAIN}.po", messages_dir / f"{DOMAIN}.mo")
+            if translations is not None and locale != DEFAULT_LOCALE:
+                catalogues.by_locale[locale] = translations
+        return catalogues
+
+    @property
+    def locales(self) -> list[str]:
+        """English first, then every locale with a catalogue."""
+        return [DEFAULT_LOCALE, *sorted(self.by_locale)]
+
+    def translations(self, locale: str) -> stdlib_gettext.NullTranslations:
+        return self.by_locale.get(locale, _NULL)
+
+    def choose_locale(self, query_lang: str | None, cookie_lang: str | None, accept_language: str | None) -> str:
+        """The locale for a request: an explicit choice, the remembered one, the browser's preference, English."""
+        for chosen in (query_lang, cookie_lang):
+            if chosen and chosen in self.locales:
+                return chosen
+        if accept_language and len(self.locales) > 1:
+            preferred = _accept_language(accept_language)
+            match = negotiate_locale(preferred, self.locales, sep="-") or negotiate_locale(
+                [p.split("-")[0] for p in preferred], self.locales, sep="-"
+            )
+            if match:
+                return match
+        return DEFAULT_LOCALE
+
+
+def _read_catalogue(po: Path, mo: Path) -> Translations | None:
+    """The ``.mo`` when it is at least as new as the ``.po``; otherwise the ``.po`` compiled in memory."""
+    try:
+        if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+            with mo.open("rb") as f:
+                return Translations(f, domain=DOMAIN)
+        if po.exists():
+            with po.open("rb") as f:
+                catalog = read_po(f, abort_invalid=True)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog, use_fuzzy=False)
+            buffer.seek(0)
+            return Translations(buffer, domain=DOMAIN)
+    except Exception:  # a broken catalogue must not stop the service: that language falls back to English
+        log.exception("could not load the catalogue %s", po)
+    return None
+
+
+def _accept_language(header: str) -> list[str]:
+    """The languages of an Accept-Language header, most preferred first."""
+    weighted = []
+    for position, part in enumerate(header.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        if not tag or tag == "*":
+            continue
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, position, tag.strip()))
+    return [tag for _q, _p, tag in sorted(weighted)]
+
+
+def language_name(locale: str) -> str:
+    """A language's name in that language ("Cymraeg" for cy), for the language switcher."""
+    try:
+        name = Locale.parse(locale).get_display_name(locale) or locale
+    except (ValueError, UnknownLocaleError):
+        return locale
+    return name[:1].upper() + name[1:]
+
+
+def html_lang(locale: str) -> str:
+    """The value for ``<html lang>``: en-GB for the source English, otherwise the locale as a BCP 47 tag."""
+    return "en-GB" if locale == DEFAULT_LOCALE else locale.replace("_", "-")
+
+
+_NO_CATALOGUES = Catalogues(None)
+
+
+def catalogues_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Catalogues:
+    """The app's catalogues (loaded once by create_app)."""
+    return getattr(connection.app.state, "catalogues", None) or _NO_CATALOGUES
+
+
+def locale_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """This request's locale, chosen once and kept in the request's state."""
+    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    if "locale" not in state:
+        state["locale"] = catalogues_of(connection).choose_locale(
+            connection.query_params.get(LANGUAGE_PARAMETER),
+            connection.cookies.get(LANGUAGE_COOKIE),
+            connection.headers.get("accept-language"),
+        )
+    return state["locale"]
+
+
+class LocaleMiddleware:
+    """Chooses each request's locale and makes its translations current while the request is handled.
+
+    A ``?lang=`` choice is remembered in a cookie. When more than one language is installed, responses say they
+    vary with the cookie and Accept-Language, so shared caches keep each language apart.
+    """
+
+    def __init__(self, app: ASGIApp, *, secure_cookie: bool = False) -> None:
+        self.app = app
+        self.secure_cookie = secure_cookie
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        catalogues = catalogues_of(connection)
+        locale = locale_of(connection)
+        chosen = connection.query_params.get(LANGUAGE_PARAMETER)
+        remember = chosen == locale and connection.cookies.get(LANGUAGE_COOKIE) != locale
+        several = len(catalogues.locales) > 1
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                if several:
+                    vary = headers.get("vary")
+                    headers["vary"] = f"{vary}, Accept-Language, Cookie" if vary else "Accept-Language, Cookie"
+                if remember:
+                    cookie = Cookie(
+                        key=LANGUAGE_COOKIE,
+                        value=locale,
+                        max_age=LANGUAGE_COOKIE_MAX_AGE,
+                        path="/",
+                        httponly=True,
+                        samesite="lax",
+                        secure=self.secure_cookie,
+                    )
+                    headers.add("set-cookie", cookie.to_header(header=""))
+            await send(message)
+
+        with translations_in_use(catalogues.translations(locale)):
+            await self.app(scope, receive, send_with_language if several or remember else send)

@@ -1,0 +1,92 @@
+"""The pages a UK public-sector service must have: accessibility statement, cookies and privacy notice.
+
+Their facts come from the running app where they can: the cookies page lists the cookies this app sets (names
+from the code that sets them), and who runs the service and how to reach them come from the settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.response import Template
+
+from tracker.accounts.sessions import COOKIE_NAME as SESSION_COOKIE
+from tracker.accounts.sessions import LIFETIME as SESSION_LIFETIME
+from tracker.settings import Settings
+from tracker.web.i18n import LANGUAGE_COOKIE
+from tracker.web.i18n import gettext as _
+from tracker.web.templating import page
+
+# When the accessibility statement was written and when the checks it describes were last run (change both when
+# it is reviewed).
+STATEMENT_PREPARED = dt.date(2026, 11, 28)
+STATEMENT_LAST_TESTED = dt.date(2026, 11, 28)
+
+
+@dataclass(frozen=True)
+class CookieInfo:
+    name: str
+    purpose: str
+    expires: str
+
+
+def service_cookies(request: Request[Any, Any, Any]) -> list[CookieInfo]:
+    """Every cookie this app can set, with why and for how long (all are strictly necessary: no consent asked)."""
+    csrf = request.app.csrf_config
+    hours = int(SESSION_LIFETIME.total_seconds() // 3600)
+    cookies = [
+        CookieInfo(
+            SESSION_COOKIE,
+            _("Keeps you signed in. Only set when you sign in."),
+            _("%(hours)s hours after you sign in, or when you sign out", hours=hours),
+        ),
+        CookieInfo(
+            LANGUAGE_COOKIE,
+            _("Remembers the language you chose for this site. Only set when you choose a language."),
+            _("1 year"),
+        ),
+    ]
+    if csrf is not None:
+        cookies.insert(
+            1,
+            CookieInfo(
+                csrf.cookie_name,
+                _("Protects your forms: it proves that what you submit was sent from this site, not another one."),
+                _("When you close your browser"),
+            ),
+        )
+    return cookies
+
+
+class InfoPagesController(Controller):
+    include_in_schema = False
+
+    @get("/accessibility", sync_to_thread=True)
+    def accessibility(self, request: Request[Any, Any, Any]) -> Template:
+        return page(
+            request,
+            "info/accessibility.html",
+            settings=_settings(request),
+            prepared_on=STATEMENT_PREPARED,
+            last_tested_on=STATEMENT_LAST_TESTED,
+        )
+
+    @get("/cookies", sync_to_thread=True)
+    def cookies(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "info/cookies.html", cookies=service_cookies(request), settings=_settings(request))
+
+    @get("/privacy", sync_to_thread=True)
+    def privacy(self, request: Request[Any, Any, Any]) -> Template:
+        return page(
+            request,
+            "info/privacy.html",
+            settings=_settings(request),
+            session_hours=int(SESSION_LIFETIME.total_seconds() // 3600),
+        )
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    return request.app.state.settings

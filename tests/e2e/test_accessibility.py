@@ -1,0 +1,252 @@
+"""axe-core finds no WCAG 2.0, 2.1 or 2.2 A/AA failure on any page of tests/pages.py, in Chromium.
+
+axe-core is vendored from the npm registry (tests/e2e/vendor, refreshed by `make assets`) and evaluated in
+each page through the DevTools protocol, so the pages' Content-Security-Policy stays as strict as it is for
+everyone. What axe cannot judge (for example whether a heading describes its section) is covered by the
+keyboard tests here and the HTML checks of tests/test_pages.py; what is known not to meet WCAG 2.2 AA is
+listed in the accessibility statement (templates/info/accessibility.html).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests import pages
+from tests.e2e.conftest import sign_in
+from tests.pages import PAGES, Page
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+# The WCAG 2.0, 2.1 and 2.2 success criteria at levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def known_design_system_exception(rule: str, node: dict) -> bool:
+    """GOV.UK Frontend's radios and checkboxes that reveal more questions carry aria-expanded, which ARIA does not
+    allow on them. The Design System keeps it on purpose (screen readers announce it; see
+    github.com/alphagov/govuk-frontend/issues/979), so do we, and the accessibility statement lists it. Only that
+    attribute, on those inputs, is excused: any other failure of the rule still fails the test."""
+    return (
+        rule == "aria-allowed-attr"
+        and re.match(r'<input class="govuk-(radios|checkboxes)__input"', node["html"]) is not None
+        and all(
+            re.fullmatch(r'ARIA attribute is not allowed: aria-expanded="(true|false)"', check["message"])
+            for check in node["any"] + node["all"] + node["none"]
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def ids(live_server, live_database_url) -> dict[str, object]:
+    engine = sa.create_engine(live_database_url)
+    try:
+        return pages.ids(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def contexts(browser, live_server) -> Iterator[dict[str | None, object]]:
+    """One browser context per demo account, signed in once (None: nobody signed in)."""
+    opened: dict[str | None, object] = {}
+
+    def context_for(page_spec: Page):
+        if page_spec.account not in opened:
+            context = browser.new_context()
+            if page_spec.email:
+                tab = context.new_page()
+                sign_in(tab, live_server, page_spec.email)
+                expect(tab.get_by_role("button", name="Sign out")).to_be_visible()
+                tab.close()
+            opened[page_spec.account] = context
+        return opened[page_spec.account]
+
+    yield context_for  # type: ignore[misc]
+    for context in opened.values():
+        context.close()
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations of the WCAG A/AA rules on the page as it is now."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE)
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    violations = []
+    for violation in result["violations"]:
+        nodes = [n for n in violation["nodes"] if not known_design_system_exception(violation["id"], n)]
+        if nodes:
+            violations.append({**violation, "nodes": nodes})
+    return violations
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} - {v['helpUrl']}")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {json.dumps(node['target'])}: {node['failureSummary'].splitlines()[-1].strip()}")
+            lines.append(f"      {node['html'][:200]}")
+    return "\n".join(lines)
+
+
+def open_page(page, live_server: str, spec: Page, ids: dict[str, object]) -> int:
+    """Go to the page (and submit its form if the spec says so); the status of what is shown."""
+    response = page.goto(live_server + spec.url(ids))
+    status = response.status
+    if spec.submit:
+        for _ in range(spec.submit.times):
+            form = page.locator(f'form[action$="{spec.submit.action}"]')
+            for name, value in spec.submit.fields.items():
+                form.locator(f'[name="{name}"]').fill(value)
+            # form.submit() skips htmx's submit handler: the browser posts and shows the whole page, as without JS.
+            with page.expect_navigation() as navigation:
+                form.evaluate("form => form.submit()")
+            status = navigation.value.status
+    return status
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.name for p in PAGES])
+def test_no_page_has_a_wcag_violation(live_server, contexts, ids, spec: Page):
+    page = contexts(spec).new_page()
+    try:
+        assert open_page(page, live_server, spec, ids) == spec.status
+        violations = axe_violations(page)
+        assert violations == [], f"{spec.name} ({spec.url(ids)}):\n{describe(violations)}"
+        assert overflowing_at_320_pixels(page) == [], "content needs sideways scrolling at 400% zoom"
+    finally:
+        page.close()
+
+
+def overflowing_at_320_pixels(page) -> list[str]:
+    """WCAG 1.4.10 (reflow): at 320 CSS pixels wide (1280 at 400% zoom) only data tables, which need their two
+    dimensions, may be wider than the screen (the accessibility statement says so)."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    return page.evaluate(
+        """() => [...document.querySelectorAll("body *")]
+          .filter((e) => !e.closest("table, .app-table-wrapper") && e.getBoundingClientRect().right > 321)
+          .map((e) => e.outerHTML.slice(0, 120))"""
+    )
+
+
+def test_the_500_page_has_no_wcag_violation(live_server, page, server_error_page):
+    """An unexpected error's page (no live route fails, so the test app's page is served in its place)."""
+    status, headers, body = server_error_page
+    page.route(live_server + "/boom", lambda route: route.fulfill(status=status, headers=headers, body=body))
+    assert page.goto(live_server + "/boom").status == 500
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sorry, there is a problem with the service")
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+
+@pytest.fixture
+def server_error_page(client) -> tuple[int, dict[str, str], bytes]:
+    from tests.test_pages import failing_route
+
+    client.app.register(failing_route)
+    response = client.get("/boom")
+    return response.status_code, dict(response.headers), response.content
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Keyboard: visible focus, and a journey with no mouse
+# ---------------------------------------------------------------------------------------------------------------
+
+FOCUS_STYLE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const own = getComputedStyle(el);
+  // GOV.UK Frontend shows focus with a yellow background, a thick outline or a box shadow; a link shows it on
+  // itself, a radio or checkbox on its label's ::before (checked through the label).
+  const shows = (s) => (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2)
+    || (s.boxShadow && s.boxShadow !== "none")
+    || s.backgroundColor === "rgb(255, 221, 0)";
+  let visible = shows(own);
+  if (!visible && el.labels && el.labels.length) {
+    visible = shows(getComputedStyle(el.labels[0], "::before")) || shows(getComputedStyle(el.labels[0], "::after"));
+  }
+  return {visible, html: el.outerHTML.slice(0, 160)};
+}"""
+
+
+def focus_problems(page, limit: int = 150) -> list[str]:
+    """Tab through the page: every element that takes focus must show it."""
+    problems, seen = [], 0
+    page.locator("body").focus()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUS_STYLE)
+        if state is None:
+            break
+        seen += 1
+        if not state["visible"]:
+            problems.append(state["html"])
+    assert seen > 3, "tabbing reached almost nothing"
+    return problems
+
+
+FOCUS_PAGES = [p for p in PAGES if p.name in {"home", "sign in with errors", "a response (editor)", "dashboard"}]
+
+
+@pytest.mark.parametrize("spec", FOCUS_PAGES, ids=[p.name for p in FOCUS_PAGES])
+def test_every_element_that_takes_focus_shows_it(live_server, contexts, ids, spec: Page):
+    page = contexts(spec).new_page()
+    try:
+        open_page(page, live_server, spec, ids)
+        assert focus_problems(page) == []
+    finally:
+        page.close()
+
+
+def test_signing_in_and_reaching_the_plan_with_the_keyboard_only(live_server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(live_server + "/")
+    # From the top of the page, the service navigation's "Sign in" link is reached with Tab alone.
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Sign in":
+            break
+    else:
+        pytest.fail("Tab never reached the Sign in link")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "email":
+            break
+    page.keyboard.type("editor@demo.example.org")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    from tests.e2e.conftest import DEMO_PASSWORD
+
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kent Police")
+    context.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cookies: the browser holds no cookie the cookies page does not list
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_the_browser_receives_no_cookie_the_cookies_page_does_not_list(live_server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(live_server + "/cookies")
+    listed = set(page.get_by_test_id("cookie-name").all_inner_texts())
+    sign_in(page, live_server, "editor@demo.example.org")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kent Police")
+    page.goto(live_server + "/?lang=en")
+    received = {cookie["name"] for cookie in context.cookies()}
+    context.close()
+    assert {"tracker_session", "csrftoken"} <= received <= listed

@@ -1,0 +1,116 @@
+"""The pages every accessibility check runs over: one list, used by the axe test in Chromium
+(tests/e2e/test_accessibility.py) and by the quick HTML checks (tests/test_pages.py).
+
+Both run against the synthetic demo data (`tracker demo`). To check a new page, add a ``Page`` to ``PAGES``:
+a path (``{name}`` placeholders are filled from ``ids()``), the demo account to sign in as (``None``: nobody)
+and the status it answers. ``submit`` submits a form of the page (without JavaScript, so the whole page comes
+back) to check its error state: the form is the one whose ``action`` ends with ``submit.action``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+DEMO_DOMAIN = "demo.example.org"
+
+
+@dataclass(frozen=True)
+class Submit:
+    """Fill ``fields`` of the form whose action ends with ``action`` and submit it, ``times`` times."""
+
+    action: str
+    fields: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    account: str | None = None  # a demo account ("editor" is editor@demo.example.org) or None
+    status: int = 200
+    submit: Submit | None = None
+
+    @property
+    def email(self) -> str | None:
+        return f"{self.account}@{DEMO_DOMAIN}" if self.account else None
+
+    def url(self, ids: dict[str, object]) -> str:
+        return self.path.format(**ids)
+
+
+PAGES: list[Page] = [
+    # Anyone
+    Page("home", "/"),
+    Page("sign in", "/sign-in"),
+    Page("sign in with errors", "/sign-in", status=422, submit=Submit("/sign-in")),
+    Page("accessibility statement", "/accessibility"),
+    Page("cookies", "/cookies"),
+    Page("privacy notice", "/privacy"),
+    Page("page not found", "/no-such-page", status=404),
+    Page(
+        "too many sign-in attempts",
+        "/sign-in",
+        status=429,
+        submit=Submit("/sign-in", {"email": "locked-out@example.org", "password": "not-the-password"}, times=5),
+    ),
+    # Editors and viewers of one organisation
+    Page("an organisation's plan", "/plan/kent", "editor"),
+    Page("a response (editor)", "/plan/responses/{response}", "editor"),
+    Page("a response (viewer)", "/plan/responses/{response}", "viewer"),
+    Page("history of a response", "/plan/responses/{response}/history", "editor"),
+    Page("evidence with errors", "/plan/responses/{response}", "editor", status=422, submit=Submit("/evidence")),
+    Page("spreadsheet import", "/plan/kent/import", "editor"),
+    Page("change password", "/account/password", "editor"),
+    Page("API tokens", "/account/api-tokens", "editor"),
+    Page("forbidden", "/admin/users", "editor", status=403),
+    # National readers
+    Page("plan list", "/plan", "coordinator"),
+    Page("a response (inspector)", "/plan/responses/{response}", "inspector"),
+    Page("dashboard", "/oversight", "coordinator"),
+    Page("national recommendation page", "/oversight/recommendations/{recommendation}", "coordinator"),
+    Page("reporting periods", "/oversight/periods", "coordinator"),
+    Page("a frozen period", "/oversight/periods/{frozen_period}", "coordinator"),
+    Page("comparing periods", "/oversight/periods/compare?earlier={first_period}&later={frozen_period}", "coordinator"),
+    Page("progress report (HTML)", "/oversight/report", "coordinator"),
+    # The service team
+    Page("users", "/admin/users", "admin"),
+    Page("new user", "/admin/users/new", "admin"),
+    Page("a user", "/admin/users/{user}", "admin"),
+    Page("recommendation sets", "/admin/recommendations", "admin"),
+    Page("a recommendation set", "/admin/recommendations/sets/stalking-2024", "admin"),
+    Page("editing a recommendation", "/admin/recommendations/{recommendation}", "admin"),
+    Page("a recommendation's versions", "/admin/recommendations/{recommendation}/history", "admin"),
+    Page("loading a recommendation set", "/admin/recommendations/load", "admin"),
+    Page("changes to obligations", "/oversight/obligation-changes", "coordinator"),
+    # Promising practice
+    Page("practice library", "/practice"),
+    Page("practice search", "/practice?q=stalking"),
+    Page("a practice", "/practice/{practice}"),
+    Page("practice submissions", "/practice/submissions", "editor"),
+    Page("new practice", "/practice/submissions/new", "editor"),
+    Page("practice review queue", "/practice/review", "coordinator"),
+    Page("history of a practice", "/practice/{practice}/history", "coordinator"),
+]
+
+
+def ids(engine: sa.Engine) -> dict[str, object]:
+    """The record ids the paths above need, from a database holding the demo data."""
+    with engine.connect() as conn:
+
+        def one(sql: str) -> object:
+            return conn.execute(sa.text(sql)).scalar_one()
+
+        return {
+            "response": one(
+                "SELECT r.id FROM response r JOIN organisation o ON o.id = r.organisation_id "
+                "JOIN recommendation c ON c.id = r.recommendation_id WHERE o.slug = 'kent' AND c.number = '10'"
+            ),
+            "recommendation": one("SELECT id FROM recommendation WHERE number = '10'"),
+            "first_period": one("SELECT min(id) FROM reporting_period WHERE status = 'frozen'"),
+            "frozen_period": one("SELECT max(id) FROM reporting_period WHERE status = 'frozen'"),
+            "practice": one("SELECT min(slug) FROM practice WHERE status = 'approved'"),
+            "user": one(f"SELECT id FROM user_account WHERE email = 'viewer@{DEMO_DOMAIN}'"),
+        }

@@ -9,7 +9,7 @@ export TEST_POSTGRES_URL
 # Two workers: the suite waits on databases, servers and the browser as much as on the CPU.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv install run test test-sqlite test-postgres lint bench assets translations clean
+.PHONY: help venv install run test test-sqlite test-postgres lint bench bench-load bench-growth assets translations clean
 
 help:
 	@echo "make run      serve the app on http://127.0.0.1:8000 with an SQLite database and demo data"
@@ -17,6 +17,8 @@ help:
 	@echo "make install  create the environment and migrate the database (for deployments)"
 	@echo "make lint     ruff"
 	@echo "make bench    benchmarks (bench/run.py): page latency, report and export time at demo scales 1 and 10"
+	@echo "make bench-load    load run (bench/load.py): mixed workload on SQLite, PostgreSQL, 2 processes; PASS/FAIL per target"
+	@echo "make bench-growth  cost growth (bench/load.py growth): the same pages at demo scales 1, 10 and 50"
 	@echo "make assets   rebuild the vendored GOV.UK Frontend and htmx files in static/ (needs npm)"
 	@echo "make translations [LOCALE=cy]  extract interface text to translations/messages.pot, update and compile"
 	@echo "              every translations/<locale>/LC_MESSAGES/messages.po (LOCALE= starts a new language)"
@@ -59,6 +61,14 @@ test-postgres: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# LOAD_SECONDS (60), LOAD_CONCURRENCY (8), LOAD_SCALE (10), LOAD_SETUPS, ANCHOR_REQUESTS; LOAD_SMOKE=1 for a short run.
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py load
+
+# GROWTH_SCALES (1,10,50), GROWTH_DATABASES (sqlite; or sqlite,postgresql).
+bench-growth: $(STAMP)
+	$(BIN)/python bench/load.py growth
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations bench

@@ -65,6 +65,7 @@ ROUTES: list[tuple[str, str, dict[str, str]]] = [
     ("POST", "/sign-in", PUBLIC),
     ("POST", "/sign-out", PUBLIC),
     ("GET", "/health", PUBLIC),
+    ("GET", "/health/live", PUBLIC),
     ("GET", "/accessibility", PUBLIC),
     ("GET", "/cookies", PUBLIC),
     ("GET", "/privacy", PUBLIC),

@@ -448,7 +448,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     with _session(settings):
         pass  # refuses to start on an unmigrated database, with the command to run
     uvicorn.run(
-        "tracker.app:create_app",
+        "tracker.app:create_server_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,

@@ -30,6 +30,7 @@ from tracker.reports.figures import (
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.organisation_view import organisation_oversight
 from tracker.reports.progress_report import build_report, render_pdf
+from tracker.settings import Settings
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.guards import signed_in_user
 from tracker.web.templating import page
@@ -46,6 +47,8 @@ ATTENTION_LABELS = {
 # ?set=slug narrows a page, the report or an export to one recommendation set.
 SetQuery = Annotated[str | None, QueryParameter(name="set")]
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+DASHBOARD = "reports/dashboard.html"
+RECOMMENDATION = "reports/recommendation.html"
 
 
 class OversightController(Controller):
@@ -68,68 +71,16 @@ class OversightController(Controller):
     ) -> Template:
         """Every organisation against every recommendation, with the headline figures and what needs attention."""
         require(request.user, Permission.VIEW_OVERSIGHT)
-        settings = request.app.state.settings
-        chosen_set = set_by_slug(db, set_slug)
-        state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
-        today = state.today
-        organisations = state.organisations
-        if region:
-            organisations = [o for o in organisations if o.region_code == region]
-        if kind:
-            organisations = [o for o in organisations if o.kind.value == kind]
-        recommendations = state.recommendations
-        if theme:
-            recommendations = [r for r in recommendations if r.theme == theme]
-        status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
-
-        def row_matches(org_id: int) -> bool:
-            cells = [state.cell(org_id, r.id) for r in recommendations]
-            cells = [c for c in cells if c is not None]
-            if not cells:
-                return False
-            if status_value and not any(c.status is status_value for c in cells):
-                return False
-            return not attention or any(c.needs_attention(today, state.stale_days) for c in cells)
-
-        organisations = [o for o in organisations if row_matches(o.id)]
-        if sort == "progress":
-            organisations.sort(key=lambda o: (-state.progress(o.id), o.name))
-        names = {o.id: o.name for o in state.organisations}
-        rec_numbers = {r.id: r.number for r in state.recommendations}
-        attention_lists = {
-            ATTENTION_LABELS[key].format(days=state.stale_days): cells for key, cells in state.attention().items()
+        filters = {
+            "region": region,
+            "kind": kind,
+            "theme": theme,
+            "status": status,
+            "attention": attention,
+            "sort": sort,
+            "set_slug": set_slug,
         }
-        themes = sorted({(r.theme, state.sets[r.set_id].theme_name(r.theme)) for r in state.recommendations if r.theme})
-        return page(
-            request,
-            "reports/dashboard.html",
-            wide_layout=True,
-            state=state,
-            organisations=organisations,
-            recommendations=recommendations,
-            statuses=list(ResponseStatus),
-            status_codes=STATUS_CODES,
-            finished=FINISHED,
-            attention_lists=attention_lists,
-            periods=period_progress(db),
-            agreement=state.agreement(),
-            names=names,
-            rec_numbers=rec_numbers,
-            regions=regions(db),
-            kinds=organisation_kinds(state),
-            themes=themes,
-            filters={
-                "region": region or "",
-                "kind": kind or "",
-                "theme": theme or "",
-                "status": status or "",
-                "attention": attention,
-                "sort": sort,
-            },
-            sets=list_sets(db),
-            chosen_set=chosen_set,
-            set_query=f"?set={chosen_set.slug}" if chosen_set else "",
-        )
+        return page(request, DASHBOARD, **dashboard_context(db, request.app.state.settings, **filters))
 
     @get("/charts/periods.svg", sync_to_thread=True)
     def periods_chart(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[str]:
@@ -167,31 +118,10 @@ class OversightController(Controller):
     ) -> Template:
         """One recommendation across the country: the spread of statuses, who is where, the latest updates."""
         require(request.user, Permission.VIEW_OVERSIGHT)
-        rec = db.get(Recommendation, recommendation_id)
-        if rec is None or rec.parent_id is not None:
+        context = recommendation_context(db, request.app.state.settings, recommendation_id)
+        if context is None:
             raise NotFoundException()
-        rec_set = db.get(RecommendationSet, rec.set_id)
-        state = national_state(db, set_id=rec.set_id, stale_days=request.app.state.settings.stale_update_days)
-        cells = sorted(state.cells_for_recommendation(rec.id), key=lambda c: c.organisation_id)
-        names = {o.id: o.name for o in state.organisations}
-        slugs = {o.id: o.slug for o in state.organisations}
-        by_status = {
-            s: sorted((c for c in cells if c.status is s), key=lambda c: names[c.organisation_id])
-            for s in ResponseStatus
-        }
-        return page(
-            request,
-            "reports/recommendation.html",
-            rec=rec,
-            rs=rec_set,
-            state=state,
-            by_status=by_status,
-            names=names,
-            slugs=slugs,
-            addressees=[addressee_names(db).get(code, code) for code in rec.addressees],
-            latest_updates=latest_updates(db, rec.id, limit=10),
-            practices=practice_for(db, rec.id),
-        )
+        return page(request, RECOMMENDATION, **context)
 
     @get("/organisations/{slug:str}", sync_to_thread=True)
     def organisation(
@@ -211,6 +141,107 @@ class OversightController(Controller):
             organisation=organisation,
             statuses=list(ResponseStatus),
         )
+
+
+def dashboard_context(
+    db: Session,
+    settings: Settings,
+    *,
+    region: str | None = None,
+    kind: str | None = None,
+    theme: str | None = None,
+    status: str | None = None,
+    attention: bool = False,
+    sort: str = "name",
+    set_slug: str | None = None,
+) -> dict[str, Any]:
+    """What the dashboard template shows: every query the page makes (bench/load.py times this without HTTP)."""
+    chosen_set = set_by_slug(db, set_slug)
+    state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
+    today = state.today
+    organisations = state.organisations
+    if region:
+        organisations = [o for o in organisations if o.region_code == region]
+    if kind:
+        organisations = [o for o in organisations if o.kind.value == kind]
+    recommendations = state.recommendations
+    if theme:
+        recommendations = [r for r in recommendations if r.theme == theme]
+    status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
+
+    def row_matches(org_id: int) -> bool:
+        cells = [state.cell(org_id, r.id) for r in recommendations]
+        cells = [c for c in cells if c is not None]
+        if not cells:
+            return False
+        if status_value and not any(c.status is status_value for c in cells):
+            return False
+        return not attention or any(c.needs_attention(today, state.stale_days) for c in cells)
+
+    organisations = [o for o in organisations if row_matches(o.id)]
+    if sort == "progress":
+        organisations.sort(key=lambda o: (-state.progress(o.id), o.name))
+    names = {o.id: o.name for o in state.organisations}
+    rec_numbers = {r.id: r.number for r in state.recommendations}
+    attention_lists = {
+        ATTENTION_LABELS[key].format(days=state.stale_days): cells for key, cells in state.attention().items()
+    }
+    themes = sorted({(r.theme, state.sets[r.set_id].theme_name(r.theme)) for r in state.recommendations if r.theme})
+    return dict(
+        wide_layout=True,
+        state=state,
+        organisations=organisations,
+        recommendations=recommendations,
+        statuses=list(ResponseStatus),
+        status_codes=STATUS_CODES,
+        finished=FINISHED,
+        attention_lists=attention_lists,
+        periods=period_progress(db),
+        agreement=state.agreement(),
+        names=names,
+        rec_numbers=rec_numbers,
+        regions=regions(db),
+        kinds=organisation_kinds(state),
+        themes=themes,
+        filters={
+            "region": region or "",
+            "kind": kind or "",
+            "theme": theme or "",
+            "status": status or "",
+            "attention": attention,
+            "sort": sort,
+        },
+        sets=list_sets(db),
+        chosen_set=chosen_set,
+        set_query=f"?set={chosen_set.slug}" if chosen_set else "",
+    )
+
+
+def recommendation_context(db: Session, settings: Settings, recommendation_id: int) -> dict[str, Any] | None:
+    """What the national page of a top-level recommendation shows (None if there is none with that id)."""
+    rec = db.get(Recommendation, recommendation_id)
+    if rec is None or rec.parent_id is not None:
+        return None
+    rec_set = db.get(RecommendationSet, rec.set_id)
+    state = national_state(db, set_id=rec.set_id, stale_days=settings.stale_update_days)
+    cells = sorted(state.cells_for_recommendation(rec.id), key=lambda c: c.organisation_id)
+    names = {o.id: o.name for o in state.organisations}
+    slugs = {o.id: o.slug for o in state.organisations}
+    by_status = {
+        s: sorted((c for c in cells if c.status is s), key=lambda c: names[c.organisation_id]) for s in ResponseStatus
+    }
+    addressee_name = addressee_names(db)
+    return dict(
+        rec=rec,
+        rs=rec_set,
+        state=state,
+        by_status=by_status,
+        names=names,
+        slugs=slugs,
+        addressees=[addressee_name.get(code, code) for code in rec.addressees],
+        latest_updates=latest_updates(db, rec.id, limit=10),
+        practices=practice_for(db, rec.id),
+    )
 
 
 class ReportController(Controller):

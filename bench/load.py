@@ -1,0 +1,705 @@
+"""Load and latency: the app under a mixed workload, with anchors that make the figures comparable across machines.
+
+    make bench-load                      # or: python bench/load.py [load|growth]
+    LOAD_SMOKE=1 make bench-load         # a short smoke run (5 s, scale 1)
+
+``load`` (the default) builds a database at demo scale LOAD_SCALE (10) for each setup in LOAD_SETUPS
+(``sqlite``: one process on SQLite; ``postgresql``: one process on PostgreSQL; ``postgresql-2``: two processes
+sharing that PostgreSQL database, each on its own port, the client going round robin), serves it with the
+production server (``tracker serve``, uvicorn) on 127.0.0.1 and, for each setup:
+
+1. Anchors, sequential requests (ANCHOR_REQUESTS each, one at a time, nothing else running):
+   - the floor: ``/health/live``, a route of the same app through the same middleware with no database work;
+   - every page of the workload, as its p95 over the floor's p95, and each kind of write (its cost unloaded);
+   - the dashboard and the national recommendation page, also called directly in Python without HTTP: the same
+     context functions (``tracker.reports.controllers.dashboard_context`` / ``recommendation_context``) on the
+     same database, rendered by the same Jinja environment. Their HTTP median over the direct median is what the
+     framework, ORM session, middleware and network add to the work itself. Each HTTP request is followed by one
+     direct call, so noise from other processes on the machine falls on both alike.
+2. The load: LOAD_CONCURRENCY clients (asyncio + httpx) for LOAD_SECONDS, each picking requests at random:
+   about 80% public pages (PUBLIC_PAGES, those that answer 200), 15% signed-in workspace and dashboard pages (the
+   demo editor of Kent and the demo coordinator), 5% writes through the real forms with their CSRF tokens
+   (a progress update, a new action, an edited action, a small evidence file), and 2% the floor. Reports
+   requests/s, p50/p95/p99 and errors per page type.
+
+Targets (PASS/FAIL printed): no errors; public pages' p95 within 5x the floor's; the dashboard's and the
+recommendation page's median within 2x their direct work; writes' p95 under 250 ms under load.
+
+``growth`` times the pages sequentially at demo scales GROWTH_SCALES (1,10,50) on SQLite (and PostgreSQL with
+GROWTH_DATABASES=sqlite,postgresql), then at scale 1 with every other organisation's actions and updates
+multiplied by 64: pages about Kent must not notice.
+
+Figures are printed and written to bench/out/load-*.json. The machine, the settings and the commands to re-run
+are printed with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from run import POSTGRES, free_port, make_database, percentile  # bench/run.py (this folder is on sys.path)
+
+ROOT = Path(__file__).resolve().parents[1]
+TRACKER = str(Path(sys.executable).with_name("tracker"))
+PASSWORD = "bench-demo-password"
+SMOKE = bool(os.environ.get("LOAD_SMOKE"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "5" if SMOKE else "60"))
+CONCURRENCY = int(os.environ.get("LOAD_CONCURRENCY", "8"))
+SCALE = int(os.environ.get("LOAD_SCALE", "1" if SMOKE else "10"))
+ANCHOR_REQUESTS = int(os.environ.get("ANCHOR_REQUESTS", "10" if SMOKE else "40"))
+SETUPS = os.environ.get("LOAD_SETUPS", "sqlite,postgresql,postgresql-2").split(",")
+GROWTH_SCALES = [int(s) for s in os.environ.get("GROWTH_SCALES", "1,10,50").split(",")]
+GROWTH_DATABASES = os.environ.get("GROWTH_DATABASES", "sqlite").split(",")
+OUT = ROOT / "bench" / "out"
+
+# The public pages of the workload, in one place: each is measured when it answers 200 (so pages that do not exist
+# yet are left out by themselves). Placeholders: {set_slug}, {number} (recommendation 7) and {org} (kent).
+PUBLIC_PAGES = [
+    ("home", "/"),
+    ("public: recommendations", "/recommendations"),
+    ("public: a recommendation", "/recommendations/{set_slug}/{number}"),
+    ("public: organisations", "/organisations"),
+    ("public: an organisation", "/organisations/{org}"),
+    ("public: practice library", "/practice"),
+    ("public: open data", "/open-data"),
+]
+# Signed-in pages: (label, who, path). {response_id}: one of Kent's responses; {rec_id}: recommendation 7.
+SIGNED_IN_PAGES = [
+    ("workspace: organisation", "editor", "/plan/kent"),
+    ("workspace: response", "editor", "/plan/responses/{response_id}"),
+    ("dashboard", "coordinator", "/oversight"),
+    ("national recommendation", "coordinator", "/oversight/recommendations/{rec_id}"),
+]
+WRITES = ["write: progress update", "write: add action", "write: edit action", "write: evidence upload"]
+FLOOR = "floor: /health/live"
+MIX = {"public": 78, "signed_in": 15, "write": 5, "floor": 2}  # percent
+DIRECT = {"dashboard": "direct: dashboard", "national recommendation": "direct: national recommendation"}
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+# --- the database and the servers -----------------------------------------------------------------------------
+
+
+def environment(url: str, workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TRACKER_DEMO_PASSWORD": PASSWORD,
+        "UPLOAD_DIR": str(workdir / "uploads"),
+        "SECRET_KEY": "bench-" + "s" * 40,
+    }
+
+
+def build(env: dict[str, str], scale: int) -> float:
+    start = time.perf_counter()
+    subprocess.run([TRACKER, "setup", "--no-demo"], env=env, check=True, capture_output=True)
+    subprocess.run([TRACKER, "demo", "--scale", str(scale)], env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+class Servers:
+    """``processes`` production servers (``tracker serve``), each on its own port, on one database."""
+
+    def __init__(self, env: dict[str, str], processes: int) -> None:
+        self.env, self.processes, self.popen, self.bases = env, processes, [], []
+
+    def __enter__(self) -> Servers:
+        for _ in range(self.processes):
+            port = free_port()
+            self.popen.append(
+                subprocess.Popen(
+                    [TRACKER, "serve", "--port", str(port)],
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            self.bases.append(f"http://127.0.0.1:{port}")
+        for base in self.bases:
+            for _ in range(200):
+                try:
+                    if httpx.get(base + "/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+            else:
+                raise RuntimeError(f"the server at {base} did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.popen:
+            process.terminate()
+        for process in self.popen:
+            process.wait(timeout=20)
+
+
+@dataclass
+class Targets:
+    """Ids the pages are aimed at, read from the database."""
+
+    set_slug: str
+    number: str
+    rec_id: int
+    kent_responses: list[int]
+
+    @classmethod
+    def read(cls, url: str) -> Targets:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            rec_id, set_slug, number = conn.execute(
+                sa.text(
+                    "SELECT r.id, s.slug, r.number FROM recommendation r JOIN recommendation_set s ON s.id = r.set_id "
+                    "WHERE r.number = '7' AND r.parent_id IS NULL"
+                )
+            ).one()
+            responses = list(
+                conn.execute(
+                    sa.text(
+                        "SELECT p.id FROM response p JOIN organisation o ON o.id = p.organisation_id "
+                        "WHERE o.slug = 'kent' ORDER BY p.id"
+                    )
+                ).scalars()
+            )
+        engine.dispose()
+        return cls(set_slug=set_slug, number=number, rec_id=rec_id, kent_responses=responses)
+
+    def path(self, template: str, response_id: int | None = None) -> str:
+        return template.format(
+            set_slug=self.set_slug,
+            number=self.number,
+            org="kent",
+            rec_id=self.rec_id,
+            response_id=response_id or self.kent_responses[0],
+        )
+
+
+# --- clients ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Samples:
+    """Latencies (ms) and failures of one page type."""
+
+    times: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, ms: float, ok: bool, status: str) -> None:
+        self.times.append(ms)
+        self.statuses[status] += 1
+        if not ok:
+            self.errors += 1
+
+    def figures(self, seconds: float | None = None) -> dict[str, Any]:
+        t = self.times or [float("nan")]
+        out = {
+            "n": len(self.times),
+            "errors": self.errors,
+            "p50_ms": round(statistics.median(t), 2),
+            "p95_ms": round(percentile(t, 95), 2),
+            "p99_ms": round(percentile(t, 99), 2),
+            "max_ms": round(max(t), 2),
+        }
+        if seconds:
+            out["rps"] = round(len(self.times) / seconds, 1)
+        if self.errors:
+            out["statuses"] = dict(self.statuses)
+        return out
+
+
+class Visitor:
+    """One person's browser: its cookies, its CSRF token, and the servers it goes round."""
+
+    def __init__(self, bases: list[str], who: str | None) -> None:
+        self.bases, self.who, self.turn = bases, who, 0
+        self.client = httpx.AsyncClient(timeout=60, follow_redirects=False)
+        self.csrf = ""
+
+    def url(self, path: str) -> str:
+        self.turn += 1
+        return self.bases[self.turn % len(self.bases)] + path
+
+    async def sign_in(self) -> float:
+        page = await self.client.get(self.url("/sign-in"))
+        self.csrf = CSRF.search(page.text).group(1)
+        start = time.perf_counter()
+        response = await self.client.post(
+            self.url("/sign-in"),
+            data={"email": f"{self.who}@demo.example.org", "password": PASSWORD, "_csrf_token": self.csrf},
+        )
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 303:
+            raise RuntimeError(f"sign-in as {self.who} answered {response.status_code}")
+        return elapsed
+
+    async def request(
+        self, samples: Samples, method: str, path: str, expect: int, **kwargs: Any
+    ) -> httpx.Response | None:
+        start = time.perf_counter()
+        try:
+            response = await self.client.request(method, self.url(path), **kwargs)
+        except httpx.HTTPError as exc:
+            samples.add((time.perf_counter() - start) * 1000, False, exc.__class__.__name__)
+            return None
+        samples.add((time.perf_counter() - start) * 1000, response.status_code == expect, str(response.status_code))
+        return response if response.status_code == expect else None
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+class Worker:
+    """One concurrent user of the load: anonymous for public pages, the Kent editor and the coordinator for the rest.
+
+    Each worker writes only to its own Kent response, so its edits never meet another worker's (a stale edit
+    would rightly answer 409, and that is not what this measures)."""
+
+    def __init__(self, index: int, bases: list[str], targets: Targets, public: list[tuple[str, str]]) -> None:
+        self.rng = random.Random(index)
+        self.targets, self.public = targets, public
+        self.anonymous = Visitor(bases, None)
+        self.editor = Visitor(bases, "editor")
+        self.coordinator = Visitor(bases, "coordinator")
+        self.response_id = targets.kent_responses[index % len(targets.kent_responses)]
+        self.actions: list[int] = []
+        self.made = 0
+
+    async def start(self, sign_ins: Samples) -> None:
+        for visitor in (self.editor, self.coordinator):
+            sign_ins.add(await visitor.sign_in(), True, "303")
+        page = await self.editor.client.get(self.editor.url(f"/plan/responses/{self.response_id}"))
+        self.actions = [int(a) for a in re.findall(r'id="action-(\d+)"', page.text)]
+
+    async def close(self) -> None:
+        for visitor in (self.anonymous, self.editor, self.coordinator):
+            await visitor.close()
+
+    async def one(self, results: dict[str, Samples]) -> None:
+        roll = self.rng.uniform(0, 100)
+        if roll < MIX["public"]:
+            label, path = self.rng.choice(self.public)
+            await self.anonymous.request(results[label], "GET", path, 200)
+        elif roll < MIX["public"] + MIX["signed_in"]:
+            label, who, template = self.rng.choice(SIGNED_IN_PAGES)
+            visitor = self.editor if who == "editor" else self.coordinator
+            response_id = self.rng.choice(self.targets.kent_responses)
+            await visitor.request(results[label], "GET", self.targets.path(template, response_id), 200)
+        elif roll < MIX["public"] + MIX["signed_in"] + MIX["write"]:
+            await self.write(self.rng.choice(WRITES), results)
+        else:
+            await self.anonymous.request(results[FLOOR], "GET", "/health/live", 200)
+
+    async def write(self, label: str, results: dict[str, Samples]) -> None:
+        editor, rid, samples = self.editor, self.response_id, results[label]
+        self.made += 1
+        note = f"Synthetic load-test entry {self.made} (bench/load.py)"
+        form = {"_csrf_token": editor.csrf}
+        if label == "write: progress update":
+            form |= {"text": note, "update_on": "", "visibility": "internal"}
+            await editor.request(samples, "POST", f"/plan/responses/{rid}/updates", 303, data=form)
+        elif label == "write: add action":
+            form |= {"description": note, "owner_role": "Load test", "target_date": "", "status": "not_started"}
+            await editor.request(samples, "POST", f"/plan/responses/{rid}/actions", 303, data=form)
+        elif label == "write: evidence upload":
+            form |= {"kind": "file", "title": note, "description": "", "visibility": "internal"}
+            files = {"file": ("load-test.txt", f"{note}\n".encode() * 20, "text/plain")}
+            await editor.request(samples, "POST", f"/responses/{rid}/evidence", 303, data=form, files=files)
+        else:
+            if not self.actions:
+                page = await editor.client.get(editor.url(f"/plan/responses/{rid}"))
+                self.actions = [int(a) for a in re.findall(r'id="action-(\d+)"', page.text)]
+            action_id = self.rng.choice(self.actions)
+            # Reading the edit form is a signed-in page view; the save is the write.
+            page = await editor.request(
+                results["workspace: action edit form"], "GET", f"/plan/actions/{action_id}/edit", 200
+            )
+            if page is None:
+                return
+            version = re.search(rf'action="/plan/actions/{action_id}".*?name="version" value="(\d+)"', page.text, re.S)
+            form |= {
+                "version": version.group(1) if version else "1",
+                "description": note,
+                "owner_role": "Load test",
+                "target_date": "",
+                "status": self.rng.choice(["not_started", "in_progress"]),
+            }
+            await editor.request(samples, "POST", f"/plan/actions/{action_id}", 303, data=form)
+
+
+# --- the direct path (no HTTP) ------------------------------------------------------------------------------------
+
+
+def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[dict[str, Callable[[], str]], Any]:
+    """The dashboard and the national recommendation page, built and rendered without HTTP: the same context
+    functions the controllers call, the same Jinja environment, and what ``page()`` adds (navigation, demo flag)."""
+    from sqlmodel import Session, select
+
+    from tracker.accounts.models import User
+    from tracker.db import make_engine
+    from tracker.reports.controllers import DASHBOARD, RECOMMENDATION, dashboard_context, recommendation_context
+    from tracker.settings import Settings
+    from tracker.web.templating import build_environment, footer_links, is_demo_site, navigation
+
+    settings = Settings.from_env(env)
+    engine = make_engine(url)
+    jinja = build_environment()
+    connection = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(engine=engine)))
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == "coordinator@demo.example.org")).one()
+        session.expunge(user)
+
+    def render(template: str, path: str, build_context: Callable[[Any], dict[str, Any]]) -> str:
+        with Session(engine, expire_on_commit=False) as db:
+            context = build_context(db)
+            context.update(
+                csp_nonce="bench",
+                status_code=200,
+                current_user=user,
+                nav_items=navigation(user, path),
+                footer_links=footer_links(),
+                demo_mode=is_demo_site(connection),  # type: ignore[arg-type]
+                request=None,
+                csrf_input="",
+                csrf_token=lambda: "bench",
+            )
+            return jinja.get_template(template).render(**context)
+
+    return {
+        "dashboard": lambda: render(DASHBOARD, "/oversight", lambda db: dashboard_context(db, settings)),
+        "national recommendation": lambda: render(
+            RECOMMENDATION,
+            f"/oversight/recommendations/{targets.rec_id}",
+            lambda db: recommendation_context(db, settings, targets.rec_id),
+        ),
+    }, engine
+
+
+# --- phases ---------------------------------------------------------------------------------------------------------
+
+
+async def discover_public(bases: list[str], targets: Targets) -> list[tuple[str, str]]:
+    found = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for label, template in PUBLIC_PAGES:
+            path = targets.path(template)
+            if (await client.get(bases[0] + path)).status_code == 200:
+                found.append((label, path))
+    return found
+
+
+async def anchors(
+    bases: list[str], targets: Targets, public: list[tuple[str, str]], direct: dict[str, Callable[[], str]]
+) -> dict[str, dict[str, Any]]:
+    """Every page type, one request at a time; then the direct work of the dashboard and recommendation page."""
+    results: dict[str, Samples] = defaultdict(Samples)
+    anonymous, editor, coordinator = Visitor(bases, None), Visitor(bases, "editor"), Visitor(bases, "coordinator")
+    await editor.sign_in()
+    await coordinator.sign_in()
+    pages = [(FLOOR, anonymous, "/health/live")] + [(label, anonymous, path) for label, path in public]
+    pages += [
+        (label, editor if who == "editor" else coordinator, targets.path(template))
+        for label, who, template in SIGNED_IN_PAGES
+    ]
+    for render in direct.values():
+        render()  # warm up (compiles the templates in this process too)
+    # Like the server (tracker.app.freeze_start_up_objects): full collections need not walk what lives forever.
+    gc.collect()
+    gc.freeze()
+    for label, visitor, path in pages:
+        await visitor.client.get(visitor.url(path))  # warm up
+        for _ in range(ANCHOR_REQUESTS):
+            await visitor.request(results[label], "GET", path, 200)
+            if label in direct:  # alternate with the direct work, so the machine's noise falls on both alike
+                start = time.perf_counter()
+                direct[label]()
+                results[DIRECT[label]].add((time.perf_counter() - start) * 1000, True, "ok")
+    writer = Worker(CONCURRENCY, bases, targets, public)  # its own response: none of the load's workers writes there
+    await writer.start(Samples())
+    for label in WRITES:
+        for _ in range(ANCHOR_REQUESTS):
+            await writer.write(label, results)
+    await writer.close()
+    for visitor in (anonymous, editor, coordinator):
+        await visitor.close()
+    return {label: samples.figures() for label, samples in results.items()}
+
+
+async def load(bases: list[str], targets: Targets, public: list[tuple[str, str]]) -> dict[str, Any]:
+    results: dict[str, Samples] = defaultdict(Samples)
+    sign_ins = Samples()
+    workers = [Worker(i, bases, targets, public) for i in range(CONCURRENCY)]
+    for worker in workers:
+        await worker.start(sign_ins)
+    deadline = time.perf_counter() + SECONDS
+
+    async def run(worker: Worker) -> None:
+        while time.perf_counter() < deadline:
+            await worker.one(results)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(run(w) for w in workers))
+    elapsed = time.perf_counter() - start
+    for worker in workers:
+        await worker.close()
+    total = sum(len(s.times) for s in results.values())
+    return {
+        "seconds": round(elapsed, 1),
+        "requests": total,
+        "rps": round(total / elapsed, 1),
+        "pages": {label: samples.figures(elapsed) for label, samples in sorted(results.items())},
+        "sign_in": sign_ins.figures(),
+    }
+
+
+# --- reporting ------------------------------------------------------------------------------------------------------
+
+
+def ratio(a: float, b: float) -> float:
+    return round(a / b, 2) if b else float("inf")
+
+
+def verdicts(anchor: dict[str, Any], loaded: dict[str, Any], public: list[tuple[str, str]]) -> list[tuple[str, bool]]:
+    floor = anchor[FLOOR]["p95_ms"]
+    out = []
+    errors = sum(p["errors"] for p in loaded["pages"].values()) + sum(p["errors"] for p in anchor.values())
+    out.append((f"no errors ({errors} seen)", errors == 0))
+    for label, _ in public:
+        p95 = anchor[label]["p95_ms"]
+        out.append(
+            (f"{label} p95 {p95:.1f} ms <= 5x floor ({5 * floor:.1f} ms): {ratio(p95, floor)}x", p95 <= 5 * floor)
+        )
+    for label, direct in DIRECT.items():
+        http, work = anchor[label]["p50_ms"], anchor[direct]["p50_ms"]
+        out.append(
+            (f"{label} median {http:.1f} ms <= 2x direct work ({work:.1f} ms): {ratio(http, work)}x", http <= 2 * work)
+        )
+    for label in WRITES:
+        if label in loaded["pages"]:
+            p95 = loaded["pages"][label]["p95_ms"]
+            out.append((f"{label} p95 under load {p95:.1f} ms < 250 ms", p95 < 250))
+    return out
+
+
+def print_setup(name: str, result: dict[str, Any]) -> None:
+    anchor, loaded = result["anchors"], result["load"]
+    floor = anchor[FLOOR]["p95_ms"]
+    print(f"\n=== {name}: demo scale {result['scale']}, {result['processes']} server process(es) ===")
+    print(f"Anchors: {ANCHOR_REQUESTS} sequential requests per page (ms)")
+    print(f"  {'page':<34}{'p50':>8}{'p95':>8}{'p99':>8}  p95/floor  median/direct")
+    for label, f in anchor.items():
+        extra = ""
+        if label in DIRECT:
+            extra = f"{ratio(f['p50_ms'], anchor[DIRECT[label]]['p50_ms']):>10}x"
+        times = f"{f['p50_ms']:>8.1f}{f['p95_ms']:>8.1f}{f['p99_ms']:>8.1f}"
+        print(f"  {label:<34}{times}{ratio(f['p95_ms'], floor):>10}x{extra}")
+    floor_load = loaded["pages"].get(FLOOR, {}).get("p95_ms", float("nan"))
+    print(
+        f"Load: {CONCURRENCY} concurrent clients for {loaded['seconds']} s: {loaded['requests']} requests, "
+        f"{loaded['rps']} requests/s (ms; p95/floor uses the floor's p95 under the same load)"
+    )
+    print(f"  {'page type':<34}{'n':>6}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}{'errors':>7}  p95/floor")
+    for label, f in loaded["pages"].items():
+        tail = "  long tail" if f["p99_ms"] > 3 * f["p95_ms"] else ""
+        print(
+            f"  {label:<34}{f['n']:>6}{f['rps']:>8.1f}{f['p50_ms']:>8.1f}{f['p95_ms']:>8.1f}{f['p99_ms']:>8.1f}"
+            f"{f['max_ms']:>8.0f}{f['errors']:>7}{ratio(f['p95_ms'], floor_load):>10}x{tail}"
+        )
+        if f["errors"]:
+            print(f"      statuses: {f.get('statuses')}")
+    s = loaded["sign_in"]
+    print(f"  sign-in (Argon2id, before the run): n {s['n']}, p50 {s['p50_ms']:.0f} ms, max {s['max_ms']:.0f} ms")
+    print("Targets:")
+    for text, ok in result["verdicts"]:
+        print(f"  {'PASS' if ok else 'FAIL'}  {text}")
+
+
+def machine() -> str:
+    load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{platform.node()}: {os.cpu_count()} cores, load average {load_avg}, Python {platform.python_version()}"
+
+
+def postgres_reachable() -> bool:
+    try:
+        sa.create_engine(POSTGRES).connect().close()
+        return True
+    except Exception as exc:
+        print(f"(PostgreSQL not reachable at {POSTGRES}: {exc.__class__.__name__}; its setups are skipped)")
+        return False
+
+
+def run_load() -> None:
+    print(
+        f"Load run: setups {','.join(SETUPS)}; demo scale {SCALE}; {CONCURRENCY} clients for {SECONDS:.0f} s; "
+        f"{ANCHOR_REQUESTS} anchor requests per page.\nMachine: {machine()}"
+    )
+    results = []
+    have_postgres = any(s.startswith("postgresql") for s in SETUPS) and postgres_reachable()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        databases: dict[str, tuple[str, Callable[[], None]]] = {}
+        try:
+            for name in SETUPS:
+                kind = "sqlite" if name == "sqlite" else "postgresql"
+                if kind == "postgresql" and not have_postgres:
+                    continue
+                if kind not in databases:  # the two PostgreSQL setups share one database
+                    url, drop = make_database(kind, POSTGRES if kind == "postgresql" else None, workdir)
+                    databases[kind] = (url, drop)
+                    setup_s = build(environment(url, workdir), SCALE)
+                    print(f"\n({kind} database built at demo scale {SCALE} in {setup_s:.0f} s)")
+                url = databases[kind][0]
+                env = environment(url, workdir)
+                processes = 2 if name.endswith("-2") else 1
+                targets = Targets.read(url)
+                direct, engine = direct_renderers(url, env, targets)
+                with Servers(env, processes) as servers:
+                    public = asyncio.run(discover_public(servers.bases, targets))
+                    anchor = asyncio.run(anchors(servers.bases, targets, public, direct))
+                    loaded = asyncio.run(load(servers.bases, targets, public))
+                engine.dispose()
+                result = {
+                    "setup": name,
+                    "database": kind,
+                    "processes": processes,
+                    "scale": SCALE,
+                    "concurrency": CONCURRENCY,
+                    "anchors": anchor,
+                    "load": loaded,
+                }
+                result["verdicts"] = verdicts(anchor, loaded, public)
+                results.append(result)
+                print_setup(name, result)
+        finally:
+            for _, drop in databases.values():
+                drop()
+    OUT.mkdir(parents=True, exist_ok=True)
+    out = OUT / "load.json"
+    out.write_text(
+        json.dumps({"machine": machine(), "when": dt.datetime.now(dt.UTC).isoformat(), "results": results}, indent=1)
+    )
+    print(
+        f"\nFigures in {out.relative_to(ROOT)}. Re-run: make bench-load (LOAD_SECONDS, LOAD_CONCURRENCY, LOAD_SCALE, "
+        f"LOAD_SETUPS, ANCHOR_REQUESTS; LOAD_SMOKE=1 for a short run)."
+    )
+    failed = [text for r in results for text, ok in r["verdicts"] if not ok]
+    print(f"{len(failed)} target(s) missed." if failed else "Every target met.")
+
+
+# --- cost growth ----------------------------------------------------------------------------------------------------
+
+
+GROWTH_PAGES = [("public", label, template) for label, template in PUBLIC_PAGES] + [
+    ("signed_in", label, template) for label, _, template in SIGNED_IN_PAGES
+]
+
+
+def multiply_others(url: str, doublings: int = 6) -> dict[str, int]:
+    """Every organisation but Kent gets 2**doublings times its actions and progress updates (copies of its own)."""
+    import tracker.models  # noqa: F401
+    from tracker.plans.models import Action, ProgressUpdate
+
+    engine = sa.create_engine(url)
+    counts = {}
+    with engine.begin() as conn:
+        kent = conn.execute(sa.text("SELECT id FROM organisation WHERE slug = 'kent'")).scalar_one()
+        others = sa.select(sa.text("id")).select_from(sa.table("response")).where(sa.text(f"organisation_id != {kent}"))
+        for model in (Action, ProgressUpdate):
+            table = model.__table__
+            columns = [c.name for c in table.columns if c.name != "id"]
+            for _ in range(doublings):
+                conn.execute(
+                    table.insert().from_select(
+                        columns, sa.select(*[table.c[c] for c in columns]).where(table.c.response_id.in_(others))
+                    )
+                )
+            counts[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    engine.dispose()
+    return counts
+
+
+def time_growth_pages(bases: list[str], targets: Targets, direct: dict[str, Callable[[], str]]) -> dict[str, Any]:
+    public = asyncio.run(discover_public(bases, targets))
+    figures = asyncio.run(anchors(bases, targets, public, direct))
+    return {label: f["p50_ms"] for label, f in figures.items()}
+
+
+def run_growth() -> None:
+    print(
+        f"Cost growth: demo scales {GROWTH_SCALES} on {','.join(GROWTH_DATABASES)}; median of {ANCHOR_REQUESTS} "
+        f"sequential requests per page.\nMachine: {machine()}"
+    )
+    rows: list[dict[str, Any]] = []
+    for kind in GROWTH_DATABASES:
+        if kind == "postgresql" and not postgres_reachable():
+            continue
+        for scale in [*GROWTH_SCALES, "1 + others x64"]:
+            with tempfile.TemporaryDirectory() as tmp:
+                workdir = Path(tmp)
+                url, drop = make_database(kind, POSTGRES if kind == "postgresql" else None, workdir)
+                try:
+                    env = environment(url, workdir)
+                    build(env, scale if isinstance(scale, int) else 1)
+                    rows_info = multiply_others(url) if not isinstance(scale, int) else {}
+                    engine = sa.create_engine(url)
+                    with engine.connect() as conn:
+                        data = {
+                            t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+                            for t in ("action", "progress_update", "evidence")
+                        }
+                    engine.dispose()
+                    targets = Targets.read(url)
+                    direct, direct_engine = direct_renderers(url, env, targets)
+                    with Servers(env, 1) as servers:
+                        pages = time_growth_pages(servers.bases, targets, direct)
+                    direct_engine.dispose()
+                finally:
+                    drop()
+            row = {"database": kind, "scale": str(scale), "rows": data, "p50_ms": pages, **({"multiplied": rows_info})}
+            rows.append(row)
+            print(f"  {kind} scale {scale}: {data} -> " + ", ".join(f"{k} {v:.1f}" for k, v in pages.items()))
+    print_growth(rows)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "growth.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=1))
+
+
+def print_growth(rows: list[dict[str, Any]]) -> None:
+    labels = [label for label in rows[0]["p50_ms"]] if rows else []
+    print("\nMedian ms per page (Markdown, for the README):\n")
+    head = ["page"] + [f"{r['database']} {r['scale']}" for r in rows]
+    print("| " + " | ".join(head) + " |")
+    print("|" + " --- |" * len(head))
+    print(
+        "| actions / updates / evidence | "
+        + " | ".join(
+            f"{r['rows']['action']:,} / {r['rows']['progress_update']:,} / {r['rows']['evidence']:,}" for r in rows
+        )
+        + " |"
+    )
+    for label in labels:
+        print(f"| {label} | " + " | ".join(f"{r['p50_ms'].get(label, float('nan')):.1f}" for r in rows) + " |")
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else "load"
+    {"load": run_load, "growth": run_growth}[mode]()

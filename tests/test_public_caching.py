@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from tests.conftest import sign_in
+from tests.test_plans import response_of
 from tests.test_public import published  # noqa: F401  (fixture)
 from tracker.organisations.services import get_by_slug
+from tracker.plans import services
 from tracker.plans.publication import publish_plan
+from tracker.public import caching
+from tracker.public.models import CachedPage
 from tracker.recommendations.models import Recommendation
 
 PAGES = [
@@ -93,3 +100,94 @@ def test_a_change_to_a_recommendation_changes_the_validators(client, session, pu
     session.commit()
     response = client.get("/recommendations/test-report/2", headers={"if-none-match": etag})
     assert response.status_code == 200 and "Now known wording" in response.text
+
+
+# --- stored renderings --------------------------------------------------------------------------------------------
+
+
+def stored(session) -> list[CachedPage]:
+    session.expire_all()
+    return list(session.exec(select(CachedPage)))
+
+
+def tamper(session, text: str) -> None:
+    """Mark every stored rendering, so a test can tell a stored page from a fresh one."""
+    for row in stored(session):
+        row.body = row.body.replace("</main>", f"<p>{text}</p></main>")
+    session.commit()
+
+
+def test_an_anonymous_visitor_gets_the_stored_rendering_until_the_data_changes(client, session, published):  # noqa: F811
+    assert "Kent sums up" in client.get("/organisations/kent").text
+    tamper(session, "from the store")
+    assert "from the store" in client.get("/organisations/kent").text
+    version = str(response_of(session, "kent", "1").version)
+    services.update_response(
+        session, published.ctx, published.kent, {"status": "complete", "version": version, "summary": "Kent is done"}
+    )
+    assert "from the store" in client.get("/organisations/kent").text, "a draft changes nothing in public"
+    publish_plan(session, get_by_slug(session, "kent"), published.kent)
+    page = client.get("/organisations/kent").text
+    assert "from the store" not in page and "Kent is done" in page
+
+
+def test_every_public_page_is_stored_once_whoever_asks(app_client_factory, session, published):  # noqa: F811
+    one, two = app_client_factory(), app_client_factory()
+    for client in (one, two, one):
+        for url in PAGES:
+            assert client.get(url).status_code == 200, url
+    assert len(stored(session)) == len(PAGES)
+    tamper(session, "from the store")
+    for url in PAGES:
+        assert "from the store" in two.get(url).text, f"{url}: another process uses the same rendering"
+
+
+def test_each_visit_gets_its_own_nonce_and_csrf_token(app_client_factory, session, published):  # noqa: F811
+    seen = set()
+    for client in (app_client_factory(), app_client_factory()):
+        client.get("/recommendations")
+        response = client.get("/recommendations")
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["content-security-policy"]).group(1)
+        assert f'<script nonce="{nonce}">' in response.text
+        token = re.search(r"x-csrftoken&#34;: &#34;([^&]+)&#34;", response.text).group(1)
+        assert token == client.cookies["csrftoken"]
+        [row] = stored(session)
+        assert row.nonce_mark not in response.text and row.csrf_mark not in response.text
+        seen.add((nonce, token))
+    assert len(seen) == 2
+
+
+def test_people_signed_in_never_get_the_stored_rendering(client, session, published):  # noqa: F811
+    client.get("/organisations/kent")
+    tamper(session, "from the store")
+    sign_in(client, published.kent.email)
+    page = client.get("/organisations/kent").text
+    assert "from the store" not in page and "Sign out" in page
+    assert len(stored(session)) == 1, "nothing is stored for someone signed in"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/recommendations?utm_source=x", "/recommendations?set=test-report&page=2", "/practice?q=stalking", "/?a=1"],
+)
+def test_query_parameters_a_page_does_not_use_are_not_stored(client, session, published, url):  # noqa: F811
+    assert client.get(url).status_code == 200
+    assert stored(session) == [], "made-up URLs must not fill the table"
+
+
+def test_the_parameters_a_page_uses_are_stored_apart(client, session, published):  # noqa: F811
+    whole, one_set = client.get("/recommendations").text, client.get("/recommendations?set=test-report").text
+    assert len(stored(session)) == 2 and whole != one_set
+    assert client.get("/recommendations?set=nonsense").status_code == 404
+    assert len(stored(session)) == 2, "a 404 is not stored"
+
+
+def test_a_page_that_cannot_be_stored_is_still_served(client, session, published, monkeypatch):  # noqa: F811
+    class ReadOnly(caching.Session):
+        def exec(self, *args, **kwargs):
+            raise OperationalError("INSERT", {}, Exception("attempt to write a readonly database"))
+
+    monkeypatch.setattr(caching, "Session", ReadOnly)
+    response = client.get("/organisations/kent")
+    assert response.status_code == 200 and "Kent sums up" in response.text
+    assert stored(session) == []

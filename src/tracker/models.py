@@ -7,6 +7,7 @@ from tracker.evidence.models import Evidence
 from tracker.organisations.models import AddresseeGroup, Organisation, Region
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
 from tracker.practice.models import Practice, PracticeRecommendation
+from tracker.public.models import CachedPage
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
 from tracker.reports.models import ReminderSent, ReportingPeriod, Snapshot
 
@@ -16,6 +17,7 @@ __all__ = [
     "ApiToken",
     "Assessment",
     "AuditEvent",
+    "CachedPage",
     "Comment",
     "Evidence",
     "Organisation",

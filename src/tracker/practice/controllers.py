@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -25,6 +25,7 @@ from tracker.permissions import Permission, can, require
 from tracker.practice import services
 from tracker.practice.models import Practice
 from tracker.practice.services import Filters, PracticeError
+from tracker.public.caching import public_page
 from tracker.vocabulary import PracticeStage, PracticeStatus, Role
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
@@ -46,7 +47,7 @@ class PracticeLibraryController(Controller):
     path = "/practice"
     include_in_schema = False
 
-    @get("/", sync_to_thread=True, name="practice:index")
+    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="practice:index")
     def index(
         self,
         request: Request[Any, Any, Any],
@@ -56,21 +57,26 @@ class PracticeLibraryController(Controller):
         recommendation: FromQuery[str | None] = None,
         organisation: FromQuery[str | None] = None,
         stage: FromQuery[str | None] = None,
-    ) -> Template:
-        """Browse and search the library. Unknown filter values are ignored; any search text is safe."""
+    ) -> Any:
+        """Browse and search the library. Unknown filter values are ignored; any search text is safe.
+
+        The whole page is public (ETag, 304, and the stored rendering when unfiltered); an htmx search gets the
+        results alone."""
         filters = Filters.of(q, theme, recommendation, organisation, stage)
-        results = services.browse(db, filters)
-        context = {"filters": filters, "results": results}
         if request.htmx and request.htmx.target == "practice-results":
-            return page(request, "practice/_results.html", **context)
+            return page(request, "practice/_results.html", filters=filters, results=services.browse(db, filters))
         user = request.scope.get("user")
-        return page(
+        return public_page(
             request,
+            db,
             "practice/index.html",
-            options=services.filter_options(db),
-            can_submit=can(user, Permission.SUBMIT_PRACTICE),
-            can_review=services.can_review(user),
-            **context,
+            lambda: {
+                "filters": filters,
+                "results": services.browse(db, filters),
+                "options": services.filter_options(db),
+                "can_submit": can(user, Permission.SUBMIT_PRACTICE),
+                "can_review": services.can_review(user),
+            },
         )
 
     @get("/{slug:str}", sync_to_thread=True, name="practice:show")

@@ -15,23 +15,37 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Callable
+import html
+import logging
+import secrets
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.response import Response
+from litestar.utils.empty import value_or_default
+from litestar.utils.scope.state import ScopeState
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from tracker import __version__
-from tracker.settings import TEMPLATES_DIR
+from tracker.public.models import CachedPage
+from tracker.settings import TEMPLATES_DIR, TRANSLATIONS_DIR
 from tracker.timeutil import UTC
+from tracker.web import i18n, security
+from tracker.web.templating import page
 
 PAGE_CACHE_CONTROL = "private, no-cache"
 DATA_CACHE_CONTROL = "public, max-age=60"
 _EPOCH = dt.datetime(2024, 1, 1, tzinfo=UTC)
+log = logging.getLogger("tracker.public")
+CODE_DIR = Path(__file__).resolve().parents[1]  # src/tracker
 
 # One round trip: the newest change to anything the public pages show, and how many rows there are
 # (so a deletion changes the validators too).
@@ -91,12 +105,14 @@ def _as_utc(value: Any) -> dt.datetime | None:
 
 
 @functools.cache
-def templates_fingerprint() -> str:
-    """A hash of every template, so a deployment that changes how pages look changes their validators too."""
-    digest = hashlib.sha256()
-    for path in sorted(TEMPLATES_DIR.rglob("*.html")):
-        digest.update(path.relative_to(TEMPLATES_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
+def code_fingerprint() -> str:
+    """A hash of the templates, the translations and the app's code, so a deployment that changes what pages
+    show or how they look changes their validators (and retires their stored renderings) too."""
+    digest = hashlib.sha256(__version__.encode())
+    for root, pattern in ((TEMPLATES_DIR, "*.html"), (TRANSLATIONS_DIR, "*.po"), (CODE_DIR, "*.py")):
+        for path in sorted(root.rglob(pattern)):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -117,11 +133,11 @@ def validators(session: Session, request: Request[Any, Any, Any], *parts: object
     who = f"user:{user.id}" if personal and user is not None else "anonymous"
     key = "\n".join(
         [
-            __version__,
-            templates_fingerprint(),
+            code_fingerprint(),
             fingerprint,
             request.url.path,
             request.url.query or "",
+            i18n.locale_of(request),
             who,
             *map(str, parts),
         ]
@@ -163,3 +179,88 @@ def conditional(
     response = render()
     response.headers.update(current.headers(cache_control))
     return response
+
+
+# --- stored renderings ----------------------------------------------------------------------------------------
+#
+# Building the national pages means reading every organisation's published plan, and rendering them is most of
+# their cost, yet they change only when someone publishes. So the page an anonymous visitor gets is rendered once
+# per change of the data and kept in the database (``cached_page``), where every process finds it: a visit costs
+# the validators' query and one row read. People signed in see their own navigation and always get a fresh render.
+
+
+def _storage_key(request: Request[Any, Any, Any], query: Collection[str]) -> str | None:
+    """The row a page's rendering is kept in, or None when this request's page is not one to keep: for someone
+    signed in, for an htmx request, or with query parameters the page does not use (so a crawler's made-up URLs
+    cannot fill the table)."""
+    if request.scope.get("user") is not None or request.headers.get("hx-request"):
+        return None
+    params = request.query_params
+    used = {name: params.getall(name) for name in params if name != i18n.LANGUAGE_PARAMETER}
+    if any(name not in query or len(values) != 1 for name, values in used.items()):
+        return None
+    parts = [code_fingerprint(), request.url.path, i18n.locale_of(request)]
+    parts += [f"{name}={values[0]}" for name, values in sorted(used.items())]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _render(request: Request[Any, Any, Any], template: str, context: dict[str, Any], marks: tuple[str, str]) -> str:
+    """The page as ``page()`` would render it, with the marks standing for the CSP nonce and the CSRF token."""
+    nonce_mark, csrf_mark = marks
+    response = page(request, template, **{**context, "csp_nonce": nonce_mark})
+    full = {
+        **response.create_template_context(request),
+        "csrf_input": f'<input type="hidden" name="_csrf_token" value="{csrf_mark}" />',
+        "csrf_token": lambda: csrf_mark,
+    }
+    engine = request.app.template_engine
+    assert engine is not None
+    with i18n.translations_in_use(response.translations):
+        return engine.get_template(template).render(**full)
+
+
+def _keep(request: Request[Any, Any, Any], row: CachedPage) -> None:
+    """Store a rendering (replacing the page's previous one). Best effort: a page that cannot be stored (a
+    read-only replica, a busy database) is still served."""
+    values = row.model_dump()
+    try:
+        with Session(request.app.state.write_engine) as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            statement = insert(CachedPage).values(**values)
+            statement = statement.on_conflict_do_update(
+                index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
+            )
+            session.exec(statement)  # type: ignore[call-overload]
+            session.commit()
+    except SQLAlchemyError:
+        log.warning("could not store the rendering of %s", request.url.path, exc_info=True)
+
+
+def public_page(
+    request: Request[Any, Any, Any],
+    db: Session,
+    template: str,
+    build: Callable[[], dict[str, Any]],
+    *,
+    query: Collection[str] = (),
+) -> Any:
+    """A public HTML page: 304 when the client's copy is current; for anonymous visitors, the stored rendering
+    while the data it shows is unchanged; otherwise ``build()`` its context (which may raise a 404), render,
+    store and serve. ``query`` names the query parameters the page uses."""
+    current = validators(db, request)
+    if is_fresh(request, current):
+        return not_modified(current, PAGE_CACHE_CONTROL)
+    key = _storage_key(request, query)
+    if key is None:
+        return conditional(request, current, lambda: page(request, template, **build()))
+    stored = db.get(CachedPage, key)
+    if stored is None or stored.etag != current.etag:
+        marks = (f"nonce{secrets.token_hex(12)}", f"csrf{secrets.token_hex(12)}")
+        body = _render(request, template, build(), marks)
+        stored = CachedPage(key=key, etag=current.etag, nonce_mark=marks[0], csrf_mark=marks[1], body=body)
+        _keep(request, stored)
+    nonce = security.ensure_nonce(request.scope)
+    token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
+    body = stored.body.replace(stored.nonce_mark, html.escape(nonce)).replace(stored.csrf_mark, html.escape(token))
+    return Response(body, media_type=MediaType.HTML, headers=current.headers(PAGE_CACHE_CONTROL))

@@ -33,9 +33,8 @@ Req = Request[Any, Any, Any]
 
 
 def _page(request: Req, db: Session, template: str, **context: Any) -> Any:
-    """A public page with validators; 304 when the client's copy is current."""
-    current = caching.validators(db, request)
-    return caching.conditional(request, current, lambda: page(request, template, **context))
+    """A public page whose context needs no work."""
+    return caching.public_page(request, db, template, lambda: context)
 
 
 class PublicController(Controller):
@@ -51,15 +50,14 @@ class PublicController(Controller):
         set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
     ) -> Any:
         """For each recommendation, how many organisations are where, counted from published plans only."""
-        current = caching.validators(db, request)
-        if caching.is_fresh(request, current):
-            return caching.not_modified(current, caching.PAGE_CACHE_CONTROL)
-        view = data.overview(db, set_slug)
-        if set_slug and view.chosen is None:
-            raise NotFoundException("There is no set of recommendations with that name.")
-        return caching.conditional(
-            request, current, lambda: page(request, "public/overview.html", view=view, statuses=data.STATUS_ORDER)
-        )
+
+        def build() -> dict[str, Any]:
+            view = data.overview(db, set_slug)
+            if set_slug and view.chosen is None:
+                raise NotFoundException("There is no set of recommendations with that name.")
+            return {"view": view, "statuses": data.STATUS_ORDER}
+
+        return caching.public_page(request, db, "public/overview.html", build, query={"set"})
 
     @get(
         "/recommendations/{set_slug:str}/{number:str}",
@@ -70,50 +68,33 @@ class PublicController(Controller):
     def recommendation(
         self, request: Req, db: NamedDependency[Session], set_slug: FromPath[str], number: FromPath[str]
     ) -> Any:
-        current = caching.validators(db, request)
-        if caching.is_fresh(request, current):
-            return caching.not_modified(current, caching.PAGE_CACHE_CONTROL)
-        view = data.recommendation_page(db, set_slug, number)
-        if view is None:
-            raise NotFoundException("There is no recommendation with that number.")
-        return caching.conditional(
-            request,
-            current,
-            lambda: page(request, "public/recommendation.html", view=view, statuses=data.STATUS_ORDER),
-        )
+        def build() -> dict[str, Any]:
+            view = data.recommendation_page(db, set_slug, number)
+            if view is None:
+                raise NotFoundException("There is no recommendation with that number.")
+            return {"view": view, "statuses": data.STATUS_ORDER}
+
+        return caching.public_page(request, db, "public/recommendation.html", build)
 
     @get("/organisations", sync_to_thread=True, media_type=MediaType.HTML, name="public:organisations")
     def organisations(self, request: Req, db: NamedDependency[Session]) -> Any:
-        current = caching.validators(db, request)
-        if caching.is_fresh(request, current):
-            return caching.not_modified(current, caching.PAGE_CACHE_CONTROL)
-        groups, as_of = data.organisation_groups(db)
-        return caching.conditional(
-            request,
-            current,
-            lambda: page(request, "public/organisations.html", groups=groups, as_of=as_of, Kind=OrganisationKind),
-        )
+        def build() -> dict[str, Any]:
+            groups, as_of = data.organisation_groups(db)
+            return {"groups": groups, "as_of": as_of, "Kind": OrganisationKind}
+
+        return caching.public_page(request, db, "public/organisations.html", build)
 
     @get("/organisations/{slug:str}", sync_to_thread=True, media_type=MediaType.HTML, name="public:organisation")
     def organisation(self, request: Req, db: NamedDependency[Session], slug: FromPath[str]) -> Any:
         """An organisation's published action plan, or a plain statement that it has not published one."""
-        current = caching.validators(db, request)
-        if caching.is_fresh(request, current):
-            return caching.not_modified(current, caching.PAGE_CACHE_CONTROL)
-        view = data.organisation_page(db, slug)
-        if view is None:
-            raise NotFoundException("There is no organisation with that name.")
-        return caching.conditional(
-            request,
-            current,
-            lambda: page(
-                request,
-                "public/organisation.html",
-                view=view,
-                download_path=opendata.evidence_download_path,
-                statuses=data.STATUS_ORDER,
-            ),
-        )
+
+        def build() -> dict[str, Any]:
+            view = data.organisation_page(db, slug)
+            if view is None:
+                raise NotFoundException("There is no organisation with that name.")
+            return {"view": view, "download_path": opendata.evidence_download_path, "statuses": data.STATUS_ORDER}
+
+        return caching.public_page(request, db, "public/organisation.html", build)
 
     @get(
         "/organisations/{slug:str}/evidence/{evidence_id:int}",

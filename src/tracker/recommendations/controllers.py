@@ -8,9 +8,8 @@ from litestar import Controller, MediaType, Request, get
 from litestar.di import NamedDependency
 from sqlmodel import Session
 
-from tracker.public.caching import conditional, validators
+from tracker.public.caching import public_page
 from tracker.recommendations.services import set_views
-from tracker.web.templating import page
 
 
 class HomeController(Controller):
@@ -21,4 +20,4 @@ class HomeController(Controller):
     @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="home")
     def home(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Any:
         """The recommendation sets and their recommendations, with how far each is confirmed (304 if unchanged)."""
-        return conditional(request, validators(db, request), lambda: page(request, "home.html", sets=set_views(db)))
+        return public_page(request, db, "home.html", lambda: {"sets": set_views(db)})

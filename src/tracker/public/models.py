@@ -1,0 +1,28 @@
+"""The stored renderings of public pages (see ``tracker.public.caching``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+from tracker.db import created_at_field, text_field
+
+
+class CachedPage(SQLModel, table=True):
+    """The last rendering of one public page for anonymous visitors, and the validator of the data it shows.
+
+    A page has one row (its ``key`` names the code, the URL and the language, not the data), so the table holds
+    at most one row per public page and language. The row is used only while ``etag`` is still the page's
+    current ETag; the per-request values (CSP nonce, CSRF token) were rendered as random marks that are
+    replaced on the way out.
+    """
+
+    __tablename__ = "cached_page"
+
+    key: str = Field(primary_key=True, max_length=64)
+    etag: str = Field(max_length=80)
+    nonce_mark: str = Field(max_length=64)
+    csrf_mark: str = Field(max_length=64)
+    body: str = text_field(default="", nullable=False)
+    rendered_at: dt.datetime = created_at_field()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -52,3 +54,41 @@ def test_the_app_refuses_a_database_that_is_behind(scratch_database_url):
     migrate.downgrade(scratch_database_url, "base")
     with pytest.raises(migrate.DatabaseNotMigrated, match="has no tracker tables yet"):
         create_app(Settings(database_url=scratch_database_url))
+
+
+def test_publications_made_before_published_responses_existed_are_filled_in(scratch_database_url):
+    """The migration that adds ``published_response`` copies each existing publication's statuses and summaries."""
+    migrate.upgrade(scratch_database_url, "760bc9e9f3f0")
+    engine = make_engine(scratch_database_url)
+    content = {
+        "format": 1,
+        "organisation": "kent",
+        "responses": [
+            {"recommendation_id": 7, "status": "complete", "summary": "Done, in synthetic words"},
+            {"recommendation_id": 8, "status": "in_progress", "summary": None},
+        ],
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO organisation (slug, name, kind, aliases, created_at, updated_at) "
+                    "VALUES ('kent', 'Kent Police', 'force', '[]', :now, :now)"
+                ),
+                {"now": "2026-01-01 00:00:00"},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO plan_publication (organisation_id, published_at, content) "
+                    "VALUES ((SELECT id FROM organisation), :now, :content)"
+                ),
+                {"now": "2026-01-02 00:00:00", "content": json.dumps(content)},
+            )
+        migrate.upgrade(scratch_database_url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT recommendation_id, status, summary FROM published_response ORDER BY recommendation_id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [(7, "complete", "Done, in synthetic words"), (8, "in_progress", None)]

@@ -12,6 +12,7 @@ from tracker.evidence.models import Evidence
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
+from tracker.plans.models import PublishedResponse
 from tracker.plans.publication import has_unpublished_changes, latest_publication, public_plan, publish_plan
 from tracker.plans.services import load_response
 from tracker.vocabulary import EvidenceKind, Role, Visibility
@@ -88,3 +89,13 @@ def test_the_workspace_offers_publishing_to_editors_only(client, session, editor
     sign_in(client, other.email)
     assert client.post("/plan/kent/publish", headers=csrf_headers(client)).status_code == 404
     assert latest_publication(session, get_by_slug(session, "kent").id) is not None
+
+
+def test_each_published_response_status_and_summary_is_kept_beside_the_content(session, ctx, editor):
+    services.update_response(session, ctx, editor, {"status": "in_progress", "version": "1", "summary": "Public sum"})
+    publication = publish_plan(session, ctx.organisation, editor)
+    kept = session.exec(select(PublishedResponse).where(PublishedResponse.publication_id == publication.id)).all()
+    assert sorted((r.recommendation_id, r.status, r.summary) for r in kept) == sorted(
+        (r["recommendation_id"], r["status"], r["summary"]) for r in publication.content["responses"]
+    )
+    assert ("Public sum", "in_progress") in {(r.summary, r.status) for r in kept}

@@ -24,8 +24,8 @@ from tracker.audit.services import Actor, record
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
-from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
-from tracker.plans.publication import public_plan
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.publication import add_publication
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import Snapshot
@@ -350,7 +350,7 @@ def _publish_some(session: Session, rng: random.Random) -> int:
         select(Organisation).where(col(Organisation.id).in_(answering)).order_by(Organisation.id)
     ):
         if rng.random() < 0.75:
-            session.add(PlanPublication(organisation_id=organisation.id, content=public_plan(session, organisation)))
+            add_publication(session, organisation)
             published += 1
     return published
 

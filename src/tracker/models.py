@@ -5,7 +5,7 @@ from tracker.assessments.models import Assessment, Comment
 from tracker.audit.models import AuditEvent
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import AddresseeGroup, Organisation, Region
-from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
+from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.public.models import CachedPage
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
@@ -25,6 +25,7 @@ __all__ = [
     "Practice",
     "PracticeRecommendation",
     "ProgressUpdate",
+    "PublishedResponse",
     "Recommendation",
     "RecommendationSet",
     "RecommendationVersion",

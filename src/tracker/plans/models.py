@@ -90,3 +90,17 @@ class PlanPublication(SQLModel, table=True):
     published_at: dt.datetime = created_at_field()
     published_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     content: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class PublishedResponse(SQLModel, table=True):
+    """One response of a publication, as the national pages count and list it: its status and summary, copied
+    from ``PlanPublication.content`` when it is published, so those pages need not read whole plans (with every
+    action, update and evidence item) to say who is where."""
+
+    __tablename__ = "published_response"
+
+    id: int | None = Field(default=None, primary_key=True)
+    publication_id: int = Field(foreign_key="plan_publication.id", index=True)
+    recommendation_id: int = Field(index=True)
+    status: str = Field(max_length=40)
+    summary: str | None = text_field()

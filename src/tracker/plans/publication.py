@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -19,7 +19,7 @@ from tracker.accounts.models import User
 from tracker.audit.services import plain, record
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
-from tracker.plans.models import Action, PlanPublication, ProgressUpdate
+from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse
 from tracker.plans.obligations import obligations_for
 from tracker.plans.services import actor_for
 from tracker.timeutil import utc_now
@@ -98,16 +98,39 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     return {"format": FORMAT, "organisation": organisation.slug, "responses": responses}
 
 
-def publish_plan(session: Session, organisation: Organisation, user: User) -> PlanPublication:
-    """Publish the plan as it stands: from now on the public pages show this version."""
+def add_publication(session: Session, organisation: Organisation, user: User | None = None) -> PlanPublication:
+    """Record the plan as it stands as published, with the status and summary of each response alongside
+    (``PublishedResponse``) for the national pages. The caller commits."""
     publication = PlanPublication(
         organisation_id=organisation.id,
-        published_by_id=user.id,
+        published_by_id=user.id if user else None,
         published_at=utc_now(),
         content=public_plan(session, organisation),
     )
     session.add(publication)
     session.flush()
+    session.add_all(published_responses(publication))
+    return publication
+
+
+def published_responses(publication: PlanPublication) -> list[PublishedResponse]:
+    """The status and summary of each response in a publication, for counting and listing without the content."""
+    assert publication.id is not None
+    return [
+        PublishedResponse(
+            publication_id=publication.id,
+            recommendation_id=response["recommendation_id"],
+            status=response["status"],
+            summary=response.get("summary"),
+        )
+        for response in publication.content.get("responses", [])
+        if response.get("recommendation_id") is not None
+    ]
+
+
+def publish_plan(session: Session, organisation: Organisation, user: User) -> PlanPublication:
+    """Publish the plan as it stands: from now on the public pages show this version."""
+    publication = add_publication(session, organisation, user)
     record(
         session,
         actor=actor_for(user),
@@ -130,13 +153,8 @@ def latest_publication(session: Session, organisation_id: int) -> PlanPublicatio
     ).first()
 
 
-def latest_publications(
-    session: Session, organisation_ids: Iterable[int] | None = None, *, with_content: bool = True
-) -> dict[int, PlanPublication]:
-    """The latest publication of every organisation that has published (or of those given), in one query.
-
-    ``with_content=False`` leaves the content unread (reading it then raises), for lists of who published when.
-    """
+def latest_publication_ids(organisation_ids: Iterable[int] | None = None) -> Select[Any]:
+    """A subquery: the id of the latest publication of every organisation that has published (or of those given)."""
     ranked = select(
         PlanPublication.id,
         func.row_number()
@@ -149,7 +167,17 @@ def latest_publications(
     if organisation_ids is not None:
         ranked = ranked.where(col(PlanPublication.organisation_id).in_(list(organisation_ids)))
     latest = ranked.subquery()
-    query = select(PlanPublication).where(col(PlanPublication.id).in_(select(latest.c.id).where(latest.c.rank == 1)))
+    return select(latest.c.id).where(latest.c.rank == 1)
+
+
+def latest_publications(
+    session: Session, organisation_ids: Iterable[int] | None = None, *, with_content: bool = True
+) -> dict[int, PlanPublication]:
+    """The latest publication of every organisation that has published (or of those given), in one query.
+
+    ``with_content=False`` leaves the content unread (reading it then raises), for lists of who published when.
+    """
+    query = select(PlanPublication).where(col(PlanPublication.id).in_(latest_publication_ids(organisation_ids)))
     if not with_content:
         query = query.options(defer(PlanPublication.content, raiseload=True))  # type: ignore[arg-type]
     return {p.organisation_id: p for p in session.exec(query)}

@@ -1,5 +1,6 @@
 """What the public site shows, read ONLY from published plans (the latest ``PlanPublication.content`` of each
-organisation, as built by ``tracker.plans.publication.public_plan``).
+organisation, as built by ``tracker.plans.publication.public_plan``, and the statuses and summaries copied from it
+into ``PublishedResponse`` at the same time, which the national pages count and list).
 
 Recommendations, addressees and organisations are public reference data; everything an organisation says about
 its own work comes from its latest publication and nowhere else, so drafts, internal items, assessments,
@@ -18,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from tracker.organisations.models import Organisation, Region
 from tracker.organisations.services import addressee_names
-from tracker.plans.models import PlanPublication, Response
-from tracker.plans.publication import latest_publications
+from tracker.plans.models import PlanPublication, PublishedResponse, Response
+from tracker.plans.publication import latest_publication_ids, latest_publications
 from tracker.practice.models import Practice
 from tracker.practice.services import practice_for
 from tracker.recommendations.models import Recommendation, RecommendationSet
@@ -58,9 +59,6 @@ class PublishedPlan:
     @property
     def responses(self) -> list[dict[str, Any]]:
         return list(self.publication.content.get("responses", [])) if self.publication else []
-
-    def response_for(self, recommendation_id: int) -> dict[str, Any] | None:
-        return next((r for r in self.responses if r.get("recommendation_id") == recommendation_id), None)
 
 
 def first_publications(session: Session) -> dict[int, dt.datetime]:
@@ -106,6 +104,22 @@ def addressed_counts(session: Session) -> dict[int, int]:
     return {rec_id: n for rec_id, n in session.exec(query)}
 
 
+def published_status_counts(session: Session, organisation_ids: list[int]) -> dict[int, Counter[ResponseStatus]]:
+    """For each recommendation, how many of these organisations' latest publications give each status (counted
+    in the database from ``PublishedResponse``, without reading the plans themselves)."""
+    query = (
+        select(PublishedResponse.recommendation_id, PublishedResponse.status, func.count())
+        .where(col(PublishedResponse.publication_id).in_(latest_publication_ids(organisation_ids)))
+        .group_by(PublishedResponse.recommendation_id, PublishedResponse.status)
+    )
+    counts: dict[int, Counter[ResponseStatus]] = {}
+    for recommendation_id, value, n in session.exec(query):
+        status = status_of(value)
+        if status is not None:
+            counts.setdefault(recommendation_id, Counter())[status] += n
+    return counts
+
+
 # --- the national overview -----------------------------------------------------------------------------
 
 
@@ -144,14 +158,9 @@ def overview(session: Session, set_slug: str | None = None) -> Overview:
     views = set_views(session)
     chosen = next((v for v in views if v.recommendation_set.slug == set_slug), None) if set_slug else None
     shown = [chosen] if chosen else views
-    plans = published_plans(session, public_organisations(session))
+    plans = published_plans(session, public_organisations(session), with_content=False)
     addressed = addressed_counts(session)
-    counts: dict[int, Counter[ResponseStatus]] = {}
-    for plan in plans:
-        for response in plan.responses:
-            status = status_of(response.get("status"))
-            if status is not None:
-                counts.setdefault(response.get("recommendation_id") or 0, Counter())[status] += 1
+    counts = published_status_counts(session, [p.organisation.id or 0 for p in plans if p.publication])
     rows = {
         view.recommendation_set.id or 0: [
             OverviewRow(
@@ -219,12 +228,23 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
             .order_by(Organisation.name)
         )
     )
-    plans = published_plans(session, answering)
+    plans = published_plans(session, answering, with_content=False)
+    published = {
+        organisation_id: {"status": status, "summary": summary}
+        for organisation_id, status, summary in session.exec(
+            select(PlanPublication.organisation_id, PublishedResponse.status, PublishedResponse.summary)
+            .join(PlanPublication, col(PlanPublication.id) == PublishedResponse.publication_id)
+            .where(
+                PublishedResponse.recommendation_id == rec.id,
+                col(PublishedResponse.publication_id).in_(latest_publication_ids([o.id or 0 for o in answering])),
+            )
+        )
+    }
     answers: list[tuple[PublishedPlan, dict[str, Any]]] = []
     not_published: list[Organisation] = []
     counts: Counter[ResponseStatus] = Counter()
     for plan in plans:
-        response = plan.response_for(rec.id or 0)
+        response = published.get(plan.organisation.id or 0)
         if response is None:
             not_published.append(plan.organisation)
             continue

@@ -49,9 +49,7 @@ CODE_DIR = Path(__file__).resolve().parents[1]  # src/tracker
 
 # One round trip: the newest change to anything the public pages show, and how many rows there are
 # (so a deletion changes the validators too).
-_STAMP = text(
-    """
-    SELECT
+_STAMP_COLUMNS = """
       (SELECT MAX(published_at) FROM plan_publication),
       (SELECT COUNT(*) FROM plan_publication),
       (SELECT MAX(id) FROM plan_publication),
@@ -71,7 +69,13 @@ _STAMP = text(
       (SELECT SUM(version) FROM recommendation),
       (SELECT SUM(version) FROM recommendation_set),
       (SELECT SUM(version) FROM practice)
-    """
+"""
+_STAMP = text(f"SELECT {_STAMP_COLUMNS}")
+_STAMP_WIDTH = _STAMP_COLUMNS.count("(SELECT")
+# The same, and in the same round trip the stored rendering of one page (NULLs when there is none).
+_STAMP_AND_PAGE = text(
+    f"SELECT {_STAMP_COLUMNS}, c.etag, c.nonce_mark, c.csrf_mark, c.body "
+    "FROM (SELECT 1 AS one) AS one LEFT JOIN cached_page c ON c.key = :key"
 )
 
 
@@ -116,19 +120,27 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def data_stamp(session: Session) -> tuple[str, dt.datetime]:
-    """A fingerprint of the public data and the time of its newest change (whole seconds, UTC)."""
-    row = tuple(session.exec(_STAMP).one())  # type: ignore[call-overload]
+def data_stamp(session: Session, row: tuple[Any, ...] | None = None) -> tuple[str, dt.datetime]:
+    """A fingerprint of the public data and the time of its newest change (whole seconds, UTC); from ``row`` when
+    the caller has already read the stamp's columns."""
+    if row is None:
+        row = tuple(session.exec(_STAMP).one())  # type: ignore[call-overload]
     times = [t for t in (_as_utc(row[i]) for i in (0, 3, 5, 7, 9)) if t is not None]
     newest = max(times, default=_EPOCH).replace(microsecond=0)
     fingerprint = "|".join("" if v is None else str(_as_utc(v) or v) for v in row)
     return fingerprint, newest
 
 
-def validators(session: Session, request: Request[Any, Any, Any], *parts: object, personal: bool = True) -> Validators:
-    """Validators for the page at this URL: the data's fingerprint, the app version and (for pages whose
+def validators(
+    session: Session,
+    request: Request[Any, Any, Any],
+    *parts: object,
+    personal: bool = True,
+    stamp: tuple[Any, ...] | None = None,
+) -> Validators:
+    """Validators for the page at this URL: the data's fingerprint, the code, the language and (for pages whose
     navigation differs for people signed in) who is asking."""
-    fingerprint, newest = data_stamp(session)
+    fingerprint, newest = data_stamp(session, stamp)
     user = request.scope.get("user")
     who = f"user:{user.id}" if personal and user is not None else "anonymous"
     key = "\n".join(
@@ -183,10 +195,10 @@ def conditional(
 
 # --- stored renderings ----------------------------------------------------------------------------------------
 #
-# Building the national pages means reading every organisation's published plan, and rendering them is most of
-# their cost, yet they change only when someone publishes. So the page an anonymous visitor gets is rendered once
-# per change of the data and kept in the database (``cached_page``), where every process finds it: a visit costs
-# the validators' query and one row read. People signed in see their own navigation and always get a fresh render.
+# Rendering is most of a public page's cost, yet the pages change only when someone publishes or reference data
+# is edited. So the page an anonymous visitor gets is rendered once per change of the data and kept in the
+# database (``cached_page``), where every process finds it: a visit costs one query, which reads the validators'
+# stamp and the stored row together. People signed in see their own navigation and always get a fresh render.
 
 
 def _storage_key(request: Request[Any, Any, Any], query: Collection[str]) -> str | None:
@@ -248,13 +260,15 @@ def public_page(
     """A public HTML page: 304 when the client's copy is current; for anonymous visitors, the stored rendering
     while the data it shows is unchanged; otherwise ``build()`` its context (which may raise a 404), render,
     store and serve. ``query`` names the query parameters the page uses."""
-    current = validators(db, request)
-    if is_fresh(request, current):
-        return not_modified(current, PAGE_CACHE_CONTROL)
     key = _storage_key(request, query)
     if key is None:
-        return conditional(request, current, lambda: page(request, template, **build()))
-    stored = db.get(CachedPage, key)
+        return conditional(request, validators(db, request), lambda: page(request, template, **build()))
+    row = tuple(db.exec(_STAMP_AND_PAGE, params={"key": key}).one())  # type: ignore[call-overload]
+    current = validators(db, request, stamp=row[:_STAMP_WIDTH])
+    if is_fresh(request, current):
+        return not_modified(current, PAGE_CACHE_CONTROL)
+    etag, nonce_mark, csrf_mark, body = row[_STAMP_WIDTH:]
+    stored = CachedPage(key=key, etag=etag, nonce_mark=nonce_mark, csrf_mark=csrf_mark, body=body) if etag else None
     if stored is None or stored.etag != current.etag:
         marks = (f"nonce{secrets.token_hex(12)}", f"csrf{secrets.token_hex(12)}")
         body = _render(request, template, build(), marks)

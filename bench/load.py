@@ -27,7 +27,8 @@ recommendation page's median within 2x their direct work; writes' p95 under 250 
 
 ``growth`` times the pages sequentially at demo scales GROWTH_SCALES (1,10,50) on SQLite (and PostgreSQL with
 GROWTH_DATABASES=sqlite,postgresql), then at scale 1 with every other organisation's actions and updates
-multiplied by 64: pages about Kent must not notice.
+multiplied by 64: pages about Kent must not notice. Public pages are timed twice: as visitors get them (the stored
+rendering, ``tracker.public.caching``) and rendered afresh for every request (their cost after a publication).
 
 Figures are printed and written to bench/out/load-*.json. The machine, the settings and the commands to re-run
 are printed with them.
@@ -272,8 +273,9 @@ class Visitor:
 class Worker:
     """One concurrent user of the load: anonymous for public pages, the Kent editor and the coordinator for the rest.
 
-    Each worker writes only to its own Kent response, so its edits never meet another worker's (a stale edit
-    would rightly answer 409, and that is not what this measures)."""
+    Workers take Kent's responses in turn (Kent has fewer responses than there are workers), and those sharing a
+    response edit disjoint sets of its actions, so one worker's edit never meets another's (a stale edit would
+    rightly answer 409, and that is not what this measures)."""
 
     def __init__(self, index: int, bases: list[str], targets: Targets, public: list[tuple[str, str]]) -> None:
         self.rng = random.Random(index)
@@ -281,15 +283,23 @@ class Worker:
         self.anonymous = Visitor(bases, None)
         self.editor = Visitor(bases, "editor")
         self.coordinator = Visitor(bases, "coordinator")
-        self.response_id = targets.kent_responses[index % len(targets.kent_responses)]
+        responses = len(targets.kent_responses)
+        self.response_id = targets.kent_responses[index % responses]
+        # Every worker of the run and the anchors' writer (index CONCURRENCY): the share of this one's response.
+        self.sharers, self.slot = -(-(CONCURRENCY + 1) // responses), index // responses
         self.actions: list[int] = []
         self.made = 0
+
+    def own_actions(self, page: str) -> list[int]:
+        """The actions on a response page that this worker (and no other) edits."""
+        ids = [int(a) for a in re.findall(r'id="action-(\d+)"', page)]
+        return [a for a in ids if a % self.sharers == self.slot]
 
     async def start(self, sign_ins: Samples) -> None:
         for visitor in (self.editor, self.coordinator):
             sign_ins.add(await visitor.sign_in(), True, "303")
         page = await self.editor.client.get(self.editor.url(f"/plan/responses/{self.response_id}"))
-        self.actions = [int(a) for a in re.findall(r'id="action-(\d+)"', page.text)]
+        self.actions = self.own_actions(page.text)
 
     async def close(self) -> None:
         for visitor in (self.anonymous, self.editor, self.coordinator):
@@ -328,7 +338,10 @@ class Worker:
         else:
             if not self.actions:
                 page = await editor.client.get(editor.url(f"/plan/responses/{rid}"))
-                self.actions = [int(a) for a in re.findall(r'id="action-(\d+)"', page.text)]
+                self.actions = self.own_actions(page.text)
+            if not self.actions:  # none of its own yet: add one instead
+                await self.write("write: add action", results)
+                return
             action_id = self.rng.choice(self.actions)
             # Reading the edit form is a signed-in page view; the save is the write.
             page = await editor.request(
@@ -427,7 +440,8 @@ async def anchors(
     gc.collect()
     gc.freeze()
     for label, visitor, path in pages:
-        await visitor.client.get(visitor.url(path))  # warm up
+        for _ in bases:  # warm up every process (its first database request opens its pool's first connection)
+            await visitor.client.get(visitor.url(path))
         for _ in range(ANCHOR_REQUESTS):
             await visitor.request(results[label], "GET", path, 200)
             if label in direct:  # alternate with the direct work, so the machine's noise falls on both alike
@@ -638,9 +652,28 @@ def multiply_others(url: str, doublings: int = 6) -> dict[str, int]:
     return counts
 
 
-def time_growth_pages(bases: list[str], targets: Targets, direct: dict[str, Callable[[], str]]) -> dict[str, Any]:
+async def rendered_afresh(url: str, bases: list[str], public: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """The public pages rendered for each request: the stored renderings (``cached_page``) are dropped before
+    every request, outside the timing. This is what a visit costs after a publication, and how it grows."""
+    engine = sa.create_engine(url)
+    results: dict[str, Samples] = defaultdict(Samples)
+    visitor = Visitor(bases, None)
+    for label, path in public:
+        for _ in range(ANCHOR_REQUESTS):
+            with engine.begin() as conn:
+                conn.execute(sa.text("DELETE FROM cached_page"))
+            await visitor.request(results[f"{label} (rendered afresh)"], "GET", path, 200)
+    await visitor.close()
+    engine.dispose()
+    return {label: samples.figures() for label, samples in results.items()}
+
+
+def time_growth_pages(
+    url: str, bases: list[str], targets: Targets, direct: dict[str, Callable[[], str]]
+) -> dict[str, Any]:
     public = asyncio.run(discover_public(bases, targets))
     figures = asyncio.run(anchors(bases, targets, public, direct))
+    figures |= asyncio.run(rendered_afresh(url, bases, public))
     return {label: f["p50_ms"] for label, f in figures.items()}
 
 
@@ -671,7 +704,7 @@ def run_growth() -> None:
                     targets = Targets.read(url)
                     direct, direct_engine = direct_renderers(url, env, targets)
                     with Servers(env, 1) as servers:
-                        pages = time_growth_pages(servers.bases, targets, direct)
+                        pages = time_growth_pages(url, servers.bases, targets, direct)
                     direct_engine.dispose()
                 finally:
                     drop()

@@ -175,3 +175,32 @@ def test_a_public_page_seen_before_costs_one_query(client, session, scenario):  
     for path in pages:
         queries_of(client, path)
     assert {path: queries_of(client, path) for path in pages} == dict.fromkeys(pages, 1)
+
+
+def transaction_ends_of(client, method: str, path: str, expect: int, **kwargs) -> list[str]:
+    ends: list[str] = []
+    on_commit, on_rollback = (lambda conn: ends.append("commit")), (lambda conn: ends.append("rollback"))
+    sa.event.listen(sa.Engine, "commit", on_commit)
+    sa.event.listen(sa.Engine, "rollback", on_rollback)
+    try:
+        assert client.request(method, path, **kwargs).status_code == expect
+    finally:
+        sa.event.remove(sa.Engine, "commit", on_commit)
+        sa.event.remove(sa.Engine, "rollback", on_rollback)
+    return ends
+
+
+def test_a_read_ends_its_transactions_with_a_commit(client, session, scenario, make_user):  # noqa: F811
+    """psycopg forgets the statements it has prepared on a connection whenever a transaction there rolls back, so
+    reads end with COMMIT (``tracker.db.end_read``) and PostgreSQL need not plan their queries afresh each time;
+    a request that fails still rolls back."""
+    coordinator = make_user(Role.COORDINATOR)
+    kent_1 = response_of(session, "kent", "1.1").id
+    session.commit()
+    assert "rollback" not in transaction_ends_of(client, "GET", "/recommendations", 200)
+    assert "rollback" not in transaction_ends_of(client, "GET", "/recommendations", 200)  # the stored rendering
+    sign_in(client, coordinator.email)
+    for path in ["/oversight", f"/plan/responses/{kent_1}"]:
+        ends = transaction_ends_of(client, "GET", path, 200)
+        assert "commit" in ends and "rollback" not in ends, (path, ends)
+    assert "rollback" in transaction_ends_of(client, "GET", "/plan/responses/999999", 404)

@@ -149,6 +149,17 @@ def _sqlite_on_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
+def end_read(session: Any) -> None:
+    """End a transaction that only read with COMMIT rather than ROLLBACK (the same to the database).
+
+    psycopg forgets every statement it has prepared on a connection when a transaction there rolls back, so if
+    reads rolled back, PostgreSQL would plan each query afresh on every request; planning the public pages' one
+    query costs several times executing it. Pending changes are left for ``close()`` to roll back.
+    """
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
+
+
 def for_writing(engine: Engine) -> Engine:
     """The same engine (and pool) for units of work that write: on SQLite they take the write lock first."""
     return engine.execution_options(tracker_writes=True)

@@ -12,15 +12,14 @@ from sqlmodel import Session
 
 from tracker.accounts.models import User
 from tracker.accounts.sessions import COOKIE_NAME, user_for_api_token, user_for_session
+from tracker.db import end_read
 
 
 def _lookup(engine: Engine, cookie: str | None, bearer: str | None) -> User | None:
     with Session(engine, expire_on_commit=False) as session:
-        if bearer:
-            return user_for_api_token(session, bearer)
-        if cookie:
-            return user_for_session(session, cookie)
-    return None
+        user = user_for_api_token(session, bearer) if bearer else user_for_session(session, cookie) if cookie else None
+        end_read(session)
+    return user
 
 
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):

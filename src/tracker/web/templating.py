@@ -72,7 +72,9 @@ def is_demo_site(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     """True when the database holds synthetic demo data (every page then says so)."""
     engine = connection.app.state.engine
     with engine.connect() as conn:
-        return conn.execute(text("SELECT 1 FROM user_account WHERE is_demo LIMIT 1")).first() is not None
+        demo = conn.execute(text("SELECT 1 FROM user_account WHERE is_demo LIMIT 1")).first() is not None
+        conn.commit()  # a read, ended as tracker.db.end_read ends them
+    return demo
 
 
 def navigation(user: User | None, path: str) -> list[dict[str, Any]]:

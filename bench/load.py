@@ -8,7 +8,8 @@
 sharing that PostgreSQL database, each on its own port, the client going round robin), serves it with the
 production server (``tracker serve``, uvicorn) on 127.0.0.1 and, for each setup:
 
-1. Anchors, sequential requests (ANCHOR_REQUESTS each, one at a time, nothing else running):
+1. Anchors, sequential requests (ANCHOR_REQUESTS each, one at a time in rounds over the pages, nothing else
+   running, after the database has been vacuumed and checkpointed):
    - the floor: ``/health/live``, a route of the same app through the same middleware with no database work;
    - every page of the workload, as its p95 over the floor's p95, and each kind of write (its cost unloaded);
    - the dashboard and the national recommendation page, also called directly in Python without HTTP: the same
@@ -37,6 +38,7 @@ are printed with them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import gc
 import json
@@ -369,7 +371,7 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
     from sqlmodel import Session, select
 
     from tracker.accounts.models import User
-    from tracker.db import make_engine
+    from tracker.db import end_read, make_engine
     from tracker.reports.controllers import DASHBOARD, RECOMMENDATION, dashboard_context, recommendation_context
     from tracker.settings import Settings
     from tracker.web.templating import build_environment, footer_links, is_demo_site, navigation
@@ -396,7 +398,9 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
                 csrf_input="",
                 csrf_token=lambda: "bench",
             )
-            return jinja.get_template(template).render(**context)
+            body = jinja.get_template(template).render(**context)
+            end_read(db)  # as the request's session ends (tracker.web.database.provide_db)
+            return body
 
     return {
         "dashboard": lambda: render(DASHBOARD, "/oversight", lambda db: dashboard_context(db, settings)),
@@ -406,6 +410,22 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
             lambda db: recommendation_context(db, settings, targets.rec_id),
         ),
     }, engine
+
+
+def settle(url: str) -> None:
+    """Let the database catch up before the anchors: the setups share one PostgreSQL database, and the clean-up
+    after the previous setup's minute of writes (vacuum, checkpoint) otherwise lands on the first pages timed."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("VACUUM ANALYZE"))
+            # CHECKPOINT needs a superuser or pg_checkpoint; the vacuum is the larger part.
+            with contextlib.suppress(sa.exc.DBAPIError):
+                conn.execute(sa.text("CHECKPOINT"))
+        else:
+            conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    engine.dispose()
+    time.sleep(2)
 
 
 # --- phases ---------------------------------------------------------------------------------------------------------
@@ -439,12 +459,15 @@ async def anchors(
     # Like the server (tracker.app.freeze_start_up_objects): full collections need not walk what lives forever.
     gc.collect()
     gc.freeze()
-    for label, visitor, path in pages:
+    for _label, visitor, path in pages:
         for _ in bases:  # warm up every process (its first database request opens its pool's first connection)
             await visitor.client.get(visitor.url(path))
-        for _ in range(ANCHOR_REQUESTS):
+    # In rounds, one request to each page per round, so that a slow spell of the machine (seen on shared virtual
+    # machines: the floor's p50 varied 2x between setups when each page had its own block) falls on all alike.
+    for _ in range(ANCHOR_REQUESTS):
+        for label, visitor, path in pages:
             await visitor.request(results[label], "GET", path, 200)
-            if label in direct:  # alternate with the direct work, so the machine's noise falls on both alike
+            if label in direct:  # alternate with the direct work too
                 start = time.perf_counter()
                 direct[label]()
                 results[DIRECT[label]].add((time.perf_counter() - start) * 1000, True, "ok")
@@ -549,8 +572,19 @@ def print_setup(name: str, result: dict[str, Any]) -> None:
 
 
 def machine() -> str:
+    """The machine, with a speed figure that needs no other machine: the best of three runs of a fixed loop of
+    pure Python (10 million additions), so runs on different machines can be told apart."""
     load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{platform.node()}: {os.cpu_count()} cores, load average {load_avg}, Python {platform.python_version()}"
+    loops = []
+    for _ in range(3):
+        start, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        loops.append(time.perf_counter() - start)
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores, load average {load_avg}, Python {platform.python_version()}, "
+        f"10 million additions in {min(loops):.2f} s"
+    )
 
 
 def postgres_reachable() -> bool:
@@ -587,6 +621,7 @@ def run_load() -> None:
                 processes = 2 if name.endswith("-2") else 1
                 targets = Targets.read(url)
                 direct, engine = direct_renderers(url, env, targets)
+                settle(url)
                 with Servers(env, processes) as servers:
                     public = asyncio.run(discover_public(servers.bases, targets))
                     anchor = asyncio.run(anchors(servers.bases, targets, public, direct))

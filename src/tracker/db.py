@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
 from tracker.timeutil import UTC, utc_now
@@ -149,7 +150,7 @@ def _sqlite_on_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def end_read(session: Any) -> None:
+def end_read(session: Session) -> None:
     """End a transaction that only read with COMMIT rather than ROLLBACK (the same to the database).
 
     psycopg forgets every statement it has prepared on a connection when a transaction there rolls back, so if

@@ -17,7 +17,12 @@ from tracker.db import end_read
 
 def _lookup(engine: Engine, cookie: str | None, bearer: str | None) -> User | None:
     with Session(engine, expire_on_commit=False) as session:
-        user = user_for_api_token(session, bearer) if bearer else user_for_session(session, cookie) if cookie else None
+        if bearer:
+            user = user_for_api_token(session, bearer)
+        elif cookie:
+            user = user_for_session(session, cookie)
+        else:
+            return None
         end_read(session)
     return user
 

@@ -268,13 +268,11 @@ def public_page(
     if is_fresh(request, current):
         return not_modified(current, PAGE_CACHE_CONTROL)
     etag, nonce_mark, csrf_mark, body = row[_STAMP_WIDTH:]
-    stored = CachedPage(key=key, etag=etag, nonce_mark=nonce_mark, csrf_mark=csrf_mark, body=body) if etag else None
-    if stored is None or stored.etag != current.etag:
-        marks = (f"nonce{secrets.token_hex(12)}", f"csrf{secrets.token_hex(12)}")
-        body = _render(request, template, build(), marks)
-        stored = CachedPage(key=key, etag=current.etag, nonce_mark=marks[0], csrf_mark=marks[1], body=body)
-        _keep(request, stored)
+    if etag != current.etag:  # none stored yet, or the data has changed since
+        nonce_mark, csrf_mark = f"nonce{secrets.token_hex(12)}", f"csrf{secrets.token_hex(12)}"
+        body = _render(request, template, build(), (nonce_mark, csrf_mark))
+        _keep(request, CachedPage(key=key, etag=current.etag, nonce_mark=nonce_mark, csrf_mark=csrf_mark, body=body))
     nonce = security.ensure_nonce(request.scope)
     token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
-    body = stored.body.replace(stored.nonce_mark, html.escape(nonce)).replace(stored.csrf_mark, html.escape(token))
+    body = body.replace(nonce_mark, html.escape(nonce)).replace(csrf_mark, html.escape(token))
     return Response(body, media_type=MediaType.HTML, headers=current.headers(PAGE_CACHE_CONTROL))

@@ -66,7 +66,7 @@ bench: $(STAMP)
 bench-load: $(STAMP)
 	$(BIN)/python bench/load.py load
 
-# GROWTH_SCALES (1,10,50), GROWTH_DATABASES (sqlite; or sqlite,postgresql).
+# GROWTH_SCALES (1,10,50), GROWTH_DATABASES (sqlite; or sqlite,postgresql), GROWTH_PASSES (4), ANCHOR_REQUESTS.
 bench-growth: $(STAMP)
 	$(BIN)/python bench/load.py growth
 

@@ -15,8 +15,10 @@ production server (``tracker serve``, uvicorn) on 127.0.0.1 and, for each setup:
    - the dashboard and the national recommendation page, also called directly in Python without HTTP: the same
      context functions (``tracker.reports.controllers.dashboard_context`` / ``recommendation_context``) on the
      same database, rendered by the same Jinja environment. Their HTTP median over the direct median is what the
-     framework, ORM session, middleware and network add to the work itself. Each HTTP request is followed by one
-     direct call, so noise from other processes on the machine falls on both alike.
+     framework, ORM session, middleware and network add to the work itself. Each round ends with one direct call
+     of each, so noise from other processes on the machine falls on both alike; then an untimed request wakes
+     the server, so that every timed request follows another at once (on a virtual machine a server idle for a
+     few milliseconds takes about a millisecond to wake, and that would fall on the floor alone).
 2. The load: LOAD_CONCURRENCY clients (asyncio + httpx) for LOAD_SECONDS, each picking requests at random:
    about 80% public pages (PUBLIC_PAGES, those that answer 200), 15% signed-in workspace and dashboard pages (the
    demo editor of Kent and the demo coordinator), 5% writes through the real forms with their CSRF tokens
@@ -27,12 +29,14 @@ Targets (PASS/FAIL printed): no errors; public pages' p95 within 5x the floor's;
 recommendation page's median within 2x their direct work; writes' p95 under 250 ms under load.
 
 ``growth`` times the pages sequentially at demo scales GROWTH_SCALES (1,10,50) on SQLite (and PostgreSQL with
-GROWTH_DATABASES=sqlite,postgresql), then at scale 1 with every other organisation's actions and updates
-multiplied by 64: pages about Kent must not notice. Public pages are timed twice: as visitors get them (the stored
-rendering, ``tracker.public.caching``) and rendered afresh for every request (their cost after a publication).
+GROWTH_DATABASES=sqlite,postgresql), and at scale 1 with every other organisation's actions and updates
+multiplied by 64: pages about Kent must not notice. Every database is served at once and they are timed in turn,
+in GROWTH_PASSES (4) passes of ANCHOR_REQUESTS / GROWTH_PASSES requests per page, so a slow spell of the machine
+falls on every scale alike. Public pages are timed twice: as visitors get them (the stored rendering,
+``tracker.public.caching``) and rendered afresh for every request (their cost after a publication).
 
-Figures are printed and written to bench/out/load-*.json. The machine, the settings and the commands to re-run
-are printed with them.
+Figures are printed and written to bench/out/load.json and bench/out/growth.json. The machine, the settings and
+the commands to re-run are printed with them.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from run import POSTGRES, free_port, make_database, percentile  # bench/run.py (this folder is on sys.path)
+from run import POSTGRES, free_port, make_database, percentile, settle  # bench/run.py (this folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKER = str(Path(sys.executable).with_name("tracker"))
@@ -73,6 +77,7 @@ ANCHOR_REQUESTS = int(os.environ.get("ANCHOR_REQUESTS", "10" if SMOKE else "40")
 SETUPS = os.environ.get("LOAD_SETUPS", "sqlite,postgresql,postgresql-2").split(",")
 GROWTH_SCALES = [int(s) for s in os.environ.get("GROWTH_SCALES", "1,10,50").split(",")]
 GROWTH_DATABASES = os.environ.get("GROWTH_DATABASES", "sqlite").split(",")
+GROWTH_PASSES = int(os.environ.get("GROWTH_PASSES", "4"))
 OUT = ROOT / "bench" / "out"
 
 # The public pages of the workload, in one place: each is measured when it answers 200 (so pages that do not exist
@@ -412,22 +417,6 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
     }, engine
 
 
-def settle(url: str) -> None:
-    """Let the database catch up before the anchors: the setups share one PostgreSQL database, and the clean-up
-    after the previous setup's minute of writes (vacuum, checkpoint) otherwise lands on the first pages timed."""
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("VACUUM ANALYZE"))
-            # CHECKPOINT needs a superuser or pg_checkpoint; the vacuum is the larger part.
-            with contextlib.suppress(sa.exc.DBAPIError):
-                conn.execute(sa.text("CHECKPOINT"))
-        else:
-            conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    engine.dispose()
-    time.sleep(2)
-
-
 # --- phases ---------------------------------------------------------------------------------------------------------
 
 
@@ -445,6 +434,18 @@ async def anchors(
     bases: list[str], targets: Targets, public: list[tuple[str, str]], direct: dict[str, Callable[[], str]]
 ) -> dict[str, dict[str, Any]]:
     """Every page type, one request at a time; then the direct work of the dashboard and recommendation page."""
+    samples = await anchor_samples(bases, targets, public, direct, ANCHOR_REQUESTS)
+    return {label: s.figures() for label, s in samples.items()}
+
+
+async def anchor_samples(
+    bases: list[str],
+    targets: Targets,
+    public: list[tuple[str, str]],
+    direct: dict[str, Callable[[], str]],
+    rounds: int,
+) -> dict[str, Samples]:
+    """``rounds`` requests to every page type, and as many of each kind of write (see ``anchors``)."""
     results: dict[str, Samples] = defaultdict(Samples)
     anonymous, editor, coordinator = Visitor(bases, None), Visitor(bases, "editor"), Visitor(bases, "coordinator")
     await editor.sign_in()
@@ -464,22 +465,26 @@ async def anchors(
             await visitor.client.get(visitor.url(path))
     # In rounds, one request to each page per round, so that a slow spell of the machine (seen on shared virtual
     # machines: the floor's p50 varied 2x between setups when each page had its own block) falls on all alike.
-    for _ in range(ANCHOR_REQUESTS):
+    # Each timed request follows the previous one at once: on a virtual machine a server left idle for a few
+    # milliseconds takes about a millisecond to wake, which would otherwise fall on whichever page comes next.
+    for _ in range(rounds):
         for label, visitor, path in pages:
             await visitor.request(results[label], "GET", path, 200)
-            if label in direct:  # alternate with the direct work too
-                start = time.perf_counter()
-                direct[label]()
-                results[DIRECT[label]].add((time.perf_counter() - start) * 1000, True, "ok")
+        for label, render in direct.items():  # the direct work in the same round, so noise falls on both alike
+            start = time.perf_counter()
+            render()
+            results[DIRECT[label]].add((time.perf_counter() - start) * 1000, True, "ok")
+        for base in bases:  # wake every process after the pause, untimed
+            await anonymous.client.get(base + "/health/live")
     writer = Worker(CONCURRENCY, bases, targets, public)  # its own response: none of the load's workers writes there
     await writer.start(Samples())
     for label in WRITES:
-        for _ in range(ANCHOR_REQUESTS):
+        for _ in range(rounds):
             await writer.write(label, results)
     await writer.close()
     for visitor in (anonymous, editor, coordinator):
         await visitor.close()
-    return {label: samples.figures() for label, samples in results.items()}
+    return results
 
 
 async def load(bases: list[str], targets: Targets, public: list[tuple[str, str]]) -> dict[str, Any]:
@@ -687,65 +692,105 @@ def multiply_others(url: str, doublings: int = 6) -> dict[str, int]:
     return counts
 
 
-async def rendered_afresh(url: str, bases: list[str], public: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+async def rendered_afresh(url: str, bases: list[str], public: list[tuple[str, str]], rounds: int) -> dict[str, Samples]:
     """The public pages rendered for each request: the stored renderings (``cached_page``) are dropped before
     every request, outside the timing. This is what a visit costs after a publication, and how it grows."""
     engine = sa.create_engine(url)
     results: dict[str, Samples] = defaultdict(Samples)
     visitor = Visitor(bases, None)
     for label, path in public:
-        for _ in range(ANCHOR_REQUESTS):
+        for _ in range(rounds):
             with engine.begin() as conn:
                 conn.execute(sa.text("DELETE FROM cached_page"))
             await visitor.request(results[f"{label} (rendered afresh)"], "GET", path, 200)
     await visitor.close()
     engine.dispose()
-    return {label: samples.figures() for label, samples in results.items()}
+    return results
 
 
-def time_growth_pages(
-    url: str, bases: list[str], targets: Targets, direct: dict[str, Callable[[], str]]
-) -> dict[str, Any]:
-    public = asyncio.run(discover_public(bases, targets))
-    figures = asyncio.run(anchors(bases, targets, public, direct))
-    figures |= asyncio.run(rendered_afresh(url, bases, public))
-    return {label: f["p50_ms"] for label, f in figures.items()}
+@dataclass
+class GrowthSetup:
+    """One database of the growth run, served for the whole run, and the samples gathered from it."""
+
+    scale: str
+    url: str
+    bases: list[str]
+    targets: Targets
+    direct: dict[str, Callable[[], str]]
+    public: list[tuple[str, str]]
+    rows: dict[str, int]
+    multiplied: dict[str, int]
+    samples: dict[str, Samples] = field(default_factory=lambda: defaultdict(Samples))
+
+    def time_pages(self, rounds: int) -> None:
+        for found in (
+            asyncio.run(anchor_samples(self.bases, self.targets, self.public, self.direct, rounds)),
+            asyncio.run(rendered_afresh(self.url, self.bases, self.public, rounds)),
+        ):
+            for label, samples in found.items():
+                self.samples[label].times.extend(samples.times)
+                self.samples[label].errors += samples.errors
+
+
+def growth_setup(stack: contextlib.ExitStack, kind: str, scale: int | str) -> GrowthSetup:
+    """Build a database at ``scale`` (or scale 1 with the others multiplied) and serve it until ``stack`` closes."""
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    url, drop = make_database(kind, POSTGRES if kind == "postgresql" else None, workdir)
+    stack.callback(drop)
+    env = environment(url, workdir)
+    build(env, scale if isinstance(scale, int) else 1)
+    multiplied = multiply_others(url) if not isinstance(scale, int) else {}
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = {
+            t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("action", "progress_update", "evidence")
+        }
+    engine.dispose()
+    settle(url)
+    targets = Targets.read(url)
+    direct, direct_engine = direct_renderers(url, env, targets)
+    stack.callback(direct_engine.dispose)
+    servers = stack.enter_context(Servers(env, 1))
+    public = asyncio.run(discover_public(servers.bases, targets))
+    return GrowthSetup(str(scale), url, servers.bases, targets, direct, public, rows, multiplied)
 
 
 def run_growth() -> None:
+    rounds = max(1, ANCHOR_REQUESTS // GROWTH_PASSES)
     print(
-        f"Cost growth: demo scales {GROWTH_SCALES} on {','.join(GROWTH_DATABASES)}; median of {ANCHOR_REQUESTS} "
-        f"sequential requests per page.\nMachine: {machine()}"
+        f"Cost growth: demo scales {GROWTH_SCALES} on {','.join(GROWTH_DATABASES)}; median of {rounds * GROWTH_PASSES} "
+        f"sequential requests per page, in {GROWTH_PASSES} passes over all the scales.\nMachine: {machine()}"
     )
     rows: list[dict[str, Any]] = []
     for kind in GROWTH_DATABASES:
         if kind == "postgresql" and not postgres_reachable():
             continue
-        for scale in [*GROWTH_SCALES, "1 + others x64"]:
-            with tempfile.TemporaryDirectory() as tmp:
-                workdir = Path(tmp)
-                url, drop = make_database(kind, POSTGRES if kind == "postgresql" else None, workdir)
-                try:
-                    env = environment(url, workdir)
-                    build(env, scale if isinstance(scale, int) else 1)
-                    rows_info = multiply_others(url) if not isinstance(scale, int) else {}
-                    engine = sa.create_engine(url)
-                    with engine.connect() as conn:
-                        data = {
-                            t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
-                            for t in ("action", "progress_update", "evidence")
-                        }
-                    engine.dispose()
-                    targets = Targets.read(url)
-                    direct, direct_engine = direct_renderers(url, env, targets)
-                    with Servers(env, 1) as servers:
-                        pages = time_growth_pages(url, servers.bases, targets, direct)
-                    direct_engine.dispose()
-                finally:
-                    drop()
-            row = {"database": kind, "scale": str(scale), "rows": data, "p50_ms": pages, **({"multiplied": rows_info})}
-            rows.append(row)
-            print(f"  {kind} scale {scale}: {data} -> " + ", ".join(f"{k} {v:.1f}" for k, v in pages.items()))
+        # Every scale is served at once and timed in turn, pass after pass, so that a slow spell of the machine
+        # (on a shared virtual machine, pages doing the same work varied 2x between the start and the end of a
+        # run) falls on all the scales alike instead of bending the growth it is meant to show.
+        with contextlib.ExitStack() as stack:
+            setups = [growth_setup(stack, kind, scale) for scale in [*GROWTH_SCALES, "1 + others x64"]]
+            for _ in range(GROWTH_PASSES):
+                for setup in setups:
+                    setup.time_pages(rounds)
+        for setup in setups:
+            errors = sum(s.errors for s in setup.samples.values())
+            if errors:
+                raise RuntimeError(f"{kind} scale {setup.scale}: {errors} request(s) failed")
+            pages = {label: s.figures()["p50_ms"] for label, s in setup.samples.items()}
+            rows.append(
+                {
+                    "database": kind,
+                    "scale": setup.scale,
+                    "rows": setup.rows,
+                    "p50_ms": pages,
+                    "multiplied": setup.multiplied,
+                }
+            )
+            print(
+                f"  {kind} scale {setup.scale}: {setup.rows} -> " + ", ".join(f"{k} {v:.1f}" for k, v in pages.items())
+            )
     print_growth(rows)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "growth.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=1))

@@ -219,6 +219,13 @@ class Samples:
         if not ok:
             self.errors += 1
 
+    def extend(self, other: Samples) -> None:
+        """Add another run's samples of the same page type to these."""
+        self.times.extend(other.times)
+        self.errors += other.errors
+        for status, count in other.statuses.items():
+            self.statuses[status] += count
+
     def figures(self, seconds: float | None = None) -> dict[str, Any]:
         t = self.times or [float("nan")]
         out = {
@@ -728,8 +735,7 @@ class GrowthSetup:
             asyncio.run(rendered_afresh(self.url, self.bases, self.public, rounds)),
         ):
             for label, samples in found.items():
-                self.samples[label].times.extend(samples.times)
-                self.samples[label].errors += samples.errors
+                self.samples[label].extend(samples)
 
 
 def growth_setup(stack: contextlib.ExitStack, kind: str, scale: int | str) -> GrowthSetup:

@@ -2,10 +2,9 @@
 
 Run with `make bench` (SQLite always; PostgreSQL too when TEST_POSTGRES_URL answers). For each scale and
 database it builds a fresh database with `tracker setup` and `tracker demo --scale N`, vacuums and analyses it
-(``settle``), serves it with the
-production server (uvicorn, one process) on 127.0.0.1, signs in as the demo coordinator and times 200
-sequential requests per page; then times the PDF report and the XLSX export in a fresh process, with peak
-memory (ru_maxrss). Figures are printed as a table and written to bench/out/results.json.
+(``settle``), serves it with the production server (uvicorn, one process) on 127.0.0.1, signs in as the demo
+coordinator and times 200 sequential requests per page; then times the PDF report and the XLSX export in a fresh
+process, with peak memory (ru_maxrss). Figures are printed as a table and written to bench/out/results.json.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from tracker.accounts.passwords import hash_password
 from tracker.accounts.sessions import COOKIE_NAME
 from tracker.accounts.signin import ADDRESS_LOCK_AFTER, DEVICE_COOKIE, FORGET_AFTER, LOCK_AFTER
 from tracker.app import create_app
-from tracker.settings import Settings
+from tracker.settings import Settings, SettingsError
 from tracker.vocabulary import Role
 
 SPRAYER = "203.0.113.7"  # documentation addresses (RFC 5737), never a real client
@@ -171,6 +171,18 @@ def test_a_known_browser_cookie_counts_only_for_its_account_and_its_password(bro
     )
 
 
+def test_a_non_ascii_known_browser_cookie_is_ignored_not_an_error(browser, accounts):
+    forger = browser(NEIGHBOUR)
+    token = csrf_headers(forger)["x-csrftoken"]
+    answer = forger.post(
+        "/sign-in",
+        data={"email": accounts[0].email, "password": WRONG},
+        headers={"x-csrftoken": token, "cookie": f"csrftoken={token}; {DEVICE_COOKIE}=1.\xe9.\xfc".encode("latin-1")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 422
+
+
 def test_the_known_browser_cookie_is_http_only_and_read_only_by_the_sign_in_form(browser, accounts):
     answer = sign_in(browser(NEIGHBOUR), accounts[0].email)
     header = next(h for h in answer.headers.get_list("set-cookie") if h.startswith(f"{DEVICE_COOKIE}="))
@@ -201,3 +213,11 @@ def test_addresses_are_stored_only_as_keyed_hashes_and_only_while_they_count(bro
     session.expire_all()
     remaining = list(session.exec(select(SignInThrottle.key)))
     assert len(remaining) == 2 and "nobody@example.org" in remaining and not set(remaining) & set(keys), remaining
+
+
+def test_trusted_proxies_are_read_from_the_environment_and_checked():
+    settings = Settings.from_env({"TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16 ,"})
+    assert settings.trusted_proxies == ("10.0.0.1", "192.168.0.0/16")
+    assert Settings.from_env({}).trusted_proxies == (), "by default no proxy is believed"
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        Settings.from_env({"TRUSTED_PROXIES": "proxy.internal"})

@@ -167,8 +167,9 @@ def _known_device(session: Session, client: Client | None, key: str) -> User | N
     if client is None or not client.device or not key:
         return None
     parts = client.device.split(".")
-    # The id is checked for size before any query: an id beyond the column's range is an error on PostgreSQL.
-    if len(parts) != 3 or not parts[0].isascii() or not parts[0].isdigit() or len(parts[0]) > 15:
+    # Whatever the browser sent: only ASCII can be compared in constant time, and the id is checked for size
+    # before any query (an id beyond the column's range is an error on PostgreSQL).
+    if len(parts) != 3 or not client.device.isascii() or not parts[0].isdigit() or len(parts[0]) > 15:
         return None
     user = session.get(User, int(parts[0]))
     if user is None or not user.is_active or normalise_email(user.email) != key:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import sign_in
+from tracker.vocabulary import Role
+
 
 @pytest.fixture
 def home(client, reference_data):
@@ -46,10 +49,30 @@ def test_the_inline_script_carries_the_nonce_of_the_policy(client, reference_dat
     assert client.get("/").headers["content-security-policy"] != response.headers["content-security-policy"]
 
 
-def test_health_reports_the_database(client):
+def test_health_reports_the_database(client, make_user):
+    sign_in(client, make_user(Role.ADMIN).email)  # the details are for admins (below: the public's answer)
     response = client.get("/health")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+    assert response.json()["migration"] == client.app.state.migration_head
+
+
+@pytest.mark.parametrize("role", [None, Role.EDITOR, Role.COORDINATOR])
+def test_health_tells_anyone_but_an_admin_only_up_or_down(client, make_user, small_reference, role):
+    if role is not None:
+        sign_in(client, make_user(role, "kent" if role is Role.EDITOR else None).email)
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}, "no migration id, version or other detail"
+
+
+def test_health_down_tells_the_public_nothing_more_and_an_admin_why(client, make_user):
+    client.app.state.migration_head = "some-later-revision"  # as if the database were behind the code
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert "migration" not in response.text and "revision" not in response.text
+    sign_in(client, make_user(Role.ADMIN).email)
+    assert "expected some-later-revision" in client.get("/health").text
 
 
 def test_an_unknown_page_is_a_friendly_404(client):

@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db": Provide(provide_db)},
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
-            DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/", "^/health$"]),
+            DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
             DefineMiddleware(LocaleMiddleware, secure_cookie=settings.is_production),
         ],
         csrf_config=CSRFConfig(

@@ -453,7 +453,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-* only from the proxies TRUSTED_PROXIES names (uvicorn would otherwise believe 127.0.0.1),
+        # so the access log shows the address the app throttles sign-in by (tracker.web.client_address).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level="info",
     )
 

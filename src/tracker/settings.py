@@ -7,6 +7,7 @@ the upload folder and the secret. Nothing here is cached in a way that tests can
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,6 +67,9 @@ class Settings:
     service_email: str = DEFAULT_SERVICE_EMAIL
     data_controller: str = ""  # empty: the service operator
     privacy_email: str = DEFAULT_PRIVACY_EMAIL
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed. Empty: the client address is
+    # the socket peer's, since anyone can send that header and so pick the address their guesses count against.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -109,6 +113,7 @@ class Settings:
                 service_email=env.get("SERVICE_EMAIL") or defaults.service_email,
                 data_controller=env.get("DATA_CONTROLLER") or "",
                 privacy_email=env.get("PRIVACY_EMAIL") or defaults.privacy_email,
+                trusted_proxies=tuple(p.strip() for p in (env.get("TRUSTED_PROXIES") or "").split(",") if p.strip()),
             )
         except ValueError as exc:
             raise SettingsError(f"A setting in the environment is not valid: {exc}") from exc
@@ -117,6 +122,13 @@ class Settings:
 
     def validate(self) -> None:
         """Refuse configurations that are unsafe or cannot work."""
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"TRUSTED_PROXIES must list IP addresses or networks (e.g. 10.0.0.0/8), not {proxy!r}."
+                ) from None
         if self.environment not in {"local", "production"}:
             raise SettingsError(f"TRACKER_ENV must be 'local' or 'production', not {self.environment!r}.")
         if self.is_production:

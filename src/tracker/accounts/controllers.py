@@ -16,9 +16,10 @@ from sqlmodel import Session
 from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password, password_problem, verify_password
 from tracker.accounts.sessions import COOKIE_NAME, LIFETIME, end_all_sessions, end_session, start_session
-from tracker.accounts.signin import sign_in
+from tracker.accounts.signin import DEVICE_COOKIE, DEVICE_LIFETIME, Client, sign_in
 from tracker.audit.services import Actor, record
 from tracker.timeutil import utc_now
+from tracker.web.client_address import client_address
 from tracker.web.forms import Form, read_form
 from tracker.web.guards import signed_in_user
 from tracker.web.i18n import gettext as _
@@ -59,10 +60,27 @@ class SignInController(Controller):
         password = form.require("password", _("Enter your password"))
         next_url = safe_next(form.get("next"))
         if form.ok:
-            result = await anyio.to_thread.run_sync(sign_in, db, email, password)
+            client = Client(
+                secret=request.app.state.settings.secret_key,
+                address=client_address(request),
+                device=request.cookies.get(DEVICE_COOKIE),
+            )
+            result = await anyio.to_thread.run_sync(sign_in, db, email, password, client)
             if result.user is not None:
                 token = await anyio.to_thread.run_sync(self._start, db, result.user, request.cookies.get(COOKIE_NAME))
-                return _with_session_cookie(Redirect(next_url, status_code=303), request, token)
+                response = _with_session_cookie(Redirect(next_url, status_code=303), request, token)
+                if result.device_cookie:
+                    # Only the sign-in form reads it; kept after signing out, which is the point of it.
+                    response.set_cookie(
+                        DEVICE_COOKIE,
+                        result.device_cookie,
+                        max_age=int(DEVICE_LIFETIME.total_seconds()),
+                        path="/sign-in",
+                        httponly=True,
+                        samesite="lax",
+                        secure=request.app.state.settings.is_production,
+                    )
+                return response
             if result.locked_until is not None:
                 # The "too many requests" page: the form cannot be used again until the lock ends.
                 wait = max(1, math.ceil((result.locked_until - utc_now()).total_seconds()))

@@ -8,21 +8,31 @@ from litestar import Request, Response, get
 from litestar.exceptions import ServiceUnavailableException
 
 from tracker import migrate
+from tracker.accounts.auth import current_user
+from tracker.vocabulary import Role
 from tracker.web.errors import problem
 
 
 @get("/health", sync_to_thread=True, include_in_schema=False, opt={"public": True})
 def health(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
-    """200 with the schema revision when the database answers and is migrated; 503 otherwise."""
+    """200 when the database answers and is migrated; 503 otherwise.
+
+    The public (and a load balancer's probe) learn only up or down: the schema revision and what is wrong
+    tell an attacker which version runs, so only a signed-in admin is told them.
+    """
+    user = current_user(request)
+    admin = user is not None and user.role is Role.ADMIN
     engine = request.app.state.engine
     try:
         current = migrate.current_revision(engine)
     except Exception as exc:
-        raise ServiceUnavailableException("The database cannot be reached") from exc
+        raise ServiceUnavailableException("The database cannot be reached" if admin else None) from exc
     head = request.app.state.migration_head
     if current != head:
-        return problem(503, f"The database is at migration {current}, expected {head}")
-    return Response({"status": "ok", "database": "ok", "migration": current or ""})
+        return problem(503, f"The database is at migration {current}, expected {head}" if admin else None)
+    if admin:
+        return Response({"status": "ok", "database": "ok", "migration": current or ""})
+    return Response({"status": "ok"})
 
 
 @get("/health/live", sync_to_thread=False, include_in_schema=False, opt={"public": True})

@@ -15,6 +15,7 @@ from litestar.response import Template
 
 from tracker.accounts.sessions import COOKIE_NAME as SESSION_COOKIE
 from tracker.accounts.sessions import LIFETIME as SESSION_LIFETIME
+from tracker.accounts.signin import DEVICE_COOKIE
 from tracker.settings import Settings
 from tracker.web.i18n import LANGUAGE_COOKIE
 from tracker.web.i18n import gettext as _
@@ -42,6 +43,14 @@ def service_cookies(request: Request[Any, Any, Any]) -> list[CookieInfo]:
             SESSION_COOKIE,
             _("Keeps you signed in. Only set when you sign in."),
             _("%(hours)s hours after you sign in, or when you sign out", hours=hours),
+        ),
+        CookieInfo(
+            DEVICE_COOKIE,
+            _(
+                "Recognises this browser as one you have signed in with, so that sign-in stays open to you while "
+                "others are locked out for guessing your password. Only set when you sign in."
+            ),
+            _("1 year after you last signed in"),
         ),
         CookieInfo(
             LANGUAGE_COOKIE,

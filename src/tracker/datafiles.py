@@ -75,15 +75,44 @@ def dotted(path: Path_) -> str:
     return out
 
 
+class _TreeLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases, so a document is a tree no bigger than its text.
+
+    An alias repeats a node by reference; nested aliases multiply (a 404-byte "billion laughs" file expands to
+    billions of items), and no data file of ours needs them. The first anchor or alias is refused with its line.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent) or anchor is not None:
+            raise _AliasRefused(event.start_mark.line + 1, anchor)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+class _AliasRefused(Exception):
+    def __init__(self, line: int, name: str | None) -> None:
+        self.line, self.name = line, name
+
+
 def parse_yaml(text: str, source: str) -> ParsedFile:
-    """Parse YAML text, recording line numbers; a syntax error becomes a ``LoadError``."""
+    """Parse YAML text, recording line numbers; a syntax error, anchor or alias becomes a ``LoadError``."""
+    loader = _TreeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise LoadError([Problem(source, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
+    except _AliasRefused as exc:
+        name = exc.name or "name"
+        message = f"anchors and aliases (&{name}, *{name}) are not allowed: write the value out in full"
+        raise LoadError([Problem(source, exc.line, "", message)]) from None
+    except RecursionError:  # thousands of nested brackets: PyYAML composes recursively
+        raise LoadError([Problem(source, None, "", "the YAML is nested too deeply to read")]) from None
+    finally:
+        loader.dispose()
     parsed = ParsedFile(source, data)
     if node is not None:
         _walk(node, (), parsed.lines)

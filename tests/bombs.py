@@ -1,0 +1,177 @@
+"""Builders of hostile files for tests/test_resource_limits.py: spreadsheets and YAML that expand when parsed.
+
+Each big part is streamed into the zip in chunks, so building a 1 GB shared string never holds 1 GB.
+"""
+
+from __future__ import annotations
+
+import random
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+MB = 1024 * 1024
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    "</Types>"
+)
+ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
+)
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Plan" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+    'Target="sharedStrings.xml"/></Relationships>'
+)
+SHEET_START = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
+STRINGS_START = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
+
+
+def column(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def shared(ref: str, index: int) -> str:
+    return f'<c r="{ref}" t="s"><v>{index}</v></c>'
+
+
+def repeated(piece: bytes, size: int, chunk: int = 4 * MB) -> Iterator[bytes]:
+    """``size`` bytes of ``piece`` over and over, in chunks."""
+    block = piece * (chunk // len(piece))
+    left = size
+    while left > 0:
+        out = block[: min(left, len(block))]
+        left -= len(out)
+        yield out
+
+
+def write_xlsx(path: Path, sheet: Iterable[bytes | str], strings: Iterable[bytes | str] = (), **extra: str) -> Path:
+    """A minimal .xlsx that openpyxl reads, its sheet and shared strings streamed in from iterables."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, text in (
+            ("[Content_Types].xml", CONTENT_TYPES),
+            ("_rels/.rels", ROOT_RELS),
+            ("xl/workbook.xml", WORKBOOK),
+            ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+            *extra.items(),
+        ):
+            archive.writestr(name, text)
+        for name, parts in (("xl/worksheets/sheet1.xml", sheet), ("xl/sharedStrings.xml", strings)):
+            with archive.open(name, "w", force_zip64=True) as out:
+                for part in parts or [STRINGS_START, "</sst>"]:
+                    out.write(part.encode() if isinstance(part, str) else part)
+    return path
+
+
+def rows_xml(rows: list[list[str]]) -> str:
+    """Plain sheet rows of inline strings (a header and a few plan rows)."""
+    out = []
+    for r, cells in enumerate(rows, start=1):
+        out.append(f'<row r="{r}">' + "".join(inline(f"{column(c)}{r}", t) for c, t in enumerate(cells, 1)) + "</row>")
+    return "".join(out)
+
+
+HEADER = ["Recommendation", "Action"]
+
+
+def shared_string_bomb(path: Path, size: int = 1024 * MB) -> Path:
+    """A plan whose one action is a shared string of ``size`` bytes (about 1 MB compressed for 1 GB)."""
+    sheet = [SHEET_START, "<sheetData>", rows_xml([HEADER]), '<row r="2">', inline("A2", "1.1"), shared("B2", 0)]
+    strings = [STRINGS_START, "<si><t>", *repeated(b"A", size), "</t></si></sst>"]
+    return write_xlsx(path, [*sheet, "</row></sheetData></worksheet>"], strings)
+
+
+def inline_cell_bomb(path: Path, size: int = 200 * MB) -> Path:
+    """A plan whose one action is an inline cell of ``size`` bytes."""
+    start = f'{SHEET_START}<sheetData>{rows_xml([HEADER])}<row r="2">{inline("A2", "1.1")}'
+    start += '<c r="B2" t="inlineStr"><is><t>'
+    return write_xlsx(path, [start, *repeated(b"A", size), "</t></is></c></row></sheetData></worksheet>"])
+
+
+def billion_laughs_yaml() -> str:
+    """A recommendation set of about 550 bytes whose aliases expand ten-fold at each of nine levels."""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 9):
+        lines.append(f"a{level}: &a{level} [" + ",".join([f"*a{level - 1}"] * 10) + "]")
+    head = "set:\n  slug: laughs\n  title: Laughs\n  short_title: Laughs\n"
+    return head + "\n".join(lines) + "\nrecommendations: *a8\n"
+
+
+def words(rng: random.Random, count: int) -> str:
+    """Text that compresses like prose, not like a bomb (about 3 to 1)."""
+    vocabulary = ["plan", "force", "review", "victim", "stalking", "training", "officer", "order", "risk", "data"]
+    return " ".join(rng.choice(vocabulary) + str(rng.randrange(100)) for _ in range(count))
+
+
+def worst_accepted_xlsx(path: Path, seed: int = 14) -> Path:
+    """A plan just under the limits at once (tracker.filelimits), in just under 2 MB.
+
+    Shared strings of nearly 20 MB, each nearly 32,767 characters; a header and 5,000 rows of 100 cells; cells
+    holding nearly 10 million characters in all (a long text in every row, and the first rows pointing to the
+    long shared strings); a sheet of nearly 20 MB.
+    """
+    from tracker import filelimits as fl
+
+    rng = random.Random(seed)
+    string_chars = 32_700
+    strings_count = fl.MAX_MEMBER_BYTES // (string_chars + 20) - 1
+    strings = [STRINGS_START]
+    for i in range(strings_count):
+        head = f"{i} " + words(rng, 250)
+        strings += ["<si><t>", head, *repeated(b"lorem ipsum ", string_chars - len(head), chunk=32_700), "</t></si>"]
+    strings.append("</sst>")
+    width, data_rows = fl.MAX_COLUMNS, fl.MAX_ROWS
+    header = rows_xml([HEADER + [f"Column {c}" for c in range(3, width + 1)]])
+    numbers = sum(len(str(c)) for c in range(3, width + 1))
+    pointing = 90  # rows whose third cell is a long shared string
+    budget = fl.MAX_SHEET_CHARS - 10_000 - sum(len(c) for c in header) - pointing * string_chars
+    text_chars = budget // data_rows - len("1.1") - numbers
+    sheet = [SHEET_START, "<sheetData>", header]
+    for r in range(2, data_rows + 2):
+        text = (f"{r} " + words(rng, 10) + " " + "lorem ipsum " * (text_chars // 12 + 1))[:text_chars]
+        cells = [inline(f"A{r}", "1.1"), inline(f"B{r}", text)]
+        cells += [f'<c r="{column(c)}{r}"><v>{c}</v></c>' for c in range(3, width + 1)]
+        if r < pointing + 2:
+            cells[2] = shared(f"C{r}", r % strings_count)
+        sheet.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    sheet.append("</sheetData></worksheet>")
+    return write_xlsx(path, sheet, strings)

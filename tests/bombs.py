@@ -102,10 +102,10 @@ def write_xlsx(path: Path, sheet: Iterable[bytes | str], strings: Iterable[bytes
     return path
 
 
-def rows_xml(rows: list[list[str]]) -> str:
-    """Plain sheet rows of inline strings (a header and a few plan rows)."""
+def rows_xml(rows: list[list[str]], start: int = 1) -> str:
+    """Plain sheet rows of inline strings (a header and a few plan rows), numbered from ``start``."""
     out = []
-    for r, cells in enumerate(rows, start=1):
+    for r, cells in enumerate(rows, start=start):
         out.append(f'<row r="{r}">' + "".join(inline(f"{column(c)}{r}", t) for c, t in enumerate(cells, 1)) + "</row>")
     return "".join(out)
 

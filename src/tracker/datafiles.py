@@ -75,44 +75,76 @@ def dotted(path: Path_) -> str:
     return out
 
 
-class _TreeLoader(yaml.SafeLoader):
-    """YAML without anchors and aliases, so a document is a tree no bigger than its text.
+MAX_YAML_NODES = 50_000
+"""Values (keys, items, scalars) in one data file: the organisations of England are about 1,300."""
+MAX_YAML_DEPTH = 50
+"""How deeply one data file may nest (ours nest about six deep)."""
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: several times faster
 
-    An alias repeats a node by reference; nested aliases multiply (a 404-byte "billion laughs" file expands to
-    billions of items), and no data file of ours needs them. The first anchor or alias is refused with its line.
+
+def _check_tree(text: str, source: str) -> None:
+    """Stream the file's events and refuse, before anything is built, what could make it huge.
+
+    An alias repeats a node by reference and nested aliases multiply (a 550-byte "billion laughs" file
+    expands to billions of items), so anchors and aliases are refused outright: no data file of ours needs
+    them. The count and depth of values bound what composing the file can build, in memory and in time.
     """
-
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if isinstance(event, yaml.AliasEvent) or anchor is not None:
-            raise _AliasRefused(event.start_mark.line + 1, anchor)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
-
-
-class _AliasRefused(Exception):
-    def __init__(self, line: int, name: str | None) -> None:
-        self.line, self.name = line, name
+    nodes = depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            name = event.anchor or "name"
+            raise LoadError(
+                [
+                    Problem(
+                        source, line, "", f"anchors and aliases (&{name}, *{name}) are not allowed: write the value out"
+                    )
+                ]
+            )
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_YAML_NODES:
+                raise LoadError(
+                    [
+                        Problem(
+                            source,
+                            line,
+                            "",
+                            f"the file holds more than {MAX_YAML_NODES:,} values; the limit is {MAX_YAML_NODES:,}",
+                        )
+                    ]
+                )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise LoadError(
+                    [
+                        Problem(
+                            source,
+                            line,
+                            "",
+                            f"the file nests more than {MAX_YAML_DEPTH} levels deep; the limit is {MAX_YAML_DEPTH}",
+                        )
+                    ]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def parse_yaml(text: str, source: str) -> ParsedFile:
-    """Parse YAML text, recording line numbers; a syntax error, anchor or alias becomes a ``LoadError``."""
-    loader = _TreeLoader(text)
+    """Parse YAML text, recording line numbers; a syntax error, alias or excess becomes a ``LoadError``."""
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        _check_tree(text, source)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise LoadError([Problem(source, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
-    except _AliasRefused as exc:
-        name = exc.name or "name"
-        message = f"anchors and aliases (&{name}, *{name}) are not allowed: write the value out in full"
-        raise LoadError([Problem(source, exc.line, "", message)]) from None
-    except RecursionError:  # thousands of nested brackets: PyYAML composes recursively
-        raise LoadError([Problem(source, None, "", "the YAML is nested too deeply to read")]) from None
-    finally:
-        loader.dispose()
     parsed = ParsedFile(source, data)
     if node is not None:
         _walk(node, (), parsed.lines)

@@ -180,8 +180,7 @@ def worst_accepted_xlsx(path: Path, seed: int = 14) -> Path:
 def worst_accepted_yaml() -> str:
     """A recommendation set just under the YAML limits: nearly 50,000 values in nearly 2 MB."""
     from tracker import filelimits as fl
-    from tracker.datafiles import MAX_YAML_NODES
 
-    items = (MAX_YAML_NODES - 3) // 5  # a mapping, two keys and two values each
+    items = (fl.MAX_YAML_NODES - 3) // 5  # a mapping, two keys and two values each
     text = "w" * (fl.MAX_FILE_BYTES // items - 30)
     return "recommendations:\n" + "".join(f"- number: '{i}'\n  text: {text}\n" for i in range(items))

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from tracker.filelimits import MAX_YAML_DEPTH, MAX_YAML_NODES
+
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
@@ -75,10 +77,6 @@ def dotted(path: Path_) -> str:
     return out
 
 
-MAX_YAML_NODES = 50_000
-"""Values (keys, items, scalars) in one data file: the organisations of England are about 1,300."""
-MAX_YAML_DEPTH = 50
-"""How deeply one data file may nest (ours nest about six deep)."""
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: several times faster
 
 
@@ -87,48 +85,26 @@ def _check_tree(text: str, source: str) -> None:
 
     An alias repeats a node by reference and nested aliases multiply (a 550-byte "billion laughs" file
     expands to billions of items), so anchors and aliases are refused outright: no data file of ours needs
-    them. The count and depth of values bound what composing the file can build, in memory and in time.
+    them. The count and depth of values (tracker.filelimits) bound what composing the file builds.
     """
     nodes = depth = 0
     for event in yaml.parse(text, Loader=_Loader):
-        line = event.start_mark.line + 1
+        problem = None
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             name = event.anchor or "name"
-            raise LoadError(
-                [
-                    Problem(
-                        source, line, "", f"anchors and aliases (&{name}, *{name}) are not allowed: write the value out"
-                    )
-                ]
-            )
-        if isinstance(event, yaml.NodeEvent):
+            problem = f"anchors and aliases (&{name}, *{name}) are not allowed: write the value out"
+        elif isinstance(event, yaml.NodeEvent):
             nodes += 1
             if nodes > MAX_YAML_NODES:
-                raise LoadError(
-                    [
-                        Problem(
-                            source,
-                            line,
-                            "",
-                            f"the file holds more than {MAX_YAML_NODES:,} values; the limit is {MAX_YAML_NODES:,}",
-                        )
-                    ]
-                )
+                problem = f"the file holds more than {MAX_YAML_NODES:,} values; the limit is {MAX_YAML_NODES:,}"
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
-                raise LoadError(
-                    [
-                        Problem(
-                            source,
-                            line,
-                            "",
-                            f"the file nests more than {MAX_YAML_DEPTH} levels deep; the limit is {MAX_YAML_DEPTH}",
-                        )
-                    ]
-                )
+                problem = f"the file nests more than {MAX_YAML_DEPTH} levels deep; the limit is {MAX_YAML_DEPTH}"
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+        if problem:
+            raise LoadError([Problem(source, event.start_mark.line + 1, "", problem)])
 
 
 def parse_yaml(text: str, source: str) -> ParsedFile:

@@ -1,7 +1,7 @@
-"""Resource limits for the spreadsheets people upload, checked before any parser sees the file.
+"""Resource limits for the spreadsheets and data files people upload, checked before any parser builds them.
 
 Every spreadsheet reader (a plan import, a recommendation set's spreadsheet, ``tracker load``) goes through
-``tracker.plans.spreadsheet.read_table``, which calls ``check_csv_text`` / ``check_xlsx`` from here first. An
+``tracker.plans.spreadsheet.read_table``, which calls ``check_csv_row`` / ``check_xlsx`` from here first. An
 .xlsx file is a zip of XML parts: a 1 MB upload can hold a 1 GB shared string, which openpyxl would build in
 memory before we saw a single row. So, before openpyxl opens it:
 
@@ -10,7 +10,11 @@ memory before we saw a single row. So, before openpyxl opens it:
    CRC check), so these stated sizes bound what any later reader can decompress.
 2. Every XML part is streamed through expat in small chunks, keeping only counters: no DTD (so no entity
    expansion), no cell, shared string or text longer than Excel allows, no more shared strings, rows or cells
-   in a row than a plan can need, and a sheet's stated dimension within the row and column limits.
+   in a row than a plan can need, a sheet's stated dimension within the row and column limits, and no more
+   text in all of a sheet's cells than MAX_SHEET_CHARS, a shared string counted each time a cell uses it.
+
+YAML data files (tracker.datafiles) are streamed as events first: no anchors or aliases, and at most
+MAX_YAML_NODES values nested at most MAX_YAML_DEPTH deep.
 
 Each refusal names the limit, the value found and the limit itself. The limits are generous for real plans (a
 force's plan is a few hundred rows) and well below what would strain the server; the worst file they accept
@@ -51,6 +55,12 @@ MAX_RATIO = 200
 """How much one part of over RATIO_FLOOR_BYTES may expand (XML sheets compress 5-20 times; bombs 1,000)."""
 RATIO_FLOOR_BYTES = 1024 * 1024
 EXCEL_MAX_ROWS = 1_048_576
+
+MAX_YAML_NODES = 50_000
+"""Values (keys, items, scalars) in one YAML data file: the organisations of England are about 1,300."""
+MAX_YAML_DEPTH = 50
+"""How deeply one YAML data file may nest (ours nest about six deep). Anchors and aliases are refused
+outright (tracker.datafiles): they let a few hundred bytes expand to billions of items."""
 
 _CHUNK = 64 * 1024
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")

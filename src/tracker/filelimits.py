@@ -51,8 +51,9 @@ MAX_MEMBER_BYTES = 20 * 1024 * 1024
 """Uncompressed size of one part: a sheet of 5,000 rows of long texts is a few MB."""
 MAX_TOTAL_BYTES = 40 * 1024 * 1024
 """Uncompressed size of all the parts together."""
-MAX_RATIO = 200
-"""How much one part of over RATIO_FLOOR_BYTES may expand (XML sheets compress 5-20 times; bombs 1,000)."""
+MAX_RATIO = 500
+"""How much one part of over RATIO_FLOOR_BYTES may expand. Deflate cannot pass about 1,030 and a bomb sits near
+that; sheets compress 5-30 times and even a styles part bloated with near-identical styles about 200 times."""
 RATIO_FLOOR_BYTES = 1024 * 1024
 EXCEL_MAX_ROWS = 1_048_576
 

@@ -84,14 +84,29 @@ def repeated(piece: bytes, size: int, chunk: int = 4 * MB) -> Iterator[bytes]:
         yield out
 
 
-def write_xlsx(path: Path, sheet: Iterable[bytes | str], strings: Iterable[bytes | str] = (), **extra: str) -> Path:
+STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+STYLES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+
+
+def write_xlsx(
+    path: Path, sheet: Iterable[bytes | str], strings: Iterable[bytes | str] = (), styles: str = "", **extra: str
+) -> Path:
     """A minimal .xlsx that openpyxl reads, its sheet and shared strings streamed in from iterables."""
+    content_types, workbook_rels = CONTENT_TYPES, WORKBOOK_RELS
+    if styles:
+        content_types = content_types.replace(
+            "</Types>", f'<Override PartName="/xl/styles.xml" ContentType="{STYLES_TYPE}"/></Types>'
+        )
+        workbook_rels = workbook_rels.replace(
+            "</Relationships>", f'<Relationship Id="rId3" Type="{STYLES_REL}" Target="styles.xml"/></Relationships>'
+        )
+        extra["xl/styles.xml"] = styles
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, text in (
-            ("[Content_Types].xml", CONTENT_TYPES),
+            ("[Content_Types].xml", content_types),
             ("_rels/.rels", ROOT_RELS),
             ("xl/workbook.xml", WORKBOOK),
-            ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+            ("xl/_rels/workbook.xml.rels", workbook_rels),
             *extra.items(),
         ):
             archive.writestr(name, text)
@@ -184,3 +199,30 @@ def worst_accepted_yaml() -> str:
     items = (fl.MAX_YAML_NODES - 3) // 5  # a mapping, two keys and two values each
     text = "w" * (fl.MAX_FILE_BYTES // items - 30)
     return "recommendations:\n" + "".join(f"- number: '{i}'\n  text: {text}\n" for i in range(items))
+
+
+def styles_xml(formats: int) -> str:
+    """A styles part with ``formats`` cell formats, each with an alignment (two elements each)."""
+    xfs = "".join(
+        f'<xf numFmtId="{i % 50}" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+        f'<alignment wrapText="1" indent="{i % 15}"/></xf>'
+        for i in range(formats)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{formats}">{xfs}</cellXfs></styleSheet>'
+    )
+
+
+def worst_accepted_styles_xlsx(path: Path) -> Path:
+    """A plan whose styles part is just under the element limit (about 50,000 cell formats)."""
+    from tracker import filelimits as fl
+
+    formats = (fl.MAX_PART_ELEMENTS - 20) // 2
+    sheet = [SHEET_START, "<sheetData>", rows_xml([HEADER, ["1.1", "Train staff"]]), "</sheetData></worksheet>"]
+    return write_xlsx(path, sheet, styles=styles_xml(formats))

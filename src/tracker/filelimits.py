@@ -45,6 +45,9 @@ MAX_CELLS_PER_ROW = 16_384
 """Cells in one row of a sheet: Excel's own limit (column XFD)."""
 MAX_SHARED_STRINGS = 500_000
 """Distinct texts in a workbook (MAX_ROWS x MAX_COLUMNS, with room to spare for other sheets)."""
+MAX_PART_ELEMENTS = 100_000
+"""XML elements in one part other than a sheet or the shared strings (styles, workbook, relationships …), each
+of which openpyxl builds into an object: Excel's own limit of 64,000 cell formats, with alignments, fits."""
 MAX_ZIP_MEMBERS = 1_000
 """Parts in an .xlsx (a workbook of a few sheets has about a dozen)."""
 MAX_MEMBER_BYTES = 20 * 1024 * 1024
@@ -132,7 +135,7 @@ def check_xlsx(data: bytes) -> None:
         lengths: list[int] = []
         for info in sorted(members, key=lambda info: roots[info.filename] != "sst"):
             if roots[info.filename]:
-                _scan_part(archive, info, lengths)
+                _scan_part(archive, info, lengths, roots[info.filename] in ("worksheet", "sst"))
 
 
 def _root(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
@@ -175,9 +178,12 @@ def _refuse_dtd(part: str) -> None:
     raise FileTooLarge("a document type declaration (DTD)", "present", "none allowed", part)
 
 
-def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lengths: list[int]) -> None:
-    """Stream one XML part, counting what matters in it without keeping any of its text."""
-    scanner = _XmlScanner(info.filename, lengths)
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lengths: list[int], cells: bool) -> None:
+    """Stream one XML part, counting what matters in it without keeping any of its text.
+
+    ``cells``: a sheet or shared strings, bounded by their rows, cells and text rather than their elements.
+    """
+    scanner = _XmlScanner(info.filename, lengths, None if cells else MAX_PART_ELEMENTS)
     read = 0
     try:
         with archive.open(info) as stream:
@@ -208,8 +214,10 @@ class _XmlScanner:
     at that length towards the sheet's total text.
     """
 
-    def __init__(self, part: str, lengths: list[int]) -> None:
+    def __init__(self, part: str, lengths: list[int], max_elements: int | None) -> None:
         self.part = part
+        self.max_elements = max_elements
+        self.elements = 0
         self.lengths = lengths
         self.strings_seen = len(lengths) if lengths else 0
         self.parser = expat.ParserCreate(namespace_separator=" ")
@@ -243,6 +251,11 @@ class _XmlScanner:
     def _start(self, name: str, attributes: dict[str, str]) -> None:
         local = _local(name)
         self.text = 0
+        self.elements += 1
+        if self.max_elements is not None and self.elements > self.max_elements:
+            raise FileTooLarge(
+                "the number of XML elements in a part", f"over {self.max_elements:,}", self.max_elements, self.part
+            )
         if local == "row":
             self.rows += 1
             if self.rows > MAX_SCANNED_ROWS:

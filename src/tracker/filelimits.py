@@ -194,7 +194,9 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lengths: list[in
                 scanner.feed(chunk)
             scanner.feed(b"", final=True)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, expat.ExpatError):
-        return  # damaged, encrypted or not well-formed: the reader refuses the file with its own message
+        # Damaged, encrypted or not well-formed: openpyxl parses with the same expat (ElementTree; lxml is not
+        # installed), so it stops at the same point, having built no more than was counted up to there.
+        return
     except ValueError as exc:
         if isinstance(exc, FileTooLarge):
             raise

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from tracker.filelimits import MAX_YAML_DEPTH, MAX_YAML_NODES
+
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
@@ -75,11 +77,46 @@ def dotted(path: Path_) -> str:
     return out
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: several times faster
+
+
+def _check_tree(text: str, source: str) -> None:
+    """Stream the file's events and refuse, before anything is built, what could make it huge.
+
+    An alias repeats a node by reference and nested aliases multiply (a 550-byte "billion laughs" file
+    expands to billions of items), so anchors and aliases are refused outright: no data file of ours needs
+    them. The count and depth of values (tracker.filelimits) bound what composing the file builds.
+    """
+    nodes = depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        problem = None
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            name = event.anchor or "name"
+            problem = f"anchors and aliases (&{name}, *{name}) are not allowed: write the value out"
+        elif isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_YAML_NODES:
+                problem = f"the file holds more than {MAX_YAML_NODES:,} values; the limit is {MAX_YAML_NODES:,}"
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                problem = f"the file nests more than {MAX_YAML_DEPTH} levels deep; the limit is {MAX_YAML_DEPTH}"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if problem:
+            raise LoadError([Problem(source, event.start_mark.line + 1, "", problem)])
+
+
 def parse_yaml(text: str, source: str) -> ParsedFile:
-    """Parse YAML text, recording line numbers; a syntax error becomes a ``LoadError``."""
+    """Parse YAML text, recording line numbers; a syntax error, alias or excess becomes a ``LoadError``."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        _check_tree(text, source)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

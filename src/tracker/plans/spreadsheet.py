@@ -41,6 +41,16 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import changed, fields_of, record
+from tracker.filelimits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_SCANNED_ROWS,
+    FileTooLarge,
+    check_csv_row,
+    check_xlsx,
+)
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.services import (
@@ -55,12 +65,8 @@ from tracker.recommendations.models import Recommendation
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date, utc_now
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5_000
-MAX_COLUMNS = 100
 MAX_SHORT_TEXT = 200  # lead role, action owner
 HEADER_SEARCH_ROWS = 10  # a title or notes may sit above the header row
-_MAX_SCANNED_ROWS = 50_000  # formatted but empty rows that Excel keeps at the end of a sheet
 
 ROW_NUMBERS = "tracker_row_numbers"  # frame.attrs flag: the index holds the spreadsheet's own row numbers
 ROUND = "round"  # a column of dated updates, one reporting round ("March 2026 update")
@@ -200,7 +206,11 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     if len(data) > MAX_FILE_BYTES:
         raise SpreadsheetError(f"The file must be smaller than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     kind = _file_kind(data, filename)
-    rows = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
+    try:
+        # Limits first (tracker.filelimits): a small upload must not become a huge table in memory.
+        rows = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
+    except FileTooLarge as exc:
+        raise SpreadsheetError(str(exc)) from None
     return _frame(rows)
 
 
@@ -234,12 +244,15 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
         # One record is one spreadsheet row, even when a quoted cell holds line breaks; a blank line is a row.
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         for number, cells in enumerate(reader, start=1):
+            check_csv_row(number, cells)
             if not any(c.strip() for c in cells):
                 continue
             cleaned = [_csv_unescape(c).strip() for c in cells]
             rows.append((number, cleaned))
             _check_size(len(rows), cleaned)
     except csv.Error as exc:
+        if "field limit" in str(exc):  # the csv module's own cap (131,072) on one cell, before check_csv_row sees it
+            raise FileTooLarge("the text of a cell in characters", f"over {MAX_CELL_CHARS:,}", MAX_CELL_CHARS) from None
         raise SpreadsheetError(f"The CSV file could not be read: {exc}") from None
     return rows
 
@@ -253,6 +266,7 @@ def _delimiter(text: str) -> str:
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    check_xlsx(data)  # sizes and counts from the zip directory and a streaming pass, before openpyxl builds anything
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # any malformed upload: zip, XML, missing parts
@@ -263,7 +277,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
             raise SpreadsheetError("The Excel file has no sheets")
         sheet = workbook.worksheets[0]
         for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
-            if number > _MAX_SCANNED_ROWS:
+            if number > MAX_SCANNED_ROWS:
                 raise SpreadsheetError(f"The sheet has too many rows: the limit is {MAX_ROWS:,}")
             cells = [cell_text(v) for v in values]
             if any(cells):

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
+from tracker.db import Duplicate
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.practice import search
@@ -355,7 +356,11 @@ def create_practice(session: Session, user: User, values: dict[str, Any], *, sub
         updated_at=now,
     )
     session.add(practice)
-    session.flush()
+    try:
+        session.flush()
+    except Duplicate as exc:  # the same title saved by another request since slug_for looked
+        message = "Practice with this title was saved at the same moment. Check your submissions before saving again."
+        raise PracticeError({"title": message}) from exc
     _set_recommendations(session, practice, cleaned.recommendation_ids)
     session.flush()
     empty = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}

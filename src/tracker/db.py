@@ -128,24 +128,17 @@ class TrackerSession(SQLModelSession):
     error), and after a rollback its reads no longer take SQLite's write lock."""
 
     def flush(self, objects: Sequence[Any] | None = None) -> None:
+        # Noted before flushing: a failed flush leaves the session's bookkeeping in no state to ask.
+        versioned = [item for item in (*self.dirty, *self.deleted) if isinstance(item, Versioned)]
         try:
             super().flush(objects)
         except StaleDataError as exc:
-            raise StaleRecord(self._stale_record(str(exc))) from exc
+            raise StaleRecord(_stale_one(versioned, str(exc))) from exc
         except IntegrityError as exc:
             duplicate = None if self.in_nested_transaction() else Duplicate.of(exc)
             if duplicate is None:
                 raise  # a savepoint's caller handles its own (e.g. the sign-in throttle's first insert)
             raise duplicate from exc
-
-    def _stale_record(self, message: str) -> Any:
-        # StaleDataError names only the table: "UPDATE statement on table 'response' expected to update …".
-        found = re.search(r"table '([^']+)'", message)
-        candidates = [obj for obj in (*self.dirty, *self.deleted) if isinstance(obj, Versioned)]
-        for obj in candidates:
-            if found and getattr(obj, "__tablename__", None) == found.group(1):
-                return obj
-        return candidates[0] if candidates else None
 
     def rollback(self) -> None:
         """Roll back; what the request reads afterwards (an error page, a form shown again) reads without the
@@ -157,6 +150,16 @@ class TrackerSession(SQLModelSession):
         bind = self.bind
         if isinstance(bind, Engine) and bind.get_execution_options().get("tracker_writes"):
             self.bind = bind.execution_options(tracker_writes=False)
+
+
+def _stale_one(candidates: list[Any], message: str) -> Any:
+    """Which of the versioned records being written lost the race: StaleDataError names only the table
+    ("UPDATE statement on table 'response' expected to update 1 row(s); 0 were matched")."""
+    found = re.search(r"table '([^']+)'", message)
+    for item in candidates:
+        if found and getattr(item, "__tablename__", None) == found.group(1):
+            return item
+    return candidates[0] if candidates else None
 
 
 def writes_again(session: Session) -> None:

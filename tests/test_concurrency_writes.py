@@ -346,18 +346,24 @@ def test_publishing_what_is_already_published_makes_no_new_publication(session, 
 # --- SQLite: error paths give the write lock back ----------------------------------------------------------------
 
 
-def test_parallel_invalid_posts_answer_quickly_and_never_503(session, kent_ctx, kent_editor, app_client_factory):
-    """An error path re-reads and renders its page without holding the write lock (S-4: 30 s, then 503s)."""
+def test_parallel_invalid_posts_answer_quickly_and_never_503(session, kent_ctx, kent_editor, client):
+    """An error path re-reads and renders its page without holding the write lock (S-4: 30 s, then 503s).
+
+    One app serves them all, as one server process would: a page that rendered (in the event loop) while
+    holding SQLite's write lock made every other request's page wait for the lock in that same loop.
+    """
     rid = kent_ctx.response.id
     session.commit()
-    clients = signed_in_clients(app_client_factory, kent_editor.email)
+    sign_in(client, kent_editor.email)
+    headers = csrf_headers(client)
     started = time.monotonic()
     answers = race(
-        clients,
-        post_form(
+        [client] * RACERS,
+        lambda i, same_client: same_client.post(
             f"/plan/responses/{rid}",
             # half break a rule (422), half are stale (409)
-            lambda i: {"status": "", "version": "1"} if i % 2 else {"status": "complete", "version": "0"},
+            data={"status": "", "version": "1"} if i % 2 else {"status": "complete", "version": "0"},
+            headers=headers,
         ),
     )
     elapsed = time.monotonic() - started

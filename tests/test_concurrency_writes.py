@@ -289,6 +289,22 @@ def test_parallel_practice_of_one_title_is_all_kept_each_at_its_own_address(sess
     assert len(set(slugs)) == RACERS and all(slug.startswith("shared-title") for slug in slugs)
 
 
+def test_parallel_approvals_of_one_practice_approve_it_once_and_never_500(
+    session, kent_editor, make_user, app_client_factory
+):
+    """A race no form shows as a conflict still answers a clear 409 (the one mapping in the exception handler)."""
+    from tests.test_practice import complete
+    from tracker.practice.services import create_practice
+
+    practice = create_practice(session, kent_editor, complete(session), submit=True)
+    clients = signed_in_clients(app_client_factory, make_user(Role.COORDINATOR).email)
+    with widened_race(Practice):
+        answers = race(clients, post_form(f"/practice/review/{practice.id}/approve", lambda i: {}))
+    codes = [a.status_code for a in answers]
+    assert codes.count(303) == 1 and all(code in (409, 422) for code in codes if code != 303), codes
+    assert history_count(session, "practice", practice.id, "approve") == 1
+
+
 def test_freezing_one_period_twice_at_once_freezes_it_once(session, small_reference, make_user, app_client_factory):
     coordinator = make_user(Role.COORDINATOR)
     period = open_period(session, name="Winter round", cut_off=dt_date(), actor=Actor("test setup"))

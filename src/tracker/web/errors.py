@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tracker.db import Duplicate, StaleRecord
 from tracker.web import i18n
@@ -69,6 +69,8 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     elif isinstance(exc, StaleRecord | Duplicate):
         # A write that lost a race where no form catches it (the forms that can show it do): nothing was saved.
         status, detail = 409, RACE_LOST[type(exc)]
+    elif isinstance(exc, IntegrityError) and Duplicate.of(exc) is not None:
+        status, detail = 409, RACE_LOST[Duplicate]  # a statement run outside the session's flush
     elif isinstance(exc, OperationalError | DBAPIError) and _is_outage(exc):
         log.warning("database unavailable: %s", exc.__class__.__name__)
         status, detail = 503, "The database cannot be reached. Please try again in a few minutes."

@@ -27,7 +27,7 @@ from tests.test_plans import response_of
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
-from tracker.db import StaleRecord
+from tracker.db import Duplicate, StaleRecord
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
 from tracker.permissions import Permission
@@ -237,6 +237,17 @@ def test_a_stale_write_through_the_service_layer_raises_stale_record_and_writes_
 
 
 # --- unique constraints and a double freeze ---------------------------------------------------------------------
+
+
+def test_a_unique_violation_says_which_table_and_columns_on_both_databases(session):
+    """What the use cases (and the exception handler) rely on to name the field that is taken."""
+    session.add(ReportingPeriod(name="Taken", cut_off=dt_date()))
+    session.commit()
+    session.add(ReportingPeriod(name="Taken", cut_off=dt_date()))
+    with pytest.raises(Duplicate) as raised:
+        session.flush()
+    session.rollback()
+    assert (raised.value.table, raised.value.columns) == ("reporting_period", ("name",))
 
 
 def test_parallel_periods_of_one_name_make_one_and_explain_to_the_rest(

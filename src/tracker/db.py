@@ -143,9 +143,10 @@ class TrackerSession(SQLModelSession):
     def rollback(self) -> None:
         """Roll back; what the request reads afterwards (an error page, a form shown again) reads without the
         write lock. On SQLite a write transaction begins with BEGIN IMMEDIATE and holds the lock to its end, so
-        an error path that re-read in one held every other writer off while its page rendered (and queued
-        writers then failed with "database is locked"). ``writes_again`` undoes this for a use case that
-        rolls back and then writes."""
+        an error path that re-read in one held every other writer off while its page rendered; in one server
+        process the other requests' pages, rendered in the same event loop, then waited for that lock (30 s,
+        then 503 "database is locked"). ``writes_again`` undoes this for a use case that rolls back and then
+        writes."""
         super().rollback()
         bind = self.bind
         if isinstance(bind, Engine) and bind.get_execution_options().get("tracker_writes"):

@@ -22,7 +22,7 @@ import tracker.models  # noqa: F401
 from tracker import migrate
 from tracker.app import create_app
 from tracker.audit.services import Actor
-from tracker.db import make_engine
+from tracker.db import TrackerSession, make_engine
 from tracker.loading import load_file
 from tracker.settings import RECOMMENDATIONS_DIR, Settings
 
@@ -110,7 +110,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def session(engine: sa.Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
+    with TrackerSession(engine, expire_on_commit=False) as session:
         yield session
 
 

@@ -74,6 +74,13 @@ def published(session, small_reference, make_user, settings):
     return SimpleNamespace(kent=kent, ctx=ctx, file=file, publication=publication)
 
 
+def something_new_to_publish(session, published) -> None:
+    """A public change since Kent's publication (publishing what is already published makes no new publication)."""
+    services.add_update(
+        session, published.ctx, published.kent, {"text": "Second public update", "visibility": "public"}
+    )
+
+
 def cell(html: str, row: str, status: str) -> int:
     """The number in a table row (data-testid overview-row-N) for one status."""
     match = re.search(rf'data-testid="overview-row-{re.escape(row)}".*?</tr>', html, re.S)
@@ -275,6 +282,10 @@ def test_unknown_open_data_files_are_404(client, published):
 
 
 def test_the_atom_feed_has_an_entry_per_publication(client, session, published):
+    # Something new to publish: publishing what is already published makes no new publication.
+    services.add_update(
+        session, published.ctx, published.kent, {"text": "Second public update", "visibility": "public"}
+    )
     publish_plan(session, get_by_slug(session, "kent"), published.kent)
     response = client.get("/open-data/publications.atom")
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
@@ -295,6 +306,7 @@ def test_the_atom_feed_has_an_entry_per_publication(client, session, published):
 
 
 def test_the_latest_publications_helper_batches(session, published, count_queries):
+    something_new_to_publish(session, published)
     publish_plan(session, get_by_slug(session, "kent"), published.kent)
     latest, queries = count_queries(lambda: latest_publications(session))
     assert queries == 1 and list(latest) == [get_by_slug(session, "kent").id]

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from tests.conftest import sign_in
 from tests.test_plans import response_of
-from tests.test_public import published  # noqa: F401  (fixture)
+from tests.test_public import published, something_new_to_publish  # noqa: F401  (fixture)
 from tracker.organisations.services import get_by_slug
 from tracker.plans import services
 from tracker.plans.publication import publish_plan
@@ -73,6 +73,7 @@ def test_validators_are_the_same_in_every_process(app_client_factory, published)
 
 def test_a_new_publication_changes_the_validators(client, session, published):  # noqa: F811
     before = {url: client.get(url).headers["etag"] for url in PAGES + DATA}
+    something_new_to_publish(session, published)
     publish_plan(session, get_by_slug(session, "kent"), published.kent)
     for url, etag in before.items():
         response = client.get(url, headers={"if-none-match": etag})

@@ -18,7 +18,7 @@ from tracker.accounts.passwords import generate_password
 from tracker.accounts.services import AccountError, create_user
 from tracker.audit.services import Actor
 from tracker.datafiles import LoadError
-from tracker.db import for_writing, make_engine
+from tracker.db import TrackerSession, for_writing, make_engine
 from tracker.demo import DEMO_ACCOUNTS, DemoError, load_demo
 from tracker.loading import load_file
 from tracker.organisations.models import Organisation
@@ -56,7 +56,7 @@ def _session(settings: Settings, *, migrated: bool = True) -> Iterator[Session]:
                 migrate.ensure_migrated(engine)
             except migrate.DatabaseNotMigrated as exc:
                 raise click.ClickException(str(exc)) from exc
-        with Session(for_writing(engine), expire_on_commit=False) as session:
+        with TrackerSession(for_writing(engine), expire_on_commit=False) as session:
             yield session
     finally:
         engine.dispose()

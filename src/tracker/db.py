@@ -7,14 +7,19 @@ batch mode on SQLite depends on.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, declared_attr
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from sqlmodel import Field, SQLModel
+from sqlmodel import Session as SQLModelSession
 
 from tracker.timeutil import UTC, utc_now
 
@@ -29,12 +34,140 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
 class StaleRecord(Exception):
-    """Someone saved the record since this person loaded it; ``current`` holds the newer values."""
+    """Someone saved the record since this person loaded it; ``current`` holds the newer values.
 
-    def __init__(self, record_: Any, current: dict[str, Any]) -> None:
+    Raised by the use cases' own version check, and by ``TrackerSession.flush`` when a write lost a race (the
+    UPDATE matched no row of the loaded version). In the second case ``current`` is read on first use, so read
+    it after rolling back: the record then reloads as it is now.
+    """
+
+    def __init__(self, record_: Any, current: dict[str, Any] | None = None) -> None:
         super().__init__("The record was changed by someone else")
         self.record = record_
-        self.current = current
+        self._current = current
+
+    @property
+    def current(self) -> dict[str, Any]:
+        if self._current is None:
+            self._current = _current_values(self.record)
+        return self._current
+
+
+def _current_values(record_: Any) -> dict[str, Any]:
+    from tracker.audit.services import fields_of  # the audit tables are built on this module
+
+    if record_ is None:
+        return {}
+    try:
+        return fields_of(record_, getattr(type(record_), "conflict_fields", ()))
+    except ObjectDeletedError:
+        return {}  # it was deleted meanwhile: there is nothing newer to show
+
+
+class Duplicate(Exception):
+    """A write broke a unique constraint: someone saved a record with the same ``columns`` of ``table`` first.
+
+    ``TrackerSession.flush`` raises it in place of the driver's IntegrityError, so use cases can say which field
+    is taken (their own check found none: another request was saving the same value at the same moment).
+    """
+
+    def __init__(self, table: str, columns: Sequence[str]) -> None:
+        super().__init__(f"A {table} record with the same {', '.join(columns)} already exists")
+        self.table = table
+        self.columns = tuple(columns)
+
+    @classmethod
+    def of(cls, exc: IntegrityError) -> Duplicate | None:
+        """The unique constraint ``exc`` broke, or None when it is another kind of integrity error."""
+        orig = exc.orig
+        if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL: unique_violation
+            diag = getattr(orig, "diag", None)
+            name = getattr(diag, "constraint_name", None)
+            table = getattr(diag, "table_name", None) or ""
+            columns = _unique_columns(name) if name else None
+            return cls(table, columns or [name or "value"])
+        found = SQLITE_UNIQUE.search(str(orig))
+        if found:
+            pairs = [item.strip().split(".", 1) for item in found.group(1).split(",")]
+            return cls(pairs[0][0], [pair[-1] for pair in pairs])
+        return None
+
+
+SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+
+
+def _unique_columns(name: str) -> list[str] | None:
+    for table in SQLModel.metadata.tables.values():
+        for item in (*table.constraints, *table.indexes):
+            if item.name == name:
+                return [column.name for column in item.columns]
+    return None
+
+
+class Versioned:
+    """Mixin for a table with a ``version`` column: the version check is part of every write.
+
+    Each UPDATE and DELETE of a row says ``WHERE id = … AND version = <the version loaded>``, so when two people
+    save the same version at once the second write matches no row (SQLAlchemy's StaleDataError, which
+    ``TrackerSession`` turns into ``StaleRecord``) instead of overwriting the first; on PostgreSQL the second
+    waits for the first's row lock and then sees its new version. The use cases still set the new version
+    themselves (``version_id_generator=False``): the version counts the edits people make, so housekeeping
+    writes (a sign-in time, an obligation turning optional, the time a plan was last touched) do not make
+    everyone's open forms stale. ``conflict_fields`` are what a conflict shows as the newer values.
+    """
+
+    conflict_fields: ClassVar[tuple[str, ...]] = ()
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}  # type: ignore[attr-defined]
+
+
+class TrackerSession(SQLModelSession):
+    """The app's session: a write that lost a race raises ``StaleRecord`` or ``Duplicate`` (never a driver
+    error), and after a rollback its reads no longer take SQLite's write lock."""
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        # Noted before flushing: a failed flush leaves the session's bookkeeping in no state to ask.
+        versioned = [item for item in (*self.dirty, *self.deleted) if isinstance(item, Versioned)]
+        try:
+            super().flush(objects)
+        except StaleDataError as exc:
+            raise StaleRecord(_stale_one(versioned, str(exc))) from exc
+        except IntegrityError as exc:
+            duplicate = None if self.in_nested_transaction() else Duplicate.of(exc)
+            if duplicate is None:
+                raise  # a savepoint's caller handles its own (e.g. the sign-in throttle's first insert)
+            raise duplicate from exc
+
+    def rollback(self) -> None:
+        """Roll back; what the request reads afterwards (an error page, a form shown again) reads without the
+        write lock. On SQLite a write transaction begins with BEGIN IMMEDIATE and holds the lock to its end, so
+        an error path that re-read in one held every other writer off while its page rendered; in one server
+        process the other requests' pages, rendered in the same event loop, then waited for that lock (30 s,
+        then 503 "database is locked"). ``writes_again`` undoes this for a use case that rolls back and then
+        writes."""
+        super().rollback()
+        bind = self.bind
+        if isinstance(bind, Engine) and bind.get_execution_options().get("tracker_writes"):
+            self.bind = bind.execution_options(tracker_writes=False)
+
+
+def _stale_one(candidates: list[Any], message: str) -> Any:
+    """Which of the versioned records being written lost the race: StaleDataError names only the table
+    ("UPDATE statement on table 'response' expected to update 1 row(s); 0 were matched")."""
+    found = re.search(r"table '([^']+)'", message)
+    for item in candidates:
+        if found and getattr(item, "__tablename__", None) == found.group(1):
+            return item
+    return candidates[0] if candidates else None
+
+
+def writes_again(session: Session) -> None:
+    """Let the session's next transaction write (take SQLite's write lock first) after a ``rollback``."""
+    bind = session.bind
+    if isinstance(bind, Engine) and bind.get_execution_options().get("tracker_writes") is False:
+        session.bind = for_writing(bind)
 
 
 class UTCDateTime(sa.TypeDecorator[dt.datetime]):

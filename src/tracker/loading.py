@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from tracker.audit.services import Actor
 from tracker.datafiles import LoadError, LoadResult, ParsedFile, Problem, parse_yaml, read_yaml
+from tracker.db import writes_again
 from tracker.organisations import loader as organisations_loader
 from tracker.plans.obligations import sync_obligations
 from tracker.practice import loader as practice_loader
@@ -83,6 +84,7 @@ def load_upload(
         )
     parsed = read_set_sheet(session, content, filename, rec_set=rec_set, new_set=new_set)
     session.rollback()  # reading only; the load starts afresh
+    writes_again(session)
     return _load(session, parsed, actor, dry_run)
 
 

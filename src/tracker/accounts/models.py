@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlmodel import Field, SQLModel
 
-from tracker.db import created_at_field, enum_field, timestamp_field
+from tracker.db import Versioned, created_at_field, enum_field, timestamp_field
 from tracker.vocabulary import Role
 
 
-class User(SQLModel, table=True):
+class User(SQLModel, Versioned, table=True):
     """A person who signs in. Editors and viewers belong to one organisation."""
 
     __tablename__ = "user_account"
+    conflict_fields: ClassVar[tuple[str, ...]] = ("email", "display_name", "role", "organisation_id", "is_active")
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True)

@@ -10,12 +10,12 @@ from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password, password_problem
 from tracker.accounts.sessions import end_all_sessions
 from tracker.audit.services import Actor, fields_of, record
-from tracker.db import StaleRecord
+from tracker.db import Duplicate, StaleRecord
 from tracker.organisations.models import Organisation
 from tracker.vocabulary import Role
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-USER_FIELDS = ("email", "display_name", "role", "organisation_id", "is_active")
+USER_FIELDS = User.conflict_fields
 
 
 class AccountError(ValueError):
@@ -68,7 +68,10 @@ def create_user(
         is_demo=is_demo,
     )
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except Duplicate as exc:  # another request added the same address since the check above
+        raise AccountError("email", f"An account with the email address {email} already exists") from exc
     record(
         session,
         actor=actor,

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tracker.db import created_at_field, enum_field, text_field
+from tracker.db import Versioned, created_at_field, enum_field, text_field
 from tracker.vocabulary import AssessmentRating
 
 
-class Assessment(SQLModel, table=True):
+class Assessment(SQLModel, Versioned, table=True):
     """An inspector's dated rating of a response's claim. The latest one for a response is current."""
 
     __tablename__ = "assessment"
+    conflict_fields: ClassVar[tuple[str, ...]] = ("rating", "rationale", "released")
 
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlmodel import Field, SQLModel
 
-from tracker.db import created_at_field, enum_field, text_field
+from tracker.db import Versioned, created_at_field, enum_field, text_field
 from tracker.vocabulary import EvidenceKind, Visibility
 
 
-class Evidence(SQLModel, table=True):
+class Evidence(SQLModel, Versioned, table=True):
     """A file, a link or a note supporting a response.
 
     Files live in the upload folder under ``stored_name`` (generated); ``original_name`` is for display only.
     """
 
     __tablename__ = "evidence"
+    conflict_fields: ClassVar[tuple[str, ...]] = ("title", "description", "visibility")
 
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True)

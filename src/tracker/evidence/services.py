@@ -53,7 +53,7 @@ EVIDENCE_FIELDS = (
     "size_bytes",
     "sha256",
 )
-EDITABLE_FIELDS = ("title", "description", "visibility")
+EDITABLE_FIELDS = Evidence.conflict_fields
 MAX_TITLE = 300
 MAX_TEXT = 10_000
 MAX_URL = 2000

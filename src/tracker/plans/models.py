@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tracker.db import created_at_field, enum_field, text_field, timestamp_field
+from tracker.db import Versioned, created_at_field, enum_field, text_field, timestamp_field
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
 
 
-class Response(SQLModel, table=True):
+class Response(SQLModel, Versioned, table=True):
     """An organisation's answer to one recommendation it must act on (the obligation itself).
 
     A row exists for every (organisation, recommendation) pair that the addressees imply; ``required`` turns
@@ -20,6 +20,14 @@ class Response(SQLModel, table=True):
     """
 
     __tablename__ = "response"
+    conflict_fields: ClassVar[tuple[str, ...]] = (
+        "status",
+        "rag",
+        "summary",
+        "lead_role",
+        "blocked_reason",
+        "not_applicable_reason",
+    )
     __table_args__ = (
         sa.UniqueConstraint(
             "organisation_id", "recommendation_id", name="uq_response_organisation_id_recommendation_id"
@@ -43,10 +51,18 @@ class Response(SQLModel, table=True):
     updated_at: dt.datetime = created_at_field()
 
 
-class Action(SQLModel, table=True):
+class Action(SQLModel, Versioned, table=True):
     """One item of an organisation's action plan: what, who, by when."""
 
     __tablename__ = "action"
+    conflict_fields: ClassVar[tuple[str, ...]] = (
+        "description",
+        "owner_role",
+        "target_date",
+        "status",
+        "completed_on",
+        "position",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True)
@@ -61,10 +77,11 @@ class Action(SQLModel, table=True):
     updated_at: dt.datetime = created_at_field()
 
 
-class ProgressUpdate(SQLModel, table=True):
+class ProgressUpdate(SQLModel, Versioned, table=True):
     """A dated progress note on a response. Append-only: edits keep the earlier text in the audit history."""
 
     __tablename__ = "progress_update"
+    conflict_fields: ClassVar[tuple[str, ...]] = ("update_on", "text", "visibility")
 
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True)

@@ -98,14 +98,16 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     return {"format": FORMAT, "organisation": organisation.slug, "responses": responses}
 
 
-def add_publication(session: Session, organisation: Organisation, user: User | None = None) -> PlanPublication:
-    """Record the plan as it stands as published, with the status and summary of each response alongside
-    (``PublishedResponse``) for the national pages. The caller commits."""
+def add_publication(
+    session: Session, organisation: Organisation, user: User | None = None, *, content: dict[str, Any] | None = None
+) -> PlanPublication:
+    """Record the plan as it stands (``content``, if already built by ``public_plan``) as published, with the status
+    and summary of each response alongside (``PublishedResponse``) for the national pages. The caller commits."""
     publication = PlanPublication(
         organisation_id=organisation.id,
         published_by_id=user.id if user else None,
         published_at=utc_now(),
-        content=public_plan(session, organisation),
+        content=public_plan(session, organisation) if content is None else content,
     )
     session.add(publication)
     session.flush()
@@ -129,8 +131,19 @@ def published_responses(publication: PlanPublication) -> list[PublishedResponse]
 
 
 def publish_plan(session: Session, organisation: Organisation, user: User) -> PlanPublication:
-    """Publish the plan as it stands: from now on the public pages show this version."""
-    publication = add_publication(session, organisation, user)
+    """Publish the plan as it stands: from now on the public pages show this version.
+
+    Publishing what the latest publication already holds makes no new one (nor a feed entry): it is returned.
+    Publishes of one organisation take turns (its row is locked first; SQLite's write lock already serialises
+    them), so two people pressing Publish at once make one publication, not two of the same content.
+    """
+    session.exec(select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()).one()
+    latest = latest_publication(session, organisation.id)  # read after the lock: a parallel publish is seen
+    content = public_plan(session, organisation)
+    if latest is not None and latest.content == content:
+        session.commit()
+        return latest
+    publication = add_publication(session, organisation, user, content=content)
     record(
         session,
         actor=actor_for(user),

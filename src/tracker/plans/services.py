@@ -26,9 +26,9 @@ from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import DateParseError, parse_uk_date, utc_now
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
 
-RESPONSE_FIELDS = ("status", "rag", "summary", "lead_role", "blocked_reason", "not_applicable_reason")
-ACTION_FIELDS = ("description", "owner_role", "target_date", "status", "completed_on", "position")
-UPDATE_FIELDS = ("update_on", "text", "visibility")
+RESPONSE_FIELDS = Response.conflict_fields
+ACTION_FIELDS = Action.conflict_fields
+UPDATE_FIELDS = ProgressUpdate.conflict_fields
 MAX_TEXT = 10_000
 
 

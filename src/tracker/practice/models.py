@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlmodel import Field, SQLModel
 
-from tracker.db import created_at_field, enum_field, json_field, text_field, timestamp_field
+from tracker.db import Versioned, created_at_field, enum_field, json_field, text_field, timestamp_field
 from tracker.vocabulary import PracticeStage, PracticeStatus
 
 
-class Practice(SQLModel, table=True):
+class Practice(SQLModel, Versioned, table=True):
     """A piece of promising practice that other organisations can learn from."""
 
     __tablename__ = "practice"
+    conflict_fields: ClassVar[tuple[str, ...]] = (
+        "title",
+        "summary",
+        "what_was_done",
+        "outcomes",
+        "evaluation",
+        "stage",
+        "status",
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=120, unique=True)

@@ -19,10 +19,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar.exceptions import NotFoundException
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
+from tracker.db import Duplicate
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.practice import search
@@ -279,6 +281,23 @@ def slug_for(session: Session, title: str) -> str:
 # --- use cases -----------------------------------------------------------------------------------------------
 
 
+def _insert_with_free_slug(session: Session, practice: Practice) -> None:
+    """Insert ``practice``; if another request took its slug meanwhile (the same title at the same moment), take
+    the next free one, as a later submission of the same title would: titles need not be unique, addresses must."""
+    for _ in range(10):
+        try:
+            with session.begin_nested():
+                session.add(practice)
+                session.flush()
+            return
+        except IntegrityError as exc:
+            duplicate = Duplicate.of(exc)
+            if duplicate is None or duplicate.columns != ("slug",):
+                raise
+            practice.slug = slug_for(session, practice.title)
+    raise PracticeError({"title": "Too many practices with this title are being saved at once. Try again."})
+
+
 def actor_for(user: User) -> Actor:
     return Actor(user.display_name, user.id)
 
@@ -354,8 +373,7 @@ def create_practice(session: Session, user: User, values: dict[str, Any], *, sub
         created_at=now,
         updated_at=now,
     )
-    session.add(practice)
-    session.flush()
+    _insert_with_free_slug(session, practice)
     _set_recommendations(session, practice, cleaned.recommendation_ids)
     session.flush()
     empty = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}

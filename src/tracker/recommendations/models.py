@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tracker.db import created_at_field, enum_field, json_field, text_field, timestamp_field
+from tracker.db import Versioned, created_at_field, enum_field, json_field, text_field, timestamp_field
 from tracker.timeutil import uk_date
 from tracker.vocabulary import Provenance
 
@@ -22,10 +22,11 @@ FIELD_WORDS = {
 }
 
 
-class RecommendationSet(SQLModel, table=True):
+class RecommendationSet(SQLModel, Versioned, table=True):
     """A published report whose numbered recommendations organisations must answer."""
 
     __tablename__ = "recommendation_set"
+    conflict_fields: ClassVar[tuple[str, ...]] = ("title", "short_title", "published_on", "description")
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True)
@@ -51,10 +52,11 @@ class RecommendationSet(SQLModel, table=True):
         return next((t["name"] for t in self.themes if t.get("code") == code), code)
 
 
-class Recommendation(SQLModel, table=True):
+class Recommendation(SQLModel, Versioned, table=True):
     """One numbered recommendation, or a sub-recommendation (e.g. 7.1) under its parent."""
 
     __tablename__ = "recommendation"
+    conflict_fields: ClassVar[tuple[str, ...]] = ("number", "text", "addressees", "deadline", "theme")
     __table_args__ = (sa.UniqueConstraint("set_id", "number", name="uq_recommendation_set_id_number"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tracker.db import created_at_field, enum_field, text_field, timestamp_field
+from tracker.db import Versioned, created_at_field, enum_field, text_field, timestamp_field
 from tracker.vocabulary import PeriodStatus, Rag, ResponseStatus
 
 
-class ReportingPeriod(SQLModel, table=True):
+class ReportingPeriod(SQLModel, Versioned, table=True):
     """A reporting round (e.g. "Summer 2025 NPCC update") with a cut-off date."""
 
     __tablename__ = "reporting_period"
+    conflict_fields: ClassVar[tuple[str, ...]] = ("name", "cut_off", "status")
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)

@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, record
+from tracker.db import Duplicate, StaleRecord
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -32,7 +33,10 @@ def open_period(
         raise PeriodError(f"A reporting period called {name!r} already exists")
     period = ReportingPeriod(name=name, cut_off=cut_off, set_id=set_id, opened_by_id=actor.user_id)
     session.add(period)
-    session.flush()
+    try:
+        session.flush()
+    except Duplicate as exc:  # another request opened one of the same name since the check above
+        raise PeriodError(f"A reporting period called {name!r} already exists") from exc
     record(
         session,
         actor=actor,
@@ -130,7 +134,13 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> in
         count += 1
     period.status, period.frozen_at, period.frozen_by_id = PeriodStatus.FROZEN, now, actor.user_id
     period.version += 1
-    session.flush()
+    name = period.name
+    try:
+        session.flush()  # the period's row first (the snapshots refer to it), under the loaded version
+    except StaleRecord as exc:  # frozen (or changed) by someone else at the same moment: their freeze stands
+        raise PeriodError(
+            f"{name} was frozen by someone else at the same moment; frozen snapshots never change"
+        ) from exc
     record(
         session,
         actor=actor,

@@ -8,7 +8,7 @@ from litestar import Request
 from litestar.datastructures import State
 from sqlmodel import Session
 
-from tracker.db import end_read
+from tracker.db import TrackerSession, end_read
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -17,7 +17,7 @@ def provide_db(state: State, request: Request) -> Generator[Session, None, None]
     """A session for this request; only unsafe methods take the write lock. Use cases commit; a read that
     succeeded ends with a commit (``end_read``: it keeps PostgreSQL's prepared statements); the rest rolls back."""
     safe = request.method in SAFE_METHODS
-    with Session(state.engine if safe else state.write_engine, expire_on_commit=False) as session:
+    with TrackerSession(state.engine if safe else state.write_engine, expire_on_commit=False) as session:
         yield session
         if safe:
             end_read(session)

@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from tracker.db import Duplicate, StaleRecord
 from tracker.web import i18n
 from tracker.web.i18n import N_, gettext
 from tracker.web.security import ensure_nonce, set_security_headers
@@ -34,6 +35,12 @@ TITLES = {
     503: N_("Sorry, the service is unavailable"),
 }
 PROBLEM_JSON = "application/problem+json"
+RACE_LOST: dict[type[Exception], str] = {
+    StaleRecord: "Someone else changed this record at the same moment, so your change was not saved. "
+    "Reload it and make your change again.",
+    Duplicate: "Someone else saved a record with the same details at the same moment, so yours was not saved. "
+    "Reload the page and check before saving again.",
+}
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -59,6 +66,11 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         headers = dict(exc.headers or {})
         if isinstance(exc, ValidationException) and exc.extra:
             extra["errors"] = exc.extra
+    elif isinstance(exc, StaleRecord | Duplicate):
+        # A write that lost a race where no form catches it (the forms that can show it do): nothing was saved.
+        status, detail = 409, RACE_LOST[type(exc)]
+    elif isinstance(exc, IntegrityError) and Duplicate.of(exc) is not None:
+        status, detail = 409, RACE_LOST[Duplicate]  # a statement run outside the session's flush
     elif isinstance(exc, OperationalError | DBAPIError) and _is_outage(exc):
         log.warning("database unavailable: %s", exc.__class__.__name__)
         status, detail = 503, "The database cannot be reached. Please try again in a few minutes."

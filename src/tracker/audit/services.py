@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
+from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
+from tracker.permissions import visible_levels
+from tracker.vocabulary import Visibility
 
 
 @dataclass(frozen=True)
@@ -73,15 +76,67 @@ def record(
     return event
 
 
-def response_history(session: Session, response_id: int) -> list[AuditEvent]:
-    """Everything that happened to a response and its actions, updates and evidence, newest first."""
-    return list(
+def response_history(session: Session, response_id: int, user: User | None) -> list[AuditEvent]:
+    """Everything that happened to a response and its actions, updates and evidence that ``user`` may see,
+    newest first.
+
+    An event about an update or evidence item is shown only if ``user`` may see the item as it was both before
+    and after the event (``permissions.can_see_item``); otherwise the event is left out altogether, since its
+    summary and values are the item's content. So an inspector never sees an internal item's history, nor the
+    event that made a public item internal (only that it is gone from the plan).
+    """
+    events = list(
         session.exec(
             select(AuditEvent)
             .where(AuditEvent.response_id == response_id)
             .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
         )
     )
+    from tracker.plans.models import Response  # here: the plans package imports these services
+
+    organisation_id = session.exec(select(Response.organisation_id).where(Response.id == response_id)).one()
+    levels = visible_levels(user, organisation_id)
+    if levels >= set(Visibility):
+        return events
+    hidden = {event.id for event in _events_at_levels_not_in(session, events, levels)}
+    return [event for event in events if event.id not in hidden]
+
+
+def _events_at_levels_not_in(session: Session, events: list[AuditEvent], levels: set[Visibility]) -> list[AuditEvent]:
+    """The item events among ``events`` that touched an item while it had a visibility outside ``levels``.
+
+    An event's before/after hold only the fields it changed, so each item's visibility is followed through its
+    events, oldest first, starting from what its first event says or, failing that, the item as stored now
+    (an item nothing is known of counts as internal).
+    """
+    from tracker.evidence.models import Evidence  # here: the item models import the audit services' callers
+    from tracker.plans.models import ProgressUpdate
+
+    models: dict[str, Any] = {"progress_update": ProgressUpdate, "evidence": Evidence}
+    by_item: dict[tuple[str, int | None], list[AuditEvent]] = {}
+    for event in reversed(events):  # oldest first
+        if event.entity_type in models:
+            by_item.setdefault((event.entity_type, event.entity_id), []).append(event)
+    found = []
+    for (entity_type, entity_id), item_events in by_item.items():
+        stored = session.get(models[entity_type], entity_id) if entity_id is not None else None
+        current = _visibility((item_events[0].before or item_events[0].after or {}).get("visibility"))
+        if current is None:
+            current = stored.visibility if stored is not None else Visibility.INTERNAL
+        for event in item_events:
+            before = _visibility((event.before or {}).get("visibility")) or current
+            after = _visibility((event.after or {}).get("visibility")) or before
+            if before not in levels or after not in levels:
+                found.append(event)
+            current = after
+    return found
+
+
+def _visibility(value: Any) -> Visibility | None:
+    try:
+        return Visibility(value) if value is not None else None
+    except ValueError:
+        return Visibility.INTERNAL  # a value no longer known: the safe reading
 
 
 def history(session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:

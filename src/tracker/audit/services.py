@@ -80,10 +80,10 @@ def response_history(session: Session, response_id: int, user: User | None) -> l
     """Everything that happened to a response and its actions, updates and evidence that ``user`` may see,
     newest first.
 
-    An event about an update or evidence item is shown only if ``user`` may see the item as it was both before
-    and after the event (``permissions.can_see_item``); otherwise the event is left out altogether, since its
-    summary and values are the item's content. So an inspector never sees an internal item's history, nor the
-    event that made a public item internal (only that it is gone from the plan).
+    An event about an update or evidence item carries the item's content (in its summary and values), so it is
+    shown only if ``user`` may see the item (``permissions.can_see_item``) as it was before the event, after
+    it, and as it is now (or was when withdrawn); otherwise the event is left out altogether. So an inspector
+    sees nothing of an internal item's history, nor what a public item said before it was made internal.
     """
     events = list(
         session.exec(
@@ -103,13 +103,13 @@ def response_history(session: Session, response_id: int, user: User | None) -> l
 
 
 def _events_at_levels_not_in(session: Session, events: list[AuditEvent], levels: set[Visibility]) -> list[AuditEvent]:
-    """The item events among ``events`` that touched an item while it had a visibility outside ``levels``.
+    """The item events among ``events`` about an item that had, or has now, a visibility outside ``levels``.
 
     An event's before/after hold only the fields it changed, so each item's visibility is followed through its
-    events, oldest first, starting from what its first event says or, failing that, the item as stored now
-    (an item nothing is known of counts as internal).
+    events, oldest first, starting from what its first event says (failing that, what the first change of
+    visibility says it was, or the item as stored now; an item nothing is known of counts as internal).
     """
-    from tracker.evidence.models import Evidence  # here: the item models import the audit services' callers
+    from tracker.evidence.models import Evidence  # here: the item models' packages import these services
     from tracker.plans.models import ProgressUpdate
 
     models: dict[str, Any] = {"progress_update": ProgressUpdate, "evidence": Evidence}
@@ -120,15 +120,21 @@ def _events_at_levels_not_in(session: Session, events: list[AuditEvent], levels:
     found = []
     for (entity_type, entity_id), item_events in by_item.items():
         stored = session.get(models[entity_type], entity_id) if entity_id is not None else None
-        current = _visibility((item_events[0].before or item_events[0].after or {}).get("visibility"))
+        first = item_events[0]
+        current = _visibility((first.before or first.after or {}).get("visibility"))
+        if current is None:  # no creation event: the first change of visibility says what it was before
+            known = (_visibility((e.before or {}).get("visibility")) for e in item_events)
+            current = next((v for v in known if v is not None), None)
         if current is None:
             current = stored.visibility if stored is not None else Visibility.INTERNAL
+        states = []
         for event in item_events:
             before = _visibility((event.before or {}).get("visibility")) or current
             after = _visibility((event.after or {}).get("visibility")) or before
-            if before not in levels or after not in levels:
-                found.append(event)
+            states.append((event, before, after))
             current = after
+        now = stored.visibility if stored is not None else current
+        found += [event for event, before, after in states if not {before, after, now} <= levels]
     return found
 
 

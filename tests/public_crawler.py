@@ -1,15 +1,19 @@
-"""A crawler of the public site for tests: everything a person who is not signed in can reach by following links.
+"""A crawler of the site for tests: everything a person can reach by following links, as whoever the client is
+signed in as (nobody, for the public site).
 
 It starts at the home page (and any extra start paths), follows every same-site link found in HTML (``href``),
 the Atom feed and the open-data files (absolute addresses under the site's public URL), and keeps every
-response. Pages added later are covered as soon as something public links to them. Responses that send people
-to sign in, or refuse them, are recorded but not followed.
+response. Pages added later are covered as soon as something links to them. Responses that send people to sign
+in, or refuse them, are recorded but not followed. Spreadsheets (zip files) are read as the text of their parts,
+so what an export holds is searched too.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import re
+import zipfile
 from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -46,8 +50,19 @@ def _links(base_path: str, body: str, public_url: str) -> set[str]:
     return paths
 
 
+def _text_of(content: bytes) -> str:
+    """The body as text; for a zip file (an .xlsx export), the text of every part, where its cells are."""
+    if content.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                return "\n".join(archive.read(name).decode("utf-8", errors="replace") for name in archive.namelist())
+        except zipfile.BadZipFile:
+            pass
+    return content.decode("utf-8", errors="replace")
+
+
 def crawl(client, public_url: str, start: tuple[str, ...] = ("/",), limit: int = 5000) -> dict[str, Fetched]:
-    """Every public page, download and feed reachable from ``start``, as someone who is not signed in."""
+    """Every page, download, feed and export reachable from ``start``, as whoever ``client`` is signed in as."""
     seen: dict[str, Fetched] = {}
     queue = deque(start)
     while queue and len(seen) < limit:
@@ -56,7 +71,7 @@ def crawl(client, public_url: str, start: tuple[str, ...] = ("/",), limit: int =
             continue
         response = client.get(path, follow_redirects=False)
         content_type = response.headers.get("content-type", "")
-        body = response.content.decode("utf-8", errors="replace")
+        body = _text_of(response.content)
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         seen[path] = Fetched(path, response.status_code, content_type, body + "\n" + headers)
         if response.status_code == 200 and not content_type.startswith(("image/", "font/")):

@@ -18,7 +18,8 @@ def rid(session, small_reference):
 
 
 def test_an_inspector_records_a_rating_beside_the_claim(client, session, rid, make_user):
-    sign_in(client, make_user(Role.INSPECTOR).email)
+    inspector = make_user(Role.INSPECTOR)
+    sign_in(client, inspector.email)
     r = client.post(
         f"/plan/responses/{rid}/assessments",
         data={"rating": "partially_met", "rationale": "Policy exists; no audit yet"},
@@ -31,7 +32,9 @@ def test_an_inspector_records_a_rating_beside_the_claim(client, session, rid, ma
     page = client.get(f"/plan/responses/{rid}").text
     claim = page.split('data-testid="claim-and-rating"')[1].split("</dl>")[0]
     assert "Not started" in claim and "Partially met" in claim and "Policy exists; no audit yet" in claim
-    assert "Assessment of recommendation 1.1: Partially met" in [e.summary for e in response_history(session, rid)]
+    assert "Assessment of recommendation 1.1: Partially met" in [
+        e.summary for e in response_history(session, rid, inspector)
+    ]
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def test_saving_a_response_records_before_and_after(session, ctx, kent_editor):
     )
     response = session.get(Response, ctx.response.id)
     assert response.status is ResponseStatus.IN_PROGRESS and response.version == 2
-    event = response_history(session, response.id)[0]
+    event = response_history(session, response.id, kent_editor)[0]
     assert event.before["status"] == "not_started" and event.after["status"] == "in_progress"
     assert event.actor_label == kent_editor.display_name
 
@@ -115,7 +115,7 @@ def test_actions_are_added_edited_reordered_completed_and_deleted(session, ctx, 
     )
     services.delete_action(session, first, ctx, kent_editor)
     assert [a.description for a in session.exec(select(Action))] == ["Train all staff"]
-    actions = [e.action for e in response_history(session, ctx.response.id)]
+    actions = [e.action for e in response_history(session, ctx.response.id, kent_editor)]
     assert actions.count("create") == 2 and "delete" in actions and "reorder" in actions
 
 
@@ -136,7 +136,7 @@ def test_an_update_correction_keeps_the_earlier_text_in_history(session, ctx, ke
         {"text": "Training started in two districts", "update_on": "1 March 2025", "version": str(update.version)},
     )
     assert session.get(ProgressUpdate, update.id).edited_at is not None
-    event = response_history(session, ctx.response.id)[0]
+    event = response_history(session, ctx.response.id, kent_editor)[0]
     assert event.before == {"text": "Training started"} and event.after == {"text": "Training started in two districts"}
 
 
@@ -250,7 +250,7 @@ def test_a_parent_status_rolls_up_from_its_sub_recommendations(session, kent_edi
     save("1.2", "complete")
     session.refresh(parent)
     assert parent.status is ResponseStatus.COMPLETE
-    assert "rolled up" in response_history(session, parent.id)[0].summary
+    assert "rolled up" in response_history(session, parent.id, kent_editor)[0].summary
     save("1", "not_started")  # the parent's own status is not set by hand
     session.refresh(parent)
     assert parent.status is ResponseStatus.COMPLETE

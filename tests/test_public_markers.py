@@ -1,4 +1,4 @@
-"""Nothing that is not public ever reaches the public site.
+"""Nothing that is not public ever reaches the public site, and every role sees exactly the items it may.
 
 A distinct marker is planted in every non-public field of demo-like data: internal and inspectorate updates and
 evidence (titles, descriptions, notes, link addresses, file names and contents), edits made after publishing,
@@ -8,6 +8,13 @@ feed that someone who is not signed in can reach by following links from the hom
 tests/public_crawler.py: pages added later are covered as soon as something public links to them), and none may
 contain any marker. The published, public data is checked to be there too, so the crawl cannot pass by
 reaching nothing.
+
+Then the same crawl runs signed in as every role (admin, coordinator, inspector, Kent's editor and viewer,
+another organisation's editor), from the home page, the workspace, every item's own pages and the JSON API, and
+the markers of Kent's items are sorted by who may see them (README, "Roles"): internal items only Kent and
+admins; inspectorate items also inspectors and coordinators; public items not yet published every reader of
+Kent's plan. Each role must find exactly the markers its rule allows, on the pages, in the history, in the
+downloads, exports and API answers, and never the others.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
+from tests.conftest import sign_in
 from tests.public_crawler import crawl
 from tests.test_plans import response_of
 from tests.test_public import add_file, edit, set_status
@@ -25,10 +33,10 @@ from tracker.accounts.services import create_user
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import Actor
 from tracker.evidence.models import Evidence
-from tracker.evidence.services import add_evidence
+from tracker.evidence.services import add_evidence, update_evidence, withdraw_evidence
 from tracker.organisations.services import get_by_slug
 from tracker.plans import services
-from tracker.plans.models import Action
+from tracker.plans.models import Action, ProgressUpdate
 from tracker.plans.publication import publish_plan
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.reports.services import open_period
@@ -129,6 +137,29 @@ def planted(session, small_reference, settings):
         note(session, settings, ctx, kent, visibility, f"{visibility}note")
         link(session, settings, ctx, kent, visibility, f"{visibility}link")
         secret_file(session, settings, ctx, kent, visibility, f"{visibility}file")
+    # Internal items whose earlier wording is only in the history.
+    corrected = services.add_update(session, ctx, kent, {"text": marker("internalupdateold"), "visibility": "internal"})
+    services.edit_update(
+        session,
+        corrected,
+        ctx,
+        kent,
+        {"text": marker("internalupdatenew"), "visibility": "internal", "version": str(corrected.version)},
+    )
+    retitled = note(session, settings, ctx, kent, "internal", "internalretitled")
+    update_evidence(
+        session,
+        retitled,
+        ctx,
+        kent,
+        {"title": marker("internalretitlednew"), "visibility": "internal", "version": str(retitled.version)},
+    )
+    # Public when published, then taken back (made internal or inspectorate-only, or withdrawn) below.
+    retracted_update = services.add_update(
+        session, ctx, kent, {"text": marker("retractedupdate"), "visibility": "public"}
+    )
+    retracted_note = note(session, settings, ctx, kent, "public", "retractednote")
+    withdrawn_file = secret_file(session, settings, ctx, kent, "public", "withdrawnfile")
     session.add(Assessment(response_id=ctx.response.id, rating=AssessmentRating.MET, rationale=marker("unreleased")))
     session.add(
         Assessment(
@@ -142,6 +173,24 @@ def planted(session, small_reference, settings):
     session.add(Comment(response_id=ctx.response.id, author_id=inspector.id, body=marker("comment")))
     session.commit()
     publish_plan(session, get_by_slug(session, "kent"), kent)
+
+    # Taken back after publishing: gone from the public site at once.
+    ctx = edit(session, kent, "kent", "1")
+    services.edit_update(
+        session,
+        retracted_update,
+        ctx,
+        kent,
+        {"text": retracted_update.text, "visibility": "internal", "version": str(retracted_update.version)},
+    )
+    update_evidence(
+        session,
+        retracted_note,
+        ctx,
+        kent,
+        {"title": retracted_note.title, "visibility": "inspectorate", "version": str(retracted_note.version)},
+    )
+    withdraw_evidence(session, withdrawn_file, ctx, kent, upload_dir=settings.upload_dir)
 
     # Changes after publishing stay drafts until Kent publishes again.
     ctx = edit(session, kent, "kent", "1")
@@ -179,6 +228,7 @@ def planted(session, small_reference, settings):
             status=status,
             review_comment=marker(f"practice{status.value}review"),
             submitted_by_id=kent.id,
+            organisation_id=kent.organisation_id,
         )
         session.add(practice)
         session.flush()
@@ -189,6 +239,7 @@ def planted(session, small_reference, settings):
         status=PracticeStatus.APPROVED,
         review_comment=marker("approvedreview"),
         submitted_by_id=kent.id,
+        organisation_id=kent.organisation_id,
         reviewed_by_id=coordinator.id,
     )
     session.add(approved)
@@ -198,7 +249,7 @@ def planted(session, small_reference, settings):
 
     open_period(session, name=marker("periodname"), cut_off=dt.date(2026, 12, 31), actor=Actor("coordinator"))
     session.commit()
-    return {"public_file": public_file}
+    return {"public_file": public_file, "response_id": ctx.response.id}
 
 
 def test_no_public_page_feed_or_download_contains_anything_not_public(client, planted, settings):
@@ -239,3 +290,80 @@ def test_the_crawler_would_notice_a_leak(client, session, planted, settings):
     everything = "\n".join(fetched.text for fetched in pages.values())
     draft = next(m for m in MARKERS if "draftsummary" in m)
     assert draft in everything
+
+
+# --- every role -------------------------------------------------------------------------------------------------
+
+KENT = {"admin", "kent editor", "kent viewer"}
+PLAN_READERS = KENT | {"coordinator", "inspector"}
+# Who may see each kind of Kent item (README, "Roles"); the public and Gwent's editor see none of them here.
+WHO_SEES = {"internal": KENT, "inspectorate": PLAN_READERS, "unpublished public": PLAN_READERS, "nobody": set()}
+ROLE_ACCOUNTS = {  # role: the name its account was planted under (None: not signed in)
+    "public": None,
+    "admin": "admin",
+    "coordinator": "coordinator",
+    "inspector": "inspector",
+    "kent editor": "kenteditor",
+    "kent viewer": "kentviewer",
+    "gwent editor": "gwenteditor",
+}
+
+
+def kind_of(value: str) -> str | None:
+    """Which kind of Kent item a marker was planted in (None: a marker these tests do not sort by role)."""
+    name = value.removeprefix("zqx").removesuffix("qxz")
+    if name.startswith("internal") or name in ("retractedupdate", "inspectorateupdate"):
+        return "internal"  # (an update is public or internal: one asked to be inspectorate-only is kept in-house)
+    if name.startswith(("inspectorate", "retractednote")):
+        return "inspectorate"
+    if name.startswith(("draftpublicupdate", "draftpublicnote", "draftpublicfile")):
+        return "unpublished public"
+    if name in ("withdrawnfiletitle", "withdrawnfilefilename"):
+        return "unpublished public"  # withdrawn: its history stays for Kent's readers, the public site drops it
+    if name == "withdrawnfilecontent":
+        return "nobody"  # the file itself is deleted
+    return None
+
+
+def start_paths(session, response_id: int) -> tuple[str, ...]:
+    """Where a crawl starts besides the home page: the workspace, each item's own pages and the JSON API (which
+    no page links to), so a role that is not shown a link still tries the address."""
+    update_ids = session.exec(select(ProgressUpdate.id).where(ProgressUpdate.response_id == response_id)).all()
+    evidence_ids = session.exec(select(Evidence.id).where(Evidence.response_id == response_id)).all()
+    return (
+        "/",
+        "/plan",
+        "/plan/kent",
+        f"/plan/responses/{response_id}",
+        f"/plan/responses/{response_id}/history",
+        "/oversight",
+        "/oversight/organisations/kent",
+        "/plan/kent/export.csv",
+        "/plan/kent/export.xlsx",
+        *(f"/plan/updates/{i}/edit" for i in update_ids),
+        *(f"/evidence/{i}/{page}" for i in evidence_ids for page in ("edit", "download")),
+        "/api/organisations/kent/responses",
+        f"/api/responses/{response_id}",
+        f"/api/responses/{response_id}/actions",
+        f"/api/responses/{response_id}/updates",
+        f"/api/responses/{response_id}/evidence",
+    )
+
+
+@pytest.mark.parametrize("role", list(ROLE_ACCOUNTS))
+def test_every_role_sees_exactly_the_items_it_may(app_client_factory, session, planted, settings, role):
+    client = app_client_factory()
+    if ROLE_ACCOUNTS[role] is not None:
+        email = next(m for m in MARKERS if m == f"zqx{ROLE_ACCOUNTS[role]}emailqxz") + "@example.org"
+        assert sign_in(client, email).status_code == 303
+    pages = crawl(client, settings.public_url, start=start_paths(session, planted["response_id"]))
+    assert not [path for path, fetched in pages.items() if fetched.status >= 500]
+    everything = "\n".join(fetched.text for fetched in pages.values())
+    sorted_markers = {m: kind_of(m) for m in MARKERS if kind_of(m) is not None}
+    assert set(sorted_markers.values()) == set(WHO_SEES), "a marker of every kind was planted"
+    expected = {m for m, kind in sorted_markers.items() if role in WHO_SEES[kind]}
+    found = {m for m in sorted_markers if m in everything}
+    assert {"missing": sorted(expected - found), "leaked": sorted(found - expected)} == {"missing": [], "leaked": []}
+    if role in PLAN_READERS:  # the crawl reached the pages that show items, so "missing nothing" means something
+        history = pages[f"/plan/responses/{planted['response_id']}/history"]
+        assert history.status == 200 and "Progress update added" in history.text

@@ -59,21 +59,25 @@ def can(user: User | None, permission: Permission, organisation_id: int | None =
     return permission in own and organisation_id is not None and organisation_id == user.organisation_id
 
 
-def can_see_evidence(user: User | None, visibility: Visibility, organisation_id: int) -> bool:
-    """Within the workspace: public and inspectorate evidence go with the plan; internal stays in-house.
+def can_see_item(user: User | None, visibility: Visibility, organisation_id: int) -> bool:
+    """The one rule for who may see an item of a response (a progress update, an evidence item, and the
+    history of either), from its visibility and the organisation it belongs to.
 
-    (The public site shows public evidence only from a published plan; see the public pages.)
+    Internal items: the organisation itself and admins. Inspectorate items: also inspectors and coordinators.
+    Public items: everyone who may read the plan. (The public, not signed in, sees no item here: only public
+    items of a published plan, as ``tracker.plans.publication.public_plan`` put them into the publication.)
     """
     if not can(user, Permission.VIEW_PLAN, organisation_id):
         return False
-    assert user is not None
     if visibility is not Visibility.INTERNAL:
         return True
     return user.role is Role.ADMIN or user.organisation_id == organisation_id
 
 
-def visible_evidence_levels(user: User | None, organisation_id: int) -> set[Visibility]:
-    return {v for v in Visibility if can_see_evidence(user, v, organisation_id)}
+def visible_levels(user: User | None, organisation_id: int) -> set[Visibility]:
+    """The visibilities of the items ``user`` may see in ``organisation_id``'s plan (``can_see_item``), for
+    queries that filter in the database."""
+    return {v for v in Visibility if can_see_item(user, v, organisation_id)}
 
 
 def require(user: User | None, permission: Permission, organisation_id: int | None = None) -> None:

@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
+from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
+from tracker.permissions import visible_levels
+from tracker.vocabulary import Visibility
 
 
 @dataclass(frozen=True)
@@ -73,15 +76,73 @@ def record(
     return event
 
 
-def response_history(session: Session, response_id: int) -> list[AuditEvent]:
-    """Everything that happened to a response and its actions, updates and evidence, newest first."""
-    return list(
+def response_history(session: Session, response_id: int, user: User | None) -> list[AuditEvent]:
+    """Everything that happened to a response and its actions, updates and evidence that ``user`` may see,
+    newest first.
+
+    An event about an update or evidence item carries the item's content (in its summary and values), so it is
+    shown only if ``user`` may see the item (``permissions.can_see_item``) as it was before the event, after
+    it, and as it is now (or was when withdrawn); otherwise the event is left out altogether. So an inspector
+    sees nothing of an internal item's history, nor what a public item said before it was made internal.
+    """
+    events = list(
         session.exec(
             select(AuditEvent)
             .where(AuditEvent.response_id == response_id)
             .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
         )
     )
+    from tracker.plans.models import Response  # here: the plans package imports these services
+
+    organisation_id = session.exec(select(Response.organisation_id).where(Response.id == response_id)).one()
+    levels = visible_levels(user, organisation_id)
+    if levels >= set(Visibility):
+        return events
+    hidden = {event.id for event in _events_at_levels_not_in(session, events, levels)}
+    return [event for event in events if event.id not in hidden]
+
+
+def _events_at_levels_not_in(session: Session, events: list[AuditEvent], levels: set[Visibility]) -> list[AuditEvent]:
+    """The item events among ``events`` about an item that had, or has now, a visibility outside ``levels``.
+
+    An event's before/after hold only the fields it changed, so each item's visibility is followed through its
+    events, oldest first, starting from what its first event says (failing that, what the first change of
+    visibility says it was, or the item as stored now; an item nothing is known of counts as internal).
+    """
+    from tracker.evidence.models import Evidence  # here: the item models' packages import these services
+    from tracker.plans.models import ProgressUpdate
+
+    models: dict[str, Any] = {"progress_update": ProgressUpdate, "evidence": Evidence}
+    by_item: dict[tuple[str, int | None], list[AuditEvent]] = {}
+    for event in reversed(events):  # oldest first
+        if event.entity_type in models:
+            by_item.setdefault((event.entity_type, event.entity_id), []).append(event)
+    found = []
+    for (entity_type, entity_id), item_events in by_item.items():
+        stored = session.get(models[entity_type], entity_id) if entity_id is not None else None
+        first = item_events[0]
+        current = _visibility((first.before or first.after or {}).get("visibility"))
+        if current is None:  # no creation event: the first change of visibility says what it was before
+            known = (_visibility((e.before or {}).get("visibility")) for e in item_events)
+            current = next((v for v in known if v is not None), None)
+        if current is None:
+            current = stored.visibility if stored is not None else Visibility.INTERNAL
+        states = []
+        for event in item_events:
+            before = _visibility((event.before or {}).get("visibility")) or current
+            after = _visibility((event.after or {}).get("visibility")) or before
+            states.append((event, before, after))
+            current = after
+        now = stored.visibility if stored is not None else current
+        found += [event for event, before, after in states if not {before, after, now} <= levels]
+    return found
+
+
+def _visibility(value: Any) -> Visibility | None:
+    try:
+        return Visibility(value) if value is not None else None
+    except ValueError:
+        return Visibility.INTERNAL  # a value no longer known: the safe reading
 
 
 def history(session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:

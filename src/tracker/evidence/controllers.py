@@ -35,7 +35,7 @@ from tracker.evidence.services import (
     visible_evidence,
     withdraw_evidence,
 )
-from tracker.permissions import Permission, can, can_see_evidence
+from tracker.permissions import Permission, can, can_see_item
 from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
 from tracker.settings import Settings
 from tracker.vocabulary import EvidenceKind, Visibility
@@ -172,7 +172,7 @@ class EvidenceController(Controller):
     ) -> File:
         """The stored file, as an attachment, to people who may see it (404 for everyone else)."""
         evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.VIEW_PLAN)
-        if evidence.kind is not EvidenceKind.FILE or not can_see_evidence(
+        if evidence.kind is not EvidenceKind.FILE or not can_see_item(
             request.user, evidence.visibility, ctx.organisation_id
         ):
             raise NotFoundException()

@@ -33,7 +33,8 @@ from tracker.audit.services import changed, fields_of, record
 from tracker.db import StaleRecord
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
-from tracker.permissions import visible_evidence_levels
+from tracker.permissions import visible_levels
+from tracker.plans.retraction import is_retraction, retract_evidence
 from tracker.plans.services import PlanError, ResponseContext, actor_for
 from tracker.timeutil import utc_now
 from tracker.vocabulary import EvidenceKind, Visibility
@@ -80,8 +81,8 @@ class _Refused(Exception):
 
 
 def visible_evidence(session: Session, user: User | None, ctx: ResponseContext) -> list[Evidence]:
-    """The response's evidence that ``user`` may see (``permissions.can_see_evidence``), oldest first."""
-    levels = visible_evidence_levels(user, ctx.organisation_id)
+    """The response's evidence that ``user`` may see (``permissions.can_see_item``), oldest first."""
+    levels = visible_levels(user, ctx.organisation_id)
     if not levels:
         return []
     return list(
@@ -461,6 +462,8 @@ def update_evidence(
             before={k: before[k] for k in diff},
             after={k: after[k] for k in diff},
         )
+        if is_retraction(before["visibility"], after["visibility"]):
+            retract_evidence(session, evidence, ctx.organisation_id, actor_for(user))
         ctx.response.updated_at = utc_now()
     session.commit()
     return evidence
@@ -499,6 +502,8 @@ def withdraw_evidence(
         summary=f"Evidence withdrawn from recommendation {ctx.recommendation.number}: {evidence.title[:200]}",
         before={k: v for k, v in fields_of(evidence, EVIDENCE_FIELDS).items() if v is not None},
     )
+    if is_retraction(evidence.visibility, None):
+        retract_evidence(session, evidence, ctx.organisation_id, actor_for(user))
     session.delete(evidence)
     ctx.response.updated_at = utc_now()
     session.commit()

@@ -3,7 +3,7 @@
 The same use cases and the same permission rule as the workspace pages: every route loads its record through
 ``load_response`` / ``load_child`` (which call ``tracker.permissions.require``), so an id of another
 organisation's record answers 404, a reader who may not change it 403, and the public 401. Updates and evidence
-marked internal are filtered (and, one by one, hidden behind 404) by ``permissions.can_see_evidence``.
+marked internal are filtered by ``permissions.can_see_item`` (and, one by one, hidden behind 404 by ``load_child``).
 
 Callers authenticate with a personal API token (``Authorization: Bearer trk_...``, made on /account/api-tokens)
 or with the session cookie of a signed-in browser. See ``api_access`` for how CSRF protection applies.
@@ -47,7 +47,7 @@ from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, can_see_evidence, require, visible_evidence_levels
+from tracker.permissions import Permission, can_see_item, require, visible_levels
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
@@ -396,12 +396,6 @@ def _carry_out(db: Session, use_case: Callable[[], T], current: Callable[[], Str
         raise Conflict(current()) from exc
 
 
-def _hidden_unless_visible(user: User, item: ProgressUpdate | Evidence, ctx: ResponseContext) -> None:
-    """An internal item is not there (404) for those who may not see it, before any 403 could say it exists."""
-    if not can_see_evidence(user, item.visibility, ctx.organisation_id):
-        raise NotFoundException()
-
-
 # --- turning records into answers -------------------------------------------------------------------------
 
 
@@ -414,7 +408,7 @@ def _response_outs(
     """Responses of one organisation with their counts, in a fixed number of queries."""
     rows = list(rows)
     ids = [r.id for r, _, _ in rows]
-    levels = visible_evidence_levels(user, organisation.id)  # type: ignore[arg-type]
+    levels = visible_levels(user, organisation.id)  # type: ignore[arg-type]
     today = dt.date.today()
     actions = {
         rid: (total, done or 0, late or 0)
@@ -751,7 +745,7 @@ class UpdatesApi(Controller):
     ) -> list[UpdateOut]:
         """Internal updates only for the organisation itself and admins."""
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
-        levels = visible_evidence_levels(request.user, ctx.organisation_id)
+        levels = visible_levels(request.user, ctx.organisation_id)
         query = (
             select(ProgressUpdate)
             .where(ProgressUpdate.response_id == ctx.response.id, col(ProgressUpdate.visibility).in_(levels))
@@ -792,9 +786,7 @@ class UpdatesApi(Controller):
         update_id: RecordId,
         data: Annotated[UpdateChange, json_body("The fields to change, with the version last read")],
     ) -> UpdateOut:
-        update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.VIEW_PLAN)
-        _hidden_unless_visible(request.user, update, ctx)
-        require(request.user, Permission.EDIT_PLAN, ctx.organisation_id)
+        update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
         values = _values(update, UPDATE_FIELDS, data)
         _carry_out(
             db,
@@ -826,7 +818,7 @@ class EvidenceApi(Controller):
         return [
             _evidence_out(item)
             for item in db.exec(query)
-            if can_see_evidence(request.user, item.visibility, ctx.organisation_id)
+            if can_see_item(request.user, item.visibility, ctx.organisation_id)
         ]
 
     @patch(
@@ -843,9 +835,7 @@ class EvidenceApi(Controller):
         evidence_id: RecordId,
         data: Annotated[EvidenceChange, json_body("The fields to change, with the version last read")],
     ) -> EvidenceOut:
-        item, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.VIEW_PLAN)
-        _hidden_unless_visible(request.user, item, ctx)
-        require(request.user, Permission.EDIT_PLAN, ctx.organisation_id)
+        item, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
         values = _values(item, evidence_services.EDITABLE_FIELDS, data)
         _carry_out(
             db,

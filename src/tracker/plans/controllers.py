@@ -20,7 +20,7 @@ from tracker.audit.services import response_history
 from tracker.evidence.controllers import section_context
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, can, can_see_evidence, reads_every_organisation, require
+from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.publication import has_unpublished_changes, latest_publication, publish_plan
@@ -149,7 +149,12 @@ class PlanController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
     ) -> Template:
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
-        return page(request, "plans/history.html", ctx=ctx, events=response_history(db, ctx.response.id))
+        return page(
+            request,
+            "plans/history.html",
+            ctx=ctx,
+            events=response_history(db, ctx.response.id, request.user),
+        )
 
     # --- actions ----------------------------------------------------------------------------------------
 
@@ -320,7 +325,7 @@ def response_page(
             .where(ProgressUpdate.response_id == response.id)
             .order_by(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc())
         )
-        if can_see_evidence(user, u.visibility, ctx.organisation_id)
+        if can_see_item(user, u.visibility, ctx.organisation_id)
     ]
     related = select(Response, Recommendation).join(Recommendation, Recommendation.id == Response.recommendation_id)
     sub_recommendations = list(

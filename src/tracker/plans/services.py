@@ -20,8 +20,9 @@ from tracker.audit.services import Actor, changed, fields_of, record
 from tracker.db import StaleRecord
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
-from tracker.permissions import Permission, require
+from tracker.permissions import Permission, can_see_item, require
 from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.retraction import is_retraction, retract_update
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import DateParseError, parse_uk_date, utc_now
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
@@ -76,11 +77,20 @@ def load_response(session: Session, user: User | None, response_id: int, permiss
 def load_child(
     session: Session, user: User | None, model: type, record_id: int, permission: Permission
 ) -> tuple[Any, ResponseContext]:
-    """An action, update or evidence item with its response, under the same permission rule."""
+    """An action, update or evidence item with its response, under the same permission rule.
+
+    An item the person may not see (``permissions.can_see_item``: another organisation's internal update, say)
+    is not there for them: 404 before any 403 could tell them it exists.
+    """
     child = session.get(model, record_id)
     if child is None:
         raise NotFoundException()
-    return child, load_response(session, user, child.response_id, permission)
+    ctx = load_response(session, user, child.response_id, Permission.VIEW_PLAN)
+    visibility = getattr(child, "visibility", None)
+    if visibility is not None and not can_see_item(user, visibility, ctx.organisation_id):
+        raise NotFoundException()
+    require(user, permission, ctx.organisation_id)
+    return child, ctx
 
 
 # --- responses -------------------------------------------------------------------------------------------
@@ -483,6 +493,8 @@ def edit_update(
             before={k: before[k] for k in diff},
             after={k: after[k] for k in diff},
         )
+        if is_retraction(before["visibility"], after["visibility"]):
+            retract_update(session, update, ctx.organisation_id, actor_for(user))
         _touch(ctx)
     session.commit()
     return update

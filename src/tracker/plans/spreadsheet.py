@@ -1488,7 +1488,7 @@ def export_rows(
     action and one per update (or one row if it has neither), each repeating the response's own values.
 
     Dates are ``datetime.date`` values, everything else text ("" when empty). ``visibilities`` limits the
-    updates to those visible to the reader (pass ``visible_evidence_levels(user, organisation_id)``); None
+    updates to those visible to the reader (pass ``visible_levels(user, organisation_id)``); None
     means every update, as the organisation itself sees them.
     """
     obligations = obligations_for(session, organisation_id)

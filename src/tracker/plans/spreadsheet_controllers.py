@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, require, visible_evidence_levels
+from tracker.permissions import Permission, require, visible_levels
 from tracker.plans import spreadsheet
 from tracker.plans.spreadsheet import FIELDS, IGNORE, ROUND, ImportConflict, ImportPlan, Mapping, SpreadsheetError
 from tracker.recommendations.editing import set_by_slug
@@ -103,7 +103,7 @@ class SpreadsheetController(Controller):
         content = spreadsheet.export_csv(
             db,
             organisation.id,  # type: ignore[arg-type]
-            visibilities=visible_evidence_levels(request.user, organisation.id),  # type: ignore[arg-type]
+            visibilities=visible_levels(request.user, organisation.id),  # type: ignore[arg-type]
         )
         return _download(content, "text/csv; charset=utf-8", organisation, "csv")
 
@@ -115,7 +115,7 @@ class SpreadsheetController(Controller):
         content = spreadsheet.export_xlsx(
             db,
             organisation.id,  # type: ignore[arg-type]
-            visibilities=visible_evidence_levels(request.user, organisation.id),  # type: ignore[arg-type]
+            visibilities=visible_levels(request.user, organisation.id),  # type: ignore[arg-type]
         )
         return _download(content, XLSX_TYPE, organisation, "xlsx")
 

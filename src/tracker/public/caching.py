@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from tracker import __version__
-from tracker.public.models import CachedPage
+from tracker.public.models import REVISION_KEY, CachedPage
 from tracker.settings import TEMPLATES_DIR, TRANSLATIONS_DIR
 from tracker.timeutil import UTC
 from tracker.web import i18n, security
@@ -49,7 +49,7 @@ CODE_DIR = Path(__file__).resolve().parents[1]  # src/tracker
 
 # One round trip: the newest change to anything the public pages show, and how many rows there are
 # (so a deletion changes the validators too).
-_STAMP_COLUMNS = """
+_STAMP_COLUMNS = f"""
       (SELECT MAX(published_at) FROM plan_publication),
       (SELECT COUNT(*) FROM plan_publication),
       (SELECT MAX(id) FROM plan_publication),
@@ -68,10 +68,13 @@ _STAMP_COLUMNS = """
       (SELECT SUM(LENGTH(name)) FROM region),
       (SELECT SUM(version) FROM recommendation),
       (SELECT SUM(version) FROM recommendation_set),
-      (SELECT SUM(version) FROM practice)
+      (SELECT SUM(version) FROM practice),
+      (SELECT etag FROM cached_page WHERE key = '{REVISION_KEY}'),
+      (SELECT rendered_at FROM cached_page WHERE key = '{REVISION_KEY}')
 """
 _STAMP = text(f"SELECT {_STAMP_COLUMNS}")
 _STAMP_WIDTH = _STAMP_COLUMNS.count("(SELECT")
+_TIME_COLUMNS = (0, 3, 5, 7, 9)  # the columns above that are times (the last one, the revision's, is one too)
 # The same, and in the same round trip the stored rendering of one page (NULLs when there is none).
 _STAMP_AND_PAGE = text(
     f"SELECT {_STAMP_COLUMNS}, c.etag, c.nonce_mark, c.csrf_mark, c.body "
@@ -125,7 +128,7 @@ def data_stamp(session: Session, row: tuple[Any, ...] | None = None) -> tuple[st
     the caller has already read the stamp's columns."""
     if row is None:
         row = tuple(session.exec(_STAMP).one())  # type: ignore[call-overload]
-    times = [t for t in (_as_utc(row[i]) for i in (0, 3, 5, 7, 9)) if t is not None]
+    times = [t for t in (_as_utc(row[i]) for i in (*_TIME_COLUMNS, _STAMP_WIDTH - 1)) if t is not None]
     newest = max(times, default=_EPOCH).replace(microsecond=0)
     fingerprint = "|".join("" if v is None else str(_as_utc(v) or v) for v in row)
     return fingerprint, newest

@@ -23,6 +23,7 @@ from tracker.evidence.services import evidence_file_path
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Response
 from tracker.plans.publication import latest_publications
+from tracker.plans.retraction import RETRACTED_EVIDENCE
 from tracker.public import caching, data, feeds, opendata
 from tracker.vocabulary import EvidenceKind, OrganisationKind, Visibility
 from tracker.web.templating import page
@@ -119,6 +120,8 @@ class PublicController(Controller):
                 ),
                 None,
             )
+        if publication is not None and entry is None and evidence_id in publication.content.get(RETRACTED_EVIDENCE, []):
+            entry = {}  # published, then taken back (``tracker.plans.retraction``): gone, as below
         if organisation is None or publication is None or entry is None:
             return _unavailable(
                 request,

@@ -8,6 +8,11 @@ from sqlmodel import Field, SQLModel
 
 from tracker.db import created_at_field, text_field
 
+# The row that holds the public data's revision rather than a page (its ``etag`` a random token, its
+# ``rendered_at`` when it last moved on): a retraction changes the published data without a new publication, so
+# it moves this on, and the public pages' validators read it (``tracker.public.caching``).
+REVISION_KEY = "public-data-revision"
+
 
 class CachedPage(SQLModel, table=True):
     """The last rendering of one public page for anonymous visitors, and the validator of the data it shows.

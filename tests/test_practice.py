@@ -385,3 +385,12 @@ def test_nul_characters_in_a_form_are_dropped_not_an_error(client, session, peop
     assert response.status_code == 303
     session.rollback()
     assert session.exec(select(Practice.title)).one() == "Nul title"
+
+
+def test_an_admin_can_open_the_edit_form_of_practice_attributed_to_no_organisation(client, session, people):
+    practice = services.create_practice(
+        session, people["admin"], complete(session, organisation="", attribution_note="Not confirmed."), submit=True
+    )
+    sign_in(client, people["admin"].email)
+    page = client.get(f"/practice/submissions/{practice.id}/edit")
+    assert page.status_code == 200 and "Not confirmed." in page.text

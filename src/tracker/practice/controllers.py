@@ -246,7 +246,8 @@ def form_page(
             organisation = db.get(Organisation, practice.organisation_id)
             form.values["organisation"] = organisation.slug if organisation else ""
     is_admin = user.role is Role.ADMIN
-    own = db.get(Organisation, practice.organisation_id if practice else user.organisation_id or 0)
+    own_id = practice.organisation_id if practice else user.organisation_id
+    own = db.get(Organisation, own_id) if own_id else None
     context = {
         "practice": practice,
         "form": form,

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
+from tracker import inputs  # noqa: F401  (registers the before-flush check of every text written)
 from tracker.timeutil import UTC, utc_now
 
 NAMING_CONVENTION = {

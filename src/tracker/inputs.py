@@ -61,17 +61,44 @@ def parse_id(text: Any) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+def text_length(column: sa.Column[Any]) -> int | bool | None:
+    """``n`` for a ``String(n)`` column, None for unbounded text, False for a column that is not text (SQLModel's
+    ``AutoString`` wraps ``String`` in a ``TypeDecorator``)."""
+    column_type = column.type
+    if isinstance(column_type, sa.TypeDecorator):
+        column_type = column_type.impl_instance
+    if not isinstance(column_type, sa.String):
+        return False
+    return column_type.length or None
+
+
 def column_limits(model: Any) -> dict[str, int]:
     """Each ``String(n)`` column of ``model`` (a mapped class) and its length ``n``."""
-    return {
-        column.key: column.type.length
-        for column in sa.inspect(model).columns
-        if isinstance(column.type, sa.String) and column.type.length
-    }
+    limits = {}
+    for column in sa.inspect(model).columns:
+        length = text_length(column)
+        if length:
+            limits[column.key] = length
+    return limits
 
 
 def limit_message(length: int) -> str:
     return f"Must be {length:,} characters or fewer"
+
+
+def problems_for(model: Any, **values: Any) -> dict[str, str]:
+    """What the before-flush check would refuse in ``values`` for ``model``'s columns, so a service can say it
+    beside the form's field (in its own error type) before any lookup or write."""
+    limits = column_limits(model)
+    problems = {}
+    for name, value in values.items():
+        if not isinstance(value, str):
+            continue
+        if has_control_characters(value):
+            problems[name] = CONTROL_MESSAGE
+        elif name in limits and len(value) > limits[name]:
+            problems[name] = limit_message(limits[name])
+    return problems
 
 
 def problems_of(record: Any) -> dict[str, str]:
@@ -79,8 +106,8 @@ def problems_of(record: Any) -> dict[str, str]:
     problems: dict[str, str] = {}
     state = sa.inspect(record)
     for attribute in state.mapper.column_attrs:
-        column = attribute.columns[0]
-        if not isinstance(column.type, sa.String):
+        length = text_length(attribute.columns[0])
+        if length is False:
             continue
         history = state.attrs[attribute.key].history
         if not history.added:  # only what this flush writes (a stored value stays readable as it is)
@@ -90,8 +117,8 @@ def problems_of(record: Any) -> dict[str, str]:
             continue
         if has_control_characters(value):
             problems[attribute.key] = CONTROL_MESSAGE
-        elif column.type.length and len(value) > column.type.length:
-            problems[attribute.key] = limit_message(column.type.length)
+        elif length and len(value) > length:
+            problems[attribute.key] = limit_message(length)
     return problems
 
 

@@ -598,8 +598,9 @@ class _Plan:
 def _canonical(number: str) -> str:
     """7.01 -> 7.1, 07 -> 7 (numbers written the way the loader stores them)."""
     parts = str(number).strip().split(".")
-    if all(p.isdigit() for p in parts):
-        return ".".join(str(int(p)) for p in parts)
+    if all(p.isascii() and p.isdigit() for p in parts):
+        # leading zeros dropped as text: int() refuses over 4,300 digits, and no number that long is a real one
+        return ".".join(p.lstrip("0") or "0" for p in parts)
     return str(number).strip()
 
 

@@ -278,8 +278,7 @@ def run_on_response(
     status_code = 200
     conflict = None
     try:
-        if form.errors:  # refused as read (tracker.web.forms.Form.of): nothing is saved
-            raise PlanError(dict(form.errors))
+        form.refuse_if_invalid(PlanError)  # refused as read: a control character (tracker.inputs); nothing saved
         use_case()
     except (PlanError, InputError) as exc:
         db.rollback()

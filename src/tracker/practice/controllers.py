@@ -142,6 +142,7 @@ class PracticeSubmissionController(Controller):
         form = Form.of(data)
         submit = form.get("action") == "submit"
         try:
+            form.refuse_if_invalid(PracticeError)  # refused as read: a control character (tracker.inputs)
             practice = services.create_practice(db, request.user, form.values, submit=submit)
         except PracticeError as exc:
             db.rollback()
@@ -164,6 +165,7 @@ class PracticeSubmissionController(Controller):
         form = Form.of(data)
         submit = form.get("action") == "submit"
         try:
+            form.refuse_if_invalid(PracticeError)  # refused as read: a control character (tracker.inputs)
             services.update_practice(db, practice, request.user, form.values, submit=submit)
         except PracticeError as exc:
             db.rollback()
@@ -212,6 +214,7 @@ class PracticeReviewController(Controller):
         practice = services.load_for_review(db, request.user, practice_id)
         form = Form.of(data)
         try:
+            form.refuse_if_invalid(PracticeError)  # refused as read: a control character (tracker.inputs)
             services.return_for_changes(db, practice, request.user, form.get("review_comment"))
         except PracticeError as exc:
             db.rollback()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -39,6 +39,12 @@ class Form:
         if has_control_characters(LINE_BREAKS.sub("\n", value)):
             self.error(key, CONTROL_MESSAGE)
         return clean_text(value).strip()
+
+    def refuse_if_invalid(self, error: Callable[[dict[str, str]], Exception]) -> None:
+        """Raise the use case's own error (PlanError, PracticeError...) with the fields ``of`` refused, so the
+        handler's usual error path re-renders the form with each message beside its field."""
+        if self.errors:
+            raise error(dict(self.errors))
 
     def get(self, name: str, default: str = "") -> str:
         value = self.values.get(name, default)

@@ -29,6 +29,7 @@ from tracker.public.caching import public_page
 from tracker.vocabulary import PracticeStage, PracticeStatus, Role
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
+from tracker.web.params import LENIENT_QUERY
 from tracker.web.templating import page
 from tracker.web.urls import practice_url
 
@@ -47,7 +48,7 @@ class PracticeLibraryController(Controller):
     path = "/practice"
     include_in_schema = False
 
-    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="practice:index")
+    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="practice:index", opt={LENIENT_QUERY: True})
     def index(
         self,
         request: Request[Any, Any, Any],

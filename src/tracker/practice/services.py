@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
-from tracker.inputs import parse_id
+from tracker.inputs import clean_text, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.practice import search
@@ -501,8 +501,8 @@ class Filters:
         cls, q: Any = None, theme: Any = None, recommendation: Any = None, organisation: Any = None, stage: Any = None
     ) -> Filters:
         def text(value: Any, limit: int = 200) -> str:
-            # NUL cannot be stored or compared in PostgreSQL text: drop it rather than fail.
-            return value.replace("\x00", "").strip()[:limit] if isinstance(value, str) else ""
+            # Control characters (NUL above all) cannot be compared in PostgreSQL text: drop them rather than fail.
+            return clean_text(value).strip()[:limit] if isinstance(value, str) else ""
 
         rec = text(recommendation, 12)
         return cls(

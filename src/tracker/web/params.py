@@ -20,6 +20,9 @@ MAX_NAME_BYTES = 255  # the longest file name (path segment) Linux file systems 
 # The JSON API declares the same bounds in its schema (tracker.plans.api: ids 1..2^31-1, no control characters)
 # and answers 400 with a problem document, as its schema documents.
 API_PREFIX = "/api/"
+# A handler whose query is a set of filters that ignores values it does not know (the practice library) says so
+# with ``opt={LENIENT_QUERY: True}``; it must then drop control characters itself (``tracker.inputs.clean_text``).
+LENIENT_QUERY = "lenient_query"
 
 
 def check_parameters(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -40,6 +43,8 @@ def check_parameters(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         return
     errors: dict[str, str] = {}
     for name, value in connection.query_params.multi_items():
+        if handler.opt.get(LENIENT_QUERY):
+            break
         if has_control_characters(name) or has_control_characters(value):
             errors.setdefault(name, "Remove the control character (such as NUL) from this value")
     for name in _integer_query_parameters(handler):

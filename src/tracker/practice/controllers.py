@@ -140,10 +140,11 @@ class PracticeSubmissionController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData
     ) -> HttpResponse[Any]:
         require(request.user, Permission.SUBMIT_PRACTICE)
+        # Control characters are dropped here, not refused (Form.of cleans every value): a write-up is prose pasted
+        # from documents, and tests/test_practice.py specifies that NUL is dropped, not an error.
         form = Form.of(data)
         submit = form.get("action") == "submit"
         try:
-            form.refuse_if_invalid(PracticeError)  # refused as read: a control character (tracker.inputs)
             practice = services.create_practice(db, request.user, form.values, submit=submit)
         except PracticeError as exc:
             db.rollback()
@@ -166,7 +167,6 @@ class PracticeSubmissionController(Controller):
         form = Form.of(data)
         submit = form.get("action") == "submit"
         try:
-            form.refuse_if_invalid(PracticeError)  # refused as read: a control character (tracker.inputs)
             services.update_practice(db, practice, request.user, form.values, submit=submit)
         except PracticeError as exc:
             db.rollback()
@@ -215,7 +215,6 @@ class PracticeReviewController(Controller):
         practice = services.load_for_review(db, request.user, practice_id)
         form = Form.of(data)
         try:
-            form.refuse_if_invalid(PracticeError)  # refused as read: a control character (tracker.inputs)
             services.return_for_changes(db, practice, request.user, form.get("review_comment"))
         except PracticeError as exc:
             db.rollback()

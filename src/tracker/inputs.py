@@ -4,9 +4,12 @@ The rules, in one place:
 
 - **Control characters** (C0 except tab, newline and carriage return; DEL; C1; lone surrogates) cannot be stored
   (PostgreSQL refuses NUL, XLSX refuses most C0, a lone surrogate cannot be encoded) and nobody types them on
-  purpose. Forms and the API refuse them with a message beside the field; imports remove them (a spreadsheet
-  cell carries Word's line break ``\\x0b`` as a matter of course, so refusing would make ordinary files unloadable);
-  vertical tab and form feed (Word's line and page breaks) become a newline wherever text is cleaned.
+  purpose. ``Form.of`` removes them from every value and notes an error beside the field; the plan, assessment,
+  evidence, sign-in, account and period forms then refuse the submission (``Form.refuse_if_invalid`` or
+  ``form.ok``), while the practice write-up keeps the cleaned text (its specified behaviour). The API refuses
+  them (400, its schema's patterns). Imports remove them (a spreadsheet cell carries Word's line break
+  ``\\x0b`` as a matter of course, so refusing would make ordinary files unloadable). Vertical tab and form feed
+  (Word's line and page breaks) become a newline wherever text is cleaned.
 - **Lengths** are those of the columns: ``column_limits`` reads them from the models, and a before-flush check
   (``check_new_values``) refuses any over-long or control-laden value of any ``String(n)`` or text column with an
   ``InputError`` naming the field, which the web layer answers with 422, so a new column is covered by itself.

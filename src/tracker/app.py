@@ -42,6 +42,7 @@ from tracker.web.errors import handle_exception
 from tracker.web.health import health, live
 from tracker.web.i18n import Catalogues, LocaleMiddleware
 from tracker.web.info_pages import InfoPagesController
+from tracker.web.params import check_parameters
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.templating import build_environment, template_config
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         dependencies={"db": Provide(provide_db)},
+        guards=[check_parameters],  # path and query parameters no record or query could take: 404 / 400
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),

@@ -20,6 +20,7 @@ from tracker.audit.services import Actor
 from tracker.datafiles import LoadError
 from tracker.db import TrackerSession, for_writing, make_engine
 from tracker.demo import DEMO_ACCOUNTS, DemoError, load_demo
+from tracker.inputs import InputError
 from tracker.loading import load_file
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
@@ -157,6 +158,13 @@ def load(
                 console.print(f"[red]{path}: not loaded, {len(exc.problems)} problem(s):[/red]")
                 for problem in exc.problems:
                     click.echo(f"  {problem}", err=True)
+                continue
+            except InputError as exc:  # text no column can hold, refused before any SQL (tracker.inputs)
+                session.rollback()
+                failed = True
+                console.print(f"[red]{path}: not loaded, {len(exc.errors)} problem(s):[/red]")
+                for field, message in exc.errors.items():
+                    click.echo(f"  {field}: {message}", err=True)
                 continue
             for line in result.lines():
                 click.echo(line)

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from sqlmodel import Field, SQLModel
 from sqlmodel import Session as SQLModelSession
 
+from tracker import inputs  # noqa: F401  (registers the before-flush check of every text written)
 from tracker.timeutil import UTC, utc_now
 
 NAMING_CONVENTION = {

@@ -15,6 +15,7 @@ from tracker.accounts.models import User
 from tracker.accounts.passwords import generate_password
 from tracker.accounts.services import AccountError, create_user, update_user
 from tracker.db import StaleRecord
+from tracker.inputs import parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, require
 from tracker.plans.services import actor_for
@@ -150,10 +151,8 @@ class UsersAdminController(Controller):
 
 
 def _int(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        return -1
+    """A form's id or version; -1 (no record, no version) for anything that is not one (tracker.inputs)."""
+    return parse_id(value) or -1
 
 
 def _role(form: Form) -> Role | None:

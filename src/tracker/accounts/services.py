@@ -11,6 +11,7 @@ from tracker.accounts.passwords import hash_password, password_problem
 from tracker.accounts.sessions import end_all_sessions
 from tracker.audit.services import Actor, fields_of, record
 from tracker.db import Duplicate, StaleRecord
+from tracker.inputs import problems_for
 from tracker.organisations.models import Organisation
 from tracker.vocabulary import Role
 
@@ -48,6 +49,8 @@ def create_user(
 ) -> User:
     """Add an account (in the caller's transaction), checking every rule first."""
     email = normalise_email(email)
+    for field, message in problems_for(User, email=email, display_name=display_name.strip()).items():
+        raise AccountError(field, message)
     if not EMAIL.match(email):
         raise AccountError("email", "Enter an email address in the correct format, like name@example.org")
     if find_by_email(session, email) is not None:
@@ -101,6 +104,8 @@ def update_user(
         raise StaleRecord(user, fields_of(user, USER_FIELDS))
     if not display_name.strip():
         raise AccountError("display_name", "Enter a display name")
+    for field, message in problems_for(User, display_name=display_name.strip()).items():
+        raise AccountError(field, message)
     if role.needs_organisation and organisation is None:
         raise AccountError("organisation", f"An {role.label.lower()} must belong to an organisation")
     if actor.user_id == user.id and (not is_active or role is not Role.ADMIN):

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import fields_of, record
+from tracker.inputs import parse_id
 from tracker.permissions import Permission, can
 from tracker.plans.services import PlanError, ResponseContext, actor_for
 from tracker.vocabulary import AssessmentRating
@@ -81,7 +82,8 @@ def add_comment(session: Session, ctx: ResponseContext, user: User, values: dict
         raise PlanError({"body": "The comment must be 10,000 characters or fewer"})
     parent_id = None
     if values.get("parent_id"):
-        parent = session.get(Comment, int(values["parent_id"])) if str(values["parent_id"]).isdigit() else None
+        parent_key = parse_id(values["parent_id"])
+        parent = session.get(Comment, parent_key) if parent_key is not None else None
         if parent is None or parent.response_id != ctx.response.id:
             raise PlanError({"body": "The comment you replied to no longer exists"})
         parent_id = parent.parent_id or parent.id  # threads are one level deep

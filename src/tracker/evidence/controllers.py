@@ -132,6 +132,7 @@ class EvidenceController(Controller):
         db.commit()  # end the read (on SQLite it holds the write lock) while the file is written and checked
         status_code = 200
         try:
+            form.refuse_if_invalid(PlanError)  # refused as read: a control character (tracker.inputs)
             if too_large:
                 raise PlanError(
                     {"file": f"The selected file must be smaller than {size_limit_text(settings.max_upload_bytes)}"}
@@ -213,6 +214,7 @@ class EvidenceController(Controller):
         form = Form.of(data)
         evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
         try:
+            form.refuse_if_invalid(PlanError)  # refused as read: a control character (tracker.inputs)
             update_evidence(db, evidence, ctx, request.user, form.values)
         except PlanError as exc:
             db.rollback()

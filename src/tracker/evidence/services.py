@@ -33,6 +33,7 @@ from tracker.audit.services import changed, fields_of, record
 from tracker.db import StaleRecord
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
+from tracker.inputs import parse_id
 from tracker.permissions import visible_levels
 from tracker.plans.retraction import is_retraction, retract_evidence
 from tracker.plans.services import PlanError, ResponseContext, actor_for
@@ -423,10 +424,7 @@ def _insert(session: Session, ctx: ResponseContext, user: User, evidence: Eviden
 
 
 def _check_version(evidence: Evidence, expected: Any) -> None:
-    try:
-        expected_version = int(expected)
-    except (TypeError, ValueError):
-        expected_version = -1
+    expected_version = parse_id(expected) or -1
     if expected_version != evidence.version:
         raise StaleRecord(evidence, fields_of(evidence, EDITABLE_FIELDS))
 

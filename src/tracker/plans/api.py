@@ -45,6 +45,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
+from tracker.inputs import MAX_ID
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, can_see_item, require, visible_levels
@@ -68,12 +69,14 @@ T = TypeVar("T")
 
 # --- what goes in -----------------------------------------------------------------------------------------
 
-MAX_ID = 2_147_483_647  # the largest id either database stores; larger ones are refused before any query
 MAX_TEXT = services.MAX_TEXT
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
-# What str.strip() removes, spelt out: JavaScript's \s (which the schema's readers use) differs from Python's.
-SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NOT_BLANK = rf"^[{SPACE}]*[^{SPACE}\x00][^\x00]*$"  # not only spaces, no NUL (linear: the parts cannot overlap)
+# No control characters (tracker.inputs.DISALLOWED, less the lone surrogates a JSON schema's regex cannot spell;
+# the before-flush check refuses those): PostgreSQL cannot hold NUL, XLSX exports cannot hold most of the rest.
+CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+NO_CONTROL = rf"^[^{CONTROL}]*$"
+# What str.strip() removes and may be stored, spelt out: JavaScript's \s (the schema's readers) differs from Python's.
+SPACE = r"\t\n\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[{SPACE}]*[^{SPACE}{CONTROL}][^{CONTROL}]*$"  # not only spaces, no control (linear: parts disjoint)
 
 RecordId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The record's id")]
 Slug = Annotated[
@@ -85,9 +88,9 @@ Slug = Annotated[
 Version = Annotated[
     int, Meta(ge=1, le=MAX_ID, description="The record's `version` as last read; a different one answers 409")
 ]
-LongText = Annotated[str, Meta(max_length=MAX_TEXT, pattern=NO_NUL)]
+LongText = Annotated[str, Meta(max_length=MAX_TEXT, pattern=NO_CONTROL)]
 RequiredText = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK)]
-ShortText = Annotated[str, Meta(max_length=200, pattern=NO_NUL)]
+ShortText = Annotated[str, Meta(max_length=200, pattern=NO_CONTROL)]
 Title = Annotated[str, Meta(min_length=1, max_length=300, pattern=NOT_BLANK)]
 UpdateVisibility = Literal["public", "internal"]
 

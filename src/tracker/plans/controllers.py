@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from tracker.assessments.services import assessments_for, can_comment, comment_threads
 from tracker.audit.services import response_history
 from tracker.evidence.controllers import section_context
+from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require
@@ -282,8 +283,9 @@ def run_on_response(
     status_code = 200
     conflict = None
     try:
+        form.refuse_if_invalid(PlanError)  # refused as read: a control character (tracker.inputs); nothing saved
         use_case()
-    except PlanError as exc:
+    except (PlanError, InputError) as exc:
         db.rollback()
         form.errors.update(exc.errors)
         status_code = 422

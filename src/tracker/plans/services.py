@@ -19,6 +19,7 @@ from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, fields_of, record
 from tracker.db import StaleRecord
 from tracker.evidence.models import Evidence
+from tracker.inputs import parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can_see_item, require
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -143,10 +144,7 @@ def _date(
 
 
 def _check_version(record_: Any, expected: Any, fields: tuple[str, ...]) -> None:
-    try:
-        expected_version = int(expected)
-    except (TypeError, ValueError):
-        expected_version = -1
+    expected_version = parse_id(expected) or -1
     if expected_version != record_.version:
         raise StaleRecord(record_, fields_of(record_, fields))
 

@@ -34,13 +34,13 @@ from typing import Any
 
 import openpyxl
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import changed, fields_of, record
+from tracker.cells import csv_bytes, needs_guard, storable_text, unneutralise
 from tracker.filelimits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -51,6 +51,7 @@ from tracker.filelimits import (
     check_csv_row,
     check_xlsx,
 )
+from tracker.inputs import clean_text
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.services import (
@@ -180,8 +181,6 @@ _VISIBILITY_WORDS: dict[str, Visibility] = {
     "inspectorate": Visibility.INTERNAL,  # updates are either published with the plan or kept in-house
 }
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 class SpreadsheetError(ValueError):
     """A file that cannot be read, or an import that cannot go ahead; the message says why, in plain words."""
@@ -247,7 +246,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
             check_csv_row(number, cells)
             if not any(c.strip() for c in cells):
                 continue
-            cleaned = [_csv_unescape(c).strip() for c in cells]
+            cleaned = [clean_text(unneutralise(c)).strip() for c in cells]
             rows.append((number, cleaned))
             _check_size(len(rows), cleaned)
     except csv.Error as exc:
@@ -315,7 +314,7 @@ def cell_text(value: Any) -> str:
         return value.isoformat()
     if value is pd.NA or value is pd.NaT:
         return ""
-    return str(value).strip()
+    return clean_text(str(value)).strip()  # imports drop control characters (tracker.inputs says why)
 
 
 def _frame(rows: list[tuple[int, list[str]]]) -> pd.DataFrame:
@@ -358,22 +357,6 @@ def _column_names(header: list[str], width: int) -> list[str]:
         seen.add(name)
         names.append(name)
     return names
-
-
-def _csv_unescape(text: str) -> str:
-    """Undo the export's formula neutralising: a leading apostrophe before =, +, -, @, tab, CR or another '."""
-    if len(text) > 1 and text[0] == "'" and text[1] in (*_FORMULA_STARTS, "'"):
-        return text[1:]
-    return text
-
-
-def neutralise(text: str) -> str:
-    """A CSV cell that no spreadsheet program will run as a formula (undone by the importer)."""
-    if text and (
-        text[0] in _FORMULA_STARTS or (text[0] == "'" and len(text) > 1 and text[1] in (*_FORMULA_STARTS, "'"))
-    ):
-        return "'" + text
-    return text
 
 
 # --- mapping columns to fields ----------------------------------------------------------------------------
@@ -629,8 +612,9 @@ class _Plan:
 def _canonical(number: str) -> str:
     """7.01 -> 7.1, 07 -> 7 (numbers written the way the loader stores them)."""
     parts = str(number).strip().split(".")
-    if all(p.isdigit() for p in parts):
-        return ".".join(str(int(p)) for p in parts)
+    if all(p.isascii() and p.isdigit() for p in parts):
+        # leading zeros dropped as text: int() refuses over 4,300 digits, and no number that long is a real one
+        return ".".join(p.lstrip("0") or "0" for p in parts)
     return str(number).strip()
 
 
@@ -1556,12 +1540,13 @@ def export_rows(
 
 def export_csv(session: Session, organisation_id: int, *, visibilities: Collection[Visibility] | None = None) -> bytes:
     """The plan as CSV (UTF-8 with a byte-order mark, so Excel reads it right); dates as 27/03/2025."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in export_rows(session, organisation_id, visibilities=visibilities):
-        writer.writerow([neutralise(_csv_value(row[c])) for c in EXPORT_COLUMNS])
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes(
+        EXPORT_COLUMNS,
+        (
+            [_csv_value(row[c]) for c in EXPORT_COLUMNS]
+            for row in export_rows(session, organisation_id, visibilities=visibilities)
+        ),
+    )
 
 
 def _csv_value(value: Any) -> str:
@@ -1591,10 +1576,10 @@ def export_xlsx(session: Session, organisation_id: int, *, visibilities: Collect
                 cell.value = value
                 cell.number_format = "DD/MM/YYYY"
                 continue
-            text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+            text = storable_text(str(value))  # the neutraliser's characters; the guard is the cell's type, below
             cell.value = text
             cell.data_type = "s"  # openpyxl would store "=..." as a formula
-            if text[:1] in _FORMULA_STARTS or text[:1] == "'":
+            if needs_guard(text) or text[:1] == "'":
                 cell.quotePrefix = True  # and Excel keeps it as text when the cell is edited
             if len(text) > 40:
                 cell.alignment = wrap

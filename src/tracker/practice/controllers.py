@@ -29,6 +29,7 @@ from tracker.public.caching import public_page
 from tracker.vocabulary import PracticeStage, PracticeStatus, Role
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
+from tracker.web.params import LENIENT_QUERY
 from tracker.web.templating import page
 from tracker.web.urls import practice_url
 
@@ -47,7 +48,7 @@ class PracticeLibraryController(Controller):
     path = "/practice"
     include_in_schema = False
 
-    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="practice:index")
+    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="practice:index", opt={LENIENT_QUERY: True})
     def index(
         self,
         request: Request[Any, Any, Any],
@@ -139,6 +140,8 @@ class PracticeSubmissionController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData
     ) -> HttpResponse[Any]:
         require(request.user, Permission.SUBMIT_PRACTICE)
+        # Control characters are dropped here, not refused (Form.of cleans every value): a write-up is prose pasted
+        # from documents, and tests/test_practice.py specifies that NUL is dropped, not an error.
         form = Form.of(data)
         submit = form.get("action") == "submit"
         try:

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
 from tracker.db import Duplicate
+from tracker.inputs import clean_text, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.practice import search
@@ -241,7 +242,7 @@ def clean(
     recommendation_ids: list[int] = []
     raw_ids = values_list(values, "recommendations")
     if raw_ids:
-        wanted = {int(r) for r in raw_ids if r.isdigit() and len(r) < 10}
+        wanted = {n for n in map(parse_id, raw_ids) if n is not None}
         known = (
             set(session.exec(select(Recommendation.id).where(col(Recommendation.id).in_(wanted)))) if wanted else set()
         )
@@ -518,14 +519,14 @@ class Filters:
         cls, q: Any = None, theme: Any = None, recommendation: Any = None, organisation: Any = None, stage: Any = None
     ) -> Filters:
         def text(value: Any, limit: int = 200) -> str:
-            # NUL cannot be stored or compared in PostgreSQL text: drop it rather than fail.
-            return value.replace("\x00", "").strip()[:limit] if isinstance(value, str) else ""
+            # Control characters (NUL above all) cannot be compared in PostgreSQL text: drop them rather than fail.
+            return clean_text(value).strip()[:limit] if isinstance(value, str) else ""
 
         rec = text(recommendation, 12)
         return cls(
             q=text(q),
             theme=text(theme) if text(theme) in THEMES else "",
-            recommendation=int(rec) if rec.isdigit() else None,
+            recommendation=parse_id(rec),
             organisation=text(organisation, 80) if re.fullmatch(r"[a-z0-9-]{1,80}", text(organisation, 80)) else "",
             stage=text(stage) if text(stage) in {s.value for s in PracticeStage} else "",
         )

@@ -1,13 +1,11 @@
 """Open data: the published plans as tables (CSV and JSON), each column described in ``TABLES``.
 
 Rows come only from each organisation's latest publication. CSV cells that a spreadsheet would run as a
-formula are neutralised as the other exports do (``tracker.reports.exports.neutralise``).
+formula are neutralised as the other exports do (``tracker.cells.neutralise``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,8 +14,8 @@ from typing import Any
 from sqlmodel import Session
 
 from tracker.audit.services import plain
+from tracker.cells import csv_bytes
 from tracker.public.data import PublishedPlan, public_organisations, published_plans
-from tracker.reports.exports import neutralise
 
 
 @dataclass(frozen=True)
@@ -196,12 +194,8 @@ def table_rows(session: Session, table: str, public_url: str) -> list[dict[str, 
 
 def to_csv(table: str, rows: list[dict[str, Any]]) -> bytes:
     """CSV with a header row even when there are no rows; formula-like cells neutralised."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[c.name for c in TABLES[table].columns])
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: neutralise(v) for k, v in row.items()})
-    return out.getvalue().encode("utf-8-sig")
+    columns = [c.name for c in TABLES[table].columns]
+    return csv_bytes(columns, ([row.get(column) for column in columns] for row in rows))
 
 
 def to_json(table: str, rows: list[dict[str, Any]], as_of: str | None) -> bytes:

@@ -19,6 +19,7 @@ from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, changed, plain, record
 from tracker.db import StaleRecord
+from tracker.inputs import parse_id
 from tracker.organisations.services import addressee_codes, addressee_names
 from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
@@ -311,10 +312,7 @@ def save_recommendation(
         raise EditError(errors)
 
     current = snapshot(rec, subs)
-    try:
-        expected = int(values.get("version") or "")
-    except ValueError:
-        expected = -1
+    expected = parse_id(values.get("version")) or -1
     if expected != rec.version:
         raise StaleRecord(rec, current)
 

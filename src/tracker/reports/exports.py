@@ -1,12 +1,11 @@
 """Data exports of the national picture: CSV (responses), XLSX (a sheet per table) and JSON.
 
 The response rows come from the same computation as the dashboard and the report, so the numbers agree.
-Text that a spreadsheet would treat as a formula (starting with =, +, -, @) is neutralised.
+Every cell goes through the one neutraliser, ``tracker.cells.neutralise`` (formulas, characters XLSX refuses).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -19,21 +18,13 @@ from sqlmodel import Session, col, select
 
 from tracker.assessments.models import Assessment
 from tracker.audit.services import plain
+from tracker.cells import csv_bytes, neutralise
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.progress_report import ReportData
 from tracker.vocabulary import Visibility
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """Stop a spreadsheet from running a cell as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def response_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -174,13 +165,10 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
 
 
 def to_csv(rows: list[dict[str, Any]]) -> bytes:
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: neutralise(v) for k, v in row.items()})
-    return out.getvalue().encode("utf-8-sig")
+    if not rows:
+        return "".encode("utf-8-sig")
+    columns = list(rows[0])
+    return csv_bytes(columns, ([row.get(column) for column in columns] for row in rows))
 
 
 def to_xlsx(all_tables: dict[str, list[dict[str, Any]]]) -> bytes:
@@ -196,7 +184,7 @@ def to_xlsx(all_tables: dict[str, list[dict[str, Any]]]) -> bytes:
         if not rows:
             continue
         columns = list(dict.fromkeys(key for row in rows for key in row))
-        sheet.append([_header_cell(sheet, column, bold) for column in columns])
+        sheet.append([_header_cell(sheet, neutralise(column), bold) for column in columns])
         for row in rows:
             sheet.append([neutralise(row.get(column)) for column in columns])
     buffer = io.BytesIO()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
+from tracker.cells import csv_bytes
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.plans.services import actor_for
@@ -125,11 +124,9 @@ class PeriodController(Controller):
         require(request.user, Permission.VIEW_OVERSIGHT)
         period = _period(db, period_id)
         slugs = dict(db.exec(select(Organisation.id, Organisation.slug)).all())
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["organisation", "organisation_slug", "last_update", "period", "cut_off"])
-        for item in missing_updates(db, period):
-            writer.writerow(
+        content = csv_bytes(
+            ["organisation", "organisation_slug", "last_update", "period", "cut_off"],
+            (
                 [
                     item.name,
                     slugs[item.organisation_id],
@@ -137,9 +134,11 @@ class PeriodController(Controller):
                     period.name,
                     period.cut_off.isoformat(),
                 ]
-            )
+                for item in missing_updates(db, period)
+            ),
+        )
         return Response(
-            out.getvalue().encode("utf-8-sig"),
+            content,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="missing-updates-{period.id}.csv"'},
         )

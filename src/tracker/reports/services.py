@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from tracker.audit.services import Actor, record
 from tracker.db import Duplicate, StaleRecord
 from tracker.evidence.models import Evidence
+from tracker.inputs import problems_for
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation
@@ -29,6 +30,8 @@ def open_period(
     name = name.strip()
     if not name:
         raise PeriodError("Enter a name for the reporting period")
+    for message in problems_for(ReportingPeriod, name=name).values():
+        raise PeriodError(message)
     if session.exec(select(ReportingPeriod).where(ReportingPeriod.name == name)).first():
         raise PeriodError(f"A reporting period called {name!r} already exists")
     period = ReportingPeriod(name=name, cut_off=cut_off, set_id=set_id, opened_by_id=actor.user_id)

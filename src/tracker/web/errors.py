@@ -13,6 +13,7 @@ from litestar.response import Redirect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tracker.db import Duplicate, StaleRecord
+from tracker.inputs import InputError
 from tracker.web import i18n
 from tracker.web.i18n import N_, gettext
 from tracker.web.security import ensure_nonce, set_security_headers
@@ -28,6 +29,7 @@ TITLES = {
     404: N_("Page not found"),
     405: N_("That action is not allowed here"),
     409: N_("Someone else changed this record"),
+    422: N_("There is a problem with the request"),
     413: N_("The file is too large"),
     415: N_("That type of file is not accepted"),
     429: N_("Too many requests"),
@@ -71,6 +73,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         status, detail = 409, RACE_LOST[type(exc)]
     elif isinstance(exc, IntegrityError) and Duplicate.of(exc) is not None:
         status, detail = 409, RACE_LOST[Duplicate]  # a statement run outside the session's flush
+    elif isinstance(exc, InputError):  # text a column cannot hold, refused before any SQL (tracker.inputs)
+        status = 422
+        detail = "; ".join(f"{_field_label(name)}: {message}" for name, message in exc.errors.items())
+        extra["errors"] = dict(exc.errors)
     elif isinstance(exc, OperationalError | DBAPIError) and _is_outage(exc):
         log.warning("database unavailable: %s", exc.__class__.__name__)
         status, detail = 503, "The database cannot be reached. Please try again in a few minutes."
@@ -108,6 +114,11 @@ def _to_sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
     if request.headers.get("hx-request"):
         return Response(None, status_code=401, headers={"HX-Redirect": location})
     return Redirect(location, status_code=303)
+
+
+def _field_label(name: str) -> str:
+    """A field's name as people read it (``display_name`` -> "Display name")."""
+    return name.replace("_", " ").capitalize()
 
 
 def _phrase(status: int) -> str:

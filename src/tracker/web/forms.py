@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
+
+from tracker.inputs import CONTROL_MESSAGE, LINE_BREAKS, clean_text, has_control_characters
 
 
 @dataclass
@@ -20,12 +22,29 @@ class Form:
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Form:
-        values = {}
+        """The submitted values, stripped; a field holding a control character is refused (``CONTROL_MESSAGE``
+        beside it) and keeps its text without them, so no lookup or write ever sees one (tracker.inputs)."""
+        form = cls()
         for key, value in data.items():
             if key == "_csrf_token":
                 continue
-            values[key] = value.strip() if isinstance(value, str) else value
-        return cls(values=values)
+            if isinstance(value, list):  # a repeated field (checkboxes): each value cleaned alike
+                value = [form._clean(key, v) if isinstance(v, str) else v for v in value]
+            elif isinstance(value, str):
+                value = form._clean(key, value)
+            form.values[key] = value
+        return form
+
+    def _clean(self, key: str, value: str) -> str:
+        if has_control_characters(LINE_BREAKS.sub("\n", value)):
+            self.error(key, CONTROL_MESSAGE)
+        return clean_text(value).strip()
+
+    def refuse_if_invalid(self, error: Callable[[dict[str, str]], Exception]) -> None:
+        """Raise the use case's own error (PlanError, PracticeError...) with the fields ``of`` refused, so the
+        handler's usual error path re-renders the form with each message beside its field."""
+        if self.errors:
+            raise error(dict(self.errors))
 
     def get(self, name: str, default: str = "") -> str:
         value = self.values.get(name, default)

@@ -41,6 +41,20 @@ def set_security_headers(headers: Any, nonce: str, *, hsts: bool) -> None:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
 
+def single_charset(headers: Any) -> None:
+    """Say the charset once: Litestar adds ``; charset=utf-8`` to every text/* media type, also to one that (like
+    a CSV download's or a stored evidence file's) already names it, and some clients refuse the doubled header."""
+    content_type = headers.get("content-type")
+    if content_type and content_type.lower().count("charset=") > 1:
+        media_type, *parameters = [part.strip() for part in content_type.split(";")]
+        kept = []
+        for parameter in parameters:
+            if parameter.lower().startswith("charset=") and any(p.lower().startswith("charset=") for p in kept):
+                continue
+            kept.append(parameter)
+        headers["content-type"] = "; ".join([media_type, *kept])
+
+
 def ensure_nonce(scope: Scope) -> str:
     """This request's CSP nonce, creating it if no middleware has yet (e.g. a 404 from routing)."""
     state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
@@ -64,7 +78,9 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                set_security_headers(MutableScopeHeaders.from_message(message), nonce, hsts=self.hsts)
+                headers = MutableScopeHeaders.from_message(message)
+                set_security_headers(headers, nonce, hsts=self.hsts)
+                single_charset(headers)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,136 @@
+"""The one normalising layer for text that enters the tracker (forms, the JSON API, imports, paths and queries).
+
+The rules, in one place:
+
+- **Control characters** (C0 except tab, newline and carriage return; DEL; C1; lone surrogates) cannot be stored
+  (PostgreSQL refuses NUL, XLSX refuses most C0, a lone surrogate cannot be encoded) and nobody types them on
+  purpose. ``Form.of`` removes them from every value and notes an error beside the field; the plan, assessment,
+  evidence, sign-in, account and period forms then refuse the submission (``Form.refuse_if_invalid`` or
+  ``form.ok``), while the practice write-up keeps the cleaned text (its specified behaviour). The API refuses
+  them (400, its schema's patterns). Imports remove them (a spreadsheet cell carries Word's line break
+  ``\\x0b`` as a matter of course, so refusing would make ordinary files unloadable). Vertical tab and form feed
+  (Word's line and page breaks) become a newline wherever text is cleaned.
+- **Lengths** are those of the columns: ``column_limits`` reads them from the models, and a before-flush check
+  (``check_new_values``) refuses any over-long or control-laden value of any ``String(n)`` or text column with an
+  ``InputError`` naming the field, which the web layer answers with 422, so a new column is covered by itself.
+- **Integers** are ASCII digits within 1..2^31-1 (PostgreSQL's ``integer``): ``parse_id`` says None otherwise,
+  so "²", "١٢" and 5,000 digits never reach a query.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+MAX_ID = 2_147_483_647  # the largest value of a PostgreSQL integer column, hence of any id or version
+# C0 but tab, LF, CR; DEL; C1; UTF-16 surrogates (which only occur alone in a Python str).
+DISALLOWED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+DISALLOWED_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]*$"  # for JSON schema / msgspec Meta
+LINE_BREAKS = re.compile("[\x0b\x0c]")  # Word's manual line break (Shift+Enter) and page break
+ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
+CONTROL_MESSAGE = "Remove the invisible control character (such as NUL) from this field"
+
+
+class InputError(ValueError):
+    """Input that cannot be stored as it is; ``errors`` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def has_control_characters(text: str) -> bool:
+    return DISALLOWED.search(text) is not None
+
+
+def clean_text(text: str) -> str:
+    """``text`` with line and page breaks made newlines and every other disallowed character removed."""
+    return DISALLOWED.sub("", LINE_BREAKS.sub("\n", text))
+
+
+def parse_id(text: Any) -> int | None:
+    """The id (or version, or any positive database integer) that ``text`` spells in ASCII digits, else None."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text if 1 <= text <= MAX_ID else None
+    if not isinstance(text, str) or not ASCII_DIGITS.fullmatch(text.strip()):
+        return None
+    value = int(text.strip())
+    return value if 1 <= value <= MAX_ID else None
+
+
+def text_length(column: sa.Column[Any]) -> int | bool | None:
+    """``n`` for a ``String(n)`` column, None for unbounded text, False for a column that is not text (SQLModel's
+    ``AutoString`` wraps ``String`` in a ``TypeDecorator``)."""
+    column_type = column.type
+    if isinstance(column_type, sa.TypeDecorator):
+        column_type = column_type.impl_instance
+    if not isinstance(column_type, sa.String):
+        return False
+    return column_type.length or None
+
+
+def column_limits(model: Any) -> dict[str, int]:
+    """Each ``String(n)`` column of ``model`` (a mapped class) and its length ``n``."""
+    limits = {}
+    for column in sa.inspect(model).columns:
+        length = text_length(column)
+        if length:
+            limits[column.key] = length
+    return limits
+
+
+def limit_message(length: int) -> str:
+    return f"Must be {length:,} characters or fewer"
+
+
+def problems_for(model: Any, **values: Any) -> dict[str, str]:
+    """What the before-flush check would refuse in ``values`` for ``model``'s columns, so a service can say it
+    beside the form's field (in its own error type) before any lookup or write."""
+    limits = column_limits(model)
+    problems = {}
+    for name, value in values.items():
+        if not isinstance(value, str):
+            continue
+        if has_control_characters(value):
+            problems[name] = CONTROL_MESSAGE
+        elif name in limits and len(value) > limits[name]:
+            problems[name] = limit_message(limits[name])
+    return problems
+
+
+def problems_of(record: Any) -> dict[str, str]:
+    """What in ``record``'s text columns cannot be stored: too long for its column, or a control character."""
+    problems: dict[str, str] = {}
+    state = sa.inspect(record)
+    for attribute in state.mapper.column_attrs:
+        length = text_length(attribute.columns[0])
+        if length is False:
+            continue
+        history = state.attrs[attribute.key].history
+        if not history.added:  # only what this flush writes (a stored value stays readable as it is)
+            continue
+        value = history.added[0]
+        if not isinstance(value, str):
+            continue
+        if has_control_characters(value):
+            problems[attribute.key] = CONTROL_MESSAGE
+        elif length and len(value) > length:
+            problems[attribute.key] = limit_message(length)
+    return problems
+
+
+@event.listens_for(Session, "before_flush")
+def check_new_values(session: Session, _context: Any, _instances: Any) -> None:
+    """Refuse, before any SQL, a write of text that its column cannot hold (on either database)."""
+    problems: dict[str, str] = {}
+    for record in [*session.new, *session.dirty]:
+        for name, message in problems_of(record).items():
+            problems.setdefault(name, message)
+    if problems:
+        raise InputError(problems)

@@ -1,0 +1,76 @@
+"""Path and query parameters checked once for every route, before any handler or query sees them.
+
+An app-level guard (``check_parameters``) applies the rules of ``tracker.inputs``: a path parameter that is not a
+storable value (an integer outside 1..2^31-1, text with a control character such as NUL) names no record, so the
+answer is 404; a query parameter with a control character, or an integer one that is not ASCII digits within
+range, is a 400 with a clear message. Litestar's own parsing then only ever sees values the database can hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
+
+from tracker.inputs import MAX_ID, has_control_characters, parse_id
+
+MAX_NAME_BYTES = 255  # the longest file name (path segment) Linux file systems allow; no slug is longer
+# The JSON API declares the same bounds in its schema (tracker.plans.api: ids 1..2^31-1, no control characters)
+# and answers 400 with a problem document, as its schema documents.
+API_PREFIX = "/api/"
+# A handler whose query is a set of filters that ignores values it does not know (the practice library) says so
+# with ``opt={LENIENT_QUERY: True}``; it must then drop control characters itself (``tracker.inputs.clean_text``).
+LENIENT_QUERY = "lenient_query"
+
+
+def check_parameters(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """404 for a path parameter no record can have; 400 for a query parameter no query may take."""
+    if connection.url.path.startswith(API_PREFIX):
+        return
+    for value in connection.path_params.values():
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise NotFoundException()
+        if isinstance(value, int):
+            continue
+        text = str(value)  # a slug, a name, or a {file_path:path}
+        if has_control_characters(text) or any(len(part.encode()) > MAX_NAME_BYTES for part in text.split("/")):
+            raise NotFoundException()  # no record, and no file (longer names are an OSError, not a 404)
+    if not connection.query_params:
+        return
+    errors: dict[str, str] = {}
+    for name, value in connection.query_params.multi_items():
+        if handler.opt.get(LENIENT_QUERY):
+            break
+        if has_control_characters(name) or has_control_characters(value):
+            errors.setdefault(name, "Remove the control character (such as NUL) from this value")
+    for name in _integer_query_parameters(handler):
+        for value in connection.query_params.getall(name, []):
+            if value != "" and parse_id(value) is None:
+                errors.setdefault(name, f"Must be a whole number from 1 to {MAX_ID:,}")
+    if errors:
+        raise ValidationException(
+            detail="; ".join(f"{name}: {message}" for name, message in errors.items()), extra=errors
+        )
+
+
+def _integer_query_parameters(handler: BaseRouteHandler) -> list[str]:
+    """The names of ``handler``'s integer query parameters (cached on the handler: its signature never changes)."""
+    cached = getattr(handler, "_tracker_integer_query_parameters", None)
+    if cached is not None:
+        return cached
+    names = []
+    path_names = set(getattr(handler, "paths", set()))
+    signature = getattr(handler, "parsed_fn_signature", None)
+    for name, field in signature.parameters.items() if signature else ():
+        if name in ("request", "db", "data", "state", "scope") or f"{{{name}" in " ".join(path_names):
+            continue
+        inner = [t for t in (field.inner_types or (field,))]
+        types = {getattr(t, "annotation", None) for t in inner} | {field.annotation}
+        if int in types and bool not in types:
+            names.append(field.kwarg_definition.query if getattr(field.kwarg_definition, "query", None) else name)
+    handler._tracker_integer_query_parameters = names  # type: ignore[attr-defined]
+    return names

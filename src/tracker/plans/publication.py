@@ -234,6 +234,7 @@ _RESPONSE_WORDS = {
     "not_applicable_reason": "Why it does not apply",
     "completed_at": "Completed",
 }
+_EMPTY_RESPONSE: dict[str, Any] = {"actions": [], "updates": [], "evidence": []}
 _ACTION_WORDS = {"owner_role": "owner", "target_date": "target date", "status": "status", "completed_on": "completed"}
 
 
@@ -252,13 +253,14 @@ def public_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list
     for key in [*new, *(k for k in old if k not in new)]:
         number = key[1]
         was, now = old.get(key), new.get(key)
-        if was is None or now is None:
+        if was is None or now is None:  # a response shown, or taken away, as a whole: then everything in it
             shown = _value("status", (now or was or {}).get("status"))
             what = "The recommendation and its plan"
             changes.append(PublicChange(number, what, shown if now else None, shown if was else None))
-            continue
+            was, now = was or _EMPTY_RESPONSE, now or _EMPTY_RESPONSE
         for name, label in _RESPONSE_WORDS.items():
-            if was.get(name) != now.get(name):
+            whole = _EMPTY_RESPONSE in (was, now)  # the status is on the line above
+            if was.get(name) != now.get(name) and not (name == "status" and whole):
                 changes.append(PublicChange(number, label, _value(name, now.get(name)), _value(name, was.get(name))))
         changes.extend(_list_changes(number, "Action", was["actions"], now["actions"], "description", _ACTION_WORDS))
         changes.extend(_list_changes(number, "Update", was["updates"], now["updates"], None, {}))
@@ -300,7 +302,7 @@ def _item_words(kind: str, item: dict[str, Any]) -> str:
     if kind == "Action":
         return str(item["description"])
     if kind == "Update":
-        return f"{_value('date', item.get('date'))}: {item.get('text')}"
+        return f"{_value('date', item.get('date')) or ''}: {item.get('text')}"
     return str(item.get("title") or item.get("file_name") or item.get("url") or "")
 
 
@@ -308,10 +310,10 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _value(name: str, value: Any) -> str:
-    """A published value in words ("none" when empty); dates and statuses as the public pages show them."""
+def _value(name: str, value: Any) -> str | None:
+    """A published value in words (None when empty); dates and statuses as the public pages show them."""
     if value in (None, ""):
-        return "none"
+        return None
     if name == "status":
         for enum in (ResponseStatus, ActionStatus):
             try:

@@ -62,7 +62,7 @@ class PublicationController(Controller):
         """Publish the plan as it stands, if it is still what the person saw; the public sees it until the next."""
         organisation = _organisation(db, slug, request)
         seen = data.get("content_key")
-        if seen:
+        if seen is not None:  # sent by the confirm form: publish only what it showed (a bad key is a stale one)
             draft, _changes = preview_publication(db, organisation)
             if content_key(draft.content) != seen:
                 db.rollback()

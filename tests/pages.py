@@ -70,6 +70,8 @@ PAGES: list[Page] = [
     Page("history of a response", "/plan/responses/{response}/history", "editor"),
     Page("evidence with errors", "/plan/responses/{response}", "editor", status=422, submit=Submit("/evidence")),
     Page("spreadsheet import", "/plan/kent/import", "editor"),
+    Page("publishing: what would change", "/plan/kent/publish", "editor"),
+    Page("publishing: preview of the public page", "/plan/kent/publish/preview", "editor"),
     Page("change password", "/account/password", "editor"),
     Page("API tokens", "/account/api-tokens", "editor"),
     Page("forbidden", "/admin/users", "editor", status=403),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -12,8 +14,15 @@ from tracker.evidence.models import Evidence
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
-from tracker.plans.models import PublishedResponse
-from tracker.plans.publication import has_unpublished_changes, latest_publication, public_plan, publish_plan
+from tracker.plans.models import Action, PublishedResponse
+from tracker.plans.publication import (
+    has_unpublished_changes,
+    latest_publication,
+    preview_publication,
+    public_changes,
+    public_plan,
+    publish_plan,
+)
 from tracker.plans.services import load_response
 from tracker.vocabulary import EvidenceKind, Role, Visibility
 
@@ -99,3 +108,65 @@ def test_each_published_response_status_and_summary_is_kept_beside_the_content(s
         (r["recommendation_id"], r["status"], r["summary"]) for r in publication.content["responses"]
     )
     assert ("Public sum", "in_progress") in {(r.summary, r.status) for r in kept}
+
+
+# --- issue 15: see what changes, preview, then confirm ------------------------------------------------------
+
+
+def test_the_changes_say_what_the_public_will_see_and_stop_seeing(session, ctx, editor):
+    services.update_response(session, ctx, editor, {"status": "in_progress", "version": "1", "summary": "Old words"})
+    services.add_action(session, ctx, editor, {"description": "Action to drop"})
+    publish_plan(session, ctx.organisation, editor)
+    ctx = load_response(session, editor, ctx.response.id, Permission.EDIT_PLAN)
+    services.update_response(session, ctx, editor, {"status": "in_progress", "version": "2", "summary": "New words"})
+    action = session.exec(select(Action)).one()
+    services.delete_action(session, action, ctx, editor)
+    services.add_update(
+        session, ctx, editor, {"text": "PUBLIC-NEWS", "visibility": "public", "update_on": "01/10/2025"}
+    )
+    services.add_update(session, ctx, editor, {"text": "INTERNAL-NEWS", "visibility": "internal"})
+    _draft, changes = preview_publication(session, ctx.organisation)
+    assert {(c.recommendation, c.what, c.seen, c.unseen) for c in changes} == {
+        ("1.1", "Summary", "New words", "Old words"),
+        ("1.1", "Action", None, "Action to drop"),
+        ("1.1", "Update", "1 October 2025: PUBLIC-NEWS", None),
+    }
+
+
+def test_before_anything_is_published_every_response_is_new_to_the_public(session, ctx, editor):
+    changes = public_changes(None, public_plan(session, ctx.organisation))
+    assert changes and all(c.seen and c.unseen is None for c in changes)
+    assert public_changes(public_plan(session, ctx.organisation), public_plan(session, ctx.organisation)) == []
+
+
+def test_publishing_is_changes_then_preview_then_confirm(client, session, ctx, editor):
+    services.update_response(session, ctx, editor, {"status": "in_progress", "version": "1", "summary": "SOON-PUBLIC"})
+    sign_in(client, editor.email)
+    assert 'href="/plan/kent/publish"' in client.get("/plan/kent").text  # a link to the changes, not a POST
+    confirm = client.get("/plan/kent/publish")
+    assert confirm.status_code == 200 and "SOON-PUBLIC" in confirm.text and "Publish these changes" in confirm.text
+    preview = client.get("/plan/kent/publish/preview")
+    assert preview.status_code == 200
+    assert "SOON-PUBLIC" in preview.text and "This is not published yet" in preview.text
+    assert "SOON-PUBLIC" not in client.get("/organisations/kent").text  # nothing public before the confirm
+    key = re.search(r'name="content_key" value="([0-9a-f]+)"', confirm.text).group(1)
+    r = client.post(
+        "/plan/kent/publish", data={"content_key": key}, headers=csrf_headers(client), follow_redirects=False
+    )
+    assert r.status_code == 303
+    assert "SOON-PUBLIC" in client.get("/organisations/kent").text
+    assert "Nothing to publish" in client.get("/plan/kent/publish").text
+
+
+def test_a_plan_changed_since_the_preview_is_shown_again_not_published(client, session, ctx, editor):
+    sign_in(client, editor.email)
+    key = re.search(r'name="content_key" value="([0-9a-f]+)"', client.get("/plan/kent/publish").text).group(1)
+    session.rollback()  # end the test's own read, as a request would
+    services.update_response(session, ctx, editor, {"status": "in_progress", "version": "1", "summary": "UNSEEN"})
+    r = client.post(
+        "/plan/kent/publish", data={"content_key": key}, headers=csrf_headers(client), follow_redirects=False
+    )
+    assert r.status_code == 409
+    assert "The plan changed while you were checking it" in r.text and "UNSEEN" in r.text
+    session.rollback()
+    assert latest_publication(session, get_by_slug(session, "kent").id) is None

@@ -91,6 +91,8 @@ ROUTES = [
     ("POST", "/plan/actions/{aid}/delete", EDIT),
     ("POST", "/plan/responses/{rid}/updates", EDIT),
     ("POST", "/plan/updates/{uid}", EDIT),
+    ("GET", "/plan/kent/publish", EDIT),
+    ("GET", "/plan/kent/publish/preview", EDIT),
     ("POST", "/plan/kent/publish", EDIT),
     ("GET", "/plan/kent/import", EDIT),
     ("POST", "/plan/kent/import", EDIT),

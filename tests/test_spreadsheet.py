@@ -648,7 +648,7 @@ def test_an_export_rebuilds_the_plan_it_came_from(session, kent, editor, kent_pl
     """Lossless: empty the plan, import its export, and the plan exports exactly as before."""
     exported = ss.export_csv(session, kent.id) if kind == "csv" else ss.export_xlsx(session, kent.id)
     rows_before = ss.export_rows(session, kent.id)
-    for model in (Action, ProgressUpdate):
+    for model in (Action, ProgressUpdate, AuditEvent):  # the history too: it would date the emptying after the file
         for item in session.exec(select(model)):
             session.delete(item)
     for response in session.exec(select(Response)):
@@ -853,3 +853,137 @@ def test_anonymous_people_are_sent_to_sign_in(client, kent, path):
     response = client.get(path, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/sign-in")
+
+
+# --- issue 15: an older file, rounds imported again, one count, visibility --------------------------------------
+
+
+def edit_response(session, editor, number: str, values: dict[str, str]) -> None:
+    """A change made on the response page (recorded in the history, as every web edit is)."""
+    ctx = load_response(session, editor, response_of(session, "kent", number).id, Permission.EDIT_PLAN)
+    services.update_response(session, ctx, editor, {"version": str(ctx.response.version), **values})
+    session.rollback()
+
+
+OLD_FILE = "Rec No.,Status,Update,Update date\n1.2,In progress,Started the work,01/10/2025\n"
+
+
+def test_an_older_file_shows_a_newer_edit_as_a_conflict_and_keeps_it(session, kent, editor):
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    plan = dry_run(session, kent, OLD_FILE)
+    assert plan.ok, plan.errors
+    [conflict] = plan.conflicts
+    assert (conflict.row, conflict.number, conflict.what) == (2, "1.2", "status")
+    assert (conflict.tracker_value, conflict.file_value, conflict.use_file) == ("Blocked", "In progress", False)
+    assert [c.kind for c in plan.changes] == ["new_update"]  # the newer status is kept by default
+    ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    kept = response_of(session, "kent", "1.2")
+    assert (kept.status, kept.blocked_reason) == (ResponseStatus.BLOCKED, "Waiting for the supplier")
+
+
+def test_the_person_can_choose_the_files_value_for_a_conflict(session, kent, editor):
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    key = dry_run(session, kent, OLD_FILE).conflicts[0].key
+    frame = table(OLD_FILE)
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), use_file={key})
+    assert plan.conflicts[0].use_file
+    ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    changed = response_of(session, "kent", "1.2")
+    assert (changed.status, changed.blocked_reason) == (ResponseStatus.IN_PROGRESS, None)
+
+
+def test_a_file_newer_than_the_edit_is_no_conflict(session, kent, editor):
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    today = dt.date.today().strftime("%d/%m/%Y")
+    plan = dry_run(session, kent, f"Rec No.,Status,Update,Update date\n1.2,In progress,Supplier found,{today}\n")
+    assert plan.conflicts == []
+    assert "change_response" in [c.kind for c in plan.changes]
+
+
+def test_an_undated_file_conflicts_with_edits_made_after_its_previous_import(session, kent, editor):
+    undated = "Rec No.,Action,Action status\n1.1,Train staff,In progress\n"
+    frame = table(undated)
+    first = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), file_name="plan.csv")
+    ss.apply_import(session, kent.id, first, editor)
+    action = session.exec(select(Action)).one()
+    ctx = load_response(session, editor, action.response_id, Permission.EDIT_PLAN)
+    values = {"description": "Train staff", "status": "complete", "version": str(action.version)}
+    services.update_action(session, action, ctx, editor, values)
+    session.rollback()
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), file_name="plan.csv")
+    assert [(c.what, c.tracker_value, c.file_value) for c in plan.conflicts] == [
+        ("status of the action 'Train staff'", "Complete", "In progress")
+    ]
+    assert plan.changes == []
+    # Without its previous import (another file name), nothing tells the file's age: no conflict is claimed.
+    other = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), file_name="other.csv")
+    assert other.conflicts == [] and [c.kind for c in other.changes] == ["change_action"]
+
+
+def test_conflicts_are_chosen_on_the_check_page_without_javascript(client, session, kent, editor):
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", OLD_FILE)
+    assert checked.status_code == 200
+    [name] = re.findall(r'name="(conflict-response-\d+-status)" type="radio" value="tracker" checked', checked.text)
+    assert "Keep the tracker's value: Blocked" in checked.text
+    assert "Use the file's value: In progress" in checked.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text) | {name: "file"})
+    assert applied.status_code == 303
+    assert response_status(session, "1.2") is ResponseStatus.IN_PROGRESS
+
+
+def test_a_round_imported_again_with_another_date_adds_nothing(session, kent, editor):
+    ss.apply_import(
+        session, kent.id, dry_run(session, kent, HAMPSHIRE, {"Initial action plan response": "21/11/2024"}), editor
+    )
+    before = snapshot(session)
+    again = dry_run(session, kent, HAMPSHIRE, {"Initial action plan response": "22/11/2024"})
+    assert again.ok and again.changes == []
+    ss.apply_import(session, kent.id, again, editor)
+    assert snapshot(session) == before
+
+
+def test_the_dates_given_for_a_files_columns_are_offered_next_time(client, session, kent, editor):
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", HAMPSHIRE)
+    assert "Give the date of the updates in the column &#39;Initial action plan response&#39;" in checked.text
+    fields = form_fields(checked.text)
+    index = next(k for k, v in fields.items() if k.startswith("column-") and v == ROUND).removeprefix("column-")
+    applied = post_form(client, "/plan/kent/import/apply", fields | {f"date-{index}": "21/11/2024"})
+    assert applied.status_code == 303
+    assert ss.remembered_dates(session, kent.id)["Initial action plan response"] == "21/11/2024"
+    again = upload(client, "kent", HAMPSHIRE + "1,,1.2,,New words,\n")
+    assert "There is a problem" not in again.text
+    assert form_fields(again.text)[f"date-{index}"] == "21/11/2024"
+
+
+def test_the_import_counts_what_the_dry_run_counted(client, session, kent, editor):
+    text = "Rec No.,Status,Action\n1.1,Complete,Done it\n1.2,Complete,\n"
+    plan = dry_run(session, kent, text)
+    assert plan.count("roll_up") == 1 and plan.total == 4
+    session.rollback()
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", text)
+    assert "Importing this file would make 4 changes" in checked.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.headers["location"] == "/plan/kent?imported=4"
+
+
+def test_the_upload_page_says_when_updates_go_public_and_asks_who_sees_them(client, session, kent, editor):
+    sign_in(client, editor.email)
+    text = client.get("/plan/kent/import").text
+    assert "when the plan is next published" in text
+    assert 'name="visibility" type="radio" value="internal"' in text
+    checked = upload(
+        client, "kent", "Rec No.,Update,Update date\n1.1,Kept in house,01/10/2025\n", visibility="internal"
+    )
+    assert re.search(r'name="visibility" type="radio" value="internal" checked', checked.text)
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text) | {"visibility": "internal"})
+    assert applied.status_code == 303
+    session.rollback()
+    assert session.exec(select(ProgressUpdate.visibility)).all() == [Visibility.INTERNAL]
+    wrong = upload(client, "kent", UPLOAD, visibility="everyone")
+    assert wrong.status_code == 422 and "Choose who can see the imported updates" in wrong.text

@@ -25,6 +25,7 @@ from tracker.db import for_writing, make_engine
 from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_startup
 from tracker.plans.api import api_router
 from tracker.plans.controllers import PlanController
+from tracker.plans.publication_controllers import PublicationController
 from tracker.plans.spreadsheet_controllers import SpreadsheetController
 from tracker.practice.controllers import (
     PracticeLibraryController,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ApiTokenController,
             PlanController,
             SpreadsheetController,
+            PublicationController,
             api_router,
             UsersAdminController,
             RecommendationsAdminController,

@@ -24,7 +24,7 @@ from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.plans.publication import has_unpublished_changes, latest_publication, publish_plan
+from tracker.plans.publication import has_unpublished_changes, latest_publication
 from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
 from tracker.plans.workspace import SORTS, workspace_rows
 from tracker.recommendations.models import Recommendation
@@ -115,16 +115,6 @@ class PlanController(Controller):
             sets=sets,
             chosen_set=chosen_set,
         )
-
-    @post("/{slug:str}/publish", sync_to_thread=True)
-    def publish(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Redirect:
-        """Publish the plan as it stands; the public pages show this version until the next."""
-        organisation = get_by_slug(db, slug)
-        if organisation is None:
-            raise NotFoundException()
-        require(request.user, Permission.PUBLISH_PLAN, organisation.id)
-        publish_plan(db, organisation, request.user)
-        return Redirect(f"/plan/{slug}?published=1", status_code=303)
 
     # --- a response -------------------------------------------------------------------------------------
 

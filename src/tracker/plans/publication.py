@@ -8,7 +8,11 @@ the organisation publishes again.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func
@@ -22,8 +26,8 @@ from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse
 from tracker.plans.obligations import obligations_for
 from tracker.plans.services import actor_for
-from tracker.timeutil import utc_now
-from tracker.vocabulary import EvidenceKind, Visibility
+from tracker.timeutil import uk_date, utc_now
+from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, Visibility
 
 FORMAT = 1
 
@@ -203,3 +207,132 @@ def has_unpublished_changes(session: Session, organisation_id: int, publication:
     organisation = session.get(Organisation, organisation_id)
     assert organisation is not None
     return public_plan(session, organisation)["responses"] != publication.content.get("responses")
+
+
+# --- before publishing: what would change, in words ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicChange:
+    """One difference between what the public sees now and what it would see after publishing.
+
+    ``seen`` is what the public will see that it does not see now, ``unseen`` what it will stop seeing (either
+    may be None: something added, or something taken away)."""
+
+    recommendation: str
+    what: str
+    seen: str | None
+    unseen: str | None
+
+
+_RESPONSE_WORDS = {
+    "status": "Status",
+    "rag": "RAG rating",
+    "lead_role": "Lead",
+    "summary": "Summary",
+    "blocked_reason": "What it is waiting for",
+    "not_applicable_reason": "Why it does not apply",
+    "completed_at": "Completed",
+}
+_EMPTY_RESPONSE: dict[str, Any] = {"actions": [], "updates": [], "evidence": []}
+_ACTION_WORDS = {"owner_role": "owner", "target_date": "target date", "status": "status", "completed_on": "completed"}
+
+
+def content_key(content: dict[str, Any]) -> str:
+    """A short fingerprint of a plan's public content: the confirm form carries the one the person saw, so a plan
+    that changed in between is shown again rather than published unseen."""
+    text = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def public_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[PublicChange]:
+    """What publishing ``after`` would change for the public, who now sees ``before`` (None: nothing yet)."""
+    old = {(r["set"], r["recommendation"]): r for r in (before or {}).get("responses", [])}
+    new = {(r["set"], r["recommendation"]): r for r in after.get("responses", [])}
+    changes: list[PublicChange] = []
+    for key in [*new, *(k for k in old if k not in new)]:
+        number = key[1]
+        was, now = old.get(key), new.get(key)
+        if was is None or now is None:  # a response shown, or taken away, as a whole: then everything in it
+            shown = _value("status", (now or was or {}).get("status"))
+            what = "The recommendation and its plan"
+            changes.append(PublicChange(number, what, shown if now else None, shown if was else None))
+            was, now = was or _EMPTY_RESPONSE, now or _EMPTY_RESPONSE
+        for name, label in _RESPONSE_WORDS.items():
+            whole = _EMPTY_RESPONSE in (was, now)  # the status is on the line above
+            if was.get(name) != now.get(name) and not (name == "status" and whole):
+                changes.append(PublicChange(number, label, _value(name, now.get(name)), _value(name, was.get(name))))
+        changes.extend(_list_changes(number, "Action", was["actions"], now["actions"], "description", _ACTION_WORDS))
+        changes.extend(_list_changes(number, "Update", was["updates"], now["updates"], None, {}))
+        changes.extend(_list_changes(number, "Evidence", was["evidence"], now["evidence"], "id", {}))
+    return changes
+
+
+def _list_changes(
+    number: str,
+    kind: str,
+    before: list[dict[str, Any]],
+    after: list[dict[str, Any]],
+    key: str | None,
+    fields: dict[str, str],
+) -> list[PublicChange]:
+    """Items added, taken away, or (when they have a ``key``) changed field by field."""
+
+    def key_of(item: dict[str, Any]) -> Any:
+        return item[key] if key else json.dumps(item, sort_keys=True, default=str)
+
+    old = {key_of(i): i for i in before}
+    new = {key_of(i): i for i in after}
+    changes = []
+    for k, item in new.items():
+        if k not in old:
+            changes.append(PublicChange(number, kind, _item_words(kind, item), None))
+        else:
+            for name, label in fields.items():
+                if old[k].get(name) != item.get(name):
+                    what = f"{kind} {_short(_item_words(kind, item))}: {label}"
+                    changes.append(
+                        PublicChange(number, what, _value(name, item.get(name)), _value(name, old[k].get(name)))
+                    )
+    changes.extend(PublicChange(number, kind, None, _item_words(kind, item)) for k, item in old.items() if k not in new)
+    return changes
+
+
+def _item_words(kind: str, item: dict[str, Any]) -> str:
+    if kind == "Action":
+        return str(item["description"])
+    if kind == "Update":
+        return f"{_value('date', item.get('date')) or ''}: {item.get('text')}"
+    return str(item.get("title") or item.get("file_name") or item.get("url") or "")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _value(name: str, value: Any) -> str | None:
+    """A published value in words (None when empty); dates and statuses as the public pages show them."""
+    if value in (None, ""):
+        return None
+    if name == "status":
+        for enum in (ResponseStatus, ActionStatus):
+            try:
+                return enum(value).label
+            except ValueError:
+                continue
+    if name == "rag":
+        return Rag(value).label
+    if name in ("target_date", "completed_on", "completed_at", "date"):
+        try:
+            return uk_date(dt.date.fromisoformat(str(value)[:10]))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def preview_publication(session: Session, organisation: Organisation) -> tuple[PlanPublication, list[PublicChange]]:
+    """The publication that publishing now would make (not saved) and how it differs from the latest one."""
+    latest = latest_publication(session, organisation.id)
+    content = public_plan(session, organisation)
+    draft = PlanPublication(organisation_id=organisation.id, published_at=utc_now(), content=content)
+    return draft, public_changes(latest.content if latest else None, content)

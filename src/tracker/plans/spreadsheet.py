@@ -9,7 +9,12 @@ Importing goes in four steps, each a plain function that tests can call without 
 4. ``apply_import`` writes a plan without errors in one transaction, committing once at the end, so an import
    that fails or is killed half-way leaves nothing behind. Re-importing the same file finds everything already
    there and changes nothing: an action is the same if it has the same response and description (ignoring case
-   and spacing), an update if it has the same response, date and text.
+   and spacing), an update if it has the same response and text, whatever its date (so a round imported again
+   with another date adds nothing).
+
+A file can be older than the plan: when a row would change a field that someone changed in the tracker after
+the date the row carries (its latest update) or after the same file was last imported, the dry run lists it as
+a conflict and keeps the tracker's newer value unless the person chooses the file's (``Conflict``).
 
 Empty cells never clear anything: they leave what is recorded as it is. ``export_rows`` writes the plan with
 the same column names, so importing an export changes nothing (a lossless round trip).
@@ -21,6 +26,7 @@ cell in XLSX.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -39,6 +45,7 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
+from tracker.audit.models import AuditEvent
 from tracker.audit.services import changed, fields_of, record
 from tracker.cells import csv_bytes, needs_guard, storable_text, unneutralise
 from tracker.filelimits import (
@@ -70,6 +77,8 @@ MAX_SHORT_TEXT = 200  # lead role, action owner
 HEADER_SEARCH_ROWS = 10  # a title or notes may sit above the header row
 
 ROW_NUMBERS = "tracker_row_numbers"  # frame.attrs flag: the index holds the spreadsheet's own row numbers
+FILE_DATE = "tracker_file_date"  # frame.attrs: the date the file says it was saved or exported (or None)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ROUND = "round"  # a column of dated updates, one reporting round ("March 2026 update")
 IGNORE = ""
 
@@ -205,12 +214,19 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     if len(data) > MAX_FILE_BYTES:
         raise SpreadsheetError(f"The file must be smaller than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     kind = _file_kind(data, filename)
+    saved: list[dt.date] = []
     try:
         # Limits first (tracker.filelimits): a small upload must not become a huge table in memory.
-        rows = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
+        rows = _xlsx_rows(data, saved) if kind == "xlsx" else _csv_rows(data)
     except FileTooLarge as exc:
         raise SpreadsheetError(str(exc)) from None
-    return _frame(rows)
+    frame = _frame(rows)
+    named = _ISO_DATE.search(PurePath(filename or "").name)
+    if named:
+        with contextlib.suppress(ValueError):  # an export's name: kent-action-plan-2026-03-27
+            saved.append(dt.date.fromisoformat(named.group(0)))
+    frame.attrs[FILE_DATE] = max(saved) if saved else None
+    return frame
 
 
 def _file_kind(data: bytes, filename: str) -> str:
@@ -264,7 +280,8 @@ def _delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+def _xlsx_rows(data: bytes, saved: list[dt.date]) -> list[tuple[int, list[str]]]:
+    """The first sheet's rows; ``saved`` receives the date the workbook was last saved, if it says."""
     check_xlsx(data)  # sizes and counts from the zip directory and a streaming pass, before openpyxl builds anything
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -275,6 +292,9 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
         if not workbook.worksheets:
             raise SpreadsheetError("The Excel file has no sheets")
         sheet = workbook.worksheets[0]
+        modified = workbook.properties.modified
+        if isinstance(modified, dt.datetime):
+            saved.append(modified.date())
         for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
             if number > MAX_SCANNED_ROWS:
                 raise SpreadsheetError(f"The sheet has too many rows: the limit is {MAX_ROWS:,}")
@@ -520,6 +540,17 @@ class ImportPlan:
     mapping_errors: list[MappingError] = field(default_factory=list)
     rows_read: int = 0
     dates: dict[str, dt.date] = field(default_factory=dict)  # the date used for each dated column
+    conflicts: list[Conflict] = field(default_factory=list)
+    file_name: str | None = None
+    visibility: Visibility = Visibility.PUBLIC  # of imported updates, unless a column gives theirs
+    use_file: Collection[str] = ()  # keys of the conflicts where the person chose the file's value
+    response_dates: dict[int, dt.date] = field(default_factory=dict)  # latest update date in the file, by response
+    file_date: dt.date | None = None  # when the file says it was saved or exported
+
+    @property
+    def total(self) -> int:
+        """How many changes the import would make: the one count the dry run and the import's banner show."""
+        return len(self.changes)
 
     @property
     def errors(self) -> list[str]:
@@ -541,6 +572,20 @@ class ImportPlan:
         self.row_errors.append(RowError(row, message))
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A field the file would change that the tracker changed after the row was written (or last imported)."""
+
+    key: str  # "response-12-status", "action-5-target_date": the form field is "conflict-" + key
+    row: int
+    number: str
+    what: str
+    file_value: str
+    tracker_value: str
+    changed_at: dt.datetime
+    use_file: bool
+
+
 @dataclass
 class ImportResult:
     actions_added: int = 0
@@ -552,13 +597,21 @@ class ImportResult:
 
     @property
     def total(self) -> int:
-        return self.actions_added + self.actions_changed + self.responses_changed + self.updates_added
+        """Every change made, counted as ``ImportPlan.total`` counts them (roll-ups included)."""
+        return (
+            self.actions_added
+            + self.actions_changed
+            + self.responses_changed
+            + self.updates_added
+            + self.statuses_rolled_up
+        )
 
     def summary(self) -> str:
         parts = [
             _plural(self.actions_added, "action added", "actions added"),
             _plural(self.actions_changed, "action changed", "actions changed"),
             _plural(self.responses_changed, "response changed", "responses changed"),
+            _plural(self.statuses_rolled_up, "status rolled up", "statuses rolled up"),
             _plural(self.updates_added, "update added", "updates added"),
         ]
         return ", ".join(p for p in parts if p) or "nothing changed"
@@ -577,7 +630,9 @@ class _Obligation:
 class _Plan:
     """What plan_import knows about the organisation's plan, loaded in a fixed number of queries."""
 
-    def __init__(self, session: Session, organisation_id: int, set_id: int | None = None) -> None:
+    def __init__(
+        self, session: Session, organisation_id: int, set_id: int | None = None, file_name: str | None = None
+    ) -> None:
         self.by_number: dict[str, list[_Obligation]] = defaultdict(list)
         self.by_response: dict[int, _Obligation] = {}
         self.set_titles: dict[int, str] = {}
@@ -599,14 +654,81 @@ class _Plan:
                 self.children[entry.recommendation.parent_id].append(entry)
         ids = list(self.by_response)
         self.actions: dict[tuple[int, str], Action] = {}
-        self.updates: set[tuple[int, dt.date, str]] = set()
+        self.updates: set[tuple[int, str]] = set()
         if ids:
             for action in session.exec(
                 select(Action).where(col(Action.response_id).in_(ids)).order_by(Action.position, Action.id)
             ):
                 self.actions.setdefault((action.response_id, _action_key(action.description)), action)
             for update in session.exec(select(ProgressUpdate).where(col(ProgressUpdate.response_id).in_(ids))):
-                self.updates.add((update.response_id, update.update_on, _update_key(update.text)))
+                self.updates.add((update.response_id, _update_key(update.text)))
+        self.changed_at = _field_changes(session, organisation_id)
+        self.previous_import = previous_import(session, organisation_id, file_name)
+
+    def changed_after(
+        self, entity: str, entity_id: int | None, name: str, response_id: int, plan: ImportPlan
+    ) -> dt.datetime | None:
+        """When the tracker last changed this field, if that is after the file's rows on the response were written
+        (their latest update date, or the date the file was saved or exported) and after the file was last
+        imported; else None. Without any of these dates nothing is known: None."""
+        when = self.changed_at.get((entity, entity_id or 0, name))
+        dates = [d for d in (plan.response_dates.get(response_id), plan.file_date) if d is not None]
+        if when is None or (not dates and self.previous_import is None):
+            return None
+        if dates and when.date() <= max(dates):
+            return None
+        if self.previous_import is not None and when <= self.previous_import:
+            return None
+        return when
+
+
+def _field_changes(session: Session, organisation_id: int) -> dict[tuple[str, int, str], dt.datetime]:
+    """When each field of the organisation's responses and actions was last changed, from their history."""
+    latest: dict[tuple[str, int, str], dt.datetime] = {}
+    query = select(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.after, AuditEvent.occurred_at).where(
+        AuditEvent.organisation_id == organisation_id,
+        col(AuditEvent.entity_type).in_(["response", "action"]),
+        AuditEvent.action == "update",
+    )
+    for entity, entity_id, after, occurred_at in session.exec(query):
+        for name in after or {}:
+            key = (entity, entity_id or 0, name)
+            if key not in latest or latest[key] < occurred_at:
+                latest[key] = occurred_at
+    return latest
+
+
+_IMPORT_EVENTS = 50  # the recent imports read for a file's previous import and its remembered dates
+
+
+def _imports(session: Session, organisation_id: int) -> list[tuple[dt.datetime, dict[str, Any]]]:
+    """The organisation's recent imports, newest first: when, and what was recorded about them."""
+    query = (
+        select(AuditEvent.occurred_at, AuditEvent.after)
+        .where(AuditEvent.organisation_id == organisation_id, AuditEvent.entity_type == "plan_import")
+        .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
+        .limit(_IMPORT_EVENTS)
+    )
+    return [(when, after or {}) for when, after in session.exec(query)]
+
+
+def previous_import(session: Session, organisation_id: int, file_name: str | None) -> dt.datetime | None:
+    """When a file of this name was last imported for the organisation (None: never, or no name given)."""
+    if not file_name:
+        return None
+    return next(
+        (when for when, after in _imports(session, organisation_id) if after.get("file_name") == file_name), None
+    )
+
+
+def remembered_dates(session: Session, organisation_id: int) -> dict[str, str]:
+    """The date last given for each dated column heading in the organisation's imports (27/03/2025), to offer
+    them again: a round imported again gets the same date, not a new one."""
+    dates: dict[str, str] = {}
+    for _when, after in reversed(_imports(session, organisation_id)):
+        for column, iso in (after.get("column_dates") or {}).items():
+            dates[column] = dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+    return dates
 
 
 def _canonical(number: str) -> str:
@@ -719,6 +841,9 @@ def plan_import(
     round_dates: dict[str, Any] | None = None,
     *,
     set_id: int | None = None,
+    file_name: str | None = None,
+    visibility: Visibility = Visibility.PUBLIC,
+    use_file: Collection[str] = (),
 ) -> ImportPlan:
     """The dry run: what importing ``frame`` with ``mapping`` would create or change, and every problem.
 
@@ -729,15 +854,25 @@ def plan_import(
     with no date of their own), as a date or text; without one, a round takes the date in its heading.
     Rows are numbered as the spreadsheet shows them (``read_table``'s index; for another frame, the header
     is row 1). A row without a number belongs to the number above it (merged cells). Reads only.
+
+    ``file_name`` finds the file's previous import (for conflicts); ``visibility`` is that of imported updates
+    unless a column gives theirs; ``use_file`` holds the keys of the conflicts to settle with the file's value.
     """
-    plan = ImportPlan(organisation_id=organisation_id, mapping=mapping)
+    plan = ImportPlan(
+        organisation_id=organisation_id,
+        mapping=mapping,
+        file_name=file_name,
+        visibility=Visibility.INTERNAL if visibility is Visibility.INSPECTORATE else visibility,
+        use_file=frozenset(use_file),
+        file_date=frame.attrs.get(FILE_DATE),
+    )
     _check_mapping(plan, frame, mapping, round_dates or {})
     if any(e.about == "column" and e.column is None for e in plan.mapping_errors):
         return plan  # without a recommendation column no row can be placed
-    known = _Plan(session, organisation_id, set_id)
+    known = _Plan(session, organisation_id, set_id, file_name)
     wanted_responses: dict[int, dict[str, tuple[Any, int]]] = defaultdict(dict)
     wanted_actions: dict[tuple[int, str], dict[str, Any]] = {}
-    planned_updates: set[tuple[int, dt.date, str]] = set()
+    planned_updates: set[tuple[int, str]] = set()
     columns = {name: mapping.column_for(name) for name in FIELDS if name != ROUND}
     positions = {name: i for i, name in enumerate(frame.columns)}
     rounds = [c for c in mapping.round_columns() if c in positions]
@@ -891,7 +1026,7 @@ def _parse_action(row: _Row) -> None:
 
 def _parse_updates(row: _Row) -> None:
     plan = row.plan
-    visibility = Visibility.PUBLIC
+    visibility = plan.visibility
     if row.get("update_visibility"):
         found = _word(row.get("update_visibility"), _VISIBILITY_WORDS, Visibility)
         if found is None:
@@ -997,7 +1132,7 @@ def _plan_row(
     known: _Plan,
     wanted_responses: dict[int, dict[str, tuple[Any, int]]],
     wanted_actions: dict[tuple[int, str], dict[str, Any]],
-    planned_updates: set[tuple[int, dt.date, str]],
+    planned_updates: set[tuple[int, str]],
 ) -> None:
     response_id: int = entry.response.id  # type: ignore[assignment]
     number = entry.recommendation.number
@@ -1015,7 +1150,9 @@ def _plan_row(
                 what = f"the {_ACTION_VALUE_LABELS[name]} of the action {_short(description)}"
                 _want(row, item["values"], name, row.action[name], what)
     for text, on, visibility in row.updates:
-        key = (response_id, on, _update_key(text))
+        dates = row.plan.response_dates
+        dates[response_id] = max(on, dates.get(response_id, on))  # how recent the file's rows on it are
+        key = (response_id, _update_key(text))  # the same text is the same update, whatever its date
         if key in known.updates or key in planned_updates:
             continue
         planned_updates.add(key)
@@ -1059,6 +1196,11 @@ def _finish_actions(plan: ImportPlan, known: _Plan, wanted: dict[tuple[int, str]
             )
             continue
         diff = {name: value for name, value in values.items() if getattr(existing, name) != value}
+        current = {name: getattr(existing, name) for name in diff}
+        wanted = {name: (value, item["row"]) for name, value in diff.items()}
+        of = f" of the action {_short(existing.description)}"
+        for name in _conflicts(plan, known, "action", existing.id, key[0], number, wanted, current, of):
+            del diff[name]
         if not diff:
             continue
         words = [
@@ -1088,7 +1230,7 @@ def _finish_responses(plan: ImportPlan, known: _Plan, wanted: dict[int, dict[str
         if entry.recommendation.id in known.parents:
             parents.append((entry, values))
             continue
-        change = _response_change(plan, entry, values)
+        change = _response_change(plan, known, entry, values)
         if change is not None and "status" in change.values:
             new_status[response_id] = ResponseStatus(change.values["status"])
     touched_parents = {
@@ -1131,13 +1273,72 @@ def _finish_responses(plan: ImportPlan, known: _Plan, wanted: dict[int, dict[str
                     f"the status of recommendation {entry.recommendation.number} follows from its "
                     f"sub-recommendations{shown}: give the status on their rows",
                 )
-        _response_change(plan, entry, values)
+        _response_change(plan, known, entry, values)
 
 
-def _response_change(plan: ImportPlan, entry: _Obligation, values: dict[str, tuple[Any, int]]) -> PlannedChange | None:
-    """The change to one response, checked as update_response checks it."""
+def _conflicts(
+    plan: ImportPlan,
+    known: _Plan,
+    entity: str,
+    entity_id: int | None,
+    response_id: int,
+    number: str,
+    wanted: dict[str, tuple[Any, int]],
+    current: dict[str, Any],
+    of: str = "",
+) -> set[str]:
+    """List as conflicts the fields the file would change that the tracker changed later (``_Plan.changed_after``);
+    return those to keep as they are (all but the ones the person chose to take from the file)."""
+    kept: set[str] = set()
+    labels = _RESPONSE_VALUE_LABELS if entity == "response" else _ACTION_VALUE_LABELS
+    for name, (value, row) in wanted.items():
+        if value == current.get(name):
+            continue
+        when = known.changed_after(entity, entity_id, name, response_id, plan)
+        if when is None:
+            continue
+        key = f"{entity}-{entity_id}-{name}"
+        use_file = key in plan.use_file
+        plan.conflicts.append(
+            Conflict(
+                key=key,
+                row=row,
+                number=number,
+                what=f"{labels[name]}{of}",
+                file_value=_value_words(entity, name, value),
+                tracker_value=_value_words(entity, name, current.get(name)),
+                changed_at=when,
+                use_file=use_file,
+            )
+        )
+        if not use_file:
+            kept.add(name)
+    return kept
+
+
+def _value_words(entity: str, name: str, value: Any) -> str:
+    """A field's value as the dry run shows it ("none" when empty)."""
+    if value in (None, ""):
+        return "none"
+    if name == "status":
+        return (ResponseStatus(value) if entity == "response" else ActionStatus(value)).label
+    if name == "rag":
+        return Rag(value).label
+    return _shown(value)
+
+
+def _response_change(
+    plan: ImportPlan, known: _Plan, entry: _Obligation, values: dict[str, tuple[Any, int]]
+) -> PlannedChange | None:
+    """The change to one response, checked as update_response checks it; newer tracker values kept unless the
+    person chose the file's."""
     response = entry.response
     before = fields_of(response, RESPONSE_FIELDS)
+    wanted = {n: (v.value if isinstance(v, ResponseStatus | Rag) else v, row) for n, (v, row) in values.items()}
+    kept = _conflicts(plan, known, "response", response.id, response.id, entry.recommendation.number, wanted, before)
+    if "status" in kept:  # a reason goes with the status it explains: keeping the status keeps its reason
+        kept |= {"blocked_reason", "not_applicable_reason"}
+    values = {n: v for n, v in values.items() if n not in kept}
     after = dict(before)
     for name, (value, _row) in values.items():
         after[name] = value.value if isinstance(value, ResponseStatus | Rag) else value
@@ -1251,6 +1452,10 @@ def apply_import(session: Session, organisation_id: int, plan: ImportPlan, user:
                     "actions_changed": result.actions_changed,
                     "responses_changed": result.responses_changed,
                     "updates_added": result.updates_added,
+                    "statuses_rolled_up": result.statuses_rolled_up,
+                    # for the next import of this file: its previous import (conflicts) and its columns' dates
+                    "file_name": plan.file_name,
+                    "column_dates": {column: on.isoformat() for column, on in plan.dates.items()},
                 },
             )
         session.commit()
@@ -1353,7 +1558,7 @@ def _add_new_records(
     ):
         actions[action.response_id].append(action)
     existing_updates = {
-        (u.response_id, u.update_on, _update_key(u.text))
+        (u.response_id, _update_key(u.text))
         for u in session.exec(select(ProgressUpdate).where(col(ProgressUpdate.response_id).in_(ids)))
     }
     created: list[tuple[str, Any, PlannedChange]] = []
@@ -1374,7 +1579,7 @@ def _add_new_records(
             created.append(("action", action, change))
             result.actions_added += 1
         else:
-            key_u = (change.response_id, change.values["update_on"], _update_key(change.values["text"]))
+            key_u = (change.response_id, _update_key(change.values["text"]))
             if key_u in existing_updates:
                 result.already_there += 1
                 continue

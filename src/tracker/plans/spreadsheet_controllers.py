@@ -34,6 +34,7 @@ from tracker.plans.spreadsheet import FIELDS, IGNORE, ROUND, ImportConflict, Imp
 from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.services import list_sets
 from tracker.timeutil import uk_date
+from tracker.vocabulary import Visibility
 from tracker.web.forms import Form
 from tracker.web.guards import signed_in_user
 from tracker.web.templating import page
@@ -76,14 +77,7 @@ class SpreadsheetController(Controller):
         if isinstance(loaded, Template):
             return loaded
         frame, mapping, form, packed, filename = loaded
-        plan = spreadsheet.plan_import(
-            db,
-            organisation.id,
-            frame,
-            mapping,
-            _round_dates(form, mapping),
-            set_id=_set_id(db, form),  # type: ignore[arg-type]
-        )
+        plan = _dry_run(db, organisation, frame, mapping, form, filename)
         if not plan.ok:
             db.rollback()
             return _render_check(
@@ -183,6 +177,9 @@ def _load(
     except SpreadsheetError as exc:
         form.error("file", str(exc))
         return _upload_page(request, organisation, form, status_code=422, sets=sets)
+    if form.get("visibility") not in ("", *VISIBILITIES):
+        form.error("visibility", "Choose who can see the imported updates: the public, or your organisation only")
+        return _upload_page(request, organisation, form, status_code=422, sets=sets)
     detected = spreadsheet.detect_mapping(frame.columns)
     chosen = {}
     for i, column in enumerate(detected.columns):
@@ -193,7 +190,37 @@ def _load(
 
 
 def _round_dates(form: Form, mapping: Mapping) -> dict[str, str]:
+    """The dates given on the form, or else those given for the same column headings at an earlier import
+    (``_dry_run`` puts them into the form, so they show and travel to the import)."""
     return {c: form.get(f"date-{i}") for i, c in enumerate(mapping.columns) if form.get(f"date-{i}")}
+
+
+VISIBILITIES = {"public": Visibility.PUBLIC, "internal": Visibility.INTERNAL}
+
+
+def _dry_run(
+    db: Session, organisation: Organisation, frame: Any, mapping: Mapping, form: Form, filename: str
+) -> ImportPlan:
+    """The dry run as the form asks for it: the one call behind both the check and the import."""
+    remembered = spreadsheet.remembered_dates(db, organisation.id)  # type: ignore[arg-type]
+    for i, column in enumerate(mapping.columns):
+        if column in remembered and f"date-{i}" not in form.values:
+            form.values[f"date-{i}"] = remembered[column]
+    return spreadsheet.plan_import(
+        db,
+        organisation.id,  # type: ignore[arg-type]
+        frame,
+        mapping,
+        _round_dates(form, mapping),
+        set_id=_set_id(db, form),
+        file_name=filename,
+        visibility=VISIBILITIES.get(form.get("visibility"), Visibility.PUBLIC),
+        use_file={
+            name.removeprefix("conflict-")
+            for name, v in form.values.items()
+            if name.startswith("conflict-") and v == "file"
+        },
+    )
 
 
 # --- pages -----------------------------------------------------------------------------------------------
@@ -230,14 +257,7 @@ def _check_page(
     filename: str,
     conflict: str | None = None,
 ) -> Template:
-    plan = spreadsheet.plan_import(
-        db,
-        organisation.id,
-        frame,
-        mapping,
-        _round_dates(form, mapping),
-        set_id=_set_id(db, form),  # type: ignore[arg-type]
-    )
+    plan = _dry_run(db, organisation, frame, mapping, form, filename)
     sets = list_sets(db)
     db.rollback()  # the dry run only read; end its transaction (and SQLite's write lock) now
     return _render_check(

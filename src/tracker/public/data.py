@@ -317,11 +317,14 @@ class OrganisationPage:
     region: Region | None
 
 
-def organisation_page(session: Session, slug: str) -> OrganisationPage | None:
+def organisation_page(session: Session, slug: str, draft: PlanPublication | None = None) -> OrganisationPage | None:
+    """The public page of an organisation's plan as last published, or as ``draft`` would publish it (a preview)."""
     organisation = session.exec(select(Organisation).where(Organisation.slug == slug, _has_public_page())).first()
     if organisation is None:
         return None
     [plan] = published_plans(session, [organisation])
+    if draft is not None:
+        plan = PublishedPlan(organisation, draft, plan.first_published_at or draft.published_at)
     entries: list[PlanEntry] = []
     if plan.publication:
         ids = [r.get("recommendation_id") for r in plan.responses if r.get("recommendation_id")]

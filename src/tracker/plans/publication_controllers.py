@@ -1,0 +1,97 @@
+"""Publishing a plan in three steps: what would change for the public, a preview of the public page, then confirm.
+
+Every step is a plain page or form (no JavaScript). The confirm form carries a fingerprint of the content the
+person looked at (``content_key``): if the plan changed since, nothing is published and the changes are shown
+again, so what goes public is always what was seen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from tracker.organisations.models import Organisation
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission, require
+from tracker.plans.publication import content_key, latest_publication, preview_publication, publish_plan
+from tracker.public import data as public_data
+from tracker.public.opendata import evidence_download_path
+from tracker.web.forms import FormData
+from tracker.web.guards import signed_in_user
+from tracker.web.templating import page
+
+
+class PublicationController(Controller):
+    path = "/plan"
+    include_in_schema = False
+    guards = [signed_in_user]
+
+    @get("/{slug:str}/publish", sync_to_thread=True)
+    def confirm(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
+        """What the public will see that it does not see now, and what it will stop seeing; then Publish."""
+        return _confirm_page(request, db, _organisation(db, slug, request))
+
+    @get("/{slug:str}/publish/preview", sync_to_thread=True)
+    def preview(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
+        """The public page of the plan as publishing now would show it (nothing is saved)."""
+        organisation = _organisation(db, slug, request)
+        draft, _changes = preview_publication(db, organisation)
+        view = public_data.organisation_page(db, organisation.slug, draft)
+        db.rollback()
+        if view is None:
+            raise NotFoundException("This organisation has no public page, so there is nothing to preview.")
+        return page(
+            request,
+            "plans/publish_preview.html",
+            view=view,
+            download_path=evidence_download_path,
+            statuses=public_data.STATUS_ORDER,
+            organisation=organisation,
+        )
+
+    @post("/{slug:str}/publish", sync_to_thread=True)
+    def publish(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str], data: FormData
+    ) -> Template | Redirect:
+        """Publish the plan as it stands, if it is still what the person saw; the public sees it until the next."""
+        organisation = _organisation(db, slug, request)
+        seen = data.get("content_key")
+        if seen is not None:  # sent by the confirm form: publish only what it showed (a bad key is a stale one)
+            draft, _changes = preview_publication(db, organisation)
+            if content_key(draft.content) != seen:
+                db.rollback()
+                return _confirm_page(request, db, organisation, stale=True)
+        publish_plan(db, organisation, request.user)
+        return Redirect(f"/plan/{slug}?published=1", status_code=303)
+
+
+def _organisation(db: Session, slug: str, request: Request[Any, Any, Any]) -> Organisation:
+    organisation = get_by_slug(db, slug)
+    if organisation is None:
+        raise NotFoundException()
+    require(request.user, Permission.PUBLISH_PLAN, organisation.id)
+    return organisation
+
+
+def _confirm_page(
+    request: Request[Any, Any, Any], db: Session, organisation: Organisation, *, stale: bool = False
+) -> Template:
+    draft, changes = preview_publication(db, organisation)
+    latest = latest_publication(db, organisation.id)  # type: ignore[arg-type]
+    db.rollback()  # only read
+    return page(
+        request,
+        "plans/publish.html",
+        status_code=409 if stale else 200,
+        organisation=organisation,
+        changes=changes,
+        latest=latest,
+        content_key=content_key(draft.content),
+        stale=stale,
+    )

@@ -159,3 +159,34 @@ def test_the_report_command(database_url, engine, session, frozen, tmp_path, mon
     assert "<style>" in html.read_text() and "/static/" not in html.read_text(), "a self-contained file"
     missing = CliRunner().invoke(main, ["report", "--output", str(out), "--period", "Nope"])
     assert missing.exit_code == 1 and "No reporting period is called 'Nope'" in missing.output
+
+
+def test_an_internal_update_never_reaches_the_national_report_or_a_frozen_period(client, session, scenario, make_user):  # noqa: F811
+    """The report, its exports and a frozen period's snapshot are read by every national reader alike, so they
+    hold only what all of them may see: an organisation's internal update stays in-house."""
+    import datetime as dt
+
+    from tests.test_plans import response_of
+    from tracker.permissions import Permission
+    from tracker.plans import services
+    from tracker.plans.services import load_response
+
+    gwent = make_user(Role.EDITOR, "gwent", email="gwent-internal@example.org")
+    ctx = load_response(session, gwent, response_of(session, "gwent", "1").id, Permission.EDIT_PLAN)
+    today, yesterday = (d.strftime("%d/%m/%Y") for d in (dt.date.today(), dt.date.today() - dt.timedelta(days=1)))
+    services.add_update(session, ctx, gwent, {"text": "SHARED-UPDATE", "update_on": yesterday, "visibility": "public"})
+    services.add_update(
+        session, ctx, gwent, {"text": "INTERNAL-ONLY-MARKER", "update_on": today, "visibility": "internal"}
+    )
+    period = open_period(session, name="Internal check", cut_off=dt.date.today(), actor=Actor("t"))
+    freeze_period(session, period, Actor("t"))
+    session.commit()
+    for data in (build_report(session), build_report(session, period)):
+        assert "INTERNAL-ONLY-MARKER" not in render_html(data)
+        assert "INTERNAL-ONLY-MARKER" not in pdf_text(render_pdf(data))
+        assert "SHARED-UPDATE" in {row.latest_update_text for row in data.rows.values()}  # what they may see stays
+    sign_in(client, make_user(Role.INSPECTOR).email)
+    for url in ("/oversight/report", "/oversight/report/export/csv", "/oversight/report/export/json"):
+        for query in ("", f"?period={period.id}"):
+            answer = client.get(url + query)
+            assert answer.status_code == 200 and "INTERNAL-ONLY-MARKER" not in answer.text, url + query

@@ -80,6 +80,18 @@ def visible_levels(user: User | None, organisation_id: int) -> set[Visibility]:
     return {v for v in Visibility if can_see_item(user, v, organisation_id)}
 
 
+def national_levels() -> set[Visibility]:
+    """The visibilities of the items that every national reader (coordinator, inspector) may see in any
+    organisation's plan (``can_see_item``): all a national report, export or frozen snapshot may hold, since
+    each of them is read by all of those readers alike."""
+    from tracker.accounts.models import User
+
+    readers = [
+        User(email="", display_name="", role=role, is_active=True) for role in (Role.COORDINATOR, Role.INSPECTOR)
+    ]
+    return {v for v in Visibility if all(can_see_item(reader, v, 0) for reader in readers)}
+
+
 def require(user: User | None, permission: Permission, organisation_id: int | None = None) -> None:
     """Refuse unless ``can``: 401 for the public, 404 if the records cannot even be seen, else 403."""
     if can(user, permission, organisation_id):

@@ -20,11 +20,11 @@ from tracker.assessments.models import Assessment
 from tracker.audit.services import plain
 from tracker.cells import csv_bytes, neutralise
 from tracker.organisations.models import Organisation
+from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.progress_report import ReportData
-from tracker.vocabulary import Visibility
 
 
 def response_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -99,7 +99,7 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
         }
         for response_id, update_on, text, visibility in session.exec(
             select(ProgressUpdate.response_id, ProgressUpdate.update_on, ProgressUpdate.text, ProgressUpdate.visibility)
-            .where(ProgressUpdate.visibility != Visibility.INTERNAL)
+            .where(col(ProgressUpdate.visibility).in_(national_levels()))
             .order_by(ProgressUpdate.response_id, ProgressUpdate.update_on, ProgressUpdate.id)
         )
         if response_id in where

@@ -34,6 +34,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker.organisations.models import Organisation
+from tracker.permissions import national_levels
 from tracker.plans.models import PlanPublication, ProgressUpdate, Response
 from tracker.practice.services import practice_for
 from tracker.recommendations.models import Recommendation, RecommendationSet
@@ -216,7 +217,7 @@ def _latest_updates(session: Session) -> dict[int, tuple[dt.date, str]]:
             .label("rank"),
         )
         .join(Response, Response.id == ProgressUpdate.response_id)
-        .where(col(Response.required).is_(True))
+        .where(col(Response.required).is_(True), col(ProgressUpdate.visibility).in_(national_levels()))
         .subquery()
     )
     return {

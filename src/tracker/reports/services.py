@@ -13,6 +13,7 @@ from tracker.db import Duplicate, StaleRecord
 from tracker.evidence.models import Evidence
 from tracker.inputs import problems_for
 from tracker.organisations.models import Organisation
+from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod, Snapshot
@@ -104,7 +105,10 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> in
             )
             .label("rank"),
         )
-        .where(col(ProgressUpdate.update_on) <= period.cut_off)
+        .where(
+            col(ProgressUpdate.update_on) <= period.cut_off,
+            col(ProgressUpdate.visibility).in_(national_levels()),
+        )
         .subquery()
     )
     latest = {

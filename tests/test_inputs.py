@@ -272,3 +272,18 @@ def test_csv_downloads_and_evidence_files_say_their_charset_once(client, coordin
         answer = client.get(url)
         assert answer.status_code == 200, url
         assert answer.headers["content-type"] == expected, url
+
+
+@pytest.mark.parametrize("spelling", ["%D9%A1", "%EF%BC%91", "01", "1%0B", "%201"])
+def test_only_the_plain_ascii_spelling_of_an_id_reaches_its_record(client, admin, spelling):
+    """Python reads "١", "１", "01" and "1\\v" as 1; a page or API address written so names no record."""
+    assert admin.id == 1 and client.get("/admin/users/1", follow_redirects=False).status_code == 200
+    assert client.get(f"/admin/users/{spelling}", follow_redirects=False).status_code == 404
+    assert client.get(f"/api/responses/{spelling}", follow_redirects=False).status_code == 404
+
+
+def test_a_form_part_that_is_not_utf8_is_a_clear_400(client, small_reference):
+    body = b'--XX\r\nContent-Disposition: form-data; name="title"\r\n\r\n\xff\xfe\r\n--XX--\r\n'
+    for path in ("/sign-in", "/practice/submissions"):
+        answer = client.post(path, content=body, headers={"content-type": "multipart/form-data; boundary=XX"})
+        assert answer.status_code == 400, path

@@ -77,6 +77,8 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         status = 422
         detail = "; ".join(f"{_field_label(name)}: {message}" for name, message in exc.errors.items())
         extra["errors"] = dict(exc.errors)
+    elif isinstance(exc, UnicodeDecodeError):  # a form part that is not UTF-8 (Litestar's multipart parser)
+        status, detail = 400, "The form could not be read: its text is not in UTF-8."
     elif isinstance(exc, OperationalError | DBAPIError) and _is_outage(exc):
         log.warning("database unavailable: %s", exc.__class__.__name__)
         status, detail = 503, "The database cannot be reached. Please try again in a few minutes."

@@ -65,3 +65,12 @@ def test_nonsense_is_not_a_date():
 
 def test_timestamps_are_timezone_aware_utc():
     assert utc_now().utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.parametrize(
+    "text", ["-1", "12", "2025", "\u0661\u0662\u0663", "\U0001d7cf\U0001d7d0", "0123-01-01", "1/1/3000"]
+)
+def test_a_date_needs_a_day_a_month_and_a_plausible_year_in_plain_digits(text):
+    """dateutil fills in what is missing ("-1" would be 1 January 2000) and reads any script's digits."""
+    with pytest.raises(DateParseError):
+        parse_uk_date(text)

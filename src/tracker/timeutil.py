@@ -24,6 +24,9 @@ class DateParseError(ValueError):
     """A text that cannot be read as a date."""
 
 
+YEARS = (1900, 2199)  # years a deadline, update or cut-off can plausibly fall in
+
+
 def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
     """Read a date the way people in England and Wales write it.
 
@@ -40,6 +43,8 @@ def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
     text = str(value).strip()
     if not text:
         return None
+    if not text.isascii():  # dateutil reads Arabic-Indic and mathematical digits as numbers
+        raise DateParseError(f"{text!r} is not a date (try 27/03/2025 or 27 March 2025)")
     month_only = _MONTH_YEAR.match(text)
     try:
         if month_only:
@@ -48,10 +53,16 @@ def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
                 first = first.replace(year=2000 + first.year)
             return first + relativedelta(day=31) if month_end else first
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return dt.date.fromisoformat(text)
-        parsed = date_parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1))
+            parsed = dt.datetime.fromisoformat(text)
+        else:
+            parsed = date_parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1))
+            # A day, a month and a year must all be written: dateutil fills in missing ones ("-1" would be a date)
+            if date_parser.parse(text, dayfirst=True, default=dt.datetime(2004, 2, 2)) != parsed:
+                raise ValueError("incomplete date")
     except (ValueError, OverflowError) as exc:
         raise DateParseError(f"{text!r} is not a date (try 27/03/2025 or 27 March 2025)") from exc
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise DateParseError(f"{text!r} is not a date this tracker can hold: the year must be {YEARS[0]} to {YEARS[1]}")
     return parsed.date()
 
 

@@ -448,8 +448,9 @@ def _methodology(data: ReportData) -> list[object]:
             "and shows only what public sources confirm."
         ),
         _p(
-            f"Figures are as at {uk_date(data.as_of)}. A recommendation counts as overdue when its deadline has "
-            "passed and it is neither complete nor not applicable, or when an action is past its target date."
+            f"Figures are as at {uk_date(data.as_of)}. A response counts as overdue when its recommendation's "
+            "deadline has passed and it is neither complete nor not applicable; a finished response is never "
+            "overdue, and actions past their target date are not counted here."
         ),
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 from sqlalchemy import Date, literal
@@ -63,7 +64,7 @@ def test_finished_response_is_never_overdue_anywhere_but_its_late_action_is(
 ):
     """Kent's recommendation 1 (deadline 27 March 2025) is finished, with an open action past its target date;
     Gwent's is open and past the deadline."""
-    kent = make_user(Role.EDITOR, "kent")
+    kent, coordinator = make_user(Role.EDITOR, "kent"), make_user(Role.COORDINATOR, "home-office")
     ctx = load_response(session, kent, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
     values = {"status": status.value, "version": str(ctx.response.version)}
     if status is ResponseStatus.NOT_APPLICABLE:
@@ -100,3 +101,14 @@ def test_finished_response_is_never_overdue_anywhere_but_its_late_action_is(
     sign_in(client, kent.email)
     answer = {r["id"]: r for r in client.get("/api/organisations/kent/responses").json()}[kent_1.id]
     assert answer["overdue"] is False and answer["counts"]["actions_overdue"] == 1
+    assert "1 overdue" in client.get("/plan/kent").text, "the workspace flags the overdue action"
+
+    client.cookies.clear()
+    sign_in(client, coordinator.email)
+    dashboard = client.get("/oversight").text
+    [kent_cell] = re.findall(r"Kent Police, recommendation 1: ([^<]*)<", dashboard)
+    assert kent_cell.startswith(status.label) and "overdue" not in kent_cell
+    [gwent_cell] = re.findall(r"Gwent Police, recommendation 1: ([^<]*)<", dashboard)
+    assert "overdue" in gwent_cell
+    report = client.get("/oversight/report").text
+    assert "Overdue: Gwent Police." in " ".join(report.split())

@@ -7,6 +7,7 @@ Text that a spreadsheet would treat as a formula (starting with =, +, -, @) is n
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -216,6 +217,8 @@ def to_json(data: ReportData, all_tables: dict[str, list[dict[str, Any]]]) -> by
         "period": data.period_name,
         "as_of": data.as_of.isoformat(),
         "generated": dt.date.today().isoformat(),
+        # The headline figures as the dashboard and the report show them (tracker.reports.figures.Headline).
+        "headline": dataclasses.asdict(data.headline),
         **all_tables,
     }
     return json.dumps(document, ensure_ascii=False, indent=1, default=str).encode()

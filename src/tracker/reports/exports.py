@@ -7,7 +7,6 @@ Text that a spreadsheet would treat as a formula (starting with =, +, -, @) is n
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 import json
@@ -218,7 +217,7 @@ def to_json(data: ReportData, all_tables: dict[str, list[dict[str, Any]]]) -> by
         "as_of": data.as_of.isoformat(),
         "generated": dt.date.today().isoformat(),
         # The headline figures as the dashboard and the report show them (tracker.reports.figures.Headline).
-        "headline": dataclasses.asdict(data.headline),
+        "headline": data.headline.as_dict(),
         **all_tables,
     }
     return json.dumps(document, ensure_ascii=False, indent=1, default=str).encode()

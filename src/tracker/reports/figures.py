@@ -6,6 +6,7 @@ figure can be traced to the responses behind it (each cell keeps its response id
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
@@ -115,6 +116,9 @@ class Headline:
     blocked: int
     overdue: int
     no_recent_update: int | None = None
+
+    def as_dict(self) -> dict[str, int | None]:
+        return dataclasses.asdict(self)
 
     @classmethod
     def count(

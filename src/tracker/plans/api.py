@@ -52,6 +52,7 @@ from tracker.permissions import Permission, can_see_item, require, visible_level
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
+from tracker.plans.rules import action_overdue, action_overdue_sql, response_overdue
 from tracker.plans.services import (
     RESPONSE_FIELDS,
     UPDATE_FIELDS,
@@ -199,6 +200,8 @@ class ResponseOut(Struct):
     required: bool
     status: ResponseStatus
     status_follows_sub_recommendations: bool
+    # Open and past the recommendation's deadline (tracker.plans.rules); overdue actions are counts.actions_overdue.
+    overdue: bool
     rag: Rag | None
     summary: str | None
     lead_role: str | None
@@ -420,9 +423,7 @@ def _response_outs(
                 Action.response_id,
                 func.count(),
                 func.sum(case((Action.status == ActionStatus.COMPLETE, 1), else_=0)),
-                func.sum(
-                    case(((col(Action.target_date) < today) & (Action.status != ActionStatus.COMPLETE), 1), else_=0)
-                ),
+                func.sum(case((action_overdue_sql(today), 1), else_=0)),
             )
             .where(col(Action.response_id).in_(ids))
             .group_by(Action.response_id)
@@ -468,6 +469,7 @@ def _response_outs(
                 required=response.required,
                 status=response.status,
                 status_follows_sub_recommendations=rec.id in parents,
+                overdue=response_overdue(response.status, rec.deadline, today),
                 rag=response.rag,
                 summary=response.summary,
                 lead_role=response.lead_role,
@@ -494,11 +496,7 @@ def _response_out(db: Session, user: User, ctx: ResponseContext) -> ResponseOut:
 
 
 def _action_out(action: Action) -> ActionOut:
-    overdue = (
-        action.target_date is not None
-        and action.target_date < dt.date.today()
-        and action.status is not ActionStatus.COMPLETE
-    )
+    overdue = action_overdue(action.status, action.target_date, dt.date.today())
     return ActionOut(
         id=action.id,  # type: ignore[arg-type]
         response_id=action.response_id,

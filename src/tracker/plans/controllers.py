@@ -24,6 +24,7 @@ from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.obligations import must_answer_ids
 from tracker.plans.publication import has_unpublished_changes, latest_publication
 from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
 from tracker.plans.workspace import SORTS, workspace_rows
@@ -60,7 +61,14 @@ class PlanController(Controller):
             if organisation is None:
                 raise NotFoundException("Your account is not linked to an organisation")
             return Redirect(f"/plan/{organisation.slug}", status_code=303)
-        organisations = list(db.exec(select(Organisation).order_by(Organisation.kind, Organisation.name)))
+        # Only organisations with something to answer have an action plan to read.
+        organisations = list(
+            db.exec(
+                select(Organisation)
+                .where(col(Organisation.id).in_(must_answer_ids()))
+                .order_by(Organisation.kind, Organisation.name)
+            )
+        )
         groups = [(kind, [o for o in organisations if o.kind is kind]) for kind in OrganisationKind]
         return page(request, "plans/index.html", groups=[g for g in groups if g[1]])
 

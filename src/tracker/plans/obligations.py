@@ -8,7 +8,9 @@ Rows are never deleted: an organisation no longer addressed keeps its record, ma
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, record
@@ -123,3 +125,12 @@ def organisations_answering(session: Session, recommendation_id: int) -> list[Or
         .order_by(Organisation.name)
     )
     return list(session.exec(query))
+
+
+def must_answer_ids() -> Select[Any]:
+    """A subquery: the ids of the organisations that must answer (at least one required response).
+
+    The one definition of "organisations that must answer" (``tracker.reports.figures.Headline.organisations``):
+    an organisation with nothing addressed to it, such as an inspectorate, has no action plan to list.
+    """
+    return select(Response.organisation_id).where(col(Response.required).is_(True)).distinct()

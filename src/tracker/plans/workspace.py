@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 from tracker.evidence.models import Evidence
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
+from tracker.plans.rules import action_overdue_sql, response_overdue
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import ActionStatus, ResponseStatus
 
-FINISHED = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
 SORTS = {
     "number": "Recommendation number",
     "due": "Due date",
@@ -43,9 +43,13 @@ class WorkspaceRow:
 
     @property
     def overdue(self) -> bool:
-        """Past the recommendation's deadline and not finished, or an action is past its target date."""
-        past_deadline = self.due is not None and self.due < dt.date.today()
-        return (past_deadline and self.response.status not in FINISHED) or self.actions_overdue > 0
+        """The response is overdue (``tracker.plans.rules``); overdue actions are ``actions_overdue``."""
+        return response_overdue(self.response.status, self.due, dt.date.today())
+
+    @property
+    def anything_overdue(self) -> bool:
+        """The response or one of its actions is overdue (what "Overdue only" keeps)."""
+        return self.overdue or self.actions_overdue > 0
 
     @property
     def complete_without_evidence(self) -> bool:
@@ -72,9 +76,7 @@ def workspace_rows(
                 Action.response_id,
                 func.count(),
                 func.sum(case((Action.status == ActionStatus.COMPLETE, 1), else_=0)),
-                func.sum(
-                    case(((col(Action.target_date) < today) & (Action.status != ActionStatus.COMPLETE), 1), else_=0)
-                ),
+                func.sum(case((action_overdue_sql(today), 1), else_=0)),
             )
             .where(col(Action.response_id).in_(ids))
             .group_by(Action.response_id)
@@ -107,7 +109,7 @@ def workspace_rows(
     if status is not None:
         rows = [r for r in rows if r.response.status is status]
     if overdue_only:
-        rows = [r for r in rows if r.overdue]
+        rows = [r for r in rows if r.anything_overdue]
     order = list(ResponseStatus)
     keys = {
         "due": lambda r: (r.due is None, r.due or dt.date.max, r.recommendation.position),

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from tracker.organisations.models import Organisation, Region
 from tracker.organisations.services import addressee_names
 from tracker.plans.models import PlanPublication, PublishedResponse, Response
+from tracker.plans.obligations import must_answer_ids
 from tracker.plans.publication import latest_publication_ids, latest_publications
 from tracker.practice.models import Practice
 from tracker.practice.services import practice_for
@@ -36,8 +37,8 @@ STATUS_ORDER = [
     ResponseStatus.NOT_APPLICABLE,
 ]
 # Organisations with a public page of their own: those that answer recommendations, and every force, policing
-# body and national body (so a page says plainly when one has published nothing). Inspectorates appear only if a
-# recommendation is addressed to them.
+# body and national body (so a page says plainly when one has published nothing). Inspectorates have one only if
+# a recommendation is addressed to them. Only organisations that must answer are listed as having action plans.
 PUBLIC_KINDS = [OrganisationKind.FORCE, OrganisationKind.POLICING_BODY, OrganisationKind.NATIONAL_BODY]
 
 
@@ -80,12 +81,13 @@ def published_plans(
 
 
 def _has_public_page() -> Any:
-    answering = select(Response.organisation_id).where(col(Response.required).is_(True))
-    return col(Organisation.kind).in_(PUBLIC_KINDS) | col(Organisation.id).in_(answering)
+    return col(Organisation.kind).in_(PUBLIC_KINDS) | col(Organisation.id).in_(must_answer_ids())
 
 
 def public_organisations(session: Session) -> list[Organisation]:
-    return list(session.exec(select(Organisation).where(_has_public_page()).order_by(Organisation.name)))
+    """The organisations listed with their action plans: those that must answer (``must_answer_ids``)."""
+    query = select(Organisation).where(col(Organisation.id).in_(must_answer_ids())).order_by(Organisation.name)
+    return list(session.exec(query))
 
 
 def data_date(plans: list[PublishedPlan]) -> dt.datetime | None:

@@ -20,7 +20,6 @@ from tracker.recommendations.services import list_sets
 from tracker.reports.charts import status_bars, to_svg
 from tracker.reports.exports import response_rows, tables, to_csv, to_json, to_xlsx
 from tracker.reports.figures import (
-    FINISHED,
     STATUS_CODES,
     latest_updates,
     national_state,
@@ -194,7 +193,6 @@ def dashboard_context(
         recommendations=recommendations,
         statuses=list(ResponseStatus),
         status_codes=STATUS_CODES,
-        finished=FINISHED,
         attention_lists=attention_lists,
         periods=period_progress(db),
         agreement=state.agreement(),

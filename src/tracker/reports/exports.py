@@ -204,6 +204,8 @@ def to_json(data: ReportData, all_tables: dict[str, list[dict[str, Any]]]) -> by
         "period": data.period_name,
         "as_of": data.as_of.isoformat(),
         "generated": dt.date.today().isoformat(),
+        # The headline figures as the dashboard and the report show them (tracker.reports.figures.Headline).
+        "headline": data.headline.as_dict(),
         **all_tables,
     }
     return json.dumps(document, ensure_ascii=False, indent=1, default=str).encode()

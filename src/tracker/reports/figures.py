@@ -6,9 +6,12 @@ figure can be traced to the responses behind it (each cell keeps its response id
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -17,10 +20,10 @@ from tracker.assessments.models import Assessment
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
+from tracker.plans.rules import action_overdue_sql, is_finished, response_overdue
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, ResponseStatus, Visibility
+from tracker.vocabulary import AssessmentRating, OrganisationKind, ResponseStatus, Visibility
 
-FINISHED = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
 # How much each claim promises, and how much each rating grants, on one scale.
 CLAIM_LEVEL = {
     ResponseStatus.NOT_STARTED: 0,
@@ -64,7 +67,8 @@ class Cell:
         return STATUS_CODES[self.status]
 
     def overdue(self, today: dt.date) -> bool:
-        return (self.due is not None and self.due < today and self.status not in FINISHED) or self.actions_overdue > 0
+        """The response is overdue (``tracker.plans.rules``); its overdue actions are ``actions_overdue``."""
+        return response_overdue(self.status, self.due, today)
 
     def past_deadline_not_started(self, today: dt.date) -> bool:
         return self.due is not None and self.due < today and self.status is ResponseStatus.NOT_STARTED
@@ -78,7 +82,7 @@ class Cell:
         return rating_below_claim(self.status, self.rating)
 
     def stale(self, today: dt.date, days: int) -> bool:
-        return self.status not in FINISHED and (
+        return not is_finished(self.status) and (
             self.last_update_on is None or (today - self.last_update_on).days > days
         )
 
@@ -88,6 +92,53 @@ class Cell:
             or self.complete_without_evidence
             or self.rating_below_claim
             or self.stale(today, stale_days)
+        )
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The headline figures, each defined here once; every page, report and export shows these.
+
+    What each counts (templates/partials/figures.html says the same on the pages):
+    ``organisations``: organisations with at least one numbered recommendation addressed to them (must answer);
+    ``published``: of those, the ones that have published their action plan at least once;
+    ``responses``: one per organisation per numbered recommendation addressed to it (a sub-recommendation counts
+    within its recommendation, never on its own); ``complete`` / ``blocked``: responses with that status;
+    ``overdue``: open responses past their recommendation's deadline (``tracker.plans.rules``);
+    ``no_recent_update``: open responses without a progress update in the last ``stale_days`` days (None where
+    a surface cannot know it, e.g. a frozen period's report).
+    """
+
+    organisations: int
+    published: int
+    responses: int
+    complete: int
+    blocked: int
+    overdue: int
+    no_recent_update: int | None = None
+
+    def as_dict(self) -> dict[str, int | None]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def count(
+        cls,
+        rows: Iterable[tuple[int, ResponseStatus, bool]],
+        published: Iterable[int] | int,
+        no_recent_update: int | None = None,
+    ) -> Headline:
+        """From (organisation id, status, overdue) per response and the organisations that have published."""
+        rows = list(rows)
+        organisations = {org for org, _, _ in rows}
+        statuses = Counter(status for _, status, _ in rows)
+        return cls(
+            organisations=len(organisations),
+            published=published if isinstance(published, int) else len(set(published) & organisations),
+            responses=len(rows),
+            complete=statuses[ResponseStatus.COMPLETE],
+            blocked=statuses[ResponseStatus.BLOCKED],
+            overdue=sum(overdue for _, _, overdue in rows),
+            no_recent_update=no_recent_update,
         )
 
 
@@ -119,11 +170,19 @@ class NationalState:
     def progress(self, organisation_id: int) -> float:
         """Share of an organisation's responses that are finished (complete or not applicable)."""
         cells = self.cells_for_organisation(organisation_id)
-        return sum(c.status in FINISHED for c in cells) / len(cells) if cells else 0.0
+        return sum(is_finished(c.status) for c in cells) / len(cells) if cells else 0.0
 
     @property
     def overdue_count(self) -> int:
-        return sum(c.overdue(self.today) for c in self.cells.values())
+        return self.headline.overdue
+
+    @cached_property
+    def headline(self) -> Headline:
+        return Headline.count(
+            ((c.organisation_id, c.status, c.overdue(self.today)) for c in self.cells.values()),
+            self.published,
+            no_recent_update=sum(c.stale(self.today, self.stale_days) for c in self.cells.values()),
+        )
 
     def agreement(self) -> Counter[str]:
         """How inspectorate ratings compare with the organisations' claims, nationally."""
@@ -189,8 +248,7 @@ def national_state(
         select(Action.response_id, func.count())
         .where(
             col(Action.response_id).in_(ids),
-            col(Action.target_date) < today,
-            Action.status != ActionStatus.COMPLETE,
+            action_overdue_sql(today),
         )
         .group_by(Action.response_id)
     ):

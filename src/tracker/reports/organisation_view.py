@@ -18,8 +18,9 @@ from tracker.assessments.models import Assessment
 from tracker.organisations.models import Organisation
 from tracker.plans.models import PlanPublication
 from tracker.plans.publication import latest_publication, public_plan
+from tracker.plans.rules import is_finished
 from tracker.plans.workspace import WorkspaceRow, workspace_rows
-from tracker.reports.figures import FINISHED, rating_below_claim
+from tracker.reports.figures import rating_below_claim
 from tracker.vocabulary import AssessmentRating, ResponseStatus
 
 
@@ -125,7 +126,7 @@ def organisation_oversight(
     for row in rows:
         rating, rated_at = ratings.get(row.response.id, (None, None))
         now = current.get(row.recommendation.id, {})
-        stale = row.response.status not in FINISHED and (
+        stale = not is_finished(row.response.status) and (
             row.last_update_on is None or (today - row.last_update_on).days > stale_days
         )
         result.append(

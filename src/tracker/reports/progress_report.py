@@ -36,10 +36,11 @@ from sqlmodel import Session, col, select
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import PlanPublication, ProgressUpdate, Response
+from tracker.plans.rules import response_overdue
 from tracker.practice.services import practice_for
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.charts import status_bars
-from tracker.reports.figures import FINISHED, STATUS_CODES, national_state
+from tracker.reports.figures import STATUS_CODES, Headline, national_state
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.themes import Theme, describe, themes
 from tracker.settings import STATIC_DIR
@@ -106,7 +107,12 @@ class ReportData:
 
     @property
     def overdue_count(self) -> int:
-        return sum(r.overdue for r in self.rows.values())
+        return self.headline.overdue
+
+    @property
+    def headline(self) -> Headline:
+        """The headline figures (``tracker.reports.figures.Headline``) of this report's responses."""
+        return Headline.count(((r.organisation_id, r.status, r.overdue) for r in self.rows.values()), self.published)
 
 
 def build_report(
@@ -136,7 +142,7 @@ def build_report(
         for (org_id, rec_id), cell in state.cells.items():
             day, text = latest.get(cell.response_id, (None, None))
             rows[(org_id, rec_id)] = Row(org_id, rec_id, cell.status, cell.overdue(as_of), day, text)
-        published = len(state.published)
+        published = state.published
         name = f"Current position at {uk_date(as_of)}"
     else:
         as_of = period.cut_off
@@ -149,7 +155,7 @@ def build_report(
             if snap.recommendation_id not in rec_ids:
                 continue
             due = dues[snap.recommendation_id]
-            overdue = due is not None and due < as_of and snap.status not in FINISHED
+            overdue = response_overdue(snap.status, due, as_of)
             rows[(snap.organisation_id, snap.recommendation_id)] = Row(
                 snap.organisation_id,
                 snap.recommendation_id,
@@ -159,13 +165,16 @@ def build_report(
                 snap.latest_update_text,
             )
         frozen_end = period.frozen_at or dt.datetime.combine(as_of, dt.time(23, 59), UTC)
-        published = session.exec(
-            select(func.count(func.distinct(PlanPublication.organisation_id))).where(
-                col(PlanPublication.published_at) <= frozen_end
+        published = set(
+            session.exec(
+                select(PlanPublication.organisation_id)
+                .distinct()
+                .where(col(PlanPublication.published_at) <= frozen_end)
             )
-        ).one()
+        )
         name = period.name
     org_ids = {org for org, _ in rows}
+    published = published & org_ids  # only organisations that must answer count as having published a plan
     organisations = list(
         session.exec(
             select(Organisation).where(col(Organisation.id).in_(org_ids)).order_by(Organisation.kind, Organisation.name)
@@ -173,7 +182,7 @@ def build_report(
     )
     recommendations = [r for r in recommendations if any(rid == r.id for _, rid in rows)]
     sets = {s.id: s.short_title for s in session.exec(select(RecommendationSet))}
-    data = ReportData(TITLE, name, as_of, organisations, recommendations, rows, published)
+    data = ReportData(TITLE, name, as_of, organisations, recommendations, rows, len(published))
     data.set_id, data.set_title = set_id, sets.get(set_id) if set_id is not None else None
     names = {o.id: o.name for o in organisations}
     for rec in recommendations:
@@ -440,8 +449,9 @@ def _methodology(data: ReportData) -> list[object]:
             "and shows only what public sources confirm."
         ),
         _p(
-            f"Figures are as at {uk_date(data.as_of)}. A recommendation counts as overdue when its deadline has "
-            "passed and it is neither complete nor not applicable, or when an action is past its target date."
+            f"Figures are as at {uk_date(data.as_of)}. A response counts as overdue when its recommendation's "
+            "deadline has passed and it is neither complete nor not applicable; a finished response is never "
+            "overdue, and actions past their target date are not counted here."
         ),
     ]
 

@@ -18,16 +18,16 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, Response
+from tracker.plans.rules import open_sql
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReminderSent
 from tracker.settings import Settings
 from tracker.timeutil import uk_date
-from tracker.vocabulary import ActionStatus, ResponseStatus, Role
+from tracker.vocabulary import ActionStatus, Role
 
 WINDOW = dt.timedelta(days=30)
 WEEK = dt.timedelta(days=7)
 DIGEST, SUMMARY = "digest", "coordinator_summary"
-FINISHED = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
 
 
 @dataclass
@@ -63,7 +63,7 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
         .join(Recommendation, Recommendation.id == Response.recommendation_id)
         .where(
             col(Response.required).is_(True),
-            col(Response.status).not_in(FINISHED),
+            open_sql(),
             col(Recommendation.deadline).is_not(None),
             col(Recommendation.deadline) <= horizon,
         )

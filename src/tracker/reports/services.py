@@ -168,6 +168,7 @@ class Movement:
     recommendation_id: int
     before: ResponseStatus
     after: ResponseStatus
+    sub_recommendation: bool = False  # listed, but not counted as a response of its own
 
 
 @dataclass
@@ -182,6 +183,13 @@ class Comparison:
     unchanged: int
     not_updated: list[int]  # organisations with no update dated after the earlier cut-off
 
+    @property
+    def responses(self) -> int:
+        """Responses in both periods, counted as ``tracker.reports.figures.Headline.responses`` counts them
+        (sub-recommendations' movements are listed but counted within their recommendation)."""
+        moved = self.forward + self.backward + self.other_changes
+        return sum(not m.sub_recommendation for m in moved) + self.unchanged
+
 
 def compare_periods(session: Session, earlier: ReportingPeriod, later: ReportingPeriod) -> Comparison:
     """Which responses moved forward (e.g. in progress to complete), which went backwards, who has not updated."""
@@ -191,6 +199,9 @@ def compare_periods(session: Session, earlier: ReportingPeriod, later: Reporting
         earlier, later = later, earlier
     before = {s.response_id: s for s in session.exec(select(Snapshot).where(Snapshot.period_id == earlier.id))}
     after = list(session.exec(select(Snapshot).where(Snapshot.period_id == later.id)))
+    # Responses are counted as everywhere else (tracker.reports.figures.Headline): one per numbered
+    # recommendation; a sub-recommendation's movement is listed but never counted as a response of its own.
+    numbered = set(session.exec(select(Recommendation.id).where(col(Recommendation.parent_id).is_(None))))
     forward, backward, other, unchanged = [], [], [], 0
     latest_by_org: dict[int, dt.date | None] = {}
     for snap in after:
@@ -201,9 +212,15 @@ def compare_periods(session: Session, earlier: ReportingPeriod, later: Reporting
             latest_by_org.setdefault(snap.organisation_id, previous)
         old = before.get(snap.response_id)
         if old is None or old.status is snap.status:
-            unchanged += old is not None
+            unchanged += old is not None and snap.recommendation_id in numbered
             continue
-        move = Movement(snap.organisation_id, snap.recommendation_id, old.status, snap.status)
+        move = Movement(
+            snap.organisation_id,
+            snap.recommendation_id,
+            old.status,
+            snap.status,
+            snap.recommendation_id not in numbered,
+        )
         if old.status in ORDER and snap.status in ORDER:
             (forward if ORDER.index(snap.status) > ORDER.index(old.status) else backward).append(move)
         else:

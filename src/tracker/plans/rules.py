@@ -1,0 +1,67 @@
+"""The tracker's rules for "finished" and "overdue", each stated once: the Python predicate beside its SQL form.
+
+Every page, report, export, API answer and reminder asks these functions, so a response is overdue (or
+finished) in the same cases everywhere, and the SQL and Python forms cannot drift apart unnoticed
+(tests/test_rules.py checks them against each other on every combination).
+
+- A response is *finished* when it is Complete or Not applicable; a finished response is never overdue.
+- A response is *overdue* when it is open (not finished) and its recommendation's deadline has passed.
+- An action is *overdue* when it is open (not Complete) and its target date has passed. Overdue actions are a
+  flag of their own: they never make their response overdue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_
+from sqlmodel import col
+
+from tracker.plans.models import Action, Response
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import ActionStatus, ResponseStatus
+
+FINISHED: tuple[ResponseStatus, ...] = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
+
+
+def is_finished(status: ResponseStatus) -> bool:
+    """A response needs no more work: Complete or Not applicable."""
+    return status in FINISHED
+
+
+def _or(given: Any, default: Any) -> Any:
+    """A column or expression given by the caller (e.g. a snapshot's status), else the usual column."""
+    return given if given is not None else col(default)
+
+
+def finished_sql(status: Any = None) -> ColumnElement[bool]:
+    """SQL form of :func:`is_finished` (over ``Response.status`` unless another status expression is given)."""
+    return _or(status, Response.status).in_(FINISHED)
+
+
+def open_sql(status: Any = None) -> ColumnElement[bool]:
+    """SQL form of ``not is_finished(status)``."""
+    return _or(status, Response.status).not_in(FINISHED)
+
+
+def response_overdue(status: ResponseStatus, deadline: dt.date | None, today: dt.date) -> bool:
+    """An open response whose recommendation's deadline has passed."""
+    return deadline is not None and deadline < today and not is_finished(status)
+
+
+def response_overdue_sql(today: dt.date, status: Any = None, deadline: Any = None) -> ColumnElement[bool]:
+    """SQL form of :func:`response_overdue` (over ``Response.status`` and ``Recommendation.deadline``)."""
+    due = _or(deadline, Recommendation.deadline)
+    return and_(due.is_not(None), due < today, open_sql(status))
+
+
+def action_overdue(status: ActionStatus, target_date: dt.date | None, today: dt.date) -> bool:
+    """An open action (not Complete) whose target date has passed."""
+    return target_date is not None and target_date < today and status is not ActionStatus.COMPLETE
+
+
+def action_overdue_sql(today: dt.date, status: Any = None, target_date: Any = None) -> ColumnElement[bool]:
+    """SQL form of :func:`action_overdue` (over ``Action.status`` and ``Action.target_date``)."""
+    due = _or(target_date, Action.target_date)
+    return and_(due.is_not(None), due < today, _or(status, Action.status) != ActionStatus.COMPLETE)

@@ -276,7 +276,7 @@ def test_csv_downloads_and_evidence_files_say_their_charset_once(client, coordin
 
 @pytest.mark.parametrize("spelling", ["%D9%A1", "%EF%BC%91", "01", "1%0B", "%201"])
 def test_only_the_plain_ascii_spelling_of_an_id_reaches_its_record(client, admin, spelling):
-    """Python reads "١", "１", "01" and "1\\v" as 1; a page or API address written so names no record."""
+    """int() reads Arabic-Indic and fullwidth digits, "01" and "1\\v" as 1; an address written so names no record."""
     assert admin.id == 1 and client.get("/admin/users/1", follow_redirects=False).status_code == 200
     assert client.get(f"/admin/users/{spelling}", follow_redirects=False).status_code == 404
     assert client.get(f"/api/responses/{spelling}", follow_redirects=False).status_code == 404

@@ -29,7 +29,7 @@ def check_parameters(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
     """404 for a path parameter no record can have; 400 for a query parameter no query may take."""
     segments = set(connection.url.path.split("/"))
     for value in connection.path_params.values():
-        # Only the plain ASCII form of an id names its record (Python's int() also reads "١٢", "１２", "012", "1\v")
+        # Only the plain ASCII spelling of an id names its record (int() also reads other scripts' digits, "012", "1\v")
         if isinstance(value, int) and not isinstance(value, bool) and str(value) not in segments:
             raise NotFoundException()
     if connection.url.path.startswith(API_PREFIX):

@@ -6,6 +6,7 @@ collect *every* problem, and only then touch the database, so a bad file loads n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -80,6 +81,10 @@ def dotted(path: Path_) -> str:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: several times faster
 
 
+MAX_NUMBER_CHARS = 100  # no number in our data files is longer; Python refuses ints of over 4,300 digits
+_LONG_NUMBER = re.compile(r"[-+]?[0-9][0-9_:.a-fA-FxXoO+-]{" + str(MAX_NUMBER_CHARS) + ",}")
+
+
 def _check_tree(text: str, source: str) -> None:
     """Stream the file's events and refuse, before anything is built, what could make it huge.
 
@@ -97,6 +102,8 @@ def _check_tree(text: str, source: str) -> None:
             nodes += 1
             if nodes > MAX_YAML_NODES:
                 problem = f"the file holds more than {MAX_YAML_NODES:,} values; the limit is {MAX_YAML_NODES:,}"
+        if isinstance(event, yaml.ScalarEvent) and not event.style and _LONG_NUMBER.fullmatch(event.value):
+            problem = f"a number of {len(event.value):,} characters; the limit is {MAX_NUMBER_CHARS}"
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
@@ -117,6 +124,8 @@ def parse_yaml(text: str, source: str) -> ParsedFile:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except ValueError as exc:  # a value the constructor cannot convert, past the checks above
+        raise LoadError([Problem(source, None, "", f"a value cannot be read: {exc}")]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

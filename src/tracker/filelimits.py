@@ -48,6 +48,9 @@ MAX_SHARED_STRINGS = 500_000
 MAX_PART_ELEMENTS = 100_000
 """XML elements in one part other than a sheet or the shared strings (styles, workbook, relationships …), each
 of which openpyxl builds into an object: Excel's own limit of 64,000 cell formats, with alignments, fits."""
+MAX_ATTRIBUTES = 64
+"""Attributes on one XML element: SpreadsheetML's elements have a few dozen at most, and openpyxl builds every
+attribute it is given (one cell with 600,000 attributes took 20 s and 400 MB)."""
 MAX_ZIP_MEMBERS = 1_000
 """Parts in an .xlsx (a workbook of a few sheets has about a dozen)."""
 MAX_MEMBER_BYTES = 20 * 1024 * 1024
@@ -254,6 +257,10 @@ class _XmlScanner:
         local = _local(name)
         self.text = 0
         self.elements += 1
+        if len(attributes) > MAX_ATTRIBUTES:
+            raise FileTooLarge(
+                f"the number of attributes of an XML element <{local}>", len(attributes), MAX_ATTRIBUTES, self.part
+            )
         if self.max_elements is not None and self.elements > self.max_elements:
             raise FileTooLarge(
                 "the number of XML elements in a part", f"over {self.max_elements:,}", self.max_elements, self.part

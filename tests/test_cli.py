@@ -119,7 +119,12 @@ def test_users_create_explains_what_is_wrong(run):
 
 @pytest.mark.parametrize(
     ("typed", "suggested"),
-    [("kentt", "'kent'"), ("Kent Police", "'kent'"), ("west-midland", "'west-midlands'"), ("Metropolitan Police", "'metropolitan'")],
+    [
+        ("kentt", "'kent'"),
+        ("Kent Police", "'kent'"),
+        ("west-midland", "'west-midlands'"),
+        ("Metropolitan Police", "'metropolitan'"),
+    ],
 )
 def test_users_create_with_a_wrong_slug_suggests_the_closest_organisations(run, session, typed, suggested):
     run("load", str(ORGANISATIONS_FILE))

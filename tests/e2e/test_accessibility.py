@@ -151,6 +151,7 @@ def public_pages(live_server: str) -> list[str]:
 
     with httpx.Client(base_url=live_server) as client:
         fetched = crawl(client, live_server)
+    assert [path for path, f in fetched.items() if f.status >= 500] == []
     return sorted(path for path, f in fetched.items() if f.status == 200 and f.content_type.startswith("text/html"))
 
 

@@ -117,6 +117,25 @@ def test_users_create_explains_what_is_wrong(run):
     assert bad_org.exit_code == 1 and "No organisation has the slug 'atlantis'" in bad_org.output
 
 
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("kentt", "'kent'"),
+        ("Kent Police", "'kent'"),
+        ("west-midland", "'west-midlands'"),
+        ("Metropolitan Police", "'metropolitan'"),
+    ],
+)
+def test_users_create_with_a_wrong_slug_suggests_the_closest_organisations(run, session, typed, suggested):
+    run("load", str(ORGANISATIONS_FILE))
+    result = run(
+        "users", "create", "--email", "v@example.org", "--name", "V", "--role", "viewer", "--organisation", typed
+    )
+    assert result.exit_code == 1
+    assert f"No organisation has the slug {typed!r}; did you mean {suggested}" in result.output
+    assert session.exec(select(User)).first() is None
+
+
 def test_setup_loads_everything_once_and_prints_the_demo_accounts(run, session):
     first = run("setup")
     assert first.exit_code == 0, first.output

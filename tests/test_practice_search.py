@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from tests.test_pages import demo_site  # noqa: F401 (the shared demo site fixture)
 from tracker.practice import search, services
 from tracker.practice.models import Practice
 from tracker.practice.services import Filters
@@ -50,7 +51,7 @@ def library(session) -> dict[str, int]:
             slug=f"p-{len(ids)}",
             status=PracticeStatus.APPROVED,
             stage=PracticeStage.PROMISING,
-            themes=["investigation"],
+            themes=["early-intervention"],  # its name ("Early intervention") is searched too: no word used below
             **fields,
         )
         session.add(practice)
@@ -185,3 +186,79 @@ def test_the_search_objects_exist_in_the_database(engine):
         with engine.connect() as conn:
             names = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
         assert {"practice_fts", "practice_fts_insert", "practice_fts_update", "practice_fts_delete"} <= names
+
+
+# --- what the public page says, beyond the practice's own fields -----------------------------------------------
+
+
+def test_search_finds_practice_by_its_themes_and_the_recommendations_it_addresses(session, small_reference, make_user):
+    """What a practice's page shows is searched too: the names of its themes and the number and wording of each
+    recommendation it addresses, kept in step when the practice, its links or a recommendation's wording change."""
+    from tests.test_practice import complete, rec_id
+    from tracker.recommendations.editing import form_values, save_recommendation
+    from tracker.recommendations.models import Recommendation
+    from tracker.vocabulary import Role
+
+    editor, coordinator, admin = make_user(Role.EDITOR, "kent"), make_user(Role.COORDINATOR), make_user(Role.ADMIN)
+
+    def approved(title: str, **values) -> Practice:
+        practice = services.create_practice(session, editor, complete(session, title=title, **values), submit=True)
+        return services.approve(session, practice, coordinator)
+
+    approved("Clinic", summary="Advice.", what_was_done="Reviews.", outcomes="Orders.", themes=["training"])
+    approved(
+        "Team",
+        summary="One team.",
+        what_was_done="Reviews.",
+        outcomes="Fewer reports.",
+        themes=["multi-agency-working"],
+        recommendations=[str(rec_id(session, "2"))],
+    )
+
+    def titles(q: str) -> list[str]:
+        return sorted(v.practice.title for v in services.browse(session, Filters.of(q=q)))
+
+    assert titles("training") == ["Clinic"]  # its theme, "Training and learning", is nowhere in its own text
+    assert titles("partner agencies") == ["Team"]  # "Working with partner agencies"
+    assert titles("recommendation 1") == ["Clinic"]
+    recorded = session.get(Recommendation, rec_id(session, "1")).text.split()[-1].strip(".")
+    assert titles(recorded) == ["Clinic"]  # a word of recommendation 1's wording (the practice's text lacks it)
+
+    # Editing the practice's themes and links, or a recommendation's wording, moves what it is found by.
+    team = session.exec(sa.select(Practice).where(Practice.title == "Team")).scalar_one()
+    services.update_practice(
+        session,
+        team,
+        editor,
+        complete(
+            session,
+            title="Team",
+            summary="One team.",
+            what_was_done="Reviews.",
+            outcomes="Fewer reports.",
+            themes=["training"],
+            version=str(team.version),
+        ),
+        submit=True,
+    )
+    services.approve(session, team, coordinator)
+    assert titles("training") == ["Clinic", "Team"] and titles("partner agencies") == []
+    rec = session.get(Recommendation, rec_id(session, "1"))
+    values = form_values(session, rec) | {"text": "Chief constables should set up zebracrossing panels."}
+    save_recommendation(session, rec, values, admin)
+    assert titles("zebracrossing") == ["Clinic", "Team"]
+
+
+def test_on_the_demo_site_a_search_for_a_theme_finds_the_practice_filed_under_it(demo_site):  # noqa: F811
+    """As a visitor found it: "training" found nothing although practice is filed under "Training and learning"."""
+    import re
+
+    client = demo_site.client(None)
+
+    def practice_links(query: str) -> set[str]:
+        page = client.get(f"/practice?{query}")
+        assert page.status_code == 200
+        return set(re.findall(r'href="(/practice/[^"/?]+)"', page.text)) - {"/practice/submissions", "/practice/review"}
+
+    filed = practice_links("theme=training")
+    assert filed and filed <= practice_links("q=training")

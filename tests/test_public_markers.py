@@ -2,12 +2,13 @@
 
 A distinct marker is planted in every non-public field of demo-like data: internal and inspectorate updates and
 evidence (titles, descriptions, notes, link addresses, file names and contents), edits made after publishing,
-a plan never published, assessments (released or not) and their rationales, comments, practice not approved and
+a plan never published, assessments not released and every assessment's rationale, comments, practice not approved and
 reviewers' comments, reporting periods, and people's names and email addresses. Then every page, download and
 feed that someone who is not signed in can reach by following links from the home page is fetched (see
 tests/public_crawler.py: pages added later are covered as soon as something public links to them), and none may
 contain any marker. The published, public data is checked to be there too, so the crawl cannot pass by
-reaching nothing.
+reaching nothing; so is the one rating an inspector released for publication (its rating, inspectorate and date),
+while the unreleased ratings (older and newer) never appear.
 
 Then the same crawl runs signed in as every role (admin, coordinator, inspector, Kent's editor and viewer,
 another organisation's editor), from the home page, the workspace, every item's own pages and the JSON API, and
@@ -24,7 +25,7 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from tests.conftest import sign_in
+from tests.conftest import csrf_headers, sign_in
 from tests.public_crawler import crawl
 from tests.test_plans import response_of
 from tests.test_public import add_file, edit, set_status
@@ -34,13 +35,15 @@ from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import Actor
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import add_evidence, update_evidence, withdraw_evidence
+from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate
 from tracker.plans.publication import publish_plan
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.reports.services import open_period
-from tracker.vocabulary import AssessmentRating, PracticeStatus, Role
+from tracker.timeutil import uk_date, utc_now
+from tracker.vocabulary import AssessmentRating, OrganisationKind, PracticeStatus, Role
 
 MARKERS: list[str] = []
 
@@ -170,6 +173,11 @@ def planted(session, small_reference, settings):
             assessor_id=inspector.id,
         )
     )
+    # A newer rating, not released: the public keeps seeing the released one (ratings are enums, so what must
+    # not appear is their text; see test_only_ratings_released_for_publication_appear_in_public).
+    session.add(Assessment(response_id=ctx.response.id, rating=AssessmentRating.NOT_MET, rationale=marker("newer")))
+    sub = response_of(session, "kent", "1.1").id
+    session.add(Assessment(response_id=sub, rating=AssessmentRating.MET, rationale=marker("subunreleased")))
     session.add(Comment(response_id=ctx.response.id, author_id=inspector.id, body=marker("comment")))
     session.commit()
     publish_plan(session, get_by_slug(session, "kent"), kent)
@@ -290,6 +298,58 @@ def test_the_crawler_would_notice_a_leak(client, session, planted, settings):
     everything = "\n".join(fetched.text for fetched in pages.values())
     draft = next(m for m in MARKERS if "draftsummary" in m)
     assert draft in everything
+
+
+RELEASED = "Partially met, assessed by the inspectorate on"
+
+
+def ratings_in_public(pages) -> list[str]:
+    """The text of every inspectorate rating shown on the public pages crawled."""
+    import re
+
+    shown = []
+    for fetched in pages.values():
+        text = fetched if isinstance(fetched, str) else fetched.text
+        for block in re.findall(r'data-testid="inspectorate-rating">(.*?)</(?:div|td)>', text, re.S):
+            shown.append(" ".join(re.sub(r"<[^>]+>", " ", block).split()))
+    return shown
+
+
+def test_only_ratings_released_for_publication_appear_in_public(
+    client, session, planted, settings, make_user, app_client_factory
+):
+    hmicfrs = Organisation(slug="hmicfrs", name="HM Inspectorate of Constabulary", kind=OrganisationKind.INSPECTORATE)
+    session.add(hmicfrs)
+    session.commit()
+    inspector = make_user(Role.INSPECTOR, "hmicfrs", email="released-inspector@example.org")
+    pages = crawl(client, settings.public_url)
+    shown = ratings_in_public(pages)
+    # Kent 1's released rating, on Kent's page and on the recommendation's page; never the older or newer
+    # unreleased ones, nor Kent 1.1's unreleased rating, nor any rationale.
+    assert [text for text in shown if RELEASED in text] and all(
+        RELEASED in text or text == "None published" for text in shown
+    ), shown
+    kent = pages["/organisations/kent"].text
+    assert "Independent assessment by the inspectorate" in kent and "not the organisation's claim" in kent
+    assert not any(("Not met" in text or text.startswith("Met")) for text in shown)
+
+    # An inspector of a named inspectorate releases a rating of Kent 1.1 through the form: the public pages
+    # show it at once (the stored renderings of the crawl above are replaced), saying who and when.
+    reader = app_client_factory()
+    sign_in(reader, inspector.email)
+    answer = reader.post(
+        f"/plan/responses/{response_of(session, 'kent', '1.1').id}/assessments",
+        data={"rating": "met", "rationale": marker("releasedviaform"), "released": "yes"},
+        headers=csrf_headers(reader),
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    today = uk_date(utc_now())
+    for path in ("/organisations/kent", "/recommendations/test-report/1.1"):
+        text = client.get(path).text
+        expected = f"Met, assessed by HM Inspectorate of Constabulary on {today}"
+        assert any(shown.startswith(expected) or f" {expected}" in shown for shown in ratings_in_public({path: text}))
+        assert "releasedviaform" not in text and "released-inspector" not in text
 
 
 # --- every role -------------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from tracker.demo import DEMO_ACCOUNTS, DemoError, load_demo
 from tracker.inputs import InputError
 from tracker.loading import load_file
 from tracker.organisations.models import Organisation
-from tracker.organisations.services import get_by_slug
+from tracker.organisations.services import get_by_slug, similar_slugs
 from tracker.practice import loader as practice_loader
 from tracker.practice.models import Practice
 from tracker.recommendations.models import RecommendationSet
@@ -306,7 +306,9 @@ def users_create(email: str, display_name: str, role: str, organisation_slug: st
         if organisation_slug:
             organisation = get_by_slug(session, organisation_slug)
             if organisation is None:
-                raise click.ClickException(f"No organisation has the slug {organisation_slug!r}")
+                close = similar_slugs(session, organisation_slug)
+                hint = f"; did you mean {' or '.join(repr(s) for s in close)}?" if close else ""
+                raise click.ClickException(f"No organisation has the slug {organisation_slug!r}{hint}")
         try:
             user = create_user(
                 session,

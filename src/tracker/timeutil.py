@@ -69,8 +69,19 @@ def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
 LONDON = ZoneInfo("Europe/London")
 
 
-def uk_date(value: dt.date | dt.datetime | None, empty: str = "") -> str:
-    """27 March 2025."""
+def uk_date(value: dt.date | dt.datetime | str | None, empty: str = "") -> str:
+    """27 March 2025: the one style of date people read (GOV.UK). Also takes the ISO text that published plans
+    and other JSON content hold ("2025-03-27"), so no page shows a date as a machine writes it; text that is not
+    a date is shown as it is."""
+    if isinstance(value, str):
+        try:
+            if "T" in value:
+                parsed = dt.datetime.fromisoformat(value)
+                value = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # stored times are UTC
+            else:
+                value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value or empty
     if value is None:
         return empty
     if isinstance(value, dt.datetime):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import fields_of, record
 from tracker.inputs import parse_id
+from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
+from tracker.plans.models import Response
 from tracker.plans.services import PlanError, ResponseContext, actor_for
 from tracker.vocabulary import AssessmentRating
 
@@ -65,6 +70,55 @@ def assessments_for(session: Session, response_id: int) -> list[Assessment]:
             .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class PublicRating:
+    """An inspectorate's rating released for publication: what it is, which inspectorate gave it, and when. The
+    rationale and the inspector's name stay internal (the public site names no person)."""
+
+    rating: AssessmentRating
+    inspectorate: str | None
+    assessed_at: dt.datetime
+
+
+def released_ratings(
+    session: Session, *, organisation_id: int | None = None, recommendation_id: int | None = None
+) -> dict[tuple[int, int], PublicRating]:
+    """The latest rating released for publication of each response (of one organisation, or about one
+    recommendation), keyed by (organisation id, recommendation id). One query. A later unreleased rating does not
+    withdraw a released one: the public sees the inspectorate's latest published assessment, with its date."""
+    ranked = (
+        select(
+            Response.organisation_id,
+            Response.recommendation_id,
+            Assessment.rating,
+            Assessment.created_at,
+            Organisation.name.label("inspectorate"),  # type: ignore[attr-defined]
+            sa.func.row_number()
+            .over(
+                partition_by=Assessment.response_id,
+                order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
+            )
+            .label("newest"),
+        )
+        .join(Response, col(Response.id) == Assessment.response_id)
+        .outerjoin(User, col(User.id) == Assessment.assessor_id)
+        .outerjoin(Organisation, col(Organisation.id) == User.organisation_id)
+        .where(col(Assessment.released).is_(True), Assessment.rating != AssessmentRating.NOT_YET_ASSESSED)
+    )
+    if organisation_id is not None:
+        ranked = ranked.where(Response.organisation_id == organisation_id)
+    if recommendation_id is not None:
+        ranked = ranked.where(Response.recommendation_id == recommendation_id)
+    rows = ranked.subquery()
+    latest = select(rows).where(rows.c.newest == 1)
+    return {
+        (row.organisation_id, row.recommendation_id): PublicRating(
+            AssessmentRating(row.rating), row.inspectorate, row.created_at
+        )
+        for row in session.execute(latest)
+    }
 
 
 def can_comment(user: User | None, organisation_id: int) -> bool:

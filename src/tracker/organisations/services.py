@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from sqlmodel import Session, select
@@ -45,3 +46,18 @@ def regions(session: Session) -> list[Region]:
 
 def get_by_slug(session: Session, slug: str) -> Organisation | None:
     return session.exec(select(Organisation).where(Organisation.slug == slug)).first()
+
+
+def similar_slugs(session: Session, wrong: str, limit: int = 3) -> list[str]:
+    """The slugs closest to ``wrong``, compared with each organisation's slug and name (so "Kent Police" or
+    "knet" both find ``kent``), best first; for messages that say which slug was probably meant."""
+    wanted = wrong.strip().lower()
+    candidates: dict[str, str] = {}
+    for slug, name in session.exec(select(Organisation.slug, Organisation.name)):
+        candidates.setdefault(slug.lower(), slug)
+        candidates.setdefault(name.lower(), slug)
+    found: list[str] = []
+    for match in difflib.get_close_matches(wanted, list(candidates), n=limit * 2, cutoff=0.6):
+        if candidates[match] not in found:
+            found.append(candidates[match])
+    return found[:limit]

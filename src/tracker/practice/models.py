@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
 from tracker.db import Versioned, created_at_field, enum_field, json_field, text_field, timestamp_field
@@ -39,6 +41,10 @@ class Practice(SQLModel, Versioned, table=True):
     themes: list[str] = json_field()
     contact_role: str | None = Field(default=None, max_length=200)
     links: list[str] = json_field()
+    search_context: str | None = text_field(
+        description="Derived, for search only: the names of its themes and the recommendations it addresses "
+        "(kept in step at every flush: see _search_context_follows below)"
+    )
     submitted_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     submitted_at: dt.datetime | None = timestamp_field(default=None)
     reviewed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
@@ -56,3 +62,12 @@ class PracticeRecommendation(SQLModel, table=True):
 
     practice_id: int = Field(foreign_key="practice.id", primary_key=True)
     recommendation_id: int = Field(foreign_key="recommendation.id", primary_key=True, index=True)
+
+
+@event.listens_for(Session, "after_flush")
+def _search_context_follows(session: Session, _flush_context: object) -> None:
+    """Whatever writes a practice, its links or a recommendation's wording (forms, loaders, the demo, tests), the
+    search context follows in the same transaction, so no writer can forget it."""
+    from tracker.practice import search  # search imports this module
+
+    search.follow_flush(session)

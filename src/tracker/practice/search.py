@@ -1,9 +1,17 @@
 """Full-text search over the promising-practice library: one interface, two engines.
 
 - SQLite: an FTS5 table ``practice_fts`` (external content: it indexes ``practice`` and stores no copy), kept
-  in step by triggers on ``practice``; both are created by migration c5a1b2c3d4e5.
+  in step by triggers on ``practice``; both are created by migration c5a1b2c3d4e5 (and given the
+  ``search_context`` column by d1e2f3a4b5c6).
 - PostgreSQL: ``to_tsvector('english', ...)`` over the same columns, with a GIN index on that expression
-  (``ix_practice_search``, same migration), queried with ``websearch_to_tsquery``.
+  (``ix_practice_search``, same migrations), queried with ``websearch_to_tsquery``.
+
+What is searched is what the practice's public page says: its title, summary, what was done, outcomes and
+evaluation, and (in ``practice.search_context``, derived by ``refresh_context``) the names of its themes and the
+number and wording of each recommendation it addresses, so "training" finds practice filed under the theme
+"Training and learning". Every flush that writes a practice, its links or a recommendation refreshes it
+(``follow_flush``, hooked to every session in tracker.practice.models); the triggers and the index then follow
+the row.
 
 Both engines get the same normalised query, so they return the same practices: the words of the search
 (each must appear, English stemming, so "stalker" finds "stalkers") and "quoted phrases". Everything else
@@ -16,18 +24,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
-from tracker.practice.models import Practice
+from tracker.practice.models import Practice, PracticeRecommendation
+from tracker.recommendations.models import Recommendation
 
 # Objects the migration creates outside the models (Alembic's autogenerate leaves them alone; see env.py).
 FTS_TABLE = "practice_fts"
 PG_INDEX = "ix_practice_search"
-SEARCHED_COLUMNS = ("title", "summary", "what_was_done", "outcomes", "evaluation")
+SEARCHED_COLUMNS = ("title", "summary", "what_was_done", "outcomes", "evaluation", "search_context")
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 16
 
@@ -131,6 +143,69 @@ def restrict(stmt: Select[Any], dialect_name: str, text: str | None) -> Select[A
     if query.empty:
         return stmt.where(sa.false())
     return engine_for(dialect_name).restrict(stmt, query)
+
+
+def context_text(theme_names: Iterable[str], recommendations: Iterable[tuple[str, str | None]]) -> str | None:
+    """The searchable text a practice's public page adds to its own fields: its themes' names, then
+    "Recommendation N" and the wording of each recommendation it addresses."""
+    parts = [*theme_names, *(f"Recommendation {number}. {text or ''}".strip() for number, text in recommendations)]
+    return "\n".join(parts) or None
+
+
+def refresh_context(session: Session, practice_ids: Iterable[int] | None = None) -> None:
+    """Bring ``practice.search_context`` up to date for these practices (all when None), in the caller's
+    transaction. Written with a plain UPDATE (derived data, not an edit: no version or history), and only where
+    the text changed, so the search index is touched only when it must be."""
+    from tracker.practice.services import THEMES  # the one list of theme names (services imports this module)
+
+    table = Practice.__table__  # type: ignore[attr-defined]
+    wanted = None if practice_ids is None else sorted(set(practice_ids))
+    if wanted == []:
+        return
+    query = sa.select(table.c.id, table.c.themes, table.c.search_context)
+    if wanted is not None:
+        query = query.where(table.c.id.in_(wanted))
+    rows = session.execute(query).all()
+    links = sa.select(PracticeRecommendation.practice_id, Recommendation.number, Recommendation.text).join(
+        Recommendation, Recommendation.id == PracticeRecommendation.recommendation_id
+    )
+    if wanted is not None:
+        links = links.where(col(PracticeRecommendation.practice_id).in_(wanted))
+    linked: dict[int, list[tuple[str, str | None]]] = {}
+    ordered = links.order_by(Recommendation.set_id, Recommendation.position)
+    for practice_id, number, text in session.execute(ordered):
+        linked.setdefault(practice_id, []).append((number, text))
+    for practice_id, themes, current in rows:
+        text = context_text([THEMES.get(code, code) for code in themes or []], linked.get(practice_id, []))
+        if text != current:
+            session.execute(sa.update(table).where(table.c.id == practice_id).values(search_context=text))
+
+
+def follow_flush(session: Session) -> None:
+    """After a flush: refresh the search context of every practice it wrote, linked or unlinked, or whose
+    recommendations it wrote. (The session still lists the flushed objects as new, dirty or deleted.)"""
+    practice_ids: set[int] = set()
+    recommendation_ids: set[int] = set()
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, Practice) and item.id is not None and item not in session.deleted:
+            practice_ids.add(item.id)
+        elif isinstance(item, PracticeRecommendation):
+            practice_ids.add(item.practice_id)
+        elif isinstance(item, Recommendation) and item.id is not None and item not in session.new:
+            recommendation_ids.add(item.id)
+    if recommendation_ids:
+        practice_ids.update(practices_addressing(session, recommendation_ids))
+    if practice_ids:
+        refresh_context(session, practice_ids)
+
+
+def practices_addressing(session: Session, recommendation_ids: Iterable[int]) -> list[int]:
+    """The practices linked to any of these recommendations (whose search context follows their wording)."""
+    ids = list(recommendation_ids)
+    if not ids:
+        return []
+    query = sa.select(PracticeRecommendation.practice_id).where(col(PracticeRecommendation.recommendation_id).in_(ids))
+    return list(session.execute(query).scalars())
 
 
 def rebuild(connection: sa.Connection) -> None:

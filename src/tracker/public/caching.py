@@ -1,9 +1,9 @@
 """HTTP caching for the public site: validators derived from the data, and 304 for conditional requests.
 
 The app keeps nothing in memory, so validators come from the database: one query reads the newest change to
-everything a public page can show (publications, recommendations, sets, organisations, approved practice, the
-demo flag). Any process computes the same ETag and Last-Modified for the same data, so a conditional request
-answers 304 wherever it lands.
+everything a public page can show (publications, recommendations, sets, organisations, approved practice,
+inspectorate ratings released for publication, the demo flag). Any process computes the same ETag and
+Last-Modified for the same data, so a conditional request answers 304 wherever it lands.
 
 HTML pages carry the CSRF cookie and, for people signed in, their own navigation; they are ``private,
 no-cache`` (browsers keep them and revalidate). Data downloads, the feed and published files carry no cookie
@@ -69,12 +69,14 @@ _STAMP_COLUMNS = f"""
       (SELECT SUM(version) FROM recommendation),
       (SELECT SUM(version) FROM recommendation_set),
       (SELECT SUM(version) FROM practice),
+      (SELECT MAX(created_at) FROM assessment WHERE released),
+      (SELECT COUNT(*) FROM assessment WHERE released),
       (SELECT etag FROM cached_page WHERE key = '{REVISION_KEY}'),
       (SELECT rendered_at FROM cached_page WHERE key = '{REVISION_KEY}')
 """
 _STAMP = text(f"SELECT {_STAMP_COLUMNS}")
 _STAMP_WIDTH = _STAMP_COLUMNS.count("(SELECT")
-_TIME_COLUMNS = (0, 3, 5, 7, 9)  # the columns above that are times (the last one, the revision's, is one too)
+_TIME_COLUMNS = (0, 3, 5, 7, 9, 19)  # the columns above that are times (the last one, the revision's, is one too)
 # The same, and in the same round trip the stored rendering of one page (NULLs when there is none).
 _STAMP_AND_PAGE = text(
     f"SELECT {_STAMP_COLUMNS}, c.etag, c.nonce_mark, c.csrf_mark, c.body "

@@ -3,8 +3,11 @@ organisation, as built by ``tracker.plans.publication.public_plan``, and the sta
 into ``PublishedResponse`` at the same time, which the national pages count and list).
 
 Recommendations, addressees and organisations are public reference data; everything an organisation says about
-its own work comes from its latest publication and nowhere else, so drafts, internal items, assessments,
-comments and people never reach these pages. Every function issues a fixed number of queries.
+its own work comes from its latest publication and nowhere else, so drafts, internal items, comments and people
+never reach these pages. Beside a published response stands the inspectorate's latest rating of it that an
+inspector released for publication (``tracker.assessments.services.released_ratings``: the rating, the
+inspectorate and the date, never the rationale or the inspector); unreleased ratings never appear. Every
+function issues a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from tracker.assessments.services import PublicRating, released_ratings
 from tracker.organisations.models import Organisation, Region
 from tracker.organisations.services import addressee_names
 from tracker.plans.models import PlanPublication, PublishedResponse, Response
@@ -193,6 +197,7 @@ class RecommendationPage:
     practice: list[Practice]
     as_of: dt.datetime | None
     counts: Counter[ResponseStatus] = field(default_factory=Counter)
+    ratings: dict[int, PublicRating] = field(default_factory=dict)  # by organisation id
 
 
 def find_recommendation(
@@ -271,6 +276,10 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
         practice=practice_for(session, rec.id or 0),
         as_of=data_date(plans),
         counts=counts,
+        ratings={
+            organisation_id: rating
+            for (organisation_id, _), rating in released_ratings(session, recommendation_id=rec.id).items()
+        },
     )
 
 
@@ -310,6 +319,7 @@ class PlanEntry:
     response: dict[str, Any]
     recommendation: Recommendation | None
     recommendation_set: RecommendationSet | None
+    rating: PublicRating | None = None
 
 
 @dataclass
@@ -329,6 +339,7 @@ def organisation_page(session: Session, slug: str, draft: PlanPublication | None
         plan = PublishedPlan(organisation, draft, plan.first_published_at or draft.published_at)
     entries: list[PlanEntry] = []
     if plan.publication:
+        ratings = released_ratings(session, organisation_id=organisation.id)
         ids = [r.get("recommendation_id") for r in plan.responses if r.get("recommendation_id")]
         recs = {
             rec.id: (rec, rec_set)
@@ -340,6 +351,7 @@ def organisation_page(session: Session, slug: str, draft: PlanPublication | None
         }
         for response in plan.responses:
             rec, rec_set = recs.get(response.get("recommendation_id"), (None, None))
-            entries.append(PlanEntry(response, rec, rec_set))
+            rating = ratings.get((organisation.id or 0, response.get("recommendation_id") or 0))
+            entries.append(PlanEntry(response, rec, rec_set, rating))
     region = session.get(Region, organisation.region_code) if organisation.region_code else None
     return OrganisationPage(plan, entries, region)

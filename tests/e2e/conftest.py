@@ -65,16 +65,18 @@ def live_server(live_database_url: str, tmp_path_factory: pytest.TempPathFactory
         server = subprocess.Popen([tracker, "serve", "--port", str(port)], env=env, stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # A loaded 2-core machine (two test workers, PostgreSQL, Chromium) can take well over 10 s to start it.
+        deadline = time.monotonic() + 60
+        while True:
             try:
-                urllib.request.urlopen(f"{base}/health", timeout=1)
+                urllib.request.urlopen(f"{base}/health", timeout=2)
                 break
-            except OSError:
+            except OSError as exc:
                 if server.poll() is not None:
                     pytest.fail(f"the server stopped:\n{log.read_text()}")
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"the server did not start:\n{log.read_text()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the server did not answer /health within 60 s ({exc}):\n{log.read_text()}")
+                time.sleep(0.2)
         yield base
     finally:
         server.terminate()

@@ -20,8 +20,7 @@ from html5lib.constants import E as PARSE_ERROR_MESSAGES
 
 # Every attribute the HTML standard defines (the index of attributes, https://html.spec.whatwg.org/#attributes-3),
 # plus the few SVG presentation attributes inline icons use. data-*, aria-* and hx-* are checked by pattern.
-KNOWN_ATTRIBUTES = frozenset(
-    """
+_ATTRIBUTE_INDEX = """
     abbr accept accept-charset accesskey action allow alt as async autocapitalize autocomplete autocorrect autofocus
     autoplay blocking charset checked cite class color cols colspan content contenteditable controls coords
     crossorigin data datetime decoding default defer dir dirname disabled download draggable enctype enterkeyhint
@@ -34,8 +33,8 @@ KNOWN_ATTRIBUTES = frozenset(
     target title translate type usemap value width wrap xmlns
     viewbox focusable fill stroke stroke-width d points cx cy r x y x1 x2 y1 y2 transform preserveaspectratio
     xmlns:xlink xlink:href fill-rule clip-rule
-    """.split()
-)
+"""
+KNOWN_ATTRIBUTES = frozenset(_ATTRIBUTE_INDEX.split())
 _PATTERNED = re.compile(r"^(data-[a-z0-9][a-z0-9._-]*|aria-[a-z]+|hx-[a-z-]+)$")
 # Parse "errors" that are not faults in a document served as HTML.
 _TOLERATED = frozenset({"expected-doctype-but-got-chars", "expected-doctype-but-got-start-tag"})

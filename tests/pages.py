@@ -66,6 +66,7 @@ PAGES: list[Page] = [
     # Editors and viewers of one organisation
     Page("an organisation's plan", "/plan/kent", "editor"),
     Page("a response (editor)", "/plan/responses/{response}", "editor"),
+    Page("a blocked response (editor)", "/plan/responses/{blocked_response}", "editor"),
     Page("a response (viewer)", "/plan/responses/{response}", "viewer"),
     Page("history of a response", "/plan/responses/{response}/history", "editor"),
     Page("evidence with errors", "/plan/responses/{response}", "editor", status=422, submit=Submit("/evidence")),
@@ -115,6 +116,11 @@ def ids(engine: sa.Engine) -> dict[str, object]:
             "response": one(
                 "SELECT r.id FROM response r JOIN organisation o ON o.id = r.organisation_id "
                 "JOIN recommendation c ON c.id = r.recommendation_id WHERE o.slug = 'kent' AND c.number = '10'"
+            ),
+            # Its status radio is the one checked: the markup around it differs from other statuses'.
+            "blocked_response": one(
+                "SELECT min(r.id) FROM response r JOIN organisation o ON o.id = r.organisation_id "
+                "WHERE o.slug = 'kent' AND r.status = 'blocked'"
             ),
             "recommendation": one("SELECT id FROM recommendation WHERE number = '10'"),
             "first_period": one("SELECT min(id) FROM reporting_period WHERE status = 'frozen'"),

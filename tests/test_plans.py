@@ -293,14 +293,16 @@ def test_editing_without_javascript_shows_the_current_values(client, session, ke
 
 @pytest.mark.parametrize(
     ("status", "extra"),
-    [("blocked", {"blocked_reason": "A shared records system, no date yet"}), ("not_applicable", {"not_applicable_reason": "No stalking unit in this organisation"})],
+    [
+        ("blocked", {"blocked_reason": "A shared records system, no date yet"}),
+        ("not_applicable", {"not_applicable_reason": "No stalking unit in this organisation"}),
+    ],
 )
 def test_a_blocked_or_not_applicable_response_saves_with_only_its_summary_changed(
     client, session, ctx, kent_editor, status, extra
 ):
     """The form shows the current status as chosen, so changing only the summary saves (issue 15, item 1)."""
     services.update_response(session, ctx, kent_editor, {"status": status, "version": "1", **extra})
-    session.commit()
     sign_in(client, kent_editor.email)
     rid = ctx.response.id
     fields = form_fields(client.get(f"/plan/responses/{rid}").text, f"/plan/responses/{rid}")
@@ -314,4 +316,5 @@ def test_a_blocked_or_not_applicable_response_saves_with_only_its_summary_change
     assert r.status_code == 303, r.text
     session.rollback()  # end the test's own read transaction, to see what the app committed
     saved = session.get(Response, rid)
+    session.refresh(saved)
     assert (saved.status, saved.summary) == (ResponseStatus(status), "Only the summary changed")

@@ -39,8 +39,8 @@ from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, TEMPLATES_DIR, Settings
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
-from tracker.web.health import health, live
 from tracker.web.head import answer_head_as_get
+from tracker.web.health import health, live
 from tracker.web.i18n import Catalogues, LocaleMiddleware
 from tracker.web.info_pages import InfoPagesController
 from tracker.web.security import SecurityHeadersMiddleware

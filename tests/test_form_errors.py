@@ -8,6 +8,7 @@ added without saying here how to submit it wrongly. A browser sends no JSON ``Ac
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -15,36 +16,78 @@ import pytest
 from tests.conftest import csrf_headers, sign_in
 from tests.html_checks import html_problems
 from tests.test_security_routes import app_routes, route_of, world  # noqa: F401 (a fixture used below)
+from tracker.audit.services import Actor
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans.services import load_response
+from tracker.practice import services as practice
+from tracker.reports.services import freeze_period, open_period
+from tracker.vocabulary import PracticeStatus
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 TOO_LONG = "x" * 100_001
+PRACTICE_FIELDS = [
+    "title",
+    "summary",
+    "what_was_done",
+    "outcomes",
+    "stage",
+    "themes",
+    "recommendations",
+    "contact_role",
+]
 
-# (path as the app declares it, who submits it, an invalid submission). Every field a form asks for is left out
-# or wrong at once: the answer must name every problem, not the first.
-INVALID: list[tuple[str, str, dict[str, str]]] = [
-    ("/sign-in", "anonymous", {}),
-    ("/account/password", "kent editor", {}),
-    ("/account/api-tokens", "kent editor", {}),
-    ("/admin/users", "admin", {}),
-    ("/admin/users/{user_id}", "admin", {"display_name": "", "role": "no-such-role"}),
-    ("/admin/recommendations/{recommendation_id}", "admin", {"title": "", "text": ""}),
-    ("/admin/recommendations/load", "admin", {}),
-    ("/oversight/periods", "coordinator", {}),
-    ("/oversight/periods/{period_id}/freeze", "coordinator", {}),
-    ("/oversight/periods/{period_id}/unfreeze", "admin", {}),
-    ("/plan/responses/{response_id}", "kent editor", {"version": "1", "rag": "purple", "summary": TOO_LONG}),
-    ("/plan/responses/{response_id}/actions", "kent editor", {"target_date": "31/02/2026"}),
-    ("/plan/actions/{action_id}", "kent editor", {"version": "1", "target_date": "31/02/2026"}),
-    ("/plan/responses/{response_id}/updates", "kent editor", {"update_on": "not a date"}),
-    ("/plan/updates/{update_id}", "kent editor", {"update_on": "not a date"}),
-    ("/plan/responses/{response_id}/assessments", "inspector", {}),
-    ("/plan/responses/{response_id}/comments", "coordinator", {}),
-    ("/responses/{response_id}/evidence", "kent editor", {}),
-    ("/evidence/{evidence_id}", "kent editor", {"title": "", "version": "1"}),
-    ("/plan/{slug}/import", "kent editor", {}),
-    ("/practice/submissions", "kent editor", {}),
-    ("/practice/submissions/{practice_id}", "kent editor", {"title": ""}),
-    ("/practice/review/{practice_id}/return", "coordinator", {}),
+# (path as the app declares it, who submits it, an invalid submission, the fields the error summary must link to).
+# Several fields are left out or wrong at once: the answer names every problem, not only the first.
+INVALID: list[tuple[str, str, dict[str, str], list[str]]] = [
+    ("/sign-in", "anonymous", {}, ["email", "password"]),
+    ("/account/password", "kent editor", {}, ["current_password", "new_password", "confirm_password"]),
+    ("/account/api-tokens", "kent editor", {}, ["name"]),
+    ("/admin/users", "admin", {}, ["role", "email", "display_name"]),
+    ("/admin/users/{user_id}", "admin", {"display_name": "", "role": "no-such-role"}, ["role", "display_name"]),
+    (
+        "/admin/recommendations/{recommendation_id}",
+        "admin",
+        {"deadline": "31/02/2026", "version": "1"},
+        ["deadline", "provenance", "confirmed_fields"],
+    ),
+    ("/admin/recommendations/load", "admin", {}, ["new_slug", "new_title"]),
+    ("/oversight/periods", "coordinator", {}, ["name", "cut_off"]),
+    ("/oversight/periods/{period_id}/freeze", "coordinator", {}, ["confirm"]),
+    ("/oversight/periods/{frozen_period_id}/unfreeze", "admin", {}, ["confirm_unfreeze"]),
+    (
+        "/plan/responses/{response_id}",
+        "kent editor",
+        {"version": "1", "rag": "purple", "summary": TOO_LONG},
+        ["rag", "summary"],
+    ),
+    (
+        "/plan/responses/{response_id}/actions",
+        "kent editor",
+        {"target_date": "31/02/2026"},
+        ["description", "target_date"],
+    ),
+    (
+        "/plan/actions/{action_id}",
+        "kent editor",
+        {"version": "1", "target_date": "31/02/2026"},
+        ["edit-description", "edit-target_date"],
+    ),
+    ("/plan/responses/{response_id}/updates", "kent editor", {"update_on": "not a date"}, ["update_on", "text"]),
+    ("/plan/updates/{update_id}", "kent editor", {"update_on": "not a date"}, ["edit-update_on", "edit-text"]),
+    ("/plan/responses/{response_id}/assessments", "inspector", {}, ["rating"]),
+    ("/plan/responses/{response_id}/comments", "coordinator", {}, ["body"]),
+    ("/responses/{response_id}/evidence", "kent editor", {}, ["evidence-kind", "evidence-visibility"]),
+    (
+        "/evidence/{evidence_id}",
+        "kent editor",
+        {"title": "", "version": "1"},
+        ["evidence-edit-title", "evidence-edit-visibility"],
+    ),
+    ("/plan/{slug}/import", "kent editor", {}, ["file"]),
+    ("/practice/submissions", "kent editor", {"action": "submit"}, PRACTICE_FIELDS),
+    ("/practice/submissions/{practice_id}", "kent editor", {"title": "", "action": "submit"}, PRACTICE_FIELDS),
+    ("/practice/review/{practice_id}/return", "coordinator", {}, ["review_comment"]),
 ]
 
 # Buttons with no field to get wrong: what they act on is in the path. Their refusals (not permitted, not found)
@@ -69,7 +112,7 @@ def form_routes(app) -> set[str]:
 
 def test_every_form_handler_is_submitted_wrongly_below(client):
     declared = form_routes(client.app)
-    listed = {route_of({("POST", p) for p in declared}, "POST", path) for path, _, _ in INVALID} | {
+    listed = {route_of({("POST", p) for p in declared}, "POST", path) for path, _, _, _ in INVALID} | {
         ("POST", path) for path in NO_FIELDS
     }
     missing = sorted(declared - {path for _, path in listed if path})
@@ -77,14 +120,8 @@ def test_every_form_handler_is_submitted_wrongly_below(client):
 
 
 @pytest.fixture
-def records(world, session, make_user):
+def records(world, session, make_user):  # noqa: F811 (the fixture imported above)
     """A fresh set of Kent records, an action, an update and a practice to point the forms at."""
-    from tracker.permissions import Permission
-    from tracker.plans import services
-    from tracker.plans.services import load_response
-    from tracker.practice import services as practice
-    from tracker.vocabulary import PracticeStatus
-
     users, fresh = world
     ids = fresh()
     owner = users["kent editor"]
@@ -94,13 +131,16 @@ def records(world, session, make_user):
     submitted = practice.create_practice(session, owner, {"title": "A practice"}, submit=False)
     submitted.status = PracticeStatus.SUBMITTED  # in the review queue, without filling every field
     ids["practice_id"] = submitted.id
+    frozen = open_period(session, name="Frozen by mistake", cut_off=dt.date(2025, 7, 31), actor=Actor("t"))
+    freeze_period(session, frozen, Actor("t"))
+    ids["frozen_period_id"] = frozen.id
     session.commit()
     return users, ids
 
 
-@pytest.mark.parametrize(("path", "role", "fields"), INVALID, ids=[p for p, _, _ in INVALID])
-def test_an_invalid_submission_from_a_browser_gets_html_with_an_error_summary(
-    client, records, path, role, fields
+@pytest.mark.parametrize(("path", "role", "fields", "errors"), INVALID, ids=[p for p, _, _, _ in INVALID])
+def test_an_invalid_submission_from_a_browser_gets_html_with_every_error_in_a_summary(
+    client, records, path, role, fields, errors
 ):
     users, ids = records
     if role != "anonymous":
@@ -117,5 +157,10 @@ def test_an_invalid_submission_from_a_browser_gets_html_with_an_error_summary(
     assert response.headers["content-type"].startswith("text/html"), response.headers["content-type"]
     assert "govuk-error-summary" in response.text, response.text[-2000:]
     summary = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', response.text, re.S)
-    assert summary and "<a href=" in summary.group(1), "each error links to its field"
+    assert summary, "a GOV.UK error summary list"
+    assert re.findall(r'<a href="#([^"]+)">', summary.group(1)) == errors, (
+        "every error at once, each linking to its field"
+    )
+    for field in errors:
+        assert f'id="{field}"' in response.text or f'id="{field}-' in response.text, f"no field #{field} to link to"
     assert html_problems(response.text) == []

@@ -82,6 +82,22 @@ PAGES: list[Page] = [
     Page("national recommendation page", "/oversight/recommendations/{recommendation}", "coordinator"),
     Page("reporting periods", "/oversight/periods", "coordinator"),
     Page("a frozen period", "/oversight/periods/{frozen_period}", "coordinator"),
+    Page("freezing a period", "/oversight/periods/{open_period}/freeze", "coordinator"),
+    Page(
+        "freezing without confirming",
+        "/oversight/periods/{open_period}/freeze",
+        "coordinator",
+        status=422,
+        submit=Submit("/freeze"),
+    ),
+    Page("a period an admin may unfreeze", "/oversight/periods/{frozen_period}", "admin"),
+    Page(
+        "unfreezing without confirming",
+        "/oversight/periods/{frozen_period}",
+        "admin",
+        status=422,
+        submit=Submit("/unfreeze"),
+    ),
     Page("comparing periods", "/oversight/periods/compare?earlier={first_period}&later={frozen_period}", "coordinator"),
     Page("progress report (HTML)", "/oversight/report", "coordinator"),
     # The service team
@@ -125,6 +141,7 @@ def ids(engine: sa.Engine) -> dict[str, object]:
             "recommendation": one("SELECT id FROM recommendation WHERE number = '10'"),
             "first_period": one("SELECT min(id) FROM reporting_period WHERE status = 'frozen'"),
             "frozen_period": one("SELECT max(id) FROM reporting_period WHERE status = 'frozen'"),
+            "open_period": one("SELECT min(id) FROM reporting_period WHERE status = 'open'"),
             "practice": one("SELECT min(slug) FROM practice WHERE status = 'approved'"),
             "user": one(f"SELECT id FROM user_account WHERE email = 'viewer@{DEMO_DOMAIN}'"),
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,6 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
+from tracker.audit.services import Actor
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.plans.services import actor_for
@@ -42,6 +44,25 @@ def _period(db: Session, period_id: int) -> ReportingPeriod:
     if period is None:
         raise NotFoundException()
     return period
+
+
+def _carried_out(
+    request: Request[Any, Any, Any],
+    db: Session,
+    period: ReportingPeriod,
+    form: Form,
+    field: str,
+    change: Callable[[Session, ReportingPeriod, Actor], object],
+) -> Redirect | None:
+    """Freeze or unfreeze a period and go back to it; None, with the reason beside ``field``, if refused."""
+    try:
+        change(db, period, actor_for(request.user))
+        db.commit()
+    except PeriodError as exc:
+        db.rollback()
+        form.error(field, str(exc))
+        return None
+    return Redirect(f"/oversight/periods/{period.id}", status_code=303)
 
 
 class PeriodController(Controller):
@@ -163,14 +184,10 @@ class PeriodController(Controller):
             form.error("confirm", _("%(name)s is already frozen", name=period.name))
             return self._show(request, db, period, form, status_code=409)
         if form.ok:
-            try:
-                freeze_period(db, period, actor_for(request.user))
-                db.commit()
-                return Redirect(f"/oversight/periods/{period.id}", status_code=303)
-            except PeriodError as exc:
-                db.rollback()
-                form.error("confirm", str(exc))
-                return self._show(request, db, _period(db, period_id), form, status_code=409)
+            # Refused only when someone else froze it at the same moment: show the period as it now is.
+            return _carried_out(request, db, period, form, "confirm", freeze_period) or self._show(
+                request, db, _period(db, period_id), form, status_code=409
+            )
         return self._confirm_freeze(request, period, form, status_code=422)
 
     @post("/{period_id:int}/unfreeze", sync_to_thread=True)
@@ -183,16 +200,9 @@ class PeriodController(Controller):
         form = Form.of(data)
         if form.get("confirm_unfreeze") != "yes":
             form.error("confirm_unfreeze", _("Confirm that you want to unfreeze %(name)s", name=period.name))
-        if form.ok:
-            try:
-                unfreeze_period(db, period, actor_for(request.user))
-                db.commit()
-                return Redirect(f"/oversight/periods/{period.id}", status_code=303)
-            except PeriodError as exc:
-                db.rollback()
-                form.error("confirm_unfreeze", str(exc))
-                period = _period(db, period_id)
-        return self._show(request, db, period, form, status_code=422)
+        if form.ok and (done := _carried_out(request, db, period, form, "confirm_unfreeze", unfreeze_period)):
+            return done
+        return self._show(request, db, _period(db, period_id), form, status_code=422)
 
     @get("/{period_id:int}/missing-updates.csv", sync_to_thread=True)
     def missing_csv(

@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlmodel import Session, SQLModel
 
 import tracker.models  # noqa: F401
+from tests.html_checks import assert_strict_html
 from tracker import migrate
 from tracker.app import create_app
 from tracker.audit.services import Actor
@@ -126,6 +128,13 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, secret_key=TEST_SECRET, upload_dir=tmp_path / "uploads")
 
 
+def _check_html(response: httpx.Response) -> None:
+    if response.headers.get("content-type", "").startswith("text/html") and response.request.method != "HEAD":
+        response.read()
+        if response.text.strip():
+            assert_strict_html(response.text, f"{response.request.method} {response.request.url.path}")
+
+
 @pytest.fixture
 def app_client_factory(settings: Settings, engine: sa.Engine) -> Iterator[object]:
     """Make clients, each with its own app process-alike (e.g. a second browser, or a second server process)."""
@@ -133,6 +142,9 @@ def app_client_factory(settings: Settings, engine: sa.Engine) -> Iterator[object
 
     def make() -> TestClient:
         client = TestClient(app=create_app(settings))
+        # Every HTML page or fragment any test fetches is read strictly (tests/html_checks.py): markup a browser
+        # would silently repair (a run-together attribute, an unclosed element, an id used twice) fails the test.
+        client.event_hooks["response"].append(_check_html)
         client.__enter__()
         clients.append(client)
         return client

@@ -66,6 +66,7 @@ PAGES: list[Page] = [
     # Editors and viewers of one organisation
     Page("an organisation's plan", "/plan/kent", "editor"),
     Page("a response (editor)", "/plan/responses/{response}", "editor"),
+    Page("a blocked response (editor)", "/plan/responses/{blocked_response}", "editor"),
     Page("a response (viewer)", "/plan/responses/{response}", "viewer"),
     Page("history of a response", "/plan/responses/{response}/history", "editor"),
     Page("evidence with errors", "/plan/responses/{response}", "editor", status=422, submit=Submit("/evidence")),
@@ -83,6 +84,22 @@ PAGES: list[Page] = [
     Page("national recommendation page", "/oversight/recommendations/{recommendation}", "coordinator"),
     Page("reporting periods", "/oversight/periods", "coordinator"),
     Page("a frozen period", "/oversight/periods/{frozen_period}", "coordinator"),
+    Page("freezing a period", "/oversight/periods/{open_period}/freeze", "coordinator"),
+    Page(
+        "freezing without confirming",
+        "/oversight/periods/{open_period}/freeze",
+        "coordinator",
+        status=422,
+        submit=Submit("/freeze"),
+    ),
+    Page("a period an admin may unfreeze", "/oversight/periods/{frozen_period}", "admin"),
+    Page(
+        "unfreezing without confirming",
+        "/oversight/periods/{frozen_period}",
+        "admin",
+        status=422,
+        submit=Submit("/unfreeze"),
+    ),
     Page("comparing periods", "/oversight/periods/compare?earlier={first_period}&later={frozen_period}", "coordinator"),
     Page("progress report (HTML)", "/oversight/report", "coordinator"),
     # The service team
@@ -118,9 +135,15 @@ def ids(engine: sa.Engine) -> dict[str, object]:
                 "SELECT r.id FROM response r JOIN organisation o ON o.id = r.organisation_id "
                 "JOIN recommendation c ON c.id = r.recommendation_id WHERE o.slug = 'kent' AND c.number = '10'"
             ),
+            # Its status radio is the one checked: the markup around it differs from other statuses'.
+            "blocked_response": one(
+                "SELECT min(r.id) FROM response r JOIN organisation o ON o.id = r.organisation_id "
+                "WHERE o.slug = 'kent' AND r.status = 'blocked'"
+            ),
             "recommendation": one("SELECT id FROM recommendation WHERE number = '10'"),
             "first_period": one("SELECT min(id) FROM reporting_period WHERE status = 'frozen'"),
             "frozen_period": one("SELECT max(id) FROM reporting_period WHERE status = 'frozen'"),
+            "open_period": one("SELECT min(id) FROM reporting_period WHERE status = 'open'"),
             "practice": one("SELECT min(slug) FROM practice WHERE status = 'approved'"),
             "user": one(f"SELECT id FROM user_account WHERE email = 'viewer@{DEMO_DOMAIN}'"),
         }

@@ -176,3 +176,20 @@ def test_sign_in_and_out_are_in_the_history(client, editor, session):
     client.post("/sign-out", headers=csrf_headers(client))
     actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.entity_type == "user"))]
     assert actions == ["create", "sign_in", "sign_out"]
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN])
+def test_national_readers_land_on_the_dashboard_after_signing_in(client, small_reference, make_user, role):
+    response = sign_in(client, make_user(role).email)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/oversight"
+
+
+def test_signing_in_from_a_page_goes_back_to_it_whoever_signs_in(client, small_reference, make_user):
+    response = client.post(
+        "/sign-in",
+        data={"email": make_user(Role.COORDINATOR).email, "password": USER_PASSWORD, "next": "/oversight/periods"},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/oversight/periods"

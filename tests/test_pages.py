@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from tests import pages
 from tests.conftest import ORGANISATIONS_FILE, STALKING_FILE, TEST_SECRET, new_database
+from tests.html_checks import html_problems
 from tests.pages import PAGES, Page
 from tracker import migrate
 from tracker.app import create_app
@@ -269,6 +270,31 @@ def test_every_page_has_the_structure_assistive_technology_relies_on(demo_site, 
     assert response.status_code == spec.status
     assert response.headers["content-type"].startswith("text/html")
     assert structure_problems(response.text) == []
+
+
+def test_the_strict_html_check_can_fail():
+    """What a browser silently repairs: attributes run together or repeated, unclosed and misnested elements."""
+    bad = (
+        '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>'
+        '<input type="radio" checkeddata-aria-controls="c"><p class="a" class="b">'
+        '<div id="d"><span id="d"><b><i>x</b></i></div><section></body></html>'
+    )
+    problems = " | ".join(html_problems(bad))
+    for expected in (
+        "'checkeddata-aria-controls'",
+        "duplicate-attribute",
+        "adoption-agency",
+        "end-tag-too-early",
+        "Missing end tag (section)",
+        "id 'd' is used 2 times",
+    ):
+        assert expected in problems, expected
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.name for p in PAGES])
+def test_every_page_is_well_formed_html(demo_site, spec: Page):
+    """A strict parser finds nothing a browser would have to repair (tests/html_checks.py)."""
+    assert html_problems(demo_site.open(spec).text) == []
 
 
 # ---------------------------------------------------------------------------------------------------------------

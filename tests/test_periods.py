@@ -9,12 +9,20 @@ from sqlmodel import select
 
 from tests.conftest import csrf_headers, sign_in
 from tests.test_plans import response_of
+from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.services import load_response
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.reports.services import PeriodError, compare_periods, freeze_period, missing_updates, open_period
+from tracker.reports.services import (
+    UNFREEZE_WINDOW,
+    PeriodError,
+    compare_periods,
+    freeze_period,
+    missing_updates,
+    open_period,
+)
 from tracker.vocabulary import PeriodStatus, ResponseStatus, Role
 
 ACTOR = Actor("test")
@@ -100,14 +108,15 @@ def test_coordinators_run_periods_through_the_pages(client, session, small_refer
     )
     assert r.status_code == 303
     period_url = r.headers["location"]
-    client.post(period_url + "/freeze", headers=csrf_headers(client))
+    client.post(period_url + "/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
     period = session.exec(select(ReportingPeriod)).one()
     assert period.status is PeriodStatus.FROZEN
     assert session.exec(select(Snapshot)).first() is not None
     csv = client.get(period_url + "/missing-updates.csv")
     assert csv.headers["content-type"].startswith("text/csv") and "Kent Police" in csv.text
-    again = client.post(period_url + "/freeze", headers=csrf_headers(client))
+    again = client.post(period_url + "/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
     assert again.status_code == 409
+    assert again.headers["content-type"].startswith("text/html") and "govuk-error-summary" in again.text
 
 
 @pytest.mark.parametrize(
@@ -132,3 +141,82 @@ def test_inspectors_read_periods_but_do_not_run_them(client, small_reference, ma
     assert r.status_code == 403
     sign_in(client, make_user(Role.EDITOR, "kent").email)
     assert client.get("/oversight/periods").status_code == 403
+
+
+def open_through_the_page(client, name: str, cut_off: str) -> str:
+    r = client.post(
+        "/oversight/periods",
+        data={"name": name, "cut_off": cut_off},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    return r.headers["location"]
+
+
+def test_freezing_asks_for_confirmation_and_warns_before_the_cut_off(client, session, small_reference, make_user):
+    """Freezing is not one click: a confirmation page (no JavaScript needed) that says when it is early."""
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    cut_off = dt.date.today() + dt.timedelta(days=30)
+    period_url = open_through_the_page(client, "Early", cut_off.strftime("%d/%m/%Y"))
+    assert f'href="{period_url}/freeze"' in client.get(period_url).text
+    confirm = client.get(period_url + "/freeze")
+    assert confirm.status_code == 200 and 'data-testid="before-cut-off"' in confirm.text
+    assert "The cut-off is in 30 days" in confirm.text or "The cut-off is in 29 days" in confirm.text
+    unconfirmed = client.post(period_url + "/freeze", headers=csrf_headers(client))
+    assert unconfirmed.status_code == 422 and unconfirmed.headers["content-type"].startswith("text/html")
+    assert "govuk-error-summary" in unconfirmed.text and "Confirm that you want to freeze Early" in unconfirmed.text
+    assert session.exec(select(ReportingPeriod)).one().status is PeriodStatus.OPEN
+    client.post(period_url + "/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    assert session.exec(select(ReportingPeriod)).one().status is PeriodStatus.FROZEN
+
+
+def test_no_warning_when_freezing_after_the_cut_off(client, small_reference, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    period_url = open_through_the_page(client, "Late", "31/07/2025")
+    assert 'data-testid="before-cut-off"' not in client.get(period_url + "/freeze").text
+
+
+def test_an_admin_unfreezes_a_period_within_the_window_and_it_is_in_the_history(
+    client, session, small_reference, make_user
+):
+    period = open_period(session, name="Mistake", cut_off=dt.date(2025, 7, 31), actor=ACTOR)
+    freeze_period(session, period, ACTOR)
+    session.commit()
+    url = f"/oversight/periods/{period.id}"
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    assert (
+        client.post(url + "/unfreeze", data={"confirm_unfreeze": "yes"}, headers=csrf_headers(client)).status_code
+        == 403
+    )
+    sign_in(client, make_user(Role.ADMIN).email)
+    page = client.get(url).text
+    assert f'action="{url}/unfreeze"' in page
+    unconfirmed = client.post(url + "/unfreeze", headers=csrf_headers(client))
+    assert unconfirmed.status_code == 422 and "govuk-error-summary" in unconfirmed.text
+    r = client.post(
+        url + "/unfreeze", data={"confirm_unfreeze": "yes"}, headers=csrf_headers(client), follow_redirects=False
+    )
+    assert r.status_code == 303
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    session.refresh(period)
+    assert period.status is PeriodStatus.OPEN
+    assert session.exec(select(Snapshot).where(Snapshot.period_id == period.id)).first() is None
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "unfreeze_period")).one()
+    assert event.entity_id == period.id and "Mistake unfrozen" in event.summary
+
+
+def test_a_period_frozen_longer_ago_than_the_window_stays_frozen(client, session, small_reference, make_user):
+    period = open_period(session, name="Settled", cut_off=dt.date(2025, 7, 31), actor=ACTOR)
+    freeze_period(session, period, ACTOR)
+    period.frozen_at = period.frozen_at - UNFREEZE_WINDOW - dt.timedelta(minutes=1)
+    session.commit()
+    url = f"/oversight/periods/{period.id}"
+    sign_in(client, make_user(Role.ADMIN).email)
+    assert f'action="{url}/unfreeze"' not in client.get(url).text
+    r = client.post(url + "/unfreeze", data={"confirm_unfreeze": "yes"}, headers=csrf_headers(client))
+    assert r.status_code == 422 and "can no longer change" in r.text
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    session.refresh(period)
+    assert period.status is PeriodStatus.FROZEN

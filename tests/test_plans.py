@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import csrf_headers, sign_in
+from tests.html_checks import form_fields
 from tracker.audit.services import response_history
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
@@ -288,3 +289,32 @@ def test_editing_without_javascript_shows_the_current_values(client, session, ke
     assert r.status_code == 303
     session.refresh(action)
     assert action.description == "New wording"
+
+
+@pytest.mark.parametrize(
+    ("status", "extra"),
+    [
+        ("blocked", {"blocked_reason": "A shared records system, no date yet"}),
+        ("not_applicable", {"not_applicable_reason": "No stalking unit in this organisation"}),
+    ],
+)
+def test_a_blocked_or_not_applicable_response_saves_with_only_its_summary_changed(
+    client, session, ctx, kent_editor, status, extra
+):
+    """The form shows the current status as chosen, so changing only the summary saves (issue 15, item 1)."""
+    services.update_response(session, ctx, kent_editor, {"status": status, "version": "1", **extra})
+    sign_in(client, kent_editor.email)
+    rid = ctx.response.id
+    fields = form_fields(client.get(f"/plan/responses/{rid}").text, f"/plan/responses/{rid}")
+    assert fields.get("status") == status
+    r = client.post(
+        f"/plan/responses/{rid}",
+        data={**fields, "summary": "Only the summary changed"},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    saved = session.get(Response, rid)
+    session.refresh(saved)
+    assert (saved.status, saved.summary) == (ResponseStatus(status), "Only the summary changed")

@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from tests.conftest import sign_in
 from tests.factories import SMALL_SET, write
 from tests.test_plans import response_of
 from tracker.audit.services import Actor
@@ -23,7 +24,7 @@ from tracker.plans.publication import latest_publications, publish_plan
 from tracker.plans.services import load_response
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.public.opendata import TABLES
-from tracker.vocabulary import PracticeStatus, Role
+from tracker.vocabulary import OrganisationKind, PracticeStatus, Role
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -316,3 +317,19 @@ def test_the_latest_publications_helper_batches(session, published, count_querie
 def test_open_data_json_says_when_the_data_is_from(client, published):
     document = json.loads(client.get("/open-data/responses.json").content)
     assert document["data_as_of"].startswith(str(published.publication.published_at.year))
+
+
+def test_groups_of_organisations_are_headed_with_real_plurals(client, published, make_user):
+    """'National bodies', not 'National bodys': the plural comes with the kind, not from label + 's'."""
+    public = client.get("/organisations").text
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    chooser = client.get("/plan").text
+    for text in (public, chooser):
+        assert "National bodies" in text and "bodys" not in text
+    assert ">Police forces</h2>" in chooser
+    assert {kind.plural_label for kind in OrganisationKind} == {
+        "Police forces",
+        "Police and crime commissioners or equivalent",
+        "National bodies",
+        "Inspectorates",
+    }

@@ -44,6 +44,18 @@ def test_every_public_response_carries_validators_and_a_cache_policy(client, pub
         assert len(response.headers.get_list("etag")) == 1, url
 
 
+def test_head_answers_as_get_without_the_body(client, published):  # noqa: F811
+    """Link checkers, caches and monitors ask HEAD: the same status and headers as GET, no body (not 405)."""
+    for url in every_url(published):
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == got.status_code == 200, url
+        assert head.content == b"", url
+        for header in ("content-type", "etag", "last-modified", "cache-control"):
+            assert head.headers[header] == got.headers[header], (url, header)
+        assert head.headers["content-length"] == str(len(got.content)), url
+    assert client.head("/no-such-page").status_code == 404
+
+
 def test_pages_are_private_and_data_may_be_shared(client, published):  # noqa: F811
     assert client.get("/organisations/kent").headers["cache-control"] == "private, no-cache"
     for url in [*DATA, f"/organisations/kent/evidence/{published.file.id}"]:

@@ -40,6 +40,7 @@ from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, TEMPLATES_DIR, Settings
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
+from tracker.web.head import answer_head_as_get
 from tracker.web.health import health, live
 from tracker.web.i18n import Catalogues, LocaleMiddleware
 from tracker.web.info_pages import InfoPagesController
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def dispose_engine() -> None:
         engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HomeController,
             PublicController,
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[dispose_engine],
         debug=False,
     )
+    return answer_head_as_get(app)
 
 
 def create_server_app() -> Litestar:

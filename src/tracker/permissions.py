@@ -22,6 +22,7 @@ class Permission(StrEnum):
     VIEW_OVERSIGHT = "view_oversight"  # every organisation at once: dashboard, national pages
     ASSESS = "assess"  # record assessments and comments
     RUN_REPORTING = "run_reporting"  # reporting periods, reports, reminders
+    UNFREEZE_PERIOD = "unfreeze_period"  # reopen a period frozen by mistake (the service team only)
     REVIEW_PRACTICE = "review_practice"
     SUBMIT_PRACTICE = "submit_practice"
     MANAGE_USERS = "manage_users"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tracker.web.i18n import N_
+
 
 class LabelledEnum(StrEnum):
     """A string enum whose members carry a human label."""
@@ -25,6 +27,12 @@ class OrganisationKind(LabelledEnum):
     POLICING_BODY = "policing_body"
     NATIONAL_BODY = "national_body"
     INSPECTORATE = "inspectorate"
+
+    @property
+    def plural_label(self) -> str:
+        """The heading of a group of organisations of this kind (English plurals are not label + "s"); marked for
+        translation, so a template shows it through ``_()``."""
+        return _PLURAL_LABELS[self]
 
 
 class Provenance(LabelledEnum):
@@ -118,4 +126,11 @@ _LABELS: dict[StrEnum, str] = {
     AssessmentRating.NOT_MET: "Not met",
     AssessmentRating.NOT_YET_ASSESSED: "Not yet assessed",
     Role.COORDINATOR: "NPCC coordinator",
+}
+
+_PLURAL_LABELS: dict[OrganisationKind, str] = {
+    OrganisationKind.FORCE: N_("Police forces"),
+    OrganisationKind.POLICING_BODY: N_("Police and crime commissioners or equivalent"),
+    OrganisationKind.NATIONAL_BODY: N_("National bodies"),
+    OrganisationKind.INSPECTORATE: N_("Inspectorates"),
 }

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from tracker.accounts.models import User
 from tracker.accounts.passwords import generate_password
-from tracker.accounts.services import AccountError, create_user, update_user
+from tracker.accounts.services import AccountError, account_problems, create_user, update_user
 from tracker.db import StaleRecord
 from tracker.inputs import parse_id
 from tracker.organisations.models import Organisation
@@ -59,6 +59,10 @@ class UsersAdminController(Controller):
         form = Form.of(data)
         role = _role(form)
         organisation = _organisation(db, form)
+        for name, message in account_problems(
+            db, email=form.get("email"), display_name=form.get("display_name"), role=role, organisation=organisation
+        ).items():
+            form.error(name, message)
         password = generate_password()
         if form.ok and role is not None:
             try:
@@ -75,7 +79,8 @@ class UsersAdminController(Controller):
                 return page(request, "accounts/admin_user_created.html", user=user, password=password)
             except AccountError as exc:
                 db.rollback()
-                form.error(exc.field, exc.message)
+                for name, message in exc.errors.items():
+                    form.error(name, message)
         return page(
             request, "accounts/admin_user_new.html", status_code=422, form=form, error_title=True, **self._context(db)
         )
@@ -107,6 +112,10 @@ class UsersAdminController(Controller):
         form = Form.of(data)
         role = _role(form)
         organisation = _organisation(db, form)
+        for name, message in account_problems(
+            db, display_name=form.get("display_name"), role=role, organisation=organisation
+        ).items():
+            form.error(name, message)
         status_code = 422
         if form.ok and role is not None:
             try:
@@ -123,7 +132,8 @@ class UsersAdminController(Controller):
                 return Redirect("/admin/users", status_code=303)
             except AccountError as exc:
                 db.rollback()
-                form.error(exc.field, exc.message)
+                for name, message in exc.errors.items():
+                    form.error(name, message)
             except StaleRecord:
                 db.rollback()
                 form.error(

@@ -18,6 +18,7 @@ from tracker.accounts.passwords import hash_password, password_problem, verify_p
 from tracker.accounts.sessions import COOKIE_NAME, LIFETIME, end_all_sessions, end_session, start_session
 from tracker.accounts.signin import DEVICE_COOKIE, DEVICE_LIFETIME, Client, sign_in
 from tracker.audit.services import Actor, record
+from tracker.permissions import Permission, can
 from tracker.timeutil import utc_now
 from tracker.web.client_address import client_address
 from tracker.web.forms import Form, read_form
@@ -26,11 +27,17 @@ from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
 
-def safe_next(url: str | None, default: str = "/plan") -> str:
-    """Only ever redirect within this site."""
+def safe_next(url: str | None, default: str = "") -> str:
+    """Only ever redirect within this site ("" when there is nowhere to go back to: see ``landing_page``)."""
     if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
         return url
     return default
+
+
+def landing_page(user: User) -> str:
+    """Where someone lands after signing in with nowhere to go back to: national readers (coordinators,
+    inspectors, the service team) on the dashboard, editors and viewers on their organisation's plan."""
+    return "/oversight" if can(user, Permission.VIEW_OVERSIGHT) else "/plan"
 
 
 def _with_session_cookie(response: Response[Any], request: Request[Any, Any, Any], token: str) -> Response[Any]:
@@ -68,7 +75,8 @@ class SignInController(Controller):
             result = await anyio.to_thread.run_sync(sign_in, db, email, password, client)
             if result.user is not None:
                 token = await anyio.to_thread.run_sync(self._start, db, result.user, request.cookies.get(COOKIE_NAME))
-                response = _with_session_cookie(Redirect(next_url, status_code=303), request, token)
+                landing = next_url or landing_page(result.user)
+                response = _with_session_cookie(Redirect(landing, status_code=303), request, token)
                 if result.device_cookie:
                     # Only the sign-in form reads it; kept after signing out, which is the point of it.
                     response.set_cookie(

@@ -20,12 +20,15 @@ USER_FIELDS = User.conflict_fields
 
 
 class AccountError(ValueError):
-    """A request about an account that cannot be carried out; ``field`` names the input at fault."""
+    """A request about an account that cannot be carried out: every input at fault, with what is wrong with it."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+    @property
+    def message(self) -> str:
+        return str(self)
 
 
 def normalise_email(email: str) -> str:
@@ -34,6 +37,30 @@ def normalise_email(email: str) -> str:
 
 def find_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(func.lower(User.email) == normalise_email(email))).first()
+
+
+def account_problems(
+    session: Session,
+    *,
+    display_name: str,
+    role: Role | None,
+    organisation: Organisation | None,
+    email: str | None = None,
+) -> dict[str, str]:
+    """Everything wrong with an account's details at once, by field, so a form reports it all in one go
+    (``email`` None: it is not being set; ``role`` None: it is wrong and already reported)."""
+    lengths = {"display_name": display_name.strip()} | ({"email": normalise_email(email)} if email is not None else {})
+    problems: dict[str, str] = dict(problems_for(User, **lengths))
+    if email is not None and "email" not in problems:
+        if not EMAIL.match(normalise_email(email)):
+            problems["email"] = "Enter an email address in the correct format, like name@example.org"
+        elif find_by_email(session, email) is not None:
+            problems["email"] = f"An account with the email address {normalise_email(email)} already exists"
+    if not display_name.strip():
+        problems["display_name"] = "Enter a display name"
+    if role is not None and role.needs_organisation and organisation is None:
+        problems["organisation"] = f"An {role.label.lower()} must belong to an organisation"
+    return problems
 
 
 def create_user(
@@ -49,19 +76,12 @@ def create_user(
 ) -> User:
     """Add an account (in the caller's transaction), checking every rule first."""
     email = normalise_email(email)
-    for field, message in problems_for(User, email=email, display_name=display_name.strip()).items():
-        raise AccountError(field, message)
-    if not EMAIL.match(email):
-        raise AccountError("email", "Enter an email address in the correct format, like name@example.org")
-    if find_by_email(session, email) is not None:
-        raise AccountError("email", f"An account with the email address {email} already exists")
-    if not display_name.strip():
-        raise AccountError("display_name", "Enter a display name")
-    if role.needs_organisation and organisation is None:
-        raise AccountError("organisation", f"An {role.label.lower()} must belong to an organisation")
+    problems = account_problems(session, email=email, display_name=display_name, role=role, organisation=organisation)
     problem = password_problem(password)
     if problem:
-        raise AccountError("password", problem)
+        problems["password"] = problem
+    if problems:
+        raise AccountError(problems)
     user = User(
         email=email,
         display_name=display_name.strip(),
@@ -74,7 +94,7 @@ def create_user(
     try:
         session.flush()
     except Duplicate as exc:  # another request added the same address since the check above
-        raise AccountError("email", f"An account with the email address {email} already exists") from exc
+        raise AccountError({"email": f"An account with the email address {email} already exists"}) from exc
     record(
         session,
         actor=actor,
@@ -102,14 +122,11 @@ def update_user(
     """Change someone's role, organisation, name or whether they may sign in (signing them out if disabled)."""
     if expected_version != user.version:
         raise StaleRecord(user, fields_of(user, USER_FIELDS))
-    if not display_name.strip():
-        raise AccountError("display_name", "Enter a display name")
-    for field, message in problems_for(User, display_name=display_name.strip()).items():
-        raise AccountError(field, message)
-    if role.needs_organisation and organisation is None:
-        raise AccountError("organisation", f"An {role.label.lower()} must belong to an organisation")
+    problems = account_problems(session, display_name=display_name, role=role, organisation=organisation)
     if actor.user_id == user.id and (not is_active or role is not Role.ADMIN):
-        raise AccountError("role", "You cannot remove your own administrator access or disable yourself")
+        problems["role"] = "You cannot remove your own administrator access or disable yourself"
+    if problems:
+        raise AccountError(problems)
     before = fields_of(user, USER_FIELDS)
     user.role, user.is_active, user.display_name = role, is_active, display_name.strip()
     user.organisation_id = organisation.id if organisation else None

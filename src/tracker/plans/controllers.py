@@ -179,6 +179,7 @@ class PlanController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
+        form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
         return run_on_response(
             request,
@@ -255,6 +256,7 @@ class PlanController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
+        form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
         update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
         return run_on_response(
             request,
@@ -298,6 +300,8 @@ def run_on_response(
     if conflict:
         # The form shows the newer values; the person's own are listed beside them in the conflict panel.
         extra = {"conflict": conflict, **{k: v for k, v in on_error.items() if not k.endswith("_form")}}
+    elif any(key.endswith("_edit_form") for key in on_error):
+        extra = on_error  # the errors belong to the edit form only, not also to the section's "add" form
     else:
         extra = {f"{section}_form": form, **on_error}
     return response_page(request, db, ctx, status_code=status_code, section=section, **extra)

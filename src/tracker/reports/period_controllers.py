@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -11,17 +12,29 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
+from tracker.audit.services import Actor
 from tracker.cells import csv_bytes
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.plans.services import actor_for
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.reports.services import PeriodError, compare_periods, freeze_period, missing_updates, open_period
-from tracker.timeutil import DateParseError, parse_uk_date
+from tracker.reports.services import (
+    UNFREEZE_WINDOW,
+    PeriodError,
+    can_unfreeze,
+    compare_periods,
+    freeze_period,
+    missing_updates,
+    open_period,
+    unfreeze_deadline,
+    unfreeze_period,
+)
+from tracker.timeutil import LONDON, DateParseError, parse_uk_date, utc_now
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
+from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
 
@@ -30,6 +43,25 @@ def _period(db: Session, period_id: int) -> ReportingPeriod:
     if period is None:
         raise NotFoundException()
     return period
+
+
+def _carried_out(
+    request: Request[Any, Any, Any],
+    db: Session,
+    period: ReportingPeriod,
+    form: Form,
+    field: str,
+    change: Callable[[Session, ReportingPeriod, Actor], object],
+) -> Redirect | None:
+    """Freeze or unfreeze a period and go back to it; None, with the reason beside ``field``, if refused."""
+    try:
+        change(db, period, actor_for(request.user))
+        db.commit()
+    except PeriodError as exc:
+        db.rollback()
+        form.error(field, str(exc))
+        return None
+    return Redirect(f"/oversight/periods/{period.id}", status_code=303)
 
 
 class PeriodController(Controller):
@@ -81,7 +113,11 @@ class PeriodController(Controller):
     @get("/{period_id:int}", sync_to_thread=True)
     def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]) -> Template:
         require(request.user, Permission.VIEW_OVERSIGHT)
-        period = _period(db, period_id)
+        return self._show(request, db, _period(db, period_id), Form())
+
+    def _show(
+        self, request: Request[Any, Any, Any], db: Session, period: ReportingPeriod, form: Form, status_code: int = 200
+    ) -> Template:
         counts: dict[str, dict[ResponseStatus, int]] = {}
         if period.status is PeriodStatus.FROZEN:
             rows = db.exec(
@@ -95,26 +131,77 @@ class PeriodController(Controller):
         return page(
             request,
             "reports/period.html",
+            status_code=status_code,
             period=period,
             counts=counts,
             statuses=list(ResponseStatus),
             missing=missing_updates(db, period),
             can_run=can(request.user, Permission.RUN_REPORTING),
+            can_unfreeze=can(request.user, Permission.UNFREEZE_PERIOD) and can_unfreeze(period),
+            unfreeze_deadline=unfreeze_deadline(period),
+            form=form,
+            error_title=bool(form.errors),
         )
 
-    @post("/{period_id:int}/freeze", sync_to_thread=True)
-    def freeze(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]) -> Any:
+    def _confirm_freeze(
+        self, request: Request[Any, Any, Any], period: ReportingPeriod, form: Form, status_code: int = 200
+    ) -> Template:
+        days_early = (period.cut_off - utc_now().astimezone(LONDON).date()).days
+        return page(
+            request,
+            "reports/freeze_confirm.html",
+            status_code=status_code,
+            period=period,
+            days_early=max(days_early, 0),
+            unfreeze_days=UNFREEZE_WINDOW.days,
+            form=form,
+            error_title=bool(form.errors),
+        )
+
+    @get("/{period_id:int}/freeze", sync_to_thread=True)
+    def freeze_form(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
+    ) -> Template | Redirect:
+        """Freezing asks first, and warns when it is done before the cut-off."""
         require(request.user, Permission.RUN_REPORTING)
         period = _period(db, period_id)
-        try:
-            freeze_period(db, period, actor_for(request.user))
-            db.commit()
-        except PeriodError as exc:
-            db.rollback()
-            return page(
-                request, "errors/error.html", status_code=409, title="This period is already frozen", detail=str(exc)
+        if period.status is PeriodStatus.FROZEN:
+            return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+        return self._confirm_freeze(request, period, Form())
+
+    @post("/{period_id:int}/freeze", sync_to_thread=True)
+    def freeze(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
+    ) -> Template | Redirect:
+        require(request.user, Permission.RUN_REPORTING)
+        period = _period(db, period_id)
+        form = Form.of(data)
+        if form.get("confirm") != "yes":
+            form.error("confirm", _("Confirm that you want to freeze %(name)s", name=period.name))
+        if period.status is PeriodStatus.FROZEN:
+            form.errors.clear()
+            form.error("confirm", _("%(name)s is already frozen", name=period.name))
+            return self._show(request, db, period, form, status_code=409)
+        if form.ok:
+            # Refused only when someone else froze it at the same moment: show the period as it now is.
+            return _carried_out(request, db, period, form, "confirm", freeze_period) or self._show(
+                request, db, _period(db, period_id), form, status_code=409
             )
-        return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+        return self._confirm_freeze(request, period, form, status_code=422)
+
+    @post("/{period_id:int}/unfreeze", sync_to_thread=True)
+    def unfreeze(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
+    ) -> Template | Redirect:
+        """The service team reopens a period frozen by mistake, within UNFREEZE_WINDOW of freezing."""
+        require(request.user, Permission.UNFREEZE_PERIOD)
+        period = _period(db, period_id)
+        form = Form.of(data)
+        if form.get("confirm_unfreeze") != "yes":
+            form.error("confirm_unfreeze", _("Confirm that you want to unfreeze %(name)s", name=period.name))
+        if form.ok and (done := _carried_out(request, db, period, form, "confirm_unfreeze", unfreeze_period)):
+            return done
+        return self._show(request, db, _period(db, period_id), form, status_code=422)
 
     @get("/{period_id:int}/missing-updates.csv", sync_to_thread=True)
     def missing_csv(

@@ -17,7 +17,7 @@ from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.timeutil import UTC, utc_now
+from tracker.timeutil import UTC, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
 
 
@@ -157,6 +157,54 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> in
         summary=f"Reporting period {period.name} frozen: {count} responses captured",
     )
     return count
+
+
+UNFREEZE_WINDOW = dt.timedelta(days=7)
+"""How long after freezing the service team may reopen a period frozen by mistake. Nothing in the tracker
+publishes a period's report (the report, its PDF and exports are for national readers only, made on demand), so
+this window is the only limit; once a publication step exists, publishing must close it too."""
+
+
+def unfreeze_deadline(period: ReportingPeriod) -> dt.datetime | None:
+    """Until when a frozen period may be reopened (None: it is not frozen)."""
+    if period.status is not PeriodStatus.FROZEN or period.frozen_at is None:
+        return None
+    return period.frozen_at + UNFREEZE_WINDOW
+
+
+def can_unfreeze(period: ReportingPeriod, now: dt.datetime | None = None) -> bool:
+    deadline = unfreeze_deadline(period)
+    return deadline is not None and (now or utc_now()) <= deadline
+
+
+def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> None:
+    """Reopen a period frozen by mistake: its snapshots are discarded and the reopening is recorded."""
+    if period.status is not PeriodStatus.FROZEN:
+        raise PeriodError(f"{period.name} is not frozen")
+    if not can_unfreeze(period):
+        raise PeriodError(
+            f"{period.name} was frozen more than {UNFREEZE_WINDOW.days} days ago; its figures can no longer change"
+        )
+    frozen_at, name = period.frozen_at, period.name
+    discarded = session.exec(select(func.count()).where(Snapshot.period_id == period.id)).one()
+    for snapshot in session.exec(select(Snapshot).where(Snapshot.period_id == period.id)):
+        session.delete(snapshot)
+    period.status, period.frozen_at, period.frozen_by_id = PeriodStatus.OPEN, None, None
+    period.version += 1
+    try:
+        session.flush()
+    except StaleRecord as exc:  # reopened (or changed) by someone else at the same moment
+        raise PeriodError(f"{name} was changed by someone else at the same moment; reload the page") from exc
+    record(
+        session,
+        actor=actor,
+        action="unfreeze_period",
+        entity_type="reporting_period",
+        entity_id=period.id,
+        summary=f"Reporting period {name} unfrozen (frozen {uk_datetime(frozen_at)}): {discarded} snapshots discarded",
+        before={"status": PeriodStatus.FROZEN.value, "frozen_at": frozen_at.isoformat() if frozen_at else None},
+        after={"status": PeriodStatus.OPEN.value, "frozen_at": None},
+    )
 
 
 ORDER = [ResponseStatus.NOT_STARTED, ResponseStatus.BLOCKED, ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETE]

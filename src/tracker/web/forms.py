@@ -19,6 +19,7 @@ class Form:
 
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    id_prefix: str = ""  # before each field's id, when two forms with the same fields share a page ("edit-")
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Form:
@@ -65,7 +66,7 @@ class Form:
 
     def error_list(self) -> list[dict[str, str]]:
         """For govukErrorSummary: each error links to its field (id = field name)."""
-        return [{"text": message, "href": f"#{name}"} for name, message in self.errors.items()]
+        return [{"text": message, "href": f"#{self.id_prefix}{name}"} for name, message in self.errors.items()]
 
     def message(self, name: str) -> dict[str, str] | None:
         """For a field macro's errorMessage."""

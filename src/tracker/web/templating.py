@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from litestar.connection import ASGIConnection
+from litestar.enums import MediaType
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template import TemplateConfig
@@ -159,6 +160,12 @@ def page(
                 context["demo_mode"] = is_demo_site(connection)
             except Exception:
                 context["demo_mode"] = False
+    # Always HTML: Litestar otherwise takes the handler's media type, which is JSON for a handler annotated
+    # ``-> Any`` (a form error page then reached the browser labelled application/json, shown as source).
     return LocalisedTemplate(
-        template_name=template_name, context=context, status_code=status_code, translations=translations
+        template_name=template_name,
+        context=context,
+        status_code=status_code,
+        translations=translations,
+        media_type=MediaType.HTML,
     )

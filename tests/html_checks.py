@@ -1,0 +1,104 @@
+"""Strict reading of the HTML the app sends, shared by every test that fetches a page.
+
+A browser repairs broken markup silently, so a fault such as ``checkeddata-aria-controls`` (two attributes run
+together by a template's whitespace control) shows no error anywhere: the radio is simply never checked. These
+checks parse with html5lib, the reference implementation of the WHATWG parsing algorithm, and report its parse
+errors (duplicate attributes, unclosed or misnested elements, stray end tags), attribute names HTML does not
+define (what two attributes run together become), and ids used more than once.
+
+``form_fields`` reads a form the way a browser submits it (checked radios and boxes, selected options, text), so a
+test can "press the button" on a page without JavaScript and see what a person would send.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import html5lib
+from html5lib.constants import E as PARSE_ERROR_MESSAGES
+
+# Every attribute the HTML standard defines (the index of attributes, https://html.spec.whatwg.org/#attributes-3),
+# plus the few SVG presentation attributes inline icons use. data-*, aria-* and hx-* are checked by pattern.
+_ATTRIBUTE_INDEX = """
+    abbr accept accept-charset accesskey action allow alt as async autocapitalize autocomplete autocorrect autofocus
+    autoplay blocking charset checked cite class color cols colspan content contenteditable controls coords
+    crossorigin data datetime decoding default defer dir dirname disabled download draggable enctype enterkeyhint
+    fetchpriority for form formaction formenctype formmethod formnovalidate formtarget headers height hidden high
+    href hreflang http-equiv id imagesizes imagesrcset inert inputmode integrity is ismap itemid itemprop itemref
+    itemscope itemtype kind label lang list loading loop low max maxlength media method min minlength multiple muted
+    name nomodule nonce novalidate open optimum pattern ping placeholder playsinline popover popovertarget
+    popovertargetaction poster preload readonly referrerpolicy rel required reversed role rows rowspan sandbox scope
+    selected shadowrootmode shape size sizes slot span spellcheck src srcdoc srclang srcset start step style tabindex
+    target title translate type usemap value width wrap xmlns
+    viewbox focusable fill stroke stroke-width d points cx cy r x y x1 x2 y1 y2 transform preserveaspectratio
+    xmlns:xlink xlink:href fill-rule clip-rule
+"""
+KNOWN_ATTRIBUTES = frozenset(_ATTRIBUTE_INDEX.split())
+_PATTERNED = re.compile(r"^(data-[a-z0-9][a-z0-9._-]*|aria-[a-z]+|hx-[a-z-]+)$")
+# Parse "errors" that are not faults in a document served as HTML.
+_TOLERATED = frozenset({"expected-doctype-but-got-chars", "expected-doctype-but-got-start-tag"})
+
+
+def _parse(html: str, fragment: bool) -> tuple[ET.Element, list[str]]:
+    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree", ET), namespaceHTMLElements=False)
+    root = parser.parseFragment(html) if fragment else parser.parse(html)
+    problems = []
+    for (line, column), code, data in parser.errors:
+        if fragment and code in _TOLERATED:
+            continue
+        message = PARSE_ERROR_MESSAGES.get(code, code) % (data or {})
+        problems.append(f"line {line} column {column}: {message} [{code}]")
+    return root, problems
+
+
+def is_full_document(html: str) -> bool:
+    return html.lstrip()[:15].lower().startswith("<!doctype html")
+
+
+def html_problems(html: str) -> list[str]:
+    """What a strict HTML parser finds wrong with a page or an htmx fragment (an empty list when nothing is)."""
+    root, problems = _parse(html, fragment=not is_full_document(html))
+    ids: dict[str, int] = {}
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments
+        for name in element.attrib:
+            if name not in KNOWN_ATTRIBUTES and not _PATTERNED.match(name):
+                problems.append(f"<{element.tag}> has an attribute HTML does not define: {name!r}")
+        if element.get("id") is not None:
+            ids[element.get("id")] = ids.get(element.get("id"), 0) + 1
+    problems += [f"the id {i!r} is used {n} times" for i, n in ids.items() if n > 1]
+    return problems
+
+
+def assert_strict_html(html: str, where: str = "the page") -> None:
+    problems = html_problems(html)
+    assert not problems, f"{where} is not well-formed HTML:\n  " + "\n  ".join(problems)
+
+
+def form_fields(html: str, action_ends_with: str) -> dict[str, str]:
+    """What a browser would submit from the form whose action ends with ``action_ends_with`` (one value a name)."""
+    root, _ = _parse(html, fragment=not is_full_document(html))
+    forms = [f for f in root.iter("form") if (f.get("action") or "").endswith(action_ends_with)]
+    assert forms, f"no form whose action ends with {action_ends_with}"
+    values: dict[str, str] = {}
+    for element in forms[0].iter():
+        name = element.get("name")
+        if not name or element.get("disabled") is not None:
+            continue
+        if element.tag == "input":
+            kind = (element.get("type") or "text").lower()
+            if kind in ("radio", "checkbox"):
+                if element.get("checked") is not None:
+                    values[name] = element.get("value", "on")
+            elif kind not in ("submit", "button", "file", "image", "reset"):
+                values[name] = element.get("value") or ""
+        elif element.tag == "textarea":
+            values[name] = element.text or ""
+        elif element.tag == "select":
+            options = list(element.iter("option"))
+            chosen = [o for o in options if o.get("selected") is not None] or options[:1]
+            if chosen:
+                values[name] = chosen[0].get("value", chosen[0].text or "")
+    return values

@@ -322,7 +322,7 @@ def test_freezing_one_period_twice_at_once_freezes_it_once(session, small_refere
     session.commit()
     clients = signed_in_clients(app_client_factory, coordinator.email)
     with widened_race(ReportingPeriod):
-        answers = race(clients, post_form(f"/oversight/periods/{period.id}/freeze", lambda i: {}))
+        answers = race(clients, post_form(f"/oversight/periods/{period.id}/freeze", lambda i: {"confirm": "yes"}))
     codes = [a.status_code for a in answers]
     assert sorted(codes) == [303] + [409] * (RACERS - 1), codes
     fresh(session)

@@ -16,9 +16,11 @@ from litestar.enums import MediaType
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template import TemplateConfig
+from markupsafe import Markup
 from sqlalchemy import text
 
 from tracker.accounts.models import User
+from tracker.inputs import clean_text, has_control_characters
 from tracker.permissions import Permission, can, reads_every_organisation
 from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import uk_date, uk_datetime
@@ -41,6 +43,14 @@ def static_url(path: str) -> str:
     return f"/static/{path.lstrip('/')}"
 
 
+def _printable(value: Any) -> Any:
+    """What ``{{ … }}`` writes: never a character HTML forbids (a control character someone typed into a form
+    that is refused is shown back without it, so the page around the error stays valid HTML)."""
+    if isinstance(value, str) and has_control_characters(value):
+        return Markup(clean_text(value)) if isinstance(value, Markup) else clean_text(value)
+    return value
+
+
 @functools.cache
 def build_environment() -> Environment:
     """One Jinja environment per process: its compiled-template cache is shared by every app built in it."""
@@ -52,6 +62,7 @@ def build_environment() -> Environment:
             ]
         ),
         autoescape=True,
+        finalize=_printable,
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],

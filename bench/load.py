@@ -804,7 +804,7 @@ def run_growth() -> None:
 
 def print_growth(rows: list[dict[str, Any]]) -> None:
     labels = [label for label in rows[0]["p50_ms"]] if rows else []
-    print("\nMedian ms per page (Markdown, for the README):\n")
+    print("\nMedian ms per page (Markdown, for docs/performance.md):\n")
     head = ["page"] + [f"{r['database']} {r['scale']}" for r in rows]
     print("| " + " | ".join(head) + " |")
     print("|" + " --- |" * len(head))

@@ -258,7 +258,7 @@ def test_the_worst_file_the_limits_accept_is_read_within_a_stated_memory_bound(t
     yaml_file.write_text(bombs.worst_accepted_yaml(), encoding="utf-8")
     assert yaml_file.stat().st_size < fl.MAX_FILE_BYTES
     results = probe(worst, styles, yaml_file)
-    print(f"worst accepted files: {results}")  # the figures quoted in the README
+    print(f"worst accepted files: {results}")  # the figures quoted in docs/reliability.md
     for result in results.values():
         assert result["outcome"] == "accepted", result
         assert result["peak_mb"] < WORST_ACCEPTED_MEMORY_MB, result

@@ -26,7 +26,7 @@ from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_start
 from tracker.plans.api import api_router
 from tracker.plans.controllers import PlanController
 from tracker.plans.publication_controllers import PublicationController
-from tracker.plans.spreadsheet_controllers import SpreadsheetController
+from tracker.plans.spreadsheet.controllers import SpreadsheetController
 from tracker.practice.controllers import (
     PracticeLibraryController,
     PracticeReviewController,

@@ -21,13 +21,14 @@ from sqlmodel import Session, col, select
 from tracker.audit.models import AuditEvent
 from tracker.datafiles import LoadError
 from tracker.db import StaleRecord
+from tracker.filelimits import MAX_FILE_BYTES
 from tracker.loading import load_upload
 from tracker.organisations.models import AddresseeGroup, Organisation
 from tracker.organisations.services import addressee_names
 from tracker.permissions import Permission, require
 from tracker.plans.services import actor_for
-from tracker.plans.spreadsheet import MAX_FILE_BYTES, SpreadsheetError
-from tracker.plans.spreadsheet_controllers import pack, unpack
+from tracker.plans.spreadsheet import SpreadsheetError
+from tracker.plans.spreadsheet.controllers import pack, unpack
 from tracker.recommendations.editing import (
     CONFIRMABLE,
     FIELD_LABELS,

@@ -29,6 +29,7 @@ from tracker.permissions import Permission, require
 from tracker.plans.services import actor_for
 from tracker.plans.spreadsheet import SpreadsheetError
 from tracker.plans.spreadsheet.controllers import pack, unpack
+from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import (
     CONFIRMABLE,
     FIELD_LABELS,
@@ -149,8 +150,9 @@ class RecommendationsAdminController(Controller):
     ) -> Template | Redirect:
         rec, rec_set = _recommendation(db, rec_id)
         form = Form(values={k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()})
+        edit = recommendation_edit(form.values)
         try:
-            result = save_recommendation(db, rec, form.values, request.user)
+            result = save_recommendation(db, rec, edit, request.user)
         except EditError as exc:
             db.rollback()
             form.errors.update(exc.errors)
@@ -158,7 +160,7 @@ class RecommendationsAdminController(Controller):
         except StaleRecord as exc:
             db.rollback()
             db.refresh(rec)
-            conflict = conflict_values(db, exc.current, form.values)
+            conflict = conflict_values(db, exc.current, edit)
             return self._edit_page(
                 request, db, rec, rec_set, Form(values=form_values(db, rec)), status_code=409, conflict=conflict
             )

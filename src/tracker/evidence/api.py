@@ -21,7 +21,18 @@ from tracker.evidence.models import Evidence
 from tracker.permissions import Permission, can_see_item
 from tracker.plans.services import load_child, load_response
 from tracker.vocabulary import EvidenceKind, Visibility
-from tracker.web.api import LongText, Problem, RecordId, Title, Version, carry_out, errors, json_body, with_change
+from tracker.web.api import (
+    LongText,
+    Problem,
+    RecordId,
+    Title,
+    Version,
+    carry_out,
+    errors,
+    json_body,
+    out_of,
+    with_change,
+)
 
 
 class EvidenceChange(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -56,21 +67,7 @@ class EvidenceConflict(Problem, kw_only=True):
 
 
 def _evidence_out(item: Evidence) -> EvidenceOut:
-    return EvidenceOut(
-        id=item.id,  # type: ignore[arg-type]
-        response_id=item.response_id,
-        kind=item.kind,
-        title=item.title,
-        description=item.description,
-        visibility=item.visibility,
-        url=item.url,
-        original_name=item.original_name,
-        content_type=item.content_type,
-        size_bytes=item.size_bytes,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=item.version,
-    )
+    return out_of(EvidenceOut, item)
 
 
 class EvidenceApi(Controller):

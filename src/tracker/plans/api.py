@@ -42,6 +42,7 @@ from tracker.web.api import (
     carry_out,
     errors,
     json_body,
+    out_of,
     with_change,
 )
 
@@ -297,34 +298,12 @@ def _response_out(db: Session, user: User, ctx: ResponseContext) -> ResponseOut:
 
 
 def _action_out(action: Action) -> ActionOut:
-    overdue = action_overdue(action.status, action.target_date, dt.date.today())
-    return ActionOut(
-        id=action.id,  # type: ignore[arg-type]
-        response_id=action.response_id,
-        position=action.position,
-        description=action.description,
-        owner_role=action.owner_role,
-        target_date=action.target_date,
-        status=action.status,
-        completed_on=action.completed_on,
-        overdue=overdue,
-        created_at=action.created_at,
-        updated_at=action.updated_at,
-        version=action.version,
-    )
+    return out_of(ActionOut, action, overdue=action_overdue(action.status, action.target_date, dt.date.today()))
 
 
 def _update_out(update: ProgressUpdate) -> UpdateOut:
-    return UpdateOut(
-        id=update.id,  # type: ignore[arg-type]
-        response_id=update.response_id,
-        update_on=update.update_on,
-        text=update.text,
-        visibility="internal" if update.visibility is Visibility.INTERNAL else "public",
-        created_at=update.created_at,
-        edited_at=update.edited_at,
-        version=update.version,
-    )
+    visibility = "internal" if update.visibility is Visibility.INTERNAL else "public"
+    return out_of(UpdateOut, update, visibility=visibility)
 
 
 class ResponsesApi(Controller):

@@ -211,6 +211,19 @@ def with_change(record_: Any, fields: Iterable[str], change: Struct) -> dict[str
     return values
 
 
+S = TypeVar("S", bound=Struct)
+
+
+def out_of(cls: type[S], record_: Any, **computed: Any) -> S:
+    """An answer read from a record: each of the struct's fields from the attribute of that name, unless given."""
+    return cls(
+        **{
+            name: computed[name] if name in computed else getattr(record_, name)
+            for name in (f.name for f in msgspec.structs.fields(cls))
+        }
+    )
+
+
 def api_router(*controllers: type[Controller]) -> Router:
     """The JSON API under /api: every resource's controller behind ``api_access``, failures as problem documents."""
     return Router(

@@ -151,18 +151,14 @@ def _apply_response_change(
         response.completed_at = now if response.status is ResponseStatus.COMPLETE else None
     response.version += 1
     response.updated_at = now
-    record(
+    _record_response_update(
         session,
-        actor=actor,
-        action="update",
-        entity_type="response",
-        entity_id=response.id,
-        organisation_id=organisation_id,
-        response_id=response.id,
-        summary=f"Response to recommendation {change.number} changed by a spreadsheet import: "
-        f"{', '.join(change.values)}",
-        before=dict(change.before),
-        after=fields_of(response, tuple(change.values)),
+        actor,
+        organisation_id,
+        response,
+        f"Response to recommendation {change.number} changed by a spreadsheet import: {', '.join(change.values)}",
+        dict(change.before),
+        fields_of(response, tuple(change.values)),
     )
     return True
 
@@ -252,30 +248,45 @@ def _record_creation(
     session: Session, kind: str, record_: Any, change: PlannedChange, actor: Any, organisation_id: int
 ) -> None:
     if kind == "action":
-        record(
-            session,
-            actor=actor,
-            action="create",
-            entity_type="action",
-            entity_id=record_.id,
-            organisation_id=organisation_id,
-            response_id=change.response_id,
-            summary=f"Action added to recommendation {change.number} by a spreadsheet import: "
-            f"{record_.description[:200]}",
-            after=fields_of(record_, ACTION_FIELDS),
-        )
+        entity_type, fields = "action", ACTION_FIELDS
+        summary = f"Action added to recommendation {change.number} by a spreadsheet import: {record_.description[:200]}"
     else:
-        record(
-            session,
-            actor=actor,
-            action="create",
-            entity_type="progress_update",
-            entity_id=record_.id,
-            organisation_id=organisation_id,
-            response_id=change.response_id,
-            summary=f"Progress update added to recommendation {change.number} by a spreadsheet import",
-            after=fields_of(record_, UPDATE_FIELDS),
-        )
+        entity_type, fields = "progress_update", UPDATE_FIELDS
+        summary = f"Progress update added to recommendation {change.number} by a spreadsheet import"
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type=entity_type,
+        entity_id=record_.id,
+        organisation_id=organisation_id,
+        response_id=change.response_id,
+        summary=summary,
+        after=fields_of(record_, fields),
+    )
+
+
+def _record_response_update(
+    session: Session,
+    actor: Any,
+    organisation_id: int,
+    response: Response,
+    summary: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="response",
+        entity_id=response.id,
+        organisation_id=organisation_id,
+        response_id=response.id,
+        summary=summary,
+        before=before,
+        after=after,
+    )
 
 
 def _roll_up(
@@ -308,17 +319,14 @@ def _roll_up(
         now = utc_now()
         parent.status, parent.version, parent.updated_at = status, parent.version + 1, now
         parent.completed_at = now if status is ResponseStatus.COMPLETE else None
-        record(
+        _record_response_update(
             session,
-            actor=actor,
-            action="update",
-            entity_type="response",
-            entity_id=parent.id,
-            organisation_id=organisation_id,
-            response_id=parent.id,
-            summary=f"Status of recommendation {parent_row[3]} rolled up from its sub-recommendations",
-            before={"status": before},
-            after={"status": status.value},
+            actor,
+            organisation_id,
+            parent,
+            f"Status of recommendation {parent_row[3]} rolled up from its sub-recommendations",
+            {"status": before},
+            {"status": status.value},
         )
         count += 1
     return count

@@ -14,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import zlib
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -97,25 +98,13 @@ class SpreadsheetController(Controller):
     def export_csv(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> HttpResponse[bytes]:
-        organisation = _organisation(db, slug, request, Permission.VIEW_PLAN)
-        content = spreadsheet.export_csv(
-            db,
-            organisation.id,  # type: ignore[arg-type]
-            visibilities=visible_levels(request.user, organisation.id),  # type: ignore[arg-type]
-        )
-        return _download(content, "text/csv; charset=utf-8", organisation, "csv")
+        return _export(request, db, slug, spreadsheet.export_csv, "text/csv; charset=utf-8", "csv")
 
     @get("/{slug:str}/export.xlsx", sync_to_thread=True)
     def export_xlsx(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> HttpResponse[bytes]:
-        organisation = _organisation(db, slug, request, Permission.VIEW_PLAN)
-        content = spreadsheet.export_xlsx(
-            db,
-            organisation.id,  # type: ignore[arg-type]
-            visibilities=visible_levels(request.user, organisation.id),  # type: ignore[arg-type]
-        )
-        return _download(content, XLSX_TYPE, organisation, "xlsx")
+        return _export(request, db, slug, spreadsheet.export_xlsx, XLSX_TYPE, "xlsx")
 
 
 def _organisation(db: Session, slug: str, request: Request[Any, Any, Any], permission: Permission) -> Organisation:
@@ -124,6 +113,21 @@ def _organisation(db: Session, slug: str, request: Request[Any, Any, Any], permi
         raise NotFoundException()
     require(request.user, permission, organisation.id)
     return organisation
+
+
+def _export(
+    request: Request[Any, Any, Any],
+    db: Session,
+    slug: str,
+    write: Callable[..., bytes],
+    media_type: str,
+    extension: str,
+) -> HttpResponse[bytes]:
+    """The plan as the reader may see it (their visible updates only), as a download."""
+    organisation = _organisation(db, slug, request, Permission.VIEW_PLAN)
+    organisation_id: int = organisation.id  # type: ignore[assignment]
+    content = write(db, organisation_id, visibilities=visible_levels(request.user, organisation_id))
+    return _download(content, media_type, organisation, extension)
 
 
 def _download(content: bytes, media_type: str, organisation: Organisation, extension: str) -> HttpResponse[bytes]:

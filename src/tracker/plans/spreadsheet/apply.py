@@ -13,13 +13,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.audit.services import changed, fields_of, record
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.plans.services import (
-    ACTION_FIELDS,
-    RESPONSE_FIELDS,
-    UPDATE_FIELDS,
-    actor_for,
-    rolled_up_status,
-)
+from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, rolled_up_status
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
 from tracker.plans.spreadsheet.results import ImportPlan, ImportResult, PlannedChange
 from tracker.recommendations.models import Recommendation

@@ -14,7 +14,6 @@ import pandas as pd
 from tracker.inputs import clean_text
 
 ROW_NUMBERS = "tracker_row_numbers"  # frame.attrs flag: the index holds the spreadsheet's own row numbers
-
 FILE_DATE = "tracker_file_date"  # frame.attrs: the date the file says it was saved or exported (or None)
 
 
@@ -44,6 +43,7 @@ def cell_text(value: Any) -> str:
 
 
 def plain_words(text: str) -> str:
+    """Lower-case letters and digits only, single-spaced: how cells are compared with known words."""
     return " ".join(re.sub(r"[^a-z0-9]+", " ", str(text).lower()).split())
 
 
@@ -57,13 +57,16 @@ def canonical(number: str) -> str:
 
 
 def action_key(description: str) -> str:
+    """Two actions of a response are the same if their descriptions match ignoring case and spacing."""
     return " ".join(description.split()).casefold()
 
 
 def update_key(text: str) -> str:
+    """Two updates of a response are the same if their texts match ignoring spacing, whatever their dates."""
     return " ".join(text.split())
 
 
 def short(text: str, limit: int = 40) -> str:
+    """A cell quoted in a message, cut to ``limit`` characters."""
     text = " ".join(text.split())
     return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 1]}…'"

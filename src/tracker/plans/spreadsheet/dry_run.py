@@ -13,10 +13,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from tracker.audit.services import changed, fields_of
-from tracker.plans.services import (
-    RESPONSE_FIELDS,
-    rolled_up_status,
-)
+from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
 from tracker.plans.spreadsheet.common import FILE_DATE, ROW_NUMBERS, action_key, cell_text, short, update_key
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, date_in_header

@@ -21,6 +21,8 @@ from tracker.recommendations.models import Recommendation
 
 @dataclass
 class Obligation:
+    """A recommendation the organisation must answer, with its response."""
+
     response: Response
     recommendation: Recommendation
 

@@ -9,9 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.plans.services import (
-    MAX_TEXT,
-)
+from tracker.plans.services import MAX_TEXT
 from tracker.plans.spreadsheet.common import canonical, plain_words, short
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS

@@ -39,9 +39,9 @@ from sqlmodel import Session
 
 from tests.test_api import add_evidence, bearer, token_for
 from tests.test_plans import response_of
+from tracker.inputs import MAX_ID
 from tracker.permissions import Permission
 from tracker.plans import services
-from tracker.plans.api import MAX_ID
 from tracker.plans.services import load_response
 from tracker.vocabulary import Role, Visibility
 

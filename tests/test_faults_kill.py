@@ -63,8 +63,8 @@ elif point == "after-rename":
         stop_here()
     ev._fsync_directory = fsync_then_stop
 elif point == "mid-import":
-    from tracker.plans import spreadsheet as ss
-    real_record, calls = ss.record, []
+    from tracker.plans.spreadsheet import apply as ss_apply
+    real_record, calls = ss_apply.record, []
     def record_then_stop(session, **kwargs):
         event = real_record(session, **kwargs)
         calls.append(event)
@@ -72,7 +72,7 @@ elif point == "mid-import":
             session.flush()  # rows are in the database's open transaction
             stop_here()
         return event
-    ss.record = record_then_stop
+    ss_apply.record = record_then_stop
 
 uvicorn.run("tracker.app:create_app", factory=True, host="127.0.0.1", port=int(sys.argv[1]), workers=1)
 """

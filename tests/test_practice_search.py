@@ -195,6 +195,7 @@ def test_search_finds_practice_by_its_themes_and_the_recommendations_it_addresse
     """What a practice's page shows is searched too: the names of its themes and the number and wording of each
     recommendation it addresses, kept in step when the practice, its links or a recommendation's wording change."""
     from tests.test_practice import complete, rec_id
+    from tracker.recommendations.edit_form import recommendation_edit
     from tracker.recommendations.editing import form_values, save_recommendation
     from tracker.recommendations.models import Recommendation
     from tracker.vocabulary import Role
@@ -245,7 +246,7 @@ def test_search_finds_practice_by_its_themes_and_the_recommendations_it_addresse
     assert titles("training") == ["Clinic", "Team"] and titles("partner agencies") == []
     rec = session.get(Recommendation, rec_id(session, "1"))
     values = form_values(session, rec) | {"text": "Chief constables should set up zebracrossing panels."}
-    save_recommendation(session, rec, values, admin)
+    save_recommendation(session, rec, recommendation_edit(values), admin)
     assert titles("zebracrossing") == ["Clinic", "Team"]
 
 

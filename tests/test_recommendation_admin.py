@@ -21,6 +21,7 @@ from tracker.plans import services
 from tracker.plans.models import Action, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.services import load_response
+from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import (
     EditError,
     form_values,
@@ -57,7 +58,7 @@ def response(session, org, number):
 def edit(session, number, user, **changes):
     r = rec(session, number)
     values = form_values(session, r) | changes
-    return save_recommendation(session, r, values, user)
+    return save_recommendation(session, r, recommendation_edit(values), user)
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def test_a_stale_save_is_refused_with_the_newer_values(session, admin):
     stale = form_values(session, r)
     edit(session, "1", admin, text="Newer wording.")
     with pytest.raises(StaleRecord) as exc:
-        save_recommendation(session, rec(session, "1"), stale | {"text": "Mine"}, admin)
+        save_recommendation(session, rec(session, "1"), recommendation_edit(stale | {"text": "Mine"}), admin)
     assert exc.value.current["text"] == "Newer wording."
     assert rec(session, "1").text == "Newer wording."
 
@@ -128,7 +129,7 @@ def test_sub_recommendations_are_added_edited_and_removed_without_losing_records
         "new-1-number": "1.3",
         "new-1-text": "Report on it.",
     }
-    save_recommendation(session, r, values, admin)
+    save_recommendation(session, r, recommendation_edit(values), admin)
     assert rec(session, "1.1").text == "Use the new field everywhere."
     assert rec(session, "1.3").addressees == ["chief-constables"]
     kent_numbers = {rr.number for _, rr, _ in obligations_for(session, kent.id)}

@@ -15,6 +15,7 @@ from tracker.audit.services import Actor
 from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
+from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import form_values, save_recommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.exports import response_rows, tables
@@ -94,7 +95,7 @@ def test_the_progress_report_says_who_confirmed_a_recommendation_and_against_wha
         "provenance": "confirmed",
         "provenance_sources": "https://www.example.org/report",
     }
-    save_recommendation(session, rec, values, admin)
+    save_recommendation(session, rec, recommendation_edit(values), admin)
     data = build_report(session, set_id=two_sets["test-report"].id)
     section = next(s for s in data.sections if s.recommendation.number == "2")
     sentence = section.recommendation.provenance_summary()

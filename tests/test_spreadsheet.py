@@ -27,13 +27,19 @@ from sqlmodel import Session, func, select
 from tests.conftest import csrf_headers, sign_in
 from tests.test_plans import response_of
 from tracker.audit.models import AuditEvent
+from tracker.filelimits import MAX_FILE_BYTES, MAX_ROWS
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans import spreadsheet as ss
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import load_response
-from tracker.plans.spreadsheet import ROUND, ImportConflict, Mapping, SpreadsheetError
+from tracker.plans.spreadsheet import ImportConflict, SpreadsheetError
+from tracker.plans.spreadsheet import apply as ss_apply
+from tracker.plans.spreadsheet.export import EXPORT_COLUMNS
+from tracker.plans.spreadsheet.known import remembered_dates
+from tracker.plans.spreadsheet.mapping import ROUND, Mapping, date_in_header
+from tracker.plans.spreadsheet.rows import recommendation_number
 from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -128,8 +134,8 @@ def test_xlsx_first_sheet_is_read_with_dates_and_numbers_as_text():
         (b"%PDF-1.4", "plan.pdf", "must be a CSV or Excel"),
         (b"not a zip", "plan.xlsx", "not a valid Excel"),
         (b"PK\x03\x04 broken zip", "plan.xlsx", "could not be read"),
-        (b"Rec No.,Action\n" + b"1.1,x\n" * (ss.MAX_ROWS + 20), "plan.csv", "too many rows"),
-        (b"x" * (ss.MAX_FILE_BYTES + 1), "plan.csv", "smaller than 2 MB"),
+        (b"Rec No.,Action\n" + b"1.1,x\n" * (MAX_ROWS + 20), "plan.csv", "too many rows"),
+        (b"x" * (MAX_FILE_BYTES + 1), "plan.csv", "smaller than 2 MB"),
     ],
 )
 def test_files_that_cannot_be_imported_are_refused_with_a_reason(data, filename, message):
@@ -159,8 +165,8 @@ def test_hampshire_layout_one_column_per_reporting_round():
         "Initial action plan response": ROUND,
         "March 2026 update": ROUND,
     }
-    assert ss.date_in_header("March 2026 update") == dt.date(2026, 3, 31)
-    assert ss.date_in_header("Initial action plan response") is None
+    assert date_in_header("March 2026 update") == dt.date(2026, 3, 31)
+    assert date_in_header("Initial action plan response") is None
 
 
 def test_kent_layout_a_block_per_sub_recommendation():
@@ -231,10 +237,10 @@ def test_owner_is_the_action_owner_when_there_are_actions_else_the_lead():
 
 
 def test_dates_in_headers():
-    assert ss.date_in_header("Nov-24") == dt.date(2024, 11, 30)
-    assert ss.date_in_header("Initial Constabulary Response 21st November 2024") == dt.date(2024, 11, 21)
-    assert ss.date_in_header("Update 31/03/2026") == dt.date(2026, 3, 31)
-    assert ss.date_in_header("Sept 2025 update") == dt.date(2025, 9, 30)
+    assert date_in_header("Nov-24") == dt.date(2024, 11, 30)
+    assert date_in_header("Initial Constabulary Response 21st November 2024") == dt.date(2024, 11, 21)
+    assert date_in_header("Update 31/03/2026") == dt.date(2026, 3, 31)
+    assert date_in_header("Sept 2025 update") == dt.date(2025, 9, 30)
 
 
 @pytest.mark.parametrize(
@@ -242,12 +248,12 @@ def test_dates_in_headers():
     [("7", "7"), ("7.1", "7.1"), ("Recommendation 7.1: Chief constables…", "7.1"), ("Rec. 7", "7"), ("R7", "7")],
 )
 def test_recommendation_numbers_are_read_from_cells(cell, number):
-    assert ss.recommendation_number(cell) == number
+    assert recommendation_number(cell) == number
 
 
 def test_a_cell_that_is_not_a_number_is_not_read_as_one():
-    assert ss.recommendation_number("7a") is None
-    assert ss.recommendation_number("Chief constables should") is None
+    assert recommendation_number("7a") is None
+    assert recommendation_number("Chief constables should") is None
 
 
 # --- the dry run ---------------------------------------------------------------------------------------------
@@ -475,7 +481,7 @@ def test_a_failure_half_way_leaves_nothing(session, kent, editor, monkeypatch):
     plan = dry_run(session, kent, "Rec No.,Status,Action\n1.1,In progress,One\n1.2,In progress,Two\n")
     before = snapshot(session)
     calls = []
-    real = ss.record
+    real = ss_apply.record
 
     def failing_record(*args, **kwargs):
         calls.append(1)
@@ -483,7 +489,7 @@ def test_a_failure_half_way_leaves_nothing(session, kent, editor, monkeypatch):
             raise RuntimeError("the server fell over")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ss, "record", failing_record)
+    monkeypatch.setattr(ss_apply, "record", failing_record)
     with pytest.raises(RuntimeError):
         ss.apply_import(session, kent.id, plan, editor)
     assert snapshot(session) == before
@@ -496,13 +502,14 @@ import tracker.models
 from tracker.accounts.models import User
 from tracker.db import make_engine, for_writing
 from tracker.plans import spreadsheet as ss
+from tracker.plans.spreadsheet import apply as ss_apply
 
 url, organisation_id, user_id, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 with Session(for_writing(make_engine(url))) as session:
     frame = ss.read_table(open(path, "rb").read(), "plan.csv")
     plan = ss.plan_import(session, organisation_id, frame, ss.detect_mapping(frame.columns))
     assert plan.ok and len(plan.changes) > 4, plan.errors
-    real, calls = ss.record, []
+    real, calls = ss_apply.record, []
 
     def record_then_die(*args, **kwargs):
         event = real(*args, **kwargs)
@@ -512,7 +519,7 @@ with Session(for_writing(make_engine(url))) as session:
             os.kill(os.getpid(), signal.SIGKILL)
         return event
 
-    ss.record = record_then_die
+    ss_apply.record = record_then_die
     ss.apply_import(session, organisation_id, plan, session.get(User, user_id))
 print("not killed")
 """
@@ -627,7 +634,7 @@ def kent_plan(session, kent, editor):
 def import_export(session, kent, data: bytes, filename: str):
     frame = ss.read_table(data, filename)
     mapping = ss.detect_mapping(frame.columns)
-    assert all(mapping.fields[c] != "" for c in ss.EXPORT_COLUMNS if c != "Recommendation text")
+    assert all(mapping.fields[c] != "" for c in EXPORT_COLUMNS if c != "Recommendation text")
     return ss.plan_import(session, kent.id, frame, mapping)
 
 
@@ -792,7 +799,7 @@ def test_a_large_file_survives_the_trip_from_check_to_import(client, session, ke
     rng = random.Random(7)
     lines = [f"1.1,{''.join(rng.choices(string.ascii_letters, k=1500))}" for _ in range(800)]
     content = "Rec No.,Action\n" + "\n".join(lines) + "\n"
-    assert 1_000_000 < len(content) < ss.MAX_FILE_BYTES
+    assert 1_000_000 < len(content) < MAX_FILE_BYTES
     sign_in(client, editor.email)
     checked = upload(client, "kent", content)
     fields = form_fields(checked.text)
@@ -954,7 +961,7 @@ def test_the_dates_given_for_a_files_columns_are_offered_next_time(client, sessi
     index = next(k for k, v in fields.items() if k.startswith("column-") and v == ROUND).removeprefix("column-")
     applied = post_form(client, "/plan/kent/import/apply", fields | {f"date-{index}": "21/11/2024"})
     assert applied.status_code == 303
-    assert ss.remembered_dates(session, kent.id)["Initial action plan response"] == "21/11/2024"
+    assert remembered_dates(session, kent.id)["Initial action plan response"] == "21/11/2024"
     again = upload(client, "kent", HAMPSHIRE + "1,,1.2,,New words,\n")
     assert "There is a problem" not in again.text
     assert form_fields(again.text)[f"date-{index}"] == "21/11/2024"

@@ -22,11 +22,12 @@ from tracker.accounts.auth import AuthenticationMiddleware
 from tracker.accounts.controllers import AccountController, SignInController
 from tracker.assessments.controllers import AssessmentController
 from tracker.db import for_writing, make_engine
+from tracker.evidence.api import EvidenceApi
 from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_startup
-from tracker.plans.api import api_router
+from tracker.plans.api import ActionsApi, ResponsesApi, UpdatesApi
 from tracker.plans.controllers import PlanController
 from tracker.plans.publication_controllers import PublicationController
-from tracker.plans.spreadsheet_controllers import SpreadsheetController
+from tracker.plans.spreadsheet.controllers import SpreadsheetController
 from tracker.practice.controllers import (
     PracticeLibraryController,
     PracticeReviewController,
@@ -38,6 +39,7 @@ from tracker.recommendations.controllers import HomeController
 from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, TEMPLATES_DIR, Settings
+from tracker.web.api import api_router
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
 from tracker.web.head import answer_head_as_get
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PlanController,
             SpreadsheetController,
             PublicationController,
-            api_router,
+            api_router(ResponsesApi, ActionsApi, UpdatesApi, EvidenceApi),
             UsersAdminController,
             RecommendationsAdminController,
             ObligationChangesController,
@@ -103,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.is_production,
             cookie_httponly=True,
             cookie_samesite="lax",
-            # The API checks CSRF itself (tracker.plans.api.api_access); open data and published files set no
+            # The API checks CSRF itself (tracker.web.api.api_access); open data and published files set no
             # cookie, so shared caches may keep them (tracker.public.caching).
             exclude=["/health", "^/api/", "^/open-data/.", "^/organisations/[^/]+/evidence/"],
         ),

@@ -1,7 +1,7 @@
 """Resource limits for the spreadsheets and data files people upload, checked before any parser builds them.
 
 Every spreadsheet reader (a plan import, a recommendation set's spreadsheet, ``tracker load``) goes through
-``tracker.plans.spreadsheet.read_table``, which calls ``check_csv_row`` / ``check_xlsx`` from here first. An
+``tracker.plans.spreadsheet.reading.read_table``, which calls ``check_csv_row`` / ``check_xlsx`` from here first. An
 .xlsx file is a zip of XML parts: a 1 MB upload can hold a 1 GB shared string, which openpyxl would build in
 memory before we saw a single row. So, before openpyxl opens it:
 

@@ -1,6 +1,6 @@
 """Load any of the tracker's data files: the organisations file, a recommendation set or promising practice.
 
-``tracker load`` and the admin screens call ``load_file``/``load_text``; the file's top-level keys say
+``tracker load`` and the admin screens call ``load_file``/``load_upload``; the file's top-level keys say
 which kind it is. Loading is all-or-nothing: any problem raises ``LoadError`` and the transaction is
 rolled back. A dry run does all the work, reports it, and rolls back.
 """
@@ -42,11 +42,6 @@ def load_file(
             raise LoadError([Problem(str(path), None, "", f"cannot read the file: {exc}")]) from exc
         return load_upload(session, content, str(path), actor, dry_run=dry_run, set_slug=set_slug, new_set=new_set)
     return _load(session, read_yaml(path), actor, dry_run)
-
-
-def load_text(session: Session, text: str, source: str, actor: Actor, *, dry_run: bool = False) -> LoadResult:
-    """As ``load_file``, for the text of an uploaded file."""
-    return _load(session, parse_yaml(text, source), actor, dry_run)
 
 
 def load_upload(

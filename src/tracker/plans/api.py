@@ -1,104 +1,52 @@
-"""The JSON API under /api: an organisation's responses, actions, progress updates and evidence metadata.
+"""The JSON API of an organisation's plan: its responses, actions and progress updates (``/api/...``).
 
-The same use cases and the same permission rule as the workspace pages: every route loads its record through
-``load_response`` / ``load_child`` (which call ``tracker.permissions.require``), so an id of another
-organisation's record answers 404, a reader who may not change it 403, and the public 401. Updates and evidence
-marked internal are filtered by ``permissions.can_see_item`` (and, one by one, hidden behind 404 by ``load_child``).
-
-Callers authenticate with a personal API token (``Authorization: Bearer trk_...``, made on /account/api-tokens)
-or with the session cookie of a signed-in browser. See ``api_access`` for how CSRF protection applies.
-
-Every error is an RFC 9457 problem document (``application/problem+json``): 400 for a body or path that does not
-match the schema, 422 with ``errors`` (field -> message) for input that breaks a rule, 409 with ``current``
-(the record as it is now) when the ``version`` sent is not the record's, never 500. Dates are ISO 8601
-(``2025-03-27``), timestamps ISO 8601 in UTC, vocabularies their string values.
+The same use cases and the same permission rule as the workspace pages; updates marked internal are filtered by
+``permissions.can_see_item`` (and, one by one, hidden behind 404 by ``load_child``). Access, errors and the
+shared field types are ``tracker.web.api``'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Iterable
-from hmac import compare_digest
-from typing import Annotated, Any, Literal, TypeVar
+from collections.abc import Collection, Iterable
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Router, delete, get, patch, post
-from litestar.connection import ASGIConnection
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.exceptions import (
-    HTTPException,
-    NotAuthorizedException,
-    NotFoundException,
-    PermissionDeniedException,
-    ValidationException,
-)
-from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, PathParameter
-from litestar.response import Response as HttpResponse
-from msgspec import UNSET, Meta, Struct, UnsetType
+from litestar.exceptions import NotFoundException
+from msgspec import UNSET, Struct, UnsetType
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
-from tracker.inputs import MAX_ID
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, can_see_item, require, visible_levels
+from tracker.permissions import Permission, require, visible_levels
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.rules import action_overdue, action_overdue_sql, response_overdue
-from tracker.plans.services import (
-    RESPONSE_FIELDS,
-    UPDATE_FIELDS,
-    PlanError,
-    ResponseContext,
-    StaleRecord,
-    load_child,
-    load_response,
-)
+from tracker.plans.services import RESPONSE_FIELDS, UPDATE_FIELDS, ResponseContext, load_child, load_response
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, Visibility
-from tracker.web.errors import PROBLEM_JSON, handle_exception, problem
+from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
+from tracker.web.api import (
+    LongText,
+    Problem,
+    RecordId,
+    RequiredText,
+    ShortText,
+    Slug,
+    Version,
+    carry_out,
+    errors,
+    json_body,
+    out_of,
+    with_change,
+)
 
-T = TypeVar("T")
-
-# --- what goes in -----------------------------------------------------------------------------------------
-
-MAX_TEXT = services.MAX_TEXT
-# No control characters (tracker.inputs.DISALLOWED, less the lone surrogates a JSON schema's regex cannot spell;
-# the before-flush check refuses those): PostgreSQL cannot hold NUL, XLSX exports cannot hold most of the rest.
-CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-NO_CONTROL = rf"^[^{CONTROL}]*$"
-# What str.strip() removes and may be stored, spelt out: JavaScript's \s (the schema's readers) differs from Python's.
-SPACE = r"\t\n\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NOT_BLANK = rf"^[{SPACE}]*[^{SPACE}{CONTROL}][^{CONTROL}]*$"  # not only spaces, no control (linear: parts disjoint)
-
-RecordId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The record's id")]
-Slug = Annotated[
-    str,
-    PathParameter(
-        max_length=80, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="The organisation's slug, like `kent`"
-    ),
-]
-Version = Annotated[
-    int, Meta(ge=1, le=MAX_ID, description="The record's `version` as last read; a different one answers 409")
-]
-LongText = Annotated[str, Meta(max_length=MAX_TEXT, pattern=NO_CONTROL)]
-RequiredText = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK)]
-ShortText = Annotated[str, Meta(max_length=200, pattern=NO_CONTROL)]
-Title = Annotated[str, Meta(min_length=1, max_length=300, pattern=NOT_BLANK)]
 UpdateVisibility = Literal["public", "internal"]
-
-
-def json_body(description: str) -> Any:
-    """A JSON request body that the schema closes to other properties (unknown fields answer 400)."""
-    return Body(description=description, schema_extra={"additional_properties": False})
 
 
 class ResponseChange(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -151,18 +99,6 @@ class UpdateChange(Struct, forbid_unknown_fields=True, kw_only=True):
     text: RequiredText | UnsetType = UNSET
     update_on: dt.date | UnsetType = UNSET
     visibility: UpdateVisibility | UnsetType = UNSET
-
-
-class EvidenceChange(Struct, forbid_unknown_fields=True, kw_only=True):
-    """Evidence metadata to change; fields left out keep their values. The file, link or note itself stays."""
-
-    version: Version
-    title: Title | UnsetType = UNSET
-    description: LongText | UnsetType | None = UNSET
-    visibility: Visibility | UnsetType = UNSET
-
-
-# --- what comes out ---------------------------------------------------------------------------------------
 
 
 class OrganisationRef(Struct):
@@ -239,34 +175,6 @@ class UpdateOut(Struct):
     version: int
 
 
-class EvidenceOut(Struct):
-    """Evidence metadata (not the file or note itself)."""
-
-    id: int
-    response_id: int
-    kind: EvidenceKind
-    title: str
-    description: str | None
-    visibility: Visibility
-    url: str | None
-    original_name: str | None
-    content_type: str | None
-    size_bytes: int | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    version: int
-
-
-class Problem(Struct):
-    """An RFC 9457 problem document. ``errors`` maps each field at fault to what is wrong with it."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | UnsetType = UNSET
-    errors: dict[str, str] | UnsetType = UNSET
-
-
 class ResponseConflict(Problem, kw_only=True):
     current: ResponseOut
 
@@ -279,132 +187,6 @@ class UpdateConflict(Problem, kw_only=True):
     current: UpdateOut
 
 
-class EvidenceConflict(Problem, kw_only=True):
-    current: EvidenceOut
-
-
-_ERROR_TEXT = {
-    400: "The request does not match the schema (`errors` names the fields)",
-    401: "No valid session or API token (send `Authorization: Bearer <token>`)",
-    403: "Not allowed to do this, or (for a signed-in browser) the CSRF header is missing",
-    404: "No such record, or it belongs to an organisation the caller may not see",
-    409: "The record changed since it was read: `current` holds it as it is now",
-    422: "The input breaks a rule (`errors` names the fields)",
-}
-
-
-def errors(*codes: int, conflict: type[Problem] | None = None) -> dict[int, ResponseSpec]:
-    """The documented error answers of an operation, every one a problem document."""
-    return {
-        code: ResponseSpec(
-            data_container=conflict if code == 409 and conflict else Problem,
-            description=_ERROR_TEXT[code],
-            media_type=PROBLEM_JSON,
-            generate_examples=False,
-        )
-        for code in (400, 401, 403, 404, *codes)
-    }
-
-
-# --- access: authentication, CSRF and the problem documents of failures ----------------------------------
-
-
-def api_access(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Every API call needs a user; a state-changing call from a browser session also needs the CSRF header.
-
-    Litestar's CSRF middleware can only exclude by path, and it must not run on /api as a whole: a client with a
-    bearer token has no CSRF cookie, and needs none, because a browser never attaches an ``Authorization`` header
-    to a cross-site request by itself (so a forged request cannot carry the token). A session cookie, though, is
-    attached by the browser, so a cookie-authenticated unsafe request is exactly what CSRF is about. Hence
-    ``^/api/`` is excluded from the middleware in ``create_app``, and here, for unsafe methods authenticated by
-    the session cookie (``connection.auth == "session"``), the ``x-csrftoken`` header is checked against the
-    ``csrftoken`` cookie exactly as the middleware does: both must carry a valid HMAC under the app's secret
-    and the same random part (double submit). Requests with a bearer token are authenticated by the token alone
-    (``auth == "token"``; the middleware ignores any cookie then).
-    """
-    if connection.scope.get("user") is None:
-        raise NotAuthorizedException(
-            "Send a personal API token as 'Authorization: Bearer <token>', or sign in",
-            headers={"WWW-Authenticate": 'Bearer realm="tracker"'},
-        )
-    config = connection.app.csrf_config
-    if config is None or connection.scope.get("auth") != "session" or connection.method in config.safe_methods:
-        return
-    header = connection.headers.get(config.header_name)
-    cookie = connection.cookies.get(config.cookie_name)
-    if not (header and cookie and csrf_tokens_match(header, cookie, config.secret)):
-        raise PermissionDeniedException("CSRF token verification failed: send the x-csrftoken header")
-
-
-def csrf_tokens_match(sent: str, cookie: str, secret: str) -> bool:
-    """The check of Litestar's CSRFMiddleware (``_csrf_tokens_match``), built on its own HMAC function."""
-
-    def decode(token: str) -> str | None:
-        if len(token) < CSRF_SECRET_LENGTH + 1:
-            return None
-        random_part, signature = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
-        return random_part if compare_digest(signature, generate_csrf_hash(random_part, secret)) else None
-
-    decoded_sent, decoded_cookie = decode(sent), decode(cookie)
-    return decoded_sent is not None and decoded_cookie is not None and compare_digest(decoded_sent, decoded_cookie)
-
-
-class Conflict(HTTPException):
-    """A stale save, answered with the record as it is now."""
-
-    status_code = 409
-
-    def __init__(self, current: Struct) -> None:
-        super().__init__(
-            detail="Someone else changed this record since it was read. `current` holds it as it is now; "
-            "send the change again with its `version`."
-        )
-        self.current = current
-
-
-def _conflict_problem(request: Request[Any, Any, Any], exc: Conflict) -> HttpResponse[Any]:
-    return problem(409, exc.detail, current=msgspec.to_builtins(exc.current))
-
-
-MISSING_FIELD = re.compile(r"missing required field `(\w+)`")
-
-
-def _validation_problem(request: Request[Any, Any, Any], exc: ValidationException) -> HttpResponse[Any]:
-    """Litestar's list of body and parameter errors becomes the same ``errors`` object (field -> message)."""
-    if isinstance(exc.extra, list):
-        found: dict[str, str] = {}
-        for item in exc.extra:
-            if not isinstance(item, dict):
-                continue
-            key = str(item.get("key") or "body")
-            message = str(item.get("message") or "Not valid")
-            if key == "data":  # Litestar's name for the body as a whole
-                missing = MISSING_FIELD.search(message)
-                key = missing.group(1) if missing else "body"
-                if message == "'data'":
-                    message = "Send a JSON object as the body"
-            found.setdefault(key, message)
-        exc = ValidationException(detail=exc.detail, status_code=exc.status_code, extra=found or None)
-    return handle_exception(request, exc)
-
-
-def _carry_out(db: Session, use_case: Callable[[], T], current: Callable[[], Struct] | None = None) -> T:
-    """Run a use case: a rule broken answers 422 with the field errors, a stale version 409 with ``current``."""
-    try:
-        return use_case()
-    except PlanError as exc:
-        db.rollback()
-        raise ValidationException(detail="The input breaks a rule", status_code=422, extra=dict(exc.errors)) from exc
-    except StaleRecord as exc:
-        db.rollback()  # the record reloads as it is now
-        if current is None:
-            raise
-        raise Conflict(current()) from exc
-
-
-# --- turning records into answers -------------------------------------------------------------------------
-
-
 def _response_outs(
     db: Session,
     user: User,
@@ -414,8 +196,24 @@ def _response_outs(
     """Responses of one organisation with their counts, in a fixed number of queries."""
     rows = list(rows)
     ids = [r.id for r, _, _ in rows]
-    levels = visible_levels(user, organisation.id)  # type: ignore[arg-type]
     today = dt.date.today()
+    counts = _counts(db, ids, visible_levels(user, organisation.id), today)  # type: ignore[arg-type]
+    parents = set(
+        db.exec(
+            select(Recommendation.parent_id).where(col(Recommendation.parent_id).in_([rec.id for _, rec, _ in rows]))
+        )
+    )
+    org = OrganisationRef(id=organisation.id, slug=organisation.slug, name=organisation.name)  # type: ignore[arg-type]
+    return [
+        _one_response_out(response, rec, rec_set, org, counts[response.id], rec.id in parents, today)
+        for response, rec, rec_set in rows
+    ]
+
+
+def _counts(
+    db: Session, ids: list[int | None], levels: Collection[Visibility], today: dt.date
+) -> dict[int | None, ResponseCounts]:
+    """What sits under each response: actions (done, overdue), and the updates and evidence the reader may see."""
     actions = {
         rid: (total, done or 0, late or 0)
         for rid, total, done, late in db.exec(
@@ -444,51 +242,55 @@ def _response_outs(
             .group_by(Evidence.response_id)
         ).all()
     )
-    parents = set(
-        db.exec(
-            select(Recommendation.parent_id).where(col(Recommendation.parent_id).in_([rec.id for _, rec, _ in rows]))
+    counts: dict[int | None, ResponseCounts] = {}
+    for rid in ids:
+        total, done, late = actions.get(rid, (0, 0, 0))
+        n_updates, last_update = updates.get(rid, (0, None))
+        counts[rid] = ResponseCounts(
+            actions=total,
+            actions_complete=done,
+            actions_overdue=late,
+            updates=n_updates,
+            evidence=evidence.get(rid, 0),
+            last_update_on=last_update,
         )
+    return counts
+
+
+def _one_response_out(
+    response: Response,
+    rec: Recommendation,
+    rec_set: RecommendationSet,
+    org: OrganisationRef,
+    counts: ResponseCounts,
+    follows_subs: bool,
+    today: dt.date,
+) -> ResponseOut:
+    return ResponseOut(
+        id=response.id,  # type: ignore[arg-type]
+        organisation=org,
+        recommendation=RecommendationRef(
+            id=rec.id,  # type: ignore[arg-type]
+            number=rec.number,
+            parent_id=rec.parent_id,
+            text=rec.text,
+            deadline=rec.deadline,
+            set_slug=rec_set.slug,
+        ),
+        required=response.required,
+        status=response.status,
+        status_follows_sub_recommendations=follows_subs,
+        overdue=response_overdue(response.status, rec.deadline, today),
+        rag=response.rag,
+        summary=response.summary,
+        lead_role=response.lead_role,
+        blocked_reason=response.blocked_reason,
+        not_applicable_reason=response.not_applicable_reason,
+        completed_at=response.completed_at,
+        updated_at=response.updated_at,
+        version=response.version,
+        counts=counts,
     )
-    org = OrganisationRef(id=organisation.id, slug=organisation.slug, name=organisation.name)  # type: ignore[arg-type]
-    out = []
-    for response, rec, rec_set in rows:
-        total, done, late = actions.get(response.id, (0, 0, 0))
-        n_updates, last_update = updates.get(response.id, (0, None))
-        out.append(
-            ResponseOut(
-                id=response.id,  # type: ignore[arg-type]
-                organisation=org,
-                recommendation=RecommendationRef(
-                    id=rec.id,  # type: ignore[arg-type]
-                    number=rec.number,
-                    parent_id=rec.parent_id,
-                    text=rec.text,
-                    deadline=rec.deadline,
-                    set_slug=rec_set.slug,
-                ),
-                required=response.required,
-                status=response.status,
-                status_follows_sub_recommendations=rec.id in parents,
-                overdue=response_overdue(response.status, rec.deadline, today),
-                rag=response.rag,
-                summary=response.summary,
-                lead_role=response.lead_role,
-                blocked_reason=response.blocked_reason,
-                not_applicable_reason=response.not_applicable_reason,
-                completed_at=response.completed_at,
-                updated_at=response.updated_at,
-                version=response.version,
-                counts=ResponseCounts(
-                    actions=total,
-                    actions_complete=done,
-                    actions_overdue=late,
-                    updates=n_updates,
-                    evidence=evidence.get(response.id, 0),
-                    last_update_on=last_update,
-                ),
-            )
-        )
-    return out
 
 
 def _response_out(db: Session, user: User, ctx: ResponseContext) -> ResponseOut:
@@ -496,62 +298,12 @@ def _response_out(db: Session, user: User, ctx: ResponseContext) -> ResponseOut:
 
 
 def _action_out(action: Action) -> ActionOut:
-    overdue = action_overdue(action.status, action.target_date, dt.date.today())
-    return ActionOut(
-        id=action.id,  # type: ignore[arg-type]
-        response_id=action.response_id,
-        position=action.position,
-        description=action.description,
-        owner_role=action.owner_role,
-        target_date=action.target_date,
-        status=action.status,
-        completed_on=action.completed_on,
-        overdue=overdue,
-        created_at=action.created_at,
-        updated_at=action.updated_at,
-        version=action.version,
-    )
+    return out_of(ActionOut, action, overdue=action_overdue(action.status, action.target_date, dt.date.today()))
 
 
 def _update_out(update: ProgressUpdate) -> UpdateOut:
-    return UpdateOut(
-        id=update.id,  # type: ignore[arg-type]
-        response_id=update.response_id,
-        update_on=update.update_on,
-        text=update.text,
-        visibility="internal" if update.visibility is Visibility.INTERNAL else "public",
-        created_at=update.created_at,
-        edited_at=update.edited_at,
-        version=update.version,
-    )
-
-
-def _evidence_out(item: Evidence) -> EvidenceOut:
-    return EvidenceOut(
-        id=item.id,  # type: ignore[arg-type]
-        response_id=item.response_id,
-        kind=item.kind,
-        title=item.title,
-        description=item.description,
-        visibility=item.visibility,
-        url=item.url,
-        original_name=item.original_name,
-        content_type=item.content_type,
-        size_bytes=item.size_bytes,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=item.version,
-    )
-
-
-def _values(record_: Any, fields: Iterable[str], change: Struct) -> dict[str, Any]:
-    """The record's values with the change laid over them (the use cases take whole records)."""
-    values = {name: getattr(record_, name) for name in fields}
-    values.update({k: v for k, v in msgspec.structs.asdict(change).items() if v is not UNSET})
-    return values
-
-
-# --- the routes -------------------------------------------------------------------------------------------
+    visibility = "internal" if update.visibility is Visibility.INTERNAL else "public"
+    return out_of(UpdateOut, update, visibility=visibility)
 
 
 class ResponsesApi(Controller):
@@ -607,8 +359,8 @@ class ResponsesApi(Controller):
         (``status_follows_sub_recommendations``), so a status sent for it is ignored.
         """
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        values = _values(ctx.response, RESPONSE_FIELDS, data)
-        _carry_out(
+        values = with_change(ctx.response, RESPONSE_FIELDS, data)
+        carry_out(
             db,
             lambda: services.update_response(db, ctx, request.user, values),
             lambda: _response_out(db, request.user, ctx),
@@ -649,7 +401,7 @@ class ActionsApi(Controller):
     ) -> ActionOut:
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
         values = msgspec.structs.asdict(data)
-        action = _carry_out(db, lambda: services.add_action(db, ctx, request.user, values))
+        action = carry_out(db, lambda: services.add_action(db, ctx, request.user, values))
         return _action_out(action)
 
     @patch(
@@ -667,8 +419,8 @@ class ActionsApi(Controller):
         data: Annotated[ActionChange, json_body("The fields to change, with the version last read")],
     ) -> ActionOut:
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        values = _values(action, ("description", "owner_role", "target_date", "status"), data)
-        _carry_out(
+        values = with_change(action, ("description", "owner_role", "target_date", "status"), data)
+        carry_out(
             db,
             lambda: services.update_action(db, action, ctx, request.user, values),
             lambda: _action_out(action),
@@ -691,7 +443,7 @@ class ActionsApi(Controller):
         data: Annotated[VersionOnly, json_body("The version last read")],
     ) -> ActionOut:
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        _carry_out(
+        carry_out(
             db,
             lambda: services.complete_action(db, action, ctx, request.user, {"version": data.version}),
             lambda: _action_out(action),
@@ -770,7 +522,7 @@ class UpdatesApi(Controller):
     ) -> UpdateOut:
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
         values = msgspec.structs.asdict(data)
-        update = _carry_out(db, lambda: services.add_update(db, ctx, request.user, values))
+        update = carry_out(db, lambda: services.add_update(db, ctx, request.user, values))
         return _update_out(update)
 
     @patch(
@@ -788,68 +540,10 @@ class UpdatesApi(Controller):
         data: Annotated[UpdateChange, json_body("The fields to change, with the version last read")],
     ) -> UpdateOut:
         update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
-        values = _values(update, UPDATE_FIELDS, data)
-        _carry_out(
+        values = with_change(update, UPDATE_FIELDS, data)
+        carry_out(
             db,
             lambda: services.edit_update(db, update, ctx, request.user, values),
             lambda: _update_out(update),
         )
         return _update_out(update)
-
-
-class EvidenceApi(Controller):
-    tags = ["Evidence"]
-
-    @get(
-        "/responses/{response_id:int}/evidence",
-        sync_to_thread=True,
-        operation_id="listEvidence",
-        summary="The evidence behind a response (metadata only)",
-        responses=errors(),
-    )
-    def list_evidence(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: RecordId
-    ) -> list[EvidenceOut]:
-        """Internal evidence only for the organisation itself and admins; inspectorate evidence also for
-        inspectors and coordinators."""
-        ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
-        query = (
-            select(Evidence).where(Evidence.response_id == ctx.response.id).order_by(Evidence.created_at, Evidence.id)
-        )
-        return [
-            _evidence_out(item)
-            for item in db.exec(query)
-            if can_see_item(request.user, item.visibility, ctx.organisation_id)
-        ]
-
-    @patch(
-        "/evidence/{evidence_id:int}",
-        sync_to_thread=True,
-        operation_id="updateEvidence",
-        summary="Change evidence metadata: title, description, who can see it",
-        responses=errors(409, 422, conflict=EvidenceConflict),
-    )
-    def update_evidence(
-        self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        evidence_id: RecordId,
-        data: Annotated[EvidenceChange, json_body("The fields to change, with the version last read")],
-    ) -> EvidenceOut:
-        item, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
-        values = _values(item, evidence_services.EDITABLE_FIELDS, data)
-        _carry_out(
-            db,
-            lambda: evidence_services.update_evidence(db, item, ctx, request.user, values),
-            lambda: _evidence_out(item),
-        )
-        return _evidence_out(item)
-
-
-api_router = Router(
-    path="/api",
-    route_handlers=[ResponsesApi, ActionsApi, UpdatesApi, EvidenceApi],
-    guards=[api_access],
-    exception_handlers={ValidationException: _validation_problem, Conflict: _conflict_problem},
-    include_in_schema=True,
-)

@@ -206,9 +206,3 @@ def practices_addressing(session: Session, recommendation_ids: Iterable[int]) ->
         return []
     query = sa.select(PracticeRecommendation.practice_id).where(col(PracticeRecommendation.recommendation_id).in_(ids))
     return list(session.execute(query).scalars())
-
-
-def rebuild(connection: sa.Connection) -> None:
-    """Re-index every practice (SQLite; PostgreSQL's index needs no help). For repairs and bulk loads."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")

@@ -21,13 +21,15 @@ from sqlmodel import Session, col, select
 from tracker.audit.models import AuditEvent
 from tracker.datafiles import LoadError
 from tracker.db import StaleRecord
+from tracker.filelimits import MAX_FILE_BYTES
 from tracker.loading import load_upload
 from tracker.organisations.models import AddresseeGroup, Organisation
 from tracker.organisations.services import addressee_names
 from tracker.permissions import Permission, require
 from tracker.plans.services import actor_for
-from tracker.plans.spreadsheet import MAX_FILE_BYTES, SpreadsheetError
-from tracker.plans.spreadsheet_controllers import pack, unpack
+from tracker.plans.spreadsheet import SpreadsheetError
+from tracker.plans.spreadsheet.controllers import pack, unpack
+from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import (
     CONFIRMABLE,
     FIELD_LABELS,
@@ -148,8 +150,9 @@ class RecommendationsAdminController(Controller):
     ) -> Template | Redirect:
         rec, rec_set = _recommendation(db, rec_id)
         form = Form(values={k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()})
+        edit = recommendation_edit(form.values)
         try:
-            result = save_recommendation(db, rec, form.values, request.user)
+            result = save_recommendation(db, rec, edit, request.user)
         except EditError as exc:
             db.rollback()
             form.errors.update(exc.errors)
@@ -157,7 +160,7 @@ class RecommendationsAdminController(Controller):
         except StaleRecord as exc:
             db.rollback()
             db.refresh(rec)
-            conflict = conflict_values(db, exc.current, form.values)
+            conflict = conflict_values(db, exc.current, edit)
             return self._edit_page(
                 request, db, rec, rec_set, Form(values=form_values(db, rec)), status_code=409, conflict=conflict
             )

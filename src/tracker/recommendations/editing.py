@@ -19,7 +19,6 @@ from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, changed, plain, record
 from tracker.db import StaleRecord
-from tracker.inputs import parse_id
 from tracker.organisations.services import addressee_codes, addressee_names
 from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
@@ -197,12 +196,38 @@ def show_value(key: str, value: Any, names: dict[str, str]) -> str:
     return str(value)
 
 
-def _list(values: dict[str, Any], name: str) -> list[str]:
-    raw = values.get(name)
-    if raw is None or raw == "":
-        return []
-    items = raw if isinstance(raw, list) else [raw]
-    return [str(v).strip() for v in items if str(v).strip()]
+@dataclass(frozen=True)
+class SubRecommendationEdit:
+    """A sub-recommendation on the edit form: an existing one (``id``: its new wording, or ``remove``) or a new one
+    (``number`` and wording). ``field`` is the form field a problem with a new one's number is reported on."""
+
+    id: int | None = None
+    number: str = ""
+    text: str | None = None
+    remove: bool = False
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class RecommendationEdit:
+    """What an admin asks to save for a numbered recommendation, as typed (checked by ``save_recommendation``).
+
+    ``version`` is the version the person edited (None: not given); ``deadline`` and ``provenance`` are the text
+    as entered; ``subs`` the wording (or removal) of every current sub-recommendation, as the form holds them all
+    (one left out has no wording), ``new_subs`` the ones to add. ``tracker.recommendations.edit_form`` builds it.
+    """
+
+    version: int | None = None
+    text: str | None = None
+    addressees: list[str] = field(default_factory=list)
+    deadline: str | None = None
+    theme: str | None = None
+    provenance: str = ""
+    confirmed_fields: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    note: str | None = None
+    subs: list[SubRecommendationEdit] = field(default_factory=list)
+    new_subs: list[SubRecommendationEdit] = field(default_factory=list)
 
 
 @dataclass
@@ -211,177 +236,73 @@ class EditResult:
     obligations: ObligationChanges = field(default_factory=ObligationChanges)
 
 
-def save_recommendation(
-    session: Session, rec: Recommendation, values: dict[str, Any], user: User, *, now: dt.datetime | None = None
-) -> EditResult:
-    """Save the admin form for a numbered recommendation as a new version; commits.
+@dataclass
+class _Checked:
+    """The edit's own fields once checked, as they will be stored."""
 
-    Raises ``EditError`` (field -> message) for bad input and ``StaleRecord`` when someone saved first.
+    text: str | None
+    addressees: list[str]
+    deadline: dt.date | None
+    theme: str | None
+    status: Provenance
+    confirmed_fields: list[str]
+    sources: list[str]
+    note: str | None
+
+
+@dataclass
+class _SubChanges:
+    """What the edit does to the sub-recommendations, once checked."""
+
+    subs: list[Recommendation]  # the current ones
+    removed_subs: list[Recommendation]  # every one, removed ones included
+    texts: dict[int | None, str | None]
+    to_remove: list[Recommendation] = field(default_factory=list)
+    new: list[tuple[str, str | None]] = field(default_factory=list)
+    revived: list[tuple[Recommendation, str | None]] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.to_remove or self.new or self.revived) or any(self.texts[s.id] != s.text for s in self.subs)
+
+
+def save_recommendation(
+    session: Session, rec: Recommendation, edit: RecommendationEdit, user: User, *, now: dt.datetime | None = None
+) -> EditResult:
+    """Save an edit of a numbered recommendation as a new version; commits.
+
+    Raises ``EditError`` (form field -> message) for bad input and ``StaleRecord`` when someone saved first.
     """
     if rec.parent_id is not None:
         raise EditError({"text": "Edit a sub-recommendation from its recommendation"})
     rec_set = session.get(RecommendationSet, rec.set_id)
     assert rec_set is not None
     errors: dict[str, str] = {}
-    text = (values.get("text") or "").strip() or None
-    if text and len(text) > MAX_TEXT:
-        errors["text"] = f"The wording must be {MAX_TEXT:,} characters or fewer"
-    known = addressee_codes(session)
-    addressees = _list(values, "addressees")
-    unknown = [a for a in addressees if a not in known]
-    if unknown:
-        errors["addressees"] = f"Choose addressees from the list ({', '.join(unknown)} is not one)"
-    addressees = sorted(set(addressees), key=addressees.index)
-    try:
-        deadline = parse_uk_date(values.get("deadline") or None)
-    except DateParseError:
-        errors["deadline"] = "The deadline must be a real date, like 27/03/2025"
-        deadline = None
-    theme = (values.get("theme") or "").strip() or None
-    if theme is not None and theme not in {t.get("code") for t in rec_set.themes}:
-        errors["theme"] = "Choose a theme from the list"
-    try:
-        status = Provenance(values.get("provenance") or "")
-    except ValueError:
-        errors["provenance"] = "Choose how far this recommendation is confirmed"
-        status = rec.provenance
-    confirmed_fields = [f for f in CONFIRMABLE if f in _list(values, "confirmed_fields")]
-    sources = [line.strip() for line in (values.get("provenance_sources") or "").splitlines() if line.strip()]
-    bad = [s for s in sources if not s.startswith(("http://", "https://"))]
-    if bad:
-        errors["provenance_sources"] = f"Give each source as a web address starting https:// ({bad[0]} is not one)"
-    note = (values.get("provenance_note") or "").strip() or None
-    if status is Provenance.CONFIRMED:
-        if not text:
-            errors["text"] = "Enter the wording before marking the recommendation confirmed against the report"
-        if not sources and "provenance_sources" not in errors:
-            errors["provenance_sources"] = "Name the source you checked it against (the report's web address)"
-        if not set(confirmed_fields) - {"number"}:
-            # Confirmed against the report with nothing ticked: what the report fixes has been checked.
-            confirmed_fields = [f for f in CONFIRMABLE if f != "theme"]
-    elif status is Provenance.PARTIAL and not [f for f in confirmed_fields if f != "number"]:
-        errors["confirmed_fields"] = "Tick the fields that public sources confirm"
-    if "number" not in confirmed_fields:
-        confirmed_fields.insert(0, "number")
-
-    # Sub-recommendations: edit, remove, add.
-    subs = subs_of(session, rec)
-    removed_subs = subs_of(session, rec, include_removed=True)
-    sub_texts: dict[int, str | None] = {}
-    to_remove: list[Recommendation] = []
-    for sub in subs:
-        sub_text = (values.get(f"sub-{sub.id}-text") or "").strip() or None
-        sub_texts[sub.id] = sub_text  # type: ignore[index]
-        if values.get(f"sub-{sub.id}-remove"):
-            to_remove.append(sub)
-    numbers_in_set = {
-        n: (rid, removed)
-        for rid, n, removed in session.exec(
-            select(Recommendation.id, Recommendation.number, Recommendation.removed_at).where(
-                Recommendation.set_id == rec.set_id
-            )
-        )
-    }
-    new_subs: list[tuple[str, str | None]] = []
-    revived: list[tuple[Recommendation, str | None]] = []
-    for i in range(1, NEW_SUB_ROWS + 1):
-        number = (values.get(f"new-{i}-number") or "").strip()
-        new_text = (values.get(f"new-{i}-text") or "").strip() or None
-        if not number and not new_text:
-            continue
-        if not number:
-            errors[f"new-{i}-number"] = "Enter the sub-recommendation's number, like 7.3"
-            continue
-        if not number.startswith(rec.number + ".") or not number[len(rec.number) + 1 :].replace(".", "").isalnum():
-            errors[f"new-{i}-number"] = (
-                f"A sub-recommendation of {rec.number} is numbered {rec.number}.1, {rec.number}.2 …"
-            )
-            continue
-        if number in numbers_in_set:
-            earlier = next((s for s in removed_subs if s.number == number and s.removed), None)
-            if earlier is None:
-                errors[f"new-{i}-number"] = f"{number} is already in this set"
-                continue
-            revived.append((earlier, new_text))
-            continue
-        if number in {n for n, _ in new_subs}:
-            errors[f"new-{i}-number"] = f"{number} is entered twice"
-            continue
-        new_subs.append((number, new_text))
+    checked = _check_fields(session, rec, rec_set, edit, errors)
+    sub_changes = _check_subs(session, rec, edit, errors)
     if errors:
         raise EditError(errors)
-
-    current = snapshot(rec, subs)
-    expected = parse_id(values.get("version")) or -1
-    if expected != rec.version:
+    current = snapshot(rec, sub_changes.subs)
+    if (edit.version or -1) != rec.version:
         raise StaleRecord(rec, current)
-
     actor = Actor(user.display_name, user.id)
     now = now or utc_now()
     keep_version(session, rec, current, actor.label)  # the version before this save stays viewable
-    old_addressees, old_deadline = list(rec.addressees), rec.deadline
-    content_changed = (text, addressees, deadline, theme) != (rec.text, rec.addressees, rec.deadline, rec.theme)
-    rec.text, rec.addressees, rec.deadline, rec.theme = text, addressees, deadline, theme
-    rec.confirmed_fields, rec.provenance_sources, rec.provenance_note = confirmed_fields, sources, note
-    sub_changes = bool(to_remove or new_subs or revived) or any(
-        sub_texts[s.id] != s.text
-        for s in subs  # type: ignore[index]
-    )
-    if status is Provenance.CONFIRMED:
-        if rec.provenance is not Provenance.CONFIRMED or content_changed or sub_changes:
-            rec.confirmed_by_id, rec.confirmed_by_label, rec.confirmed_at = user.id, user.display_name, now
-    else:
-        rec.confirmed_by_id, rec.confirmed_by_label, rec.confirmed_at = None, None, None
-    rec.provenance = status
-    position = max([s.position for s in removed_subs] + [rec.position])
-    kept_subs = [s for s in subs if s not in to_remove]
-    for sub in kept_subs:
-        sub.text = sub_texts[sub.id]  # type: ignore[index]
-    for sub, sub_text in revived:
-        sub.removed_at, sub.text = None, sub_text
-        kept_subs.append(sub)
-    for sub in to_remove:
-        sub.removed_at = now
-    created: list[Recommendation] = []
-    for number, new_text in new_subs:
-        position += 1
-        sub = Recommendation(set_id=rec.set_id, parent_id=rec.id, number=number, position=position, text=new_text)
-        session.add(sub)
-        kept_subs.append(sub)
-        created.append(sub)
-    for sub in kept_subs:
-        # A sub-recommendation follows its parent's addressees and deadline unless it had its own.
-        if sub.addressees == old_addressees or sub in created or sub in [s for s, _ in revived]:
-            sub.addressees = list(addressees)
-        if sub.deadline == old_deadline or sub in created:
-            sub.deadline = deadline
-        sub.theme = theme
-        sub.provenance, sub.confirmed_fields = rec.provenance, list(rec.confirmed_fields)
-        sub.provenance_sources, sub.provenance_note = list(rec.provenance_sources), rec.provenance_note
-        sub.confirmed_by_id, sub.confirmed_by_label = rec.confirmed_by_id, rec.confirmed_by_label
-        sub.confirmed_at = rec.confirmed_at
-    session.flush()
-    kept_subs.sort(key=lambda s: (s.position, s.id or 0))
+    kept_subs, created = _write(session, rec, checked, sub_changes, user, now)
     after = snapshot(rec, kept_subs)
     diff = changed(current, after)
     result = EditResult(changed=list(diff))
     if not diff:
         session.rollback()
         return result
-    for sub in kept_subs + to_remove:
-        if sub not in created:
-            sub.version += 1
-        sub.updated_at = now
-    rec.version += 1
-    rec.updated_at = now
-    set_title = rec_set.short_title
+    _new_version(session, rec, [s for s in kept_subs + sub_changes.to_remove if s not in created], created, now)
     record(
         session,
         actor=actor,
         action="update",
         entity_type="recommendation",
         entity_id=rec.id,
-        summary=f"Recommendation {rec.number} of {set_title} changed (version {rec.version}): "
+        summary=f"Recommendation {rec.number} of {rec_set.short_title} changed (version {rec.version}): "
         + ", ".join(FIELD_LABELS.get(k, k).lower() for k in diff),
         before={k: current[k] for k in diff},
         after={k: after[k] for k in diff},
@@ -392,25 +313,200 @@ def save_recommendation(
     return result
 
 
-def conflict_values(session: Session, current: dict[str, Any], mine: dict[str, Any]) -> dict[str, dict[str, str]]:
+def _check_fields(
+    session: Session, rec: Recommendation, rec_set: RecommendationSet, edit: RecommendationEdit, errors: dict[str, str]
+) -> _Checked:
+    """The recommendation's own fields checked; problems go into ``errors`` by form field."""
+    text = edit.text
+    if text and len(text) > MAX_TEXT:
+        errors["text"] = f"The wording must be {MAX_TEXT:,} characters or fewer"
+    known = addressee_codes(session)
+    unknown = [a for a in edit.addressees if a not in known]
+    if unknown:
+        errors["addressees"] = f"Choose addressees from the list ({', '.join(unknown)} is not one)"
+    addressees = sorted(set(edit.addressees), key=edit.addressees.index)
+    try:
+        deadline = parse_uk_date(edit.deadline or None)
+    except DateParseError:
+        errors["deadline"] = "The deadline must be a real date, like 27/03/2025"
+        deadline = None
+    if edit.theme is not None and edit.theme not in {t.get("code") for t in rec_set.themes}:
+        errors["theme"] = "Choose a theme from the list"
+    try:
+        status = Provenance(edit.provenance or "")
+    except ValueError:
+        errors["provenance"] = "Choose how far this recommendation is confirmed"
+        status = rec.provenance
+    checked = _Checked(text, addressees, deadline, edit.theme, status, [], edit.sources, edit.note)
+    checked.confirmed_fields = _check_provenance(checked, edit, errors)
+    return checked
+
+
+def _check_provenance(checked: _Checked, edit: RecommendationEdit, errors: dict[str, str]) -> list[str]:
+    """The sources and confirmed fields checked against the provenance chosen; returns the confirmed fields."""
+    confirmed_fields = [f for f in CONFIRMABLE if f in edit.confirmed_fields]
+    bad = [s for s in checked.sources if not s.startswith(("http://", "https://"))]
+    if bad:
+        errors["provenance_sources"] = f"Give each source as a web address starting https:// ({bad[0]} is not one)"
+    if checked.status is Provenance.CONFIRMED:
+        if not checked.text:
+            errors["text"] = "Enter the wording before marking the recommendation confirmed against the report"
+        if not checked.sources and "provenance_sources" not in errors:
+            errors["provenance_sources"] = "Name the source you checked it against (the report's web address)"
+        if not set(confirmed_fields) - {"number"}:
+            # Confirmed against the report with nothing ticked: what the report fixes has been checked.
+            confirmed_fields = [f for f in CONFIRMABLE if f != "theme"]
+    elif checked.status is Provenance.PARTIAL and not [f for f in confirmed_fields if f != "number"]:
+        errors["confirmed_fields"] = "Tick the fields that public sources confirm"
+    if "number" not in confirmed_fields:
+        confirmed_fields.insert(0, "number")
+    return confirmed_fields
+
+
+def _check_subs(session: Session, rec: Recommendation, edit: RecommendationEdit, errors: dict[str, str]) -> _SubChanges:
+    """The sub-recommendations to edit, remove, add or bring back; problems go into ``errors`` by form field."""
+    subs = subs_of(session, rec)
+    asked = {s.id: s for s in edit.subs}
+    changes = _SubChanges(subs, subs_of(session, rec, include_removed=True), {})
+    for sub in subs:
+        mine = asked.get(sub.id, SubRecommendationEdit(id=sub.id))
+        changes.texts[sub.id] = mine.text
+        if mine.remove:
+            changes.to_remove.append(sub)
+    numbers_in_set = set(session.exec(select(Recommendation.number).where(Recommendation.set_id == rec.set_id)))
+    for new in edit.new_subs:
+        problem = _new_number_problem(rec, new, numbers_in_set, changes)
+        if problem:
+            errors[new.field] = problem
+            continue
+        if new.number in numbers_in_set:
+            earlier = next(s for s in changes.removed_subs if s.number == new.number and s.removed)
+            changes.revived.append((earlier, new.text))
+        else:
+            changes.new.append((new.number, new.text))
+    return changes
+
+
+def _new_number_problem(
+    rec: Recommendation, new: SubRecommendationEdit, numbers_in_set: set[str], changes: _SubChanges
+) -> str | None:
+    """What is wrong with a new sub-recommendation's number, if anything (a removed one's number brings it back)."""
+    number = new.number
+    if not number:
+        return "Enter the sub-recommendation's number, like 7.3"
+    if not number.startswith(rec.number + ".") or not number[len(rec.number) + 1 :].replace(".", "").isalnum():
+        return f"A sub-recommendation of {rec.number} is numbered {rec.number}.1, {rec.number}.2 …"
+    if number in numbers_in_set:
+        if not any(s.number == number and s.removed for s in changes.removed_subs):
+            return f"{number} is already in this set"
+        return None
+    if number in {n for n, _ in changes.new}:
+        return f"{number} is entered twice"
+    return None
+
+
+def _write(
+    session: Session, rec: Recommendation, checked: _Checked, changes: _SubChanges, user: User, now: dt.datetime
+) -> tuple[list[Recommendation], list[Recommendation]]:
+    """Lay the checked edit over the recommendation and its sub-recommendations (flushed, not committed);
+    returns the sub-recommendations it now has, in order, and those created."""
+    old_addressees, old_deadline = list(rec.addressees), rec.deadline
+    content = (checked.text, checked.addressees, checked.deadline, checked.theme)
+    content_changed = content != (rec.text, rec.addressees, rec.deadline, rec.theme)
+    rec.text, rec.addressees, rec.deadline, rec.theme = content
+    rec.confirmed_fields, rec.provenance_sources, rec.provenance_note = (
+        checked.confirmed_fields,
+        checked.sources,
+        checked.note,
+    )
+    if checked.status is Provenance.CONFIRMED:
+        if rec.provenance is not Provenance.CONFIRMED or content_changed or changes.any:
+            rec.confirmed_by_id, rec.confirmed_by_label, rec.confirmed_at = user.id, user.display_name, now
+    else:
+        rec.confirmed_by_id, rec.confirmed_by_label, rec.confirmed_at = None, None, None
+    rec.provenance = checked.status
+    kept_subs, created = _write_subs(session, rec, changes, now)
+    revived = [s for s, _ in changes.revived]
+    for sub in kept_subs:
+        # A sub-recommendation follows its parent's addressees and deadline unless it had its own.
+        if sub.addressees == old_addressees or sub in created or sub in revived:
+            sub.addressees = list(checked.addressees)
+        if sub.deadline == old_deadline or sub in created:
+            sub.deadline = checked.deadline
+        _copy_provenance(rec, sub)
+    session.flush()
+    kept_subs.sort(key=lambda s: (s.position, s.id or 0))
+    return kept_subs, created
+
+
+def _write_subs(
+    session: Session, rec: Recommendation, changes: _SubChanges, now: dt.datetime
+) -> tuple[list[Recommendation], list[Recommendation]]:
+    """Edit, bring back, remove and add sub-recommendations; returns those kept (unordered) and those created."""
+    position = max([s.position for s in changes.removed_subs] + [rec.position])
+    kept_subs = [s for s in changes.subs if s not in changes.to_remove]
+    for sub in kept_subs:
+        sub.text = changes.texts[sub.id]
+    for sub, sub_text in changes.revived:
+        sub.removed_at, sub.text = None, sub_text
+        kept_subs.append(sub)
+    for sub in changes.to_remove:
+        sub.removed_at = now
+    created: list[Recommendation] = []
+    for number, new_text in changes.new:
+        position += 1
+        sub = Recommendation(set_id=rec.set_id, parent_id=rec.id, number=number, position=position, text=new_text)
+        session.add(sub)
+        kept_subs.append(sub)
+        created.append(sub)
+    return kept_subs, created
+
+
+def _copy_provenance(rec: Recommendation, sub: Recommendation) -> None:
+    """A sub-recommendation shares its recommendation's theme and how far it is confirmed."""
+    sub.theme = rec.theme
+    sub.provenance, sub.confirmed_fields = rec.provenance, list(rec.confirmed_fields)
+    sub.provenance_sources, sub.provenance_note = list(rec.provenance_sources), rec.provenance_note
+    sub.confirmed_by_id, sub.confirmed_by_label = rec.confirmed_by_id, rec.confirmed_by_label
+    sub.confirmed_at = rec.confirmed_at
+
+
+def _new_version(
+    session: Session,
+    rec: Recommendation,
+    changed_subs: list[Recommendation],
+    created: list[Recommendation],
+    now: dt.datetime,
+) -> None:
+    """Every record the save touched moves to its next version (a created one starts at 1)."""
+    for sub in changed_subs:
+        sub.version += 1
+        sub.updated_at = now
+    for sub in created:
+        sub.updated_at = now
+    rec.version += 1
+    rec.updated_at = now
+
+
+def conflict_values(session: Session, current: dict[str, Any], mine: RecommendationEdit) -> dict[str, dict[str, str]]:
     """The saved values and the person's own, field by field in words, for the 409 page."""
     names = addressee_names(session)
     theirs = readable(current, names)
     own_content = {
-        "text": (mine.get("text") or "").strip() or None,
-        "addressees": _list(mine, "addressees"),
+        "text": mine.text,
+        "addressees": list(mine.addressees),
         "deadline": None,
-        "theme": mine.get("theme") or None,
-        "provenance": mine.get("provenance") or None,
-        "confirmed_fields": _list(mine, "confirmed_fields"),
-        "provenance_sources": [s.strip() for s in (mine.get("provenance_sources") or "").splitlines() if s.strip()],
-        "provenance_note": mine.get("provenance_note") or None,
+        "theme": mine.theme,
+        "provenance": mine.provenance or None,
+        "confirmed_fields": list(mine.confirmed_fields),
+        "provenance_sources": list(mine.sources),
+        "provenance_note": mine.note,
     }
     try:
-        day = parse_uk_date(mine.get("deadline") or None)
+        day = parse_uk_date(mine.deadline or None)
         own_content["deadline"] = day.isoformat() if day else None
     except DateParseError:
-        own_content["deadline"] = mine.get("deadline")
+        own_content["deadline"] = mine.deadline
     own = {label: show_value(key, own_content.get(key), names) for key, label in FIELD_LABELS.items()}
     for key in ("sub_recommendations", "confirmed_by_label", "confirmed_at"):
         own[FIELD_LABELS[key]] = ""

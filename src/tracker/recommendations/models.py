@@ -85,10 +85,6 @@ class Recommendation(SQLModel, Versioned, table=True):
     updated_at: dt.datetime = created_at_field()
 
     @property
-    def is_sub_recommendation(self) -> bool:
-        return self.parent_id is not None
-
-    @property
     def wording_known(self) -> bool:
         return bool(self.text)
 

@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 
 from tracker.datafiles import LoadError, ParsedFile, Path_, Problem
 from tracker.organisations.models import AddresseeGroup, Organisation
-from tracker.plans.spreadsheet import SpreadsheetError, cell_text, read_table
+from tracker.plans.spreadsheet.common import SpreadsheetError, cell_text
+from tracker.plans.spreadsheet.reading import read_table
 from tracker.recommendations.export import set_document, set_header
 from tracker.recommendations.models import RecommendationSet
 from tracker.timeutil import DateParseError, parse_uk_date

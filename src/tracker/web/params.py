@@ -17,7 +17,7 @@ from litestar.handlers.base import BaseRouteHandler
 from tracker.inputs import MAX_ID, has_control_characters, parse_id
 
 MAX_NAME_BYTES = 255  # the longest file name (path segment) Linux file systems allow; no slug is longer
-# The JSON API declares the same bounds in its schema (tracker.plans.api: ids 1..2^31-1, no control characters)
+# The JSON API declares the same bounds in its schema (tracker.web.api: ids 1..2^31-1, no control characters)
 # and answers 400 with a problem document, as its schema documents.
 API_PREFIX = "/api/"
 # A handler whose query is a set of filters that ignores values it does not know (the practice library) says so

@@ -14,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import zlib
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -26,11 +27,15 @@ from litestar.response import Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
+from tracker.filelimits import MAX_FILE_BYTES, MAX_ROWS
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, require, visible_levels
 from tracker.plans import spreadsheet
-from tracker.plans.spreadsheet import FIELDS, IGNORE, ROUND, ImportConflict, ImportPlan, Mapping, SpreadsheetError
+from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError
+from tracker.plans.spreadsheet.known import remembered_dates
+from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, column_examples, date_in_header
+from tracker.plans.spreadsheet.results import ImportPlan
 from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.services import list_sets
 from tracker.timeutil import uk_date
@@ -93,25 +98,13 @@ class SpreadsheetController(Controller):
     def export_csv(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> HttpResponse[bytes]:
-        organisation = _organisation(db, slug, request, Permission.VIEW_PLAN)
-        content = spreadsheet.export_csv(
-            db,
-            organisation.id,  # type: ignore[arg-type]
-            visibilities=visible_levels(request.user, organisation.id),  # type: ignore[arg-type]
-        )
-        return _download(content, "text/csv; charset=utf-8", organisation, "csv")
+        return _export(request, db, slug, spreadsheet.export_csv, "text/csv; charset=utf-8", "csv")
 
     @get("/{slug:str}/export.xlsx", sync_to_thread=True)
     def export_xlsx(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> HttpResponse[bytes]:
-        organisation = _organisation(db, slug, request, Permission.VIEW_PLAN)
-        content = spreadsheet.export_xlsx(
-            db,
-            organisation.id,  # type: ignore[arg-type]
-            visibilities=visible_levels(request.user, organisation.id),  # type: ignore[arg-type]
-        )
-        return _download(content, XLSX_TYPE, organisation, "xlsx")
+        return _export(request, db, slug, spreadsheet.export_xlsx, XLSX_TYPE, "xlsx")
 
 
 def _organisation(db: Session, slug: str, request: Request[Any, Any, Any], permission: Permission) -> Organisation:
@@ -120,6 +113,21 @@ def _organisation(db: Session, slug: str, request: Request[Any, Any, Any], permi
         raise NotFoundException()
     require(request.user, permission, organisation.id)
     return organisation
+
+
+def _export(
+    request: Request[Any, Any, Any],
+    db: Session,
+    slug: str,
+    write: Callable[..., bytes],
+    media_type: str,
+    extension: str,
+) -> HttpResponse[bytes]:
+    """The plan as the reader may see it (their visible updates only), as a download."""
+    organisation = _organisation(db, slug, request, Permission.VIEW_PLAN)
+    organisation_id: int = organisation.id  # type: ignore[assignment]
+    content = write(db, organisation_id, visibilities=visible_levels(request.user, organisation_id))
+    return _download(content, media_type, organisation, extension)
 
 
 def _download(content: bytes, media_type: str, organisation: Organisation, extension: str) -> HttpResponse[bytes]:
@@ -143,10 +151,10 @@ def unpack(text: str) -> bytes:
     try:
         compressed = base64.b64decode(text, validate=True)
         inflater = zlib.decompressobj()
-        content = inflater.decompress(compressed, spreadsheet.MAX_FILE_BYTES + 1)
+        content = inflater.decompress(compressed, MAX_FILE_BYTES + 1)
     except (binascii.Error, ValueError, zlib.error):
         raise SpreadsheetError("The file could not be read again: upload it again") from None
-    if len(content) > spreadsheet.MAX_FILE_BYTES or inflater.unconsumed_tail:
+    if len(content) > MAX_FILE_BYTES or inflater.unconsumed_tail:
         raise SpreadsheetError("The file is too large: upload it again")
     return content
 
@@ -166,7 +174,7 @@ def _load(
     try:
         if fresh:
             assert isinstance(upload, UploadFile)
-            content = upload.file.read(spreadsheet.MAX_FILE_BYTES + 1)
+            content = upload.file.read(MAX_FILE_BYTES + 1)
             filename = upload.filename
         elif form.get("file_data"):
             content, filename = unpack(form.get("file_data")), form.get("file_name")
@@ -202,7 +210,7 @@ def _dry_run(
     db: Session, organisation: Organisation, frame: Any, mapping: Mapping, form: Form, filename: str
 ) -> ImportPlan:
     """The dry run as the form asks for it: the one call behind both the check and the import."""
-    remembered = spreadsheet.remembered_dates(db, organisation.id)  # type: ignore[arg-type]
+    remembered = remembered_dates(db, organisation.id)  # type: ignore[arg-type]
     for i, column in enumerate(mapping.columns):
         if column in remembered and f"date-{i}" not in form.values:
             form.values[f"date-{i}"] = remembered[column]
@@ -240,8 +248,8 @@ def _upload_page(
         organisation=organisation,
         form=form,
         error_title=bool(form.errors),
-        max_mb=spreadsheet.MAX_FILE_BYTES // (1024 * 1024),
-        max_rows=spreadsheet.MAX_ROWS,
+        max_mb=MAX_FILE_BYTES // (1024 * 1024),
+        max_rows=MAX_ROWS,
         sets=sets or [],
     )
 
@@ -288,13 +296,13 @@ def _render_check(
     sets: list[Any] | None = None,
 ) -> Template:
     mapping = plan.mapping
-    examples = spreadsheet.column_examples(frame)
+    examples = column_examples(frame)
     given = _round_dates(form, mapping)
     columns = []
     for i, column in enumerate(mapping.columns):
         name = mapping.fields[column]
         dated = name in (ROUND, "update_text")
-        header_date = spreadsheet.date_in_header(column) if name == ROUND else None
+        header_date = date_in_header(column) if name == ROUND else None
         date_value = given.get(column) or (header_date.strftime("%d/%m/%Y") if header_date else "")
         columns.append(
             {

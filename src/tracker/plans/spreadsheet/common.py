@@ -1,0 +1,72 @@
+"""What every step of a spreadsheet import shares: its errors, cell text, the frame's attributes and the keys
+that say when two numbers, actions or updates are the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from tracker.inputs import clean_text
+
+ROW_NUMBERS = "tracker_row_numbers"  # frame.attrs flag: the index holds the spreadsheet's own row numbers
+FILE_DATE = "tracker_file_date"  # frame.attrs: the date the file says it was saved or exported (or None)
+
+
+class SpreadsheetError(ValueError):
+    """A file that cannot be read, or an import that cannot go ahead; the message says why, in plain words."""
+
+
+class ImportConflict(SpreadsheetError):
+    """The plan changed between the dry run and the import; nothing was written."""
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: dates as ISO dates (never re-read day-first), whole numbers without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return "" if pd.isna(value) else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    return clean_text(str(value)).strip()  # imports drop control characters (tracker.inputs says why)
+
+
+def plain_words(text: str) -> str:
+    """Lower-case letters and digits only, single-spaced: how cells are compared with known words."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", str(text).lower()).split())
+
+
+def canonical(number: str) -> str:
+    """7.01 -> 7.1, 07 -> 7 (numbers written the way the loader stores them)."""
+    parts = str(number).strip().split(".")
+    if all(p.isascii() and p.isdigit() for p in parts):
+        # leading zeros dropped as text: int() refuses over 4,300 digits, and no number that long is a real one
+        return ".".join(p.lstrip("0") or "0" for p in parts)
+    return str(number).strip()
+
+
+def action_key(description: str) -> str:
+    """Two actions of a response are the same if their descriptions match ignoring case and spacing."""
+    return " ".join(description.split()).casefold()
+
+
+def update_key(text: str) -> str:
+    """Two updates of a response are the same if their texts match ignoring spacing, whatever their dates."""
+    return " ".join(text.split())
+
+
+def short(text: str, limit: int = 40) -> str:
+    """A cell quoted in a message, cut to ``limit`` characters."""
+    text = " ".join(text.split())
+    return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 1]}…'"

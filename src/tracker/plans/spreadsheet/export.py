@@ -1,0 +1,185 @@
+"""The plan out to a spreadsheet (CSV and XLSX) with the columns the importer recognises, so an export imports
+back without changes; cells a spreadsheet would run as formulas are neutralised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Collection
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from sqlmodel import Session, col, select
+
+from tracker.cells import csv_bytes, needs_guard, storable_text
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.obligations import obligations_for
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import Visibility
+
+EXPORT_COLUMNS = [
+    "Recommendation",
+    "Sub-recommendation",
+    "Recommendation text",
+    "Status",
+    "RAG",
+    "Lead role",
+    "Summary",
+    "Waiting for",
+    "Why not applicable",
+    "Action",
+    "Action owner",
+    "Target date",
+    "Action status",
+    "Update date",
+    "Update text",
+    "Update visibility",
+]
+
+"""The export's columns. detect_mapping recognises every one of them, so an export imports without changes."""
+
+_DATE_COLUMNS = {"Target date", "Update date"}
+
+
+def export_rows(
+    session: Session, organisation_id: int, *, visibilities: Collection[Visibility] | None = None
+) -> list[dict[str, Any]]:
+    """The organisation's plan as rows with EXPORT_COLUMNS: per recommendation it must answer, one row per
+    action and one per update (or one row if it has neither), each repeating the response's own values.
+
+    Dates are ``datetime.date`` values, everything else text ("" when empty). ``visibilities`` limits the
+    updates to those visible to the reader (pass ``visible_levels(user, organisation_id)``); None
+    means every update, as the organisation itself sees them.
+    """
+    obligations = obligations_for(session, organisation_id)
+    actions, updates = _actions_and_updates(session, [response.id for response, _, _ in obligations], visibilities)
+    parent_ids = {rec.parent_id for _, rec, _ in obligations if rec.parent_id is not None}
+    parent_numbers: dict[int, str] = {}
+    if parent_ids:
+        query_parents = select(Recommendation.id, Recommendation.number).where(
+            col(Recommendation.id).in_(sorted(parent_ids))
+        )
+        parent_numbers = {rec_id: number for rec_id, number in session.exec(query_parents).all()}  # type: ignore[misc]
+    rows: list[dict[str, Any]] = []
+    for response, rec, _set in obligations:
+        base = _response_row(response, rec, parent_numbers)
+        mine = actions.get(response.id, [])  # type: ignore[arg-type]
+        notes = updates.get(response.id, [])  # type: ignore[arg-type]
+        if not mine and not notes:
+            rows.append(base)
+        for action in mine:
+            rows.append(
+                base
+                | {
+                    "Action": action.description,
+                    "Action owner": action.owner_role or "",
+                    "Target date": action.target_date or "",
+                    "Action status": action.status.label,
+                }
+            )
+        for update in notes:
+            rows.append(
+                base
+                | {
+                    "Update date": update.update_on,
+                    "Update text": update.text,
+                    "Update visibility": update.visibility.label,
+                }
+            )
+    return rows
+
+
+def _actions_and_updates(
+    session: Session, ids: list[int | None], visibilities: Collection[Visibility] | None
+) -> tuple[dict[int, list[Action]], dict[int, list[ProgressUpdate]]]:
+    """The responses' actions in their order and their updates (those of ``visibilities``) by date."""
+    actions: dict[int, list[Action]] = defaultdict(list)
+    updates: dict[int, list[ProgressUpdate]] = defaultdict(list)
+    if ids:
+        for action in session.exec(
+            select(Action).where(col(Action.response_id).in_(ids)).order_by(Action.position, Action.id)
+        ):
+            actions[action.response_id].append(action)
+        query = select(ProgressUpdate).where(col(ProgressUpdate.response_id).in_(ids))
+        if visibilities is not None:
+            query = query.where(col(ProgressUpdate.visibility).in_([v.value for v in visibilities]))
+        for update in session.exec(query.order_by(ProgressUpdate.update_on, ProgressUpdate.id)):
+            updates[update.response_id].append(update)
+    return actions, updates
+
+
+def _response_row(response: Response, rec: Recommendation, parent_numbers: dict[int, str]) -> dict[str, Any]:
+    """The columns every row of a response repeats; the others empty."""
+    base = dict.fromkeys(EXPORT_COLUMNS, "")
+    base.update(
+        {
+            "Recommendation": parent_numbers.get(rec.parent_id, rec.number) if rec.parent_id else rec.number,
+            "Sub-recommendation": rec.number if rec.parent_id else "",
+            "Recommendation text": rec.text or "",
+            "Status": response.status.label,
+            "RAG": response.rag.label if response.rag else "",
+            "Lead role": response.lead_role or "",
+            "Summary": response.summary or "",
+            "Waiting for": response.blocked_reason or "",
+            "Why not applicable": response.not_applicable_reason or "",
+        }
+    )
+    return base
+
+
+def export_csv(session: Session, organisation_id: int, *, visibilities: Collection[Visibility] | None = None) -> bytes:
+    """The plan as CSV (UTF-8 with a byte-order mark, so Excel reads it right); dates as 27/03/2025."""
+    return csv_bytes(
+        EXPORT_COLUMNS,
+        (
+            [_csv_value(row[c]) for c in EXPORT_COLUMNS]
+            for row in export_rows(session, organisation_id, visibilities=visibilities)
+        ),
+    )
+
+
+def _csv_value(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def export_xlsx(session: Session, organisation_id: int, *, visibilities: Collection[Visibility] | None = None) -> bytes:
+    """The plan as an Excel workbook: one sheet, dates as dates, every text cell stored as text (never a
+    formula, even when it starts with =)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Action plan"
+    bold = Font(bold=True)
+    for c, name in enumerate(EXPORT_COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=c, value=name)
+        cell.font = bold
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, row in enumerate(export_rows(session, organisation_id, visibilities=visibilities), start=2):
+        for c, name in enumerate(EXPORT_COLUMNS, start=1):
+            value = row[name]
+            if value in ("", None):
+                continue
+            cell = sheet.cell(row=r, column=c)
+            if isinstance(value, dt.date):
+                cell.value = value
+                cell.number_format = "DD/MM/YYYY"
+                continue
+            text = storable_text(str(value))  # the neutraliser's characters; the guard is the cell's type, below
+            cell.value = text
+            cell.data_type = "s"  # openpyxl would store "=..." as a formula
+            if needs_guard(text) or text[:1] == "'":
+                cell.quotePrefix = True  # and Excel keeps it as text when the cell is edited
+            if len(text) > 40:
+                cell.alignment = wrap
+    widths = {"Recommendation text": 60, "Summary": 50, "Action": 60, "Update text": 80}
+    for c, name in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = widths.get(name, 16 if name not in _DATE_COLUMNS else 12)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

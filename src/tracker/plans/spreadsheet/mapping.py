@@ -1,0 +1,179 @@
+"""Step 2 of an import: which column holds what. ``detect_mapping`` guesses it from common header names (and
+finds the dated columns of reporting rounds); the person can change it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from tracker.plans.spreadsheet.common import cell_text, plain_words
+from tracker.timeutil import DateParseError, parse_uk_date
+
+ROUND = "round"  # a column of dated updates, one reporting round ("March 2026 update")
+
+IGNORE = ""
+
+FIELDS: dict[str, str] = {
+    "recommendation": "Recommendation number",
+    "sub_recommendation": "Sub-recommendation number",
+    "status": "Status of the recommendation",
+    "rag": "RAG rating",
+    "lead_role": "Lead role (who leads the recommendation)",
+    "summary": "Summary of the response",
+    "blocked_reason": "What it is waiting for (when blocked)",
+    "not_applicable_reason": "Why it does not apply (when not applicable)",
+    "action": "Action (what will be done)",
+    "owner": "Action owner",
+    "target_date": "Action target date",
+    "action_status": "Action status",
+    "update_text": "Update text",
+    "update_date": "Update date",
+    "update_visibility": "Update visibility (public or internal)",
+    ROUND: "Updates from one reporting round (each cell a dated update)",
+}
+
+"""What a column can be imported as, with the label people choose from ("" means not imported)."""
+
+# Header names people use, compared after _normalise (lower case, punctuation and bracketed notes removed).
+# "?recommendation" and "?owner" are settled by detect_mapping; "-" means a known column that is not imported.
+_HEADER_NAMES = """
+recommendation: rec | rec no | rec number | rec ref | recommendation no | recommendation number
+recommendation: recommendation ref | recommendation reference | no | number | ref
+?recommendation: recommendation
+sub_recommendation: sub recommendation | sub recommendations | subrecommendation | sub rec | sub recs | subrec
+sub_recommendation: sub rec no | sub recommendation no | sub recommendation number
+-: recommendation text | recommendation wording | wording | text | recommendation title
+action: action | actions | action plan item | action plan | what we will do | planned action | planned actions
+action: action description | activity
+owner: action owner | action lead | responsible officer | action by
+?owner: owner | lead | responsible | who
+lead_role: lead role | rec owner | recommendation owner | recommendation lead | strategic lead | force lead
+target_date: target date | by when | due | due date | date due | deadline | target | target completion date
+target_date: completion date | timescale | action target date
+status: status | rec status | recommendation status | overall status | current status
+action_status: action status
+rag: rag | rag status | rag rating | rating
+summary: summary | response summary | overview
+blocked_reason: waiting for | blocked reason | reason blocked | blocked by | dependency | dependencies
+not_applicable_reason: why not applicable | not applicable reason | reason not applicable | why it does not apply
+update_text: update | updates | force update | progress update | progress | latest update | update text
+update_text: progress to date | commentary | comments
+update_date: date | update date | date of update | date updated | updated | last updated
+update_visibility: update visibility | visibility
+"""
+
+_SYNONYMS: dict[str, str] = {
+    name.strip(): (IGNORE if key == "-" else key)
+    for key, names in (line.split(":") for line in _HEADER_NAMES.strip().splitlines())
+    for name in names.split("|")
+}
+
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+
+_FULL_DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
+
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2}/\d{1,2}/(?:\d{4}|\d{2}))\b")
+
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS})\.?[\s\-/']+(\d{{4}}|\d{{2}})\b", re.IGNORECASE)
+
+_ROUND_WORDS = re.compile(r"\b(?:initial|response)\b")
+
+
+def _normalise(text: str) -> str:
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", str(text))
+    text = text.lower().replace("&", " and ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def date_in_header(header: str) -> dt.date | None:
+    """The date a column heading names: "March 2026 update" -> 31 March 2026 (month end), "Response 21st
+    November 2024" -> 21 November 2024, "Nov-24" -> 30 November 2024; None if it names none."""
+    text = str(header)
+    for pattern, build in (
+        (_FULL_DATE, lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)}"),
+        (_NUMERIC_DATE, lambda m: m.group(1)),
+        (_MONTH_YEAR, lambda m: f"{m.group(1)} {m.group(2)}"),
+    ):
+        for match in pattern.finditer(text):
+            try:
+                return parse_uk_date(build(match), month_end=True)
+            except DateParseError:
+                continue
+    return None
+
+
+def guess_field(header: str) -> str | None:
+    """A field (possibly still ambiguous, "?..."), ROUND, or IGNORE for a heading."""
+    key = _normalise(header)
+    if key in _SYNONYMS:
+        return _SYNONYMS[key]
+    if date_in_header(header) is not None or _ROUND_WORDS.search(plain_words(header)):
+        return ROUND
+    return IGNORE
+
+
+@dataclass
+class Mapping:
+    """Which field each column of the file is imported as (IGNORE: not imported), in the file's order."""
+
+    fields: dict[str, str]
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.fields)
+
+    def column_for(self, name: str) -> str | None:
+        return next((c for c, f in self.fields.items() if f == name), None)
+
+    def round_columns(self) -> list[str]:
+        return [c for c, f in self.fields.items() if f == ROUND]
+
+    def dated_columns(self) -> list[str]:
+        """Columns that may need a date from the person: rounds, and the update column."""
+        return [c for c, f in self.fields.items() if f in (ROUND, "update_text")]
+
+
+def detect_mapping(columns: Iterable[Any]) -> Mapping:
+    """Guess each column's field from its heading (case, spacing and punctuation do not matter).
+
+    "Recommendation" is the number unless another column has it (then it is the wording, not imported);
+    "Owner" and "Lead" name the action owner when there is an action column, else the lead role. Any other
+    heading naming a month ("March 2026 update", "Nov-24") or saying "initial" or "response" is a round of
+    updates, dated from the heading where it can be. A field already taken by an earlier column is left out.
+    """
+    names = [str(c) for c in columns]
+    guesses = [guess_field(name) for name in names]
+    has_number = "recommendation" in guesses
+    has_action = "action" in guesses
+    fields: dict[str, str] = {}
+    taken: set[str] = set()
+    for name, guess in zip(names, guesses, strict=True):
+        if guess == "?recommendation":
+            guess = IGNORE if has_number else "recommendation"
+        elif guess == "?owner":
+            guess = "owner" if has_action else "lead_role"
+        guess = guess or IGNORE
+        if guess not in (IGNORE, ROUND):
+            if guess in taken:
+                guess = IGNORE
+            taken.add(guess)
+        fields[name] = guess
+    return Mapping(fields)
+
+
+def column_examples(frame: pd.DataFrame, limit: int = 60) -> dict[str, str]:
+    """The first value in each column, shortened, to help people choose what it holds."""
+    examples = {}
+    for name in frame.columns:
+        value = next((cell_text(v) for v in frame[name] if cell_text(v)), "")
+        examples[str(name)] = value if len(value) <= limit else value[: limit - 1] + "…"
+    return examples

@@ -1,0 +1,195 @@
+"""Step 1 of an import: ``read_table`` turns an uploaded CSV or XLSX file into a table of strings, its index the
+row numbers the person sees, within the limits of ``tracker.filelimits``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import PurePath
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from tracker.cells import unneutralise
+from tracker.filelimits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_SCANNED_ROWS,
+    FileTooLarge,
+    check_csv_row,
+    check_xlsx,
+)
+from tracker.inputs import clean_text
+from tracker.plans.spreadsheet.common import FILE_DATE, ROW_NUMBERS, SpreadsheetError, cell_text
+from tracker.plans.spreadsheet.mapping import IGNORE, ROUND, guess_field
+
+HEADER_SEARCH_ROWS = 10  # a title or notes may sit above the header row
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def read_table(data: bytes, filename: str) -> pd.DataFrame:
+    """A CSV or XLSX file (first sheet) as a table of stripped strings ("" for an empty cell).
+
+    The header row is the first row, or, when a title sits above it, the row among the first ten whose cells
+    look most like column names. The index is each row's number in the spreadsheet (header = row 1 when it is
+    the first row); empty rows are left out.
+    """
+    if not data:
+        raise SpreadsheetError("The file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise SpreadsheetError(f"The file must be smaller than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    kind = _file_kind(data, filename)
+    saved: list[dt.date] = []
+    try:
+        # Limits first (tracker.filelimits): a small upload must not become a huge table in memory.
+        rows = _xlsx_rows(data, saved) if kind == "xlsx" else _csv_rows(data)
+    except FileTooLarge as exc:
+        raise SpreadsheetError(str(exc)) from None
+    frame = _frame(rows)
+    named = _ISO_DATE.search(PurePath(filename or "").name)
+    if named:
+        with contextlib.suppress(ValueError):  # an export's name: kent-action-plan-2026-03-27
+            saved.append(dt.date.fromisoformat(named.group(0)))
+    frame.attrs[FILE_DATE] = max(saved) if saved else None
+    return frame
+
+
+def _file_kind(data: bytes, filename: str) -> str:
+    suffix = PurePath(filename or "").suffix.lower()
+    is_zip = data[:4] == b"PK\x03\x04"
+    if suffix == ".xls" and not is_zip:
+        raise SpreadsheetError("Old Excel files (.xls) cannot be read: save it as .xlsx or CSV and upload that")
+    if suffix in (".xlsx", ".xlsm") or is_zip:
+        if not is_zip:
+            raise SpreadsheetError("The file is not a valid Excel (.xlsx) file")
+        return "xlsx"
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    raise SpreadsheetError("The file must be a CSV or Excel (.xlsx) file")
+
+
+def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")  # what Excel on Windows saves as "CSV" without UTF-8
+        except UnicodeDecodeError:
+            raise SpreadsheetError("The text of the file could not be read: save it as CSV UTF-8") from None
+    if "\x00" in text:
+        raise SpreadsheetError("The file is not a CSV file (it holds binary data)")
+    delimiter = _delimiter(text)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        # One record is one spreadsheet row, even when a quoted cell holds line breaks; a blank line is a row.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for number, cells in enumerate(reader, start=1):
+            check_csv_row(number, cells)
+            if not any(c.strip() for c in cells):
+                continue
+            cleaned = [clean_text(unneutralise(c)).strip() for c in cells]
+            rows.append((number, cleaned))
+            _check_size(len(rows), cleaned)
+    except csv.Error as exc:
+        if "field limit" in str(exc):  # the csv module's own cap (131,072) on one cell, before check_csv_row sees it
+            raise FileTooLarge("the text of a cell in characters", f"over {MAX_CELL_CHARS:,}", MAX_CELL_CHARS) from None
+        raise SpreadsheetError(f"The CSV file could not be read: {exc}") from None
+    return rows
+
+
+def _delimiter(text: str) -> str:
+    """Comma, or the semicolon or tab some spreadsheet programs use, whichever the first lines hold most."""
+    sample = "\n".join([line for line in text.splitlines() if line.strip()][:5])
+    counts = {d: sample.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _xlsx_rows(data: bytes, saved: list[dt.date]) -> list[tuple[int, list[str]]]:
+    """The first sheet's rows; ``saved`` receives the date the workbook was last saved, if it says."""
+    check_xlsx(data)  # sizes and counts from the zip directory and a streaming pass, before openpyxl builds anything
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # any malformed upload: zip, XML, missing parts
+        raise SpreadsheetError("The Excel file could not be read: check that it opens in Excel and is .xlsx") from None
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        if not workbook.worksheets:
+            raise SpreadsheetError("The Excel file has no sheets")
+        sheet = workbook.worksheets[0]
+        modified = workbook.properties.modified
+        if isinstance(modified, dt.datetime):
+            saved.append(modified.date())
+        for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
+            if number > MAX_SCANNED_ROWS:
+                raise SpreadsheetError(f"The sheet has too many rows: the limit is {MAX_ROWS:,}")
+            cells = [cell_text(v) for v in values]
+            if any(cells):
+                rows.append((number, cells))
+                _check_size(len(rows), cells)
+    except SpreadsheetError:
+        raise
+    except Exception:
+        raise SpreadsheetError("The Excel file could not be read: check that it opens in Excel and is .xlsx") from None
+    finally:
+        workbook.close()
+    return rows
+
+
+def _check_size(count: int, cells: list[str]) -> None:
+    if count > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise SpreadsheetError(f"The file has too many rows: the limit is {MAX_ROWS:,}")
+    while cells and not cells[-1]:
+        cells.pop()
+    if len(cells) > MAX_COLUMNS:
+        raise SpreadsheetError(f"The file has too many columns: the limit is {MAX_COLUMNS}")
+
+
+def _frame(rows: list[tuple[int, list[str]]]) -> pd.DataFrame:
+    if not rows:
+        raise SpreadsheetError("The file has no rows")
+    header_at = _header_position(rows)
+    header_number, header = rows[header_at]
+    data = rows[header_at + 1 :]
+    if not data:
+        raise SpreadsheetError(f"The file has a header row (row {header_number}) but no rows under it")
+    width = max([len(header), *(len(cells) for _, cells in data)])
+    names = _column_names(header, width)
+    table = [cells + [""] * (width - len(cells)) for _, cells in data]
+    frame = pd.DataFrame(table, columns=names, index=[number for number, _ in data], dtype=object)
+    keep = [name for i, name in enumerate(names) if (i < len(header) and header[i]) or (frame[name] != "").any()]
+    frame = frame[keep]
+    frame.attrs[ROW_NUMBERS] = True
+    frame.attrs["header_row"] = header_number
+    return frame
+
+
+def _header_position(rows: list[tuple[int, list[str]]]) -> int:
+    best, best_score = 0, 0
+    for position, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = sum(1 for c in cells if c and guess_field(c) not in (IGNORE, ROUND))  # data rows hold dates too
+        if score > best_score:
+            best, best_score = position, score
+    return best
+
+
+def _column_names(header: list[str], width: int) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for i in range(width):
+        base = (header[i] if i < len(header) else "") or f"Column {get_column_letter(i + 1)}"
+        name, n = base, 1
+        while name in seen:
+            n += 1
+            name = f"{base} ({n})"
+        seen.add(name)
+        names.append(name)
+    return names

@@ -1,0 +1,268 @@
+"""One spreadsheet row read for the dry run: its cells checked and turned into a response's values, an action
+and dated updates, and the obligation its recommendation number points to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.plans.services import MAX_TEXT
+from tracker.plans.spreadsheet.common import canonical, plain_words, short
+from tracker.plans.spreadsheet.known import KnownPlan, Obligation
+from tracker.plans.spreadsheet.mapping import FIELDS
+from tracker.plans.spreadsheet.results import ImportPlan
+from tracker.timeutil import DateParseError, parse_uk_date, uk_date
+from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
+
+MAX_SHORT_TEXT = 200  # lead role, action owner
+
+_STATUS_WORDS: dict[str, ResponseStatus] = {
+    **dict.fromkeys(
+        ["not started", "not yet started", "to do", "todo", "awaiting allocation"], ResponseStatus.NOT_STARTED
+    ),
+    **dict.fromkeys(
+        ["in progress", "ongoing", "on going", "started", "underway", "under way", "progressing", "partially complete"],
+        ResponseStatus.IN_PROGRESS,
+    ),
+    **dict.fromkeys(["blocked", "on hold", "waiting", "paused"], ResponseStatus.BLOCKED),
+    **dict.fromkeys(
+        ["complete", "completed", "action complete", "actions complete", "done", "closed", "finished"],
+        ResponseStatus.COMPLETE,
+    ),
+    **dict.fromkeys(["not applicable", "n a", "na", "not required"], ResponseStatus.NOT_APPLICABLE),
+}
+
+_RAG_WORDS: dict[str, Rag] = {"r": Rag.RED, "a": Rag.AMBER, "g": Rag.GREEN}  # and the words themselves
+
+_VISIBILITY_WORDS: dict[str, Visibility] = {
+    "public": Visibility.PUBLIC,
+    "published": Visibility.PUBLIC,
+    "internal": Visibility.INTERNAL,
+    "private": Visibility.INTERNAL,
+    "inspectorate": Visibility.INTERNAL,  # updates are either published with the plan or kept in-house
+}
+
+_NUMBER_PREFIX = re.compile(
+    r"^(?:recommendation|rec|sub[\s\-]*rec(?:ommendation)?|no|number|ref)\b[\s.:#]*|^r(?=\d)|^#\s*", re.IGNORECASE
+)
+
+_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)\.?(?=$|[^\w.])")
+
+
+def recommendation_number(text: str) -> str | None:
+    """The number a cell starts with: "7.1", "Recommendation 7.1: ...", "Rec 7", "R7", "7.1 Chief..." -> 7.1."""
+    value = text.strip()
+    for _ in range(3):
+        stripped = _NUMBER_PREFIX.sub("", value, count=1).strip()
+        if stripped == value:
+            break
+        value = stripped
+    match = _NUMBER.match(value)
+    return canonical(match.group(1)) if match else None
+
+
+def _word(text: str, words: dict[str, Any], enum: type) -> Any:
+    key = plain_words(text)
+    if key in words:
+        return words[key]
+    for member in enum:
+        if key in (plain_words(member.value), plain_words(member.label)):
+            return member
+    return None
+
+
+@dataclass
+class Row:
+    """One spreadsheet row: its cells by field, what they mean once checked, and where messages go."""
+
+    plan: ImportPlan
+    number: int
+    values: dict[str, str]
+    rounds: dict[str, str]
+    response: dict[str, Any] = field(default_factory=dict)
+    action: dict[str, Any] | None = None
+    updates: list[tuple[str, dt.date, Visibility]] = field(default_factory=list)
+    errors: int = 0
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    def error(self, message: str) -> None:
+        self.errors += 1
+        self.plan.error(self.number, message)
+
+    def text(self, name: str, label: str, limit: int = MAX_TEXT) -> str | None:
+        value = self.get(name)
+        if len(value) > limit:
+            self.error(f"{label} must be {limit:,} characters or fewer")
+            return None
+        return value or None
+
+    def date(self, name: str, label: str) -> dt.date | None:
+        value = self.get(name)
+        try:
+            return parse_uk_date(value, month_end=True)
+        except DateParseError:
+            self.error(f"{short(value)} is not a date ({label}: try 27/03/2025, 27 March 2025 or March 2026)")
+            return None
+
+    @property
+    def has_content(self) -> bool:
+        numbers = ("recommendation", "sub_recommendation")
+        return any(v for k, v in self.values.items() if k not in numbers) or any(self.rounds.values())
+
+
+RESPONSE_VALUE_LABELS = {
+    "status": "status",
+    "rag": "RAG rating",
+    "lead_role": "lead role",
+    "summary": "summary",
+    "blocked_reason": "what it is waiting for",
+    "not_applicable_reason": "why it does not apply",
+}
+
+ACTION_VALUE_LABELS = {"owner_role": "owner", "target_date": "target date", "status": "status"}
+
+
+def parse_row(row: Row) -> None:
+    """Check every cell of the row and keep what it means (row.response, row.action, row.updates)."""
+    if row.get("status"):
+        status = _word(row.get("status"), _STATUS_WORDS, ResponseStatus)
+        if status is None:
+            row.error(
+                f"{short(row.get('status'))} is not a status we know "
+                "(use Not started, In progress, Blocked, Complete or Not applicable)"
+            )
+        else:
+            row.response["status"] = status
+    if row.get("rag"):
+        rag = _word(row.get("rag"), _RAG_WORDS, Rag)
+        if rag is None:
+            row.error(f"{short(row.get('rag'))} is not a RAG rating (use Red, Amber or Green)")
+        else:
+            row.response["rag"] = rag
+    for name, limit in (
+        ("lead_role", MAX_SHORT_TEXT),
+        ("summary", MAX_TEXT),
+        ("blocked_reason", MAX_TEXT),
+        ("not_applicable_reason", MAX_TEXT),
+    ):
+        label = RESPONSE_VALUE_LABELS[name]
+        value = row.text(name, label[0].upper() + label[1:], limit)
+        if value:
+            row.response[name] = value
+    _parse_action(row)
+    _parse_updates(row)
+
+
+def _parse_action(row: Row) -> None:
+    if not row.get("action"):
+        given = [FIELDS[n].lower() for n in ("owner", "target_date", "action_status") if row.get(n)]
+        if given:
+            row.error(
+                f"{' and '.join(given).capitalize()} given but the row has no action "
+                "(if the owner leads the whole recommendation, import that column as the lead role)"
+            )
+        return
+    action: dict[str, Any] = {"description": row.text("action", "The action")}
+    action["owner_role"] = row.text("owner", "The action owner", MAX_SHORT_TEXT)
+    action["target_date"] = row.date("target_date", "target date")
+    action["status"] = None
+    if row.get("action_status"):
+        status = _word(row.get("action_status"), _STATUS_WORDS, ActionStatus)
+        if status is None or status is ResponseStatus.NOT_APPLICABLE:
+            row.error(
+                f"{short(row.get('action_status'))} is not an action status we know "
+                "(use Not started, In progress, Blocked or Complete)"
+            )
+        else:
+            action["status"] = ActionStatus(status.value)
+    if action["description"]:
+        row.action = action
+
+
+def _parse_updates(row: Row) -> None:
+    plan = row.plan
+    visibility = plan.visibility
+    if row.get("update_visibility"):
+        found = _word(row.get("update_visibility"), _VISIBILITY_WORDS, Visibility)
+        if found is None:
+            row.error(f"{short(row.get('update_visibility'))} is not a visibility (use Public or Internal)")
+        else:
+            visibility = Visibility.INTERNAL if found is Visibility.INSPECTORATE else found
+    items: list[tuple[str, dt.date | None]] = []
+    text = row.get("update_text")
+    if text:
+        column = plan.mapping.column_for("update_text")
+        if row.get("update_date"):
+            items.append((text, row.date("update_date", "update date")))
+        elif column in plan.dates:
+            items.append((text, plan.dates[column]))  # type: ignore[index]
+        elif plan.mapping.column_for("update_date") is not None:
+            row.error("the update has no date: add one in the date column, or give a date for the update column")
+    for column, value in row.rounds.items():
+        if value and column in plan.dates:
+            items.append((value, plan.dates[column]))
+    today = dt.date.today()
+    for value, on in items:
+        if on is None:
+            continue
+        if len(value) > MAX_TEXT:
+            row.error(f"An update must be {MAX_TEXT:,} characters or fewer")
+        elif on > today:
+            row.error(f"the update date {uk_date(on)} is in the future")
+        else:
+            row.updates.append((value, on, visibility))
+
+
+def resolve(row: Row, known: KnownPlan, rec_raw: str, sub_raw: str, carried: bool = False) -> Obligation | None:
+    """The obligation a row is about; the sub-recommendation number, if any, wins ("7" and "7.1" -> 7.1).
+
+    ``carried``: the recommendation number came from a row above (merged cells), so a full sub-recommendation
+    number on this row ("7.2") stands on its own, while a bare one ("2") still needs it.
+    """
+    sub_number = None
+    if sub_raw:
+        sub_number = recommendation_number(sub_raw)
+        if sub_number is None:
+            row.error(
+                f"{short(sub_raw)} does not start with a sub-recommendation number "
+                "(if that column holds wording, choose not to import it)"
+            )
+            return None
+        if carried and "." in sub_number:
+            rec_raw = ""
+    rec_number = recommendation_number(rec_raw) if rec_raw else None
+    if rec_raw and rec_number is None:
+        row.error(f"{short(rec_raw)} is not a recommendation number")
+        return None
+    number = rec_number
+    if sub_number:
+        number = f"{rec_number}.{sub_number}" if "." not in sub_number and rec_number else sub_number
+    assert number is not None
+    if number not in known.known_numbers and number.endswith(".0"):
+        number = number[:-2]  # 7.0: a number a spreadsheet program turned into a decimal
+    if number not in known.known_numbers:
+        row.error(f"there is no recommendation {number}")
+        return None
+    entries = known.by_number.get(number, [])
+    if not entries:
+        row.error(f"recommendation {number} is not one your organisation must answer")
+        return None
+    if len(entries) > 1:
+        titles = " and ".join(f"'{known.set_titles[e.recommendation.set_id]}'" for e in entries)
+        row.error(
+            f"recommendation {number} is in more than one recommendation set ({titles}): "
+            "choose the set this file is about on the import form"
+        )
+        return None
+    entry = entries[0]
+    if sub_number and rec_number and "." in sub_number:
+        parent = known.number_of.get(entry.recommendation.parent_id) if entry.recommendation.parent_id else None
+        if parent is None or canonical(parent) != rec_number:
+            row.error(f"sub-recommendation {number} is not part of recommendation {rec_number}")
+            return None
+    return entry

@@ -24,7 +24,7 @@ from tracker.db import StaleRecord
 from tracker.loading import load_upload
 from tracker.organisations.models import AddresseeGroup, Organisation
 from tracker.organisations.services import addressee_names
-from tracker.permissions import Permission, require
+from tracker.permissions import Permission
 from tracker.plans.services import actor_for
 from tracker.plans.spreadsheet import MAX_FILE_BYTES, SpreadsheetError
 from tracker.plans.spreadsheet_controllers import pack, unpack
@@ -48,7 +48,7 @@ from tracker.recommendations.export import dump_set
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import OrganisationKind, Provenance
 from tracker.web.forms import Form
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import needs, signed_in_user
 from tracker.web.templating import page
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -75,16 +75,15 @@ class RecommendationsAdminController(Controller):
     path = "/admin/recommendations"
     include_in_schema = False
     guards = [signed_in_user]
+    opt = needs(Permission.MANAGE_RECOMMENDATIONS)
 
     @get("/", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
         """Every set with how many of its recommendations are confirmed."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         return page(request, "recommendations/admin_index.html", summaries=set_summaries(db))
 
     @get("/sets/{slug:str}", sync_to_thread=True)
     def set_page(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         rec_set = set_by_slug(db, slug)
         if rec_set is None:
             raise NotFoundException()
@@ -115,7 +114,6 @@ class RecommendationsAdminController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> HttpResponse[bytes]:
         """The set as a data file that loads back to the same data."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         rec_set = set_by_slug(db, slug)
         if rec_set is None:
             raise NotFoundException()
@@ -130,7 +128,6 @@ class RecommendationsAdminController(Controller):
 
     @get("/{rec_id:int}", sync_to_thread=True)
     def edit(self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int]) -> Template:
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         rec, rec_set = _recommendation(db, rec_id)
         return self._edit_page(request, db, rec, rec_set, Form(values=form_values(db, rec)))
 
@@ -138,7 +135,6 @@ class RecommendationsAdminController(Controller):
     def save(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int], data: UrlEncoded
     ) -> Template | Redirect:
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         # Repeated fields (addressees, confirmed fields) arrive as a list when more than one is ticked.
         values = {k: v for k, v in data.items() if k != "_csrf_token"}
         return self._save(request, db, rec_id, values)
@@ -203,7 +199,6 @@ class RecommendationsAdminController(Controller):
     @get("/{rec_id:int}/history", sync_to_thread=True)
     def history(self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int]) -> Template:
         """Every version of the recommendation, and the audit history of what changed."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         rec, rec_set = _recommendation(db, rec_id)
         names = addressee_names(db)
         return page(
@@ -221,7 +216,6 @@ class RecommendationsAdminController(Controller):
 
     @get("/load", sync_to_thread=True)
     def load_form(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         return _load_page(request, db, Form())
 
     @post("/load", sync_to_thread=True)
@@ -229,7 +223,6 @@ class RecommendationsAdminController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: MultipartData
     ) -> Template | Redirect:
         """The dry run: what loading the file would create or change, and every problem in it."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         return _run_load(request, db, data, dry_run=True)
 
     @post("/load/apply", sync_to_thread=True)
@@ -237,7 +230,6 @@ class RecommendationsAdminController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: MultipartData
     ) -> Template | Redirect:
         """Check the carried file again and load it, all or nothing."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         return _run_load(request, db, data, dry_run=False)
 
 
@@ -322,6 +314,7 @@ class ObligationChangesController(Controller):
     path = "/oversight/obligation-changes"
     include_in_schema = False
     guards = [signed_in_user]
+    opt = needs(Permission.VIEW_OVERSIGHT)
 
     @get("/", sync_to_thread=True)
     def index(
@@ -330,7 +323,6 @@ class ObligationChangesController(Controller):
         db: NamedDependency[Session],
         set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
     ) -> Template:
-        require(request.user, Permission.VIEW_OVERSIGHT)
         return page(request, "recommendations/obligation_changes.html", **obligation_changes(db, set_slug))
 
 

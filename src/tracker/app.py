@@ -42,6 +42,7 @@ from tracker.settings import STATIC_DIR, TEMPLATES_DIR, Settings
 from tracker.web.api import api_router
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
+from tracker.web.guards import declared_permission
 from tracker.web.head import answer_head_as_get
 from tracker.web.health import health, live
 from tracker.web.i18n import Catalogues, LocaleMiddleware
@@ -94,7 +95,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         dependencies={"db": Provide(provide_db)},
-        guards=[check_parameters],  # path and query parameters no record or query could take: 404 / 400
+        # Path and query parameters no record or query could take: 404 / 400; then the permission a route declares.
+        guards=[check_parameters, declared_permission],
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),

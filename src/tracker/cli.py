@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from tracker import migrate
 from tracker.accounts.passwords import generate_password
-from tracker.accounts.services import AccountError, create_user
+from tracker.accounts.services import create_user
 from tracker.audit.services import Actor
 from tracker.datafiles import LoadError
 from tracker.db import TrackerSession, for_writing, make_engine
@@ -319,7 +319,7 @@ def users_create(email: str, display_name: str, role: str, organisation_slug: st
                 organisation=organisation,
                 actor=Actor("tracker users create"),
             )
-        except AccountError as exc:
+        except InputError as exc:
             raise click.ClickException(exc.message) from exc
         session.commit()
         click.echo(f"Created {user.email} ({user.role.label}).")

@@ -19,8 +19,10 @@ The rules, in one place:
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -36,11 +38,37 @@ CONTROL_MESSAGE = "Remove the invisible control character (such as NUL) from thi
 
 
 class InputError(ValueError):
-    """Input that cannot be stored as it is; ``errors`` maps each field to what is wrong with it."""
+    """Input that breaks a rule or cannot be stored as it is; ``errors`` maps each field to what is wrong with
+    it. The one error type of every use case (plans, evidence, assessments, practice, accounts, recommendation
+    edits), so forms show each message beside its field and the API answers a 4xx problem document alike."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+    @property
+    def message(self) -> str:
+        """Every message, without field names (for the command line)."""
+        return "; ".join(self.errors.values())
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Input:
+    """Base of the typed inputs of the use cases (frozen keyword-only dataclasses with a default for every field).
+
+    A form and the JSON API build the same input: a form's handler from its (cleaned) string values, the API from
+    its decoded body, with ``of``. The fields say what a use case reads; what each value must be (required, a
+    real date, one of a list, short enough) is checked by the service, which answers every fault at once as an
+    ``InputError``, so the rules live in one place whichever way the input came.
+    """
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any] | Self) -> Self:
+        """The input from a mapping of field to value (keys that are not fields, like the CSRF token, ignored)."""
+        if isinstance(values, cls):
+            return values
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
 
 
 def has_control_characters(text: str) -> bool:

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlmodel import Session, func, select
 
 from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password, password_problem
 from tracker.accounts.sessions import end_all_sessions
-from tracker.audit.services import Actor, fields_of, record
+from tracker.audit.services import Actor, audit_change, fields_of, record
 from tracker.db import Duplicate, StaleRecord
-from tracker.inputs import problems_for
+from tracker.inputs import Input, InputError, parse_id, problems_for
 from tracker.organisations.models import Organisation
 from tracker.vocabulary import Role
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 USER_FIELDS = User.conflict_fields
-
-
-class AccountError(ValueError):
-    """A request about an account that cannot be carried out: every input at fault, with what is wrong with it."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-    @property
-    def message(self) -> str:
-        return str(self)
 
 
 def normalise_email(email: str) -> str:
@@ -63,6 +52,42 @@ def account_problems(
     return problems
 
 
+@dataclass(frozen=True, kw_only=True)
+class AccountInput(Input):
+    """An account as the admin's form sends it: the role's value, the organisation's id ("" for none), ``is_active``
+    "yes" when ticked, and (when changing one) the version last read."""
+
+    email: str | None = None
+    display_name: str | None = None
+    role: str | None = None
+    organisation: str | int | None = None
+    is_active: str | None = None
+    version: str | int | None = None
+
+
+def read_account(session: Session, given: AccountInput, *, new: bool) -> tuple[Role, Organisation | None]:
+    """The role and organisation ``given`` names, or an ``InputError`` with everything wrong with its details at once
+    (its email address too when the account is ``new``)."""
+    problems: dict[str, str] = {}
+    try:
+        role: Role | None = Role(given.role or "")
+    except ValueError:
+        problems["role"], role = "Select a role", None
+    organisation = None
+    if given.organisation:
+        organisation = session.get(Organisation, parse_id(given.organisation) or -1)
+        if organisation is None:
+            problems["organisation"] = "Select an organisation from the list"
+    email = (given.email or "") if new else None
+    found = account_problems(
+        session, email=email, display_name=given.display_name or "", role=role, organisation=organisation
+    )
+    problems.update({k: v for k, v in found.items() if k not in problems})
+    if problems or role is None:
+        raise InputError(problems)
+    return role, organisation
+
+
 def create_user(
     session: Session,
     *,
@@ -81,7 +106,7 @@ def create_user(
     if problem:
         problems["password"] = problem
     if problems:
-        raise AccountError(problems)
+        raise InputError(problems)
     user = User(
         email=email,
         display_name=display_name.strip(),
@@ -94,7 +119,7 @@ def create_user(
     try:
         session.flush()
     except Duplicate as exc:  # another request added the same address since the check above
-        raise AccountError({"email": f"An account with the email address {email} already exists"}) from exc
+        raise InputError({"email": f"An account with the email address {email} already exists"}) from exc
     record(
         session,
         actor=actor,
@@ -126,26 +151,21 @@ def update_user(
     if actor.user_id == user.id and (not is_active or role is not Role.ADMIN):
         problems["role"] = "You cannot remove your own administrator access or disable yourself"
     if problems:
-        raise AccountError(problems)
+        raise InputError(problems)
     before = fields_of(user, USER_FIELDS)
     user.role, user.is_active, user.display_name = role, is_active, display_name.strip()
     user.organisation_id = organisation.id if organisation else None
-    after = fields_of(user, USER_FIELDS)
-    diff = {k for k in after if before[k] != after[k]}
-    if diff:
-        user.version += 1
-        if not is_active:
-            end_all_sessions(session, user.id)
-        record(
-            session,
-            actor=actor,
-            action="update",
-            entity_type="user",
-            entity_id=user.id,
-            organisation_id=user.organisation_id,
-            summary=f"Account {user.email} changed: {', '.join(sorted(diff))}",
-            before={k: before[k] for k in diff},
-            after={k: after[k] for k in diff},
-        )
+    diff = audit_change(
+        session,
+        user,
+        before,
+        USER_FIELDS,
+        actor=actor,
+        entity_type="user",
+        summary=lambda names: f"Account {user.email} changed: {', '.join(names)}",
+        organisation_id=user.organisation_id,
+    )
+    if diff and not is_active:
+        end_all_sessions(session, user.id)
     session.commit()
     return user

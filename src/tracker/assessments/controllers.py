@@ -11,7 +11,13 @@ from litestar.params import FromPath
 from litestar.response import Response
 from sqlmodel import Session
 
-from tracker.assessments.services import add_comment, can_comment, record_assessment
+from tracker.assessments.services import (
+    AssessmentInput,
+    CommentInput,
+    add_comment,
+    can_comment,
+    record_assessment,
+)
 from tracker.permissions import Permission
 from tracker.plans.controllers import run_on_response
 from tracker.plans.services import load_response
@@ -31,7 +37,12 @@ class AssessmentController(Controller):
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.ASSESS)
         return run_on_response(
-            request, db, ctx, "assessment", form, lambda: record_assessment(db, ctx, request.user, form.values)
+            request,
+            db,
+            ctx,
+            "assessment",
+            form,
+            lambda: record_assessment(db, ctx, request.user, AssessmentInput.of(form.values)),
         )
 
     @post("/comments", sync_to_thread=True)
@@ -48,6 +59,6 @@ class AssessmentController(Controller):
             ctx,
             "assessment",
             form,
-            lambda: add_comment(db, ctx, request.user, form.values),
+            lambda: add_comment(db, ctx, request.user, CommentInput.of(form.values)),
             comment_form=form,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,37 +13,57 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import fields_of, record
-from tracker.inputs import parse_id
+from tracker.inputs import Input, InputError, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.plans.models import Response
-from tracker.plans.services import PlanError, ResponseContext, actor_for
+from tracker.plans.services import ResponseContext, actor_for
 from tracker.vocabulary import AssessmentRating
 
 ASSESSMENT_FIELDS = ("rating", "rationale", "released")
 
 
-def record_assessment(session: Session, ctx: ResponseContext, user: User, values: dict[str, Any]) -> Assessment:
+@dataclass(frozen=True, kw_only=True)
+class AssessmentInput(Input):
+    """An assessment as the form sends it (``record_assessment`` checks it); ``released`` is "yes" when ticked."""
+
+    rating: str | None = None
+    rationale: str | None = None
+    released: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentInput(Input):
+    """A comment, or a reply to the comment ``parent_id`` (``add_comment`` checks it)."""
+
+    body: str | None = None
+    parent_id: str | int | None = None
+
+
+def record_assessment(
+    session: Session, ctx: ResponseContext, user: User, given: AssessmentInput | Mapping[str, Any]
+) -> Assessment:
     """A new dated rating of the response's claim (earlier ones stay as its history)."""
+    given = AssessmentInput.of(given)
     errors: dict[str, str] = {}
     try:
-        rating = AssessmentRating(values.get("rating") or "")
+        rating = AssessmentRating(given.rating or "")
     except ValueError:
         errors["rating"] = "Select a rating"
         rating = AssessmentRating.NOT_YET_ASSESSED
-    rationale = (values.get("rationale") or "").strip()
+    rationale = (given.rationale or "").strip()
     if rating is not AssessmentRating.NOT_YET_ASSESSED and not rationale:
         errors["rationale"] = "Explain the rating"
     if len(rationale) > 10_000:
         errors["rationale"] = "The rationale must be 10,000 characters or fewer"
     if errors:
-        raise PlanError(errors)
+        raise InputError(errors)
     assessment = Assessment(
         response_id=ctx.response.id,
         rating=rating,
         rationale=rationale or None,
         assessor_id=user.id,
-        released=values.get("released") == "yes",
+        released=given.released == "yes",
     )
     session.add(assessment)
     session.flush()
@@ -128,18 +149,19 @@ def can_comment(user: User | None, organisation_id: int) -> bool:
     )
 
 
-def add_comment(session: Session, ctx: ResponseContext, user: User, values: dict[str, Any]) -> Comment:
-    body = (values.get("body") or "").strip()
+def add_comment(session: Session, ctx: ResponseContext, user: User, given: CommentInput | Mapping[str, Any]) -> Comment:
+    given = CommentInput.of(given)
+    body = (given.body or "").strip()
     if not body:
-        raise PlanError({"body": "Enter a comment"})
+        raise InputError({"body": "Enter a comment"})
     if len(body) > 10_000:
-        raise PlanError({"body": "The comment must be 10,000 characters or fewer"})
+        raise InputError({"body": "The comment must be 10,000 characters or fewer"})
     parent_id = None
-    if values.get("parent_id"):
-        parent_key = parse_id(values["parent_id"])
+    if given.parent_id:
+        parent_key = parse_id(given.parent_id)
         parent = session.get(Comment, parent_key) if parent_key is not None else None
         if parent is None or parent.response_id != ctx.response.id:
-            raise PlanError({"body": "The comment you replied to no longer exists"})
+            raise InputError({"body": "The comment you replied to no longer exists"})
         parent_id = parent.parent_id or parent.id  # threads are one level deep
     comment = Comment(response_id=ctx.response.id, parent_id=parent_id, author_id=user.id, body=body)
     session.add(comment)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -74,6 +75,41 @@ def record(
     )
     session.add(event)
     return event
+
+
+def audit_change(
+    session: Session,
+    record_: Any,
+    before: dict[str, Any],
+    fields: list[str] | tuple[str, ...],
+    *,
+    actor: Actor,
+    entity_type: str,
+    summary: Callable[[list[str]], str],
+    organisation_id: int | None = None,
+    response_id: int | None = None,
+) -> list[str]:
+    """The one change-and-audit step of every edit, once the use case has set ``record_``'s fields: the names of
+    ``fields`` that now differ from ``before`` (``fields_of`` taken before the edit). If any do, the record gets its
+    next version (a ``Versioned`` table checks it on write; see ``tracker.db``) and one audit event with the before
+    and after values of just those fields, summarised by ``summary(names)``; if none do, nothing is recorded."""
+    after = fields_of(record_, fields)
+    diff = list(changed(before, after))
+    if diff:
+        record_.version += 1
+        record(
+            session,
+            actor=actor,
+            action="update",
+            entity_type=entity_type,
+            entity_id=record_.id,
+            organisation_id=organisation_id,
+            response_id=response_id,
+            summary=summary(diff),
+            before={k: before[k] for k in diff},
+            after={k: after[k] for k in diff},
+        )
+    return diff
 
 
 def response_history(session: Session, response_id: int, user: User | None) -> list[AuditEvent]:

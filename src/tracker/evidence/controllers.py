@@ -27,6 +27,7 @@ from tracker.accounts.models import User
 from tracker.evidence.filetypes import ACCEPTED_MESSAGE
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import (
+    EvidenceInput,
     add_evidence,
     evidence_file_path,
     size_limit_text,
@@ -35,8 +36,9 @@ from tracker.evidence.services import (
     visible_evidence,
     withdraw_evidence,
 )
+from tracker.inputs import InputError
 from tracker.permissions import Permission, can, can_see_item
-from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
+from tracker.plans.services import ResponseContext, StaleRecord, load_child, load_response
 from tracker.settings import Settings
 from tracker.vocabulary import EvidenceKind, Visibility
 from tracker.web.forms import Form, FormData
@@ -132,22 +134,22 @@ class EvidenceController(Controller):
         db.commit()  # end the read (on SQLite it holds the write lock) while the file is written and checked
         status_code = 200
         try:
-            form.refuse_if_invalid(PlanError)  # refused as read: a control character (tracker.inputs)
+            form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs)
             if too_large:
-                raise PlanError(
+                raise InputError(
                     {"file": f"The selected file must be smaller than {size_limit_text(settings.max_upload_bytes)}"}
                 )
             add_evidence(
                 db,
                 ctx,
                 request.user,
-                form.values,
+                EvidenceInput.of(form.values),
                 filename=upload.filename if upload else None,
                 content=upload.file if upload else None,
                 upload_dir=settings.upload_dir,
                 max_bytes=settings.max_upload_bytes,
             )
-        except PlanError as exc:
+        except InputError as exc:
             db.rollback()
             form.errors.update(exc.errors)
             status_code = 413 if too_large else 422
@@ -214,9 +216,9 @@ class EvidenceController(Controller):
         form = Form.of(data)
         evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
         try:
-            form.refuse_if_invalid(PlanError)  # refused as read: a control character (tracker.inputs)
-            update_evidence(db, evidence, ctx, request.user, form.values)
-        except PlanError as exc:
+            form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs)
+            update_evidence(db, evidence, ctx, request.user, EvidenceInput.of(form.values))
+        except InputError as exc:
             db.rollback()
             form.errors.update(exc.errors)
             return _edit_page(request, ctx, evidence, form, status_code=422)

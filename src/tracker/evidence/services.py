@@ -1,7 +1,7 @@
 """Use cases of evidence behind a response: add a file, a link or a note; change, withdraw, list and download.
 
 Like ``tracker.plans.services``: every function takes the caller's session and the acting person, checks the
-rules, writes the audit history and commits. Input that breaks a rule raises ``PlanError({field: message})``;
+rules, writes the audit history and commits. Input that breaks a rule raises ``InputError({field: message})``;
 a stale save raises ``StaleRecord``.
 
 Files are stored in the upload folder (outside any static folder) under a generated name, ``<uuid4 hex>.<ext>``;
@@ -20,7 +20,7 @@ import logging
 import os
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -29,14 +29,14 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.audit.services import changed, fields_of, record
+from tracker.audit.services import fields_of, record
 from tracker.db import StaleRecord
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
-from tracker.inputs import parse_id
+from tracker.inputs import Input, InputError, parse_id
 from tracker.permissions import visible_levels
 from tracker.plans.retraction import is_retraction, retract_evidence
-from tracker.plans.services import PlanError, ResponseContext, actor_for
+from tracker.plans.services import ResponseContext, actor_for, audit_on_response
 from tracker.timeutil import utc_now
 from tracker.vocabulary import EvidenceKind, Visibility
 
@@ -65,7 +65,21 @@ CHUNK_BYTES = 1024 * 1024
 SAVE_MESSAGE = "The file could not be saved. Try again later or contact the service team"
 
 
-class EvidenceSaveError(PlanError):
+@dataclass(frozen=True, kw_only=True)
+class EvidenceInput(Input):
+    """Evidence as the form or the API sends it: ``add_evidence`` reads ``kind`` (file, link or note) and what
+    that kind needs; ``update_evidence`` reads the title, description, visibility and the version last read."""
+
+    kind: str | None = None
+    title: str | None = None
+    description: str | None = None
+    visibility: str | None = None
+    url: str | None = None
+    note: str | None = None
+    version: int | str | None = None
+
+
+class EvidenceSaveError(InputError):
     """The upload folder could not take the file (full, read-only, missing): nothing was recorded."""
 
     def __init__(self) -> None:
@@ -201,16 +215,17 @@ def add_evidence(
     session: Session,
     ctx: ResponseContext,
     user: User,
-    values: dict[str, Any],
+    given: EvidenceInput | Mapping[str, Any],
     *,
     filename: str | None = None,
     content: BinaryIO | bytes | None = None,
     upload_dir: Path,
     max_bytes: int,
 ) -> Evidence:
-    """Add what the evidence form describes: ``values['kind']`` is file, link or note."""
-    common = {k: values.get(k) for k in ("title", "description", "visibility")}
-    kind = values.get("kind")
+    """Add what the evidence form describes: ``given.kind`` is file, link or note."""
+    given = EvidenceInput.of(given)
+    common = {"title": given.title, "description": given.description, "visibility": given.visibility}
+    kind = given.kind
     if kind == EvidenceKind.FILE.value:
         return add_file(
             session,
@@ -223,12 +238,12 @@ def add_evidence(
             **common,
         )
     if kind == EvidenceKind.LINK.value:
-        return add_link(session, ctx, user, url=values.get("url"), **common)
+        return add_link(session, ctx, user, url=given.url, **common)
     if kind == EvidenceKind.NOTE.value:
-        return add_note(session, ctx, user, note=values.get("note"), **common)
+        return add_note(session, ctx, user, note=given.note, **common)
     errors = {"kind": "Select whether you are adding a file, a link or a note"}
     _common(errors, common["title"], common["description"], common["visibility"], title_required=False)
-    raise PlanError(errors)
+    raise InputError(errors)
 
 
 def add_link(
@@ -246,7 +261,7 @@ def add_link(
     data = _common(errors, title, description, visibility, title_required=True)
     data["url"] = clean_url(errors, url)
     if errors:
-        raise PlanError(errors)
+        raise InputError(errors)
     return _insert(session, ctx, user, Evidence(response_id=ctx.response.id, kind=EvidenceKind.LINK, **data))
 
 
@@ -265,7 +280,7 @@ def add_note(
     data = _common(errors, title, description, visibility, title_required=True)
     data["note"] = _text(errors, "note", note, "Enter the note", "The note", MAX_TEXT)
     if errors:
-        raise PlanError(errors)
+        raise InputError(errors)
     return _insert(session, ctx, user, Evidence(response_id=ctx.response.id, kind=EvidenceKind.NOTE, **data))
 
 
@@ -293,15 +308,15 @@ def add_file(
     name = display_name(filename)
     if not filename or content is None:
         errors["file"] = "Select a file"
-        raise PlanError(errors)
+        raise InputError(errors)
     try:
         saved = _save_upload(content, name, Path(upload_dir), max_bytes)
     except _Refused as exc:
         errors["file"] = exc.message
-        raise PlanError(errors) from None
+        raise InputError(errors) from None
     try:
         if errors:
-            raise PlanError(errors)
+            raise InputError(errors)
         evidence = Evidence(
             response_id=ctx.response.id,
             kind=EvidenceKind.FILE,
@@ -430,37 +445,31 @@ def _check_version(evidence: Evidence, expected: Any) -> None:
 
 
 def update_evidence(
-    session: Session, evidence: Evidence, ctx: ResponseContext, user: User, values: dict[str, Any]
+    session: Session, evidence: Evidence, ctx: ResponseContext, user: User, given: EvidenceInput | Mapping[str, Any]
 ) -> Evidence:
-    """Change an item's title, description or visibility (``values['version']`` must be the one loaded)."""
+    """Change an item's title, description or visibility (``given.version`` must be the one loaded)."""
+    given = EvidenceInput.of(given)
     errors: dict[str, str] = {}
-    data = _common(
-        errors, values.get("title"), values.get("description"), values.get("visibility"), title_required=True
-    )
+    data = _common(errors, given.title, given.description, given.visibility, title_required=True)
     if errors:
-        raise PlanError(errors)
-    _check_version(evidence, values.get("version"))
+        raise InputError(errors)
+    _check_version(evidence, given.version)
     before = fields_of(evidence, EDITABLE_FIELDS)
     for name, value in data.items():
         setattr(evidence, name, value)
-    after = fields_of(evidence, EDITABLE_FIELDS)
-    diff = changed(before, after)
+    diff = audit_on_response(
+        session,
+        ctx,
+        user,
+        evidence,
+        before,
+        EDITABLE_FIELDS,
+        "evidence",
+        lambda names: f"Evidence on recommendation {ctx.recommendation.number} changed: {', '.join(names)}",
+    )
     if diff:
-        evidence.version += 1
         evidence.updated_at = utc_now()
-        record(
-            session,
-            actor=actor_for(user),
-            action="update",
-            entity_type="evidence",
-            entity_id=evidence.id,
-            organisation_id=ctx.organisation_id,
-            response_id=ctx.response.id,
-            summary=f"Evidence on recommendation {ctx.recommendation.number} changed: {', '.join(diff)}",
-            before={k: before[k] for k in diff},
-            after={k: after[k] for k in diff},
-        )
-        if is_retraction(before["visibility"], after["visibility"]):
+        if is_retraction(before["visibility"], evidence.visibility):
             retract_evidence(session, evidence, ctx.organisation_id, actor_for(user))
         ctx.response.updated_at = utc_now()
     session.commit()

@@ -26,7 +26,15 @@ from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import must_answer_ids
 from tracker.plans.publication import has_unpublished_changes, latest_publication
-from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
+from tracker.plans.services import (
+    ActionInput,
+    ResponseContext,
+    ResponseInput,
+    StaleRecord,
+    UpdateInput,
+    load_child,
+    load_response,
+)
 from tracker.plans.workspace import SORTS, workspace_rows
 from tracker.recommendations.models import Recommendation
 from tracker.recommendations.services import list_sets
@@ -140,7 +148,12 @@ class PlanController(Controller):
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
         return run_on_response(
-            request, db, ctx, "response", form, lambda: services.update_response(db, ctx, request.user, form.values)
+            request,
+            db,
+            ctx,
+            "response",
+            form,
+            lambda: services.update_response(db, ctx, request.user, ResponseInput.of(form.values)),
         )
 
     @get("/responses/{response_id:int}/history", sync_to_thread=True)
@@ -164,7 +177,12 @@ class PlanController(Controller):
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
         return run_on_response(
-            request, db, ctx, "actions", form, lambda: services.add_action(db, ctx, request.user, form.values)
+            request,
+            db,
+            ctx,
+            "actions",
+            form,
+            lambda: services.add_action(db, ctx, request.user, ActionInput.of(form.values)),
         )
 
     @get("/actions/{action_id:int}/edit", sync_to_thread=True)
@@ -187,7 +205,7 @@ class PlanController(Controller):
             ctx,
             "actions",
             form,
-            lambda: services.update_action(db, action, ctx, request.user, form.values),
+            lambda: services.update_action(db, action, ctx, request.user, ActionInput.of(form.values)),
             editing_action=action.id,
             action_edit_form=form,
         )
@@ -204,7 +222,7 @@ class PlanController(Controller):
             ctx,
             "actions",
             form,
-            lambda: services.complete_action(db, action, ctx, request.user, form.values),
+            lambda: services.complete_action(db, action, ctx, request.user, ActionInput.of(form.values)),
         )
 
     @post("/actions/{action_id:int}/delete", sync_to_thread=True)
@@ -241,7 +259,12 @@ class PlanController(Controller):
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
         return run_on_response(
-            request, db, ctx, "updates", form, lambda: services.add_update(db, ctx, request.user, form.values)
+            request,
+            db,
+            ctx,
+            "updates",
+            form,
+            lambda: services.add_update(db, ctx, request.user, UpdateInput.of(form.values)),
         )
 
     @get("/updates/{update_id:int}/edit", sync_to_thread=True)
@@ -264,7 +287,7 @@ class PlanController(Controller):
             ctx,
             "updates",
             form,
-            lambda: services.edit_update(db, update, ctx, request.user, form.values),
+            lambda: services.edit_update(db, update, ctx, request.user, UpdateInput.of(form.values)),
             editing_update=update.id,
             update_edit_form=form,
         )
@@ -283,9 +306,9 @@ def run_on_response(
     status_code = 200
     conflict = None
     try:
-        form.refuse_if_invalid(PlanError)  # refused as read: a control character (tracker.inputs); nothing saved
+        form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs); nothing saved
         use_case()
-    except (PlanError, InputError) as exc:
+    except InputError as exc:
         db.rollback()
         form.errors.update(exc.errors)
         status_code = 422

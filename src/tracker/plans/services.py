@@ -8,7 +8,8 @@ and commits, so controllers (pages and API) stay thin and tests can call them wi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -16,10 +17,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.audit.services import Actor, changed, fields_of, record
+from tracker.audit.services import Actor, audit_change, fields_of, record
 from tracker.db import StaleRecord
 from tracker.evidence.models import Evidence
-from tracker.inputs import parse_id
+from tracker.inputs import Input, InputError, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can_see_item, require
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -34,12 +35,44 @@ UPDATE_FIELDS = ProgressUpdate.conflict_fields
 MAX_TEXT = 10_000
 
 
-class PlanError(ValueError):
-    """Input that breaks a rule; ``errors`` maps each field to what is wrong with it."""
+PlanError = InputError  # the former name, still imported by plans/api.py and the tests
+Version = int | str | None  # the version last read: an int from the API, digits from a form
+Choice = str | None  # a value of an enumeration (or the enumeration member itself, from the API)
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseInput(Input):
+    """A response as a form or the API sends it (``update_response`` checks it)."""
+
+    version: Version = None
+    status: Choice = None
+    rag: Choice = None
+    summary: str | None = None
+    lead_role: str | None = None
+    blocked_reason: str | None = None
+    not_applicable_reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionInput(Input):
+    """An action as a form or the API sends it (``add_action``, ``update_action``); ``complete_action`` reads
+    only the version."""
+
+    version: Version = None
+    description: str | None = None
+    owner_role: str | None = None
+    target_date: dt.date | str | None = None
+    status: Choice = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateInput(Input):
+    """A progress update as a form or the API sends it (``add_update``, ``edit_update``)."""
+
+    version: Version = None
+    update_on: dt.date | str | None = None
+    text: str | None = None
+    visibility: Choice = None
 
 
 @dataclass(frozen=True)
@@ -99,14 +132,14 @@ def load_child(
 
 def _text(
     errors: dict[str, str],
-    values: dict[str, Any],
+    raw: str | None,
     name: str,
     label: str,
     *,
     required: bool = False,
     limit: int = MAX_TEXT,
 ) -> str | None:
-    value = (values.get(name) or "").strip()
+    value = (raw or "").strip()
     if required and not value:
         errors[name] = f"Enter {label}"
     elif len(value) > limit:
@@ -114,10 +147,7 @@ def _text(
     return value or None
 
 
-def _choice(
-    errors: dict[str, str], values: dict[str, Any], name: str, enum: type, label: str, *, required: bool = True
-) -> Any:
-    raw = values.get(name)
+def _choice(errors: dict[str, str], raw: Choice, name: str, enum: type, label: str, *, required: bool = True) -> Any:
     if raw in (None, ""):
         if required:
             errors[name] = f"Select {label}"
@@ -130,9 +160,8 @@ def _choice(
 
 
 def _date(
-    errors: dict[str, str], values: dict[str, Any], name: str, label: str, *, required: bool = False
+    errors: dict[str, str], raw: dt.date | str | None, name: str, label: str, *, required: bool = False
 ) -> dt.date | None:
-    raw = values.get(name)
     try:
         parsed = parse_uk_date(raw)
     except DateParseError:
@@ -143,67 +172,93 @@ def _date(
     return parsed
 
 
+def audit_on_response(
+    session: Session,
+    ctx: ResponseContext,
+    user: User,
+    record_: Any,
+    before: dict[str, Any],
+    fields: tuple[str, ...],
+    entity_type: str,
+    summary: Callable[[list[str]], str],
+) -> list[str]:
+    """``audit_change`` for an edit by ``user`` of ``ctx``'s response or of an item on it."""
+    return audit_change(
+        session,
+        record_,
+        before,
+        fields,
+        actor=actor_for(user),
+        entity_type=entity_type,
+        summary=summary,
+        organisation_id=ctx.organisation_id,
+        response_id=ctx.response.id,
+    )
+
+
 def _check_version(record_: Any, expected: Any, fields: tuple[str, ...]) -> None:
     expected_version = parse_id(expected) or -1
     if expected_version != record_.version:
         raise StaleRecord(record_, fields_of(record_, fields))
 
 
-def update_response(session: Session, ctx: ResponseContext, user: User, values: dict[str, Any]) -> Response:
+def update_response(
+    session: Session, ctx: ResponseContext, user: User, change: ResponseInput | Mapping[str, Any]
+) -> Response:
     """Save an organisation's response (status, RAG, lead role, summary, what it waits for or why not)."""
     response = ctx.response
     errors: dict[str, str] = {}
+    change = ResponseInput.of(change)
     if has_sub_recommendations(session, ctx):
         # The status of a recommendation with sub-recommendations follows from theirs.
-        values = {
-            **values,
-            "status": response.status.value,
-            "blocked_reason": response.blocked_reason,
-            "not_applicable_reason": response.not_applicable_reason,
-        }
-    status = _choice(errors, values, "status", ResponseStatus, "a status")
-    rag = _choice(errors, values, "rag", Rag, "a RAG rating", required=False)
-    summary = _text(errors, values, "summary", "a summary")
-    lead_role = _text(errors, values, "lead_role", "the lead role", limit=200)
+        change = replace(
+            change,
+            status=response.status.value,
+            blocked_reason=response.blocked_reason,
+            not_applicable_reason=response.not_applicable_reason,
+        )
+    status = _choice(errors, change.status, "status", ResponseStatus, "a status")
+    rag = _choice(errors, change.rag, "rag", Rag, "a RAG rating", required=False)
+    summary = _text(errors, change.summary, "summary", "a summary")
+    lead_role = _text(errors, change.lead_role, "lead_role", "the lead role", limit=200)
     blocked_reason = _text(
-        errors, values, "blocked_reason", "what the response is waiting for", required=status is ResponseStatus.BLOCKED
+        errors,
+        change.blocked_reason,
+        "blocked_reason",
+        "what the response is waiting for",
+        required=status is ResponseStatus.BLOCKED,
     )
     na_reason = _text(
         errors,
-        values,
+        change.not_applicable_reason,
         "not_applicable_reason",
         "why this does not apply",
         required=status is ResponseStatus.NOT_APPLICABLE,
     )
     if errors:
-        raise PlanError(errors)
-    _check_version(response, values.get("version"), RESPONSE_FIELDS)
+        raise InputError(errors)
+    _check_version(response, change.version, RESPONSE_FIELDS)
     before = fields_of(response, RESPONSE_FIELDS)
     response.status, response.rag, response.summary, response.lead_role = status, rag, summary, lead_role
     response.blocked_reason = blocked_reason if status is ResponseStatus.BLOCKED else None
     response.not_applicable_reason = na_reason if status is ResponseStatus.NOT_APPLICABLE else None
-    after = fields_of(response, RESPONSE_FIELDS)
-    diff = changed(before, after)
+    diff = audit_on_response(
+        session,
+        ctx,
+        user,
+        response,
+        before,
+        RESPONSE_FIELDS,
+        "response",
+        lambda names: f"Response to recommendation {ctx.recommendation.number} changed: {', '.join(names)}",
+    )
     if diff:
         now = utc_now()
         if status is ResponseStatus.COMPLETE and before["status"] != ResponseStatus.COMPLETE.value:
             response.completed_at = now
         elif status is not ResponseStatus.COMPLETE:
             response.completed_at = None
-        response.version += 1
         response.updated_at = now
-        record(
-            session,
-            actor=actor_for(user),
-            action="update",
-            entity_type="response",
-            entity_id=response.id,
-            organisation_id=ctx.organisation_id,
-            response_id=ctx.response.id,
-            summary=f"Response to recommendation {ctx.recommendation.number} changed: {', '.join(diff)}",
-            before={k: before[k] for k in diff},
-            after={k: after[k] for k in diff},
-        )
         if "status" in diff:
             _roll_up_parent(session, ctx, user)
     session.commit()
@@ -289,19 +344,21 @@ def complete_without_evidence(session: Session, response_ids: list[int]) -> set[
 # --- actions ---------------------------------------------------------------------------------------------
 
 
-def _action_values(values: dict[str, Any]) -> dict[str, Any]:
+def _action_values(change: ActionInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    description = _text(errors, values, "description", "what will be done", required=True)
-    owner_role = _text(errors, values, "owner_role", "the owner", limit=200)
-    target_date = _date(errors, values, "target_date", "Target date")
-    status = _choice(errors, values, "status", ActionStatus, "a status", required=False) or ActionStatus.NOT_STARTED
+    description = _text(errors, change.description, "description", "what will be done", required=True)
+    owner_role = _text(errors, change.owner_role, "owner_role", "the owner", limit=200)
+    target_date = _date(errors, change.target_date, "target_date", "Target date")
+    status = (
+        _choice(errors, change.status, "status", ActionStatus, "a status", required=False) or ActionStatus.NOT_STARTED
+    )
     if errors:
-        raise PlanError(errors)
+        raise InputError(errors)
     return {"description": description, "owner_role": owner_role, "target_date": target_date, "status": status}
 
 
-def add_action(session: Session, ctx: ResponseContext, user: User, values: dict[str, Any]) -> Action:
-    data = _action_values(values)
+def add_action(session: Session, ctx: ResponseContext, user: User, change: ActionInput | Mapping[str, Any]) -> Action:
+    data = _action_values(ActionInput.of(change))
     # Lock the response so parallel additions (other processes, PostgreSQL) take the next place one at a time.
     session.exec(select(Response.id).where(Response.id == ctx.response.id).with_for_update())
     last = session.exec(select(func.max(Action.position)).where(Action.response_id == ctx.response.id)).one()
@@ -326,18 +383,21 @@ def add_action(session: Session, ctx: ResponseContext, user: User, values: dict[
     return action
 
 
-def update_action(session: Session, action: Action, ctx: ResponseContext, user: User, values: dict[str, Any]) -> Action:
-    data = _action_values(values)
-    _check_version(action, values.get("version"), ACTION_FIELDS)
+def update_action(
+    session: Session, action: Action, ctx: ResponseContext, user: User, change: ActionInput | Mapping[str, Any]
+) -> Action:
+    change = ActionInput.of(change)
+    data = _action_values(change)
+    _check_version(action, change.version, ACTION_FIELDS)
     _apply_action(session, action, ctx, user, data, "changed")
     session.commit()
     return action
 
 
 def complete_action(
-    session: Session, action: Action, ctx: ResponseContext, user: User, values: dict[str, Any]
+    session: Session, action: Action, ctx: ResponseContext, user: User, change: ActionInput | Mapping[str, Any]
 ) -> Action:
-    _check_version(action, values.get("version"), ACTION_FIELDS)
+    _check_version(action, ActionInput.of(change).version, ACTION_FIELDS)
     _apply_action(session, action, ctx, user, {"status": ActionStatus.COMPLETE}, "completed")
     session.commit()
     return action
@@ -353,24 +413,19 @@ def _apply_action(
         action.completed_on = dt.date.today()
     elif action.status is not ActionStatus.COMPLETE:
         action.completed_on = None
-    after = fields_of(action, ACTION_FIELDS)
-    diff = changed(before, after)
+    diff = audit_on_response(
+        session,
+        ctx,
+        user,
+        action,
+        before,
+        ACTION_FIELDS,
+        "action",
+        lambda names: f"Action {verb} on recommendation {ctx.recommendation.number}: {', '.join(names)}",
+    )
     if not diff:
         return
-    action.version += 1
     action.updated_at = utc_now()
-    record(
-        session,
-        actor=actor_for(user),
-        action="update",
-        entity_type="action",
-        entity_id=action.id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
-        summary=f"Action {verb} on recommendation {ctx.recommendation.number}: {', '.join(diff)}",
-        before={k: before[k] for k in diff},
-        after={k: after[k] for k in diff},
-    )
     _touch(ctx)
 
 
@@ -395,7 +450,7 @@ def delete_action(session: Session, action: Action, ctx: ResponseContext, user: 
 def move_action(session: Session, action: Action, ctx: ResponseContext, user: User, direction: str) -> None:
     """Swap an action with its neighbour above (``up``) or below (``down``)."""
     if direction not in ("up", "down"):
-        raise PlanError({"direction": "Choose up or down"})
+        raise InputError({"direction": "Choose up or down"})
     actions = list(
         session.exec(select(Action).where(Action.response_id == ctx.response.id).order_by(Action.position, Action.id))
     )
@@ -426,26 +481,29 @@ def move_action(session: Session, action: Action, ctx: ResponseContext, user: Us
 # --- progress updates -------------------------------------------------------------------------------------
 
 
-def _update_values(values: dict[str, Any]) -> dict[str, Any]:
+def _update_values(change: UpdateInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    update_on = _date(errors, values, "update_on", "The date of the update") or (
-        dt.date.today() if not values.get("update_on") else None
+    update_on = _date(errors, change.update_on, "update_on", "The date of the update") or (
+        dt.date.today() if not change.update_on else None
     )
-    text = _text(errors, values, "text", "what has happened", required=True)
+    text = _text(errors, change.text, "text", "what has happened", required=True)
     visibility = (
-        _choice(errors, values, "visibility", Visibility, "who can see it", required=False) or Visibility.PUBLIC
+        _choice(errors, change.visibility, "visibility", Visibility, "who can see it", required=False)
+        or Visibility.PUBLIC
     )
     if visibility is Visibility.INSPECTORATE:
         visibility = Visibility.INTERNAL  # updates are either published with the plan or kept in-house
     if update_on and update_on > dt.date.today():
         errors["update_on"] = "The date of the update must be today or in the past"
     if errors:
-        raise PlanError(errors)
+        raise InputError(errors)
     return {"update_on": update_on, "text": text, "visibility": visibility}
 
 
-def add_update(session: Session, ctx: ResponseContext, user: User, values: dict[str, Any]) -> ProgressUpdate:
-    data = _update_values(values)
+def add_update(
+    session: Session, ctx: ResponseContext, user: User, change: UpdateInput | Mapping[str, Any]
+) -> ProgressUpdate:
+    data = _update_values(UpdateInput.of(change))
     update = ProgressUpdate(response_id=ctx.response.id, author_id=user.id, **data)
     session.add(update)
     session.flush()
@@ -466,32 +524,28 @@ def add_update(session: Session, ctx: ResponseContext, user: User, values: dict[
 
 
 def edit_update(
-    session: Session, update: ProgressUpdate, ctx: ResponseContext, user: User, values: dict[str, Any]
+    session: Session, update: ProgressUpdate, ctx: ResponseContext, user: User, change: UpdateInput | Mapping[str, Any]
 ) -> ProgressUpdate:
     """Correct an update; the earlier text stays in the history (updates are never deleted)."""
-    data = _update_values(values)
-    _check_version(update, values.get("version"), UPDATE_FIELDS)
+    change = UpdateInput.of(change)
+    data = _update_values(change)
+    _check_version(update, change.version, UPDATE_FIELDS)
     before = fields_of(update, UPDATE_FIELDS)
     for name, value in data.items():
         setattr(update, name, value)
-    after = fields_of(update, UPDATE_FIELDS)
-    diff = changed(before, after)
+    diff = audit_on_response(
+        session,
+        ctx,
+        user,
+        update,
+        before,
+        UPDATE_FIELDS,
+        "progress_update",
+        lambda _: f"Progress update on recommendation {ctx.recommendation.number} corrected",
+    )
     if diff:
-        update.version += 1
         update.edited_at = utc_now()
-        record(
-            session,
-            actor=actor_for(user),
-            action="update",
-            entity_type="progress_update",
-            entity_id=update.id,
-            organisation_id=ctx.organisation_id,
-            response_id=ctx.response.id,
-            summary=f"Progress update on recommendation {ctx.recommendation.number} corrected",
-            before={k: before[k] for k in diff},
-            after={k: after[k] for k in diff},
-        )
-        if is_retraction(before["visibility"], after["visibility"]):
+        if is_retraction(before["visibility"], update.visibility):
             retract_update(session, update, ctx.organisation_id, actor_for(user))
         _touch(ctx)
     session.commit()

@@ -20,15 +20,16 @@ from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
 from tracker.audit.services import history as audit_history
+from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
-from tracker.permissions import Permission, can, require
+from tracker.permissions import Permission, can
 from tracker.practice import services
 from tracker.practice.models import Practice
-from tracker.practice.services import Filters, PracticeError
+from tracker.practice.services import Filters
 from tracker.public.caching import public_page
 from tracker.vocabulary import PracticeStage, PracticeStatus, Role
 from tracker.web.forms import Form, FormData
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import needs, signed_in_user
 from tracker.web.params import LENIENT_QUERY
 from tracker.web.templating import page
 from tracker.web.urls import practice_url
@@ -116,11 +117,10 @@ class PracticeSubmissionController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt=needs(Permission.SUBMIT_PRACTICE))
     def index(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], saved: FromQuery[str] = ""
     ) -> Template:
-        require(request.user, Permission.SUBMIT_PRACTICE)
         organisation = db.get(Organisation, request.user.organisation_id) if request.user.organisation_id else None
         return page(
             request,
@@ -130,23 +130,21 @@ class PracticeSubmissionController(Controller):
             saved=saved,
         )
 
-    @get("/new", sync_to_thread=True)
+    @get("/new", sync_to_thread=True, opt=needs(Permission.SUBMIT_PRACTICE))
     def new(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
-        require(request.user, Permission.SUBMIT_PRACTICE)
         return form_page(request, db, None, Form())
 
-    @post("/", sync_to_thread=True, status_code=200)
+    @post("/", sync_to_thread=True, status_code=200, opt=needs(Permission.SUBMIT_PRACTICE))
     def create(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData
     ) -> HttpResponse[Any]:
-        require(request.user, Permission.SUBMIT_PRACTICE)
         # Control characters are dropped here, not refused (Form.of cleans every value): a write-up is prose pasted
         # from documents, and tests/test_practice.py specifies that NUL is dropped, not an error.
         form = Form.of(data)
         submit = form.get("action") == "submit"
         try:
-            practice = services.create_practice(db, request.user, form.values, submit=submit)
-        except PracticeError as exc:
+            practice = services.create_practice(db, request.user, services.PracticeInput.of(form.values), submit=submit)
+        except InputError as exc:
             db.rollback()
             form.errors.update(exc.errors)
             return form_page(request, db, None, form, status_code=422)
@@ -167,8 +165,8 @@ class PracticeSubmissionController(Controller):
         form = Form.of(data)
         submit = form.get("action") == "submit"
         try:
-            services.update_practice(db, practice, request.user, form.values, submit=submit)
-        except PracticeError as exc:
+            services.update_practice(db, practice, request.user, services.PracticeInput.of(form.values), submit=submit)
+        except InputError as exc:
             db.rollback()
             form.errors.update(exc.errors)
             return form_page(request, db, db.get(Practice, practice_id), form, status_code=422)
@@ -182,11 +180,10 @@ class PracticeReviewController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt=needs(Permission.REVIEW_PRACTICE))
     def queue(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], done: FromQuery[str] = ""
     ) -> Template:
-        require(request.user, Permission.REVIEW_PRACTICE)
         return page(request, "practice/review_queue.html", views=services.review_queue(db), done=done)
 
     @get("/{practice_id:int}", sync_to_thread=True)
@@ -203,7 +200,7 @@ class PracticeReviewController(Controller):
         practice = services.load_for_review(db, request.user, practice_id)
         try:
             services.approve(db, practice, request.user)
-        except PracticeError as exc:
+        except InputError as exc:
             db.rollback()
             return review_page(request, db, practice_id, Form(errors=exc.errors), status_code=422)
         return _done(request, f"{REVIEW}?done=approved")
@@ -216,7 +213,7 @@ class PracticeReviewController(Controller):
         form = Form.of(data)
         try:
             services.return_for_changes(db, practice, request.user, form.get("review_comment"))
-        except PracticeError as exc:
+        except InputError as exc:
             db.rollback()
             form.errors.update(exc.errors)
             return review_page(request, db, practice_id, form, status_code=422)

@@ -11,9 +11,10 @@ there is one copy of each practice, not two.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
 from tracker.db import Duplicate
-from tracker.inputs import clean_text, parse_id
+from tracker.inputs import Input, InputError, clean_text, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.practice import search
@@ -68,12 +69,7 @@ MAX_LINKS = 10
 ENTITY = "practice"
 
 
-class PracticeError(ValueError):
-    """Input that breaks a rule; ``errors`` maps each field to what is wrong with it."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+PracticeError = InputError  # the former name, still imported by the tests
 
 
 @dataclass
@@ -147,15 +143,39 @@ def load_for_review(session: Session, user: User | None, practice_id: int) -> Pr
 # --- input ---------------------------------------------------------------------------------------------------
 
 
-def values_list(values: dict[str, Any], name: str) -> list[str]:
+Repeated = list[str] | str | None  # a field that may be sent several times (checkboxes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PracticeInput(Input):
+    """A write-up as the submission form sends it (``clean`` checks it); ``organisation`` is a slug (admins only)."""
+
+    title: str | None = None
+    organisation: str | None = None
+    attribution_note: str | None = None
+    summary: str | None = None
+    what_was_done: str | None = None
+    outcomes: str | None = None
+    evaluation: str | None = None
+    stage: str | None = None
+    themes: Repeated = None
+    recommendations: Repeated = None
+    contact_role: str | None = None
+    links: str | None = None
+
+
+def values_list(values: Mapping[str, Any], name: str) -> list[str]:
     """A field that may be sent several times (checkboxes), as a list of non-empty strings."""
-    raw = values.get(name)
+    return repeated(values.get(name))
+
+
+def repeated(raw: Repeated) -> list[str]:
+    """A repeated field's values, non-empty and stripped."""
     items = raw if isinstance(raw, list) else [raw]
     return [item.strip() for item in items if isinstance(item, str) and item.strip()]
 
 
-def _text(errors: dict[str, str], values: dict[str, Any], name: str, label: str, *, required: bool, limit: int) -> str:
-    value = values.get(name)
+def _text(errors: dict[str, str], value: Any, name: str, label: str, *, required: bool, limit: int) -> str:
     value = value.strip() if isinstance(value, str) else ""
     if required and not value:
         errors[name] = f"Enter {label}"
@@ -199,21 +219,28 @@ class CleanInput:
 
 
 def clean(
-    session: Session, user: User, values: dict[str, Any], *, submitting: bool, practice: Practice | None
+    session: Session,
+    user: User,
+    given: PracticeInput | Mapping[str, Any],
+    *,
+    submitting: bool,
+    practice: Practice | None,
 ) -> CleanInput:
     """Check a submission form; a draft needs only a title, a submission needs everything a reader needs."""
-    values = {key: _without_nul(value) for key, value in values.items()}
+    given = PracticeInput(
+        **{key: _without_nul(value) for key, value in dataclasses.asdict(PracticeInput.of(given)).items()}
+    )
     errors: dict[str, str] = {}
     fields: dict[str, Any] = {}
-    fields["title"] = _text(errors, values, "title", "a title", required=True, limit=300)
+    fields["title"] = _text(errors, given.title, "title", "a title", required=True, limit=300)
     if user.role is Role.ADMIN:
-        slug = values.get("organisation") or ""
+        slug = given.organisation or ""
         organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first() if slug else None
         if slug and organisation is None:
             errors["organisation"] = "Select an organisation from the list"
         fields["organisation_id"] = organisation.id if organisation else None
         fields["attribution_note"] = (
-            _text(errors, values, "attribution_note", "who runs it", required=False, limit=1000) or None
+            _text(errors, given.attribution_note, "attribution_note", "who runs it", required=False, limit=1000) or None
         )
         if submitting and organisation is None and not fields["attribution_note"] and "organisation" not in errors:
             errors["organisation"] = "Select the organisation that runs it, or say who runs it in the attribution note"
@@ -224,23 +251,25 @@ def clean(
         ("what_was_done", "what was done"),
         ("outcomes", "the outcomes"),
     ):
-        fields[name] = _text(errors, values, name, label, required=submitting, limit=MAX_TEXT) or None
-    fields["evaluation"] = _text(errors, values, "evaluation", "the evaluation", required=False, limit=MAX_TEXT) or None
-    stage = values.get("stage") or ""
+        fields[name] = _text(errors, getattr(given, name), name, label, required=submitting, limit=MAX_TEXT) or None
+    fields["evaluation"] = (
+        _text(errors, given.evaluation, "evaluation", "the evaluation", required=False, limit=MAX_TEXT) or None
+    )
+    stage = given.stage or ""
     if stage in {s.value for s in PracticeStage}:
         fields["stage"] = PracticeStage(stage)
     elif stage:
         errors["stage"] = "Select a stage from the list"
     elif submitting:
         errors["stage"] = "Select how far the practice has got"
-    themes = values_list(values, "themes")
+    themes = repeated(given.themes)
     if any(t not in THEMES for t in themes):
         errors["themes"] = "Select themes from the list"
     elif submitting and not themes:
         errors["themes"] = "Select at least one theme"
     fields["themes"] = [code for code in THEMES if code in themes]
     recommendation_ids: list[int] = []
-    raw_ids = values_list(values, "recommendations")
+    raw_ids = repeated(given.recommendations)
     if raw_ids:
         wanted = {n for n in map(parse_id, raw_ids) if n is not None}
         known = (
@@ -251,17 +280,17 @@ def clean(
         recommendation_ids = sorted(known)  # type: ignore[arg-type]
     elif submitting:
         errors["recommendations"] = "Select at least one recommendation the practice addresses"
-    contact = _text(errors, values, "contact_role", "a contact role", required=submitting, limit=200)
+    contact = _text(errors, given.contact_role, "contact_role", "a contact role", required=submitting, limit=200)
     if contact and _CONTACT_DETAILS.search(contact) and "contact_role" not in errors:
         errors["contact_role"] = "Give a role, such as Stalking coordinator, not an e-mail address or phone number"
     fields["contact_role"] = contact or None
-    links_text = values.get("links")
+    links_text = given.links
     links, problem = parse_links(links_text if isinstance(links_text, str) else "")
     if problem:
         errors["links"] = problem
     fields["links"] = links
     if errors:
-        raise PracticeError(errors)
+        raise InputError(errors)
     return CleanInput(fields, recommendation_ids)
 
 
@@ -296,7 +325,7 @@ def _insert_with_free_slug(session: Session, practice: Practice) -> None:
             if duplicate is None or duplicate.columns != ("slug",):
                 raise
             practice.slug = slug_for(session, practice.title)
-    raise PracticeError({"title": "Too many practices with this title are being saved at once. Try again."})
+    raise InputError({"title": "Too many practices with this title are being saved at once. Try again."})
 
 
 def actor_for(user: User) -> Actor:
@@ -358,12 +387,14 @@ def _audit(session: Session, practice: Practice, user: User, action: str, summar
     )
 
 
-def create_practice(session: Session, user: User, values: dict[str, Any], *, submit: bool) -> Practice:
+def create_practice(
+    session: Session, user: User, given: PracticeInput | Mapping[str, Any], *, submit: bool
+) -> Practice:
     """A new practice from ``user``'s organisation (admins: any), saved as a draft or submitted for review."""
     require(user, Permission.SUBMIT_PRACTICE)
     if user.role is not Role.ADMIN and user.organisation_id is None:
-        raise PracticeError({"title": "Your account is not linked to an organisation"})
-    cleaned = clean(session, user, values, submitting=submit, practice=None)
+        raise InputError({"title": "Your account is not linked to an organisation"})
+    cleaned = clean(session, user, given, submitting=submit, practice=None)
     now = utc_now()
     practice = Practice(
         slug=slug_for(session, cleaned.fields["title"]),
@@ -385,7 +416,7 @@ def create_practice(session: Session, user: User, values: dict[str, Any], *, sub
 
 
 def update_practice(
-    session: Session, practice: Practice, user: User, values: dict[str, Any], *, submit: bool
+    session: Session, practice: Practice, user: User, given: PracticeInput | Mapping[str, Any], *, submit: bool
 ) -> Practice:
     """Save changes, as a draft or submitted for review.
 
@@ -393,7 +424,7 @@ def update_practice(
     """
     if not can_edit(user, practice):
         require(user, Permission.SUBMIT_PRACTICE, -1)
-    cleaned = clean(session, user, values, submitting=submit, practice=practice)
+    cleaned = clean(session, user, given, submitting=submit, practice=practice)
     before = snapshot(session, practice)
     was_approved = practice.status is PracticeStatus.APPROVED
     for name, value in cleaned.fields.items():
@@ -419,7 +450,7 @@ def approve(session: Session, practice: Practice, user: User) -> Practice:
     """Publish a submitted practice in the public library."""
     require(user, Permission.REVIEW_PRACTICE)
     if practice.status is not PracticeStatus.SUBMITTED:
-        raise PracticeError({"decision": "Only practice submitted for review can be approved"})
+        raise InputError({"decision": "Only practice submitted for review can be approved"})
     before = snapshot(session, practice)
     now = utc_now()
     practice.status = PracticeStatus.APPROVED
@@ -436,13 +467,11 @@ def return_for_changes(session: Session, practice: Practice, user: User, comment
     """Send a submitted practice back to its organisation with the reviewer's comments."""
     require(user, Permission.REVIEW_PRACTICE)
     errors: dict[str, str] = {}
-    comment = _text(
-        errors, {"review_comment": comment}, "review_comment", "what needs to change", required=True, limit=MAX_TEXT
-    )
+    comment = _text(errors, comment, "review_comment", "what needs to change", required=True, limit=MAX_TEXT)
     if practice.status is not PracticeStatus.SUBMITTED:
         errors["review_comment"] = "Only practice submitted for review can be returned"
     if errors:
-        raise PracticeError(errors)
+        raise InputError(errors)
     before = snapshot(session, practice)
     now = utc_now()
     practice.status = PracticeStatus.RETURNED

@@ -25,7 +25,7 @@ from tracker.filelimits import MAX_FILE_BYTES
 from tracker.loading import load_upload
 from tracker.organisations.models import AddresseeGroup, Organisation
 from tracker.organisations.services import addressee_names
-from tracker.permissions import Permission, require
+from tracker.permissions import Permission
 from tracker.plans.services import actor_for
 from tracker.plans.spreadsheet import SpreadsheetError
 from tracker.plans.spreadsheet.controllers import pack, unpack
@@ -50,7 +50,7 @@ from tracker.recommendations.export import dump_set
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import OrganisationKind, Provenance
 from tracker.web.forms import Form
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import needs, signed_in_user
 from tracker.web.templating import page
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -77,16 +77,15 @@ class RecommendationsAdminController(Controller):
     path = "/admin/recommendations"
     include_in_schema = False
     guards = [signed_in_user]
+    opt = needs(Permission.MANAGE_RECOMMENDATIONS)
 
     @get("/", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
         """Every set with how many of its recommendations are confirmed."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         return page(request, "recommendations/admin_index.html", summaries=set_summaries(db))
 
     @get("/sets/{slug:str}", sync_to_thread=True)
     def set_page(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         rec_set = set_by_slug(db, slug)
         if rec_set is None:
             raise NotFoundException()
@@ -117,7 +116,6 @@ class RecommendationsAdminController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> HttpResponse[bytes]:
         """The set as a data file that loads back to the same data."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         rec_set = set_by_slug(db, slug)
         if rec_set is None:
             raise NotFoundException()
@@ -132,7 +130,6 @@ class RecommendationsAdminController(Controller):
 
     @get("/{rec_id:int}", sync_to_thread=True)
     def edit(self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int]) -> Template:
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         rec, rec_set = _recommendation(db, rec_id)
         return self._edit_page(request, db, rec, rec_set, Form(values=form_values(db, rec)))
 
@@ -140,7 +137,6 @@ class RecommendationsAdminController(Controller):
     def save(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int], data: UrlEncoded
     ) -> Template | Redirect:
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         # Repeated fields (addressees, confirmed fields) arrive as a list when more than one is ticked.
         values = {k: v for k, v in data.items() if k != "_csrf_token"}
         return self._save(request, db, rec_id, values)
@@ -206,7 +202,6 @@ class RecommendationsAdminController(Controller):
     @get("/{rec_id:int}/history", sync_to_thread=True)
     def history(self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int]) -> Template:
         """Every version of the recommendation, and the audit history of what changed."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         rec, rec_set = _recommendation(db, rec_id)
         names = addressee_names(db)
         return page(
@@ -224,7 +219,6 @@ class RecommendationsAdminController(Controller):
 
     @get("/load", sync_to_thread=True)
     def load_form(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         return _load_page(request, db, Form())
 
     @post("/load", sync_to_thread=True)
@@ -232,7 +226,6 @@ class RecommendationsAdminController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: MultipartData
     ) -> Template | Redirect:
         """The dry run: what loading the file would create or change, and every problem in it."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         return _run_load(request, db, data, dry_run=True)
 
     @post("/load/apply", sync_to_thread=True)
@@ -240,7 +233,6 @@ class RecommendationsAdminController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: MultipartData
     ) -> Template | Redirect:
         """Check the carried file again and load it, all or nothing."""
-        require(request.user, Permission.MANAGE_RECOMMENDATIONS)
         return _run_load(request, db, data, dry_run=False)
 
 
@@ -325,6 +317,7 @@ class ObligationChangesController(Controller):
     path = "/oversight/obligation-changes"
     include_in_schema = False
     guards = [signed_in_user]
+    opt = needs(Permission.VIEW_OVERSIGHT)
 
     @get("/", sync_to_thread=True)
     def index(
@@ -333,7 +326,6 @@ class ObligationChangesController(Controller):
         db: NamedDependency[Session],
         set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
     ) -> Template:
-        require(request.user, Permission.VIEW_OVERSIGHT)
         return page(request, "recommendations/obligation_changes.html", **obligation_changes(db, set_slug))
 
 

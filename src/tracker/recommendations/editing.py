@@ -19,6 +19,7 @@ from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, changed, plain, record
 from tracker.db import StaleRecord
+from tracker.inputs import InputError
 from tracker.organisations.services import addressee_codes, addressee_names
 from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
@@ -43,12 +44,7 @@ MAX_TEXT = 10_000
 NEW_SUB_ROWS = 2  # blank rows for new sub-recommendations on the form (works without JavaScript)
 
 
-class EditError(ValueError):
-    """Input that breaks a rule; ``errors`` maps each form field to what is wrong with it."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+EditError = InputError  # the one input error (tracker.inputs), under the name this module's callers use
 
 
 def subs_of(session: Session, rec: Recommendation, *, include_removed: bool = False) -> list[Recommendation]:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlmodel import Session, select
 
-from tracker.audit.services import Actor, changed, fields_of, record
+from tracker.audit.services import Actor, audit_change, fields_of, record
 from tracker.datafiles import LoadResult, ParsedFile, Problem, validate
 from tracker.organisations.services import addressee_codes
 from tracker.plans.obligations import sync_obligations
@@ -420,21 +420,11 @@ def _update(
     before = fields_of(record_, fields)
     for name, value in values.items():
         setattr(record_, name, value)
-    after = fields_of(record_, fields)
-    diff = changed(before, after)
+    diff = audit_change(
+        session, record_, before, fields, actor=actor, entity_type=entity_type, summary=lambda _: summary
+    )
     if not diff:
         result.unchanged += 1
         return
-    record_.version += 1
     record_.updated_at = utc_now()
     result.updated.append(f"{label}: {', '.join(diff)}")
-    record(
-        session,
-        actor=actor,
-        action="update",
-        entity_type=entity_type,
-        entity_id=record_.id,
-        summary=summary,
-        before={k: before[k] for k in diff},
-        after={k: after[k] for k in diff},
-    )

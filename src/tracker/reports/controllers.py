@@ -31,7 +31,7 @@ from tracker.reports.organisation_view import organisation_oversight
 from tracker.reports.progress_report import build_report, render_pdf
 from tracker.settings import Settings
 from tracker.vocabulary import PeriodStatus, ResponseStatus
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import needs, signed_in_user
 from tracker.web.templating import page
 
 ATTENTION_LABELS = {
@@ -54,6 +54,7 @@ class OversightController(Controller):
     path = "/oversight"
     include_in_schema = False
     guards = [signed_in_user]
+    opt = needs(Permission.VIEW_OVERSIGHT)
 
     @get("/", sync_to_thread=True)
     def dashboard(
@@ -69,7 +70,6 @@ class OversightController(Controller):
         set_slug: SetQuery = None,
     ) -> Template:
         """Every organisation against every recommendation, with the headline figures and what needs attention."""
-        require(request.user, Permission.VIEW_OVERSIGHT)
         filters = {
             "region": region,
             "kind": kind,
@@ -84,7 +84,6 @@ class OversightController(Controller):
     @get("/charts/periods.svg", sync_to_thread=True)
     def periods_chart(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[str]:
         """Progress across the frozen reporting periods (the table is on the dashboard)."""
-        require(request.user, Permission.VIEW_OVERSIGHT)
         svg = to_svg(status_bars(period_progress(db), title="Responses by status at each reporting period"))
         return Response(
             svg,
@@ -97,7 +96,6 @@ class OversightController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], set_slug: SetQuery = None
     ) -> Response[str]:
         """The organisations' statuses per recommendation, as a stacked bar chart (the table is on the page)."""
-        require(request.user, Permission.VIEW_OVERSIGHT)
         chosen_set = set_by_slug(db, set_slug)
         state = national_state(
             db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
@@ -116,7 +114,6 @@ class OversightController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], recommendation_id: FromPath[int]
     ) -> Template:
         """One recommendation across the country: the spread of statuses, who is where, the latest updates."""
-        require(request.user, Permission.VIEW_OVERSIGHT)
         context = recommendation_context(db, request.app.state.settings, recommendation_id)
         if context is None:
             raise NotFoundException()
@@ -127,7 +124,6 @@ class OversightController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> Template:
         """One organisation's responses with their flags, the inspectorate's ratings and the publication state."""
-        require(request.user, Permission.VIEW_OVERSIGHT)
         organisation = get_by_slug(db, slug)
         if organisation is None:
             raise NotFoundException()

@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor
 from tracker.cells import csv_bytes
+from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
-from tracker.permissions import Permission, can, require
+from tracker.permissions import Permission, can
 from tracker.plans.services import actor_for
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod, Snapshot
@@ -23,6 +24,7 @@ from tracker.reports.services import (
     UNFREEZE_WINDOW,
     PeriodError,
     can_unfreeze,
+    check_period,
     compare_periods,
     freeze_period,
     missing_updates,
@@ -30,10 +32,10 @@ from tracker.reports.services import (
     unfreeze_deadline,
     unfreeze_period,
 )
-from tracker.timeutil import LONDON, DateParseError, parse_uk_date, utc_now
+from tracker.timeutil import LONDON, utc_now
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.forms import Form, FormData
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import needs, signed_in_user
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
@@ -68,6 +70,7 @@ class PeriodController(Controller):
     path = "/oversight/periods"
     include_in_schema = False
     guards = [signed_in_user]
+    opt = needs(Permission.VIEW_OVERSIGHT)
 
     def _list(self, request: Request[Any, Any, Any], db: Session, form: Form, status_code: int = 200) -> Template:
         periods = list(db.exec(select(ReportingPeriod).order_by(col(ReportingPeriod.cut_off).desc())))
@@ -85,34 +88,26 @@ class PeriodController(Controller):
 
     @get("/", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
-        require(request.user, Permission.VIEW_OVERSIGHT)
         return self._list(request, db, Form())
 
-    @post("/", sync_to_thread=True)
+    @post("/", sync_to_thread=True, opt=needs(Permission.RUN_REPORTING))
     def open(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Any:
-        require(request.user, Permission.RUN_REPORTING)
         form = Form.of(data)
-        name = form.require("name", "Enter a name, for example Summer 2025 NPCC update")
-        cut_off = None
+        name, cut_off = form.get("name"), form.get("cut_off")
         try:
-            cut_off = parse_uk_date(form.get("cut_off"))
-        except DateParseError:
-            form.error("cut_off", "The cut-off must be a real date, like 31/07/2025")
-        if cut_off is None and "cut_off" not in form.errors:
-            form.error("cut_off", "Enter the cut-off date")
-        if form.ok and cut_off is not None:
-            try:
+            if form.ok:
                 period = open_period(db, name=name, cut_off=cut_off, actor=actor_for(request.user))
                 db.commit()
                 return Redirect(f"/oversight/periods/{period.id}", status_code=303)
-            except PeriodError as exc:
-                db.rollback()
-                form.error("name", str(exc))
+            check_period(name, cut_off)  # a control character was refused as read: say the other faults too
+        except InputError as exc:
+            db.rollback()
+            for field, message in exc.errors.items():
+                form.error(field, message)
         return self._list(request, db, form, status_code=422)
 
     @get("/{period_id:int}", sync_to_thread=True)
     def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]) -> Template:
-        require(request.user, Permission.VIEW_OVERSIGHT)
         return self._show(request, db, _period(db, period_id), Form())
 
     def _show(
@@ -158,22 +153,20 @@ class PeriodController(Controller):
             error_title=bool(form.errors),
         )
 
-    @get("/{period_id:int}/freeze", sync_to_thread=True)
+    @get("/{period_id:int}/freeze", sync_to_thread=True, opt=needs(Permission.RUN_REPORTING))
     def freeze_form(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
     ) -> Template | Redirect:
         """Freezing asks first, and warns when it is done before the cut-off."""
-        require(request.user, Permission.RUN_REPORTING)
         period = _period(db, period_id)
         if period.status is PeriodStatus.FROZEN:
             return Redirect(f"/oversight/periods/{period.id}", status_code=303)
         return self._confirm_freeze(request, period, Form())
 
-    @post("/{period_id:int}/freeze", sync_to_thread=True)
+    @post("/{period_id:int}/freeze", sync_to_thread=True, opt=needs(Permission.RUN_REPORTING))
     def freeze(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
-        require(request.user, Permission.RUN_REPORTING)
         period = _period(db, period_id)
         form = Form.of(data)
         if form.get("confirm") != "yes":
@@ -189,12 +182,11 @@ class PeriodController(Controller):
             )
         return self._confirm_freeze(request, period, form, status_code=422)
 
-    @post("/{period_id:int}/unfreeze", sync_to_thread=True)
+    @post("/{period_id:int}/unfreeze", sync_to_thread=True, opt=needs(Permission.UNFREEZE_PERIOD))
     def unfreeze(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
         """The service team reopens a period frozen by mistake, within UNFREEZE_WINDOW of freezing."""
-        require(request.user, Permission.UNFREEZE_PERIOD)
         period = _period(db, period_id)
         form = Form.of(data)
         if form.get("confirm_unfreeze") != "yes":
@@ -208,7 +200,6 @@ class PeriodController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
     ) -> Response[bytes]:
         """Organisations whose updates are missing or stale, for a mail-merge."""
-        require(request.user, Permission.VIEW_OVERSIGHT)
         period = _period(db, period_id)
         slugs = dict(db.exec(select(Organisation.id, Organisation.slug)).all())
         content = csv_bytes(
@@ -238,7 +229,6 @@ class PeriodController(Controller):
         earlier: FromQuery[int],
         later: FromQuery[int],
     ) -> Template:
-        require(request.user, Permission.VIEW_OVERSIGHT)
         first, second = _period(db, earlier), _period(db, later)
         try:
             comparison = compare_periods(db, first, second)

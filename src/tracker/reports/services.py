@@ -11,13 +11,13 @@ from sqlmodel import Session, col, select
 from tracker.audit.services import Actor, record
 from tracker.db import Duplicate, StaleRecord
 from tracker.evidence.models import Evidence
-from tracker.inputs import problems_for
+from tracker.inputs import InputError, problems_for
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.timeutil import UTC, uk_datetime, utc_now
+from tracker.timeutil import UTC, DateParseError, parse_uk_date, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
 
 
@@ -25,22 +25,40 @@ class PeriodError(ValueError):
     """A reporting-period request that cannot be carried out."""
 
 
-def open_period(
-    session: Session, *, name: str, cut_off: dt.date, actor: Actor, set_id: int | None = None
-) -> ReportingPeriod:
-    name = name.strip()
+def check_period(name: str, cut_off: dt.date | str | None) -> dt.date:
+    """The cut-off of a period to open (a date, or what the form's field holds), or an ``InputError`` with every
+    fault of the ``name`` and ``cut_off`` at once."""
+    errors: dict[str, str] = {}
     if not name:
-        raise PeriodError("Enter a name for the reporting period")
-    for message in problems_for(ReportingPeriod, name=name).values():
-        raise PeriodError(message)
+        errors["name"] = "Enter a name, for example Summer 2025 NPCC update"
+    else:
+        errors.update(problems_for(ReportingPeriod, name=name))
+    try:
+        cut_off = parse_uk_date(cut_off)
+    except DateParseError:
+        errors["cut_off"] = "The cut-off must be a real date, like 31/07/2025"
+    else:
+        if cut_off is None:
+            errors["cut_off"] = "Enter the cut-off date"
+    if errors or not isinstance(cut_off, dt.date):
+        raise InputError(errors)
+    return cut_off
+
+
+def open_period(
+    session: Session, *, name: str, cut_off: dt.date | str | None, actor: Actor, set_id: int | None = None
+) -> ReportingPeriod:
+    """Open a reporting period (``check_period`` says what it takes); a name in use is refused beside ``name``."""
+    name = name.strip()
+    cut_off = check_period(name, cut_off)
     if session.exec(select(ReportingPeriod).where(ReportingPeriod.name == name)).first():
-        raise PeriodError(f"A reporting period called {name!r} already exists")
+        raise InputError({"name": f"A reporting period called {name!r} already exists"})
     period = ReportingPeriod(name=name, cut_off=cut_off, set_id=set_id, opened_by_id=actor.user_id)
     session.add(period)
     try:
         session.flush()
     except Duplicate as exc:  # another request opened one of the same name since the check above
-        raise PeriodError(f"A reporting period called {name!r} already exists") from exc
+        raise InputError({"name": f"A reporting period called {name!r} already exists"}) from exc
     record(
         session,
         actor=actor,

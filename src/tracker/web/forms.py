@@ -42,7 +42,7 @@ class Form:
         return clean_text(value).strip()
 
     def refuse_if_invalid(self, error: Callable[[dict[str, str]], Exception]) -> None:
-        """Raise the use case's own error (PlanError, PracticeError...) with the fields ``of`` refused, so the
+        """Raise the use case's own error (``InputError``) with the fields ``of`` refused, so the
         handler's usual error path re-renders the form with each message beside its field."""
         if self.errors:
             raise error(dict(self.errors))

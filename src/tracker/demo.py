@@ -3,6 +3,14 @@
 Nothing here describes a real person, case or practice: accounts are role names at example.org addresses,
 texts say they are synthetic, and demo practice is attributed to no organisation. The organisations and
 recommendations are the real ones (loaded from ``recommendations/``); what they are said to have done is not.
+
+The data obeys the tracker's own rules, as ``tests/test_demo_invariants.py`` checks at scale 1 and 10: each
+response follows a timeline of rounds (the initial plan of November 2024, the six-month update of March 2025,
+then about quarterly) in which a parent's status is the roll-up of its sub-recommendations', actions fit the
+status (none started while Not started, all done when Complete, work left when Blocked), RAG ratings fit
+(``plans.rules.rag_fits``) and action texts speak of the recommendation's theme in general terms. Plans are
+published through ``add_publication`` as they stood after a round, and periods frozen through ``freeze_period``
+as the responses stood at the cut-off.
 """
 
 from __future__ import annotations
@@ -295,10 +303,6 @@ def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randint(0, (end - start).days))
 
 
-def _timestamp(day: dt.date, rng: random.Random) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)), UTC)
-
-
 def _day_in(rng: random.Random, window: tuple[dt.date, dt.date], earliest: dt.date | None = None) -> dt.date:
     first, last = window
     return _date_between(rng, max(first, earliest or first), last)
@@ -441,9 +445,7 @@ def _plan_all(
 def _trajectory(rng: random.Random, rec: Recommendation) -> list[ResponseStatus]:
     """Not started, then in progress from a round, then complete or blocked from a later one (or not applicable)."""
     final = rng.choices(list(ResponseStatus), weights=[15, 45, 8, 27, 5] if rec.text else [50, 35, 5, 5, 5])[0]
-    if final is ResponseStatus.NOT_APPLICABLE:
-        return [final] * len(_ROUNDS)
-    if final is ResponseStatus.NOT_STARTED:
+    if final in (ResponseStatus.NOT_APPLICABLE, ResponseStatus.NOT_STARTED):
         return [final] * len(_ROUNDS)
     starts = min(rng.randint(0, LAST - 1), rng.randint(0, LAST - 1))  # most started early
     ends = rng.randint(starts + 1, LAST) if final in (ResponseStatus.COMPLETE, ResponseStatus.BLOCKED) else None

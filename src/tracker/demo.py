@@ -3,6 +3,14 @@
 Nothing here describes a real person, case or practice: accounts are role names at example.org addresses,
 texts say they are synthetic, and demo practice is attributed to no organisation. The organisations and
 recommendations are the real ones (loaded from ``recommendations/``); what they are said to have done is not.
+
+The data obeys the tracker's own rules, as ``tests/test_demo_invariants.py`` checks at scale 1 and 10: each
+response follows a timeline of rounds (the initial plan of November 2024, the six-month update of March 2025,
+then about quarterly) in which a parent's status is the roll-up of its sub-recommendations', actions fit the
+status (none started while Not started, all done when Complete, work left when Blocked), RAG ratings fit
+(``plans.rules.rag_fits``) and action texts speak of the recommendation's theme in general terms. Plans are
+published through ``add_publication`` as they stood after a round, and periods frozen through ``freeze_period``
+as the responses stood at the cut-off.
 """
 
 from __future__ import annotations
@@ -13,10 +21,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
+from tracker.accounts.passwords import hash_password
 from tracker.accounts.services import create_user
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.models import AuditEvent
@@ -26,9 +37,9 @@ from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.publication import add_publication
+from tracker.plans.services import rolled_up_status
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
-from tracker.reports.models import Snapshot
 from tracker.reports.services import freeze_period, open_period
 from tracker.timeutil import UTC
 from tracker.vocabulary import (
@@ -82,21 +93,45 @@ class DemoResult:
     already_loaded: bool = False
 
 
-_VERBS = ["Review", "Update", "Deliver", "Audit", "Publish", "Agree", "Pilot", "Embed", "Evaluate", "Refresh"]
-_OBJECTS = [
-    "the force stalking policy",
-    "crime-recording guidance for stalking as an included classification",
-    "training for call handlers on recognising stalking",
-    "the stalking risk assessment process",
-    "referral routes to specialist advocacy services",
-    "the interim intelligence-report workaround",
-    "supervisor checklists for stalking investigations",
-    "the stalking protection order application process",
-    "data quality checks on stalking crime records",
-    "joint commissioning arrangements with victim services",
-    "multi-agency case review meetings",
-    "the digital evidence capture guide",
-]
+# The demo's texts speak of a recommendation's theme in general terms only: never the report's wording.
+_VERBS = ["Review", "Update", "Deliver", "Audit", "Agree", "Pilot", "Embed", "Evaluate"]
+_THEME_OBJECTS: dict[str | None, list[str]] = {
+    "identification-and-recording": [
+        "guidance for staff on recording stalking",
+        "data quality checks on stalking crime records",
+        "the records system's settings for stalking",
+        "a dip sample of recent crime records for missed stalking",
+        "supervisor checks of how stalking is recorded",
+    ],
+    "training": [
+        "the training needs analysis for stalking",
+        "stalking learning for call handlers",
+        "refresher learning on stalking for investigators",
+        "the record of who has completed stalking learning",
+        "feedback from staff on the stalking learning",
+    ],
+    "victim-support": [
+        "referral routes to specialist support services",
+        "the map of support available to victims of stalking",
+        "arrangements for keeping victims informed",
+        "funding arrangements for specialist support",
+        "victims' feedback on the support offered",
+    ],
+    "multi-agency-working": [
+        "joint case review meetings with partner agencies",
+        "the information-sharing agreement with partners",
+        "joint commissioning arrangements with victim services",
+        "a shared referral pathway with partner agencies",
+        "the partnership's review of joint working",
+    ],
+    None: [
+        "the organisation's plan for this recommendation",
+        "governance of the work on this recommendation",
+        "performance reporting on this recommendation",
+        "the lead's briefing to the senior leadership team",
+        "the evidence gathered for this recommendation",
+    ],
+}
 _OWNERS = [
     "Head of Public Protection",
     "Crime Registrar",
@@ -106,20 +141,34 @@ _OWNERS = [
     "Detective Superintendent, Safeguarding",
     "Performance and Insight lead",
 ]
-_UPDATE_OPENINGS = [
-    "Work has started on",
-    "A task-and-finish group met to progress",
-    "Draft proposals were agreed for",
-    "Training sessions were delivered covering",
-    "An audit sample was completed for",
-    "Partners were consulted on",
-    "Delivery has slipped for",
-]
+# What an update says, by the response's status in its round.
+_UPDATE_OPENINGS = {
+    ResponseStatus.NOT_STARTED: ["Work is planned but has not started on", "A lead has been named to take forward"],
+    ResponseStatus.IN_PROGRESS: [
+        "Work continued on",
+        "A task-and-finish group met to progress",
+        "Draft proposals were agreed for",
+        "Partners were consulted on",
+        "Delivery has slipped for",
+    ],
+    ResponseStatus.BLOCKED: ["Progress is paused, waiting on others, for"],
+    ResponseStatus.COMPLETE: ["Work has been completed and signed off on", "Assurance checks were completed for"],
+    ResponseStatus.NOT_APPLICABLE: ["The organisation recorded why it does not need to act on"],
+}
 _BLOCKERS = [
     "a change to a records management system shared with other forces, with no delivery date yet",
     "national guidance that has not yet been published",
     "a funding decision by the commissioning partnership",
 ]
+
+
+def _objects(theme: str | None) -> list[str]:
+    return _THEME_OBJECTS.get(theme, _THEME_OBJECTS[None])
+
+
+def action_texts_for(theme: str | None) -> set[str]:
+    """Every action text the demo may write for a recommendation of this theme (or of none)."""
+    return {f"{verb} {thing} ({MARK.lower()})." for verb in _VERBS for thing in _objects(theme)}
 
 
 def demo_loaded(session: Session) -> bool:
@@ -133,6 +182,25 @@ def loaded_scale(session: Session) -> int | None:
     return int(event.after["scale"]) if event and event.after else None
 
 
+# The timeline. Plans were due on 22 November 2024 (56 days after the report); forces then updated them in
+# rounds: the six-month update of March 2025, then roughly quarterly. The demo's "today" is fixed, so the same
+# scale always gives the same data whatever the date it is loaded on.
+PLANS_DUE = dt.date(2024, 11, 22)
+DEMO_TODAY = dt.date(2026, 11, 27)
+_ROUNDS = [  # (first day, last day) of each round of updates; round 0 is the initial plan
+    (dt.date(2024, 11, 1), dt.date(2024, 11, 15)),
+    (dt.date(2025, 3, 3), dt.date(2025, 3, 24)),
+    (dt.date(2025, 6, 2), dt.date(2025, 6, 23)),
+    (dt.date(2025, 9, 1), dt.date(2025, 9, 22)),
+    (dt.date(2025, 12, 1), dt.date(2025, 12, 17)),
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 23)),
+    (dt.date(2026, 6, 1), dt.date(2026, 6, 22)),
+    (dt.date(2026, 9, 1), dt.date(2026, 9, 21)),
+    (dt.date(2026, 11, 2), dt.date(2026, 11, 23)),
+]
+LAST = len(_ROUNDS) - 1
+
+
 def load_demo(
     session: Session,
     *,
@@ -144,6 +212,9 @@ def load_demo(
     """Fill the database with synthetic plans, updates, evidence, assessments and accounts; then commit.
 
     The same ``scale`` always produces the same data (fixed seed). Does nothing if demo data is present.
+    Everything is written in one transaction: plans as they stood at each publication (made through
+    ``add_publication`` at its date), then as they stand today, then the reporting periods frozen through
+    ``freeze_period`` with every response as it stood at the cut-off.
     """
     if scale < 1:
         raise DemoError("The scale must be 1 or more")
@@ -152,7 +223,7 @@ def load_demo(
         result.already_loaded = True
         result.scale = loaded_scale(session) or scale
         return result
-    responses = list(session.exec(select(Response).order_by(Response.id)))
+    responses = list(session.exec(select(Response).where(col(Response.required).is_(True)).order_by(Response.id)))
     if not responses:
         raise DemoError("No recommendations are loaded: run `tracker load` for the organisations and sets first")
     actor = Actor("tracker demo")
@@ -160,20 +231,39 @@ def load_demo(
     rng = random.Random(SEED)
     recommendations = {r.id: r for r in session.exec(select(Recommendation))}
     upload_dir.mkdir(parents=True, exist_ok=True)
-    counts = {"responses": 0, "actions": 0, "updates": 0, "evidence": 0, "assessments": 0, "comments": 0}
-    editor_by_org = {u.organisation_id: u.id for u in users if u.role is Role.EDITOR}
+    editor_by_org = {u.organisation_id: u for u in users if u.role is Role.EDITOR}
     inspector_id = next(u.id for u in users if u.role is Role.INSPECTOR)
-    for done, response in enumerate(responses, start=1):
-        rec = recommendations[response.recommendation_id]
-        _fill_response(session, rng, response, rec, scale, upload_dir, counts, editor_by_org, inspector_id)
-        counts["responses"] += 1
-        if progress and (done % 25 == 0 or done == len(responses)):
-            session.flush()
-            progress(done, len(responses))
+    plans = _plan_all(rng, responses, recommendations, scale, upload_dir, editor_by_org)
+    organisations = {o.id: o for o in session.exec(select(Organisation).order_by(Organisation.id))}
+    schedule = _publication_schedule(rng, sorted({p.response.organisation_id for p in plans}))
+    by_org: dict[int, list[_ResponsePlan]] = {}
+    for plan in plans:
+        by_org.setdefault(plan.response.organisation_id, []).append(plan)
+    counts = {"responses": len(plans), "actions": 0, "updates": 0, "evidence": 0, "assessments": 0, "comments": 0}
+    publications = 0
+    changed: list[dict[str, Any]] = []
+    for round_, org_id, published_at in sorted((r, o, at) for o, moments in schedule.items() for r, at in moments):
+        for plan in by_org[org_id]:
+            _materialise(session, plan, round_, changed)
+        _write_changes(session, changed)
+        user = editor_by_org.get(org_id)
+        add_publication(session, organisations[org_id], user, published_at=published_at)
+        publications += 1
+    for done, plan in enumerate(plans, start=1):
+        _materialise(session, plan, LAST, changed)
+        plan.finish()
+        if progress and (done % 50 == 0 or done == len(plans)):
+            progress(done, len(plans))
+    _write_changes(session, changed)
+    for plan in plans:
+        counts["actions"] += len(plan.actions)
+        counts["updates"] += len(plan.updates)
+        counts["evidence"] += len(plan.evidence)
+        _assess(session, rng, plan.response, inspector_id, counts)
     counts["practices"] = _practices(session, rng, list(recommendations.values()), users)
-    counts["publications"] = _publish_some(session, rng)
+    counts["publications"] = publications
     coordinator = next(u for u in users if u.role is Role.COORDINATOR)
-    counts["reporting_periods"] = _periods(session, rng, scale, Actor(coordinator.display_name, coordinator.id))
+    counts["reporting_periods"] = _periods(session, rng, scale, plans, Actor(coordinator.display_name, coordinator.id))
     record(
         session,
         actor=actor,
@@ -190,6 +280,7 @@ def load_demo(
 
 def _accounts(session: Session, password: str, actor: Actor) -> list[User]:
     users = []
+    password_hash = hash_password(password)  # one hash for the accounts sharing the password (Argon2 is slow)
     for account in DEMO_ACCOUNTS:
         organisation = get_by_slug(session, account.organisation_slug) if account.organisation_slug else None
         if account.organisation_slug and organisation is None:
@@ -204,6 +295,7 @@ def _accounts(session: Session, password: str, actor: Actor) -> list[User]:
                 organisation=organisation,
                 actor=actor,
                 is_demo=True,
+                password_hash=password_hash,
             )
         )
     return users
@@ -213,104 +305,331 @@ def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randint(0, (end - start).days))
 
 
-def _timestamp(day: dt.date, rng: random.Random) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)), UTC)
+def _day_in(rng: random.Random, window: tuple[dt.date, dt.date], earliest: dt.date | None = None) -> dt.date:
+    first, last = window
+    return _date_between(rng, max(first, earliest or first), last)
 
 
-def _fill_response(
-    session: Session,
+def _windows(rng: random.Random) -> list[tuple[dt.date, dt.date]]:
+    """An organisation's few days of each round (a plan is brought up to date in one sitting, not all month)."""
+    days = []
+    for first, last in _ROUNDS:
+        start = _date_between(rng, first, last - dt.timedelta(days=2))
+        days.append((start, start + dt.timedelta(days=2)))
+    return days
+
+
+def _at(day: dt.date, rng: random.Random, hours: tuple[int, int] = (8, 17)) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(rng.randint(*hours), rng.randint(0, 59)), UTC)
+
+
+@dataclass
+class _ActionPlan:
+    """One action over the timeline: the round it was added in and the round it was done in (None: still open)."""
+
+    created: int
+    created_at: dt.datetime
+    done: int | None
+    done_at: dt.datetime | None
+    keeper: bool  # the action that stays open until the response is complete (or is what it is blocked on)
+    lazy: bool  # an open action not yet started even while its response is in progress
+    values: dict[str, Any]
+    row: Action | None = None
+    current: ActionStatus | None = None  # its status as written (None: not yet written)
+
+    def status(self, round_: int, starts: int | None, blocked: int | None) -> ActionStatus:
+        if self.done is not None and self.done <= round_:
+            return ActionStatus.COMPLETE
+        if self.keeper and blocked is not None and round_ >= blocked:
+            return ActionStatus.BLOCKED
+        if starts is not None and round_ >= starts and not self.lazy:
+            return ActionStatus.IN_PROGRESS
+        return ActionStatus.NOT_STARTED
+
+
+@dataclass
+class _ResponsePlan:
+    """One response over the timeline: its status in each round, and what it holds from which round on."""
+
+    response: Response
+    statuses: list[ResponseStatus]
+    rags: dict[ResponseStatus, Rag | None]
+    number: str = ""
+    windows: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # the organisation's days of each round
+    blocked_reason: str | None = None
+    not_applicable_reason: str | None = None
+    actions: list[_ActionPlan] = field(default_factory=list)
+    updates: list[tuple[int, ProgressUpdate]] = field(default_factory=list)
+    evidence: list[tuple[int, Evidence]] = field(default_factory=list)
+    completed_at: dt.datetime | None = None
+    added: int = -1  # updates and evidence of the rounds up to this one are in the session
+
+    def first(self, *wanted: ResponseStatus) -> int | None:
+        return next((k for k, s in enumerate(self.statuses) if s in wanted), None)
+
+    def state(self, round_: int) -> dict[str, Any]:
+        """The response's own fields as they stood in that round (what a save through the services would leave)."""
+        status = self.statuses[round_]
+        return {
+            "status": status,
+            "rag": self.rags[status],
+            "blocked_reason": self.blocked_reason if status is ResponseStatus.BLOCKED else None,
+            "not_applicable_reason": self.not_applicable_reason if status is ResponseStatus.NOT_APPLICABLE else None,
+            "completed_at": self.completed_at if status is ResponseStatus.COMPLETE else None,
+        }
+
+    def set_response(self, round_: int) -> None:
+        for name, value in self.state(round_).items():
+            setattr(self.response, name, value)
+
+    def finish(self) -> None:
+        """'Last updated' is the response's last activity, never the day the demo was loaded."""
+        times = [self.response.created_at, *(a.done_at or a.created_at for a in self.actions)]
+        times += [u.created_at for _, u in self.updates] + [e.created_at for _, e in self.evidence]
+        self.response.updated_at = max(t for t in [*times, self.completed_at] if t is not None)
+
+
+def _materialise(session: Session, plan: _ResponsePlan, round_: int, changed: list[dict[str, Any]]) -> None:
+    """Bring a response, its actions, updates and evidence to how they stood in ``round_``.
+
+    New rows go into the session; a change to an action already written goes into ``changed``, for
+    ``_write_changes`` to send in one statement (one UPDATE per row and change was most of the time on
+    PostgreSQL)."""
+    plan.set_response(round_)
+    starts = plan.first(ResponseStatus.IN_PROGRESS, ResponseStatus.BLOCKED, ResponseStatus.COMPLETE)
+    blocked = plan.first(ResponseStatus.BLOCKED)
+    for position, item in enumerate(plan.actions):
+        if item.created > round_:
+            break
+        status = item.status(round_, starts, blocked)
+        if status is item.current:
+            continue
+        done = status is ActionStatus.COMPLETE and item.done_at is not None
+        values = {
+            "status": status,
+            "completed_on": item.done_at.date() if done and item.done_at else None,
+            "updated_at": item.done_at if done else item.created_at,
+        }
+        if item.row is None:
+            item.row = Action(response_id=plan.response.id, position=position, **item.values, **values)
+            item.row.created_at = item.created_at
+            session.add(item.row)
+        else:
+            changed.append({"row": item.row, **values})
+        item.current = status
+    for round_added, row in [*plan.updates, *plan.evidence]:
+        if plan.added < round_added <= round_:
+            session.add(row)
+    plan.added = max(plan.added, round_)
+
+
+def _write_changes(session: Session, changed: list[dict[str, Any]]) -> None:
+    """Flush new rows, then write the changes of actions already written, as one executemany UPDATE."""
+    session.flush()
+    _update_rows(session, Action, [{"id": c["row"].id, **{k: v for k, v in c.items() if k != "row"}} for c in changed])
+    for c in changed:  # the next read of these rows (the publication's query) loads them as written
+        session.expire(c["row"], ["status", "completed_on", "updated_at"])
+    changed.clear()
+
+
+def _update_rows(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """One executemany UPDATE of rows given as {"id": …, column: value, …} (every row the same columns).
+
+    Bypasses the unit of work and its version check: the demo owns its one transaction, and one UPDATE per row
+    was most of the demo's time on PostgreSQL."""
+    if not rows:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    columns = [name for name in rows[0] if name != "id"]
+    statement = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values({name: sa.bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+    )
+    session.execute(statement, [{"row_id": row["id"], **{f"new_{n}": row[n] for n in columns}} for row in rows])
+
+
+def _plan_all(
     rng: random.Random,
-    response: Response,
-    rec: Recommendation,
+    responses: list[Response],
+    recommendations: dict[int | None, Recommendation],
     scale: int,
     upload_dir: Path,
-    counts: dict[str, int],
-    editor_by_org: dict[int | None, int | None],
-    inspector_id: int | None,
-) -> None:
-    status = rng.choices(list(ResponseStatus), weights=[15, 45, 8, 27, 5] if rec.text else [50, 35, 5, 5, 5])[0]
-    response.status = status
-    response.rag = {
-        ResponseStatus.COMPLETE: Rag.GREEN,
-        ResponseStatus.BLOCKED: Rag.RED,
+    editor_by_org: dict[int | None, User],
+) -> list[_ResponsePlan]:
+    """Every response's timeline: sub-recommendations first, then each parent rolled up from them."""
+    organisations = sorted({r.organisation_id for r in responses})
+    uses_rag = {org: rng.random() < 0.7 for org in organisations}
+    windows = {org: _windows(rng) for org in organisations}
+    plans: dict[int | None, _ResponsePlan] = {}
+    children: dict[tuple[int, int | None], list[_ResponsePlan]] = {}
+    parents = {r.parent_id for r in recommendations.values() if r.parent_id is not None}
+    ordered = sorted(responses, key=lambda r: (r.recommendation_id in parents, r.id))
+    for response in ordered:
+        rec = recommendations[response.recommendation_id]
+        kids = children.get((response.organisation_id, rec.id), [])
+        if kids:
+            statuses = [rolled_up_status([k.statuses[n] for k in kids]) for n in range(len(_ROUNDS))]
+        else:
+            statuses = _trajectory(rng, rec)
+        plan = _ResponsePlan(
+            response,
+            statuses,
+            _rags(rng, uses_rag[response.organisation_id]),
+            rec.number,
+            windows[response.organisation_id],
+        )
+        theme = rec.theme or (recommendations[rec.parent_id].theme if rec.parent_id else None)
+        _fill(rng, plan, rec, theme, scale, upload_dir, editor_by_org.get(response.organisation_id), kids)
+        plans[response.id] = plan
+        if rec.parent_id is not None:
+            children.setdefault((response.organisation_id, rec.parent_id), []).append(plan)
+    return [plans[r.id] for r in responses]
+
+
+def _trajectory(rng: random.Random, rec: Recommendation) -> list[ResponseStatus]:
+    """Not started, then in progress from a round, then complete or blocked from a later one (or not applicable)."""
+    final = rng.choices(list(ResponseStatus), weights=[15, 45, 8, 27, 5] if rec.text else [50, 35, 5, 5, 5])[0]
+    if final in (ResponseStatus.NOT_APPLICABLE, ResponseStatus.NOT_STARTED):
+        return [final] * len(_ROUNDS)
+    starts = min(rng.randint(0, LAST - 1), rng.randint(0, LAST - 1))  # most started early
+    ends = rng.randint(starts + 1, LAST) if final in (ResponseStatus.COMPLETE, ResponseStatus.BLOCKED) else None
+    return [
+        ResponseStatus.NOT_STARTED
+        if k < starts
+        else final
+        if ends is not None and k >= ends
+        else ResponseStatus.IN_PROGRESS
+        for k in range(len(_ROUNDS))
+    ]
+
+
+def _rags(rng: random.Random, uses_rag: bool) -> dict[ResponseStatus, Rag | None]:
+    """One RAG rating per status for a response, each fitting its status (``rules.rag_fits``); or none at all."""
+    if not uses_rag:
+        return dict.fromkeys(ResponseStatus)
+    return {
         ResponseStatus.NOT_STARTED: rng.choice([Rag.RED, Rag.AMBER]),
-    }.get(status, rng.choice([Rag.AMBER, Rag.GREEN]))
+        ResponseStatus.IN_PROGRESS: rng.choices([Rag.AMBER, Rag.GREEN, Rag.RED], weights=[45, 45, 10])[0],
+        ResponseStatus.BLOCKED: Rag.RED,
+        ResponseStatus.COMPLETE: Rag.GREEN,
+        ResponseStatus.NOT_APPLICABLE: None,
+    }
+
+
+def _fill(
+    rng: random.Random,
+    plan: _ResponsePlan,
+    rec: Recommendation,
+    theme: str | None,
+    scale: int,
+    upload_dir: Path,
+    author: User | None,
+    kids: list[_ResponsePlan],
+) -> None:
+    """Actions, updates and evidence that fit the response's status in every round."""
+    response = plan.response
+    starts = plan.first(ResponseStatus.IN_PROGRESS, ResponseStatus.BLOCKED, ResponseStatus.COMPLETE)
+    complete = plan.first(ResponseStatus.COMPLETE)
+    not_applicable = plan.statuses[0] is ResponseStatus.NOT_APPLICABLE
+    response.created_at = _at(_ROUNDS[0][0], rng, (8, 9))
     response.lead_role = rng.choice(_OWNERS)
     response.summary = f"{MARK}: this organisation's approach to recommendation {rec.number} is summarised here."
-    if status is ResponseStatus.BLOCKED:
-        response.blocked_reason = f"{MARK}: waiting for {rng.choice(_BLOCKERS)}."
-    if status is ResponseStatus.NOT_APPLICABLE:
-        response.not_applicable_reason = f"{MARK}: the organisation has recorded why this does not apply to it."
-    author = editor_by_org.get(response.organisation_id)
-    start, end = dt.date(2024, 10, 1), dt.date(2027, 3, 31)
-    for position in range(rng.randint(1, 8) * scale):
-        action_status = (
-            ActionStatus.COMPLETE
-            if status is ResponseStatus.COMPLETE
-            else rng.choices(list(ActionStatus), weights=[25, 40, 5, 30])[0]
+    if ResponseStatus.BLOCKED in plan.statuses:
+        waiting = next((k for k in kids if k.blocked_reason), None)
+        plan.blocked_reason = (
+            f"{MARK}: sub-recommendation {waiting.number} is waiting for others."
+            if waiting
+            else f"{MARK}: waiting for {rng.choice(_BLOCKERS)}."
         )
-        target = _date_between(rng, start, end)
-        planned = _date_between(rng, start, min(target, dt.date(2026, 11, 1)))
-        session.add(
-            Action(
-                created_at=_timestamp(planned, rng),
-                response_id=response.id,
-                position=position,
-                description=f"{rng.choice(_VERBS)} {rng.choice(_OBJECTS)} ({MARK.lower()}).",
-                owner_role=rng.choice(_OWNERS),
-                target_date=target,
-                status=action_status,
-                completed_on=min(target, dt.date(2026, 11, 1)) if action_status is ActionStatus.COMPLETE else None,
+    if not_applicable:
+        plan.not_applicable_reason = f"{MARK}: the organisation has recorded why this does not apply to it."
+    for n in range(rng.randint(1, 8) * scale):
+        keeper = n == 0
+        if not_applicable:
+            created, done = 0, 0
+        elif starts is None:
+            created, done = (0 if rng.random() < 0.7 else rng.randint(0, LAST)), None
+        elif keeper:
+            created, done = 0, complete
+        else:
+            done = rng.randint(starts, complete if complete is not None else LAST)
+            if complete is None and rng.random() < 0.45:
+                done = None
+            created = 0 if rng.random() < 0.6 else rng.randint(0, done if done is not None else LAST)
+        created_day = _day_in(rng, plan.windows[created])
+        done_day = _day_in(rng, plan.windows[done], created_day) if done is not None else None
+        plan.actions.append(
+            _ActionPlan(
+                created=created,
+                created_at=_at(created_day, rng, (8, 11)),
+                done=done,
+                done_at=_at(done_day, rng, (13, 17)) if done_day else None,
+                keeper=keeper,
+                lazy=not keeper and rng.random() < 0.3,
+                values={
+                    "description": f"{rng.choice(_VERBS)} {rng.choice(_objects(theme))} ({MARK.lower()}).",
+                    "owner_role": rng.choice(_OWNERS),
+                    "target_date": created_day + dt.timedelta(days=rng.randint(60, 540)),
+                },
             )
         )
-        counts["actions"] += 1
-    latest = dt.date(2024, 11, 22)
-    for _ in range(rng.randint(1, 4) * scale):
-        day = _date_between(rng, dt.date(2024, 11, 1), dt.date(2026, 11, 20))
-        latest = max(latest, day)
-        session.add(
-            ProgressUpdate(
-                response_id=response.id,
-                update_on=day,
-                text=f"{rng.choice(_UPDATE_OPENINGS)} {rng.choice(_OBJECTS)}. {MARK}.",
-                visibility=rng.choices([Visibility.PUBLIC, Visibility.INTERNAL], weights=[80, 20])[0],
-                author_id=author,
-                created_at=_timestamp(day, rng),
-            )
+    plan.actions.sort(key=lambda a: (a.created, a.created_at))
+    if complete is not None:
+        plan.completed_at = max(
+            [a.done_at for a in plan.actions if a.done_at] + [k.completed_at for k in kids if k.completed_at]
         )
-        counts["updates"] += 1
-    response.updated_at = _timestamp(latest, rng)
-    if status is ResponseStatus.COMPLETE:
-        response.completed_at = _timestamp(latest, rng)
+    for round_ in sorted(rng.randint(0, LAST) for _ in range(rng.randint(1, 4) * scale)):
+        day = _day_in(rng, plan.windows[round_])
+        opening = rng.choice(_UPDATE_OPENINGS[plan.statuses[round_]])
+        update = ProgressUpdate(
+            response_id=response.id,
+            update_on=day,
+            text=f"{opening} {rng.choice(_objects(theme))}. {MARK}.",
+            visibility=rng.choices([Visibility.PUBLIC, Visibility.INTERNAL], weights=[80, 20])[0],
+            author_id=author.id if author else None,
+        )
+        update.created_at = _at(day, rng)
+        plan.updates.append((round_, update))
     evidence_items = rng.randint(0, 3) * scale
-    if status is ResponseStatus.COMPLETE and rng.random() < 0.2:
+    if complete is not None and rng.random() < 0.2:
         evidence_items = 0  # some complete responses have no evidence, to exercise the flag
     for n in range(evidence_items):
-        item = _evidence(rng, response, rec, n, upload_dir, author)
-        item.created_at = item.updated_at = _timestamp(_date_between(rng, dt.date(2024, 11, 1), latest), rng)
-        session.add(item)
-        counts["evidence"] += 1
-    if rng.random() < 0.3:
-        rating = rng.choice(list(AssessmentRating))
+        round_ = rng.randint(starts or 0, LAST)
+        item = _evidence(rng, response, rec, n, upload_dir, author.id if author else None)
+        item.created_at = item.updated_at = _at(_day_in(rng, plan.windows[round_]), rng)
+        plan.evidence.append((round_, item))
+
+
+def _assess(
+    session: Session, rng: random.Random, response: Response, inspector_id: int | None, counts: dict[str, int]
+) -> None:
+    """Some responses have an inspector's rating (and some a question), made in the last year of the timeline."""
+    if rng.random() >= 0.3:
+        return
+    when = _at(_day_in(rng, _ROUNDS[rng.randint(LAST - 3, LAST)]), rng)
+    session.add(
+        Assessment(
+            response_id=response.id,
+            rating=rng.choice(list(AssessmentRating)),
+            rationale=f"{MARK}: the inspector's reasoning for this rating.",
+            assessor_id=inspector_id,
+            released=rng.random() < 0.5,
+            created_at=when,
+            updated_at=when,
+        )
+    )
+    counts["assessments"] += 1
+    if rng.random() < 0.5:
         session.add(
-            Assessment(
+            Comment(
                 response_id=response.id,
-                rating=rating,
-                rationale=f"{MARK}: the inspector's reasoning for this rating.",
-                assessor_id=inspector_id,
-                released=rng.random() < 0.5,
+                author_id=inspector_id,
+                body=f"{MARK}: could the organisation share the audit behind this claim?",
+                created_at=when + dt.timedelta(days=2),
             )
         )
-        counts["assessments"] += 1
-        if rng.random() < 0.5:
-            session.add(
-                Comment(
-                    response_id=response.id,
-                    author_id=inspector_id,
-                    body=f"{MARK}: could the force share the audit behind this claim?",
-                )
-            )
-            counts["comments"] += 1
+        counts["comments"] += 1
 
 
 def _evidence(
@@ -341,21 +660,35 @@ def _evidence(
     return evidence
 
 
-def _publish_some(session: Session, rng: random.Random) -> int:
-    """About three in four organisations have published their plan (as it stands after the demo data)."""
-    session.flush()
-    published = 0
-    answering = sorted(set(session.exec(select(Response.organisation_id))))
-    for organisation in session.exec(
-        select(Organisation).where(col(Organisation.id).in_(answering)).order_by(Organisation.id)
-    ):
-        if rng.random() < 0.75:
-            add_publication(session, organisation)
-            published += 1
-    return published
+def _publication_schedule(rng: random.Random, organisations: list[int]) -> dict[int, list[tuple[int, dt.datetime]]]:
+    """When each organisation published: about three in four did, most by the 56-day point, some again later.
+
+    Each publication comes a few days after a round of updates, so it holds that round's work and nothing later.
+    """
+    schedule: dict[int, list[tuple[int, dt.datetime]]] = {}
+    for organisation in organisations:
+        if rng.random() >= 0.75:
+            continue
+        first = 0 if rng.random() < 0.85 else 1
+        rounds = {first}
+        if first == 0 and rng.random() < 0.4:
+            rounds.add(1)  # the six-month update
+        if rng.random() < 0.7:
+            rounds.add(rng.choice([3, 4, 5, 6, 7, LAST, LAST, LAST]))
+        moments = []
+        for round_ in sorted(rounds):
+            day = (
+                _date_between(rng, _ROUNDS[0][1] + dt.timedelta(days=1), PLANS_DUE)
+                if round_ == 0
+                else _ROUNDS[round_][1] + dt.timedelta(days=rng.randint(1, 4))
+            )
+            moments.append((round_, _at(day, rng, (9, 17))))
+        schedule[organisation] = moments
+    return schedule
 
 
-# Quarter ends since the six-month updates of March 2025; the demo freezes 2 + scale of them (at most all).
+# Quarter ends since the six-month updates of March 2025 (each just after a round of updates); the demo freezes
+# 2 + scale of them (at most all), each a few days after its cut-off, with every response as it stood then.
 _CUT_OFFS = [
     dt.date(2025, 3, 31),
     dt.date(2025, 6, 30),
@@ -365,21 +698,24 @@ _CUT_OFFS = [
     dt.date(2026, 6, 30),
     dt.date(2026, 9, 30),
 ]
-_PROGRESSION = [ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETE]
 
 
-def _periods(session: Session, rng: random.Random, scale: int, actor: Actor) -> int:
-    """Frozen reporting periods with a plausible synthetic history (earlier periods show less progress)."""
+def _periods(session: Session, rng: random.Random, scale: int, plans: list[_ResponsePlan], actor: Actor) -> int:
+    """Frozen reporting periods, each holding the responses as they stood at its cut-off, and the open one."""
     cut_offs = _CUT_OFFS[-min(len(_CUT_OFFS), 2 + scale) :]
-    for index, cut_off in enumerate(cut_offs):
+    for cut_off in cut_offs:
+        round_ = max(k for k, (_, last) in enumerate(_ROUNDS) if last <= cut_off)
+        # As they stood at the cut-off, written straight to the table (the records in the session keep today's).
+        _update_rows(session, Response, [{"id": p.response.id, **p.state(round_)} for p in plans])
         period = open_period(session, name=f"{cut_off:%B %Y} update ({MARK.lower()})", cut_off=cut_off, actor=actor)
-        freeze_period(session, period, actor)
-        steps_back = len(cut_offs) - 1 - index
-        for snapshot in session.exec(select(Snapshot).where(Snapshot.period_id == period.id)):
-            if snapshot.status in _PROGRESSION and steps_back:
-                position = _PROGRESSION.index(snapshot.status) - rng.randint(0, min(2, steps_back))
-                snapshot.status = _PROGRESSION[max(0, position)]
-    open_period(session, name=f"December 2026 update ({MARK.lower()})", cut_off=dt.date(2026, 12, 31), actor=actor)
+        period.created_at = _at(cut_off - dt.timedelta(days=rng.randint(70, 85)), rng, (9, 17))
+        frozen_at = _at(cut_off + dt.timedelta(days=rng.randint(3, 14)), rng, (9, 17))
+        freeze_period(session, period, actor, now=frozen_at)
+    _update_rows(session, Response, [{"id": p.response.id, **p.state(LAST)} for p in plans])
+    period = open_period(
+        session, name=f"December 2026 update ({MARK.lower()})", cut_off=dt.date(2026, 12, 31), actor=actor
+    )
+    period.created_at = _at(dt.date(2026, 10, 5), rng, (9, 17))
     return len(cut_offs) + 1
 
 
@@ -414,6 +750,8 @@ def _practices(session: Session, rng: random.Random, recommendations: list[Recom
             reviewed_by_id=coordinator.id if reviewed else None,
             reviewed_at=when + dt.timedelta(days=3) if reviewed else None,
             review_comment=f"{MARK}: say how many cases it covered." if status is PracticeStatus.RETURNED else None,
+            created_at=when - dt.timedelta(days=14),
+            updated_at=when + dt.timedelta(days=3) if reviewed else when,
         )
         session.add(practice)
         session.flush()

@@ -98,8 +98,12 @@ def create_user(
     organisation: Organisation | None,
     actor: Actor,
     is_demo: bool = False,
+    password_hash: str | None = None,
 ) -> User:
-    """Add an account (in the caller's transaction), checking every rule first."""
+    """Add an account (in the caller's transaction), checking every rule first.
+
+    ``password_hash``, when given, is ``hash_password(password)`` already computed (the demo's accounts share one
+    password, and Argon2 is deliberately slow), so the password is checked but not hashed again."""
     email = normalise_email(email)
     problems = account_problems(session, email=email, display_name=display_name, role=role, organisation=organisation)
     problem = password_problem(password)
@@ -112,7 +116,7 @@ def create_user(
         display_name=display_name.strip(),
         role=role,
         organisation_id=organisation.id if organisation else None,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         is_demo=is_demo,
     )
     session.add(user)

@@ -103,14 +103,21 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
 
 
 def add_publication(
-    session: Session, organisation: Organisation, user: User | None = None, *, content: dict[str, Any] | None = None
+    session: Session,
+    organisation: Organisation,
+    user: User | None = None,
+    *,
+    content: dict[str, Any] | None = None,
+    published_at: dt.datetime | None = None,
 ) -> PlanPublication:
     """Record the plan as it stands (``content``, if already built by ``public_plan``) as published, with the status
-    and summary of each response alongside (``PublishedResponse``) for the national pages. The caller commits."""
+    and summary of each response alongside (``PublishedResponse``) for the national pages. The caller commits.
+
+    ``published_at`` is now unless given (the demo publishes along a past timeline)."""
     publication = PlanPublication(
         organisation_id=organisation.id,
         published_by_id=user.id if user else None,
-        published_at=utc_now(),
+        published_at=published_at or utc_now(),
         content=public_plan(session, organisation) if content is None else content,
     )
     session.add(publication)

@@ -8,6 +8,9 @@ finished) in the same cases everywhere, and the SQL and Python forms cannot drif
 - A response is *overdue* when it is open (not finished) and its recommendation's deadline has passed.
 - An action is *overdue* when it is open (not Complete) and its target date has passed. Overdue actions are a
   flag of their own: they never make their response overdue.
+- A RAG rating *fits* its status: a Complete response is Green, a Blocked one Red, a Not-started one never
+  Green, a Not-applicable one has no rating; an open response in progress may be any colour. No rating fits
+  any status but Not applicable (most forces' plans use none).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sqlmodel import col
 
 from tracker.plans.models import Action, Response
 from tracker.recommendations.models import Recommendation
-from tracker.vocabulary import ActionStatus, ResponseStatus
+from tracker.vocabulary import ActionStatus, Rag, ResponseStatus
 
 FINISHED: tuple[ResponseStatus, ...] = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
 
@@ -65,3 +68,14 @@ def action_overdue_sql(today: dt.date, status: Any = None, target_date: Any = No
     """SQL form of :func:`action_overdue` (over ``Action.status`` and ``Action.target_date``)."""
     due = _or(target_date, Action.target_date)
     return and_(due.is_not(None), due < today, _or(status, Action.status) != ActionStatus.COMPLETE)
+
+
+def rag_fits(status: ResponseStatus, rag: Rag | None) -> bool:
+    """A RAG rating that does not contradict the status (Complete and Red, Blocked and Green would)."""
+    if status is ResponseStatus.NOT_APPLICABLE or rag is None:
+        return rag is None
+    return {
+        ResponseStatus.COMPLETE: rag is Rag.GREEN,
+        ResponseStatus.BLOCKED: rag is Rag.RED,
+        ResponseStatus.NOT_STARTED: rag is not Rag.GREEN,
+    }.get(status, True)

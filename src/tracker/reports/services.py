@@ -70,11 +70,12 @@ def open_period(
     return period
 
 
-def freeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> int:
+def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, now: dt.datetime | None = None) -> int:
     """Capture every required response as it stood at the cut-off; returns the number of snapshots.
 
     Action, evidence and update figures count only what is dated on or before the cut-off. Status and RAG
-    are the response's current values (the record of the claim at the moment of freezing).
+    are the response's current values (the record of the claim at the moment of freezing). ``now`` is the
+    moment of freezing unless given (the demo freezes its past periods at their own time).
     """
     if period.status is PeriodStatus.FROZEN:
         raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
@@ -135,7 +136,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> in
             select(ranked.c.response_id, ranked.c.update_on, ranked.c.text).where(ranked.c.rank == 1)
         )
     }
-    now = utc_now()
+    now = now or utc_now()
     count = 0
     for rid, org_id, rec_id, status, rag in session.exec(responses):
         total, done = actions.get(rid, (0, 0))

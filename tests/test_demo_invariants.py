@@ -1,0 +1,403 @@
+"""Every rule of the domain holds over the demo data, at scale 1 and 10 (issue 15, item 7).
+
+The demo is what a coordinator shows to forces: a status that contradicts its sub-recommendations, a
+Not-started response with completed actions or a plan "last updated" today on every page would be asked about.
+Each check below is one rule, with where the app states it: ``plans/rules.py`` (finished, overdue),
+``plans/services.py`` (the roll-up and what a save enforces), ``plans/obligations.py``, ``plans/publication.py``
+and ``reports/figures.py``. One demo database per scale for the whole module (building one takes seconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlmodel import Session, col, select
+
+from tests.conftest import ORGANISATIONS_FILE, STALKING_FILE, new_database
+from tracker import migrate
+from tracker.assessments.models import Assessment, Comment
+from tracker.audit.services import Actor
+from tracker.db import TrackerSession, make_engine
+from tracker.demo import DEMO_TODAY, MARK, PLANS_DUE, action_texts_for, load_demo
+from tracker.evidence.models import Evidence
+from tracker.loading import load_file
+from tracker.organisations.models import Organisation
+from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
+from tracker.plans.obligations import sync_obligations
+from tracker.plans.publication import public_plan, published_responses
+from tracker.plans.rules import rag_fits
+from tracker.plans.services import MAX_TEXT, rolled_up_status
+from tracker.practice.models import Practice
+from tracker.recommendations.models import Recommendation
+from tracker.reports.figures import national_state
+from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.vocabulary import ActionStatus, PeriodStatus, PracticeStatus, Rag, ResponseStatus, Visibility
+
+# The first check of each scale builds its demo, and pytest-timeout counts that against it: on the loaded 2-core
+# machine, building scale 10 on PostgreSQL took longer than the suite's 180 s per test.
+pytestmark = pytest.mark.timeout(900)
+
+REPORT_PUBLISHED = dt.date(2024, 9, 27)
+START = dt.datetime(2024, 9, 27, tzinfo=dt.UTC)
+END = dt.datetime.combine(DEMO_TODAY + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+
+class Demo:
+    """Everything the checks read, loaded once per scale."""
+
+    def __init__(self, session: Session, scale: int) -> None:
+        self.session, self.scale = session, scale
+        self.recs = {r.id: r for r in session.exec(select(Recommendation))}
+        self.responses = list(session.exec(select(Response).order_by(Response.id)))
+        self.actions: dict[int, list[Action]] = defaultdict(list)
+        for action in session.exec(select(Action).order_by(Action.response_id, Action.position)):
+            self.actions[action.response_id].append(action)
+        self.updates: dict[int, list[ProgressUpdate]] = defaultdict(list)
+        for update in session.exec(select(ProgressUpdate)):
+            self.updates[update.response_id].append(update)
+        self.evidence = list(session.exec(select(Evidence)))
+        self.publications = list(session.exec(select(PlanPublication).order_by(PlanPublication.id)))
+        self.periods = list(session.exec(select(ReportingPeriod).order_by(ReportingPeriod.cut_off)))
+
+    def families(self) -> Iterator[tuple[Response, list[Response]]]:
+        """Each parent response with the required responses of its sub-recommendations (same organisation)."""
+        by_key = {(r.organisation_id, r.recommendation_id): r for r in self.responses}
+        children: dict[tuple[int, int], list[Response]] = defaultdict(list)
+        for response in self.responses:
+            parent_id = self.recs[response.recommendation_id].parent_id
+            if parent_id is not None and response.required:
+                children[(response.organisation_id, parent_id)].append(response)
+        for key, kids in children.items():
+            yield by_key[key], kids
+
+
+@pytest.fixture(scope="module", params=[1, 10], ids=["scale-1", "scale-10"])
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """A database of its own with the demo at one scale, shared by every check of the module."""
+    tmp = tmp_path_factory.mktemp(f"demo{request.param}")
+    with new_database(f"demo{request.param}", tmp) as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with TrackerSession(engine, expire_on_commit=False) as session:
+            for path in (ORGANISATIONS_FILE, STALKING_FILE):
+                load_file(session, path, Actor("test setup"))
+            load_demo(session, password="demo-password-123", upload_dir=tmp / "uploads", scale=request.param)
+            yield Demo(session, request.param)
+        engine.dispose()
+
+
+def problems(found: list[Any], what: str) -> None:
+    """Fail listing a few of the offending records (an empty list passes)."""
+    assert not found, f"{len(found)} {what}, e.g. {found[:5]}"
+
+
+# --- statuses (plans/services.py: the roll-up and what a save enforces) -------------------------------------
+
+
+def test_a_parent_status_is_the_roll_up_of_its_sub_recommendations(demo):
+    families = list(demo.families())
+    assert families, "the demo has recommendations with sub-recommendations"
+    problems(
+        [
+            (p.id, p.status.value, [k.status.value for k in kids])
+            for p, kids in families
+            if p.status is not rolled_up_status([k.status for k in kids])
+        ],
+        "parents contradict their sub-recommendations",
+    )
+
+
+def test_not_started_responses_have_no_action_started_or_done(demo):
+    problems(
+        [
+            r.id
+            for r in demo.responses
+            if r.status is ResponseStatus.NOT_STARTED
+            and any(a.status is not ActionStatus.NOT_STARTED for a in demo.actions[r.id])
+        ],
+        "Not-started responses have started or completed actions",
+    )
+
+
+def test_complete_responses_have_every_action_done_and_a_completion_time(demo):
+    problems(
+        [
+            r.id
+            for r in demo.responses
+            if r.status is ResponseStatus.COMPLETE
+            and (r.completed_at is None or any(a.status is not ActionStatus.COMPLETE for a in demo.actions[r.id]))
+        ],
+        "Complete responses have open actions or no completion time",
+    )
+    problems(
+        [r.id for r in demo.responses if r.status is not ResponseStatus.COMPLETE and r.completed_at is not None],
+        "responses that are not Complete carry a completion time",
+    )
+
+
+def test_blocked_responses_say_what_they_wait_for_and_have_work_left(demo):
+    problems(
+        [
+            r.id
+            for r in demo.responses
+            if r.status is ResponseStatus.BLOCKED
+            and (not r.blocked_reason or all(a.status is ActionStatus.COMPLETE for a in demo.actions[r.id]))
+        ],
+        "Blocked responses have no reason or nothing left to do",
+    )
+    problems(
+        [r.id for r in demo.responses if r.status is not ResponseStatus.BLOCKED and r.blocked_reason],
+        "responses that are not Blocked keep a blocked reason (a save clears it)",
+    )
+
+
+def test_not_applicable_responses_say_why_and_others_do_not(demo):
+    problems(
+        [r.id for r in demo.responses if (r.status is ResponseStatus.NOT_APPLICABLE) != bool(r.not_applicable_reason)],
+        "responses whose not-applicable reason does not match their status",
+    )
+
+
+def test_rag_ratings_fit_their_status(demo):
+    assert {r.rag for r in demo.responses if r.rag} == set(Rag), "every RAG colour is used"
+    problems(
+        [(r.id, r.status.value, r.rag) for r in demo.responses if not rag_fits(r.status, r.rag)],
+        "RAG ratings contradict their status (e.g. Blocked and Green)",
+    )
+
+
+def test_every_status_is_used(demo):
+    statuses = Counter(r.status for r in demo.responses)
+    assert set(statuses) == set(ResponseStatus), statuses
+
+
+# --- actions and updates (plans/services.py validation) -----------------------------------------------------
+
+
+def test_actions_completed_on_iff_complete_and_within_the_timeline(demo):
+    bad = []
+    for actions in demo.actions.values():
+        for a in actions:
+            if (a.status is ActionStatus.COMPLETE) != (a.completed_on is not None):
+                bad.append((a.id, "completed_on"))
+            elif a.completed_on and not (a.created_at.date() <= a.completed_on <= DEMO_TODAY):
+                bad.append((a.id, a.created_at, a.completed_on))
+            if not (START <= a.created_at <= a.updated_at < END):
+                bad.append((a.id, a.created_at, a.updated_at))
+            if not a.description.strip() or len(a.description) > MAX_TEXT:
+                bad.append((a.id, "description"))
+    problems(bad, "actions break the save rules or the timeline")
+
+
+def test_action_positions_are_0_to_n_per_response(demo):
+    problems(
+        [rid for rid, actions in demo.actions.items() if [a.position for a in actions] != list(range(len(actions)))],
+        "responses whose actions are not numbered 0..n-1",
+    )
+
+
+def test_action_texts_are_written_for_their_recommendation(demo):
+    bad = []
+    for response in demo.responses:
+        rec = demo.recs[response.recommendation_id]
+        allowed = action_texts_for(rec.theme or (demo.recs[rec.parent_id].theme if rec.parent_id else None))
+        bad += [(response.id, a.description) for a in demo.actions[response.id] if a.description not in allowed]
+    problems(bad, "action texts belong to another recommendation's theme")
+
+
+def test_action_texts_never_quote_a_recommendation(demo):
+    wordings = {r.text for r in demo.recs.values() if r.text}
+    problems(
+        [a.description for acts in demo.actions.values() for a in acts if any(w in a.description for w in wordings)],
+        "action texts quote a recommendation's wording",
+    )
+
+
+def test_updates_are_dated_in_the_past_public_or_internal_and_within_the_timeline(demo):
+    bad = []
+    for updates in demo.updates.values():
+        for u in updates:
+            if not (REPORT_PUBLISHED <= u.update_on <= DEMO_TODAY) or u.created_at.date() < u.update_on:
+                bad.append((u.id, u.update_on, u.created_at))
+            if u.visibility not in (Visibility.PUBLIC, Visibility.INTERNAL) or not u.text.strip():
+                bad.append((u.id, u.visibility))
+    problems(bad, "updates break the save rules or the timeline")
+
+
+def test_updates_come_in_rounds_over_two_years(demo):
+    months = Counter((u.update_on.year, u.update_on.month) for us in demo.updates.values() for u in us)
+    assert min(months) <= (2024, 11) and max(months) >= (2026, 9), months
+    assert len(months) >= 5, "updates come in several rounds"
+
+
+def test_a_response_was_last_updated_when_its_last_activity_happened(demo):
+    bad = []
+    for r in demo.responses:
+        times = [a.updated_at for a in demo.actions[r.id]] + [u.created_at for u in demo.updates[r.id]]
+        if r.completed_at:
+            times.append(r.completed_at)
+        if not (START <= r.updated_at < END) or (times and r.updated_at < max(times)):
+            bad.append((r.id, r.updated_at, max(times) if times else None))
+    problems(bad, "responses whose 'last updated' is not their last activity")
+    days = Counter(r.updated_at.date() for r in demo.responses)
+    assert days.most_common(1)[0][1] < len(demo.responses) / 4, "plans are not all last updated on one day"
+
+
+def test_every_response_has_actions_and_updates_and_every_text_is_marked_synthetic(demo):
+    problems([r.id for r in demo.responses if not demo.actions[r.id] or not demo.updates[r.id]], "empty plans")
+    texts = [a.description for acts in demo.actions.values() for a in acts]
+    texts += [u.text for us in demo.updates.values() for u in us]
+    texts += [r.summary or "" for r in demo.responses] + [e.title for e in demo.evidence]
+    texts += [r.blocked_reason for r in demo.responses if r.blocked_reason]
+    problems([t for t in texts if MARK.lower() not in t.lower()], "texts not marked synthetic")
+
+
+def test_evidence_and_assessments_fall_within_the_timeline(demo):
+    problems(
+        [e.id for e in demo.evidence if not (START <= e.created_at <= e.updated_at < END)],
+        "evidence outside the timeline",
+    )
+    session = demo.session
+    stamps = [a.created_at for a in session.exec(select(Assessment))] + [
+        c.created_at for c in session.exec(select(Comment))
+    ]
+    problems([s for s in stamps if not (START <= s < END)], "assessments or comments outside the timeline")
+
+
+# --- obligations and figures ---------------------------------------------------------------------------------
+
+
+def test_obligations_match_the_addressees(demo):
+    with TrackerSession(demo.session.get_bind()) as other:  # its rollback must not expire the module's records
+        changes = sync_obligations(other, Actor("test"))
+        other.rollback()
+    assert not changes.any, changes.summary()
+    assert all(r.required for r in demo.responses)
+
+
+def test_national_figures_add_up(demo):
+    state = national_state(demo.session, today=DEMO_TODAY)
+    headline = state.headline
+    tops = [r for r in demo.responses if demo.recs[r.recommendation_id].parent_id is None]
+    assert headline.responses == len(tops)
+    assert headline.complete == sum(r.status is ResponseStatus.COMPLETE for r in tops)
+    assert headline.blocked == sum(r.status is ResponseStatus.BLOCKED for r in tops)
+    assert 0 < headline.published <= headline.organisations
+    assert headline.overdue <= headline.responses - headline.complete
+    by_id = {r.id: r for r in demo.responses}
+    assert all(c.status is by_id[c.response_id].status for c in state.cells.values())
+
+
+# --- publications (plans/publication.py) ---------------------------------------------------------------------
+
+
+def test_plans_were_published_from_november_2024_in_rounds(demo):
+    days = sorted(p.published_at for p in demo.publications)
+    assert days and all(START <= d < END for d in days)
+    first = {}
+    for p in demo.publications:
+        first.setdefault(p.organisation_id, p.published_at)
+    assert min(first.values()).date() >= dt.date(2024, 11, 1)
+    assert sum(d.date() <= PLANS_DUE for d in first.values()) > len(first) / 2, "most met the 56-day duty"
+    assert Counter(d.date() for d in days).most_common(1)[0][1] < len(days) / 4, "not all published on one day"
+    assert len({(d.year, d.month) for d in days}) >= 4, "publications follow the rounds of updates"
+    assert len(demo.publications) > len(first), "organisations published again after later rounds"
+
+
+def test_publications_hold_only_public_items_and_their_published_responses(demo):
+    public_updates = {(r, u.text) for r, us in demo.updates.items() for u in us if u.visibility is Visibility.PUBLIC}
+    public_evidence = {e.id for e in demo.evidence if e.visibility is Visibility.PUBLIC}
+    ids = {(r.organisation_id, r.recommendation_id): r.id for r in demo.responses}
+    stored = defaultdict(list)
+    for row in demo.session.exec(select(PublishedResponse)):
+        stored[row.publication_id].append((row.recommendation_id, row.status, row.summary))
+    bad = []
+    for publication in demo.publications:
+        expected = [(p.recommendation_id, p.status, p.summary) for p in published_responses(publication)]
+        if sorted(stored[publication.id]) != sorted(expected):
+            bad.append((publication.id, "published responses"))
+        for entry in publication.content["responses"]:
+            rid = ids[(publication.organisation_id, entry["recommendation_id"])]
+            bad += [(publication.id, u["text"]) for u in entry["updates"] if (rid, u["text"]) not in public_updates]
+            bad += [(publication.id, e["id"]) for e in entry["evidence"] if e["id"] not in public_evidence]
+            children = [
+                c
+                for c in publication.content["responses"]
+                if demo.recs[c["recommendation_id"]].parent_id == entry["recommendation_id"]
+            ]
+            if children and entry["status"] != rolled_up_status([ResponseStatus(c["status"]) for c in children]):
+                bad.append((publication.id, entry["recommendation_id"], "roll-up"))
+            if not rag_fits(ResponseStatus(entry["status"]), Rag(entry["rag"]) if entry["rag"] else None):
+                bad.append((publication.id, entry["recommendation_id"], "RAG"))
+    problems(bad, "publications break the publication rules")
+
+
+def test_a_publication_is_the_plan_as_it_stood_then(demo):
+    """Publications are made as the timeline unfolds: an early one shows less than the plan today."""
+    latest: dict[int, PlanPublication] = {}
+    for p in demo.publications:
+        latest[p.organisation_id] = p
+    organisations = {o.id: o for o in demo.session.exec(select(Organisation))}
+    unchanged = sum(public_plan(demo.session, organisations[o]) == p.content for o, p in latest.items())
+    assert 0 < unchanged < len(latest), "some published plans are up to date, some have unpublished changes"
+    for p in demo.publications:
+        for entry in p.content["responses"]:
+            assert all(u["date"] <= p.published_at.date().isoformat() for u in entry["updates"])
+
+
+# --- reporting periods (reports/services.py) -----------------------------------------------------------------
+
+
+def test_periods_are_frozen_at_their_cut_offs_with_snapshots_that_obey_the_rules(demo):
+    frozen = [p for p in demo.periods if p.status is PeriodStatus.FROZEN]
+    assert len(frozen) == min(7, 2 + demo.scale) and demo.periods[-1].status is PeriodStatus.OPEN
+    bad = []
+    for period in frozen:
+        assert period.frozen_at is not None
+        if not (period.cut_off < period.frozen_at.date() <= period.cut_off + dt.timedelta(days=21)):
+            bad.append((period.name, period.frozen_at))
+        snaps = list(demo.session.exec(select(Snapshot).where(Snapshot.period_id == period.id)))
+        by_key = {(s.organisation_id, s.recommendation_id): s for s in snaps}
+        kids = defaultdict(list)
+        for s in snaps:
+            parent = demo.recs[s.recommendation_id].parent_id
+            if parent:
+                kids[(s.organisation_id, parent)].append(s.status)
+            if s.captured_at != period.frozen_at:
+                bad.append((period.name, s.id, "captured_at"))
+            if not rag_fits(s.status, s.rag) or s.actions_complete > s.actions_total:
+                bad.append((period.name, s.id, s.status, s.rag))
+            if s.status is ResponseStatus.NOT_STARTED and s.actions_complete:
+                bad.append((period.name, s.id, "not started with actions done"))
+            if s.status is ResponseStatus.COMPLETE and s.actions_complete != s.actions_total:
+                bad.append((period.name, s.id, "complete with actions open"))
+            if s.latest_update_on and s.latest_update_on > period.cut_off:
+                bad.append((period.name, s.id, "update after the cut-off"))
+        for key, statuses in kids.items():
+            if by_key[key].status is not rolled_up_status(statuses):
+                bad.append((period.name, key, "roll-up"))
+    problems(bad, "frozen snapshots break the rules")
+
+
+def test_practice_reviews_follow_the_workflow(demo):
+    bad = []
+    for p in demo.session.exec(select(Practice)):
+        reviewed = p.status in (PracticeStatus.APPROVED, PracticeStatus.RETURNED)
+        if (p.submitted_at is None) != (p.status is PracticeStatus.DRAFT):
+            bad.append((p.slug, "submitted"))
+        if reviewed != (p.reviewed_at is not None) or (reviewed and p.reviewed_at < p.submitted_at):
+            bad.append((p.slug, "reviewed"))
+        if (p.status is PracticeStatus.RETURNED) != bool(p.review_comment):
+            bad.append((p.slug, "comment"))
+    problems(bad, "practice entries break the review workflow")
+
+
+def test_periods_and_publications_use_only_required_responses(demo):
+    required = {r.id for r in demo.responses if r.required}
+    snaps = demo.session.exec(select(Snapshot.response_id)).all()
+    assert set(snaps) <= required
+    assert not list(demo.session.exec(select(Response).where(col(Response.required).is_(False))))

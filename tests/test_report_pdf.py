@@ -240,7 +240,7 @@ def test_each_force_section_has_every_sub_recommendation_and_its_latest_shared_u
         if latest:
             assert words(latest.text) in section, (names[response.organisation_id], rec.number)
             checked += 1
-    assert checked > 20, "enough sub-recommendations carry an update to prove it"
+    assert checked >= 10, "enough sub-recommendations carry an update to prove it"
     everything = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(frozen.pdf)).pages)
     assert INTERNAL_MARKER not in everything
     # The accessible HTML twin lists them too.

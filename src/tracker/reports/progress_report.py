@@ -21,6 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
+    KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -44,7 +45,7 @@ from tracker.reports.figures import STATUS_CODES, Headline, national_state
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.themes import Theme, describe, themes
 from tracker.settings import STATIC_DIR
-from tracker.timeutil import UTC, uk_date
+from tracker.timeutil import UTC, uk_date, utc_now
 from tracker.vocabulary import OrganisationKind, PeriodStatus, ResponseStatus
 
 TITLE = "Progress against the stalking super-complaint recommendations"
@@ -87,6 +88,12 @@ class ReportData:
     sections: list[RecommendationSection] = field(default_factory=list)
     set_id: int | None = None  # the report covers one recommendation set (None: every set)
     set_title: str | None = None
+    # When the report's content was fixed: a frozen period's freeze time, or when the current one was built.
+    created_at: dt.datetime = field(default_factory=utc_now)
+    # Sub-recommendations (e.g. 7.1) under each numbered recommendation, and each organisation's response to
+    # them; kept apart from ``rows`` because the headline figures count numbered recommendations only.
+    sub_recommendations: dict[int, list[Recommendation]] = field(default_factory=dict)
+    sub_rows: dict[tuple[int, int], Row] = field(default_factory=dict)
 
     @property
     def forces(self) -> list[Organisation]:
@@ -100,6 +107,17 @@ class ReportData:
 
     def row(self, organisation: Organisation, recommendation: Recommendation) -> Row | None:
         return self.rows.get((organisation.id, recommendation.id))
+
+    def organisation_rows(self, organisation: Organisation) -> list[tuple[Recommendation, Row]]:
+        """An organisation's responses in report order: each numbered recommendation, then its sub-recommendations."""
+        out = []
+        for rec in self.recommendations:
+            if row := self.row(organisation, rec):
+                out.append((rec, row))
+            for sub in self.sub_recommendations.get(rec.id, []):
+                if sub_row := self.sub_rows.get((organisation.id, sub.id)):
+                    out.append((sub, sub_row))
+        return out
 
     @property
     def total_counts(self) -> Counter[ResponseStatus]:
@@ -129,34 +147,50 @@ def build_report(
     """
     if period is not None and period.status is not PeriodStatus.FROZEN:
         raise ValueError("Only a frozen period has a fixed report; freeze it first")
-    rec_query = select(Recommendation).where(col(Recommendation.parent_id).is_(None))
+    rec_query = select(Recommendation)
     if set_id is not None:
         rec_query = rec_query.where(Recommendation.set_id == set_id)
-    recommendations = list(session.exec(rec_query.order_by(Recommendation.set_id, Recommendation.position)))
+    every_rec = list(session.exec(rec_query.order_by(Recommendation.set_id, Recommendation.position)))
+    recommendations = [r for r in every_rec if r.parent_id is None]
     rec_ids = {r.id for r in recommendations}
+    subs = {r.id: r for r in every_rec if r.parent_id in rec_ids}
+    dues = {r.id: r.deadline for r in every_rec}
     rows: dict[tuple[int, int], Row] = {}
+    sub_rows: dict[tuple[int, int], Row] = {}
     if period is None:
         as_of = today or dt.date.today()
+        created_at = utc_now()
         state = national_state(session, set_id=set_id, today=as_of, stale_days=stale_days)
         latest = _latest_updates(session)
         for (org_id, rec_id), cell in state.cells.items():
             day, text = latest.get(cell.response_id, (None, None))
             rows[(org_id, rec_id)] = Row(org_id, rec_id, cell.status, cell.overdue(as_of), day, text)
+        for rid, org_id, rec_id, status in session.exec(
+            select(Response.id, Response.organisation_id, Response.recommendation_id, Response.status).where(
+                col(Response.required).is_(True), col(Response.recommendation_id).in_(subs)
+            )
+        ):
+            day, text = latest.get(rid, (None, None))
+            overdue = response_overdue(status, dues[rec_id], as_of)
+            sub_rows[(org_id, rec_id)] = Row(org_id, rec_id, status, overdue, day, text)
         published = state.published
         name = f"Current position at {uk_date(as_of)}"
     else:
         as_of = period.cut_off
-        dues = {r.id: r.deadline for r in recommendations}
+        created_at = _freeze_time(period)
         for snap in session.exec(
             select(Snapshot)
             .where(Snapshot.period_id == period.id)
             .order_by(Snapshot.organisation_id, Snapshot.recommendation_id)
         ):
-            if snap.recommendation_id not in rec_ids:
+            if snap.recommendation_id in rec_ids:
+                target = rows
+            elif snap.recommendation_id in subs:
+                target = sub_rows
+            else:
                 continue
-            due = dues[snap.recommendation_id]
-            overdue = response_overdue(snap.status, due, as_of)
-            rows[(snap.organisation_id, snap.recommendation_id)] = Row(
+            overdue = response_overdue(snap.status, dues[snap.recommendation_id], as_of)
+            target[(snap.organisation_id, snap.recommendation_id)] = Row(
                 snap.organisation_id,
                 snap.recommendation_id,
                 snap.status,
@@ -184,6 +218,10 @@ def build_report(
     sets = {s.id: s.short_title for s in session.exec(select(RecommendationSet))}
     data = ReportData(TITLE, name, as_of, organisations, recommendations, rows, len(published))
     data.set_id, data.set_title = set_id, sets.get(set_id) if set_id is not None else None
+    data.created_at = created_at
+    for sub in subs.values():  # already in position order
+        data.sub_recommendations.setdefault(sub.parent_id, []).append(sub)  # type: ignore[arg-type]
+    data.sub_rows = {key: row for key, row in sub_rows.items() if key[0] in org_ids}
     names = {o.id: o.name for o in organisations}
     for rec in recommendations:
         rec_rows = sorted(
@@ -210,6 +248,12 @@ def build_report(
             )
         )
     return data
+
+
+def _freeze_time(period: ReportingPeriod) -> dt.datetime:
+    """When the period was frozen, in UTC (the end of its cut-off day for a period frozen before this was kept)."""
+    frozen = period.frozen_at or dt.datetime.combine(period.cut_off, dt.time(23, 59), UTC)
+    return frozen.replace(tzinfo=UTC) if frozen.tzinfo is None else frozen.astimezone(UTC)
 
 
 def _latest_updates(session: Session) -> dict[int, tuple[dt.date, str]]:
@@ -248,7 +292,15 @@ COVER = ParagraphStyle("cover", parent=H1, fontSize=26, leading=32, alignment=TA
 
 
 class _Doc(BaseDocTemplate):
-    """Adds bookmarks and table-of-contents entries for headings."""
+    """Adds bookmarks and table-of-contents entries for headings, and dates the file when its content was fixed."""
+
+    created_at: dt.datetime
+
+    def beforeDocument(self) -> None:
+        # ``invariant`` keeps the file's bytes and ID reproducible but dates it 1 January 2000; the report's own
+        # moment (a frozen period's freeze time) is as fixed, and true.
+        stamp = self.created_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+        self.canv.setDateFormatter(lambda *_: stamp)
 
     def afterFlowable(self, flowable: object) -> None:
         if isinstance(flowable, Paragraph) and flowable.style.name in ("h1", "h2"):
@@ -272,6 +324,10 @@ def _p(text: str | None, style: ParagraphStyle = BODY) -> Paragraph:
     return Paragraph(escape(text or ""), style)
 
 
+# Wide enough for its bold "Recommendation" header (67pt at 8pt) and the cell padding (6pt each side).
+REC_WIDTH = 30 * mm
+
+
 def _table(data: list[list[object]], widths: list[float] | None = None, *, repeat: int = 1) -> Table:
     table = Table(data, colWidths=widths, repeatRows=repeat)
     table.setStyle(
@@ -289,7 +345,10 @@ def _table(data: list[list[object]], widths: list[float] | None = None, *, repea
 
 
 def render_pdf(data: ReportData) -> bytes:
-    """The report as a PDF: cover, contents, summary with chart, a section per recommendation, annexes."""
+    """The report as a PDF: cover, contents, summary with chart, a section per recommendation, annexes.
+
+    The same data gives the same bytes: fixed document ID (``invariant``), dates from ``data.created_at``.
+    """
     buffer = io.BytesIO()
     doc = _Doc(
         buffer,
@@ -306,6 +365,7 @@ def render_pdf(data: ReportData) -> bytes:
         bottomMargin=18 * mm,
     )
     doc.report_name = data.period_name  # type: ignore[attr-defined]
+    doc.created_at = data.created_at
     portrait = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="portrait")
     wide = landscape(A4)
     landscape_frame = Frame(15 * mm, 18 * mm, wide[0] - 30 * mm, wide[1] - 33 * mm, id="landscape")
@@ -315,7 +375,13 @@ def render_pdf(data: ReportData) -> bytes:
             PageTemplate(id="landscape", frames=[landscape_frame], onPage=_footer, pagesize=wide),
         ]
     )
-    story: list[object] = [
+    doc.multiBuild(story(data))
+    return buffer.getvalue()
+
+
+def story(data: ReportData) -> list[object]:
+    """The report's flowables, in order (the tests measure its tables)."""
+    out: list[object] = [
         Spacer(1, 60 * mm),
         Paragraph(escape(TITLE), COVER),
         Spacer(1, 10 * mm),
@@ -329,17 +395,16 @@ def render_pdf(data: ReportData) -> bytes:
         ParagraphStyle("toc1", parent=BODY, fontSize=10),
         ParagraphStyle("toc2", parent=SMALL, leftIndent=10),
     ]
-    story += [Paragraph("Contents", ParagraphStyle("contents", parent=H1)), toc, PageBreak()]
-    story += _summary(data)
-    story += [Paragraph("The recommendations", H1)]
+    out += [Paragraph("Contents", ParagraphStyle("contents", parent=H1)), toc, PageBreak()]
+    out += _summary(data)
+    out += [Paragraph("The recommendations", H1)]
     for section in data.sections:
-        story += _section(section)
-    story += _national_bodies(data)
-    story += [NextPageTemplate("landscape"), PageBreak(), *_matrix(data), NextPageTemplate("portrait"), PageBreak()]
-    story += _force_annexes(data)
-    story += _methodology(data)
-    doc.multiBuild(story)
-    return buffer.getvalue()
+        out += _section(section)
+    out += _national_bodies(data)
+    out += [NextPageTemplate("landscape"), PageBreak(), *_matrix(data), NextPageTemplate("portrait"), PageBreak()]
+    out += _force_annexes(data)
+    out += [PageBreak(), *_methodology(data)]
+    return out
 
 
 def _summary(data: ReportData) -> list[object]:
@@ -400,7 +465,7 @@ def _national_bodies(data: ReportData) -> list[object]:
             row = data.row(org, rec)
             if row:
                 table.append([_p(org.name, SMALL), rec.number, row.status.label, uk_date(row.latest_update_on, "none")])
-    out.append(_table(table, [70 * mm, 25 * mm, 30 * mm, 35 * mm]))
+    out.append(_table(table, [70 * mm, REC_WIDTH, 30 * mm, 35 * mm]))
     return out
 
 
@@ -424,16 +489,15 @@ def _matrix(data: ReportData) -> list[object]:
 
 
 def _force_annexes(data: ReportData) -> list[object]:
+    """A section per force, flowing on from one another: each kept whole on a page when it fits one."""
     out: list[object] = [Paragraph("Annex B: each force", H1)]
     for org in data.forces:
-        out.append(Paragraph(escape(org.name), H2))
         table = [["Recommendation", "Status", "Latest update"]]
-        for rec in data.recommendations:
-            row = data.row(org, rec)
-            if row:
-                update = f"{uk_date(row.latest_update_on)}: {row.latest_update_text}" if row.latest_update_text else ""
-                table.append([rec.number, row.status.label + (" (overdue)" if row.overdue else ""), _p(update, SMALL)])
-        out += [_table(table, [25 * mm, 35 * mm, 115 * mm]), PageBreak()]
+        for rec, row in data.organisation_rows(org):
+            update = f"{uk_date(row.latest_update_on)}: {row.latest_update_text}" if row.latest_update_text else ""
+            table.append([rec.number, row.status.label + (" (overdue)" if row.overdue else ""), _p(update, SMALL)])
+        # KeepTogether splits a section longer than a page, so only a long one starts on a page of its own.
+        out.append(KeepTogether([Paragraph(escape(org.name), H2), _table(table, [REC_WIDTH, 35 * mm, 110 * mm])]))
     return out
 
 

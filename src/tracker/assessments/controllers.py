@@ -24,7 +24,7 @@ class AssessmentController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @post("/assessments", sync_to_thread=True)
+    @post("/assessments", sync_to_thread=True, name="assessments:assess")
     def assess(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> Response[Any]:
@@ -34,7 +34,7 @@ class AssessmentController(Controller):
             request, db, ctx, "assessment", form, lambda: record_assessment(db, ctx, request.user, form.values)
         )
 
-    @post("/comments", sync_to_thread=True)
+    @post("/comments", sync_to_thread=True, name="assessments:comment")
     def comment(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> Response[Any]:

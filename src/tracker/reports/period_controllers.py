@@ -61,7 +61,7 @@ def _carried_out(
         db.rollback()
         form.error(field, str(exc))
         return None
-    return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+    return Redirect(request.app.route_reverse("periods:show", period_id=period.id), status_code=303)
 
 
 class PeriodController(Controller):
@@ -83,12 +83,12 @@ class PeriodController(Controller):
             error_title=bool(form.errors),
         )
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, name="periods:index")
     def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
         require(request.user, Permission.VIEW_OVERSIGHT)
         return self._list(request, db, Form())
 
-    @post("/", sync_to_thread=True)
+    @post("/", sync_to_thread=True, name="periods:open")
     def open(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Any:
         require(request.user, Permission.RUN_REPORTING)
         form = Form.of(data)
@@ -104,13 +104,13 @@ class PeriodController(Controller):
             try:
                 period = open_period(db, name=name, cut_off=cut_off, actor=actor_for(request.user))
                 db.commit()
-                return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+                return Redirect(request.app.route_reverse("periods:show", period_id=period.id), status_code=303)
             except PeriodError as exc:
                 db.rollback()
                 form.error("name", str(exc))
         return self._list(request, db, form, status_code=422)
 
-    @get("/{period_id:int}", sync_to_thread=True)
+    @get("/{period_id:int}", sync_to_thread=True, name="periods:show")
     def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]) -> Template:
         require(request.user, Permission.VIEW_OVERSIGHT)
         return self._show(request, db, _period(db, period_id), Form())
@@ -158,7 +158,7 @@ class PeriodController(Controller):
             error_title=bool(form.errors),
         )
 
-    @get("/{period_id:int}/freeze", sync_to_thread=True)
+    @get("/{period_id:int}/freeze", sync_to_thread=True, name="periods:freeze-form")
     def freeze_form(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
     ) -> Template | Redirect:
@@ -166,10 +166,10 @@ class PeriodController(Controller):
         require(request.user, Permission.RUN_REPORTING)
         period = _period(db, period_id)
         if period.status is PeriodStatus.FROZEN:
-            return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+            return Redirect(request.app.route_reverse("periods:show", period_id=period.id), status_code=303)
         return self._confirm_freeze(request, period, Form())
 
-    @post("/{period_id:int}/freeze", sync_to_thread=True)
+    @post("/{period_id:int}/freeze", sync_to_thread=True, name="periods:freeze")
     def freeze(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
@@ -189,7 +189,7 @@ class PeriodController(Controller):
             )
         return self._confirm_freeze(request, period, form, status_code=422)
 
-    @post("/{period_id:int}/unfreeze", sync_to_thread=True)
+    @post("/{period_id:int}/unfreeze", sync_to_thread=True, name="periods:unfreeze")
     def unfreeze(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
@@ -203,7 +203,7 @@ class PeriodController(Controller):
             return done
         return self._show(request, db, _period(db, period_id), form, status_code=422)
 
-    @get("/{period_id:int}/missing-updates.csv", sync_to_thread=True)
+    @get("/{period_id:int}/missing-updates.csv", sync_to_thread=True, name="periods:missing-csv")
     def missing_csv(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
     ) -> Response[bytes]:
@@ -230,7 +230,7 @@ class PeriodController(Controller):
             headers={"Content-Disposition": f'attachment; filename="missing-updates-{period.id}.csv"'},
         )
 
-    @get("/compare", sync_to_thread=True)
+    @get("/compare", sync_to_thread=True, name="periods:compare")
     def compare(
         self,
         request: Request[Any, Any, Any],

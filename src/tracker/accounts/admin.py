@@ -37,7 +37,7 @@ class UsersAdminController(Controller):
             "organisations": list(db.exec(select(Organisation).order_by(Organisation.name))),
         }
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, name="users:index")
     def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
         users = list(
             db.exec(
@@ -48,11 +48,11 @@ class UsersAdminController(Controller):
         )
         return page(request, "accounts/admin_users.html", users=users)
 
-    @get("/new", sync_to_thread=True)
+    @get("/new", sync_to_thread=True, name="users:new")
     def new(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
         return page(request, "accounts/admin_user_new.html", form=Form(), **self._context(db))
 
-    @post("/", sync_to_thread=True)
+    @post("/", sync_to_thread=True, name="users:create")
     def create(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Template:
         form = Form.of(data)
         given = AccountInput.of(form.values)
@@ -79,7 +79,7 @@ class UsersAdminController(Controller):
             request, "accounts/admin_user_new.html", status_code=422, form=form, error_title=True, **self._context(db)
         )
 
-    @get("/{user_id:int}", sync_to_thread=True)
+    @get("/{user_id:int}", sync_to_thread=True, name="users:edit")
     def edit(self, request: Request[Any, Any, Any], db: NamedDependency[Session], user_id: FromPath[int]) -> Template:
         user = db.get(User, user_id)
         if user is None:
@@ -94,7 +94,7 @@ class UsersAdminController(Controller):
         )
         return page(request, "accounts/admin_user_edit.html", user=user, form=form, **self._context(db))
 
-    @post("/{user_id:int}", sync_to_thread=True)
+    @post("/{user_id:int}", sync_to_thread=True, name="users:save")
     def save(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], user_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
@@ -117,7 +117,7 @@ class UsersAdminController(Controller):
                     expected_version=parse_id(given.version) or -1,
                     actor=actor_for(request.user),
                 )
-                return Redirect("/admin/users", status_code=303)
+                return Redirect(request.app.route_reverse("users:index"), status_code=303)
         except InputError as exc:
             db.rollback()
             for name, message in exc.errors.items():

@@ -102,14 +102,14 @@ class ApiTokenController(Controller):
     include_in_schema = False
     guards = [signed_in_user, session_only]
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, name="api-tokens:index")
     def index(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], revoked: FromQuery[bool] = False
     ) -> Template:
         flashes = [{"message": "The token has been revoked. It no longer works.", "category": "success"}]
         return page(request, PAGE, form=Form(), tokens=tokens_of(db, request.user), flashes=flashes if revoked else [])
 
-    @post("/", sync_to_thread=True)
+    @post("/", sync_to_thread=True, name="api-tokens:create")
     def create(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Template:
         form = Form.of(data)
         try:
@@ -122,9 +122,9 @@ class ApiTokenController(Controller):
         response.headers["Cache-Control"] = "no-store"  # the token is on this page, once
         return response
 
-    @post("/{token_id:int}/revoke", sync_to_thread=True, status_code=303)
+    @post("/{token_id:int}/revoke", sync_to_thread=True, status_code=303, name="api-tokens:revoke")
     def revoke(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], token_id: FromPath[int]
     ) -> Redirect:
         revoke_token(db, request.user, token_id)
-        return Redirect("/account/api-tokens?revoked=1", status_code=303)
+        return Redirect(request.app.route_reverse("api-tokens:index") + "?revoked=1", status_code=303)

@@ -56,11 +56,11 @@ def _with_session_cookie(response: Response[Any], request: Request[Any, Any, Any
 class SignInController(Controller):
     include_in_schema = False
 
-    @get("/sign-in", sync_to_thread=False)
+    @get("/sign-in", sync_to_thread=False, name="auth:form")
     def form(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
         return page(request, "accounts/sign_in.html", form=Form(), next_url=safe_next(next))
 
-    @post("/sign-in", status_code=303)
+    @post("/sign-in", status_code=303, name="auth:submit")
     async def submit(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
         form = await read_form(request)
         email = form.require("email", _("Enter your email address"))
@@ -105,7 +105,7 @@ class SignInController(Controller):
         db.commit()
         return token
 
-    @post("/sign-out", status_code=303, sync_to_thread=True)
+    @post("/sign-out", status_code=303, sync_to_thread=True, name="auth:sign-out")
     def sign_out(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Redirect:
         token = request.cookies.get(COOKIE_NAME)
         if token:
@@ -122,7 +122,7 @@ class SignInController(Controller):
                     summary=f"{user.email} signed out",
                 )
             db.commit()
-        response = Redirect("/", status_code=303)
+        response = Redirect(request.app.route_reverse("home"), status_code=303)
         response.delete_cookie(COOKIE_NAME, path="/")
         return response
 
@@ -132,12 +132,12 @@ class AccountController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @get("/password", sync_to_thread=False)
+    @get("/password", sync_to_thread=False, name="account:password-form")
     def password_form(self, request: Request[Any, Any, Any], changed: FromQuery[bool] = False) -> Template:
         flashes = [{"message": _("Your password has been changed."), "category": "success"}] if changed else []
         return page(request, "accounts/change_password.html", form=Form(), flashes=flashes)
 
-    @post("/password", status_code=303)
+    @post("/password", status_code=303, name="account:change-password")
     async def change_password(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
         form = await read_form(request)
         user = request.user
@@ -158,7 +158,7 @@ class AccountController(Controller):
             form.values = {}
             return page(request, "accounts/change_password.html", status_code=422, form=form)
         token = await anyio.to_thread.run_sync(self._change, db, user.id, new)
-        response = Redirect("/account/password?changed=1", status_code=303)
+        response = Redirect(request.app.route_reverse("account:password-form") + "?changed=1", status_code=303)
         return _with_session_cookie(response, request, token)
 
     @staticmethod

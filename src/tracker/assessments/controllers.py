@@ -30,7 +30,7 @@ class AssessmentController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @post("/assessments", sync_to_thread=True)
+    @post("/assessments", sync_to_thread=True, name="assessments:assess")
     def assess(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> Response[Any]:
@@ -45,7 +45,7 @@ class AssessmentController(Controller):
             lambda: record_assessment(db, ctx, request.user, AssessmentInput.of(form.values)),
         )
 
-    @post("/comments", sync_to_thread=True)
+    @post("/comments", sync_to_thread=True, name="assessments:comment")
     def comment(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> Response[Any]:

@@ -70,8 +70,9 @@ def sweep_uploads_on_startup(app: Litestar) -> None:
         log.exception("could not sweep the upload folder at start-up")
 
 
-def response_url(response_id: int) -> str:
-    return f"/plan/responses/{response_id}#evidence"
+def response_url(request: Request[Any, Any, Any], response_id: int) -> str:
+    """The evidence section of a response's page, where a plain POST goes back to."""
+    return request.app.route_reverse("plans:response", response_id=response_id) + "#evidence"
 
 
 def section_context(db: Session, user: User | None, ctx: ResponseContext, settings: Settings) -> dict[str, Any]:
@@ -91,7 +92,7 @@ class EvidenceController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @post("/responses/{response_id:int}/evidence")
+    @post("/responses/{response_id:int}/evidence", name="evidence:add")
     async def add(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
     ) -> HttpResponse[Any]:
@@ -156,7 +157,7 @@ class EvidenceController(Controller):
         if status_code == 200:
             if request.htmx:
                 return _section(request, db, ctx)
-            return Redirect(response_url(ctx.response.id), status_code=303)
+            return Redirect(response_url(request, ctx.response.id), status_code=303)
         form.values.pop("file", None)
         if request.htmx:
             # htmx swaps 422 responses only (see base.html), so the section shows the error beside the field.
@@ -169,7 +170,7 @@ class EvidenceController(Controller):
             **{**section_context(db, request.user, ctx, settings), "evidence_form": form},
         )
 
-    @get("/evidence/{evidence_id:int}/download", sync_to_thread=True)
+    @get("/evidence/{evidence_id:int}/download", sync_to_thread=True, name="evidence:download")
     def download(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int]
     ) -> File:
@@ -200,7 +201,7 @@ class EvidenceController(Controller):
             },
         )
 
-    @get("/evidence/{evidence_id:int}/edit", sync_to_thread=True)
+    @get("/evidence/{evidence_id:int}/edit", sync_to_thread=True, name="evidence:edit-form")
     def edit_form(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int]
     ) -> Template:
@@ -208,7 +209,9 @@ class EvidenceController(Controller):
         evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
         return _edit_page(request, ctx, evidence, Form())
 
-    @post("/evidence/{evidence_id:int}", sync_to_thread=True, request_max_body_size=FORM_BODY_LIMIT)
+    @post(
+        "/evidence/{evidence_id:int}", sync_to_thread=True, request_max_body_size=FORM_BODY_LIMIT, name="evidence:save"
+    )
     def save(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -228,9 +231,14 @@ class EvidenceController(Controller):
             return _edit_page(request, ctx, evidence, Form(), status_code=409, conflict=conflict)
         if request.htmx:
             return _section(request, db, ctx)
-        return Redirect(response_url(ctx.response.id), status_code=303)
+        return Redirect(response_url(request, ctx.response.id), status_code=303)
 
-    @post("/evidence/{evidence_id:int}/withdraw", sync_to_thread=True, request_max_body_size=FORM_BODY_LIMIT)
+    @post(
+        "/evidence/{evidence_id:int}/withdraw",
+        sync_to_thread=True,
+        request_max_body_size=FORM_BODY_LIMIT,
+        name="evidence:withdraw",
+    )
     def withdraw(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -253,7 +261,7 @@ class EvidenceController(Controller):
             return _edit_page(request, ctx, evidence, Form(), status_code=409, withdraw_conflict=True)
         if request.htmx:
             return _section(request, db, ctx)
-        return Redirect(response_url(ctx.response.id), status_code=303)
+        return Redirect(response_url(request, ctx.response.id), status_code=303)
 
 
 def _section(

@@ -51,8 +51,9 @@ SECTIONS = {
 }
 
 
-def response_url(response_id: int, anchor: str = "") -> str:
-    return f"/plan/responses/{response_id}" + (f"#{anchor}" if anchor else "")
+def response_url(request: Request[Any, Any, Any], response_id: int, anchor: str = "") -> str:
+    """A response's page (at ``anchor``), where a plain POST goes back to."""
+    return request.app.route_reverse("plans:response", response_id=response_id) + (f"#{anchor}" if anchor else "")
 
 
 class PlanController(Controller):
@@ -60,7 +61,7 @@ class PlanController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, name="plans:index")
     def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template | Redirect:
         """Editors and viewers go to their organisation; national readers choose one."""
         user = request.user
@@ -68,7 +69,7 @@ class PlanController(Controller):
             organisation = db.get(Organisation, user.organisation_id) if user.organisation_id else None
             if organisation is None:
                 raise NotFoundException("Your account is not linked to an organisation")
-            return Redirect(f"/plan/{organisation.slug}", status_code=303)
+            return Redirect(request.app.route_reverse("plans:organisation", slug=organisation.slug), status_code=303)
         # Only organisations with something to answer have an action plan to read.
         organisations = list(
             db.exec(
@@ -80,7 +81,7 @@ class PlanController(Controller):
         groups = [(kind, [o for o in organisations if o.kind is kind]) for kind in OrganisationKind]
         return page(request, "plans/index.html", groups=[g for g in groups if g[1]])
 
-    @get("/{slug:str}", sync_to_thread=True)
+    @get("/{slug:str}", sync_to_thread=True, name="plans:organisation")
     def organisation(
         self,
         request: Request[Any, Any, Any],
@@ -134,14 +135,14 @@ class PlanController(Controller):
 
     # --- a response -------------------------------------------------------------------------------------
 
-    @get("/responses/{response_id:int}", sync_to_thread=True)
+    @get("/responses/{response_id:int}", sync_to_thread=True, name="plans:response")
     def response(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
     ) -> Template:
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
         return response_page(request, db, ctx)
 
-    @post("/responses/{response_id:int}", sync_to_thread=True)
+    @post("/responses/{response_id:int}", sync_to_thread=True, name="plans:save-response")
     def save_response(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -156,7 +157,7 @@ class PlanController(Controller):
             lambda: services.update_response(db, ctx, request.user, ResponseInput.of(form.values)),
         )
 
-    @get("/responses/{response_id:int}/history", sync_to_thread=True)
+    @get("/responses/{response_id:int}/history", sync_to_thread=True, name="plans:history")
     def history(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
     ) -> Template:
@@ -170,7 +171,7 @@ class PlanController(Controller):
 
     # --- actions ----------------------------------------------------------------------------------------
 
-    @post("/responses/{response_id:int}/actions", sync_to_thread=True)
+    @post("/responses/{response_id:int}/actions", sync_to_thread=True, name="plans:add-action")
     def add_action(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -185,14 +186,14 @@ class PlanController(Controller):
             lambda: services.add_action(db, ctx, request.user, ActionInput.of(form.values)),
         )
 
-    @get("/actions/{action_id:int}/edit", sync_to_thread=True)
+    @get("/actions/{action_id:int}/edit", sync_to_thread=True, name="plans:edit-action-form")
     def edit_action_form(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int]
     ) -> Template:
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
         return response_page(request, db, ctx, editing_action=action.id, section="actions")
 
-    @post("/actions/{action_id:int}", sync_to_thread=True)
+    @post("/actions/{action_id:int}", sync_to_thread=True, name="plans:save-action")
     def save_action(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -210,7 +211,7 @@ class PlanController(Controller):
             action_edit_form=form,
         )
 
-    @post("/actions/{action_id:int}/complete", sync_to_thread=True)
+    @post("/actions/{action_id:int}/complete", sync_to_thread=True, name="plans:complete-action")
     def complete_action(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -225,7 +226,7 @@ class PlanController(Controller):
             lambda: services.complete_action(db, action, ctx, request.user, ActionInput.of(form.values)),
         )
 
-    @post("/actions/{action_id:int}/delete", sync_to_thread=True)
+    @post("/actions/{action_id:int}/delete", sync_to_thread=True, name="plans:delete-action")
     def delete_action(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -235,7 +236,7 @@ class PlanController(Controller):
             request, db, ctx, "actions", form, lambda: services.delete_action(db, action, ctx, request.user)
         )
 
-    @post("/actions/{action_id:int}/move", sync_to_thread=True)
+    @post("/actions/{action_id:int}/move", sync_to_thread=True, name="plans:move-action")
     def move_action(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -252,7 +253,7 @@ class PlanController(Controller):
 
     # --- progress updates -------------------------------------------------------------------------------
 
-    @post("/responses/{response_id:int}/updates", sync_to_thread=True)
+    @post("/responses/{response_id:int}/updates", sync_to_thread=True, name="plans:add-update")
     def add_update(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -267,14 +268,14 @@ class PlanController(Controller):
             lambda: services.add_update(db, ctx, request.user, UpdateInput.of(form.values)),
         )
 
-    @get("/updates/{update_id:int}/edit", sync_to_thread=True)
+    @get("/updates/{update_id:int}/edit", sync_to_thread=True, name="plans:edit-update-form")
     def edit_update_form(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: FromPath[int]
     ) -> Template:
         update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
         return response_page(request, db, ctx, editing_update=update.id, section="updates")
 
-    @post("/updates/{update_id:int}", sync_to_thread=True)
+    @post("/updates/{update_id:int}", sync_to_thread=True, name="plans:save-update")
     def save_update(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -318,7 +319,7 @@ def run_on_response(
         status_code = 409
     if status_code == 200:
         if not request.htmx:
-            return Redirect(response_url(ctx.response.id, section), status_code=303)
+            return Redirect(response_url(request, ctx.response.id, section), status_code=303)
         return response_page(request, db, ctx, section=section)
     if conflict:
         # The form shows the newer values; the person's own are listed beside them in the conflict panel.

@@ -32,12 +32,12 @@ class PublicationController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @get("/{slug:str}/publish", sync_to_thread=True)
+    @get("/{slug:str}/publish", sync_to_thread=True, name="publication:confirm")
     def confirm(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
         """What the public will see that it does not see now, and what it will stop seeing; then Publish."""
         return _confirm_page(request, db, _organisation(db, slug, request))
 
-    @get("/{slug:str}/publish/preview", sync_to_thread=True)
+    @get("/{slug:str}/publish/preview", sync_to_thread=True, name="publication:preview")
     def preview(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
         """The public page of the plan as publishing now would show it (nothing is saved)."""
         organisation = _organisation(db, slug, request)
@@ -55,7 +55,7 @@ class PublicationController(Controller):
             organisation=organisation,
         )
 
-    @post("/{slug:str}/publish", sync_to_thread=True)
+    @post("/{slug:str}/publish", sync_to_thread=True, name="publication:publish")
     def publish(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str], data: FormData
     ) -> Template | Redirect:
@@ -68,7 +68,7 @@ class PublicationController(Controller):
                 db.rollback()
                 return _confirm_page(request, db, organisation, stale=True)
         publish_plan(db, organisation, request.user)
-        return Redirect(f"/plan/{slug}?published=1", status_code=303)
+        return Redirect(request.app.route_reverse("plans:organisation", slug=slug) + "?published=1", status_code=303)
 
 
 def _organisation(db: Session, slug: str, request: Request[Any, Any, Any]) -> Organisation:

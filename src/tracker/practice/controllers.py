@@ -117,7 +117,7 @@ class PracticeSubmissionController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @get("/", sync_to_thread=True, opt=needs(Permission.SUBMIT_PRACTICE))
+    @get("/", sync_to_thread=True, name="practice-submissions:index", opt=needs(Permission.SUBMIT_PRACTICE))
     def index(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], saved: FromQuery[str] = ""
     ) -> Template:
@@ -130,11 +130,17 @@ class PracticeSubmissionController(Controller):
             saved=saved,
         )
 
-    @get("/new", sync_to_thread=True, opt=needs(Permission.SUBMIT_PRACTICE))
+    @get("/new", sync_to_thread=True, name="practice-submissions:new", opt=needs(Permission.SUBMIT_PRACTICE))
     def new(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
         return form_page(request, db, None, Form())
 
-    @post("/", sync_to_thread=True, status_code=200, opt=needs(Permission.SUBMIT_PRACTICE))
+    @post(
+        "/",
+        sync_to_thread=True,
+        status_code=200,
+        name="practice-submissions:create",
+        opt=needs(Permission.SUBMIT_PRACTICE),
+    )
     def create(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData
     ) -> HttpResponse[Any]:
@@ -148,16 +154,20 @@ class PracticeSubmissionController(Controller):
             db.rollback()
             form.errors.update(exc.errors)
             return form_page(request, db, None, form, status_code=422)
-        return _done(request, f"{SUBMISSIONS}?saved={'submitted' if submit else 'draft'}#practice-{practice.id}")
+        return _done(
+            request,
+            request.app.route_reverse("practice-submissions:index")
+            + f"?saved={'submitted' if submit else 'draft'}#practice-{practice.id}",
+        )
 
-    @get("/{practice_id:int}/edit", sync_to_thread=True)
+    @get("/{practice_id:int}/edit", sync_to_thread=True, name="practice-submissions:edit")
     def edit(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int]
     ) -> Template:
         practice = services.load_for_edit(db, request.user, practice_id)
         return form_page(request, db, practice, Form())
 
-    @post("/{practice_id:int}", sync_to_thread=True, status_code=200)
+    @post("/{practice_id:int}", sync_to_thread=True, status_code=200, name="practice-submissions:save")
     def save(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -170,7 +180,11 @@ class PracticeSubmissionController(Controller):
             db.rollback()
             form.errors.update(exc.errors)
             return form_page(request, db, db.get(Practice, practice_id), form, status_code=422)
-        return _done(request, f"{SUBMISSIONS}?saved={'submitted' if submit else 'draft'}#practice-{practice_id}")
+        return _done(
+            request,
+            request.app.route_reverse("practice-submissions:index")
+            + f"?saved={'submitted' if submit else 'draft'}#practice-{practice_id}",
+        )
 
 
 class PracticeReviewController(Controller):
@@ -180,20 +194,20 @@ class PracticeReviewController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @get("/", sync_to_thread=True, opt=needs(Permission.REVIEW_PRACTICE))
+    @get("/", sync_to_thread=True, name="practice-review:queue", opt=needs(Permission.REVIEW_PRACTICE))
     def queue(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], done: FromQuery[str] = ""
     ) -> Template:
         return page(request, "practice/review_queue.html", views=services.review_queue(db), done=done)
 
-    @get("/{practice_id:int}", sync_to_thread=True)
+    @get("/{practice_id:int}", sync_to_thread=True, name="practice-review:review")
     def review(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int]
     ) -> Template:
         services.load_for_review(db, request.user, practice_id)
         return review_page(request, db, practice_id, Form())
 
-    @post("/{practice_id:int}/approve", sync_to_thread=True, status_code=200)
+    @post("/{practice_id:int}/approve", sync_to_thread=True, status_code=200, name="practice-review:approve")
     def approve(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -203,9 +217,9 @@ class PracticeReviewController(Controller):
         except InputError as exc:
             db.rollback()
             return review_page(request, db, practice_id, Form(errors=exc.errors), status_code=422)
-        return _done(request, f"{REVIEW}?done=approved")
+        return _done(request, request.app.route_reverse("practice-review:queue") + "?done=approved")
 
-    @post("/{practice_id:int}/return", sync_to_thread=True, status_code=200)
+    @post("/{practice_id:int}/return", sync_to_thread=True, status_code=200, name="practice-review:return")
     def return_(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
@@ -217,7 +231,7 @@ class PracticeReviewController(Controller):
             db.rollback()
             form.errors.update(exc.errors)
             return review_page(request, db, practice_id, form, status_code=422)
-        return _done(request, f"{REVIEW}?done=returned")
+        return _done(request, request.app.route_reverse("practice-review:queue") + "?done=returned")
 
 
 def form_page(
@@ -259,7 +273,11 @@ def form_page(
         "organisations": services.organisation_choices(db) if is_admin else [],
         "is_admin": is_admin,
         "own_organisation": own,
-        "action_url": f"{SUBMISSIONS}/{practice.id}" if practice else SUBMISSIONS,
+        "action_url": (
+            request.app.route_reverse("practice-submissions:save", practice_id=practice.id)
+            if practice
+            else request.app.route_reverse("practice-submissions:create")
+        ),
         "error_title": status_code == 422,
     }
     if request.htmx:

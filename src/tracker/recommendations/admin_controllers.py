@@ -79,12 +79,12 @@ class RecommendationsAdminController(Controller):
     guards = [signed_in_user]
     opt = needs(Permission.MANAGE_RECOMMENDATIONS)
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, name="recommendations-admin:index")
     def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
         """Every set with how many of its recommendations are confirmed."""
         return page(request, "recommendations/admin_index.html", summaries=set_summaries(db))
 
-    @get("/sets/{slug:str}", sync_to_thread=True)
+    @get("/sets/{slug:str}", sync_to_thread=True, name="recommendations-admin:set-page")
     def set_page(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
         rec_set = set_by_slug(db, slug)
         if rec_set is None:
@@ -111,7 +111,7 @@ class RecommendationsAdminController(Controller):
             names=addressee_names(db),
         )
 
-    @get("/sets/{slug:str}/export.yaml", sync_to_thread=True)
+    @get("/sets/{slug:str}/export.yaml", sync_to_thread=True, name="recommendations-admin:export")
     def export(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> HttpResponse[bytes]:
@@ -128,12 +128,12 @@ class RecommendationsAdminController(Controller):
 
     # --- one recommendation ---------------------------------------------------------------------------
 
-    @get("/{rec_id:int}", sync_to_thread=True)
+    @get("/{rec_id:int}", sync_to_thread=True, name="recommendations-admin:edit")
     def edit(self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int]) -> Template:
         rec, rec_set = _recommendation(db, rec_id)
         return self._edit_page(request, db, rec, rec_set, Form(values=form_values(db, rec)))
 
-    @post("/{rec_id:int}", sync_to_thread=True)
+    @post("/{rec_id:int}", sync_to_thread=True, name="recommendations-admin:save")
     def save(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int], data: UrlEncoded
     ) -> Template | Redirect:
@@ -161,13 +161,15 @@ class RecommendationsAdminController(Controller):
                 request, db, rec, rec_set, Form(values=form_values(db, rec)), status_code=409, conflict=conflict
             )
         if not result.changed:
-            return Redirect(f"/admin/recommendations/{rec.id}?unchanged=1", status_code=303)
+            return Redirect(
+                request.app.route_reverse("recommendations-admin:edit", rec_id=rec.id) + "?unchanged=1", status_code=303
+            )
         changes = result.obligations
         query = f"?saved={rec.version}"
         if changes.any:
             query += f"&added={len(changes.added)}&removed={len(changes.no_longer_required)}"
             query += f"&again={len(changes.required_again)}"
-        return Redirect(f"/admin/recommendations/{rec.id}{query}", status_code=303)
+        return Redirect(request.app.route_reverse("recommendations-admin:edit", rec_id=rec.id) + query, status_code=303)
 
     def _edit_page(
         self,
@@ -199,7 +201,7 @@ class RecommendationsAdminController(Controller):
             **extra,
         )
 
-    @get("/{rec_id:int}/history", sync_to_thread=True)
+    @get("/{rec_id:int}/history", sync_to_thread=True, name="recommendations-admin:history")
     def history(self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int]) -> Template:
         """Every version of the recommendation, and the audit history of what changed."""
         rec, rec_set = _recommendation(db, rec_id)
@@ -217,18 +219,18 @@ class RecommendationsAdminController(Controller):
 
     # --- loading a set ----------------------------------------------------------------------------------
 
-    @get("/load", sync_to_thread=True)
+    @get("/load", sync_to_thread=True, name="recommendations-admin:load-form")
     def load_form(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
         return _load_page(request, db, Form())
 
-    @post("/load", sync_to_thread=True)
+    @post("/load", sync_to_thread=True, name="recommendations-admin:load-check")
     def load_check(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: MultipartData
     ) -> Template | Redirect:
         """The dry run: what loading the file would create or change, and every problem in it."""
         return _run_load(request, db, data, dry_run=True)
 
-    @post("/load/apply", sync_to_thread=True)
+    @post("/load/apply", sync_to_thread=True, name="recommendations-admin:load-apply")
     def load_apply(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: MultipartData
     ) -> Template | Redirect:
@@ -319,7 +321,7 @@ class ObligationChangesController(Controller):
     guards = [signed_in_user]
     opt = needs(Permission.VIEW_OVERSIGHT)
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, name="obligation-changes:index")
     def index(
         self,
         request: Request[Any, Any, Any],

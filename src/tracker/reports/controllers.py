@@ -56,7 +56,7 @@ class OversightController(Controller):
     guards = [signed_in_user]
     opt = needs(Permission.VIEW_OVERSIGHT)
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, name="oversight:dashboard")
     def dashboard(
         self,
         request: Request[Any, Any, Any],
@@ -81,7 +81,7 @@ class OversightController(Controller):
         }
         return page(request, DASHBOARD, **dashboard_context(db, request.app.state.settings, **filters))
 
-    @get("/charts/periods.svg", sync_to_thread=True)
+    @get("/charts/periods.svg", sync_to_thread=True, name="oversight:periods-chart")
     def periods_chart(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[str]:
         """Progress across the frozen reporting periods (the table is on the dashboard)."""
         svg = to_svg(status_bars(period_progress(db), title="Responses by status at each reporting period"))
@@ -91,7 +91,7 @@ class OversightController(Controller):
             headers={"Content-Security-Policy": SVG_POLICY, "Cache-Control": "private, max-age=60"},
         )
 
-    @get("/charts/status.svg", sync_to_thread=True)
+    @get("/charts/status.svg", sync_to_thread=True, name="oversight:status-chart")
     def status_chart(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], set_slug: SetQuery = None
     ) -> Response[str]:
@@ -109,7 +109,7 @@ class OversightController(Controller):
             headers={"Content-Security-Policy": SVG_POLICY, "Cache-Control": "private, max-age=60"},
         )
 
-    @get("/recommendations/{recommendation_id:int}", sync_to_thread=True)
+    @get("/recommendations/{recommendation_id:int}", sync_to_thread=True, name="oversight:recommendation")
     def recommendation(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], recommendation_id: FromPath[int]
     ) -> Template:
@@ -119,7 +119,7 @@ class OversightController(Controller):
             raise NotFoundException()
         return page(request, RECOMMENDATION, **context)
 
-    @get("/organisations/{slug:str}", sync_to_thread=True)
+    @get("/organisations/{slug:str}", sync_to_thread=True, name="oversight:organisation")
     def organisation(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> Template:
@@ -260,7 +260,7 @@ class ReportController(Controller):
         stale_days = request.app.state.settings.stale_update_days
         return build_report(db, chosen, stale_days=stale_days, set_id=rec_set.id if rec_set else None), chosen
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, name="report:html")
     def html(
         self,
         request: Request[Any, Any, Any],
@@ -276,10 +276,10 @@ class ReportController(Controller):
             "reports/progress_report.html",
             data=data,
             statuses=list(ResponseStatus),
-            pdf_url=f"/oversight/report/pdf{suffix}",
+            pdf_url=request.app.route_reverse("report:pdf") + suffix,
         )
 
-    @get("/pdf", sync_to_thread=True)
+    @get("/pdf", sync_to_thread=True, name="report:pdf")
     def pdf(
         self,
         request: Request[Any, Any, Any],
@@ -290,7 +290,7 @@ class ReportController(Controller):
         data, _ = self._data(request, db, period, set_slug)
         return _download(render_pdf(data), "application/pdf", f"progress-report-{data.as_of.isoformat()}.pdf")
 
-    @get("/export/{fmt:str}", sync_to_thread=True)
+    @get("/export/{fmt:str}", sync_to_thread=True, name="report:export")
     def export(
         self,
         request: Request[Any, Any, Any],

@@ -63,7 +63,7 @@ def _carried_out(
         db.rollback()
         form.error(field, str(exc))
         return None
-    return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+    return Redirect(request.app.route_reverse("periods:show", period_id=period.id), status_code=303)
 
 
 class PeriodController(Controller):
@@ -86,11 +86,11 @@ class PeriodController(Controller):
             error_title=bool(form.errors),
         )
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, name="periods:index")
     def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
         return self._list(request, db, Form())
 
-    @post("/", sync_to_thread=True, opt=needs(Permission.RUN_REPORTING))
+    @post("/", sync_to_thread=True, name="periods:open", opt=needs(Permission.RUN_REPORTING))
     def open(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Any:
         form = Form.of(data)
         name, cut_off = form.get("name"), form.get("cut_off")
@@ -98,7 +98,7 @@ class PeriodController(Controller):
             if form.ok:
                 period = open_period(db, name=name, cut_off=cut_off, actor=actor_for(request.user))
                 db.commit()
-                return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+                return Redirect(request.app.route_reverse("periods:show", period_id=period.id), status_code=303)
             check_period(name, cut_off)  # a control character was refused as read: say the other faults too
         except InputError as exc:
             db.rollback()
@@ -106,7 +106,7 @@ class PeriodController(Controller):
                 form.error(field, message)
         return self._list(request, db, form, status_code=422)
 
-    @get("/{period_id:int}", sync_to_thread=True)
+    @get("/{period_id:int}", sync_to_thread=True, name="periods:show")
     def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]) -> Template:
         return self._show(request, db, _period(db, period_id), Form())
 
@@ -153,17 +153,19 @@ class PeriodController(Controller):
             error_title=bool(form.errors),
         )
 
-    @get("/{period_id:int}/freeze", sync_to_thread=True, opt=needs(Permission.RUN_REPORTING))
+    @get(
+        "/{period_id:int}/freeze", sync_to_thread=True, name="periods:freeze-form", opt=needs(Permission.RUN_REPORTING)
+    )
     def freeze_form(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
     ) -> Template | Redirect:
         """Freezing asks first, and warns when it is done before the cut-off."""
         period = _period(db, period_id)
         if period.status is PeriodStatus.FROZEN:
-            return Redirect(f"/oversight/periods/{period.id}", status_code=303)
+            return Redirect(request.app.route_reverse("periods:show", period_id=period.id), status_code=303)
         return self._confirm_freeze(request, period, Form())
 
-    @post("/{period_id:int}/freeze", sync_to_thread=True, opt=needs(Permission.RUN_REPORTING))
+    @post("/{period_id:int}/freeze", sync_to_thread=True, name="periods:freeze", opt=needs(Permission.RUN_REPORTING))
     def freeze(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
@@ -182,7 +184,9 @@ class PeriodController(Controller):
             )
         return self._confirm_freeze(request, period, form, status_code=422)
 
-    @post("/{period_id:int}/unfreeze", sync_to_thread=True, opt=needs(Permission.UNFREEZE_PERIOD))
+    @post(
+        "/{period_id:int}/unfreeze", sync_to_thread=True, name="periods:unfreeze", opt=needs(Permission.UNFREEZE_PERIOD)
+    )
     def unfreeze(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
@@ -195,7 +199,7 @@ class PeriodController(Controller):
             return done
         return self._show(request, db, _period(db, period_id), form, status_code=422)
 
-    @get("/{period_id:int}/missing-updates.csv", sync_to_thread=True)
+    @get("/{period_id:int}/missing-updates.csv", sync_to_thread=True, name="periods:missing-csv")
     def missing_csv(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
     ) -> Response[bytes]:
@@ -221,7 +225,7 @@ class PeriodController(Controller):
             headers={"Content-Disposition": f'attachment; filename="missing-updates-{period.id}.csv"'},
         )
 
-    @get("/compare", sync_to_thread=True)
+    @get("/compare", sync_to_thread=True, name="periods:compare")
     def compare(
         self,
         request: Request[Any, Any, Any],

@@ -13,7 +13,7 @@ from tracker.vocabulary import Role
 from tracker.web.errors import problem
 
 
-@get("/health", sync_to_thread=True, include_in_schema=False, opt={"public": True})
+@get("/health", sync_to_thread=True, include_in_schema=False, opt={"public": True}, name="health")
 def health(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
     """200 when the database answers and is migrated; 503 otherwise.
 
@@ -35,7 +35,7 @@ def health(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
     return Response({"status": "ok"})
 
 
-@get("/health/live", sync_to_thread=False, include_in_schema=False, opt={"public": True})
+@get("/health/live", sync_to_thread=False, include_in_schema=False, opt={"public": True}, name="health:live")
 def live() -> dict[str, str]:
     """200 whenever the process answers, touching nothing else: a liveness probe, and the load benchmark's floor
     (the framework and middleware cost of a request on this machine, with no database work and no template)."""

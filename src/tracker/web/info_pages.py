@@ -73,7 +73,7 @@ def service_cookies(request: Request[Any, Any, Any]) -> list[CookieInfo]:
 class InfoPagesController(Controller):
     include_in_schema = False
 
-    @get("/accessibility", sync_to_thread=True)
+    @get("/accessibility", sync_to_thread=True, name="info:accessibility")
     def accessibility(self, request: Request[Any, Any, Any]) -> Template:
         return page(
             request,
@@ -83,11 +83,11 @@ class InfoPagesController(Controller):
             last_tested_on=STATEMENT_LAST_TESTED,
         )
 
-    @get("/cookies", sync_to_thread=True)
+    @get("/cookies", sync_to_thread=True, name="info:cookies")
     def cookies(self, request: Request[Any, Any, Any]) -> Template:
         return page(request, "info/cookies.html", cookies=service_cookies(request), settings=_settings(request))
 
-    @get("/privacy", sync_to_thread=True)
+    @get("/privacy", sync_to_thread=True, name="info:privacy")
     def privacy(self, request: Request[Any, Any, Any]) -> Template:
         return page(
             request,

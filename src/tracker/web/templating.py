@@ -10,7 +10,8 @@ import functools
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, pass_context
+from jinja2.runtime import Context
 from litestar.connection import ASGIConnection
 from litestar.enums import MediaType
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -26,6 +27,7 @@ from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import uk_date, uk_datetime
 from tracker.vocabulary import Provenance
 from tracker.web import i18n
+from tracker.web.fields import choice_items, choices_of, field_params, summary_list
 from tracker.web.i18n import gettext as _
 from tracker.web.i18n import lazy_gettext
 
@@ -41,6 +43,17 @@ FOOTER_LINKS: list[tuple[Any, str]] = [
 def static_url(path: str) -> str:
     """The address of a file in ``static/`` (the vendored front end)."""
     return f"/static/{path.lstrip('/')}"
+
+
+@pass_context
+def url_for(context: Context, name: str, /, **path_parameters: Any) -> str:
+    """The path of the route handler called ``name`` (``app.route_reverse``), so templates never spell out an
+    address. Litestar's own ``url_for`` fails with a bare KeyError when a template is rendered without a request
+    (the report file); this one says which address was asked for."""
+    request = context.get("request")
+    if request is None:
+        raise RuntimeError(f"url_for({name!r}) needs a request: this template is rendered outside one")
+    return str(request.app.route_reverse(name, **path_parameters))
 
 
 def _printable(value: Any) -> Any:
@@ -73,11 +86,19 @@ def build_environment() -> Environment:
     env.filters["uk_datetime"] = uk_datetime
     env.globals["Provenance"] = Provenance
     env.globals["static_url"] = static_url
+    env.globals["url_for"] = url_for
+    # The form-field layer (templates/macros/fields.html).
+    env.globals.update(
+        field_params=field_params, choice_items=choice_items, summary_list=summary_list, choices_of=choices_of
+    )
     return env
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(build_environment()))
+    environment = build_environment()
+    engine = JinjaTemplateEngine.from_environment(environment)
+    environment.globals["url_for"] = url_for  # ours, not the one from_environment registered (see url_for)
+    return TemplateConfig(instance=engine)
 
 
 def is_demo_site(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:

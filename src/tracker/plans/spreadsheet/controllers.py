@@ -54,14 +54,14 @@ class SpreadsheetController(Controller):
     include_in_schema = False
     guards = [signed_in_user]
 
-    @get("/{slug:str}/import", sync_to_thread=True)
+    @get("/{slug:str}/import", sync_to_thread=True, name="spreadsheet:upload-form")
     def upload_form(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> Template:
         organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
         return _upload_page(request, organisation, Form(), sets=list_sets(db))
 
-    @post("/{slug:str}/import", sync_to_thread=True)
+    @post("/{slug:str}/import", sync_to_thread=True, name="spreadsheet:check")
     def check(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str], data: MultipartData
     ) -> Template:
@@ -72,7 +72,7 @@ class SpreadsheetController(Controller):
             return loaded
         return _check_page(request, db, organisation, *loaded)
 
-    @post("/{slug:str}/import/apply", sync_to_thread=True)
+    @post("/{slug:str}/import/apply", sync_to_thread=True, name="spreadsheet:apply")
     def apply(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str], data: MultipartData
     ) -> Template | Redirect:
@@ -92,15 +92,18 @@ class SpreadsheetController(Controller):
             result = spreadsheet.apply_import(db, organisation.id, plan, request.user)  # type: ignore[arg-type]
         except ImportConflict as exc:
             return _check_page(request, db, organisation, frame, mapping, form, packed, filename, conflict=str(exc))
-        return Redirect(f"/plan/{organisation.slug}?imported={result.total}", status_code=303)
+        return Redirect(
+            request.app.route_reverse("plans:organisation", slug=organisation.slug) + f"?imported={result.total}",
+            status_code=303,
+        )
 
-    @get("/{slug:str}/export.csv", sync_to_thread=True)
+    @get("/{slug:str}/export.csv", sync_to_thread=True, name="spreadsheet:export-csv")
     def export_csv(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> HttpResponse[bytes]:
         return _export(request, db, slug, spreadsheet.export_csv, "text/csv; charset=utf-8", "csv")
 
-    @get("/{slug:str}/export.xlsx", sync_to_thread=True)
+    @get("/{slug:str}/export.xlsx", sync_to_thread=True, name="spreadsheet:export-xlsx")
     def export_xlsx(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
     ) -> HttpResponse[bytes]:

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from tests.conftest import USER_PASSWORD, csrf_headers, sign_in
+from tests.support.accounts import USER_PASSWORD, sign_in
+from tests.support.web import csrf_headers
 from tracker.accounts.models import SignInThrottle, User, UserSession
 from tracker.accounts.sessions import COOKIE_NAME, token_hash
 from tracker.accounts.signin import LOCK_AFTER

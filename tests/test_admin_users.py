@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tracker.accounts.models import User
 from tracker.organisations.services import get_by_slug
 from tracker.vocabulary import Role

@@ -17,7 +17,8 @@ import pytest
 from litestar.middleware.csrf import generate_csrf_token
 from sqlmodel import Session, func, select
 
-from tests.conftest import TEST_SECRET, csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import TEST_SECRET, csrf_headers
 from tests.test_plans import response_of
 from tracker.accounts.models import ApiToken, User
 from tracker.accounts.sessions import create_api_token, token_hash

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from tests.conftest import BACKEND, ORGANISATIONS_FILE, STALKING_FILE, TEST_SECRET, new_database
+from tests.support.database import BACKEND, ORGANISATIONS_FILE, STALKING_FILE, new_database
+from tests.support.web import TEST_SECRET
 from tests.test_faults_concurrency import WRITER
 from tracker import migrate
 from tracker.accounts.services import create_user
@@ -41,7 +42,8 @@ needs_pg_tools = pytest.mark.skipif(
     BACKEND == "postgresql" and not (shutil.which("pg_dump") and shutil.which("pg_restore")),
     reason="pg_dump and pg_restore are not on PATH (install the PostgreSQL client tools)",
 )
-pytestmark = needs_pg_tools
+# Real commits: backup and restore read and write databases from other connections and processes.
+pytestmark = [needs_pg_tools, pytest.mark.commits]
 
 
 def file_hashes(folder: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ import re
 
 from sqlmodel import Session
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_oversight import rec_id, scenario  # noqa: F401 (a fixture)
 from tracker.reports.controllers import DASHBOARD, RECOMMENDATION, dashboard_context, recommendation_context
 from tracker.vocabulary import Role

@@ -6,13 +6,17 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from tests.conftest import ORGANISATIONS_FILE, STALKING_FILE
 from tests.factories import SMALL_ORGANISATIONS, write
+from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE
 from tracker.accounts.models import User
 from tracker.accounts.passwords import verify_password
 from tracker.cli import main
 from tracker.recommendations.models import Recommendation
 from tracker.vocabulary import Role
+
+# Real commits: the CLI opens its own engine on the database (DATABASE_URL).
+pytestmark = pytest.mark.commits
+
 
 COMMANDS = [
     [],

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, func, select
 
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_api import bearer, token_for
 from tests.test_plans import response_of
 from tracker.accounts.models import User
@@ -38,6 +39,10 @@ from tracker.practice.models import Practice
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.services import open_period
 from tracker.vocabulary import Role
+
+# Real commits: requests race from several threads, each on a connection of its own.
+pytestmark = pytest.mark.commits
+
 
 RACERS = 8
 

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.conftest import ORGANISATIONS_FILE, STALKING_FILE, empty_database
+from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE, empty_database
 from tracker.accounts.models import User
 from tracker.accounts.passwords import verify_password
 from tracker.audit.services import Actor

@@ -18,7 +18,8 @@ import openpyxl
 import pytest
 from sqlmodel import Session, select
 
-from tests.conftest import TEST_SECRET, csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import TEST_SECRET, csrf_headers
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import history
 from tracker.evidence import filetypes

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from sqlmodel import col, func, select
 
 from tests.test_plans import response_of
@@ -18,6 +19,10 @@ from tracker.audit.models import AuditEvent
 from tracker.plans.models import Action, ProgressUpdate
 from tracker.settings import PROJECT_ROOT
 from tracker.vocabulary import Role
+
+# Real commits: several server processes write to one database.
+pytestmark = pytest.mark.commits
+
 
 PROCESSES, THREADS, WRITES = 3, 3, 12
 

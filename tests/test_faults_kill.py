@@ -26,14 +26,19 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import TEST_SECRET, USER_PASSWORD
 from tests.e2e.conftest import _free_port
+from tests.support.accounts import USER_PASSWORD
+from tests.support.web import TEST_SECRET
 from tests.test_evidence import pdf_bytes
 from tests.test_plans import response_of
 from tests.test_spreadsheet import form_fields, snapshot
 from tracker.evidence.models import Evidence
 from tracker.settings import PROJECT_ROOT
 from tracker.vocabulary import Role
+
+# Real commits: server processes are killed mid-write and the database is read after.
+pytestmark = pytest.mark.commits
+
 
 LAUNCHER = r"""
 import os, sys, time

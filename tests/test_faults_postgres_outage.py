@@ -24,9 +24,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tests.conftest import BACKEND, ORGANISATIONS_FILE, TEST_SECRET, USER_PASSWORD
 from tests.e2e.conftest import _free_port
 from tests.factories import SMALL_ORGANISATIONS, SMALL_SET, write
+from tests.support.accounts import USER_PASSWORD
+from tests.support.database import BACKEND, ORGANISATIONS_FILE
+from tests.support.web import TEST_SECRET
 from tests.test_faults_kill import Server, browser
 from tests.test_plans import response_of
 from tracker import migrate
@@ -41,9 +43,13 @@ from tracker.vocabulary import Role
 
 assert ORGANISATIONS_FILE  # the small files below stand in for the bundled ones
 
-pytestmark = pytest.mark.skipif(
-    BACKEND != "postgresql", reason="a PostgreSQL outage is tested in the PostgreSQL leg (TRACKER_TEST_DB=postgresql)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        BACKEND != "postgresql",
+        reason="a PostgreSQL outage is tested in the PostgreSQL leg (TRACKER_TEST_DB=postgresql)",
+    ),
+    pytest.mark.commits,  # real commits: a PostgreSQL server of its own is stopped and started under a live server
+]
 
 
 class Cluster:

@@ -15,13 +15,18 @@ import pathlib
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_evidence import pdf_bytes
 from tests.test_plans import response_of
 from tracker.audit.models import AuditEvent
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import SAVE_MESSAGE
 from tracker.vocabulary import Role
+
+# Real commits: upload faults are checked against what the database kept.
+pytestmark = pytest.mark.commits
+
 
 REAL_OPEN = pathlib.Path.open
 

@@ -16,8 +16,9 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session, col, select
 
-from tests.conftest import ORGANISATIONS_FILE, STALKING_FILE, sign_in
 from tests.factories import SMALL_ORGANISATIONS, SMALL_SET, write
+from tests.support.accounts import sign_in
+from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE
 from tracker.audit.services import Actor
 from tracker.demo import load_demo
 from tracker.loading import load_file

@@ -13,8 +13,9 @@ import re
 
 import pytest
 
-from tests.conftest import csrf_headers, sign_in
 from tests.html_checks import html_problems
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_security_routes import app_routes, route_of, world  # noqa: F401 (a fixture used below)
 from tracker.audit.services import Actor
 from tracker.permissions import Permission

@@ -17,8 +17,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from litestar.testing import TestClient
 
-from tests.conftest import csrf_headers
-from tracker.app import create_app
+from tests.support.web import csrf_headers
 from tracker.settings import PROJECT_ROOT
 from tracker.web.i18n import Catalogues, gettext, lazy_gettext, ngettext, translations_in_use
 
@@ -45,9 +44,9 @@ def write_po(directory: Path, locale: str, messages: dict[str, str]) -> Path:
 
 
 @pytest.fixture
-def welsh_client(settings, engine, tmp_path) -> TestClient:
+def welsh_client(settings, make_app, tmp_path) -> TestClient:
     write_po(tmp_path / "translations", "cy", WELSH)
-    with TestClient(app=create_app(replace(settings, translations_dir=tmp_path / "translations"))) as client:
+    with TestClient(app=make_app(replace(settings, translations_dir=tmp_path / "translations"))) as client:
         yield client
 
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from tests import test_security_routes
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_plans import response_of
 from tests.test_route_role_matrix import ROLES
 from tests.test_security_routes import app_routes, matrix_entries, route_of

@@ -17,7 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_plans import response_of
 from tracker.accounts.models import User
 from tracker.audit.services import Actor

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_public import add_file, edit
 from tracker.evidence.services import add_evidence
 from tracker.plans import services

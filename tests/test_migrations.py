@@ -16,6 +16,9 @@ from tracker.db import make_engine
 from tracker.practice.search import is_search_object
 from tracker.settings import Settings
 
+# Real commits: migrations run on databases of their own.
+pytestmark = pytest.mark.commits
+
 
 def table_names(url: str) -> set[str]:
     engine = make_engine(url)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_plans import response_of
 from tracker.assessments.models import Assessment
 from tracker.evidence.models import Evidence

@@ -21,9 +21,10 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from tests import pages
-from tests.conftest import ORGANISATIONS_FILE, STALKING_FILE, TEST_SECRET, new_database
 from tests.html_checks import html_problems
 from tests.pages import PAGES, Page
+from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE, new_database
+from tests.support.web import TEST_SECRET
 from tracker import migrate
 from tracker.app import create_app
 from tracker.audit.services import Actor

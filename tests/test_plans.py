@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
-from tests.conftest import csrf_headers, sign_in
 from tests.html_checks import form_fields
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tracker.audit.services import response_history
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission

@@ -6,8 +6,9 @@ import pytest
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlmodel import select
 
-from tests.conftest import csrf_headers, sign_in
 from tests.factories import write
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tracker.audit.services import Actor, history
 from tracker.datafiles import LoadError
 from tracker.loading import load_file

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_oversight import scenario  # noqa: F401  (fixture)
 from tracker.audit.services import Actor
 from tracker.cli import main

@@ -11,8 +11,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.conftest import sign_in
 from tests.factories import SMALL_SET, write
+from tests.support.accounts import sign_in
 from tests.test_plans import response_of
 from tracker.audit.services import Actor
 from tracker.evidence.services import add_evidence, update_evidence, withdraw_evidence

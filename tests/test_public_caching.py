@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_plans import response_of
 from tests.test_public import published, something_new_to_publish  # noqa: F401  (fixture)
 from tracker.organisations.services import get_by_slug

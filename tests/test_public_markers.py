@@ -25,8 +25,9 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from tests.conftest import csrf_headers, sign_in
 from tests.public_crawler import crawl
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_plans import response_of
 from tests.test_public import add_file, edit, set_status
 from tracker.accounts.models import User

@@ -7,7 +7,8 @@ import re
 import pytest
 from sqlmodel import select
 
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_plans import response_of
 from tracker.audit.models import AuditEvent
 from tracker.evidence.models import Evidence

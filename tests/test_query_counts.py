@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_oversight import scenario  # noqa: F401  (fixture)
 from tests.test_plans import response_of
 from tracker.accounts.models import User

@@ -9,8 +9,9 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from tests.conftest import csrf_headers, sign_in
 from tests.factories import SMALL_SET, write
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
 from tracker.datafiles import LoadError
 from tracker.db import StaleRecord
@@ -382,6 +383,7 @@ def run(database_url, engine, monkeypatch):
     return run
 
 
+@pytest.mark.commits  # the CLI opens its own engine
 def test_tracker_export_set_writes_a_file_that_loads_back_to_the_same_data(run, session, admin, tmp_path):
     edit(session, "2", admin, text="Now known.", provenance="confirmed", provenance_sources=REPORT)
     out = tmp_path / "exported.yaml"
@@ -392,6 +394,7 @@ def test_tracker_export_set_writes_a_file_that_loads_back_to_the_same_data(run, 
     assert run("export-set", "no-such-set", "--output", str(out)).exit_code != 0
 
 
+@pytest.mark.commits  # the CLI opens its own engine
 def test_tracker_load_reads_a_spreadsheet_into_a_new_or_existing_set(run, session, admin, tmp_path):
     path = tmp_path / "second.csv"
     path.write_bytes(sheet([["1", "", "Do a thing.", "chief-constables", "2025-12-31", ""]]))

@@ -30,7 +30,8 @@ import pytest
 from sqlmodel import func, select
 
 from tests import bombs
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tracker import filelimits as fl
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
@@ -150,6 +151,7 @@ def test_a_bomb_given_to_tracker_load_is_refused_in_under_a_second(session, smal
     assert everything(session) == before
 
 
+@pytest.mark.commits  # the CLI opens its own engine
 def test_the_tracker_load_command_names_the_alias_and_its_line(database_url, engine, monkeypatch, bomb_files):
     from click.testing import CliRunner
 

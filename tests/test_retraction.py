@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_public import add_file, edit
 from tracker.evidence.services import add_evidence, update_evidence, withdraw_evidence
 from tracker.plans import services

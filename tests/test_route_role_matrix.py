@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_plans import response_of
 from tracker.permissions import Permission
 from tracker.plans import services

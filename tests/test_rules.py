@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Date, literal
 from sqlmodel import Session, select
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_plans import response_of
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission

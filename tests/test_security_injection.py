@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import USER_PASSWORD, sign_in
+from tests.support.accounts import USER_PASSWORD, sign_in
 from tests.test_plans import response_of
 from tests.test_security_routes import app_routes
 from tracker.accounts.api_tokens import add_token

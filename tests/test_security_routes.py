@@ -15,7 +15,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_api import ROUTES as API_ROUTES
 from tests.test_plans import response_of
 from tests.test_route_role_matrix import ROLES

@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from litestar.testing import TestClient
 
-from tests.conftest import TEST_SECRET, USER_PASSWORD, csrf_headers, sign_in
+from tests.support.accounts import USER_PASSWORD, sign_in
+from tests.support.web import TEST_SECRET, csrf_headers
 from tracker.accounts.models import SignInThrottle
 from tracker.accounts.sessions import COOKIE_NAME
 from tracker.accounts.signin import LOCK_AFTER
-from tracker.app import create_app
 from tracker.settings import Settings
 from tracker.vocabulary import Role
 
@@ -40,6 +40,7 @@ def test_a_lock_made_through_one_process_holds_on_the_other(app_client_factory, 
         assert COOKIE_NAME not in refused.cookies
 
 
+@pytest.mark.commits  # requests race from several threads
 def test_simultaneous_failures_in_several_processes_are_all_counted(app_client_factory, editor, session):
     """Guesses sent in parallel must not slip through the counter (lost updates) nor crash on the first row."""
     clients = [app_client_factory() for _ in range(LOCK_AFTER)]
@@ -91,14 +92,14 @@ def test_disabling_a_user_in_one_process_stops_their_session_in_the_other(app_cl
     assert response.status_code == 303 and response.headers["location"].startswith("/sign-in")
 
 
-def test_production_cookies_are_secure_and_https_is_enforced(database_url, tmp_path, editor):
+def test_production_cookies_are_secure_and_https_is_enforced(database_url, tmp_path, editor, make_app):
     settings = Settings(
         database_url=database_url,
         secret_key=TEST_SECRET,
         environment="production",
         upload_dir=tmp_path / "uploads",
     )
-    with TestClient(app=create_app(settings), base_url="https://testserver.local") as client:
+    with TestClient(app=make_app(settings), base_url="https://testserver.local") as client:
         form = client.get("/sign-in")
         assert "Secure" in form.headers["set-cookie"], "the CSRF cookie"
         assert form.headers["strict-transport-security"].startswith("max-age=")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_evidence import post_file
 from tests.test_plans import response_of
 from tracker.evidence.filetypes import ACCEPTED_MESSAGE

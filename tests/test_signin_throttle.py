@@ -18,12 +18,12 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from tests.conftest import USER_PASSWORD, csrf_headers, sign_in
+from tests.support.accounts import USER_PASSWORD, sign_in
+from tests.support.web import csrf_headers
 from tracker.accounts.models import SignInThrottle, User
 from tracker.accounts.passwords import hash_password
 from tracker.accounts.sessions import COOKIE_NAME
 from tracker.accounts.signin import ADDRESS_LOCK_AFTER, DEVICE_COOKIE, FORGET_AFTER, LOCK_AFTER
-from tracker.app import create_app
 from tracker.settings import Settings, SettingsError
 from tracker.vocabulary import Role
 
@@ -55,12 +55,12 @@ def browser(app_client_factory):
 
 
 @pytest.fixture
-def proxied_browser(settings: Settings) -> Iterator[object]:
+def proxied_browser(settings: Settings, make_app) -> Iterator[object]:
     """proxied_browser() -> a browser whose requests reach an app that trusts the reverse proxy PROXY."""
     clients: list[TestClient] = []
 
     def make() -> TestClient:
-        client = TestClient(app=create_app(dataclasses.replace(settings, trusted_proxies=(PROXY,))))
+        client = TestClient(app=make_app(dataclasses.replace(settings, trusted_proxies=(PROXY,))))
         client.__enter__()
         clients.append(client)
         return from_address(client, PROXY)

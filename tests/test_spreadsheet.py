@@ -24,7 +24,8 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.conftest import csrf_headers, sign_in
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
 from tests.test_plans import response_of
 from tracker.audit.models import AuditEvent
 from tracker.organisations.services import get_by_slug
@@ -518,6 +519,7 @@ print("not killed")
 """
 
 
+@pytest.mark.commits  # a killed subprocess writes to the database
 def test_kill_9_in_the_middle_of_an_import_leaves_nothing(session, kent, editor, database_url, tmp_path):
     path = tmp_path / "plan.csv"
     path.write_bytes(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tests.test_oversight import scenario  # noqa: F401  (fixture)
 from tests.test_plans import response_of
 from tracker.audit.services import Actor

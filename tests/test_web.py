@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 from tracker.vocabulary import Role
 
 

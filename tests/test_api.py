@@ -18,17 +18,18 @@ from litestar.middleware.csrf import generate_csrf_token
 from sqlmodel import Session, func, select
 
 from tests.support.accounts import sign_in
+from tests.support.api import add_evidence, bearer, token_for
+from tests.support.plans import response_of
 from tests.support.web import TEST_SECRET, csrf_headers
-from tests.test_plans import response_of
 from tracker.accounts.models import ApiToken, User
-from tracker.accounts.sessions import create_api_token, token_hash
+from tracker.accounts.sessions import token_hash
 from tracker.audit.models import AuditEvent
 from tracker.evidence.models import Evidence
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import load_response
-from tracker.vocabulary import EvidenceKind, ResponseStatus, Role, Visibility
+from tracker.vocabulary import ResponseStatus, Role, Visibility
 
 SECRET = "KENT-ONLY-MARKER"
 PROBLEM = "application/problem+json"
@@ -144,16 +145,6 @@ ROLES = {
 }
 
 
-def token_for(session: Session, user: User, name: str = "test") -> str:
-    token = create_api_token(session, user, name)
-    session.commit()
-    return token
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def audit_count(session: Session) -> int:
     session.rollback()  # see what the app has committed since
     return session.exec(select(func.count()).select_from(AuditEvent)).one()
@@ -162,19 +153,6 @@ def audit_count(session: Session) -> int:
 def fresh(session: Session, model: type, record_id: int) -> Any:
     session.rollback()
     return session.get(model, record_id)
-
-
-def add_evidence(session: Session, response_id: int, visibility: Visibility, title: str) -> int:
-    item = Evidence(
-        response_id=response_id,
-        kind=EvidenceKind.LINK,
-        title=title,
-        url="https://www.example.org/evidence",
-        visibility=visibility,
-    )
-    session.add(item)
-    session.commit()
-    return item.id
 
 
 @pytest.fixture

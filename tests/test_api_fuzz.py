@@ -37,8 +37,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlmodel import Session
 
-from tests.test_api import add_evidence, bearer, token_for
-from tests.test_plans import response_of
+from tests.support.api import add_evidence, bearer, token_for
+from tests.support.plans import response_of
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.api import MAX_ID

@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
+from tests.support.plans import response_of
 from tests.support.web import csrf_headers
-from tests.test_plans import response_of
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import response_history
 from tracker.vocabulary import AssessmentRating, Role

@@ -23,8 +23,8 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from tests.support.database import BACKEND, ORGANISATIONS_FILE, STALKING_FILE, new_database
+from tests.support.servers import WRITER
 from tests.support.web import TEST_SECRET
-from tests.test_faults_concurrency import WRITER
 from tracker import migrate
 from tracker.accounts.services import create_user
 from tracker.audit.services import Actor

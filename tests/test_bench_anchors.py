@@ -12,7 +12,7 @@ import re
 from sqlmodel import Session
 
 from tests.support.accounts import sign_in
-from tests.test_oversight import rec_id, scenario  # noqa: F401 (a fixture)
+from tests.support.plans import rec_id
 from tracker.reports.controllers import DASHBOARD, RECOMMENDATION, dashboard_context, recommendation_context
 from tracker.vocabulary import Role
 from tracker.web.templating import build_environment, footer_links, navigation
@@ -49,7 +49,7 @@ def render_directly(template: str, context: dict, user, path: str) -> str:
     return build_environment().get_template(template).render(**context)
 
 
-def test_the_direct_work_renders_the_same_pages(client, session: Session, scenario, make_user, settings):  # noqa: F811
+def test_the_direct_work_renders_the_same_pages(client, session: Session, scenario, make_user, settings):
     coordinator = make_user(Role.COORDINATOR)
     sign_in(client, coordinator.email)
     page = client.get("/oversight")
@@ -82,7 +82,7 @@ def test_the_production_server_freezes_its_start_up_objects(settings, monkeypatc
 
 def test_the_national_page_of_a_recommendation_reads_the_addressee_names_once(
     session: Session,
-    scenario,  # noqa: F811
+    scenario,
     settings,
     monkeypatch,
 ):

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, func, select
 
 from tests.support.accounts import sign_in
+from tests.support.api import bearer, token_for
+from tests.support.plans import response_of
 from tests.support.web import csrf_headers
-from tests.test_api import bearer, token_for
-from tests.test_plans import response_of
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
@@ -309,7 +309,7 @@ def test_parallel_approvals_of_one_practice_approve_it_once_and_never_500(
     session, kent_editor, make_user, app_client_factory
 ):
     """A race no form shows as a conflict still answers a clear 409 (the one mapping in the exception handler)."""
-    from tests.test_practice import complete
+    from tests.support.plans import complete
     from tracker.practice.services import create_practice
 
     practice = create_practice(session, kent_editor, complete(session), submit=True)

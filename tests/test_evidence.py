@@ -19,6 +19,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
+from tests.support.plans import pdf_bytes, response_of
 from tests.support.web import TEST_SECRET, csrf_headers
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import history
@@ -38,11 +39,8 @@ from tracker.evidence.services import (
     visible_evidence,
     withdraw_evidence,
 )
-from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
-from tracker.plans.models import Response
 from tracker.plans.services import PlanError, StaleRecord, load_response
-from tracker.recommendations.models import Recommendation
 from tracker.settings import STATIC_DIR, Settings
 from tracker.vocabulary import EvidenceKind, Role, Visibility
 
@@ -59,13 +57,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 # --- tiny but real files --------------------------------------------------------------------------------------
-
-
-def pdf_bytes() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-        b"trailer<</Root 1 0 R>>\n%%EOF\n"
-    )
 
 
 def png_bytes() -> bytes:
@@ -180,15 +171,6 @@ REFUSED = [
 @pytest.fixture
 def editor(small_reference, make_user):
     return make_user(Role.EDITOR, "kent")
-
-
-def response_of(session: Session, slug: str = "kent", number: str = "1.1") -> Response:
-    org = get_by_slug(session, slug)
-    return session.exec(
-        select(Response)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
-        .where(Response.organisation_id == org.id, Recommendation.number == number)
-    ).one()
 
 
 @pytest.fixture

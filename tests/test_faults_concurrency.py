@@ -14,7 +14,8 @@ import sys
 import pytest
 from sqlmodel import col, func, select
 
-from tests.test_plans import response_of
+from tests.support.plans import response_of
+from tests.support.servers import WRITER
 from tracker.audit.models import AuditEvent
 from tracker.plans.models import Action, ProgressUpdate
 from tracker.settings import PROJECT_ROOT
@@ -25,41 +26,6 @@ pytestmark = pytest.mark.commits
 
 
 PROCESSES, THREADS, WRITES = 3, 3, 12
-
-WRITER = r"""
-import sys, threading
-from sqlmodel import Session
-from tracker.accounts.models import User
-from tracker.db import for_writing, make_engine
-from tracker.permissions import Permission
-from tracker.plans import services
-from tracker.plans.services import load_response
-
-url = sys.argv[1]
-user_id, response_id, proc, threads, writes = map(int, sys.argv[2:])
-engine = make_engine(url)
-errors = []
-
-def work(thread):
-    try:
-        for i in range(writes):
-            with Session(for_writing(engine), expire_on_commit=False) as session:
-                user = session.get(User, user_id)
-                ctx = load_response(session, user, response_id, Permission.EDIT_PLAN)
-                if i % 2:
-                    services.add_update(session, ctx, user, {"text": f"update {proc}-{thread}-{i}"})
-                else:
-                    services.add_action(session, ctx, user, {"description": f"action {proc}-{thread}-{i}"})
-    except Exception as exc:  # report, do not hide
-        errors.append(repr(exc))
-
-pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-[t.start() for t in pool]
-[t.join() for t in pool]
-engine.dispose()
-print("\n".join(errors))
-sys.exit(1 if errors else 0)
-"""
 
 
 def test_concurrent_writers_in_several_processes_lose_no_write(session, small_reference, make_user, database_url):

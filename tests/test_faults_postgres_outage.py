@@ -24,13 +24,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tests.e2e.conftest import _free_port
 from tests.factories import SMALL_ORGANISATIONS, SMALL_SET, write
 from tests.support.accounts import USER_PASSWORD
 from tests.support.database import BACKEND, ORGANISATIONS_FILE
+from tests.support.plans import response_of
+from tests.support.servers import Server, _free_port, browser
 from tests.support.web import TEST_SECRET
-from tests.test_faults_kill import Server, browser
-from tests.test_plans import response_of
 from tracker import migrate
 from tracker.accounts.services import create_user
 from tracker.audit.services import Actor

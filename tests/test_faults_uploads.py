@@ -16,9 +16,8 @@ import pytest
 from sqlmodel import func, select
 
 from tests.support.accounts import sign_in
+from tests.support.plans import pdf_bytes, response_of
 from tests.support.web import csrf_headers
-from tests.test_evidence import pdf_bytes
-from tests.test_plans import response_of
 from tracker.audit.models import AuditEvent
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import SAVE_MESSAGE

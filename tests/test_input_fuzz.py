@@ -23,7 +23,7 @@ from litestar.testing import TestClient
 
 from tests import test_security_routes
 from tests.support.accounts import sign_in
-from tests.test_plans import response_of
+from tests.support.plans import response_of
 from tests.test_route_role_matrix import ROLES
 from tests.test_security_routes import app_routes, matrix_entries, route_of
 from tracker.accounts import controllers as account_controllers

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
+from tests.support.plans import response_of
 from tests.support.web import csrf_headers
-from tests.test_plans import response_of
 from tracker.accounts.models import User
 from tracker.audit.services import Actor
 from tracker.inputs import MAX_ID, InputError, column_limits, parse_id

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support.accounts import sign_in
+from tests.support.plans import add_file, edit
 from tests.support.web import csrf_headers
-from tests.test_public import add_file, edit
 from tracker.evidence.services import add_evidence
 from tracker.plans import services
 from tracker.vocabulary import Role

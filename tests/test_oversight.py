@@ -5,50 +5,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from tests.support.accounts import sign_in
-from tests.test_plans import response_of
-from tracker.assessments.models import Assessment
+from tests.support.plans import rec_id, response_of
 from tracker.evidence.models import Evidence
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate
-from tracker.plans.publication import publish_plan
 from tracker.plans.services import load_response
-from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import national_state, rating_below_claim
 from tracker.vocabulary import AssessmentRating, EvidenceKind, ResponseStatus, Role, Visibility
 
 
-def rec_id(session: Session, number: str) -> int:
-    return session.exec(select(Recommendation.id).where(Recommendation.number == number)).one()
-
-
 def org_id(session: Session, slug: str) -> int:
     return get_by_slug(session, slug).id
-
-
-@pytest.fixture
-def scenario(session, small_reference, make_user):
-    """Kent finished recommendation 1 (both sub-recommendations); Gwent is part way; Kent's PCC claims 3 is done
-    with no evidence; an inspector rates Kent's recommendation 1 as only partially met."""
-    kent, gwent, kent_pcc = (make_user(Role.EDITOR, slug) for slug in ("kent", "gwent", "kent-pcc"))
-
-    def save(user, slug, number, status):
-        ctx = load_response(session, user, response_of(session, slug, number).id, Permission.EDIT_PLAN)
-        services.update_response(session, ctx, user, {"status": status, "version": str(ctx.response.version)})
-        return ctx
-
-    save(kent, "kent", "1.1", "complete")
-    save(kent, "kent", "1.2", "complete")
-    ctx = save(gwent, "gwent", "1.1", "in_progress")
-    services.add_update(session, ctx, gwent, {"text": "Recent", "update_on": dt.date.today().strftime("%d/%m/%Y")})
-    save(kent_pcc, "kent-pcc", "3", "complete")
-    session.add(Assessment(response_id=response_of(session, "kent", "1").id, rating=AssessmentRating.PARTIALLY_MET))
-    session.commit()
-    publish_plan(session, get_by_slug(session, "kent"), kent)
 
 
 def test_status_counts_per_recommendation(session, scenario):

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
+from tests.support.plans import response_of
 from tests.support.web import csrf_headers
-from tests.test_plans import response_of
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
 from tracker.permissions import Permission

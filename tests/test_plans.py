@@ -5,34 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from tests.html_checks import form_fields
 from tests.support.accounts import sign_in
+from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import response_history
-from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import PlanError, StaleRecord, load_response
 from tracker.plans.workspace import workspace_rows
-from tracker.recommendations.models import Recommendation
 from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
 
 
 @pytest.fixture
 def kent_editor(small_reference, make_user):
     return make_user(Role.EDITOR, "kent")
-
-
-def response_of(session: Session, slug: str, number: str) -> Response:
-    org = get_by_slug(session, slug)
-    return session.exec(
-        select(Response)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
-        .where(Response.organisation_id == org.id, Recommendation.number == number)
-    ).one()
 
 
 @pytest.fixture

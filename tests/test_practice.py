@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from tests.factories import write
 from tests.support.accounts import sign_in
+from tests.support.plans import complete, rec_id
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor, history
 from tracker.datafiles import LoadError
@@ -15,32 +16,10 @@ from tracker.loading import load_file
 from tracker.practice import services
 from tracker.practice.models import Practice
 from tracker.practice.services import Filters, PracticeError
-from tracker.recommendations.models import Recommendation
 from tracker.settings import RECOMMENDATIONS_DIR
 from tracker.vocabulary import PracticeStatus, Role
 
 PRACTICE_FILE = RECOMMENDATIONS_DIR / "practice.yaml"
-
-
-def rec_id(session, number: str) -> int:
-    return session.exec(select(Recommendation.id).where(Recommendation.number == number)).one()
-
-
-def complete(session, **overrides) -> dict:
-    """Everything a submission needs."""
-    values = {
-        "title": "Stalking clinic for case officers",
-        "summary": "Weekly advice for officers with stalking cases.",
-        "what_was_done": "A specialist reviews open cases with the officer in charge.",
-        "outcomes": "More stalking protection orders were applied for.",
-        "evaluation": "",
-        "stage": "promising",
-        "themes": ["investigation", "training"],
-        "recommendations": [str(rec_id(session, "1"))],
-        "contact_role": "Stalking coordinator",
-        "links": "https://www.example.org/clinic",
-    }
-    return values | overrides
 
 
 @pytest.fixture

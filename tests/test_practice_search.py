@@ -194,7 +194,7 @@ def test_the_search_objects_exist_in_the_database(engine):
 def test_search_finds_practice_by_its_themes_and_the_recommendations_it_addresses(session, small_reference, make_user):
     """What a practice's page shows is searched too: the names of its themes and the number and wording of each
     recommendation it addresses, kept in step when the practice, its links or a recommendation's wording change."""
-    from tests.test_practice import complete, rec_id
+    from tests.support.plans import complete, rec_id
     from tracker.recommendations.editing import form_values, save_recommendation
     from tracker.recommendations.models import Recommendation
     from tracker.vocabulary import Role

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from tests.support.accounts import sign_in
-from tests.test_oversight import scenario  # noqa: F401  (fixture)
 from tracker.audit.services import Actor
 from tracker.cli import main
 from tracker.organisations.models import Organisation
@@ -29,14 +28,14 @@ def pdf_text(content: bytes) -> str:
 
 
 @pytest.fixture
-def frozen(session, scenario):  # noqa: F811
+def frozen(session, scenario):
     period = open_period(session, name="Autumn 2026", cut_off=__import__("datetime").date.today(), actor=Actor("t"))
     freeze_period(session, period, Actor("t"))
     session.commit()
     return period
 
 
-def test_the_report_has_the_dashboards_numbers(session, scenario):  # noqa: F811
+def test_the_report_has_the_dashboards_numbers(session, scenario):
     data = build_report(session)
     state = national_state(session)
     assert len(data.rows) == len(state.cells)
@@ -46,7 +45,7 @@ def test_the_report_has_the_dashboards_numbers(session, scenario):  # noqa: F811
     assert data.published == len(state.published)
 
 
-def test_the_pdf_names_every_force_and_recommendation(session, scenario):  # noqa: F811
+def test_the_pdf_names_every_force_and_recommendation(session, scenario):
     data = build_report(session)
     text = pdf_text(render_pdf(data))
     for org in data.organisations:
@@ -65,13 +64,13 @@ def test_a_frozen_period_gives_the_same_report_every_time(session, frozen, make_
     assert render_html(build_report(session, frozen)) == render_html(build_report(session, frozen))
 
 
-def test_the_html_report_is_the_accessible_twin(session, scenario):  # noqa: F811
+def test_the_html_report_is_the_accessible_twin(session, scenario):
     html = render_html(build_report(session))
     assert html.count("<h1") == 1 and "Annex A" in html and "Kent Police" in html
     assert 'scope="col"' in html and "<caption" in html
 
 
-def test_exports_match_the_report(client, session, scenario, make_user):  # noqa: F811
+def test_exports_match_the_report(client, session, scenario, make_user):
     sign_in(client, make_user(Role.COORDINATOR).email)
     rows = list(csv.DictReader(io.StringIO(client.get("/oversight/report/export/csv").content.decode("utf-8-sig"))))
     data = build_report(session)
@@ -128,7 +127,7 @@ def test_the_report_pages_and_downloads(client, session, frozen, make_user):
     assert client.get("/oversight/report/export/csv").status_code == 403
 
 
-def test_the_saved_html_report_is_self_contained(session, scenario):  # noqa: F811
+def test_the_saved_html_report_is_self_contained(session, scenario):
     """A file saved by `tracker report --format html` keeps its styling with no server behind it."""
     import re
 
@@ -140,7 +139,7 @@ def test_the_saved_html_report_is_self_contained(session, scenario):  # noqa: F8
     assert "<link" not in html and "/static/" not in html
 
 
-def test_the_report_page_links_its_stylesheet_for_the_csp(client, session, scenario, make_user):  # noqa: F811
+def test_the_report_page_links_its_stylesheet_for_the_csp(client, session, scenario, make_user):
     sign_in(client, make_user(Role.COORDINATOR).email)
     response = client.get("/oversight/report")
     assert '<link rel="stylesheet" href="/static/govuk/govuk-frontend.min.css">' in response.text
@@ -161,12 +160,12 @@ def test_the_report_command(database_url, engine, session, frozen, tmp_path, mon
     assert missing.exit_code == 1 and "No reporting period is called 'Nope'" in missing.output
 
 
-def test_an_internal_update_never_reaches_the_national_report_or_a_frozen_period(client, session, scenario, make_user):  # noqa: F811
+def test_an_internal_update_never_reaches_the_national_report_or_a_frozen_period(client, session, scenario, make_user):
     """The report, its exports and a frozen period's snapshot are read by every national reader alike, so they
     hold only what all of them may see: an organisation's internal update stays in-house."""
     import datetime as dt
 
-    from tests.test_plans import response_of
+    from tests.support.plans import response_of
     from tracker.permissions import Permission
     from tracker.plans import services
     from tracker.plans.services import load_response

@@ -6,80 +6,24 @@ import csv
 import io
 import json
 import re
-from types import SimpleNamespace
 from xml.etree import ElementTree as ET
 
 import pytest
 
 from tests.factories import SMALL_SET, write
 from tests.support.accounts import sign_in
-from tests.test_plans import response_of
+from tests.support.plans import add_file, set_status, something_new_to_publish
 from tracker.audit.services import Actor
-from tracker.evidence.services import add_evidence, update_evidence, withdraw_evidence
+from tracker.evidence.services import update_evidence, withdraw_evidence
 from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.publication import latest_publications, publish_plan
-from tracker.plans.services import load_response
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.public.opendata import TABLES
 from tracker.vocabulary import OrganisationKind, PracticeStatus, Role
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def edit(session, user, slug, number):
-    return load_response(session, user, response_of(session, slug, number).id, Permission.EDIT_PLAN)
-
-
-def set_status(session, user, slug, number, status):
-    """Set a response's status (a parent's status follows its sub-recommendations')."""
-    ctx = edit(session, user, slug, number)
-    services.update_response(session, ctx, user, {"status": status, "version": str(ctx.response.version)})
-
-
-def add_file(session, ctx, user, settings, *, title, content, visibility="public", name="policy.txt"):
-    return add_evidence(
-        session,
-        ctx,
-        user,
-        {"kind": "file", "title": title, "visibility": visibility},
-        filename=name,
-        content=content,
-        upload_dir=settings.upload_dir,
-        max_bytes=settings.max_upload_bytes,
-    )
-
-
-@pytest.fixture
-def published(session, small_reference, make_user, settings):
-    """Kent has published a plan for recommendation 1 (in progress, with an action, a public update, a public
-    file and a link). Gwent has not published. Nobody has answered about recommendation 3 in public."""
-    kent = make_user(Role.EDITOR, "kent", email="kent-editor@example.org")
-    ctx = edit(session, kent, "kent", "1")
-    services.update_response(session, ctx, kent, {"status": "in_progress", "version": "1", "summary": "Kent sums up"})
-    set_status(session, kent, "kent", "1.1", "in_progress")
-    services.add_action(session, ctx, kent, {"description": "=Train every call handler", "owner_role": "Head of PP"})
-    services.add_update(session, ctx, kent, {"text": "Kent public update", "visibility": "public"})
-    file = add_file(session, ctx, kent, settings, title="Kent stalking policy", content=b"Kent policy text\n")
-    add_evidence(
-        session,
-        ctx,
-        kent,
-        {"kind": "link", "title": "Kent's page", "url": "https://www.example.org/kent", "visibility": "public"},
-        upload_dir=settings.upload_dir,
-        max_bytes=settings.max_upload_bytes,
-    )
-    publication = publish_plan(session, get_by_slug(session, "kent"), kent)
-    return SimpleNamespace(kent=kent, ctx=ctx, file=file, publication=publication)
-
-
-def something_new_to_publish(session, published) -> None:
-    """A public change since Kent's publication (publishing what is already published makes no new publication)."""
-    services.add_update(
-        session, published.ctx, published.kent, {"text": "Second public update", "visibility": "public"}
-    )
 
 
 def cell(html: str, row: str, status: str) -> int:

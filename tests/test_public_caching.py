@@ -9,8 +9,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
-from tests.test_plans import response_of
-from tests.test_public import published, something_new_to_publish  # noqa: F401  (fixture)
+from tests.support.plans import response_of, something_new_to_publish
 from tracker.organisations.services import get_by_slug
 from tracker.plans import services
 from tracker.plans.publication import publish_plan
@@ -30,11 +29,11 @@ PAGES = [
 DATA = ["/open-data/responses.csv", "/open-data/evidence.json", "/open-data/publications.atom"]
 
 
-def every_url(published) -> list[str]:  # noqa: F811
+def every_url(published) -> list[str]:
     return PAGES + DATA + [f"/organisations/kent/evidence/{published.file.id}"]
 
 
-def test_every_public_response_carries_validators_and_a_cache_policy(client, published):  # noqa: F811
+def test_every_public_response_carries_validators_and_a_cache_policy(client, published):
     for url in every_url(published):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -44,7 +43,7 @@ def test_every_public_response_carries_validators_and_a_cache_policy(client, pub
         assert len(response.headers.get_list("etag")) == 1, url
 
 
-def test_head_answers_as_get_without_the_body(client, published):  # noqa: F811
+def test_head_answers_as_get_without_the_body(client, published):
     """Link checkers, caches and monitors ask HEAD: the same status and headers as GET, no body (not 405)."""
     for url in every_url(published):
         got, head = client.get(url), client.head(url)
@@ -56,7 +55,7 @@ def test_head_answers_as_get_without_the_body(client, published):  # noqa: F811
     assert client.head("/no-such-page").status_code == 404
 
 
-def test_pages_are_private_and_data_may_be_shared(client, published):  # noqa: F811
+def test_pages_are_private_and_data_may_be_shared(client, published):
     assert client.get("/organisations/kent").headers["cache-control"] == "private, no-cache"
     for url in [*DATA, f"/organisations/kent/evidence/{published.file.id}"]:
         response = client.get(url)
@@ -65,7 +64,7 @@ def test_pages_are_private_and_data_may_be_shared(client, published):  # noqa: F
 
 
 @pytest.mark.parametrize("header", ["if-none-match", "if-modified-since"])
-def test_a_conditional_request_for_unchanged_data_gets_304_without_a_body(client, published, header):  # noqa: F811
+def test_a_conditional_request_for_unchanged_data_gets_304_without_a_body(client, published, header):
     for url in every_url(published):
         first = client.get(url)
         value = first.headers["etag"] if header == "if-none-match" else first.headers["last-modified"]
@@ -75,7 +74,7 @@ def test_a_conditional_request_for_unchanged_data_gets_304_without_a_body(client
         assert again.headers["etag"] == first.headers["etag"], url
 
 
-def test_validators_are_the_same_in_every_process(app_client_factory, published):  # noqa: F811
+def test_validators_are_the_same_in_every_process(app_client_factory, published):
     one, two = app_client_factory(), app_client_factory()
     for url in every_url(published):
         etag = one.get(url).headers["etag"]
@@ -83,7 +82,7 @@ def test_validators_are_the_same_in_every_process(app_client_factory, published)
         assert two.get(url, headers={"if-none-match": etag}).status_code == 304, url
 
 
-def test_a_new_publication_changes_the_validators(client, session, published):  # noqa: F811
+def test_a_new_publication_changes_the_validators(client, session, published):
     before = {url: client.get(url).headers["etag"] for url in PAGES + DATA}
     something_new_to_publish(session, published)
     publish_plan(session, get_by_slug(session, "kent"), published.kent)
@@ -92,13 +91,13 @@ def test_a_new_publication_changes_the_validators(client, session, published):  
         assert response.status_code == 200 and response.headers["etag"] != etag, url
 
 
-def test_an_old_if_modified_since_gets_the_page(client, published):  # noqa: F811
+def test_an_old_if_modified_since_gets_the_page(client, published):
     response = client.get("/organisations/kent", headers={"if-modified-since": "Mon, 01 Jan 2024 00:00:00 GMT"})
     assert response.status_code == 200 and "Kent sums up" in response.text
     assert client.get("/organisations/kent", headers={"if-modified-since": "nonsense"}).status_code == 200
 
 
-def test_people_signed_in_get_their_own_validators(client, published, make_user):  # noqa: F811
+def test_people_signed_in_get_their_own_validators(client, published, make_user):
     anonymous = client.get("/organisations/kent").headers["etag"]
     sign_in(client, published.kent.email)
     response = client.get("/organisations/kent", headers={"if-none-match": anonymous})
@@ -106,7 +105,7 @@ def test_people_signed_in_get_their_own_validators(client, published, make_user)
     assert response.headers["etag"] != anonymous and response.headers["vary"] == "Cookie"
 
 
-def test_a_change_to_a_recommendation_changes_the_validators(client, session, published):  # noqa: F811
+def test_a_change_to_a_recommendation_changes_the_validators(client, session, published):
     etag = client.get("/recommendations/test-report/2").headers["etag"]
     rec = session.exec(select(Recommendation).where(Recommendation.number == "2")).one()
     rec.text, rec.version = "Now known wording, in our own words.", rec.version + 1  # as an edit does
@@ -130,7 +129,7 @@ def tamper(session, text: str) -> None:
     session.commit()
 
 
-def test_an_anonymous_visitor_gets_the_stored_rendering_until_the_data_changes(client, session, published):  # noqa: F811
+def test_an_anonymous_visitor_gets_the_stored_rendering_until_the_data_changes(client, session, published):
     assert "Kent sums up" in client.get("/organisations/kent").text
     tamper(session, "from the store")
     assert "from the store" in client.get("/organisations/kent").text
@@ -144,7 +143,7 @@ def test_an_anonymous_visitor_gets_the_stored_rendering_until_the_data_changes(c
     assert "from the store" not in page and "Kent is done" in page
 
 
-def test_every_public_page_is_stored_once_whoever_asks(app_client_factory, session, published):  # noqa: F811
+def test_every_public_page_is_stored_once_whoever_asks(app_client_factory, session, published):
     one, two = app_client_factory(), app_client_factory()
     for client in (one, two, one):
         for url in PAGES:
@@ -155,7 +154,7 @@ def test_every_public_page_is_stored_once_whoever_asks(app_client_factory, sessi
         assert "from the store" in two.get(url).text, f"{url}: another process uses the same rendering"
 
 
-def test_each_visit_gets_its_own_nonce_and_csrf_token(app_client_factory, session, published):  # noqa: F811
+def test_each_visit_gets_its_own_nonce_and_csrf_token(app_client_factory, session, published):
     seen = set()
     for client in (app_client_factory(), app_client_factory()):
         client.get("/recommendations")
@@ -170,7 +169,7 @@ def test_each_visit_gets_its_own_nonce_and_csrf_token(app_client_factory, sessio
     assert len(seen) == 2
 
 
-def test_people_signed_in_never_get_the_stored_rendering(client, session, published):  # noqa: F811
+def test_people_signed_in_never_get_the_stored_rendering(client, session, published):
     client.get("/organisations/kent")
     tamper(session, "from the store")
     sign_in(client, published.kent.email)
@@ -183,19 +182,19 @@ def test_people_signed_in_never_get_the_stored_rendering(client, session, publis
     "url",
     ["/recommendations?utm_source=x", "/recommendations?set=test-report&page=2", "/practice?q=stalking", "/?a=1"],
 )
-def test_query_parameters_a_page_does_not_use_are_not_stored(client, session, published, url):  # noqa: F811
+def test_query_parameters_a_page_does_not_use_are_not_stored(client, session, published, url):
     assert client.get(url).status_code == 200
     assert stored(session) == [], "made-up URLs must not fill the table"
 
 
-def test_the_parameters_a_page_uses_are_stored_apart(client, session, published):  # noqa: F811
+def test_the_parameters_a_page_uses_are_stored_apart(client, session, published):
     whole, one_set = client.get("/recommendations").text, client.get("/recommendations?set=test-report").text
     assert len(stored(session)) == 2 and whole != one_set
     assert client.get("/recommendations?set=nonsense").status_code == 404
     assert len(stored(session)) == 2, "a 404 is not stored"
 
 
-def test_a_page_that_cannot_be_stored_is_still_served(client, session, published, monkeypatch):  # noqa: F811
+def test_a_page_that_cannot_be_stored_is_still_served(client, session, published, monkeypatch):
     class ReadOnly(caching.Session):
         def exec(self, *args, **kwargs):
             raise OperationalError("INSERT", {}, Exception("attempt to write a readonly database"))

@@ -27,9 +27,8 @@ from sqlmodel import select
 
 from tests.public_crawler import crawl
 from tests.support.accounts import sign_in
+from tests.support.plans import add_file, edit, response_of, set_status
 from tests.support.web import csrf_headers
-from tests.test_plans import response_of
-from tests.test_public import add_file, edit, set_status
 from tracker.accounts.models import User
 from tracker.accounts.services import create_user
 from tracker.assessments.models import Assessment, Comment

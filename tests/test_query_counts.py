@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.accounts import sign_in
-from tests.test_oversight import scenario  # noqa: F401  (fixture)
-from tests.test_plans import response_of
+from tests.support.database import queries_of
+from tests.support.plans import response_of
 from tracker.accounts.models import User
 from tracker.evidence.models import Evidence
 from tracker.organisations.services import get_by_slug
@@ -18,21 +18,6 @@ from tracker.plans.publication import publish_plan
 from tracker.public.models import CachedPage
 from tracker.recommendations.models import Recommendation
 from tracker.vocabulary import EvidenceKind, Role, Visibility
-
-
-def queries_of(client, path: str) -> int:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    sa.event.listen(sa.Engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(sa.Engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def rendered_queries_of(client, session, path: str) -> int:
@@ -53,7 +38,7 @@ def grow(session, response_ids: list[int], n: int) -> None:
     session.commit()
 
 
-def test_page_query_counts_do_not_grow_with_the_data(client, session, scenario, make_user):  # noqa: F811
+def test_page_query_counts_do_not_grow_with_the_data(client, session, scenario, make_user):
     sign_in(client, make_user(Role.COORDINATOR).email)
     rec = session.exec(sa.select(Recommendation.id).where(Recommendation.number == "1")).scalar_one()
     kent_1 = response_of(session, "kent", "1.1").id
@@ -148,7 +133,7 @@ def republish(session) -> None:
         publish_plan(session, organisation, editor)
 
 
-def test_public_pages_do_not_query_per_row(client, session, scenario):  # noqa: F811
+def test_public_pages_do_not_query_per_row(client, session, scenario):
     """Anonymous public pages, downloads and the feed: the same queries with 1 or 25 items per response."""
     republish(session)
     for path in PUBLIC_PAGES:
@@ -165,7 +150,7 @@ def test_public_pages_do_not_query_per_row(client, session, scenario):  # noqa: 
     assert all(count < 20 for count in after.values()), after
 
 
-def test_a_public_page_seen_before_costs_one_query(client, session, scenario):  # noqa: F811
+def test_a_public_page_seen_before_costs_one_query(client, session, scenario):
     """Once rendered, an anonymous visit to a public page reads the validators and the stored rendering in one
     query, and no more, however much the page shows."""
     republish(session)
@@ -190,7 +175,7 @@ def transaction_ends_of(client, method: str, path: str, expect: int, **kwargs) -
     return ends
 
 
-def test_a_read_ends_its_transactions_with_a_commit(client, session, scenario, make_user):  # noqa: F811
+def test_a_read_ends_its_transactions_with_a_commit(client, session, scenario, make_user):
     """psycopg forgets the statements it has prepared on a connection whenever a transaction there rolls back, so
     reads end with COMMIT (``tracker.db.end_read``) and PostgreSQL need not plan their queries afresh each time;
     a request that fails still rolls back."""

@@ -460,7 +460,7 @@ def test_an_xlsx_spreadsheet_loads_into_an_existing_set_and_keeps_honest_provena
 
 
 def test_the_admin_pages_issue_the_same_number_of_queries_after_many_versions(client, session, admin, tmp_path):
-    from tests.test_query_counts import queries_of
+    from tests.support.database import queries_of
 
     sign_in(client, admin.email)
     r = rec(session, "1")

@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from click.testing import CliRunner
 
-from tests.test_plans import response_of
+from tests.support.plans import response_of
 from tracker.cli import main
 from tracker.permissions import Permission
 from tracker.plans import services

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests.support.accounts import sign_in
-from tests.test_public import add_file, edit
+from tests.support.plans import add_file, edit
 from tracker.evidence.services import add_evidence, update_evidence, withdraw_evidence
 from tracker.plans import services
 from tracker.plans.models import PlanPublication

@@ -15,7 +15,7 @@ from sqlalchemy import Date, literal
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
-from tests.test_plans import response_of
+from tests.support.plans import response_of
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import rules, services

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support.accounts import sign_in
+from tests.support.plans import response_of
 from tests.support.web import csrf_headers
-from tests.test_plans import response_of
 from tracker.evidence.services import add_file
 from tracker.permissions import Permission
 from tracker.plans.services import load_response

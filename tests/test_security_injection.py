@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.support.accounts import USER_PASSWORD, sign_in
-from tests.test_plans import response_of
+from tests.support.plans import response_of
 from tests.test_security_routes import app_routes
 from tracker.accounts.api_tokens import add_token
 from tracker.accounts.services import create_user

@@ -25,8 +25,8 @@ import pytest
 from sqlmodel import Session, func, select
 
 from tests.support.accounts import sign_in
+from tests.support.plans import form_fields, response_of, snapshot
 from tests.support.web import csrf_headers
-from tests.test_plans import response_of
 from tracker.audit.models import AuditEvent
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
@@ -61,19 +61,6 @@ def table(text: str) -> pd.DataFrame:
 def dry_run(session, organisation, text: str, round_dates=None, mapping=None):
     frame = table(text)
     return ss.plan_import(session, organisation.id, frame, mapping or ss.detect_mapping(frame.columns), round_dates)
-
-
-def snapshot(session: Session) -> dict[str, object]:
-    """Everything an import could write, to compare before and after."""
-    session.rollback()  # a fresh read: what other connections have committed
-    return {
-        "actions": session.exec(select(func.count()).select_from(Action)).one(),
-        "updates": session.exec(select(func.count()).select_from(ProgressUpdate)).one(),
-        "events": session.exec(select(func.count()).select_from(AuditEvent)).one(),
-        "responses": sorted(
-            (r.id, r.status.value, r.rag, r.lead_role, r.summary, r.version) for r in session.exec(select(Response))
-        ),
-    }
 
 
 def response_status(session: Session, number: str) -> ResponseStatus:
@@ -722,18 +709,6 @@ def upload(client, slug: str, content: str | bytes, filename: str = "plan.csv", 
         headers=csrf_headers(client),
         follow_redirects=False,
     )
-
-
-def form_fields(html: str) -> dict[str, str]:
-    """The hidden file and the column choices of the check page, as a browser would send them back."""
-    fields = dict(re.findall(r'<input type="hidden" name="(file_\w+)" value="([^"]*)"', html))
-    for name, body in re.findall(r'<select[^>]*name="(column-\d+)"[^>]*>(.*?)</select>', html, re.S):
-        fields[name] = re.search(r'<option value="([^"]*)" selected', body).group(1)
-    for name, value in re.findall(
-        r'<input class="govuk-input[^"]*" id="date-\d+" name="(date-\d+)" type="text" value="([^"]*)"', html
-    ):
-        fields[name] = value
-    return fields
 
 
 def post_form(client, url: str, fields: dict[str, str]):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.support.accounts import sign_in
-from tests.test_oversight import scenario  # noqa: F401  (fixture)
-from tests.test_plans import response_of
+from tests.support.plans import response_of
 from tracker.audit.services import Actor
 from tracker.permissions import Permission
 from tracker.plans import services
@@ -78,7 +77,7 @@ def _update(session, make_user, slug, number, text):
     services.add_update(session, ctx, editor, {"text": text, "update_on": dt.date.today().strftime("%d/%m/%Y")})
 
 
-def test_the_report_shows_the_themes_of_each_recommendation(client, session, scenario, make_user):  # noqa: F811
+def test_the_report_shows_the_themes_of_each_recommendation(client, session, scenario, make_user):
     _update(session, make_user, "kent", "1", "Victim contact scripts rewritten for the control room.")
     _update(session, make_user, "gwent", "1", "Control room staff now use the new victim contact scripts.")
     data = build_report(session)
@@ -96,7 +95,7 @@ def test_the_report_shows_the_themes_of_each_recommendation(client, session, sce
     assert "contact scripts" in client.get("/oversight/report").text.split('data-testid="themes-1"')[1]
 
 
-def test_a_frozen_periods_themes_never_change(session, scenario, make_user):  # noqa: F811
+def test_a_frozen_periods_themes_never_change(session, scenario, make_user):
     _update(session, make_user, "kent", "1", "Victim contact scripts rewritten.")
     _update(session, make_user, "gwent", "1", "New victim contact scripts in use.")
     period = open_period(session, name="Themes", cut_off=dt.date.today(), actor=Actor("t"))

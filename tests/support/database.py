@@ -293,3 +293,18 @@ def count_queries(engine: sa.Engine):
         return result, len(statements)
 
     return run
+
+
+def queries_of(client, path: str) -> int:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", count)
+    return len(statements)

@@ -9,7 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["tests.support.database", "tests.support.web", "tests.support.accounts"]
+pytest_plugins = [
+    "tests.support.database",
+    "tests.support.web",
+    "tests.support.accounts",
+    "tests.support.plans",
+    "tests.support.api",
+    "tests.support.servers",
+]
 
 
 @pytest.fixture(autouse=True, scope="session")

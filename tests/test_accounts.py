@@ -16,11 +16,6 @@ from tracker.audit.models import AuditEvent
 from tracker.vocabulary import Role
 
 
-@pytest.fixture
-def editor(small_reference, make_user):
-    return make_user(Role.EDITOR, "kent")
-
-
 def test_signing_in_sets_a_safe_session_cookie_and_redirects(client, editor):
     response = sign_in(client, editor.email)
     assert response.status_code == 303

@@ -17,7 +17,7 @@ import pytest
 from litestar.middleware.csrf import generate_csrf_token
 from sqlmodel import Session, func, select
 
-from tests.support.accounts import sign_in
+from tests.support.accounts import ROLES, sign_in
 from tests.support.api import add_evidence, bearer, token_for
 from tests.support.plans import response_of
 from tests.support.web import TEST_SECRET, csrf_headers
@@ -133,16 +133,6 @@ def assert_problem(response, status: int) -> dict[str, Any]:
 
 
 # --- people, tokens and records ----------------------------------------------------------------------------
-
-ROLES = {
-    "anonymous": None,
-    "admin": (Role.ADMIN, None),
-    "coordinator": (Role.COORDINATOR, None),
-    "inspector": (Role.INSPECTOR, None),
-    "kent editor": (Role.EDITOR, "kent"),
-    "kent viewer": (Role.VIEWER, "kent"),
-    "gwent editor": (Role.EDITOR, "gwent"),
-}
 
 
 def audit_count(session: Session) -> int:

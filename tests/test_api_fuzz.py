@@ -37,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlmodel import Session
 
+from tests.support.accounts import roles
 from tests.support.api import add_evidence, bearer, token_for
 from tests.support.plans import response_of
 from tracker.permissions import Permission
@@ -50,14 +51,7 @@ RANDOM = bool(os.environ.get("FUZZ_RANDOM"))
 PROBLEM = "application/problem+json"
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
-ROLES = {
-    "anonymous": None,
-    "admin": (Role.ADMIN, None),
-    "coordinator": (Role.COORDINATOR, None),
-    "inspector": (Role.INSPECTOR, None),
-    "kent editor": (Role.EDITOR, "kent"),
-    "kent viewer": (Role.VIEWER, "kent"),
-}
+ROLES = roles("anonymous", "admin", "coordinator", "inspector", "kent editor", "kent viewer")
 
 
 def problem_document(ctx: Any, response: Any, case: Any) -> bool | None:

@@ -111,11 +111,6 @@ def history_count(session: Session, entity_type: str, entity_id: int, action: st
 
 
 @pytest.fixture
-def kent_editor(small_reference, make_user) -> User:
-    return make_user(Role.EDITOR, "kent")
-
-
-@pytest.fixture
 def kent_ctx(session, kent_editor):
     return load_response(session, kent_editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
 

@@ -169,11 +169,6 @@ REFUSED = [
 
 
 @pytest.fixture
-def editor(small_reference, make_user):
-    return make_user(Role.EDITOR, "kent")
-
-
-@pytest.fixture
 def ctx(session, editor):
     return load_response(session, editor, response_of(session).id, Permission.EDIT_PLAN)
 

@@ -28,7 +28,6 @@ from tests.support.servers import Server, browser
 from tests.support.web import TEST_SECRET
 from tracker.evidence.models import Evidence
 from tracker.settings import PROJECT_ROOT
-from tracker.vocabulary import Role
 
 # Real commits: server processes are killed mid-write and the database is read after.
 pytestmark = pytest.mark.commits
@@ -46,13 +45,6 @@ def server(database_url, tmp_path) -> Iterator[Server]:
     server = Server(env, tmp_path / "server.log")
     yield server
     server.stop()
-
-
-@pytest.fixture
-def editor(small_reference, make_user, session):
-    user = make_user(Role.EDITOR, "kent")
-    session.commit()
-    return user
 
 
 def in_background(fn) -> threading.Thread:

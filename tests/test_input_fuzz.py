@@ -22,9 +22,8 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from tests import test_security_routes
-from tests.support.accounts import sign_in
+from tests.support.accounts import ROLES, sign_in
 from tests.support.plans import response_of
-from tests.test_route_role_matrix import ROLES
 from tests.test_security_routes import app_routes, matrix_entries, route_of
 from tracker.accounts import controllers as account_controllers
 from tracker.permissions import Permission

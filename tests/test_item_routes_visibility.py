@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.accounts import sign_in
+from tests.support.accounts import roles, sign_in
 from tests.support.plans import add_file, edit
 from tests.support.web import csrf_headers
 from tracker.evidence.services import add_evidence
@@ -19,12 +19,7 @@ from tracker.plans import services
 from tracker.vocabulary import Role
 
 MARK = "KENT-INTERNAL-ITEM"
-ROLES = {
-    "coordinator": (Role.COORDINATOR, None),
-    "inspector": (Role.INSPECTOR, None),
-    "kent viewer": (Role.VIEWER, "kent"),
-    "gwent editor": (Role.EDITOR, "gwent"),
-}
+ROLES = roles("coordinator", "inspector", "kent viewer", "gwent editor")
 # (method, path): {item: role -> status}; items are Kent's internal update, internal file and inspectorate note.
 ROUTES = [
     ("GET", "/plan/updates/{update}/edit"),

@@ -21,11 +21,6 @@ from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
 
 
 @pytest.fixture
-def kent_editor(small_reference, make_user):
-    return make_user(Role.EDITOR, "kent")
-
-
-@pytest.fixture
 def ctx(session, kent_editor):
     return load_response(session, kent_editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
 

@@ -29,11 +29,6 @@ from tracker.vocabulary import EvidenceKind, Role, Visibility
 
 
 @pytest.fixture
-def editor(small_reference, make_user):
-    return make_user(Role.EDITOR, "kent")
-
-
-@pytest.fixture
 def ctx(session, editor):
     return load_response(session, editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
 

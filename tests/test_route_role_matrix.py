@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.accounts import sign_in
+from tests.support.accounts import ROLES, sign_in
 from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.permissions import Permission
@@ -19,15 +19,6 @@ from tracker.practice import services as practice
 from tracker.vocabulary import PracticeStatus, Role
 
 SECRET = "KENT-ONLY-MARKER"
-ROLES = {
-    "anonymous": None,
-    "admin": (Role.ADMIN, None),
-    "coordinator": (Role.COORDINATOR, None),
-    "inspector": (Role.INSPECTOR, None),
-    "kent editor": (Role.EDITOR, "kent"),
-    "kent viewer": (Role.VIEWER, "kent"),
-    "gwent editor": (Role.EDITOR, "gwent"),
-}
 READ = {
     "anonymous": "sign in",
     "admin": "ok",

@@ -15,11 +15,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.support.accounts import sign_in
+from tests.support.accounts import ROLES, sign_in
 from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tests.test_api import ROUTES as API_ROUTES
-from tests.test_route_role_matrix import ROLES
 from tests.test_route_role_matrix import ROUTES as WORKSPACE_ROUTES
 from tracker.accounts.api_tokens import add_token
 from tracker.audit.services import Actor

@@ -23,11 +23,6 @@ from tracker.settings import Settings
 from tracker.vocabulary import Role
 
 
-@pytest.fixture
-def editor(small_reference, make_user):
-    return make_user(Role.EDITOR, "kent")
-
-
 def test_a_lock_made_through_one_process_holds_on_the_other(app_client_factory, editor):
     first, second = app_client_factory(), app_client_factory()
     for attempt in range(LOCK_AFTER):

@@ -17,15 +17,9 @@ from tests.support.plans import response_of
 from tests.test_evidence import post_file
 from tracker.evidence.filetypes import ACCEPTED_MESSAGE
 from tracker.evidence.models import Evidence
-from tracker.vocabulary import Role
 
 SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>\n"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>\n'
-
-
-@pytest.fixture
-def editor(small_reference, make_user):
-    return make_user(Role.EDITOR, "kent")
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,12 @@ def editor(small_reference, make_user):
     return make_user(Role.EDITOR, "kent")
 
 
+@pytest.fixture
+def kent_editor(editor):
+    """The Kent editor, by the name the plan tests give them."""
+    return editor
+
+
 def sign_in(client: TestClient, email: str, password: str = USER_PASSWORD):
     return client.post(
         "/sign-in", data={"email": email, "password": password}, headers=csrf_headers(client), follow_redirects=False

@@ -40,9 +40,9 @@ from tracker.loading import load_file
 from tracker.plans import spreadsheet as ss
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.settings import PROJECT_ROOT
 from tracker.vocabulary import Role
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SECOND = 1.0
 SCAN_SECONDS = 10

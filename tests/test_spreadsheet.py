@@ -17,7 +17,6 @@ import string
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -35,9 +34,8 @@ from tracker.plans import spreadsheet as ss
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import load_response
 from tracker.plans.spreadsheet import ROUND, ImportConflict, Mapping, SpreadsheetError
+from tracker.settings import PROJECT_ROOT
 from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

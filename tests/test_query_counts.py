@@ -175,6 +175,7 @@ def transaction_ends_of(client, method: str, path: str, expect: int, **kwargs) -
     return ends
 
 
+@pytest.mark.commits  # it watches the database transactions themselves end (a rolled-back test has savepoints)
 def test_a_read_ends_its_transactions_with_a_commit(client, session, scenario, make_user):
     """psycopg forgets the statements it has prepared on a connection whenever a transaction there rolls back, so
     reads end with COMMIT (``tracker.db.end_read``) and PostgreSQL need not plan their queries afresh each time;

@@ -16,6 +16,8 @@ pytest_plugins = [
     "tests.support.plans",
     "tests.support.api",
     "tests.support.servers",
+    "tests.support.demo",
+    "tests.support.browser",
 ]
 
 

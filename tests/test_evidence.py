@@ -19,7 +19,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
-from tests.support.plans import pdf_bytes, response_of
+from tests.support.plans import pdf_bytes, post_file, response_of
 from tests.support.web import TEST_SECRET, csrf_headers
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import history
@@ -181,17 +181,6 @@ def upload_files(settings: Settings) -> list[str]:
 def evidence_rows(session: Session) -> list[Evidence]:
     session.rollback()  # end this session's read transaction, to see what the app committed since
     return list(session.exec(select(Evidence)))
-
-
-def post_file(client, response_id: int, name: str, content: bytes, **fields: str):
-    data = {"kind": "file", "visibility": "internal", **fields}
-    return client.post(
-        f"/responses/{response_id}/evidence",
-        data=data,
-        files={"file": (name, content, "application/octet-stream")},
-        headers=csrf_headers(client),
-        follow_redirects=False,
-    )
 
 
 def add_text_file(session, ctx, user, settings, visibility: Visibility, name: str = "notes.txt") -> Evidence:

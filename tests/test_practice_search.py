@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.test_pages import demo_site  # noqa: F401 (the shared demo site fixture)
 from tracker.practice import search, services
 from tracker.practice.models import Practice
 from tracker.practice.services import Filters
@@ -249,7 +248,7 @@ def test_search_finds_practice_by_its_themes_and_the_recommendations_it_addresse
     assert titles("zebracrossing") == ["Clinic", "Team"]
 
 
-def test_on_the_demo_site_a_search_for_a_theme_finds_the_practice_filed_under_it(demo_site):  # noqa: F811
+def test_on_the_demo_site_a_search_for_a_theme_finds_the_practice_filed_under_it(demo_site):
     """As a visitor found it: "training" found nothing although practice is filed under "Training and learning"."""
     import re
 

@@ -9,9 +9,9 @@ import json
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
 
 from tests.support.accounts import sign_in
+from tests.support.plans import pdf_text
 from tracker.audit.services import Actor
 from tracker.cli import main
 from tracker.organisations.models import Organisation
@@ -20,11 +20,6 @@ from tracker.reports.figures import national_state
 from tracker.reports.progress_report import build_report, render_html, render_pdf
 from tracker.reports.services import freeze_period, open_period
 from tracker.vocabulary import OrganisationKind, ResponseStatus, Role
-
-
-def pdf_text(content: bytes) -> str:
-    """The text of every page, as a reader would extract it."""
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 @pytest.fixture

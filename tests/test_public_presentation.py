@@ -11,7 +11,6 @@ import re
 import pytest
 
 from tests.public_crawler import crawl
-from tests.test_pages import demo_site  # noqa: F401 (the shared demo site fixture)
 from tracker.timeutil import UTC, uk_date
 
 # Dates as machines write them: 2025-01-16, 2025-01-16T10:00, 16/01/2025, 16-01-25.
@@ -42,7 +41,7 @@ def test_the_one_date_filter_reads_dates_and_the_iso_text_of_published_plans(val
     assert uk_date(value) == shown
 
 
-def test_no_public_page_shows_a_date_as_a_machine_writes_it(demo_site):  # noqa: F811
+def test_no_public_page_shows_a_date_as_a_machine_writes_it(demo_site):
     pages = crawl(demo_site.client(None), demo_site.settings.public_url)
     html_pages = {
         path: fetched

@@ -13,8 +13,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests.support.accounts import sign_in
-from tests.support.plans import response_of
-from tests.test_evidence import post_file
+from tests.support.plans import post_file, response_of
 from tracker.evidence.filetypes import ACCEPTED_MESSAGE
 from tracker.evidence.models import Evidence
 

@@ -87,7 +87,7 @@ def test_the_report_shows_the_themes_of_each_recommendation(client, session, sce
     table = html.split('data-testid="themes-1"')[1].split("</table>")[0]
     assert "contact scripts" in table and "Organisations mentioning it" in table
     assert "no term is shared" in html.split('data-testid="themes-3"')[1].split("</p>")[0]
-    from tests.test_progress_report import pdf_text
+    from tests.support.plans import pdf_text
 
     text = " ".join(pdf_text(render_pdf(data)).split())
     assert "Themes from updates (organisations mentioning each): “contact scripts” (2)" in text

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import DEMO_PASSWORD
 from tests.support.database import new_database
 from tests.support.servers import _free_port
 from tests.support.web import TEST_SECRET
@@ -27,7 +28,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-DEMO_PASSWORD = "demo-password-for-browser-tests"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -96,11 +96,3 @@ def page(browser) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
-
-
-def sign_in(page, base: str, email: str) -> None:
-    """Sign in through the form as one of the demo accounts."""
-    page.goto(base + "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from types import SimpleNamespace
 
 import pytest
+from pypdf import PdfReader
 from sqlmodel import Session, func, select
 
+from tests.support.web import csrf_headers
 from tracker.assessments.models import Assessment
 from tracker.audit.models import AuditEvent
 from tracker.evidence.services import add_evidence
@@ -156,3 +159,19 @@ def snapshot(session: Session) -> dict[str, object]:
             (r.id, r.status.value, r.rag, r.lead_role, r.summary, r.version) for r in session.exec(select(Response))
         ),
     }
+
+
+def post_file(client, response_id: int, name: str, content: bytes, **fields: str):
+    data = {"kind": "file", "visibility": "internal", **fields}
+    return client.post(
+        f"/responses/{response_id}/evidence",
+        data=data,
+        files={"file": (name, content, "application/octet-stream")},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of every page, as a reader would extract it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)

@@ -3,7 +3,7 @@
 axe-core is vendored from the npm registry (tests/e2e/vendor, refreshed by `make assets`) and evaluated in
 each page through the DevTools protocol, so the pages' Content-Security-Policy stays as strict as it is for
 everyone. What axe cannot judge (for example whether a heading describes its section) is covered by the
-keyboard tests here and the HTML checks of tests/test_pages.py; what is known not to meet WCAG 2.2 AA is
+keyboard tests here and the HTML checks of tests/web/test_pages.py; what is known not to meet WCAG 2.2 AA is
 listed in the accessibility statement (templates/info/accessibility.html).
 """
 

@@ -1,6 +1,6 @@
 """An upload folder that is read-only, full or failing at any step: a clear 422 and no half-record.
 
-tests/test_evidence.py covers a folder that cannot be created and a full disk at the final sync. This file
+tests/web/test_evidence.py covers a folder that cannot be created and a full disk at the final sync. This file
 fails every other step of saving (opening, writing half-way, renaming) with the errors the operating system
 gives (read-only file system, no space, permission denied), through the full page and through htmx, and
 checks that neither a record without its file nor a file without its record is left.

@@ -1,11 +1,11 @@
 """No hostile input gets a 5xx: every form handler and every path and query parameter of the app, as every role.
 
-The routes are those of the route-by-role matrices (``tests/test_security_routes.py::matrix_entries``, which
+The routes are those of the route-by-role matrices (``tests/security/test_security_routes.py::matrix_entries``, which
 ``test_every_route_of_the_app_is_in_a_role_matrix`` proves cover the app's whole route table), the roles and
 their users those of the matrices too. Hypothesis draws the values: NUL and other control characters, huge, odd
 and non-ASCII integers ("²", Arabic-Indic digits), 100 kB strings, right-to-left and zero-width text; each value
 in the fixed list below is always tried (``@example``), and a few more are generated (derandomised, so every run
-sends the same requests). The JSON API's bodies are fuzzed from its schema by ``tests/test_api_fuzz.py``.
+sends the same requests). The JSON API's bodies are fuzzed from its schema by ``tests/security/test_api_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from tests import test_security_routes
+from tests.security import test_security_routes
+from tests.security.test_security_routes import app_routes, matrix_entries, route_of
 from tests.support.accounts import ROLES, sign_in
 from tests.support.plans import response_of
-from tests.test_security_routes import app_routes, matrix_entries, route_of
 from tracker.accounts import controllers as account_controllers
 from tracker.permissions import Permission
 from tracker.plans import services

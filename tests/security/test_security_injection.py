@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from tests.security.test_security_routes import app_routes
 from tests.support.accounts import USER_PASSWORD, sign_in
 from tests.support.plans import response_of
-from tests.test_security_routes import app_routes
 from tracker.accounts.api_tokens import add_token
 from tracker.accounts.services import create_user
 from tracker.assessments.services import add_comment, record_assessment
@@ -176,7 +176,9 @@ def urls(app, params: dict) -> list[str]:
         if set(names) & SKIP_PARAMS:
             continue
         unknown = [n for n in names if n not in params]
-        assert not unknown, f"add a value for {unknown} to the params of tests/test_security_injection.py ({path})"
+        assert not unknown, (
+            f"add a value for {unknown} to the params of tests/security/test_security_injection.py ({path})"
+        )
         variants = [path]
         for name in names:
             values = params[name] if isinstance(params[name], list) else [params[name]]

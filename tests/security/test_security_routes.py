@@ -1,8 +1,8 @@
 """Every route of the app is in a route-by-role matrix, and the routes not already checked elsewhere are checked here.
 
-``tests/test_route_role_matrix.py`` covers the workspace pages and ``tests/test_api.py`` the JSON API. This file
-holds the rest (oversight, periods, reports, assessments, evidence, admin, accounts, public pages) and a test
-that the union covers the app's route table: a new route cannot be added without saying who may use it.
+``tests/security/test_route_role_matrix.py`` covers the workspace pages and ``tests/web/test_api.py`` the JSON
+API. This file holds the rest (oversight, periods, reports, assessments, evidence, admin, accounts, public pages)
+and a test that the union covers the app's route table: a new route cannot be added without saying who may use it.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from tests.security.test_route_role_matrix import ROUTES as WORKSPACE_ROUTES
 from tests.support.accounts import ROLES, sign_in
 from tests.support.plans import response_of
 from tests.support.web import csrf_headers
-from tests.test_api import ROUTES as API_ROUTES
-from tests.test_route_role_matrix import ROUTES as WORKSPACE_ROUTES
+from tests.web.test_api import ROUTES as API_ROUTES
 from tracker.accounts.api_tokens import add_token
 from tracker.audit.services import Actor
 from tracker.evidence.services import add_file
@@ -57,7 +57,8 @@ COMMENT = rule({"admin", "coordinator", "inspector", "kent editor"}, not_found={
 ADMIN_ONLY = rule({"admin"})
 OWN_TOKEN = rule({"kent editor"}, not_found=set(ROLES) - {"kent editor", "anonymous"})
 
-# Routes of the app not in tests/test_route_role_matrix.py or tests/test_api.py; paths as the app declares them
+# Routes of the app not in tests/security/test_route_role_matrix.py or tests/web/test_api.py; paths as the app
+# declares them
 # (parameter names without types). Add every new route here, or to one of those files, with who may use it.
 ROUTES: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/", PUBLIC),
@@ -165,8 +166,8 @@ def test_every_route_of_the_app_is_in_a_role_matrix(client):
     covered = {route_of(routes, method, path) for method, path in matrix_entries()}
     missing = sorted(routes - covered)
     assert not missing, (
-        "These routes are in no route-by-role matrix; add each to ROUTES in tests/test_security_routes.py "
-        f"(or tests/test_route_role_matrix.py / tests/test_api.py) with who may use it: {missing}"
+        "These routes are in no route-by-role matrix; add each to ROUTES in tests/security/test_security_routes.py "
+        f"(or tests/security/test_route_role_matrix.py / tests/web/test_api.py) with who may use it: {missing}"
     )
     stale = sorted(entry for entry in matrix_entries() if route_of(routes, *entry) is None)
     assert not stale, f"The matrices name routes the app no longer has: {stale}"

@@ -1,6 +1,6 @@
 """Sessions and sign-in throttling across processes, and cookie flags in production.
 
-tests/test_accounts.py already proves, in one process: the session id changes at every sign-in (fixation),
+tests/web/test_accounts.py already proves, in one process: the session id changes at every sign-in (fixation),
 signing out ends the session on the server (a copy of the old cookie no longer works), a disabled user is
 signed out at the next request, and the local cookie flags. This file adds what needs two app instances (two
 "processes" sharing one database) or production settings.

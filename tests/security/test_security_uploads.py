@@ -1,6 +1,6 @@
-"""Uploads that try to run in the browser, filling the gaps left by tests/test_evidence.py.
+"""Uploads that try to run in the browser, filling the gaps left by tests/web/test_evidence.py.
 
-tests/test_evidence.py already refuses, with a message and nothing stored: oversized files (also over the
+tests/web/test_evidence.py already refuses, with a message and nothing stored: oversized files (also over the
 request limit), content that does not match its extension, macro-enabled and legacy Office files, archives,
 zero-byte files, executables, binary or non-UTF-8 text; and stores path-traversal names under a generated name.
 This file adds web content: HTML, SVG and script files are refused by name, and HTML smuggled in a .txt file

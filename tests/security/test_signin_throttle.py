@@ -1,7 +1,7 @@
 """Sign-in throttling per client address (password spraying), and locks that cannot keep an account's owner out.
 
-tests/test_accounts.py and tests/test_security_session.py prove the per-account lock (in one process and across
-two). This file adds: guesses spread over many accounts from one address are locked after ADDRESS_LOCK_AFTER,
+tests/web/test_accounts.py and tests/security/test_security_session.py prove the per-account lock (in one process and
+across two). This file adds: guesses spread over many accounts from one address are locked after ADDRESS_LOCK_AFTER,
 whichever app process they reach, while other addresses carry on; X-Forwarded-For is believed only from a
 trusted proxy; a browser that signed in to an account before gets in with the right password during a lock
 that strangers (or the same network) caused, and nobody else does; addresses are stored only as keyed hashes

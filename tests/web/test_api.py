@@ -1,6 +1,6 @@
 """The JSON API under /api, and the API tokens page.
 
-The API answers each role as the workspace pages do (tests/test_route_role_matrix.py): editors change their own
+The API answers each role as the workspace pages do (tests/security/test_route_role_matrix.py): editors change their own
 organisation's plan; viewers, coordinators and inspectors read but get 403 for changes; another organisation's
 ids answer 404 and never its data; the public gets 401 (a problem document, not a redirect). A bearer token
 needs no CSRF token; a browser session does. Every answer is checked against the OpenAPI schema the app serves

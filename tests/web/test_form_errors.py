@@ -3,7 +3,7 @@ carries the GOV.UK error summary, never JSON and never a bare error page.
 
 The form handlers are read from the app's route table (every POST outside the JSON API), so a new form cannot be
 added without saying here how to submit it wrongly. A browser sends no JSON ``Accept``; the API's own errors
-(application/problem+json) are tests/test_api.py's.
+(application/problem+json) are tests/web/test_api.py's.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import re
 import pytest
 
 from tests.html_checks import html_problems
+from tests.security.test_security_routes import app_routes, route_of, world  # noqa: F401 (a fixture used below)
 from tests.support.accounts import sign_in
 from tests.support.web import csrf_headers
-from tests.test_security_routes import app_routes, route_of, world  # noqa: F401 (a fixture used below)
 from tracker.audit.services import Actor
 from tracker.permissions import Permission
 from tracker.plans import services
@@ -92,7 +92,7 @@ INVALID: list[tuple[str, str, dict[str, str], list[str]]] = [
 ]
 
 # Buttons with no field to get wrong: what they act on is in the path. Their refusals (not permitted, not found)
-# are the role matrices' (tests/test_security_routes.py, tests/test_route_role_matrix.py).
+# are the role matrices' (tests/security/test_security_routes.py, tests/security/test_route_role_matrix.py).
 NO_FIELDS = {
     "/sign-out": "signs out whoever asks",
     "/account/api-tokens/{token_id}/revoke": "revokes the token in its path",

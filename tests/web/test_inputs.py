@@ -2,7 +2,7 @@
 
 The one normalising layer (``tracker.inputs``): control characters refused beside the field (forms, API) or
 removed (imports), lengths checked against the columns before any SQL, integers range-checked before any query;
-the one neutraliser of CSV/XLSX cells (``tracker.cells``); charsets said once. ``tests/test_input_fuzz.py``
+the one neutraliser of CSV/XLSX cells (``tracker.cells``); charsets said once. ``tests/security/test_input_fuzz.py``
 throws hostile values at every route; these are the cases the assessment found, one by one.
 """
 

@@ -1,4 +1,4 @@
-"""Builders of hostile files for tests/test_resource_limits.py: spreadsheets and YAML that expand when parsed.
+"""Builders of hostile files for tests/security/test_resource_limits.py: spreadsheets and YAML that expand when parsed.
 
 Each big part is streamed into the zip in chunks, so building a 1 GB shared string never holds 1 GB.
 """

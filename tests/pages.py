@@ -1,5 +1,5 @@
 """The pages every accessibility check runs over: one list, used by the axe test in Chromium
-(tests/e2e/test_accessibility.py) and by the quick HTML checks (tests/test_pages.py).
+(tests/e2e/test_accessibility.py) and by the quick HTML checks (tests/web/test_pages.py).
 
 Both run against the synthetic demo data (`tracker demo`). To check a new page, add a ``Page`` to ``PAGES``:
 a path (``{name}`` placeholders are filled from ``ids()``), the demo account to sign in as (``None``: nobody)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET, new_database
+from tests.support.browser import DEMO_PASSWORD
+from tests.support.database import new_database
+from tests.support.servers import _free_port
+from tests.support.web import TEST_SECRET
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,19 +28,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-DEMO_PASSWORD = "demo-password-for-browser-tests"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -101,11 +96,3 @@ def page(browser) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
-
-
-def sign_in(page, base: str, email: str) -> None:
-    """Sign in through the form as one of the demo accounts."""
-    page.goto(base + "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()

@@ -3,7 +3,7 @@
 axe-core is vendored from the npm registry (tests/e2e/vendor, refreshed by `make assets`) and evaluated in
 each page through the DevTools protocol, so the pages' Content-Security-Policy stays as strict as it is for
 everyone. What axe cannot judge (for example whether a heading describes its section) is covered by the
-keyboard tests here and the HTML checks of tests/test_pages.py; what is known not to meet WCAG 2.2 AA is
+keyboard tests here and the HTML checks of tests/web/test_pages.py; what is known not to meet WCAG 2.2 AA is
 listed in the accessibility statement (templates/info/accessibility.html).
 """
 
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import pages
-from tests.e2e.conftest import sign_in
 from tests.pages import PAGES, Page
+from tests.support.browser import sign_in
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 # The WCAG 2.0, 2.1 and 2.2 success criteria at levels A and AA.
@@ -184,7 +184,7 @@ def test_the_500_page_has_no_wcag_violation(live_server, page, server_error_page
 
 @pytest.fixture
 def server_error_page(client) -> tuple[int, dict[str, str], bytes]:
-    from tests.test_pages import failing_route
+    from tests.support.demo import failing_route
 
     client.app.register(failing_route)
     response = client.get("/boom")
@@ -261,7 +261,7 @@ def test_signing_in_and_reaching_the_plan_with_the_keyboard_only(live_server, br
     page.keyboard.type("editor@demo.example.org")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "password"
-    from tests.e2e.conftest import DEMO_PASSWORD
+    from tests.support.browser import DEMO_PASSWORD
 
     page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")

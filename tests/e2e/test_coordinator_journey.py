@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.support.browser import sign_in
 
 
 def test_a_coordinator_follows_a_figure_to_its_response_and_downloads_the_report(live_server, browser):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, sign_in
+from tests.support.browser import DEMO_PASSWORD, sign_in
 
 WORD = "Keyboardonlymarker"
 

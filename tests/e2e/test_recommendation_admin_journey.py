@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.support.browser import sign_in
 
 REPORT = "https://hmicfrs.justiceinspectorates.gov.uk/publication-html/police-response-to-stalking/"
 WORDING = "Synthetic wording typed by a browser test (not the report's)."

@@ -1,0 +1,70 @@
+"""Accounts for tests: make_user, signing in, the roles the route tests walk through, and the Kent editor."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import TestClient
+from sqlmodel import Session
+
+from tests.support.web import csrf_headers
+from tracker.accounts.services import create_user
+from tracker.audit.services import Actor
+from tracker.organisations.services import get_by_slug
+from tracker.vocabulary import Role
+
+USER_PASSWORD = "correct-horse-battery"
+
+# Who the route tests sign in as: name -> (role, organisation slug), or None for no one signed in.
+ROLES: dict[str, tuple[Role, str | None] | None] = {
+    "anonymous": None,
+    "admin": (Role.ADMIN, None),
+    "coordinator": (Role.COORDINATOR, None),
+    "inspector": (Role.INSPECTOR, None),
+    "kent editor": (Role.EDITOR, "kent"),
+    "kent viewer": (Role.VIEWER, "kent"),
+    "gwent editor": (Role.EDITOR, "gwent"),
+}
+
+
+def roles(*names: str) -> dict[str, tuple[Role, str | None] | None]:
+    """The entries of ROLES with these names, in this order."""
+    return {name: ROLES[name] for name in names}
+
+
+@pytest.fixture
+def make_user(session: Session):
+    """Create an account: make_user(Role.EDITOR, "kent") -> User (password USER_PASSWORD)."""
+
+    def make(role: Role, organisation: str | None = None, email: str | None = None):
+        org = get_by_slug(session, organisation) if organisation else None
+        user = create_user(
+            session,
+            email=email or f"{role.value}-{organisation or 'national'}@example.org",
+            display_name=f"Test {role.value}",
+            role=role,
+            password=USER_PASSWORD,
+            organisation=org,
+            actor=Actor("test setup"),
+        )
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def editor(small_reference, make_user):
+    """An editor at Kent Police, on the small reference data."""
+    return make_user(Role.EDITOR, "kent")
+
+
+@pytest.fixture
+def kent_editor(editor):
+    """The Kent editor, by the name the plan tests give them."""
+    return editor
+
+
+def sign_in(client: TestClient, email: str, password: str = USER_PASSWORD):
+    return client.post(
+        "/sign-in", data={"email": email, "password": password}, headers=csrf_headers(client), follow_redirects=False
+    )

@@ -1,0 +1,162 @@
+"""The `tracker` command line: every command has help, takes DATABASE_URL, and fails clearly."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import select
+
+from tests.factories import SMALL_ORGANISATIONS, write
+from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE
+from tracker.accounts.models import User
+from tracker.accounts.passwords import verify_password
+from tracker.cli import main
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import Role
+
+# Real commits: the CLI opens its own engine on the database (DATABASE_URL).
+pytestmark = pytest.mark.commits
+
+
+COMMANDS = [
+    [],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "downgrade"],
+    ["db", "current"],
+    ["load"],
+    ["demo"],
+    ["setup"],
+    ["users"],
+    ["users", "create"],
+    ["serve"],
+    ["report"],
+    ["remind"],
+]
+
+
+@pytest.fixture
+def run(database_url, engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setenv("TRACKER_DEMO_PASSWORD", "cli-demo-password")
+    runner = CliRunner()
+
+    def run(*args: str, **kwargs):
+        return runner.invoke(main, list(args), catch_exceptions=False, **kwargs)
+
+    return run
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "tracker")
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_load_reports_what_it_did_and_is_idempotent(run, session):
+    first = run("load", str(ORGANISATIONS_FILE), str(STALKING_FILE))
+    assert first.exit_code == 0, first.output
+    assert "29" not in first.output or "created" in first.output
+    assert session.exec(select(Recommendation).where(Recommendation.number == "29")).first() is not None
+    second = run("load", str(ORGANISATIONS_FILE), str(STALKING_FILE))
+    assert second.exit_code == 0
+    assert "0 were created, 0 were changed" in second.output
+
+
+def test_load_dry_run_saves_nothing(run, session):
+    result = run("load", "--dry-run", str(ORGANISATIONS_FILE))
+    assert result.exit_code == 0
+    assert "would be created" in result.output
+    assert session.exec(select(User)).first() is None
+
+
+def test_a_bad_file_fails_with_its_problems(run, tmp_path):
+    bad = write(tmp_path, "orgs.yaml", SMALL_ORGANISATIONS.replace("region: wales}", "region: narnia}", 1))
+    result = run("load", str(bad))
+    assert result.exit_code == 1
+    assert "unknown region 'narnia'" in result.output
+    assert "orgs.yaml:" in result.output
+
+
+def test_users_create_with_a_password_from_the_environment(run, session, monkeypatch):
+    run("load", str(ORGANISATIONS_FILE))
+    monkeypatch.setenv("NEW_PASSWORD", "a-sufficiently-long-password")
+    result = run(
+        "users",
+        "create",
+        "--email",
+        "Lead@Example.org",
+        "--name",
+        "Force lead",
+        "--role",
+        "editor",
+        "--organisation",
+        "kent",
+        "--password-env",
+        "NEW_PASSWORD",
+    )
+    assert result.exit_code == 0, result.output
+    user = session.exec(select(User)).one()
+    assert user.email == "lead@example.org" and user.role is Role.EDITOR
+    assert verify_password(user.password_hash, "a-sufficiently-long-password")
+    assert "a-sufficiently-long-password" not in result.output
+
+
+def test_users_create_generates_and_prints_a_password(run, session):
+    result = run("users", "create", "--email", "admin@example.org", "--name", "Admin", "--role", "admin")
+    assert result.exit_code == 0
+    password = result.output.split("Password: ")[1].strip()
+    assert verify_password(session.exec(select(User)).one().password_hash, password)
+
+
+def test_users_create_explains_what_is_wrong(run):
+    run("load", str(ORGANISATIONS_FILE))
+    no_org = run("users", "create", "--email", "v@example.org", "--name", "V", "--role", "viewer")
+    assert no_org.exit_code == 1 and "must belong to an organisation" in no_org.output
+    bad_org = run(
+        "users", "create", "--email", "v@example.org", "--name", "V", "--role", "viewer", "--organisation", "atlantis"
+    )
+    assert bad_org.exit_code == 1 and "No organisation has the slug 'atlantis'" in bad_org.output
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("kentt", "'kent'"),
+        ("Kent Police", "'kent'"),
+        ("west-midland", "'west-midlands'"),
+        ("Metropolitan Police", "'metropolitan'"),
+    ],
+)
+def test_users_create_with_a_wrong_slug_suggests_the_closest_organisations(run, session, typed, suggested):
+    run("load", str(ORGANISATIONS_FILE))
+    result = run(
+        "users", "create", "--email", "v@example.org", "--name", "V", "--role", "viewer", "--organisation", typed
+    )
+    assert result.exit_code == 1
+    assert f"No organisation has the slug {typed!r}; did you mean {suggested}" in result.output
+    assert session.exec(select(User)).first() is None
+
+
+def test_setup_loads_everything_once_and_prints_the_demo_accounts(run, session):
+    first = run("setup")
+    assert first.exit_code == 0, first.output
+    assert "editor@demo.example.org" in first.output and "cli-demo-password" in first.output
+    second = run("setup")
+    assert second.exit_code == 0
+    assert "already loaded" in second.output
+    assert session.exec(select(User).where(User.role == Role.ADMIN)).one().is_demo
+
+
+def test_db_current_says_whether_the_database_is_migrated(run):
+    result = run("db", "current")
+    assert result.exit_code == 0 and "latest:" in result.output
+
+
+def test_commands_refuse_an_unmigrated_database(run, scratch_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", scratch_database_url)
+    result = run("load", str(ORGANISATIONS_FILE))
+    assert result.exit_code == 1
+    assert "tracker db upgrade" in result.output

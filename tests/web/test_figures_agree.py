@@ -1,0 +1,170 @@
+"""The same headline figure everywhere: each is defined once (``tracker.reports.figures.Headline``) and every
+surface that shows it (dashboard, report HTML, CSV/XLSX/JSON exports, API, period comparison, public pages)
+gives the same number, on the demo data at two scales (the full reference data at scale 1, and a small set of
+organisations at scale 2, including an inspectorate and a national body that answer nothing)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from litestar.testing import TestClient
+from sqlmodel import Session, col, select
+
+from tests.factories import SMALL_ORGANISATIONS, SMALL_SET, write
+from tests.support.accounts import sign_in
+from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE
+from tracker.audit.services import Actor
+from tracker.demo import load_demo
+from tracker.loading import load_file
+from tracker.organisations.models import Organisation
+from tracker.reports.figures import Headline, national_state
+from tracker.reports.models import ReportingPeriod
+from tracker.vocabulary import PeriodStatus, ResponseStatus
+
+PASSWORD = "demo-password-123"
+COORDINATOR = "coordinator@demo.example.org"
+# The small reference data plus the organisations the demo's accounts belong to (two of which answer nothing).
+SMALL_WITH_DEMO_ACCOUNTS = SMALL_ORGANISATIONS + (
+    "  - {slug: dyfed-powys, name: Dyfed-Powys Police, kind: force, country: Wales, region: wales}\n"
+    "  - {slug: npcc, name: National Police Chiefs' Council, kind: national-body}\n"
+    "  - {slug: hmicfrs, name: An inspectorate, kind: inspectorate}\n"
+)
+
+
+@pytest.fixture(params=["full-scale-1", "small-scale-2"])
+def demo(request, session: Session, settings, tmp_path: Path) -> str:
+    if request.param == "full-scale-1":
+        files, scale = [ORGANISATIONS_FILE, STALKING_FILE], 1
+    else:
+        files = [write(tmp_path, "orgs.yaml", SMALL_WITH_DEMO_ACCOUNTS), write(tmp_path, "set.yaml", SMALL_SET)]
+        scale = 2
+    for path in files:
+        load_file(session, path, Actor("test setup"))
+    load_demo(session, password=PASSWORD, upload_dir=settings.upload_dir, scale=scale)
+    return request.param
+
+
+def by_testid(html: str, name: str) -> str:
+    """The text of the element marked ``data-testid=name`` (the figures are plain text inside it)."""
+    found = re.search(rf'data-testid="{name}"[^>]*>([^<]*)<', html)
+    assert found, f"no data-testid={name!r} on the page"
+    return found.group(1).strip()
+
+
+def numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", text.replace(",", ""))]
+
+
+def from_rows(rows: list[dict], published: int) -> Headline:
+    """The figures an export's response rows give (one row per response, numbered recommendations only)."""
+    return Headline.count(
+        (
+            (r["organisation_slug"], ResponseStatus(r["status"]), str(r["overdue"]) in ("True", "true", "1"))
+            for r in rows
+        ),
+        published,
+    )
+
+
+def test_every_surface_gives_the_same_headline_figures(session: Session, demo, client: TestClient):
+    state = national_state(session)
+    expected = state.headline
+    assert expected.responses == len(state.cells) > 0
+    assert 0 < expected.published <= expected.organisations
+    sign_in(client, COORDINATOR, PASSWORD)
+
+    dashboard = client.get("/oversight").text
+    assert numbers(by_testid(dashboard, "organisations")) == [expected.organisations]
+    assert numbers(by_testid(dashboard, "published")) == [expected.published, expected.organisations]
+    assert numbers(by_testid(dashboard, "responses")) == [expected.responses]
+    assert numbers(by_testid(dashboard, "complete")) == [expected.complete, expected.responses]
+    assert numbers(by_testid(dashboard, "blocked")) == [expected.blocked, expected.responses]
+    assert numbers(by_testid(dashboard, "overdue")) == [expected.overdue, expected.responses]
+    assert numbers(by_testid(dashboard, "no-recent-update")) == [expected.no_recent_update, expected.responses]
+    assert "What these figures count" in dashboard
+
+    report = client.get("/oversight/report").text
+    shown = {name: numbers(by_testid(report, name)) for name in ("organisations", "responses", "published", "overdue")}
+    assert shown == {
+        "organisations": [expected.organisations],
+        "responses": [expected.responses],
+        "published": [expected.published],
+        "overdue": [expected.overdue],
+    }
+    totals = report.split('data-testid="totals"', 1)[1].split("</table>", 1)[0]
+    for status, figure in ((ResponseStatus.COMPLETE, expected.complete), (ResponseStatus.BLOCKED, expected.blocked)):
+        assert re.findall(rf'data-status="{status.value}">(\d+)<', totals) == [str(figure)]
+
+    without_stale = Headline(**{**expected.__dict__, "no_recent_update": None})
+    csv_rows = list(csv.DictReader(io.StringIO(client.get("/oversight/report/export/csv").content.decode("utf-8-sig"))))
+    assert from_rows(csv_rows, expected.published) == without_stale
+
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content), read_only=True)
+    header, *cells = list(workbook["responses"].values)
+    assert from_rows([dict(zip(header, row, strict=True)) for row in cells], expected.published) == without_stale
+
+    document = json.loads(client.get("/oversight/report/export/json").content)
+    assert from_rows(document["responses"], expected.published) == without_stale
+    assert Headline(**document["headline"]) == without_stale
+
+    # The API, organisation by organisation: the responses to numbered recommendations.
+    api_rows = []
+    for slug in session.exec(select(Organisation.slug).order_by(Organisation.slug)):
+        answer = client.get(f"/api/organisations/{slug}/responses")
+        assert answer.status_code == 200, (slug, answer.text)
+        api_rows += [
+            (slug, ResponseStatus(r["status"]), r["overdue"])
+            for r in answer.json()
+            if not r["recommendation"]["parent_id"]
+        ]
+    assert Headline.count(api_rows, expected.published) == without_stale
+
+    # The period comparison counts responses as everything else does (not sub-recommendations on their own).
+    frozen = list(
+        session.exec(
+            select(ReportingPeriod.id)
+            .where(ReportingPeriod.status == PeriodStatus.FROZEN)
+            .order_by(col(ReportingPeriod.cut_off))
+        )
+    )
+    assert len(frozen) >= 2
+    compared = client.get(f"/oversight/periods/compare?earlier={frozen[-2]}&later={frozen[-1]}").text
+    assert numbers(by_testid(compared, "compared"))[1] == expected.responses
+    frozen_report = client.get(f"/oversight/report?period={frozen[-1]}").text
+    assert numbers(by_testid(frozen_report, "responses")) == [expected.responses]
+    assert numbers(by_testid(frozen_report, "organisations")) == [expected.organisations]
+
+    # The public site: who must answer and who has published, and how many responses are asked for.
+    client.cookies.clear()
+    overview = client.get("/recommendations").text
+    assert numbers(by_testid(overview, "published-count")) == [expected.published, expected.organisations]
+    addressed = 0
+    for number, row in re.findall(r'data-testid="overview-row-([^"]+)"(.*?)</tr>', overview, flags=re.S):
+        if "." not in number:  # sub-recommendations count within their recommendation
+            addressed += sum(int(n) for n in re.findall(r'data-status="[^"]+">(\d+)<', row))
+    assert addressed == expected.responses
+
+    # One demo load serves both checks (loading is most of the time).
+    check_organisations_that_answer_nothing_are_not_listed_with_action_plans(session, client)
+
+
+def check_organisations_that_answer_nothing_are_not_listed_with_action_plans(session: Session, client) -> None:
+    """Inspectorates (HMICFRS, IOPC) and national bodies with nothing addressed to them have no action plan."""
+    client.cookies.clear()
+    state = national_state(session)
+    answering = {o.slug for o in state.organisations}
+    silent = set(session.exec(select(Organisation.slug))) - answering
+    assert "hmicfrs" in silent and "npcc" in silent
+    listed = set(re.findall(r'href="/organisations/([a-z0-9-]+)"', client.get("/organisations").text))
+    assert listed == answering
+    published = set(re.findall(r'href="/organisations/([a-z0-9-]+)"', client.get("/recommendations").text))
+    assert published <= answering
+    sign_in(client, COORDINATOR, PASSWORD)
+    plans = set(re.findall(r'href="/plan/([a-z0-9-]+)"', client.get("/plan").text))
+    assert plans == answering

@@ -1,0 +1,167 @@
+"""Every form handler of the app answers a browser's invalid submission with an HTML page (or htmx fragment) that
+carries the GOV.UK error summary, never JSON and never a bare error page.
+
+The form handlers are read from the app's route table (every POST outside the JSON API), so a new form cannot be
+added without saying here how to submit it wrongly. A browser sends no JSON ``Accept``; the API's own errors
+(application/problem+json) are tests/web/test_api.py's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from tests.html_checks import html_problems
+from tests.security.test_security_routes import app_routes, route_of, world  # noqa: F401 (a fixture used below)
+from tests.support.accounts import sign_in
+from tests.support.web import csrf_headers
+from tracker.audit.services import Actor
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans.services import load_response
+from tracker.practice import services as practice
+from tracker.reports.services import freeze_period, open_period
+from tracker.vocabulary import PracticeStatus
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+TOO_LONG = "x" * 100_001
+PRACTICE_FIELDS = [
+    "title",
+    "summary",
+    "what_was_done",
+    "outcomes",
+    "stage",
+    "themes",
+    "recommendations",
+    "contact_role",
+]
+
+# (path as the app declares it, who submits it, an invalid submission, the fields the error summary must link to).
+# Several fields are left out or wrong at once: the answer names every problem, not only the first.
+INVALID: list[tuple[str, str, dict[str, str], list[str]]] = [
+    ("/sign-in", "anonymous", {}, ["email", "password"]),
+    ("/account/password", "kent editor", {}, ["current_password", "new_password", "confirm_password"]),
+    ("/account/api-tokens", "kent editor", {}, ["name"]),
+    ("/admin/users", "admin", {}, ["role", "email", "display_name"]),
+    ("/admin/users/{user_id}", "admin", {"display_name": "", "role": "no-such-role"}, ["role", "display_name"]),
+    (
+        "/admin/recommendations/{recommendation_id}",
+        "admin",
+        {"deadline": "31/02/2026", "version": "1"},
+        ["deadline", "provenance", "confirmed_fields"],
+    ),
+    ("/admin/recommendations/load", "admin", {}, ["new_slug", "new_title"]),
+    ("/oversight/periods", "coordinator", {}, ["name", "cut_off"]),
+    ("/oversight/periods/{period_id}/freeze", "coordinator", {}, ["confirm"]),
+    ("/oversight/periods/{frozen_period_id}/unfreeze", "admin", {}, ["confirm_unfreeze"]),
+    (
+        "/plan/responses/{response_id}",
+        "kent editor",
+        {"version": "1", "rag": "purple", "summary": TOO_LONG},
+        ["rag", "summary"],
+    ),
+    (
+        "/plan/responses/{response_id}/actions",
+        "kent editor",
+        {"target_date": "31/02/2026"},
+        ["description", "target_date"],
+    ),
+    (
+        "/plan/actions/{action_id}",
+        "kent editor",
+        {"version": "1", "target_date": "31/02/2026"},
+        ["edit-description", "edit-target_date"],
+    ),
+    ("/plan/responses/{response_id}/updates", "kent editor", {"update_on": "not a date"}, ["update_on", "text"]),
+    ("/plan/updates/{update_id}", "kent editor", {"update_on": "not a date"}, ["edit-update_on", "edit-text"]),
+    ("/plan/responses/{response_id}/assessments", "inspector", {}, ["rating"]),
+    ("/plan/responses/{response_id}/comments", "coordinator", {}, ["body"]),
+    ("/responses/{response_id}/evidence", "kent editor", {}, ["evidence-kind", "evidence-visibility"]),
+    (
+        "/evidence/{evidence_id}",
+        "kent editor",
+        {"title": "", "version": "1"},
+        ["evidence-edit-title", "evidence-edit-visibility"],
+    ),
+    ("/plan/{slug}/import", "kent editor", {}, ["file"]),
+    ("/practice/submissions", "kent editor", {"action": "submit"}, PRACTICE_FIELDS),
+    ("/practice/submissions/{practice_id}", "kent editor", {"title": "", "action": "submit"}, PRACTICE_FIELDS),
+    ("/practice/review/{practice_id}/return", "coordinator", {}, ["review_comment"]),
+]
+
+# Buttons with no field to get wrong: what they act on is in the path. Their refusals (not permitted, not found)
+# are the role matrices' (tests/security/test_security_routes.py, tests/security/test_route_role_matrix.py).
+NO_FIELDS = {
+    "/sign-out": "signs out whoever asks",
+    "/account/api-tokens/{token_id}/revoke": "revokes the token in its path",
+    "/evidence/{evidence_id}/withdraw": "withdraws the evidence in its path",
+    "/plan/actions/{action_id}/complete": "marks the action in its path complete",
+    "/plan/actions/{action_id}/delete": "deletes the action in its path",
+    "/plan/actions/{action_id}/move": "moves the action up or down (anything but 'up' moves it down)",
+    "/plan/{slug}/publish": "publishes the plan as it stands",
+    "/practice/review/{practice_id}/approve": "approves the practice in its path",
+    "/plan/{slug}/import/apply": "applies the import checked before (its token is in a hidden field)",
+    "/admin/recommendations/load/apply": "applies the load checked before (its token is in a hidden field)",
+}
+
+
+def form_routes(app) -> set[str]:
+    return {path for method, path in app_routes(app) if method == "POST" and not path.startswith("/api/")}
+
+
+def test_every_form_handler_is_submitted_wrongly_below(client):
+    declared = form_routes(client.app)
+    listed = {route_of({("POST", p) for p in declared}, "POST", path) for path, _, _, _ in INVALID} | {
+        ("POST", path) for path in NO_FIELDS
+    }
+    missing = sorted(declared - {path for _, path in listed if path})
+    assert not missing, f"Add each form handler to INVALID (or NO_FIELDS, with why) in {__file__}: {missing}"
+
+
+@pytest.fixture
+def records(world, session, make_user):  # noqa: F811 (the fixture imported above)
+    """A fresh set of Kent records, an action, an update and a practice to point the forms at."""
+    users, fresh = world
+    ids = fresh()
+    owner = users["kent editor"]
+    ctx = load_response(session, owner, ids["response_id"], Permission.EDIT_PLAN)
+    ids["action_id"] = services.add_action(session, ctx, owner, {"description": "An action"}).id
+    ids["update_id"] = services.add_update(session, ctx, owner, {"text": "An update"}).id
+    submitted = practice.create_practice(session, owner, {"title": "A practice"}, submit=False)
+    submitted.status = PracticeStatus.SUBMITTED  # in the review queue, without filling every field
+    ids["practice_id"] = submitted.id
+    frozen = open_period(session, name="Frozen by mistake", cut_off=dt.date(2025, 7, 31), actor=Actor("t"))
+    freeze_period(session, frozen, Actor("t"))
+    ids["frozen_period_id"] = frozen.id
+    session.commit()
+    return users, ids
+
+
+@pytest.mark.parametrize(("path", "role", "fields", "errors"), INVALID, ids=[p for p, _, _, _ in INVALID])
+def test_an_invalid_submission_from_a_browser_gets_html_with_every_error_in_a_summary(
+    client, records, path, role, fields, errors
+):
+    users, ids = records
+    if role != "anonymous":
+        sign_in(client, users[role].email)
+    files = {"file": ("empty.csv", b"", "text/csv")} if path.endswith(("/import", "/load", "/evidence")) else None
+    response = client.post(
+        path.format(**ids),
+        data=fields,
+        files=files,
+        headers={**BROWSER, **csrf_headers(client)},
+        follow_redirects=False,
+    )
+    assert 400 <= response.status_code < 500, (response.status_code, response.text[:500])
+    assert response.headers["content-type"].startswith("text/html"), response.headers["content-type"]
+    assert "govuk-error-summary" in response.text, response.text[-2000:]
+    summary = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', response.text, re.S)
+    assert summary, "a GOV.UK error summary list"
+    assert re.findall(r'<a href="#([^"]+)">', summary.group(1)) == errors, (
+        "every error at once, each linking to its field"
+    )
+    for field in errors:
+        assert f'id="{field}"' in response.text or f'id="{field}-' in response.text, f"no field #{field} to link to"
+    assert html_problems(response.text) == []

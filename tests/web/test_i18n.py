@@ -1,0 +1,181 @@
+"""Interface text comes from gettext catalogues: installing one makes a language appear without touching a template.
+
+The Welsh here is a tiny test catalogue written into a temporary folder (a few well-known GOV.UK phrases), not
+the service's translation.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from litestar.testing import TestClient
+
+from tests.support.web import csrf_headers
+from tracker.settings import PROJECT_ROOT
+from tracker.web.i18n import Catalogues, gettext, lazy_gettext, ngettext, translations_in_use
+
+WELSH = {
+    "Skip to main content": "Neidio i’r prif gynnwys",  # noqa: RUF001
+    "Sign in": "Mewngofnodi",
+    "Cookies": "Cwcis",
+    "Accessibility statement": "Datganiad hygyrchedd",
+    "Page not found": "Heb ddod o hyd i’r dudalen",  # noqa: RUF001
+    "Enter your email address": "Rhowch eich cyfeiriad e-bost",
+}
+
+
+def write_po(directory: Path, locale: str, messages: dict[str, str]) -> Path:
+    """A minimal .po file, as a translator would hand it over."""
+    folder = directory / locale / "LC_MESSAGES"
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = "".join(f'\nmsgid "{k}"\nmsgstr "{v}"\n' for k, v in messages.items())
+    path = folder / "messages.po"
+    path.write_text(
+        f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: {locale}\\n"\n{entries}'
+    )
+    return path
+
+
+@pytest.fixture
+def welsh_client(settings, make_app, tmp_path) -> TestClient:
+    write_po(tmp_path / "translations", "cy", WELSH)
+    with TestClient(app=make_app(replace(settings, translations_dir=tmp_path / "translations"))) as client:
+        yield client
+
+
+def h1(html: str) -> str:
+    return re.search(r"<h1[^>]*>\s*(.*?)\s*</h1>", html, re.S).group(1)
+
+
+def test_pages_are_in_english_unless_another_language_is_chosen(welsh_client):
+    response = welsh_client.get("/sign-in")
+    assert h1(response.text) == "Sign in"
+    assert '<html lang="en-GB"' in response.text
+    assert "Skip to main content" in response.text
+
+
+def test_choosing_welsh_shows_the_catalogue_and_is_remembered(welsh_client):
+    response = welsh_client.get("/sign-in?lang=cy")
+    assert h1(response.text) == "Mewngofnodi"
+    assert '<html lang="cy"' in response.text
+    assert "Neidio i’r prif gynnwys" in response.text  # noqa: RUF001
+    assert ">Datganiad hygyrchedd</a>" in response.text and ">Cwcis</a>" in response.text
+    assert "tracker_lang=cy" in response.headers["set-cookie"]
+    assert h1(welsh_client.get("/sign-in").text) == "Mewngofnodi", "the cookie keeps the choice"
+    assert h1(welsh_client.get("/sign-in?lang=en").text) == "Sign in"
+    assert h1(welsh_client.get("/sign-in").text) == "Sign in"
+
+
+def test_the_browser_language_is_used_when_nothing_was_chosen(welsh_client):
+    assert (
+        h1(welsh_client.get("/sign-in", headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.8"}).text) == "Mewngofnodi"
+    )
+    assert h1(welsh_client.get("/sign-in", headers={"Accept-Language": "en-GB,cy;q=0.5"}).text) == "Sign in"
+    assert h1(welsh_client.get("/sign-in", headers={"Accept-Language": "fr"}).text) == "Sign in"
+
+
+def test_a_language_without_a_catalogue_is_ignored(welsh_client):
+    response = welsh_client.get("/sign-in?lang=xx")
+    assert h1(response.text) == "Sign in"
+    assert "tracker_lang" not in response.headers.get("set-cookie", "")
+
+
+def test_form_errors_set_in_python_are_translated_too(welsh_client):
+    welsh_client.get("/sign-in?lang=cy")
+    response = welsh_client.post("/sign-in", data={"email": "", "password": "x"}, headers=csrf_headers(welsh_client))
+    assert response.status_code == 422
+    assert "Rhowch eich cyfeiriad e-bost" in response.text
+
+
+def test_error_pages_raised_before_any_middleware_are_translated(welsh_client):
+    response = welsh_client.get("/no-such-page", headers={"Accept-Language": "cy"})
+    assert response.status_code == 404
+    assert h1(response.text) == "Heb ddod o hyd i’r dudalen"  # noqa: RUF001
+    assert '<html lang="cy"' in response.text
+
+
+def test_the_footer_offers_each_installed_language_in_its_own_name(welsh_client, client):
+    html = welsh_client.get("/cookies").text
+    assert 'hreflang="cy"' in html and ">Cymraeg</a>" in html
+    assert '<span lang="en-GB" aria-current="true">English</span>' in html
+    assert "Cymraeg" not in client.get("/cookies").text, "no switcher when English is the only language"
+
+
+def test_responses_vary_by_language_only_when_there_is_more_than_one(welsh_client, client):
+    assert "Accept-Language" in welsh_client.get("/").headers["vary"]
+    assert "Accept-Language" not in client.get("/").headers.get("vary", "")
+
+
+def test_an_up_to_date_mo_file_is_used_and_a_newer_po_wins_over_a_stale_one(tmp_path):
+    po = write_po(tmp_path, "cy", {"Cookies": "from the po"})
+    catalog = Catalog(locale="cy")
+    catalog.add("Cookies", "from the mo")
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    mo = po.with_suffix(".mo")
+    mo.write_bytes(buffer.getvalue())
+    with translations_in_use(Catalogues.load(tmp_path).translations("cy")):
+        assert gettext("Cookies") == "from the mo"
+    po.touch()
+    mo_time = mo.stat().st_mtime - 10
+    os.utime(mo, (mo_time, mo_time))
+    with translations_in_use(Catalogues.load(tmp_path).translations("cy")):
+        assert gettext("Cookies") == "from the po"
+
+
+def test_a_broken_catalogue_leaves_that_language_out_rather_than_stopping_the_service(tmp_path, caplog):
+    folder = tmp_path / "cy" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text('msgid "unterminated\n')
+    catalogues = Catalogues.load(tmp_path)
+    assert catalogues.locales == ["en"]
+    assert "could not load the catalogue" in caplog.text
+
+
+def test_python_helpers_fill_placeholders_and_plurals():
+    assert gettext("Locked until %(time)s", time="6pm") == "Locked until 6pm"
+    assert ngettext("%(num)s attempt", "%(num)s attempts", 1) == "1 attempt"
+    assert ngettext("%(num)s attempt", "%(num)s attempts", 2) == "2 attempts"
+    label = lazy_gettext("Cookies")
+    catalogue = Catalogues.load(None)
+    assert str(label) == "Cookies" and catalogue.locales == ["en"]
+
+
+def test_the_message_template_holds_text_from_templates_and_python():
+    """`make translations` was run after the interface text changed (at least for these)."""
+    pot = (PROJECT_ROOT / "translations" / "messages.pot").read_text()
+    for message in (
+        "Skip to main content",  # base.html
+        "Accessibility statement",  # tracker.web.templating.FOOTER_LINKS (lazy_gettext)
+        "Page not found",  # tracker.web.errors.TITLES (N_) and errors/error.html
+        "Enter your email address",  # tracker.accounts.controllers (_)
+    ):
+        assert f'msgid "{message}"' in pot, message
+
+
+def untranslated_template_text(source: str) -> list[str]:
+    """Words in a template that are neither inside _() (or another Jinja expression) nor code or a URL."""
+    source = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", "", source, flags=re.S)
+    source = re.sub(r"<(script|code|style)\b.*?</\1>", "", source, flags=re.S)
+    source = re.sub(r"&#?\w+;", "", source)
+    texts = [t.strip() for t in re.findall(r">([^<>]+)<", source)]
+    attributes = re.findall(r'\b(?:aria-label|alt|title|placeholder)="([^"]*)"', source)
+    return [t for t in texts + attributes if re.search(r"[A-Za-z]{3,}", t) and not re.fullmatch(r"/\S*", t)]
+
+
+def test_template_text_goes_through_gettext():
+    """Interface text in templates is inside _() so that a catalogue can translate it."""
+    assert untranslated_template_text('<p>Hello</p><p title="Go">{{ _("Hi") }}</p><code>x=1</code>') == ["Hello"]
+    found = {
+        str(path.relative_to(PROJECT_ROOT)): text
+        for path in sorted((PROJECT_ROOT / "templates").rglob("*.html"))
+        if (text := untranslated_template_text(path.read_text()))
+    }
+    assert found == {}

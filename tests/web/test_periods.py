@@ -1,0 +1,223 @@
+"""Reporting periods: open, freeze (snapshots never change afterwards), compare, and chase missing updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from tests.support.accounts import sign_in
+from tests.support.plans import response_of
+from tests.support.web import csrf_headers
+from tracker.audit.models import AuditEvent
+from tracker.audit.services import Actor
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans.services import load_response
+from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.reports.services import (
+    UNFREEZE_WINDOW,
+    PeriodError,
+    compare_periods,
+    freeze_period,
+    missing_updates,
+    open_period,
+)
+from tracker.vocabulary import PeriodStatus, ResponseStatus, Role
+
+ACTOR = Actor("test")
+
+
+@pytest.fixture
+def kent(session, small_reference, make_user):
+    editor = make_user(Role.EDITOR, "kent")
+
+    def save(number: str, status: str) -> None:
+        ctx = load_response(session, editor, response_of(session, "kent", number).id, Permission.EDIT_PLAN)
+        services.update_response(session, ctx, editor, {"status": status, "version": str(ctx.response.version)})
+
+    def update(number: str, day: str) -> None:
+        ctx = load_response(session, editor, response_of(session, "kent", number).id, Permission.EDIT_PLAN)
+        services.add_update(session, ctx, editor, {"text": f"update {day}", "update_on": day})
+
+    return save, update
+
+
+def freeze(session, name: str, cut_off: dt.date) -> ReportingPeriod:
+    period = open_period(session, name=name, cut_off=cut_off, actor=ACTOR)
+    freeze_period(session, period, ACTOR)
+    session.commit()
+    return period
+
+
+def test_a_frozen_snapshot_never_changes(session, kent):  # also: later edits don't change it
+    save, update = kent
+    save("1.1", "in_progress")
+    update("1.1", "01/03/2025")
+    period = freeze(session, "Spring 2025", dt.date(2025, 3, 31))
+    snap = session.exec(select(Snapshot).where(Snapshot.response_id == response_of(session, "kent", "1.1").id)).one()
+    assert snap.status is ResponseStatus.IN_PROGRESS and snap.latest_update_on == dt.date(2025, 3, 1)
+    save("1.1", "complete")
+    update("1.1", "01/04/2025")
+    session.refresh(snap)
+    assert snap.status is ResponseStatus.IN_PROGRESS and snap.latest_update_on == dt.date(2025, 3, 1)
+    with pytest.raises(PeriodError, match="already frozen"):
+        freeze_period(session, period, ACTOR)
+
+
+def test_comparing_two_periods(session, kent):
+    save, update = kent
+    save("1.1", "in_progress")
+    save("1.2", "complete")
+    first = freeze(session, "Spring", dt.date(2025, 3, 31))
+    save("1.1", "complete")
+    save("1.2", "in_progress")
+    update("1.1", "01/05/2025")
+    second = freeze(session, "Summer", dt.date(2025, 6, 30))
+    comparison = compare_periods(session, second, first)  # order does not matter
+    forward = {(m.before, m.after) for m in comparison.forward}
+    backward = {(m.before, m.after) for m in comparison.backward}
+    assert (ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETE) in forward
+    assert backward == {(ResponseStatus.COMPLETE, ResponseStatus.IN_PROGRESS)}
+    kent_id = response_of(session, "kent", "1").organisation_id
+    assert kent_id not in comparison.not_updated, "Kent updated after the spring cut-off"
+    gwent_id = response_of(session, "gwent", "1").organisation_id
+    assert gwent_id in comparison.not_updated
+
+
+def test_missing_or_stale_updates_before_the_cut_off(session, kent):
+    _, update = kent
+    update("1.1", "01/03/2025")
+    freeze(session, "Spring", dt.date(2025, 3, 31))
+    summer = open_period(session, name="Summer", cut_off=dt.date(2025, 6, 30), actor=ACTOR)
+    session.commit()
+    stale = {s.name: s.last_update_on for s in missing_updates(session, summer)}
+    assert stale["Kent Police"] == dt.date(2025, 3, 1), "nothing since the spring cut-off"
+    assert stale["Gwent Police"] is None
+    update("1.2", "01/06/2025")
+    assert "Kent Police" not in {s.name for s in missing_updates(session, summer)}
+
+
+def test_coordinators_run_periods_through_the_pages(client, session, small_reference, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post(
+        "/oversight/periods",
+        data={"name": "Summer 2025 NPCC update", "cut_off": "31/07/2025"},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    period_url = r.headers["location"]
+    client.post(period_url + "/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
+    period = session.exec(select(ReportingPeriod)).one()
+    assert period.status is PeriodStatus.FROZEN
+    assert session.exec(select(Snapshot)).first() is not None
+    csv = client.get(period_url + "/missing-updates.csv")
+    assert csv.headers["content-type"].startswith("text/csv") and "Kent Police" in csv.text
+    again = client.post(period_url + "/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("text/html") and "govuk-error-summary" in again.text
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "", "cut_off": "31/07/2025"}, "Enter a name"),
+        ({"name": "X", "cut_off": "31/13/2025"}, "real date"),
+        ({"name": "X", "cut_off": ""}, "Enter the cut-off date"),
+    ],
+)
+def test_bad_periods_are_explained(client, session, small_reference, make_user, fields, message):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post("/oversight/periods", data=fields, headers=csrf_headers(client))
+    assert r.status_code == 422 and message in r.text
+    assert session.exec(select(ReportingPeriod)).first() is None
+
+
+def test_inspectors_read_periods_but_do_not_run_them(client, small_reference, make_user):
+    sign_in(client, make_user(Role.INSPECTOR).email)
+    assert client.get("/oversight/periods").status_code == 200
+    r = client.post("/oversight/periods", data={"name": "X", "cut_off": "31/07/2025"}, headers=csrf_headers(client))
+    assert r.status_code == 403
+    sign_in(client, make_user(Role.EDITOR, "kent").email)
+    assert client.get("/oversight/periods").status_code == 403
+
+
+def open_through_the_page(client, name: str, cut_off: str) -> str:
+    r = client.post(
+        "/oversight/periods",
+        data={"name": name, "cut_off": cut_off},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    return r.headers["location"]
+
+
+def test_freezing_asks_for_confirmation_and_warns_before_the_cut_off(client, session, small_reference, make_user):
+    """Freezing is not one click: a confirmation page (no JavaScript needed) that says when it is early."""
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    cut_off = dt.date.today() + dt.timedelta(days=30)
+    period_url = open_through_the_page(client, "Early", cut_off.strftime("%d/%m/%Y"))
+    assert f'href="{period_url}/freeze"' in client.get(period_url).text
+    confirm = client.get(period_url + "/freeze")
+    assert confirm.status_code == 200 and 'data-testid="before-cut-off"' in confirm.text
+    assert "The cut-off is in 30 days" in confirm.text or "The cut-off is in 29 days" in confirm.text
+    unconfirmed = client.post(period_url + "/freeze", headers=csrf_headers(client))
+    assert unconfirmed.status_code == 422 and unconfirmed.headers["content-type"].startswith("text/html")
+    assert "govuk-error-summary" in unconfirmed.text and "Confirm that you want to freeze Early" in unconfirmed.text
+    assert session.exec(select(ReportingPeriod)).one().status is PeriodStatus.OPEN
+    client.post(period_url + "/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    assert session.exec(select(ReportingPeriod)).one().status is PeriodStatus.FROZEN
+
+
+def test_no_warning_when_freezing_after_the_cut_off(client, small_reference, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    period_url = open_through_the_page(client, "Late", "31/07/2025")
+    assert 'data-testid="before-cut-off"' not in client.get(period_url + "/freeze").text
+
+
+def test_an_admin_unfreezes_a_period_within_the_window_and_it_is_in_the_history(
+    client, session, small_reference, make_user
+):
+    period = open_period(session, name="Mistake", cut_off=dt.date(2025, 7, 31), actor=ACTOR)
+    freeze_period(session, period, ACTOR)
+    session.commit()
+    url = f"/oversight/periods/{period.id}"
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    assert (
+        client.post(url + "/unfreeze", data={"confirm_unfreeze": "yes"}, headers=csrf_headers(client)).status_code
+        == 403
+    )
+    sign_in(client, make_user(Role.ADMIN).email)
+    page = client.get(url).text
+    assert f'action="{url}/unfreeze"' in page
+    unconfirmed = client.post(url + "/unfreeze", headers=csrf_headers(client))
+    assert unconfirmed.status_code == 422 and "govuk-error-summary" in unconfirmed.text
+    r = client.post(
+        url + "/unfreeze", data={"confirm_unfreeze": "yes"}, headers=csrf_headers(client), follow_redirects=False
+    )
+    assert r.status_code == 303
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    session.refresh(period)
+    assert period.status is PeriodStatus.OPEN
+    assert session.exec(select(Snapshot).where(Snapshot.period_id == period.id)).first() is None
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "unfreeze_period")).one()
+    assert event.entity_id == period.id and "Mistake unfrozen" in event.summary
+
+
+def test_a_period_frozen_longer_ago_than_the_window_stays_frozen(client, session, small_reference, make_user):
+    period = open_period(session, name="Settled", cut_off=dt.date(2025, 7, 31), actor=ACTOR)
+    freeze_period(session, period, ACTOR)
+    period.frozen_at = period.frozen_at - UNFREEZE_WINDOW - dt.timedelta(minutes=1)
+    session.commit()
+    url = f"/oversight/periods/{period.id}"
+    sign_in(client, make_user(Role.ADMIN).email)
+    assert f'action="{url}/unfreeze"' not in client.get(url).text
+    r = client.post(url + "/unfreeze", data={"confirm_unfreeze": "yes"}, headers=csrf_headers(client))
+    assert r.status_code == 422 and "can no longer change" in r.text
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    session.refresh(period)
+    assert period.status is PeriodStatus.FROZEN

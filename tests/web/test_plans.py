@@ -1,0 +1,306 @@
+"""An organisation's action plan: responses, actions and updates, by use case and through the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from tests.html_checks import form_fields
+from tests.support.accounts import sign_in
+from tests.support.plans import response_of
+from tests.support.web import csrf_headers
+from tracker.audit.services import response_history
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.services import PlanError, StaleRecord, load_response
+from tracker.plans.workspace import workspace_rows
+from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
+
+
+@pytest.fixture
+def ctx(session, kent_editor):
+    return load_response(session, kent_editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+
+
+# --- use cases -----------------------------------------------------------------------------------------------
+
+
+def test_saving_a_response_records_before_and_after(session, ctx, kent_editor):
+    services.update_response(
+        session,
+        ctx,
+        kent_editor,
+        {
+            "status": "in_progress",
+            "rag": "amber",
+            "version": "1",
+            "lead_role": "Head of Public Protection",
+            "summary": "Begun",
+        },
+    )
+    response = session.get(Response, ctx.response.id)
+    assert response.status is ResponseStatus.IN_PROGRESS and response.version == 2
+    event = response_history(session, response.id, kent_editor)[0]
+    assert event.before["status"] == "not_started" and event.after["status"] == "in_progress"
+    assert event.actor_label == kent_editor.display_name
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"status": "blocked"}, "blocked_reason", "Enter what the response is waiting for"),
+        ({"status": "not_applicable"}, "not_applicable_reason", "Enter why this does not apply"),
+        ({"status": "finished"}, "status", "Select a status from the list"),
+        ({}, "status", "Select a status"),
+        ({"status": "in_progress", "rag": "purple"}, "rag", "Select a RAG rating from the list"),
+        ({"status": "in_progress", "summary": "x" * 10_001}, "summary", "10,000 characters or fewer"),
+    ],
+)
+def test_bad_responses_are_refused_field_by_field(session, ctx, kent_editor, values, field, message):
+    with pytest.raises(PlanError) as excinfo:
+        services.update_response(session, ctx, kent_editor, {"version": "1", **values})
+    assert message in excinfo.value.errors[field]
+    assert session.get(Response, ctx.response.id).version == 1
+
+
+def test_blocked_names_what_it_waits_for(session, ctx, kent_editor):
+    services.update_response(
+        session,
+        ctx,
+        kent_editor,
+        {"status": "blocked", "version": "1", "blocked_reason": "A shared records system, no date yet"},
+    )
+    assert session.get(Response, ctx.response.id).blocked_reason == "A shared records system, no date yet"
+
+
+def test_a_stale_save_is_refused_with_the_newer_values(session, ctx, kent_editor):
+    services.update_response(session, ctx, kent_editor, {"status": "in_progress", "version": "1", "summary": "First"})
+    with pytest.raises(StaleRecord) as excinfo:
+        services.update_response(session, ctx, kent_editor, {"status": "complete", "version": "1", "summary": "Second"})
+    assert excinfo.value.current["summary"] == "First"
+    assert session.get(Response, ctx.response.id).summary == "First"
+
+
+def test_actions_are_added_edited_reordered_completed_and_deleted(session, ctx, kent_editor):
+    first = services.add_action(session, ctx, kent_editor, {"description": "Audit records", "target_date": "27/03/25"})
+    second = services.add_action(session, ctx, kent_editor, {"description": "Train staff", "owner_role": "L&D lead"})
+    assert (first.position, second.position) == (0, 1) and first.target_date == dt.date(2025, 3, 27)
+    services.move_action(session, second, ctx, kent_editor, "up")
+    order = [a.description for a in session.exec(select(Action).order_by(Action.position))]
+    assert order == ["Train staff", "Audit records"]
+    services.complete_action(session, first, ctx, kent_editor, {"version": str(first.version)})
+    assert first.status is ActionStatus.COMPLETE and first.completed_on == dt.date.today()
+    services.update_action(
+        session,
+        second,
+        ctx,
+        kent_editor,
+        {"description": "Train all staff", "status": "in_progress", "version": str(second.version)},
+    )
+    services.delete_action(session, first, ctx, kent_editor)
+    assert [a.description for a in session.exec(select(Action))] == ["Train all staff"]
+    actions = [e.action for e in response_history(session, ctx.response.id, kent_editor)]
+    assert actions.count("create") == 2 and "delete" in actions and "reorder" in actions
+
+
+def test_bad_actions_are_refused(session, ctx, kent_editor):
+    with pytest.raises(PlanError) as excinfo:
+        services.add_action(session, ctx, kent_editor, {"description": " ", "target_date": "next spring"})
+    assert set(excinfo.value.errors) == {"description", "target_date"}
+    assert session.exec(select(Action)).first() is None
+
+
+def test_an_update_correction_keeps_the_earlier_text_in_history(session, ctx, kent_editor):
+    update = services.add_update(session, ctx, kent_editor, {"text": "Training started", "update_on": "1 March 2025"})
+    services.edit_update(
+        session,
+        update,
+        ctx,
+        kent_editor,
+        {"text": "Training started in two districts", "update_on": "1 March 2025", "version": str(update.version)},
+    )
+    assert session.get(ProgressUpdate, update.id).edited_at is not None
+    event = response_history(session, ctx.response.id, kent_editor)[0]
+    assert event.before == {"text": "Training started"} and event.after == {"text": "Training started in two districts"}
+
+
+def test_updates_cannot_be_dated_in_the_future(session, ctx, kent_editor):
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    with pytest.raises(PlanError, match="today or in the past"):
+        services.add_update(session, ctx, kent_editor, {"text": "Soon", "update_on": tomorrow})
+
+
+def test_workspace_rows_show_counts_dates_and_overdue(session, ctx, kent_editor):
+    services.add_action(session, ctx, kent_editor, {"description": "Late", "target_date": "01/01/2020"})
+    services.add_update(session, ctx, kent_editor, {"text": "News", "update_on": "02/02/2025"})
+    rows = {r.recommendation.number: r for r in workspace_rows(session, ctx.organisation_id)}
+    assert list(rows) == ["1", "1.1", "1.2"]
+    assert rows["1.1"].actions_total == 1 and rows["1.1"].actions_overdue == 1 and rows["1.1"].overdue
+    assert rows["1.1"].last_update_on == dt.date(2025, 2, 2)
+    assert rows["1.2"].overdue, "past the recommendation's deadline and not started"
+    only = workspace_rows(session, ctx.organisation_id, status=ResponseStatus.IN_PROGRESS)
+    assert only == []
+
+
+def test_complete_without_evidence_is_flagged(session, ctx, kent_editor):
+    services.update_response(session, ctx, kent_editor, {"status": "complete", "version": "1"})
+    assert services.complete_without_evidence(session, [ctx.response.id]) == {ctx.response.id}
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+def test_an_editor_works_through_the_pages_without_javascript(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    rid = response_of(session, "kent", "1.1").id
+    headers = csrf_headers(client)
+    r = client.post(
+        f"/plan/responses/{rid}/actions", data={"description": "Audit records"}, headers=headers, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/plan/responses/{rid}#actions"
+    client.post(f"/plan/responses/{rid}/updates", data={"text": "Audit begun", "visibility": "public"}, headers=headers)
+    client.post(f"/plan/responses/{rid}", data={"status": "complete", "version": "1"}, headers=headers)
+    page = client.get(f"/plan/responses/{rid}").text
+    assert "Audit records" in page and "Audit begun" in page
+    history = client.get(f"/plan/responses/{rid}/history").text
+    assert history.count('data-testid="history-event"') == 3
+
+
+def test_form_errors_show_beside_the_fields_and_keep_the_input(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    rid = response_of(session, "kent", "1.1").id
+    r = client.post(
+        f"/plan/responses/{rid}/actions",
+        data={"description": "Keep me", "target_date": "31/02/2026"},
+        headers=csrf_headers(client),
+    )
+    assert r.status_code == 422
+    assert "There is a problem" in r.text and 'href="#target_date"' in r.text
+    assert "Target date must be a real date" in r.text and "Keep me" in r.text
+    assert r.text.count("<title>Error: ") == 1
+
+
+def test_htmx_requests_get_only_the_section(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    rid = response_of(session, "kent", "1.1").id
+    r = client.post(
+        f"/plan/responses/{rid}/actions",
+        data={"description": "Inline"},
+        headers={**csrf_headers(client), "HX-Request": "true"},
+    )
+    assert r.status_code == 200 and r.text.lstrip().startswith('<section id="actions"') and "Inline" in r.text
+
+
+def test_a_stale_save_answers_409_with_both_values(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    rid = response_of(session, "kent", "1.1").id
+    headers = csrf_headers(client)
+    client.post(
+        f"/plan/responses/{rid}", data={"status": "in_progress", "version": "1", "summary": "Theirs"}, headers=headers
+    )
+    r = client.post(
+        f"/plan/responses/{rid}", data={"status": "complete", "version": "1", "summary": "Mine"}, headers=headers
+    )
+    assert r.status_code == 409
+    assert 'data-testid="conflict"' in r.text and "Theirs" in r.text and "Mine" in r.text
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    assert session.get(Response, rid).summary == "Theirs"
+
+
+def test_internal_updates_stay_in_house(client, session, kent_editor, make_user):
+    rid = response_of(session, "kent", "1.1").id
+    ctx = load_response(session, kent_editor, rid, Permission.EDIT_PLAN)
+    services.add_update(session, ctx, kent_editor, {"text": "Internal note only", "visibility": "internal"})
+    inspector = make_user(Role.INSPECTOR)
+    sign_in(client, inspector.email)
+    assert "Internal note only" not in client.get(f"/plan/responses/{rid}").text
+    viewer = make_user(Role.VIEWER, "kent")
+    sign_in(client, viewer.email)
+    assert "Internal note only" in client.get(f"/plan/responses/{rid}").text
+    assert session.exec(select(ProgressUpdate)).one().visibility is Visibility.INTERNAL
+
+
+def test_a_parent_status_rolls_up_from_its_sub_recommendations(session, kent_editor):
+    def save(number: str, status: str) -> None:
+        rid = response_of(session, "kent", number).id
+        ctx = load_response(session, kent_editor, rid, Permission.EDIT_PLAN)
+        services.update_response(session, ctx, kent_editor, {"status": status, "version": str(ctx.response.version)})
+
+    parent = response_of(session, "kent", "1")
+    save("1.1", "in_progress")
+    session.refresh(parent)
+    assert parent.status is ResponseStatus.IN_PROGRESS
+    save("1.1", "complete")
+    save("1.2", "complete")
+    session.refresh(parent)
+    assert parent.status is ResponseStatus.COMPLETE
+    assert "rolled up" in response_history(session, parent.id, kent_editor)[0].summary
+    save("1", "not_started")  # the parent's own status is not set by hand
+    session.refresh(parent)
+    assert parent.status is ResponseStatus.COMPLETE
+
+
+@pytest.mark.parametrize(
+    ("children", "expected"),
+    [
+        ([], ResponseStatus.NOT_STARTED),
+        (["not_started", "not_started"], ResponseStatus.NOT_STARTED),
+        (["complete", "not_started"], ResponseStatus.IN_PROGRESS),
+        (["complete", "blocked"], ResponseStatus.BLOCKED),
+        (["complete", "not_applicable"], ResponseStatus.COMPLETE),
+        (["not_applicable"], ResponseStatus.NOT_APPLICABLE),
+    ],
+)
+def test_rolled_up_status(children, expected):
+    assert services.rolled_up_status([ResponseStatus(c) for c in children]) is expected
+
+
+def test_editing_without_javascript_shows_the_current_values(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    ctx = load_response(session, kent_editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    action = services.add_action(
+        session, ctx, kent_editor, {"description": "Original wording", "target_date": "1/2/2026"}
+    )
+    page = client.get(f"/plan/actions/{action.id}/edit").text
+    assert 'action="/plan/actions/' in page and ">Original wording</textarea>" in page and 'value="01/02/2026"' in page
+    r = client.post(
+        f"/plan/actions/{action.id}",
+        data={"description": "New wording", "version": str(action.version)},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    session.refresh(action)
+    assert action.description == "New wording"
+
+
+@pytest.mark.parametrize(
+    ("status", "extra"),
+    [
+        ("blocked", {"blocked_reason": "A shared records system, no date yet"}),
+        ("not_applicable", {"not_applicable_reason": "No stalking unit in this organisation"}),
+    ],
+)
+def test_a_blocked_or_not_applicable_response_saves_with_only_its_summary_changed(
+    client, session, ctx, kent_editor, status, extra
+):
+    """The form shows the current status as chosen, so changing only the summary saves (issue 15, item 1)."""
+    services.update_response(session, ctx, kent_editor, {"status": status, "version": "1", **extra})
+    sign_in(client, kent_editor.email)
+    rid = ctx.response.id
+    fields = form_fields(client.get(f"/plan/responses/{rid}").text, f"/plan/responses/{rid}")
+    assert fields.get("status") == status
+    r = client.post(
+        f"/plan/responses/{rid}",
+        data={**fields, "summary": "Only the summary changed"},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    saved = session.get(Response, rid)
+    session.refresh(saved)
+    assert (saved.status, saved.summary) == (ResponseStatus(status), "Only the summary changed")

@@ -1,0 +1,376 @@
+"""The promising-practice library: submitting, reviewing, the public pages and the bundled entries."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlmodel import select
+
+from tests.factories import write
+from tests.support.accounts import sign_in
+from tests.support.plans import complete, rec_id
+from tests.support.web import csrf_headers
+from tracker.audit.services import Actor, history
+from tracker.datafiles import LoadError
+from tracker.loading import load_file
+from tracker.practice import services
+from tracker.practice.models import Practice
+from tracker.practice.services import Filters, PracticeError
+from tracker.settings import RECOMMENDATIONS_DIR
+from tracker.vocabulary import PracticeStatus, Role
+
+PRACTICE_FILE = RECOMMENDATIONS_DIR / "practice.yaml"
+
+
+@pytest.fixture
+def people(session, small_reference, make_user):
+    return {
+        "editor": make_user(Role.EDITOR, "kent"),
+        "gwent": make_user(Role.EDITOR, "gwent"),
+        "coordinator": make_user(Role.COORDINATOR),
+        "admin": make_user(Role.ADMIN),
+        "viewer": make_user(Role.VIEWER, "kent"),
+    }
+
+
+def public_titles(session, **filters) -> list[str]:
+    return [v.practice.title for v in services.browse(session, Filters.of(**filters))]
+
+
+# --- submitting ----------------------------------------------------------------------------------------------
+
+
+def test_a_draft_needs_only_a_title_and_belongs_to_the_editors_organisation(session, people):
+    practice = services.create_practice(session, people["editor"], {"title": "Half-written idea"}, submit=False)
+    assert practice.status is PracticeStatus.DRAFT
+    assert practice.organisation_id == people["editor"].organisation_id
+    assert practice.slug == "half-written-idea"
+    assert public_titles(session) == []
+
+
+def test_submitting_needs_every_field_a_reader_needs_and_says_which(session, people):
+    with pytest.raises(PracticeError) as raised:
+        services.create_practice(session, people["editor"], {"title": "Thin"}, submit=True)
+    assert set(raised.value.errors) == {
+        "summary",
+        "what_was_done",
+        "outcomes",
+        "stage",
+        "themes",
+        "recommendations",
+        "contact_role",
+    }
+    assert session.exec(select(Practice)).all() == []
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        "javascript:alert(1)",
+        "ftp://example.org/x",
+        "www.example.org",
+        "https://",
+        "https://exa mple.org",
+        "http://[::1",
+    ],
+)
+def test_links_must_be_full_http_or_https_addresses(session, people, links):
+    with pytest.raises(PracticeError) as raised:
+        services.create_practice(session, people["editor"], complete(session, links=links), submit=True)
+    assert raised.value.errors == {"links": "Link 1 must be a full web address starting with https:// or http://"}
+
+
+@pytest.mark.parametrize("contact", ["jo.bloggs@kent.example.org", "Call 01234 567890"])
+def test_the_contact_is_a_role_not_contact_details(session, people, contact):
+    with pytest.raises(PracticeError) as raised:
+        services.create_practice(session, people["editor"], complete(session, contact_role=contact), submit=True)
+    assert "contact_role" in raised.value.errors
+
+
+def test_unknown_themes_stages_and_recommendations_are_refused(session, people):
+    bad = complete(session, themes=["astrology"], stage="legendary", recommendations=["999999", "x"])
+    with pytest.raises(PracticeError) as raised:
+        services.create_practice(session, people["editor"], bad, submit=True)
+    assert {"themes", "stage", "recommendations"} <= set(raised.value.errors)
+
+
+def test_slugs_are_unique_and_never_a_reserved_path(session, people):
+    first = services.create_practice(session, people["editor"], {"title": "Review"}, submit=False)
+    second = services.create_practice(session, people["editor"], {"title": "Review"}, submit=False)
+    assert first.slug == "review-practice" and second.slug == "review-practice-2"
+
+
+# --- reviewing -----------------------------------------------------------------------------------------------
+
+
+def test_submit_return_resubmit_approve_and_the_history_of_it_all(session, people):
+    editor, coordinator = people["editor"], people["coordinator"]
+    practice = services.create_practice(session, editor, complete(session), submit=True)
+    assert practice.status is PracticeStatus.SUBMITTED
+    assert [v.practice.id for v in services.review_queue(session)] == [practice.id]
+    assert public_titles(session) == []
+
+    with pytest.raises(PracticeError):
+        services.return_for_changes(session, practice, coordinator, "   ")
+    services.return_for_changes(session, practice, coordinator, "Say how many cases it covered.")
+    assert practice.status is PracticeStatus.RETURNED and practice.review_comment.startswith("Say how many")
+    assert public_titles(session) == [] and services.review_queue(session) == []
+
+    services.update_practice(
+        session, practice, editor, complete(session, outcomes="Forty cases were reviewed."), submit=True
+    )
+    assert practice.status is PracticeStatus.SUBMITTED
+    services.approve(session, practice, coordinator)
+    assert practice.status is PracticeStatus.APPROVED and practice.reviewed_by_id == coordinator.id
+    assert practice.review_comment is None
+    assert public_titles(session) == ["Stalking clinic for case officers"]
+
+    events = history(session, "practice", practice.id)
+    assert [e.action for e in events] == ["submit", "return", "submit", "approve"]
+    assert events[1].after["review_comment"] == "Say how many cases it covered."
+    assert events[2].after["outcomes"] == "Forty cases were reviewed."
+    assert all(e.organisation_id == editor.organisation_id for e in events)
+
+
+def test_only_submitted_practice_can_be_approved(session, people):
+    draft = services.create_practice(session, people["editor"], {"title": "Draft"}, submit=False)
+    with pytest.raises(PracticeError):
+        services.approve(session, draft, people["coordinator"])
+
+
+def test_editing_approved_practice_takes_it_out_of_the_library_until_approved_again(session, people):
+    practice = services.create_practice(session, people["editor"], complete(session), submit=True)
+    services.approve(session, practice, people["coordinator"])
+    services.update_practice(session, practice, people["editor"], complete(session, title="Renamed"), submit=False)
+    assert practice.status is PracticeStatus.DRAFT and public_titles(session) == []
+    assert practice.slug == "stalking-clinic-for-case-officers"  # the address does not move
+    services.update_practice(session, practice, people["editor"], complete(session, title="Renamed"), submit=True)
+    services.approve(session, practice, people["coordinator"])
+    assert public_titles(session) == ["Renamed"]
+    assert "taken out of the public library" in history(session, "practice", practice.id)[2].summary
+
+
+def test_who_may_edit_and_review(session, people):
+    practice = services.create_practice(session, people["editor"], complete(session), submit=True)
+    assert services.can_edit(people["editor"], practice) and services.can_edit(people["admin"], practice)
+    assert not services.can_edit(people["gwent"], practice) and not services.can_edit(people["coordinator"], practice)
+    assert services.can_review(people["coordinator"]) and not services.can_review(people["editor"])
+    with pytest.raises(NotFoundException):
+        services.load_for_edit(session, people["gwent"], practice.id)
+    with pytest.raises(PermissionDeniedException):
+        services.load_for_edit(session, people["coordinator"], practice.id)
+    with pytest.raises(PermissionDeniedException):
+        services.approve(session, practice, people["editor"])
+
+
+def test_an_admin_may_attribute_practice_to_any_organisation_or_to_none(session, people):
+    values = complete(session, organisation="gwent")
+    practice = services.create_practice(session, people["admin"], values, submit=True)
+    assert services.view_by_id(session, practice.id).organisation.slug == "gwent"
+    assert history(session, "practice", practice.id)[0].after["organisation"] == "Gwent Police"
+    with pytest.raises(PracticeError) as raised:
+        services.create_practice(session, people["admin"], complete(session, organisation=""), submit=True)
+    assert "organisation" in raised.value.errors
+    unattributed = services.create_practice(
+        session, people["admin"], complete(session, organisation="", attribution_note="Not confirmed."), submit=True
+    )
+    assert unattributed.organisation_id is None and unattributed.attribution_note == "Not confirmed."
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+def approved(session, people, **overrides) -> Practice:
+    practice = services.create_practice(session, people["editor"], complete(session, **overrides), submit=True)
+    return services.approve(session, practice, people["coordinator"])
+
+
+def test_the_public_page_shows_the_practice_and_links_to_its_recommendations(client, session, people):
+    practice = approved(session, people)
+    page = client.get(f"/practice/{practice.slug}")
+    assert page.status_code == 200
+    assert "<h1" in page.text and "Stalking clinic for case officers" in page.text
+    assert 'href="/organisations/kent"' in page.text and "Kent Police" in page.text
+    assert 'href="/recommendations/test-report/1"' in page.text
+    assert "Stalking coordinator" in page.text and "https://www.example.org/clinic" in page.text
+    assert "History of this practice" not in page.text  # for insiders only
+    listing = client.get("/practice")
+    assert f'href="/practice/{practice.slug}"' in listing.text
+
+
+def test_unapproved_practice_and_review_comments_are_never_public(client, session, people):
+    practice = services.create_practice(session, people["editor"], complete(session), submit=True)
+    services.return_for_changes(session, practice, people["coordinator"], "REVIEW-COMMENT-MARKER")
+    assert client.get(f"/practice/{practice.slug}").status_code == 404
+    assert "Stalking clinic" not in client.get("/practice").text
+    services.update_practice(session, practice, people["editor"], complete(session), submit=True)
+    services.approve(session, practice, people["coordinator"])
+    page = client.get(f"/practice/{practice.slug}")
+    assert page.status_code == 200 and "REVIEW-COMMENT-MARKER" not in page.text
+    sign_in(client, people["coordinator"].email)
+    assert "REVIEW-COMMENT-MARKER" in client.get(f"/practice/{practice.slug}/history").text
+
+
+def test_its_own_editors_see_an_unapproved_practice_with_its_status(client, session, people):
+    practice = services.create_practice(session, people["editor"], {"title": "Work in progress"}, submit=False)
+    sign_in(client, people["editor"].email)
+    page = client.get(f"/practice/{practice.slug}")
+    assert page.status_code == 200 and "not public" in page.text
+    sign_in(client, people["gwent"].email)
+    assert client.get(f"/practice/{practice.slug}").status_code == 404
+
+
+def test_the_form_keeps_everything_and_shows_errors_beside_fields(client, session, people):
+    sign_in(client, people["editor"].email)
+    form = client.get("/practice/submissions/new")
+    assert form.status_code == 200 and 'name="recommendations"' in form.text and "Kent Police" in form.text
+    data = complete(session, links="not a link", outcomes="")
+    data["action"] = "submit"
+    response = client.post("/practice/submissions", data=data, headers=csrf_headers(client))
+    assert response.status_code == 422
+    assert 'href="#links"' in response.text and 'href="#outcomes"' in response.text  # the error summary
+    assert 'id="links-error"' in response.text and 'id="outcomes-error"' in response.text
+    assert "Weekly advice for officers with stalking cases." in response.text  # nothing lost
+    assert 'value="investigation" checked' in response.text
+    assert session.exec(select(Practice)).all() == []
+
+
+def test_submitting_through_the_form_and_approving_through_the_review_page(client, session, people):
+    sign_in(client, people["editor"].email)
+    data = complete(session) | {"action": "submit"}
+    response = client.post("/practice/submissions", data=data, headers=csrf_headers(client), follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/practice/submissions?saved=")
+    session.rollback()  # end the test's read transaction, to see what the app committed
+    practice = session.exec(select(Practice)).one()
+    assert practice.status is PracticeStatus.SUBMITTED
+    assert set(practice.themes) == {"investigation", "training"}
+    assert "Practice submitted for review" in client.get(response.headers["location"]).text
+
+    sign_in(client, people["coordinator"].email)
+    queue = client.get("/practice/review")
+    assert f'href="/practice/review/{practice.id}"' in queue.text
+    review = f"/practice/review/{practice.id}"
+    empty = client.post(f"{review}/return", data={"review_comment": ""}, headers=csrf_headers(client))
+    assert empty.status_code == 422 and 'id="review_comment-error"' in empty.text
+    approve = client.post(f"{review}/approve", headers=csrf_headers(client), follow_redirects=False)
+    assert approve.status_code == 303
+    assert client.get(f"/practice/{practice.slug}").status_code == 200
+
+
+def test_with_htmx_errors_swap_the_form_and_success_sends_the_browser_on(client, session, people):
+    sign_in(client, people["editor"].email)
+    htmx = csrf_headers(client) | {"HX-Request": "true", "HX-Target": "practice-form"}
+    bad = client.post("/practice/submissions", data={"title": "", "action": "draft"}, headers=htmx)
+    assert bad.status_code == 422 and "<html" not in bad.text and 'id="practice-form"' in bad.text
+    good = client.post("/practice/submissions", data={"title": "Quick draft", "action": "draft"}, headers=htmx)
+    assert good.status_code == 200 and good.headers["HX-Redirect"].startswith("/practice/submissions")
+
+
+def test_forms_need_the_csrf_token(client, session, people):
+    sign_in(client, people["editor"].email)
+    response = client.post("/practice/submissions", data={"title": "No token", "action": "draft"})
+    assert response.status_code == 403
+    session.rollback()
+    assert session.exec(select(Practice)).all() == []
+
+
+def test_an_editor_edits_a_returned_practice_and_resubmits_through_the_form(client, session, people):
+    practice = services.create_practice(session, people["editor"], complete(session), submit=True)
+    services.return_for_changes(session, practice, people["coordinator"], "Add the number of cases.")
+    sign_in(client, people["editor"].email)
+    edit = client.get(f"/practice/submissions/{practice.id}/edit")
+    assert "Add the number of cases." in edit.text and "Weekly advice for officers" in edit.text
+    data = complete(session, outcomes="Forty cases.") | {"action": "submit"}
+    response = client.post(f"/practice/submissions/{practice.id}", data=data, headers=csrf_headers(client))
+    assert response.status_code == 200
+    session.rollback()
+    session.refresh(practice)
+    assert practice.status is PracticeStatus.SUBMITTED and practice.outcomes == "Forty cases."
+
+
+def test_filters_narrow_the_library(session, people):
+    approved(session, people, title="Clinic", stage="promising", themes=["investigation"])
+    approved(
+        session,
+        people,
+        title="Helpline",
+        stage="evaluated",
+        themes=["victim-support"],
+        recommendations=[str(rec_id(session, "3"))],
+    )
+    assert public_titles(session) == ["Clinic", "Helpline"]
+    assert public_titles(session, stage="evaluated") == ["Helpline"]
+    assert public_titles(session, theme="investigation") == ["Clinic"]
+    assert public_titles(session, recommendation=str(rec_id(session, "3"))) == ["Helpline"]
+    assert public_titles(session, organisation="kent") == ["Clinic", "Helpline"]
+    assert public_titles(session, organisation="gwent") == []
+    assert public_titles(session, stage="nonsense", theme="nonsense") == ["Clinic", "Helpline"]  # ignored
+    options = services.filter_options(session)
+    assert [o.slug for o in options.organisations] == ["kent"]
+    assert [r.recommendation.number for r in options.recommendations] == ["1", "3"]
+
+
+def test_the_library_page_filters_without_javascript_and_with_htmx(client, session, people):
+    approved(session, people, title="Clinic", stage="promising")
+    approved(session, people, title="Helpline", stage="evaluated")
+    page = client.get("/practice?stage=evaluated&recommendation=abc&organisation=%00")
+    assert page.status_code == 200 and "Helpline" in page.text and "Clinic" not in page.text
+    partial = client.get("/practice?stage=promising", headers={"HX-Request": "true", "HX-Target": "practice-results"})
+    assert "<html" not in partial.text and "Clinic" in partial.text and "Helpline" not in partial.text
+
+
+# --- the bundled entries -------------------------------------------------------------------------------------
+
+
+def test_the_five_named_examples_load_unattributed_and_public(session, reference_data):
+    result = load_file(session, PRACTICE_FILE, Actor("test"))
+    assert len(result.created) == 5
+    practices = session.exec(select(Practice)).all()
+    assert len(practices) == 5
+    for practice in practices:
+        assert practice.status is PracticeStatus.APPROVED
+        assert practice.organisation_id is None
+        assert "not confirmed" in practice.attribution_note
+    titles = {p.title for p in practices}
+    assert "A safeguarding app for victims of domestic abuse and stalking" in titles
+    again = load_file(session, PRACTICE_FILE, Actor("test"))
+    assert not again.changed_anything and again.unchanged == 5
+
+
+def test_a_bad_practice_file_loads_nothing_and_says_where(session, small_reference, tmp_path):
+    path = write(
+        tmp_path,
+        "practice.yaml",
+        """\
+        practice:
+          - slug: one
+            title: One
+            organisation: atlantis
+            summary: s
+            what_was_done: w
+            stage: promising
+            themes: [astrology]
+        """,
+    )
+    with pytest.raises(LoadError) as raised:
+        load_file(session, path, Actor("test"))
+    assert any(p.line == 8 and "astrology" in p.message for p in raised.value.problems)
+    assert session.exec(select(Practice)).all() == []
+
+
+def test_nul_characters_in_a_form_are_dropped_not_an_error(client, session, people):
+    sign_in(client, people["editor"].email)
+    data = {"title": "Nul\x00 title", "summary": "a\x00b", "action": "draft"}
+    response = client.post("/practice/submissions", data=data, headers=csrf_headers(client), follow_redirects=False)
+    assert response.status_code == 303
+    session.rollback()
+    assert session.exec(select(Practice.title)).one() == "Nul title"
+
+
+def test_an_admin_can_open_the_edit_form_of_practice_attributed_to_no_organisation(client, session, people):
+    practice = services.create_practice(
+        session, people["admin"], complete(session, organisation="", attribution_note="Not confirmed."), submit=True
+    )
+    sign_in(client, people["admin"].email)
+    page = client.get(f"/practice/submissions/{practice.id}/edit")
+    assert page.status_code == 200 and "Not confirmed." in page.text

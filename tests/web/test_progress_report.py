@@ -1,0 +1,186 @@
+"""The NPCC progress report and exports: the same numbers as the dashboard, deterministic for a frozen period."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from tests.support.accounts import sign_in
+from tests.support.plans import pdf_text
+from tracker.audit.services import Actor
+from tracker.cli import main
+from tracker.organisations.models import Organisation
+from tracker.reports.exports import neutralise, response_rows
+from tracker.reports.figures import national_state
+from tracker.reports.progress_report import build_report, render_html, render_pdf
+from tracker.reports.services import freeze_period, open_period
+from tracker.vocabulary import OrganisationKind, ResponseStatus, Role
+
+
+@pytest.fixture
+def frozen(session, scenario):
+    period = open_period(session, name="Autumn 2026", cut_off=__import__("datetime").date.today(), actor=Actor("t"))
+    freeze_period(session, period, Actor("t"))
+    session.commit()
+    return period
+
+
+def test_the_report_has_the_dashboards_numbers(session, scenario):
+    data = build_report(session)
+    state = national_state(session)
+    assert len(data.rows) == len(state.cells)
+    for section in data.sections:
+        assert section.counts == state.status_counts(section.recommendation.id)
+    assert data.overdue_count == state.overdue_count
+    assert data.published == len(state.published)
+
+
+def test_the_pdf_names_every_force_and_recommendation(session, scenario):
+    data = build_report(session)
+    text = pdf_text(render_pdf(data))
+    for org in data.organisations:
+        assert org.name in text
+    for rec in data.recommendations:
+        assert f"Recommendation {rec.number}" in text
+    assert "Methodology and caveats" in text and "Annex A" in text and "Page 3" in text
+
+
+def test_a_frozen_period_gives_the_same_report_every_time(session, frozen, make_user):
+    first = render_pdf(build_report(session, frozen))
+    # Later edits must not change the frozen period's report.
+    session.add(Organisation(slug="late", name="Late Police", kind=OrganisationKind.FORCE))
+    session.commit()
+    assert render_pdf(build_report(session, frozen)) == first
+    assert render_html(build_report(session, frozen)) == render_html(build_report(session, frozen))
+
+
+def test_the_html_report_is_the_accessible_twin(session, scenario):
+    html = render_html(build_report(session))
+    assert html.count("<h1") == 1 and "Annex A" in html and "Kent Police" in html
+    assert 'scope="col"' in html and "<caption" in html
+
+
+def test_exports_match_the_report(client, session, scenario, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    rows = list(csv.DictReader(io.StringIO(client.get("/oversight/report/export/csv").content.decode("utf-8-sig"))))
+    data = build_report(session)
+    assert len(rows) == len(data.rows)
+    complete = sum(r["status"] == ResponseStatus.COMPLETE.value for r in rows)
+    assert complete == data.total_counts[ResponseStatus.COMPLETE]
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content))
+    assert book.sheetnames == ["responses", "actions", "updates", "assessments", "snapshots", "recommendations"]
+    assert book["responses"].max_row == len(rows) + 1
+    document = json.loads(client.get("/oversight/report/export/json").content)
+    assert len(document["responses"]) == len(rows) and document["responses"] == response_rows(data)
+
+
+def test_formulas_are_neutralised_in_exports():
+    assert neutralise('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert neutralise("+1") == "'+1" and neutralise("@SUM") == "'@SUM" and neutralise("-2") == "'-2"
+    assert neutralise("fine") == "fine" and neutralise(3) == 3
+
+
+def test_the_xlsx_export_has_a_sheet_per_table_with_neutralised_text():
+    from tracker.reports.exports import to_xlsx
+
+    content = to_xlsx(
+        {
+            "responses": [
+                {"organisation": "Kent Police", "actions": 3, "overdue": True, "latest_update": '=HYPERLINK("x")'},
+                {"organisation": "Gwent Police", "actions": 0, "overdue": False, "latest_update": None, "extra": "-1"},
+            ],
+            "snapshots": [],
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["responses", "snapshots"]
+    rows = [[cell.value for cell in row] for row in book["responses"].iter_rows()]
+    assert rows == [
+        ["organisation", "actions", "overdue", "latest_update", "extra"],
+        ["Kent Police", 3, True, '\'=HYPERLINK("x")', None],
+        ["Gwent Police", 0, False, None, "'-1"],
+    ]
+    assert book["responses"]["D2"].data_type == "s", "text, never a formula"
+    assert book["responses"]["A1"].font.bold
+    assert book["snapshots"].max_row == 1 and book["snapshots"]["A1"].value is None
+
+
+def test_the_report_pages_and_downloads(client, session, frozen, make_user):
+    sign_in(client, make_user(Role.INSPECTOR).email)
+    page = client.get("/oversight/report").text
+    assert "Progress against the stalking super-complaint recommendations" in page and "Download the PDF" in page
+    pdf = client.get(f"/oversight/report/pdf?period={frozen.id}")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert client.get("/oversight/report/pdf?period=9999").status_code == 404
+    sign_in(client, make_user(Role.EDITOR, "kent", email="another@kent.example.org").email)
+    assert client.get("/oversight/report").status_code == 403
+    assert client.get("/oversight/report/export/csv").status_code == 403
+
+
+def test_the_saved_html_report_is_self_contained(session, scenario):
+    """A file saved by `tracker report --format html` keeps its styling with no server behind it."""
+    import re
+
+    html = render_html(build_report(session))
+    styles = re.findall(r"<style>(.*?)</style>", html, re.S)
+    assert len(styles) == 1 and ".govuk-table" in styles[0] and ".app-table--compact" in styles[0]
+    assert "&#" not in styles[0][:2000] and "&gt;" not in styles[0], "the CSS is not HTML-escaped"
+    assert not re.search(r"""(href|src)=["']/""", html), "nothing refers to the server (stylesheet, icons, scripts)"
+    assert "<link" not in html and "/static/" not in html
+
+
+def test_the_report_page_links_its_stylesheet_for_the_csp(client, session, scenario, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    response = client.get("/oversight/report")
+    assert '<link rel="stylesheet" href="/static/govuk/govuk-frontend.min.css">' in response.text
+    assert "<style" not in response.text and "style-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_the_report_command(database_url, engine, session, frozen, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    out = tmp_path / "report.pdf"
+    result = CliRunner().invoke(main, ["report", "--output", str(out), "--period", "Autumn 2026"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    html = tmp_path / "report.html"
+    assert CliRunner().invoke(main, ["report", "--output", str(html)]).exit_code == 0
+    assert "Annex A" in html.read_text()
+    assert "<style>" in html.read_text() and "/static/" not in html.read_text(), "a self-contained file"
+    missing = CliRunner().invoke(main, ["report", "--output", str(out), "--period", "Nope"])
+    assert missing.exit_code == 1 and "No reporting period is called 'Nope'" in missing.output
+
+
+def test_an_internal_update_never_reaches_the_national_report_or_a_frozen_period(client, session, scenario, make_user):
+    """The report, its exports and a frozen period's snapshot are read by every national reader alike, so they
+    hold only what all of them may see: an organisation's internal update stays in-house."""
+    import datetime as dt
+
+    from tests.support.plans import response_of
+    from tracker.permissions import Permission
+    from tracker.plans import services
+    from tracker.plans.services import load_response
+
+    gwent = make_user(Role.EDITOR, "gwent", email="gwent-internal@example.org")
+    ctx = load_response(session, gwent, response_of(session, "gwent", "1").id, Permission.EDIT_PLAN)
+    today, yesterday = (d.strftime("%d/%m/%Y") for d in (dt.date.today(), dt.date.today() - dt.timedelta(days=1)))
+    services.add_update(session, ctx, gwent, {"text": "SHARED-UPDATE", "update_on": yesterday, "visibility": "public"})
+    services.add_update(
+        session, ctx, gwent, {"text": "INTERNAL-ONLY-MARKER", "update_on": today, "visibility": "internal"}
+    )
+    period = open_period(session, name="Internal check", cut_off=dt.date.today(), actor=Actor("t"))
+    freeze_period(session, period, Actor("t"))
+    session.commit()
+    for data in (build_report(session), build_report(session, period)):
+        assert "INTERNAL-ONLY-MARKER" not in render_html(data)
+        assert "INTERNAL-ONLY-MARKER" not in pdf_text(render_pdf(data))
+        assert "SHARED-UPDATE" in {row.latest_update_text for row in data.rows.values()}  # what they may see stays
+    sign_in(client, make_user(Role.INSPECTOR).email)
+    for url in ("/oversight/report", "/oversight/report/export/csv", "/oversight/report/export/json"):
+        for query in ("", f"?period={period.id}"):
+            answer = client.get(url + query)
+            assert answer.status_code == 200 and "INTERNAL-ONLY-MARKER" not in answer.text, url + query

@@ -1,0 +1,279 @@
+"""The public site: pages, files, open data and the feed show what organisations published, and only that."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from tests.factories import SMALL_SET, write
+from tests.support.accounts import sign_in
+from tests.support.plans import add_file, set_status, something_new_to_publish
+from tracker.audit.services import Actor
+from tracker.evidence.services import update_evidence, withdraw_evidence
+from tracker.loading import load_file
+from tracker.organisations.services import get_by_slug
+from tracker.plans import services
+from tracker.plans.publication import latest_publications, publish_plan
+from tracker.practice.models import Practice, PracticeRecommendation
+from tracker.public.opendata import TABLES
+from tracker.vocabulary import OrganisationKind, PracticeStatus, Role
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def cell(html: str, row: str, status: str) -> int:
+    """The number in a table row (data-testid overview-row-N) for one status."""
+    match = re.search(rf'data-testid="overview-row-{re.escape(row)}".*?</tr>', html, re.S)
+    assert match, row
+    number = re.search(rf'data-status="{status}">(\d+)<', match.group(0))
+    assert number, (row, status)
+    return int(number.group(1))
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+def test_the_overview_counts_published_statuses_only(client, session, published):
+    html = client.get("/recommendations").text
+    assert cell(html, "1", "in_progress") == 1 and cell(html, "1", "complete") == 0
+    assert cell(html, "1", "unpublished") == 1, "Gwent must answer 1 but has not published"
+    assert cell(html, "3", "unpublished") == 3, "two commissioners and the Home Office, none published"
+    assert "Kent Police" in html and "Gwent Police</a>" not in html.split("Organisations with a published plan")[1]
+    # A draft change after publishing changes nothing in public until the organisation publishes again.
+    for number in ("1.1", "1.2"):
+        set_status(session, published.kent, "kent", number, "complete")
+    html = client.get("/recommendations").text
+    assert cell(html, "1", "complete") == 0 and cell(html, "1", "in_progress") == 1
+    publish_plan(session, get_by_slug(session, "kent"), published.kent)
+    html = client.get("/recommendations").text
+    assert cell(html, "1", "complete") == 1 and cell(html, "1", "in_progress") == 0
+
+
+def test_the_overview_gives_the_date_of_the_data(client, published):
+    html = client.get("/recommendations").text
+    assert "most recently on" in html and str(published.publication.published_at.year) in html
+
+
+def test_a_set_filter_appears_when_there_are_several_sets(client, session, published, tmp_path):
+    assert 'name="set"' not in client.get("/recommendations").text
+    load_file(
+        session, write(tmp_path, "second.yaml", SMALL_SET.replace("slug: test-report", "slug: second")), Actor("t")
+    )
+    html = client.get("/recommendations").text
+    assert (
+        'name="set"' in html
+        and 'data-testid="overview-test-report"' in html
+        and 'data-testid="overview-second"' in html
+    )
+    only = client.get("/recommendations?set=second").text
+    assert 'data-testid="overview-second"' in only and 'data-testid="overview-test-report"' not in only
+    assert client.get("/recommendations?set=no-such-set").status_code == 404
+
+
+def test_a_recommendation_page_says_what_it_asks_who_and_by_when(client, published):
+    html = client.get("/recommendations/test-report/1").text
+    assert "<h1" in html and html.count("<h1") == 1
+    assert "Partly confirmed" in html and "not all been checked against the report" in html
+    assert "Chief constables should record things properly." in html
+    assert "Chief constables" in html.split('data-testid="addressees"')[1][:200]
+    assert "27 March 2025" in html
+    assert "Kent sums up" in html and "In progress" in html
+    assert "Gwent Police" in html.split('data-testid="not-published"')[1]
+    assert 'href="/recommendations/test-report/1.1"' in html
+
+
+def test_a_recommendation_with_unknown_wording_says_so(client, published):
+    html = client.get("/recommendations/test-report/2").text
+    assert "Wording to be confirmed against the report" in html
+    assert "To be confirmed against the report" in html.split('data-testid="addressees"')[1][:200]
+    assert client.get("/recommendations/test-report/99").status_code == 404
+
+
+def test_a_recommendation_page_links_approved_practice_only(client, session, published):
+    rec_id = published.ctx.recommendation.id
+    for slug, status in (("approved-one", PracticeStatus.APPROVED), ("still-in-review", PracticeStatus.SUBMITTED)):
+        practice = Practice(slug=slug, title=slug.replace("-", " ").title(), status=status)
+        session.add(practice)
+        session.flush()
+        session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec_id))
+    session.commit()
+    html = client.get("/recommendations/test-report/1").text
+    assert 'href="/practice/approved-one"' in html and "still-in-review" not in html and "Still In Review" not in html
+
+
+def test_an_organisation_page_shows_its_published_plan(client, published):
+    html = client.get("/organisations/kent").text
+    assert "First published" in html and "Last updated" in html
+    for shown in ("Kent sums up", "=Train every call handler", "Head of PP", "Kent public update", "Kent&#39;s page"):
+        assert shown in html
+    assert f'href="/organisations/kent/evidence/{published.file.id}"' in html
+    assert 'href="https://www.example.org/kent"' in html
+
+
+def test_organisations_that_never_published_say_so(client, published):
+    html = client.get("/organisations/gwent").text
+    assert "has not published its action plan" in html
+    listing = client.get("/organisations").text
+    assert "Police forces" in listing and "South East" in listing and "Wales" in listing
+    assert "Not published yet" in listing and "Published; last updated" in listing
+    assert client.get("/organisations/no-such-force").status_code == 404
+
+
+def test_public_pages_offer_the_feed_and_the_public_navigation(client, published):
+    for path in ("/recommendations", "/recommendations/test-report/1", "/organisations", "/organisations/kent"):
+        response = client.get(path)
+        assert response.headers["content-type"].startswith("text/html"), path
+        html = response.text
+        assert '<link rel="alternate" type="application/atom+xml" href="/open-data/publications.atom"' in html, path
+        for item in ('href="/recommendations"', 'href="/organisations"', 'href="/open-data"'):
+            assert item in html, (path, item)
+
+
+def test_the_home_page_links_to_the_public_site(client, published):
+    html = client.get("/").text
+    assert 'href="/recommendations/test-report/1"' in html and 'href="/open-data"' in html
+
+
+# --- published files -------------------------------------------------------------------------------------
+
+
+def test_a_published_file_downloads(client, published):
+    response = client.get(f"/organisations/kent/evidence/{published.file.id}")
+    assert response.status_code == 200 and response.content == b"Kent policy text\n"
+    assert response.headers["content-disposition"].startswith("attachment")
+    assert "sandbox" in response.headers["content-security-policy"]
+    assert "set-cookie" not in response.headers
+
+
+def test_a_file_only_downloads_from_its_own_organisations_latest_publication(
+    client, session, published, settings, make_user
+):
+    internal = add_file(
+        session, published.ctx, published.kent, settings, title="Int", content=b"x\n", visibility="internal"
+    )
+    publish_plan(session, get_by_slug(session, "kent"), published.kent)
+    assert client.get(f"/organisations/kent/evidence/{internal.id}").status_code == 404
+    assert client.get(f"/organisations/gwent/evidence/{published.file.id}").status_code == 404
+    # Added as public after the latest publication: not yet public.
+    later = add_file(session, published.ctx, published.kent, settings, title="Later", content=b"later\n")
+    response = client.get(f"/organisations/kent/evidence/{later.id}")
+    assert response.status_code == 404 and "not in the organisation" in response.text
+
+
+def test_a_withdrawn_file_answers_gone_with_a_clear_page(client, session, published, settings):
+    evidence = published.file
+    withdraw_evidence(session, evidence, published.ctx, published.kent, upload_dir=settings.upload_dir)
+    response = client.get(f"/organisations/kent/evidence/{evidence.id}")
+    assert response.status_code == 410 and "has been withdrawn" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'href="/organisations/kent"' in response.text
+
+
+def test_a_file_made_private_after_publishing_is_not_served(client, session, published, settings):
+    evidence = published.file
+    update_evidence(
+        session,
+        evidence,
+        published.ctx,
+        published.kent,
+        {"title": "x", "visibility": "internal", "version": str(evidence.version)},
+    )
+    assert client.get(f"/organisations/kent/evidence/{evidence.id}").status_code == 410
+
+
+def test_a_missing_file_is_a_clear_404_not_a_500(client, published, settings):
+    (settings.upload_dir / published.file.stored_name).unlink()
+    response = client.get(f"/organisations/kent/evidence/{published.file.id}")
+    assert response.status_code == 404 and "cannot be found" in response.text
+
+
+# --- open data and the feed ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_open_data_tables_have_exactly_the_documented_columns(client, published, table):
+    documented = [c.name for c in TABLES[table].columns]
+    response = client.get(f"/open-data/{table}.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows and list(rows[0]) == documented
+    document = client.get(f"/open-data/{table}.json").json()
+    assert document["table"] == table and len(document["rows"]) == len(rows)
+    assert all(list(row) == documented for row in document["rows"])
+    assert all(row["organisation_slug"] == "kent" for row in rows), "only Kent has published"
+    dictionary = client.get("/open-data").text
+    for column in documented:
+        assert f"<code>{column}</code>" in dictionary
+
+
+def test_open_data_neutralises_formulas_and_links_published_files(client, published):
+    actions = client.get("/open-data/actions.csv").content.decode("utf-8-sig")
+    assert "'=Train every call handler" in actions
+    assert client.get("/open-data/actions.json").json()["rows"][0]["description"] == "=Train every call handler"
+    evidence = client.get("/open-data/evidence.json").json()["rows"]
+    file_row = next(r for r in evidence if r["kind"] == "file")
+    assert file_row["url"].endswith(f"/organisations/kent/evidence/{published.file.id}")
+    assert file_row["sha256"] == published.file.sha256
+
+
+def test_unknown_open_data_files_are_404(client, published):
+    for name in ("assessments.csv", "responses.xlsx", "comments.json", "x"):
+        assert client.get(f"/open-data/{name}").status_code == 404
+
+
+def test_the_atom_feed_has_an_entry_per_publication(client, session, published):
+    # Something new to publish: publishing what is already published makes no new publication.
+    services.add_update(
+        session, published.ctx, published.kent, {"text": "Second public update", "visibility": "public"}
+    )
+    publish_plan(session, get_by_slug(session, "kent"), published.kent)
+    response = client.get("/open-data/publications.atom")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    assert feed.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated", "author"):
+        assert feed.find(f"{ATOM}{required}") is not None, required
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href").endswith("/open-data/publications.atom")
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 2
+    ids = {e.find(f"{ATOM}id").text for e in entries}
+    assert len(ids) == 2
+    for entry in entries:
+        assert entry.find(f"{ATOM}title").text == "Kent Police published its action plan"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry.find(f"{ATOM}updated").text)
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").endswith("/organisations/kent")
+    assert published.kent.email not in response.text and published.kent.display_name not in response.text
+
+
+def test_the_latest_publications_helper_batches(session, published, count_queries):
+    something_new_to_publish(session, published)
+    publish_plan(session, get_by_slug(session, "kent"), published.kent)
+    latest, queries = count_queries(lambda: latest_publications(session))
+    assert queries == 1 and list(latest) == [get_by_slug(session, "kent").id]
+    assert latest[get_by_slug(session, "kent").id].id != published.publication.id
+
+
+def test_open_data_json_says_when_the_data_is_from(client, published):
+    document = json.loads(client.get("/open-data/responses.json").content)
+    assert document["data_as_of"].startswith(str(published.publication.published_at.year))
+
+
+def test_groups_of_organisations_are_headed_with_real_plurals(client, published, make_user):
+    """'National bodies', not 'National bodys': the plural comes with the kind, not from label + 's'."""
+    public = client.get("/organisations").text
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    chooser = client.get("/plan").text
+    for text in (public, chooser):
+        assert "National bodies" in text and "bodys" not in text
+    assert ">Police forces</h2>" in chooser
+    assert {kind.plural_label for kind in OrganisationKind} == {
+        "Police forces",
+        "Police and crime commissioners or equivalent",
+        "National bodies",
+        "Inspectorates",
+    }

@@ -1,0 +1,971 @@
+"""Importing an organisation's own spreadsheet (dry run, all or nothing, no duplicates) and exporting its plan.
+
+The small reference data: Kent (a force) must answer recommendation 1 and its sub-recommendations 1.1 and
+1.2; recommendation 3 is for commissioners and the Home Office; recommendation 2 is addressed to no one.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import random
+import re
+import signal
+import string
+import subprocess
+import sys
+import textwrap
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlmodel import Session, func, select
+
+from tests.support.accounts import sign_in
+from tests.support.plans import form_fields, response_of, snapshot
+from tests.support.web import csrf_headers
+from tracker.audit.models import AuditEvent
+from tracker.filelimits import MAX_FILE_BYTES, MAX_ROWS
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans import spreadsheet as ss
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.services import load_response
+from tracker.plans.spreadsheet import ImportConflict, SpreadsheetError
+from tracker.plans.spreadsheet import apply as ss_apply
+from tracker.plans.spreadsheet.export import EXPORT_COLUMNS
+from tracker.plans.spreadsheet.known import remembered_dates
+from tracker.plans.spreadsheet.mapping import ROUND, Mapping, date_in_header
+from tracker.plans.spreadsheet.rows import recommendation_number
+from tracker.settings import PROJECT_ROOT
+from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
+
+
+@pytest.fixture
+def kent(session, small_reference):
+    return get_by_slug(session, "kent")
+
+
+@pytest.fixture
+def editor(kent, make_user):
+    return make_user(Role.EDITOR, "kent")
+
+
+def csv_file(text: str) -> bytes:
+    return textwrap.dedent(text).lstrip("\n").encode("utf-8")
+
+
+def table(text: str) -> pd.DataFrame:
+    return ss.read_table(csv_file(text), "plan.csv")
+
+
+def dry_run(session, organisation, text: str, round_dates=None, mapping=None):
+    frame = table(text)
+    return ss.plan_import(session, organisation.id, frame, mapping or ss.detect_mapping(frame.columns), round_dates)
+
+
+def response_status(session: Session, number: str) -> ResponseStatus:
+    session.rollback()
+    return response_of(session, "kent", number).status
+
+
+# --- reading files -------------------------------------------------------------------------------------------
+
+
+def test_csv_is_read_as_text_with_the_spreadsheets_row_numbers():
+    frame = ss.read_table(
+        b"\xef\xbb\xbfStalking action plan - Kent\n\nRec No.,Action,Target date\n1.1,Do it,27/03/25\n\n1.2,007,\n",
+        "plan.csv",
+    )
+    assert list(frame.columns) == ["Rec No.", "Action", "Target date"]
+    assert list(frame.index) == [4, 6]  # the title and the blank row keep their numbers
+    assert frame.loc[6, "Action"] == "007"  # text, never a number
+    assert frame.attrs["header_row"] == 3
+
+
+def test_csv_saved_by_excel_on_windows_is_read():
+    text = "Officers\u2019 training \u2013 \u00a35k"  # curly apostrophe, en dash, pound: cp1252 bytes
+    frame = ss.read_table(f"Rec No.;Action\n1.1;{text}\n".encode("cp1252"), "plan.csv")
+    assert frame.loc[2, "Action"] == text
+
+
+def test_a_quoted_cell_with_line_breaks_is_one_row():
+    frame = table('Rec No.,Action\n1.1,"first line\nsecond line"\n1.2,next\n')
+    assert list(frame.index) == [2, 3]
+
+
+def test_xlsx_first_sheet_is_read_with_dates_and_numbers_as_text():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Rec No.", "Action", "Target date"])
+    sheet.append([1.1, "Do it", dt.datetime(2025, 3, 4)])
+    sheet.append([1, "Other", None])
+    workbook.create_sheet("Notes").append(["ignored"])
+    out = io.BytesIO()
+    workbook.save(out)
+    frame = ss.read_table(out.getvalue(), "plan.xlsx")
+    assert frame.loc[2].tolist() == ["1.1", "Do it", "2025-03-04"]  # 4 March, not 3 April
+    assert frame.loc[3].tolist() == ["1", "Other", ""]
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"Rec No.,Action\n", "plan.csv", "no rows under it"),
+        (b"", "plan.csv", "empty"),
+        (b"\xd0\xcf\x11\xe0 old excel", "plan.xls", ".xls"),
+        (b"%PDF-1.4", "plan.pdf", "must be a CSV or Excel"),
+        (b"not a zip", "plan.xlsx", "not a valid Excel"),
+        (b"PK\x03\x04 broken zip", "plan.xlsx", "could not be read"),
+        (b"Rec No.,Action\n" + b"1.1,x\n" * (MAX_ROWS + 20), "plan.csv", "too many rows"),
+        (b"x" * (MAX_FILE_BYTES + 1), "plan.csv", "smaller than 2 MB"),
+    ],
+)
+def test_files_that_cannot_be_imported_are_refused_with_a_reason(data, filename, message):
+    with pytest.raises(SpreadsheetError, match=message):
+        ss.read_table(data, filename)
+
+
+# --- detecting columns ---------------------------------------------------------------------------------------
+
+
+def test_hampshire_layout_one_column_per_reporting_round():
+    mapping = ss.detect_mapping(
+        [
+            "Rec No.",
+            "Recommendation",
+            "Sub recommendation",
+            "Rec. Owner",
+            "Initial action plan response",
+            "March 2026 update",
+        ]
+    )
+    assert mapping.fields == {
+        "Rec No.": "recommendation",
+        "Recommendation": "",  # the wording: another column has the number
+        "Sub recommendation": "sub_recommendation",
+        "Rec. Owner": "lead_role",
+        "Initial action plan response": ROUND,
+        "March 2026 update": ROUND,
+    }
+    assert date_in_header("March 2026 update") == dt.date(2026, 3, 31)
+    assert date_in_header("Initial action plan response") is None
+
+
+def test_kent_layout_a_block_per_sub_recommendation():
+    mapping = ss.detect_mapping(
+        [
+            "Recommendation",
+            "Evidence requirements of progress",
+            "Recommendation owner",
+            "Force update",
+            "Date (Nov-24)",
+            "Status (Action complete)",
+            "Supporting documents",
+        ]
+    )
+    assert mapping.fields == {
+        "Recommendation": "recommendation",  # no other column has the number
+        "Evidence requirements of progress": "",
+        "Recommendation owner": "lead_role",
+        "Force update": "update_text",
+        "Date (Nov-24)": "update_date",
+        "Status (Action complete)": "status",
+        "Supporting documents": "",
+    }
+
+
+def test_gloucestershire_layout_the_npcc_framework():
+    mapping = ss.detect_mapping(
+        ["Recommendation number", "Evidence requirements of progress/completion", "Force update", "Status"]
+    )
+    assert mapping.fields == {
+        "Recommendation number": "recommendation",
+        "Evidence requirements of progress/completion": "",
+        "Force update": "update_text",
+        "Status": "status",
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Rec No.", "recommendation"),
+        ("Recommendation number", "recommendation"),
+        ("Rec", "recommendation"),
+        ("No.", "recommendation"),
+        ("Sub-rec", "sub_recommendation"),
+        ("SUB RECOMMENDATION", "sub_recommendation"),
+        ("Action plan item", "action"),
+        ("What we will do", "action"),
+        ("Target date", "target_date"),
+        ("By when", "target_date"),
+        ("Due", "target_date"),
+        ("RAG", "rag"),
+        ("Progress update", "update_text"),
+        ("Update date", "update_date"),
+        ("Nov-24", ROUND),
+        ("Initial Constabulary Response 21st November 2024", ROUND),
+        ("Anything else", ""),
+    ],
+)
+def test_common_header_names_are_recognised(header, expected):
+    columns = [header] if expected == "recommendation" else ["Rec No.", header]
+    assert ss.detect_mapping(columns).fields[header] == expected
+
+
+def test_owner_is_the_action_owner_when_there_are_actions_else_the_lead():
+    assert ss.detect_mapping(["No.", "Action", "Owner"]).fields["Owner"] == "owner"
+    assert ss.detect_mapping(["No.", "Update", "Lead"]).fields["Lead"] == "lead_role"
+
+
+def test_dates_in_headers():
+    assert date_in_header("Nov-24") == dt.date(2024, 11, 30)
+    assert date_in_header("Initial Constabulary Response 21st November 2024") == dt.date(2024, 11, 21)
+    assert date_in_header("Update 31/03/2026") == dt.date(2026, 3, 31)
+    assert date_in_header("Sept 2025 update") == dt.date(2025, 9, 30)
+
+
+@pytest.mark.parametrize(
+    ("cell", "number"),
+    [("7", "7"), ("7.1", "7.1"), ("Recommendation 7.1: Chief constables…", "7.1"), ("Rec. 7", "7"), ("R7", "7")],
+)
+def test_recommendation_numbers_are_read_from_cells(cell, number):
+    assert recommendation_number(cell) == number
+
+
+def test_a_cell_that_is_not_a_number_is_not_read_as_one():
+    assert recommendation_number("7a") is None
+    assert recommendation_number("Chief constables should") is None
+
+
+# --- the dry run ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("27/03/25", dt.date(2025, 3, 27)),
+        ("27/03/2025", dt.date(2025, 3, 27)),
+        ("27 March 2025", dt.date(2025, 3, 27)),
+        ("March 2026", dt.date(2026, 3, 31)),
+        ("Nov-24", dt.date(2024, 11, 30)),
+        ("2025-03-04", dt.date(2025, 3, 4)),
+    ],
+)
+def test_target_dates_are_read_the_uk_way(session, kent, cell, expected):
+    plan = dry_run(session, kent, f"Rec No.,Action,Target date\n1.1,Train staff,{cell}\n")
+    assert plan.ok, plan.errors
+    assert [c.values["target_date"] for c in plan.changes] == [expected]
+
+
+def test_the_dry_run_lists_what_it_would_do_and_changes_nothing(session, kent):
+    before = snapshot(session)
+    plan = dry_run(
+        session,
+        kent,
+        """
+        Rec No.,Sub recommendation,Action,Owner,Target date,Status,RAG,Force update,Update date
+        1,1.1,Train call handlers,Head of Contact,March 2026,In progress,Amber,Training booked,01/10/2025
+        1,1.2,Use the workaround,,,Action complete,G,,
+        """,
+    )
+    assert plan.ok, plan.errors
+    assert [(c.row, c.kind, c.number) for c in plan.changes] == [
+        (2, "change_response", "1.1"),
+        (2, "new_action", "1.1"),
+        (2, "new_update", "1.1"),
+        (3, "change_response", "1.2"),
+        (3, "new_action", "1.2"),
+        (None, "roll_up", "1"),
+    ]
+    assert plan.changes[0].values == {"status": "in_progress", "rag": "amber"}
+    assert plan.changes[3].values == {"status": "complete", "rag": "green"}
+    assert plan.changes[5].values == {"status": "in_progress"}
+    assert snapshot(session) == before
+
+
+BAD_ROWS = [
+    ("31,Train staff,,,,", "Row 3: there is no recommendation 31"),
+    ("3,Train staff,,,,", "Row 3: recommendation 3 is not one your organisation must answer"),
+    ("2,Train staff,,,,", "Row 3: recommendation 2 is not one your organisation must answer"),
+    ("1.1,Train staff,next spring,,,", "Row 3: 'next spring' is not a date"),
+    ("1.1,,,Sort of done,,", "Row 3: 'Sort of done' is not a status we know"),
+    ("1.1,,,,Purple,", "Row 3: 'Purple' is not a RAG rating"),
+    ("1.1,,,,,Written up", "Row 3: the update has no date"),
+    ("1.1,,,On hold,,", "Row 3: a Blocked status needs what it is waiting for"),
+    ("1,,,Complete,,", "Row 3: the status of recommendation 1 follows from its sub-recommendations"),
+    ("1.1,,31/12/2026,,,", "Row 3: Action target date given but the row has no action"),
+    ("seven,Train staff,,,,", "Row 3: 'seven' is not a recommendation number"),
+]
+
+
+@pytest.mark.parametrize(("row", "message"), BAD_ROWS, ids=[m for _, m in BAD_ROWS])
+def test_every_bad_row_is_named_and_a_file_with_one_imports_nothing(session, kent, editor, row, message):
+    text = f"Rec No.,Action,Target date,Status,RAG,Update,Update date\n1.2,A good action,,,,,\n{row},\n"
+    plan = dry_run(session, kent, text)
+    assert [e for e in plan.errors if e.startswith(message)], plan.errors
+    before = snapshot(session)
+    with pytest.raises(SpreadsheetError, match="nothing was imported"):
+        ss.apply_import(session, kent.id, plan, editor)
+    assert snapshot(session) == before
+
+
+def test_update_dates_must_be_dates_and_not_in_the_future(session, kent):
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    plan = dry_run(session, kent, f"Rec No.,Update,Update date\n1.1,Done,next spring\n1.2,Done,{tomorrow}\n")
+    assert plan.errors == [
+        "Row 2: 'next spring' is not a date (update date: try 27/03/2025, 27 March 2025 or March 2026)",
+        f"Row 3: the update date {dt.date.today() + dt.timedelta(days=1):%-d %B %Y} is in the future",
+    ]
+
+
+def test_rows_that_disagree_about_one_recommendation_are_errors(session, kent):
+    plan = dry_run(session, kent, "Rec No.,Status\n1.1,In progress\n1.1,Complete\n")
+    assert plan.errors == ["Row 3: the status of recommendation 1.1 is Complete here but In progress on row 2"]
+
+
+def test_a_long_text_is_an_error(session, kent):
+    plan = dry_run(session, kent, f"Rec No.,Action,Owner\n1.1,Train,{'x' * 201}\n")
+    assert plan.errors == ["Row 2: The action owner must be 200 characters or fewer"]
+
+
+def test_rows_under_a_merged_number_belong_to_it(session, kent):
+    plan = dry_run(session, kent, "Rec No.,Sub-rec,Action\n1,1.1,First\n,,Second\n,1.2,Third\n")
+    assert plan.ok, plan.errors
+    assert [(c.row, c.number) for c in plan.changes] == [(2, "1.1"), (3, "1.1"), (4, "1.2")]
+
+
+def test_a_sub_recommendation_column_with_the_part_after_the_dot(session, kent):
+    plan = dry_run(session, kent, "Rec No.,Sub-rec,Action\n1,2,Second part\n")
+    assert [c.number for c in plan.changes] == ["1.2"]
+
+
+def test_a_sub_recommendation_stands_on_its_own_under_a_merged_number(session, kent):
+    plan = dry_run(session, kent, "Rec No.,Sub-rec,Action\n31,,Unknown\n,1.2,Fine\n3,1.1,Mismatch\n")
+    assert plan.errors == [
+        "Row 2: there is no recommendation 31",
+        "Row 4: sub-recommendation 1.1 is not part of recommendation 3",
+    ]
+    assert [(c.row, c.number) for c in plan.changes] == [(3, "1.2")]
+
+
+def test_status_and_rag_words_people_use(session, kent):
+    plan = dry_run(
+        session,
+        kent,
+        """
+        Rec No.,Status,RAG,Waiting for
+        1.1,Completed,R,
+        1.2,Blocked,amber,The shared records system
+        """,
+    )
+    assert plan.ok, plan.errors
+    assert [c.values for c in plan.changes if c.kind == "change_response"] == [
+        {"status": "complete", "rag": "red"},
+        {"status": "blocked", "rag": "amber", "blocked_reason": "The shared records system"},
+    ]
+
+
+def test_mapping_problems(session, kent):
+    frame = table("Rec No.,Action,Initial action plan response\n1.1,Train,We accept\n")
+    plan = ss.plan_import(
+        session, kent.id, frame, Mapping({"Rec No.": "", "Action": "action", "Initial action plan response": ROUND})
+    )
+    assert plan.errors[0] == "Choose the column that holds the recommendation number"
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns))
+    assert plan.errors == ["Give the date of the updates in the column 'Initial action plan response'"]
+    plan = ss.plan_import(
+        session,
+        kent.id,
+        frame,
+        Mapping({"Rec No.": "recommendation", "Action": "action", "Initial action plan response": "action"}),
+    )
+    assert "Only one column can be imported as Action (what will be done)" in plan.errors[0]
+
+
+# --- applying ------------------------------------------------------------------------------------------------
+
+
+HAMPSHIRE = """
+Rec No.,Recommendation,Sub recommendation,Rec. Owner,Initial action plan response,March 2026 update
+1,Chief constables should record things.,1.1 Use the new field.,Head of Crime Recording,We accept this.,Field live.
+,,1.2 Until then use a workaround.,Head of Crime Recording,We accept this too.,
+"""
+
+
+def test_each_reporting_round_becomes_a_dated_update(session, kent, editor):
+    plan = dry_run(session, kent, HAMPSHIRE, round_dates={"Initial action plan response": "21 November 2024"})
+    assert plan.ok, plan.errors
+    result = ss.apply_import(session, kent.id, plan, editor)
+    assert (result.updates_added, result.responses_changed) == (3, 2)
+    session.rollback()
+    updates = {(u.update_on, u.text) for u in session.exec(select(ProgressUpdate).order_by(ProgressUpdate.update_on))}
+    assert updates == {
+        (dt.date(2024, 11, 21), "We accept this."),
+        (dt.date(2024, 11, 21), "We accept this too."),
+        (dt.date(2026, 3, 31), "Field live."),
+    }
+    assert response_of(session, "kent", "1.1").lead_role == "Head of Crime Recording"
+
+
+def test_importing_twice_creates_nothing_twice(session, kent, editor):
+    text = HAMPSHIRE + "1,,1.1,,,\n"
+    dates = {"Initial action plan response": "21/11/2024"}
+    ss.apply_import(session, kent.id, dry_run(session, kent, text, dates), editor)
+    after_first = snapshot(session)
+    again = dry_run(session, kent, text, dates)
+    assert again.ok and again.changes == []
+    assert ss.apply_import(session, kent.id, again, editor).total == 0
+    assert snapshot(session) == after_first
+
+
+def test_the_same_action_twice_in_a_file_is_one_action(session, kent, editor):
+    text = """
+        Rec No.,Action,Owner,Update,Update date
+        1.1,Train  STAFF,DCI,First,01/01/2025
+        1.1,train staff,,Second,01/02/2025
+        """
+    result = ss.apply_import(session, kent.id, dry_run(session, kent, text), editor)
+    assert (result.actions_added, result.updates_added) == (1, 2)
+
+
+def test_an_existing_action_is_changed_not_duplicated(session, kent, editor):
+    ctx = load_response(session, editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    action = services.add_action(session, ctx, editor, {"description": "Train staff"})
+    plan = dry_run(session, kent, "Rec No.,Action,Action status,By when\n1.1, train   Staff ,Complete,31/12/2025\n")
+    assert [(c.kind, c.values) for c in plan.changes] == [
+        ("change_action", {"target_date": dt.date(2025, 12, 31), "status": ActionStatus.COMPLETE})
+    ]
+    ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    stored = session.get(Action, action.id)
+    assert (stored.status, stored.completed_on, stored.version) == (ActionStatus.COMPLETE, dt.date.today(), 2)
+    assert session.exec(select(func.count()).select_from(Action)).one() == 1
+
+
+def test_applying_records_the_history_and_rolls_up_the_parent(session, kent, editor):
+    plan = dry_run(session, kent, "Rec No.,Status,Action\n1.1,Complete,Done it\n1.2,Not applicable,\n")
+    assert "Row 3: a Not applicable status needs why it does not apply" in plan.errors[0]
+    plan = dry_run(session, kent, "Rec No.,Status,Action\n1.1,Complete,Done it\n1.2,Complete,\n")
+    ss.apply_import(session, kent.id, plan, editor)
+    assert response_status(session, "1") is ResponseStatus.COMPLETE
+    events = list(session.exec(select(AuditEvent).where(AuditEvent.actor_id == editor.id)))
+    assert {(e.entity_type, e.action) for e in events} == {
+        ("response", "update"),
+        ("action", "create"),
+        ("plan_import", "import"),
+    }
+    assert all(e.organisation_id == kent.id for e in events)
+    assert any("rolled up" in e.summary for e in events)
+
+
+def test_a_failure_half_way_leaves_nothing(session, kent, editor, monkeypatch):
+    plan = dry_run(session, kent, "Rec No.,Status,Action\n1.1,In progress,One\n1.2,In progress,Two\n")
+    before = snapshot(session)
+    calls = []
+    real = ss_apply.record
+
+    def failing_record(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the server fell over")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ss_apply, "record", failing_record)
+    with pytest.raises(RuntimeError):
+        ss.apply_import(session, kent.id, plan, editor)
+    assert snapshot(session) == before
+
+
+KILL_SCRIPT = """
+import os, signal, sys
+from sqlmodel import Session
+import tracker.models
+from tracker.accounts.models import User
+from tracker.db import make_engine, for_writing
+from tracker.plans import spreadsheet as ss
+from tracker.plans.spreadsheet import apply as ss_apply
+
+url, organisation_id, user_id, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+with Session(for_writing(make_engine(url))) as session:
+    frame = ss.read_table(open(path, "rb").read(), "plan.csv")
+    plan = ss.plan_import(session, organisation_id, frame, ss.detect_mapping(frame.columns))
+    assert plan.ok and len(plan.changes) > 4, plan.errors
+    real, calls = ss_apply.record, []
+
+    def record_then_die(*args, **kwargs):
+        event = real(*args, **kwargs)
+        calls.append(event)
+        if len(calls) == 4:
+            session.flush()  # rows are in the database's uncommitted transaction
+            os.kill(os.getpid(), signal.SIGKILL)
+        return event
+
+    ss_apply.record = record_then_die
+    ss.apply_import(session, organisation_id, plan, session.get(User, user_id))
+print("not killed")
+"""
+
+
+@pytest.mark.commits  # a killed subprocess writes to the database
+def test_kill_9_in_the_middle_of_an_import_leaves_nothing(session, kent, editor, database_url, tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_bytes(
+        csv_file(
+            """
+            Rec No.,Status,Action,Update,Update date
+            1.1,In progress,One,Started,01/10/2025
+            1.2,In progress,Two,Started too,01/10/2025
+            """
+        )
+    )
+    before = snapshot(session)
+    session.commit()
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, database_url, str(kent.id), str(editor.id), str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr + done.stdout
+    assert snapshot(session) == before
+    # The database is not left locked: the same file imports in full afterwards.
+    frame = ss.read_table(path.read_bytes(), "plan.csv")
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns))
+    assert ss.apply_import(session, kent.id, plan, editor).actions_added == 2
+
+
+def test_a_change_made_after_the_dry_run_stops_the_import(session, kent, editor):
+    plan = dry_run(session, kent, "Rec No.,Status,Action\n1.1,In progress,Train\n")
+    ctx = load_response(session, editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    services.update_response(session, ctx, editor, {"status": "blocked", "blocked_reason": "Money", "version": "1"})
+    before = snapshot(session)
+    with pytest.raises(ImportConflict, match=r"Someone changed recommendation 1\.1"):
+        ss.apply_import(session, kent.id, plan, editor)
+    assert snapshot(session) == before
+
+
+def test_two_imports_of_the_same_file_at_once_add_everything_once(session, kent, editor, make_user):
+    text = "Rec No.,Action,Update,Update date\n1.1,Train staff,Booked,01/10/2025\n"
+    first, second = dry_run(session, kent, text), dry_run(session, kent, text)  # both checked before either saves
+    colleague = make_user(Role.EDITOR, "kent", email="other@kent.example.org")
+    assert ss.apply_import(session, kent.id, first, editor).total == 2
+    after_first = snapshot(session)
+    result = ss.apply_import(session, kent.id, second, colleague)
+    assert (result.total, result.already_there) == (0, 2)
+    assert snapshot(session) == after_first
+
+
+def test_a_plan_for_another_organisation_is_refused(session, kent, editor):
+    plan = dry_run(session, kent, "Rec No.,Action\n1.1,Train\n")
+    with pytest.raises(SpreadsheetError, match="another organisation"):
+        ss.apply_import(session, get_by_slug(session, "gwent").id, plan, editor)
+
+
+# --- exporting -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def kent_plan(session, kent, editor):
+    """A plan using every exported field, including text that looks like a formula."""
+
+    def ctx(number):
+        return load_response(session, editor, response_of(session, "kent", number).id, Permission.EDIT_PLAN)
+
+    one = ctx("1.1")
+    services.update_response(
+        session,
+        one,
+        editor,
+        {
+            "status": "in_progress",
+            "rag": "amber",
+            "lead_role": "-Head of Crime",
+            "summary": "'=not a formula",
+            "version": "1",
+        },
+    )
+    services.add_action(
+        session,
+        one,
+        editor,
+        {
+            "description": '=HYPERLINK("http://evil.example","click")',
+            "owner_role": "+44 1234",
+            "target_date": "March 2026",
+        },
+    )
+    services.add_action(session, one, editor, {"description": "Second action", "status": "complete"})
+    services.add_update(session, one, editor, {"text": "@SUM(A1:A2) done", "update_on": "01/10/2025"})
+    services.add_update(
+        session,
+        one,
+        editor,
+        {"text": "Internal note\nwith two lines", "update_on": "02/10/2025", "visibility": "internal"},
+    )
+    services.update_response(
+        session,
+        ctx("1.2"),
+        editor,
+        {"status": "blocked", "blocked_reason": "The shared records system", "version": "1"},
+    )
+    session.rollback()
+
+
+def import_export(session, kent, data: bytes, filename: str):
+    frame = ss.read_table(data, filename)
+    mapping = ss.detect_mapping(frame.columns)
+    assert all(mapping.fields[c] != "" for c in EXPORT_COLUMNS if c != "Recommendation text")
+    return ss.plan_import(session, kent.id, frame, mapping)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_importing_an_export_changes_nothing(session, kent, editor, kent_plan, kind):
+    exported = ss.export_csv(session, kent.id) if kind == "csv" else ss.export_xlsx(session, kent.id)
+    before = snapshot(session)
+    plan = import_export(session, kent, exported, f"plan.{kind}")
+    assert plan.ok, plan.errors
+    assert plan.changes == []
+    assert plan.rows_read == 6
+    ss.apply_import(session, kent.id, plan, editor)
+    assert snapshot(session) == before
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_export_rebuilds_the_plan_it_came_from(session, kent, editor, kent_plan, kind):
+    """Lossless: empty the plan, import its export, and the plan exports exactly as before."""
+    exported = ss.export_csv(session, kent.id) if kind == "csv" else ss.export_xlsx(session, kent.id)
+    rows_before = ss.export_rows(session, kent.id)
+    for model in (Action, ProgressUpdate, AuditEvent):  # the history too: it would date the emptying after the file
+        for item in session.exec(select(model)):
+            session.delete(item)
+    for response in session.exec(select(Response)):
+        response.status, response.rag, response.lead_role, response.summary = (
+            ResponseStatus.NOT_STARTED,
+            None,
+            None,
+            None,
+        )
+        response.blocked_reason = None
+    session.commit()
+    plan = import_export(session, kent, exported, f"plan.{kind}")
+    assert plan.ok, plan.errors
+    ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    assert ss.export_rows(session, kent.id) == rows_before
+    internal = session.exec(select(ProgressUpdate).where(ProgressUpdate.text.startswith("Internal"))).one()
+    assert internal.visibility is Visibility.INTERNAL
+
+
+def test_export_has_a_row_per_action_and_update(session, kent, kent_plan):
+    rows = ss.export_rows(session, kent.id)
+    assert [(r["Recommendation"], r["Sub-recommendation"], r["Action"][:6], r["Update text"][:8]) for r in rows] == [
+        ("1", "", "", ""),
+        ("1", "1.1", "=HYPER", ""),
+        ("1", "1.1", "Second", ""),
+        ("1", "1.1", "", "@SUM(A1:"),
+        ("1", "1.1", "", "Internal"),
+        ("1", "1.2", "", ""),
+    ]
+    assert rows[1]["Target date"] == dt.date(2026, 3, 31)
+    assert rows[5]["Status"] == "Blocked" and rows[5]["Waiting for"] == "The shared records system"
+    public_only = ss.export_rows(session, kent.id, visibilities={Visibility.PUBLIC, Visibility.INSPECTORATE})
+    assert all(r["Update text"] != "Internal note\nwith two lines" for r in public_only)
+
+
+def test_csv_export_neutralises_formulas(session, kent, kent_plan):
+    text = ss.export_csv(session, kent.id).decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert '\'=HYPERLINK("http://evil.example","click")' in cells
+    assert "'+44 1234" in cells and "'-Head of Crime" in cells and "'@SUM(A1:A2) done" in cells
+    assert "''=not a formula" in cells  # so that the importer's unescaping gives back the apostrophe
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_xlsx_export_stores_formula_lookalikes_as_text(session, kent, kent_plan):
+    workbook = openpyxl.load_workbook(io.BytesIO(ss.export_xlsx(session, kent.id)))
+    cells = [cell for row in workbook.active.iter_rows() for cell in row if cell.value is not None]
+    assert not [c for c in cells if c.data_type == "f"]
+    hyperlink = next(c for c in cells if str(c.value).startswith("=HYPERLINK"))
+    assert hyperlink.data_type == "s" and hyperlink.quotePrefix
+    assert next(c for c in cells if c.value == "'=not a formula").data_type == "s"
+    target = next(c for c in cells if c.column_letter == "L" and c.row == 3)
+    assert target.value == dt.datetime(2026, 3, 31) and target.number_format == "DD/MM/YYYY"
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+UPLOAD = "Rec No.,Action,Owner,Target date\n1.1,Train call handlers,Head of Contact,March 2026\n"
+
+
+def upload(client, slug: str, content: str | bytes, filename: str = "plan.csv", **fields):
+    data = content.encode() if isinstance(content, str) else content
+    return client.post(
+        f"/plan/{slug}/import",
+        files={"file": (filename, data, "text/csv")},
+        data=fields,
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+
+
+def post_form(client, url: str, fields: dict[str, str]):
+    return client.post(
+        url,
+        files={"file": ("", b"", "application/octet-stream")},  # a multipart form, as the browser sends it
+        data=fields,
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+
+
+def test_an_editor_checks_then_imports_their_spreadsheet(client, session, kent, editor):
+    sign_in(client, editor.email)
+    assert client.get("/plan/kent/import").status_code == 200
+    checked = upload(client, "kent", UPLOAD)
+    assert checked.status_code == 200
+    assert "Train call handlers" in checked.text and "Import these changes" in checked.text
+    assert "add 1 action<" in checked.text
+    assert snapshot(session)["actions"] == 0  # checking saved nothing
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.status_code == 303
+    assert applied.headers["location"] == "/plan/kent?imported=1"
+    assert snapshot(session)["actions"] == 1
+    again = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert again.status_code == 303 and again.headers["location"] == "/plan/kent?imported=0"
+    assert snapshot(session)["actions"] == 1
+
+
+def test_a_file_with_problems_shows_them_and_cannot_be_imported(client, session, kent, editor):
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", UPLOAD + "31,Something,,\n1.2,Other,,next spring\n")
+    assert checked.status_code == 200
+    assert "Row 3: there is no recommendation 31" in checked.text
+    assert "Row 4: &#39;next spring&#39; is not a date" in checked.text
+    assert "Import these changes" not in checked.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.status_code == 422
+    assert "Row 3: there is no recommendation 31" in applied.text
+    assert snapshot(session)["actions"] == 0
+
+
+def test_columns_can_be_chosen_and_dates_given_by_hand(client, session, kent, editor):
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", "Ref,Notes,Initial response\n1.1,Train staff,We accept\n")
+    assert "Give the date of the updates in the column &#39;Initial response&#39;" in checked.text
+    fields = form_fields(checked.text) | {"column-1": "action", "date-2": "21/11/2024"}
+    rechecked = post_form(client, "/plan/kent/import", fields)
+    assert rechecked.status_code == 200 and "There is a problem" not in rechecked.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(rechecked.text))
+    assert applied.status_code == 303
+    session.rollback()
+    assert session.exec(select(Action.description)).all() == ["Train staff"]
+    assert session.exec(select(ProgressUpdate.update_on)).all() == [dt.date(2024, 11, 21)]
+
+
+def test_a_large_file_survives_the_trip_from_check_to_import(client, session, kent, editor):
+    rng = random.Random(7)
+    lines = [f"1.1,{''.join(rng.choices(string.ascii_letters, k=1500))}" for _ in range(800)]
+    content = "Rec No.,Action\n" + "\n".join(lines) + "\n"
+    assert 1_000_000 < len(content) < MAX_FILE_BYTES
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", content)
+    fields = form_fields(checked.text)
+    assert len(fields["file_data"]) > 1_000_000  # carried in the page, not kept on the server
+    rechecked = post_form(client, "/plan/kent/import", fields)
+    assert rechecked.status_code == 200 and "What would change (800)" in rechecked.text
+
+
+def test_an_unreadable_upload_is_refused_on_the_form(client, kent, editor):
+    sign_in(client, editor.email)
+    response = upload(client, "kent", b"%PDF-1.4", filename="plan.pdf")
+    assert response.status_code == 422
+    assert "The file must be a CSV or Excel (.xlsx) file" in response.text
+    response = post_form(client, "/plan/kent/import/apply", {"file_data": "not base64!", "file_name": "x.csv"})
+    assert response.status_code == 422 and "upload it again" in response.text
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_editor_and_a_viewer_can_download_the_plan(client, session, kent, editor, kent_plan, make_user, kind):
+    viewer = make_user(Role.VIEWER, "kent")
+    for person in (editor, viewer):
+        sign_in(client, person.email)
+        response = client.get(f"/plan/kent/export.{kind}")
+        assert response.status_code == 200
+        assert response.headers["content-disposition"].startswith('attachment; filename="kent-action-plan-')
+        assert response.headers["cache-control"] == "no-store"
+        frame = ss.read_table(response.content, f"plan.{kind}")
+        assert "Internal note\nwith two lines" in frame["Update text"].tolist()
+
+
+def test_national_readers_download_without_internal_updates(client, kent, kent_plan, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    response = client.get("/plan/kent/export.csv")
+    assert response.status_code == 200
+    assert "Internal note" not in response.content.decode("utf-8-sig")
+
+
+def test_a_viewer_cannot_import(client, kent, make_user):
+    sign_in(client, make_user(Role.VIEWER, "kent").email)
+    assert client.get("/plan/kent/import").status_code == 403
+    assert upload(client, "kent", UPLOAD).status_code == 403
+    assert post_form(client, "/plan/kent/import/apply", {}).status_code == 403
+
+
+def test_an_editor_of_another_organisation_is_told_nothing(client, kent, kent_plan, make_user):
+    sign_in(client, make_user(Role.EDITOR, "gwent").email)
+    assert client.get("/plan/kent/import").status_code == 404
+    assert upload(client, "kent", UPLOAD).status_code == 404
+    assert post_form(client, "/plan/kent/import/apply", {}).status_code == 404
+    for kind in ("csv", "xlsx"):
+        response = client.get(f"/plan/kent/export.{kind}")
+        assert response.status_code == 404 and "HYPERLINK" not in response.text
+    assert client.get("/plan/nowhere/export.csv").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/plan/kent/import", "/plan/kent/export.csv", "/plan/kent/export.xlsx"])
+def test_anonymous_people_are_sent_to_sign_in(client, kent, path):
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/sign-in")
+
+
+# --- issue 15: an older file, rounds imported again, one count, visibility --------------------------------------
+
+
+def edit_response(session, editor, number: str, values: dict[str, str]) -> None:
+    """A change made on the response page (recorded in the history, as every web edit is)."""
+    ctx = load_response(session, editor, response_of(session, "kent", number).id, Permission.EDIT_PLAN)
+    services.update_response(session, ctx, editor, {"version": str(ctx.response.version), **values})
+    session.rollback()
+
+
+OLD_FILE = "Rec No.,Status,Update,Update date\n1.2,In progress,Started the work,01/10/2025\n"
+
+
+def test_an_older_file_shows_a_newer_edit_as_a_conflict_and_keeps_it(session, kent, editor):
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    plan = dry_run(session, kent, OLD_FILE)
+    assert plan.ok, plan.errors
+    [conflict] = plan.conflicts
+    assert (conflict.row, conflict.number, conflict.what) == (2, "1.2", "status")
+    assert (conflict.tracker_value, conflict.file_value, conflict.use_file) == ("Blocked", "In progress", False)
+    assert [c.kind for c in plan.changes] == ["new_update"]  # the newer status is kept by default
+    ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    kept = response_of(session, "kent", "1.2")
+    assert (kept.status, kept.blocked_reason) == (ResponseStatus.BLOCKED, "Waiting for the supplier")
+
+
+def test_the_person_can_choose_the_files_value_for_a_conflict(session, kent, editor):
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    key = dry_run(session, kent, OLD_FILE).conflicts[0].key
+    frame = table(OLD_FILE)
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), use_file={key})
+    assert plan.conflicts[0].use_file
+    ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    changed = response_of(session, "kent", "1.2")
+    assert (changed.status, changed.blocked_reason) == (ResponseStatus.IN_PROGRESS, None)
+
+
+def test_a_file_newer_than_the_edit_is_no_conflict(session, kent, editor):
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    today = dt.date.today().strftime("%d/%m/%Y")
+    plan = dry_run(session, kent, f"Rec No.,Status,Update,Update date\n1.2,In progress,Supplier found,{today}\n")
+    assert plan.conflicts == []
+    assert "change_response" in [c.kind for c in plan.changes]
+
+
+def test_an_undated_file_conflicts_with_edits_made_after_its_previous_import(session, kent, editor):
+    undated = "Rec No.,Action,Action status\n1.1,Train staff,In progress\n"
+    frame = table(undated)
+    first = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), file_name="plan.csv")
+    ss.apply_import(session, kent.id, first, editor)
+    action = session.exec(select(Action)).one()
+    ctx = load_response(session, editor, action.response_id, Permission.EDIT_PLAN)
+    values = {"description": "Train staff", "status": "complete", "version": str(action.version)}
+    services.update_action(session, action, ctx, editor, values)
+    session.rollback()
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), file_name="plan.csv")
+    assert [(c.what, c.tracker_value, c.file_value) for c in plan.conflicts] == [
+        ("status of the action 'Train staff'", "Complete", "In progress")
+    ]
+    assert plan.changes == []
+    # Without its previous import (another file name), nothing tells the file's age: no conflict is claimed.
+    other = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), file_name="other.csv")
+    assert other.conflicts == [] and [c.kind for c in other.changes] == ["change_action"]
+
+
+def test_conflicts_are_chosen_on_the_check_page_without_javascript(client, session, kent, editor):
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", OLD_FILE)
+    assert checked.status_code == 200
+    [name] = re.findall(r'name="(conflict-response-\d+-status)" type="radio" value="tracker" checked', checked.text)
+    assert "Keep the tracker's value: Blocked" in checked.text
+    assert "Use the file's value: In progress" in checked.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text) | {name: "file"})
+    assert applied.status_code == 303
+    assert response_status(session, "1.2") is ResponseStatus.IN_PROGRESS
+
+
+def test_a_round_imported_again_with_another_date_adds_nothing(session, kent, editor):
+    ss.apply_import(
+        session, kent.id, dry_run(session, kent, HAMPSHIRE, {"Initial action plan response": "21/11/2024"}), editor
+    )
+    before = snapshot(session)
+    again = dry_run(session, kent, HAMPSHIRE, {"Initial action plan response": "22/11/2024"})
+    assert again.ok and again.changes == []
+    ss.apply_import(session, kent.id, again, editor)
+    assert snapshot(session) == before
+
+
+def test_the_dates_given_for_a_files_columns_are_offered_next_time(client, session, kent, editor):
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", HAMPSHIRE)
+    assert "Give the date of the updates in the column &#39;Initial action plan response&#39;" in checked.text
+    fields = form_fields(checked.text)
+    index = next(k for k, v in fields.items() if k.startswith("column-") and v == ROUND).removeprefix("column-")
+    applied = post_form(client, "/plan/kent/import/apply", fields | {f"date-{index}": "21/11/2024"})
+    assert applied.status_code == 303
+    assert remembered_dates(session, kent.id)["Initial action plan response"] == "21/11/2024"
+    again = upload(client, "kent", HAMPSHIRE + "1,,1.2,,New words,\n")
+    assert "There is a problem" not in again.text
+    assert form_fields(again.text)[f"date-{index}"] == "21/11/2024"
+
+
+def test_the_import_counts_what_the_dry_run_counted(client, session, kent, editor):
+    text = "Rec No.,Status,Action\n1.1,Complete,Done it\n1.2,Complete,\n"
+    plan = dry_run(session, kent, text)
+    assert plan.count("roll_up") == 1 and plan.total == 4
+    session.rollback()
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", text)
+    assert "Importing this file would make 4 changes" in checked.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.headers["location"] == "/plan/kent?imported=4"
+
+
+def test_the_upload_page_says_when_updates_go_public_and_asks_who_sees_them(client, session, kent, editor):
+    sign_in(client, editor.email)
+    text = client.get("/plan/kent/import").text
+    assert "when the plan is next published" in text
+    assert 'name="visibility" type="radio" value="internal"' in text
+    checked = upload(
+        client, "kent", "Rec No.,Update,Update date\n1.1,Kept in house,01/10/2025\n", visibility="internal"
+    )
+    assert re.search(r'name="visibility" type="radio" value="internal" checked', checked.text)
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text) | {"visibility": "internal"})
+    assert applied.status_code == 303
+    session.rollback()
+    assert session.exec(select(ProgressUpdate.visibility)).all() == [Visibility.INTERNAL]
+    wrong = upload(client, "kent", UPLOAD, visibility="everyone")
+    assert wrong.status_code == 422 and "Choose who can see the imported updates" in wrong.text

@@ -4,7 +4,7 @@ Nothing here describes a real person, case or practice: accounts are role names 
 texts say they are synthetic, and demo practice is attributed to no organisation. The organisations and
 recommendations are the real ones (loaded from ``recommendations/``); what they are said to have done is not.
 
-The data obeys the tracker's own rules, as ``tests/test_demo_invariants.py`` checks at scale 1 and 10: each
+The data obeys the tracker's own rules, as ``tests/unit/demo/test_demo_invariants.py`` checks at scale 1 and 10: each
 response follows a timeline of rounds (the initial plan of November 2024, the six-month update of March 2025,
 then about quarterly) in which a parent's status is the roll-up of its sub-recommendations', actions fit the
 status (none started while Not started, all done when Complete, work left when Blocked), RAG ratings fit

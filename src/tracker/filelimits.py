@@ -18,7 +18,7 @@ MAX_YAML_NODES values nested at most MAX_YAML_DEPTH deep.
 
 Each refusal names the limit, the value found and the limit itself. The limits are generous for real plans (a
 force's plan is a few hundred rows) and well below what would strain the server; the worst file they accept
-is measured in tests/test_resource_limits.py.
+is measured in tests/security/test_resource_limits.py.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every page, report, export, API answer and reminder asks these functions, so a response is overdue (or
 finished) in the same cases everywhere, and the SQL and Python forms cannot drift apart unnoticed
-(tests/test_rules.py checks them against each other on every combination).
+(tests/unit/plans/test_rules.py checks them against each other on every combination).
 
 - A response is *finished* when it is Complete or Not applicable; a finished response is never overdue.
 - A response is *overdue* when it is open (not finished) and its recommendation's deadline has passed.

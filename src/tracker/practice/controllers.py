@@ -145,7 +145,7 @@ class PracticeSubmissionController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData
     ) -> HttpResponse[Any]:
         # Control characters are dropped here, not refused (Form.of cleans every value): a write-up is prose pasted
-        # from documents, and tests/test_practice.py specifies that NUL is dropped, not an error.
+        # from documents, and tests/web/test_practice.py specifies that NUL is dropped, not an error.
         form = Form.of(data)
         submit = form.get("action") == "submit"
         try:

@@ -21,7 +21,7 @@ from tracker.plans.services import ActionInput, ResponseInput
 from tracker.reports.services import open_period
 from tracker.vocabulary import Role
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "tracker"
+SRC = Path(__file__).resolve().parents[2] / "src" / "tracker"
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_route_handlers_declare_their_permission_instead_of_repeating_the_check(
 
 
 def test_declared_permissions_are_asked_of_the_rule_table(client, make_user, small_reference):
-    from tests.conftest import sign_in
+    from tests.support.accounts import sign_in
 
     answer = client.get("/admin/users", follow_redirects=False)
     assert answer.status_code in (302, 303) and "/sign-in" in answer.headers["location"]

@@ -23,7 +23,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table
 from sqlmodel import Session, col, select
 
-from tests.conftest import ORGANISATIONS_FILE, STALKING_FILE, new_database
+from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE, new_database
 from tracker import migrate
 from tracker.audit.services import Actor
 from tracker.db import make_engine

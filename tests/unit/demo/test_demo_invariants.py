@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from tests.conftest import ORGANISATIONS_FILE, STALKING_FILE, new_database
+from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE, new_database
 from tracker import migrate
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import Actor

@@ -153,8 +153,10 @@ def update_response(session: Session, ctx: ResponseContext, user: User, values: 
     """Save an organisation's response (status, RAG, lead role, summary, what it waits for or why not)."""
     response = ctx.response
     errors: dict[str, str] = {}
-    if has_sub_recommendations(session, ctx):
-        # The status of a recommendation with sub-recommendations follows from theirs.
+    rolled_up = has_sub_recommendations(session, ctx)
+    if rolled_up:
+        # The status of a recommendation with sub-recommendations follows from theirs, and so does the reason it
+        # is Blocked or Not applicable: each sub-recommendation records its own, so none is asked of the parent.
         values = {
             **values,
             "status": response.status.value,
@@ -166,14 +168,18 @@ def update_response(session: Session, ctx: ResponseContext, user: User, values: 
     summary = _text(errors, values, "summary", "a summary")
     lead_role = _text(errors, values, "lead_role", "the lead role", limit=200)
     blocked_reason = _text(
-        errors, values, "blocked_reason", "what the response is waiting for", required=status is ResponseStatus.BLOCKED
+        errors,
+        values,
+        "blocked_reason",
+        "what the response is waiting for",
+        required=status is ResponseStatus.BLOCKED and not rolled_up,
     )
     na_reason = _text(
         errors,
         values,
         "not_applicable_reason",
         "why this does not apply",
-        required=status is ResponseStatus.NOT_APPLICABLE,
+        required=status is ResponseStatus.NOT_APPLICABLE and not rolled_up,
     )
     if errors:
         raise PlanError(errors)

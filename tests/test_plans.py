@@ -151,12 +151,12 @@ def test_updates_cannot_be_dated_in_the_future(session, ctx, kent_editor):
 def test_workspace_rows_show_counts_dates_and_overdue(session, ctx, kent_editor):
     services.add_action(session, ctx, kent_editor, {"description": "Late", "target_date": "01/01/2020"})
     services.add_update(session, ctx, kent_editor, {"text": "News", "update_on": "02/02/2025"})
-    rows = {r.recommendation.number: r for r in workspace_rows(session, ctx.organisation_id)}
+    rows = {r.recommendation.number: r for r in workspace_rows(session, ctx.organisation_id, levels=set(Visibility))}
     assert list(rows) == ["1", "1.1", "1.2"]
     assert rows["1.1"].actions_total == 1 and rows["1.1"].actions_overdue == 1 and rows["1.1"].overdue
     assert rows["1.1"].last_update_on == dt.date(2025, 2, 2)
     assert rows["1.2"].overdue, "past the recommendation's deadline and not started"
-    only = workspace_rows(session, ctx.organisation_id, status=ResponseStatus.IN_PROGRESS)
+    only = workspace_rows(session, ctx.organisation_id, levels=set(Visibility), status=ResponseStatus.IN_PROGRESS)
     assert only == []
 
 

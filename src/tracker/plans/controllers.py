@@ -21,7 +21,7 @@ from tracker.evidence.controllers import section_context
 from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require
+from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require, visible_levels
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import must_answer_ids
@@ -98,6 +98,7 @@ class PlanController(Controller):
         rows = workspace_rows(
             db,
             organisation.id,
+            levels=visible_levels(request.user, organisation.id),
             status=ResponseStatus(status_filter) if status_filter else None,
             overdue_only=overdue,
             set_id=chosen_set.id if chosen_set else None,

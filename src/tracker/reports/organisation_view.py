@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker.assessments.models import Assessment
 from tracker.organisations.models import Organisation
+from tracker.permissions import national_levels
 from tracker.plans.models import PlanPublication
 from tracker.plans.publication import latest_publication, public_plan
 from tracker.plans.rules import is_finished
@@ -111,7 +112,7 @@ def organisation_oversight(
 ) -> OrganisationOversight:
     """Every response the organisation must give, with what oversight needs to know about each."""
     today = today or dt.date.today()
-    rows = workspace_rows(session, organisation.id)
+    rows = workspace_rows(session, organisation.id, levels=national_levels())  # read by every national reader
     ratings = latest_ratings(session, [r.response.id for r in rows])
     publication = latest_publication(session, organisation.id)
     current: dict[int, dict[str, Any]] = {

@@ -1,0 +1,52 @@
+"""What an outside tester found in issue 15's features, each pinned by a test (the second outsider pass)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.conftest import sign_in
+from tests.test_plans import response_of
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans.services import load_response
+from tracker.plans.workspace import workspace_rows
+from tracker.reports.figures import national_state
+from tracker.reports.organisation_view import organisation_oversight
+from tracker.vocabulary import Role, Visibility
+
+
+@pytest.fixture
+def kent_editor(small_reference, make_user):
+    return make_user(Role.EDITOR, "kent")
+
+
+# --- 5: national readers' figures count only what they may see ------------------------------------------
+
+
+def test_an_internal_update_moves_no_national_figure(client, session, kent_editor, make_user):
+    """An internal update is the organisation's own: no national reader's date, flag or count may include it."""
+    ctx = load_response(session, kent_editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    today = dt.date.today()
+    services.add_update(
+        session,
+        ctx,
+        kent_editor,
+        {"text": "In-house", "visibility": "internal", "update_on": today.strftime("%d/%m/%Y")},
+    )
+    state = national_state(session)
+    assert state.updates_last_30_days == 0
+    assert all(cell.last_update_on is None for cell in state.cells.values())
+    assert state.headline.no_recent_update == len(state.cells)
+    kent = get_by_slug(session, "kent")
+    view = organisation_oversight(session, kent)
+    assert all(item.row.last_update_on is None and item.stale for item in view.rows)
+    coordinator = make_user(Role.COORDINATOR)
+    sign_in(client, coordinator.email)
+    for url in ("/plan/kent", "/oversight/organisations/kent"):
+        page = client.get(url).text
+        assert today.strftime("%-d %B %Y") not in page, url
+    # The organisation itself still sees its own update in its workspace.
+    assert any(row.last_update_on == today for row in workspace_rows(session, kent.id, levels=set(Visibility)))

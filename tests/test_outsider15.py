@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -11,6 +12,7 @@ from tests.test_plans import response_of
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
+from tracker.plans.publication import publish_plan
 from tracker.plans.services import load_response
 from tracker.plans.workspace import workspace_rows
 from tracker.reports.figures import national_state
@@ -50,3 +52,22 @@ def test_an_internal_update_moves_no_national_figure(client, session, kent_edito
         assert today.strftime("%-d %B %Y") not in page, url
     # The organisation itself still sees its own update in its workspace.
     assert any(row.last_update_on == today for row in workspace_rows(session, kent.id, levels=set(Visibility)))
+
+
+# --- 7: "responses" means one thing: one per numbered recommendation (figures.Headline) ------------------
+
+
+def test_responses_are_counted_as_the_headline_counts_them(client, session, kent_editor, make_user):
+    """The organisation's oversight page and the Atom feed count a sub-recommendation within its recommendation,
+    as the headline figures do, and the page says so."""
+    kent = get_by_slug(session, "kent")
+    expected = len(national_state(session).cells_for_organisation(kent.id))
+    assert len(organisation_oversight(session, kent).rows) > expected, "the table still lists sub-recommendations"
+    publish_plan(session, kent, kent_editor)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight/organisations/kent").text
+    summary = page.split('data-testid="summary"')[1].split("</dl>")[0]
+    assert re.search(rf"Responses</dt>\s*<dd[^>]*>\s*{expected}:", summary), summary
+    assert "a sub-recommendation counts within its recommendation" in page
+    feed = client.get("/open-data/publications.atom").text
+    assert f"{expected} responses" in feed, feed

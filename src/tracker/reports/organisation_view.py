@@ -70,16 +70,22 @@ class OrganisationOversight:
     def unpublished_changes(self) -> bool:
         return self.publication is None or any(r.unpublished_changes for r in self.rows)
 
+    @property
+    def numbered(self) -> list[OversightRow]:
+        """The responses the headline figures count (``figures.Headline``): one per numbered recommendation, a
+        sub-recommendation counting within its recommendation. The summary counts these; the table lists all."""
+        return [r for r in self.rows if r.row.recommendation.parent_id is None]
+
     def flag_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(("overdue", "complete_without_evidence", "stale", "rating_below_claim"), 0)
-        for row in self.rows:
+        for row in self.numbered:
             for flag in row.flags:
                 counts[flag] += 1
         return counts
 
     def status_counts(self) -> dict[ResponseStatus, int]:
         counts = dict.fromkeys(ResponseStatus, 0)
-        for row in self.rows:
+        for row in self.numbered:
             counts[row.status] += 1
         return counts
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -71,3 +72,37 @@ def test_responses_are_counted_as_the_headline_counts_them(client, session, kent
     assert "a sub-recommendation counts within its recommendation" in page
     feed = client.get("/open-data/publications.atom").text
     assert f"{expected} responses" in feed, feed
+
+
+# --- 13: the JSON export's headline knows the no-recent-update figure the dashboard shows ------------------
+
+
+def test_the_json_export_headline_has_the_dashboards_no_recent_update(client, session, small_reference, make_user):
+    expected = national_state(session).headline.no_recent_update
+    assert expected
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    document = json.loads(client.get("/oversight/report/export/json").content)
+    assert document["headline"]["no_recent_update"] == expected
+
+
+# --- 15: an unknown ?set= is one rule everywhere: 404 with a page that says why ------------------------------
+
+SET_PAGES = (
+    "/oversight",
+    "/oversight/report",
+    "/oversight/charts/status.svg",
+    "/plan/kent",
+    "/recommendations",
+    "/oversight/obligation-changes",
+)
+
+
+def test_an_unknown_set_is_not_found_on_every_page_that_takes_one(client, session, small_reference, make_user):
+    sign_in(client, make_user(Role.ADMIN).email)
+    for url in SET_PAGES:
+        assert client.get(url).status_code == 200, url
+        answer = client.get(url + "?set=nope")
+        assert answer.status_code == 404, url
+        if url.endswith(".svg"):
+            continue
+        assert "There is no recommendation set with that name" in answer.text, url

@@ -29,7 +29,7 @@ from tracker.plans.publication import has_unpublished_changes, latest_publicatio
 from tracker.plans.services import PlanError, ResponseContext, StaleRecord, load_child, load_response
 from tracker.plans.workspace import SORTS, workspace_rows
 from tracker.recommendations.models import Recommendation
-from tracker.recommendations.services import list_sets
+from tracker.recommendations.services import list_sets, set_named
 from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, Rag, ResponseStatus, Visibility
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
@@ -94,7 +94,7 @@ class PlanController(Controller):
         status_filter = status if status in {s.value for s in ResponseStatus} else None
         sort = sort if sort in SORTS else "number"
         sets = list_sets(db)
-        chosen_set = next((s for s in sets if s.slug == set_slug), None)
+        chosen_set = set_named(db, set_slug)
         rows = workspace_rows(
             db,
             organisation.id,

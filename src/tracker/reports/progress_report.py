@@ -87,6 +87,8 @@ class ReportData:
     sections: list[RecommendationSection] = field(default_factory=list)
     set_id: int | None = None  # the report covers one recommendation set (None: every set)
     set_title: str | None = None
+    # Open responses with no update lately, as the dashboard counts them (None for a frozen period's report).
+    no_recent_update: int | None = None
 
     @property
     def forces(self) -> list[Organisation]:
@@ -112,7 +114,11 @@ class ReportData:
     @property
     def headline(self) -> Headline:
         """The headline figures (``tracker.reports.figures.Headline``) of this report's responses."""
-        return Headline.count(((r.organisation_id, r.status, r.overdue) for r in self.rows.values()), self.published)
+        return Headline.count(
+            ((r.organisation_id, r.status, r.overdue) for r in self.rows.values()),
+            self.published,
+            no_recent_update=self.no_recent_update,
+        )
 
 
 def build_report(
@@ -135,6 +141,7 @@ def build_report(
     recommendations = list(session.exec(rec_query.order_by(Recommendation.set_id, Recommendation.position)))
     rec_ids = {r.id for r in recommendations}
     rows: dict[tuple[int, int], Row] = {}
+    no_recent_update = None
     if period is None:
         as_of = today or dt.date.today()
         state = national_state(session, set_id=set_id, today=as_of, stale_days=stale_days)
@@ -143,6 +150,7 @@ def build_report(
             day, text = latest.get(cell.response_id, (None, None))
             rows[(org_id, rec_id)] = Row(org_id, rec_id, cell.status, cell.overdue(as_of), day, text)
         published = state.published
+        no_recent_update = state.headline.no_recent_update
         name = f"Current position at {uk_date(as_of)}"
     else:
         as_of = period.cut_off
@@ -184,6 +192,7 @@ def build_report(
     sets = {s.id: s.short_title for s in session.exec(select(RecommendationSet))}
     data = ReportData(TITLE, name, as_of, organisations, recommendations, rows, len(published))
     data.set_id, data.set_title = set_id, sets.get(set_id) if set_id is not None else None
+    data.no_recent_update = no_recent_update
     names = {o.id: o.name for o in organisations}
     for rec in recommendations:
         rec_rows = sorted(

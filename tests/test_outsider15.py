@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import sign_in
 from tests.test_plans import response_of
+from tracker.audit.services import Actor
+from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
@@ -18,7 +20,8 @@ from tracker.plans.services import load_response
 from tracker.plans.workspace import workspace_rows
 from tracker.reports.figures import national_state
 from tracker.reports.organisation_view import organisation_oversight
-from tracker.vocabulary import Role, Visibility
+from tracker.reports.services import freeze_period, open_period
+from tracker.vocabulary import OrganisationKind, Role, Visibility
 
 
 @pytest.fixture
@@ -106,3 +109,36 @@ def test_an_unknown_set_is_not_found_on_every_page_that_takes_one(client, sessio
         if url.endswith(".svg"):
             continue
         assert "There is no recommendation set with that name" in answer.text, url
+
+
+# --- 17: wording ----------------------------------------------------------------------------------------------
+
+
+def test_the_period_comparison_counts_in_good_english(client, session, kent_editor, make_user):
+    def save(number: str, status: str) -> None:
+        ctx = load_response(session, kent_editor, response_of(session, "kent", number).id, Permission.EDIT_PLAN)
+        services.update_response(session, ctx, kent_editor, {"status": status, "version": str(ctx.response.version)})
+
+    actor = Actor("test")
+    save("1.2", "complete")
+    periods = []
+    for name, cut_off in (("Spring", dt.date(2025, 3, 31)), ("Summer", dt.date(2025, 6, 30))):
+        period = open_period(session, name=name, cut_off=cut_off, actor=actor)
+        freeze_period(session, period, actor)
+        session.commit()
+        periods.append(period.id)
+        save("1.2", "in_progress")  # went backwards between the two: one sub-recommendation
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get(f"/oversight/periods/compare?earlier={periods[0]}&later={periods[1]}").text
+    caption = page.split('data-testid="backward"')[1].split("</caption>")[0]
+    assert "(0 responses; 1 sub-recommendation)" in caption, caption
+
+
+def test_an_organisation_without_obligations_is_told_so_not_about_filters(client, session, small_reference, make_user):
+    session.add(Organisation(slug="npcc", name="National Police Chiefs' Council", kind=OrganisationKind.NATIONAL_BODY))
+    session.commit()
+    sign_in(client, make_user(Role.EDITOR, "npcc").email)
+    page = client.get("/plan/npcc").text
+    assert "No recommendations match these filters" not in page
+    assert "No recommendations are addressed to National Police Chiefs" in page
+    assert "No recommendations match these filters" in client.get("/plan/npcc?status=blocked").text

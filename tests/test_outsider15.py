@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 
+import openpyxl
 import pytest
 
 from tests.conftest import sign_in
@@ -142,3 +144,25 @@ def test_an_organisation_without_obligations_is_told_so_not_about_filters(client
     assert "No recommendations match these filters" not in page
     assert "No recommendations are addressed to National Police Chiefs" in page
     assert "No recommendations match these filters" in client.get("/plan/npcc?status=blocked").text
+
+
+# --- 14: every export table names the organisation the same way: its name and its slug ------------------------
+
+
+def test_every_export_table_has_the_organisations_name_and_slug(client, session, kent_editor, make_user):
+    ctx = load_response(session, kent_editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    services.add_action(session, ctx, kent_editor, {"description": "Audit records"})
+    update = services.add_update(session, ctx, kent_editor, {"text": "Shared", "visibility": "public"})
+    assert update.visibility.value == "public", update
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content), read_only=True)
+    document = json.loads(client.get("/oversight/report/export/json").content)
+    checked = 0
+    for sheet in ("responses", "actions", "updates"):
+        header, *rows = list(book[sheet].values)
+        sheet_rows = [dict(zip(header, row, strict=False)) for row in rows]  # trailing empty cells are not read
+        for table in (sheet_rows, document[sheet]):
+            kent_rows = [r for r in table if r["organisation_slug"] == "kent"]
+            assert kent_rows and all(r["organisation"] == "Kent Police" for r in kent_rows), sheet
+            checked += 1
+    assert checked == 6

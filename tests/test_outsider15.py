@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import sign_in
 from tests.test_plans import response_of
 from tracker.audit.services import Actor
+from tracker.evidence.models import Evidence
+from tracker.inputs import problems_for
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
@@ -166,3 +168,25 @@ def test_every_export_table_has_the_organisations_name_and_slug(client, session,
             assert kent_rows and all(r["organisation"] == "Kent Police" for r in kent_rows), sheet
             checked += 1
     assert checked == 6
+
+
+# --- 16: direction-changing characters in short fields and file names ----------------------------------------
+
+
+def test_bidi_controls_are_refused_in_short_fields_and_dropped_from_file_names(client, session, kent_editor, settings):
+    from tests.test_evidence import evidence_rows, post_file
+
+    rid = response_of(session, "kent", "1.1").id
+    sign_in(client, kent_editor.email)
+    refused = post_file(client, rid, "notes.txt", b"hello", title="Outsider evidence evil\u202egpj.exe")
+    assert refused.status_code == 422 and 'href="#evidence-title"' in refused.text, refused.text
+    assert evidence_rows(session) == []
+    kept = post_file(
+        client, rid, "evil\u202egpj.exe.txt", b"hello", title="\u062a\u0642\u0631\u064a\u0631 \u05d3\u05d5\u05d7"
+    )
+    assert kept.status_code in (200, 303), kept.text
+    [row] = evidence_rows(session)
+    assert row.original_name == "evilgpj.exe.txt" and row.title == "\u062a\u0642\u0631\u064a\u0631 \u05d3\u05d5\u05d7"
+    assert problems_for(Evidence, title="a\u2066b") and not problems_for(
+        Evidence, title="\u0645\u0631\u062d\u0628\u0627"
+    )

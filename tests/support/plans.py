@@ -14,6 +14,7 @@ from sqlmodel import Session, func, select
 from tests.support.web import csrf_headers
 from tracker.assessments.models import Assessment
 from tracker.audit.models import AuditEvent
+from tracker.evidence.models import Evidence
 from tracker.evidence.services import add_evidence
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
@@ -175,3 +176,8 @@ def post_file(client, response_id: int, name: str, content: bytes, **fields: str
 def pdf_text(content: bytes) -> str:
     """The text of every page, as a reader would extract it."""
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def evidence_rows(session: Session) -> list[Evidence]:
+    session.rollback()  # end this session's read transaction, to see what the app committed since
+    return list(session.exec(select(Evidence)))

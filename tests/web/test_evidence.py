@@ -16,10 +16,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from tests.support.accounts import sign_in
-from tests.support.plans import pdf_bytes, post_file, response_of
+from tests.support.plans import evidence_rows, pdf_bytes, post_file, response_of
 from tests.support.web import TEST_SECRET, csrf_headers
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import history
@@ -176,11 +176,6 @@ def ctx(session, editor):
 def upload_files(settings: Settings) -> list[str]:
     folder = settings.upload_dir
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-
-
-def evidence_rows(session: Session) -> list[Evidence]:
-    session.rollback()  # end this session's read transaction, to see what the app committed since
-    return list(session.exec(select(Evidence)))
 
 
 def add_text_file(session, ctx, user, settings, visibility: Visibility, name: str = "notes.txt") -> Evidence:

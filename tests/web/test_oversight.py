@@ -185,14 +185,17 @@ def test_an_edit_after_publishing_marks_that_response_as_unpublished(session, sc
 
 
 def test_the_organisation_page_for_national_readers(client, session, scenario, make_user):
-    session.add(
-        Evidence(
-            response_id=response_of(session, "kent", "1.1").id,
-            kind=EvidenceKind.NOTE,
-            title="Internal note",
-            visibility=Visibility.INTERNAL,
+    # An internal note is the organisation's own and never counts for national readers (issue 15, outsider
+    # finding 5: this test used to count it); an inspectorate-only one does, and is not public.
+    for title, visibility in (("Internal note", Visibility.INTERNAL), ("For inspectors", Visibility.INSPECTORATE)):
+        session.add(
+            Evidence(
+                response_id=response_of(session, "kent", "1.1").id,
+                kind=EvidenceKind.NOTE,
+                title=title,
+                visibility=visibility,
+            )
         )
-    )
     session.commit()
     for role in (Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN):
         sign_in(client, make_user(role).email)
@@ -202,7 +205,9 @@ def test_the_organisation_page_for_national_readers(client, session, scenario, m
         assert "Partially met" in row and "Inspectorate rating below the claim" in row
         assert "Complete, no evidence" in row
         row_11 = page.split('data-testid="response-1.1"')[1].split("</tr>")[0]
-        assert ">1 (0)<" in row_11, "one piece of evidence, none of it public"
+        assert ">1 (0)<" in row_11, (
+            "one piece of evidence a national reader may see (not the internal one), none public"
+        )
         assert "Unpublished changes" not in row, "published after the last change"
         assert "Plan published" in page.split('data-testid="publication"')[1].split("</div>")[0]
     assert client.get("/oversight/organisations/no-such-force").status_code == 404

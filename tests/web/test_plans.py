@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlmodel import select
@@ -136,12 +137,12 @@ def test_updates_cannot_be_dated_in_the_future(session, ctx, kent_editor):
 def test_workspace_rows_show_counts_dates_and_overdue(session, ctx, kent_editor):
     services.add_action(session, ctx, kent_editor, {"description": "Late", "target_date": "01/01/2020"})
     services.add_update(session, ctx, kent_editor, {"text": "News", "update_on": "02/02/2025"})
-    rows = {r.recommendation.number: r for r in workspace_rows(session, ctx.organisation_id)}
+    rows = {r.recommendation.number: r for r in workspace_rows(session, ctx.organisation_id, levels=set(Visibility))}
     assert list(rows) == ["1", "1.1", "1.2"]
     assert rows["1.1"].actions_total == 1 and rows["1.1"].actions_overdue == 1 and rows["1.1"].overdue
     assert rows["1.1"].last_update_on == dt.date(2025, 2, 2)
     assert rows["1.2"].overdue, "past the recommendation's deadline and not started"
-    only = workspace_rows(session, ctx.organisation_id, status=ResponseStatus.IN_PROGRESS)
+    only = workspace_rows(session, ctx.organisation_id, levels=set(Visibility), status=ResponseStatus.IN_PROGRESS)
     assert only == []
 
 
@@ -304,3 +305,50 @@ def test_a_blocked_or_not_applicable_response_saves_with_only_its_summary_change
     saved = session.get(Response, rid)
     session.refresh(saved)
     assert (saved.status, saved.summary) == (ResponseStatus(status), "Only the summary changed")
+
+
+_SUB_STATUSES = {  # the sub-recommendations' statuses (1.1, 1.2) that roll recommendation 1 up to each status
+    ResponseStatus.NOT_STARTED: (),
+    ResponseStatus.IN_PROGRESS: (("1.1", {"status": "in_progress"}),),
+    ResponseStatus.BLOCKED: (("1.1", {"status": "blocked", "blocked_reason": "A shared records system"}),),
+    ResponseStatus.COMPLETE: (("1.1", {"status": "complete"}), ("1.2", {"status": "complete"})),
+    ResponseStatus.NOT_APPLICABLE: (
+        ("1.1", {"status": "not_applicable", "not_applicable_reason": "No stalking unit"}),
+        ("1.2", {"status": "not_applicable", "not_applicable_reason": "No stalking unit"}),
+    ),
+}
+
+
+@pytest.mark.parametrize("rolled_up", list(_SUB_STATUSES), ids=lambda s: s.value)
+def test_a_rolled_up_parent_saves_with_only_its_summary_changed(client, session, kent_editor, rolled_up):
+    """A parent's Blocked or Not applicable reason lives on its sub-recommendations, so it is not asked of the
+    parent; on the page, with htmx and through the API, and any error points at a field the form has (issue 15)."""
+    for number, values in _SUB_STATUSES[rolled_up]:
+        child = load_response(session, kent_editor, response_of(session, "kent", number).id, Permission.EDIT_PLAN)
+        services.update_response(session, child, kent_editor, {"version": str(child.response.version), **values})
+    parent = response_of(session, "kent", "1")
+    session.refresh(parent)
+    assert parent.status is rolled_up
+    rid, url = parent.id, f"/plan/responses/{parent.id}"
+    sign_in(client, kent_editor.email)
+    page = client.get(url).text
+    fields = form_fields(page, url)
+    wrong = client.post(url, data={**fields, "summary": "x" * 10_001, "rag": "purple"}, headers=csrf_headers(client))
+    assert wrong.status_code == 422
+    targets = re.findall(r"govuk-error-summary__list.*?</ul>", wrong.text, re.S)[0]
+    links = re.findall(r'href="#([^"]+)"', targets)
+    assert links and all(f'id="{target}"' in wrong.text for target in links), links
+    saved = client.post(url, data={**fields, "summary": "Page"}, headers=csrf_headers(client), follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    fields = form_fields(client.get(url).text, url)
+    htmx = client.post(url, data={**fields, "summary": "Htmx"}, headers={**csrf_headers(client), "HX-Request": "true"})
+    assert htmx.status_code == 200 and "govuk-error-message" not in htmx.text, htmx.text
+    session.rollback()  # end the test's own read transaction, to see what the app committed
+    version = session.get(Response, rid).version
+    api = client.patch(
+        f"/api/responses/{rid}", json={"version": version, "summary": "Api"}, headers=csrf_headers(client)
+    )
+    assert api.status_code == 200, api.text
+    session.rollback()
+    saved_parent = session.get(Response, rid)
+    assert (saved_parent.status, saved_parent.summary) == (rolled_up, "Api")

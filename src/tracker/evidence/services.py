@@ -33,7 +33,7 @@ from tracker.audit.services import fields_of, record
 from tracker.db import StaleRecord
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
-from tracker.inputs import Input, InputError, parse_id
+from tracker.inputs import Input, InputError, parse_id, problems_for
 from tracker.permissions import visible_levels
 from tracker.plans.retraction import is_retraction, retract_evidence
 from tracker.plans.services import ResponseContext, actor_for, audit_on_response
@@ -173,11 +173,15 @@ def _visibility(errors: dict[str, str], value: Any) -> Visibility | None:
 def _common(
     errors: dict[str, str], title: Any, description: Any, visibility: Any, *, title_required: bool
 ) -> dict[str, Any]:
-    return {
+    data = {
         "title": _text(errors, "title", title, "Enter a title" if title_required else None, "The title", MAX_TITLE),
         "description": _text(errors, "description", description, None, "The description", MAX_TEXT),
         "visibility": _visibility(errors, visibility),
     }
+    # What the storing layer would refuse (e.g. a direction control in the title), said beside the field.
+    for name, problem in problems_for(Evidence, title=data["title"]).items():
+        errors.setdefault(name, problem)
+    return data
 
 
 def clean_url(errors: dict[str, str], value: Any) -> str | None:

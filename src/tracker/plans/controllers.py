@@ -21,7 +21,7 @@ from tracker.evidence.controllers import section_context
 from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require
+from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require, visible_levels
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import must_answer_ids
@@ -37,7 +37,7 @@ from tracker.plans.services import (
 )
 from tracker.plans.workspace import SORTS, workspace_rows
 from tracker.recommendations.models import Recommendation
-from tracker.recommendations.services import list_sets
+from tracker.recommendations.services import list_sets, set_named
 from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, Rag, ResponseStatus, Visibility
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
@@ -103,10 +103,11 @@ class PlanController(Controller):
         status_filter = status if status in {s.value for s in ResponseStatus} else None
         sort = sort if sort in SORTS else "number"
         sets = list_sets(db)
-        chosen_set = next((s for s in sets if s.slug == set_slug), None)
+        chosen_set = set_named(db, set_slug)
         rows = workspace_rows(
             db,
             organisation.id,
+            levels=visible_levels(request.user, organisation.id),
             status=ResponseStatus(status_filter) if status_filter else None,
             overdue_only=overdue,
             set_id=chosen_set.id if chosen_set else None,

@@ -209,8 +209,10 @@ def update_response(
     response = ctx.response
     errors: dict[str, str] = {}
     change = ResponseInput.of(change)
-    if has_sub_recommendations(session, ctx):
-        # The status of a recommendation with sub-recommendations follows from theirs.
+    rolled_up = has_sub_recommendations(session, ctx)
+    if rolled_up:
+        # The status of a recommendation with sub-recommendations follows from theirs, and so does the reason it
+        # is Blocked or Not applicable: each sub-recommendation records its own, so none is asked of the parent.
         change = replace(
             change,
             status=response.status.value,
@@ -226,14 +228,14 @@ def update_response(
         change.blocked_reason,
         "blocked_reason",
         "what the response is waiting for",
-        required=status is ResponseStatus.BLOCKED,
+        required=status is ResponseStatus.BLOCKED and not rolled_up,
     )
     na_reason = _text(
         errors,
         change.not_applicable_reason,
         "not_applicable_reason",
         "why this does not apply",
-        required=status is ResponseStatus.NOT_APPLICABLE,
+        required=status is ResponseStatus.NOT_APPLICABLE and not rolled_up,
     )
     if errors:
         raise InputError(errors)

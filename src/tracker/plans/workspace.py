@@ -6,6 +6,7 @@ A fixed number of queries whatever the size of the plan (no query per row).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import case, func
@@ -16,7 +17,7 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.rules import action_overdue_sql, response_overdue
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.vocabulary import ActionStatus, ResponseStatus
+from tracker.vocabulary import ActionStatus, ResponseStatus, Visibility
 
 SORTS = {
     "number": "Recommendation number",
@@ -60,12 +61,17 @@ def workspace_rows(
     session: Session,
     organisation_id: int,
     *,
+    levels: Collection[Visibility],
     status: ResponseStatus | None = None,
     overdue_only: bool = False,
     set_id: int | None = None,
     sort: str = "number",
 ) -> list[WorkspaceRow]:
-    """Every recommendation the organisation must answer, with what its workspace list shows."""
+    """Every recommendation the organisation must answer, with what its workspace list shows.
+
+    Evidence counts and last-update dates count only items of the visibility ``levels`` the reader may see
+    (``tracker.permissions.visible_levels``, or ``national_levels`` for a page every national reader shares).
+    """
     obligations = obligations_for(session, organisation_id, set_id=set_id)
     ids = [response.id for response, _, _ in obligations]
     today = dt.date.today()
@@ -86,7 +92,7 @@ def workspace_rows(
         rid: n
         for rid, n in session.exec(
             select(Evidence.response_id, func.count())
-            .where(col(Evidence.response_id).in_(ids))
+            .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
             .group_by(Evidence.response_id)
         )
     }
@@ -94,7 +100,7 @@ def workspace_rows(
         rid: day
         for rid, day in session.exec(
             select(ProgressUpdate.response_id, func.max(ProgressUpdate.update_on))
-            .where(col(ProgressUpdate.response_id).in_(ids))
+            .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
             .group_by(ProgressUpdate.response_id)
         )
     }

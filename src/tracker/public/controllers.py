@@ -25,6 +25,7 @@ from tracker.plans.models import Response
 from tracker.plans.publication import latest_publications
 from tracker.plans.retraction import RETRACTED_EVIDENCE
 from tracker.public import caching, data, feeds, opendata
+from tracker.recommendations.services import UNKNOWN_SET
 from tracker.vocabulary import EvidenceKind, OrganisationKind, Visibility
 from tracker.web.templating import page
 
@@ -55,7 +56,7 @@ class PublicController(Controller):
         def build() -> dict[str, Any]:
             view = data.overview(db, set_slug)
             if set_slug and view.chosen is None:
-                raise NotFoundException("There is no set of recommendations with that name.")
+                raise NotFoundException(UNKNOWN_SET)
             return {"view": view, "statuses": data.STATUS_ORDER}
 
         return caching.public_page(request, db, "public/overview.html", build, query={"set"})

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from tracker.organisations.models import Organisation
 from tracker.plans.models import PlanPublication
 from tracker.public.data import STATUS_ORDER, status_of
+from tracker.recommendations.models import Recommendation
 from tracker.timeutil import UTC
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -33,9 +34,13 @@ def _tag_authority(public_url: str) -> str:
     return urlsplit(public_url).hostname or "localhost"
 
 
-def entry_summary(content: dict) -> str:
+def entry_summary(content: dict, sub_recommendations: frozenset[int] = frozenset()) -> str:
+    """What the published plan holds, counted as the headline figures count responses (``figures.Headline``):
+    one per numbered recommendation, never a sub-recommendation (ids in ``sub_recommendations``) on its own."""
     counts: Counter = Counter()
     for response in content.get("responses", []):
+        if response.get("recommendation_id") in sub_recommendations:
+            continue
         status = status_of(response.get("status"))
         if status is not None:
             counts[status] += 1
@@ -54,6 +59,7 @@ def atom_feed(session: Session, public_url: str) -> bytes:
             .limit(MAX_ENTRIES)
         )
     )
+    subs = frozenset(session.exec(select(Recommendation.id).where(col(Recommendation.parent_id).is_not(None))))
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     authority = _tag_authority(public_url)
@@ -80,5 +86,5 @@ def atom_feed(session: Session, public_url: str) -> bytes:
         sub(entry, "updated", when)
         sub(entry, "published", when)
         sub(entry, "link", rel="alternate", type="text/html", href=f"{public_url}/organisations/{organisation.slug}")
-        sub(entry, "summary", entry_summary(publication.content))
+        sub(entry, "summary", entry_summary(publication.content, subs))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -48,6 +48,7 @@ from tracker.recommendations.editing import (
 )
 from tracker.recommendations.export import dump_set
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.services import set_named
 from tracker.vocabulary import OrganisationKind, Provenance
 from tracker.web.forms import Form
 from tracker.web.guards import needs, signed_in_user
@@ -337,7 +338,7 @@ def obligation_changes(db: Session, set_slug: str | None = None, limit: int = 50
     Each lists organisation and recommendation by name; a load that created a set's first obligations is counted,
     not listed.
     """
-    rec_set = set_by_slug(db, set_slug)
+    rec_set = set_named(db, set_slug)
     query = select(AuditEvent).where(AuditEvent.entity_type == "obligations", AuditEvent.action == "sync")
     if rec_set is not None:
         query = query.where(AuditEvent.entity_id == rec_set.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from litestar.exceptions import NotFoundException
 from sqlmodel import Session, col, select
 
 from tracker.organisations.services import addressee_names
@@ -32,6 +33,20 @@ class SetView:
 
     def count(self, provenance: Provenance) -> int:
         return sum(1 for r in self.recommendations if r.recommendation.provenance is provenance)
+
+
+UNKNOWN_SET = "There is no recommendation set with that name."
+
+
+def set_named(session: Session, slug: str | None) -> RecommendationSet | None:
+    """The set a page's ``?set=`` names (None when none is named): one rule for every page taking ``?set=``, so an
+    unknown name is a 404 saying so rather than quietly showing every set."""
+    if not slug:
+        return None
+    found = session.exec(select(RecommendationSet).where(RecommendationSet.slug == slug)).first()
+    if found is None:
+        raise NotFoundException(UNKNOWN_SET)
+    return found
 
 
 def list_sets(session: Session) -> list[RecommendationSet]:

@@ -14,9 +14,8 @@ from sqlmodel import Session
 from tracker.organisations.services import addressee_names, get_by_slug, regions
 from tracker.permissions import Permission, require
 from tracker.practice.services import practice_for
-from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.recommendations.services import list_sets
+from tracker.recommendations.services import list_sets, set_named
 from tracker.reports.charts import status_bars, to_svg
 from tracker.reports.exports import response_rows, tables, to_csv, to_json, to_xlsx
 from tracker.reports.figures import (
@@ -96,7 +95,7 @@ class OversightController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], set_slug: SetQuery = None
     ) -> Response[str]:
         """The organisations' statuses per recommendation, as a stacked bar chart (the table is on the page)."""
-        chosen_set = set_by_slug(db, set_slug)
+        chosen_set = set_named(db, set_slug)
         state = national_state(
             db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
         )
@@ -151,7 +150,7 @@ def dashboard_context(
     set_slug: str | None = None,
 ) -> dict[str, Any]:
     """What the dashboard template shows: every query the page makes (bench/load.py times this without HTTP)."""
-    chosen_set = set_by_slug(db, set_slug)
+    chosen_set = set_named(db, set_slug)
     state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
     today = state.today
     organisations = state.organisations
@@ -254,9 +253,7 @@ class ReportController(Controller):
             chosen = db.get(ReportingPeriod, period)
             if chosen is None or chosen.status is not PeriodStatus.FROZEN:
                 raise NotFoundException("There is no frozen reporting period with that number")
-        rec_set = set_by_slug(db, set_slug)
-        if set_slug and rec_set is None:
-            raise NotFoundException("There is no recommendation set with that name")
+        rec_set = set_named(db, set_slug)
         stale_days = request.app.state.settings.stale_update_days
         return build_report(db, chosen, stale_days=stale_days, set_id=rec_set.id if rec_set else None), chosen
 

@@ -55,7 +55,8 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
 
 def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -> dict[str, list[dict[str, Any]]]:
     """Every table of the export: responses, actions, updates, assessments and snapshots."""
-    names = {o.id: o.slug for o in session.exec(select(Organisation))}
+    # Every table names the organisation as the responses table does: its name, then its slug.
+    names = {o.id: {"organisation": o.name, "organisation_slug": o.slug} for o in session.exec(select(Organisation))}
     recs = list(session.exec(select(Recommendation).order_by(Recommendation.set_id, Recommendation.position)))
     numbers = {r.id: r.number for r in recs}
     in_scope = {r.id for r in recs if data.set_id is None or r.set_id == data.set_id}
@@ -67,7 +68,7 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
     # Plain columns rather than ORM objects: tens of thousands of rows at national scale.
     actions = [
         {
-            "organisation": where[response_id][0],
+            **where[response_id][0],
             "recommendation": where[response_id][1],
             "position": position,
             "description": description,
@@ -91,7 +92,7 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
     ]
     updates = [
         {
-            "organisation": where[response_id][0],
+            **where[response_id][0],
             "recommendation": where[response_id][1],
             "date": plain(update_on),
             "text": text,
@@ -106,7 +107,7 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
     ]
     assessments = [
         {
-            "organisation": where[a.response_id][0],
+            **where[a.response_id][0],
             "recommendation": where[a.response_id][1],
             "rating": a.rating.value,
             "rationale": a.rationale,
@@ -126,7 +127,7 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
                 {
                     "period": p.name,
                     "cut_off": p.cut_off.isoformat(),
-                    "organisation": names[s.organisation_id],
+                    **names[s.organisation_id],
                     "recommendation": numbers[s.recommendation_id],
                     "status": s.status.value,
                     "rag": s.rag.value if s.rag else None,

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from tracker.assessments.models import Assessment
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
+from tracker.permissions import national_levels
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
 from tracker.plans.rules import action_overdue_sql, is_finished, response_overdue
 from tracker.recommendations.models import Recommendation, RecommendationSet
@@ -227,6 +228,8 @@ def national_state(
     rec_by_id = {r.id: r for r in recommendations}
     # A sub-recommendation's activity counts towards its parent's cell.
     top_of = {r.id: (r.parent_id or r.id) for r in all_recs}
+    # Every national reader sees the same figures: only items all of them may see count (never internal ones).
+    levels = national_levels()
     rec_scope = select(Recommendation.id)
     if set_id is not None:
         rec_scope = rec_scope.where(Recommendation.set_id == set_id)
@@ -256,7 +259,7 @@ def national_state(
     evidence: Counter[tuple[int, int]] = Counter()
     for rid, n in session.exec(
         select(Evidence.response_id, func.count())
-        .where(col(Evidence.response_id).in_(ids))
+        .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
         .group_by(Evidence.response_id)
     ):
         evidence[cell_of[rid]] += n
@@ -268,7 +271,7 @@ def national_state(
             func.max(ProgressUpdate.update_on),
             func.sum(case((col(ProgressUpdate.update_on) >= today - dt.timedelta(days=30), 1), else_=0)),
         )
-        .where(col(ProgressUpdate.response_id).in_(ids))
+        .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
         .group_by(ProgressUpdate.response_id)
     ):
         key = cell_of[rid]

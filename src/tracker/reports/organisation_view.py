@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker.assessments.models import Assessment
 from tracker.organisations.models import Organisation
+from tracker.permissions import national_levels
 from tracker.plans.models import PlanPublication
 from tracker.plans.publication import latest_publication, public_plan
 from tracker.plans.rules import is_finished
@@ -69,16 +70,22 @@ class OrganisationOversight:
     def unpublished_changes(self) -> bool:
         return self.publication is None or any(r.unpublished_changes for r in self.rows)
 
+    @property
+    def numbered(self) -> list[OversightRow]:
+        """The responses the headline figures count (``figures.Headline``): one per numbered recommendation, a
+        sub-recommendation counting within its recommendation. The summary counts these; the table lists all."""
+        return [r for r in self.rows if r.row.recommendation.parent_id is None]
+
     def flag_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(("overdue", "complete_without_evidence", "stale", "rating_below_claim"), 0)
-        for row in self.rows:
+        for row in self.numbered:
             for flag in row.flags:
                 counts[flag] += 1
         return counts
 
     def status_counts(self) -> dict[ResponseStatus, int]:
         counts = dict.fromkeys(ResponseStatus, 0)
-        for row in self.rows:
+        for row in self.numbered:
             counts[row.status] += 1
         return counts
 
@@ -111,7 +118,7 @@ def organisation_oversight(
 ) -> OrganisationOversight:
     """Every response the organisation must give, with what oversight needs to know about each."""
     today = today or dt.date.today()
-    rows = workspace_rows(session, organisation.id)
+    rows = workspace_rows(session, organisation.id, levels=national_levels())  # read by every national reader
     ratings = latest_ratings(session, [r.response.id for r in rows])
     publication = latest_publication(session, organisation.id)
     current: dict[int, dict[str, Any]] = {

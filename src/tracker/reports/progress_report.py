@@ -94,6 +94,8 @@ class ReportData:
     # them; kept apart from ``rows`` because the headline figures count numbered recommendations only.
     sub_recommendations: dict[int, list[Recommendation]] = field(default_factory=dict)
     sub_rows: dict[tuple[int, int], Row] = field(default_factory=dict)
+    # Open responses with no update lately, as the dashboard counts them (None for a frozen period's report).
+    no_recent_update: int | None = None
 
     @property
     def forces(self) -> list[Organisation]:
@@ -130,7 +132,11 @@ class ReportData:
     @property
     def headline(self) -> Headline:
         """The headline figures (``tracker.reports.figures.Headline``) of this report's responses."""
-        return Headline.count(((r.organisation_id, r.status, r.overdue) for r in self.rows.values()), self.published)
+        return Headline.count(
+            ((r.organisation_id, r.status, r.overdue) for r in self.rows.values()),
+            self.published,
+            no_recent_update=self.no_recent_update,
+        )
 
 
 def build_report(
@@ -157,6 +163,7 @@ def build_report(
     dues = {r.id: r.deadline for r in every_rec}
     rows: dict[tuple[int, int], Row] = {}
     sub_rows: dict[tuple[int, int], Row] = {}
+    no_recent_update = None
     if period is None:
         as_of = today or dt.date.today()
         created_at = utc_now()
@@ -174,6 +181,7 @@ def build_report(
             overdue = response_overdue(status, dues[rec_id], as_of)
             sub_rows[(org_id, rec_id)] = Row(org_id, rec_id, status, overdue, day, text)
         published = state.published
+        no_recent_update = state.headline.no_recent_update
         name = f"Current position at {uk_date(as_of)}"
     else:
         as_of = period.cut_off
@@ -222,6 +230,7 @@ def build_report(
     for sub in subs.values():  # already in position order
         data.sub_recommendations.setdefault(sub.parent_id, []).append(sub)  # type: ignore[arg-type]
     data.sub_rows = {key: row for key, row in sub_rows.items() if key[0] in org_ids}
+    data.no_recent_update = no_recent_update
     names = {o.id: o.name for o in organisations}
     for rec in recommendations:
         rec_rows = sorted(

@@ -316,7 +316,9 @@ def missing_updates(session: Session, period: ReportingPeriod) -> list[StaleOrga
         .join(Response, Response.organisation_id == Organisation.id)
         .outerjoin(
             ProgressUpdate,
-            (ProgressUpdate.response_id == Response.id) & (col(ProgressUpdate.update_on) <= period.cut_off),
+            (ProgressUpdate.response_id == Response.id)
+            & (col(ProgressUpdate.update_on) <= period.cut_off)
+            & col(ProgressUpdate.visibility).in_(national_levels()),
         )
         .where(Response.required == True)  # noqa: E712
         .group_by(Organisation.id, Organisation.name)

@@ -147,3 +147,63 @@ def ids(engine: sa.Engine) -> dict[str, object]:
             "practice": one("SELECT min(slug) FROM practice WHERE status = 'approved'"),
             "user": one(f"SELECT id FROM user_account WHERE email = 'viewer@{DEMO_DOMAIN}'"),
         }
+
+
+def prepare(database_url: str) -> None:
+    """Give a freshly set-up demo site the states the pages above show: a Kent response that is Blocked (the demo
+    keeps its own statuses, and Kent may have none Blocked) and a period frozen just now, which an admin may
+    still unfreeze (the demo's periods were frozen at their own, past, cut-offs)."""
+    import datetime as dt
+
+    from sqlmodel import select
+
+    from tracker.accounts.models import User
+    from tracker.audit.services import Actor
+    from tracker.db import TrackerSession, make_engine
+    from tracker.organisations.models import Organisation
+    from tracker.permissions import Permission
+    from tracker.plans.models import Action, Response
+    from tracker.plans.services import ResponseInput, has_sub_recommendations, load_response, update_response
+    from tracker.recommendations.models import Recommendation
+    from tracker.reports.services import freeze_period, open_period
+    from tracker.vocabulary import ActionStatus, ResponseStatus
+
+    engine = make_engine(database_url)
+    try:
+        with TrackerSession(engine) as session:
+            editor = session.exec(select(User).where(User.email == f"editor@{DEMO_DOMAIN}")).one()
+            kent = session.exec(select(Organisation).where(Organisation.slug == "kent")).one()
+            blocked = session.exec(
+                select(Response).where(Response.organisation_id == kent.id, Response.status == ResponseStatus.BLOCKED)
+            ).first()
+            if blocked is None:
+                candidates = session.exec(
+                    select(Response)
+                    .join(Recommendation, Recommendation.id == Response.recommendation_id)
+                    .where(Response.organisation_id == kent.id, Response.status == ResponseStatus.IN_PROGRESS)
+                    .where(Recommendation.parent_id.is_(None))  # type: ignore[union-attr]
+                    .order_by(Response.id)
+                ).all()
+                for response in candidates:
+                    ctx = load_response(session, editor, response.id, Permission.EDIT_PLAN)
+                    open_actions = session.exec(
+                        select(Action).where(Action.response_id == response.id, Action.status != ActionStatus.COMPLETE)
+                    ).first()
+                    if has_sub_recommendations(session, ctx) or open_actions is None:
+                        continue
+                    change = ResponseInput(
+                        version=str(response.version),
+                        status=ResponseStatus.BLOCKED.value,
+                        rag="red",
+                        summary=response.summary or "Synthetic demo data: waiting on a partner.",
+                        lead_role=response.lead_role,
+                        blocked_reason="Synthetic demo data: waiting for a partner's decision.",
+                    )
+                    update_response(session, ctx, editor, change)
+                    break
+            actor = Actor("accessibility checks")
+            period = open_period(session, name="Accessibility check period", cut_off=dt.date.today(), actor=actor)
+            freeze_period(session, period, actor)
+            session.commit()
+    finally:
+        engine.dispose()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pages import prepare
 from tests.support.browser import DEMO_PASSWORD
 from tests.support.database import new_database
 from tests.support.servers import _free_port
@@ -55,6 +56,7 @@ def live_server(live_database_url: str, tmp_path_factory: pytest.TempPathFactory
     }
     tracker = str(Path(sys.executable).with_name("tracker"))
     subprocess.run([tracker, "setup", "--demo"], env=env, check=True, capture_output=True)
+    prepare(live_database_url)
     log = tmp_path_factory.mktemp("log") / "server.log"
     with log.open("w") as out:
         server = subprocess.Popen([tracker, "serve", "--port", str(port)], env=env, stdout=out, stderr=out)

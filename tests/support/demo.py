@@ -86,6 +86,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
             for path in (ORGANISATIONS_FILE, STALKING_FILE):
                 load_file(session, path, Actor("test setup"))
             load_demo(session, password=DEMO_PASSWORD, upload_dir=settings.upload_dir)
+        pages.prepare(url)
         site = DemoSite(settings, pages.ids(engine))
         try:
             yield site

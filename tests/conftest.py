@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.support.api",
     "tests.support.servers",
     "tests.support.demo",
+    "tests.support.routes",
     "tests.support.browser",
 ]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pages import prepare
+from tests.support.pages import prepare
 from tests.support.browser import DEMO_PASSWORD
 from tests.support.database import new_database
 from tests.support.servers import _free_port

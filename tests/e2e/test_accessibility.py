@@ -1,4 +1,4 @@
-"""axe-core finds no WCAG 2.0, 2.1 or 2.2 A/AA failure on any page of tests/pages.py, in Chromium.
+"""axe-core finds no WCAG 2.0, 2.1 or 2.2 A/AA failure on any page of tests/support/pages.py, in Chromium.
 
 axe-core is vendored from the npm registry (tests/e2e/vendor, refreshed by `make assets`) and evaluated in
 each page through the DevTools protocol, so the pages' Content-Security-Policy stays as strict as it is for
@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests import pages
-from tests.pages import PAGES, Page
+from tests.support import pages
 from tests.support.browser import sign_in
+from tests.support.pages import PAGES, Page
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 # The WCAG 2.0, 2.1 and 2.2 success criteria at levels A and AA.
@@ -144,10 +144,11 @@ def overflowing_at_320_pixels(page, *, tables_may_scroll: bool = False) -> list[
 
 
 def public_pages(live_server: str) -> list[str]:
-    """Every public HTML page a visitor reaches by following links from the home page (tests/public_crawler.py)."""
+    """Every public HTML page a visitor reaches by following links from the home page
+    (tests/support/public_crawler.py)."""
     import httpx
 
-    from tests.public_crawler import crawl
+    from tests.support.public_crawler import crawl
 
     with httpx.Client(base_url=live_server) as client:
         fetched = crawl(client, live_server)
@@ -156,7 +157,7 @@ def public_pages(live_server: str) -> list[str]:
 
 
 def test_every_public_page_reflows_at_320_pixels_tables_included(live_server, browser):
-    """Every public page, not only those of tests/pages.py: a visitor on a phone never scrolls sideways."""
+    """Every public page, not only those of tests/support/pages.py: a visitor on a phone never scrolls sideways."""
     paths = public_pages(live_server)
     assert {"/recommendations", "/organisations/kent", "/open-data", "/cookies"} <= set(paths)
     context = browser.new_context(viewport={"width": 320, "height": 640})

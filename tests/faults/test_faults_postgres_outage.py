@@ -24,9 +24,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tests.factories import SMALL_ORGANISATIONS, SMALL_SET, write
 from tests.support.accounts import USER_PASSWORD
 from tests.support.database import BACKEND, ORGANISATIONS_FILE
+from tests.support.factories import SMALL_ORGANISATIONS, SMALL_SET, write
 from tests.support.plans import response_of
 from tests.support.servers import Server, _free_port, browser
 from tests.support.web import TEST_SECRET

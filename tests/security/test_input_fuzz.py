@@ -1,6 +1,6 @@
 """No hostile input gets a 5xx: every form handler and every path and query parameter of the app, as every role.
 
-The routes are those of the route-by-role matrices (``tests/security/test_security_routes.py::matrix_entries``, which
+The routes are those of the route-by-role matrices (``tests/support/routes.py::matrix_entries``, which
 ``test_every_route_of_the_app_is_in_a_role_matrix`` proves cover the app's whole route table), the roles and
 their users those of the matrices too. Hypothesis draws the values: NUL and other control characters, huge, odd
 and non-ASCII integers ("²", Arabic-Indic digits), 100 kB strings, right-to-left and zero-width text; each value
@@ -21,10 +21,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from tests.security import test_security_routes
-from tests.security.test_security_routes import app_routes, matrix_entries, route_of
 from tests.support.accounts import ROLES, sign_in
 from tests.support.plans import response_of
+from tests.support.routes import app_routes, matrix_entries, route_of
 from tracker.accounts import controllers as account_controllers
 from tracker.permissions import Permission
 from tracker.plans import services
@@ -109,9 +108,6 @@ def form_fields() -> list[str]:
 
 FIELDS = form_fields()
 UPLOADS = ("/evidence", "/import", "/load")  # multipart forms: a file goes with the fields
-
-
-world = test_security_routes.world  # the route matrix's users (one per role) and Kent's records, as a fixture
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Files built to exhaust the server are refused in under a second, naming the limit, and change nothing.
 
-The bombs are built by tests/bombs.py: an .xlsx whose one shared string is 1 GB (about 1 MB compressed), one
+The bombs are built by tests/support/bombs.py: an .xlsx whose one shared string is 1 GB (about 1 MB compressed), one
 whose one inline cell is 200 MB, and a "billion laughs" YAML recommendation set of about 550 bytes. They go
 through the real routes (a plan import as an editor, the admin's set load), through `tracker load`, and, for
 memory, through the readers in a child process.
@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from tests import bombs
+from tests.support import bombs
 from tests.support.accounts import sign_in
 from tests.support.web import csrf_headers
 from tracker import filelimits as fl

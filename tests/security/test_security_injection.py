@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from tests.security.test_security_routes import app_routes
 from tests.support.accounts import USER_PASSWORD, sign_in
 from tests.support.plans import response_of
+from tests.support.routes import app_routes
 from tracker.accounts.api_tokens import add_token
 from tracker.accounts.services import create_user
 from tracker.assessments.services import add_comment, record_assessment

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.html_checks import assert_strict_html
+from tests.support.html_checks import assert_strict_html
 from tracker.app import create_app
 from tracker.db import for_writing
 from tracker.settings import Settings
@@ -54,8 +54,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 def check_html(response: httpx.Response) -> None:
-    """Every HTML page or fragment a test fetches is read strictly (tests/html_checks.py): markup a browser would
-    silently repair (a run-together attribute, an unclosed element, an id used twice) fails the test."""
+    """Every HTML page or fragment a test fetches is read strictly (tests/support/html_checks.py): markup a browser
+    would silently repair (a run-together attribute, an unclosed element, an id used twice) fails the test."""
     if response.headers.get("content-type", "").startswith("text/html") and response.request.method != "HEAD":
         response.read()
         if response.text.strip():

@@ -20,6 +20,9 @@ from sqlmodel import Session, func, select
 from tests.support.accounts import ROLES, sign_in
 from tests.support.api import add_evidence, bearer, token_for
 from tests.support.plans import response_of
+from tests.support.routes import API_EDIT as EDIT
+from tests.support.routes import API_ROUTES as ROUTES
+from tests.support.routes import api_expected_answer as expected_answer
 from tests.support.web import TEST_SECRET, csrf_headers
 from tracker.accounts.models import ApiToken, User
 from tracker.accounts.sessions import token_hash
@@ -169,29 +172,6 @@ def kent(session, small_reference, make_user) -> dict[str, int]:
 
 # --- every route against every role --------------------------------------------------------------------------
 
-READ, EDIT = "read", "edit"
-# method, path template, body, success status, what it needs
-ROUTES = [
-    ("GET", "/api/organisations/{slug}/responses", None, 200, READ),
-    ("GET", "/api/responses/{response_id}", None, 200, READ),
-    ("PATCH", "/api/responses/{response_id}", {"version": 2, "summary": "Changed through the API"}, 200, EDIT),
-    ("GET", "/api/responses/{response_id}/actions", None, 200, READ),
-    ("POST", "/api/responses/{response_id}/actions", {"description": "A new action"}, 201, EDIT),
-    ("PATCH", "/api/actions/{action_id}", {"version": 1, "owner_role": "Detective inspector"}, 200, EDIT),
-    ("POST", "/api/actions/{action_id}/complete", {"version": 1}, 200, EDIT),
-    ("POST", "/api/actions/{action_id}/move", {"direction": "down"}, 200, EDIT),
-    ("DELETE", "/api/actions/{action_id}", None, 204, EDIT),
-    ("GET", "/api/responses/{response_id}/updates", None, 200, READ),
-    ("POST", "/api/responses/{response_id}/updates", {"text": "Training has started"}, 201, EDIT),
-    ("PATCH", "/api/updates/{update_id}", {"version": 1, "text": "Training started in May"}, 200, EDIT),
-    ("GET", "/api/responses/{response_id}/evidence", None, 200, READ),
-    ("PATCH", "/api/evidence/{evidence_id}", {"version": 1, "title": "The new policy"}, 200, EDIT),
-]
-EXPECTED = {
-    READ: {"admin": "ok", "coordinator": "ok", "inspector": "ok", "kent editor": "ok", "kent viewer": "ok"},
-    EDIT: {"admin": "ok", "coordinator": 403, "inspector": 403, "kent editor": "ok", "kent viewer": 403},
-}
-
 
 def url_of(template: str, kent: dict[str, int]) -> str:
     return template.format(
@@ -205,14 +185,6 @@ def operation_path(template: str) -> str:
     for short, name in names.items():
         template = template.replace("{" + short + "}", "{" + name + "}")
     return template
-
-
-def expected_answer(role: str, need: str) -> int | str:
-    if role == "anonymous":
-        return 401
-    if role == "gwent editor":
-        return 404
-    return EXPECTED[need][role]
 
 
 @pytest.mark.parametrize("role", list(ROLES))

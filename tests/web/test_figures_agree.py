@@ -9,45 +9,27 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 
 import openpyxl
 import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session, col, select
 
-from tests.factories import SMALL_ORGANISATIONS, SMALL_SET, write
 from tests.support.accounts import sign_in
-from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE
-from tracker.audit.services import Actor
-from tracker.demo import load_demo
-from tracker.loading import load_file
+from tests.support.demo import DEMO_PASSWORD, FULL
 from tracker.organisations.models import Organisation
 from tracker.reports.figures import Headline, national_state
 from tracker.reports.models import ReportingPeriod
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 
-PASSWORD = "demo-password-123"
+PASSWORD = DEMO_PASSWORD
 COORDINATOR = "coordinator@demo.example.org"
-# The small reference data plus the organisations the demo's accounts belong to (two of which answer nothing).
-SMALL_WITH_DEMO_ACCOUNTS = SMALL_ORGANISATIONS + (
-    "  - {slug: dyfed-powys, name: Dyfed-Powys Police, kind: force, country: Wales, region: wales}\n"
-    "  - {slug: npcc, name: National Police Chiefs' Council, kind: national-body}\n"
-    "  - {slug: hmicfrs, name: An inspectorate, kind: inspectorate}\n"
+
+
+# The demo is built once per worker and variant (tests/support/demo.py); each test runs rolled back on it.
+pytestmark = pytest.mark.parametrize(
+    "demo_data", [FULL, ("small", 2)], ids=["full-scale-1", "small-scale-2"], indirect=True
 )
-
-
-@pytest.fixture(params=["full-scale-1", "small-scale-2"])
-def demo(request, session: Session, settings, tmp_path: Path) -> str:
-    if request.param == "full-scale-1":
-        files, scale = [ORGANISATIONS_FILE, STALKING_FILE], 1
-    else:
-        files = [write(tmp_path, "orgs.yaml", SMALL_WITH_DEMO_ACCOUNTS), write(tmp_path, "set.yaml", SMALL_SET)]
-        scale = 2
-    for path in files:
-        load_file(session, path, Actor("test setup"))
-    load_demo(session, password=PASSWORD, upload_dir=settings.upload_dir, scale=scale)
-    return request.param
 
 
 def by_testid(html: str, name: str) -> str:
@@ -72,7 +54,7 @@ def from_rows(rows: list[dict], published: int) -> Headline:
     )
 
 
-def test_every_surface_gives_the_same_headline_figures(session: Session, demo, client: TestClient):
+def test_every_surface_gives_the_same_headline_figures(session: Session, demo_data, client: TestClient):
     state = national_state(session)
     expected = state.headline
     assert expected.responses == len(state.cells) > 0

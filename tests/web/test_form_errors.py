@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from tests.html_checks import html_problems
-from tests.security.test_security_routes import app_routes, route_of, world  # noqa: F401 (a fixture used below)
 from tests.support.accounts import sign_in
+from tests.support.html_checks import html_problems
+from tests.support.routes import app_routes, route_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
 from tracker.permissions import Permission
@@ -92,7 +92,7 @@ INVALID: list[tuple[str, str, dict[str, str], list[str]]] = [
 ]
 
 # Buttons with no field to get wrong: what they act on is in the path. Their refusals (not permitted, not found)
-# are the role matrices' (tests/security/test_security_routes.py, tests/security/test_route_role_matrix.py).
+# are the role matrices' (tests/support/routes.py).
 NO_FIELDS = {
     "/sign-out": "signs out whoever asks",
     "/account/api-tokens/{token_id}/revoke": "revokes the token in its path",
@@ -121,7 +121,7 @@ def test_every_form_handler_is_submitted_wrongly_below(client):
 
 
 @pytest.fixture
-def records(world, session, make_user):  # noqa: F811 (the fixture imported above)
+def records(world, session, make_user):  # world: tests/support/routes.py
     """A fresh set of Kent records, an action, an update and a practice to point the forms at."""
     users, fresh = world
     ids = fresh()

@@ -1,4 +1,4 @@
-"""Every page of tests/pages.py has the structure the GOV.UK patterns need; the error, cookies, accessibility
+"""Every page of tests/support/pages.py has the structure the GOV.UK patterns need; the error, cookies, accessibility
 and privacy pages say what they should.
 
 These are quick HTML checks without a browser (axe-core in Chromium is tests/e2e/test_accessibility.py): one h1,
@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from tests import pages
-from tests.html_checks import html_problems
-from tests.pages import PAGES, Page
+from tests.support import pages
 from tests.support.demo import DEMO_PASSWORD, csrf, failing_route, sign_in
+from tests.support.html_checks import html_problems
+from tests.support.pages import PAGES, Page
 from tracker.app import create_app
 from tracker.settings import Settings
 from tracker.web.templating import FOOTER_LINKS
@@ -215,7 +215,7 @@ def test_the_strict_html_check_can_fail():
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.name for p in PAGES])
 def test_every_page_is_well_formed_html(demo_site, spec: Page):
-    """A strict parser finds nothing a browser would have to repair (tests/html_checks.py)."""
+    """A strict parser finds nothing a browser would have to repair (tests/support/html_checks.py)."""
     assert html_problems(demo_site.open(spec).text) == []
 
 

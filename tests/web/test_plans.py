@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlmodel import select
 
-from tests.html_checks import form_fields
 from tests.support.accounts import sign_in
+from tests.support.html_checks import form_fields
 from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import response_history

@@ -6,8 +6,8 @@ import pytest
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlmodel import select
 
-from tests.factories import write
 from tests.support.accounts import sign_in
+from tests.support.factories import write
 from tests.support.plans import complete, rec_id
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor, history

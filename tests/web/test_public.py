@@ -10,8 +10,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.factories import SMALL_SET, write
 from tests.support.accounts import sign_in
+from tests.support.factories import SMALL_SET, write
 from tests.support.plans import add_file, set_status, something_new_to_publish
 from tracker.audit.services import Actor
 from tracker.evidence.services import update_evidence, withdraw_evidence

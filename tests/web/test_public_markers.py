@@ -5,7 +5,7 @@ evidence (titles, descriptions, notes, link addresses, file names and contents),
 a plan never published, assessments not released and every assessment's rationale, comments, practice not approved and
 reviewers' comments, reporting periods, and people's names and email addresses. Then every page, download and
 feed that someone who is not signed in can reach by following links from the home page is fetched (see
-tests/public_crawler.py: pages added later are covered as soon as something public links to them), and none may
+tests/support/public_crawler.py: pages added later are covered as soon as something public links to them), and none may
 contain any marker. The published, public data is checked to be there too, so the crawl cannot pass by
 reaching nothing; so is the one rating an inspector released for publication (its rating, inspectorate and date),
 while the unreleased ratings (older and newer) never appear.
@@ -25,9 +25,9 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from tests.public_crawler import crawl
 from tests.support.accounts import sign_in
 from tests.support.plans import add_file, edit, response_of, set_status
+from tests.support.public_crawler import crawl
 from tests.support.web import csrf_headers
 from tracker.accounts.models import User
 from tracker.accounts.services import create_user

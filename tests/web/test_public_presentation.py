@@ -1,5 +1,5 @@
 """How the public site reads to a person: every date in the GOV.UK style ("16 January 2025"), on every public page
-reachable from the home page of the demo site (tests/public_crawler.py, so later pages are covered too).
+reachable from the home page of the demo site (tests/support/public_crawler.py, so later pages are covered too).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.public_crawler import crawl
+from tests.support.public_crawler import crawl
 from tracker.timeutil import UTC, uk_date
 
 # Dates as machines write them: 2025-01-16, 2025-01-16T10:00, 16/01/2025, 16-01-25.

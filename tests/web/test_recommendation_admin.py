@@ -9,8 +9,8 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from tests.factories import SMALL_SET, write
 from tests.support.accounts import sign_in
+from tests.support.factories import SMALL_SET, write
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
 from tracker.datafiles import LoadError

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from tests.factories import SMALL_SET, write
 from tests.support.accounts import sign_in
+from tests.support.factories import SMALL_SET, write
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
 from tracker.loading import load_file

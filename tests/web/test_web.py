@@ -89,9 +89,10 @@ def test_an_unknown_api_path_is_a_problem_document(client):
     assert response.json()["status"] == 404
 
 
-def test_the_demo_banner_appears_only_with_demo_data(client, reference_data, session, settings):
+def test_there_is_no_demo_banner_without_demo_data(client, reference_data):
     assert "synthetic demo data" not in client.get("/").text
-    from tracker.demo import load_demo
 
-    load_demo(session, password="a-long-demo-password", upload_dir=settings.upload_dir)
+
+def test_the_demo_banner_appears_with_demo_data(client, demo_data):
+    """On the worker's demo database (tests/support/demo.py), built once rather than loaded for this test."""
     assert "synthetic demo data" in client.get("/").text

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from tests.factories import SMALL_ORGANISATIONS, write
 from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE
+from tests.support.factories import SMALL_ORGANISATIONS, write
 from tracker.accounts.models import User
 from tracker.accounts.passwords import verify_password
 from tracker.cli import main

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE, empty_database
+from tests.support.demo import DEMO_PASSWORD
 from tracker.accounts.models import User
 from tracker.accounts.passwords import verify_password
 from tracker.audit.services import Actor
@@ -21,12 +22,13 @@ from tracker.practice.models import Practice
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.vocabulary import ActionStatus, EvidenceKind, PeriodStatus, ResponseStatus, Role
 
-PASSWORD = "demo-password-123"
+PASSWORD = DEMO_PASSWORD
 
 
 @pytest.fixture
-def demo(session: Session, reference_data, settings):
-    return load_demo(session, password=PASSWORD, upload_dir=settings.upload_dir)
+def demo(demo_data):
+    """The demo at scale 1, built once per worker (tests/support/demo.py); the test runs rolled back on it."""
+    return demo_data
 
 
 def fingerprint(session: Session) -> str:

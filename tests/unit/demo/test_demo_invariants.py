@@ -17,14 +17,12 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE, new_database
-from tracker import migrate
+from tests.support.demo import DemoDatabases
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import Actor
 from tracker.db import TrackerSession, make_engine
-from tracker.demo import DEMO_TODAY, MARK, PLANS_DUE, action_texts_for, load_demo
+from tracker.demo import DEMO_TODAY, MARK, PLANS_DUE, action_texts_for
 from tracker.evidence.models import Evidence
-from tracker.loading import load_file
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
 from tracker.plans.obligations import sync_obligations
@@ -76,16 +74,15 @@ class Demo:
 
 
 @pytest.fixture(scope="module", params=[1, 10], ids=["scale-1", "scale-10"])
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """A database of its own with the demo at one scale, shared by every check of the module."""
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, demo_databases: DemoDatabases
+) -> Iterator[Demo]:
+    """A copy of the worker's demo database at one scale (tests/support/demo.py), shared by every check of the
+    module."""
     tmp = tmp_path_factory.mktemp(f"demo{request.param}")
-    with new_database(f"demo{request.param}", tmp) as url:
-        migrate.upgrade(url)
+    with demo_databases.copy(f"demo{request.param}", tmp, ("full", request.param)) as (url, _):
         engine = make_engine(url)
         with TrackerSession(engine, expire_on_commit=False) as session:
-            for path in (ORGANISATIONS_FILE, STALKING_FILE):
-                load_file(session, path, Actor("test setup"))
-            load_demo(session, password="demo-password-123", upload_dir=tmp / "uploads", scale=request.param)
             yield Demo(session, request.param)
         engine.dispose()
 

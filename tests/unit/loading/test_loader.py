@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.factories import SMALL_ORGANISATIONS, SMALL_SET, write
+from tests.support.factories import SMALL_ORGANISATIONS, SMALL_SET, write
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, history
 from tracker.datafiles import LoadError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from tests.factories import SMALL_ORGANISATIONS, SMALL_SET, write
+from tests.support.factories import SMALL_ORGANISATIONS, SMALL_SET, write
 from tracker.audit.services import Actor
 from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug

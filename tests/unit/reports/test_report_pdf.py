@@ -23,12 +23,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table
 from sqlmodel import Session, col, select
 
-from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE, new_database
-from tracker import migrate
+from tests.support.demo import DemoDatabases
 from tracker.audit.services import Actor
 from tracker.db import make_engine
-from tracker.demo import load_demo
-from tracker.loading import load_file
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import ProgressUpdate, Response
@@ -55,16 +52,13 @@ class Frozen:
 
 
 @pytest.fixture(scope="module")
-def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frozen]:
-    """The demo at scale 1, an internal note on a sub-recommendation, then a period frozen and its PDF rendered."""
+def frozen(tmp_path_factory: pytest.TempPathFactory, demo_databases: DemoDatabases) -> Iterator[Frozen]:
+    """The demo at scale 1 (a copy of the worker's, tests/support/demo.py), an internal note on a
+    sub-recommendation, then a period frozen and its PDF rendered."""
     tmp = tmp_path_factory.mktemp("report-pdf")
-    with new_database("reportpdf", tmp) as url:
-        migrate.upgrade(url)
+    with demo_databases.copy("reportpdf", tmp) as (url, _):
         engine = make_engine(url)
         with Session(engine, expire_on_commit=False) as session:
-            for path in (ORGANISATIONS_FILE, STALKING_FILE):
-                load_file(session, path, Actor("test setup"))
-            load_demo(session, password="demo-password-123", upload_dir=tmp / "uploads")
             # The newest note on a sub-recommendation is internal: neither the report nor its snapshot may show it.
             session.add(
                 ProgressUpdate(

@@ -952,6 +952,22 @@ def test_the_import_counts_what_the_dry_run_counted(client, session, kent, edito
     assert "Importing this file would make 4 changes" in checked.text
     applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
     assert applied.headers["location"] == "/plan/kent?imported=4"
+    assert "imported: 4 changes" in client.get(applied.headers["location"]).text
+
+
+def test_an_import_that_changes_nothing_lands_on_a_success_message(client, session, kent, editor):
+    # Outsider, issue 15 finding 2: ?imported=0 was refused as "not a whole number from 1" (a 400 page).
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", UPLOAD)
+    post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    again = upload(client, "kent", UPLOAD)
+    assert "would change nothing" in again.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(again.text))
+    assert applied.headers["location"] == "/plan/kent?imported=0"
+    landed = client.get(applied.headers["location"])
+    assert landed.status_code == 200
+    assert "Your spreadsheet was imported: nothing changed." in landed.text
+    assert client.get("/plan/kent?imported=-1").status_code == 400  # a count is still never negative
 
 
 def test_the_upload_page_says_when_updates_go_public_and_asks_who_sees_them(client, session, kent, editor):

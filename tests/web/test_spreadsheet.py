@@ -876,6 +876,34 @@ def test_the_person_can_choose_the_files_value_for_a_conflict(session, kent, edi
     assert (changed.status, changed.blocked_reason) == (ResponseStatus.IN_PROGRESS, None)
 
 
+OLD_FILE_WITH_PARENT = (
+    "Rec No.,Status,Update,Update date\n"
+    "1,In progress,,\n"
+    "1.1,In progress,Training planned,01/10/2025\n"
+    "1.2,In progress,Started the work,01/10/2025\n"
+)
+
+
+def test_an_older_files_rolled_up_parent_follows_the_conflict_choice(session, kent, editor):
+    # Outsider, issue 15 finding 4: the parent row's stale status blocked the import whichever value was chosen.
+    edit_response(session, editor, "1.1", {"status": "in_progress"})
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    plan = dry_run(session, kent, OLD_FILE_WITH_PARENT)
+    assert plan.ok, plan.errors
+    [conflict] = plan.conflicts
+    assert (conflict.number, conflict.tracker_value, conflict.file_value) == ("1.2", "Blocked", "In progress")
+    assert [c.kind for c in plan.changes] == ["new_update", "new_update"]  # the parent stays Blocked
+    frame = table(OLD_FILE_WITH_PARENT)
+    chosen = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), use_file={conflict.key})
+    assert chosen.ok, chosen.errors
+    ss.apply_import(session, kent.id, chosen, editor)
+    assert response_status(session, "1.2") is ResponseStatus.IN_PROGRESS
+    assert response_status(session, "1") is ResponseStatus.IN_PROGRESS  # rolled up from the chosen values
+    # A parent status that its own file's sub-recommendations do not give is still an error.
+    wrong = dry_run(session, kent, OLD_FILE_WITH_PARENT.replace("1,In progress", "1,Complete"))
+    assert "the status of recommendation 1 follows from its sub-recommendations" in wrong.errors[0]
+
+
 def test_a_file_newer_than_the_edit_is_no_conflict(session, kent, editor):
     edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
     today = dt.date.today().strftime("%d/%m/%Y")

@@ -315,12 +315,16 @@ def _finish_responses(plan: ImportPlan, known: KnownPlan, wanted: dict[int, dict
             )
     for entry, values in parents:
         expected = projected.get(entry.recommendation.id, entry.response.status)  # type: ignore[arg-type]
+        # The file's own roll-up: a parent row that agrees with the sub-recommendations' rows of the same file is
+        # no instruction, only the file's picture of them, so it follows whatever the conflicts settle (issue 15).
+        as_filed = _rolled_up_in_file(known, wanted, entry.recommendation.id)  # type: ignore[arg-type]
+        consistent = values.get("status", (None,))[0] in (expected, as_filed)
         for name in ("status", "blocked_reason", "not_applicable_reason"):
             if name not in values:
                 continue
             value, row = values.pop(name)
             current = expected if name == "status" else getattr(entry.response, name)
-            if value != current:
+            if value != current and not consistent:
                 shown = f" (it would be {expected.label})" if name == "status" else ""
                 plan.error(
                     row,
@@ -328,6 +332,19 @@ def _finish_responses(plan: ImportPlan, known: KnownPlan, wanted: dict[int, dict
                     f"sub-recommendations{shown}: give the status on their rows",
                 )
         _response_change(plan, known, entry, values)
+
+
+def _rolled_up_in_file(
+    known: KnownPlan, wanted: dict[int, dict[str, tuple[Any, int]]], parent_id: int
+) -> ResponseStatus:
+    """The status the file's rows give a parent: the roll-up of its sub-recommendations' statuses as the file
+    states them (the tracker's where the file has no status for one)."""
+    children = known.children.get(parent_id, [])
+    statuses = [
+        wanted.get(c.response.id, {}).get("status", (c.response.status, 0))[0]  # type: ignore[arg-type]
+        for c in children
+    ]
+    return rolled_up_status([ResponseStatus(s) for s in statuses])
 
 
 def _conflicts(

@@ -17,6 +17,7 @@ import string
 import subprocess
 import sys
 import textwrap
+import zipfile
 
 import openpyxl
 import pandas as pd
@@ -109,6 +110,49 @@ def test_xlsx_first_sheet_is_read_with_dates_and_numbers_as_text():
     frame = ss.read_table(out.getvalue(), "plan.xlsx")
     assert frame.loc[2].tolist() == ["1.1", "Do it", "2025-03-04"]  # 4 March, not 3 April
     assert frame.loc[3].tolist() == ["1", "Other", ""]
+
+
+def xlsx_with_formulas(cached: dict[str, str]) -> bytes:
+    """A workbook with formulas in Summary (B2), Action (C3) and Update (D4); ``cached`` gives some of them the
+    value Excel would have saved with them (openpyxl itself saves none)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Rec No.", "Summary", "Action", "Update", "Update date"])
+    sheet.append(["1.1", "=1+1", None, None, None])
+    sheet.append(["1.2", None, '="Train"&" staff"', None, None])
+    sheet.append(["1.2", None, None, '=HYPERLINK("http://x.example","see")', "01/10/2025"])
+    out = io.BytesIO()
+    workbook.save(out)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    patched = io.BytesIO()
+    with zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for cell, value in cached.items():
+                    data = re.sub(
+                        rf'<c r="{cell}"><f>(.*?)</f><v */>'.encode(),
+                        rf'<c r="{cell}" t="str"><f>\1</f><v>{value}</v>'.encode(),
+                        data,
+                    )
+            target.writestr(item, data)
+    return patched.getvalue()
+
+
+def test_a_formula_is_read_by_its_saved_value_or_refused_with_its_cell(session, kent):
+    # Outsider, issue 15 finding 12: formula cells were read as empty, silently or with a misleading message.
+    frame = ss.read_table(xlsx_with_formulas({}), "plan.xlsx")
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns))
+    assert plan.errors == [
+        "Row 2: cell B2 holds a formula; paste its value instead",
+        "Row 3: cell C3 holds a formula; paste its value instead",
+        "Row 4: cell D4 holds a formula; paste its value instead",
+    ]
+    cached = ss.read_table(xlsx_with_formulas({"B2": "2", "C3": "Train staff", "D4": "see"}), "plan.xlsx")
+    assert cached.loc[2, "Summary"] == "2" and cached.loc[3, "Action"] == "Train staff"
+    plan = ss.plan_import(session, kent.id, cached, ss.detect_mapping(cached.columns))
+    assert plan.ok, plan.errors
+    assert [c.kind for c in plan.changes] == ["change_response", "new_action", "new_update"]
 
 
 @pytest.mark.parametrize(

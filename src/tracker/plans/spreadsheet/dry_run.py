@@ -14,7 +14,15 @@ from sqlmodel import Session
 
 from tracker.audit.services import changed, fields_of
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
-from tracker.plans.spreadsheet.common import FILE_DATE, ROW_NUMBERS, action_key, cell_text, short, update_key
+from tracker.plans.spreadsheet.common import (
+    FILE_DATE,
+    FORMULA_CELLS,
+    ROW_NUMBERS,
+    action_key,
+    cell_text,
+    short,
+    update_key,
+)
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, date_in_header
 from tracker.plans.spreadsheet.results import Conflict, ImportPlan, MappingError, PlannedChange
@@ -65,6 +73,10 @@ def plan_import(
     planned_updates: set[tuple[int, str]] = set()
     for row, rec_raw, sub_raw, carried in _rows(plan, frame, mapping):
         plan.rows_read += 1
+        for where in row.formulas:
+            row.error(f"cell {where} holds a formula; paste its value instead")
+        if row.errors:
+            continue  # the formula's cell reads as empty: its other messages would mislead
         parse_row(row)
         entry = resolve(row, known, rec_raw, sub_raw, carried) if rec_raw or sub_raw else None
         if entry is None and not (rec_raw or sub_raw):
@@ -88,6 +100,8 @@ def _rows(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping) -> Iterator[t
     positions = {name: i for i, name in enumerate(frame.columns)}
     rounds = [c for c in mapping.round_columns() if c in positions]
     use_index = bool(frame.attrs.get(ROW_NUMBERS))
+    formulas = frame.attrs.get(FORMULA_CELLS) or {}
+    mapped = {c for c in columns.values() if c is not None} | set(rounds)
     last_rec, last_sub = "", ""
     for position, (index, cells) in enumerate(zip(frame.index, frame.itertuples(index=False, name=None), strict=True)):
         row = Row(
@@ -96,6 +110,7 @@ def _rows(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping) -> Iterator[t
             {n: cell_text(cells[positions[c]]) for n, c in columns.items() if c is not None and c in positions},
             {c: cell_text(cells[positions[c]]) for c in rounds},
         )
+        row.formulas = [where for column, where in formulas.get(index, {}).items() if column in mapped]
         rec_raw, sub_raw = row.get("recommendation"), row.get("sub_recommendation")
         carried = not rec_raw
         if not rec_raw and not sub_raw:
@@ -103,7 +118,7 @@ def _rows(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping) -> Iterator[t
         elif not rec_raw:
             rec_raw = last_rec
         last_rec, last_sub = rec_raw, sub_raw
-        if row.has_content:
+        if row.has_content or row.formulas:
             yield row, rec_raw, sub_raw, carried
 
 

@@ -86,6 +86,7 @@ class Row:
     action: dict[str, Any] | None = None
     updates: list[tuple[str, dt.date, Visibility]] = field(default_factory=list)
     errors: int = 0
+    formulas: list[str] = field(default_factory=list)  # its imported cells holding a formula without a value ("C4")
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")

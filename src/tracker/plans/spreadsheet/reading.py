@@ -174,13 +174,19 @@ _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _has_formulas(data: bytes) -> bool:
-    """Whether any worksheet of the (already size-checked) file holds a formula element."""
+    """Whether any worksheet of the (already size-checked) file holds a formula element, read in chunks so
+    that a 20 MB sheet costs no more memory than reading it does."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(
-            _FORMULA_ELEMENT.search(archive.read(name))
-            for name in archive.namelist()
-            if name.startswith("xl/worksheets/") and name.endswith(".xml")
-        )
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as member:
+                tail = b""
+                while chunk := member.read(1024 * 1024):
+                    if _FORMULA_ELEMENT.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]  # an element split between two chunks
+    return False
 
 
 def _check_size(count: int, cells: list[str]) -> None:

@@ -948,6 +948,40 @@ def test_an_older_files_rolled_up_parent_follows_the_conflict_choice(session, ke
     assert "the status of recommendation 1 follows from its sub-recommendations" in wrong.errors[0]
 
 
+def test_an_exports_actions_are_known_by_reference_so_web_edits_and_deletions_are_conflicts(session, kent, editor):
+    # Outsider, issue 15 finding 3: an older export re-created a deleted action and added an edited one again.
+    dry = dry_run(
+        session,
+        kent,
+        "Rec No.,Action,Update,Update date\n1.1,Train staff,Planned,01/10/2025\n1.1,Write guidance,,\n",
+    )
+    ss.apply_import(session, kent.id, dry, editor)
+    exported = ss.export_csv(session, kent.id)
+    assert "Action reference" in exported.decode("utf-8-sig").splitlines()[0]
+    trained, guidance = session.exec(select(Action).order_by(Action.id)).all()
+    ctx = load_response(session, editor, trained.response_id, Permission.EDIT_PLAN)
+    values = {"description": "Train every call handler", "status": "in_progress", "version": str(trained.version)}
+    services.update_action(session, trained, ctx, editor, values)
+    services.delete_action(session, guidance, ctx, editor)
+    session.rollback()
+    frame = ss.read_table(exported, "plan.csv")
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns))
+    assert plan.ok, plan.errors
+    assert plan.changes == []  # nothing added twice, nothing brought back
+    assert [(c.what, c.tracker_value, c.file_value) for c in plan.conflicts] == [
+        ("wording of the action 'Train every call handler'", "'Train every call handler'", "'Train staff'"),
+        ("status of the action 'Train every call handler'", "In progress", "Not started"),
+        ("the action 'Write guidance'", "deleted in the tracker", "'Write guidance'"),
+    ]
+    chosen = ss.plan_import(
+        session, kent.id, frame, ss.detect_mapping(frame.columns), use_file={c.key for c in plan.conflicts}
+    )
+    assert [c.kind for c in chosen.changes] == ["change_action", "new_action"]
+    ss.apply_import(session, kent.id, chosen, editor)
+    session.rollback()
+    assert sorted(session.exec(select(Action.description)).all()) == ["Train staff", "Write guidance"]
+
+
 def test_a_file_newer_than_the_edit_is_no_conflict(session, kent, editor):
     edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
     today = dt.date.today().strftime("%d/%m/%Y")

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from sqlmodel import Session
 
 from tracker.audit.services import changed, fields_of
+from tracker.plans.models import Action
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
 from tracker.plans.spreadsheet.common import (
     FILE_DATE,
@@ -210,10 +211,11 @@ def _plan_row(
     for name, value in row.response.items():
         _want(row, mine, name, value, f"the {RESPONSE_VALUE_LABELS[name]} of recommendation {number}")
     if row.action is not None:
-        description = row.action["description"]
+        description, ref = row.action["description"], row.action["ref"]
+        # An exported row names its action by reference, so a wording changed since is the same action.
         item = wanted_actions.setdefault(
-            (response_id, action_key(description)),
-            {"row": row.number, "entry": entry, "description": description, "values": {}},
+            (response_id, f"#{ref}" if ref else action_key(description)),
+            {"row": row.number, "entry": entry, "description": description, "values": {}, "ref": ref},
         )
         for name in ("owner_role", "target_date", "status"):
             if row.action[name] is not None:
@@ -242,8 +244,12 @@ def _finish_actions(plan: ImportPlan, known: KnownPlan, wanted: dict[tuple[int, 
     for key, item in wanted.items():
         entry: Obligation = item["entry"]
         values = {name: value for name, (value, _row) in item["values"].items()}
-        existing = known.actions.get(key)
         number = entry.recommendation.number
+        existing = _action_of(plan, known, key, item)
+        if existing is False:
+            continue  # deleted in the tracker since the file was written, and kept deleted
+        if existing is not None and action_key(existing.description) != action_key(item["description"]):
+            values = {"description": item["description"], **values}  # a referenced action's wording changed
         if existing is None:
             status = values.get("status", ActionStatus.NOT_STARTED)
             details = [f"owner {values['owner_role']}" if values.get("owner_role") else ""]
@@ -289,6 +295,38 @@ def _finish_actions(plan: ImportPlan, known: KnownPlan, wanted: dict[tuple[int, 
                 version=existing.version,
             )
         )
+
+
+def _action_of(
+    plan: ImportPlan, known: KnownPlan, key: tuple[int, str], item: dict[str, Any]
+) -> Action | Literal[False] | None:
+    """The action a row names: by its exported reference, else by its wording. False: the referenced action was
+    deleted in the tracker after the file was written (the file's reference proves it existed then), which is a
+    conflict; None: a new action (also when the person chose to bring the deleted one back)."""
+    ref, response_id = item["ref"], key[0]
+    if ref is None:
+        return known.actions.get(key)
+    action = known.action_by_id.get(ref)
+    if action is not None and action.response_id == response_id:
+        return action
+    deleted = known.deleted_actions.get(ref)
+    if deleted is None or deleted[0] != response_id:
+        return known.actions.get((response_id, action_key(item["description"])))  # not this plan's: by its wording
+    conflict_key = f"action-{ref}-deleted"
+    use_file = conflict_key in plan.use_file
+    plan.conflicts.append(
+        Conflict(
+            key=conflict_key,
+            row=item["row"],
+            number=item["entry"].recommendation.number,
+            what=f"the action {short(item['description'])}",
+            file_value=short(item["description"]),
+            tracker_value="deleted in the tracker",
+            changed_at=deleted[1],
+            use_file=use_file,
+        )
+    )
+    return None if use_file else False
 
 
 def _finish_responses(plan: ImportPlan, known: KnownPlan, wanted: dict[int, dict[str, tuple[Any, int]]]) -> None:

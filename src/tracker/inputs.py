@@ -87,16 +87,18 @@ def clean_text(text: str) -> str:
     return DISALLOWED.sub("", LINE_BREAKS.sub("\n", text))
 
 
-def parse_id(text: Any) -> int | None:
-    """The id (or version, or any positive database integer) that ``text`` spells in ASCII digits, else None."""
+def parse_id(text: Any, minimum: int = 1) -> int | None:
+    """The id (or version, or any positive database integer) that ``text`` spells in ASCII digits, else None.
+
+    ``minimum=0`` reads a count instead (how many changes an import made), where 0 is a value like any other."""
     if isinstance(text, bool):
         return None
     if isinstance(text, int):
-        return text if 1 <= text <= MAX_ID else None
+        return text if minimum <= text <= MAX_ID else None
     if not isinstance(text, str) or not ASCII_DIGITS.fullmatch(text.strip()):
         return None
     value = int(text.strip())
-    return value if 1 <= value <= MAX_ID else None
+    return value if minimum <= value <= MAX_ID else None
 
 
 def text_length(column: sa.Column[Any]) -> int | bool | None:

@@ -17,6 +17,7 @@ import string
 import subprocess
 import sys
 import textwrap
+import zipfile
 
 import openpyxl
 import pandas as pd
@@ -109,6 +110,49 @@ def test_xlsx_first_sheet_is_read_with_dates_and_numbers_as_text():
     frame = ss.read_table(out.getvalue(), "plan.xlsx")
     assert frame.loc[2].tolist() == ["1.1", "Do it", "2025-03-04"]  # 4 March, not 3 April
     assert frame.loc[3].tolist() == ["1", "Other", ""]
+
+
+def xlsx_with_formulas(cached: dict[str, str]) -> bytes:
+    """A workbook with formulas in Summary (B2), Action (C3) and Update (D4); ``cached`` gives some of them the
+    value Excel would have saved with them (openpyxl itself saves none)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Rec No.", "Summary", "Action", "Update", "Update date"])
+    sheet.append(["1.1", "=1+1", None, None, None])
+    sheet.append(["1.2", None, '="Train"&" staff"', None, None])
+    sheet.append(["1.2", None, None, '=HYPERLINK("http://x.example","see")', "01/10/2025"])
+    out = io.BytesIO()
+    workbook.save(out)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    patched = io.BytesIO()
+    with zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for cell, value in cached.items():
+                    data = re.sub(
+                        rf'<c r="{cell}"><f>(.*?)</f><v */>'.encode(),
+                        rf'<c r="{cell}" t="str"><f>\1</f><v>{value}</v>'.encode(),
+                        data,
+                    )
+            target.writestr(item, data)
+    return patched.getvalue()
+
+
+def test_a_formula_is_read_by_its_saved_value_or_refused_with_its_cell(session, kent):
+    # Outsider, issue 15 finding 12: formula cells were read as empty, silently or with a misleading message.
+    frame = ss.read_table(xlsx_with_formulas({}), "plan.xlsx")
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns))
+    assert plan.errors == [
+        "Row 2: cell B2 holds a formula; paste its value instead",
+        "Row 3: cell C3 holds a formula; paste its value instead",
+        "Row 4: cell D4 holds a formula; paste its value instead",
+    ]
+    cached = ss.read_table(xlsx_with_formulas({"B2": "2", "C3": "Train staff", "D4": "see"}), "plan.xlsx")
+    assert cached.loc[2, "Summary"] == "2" and cached.loc[3, "Action"] == "Train staff"
+    plan = ss.plan_import(session, kent.id, cached, ss.detect_mapping(cached.columns))
+    assert plan.ok, plan.errors
+    assert [c.kind for c in plan.changes] == ["change_response", "new_action", "new_update"]
 
 
 @pytest.mark.parametrize(
@@ -876,6 +920,68 @@ def test_the_person_can_choose_the_files_value_for_a_conflict(session, kent, edi
     assert (changed.status, changed.blocked_reason) == (ResponseStatus.IN_PROGRESS, None)
 
 
+OLD_FILE_WITH_PARENT = (
+    "Rec No.,Status,Update,Update date\n"
+    "1,In progress,,\n"
+    "1.1,In progress,Training planned,01/10/2025\n"
+    "1.2,In progress,Started the work,01/10/2025\n"
+)
+
+
+def test_an_older_files_rolled_up_parent_follows_the_conflict_choice(session, kent, editor):
+    # Outsider, issue 15 finding 4: the parent row's stale status blocked the import whichever value was chosen.
+    edit_response(session, editor, "1.1", {"status": "in_progress"})
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    plan = dry_run(session, kent, OLD_FILE_WITH_PARENT)
+    assert plan.ok, plan.errors
+    [conflict] = plan.conflicts
+    assert (conflict.number, conflict.tracker_value, conflict.file_value) == ("1.2", "Blocked", "In progress")
+    assert [c.kind for c in plan.changes] == ["new_update", "new_update"]  # the parent stays Blocked
+    frame = table(OLD_FILE_WITH_PARENT)
+    chosen = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), use_file={conflict.key})
+    assert chosen.ok, chosen.errors
+    ss.apply_import(session, kent.id, chosen, editor)
+    assert response_status(session, "1.2") is ResponseStatus.IN_PROGRESS
+    assert response_status(session, "1") is ResponseStatus.IN_PROGRESS  # rolled up from the chosen values
+    # A parent status that its own file's sub-recommendations do not give is still an error.
+    wrong = dry_run(session, kent, OLD_FILE_WITH_PARENT.replace("1,In progress", "1,Complete"))
+    assert "the status of recommendation 1 follows from its sub-recommendations" in wrong.errors[0]
+
+
+def test_an_exports_actions_are_known_by_reference_so_web_edits_and_deletions_are_conflicts(session, kent, editor):
+    # Outsider, issue 15 finding 3: an older export re-created a deleted action and added an edited one again.
+    dry = dry_run(
+        session,
+        kent,
+        "Rec No.,Action,Update,Update date\n1.1,Train staff,Planned,01/10/2025\n1.1,Write guidance,,\n",
+    )
+    ss.apply_import(session, kent.id, dry, editor)
+    exported = ss.export_csv(session, kent.id)
+    assert "Action reference" in exported.decode("utf-8-sig").splitlines()[0]
+    trained, guidance = session.exec(select(Action).order_by(Action.id)).all()
+    ctx = load_response(session, editor, trained.response_id, Permission.EDIT_PLAN)
+    values = {"description": "Train every call handler", "status": "in_progress", "version": str(trained.version)}
+    services.update_action(session, trained, ctx, editor, values)
+    services.delete_action(session, guidance, ctx, editor)
+    session.rollback()
+    frame = ss.read_table(exported, "plan.csv")
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns))
+    assert plan.ok, plan.errors
+    assert plan.changes == []  # nothing added twice, nothing brought back
+    assert [(c.what, c.tracker_value, c.file_value) for c in plan.conflicts] == [
+        ("wording of the action 'Train every call handler'", "'Train every call handler'", "'Train staff'"),
+        ("status of the action 'Train every call handler'", "In progress", "Not started"),
+        ("the action 'Write guidance'", "deleted in the tracker", "'Write guidance'"),
+    ]
+    chosen = ss.plan_import(
+        session, kent.id, frame, ss.detect_mapping(frame.columns), use_file={c.key for c in plan.conflicts}
+    )
+    assert [c.kind for c in chosen.changes] == ["change_action", "new_action"]
+    ss.apply_import(session, kent.id, chosen, editor)
+    session.rollback()
+    assert sorted(session.exec(select(Action.description)).all()) == ["Train staff", "Write guidance"]
+
+
 def test_a_file_newer_than_the_edit_is_no_conflict(session, kent, editor):
     edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
     today = dt.date.today().strftime("%d/%m/%Y")
@@ -952,6 +1058,22 @@ def test_the_import_counts_what_the_dry_run_counted(client, session, kent, edito
     assert "Importing this file would make 4 changes" in checked.text
     applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
     assert applied.headers["location"] == "/plan/kent?imported=4"
+    assert "imported: 4 changes" in client.get(applied.headers["location"]).text
+
+
+def test_an_import_that_changes_nothing_lands_on_a_success_message(client, session, kent, editor):
+    # Outsider, issue 15 finding 2: ?imported=0 was refused as "not a whole number from 1" (a 400 page).
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", UPLOAD)
+    post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    again = upload(client, "kent", UPLOAD)
+    assert "would change nothing" in again.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(again.text))
+    assert applied.headers["location"] == "/plan/kent?imported=0"
+    landed = client.get(applied.headers["location"])
+    assert landed.status_code == 200
+    assert "Your spreadsheet was imported: nothing changed." in landed.text
+    assert client.get("/plan/kent?imported=-1").status_code == 400  # a count is still never negative
 
 
 def test_the_upload_page_says_when_updates_go_public_and_asks_who_sees_them(client, session, kent, editor):

@@ -91,7 +91,7 @@ class PlanController(Controller):
         overdue: FromQuery[bool] = False,
         sort: FromQuery[str] = "number",
         published: FromQuery[bool] = False,
-        imported: FromQuery[int | None] = None,
+        imported: Annotated[int | None, QueryParameter(ge=0)] = None,  # a count: 0 when nothing changed
         set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
     ) -> Template:
         """Every recommendation the organisation must answer (across every set, or one), filterable and sortable."""

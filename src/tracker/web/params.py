@@ -52,18 +52,19 @@ def check_parameters(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
             break
         if has_control_characters(name) or has_control_characters(value):
             errors.setdefault(name, "Remove the control character (such as NUL) from this value")
-    for name in _integer_query_parameters(handler):
+    for name, minimum in _integer_query_parameters(handler):
         for value in connection.query_params.getall(name, []):
-            if value != "" and parse_id(value) is None:
-                errors.setdefault(name, f"Must be a whole number from 1 to {MAX_ID:,}")
+            if value != "" and parse_id(value, minimum) is None:
+                errors.setdefault(name, f"Must be a whole number from {minimum} to {MAX_ID:,}")
     if errors:
         raise ValidationException(
             detail="; ".join(f"{name}: {message}" for name, message in errors.items()), extra=errors
         )
 
 
-def _integer_query_parameters(handler: BaseRouteHandler) -> list[str]:
-    """The names of ``handler``'s integer query parameters (cached on the handler: its signature never changes)."""
+def _integer_query_parameters(handler: BaseRouteHandler) -> list[tuple[str, int]]:
+    """The names of ``handler``'s integer query parameters with their least value (cached on the handler: its
+    signature never changes). An integer is an id (from 1) unless it declares ``QueryParameter(ge=0)``: a count."""
     cached = getattr(handler, "_tracker_integer_query_parameters", None)
     if cached is not None:
         return cached
@@ -76,6 +77,8 @@ def _integer_query_parameters(handler: BaseRouteHandler) -> list[str]:
         inner = [t for t in (field.inner_types or (field,))]
         types = {getattr(t, "annotation", None) for t in inner} | {field.annotation}
         if int in types and bool not in types:
-            names.append(field.kwarg_definition.query if getattr(field.kwarg_definition, "query", None) else name)
+            definition = field.kwarg_definition
+            minimum = 0 if getattr(definition, "ge", None) == 0 else 1
+            names.append((definition.query if getattr(definition, "query", None) else name, minimum))
     handler._tracker_integer_query_parameters = names  # type: ignore[attr-defined]
     return names

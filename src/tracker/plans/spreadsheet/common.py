@@ -15,6 +15,8 @@ from tracker.inputs import clean_text
 
 ROW_NUMBERS = "tracker_row_numbers"  # frame.attrs flag: the index holds the spreadsheet's own row numbers
 FILE_DATE = "tracker_file_date"  # frame.attrs: the date the file says it was saved or exported (or None)
+# frame.attrs: {row number: {column name: "C4"}} for the cells that hold a formula the file saved no value of
+FORMULA_CELLS = "tracker_formula_cells"
 
 
 class SpreadsheetError(ValueError):

@@ -7,14 +7,23 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from sqlmodel import Session
 
 from tracker.audit.services import changed, fields_of
+from tracker.plans.models import Action
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
-from tracker.plans.spreadsheet.common import FILE_DATE, ROW_NUMBERS, action_key, cell_text, short, update_key
+from tracker.plans.spreadsheet.common import (
+    FILE_DATE,
+    FORMULA_CELLS,
+    ROW_NUMBERS,
+    action_key,
+    cell_text,
+    short,
+    update_key,
+)
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, date_in_header
 from tracker.plans.spreadsheet.results import Conflict, ImportPlan, MappingError, PlannedChange
@@ -65,6 +74,10 @@ def plan_import(
     planned_updates: set[tuple[int, str]] = set()
     for row, rec_raw, sub_raw, carried in _rows(plan, frame, mapping):
         plan.rows_read += 1
+        for where in row.formulas:
+            row.error(f"cell {where} holds a formula; paste its value instead")
+        if row.errors:
+            continue  # the formula's cell reads as empty: its other messages would mislead
         parse_row(row)
         entry = resolve(row, known, rec_raw, sub_raw, carried) if rec_raw or sub_raw else None
         if entry is None and not (rec_raw or sub_raw):
@@ -88,6 +101,8 @@ def _rows(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping) -> Iterator[t
     positions = {name: i for i, name in enumerate(frame.columns)}
     rounds = [c for c in mapping.round_columns() if c in positions]
     use_index = bool(frame.attrs.get(ROW_NUMBERS))
+    formulas = frame.attrs.get(FORMULA_CELLS) or {}
+    mapped = {c for c in columns.values() if c is not None} | set(rounds)
     last_rec, last_sub = "", ""
     for position, (index, cells) in enumerate(zip(frame.index, frame.itertuples(index=False, name=None), strict=True)):
         row = Row(
@@ -96,6 +111,7 @@ def _rows(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping) -> Iterator[t
             {n: cell_text(cells[positions[c]]) for n, c in columns.items() if c is not None and c in positions},
             {c: cell_text(cells[positions[c]]) for c in rounds},
         )
+        row.formulas = [where for column, where in formulas.get(index, {}).items() if column in mapped]
         rec_raw, sub_raw = row.get("recommendation"), row.get("sub_recommendation")
         carried = not rec_raw
         if not rec_raw and not sub_raw:
@@ -103,7 +119,7 @@ def _rows(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping) -> Iterator[t
         elif not rec_raw:
             rec_raw = last_rec
         last_rec, last_sub = rec_raw, sub_raw
-        if row.has_content:
+        if row.has_content or row.formulas:
             yield row, rec_raw, sub_raw, carried
 
 
@@ -195,10 +211,11 @@ def _plan_row(
     for name, value in row.response.items():
         _want(row, mine, name, value, f"the {RESPONSE_VALUE_LABELS[name]} of recommendation {number}")
     if row.action is not None:
-        description = row.action["description"]
+        description, ref = row.action["description"], row.action["ref"]
+        # An exported row names its action by reference, so a wording changed since is the same action.
         item = wanted_actions.setdefault(
-            (response_id, action_key(description)),
-            {"row": row.number, "entry": entry, "description": description, "values": {}},
+            (response_id, f"#{ref}" if ref else action_key(description)),
+            {"row": row.number, "entry": entry, "description": description, "values": {}, "ref": ref},
         )
         for name in ("owner_role", "target_date", "status"):
             if row.action[name] is not None:
@@ -227,8 +244,12 @@ def _finish_actions(plan: ImportPlan, known: KnownPlan, wanted: dict[tuple[int, 
     for key, item in wanted.items():
         entry: Obligation = item["entry"]
         values = {name: value for name, (value, _row) in item["values"].items()}
-        existing = known.actions.get(key)
         number = entry.recommendation.number
+        existing = _action_of(plan, known, key, item)
+        if existing is False:
+            continue  # deleted in the tracker since the file was written, and kept deleted
+        if existing is not None and action_key(existing.description) != action_key(item["description"]):
+            values = {"description": item["description"], **values}  # a referenced action's wording changed
         if existing is None:
             status = values.get("status", ActionStatus.NOT_STARTED)
             details = [f"owner {values['owner_role']}" if values.get("owner_role") else ""]
@@ -276,6 +297,38 @@ def _finish_actions(plan: ImportPlan, known: KnownPlan, wanted: dict[tuple[int, 
         )
 
 
+def _action_of(
+    plan: ImportPlan, known: KnownPlan, key: tuple[int, str], item: dict[str, Any]
+) -> Action | Literal[False] | None:
+    """The action a row names: by its exported reference, else by its wording. False: the referenced action was
+    deleted in the tracker after the file was written (the file's reference proves it existed then), which is a
+    conflict; None: a new action (also when the person chose to bring the deleted one back)."""
+    ref, response_id = item["ref"], key[0]
+    if ref is None:
+        return known.actions.get(key)
+    action = known.action_by_id.get(ref)
+    if action is not None and action.response_id == response_id:
+        return action
+    deleted = known.deleted_actions.get(ref)
+    if deleted is None or deleted[0] != response_id:
+        return known.actions.get((response_id, action_key(item["description"])))  # not this plan's: by its wording
+    conflict_key = f"action-{ref}-deleted"
+    use_file = conflict_key in plan.use_file
+    plan.conflicts.append(
+        Conflict(
+            key=conflict_key,
+            row=item["row"],
+            number=item["entry"].recommendation.number,
+            what=f"the action {short(item['description'])}",
+            file_value=short(item["description"]),
+            tracker_value="deleted in the tracker",
+            changed_at=deleted[1],
+            use_file=use_file,
+        )
+    )
+    return None if use_file else False
+
+
 def _finish_responses(plan: ImportPlan, known: KnownPlan, wanted: dict[int, dict[str, tuple[Any, int]]]) -> None:
     new_status: dict[int, ResponseStatus] = {}
     parents: list[tuple[Obligation, dict[str, tuple[Any, int]]]] = []
@@ -315,12 +368,16 @@ def _finish_responses(plan: ImportPlan, known: KnownPlan, wanted: dict[int, dict
             )
     for entry, values in parents:
         expected = projected.get(entry.recommendation.id, entry.response.status)  # type: ignore[arg-type]
+        # The file's own roll-up: a parent row that agrees with the sub-recommendations' rows of the same file is
+        # no instruction, only the file's picture of them, so it follows whatever the conflicts settle (issue 15).
+        as_filed = _rolled_up_in_file(known, wanted, entry.recommendation.id)  # type: ignore[arg-type]
+        consistent = values.get("status", (None,))[0] in (expected, as_filed)
         for name in ("status", "blocked_reason", "not_applicable_reason"):
             if name not in values:
                 continue
             value, row = values.pop(name)
             current = expected if name == "status" else getattr(entry.response, name)
-            if value != current:
+            if value != current and not consistent:
                 shown = f" (it would be {expected.label})" if name == "status" else ""
                 plan.error(
                     row,
@@ -328,6 +385,19 @@ def _finish_responses(plan: ImportPlan, known: KnownPlan, wanted: dict[int, dict
                     f"sub-recommendations{shown}: give the status on their rows",
                 )
         _response_change(plan, known, entry, values)
+
+
+def _rolled_up_in_file(
+    known: KnownPlan, wanted: dict[int, dict[str, tuple[Any, int]]], parent_id: int
+) -> ResponseStatus:
+    """The status the file's rows give a parent: the roll-up of its sub-recommendations' statuses as the file
+    states them (the tracker's where the file has no status for one)."""
+    children = known.children.get(parent_id, [])
+    statuses = [
+        wanted.get(c.response.id, {}).get("status", (c.response.status, 0))[0]  # type: ignore[arg-type]
+        for c in children
+    ]
+    return rolled_up_status([ResponseStatus(s) for s in statuses])
 
 
 def _conflicts(

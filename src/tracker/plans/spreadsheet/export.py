@@ -38,6 +38,7 @@ EXPORT_COLUMNS = [
     "Update date",
     "Update text",
     "Update visibility",
+    "Action reference",  # the action's id: an older file's row finds its action even if its wording changed
 ]
 
 """The export's columns. detect_mapping recognises every one of them, so an export imports without changes."""
@@ -79,6 +80,7 @@ def export_rows(
                     "Action owner": action.owner_role or "",
                     "Target date": action.target_date or "",
                     "Action status": action.status.label,
+                    "Action reference": str(action.id),
                 }
             )
         for update in notes:

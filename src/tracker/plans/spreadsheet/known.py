@@ -54,15 +54,18 @@ class KnownPlan:
                 self.children[entry.recommendation.parent_id].append(entry)
         ids = list(self.by_response)
         self.actions: dict[tuple[int, str], Action] = {}
+        self.action_by_id: dict[int, Action] = {}
         self.updates: set[tuple[int, str]] = set()
         if ids:
             for action in session.exec(
                 select(Action).where(col(Action.response_id).in_(ids)).order_by(Action.position, Action.id)
             ):
                 self.actions.setdefault((action.response_id, action_key(action.description)), action)
+                self.action_by_id[action.id] = action  # type: ignore[index]
             for update in session.exec(select(ProgressUpdate).where(col(ProgressUpdate.response_id).in_(ids))):
                 self.updates.add((update.response_id, update_key(update.text)))
         self.changed_at = _field_changes(session, organisation_id)
+        self.deleted_actions = _deleted_actions(session, organisation_id)
         self.previous_import = previous_import(session, organisation_id, file_name)
 
     def changed_after(
@@ -96,6 +99,16 @@ def _field_changes(session: Session, organisation_id: int) -> dict[tuple[str, in
             if key not in latest or latest[key] < occurred_at:
                 latest[key] = occurred_at
     return latest
+
+
+def _deleted_actions(session: Session, organisation_id: int) -> dict[int, tuple[int, dt.datetime]]:
+    """The organisation's deleted actions: {action id: (its response's id, when it was deleted)}."""
+    query = select(AuditEvent.entity_id, AuditEvent.response_id, AuditEvent.occurred_at).where(
+        AuditEvent.organisation_id == organisation_id,
+        AuditEvent.entity_type == "action",
+        AuditEvent.action == "delete",
+    )
+    return {entity_id: (response_id, when) for entity_id, response_id, when in session.exec(query) if entity_id}
 
 
 _IMPORT_EVENTS = 50  # the recent imports read for a file's previous import and its remembered dates

@@ -35,6 +35,7 @@ FIELDS: dict[str, str] = {
     "update_text": "Update text",
     "update_date": "Update date",
     "update_visibility": "Update visibility (public or internal)",
+    "action_ref": "Action reference (from an export of the plan)",
     ROUND: "Updates from one reporting round (each cell a dated update)",
 }
 
@@ -66,6 +67,7 @@ update_text: update | updates | force update | progress update | progress | late
 update_text: progress to date | commentary | comments
 update_date: date | update date | date of update | date updated | updated | last updated
 update_visibility: update visibility | visibility
+action_ref: action reference | action ref | action id
 """
 
 _SYNONYMS: dict[str, str] = {

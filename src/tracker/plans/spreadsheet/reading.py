@@ -8,7 +8,9 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import re
+import zipfile
 from pathlib import PurePath
 
 import openpyxl
@@ -27,7 +29,7 @@ from tracker.filelimits import (
     check_xlsx,
 )
 from tracker.inputs import clean_text
-from tracker.plans.spreadsheet.common import FILE_DATE, ROW_NUMBERS, SpreadsheetError, cell_text
+from tracker.plans.spreadsheet.common import FILE_DATE, FORMULA_CELLS, ROW_NUMBERS, SpreadsheetError, cell_text
 from tracker.plans.spreadsheet.mapping import IGNORE, ROUND, guess_field
 
 HEADER_SEARCH_ROWS = 10  # a title or notes may sit above the header row
@@ -48,12 +50,17 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
         raise SpreadsheetError(f"The file must be smaller than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     kind = _file_kind(data, filename)
     saved: list[dt.date] = []
+    formulas: dict[int, dict[int, str]] = {}
     try:
         # Limits first (tracker.filelimits): a small upload must not become a huge table in memory.
-        rows = _xlsx_rows(data, saved) if kind == "xlsx" else _csv_rows(data)
+        rows = _xlsx_rows(data, saved, formulas) if kind == "xlsx" else _csv_rows(data)
     except FileTooLarge as exc:
         raise SpreadsheetError(str(exc)) from None
     frame = _frame(rows)
+    names = list(frame.columns)
+    frame.attrs[FORMULA_CELLS] = {
+        number: {names[i]: where for i, where in cells.items() if i < len(names)} for number, cells in formulas.items()
+    }
     named = _ISO_DATE.search(PurePath(filename or "").name)
     if named:
         with contextlib.suppress(ValueError):  # an export's name: kent-action-plan-2026-03-27
@@ -113,11 +120,16 @@ def _delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _xlsx_rows(data: bytes, saved: list[dt.date]) -> list[tuple[int, list[str]]]:
-    """The first sheet's rows; ``saved`` receives the date the workbook was last saved, if it says."""
+def _xlsx_rows(data: bytes, saved: list[dt.date], formulas: dict[int, dict[int, str]]) -> list[tuple[int, list[str]]]:
+    """The first sheet's rows, a formula read by the value the file saved with it; ``saved`` receives the date
+    the workbook was last saved, if it says, and ``formulas`` the cells whose formula has no saved value
+    ({row number: {column index: "C4"}}): a file written by a program, not Excel, may save none, and such a
+    cell must not pass for an empty one."""
     check_xlsx(data)  # sizes and counts from the zip directory and a streaming pass, before openpyxl builds anything
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # the formulas, read only from a file that has any (a second pass costs a third more time)
+        written = openpyxl.load_workbook(io.BytesIO(data), read_only=True) if _has_formulas(data) else None
     except Exception:  # any malformed upload: zip, XML, missing parts
         raise SpreadsheetError("The Excel file could not be read: check that it opens in Excel and is .xlsx") from None
     rows: list[tuple[int, list[str]]] = []
@@ -128,11 +140,23 @@ def _xlsx_rows(data: bytes, saved: list[dt.date]) -> list[tuple[int, list[str]]]
         modified = workbook.properties.modified
         if isinstance(modified, dt.datetime):
             saved.append(modified.date())
-        for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
+        both = zip(
+            sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True),
+            written.worksheets[0].iter_rows(max_col=MAX_COLUMNS + 1) if written else itertools.repeat(()),
+            strict=False,
+        )
+        for number, (values, as_written) in enumerate(both, start=1):
             if number > MAX_SCANNED_ROWS:
                 raise SpreadsheetError(f"The sheet has too many rows: the limit is {MAX_ROWS:,}")
             cells = [cell_text(v) for v in values]
-            if any(cells):
+            unsaved = {
+                i: f"{get_column_letter(i + 1)}{number}"
+                for i, cell in enumerate(as_written)
+                if getattr(cell, "data_type", None) == "f" and i < len(cells) and not cells[i]
+            }
+            if unsaved:
+                formulas[number] = unsaved
+            if any(cells) or unsaved:
                 rows.append((number, cells))
                 _check_size(len(rows), cells)
     except SpreadsheetError:
@@ -141,7 +165,28 @@ def _xlsx_rows(data: bytes, saved: list[dt.date]) -> list[tuple[int, list[str]]]
         raise SpreadsheetError("The Excel file could not be read: check that it opens in Excel and is .xlsx") from None
     finally:
         workbook.close()
+        if written:
+            written.close()
     return rows
+
+
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the (already size-checked) file holds a formula element, read in chunks so
+    that a 20 MB sheet costs no more memory than reading it does."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as member:
+                tail = b""
+                while chunk := member.read(1024 * 1024):
+                    if _FORMULA_ELEMENT.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]  # an element split between two chunks
+    return False
 
 
 def _check_size(count: int, cells: list[str]) -> None:

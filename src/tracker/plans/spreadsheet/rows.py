@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.inputs import parse_id
 from tracker.plans.services import MAX_TEXT
 from tracker.plans.spreadsheet.common import canonical, plain_words, short
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
@@ -86,6 +87,7 @@ class Row:
     action: dict[str, Any] | None = None
     updates: list[tuple[str, dt.date, Visibility]] = field(default_factory=list)
     errors: int = 0
+    formulas: list[str] = field(default_factory=list)  # its imported cells holding a formula without a value ("C4")
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")
@@ -124,7 +126,12 @@ RESPONSE_VALUE_LABELS = {
     "not_applicable_reason": "why it does not apply",
 }
 
-ACTION_VALUE_LABELS = {"owner_role": "owner", "target_date": "target date", "status": "status"}
+ACTION_VALUE_LABELS = {
+    "description": "wording",
+    "owner_role": "owner",
+    "target_date": "target date",
+    "status": "status",
+}
 
 
 def parse_row(row: Row) -> None:
@@ -171,6 +178,11 @@ def _parse_action(row: Row) -> None:
     action["owner_role"] = row.text("owner", "The action owner", MAX_SHORT_TEXT)
     action["target_date"] = row.date("target_date", "target date")
     action["status"] = None
+    action["ref"] = None
+    if row.get("action_ref"):
+        action["ref"] = parse_id(row.get("action_ref"))
+        if action["ref"] is None:
+            row.error(f"{short(row.get('action_ref'))} is not an action reference (leave the exported one as it is)")
     if row.get("action_status"):
         status = _word(row.get("action_status"), _STATUS_WORDS, ActionStatus)
         if status is None or status is ResponseStatus.NOT_APPLICABLE:

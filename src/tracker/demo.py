@@ -223,7 +223,7 @@ def load_demo(
         result.already_loaded = True
         result.scale = loaded_scale(session) or scale
         return result
-    responses = list(session.exec(select(Response).where(col(Response.required).is_(True)).order_by(Response.id)))
+    responses = list(session.exec(select(Response).where(col(Response.required).is_(True)).order_by(col(Response.id))))
     if not responses:
         raise DemoError("No recommendations are loaded: run `tracker load` for the organisations and sets first")
     actor = Actor("tracker demo")
@@ -234,7 +234,7 @@ def load_demo(
     editor_by_org = {u.organisation_id: u for u in users if u.role is Role.EDITOR}
     inspector_id = next(u.id for u in users if u.role is Role.INSPECTOR)
     plans = _plan_all(rng, responses, recommendations, scale, upload_dir, editor_by_org)
-    organisations = {o.id: o for o in session.exec(select(Organisation).order_by(Organisation.id))}
+    organisations = {o.id: o for o in session.exec(select(Organisation).order_by(col(Organisation.id)))}
     schedule = _publication_schedule(rng, sorted({p.response.organisation_id for p in plans}))
     by_org: dict[int, list[_ResponsePlan]] = {}
     for plan in plans:

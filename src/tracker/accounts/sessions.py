@@ -49,7 +49,9 @@ def end_all_sessions(session: Session, user_id: int) -> None:
 def user_for_session(session: Session, token: str) -> User | None:
     """The active user a session token belongs to, renewing the session; None if expired or disabled."""
     row = session.exec(
-        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.id == token_hash(token))
+        select(UserSession, User)
+        .join(User, col(User.id) == UserSession.user_id)
+        .where(UserSession.id == token_hash(token))
     ).first()
     if row is None:
         return None
@@ -71,7 +73,7 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     """The active user an API token belongs to, or None."""
     row = session.exec(
         select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
+        .join(User, col(User.id) == ApiToken.user_id)
         .where(ApiToken.token_hash == token_hash(token), col(ApiToken.revoked_at).is_(None))
     ).first()
     if row is None or not row[1].is_active:

@@ -118,7 +118,7 @@ def released_ratings(
             Organisation.name.label("inspectorate"),  # type: ignore[attr-defined]
             sa.func.row_number()
             .over(
-                partition_by=Assessment.response_id,
+                partition_by=col(Assessment.response_id),
                 order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
             )
             .label("newest"),
@@ -186,9 +186,9 @@ def comment_threads(session: Session, response_id: int) -> list[tuple[Comment, s
     rows = list(
         session.exec(
             select(Comment, User.display_name)
-            .outerjoin(User, User.id == Comment.author_id)
+            .outerjoin(User, col(User.id) == Comment.author_id)
             .where(Comment.response_id == response_id)
-            .order_by(Comment.created_at, Comment.id)
+            .order_by(col(Comment.created_at), col(Comment.id))
         )
     )
     replies: dict[int, list[tuple[Comment, str]]] = {}

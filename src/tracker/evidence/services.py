@@ -104,7 +104,7 @@ def visible_evidence(session: Session, user: User | None, ctx: ResponseContext) 
         session.exec(
             select(Evidence)
             .where(Evidence.response_id == ctx.response.id, col(Evidence.visibility).in_(sorted(levels)))
-            .order_by(Evidence.created_at, Evidence.id)
+            .order_by(col(Evidence.created_at), col(Evidence.id))
         )
     )
 

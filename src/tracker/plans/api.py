@@ -220,11 +220,11 @@ def _counts(
             select(
                 Action.response_id,
                 func.count(),
-                func.sum(case((Action.status == ActionStatus.COMPLETE, 1), else_=0)),
+                func.sum(case((col(Action.status) == ActionStatus.COMPLETE, 1), else_=0)),
                 func.sum(case((action_overdue_sql(today), 1), else_=0)),
             )
             .where(col(Action.response_id).in_(ids))
-            .group_by(Action.response_id)
+            .group_by(col(Action.response_id))
         )
     }
     updates = {
@@ -232,14 +232,14 @@ def _counts(
         for rid, n, last in db.exec(
             select(ProgressUpdate.response_id, func.count(), func.max(ProgressUpdate.update_on))
             .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
-            .group_by(ProgressUpdate.response_id)
+            .group_by(col(ProgressUpdate.response_id))
         )
     }
     evidence = dict(
         db.exec(
             select(Evidence.response_id, func.count())
             .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
-            .group_by(Evidence.response_id)
+            .group_by(col(Evidence.response_id))
         ).all()
     )
     counts: dict[int | None, ResponseCounts] = {}
@@ -382,7 +382,11 @@ class ActionsApi(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: RecordId
     ) -> list[ActionOut]:
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
-        query = select(Action).where(Action.response_id == ctx.response.id).order_by(Action.position, Action.id)
+        query = (
+            select(Action)
+            .where(col(Action.response_id) == ctx.response.id)
+            .order_by(col(Action.position), col(Action.id))
+        )
         return [_action_out(a) for a in db.exec(query)]
 
     @post(
@@ -468,7 +472,11 @@ class ActionsApi(Controller):
         """Answers the response's actions in their new order."""
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
         services.move_action(db, action, ctx, request.user, data.direction)
-        query = select(Action).where(Action.response_id == ctx.response.id).order_by(Action.position, Action.id)
+        query = (
+            select(Action)
+            .where(col(Action.response_id) == ctx.response.id)
+            .order_by(col(Action.position), col(Action.id))
+        )
         return [_action_out(a) for a in db.exec(query)]
 
     @delete(

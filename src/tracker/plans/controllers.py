@@ -345,7 +345,9 @@ def response_page(
     user = request.user
     response = db.get(type(ctx.response), ctx.response.id) or ctx.response
     actions = list(
-        db.exec(select(Action).where(Action.response_id == response.id).order_by(Action.position, Action.id))
+        db.exec(
+            select(Action).where(col(Action.response_id) == response.id).order_by(col(Action.position), col(Action.id))
+        )
     )
     updates = [
         u
@@ -356,12 +358,14 @@ def response_page(
         )
         if can_see_item(user, u.visibility, ctx.organisation_id)
     ]
-    related = select(Response, Recommendation).join(Recommendation, Recommendation.id == Response.recommendation_id)
+    related = select(Response, Recommendation).join(
+        Recommendation, col(Recommendation.id) == Response.recommendation_id
+    )
     sub_recommendations = list(
         db.exec(
             related.where(
                 Response.organisation_id == ctx.organisation_id, Recommendation.parent_id == ctx.recommendation.id
-            ).order_by(Recommendation.position)
+            ).order_by(col(Recommendation.position))
         )
     )
     parent = None

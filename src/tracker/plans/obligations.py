@@ -104,10 +104,10 @@ def obligations_for(
     """
     query = (
         select(Response, Recommendation, RecommendationSet)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
-        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
+        .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
         .where(Response.organisation_id == organisation_id)
-        .order_by(RecommendationSet.published_on, RecommendationSet.id, Recommendation.position)
+        .order_by(col(RecommendationSet.published_on), col(RecommendationSet.id), col(Recommendation.position))
     )
     if not include_not_required:
         query = query.where(Response.required == True)  # noqa: E712
@@ -120,7 +120,7 @@ def organisations_answering(session: Session, recommendation_id: int) -> list[Or
     """The organisations that must answer one recommendation, by name."""
     query = (
         select(Organisation)
-        .join(Response, Response.organisation_id == Organisation.id)
+        .join(Response, col(Response.organisation_id) == Organisation.id)
         .where(Response.recommendation_id == recommendation_id, Response.required == True)  # noqa: E712
         .order_by(Organisation.name)
     )

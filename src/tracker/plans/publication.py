@@ -38,7 +38,7 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     ids = [response.id for response, _, _ in obligations]
     actions: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for action in session.exec(
-        select(Action).where(col(Action.response_id).in_(ids)).order_by(Action.position, Action.id)
+        select(Action).where(col(Action.response_id).in_(ids)).order_by(col(Action.position), col(Action.id))
     ):
         actions[action.response_id].append(
             {
@@ -60,7 +60,7 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     for item in session.exec(
         select(Evidence)
         .where(col(Evidence.response_id).in_(ids), Evidence.visibility == Visibility.PUBLIC)
-        .order_by(Evidence.created_at, Evidence.id)
+        .order_by(col(Evidence.created_at), col(Evidence.id))
     ):
         entry: dict[str, Any] = {
             "id": item.id,
@@ -183,7 +183,7 @@ def latest_publication_ids(organisation_ids: Iterable[int] | None = None) -> Sel
         PlanPublication.id,
         func.row_number()
         .over(
-            partition_by=PlanPublication.organisation_id,
+            partition_by=col(PlanPublication.organisation_id),
             order_by=(col(PlanPublication.published_at).desc(), col(PlanPublication.id).desc()),
         )
         .label("rank"),

@@ -97,9 +97,9 @@ def load_response(session: Session, user: User | None, response_id: int, permiss
     """The response ``response_id`` if ``user`` may ``permission`` it: 404 if it is not theirs to see."""
     row = session.exec(
         select(Response, Organisation, Recommendation, RecommendationSet)
-        .join(Organisation, Organisation.id == Response.organisation_id)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
-        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+        .join(Organisation, col(Organisation.id) == Response.organisation_id)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
+        .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
         .where(Response.id == response_id)
     ).first()
     if row is None:
@@ -300,7 +300,7 @@ def _roll_up_parent(session: Session, ctx: ResponseContext, user: User) -> None:
     rows = list(
         session.exec(
             select(Response, Recommendation)
-            .join(Recommendation, Recommendation.id == Response.recommendation_id)
+            .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
             .where(
                 Response.organisation_id == ctx.organisation_id,
                 (Recommendation.parent_id == parent_id) | (Recommendation.id == parent_id),
@@ -454,7 +454,11 @@ def move_action(session: Session, action: Action, ctx: ResponseContext, user: Us
     if direction not in ("up", "down"):
         raise InputError({"direction": "Choose up or down"})
     actions = list(
-        session.exec(select(Action).where(Action.response_id == ctx.response.id).order_by(Action.position, Action.id))
+        session.exec(
+            select(Action)
+            .where(col(Action.response_id) == ctx.response.id)
+            .order_by(col(Action.position), col(Action.id))
+        )
     )
     index = next(i for i, a in enumerate(actions) if a.id == action.id)
     other = index - 1 if direction == "up" else index + 1

@@ -81,11 +81,11 @@ def workspace_rows(
             select(
                 Action.response_id,
                 func.count(),
-                func.sum(case((Action.status == ActionStatus.COMPLETE, 1), else_=0)),
+                func.sum(case((col(Action.status) == ActionStatus.COMPLETE, 1), else_=0)),
                 func.sum(case((action_overdue_sql(today), 1), else_=0)),
             )
             .where(col(Action.response_id).in_(ids))
-            .group_by(Action.response_id)
+            .group_by(col(Action.response_id))
         )
     }
     evidence = {
@@ -93,7 +93,7 @@ def workspace_rows(
         for rid, n in session.exec(
             select(Evidence.response_id, func.count())
             .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
-            .group_by(Evidence.response_id)
+            .group_by(col(Evidence.response_id))
         )
     }
     updates = {
@@ -101,7 +101,7 @@ def workspace_rows(
         for rid, day in session.exec(
             select(ProgressUpdate.response_id, func.max(ProgressUpdate.update_on))
             .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
-            .group_by(ProgressUpdate.response_id)
+            .group_by(col(ProgressUpdate.response_id))
         )
     }
     rows = []

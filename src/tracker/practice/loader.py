@@ -96,7 +96,7 @@ def check(parsed: ParsedFile, session: Session) -> tuple[PracticeFile | None, li
         (s, n)
         for s, n in session.exec(
             select(RecommendationSet.slug, Recommendation.number).join(
-                Recommendation, Recommendation.set_id == RecommendationSet.id
+                Recommendation, col(Recommendation.set_id) == RecommendationSet.id
             )
         )
     }
@@ -126,7 +126,7 @@ def apply(session: Session, doc: PracticeFile, source: str, actor: Actor) -> Loa
         (s, n): rec_id
         for s, n, rec_id in session.exec(
             select(RecommendationSet.slug, Recommendation.number, Recommendation.id).join(
-                Recommendation, Recommendation.set_id == RecommendationSet.id
+                Recommendation, col(Recommendation.set_id) == RecommendationSet.id
             )
         )
     }

@@ -166,9 +166,9 @@ def refresh_context(session: Session, practice_ids: Iterable[int] | None = None)
     if wanted is not None:
         query = query.where(table.c.id.in_(wanted))
     rows = session.execute(query).all()
-    links = sa.select(PracticeRecommendation.practice_id, Recommendation.number, Recommendation.text).join(
-        Recommendation, Recommendation.id == PracticeRecommendation.recommendation_id
-    )
+    links = sa.select(
+        col(PracticeRecommendation.practice_id), col(Recommendation.number), col(Recommendation.text)
+    ).join(Recommendation, Recommendation.id == PracticeRecommendation.recommendation_id)
     if wanted is not None:
         links = links.where(col(PracticeRecommendation.practice_id).in_(wanted))
     linked: dict[int, list[tuple[str, str | None]]] = {}
@@ -204,5 +204,7 @@ def practices_addressing(session: Session, recommendation_ids: Iterable[int]) ->
     ids = list(recommendation_ids)
     if not ids:
         return []
-    query = sa.select(PracticeRecommendation.practice_id).where(col(PracticeRecommendation.recommendation_id).in_(ids))
+    query = sa.select(col(PracticeRecommendation.practice_id)).where(
+        col(PracticeRecommendation.recommendation_id).in_(ids)
+    )
     return list(session.execute(query).scalars())

@@ -345,10 +345,10 @@ def snapshot(session: Session, practice: Practice) -> dict[str, Any]:
     if practice.id is not None:
         rows = session.exec(
             select(RecommendationSet.slug, Recommendation.number)
-            .join(Recommendation, Recommendation.set_id == RecommendationSet.id)
-            .join(PracticeRecommendation, PracticeRecommendation.recommendation_id == Recommendation.id)
+            .join(Recommendation, col(Recommendation.set_id) == RecommendationSet.id)
+            .join(PracticeRecommendation, col(PracticeRecommendation.recommendation_id) == Recommendation.id)
             .where(PracticeRecommendation.practice_id == practice.id)
-            .order_by(RecommendationSet.slug, Recommendation.position)
+            .order_by(RecommendationSet.slug, col(Recommendation.position))
         )
         data["recommendations"] = [f"{s} {n}" for s, n in rows]
     else:
@@ -492,7 +492,7 @@ def practice_for(session: Session, recommendation_id: int) -> list[Practice]:
     return list(
         session.exec(
             select(Practice)
-            .join(PracticeRecommendation, PracticeRecommendation.practice_id == Practice.id)
+            .join(PracticeRecommendation, col(PracticeRecommendation.practice_id) == Practice.id)
             .where(
                 PracticeRecommendation.recommendation_id == recommendation_id,
                 Practice.status == PracticeStatus.APPROVED,
@@ -509,10 +509,10 @@ def _views(session: Session, rows: list[tuple[Practice, Organisation | None]]) -
     if by_id:
         links = session.exec(
             select(PracticeRecommendation.practice_id, Recommendation, RecommendationSet)
-            .join(Recommendation, Recommendation.id == PracticeRecommendation.recommendation_id)
-            .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+            .join(Recommendation, col(Recommendation.id) == PracticeRecommendation.recommendation_id)
+            .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
             .where(col(PracticeRecommendation.practice_id).in_(list(by_id)))
-            .order_by(RecommendationSet.slug, Recommendation.position)
+            .order_by(RecommendationSet.slug, col(Recommendation.position))
         )
         for practice_id, rec, rec_set in links:
             by_id[practice_id].recommendations.append(LinkedRecommendation(rec, rec_set))
@@ -520,7 +520,7 @@ def _views(session: Session, rows: list[tuple[Practice, Organisation | None]]) -
 
 
 def _with_organisation() -> Any:
-    return select(Practice, Organisation).outerjoin(Organisation, Organisation.id == Practice.organisation_id)
+    return select(Practice, Organisation).outerjoin(Organisation, col(Organisation.id) == Practice.organisation_id)
 
 
 def view_by_slug(session: Session, slug: str) -> PracticeView | None:
@@ -609,7 +609,7 @@ def filter_options(session: Session) -> FilterOptions:
         LinkedRecommendation(rec, rec_set)
         for rec, rec_set in session.exec(
             select(Recommendation, RecommendationSet)
-            .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+            .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
             .where(
                 col(Recommendation.id).in_(
                     select(PracticeRecommendation.recommendation_id).where(
@@ -617,7 +617,7 @@ def filter_options(session: Session) -> FilterOptions:
                     )
                 )
             )
-            .order_by(RecommendationSet.slug, Recommendation.position)
+            .order_by(RecommendationSet.slug, col(Recommendation.position))
         )
     ]
     return FilterOptions(list(THEMES.items()), list(PracticeStage), organisations, recommendations)
@@ -646,8 +646,8 @@ def recommendation_choices(session: Session) -> list[tuple[RecommendationSet, li
     sets: dict[int, tuple[RecommendationSet, list[Recommendation]]] = {}
     for rec, rec_set in session.exec(
         select(Recommendation, RecommendationSet)
-        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
-        .order_by(col(RecommendationSet.published_on).desc(), RecommendationSet.id, Recommendation.position)
+        .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
+        .order_by(col(RecommendationSet.published_on).desc(), col(RecommendationSet.id), col(Recommendation.position))
     ):
         sets.setdefault(rec_set.id or 0, (rec_set, []))[1].append(rec)
     return list(sets.values())

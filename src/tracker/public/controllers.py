@@ -15,7 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import File
 from litestar.response import Response as HttpResponse
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.evidence.controllers import content_disposition
 from tracker.evidence.models import Evidence
@@ -133,7 +133,7 @@ class PublicController(Controller):
             )
         evidence = db.exec(
             select(Evidence)
-            .join(Response, Response.id == Evidence.response_id)
+            .join(Response, col(Response.id) == Evidence.response_id)
             .where(Evidence.id == evidence_id, Response.organisation_id == organisation.id)
         ).first()
         if (

@@ -54,7 +54,7 @@ def atom_feed(session: Session, public_url: str) -> bytes:
     rows = list(
         session.exec(
             select(PlanPublication, Organisation)
-            .join(Organisation, Organisation.id == PlanPublication.organisation_id)
+            .join(Organisation, col(Organisation.id) == PlanPublication.organisation_id)
             .order_by(col(PlanPublication.published_at).desc(), col(PlanPublication.id).desc())
             .limit(MAX_ENTRIES)
         )

@@ -51,7 +51,7 @@ def subs_of(session: Session, rec: Recommendation, *, include_removed: bool = Fa
     query = select(Recommendation).where(Recommendation.parent_id == rec.id)
     if not include_removed:
         query = query.where(col(Recommendation.removed_at).is_(None))
-    return list(session.exec(query.order_by(Recommendation.position, Recommendation.id)))
+    return list(session.exec(query.order_by(col(Recommendation.position), col(Recommendation.id))))
 
 
 def snapshot(rec: Recommendation, subs: list[Recommendation]) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def latest_ratings(session: Session, response_ids: list[int]) -> dict[int, tuple
             Assessment.created_at,
             func.row_number()
             .over(
-                partition_by=Assessment.response_id,
+                partition_by=col(Assessment.response_id),
                 order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
             )
             .label("rank"),

@@ -117,9 +117,9 @@ class PeriodController(Controller):
         if period.status is PeriodStatus.FROZEN:
             rows = db.exec(
                 select(Recommendation.number, Snapshot.status)
-                .join(Recommendation, Recommendation.id == Snapshot.recommendation_id)
+                .join(Recommendation, col(Recommendation.id) == Snapshot.recommendation_id)
                 .where(Snapshot.period_id == period.id, col(Recommendation.parent_id).is_(None))
-                .order_by(Recommendation.position)
+                .order_by(col(Recommendation.position))
             )
             for number, status in rows:
                 counts.setdefault(number, dict.fromkeys(ResponseStatus, 0))[status] += 1

@@ -156,7 +156,7 @@ def build_report(
     rec_query = select(Recommendation)
     if set_id is not None:
         rec_query = rec_query.where(Recommendation.set_id == set_id)
-    every_rec = list(session.exec(rec_query.order_by(Recommendation.set_id, Recommendation.position)))
+    every_rec = list(session.exec(rec_query.order_by(col(Recommendation.set_id), col(Recommendation.position))))
     recommendations = [r for r in every_rec if r.parent_id is None]
     rec_ids = {r.id for r in recommendations}
     subs = {r.id: r for r in every_rec if r.parent_id in rec_ids}
@@ -189,7 +189,7 @@ def build_report(
         for snap in session.exec(
             select(Snapshot)
             .where(Snapshot.period_id == period.id)
-            .order_by(Snapshot.organisation_id, Snapshot.recommendation_id)
+            .order_by(col(Snapshot.organisation_id), col(Snapshot.recommendation_id))
         ):
             if snap.recommendation_id in rec_ids:
                 target = rows
@@ -273,7 +273,7 @@ def _latest_updates(session: Session) -> dict[int, tuple[dt.date, str]]:
             ProgressUpdate.text,
             func.row_number()
             .over(
-                partition_by=ProgressUpdate.response_id,
+                partition_by=col(ProgressUpdate.response_id),
                 order_by=(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc()),
             )
             .label("rank"),

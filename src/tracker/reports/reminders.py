@@ -60,7 +60,7 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
     items: dict[int, list[DueItem]] = defaultdict(list)
     for response, rec in session.exec(
         select(Response, Recommendation)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
         .where(
             col(Response.required).is_(True),
             open_sql(),
@@ -71,8 +71,8 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
         items[response.organisation_id].append(DueItem(response.id, f"Recommendation {rec.number}", rec.deadline))
     for action, response, rec in session.exec(
         select(Action, Response, Recommendation)
-        .join(Response, Response.id == Action.response_id)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
+        .join(Response, col(Response.id) == Action.response_id)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
         .where(
             col(Response.required).is_(True),
             Action.status != ActionStatus.COMPLETE,

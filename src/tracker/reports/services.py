@@ -95,13 +95,18 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
                 func.count(),
                 func.sum(
                     case(
-                        (and_(Action.status == ActionStatus.COMPLETE, col(Action.completed_on) <= period.cut_off), 1),
+                        (
+                            and_(
+                                col(Action.status) == ActionStatus.COMPLETE, col(Action.completed_on) <= period.cut_off
+                            ),
+                            1,
+                        ),
                         else_=0,
                     )
                 ),
             )
             .where(col(Action.created_at) < end_of_cut_off)
-            .group_by(Action.response_id)
+            .group_by(col(Action.response_id))
         )
     }
     evidence = {
@@ -109,7 +114,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
         for rid, n in session.exec(
             select(Evidence.response_id, func.count())
             .where(col(Evidence.created_at) < end_of_cut_off)
-            .group_by(Evidence.response_id)
+            .group_by(col(Evidence.response_id))
         )
     }
     ranked = (
@@ -119,7 +124,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
             ProgressUpdate.text,
             func.row_number()
             .over(
-                partition_by=ProgressUpdate.response_id,
+                partition_by=col(ProgressUpdate.response_id),
                 order_by=(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc()),
             )
             .label("rank"),
@@ -313,15 +318,15 @@ def missing_updates(session: Session, period: ReportingPeriod) -> list[StaleOrga
     since = previous.cut_off if previous else None
     rows = session.exec(
         select(Organisation.id, Organisation.name, func.max(ProgressUpdate.update_on))
-        .join(Response, Response.organisation_id == Organisation.id)
+        .join(Response, col(Response.organisation_id) == Organisation.id)
         .outerjoin(
             ProgressUpdate,
-            (ProgressUpdate.response_id == Response.id)
+            (col(ProgressUpdate.response_id) == Response.id)
             & (col(ProgressUpdate.update_on) <= period.cut_off)
             & col(ProgressUpdate.visibility).in_(national_levels()),
         )
         .where(Response.required == True)  # noqa: E712
-        .group_by(Organisation.id, Organisation.name)
+        .group_by(col(Organisation.id), col(Organisation.name))
         .order_by(Organisation.name)
     )
     return [

@@ -292,7 +292,7 @@ def _roll_up(
     rows = list(
         session.exec(
             select(Response.id, Recommendation.id, Recommendation.parent_id, Recommendation.number)
-            .join(Recommendation, Recommendation.id == Response.recommendation_id)
+            .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
             .where(
                 Response.organisation_id == organisation_id,
                 col(Recommendation.parent_id).in_(parent_ids) | col(Recommendation.id).in_(parent_ids),

@@ -57,7 +57,7 @@ class KnownPlan:
         self.updates: set[tuple[int, str]] = set()
         if ids:
             for action in session.exec(
-                select(Action).where(col(Action.response_id).in_(ids)).order_by(Action.position, Action.id)
+                select(Action).where(col(Action.response_id).in_(ids)).order_by(col(Action.position), col(Action.id))
             ):
                 self.actions.setdefault((action.response_id, action_key(action.description)), action)
             for update in session.exec(select(ProgressUpdate).where(col(ProgressUpdate.response_id).in_(ids))):

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -100,9 +100,26 @@ SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
 def _unique_columns(name: str) -> list[str] | None:
     for table in SQLModel.metadata.tables.values():
         for item in (*table.constraints, *table.indexes):
-            if item.name == name:
+            if isinstance(item, (sa.schema.ColumnCollectionConstraint, sa.Index)) and item.name == name:
                 return [column.name for column in item.columns]
     return None
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: _Row) -> int:
+    """The primary key of a row already in the database.
+
+    SQLModel types ``id`` as ``int | None`` because a new row has none until it is flushed; code that works on
+    loaded or flushed rows says so with this, and a row that was never flushed fails loudly here instead of
+    writing NULL into a foreign key.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
 
 
 class Versioned:

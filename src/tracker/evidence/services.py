@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import fields_of, record
-from tracker.db import StaleRecord
+from tracker.db import StaleRecord, saved_id
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError, parse_id, problems_for
@@ -266,7 +266,7 @@ def add_link(
     data["url"] = clean_url(errors, url)
     if errors:
         raise InputError(errors)
-    return _insert(session, ctx, user, Evidence(response_id=ctx.response.id, kind=EvidenceKind.LINK, **data))
+    return _insert(session, ctx, user, Evidence(response_id=saved_id(ctx.response), kind=EvidenceKind.LINK, **data))
 
 
 def add_note(
@@ -285,7 +285,7 @@ def add_note(
     data["note"] = _text(errors, "note", note, "Enter the note", "The note", MAX_TEXT)
     if errors:
         raise InputError(errors)
-    return _insert(session, ctx, user, Evidence(response_id=ctx.response.id, kind=EvidenceKind.NOTE, **data))
+    return _insert(session, ctx, user, Evidence(response_id=saved_id(ctx.response), kind=EvidenceKind.NOTE, **data))
 
 
 def add_file(
@@ -322,7 +322,7 @@ def add_file(
         if errors:
             raise InputError(errors)
         evidence = Evidence(
-            response_id=ctx.response.id,
+            response_id=saved_id(ctx.response),
             kind=EvidenceKind.FILE,
             title=data["title"] or name[:MAX_TITLE],
             description=data["description"],

@@ -26,9 +26,13 @@ def resolve_addressees(session: Session, codes: Iterable[str]) -> set[int]:
     slugs = (codes - {g.code for g in groups}) | {s for g in groups for s in g.organisation_slugs}
     ids: set[int] = set()
     if kinds:
-        ids |= set(session.exec(select(col(Organisation.id)).where(col(Organisation.kind).in_(kinds))))
+        ids |= {
+            i for i in session.exec(select(Organisation.id).where(col(Organisation.kind).in_(kinds))) if i is not None
+        }
     if slugs:
-        ids |= set(session.exec(select(col(Organisation.id)).where(col(Organisation.slug).in_(slugs))))
+        ids |= {
+            i for i in session.exec(select(Organisation.id).where(col(Organisation.slug).in_(slugs))) if i is not None
+        }
     return ids
 
 

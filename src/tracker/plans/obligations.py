@@ -14,6 +14,7 @@ from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, record
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import resolve_addressees
 from tracker.plans.models import Response
@@ -60,7 +61,7 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
             resolved[key] = resolve_addressees(session, key)
         # A sub-recommendation taken out of the set addresses no one; what was recorded against it is kept.
         wanted = resolved[key] if rec.removed_at is None else set()
-        answering = existing[rec.id]
+        answering = existing[saved_id(rec)]
         for org_id in wanted:
             response = answering.get(org_id)
             if response is None:
@@ -68,11 +69,11 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
                 changes.added.append((org_id, rec.id))
             elif not response.required:
                 response.required, response.required_changed_at = True, now
-                changes.required_again.append((org_id, rec.id))
+                changes.required_again.append((org_id, saved_id(rec)))
         for org_id, response in answering.items():
             if org_id not in wanted and response.required:
                 response.required, response.required_changed_at = False, now
-                changes.no_longer_required.append((org_id, rec.id))
+                changes.no_longer_required.append((org_id, saved_id(rec)))
     session.flush()
     if changes.any:
         record(

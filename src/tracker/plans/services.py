@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, audit_change, fields_of, record
-from tracker.db import StaleRecord
+from tracker.db import StaleRecord, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError, parse_id
 from tracker.organisations.models import Organisation
@@ -364,7 +364,7 @@ def add_action(session: Session, ctx: ResponseContext, user: User, change: Actio
     # Lock the response so parallel additions (other processes, PostgreSQL) take the next place one at a time.
     session.exec(select(Response.id).where(Response.id == ctx.response.id).with_for_update())
     last = session.exec(select(func.max(Action.position)).where(Action.response_id == ctx.response.id)).one()
-    action = Action(response_id=ctx.response.id, position=(last if last is not None else -1) + 1, **data)
+    action = Action(response_id=saved_id(ctx.response), position=(last if last is not None else -1) + 1, **data)
     if action.status is ActionStatus.COMPLETE:
         action.completed_on = dt.date.today()
     session.add(action)
@@ -510,7 +510,7 @@ def add_update(
     session: Session, ctx: ResponseContext, user: User, change: UpdateInput | Mapping[str, Any]
 ) -> ProgressUpdate:
     data = _update_values(UpdateInput.of(change))
-    update = ProgressUpdate(response_id=ctx.response.id, author_id=user.id, **data)
+    update = ProgressUpdate(response_id=saved_id(ctx.response), author_id=user.id, **data)
     session.add(update)
     session.flush()
     record(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from tracker.db import saved_id
 from tracker.evidence.models import Evidence
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
@@ -106,10 +107,17 @@ def workspace_rows(
     }
     rows = []
     for response, rec, rec_set in obligations:
-        total, done, late = actions.get(response.id, (0, 0, 0))
+        total, done, late = actions.get(saved_id(response), (0, 0, 0))
         rows.append(
             WorkspaceRow(
-                response, rec, rec_set, total, done, late, evidence.get(response.id, 0), updates.get(response.id)
+                response,
+                rec,
+                rec_set,
+                total,
+                done,
+                late,
+                evidence.get(saved_id(response), 0),
+                updates.get(saved_id(response)),
             )
         )
     if status is not None:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, changed, record
 from tracker.datafiles import LoadResult, ParsedFile, Problem, read_yaml, validate
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.practice.services import AUDITED, THEMES, parse_links, snapshot
@@ -159,7 +160,7 @@ def apply(session: Session, doc: PracticeFile, source: str, actor: Actor) -> Loa
             if rec_id not in wanted:
                 session.delete(link)
         for rec_id in wanted - set(links):
-            session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec_id))
+            session.add(PracticeRecommendation(practice_id=saved_id(practice), recommendation_id=rec_id))
         session.flush()
         after = snapshot(session, practice)
         diff = changed(before, after)

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
-from tracker.db import Duplicate
+from tracker.db import Duplicate, saved_id
 from tracker.inputs import Input, InputError, clean_text, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
@@ -368,7 +368,7 @@ def _set_recommendations(session: Session, practice: Practice, ids: Iterable[int
         if rec_id not in wanted:
             session.delete(link)
     for rec_id in wanted - set(current):
-        session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec_id))
+        session.add(PracticeRecommendation(practice_id=saved_id(practice), recommendation_id=rec_id))
 
 
 def _audit(session: Session, practice: Practice, user: User, action: str, summary: str, before: dict[str, Any]) -> None:
@@ -525,12 +525,12 @@ def _with_organisation() -> Any:
 
 def view_by_slug(session: Session, slug: str) -> PracticeView | None:
     row = session.exec(_with_organisation().where(Practice.slug == slug)).first()
-    return _views(session, [tuple(row)])[0] if row else None  # type: ignore[list-item]
+    return _views(session, [tuple(row)])[0] if row else None
 
 
 def view_by_id(session: Session, practice_id: int) -> PracticeView | None:
     row = session.exec(_with_organisation().where(Practice.id == practice_id)).first()
-    return _views(session, [tuple(row)])[0] if row else None  # type: ignore[list-item]
+    return _views(session, [tuple(row)])[0] if row else None
 
 
 @dataclass
@@ -584,7 +584,7 @@ def browse(session: Session, filters: Filters) -> list[PracticeView]:
     if filters.theme:
         # Themes are a short JSON list; filtering here keeps one query that works the same on both databases.
         rows = [r for r in rows if filters.theme in (r[0].themes or [])]
-    return _views(session, rows)  # type: ignore[arg-type]
+    return _views(session, rows)
 
 
 @dataclass
@@ -630,7 +630,7 @@ def review_queue(session: Session) -> list[PracticeView]:
         .where(Practice.status == PracticeStatus.SUBMITTED)
         .order_by(Practice.submitted_at, Practice.id)
     )
-    return _views(session, [tuple(r) for r in rows])  # type: ignore[misc]
+    return _views(session, [tuple(r) for r in rows])
 
 
 def submissions_of(session: Session, user: User) -> list[PracticeView]:
@@ -638,7 +638,7 @@ def submissions_of(session: Session, user: User) -> list[PracticeView]:
     stmt = _with_organisation().order_by(col(Practice.updated_at).desc(), col(Practice.id).desc())
     if user.role is not Role.ADMIN:
         stmt = stmt.where(Practice.organisation_id == (user.organisation_id or -1))
-    return _views(session, [tuple(r) for r in session.exec(stmt)])  # type: ignore[misc]
+    return _views(session, [tuple(r) for r in session.exec(stmt)])
 
 
 def recommendation_choices(session: Session) -> list[tuple[RecommendationSet, list[Recommendation]]]:

@@ -17,6 +17,7 @@ from litestar.response import File
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session, col, select
 
+from tracker.db import saved_id
 from tracker.evidence.controllers import content_disposition
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import evidence_file_path
@@ -109,7 +110,9 @@ class PublicController(Controller):
     ) -> Any:
         """A file from an organisation's latest publication; nothing else is ever served from here."""
         organisation = db.exec(select(Organisation).where(Organisation.slug == slug)).first()
-        publication = latest_publications(db, [organisation.id]).get(organisation.id) if organisation else None
+        publication = (
+            latest_publications(db, [saved_id(organisation)]).get(saved_id(organisation)) if organisation else None
+        )
         entry = None
         if publication is not None:
             entry = next(

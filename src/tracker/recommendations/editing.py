@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, changed, plain, record
-from tracker.db import StaleRecord
+from tracker.db import StaleRecord, saved_id
 from tracker.inputs import InputError
 from tracker.organisations.services import addressee_codes, addressee_names
 from tracker.plans.obligations import ObligationChanges, sync_obligations
@@ -93,7 +93,7 @@ def keep_version(
     if exists is None:
         session.add(
             RecommendationVersion(
-                recommendation_id=rec.id, version=version, content=content, actor_label=actor_label[:200]
+                recommendation_id=saved_id(rec), version=version, content=content, actor_label=actor_label[:200]
             )
         )
         session.flush()
@@ -114,7 +114,7 @@ def versions(session: Session, rec: Recommendation) -> list[RecommendationVersio
         kept.insert(
             0,
             RecommendationVersion(
-                recommendation_id=rec.id,
+                recommendation_id=saved_id(rec),
                 version=rec.version,
                 content=snapshot(rec, subs),
                 actor_label="",

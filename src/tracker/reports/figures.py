@@ -17,6 +17,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tracker.assessments.models import Assessment
+from tracker.db import saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
@@ -227,7 +228,7 @@ def national_state(
     recommendations = [r for r in all_recs if r.parent_id is None]
     rec_by_id = {r.id: r for r in recommendations}
     # A sub-recommendation's activity counts towards its parent's cell.
-    top_of = {r.id: (r.parent_id or r.id) for r in all_recs}
+    top_of = {r.id: (r.parent_id or saved_id(r)) for r in all_recs}
     # Every national reader sees the same figures: only items all of them may see count (never internal ones).
     levels = national_levels()
     rec_scope = select(Recommendation.id)
@@ -239,7 +240,7 @@ def national_state(
         ids = ids.where(col(Response.recommendation_id).in_(rec_scope))
     responses = list(
         session.exec(
-            select(Response.id, Response.organisation_id, Response.recommendation_id, Response.status).where(
+            select(Response.id, Response.organisation_id, Response.recommendation_id, col(Response.status)).where(
                 col(Response.id).in_(ids)
             )
         )
@@ -300,12 +301,12 @@ def national_state(
         rec = rec_by_id.get(recommendation_id)
         if rec is None:
             continue  # a sub-recommendation: folded into its parent's cell above
-        key = (organisation_id, rec.id)
+        key = (organisation_id, saved_id(rec))
         rating = ratings.get(response_id)
         cells[key] = Cell(
             response_id=response_id,
             organisation_id=organisation_id,
-            recommendation_id=rec.id,
+            recommendation_id=saved_id(rec),
             status=status,
             due=rec.deadline,
             actions_overdue=overdue_actions[key],
@@ -320,7 +321,7 @@ def national_state(
         )
     )
     answered = {rid for _, rid in cells}
-    sets = {s.id: s for s in session.exec(select(RecommendationSet))}
+    sets = {saved_id(s): s for s in session.exec(select(RecommendationSet))}
     published = set(session.exec(select(PlanPublication.organisation_id).distinct()))
     return NationalState(
         today=today,

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, Response
 from tracker.plans.rules import open_sql
@@ -68,7 +69,10 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
             col(Recommendation.deadline) <= horizon,
         )
     ):
-        items[response.organisation_id].append(DueItem(response.id, f"Recommendation {rec.number}", rec.deadline))
+        assert rec.deadline is not None  # the query asks for one
+        items[response.organisation_id].append(
+            DueItem(saved_id(response), f"Recommendation {rec.number}", rec.deadline)
+        )
     for action, response, rec in session.exec(
         select(Action, Response, Recommendation)
         .join(Response, col(Response.id) == Action.response_id)
@@ -80,9 +84,12 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
             col(Action.target_date) <= horizon,
         )
     ):
+        assert action.target_date is not None  # the query asks for one
         items[response.organisation_id].append(
             DueItem(
-                response.id, f"Action on recommendation {rec.number}: {action.description[:120]}", action.target_date
+                saved_id(response),
+                f"Action on recommendation {rec.number}: {action.description[:120]}",
+                action.target_date,
             )
         )
     for org_items in items.values():
@@ -102,8 +109,8 @@ def plan_reminders(session: Session, settings: Settings, today: dt.date) -> list
         )
     }
     items = due_items(session, today)
-    organisations = {o.id: o for o in session.exec(select(Organisation).where(col(Organisation.id).in_(items)))}
-    editors: dict[int, list[User]] = defaultdict(list)
+    organisations = {saved_id(o): o for o in session.exec(select(Organisation).where(col(Organisation.id).in_(items)))}
+    editors: dict[int | None, list[User]] = defaultdict(list)
     for user in session.exec(
         select(User)
         .where(

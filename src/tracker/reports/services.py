@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, record
-from tracker.db import Duplicate, StaleRecord
+from tracker.db import Duplicate, StaleRecord, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import InputError, problems_for
 from tracker.organisations.models import Organisation
@@ -148,7 +148,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
         day, text = latest.get(rid, (None, None))
         session.add(
             Snapshot(
-                period_id=period.id,
+                period_id=saved_id(period),
                 response_id=rid,
                 organisation_id=org_id,
                 recommendation_id=rec_id,
@@ -274,7 +274,10 @@ def compare_periods(session: Session, earlier: ReportingPeriod, later: Reporting
     # Responses are counted as everywhere else (tracker.reports.figures.Headline): one per numbered
     # recommendation; a sub-recommendation's movement is listed but never counted as a response of its own.
     numbered = set(session.exec(select(Recommendation.id).where(col(Recommendation.parent_id).is_(None))))
-    forward, backward, other, unchanged = [], [], [], 0
+    forward: list[Movement] = []
+    backward: list[Movement] = []
+    other: list[Movement] = []
+    unchanged = 0
     latest_by_org: dict[int, dt.date | None] = {}
     for snap in after:
         previous = latest_by_org.get(snap.organisation_id)

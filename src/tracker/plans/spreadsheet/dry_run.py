@@ -13,6 +13,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from tracker.audit.services import changed, fields_of
+from tracker.db import saved_id
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
 from tracker.plans.spreadsheet.common import FILE_DATE, ROW_NUMBERS, action_key, cell_text, short, update_key
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
@@ -389,7 +390,9 @@ def _response_change(
     response = entry.response
     before = fields_of(response, RESPONSE_FIELDS)
     wanted = {n: (v.value if isinstance(v, ResponseStatus | Rag) else v, row) for n, (v, row) in values.items()}
-    kept = _conflicts(plan, known, "response", response.id, response.id, entry.recommendation.number, wanted, before)
+    kept = _conflicts(
+        plan, known, "response", saved_id(response), saved_id(response), entry.recommendation.number, wanted, before
+    )
     if "status" in kept:  # a reason goes with the status it explains: keeping the status keeps its reason
         kept |= {"blocked_reason", "not_applicable_reason"}
     values = {n: v for n, v in values.items() if n not in kept}

@@ -200,7 +200,7 @@ def _parse_updates(row: Row) -> None:
         if row.get("update_date"):
             items.append((text, row.date("update_date", "update date")))
         elif column in plan.dates:
-            items.append((text, plan.dates[column]))  # type: ignore[index]
+            items.append((text, plan.dates[column]))
         elif plan.mapping.column_for("update_date") is not None:
             row.error("the update has no date: add one in the date column, or give a date for the update column")
     for column, value in row.rounds.items():

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -120,6 +120,17 @@ def saved_id(row: _Row) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
     return row.id
+
+
+T = TypeVar("T")
+
+
+def not_none(value: T | None) -> T:
+    """A value a query guarantees though its column is typed optional (a primary key read in a ``select()``,
+    a column the WHERE clause requires): says so to the type checker, and fails loudly if it is ever not so."""
+    if value is None:
+        raise ValueError("a value the query guarantees is missing")
+    return value
 
 
 class Versioned:

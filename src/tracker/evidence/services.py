@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
@@ -222,7 +222,7 @@ def add_evidence(
     given: EvidenceInput | Mapping[str, Any],
     *,
     filename: str | None = None,
-    content: BinaryIO | bytes | None = None,
+    content: IO[bytes] | bytes | None = None,
     upload_dir: Path,
     max_bytes: int,
 ) -> Evidence:
@@ -294,7 +294,7 @@ def add_file(
     user: User,
     *,
     filename: str | None,
-    content: BinaryIO | bytes | None,
+    content: IO[bytes] | bytes | None,
     title: Any = None,
     description: Any = None,
     visibility: Any = None,
@@ -348,7 +348,7 @@ class _Saved:
     sha256: str
 
 
-def _chunks(content: BinaryIO | bytes) -> Iterator[bytes]:
+def _chunks(content: IO[bytes] | bytes) -> Iterator[bytes]:
     if isinstance(content, bytes | bytearray | memoryview):
         view = memoryview(content)
         for start in range(0, len(view), CHUNK_BYTES):
@@ -358,7 +358,7 @@ def _chunks(content: BinaryIO | bytes) -> Iterator[bytes]:
         yield chunk
 
 
-def _save_upload(content: BinaryIO | bytes, name: str, upload_dir: Path, max_bytes: int) -> _Saved:
+def _save_upload(content: IO[bytes] | bytes, name: str, upload_dir: Path, max_bytes: int) -> _Saved:
     """Write, check and rename the upload; on any failure nothing is left in the folder."""
     token = uuid.uuid4().hex
     part = upload_dir / f"{token}{PART_SUFFIX}"

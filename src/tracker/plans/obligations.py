@@ -47,7 +47,7 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
     if set_id is not None:
         query = query.where(Recommendation.set_id == set_id)
     recommendations = list(session.exec(query))
-    rec_ids = [r.id for r in recommendations]
+    rec_ids = [saved_id(r) for r in recommendations]
     existing: dict[int, dict[int, Response]] = {rec_id: {} for rec_id in rec_ids}
     if rec_ids:
         for response in session.exec(select(Response).where(col(Response.recommendation_id).in_(rec_ids))):

@@ -36,7 +36,7 @@ FORMAT = 1
 def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     """The public view of an organisation's plan as it stands now (plain JSON-ready values)."""
     obligations = obligations_for(session, saved_id(organisation))
-    ids = [response.id for response, _, _ in obligations]
+    ids = [saved_id(response) for response, _, _ in obligations]
     actions: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for action in session.exec(
         select(Action).where(col(Action.response_id).in_(ids)).order_by(col(Action.position), col(Action.id))

@@ -143,7 +143,11 @@ def apply(session: Session, doc: PracticeFile, source: str, actor: Actor) -> Loa
             practice = Practice(slug=entry.slug, status=PracticeStatus.APPROVED, reviewed_at=now, **values)
             session.add(practice)
             session.flush()
-            before = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}
+            before: dict[str, Any] = {name: None for name in AUDITED} | {
+                "themes": [],
+                "links": [],
+                "recommendations": [],
+            }
             action, summary = "create", f"Practice added from {source}"
         else:
             before = snapshot(session, practice)

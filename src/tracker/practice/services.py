@@ -408,7 +408,7 @@ def create_practice(
     _insert_with_free_slug(session, practice)
     _set_recommendations(session, practice, cleaned.recommendation_ids)
     session.flush()
-    empty = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}
+    empty: dict[str, Any] = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}
     verb = "submitted for review" if submit else "saved as a draft"
     _audit(session, practice, user, "submit" if submit else "create", f"Practice {verb}: {practice.title}", empty)
     session.commit()

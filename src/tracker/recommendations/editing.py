@@ -524,9 +524,9 @@ class SetSummary:
 def set_summaries(session: Session) -> list[SetSummary]:
     """Every set with how many of its numbered recommendations are confirmed, partly, or to be confirmed."""
     sets = list(session.exec(select(RecommendationSet).order_by(col(RecommendationSet.published_on).desc())))
-    counts: dict[int, dict[Provenance, int]] = {s.id: dict.fromkeys(Provenance, 0) for s in sets}  # type: ignore[misc]
+    counts: dict[int, dict[Provenance, int]] = {saved_id(s): dict.fromkeys(Provenance, 0) for s in sets}
     for set_id, provenance in session.exec(
-        select(Recommendation.set_id, Recommendation.provenance).where(
+        select(Recommendation.set_id, col(Recommendation.provenance)).where(
             col(Recommendation.parent_id).is_(None), col(Recommendation.removed_at).is_(None)
         )
     ):
@@ -534,10 +534,10 @@ def set_summaries(session: Session) -> list[SetSummary]:
     return [
         SetSummary(
             s,
-            sum(counts[s.id].values()),  # type: ignore[index]
-            counts[s.id][Provenance.CONFIRMED],  # type: ignore[index]
-            counts[s.id][Provenance.PARTIAL],  # type: ignore[index]
-            counts[s.id][Provenance.TO_BE_CONFIRMED],  # type: ignore[index]
+            sum(counts[saved_id(s)].values()),
+            counts[saved_id(s)][Provenance.CONFIRMED],
+            counts[saved_id(s)][Provenance.PARTIAL],
+            counts[saved_id(s)][Provenance.TO_BE_CONFIRMED],
         )
         for s in sets
     ]

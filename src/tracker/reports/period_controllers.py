@@ -116,7 +116,7 @@ class PeriodController(Controller):
         counts: dict[str, dict[ResponseStatus, int]] = {}
         if period.status is PeriodStatus.FROZEN:
             rows = db.exec(
-                select(Recommendation.number, Snapshot.status)
+                select(Recommendation.number, col(Snapshot.status))
                 .join(Recommendation, col(Recommendation.id) == Snapshot.recommendation_id)
                 .where(Snapshot.period_id == period.id, col(Recommendation.parent_id).is_(None))
                 .order_by(col(Recommendation.position))

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import changed, fields_of, record
+from tracker.db import saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, rolled_up_status
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
@@ -48,7 +49,7 @@ def _write(session: Session, organisation_id: int, plan: ImportPlan, user: User,
     """Every change of the plan with its history, and the import's own record, in the open transaction."""
     actor = actor_for(user)
     responses = {
-        r.id: r
+        saved_id(r): r
         for r in session.exec(
             select(Response)
             .where(Response.organisation_id == organisation_id)

@@ -253,9 +253,9 @@ def _finish_actions(plan: ImportPlan, known: KnownPlan, wanted: dict[tuple[int, 
             continue
         diff = {name: value for name, value in values.items() if getattr(existing, name) != value}
         current = {name: getattr(existing, name) for name in diff}
-        wanted = {name: (value, item["row"]) for name, value in diff.items()}
+        asked = {name: (value, item["row"]) for name, value in diff.items()}
         of = f" of the action {short(existing.description)}"
-        for name in _conflicts(plan, known, "action", existing.id, key[0], number, wanted, current, of):
+        for name in _conflicts(plan, known, "action", existing.id, key[0], number, asked, current, of):
             del diff[name]
         if not diff:
             continue
@@ -415,7 +415,7 @@ def _response_change(
                 return None
             if status_changes:
                 after[reason] = None  # as on the response page: the reason goes with the status
-        elif status_changes and not after[reason]:
+        elif status_changes and not after[reason] and status_row is not None:  # a status change has its row
             plan.error(status_row, f"a {needs.label} status needs {label} (a '{column}' column)")
             return None
     diff = changed(before, after)

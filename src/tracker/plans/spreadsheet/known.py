@@ -104,7 +104,7 @@ _IMPORT_EVENTS = 50  # the recent imports read for a file's previous import and 
 def _imports(session: Session, organisation_id: int) -> list[tuple[dt.datetime, dict[str, Any]]]:
     """The organisation's recent imports, newest first: when, and what was recorded about them."""
     query = (
-        select(AuditEvent.occurred_at, AuditEvent.after)
+        select(AuditEvent.occurred_at, col(AuditEvent.after))
         .where(AuditEvent.organisation_id == organisation_id, AuditEvent.entity_type == "plan_import")
         .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
         .limit(_IMPORT_EVENTS)

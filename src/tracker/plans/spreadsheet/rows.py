@@ -15,7 +15,7 @@ from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS
 from tracker.plans.spreadsheet.results import ImportPlan
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date
-from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
+from tracker.vocabulary import ActionStatus, LabelledEnum, Rag, ResponseStatus, Visibility
 
 MAX_SHORT_TEXT = 200  # lead role, action owner
 
@@ -64,7 +64,7 @@ def recommendation_number(text: str) -> str | None:
     return canonical(match.group(1)) if match else None
 
 
-def _word(text: str, words: dict[str, Any], enum: type) -> Any:
+def _word(text: str, words: dict[str, Any], enum: type[LabelledEnum]) -> Any:
     key = plain_words(text)
     if key in words:
         return words[key]

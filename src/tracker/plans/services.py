@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, audit_change, fields_of, record
-from tracker.db import StaleRecord, saved_id
+from tracker.db import StaleRecord, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError, parse_id
 from tracker.organisations.models import Organisation
@@ -340,7 +340,7 @@ def complete_without_evidence(session: Session, response_ids: list[int]) -> set[
         )
     )
     with_evidence = set(session.exec(select(Evidence.response_id).where(col(Evidence.response_id).in_(complete))))
-    return complete - with_evidence
+    return {not_none(i) for i in complete - with_evidence}
 
 
 # --- actions ---------------------------------------------------------------------------------------------

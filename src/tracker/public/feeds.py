@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 
 from sqlmodel import Session, col, select
 
+from tracker.db import not_none
 from tracker.organisations.models import Organisation
 from tracker.plans.models import PlanPublication
 from tracker.public.data import STATUS_ORDER, status_of
@@ -59,7 +60,9 @@ def atom_feed(session: Session, public_url: str) -> bytes:
             .limit(MAX_ENTRIES)
         )
     )
-    subs = frozenset(session.exec(select(Recommendation.id).where(col(Recommendation.parent_id).is_not(None))))
+    subs = frozenset(
+        not_none(i) for i in session.exec(select(Recommendation.id).where(col(Recommendation.parent_id).is_not(None)))
+    )
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     authority = _tag_authority(public_url)

@@ -70,7 +70,7 @@ class OversightController(Controller):
         set_slug: SetQuery = None,
     ) -> Template:
         """Every organisation against every recommendation, with the headline figures and what needs attention."""
-        filters = {
+        filters: dict[str, Any] = {
             "region": region,
             "kind": kind,
             "theme": theme,
@@ -165,8 +165,7 @@ def dashboard_context(
     status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
 
     def row_matches(org_id: int) -> bool:
-        cells = [state.cell(org_id, saved_id(r)) for r in recommendations]
-        cells = [c for c in cells if c is not None]
+        cells = [c for r in recommendations if (c := state.cell(org_id, saved_id(r))) is not None]
         if not cells:
             return False
         if status_value and not any(c.status is status_value for c in cells):

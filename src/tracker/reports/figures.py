@@ -17,7 +17,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tracker.assessments.models import Assessment
-from tracker.db import saved_id
+from tracker.db import not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
@@ -304,7 +304,7 @@ def national_state(
         key = (organisation_id, saved_id(rec))
         rating = ratings.get(response_id)
         cells[key] = Cell(
-            response_id=response_id,
+            response_id=not_none(response_id),
             organisation_id=organisation_id,
             recommendation_id=saved_id(rec),
             status=status,

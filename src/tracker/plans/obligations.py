@@ -50,8 +50,8 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
     rec_ids = [saved_id(r) for r in recommendations]
     existing: dict[int, dict[int, Response]] = {rec_id: {} for rec_id in rec_ids}
     if rec_ids:
-        for response in session.exec(select(Response).where(col(Response.recommendation_id).in_(rec_ids))):
-            existing[response.recommendation_id][response.organisation_id] = response
+        for row in session.exec(select(Response).where(col(Response.recommendation_id).in_(rec_ids))):
+            existing[row.recommendation_id][row.organisation_id] = row
     resolved: dict[tuple[str, ...], set[int]] = {}
     changes = ObligationChanges()
     now = utc_now()
@@ -65,8 +65,8 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
         for org_id in wanted:
             response = answering.get(org_id)
             if response is None:
-                session.add(Response(organisation_id=org_id, recommendation_id=rec.id))
-                changes.added.append((org_id, rec.id))
+                session.add(Response(organisation_id=org_id, recommendation_id=saved_id(rec)))
+                changes.added.append((org_id, saved_id(rec)))
             elif not response.required:
                 response.required, response.required_changed_at = True, now
                 changes.required_again.append((org_id, saved_id(rec)))

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, changed, record
 from tracker.datafiles import LoadResult, ParsedFile, Problem, read_yaml, validate
-from tracker.db import saved_id
+from tracker.db import not_none, saved_id
 from tracker.organisations.models import Organisation
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.practice.services import AUDITED, THEMES, parse_links, snapshot
@@ -80,7 +80,7 @@ class PracticeFile(_Strict):
     practice: list[PracticeIn] = Field(min_length=1)
 
 
-def bundled_slugs(path: Path) -> set[str]:
+def bundled_slugs(path: Path) -> set[str | None]:
     """The slugs in a practice file (for `tracker setup`, which loads the file only if they are absent)."""
     data = read_yaml(path).data
     return {p.get("slug") for p in (data or {}).get("practice", []) if isinstance(p, dict)}
@@ -124,7 +124,7 @@ def apply(session: Session, doc: PracticeFile, source: str, actor: Actor) -> Loa
     result = LoadResult(source)
     organisations = {o.slug: o.id for o in session.exec(select(Organisation))}
     recommendations = {
-        (s, n): rec_id
+        (s, n): not_none(rec_id)
         for s, n, rec_id in session.exec(
             select(RecommendationSet.slug, Recommendation.number, Recommendation.id).join(
                 Recommendation, col(Recommendation.set_id) == RecommendationSet.id

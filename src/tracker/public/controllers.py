@@ -143,6 +143,7 @@ class PublicController(Controller):
             evidence is None
             or evidence.kind is not EvidenceKind.FILE
             or evidence.visibility is not Visibility.PUBLIC
+            or evidence.sha256 is None
             or evidence.sha256 != entry.get("sha256")
         ):
             return _unavailable(

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import changed, fields_of, record
-from tracker.db import saved_id
+from tracker.db import not_none, saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, rolled_up_status
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
@@ -305,8 +305,8 @@ def _roll_up(
         parent_row = next((r for r in rows if r[1] == parent_id), None)
         if parent_row is None:
             continue
-        parent = responses[parent_row[0]]
-        children = [responses[r[0]] for r in rows if r[2] == parent_id and responses[r[0]].required]
+        parent = responses[not_none(parent_row[0])]
+        children = [c for r in rows if r[2] == parent_id and (c := responses[not_none(r[0])]).required]
         status = rolled_up_status([c.status for c in children])
         if parent.status is status:
             continue

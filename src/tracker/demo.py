@@ -406,7 +406,7 @@ def _materialise(session: Session, plan: _ResponsePlan, round_: int, changed: li
         if status is item.current:
             continue
         done = status is ActionStatus.COMPLETE and item.done_at is not None
-        values = {
+        values: dict[str, Any] = {
             "status": status,
             "completed_on": item.done_at.date() if done and item.done_at else None,
             "updated_at": item.done_at if done else item.created_at,

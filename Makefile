@@ -15,7 +15,7 @@ help:
 	@echo "make run      serve the app on http://127.0.0.1:8000 with an SQLite database and demo data"
 	@echo "make test     run every test against SQLite and PostgreSQL"
 	@echo "make install  create the environment and migrate the database (for deployments)"
-	@echo "make lint     ruff"
+	@echo "make lint     ruff and mypy (settings in pyproject.toml [tool.mypy])"
 	@echo "make bench    benchmarks (bench/run.py): page latency, report and export time at demo scales 1 and 10"
 	@echo "make bench-load    load run (bench/load.py): mixed workload on SQLite, PostgreSQL, 2 processes; PASS/FAIL per target"
 	@echo "make bench-growth  cost growth (bench/load.py growth): the same pages at demo scales 1, 10 and 50"
@@ -44,6 +44,7 @@ test: $(STAMP)
 
 test-sqlite: $(STAMP)
 	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/mypy
 	TRACKER_TEST_DB=sqlite $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test-postgres: $(STAMP)
@@ -73,6 +74,7 @@ bench-growth: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/ruff format --check src tests migrations bench
+	$(BIN)/mypy
 
 assets:
 	bash frontend/build.sh
@@ -94,4 +96,4 @@ translations: $(STAMP)
 	fi
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache

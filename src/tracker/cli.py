@@ -380,7 +380,7 @@ def remind(dry_run: bool, today_text: str | None) -> None:
 
     settings = _settings()
     try:
-        today = parse_uk_date(today_text) if today_text else dt.date.today()
+        today = (parse_uk_date(today_text) if today_text else None) or dt.date.today()
     except DateParseError as exc:
         raise click.ClickException(str(exc)) from exc
     with _session(settings) as session:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -100,9 +100,37 @@ SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
 def _unique_columns(name: str) -> list[str] | None:
     for table in SQLModel.metadata.tables.values():
         for item in (*table.constraints, *table.indexes):
-            if item.name == name:
+            if isinstance(item, (sa.schema.ColumnCollectionConstraint, sa.Index)) and item.name == name:
                 return [column.name for column in item.columns]
     return None
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: _Row) -> int:
+    """The primary key of a row already in the database.
+
+    SQLModel types ``id`` as ``int | None`` because a new row has none until it is flushed; code that works on
+    loaded or flushed rows says so with this, and a row that was never flushed fails loudly here instead of
+    writing NULL into a foreign key.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
+
+
+T = TypeVar("T")
+
+
+def not_none(value: T | None) -> T:
+    """A value a query guarantees though its column is typed optional (a primary key read in a ``select()``,
+    a column the WHERE clause requires): says so to the type checker, and fails loudly if it is ever not so."""
+    if value is None:
+        raise ValueError("a value the query guarantees is missing")
+    return value
 
 
 class Versioned:

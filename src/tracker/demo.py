@@ -32,6 +32,7 @@ from tracker.accounts.services import create_user
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, record
+from tracker.db import saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
@@ -223,7 +224,7 @@ def load_demo(
         result.already_loaded = True
         result.scale = loaded_scale(session) or scale
         return result
-    responses = list(session.exec(select(Response).where(col(Response.required).is_(True)).order_by(Response.id)))
+    responses = list(session.exec(select(Response).where(col(Response.required).is_(True)).order_by(col(Response.id))))
     if not responses:
         raise DemoError("No recommendations are loaded: run `tracker load` for the organisations and sets first")
     actor = Actor("tracker demo")
@@ -234,7 +235,7 @@ def load_demo(
     editor_by_org = {u.organisation_id: u for u in users if u.role is Role.EDITOR}
     inspector_id = next(u.id for u in users if u.role is Role.INSPECTOR)
     plans = _plan_all(rng, responses, recommendations, scale, upload_dir, editor_by_org)
-    organisations = {o.id: o for o in session.exec(select(Organisation).order_by(Organisation.id))}
+    organisations = {o.id: o for o in session.exec(select(Organisation).order_by(col(Organisation.id)))}
     schedule = _publication_schedule(rng, sorted({p.response.organisation_id for p in plans}))
     by_org: dict[int, list[_ResponsePlan]] = {}
     for plan in plans:
@@ -405,13 +406,13 @@ def _materialise(session: Session, plan: _ResponsePlan, round_: int, changed: li
         if status is item.current:
             continue
         done = status is ActionStatus.COMPLETE and item.done_at is not None
-        values = {
+        values: dict[str, Any] = {
             "status": status,
             "completed_on": item.done_at.date() if done and item.done_at else None,
             "updated_at": item.done_at if done else item.created_at,
         }
         if item.row is None:
-            item.row = Action(response_id=plan.response.id, position=position, **item.values, **values)
+            item.row = Action(response_id=saved_id(plan.response), position=position, **item.values, **values)
             item.row.created_at = item.created_at
             session.add(item.row)
         else:
@@ -583,7 +584,7 @@ def _fill(
         day = _day_in(rng, plan.windows[round_])
         opening = rng.choice(_UPDATE_OPENINGS[plan.statuses[round_]])
         update = ProgressUpdate(
-            response_id=response.id,
+            response_id=saved_id(response),
             update_on=day,
             text=f"{opening} {rng.choice(_objects(theme))}. {MARK}.",
             visibility=rng.choices([Visibility.PUBLIC, Visibility.INTERNAL], weights=[80, 20])[0],
@@ -610,7 +611,7 @@ def _assess(
     when = _at(_day_in(rng, _ROUNDS[rng.randint(LAST - 3, LAST)]), rng)
     session.add(
         Assessment(
-            response_id=response.id,
+            response_id=saved_id(response),
             rating=rng.choice(list(AssessmentRating)),
             rationale=f"{MARK}: the inspector's reasoning for this rating.",
             assessor_id=inspector_id,
@@ -623,7 +624,7 @@ def _assess(
     if rng.random() < 0.5:
         session.add(
             Comment(
-                response_id=response.id,
+                response_id=saved_id(response),
                 author_id=inspector_id,
                 body=f"{MARK}: could the organisation share the audit behind this claim?",
                 created_at=when + dt.timedelta(days=2),
@@ -638,7 +639,7 @@ def _evidence(
     kind = rng.choices(list(EvidenceKind), weights=[25, 40, 35])[0]
     visibility = rng.choices(list(Visibility), weights=[40, 20, 40])[0]
     evidence = Evidence(
-        response_id=response.id,
+        response_id=saved_id(response),
         kind=kind,
         title=f"{MARK}: evidence {n + 1} for recommendation {rec.number}",
         visibility=visibility,
@@ -756,5 +757,5 @@ def _practices(session: Session, rng: random.Random, recommendations: list[Recom
         session.add(practice)
         session.flush()
         for rec in rng.sample(addressed, k=min(2, len(addressed))):
-            session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec.id))
+            session.add(PracticeRecommendation(practice_id=saved_id(practice), recommendation_id=saved_id(rec)))
     return len(entries)

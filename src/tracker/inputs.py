@@ -72,7 +72,7 @@ class Input:
     @classmethod
     def of(cls, values: Mapping[str, Any] | Self) -> Self:
         """The input from a mapping of field to value (keys that are not fields, like the CSRF token, ignored)."""
-        if isinstance(values, cls):
+        if not isinstance(values, Mapping):
             return values
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names})

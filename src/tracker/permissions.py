@@ -72,7 +72,7 @@ def can_see_item(user: User | None, visibility: Visibility, organisation_id: int
         return False
     if visibility is not Visibility.INTERNAL:
         return True
-    return user.role is Role.ADMIN or user.organisation_id == organisation_id
+    return user is not None and (user.role is Role.ADMIN or user.organisation_id == organisation_id)
 
 
 def visible_levels(user: User | None, organisation_id: int) -> set[Visibility]:
@@ -88,7 +88,8 @@ def national_levels() -> set[Visibility]:
     from tracker.accounts.models import User
 
     readers = [
-        User(email="", display_name="", role=role, is_active=True) for role in (Role.COORDINATOR, Role.INSPECTOR)
+        User(email="", display_name="", password_hash="", role=role, is_active=True)
+        for role in (Role.COORDINATOR, Role.INSPECTOR)
     ]
     return {v for v in Visibility if all(can_see_item(reader, v, 0) for reader in readers)}
 

@@ -74,14 +74,15 @@ def uk_date(value: dt.date | dt.datetime | str | None, empty: str = "") -> str:
     and other JSON content hold ("2025-03-27"), so no page shows a date as a machine writes it; text that is not
     a date is shown as it is."""
     if isinstance(value, str):
+        text = value
         try:
-            if "T" in value:
-                parsed = dt.datetime.fromisoformat(value)
+            if "T" in text:
+                parsed = dt.datetime.fromisoformat(text)
                 value = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # stored times are UTC
             else:
-                value = dt.date.fromisoformat(value)
+                value = dt.date.fromisoformat(text)
         except ValueError:
-            return value or empty
+            return text or empty
     if value is None:
         return empty
     if isinstance(value, dt.datetime):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pages import prepare
 from tests.support.browser import DEMO_PASSWORD
 from tests.support.database import new_database
+from tests.support.pages import prepare
 from tests.support.servers import _free_port
 from tests.support.web import TEST_SECRET
 

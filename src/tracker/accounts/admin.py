@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.accounts.passwords import generate_password
@@ -42,7 +42,7 @@ class UsersAdminController(Controller):
         users = list(
             db.exec(
                 select(User, Organisation)
-                .outerjoin(Organisation, Organisation.id == User.organisation_id)
+                .outerjoin(Organisation, col(Organisation.id) == User.organisation_id)
                 .order_by(User.email)
             )
         )

@@ -11,7 +11,7 @@ from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password, password_problem
 from tracker.accounts.sessions import end_all_sessions
 from tracker.audit.services import Actor, audit_change, fields_of, record
-from tracker.db import Duplicate, StaleRecord
+from tracker.db import Duplicate, StaleRecord, saved_id
 from tracker.inputs import Input, InputError, parse_id, problems_for
 from tracker.organisations.models import Organisation
 from tracker.vocabulary import Role
@@ -170,6 +170,6 @@ def update_user(
         organisation_id=user.organisation_id,
     )
     if diff and not is_active:
-        end_all_sessions(session, user.id)
+        end_all_sessions(session, saved_id(user))
     session.commit()
     return user

@@ -13,6 +13,7 @@ import secrets
 from sqlmodel import Session, col, delete, select
 
 from tracker.accounts.models import ApiToken, User, UserSession
+from tracker.db import saved_id
 from tracker.timeutil import utc_now
 
 COOKIE_NAME = "tracker_session"
@@ -32,24 +33,28 @@ def start_session(session: Session, user: User, *, replacing: str | None = None)
     token = secrets.token_urlsafe(32)
     now = utc_now()
     session.add(
-        UserSession(id=token_hash(token), user_id=user.id, created_at=now, expires_at=now + LIFETIME, last_seen_at=now)
+        UserSession(
+            id=token_hash(token), user_id=saved_id(user), created_at=now, expires_at=now + LIFETIME, last_seen_at=now
+        )
     )
     return token
 
 
 def end_session(session: Session, token: str) -> None:
-    session.exec(delete(UserSession).where(col(UserSession.id) == token_hash(token)))  # type: ignore[call-overload]
+    session.exec(delete(UserSession).where(col(UserSession.id) == token_hash(token)))
 
 
 def end_all_sessions(session: Session, user_id: int) -> None:
     """Sign a user out everywhere (after a password change, or when disabled)."""
-    session.exec(delete(UserSession).where(col(UserSession.user_id) == user_id))  # type: ignore[call-overload]
+    session.exec(delete(UserSession).where(col(UserSession.user_id) == user_id))
 
 
 def user_for_session(session: Session, token: str) -> User | None:
     """The active user a session token belongs to, renewing the session; None if expired or disabled."""
     row = session.exec(
-        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.id == token_hash(token))
+        select(UserSession, User)
+        .join(User, col(User.id) == UserSession.user_id)
+        .where(UserSession.id == token_hash(token))
     ).first()
     if row is None:
         return None
@@ -71,7 +76,7 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     """The active user an API token belongs to, or None."""
     row = session.exec(
         select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
+        .join(User, col(User.id) == ApiToken.user_id)
         .where(ApiToken.token_hash == token_hash(token), col(ApiToken.revoked_at).is_(None))
     ).first()
     if row is None or not row[1].is_active:
@@ -88,5 +93,5 @@ def user_for_api_token(session: Session, token: str) -> User | None:
 def create_api_token(session: Session, user: User, name: str) -> str:
     """A new API token for ``user``; the token itself is shown once and never stored."""
     token = "trk_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), name=name))
+    session.add(ApiToken(user_id=saved_id(user), token_hash=token_hash(token), name=name))
     return token

@@ -209,7 +209,7 @@ def _forget_old_failures(session: Session, now: dt.datetime) -> None:
     )
     keys = list(session.exec(stale))
     if keys:
-        session.exec(delete(SignInThrottle).where(col(SignInThrottle.key).in_(keys)))  # type: ignore[call-overload]
+        session.exec(delete(SignInThrottle).where(col(SignInThrottle.key).in_(keys)))
     session.commit()
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Response
 from sqlmodel import Session
 
@@ -32,7 +33,7 @@ class AssessmentController(Controller):
 
     @post("/assessments", sync_to_thread=True, name="assessments:assess")
     def assess(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> Response[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.ASSESS)
@@ -47,7 +48,7 @@ class AssessmentController(Controller):
 
     @post("/comments", sync_to_thread=True, name="assessments:comment")
     def comment(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> Response[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import fields_of, record
+from tracker.db import saved_id
 from tracker.inputs import Input, InputError, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
@@ -59,7 +60,7 @@ def record_assessment(
     if errors:
         raise InputError(errors)
     assessment = Assessment(
-        response_id=ctx.response.id,
+        response_id=saved_id(ctx.response),
         rating=rating,
         rationale=rationale or None,
         assessor_id=user.id,
@@ -118,7 +119,7 @@ def released_ratings(
             Organisation.name.label("inspectorate"),  # type: ignore[attr-defined]
             sa.func.row_number()
             .over(
-                partition_by=Assessment.response_id,
+                partition_by=col(Assessment.response_id),
                 order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
             )
             .label("newest"),
@@ -163,7 +164,7 @@ def add_comment(session: Session, ctx: ResponseContext, user: User, given: Comme
         if parent is None or parent.response_id != ctx.response.id:
             raise InputError({"body": "The comment you replied to no longer exists"})
         parent_id = parent.parent_id or parent.id  # threads are one level deep
-    comment = Comment(response_id=ctx.response.id, parent_id=parent_id, author_id=user.id, body=body)
+    comment = Comment(response_id=saved_id(ctx.response), parent_id=parent_id, author_id=user.id, body=body)
     session.add(comment)
     session.flush()
     record(
@@ -186,13 +187,13 @@ def comment_threads(session: Session, response_id: int) -> list[tuple[Comment, s
     rows = list(
         session.exec(
             select(Comment, User.display_name)
-            .outerjoin(User, User.id == Comment.author_id)
+            .outerjoin(User, col(User.id) == Comment.author_id)
             .where(Comment.response_id == response_id)
-            .order_by(Comment.created_at, Comment.id)
+            .order_by(col(Comment.created_at), col(Comment.id))
         )
     )
     replies: dict[int, list[tuple[Comment, str]]] = {}
     for comment, name in rows:
         if comment.parent_id is not None:
             replies.setdefault(comment.parent_id, []).append((comment, name or "Former user"))
-    return [(c, name or "Former user", replies.get(c.id, [])) for c, name in rows if c.parent_id is None]
+    return [(c, name or "Former user", replies.get(saved_id(c), [])) for c, name in rows if c.parent_id is None]

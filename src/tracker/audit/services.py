@@ -187,6 +187,6 @@ def history(session: Session, entity_type: str, entity_id: int) -> list[AuditEve
         session.exec(
             select(AuditEvent)
             .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
-            .order_by(AuditEvent.occurred_at, AuditEvent.id)
+            .order_by(col(AuditEvent.occurred_at), col(AuditEvent.id))
         )
     )

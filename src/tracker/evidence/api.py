@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, patch
 from litestar.di import NamedDependency
 from msgspec import UNSET, Struct, UnsetType
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
@@ -87,7 +87,9 @@ class EvidenceApi(Controller):
         inspectors and coordinators."""
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
         query = (
-            select(Evidence).where(Evidence.response_id == ctx.response.id).order_by(Evidence.created_at, Evidence.id)
+            select(Evidence)
+            .where(col(Evidence.response_id) == ctx.response.id)
+            .order_by(col(Evidence.created_at), col(Evidence.id))
         )
         return [
             _evidence_out(item)

@@ -19,11 +19,13 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import File, Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
 from tracker.accounts.models import User
+from tracker.db import saved_id
 from tracker.evidence.filetypes import ACCEPTED_MESSAGE
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import (
@@ -94,7 +96,7 @@ class EvidenceController(Controller):
 
     @post("/responses/{response_id:int}/evidence", name="evidence:add")
     async def add(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
+        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int]
     ) -> HttpResponse[Any]:
         """Add a file, link or note (multipart form: kind, title, description, visibility, file, url, note)."""
         too_large = False
@@ -123,7 +125,7 @@ class EvidenceController(Controller):
 
     @staticmethod
     def _add(
-        request: Request[Any, Any, Any],
+        request: HTMXRequest,
         db: Session,
         response_id: int,
         form: Form,
@@ -157,7 +159,7 @@ class EvidenceController(Controller):
         if status_code == 200:
             if request.htmx:
                 return _section(request, db, ctx)
-            return Redirect(response_url(request, ctx.response.id), status_code=303)
+            return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
         form.values.pop("file", None)
         if request.htmx:
             # htmx swaps 422 responses only (see base.html), so the section shows the error beside the field.
@@ -213,7 +215,7 @@ class EvidenceController(Controller):
         "/evidence/{evidence_id:int}", sync_to_thread=True, request_max_body_size=FORM_BODY_LIMIT, name="evidence:save"
     )
     def save(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         """Save a change (fields title, description, visibility and the version the person loaded)."""
         form = Form.of(data)
@@ -231,7 +233,7 @@ class EvidenceController(Controller):
             return _edit_page(request, ctx, evidence, Form(), status_code=409, conflict=conflict)
         if request.htmx:
             return _section(request, db, ctx)
-        return Redirect(response_url(request, ctx.response.id), status_code=303)
+        return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
 
     @post(
         "/evidence/{evidence_id:int}/withdraw",
@@ -240,7 +242,7 @@ class EvidenceController(Controller):
         name="evidence:withdraw",
     )
     def withdraw(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         """Delete the item and its file (the history keeps what it was)."""
         form = Form.of(data)
@@ -261,7 +263,7 @@ class EvidenceController(Controller):
             return _edit_page(request, ctx, evidence, Form(), status_code=409, withdraw_conflict=True)
         if request.htmx:
             return _section(request, db, ctx)
-        return Redirect(response_url(request, ctx.response.id), status_code=303)
+        return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
 
 
 def _section(

@@ -23,14 +23,14 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import fields_of, record
-from tracker.db import StaleRecord
+from tracker.db import StaleRecord, saved_id
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError, parse_id, problems_for
@@ -104,7 +104,7 @@ def visible_evidence(session: Session, user: User | None, ctx: ResponseContext) 
         session.exec(
             select(Evidence)
             .where(Evidence.response_id == ctx.response.id, col(Evidence.visibility).in_(sorted(levels)))
-            .order_by(Evidence.created_at, Evidence.id)
+            .order_by(col(Evidence.created_at), col(Evidence.id))
         )
     )
 
@@ -222,7 +222,7 @@ def add_evidence(
     given: EvidenceInput | Mapping[str, Any],
     *,
     filename: str | None = None,
-    content: BinaryIO | bytes | None = None,
+    content: IO[bytes] | bytes | None = None,
     upload_dir: Path,
     max_bytes: int,
 ) -> Evidence:
@@ -266,7 +266,7 @@ def add_link(
     data["url"] = clean_url(errors, url)
     if errors:
         raise InputError(errors)
-    return _insert(session, ctx, user, Evidence(response_id=ctx.response.id, kind=EvidenceKind.LINK, **data))
+    return _insert(session, ctx, user, Evidence(response_id=saved_id(ctx.response), kind=EvidenceKind.LINK, **data))
 
 
 def add_note(
@@ -285,7 +285,7 @@ def add_note(
     data["note"] = _text(errors, "note", note, "Enter the note", "The note", MAX_TEXT)
     if errors:
         raise InputError(errors)
-    return _insert(session, ctx, user, Evidence(response_id=ctx.response.id, kind=EvidenceKind.NOTE, **data))
+    return _insert(session, ctx, user, Evidence(response_id=saved_id(ctx.response), kind=EvidenceKind.NOTE, **data))
 
 
 def add_file(
@@ -294,7 +294,7 @@ def add_file(
     user: User,
     *,
     filename: str | None,
-    content: BinaryIO | bytes | None,
+    content: IO[bytes] | bytes | None,
     title: Any = None,
     description: Any = None,
     visibility: Any = None,
@@ -322,7 +322,7 @@ def add_file(
         if errors:
             raise InputError(errors)
         evidence = Evidence(
-            response_id=ctx.response.id,
+            response_id=saved_id(ctx.response),
             kind=EvidenceKind.FILE,
             title=data["title"] or name[:MAX_TITLE],
             description=data["description"],
@@ -348,7 +348,7 @@ class _Saved:
     sha256: str
 
 
-def _chunks(content: BinaryIO | bytes) -> Iterator[bytes]:
+def _chunks(content: IO[bytes] | bytes) -> Iterator[bytes]:
     if isinstance(content, bytes | bytearray | memoryview):
         view = memoryview(content)
         for start in range(0, len(view), CHUNK_BYTES):
@@ -358,7 +358,7 @@ def _chunks(content: BinaryIO | bytes) -> Iterator[bytes]:
         yield chunk
 
 
-def _save_upload(content: BinaryIO | bytes, name: str, upload_dir: Path, max_bytes: int) -> _Saved:
+def _save_upload(content: IO[bytes] | bytes, name: str, upload_dir: Path, max_bytes: int) -> _Saved:
     """Write, check and rename the upload; on any failure nothing is left in the folder."""
     token = uuid.uuid4().hex
     part = upload_dir / f"{token}{PART_SUFFIX}"

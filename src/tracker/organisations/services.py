@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.organisations.models import AddresseeGroup, Organisation, Region
 
@@ -21,14 +21,18 @@ def resolve_addressees(session: Session, codes: Iterable[str]) -> set[int]:
     codes = set(codes)
     if not codes:
         return set()
-    groups = list(session.exec(select(AddresseeGroup).where(AddresseeGroup.code.in_(codes))))
+    groups = list(session.exec(select(AddresseeGroup).where(col(AddresseeGroup.code).in_(codes))))
     kinds = {g.organisation_kind for g in groups if g.organisation_kind is not None}
     slugs = (codes - {g.code for g in groups}) | {s for g in groups for s in g.organisation_slugs}
     ids: set[int] = set()
     if kinds:
-        ids |= set(session.exec(select(Organisation.id).where(Organisation.kind.in_(kinds))))
+        ids |= {
+            i for i in session.exec(select(Organisation.id).where(col(Organisation.kind).in_(kinds))) if i is not None
+        }
     if slugs:
-        ids |= set(session.exec(select(Organisation.id).where(Organisation.slug.in_(slugs))))
+        ids |= {
+            i for i in session.exec(select(Organisation.id).where(col(Organisation.slug).in_(slugs))) if i is not None
+        }
     return ids
 
 
@@ -41,7 +45,7 @@ def addressee_names(session: Session) -> dict[str, str]:
 
 
 def regions(session: Session) -> list[Region]:
-    return list(session.exec(select(Region).order_by(Region.position)))
+    return list(session.exec(select(Region).order_by(col(Region.position))))
 
 
 def get_by_slug(session: Session, slug: str) -> Organisation | None:

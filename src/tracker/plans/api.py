@@ -20,6 +20,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
+from tracker.db import saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
@@ -195,24 +196,22 @@ def _response_outs(
 ) -> list[ResponseOut]:
     """Responses of one organisation with their counts, in a fixed number of queries."""
     rows = list(rows)
-    ids = [r.id for r, _, _ in rows]
+    ids = [saved_id(r) for r, _, _ in rows]
     today = dt.date.today()
-    counts = _counts(db, ids, visible_levels(user, organisation.id), today)  # type: ignore[arg-type]
+    counts = _counts(db, ids, visible_levels(user, saved_id(organisation)), today)
     parents = set(
         db.exec(
             select(Recommendation.parent_id).where(col(Recommendation.parent_id).in_([rec.id for _, rec, _ in rows]))
         )
     )
-    org = OrganisationRef(id=organisation.id, slug=organisation.slug, name=organisation.name)  # type: ignore[arg-type]
+    org = OrganisationRef(id=saved_id(organisation), slug=organisation.slug, name=organisation.name)
     return [
-        _one_response_out(response, rec, rec_set, org, counts[response.id], rec.id in parents, today)
+        _one_response_out(response, rec, rec_set, org, counts[saved_id(response)], rec.id in parents, today)
         for response, rec, rec_set in rows
     ]
 
 
-def _counts(
-    db: Session, ids: list[int | None], levels: Collection[Visibility], today: dt.date
-) -> dict[int | None, ResponseCounts]:
+def _counts(db: Session, ids: list[int], levels: Collection[Visibility], today: dt.date) -> dict[int, ResponseCounts]:
     """What sits under each response: actions (done, overdue), and the updates and evidence the reader may see."""
     actions = {
         rid: (total, done or 0, late or 0)
@@ -220,11 +219,11 @@ def _counts(
             select(
                 Action.response_id,
                 func.count(),
-                func.sum(case((Action.status == ActionStatus.COMPLETE, 1), else_=0)),
+                func.sum(case((col(Action.status) == ActionStatus.COMPLETE, 1), else_=0)),
                 func.sum(case((action_overdue_sql(today), 1), else_=0)),
             )
             .where(col(Action.response_id).in_(ids))
-            .group_by(Action.response_id)
+            .group_by(col(Action.response_id))
         )
     }
     updates = {
@@ -232,17 +231,17 @@ def _counts(
         for rid, n, last in db.exec(
             select(ProgressUpdate.response_id, func.count(), func.max(ProgressUpdate.update_on))
             .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
-            .group_by(ProgressUpdate.response_id)
+            .group_by(col(ProgressUpdate.response_id))
         )
     }
     evidence = dict(
         db.exec(
             select(Evidence.response_id, func.count())
             .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
-            .group_by(Evidence.response_id)
+            .group_by(col(Evidence.response_id))
         ).all()
     )
-    counts: dict[int | None, ResponseCounts] = {}
+    counts: dict[int, ResponseCounts] = {}
     for rid in ids:
         total, done, late = actions.get(rid, (0, 0, 0))
         n_updates, last_update = updates.get(rid, (0, None))
@@ -267,10 +266,10 @@ def _one_response_out(
     today: dt.date,
 ) -> ResponseOut:
     return ResponseOut(
-        id=response.id,  # type: ignore[arg-type]
+        id=saved_id(response),
         organisation=org,
         recommendation=RecommendationRef(
-            id=rec.id,  # type: ignore[arg-type]
+            id=saved_id(rec),
             number=rec.number,
             parent_id=rec.parent_id,
             text=rec.text,
@@ -324,7 +323,7 @@ class ResponsesApi(Controller):
         if organisation is None:
             raise NotFoundException()
         require(request.user, Permission.VIEW_PLAN, organisation.id)
-        return _response_outs(db, request.user, organisation, obligations_for(db, organisation.id))  # type: ignore[arg-type]
+        return _response_outs(db, request.user, organisation, obligations_for(db, saved_id(organisation)))
 
     @get(
         "/responses/{response_id:int}",
@@ -382,7 +381,11 @@ class ActionsApi(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: RecordId
     ) -> list[ActionOut]:
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
-        query = select(Action).where(Action.response_id == ctx.response.id).order_by(Action.position, Action.id)
+        query = (
+            select(Action)
+            .where(col(Action.response_id) == ctx.response.id)
+            .order_by(col(Action.position), col(Action.id))
+        )
         return [_action_out(a) for a in db.exec(query)]
 
     @post(
@@ -468,7 +471,11 @@ class ActionsApi(Controller):
         """Answers the response's actions in their new order."""
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
         services.move_action(db, action, ctx, request.user, data.direction)
-        query = select(Action).where(Action.response_id == ctx.response.id).order_by(Action.position, Action.id)
+        query = (
+            select(Action)
+            .where(col(Action.response_id) == ctx.response.id)
+            .order_by(col(Action.position), col(Action.id))
+        )
         return [_action_out(a) for a in db.exec(query)]
 
     @delete(

@@ -11,12 +11,14 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session, col, select
 
 from tracker.assessments.services import assessments_for, can_comment, comment_threads
 from tracker.audit.services import response_history
+from tracker.db import saved_id
 from tracker.evidence.controllers import section_context
 from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
@@ -99,15 +101,15 @@ class PlanController(Controller):
         if organisation is None:
             raise NotFoundException()
         require(request.user, Permission.VIEW_PLAN, organisation.id)
-        publication = latest_publication(db, organisation.id)
+        publication = latest_publication(db, saved_id(organisation))
         status_filter = status if status in {s.value for s in ResponseStatus} else None
         sort = sort if sort in SORTS else "number"
         sets = list_sets(db)
         chosen_set = set_named(db, set_slug)
         rows = workspace_rows(
             db,
-            organisation.id,
-            levels=visible_levels(request.user, organisation.id),
+            saved_id(organisation),
+            levels=visible_levels(request.user, saved_id(organisation)),
             status=ResponseStatus(status_filter) if status_filter else None,
             overdue_only=overdue,
             set_id=chosen_set.id if chosen_set else None,
@@ -127,7 +129,7 @@ class PlanController(Controller):
             can_publish=can(request.user, Permission.PUBLISH_PLAN, organisation.id),
             show_flags=reads_every_organisation(request.user),
             publication=publication,
-            unpublished_changes=has_unpublished_changes(db, organisation.id, publication),
+            unpublished_changes=has_unpublished_changes(db, saved_id(organisation), publication),
             published=published,
             imported=imported,
             sets=sets,
@@ -137,15 +139,13 @@ class PlanController(Controller):
     # --- a response -------------------------------------------------------------------------------------
 
     @get("/responses/{response_id:int}", sync_to_thread=True, name="plans:response")
-    def response(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
-    ) -> Template:
+    def response(self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int]) -> Template:
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
         return response_page(request, db, ctx)
 
     @post("/responses/{response_id:int}", sync_to_thread=True, name="plans:save-response")
     def save_response(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
@@ -167,14 +167,14 @@ class PlanController(Controller):
             request,
             "plans/history.html",
             ctx=ctx,
-            events=response_history(db, ctx.response.id, request.user),
+            events=response_history(db, saved_id(ctx.response), request.user),
         )
 
     # --- actions ----------------------------------------------------------------------------------------
 
     @post("/responses/{response_id:int}/actions", sync_to_thread=True, name="plans:add-action")
     def add_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
@@ -189,14 +189,14 @@ class PlanController(Controller):
 
     @get("/actions/{action_id:int}/edit", sync_to_thread=True, name="plans:edit-action-form")
     def edit_action_form(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int]
+        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int]
     ) -> Template:
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
         return response_page(request, db, ctx, editing_action=action.id, section="actions")
 
     @post("/actions/{action_id:int}", sync_to_thread=True, name="plans:save-action")
     def save_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
@@ -214,7 +214,7 @@ class PlanController(Controller):
 
     @post("/actions/{action_id:int}/complete", sync_to_thread=True, name="plans:complete-action")
     def complete_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
@@ -229,7 +229,7 @@ class PlanController(Controller):
 
     @post("/actions/{action_id:int}/delete", sync_to_thread=True, name="plans:delete-action")
     def delete_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
@@ -239,7 +239,7 @@ class PlanController(Controller):
 
     @post("/actions/{action_id:int}/move", sync_to_thread=True, name="plans:move-action")
     def move_action(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
@@ -256,7 +256,7 @@ class PlanController(Controller):
 
     @post("/responses/{response_id:int}/updates", sync_to_thread=True, name="plans:add-update")
     def add_update(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
@@ -271,14 +271,14 @@ class PlanController(Controller):
 
     @get("/updates/{update_id:int}/edit", sync_to_thread=True, name="plans:edit-update-form")
     def edit_update_form(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: FromPath[int]
+        self, request: HTMXRequest, db: NamedDependency[Session], update_id: FromPath[int]
     ) -> Template:
         update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
         return response_page(request, db, ctx, editing_update=update.id, section="updates")
 
     @post("/updates/{update_id:int}", sync_to_thread=True, name="plans:save-update")
     def save_update(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], update_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
@@ -296,7 +296,7 @@ class PlanController(Controller):
 
 
 def run_on_response(
-    request: Request[Any, Any, Any],
+    request: HTMXRequest,
     db: Session,
     ctx: ResponseContext,
     section: str,
@@ -320,7 +320,7 @@ def run_on_response(
         status_code = 409
     if status_code == 200:
         if not request.htmx:
-            return Redirect(response_url(request, ctx.response.id, section), status_code=303)
+            return Redirect(response_url(request, saved_id(ctx.response), section), status_code=303)
         return response_page(request, db, ctx, section=section)
     if conflict:
         # The form shows the newer values; the person's own are listed beside them in the conflict panel.
@@ -333,7 +333,7 @@ def run_on_response(
 
 
 def response_page(
-    request: Request[Any, Any, Any],
+    request: HTMXRequest,
     db: Session,
     ctx: ResponseContext,
     *,
@@ -345,7 +345,9 @@ def response_page(
     user = request.user
     response = db.get(type(ctx.response), ctx.response.id) or ctx.response
     actions = list(
-        db.exec(select(Action).where(Action.response_id == response.id).order_by(Action.position, Action.id))
+        db.exec(
+            select(Action).where(col(Action.response_id) == response.id).order_by(col(Action.position), col(Action.id))
+        )
     )
     updates = [
         u
@@ -356,12 +358,14 @@ def response_page(
         )
         if can_see_item(user, u.visibility, ctx.organisation_id)
     ]
-    related = select(Response, Recommendation).join(Recommendation, Recommendation.id == Response.recommendation_id)
+    related = select(Response, Recommendation).join(
+        Recommendation, col(Recommendation.id) == Response.recommendation_id
+    )
     sub_recommendations = list(
         db.exec(
             related.where(
                 Response.organisation_id == ctx.organisation_id, Recommendation.parent_id == ctx.recommendation.id
-            ).order_by(Recommendation.position)
+            ).order_by(col(Recommendation.position))
         )
     )
     parent = None
@@ -379,7 +383,7 @@ def response_page(
         "sub_recommendations": sub_recommendations,
         "parent": parent,
         "complete_without_evidence": reads_every_organisation(user)
-        and bool(services.complete_without_evidence(db, [response.id])),
+        and bool(services.complete_without_evidence(db, [saved_id(response)])),
         "can_edit": can(user, Permission.EDIT_PLAN, ctx.organisation_id),
         "statuses": list(ResponseStatus),
         "rags": list(Rag),
@@ -404,8 +408,8 @@ def response_page(
 def assessment_context(db: Session, user: Any, ctx: ResponseContext) -> dict[str, Any]:
     """The inspectorate's ratings beside the claim, and the comment threads."""
     return {
-        "assessments": assessments_for(db, ctx.response.id),
-        "threads": comment_threads(db, ctx.response.id),
+        "assessments": assessments_for(db, saved_id(ctx.response)),
+        "threads": comment_threads(db, saved_id(ctx.response)),
         "can_assess": can(user, Permission.ASSESS, ctx.organisation_id),
         "can_comment": can_comment(user, ctx.organisation_id),
         "ratings": list(AssessmentRating),

@@ -14,6 +14,7 @@ from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, record
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import resolve_addressees
 from tracker.plans.models import Response
@@ -46,11 +47,11 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
     if set_id is not None:
         query = query.where(Recommendation.set_id == set_id)
     recommendations = list(session.exec(query))
-    rec_ids = [r.id for r in recommendations]
+    rec_ids = [saved_id(r) for r in recommendations]
     existing: dict[int, dict[int, Response]] = {rec_id: {} for rec_id in rec_ids}
     if rec_ids:
-        for response in session.exec(select(Response).where(col(Response.recommendation_id).in_(rec_ids))):
-            existing[response.recommendation_id][response.organisation_id] = response
+        for row in session.exec(select(Response).where(col(Response.recommendation_id).in_(rec_ids))):
+            existing[row.recommendation_id][row.organisation_id] = row
     resolved: dict[tuple[str, ...], set[int]] = {}
     changes = ObligationChanges()
     now = utc_now()
@@ -60,19 +61,19 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
             resolved[key] = resolve_addressees(session, key)
         # A sub-recommendation taken out of the set addresses no one; what was recorded against it is kept.
         wanted = resolved[key] if rec.removed_at is None else set()
-        answering = existing[rec.id]
+        answering = existing[saved_id(rec)]
         for org_id in wanted:
             response = answering.get(org_id)
             if response is None:
-                session.add(Response(organisation_id=org_id, recommendation_id=rec.id))
-                changes.added.append((org_id, rec.id))
+                session.add(Response(organisation_id=org_id, recommendation_id=saved_id(rec)))
+                changes.added.append((org_id, saved_id(rec)))
             elif not response.required:
                 response.required, response.required_changed_at = True, now
-                changes.required_again.append((org_id, rec.id))
+                changes.required_again.append((org_id, saved_id(rec)))
         for org_id, response in answering.items():
             if org_id not in wanted and response.required:
                 response.required, response.required_changed_at = False, now
-                changes.no_longer_required.append((org_id, rec.id))
+                changes.no_longer_required.append((org_id, saved_id(rec)))
     session.flush()
     if changes.any:
         record(
@@ -104,10 +105,10 @@ def obligations_for(
     """
     query = (
         select(Response, Recommendation, RecommendationSet)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
-        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
+        .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
         .where(Response.organisation_id == organisation_id)
-        .order_by(RecommendationSet.published_on, RecommendationSet.id, Recommendation.position)
+        .order_by(col(RecommendationSet.published_on), col(RecommendationSet.id), col(Recommendation.position))
     )
     if not include_not_required:
         query = query.where(Response.required == True)  # noqa: E712
@@ -120,7 +121,7 @@ def organisations_answering(session: Session, recommendation_id: int) -> list[Or
     """The organisations that must answer one recommendation, by name."""
     query = (
         select(Organisation)
-        .join(Response, Response.organisation_id == Organisation.id)
+        .join(Response, col(Response.organisation_id) == Organisation.id)
         .where(Response.recommendation_id == recommendation_id, Response.required == True)  # noqa: E712
         .order_by(Organisation.name)
     )

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import plain, record
+from tracker.db import saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse
@@ -34,11 +35,11 @@ FORMAT = 1
 
 def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     """The public view of an organisation's plan as it stands now (plain JSON-ready values)."""
-    obligations = obligations_for(session, organisation.id)
-    ids = [response.id for response, _, _ in obligations]
+    obligations = obligations_for(session, saved_id(organisation))
+    ids = [saved_id(response) for response, _, _ in obligations]
     actions: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for action in session.exec(
-        select(Action).where(col(Action.response_id).in_(ids)).order_by(Action.position, Action.id)
+        select(Action).where(col(Action.response_id).in_(ids)).order_by(col(Action.position), col(Action.id))
     ):
         actions[action.response_id].append(
             {
@@ -60,7 +61,7 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     for item in session.exec(
         select(Evidence)
         .where(col(Evidence.response_id).in_(ids), Evidence.visibility == Visibility.PUBLIC)
-        .order_by(Evidence.created_at, Evidence.id)
+        .order_by(col(Evidence.created_at), col(Evidence.id))
     ):
         entry: dict[str, Any] = {
             "id": item.id,
@@ -94,9 +95,9 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
                 "blocked_reason": response.blocked_reason,
                 "not_applicable_reason": response.not_applicable_reason,
                 "completed_at": plain(response.completed_at),
-                "actions": actions[response.id],
-                "updates": updates[response.id],
-                "evidence": evidence[response.id],
+                "actions": actions[saved_id(response)],
+                "updates": updates[saved_id(response)],
+                "evidence": evidence[saved_id(response)],
             }
         )
     return {"format": FORMAT, "organisation": organisation.slug, "responses": responses}
@@ -115,7 +116,7 @@ def add_publication(
 
     ``published_at`` is now unless given (the demo publishes along a past timeline)."""
     publication = PlanPublication(
-        organisation_id=organisation.id,
+        organisation_id=saved_id(organisation),
         published_by_id=user.id if user else None,
         published_at=published_at or utc_now(),
         content=public_plan(session, organisation) if content is None else content,
@@ -149,7 +150,7 @@ def publish_plan(session: Session, organisation: Organisation, user: User) -> Pl
     them), so two people pressing Publish at once make one publication, not two of the same content.
     """
     session.exec(select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()).one()
-    latest = latest_publication(session, organisation.id)  # read after the lock: a parallel publish is seen
+    latest = latest_publication(session, saved_id(organisation))  # read after the lock: a parallel publish is seen
     content = public_plan(session, organisation)
     if latest is not None and latest.content == content:
         session.commit()
@@ -183,7 +184,7 @@ def latest_publication_ids(organisation_ids: Iterable[int] | None = None) -> Sel
         PlanPublication.id,
         func.row_number()
         .over(
-            partition_by=PlanPublication.organisation_id,
+            partition_by=col(PlanPublication.organisation_id),
             order_by=(col(PlanPublication.published_at).desc(), col(PlanPublication.id).desc()),
         )
         .label("rank"),
@@ -339,7 +340,7 @@ def _value(name: str, value: Any) -> str | None:
 
 def preview_publication(session: Session, organisation: Organisation) -> tuple[PlanPublication, list[PublicChange]]:
     """The publication that publishing now would make (not saved) and how it differs from the latest one."""
-    latest = latest_publication(session, organisation.id)
+    latest = latest_publication(session, saved_id(organisation))
     content = public_plan(session, organisation)
-    draft = PlanPublication(organisation_id=organisation.id, published_at=utc_now(), content=content)
+    draft = PlanPublication(organisation_id=saved_id(organisation), published_at=utc_now(), content=content)
     return draft, public_changes(latest.content if latest else None, content)

@@ -135,4 +135,4 @@ def bump_public_revision(session: Session) -> None:
     statement = statement.on_conflict_do_update(
         index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
     )
-    session.exec(statement)  # type: ignore[call-overload]
+    session.exec(statement)

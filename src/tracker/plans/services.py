@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, audit_change, fields_of, record
-from tracker.db import StaleRecord
+from tracker.db import StaleRecord, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError, parse_id
 from tracker.organisations.models import Organisation
@@ -97,9 +97,9 @@ def load_response(session: Session, user: User | None, response_id: int, permiss
     """The response ``response_id`` if ``user`` may ``permission`` it: 404 if it is not theirs to see."""
     row = session.exec(
         select(Response, Organisation, Recommendation, RecommendationSet)
-        .join(Organisation, Organisation.id == Response.organisation_id)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
-        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+        .join(Organisation, col(Organisation.id) == Response.organisation_id)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
+        .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
         .where(Response.id == response_id)
     ).first()
     if row is None:
@@ -300,7 +300,7 @@ def _roll_up_parent(session: Session, ctx: ResponseContext, user: User) -> None:
     rows = list(
         session.exec(
             select(Response, Recommendation)
-            .join(Recommendation, Recommendation.id == Response.recommendation_id)
+            .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
             .where(
                 Response.organisation_id == ctx.organisation_id,
                 (Recommendation.parent_id == parent_id) | (Recommendation.id == parent_id),
@@ -340,7 +340,7 @@ def complete_without_evidence(session: Session, response_ids: list[int]) -> set[
         )
     )
     with_evidence = set(session.exec(select(Evidence.response_id).where(col(Evidence.response_id).in_(complete))))
-    return complete - with_evidence
+    return {not_none(i) for i in complete - with_evidence}
 
 
 # --- actions ---------------------------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def add_action(session: Session, ctx: ResponseContext, user: User, change: Actio
     # Lock the response so parallel additions (other processes, PostgreSQL) take the next place one at a time.
     session.exec(select(Response.id).where(Response.id == ctx.response.id).with_for_update())
     last = session.exec(select(func.max(Action.position)).where(Action.response_id == ctx.response.id)).one()
-    action = Action(response_id=ctx.response.id, position=(last if last is not None else -1) + 1, **data)
+    action = Action(response_id=saved_id(ctx.response), position=(last if last is not None else -1) + 1, **data)
     if action.status is ActionStatus.COMPLETE:
         action.completed_on = dt.date.today()
     session.add(action)
@@ -454,7 +454,11 @@ def move_action(session: Session, action: Action, ctx: ResponseContext, user: Us
     if direction not in ("up", "down"):
         raise InputError({"direction": "Choose up or down"})
     actions = list(
-        session.exec(select(Action).where(Action.response_id == ctx.response.id).order_by(Action.position, Action.id))
+        session.exec(
+            select(Action)
+            .where(col(Action.response_id) == ctx.response.id)
+            .order_by(col(Action.position), col(Action.id))
+        )
     )
     index = next(i for i, a in enumerate(actions) if a.id == action.id)
     other = index - 1 if direction == "up" else index + 1
@@ -506,7 +510,7 @@ def add_update(
     session: Session, ctx: ResponseContext, user: User, change: UpdateInput | Mapping[str, Any]
 ) -> ProgressUpdate:
     data = _update_values(UpdateInput.of(change))
-    update = ProgressUpdate(response_id=ctx.response.id, author_id=user.id, **data)
+    update = ProgressUpdate(response_id=saved_id(ctx.response), author_id=user.id, **data)
     session.add(update)
     session.flush()
     record(

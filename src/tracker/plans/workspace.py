@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from tracker.db import saved_id
 from tracker.evidence.models import Evidence
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
@@ -81,11 +82,11 @@ def workspace_rows(
             select(
                 Action.response_id,
                 func.count(),
-                func.sum(case((Action.status == ActionStatus.COMPLETE, 1), else_=0)),
+                func.sum(case((col(Action.status) == ActionStatus.COMPLETE, 1), else_=0)),
                 func.sum(case((action_overdue_sql(today), 1), else_=0)),
             )
             .where(col(Action.response_id).in_(ids))
-            .group_by(Action.response_id)
+            .group_by(col(Action.response_id))
         )
     }
     evidence = {
@@ -93,7 +94,7 @@ def workspace_rows(
         for rid, n in session.exec(
             select(Evidence.response_id, func.count())
             .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
-            .group_by(Evidence.response_id)
+            .group_by(col(Evidence.response_id))
         )
     }
     updates = {
@@ -101,15 +102,22 @@ def workspace_rows(
         for rid, day in session.exec(
             select(ProgressUpdate.response_id, func.max(ProgressUpdate.update_on))
             .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
-            .group_by(ProgressUpdate.response_id)
+            .group_by(col(ProgressUpdate.response_id))
         )
     }
     rows = []
     for response, rec, rec_set in obligations:
-        total, done, late = actions.get(response.id, (0, 0, 0))
+        total, done, late = actions.get(saved_id(response), (0, 0, 0))
         rows.append(
             WorkspaceRow(
-                response, rec, rec_set, total, done, late, evidence.get(response.id, 0), updates.get(response.id)
+                response,
+                rec,
+                rec_set,
+                total,
+                done,
+                late,
+                evidence.get(saved_id(response), 0),
+                updates.get(saved_id(response)),
             )
         )
     if status is not None:

@@ -14,7 +14,7 @@ from litestar import Controller, MediaType, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.plugins.htmx import ClientRedirect
+from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session
@@ -38,7 +38,7 @@ SUBMISSIONS = "/practice/submissions"
 REVIEW = "/practice/review"
 
 
-def _done(request: Request[Any, Any, Any], url: str) -> HttpResponse[Any]:
+def _done(request: HTMXRequest, url: str) -> HttpResponse[Any]:
     """After a successful POST: a redirect, or for htmx a client-side redirect (a full page load)."""
     return ClientRedirect(redirect_to=url) if request.htmx else Redirect(url, status_code=303)
 
@@ -52,7 +52,7 @@ class PracticeLibraryController(Controller):
     @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="practice:index", opt={LENIENT_QUERY: True})
     def index(
         self,
-        request: Request[Any, Any, Any],
+        request: HTMXRequest,
         db: NamedDependency[Session],
         q: FromQuery[str | None] = None,
         theme: FromQuery[str | None] = None,
@@ -131,7 +131,7 @@ class PracticeSubmissionController(Controller):
         )
 
     @get("/new", sync_to_thread=True, name="practice-submissions:new", opt=needs(Permission.SUBMIT_PRACTICE))
-    def new(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
+    def new(self, request: HTMXRequest, db: NamedDependency[Session]) -> Template:
         return form_page(request, db, None, Form())
 
     @post(
@@ -141,9 +141,7 @@ class PracticeSubmissionController(Controller):
         name="practice-submissions:create",
         opt=needs(Permission.SUBMIT_PRACTICE),
     )
-    def create(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData
-    ) -> HttpResponse[Any]:
+    def create(self, request: HTMXRequest, db: NamedDependency[Session], data: FormData) -> HttpResponse[Any]:
         # Control characters are dropped here, not refused (Form.of cleans every value): a write-up is prose pasted
         # from documents, and tests/web/test_practice.py specifies that NUL is dropped, not an error.
         form = Form.of(data)
@@ -161,15 +159,13 @@ class PracticeSubmissionController(Controller):
         )
 
     @get("/{practice_id:int}/edit", sync_to_thread=True, name="practice-submissions:edit")
-    def edit(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int]
-    ) -> Template:
+    def edit(self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int]) -> Template:
         practice = services.load_for_edit(db, request.user, practice_id)
         return form_page(request, db, practice, Form())
 
     @post("/{practice_id:int}", sync_to_thread=True, status_code=200, name="practice-submissions:save")
     def save(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         practice = services.load_for_edit(db, request.user, practice_id)
         form = Form.of(data)
@@ -195,21 +191,17 @@ class PracticeReviewController(Controller):
     guards = [signed_in_user]
 
     @get("/", sync_to_thread=True, name="practice-review:queue", opt=needs(Permission.REVIEW_PRACTICE))
-    def queue(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], done: FromQuery[str] = ""
-    ) -> Template:
+    def queue(self, request: HTMXRequest, db: NamedDependency[Session], done: FromQuery[str] = "") -> Template:
         return page(request, "practice/review_queue.html", views=services.review_queue(db), done=done)
 
     @get("/{practice_id:int}", sync_to_thread=True, name="practice-review:review")
-    def review(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int]
-    ) -> Template:
+    def review(self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int]) -> Template:
         services.load_for_review(db, request.user, practice_id)
         return review_page(request, db, practice_id, Form())
 
     @post("/{practice_id:int}/approve", sync_to_thread=True, status_code=200, name="practice-review:approve")
     def approve(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         practice = services.load_for_review(db, request.user, practice_id)
         try:
@@ -221,7 +213,7 @@ class PracticeReviewController(Controller):
 
     @post("/{practice_id:int}/return", sync_to_thread=True, status_code=200, name="practice-review:return")
     def return_(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         practice = services.load_for_review(db, request.user, practice_id)
         form = Form.of(data)
@@ -235,7 +227,7 @@ class PracticeReviewController(Controller):
 
 
 def form_page(
-    request: Request[Any, Any, Any], db: Session, practice: Practice | None, form: Form, *, status_code: int = 200
+    request: HTMXRequest, db: Session, practice: Practice | None, form: Form, *, status_code: int = 200
 ) -> Template:
     """The submission form (new or edit); for htmx, only the form itself."""
     user = request.user
@@ -252,7 +244,7 @@ def form_page(
             "themes": list(practice.themes),
             "recommendations": [
                 str(r.recommendation.id) for r in services.view_by_id(db, practice.id or 0).recommendations
-            ],  # type: ignore[union-attr]
+            ],
             "contact_role": practice.contact_role or "",
             "links": "\n".join(practice.links),
         }

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, changed, record
 from tracker.datafiles import LoadResult, ParsedFile, Problem, read_yaml, validate
+from tracker.db import not_none, saved_id
 from tracker.organisations.models import Organisation
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.practice.services import AUDITED, THEMES, parse_links, snapshot
@@ -79,7 +80,7 @@ class PracticeFile(_Strict):
     practice: list[PracticeIn] = Field(min_length=1)
 
 
-def bundled_slugs(path: Path) -> set[str]:
+def bundled_slugs(path: Path) -> set[str | None]:
     """The slugs in a practice file (for `tracker setup`, which loads the file only if they are absent)."""
     data = read_yaml(path).data
     return {p.get("slug") for p in (data or {}).get("practice", []) if isinstance(p, dict)}
@@ -96,7 +97,7 @@ def check(parsed: ParsedFile, session: Session) -> tuple[PracticeFile | None, li
         (s, n)
         for s, n in session.exec(
             select(RecommendationSet.slug, Recommendation.number).join(
-                Recommendation, Recommendation.set_id == RecommendationSet.id
+                Recommendation, col(Recommendation.set_id) == RecommendationSet.id
             )
         )
     }
@@ -123,10 +124,10 @@ def apply(session: Session, doc: PracticeFile, source: str, actor: Actor) -> Loa
     result = LoadResult(source)
     organisations = {o.slug: o.id for o in session.exec(select(Organisation))}
     recommendations = {
-        (s, n): rec_id
+        (s, n): not_none(rec_id)
         for s, n, rec_id in session.exec(
             select(RecommendationSet.slug, Recommendation.number, Recommendation.id).join(
-                Recommendation, Recommendation.set_id == RecommendationSet.id
+                Recommendation, col(Recommendation.set_id) == RecommendationSet.id
             )
         )
     }
@@ -142,7 +143,11 @@ def apply(session: Session, doc: PracticeFile, source: str, actor: Actor) -> Loa
             practice = Practice(slug=entry.slug, status=PracticeStatus.APPROVED, reviewed_at=now, **values)
             session.add(practice)
             session.flush()
-            before = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}
+            before: dict[str, Any] = {name: None for name in AUDITED} | {
+                "themes": [],
+                "links": [],
+                "recommendations": [],
+            }
             action, summary = "create", f"Practice added from {source}"
         else:
             before = snapshot(session, practice)
@@ -159,7 +164,7 @@ def apply(session: Session, doc: PracticeFile, source: str, actor: Actor) -> Loa
             if rec_id not in wanted:
                 session.delete(link)
         for rec_id in wanted - set(links):
-            session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec_id))
+            session.add(PracticeRecommendation(practice_id=saved_id(practice), recommendation_id=rec_id))
         session.flush()
         after = snapshot(session, practice)
         diff = changed(before, after)

@@ -128,7 +128,7 @@ class PostgresFullText:
     """PostgreSQL: the English text-search configuration; ts_rank ranks (higher is better)."""
 
     def restrict(self, stmt: Select[Any], query: SearchQuery) -> Select[Any]:
-        document = sa.literal_column(PG_DOCUMENT)
+        document: sa.ColumnClause[Any] = sa.literal_column(PG_DOCUMENT)
         tsquery = sa.func.websearch_to_tsquery(sa.literal_column("'english'"), sa.bindparam("q", query.websearch()))
         return stmt.where(document.op("@@")(tsquery)).order_by(sa.func.ts_rank(document, tsquery).desc())
 
@@ -166,13 +166,13 @@ def refresh_context(session: Session, practice_ids: Iterable[int] | None = None)
     if wanted is not None:
         query = query.where(table.c.id.in_(wanted))
     rows = session.execute(query).all()
-    links = sa.select(PracticeRecommendation.practice_id, Recommendation.number, Recommendation.text).join(
-        Recommendation, Recommendation.id == PracticeRecommendation.recommendation_id
-    )
+    links = sa.select(
+        col(PracticeRecommendation.practice_id), col(Recommendation.number), col(Recommendation.text)
+    ).join(Recommendation, col(Recommendation.id) == PracticeRecommendation.recommendation_id)
     if wanted is not None:
         links = links.where(col(PracticeRecommendation.practice_id).in_(wanted))
     linked: dict[int, list[tuple[str, str | None]]] = {}
-    ordered = links.order_by(Recommendation.set_id, Recommendation.position)
+    ordered = links.order_by(col(Recommendation.set_id), col(Recommendation.position))
     for practice_id, number, text in session.execute(ordered):
         linked.setdefault(practice_id, []).append((number, text))
     for practice_id, themes, current in rows:
@@ -204,5 +204,7 @@ def practices_addressing(session: Session, recommendation_ids: Iterable[int]) ->
     ids = list(recommendation_ids)
     if not ids:
         return []
-    query = sa.select(PracticeRecommendation.practice_id).where(col(PracticeRecommendation.recommendation_id).in_(ids))
+    query = sa.select(col(PracticeRecommendation.practice_id)).where(
+        col(PracticeRecommendation.recommendation_id).in_(ids)
+    )
     return list(session.execute(query).scalars())

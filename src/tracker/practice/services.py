@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
-from tracker.db import Duplicate
+from tracker.db import Duplicate, saved_id
 from tracker.inputs import Input, InputError, clean_text, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
@@ -345,10 +345,10 @@ def snapshot(session: Session, practice: Practice) -> dict[str, Any]:
     if practice.id is not None:
         rows = session.exec(
             select(RecommendationSet.slug, Recommendation.number)
-            .join(Recommendation, Recommendation.set_id == RecommendationSet.id)
-            .join(PracticeRecommendation, PracticeRecommendation.recommendation_id == Recommendation.id)
+            .join(Recommendation, col(Recommendation.set_id) == RecommendationSet.id)
+            .join(PracticeRecommendation, col(PracticeRecommendation.recommendation_id) == Recommendation.id)
             .where(PracticeRecommendation.practice_id == practice.id)
-            .order_by(RecommendationSet.slug, Recommendation.position)
+            .order_by(RecommendationSet.slug, col(Recommendation.position))
         )
         data["recommendations"] = [f"{s} {n}" for s, n in rows]
     else:
@@ -368,7 +368,7 @@ def _set_recommendations(session: Session, practice: Practice, ids: Iterable[int
         if rec_id not in wanted:
             session.delete(link)
     for rec_id in wanted - set(current):
-        session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec_id))
+        session.add(PracticeRecommendation(practice_id=saved_id(practice), recommendation_id=rec_id))
 
 
 def _audit(session: Session, practice: Practice, user: User, action: str, summary: str, before: dict[str, Any]) -> None:
@@ -408,7 +408,7 @@ def create_practice(
     _insert_with_free_slug(session, practice)
     _set_recommendations(session, practice, cleaned.recommendation_ids)
     session.flush()
-    empty = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}
+    empty: dict[str, Any] = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}
     verb = "submitted for review" if submit else "saved as a draft"
     _audit(session, practice, user, "submit" if submit else "create", f"Practice {verb}: {practice.title}", empty)
     session.commit()
@@ -492,7 +492,7 @@ def practice_for(session: Session, recommendation_id: int) -> list[Practice]:
     return list(
         session.exec(
             select(Practice)
-            .join(PracticeRecommendation, PracticeRecommendation.practice_id == Practice.id)
+            .join(PracticeRecommendation, col(PracticeRecommendation.practice_id) == Practice.id)
             .where(
                 PracticeRecommendation.recommendation_id == recommendation_id,
                 Practice.status == PracticeStatus.APPROVED,
@@ -509,10 +509,10 @@ def _views(session: Session, rows: list[tuple[Practice, Organisation | None]]) -
     if by_id:
         links = session.exec(
             select(PracticeRecommendation.practice_id, Recommendation, RecommendationSet)
-            .join(Recommendation, Recommendation.id == PracticeRecommendation.recommendation_id)
-            .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+            .join(Recommendation, col(Recommendation.id) == PracticeRecommendation.recommendation_id)
+            .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
             .where(col(PracticeRecommendation.practice_id).in_(list(by_id)))
-            .order_by(RecommendationSet.slug, Recommendation.position)
+            .order_by(RecommendationSet.slug, col(Recommendation.position))
         )
         for practice_id, rec, rec_set in links:
             by_id[practice_id].recommendations.append(LinkedRecommendation(rec, rec_set))
@@ -520,17 +520,17 @@ def _views(session: Session, rows: list[tuple[Practice, Organisation | None]]) -
 
 
 def _with_organisation() -> Any:
-    return select(Practice, Organisation).outerjoin(Organisation, Organisation.id == Practice.organisation_id)
+    return select(Practice, Organisation).outerjoin(Organisation, col(Organisation.id) == Practice.organisation_id)
 
 
 def view_by_slug(session: Session, slug: str) -> PracticeView | None:
     row = session.exec(_with_organisation().where(Practice.slug == slug)).first()
-    return _views(session, [tuple(row)])[0] if row else None  # type: ignore[list-item]
+    return _views(session, [tuple(row)])[0] if row else None
 
 
 def view_by_id(session: Session, practice_id: int) -> PracticeView | None:
     row = session.exec(_with_organisation().where(Practice.id == practice_id)).first()
-    return _views(session, [tuple(row)])[0] if row else None  # type: ignore[list-item]
+    return _views(session, [tuple(row)])[0] if row else None
 
 
 @dataclass
@@ -584,7 +584,7 @@ def browse(session: Session, filters: Filters) -> list[PracticeView]:
     if filters.theme:
         # Themes are a short JSON list; filtering here keeps one query that works the same on both databases.
         rows = [r for r in rows if filters.theme in (r[0].themes or [])]
-    return _views(session, rows)  # type: ignore[arg-type]
+    return _views(session, rows)
 
 
 @dataclass
@@ -609,7 +609,7 @@ def filter_options(session: Session) -> FilterOptions:
         LinkedRecommendation(rec, rec_set)
         for rec, rec_set in session.exec(
             select(Recommendation, RecommendationSet)
-            .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+            .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
             .where(
                 col(Recommendation.id).in_(
                     select(PracticeRecommendation.recommendation_id).where(
@@ -617,7 +617,7 @@ def filter_options(session: Session) -> FilterOptions:
                     )
                 )
             )
-            .order_by(RecommendationSet.slug, Recommendation.position)
+            .order_by(RecommendationSet.slug, col(Recommendation.position))
         )
     ]
     return FilterOptions(list(THEMES.items()), list(PracticeStage), organisations, recommendations)
@@ -630,7 +630,7 @@ def review_queue(session: Session) -> list[PracticeView]:
         .where(Practice.status == PracticeStatus.SUBMITTED)
         .order_by(Practice.submitted_at, Practice.id)
     )
-    return _views(session, [tuple(r) for r in rows])  # type: ignore[misc]
+    return _views(session, [tuple(r) for r in rows])
 
 
 def submissions_of(session: Session, user: User) -> list[PracticeView]:
@@ -638,7 +638,7 @@ def submissions_of(session: Session, user: User) -> list[PracticeView]:
     stmt = _with_organisation().order_by(col(Practice.updated_at).desc(), col(Practice.id).desc())
     if user.role is not Role.ADMIN:
         stmt = stmt.where(Practice.organisation_id == (user.organisation_id or -1))
-    return _views(session, [tuple(r) for r in session.exec(stmt)])  # type: ignore[misc]
+    return _views(session, [tuple(r) for r in session.exec(stmt)])
 
 
 def recommendation_choices(session: Session) -> list[tuple[RecommendationSet, list[Recommendation]]]:
@@ -646,8 +646,8 @@ def recommendation_choices(session: Session) -> list[tuple[RecommendationSet, li
     sets: dict[int, tuple[RecommendationSet, list[Recommendation]]] = {}
     for rec, rec_set in session.exec(
         select(Recommendation, RecommendationSet)
-        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
-        .order_by(col(RecommendationSet.published_on).desc(), RecommendationSet.id, Recommendation.position)
+        .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
+        .order_by(col(RecommendationSet.published_on).desc(), col(RecommendationSet.id), col(Recommendation.position))
     ):
         sets.setdefault(rec_set.id or 0, (rec_set, []))[1].append(rec)
     return list(sets.values())

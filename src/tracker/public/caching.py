@@ -248,7 +248,7 @@ def _keep(request: Request[Any, Any, Any], row: CachedPage) -> None:
             statement = statement.on_conflict_do_update(
                 index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
             )
-            session.exec(statement)  # type: ignore[call-overload]
+            session.exec(statement)
             session.commit()
     except SQLAlchemyError:
         log.warning("could not store the rendering of %s", request.url.path, exc_info=True)

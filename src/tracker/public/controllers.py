@@ -15,8 +15,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import File
 from litestar.response import Response as HttpResponse
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from tracker.db import saved_id
 from tracker.evidence.controllers import content_disposition
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import evidence_file_path
@@ -109,7 +110,9 @@ class PublicController(Controller):
     ) -> Any:
         """A file from an organisation's latest publication; nothing else is ever served from here."""
         organisation = db.exec(select(Organisation).where(Organisation.slug == slug)).first()
-        publication = latest_publications(db, [organisation.id]).get(organisation.id) if organisation else None
+        publication = (
+            latest_publications(db, [saved_id(organisation)]).get(saved_id(organisation)) if organisation else None
+        )
         entry = None
         if publication is not None:
             entry = next(
@@ -133,13 +136,14 @@ class PublicController(Controller):
             )
         evidence = db.exec(
             select(Evidence)
-            .join(Response, Response.id == Evidence.response_id)
+            .join(Response, col(Response.id) == Evidence.response_id)
             .where(Evidence.id == evidence_id, Response.organisation_id == organisation.id)
         ).first()
         if (
             evidence is None
             or evidence.kind is not EvidenceKind.FILE
             or evidence.visibility is not Visibility.PUBLIC
+            or evidence.sha256 is None
             or evidence.sha256 != entry.get("sha256")
         ):
             return _unavailable(

@@ -69,7 +69,7 @@ class PublishedPlan:
 def first_publications(session: Session) -> dict[int, dt.datetime]:
     """When each organisation first published its plan."""
     query = select(PlanPublication.organisation_id, func.min(PlanPublication.published_at)).group_by(
-        PlanPublication.organisation_id
+        col(PlanPublication.organisation_id)
     )
     return {org_id: when for org_id, when in session.exec(query)}
 
@@ -105,7 +105,7 @@ def addressed_counts(session: Session) -> dict[int, int]:
     query = (
         select(Response.recommendation_id, func.count())
         .where(col(Response.required).is_(True))
-        .group_by(Response.recommendation_id)
+        .group_by(col(Response.recommendation_id))
     )
     return {rec_id: n for rec_id, n in session.exec(query)}
 
@@ -116,7 +116,7 @@ def published_status_counts(session: Session, organisation_ids: list[int]) -> di
     query = (
         select(PublishedResponse.recommendation_id, PublishedResponse.status, func.count())
         .where(col(PublishedResponse.publication_id).in_(latest_publication_ids(organisation_ids)))
-        .group_by(PublishedResponse.recommendation_id, PublishedResponse.status)
+        .group_by(col(PublishedResponse.recommendation_id), col(PublishedResponse.status))
     )
     counts: dict[int, Counter[ResponseStatus]] = {}
     for recommendation_id, value, n in session.exec(query):
@@ -205,7 +205,7 @@ def find_recommendation(
 ) -> tuple[Recommendation, RecommendationSet] | None:
     row = session.exec(
         select(Recommendation, RecommendationSet)
-        .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+        .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
         .where(RecommendationSet.slug == set_slug, Recommendation.number == number)
     ).first()
     return (row[0], row[1]) if row else None
@@ -221,7 +221,7 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
         session.exec(
             select(Recommendation)
             .where((Recommendation.parent_id == rec.id) | (Recommendation.id == (rec.parent_id or -1)))
-            .order_by(Recommendation.position)
+            .order_by(col(Recommendation.position))
         )
     )
     parent = next((r for r in related if r.id == rec.parent_id), None)
@@ -230,7 +230,7 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
     answering = list(
         session.exec(
             select(Organisation)
-            .join(Response, Response.organisation_id == Organisation.id)
+            .join(Response, col(Response.organisation_id) == Organisation.id)
             .where(Response.recommendation_id == rec.id, col(Response.required).is_(True))
             .order_by(Organisation.name)
         )
@@ -294,7 +294,7 @@ class OrganisationGroup:
 
 def organisation_groups(session: Session) -> tuple[list[OrganisationGroup], dt.datetime | None]:
     """Every organisation with a public page, grouped by type and then region, with its publication."""
-    regions = {r.code: r for r in session.exec(select(Region).order_by(Region.position))}
+    regions = {r.code: r for r in session.exec(select(Region).order_by(col(Region.position)))}
     region_order = list(regions)
     plans = published_plans(session, public_organisations(session), with_content=False)
     groups = []
@@ -345,7 +345,7 @@ def organisation_page(session: Session, slug: str, draft: PlanPublication | None
             rec.id: (rec, rec_set)
             for rec, rec_set in session.exec(
                 select(Recommendation, RecommendationSet)
-                .join(RecommendationSet, RecommendationSet.id == Recommendation.set_id)
+                .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
                 .where(col(Recommendation.id).in_(ids))
             )
         }

@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 
 from sqlmodel import Session, col, select
 
+from tracker.db import not_none
 from tracker.organisations.models import Organisation
 from tracker.plans.models import PlanPublication
 from tracker.public.data import STATUS_ORDER, status_of
@@ -54,12 +55,14 @@ def atom_feed(session: Session, public_url: str) -> bytes:
     rows = list(
         session.exec(
             select(PlanPublication, Organisation)
-            .join(Organisation, Organisation.id == PlanPublication.organisation_id)
+            .join(Organisation, col(Organisation.id) == PlanPublication.organisation_id)
             .order_by(col(PlanPublication.published_at).desc(), col(PlanPublication.id).desc())
             .limit(MAX_ENTRIES)
         )
     )
-    subs = frozenset(session.exec(select(Recommendation.id).where(col(Recommendation.parent_id).is_not(None))))
+    subs = frozenset(
+        not_none(i) for i in session.exec(select(Recommendation.id).where(col(Recommendation.parent_id).is_not(None)))
+    )
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     authority = _tag_authority(public_url)

@@ -68,7 +68,7 @@ def _recommendation(db: Session, rec_id: int) -> tuple[Recommendation, Recommend
 
 
 def _addressee_choices(db: Session) -> dict[str, Any]:
-    groups = list(db.exec(select(AddresseeGroup).order_by(AddresseeGroup.position, AddresseeGroup.name)))
+    groups = list(db.exec(select(AddresseeGroup).order_by(col(AddresseeGroup.position), col(AddresseeGroup.name))))
     organisations = list(db.exec(select(Organisation).order_by(Organisation.kind, Organisation.name)))
     by_kind = [(kind, [o for o in organisations if o.kind is kind]) for kind in OrganisationKind]
     return {"groups": groups, "organisations_by_kind": [(k, o) for k, o in by_kind if o]}
@@ -95,7 +95,7 @@ class RecommendationsAdminController(Controller):
             db.exec(
                 select(Recommendation)
                 .where(Recommendation.set_id == rec_set.id, col(Recommendation.removed_at).is_(None))
-                .order_by(Recommendation.position)
+                .order_by(col(Recommendation.position))
             )
         )
         subs: dict[int, list[Recommendation]] = {}

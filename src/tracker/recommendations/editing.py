@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, changed, plain, record
-from tracker.db import StaleRecord
+from tracker.db import StaleRecord, saved_id
 from tracker.inputs import InputError
 from tracker.organisations.services import addressee_codes, addressee_names
 from tracker.plans.obligations import ObligationChanges, sync_obligations
@@ -51,7 +51,7 @@ def subs_of(session: Session, rec: Recommendation, *, include_removed: bool = Fa
     query = select(Recommendation).where(Recommendation.parent_id == rec.id)
     if not include_removed:
         query = query.where(col(Recommendation.removed_at).is_(None))
-    return list(session.exec(query.order_by(Recommendation.position, Recommendation.id)))
+    return list(session.exec(query.order_by(col(Recommendation.position), col(Recommendation.id))))
 
 
 def snapshot(rec: Recommendation, subs: list[Recommendation]) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def keep_version(
     if exists is None:
         session.add(
             RecommendationVersion(
-                recommendation_id=rec.id, version=version, content=content, actor_label=actor_label[:200]
+                recommendation_id=saved_id(rec), version=version, content=content, actor_label=actor_label[:200]
             )
         )
         session.flush()
@@ -114,7 +114,7 @@ def versions(session: Session, rec: Recommendation) -> list[RecommendationVersio
         kept.insert(
             0,
             RecommendationVersion(
-                recommendation_id=rec.id,
+                recommendation_id=saved_id(rec),
                 version=rec.version,
                 content=snapshot(rec, subs),
                 actor_label="",
@@ -524,9 +524,9 @@ class SetSummary:
 def set_summaries(session: Session) -> list[SetSummary]:
     """Every set with how many of its numbered recommendations are confirmed, partly, or to be confirmed."""
     sets = list(session.exec(select(RecommendationSet).order_by(col(RecommendationSet.published_on).desc())))
-    counts: dict[int, dict[Provenance, int]] = {s.id: dict.fromkeys(Provenance, 0) for s in sets}  # type: ignore[misc]
+    counts: dict[int, dict[Provenance, int]] = {saved_id(s): dict.fromkeys(Provenance, 0) for s in sets}
     for set_id, provenance in session.exec(
-        select(Recommendation.set_id, Recommendation.provenance).where(
+        select(Recommendation.set_id, col(Recommendation.provenance)).where(
             col(Recommendation.parent_id).is_(None), col(Recommendation.removed_at).is_(None)
         )
     ):
@@ -534,10 +534,10 @@ def set_summaries(session: Session) -> list[SetSummary]:
     return [
         SetSummary(
             s,
-            sum(counts[s.id].values()),  # type: ignore[index]
-            counts[s.id][Provenance.CONFIRMED],  # type: ignore[index]
-            counts[s.id][Provenance.PARTIAL],  # type: ignore[index]
-            counts[s.id][Provenance.TO_BE_CONFIRMED],  # type: ignore[index]
+            sum(counts[saved_id(s)].values()),
+            counts[saved_id(s)][Provenance.CONFIRMED],
+            counts[saved_id(s)][Provenance.PARTIAL],
+            counts[saved_id(s)][Provenance.TO_BE_CONFIRMED],
         )
         for s in sets
     ]

@@ -48,7 +48,7 @@ def set_document(session: Session, rec_set: RecommendationSet) -> dict[str, Any]
         session.exec(
             select(Recommendation)
             .where(Recommendation.set_id == rec_set.id, col(Recommendation.removed_at).is_(None))
-            .order_by(Recommendation.position, Recommendation.id)
+            .order_by(col(Recommendation.position), col(Recommendation.id))
         )
     )
     subs: dict[int, list[Recommendation]] = {}

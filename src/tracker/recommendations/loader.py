@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from tracker.audit.services import Actor, audit_change, fields_of, record
 from tracker.datafiles import LoadResult, ParsedFile, Problem, validate
+from tracker.db import saved_id
 from tracker.organisations.services import addressee_codes
 from tracker.plans.obligations import sync_obligations
 from tracker.recommendations.editing import keep_version, snapshot
@@ -377,7 +378,7 @@ def _apply_recommendation(
 ) -> Recommendation:
     rec = existing.get(number)
     if rec is None:
-        rec = Recommendation(set_id=rec_set.id, number=number, **values)
+        rec = Recommendation(set_id=saved_id(rec_set), number=number, **values)
         session.add(rec)
         session.flush()
         existing[number] = rec

@@ -61,7 +61,7 @@ def set_views(session: Session) -> list[SetView]:
     for rec in session.exec(
         select(Recommendation)
         .where(col(Recommendation.removed_at).is_(None))
-        .order_by(Recommendation.set_id, Recommendation.position)
+        .order_by(col(Recommendation.set_id), col(Recommendation.position))
     ):
         by_set.setdefault(rec.set_id, []).append(rec)
     views = []

@@ -118,7 +118,7 @@ def read_set_sheet(
         header = {k: v for k, v in (new_set or {}).items() if v not in (None, "", [])}
         stored = {}
     themes: list[dict[str, str]] = [dict(t) for t in header.get("themes", [])]
-    names = _addressee_lookup(session)
+    addressee_names = _addressee_lookup(session)
     lines: dict[Path_, int] = {}
     columns: dict[Path_, str] = {}
     recommendations: list[dict[str, Any]] = []
@@ -140,7 +140,7 @@ def read_set_sheet(
             continue
         item: dict[str, Any] = {"text": cell(cells, "wording") or None}
         if "addressees" in found:
-            item["addressees"] = [names.get(_norm(a), a) for a in _split(cell(cells, "addressees"))]
+            item["addressees"] = [addressee_names.get(_norm(a), a) for a in _split(cell(cells, "addressees"))]
         if "deadline" in found:
             item["deadline"] = cell(cells, "deadline") or None
         if sub_number:

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from sqlmodel import Session
 
+from tracker.db import saved_id
 from tracker.organisations.services import addressee_names, get_by_slug, regions
 from tracker.permissions import Permission, require
 from tracker.practice.services import practice_for
@@ -69,7 +70,7 @@ class OversightController(Controller):
         set_slug: SetQuery = None,
     ) -> Template:
         """Every organisation against every recommendation, with the headline figures and what needs attention."""
-        filters = {
+        filters: dict[str, Any] = {
             "region": region,
             "kind": kind,
             "theme": theme,
@@ -99,7 +100,7 @@ class OversightController(Controller):
         state = national_state(
             db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
         )
-        rows = [(f"Rec. {r.number}", state.status_counts(r.id)) for r in state.recommendations]
+        rows = [(f"Rec. {r.number}", state.status_counts(saved_id(r))) for r in state.recommendations]
         svg = to_svg(status_bars(rows, title="Organisations by status, per recommendation"))
         # The chart's own inline styles are allowed inside this image only; it runs no script.
         return Response(
@@ -164,17 +165,16 @@ def dashboard_context(
     status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
 
     def row_matches(org_id: int) -> bool:
-        cells = [state.cell(org_id, r.id) for r in recommendations]
-        cells = [c for c in cells if c is not None]
+        cells = [c for r in recommendations if (c := state.cell(org_id, saved_id(r))) is not None]
         if not cells:
             return False
         if status_value and not any(c.status is status_value for c in cells):
             return False
         return not attention or any(c.needs_attention(today, state.stale_days) for c in cells)
 
-    organisations = [o for o in organisations if row_matches(o.id)]
+    organisations = [o for o in organisations if row_matches(saved_id(o))]
     if sort == "progress":
-        organisations.sort(key=lambda o: (-state.progress(o.id), o.name))
+        organisations.sort(key=lambda o: (-state.progress(saved_id(o)), o.name))
     names = {o.id: o.name for o in state.organisations}
     rec_numbers = {r.id: r.number for r in state.recommendations}
     attention_lists = {
@@ -217,7 +217,7 @@ def recommendation_context(db: Session, settings: Settings, recommendation_id: i
         return None
     rec_set = db.get(RecommendationSet, rec.set_id)
     state = national_state(db, set_id=rec.set_id, stale_days=settings.stale_update_days)
-    cells = sorted(state.cells_for_recommendation(rec.id), key=lambda c: c.organisation_id)
+    cells = sorted(state.cells_for_recommendation(saved_id(rec)), key=lambda c: c.organisation_id)
     names = {o.id: o.name for o in state.organisations}
     slugs = {o.id: o.slug for o in state.organisations}
     by_status = {
@@ -232,8 +232,8 @@ def recommendation_context(db: Session, settings: Settings, recommendation_id: i
         names=names,
         slugs=slugs,
         addressees=[addressee_name.get(code, code) for code in rec.addressees],
-        latest_updates=latest_updates(db, rec.id, limit=10),
-        practices=practice_for(db, rec.id),
+        latest_updates=latest_updates(db, saved_id(rec), limit=10),
+        practices=practice_for(db, saved_id(rec)),
     )
 
 

@@ -57,7 +57,7 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
     """Every table of the export: responses, actions, updates, assessments and snapshots."""
     # Every table names the organisation as the responses table does: its name, then its slug.
     names = {o.id: {"organisation": o.name, "organisation_slug": o.slug} for o in session.exec(select(Organisation))}
-    recs = list(session.exec(select(Recommendation).order_by(Recommendation.set_id, Recommendation.position)))
+    recs = list(session.exec(select(Recommendation).order_by(col(Recommendation.set_id), col(Recommendation.position))))
     numbers = {r.id: r.number for r in recs}
     in_scope = {r.id for r in recs if data.set_id is None or r.set_id == data.set_id}
     where = {
@@ -99,9 +99,14 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
             "visibility": visibility.value,
         }
         for response_id, update_on, text, visibility in session.exec(
-            select(ProgressUpdate.response_id, ProgressUpdate.update_on, ProgressUpdate.text, ProgressUpdate.visibility)
+            select(
+                ProgressUpdate.response_id,
+                col(ProgressUpdate.update_on),
+                col(ProgressUpdate.text),
+                col(ProgressUpdate.visibility),
+            )
             .where(col(ProgressUpdate.visibility).in_(national_levels()))
-            .order_by(ProgressUpdate.response_id, ProgressUpdate.update_on, ProgressUpdate.id)
+            .order_by(col(ProgressUpdate.response_id), col(ProgressUpdate.update_on), col(ProgressUpdate.id))
         )
         if response_id in where
     ]
@@ -114,13 +119,13 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
             "released": a.released,
             "assessed_on": plain(a.created_at.date()),
         }
-        for a in session.exec(select(Assessment).order_by(Assessment.response_id, Assessment.id))
+        for a in session.exec(select(Assessment).order_by(col(Assessment.response_id), col(Assessment.id)))
         if a.response_id in where
     ]
     snapshots = []
-    periods = [period] if period else list(session.exec(select(ReportingPeriod).order_by(ReportingPeriod.cut_off)))
+    periods = [period] if period else list(session.exec(select(ReportingPeriod).order_by(col(ReportingPeriod.cut_off))))
     for p in periods:
-        for s in session.exec(select(Snapshot).where(Snapshot.period_id == p.id).order_by(Snapshot.id)):
+        for s in session.exec(select(Snapshot).where(col(Snapshot.period_id) == p.id).order_by(col(Snapshot.id))):
             if s.recommendation_id not in in_scope:
                 continue
             snapshots.append(

@@ -17,6 +17,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tracker.assessments.models import Assessment
+from tracker.db import not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
@@ -223,11 +224,11 @@ def national_state(
     rec_query = select(Recommendation)
     if set_id is not None:
         rec_query = rec_query.where(Recommendation.set_id == set_id)
-    all_recs = list(session.exec(rec_query.order_by(Recommendation.set_id, Recommendation.position)))
+    all_recs = list(session.exec(rec_query.order_by(col(Recommendation.set_id), col(Recommendation.position))))
     recommendations = [r for r in all_recs if r.parent_id is None]
     rec_by_id = {r.id: r for r in recommendations}
     # A sub-recommendation's activity counts towards its parent's cell.
-    top_of = {r.id: (r.parent_id or r.id) for r in all_recs}
+    top_of = {r.id: (r.parent_id or saved_id(r)) for r in all_recs}
     # Every national reader sees the same figures: only items all of them may see count (never internal ones).
     levels = national_levels()
     rec_scope = select(Recommendation.id)
@@ -239,7 +240,7 @@ def national_state(
         ids = ids.where(col(Response.recommendation_id).in_(rec_scope))
     responses = list(
         session.exec(
-            select(Response.id, Response.organisation_id, Response.recommendation_id, Response.status).where(
+            select(Response.id, Response.organisation_id, Response.recommendation_id, col(Response.status)).where(
                 col(Response.id).in_(ids)
             )
         )
@@ -253,14 +254,14 @@ def national_state(
             col(Action.response_id).in_(ids),
             action_overdue_sql(today),
         )
-        .group_by(Action.response_id)
+        .group_by(col(Action.response_id))
     ):
         overdue_actions[cell_of[rid]] += n
     evidence: Counter[tuple[int, int]] = Counter()
     for rid, n in session.exec(
         select(Evidence.response_id, func.count())
         .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
-        .group_by(Evidence.response_id)
+        .group_by(col(Evidence.response_id))
     ):
         evidence[cell_of[rid]] += n
     last_update: dict[tuple[int, int], dt.date] = {}
@@ -272,7 +273,7 @@ def national_state(
             func.sum(case((col(ProgressUpdate.update_on) >= today - dt.timedelta(days=30), 1), else_=0)),
         )
         .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
-        .group_by(ProgressUpdate.response_id)
+        .group_by(col(ProgressUpdate.response_id))
     ):
         key = cell_of[rid]
         last_update[key] = max(day, last_update.get(key, day))
@@ -283,7 +284,7 @@ def national_state(
             Assessment.rating,
             func.row_number()
             .over(
-                partition_by=Assessment.response_id,
+                partition_by=col(Assessment.response_id),
                 order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
             )
             .label("rank"),
@@ -300,12 +301,12 @@ def national_state(
         rec = rec_by_id.get(recommendation_id)
         if rec is None:
             continue  # a sub-recommendation: folded into its parent's cell above
-        key = (organisation_id, rec.id)
+        key = (organisation_id, saved_id(rec))
         rating = ratings.get(response_id)
         cells[key] = Cell(
-            response_id=response_id,
+            response_id=not_none(response_id),
             organisation_id=organisation_id,
-            recommendation_id=rec.id,
+            recommendation_id=saved_id(rec),
             status=status,
             due=rec.deadline,
             actions_overdue=overdue_actions[key],
@@ -320,7 +321,7 @@ def national_state(
         )
     )
     answered = {rid for _, rid in cells}
-    sets = {s.id: s for s in session.exec(select(RecommendationSet))}
+    sets = {saved_id(s): s for s in session.exec(select(RecommendationSet))}
     published = set(session.exec(select(PlanPublication.organisation_id).distinct()))
     return NationalState(
         today=today,
@@ -351,8 +352,8 @@ def latest_updates(
     )
     query = (
         select(ProgressUpdate, Organisation)
-        .join(Response, Response.id == ProgressUpdate.response_id)
-        .join(Organisation, Organisation.id == Response.organisation_id)
+        .join(Response, col(Response.id) == ProgressUpdate.response_id)
+        .join(Organisation, col(Organisation.id) == Response.organisation_id)
         .where(
             col(Response.recommendation_id).in_(recs), ProgressUpdate.visibility == (visibility or Visibility.PUBLIC)
         )
@@ -368,12 +369,12 @@ def period_progress(session: Session) -> list[tuple[str, Counter[ResponseStatus]
     from tracker.vocabulary import PeriodStatus
 
     rows = session.exec(
-        select(ReportingPeriod.name, ReportingPeriod.cut_off, Snapshot.status, func.count())
-        .join(Snapshot, Snapshot.period_id == ReportingPeriod.id)
-        .join(Recommendation, Recommendation.id == Snapshot.recommendation_id)
+        select(ReportingPeriod.name, col(ReportingPeriod.cut_off), col(Snapshot.status), func.count())
+        .join(Snapshot, col(Snapshot.period_id) == ReportingPeriod.id)
+        .join(Recommendation, col(Recommendation.id) == Snapshot.recommendation_id)
         .where(ReportingPeriod.status == PeriodStatus.FROZEN, col(Recommendation.parent_id).is_(None))
-        .group_by(ReportingPeriod.name, ReportingPeriod.cut_off, Snapshot.status)
-        .order_by(ReportingPeriod.cut_off)
+        .group_by(col(ReportingPeriod.name), col(ReportingPeriod.cut_off), col(Snapshot.status))
+        .order_by(col(ReportingPeriod.cut_off))
     )
     periods: dict[str, Counter[ResponseStatus]] = {}
     for name, _, status, n in rows:

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker.assessments.models import Assessment
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import PlanPublication
@@ -101,7 +102,7 @@ def latest_ratings(session: Session, response_ids: list[int]) -> dict[int, tuple
             Assessment.created_at,
             func.row_number()
             .over(
-                partition_by=Assessment.response_id,
+                partition_by=col(Assessment.response_id),
                 order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
             )
             .label("rank"),
@@ -118,9 +119,9 @@ def organisation_oversight(
 ) -> OrganisationOversight:
     """Every response the organisation must give, with what oversight needs to know about each."""
     today = today or dt.date.today()
-    rows = workspace_rows(session, organisation.id, levels=national_levels())  # read by every national reader
-    ratings = latest_ratings(session, [r.response.id for r in rows])
-    publication = latest_publication(session, organisation.id)
+    rows = workspace_rows(session, saved_id(organisation), levels=national_levels())  # read by every national reader
+    ratings = latest_ratings(session, [saved_id(r.response) for r in rows])
+    publication = latest_publication(session, saved_id(organisation))
     current: dict[int, dict[str, Any]] = {
         entry["recommendation_id"]: entry for entry in public_plan(session, organisation)["responses"]
     }
@@ -131,8 +132,8 @@ def organisation_oversight(
     )
     result = []
     for row in rows:
-        rating, rated_at = ratings.get(row.response.id, (None, None))
-        now = current.get(row.recommendation.id, {})
+        rating, rated_at = ratings.get(saved_id(row.response), (None, None))
+        now = current.get(saved_id(row.recommendation), {})
         stale = not is_finished(row.response.status) and (
             row.last_update_on is None or (today - row.last_update_on).days > stale_days
         )
@@ -142,7 +143,7 @@ def organisation_oversight(
                 rating=rating,
                 rated_at=rated_at,
                 public_evidence_count=len(now.get("evidence", [])),
-                unpublished_changes=published.get(row.recommendation.id) != now,
+                unpublished_changes=published.get(saved_id(row.recommendation)) != now,
                 stale=stale,
             )
         )

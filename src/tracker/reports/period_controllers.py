@@ -116,10 +116,10 @@ class PeriodController(Controller):
         counts: dict[str, dict[ResponseStatus, int]] = {}
         if period.status is PeriodStatus.FROZEN:
             rows = db.exec(
-                select(Recommendation.number, Snapshot.status)
-                .join(Recommendation, Recommendation.id == Snapshot.recommendation_id)
+                select(Recommendation.number, col(Snapshot.status))
+                .join(Recommendation, col(Recommendation.id) == Snapshot.recommendation_id)
                 .where(Snapshot.period_id == period.id, col(Recommendation.parent_id).is_(None))
-                .order_by(Recommendation.position)
+                .order_by(col(Recommendation.position))
             )
             for number, status in rows:
                 counts.setdefault(number, dict.fromkeys(ResponseStatus, 0))[status] += 1

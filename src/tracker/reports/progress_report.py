@@ -34,6 +34,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import PlanPublication, ProgressUpdate, Response
@@ -108,7 +109,7 @@ class ReportData:
         ]
 
     def row(self, organisation: Organisation, recommendation: Recommendation) -> Row | None:
-        return self.rows.get((organisation.id, recommendation.id))
+        return self.rows.get((saved_id(organisation), saved_id(recommendation)))
 
     def organisation_rows(self, organisation: Organisation) -> list[tuple[Recommendation, Row]]:
         """An organisation's responses in report order: each numbered recommendation, then its sub-recommendations."""
@@ -116,8 +117,8 @@ class ReportData:
         for rec in self.recommendations:
             if row := self.row(organisation, rec):
                 out.append((rec, row))
-            for sub in self.sub_recommendations.get(rec.id, []):
-                if sub_row := self.sub_rows.get((organisation.id, sub.id)):
+            for sub in self.sub_recommendations.get(saved_id(rec), []):
+                if sub_row := self.sub_rows.get((saved_id(organisation), saved_id(sub))):
                     out.append((sub, sub_row))
         return out
 
@@ -156,7 +157,7 @@ def build_report(
     rec_query = select(Recommendation)
     if set_id is not None:
         rec_query = rec_query.where(Recommendation.set_id == set_id)
-    every_rec = list(session.exec(rec_query.order_by(Recommendation.set_id, Recommendation.position)))
+    every_rec = list(session.exec(rec_query.order_by(col(Recommendation.set_id), col(Recommendation.position))))
     recommendations = [r for r in every_rec if r.parent_id is None]
     rec_ids = {r.id for r in recommendations}
     subs = {r.id: r for r in every_rec if r.parent_id in rec_ids}
@@ -189,7 +190,7 @@ def build_report(
         for snap in session.exec(
             select(Snapshot)
             .where(Snapshot.period_id == period.id)
-            .order_by(Snapshot.organisation_id, Snapshot.recommendation_id)
+            .order_by(col(Snapshot.organisation_id), col(Snapshot.recommendation_id))
         ):
             if snap.recommendation_id in rec_ids:
                 target = rows
@@ -251,7 +252,7 @@ def build_report(
                 recent_updates=[
                     (names[r.organisation_id], r.latest_update_on, r.latest_update_text) for r in updates[:3]
                 ],
-                practice=[p.title for p in practice_for(session, rec.id)],
+                practice=[p.title for p in practice_for(session, saved_id(rec))],
                 # Each organisation's latest update as at the report's date (a frozen period: its snapshots).
                 themes=themes((r.organisation_id, r.latest_update_text) for r in rec_rows),
             )
@@ -273,7 +274,7 @@ def _latest_updates(session: Session) -> dict[int, tuple[dt.date, str]]:
             ProgressUpdate.text,
             func.row_number()
             .over(
-                partition_by=ProgressUpdate.response_id,
+                partition_by=col(ProgressUpdate.response_id),
                 order_by=(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc()),
             )
             .label("rank"),
@@ -373,7 +374,7 @@ def render_pdf(data: ReportData) -> bytes:
         topMargin=15 * mm,
         bottomMargin=18 * mm,
     )
-    doc.report_name = data.period_name  # type: ignore[attr-defined]
+    doc.report_name = data.period_name
     doc.created_at = data.created_at
     portrait = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="portrait")
     wide = landscape(A4)

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, Response
 from tracker.plans.rules import open_sql
@@ -60,7 +61,7 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
     items: dict[int, list[DueItem]] = defaultdict(list)
     for response, rec in session.exec(
         select(Response, Recommendation)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
         .where(
             col(Response.required).is_(True),
             open_sql(),
@@ -68,11 +69,14 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
             col(Recommendation.deadline) <= horizon,
         )
     ):
-        items[response.organisation_id].append(DueItem(response.id, f"Recommendation {rec.number}", rec.deadline))
+        assert rec.deadline is not None  # the query asks for one
+        items[response.organisation_id].append(
+            DueItem(saved_id(response), f"Recommendation {rec.number}", rec.deadline)
+        )
     for action, response, rec in session.exec(
         select(Action, Response, Recommendation)
-        .join(Response, Response.id == Action.response_id)
-        .join(Recommendation, Recommendation.id == Response.recommendation_id)
+        .join(Response, col(Response.id) == Action.response_id)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
         .where(
             col(Response.required).is_(True),
             Action.status != ActionStatus.COMPLETE,
@@ -80,9 +84,12 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
             col(Action.target_date) <= horizon,
         )
     ):
+        assert action.target_date is not None  # the query asks for one
         items[response.organisation_id].append(
             DueItem(
-                response.id, f"Action on recommendation {rec.number}: {action.description[:120]}", action.target_date
+                saved_id(response),
+                f"Action on recommendation {rec.number}: {action.description[:120]}",
+                action.target_date,
             )
         )
     for org_items in items.values():
@@ -102,8 +109,8 @@ def plan_reminders(session: Session, settings: Settings, today: dt.date) -> list
         )
     }
     items = due_items(session, today)
-    organisations = {o.id: o for o in session.exec(select(Organisation).where(col(Organisation.id).in_(items)))}
-    editors: dict[int, list[User]] = defaultdict(list)
+    organisations = {saved_id(o): o for o in session.exec(select(Organisation).where(col(Organisation.id).in_(items)))}
+    editors: dict[int | None, list[User]] = defaultdict(list)
     for user in session.exec(
         select(User)
         .where(

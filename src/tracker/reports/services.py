@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, record
-from tracker.db import Duplicate, StaleRecord
+from tracker.db import Duplicate, StaleRecord, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import InputError, problems_for
 from tracker.organisations.models import Organisation
@@ -95,13 +95,18 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
                 func.count(),
                 func.sum(
                     case(
-                        (and_(Action.status == ActionStatus.COMPLETE, col(Action.completed_on) <= period.cut_off), 1),
+                        (
+                            and_(
+                                col(Action.status) == ActionStatus.COMPLETE, col(Action.completed_on) <= period.cut_off
+                            ),
+                            1,
+                        ),
                         else_=0,
                     )
                 ),
             )
             .where(col(Action.created_at) < end_of_cut_off)
-            .group_by(Action.response_id)
+            .group_by(col(Action.response_id))
         )
     }
     evidence = {
@@ -109,7 +114,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
         for rid, n in session.exec(
             select(Evidence.response_id, func.count())
             .where(col(Evidence.created_at) < end_of_cut_off)
-            .group_by(Evidence.response_id)
+            .group_by(col(Evidence.response_id))
         )
     }
     ranked = (
@@ -119,7 +124,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
             ProgressUpdate.text,
             func.row_number()
             .over(
-                partition_by=ProgressUpdate.response_id,
+                partition_by=col(ProgressUpdate.response_id),
                 order_by=(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc()),
             )
             .label("rank"),
@@ -143,7 +148,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
         day, text = latest.get(rid, (None, None))
         session.add(
             Snapshot(
-                period_id=period.id,
+                period_id=saved_id(period),
                 response_id=rid,
                 organisation_id=org_id,
                 recommendation_id=rec_id,
@@ -269,7 +274,10 @@ def compare_periods(session: Session, earlier: ReportingPeriod, later: Reporting
     # Responses are counted as everywhere else (tracker.reports.figures.Headline): one per numbered
     # recommendation; a sub-recommendation's movement is listed but never counted as a response of its own.
     numbered = set(session.exec(select(Recommendation.id).where(col(Recommendation.parent_id).is_(None))))
-    forward, backward, other, unchanged = [], [], [], 0
+    forward: list[Movement] = []
+    backward: list[Movement] = []
+    other: list[Movement] = []
+    unchanged = 0
     latest_by_org: dict[int, dt.date | None] = {}
     for snap in after:
         previous = latest_by_org.get(snap.organisation_id)
@@ -313,15 +321,15 @@ def missing_updates(session: Session, period: ReportingPeriod) -> list[StaleOrga
     since = previous.cut_off if previous else None
     rows = session.exec(
         select(Organisation.id, Organisation.name, func.max(ProgressUpdate.update_on))
-        .join(Response, Response.organisation_id == Organisation.id)
+        .join(Response, col(Response.organisation_id) == Organisation.id)
         .outerjoin(
             ProgressUpdate,
-            (ProgressUpdate.response_id == Response.id)
+            (col(ProgressUpdate.response_id) == Response.id)
             & (col(ProgressUpdate.update_on) <= period.cut_off)
             & col(ProgressUpdate.visibility).in_(national_levels()),
         )
         .where(Response.required == True)  # noqa: E712
-        .group_by(Organisation.id, Organisation.name)
+        .group_by(col(Organisation.id), col(Organisation.name))
         .order_by(Organisation.name)
     )
     return [

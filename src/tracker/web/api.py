@@ -130,7 +130,11 @@ def api_access(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandl
             headers={"WWW-Authenticate": 'Bearer realm="tracker"'},
         )
     config = connection.app.csrf_config
-    if config is None or connection.scope.get("auth") != "session" or connection.method in config.safe_methods:
+    if (
+        config is None
+        or connection.scope.get("auth") != "session"
+        or connection.scope.get("method") in config.safe_methods
+    ):
         return
     header = connection.headers.get(config.header_name)
     cookie = connection.cookies.get(config.cookie_name)

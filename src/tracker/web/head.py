@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from litestar.enums import ScopeType
+
 if TYPE_CHECKING:
     from litestar import Litestar
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 
 def head_as_get(app: ASGIApp) -> ASGIApp:
     """Wrap an ASGI app so a HEAD request runs as GET and its response body is not sent."""
 
     async def handle(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+        if scope["type"] != ScopeType.HTTP or scope["method"] != "HEAD":
             await app(scope, receive, send)
             return
 
@@ -32,7 +34,8 @@ def head_as_get(app: ASGIApp) -> ASGIApp:
                 body_sent = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-        await app({**scope, "method": "GET"}, receive, send_without_body)  # type: ignore[typeddict-item]
+        as_get: HTTPScope = {**scope, "method": "GET"}
+        await app(as_get, receive, send_without_body)
 
     return handle
 

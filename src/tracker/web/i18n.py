@@ -28,6 +28,7 @@ from babel.messages.pofile import read_po
 from babel.support import LazyProxy, Translations
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("tracker.i18n")
@@ -199,7 +200,7 @@ def catalogues_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Catalogues:
 
 def locale_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """This request's locale, chosen once and kept in the request's state."""
-    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = connection.scope.setdefault("state", {})
     if "locale" not in state:
         state["locale"] = catalogues_of(connection).choose_locale(
             connection.query_params.get(LANGUAGE_PARAMETER),
@@ -221,7 +222,7 @@ class LocaleMiddleware:
         self.secure_cookie = secure_cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)

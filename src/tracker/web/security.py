@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -47,7 +48,7 @@ def single_charset(headers: Any) -> None:
     content_type = headers.get("content-type")
     if content_type and content_type.lower().count("charset=") > 1:
         media_type, *parameters = [part.strip() for part in content_type.split(";")]
-        kept = []
+        kept: list[str] = []
         for parameter in parameters:
             if parameter.lower().startswith("charset=") and any(p.lower().startswith("charset=") for p in kept):
                 continue
@@ -57,7 +58,7 @@ def single_charset(headers: Any) -> None:
 
 def ensure_nonce(scope: Scope) -> str:
     """This request's CSP nonce, creating it if no middleware has yet (e.g. a 404 from routing)."""
-    state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = scope.setdefault("state", {})
     if "csp_nonce" not in state:
         state["csp_nonce"] = secrets.token_urlsafe(18)
     return state["csp_nonce"]
@@ -71,7 +72,7 @@ class SecurityHeadersMiddleware:
         self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         nonce = ensure_nonce(scope)

@@ -172,7 +172,7 @@ class LocalisedTemplate(Template):
 
 def page(
     connection: ASGIConnection[Any, Any, Any, Any], template_name: str, status_code: int = 200, **context: Any
-) -> Template:
+) -> LocalisedTemplate:
     """Render a page (or an htmx partial) with what every template needs: the CSP nonce, the demo banner,
     navigation and footer links, in the request's language."""
     state = connection.scope.get("state", {})

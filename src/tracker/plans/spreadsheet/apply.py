@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import changed, fields_of, record
+from tracker.db import not_none, saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, rolled_up_status
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
@@ -48,7 +49,7 @@ def _write(session: Session, organisation_id: int, plan: ImportPlan, user: User,
     """Every change of the plan with its history, and the import's own record, in the open transaction."""
     actor = actor_for(user)
     responses = {
-        r.id: r
+        saved_id(r): r
         for r in session.exec(
             select(Response)
             .where(Response.organisation_id == organisation_id)
@@ -292,7 +293,7 @@ def _roll_up(
     rows = list(
         session.exec(
             select(Response.id, Recommendation.id, Recommendation.parent_id, Recommendation.number)
-            .join(Recommendation, Recommendation.id == Response.recommendation_id)
+            .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
             .where(
                 Response.organisation_id == organisation_id,
                 col(Recommendation.parent_id).in_(parent_ids) | col(Recommendation.id).in_(parent_ids),
@@ -304,8 +305,8 @@ def _roll_up(
         parent_row = next((r for r in rows if r[1] == parent_id), None)
         if parent_row is None:
             continue
-        parent = responses[parent_row[0]]
-        children = [responses[r[0]] for r in rows if r[2] == parent_id and responses[r[0]].required]
+        parent = responses[not_none(parent_row[0])]
+        children = [c for r in rows if r[2] == parent_id and (c := responses[not_none(r[0])]).required]
         status = rolled_up_status([c.status for c in children])
         if parent.status is status:
             continue

@@ -192,11 +192,11 @@ def _load(
         form.error("visibility", "Choose who can see the imported updates: the public, or your organisation only")
         return _upload_page(request, organisation, form, status_code=422, sets=sets)
     detected = spreadsheet.detect_mapping(frame.columns)
-    chosen = {}
+    chosen: dict[str, str | None] = {}
     for i, column in enumerate(detected.columns):
         value = form.values.get(f"column-{i}")
         chosen[column] = value if isinstance(value, str) and (value in FIELDS or value == IGNORE) else None
-    mapping = Mapping({c: (chosen[c] if chosen[c] is not None else f) for c, f in detected.fields.items()})
+    mapping = Mapping({c: (v if (v := chosen[c]) is not None else f) for c, f in detected.fields.items()})
     return frame, mapping, form, pack(content) if fresh else form.get("file_data"), filename
 
 
@@ -355,8 +355,8 @@ def _error_list(plan: ImportPlan, mapping: Mapping) -> list[dict[str, str]]:
         else:
             anchor = "columns"
         items.append({"text": error.message, "href": f"#{anchor}"})
-    for i, error in enumerate(plan.row_errors[:SUMMARY_LIMIT]):
-        items.append({"text": str(error), "href": f"#problem-{i}"})
+    for i, row_error in enumerate(plan.row_errors[:SUMMARY_LIMIT]):
+        items.append({"text": str(row_error), "href": f"#problem-{i}"})
     hidden = len(plan.row_errors) - SUMMARY_LIMIT
     if hidden > 0:
         items.append({"text": f"and {hidden:,} more problems in the rows, listed below", "href": "#problems"})

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from tracker.audit.services import changed, fields_of
+from tracker.db import saved_id
 from tracker.plans.models import Action
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
 from tracker.plans.spreadsheet.common import (
@@ -273,9 +274,9 @@ def _finish_actions(plan: ImportPlan, known: KnownPlan, wanted: dict[tuple[int, 
             continue
         diff = {name: value for name, value in values.items() if getattr(existing, name) != value}
         current = {name: getattr(existing, name) for name in diff}
-        wanted = {name: (value, item["row"]) for name, value in diff.items()}
+        asked = {name: (value, item["row"]) for name, value in diff.items()}
         of = f" of the action {short(existing.description)}"
-        for name in _conflicts(plan, known, "action", existing.id, key[0], number, wanted, current, of):
+        for name in _conflicts(plan, known, "action", existing.id, key[0], number, asked, current, of):
             del diff[name]
         if not diff:
             continue
@@ -459,7 +460,9 @@ def _response_change(
     response = entry.response
     before = fields_of(response, RESPONSE_FIELDS)
     wanted = {n: (v.value if isinstance(v, ResponseStatus | Rag) else v, row) for n, (v, row) in values.items()}
-    kept = _conflicts(plan, known, "response", response.id, response.id, entry.recommendation.number, wanted, before)
+    kept = _conflicts(
+        plan, known, "response", saved_id(response), saved_id(response), entry.recommendation.number, wanted, before
+    )
     if "status" in kept:  # a reason goes with the status it explains: keeping the status keeps its reason
         kept |= {"blocked_reason", "not_applicable_reason"}
     values = {n: v for n, v in values.items() if n not in kept}
@@ -482,7 +485,7 @@ def _response_change(
                 return None
             if status_changes:
                 after[reason] = None  # as on the response page: the reason goes with the status
-        elif status_changes and not after[reason]:
+        elif status_changes and not after[reason] and status_row is not None:  # a status change has its row
             plan.error(status_row, f"a {needs.label} status needs {label} (a '{column}' column)")
             return None
     diff = changed(before, after)

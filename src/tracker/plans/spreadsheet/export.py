@@ -103,13 +103,13 @@ def _actions_and_updates(
     updates: dict[int, list[ProgressUpdate]] = defaultdict(list)
     if ids:
         for action in session.exec(
-            select(Action).where(col(Action.response_id).in_(ids)).order_by(Action.position, Action.id)
+            select(Action).where(col(Action.response_id).in_(ids)).order_by(col(Action.position), col(Action.id))
         ):
             actions[action.response_id].append(action)
         query = select(ProgressUpdate).where(col(ProgressUpdate.response_id).in_(ids))
         if visibilities is not None:
             query = query.where(col(ProgressUpdate.visibility).in_([v.value for v in visibilities]))
-        for update in session.exec(query.order_by(ProgressUpdate.update_on, ProgressUpdate.id)):
+        for update in session.exec(query.order_by(col(ProgressUpdate.update_on), col(ProgressUpdate.id))):
             updates[update.response_id].append(update)
     return actions, updates
 

@@ -58,7 +58,7 @@ class KnownPlan:
         self.updates: set[tuple[int, str]] = set()
         if ids:
             for action in session.exec(
-                select(Action).where(col(Action.response_id).in_(ids)).order_by(Action.position, Action.id)
+                select(Action).where(col(Action.response_id).in_(ids)).order_by(col(Action.position), col(Action.id))
             ):
                 self.actions.setdefault((action.response_id, action_key(action.description)), action)
                 self.action_by_id[action.id] = action  # type: ignore[index]
@@ -117,7 +117,7 @@ _IMPORT_EVENTS = 50  # the recent imports read for a file's previous import and 
 def _imports(session: Session, organisation_id: int) -> list[tuple[dt.datetime, dict[str, Any]]]:
     """The organisation's recent imports, newest first: when, and what was recorded about them."""
     query = (
-        select(AuditEvent.occurred_at, AuditEvent.after)
+        select(AuditEvent.occurred_at, col(AuditEvent.after))
         .where(AuditEvent.organisation_id == organisation_id, AuditEvent.entity_type == "plan_import")
         .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
         .limit(_IMPORT_EVENTS)

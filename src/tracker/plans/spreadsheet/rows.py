@@ -16,7 +16,7 @@ from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS
 from tracker.plans.spreadsheet.results import ImportPlan
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date
-from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
+from tracker.vocabulary import ActionStatus, LabelledEnum, Rag, ResponseStatus, Visibility
 
 MAX_SHORT_TEXT = 200  # lead role, action owner
 
@@ -65,7 +65,7 @@ def recommendation_number(text: str) -> str | None:
     return canonical(match.group(1)) if match else None
 
 
-def _word(text: str, words: dict[str, Any], enum: type) -> Any:
+def _word(text: str, words: dict[str, Any], enum: type[LabelledEnum]) -> Any:
     key = plain_words(text)
     if key in words:
         return words[key]
@@ -212,7 +212,7 @@ def _parse_updates(row: Row) -> None:
         if row.get("update_date"):
             items.append((text, row.date("update_date", "update date")))
         elif column in plan.dates:
-            items.append((text, plan.dates[column]))  # type: ignore[index]
+            items.append((text, plan.dates[column]))
         elif plan.mapping.column_for("update_date") is not None:
             row.error("the update has no date: add one in the date column, or give a date for the update column")
     for column, value in row.rounds.items():

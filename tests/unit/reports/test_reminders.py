@@ -132,6 +132,7 @@ def test_without_a_mail_server_only_a_dry_run_is_possible(session, settings, peo
         send_reminders(session, settings, day)
 
 
+@pytest.mark.commits  # the command opens its own connection: it must see what the fixtures committed
 def test_the_remind_command(database_url, engine, session, people, smtp, monkeypatch):
     sink, port = smtp
     monkeypatch.setenv("DATABASE_URL", database_url)

@@ -103,12 +103,16 @@ def _field_changes(session: Session, organisation_id: int) -> dict[tuple[str, in
 
 def _deleted_actions(session: Session, organisation_id: int) -> dict[int, tuple[int, dt.datetime]]:
     """The organisation's deleted actions: {action id: (its response's id, when it was deleted)}."""
-    query = select(AuditEvent.entity_id, AuditEvent.response_id, AuditEvent.occurred_at).where(
-        AuditEvent.organisation_id == organisation_id,
-        AuditEvent.entity_type == "action",
-        AuditEvent.action == "delete",
+    query = select(col(AuditEvent.entity_id), col(AuditEvent.response_id), col(AuditEvent.occurred_at)).where(
+        col(AuditEvent.organisation_id) == organisation_id,
+        col(AuditEvent.entity_type) == "action",
+        col(AuditEvent.action) == "delete",
     )
-    return {entity_id: (response_id, when) for entity_id, response_id, when in session.exec(query) if entity_id}
+    return {
+        entity_id: (response_id, when)
+        for entity_id, response_id, when in session.exec(query)
+        if entity_id and response_id is not None
+    }
 
 
 _IMPORT_EVENTS = 50  # the recent imports read for a file's previous import and its remembered dates

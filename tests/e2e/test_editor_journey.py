@@ -71,3 +71,40 @@ def test_an_editor_records_progress_and_another_force_cannot_see_it(live_server,
     assert response.status == 404
     expect(page.locator("body")).not_to_contain_text(marker)
     other.close()
+
+
+# (who, the section, what to fill in wrongly there (label, text; the last field of that label), its button).
+WRONG_IN_A_SWAPPED_FORM = [
+    ("editor", "#actions", None, "Add action"),
+    ("editor", "#actions", ("Target date", "31/02/2025"), "Add action"),
+    ("editor", "#updates", None, "Post update"),
+    ("editor", "#response", ("Lead role", "x" * 201), "Save response"),
+    ("editor", "#assessment", None, "Add comment"),
+    ("inspector", "#assessment", None, "Record assessment"),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "section", "wrong", "button"),
+    WRONG_IN_A_SWAPPED_FORM,
+    ids=[f"{w}-{s[1:]}-{b}" + ("-" + f[0] if f else "") for w, s, f, b in WRONG_IN_A_SWAPPED_FORM],
+)
+def test_a_form_swapped_in_with_errors_shows_the_error_summary_and_focuses_it(
+    live_server, browser, who, section, wrong, button
+):
+    """The outsider's finding 6 (issue 15): with JavaScript on, only inline messages came back, focus on BODY."""
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, f"{who}@demo.example.org")
+    page.goto(live_server + "/plan/kent")
+    page.get_by_role("link", name="Recommendation 10", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recommendation 10")
+    form = page.locator(section)
+    if wrong:
+        form.get_by_label(wrong[0]).last.fill(wrong[1])
+    with page.expect_response(lambda r: r.request.method == "POST" and r.status == 422):
+        form.get_by_role("button", name=button).click()
+    summary = page.locator(f"{section} .govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(page.locator(".govuk-error-summary")).to_have_count(1)
+    context.close()

@@ -165,3 +165,52 @@ def test_an_invalid_submission_from_a_browser_gets_html_with_every_error_in_a_su
     for field in errors:
         assert f'id="{field}"' in response.text or f'id="{field}-' in response.text, f"no field #{field} to link to"
     assert html_problems(response.text) == []
+
+
+# The workspace's forms (the response page), each submitted with every field it has wrong, chosen values tampered
+# with (a status, visibility or rating no button offers): with htmx (the section swapped in) and without.
+WORKSPACE: list[tuple[str, str, dict[str, str]]] = [
+    (
+        "/plan/responses/{response_id}",
+        "kent editor",
+        {"version": "1", "status": "bogus", "rag": "purple", "lead_role": "x" * 201, "summary": TOO_LONG},
+    ),
+    (
+        "/plan/responses/{response_id}/actions",
+        "kent editor",
+        {"description": "", "owner_role": "y" * 300, "target_date": "31/02/2025", "status": "bogus"},
+    ),
+    (
+        "/plan/actions/{action_id}",
+        "kent editor",
+        {"version": "1", "description": "", "owner_role": "y" * 300, "target_date": "31/02/2025", "status": "bogus"},
+    ),
+    ("/plan/responses/{response_id}/updates", "kent editor", {"update_on": "31/02/2025", "visibility": "bogus"}),
+    ("/plan/updates/{update_id}", "kent editor", {"version": "1", "update_on": "31/02/2025", "visibility": "bogus"}),
+    ("/plan/responses/{response_id}/assessments", "inspector", {"rating": "bogus", "rationale": TOO_LONG}),
+    ("/plan/responses/{response_id}/comments", "coordinator", {"body": ""}),
+    ("/responses/{response_id}/evidence", "kent editor", {"kind": "bogus", "visibility": "bogus"}),
+]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize(("path", "role", "fields"), WORKSPACE, ids=[p for p, _, _ in WORKSPACE])
+def test_every_workspace_error_is_in_the_summary_and_beside_its_field(client, records, path, role, fields, htmx):
+    """The outsider's finding 6 (issue 15): a form swapped in by htmx had no error summary, and a tampered status
+    or visibility was in the summary with no message beside the field. Each summary link reaches a field of the
+    answer that shows its own message (GOV.UK's "{id}-error")."""
+    users, ids = records
+    sign_in(client, users[role].email)
+    headers = {**BROWSER, **csrf_headers(client), **({"HX-Request": "true"} if htmx else {})}
+    response = client.post(path.format(**ids), data=fields, headers=headers, follow_redirects=False)
+    assert response.status_code == 422, (response.status_code, response.text[:500])
+    assert response.text.count('data-module="govuk-error-summary"') == 1, "one error summary"
+    summary = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', response.text, re.S)
+    assert summary, "a GOV.UK error summary list"
+    links = re.findall(r'<a href="#([^"]+)">', summary.group(1))
+    assert links, "each error linked"
+    for target in links:
+        assert f'id="{target}"' in response.text, f"the summary links to #{target}, which is not on the page"
+        assert f'id="{target}-error"' in response.text, f"#{target} has no message beside it"
+    if htmx:
+        assert "<html" not in response.text, "only the section is swapped"

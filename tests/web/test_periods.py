@@ -135,6 +135,18 @@ def test_bad_periods_are_explained(client, session, small_reference, make_user, 
     assert session.exec(select(ReportingPeriod)).first() is None
 
 
+@pytest.mark.parametrize("name", ["x" * 300, "Summer 2025 NPCC update"], ids=["too long", "in use"])
+def test_a_bad_name_and_a_bad_cut_off_are_both_reported_at_once(client, session, small_reference, make_user, name):
+    """The outsider's finding 8 (issue 15): the name's fault appeared only after the date was fixed."""
+    open_period(session, name="Summer 2025 NPCC update", cut_off=dt.date(2025, 7, 31), actor=ACTOR)
+    session.commit()
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post("/oversight/periods", data={"name": name, "cut_off": "31/02/2026"}, headers=csrf_headers(client))
+    assert r.status_code == 422
+    summary = r.text.split('govuk-error-summary__list">', 1)[1].split("</ul>", 1)[0]
+    assert 'href="#name"' in summary and 'href="#cut_off"' in summary, summary
+
+
 def test_inspectors_read_periods_but_do_not_run_them(client, small_reference, make_user):
     sign_in(client, make_user(Role.INSPECTOR).email)
     assert client.get("/oversight/periods").status_code == 200

@@ -53,6 +53,22 @@ SECTIONS = {
 }
 
 
+# The action forms' status select is "action-status" (plans/_action_fields.html): "status" is the response's own.
+ACTION_FIELD_IDS = {"status": "action-status"}
+
+
+# The response page's forms, in the order they appear: the error summary is the first one's with errors.
+FORMS = (
+    "response_form",
+    "action_edit_form",
+    "actions_form",
+    "update_edit_form",
+    "updates_form",
+    "assessment_form",
+    "comment_form",
+)
+
+
 def response_url(request: Request[Any, Any, Any], response_id: int, anchor: str = "") -> str:
     """A response's page (at ``anchor``), where a plain POST goes back to."""
     return request.app.route_reverse("plans:response", response_id=response_id) + (f"#{anchor}" if anchor else "")
@@ -177,6 +193,7 @@ class PlanController(Controller):
         self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         form = Form.of(data)
+        form.field_ids = ACTION_FIELD_IDS
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
         return run_on_response(
             request,
@@ -200,6 +217,7 @@ class PlanController(Controller):
     ) -> HttpResponse[Any]:
         form = Form.of(data)
         form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
+        form.field_ids = ACTION_FIELD_IDS
         action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
         return run_on_response(
             request,
@@ -400,8 +418,10 @@ def response_page(
     }
     context.update(evidence_context(db, user, ctx, request.app.state.settings))
     context.update(assessment_context(db, user, ctx))
+    context["error_form"] = next((f for key in FORMS if (f := context.get(key)) and f.errors), None)
     if request.htmx and section in SECTIONS:
-        return page(request, SECTIONS[section], status_code=status_code, **context)
+        # The swapped section carries the error summary itself (plans/_section_errors.html).
+        return page(request, SECTIONS[section], status_code=status_code, swapped=True, **context)
     return page(request, "plans/response.html", status_code=status_code, **context)
 
 

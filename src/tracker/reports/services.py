@@ -50,9 +50,15 @@ def open_period(
 ) -> ReportingPeriod:
     """Open a reporting period (``check_period`` says what it takes); a name in use is refused beside ``name``."""
     name = name.strip()
-    cut_off = check_period(name, cut_off)
-    if session.exec(select(ReportingPeriod).where(ReportingPeriod.name == name)).first():
-        raise InputError({"name": f"A reporting period called {name!r} already exists"})
+    errors: dict[str, str] = {}
+    try:
+        cut_off = check_period(name, cut_off)
+    except InputError as exc:
+        errors = dict(exc.errors)  # said together with a name in use, not one after the other
+    if "name" not in errors and session.exec(select(ReportingPeriod).where(ReportingPeriod.name == name)).first():
+        errors["name"] = f"A reporting period called {name!r} already exists"
+    if errors or not isinstance(cut_off, dt.date):
+        raise InputError(errors)
     period = ReportingPeriod(name=name, cut_off=cut_off, set_id=set_id, opened_by_id=actor.user_id)
     session.add(period)
     try:

@@ -90,8 +90,9 @@ def summary_list(errors: Any, *, order: Any = None, prefix: str | None = None) -
     found = errors_of(errors)
     if prefix is None:
         prefix = getattr(errors, "id_prefix", "") or ""
+    ids = getattr(errors, "field_ids", None) or {}
     names = [n for n in (order or []) if n in found] + [n for n in found if n not in (order or [])]
-    return [{"text": found[name], "href": f"#{prefix}{name}"} for name in names]
+    return [{"text": found[name], "href": f"#{prefix}{ids.get(name, name)}"} for name in names]
 
 
 def choices_of(objects: Any, value: str = "value", text: str = "label") -> list[tuple[str, Any]]:

@@ -20,6 +20,11 @@ class Form:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     id_prefix: str = ""  # before each field's id, when two forms with the same fields share a page ("edit-")
+    field_ids: dict[str, str] = field(default_factory=dict)  # a field whose id is not its name (after id_prefix)
+
+    def field_id(self, name: str) -> str:
+        """The id of the field ``name`` on the page, where the error summary links to."""
+        return self.id_prefix + self.field_ids.get(name, name)
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Form:
@@ -66,7 +71,7 @@ class Form:
 
     def error_list(self) -> list[dict[str, str]]:
         """For govukErrorSummary: each error links to its field (id = field name)."""
-        return [{"text": message, "href": f"#{self.id_prefix}{name}"} for name, message in self.errors.items()]
+        return [{"text": message, "href": f"#{self.field_id(name)}"} for name, message in self.errors.items()]
 
     def message(self, name: str) -> dict[str, str] | None:
         """For a field macro's errorMessage."""

@@ -383,6 +383,7 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
     from sqlmodel import Session, select
 
     from tracker.accounts.models import User
+    from tracker.app import create_app
     from tracker.db import end_read, make_engine
     from tracker.reports.controllers import DASHBOARD, RECOMMENDATION, dashboard_context, recommendation_context
     from tracker.settings import Settings
@@ -391,6 +392,7 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
     settings = Settings.from_env(env)
     engine = make_engine(url)
     jinja = build_environment()
+    route_reverse = create_app(settings).route_reverse  # templates build their links by route name
     connection = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(engine=engine)))
     with Session(engine) as session:
         user = session.exec(select(User).where(User.email == "coordinator@demo.example.org")).one()
@@ -407,6 +409,7 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
                 footer_links=footer_links(),
                 demo_mode=is_demo_site(connection),  # type: ignore[arg-type]
                 request=None,
+                route_reverse=route_reverse,
                 csrf_input="",
                 csrf_token=lambda: "bench",
             )

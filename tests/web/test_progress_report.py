@@ -141,6 +141,7 @@ def test_the_report_page_links_its_stylesheet_for_the_csp(client, session, scena
     assert "<style" not in response.text and "style-src 'self'" in response.headers["content-security-policy"]
 
 
+@pytest.mark.commits  # the command opens its own connection: it must see what the fixtures committed
 def test_the_report_command(database_url, engine, session, frozen, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     out = tmp_path / "report.pdf"

@@ -51,9 +51,13 @@ def url_for(context: Context, name: str, /, **path_parameters: Any) -> str:
     address. Litestar's own ``url_for`` fails with a bare KeyError when a template is rendered without a request
     (the report file); this one says which address was asked for."""
     request = context.get("request")
-    if request is None:
+    if request is not None:
+        return str(request.app.route_reverse(name, **path_parameters))
+    # Rendered outside a request (a benchmark's direct render): the caller may hand over the app's reverser.
+    reverse = context.get("route_reverse")
+    if reverse is None:
         raise RuntimeError(f"url_for({name!r}) needs a request: this template is rendered outside one")
-    return str(request.app.route_reverse(name, **path_parameters))
+    return str(reverse(name, **path_parameters))
 
 
 def _printable(value: Any) -> Any:

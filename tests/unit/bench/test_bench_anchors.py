@@ -34,8 +34,9 @@ def visible_text(html: str) -> str:
     return " ".join(html.split())
 
 
-def render_directly(template: str, context: dict, user, path: str) -> str:
+def render_directly(template: str, context: dict, user, path: str, route_reverse) -> str:
     context.update(
+        route_reverse=route_reverse,
         csp_nonce="",
         status_code=200,
         current_user=user,
@@ -54,14 +55,18 @@ def test_the_direct_work_renders_the_same_pages(client, session: Session, scenar
     sign_in(client, coordinator.email)
     page = client.get("/oversight")
     assert page.status_code == 200
-    direct = render_directly(DASHBOARD, dashboard_context(session, settings), coordinator, "/oversight")
+    direct = render_directly(
+        DASHBOARD, dashboard_context(session, settings), coordinator, "/oversight", client.app.route_reverse
+    )
     assert visible_text(direct) == visible_text(page.text)
 
     path = f"/oversight/recommendations/{rec_id(session, '1')}"
     page = client.get(path)
     assert page.status_code == 200
     context = recommendation_context(session, settings, rec_id(session, "1"))
-    assert visible_text(render_directly(RECOMMENDATION, context, coordinator, path)) == visible_text(page.text)
+    assert visible_text(
+        render_directly(RECOMMENDATION, context, coordinator, path, client.app.route_reverse)
+    ) == visible_text(page.text)
     assert recommendation_context(session, settings, 999_999) is None
 
 

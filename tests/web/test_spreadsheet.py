@@ -681,11 +681,16 @@ def test_importing_an_export_changes_nothing(session, kent, editor, kent_plan, k
     assert snapshot(session) == before
 
 
+def without_references(rows: list[dict]) -> list[dict]:
+    """Export rows without the actions' references: a rebuilt plan's actions are new records with new ids."""
+    return [{name: value for name, value in row.items() if name != "Action reference"} for row in rows]
+
+
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_an_export_rebuilds_the_plan_it_came_from(session, kent, editor, kent_plan, kind):
     """Lossless: empty the plan, import its export, and the plan exports exactly as before."""
     exported = ss.export_csv(session, kent.id) if kind == "csv" else ss.export_xlsx(session, kent.id)
-    rows_before = ss.export_rows(session, kent.id)
+    rows_before = without_references(ss.export_rows(session, kent.id))
     for model in (Action, ProgressUpdate, AuditEvent):  # the history too: it would date the emptying after the file
         for item in session.exec(select(model)):
             session.delete(item)
@@ -702,7 +707,7 @@ def test_an_export_rebuilds_the_plan_it_came_from(session, kent, editor, kent_pl
     assert plan.ok, plan.errors
     ss.apply_import(session, kent.id, plan, editor)
     session.rollback()
-    assert ss.export_rows(session, kent.id) == rows_before
+    assert without_references(ss.export_rows(session, kent.id)) == rows_before
     internal = session.exec(select(ProgressUpdate).where(ProgressUpdate.text.startswith("Internal"))).one()
     assert internal.visibility is Visibility.INTERNAL
 

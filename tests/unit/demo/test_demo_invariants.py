@@ -21,12 +21,12 @@ from tests.support.demo import DemoDatabases
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import Actor
 from tracker.db import TrackerSession, make_engine
-from tracker.demo import DEMO_TODAY, MARK, PLANS_DUE, action_texts_for
+from tracker.demo import DEMO_TODAY, MARK, PLANS_DUE, UPDATE_OPENINGS, action_texts_for
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
 from tracker.plans.obligations import sync_obligations
-from tracker.plans.publication import public_plan, published_responses
+from tracker.plans.publication import has_unpublished_changes, latest_publication, public_plan, published_responses
 from tracker.plans.rules import rag_fits
 from tracker.plans.services import MAX_TEXT, rolled_up_status
 from tracker.practice.models import Practice
@@ -165,6 +165,37 @@ def test_rag_ratings_fit_their_status(demo):
         [(r.id, r.status.value, r.rag) for r in demo.responses if not rag_fits(r.status, r.rag)],
         "RAG ratings contradict their status (e.g. Blocked and Green)",
     )
+
+
+def test_every_finished_blocked_or_open_response_has_a_rag_rating(demo):
+    """Every demo organisation rates: a Complete response with "Not set" is a question a demonstrator cannot
+    answer (the tracker allows no rating; the tests of the forms cover that, not the demo)."""
+    problems(
+        [(r.id, r.status.value) for r in demo.responses if r.status is not ResponseStatus.NOT_APPLICABLE and not r.rag],
+        "responses without a RAG rating",
+    )
+
+
+def test_the_latest_public_update_speaks_of_the_status_the_response_has(demo):
+    """A Complete response whose latest update says work has not started contradicts itself."""
+    openings = {status: tuple(texts) for status, texts in UPDATE_OPENINGS.items()}
+    bad = []
+    for r in demo.responses:
+        public = sorted(
+            (u for u in demo.updates[r.id] if u.visibility is Visibility.PUBLIC), key=lambda u: (u.update_on, u.id)
+        )
+        if public and not public[-1].text.startswith(openings[r.status]):
+            bad.append((r.id, r.status.value, public[-1].text[:50]))
+    problems(bad, "responses whose latest public update contradicts their status")
+
+
+def test_most_published_plans_are_up_to_date_with_the_latest_round(demo):
+    """Publications follow the rounds of updates: most organisations that publish have published their latest
+    round, so "Unpublished changes" marks the ones behind, not nearly every row."""
+    organisations = {p.organisation_id for p in demo.publications}
+    behind = [o for o in organisations if has_unpublished_changes(demo.session, o, latest_publication(demo.session, o))]
+    assert len(behind) < len(organisations) / 2, f"{len(behind)} of {len(organisations)} published plans are behind"
+    assert behind, "some organisations are behind (the flag has something to show)"
 
 
 def test_every_status_is_used(demo):

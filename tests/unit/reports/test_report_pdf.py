@@ -285,6 +285,49 @@ def test_no_table_text_is_wider_than_its_column(frozen):
     assert "Recommendation" in headers
 
 
+# --- Annex A and the page furniture ----------------------------------------------------------------------------
+
+
+def test_annex_a_has_a_column_only_for_what_forces_are_asked_and_a_key_for_every_mark(frozen):
+    """A recommendation no force is asked (e.g. one for police and crime commissioners only) was an empty,
+    unexplained column; a cell a force is not asked shows a mark the key explains."""
+    pages = outline_pages(PdfReader(io.BytesIO(frozen.pdf)))
+    page = pages["Annex A: forces by recommendation"]
+    text = words(PdfReader(io.BytesIO(frozen.pdf)).pages[page].extract_text())
+    assert "not asked of this force" in text
+    columns = frozen.data.force_recommendations
+    forces = {o.id for o in frozen.data.forces}
+    for rec in columns:
+        assert any((org, rec.id) in frozen.data.rows for org in forces), f"{rec.number} has no force in its column"
+    left_out = [r.number for r in frozen.data.recommendations if r not in columns]
+    assert left_out, "the demo has recommendations asked of no force (the case that gave an empty column)"
+    assert f"Not asked of any force, so not shown: {', '.join(left_out)}" in text
+    html = render_html(frozen.data)
+    assert f"Not asked of any force, so not shown: {', '.join(left_out)}" in html
+
+
+def test_every_page_number_sits_at_the_right_margin_of_its_own_page(frozen):
+    """A landscape page's number sat at the portrait page's margin, in the middle of the landscape page."""
+    reader = PdfReader(io.BytesIO(frozen.pdf))
+    landscape_pages = 0
+    for index, page in enumerate(reader.pages):
+        width = float(page.mediabox.width)
+        landscape_pages += width > float(page.mediabox.height)
+        numbers = [run for run in placed_text(frozen.pdf, index) if run[0] == f"Page {index + 1}"]
+        assert len(numbers) == 1, f"page {index + 1} has no page number"
+        _, _, right, _ = numbers[0]
+        assert abs(right - (width - 15 * 72 / 25.4)) < 1, f"page {index + 1}: number ends at {right:.0f} of {width:.0f}"
+    assert landscape_pages, "Annex A is printed landscape"
+
+
+def test_the_report_says_what_its_figures_count(frozen):
+    """A frozen period counts the working position when it was frozen (published or not), and says so."""
+    basis = frozen.data.basis
+    assert "when the period was frozen on" in basis and "not yet published" in basis
+    assert words(basis) in words(" ".join(PdfReader(io.BytesIO(frozen.pdf)).pages[0].extract_text().split()))
+    assert "recorded in the tracker, including changes it has not yet published" in build_report(frozen.session).basis
+
+
 # --- dates and the same bytes --------------------------------------------------------------------------------
 
 

@@ -1,0 +1,312 @@
+"""Each response's plan over the timeline: its status in every round, and the actions, updates and evidence that
+fit it. Planning only draws and builds records; ``writing`` puts them in the database round by round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.accounts.models import User
+from tracker.db import saved_id
+from tracker.demo.texts import BLOCKERS, MARK, OWNERS, UPDATE_OPENINGS, VERBS, action_text, objects, update_text
+from tracker.demo.timeline import LAST, ROUNDS, day_in, rag_ratings, round_windows, time_on, trajectory
+from tracker.evidence.models import Evidence
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.services import rolled_up_status
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, Visibility
+
+
+@dataclass
+class ActionPlan:
+    """One action over the timeline: the round it was added in and the round it was done in (None: still open)."""
+
+    created: int
+    created_at: dt.datetime
+    done: int | None
+    done_at: dt.datetime | None
+    keeper: bool  # the action that stays open until the response is complete (or is what it is blocked on)
+    lazy: bool  # an open action not yet started even while its response is in progress
+    values: dict[str, Any]
+    row: Action | None = None
+    current: ActionStatus | None = None  # its status as written (None: not yet written)
+
+    def status(self, round_: int, starts: int | None, blocked: int | None) -> ActionStatus:
+        """Its status in ``round_``, given the rounds its response started (or was first blocked) in."""
+        if self.done is not None and self.done <= round_:
+            return ActionStatus.COMPLETE
+        if self.keeper and blocked is not None and round_ >= blocked:
+            return ActionStatus.BLOCKED
+        if starts is not None and round_ >= starts and not self.lazy:
+            return ActionStatus.IN_PROGRESS
+        return ActionStatus.NOT_STARTED
+
+
+@dataclass
+class ResponsePlan:
+    """One response over the timeline: its status in each round, and what it holds from which round on."""
+
+    response: Response
+    statuses: list[ResponseStatus]
+    rags: dict[ResponseStatus, Rag | None]
+    number: str = ""
+    windows: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # the organisation's days of each round
+    blocked_reason: str | None = None
+    not_applicable_reason: str | None = None
+    actions: list[ActionPlan] = field(default_factory=list)
+    updates: list[tuple[int, ProgressUpdate]] = field(default_factory=list)
+    evidence: list[tuple[int, Evidence]] = field(default_factory=list)
+    completed_at: dt.datetime | None = None
+    added: int = -1  # updates and evidence of the rounds up to this one are in the session
+
+    def first(self, *wanted: ResponseStatus) -> int | None:
+        """The first round in which the response had one of the ``wanted`` statuses (None: never)."""
+        return next((k for k, s in enumerate(self.statuses) if s in wanted), None)
+
+    @property
+    def started_in(self) -> int | None:
+        """The first round in which work was under way (None: it never started, or does not apply)."""
+        return self.first(ResponseStatus.IN_PROGRESS, ResponseStatus.BLOCKED, ResponseStatus.COMPLETE)
+
+    @property
+    def completed_in(self) -> int | None:
+        """The round in which the response became complete (None: it is not)."""
+        return self.first(ResponseStatus.COMPLETE)
+
+    def state(self, round_: int) -> dict[str, Any]:
+        """The response's own fields as they stood in that round (what a save through the services would leave)."""
+        status = self.statuses[round_]
+        return {
+            "status": status,
+            "rag": self.rags[status],
+            "blocked_reason": self.blocked_reason if status is ResponseStatus.BLOCKED else None,
+            "not_applicable_reason": self.not_applicable_reason if status is ResponseStatus.NOT_APPLICABLE else None,
+            "completed_at": self.completed_at if status is ResponseStatus.COMPLETE else None,
+        }
+
+    def set_response(self, round_: int) -> None:
+        """Give the response record its fields as they stood in that round."""
+        for name, value in self.state(round_).items():
+            setattr(self.response, name, value)
+
+    def finish(self) -> None:
+        """'Last updated' is the response's last activity, never the day the demo was loaded."""
+        times = [self.response.created_at, *(a.done_at or a.created_at for a in self.actions)]
+        times += [u.created_at for _, u in self.updates] + [e.created_at for _, e in self.evidence]
+        self.response.updated_at = max(t for t in [*times, self.completed_at] if t is not None)
+
+
+def plan_all(
+    rng: random.Random,
+    responses: list[Response],
+    recommendations: dict[int | None, Recommendation],
+    scale: int,
+    upload_dir: Path,
+    editor_by_org: dict[int | None, User],
+) -> list[ResponsePlan]:
+    """Every response's timeline: sub-recommendations first, then each parent rolled up from them."""
+    organisations = sorted({r.organisation_id for r in responses})
+    windows = {org: round_windows(rng) for org in organisations}
+    plans: dict[int | None, ResponsePlan] = {}
+    children: dict[tuple[int, int | None], list[ResponsePlan]] = {}
+    parents = {r.parent_id for r in recommendations.values() if r.parent_id is not None}
+    ordered = sorted(responses, key=lambda r: (r.recommendation_id in parents, r.id))
+    for response in ordered:
+        rec = recommendations[response.recommendation_id]
+        kids = children.get((response.organisation_id, rec.id), [])
+        if kids:
+            statuses = [rolled_up_status([k.statuses[n] for k in kids]) for n in range(len(ROUNDS))]
+        else:
+            statuses = trajectory(rng, rec)
+        plan = ResponsePlan(
+            response,
+            statuses,
+            rag_ratings(rng),
+            rec.number,
+            windows[response.organisation_id],
+        )
+        theme = rec.theme or (recommendations[rec.parent_id].theme if rec.parent_id else None)
+        _fill(rng, plan, rec, theme, scale, upload_dir, editor_by_org.get(response.organisation_id), kids)
+        plans[response.id] = plan
+        if rec.parent_id is not None:
+            children.setdefault((response.organisation_id, rec.parent_id), []).append(plan)
+    return [plans[r.id] for r in responses]
+
+
+def _fill(
+    rng: random.Random,
+    plan: ResponsePlan,
+    rec: Recommendation,
+    theme: str | None,
+    scale: int,
+    upload_dir: Path,
+    author: User | None,
+    kids: list[ResponsePlan],
+) -> None:
+    """Actions, updates and evidence that fit the response's status in every round (drawn in this order)."""
+    _describe(rng, plan, rec, kids)
+    _plan_actions(rng, plan, theme, scale, kids)
+    _plan_updates(rng, plan, theme, scale, author)
+    _plan_evidence(rng, plan, rec, scale, upload_dir, author)
+
+
+def _describe(rng: random.Random, plan: ResponsePlan, rec: Recommendation, kids: list[ResponsePlan]) -> None:
+    """The response's own record: when it was made, its lead and summary, why it is blocked or does not apply."""
+    response = plan.response
+    response.created_at = time_on(ROUNDS[0][0], rng, (8, 9))
+    response.lead_role = rng.choice(OWNERS)
+    response.summary = f"{MARK}: this organisation's approach to recommendation {rec.number} is summarised here."
+    if ResponseStatus.BLOCKED in plan.statuses:
+        waiting = next((k for k in kids if k.blocked_reason), None)
+        plan.blocked_reason = (
+            f"{MARK}: sub-recommendation {waiting.number} is waiting for others."
+            if waiting
+            else f"{MARK}: waiting for {rng.choice(BLOCKERS)}."
+        )
+    if plan.statuses[0] is ResponseStatus.NOT_APPLICABLE:
+        plan.not_applicable_reason = f"{MARK}: the organisation has recorded why this does not apply to it."
+
+
+def _plan_actions(
+    rng: random.Random, plan: ResponsePlan, theme: str | None, scale: int, kids: list[ResponsePlan]
+) -> None:
+    """One to eight actions (times the scale), in the order they were added; then when the response was complete
+    (its last action done, or its last sub-recommendation complete)."""
+    for n in range(rng.randint(1, 8) * scale):
+        keeper = n == 0
+        created, done = _action_rounds(rng, plan, keeper)
+        created_day = day_in(rng, plan.windows[created])
+        done_day = day_in(rng, plan.windows[done], created_day) if done is not None else None
+        plan.actions.append(
+            ActionPlan(
+                created=created,
+                created_at=time_on(created_day, rng, (8, 11)),
+                done=done,
+                done_at=time_on(done_day, rng, (13, 17)) if done_day else None,
+                keeper=keeper,
+                lazy=not keeper and rng.random() < 0.3,
+                values={
+                    "description": action_text(rng.choice(VERBS), rng.choice(objects(theme))),
+                    "owner_role": rng.choice(OWNERS),
+                    "target_date": created_day + dt.timedelta(days=rng.randint(60, 540)),
+                },
+            )
+        )
+    plan.actions.sort(key=lambda a: (a.created, a.created_at))
+    if plan.completed_in is not None:
+        plan.completed_at = max(
+            [a.done_at for a in plan.actions if a.done_at] + [k.completed_at for k in kids if k.completed_at]
+        )
+
+
+def _action_rounds(rng: random.Random, plan: ResponsePlan, keeper: bool) -> tuple[int, int | None]:
+    """The rounds an action was added and done in (None: still open), fitting the response's statuses."""
+    starts, complete = plan.started_in, plan.completed_in
+    if plan.statuses[0] is ResponseStatus.NOT_APPLICABLE:
+        return 0, 0
+    if starts is None:
+        return (0 if rng.random() < 0.7 else rng.randint(0, LAST)), None
+    if keeper:
+        return 0, complete
+    done: int | None = rng.randint(starts, complete if complete is not None else LAST)
+    if complete is None and rng.random() < 0.45:
+        done = None
+    created = 0 if rng.random() < 0.6 else rng.randint(0, done if done is not None else LAST)
+    return created, done
+
+
+def _plan_updates(rng: random.Random, plan: ResponsePlan, theme: str | None, scale: int, author: User | None) -> None:
+    """One to four updates (times the scale) in rounds drawn at random, the latest public one fitting today."""
+    for round_ in sorted(rng.randint(0, LAST) for _ in range(rng.randint(1, 4) * scale)):
+        plan.updates.append((round_, _update(rng, plan, round_, theme, author)))
+    _latest_update_fits(rng, plan, theme, author, most=4 * scale)
+
+
+def _update(
+    rng: random.Random,
+    plan: ResponsePlan,
+    round_: int,
+    theme: str | None,
+    author: User | None,
+    visibility: Visibility | None = None,
+) -> ProgressUpdate:
+    """An update written on one of the organisation's days of ``round_``, saying what fits the status then.
+
+    Its visibility is drawn (four in five public) unless given."""
+    day = day_in(rng, plan.windows[round_])
+    text = update_text(rng.choice(UPDATE_OPENINGS[plan.statuses[round_]]), rng.choice(objects(theme)))
+    if visibility is None:
+        visibility = rng.choices([Visibility.PUBLIC, Visibility.INTERNAL], weights=[80, 20])[0]
+    update = ProgressUpdate(
+        response_id=saved_id(plan.response),
+        update_on=day,
+        text=text,
+        visibility=visibility,
+        author_id=author.id if author else None,
+    )
+    update.created_at = time_on(day, rng)
+    return update
+
+
+def _latest_update_fits(
+    rng: random.Random, plan: ResponsePlan, theme: str | None, author: User | None, *, most: int
+) -> None:
+    """The latest public update speaks of the status the response has now: when the status last changed after
+    every public update, the organisation wrote one in that round (a Complete response whose latest update
+    says work has not started is a contradiction a reader would rightly question). It takes the place of the
+    earliest update when the response already has ``most``."""
+    changed = max((k for k in range(1, len(plan.statuses)) if plan.statuses[k] != plan.statuses[k - 1]), default=0)
+    if any(round_ >= changed and u.visibility is Visibility.PUBLIC for round_, u in plan.updates):
+        return
+    if len(plan.updates) >= most:
+        plan.updates.pop(0)
+    plan.updates.append((changed, _update(rng, plan, changed, theme, author, Visibility.PUBLIC)))
+    plan.updates.sort(key=lambda pair: (pair[0], pair[1].update_on))
+
+
+def _plan_evidence(
+    rng: random.Random, plan: ResponsePlan, rec: Recommendation, scale: int, upload_dir: Path, author: User | None
+) -> None:
+    """Up to three items of evidence (times the scale), each added in a round once work had started."""
+    evidence_items = rng.randint(0, 3) * scale
+    if plan.completed_in is not None and rng.random() < 0.2:
+        evidence_items = 0  # some complete responses have no evidence, to exercise the flag
+    for n in range(evidence_items):
+        round_ = rng.randint(plan.started_in or 0, LAST)
+        item = _evidence(rng, plan.response, rec, n, upload_dir, author.id if author else None)
+        item.created_at = item.updated_at = time_on(day_in(rng, plan.windows[round_]), rng)
+        plan.evidence.append((round_, item))
+
+
+def _evidence(
+    rng: random.Random, response: Response, rec: Recommendation, n: int, upload_dir: Path, author: int | None
+) -> Evidence:
+    """The ``n``th item of evidence of a response: a link, a note or a small text file written to ``upload_dir``."""
+    kind = rng.choices(list(EvidenceKind), weights=[25, 40, 35])[0]
+    visibility = rng.choices(list(Visibility), weights=[40, 20, 40])[0]
+    evidence = Evidence(
+        response_id=saved_id(response),
+        kind=kind,
+        title=f"{MARK}: evidence {n + 1} for recommendation {rec.number}",
+        visibility=visibility,
+        added_by_id=author,
+    )
+    if kind is EvidenceKind.LINK:
+        evidence.url = f"https://www.example.org/demo/evidence/{response.id}/{n + 1}"
+    elif kind is EvidenceKind.NOTE:
+        evidence.note = f"{MARK}: a note describing where the supporting document is held."
+    else:
+        content = f"{MARK}\nEvidence {n + 1} for response {response.id}, recommendation {rec.number}.\n".encode()
+        stored = f"demo-{response.id}-{n + 1}.txt"
+        (upload_dir / stored).write_bytes(content)
+        evidence.stored_name = stored
+        evidence.original_name = f"evidence-{rec.number}-{n + 1}.txt"
+        evidence.content_type = "text/plain"
+        evidence.size_bytes = len(content)
+        evidence.sha256 = hashlib.sha256(content).hexdigest()
+    return evidence

@@ -1,0 +1,97 @@
+"""What the demo's synthetic records say: action texts, owners, update openings and blockers.
+
+The texts speak of a recommendation's theme in general terms only, never the report's wording, and each carries
+``MARK`` so no reader takes it for real.
+"""
+
+from __future__ import annotations
+
+from tracker.vocabulary import ResponseStatus
+
+MARK = "Synthetic demo data"
+VERBS = ["Review", "Update", "Deliver", "Audit", "Agree", "Pilot", "Embed", "Evaluate"]
+THEME_OBJECTS: dict[str | None, list[str]] = {
+    "identification-and-recording": [
+        "guidance for staff on recording stalking",
+        "data quality checks on stalking crime records",
+        "the records system's settings for stalking",
+        "a dip sample of recent crime records for missed stalking",
+        "supervisor checks of how stalking is recorded",
+    ],
+    "training": [
+        "the training needs analysis for stalking",
+        "stalking learning for call handlers",
+        "refresher learning on stalking for investigators",
+        "the record of who has completed stalking learning",
+        "feedback from staff on the stalking learning",
+    ],
+    "victim-support": [
+        "referral routes to specialist support services",
+        "the map of support available to victims of stalking",
+        "arrangements for keeping victims informed",
+        "funding arrangements for specialist support",
+        "victims' feedback on the support offered",
+    ],
+    "multi-agency-working": [
+        "joint case review meetings with partner agencies",
+        "the information-sharing agreement with partners",
+        "joint commissioning arrangements with victim services",
+        "a shared referral pathway with partner agencies",
+        "the partnership's review of joint working",
+    ],
+    None: [
+        "the organisation's plan for this recommendation",
+        "governance of the work on this recommendation",
+        "performance reporting on this recommendation",
+        "the lead's briefing to the senior leadership team",
+        "the evidence gathered for this recommendation",
+    ],
+}
+OWNERS = [
+    "Head of Public Protection",
+    "Crime Registrar",
+    "Learning and Development lead",
+    "Head of Criminal Justice",
+    "Commissioning manager",
+    "Detective Superintendent, Safeguarding",
+    "Performance and Insight lead",
+]
+# What an update says, by the response's status in its round.
+UPDATE_OPENINGS = {
+    ResponseStatus.NOT_STARTED: ["Work is planned but has not started on", "A lead has been named to take forward"],
+    ResponseStatus.IN_PROGRESS: [
+        "Work continued on",
+        "A task-and-finish group met to progress",
+        "Draft proposals were agreed for",
+        "Partners were consulted on",
+        "Delivery has slipped for",
+    ],
+    ResponseStatus.BLOCKED: ["Progress is paused, waiting on others, for"],
+    ResponseStatus.COMPLETE: ["Work has been completed and signed off on", "Assurance checks were completed for"],
+    ResponseStatus.NOT_APPLICABLE: ["The organisation recorded why it does not need to act on"],
+}
+BLOCKERS = [
+    "a change to a records management system shared with other forces, with no delivery date yet",
+    "national guidance that has not yet been published",
+    "a funding decision by the commissioning partnership",
+]
+
+
+def objects(theme: str | None) -> list[str]:
+    """What the actions and updates of a recommendation of this theme (or of none) may be about."""
+    return THEME_OBJECTS.get(theme, THEME_OBJECTS[None])
+
+
+def action_text(verb: str, thing: str) -> str:
+    """An action's description: a verb and what it is done to."""
+    return f"{verb} {thing} ({MARK.lower()})."
+
+
+def update_text(opening: str, thing: str) -> str:
+    """A progress update's text: an opening that fits the status, and what it is about."""
+    return f"{opening} {thing}. {MARK}."
+
+
+def action_texts_for(theme: str | None) -> set[str]:
+    """Every action text the demo may write for a recommendation of this theme (or of none)."""
+    return {action_text(verb, thing) for verb in VERBS for thing in objects(theme)}

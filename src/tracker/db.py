@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from sqlmodel import Field, SQLModel
 from sqlmodel import Session as SQLModelSession
 
-from tracker import inputs  # noqa: F401  (registers the before-flush check of every text written)
+from tracker import inputs  # also registers the before-flush check of every text written
 from tracker.timeutil import UTC, utc_now
 
 NAMING_CONVENTION = {
@@ -150,6 +150,31 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}  # type: ignore[attr-defined]
+
+
+def next_version(record_: Any) -> None:
+    """Give ``record_`` its next version: the one way an edit a person makes is counted (see ``Versioned``)."""
+    record_.version = (record_.version or 0) + 1
+
+
+def check_version(record_: Any, expected: Any, fields: Sequence[str]) -> None:
+    """Refuse an edit made on an older version of ``record_`` than the one stored: ``expected`` is the version the
+    person loaded (an int from the API, digits from a form); ``StaleRecord`` carries the newer ``fields``."""
+    if inputs.parse_id(expected) != record_.version:
+        raise StaleRecord(record_, {name: plain(getattr(record_, name)) for name in fields})
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly copy of a field value (for conflicts and audit events)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 class TrackerSession(SQLModelSession):

@@ -23,6 +23,7 @@ from tests.support.plans import evidence_rows, pdf_bytes, post_file, response_of
 from tests.support.web import TEST_SECRET, csrf_headers
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import history
+from tracker.db import StaleRecord
 from tracker.evidence import filetypes
 from tracker.evidence.controllers import sweep_uploads_on_startup
 from tracker.evidence.models import Evidence
@@ -40,7 +41,7 @@ from tracker.evidence.services import (
     withdraw_evidence,
 )
 from tracker.permissions import Permission
-from tracker.plans.services import PlanError, StaleRecord, load_response
+from tracker.plans.services import PlanError, load_response
 from tracker.settings import STATIC_DIR, Settings
 from tracker.vocabulary import EvidenceKind, Role, Visibility
 

@@ -13,10 +13,11 @@ from tests.support.html_checks import form_fields
 from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import response_history
+from tracker.db import StaleRecord
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.plans.services import PlanError, StaleRecord, load_response
+from tracker.plans.services import PlanError, load_response
 from tracker.plans.workspace import workspace_rows
 from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
 

@@ -18,7 +18,7 @@ from tracker.accounts.passwords import hash_password, password_problem, verify_p
 from tracker.accounts.sessions import COOKIE_NAME, LIFETIME, end_all_sessions, end_session, start_session
 from tracker.accounts.signin import DEVICE_COOKIE, DEVICE_LIFETIME, Client, sign_in
 from tracker.audit.services import Actor, record
-from tracker.db import saved_id
+from tracker.db import next_version, saved_id
 from tracker.permissions import Permission, can
 from tracker.timeutil import utc_now
 from tracker.web.client_address import client_address
@@ -168,7 +168,7 @@ class AccountController(Controller):
         assert user is not None
         user.password_hash = hash_password(new)
         user.password_changed_at = utc_now()
-        user.version += 1
+        next_version(user)
         end_all_sessions(db, saved_id(user))
         token = start_session(db, user)
         record(

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
+from tracker.db import next_version, plain
 from tracker.permissions import visible_levels
 from tracker.vocabulary import Visibility
 
@@ -22,19 +21,6 @@ class Actor:
 
     label: str
     user_id: int | None = None
-
-
-def plain(value: Any) -> Any:
-    """A JSON-friendly copy of a field value."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return value
 
 
 def fields_of(record: SQLModel, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -96,7 +82,7 @@ def audit_change(
     after = fields_of(record_, fields)
     diff = list(changed(before, after))
     if diff:
-        record_.version += 1
+        next_version(record_)
         record(
             session,
             actor=actor,

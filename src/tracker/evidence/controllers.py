@@ -25,7 +25,7 @@ from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
 from tracker.accounts.models import User
-from tracker.db import saved_id
+from tracker.db import StaleRecord, saved_id
 from tracker.evidence.filetypes import ACCEPTED_MESSAGE
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import (
@@ -40,7 +40,7 @@ from tracker.evidence.services import (
 )
 from tracker.inputs import InputError
 from tracker.permissions import Permission, can, can_see_item
-from tracker.plans.services import ResponseContext, StaleRecord, load_child, load_response
+from tracker.plans.services import ResponseContext, load_child, load_response
 from tracker.settings import Settings
 from tracker.vocabulary import EvidenceKind, Visibility
 from tracker.web.forms import Form, FormData

@@ -30,10 +30,10 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import fields_of, record
-from tracker.db import StaleRecord, saved_id
+from tracker.db import check_version, saved_id
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
-from tracker.inputs import Input, InputError, parse_id, problems_for
+from tracker.inputs import Input, InputError, problems_for
 from tracker.permissions import visible_levels
 from tracker.plans.retraction import is_retraction, retract_evidence
 from tracker.plans.services import ResponseContext, actor_for, audit_on_response
@@ -442,12 +442,6 @@ def _insert(session: Session, ctx: ResponseContext, user: User, evidence: Eviden
 # --- changing and withdrawing ---------------------------------------------------------------------------
 
 
-def _check_version(evidence: Evidence, expected: Any) -> None:
-    expected_version = parse_id(expected) or -1
-    if expected_version != evidence.version:
-        raise StaleRecord(evidence, fields_of(evidence, EDITABLE_FIELDS))
-
-
 def update_evidence(
     session: Session, evidence: Evidence, ctx: ResponseContext, user: User, given: EvidenceInput | Mapping[str, Any]
 ) -> Evidence:
@@ -457,7 +451,7 @@ def update_evidence(
     data = _common(errors, given.title, given.description, given.visibility, title_required=True)
     if errors:
         raise InputError(errors)
-    _check_version(evidence, given.version)
+    check_version(evidence, given.version, EDITABLE_FIELDS)
     before = fields_of(evidence, EDITABLE_FIELDS)
     for name, value in data.items():
         setattr(evidence, name, value)
@@ -495,7 +489,7 @@ def withdraw_evidence(
     after the commit, so a failed commit never loses a file that still has its record.
     """
     if version is not None:
-        _check_version(evidence, version)
+        check_version(evidence, version, EDITABLE_FIELDS)
     path = None
     if evidence.stored_name:
         try:

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from tracker.assessments.services import assessments_for, can_comment, comment_threads
 from tracker.audit.services import response_history
-from tracker.db import saved_id
+from tracker.db import StaleRecord, saved_id
 from tracker.evidence.controllers import section_context
 from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
@@ -32,7 +32,6 @@ from tracker.plans.services import (
     ActionInput,
     ResponseContext,
     ResponseInput,
-    StaleRecord,
     UpdateInput,
     load_child,
     load_response,

@@ -18,9 +18,9 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, audit_change, fields_of, record
-from tracker.db import StaleRecord, not_none, saved_id
+from tracker.db import check_version, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
-from tracker.inputs import Input, InputError, parse_id
+from tracker.inputs import Input, InputError
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can_see_item, require
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -196,12 +196,6 @@ def audit_on_response(
     )
 
 
-def _check_version(record_: Any, expected: Any, fields: tuple[str, ...]) -> None:
-    expected_version = parse_id(expected) or -1
-    if expected_version != record_.version:
-        raise StaleRecord(record_, fields_of(record_, fields))
-
-
 def update_response(
     session: Session, ctx: ResponseContext, user: User, change: ResponseInput | Mapping[str, Any]
 ) -> Response:
@@ -239,7 +233,7 @@ def update_response(
     )
     if errors:
         raise InputError(errors)
-    _check_version(response, change.version, RESPONSE_FIELDS)
+    check_version(response, change.version, RESPONSE_FIELDS)
     before = fields_of(response, RESPONSE_FIELDS)
     response.status, response.rag, response.summary, response.lead_role = status, rag, summary, lead_role
     response.blocked_reason = blocked_reason if status is ResponseStatus.BLOCKED else None
@@ -390,7 +384,7 @@ def update_action(
 ) -> Action:
     change = ActionInput.of(change)
     data = _action_values(change)
-    _check_version(action, change.version, ACTION_FIELDS)
+    check_version(action, change.version, ACTION_FIELDS)
     _apply_action(session, action, ctx, user, data, "changed")
     session.commit()
     return action
@@ -399,7 +393,7 @@ def update_action(
 def complete_action(
     session: Session, action: Action, ctx: ResponseContext, user: User, change: ActionInput | Mapping[str, Any]
 ) -> Action:
-    _check_version(action, ActionInput.of(change).version, ACTION_FIELDS)
+    check_version(action, ActionInput.of(change).version, ACTION_FIELDS)
     _apply_action(session, action, ctx, user, {"status": ActionStatus.COMPLETE}, "completed")
     session.commit()
     return action
@@ -468,7 +462,7 @@ def move_action(session: Session, action: Action, ctx: ResponseContext, user: Us
     for position, item in enumerate(actions):
         if item.position != position:
             item.position = position
-            item.version += 1
+            next_version(item)
     record(
         session,
         actor=actor_for(user),
@@ -535,7 +529,7 @@ def edit_update(
     """Correct an update; the earlier text stays in the history (updates are never deleted)."""
     change = UpdateInput.of(change)
     data = _update_values(change)
-    _check_version(update, change.version, UPDATE_FIELDS)
+    check_version(update, change.version, UPDATE_FIELDS)
     before = fields_of(update, UPDATE_FIELDS)
     for name, value in data.items():
         setattr(update, name, value)

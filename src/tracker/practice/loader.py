@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, changed, record
 from tracker.datafiles import LoadResult, ParsedFile, Problem, read_yaml, validate
-from tracker.db import not_none, saved_id
+from tracker.db import next_version, not_none, saved_id
 from tracker.organisations.models import Organisation
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.practice.services import AUDITED, THEMES, parse_links, snapshot
@@ -172,7 +172,7 @@ def apply(session: Session, doc: PracticeFile, source: str, actor: Actor) -> Loa
             result.unchanged += 1
             continue
         if action == "update":
-            practice.version += 1
+            next_version(practice)
             practice.updated_at = now
             result.updated.append(f"practice {entry.slug}: {', '.join(diff)}")
         else:

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
-from tracker.db import Duplicate, saved_id
+from tracker.db import Duplicate, next_version, saved_id
 from tracker.inputs import Input, InputError, clean_text, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
@@ -434,7 +434,7 @@ def update_practice(
     practice.status = PracticeStatus.SUBMITTED if submit else PracticeStatus.DRAFT
     if submit:
         practice.submitted_by_id, practice.submitted_at = user.id, now
-    practice.version += 1
+    next_version(practice)
     practice.updated_at = now
     session.flush()
     if submit:
@@ -455,7 +455,7 @@ def approve(session: Session, practice: Practice, user: User) -> Practice:
     now = utc_now()
     practice.status = PracticeStatus.APPROVED
     practice.reviewed_by_id, practice.reviewed_at, practice.review_comment = user.id, now, None
-    practice.version += 1
+    next_version(practice)
     practice.updated_at = now
     session.flush()
     _audit(session, practice, user, "approve", "Practice approved and published in the library", before)
@@ -476,7 +476,7 @@ def return_for_changes(session: Session, practice: Practice, user: User, comment
     now = utc_now()
     practice.status = PracticeStatus.RETURNED
     practice.reviewed_by_id, practice.reviewed_at, practice.review_comment = user.id, now, comment
-    practice.version += 1
+    next_version(practice)
     practice.updated_at = now
     session.flush()
     _audit(session, practice, user, "return", "Practice returned with comments", before)

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, changed, plain, record
-from tracker.db import StaleRecord, saved_id
+from tracker.db import StaleRecord, next_version, saved_id
 from tracker.inputs import InputError
 from tracker.organisations.services import addressee_codes, addressee_names
 from tracker.plans.obligations import ObligationChanges, sync_obligations
@@ -476,11 +476,11 @@ def _new_version(
 ) -> None:
     """Every record the save touched moves to its next version (a created one starts at 1)."""
     for sub in changed_subs:
-        sub.version += 1
+        next_version(sub)
         sub.updated_at = now
     for sub in created:
         sub.updated_at = now
-    rec.version += 1
+    next_version(rec)
     rec.updated_at = now
 
 

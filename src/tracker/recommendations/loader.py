@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from tracker.audit.services import Actor, audit_change, fields_of, record
 from tracker.datafiles import LoadResult, ParsedFile, Problem, validate
-from tracker.db import saved_id
+from tracker.db import next_version, saved_id
 from tracker.organisations.services import addressee_codes
 from tracker.plans.obligations import sync_obligations
 from tracker.recommendations.editing import keep_version, snapshot
@@ -316,7 +316,7 @@ def _keep_versions(
     if after == before:
         return
     if parent.version == old_version:  # only its sub-recommendations changed
-        parent.version += 1
+        next_version(parent)
         parent.updated_at = utc_now()
     keep_version(session, parent, before, source, version=old_version)
     keep_version(session, parent, after or {}, source)

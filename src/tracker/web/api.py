@@ -34,8 +34,9 @@ from litestar.response import Response as HttpResponse
 from msgspec import UNSET, Meta, Struct, UnsetType
 from sqlmodel import Session
 
+from tracker.db import StaleRecord
 from tracker.inputs import MAX_ID
-from tracker.plans.services import MAX_TEXT, PlanError, StaleRecord
+from tracker.plans.services import MAX_TEXT, PlanError
 from tracker.web.errors import PROBLEM_JSON, handle_exception, problem
 
 T = TypeVar("T")

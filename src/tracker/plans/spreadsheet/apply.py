@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import changed, fields_of, record
-from tracker.db import not_none, saved_id
+from tracker.db import next_version, not_none, saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, rolled_up_status
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
@@ -144,7 +144,7 @@ def _apply_response_change(
     now = utc_now()
     if "status" in change.values:
         response.completed_at = now if response.status is ResponseStatus.COMPLETE else None
-    response.version += 1
+    next_version(response)
     response.updated_at = now
     _record_response_update(
         session,
@@ -175,7 +175,7 @@ def _apply_action_change(session: Session, change: PlannedChange, actor: Any, or
         action.completed_on = None
     after = fields_of(action, ACTION_FIELDS)
     diff = changed(before, after)
-    action.version += 1
+    next_version(action)
     action.updated_at = utc_now()
     record(
         session,

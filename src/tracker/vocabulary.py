@@ -9,6 +9,10 @@ from enum import StrEnum
 
 from tracker.web.i18n import N_
 
+DEMO_MARKER = "Synthetic demo data"
+"""The words every demo text carries so no reader takes it for real (``tracker.demo`` writes them; the report's
+themes leave them out). Kept here, not in the demo, so that nothing reading the data depends on the demo."""
+
 
 class LabelledEnum(StrEnum):
     """A string enum whose members carry a human label."""

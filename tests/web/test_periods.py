@@ -233,3 +233,22 @@ def test_a_period_frozen_longer_ago_than_the_window_stays_frozen(client, session
     session.rollback()  # end the test's own read transaction, to see what the app committed
     session.refresh(period)
     assert period.status is PeriodStatus.FROZEN
+
+
+def test_period_names_are_trimmed_and_compared_whatever_their_case(client, session, small_reference, make_user):
+    """Two periods "Q1 2025" and " q1 2025 " cannot both exist: the second is a clear form error."""
+    from tracker.inputs import InputError
+
+    period = open_period(session, name="  Q1 2025 ", cut_off=dt.date(2025, 3, 31), actor=ACTOR)
+    session.commit()
+    assert period.name == "Q1 2025"
+    with pytest.raises(InputError) as refused:
+        open_period(session, name=" q1 2025 ", cut_off=dt.date(2025, 3, 31), actor=ACTOR)
+    assert "already exists" in refused.value.errors["name"]
+    session.rollback()
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post(
+        "/oversight/periods", data={"name": " q1 2025 ", "cut_off": "31/03/2025"}, headers=csrf_headers(client)
+    )
+    assert r.status_code == 422 and "govuk-error-summary" in r.text and "already exists" in r.text
+    assert len(session.exec(select(ReportingPeriod)).all()) == 1

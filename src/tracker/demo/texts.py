@@ -6,9 +6,9 @@ The texts speak of a recommendation's theme in general terms only, never the rep
 
 from __future__ import annotations
 
-from tracker.vocabulary import ResponseStatus
+from tracker.vocabulary import DEMO_MARKER, ResponseStatus
 
-MARK = "Synthetic demo data"
+MARK = DEMO_MARKER
 VERBS = ["Review", "Update", "Deliver", "Audit", "Agree", "Pilot", "Embed", "Evaluate"]
 THEME_OBJECTS: dict[str | None, list[str]] = {
     "identification-and-recording": [

@@ -45,6 +45,12 @@ def check_period(name: str, cut_off: dt.date | str | None) -> dt.date:
     return cut_off
 
 
+def name_in_use(session: Session, name: str) -> bool:
+    """A period of that name exists, whatever its case ("Q1 2025" and "q1 2025" would read as one period)."""
+    same = func.lower(ReportingPeriod.name) == name.strip().lower()
+    return session.exec(select(ReportingPeriod.id).where(same)).first() is not None
+
+
 def open_period(
     session: Session, *, name: str, cut_off: dt.date | str | None, actor: Actor, set_id: int | None = None
 ) -> ReportingPeriod:
@@ -55,7 +61,7 @@ def open_period(
         cut_off = check_period(name, cut_off)
     except InputError as exc:
         errors = dict(exc.errors)  # said together with a name in use, not one after the other
-    if "name" not in errors and session.exec(select(ReportingPeriod).where(ReportingPeriod.name == name)).first():
+    if "name" not in errors and name_in_use(session, name):
         errors["name"] = f"A reporting period called {name!r} already exists"
     if errors or not isinstance(cut_off, dt.date):
         raise InputError(errors)

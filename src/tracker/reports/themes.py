@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tracker.vocabulary import DEMO_MARKER
+
 # Function words and words every update uses whatever it is about: counting them would say nothing.
 _STOP_WORDS = """
     a about above after again against all also am an and any are aren't as at be because been before being
@@ -32,6 +34,8 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 # A word (letters, digits, inner apostrophes and hyphens) or a punctuation mark that ends a phrase.
 TOKEN = re.compile(r"[a-z0-9][a-z0-9'\-]*|[.,;:!?()\[\]/\u2013\u2014\"]")
 MIN_LENGTH = 3
+# The demo's marker says nothing about the work; it becomes a phrase break, so no phrase bridges it either.
+_MARKER = re.compile(re.escape(DEMO_MARKER.lower()))
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ def words(text: str) -> list[str | None]:
     """The text's words in order, lower case; a dropped word (stop word, short, with a digit) or a punctuation
     mark leaves a gap (None) so that a phrase never bridges it."""
     out: list[str | None] = []
-    for token in TOKEN.findall(text.lower().replace("\u2019", "'")):
+    for token in TOKEN.findall(_MARKER.sub(".", text.lower().replace("\u2019", "'"))):
         token = token.strip("'-")
         meaningful = len(token) >= MIN_LENGTH and token not in STOP_WORDS and not any(c.isdigit() for c in token)
         out.append(token if meaningful else None)

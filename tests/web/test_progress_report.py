@@ -73,7 +73,10 @@ def test_exports_match_the_report(client, session, scenario, make_user):
     complete = sum(r["status"] == ResponseStatus.COMPLETE.value for r in rows)
     assert complete == data.total_counts[ResponseStatus.COMPLETE]
     book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content))
-    assert book.sheetnames == ["responses", "actions", "updates", "assessments", "snapshots", "recommendations"]
+    assert book.sheetnames == [
+        *["responses", "actions", "updates", "assessments", "snapshots", "recommendations"],
+        *["organisations", "headline_figures"],  # issue 16's outsider: who has published, and the headline
+    ]
     assert book["responses"].max_row == len(rows) + 1
     document = json.loads(client.get("/oversight/report/export/json").content)
     assert len(document["responses"]) == len(rows) and document["responses"] == response_rows(data)
@@ -186,3 +189,95 @@ def test_an_internal_update_never_reaches_the_national_report_or_a_frozen_period
         for query in ("", f"?period={period.id}"):
             answer = client.get(url + query)
             assert answer.status_code == 200 and "INTERNAL-ONLY-MARKER" not in answer.text, url + query
+
+
+def _stale_names(data) -> list[str]:
+    """The organisations with an open numbered response and no update in the last 90 days, as at the report."""
+    names = {o.id: o.name for o in data.organisations}
+    return sorted(
+        {
+            names[row.organisation_id]
+            for row in data.rows.values()
+            if row.status not in (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
+            and (row.latest_update_on is None or (data.as_of - row.latest_update_on).days > 90)
+        }
+    )
+
+
+def test_the_report_lists_the_organisations_with_no_recent_update(session, scenario):
+    data = build_report(session)
+    state = national_state(session)
+    expected = sorted(
+        o.name
+        for o in state.organisations
+        if any(c.stale(state.today, state.stale_days) for c in state.cells_for_organisation(o.id))
+    )
+    assert expected and data.no_recent_update_organisations == expected == _stale_names(data)
+    assert data.headline.no_recent_update == state.headline.no_recent_update
+    html = render_html(data)
+    listed = html.split('data-testid="no-recent-update"')[1].split("</p>")[0]
+    assert "; ".join(expected) in listed
+    assert "No recent update" in pdf_text(render_pdf(data))
+
+
+def test_a_frozen_periods_no_recent_update_comes_from_its_snapshots(session, frozen):
+    from sqlmodel import select
+
+    from tracker.plans.models import ProgressUpdate, Response
+
+    data = build_report(session, frozen)
+    stale = _stale_names(data)
+    assert stale and data.no_recent_update_organisations == stale
+    assert data.headline.no_recent_update == sum(
+        r.status not in (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
+        and (r.latest_update_on is None or (data.as_of - r.latest_update_on).days > 90)
+        for r in data.rows.values()
+    )
+    # Updates added after the freeze change today's figures, never the frozen period's.
+    for response in session.exec(select(Response).where(Response.required == True)):  # noqa: E712
+        session.add(ProgressUpdate(response_id=response.id, update_on=frozen.cut_off, text="Late news"))
+    session.commit()
+    assert not build_report(session).no_recent_update_organisations, "today's figures see the updates"
+    again = build_report(session, frozen)
+    assert again.no_recent_update_organisations == stale
+    assert again.headline.no_recent_update == data.headline.no_recent_update
+
+
+def test_the_not_started_and_overdue_lists_are_separated_by_semicolons(session, scenario):
+    from sqlmodel import select
+
+    from tracker.reports.progress_report import story
+
+    gwent = session.exec(select(Organisation).where(Organisation.slug == "gwent")).one()
+    gwent.name = "Gwent Police, South Wales"
+    session.commit()
+    data = build_report(session)
+    sections = [s for s in data.sections if len(s.not_started) > 1 or len(s.overdue) > 1]
+    assert sections, "the scenario has a list of two or more organisations"
+    html = render_html(data)
+    texts = [p.getPlainText() for p in story(data) if hasattr(p, "getPlainText")]
+    for section in sections:
+        for label, names in (("Not started:", section.not_started), ("Overdue:", section.overdue)):
+            if len(names) > 1:
+                line = f"{label} {'; '.join(names)}."
+                assert line in html and line in texts
+
+
+def test_the_csv_says_whether_each_organisation_has_published(client, session, scenario, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    rows = list(csv.DictReader(io.StringIO(client.get("/oversight/report/export/csv").content.decode("utf-8-sig"))))
+    published = {r["organisation_slug"]: r["organisation_published"] for r in rows}
+    assert published["kent"] == "True" and published["gwent"] == "False", published
+
+
+def test_the_xlsx_has_an_organisations_sheet_and_the_headline_figures(client, session, scenario, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content))
+    data = build_report(session)
+    organisations = [[c.value for c in row] for row in book["organisations"].iter_rows()]
+    header, body = organisations[0], organisations[1:]
+    assert header[:4] == ["organisation", "organisation_slug", "organisation_type", "published"]
+    assert sorted(r[0] for r in body) == sorted(o.name for o in data.organisations)
+    assert {r[1]: r[3] for r in body}["kent"] is True
+    figures = {row[0].value: row[1].value for row in book["headline_figures"].iter_rows(min_row=2)}
+    assert figures == {k: v for k, v in data.headline.as_dict().items()}

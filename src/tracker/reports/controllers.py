@@ -18,7 +18,7 @@ from tracker.practice.services import practice_for
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import list_sets, set_named
 from tracker.reports.charts import status_bars, to_svg
-from tracker.reports.exports import response_rows, tables, to_csv, to_json, to_xlsx
+from tracker.reports.exports import headline_rows, response_rows, tables, to_csv, to_json, to_xlsx
 from tracker.reports.figures import (
     STATUS_CODES,
     latest_updates,
@@ -305,7 +305,9 @@ class ReportController(Controller):
         all_tables = tables(db, data, chosen)
         if fmt == "xlsx":
             return _download(
-                to_xlsx(all_tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx"
+                to_xlsx({**all_tables, "headline_figures": headline_rows(data)}),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                f"{name}.xlsx",
             )
         return _download(to_json(data, all_tables), "application/json", f"{name}.json")
 

@@ -1,4 +1,5 @@
-"""Data exports of the national picture: CSV (responses), XLSX (a sheet per table) and JSON.
+"""Data exports of the national picture: CSV (responses), XLSX (a sheet per table, and the headline figures) and
+JSON.
 
 The response rows come from the same computation as the dashboard and the report, so the numbers agree.
 Every cell goes through the one neutraliser, ``tracker.cells.neutralise`` (formulas, characters XLSX refuses).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import openpyxl
@@ -19,10 +21,12 @@ from sqlmodel import Session, col, select
 from tracker.assessments.models import Assessment
 from tracker.audit.services import plain
 from tracker.cells import csv_bytes, neutralise
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.reports.figures import Headline, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.progress_report import ReportData
 
@@ -40,6 +44,7 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
                 "organisation": orgs[org_id].name,
                 "organisation_slug": orgs[org_id].slug,
                 "organisation_type": orgs[org_id].kind.value,
+                "organisation_published": org_id in data.published_ids,
                 "recommendation": recs[rec_id].number,
                 "recommendation_provenance": recs[rec_id].provenance.value,
                 "status": row.status.value,
@@ -54,22 +59,60 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
 
 
 def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -> dict[str, list[dict[str, Any]]]:
-    """Every table of the export: responses, actions, updates, assessments and snapshots."""
-    # Every table names the organisation as the responses table does: its name, then its slug.
-    names = {o.id: {"organisation": o.name, "organisation_slug": o.slug} for o in session.exec(select(Organisation))}
-    recs = list(session.exec(select(Recommendation).order_by(col(Recommendation.set_id), col(Recommendation.position))))
-    numbers = {r.id: r.number for r in recs}
-    in_scope = {r.id for r in recs if data.set_id is None or r.set_id == data.set_id}
-    where = {
-        r.id: (names[r.organisation_id], numbers[r.recommendation_id])
-        for r in session.exec(select(Response).where(col(Response.required).is_(True)))
-        if r.recommendation_id in in_scope
+    """Every table of the export: responses, actions, updates, assessments, snapshots, recommendations and
+    organisations."""
+    scope = _Scope.of(session, data)
+    return {
+        "responses": response_rows(data),
+        "actions": _actions(session, scope),
+        "updates": _updates(session, scope),
+        "assessments": _assessments(session, scope),
+        "snapshots": _snapshots(session, scope, period),
+        "recommendations": _recommendations(session, scope),
+        "organisations": organisation_rows(data),
     }
+
+
+@dataclass
+class _Scope:
+    """What the tables cover: the report's recommendation set, and each required response's organisation
+    (named as the responses table names it: its name, then its slug) and recommendation number."""
+
+    names: dict[int, dict[str, str]]
+    recommendations: list[Recommendation]
+    numbers: dict[int, str]
+    in_scope: set[int]
+    where: dict[int, tuple[dict[str, str], str]]
+
+    @classmethod
+    def of(cls, session: Session, data: ReportData) -> _Scope:
+        names = {
+            saved_id(o): {"organisation": o.name, "organisation_slug": o.slug}
+            for o in session.exec(select(Organisation))
+        }
+        recs = list(
+            session.exec(select(Recommendation).order_by(col(Recommendation.set_id), col(Recommendation.position)))
+        )
+        numbers = {saved_id(r): r.number for r in recs}
+        in_scope = {saved_id(r) for r in recs if data.set_id is None or r.set_id == data.set_id}
+        where = {
+            saved_id(r): (names[r.organisation_id], numbers[r.recommendation_id])
+            for r in session.exec(select(Response).where(col(Response.required).is_(True)))
+            if r.recommendation_id in in_scope
+        }
+        return cls(names, recs, numbers, in_scope, where)
+
+    def who(self, response_id: int) -> dict[str, str]:
+        """The organisation and recommendation columns of a row about response ``response_id``."""
+        names, number = self.where[response_id]
+        return {**names, "recommendation": number}
+
+
+def _actions(session: Session, scope: _Scope) -> list[dict[str, Any]]:
     # Plain columns rather than ORM objects: tens of thousands of rows at national scale.
-    actions = [
+    return [
         {
-            **where[response_id][0],
-            "recommendation": where[response_id][1],
+            **scope.who(response_id),
             "position": position,
             "description": description,
             "owner_role": owner_role,
@@ -78,7 +121,7 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
             "completed_on": plain(completed_on),
         }
         for response_id, position, description, owner_role, target_date, status, completed_on in session.exec(
-            select(
+            select_columns(
                 Action.response_id,
                 Action.position,
                 Action.description,
@@ -86,18 +129,15 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
                 Action.target_date,
                 Action.status,
                 Action.completed_on,
-            ).order_by(Action.response_id, Action.position, Action.id)
+            ).order_by(col(Action.response_id), col(Action.position), col(Action.id))
         )
-        if response_id in where
+        if response_id in scope.where
     ]
-    updates = [
-        {
-            **where[response_id][0],
-            "recommendation": where[response_id][1],
-            "date": plain(update_on),
-            "text": text,
-            "visibility": visibility.value,
-        }
+
+
+def _updates(session: Session, scope: _Scope) -> list[dict[str, Any]]:
+    return [
+        {**scope.who(response_id), "date": plain(update_on), "text": text, "visibility": visibility.value}
         for response_id, update_on, text, visibility in session.exec(
             select(
                 ProgressUpdate.response_id,
@@ -108,32 +148,37 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
             .where(col(ProgressUpdate.visibility).in_(national_levels()))
             .order_by(col(ProgressUpdate.response_id), col(ProgressUpdate.update_on), col(ProgressUpdate.id))
         )
-        if response_id in where
+        if response_id in scope.where
     ]
-    assessments = [
+
+
+def _assessments(session: Session, scope: _Scope) -> list[dict[str, Any]]:
+    return [
         {
-            **where[a.response_id][0],
-            "recommendation": where[a.response_id][1],
+            **scope.who(a.response_id),
             "rating": a.rating.value,
             "rationale": a.rationale,
             "released": a.released,
             "assessed_on": plain(a.created_at.date()),
         }
         for a in session.exec(select(Assessment).order_by(col(Assessment.response_id), col(Assessment.id)))
-        if a.response_id in where
+        if a.response_id in scope.where
     ]
-    snapshots = []
+
+
+def _snapshots(session: Session, scope: _Scope, period: ReportingPeriod | None) -> list[dict[str, Any]]:
+    rows = []
     periods = [period] if period else list(session.exec(select(ReportingPeriod).order_by(col(ReportingPeriod.cut_off))))
     for p in periods:
         for s in session.exec(select(Snapshot).where(col(Snapshot.period_id) == p.id).order_by(col(Snapshot.id))):
-            if s.recommendation_id not in in_scope:
+            if s.recommendation_id not in scope.in_scope:
                 continue
-            snapshots.append(
+            rows.append(
                 {
                     "period": p.name,
                     "cut_off": p.cut_off.isoformat(),
-                    **names[s.organisation_id],
-                    "recommendation": numbers[s.recommendation_id],
+                    **scope.names[s.organisation_id],
+                    "recommendation": scope.numbers[s.recommendation_id],
                     "status": s.status.value,
                     "rag": s.rag.value if s.rag else None,
                     "actions_total": s.actions_total,
@@ -142,8 +187,12 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
                     "latest_update_on": plain(s.latest_update_on),
                 }
             )
+    return rows
+
+
+def _recommendations(session: Session, scope: _Scope) -> list[dict[str, Any]]:
     sets = {s.id: s.slug for s in session.exec(select(RecommendationSet))}
-    recommendations = [
+    return [
         {
             "set": sets.get(r.set_id),
             "recommendation": r.number,
@@ -157,17 +206,36 @@ def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -
             "confirmed_on": plain(r.confirmed_at.date()) if r.confirmed_at else None,
             "deadline": plain(r.deadline),
         }
-        for r in recs
-        if r.id in in_scope and r.removed_at is None
+        for r in scope.recommendations
+        if r.id in scope.in_scope and r.removed_at is None
     ]
-    return {
-        "responses": response_rows(data),
-        "actions": actions,
-        "updates": updates,
-        "assessments": assessments,
-        "snapshots": snapshots,
-        "recommendations": recommendations,
-    }
+
+
+def organisation_rows(data: ReportData) -> list[dict[str, Any]]:
+    """One row per organisation in the report: whether it has published, and its responses' headline figures."""
+    rows = []
+    for org in sorted(data.organisations, key=lambda o: o.name):
+        own = [row for (org_id, _), row in data.rows.items() if org_id == org.id]
+        figures = Headline.count(((r.organisation_id, r.status, r.overdue) for r in own), data.published_ids)
+        rows.append(
+            {
+                "organisation": org.name,
+                "organisation_slug": org.slug,
+                "organisation_type": org.kind.value,
+                "published": org.id in data.published_ids,
+                "responses": figures.responses,
+                "complete": figures.complete,
+                "blocked": figures.blocked,
+                "overdue": figures.overdue,
+                "no_recent_update": sum(r.stale for r in own),
+            }
+        )
+    return rows
+
+
+def headline_rows(data: ReportData) -> list[dict[str, Any]]:
+    """The headline figures (``tracker.reports.figures.Headline``) as a table of figure and value."""
+    return [{"figure": name, "value": value} for name, value in data.headline.as_dict().items()]
 
 
 def to_csv(rows: list[dict[str, Any]]) -> bytes:

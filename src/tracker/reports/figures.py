@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from tracker.assessments.models import Assessment
 from tracker.db import not_none, saved_id
@@ -278,31 +280,14 @@ def national_state(
         key = cell_of[rid]
         last_update[key] = max(day, last_update.get(key, day))
         recent += int(n_recent or 0)
-    ranked = (
-        select(
-            Assessment.response_id,
-            Assessment.rating,
-            func.row_number()
-            .over(
-                partition_by=col(Assessment.response_id),
-                order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
-            )
-            .label("rank"),
-        )
-        .where(col(Assessment.response_id).in_(ids))
-        .subquery()
-    )
-    ratings = {
-        rid: rating
-        for rid, rating in session.exec(select(ranked.c.response_id, ranked.c.rating).where(ranked.c.rank == 1))
-    }
+    ratings = {rid: rating for rid, (rating, _) in latest_ratings(session, ids).items()}
     cells: dict[tuple[int, int], Cell] = {}
     for response_id, organisation_id, recommendation_id, status in responses:
         rec = rec_by_id.get(recommendation_id)
         if rec is None:
             continue  # a sub-recommendation: folded into its parent's cell above
         key = (organisation_id, saved_id(rec))
-        rating = ratings.get(response_id)
+        rating = ratings.get(not_none(response_id))
         cells[key] = Cell(
             response_id=not_none(response_id),
             organisation_id=organisation_id,
@@ -333,6 +318,44 @@ def national_state(
         published=published & org_ids,
         updates_last_30_days=recent,
     )
+
+
+def select_columns(*columns: Any) -> Select[*tuple[Any, ...]]:
+    """A SELECT of any number of columns: sqlmodel's ``select`` is typed for at most four."""
+    return Select(*columns)
+
+
+def first_of_each(session: Session, columns: Sequence[Any], *where: Any, order_by: Sequence[Any]) -> list[Any]:
+    """The first row of each group of ``columns``, grouped by the first column (e.g. each response's latest
+    rating), in one query: a window function ranks each group's rows by ``order_by``."""
+    rank = func.row_number().over(partition_by=columns[0], order_by=order_by).label("rank")
+    ranked = select_columns(*columns, rank).where(*where).subquery()
+    return list(session.exec(select_columns(*list(ranked.c)[: len(columns)]).where(ranked.c.rank == 1)))
+
+
+def latest_ratings(session: Session, response_ids: Any) -> dict[int, tuple[AssessmentRating, dt.datetime]]:
+    """The current (latest) inspectorate rating of each response that has one, and when it was given, for the
+    responses ``response_ids`` (a list, or a subquery of them)."""
+    rows = first_of_each(
+        session,
+        [Assessment.response_id, Assessment.rating, Assessment.created_at],
+        col(Assessment.response_id).in_(response_ids),
+        order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
+    )
+    return {rid: (AssessmentRating(rating), created) for rid, rating, created in rows}
+
+
+def latest_update_of_each(session: Session, *where: Any) -> dict[int, tuple[dt.date, str]]:
+    """Each response's latest progress update read by every national reader (never an internal one), as
+    (date, text), among the updates that match ``where``."""
+    rows = first_of_each(
+        session,
+        [ProgressUpdate.response_id, ProgressUpdate.update_on, ProgressUpdate.text],
+        col(ProgressUpdate.visibility).in_(national_levels()),
+        *where,
+        order_by=(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc()),
+    )
+    return {rid: (day, text) for rid, day, text in rows}
 
 
 def organisation_kinds(state: NationalState) -> list[OrganisationKind]:

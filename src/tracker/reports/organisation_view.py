@@ -11,10 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from tracker.assessments.models import Assessment
 from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
@@ -22,7 +20,7 @@ from tracker.plans.models import PlanPublication
 from tracker.plans.publication import latest_publication, public_plan
 from tracker.plans.rules import is_finished
 from tracker.plans.workspace import WorkspaceRow, workspace_rows
-from tracker.reports.figures import rating_below_claim
+from tracker.reports.figures import latest_ratings, rating_below_claim
 from tracker.vocabulary import AssessmentRating, ResponseStatus
 
 
@@ -89,29 +87,6 @@ class OrganisationOversight:
         for row in self.numbered:
             counts[row.status] += 1
         return counts
-
-
-def latest_ratings(session: Session, response_ids: list[int]) -> dict[int, tuple[AssessmentRating, dt.datetime]]:
-    """The current (latest) inspectorate rating of each response that has one, in one query."""
-    if not response_ids:
-        return {}
-    ranked = (
-        select(
-            Assessment.response_id,
-            Assessment.rating,
-            Assessment.created_at,
-            func.row_number()
-            .over(
-                partition_by=col(Assessment.response_id),
-                order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
-            )
-            .label("rank"),
-        )
-        .where(col(Assessment.response_id).in_(response_ids))
-        .subquery()
-    )
-    rows = session.exec(select(ranked.c.response_id, ranked.c.rating, ranked.c.created_at).where(ranked.c.rank == 1))
-    return {rid: (AssessmentRating(rating), created) for rid, rating, created in rows}
 
 
 def organisation_oversight(

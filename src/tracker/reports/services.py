@@ -9,13 +9,14 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, record
-from tracker.db import Duplicate, StaleRecord, saved_id
+from tracker.db import Duplicate, StaleRecord, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import InputError, problems_for
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation
+from tracker.reports.figures import latest_update_of_each, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.timeutil import UTC, DateParseError, parse_uk_date, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
@@ -92,11 +93,11 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
     if period.status is PeriodStatus.FROZEN:
         raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
     end_of_cut_off = dt.datetime.combine(period.cut_off + dt.timedelta(days=1), dt.time(), UTC)
-    responses = select(
+    responses = select_columns(
         Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag
-    ).where(Response.required == True)  # noqa: E712
+    ).where(col(Response.required).is_(True))
     if period.set_id is not None:
-        responses = responses.join(Recommendation, Recommendation.id == Response.recommendation_id).where(
+        responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
             Recommendation.set_id == period.set_id
         )
     actions = {
@@ -129,30 +130,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
             .group_by(col(Evidence.response_id))
         )
     }
-    ranked = (
-        select(
-            ProgressUpdate.response_id,
-            ProgressUpdate.update_on,
-            ProgressUpdate.text,
-            func.row_number()
-            .over(
-                partition_by=col(ProgressUpdate.response_id),
-                order_by=(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc()),
-            )
-            .label("rank"),
-        )
-        .where(
-            col(ProgressUpdate.update_on) <= period.cut_off,
-            col(ProgressUpdate.visibility).in_(national_levels()),
-        )
-        .subquery()
-    )
-    latest = {
-        rid: (day, text)
-        for rid, day, text in session.exec(
-            select(ranked.c.response_id, ranked.c.update_on, ranked.c.text).where(ranked.c.rank == 1)
-        )
-    }
+    latest = latest_update_of_each(session, col(ProgressUpdate.update_on) <= period.cut_off)
     now = now or utc_now()
     count = 0
     for rid, org_id, rec_id, status, rag in session.exec(responses):
@@ -345,7 +323,7 @@ def missing_updates(session: Session, period: ReportingPeriod) -> list[StaleOrga
         .order_by(Organisation.name)
     )
     return [
-        StaleOrganisation(oid, name, last)
+        StaleOrganisation(not_none(oid), name, last)
         for oid, name, last in rows
         if last is None or (since is not None and last <= since)
     ]

@@ -135,6 +135,7 @@ class OversightController(Controller):
             view=view,
             organisation=organisation,
             statuses=list(ResponseStatus),
+            status_codes=STATUS_CODES,
         )
 
 

@@ -216,11 +216,13 @@ def national_state(
     set_id: int | None = None,
     today: dt.date | None = None,
     stale_days: int = 90,
+    organisation_id: int | None = None,
 ) -> NationalState:
     """Read every required response of the (chosen) recommendation sets, in a fixed number of queries.
 
     The matrix's columns are the numbered recommendations (a parent's status rolls up from its
-    sub-recommendations); its rows are the organisations that must answer at least one of them.
+    sub-recommendations); its rows are the organisations that must answer at least one of them (or only
+    ``organisation_id``, for that organisation's oversight page).
     """
     today = today or dt.date.today()
     rec_query = select(Recommendation)
@@ -240,6 +242,8 @@ def national_state(
     ids = select(Response.id).where(col(Response.required).is_(True))
     if set_id is not None:
         ids = ids.where(col(Response.recommendation_id).in_(rec_scope))
+    if organisation_id is not None:
+        ids = ids.where(Response.organisation_id == organisation_id)
     responses = list(
         session.exec(
             select(Response.id, Response.organisation_id, Response.recommendation_id, col(Response.status)).where(

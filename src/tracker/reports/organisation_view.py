@@ -20,8 +20,10 @@ from tracker.plans.models import PlanPublication
 from tracker.plans.publication import latest_publication, public_plan
 from tracker.plans.rules import is_finished
 from tracker.plans.workspace import WorkspaceRow, workspace_rows
-from tracker.reports.figures import latest_ratings, rating_below_claim
+from tracker.reports.figures import Cell, latest_ratings, national_state, rating_below_claim
 from tracker.vocabulary import AssessmentRating, ResponseStatus
+
+FLAGS = ("overdue", "complete_without_evidence", "stale", "rating_below_claim")
 
 
 @dataclass
@@ -34,6 +36,11 @@ class OversightRow:
     public_evidence_count: int
     unpublished_changes: bool
     stale: bool
+    stale_days: int
+    # A numbered recommendation's cell of the national matrix: its flags are the dashboard's (sub-recommendations
+    # folded in), so the page and the dashboard agree; a sub-recommendation has none and keeps its own.
+    cell: Cell | None = None
+    today: dt.date = dt.date.min
 
     @property
     def status(self) -> ResponseStatus:
@@ -46,6 +53,15 @@ class OversightRow:
     @property
     def flags(self) -> list[str]:
         """The reasons this response needs attention, in a fixed order (the words the page shows)."""
+        if self.cell is not None:
+            cell, today, days = self.cell, self.today, self.stale_days
+            marks = (
+                cell.overdue(today),
+                cell.complete_without_evidence,
+                cell.stale(today, days),
+                cell.rating_below_claim,
+            )
+            return [flag for flag, marked in zip(FLAGS, marks, strict=True) if marked]
         found = []
         if self.row.overdue:
             found.append("overdue")
@@ -64,6 +80,7 @@ class OrganisationOversight:
     rows: list[OversightRow]
     publication: PlanPublication | None
     stale_days: int
+    today: dt.date
 
     @property
     def unpublished_changes(self) -> bool:
@@ -76,7 +93,7 @@ class OrganisationOversight:
         return [r for r in self.rows if r.row.recommendation.parent_id is None]
 
     def flag_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(("overdue", "complete_without_evidence", "stale", "rating_below_claim"), 0)
+        counts = dict.fromkeys(FLAGS, 0)
         for row in self.numbered:
             for flag in row.flags:
                 counts[flag] += 1
@@ -105,6 +122,12 @@ def organisation_oversight(
         if publication is not None
         else {}
     )
+    cells = {
+        c.recommendation_id: c
+        for c in national_state(
+            session, today=today, stale_days=stale_days, organisation_id=saved_id(organisation)
+        ).cells.values()
+    }
     result = []
     for row in rows:
         rating, rated_at = ratings.get(saved_id(row.response), (None, None))
@@ -120,6 +143,11 @@ def organisation_oversight(
                 public_evidence_count=len(now.get("evidence", [])),
                 unpublished_changes=published.get(saved_id(row.recommendation)) != now,
                 stale=stale,
+                stale_days=stale_days,
+                cell=cells.get(saved_id(row.recommendation)),
+                today=today,
             )
         )
-    return OrganisationOversight(organisation=organisation, rows=result, publication=publication, stale_days=stale_days)
+    return OrganisationOversight(
+        organisation=organisation, rows=result, publication=publication, stale_days=stale_days, today=today
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, record
-from tracker.db import Duplicate, StaleRecord, not_none, saved_id
+from tracker.db import Duplicate, StaleRecord, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import InputError, problems_for
 from tracker.organisations.models import Organisation
@@ -154,7 +154,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
         )
         count += 1
     period.status, period.frozen_at, period.frozen_by_id = PeriodStatus.FROZEN, now, actor.user_id
-    period.version += 1
+    next_version(period)
     name = period.name
     try:
         session.flush()  # the period's row first (the snapshots refer to it), under the loaded version
@@ -204,7 +204,7 @@ def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> 
     for snapshot in session.exec(select(Snapshot).where(Snapshot.period_id == period.id)):
         session.delete(snapshot)
     period.status, period.frozen_at, period.frozen_by_id = PeriodStatus.OPEN, None, None
-    period.version += 1
+    next_version(period)
     try:
         session.flush()
     except StaleRecord as exc:  # reopened (or changed) by someone else at the same moment

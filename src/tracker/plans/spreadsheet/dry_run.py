@@ -369,10 +369,11 @@ def _finish_responses(plan: ImportPlan, known: KnownPlan, wanted: dict[int, dict
             )
     for entry, values in parents:
         expected = projected.get(entry.recommendation.id, entry.response.status)  # type: ignore[arg-type]
-        # The file's own roll-up: a parent row that agrees with the sub-recommendations' rows of the same file is
-        # no instruction, only the file's picture of them, so it follows whatever the conflicts settle (issue 15).
+        # A parent row that agrees with the sub-recommendations' rows of the same file (the file's own roll-up),
+        # or still says what the tracker says (an export re-imported), is no instruction: the status follows
+        # whatever its sub-recommendations settle (issue 15).
         as_filed = _rolled_up_in_file(known, wanted, entry.recommendation.id)  # type: ignore[arg-type]
-        consistent = values.get("status", (None,))[0] in (expected, as_filed)
+        consistent = values.get("status", (None,))[0] in (expected, as_filed, entry.response.status)
         for name in ("status", "blocked_reason", "not_applicable_reason"):
             if name not in values:
                 continue

@@ -79,6 +79,7 @@ class ImportPlan:
     use_file: Collection[str] = ()  # keys of the conflicts where the person chose the file's value
     response_dates: dict[int, dt.date] = field(default_factory=dict)  # latest update date in the file, by response
     file_date: dt.date | None = None  # when the file says it was saved or exported
+    exported_at: dt.datetime | None = None  # the earliest "Exported at" in the file (UTC), to the second
 
     @property
     def total(self) -> int:

@@ -1184,3 +1184,43 @@ def test_a_parent_status_left_as_exported_is_left_to_the_roll_up(session, kent, 
     # A parent's cell that says something new, and not what the sub-recommendations give, is still an error.
     wrong = dry_run(session, kent, "Recommendation,Sub-recommendation,Status\n1,,Blocked\n1,1.1,Complete\n")
     assert "the status of recommendation 1 follows from its sub-recommendations" in wrong.errors[0]
+
+
+RAG_CLEARED = (
+    "Recommendation,Sub-recommendation,Status,Action,Update,Update date\n"
+    "1,1.1,Complete,,,\n"
+    "1,1.2,Complete,Write the guidance,Guidance written,01/10/2025\n"
+)
+
+
+def test_the_dry_run_shows_now_and_after_for_every_change_and_a_rag_the_roll_up_clears(client, session, kent, editor):
+    edit_response(session, editor, "1.1", {"status": "in_progress"})
+    edit_response(session, editor, "1", {"rag": "amber"})
+    plan = dry_run(session, kent, RAG_CLEARED)
+    assert plan.ok, plan.errors
+    assert [(c.number, [(f.what, f.now, f.after) for f in c.fields]) for c in plan.changes] == [
+        ("1.1", [("Status", "In progress", "Complete")]),
+        ("1.2", [("Status", "Not started", "Complete")]),
+        ("1.2", [("New action", "Not in the plan", "'Write the guidance' (Not started)")]),
+        ("1.2", [("New update", "Not in the plan", "Update dated 1 October 2025: 'Guidance written'")]),
+        (
+            "1",
+            [
+                ("Status (follows its sub-recommendations)", "In progress", "Complete"),
+                ("RAG rating (cleared by the roll-up: it does not fit the status)", "Amber", "none"),
+            ],
+        ),
+    ]
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", RAG_CLEARED)
+    assert checked.status_code == 200
+    page = re.sub(r"\s+", " ", checked.text)
+    assert '<th scope="col" class="govuk-table__header">Now</th>' in page
+    assert '<th scope="col" class="govuk-table__header">After the import</th>' in page
+    assert re.search(r"<caption[^>]*>\s*Recommendation 1\s*</caption>", page)
+    assert "cleared by the roll-up" in page
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.headers["location"] == "/plan/kent?imported=5"
+    session.rollback()
+    parent = response_of(session, "kent", "1")
+    assert (parent.status, parent.rag) == (ResponseStatus.COMPLETE, None)

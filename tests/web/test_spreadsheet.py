@@ -1096,3 +1096,131 @@ def test_the_upload_page_says_when_updates_go_public_and_asks_who_sees_them(clie
     assert session.exec(select(ProgressUpdate.visibility)).all() == [Visibility.INTERNAL]
     wrong = upload(client, "kent", UPLOAD, visibility="everyone")
     assert wrong.status_code == 422 and "Choose who can see the imported updates" in wrong.text
+
+
+# --- issue 15, third outsider pass: a re-imported export --------------------------------------------------------
+
+
+def backdate_history(session, when: dt.datetime) -> None:
+    """Say everything in the history happened at ``when`` (to the second, whatever the clock did)."""
+    session.rollback()
+    for event in session.exec(select(AuditEvent)):
+        event.occurred_at = when
+    session.commit()
+
+
+def test_an_export_says_when_it_was_exported_to_the_second_in_uk_time(session, kent, editor, kent_plan):
+    at = dt.datetime(2025, 7, 1, 12, 0, 9, 700_000, tzinfo=dt.UTC)  # 1 pm in London (summer time)
+    text = ss.export_csv(session, kent.id, exported_at=at).decode("utf-8-sig")
+    assert {row["Exported at"] for row in csv.DictReader(io.StringIO(text))} == {"01/07/2025 13:00:09"}
+    workbook = openpyxl.load_workbook(io.BytesIO(ss.export_xlsx(session, kent.id, exported_at=at)))
+    column = EXPORT_COLUMNS.index("Exported at")
+    assert {row[column] for row in workbook.active.iter_rows(min_row=2, values_only=True)} == {"01/07/2025 13:00:09"}
+    assert ss.detect_mapping(["Exported at"]).fields == {"Exported at": "exported_at"}
+
+
+def exported_file(status: str, exported_at: dt.datetime) -> bytes:
+    """Sub-recommendation 1.2 as an export of the plan shows it, exported at ``exported_at`` (a winter time: UK
+    time is UTC)."""
+    stamp = exported_at.strftime("%d/%m/%Y %H:%M:%S")
+    return f"Recommendation,Sub-recommendation,Status,Exported at\n1,1.2,{status},{stamp}\n".encode()
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_reimported_export_is_judged_against_its_export_time_to_the_second(session, kent, editor, kind):
+    # Outsider, third pass: an export re-imported the same day undid a web edit made after it (judged to the day).
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    edited = dt.datetime(2025, 1, 15, 10, 30, 0, tzinfo=dt.UTC)  # winter: UK time is UTC
+    backdate_history(session, edited)
+    name = "kent-action-plan-2025-01-15"  # an export's name carries its day: the edit was made that day too
+
+    def check(exported_at: dt.datetime):
+        data = exported_file("In progress", exported_at)
+        if kind == "xlsx":
+            workbook = openpyxl.Workbook()
+            for line in csv.reader(io.StringIO(data.decode())):
+                workbook.active.append(line)
+            out = io.BytesIO()
+            workbook.save(out)
+            data = out.getvalue()
+        frame = ss.read_table(data, f"{name}.{kind}")
+        return ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), file_name=f"{name}.{kind}")
+
+    before = check(edited - dt.timedelta(seconds=1))  # exported a second before the edit
+    assert before.ok, before.errors
+    assert [(c.number, c.tracker_value, c.file_value) for c in before.conflicts] == [("1.2", "Blocked", "In progress")]
+    assert before.changes == []
+    after = check(edited + dt.timedelta(seconds=1))  # exported a second after it: the file's value is newer
+    assert after.ok, after.errors
+    assert after.conflicts == []
+    assert [(c.kind, c.number, c.values["status"]) for c in after.changes] == [
+        ("change_response", "1.2", "in_progress"),
+        ("roll_up", "1", "in_progress"),
+    ]
+
+
+def test_an_exported_at_cell_that_is_not_a_time_is_a_row_error(session, kent):
+    plan = dry_run(session, kent, "Rec No.,Status,Exported at\n1.1,In progress,yesterday\n")
+    assert plan.errors == ["Row 2: 'yesterday' is not the time the file was exported (leave the exported one as it is)"]
+
+
+def test_a_parent_status_left_as_exported_is_left_to_the_roll_up(session, kent, editor):
+    # Outsider, third pass: the parent's unchanged cell was an error once its sub-recommendations moved on.
+    edit_response(session, editor, "1.1", {"status": "in_progress"})
+    assert response_status(session, "1") is ResponseStatus.IN_PROGRESS
+    plan = dry_run(
+        session,
+        kent,
+        "Recommendation,Sub-recommendation,Status\n1,,In progress\n1,1.1,Complete\n1,1.2,Complete\n",
+    )
+    assert plan.ok, plan.errors
+    assert [(c.number, c.kind) for c in plan.changes] == [
+        ("1.1", "change_response"),
+        ("1.2", "change_response"),
+        ("1", "roll_up"),
+    ]
+    ss.apply_import(session, kent.id, plan, editor)
+    assert response_status(session, "1") is ResponseStatus.COMPLETE
+    # A parent's cell that says something new, and not what the sub-recommendations give, is still an error.
+    wrong = dry_run(session, kent, "Recommendation,Sub-recommendation,Status\n1,,Blocked\n1,1.1,Complete\n")
+    assert "the status of recommendation 1 follows from its sub-recommendations" in wrong.errors[0]
+
+
+RAG_CLEARED = (
+    "Recommendation,Sub-recommendation,Status,Action,Update,Update date\n"
+    "1,1.1,Complete,,,\n"
+    "1,1.2,Complete,Write the guidance,Guidance written,01/10/2025\n"
+)
+
+
+def test_the_dry_run_shows_now_and_after_for_every_change_and_a_rag_the_roll_up_clears(client, session, kent, editor):
+    edit_response(session, editor, "1.1", {"status": "in_progress"})
+    edit_response(session, editor, "1", {"rag": "amber"})
+    plan = dry_run(session, kent, RAG_CLEARED)
+    assert plan.ok, plan.errors
+    assert [(c.number, [(f.what, f.now, f.after) for f in c.fields]) for c in plan.changes] == [
+        ("1.1", [("Status", "In progress", "Complete")]),
+        ("1.2", [("Status", "Not started", "Complete")]),
+        ("1.2", [("New action", "Not in the plan", "'Write the guidance' (Not started)")]),
+        ("1.2", [("New update", "Not in the plan", "Update dated 1 October 2025: 'Guidance written'")]),
+        (
+            "1",
+            [
+                ("Status (follows its sub-recommendations)", "In progress", "Complete"),
+                ("RAG rating (cleared by the roll-up: it does not fit the status)", "Amber", "none"),
+            ],
+        ),
+    ]
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", RAG_CLEARED)
+    assert checked.status_code == 200
+    page = re.sub(r"\s+", " ", checked.text)
+    assert '<th scope="col" class="govuk-table__header">Now</th>' in page
+    assert '<th scope="col" class="govuk-table__header">After the import</th>' in page
+    assert re.search(r"<caption[^>]*>\s*Recommendation 1\s*</caption>", page)
+    assert "cleared by the roll-up" in page
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.headers["location"] == "/plan/kent?imported=5"
+    session.rollback()
+    parent = response_of(session, "kent", "1")
+    assert (parent.status, parent.rag) == (ResponseStatus.COMPLETE, None)

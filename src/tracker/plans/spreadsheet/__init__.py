@@ -14,7 +14,8 @@ Importing goes in four steps, each a plain function that tests can call without 
 
 A file can be older than the plan: when a row would change a field that someone changed in the tracker after
 the date the row carries (its latest update) or after the same file was last imported, the dry run lists it as
-a conflict and keeps the tracker's newer value unless the person chooses the file's (``Conflict``).
+a conflict and keeps the tracker's newer value unless the person chooses the file's (``Conflict``). An export
+says when it was made, to the second ("Exported at"): a re-imported export is judged against that time.
 
 Empty cells never clear anything: they leave what is recorded as it is. ``export_rows`` writes the plan with
 the same column names, so importing an export changes nothing (a lossless round trip).

@@ -6,20 +6,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.audit.services import changed, fields_of, record
-from tracker.db import next_version, not_none, saved_id
+from tracker.audit.services import Actor, audit_change, fields_of, record
+from tracker.db import not_none, saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.rules import rag_fits
 from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, rolled_up_status
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
 from tracker.plans.spreadsheet.results import ImportPlan, ImportResult, PlannedChange
 from tracker.recommendations.models import Recommendation
 from tracker.timeutil import utc_now
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus
+
+Summary = Callable[[list[str]], str]  # an event's summary from the names of the fields changed
+ROLLED_UP = ("status", "rag")  # what a roll-up may change on a parent: its status, and a RAG that no longer fits
 
 
 def apply_import(session: Session, organisation_id: int, plan: ImportPlan, user: User) -> ImportResult:
@@ -45,9 +51,47 @@ def apply_import(session: Session, organisation_id: int, plan: ImportPlan, user:
     return result
 
 
+@dataclass(frozen=True)
+class _Writing:
+    """One import being written: its transaction, who imports, and the organisation every event is about."""
+
+    session: Session
+    actor: Actor
+    organisation_id: int
+
+    def note(self, action: str, entity_type: str, entity_id: int | None, summary: str, **values: Any) -> None:
+        """One event in the history (``values``: its response_id, before and after)."""
+        record(
+            self.session,
+            actor=self.actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            organisation_id=self.organisation_id,
+            summary=summary,
+            **values,
+        )
+
+    def audit(
+        self, record_: Any, before: dict[str, Any], fields: tuple[str, ...], summary: Summary, entity: str
+    ) -> None:
+        """Version ``record_`` and record what changed since ``before`` (``audit_change``), as a web edit would."""
+        audit_change(
+            self.session,
+            record_,
+            before,
+            fields,
+            actor=self.actor,
+            entity_type=entity,
+            summary=summary,
+            organisation_id=self.organisation_id,
+            response_id=record_.response_id if entity == "action" else record_.id,
+        )
+
+
 def _write(session: Session, organisation_id: int, plan: ImportPlan, user: User, result: ImportResult) -> None:
     """Every change of the plan with its history, and the import's own record, in the open transaction."""
-    actor = actor_for(user)
+    writing = _Writing(session, actor_for(user), organisation_id)
     responses = {
         saved_id(r): r
         for r in session.exec(
@@ -57,64 +101,46 @@ def _write(session: Session, organisation_id: int, plan: ImportPlan, user: User,
             .execution_options(populate_existing=True)
         )
     }
-    touched, rolled_parents = _apply_changes(session, responses, plan, actor, organisation_id, result)
+    touched, rolled_parents = _apply_changes(writing, responses, plan, result)
     created = _add_new_records(session, plan, user, result)
     session.flush()
     for kind, record_, change in created:
-        _record_creation(session, kind, record_, change, actor, organisation_id)
+        _record_creation(writing, kind, record_, change)
         touched.add(change.response_id)
-    result.statuses_rolled_up = _roll_up(session, organisation_id, responses, rolled_parents, actor)
+    result.statuses_rolled_up = _roll_up(writing, responses, rolled_parents)
     now = utc_now()
     for response_id in touched:
         responses[response_id].updated_at = now
     if result.total:
-        _record_import(session, actor, organisation_id, plan, result)
+        _record_import(writing, plan, result)
 
 
 def _apply_changes(
-    session: Session,
-    responses: dict[int, Response],
-    plan: ImportPlan,
-    actor: Any,
-    organisation_id: int,
-    result: ImportResult,
+    writing: _Writing, responses: dict[int, Response], plan: ImportPlan, result: ImportResult
 ) -> tuple[set[int], set[int]]:
     """The changes to existing responses and actions; returns the responses touched and the parents to roll up."""
     touched: set[int] = set()
     rolled_parents: set[int] = set()
     for change in plan.changes:
         if change.kind == "change_response":
-            if _apply_response_change(session, responses, change, actor, organisation_id):
+            if _apply_response_change(writing, responses, change):
                 result.responses_changed += 1
                 touched.add(change.response_id)
                 if "status" in change.values and change.parent_recommendation_id is not None:
                     rolled_parents.add(change.parent_recommendation_id)
-        elif change.kind == "change_action" and _apply_action_change(session, change, actor, organisation_id):
+        elif change.kind == "change_action" and _apply_action_change(writing, change):
             result.actions_changed += 1
             touched.add(change.response_id)
     return touched, rolled_parents
 
 
-def _record_import(session: Session, actor: Any, organisation_id: int, plan: ImportPlan, result: ImportResult) -> None:
-    record(
-        session,
-        actor=actor,
-        action="import",
-        entity_type="plan_import",
-        entity_id=None,
-        organisation_id=organisation_id,
-        summary=f"Spreadsheet imported: {result.summary()}",
-        after={
-            "actions_added": result.actions_added,
-            "actions_changed": result.actions_changed,
-            "responses_changed": result.responses_changed,
-            "updates_added": result.updates_added,
-            "statuses_rolled_up": result.statuses_rolled_up,
-            # for the next import of this file: its previous import (conflicts) and its columns' dates
-            "file_name": plan.file_name,
-            "column_dates": {column: on.isoformat() for column, on in plan.dates.items()},
-        },
-    )
+def _record_import(writing: _Writing, plan: ImportPlan, result: ImportResult) -> None:
+    counts = ("actions_added", "actions_changed", "responses_changed", "updates_added", "statuses_rolled_up")
+    after: dict[str, Any] = {name: getattr(result, name) for name in counts}
+    # for the next import of this file: its previous import (conflicts) and its columns' dates
+    after["file_name"] = plan.file_name
+    after["column_dates"] = {column: on.isoformat() for column, on in plan.dates.items()}
+    writing.note("import", "plan_import", None, f"Spreadsheet imported: {result.summary()}", after=after)
 
 
 def _conflict(number: str) -> ImportConflict:
@@ -124,9 +150,7 @@ def _conflict(number: str) -> ImportConflict:
     )
 
 
-def _apply_response_change(
-    session: Session, responses: dict[int, Response], change: PlannedChange, actor: Any, organisation_id: int
-) -> bool:
+def _apply_response_change(writing: _Writing, responses: dict[int, Response], change: PlannedChange) -> bool:
     response = responses.get(change.response_id)
     if response is None:
         raise _conflict(change.number)
@@ -144,22 +168,19 @@ def _apply_response_change(
     now = utc_now()
     if "status" in change.values:
         response.completed_at = now if response.status is ResponseStatus.COMPLETE else None
-    next_version(response)
     response.updated_at = now
-    _record_response_update(
-        session,
-        actor,
-        organisation_id,
+    writing.audit(
         response,
-        f"Response to recommendation {change.number} changed by a spreadsheet import: {', '.join(change.values)}",
-        dict(change.before),
-        fields_of(response, tuple(change.values)),
+        {name: current[name] for name in change.values},
+        tuple(change.values),
+        lambda names: f"Response to recommendation {change.number} changed by a spreadsheet import: {', '.join(names)}",
+        "response",
     )
     return True
 
 
-def _apply_action_change(session: Session, change: PlannedChange, actor: Any, organisation_id: int) -> bool:
-    action = session.get(Action, change.action_id, with_for_update=True, populate_existing=True)
+def _apply_action_change(writing: _Writing, change: PlannedChange) -> bool:
+    action = writing.session.get(Action, change.action_id, with_for_update=True, populate_existing=True)
     if action is None or action.response_id != change.response_id:
         raise _conflict(change.number)
     if all(getattr(action, n) == v for n, v in change.values.items()):
@@ -173,21 +194,13 @@ def _apply_action_change(session: Session, change: PlannedChange, actor: Any, or
         action.completed_on = dt.date.today()
     elif action.status is not ActionStatus.COMPLETE:
         action.completed_on = None
-    after = fields_of(action, ACTION_FIELDS)
-    diff = changed(before, after)
-    next_version(action)
     action.updated_at = utc_now()
-    record(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="action",
-        entity_id=action.id,
-        organisation_id=organisation_id,
-        response_id=action.response_id,
-        summary=f"Action changed on recommendation {change.number} by a spreadsheet import: {', '.join(diff)}",
-        before={k: before[k] for k in diff},
-        after={k: after[k] for k in diff},
+    writing.audit(
+        action,
+        before,
+        ACTION_FIELDS,
+        lambda names: f"Action changed on recommendation {change.number} by a spreadsheet import: {', '.join(names)}",
+        "action",
     )
     return True
 
@@ -239,63 +252,29 @@ def _add_new_records(
     return created
 
 
-def _record_creation(
-    session: Session, kind: str, record_: Any, change: PlannedChange, actor: Any, organisation_id: int
-) -> None:
+def _record_creation(writing: _Writing, kind: str, record_: Any, change: PlannedChange) -> None:
     if kind == "action":
         entity_type, fields = "action", ACTION_FIELDS
         summary = f"Action added to recommendation {change.number} by a spreadsheet import: {record_.description[:200]}"
     else:
         entity_type, fields = "progress_update", UPDATE_FIELDS
         summary = f"Progress update added to recommendation {change.number} by a spreadsheet import"
-    record(
-        session,
-        actor=actor,
-        action="create",
-        entity_type=entity_type,
-        entity_id=record_.id,
-        organisation_id=organisation_id,
-        response_id=change.response_id,
-        summary=summary,
-        after=fields_of(record_, fields),
+    writing.note(
+        "create", entity_type, record_.id, summary, response_id=change.response_id, after=fields_of(record_, fields)
     )
 
 
-def _record_response_update(
-    session: Session,
-    actor: Any,
-    organisation_id: int,
-    response: Response,
-    summary: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
-) -> None:
-    record(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="response",
-        entity_id=response.id,
-        organisation_id=organisation_id,
-        response_id=response.id,
-        summary=summary,
-        before=before,
-        after=after,
-    )
-
-
-def _roll_up(
-    session: Session, organisation_id: int, responses: dict[int, Response], parent_ids: set[int], actor: Any
-) -> int:
-    """Bring each parent's status in line with its sub-recommendations' (as the response page does)."""
+def _roll_up(writing: _Writing, responses: dict[int, Response], parent_ids: set[int]) -> int:
+    """Bring each parent's status in line with its sub-recommendations' (as the response page does), clearing a
+    RAG rating that no longer fits it."""
     if not parent_ids:
         return 0
     rows = list(
-        session.exec(
+        writing.session.exec(
             select(Response.id, Recommendation.id, Recommendation.parent_id, Recommendation.number)
             .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
             .where(
-                Response.organisation_id == organisation_id,
+                Response.organisation_id == writing.organisation_id,
                 col(Recommendation.parent_id).in_(parent_ids) | col(Recommendation.id).in_(parent_ids),
             )
         )
@@ -310,18 +289,18 @@ def _roll_up(
         status = rolled_up_status([c.status for c in children])
         if parent.status is status:
             continue
-        before = parent.status.value
+        before = fields_of(parent, ROLLED_UP)
         now = utc_now()
-        parent.status, parent.version, parent.updated_at = status, parent.version + 1, now
+        parent.status, parent.updated_at = status, now
         parent.completed_at = now if status is ResponseStatus.COMPLETE else None
-        _record_response_update(
-            session,
-            actor,
-            organisation_id,
-            parent,
-            f"Status of recommendation {parent_row[3]} rolled up from its sub-recommendations",
-            {"status": before},
-            {"status": status.value},
-        )
+        if parent.rag is not None and not rag_fits(status, parent.rag):
+            parent.rag = None  # the dry run says so: "cleared by the roll-up"
+        said = _always(f"Status of recommendation {parent_row[3]} rolled up from its sub-recommendations")
+        writing.audit(parent, before, ROLLED_UP, said, "response")
         count += 1
     return count
+
+
+def _always(text: str) -> Summary:
+    """A summary that says the same whichever fields changed."""
+    return lambda _names: text

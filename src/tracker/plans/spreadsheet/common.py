@@ -10,8 +10,10 @@ import re
 from typing import Any
 
 import pandas as pd
+from dateutil import parser as date_parser
 
 from tracker.inputs import clean_text
+from tracker.timeutil import LONDON, UTC, YEARS
 
 ROW_NUMBERS = "tracker_row_numbers"  # frame.attrs flag: the index holds the spreadsheet's own row numbers
 FILE_DATE = "tracker_file_date"  # frame.attrs: the date the file says it was saved or exported (or None)
@@ -42,6 +44,29 @@ def cell_text(value: Any) -> str:
     if value is pd.NA or value is pd.NaT:
         return ""
     return clean_text(str(value)).strip()  # imports drop control characters (tracker.inputs says why)
+
+
+def exported_at_text(when: dt.datetime) -> str:
+    """When a file was exported, as its "Exported at" cells say it: UK time, to the second (27/03/2026 14:05:09)."""
+    return when.astimezone(LONDON).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def read_exported_at(text: str) -> dt.datetime | None:
+    """An "Exported at" cell read back as a UTC time (UK time unless it names its zone); None if it is not a date
+    and time. A spreadsheet program that saved it again without its seconds gives an earlier time, which can
+    only show more conflicts, never hide one."""
+    try:
+        if not text.isascii():
+            return None
+        parsed = date_parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1))
+        # a day, a month and a year must all be written: dateutil fills in missing ones
+        if date_parser.parse(text, dayfirst=True, default=dt.datetime(2004, 2, 2)) != parsed:
+            return None
+    except (ValueError, OverflowError):
+        return None
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)).astimezone(UTC)
 
 
 def plain_words(text: str) -> str:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from tracker.audit.services import changed, fields_of
 from tracker.db import saved_id
 from tracker.plans.models import Action
+from tracker.plans.rules import rag_fits
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
 from tracker.plans.spreadsheet.common import (
     FILE_DATE,
@@ -27,7 +28,14 @@ from tracker.plans.spreadsheet.common import (
 )
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, date_in_header
-from tracker.plans.spreadsheet.results import Conflict, ImportPlan, MappingError, PlannedChange
+from tracker.plans.spreadsheet.results import (
+    NOT_IN_THE_PLAN,
+    ChangedField,
+    Conflict,
+    ImportPlan,
+    MappingError,
+    PlannedChange,
+)
 from tracker.plans.spreadsheet.rows import ACTION_VALUE_LABELS, RESPONSE_VALUE_LABELS, Row, parse_row, resolve
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
@@ -229,73 +237,94 @@ def _plan_row(
         if key in known.updates or key in planned_updates:
             continue
         planned_updates.add(key)
-        row.plan.changes.append(
-            PlannedChange(
-                kind="new_update",
-                row=row.number,
-                number=number,
-                response_id=response_id,
-                summary=f"Update dated {uk_date(on)}: {short(text, 120)}",
-                values={"update_on": on, "text": text, "visibility": visibility},
-            )
-        )
+        added = ChangedField("New update", NOT_IN_THE_PLAN, f"Update dated {uk_date(on)}: {short(text, 120)}")
+        values = {"update_on": on, "text": text, "visibility": visibility}
+        _add(row.plan, "new_update", row.number, number, response_id, [added], values)
+
+
+def _add(
+    plan: ImportPlan,
+    kind: str,
+    row: int | None,
+    number: str,
+    response_id: int,
+    fields: list[ChangedField],
+    values: dict[str, Any],
+    **more: Any,
+) -> PlannedChange:
+    """Add one change to the dry run (``more``: the rest of ``PlannedChange``'s fields)."""
+    change = PlannedChange(kind, row, number, response_id, fields, values, **more)
+    plan.changes.append(change)
+    return change
 
 
 def _finish_actions(plan: ImportPlan, known: KnownPlan, wanted: dict[tuple[int, str], dict[str, Any]]) -> None:
     for key, item in wanted.items():
-        entry: Obligation = item["entry"]
         values = {name: value for name, (value, _row) in item["values"].items()}
-        number = entry.recommendation.number
         existing = _action_of(plan, known, key, item)
         if existing is False:
             continue  # deleted in the tracker since the file was written, and kept deleted
         if existing is not None and action_key(existing.description) != action_key(item["description"]):
             values = {"description": item["description"], **values}  # a referenced action's wording changed
         if existing is None:
-            status = values.get("status", ActionStatus.NOT_STARTED)
-            details = [f"owner {values['owner_role']}" if values.get("owner_role") else ""]
-            details.append(f"by {uk_date(values['target_date'])}" if values.get("target_date") else "")
-            details.append(status.label)
-            plan.changes.append(
-                PlannedChange(
-                    kind="new_action",
-                    row=item["row"],
-                    number=number,
-                    response_id=key[0],
-                    summary=f"{short(item['description'], 120)} ({', '.join(d for d in details if d)})",
-                    values={
-                        "description": item["description"],
-                        "owner_role": values.get("owner_role"),
-                        "target_date": values.get("target_date"),
-                        "status": status,
-                    },
-                )
-            )
-            continue
-        diff = {name: value for name, value in values.items() if getattr(existing, name) != value}
-        current = {name: getattr(existing, name) for name in diff}
-        asked = {name: (value, item["row"]) for name, value in diff.items()}
-        of = f" of the action {short(existing.description)}"
-        for name in _conflicts(plan, known, "action", existing.id, key[0], number, asked, current, of):
-            del diff[name]
-        if not diff:
-            continue
-        words = [
-            f"{ACTION_VALUE_LABELS[n]} {_shown(getattr(existing, n)) if getattr(existing, n) else 'none'} → {_shown(v)}"
-            for n, v in diff.items()
-        ]
-        plan.changes.append(
-            PlannedChange(
-                kind="change_action",
-                row=item["row"],
-                number=number,
-                response_id=key[0],
-                summary=f"{short(existing.description, 80)}: {'; '.join(words)}",
-                values=diff,
-                action_id=existing.id,
-                version=existing.version,
-            )
+            _new_action(plan, item, key[0], values)
+        else:
+            _action_change(plan, known, item, existing, values)
+
+
+def _new_action(plan: ImportPlan, item: dict[str, Any], response_id: int, values: dict[str, Any]) -> None:
+    status = values.get("status", ActionStatus.NOT_STARTED)
+    details = [f"owner {values['owner_role']}" if values.get("owner_role") else ""]
+    details.append(f"by {uk_date(values['target_date'])}" if values.get("target_date") else "")
+    details.append(status.label)
+    after = f"{short(item['description'], 120)} ({', '.join(d for d in details if d)})"
+    values = {
+        "description": item["description"],
+        "owner_role": values.get("owner_role"),
+        "target_date": values.get("target_date"),
+        "status": status,
+    }
+    number = item["entry"].recommendation.number
+    _add(
+        plan,
+        "new_action",
+        item["row"],
+        number,
+        response_id,
+        [ChangedField("New action", NOT_IN_THE_PLAN, after)],
+        values,
+    )
+
+
+def _action_change(
+    plan: ImportPlan, known: KnownPlan, item: dict[str, Any], existing: Action, values: dict[str, Any]
+) -> None:
+    """The change to an action the tracker has, newer tracker values kept unless the person chose the file's."""
+    number = item["entry"].recommendation.number
+    diff = {name: value for name, value in values.items() if getattr(existing, name) != value}
+    current = {name: getattr(existing, name) for name in diff}
+    asked = {name: (value, item["row"]) for name, value in diff.items()}
+    of = f" of the action {short(existing.description)}"
+    for name in _conflicts(plan, known, "action", existing.id, existing.response_id, number, asked, current, of):
+        del diff[name]
+    if diff:
+        fields = _changed_fields("action", ACTION_VALUE_LABELS, current, diff, of)
+        more = {"action_id": existing.id, "version": existing.version}
+        _add(plan, "change_action", item["row"], number, existing.response_id, fields, diff, **more)
+
+
+def _changed_fields(
+    entity: str, labels: dict[str, str], before: dict[str, Any], after: dict[str, Any], of: str = ""
+) -> list[ChangedField]:
+    """The dry run's lines for the fields in ``after``: each as it is now and as the import leaves it."""
+    return [
+        ChangedField(
+            f"{labels[name][:1].upper()}{labels[name][1:]}{of}",
+            _value_words(entity, name, before.get(name)),
+            _value_words(entity, name, value),
         )
+        for name, value in after.items()
+    ]
 
 
 def _action_of(
@@ -331,6 +360,8 @@ def _action_of(
 
 
 def _finish_responses(plan: ImportPlan, known: KnownPlan, wanted: dict[int, dict[str, tuple[Any, int]]]) -> None:
+    """The changes to responses; then each parent's status (and a RAG that no longer fits it) rolled up from its
+    sub-recommendations as the import leaves them."""
     new_status: dict[int, ResponseStatus] = {}
     parents: list[tuple[Obligation, dict[str, tuple[Any, int]]]] = []
     for response_id, values in wanted.items():
@@ -341,51 +372,73 @@ def _finish_responses(plan: ImportPlan, known: KnownPlan, wanted: dict[int, dict
         change = _response_change(plan, known, entry, values)
         if change is not None and "status" in change.values:
             new_status[response_id] = ResponseStatus(change.values["status"])
-    touched_parents = {
-        known.by_response[rid].recommendation.parent_id
-        for rid in new_status
-        if known.by_response[rid].recommendation.parent_id is not None
-    }
-    projected: dict[int, ResponseStatus] = {}
-    for parent_id in touched_parents:
-        children = known.children.get(parent_id, [])  # type: ignore[arg-type]
-        statuses = [new_status.get(c.response.id, c.response.status) for c in children]  # type: ignore[arg-type]
-        projected[parent_id] = rolled_up_status(statuses)  # type: ignore[index]
-    parent_entries = {
-        e.recommendation.id: e for e in known.by_response.values() if e.recommendation.id in touched_parents
-    }
-    for parent_id, status in projected.items():
-        parent = parent_entries.get(parent_id)
-        if parent is not None and parent.response.status is not status:
-            plan.changes.append(
-                PlannedChange(
-                    kind="roll_up",
-                    row=None,
-                    number=parent.recommendation.number,
-                    response_id=parent.response.id,  # type: ignore[arg-type]
-                    summary=f"Status {parent.response.status.label} → {status.label}",
-                    values={"status": status.value},
-                )
-            )
+    projected = _projected_roll_ups(known, new_status)
+    rags: dict[int, Any] = {}  # a parent's RAG as its own row leaves it
     for entry, values in parents:
-        expected = projected.get(entry.recommendation.id, entry.response.status)  # type: ignore[arg-type]
-        # The file's own roll-up: a parent row that agrees with the sub-recommendations' rows of the same file is
-        # no instruction, only the file's picture of them, so it follows whatever the conflicts settle (issue 15).
-        as_filed = _rolled_up_in_file(known, wanted, entry.recommendation.id)  # type: ignore[arg-type]
-        consistent = values.get("status", (None,))[0] in (expected, as_filed)
-        for name in ("status", "blocked_reason", "not_applicable_reason"):
-            if name not in values:
-                continue
-            value, row = values.pop(name)
-            current = expected if name == "status" else getattr(entry.response, name)
-            if value != current and not consistent:
-                shown = f" (it would be {expected.label})" if name == "status" else ""
-                plan.error(
-                    row,
-                    f"the status of recommendation {entry.recommendation.number} follows from its "
-                    f"sub-recommendations{shown}: give the status on their rows",
-                )
-        _response_change(plan, known, entry, values)
+        parent_id = saved_id(entry.recommendation)
+        _check_parent_row(plan, known, wanted, entry, values, projected.get(parent_id, entry.response.status))
+        change = _response_change(plan, known, entry, values)
+        if change is not None and "rag" in change.values:
+            rags[parent_id] = change.values["rag"]
+    for parent in known.by_response.values():
+        parent_id = saved_id(parent.recommendation)
+        if parent_id in projected:
+            _roll_up(plan, parent, projected[parent_id], rags.get(parent_id, parent.response.rag))
+
+
+def _projected_roll_ups(known: KnownPlan, new_status: dict[int, ResponseStatus]) -> dict[int, ResponseStatus]:
+    """The status each parent of a sub-recommendation whose status changes would roll up to, by parent id."""
+    parent_ids = {known.by_response[rid].recommendation.parent_id for rid in new_status} - {None}
+    return {
+        parent_id: rolled_up_status(
+            [new_status.get(saved_id(c.response), c.response.status) for c in known.children.get(parent_id, [])]
+        )
+        for parent_id in parent_ids
+        if parent_id is not None
+    }
+
+
+def _check_parent_row(
+    plan: ImportPlan,
+    known: KnownPlan,
+    wanted: dict[int, dict[str, tuple[Any, int]]],
+    entry: Obligation,
+    values: dict[str, tuple[Any, int]],
+    expected: ResponseStatus,
+) -> None:
+    """Take a parent row's status and reasons out of ``values``: they follow from its sub-recommendations, so
+    one that says otherwise is an error."""
+    # A parent row that agrees with the sub-recommendations' rows of the same file (the file's own roll-up),
+    # or still says what the tracker says (an export re-imported), is no instruction: the status follows
+    # whatever its sub-recommendations settle (issue 15).
+    as_filed = _rolled_up_in_file(known, wanted, saved_id(entry.recommendation))
+    consistent = values.get("status", (None,))[0] in (expected, as_filed, entry.response.status)
+    for name in ("status", "blocked_reason", "not_applicable_reason"):
+        if name not in values:
+            continue
+        value, row = values.pop(name)
+        current = expected if name == "status" else getattr(entry.response, name)
+        if value != current and not consistent:
+            shown = f" (it would be {expected.label})" if name == "status" else ""
+            plan.error(
+                row,
+                f"the status of recommendation {entry.recommendation.number} follows from its "
+                f"sub-recommendations{shown}: give the status on their rows",
+            )
+
+
+def _roll_up(plan: ImportPlan, parent: Obligation, status: ResponseStatus, rag: Any) -> None:
+    """The parent's status rolled up from its sub-recommendations, and its RAG cleared if it no longer fits."""
+    if parent.response.status is status:
+        return
+    now = parent.response.status.label
+    fields = [ChangedField("Status (follows its sub-recommendations)", now, status.label)]
+    values: dict[str, Any] = {"status": status.value}
+    if rag and not rag_fits(status, Rag(rag)):
+        values["rag"] = None
+        what = "RAG rating (cleared by the roll-up: it does not fit the status)"
+        fields.append(ChangedField(what, Rag(rag).label, "none"))
+    _add(plan, "roll_up", None, parent.recommendation.number, saved_id(parent.response), fields, values)
 
 
 def _rolled_up_in_file(
@@ -465,14 +518,40 @@ def _response_change(
     )
     if "status" in kept:  # a reason goes with the status it explains: keeping the status keeps its reason
         kept |= {"blocked_reason", "not_applicable_reason"}
-    values = {n: v for n, v in values.items() if n not in kept}
-    after = dict(before)
-    for name, (value, _row) in values.items():
-        after[name] = value.value if isinstance(value, ResponseStatus | Rag) else value
+    values = {n: v for n, v in wanted.items() if n not in kept}
+    after = dict(before) | {name: value for name, (value, _row) in values.items()}
     first_row = min(row for _, row in values.values()) if values else None
+    if not _reasons_fit(plan, values, before, after, values.get("status", (None, first_row))[1]):
+        return None
+    diff = changed(before, after)
+    if not diff:
+        return None
+    fields = _changed_fields("response", RESPONSE_VALUE_LABELS, before, {name: after[name] for name in diff})
+    more = {"before": {name: before[name] for name in diff}, "parent_recommendation_id": entry.recommendation.parent_id}
+    return _add(
+        plan,
+        "change_response",
+        first_row,
+        entry.recommendation.number,
+        saved_id(response),
+        fields,
+        {name: after[name] for name in diff},
+        **more,
+    )
+
+
+def _reasons_fit(
+    plan: ImportPlan,
+    values: dict[str, tuple[Any, int]],
+    before: dict[str, Any],
+    after: dict[str, Any],
+    status_row: int | None,
+) -> bool:
+    """Whether the reasons in ``after`` fit its status, as on the response page: a reason is kept only with its
+    status (a status that changes drops the other's), and a Blocked or Not applicable status needs its own.
+    False, with a row error, if they do not."""
     status = ResponseStatus(after["status"])
     status_changes = after["status"] != before["status"]
-    status_row = values.get("status", (None, first_row))[1]
     for reason, needs, label, column in (
         ("blocked_reason", ResponseStatus.BLOCKED, "what it is waiting for", "Waiting for"),
         ("not_applicable_reason", ResponseStatus.NOT_APPLICABLE, "why it does not apply", "Why not applicable"),
@@ -482,35 +561,10 @@ def _response_change(
                 plan.error(
                     values[reason][1], f"{label[0].upper()}{label[1:]} is only kept when the status is {needs.label}"
                 )
-                return None
+                return False
             if status_changes:
                 after[reason] = None  # as on the response page: the reason goes with the status
         elif status_changes and not after[reason] and status_row is not None:  # a status change has its row
             plan.error(status_row, f"a {needs.label} status needs {label} (a '{column}' column)")
-            return None
-    diff = changed(before, after)
-    if not diff:
-        return None
-    words = []
-    for name in diff:
-        label = RESPONSE_VALUE_LABELS[name]
-        old, new = before[name], after[name]
-        if name == "status":
-            old, new = ResponseStatus(old).label, ResponseStatus(new).label
-        elif name == "rag":
-            old, new = (Rag(old).label if old else "none"), (Rag(new).label if new else "none")
-        else:
-            old, new = (short(old) if old else "none"), (short(new) if new else "none")
-        words.append(f"{label} {old} → {new}")
-    change = PlannedChange(
-        kind="change_response",
-        row=first_row,
-        number=entry.recommendation.number,
-        response_id=response.id,  # type: ignore[arg-type]
-        summary="; ".join(words),
-        values={name: after[name] for name in diff},
-        before={name: before[name] for name in diff},
-        parent_recommendation_id=entry.recommendation.parent_id,
-    )
-    plan.changes.append(change)
-    return change
+            return False
+    return True

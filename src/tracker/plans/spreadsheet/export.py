@@ -18,7 +18,9 @@ from sqlmodel import Session, col, select
 from tracker.cells import csv_bytes, needs_guard, storable_text
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
+from tracker.plans.spreadsheet.common import exported_at_text
 from tracker.recommendations.models import Recommendation
+from tracker.timeutil import utc_now
 from tracker.vocabulary import Visibility
 
 EXPORT_COLUMNS = [
@@ -39,22 +41,27 @@ EXPORT_COLUMNS = [
     "Update text",
     "Update visibility",
     "Action reference",  # the action's id: an older file's row finds its action even if its wording changed
+    "Exported at",  # UK time, to the second: conflicts with later web edits are judged against it on re-import
 ]
 
 """The export's columns. detect_mapping recognises every one of them, so an export imports without changes."""
 
 _DATE_COLUMNS = {"Target date", "Update date"}
 
+Levels = Collection[Visibility] | None  # the update visibilities the reader may see (None: every update)
+When = dt.datetime | None
+
 
 def export_rows(
-    session: Session, organisation_id: int, *, visibilities: Collection[Visibility] | None = None
+    session: Session, organisation_id: int, *, visibilities: Levels = None, exported_at: When = None
 ) -> list[dict[str, Any]]:
     """The organisation's plan as rows with EXPORT_COLUMNS: per recommendation it must answer, one row per
     action and one per update (or one row if it has neither), each repeating the response's own values.
 
     Dates are ``datetime.date`` values, everything else text ("" when empty). ``visibilities`` limits the
     updates to those visible to the reader (pass ``visible_levels(user, organisation_id)``); None
-    means every update, as the organisation itself sees them.
+    means every update, as the organisation itself sees them. ``exported_at`` fills the "Exported at" column
+    (left empty without it).
     """
     obligations = obligations_for(session, organisation_id)
     actions, updates = _actions_and_updates(session, [response.id for response, _, _ in obligations], visibilities)
@@ -68,6 +75,7 @@ def export_rows(
     rows: list[dict[str, Any]] = []
     for response, rec, _set in obligations:
         base = _response_row(response, rec, parent_numbers)
+        base["Exported at"] = exported_at_text(exported_at) if exported_at else ""
         mine = actions.get(response.id, [])  # type: ignore[arg-type]
         notes = updates.get(response.id, [])  # type: ignore[arg-type]
         if not mine and not notes:
@@ -133,15 +141,13 @@ def _response_row(response: Response, rec: Recommendation, parent_numbers: dict[
     return base
 
 
-def export_csv(session: Session, organisation_id: int, *, visibilities: Collection[Visibility] | None = None) -> bytes:
-    """The plan as CSV (UTF-8 with a byte-order mark, so Excel reads it right); dates as 27/03/2025."""
-    return csv_bytes(
-        EXPORT_COLUMNS,
-        (
-            [_csv_value(row[c]) for c in EXPORT_COLUMNS]
-            for row in export_rows(session, organisation_id, visibilities=visibilities)
-        ),
-    )
+def export_csv(
+    session: Session, organisation_id: int, *, visibilities: Levels = None, exported_at: When = None
+) -> bytes:
+    """The plan as CSV (UTF-8 with a byte-order mark, so Excel reads it right); dates as 27/03/2025; exported
+    now unless ``exported_at`` says when."""
+    rows = export_rows(session, organisation_id, visibilities=visibilities, exported_at=exported_at or utc_now())
+    return csv_bytes(EXPORT_COLUMNS, ([_csv_value(row[c]) for c in EXPORT_COLUMNS] for row in rows))
 
 
 def _csv_value(value: Any) -> str:
@@ -150,9 +156,12 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def export_xlsx(session: Session, organisation_id: int, *, visibilities: Collection[Visibility] | None = None) -> bytes:
+def export_xlsx(
+    session: Session, organisation_id: int, *, visibilities: Levels = None, exported_at: When = None
+) -> bytes:
     """The plan as an Excel workbook: one sheet, dates as dates, every text cell stored as text (never a
-    formula, even when it starts with =)."""
+    formula, even when it starts with =; the export time too, so that no program drops its seconds); exported
+    now unless ``exported_at`` says when."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Action plan"
@@ -161,7 +170,8 @@ def export_xlsx(session: Session, organisation_id: int, *, visibilities: Collect
         cell = sheet.cell(row=1, column=c, value=name)
         cell.font = bold
     wrap = Alignment(wrap_text=True, vertical="top")
-    for r, row in enumerate(export_rows(session, organisation_id, visibilities=visibilities), start=2):
+    rows = export_rows(session, organisation_id, visibilities=visibilities, exported_at=exported_at or utc_now())
+    for r, row in enumerate(rows, start=2):
         for c, name in enumerate(EXPORT_COLUMNS, start=1):
             value = row[name]
             if value in ("", None):
@@ -178,7 +188,7 @@ def export_xlsx(session: Session, organisation_id: int, *, visibilities: Collect
                 cell.quotePrefix = True  # and Excel keeps it as text when the cell is edited
             if len(text) > 40:
                 cell.alignment = wrap
-    widths = {"Recommendation text": 60, "Summary": 50, "Action": 60, "Update text": 80}
+    widths = {"Recommendation text": 60, "Summary": 50, "Action": 60, "Update text": 80, "Exported at": 20}
     for c, name in enumerate(EXPORT_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = widths.get(name, 16 if name not in _DATE_COLUMNS else 12)
     sheet.freeze_panes = "A2"

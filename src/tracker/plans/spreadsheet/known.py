@@ -71,18 +71,20 @@ class KnownPlan:
     def changed_after(
         self, entity: str, entity_id: int | None, name: str, response_id: int, plan: ImportPlan
     ) -> dt.datetime | None:
-        """When the tracker last changed this field, if that is after the file's rows on the response were written
-        (their latest update date, or the date the file was saved or exported) and after the file was last
-        imported; else None. Without any of these dates nothing is known: None."""
+        """When the tracker last changed this field, if that is after the file was written and after the file was
+        last imported; else None. An export says when it was written to the second ("Exported at"); any other
+        file only to the day (its rows' latest update date on the response, or the date it was saved or
+        exported), so a change that day is taken as seen. Without any of these nothing is known: None."""
         when = self.changed_at.get((entity, entity_id or 0, name))
+        if when is None or (self.previous_import is not None and when <= self.previous_import):
+            return None
+        if plan.exported_at is not None:
+            # the cell drops the fraction of a second: a change in the export's own second counts as after it
+            return when if when > plan.exported_at else None
         dates = [d for d in (plan.response_dates.get(response_id), plan.file_date) if d is not None]
-        if when is None or (not dates and self.previous_import is None):
-            return None
-        if dates and when.date() <= max(dates):
-            return None
-        if self.previous_import is not None and when <= self.previous_import:
-            return None
-        return when
+        if not dates:
+            return None if self.previous_import is None else when
+        return when if when.date() > max(dates) else None
 
 
 def _field_changes(session: Session, organisation_id: int) -> dict[tuple[str, int, str], dt.datetime]:

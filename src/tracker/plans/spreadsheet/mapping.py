@@ -36,6 +36,7 @@ FIELDS: dict[str, str] = {
     "update_date": "Update date",
     "update_visibility": "Update visibility (public or internal)",
     "action_ref": "Action reference (from an export of the plan)",
+    "exported_at": "When the file was exported (from an export of the plan)",
     ROUND: "Updates from one reporting round (each cell a dated update)",
 }
 
@@ -68,6 +69,7 @@ update_text: progress to date | commentary | comments
 update_date: date | update date | date of update | date updated | updated | last updated
 update_visibility: update visibility | visibility
 action_ref: action reference | action ref | action id
+exported_at: exported at | exported | exported on | date exported | time exported
 """
 
 _SYNONYMS: dict[str, str] = {

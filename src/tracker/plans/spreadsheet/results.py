@@ -34,32 +34,32 @@ class MappingError:
         return self.message
 
 
+NOT_IN_THE_PLAN = "Not in the plan"  # what an added action or update is "now", in the dry run's table
+
+
+@dataclass(frozen=True)
+class ChangedField:
+    """One line of the dry run's table: what changes, as it is now and as it will be after the import."""
+
+    what: str
+    now: str
+    after: str
+
+
 @dataclass
 class PlannedChange:
-    """One thing the import would do, in words (``summary``) and in values (for ``apply_import``)."""
+    """One thing the import would do, in words (``fields``: now and after) and in values (for ``apply_import``)."""
 
     kind: str  # new_action, change_action, change_response, new_update, roll_up
     row: int | None
     number: str
     response_id: int
-    summary: str
+    fields: list[ChangedField]
     values: dict[str, Any] = field(default_factory=dict)
     before: dict[str, Any] = field(default_factory=dict)
     action_id: int | None = None
     version: int | None = None
     parent_recommendation_id: int | None = None
-
-    KIND_LABELS = {
-        "new_action": "New action",
-        "change_action": "Action changed",
-        "change_response": "Response changed",
-        "new_update": "New update",
-        "roll_up": "Status follows its sub-recommendations",
-    }
-
-    @property
-    def label(self) -> str:
-        return self.KIND_LABELS[self.kind]
 
 
 @dataclass
@@ -79,6 +79,7 @@ class ImportPlan:
     use_file: Collection[str] = ()  # keys of the conflicts where the person chose the file's value
     response_dates: dict[int, dt.date] = field(default_factory=dict)  # latest update date in the file, by response
     file_date: dt.date | None = None  # when the file says it was saved or exported
+    exported_at: dt.datetime | None = None  # the earliest "Exported at" in the file (UTC), to the second
 
     @property
     def total(self) -> int:
@@ -95,6 +96,13 @@ class ImportPlan:
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
+
+    def by_recommendation(self) -> list[tuple[str, list[PlannedChange]]]:
+        """The changes grouped by recommendation, in the order each first appears (the dry run's tables)."""
+        groups: dict[str, list[PlannedChange]] = {}
+        for change in self.changes:
+            groups.setdefault(change.number, []).append(change)
+        return list(groups.items())
 
     @property
     def rows_unchanged(self) -> int:

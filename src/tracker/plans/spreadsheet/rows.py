@@ -11,7 +11,7 @@ from typing import Any
 
 from tracker.inputs import parse_id
 from tracker.plans.services import MAX_TEXT
-from tracker.plans.spreadsheet.common import canonical, plain_words, short
+from tracker.plans.spreadsheet.common import canonical, plain_words, read_exported_at, short
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS
 from tracker.plans.spreadsheet.results import ImportPlan
@@ -113,7 +113,7 @@ class Row:
 
     @property
     def has_content(self) -> bool:
-        numbers = ("recommendation", "sub_recommendation")
+        numbers = ("recommendation", "sub_recommendation", "exported_at")  # an export's time is no content either
         return any(v for k, v in self.values.items() if k not in numbers) or any(self.rounds.values())
 
 
@@ -163,6 +163,7 @@ def parse_row(row: Row) -> None:
             row.response[name] = value
     _parse_action(row)
     _parse_updates(row)
+    _parse_exported_at(row)
 
 
 def _parse_action(row: Row) -> None:
@@ -228,6 +229,19 @@ def _parse_updates(row: Row) -> None:
             row.error(f"the update date {uk_date(on)} is in the future")
         else:
             row.updates.append((value, on, visibility))
+
+
+def _parse_exported_at(row: Row) -> None:
+    """An export's "Exported at" cell: the file's conflicts are judged against the earliest one, to the second."""
+    if not row.get("exported_at"):
+        return
+    when = read_exported_at(row.get("exported_at"))
+    if when is None:
+        row.error(
+            f"{short(row.get('exported_at'))} is not the time the file was exported (leave the exported one as it is)"
+        )
+    elif row.plan.exported_at is None or when < row.plan.exported_at:
+        row.plan.exported_at = when
 
 
 def resolve(row: Row, known: KnownPlan, rec_raw: str, sub_raw: str, carried: bool = False) -> Obligation | None:

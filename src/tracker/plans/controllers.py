@@ -333,7 +333,7 @@ def run_on_response(
         status_code = 422
     except StaleRecord as exc:
         db.rollback()
-        conflict = {"mine": dict(form.values), "current": exc.current}
+        conflict = services.conflict_in_words(exc, form.values)
         status_code = 409
     if status_code == 200:
         if not request.htmx:

@@ -362,7 +362,10 @@ def test_a_rolled_up_parent_saves_with_only_its_summary_changed(client, session,
     ("values", "message"),
     [
         ({"status": "complete", "rag": "amber"}, "A Complete response is rated Green"),
-        ({"status": "blocked", "rag": "green", "blocked_reason": "Waiting"}, "A Blocked response is rated Red"),
+        (
+            {"status": "blocked", "rag": "green", "blocked_reason": "Waiting"},
+            "A Blocked response is rated Red or Amber",
+        ),
         ({"status": "not_started", "rag": "green"}, "A Not started response is rated Red or Amber"),
         ({"status": "not_applicable", "rag": "red", "not_applicable_reason": "No unit"}, "has no RAG rating"),
     ],

@@ -40,7 +40,8 @@ from tracker.evidence.services import (
 )
 from tracker.inputs import InputError
 from tracker.permissions import Permission, can, can_see_item
-from tracker.plans.services import ResponseContext, conflict_in_words, load_child, load_response
+from tracker.plans.conflicts import conflict_in_words
+from tracker.plans.services import ResponseContext, load_child, load_response
 from tracker.settings import Settings
 from tracker.vocabulary import EvidenceKind, Visibility
 from tracker.web.forms import Form, FormData

@@ -8,8 +8,8 @@ finished) in the same cases everywhere, and the SQL and Python forms cannot drif
 - A response is *overdue* when it is open (not finished) and its recommendation's deadline has passed.
 - An action is *overdue* when it is open (not Complete) and its target date has passed. Overdue actions are a
   flag of their own: they never make their response overdue.
-- A RAG rating *fits* its status: a Complete response is Green, a Blocked one Red, a Not-started one never
-  Green, a Not-applicable one has no rating; an open response in progress may be any colour. Having no rating
+- A RAG rating *fits* its status: a Complete response is Green, a Blocked one and a Not-started one
+  never Green, a Not-applicable one has no rating; an open response in progress may be any colour. Having no rating
   fits every status (most forces' plans use none). The form, the JSON API and spreadsheet imports ask
   ``rag_problem``; a roll-up that moves a parent to a status its rating no longer fits clears the rating.
 - A progress update is dated between its recommendation set's publication and today (``update_date_problem``).
@@ -75,7 +75,7 @@ def action_overdue_sql(today: dt.date, status: Any = None, target_date: Any = No
 
 _RAG_FOR_STATUS: dict[ResponseStatus, tuple[frozenset[Rag], str]] = {
     ResponseStatus.COMPLETE: (frozenset({Rag.GREEN}), "A Complete response is rated Green, or not rated"),
-    ResponseStatus.BLOCKED: (frozenset({Rag.RED}), "A Blocked response is rated Red, or not rated"),
+    ResponseStatus.BLOCKED: (frozenset({Rag.RED, Rag.AMBER}), "A Blocked response is rated Red or Amber, or not rated"),
     ResponseStatus.NOT_STARTED: (
         frozenset({Rag.RED, Rag.AMBER}),
         "A Not started response is rated Red or Amber, or not rated",

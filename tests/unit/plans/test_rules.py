@@ -119,7 +119,7 @@ def test_finished_response_is_never_overdue_anywhere_but_its_late_action_is(
 _FITTING_RAGS = {
     ResponseStatus.NOT_STARTED: {None, Rag.RED, Rag.AMBER},
     ResponseStatus.IN_PROGRESS: {None, Rag.RED, Rag.AMBER, Rag.GREEN},
-    ResponseStatus.BLOCKED: {None, Rag.RED},
+    ResponseStatus.BLOCKED: {None, Rag.RED, Rag.AMBER},
     ResponseStatus.COMPLETE: {None, Rag.GREEN},
     ResponseStatus.NOT_APPLICABLE: {None},
 }

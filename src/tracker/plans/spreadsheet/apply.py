@@ -14,7 +14,7 @@ from tracker.accounts.models import User
 from tracker.audit.services import changed, fields_of, record
 from tracker.db import next_version, not_none, saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, rolled_up_status
+from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, roll_up
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
 from tracker.plans.spreadsheet.results import ImportPlan, ImportResult, PlannedChange
 from tracker.recommendations.models import Recommendation
@@ -307,21 +307,5 @@ def _roll_up(
             continue
         parent = responses[not_none(parent_row[0])]
         children = [c for r in rows if r[2] == parent_id and (c := responses[not_none(r[0])]).required]
-        status = rolled_up_status([c.status for c in children])
-        if parent.status is status:
-            continue
-        before = parent.status.value
-        now = utc_now()
-        parent.status, parent.version, parent.updated_at = status, parent.version + 1, now
-        parent.completed_at = now if status is ResponseStatus.COMPLETE else None
-        _record_response_update(
-            session,
-            actor,
-            organisation_id,
-            parent,
-            f"Status of recommendation {parent_row[3]} rolled up from its sub-recommendations",
-            {"status": before},
-            {"status": status.value},
-        )
-        count += 1
+        count += roll_up(session, parent, parent_row[3], [c.status for c in children], actor)
     return count

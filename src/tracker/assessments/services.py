@@ -66,8 +66,7 @@ def record_assessment(
         released=given.released == "yes",
     )
     summary = f"Assessment of recommendation {ctx.recommendation.number}: {rating.label}"
-    add_on_response(session, ctx, user, assessment, ASSESSMENT_FIELDS, summary, action="assess")
-    session.commit()
+    add_on_response(session, ctx, user, assessment, ASSESSMENT_FIELDS, summary, action="assess", touch=False)
     return assessment
 
 
@@ -154,8 +153,7 @@ def add_comment(session: Session, ctx: ResponseContext, user: User, given: Comme
         parent_id = parent.parent_id or parent.id  # threads are one level deep
     comment = Comment(response_id=saved_id(ctx.response), parent_id=parent_id, author_id=user.id, body=body)
     summary = f"Comment on recommendation {ctx.recommendation.number}"
-    add_on_response(session, ctx, user, comment, ("body",), summary, action="comment")
-    session.commit()
+    add_on_response(session, ctx, user, comment, ("body",), summary, action="comment", touch=False)
     return comment
 
 

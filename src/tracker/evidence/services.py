@@ -429,8 +429,6 @@ def _insert(session: Session, ctx: ResponseContext, user: User, evidence: Eviden
     evidence.added_by_id = user.id
     summary = f"Evidence added to recommendation {ctx.recommendation.number}: {evidence.title[:200]}"
     add_on_response(session, ctx, user, evidence, EVIDENCE_FIELDS, summary, skip_empty=True)
-    ctx.response.updated_at = utc_now()
-    session.commit()
     return evidence
 
 

@@ -210,9 +210,11 @@ def add_on_response(
     *,
     action: str = "create",
     skip_empty: bool = False,
+    touch: bool = True,
 ) -> None:
-    """Store a new item on ``ctx``'s response (an action, update, evidence, assessment or comment) and record its
-    ``fields`` as created (``skip_empty``: the empty ones left out)."""
+    """Store a new item on ``ctx``'s response (an action, update, evidence, assessment or comment), record its
+    ``fields`` as created (``skip_empty``: the empty ones left out) and commit; ``touch``: the item is part of the
+    plan, so the response counts as updated now (an assessment or a comment is not)."""
     session.add(item)
     session.flush()
     after = {name: value for name, value in fields_of(item, fields).items() if value is not None or not skip_empty}
@@ -226,6 +228,9 @@ def add_on_response(
         summary=summary,
         after=after,
     )
+    if touch:
+        _touch(ctx)
+    session.commit()
 
 
 def change_on_response(
@@ -450,8 +455,6 @@ def add_action(session: Session, ctx: ResponseContext, user: User, change: Actio
         action.completed_on = dt.date.today()
     summary = f"Action added to recommendation {ctx.recommendation.number}: {data['description'][:200]}"
     add_on_response(session, ctx, user, action, ACTION_FIELDS, summary)
-    _touch(ctx)
-    session.commit()
     return action
 
 
@@ -562,8 +565,6 @@ def add_update(
     update = ProgressUpdate(response_id=saved_id(ctx.response), author_id=user.id, **data)
     summary = f"Progress update added to recommendation {ctx.recommendation.number}"
     add_on_response(session, ctx, user, update, UPDATE_FIELDS, summary)
-    _touch(ctx)
-    session.commit()
     return update
 
 

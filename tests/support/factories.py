@@ -34,7 +34,7 @@ set:
   slug: test-report
   title: A test report about testing
   short_title: Test report
-  published: 2025-01-15
+  published: 2024-09-27
   authors: [Test Inspectorate]
   source_url: https://www.example.org/report
   expected_recommendations: 3

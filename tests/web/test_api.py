@@ -802,3 +802,16 @@ def test_making_a_token_needs_the_csrf_token(client, session, make_user, small_r
     sign_in(client, make_user(Role.EDITOR, "kent").email)
     assert client.post("/account/api-tokens", data={"name": "Forged"}).status_code == 403
     assert session.exec(select(func.count()).select_from(ApiToken)).one() == 0
+
+
+def test_the_api_keeps_the_rag_and_update_date_rules(client, session, make_user, kent):
+    """The RAG rating fits the status and an update falls between the set's publication and today (issue 15)."""
+    token = token_for(session, make_user(Role.EDITOR, "kent"))
+    url = f"/api/responses/{kent['rid']}"
+    body = {"version": kent["response_version"], "status": "complete", "rag": "red"}
+    problem = assert_problem(client.patch(url, json=body, headers=bearer(token)), 422)
+    assert "A Complete response is rated Green" in problem["errors"]["rag"], problem
+    early = {"text": "Before the report", "update_on": "2024-01-01"}
+    problem = assert_problem(client.post(f"{url}/updates", json=early, headers=bearer(token)), 422)
+    assert "when the recommendations were published" in problem["errors"]["update_on"], problem
+    assert fresh(session, Response, kent["rid"]).version == kent["response_version"]

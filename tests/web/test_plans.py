@@ -353,3 +353,87 @@ def test_a_rolled_up_parent_saves_with_only_its_summary_changed(client, session,
     session.rollback()
     saved_parent = session.get(Response, rid)
     assert (saved_parent.status, saved_parent.summary) == (rolled_up, "Api")
+
+
+# --- the RAG rating fits the status; updates dated within the set's life; roll-ups are no conflict (issue 15) -----
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"status": "complete", "rag": "amber"}, "A Complete response is rated Green"),
+        (
+            {"status": "blocked", "rag": "green", "blocked_reason": "Waiting"},
+            "A Blocked response is rated Red or Amber",
+        ),
+        ({"status": "not_started", "rag": "green"}, "A Not started response is rated Red or Amber"),
+        ({"status": "not_applicable", "rag": "red", "not_applicable_reason": "No unit"}, "has no RAG rating"),
+    ],
+)
+def test_a_rag_rating_that_contradicts_the_status_is_refused(session, ctx, kent_editor, values, message):
+    with pytest.raises(PlanError) as excinfo:
+        services.update_response(session, ctx, kent_editor, {"version": "1", **values})
+    assert message in excinfo.value.errors["rag"]
+    services.update_response(session, ctx, kent_editor, {"version": "1", "status": "complete", "rag": "green"})
+
+
+def test_an_update_cannot_predate_its_recommendation_set(session, ctx, kent_editor):
+    published = ctx.recommendation_set.published_on
+    before = (published - dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    with pytest.raises(PlanError) as excinfo:
+        services.add_update(session, ctx, kent_editor, {"text": "Too early", "update_on": before})
+    assert "when the recommendations were published" in excinfo.value.errors["update_on"]
+    services.add_update(session, ctx, kent_editor, {"text": "On the day", "update_on": published.strftime("%d/%m/%Y")})
+
+
+def _save(session, user, number: str, **values) -> None:
+    child = load_response(session, user, response_of(session, "kent", number).id, Permission.EDIT_PLAN)
+    services.update_response(session, child, user, {"version": str(child.response.version), **values})
+
+
+def test_a_roll_up_clears_a_rag_rating_the_new_status_contradicts(session, kent_editor):
+    _save(session, kent_editor, "1.1", status="in_progress")
+    _save(session, kent_editor, "1", rag="amber", summary="Under way")
+    _save(session, kent_editor, "1.1", status="complete")
+    parent = response_of(session, "kent", "1")
+    session.refresh(parent)
+    assert (parent.status, parent.rag) == (ResponseStatus.IN_PROGRESS, services.Rag.AMBER)
+    _save(session, kent_editor, "1.2", status="complete")
+    session.refresh(parent)
+    assert (parent.status, parent.rag) == (ResponseStatus.COMPLETE, None)
+    event = response_history(session, parent.id, kent_editor)[0]
+    assert event.before == {"status": "in_progress", "rag": "amber"} and event.after == {
+        "status": "complete",
+        "rag": None,
+    }
+
+
+def test_a_roll_up_does_not_make_the_parents_own_save_a_conflict(client, session, kent_editor):
+    """The person changed only the parent's summary; its sub-recommendation moved it meanwhile (issue 15)."""
+    sign_in(client, kent_editor.email)
+    parent = response_of(session, "kent", "1")
+    url = f"/plan/responses/{parent.id}"
+    fields = form_fields(client.get(url).text, url)
+    _save(session, kent_editor, "1.1", status="in_progress")
+    session.refresh(parent)
+    assert parent.status is ResponseStatus.IN_PROGRESS
+    saved = client.post(url, data={**fields, "summary": "Mine"}, headers=csrf_headers(client), follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    session.rollback()
+    session.refresh(parent)
+    assert (parent.status, parent.summary) == (ResponseStatus.IN_PROGRESS, "Mine")
+
+
+def test_the_conflict_table_speaks_in_words_and_keeps_what_the_person_typed(client, session, kent_editor):
+    sign_in(client, kent_editor.email)
+    rid = response_of(session, "kent", "1.1").id
+    headers = csrf_headers(client)
+    client.post(f"/plan/responses/{rid}", data={"status": "in_progress", "version": "1", "rag": "red"}, headers=headers)
+    mine = {"status": "complete", "rag": "green", "version": "1", "summary": "  Typed   as I like  "}
+    r = client.post(f"/plan/responses/{rid}", data=mine, headers=headers)
+    assert r.status_code == 409
+    table = re.findall(r'data-testid="conflict".*?</table>', r.text, re.S)[0]
+    cells = [re.sub(r"\s+", " ", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", table, re.S)]
+    rows = [cells[i : i + 3] for i in range(3, len(cells), 3)]
+    assert ["Status", "In progress", "Complete"] in rows and ["RAG rating", "Red", "Green"] in rows, rows
+    assert "in_progress" not in table and "Typed   as I like" in table

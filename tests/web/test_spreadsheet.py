@@ -341,6 +341,7 @@ BAD_ROWS = [
     ("1.1,,,,Purple,", "Row 3: 'Purple' is not a RAG rating"),
     ("1.1,,,,,Written up", "Row 3: the update has no date"),
     ("1.1,,,On hold,,", "Row 3: a Blocked status needs what it is waiting for"),
+    ("1.1,,,Complete,Red,", "Row 3: A Complete response is rated Green, or not rated"),
     ("1,,,Complete,,", "Row 3: the status of recommendation 1 follows from its sub-recommendations"),
     ("1.1,,31/12/2026,,,", "Row 3: Action target date given but the row has no action"),
     ("seven,Train staff,,,,", "Row 3: 'seven' is not a recommendation number"),
@@ -365,6 +366,27 @@ def test_update_dates_must_be_dates_and_not_in_the_future(session, kent):
         "Row 2: 'next spring' is not a date (update date: try 27/03/2025, 27 March 2025 or March 2026)",
         f"Row 3: the update date {dt.date.today() + dt.timedelta(days=1):%-d %B %Y} is in the future",
     ]
+
+
+def test_update_dates_must_not_predate_the_recommendation_set(session, kent):
+    """One rule for every surface (rules.update_date_problem): the set was published on 27 September 2024."""
+    plan = dry_run(session, kent, "Rec No.,Update,Update date\n1.1,Early,26/09/2024\n1.2,On the day,27/09/2024\n")
+    assert plan.errors == [
+        "Row 2: the update date 26 September 2024 is before 27 September 2024, when the recommendations were published"
+    ]
+
+
+def test_a_status_the_file_changes_clears_a_rag_rating_it_contradicts(session, kent, editor):
+    """As a roll-up does: the file says 1.1 is Complete and gives no rating, so its Amber no longer fits."""
+    ctx = load_response(session, editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    services.update_response(session, ctx, editor, {"version": "1", "status": "in_progress", "rag": "amber"})
+    plan = dry_run(session, kent, "Rec No.,Status\n1.1,Complete\n1.2,Complete\n")
+    assert plan.errors == []
+    ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    saved, parent = response_of(session, "kent", "1.1"), response_of(session, "kent", "1")
+    assert (saved.status, saved.rag) == (ResponseStatus.COMPLETE, None)
+    assert parent.status is ResponseStatus.COMPLETE
 
 
 def test_rows_that_disagree_about_one_recommendation_are_errors(session, kent):
@@ -403,13 +425,13 @@ def test_status_and_rag_words_people_use(session, kent):
         kent,
         """
         Rec No.,Status,RAG,Waiting for
-        1.1,Completed,R,
+        1.1,Completed,G,
         1.2,Blocked,amber,The shared records system
         """,
     )
     assert plan.ok, plan.errors
     assert [c.values for c in plan.changes if c.kind == "change_response"] == [
-        {"status": "complete", "rag": "red"},
+        {"status": "complete", "rag": "green"},  # a Complete response is Green (rules.rag_problem)
         {"status": "blocked", "rag": "amber", "blocked_reason": "The shared records system"},
     ]
 

@@ -12,13 +12,12 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, Comment
-from tracker.audit.services import fields_of, record
 from tracker.db import saved_id
 from tracker.inputs import Input, InputError, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.plans.models import Response
-from tracker.plans.services import ResponseContext, actor_for
+from tracker.plans.services import ResponseContext, add_on_response
 from tracker.vocabulary import AssessmentRating
 
 ASSESSMENT_FIELDS = ("rating", "rationale", "released")
@@ -66,20 +65,8 @@ def record_assessment(
         assessor_id=user.id,
         released=given.released == "yes",
     )
-    session.add(assessment)
-    session.flush()
-    record(
-        session,
-        actor=actor_for(user),
-        action="assess",
-        entity_type="assessment",
-        entity_id=assessment.id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
-        summary=f"Assessment of recommendation {ctx.recommendation.number}: {rating.label}",
-        after=fields_of(assessment, ASSESSMENT_FIELDS),
-    )
-    session.commit()
+    summary = f"Assessment of recommendation {ctx.recommendation.number}: {rating.label}"
+    add_on_response(session, ctx, user, assessment, ASSESSMENT_FIELDS, summary, action="assess", touch=False)
     return assessment
 
 
@@ -111,12 +98,12 @@ def released_ratings(
     recommendation), keyed by (organisation id, recommendation id). One query. A later unreleased rating does not
     withdraw a released one: the public sees the inspectorate's latest published assessment, with its date."""
     ranked = (
-        select(
-            Response.organisation_id,
-            Response.recommendation_id,
-            Assessment.rating,
-            Assessment.created_at,
-            Organisation.name.label("inspectorate"),  # type: ignore[attr-defined]
+        sa.select(  # SQLAlchemy's own: sqlmodel's select is typed for at most four columns
+            col(Response.organisation_id),
+            col(Response.recommendation_id),
+            col(Assessment.rating),
+            col(Assessment.created_at),
+            col(Organisation.name).label("inspectorate"),
             sa.func.row_number()
             .over(
                 partition_by=col(Assessment.response_id),
@@ -127,14 +114,14 @@ def released_ratings(
         .join(Response, col(Response.id) == Assessment.response_id)
         .outerjoin(User, col(User.id) == Assessment.assessor_id)
         .outerjoin(Organisation, col(Organisation.id) == User.organisation_id)
-        .where(col(Assessment.released).is_(True), Assessment.rating != AssessmentRating.NOT_YET_ASSESSED)
+        .where(col(Assessment.released).is_(True), col(Assessment.rating) != AssessmentRating.NOT_YET_ASSESSED)
     )
     if organisation_id is not None:
-        ranked = ranked.where(Response.organisation_id == organisation_id)
+        ranked = ranked.where(col(Response.organisation_id) == organisation_id)
     if recommendation_id is not None:
-        ranked = ranked.where(Response.recommendation_id == recommendation_id)
+        ranked = ranked.where(col(Response.recommendation_id) == recommendation_id)
     rows = ranked.subquery()
-    latest = select(rows).where(rows.c.newest == 1)
+    latest = sa.select(rows).where(rows.c.newest == 1)
     return {
         (row.organisation_id, row.recommendation_id): PublicRating(
             AssessmentRating(row.rating), row.inspectorate, row.created_at
@@ -165,20 +152,8 @@ def add_comment(session: Session, ctx: ResponseContext, user: User, given: Comme
             raise InputError({"body": "The comment you replied to no longer exists"})
         parent_id = parent.parent_id or parent.id  # threads are one level deep
     comment = Comment(response_id=saved_id(ctx.response), parent_id=parent_id, author_id=user.id, body=body)
-    session.add(comment)
-    session.flush()
-    record(
-        session,
-        actor=actor_for(user),
-        action="comment",
-        entity_type="comment",
-        entity_id=comment.id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
-        summary=f"Comment on recommendation {ctx.recommendation.number}",
-        after={"body": body},
-    )
-    session.commit()
+    summary = f"Comment on recommendation {ctx.recommendation.number}"
+    add_on_response(session, ctx, user, comment, ("body",), summary, action="comment", touch=False)
     return comment
 
 

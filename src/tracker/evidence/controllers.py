@@ -40,6 +40,7 @@ from tracker.evidence.services import (
 )
 from tracker.inputs import InputError
 from tracker.permissions import Permission, can, can_see_item
+from tracker.plans.conflicts import conflict_in_words
 from tracker.plans.services import ResponseContext, load_child, load_response
 from tracker.settings import Settings
 from tracker.vocabulary import EvidenceKind, Visibility
@@ -229,7 +230,7 @@ class EvidenceController(Controller):
             return _edit_page(request, ctx, evidence, form, status_code=422)
         except StaleRecord as exc:
             db.rollback()
-            conflict = {"mine": dict(form.values), "current": exc.current}
+            conflict = conflict_in_words(exc, form.values)
             return _edit_page(request, ctx, evidence, Form(), status_code=409, conflict=conflict)
         if request.htmx:
             return _section(request, db, ctx)

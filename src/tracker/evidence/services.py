@@ -20,7 +20,7 @@ import logging
 import os
 import unicodedata
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -29,14 +29,20 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.audit.services import fields_of, record
+from tracker.audit.services import fields_of
 from tracker.db import check_version, saved_id
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError, problems_for
 from tracker.permissions import visible_levels
 from tracker.plans.retraction import is_retraction, retract_evidence
-from tracker.plans.services import ResponseContext, actor_for, audit_on_response
+from tracker.plans.services import (
+    ResponseContext,
+    actor_for,
+    add_on_response,
+    change_on_response,
+    record_on_response,
+)
 from tracker.timeutil import utc_now
 from tracker.vocabulary import EvidenceKind, Visibility
 
@@ -250,42 +256,43 @@ def add_evidence(
     raise InputError(errors)
 
 
-def add_link(
+def add_link(session: Session, ctx: ResponseContext, user: User, *, url: Any, **common: Any) -> Evidence:
+    """Add a link to evidence held elsewhere (http or https only); ``common``: its title (required), description
+    and visibility."""
+    return _add_without_file(
+        session, ctx, user, EvidenceKind.LINK, common, lambda errors: {"url": clean_url(errors, url)}
+    )
+
+
+def add_note(session: Session, ctx: ResponseContext, user: User, *, note: Any, **common: Any) -> Evidence:
+    """Add a note, for example where a document is held that cannot be uploaded; ``common`` as for ``add_link``."""
+    return _add_without_file(
+        session,
+        ctx,
+        user,
+        EvidenceKind.NOTE,
+        common,
+        lambda errors: {"note": _text(errors, "note", note, "Enter the note", "The note", MAX_TEXT)},
+    )
+
+
+def _add_without_file(
     session: Session,
     ctx: ResponseContext,
     user: User,
-    *,
-    url: Any,
-    title: Any,
-    description: Any = None,
-    visibility: Any = None,
+    kind: EvidenceKind,
+    common: dict[str, Any],
+    own: Callable[[dict[str, str]], dict[str, Any]],
 ) -> Evidence:
-    """Add a link to evidence held elsewhere (http or https only)."""
+    """Check a link or note (``own`` checks what only its kind has) and store it, or raise every fault at once."""
     errors: dict[str, str] = {}
-    data = _common(errors, title, description, visibility, title_required=True)
-    data["url"] = clean_url(errors, url)
+    data = _common(
+        errors, common.get("title"), common.get("description"), common.get("visibility"), title_required=True
+    )
+    data.update(own(errors))
     if errors:
         raise InputError(errors)
-    return _insert(session, ctx, user, Evidence(response_id=saved_id(ctx.response), kind=EvidenceKind.LINK, **data))
-
-
-def add_note(
-    session: Session,
-    ctx: ResponseContext,
-    user: User,
-    *,
-    note: Any,
-    title: Any,
-    description: Any = None,
-    visibility: Any = None,
-) -> Evidence:
-    """Add a note, for example where a document is held that cannot be uploaded."""
-    errors: dict[str, str] = {}
-    data = _common(errors, title, description, visibility, title_required=True)
-    data["note"] = _text(errors, "note", note, "Enter the note", "The note", MAX_TEXT)
-    if errors:
-        raise InputError(errors)
-    return _insert(session, ctx, user, Evidence(response_id=saved_id(ctx.response), kind=EvidenceKind.NOTE, **data))
+    return _insert(session, ctx, user, Evidence(response_id=saved_id(ctx.response), kind=kind, **data))
 
 
 def add_file(
@@ -420,22 +427,8 @@ def _remove(path: Path) -> None:
 
 def _insert(session: Session, ctx: ResponseContext, user: User, evidence: Evidence) -> Evidence:
     evidence.added_by_id = user.id
-    session.add(evidence)
-    session.flush()
-    after = {k: v for k, v in fields_of(evidence, EVIDENCE_FIELDS).items() if v is not None}
-    record(
-        session,
-        actor=actor_for(user),
-        action="create",
-        entity_type="evidence",
-        entity_id=evidence.id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
-        summary=f"Evidence added to recommendation {ctx.recommendation.number}: {evidence.title[:200]}",
-        after=after,
-    )
-    ctx.response.updated_at = utc_now()
-    session.commit()
+    summary = f"Evidence added to recommendation {ctx.recommendation.number}: {evidence.title[:200]}"
+    add_on_response(session, ctx, user, evidence, EVIDENCE_FIELDS, summary, skip_empty=True)
     return evidence
 
 
@@ -451,23 +444,12 @@ def update_evidence(
     data = _common(errors, given.title, given.description, given.visibility, title_required=True)
     if errors:
         raise InputError(errors)
-    check_version(evidence, given.version, EDITABLE_FIELDS)
-    before = fields_of(evidence, EDITABLE_FIELDS)
-    for name, value in data.items():
-        setattr(evidence, name, value)
-    diff = audit_on_response(
-        session,
-        ctx,
-        user,
-        evidence,
-        before,
-        EDITABLE_FIELDS,
-        "evidence",
-        lambda names: f"Evidence on recommendation {ctx.recommendation.number} changed: {', '.join(names)}",
-    )
+    was = evidence.visibility
+    summary = f"Evidence on recommendation {ctx.recommendation.number} changed"
+    diff = change_on_response(session, ctx, user, evidence, (given.version, data), EDITABLE_FIELDS, summary)
     if diff:
         evidence.updated_at = utc_now()
-        if is_retraction(before["visibility"], evidence.visibility):
+        if is_retraction(was, evidence.visibility):
             retract_evidence(session, evidence, ctx.organisation_id, actor_for(user))
         ctx.response.updated_at = utc_now()
     session.commit()
@@ -496,14 +478,13 @@ def withdraw_evidence(
             path = _stored_path(Path(upload_dir), evidence)
         except ValueError:
             path = None
-    record(
+    record_on_response(
         session,
-        actor=actor_for(user),
+        ctx,
+        user,
         action="delete",
         entity_type="evidence",
         entity_id=evidence.id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
         summary=f"Evidence withdrawn from recommendation {ctx.recommendation.number}: {evidence.title[:200]}",
         before={k: v for k, v in fields_of(evidence, EVIDENCE_FIELDS).items() if v is not None},
     )

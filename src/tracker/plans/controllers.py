@@ -25,6 +25,7 @@ from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require, visible_levels
 from tracker.plans import services
+from tracker.plans.conflicts import conflict_in_words
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import must_answer_ids
 from tracker.plans.publication import has_unpublished_changes, latest_publication
@@ -333,7 +334,7 @@ def run_on_response(
         status_code = 422
     except StaleRecord as exc:
         db.rollback()
-        conflict = {"mine": dict(form.values), "current": exc.current}
+        conflict = conflict_in_words(exc, form.values)
         status_code = 409
     if status_code == 200:
         if not request.htmx:

@@ -8,9 +8,11 @@ finished) in the same cases everywhere, and the SQL and Python forms cannot drif
 - A response is *overdue* when it is open (not finished) and its recommendation's deadline has passed.
 - An action is *overdue* when it is open (not Complete) and its target date has passed. Overdue actions are a
   flag of their own: they never make their response overdue.
-- A RAG rating *fits* its status: a Complete response is Green, a Blocked one Red, a Not-started one never
-  Green, a Not-applicable one has no rating; an open response in progress may be any colour. No rating fits
-  any status but Not applicable (most forces' plans use none).
+- A RAG rating *fits* its status: a Complete response is Green, a Blocked one and a Not-started one
+  never Green, a Not-applicable one has no rating; an open response in progress may be any colour. Having no rating
+  fits every status (most forces' plans use none). The form, the JSON API and spreadsheet imports ask
+  ``rag_problem``; a roll-up that moves a parent to a status its rating no longer fits clears the rating.
+- A progress update is dated between its recommendation set's publication and today (``update_date_problem``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlmodel import col
 
 from tracker.plans.models import Action, Response
 from tracker.recommendations.models import Recommendation
+from tracker.timeutil import uk_date
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus
 
 FINISHED: tuple[ResponseStatus, ...] = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
@@ -70,12 +73,38 @@ def action_overdue_sql(today: dt.date, status: Any = None, target_date: Any = No
     return and_(due.is_not(None), due < today, _or(status, Action.status) != ActionStatus.COMPLETE)
 
 
+_RAG_FOR_STATUS: dict[ResponseStatus, tuple[frozenset[Rag], str]] = {
+    ResponseStatus.COMPLETE: (frozenset({Rag.GREEN}), "A Complete response is rated Green, or not rated"),
+    ResponseStatus.BLOCKED: (frozenset({Rag.RED, Rag.AMBER}), "A Blocked response is rated Red or Amber, or not rated"),
+    ResponseStatus.NOT_STARTED: (
+        frozenset({Rag.RED, Rag.AMBER}),
+        "A Not started response is rated Red or Amber, or not rated",
+    ),
+    ResponseStatus.NOT_APPLICABLE: (frozenset(), "A response that does not apply has no RAG rating: choose Not set"),
+}
+
+
+def rag_problem(status: ResponseStatus, rag: Rag | None) -> str | None:
+    """Why a RAG rating contradicts the status (Complete and Red, Blocked and Green would), or None if it fits."""
+    if rag is None or status not in _RAG_FOR_STATUS:
+        return None
+    fitting, message = _RAG_FOR_STATUS[status]
+    return None if rag in fitting else message
+
+
 def rag_fits(status: ResponseStatus, rag: Rag | None) -> bool:
-    """A RAG rating that does not contradict the status (Complete and Red, Blocked and Green would)."""
-    if status is ResponseStatus.NOT_APPLICABLE or rag is None:
-        return rag is None
-    return {
-        ResponseStatus.COMPLETE: rag is Rag.GREEN,
-        ResponseStatus.BLOCKED: rag is Rag.RED,
-        ResponseStatus.NOT_STARTED: rag is not Rag.GREEN,
-    }.get(status, True)
+    """A RAG rating that does not contradict the status (``rag_problem`` finds nothing wrong)."""
+    return rag_problem(status, rag) is None
+
+
+def update_date_problem(on: dt.date, published_on: dt.date | None, today: dt.date) -> str | None:
+    """What is wrong with a progress update's date, or None when it falls between the day its recommendation set
+    was published (``published_on``; no lower bound if unknown) and ``today``, both included. Said of the date
+    ("the update date 1 May 2026 is in the future"), so an import can name each row's own."""
+    if on > today:
+        return f"the update date {uk_date(on)} is in the future"
+    if published_on is not None and on < published_on:
+        return (
+            f"the update date {uk_date(on)} is before {uk_date(published_on)}, when the recommendations were published"
+        )
+    return None

@@ -8,7 +8,7 @@ and commits, so controllers (pages and API) stay thin and tests can call them wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.audit.services import Actor, audit_change, fields_of, record
+from tracker.audit.services import Actor, audit_change, changed, fields_of, record
 from tracker.db import check_version, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError
@@ -25,6 +25,7 @@ from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can_see_item, require
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.retraction import is_retraction, retract_update
+from tracker.plans.rules import rag_fits, rag_problem, update_date_problem
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import DateParseError, parse_uk_date, utc_now
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
@@ -172,25 +173,95 @@ def _date(
     return parsed
 
 
-def audit_on_response(
+def record_on_response(
     session: Session,
     ctx: ResponseContext,
     user: User,
-    record_: Any,
-    before: dict[str, Any],
-    fields: tuple[str, ...],
+    *,
+    action: str,
     entity_type: str,
-    summary: Callable[[list[str]], str],
+    entity_id: int | None,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """One event in the history of ``ctx``'s response, by ``user`` (in the open transaction)."""
+    record(
+        session,
+        actor=actor_for(user),
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        organisation_id=ctx.organisation_id,
+        response_id=ctx.response.id,
+        summary=summary,
+        before=before,
+        after=after,
+    )
+
+
+def add_on_response(
+    session: Session,
+    ctx: ResponseContext,
+    user: User,
+    item: Any,
+    fields: tuple[str, ...],
+    summary: str,
+    *,
+    action: str = "create",
+    skip_empty: bool = False,
+    touch: bool = True,
+) -> None:
+    """Store a new item on ``ctx``'s response (an action, update, evidence, assessment or comment), record its
+    ``fields`` as created (``skip_empty``: the empty ones left out) and commit; ``touch``: the item is part of the
+    plan, so the response counts as updated now (an assessment or a comment is not)."""
+    session.add(item)
+    session.flush()
+    after = {name: value for name, value in fields_of(item, fields).items() if value is not None or not skip_empty}
+    record_on_response(
+        session,
+        ctx,
+        user,
+        action=action,
+        entity_type=item.__tablename__,
+        entity_id=item.id,
+        summary=summary,
+        after=after,
+    )
+    if touch:
+        _touch(ctx)
+    session.commit()
+
+
+def change_on_response(
+    session: Session,
+    ctx: ResponseContext,
+    user: User,
+    item: Any,
+    change: tuple[Version, dict[str, Any]],
+    fields: tuple[str, ...],
+    summary: str,
+    *,
+    name_fields: bool = True,
 ) -> list[str]:
-    """``audit_change`` for an edit by ``user`` of ``ctx``'s response or of an item on it."""
+    """The one check-change-audit step of every edit of ``ctx``'s response or of an item on it: refuse an edit made
+    on an older version than ``item``'s (``StaleRecord``), set the new values, and give the item its next version
+    and one audit event if any of ``fields`` changed (``audit_change``). ``change``: the version the person loaded
+    and the checked values; the event's ``summary`` is followed by the names of the fields changed unless
+    ``name_fields`` is false. Returns those names."""
+    version, values = change
+    check_version(item, version, fields)
+    before = fields_of(item, fields)
+    for name, value in values.items():
+        setattr(item, name, value)
     return audit_change(
         session,
-        record_,
+        item,
         before,
         fields,
         actor=actor_for(user),
-        entity_type=entity_type,
-        summary=summary,
+        entity_type=type(item).__tablename__,
+        summary=lambda names: f"{summary}: {', '.join(names)}" if name_fields else summary,
         organisation_id=ctx.organisation_id,
         response_id=ctx.response.id,
     )
@@ -201,7 +272,6 @@ def update_response(
 ) -> Response:
     """Save an organisation's response (status, RAG, lead role, summary, what it waits for or why not)."""
     response = ctx.response
-    errors: dict[str, str] = {}
     change = ResponseInput.of(change)
     rolled_up = has_sub_recommendations(session, ctx)
     if rolled_up:
@@ -213,6 +283,26 @@ def update_response(
             blocked_reason=response.blocked_reason,
             not_applicable_reason=response.not_applicable_reason,
         )
+    was_complete = response.status is ResponseStatus.COMPLETE
+    values = _response_values(change, rolled_up)
+    summary = f"Response to recommendation {ctx.recommendation.number} changed"
+    diff = change_on_response(session, ctx, user, response, (change.version, values), RESPONSE_FIELDS, summary)
+    if diff:
+        now = utc_now()
+        if response.status is ResponseStatus.COMPLETE and not was_complete:
+            response.completed_at = now
+        elif response.status is not ResponseStatus.COMPLETE:
+            response.completed_at = None
+        response.updated_at = now
+        if "status" in diff:
+            _roll_up_parent(session, ctx, user)
+    session.commit()
+    return response
+
+
+def _response_values(change: ResponseInput, rolled_up: bool) -> dict[str, Any]:
+    """The checked values of a response (``InputError`` with every fault); a reason only with its status."""
+    errors: dict[str, str] = {}
     status = _choice(errors, change.status, "status", ResponseStatus, "a status")
     rag = _choice(errors, change.rag, "rag", Rag, "a RAG rating", required=False)
     summary = _text(errors, change.summary, "summary", "a summary")
@@ -231,34 +321,18 @@ def update_response(
         "why this does not apply",
         required=status is ResponseStatus.NOT_APPLICABLE and not rolled_up,
     )
+    if status is not None and (problem := rag_problem(status, rag)):
+        errors["rag"] = problem
     if errors:
         raise InputError(errors)
-    check_version(response, change.version, RESPONSE_FIELDS)
-    before = fields_of(response, RESPONSE_FIELDS)
-    response.status, response.rag, response.summary, response.lead_role = status, rag, summary, lead_role
-    response.blocked_reason = blocked_reason if status is ResponseStatus.BLOCKED else None
-    response.not_applicable_reason = na_reason if status is ResponseStatus.NOT_APPLICABLE else None
-    diff = audit_on_response(
-        session,
-        ctx,
-        user,
-        response,
-        before,
-        RESPONSE_FIELDS,
-        "response",
-        lambda names: f"Response to recommendation {ctx.recommendation.number} changed: {', '.join(names)}",
-    )
-    if diff:
-        now = utc_now()
-        if status is ResponseStatus.COMPLETE and before["status"] != ResponseStatus.COMPLETE.value:
-            response.completed_at = now
-        elif status is not ResponseStatus.COMPLETE:
-            response.completed_at = None
-        response.updated_at = now
-        if "status" in diff:
-            _roll_up_parent(session, ctx, user)
-    session.commit()
-    return response
+    return {
+        "status": status,
+        "rag": rag,
+        "summary": summary,
+        "lead_role": lead_role,
+        "blocked_reason": blocked_reason if status is ResponseStatus.BLOCKED else None,
+        "not_applicable_reason": na_reason if status is ResponseStatus.NOT_APPLICABLE else None,
+    }
 
 
 def rolled_up_status(children: list[ResponseStatus]) -> ResponseStatus:
@@ -304,24 +378,42 @@ def _roll_up_parent(session: Session, ctx: ResponseContext, user: User) -> None:
     parent, parent_rec = next(((r, rec) for r, rec in rows if rec.id == parent_id), (None, None))
     if parent is None or parent_rec is None:
         return
-    status = rolled_up_status([r.status for r, rec in rows if rec.id != parent_id and r.required])
+    children = [r.status for r, rec in rows if rec.id != parent_id and r.required]
+    roll_up(session, parent, parent_rec.number, children, actor_for(user))
+
+
+def roll_up(session: Session, parent: Response, number: str, children: list[ResponseStatus], actor: Actor) -> bool:
+    """Bring a parent recommendation's response to the status its sub-recommendations' ``children`` roll up to,
+    with its history; False if it is already there. A RAG rating the new status contradicts is cleared.
+
+    The status of a parent is nobody's to set, so a roll-up is not an edit a person makes: it leaves the version
+    alone, and a form or API client holding the parent stays valid (saving its summary is no conflict). Clearing
+    the RAG does change what the person set, so that alone gives the parent its next version."""
+    status = rolled_up_status(children)
     if parent.status is status:
-        return
-    before = parent.status.value
-    parent.status, parent.version, parent.updated_at = status, parent.version + 1, utc_now()
-    parent.completed_at = utc_now() if status is ResponseStatus.COMPLETE else None
+        return False
+    before = fields_of(parent, ("status", "rag"))
+    now = utc_now()
+    parent.status, parent.updated_at = status, now
+    parent.completed_at = now if status is ResponseStatus.COMPLETE else None
+    if not rag_fits(status, parent.rag):
+        parent.rag = None
+        next_version(parent)
+    after = fields_of(parent, ("status", "rag"))
+    diff = changed(before, after)
     record(
         session,
-        actor=actor_for(user),
+        actor=actor,
         action="update",
         entity_type="response",
         entity_id=parent.id,
-        organisation_id=ctx.organisation_id,
+        organisation_id=parent.organisation_id,
         response_id=parent.id,
-        summary=f"Status of recommendation {parent_rec.number} rolled up from its sub-recommendations",
-        before={"status": before},
-        after={"status": status.value},
+        summary=f"Status of recommendation {number} rolled up from its sub-recommendations",
+        before={k: before[k] for k in diff},
+        after={k: after[k] for k in diff},
     )
+    return True
 
 
 def complete_without_evidence(session: Session, response_ids: list[int]) -> set[int]:
@@ -361,21 +453,8 @@ def add_action(session: Session, ctx: ResponseContext, user: User, change: Actio
     action = Action(response_id=saved_id(ctx.response), position=(last if last is not None else -1) + 1, **data)
     if action.status is ActionStatus.COMPLETE:
         action.completed_on = dt.date.today()
-    session.add(action)
-    session.flush()
-    record(
-        session,
-        actor=actor_for(user),
-        action="create",
-        entity_type="action",
-        entity_id=action.id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
-        summary=f"Action added to recommendation {ctx.recommendation.number}: {data['description'][:200]}",
-        after=fields_of(action, ACTION_FIELDS),
-    )
-    _touch(ctx)
-    session.commit()
+    summary = f"Action added to recommendation {ctx.recommendation.number}: {data['description'][:200]}"
+    add_on_response(session, ctx, user, action, ACTION_FIELDS, summary)
     return action
 
 
@@ -383,60 +462,42 @@ def update_action(
     session: Session, action: Action, ctx: ResponseContext, user: User, change: ActionInput | Mapping[str, Any]
 ) -> Action:
     change = ActionInput.of(change)
-    data = _action_values(change)
-    check_version(action, change.version, ACTION_FIELDS)
-    _apply_action(session, action, ctx, user, data, "changed")
-    session.commit()
+    _change_action(session, action, ctx, user, (change.version, _action_values(change)), "changed")
     return action
 
 
 def complete_action(
     session: Session, action: Action, ctx: ResponseContext, user: User, change: ActionInput | Mapping[str, Any]
 ) -> Action:
-    check_version(action, ActionInput.of(change).version, ACTION_FIELDS)
-    _apply_action(session, action, ctx, user, {"status": ActionStatus.COMPLETE}, "completed")
-    session.commit()
+    version = ActionInput.of(change).version
+    _change_action(session, action, ctx, user, (version, {"status": ActionStatus.COMPLETE}), "completed")
     return action
 
 
-def _apply_action(
-    session: Session, action: Action, ctx: ResponseContext, user: User, data: dict[str, Any], verb: str
+def _change_action(
+    session: Session,
+    action: Action,
+    ctx: ResponseContext,
+    user: User,
+    change: tuple[Version, dict[str, Any]],
+    verb: str,
 ) -> None:
-    before = fields_of(action, ACTION_FIELDS)
-    for name, value in data.items():
-        setattr(action, name, value)
-    if action.status is ActionStatus.COMPLETE and action.completed_on is None:
-        action.completed_on = dt.date.today()
-    elif action.status is not ActionStatus.COMPLETE:
-        action.completed_on = None
-    diff = audit_on_response(
-        session,
-        ctx,
-        user,
-        action,
-        before,
-        ACTION_FIELDS,
-        "action",
-        lambda names: f"Action {verb} on recommendation {ctx.recommendation.number}: {', '.join(names)}",
-    )
-    if not diff:
-        return
-    action.updated_at = utc_now()
-    _touch(ctx)
+    version, data = change
+    done = data.get("status", action.status) is ActionStatus.COMPLETE
+    data = {**data, "completed_on": (action.completed_on or dt.date.today()) if done else None}
+    summary = f"Action {verb} on recommendation {ctx.recommendation.number}"
+    diff = change_on_response(session, ctx, user, action, (version, data), ACTION_FIELDS, summary)
+    if diff:
+        action.updated_at = utc_now()
+        _touch(ctx)
+    session.commit()
 
 
 def delete_action(session: Session, action: Action, ctx: ResponseContext, user: User) -> None:
+    summary = f"Action deleted from recommendation {ctx.recommendation.number}: {action.description[:200]}"
     before = fields_of(action, ACTION_FIELDS)
-    record(
-        session,
-        actor=actor_for(user),
-        action="delete",
-        entity_type="action",
-        entity_id=action.id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
-        summary=f"Action deleted from recommendation {ctx.recommendation.number}: {action.description[:200]}",
-        before=before,
+    record_on_response(
+        session, ctx, user, action="delete", entity_type="action", entity_id=action.id, summary=summary, before=before
     )
     session.delete(action)
     _touch(ctx)
@@ -463,16 +524,10 @@ def move_action(session: Session, action: Action, ctx: ResponseContext, user: Us
         if item.position != position:
             item.position = position
             next_version(item)
-    record(
-        session,
-        actor=actor_for(user),
-        action="reorder",
-        entity_type="action",
-        entity_id=action.id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
-        summary=f"Action moved {direction} on recommendation {ctx.recommendation.number}",
-        after={"order": [a.id for a in actions]},
+    summary = f"Action moved {direction} on recommendation {ctx.recommendation.number}"
+    order = {"order": [a.id for a in actions]}
+    record_on_response(
+        session, ctx, user, action="reorder", entity_type="action", entity_id=action.id, summary=summary, after=order
     )
     _touch(ctx)
     session.commit()
@@ -481,10 +536,11 @@ def move_action(session: Session, action: Action, ctx: ResponseContext, user: Us
 # --- progress updates -------------------------------------------------------------------------------------
 
 
-def _update_values(change: UpdateInput) -> dict[str, Any]:
+def _update_values(change: UpdateInput, ctx: ResponseContext) -> dict[str, Any]:
     errors: dict[str, str] = {}
+    today = dt.date.today()
     update_on = _date(errors, change.update_on, "update_on", "The date of the update") or (
-        dt.date.today() if not change.update_on else None
+        today if not change.update_on else None
     )
     text = _text(errors, change.text, "text", "what has happened", required=True)
     visibility = (
@@ -493,8 +549,10 @@ def _update_values(change: UpdateInput) -> dict[str, Any]:
     )
     if visibility is Visibility.INSPECTORATE:
         visibility = Visibility.INTERNAL  # updates are either published with the plan or kept in-house
-    if update_on and update_on > dt.date.today():
-        errors["update_on"] = "The date of the update must be today or in the past"
+    problem = update_date_problem(update_on, ctx.recommendation_set.published_on, today) if update_on else None
+    if problem:
+        advice = ": it must be today or in the past" if update_on and update_on > today else ""
+        errors["update_on"] = f"{problem[0].upper()}{problem[1:]}{advice}"
     if errors:
         raise InputError(errors)
     return {"update_on": update_on, "text": text, "visibility": visibility}
@@ -503,23 +561,10 @@ def _update_values(change: UpdateInput) -> dict[str, Any]:
 def add_update(
     session: Session, ctx: ResponseContext, user: User, change: UpdateInput | Mapping[str, Any]
 ) -> ProgressUpdate:
-    data = _update_values(UpdateInput.of(change))
+    data = _update_values(UpdateInput.of(change), ctx)
     update = ProgressUpdate(response_id=saved_id(ctx.response), author_id=user.id, **data)
-    session.add(update)
-    session.flush()
-    record(
-        session,
-        actor=actor_for(user),
-        action="create",
-        entity_type="progress_update",
-        entity_id=update.id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
-        summary=f"Progress update added to recommendation {ctx.recommendation.number}",
-        after=fields_of(update, UPDATE_FIELDS),
-    )
-    _touch(ctx)
-    session.commit()
+    summary = f"Progress update added to recommendation {ctx.recommendation.number}"
+    add_on_response(session, ctx, user, update, UPDATE_FIELDS, summary)
     return update
 
 
@@ -528,24 +573,14 @@ def edit_update(
 ) -> ProgressUpdate:
     """Correct an update; the earlier text stays in the history (updates are never deleted)."""
     change = UpdateInput.of(change)
-    data = _update_values(change)
-    check_version(update, change.version, UPDATE_FIELDS)
-    before = fields_of(update, UPDATE_FIELDS)
-    for name, value in data.items():
-        setattr(update, name, value)
-    diff = audit_on_response(
-        session,
-        ctx,
-        user,
-        update,
-        before,
-        UPDATE_FIELDS,
-        "progress_update",
-        lambda _: f"Progress update on recommendation {ctx.recommendation.number} corrected",
+    was, values = update.visibility, _update_values(change, ctx)
+    summary = f"Progress update on recommendation {ctx.recommendation.number} corrected"
+    diff = change_on_response(
+        session, ctx, user, update, (change.version, values), UPDATE_FIELDS, summary, name_fields=False
     )
     if diff:
         update.edited_at = utc_now()
-        if is_retraction(before["visibility"], update.visibility):
+        if is_retraction(was, update.visibility):
             retract_update(session, update, ctx.organisation_id, actor_for(user))
         _touch(ctx)
     session.commit()

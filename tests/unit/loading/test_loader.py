@@ -36,7 +36,7 @@ def test_a_set_loads_with_its_recommendations_and_sub_recommendations(session, s
     result = load_file(session, write(tmp_path, "set.yaml", SMALL_SET), ACTOR)
     assert "recommendation set test-report" in result.created
     rec_set = session.exec(select(RecommendationSet)).one()
-    assert rec_set.published_on == dt.date(2025, 1, 15)
+    assert rec_set.published_on == dt.date(2024, 9, 27)
     recs = {r.number: r for r in session.exec(select(Recommendation))}
     assert sorted(recs) == ["1", "1.1", "1.2", "2", "3"]
     assert recs["1"].deadline == dt.date(2025, 3, 27)

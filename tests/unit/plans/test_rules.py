@@ -26,7 +26,7 @@ from tracker.reports.exports import response_rows
 from tracker.reports.figures import national_state
 from tracker.reports.progress_report import build_report
 from tracker.reports.reminders import due_items
-from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
+from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Role, Visibility
 
 TODAY = dt.date.today()
 DATES = [None, TODAY - dt.timedelta(days=1), TODAY, TODAY + dt.timedelta(days=1)]
@@ -112,3 +112,40 @@ def test_finished_response_is_never_overdue_anywhere_but_its_late_action_is(
     assert "overdue" in gwent_cell
     report = client.get("/oversight/report").text
     assert "Overdue: Gwent Police." in " ".join(report.split())
+
+
+# --- the RAG rating fits the status; an update is dated between publication and today ----------------------------
+
+_FITTING_RAGS = {
+    ResponseStatus.NOT_STARTED: {None, Rag.RED, Rag.AMBER},
+    ResponseStatus.IN_PROGRESS: {None, Rag.RED, Rag.AMBER, Rag.GREEN},
+    ResponseStatus.BLOCKED: {None, Rag.RED, Rag.AMBER},
+    ResponseStatus.COMPLETE: {None, Rag.GREEN},
+    ResponseStatus.NOT_APPLICABLE: {None},
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "rag"), list(itertools.product(ResponseStatus, [None, *Rag])), ids=lambda v: getattr(v, "value", "none")
+)
+def test_a_rag_rating_fits_its_status_as_a_coordinator_reads_it(status, rag):
+    problem = rules.rag_problem(status, rag)
+    if rag in _FITTING_RAGS[status]:
+        assert problem is None and rules.rag_fits(status, rag)
+    else:
+        assert problem and not rules.rag_fits(status, rag)
+        assert status.label.lower() in problem.lower() or "does not apply" in problem, problem
+
+
+def test_an_update_is_dated_between_publication_and_today():
+    published = dt.date(2024, 9, 27)
+    assert rules.update_date_problem(published, published, TODAY) is None
+    assert rules.update_date_problem(TODAY, published, TODAY) is None
+    assert rules.update_date_problem(dt.date(2024, 9, 26), None, TODAY) is None
+    tomorrow = TODAY + dt.timedelta(days=1)
+    assert rules.update_date_problem(tomorrow, published, TODAY) == (
+        f"the update date {tomorrow:%-d %B %Y} is in the future"
+    )
+    assert rules.update_date_problem(dt.date(2024, 9, 26), published, TODAY) == (
+        "the update date 26 September 2024 is before 27 September 2024, when the recommendations were published"
+    )

@@ -16,8 +16,7 @@ from tracker.accounts.models import User
 from tracker.audit.services import Actor, audit_change, fields_of, record
 from tracker.db import not_none, saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.plans.rules import rag_fits
-from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, rolled_up_status
+from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, roll_up
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
 from tracker.plans.spreadsheet.results import ImportPlan, ImportResult, PlannedChange
 from tracker.recommendations.models import Recommendation
@@ -25,7 +24,6 @@ from tracker.timeutil import utc_now
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus
 
 Summary = Callable[[list[str]], str]  # an event's summary from the names of the fields changed
-ROLLED_UP = ("status", "rag")  # what a roll-up may change on a parent: its status, and a RAG that no longer fits
 
 
 def apply_import(session: Session, organisation_id: int, plan: ImportPlan, user: User) -> ImportResult:
@@ -286,21 +284,5 @@ def _roll_up(writing: _Writing, responses: dict[int, Response], parent_ids: set[
             continue
         parent = responses[not_none(parent_row[0])]
         children = [c for r in rows if r[2] == parent_id and (c := responses[not_none(r[0])]).required]
-        status = rolled_up_status([c.status for c in children])
-        if parent.status is status:
-            continue
-        before = fields_of(parent, ROLLED_UP)
-        now = utc_now()
-        parent.status, parent.updated_at = status, now
-        parent.completed_at = now if status is ResponseStatus.COMPLETE else None
-        if parent.rag is not None and not rag_fits(status, parent.rag):
-            parent.rag = None  # the dry run says so: "cleared by the roll-up"
-        said = _always(f"Status of recommendation {parent_row[3]} rolled up from its sub-recommendations")
-        writing.audit(parent, before, ROLLED_UP, said, "response")
-        count += 1
+        count += roll_up(writing.session, parent, parent_row[3], [c.status for c in children], writing.actor)
     return count
-
-
-def _always(text: str) -> Summary:
-    """A summary that says the same whichever fields changed."""
-    return lambda _names: text

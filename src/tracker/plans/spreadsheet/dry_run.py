@@ -15,7 +15,7 @@ from sqlmodel import Session
 from tracker.audit.services import changed, fields_of
 from tracker.db import saved_id
 from tracker.plans.models import Action
-from tracker.plans.rules import rag_fits
+from tracker.plans.rules import rag_fits, rag_problem, update_date_problem
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
 from tracker.plans.spreadsheet.common import (
     FILE_DATE,
@@ -230,7 +230,11 @@ def _plan_row(
             if row.action[name] is not None:
                 what = f"the {ACTION_VALUE_LABELS[name]} of the action {short(description)}"
                 _want(row, item["values"], name, row.action[name], what)
+    published_on = known.published_on.get(entry.recommendation.set_id)
     for text, on, visibility in row.updates:
+        if problem := update_date_problem(on, published_on, dt.date.today()):
+            row.error(problem)
+            continue
         dates = row.plan.response_dates
         dates[response_id] = max(on, dates.get(response_id, on))  # how recent the file's rows on it are
         key = (response_id, update_key(text))  # the same text is the same update, whatever its date
@@ -505,6 +509,20 @@ def _value_words(entity: str, name: str, value: Any) -> str:
     return _shown(value)
 
 
+def _fit_rag(
+    plan: ImportPlan, values: dict[str, tuple[Any, int]], before: dict[str, Any], after: dict[str, Any]
+) -> bool:
+    """The RAG rating after the import fits the status (``rules.rag_problem``): a rating the file gives that does not
+    is an error on its row; one the file's new status contradicts is cleared, as a roll-up clears it."""
+    problem = rag_problem(ResponseStatus(after["status"]), Rag(after["rag"]) if after["rag"] else None)
+    if problem and "rag" in values:
+        plan.error(values["rag"][1], problem)
+        return False
+    if problem and after["status"] != before["status"]:
+        after["rag"] = None
+    return True
+
+
 def _response_change(
     plan: ImportPlan, known: KnownPlan, entry: Obligation, values: dict[str, tuple[Any, int]]
 ) -> PlannedChange | None:
@@ -522,6 +540,8 @@ def _response_change(
     after = dict(before) | {name: value for name, (value, _row) in values.items()}
     first_row = min(row for _, row in values.values()) if values else None
     if not _reasons_fit(plan, values, before, after, values.get("status", (None, first_row))[1]):
+        return None
+    if not _fit_rag(plan, values, before, after):
         return None
     diff = changed(before, after)
     if not diff:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tracker.audit.models import AuditEvent
+from tracker.db import saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.spreadsheet.common import action_key, canonical, update_key
@@ -36,11 +37,13 @@ class KnownPlan:
         self.by_number: dict[str, list[Obligation]] = defaultdict(list)
         self.by_response: dict[int, Obligation] = {}
         self.set_titles: dict[int, str] = {}
+        self.published_on: dict[int, dt.date | None] = {}  # by set: no update is dated before it (rules)
         for response, recommendation, rec_set in obligations_for(session, organisation_id, set_id=set_id):
             entry = Obligation(response, recommendation)
             self.by_number[canonical(recommendation.number)].append(entry)
             self.by_response[response.id] = entry  # type: ignore[index]
             self.set_titles[rec_set.id] = rec_set.short_title  # type: ignore[index]
+            self.published_on[saved_id(rec_set)] = rec_set.published_on
         query = select(Recommendation.id, Recommendation.number, Recommendation.parent_id)
         if set_id is not None:
             query = query.where(Recommendation.set_id == set_id)

@@ -15,7 +15,7 @@ from tracker.plans.spreadsheet.common import canonical, plain_words, read_export
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS
 from tracker.plans.spreadsheet.results import ImportPlan
-from tracker.timeutil import DateParseError, parse_uk_date, uk_date
+from tracker.timeutil import DateParseError, parse_uk_date
 from tracker.vocabulary import ActionStatus, LabelledEnum, Rag, ResponseStatus, Visibility
 
 MAX_SHORT_TEXT = 200  # lead role, action owner
@@ -219,14 +219,11 @@ def _parse_updates(row: Row) -> None:
     for column, value in row.rounds.items():
         if value and column in plan.dates:
             items.append((value, plan.dates[column]))
-    today = dt.date.today()
-    for value, on in items:
+    for value, on in items:  # their dates are checked (rules.update_date_problem) once the set is known
         if on is None:
             continue
         if len(value) > MAX_TEXT:
             row.error(f"An update must be {MAX_TEXT:,} characters or fewer")
-        elif on > today:
-            row.error(f"the update date {uk_date(on)} is in the future")
         else:
             row.updates.append((value, on, visibility))
 

@@ -1,0 +1,68 @@
+"""The conflict panel of a stale save: what someone else saved first beside what this person typed, in words.
+
+Pages of responses, actions, updates and evidence show it (``templates/plans/_conflict.html``) when a use case
+raises ``StaleRecord``; the JSON API answers 409 with the plain values instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from tracker.db import StaleRecord
+from tracker.timeutil import uk_date
+
+# What a conflict panel calls each field, as the form that edits it does.
+CONFLICT_LABELS: dict[str, dict[str, str]] = {
+    "response": {
+        "status": "Status",
+        "rag": "RAG rating",
+        "summary": "Summary",
+        "lead_role": "Lead role",
+        "blocked_reason": "What it is waiting for",
+        "not_applicable_reason": "Why it does not apply",
+    },
+    "action": {
+        "description": "What will be done",
+        "owner_role": "Owner",
+        "target_date": "Target date",
+        "status": "Status",
+        "completed_on": "Completed on",
+        "position": "Place in the list",
+    },
+    "progress_update": {"update_on": "Date of the update", "text": "What has happened", "visibility": "Who can see it"},
+    "evidence": {"title": "Title", "description": "Description", "visibility": "Who can see it"},
+}
+
+
+def conflict_in_words(stale: StaleRecord, typed: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The conflict panel of a stale save: each field's label with the value now saved and the one the person
+    typed, in words (a status or visibility by its label, a saved date as "27 March 2025"); typed text as typed."""
+    table = getattr(type(stale.record), "__table__", None)
+    labels = CONFLICT_LABELS.get(getattr(table, "name", ""), {})
+    current: dict[str, str] = {}
+    mine: dict[str, str] = {}
+    for name, value in stale.current.items():
+        label = labels.get(name, name.replace("_", " ").capitalize())
+        kind = table.c[name].type if table is not None and name in table.c else None
+        current[label] = _in_words(value, kind)
+        mine[label] = _in_words(typed.get(name), kind, typed=True)
+    return {"current": current, "mine": mine}
+
+
+def _in_words(value: Any, kind: Any, *, typed: bool = False) -> str:
+    """A field's value as people read it, by its column's type ``kind``."""
+    if value in (None, ""):
+        return ""
+    enum = getattr(kind, "enum_class", None)
+    if enum is not None:
+        try:
+            return str(enum(value).label)
+        except ValueError:
+            return str(value)  # typed, not one of the choices: shown as it came
+    if isinstance(kind, sa.Date) and not typed and isinstance(value, str):
+        return uk_date(dt.date.fromisoformat(value))
+    return str(value)

@@ -15,19 +15,18 @@ import msgspec
 from litestar import Controller, Request
 from litestar.di import NamedDependency
 from msgspec import UNSET, Struct, UnsetType
-from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.db import saved_id
-from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, visible_levels
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
-from tracker.plans.rules import action_overdue, action_overdue_sql, response_overdue
+from tracker.plans.rules import action_overdue, response_overdue
 from tracker.plans.services import RESPONSE_FIELDS, UPDATE_FIELDS, ResponseContext, load_child
+from tracker.plans.workspace import action_counts, evidence_counts, update_counts
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
 from tracker.web.api import (
@@ -210,34 +209,9 @@ def _response_outs(
 
 def _counts(db: Session, ids: list[int], levels: Collection[Visibility], today: dt.date) -> dict[int, ResponseCounts]:
     """What sits under each response: actions (done, overdue), and the updates and evidence the reader may see."""
-    actions = {
-        rid: (total, done or 0, late or 0)
-        for rid, total, done, late in db.exec(
-            select(
-                Action.response_id,
-                func.count(),
-                func.sum(case((col(Action.status) == ActionStatus.COMPLETE, 1), else_=0)),
-                func.sum(case((action_overdue_sql(today), 1), else_=0)),
-            )
-            .where(col(Action.response_id).in_(ids))
-            .group_by(col(Action.response_id))
-        )
-    }
-    updates = {
-        rid: (n, last)
-        for rid, n, last in db.exec(
-            select(ProgressUpdate.response_id, func.count(), func.max(ProgressUpdate.update_on))
-            .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
-            .group_by(col(ProgressUpdate.response_id))
-        )
-    }
-    evidence = dict(
-        db.exec(
-            select(Evidence.response_id, func.count())
-            .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
-            .group_by(col(Evidence.response_id))
-        ).all()
-    )
+    actions = action_counts(db, ids, today)
+    updates = update_counts(db, ids, levels)
+    evidence = evidence_counts(db, ids, levels)
     counts: dict[int, ResponseCounts] = {}
     for rid in ids:
         total, done, late = actions.get(rid, (0, 0, 0))

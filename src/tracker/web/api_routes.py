@@ -16,16 +16,15 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
 from litestar.types import Method
 from sqlmodel import Session
 
 from tracker.accounts.models import User
 from tracker.organisations.models import Organisation
-from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, require
+from tracker.permissions import Permission
 from tracker.plans.services import ResponseContext, load_response
+from tracker.plans.workspace import organisation_for
 from tracker.web.api import Problem, RecordId, Slug, errors
 
 Loaded = tuple[Any, ResponseContext]  # an action, update or evidence item with its response (``load_child``)
@@ -88,11 +87,7 @@ def _response(request: Request[Any, Any, Any], db: NamedDependency[Session], res
 
 
 def _organisation(request: Request[Any, Any, Any], db: NamedDependency[Session], slug: Slug) -> Organisation:
-    organisation = get_by_slug(db, slug)
-    if organisation is None:
-        raise NotFoundException()
-    require(request.user, permission_of(request), organisation.id)
-    return organisation
+    return organisation_for(db, request.user, slug, permission_of(request))
 
 
 LOADERS = {

@@ -20,7 +20,7 @@ from tracker.assessments.services import (
     record_assessment,
 )
 from tracker.permissions import Permission
-from tracker.plans.controllers import change_response, run_on_response
+from tracker.plans.controllers import change_response, given, run_on_response
 from tracker.plans.services import load_response
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
@@ -41,7 +41,8 @@ class AssessmentController(Controller):
             response_id,
             "assessment",
             data,
-            lambda ctx, form: record_assessment(db, ctx, request.user, AssessmentInput.of(form.values)),
+            record_assessment,
+            given(AssessmentInput),
             permission=Permission.ASSESS,
         )
 

@@ -21,7 +21,7 @@ from tracker.assessments.services import assessments_for, can_comment, comment_t
 from tracker.audit.services import response_history
 from tracker.db import StaleRecord, saved_id
 from tracker.evidence.controllers import section_context
-from tracker.inputs import InputError
+from tracker.inputs import Input, InputError
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, visible_levels
 from tracker.plans import services
@@ -160,12 +160,7 @@ class PlanController(Controller):
         self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         return change_response(
-            request,
-            db,
-            response_id,
-            "response",
-            data,
-            lambda ctx, form: services.update_response(db, ctx, request.user, ResponseInput.of(form.values)),
+            request, db, response_id, "response", data, services.update_response, given(ResponseInput)
         )
 
     @get("/responses/{response_id:int}/history", sync_to_thread=True, name="plans:history")
@@ -192,7 +187,8 @@ class PlanController(Controller):
             response_id,
             "actions",
             data,
-            lambda ctx, form: services.add_action(db, ctx, request.user, ActionInput.of(form.values)),
+            services.add_action,
+            given(ActionInput),
             field_ids=ACTION_FIELD_IDS,
         )
 
@@ -208,56 +204,27 @@ class PlanController(Controller):
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         return change_item(
-            request,
-            db,
-            Action,
-            action_id,
-            data,
-            lambda action, ctx, form: services.update_action(
-                db, action, ctx, request.user, ActionInput.of(form.values)
-            ),
-            editing="action",
+            request, db, Action, action_id, data, services.update_action, given(ActionInput), editing="action"
         )
 
     @post("/actions/{action_id:int}/complete", sync_to_thread=True, name="plans:complete-action")
     def complete_action(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        return change_item(
-            request,
-            db,
-            Action,
-            action_id,
-            data,
-            lambda action, ctx, form: services.complete_action(
-                db, action, ctx, request.user, ActionInput.of(form.values)
-            ),
-        )
+        return change_item(request, db, Action, action_id, data, services.complete_action, given(ActionInput))
 
     @post("/actions/{action_id:int}/delete", sync_to_thread=True, name="plans:delete-action")
     def delete_action(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        return change_item(
-            request,
-            db,
-            Action,
-            action_id,
-            data,
-            lambda action, ctx, _: services.delete_action(db, action, ctx, request.user),
-        )
+        return change_item(request, db, Action, action_id, data, services.delete_action)
 
     @post("/actions/{action_id:int}/move", sync_to_thread=True, name="plans:move-action")
     def move_action(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         return change_item(
-            request,
-            db,
-            Action,
-            action_id,
-            data,
-            lambda action, ctx, form: services.move_action(db, action, ctx, request.user, form.get("direction")),
+            request, db, Action, action_id, data, services.move_action, lambda form: form.get("direction")
         )
 
     # --- progress updates -------------------------------------------------------------------------------
@@ -266,14 +233,7 @@ class PlanController(Controller):
     def add_update(
         self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        return change_response(
-            request,
-            db,
-            response_id,
-            "updates",
-            data,
-            lambda ctx, form: services.add_update(db, ctx, request.user, UpdateInput.of(form.values)),
-        )
+        return change_response(request, db, response_id, "updates", data, services.add_update, given(UpdateInput))
 
     @get("/updates/{update_id:int}/edit", sync_to_thread=True, name="plans:edit-update-form")
     def edit_update_form(
@@ -287,14 +247,13 @@ class PlanController(Controller):
         self, request: HTMXRequest, db: NamedDependency[Session], update_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         return change_item(
-            request,
-            db,
-            ProgressUpdate,
-            update_id,
-            data,
-            lambda update, ctx, form: services.edit_update(db, update, ctx, request.user, UpdateInput.of(form.values)),
-            editing="update",
+            request, db, ProgressUpdate, update_id, data, services.edit_update, given(UpdateInput), editing="update"
         )
+
+
+def given(input_type: type[Input]) -> Callable[[Form], Input]:
+    """Read a form as the use case's typed input."""
+    return lambda form: input_type.of(form.values)
 
 
 def change_response(
@@ -303,16 +262,18 @@ def change_response(
     response_id: int,
     section: str,
     data: FormData,
-    change: Callable[[ResponseContext, Form], Any],
+    use_case: Callable[..., Any],
+    read: Callable[[Form], Any],
     *,
     permission: Permission = Permission.EDIT_PLAN,
     field_ids: dict[str, str] | None = None,
 ) -> HttpResponse[Any]:
-    """Load the response under ``permission`` and carry out ``change`` on it with the form (``run_on_response``)."""
+    """Load the response under ``permission`` and carry out ``use_case(db, ctx, user, read(form))`` on it
+    (``run_on_response``)."""
     form = Form.of(data)
     form.field_ids = field_ids or {}
     ctx = load_response(db, request.user, response_id, permission)
-    return run_on_response(request, db, ctx, section, form, lambda: change(ctx, form))
+    return run_on_response(request, db, ctx, section, form, lambda: use_case(db, ctx, request.user, read(form)))
 
 
 # The section of the response page each kind of item sits in.
@@ -325,13 +286,14 @@ def change_item(
     model: type[Action] | type[ProgressUpdate],
     item_id: int,
     data: FormData,
-    change: Callable[[Any, ResponseContext, Form], Any],
+    use_case: Callable[..., Any],
+    read: Callable[[Form], Any] | None = None,
     *,
     editing: str | None = None,
 ) -> HttpResponse[Any]:
-    """Load an action or update for editing and carry out ``change`` on it with the form (``run_on_response``).
-
-    ``editing`` names the item's edit form ("action", "update"), which shows the errors beside the item."""
+    """Load an action or update for editing and carry out ``use_case(db, item, ctx, user[, read(form)])`` on it
+    (``run_on_response``). ``editing`` names the item's edit form ("action", "update"), which then shows the errors
+    beside the item."""
     form = Form.of(data)
     if editing:
         form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
@@ -339,7 +301,11 @@ def change_item(
         form.field_ids = ACTION_FIELD_IDS
     item, ctx = load_child(db, request.user, model, item_id, Permission.EDIT_PLAN)
     on_error = {f"editing_{editing}": item.id, f"{editing}_edit_form": form} if editing else {}
-    return run_on_response(request, db, ctx, ITEM_SECTIONS[model], form, lambda: change(item, ctx, form), **on_error)
+
+    def carry_out() -> Any:
+        return use_case(db, item, ctx, request.user, *([read(form)] if read else []))
+
+    return run_on_response(request, db, ctx, ITEM_SECTIONS[model], form, carry_out, **on_error)
 
 
 def run_on_response(

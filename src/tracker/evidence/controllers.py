@@ -8,7 +8,9 @@ Wire the routes with ``evidence_routes(settings)``: uploads may be as large as `
 from __future__ import annotations
 
 import logging
+import os
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -189,19 +191,7 @@ class EvidenceController(Controller):
             log.warning("the file of evidence %s (%s) is missing", evidence.id, evidence.stored_name)
             raise NotFoundException(MISSING_FILE.format(id=evidence.id)) from None
         name = evidence.original_name or f"evidence-{evidence.id}{path.suffix}"
-        return File(
-            path=path,
-            filename=name,
-            stat_result=stat,
-            media_type=evidence.content_type or "application/octet-stream",
-            content_disposition_type="attachment",
-            headers={
-                "content-disposition": content_disposition(name),
-                "x-content-type-options": "nosniff",
-                "cache-control": "private, no-store",
-                "content-security-policy": "default-src 'none'; sandbox",
-            },
-        )
+        return attachment(path, stat, name, evidence.content_type, {"cache-control": "private, no-store"})
 
     @get("/evidence/{evidence_id:int}/edit", sync_to_thread=True, name="evidence:edit-form")
     def edit_form(
@@ -292,6 +282,25 @@ def _edit_page(
         visibilities=list(Visibility),
         error_title=status_code == 422,
         **extra,
+    )
+
+
+def attachment(
+    path: Path, stat: os.stat_result, name: str, content_type: str | None, headers: dict[str, str] | None = None
+) -> File:
+    """A stored evidence file as a download that a browser never runs or shows in the page."""
+    return File(
+        path=path,
+        filename=name,
+        stat_result=stat,
+        media_type=content_type or "application/octet-stream",
+        content_disposition_type="attachment",
+        headers={
+            "content-disposition": content_disposition(name),
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "default-src 'none'; sandbox",
+            **(headers or {}),
+        },
     )
 
 

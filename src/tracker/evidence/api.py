@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
-from tracker.permissions import Permission, can_see_item
+from tracker.permissions import can_see_item
 from tracker.plans.services import ResponseContext, load_child
 from tracker.vocabulary import EvidenceKind, Visibility
 from tracker.web.api import (
@@ -33,7 +33,7 @@ from tracker.web.api import (
     out_of,
     with_change,
 )
-from tracker.web.api_routes import LOADERS, Loaded, loader, operation, permission_of
+from tracker.web.api_routes import EDIT, LOADERS, VIEW, Loaded, loader, operation, permission_of
 
 
 class EvidenceChange(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -84,7 +84,7 @@ class EvidenceApi(Controller):
         "/responses/{response_id:int}/evidence",
         "listEvidence",
         "The evidence behind a response (metadata only)",
-        Permission.VIEW_PLAN,
+        VIEW,
     )
     def list_evidence(
         self, db: NamedDependency[Session], user: NamedDependency[User], response: NamedDependency[ResponseContext]
@@ -107,7 +107,7 @@ class EvidenceApi(Controller):
         "/evidence/{evidence_id:int}",
         "updateEvidence",
         "Change evidence metadata: title, description, who can see it",
-        Permission.EDIT_PLAN,
+        EDIT,
         409,
         422,
         conflict=EvidenceConflict,

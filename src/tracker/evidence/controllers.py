@@ -221,9 +221,7 @@ class EvidenceController(Controller):
             db.rollback()
             conflict = {"mine": dict(form.values), "current": exc.current}
             return _edit_page(request, ctx, evidence, Form(), status_code=409, conflict=conflict)
-        if request.htmx:
-            return _section(request, db, ctx)
-        return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
+        return _saved(request, db, ctx)
 
     @post(
         "/evidence/{evidence_id:int}/withdraw",
@@ -251,9 +249,14 @@ class EvidenceController(Controller):
             if request.htmx:
                 return _section(request, db, ctx, status_code=409, withdraw_conflict=True)
             return _edit_page(request, ctx, evidence, Form(), status_code=409, withdraw_conflict=True)
-        if request.htmx:
-            return _section(request, db, ctx)
-        return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
+        return _saved(request, db, ctx)
+
+
+def _saved(request: HTMXRequest, db: Session, ctx: ResponseContext) -> HttpResponse[Any]:
+    """After a change: the evidence section again (htmx), or back to the response page."""
+    if request.htmx:
+        return _section(request, db, ctx)
+    return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
 
 
 def _section(

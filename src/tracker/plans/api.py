@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.db import saved_id
 from tracker.organisations.models import Organisation
-from tracker.permissions import Permission, visible_levels
+from tracker.permissions import visible_levels
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
@@ -41,7 +41,7 @@ from tracker.web.api import (
     out_of,
     with_change,
 )
-from tracker.web.api_routes import LOADERS, Loaded, loader, operation, permission_of
+from tracker.web.api_routes import EDIT, LOADERS, VIEW, Loaded, loader, operation, permission_of
 
 UpdateVisibility = Literal["public", "internal"]
 
@@ -236,29 +236,14 @@ def _one_response_out(
     follows_subs: bool,
     today: dt.date,
 ) -> ResponseOut:
-    return ResponseOut(
+    return out_of(
+        ResponseOut,
+        response,
         id=saved_id(response),
         organisation=org,
-        recommendation=RecommendationRef(
-            id=saved_id(rec),
-            number=rec.number,
-            parent_id=rec.parent_id,
-            text=rec.text,
-            deadline=rec.deadline,
-            set_slug=rec_set.slug,
-        ),
-        required=response.required,
-        status=response.status,
+        recommendation=out_of(RecommendationRef, rec, id=saved_id(rec), set_slug=rec_set.slug),
         status_follows_sub_recommendations=follows_subs,
         overdue=response_overdue(response.status, rec.deadline, today),
-        rag=response.rag,
-        summary=response.summary,
-        lead_role=response.lead_role,
-        blocked_reason=response.blocked_reason,
-        not_applicable_reason=response.not_applicable_reason,
-        completed_at=response.completed_at,
-        updated_at=response.updated_at,
-        version=response.version,
         counts=counts,
     )
 
@@ -305,13 +290,13 @@ class ResponsesApi(Controller):
         "/organisations/{slug:str}/responses",
         "listOrganisationResponses",
         "What an organisation must answer, with status and counts",
-        Permission.VIEW_PLAN,
+        VIEW,
     )
     def list_responses(self, db: Db, user: Me, organisation: NamedDependency[Organisation]) -> list[ResponseOut]:
         """Every recommendation the organisation must answer, in report order."""
         return _response_outs(db, user, organisation, obligations_for(db, saved_id(organisation)))
 
-    @operation("GET", "/responses/{response_id:int}", "getResponse", "One response", Permission.VIEW_PLAN)
+    @operation("GET", "/responses/{response_id:int}", "getResponse", "One response", VIEW)
     def get_response(self, db: Db, user: Me, response: Context) -> ResponseOut:
         return _response_out(db, user, response)
 
@@ -320,7 +305,7 @@ class ResponsesApi(Controller):
         "/responses/{response_id:int}",
         "updateResponse",
         "Change a response's status, RAG rating, summary or lead",
-        Permission.EDIT_PLAN,
+        EDIT,
         409,
         422,
         conflict=ResponseConflict,
@@ -351,22 +336,13 @@ class ActionsApi(Controller):
     dependencies = {**LOADERS, "action": loader(_action)}
 
     @operation(
-        "GET",
-        "/responses/{response_id:int}/actions",
-        "listActions",
-        "A response's actions, in plan order",
-        Permission.VIEW_PLAN,
+        "GET", "/responses/{response_id:int}/actions", "listActions", "A response's actions, in plan order", VIEW
     )
     def list_actions(self, db: Db, response: Context) -> list[ActionOut]:
         return _actions_of(db, response)
 
     @operation(
-        "POST",
-        "/responses/{response_id:int}/actions",
-        "createAction",
-        "Add an action to a response's plan",
-        Permission.EDIT_PLAN,
-        422,
+        "POST", "/responses/{response_id:int}/actions", "createAction", "Add an action to a response's plan", EDIT, 422
     )
     def create_action(
         self, db: Db, user: Me, response: Context, data: Annotated[NewAction, json_body("The new action")]
@@ -376,14 +352,7 @@ class ActionsApi(Controller):
         )
 
     @operation(
-        "PATCH",
-        "/actions/{action_id:int}",
-        "updateAction",
-        "Change an action",
-        Permission.EDIT_PLAN,
-        409,
-        422,
-        conflict=ActionConflict,
+        "PATCH", "/actions/{action_id:int}", "updateAction", "Change an action", EDIT, 409, 422, conflict=ActionConflict
     )
     def update_action(
         self,
@@ -401,7 +370,7 @@ class ActionsApi(Controller):
         "/actions/{action_id:int}/complete",
         "completeAction",
         "Mark an action complete (today)",
-        Permission.EDIT_PLAN,
+        EDIT,
         409,
         conflict=ActionConflict,
         status_code=200,
@@ -422,7 +391,7 @@ class ActionsApi(Controller):
         "/actions/{action_id:int}/move",
         "moveAction",
         "Swap an action with its neighbour above or below",
-        Permission.EDIT_PLAN,
+        EDIT,
         status_code=200,
     )
     def move_action(
@@ -437,13 +406,7 @@ class ActionsApi(Controller):
         services.move_action(db, item, ctx, user, data.direction)
         return _actions_of(db, ctx)
 
-    @operation(
-        "DELETE",
-        "/actions/{action_id:int}",
-        "deleteAction",
-        "Delete an action (it stays in the history)",
-        Permission.EDIT_PLAN,
-    )
+    @operation("DELETE", "/actions/{action_id:int}", "deleteAction", "Delete an action (it stays in the history)", EDIT)
     def delete_action(self, db: Db, user: Me, action: NamedDependency[Loaded]) -> None:
         services.delete_action(db, *action, user)
 
@@ -457,7 +420,7 @@ class UpdatesApi(Controller):
         "/responses/{response_id:int}/updates",
         "listUpdates",
         "A response's progress updates, newest first",
-        Permission.VIEW_PLAN,
+        VIEW,
     )
     def list_updates(self, db: Db, user: Me, response: Context) -> list[UpdateOut]:
         """Internal updates only for the organisation itself and admins."""
@@ -470,12 +433,7 @@ class UpdatesApi(Controller):
         return [_update_out(u) for u in db.exec(query)]
 
     @operation(
-        "POST",
-        "/responses/{response_id:int}/updates",
-        "createUpdate",
-        "Post a dated progress update",
-        Permission.EDIT_PLAN,
-        422,
+        "POST", "/responses/{response_id:int}/updates", "createUpdate", "Post a dated progress update", EDIT, 422
     )
     def create_update(
         self,
@@ -493,7 +451,7 @@ class UpdatesApi(Controller):
         "/updates/{update_id:int}",
         "updateUpdate",
         "Correct a progress update",
-        Permission.EDIT_PLAN,
+        EDIT,
         409,
         422,
         conflict=UpdateConflict,

@@ -196,8 +196,7 @@ class PlanController(Controller):
     def edit_action_form(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int]
     ) -> Template:
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return response_page(request, db, ctx, editing_action=action.id, section="actions")
+        return edit_item_page(request, db, Action, action_id)
 
     @post("/actions/{action_id:int}", sync_to_thread=True, name="plans:save-action")
     def save_action(
@@ -239,8 +238,7 @@ class PlanController(Controller):
     def edit_update_form(
         self, request: HTMXRequest, db: NamedDependency[Session], update_id: FromPath[int]
     ) -> Template:
-        update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
-        return response_page(request, db, ctx, editing_update=update.id, section="updates")
+        return edit_item_page(request, db, ProgressUpdate, update_id)
 
     @post("/updates/{update_id:int}", sync_to_thread=True, name="plans:save-update")
     def save_update(
@@ -276,8 +274,18 @@ def change_response(
     return run_on_response(request, db, ctx, section, form, lambda: use_case(db, ctx, request.user, read(form)))
 
 
-# The section of the response page each kind of item sits in.
+# The section of the response page each kind of item sits in, and the name of its edit form there.
 ITEM_SECTIONS: dict[type, str] = {Action: "actions", ProgressUpdate: "updates"}
+ITEM_NAMES: dict[type, str] = {Action: "action", ProgressUpdate: "update"}
+
+
+def edit_item_page(
+    request: HTMXRequest, db: Session, model: type[Action] | type[ProgressUpdate], item_id: int
+) -> Template:
+    """The response page with an action's or update's edit form open."""
+    item, ctx = load_child(db, request.user, model, item_id, Permission.EDIT_PLAN)
+    editing = {f"editing_{ITEM_NAMES[model]}": item.id}
+    return response_page(request, db, ctx, section=ITEM_SECTIONS[model], **editing)
 
 
 def change_item(

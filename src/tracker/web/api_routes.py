@@ -27,6 +27,9 @@ from tracker.plans.services import ResponseContext, load_response
 from tracker.plans.workspace import organisation_for
 from tracker.web.api import Problem, RecordId, Slug, errors
 
+# What a route needs: to read an organisation's plan, or to change it.
+VIEW, EDIT = Permission.VIEW_PLAN, Permission.EDIT_PLAN
+
 Loaded = tuple[Any, ResponseContext]  # an action, update or evidence item with its response (``load_child``)
 
 

@@ -3,9 +3,9 @@ the field types of request bodies. The resources live beside their use cases (``
 actions and progress updates; ``tracker.evidence.api``: evidence metadata); ``create_app`` puts them under one
 router with ``api_router``.
 
-Every route loads its record through ``load_response`` / ``load_child`` (which call
-``tracker.permissions.require``), so an id of another organisation's record answers 404, a reader who may not
-change it 403, and the public 401. Callers authenticate with a personal API token (``Authorization: Bearer
+Every route declares the records it loads and the permission it needs (``tracker.web.api_routes``); its loaders
+call ``load_response`` / ``load_child`` (and so ``tracker.permissions.require``), so an id of another
+organisation's record answers 404, a reader who may not change it 403, and the public 401. Callers authenticate with a personal API token (``Authorization: Bearer
 trk_...``, made on /account/api-tokens) or with the session cookie of a signed-in browser. See ``api_access`` for
 how CSRF protection applies.
 
@@ -14,8 +14,8 @@ match the schema, 422 with ``errors`` (field -> message) for input that breaks a
 (the record as it is now) when the ``version`` sent is not the record's, never 500. A request's faults are
 reported all at once: ``errors`` holds each field's first, ``faults`` every one with its field, and text the
 schema refuses (control characters, too long, blank) is reported with the rules the rest of the input breaks
-(422), or alone (400). Dates are ISO 8601
-(``2025-03-27``), timestamps ISO 8601 in UTC, vocabularies their string values.
+(422), or alone (400). Dates are ISO 8601 (``2025-03-27``), timestamps ISO 8601 in UTC, vocabularies their
+string values.
 """
 
 from __future__ import annotations

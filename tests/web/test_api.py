@@ -583,6 +583,63 @@ def test_blank_or_malformed_fields_answer_400_naming_the_field(
     assert audit_count(session) == before
 
 
+def faults_of(problem: dict[str, Any]) -> dict[str, list[str]]:
+    """The problem's list of faults, by field (the same fields as its ``errors``)."""
+    found: dict[str, list[str]] = {}
+    for fault in problem["faults"]:
+        found.setdefault(fault["field"], []).append(fault["message"])
+    assert set(found) == set(problem["errors"]), problem
+    return found
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "body", "fields"),
+    [
+        (
+            "PATCH",
+            "/api/responses/{rid}",
+            {"version": 2, "status": "blocked", "summary": "before\x00after", "lead_role": "x" * 201},
+            {"blocked_reason", "summary", "lead_role"},
+        ),
+        (
+            "POST",
+            "/api/responses/{rid}/updates",
+            {"text": "Started\x07", "update_on": "2999-01-01"},
+            {"text", "update_on"},
+        ),
+        (
+            "PATCH",
+            "/api/updates/{uid}",
+            {"version": 1, "text": "x" * 10_001, "update_on": "2999-01-01"},
+            {"text", "update_on"},
+        ),
+    ],
+)
+def test_every_fault_of_a_request_answers_at_once(client, session, make_user, kent, method, template, body, fields):
+    """Text the schema refuses (control characters, too long) is reported with the rules the input breaks, in one
+    422, each fault with its field, instead of the first fault alone."""
+    token = token_for(session, make_user(Role.EDITOR, "kent"))
+    before = audit_count(session)
+    response = client.request(method, template.format(**kent), json=body, headers=bearer(token))
+    conforms(client, method, operation_path(template), response)
+    problem = assert_problem(response, 422)
+    assert set(problem["errors"]) == fields, problem
+    assert set(faults_of(problem)) == fields
+    assert audit_count(session) == before
+    assert fresh(session, Response, kent["rid"]).version == kent["response_version"]
+
+
+def test_every_fault_of_a_body_that_does_not_match_the_schema_answers_at_once(client, session, make_user, kent):
+    token = token_for(session, make_user(Role.EDITOR, "kent"))
+    body = {"version": 2, "status": "finished", "rag": "purple", "lead_role": "x\x00" * 150}
+    response = client.patch(f"/api/responses/{kent['rid']}", json=body, headers=bearer(token))
+    conforms(client, "PATCH", "/api/responses/{response_id}", response)
+    problem = assert_problem(response, 400)
+    assert set(problem["errors"]) == {"status", "rag", "lead_role"}, problem
+    assert len(faults_of(problem)["lead_role"]) == 2, "too long and a control character: both said"
+    assert fresh(session, Response, kent["rid"]).version == kent["response_version"]
+
+
 def test_malformed_or_missing_bodies_answer_400(client, session, make_user, kent):
     token = token_for(session, make_user(Role.EDITOR, "kent"))
     url = f"/api/responses/{kent['rid']}"

@@ -20,7 +20,7 @@ from tracker.assessments.services import (
     record_assessment,
 )
 from tracker.permissions import Permission
-from tracker.plans.controllers import run_on_response
+from tracker.plans.controllers import change_response, given, run_on_response
 from tracker.plans.services import load_response
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
@@ -35,15 +35,15 @@ class AssessmentController(Controller):
     def assess(
         self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> Response[Any]:
-        form = Form.of(data)
-        ctx = load_response(db, request.user, response_id, Permission.ASSESS)
-        return run_on_response(
+        return change_response(
             request,
             db,
-            ctx,
+            response_id,
             "assessment",
-            form,
-            lambda: record_assessment(db, ctx, request.user, AssessmentInput.of(form.values)),
+            data,
+            record_assessment,
+            given(AssessmentInput),
+            permission=Permission.ASSESS,
         )
 
     @post("/comments", sync_to_thread=True, name="assessments:comment")

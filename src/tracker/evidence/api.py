@@ -11,15 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, patch
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from msgspec import UNSET, Struct, UnsetType
 from sqlmodel import Session, col, select
 
+from tracker.accounts.models import User
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
-from tracker.permissions import Permission, can_see_item
-from tracker.plans.services import load_child, load_response
+from tracker.permissions import can_see_item
+from tracker.plans.services import ResponseContext, load_child
 from tracker.vocabulary import EvidenceKind, Visibility
 from tracker.web.api import (
     LongText,
@@ -28,11 +29,11 @@ from tracker.web.api import (
     Title,
     Version,
     carry_out,
-    errors,
     json_body,
     out_of,
     with_change,
 )
+from tracker.web.api_routes import EDIT, LOADERS, VIEW, Loaded, loader, operation, permission_of
 
 
 class EvidenceChange(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -70,52 +71,56 @@ def _evidence_out(item: Evidence) -> EvidenceOut:
     return out_of(EvidenceOut, item)
 
 
+def _evidence(request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: RecordId) -> Loaded:
+    return load_child(db, request.user, Evidence, evidence_id, permission_of(request))
+
+
 class EvidenceApi(Controller):
     tags = ["Evidence"]
+    dependencies = {**LOADERS, "evidence": loader(_evidence)}
 
-    @get(
+    @operation(
+        "GET",
         "/responses/{response_id:int}/evidence",
-        sync_to_thread=True,
-        operation_id="listEvidence",
-        summary="The evidence behind a response (metadata only)",
-        responses=errors(),
+        "listEvidence",
+        "The evidence behind a response (metadata only)",
+        VIEW,
     )
     def list_evidence(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: RecordId
+        self, db: NamedDependency[Session], user: NamedDependency[User], response: NamedDependency[ResponseContext]
     ) -> list[EvidenceOut]:
         """Internal evidence only for the organisation itself and admins; inspectorate evidence also for
         inspectors and coordinators."""
-        ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
         query = (
             select(Evidence)
-            .where(col(Evidence.response_id) == ctx.response.id)
+            .where(col(Evidence.response_id) == response.response.id)
             .order_by(col(Evidence.created_at), col(Evidence.id))
         )
         return [
             _evidence_out(item)
             for item in db.exec(query)
-            if can_see_item(request.user, item.visibility, ctx.organisation_id)
+            if can_see_item(user, item.visibility, response.organisation_id)
         ]
 
-    @patch(
+    @operation(
+        "PATCH",
         "/evidence/{evidence_id:int}",
-        sync_to_thread=True,
-        operation_id="updateEvidence",
-        summary="Change evidence metadata: title, description, who can see it",
-        responses=errors(409, 422, conflict=EvidenceConflict),
+        "updateEvidence",
+        "Change evidence metadata: title, description, who can see it",
+        EDIT,
+        409,
+        422,
+        conflict=EvidenceConflict,
     )
     def update_evidence(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
-        evidence_id: RecordId,
+        user: NamedDependency[User],
+        evidence: NamedDependency[Loaded],
         data: Annotated[EvidenceChange, json_body("The fields to change, with the version last read")],
     ) -> EvidenceOut:
-        item, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        item, ctx = evidence
         values = with_change(item, evidence_services.EDITABLE_FIELDS, data)
-        carry_out(
-            db,
-            lambda: evidence_services.update_evidence(db, item, ctx, request.user, values),
-            lambda: _evidence_out(item),
+        return carry_out(
+            db, data, lambda: evidence_services.update_evidence(db, item, ctx, user, values), _evidence_out, item
         )
-        return _evidence_out(item)

@@ -8,7 +8,9 @@ Wire the routes with ``evidence_routes(settings)``: uploads may be as large as `
 from __future__ import annotations
 
 import logging
+import os
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -190,19 +192,7 @@ class EvidenceController(Controller):
             log.warning("the file of evidence %s (%s) is missing", evidence.id, evidence.stored_name)
             raise NotFoundException(MISSING_FILE.format(id=evidence.id)) from None
         name = evidence.original_name or f"evidence-{evidence.id}{path.suffix}"
-        return File(
-            path=path,
-            filename=name,
-            stat_result=stat,
-            media_type=evidence.content_type or "application/octet-stream",
-            content_disposition_type="attachment",
-            headers={
-                "content-disposition": content_disposition(name),
-                "x-content-type-options": "nosniff",
-                "cache-control": "private, no-store",
-                "content-security-policy": "default-src 'none'; sandbox",
-            },
-        )
+        return attachment(path, stat, name, evidence.content_type, {"cache-control": "private, no-store"})
 
     @get("/evidence/{evidence_id:int}/edit", sync_to_thread=True, name="evidence:edit-form")
     def edit_form(
@@ -232,9 +222,7 @@ class EvidenceController(Controller):
             db.rollback()
             conflict = conflict_in_words(exc, form.values)
             return _edit_page(request, ctx, evidence, Form(), status_code=409, conflict=conflict)
-        if request.htmx:
-            return _section(request, db, ctx)
-        return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
+        return _saved(request, db, ctx)
 
     @post(
         "/evidence/{evidence_id:int}/withdraw",
@@ -262,9 +250,14 @@ class EvidenceController(Controller):
             if request.htmx:
                 return _section(request, db, ctx, status_code=409, withdraw_conflict=True)
             return _edit_page(request, ctx, evidence, Form(), status_code=409, withdraw_conflict=True)
-        if request.htmx:
-            return _section(request, db, ctx)
-        return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
+        return _saved(request, db, ctx)
+
+
+def _saved(request: HTMXRequest, db: Session, ctx: ResponseContext) -> HttpResponse[Any]:
+    """After a change: the evidence section again (htmx), or back to the response page."""
+    if request.htmx:
+        return _section(request, db, ctx)
+    return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
 
 
 def _section(
@@ -293,6 +286,25 @@ def _edit_page(
         visibilities=list(Visibility),
         error_title=status_code == 422,
         **extra,
+    )
+
+
+def attachment(
+    path: Path, stat: os.stat_result, name: str, content_type: str | None, headers: dict[str, str] | None = None
+) -> File:
+    """A stored evidence file as a download that a browser never runs or shows in the page."""
+    return File(
+        path=path,
+        filename=name,
+        stat_result=stat,
+        media_type=content_type or "application/octet-stream",
+        content_disposition_type="attachment",
+        headers={
+            "content-disposition": content_disposition(name),
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "default-src 'none'; sandbox",
+            **(headers or {}),
+        },
     )
 
 

@@ -12,24 +12,21 @@ from collections.abc import Collection, Iterable
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from msgspec import UNSET, Struct, UnsetType
-from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.db import saved_id
-from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
-from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, require, visible_levels
+from tracker.permissions import visible_levels
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
-from tracker.plans.rules import action_overdue, action_overdue_sql, response_overdue
-from tracker.plans.services import RESPONSE_FIELDS, UPDATE_FIELDS, ResponseContext, load_child, load_response
+from tracker.plans.rules import action_overdue, response_overdue
+from tracker.plans.services import RESPONSE_FIELDS, UPDATE_FIELDS, ResponseContext, load_child
+from tracker.plans.workspace import action_counts, evidence_counts, update_counts
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
 from tracker.web.api import (
@@ -38,14 +35,13 @@ from tracker.web.api import (
     RecordId,
     RequiredText,
     ShortText,
-    Slug,
     Version,
     carry_out,
-    errors,
     json_body,
     out_of,
     with_change,
 )
+from tracker.web.api_routes import EDIT, LOADERS, VIEW, Loaded, loader, operation, permission_of
 
 UpdateVisibility = Literal["public", "internal"]
 
@@ -213,34 +209,9 @@ def _response_outs(
 
 def _counts(db: Session, ids: list[int], levels: Collection[Visibility], today: dt.date) -> dict[int, ResponseCounts]:
     """What sits under each response: actions (done, overdue), and the updates and evidence the reader may see."""
-    actions = {
-        rid: (total, done or 0, late or 0)
-        for rid, total, done, late in db.exec(
-            select(
-                Action.response_id,
-                func.count(),
-                func.sum(case((col(Action.status) == ActionStatus.COMPLETE, 1), else_=0)),
-                func.sum(case((action_overdue_sql(today), 1), else_=0)),
-            )
-            .where(col(Action.response_id).in_(ids))
-            .group_by(col(Action.response_id))
-        )
-    }
-    updates = {
-        rid: (n, last)
-        for rid, n, last in db.exec(
-            select(ProgressUpdate.response_id, func.count(), func.max(ProgressUpdate.update_on))
-            .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
-            .group_by(col(ProgressUpdate.response_id))
-        )
-    }
-    evidence = dict(
-        db.exec(
-            select(Evidence.response_id, func.count())
-            .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
-            .group_by(col(Evidence.response_id))
-        ).all()
-    )
+    actions = action_counts(db, ids, today)
+    updates = update_counts(db, ids, levels)
+    evidence = evidence_counts(db, ids, levels)
     counts: dict[int, ResponseCounts] = {}
     for rid in ids:
         total, done, late = actions.get(rid, (0, 0, 0))
@@ -265,29 +236,14 @@ def _one_response_out(
     follows_subs: bool,
     today: dt.date,
 ) -> ResponseOut:
-    return ResponseOut(
+    return out_of(
+        ResponseOut,
+        response,
         id=saved_id(response),
         organisation=org,
-        recommendation=RecommendationRef(
-            id=saved_id(rec),
-            number=rec.number,
-            parent_id=rec.parent_id,
-            text=rec.text,
-            deadline=rec.deadline,
-            set_slug=rec_set.slug,
-        ),
-        required=response.required,
-        status=response.status,
+        recommendation=out_of(RecommendationRef, rec, id=saved_id(rec), set_slug=rec_set.slug),
         status_follows_sub_recommendations=follows_subs,
         overdue=response_overdue(response.status, rec.deadline, today),
-        rag=response.rag,
-        summary=response.summary,
-        lead_role=response.lead_role,
-        blocked_reason=response.blocked_reason,
-        not_applicable_reason=response.not_applicable_reason,
-        completed_at=response.completed_at,
-        updated_at=response.updated_at,
-        version=response.version,
         counts=counts,
     )
 
@@ -305,51 +261,60 @@ def _update_out(update: ProgressUpdate) -> UpdateOut:
     return out_of(UpdateOut, update, visibility=visibility)
 
 
+def _action(request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: RecordId) -> Loaded:
+    return load_child(db, request.user, Action, action_id, permission_of(request))
+
+
+def _update(request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: RecordId) -> Loaded:
+    return load_child(db, request.user, ProgressUpdate, update_id, permission_of(request))
+
+
+def _actions_of(db: Session, ctx: ResponseContext) -> list[ActionOut]:
+    query = (
+        select(Action).where(col(Action.response_id) == ctx.response.id).order_by(col(Action.position), col(Action.id))
+    )
+    return [_action_out(a) for a in db.exec(query)]
+
+
+Db = NamedDependency[Session]
+Me = NamedDependency[User]
+Context = NamedDependency[ResponseContext]
+
+
 class ResponsesApi(Controller):
     tags = ["Responses"]
+    dependencies = LOADERS
 
-    @get(
+    @operation(
+        "GET",
         "/organisations/{slug:str}/responses",
-        sync_to_thread=True,
-        operation_id="listOrganisationResponses",
-        summary="What an organisation must answer, with status and counts",
-        responses=errors(),
+        "listOrganisationResponses",
+        "What an organisation must answer, with status and counts",
+        VIEW,
     )
-    def list_responses(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: Slug
-    ) -> list[ResponseOut]:
+    def list_responses(self, db: Db, user: Me, organisation: NamedDependency[Organisation]) -> list[ResponseOut]:
         """Every recommendation the organisation must answer, in report order."""
-        organisation = get_by_slug(db, slug)
-        if organisation is None:
-            raise NotFoundException()
-        require(request.user, Permission.VIEW_PLAN, organisation.id)
-        return _response_outs(db, request.user, organisation, obligations_for(db, saved_id(organisation)))
+        return _response_outs(db, user, organisation, obligations_for(db, saved_id(organisation)))
 
-    @get(
-        "/responses/{response_id:int}",
-        sync_to_thread=True,
-        operation_id="getResponse",
-        summary="One response",
-        responses=errors(),
-    )
-    def get_response(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: RecordId
-    ) -> ResponseOut:
-        ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
-        return _response_out(db, request.user, ctx)
+    @operation("GET", "/responses/{response_id:int}", "getResponse", "One response", VIEW)
+    def get_response(self, db: Db, user: Me, response: Context) -> ResponseOut:
+        return _response_out(db, user, response)
 
-    @patch(
+    @operation(
+        "PATCH",
         "/responses/{response_id:int}",
-        sync_to_thread=True,
-        operation_id="updateResponse",
-        summary="Change a response's status, RAG rating, summary or lead",
-        responses=errors(409, 422, conflict=ResponseConflict),
+        "updateResponse",
+        "Change a response's status, RAG rating, summary or lead",
+        EDIT,
+        409,
+        422,
+        conflict=ResponseConflict,
     )
     def update_response(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        response_id: RecordId,
+        db: Db,
+        user: Me,
+        response: Context,
         data: Annotated[ResponseChange, json_body("The fields to change, with the version last read")],
     ) -> ResponseOut:
         """A blocked response needs ``blocked_reason``, a not-applicable one ``not_applicable_reason``.
@@ -357,200 +322,147 @@ class ResponsesApi(Controller):
         The status of a recommendation with sub-recommendations follows theirs
         (``status_follows_sub_recommendations``), so a status sent for it is ignored.
         """
-        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        values = with_change(ctx.response, RESPONSE_FIELDS, data)
-        carry_out(
+        return carry_out(
             db,
-            lambda: services.update_response(db, ctx, request.user, values),
-            lambda: _response_out(db, request.user, ctx),
+            data,
+            lambda: services.update_response(db, response, user, with_change(response.response, RESPONSE_FIELDS, data)),
+            lambda _: _response_out(db, user, response),
+            response.response,
         )
-        return _response_out(db, request.user, ctx)
 
 
 class ActionsApi(Controller):
     tags = ["Actions"]
+    dependencies = {**LOADERS, "action": loader(_action)}
 
-    @get(
-        "/responses/{response_id:int}/actions",
-        sync_to_thread=True,
-        operation_id="listActions",
-        summary="A response's actions, in plan order",
-        responses=errors(),
+    @operation(
+        "GET", "/responses/{response_id:int}/actions", "listActions", "A response's actions, in plan order", VIEW
     )
-    def list_actions(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: RecordId
-    ) -> list[ActionOut]:
-        ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
-        query = (
-            select(Action)
-            .where(col(Action.response_id) == ctx.response.id)
-            .order_by(col(Action.position), col(Action.id))
-        )
-        return [_action_out(a) for a in db.exec(query)]
+    def list_actions(self, db: Db, response: Context) -> list[ActionOut]:
+        return _actions_of(db, response)
 
-    @post(
-        "/responses/{response_id:int}/actions",
-        sync_to_thread=True,
-        operation_id="createAction",
-        summary="Add an action to a response's plan",
-        responses=errors(422),
+    @operation(
+        "POST", "/responses/{response_id:int}/actions", "createAction", "Add an action to a response's plan", EDIT, 422
     )
     def create_action(
-        self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        response_id: RecordId,
-        data: Annotated[NewAction, json_body("The new action")],
+        self, db: Db, user: Me, response: Context, data: Annotated[NewAction, json_body("The new action")]
     ) -> ActionOut:
-        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        values = msgspec.structs.asdict(data)
-        action = carry_out(db, lambda: services.add_action(db, ctx, request.user, values))
-        return _action_out(action)
+        return carry_out(
+            db, data, lambda: services.add_action(db, response, user, msgspec.structs.asdict(data)), _action_out
+        )
 
-    @patch(
-        "/actions/{action_id:int}",
-        sync_to_thread=True,
-        operation_id="updateAction",
-        summary="Change an action",
-        responses=errors(409, 422, conflict=ActionConflict),
+    @operation(
+        "PATCH", "/actions/{action_id:int}", "updateAction", "Change an action", EDIT, 409, 422, conflict=ActionConflict
     )
     def update_action(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        action_id: RecordId,
+        db: Db,
+        user: Me,
+        action: NamedDependency[Loaded],
         data: Annotated[ActionChange, json_body("The fields to change, with the version last read")],
     ) -> ActionOut:
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        values = with_change(action, ("description", "owner_role", "target_date", "status"), data)
-        carry_out(
-            db,
-            lambda: services.update_action(db, action, ctx, request.user, values),
-            lambda: _action_out(action),
-        )
-        return _action_out(action)
+        item, ctx = action
+        values = with_change(item, ("description", "owner_role", "target_date", "status"), data)
+        return carry_out(db, data, lambda: services.update_action(db, item, ctx, user, values), _action_out, item)
 
-    @post(
+    @operation(
+        "POST",
         "/actions/{action_id:int}/complete",
-        sync_to_thread=True,
+        "completeAction",
+        "Mark an action complete (today)",
+        EDIT,
+        409,
+        conflict=ActionConflict,
         status_code=200,
-        operation_id="completeAction",
-        summary="Mark an action complete (today)",
-        responses=errors(409, conflict=ActionConflict),
     )
     def complete_action(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        action_id: RecordId,
+        db: Db,
+        user: Me,
+        action: NamedDependency[Loaded],
         data: Annotated[VersionOnly, json_body("The version last read")],
     ) -> ActionOut:
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        carry_out(
-            db,
-            lambda: services.complete_action(db, action, ctx, request.user, {"version": data.version}),
-            lambda: _action_out(action),
-        )
-        return _action_out(action)
+        item, ctx = action
+        change = {"version": data.version}
+        return carry_out(db, data, lambda: services.complete_action(db, item, ctx, user, change), _action_out, item)
 
-    @post(
+    @operation(
+        "POST",
         "/actions/{action_id:int}/move",
-        sync_to_thread=True,
+        "moveAction",
+        "Swap an action with its neighbour above or below",
+        EDIT,
         status_code=200,
-        operation_id="moveAction",
-        summary="Swap an action with its neighbour above or below",
-        responses=errors(),
     )
     def move_action(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        action_id: RecordId,
+        db: Db,
+        user: Me,
+        action: NamedDependency[Loaded],
         data: Annotated[ActionMove, json_body("Which way to move it")],
     ) -> list[ActionOut]:
         """Answers the response's actions in their new order."""
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        services.move_action(db, action, ctx, request.user, data.direction)
-        query = (
-            select(Action)
-            .where(col(Action.response_id) == ctx.response.id)
-            .order_by(col(Action.position), col(Action.id))
-        )
-        return [_action_out(a) for a in db.exec(query)]
+        item, ctx = action
+        services.move_action(db, item, ctx, user, data.direction)
+        return _actions_of(db, ctx)
 
-    @delete(
-        "/actions/{action_id:int}",
-        sync_to_thread=True,
-        operation_id="deleteAction",
-        summary="Delete an action (it stays in the history)",
-        responses=errors(),
-    )
-    def delete_action(self, request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: RecordId) -> None:
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        services.delete_action(db, action, ctx, request.user)
+    @operation("DELETE", "/actions/{action_id:int}", "deleteAction", "Delete an action (it stays in the history)", EDIT)
+    def delete_action(self, db: Db, user: Me, action: NamedDependency[Loaded]) -> None:
+        services.delete_action(db, *action, user)
 
 
 class UpdatesApi(Controller):
     tags = ["Progress updates"]
+    dependencies = {**LOADERS, "update": loader(_update)}
 
-    @get(
+    @operation(
+        "GET",
         "/responses/{response_id:int}/updates",
-        sync_to_thread=True,
-        operation_id="listUpdates",
-        summary="A response's progress updates, newest first",
-        responses=errors(),
+        "listUpdates",
+        "A response's progress updates, newest first",
+        VIEW,
     )
-    def list_updates(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: RecordId
-    ) -> list[UpdateOut]:
+    def list_updates(self, db: Db, user: Me, response: Context) -> list[UpdateOut]:
         """Internal updates only for the organisation itself and admins."""
-        ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
-        levels = visible_levels(request.user, ctx.organisation_id)
+        levels = visible_levels(user, response.organisation_id)
         query = (
             select(ProgressUpdate)
-            .where(ProgressUpdate.response_id == ctx.response.id, col(ProgressUpdate.visibility).in_(levels))
+            .where(ProgressUpdate.response_id == response.response.id, col(ProgressUpdate.visibility).in_(levels))
             .order_by(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc())
         )
         return [_update_out(u) for u in db.exec(query)]
 
-    @post(
-        "/responses/{response_id:int}/updates",
-        sync_to_thread=True,
-        operation_id="createUpdate",
-        summary="Post a dated progress update",
-        responses=errors(422),
+    @operation(
+        "POST", "/responses/{response_id:int}/updates", "createUpdate", "Post a dated progress update", EDIT, 422
     )
     def create_update(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        response_id: RecordId,
+        db: Db,
+        user: Me,
+        response: Context,
         data: Annotated[NewUpdate, json_body("The update; `update_on` defaults to today and cannot be later")],
     ) -> UpdateOut:
-        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        values = msgspec.structs.asdict(data)
-        update = carry_out(db, lambda: services.add_update(db, ctx, request.user, values))
-        return _update_out(update)
+        return carry_out(
+            db, data, lambda: services.add_update(db, response, user, msgspec.structs.asdict(data)), _update_out
+        )
 
-    @patch(
+    @operation(
+        "PATCH",
         "/updates/{update_id:int}",
-        sync_to_thread=True,
-        operation_id="updateUpdate",
-        summary="Correct a progress update",
-        responses=errors(409, 422, conflict=UpdateConflict),
+        "updateUpdate",
+        "Correct a progress update",
+        EDIT,
+        409,
+        422,
+        conflict=UpdateConflict,
     )
     def update_update(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
-        update_id: RecordId,
+        db: Db,
+        user: Me,
+        update: NamedDependency[Loaded],
         data: Annotated[UpdateChange, json_body("The fields to change, with the version last read")],
     ) -> UpdateOut:
-        update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
-        values = with_change(update, UPDATE_FIELDS, data)
-        carry_out(
-            db,
-            lambda: services.edit_update(db, update, ctx, request.user, values),
-            lambda: _update_out(update),
-        )
-        return _update_out(update)
+        item, ctx = update
+        values = with_change(item, UPDATE_FIELDS, data)
+        return carry_out(db, data, lambda: services.edit_update(db, item, ctx, user, values), _update_out, item)

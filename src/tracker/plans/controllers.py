@@ -5,6 +5,7 @@ Every form works as a plain POST (then a redirect); with htmx the same forms swa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -20,10 +21,9 @@ from tracker.assessments.services import assessments_for, can_comment, comment_t
 from tracker.audit.services import response_history
 from tracker.db import StaleRecord, saved_id
 from tracker.evidence.controllers import section_context
-from tracker.inputs import InputError
+from tracker.inputs import Input, InputError
 from tracker.organisations.models import Organisation
-from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, require, visible_levels
+from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, visible_levels
 from tracker.plans import services
 from tracker.plans.conflicts import conflict_in_words
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -37,7 +37,7 @@ from tracker.plans.services import (
     load_child,
     load_response,
 )
-from tracker.plans.workspace import SORTS, workspace_rows
+from tracker.plans.workspace import SORTS, organisation_for, workspace_rows
 from tracker.recommendations.models import Recommendation
 from tracker.recommendations.services import list_sets, set_named
 from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, Rag, ResponseStatus, Visibility
@@ -113,10 +113,7 @@ class PlanController(Controller):
         set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
     ) -> Template:
         """Every recommendation the organisation must answer (across every set, or one), filterable and sortable."""
-        organisation = get_by_slug(db, slug)
-        if organisation is None:
-            raise NotFoundException()
-        require(request.user, Permission.VIEW_PLAN, organisation.id)
+        organisation = organisation_for(db, request.user, slug, Permission.VIEW_PLAN)
         publication = latest_publication(db, saved_id(organisation))
         status_filter = status if status in {s.value for s in ResponseStatus} else None
         sort = sort if sort in SORTS else "number"
@@ -163,15 +160,8 @@ class PlanController(Controller):
     def save_response(
         self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        form = Form.of(data)
-        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        return run_on_response(
-            request,
-            db,
-            ctx,
-            "response",
-            form,
-            lambda: services.update_response(db, ctx, request.user, ResponseInput.of(form.values)),
+        return change_response(
+            request, db, response_id, "response", data, services.update_response, given(ResponseInput)
         )
 
     @get("/responses/{response_id:int}/history", sync_to_thread=True, name="plans:history")
@@ -192,82 +182,49 @@ class PlanController(Controller):
     def add_action(
         self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        form = Form.of(data)
-        form.field_ids = ACTION_FIELD_IDS
-        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        return run_on_response(
+        return change_response(
             request,
             db,
-            ctx,
+            response_id,
             "actions",
-            form,
-            lambda: services.add_action(db, ctx, request.user, ActionInput.of(form.values)),
+            data,
+            services.add_action,
+            given(ActionInput),
+            field_ids=ACTION_FIELD_IDS,
         )
 
     @get("/actions/{action_id:int}/edit", sync_to_thread=True, name="plans:edit-action-form")
     def edit_action_form(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int]
     ) -> Template:
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return response_page(request, db, ctx, editing_action=action.id, section="actions")
+        return edit_item_page(request, db, Action, action_id)
 
     @post("/actions/{action_id:int}", sync_to_thread=True, name="plans:save-action")
     def save_action(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        form = Form.of(data)
-        form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
-        form.field_ids = ACTION_FIELD_IDS
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return run_on_response(
-            request,
-            db,
-            ctx,
-            "actions",
-            form,
-            lambda: services.update_action(db, action, ctx, request.user, ActionInput.of(form.values)),
-            editing_action=action.id,
-            action_edit_form=form,
+        return change_item(
+            request, db, Action, action_id, data, services.update_action, given(ActionInput), editing="action"
         )
 
     @post("/actions/{action_id:int}/complete", sync_to_thread=True, name="plans:complete-action")
     def complete_action(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        form = Form.of(data)
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return run_on_response(
-            request,
-            db,
-            ctx,
-            "actions",
-            form,
-            lambda: services.complete_action(db, action, ctx, request.user, ActionInput.of(form.values)),
-        )
+        return change_item(request, db, Action, action_id, data, services.complete_action, given(ActionInput))
 
     @post("/actions/{action_id:int}/delete", sync_to_thread=True, name="plans:delete-action")
     def delete_action(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        form = Form.of(data)
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return run_on_response(
-            request, db, ctx, "actions", form, lambda: services.delete_action(db, action, ctx, request.user)
-        )
+        return change_item(request, db, Action, action_id, data, services.delete_action)
 
     @post("/actions/{action_id:int}/move", sync_to_thread=True, name="plans:move-action")
     def move_action(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        form = Form.of(data)
-        action, ctx = load_child(db, request.user, Action, action_id, Permission.EDIT_PLAN)
-        return run_on_response(
-            request,
-            db,
-            ctx,
-            "actions",
-            form,
-            lambda: services.move_action(db, action, ctx, request.user, form.get("direction")),
+        return change_item(
+            request, db, Action, action_id, data, services.move_action, lambda form: form.get("direction")
         )
 
     # --- progress updates -------------------------------------------------------------------------------
@@ -276,41 +233,88 @@ class PlanController(Controller):
     def add_update(
         self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        form = Form.of(data)
-        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
-        return run_on_response(
-            request,
-            db,
-            ctx,
-            "updates",
-            form,
-            lambda: services.add_update(db, ctx, request.user, UpdateInput.of(form.values)),
-        )
+        return change_response(request, db, response_id, "updates", data, services.add_update, given(UpdateInput))
 
     @get("/updates/{update_id:int}/edit", sync_to_thread=True, name="plans:edit-update-form")
     def edit_update_form(
         self, request: HTMXRequest, db: NamedDependency[Session], update_id: FromPath[int]
     ) -> Template:
-        update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
-        return response_page(request, db, ctx, editing_update=update.id, section="updates")
+        return edit_item_page(request, db, ProgressUpdate, update_id)
 
     @post("/updates/{update_id:int}", sync_to_thread=True, name="plans:save-update")
     def save_update(
         self, request: HTMXRequest, db: NamedDependency[Session], update_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        form = Form.of(data)
-        form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
-        update, ctx = load_child(db, request.user, ProgressUpdate, update_id, Permission.EDIT_PLAN)
-        return run_on_response(
-            request,
-            db,
-            ctx,
-            "updates",
-            form,
-            lambda: services.edit_update(db, update, ctx, request.user, UpdateInput.of(form.values)),
-            editing_update=update.id,
-            update_edit_form=form,
+        return change_item(
+            request, db, ProgressUpdate, update_id, data, services.edit_update, given(UpdateInput), editing="update"
         )
+
+
+def given(input_type: type[Input]) -> Callable[[Form], Input]:
+    """Read a form as the use case's typed input."""
+    return lambda form: input_type.of(form.values)
+
+
+def change_response(
+    request: HTMXRequest,
+    db: Session,
+    response_id: int,
+    section: str,
+    data: FormData,
+    use_case: Callable[..., Any],
+    read: Callable[[Form], Any],
+    *,
+    permission: Permission = Permission.EDIT_PLAN,
+    field_ids: dict[str, str] | None = None,
+) -> HttpResponse[Any]:
+    """Load the response under ``permission`` and carry out ``use_case(db, ctx, user, read(form))`` on it
+    (``run_on_response``)."""
+    form = Form.of(data)
+    form.field_ids = field_ids or {}
+    ctx = load_response(db, request.user, response_id, permission)
+    return run_on_response(request, db, ctx, section, form, lambda: use_case(db, ctx, request.user, read(form)))
+
+
+# The section of the response page each kind of item sits in, and the name of its edit form there.
+ITEM_SECTIONS: dict[type, str] = {Action: "actions", ProgressUpdate: "updates"}
+ITEM_NAMES: dict[type, str] = {Action: "action", ProgressUpdate: "update"}
+
+
+def edit_item_page(
+    request: HTMXRequest, db: Session, model: type[Action] | type[ProgressUpdate], item_id: int
+) -> Template:
+    """The response page with an action's or update's edit form open."""
+    item, ctx = load_child(db, request.user, model, item_id, Permission.EDIT_PLAN)
+    editing = {f"editing_{ITEM_NAMES[model]}": item.id}
+    return response_page(request, db, ctx, section=ITEM_SECTIONS[model], **editing)
+
+
+def change_item(
+    request: HTMXRequest,
+    db: Session,
+    model: type[Action] | type[ProgressUpdate],
+    item_id: int,
+    data: FormData,
+    use_case: Callable[..., Any],
+    read: Callable[[Form], Any] | None = None,
+    *,
+    editing: str | None = None,
+) -> HttpResponse[Any]:
+    """Load an action or update for editing and carry out ``use_case(db, item, ctx, user[, read(form)])`` on it
+    (``run_on_response``). ``editing`` names the item's edit form ("action", "update"), which then shows the errors
+    beside the item."""
+    form = Form.of(data)
+    if editing:
+        form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
+    if editing == "action":
+        form.field_ids = ACTION_FIELD_IDS
+    item, ctx = load_child(db, request.user, model, item_id, Permission.EDIT_PLAN)
+    on_error = {f"editing_{editing}": item.id, f"{editing}_edit_form": form} if editing else {}
+
+    def carry_out() -> Any:
+        return use_case(db, item, ctx, request.user, *([read(form)] if read else []))
+
+    return run_on_response(request, db, ctx, ITEM_SECTIONS[model], form, carry_out, **on_error)
 
 
 def run_on_response(
@@ -362,6 +366,37 @@ def response_page(
     """The response page, or only one section of it for an htmx request."""
     user = request.user
     response = db.get(type(ctx.response), ctx.response.id) or ctx.response
+    context = {
+        "ctx": ctx,
+        "response": response,
+        **_what_sits_around(db, user, ctx, response),
+        "complete_without_evidence": reads_every_organisation(user)
+        and bool(services.complete_without_evidence(db, [saved_id(response)])),
+        "can_edit": can(user, Permission.EDIT_PLAN, ctx.organisation_id),
+        "statuses": list(ResponseStatus),
+        "rags": list(Rag),
+        "action_statuses": list(ActionStatus),
+        "visibilities": [Visibility.PUBLIC, Visibility.INTERNAL],
+        "response_form": Form(),
+        "actions_form": Form(),
+        "updates_form": Form(),
+        "assessment_form": Form(),
+        "comment_form": Form(),
+        "error_title": status_code == 422,
+        "section": section,
+        **extra,
+    }
+    context.update(evidence_context(db, user, ctx, request.app.state.settings))
+    context.update(assessment_context(db, user, ctx))
+    context["error_form"] = next((f for key in FORMS if (f := context.get(key)) and f.errors), None)
+    if request.htmx and section in SECTIONS:
+        # The swapped section carries the error summary itself (plans/_section_errors.html).
+        return page(request, SECTIONS[section], status_code=status_code, swapped=True, **context)
+    return page(request, "plans/response.html", status_code=status_code, **context)
+
+
+def _what_sits_around(db: Session, user: Any, ctx: ResponseContext, response: Response) -> dict[str, Any]:
+    """A response's actions, the updates the reader may see, its sub-recommendations' responses and its parent's."""
     actions = list(
         db.exec(
             select(Action).where(col(Action.response_id) == response.id).order_by(col(Action.position), col(Action.id))
@@ -393,36 +428,7 @@ def response_page(
                 Response.organisation_id == ctx.organisation_id, Recommendation.id == ctx.recommendation.parent_id
             )
         ).first()
-    context = {
-        "ctx": ctx,
-        "response": response,
-        "actions": actions,
-        "updates": updates,
-        "sub_recommendations": sub_recommendations,
-        "parent": parent,
-        "complete_without_evidence": reads_every_organisation(user)
-        and bool(services.complete_without_evidence(db, [saved_id(response)])),
-        "can_edit": can(user, Permission.EDIT_PLAN, ctx.organisation_id),
-        "statuses": list(ResponseStatus),
-        "rags": list(Rag),
-        "action_statuses": list(ActionStatus),
-        "visibilities": [Visibility.PUBLIC, Visibility.INTERNAL],
-        "response_form": Form(),
-        "actions_form": Form(),
-        "updates_form": Form(),
-        "assessment_form": Form(),
-        "comment_form": Form(),
-        "error_title": status_code == 422,
-        "section": section,
-        **extra,
-    }
-    context.update(evidence_context(db, user, ctx, request.app.state.settings))
-    context.update(assessment_context(db, user, ctx))
-    context["error_form"] = next((f for key in FORMS if (f := context.get(key)) and f.errors), None)
-    if request.htmx and section in SECTIONS:
-        # The swapped section carries the error summary itself (plans/_section_errors.html).
-        return page(request, SECTIONS[section], status_code=status_code, swapped=True, **context)
-    return page(request, "plans/response.html", status_code=status_code, **context)
+    return {"actions": actions, "updates": updates, "sub_recommendations": sub_recommendations, "parent": parent}
 
 
 def assessment_context(db: Session, user: Any, ctx: ResponseContext) -> dict[str, Any]:

@@ -63,44 +63,48 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
         .where(col(Evidence.response_id).in_(ids), Evidence.visibility == Visibility.PUBLIC)
         .order_by(col(Evidence.created_at), col(Evidence.id))
     ):
-        entry: dict[str, Any] = {
-            "id": item.id,
-            "kind": item.kind.value,
-            "title": item.title,
-            "description": item.description,
+        evidence[item.response_id].append(_public_evidence(item))
+    responses = [
+        {
+            "set": rec_set.slug,
+            "recommendation": rec.number,
+            "recommendation_id": rec.id,
+            "status": response.status.value,
+            "rag": response.rag.value if response.rag else None,
+            "lead_role": response.lead_role,
+            "summary": response.summary,
+            "blocked_reason": response.blocked_reason,
+            "not_applicable_reason": response.not_applicable_reason,
+            "completed_at": plain(response.completed_at),
+            "actions": actions[saved_id(response)],
+            "updates": updates[saved_id(response)],
+            "evidence": evidence[saved_id(response)],
         }
-        if item.kind is EvidenceKind.LINK:
-            entry["url"] = item.url
-        elif item.kind is EvidenceKind.NOTE:
-            entry["note"] = item.note
-        else:
-            entry.update(
-                file_name=item.original_name,
-                content_type=item.content_type,
-                size_bytes=item.size_bytes,
-                sha256=item.sha256,
-            )
-        evidence[item.response_id].append(entry)
-    responses = []
-    for response, rec, rec_set in obligations:
-        responses.append(
-            {
-                "set": rec_set.slug,
-                "recommendation": rec.number,
-                "recommendation_id": rec.id,
-                "status": response.status.value,
-                "rag": response.rag.value if response.rag else None,
-                "lead_role": response.lead_role,
-                "summary": response.summary,
-                "blocked_reason": response.blocked_reason,
-                "not_applicable_reason": response.not_applicable_reason,
-                "completed_at": plain(response.completed_at),
-                "actions": actions[saved_id(response)],
-                "updates": updates[saved_id(response)],
-                "evidence": evidence[saved_id(response)],
-            }
-        )
+        for response, rec, rec_set in obligations
+    ]
     return {"format": FORMAT, "organisation": organisation.slug, "responses": responses}
+
+
+def _public_evidence(item: Evidence) -> dict[str, Any]:
+    """What a publication holds of a public evidence item: the link, the note, or the file's name and hash."""
+    entry: dict[str, Any] = {
+        "id": item.id,
+        "kind": item.kind.value,
+        "title": item.title,
+        "description": item.description,
+    }
+    if item.kind is EvidenceKind.LINK:
+        entry["url"] = item.url
+    elif item.kind is EvidenceKind.NOTE:
+        entry["note"] = item.note
+    else:
+        entry.update(
+            file_name=item.original_name,
+            content_type=item.content_type,
+            size_bytes=item.size_bytes,
+            sha256=item.sha256,
+        )
+    return entry
 
 
 def add_publication(

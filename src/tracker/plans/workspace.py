@@ -9,11 +9,16 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from tracker.accounts.models import User
 from tracker.db import saved_id
 from tracker.evidence.models import Evidence
+from tracker.organisations.models import Organisation
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission, require
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.rules import action_overdue_sql, response_overdue
@@ -58,6 +63,58 @@ class WorkspaceRow:
         return self.response.status is ResponseStatus.COMPLETE and self.evidence_count == 0
 
 
+def organisation_for(session: Session, user: User | None, slug: str, permission: Permission) -> Organisation:
+    """The organisation at ``slug`` if ``user`` may ``permission`` it: 404 if there is none, 403 if not theirs."""
+    organisation = get_by_slug(session, slug)
+    if organisation is None:
+        raise NotFoundException()
+    require(user, permission, organisation.id)
+    return organisation
+
+
+def action_counts(session: Session, ids: list[int], today: dt.date) -> dict[int, tuple[int, int, int]]:
+    """Each response's actions: how many, how many complete, how many overdue (responses without any left out)."""
+    return {
+        rid: (total, done or 0, late or 0)
+        for rid, total, done, late in session.exec(
+            select(
+                Action.response_id,
+                func.count(),
+                func.sum(case((col(Action.status) == ActionStatus.COMPLETE, 1), else_=0)),
+                func.sum(case((action_overdue_sql(today), 1), else_=0)),
+            )
+            .where(col(Action.response_id).in_(ids))
+            .group_by(col(Action.response_id))
+        )
+    }
+
+
+def evidence_counts(session: Session, ids: list[int], levels: Collection[Visibility]) -> dict[int, int]:
+    """How much evidence of the visibility ``levels`` each response has."""
+    return {
+        rid: n
+        for rid, n in session.exec(
+            select(Evidence.response_id, func.count())
+            .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
+            .group_by(col(Evidence.response_id))
+        )
+    }
+
+
+def update_counts(
+    session: Session, ids: list[int], levels: Collection[Visibility]
+) -> dict[int, tuple[int, dt.date | None]]:
+    """How many progress updates of the visibility ``levels`` each response has, and the date of the latest."""
+    return {
+        rid: (n, last)
+        for rid, n, last in session.exec(
+            select(ProgressUpdate.response_id, func.count(), func.max(ProgressUpdate.update_on))
+            .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
+            .group_by(col(ProgressUpdate.response_id))
+        )
+    }
+
+
 def workspace_rows(
     session: Session,
     organisation_id: int,
@@ -74,52 +131,28 @@ def workspace_rows(
     (``tracker.permissions.visible_levels``, or ``national_levels`` for a page every national reader shares).
     """
     obligations = obligations_for(session, organisation_id, set_id=set_id)
-    ids = [response.id for response, _, _ in obligations]
-    today = dt.date.today()
-    actions = {
-        rid: (total, done or 0, late or 0)
-        for rid, total, done, late in session.exec(
-            select(
-                Action.response_id,
-                func.count(),
-                func.sum(case((col(Action.status) == ActionStatus.COMPLETE, 1), else_=0)),
-                func.sum(case((action_overdue_sql(today), 1), else_=0)),
-            )
-            .where(col(Action.response_id).in_(ids))
-            .group_by(col(Action.response_id))
+    ids = [saved_id(response) for response, _, _ in obligations]
+    actions = action_counts(session, ids, dt.date.today())
+    evidence = evidence_counts(session, ids, levels)
+    updates = update_counts(session, ids, levels)
+    rows = [
+        WorkspaceRow(
+            response,
+            rec,
+            rec_set,
+            *actions.get(saved_id(response), (0, 0, 0)),
+            evidence.get(saved_id(response), 0),
+            updates.get(saved_id(response), (0, None))[1],
         )
-    }
-    evidence = {
-        rid: n
-        for rid, n in session.exec(
-            select(Evidence.response_id, func.count())
-            .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
-            .group_by(col(Evidence.response_id))
-        )
-    }
-    updates = {
-        rid: day
-        for rid, day in session.exec(
-            select(ProgressUpdate.response_id, func.max(ProgressUpdate.update_on))
-            .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
-            .group_by(col(ProgressUpdate.response_id))
-        )
-    }
-    rows = []
-    for response, rec, rec_set in obligations:
-        total, done, late = actions.get(saved_id(response), (0, 0, 0))
-        rows.append(
-            WorkspaceRow(
-                response,
-                rec,
-                rec_set,
-                total,
-                done,
-                late,
-                evidence.get(saved_id(response), 0),
-                updates.get(saved_id(response)),
-            )
-        )
+        for response, rec, rec_set in obligations
+    ]
+    return _chosen(rows, status, overdue_only, sort)
+
+
+def _chosen(
+    rows: list[WorkspaceRow], status: ResponseStatus | None, overdue_only: bool, sort: str
+) -> list[WorkspaceRow]:
+    """The rows the workspace's filters keep, in the order it asks for."""
     if status is not None:
         rows = [r for r in rows if r.response.status is status]
     if overdue_only:

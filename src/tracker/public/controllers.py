@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from litestar import Controller, MediaType, Request, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
-from litestar.response import File
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session, col, select
 
 from tracker.db import saved_id
-from tracker.evidence.controllers import content_disposition
+from tracker.evidence.controllers import attachment
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import evidence_file_path
 from tracker.organisations.models import Organisation
@@ -35,6 +35,11 @@ log = logging.getLogger("tracker.public")
 Req = Request[Any, Any, Any]
 
 
+def html(path: str, name: str) -> HTTPRouteHandler:
+    """A public GET route answering HTML (or a download), run in a worker thread (the database calls block)."""
+    return get(path, sync_to_thread=True, media_type=MediaType.HTML, name=name)
+
+
 def _page(request: Req, db: Session, template: str, **context: Any) -> Any:
     """A public page whose context needs no work."""
     return caching.public_page(request, db, template, lambda: context)
@@ -45,7 +50,7 @@ class PublicController(Controller):
 
     include_in_schema = False
 
-    @get("/recommendations", sync_to_thread=True, media_type=MediaType.HTML, name="public:overview")
+    @html("/recommendations", "public:overview")
     def overview(
         self,
         request: Req,
@@ -62,12 +67,7 @@ class PublicController(Controller):
 
         return caching.public_page(request, db, "public/overview.html", build, query={"set"})
 
-    @get(
-        "/recommendations/{set_slug:str}/{number:str}",
-        sync_to_thread=True,
-        media_type=MediaType.HTML,
-        name="public:recommendation",
-    )
+    @html("/recommendations/{set_slug:str}/{number:str}", "public:recommendation")
     def recommendation(
         self, request: Req, db: NamedDependency[Session], set_slug: FromPath[str], number: FromPath[str]
     ) -> Any:
@@ -79,7 +79,7 @@ class PublicController(Controller):
 
         return caching.public_page(request, db, "public/recommendation.html", build)
 
-    @get("/organisations", sync_to_thread=True, media_type=MediaType.HTML, name="public:organisations")
+    @html("/organisations", "public:organisations")
     def organisations(self, request: Req, db: NamedDependency[Session]) -> Any:
         def build() -> dict[str, Any]:
             groups, as_of = data.organisation_groups(db)
@@ -87,7 +87,7 @@ class PublicController(Controller):
 
         return caching.public_page(request, db, "public/organisations.html", build)
 
-    @get("/organisations/{slug:str}", sync_to_thread=True, media_type=MediaType.HTML, name="public:organisation")
+    @html("/organisations/{slug:str}", "public:organisation")
     def organisation(self, request: Req, db: NamedDependency[Session], slug: FromPath[str]) -> Any:
         """An organisation's published action plan, or a plain statement that it has not published one."""
 
@@ -99,12 +99,7 @@ class PublicController(Controller):
 
         return caching.public_page(request, db, "public/organisation.html", build)
 
-    @get(
-        "/organisations/{slug:str}/evidence/{evidence_id:int}",
-        sync_to_thread=True,
-        media_type=MediaType.HTML,
-        name="public:evidence",
-    )
+    @html("/organisations/{slug:str}/evidence/{evidence_id:int}", "public:evidence")
     def evidence_file(
         self, request: Req, db: NamedDependency[Session], slug: FromPath[str], evidence_id: FromPath[int]
     ) -> Any:
@@ -113,19 +108,7 @@ class PublicController(Controller):
         publication = (
             latest_publications(db, [saved_id(organisation)]).get(saved_id(organisation)) if organisation else None
         )
-        entry = None
-        if publication is not None:
-            entry = next(
-                (
-                    item
-                    for response in publication.content.get("responses", [])
-                    for item in response.get("evidence", [])
-                    if item.get("id") == evidence_id and item.get("kind") == EvidenceKind.FILE.value
-                ),
-                None,
-            )
-        if publication is not None and entry is None and evidence_id in publication.content.get(RETRACTED_EVIDENCE, []):
-            entry = {}  # published, then taken back (``tracker.plans.retraction``): gone, as below
+        entry = _published_file(publication.content, evidence_id) if publication is not None else None
         if organisation is None or publication is None or entry is None:
             return _unavailable(
                 request,
@@ -134,18 +117,8 @@ class PublicController(Controller):
                 "The file you asked for is not in the organisation's published action plan.",
                 organisation,
             )
-        evidence = db.exec(
-            select(Evidence)
-            .join(Response, col(Response.id) == Evidence.response_id)
-            .where(Evidence.id == evidence_id, Response.organisation_id == organisation.id)
-        ).first()
-        if (
-            evidence is None
-            or evidence.kind is not EvidenceKind.FILE
-            or evidence.visibility is not Visibility.PUBLIC
-            or evidence.sha256 is None
-            or evidence.sha256 != entry.get("sha256")
-        ):
+        evidence = _still_published(db, saved_id(organisation), evidence_id, entry)
+        if evidence is None:
             return _unavailable(
                 request,
                 410,
@@ -165,26 +138,50 @@ class PublicController(Controller):
                 f"The file cannot be found. Contact the service team, quoting evidence number {evidence.id}.",
                 organisation,
             )
-        current = caching.Validators(f'"{evidence.sha256[:32]}"', publication.published_at.replace(microsecond=0))
+        current = caching.Validators(f'"{entry["sha256"][:32]}"', publication.published_at.replace(microsecond=0))
         name = entry.get("file_name") or f"evidence-{evidence.id}{path.suffix}"
         return caching.conditional(
             request,
             current,
-            lambda: File(
-                path=path,
-                filename=name,
-                stat_result=stat,
-                media_type=evidence.content_type or "application/octet-stream",
-                content_disposition_type="attachment",
-                headers={
-                    "content-disposition": content_disposition(name),
-                    "x-content-type-options": "nosniff",
-                    "content-security-policy": "default-src 'none'; sandbox",
-                },
-                etag=None,
-            ),
+            lambda: attachment(path, stat, name, evidence.content_type),
             caching.DATA_CACHE_CONTROL,
         )
+
+
+def _published_file(content: dict[str, Any], evidence_id: int) -> dict[str, Any] | None:
+    """The file ``evidence_id`` as a publication lists it; ``{}`` if it was published, then taken back
+    (``tracker.plans.retraction``); None if it was never part of it."""
+    entry = next(
+        (
+            item
+            for response in content.get("responses", [])
+            for item in response.get("evidence", [])
+            if item.get("id") == evidence_id and item.get("kind") == EvidenceKind.FILE.value
+        ),
+        None,
+    )
+    if entry is None and evidence_id in content.get(RETRACTED_EVIDENCE, []):
+        return {}
+    return entry
+
+
+def _still_published(db: Session, organisation_id: int, evidence_id: int, entry: dict[str, Any]) -> Evidence | None:
+    """The organisation's evidence file as it was published (public, the same content), or None if it has been
+    withdrawn, hidden or changed since."""
+    evidence = db.exec(
+        select(Evidence)
+        .join(Response, col(Response.id) == Evidence.response_id)
+        .where(Evidence.id == evidence_id, Response.organisation_id == organisation_id)
+    ).first()
+    if (
+        evidence is None
+        or evidence.kind is not EvidenceKind.FILE
+        or evidence.visibility is not Visibility.PUBLIC
+        or evidence.sha256 is None
+        or evidence.sha256 != entry.get("sha256")
+    ):
+        return None
+    return evidence
 
 
 def _unavailable(request: Req, status: int, title: str, detail: str, organisation: Organisation | None) -> Any:
@@ -206,11 +203,11 @@ class OpenDataController(Controller):
     include_in_schema = False
     path = "/open-data"
 
-    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="public:open-data")
+    @html("/", "public:open-data")
     def dictionary(self, request: Req, db: NamedDependency[Session]) -> Any:
         return _page(request, db, "public/open_data.html", tables=list(opendata.TABLES.values()), feed=feeds.FEED_PATH)
 
-    @get("/{file_name:str}", sync_to_thread=True, media_type=MediaType.HTML, name="public:open-data-file")
+    @html("/{file_name:str}", "public:open-data-file")
     def download(self, request: Req, db: NamedDependency[Session], file_name: FromPath[str]) -> Any:
         """``{table}.csv``, ``{table}.json`` or the feed, ``publications.atom``."""
         public_url = request.app.state.settings.public_url

@@ -3,43 +3,53 @@ the field types of request bodies. The resources live beside their use cases (``
 actions and progress updates; ``tracker.evidence.api``: evidence metadata); ``create_app`` puts them under one
 router with ``api_router``.
 
-Every route loads its record through ``load_response`` / ``load_child`` (which call
-``tracker.permissions.require``), so an id of another organisation's record answers 404, a reader who may not
-change it 403, and the public 401. Callers authenticate with a personal API token (``Authorization: Bearer
+Every route declares the records it loads and the permission it needs (``tracker.web.api_routes``); its loaders
+call ``load_response`` / ``load_child`` (and so ``tracker.permissions.require``), so an id of another
+organisation's record answers 404, a reader who may not change it 403, and the public 401. Callers authenticate with a personal API token (``Authorization: Bearer
 trk_...``, made on /account/api-tokens) or with the session cookie of a signed-in browser. See ``api_access`` for
 how CSRF protection applies.
 
 Every error is an RFC 9457 problem document (``application/problem+json``): 400 for a body or path that does not
 match the schema, 422 with ``errors`` (field -> message) for input that breaks a rule, 409 with ``current``
-(the record as it is now) when the ``version`` sent is not the record's, never 500. Dates are ISO 8601
-(``2025-03-27``), timestamps ISO 8601 in UTC, vocabularies their string values.
+(the record as it is now) when the ``version`` sent is not the record's, never 500. A request's faults are
+reported all at once: ``errors`` holds each field's first, ``faults`` every one with its field, and text the
+schema refuses (control characters, too long, blank) is reported with the rules the rest of the input breaks
+(422), or alone (400). Dates are ISO 8601 (``2025-03-27``), timestamps ISO 8601 in UTC, vocabularies their
+string values.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterable
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from hmac import compare_digest
 from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Router
 from litestar.connection import ASGIConnection
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, PathParameter
+from litestar.params import Body, KwargDefinition, PathParameter
 from litestar.response import Response as HttpResponse
 from msgspec import UNSET, Meta, Struct, UnsetType
+from sqlalchemy import event
 from sqlmodel import Session
 
 from tracker.db import StaleRecord
-from tracker.inputs import MAX_ID
-from tracker.plans.services import MAX_TEXT, PlanError
+from tracker.inputs import CONTROL_MESSAGE, MAX_ID, InputError, has_control_characters, limit_message
+from tracker.plans.services import MAX_TEXT
 from tracker.web.errors import PROBLEM_JSON, handle_exception, problem
-
-T = TypeVar("T")
 
 # No control characters (tracker.inputs.DISALLOWED, less the lone surrogates a JSON schema's regex cannot spell;
 # the before-flush check refuses those): PostgreSQL cannot hold NUL, XLSX exports cannot hold most of the rest.
@@ -65,13 +75,19 @@ Version = Annotated[
     int, Meta(ge=1, le=MAX_ID, description="The record's `version` as last read; a different one answers 409")
 ]
 
-LongText = Annotated[str, Meta(max_length=MAX_TEXT, pattern=NO_CONTROL)]
+# Text fields: the schema states their rules (KwargDefinition), but decoding takes any string (msgspec reads only its
+# own Meta), so ``text_faults`` can report every text fault together with the rules the rest of the input breaks.
+LongText = Annotated[str, KwargDefinition(max_length=MAX_TEXT, pattern=NO_CONTROL)]
 
-RequiredText = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK)]
+RequiredText = Annotated[str, KwargDefinition(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK)]
 
-ShortText = Annotated[str, Meta(max_length=200, pattern=NO_CONTROL)]
+ShortText = Annotated[str, KwargDefinition(max_length=200, pattern=NO_CONTROL)]
 
-Title = Annotated[str, Meta(min_length=1, max_length=300, pattern=NOT_BLANK)]
+Title = Annotated[str, KwargDefinition(min_length=1, max_length=300, pattern=NOT_BLANK)]
+
+BLANK_MESSAGE = "Enter some text, not only spaces"
+
+Fault = tuple[str, str]  # a field and what is wrong with it
 
 
 def json_body(description: str) -> Any:
@@ -79,14 +95,23 @@ def json_body(description: str) -> Any:
     return Body(description=description, schema_extra={"additional_properties": False})
 
 
+class FieldFault(Struct):
+    """One fault of a request: the field (``body`` for the body as a whole) and what is wrong with it."""
+
+    field: str
+    message: str
+
+
 class Problem(Struct):
-    """An RFC 9457 problem document. ``errors`` maps each field at fault to what is wrong with it."""
+    """An RFC 9457 problem document. ``errors`` maps each field at fault to what is wrong with it (the first
+    fault); ``faults`` lists every fault of the request, each with its field."""
 
     type: str
     title: str
     status: int
     detail: str | UnsetType = UNSET
     errors: dict[str, str] | UnsetType = UNSET
+    faults: list[FieldFault] | UnsetType = UNSET
 
 
 _ERROR_TEXT = {
@@ -173,40 +198,176 @@ def _conflict_problem(request: Request[Any, Any, Any], exc: Conflict) -> HttpRes
     return problem(409, exc.detail, current=msgspec.to_builtins(exc.current))
 
 
+class Faults(HTTPException):
+    """Every fault of a request at once (400: the body does not match the schema; 422: it breaks a rule)."""
+
+    def __init__(self, status_code: int, detail: str, faults: Iterable[Fault]) -> None:
+        super().__init__(detail=detail, status_code=status_code)
+        self.faults = list(faults)
+
+
+def _faults_problem(request: Request[Any, Any, Any], exc: Faults) -> HttpResponse[Any]:
+    """The one place faults become a problem document: ``errors`` (each field's first) and ``faults`` (all)."""
+    errors: dict[str, str] = {}
+    for field, message in exc.faults:
+        errors.setdefault(field, message)
+    response = handle_exception(
+        request, ValidationException(detail=exc.detail, status_code=exc.status_code, extra=errors or None)
+    )
+    if errors:
+        response.content["faults"] = [{"field": field, "message": message} for field, message in exc.faults]
+    return response
+
+
 MISSING_FIELD = re.compile(r"missing required field `(\w+)`")
 
 
 def _validation_problem(request: Request[Any, Any, Any], exc: ValidationException) -> HttpResponse[Any]:
-    """Litestar's list of body and parameter errors becomes the same ``errors`` object (field -> message)."""
-    if isinstance(exc.extra, list):
-        found: dict[str, str] = {}
-        for item in exc.extra:
-            if not isinstance(item, dict):
-                continue
-            key = str(item.get("key") or "body")
-            message = str(item.get("message") or "Not valid")
-            if key == "data":  # Litestar's name for the body as a whole
-                missing = MISSING_FIELD.search(message)
-                key = missing.group(1) if missing else "body"
-                if message == "'data'":
-                    message = "Send a JSON object as the body"
-            found.setdefault(key, message)
-        exc = ValidationException(detail=exc.detail, status_code=exc.status_code, extra=found or None)
-    return handle_exception(request, exc)
+    """Litestar's list of body and parameter errors becomes the same ``errors`` and ``faults``."""
+    faults: list[Fault] = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("key") or "body")
+        message = str(item.get("message") or "Not valid")
+        if key == "data":  # Litestar's name for the body as a whole
+            missing = MISSING_FIELD.search(message)
+            key = missing.group(1) if missing else "body"
+            if message == "'data'":
+                message = "Send a JSON object as the body"
+        faults.append((key, message))
+    return _faults_problem(request, Faults(exc.status_code, exc.detail, faults))
 
 
-def carry_out(db: Session, use_case: Callable[[], T], current: Callable[[], Struct] | None = None) -> T:
-    """Run a use case: a rule broken answers 422 with the field errors, a stale version 409 with ``current``."""
+def _input_problem(request: Request[Any, Any, Any], exc: InputError) -> HttpResponse[Any]:
+    return _faults_problem(request, Faults(422, "The input breaks a rule", exc.errors.items()))
+
+
+@functools.cache
+def _text_rules(body_type: type[Struct]) -> dict[str, KwargDefinition]:
+    """The text fields of a request body and the rules their schema states."""
+    rules = {}
+    for name, hint in typing.get_type_hints(body_type, include_extras=True).items():
+        arms = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, type(int | None)) else (hint,)
+        for arm in arms:
+            rule = next((m for m in getattr(arm, "__metadata__", ()) if isinstance(m, KwargDefinition)), None)
+            if rule is not None and arm.__origin__ is str:
+                rules[name] = rule
+    return rules
+
+
+def text_faults(body_type: type[Struct], values: Mapping[str, Any]) -> list[Fault]:
+    """Every fault of the body's text fields: a control character, too long, blank where text is required."""
+    faults: list[Fault] = []
+    for name, rule in _text_rules(body_type).items():
+        value = values.get(name)
+        if not isinstance(value, str):
+            continue
+        if has_control_characters(value):
+            faults.append((name, CONTROL_MESSAGE))
+        if rule.max_length is not None and len(value) > rule.max_length:
+            faults.append((name, limit_message(rule.max_length)))
+        if rule.pattern and not re.search(rule.pattern, value) and not has_control_characters(value):
+            faults.append((name, BLANK_MESSAGE))
+    return faults
+
+
+def body_faults(body_type: type[Struct], body: Mapping[str, Any]) -> list[Fault]:
+    """Every way a JSON object fails the body's schema, field by field (msgspec stops at the first)."""
+    fields = {f.name: f for f in msgspec.structs.fields(body_type)}
+    hints = typing.get_type_hints(body_type, include_extras=True)
+    faults: list[Fault] = [(name, f"Object missing required field `{name}`") for name in fields if name not in body]
+    faults = [fault for fault in faults if fields[fault[0]].required]
+    for name, value in body.items():
+        if name not in fields:
+            faults.append(("body", f"Object contains unknown field `{name}`"))
+            continue
+        try:
+            msgspec.convert(value, type=hints[name], strict=False)
+        except msgspec.ValidationError as exc:
+            faults.append((name, str(exc).split(" - ")[0]))
+    return faults + text_faults(body_type, {k: v for k, v in body.items() if k in fields})
+
+
+def _body_type(handler: BaseRouteHandler) -> type[Struct] | None:
+    data = handler.parsed_fn_signature.parameters.get("data")
+    annotation = data.annotation if data is not None else None
+    return annotation if isinstance(annotation, type) and issubclass(annotation, Struct) else None
+
+
+async def check_body(request: Request[Any, Any, Any]) -> None:
+    """Before any record is loaded: a body that does not match the schema answers 400 with all its faults.
+
+    A body of the right shape passes, even with text faults: ``carry_out`` reports those with the rules."""
+    body_type = _body_type(request.route_handler)
+    if body_type is None or not await request.body():
+        return
     try:
-        return use_case()
-    except PlanError as exc:
+        body = await request.json()
+    except SerializationException:
+        return  # not JSON: Litestar's own decoding answers it
+    try:
+        msgspec.convert(body, type=body_type, strict=False)
+    except msgspec.ValidationError:
+        if isinstance(body, dict) and (faults := body_faults(body_type, body)):
+            raise Faults(400, f"Validation failed for {request.method} {request.url.path}", faults) from None
+
+
+class _WriteRefused(Exception):
+    """A dry run reached a write (so the input broke no rule it checks first)."""
+
+
+def _refuse_write(*_: Any) -> None:
+    raise _WriteRefused
+
+
+def _rule_faults(db: Session, use_case: Callable[[], Any]) -> list[Fault]:
+    """The rules ``use_case`` finds broken, run without writing anything (every flush and commit refused)."""
+    events = ("before_flush", "before_commit")
+    for name in events:
+        event.listen(db, name, _refuse_write)
+    try:
+        use_case()
+    except InputError as exc:
+        return list(exc.errors.items())
+    except (_WriteRefused, StaleRecord):
+        pass
+    finally:
+        for name in events:
+            event.remove(db, name, _refuse_write)
         db.rollback()
-        raise ValidationException(detail="The input breaks a rule", status_code=422, extra=dict(exc.errors)) from exc
+    return []
+
+
+R = TypeVar("R")
+S = TypeVar("S", bound=Struct)
+
+
+def carry_out(
+    db: Session,
+    data: Struct | None,
+    use_case: Callable[[], R],
+    answer: Callable[[R], S],
+    record_: R | None = None,
+) -> S:
+    """Run a use case and answer its result: every fault of ``data`` and every rule broken answer at once (422,
+    or 400 for text faults alone), a stale version 409 with ``record_`` as it is now."""
+    faults = text_faults(type(data), msgspec.structs.asdict(data)) if data is not None else []
+    if faults:
+        at_fault = {field for field, _ in faults}
+        rules = [fault for fault in _rule_faults(db, use_case) if fault[0] not in at_fault]
+        detail = "The input breaks a rule" if rules else "The request does not match the schema"
+        raise Faults(422 if rules else 400, detail, faults + rules)
+    try:
+        return answer(use_case())
+    except InputError as exc:
+        db.rollback()
+        raise Faults(422, "The input breaks a rule", exc.errors.items()) from exc
     except StaleRecord as exc:
         db.rollback()  # the record reloads as it is now
-        if current is None:
+        if record_ is None:
             raise
-        raise Conflict(current()) from exc
+        raise Conflict(answer(record_)) from exc
 
 
 def with_change(record_: Any, fields: Iterable[str], change: Struct) -> dict[str, Any]:
@@ -214,9 +375,6 @@ def with_change(record_: Any, fields: Iterable[str], change: Struct) -> dict[str
     values = {name: getattr(record_, name) for name in fields}
     values.update({k: v for k, v in msgspec.structs.asdict(change).items() if v is not UNSET})
     return values
-
-
-S = TypeVar("S", bound=Struct)
 
 
 def out_of(cls: type[S], record_: Any, **computed: Any) -> S:
@@ -235,6 +393,12 @@ def api_router(*controllers: type[Controller]) -> Router:
         path="/api",
         route_handlers=list(controllers),
         guards=[api_access],
-        exception_handlers={ValidationException: _validation_problem, Conflict: _conflict_problem},
+        before_request=check_body,
+        exception_handlers={
+            ValidationException: _validation_problem,
+            Faults: _faults_problem,
+            InputError: _input_problem,
+            Conflict: _conflict_problem,
+        },
         include_in_schema=True,
     )

@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password, password_problem
 from tracker.accounts.sessions import end_all_sessions
-from tracker.audit.services import Actor, audit_change, fields_of, record
+from tracker.audit.services import Actor, audit_change, audit_creation, fields_of
 from tracker.db import Duplicate, StaleRecord, saved_id
 from tracker.inputs import Input, InputError, parse_id, problems_for
 from tracker.organisations.models import Organisation
@@ -124,15 +124,14 @@ def create_user(
         session.flush()
     except Duplicate as exc:  # another request added the same address since the check above
         raise InputError({"email": f"An account with the email address {email} already exists"}) from exc
-    record(
+    audit_creation(
         session,
+        user,
+        USER_FIELDS,
         actor=actor,
-        action="create",
         entity_type="user",
-        entity_id=user.id,
-        organisation_id=user.organisation_id,
         summary=f"Account {email} created with role {role.label}",
-        after=fields_of(user, USER_FIELDS),
+        organisation_id=user.organisation_id,
     )
     return user
 

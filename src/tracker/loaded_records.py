@@ -1,0 +1,108 @@
+"""Writing the records a data file describes: the one create-or-update step of the three loaders.
+
+The organisations, recommendations and practice loaders each match a file's entries to stored records by their
+key; this module adds a new record or brings a stored one in line with the file, counts it in the load's
+``LoadResult`` and writes its audit event, so the three loaders say the same things the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from tracker.audit.services import Actor, audit_creation, changed, fields_of, record
+from tracker.datafiles import LoadResult
+from tracker.db import Versioned, next_version
+from tracker.organisations.models import Organisation
+from tracker.timeutil import utc_now
+
+
+@dataclass(frozen=True)
+class Loading:
+    """One load in progress: its transaction, who is loading and the account of what it changed."""
+
+    session: Session
+    actor: Actor
+    result: LoadResult
+
+    @property
+    def source(self) -> str:
+        """The name of the file being loaded, as its audit summaries quote it."""
+        return self.result.source
+
+    def create(
+        self,
+        row: SQLModel,
+        fields: tuple[str, ...],
+        *,
+        entity_type: str,
+        label: str,
+        summary: str,
+        organisation_id: int | None = None,
+    ) -> None:
+        """Add ``row`` (a record the file adds), count it as created under ``label`` and record its ``fields``.
+
+        ``organisation_id`` is the organisation whose history the event belongs in (an organisation's own)."""
+        self.session.add(row)
+        self.session.flush()
+        self.result.created.append(label)
+        audit_creation(
+            self.session,
+            row,
+            fields,
+            actor=self.actor,
+            entity_type=entity_type,
+            summary=summary,
+            organisation_id=_organisation_of(row, organisation_id),
+        )
+
+    def update(
+        self,
+        row: Any,
+        values: dict[str, Any],
+        fields: tuple[str, ...],
+        *,
+        entity_type: str,
+        label: str,
+        summary: str,
+        organisation_id: int | None = None,
+        whole_record: bool = False,
+    ) -> bool:
+        """Give a stored ``row`` the file's ``values``; whether any of ``fields`` changed.
+
+        A change counts as updated under ``label`` (with the changed fields' names), gives a versioned record its
+        next version and records the before and after of the changed fields (of all ``fields`` with
+        ``whole_record``, as organisations always have); no change counts as unchanged and records nothing."""
+        before = fields_of(row, fields)
+        for name, value in values.items():
+            setattr(row, name, value)
+        after = fields_of(row, fields)
+        diff = list(changed(before, after))
+        if not diff:
+            self.result.unchanged += 1
+            return False
+        if isinstance(row, Versioned):
+            next_version(row)
+        row.updated_at = utc_now()
+        self.result.updated.append(f"{label}: {', '.join(diff)}")
+        if not whole_record:
+            before, after = {k: before[k] for k in diff}, {k: after[k] for k in diff}
+        record(
+            self.session,
+            actor=self.actor,
+            action="update",
+            entity_type=entity_type,
+            entity_id=row.id,
+            organisation_id=_organisation_of(row, organisation_id),
+            summary=summary,
+            before=before,
+            after=after,
+        )
+        return True
+
+
+def _organisation_of(row: Any, organisation_id: int | None) -> int | None:
+    # An organisation's own changes belong in its history; its id is known only once it is saved.
+    return row.id if isinstance(row, Organisation) else organisation_id

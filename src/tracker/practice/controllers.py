@@ -24,6 +24,7 @@ from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.practice import services
+from tracker.practice.forms import values_list
 from tracker.practice.models import Practice
 from tracker.practice.services import Filters
 from tracker.public.caching import public_page
@@ -257,8 +258,8 @@ def form_page(
     context = {
         "practice": practice,
         "form": form,
-        "chosen_themes": set(services.values_list(form.values, "themes")),
-        "chosen_recommendations": set(services.values_list(form.values, "recommendations")),
+        "chosen_themes": set(values_list(form.values, "themes")),
+        "chosen_recommendations": set(values_list(form.values, "recommendations")),
         "themes": list(services.THEMES.items()),
         "stages": list(PracticeStage),
         "recommendation_sets": services.recommendation_choices(db),

@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password, password_problem, verify_password
+from tracker.accounts.services import record_own
 from tracker.accounts.sessions import COOKIE_NAME, LIFETIME, end_all_sessions, end_session, start_session
 from tracker.accounts.signin import DEVICE_COOKIE, DEVICE_LIFETIME, Client, sign_in
-from tracker.audit.services import Actor, record
 from tracker.db import next_version, saved_id
 from tracker.permissions import Permission, can
 from tracker.timeutil import utc_now
@@ -113,15 +113,7 @@ class SignInController(Controller):
             user = request.scope.get("user")
             end_session(db, token)
             if user is not None:
-                record(
-                    db,
-                    actor=Actor(user.display_name, user.id),
-                    action="sign_out",
-                    entity_type="user",
-                    entity_id=user.id,
-                    organisation_id=user.organisation_id,
-                    summary=f"{user.email} signed out",
-                )
+                record_own(db, user, "sign_out", f"{user.email} signed out")
             db.commit()
         response = Redirect(request.app.route_reverse("home"), status_code=303)
         response.delete_cookie(COOKIE_NAME, path="/")
@@ -171,14 +163,6 @@ class AccountController(Controller):
         next_version(user)
         end_all_sessions(db, saved_id(user))
         token = start_session(db, user)
-        record(
-            db,
-            actor=Actor(user.display_name, user.id),
-            action="change_password",
-            entity_type="user",
-            entity_id=user.id,
-            organisation_id=user.organisation_id,
-            summary=f"{user.email} changed their password (signed out everywhere else)",
-        )
+        record_own(db, user, "change_password", f"{user.email} changed their password (signed out everywhere else)")
         db.commit()
         return token

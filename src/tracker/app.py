@@ -73,9 +73,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Path and query parameters no record or query could take: 404 / 400; then the permission a route declares.
         guards=[check_parameters, declared_permission],
         middleware=[
-            DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
+            SecurityHeadersMiddleware(hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
-            DefineMiddleware(LocaleMiddleware, secure_cookie=settings.is_production),
+            LocaleMiddleware(secure_cookie=settings.is_production),
         ],
         csrf_config=_csrf_config(settings),
         plugins=[HTMXPlugin()],

@@ -7,8 +7,9 @@ key; this module adds a new record or brings a stored one in line with the file,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel
 
@@ -17,6 +18,8 @@ from tracker.datafiles import LoadResult
 from tracker.db import Versioned, next_version
 from tracker.organisations.models import Organisation
 from tracker.timeutil import utc_now
+
+T = TypeVar("T", bound=SQLModel)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,32 @@ class Loading:
     def source(self) -> str:
         """The name of the file being loaded, as its audit summaries quote it."""
         return self.result.source
+
+    def put(
+        self,
+        stored: T | None,
+        new: Callable[..., T],
+        values: dict[str, Any],
+        fields: tuple[str, ...],
+        *,
+        entity_type: str,
+        label: str,
+        title: str,
+        added: str = "loaded from",
+        whole_record: bool = False,
+    ) -> T:
+        """The record a file's entry describes: ``stored`` brought in line with ``values`` (see ``update``), or,
+        if there is none, ``new(**values)`` added (see ``create``). Audit summaries read "{title} loaded from
+        {file}" (``added``) or "{title} changed by {file}"."""
+        if stored is None:
+            row = new(**values)
+            self.create(row, fields, entity_type=entity_type, label=label, summary=f"{title} {added} {self.source}")
+            return row
+        summary = f"{title} changed by {self.source}"
+        self.update(
+            stored, values, fields, entity_type=entity_type, label=label, summary=summary, whole_record=whole_record
+        )
+        return stored
 
     def create(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -42,11 +43,18 @@ def landing_page(user: User) -> str:
 
 
 def _with_session_cookie(response: Response[Any], request: Request[Any, Any, Any], token: str) -> Response[Any]:
+    return _with_cookie(response, request, COOKIE_NAME, token, LIFETIME, "/")
+
+
+def _with_cookie(
+    response: Response[Any], request: Request[Any, Any, Any], name: str, value: str, lifetime: dt.timedelta, path: str
+) -> Response[Any]:
+    """Set one of the sign-in cookies: never readable by scripts, never sent from other sites' forms."""
     response.set_cookie(
-        COOKIE_NAME,
-        token,
-        max_age=int(LIFETIME.total_seconds()),
-        path="/",
+        name,
+        value,
+        max_age=int(lifetime.total_seconds()),
+        path=path,
         httponly=True,
         samesite="lax",
         secure=request.app.state.settings.is_production,
@@ -80,15 +88,7 @@ class SignInController(Controller):
                 response = _with_session_cookie(Redirect(landing, status_code=303), request, token)
                 if result.device_cookie:
                     # Only the sign-in form reads it; kept after signing out, which is the point of it.
-                    response.set_cookie(
-                        DEVICE_COOKIE,
-                        result.device_cookie,
-                        max_age=int(DEVICE_LIFETIME.total_seconds()),
-                        path="/sign-in",
-                        httponly=True,
-                        samesite="lax",
-                        secure=request.app.state.settings.is_production,
-                    )
+                    _with_cookie(response, request, DEVICE_COOKIE, result.device_cookie, DEVICE_LIFETIME, "/sign-in")
                 return response
             if result.locked_until is not None:
                 # The "too many requests" page: the form cannot be used again until the lock ends.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -142,24 +143,15 @@ def _apply_organisation(loading: Loading, org: OrganisationIn, existing: dict[st
         "action_plan_url": org.action_plan_url,
         "note": org.note,
     }
-    current = existing.get(org.slug)
-    if current is None:
-        current = existing[org.slug] = Organisation(slug=org.slug, **values)
-        loading.create(
-            current,
-            ORG_FIELDS,
-            entity_type="organisation",
-            label=f"organisation {org.slug}",
-            summary=f"Organisation {org.name} added from {loading.source}",
-        )
-        return
-    loading.update(
-        current,
+    existing[org.slug] = loading.put(
+        existing.get(org.slug),
+        partial(Organisation, slug=org.slug),
         values,
         ORG_FIELDS,
         entity_type="organisation",
         label=f"organisation {org.slug}",
-        summary=f"Organisation {org.name} changed by {loading.source}",
+        title=f"Organisation {org.name}",
+        added="added from",
         whole_record=True,
     )
 

@@ -8,6 +8,8 @@ idempotent: a second load of the same file changes nothing. Changes are written 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -223,8 +225,9 @@ def apply(session: Session, doc: SetFile, source: str, actor: Actor) -> LoadResu
     loading = Loading(session, actor, result)
     rec_set = _apply_set(loading, doc.set)
     existing = {r.number: r for r in session.exec(select(Recommendation).where(Recommendation.set_id == rec_set.id))}
+    set_load = _SetLoad(loading, rec_set, existing)
     for i, rec in enumerate(doc.recommendations):
-        _apply_numbered(loading, rec_set, existing, (i + 1) * 1000, rec)
+        set_load.numbered((i + 1) * 1000, rec)
     in_file = {r.number for r in doc.recommendations} | {
         s.number for r in doc.recommendations for s in r.sub_recommendations
     }
@@ -238,65 +241,80 @@ def apply(session: Session, doc: SetFile, source: str, actor: Actor) -> LoadResu
     return result
 
 
-def _apply_numbered(
-    loading: Loading,
-    rec_set: RecommendationSet,
-    existing: dict[str, Recommendation],
-    position: int,
-    rec: RecommendationIn,
-) -> None:
-    """One numbered recommendation of the file and its sub-recommendations (which take its provenance, and its
-    addressees and deadline where they give none), kept as one new version of the recommendation if any changed."""
-    prov = rec.provenance
-    confirmed_at = dt.datetime.combine(prov.confirmed_on, dt.time(), UTC) if prov.confirmed_on else None
-    earlier = existing.get(rec.number)
-    if earlier is not None and earlier.confirmed_at is not None and earlier.confirmed_at.date() == prov.confirmed_on:
-        confirmed_at = earlier.confirmed_at  # a file gives the day; keep the time the admin screen stored
-    common = {
-        "theme": rec.theme,
-        "provenance": prov.status,
-        "confirmed_fields": list(prov.confirmed_fields),
-        "provenance_sources": list(prov.sources),
-        "provenance_note": prov.note,
-        "confirmed_by_label": prov.confirmed_by,
-        "confirmed_at": confirmed_at,
-        "removed_at": None,
-    }
-    before = _snapshot_of(earlier, existing)
-    old_version = earlier.version if earlier is not None else 0
-    result = loading.result
-    changes_before = len(result.created) + len(result.updated)
-    parent = _apply_recommendation(
-        loading,
-        rec_set,
-        existing,
-        rec.number,
-        {
-            **common,
-            "parent_id": None,
-            "position": position,
-            "text": rec.text,
-            "addressees": list(rec.addressees),
-            "deadline": rec.deadline,
-        },
-    )
-    for j, sub in enumerate(rec.sub_recommendations, start=1):
-        _apply_recommendation(
-            loading,
-            rec_set,
-            existing,
-            sub.number,
+@dataclass(frozen=True)
+class _SetLoad:
+    """The load of one set's recommendations: the set, and its stored recommendations by number (added to as the
+    file adds them)."""
+
+    loading: Loading
+    rec_set: RecommendationSet
+    existing: dict[str, Recommendation]
+
+    def numbered(self, position: int, rec: RecommendationIn) -> None:
+        """One numbered recommendation of the file and its sub-recommendations (which take its provenance, and its
+        addressees and deadline where they give none), kept as one new version of the recommendation if any changed."""
+        prov = rec.provenance
+        confirmed_at = dt.datetime.combine(prov.confirmed_on, dt.time(), UTC) if prov.confirmed_on else None
+        earlier = self.existing.get(rec.number)
+        if (
+            earlier is not None
+            and earlier.confirmed_at is not None
+            and earlier.confirmed_at.date() == prov.confirmed_on
+        ):
+            confirmed_at = earlier.confirmed_at  # a file gives the day; keep the time the admin screen stored
+        common = {
+            "theme": rec.theme,
+            "provenance": prov.status,
+            "confirmed_fields": list(prov.confirmed_fields),
+            "provenance_sources": list(prov.sources),
+            "provenance_note": prov.note,
+            "confirmed_by_label": prov.confirmed_by,
+            "confirmed_at": confirmed_at,
+            "removed_at": None,
+        }
+        before = _snapshot_of(earlier, self.existing)
+        old_version = earlier.version if earlier is not None else 0
+        result = self.loading.result
+        changes_before = len(result.created) + len(result.updated)
+        parent = self.recommendation(
+            rec.number,
             {
                 **common,
-                "parent_id": parent.id,
-                "position": position + j,
-                "text": sub.text,
-                "addressees": list(sub.addressees if sub.addressees is not None else rec.addressees),
-                "deadline": sub.deadline or rec.deadline,
+                "parent_id": None,
+                "position": position,
+                "text": rec.text,
+                "addressees": list(rec.addressees),
+                "deadline": rec.deadline,
             },
         )
-    if earlier is not None and before is not None and len(result.created) + len(result.updated) > changes_before:
-        _keep_versions(loading.session, parent, old_version, before, existing, loading.source)
+        for j, sub in enumerate(rec.sub_recommendations, start=1):
+            self.recommendation(
+                sub.number,
+                {
+                    **common,
+                    "parent_id": parent.id,
+                    "position": position + j,
+                    "text": sub.text,
+                    "addressees": list(sub.addressees if sub.addressees is not None else rec.addressees),
+                    "deadline": sub.deadline or rec.deadline,
+                },
+            )
+        if earlier is not None and before is not None and len(result.created) + len(result.updated) > changes_before:
+            _keep_versions(self.loading.session, parent, old_version, before, self.existing, self.loading.source)
+
+    def recommendation(self, number: str, values: dict[str, Any]) -> Recommendation:
+        """Add or bring in line the (sub-)recommendation ``number`` with the file's ``values``."""
+        stored = self.existing.get(number)
+        self.existing[number] = self.loading.put(
+            stored,
+            partial(Recommendation, set_id=saved_id(self.rec_set), number=number),
+            values,
+            REC_FIELDS,
+            entity_type="recommendation",
+            label=f"recommendation {number}",
+            title=f"Recommendation {number} of {self.rec_set.short_title}",
+        )
+        return self.existing[number]
 
 
 def _snapshot_of(rec: Recommendation | None, existing: dict[str, Recommendation]) -> dict[str, Any] | None:
@@ -341,32 +359,13 @@ def _apply_set(loading: Loading, data: SetIn) -> RecommendationSet:
         "themes": [t.model_dump() for t in data.themes],
         "unplaced_requirements": [u.model_dump(mode="json") for u in data.unplaced_requirements],
     }
-    label = f"recommendation set {data.slug}"
-    rec_set = loading.session.exec(select(RecommendationSet).where(RecommendationSet.slug == data.slug)).first()
-    if rec_set is None:
-        rec_set = RecommendationSet(slug=data.slug, **values)
-        summary = f"Recommendation set {data.short_title} loaded from {loading.source}"
-        loading.create(rec_set, SET_FIELDS, entity_type="recommendation_set", label=label, summary=summary)
-        return rec_set
-    summary = f"Recommendation set {data.short_title} changed by {loading.source}"
-    loading.update(rec_set, values, SET_FIELDS, entity_type="recommendation_set", label=label, summary=summary)
-    return rec_set
-
-
-def _apply_recommendation(
-    loading: Loading,
-    rec_set: RecommendationSet,
-    existing: dict[str, Recommendation],
-    number: str,
-    values: dict[str, Any],
-) -> Recommendation:
-    label = f"recommendation {number}"
-    rec = existing.get(number)
-    if rec is None:
-        rec = existing[number] = Recommendation(set_id=saved_id(rec_set), number=number, **values)
-        summary = f"Recommendation {number} of {rec_set.short_title} loaded from {loading.source}"
-        loading.create(rec, REC_FIELDS, entity_type="recommendation", label=label, summary=summary)
-        return rec
-    summary = f"Recommendation {number} of {rec_set.short_title} changed by {loading.source}"
-    loading.update(rec, values, REC_FIELDS, entity_type="recommendation", label=label, summary=summary)
-    return rec
+    stored = loading.session.exec(select(RecommendationSet).where(RecommendationSet.slug == data.slug)).first()
+    return loading.put(
+        stored,
+        partial(RecommendationSet, slug=data.slug),
+        values,
+        SET_FIELDS,
+        entity_type="recommendation_set",
+        label=f"recommendation set {data.slug}",
+        title=f"Recommendation set {data.short_title}",
+    )

@@ -1,8 +1,10 @@
-"""Writing the records a data file describes: the one create-or-update step of the three loaders.
+"""Writing the records a data file describes: the create-or-update step the loaders share.
 
-The organisations, recommendations and practice loaders each match a file's entries to stored records by their
-key; this module adds a new record or brings a stored one in line with the file, counts it in the load's
-``LoadResult`` and writes its audit event, so the three loaders say the same things the same way.
+The organisations and recommendations loaders match a file's entries to stored records by their key;
+``Loading.put`` adds a new record or brings a stored one in line with the file, counts it in the load's
+``LoadResult`` and writes its audit event, so the loaders say the same things the same way. (The practice
+loader audits a practice with its linked recommendations, through ``tracker.practice.services``; it shares only
+the ``Loading`` it runs in.)
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
 
 from tracker import __version__, migrate
 from tracker.accounts.admin import UsersAdminController
@@ -67,50 +68,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.dispose()
 
     app = Litestar(
-        route_handlers=[
-            HomeController,
-            PublicController,
-            OpenDataController,
-            SignInController,
-            AccountController,
-            ApiTokenController,
-            PlanController,
-            SpreadsheetController,
-            PublicationController,
-            api_router(ResponsesApi, ActionsApi, UpdatesApi, EvidenceApi),
-            UsersAdminController,
-            RecommendationsAdminController,
-            ObligationChangesController,
-            OversightController,
-            PeriodController,
-            ReportController,
-            AssessmentController,
-            PracticeLibraryController,
-            PracticeSubmissionController,
-            PracticeReviewController,
-            InfoPagesController,
-            evidence_routes(settings),
-            health,
-            live,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
-        ],
+        route_handlers=route_handlers(settings),
         dependencies={"db": Provide(provide_db)},
         # Path and query parameters no record or query could take: 404 / 400; then the permission a route declares.
         guards=[check_parameters, declared_permission],
         middleware=[
-            DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
+            SecurityHeadersMiddleware(hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
-            DefineMiddleware(LocaleMiddleware, secure_cookie=settings.is_production),
+            LocaleMiddleware(secure_cookie=settings.is_production),
         ],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.is_production,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            # The API checks CSRF itself (tracker.web.api.api_access); open data and published files set no
-            # cookie, so shared caches may keep them (tracker.public.caching).
-            exclude=["/health", "^/api/", "^/open-data/.", "^/organisations/[^/]+/evidence/"],
-        ),
+        csrf_config=_csrf_config(settings),
         plugins=[HTMXPlugin()],
         template_config=template_config(),
         exception_handlers={Exception: handle_exception},
@@ -134,6 +101,49 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     return answer_head_as_get(app)
+
+
+def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
+    """Every page, API and file the app serves (evidence files are kept where ``settings`` say)."""
+    return [
+        HomeController,
+        PublicController,
+        OpenDataController,
+        SignInController,
+        AccountController,
+        ApiTokenController,
+        PlanController,
+        SpreadsheetController,
+        PublicationController,
+        api_router(ResponsesApi, ActionsApi, UpdatesApi, EvidenceApi),
+        UsersAdminController,
+        RecommendationsAdminController,
+        ObligationChangesController,
+        OversightController,
+        PeriodController,
+        ReportController,
+        AssessmentController,
+        PracticeLibraryController,
+        PracticeSubmissionController,
+        PracticeReviewController,
+        InfoPagesController,
+        evidence_routes(settings),
+        health,
+        live,
+        create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+    ]
+
+
+def _csrf_config(settings: Settings) -> CSRFConfig:
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_secure=settings.is_production,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        # The API checks CSRF itself (tracker.web.api.api_access); open data and published files set no
+        # cookie, so shared caches may keep them (tracker.public.caching).
+        exclude=["/health", "^/api/", "^/open-data/.", "^/organisations/[^/]+/evidence/"],
+    )
 
 
 def create_server_app() -> Litestar:

@@ -128,41 +128,14 @@ def backup(settings: Settings, output: Path) -> BackupResult:
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tracker-backup-") as scratch:
         scratch_dir = Path(scratch)
-        if settings.is_sqlite:
-            kind, member = "sqlite", SQLITE_MEMBER
-            db_file = scratch_dir / member
-            _sqlite_backup(_sqlite_path(settings.database_url), db_file)
-        else:
-            kind, member = "postgresql", PGDUMP_MEMBER
-            db_file = scratch_dir / member
-            _run(
-                [
-                    _need_tool("pg_dump"),
-                    "--format=custom",
-                    "--no-owner",
-                    "--no-privileges",
-                    f"--file={db_file}",
-                    _libpq_url(settings.database_url),
-                ]
-            )
+        kind, member = _dump_database(settings, scratch_dir)
+        db_file = scratch_dir / member
         entries: list[dict[str, Any]] = [
             {"name": member, "size": db_file.stat().st_size, "sha256": _sha256_file(db_file)}
         ]
-        files = upload_files(Path(settings.upload_dir))
         # Files are copied after the database: a file added in between is an orphan (swept at start-up),
         # never a record without its file. Files withdrawn in between are simply missing from the archive.
-        copied: list[tuple[str, Path]] = []
-        for path in files:
-            copy = scratch_dir / "uploads" / path.name
-            copy.parent.mkdir(exist_ok=True)
-            try:
-                shutil.copyfile(path, copy)
-            except FileNotFoundError:
-                continue
-            entries.append(
-                {"name": UPLOADS_PREFIX + path.name, "size": copy.stat().st_size, "sha256": _sha256_file(copy)}
-            )
-            copied.append((UPLOADS_PREFIX + path.name, copy))
+        copied = _copy_uploads(Path(settings.upload_dir), scratch_dir / "uploads", entries)
         manifest = {
             "format": FORMAT,
             "created_at": utc_now().isoformat(),
@@ -184,6 +157,39 @@ def backup(settings: Settings, output: Path) -> BackupResult:
             os.fsync(f.fileno())
         os.replace(partial, output)
     return BackupResult(output, kind, len(copied), output.stat().st_size)
+
+
+def _dump_database(settings: Settings, scratch_dir: Path) -> tuple[str, str]:
+    """Copy the database into ``scratch_dir``: its kind and the archive member (file name) it was written to."""
+    if settings.is_sqlite:
+        _sqlite_backup(_sqlite_path(settings.database_url), scratch_dir / SQLITE_MEMBER)
+        return "sqlite", SQLITE_MEMBER
+    _run(
+        [
+            _need_tool("pg_dump"),
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            f"--file={scratch_dir / PGDUMP_MEMBER}",
+            _libpq_url(settings.database_url),
+        ]
+    )
+    return "postgresql", PGDUMP_MEMBER
+
+
+def _copy_uploads(upload_dir: Path, copies: Path, entries: list[dict[str, Any]]) -> list[tuple[str, Path]]:
+    """Copy each uploaded file into ``copies``, adding it to the manifest's ``entries``: (member, copy) pairs."""
+    copied: list[tuple[str, Path]] = []
+    for path in upload_files(upload_dir):
+        copy = copies / path.name
+        copy.parent.mkdir(exist_ok=True)
+        try:
+            shutil.copyfile(path, copy)
+        except FileNotFoundError:
+            continue
+        entries.append({"name": UPLOADS_PREFIX + path.name, "size": copy.stat().st_size, "sha256": _sha256_file(copy)})
+        copied.append((UPLOADS_PREFIX + path.name, copy))
+    return copied
 
 
 def _sqlite_backup(source: Path, target: Path) -> None:

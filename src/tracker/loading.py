@@ -8,7 +8,7 @@ rolled back. A dry run does all the work, reports it, and rolls back.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlmodel import Session, select
 
@@ -25,40 +25,32 @@ from tracker.recommendations.spreadsheet import read_set_sheet
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
 
 
-def load_file(
-    session: Session,
-    path: Path,
-    actor: Actor,
-    *,
-    dry_run: bool = False,
-    set_slug: str | None = None,
-    new_set: dict[str, Any] | None = None,
-) -> LoadResult:
+class LoadOptions(TypedDict, total=False):
+    """How ``load_file`` and ``load_upload`` load: ``dry_run`` does all the work, reports it and rolls back; a
+    spreadsheet holds only recommendations, so it goes into the existing set ``set_slug`` or into a new set
+    described by ``new_set`` (slug, title, short_title and optionally published, source_url)."""
+
+    dry_run: bool
+    set_slug: str | None
+    new_set: dict[str, Any] | None
+
+
+def load_file(session: Session, path: Path, actor: Actor, **options: Unpack[LoadOptions]) -> LoadResult:
     """Validate and load one data file (YAML, or a set's spreadsheet), committing unless ``dry_run``."""
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
         try:
             content = path.read_bytes()
         except OSError as exc:
             raise LoadError([Problem(str(path), None, "", f"cannot read the file: {exc}")]) from exc
-        return load_upload(session, content, str(path), actor, dry_run=dry_run, set_slug=set_slug, new_set=new_set)
-    return _load(session, read_yaml(path), actor, dry_run)
+        return load_upload(session, content, str(path), actor, **options)
+    return _load(session, read_yaml(path), actor, options.get("dry_run", False))
 
 
 def load_upload(
-    session: Session,
-    content: bytes,
-    filename: str,
-    actor: Actor,
-    *,
-    dry_run: bool = False,
-    set_slug: str | None = None,
-    new_set: dict[str, Any] | None = None,
+    session: Session, content: bytes, filename: str, actor: Actor, **options: Unpack[LoadOptions]
 ) -> LoadResult:
-    """Load an uploaded recommendation set: YAML in the repository's format, or a CSV/XLSX spreadsheet.
-
-    A spreadsheet holds only the recommendations, so it goes into the existing set ``set_slug`` or into a new
-    set described by ``new_set`` (slug, title, short_title and optionally published, source_url).
-    """
+    """Load an uploaded recommendation set: YAML in the repository's format, or a CSV/XLSX spreadsheet."""
+    dry_run, set_slug, new_set = options.get("dry_run", False), options.get("set_slug"), options.get("new_set")
     if not filename.lower().endswith(SPREADSHEET_SUFFIXES):
         try:
             text = content.decode("utf-8-sig")

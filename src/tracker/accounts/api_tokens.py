@@ -20,8 +20,8 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import ApiToken, User
+from tracker.accounts.services import record_own
 from tracker.accounts.sessions import create_api_token, token_hash
-from tracker.audit.services import Actor, record
 from tracker.timeutil import utc_now
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
@@ -56,15 +56,9 @@ def add_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
         raise TokenError(f"The name must be {NAME_LIMIT} characters or fewer")
     secret = create_api_token(session, user, name)
     token = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).one()
-    record(
-        session,
-        actor=Actor(user.display_name, user.id),
-        action="create_api_token",
-        entity_type="api_token",
-        entity_id=token.id,
-        organisation_id=user.organisation_id,
-        summary=f"{user.email} made the API token “{name}”",
-        after={"name": name},
+    summary = f"{user.email} made the API token “{name}”"
+    record_own(
+        session, user, "create_api_token", summary, entity_type="api_token", entity_id=token.id, after={"name": name}
     )
     session.commit()
     return token, secret
@@ -77,15 +71,10 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
         raise NotFoundException()
     if token.revoked_at is None:
         token.revoked_at = utc_now()
-        record(
-            session,
-            actor=Actor(user.display_name, user.id),
-            action="revoke_api_token",
-            entity_type="api_token",
-            entity_id=token.id,
-            organisation_id=user.organisation_id,
-            summary=f"{user.email} revoked the API token “{token.name}”",
-            before={"name": token.name},
+        summary = f"{user.email} revoked the API token “{token.name}”"
+        names = {"name": token.name}
+        record_own(
+            session, user, "revoke_api_token", summary, entity_type="api_token", entity_id=token.id, before=names
         )
         session.commit()
     return token

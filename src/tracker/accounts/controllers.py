@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -15,9 +16,9 @@ from sqlmodel import Session
 
 from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password, password_problem, verify_password
+from tracker.accounts.services import record_own
 from tracker.accounts.sessions import COOKIE_NAME, LIFETIME, end_all_sessions, end_session, start_session
 from tracker.accounts.signin import DEVICE_COOKIE, DEVICE_LIFETIME, Client, sign_in
-from tracker.audit.services import Actor, record
 from tracker.db import next_version, saved_id
 from tracker.permissions import Permission, can
 from tracker.timeutil import utc_now
@@ -42,11 +43,18 @@ def landing_page(user: User) -> str:
 
 
 def _with_session_cookie(response: Response[Any], request: Request[Any, Any, Any], token: str) -> Response[Any]:
+    return _with_cookie(response, request, COOKIE_NAME, token, LIFETIME, "/")
+
+
+def _with_cookie(
+    response: Response[Any], request: Request[Any, Any, Any], name: str, value: str, lifetime: dt.timedelta, path: str
+) -> Response[Any]:
+    """Set one of the sign-in cookies: never readable by scripts, never sent from other sites' forms."""
     response.set_cookie(
-        COOKIE_NAME,
-        token,
-        max_age=int(LIFETIME.total_seconds()),
-        path="/",
+        name,
+        value,
+        max_age=int(lifetime.total_seconds()),
+        path=path,
         httponly=True,
         samesite="lax",
         secure=request.app.state.settings.is_production,
@@ -80,15 +88,7 @@ class SignInController(Controller):
                 response = _with_session_cookie(Redirect(landing, status_code=303), request, token)
                 if result.device_cookie:
                     # Only the sign-in form reads it; kept after signing out, which is the point of it.
-                    response.set_cookie(
-                        DEVICE_COOKIE,
-                        result.device_cookie,
-                        max_age=int(DEVICE_LIFETIME.total_seconds()),
-                        path="/sign-in",
-                        httponly=True,
-                        samesite="lax",
-                        secure=request.app.state.settings.is_production,
-                    )
+                    _with_cookie(response, request, DEVICE_COOKIE, result.device_cookie, DEVICE_LIFETIME, "/sign-in")
                 return response
             if result.locked_until is not None:
                 # The "too many requests" page: the form cannot be used again until the lock ends.
@@ -113,15 +113,7 @@ class SignInController(Controller):
             user = request.scope.get("user")
             end_session(db, token)
             if user is not None:
-                record(
-                    db,
-                    actor=Actor(user.display_name, user.id),
-                    action="sign_out",
-                    entity_type="user",
-                    entity_id=user.id,
-                    organisation_id=user.organisation_id,
-                    summary=f"{user.email} signed out",
-                )
+                record_own(db, user, "sign_out", f"{user.email} signed out")
             db.commit()
         response = Redirect(request.app.route_reverse("home"), status_code=303)
         response.delete_cookie(COOKIE_NAME, path="/")
@@ -171,14 +163,6 @@ class AccountController(Controller):
         next_version(user)
         end_all_sessions(db, saved_id(user))
         token = start_session(db, user)
-        record(
-            db,
-            actor=Actor(user.display_name, user.id),
-            action="change_password",
-            entity_type="user",
-            entity_id=user.id,
-            organisation_id=user.organisation_id,
-            summary=f"{user.email} changed their password (signed out everywhere else)",
-        )
+        record_own(db, user, "change_password", f"{user.email} changed their password (signed out everywhere else)")
         db.commit()
         return token

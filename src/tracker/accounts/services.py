@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, func, select
 
 from tracker.accounts.models import User
 from tracker.accounts.passwords import hash_password, password_problem
 from tracker.accounts.sessions import end_all_sessions
-from tracker.audit.services import Actor, audit_change, fields_of, record
+from tracker.audit.services import Actor, audit_change, audit_creation, fields_of, record
 from tracker.db import Duplicate, StaleRecord, saved_id
 from tracker.inputs import Input, InputError, parse_id, problems_for
 from tracker.organisations.models import Organisation
@@ -124,15 +125,14 @@ def create_user(
         session.flush()
     except Duplicate as exc:  # another request added the same address since the check above
         raise InputError({"email": f"An account with the email address {email} already exists"}) from exc
-    record(
+    audit_creation(
         session,
+        user,
+        USER_FIELDS,
         actor=actor,
-        action="create",
         entity_type="user",
-        entity_id=user.id,
-        organisation_id=user.organisation_id,
         summary=f"Account {email} created with role {role.label}",
-        after=fields_of(user, USER_FIELDS),
+        organisation_id=user.organisation_id,
     )
     return user
 
@@ -173,3 +173,29 @@ def update_user(
         end_all_sessions(session, saved_id(user))
     session.commit()
     return user
+
+
+def record_own(
+    session: Session,
+    user: User,
+    action: str,
+    summary: str,
+    *,
+    entity_type: str = "user",
+    entity_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Record something ``user`` did for themselves: to their own account (signing in or out, their password) by
+    default, or to the record ``entity_type`` ``entity_id`` of theirs (an API token)."""
+    record(
+        session,
+        actor=Actor(user.display_name, user.id),
+        action=action,
+        entity_type=entity_type,
+        entity_id=user.id if entity_id is None else entity_id,
+        organisation_id=user.organisation_id,
+        summary=summary,
+        before=before,
+        after=after,
+    )

@@ -15,8 +15,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import SignInThrottle, User
 from tracker.accounts.passwords import hash_password, needs_rehash, verify_password
-from tracker.accounts.services import find_by_email, normalise_email
-from tracker.audit.services import Actor, record
+from tracker.accounts.services import find_by_email, normalise_email, record_own
 from tracker.timeutil import uk_datetime, utc_now
 from tracker.web.i18n import gettext as _
 from tracker.web.i18n import ngettext
@@ -93,21 +92,19 @@ def sign_in(session: Session, email: str, password: str, client: Client | None =
         user.last_sign_in_at = now
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        record(
-            session,
-            actor=Actor(user.display_name, user.id),
-            action="sign_in",
-            entity_type="user",
-            entity_id=user.id,
-            organisation_id=user.organisation_id,
-            summary=f"{user.email} signed in",
-        )
+        record_own(session, user, "sign_in", f"{user.email} signed in")
         session.commit()
         _forget_old_failures(session, now)
         cookie = device_cookie(user, client.secret) if client is not None else None
         return SignInResult(user, device_cookie=cookie)
     if valid and user is not None:
         return SignInResult(None, _("This account has been disabled. Ask your administrator to re-enable it"))
+    return _failed(session, account_key, address_key, now)
+
+
+def _failed(session: Session, account_key: str, address_key: str | None, now: dt.datetime) -> SignInResult:
+    """Count a failed attempt against the account (or known browser) and the client address, locking either
+    that reaches its limit; the answer slows with each failure and warns before the account locks."""
     account = _throttle_for_update(session, account_key)
     address = _throttle_for_update(session, address_key) if address_key else None
     for throttle in (account, address):

@@ -63,6 +63,29 @@ def record(
     return event
 
 
+def audit_creation(
+    session: Session,
+    record_: Any,
+    fields: list[str] | tuple[str, ...],
+    *,
+    actor: Actor,
+    entity_type: str,
+    summary: str,
+    organisation_id: int | None = None,
+) -> AuditEvent:
+    """Record that ``record_`` (added and flushed) was created, with the values of its ``fields``."""
+    return record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type=entity_type,
+        entity_id=record_.id,
+        organisation_id=organisation_id,
+        summary=summary,
+        after=fields_of(record_, fields),
+    )
+
+
 def audit_change(
     session: Session,
     record_: Any,

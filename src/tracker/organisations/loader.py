@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlmodel import Session, select
 
-from tracker.audit.services import Actor, changed, fields_of, record
+from tracker.audit.services import Actor
 from tracker.datafiles import LoadResult, ParsedFile, Problem, validate
+from tracker.loaded_records import Loading
 from tracker.organisations.models import AddresseeGroup, Organisation, Region
-from tracker.timeutil import utc_now
 from tracker.vocabulary import OrganisationKind
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -111,56 +112,10 @@ def apply(session: Session, doc: OrganisationsFile, source: str, actor: Actor) -
         _upsert_simple(session, result, Region, region.code, {"name": region.name, "position": position}, "region")
     session.flush()
     existing = {o.slug: o for o in session.exec(select(Organisation))}
+    loading = Loading(session, actor, result)
     # Forces first, so policing bodies can point at them.
     for org in sorted(doc.organisations, key=lambda o: o.force is not None):
-        values: dict[str, Any] = {
-            "name": org.name,
-            "kind": org.kind,
-            "country": org.country,
-            "region_code": org.region,
-            "force_id": existing[org.force].id if org.force else None,
-            "aliases": org.aliases,
-            "action_plan_url": org.action_plan_url,
-            "note": org.note,
-        }
-        current = existing.get(org.slug)
-        if current is None:
-            current = Organisation(slug=org.slug, **values)
-            session.add(current)
-            session.flush()
-            existing[org.slug] = current
-            result.created.append(f"organisation {org.slug}")
-            record(
-                session,
-                actor=actor,
-                action="create",
-                entity_type="organisation",
-                entity_id=current.id,
-                organisation_id=current.id,
-                summary=f"Organisation {org.name} added from {source}",
-                after=fields_of(current, ORG_FIELDS),
-            )
-            continue
-        before = fields_of(current, ORG_FIELDS)
-        for name, value in values.items():
-            setattr(current, name, value)
-        after = fields_of(current, ORG_FIELDS)
-        if changed(before, after):
-            current.updated_at = utc_now()
-            result.updated.append(f"organisation {org.slug}: {', '.join(changed(before, after))}")
-            record(
-                session,
-                actor=actor,
-                action="update",
-                entity_type="organisation",
-                entity_id=current.id,
-                organisation_id=current.id,
-                summary=f"Organisation {org.name} changed by {source}",
-                before=before,
-                after=after,
-            )
-        else:
-            result.unchanged += 1
+        _apply_organisation(loading, org, existing)
     for position, group in enumerate(doc.addressee_groups):
         values = {
             "name": group.name,
@@ -175,6 +130,30 @@ def apply(session: Session, doc: OrganisationsFile, source: str, actor: Actor) -
         result.notes.append(f"organisation {slug} is in the database but not in the file; it was kept")
     session.flush()
     return result
+
+
+def _apply_organisation(loading: Loading, org: OrganisationIn, existing: dict[str, Organisation]) -> None:
+    values: dict[str, Any] = {
+        "name": org.name,
+        "kind": org.kind,
+        "country": org.country,
+        "region_code": org.region,
+        "force_id": existing[org.force].id if org.force else None,
+        "aliases": org.aliases,
+        "action_plan_url": org.action_plan_url,
+        "note": org.note,
+    }
+    existing[org.slug] = loading.put(
+        existing.get(org.slug),
+        partial(Organisation, slug=org.slug),
+        values,
+        ORG_FIELDS,
+        entity_type="organisation",
+        label=f"organisation {org.slug}",
+        title=f"Organisation {org.name}",
+        added="added from",
+        whole_record=True,
+    )
 
 
 def _upsert_simple(

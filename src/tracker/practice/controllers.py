@@ -20,10 +20,12 @@ from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
 from tracker.audit.services import history as audit_history
+from tracker.db import saved_id
 from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.practice import services
+from tracker.practice.forms import values_list
 from tracker.practice.models import Practice
 from tracker.practice.services import Filters
 from tracker.public.caching import public_page
@@ -142,21 +144,7 @@ class PracticeSubmissionController(Controller):
         opt=needs(Permission.SUBMIT_PRACTICE),
     )
     def create(self, request: HTMXRequest, db: NamedDependency[Session], data: FormData) -> HttpResponse[Any]:
-        # Control characters are dropped here, not refused (Form.of cleans every value): a write-up is prose pasted
-        # from documents, and tests/web/test_practice.py specifies that NUL is dropped, not an error.
-        form = Form.of(data)
-        submit = form.get("action") == "submit"
-        try:
-            practice = services.create_practice(db, request.user, services.PracticeInput.of(form.values), submit=submit)
-        except InputError as exc:
-            db.rollback()
-            form.errors.update(exc.errors)
-            return form_page(request, db, None, form, status_code=422)
-        return _done(
-            request,
-            request.app.route_reverse("practice-submissions:index")
-            + f"?saved={'submitted' if submit else 'draft'}#practice-{practice.id}",
-        )
+        return _save_form(request, db, None, data)
 
     @get("/{practice_id:int}/edit", sync_to_thread=True, name="practice-submissions:edit")
     def edit(self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int]) -> Template:
@@ -167,20 +155,32 @@ class PracticeSubmissionController(Controller):
     def save(
         self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        practice = services.load_for_edit(db, request.user, practice_id)
-        form = Form.of(data)
-        submit = form.get("action") == "submit"
-        try:
-            services.update_practice(db, practice, request.user, services.PracticeInput.of(form.values), submit=submit)
-        except InputError as exc:
-            db.rollback()
-            form.errors.update(exc.errors)
-            return form_page(request, db, db.get(Practice, practice_id), form, status_code=422)
-        return _done(
-            request,
-            request.app.route_reverse("practice-submissions:index")
-            + f"?saved={'submitted' if submit else 'draft'}#practice-{practice_id}",
-        )
+        return _save_form(request, db, services.load_for_edit(db, request.user, practice_id), data)
+
+
+def _save_form(request: HTMXRequest, db: Session, practice: Practice | None, data: FormData) -> HttpResponse[Any]:
+    """Add a write-up (``practice`` None) or save changes to ``practice``, as a draft or submitted for review as the
+    button pressed says; the form again with its errors if anything needs correcting."""
+    # Control characters are dropped here, not refused (Form.of cleans every value): a write-up is prose pasted
+    # from documents, and tests/web/test_practice.py specifies that NUL is dropped, not an error.
+    form = Form.of(data)
+    submit = form.get("action") == "submit"
+    given = services.PracticeInput.of(form.values)
+    practice_id = practice.id if practice is not None else None
+    try:
+        if practice is None:
+            practice = services.create_practice(db, request.user, given, submit=submit)
+        else:
+            services.update_practice(db, practice, request.user, given, submit=submit)
+    except InputError as exc:
+        db.rollback()
+        form.errors.update(exc.errors)
+        again = db.get(Practice, practice_id) if practice_id is not None else None
+        return form_page(request, db, again, form, status_code=422)
+    saved = "submitted" if submit else "draft"
+    return _done(
+        request, request.app.route_reverse("practice-submissions:index") + f"?saved={saved}#practice-{practice.id}"
+    )
 
 
 class PracticeReviewController(Controller):
@@ -232,7 +232,8 @@ def form_page(
     """The submission form (new or edit); for htmx, only the form itself."""
     user = request.user
     if practice is not None and not form.values:
-        form.values = {
+        linked = services.view_by_id(db, saved_id(practice))
+        values: dict[str, Any] = {  # the repeated fields (checkboxes) hold lists, as Form.of keeps them
             "title": practice.title,
             "organisation": "",
             "attribution_note": practice.attribution_note or "",
@@ -242,12 +243,11 @@ def form_page(
             "evaluation": practice.evaluation or "",
             "stage": practice.stage.value,
             "themes": list(practice.themes),
-            "recommendations": [
-                str(r.recommendation.id) for r in services.view_by_id(db, practice.id or 0).recommendations
-            ],
+            "recommendations": [str(r.recommendation.id) for r in linked.recommendations] if linked else [],
             "contact_role": practice.contact_role or "",
             "links": "\n".join(practice.links),
         }
+        form.values = values
         if practice.organisation_id:
             organisation = db.get(Organisation, practice.organisation_id)
             form.values["organisation"] = organisation.slug if organisation else ""
@@ -257,8 +257,8 @@ def form_page(
     context = {
         "practice": practice,
         "form": form,
-        "chosen_themes": set(services.values_list(form.values, "themes")),
-        "chosen_recommendations": set(services.values_list(form.values, "recommendations")),
+        "chosen_themes": set(values_list(form.values, "themes")),
+        "chosen_recommendations": set(values_list(form.values, "recommendations")),
         "themes": list(services.THEMES.items()),
         "stages": list(PracticeStage),
         "recommendation_sets": services.recommendation_choices(db),

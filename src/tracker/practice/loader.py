@@ -14,12 +14,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
 
-from tracker.audit.services import Actor, changed, record
+from tracker.audit.services import Actor, changed
 from tracker.datafiles import LoadResult, ParsedFile, Problem, read_yaml, validate
-from tracker.db import next_version, not_none, saved_id
+from tracker.db import next_version, not_none
+from tracker.loaded_records import Loading
 from tracker.organisations.models import Organisation
-from tracker.practice.models import Practice, PracticeRecommendation
-from tracker.practice.services import AUDITED, THEMES, parse_links, snapshot
+from tracker.practice.forms import THEMES, parse_links
+from tracker.practice.models import Practice
+from tracker.practice.services import AUDITED, audit_practice, set_recommendations, snapshot
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import utc_now
 from tracker.vocabulary import PracticeStage, PracticeStatus
@@ -133,60 +135,43 @@ def apply(session: Session, doc: PracticeFile, source: str, actor: Actor) -> Loa
     }
     slugs = [p.slug for p in doc.practice]
     existing = {p.slug: p for p in session.exec(select(Practice).where(col(Practice.slug).in_(slugs)))}
+    loading = Loading(session, actor, result)
     for entry in doc.practice:
         values: dict[str, Any] = entry.model_dump(exclude={"slug", "organisation", "recommendations"})
         values["organisation_id"] = organisations.get(entry.organisation) if entry.organisation else None
         wanted = {recommendations[(r.set, r.number)] for r in entry.recommendations}
-        practice = existing.get(entry.slug)
-        now = utc_now()
-        if practice is None:
-            practice = Practice(slug=entry.slug, status=PracticeStatus.APPROVED, reviewed_at=now, **values)
-            session.add(practice)
-            session.flush()
-            before: dict[str, Any] = {name: None for name in AUDITED} | {
-                "themes": [],
-                "links": [],
-                "recommendations": [],
-            }
-            action, summary = "create", f"Practice added from {source}"
-        else:
-            before = snapshot(session, practice)
-            for name, value in values.items():
-                setattr(practice, name, value)
-            action, summary = "update", f"Practice changed by {source}"
-        links = {
-            link.recommendation_id: link
-            for link in session.exec(
-                select(PracticeRecommendation).where(PracticeRecommendation.practice_id == practice.id)
-            )
-        }
-        for rec_id, link in links.items():
-            if rec_id not in wanted:
-                session.delete(link)
-        for rec_id in wanted - set(links):
-            session.add(PracticeRecommendation(practice_id=saved_id(practice), recommendation_id=rec_id))
-        session.flush()
-        after = snapshot(session, practice)
-        diff = changed(before, after)
-        if not diff:
-            result.unchanged += 1
-            continue
-        if action == "update":
-            next_version(practice)
-            practice.updated_at = now
-            result.updated.append(f"practice {entry.slug}: {', '.join(diff)}")
-        else:
-            result.created.append(f"practice {entry.slug}")
-        record(
-            session,
-            actor=actor,
-            action=action,
-            entity_type="practice",
-            entity_id=practice.id,
-            organisation_id=practice.organisation_id,
-            summary=summary,
-            before={k: before[k] for k in diff},
-            after={k: after[k] for k in diff},
-        )
+        _apply_practice(loading, entry.slug, existing.get(entry.slug), values, wanted)
     session.flush()
     return result
+
+
+def _apply_practice(
+    loading: Loading, slug: str, practice: Practice | None, values: dict[str, Any], wanted: set[int]
+) -> None:
+    """One entry of the file: a new approved practice, or a stored one brought in line (a new version)."""
+    session, result, now = loading.session, loading.result, utc_now()
+    if practice is None:
+        practice = Practice(slug=slug, status=PracticeStatus.APPROVED, reviewed_at=now, **values)
+        session.add(practice)
+        session.flush()
+        before: dict[str, Any] = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}
+        action, summary = "create", f"Practice added from {loading.source}"
+    else:
+        before = snapshot(session, practice)
+        for name, value in values.items():
+            setattr(practice, name, value)
+        action, summary = "update", f"Practice changed by {loading.source}"
+    set_recommendations(session, practice, wanted)
+    session.flush()
+    after = snapshot(session, practice)
+    diff = changed(before, after)
+    if not diff:
+        result.unchanged += 1
+        return
+    if action == "update":
+        next_version(practice)
+        practice.updated_at = now
+        result.updated.append(f"practice {slug}: {', '.join(diff)}")
+    else:
+        result.created.append(f"practice {slug}")
+    audit_practice(session, practice, loading.actor, action, summary, before, after)

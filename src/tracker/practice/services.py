@@ -11,13 +11,11 @@ there is one copy of each practice, not two.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy.exc import IntegrityError
@@ -26,27 +24,17 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
 from tracker.db import Duplicate, next_version, saved_id
-from tracker.inputs import Input, InputError, clean_text, parse_id
+from tracker.inputs import InputError, clean_text, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.practice import search
+from tracker.practice.forms import MAX_TEXT, THEMES, PracticeInput, clean, text_field
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import utc_now
 from tracker.vocabulary import PracticeStage, PracticeStatus, Role
 from tracker.web.urls import organisation_url, practice_url, recommendation_url
 
-# The library's themes: broad areas of the police response to stalking, in our own words.
-THEMES: dict[str, str] = {
-    "identification-and-recording": "Identifying and recording stalking",
-    "risk-and-safeguarding": "Risk assessment and safeguarding",
-    "investigation": "Investigation",
-    "victim-support": "Support for victims",
-    "early-intervention": "Early intervention",
-    "multi-agency-working": "Working with partner agencies",
-    "technology": "Technology and digital tools",
-    "training": "Training and learning",
-}
 AUDITED = (
     "title",
     "organisation",
@@ -64,8 +52,6 @@ AUDITED = (
     "review_comment",
 )
 RESERVED_SLUGS = {"submissions", "review", "new"}
-MAX_TEXT = 10_000
-MAX_LINKS = 10
 ENTITY = "practice"
 
 
@@ -140,160 +126,6 @@ def load_for_review(session: Session, user: User | None, practice_id: int) -> Pr
     return practice
 
 
-# --- input ---------------------------------------------------------------------------------------------------
-
-
-Repeated = list[str] | str | None  # a field that may be sent several times (checkboxes)
-
-
-@dataclass(frozen=True, kw_only=True)
-class PracticeInput(Input):
-    """A write-up as the submission form sends it (``clean`` checks it); ``organisation`` is a slug (admins only)."""
-
-    title: str | None = None
-    organisation: str | None = None
-    attribution_note: str | None = None
-    summary: str | None = None
-    what_was_done: str | None = None
-    outcomes: str | None = None
-    evaluation: str | None = None
-    stage: str | None = None
-    themes: Repeated = None
-    recommendations: Repeated = None
-    contact_role: str | None = None
-    links: str | None = None
-
-
-def values_list(values: Mapping[str, Any], name: str) -> list[str]:
-    """A field that may be sent several times (checkboxes), as a list of non-empty strings."""
-    return repeated(values.get(name))
-
-
-def repeated(raw: Repeated) -> list[str]:
-    """A repeated field's values, non-empty and stripped."""
-    items = raw if isinstance(raw, list) else [raw]
-    return [item.strip() for item in items if isinstance(item, str) and item.strip()]
-
-
-def _text(errors: dict[str, str], value: Any, name: str, label: str, *, required: bool, limit: int) -> str:
-    value = value.strip() if isinstance(value, str) else ""
-    if required and not value:
-        errors[name] = f"Enter {label}"
-    elif len(value) > limit:
-        errors[name] = f"{label[0].upper()}{label[1:]} must be {limit:,} characters or fewer"
-    return value
-
-
-def parse_links(text: str) -> tuple[list[str], str | None]:
-    """Web addresses, one per line: each must be a full http or https address."""
-    links = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(links) > MAX_LINKS:
-        return links, f"Give no more than {MAX_LINKS} links"
-    for number, link in enumerate(links, start=1):
-        try:
-            parts = urlsplit(link)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in link
-        except ValueError:
-            ok = False
-        if not ok or len(link) > 500:
-            return links, f"Link {number} must be a full web address starting with https:// or http://"
-    return list(dict.fromkeys(links)), None
-
-
-_CONTACT_DETAILS = re.compile(r"@|\d[\d\s]{6,}")
-
-
-def _without_nul(value: Any) -> Any:
-    """NUL characters cannot be stored in PostgreSQL text; they never mean anything in a form."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, list):
-        return [_without_nul(v) for v in value]
-    return value
-
-
-@dataclass
-class CleanInput:
-    fields: dict[str, Any]
-    recommendation_ids: list[int]
-
-
-def clean(
-    session: Session,
-    user: User,
-    given: PracticeInput | Mapping[str, Any],
-    *,
-    submitting: bool,
-    practice: Practice | None,
-) -> CleanInput:
-    """Check a submission form; a draft needs only a title, a submission needs everything a reader needs."""
-    given = PracticeInput(
-        **{key: _without_nul(value) for key, value in dataclasses.asdict(PracticeInput.of(given)).items()}
-    )
-    errors: dict[str, str] = {}
-    fields: dict[str, Any] = {}
-    fields["title"] = _text(errors, given.title, "title", "a title", required=True, limit=300)
-    if user.role is Role.ADMIN:
-        slug = given.organisation or ""
-        organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first() if slug else None
-        if slug and organisation is None:
-            errors["organisation"] = "Select an organisation from the list"
-        fields["organisation_id"] = organisation.id if organisation else None
-        fields["attribution_note"] = (
-            _text(errors, given.attribution_note, "attribution_note", "who runs it", required=False, limit=1000) or None
-        )
-        if submitting and organisation is None and not fields["attribution_note"] and "organisation" not in errors:
-            errors["organisation"] = "Select the organisation that runs it, or say who runs it in the attribution note"
-    else:
-        fields["organisation_id"] = practice.organisation_id if practice else user.organisation_id
-    for name, label in (
-        ("summary", "a summary"),
-        ("what_was_done", "what was done"),
-        ("outcomes", "the outcomes"),
-    ):
-        fields[name] = _text(errors, getattr(given, name), name, label, required=submitting, limit=MAX_TEXT) or None
-    fields["evaluation"] = (
-        _text(errors, given.evaluation, "evaluation", "the evaluation", required=False, limit=MAX_TEXT) or None
-    )
-    stage = given.stage or ""
-    if stage in {s.value for s in PracticeStage}:
-        fields["stage"] = PracticeStage(stage)
-    elif stage:
-        errors["stage"] = "Select a stage from the list"
-    elif submitting:
-        errors["stage"] = "Select how far the practice has got"
-    themes = repeated(given.themes)
-    if any(t not in THEMES for t in themes):
-        errors["themes"] = "Select themes from the list"
-    elif submitting and not themes:
-        errors["themes"] = "Select at least one theme"
-    fields["themes"] = [code for code in THEMES if code in themes]
-    recommendation_ids: list[int] = []
-    raw_ids = repeated(given.recommendations)
-    if raw_ids:
-        wanted = {n for n in map(parse_id, raw_ids) if n is not None}
-        known = (
-            set(session.exec(select(Recommendation.id).where(col(Recommendation.id).in_(wanted)))) if wanted else set()
-        )
-        if len(known) != len(set(raw_ids)):
-            errors["recommendations"] = "Select recommendations from the list"
-        recommendation_ids = sorted(known)  # type: ignore[arg-type]
-    elif submitting:
-        errors["recommendations"] = "Select at least one recommendation the practice addresses"
-    contact = _text(errors, given.contact_role, "contact_role", "a contact role", required=submitting, limit=200)
-    if contact and _CONTACT_DETAILS.search(contact) and "contact_role" not in errors:
-        errors["contact_role"] = "Give a role, such as Stalking coordinator, not an e-mail address or phone number"
-    fields["contact_role"] = contact or None
-    links_text = given.links
-    links, problem = parse_links(links_text if isinstance(links_text, str) else "")
-    if problem:
-        errors["links"] = problem
-    fields["links"] = links
-    if errors:
-        raise InputError(errors)
-    return CleanInput(fields, recommendation_ids)
-
-
 def slug_for(session: Session, title: str) -> str:
     """A readable, unique address for a new practice, from its title."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
@@ -356,7 +188,8 @@ def snapshot(session: Session, practice: Practice) -> dict[str, Any]:
     return data
 
 
-def _set_recommendations(session: Session, practice: Practice, ids: Iterable[int]) -> None:
+def set_recommendations(session: Session, practice: Practice, ids: Iterable[int]) -> None:
+    """Link ``practice`` to exactly the recommendations ``ids``."""
     wanted = set(ids)
     current = {
         link.recommendation_id: link
@@ -372,11 +205,23 @@ def _set_recommendations(session: Session, practice: Practice, ids: Iterable[int
 
 
 def _audit(session: Session, practice: Practice, user: User, action: str, summary: str, before: dict[str, Any]) -> None:
-    after = snapshot(session, practice)
+    audit_practice(session, practice, actor_for(user), action, summary, before, snapshot(session, practice))
+
+
+def audit_practice(
+    session: Session,
+    practice: Practice,
+    actor: Actor,
+    action: str,
+    summary: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Record a change to ``practice``: the before and after ``snapshot`` of just the fields that changed."""
     diff = changed(before, after)
     record(
         session,
-        actor=actor_for(user),
+        actor=actor,
         action=action,
         entity_type=ENTITY,
         entity_id=practice.id,
@@ -406,7 +251,7 @@ def create_practice(
         updated_at=now,
     )
     _insert_with_free_slug(session, practice)
-    _set_recommendations(session, practice, cleaned.recommendation_ids)
+    set_recommendations(session, practice, cleaned.recommendation_ids)
     session.flush()
     empty: dict[str, Any] = {name: None for name in AUDITED} | {"themes": [], "links": [], "recommendations": []}
     verb = "submitted for review" if submit else "saved as a draft"
@@ -429,7 +274,7 @@ def update_practice(
     was_approved = practice.status is PracticeStatus.APPROVED
     for name, value in cleaned.fields.items():
         setattr(practice, name, value)
-    _set_recommendations(session, practice, cleaned.recommendation_ids)
+    set_recommendations(session, practice, cleaned.recommendation_ids)
     now = utc_now()
     practice.status = PracticeStatus.SUBMITTED if submit else PracticeStatus.DRAFT
     if submit:
@@ -451,15 +296,7 @@ def approve(session: Session, practice: Practice, user: User) -> Practice:
     require(user, Permission.REVIEW_PRACTICE)
     if practice.status is not PracticeStatus.SUBMITTED:
         raise InputError({"decision": "Only practice submitted for review can be approved"})
-    before = snapshot(session, practice)
-    now = utc_now()
-    practice.status = PracticeStatus.APPROVED
-    practice.reviewed_by_id, practice.reviewed_at, practice.review_comment = user.id, now, None
-    next_version(practice)
-    practice.updated_at = now
-    session.flush()
-    _audit(session, practice, user, "approve", "Practice approved and published in the library", before)
-    session.commit()
+    _decide(session, practice, user, PracticeStatus.APPROVED, None, "approve")
     return practice
 
 
@@ -467,21 +304,34 @@ def return_for_changes(session: Session, practice: Practice, user: User, comment
     """Send a submitted practice back to its organisation with the reviewer's comments."""
     require(user, Permission.REVIEW_PRACTICE)
     errors: dict[str, str] = {}
-    comment = _text(errors, comment, "review_comment", "what needs to change", required=True, limit=MAX_TEXT)
+    comment = text_field(errors, comment, "review_comment", "what needs to change", required=True, limit=MAX_TEXT)
     if practice.status is not PracticeStatus.SUBMITTED:
         errors["review_comment"] = "Only practice submitted for review can be returned"
     if errors:
         raise InputError(errors)
+    _decide(session, practice, user, PracticeStatus.RETURNED, comment, "return")
+    return practice
+
+
+_DECISIONS = {
+    "approve": "Practice approved and published in the library",
+    "return": "Practice returned with comments",
+}
+
+
+def _decide(
+    session: Session, practice: Practice, user: User, status: PracticeStatus, comment: str | None, action: str
+) -> None:
+    """Record a reviewer's decision on a submitted practice, audit it and commit."""
     before = snapshot(session, practice)
     now = utc_now()
-    practice.status = PracticeStatus.RETURNED
+    practice.status = status
     practice.reviewed_by_id, practice.reviewed_at, practice.review_comment = user.id, now, comment
     next_version(practice)
     practice.updated_at = now
     session.flush()
-    _audit(session, practice, user, "return", "Practice returned with comments", before)
+    _audit(session, practice, user, action, _DECISIONS[action], before)
     session.commit()
-    return practice
 
 
 # --- queries -------------------------------------------------------------------------------------------------

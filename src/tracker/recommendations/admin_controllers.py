@@ -74,10 +74,15 @@ def _addressee_choices(db: Session) -> dict[str, Any]:
     return {"groups": groups, "organisations_by_kind": [(k, o) for k, o in by_kind if o]}
 
 
-class RecommendationsAdminController(Controller):
-    path = "/admin/recommendations"
+class _SignedInPages(Controller):
+    """Pages for signed-in people only, kept out of the API schema; each subclass declares its permission."""
+
     include_in_schema = False
     guards = [signed_in_user]
+
+
+class RecommendationsAdminController(_SignedInPages):
+    path = "/admin/recommendations"
     opt = needs(Permission.MANAGE_RECOMMENDATIONS)
 
     @get("/", sync_to_thread=True, name="recommendations-admin:index")
@@ -314,12 +319,10 @@ def _run_load(request: Request[Any, Any, Any], db: Session, data: dict[str, Any]
     return _load_page(request, db, form, result=result, file_data=pack(content), file_name=filename)
 
 
-class ObligationChangesController(Controller):
+class ObligationChangesController(_SignedInPages):
     """For coordinators: how obligations changed when recommendations' addressees changed."""
 
     path = "/oversight/obligation-changes"
-    include_in_schema = False
-    guards = [signed_in_user]
     opt = needs(Permission.VIEW_OVERSIGHT)
 
     @get("/", sync_to_thread=True, name="obligation-changes:index")

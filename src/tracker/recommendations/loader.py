@@ -8,14 +8,17 @@ idempotent: a second load of the same file changes nothing. Changes are written 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlmodel import Session, select
 
-from tracker.audit.services import Actor, audit_change, fields_of, record
+from tracker.audit.services import Actor
 from tracker.datafiles import LoadResult, ParsedFile, Problem, validate
 from tracker.db import next_version, saved_id
+from tracker.loaded_records import Loading
 from tracker.organisations.services import addressee_codes
 from tracker.plans.obligations import sync_obligations
 from tracker.recommendations.editing import keep_version, snapshot
@@ -219,12 +222,40 @@ REC_FIELDS = (
 def apply(session: Session, doc: SetFile, source: str, actor: Actor) -> LoadResult:
     """Create or update the set and its recommendations, then bring obligations in line."""
     result = LoadResult(source)
-    rec_set = _apply_set(session, doc.set, source, actor, result)
+    loading = Loading(session, actor, result)
+    rec_set = _apply_set(loading, doc.set)
     existing = {r.number: r for r in session.exec(select(Recommendation).where(Recommendation.set_id == rec_set.id))}
+    set_load = _SetLoad(loading, rec_set, existing)
     for i, rec in enumerate(doc.recommendations):
+        set_load.numbered((i + 1) * 1000, rec)
+    in_file = {r.number for r in doc.recommendations} | {
+        s.number for r in doc.recommendations for s in r.sub_recommendations
+    }
+    for number in sorted(set(existing) - in_file):
+        if existing[number].removed_at is not None:
+            continue
+        result.notes.append(f"recommendation {number} is in the database but not in the file; it was kept")
+    changes = sync_obligations(session, actor, set_id=rec_set.id)
+    if changes.any:
+        result.notes.append(f"obligations: {changes.summary()}")
+    return result
+
+
+@dataclass(frozen=True)
+class _SetLoad:
+    """The load of one set's recommendations: the set, and its stored recommendations by number (added to as the
+    file adds them)."""
+
+    loading: Loading
+    rec_set: RecommendationSet
+    existing: dict[str, Recommendation]
+
+    def numbered(self, position: int, rec: RecommendationIn) -> None:
+        """One numbered recommendation of the file and its sub-recommendations (which take its provenance, and its
+        addressees and deadline where they give none), kept as one new version of the recommendation if any changed."""
         prov = rec.provenance
         confirmed_at = dt.datetime.combine(prov.confirmed_on, dt.time(), UTC) if prov.confirmed_on else None
-        earlier = existing.get(rec.number)
+        earlier = self.existing.get(rec.number)
         if (
             earlier is not None
             and earlier.confirmed_at is not None
@@ -241,57 +272,49 @@ def apply(session: Session, doc: SetFile, source: str, actor: Actor) -> LoadResu
             "confirmed_at": confirmed_at,
             "removed_at": None,
         }
-        before = _snapshot_of(earlier, existing)
+        before = _snapshot_of(earlier, self.existing)
         old_version = earlier.version if earlier is not None else 0
+        result = self.loading.result
         changes_before = len(result.created) + len(result.updated)
-        parent = _apply_recommendation(
-            session,
-            rec_set,
-            existing,
+        parent = self.recommendation(
             rec.number,
-            source,
-            actor,
-            result,
             {
                 **common,
                 "parent_id": None,
-                "position": (i + 1) * 1000,
+                "position": position,
                 "text": rec.text,
                 "addressees": list(rec.addressees),
                 "deadline": rec.deadline,
             },
         )
-        for j, sub in enumerate(rec.sub_recommendations):
-            _apply_recommendation(
-                session,
-                rec_set,
-                existing,
+        for j, sub in enumerate(rec.sub_recommendations, start=1):
+            self.recommendation(
                 sub.number,
-                source,
-                actor,
-                result,
                 {
                     **common,
                     "parent_id": parent.id,
-                    "position": (i + 1) * 1000 + j + 1,
+                    "position": position + j,
                     "text": sub.text,
                     "addressees": list(sub.addressees if sub.addressees is not None else rec.addressees),
                     "deadline": sub.deadline or rec.deadline,
                 },
             )
         if earlier is not None and before is not None and len(result.created) + len(result.updated) > changes_before:
-            _keep_versions(session, parent, old_version, before, existing, source)
-    in_file = {r.number for r in doc.recommendations} | {
-        s.number for r in doc.recommendations for s in r.sub_recommendations
-    }
-    for number in sorted(set(existing) - in_file):
-        if existing[number].removed_at is not None:
-            continue
-        result.notes.append(f"recommendation {number} is in the database but not in the file; it was kept")
-    changes = sync_obligations(session, actor, set_id=rec_set.id)
-    if changes.any:
-        result.notes.append(f"obligations: {changes.summary()}")
-    return result
+            _keep_versions(self.loading.session, parent, old_version, before, self.existing, self.loading.source)
+
+    def recommendation(self, number: str, values: dict[str, Any]) -> Recommendation:
+        """Add or bring in line the (sub-)recommendation ``number`` with the file's ``values``."""
+        stored = self.existing.get(number)
+        self.existing[number] = self.loading.put(
+            stored,
+            partial(Recommendation, set_id=saved_id(self.rec_set), number=number),
+            values,
+            REC_FIELDS,
+            entity_type="recommendation",
+            label=f"recommendation {number}",
+            title=f"Recommendation {number} of {self.rec_set.short_title}",
+        )
+        return self.existing[number]
 
 
 def _snapshot_of(rec: Recommendation | None, existing: dict[str, Recommendation]) -> dict[str, Any] | None:
@@ -322,7 +345,7 @@ def _keep_versions(
     keep_version(session, parent, after or {}, source)
 
 
-def _apply_set(session: Session, data: SetIn, source: str, actor: Actor, result: LoadResult) -> RecommendationSet:
+def _apply_set(loading: Loading, data: SetIn) -> RecommendationSet:
     values: dict[str, Any] = {
         "title": data.title,
         "short_title": data.short_title,
@@ -336,96 +359,13 @@ def _apply_set(session: Session, data: SetIn, source: str, actor: Actor, result:
         "themes": [t.model_dump() for t in data.themes],
         "unplaced_requirements": [u.model_dump(mode="json") for u in data.unplaced_requirements],
     }
-    rec_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == data.slug)).first()
-    if rec_set is None:
-        rec_set = RecommendationSet(slug=data.slug, **values)
-        session.add(rec_set)
-        session.flush()
-        result.created.append(f"recommendation set {data.slug}")
-        record(
-            session,
-            actor=actor,
-            action="create",
-            entity_type="recommendation_set",
-            entity_id=rec_set.id,
-            summary=f"Recommendation set {data.short_title} loaded from {source}",
-            after=fields_of(rec_set, SET_FIELDS),
-        )
-        return rec_set
-    _update(
-        session,
-        rec_set,
+    stored = loading.session.exec(select(RecommendationSet).where(RecommendationSet.slug == data.slug)).first()
+    return loading.put(
+        stored,
+        partial(RecommendationSet, slug=data.slug),
         values,
         SET_FIELDS,
-        actor,
-        result,
-        "recommendation_set",
-        f"recommendation set {data.slug}",
-        f"Recommendation set {data.short_title} changed by {source}",
+        entity_type="recommendation_set",
+        label=f"recommendation set {data.slug}",
+        title=f"Recommendation set {data.short_title}",
     )
-    return rec_set
-
-
-def _apply_recommendation(
-    session: Session,
-    rec_set: RecommendationSet,
-    existing: dict[str, Recommendation],
-    number: str,
-    source: str,
-    actor: Actor,
-    result: LoadResult,
-    values: dict[str, Any],
-) -> Recommendation:
-    rec = existing.get(number)
-    if rec is None:
-        rec = Recommendation(set_id=saved_id(rec_set), number=number, **values)
-        session.add(rec)
-        session.flush()
-        existing[number] = rec
-        result.created.append(f"recommendation {number}")
-        record(
-            session,
-            actor=actor,
-            action="create",
-            entity_type="recommendation",
-            entity_id=rec.id,
-            summary=f"Recommendation {number} of {rec_set.short_title} loaded from {source}",
-            after=fields_of(rec, REC_FIELDS),
-        )
-        return rec
-    _update(
-        session,
-        rec,
-        values,
-        REC_FIELDS,
-        actor,
-        result,
-        "recommendation",
-        f"recommendation {number}",
-        f"Recommendation {number} of {rec_set.short_title} changed by {source}",
-    )
-    return rec
-
-
-def _update(
-    session: Session,
-    record_: Any,
-    values: dict[str, Any],
-    fields: tuple[str, ...],
-    actor: Actor,
-    result: LoadResult,
-    entity_type: str,
-    label: str,
-    summary: str,
-) -> None:
-    before = fields_of(record_, fields)
-    for name, value in values.items():
-        setattr(record_, name, value)
-    diff = audit_change(
-        session, record_, before, fields, actor=actor, entity_type=entity_type, summary=lambda _: summary
-    )
-    if not diff:
-        result.unchanged += 1
-        return
-    record_.updated_at = utc_now()
-    result.updated.append(f"{label}: {', '.join(diff)}")

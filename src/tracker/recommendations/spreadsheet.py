@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, select
@@ -90,7 +91,36 @@ def read_set_sheet(
     except SpreadsheetError as exc:
         raise LoadError([Problem(filename, None, "", str(exc))]) from exc
     header_row = int(frame.attrs.get("header_row", 1))
-    headings = {_norm(str(c)): str(c) for c in frame.columns}
+    found = _found_columns(frame.columns, filename, header_row)
+    if rec_set is not None:
+        header = set_header(rec_set)
+        stored = {r["number"]: r for r in set_document(session, rec_set)["recommendations"]}
+        for r in list(stored.values()):
+            for sub in r["sub_recommendations"]:
+                stored[sub["number"]] = {**sub, "parent": r}
+    else:
+        header = {k: v for k, v in (new_set or {}).items() if v not in (None, "", [])}
+        stored = {}
+    sheet = _Sheet(filename, found, {c: i for i, c in enumerate(frame.columns)}, _addressee_lookup(session))
+    sheet.themes = [dict(t) for t in header.get("themes", [])]
+    for row_number, cells in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
+        sheet.read_row(int(row_number), cells, stored)
+    sheet.place_sub_recommendations()
+    if sheet.problems:
+        raise LoadError(sheet.problems)
+    if not sheet.recommendations:
+        raise LoadError([Problem(filename, header_row, "", "the spreadsheet has no recommendation rows", "row")])
+    header["themes"] = sheet.themes
+    sheet.lines[("set",)] = header_row
+    sheet.columns[("set",)] = "(the set)"
+    sheet.lines[("recommendations",)] = header_row
+    sheet.columns[("recommendations",)] = found["number"]
+    return ParsedFile(filename, {"set": header, "recommendations": sheet.recommendations}, sheet.lines, sheet.columns)
+
+
+def _found_columns(headed: Any, filename: str, header_row: int) -> dict[str, str]:
+    """Each known column's heading as the sheet spells it; a missing required column is a problem."""
+    headings = {_norm(str(c)): str(c) for c in headed}
     found: dict[str, str] = {}
     for key, names in COLUMNS.items():
         for name in names:
@@ -107,110 +137,104 @@ def read_set_sheet(
                 for m in missing
             ]
         )
+    return found
 
-    if rec_set is not None:
-        header = set_header(rec_set)
-        stored = {r["number"]: r for r in set_document(session, rec_set)["recommendations"]}
-        for r in list(stored.values()):
-            for sub in r["sub_recommendations"]:
-                stored[sub["number"]] = {**sub, "parent": r}
-    else:
-        header = {k: v for k, v in (new_set or {}).items() if v not in (None, "", [])}
-        stored = {}
-    themes: list[dict[str, str]] = [dict(t) for t in header.get("themes", [])]
-    addressee_names = _addressee_lookup(session)
-    lines: dict[Path_, int] = {}
-    columns: dict[Path_, str] = {}
-    recommendations: list[dict[str, Any]] = []
-    by_number: dict[str, dict[str, Any]] = {}
-    pending_subs: list[tuple[int, str, dict[str, Any]]] = []
-    problems: list[Problem] = []
-    positions = {c: i for i, c in enumerate(frame.columns)}
 
-    def cell(cells: tuple[Any, ...], key: str) -> str:
-        return cell_text(cells[positions[found[key]]]).strip() if key in found else ""
+@dataclass
+class _Sheet:
+    """The set document as the rows build it, with the row and column of each place for the loader's problems."""
 
-    for row_number, cells in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
-        row = int(row_number)
-        number, sub_number = cell(cells, "number"), cell(cells, "sub_number")
+    filename: str
+    found: dict[str, str]
+    positions: dict[Any, int]
+    addressee_names: dict[str, str]
+    themes: list[dict[str, str]] = field(default_factory=list)
+    lines: dict[Path_, int] = field(default_factory=dict)
+    columns: dict[Path_, str] = field(default_factory=dict)
+    recommendations: list[dict[str, Any]] = field(default_factory=list)
+    by_number: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pending_subs: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def cell(self, cells: tuple[Any, ...], key: str) -> str:
+        return cell_text(cells[self.positions[self.found[key]]]).strip() if key in self.found else ""
+
+    def read_row(self, row: int, cells: tuple[Any, ...], stored: dict[str, Any]) -> None:
+        """One row: a recommendation, or a sub-recommendation placed under its recommendation once all are read."""
+        number, sub_number = self.cell(cells, "number"), self.cell(cells, "sub_number")
         if not any(cell_text(c).strip() for c in cells):
-            continue
+            return
         if not number and not sub_number:
-            problems.append(Problem(filename, row, HEADINGS["number"], "the number is missing", "row"))
-            continue
-        item: dict[str, Any] = {"text": cell(cells, "wording") or None}
-        if "addressees" in found:
-            item["addressees"] = [addressee_names.get(_norm(a), a) for a in _split(cell(cells, "addressees"))]
-        if "deadline" in found:
-            item["deadline"] = cell(cells, "deadline") or None
+            self.problems.append(Problem(self.filename, row, HEADINGS["number"], "the number is missing", "row"))
+            return
+        item: dict[str, Any] = {"text": self.cell(cells, "wording") or None}
+        if "addressees" in self.found:
+            addressees = _split(self.cell(cells, "addressees"))
+            item["addressees"] = [self.addressee_names.get(_norm(a), a) for a in addressees]
+        if "deadline" in self.found:
+            item["deadline"] = self.cell(cells, "deadline") or None
         if sub_number:
             full = sub_number if "." in sub_number or not number else f"{number}.{sub_number}"
             item = {"number": full, **item}
-            pending_subs.append((row, number or full.rsplit(".", 1)[0], item))
-            continue
+            self.pending_subs.append((row, number or full.rsplit(".", 1)[0], item))
+            return
         item = {"number": number, **item}
-        theme = cell(cells, "theme")
-        item["theme"] = _theme(theme, themes) if theme else None
-        item["provenance"] = _provenance(cell, cells, found, stored.get(number), item)
+        theme = self.cell(cells, "theme")
+        item["theme"] = _theme(theme, self.themes) if theme else None
+        item["provenance"] = _provenance(self.cell, cells, self.found, stored.get(number), item)
         item["sub_recommendations"] = []
         if "addressees" not in item:
             item["addressees"] = []
-        index = len(recommendations)
-        path: Path_ = ("recommendations", index)
-        if number in by_number:
-            problems.append(
-                Problem(filename, row, HEADINGS["number"], f"number {number!r} appears more than once", "row")
+        if number in self.by_number:
+            self.problems.append(
+                Problem(self.filename, row, HEADINGS["number"], f"number {number!r} appears more than once", "row")
             )
-            continue
-        lines[path] = row
+            return
+        self._recommendation(row, number, item)
+
+    def _recommendation(self, row: int, number: str, item: dict[str, Any]) -> None:
+        path: Path_ = ("recommendations", len(self.recommendations))
+        self.lines[path] = row
         for key, heading in (("text", "wording"), ("addressees", "addressees"), ("deadline", "deadline")):
-            lines[(*path, key)] = row
-            columns[(*path, key)] = found.get({"text": "wording"}.get(key, key), heading)
+            self.lines[(*path, key)] = row
+            self.columns[(*path, key)] = self.found.get({"text": "wording"}.get(key, key), heading)
         for key in ("number", "theme", "provenance"):
-            lines[(*path, key)] = row
-            columns[(*path, key)] = found.get(key, HEADINGS.get(key, key))
-        columns[path] = found["number"]
-        recommendations.append(item)
-        by_number[number] = item
-    for row, parent_number, item in pending_subs:
-        parent = by_number.get(parent_number)
-        if parent is None:
-            problems.append(
-                Problem(
-                    filename,
-                    row,
-                    HEADINGS["sub_number"],
-                    f"recommendation {parent_number} has no row of its own "
-                    "(add a row with its number and no sub-number)",
-                    "row",
+            self.lines[(*path, key)] = row
+            self.columns[(*path, key)] = self.found.get(key, HEADINGS.get(key, key))
+        self.columns[path] = self.found["number"]
+        self.recommendations.append(item)
+        self.by_number[number] = item
+
+    def place_sub_recommendations(self) -> None:
+        """Put each sub-recommendation under its recommendation, which must have a row of its own."""
+        for row, parent_number, item in self.pending_subs:
+            parent = self.by_number.get(parent_number)
+            if parent is None:
+                self.problems.append(
+                    Problem(
+                        self.filename,
+                        row,
+                        HEADINGS["sub_number"],
+                        f"recommendation {parent_number} has no row of its own "
+                        "(add a row with its number and no sub-number)",
+                        "row",
+                    )
                 )
-            )
-            continue
-        if item.get("addressees") == [] or item.get("addressees") == parent["addressees"]:
-            item.pop("addressees", None)
-        if not item.get("deadline"):
-            item.pop("deadline", None)
-        index = recommendations.index(parent)
-        j = len(parent["sub_recommendations"])
-        path = ("recommendations", index, "sub_recommendations", j)
-        lines[path] = row
-        columns[path] = found.get("sub_number", "sub-number")
-        for key, heading in (("number", "sub_number"), ("text", "wording"), ("addressees", "addressees")):
-            lines[(*path, key)] = row
-            columns[(*path, key)] = found.get(heading, HEADINGS[heading])
-        lines[(*path, "deadline")] = row
-        columns[(*path, "deadline")] = found.get("deadline", "deadline")
-        parent["sub_recommendations"].append(item)
-    if problems:
-        raise LoadError(problems)
-    if not recommendations:
-        raise LoadError([Problem(filename, header_row, "", "the spreadsheet has no recommendation rows", "row")])
-    header["themes"] = themes
-    lines[("set",)] = header_row
-    columns[("set",)] = "(the set)"
-    lines[("recommendations",)] = header_row
-    columns[("recommendations",)] = found["number"]
-    return ParsedFile(filename, {"set": header, "recommendations": recommendations}, lines, columns)
+                continue
+            if item.get("addressees") == [] or item.get("addressees") == parent["addressees"]:
+                item.pop("addressees", None)
+            if not item.get("deadline"):
+                item.pop("deadline", None)
+            index = self.recommendations.index(parent)
+            path: Path_ = ("recommendations", index, "sub_recommendations", len(parent["sub_recommendations"]))
+            self.lines[path] = row
+            self.columns[path] = self.found.get("sub_number", "sub-number")
+            for key, heading in (("number", "sub_number"), ("text", "wording"), ("addressees", "addressees")):
+                self.lines[(*path, key)] = row
+                self.columns[(*path, key)] = self.found.get(heading, HEADINGS[heading])
+            self.lines[(*path, "deadline")] = row
+            self.columns[(*path, "deadline")] = self.found.get("deadline", "deadline")
+            parent["sub_recommendations"].append(item)
 
 
 def _addressee_lookup(session: Session) -> dict[str, str]:

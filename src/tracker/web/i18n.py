@@ -29,6 +29,7 @@ from babel.support import LazyProxy, Translations
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("tracker.i18n")
@@ -210,21 +211,19 @@ def locale_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return state["locale"]
 
 
-class LocaleMiddleware:
+class LocaleMiddleware(ASGIMiddleware):
     """Chooses each request's locale and makes its translations current while the request is handled.
 
     A ``?lang=`` choice is remembered in a cookie. When more than one language is installed, responses say they
     vary with the cookie and Accept-Language, so shared caches keep each language apart.
     """
 
-    def __init__(self, app: ASGIApp, *, secure_cookie: bool = False) -> None:
-        self.app = app
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, *, secure_cookie: bool = False) -> None:
         self.secure_cookie = secure_cookie
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         catalogues = catalogues_of(connection)
         locale = locale_of(connection)
@@ -252,4 +251,4 @@ class LocaleMiddleware:
             await send(message)
 
         with translations_in_use(catalogues.translations(locale)):
-            await self.app(scope, receive, send_with_language if several or remember else send)
+            await next_app(scope, receive, send_with_language if several or remember else send)

@@ -16,7 +16,6 @@ from litestar.response import Template
 from tracker.accounts.sessions import COOKIE_NAME as SESSION_COOKIE
 from tracker.accounts.sessions import LIFETIME as SESSION_LIFETIME
 from tracker.accounts.signin import DEVICE_COOKIE
-from tracker.settings import Settings
 from tracker.web.i18n import LANGUAGE_COOKIE
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
@@ -75,27 +74,19 @@ class InfoPagesController(Controller):
 
     @get("/accessibility", sync_to_thread=True, name="info:accessibility")
     def accessibility(self, request: Request[Any, Any, Any]) -> Template:
-        return page(
-            request,
-            "info/accessibility.html",
-            settings=_settings(request),
-            prepared_on=STATEMENT_PREPARED,
-            last_tested_on=STATEMENT_LAST_TESTED,
+        return _info_page(
+            request, "accessibility", prepared_on=STATEMENT_PREPARED, last_tested_on=STATEMENT_LAST_TESTED
         )
 
     @get("/cookies", sync_to_thread=True, name="info:cookies")
     def cookies(self, request: Request[Any, Any, Any]) -> Template:
-        return page(request, "info/cookies.html", cookies=service_cookies(request), settings=_settings(request))
+        return _info_page(request, "cookies", cookies=service_cookies(request))
 
     @get("/privacy", sync_to_thread=True, name="info:privacy")
     def privacy(self, request: Request[Any, Any, Any]) -> Template:
-        return page(
-            request,
-            "info/privacy.html",
-            settings=_settings(request),
-            session_hours=int(SESSION_LIFETIME.total_seconds() // 3600),
-        )
+        return _info_page(request, "privacy", session_hours=int(SESSION_LIFETIME.total_seconds() // 3600))
 
 
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    return request.app.state.settings
+def _info_page(request: Request[Any, Any, Any], name: str, **context: Any) -> Template:
+    """The page ``info/{name}.html``, which names the service as its settings say."""
+    return page(request, f"info/{name}.html", settings=request.app.state.settings, **context)

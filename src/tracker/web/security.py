@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -64,17 +65,15 @@ def ensure_nonce(scope: Scope) -> str:
     return state["csp_nonce"]
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(ASGIMiddleware):
     """Adds CSP, nosniff, referrer, framing and (in production) HSTS headers to every HTTP response."""
 
-    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
-        self.app = app
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, *, hsts: bool = False) -> None:
         self.hsts = hsts
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         nonce = ensure_nonce(scope)
 
         async def send_with_headers(message: Message) -> None:
@@ -84,4 +83,4 @@ class SecurityHeadersMiddleware:
                 single_charset(headers)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await next_app(scope, receive, send_with_headers)

@@ -1,0 +1,214 @@
+"""The practice write-up as a person sends it: the submission form's input and the checks it must pass.
+
+``clean`` turns a ``PracticeInput`` into the fields a practice stores; a draft needs only a title, a submission
+needs everything a reader needs. Every problem is reported at once, by field, as an ``InputError``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, col, select
+
+from tracker.accounts.models import User
+from tracker.inputs import Input, InputError, parse_id
+from tracker.organisations.models import Organisation
+from tracker.practice.models import Practice
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import PracticeStage, Role
+
+# The library's themes: broad areas of the police response to stalking, in our own words.
+THEMES: dict[str, str] = {
+    "identification-and-recording": "Identifying and recording stalking",
+    "risk-and-safeguarding": "Risk assessment and safeguarding",
+    "investigation": "Investigation",
+    "victim-support": "Support for victims",
+    "early-intervention": "Early intervention",
+    "multi-agency-working": "Working with partner agencies",
+    "technology": "Technology and digital tools",
+    "training": "Training and learning",
+}
+MAX_TEXT = 10_000
+MAX_LINKS = 10
+
+Repeated = list[str] | str | None  # a field that may be sent several times (checkboxes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PracticeInput(Input):
+    """A write-up as the submission form sends it (``clean`` checks it); ``organisation`` is a slug (admins only)."""
+
+    title: str | None = None
+    organisation: str | None = None
+    attribution_note: str | None = None
+    summary: str | None = None
+    what_was_done: str | None = None
+    outcomes: str | None = None
+    evaluation: str | None = None
+    stage: str | None = None
+    themes: Repeated = None
+    recommendations: Repeated = None
+    contact_role: str | None = None
+    links: str | None = None
+
+
+def values_list(values: Mapping[str, Any], name: str) -> list[str]:
+    """A field that may be sent several times (checkboxes), as a list of non-empty strings."""
+    return repeated(values.get(name))
+
+
+def repeated(raw: Repeated) -> list[str]:
+    """A repeated field's values, non-empty and stripped."""
+    items = raw if isinstance(raw, list) else [raw]
+    return [item.strip() for item in items if isinstance(item, str) and item.strip()]
+
+
+def text_field(errors: dict[str, str], value: Any, name: str, label: str, *, required: bool, limit: int) -> str:
+    """A text field stripped, with an error under ``name`` if it is missing (when ``required``) or too long."""
+    value = value.strip() if isinstance(value, str) else ""
+    if required and not value:
+        errors[name] = f"Enter {label}"
+    elif len(value) > limit:
+        errors[name] = f"{label[0].upper()}{label[1:]} must be {limit:,} characters or fewer"
+    return value
+
+
+def parse_links(text: str) -> tuple[list[str], str | None]:
+    """Web addresses, one per line: each must be a full http or https address."""
+    links = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(links) > MAX_LINKS:
+        return links, f"Give no more than {MAX_LINKS} links"
+    for number, link in enumerate(links, start=1):
+        try:
+            parts = urlsplit(link)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in link
+        except ValueError:
+            ok = False
+        if not ok or len(link) > 500:
+            return links, f"Link {number} must be a full web address starting with https:// or http://"
+    return list(dict.fromkeys(links)), None
+
+
+_CONTACT_DETAILS = re.compile(r"@|\d[\d\s]{6,}")
+
+
+def _without_nul(value: Any) -> Any:
+    """NUL characters cannot be stored in PostgreSQL text; they never mean anything in a form."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+@dataclass
+class CleanInput:
+    """The checked write-up: the practice's own fields and the recommendations it addresses."""
+
+    fields: dict[str, Any]
+    recommendation_ids: list[int]
+
+
+def clean(
+    session: Session,
+    user: User,
+    given: PracticeInput | Mapping[str, Any],
+    *,
+    submitting: bool,
+    practice: Practice | None,
+) -> CleanInput:
+    """Check a submission form; a draft needs only a title, a submission needs everything a reader needs."""
+    given = PracticeInput(
+        **{key: _without_nul(value) for key, value in dataclasses.asdict(PracticeInput.of(given)).items()}
+    )
+    errors: dict[str, str] = {}
+    fields: dict[str, Any] = {}
+    fields["title"] = text_field(errors, given.title, "title", "a title", required=True, limit=300)
+    if user.role is Role.ADMIN:
+        fields |= _attribution(session, errors, given, submitting=submitting)
+    else:
+        fields["organisation_id"] = practice.organisation_id if practice else user.organisation_id
+    for name, label, required in (
+        ("summary", "a summary", submitting),
+        ("what_was_done", "what was done", submitting),
+        ("outcomes", "the outcomes", submitting),
+        ("evaluation", "the evaluation", False),
+    ):
+        value = text_field(errors, getattr(given, name), name, label, required=required, limit=MAX_TEXT)
+        fields[name] = value or None
+    fields |= _stage_and_themes(errors, given, submitting=submitting)
+    recommendation_ids = _recommendation_ids(session, errors, given, submitting=submitting)
+    contact = text_field(errors, given.contact_role, "contact_role", "a contact role", required=submitting, limit=200)
+    if contact and _CONTACT_DETAILS.search(contact) and "contact_role" not in errors:
+        errors["contact_role"] = "Give a role, such as Stalking coordinator, not an e-mail address or phone number"
+    fields["contact_role"] = contact or None
+    links_text = given.links
+    links, problem = parse_links(links_text if isinstance(links_text, str) else "")
+    if problem:
+        errors["links"] = problem
+    fields["links"] = links
+    if errors:
+        raise InputError(errors)
+    return CleanInput(fields, recommendation_ids)
+
+
+def _attribution(session: Session, errors: dict[str, str], given: PracticeInput, *, submitting: bool) -> dict[str, Any]:
+    """Who runs it, as an admin gives it: an organisation from the list, or a note (a submission needs one)."""
+    slug = given.organisation or ""
+    organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first() if slug else None
+    if slug and organisation is None:
+        errors["organisation"] = "Select an organisation from the list"
+    note = (
+        text_field(errors, given.attribution_note, "attribution_note", "who runs it", required=False, limit=1000)
+        or None
+    )
+    if submitting and organisation is None and not note and "organisation" not in errors:
+        errors["organisation"] = "Select the organisation that runs it, or say who runs it in the attribution note"
+    return {"organisation_id": organisation.id if organisation else None, "attribution_note": note}
+
+
+def _stage_and_themes(errors: dict[str, str], given: PracticeInput, *, submitting: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    stage = given.stage or ""
+    if stage in {s.value for s in PracticeStage}:
+        fields["stage"] = PracticeStage(stage)
+    elif stage:
+        errors["stage"] = "Select a stage from the list"
+    elif submitting:
+        errors["stage"] = "Select how far the practice has got"
+    themes = repeated(given.themes)
+    if any(t not in THEMES for t in themes):
+        errors["themes"] = "Select themes from the list"
+    elif submitting and not themes:
+        errors["themes"] = "Select at least one theme"
+    fields["themes"] = [code for code in THEMES if code in themes]
+    return fields
+
+
+def _recommendation_ids(
+    session: Session, errors: dict[str, str], given: PracticeInput, *, submitting: bool
+) -> list[int]:
+    """The ticked recommendations, each of which must exist (a submission needs at least one)."""
+    raw_ids = repeated(given.recommendations)
+    if not raw_ids:
+        if submitting:
+            errors["recommendations"] = "Select at least one recommendation the practice addresses"
+        return []
+    wanted = {n for n in map(parse_id, raw_ids) if n is not None}
+    known: set[int] = (
+        {
+            rec_id
+            for rec_id in session.exec(select(Recommendation.id).where(col(Recommendation.id).in_(wanted)))
+            if rec_id is not None
+        }
+        if wanted
+        else set()
+    )
+    if len(known) != len(set(raw_ids)):
+        errors["recommendations"] = "Select recommendations from the list"
+    return sorted(known)

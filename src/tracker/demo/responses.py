@@ -13,7 +13,17 @@ from typing import Any
 
 from tracker.accounts.models import User
 from tracker.db import saved_id
-from tracker.demo.texts import BLOCKERS, MARK, OWNERS, UPDATE_OPENINGS, VERBS, action_text, objects, update_text
+from tracker.demo.texts import (
+    BLOCKERS,
+    MARK,
+    OWNERS,
+    UPDATE_OPENINGS,
+    VERBS,
+    action_text,
+    blocked_reason,
+    objects,
+    update_text,
+)
 from tracker.demo.timeline import LAST, ROUNDS, day_in, rag_ratings, round_windows, time_on, trajectory
 from tracker.evidence.models import Evidence
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -162,14 +172,19 @@ def _describe(rng: random.Random, plan: ResponsePlan, rec: Recommendation, kids:
     response.lead_role = rng.choice(OWNERS)
     response.summary = f"{MARK}: this organisation's approach to recommendation {rec.number} is summarised here."
     if ResponseStatus.BLOCKED in plan.statuses:
-        waiting = next((k for k in kids if k.blocked_reason), None)
-        plan.blocked_reason = (
-            f"{MARK}: sub-recommendation {waiting.number} is waiting for others."
-            if waiting
-            else f"{MARK}: waiting for {rng.choice(BLOCKERS)}."
-        )
+        plan.blocked_reason = _blocker(rng, kids)
     if plan.statuses[0] is ResponseStatus.NOT_APPLICABLE:
         plan.not_applicable_reason = f"{MARK}: the organisation has recorded why this does not apply to it."
+
+
+def _blocker(rng: random.Random, kids: list[ResponsePlan]) -> str:
+    """What a Blocked response waits for. A parent is Blocked because a sub-recommendation is, so it names the one
+    blocked first (blocked in every round the parent is) and what that one waits for: "7.2: Waiting for …"."""
+    blocked = [k for k in kids if k.blocked_reason]
+    if not blocked:
+        return blocked_reason(rng.choice(BLOCKERS))
+    first = min(blocked, key=lambda k: k.first(ResponseStatus.BLOCKED) or 0)
+    return f"{first.number}: {first.blocked_reason}"
 
 
 def _plan_actions(

@@ -92,6 +92,11 @@ def update_text(opening: str, thing: str) -> str:
     return f"{opening} {thing}. {MARK}."
 
 
+def blocked_reason(blocker: str) -> str:
+    """Why a response is Blocked: what it waits for (a parent quotes it after its sub-recommendation's number)."""
+    return f"Waiting for {blocker} ({MARK.lower()})."
+
+
 def action_texts_for(theme: str | None) -> set[str]:
     """Every action text the demo may write for a recommendation of this theme (or of none)."""
     return {action_text(verb, thing) for verb in VERBS for thing in objects(theme)}

@@ -159,6 +159,24 @@ def test_not_applicable_responses_say_why_and_others_do_not(demo):
     )
 
 
+def test_a_parent_blocked_by_a_sub_recommendation_names_its_blocker(demo):
+    """Naming the blocked sub-recommendation and what it waits for ("7.2: waiting for …") tells a reader what to
+    chase; "a sub-recommendation is waiting for others" does not."""
+    bad = []
+    for parent, kids in demo.families():
+        if parent.status is not ResponseStatus.BLOCKED:
+            continue
+        named = [
+            k
+            for k in kids
+            if k.status is ResponseStatus.BLOCKED
+            and f"{demo.recs[k.recommendation_id].number}: {k.blocked_reason}" in (parent.blocked_reason or "")
+        ]
+        if not named:
+            bad.append((parent.id, parent.blocked_reason))
+    problems(bad, "Blocked parents that do not name their blocked sub-recommendation's blocker")
+
+
 def test_rag_ratings_fit_their_status(demo):
     assert {r.rag for r in demo.responses if r.rag} == set(Rag), "every RAG colour is used"
     problems(

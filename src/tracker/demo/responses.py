@@ -16,11 +16,14 @@ from tracker.db import saved_id
 from tracker.demo.texts import (
     BLOCKERS,
     MARK,
+    NOT_APPLICABLE_DECISION,
+    NOT_APPLICABLE_REASONS,
     OWNERS,
     UPDATE_OPENINGS,
     VERBS,
     action_text,
     blocked_reason,
+    not_applicable_reason,
     objects,
     update_text,
 )
@@ -174,7 +177,7 @@ def _describe(rng: random.Random, plan: ResponsePlan, rec: Recommendation, kids:
     if ResponseStatus.BLOCKED in plan.statuses:
         plan.blocked_reason = _blocker(rng, kids)
     if plan.statuses[0] is ResponseStatus.NOT_APPLICABLE:
-        plan.not_applicable_reason = f"{MARK}: the organisation has recorded why this does not apply to it."
+        plan.not_applicable_reason = not_applicable_reason(rng.choice(NOT_APPLICABLE_REASONS))
 
 
 def _blocker(rng: random.Random, kids: list[ResponsePlan]) -> str:
@@ -191,8 +194,12 @@ def _plan_actions(
     rng: random.Random, plan: ResponsePlan, theme: str | None, scale: int, kids: list[ResponsePlan]
 ) -> None:
     """One to eight actions (times the scale), in the order they were added; then when the response was complete
-    (its last action done, or its last sub-recommendation complete)."""
-    for n in range(rng.randint(1, 8) * scale):
+    (its last action done, or its last sub-recommendation complete).
+
+    A response that does not apply has one action, done in the first round: recording that decision (work planned
+    on what the organisation says it need not do would contradict it)."""
+    not_applicable = plan.statuses[0] is ResponseStatus.NOT_APPLICABLE
+    for n in range(1 if not_applicable else rng.randint(1, 8) * scale):
         keeper = n == 0
         created, done = _action_rounds(rng, plan, keeper)
         created_day = day_in(rng, plan.windows[created])
@@ -206,7 +213,9 @@ def _plan_actions(
                 keeper=keeper,
                 lazy=not keeper and rng.random() < 0.3,
                 values={
-                    "description": action_text(rng.choice(VERBS), rng.choice(objects(theme))),
+                    "description": NOT_APPLICABLE_DECISION
+                    if not_applicable
+                    else action_text(rng.choice(VERBS), rng.choice(objects(theme))),
                     "owner_role": rng.choice(OWNERS),
                     "target_date": created_day + dt.timedelta(days=rng.randint(60, 540)),
                 },

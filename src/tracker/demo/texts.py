@@ -68,8 +68,22 @@ UPDATE_OPENINGS = {
     ],
     ResponseStatus.BLOCKED: ["Progress is paused, waiting on others, for"],
     ResponseStatus.COMPLETE: ["Work has been completed and signed off on", "Assurance checks were completed for"],
-    ResponseStatus.NOT_APPLICABLE: ["The organisation recorded why it does not need to act on"],
+    ResponseStatus.NOT_APPLICABLE: [
+        "The organisation recorded why it does not need to act on",
+        "The organisation's review confirmed it does not need to act on",
+    ],
 }
+# A response that does not apply records the decision as its one action, and gives one of these reasons (invented,
+# naming no real organisation, person, place or case).
+NOT_APPLICABLE_DECISION = (
+    f"Record the decision that this recommendation does not apply to the organisation ({MARK.lower()})."
+)
+NOT_APPLICABLE_REASONS = [
+    "the work asked for is led nationally, and the organisation follows the national approach rather than its own",
+    "the service concerned is commissioned from partner agencies, which report on it in their own plans",
+    "a collaboration of neighbouring organisations carries out this function on the organisation's behalf",
+    "the organisation does not carry out the function this recommendation is about",
+]
 BLOCKERS = [
     "a change to a records management system shared with other forces, with no delivery date yet",
     "national guidance that has not yet been published",
@@ -97,6 +111,12 @@ def blocked_reason(blocker: str) -> str:
     return f"Waiting for {blocker} ({MARK.lower()})."
 
 
+def not_applicable_reason(reason: str) -> str:
+    """Why a response does not apply, marked synthetic."""
+    return f"{MARK}: {reason}."
+
+
 def action_texts_for(theme: str | None) -> set[str]:
-    """Every action text the demo may write for a recommendation of this theme (or of none)."""
-    return {action_text(verb, thing) for verb in VERBS for thing in objects(theme)}
+    """Every action text the demo may write for a recommendation of this theme (or of none), the record of a
+    decision that it does not apply included."""
+    return {action_text(verb, thing) for verb in VERBS for thing in objects(theme)} | {NOT_APPLICABLE_DECISION}

@@ -159,6 +159,48 @@ def test_not_applicable_responses_say_why_and_others_do_not(demo):
     )
 
 
+def test_not_applicable_responses_have_one_completed_action_recording_the_decision(demo):
+    """A plan for a recommendation that does not apply holds one thing done, the decision, and nothing else: open or
+    themed actions would say the organisation is working on what it says it need not do."""
+    not_applicable = [r for r in demo.responses if r.status is ResponseStatus.NOT_APPLICABLE]
+    assert not_applicable, "the demo has Not applicable responses"
+    problems(
+        [
+            (r.id, [(a.description, a.status.value) for a in demo.actions[r.id]])
+            for r in not_applicable
+            if len(demo.actions[r.id]) != 1
+            or demo.actions[r.id][0].status is not ActionStatus.COMPLETE
+            or "does not apply" not in demo.actions[r.id][0].description
+        ],
+        "Not applicable responses whose actions are not the one completed decision",
+    )
+    problems(
+        [
+            (r.id, a.description)
+            for r in demo.responses
+            if r.status is not ResponseStatus.NOT_APPLICABLE
+            for a in demo.actions[r.id]
+            if "does not apply" in a.description
+        ],
+        "responses that apply record a decision that they do not",
+    )
+
+
+def test_not_applicable_reasons_are_specific_varied_and_synthetic(demo):
+    """Why a recommendation does not apply is a reason a reader can weigh, drawn from a few invented ones that name
+    no real organisation (every organisation's name is a real place)."""
+    reasons = Counter(
+        r.not_applicable_reason or "" for r in demo.responses if r.status is ResponseStatus.NOT_APPLICABLE
+    )
+    names = [o.name for o in demo.session.exec(select(Organisation))]
+    problems(
+        [reason for reason in reasons if MARK not in reason or any(name in reason for name in names)],
+        "not-applicable reasons unmarked or naming a real organisation",
+    )
+    assert len(reasons) >= 3, f"the reasons vary: {reasons}"
+    assert reasons.most_common(1)[0][1] < sum(reasons.values()) * 0.6, f"no one reason dominates: {reasons}"
+
+
 def test_a_parent_blocked_by_a_sub_recommendation_names_its_blocker(demo):
     """Naming the blocked sub-recommendation and what it waits for ("7.2: waiting for …") tells a reader what to
     chase; "a sub-recommendation is waiting for others" does not."""
@@ -299,6 +341,7 @@ def test_every_response_has_actions_and_updates_and_every_text_is_marked_synthet
     texts += [u.text for us in demo.updates.values() for u in us]
     texts += [r.summary or "" for r in demo.responses] + [e.title for e in demo.evidence]
     texts += [r.blocked_reason for r in demo.responses if r.blocked_reason]
+    texts += [r.not_applicable_reason for r in demo.responses if r.not_applicable_reason]
     problems([t for t in texts if MARK.lower() not in t.lower()], "texts not marked synthetic")
 
 

@@ -19,13 +19,9 @@ from tracker.demo.texts import (
     NOT_APPLICABLE_DECISION,
     NOT_APPLICABLE_REASONS,
     OWNERS,
-    UPDATE_OPENINGS,
-    VERBS,
-    action_text,
+    Wording,
     blocked_reason,
     not_applicable_reason,
-    objects,
-    update_text,
 )
 from tracker.demo.timeline import LAST, ROUNDS, day_in, rag_ratings, round_windows, time_on, trajectory
 from tracker.evidence.models import Evidence
@@ -76,6 +72,7 @@ class ResponsePlan:
     evidence: list[tuple[int, Evidence]] = field(default_factory=list)
     completed_at: dt.datetime | None = None
     added: int = -1  # updates and evidence of the rounds up to this one are in the session
+    wording: Wording = field(default_factory=Wording)
 
     def first(self, *wanted: ResponseStatus) -> int | None:
         """The first round in which the response had one of the ``wanted`` statuses (None: never)."""
@@ -213,9 +210,7 @@ def _plan_actions(
                 keeper=keeper,
                 lazy=not keeper and rng.random() < 0.3,
                 values={
-                    "description": NOT_APPLICABLE_DECISION
-                    if not_applicable
-                    else action_text(rng.choice(VERBS), rng.choice(objects(theme))),
+                    "description": NOT_APPLICABLE_DECISION if not_applicable else plan.wording.action(rng, theme),
                     "owner_role": rng.choice(OWNERS),
                     "target_date": created_day + dt.timedelta(days=rng.randint(60, 540)),
                 },
@@ -263,7 +258,7 @@ def _update(
 
     Its visibility is drawn (four in five public) unless given."""
     day = day_in(rng, plan.windows[round_])
-    text = update_text(rng.choice(UPDATE_OPENINGS[plan.statuses[round_]]), rng.choice(objects(theme)))
+    text = plan.wording.update(rng, plan.statuses[round_], theme)
     if visibility is None:
         visibility = rng.choices([Visibility.PUBLIC, Visibility.INTERNAL], weights=[80, 20])[0]
     update = ProgressUpdate(

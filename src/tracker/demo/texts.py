@@ -6,6 +6,8 @@ The texts speak of a recommendation's theme in general terms only, never the rep
 
 from __future__ import annotations
 
+import random
+
 from tracker.vocabulary import ResponseStatus
 
 MARK = "Synthetic demo data"
@@ -96,14 +98,44 @@ def objects(theme: str | None) -> list[str]:
     return THEME_OBJECTS.get(theme, THEME_OBJECTS[None])
 
 
-def action_text(verb: str, thing: str) -> str:
-    """An action's description: a verb and what it is done to."""
-    return f"{verb} {thing} ({MARK.lower()})."
+def phase(number: int) -> str:
+    """What tells a text of a later phase from the same words earlier ("" for the first phase)."""
+    return f", phase {number}" if number > 1 else ""
 
 
-def update_text(opening: str, thing: str) -> str:
-    """A progress update's text: an opening that fits the status, and what it is about."""
-    return f"{opening} {thing}. {MARK}."
+def action_text(verb: str, thing: str, phase_number: int = 1) -> str:
+    """An action's description: a verb, what it is done to and (after the first) its phase."""
+    return f"{verb} {thing}{phase(phase_number)} ({MARK.lower()})."
+
+
+def update_text(opening: str, thing: str, phase_number: int = 1) -> str:
+    """A progress update's text: an opening that fits the status, what it is about and (after the first) its phase."""
+    return f"{opening} {thing}{phase(phase_number)}. {MARK}."
+
+
+class Wording:
+    """One response's action and update texts, never the same twice (two identical lines in one plan read as a
+    copying slip): each is drawn from the texts not used yet, and once all are (larger scales), the next phase's."""
+
+    def __init__(self) -> None:
+        self._left: dict[object, list[tuple[str, str]]] = {}
+        self._phase: dict[object, int] = {}
+
+    def _draw(self, rng: random.Random, pool: object, texts: list[tuple[str, str]]) -> tuple[str, str, int]:
+        """A pair of words from ``texts`` not yet drawn from ``pool`` in its phase, and that phase."""
+        if not self._left.get(pool):
+            self._phase[pool] = self._phase.get(pool, 0) + 1
+            self._left[pool] = rng.sample(texts, len(texts))
+        return (*self._left[pool].pop(), self._phase[pool])
+
+    def action(self, rng: random.Random, theme: str | None) -> str:
+        """A new action's description for a recommendation of this theme (or of none)."""
+        return action_text(*self._draw(rng, "action", [(verb, thing) for verb in VERBS for thing in objects(theme)]))
+
+    def update(self, rng: random.Random, status: ResponseStatus, theme: str | None) -> str:
+        """A new update's text, saying what fits ``status``."""
+        texts = [(opening, thing) for opening in UPDATE_OPENINGS[status] for thing in objects(theme)]
+        return update_text(*self._draw(rng, status, texts))
 
 
 def blocked_reason(blocker: str) -> str:
@@ -116,7 +148,9 @@ def not_applicable_reason(reason: str) -> str:
     return f"{MARK}: {reason}."
 
 
-def action_texts_for(theme: str | None) -> set[str]:
-    """Every action text the demo may write for a recommendation of this theme (or of none), the record of a
-    decision that it does not apply included."""
-    return {action_text(verb, thing) for verb in VERBS for thing in objects(theme)} | {NOT_APPLICABLE_DECISION}
+def action_texts_for(theme: str | None, scale: int = 1) -> set[str]:
+    """Every action text the demo may write at ``scale`` for a recommendation of this theme (or of none), the record
+    of a decision that it does not apply included. A response has at most 8 times ``scale`` actions and a phase has 40
+    texts, so no response goes past phase ``scale``."""
+    texts = {action_text(verb, thing, n) for verb in VERBS for thing in objects(theme) for n in range(1, scale + 1)}
+    return texts | {NOT_APPLICABLE_DECISION}

@@ -292,9 +292,26 @@ def test_action_texts_are_written_for_their_recommendation(demo):
     bad = []
     for response in demo.responses:
         rec = demo.recs[response.recommendation_id]
-        allowed = action_texts_for(rec.theme or (demo.recs[rec.parent_id].theme if rec.parent_id else None))
+        allowed = action_texts_for(rec.theme or (demo.recs[rec.parent_id].theme if rec.parent_id else None), demo.scale)
         bad += [(response.id, a.description) for a in demo.actions[response.id] if a.description not in allowed]
     problems(bad, "action texts belong to another recommendation's theme")
+
+
+def test_no_response_repeats_an_action_or_an_update(demo):
+    """Two actions (or two updates) of one plan saying the same words read as a copying slip, not as work."""
+    bad = [
+        (rid, text)
+        for rid, actions in demo.actions.items()
+        for text, times in Counter(a.description for a in actions).items()
+        if times > 1
+    ]
+    bad += [
+        (rid, text)
+        for rid, updates in demo.updates.items()
+        for text, times in Counter(u.text for u in updates).items()
+        if times > 1
+    ]
+    problems(bad, "responses with two actions or two updates of the same text")
 
 
 def test_action_texts_never_quote_a_recommendation(demo):

@@ -125,6 +125,7 @@ def plan_all(
     plans: dict[int | None, ResponsePlan] = {}
     children: dict[tuple[int, int | None], list[ResponsePlan]] = {}
     parents = {r.parent_id for r in recommendations.values() if r.parent_id is not None}
+    shown = _shown_statuses(responses, recommendations, parents, {o for o in editor_by_org if o is not None})
     ordered = sorted(responses, key=lambda r: (r.recommendation_id in parents, r.id))
     for response in ordered:
         rec = recommendations[response.recommendation_id]
@@ -132,7 +133,7 @@ def plan_all(
         if kids:
             statuses = [rolled_up_status([k.statuses[n] for k in kids]) for n in range(len(ROUNDS))]
         else:
-            statuses = trajectory(rng, rec)
+            statuses = trajectory(rng, rec, shown.get(response.id))
         plan = ResponsePlan(
             response,
             statuses,
@@ -146,6 +147,29 @@ def plan_all(
         if rec.parent_id is not None:
             children.setdefault((response.organisation_id, rec.parent_id), []).append(plan)
     return [plans[r.id] for r in responses]
+
+
+def _shown_statuses(
+    responses: list[Response],
+    recommendations: dict[int | None, Recommendation],
+    parents: set[int],
+    editors: set[int],
+) -> dict[int | None, ResponseStatus]:
+    """How a few responses of the demo editors' organisations end, whatever the draws: one Blocked, one In progress
+    (their first recommendations with no sub-recommendations), so a demonstrator signed in as an editor can show
+    both forms (a plan drawn all Complete or Not started shows neither)."""
+    shown: dict[int | None, ResponseStatus] = {}
+    for organisation in sorted(editors):
+        own = [
+            r
+            for r in responses
+            if r.organisation_id == organisation
+            and r.recommendation_id not in parents
+            and recommendations[r.recommendation_id].parent_id is None
+        ]
+        for response, status in zip(own, (ResponseStatus.BLOCKED, ResponseStatus.IN_PROGRESS), strict=False):
+            shown[response.id] = status
+    return shown
 
 
 def _fill(

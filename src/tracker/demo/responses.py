@@ -19,9 +19,13 @@ from tracker.demo.texts import (
     NOT_APPLICABLE_DECISION,
     NOT_APPLICABLE_REASONS,
     OWNERS,
-    Wording,
+    UPDATE_OPENINGS,
+    VERBS,
+    action_text,
     blocked_reason,
     not_applicable_reason,
+    objects,
+    update_text,
 )
 from tracker.demo.timeline import LAST, ROUNDS, day_in, rag_ratings, round_windows, time_on, trajectory
 from tracker.evidence.models import Evidence
@@ -29,6 +33,31 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import rolled_up_status
 from tracker.recommendations.models import Recommendation
 from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, Visibility
+
+
+class Wording:
+    """One response's action and update texts, never the same twice (two identical lines in one plan read as a
+    copying slip): each is drawn from the texts not used yet, and once all are (larger scales), the next phase's."""
+
+    def __init__(self) -> None:
+        self._left: dict[object, list[tuple[str, str]]] = {}
+        self._phase: dict[object, int] = {}
+
+    def _draw(self, rng: random.Random, pool: object, texts: list[tuple[str, str]]) -> tuple[str, str, int]:
+        """A pair of words from ``texts`` not yet drawn from ``pool`` in its phase, and that phase."""
+        if not self._left.get(pool):
+            self._phase[pool] = self._phase.get(pool, 0) + 1
+            self._left[pool] = rng.sample(texts, len(texts))
+        return (*self._left[pool].pop(), self._phase[pool])
+
+    def action(self, rng: random.Random, theme: str | None) -> str:
+        """A new action's description for a recommendation of this theme (or of none)."""
+        return action_text(*self._draw(rng, "action", [(verb, thing) for verb in VERBS for thing in objects(theme)]))
+
+    def update(self, rng: random.Random, status: ResponseStatus, theme: str | None) -> str:
+        """A new update's text, saying what fits ``status``."""
+        texts = [(opening, thing) for opening in UPDATE_OPENINGS[status] for thing in objects(theme)]
+        return update_text(*self._draw(rng, status, texts))
 
 
 @dataclass

@@ -6,8 +6,6 @@ The texts speak of a recommendation's theme in general terms only, never the rep
 
 from __future__ import annotations
 
-import random
-
 from tracker.vocabulary import ResponseStatus
 
 MARK = "Synthetic demo data"
@@ -111,31 +109,6 @@ def action_text(verb: str, thing: str, phase_number: int = 1) -> str:
 def update_text(opening: str, thing: str, phase_number: int = 1) -> str:
     """A progress update's text: an opening that fits the status, what it is about and (after the first) its phase."""
     return f"{opening} {thing}{phase(phase_number)}. {MARK}."
-
-
-class Wording:
-    """One response's action and update texts, never the same twice (two identical lines in one plan read as a
-    copying slip): each is drawn from the texts not used yet, and once all are (larger scales), the next phase's."""
-
-    def __init__(self) -> None:
-        self._left: dict[object, list[tuple[str, str]]] = {}
-        self._phase: dict[object, int] = {}
-
-    def _draw(self, rng: random.Random, pool: object, texts: list[tuple[str, str]]) -> tuple[str, str, int]:
-        """A pair of words from ``texts`` not yet drawn from ``pool`` in its phase, and that phase."""
-        if not self._left.get(pool):
-            self._phase[pool] = self._phase.get(pool, 0) + 1
-            self._left[pool] = rng.sample(texts, len(texts))
-        return (*self._left[pool].pop(), self._phase[pool])
-
-    def action(self, rng: random.Random, theme: str | None) -> str:
-        """A new action's description for a recommendation of this theme (or of none)."""
-        return action_text(*self._draw(rng, "action", [(verb, thing) for verb in VERBS for thing in objects(theme)]))
-
-    def update(self, rng: random.Random, status: ResponseStatus, theme: str | None) -> str:
-        """A new update's text, saying what fits ``status``."""
-        texts = [(opening, thing) for opening in UPDATE_OPENINGS[status] for thing in objects(theme)]
-        return update_text(*self._draw(rng, status, texts))
 
 
 def blocked_reason(blocker: str) -> str:

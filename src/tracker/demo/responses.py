@@ -13,13 +13,51 @@ from typing import Any
 
 from tracker.accounts.models import User
 from tracker.db import saved_id
-from tracker.demo.texts import BLOCKERS, MARK, OWNERS, UPDATE_OPENINGS, VERBS, action_text, objects, update_text
+from tracker.demo.texts import (
+    BLOCKERS,
+    MARK,
+    NOT_APPLICABLE_DECISION,
+    NOT_APPLICABLE_REASONS,
+    OWNERS,
+    UPDATE_OPENINGS,
+    VERBS,
+    action_text,
+    blocked_reason,
+    not_applicable_reason,
+    objects,
+    update_text,
+)
 from tracker.demo.timeline import LAST, ROUNDS, day_in, rag_ratings, round_windows, time_on, trajectory
 from tracker.evidence.models import Evidence
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import rolled_up_status
 from tracker.recommendations.models import Recommendation
 from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, Visibility
+
+
+class Wording:
+    """One response's action and update texts, never the same twice (two identical lines in one plan read as a
+    copying slip): each is drawn from the texts not used yet, and once all are (larger scales), the next phase's."""
+
+    def __init__(self) -> None:
+        self._left: dict[object, list[tuple[str, str]]] = {}
+        self._phase: dict[object, int] = {}
+
+    def _draw(self, rng: random.Random, pool: object, texts: list[tuple[str, str]]) -> tuple[str, str, int]:
+        """A pair of words from ``texts`` not yet drawn from ``pool`` in its phase, and that phase."""
+        if not self._left.get(pool):
+            self._phase[pool] = self._phase.get(pool, 0) + 1
+            self._left[pool] = rng.sample(texts, len(texts))
+        return (*self._left[pool].pop(), self._phase[pool])
+
+    def action(self, rng: random.Random, theme: str | None) -> str:
+        """A new action's description for a recommendation of this theme (or of none)."""
+        return action_text(*self._draw(rng, "action", [(verb, thing) for verb in VERBS for thing in objects(theme)]))
+
+    def update(self, rng: random.Random, status: ResponseStatus, theme: str | None) -> str:
+        """A new update's text, saying what fits ``status``."""
+        texts = [(opening, thing) for opening in UPDATE_OPENINGS[status] for thing in objects(theme)]
+        return update_text(*self._draw(rng, status, texts))
 
 
 @dataclass
@@ -63,6 +101,7 @@ class ResponsePlan:
     evidence: list[tuple[int, Evidence]] = field(default_factory=list)
     completed_at: dt.datetime | None = None
     added: int = -1  # updates and evidence of the rounds up to this one are in the session
+    wording: Wording = field(default_factory=Wording)
 
     def first(self, *wanted: ResponseStatus) -> int | None:
         """The first round in which the response had one of the ``wanted`` statuses (None: never)."""
@@ -115,6 +154,7 @@ def plan_all(
     plans: dict[int | None, ResponsePlan] = {}
     children: dict[tuple[int, int | None], list[ResponsePlan]] = {}
     parents = {r.parent_id for r in recommendations.values() if r.parent_id is not None}
+    shown = _shown_statuses(responses, recommendations, parents, {o for o in editor_by_org if o is not None})
     ordered = sorted(responses, key=lambda r: (r.recommendation_id in parents, r.id))
     for response in ordered:
         rec = recommendations[response.recommendation_id]
@@ -122,7 +162,7 @@ def plan_all(
         if kids:
             statuses = [rolled_up_status([k.statuses[n] for k in kids]) for n in range(len(ROUNDS))]
         else:
-            statuses = trajectory(rng, rec)
+            statuses = trajectory(rng, rec, shown.get(response.id))
         plan = ResponsePlan(
             response,
             statuses,
@@ -136,6 +176,29 @@ def plan_all(
         if rec.parent_id is not None:
             children.setdefault((response.organisation_id, rec.parent_id), []).append(plan)
     return [plans[r.id] for r in responses]
+
+
+def _shown_statuses(
+    responses: list[Response],
+    recommendations: dict[int | None, Recommendation],
+    parents: set[int],
+    editors: set[int],
+) -> dict[int | None, ResponseStatus]:
+    """How a few responses of the demo editors' organisations end, whatever the draws: one Blocked, one In progress
+    (their first recommendations with no sub-recommendations), so a demonstrator signed in as an editor can show
+    both forms (a plan drawn all Complete or Not started shows neither)."""
+    shown: dict[int | None, ResponseStatus] = {}
+    for organisation in sorted(editors):
+        own = [
+            r
+            for r in responses
+            if r.organisation_id == organisation
+            and r.recommendation_id not in parents
+            and recommendations[r.recommendation_id].parent_id is None
+        ]
+        for response, status in zip(own, (ResponseStatus.BLOCKED, ResponseStatus.IN_PROGRESS), strict=False):
+            shown[response.id] = status
+    return shown
 
 
 def _fill(
@@ -162,22 +225,31 @@ def _describe(rng: random.Random, plan: ResponsePlan, rec: Recommendation, kids:
     response.lead_role = rng.choice(OWNERS)
     response.summary = f"{MARK}: this organisation's approach to recommendation {rec.number} is summarised here."
     if ResponseStatus.BLOCKED in plan.statuses:
-        waiting = next((k for k in kids if k.blocked_reason), None)
-        plan.blocked_reason = (
-            f"{MARK}: sub-recommendation {waiting.number} is waiting for others."
-            if waiting
-            else f"{MARK}: waiting for {rng.choice(BLOCKERS)}."
-        )
+        plan.blocked_reason = _blocker(rng, kids)
     if plan.statuses[0] is ResponseStatus.NOT_APPLICABLE:
-        plan.not_applicable_reason = f"{MARK}: the organisation has recorded why this does not apply to it."
+        plan.not_applicable_reason = not_applicable_reason(rng.choice(NOT_APPLICABLE_REASONS))
+
+
+def _blocker(rng: random.Random, kids: list[ResponsePlan]) -> str:
+    """What a Blocked response waits for. A parent is Blocked because a sub-recommendation is, so it names the one
+    blocked first (blocked in every round the parent is) and what that one waits for: "7.2: Waiting for …"."""
+    blocked = [k for k in kids if k.blocked_reason]
+    if not blocked:
+        return blocked_reason(rng.choice(BLOCKERS))
+    first = min(blocked, key=lambda k: k.first(ResponseStatus.BLOCKED) or 0)
+    return f"{first.number}: {first.blocked_reason}"
 
 
 def _plan_actions(
     rng: random.Random, plan: ResponsePlan, theme: str | None, scale: int, kids: list[ResponsePlan]
 ) -> None:
     """One to eight actions (times the scale), in the order they were added; then when the response was complete
-    (its last action done, or its last sub-recommendation complete)."""
-    for n in range(rng.randint(1, 8) * scale):
+    (its last action done, or its last sub-recommendation complete).
+
+    A response that does not apply has one action, done in the first round: recording that decision (work planned
+    on what the organisation says it need not do would contradict it)."""
+    not_applicable = plan.statuses[0] is ResponseStatus.NOT_APPLICABLE
+    for n in range(1 if not_applicable else rng.randint(1, 8) * scale):
         keeper = n == 0
         created, done = _action_rounds(rng, plan, keeper)
         created_day = day_in(rng, plan.windows[created])
@@ -191,7 +263,7 @@ def _plan_actions(
                 keeper=keeper,
                 lazy=not keeper and rng.random() < 0.3,
                 values={
-                    "description": action_text(rng.choice(VERBS), rng.choice(objects(theme))),
+                    "description": NOT_APPLICABLE_DECISION if not_applicable else plan.wording.action(rng, theme),
                     "owner_role": rng.choice(OWNERS),
                     "target_date": created_day + dt.timedelta(days=rng.randint(60, 540)),
                 },
@@ -239,7 +311,7 @@ def _update(
 
     Its visibility is drawn (four in five public) unless given."""
     day = day_in(rng, plan.windows[round_])
-    text = update_text(rng.choice(UPDATE_OPENINGS[plan.statuses[round_]]), rng.choice(objects(theme)))
+    text = plan.wording.update(rng, plan.statuses[round_], theme)
     if visibility is None:
         visibility = rng.choices([Visibility.PUBLIC, Visibility.INTERNAL], weights=[80, 20])[0]
     update = ProgressUpdate(

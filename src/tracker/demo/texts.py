@@ -68,8 +68,22 @@ UPDATE_OPENINGS = {
     ],
     ResponseStatus.BLOCKED: ["Progress is paused, waiting on others, for"],
     ResponseStatus.COMPLETE: ["Work has been completed and signed off on", "Assurance checks were completed for"],
-    ResponseStatus.NOT_APPLICABLE: ["The organisation recorded why it does not need to act on"],
+    ResponseStatus.NOT_APPLICABLE: [
+        "The organisation recorded why it does not need to act on",
+        "The organisation's review confirmed it does not need to act on",
+    ],
 }
+# A response that does not apply records the decision as its one action, and gives one of these reasons (invented,
+# naming no real organisation, person, place or case).
+NOT_APPLICABLE_DECISION = (
+    f"Record the decision that this recommendation does not apply to the organisation ({MARK.lower()})."
+)
+NOT_APPLICABLE_REASONS = [
+    "the work asked for is led nationally, and the organisation follows the national approach rather than its own",
+    "the service concerned is commissioned from partner agencies, which report on it in their own plans",
+    "a collaboration of neighbouring organisations carries out this function on the organisation's behalf",
+    "the organisation does not carry out the function this recommendation is about",
+]
 BLOCKERS = [
     "a change to a records management system shared with other forces, with no delivery date yet",
     "national guidance that has not yet been published",
@@ -82,16 +96,34 @@ def objects(theme: str | None) -> list[str]:
     return THEME_OBJECTS.get(theme, THEME_OBJECTS[None])
 
 
-def action_text(verb: str, thing: str) -> str:
-    """An action's description: a verb and what it is done to."""
-    return f"{verb} {thing} ({MARK.lower()})."
+def phase(number: int) -> str:
+    """What tells a text of a later phase from the same words earlier ("" for the first phase)."""
+    return f", phase {number}" if number > 1 else ""
 
 
-def update_text(opening: str, thing: str) -> str:
-    """A progress update's text: an opening that fits the status, and what it is about."""
-    return f"{opening} {thing}. {MARK}."
+def action_text(verb: str, thing: str, phase_number: int = 1) -> str:
+    """An action's description: a verb, what it is done to and (after the first) its phase."""
+    return f"{verb} {thing}{phase(phase_number)} ({MARK.lower()})."
 
 
-def action_texts_for(theme: str | None) -> set[str]:
-    """Every action text the demo may write for a recommendation of this theme (or of none)."""
-    return {action_text(verb, thing) for verb in VERBS for thing in objects(theme)}
+def update_text(opening: str, thing: str, phase_number: int = 1) -> str:
+    """A progress update's text: an opening that fits the status, what it is about and (after the first) its phase."""
+    return f"{opening} {thing}{phase(phase_number)}. {MARK}."
+
+
+def blocked_reason(blocker: str) -> str:
+    """Why a response is Blocked: what it waits for (a parent quotes it after its sub-recommendation's number)."""
+    return f"Waiting for {blocker} ({MARK.lower()})."
+
+
+def not_applicable_reason(reason: str) -> str:
+    """Why a response does not apply, marked synthetic."""
+    return f"{MARK}: {reason}."
+
+
+def action_texts_for(theme: str | None, scale: int = 1) -> set[str]:
+    """Every action text the demo may write at ``scale`` for a recommendation of this theme (or of none), the record
+    of a decision that it does not apply included. A response has at most 8 times ``scale`` actions and a phase has 40
+    texts, so no response goes past phase ``scale``."""
+    texts = {action_text(verb, thing, n) for verb in VERBS for thing in objects(theme) for n in range(1, scale + 1)}
+    return texts | {NOT_APPLICABLE_DECISION}

@@ -57,9 +57,13 @@ def time_on(day: dt.date, rng: random.Random, hours: tuple[int, int] = (8, 17)) 
     return dt.datetime.combine(day, dt.time(rng.randint(*hours), rng.randint(0, 59)), UTC)
 
 
-def trajectory(rng: random.Random, rec: Recommendation) -> list[ResponseStatus]:
-    """Not started, then in progress from a round, then complete or blocked from a later one (or not applicable)."""
-    final = rng.choices(list(ResponseStatus), weights=[15, 45, 8, 27, 5] if rec.text else [50, 35, 5, 5, 5])[0]
+def trajectory(rng: random.Random, rec: Recommendation, final: ResponseStatus | None = None) -> list[ResponseStatus]:
+    """Not started, then in progress from a round, then complete or blocked from a later one (or not applicable).
+
+    The status it ends in is drawn unless ``final`` is given (the draw is made either way, so the draws after it
+    stay the same)."""
+    drawn = rng.choices(list(ResponseStatus), weights=[15, 45, 8, 27, 5] if rec.text else [50, 35, 5, 5, 5])[0]
+    final = final if final is not None else drawn
     if final in (ResponseStatus.NOT_APPLICABLE, ResponseStatus.NOT_STARTED):
         return [final] * len(ROUNDS)
     starts = min(rng.randint(0, LAST - 1), rng.randint(0, LAST - 1))  # most started early

@@ -159,6 +159,66 @@ def test_not_applicable_responses_say_why_and_others_do_not(demo):
     )
 
 
+def test_not_applicable_responses_have_one_completed_action_recording_the_decision(demo):
+    """A plan for a recommendation that does not apply holds one thing done, the decision, and nothing else: open or
+    themed actions would say the organisation is working on what it says it need not do."""
+    not_applicable = [r for r in demo.responses if r.status is ResponseStatus.NOT_APPLICABLE]
+    assert not_applicable, "the demo has Not applicable responses"
+    problems(
+        [
+            (r.id, [(a.description, a.status.value) for a in demo.actions[r.id]])
+            for r in not_applicable
+            if len(demo.actions[r.id]) != 1
+            or demo.actions[r.id][0].status is not ActionStatus.COMPLETE
+            or "does not apply" not in demo.actions[r.id][0].description
+        ],
+        "Not applicable responses whose actions are not the one completed decision",
+    )
+    problems(
+        [
+            (r.id, a.description)
+            for r in demo.responses
+            if r.status is not ResponseStatus.NOT_APPLICABLE
+            for a in demo.actions[r.id]
+            if "does not apply" in a.description
+        ],
+        "responses that apply record a decision that they do not",
+    )
+
+
+def test_not_applicable_reasons_are_specific_varied_and_synthetic(demo):
+    """Why a recommendation does not apply is a reason a reader can weigh, drawn from a few invented ones that name
+    no real organisation (every organisation's name is a real place)."""
+    reasons = Counter(
+        r.not_applicable_reason or "" for r in demo.responses if r.status is ResponseStatus.NOT_APPLICABLE
+    )
+    names = [o.name for o in demo.session.exec(select(Organisation))]
+    problems(
+        [reason for reason in reasons if MARK not in reason or any(name in reason for name in names)],
+        "not-applicable reasons unmarked or naming a real organisation",
+    )
+    assert len(reasons) >= 3, f"the reasons vary: {reasons}"
+    assert reasons.most_common(1)[0][1] < sum(reasons.values()) * 0.6, f"no one reason dominates: {reasons}"
+
+
+def test_a_parent_blocked_by_a_sub_recommendation_names_its_blocker(demo):
+    """Naming the blocked sub-recommendation and what it waits for ("7.2: waiting for …") tells a reader what to
+    chase; "a sub-recommendation is waiting for others" does not."""
+    bad = []
+    for parent, kids in demo.families():
+        if parent.status is not ResponseStatus.BLOCKED:
+            continue
+        named = [
+            k
+            for k in kids
+            if k.status is ResponseStatus.BLOCKED
+            and f"{demo.recs[k.recommendation_id].number}: {k.blocked_reason}" in (parent.blocked_reason or "")
+        ]
+        if not named:
+            bad.append((parent.id, parent.blocked_reason))
+    problems(bad, "Blocked parents that do not name their blocked sub-recommendation's blocker")
+
+
 def test_rag_ratings_fit_their_status(demo):
     assert {r.rag for r in demo.responses if r.rag} == set(Rag), "every RAG colour is used"
     problems(
@@ -232,9 +292,26 @@ def test_action_texts_are_written_for_their_recommendation(demo):
     bad = []
     for response in demo.responses:
         rec = demo.recs[response.recommendation_id]
-        allowed = action_texts_for(rec.theme or (demo.recs[rec.parent_id].theme if rec.parent_id else None))
+        allowed = action_texts_for(rec.theme or (demo.recs[rec.parent_id].theme if rec.parent_id else None), demo.scale)
         bad += [(response.id, a.description) for a in demo.actions[response.id] if a.description not in allowed]
     problems(bad, "action texts belong to another recommendation's theme")
+
+
+def test_no_response_repeats_an_action_or_an_update(demo):
+    """Two actions (or two updates) of one plan saying the same words read as a copying slip, not as work."""
+    bad = [
+        (rid, text)
+        for rid, actions in demo.actions.items()
+        for text, times in Counter(a.description for a in actions).items()
+        if times > 1
+    ]
+    bad += [
+        (rid, text)
+        for rid, updates in demo.updates.items()
+        for text, times in Counter(u.text for u in updates).items()
+        if times > 1
+    ]
+    problems(bad, "responses with two actions or two updates of the same text")
 
 
 def test_action_texts_never_quote_a_recommendation(demo):
@@ -281,6 +358,7 @@ def test_every_response_has_actions_and_updates_and_every_text_is_marked_synthet
     texts += [u.text for us in demo.updates.values() for u in us]
     texts += [r.summary or "" for r in demo.responses] + [e.title for e in demo.evidence]
     texts += [r.blocked_reason for r in demo.responses if r.blocked_reason]
+    texts += [r.not_applicable_reason for r in demo.responses if r.not_applicable_reason]
     problems([t for t in texts if MARK.lower() not in t.lower()], "texts not marked synthetic")
 
 

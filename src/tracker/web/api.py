@@ -5,8 +5,9 @@ router with ``api_router``.
 
 Every route declares the records it loads and the permission it needs (``tracker.web.api_routes``); its loaders
 call ``load_response`` / ``load_child`` (and so ``tracker.permissions.require``), so an id of another
-organisation's record answers 404, a reader who may not change it 403, and the public 401. Callers authenticate with a personal API token (``Authorization: Bearer
-trk_...``, made on /account/api-tokens) or with the session cookie of a signed-in browser. See ``api_access`` for
+organisation's record answers 404, a reader who may not change it 403, and the public 401. Callers authenticate
+with a personal API token (``Authorization: Bearer trk_...``, made on /account/api-tokens) or with the session
+cookie of a signed-in browser. See ``api_access`` for
 how CSRF protection applies.
 
 Every error is an RFC 9457 problem document (``application/problem+json``): 400 for a body or path that does not

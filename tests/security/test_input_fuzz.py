@@ -113,9 +113,9 @@ UPLOADS = ("/evidence", "/import", "/load")  # multipart forms: a file goes with
 
 
 @pytest.fixture
-def records(session, request) -> tuple[dict[str, Any], dict[str, str], Any]:
+def records(session, world) -> tuple[dict[str, Any], dict[str, str], Any]:
     """The matrices' records (one of each kind, Kent's) by every name the matrices give them, and the users."""
-    users, fresh = request.getfixturevalue("world")
+    users, fresh = world
     values: dict[str, Any] = fresh()
     owner = users["kent editor"]
     ctx = load_response(session, owner, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)

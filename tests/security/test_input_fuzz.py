@@ -5,7 +5,9 @@ The routes are those of the route-by-role matrices (``tests/support/routes.py::m
 their users those of the matrices too. Hypothesis draws the values: NUL and other control characters, huge, odd
 and non-ASCII integers ("²", Arabic-Indic digits), 100 kB strings, right-to-left and zero-width text; each value
 in the fixed list below is always tried (``@example``), and a few more are generated (derandomised, so every run
-sends the same requests). The JSON API's bodies are fuzzed from its schema by ``tests/security/test_api_fuzz.py``.
+sends the same requests). A route is fuzzed as each role it lets through; a role it refuses (the route matrices
+say which) sends one hostile request. The JSON API's bodies are fuzzed from its schema by
+``tests/security/test_api_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from litestar.testing import TestClient
 
 from tests.support.accounts import ROLES, sign_in
 from tests.support.plans import response_of
-from tests.support.routes import app_routes, matrix_entries, route_of
+from tests.support.routes import REFUSED, answers_of, app_routes, matrix_entries, route_of
 from tracker.accounts import controllers as account_controllers
 from tracker.permissions import Permission
 from tracker.plans import services
@@ -111,9 +113,9 @@ UPLOADS = ("/evidence", "/import", "/load")  # multipart forms: a file goes with
 
 
 @pytest.fixture
-def records(session, request) -> tuple[dict[str, Any], dict[str, str], Any]:
+def records(session, world) -> tuple[dict[str, Any], dict[str, str], Any]:
     """The matrices' records (one of each kind, Kent's) by every name the matrices give them, and the users."""
-    users, fresh = request.getfixturevalue("world")
+    users, fresh = world
     values: dict[str, Any] = fresh()
     owner = users["kent editor"]
     ctx = load_response(session, owner, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
@@ -188,6 +190,15 @@ def url_with(app_path: str, params: dict[str, str]) -> str:
     return url
 
 
+def roles_of(method: str, path: str) -> tuple[list[str], list[str]]:
+    """The roles the route lets through (fuzzed), and those it refuses (signed out, or forbidden) before it reads
+    a value: what runs before the refusal runs for the let-through roles too, so a refused role needs one request
+    with a hostile value, not a fuzz run. A "not found" role is fuzzed: the handler reads the values first."""
+    answers = answers_of(method, path)
+    refused = [role for role in ROLES if answers[role] in REFUSED]
+    return [role for role in ROLES if role not in refused], refused
+
+
 def server_errors(response: Any, role: str, what: str) -> list[str]:
     if response.status_code >= 500:
         return [f"{role}: {what} -> {response.status_code}"]
@@ -203,12 +214,11 @@ def test_no_path_or_query_value_gets_a_5xx(client: TestClient, records, method, 
     if not valid and not queries:
         pytest.skip("no parameter to fuzz")
     jars: dict[str, dict[str, str]] = {}
+    fuzzed, refused = roles_of(method, path)
 
-    @FUZZ
-    @given(value=st.one_of(st.sampled_from(HOSTILE_PATH), GENERATED))
-    def run(value: str) -> None:
+    def send(roles: list[str], value: str) -> None:
         failures = []
-        for role in ROLES:
+        for role in roles:
             as_role(client, users, jars, role)
             for name in valid:
                 url = url_with(app_path, valid | {name: value})
@@ -220,9 +230,15 @@ def test_no_path_or_query_value_gets_a_5xx(client: TestClient, records, method, 
                 failures += server_errors(response, role, f"GET {app_path}?{name}={value[:40]!r}")
         assert not failures, "\n".join(failures)
 
+    @FUZZ
+    @given(value=st.one_of(st.sampled_from(HOSTILE_PATH), GENERATED))
+    def run(value: str) -> None:
+        send(fuzzed, value)
+
     for value in HOSTILE_PATH:
         run = example(value=value)(run)
     run()
+    send(refused, HOSTILE_PATH[0])
 
 
 @pytest.mark.parametrize(("method", "path"), entries(unsafe=True), ids=[f"{m} {p}" for m, p in entries(True)])
@@ -237,11 +253,11 @@ def test_no_form_value_gets_a_5xx(client: TestClient, records, monkeypatch, meth
     hostile = st.one_of(st.sampled_from(HOSTILE), GENERATED)
     body = st.fixed_dictionaries({f: st.one_of(st.just(PLAUSIBLE.get(f, "Some text")), hostile) for f in FIELDS})
 
-    @FUZZ
-    @given(data=body)
-    def run(data: dict[str, str]) -> None:
+    fuzzed, refused = roles_of(method, path)
+
+    def send(roles: list[str], data: dict[str, str]) -> None:
         failures = []
-        for role in ROLES:
+        for role in roles:
             headers = as_role(client, users, jars, role)
             if any(part in app_path for part in UPLOADS):
                 name = data.get("file_name") or "plan.csv"
@@ -252,6 +268,11 @@ def test_no_form_value_gets_a_5xx(client: TestClient, records, monkeypatch, meth
             failures += server_errors(response, role, f"POST {app_path} with {_summary(data)}")
         assert not failures, "\n".join(failures)
 
+    @FUZZ
+    @given(data=body)
+    def run(data: dict[str, str]) -> None:
+        send(fuzzed, data)
+
     for value in HOSTILE:
         # the value in every field but those that steer the form (version, kind, dates...), so it gets stored
         run = example(data={f: PLAUSIBLE.get(f, value) for f in FIELDS})(run)
@@ -259,6 +280,7 @@ def test_no_form_value_gets_a_5xx(client: TestClient, records, monkeypatch, meth
         # and in every field at once, so the steering fields read it too (an id, a version, a choice, a date)
         run = example(data=dict.fromkeys(FIELDS, value))(run)
     run()
+    send(refused, dict.fromkeys(FIELDS, STEERING[0]))
 
 
 async def _no_wait(_seconds: float) -> None:

@@ -1,7 +1,8 @@
 """The test databases, and each test's transaction rolled back at its end.
 
-Each xdist worker migrates two databases of the backend under test (TRACKER_TEST_DB=sqlite, the default, or
-postgresql on TEST_POSTGRES_URL) once: one empty, one holding the bundled reference data (``reference_data``).
+Each xdist worker migrates three databases of the backend under test (TRACKER_TEST_DB=sqlite, the default, or
+postgresql on TEST_POSTGRES_URL) once: one empty, one holding the bundled reference data (``reference_data``), one
+the small reference data (``small_reference``).
 A test runs on one connection to one of them, inside a transaction and a savepoint that are rolled back when it
 ends (SQLAlchemy's "join a session into an external transaction"): every session the test or the app opens on
 that connection only creates and releases a savepoint, so ``commit()`` in app code never reaches the database.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,11 @@ POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://post
 ORGANISATIONS_FILE = RECOMMENDATIONS_DIR / "organisations.yaml"
 STALKING_FILE = RECOMMENDATIONS_DIR / "stalking-2024.yaml"
 COMMITS = "commits"
+# The data a rolled-back test can find already loaded, by the fixture a test asks for it with, and the
+# session-scoped engine of the database holding it.
+_PREPARED = {"demo_data": "demo_engine", "reference_data": "reference_engine", "small_reference": "small_engine"}
+# Which of them the test's ``engine`` chose (a fixture asked for later, through getfixturevalue, was not seen).
+PREPARED = pytest.StashKey[str | None]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -203,17 +209,40 @@ def worker_engine(database_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def reference_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
-    """A second database for this worker, holding the bundled reference data, loaded and committed once."""
-    with new_database("reference", tmp_path_factory.mktemp("reference")) as url:
+@contextmanager
+def loaded_engine(prefix: str, tmp_dir: Path, load: Callable[[Session], None]) -> Iterator[sa.Engine]:
+    """An engine on a database of this worker's own, migrated and holding what ``load`` loads, committed once."""
+    with new_database(prefix, tmp_dir) as url:
         migrate.upgrade(url)
         engine = _with_events(make_engine(url))
         with TrackerSession(engine, expire_on_commit=False) as session:
-            load_reference(session)
+            load(session)
             session.commit()
         yield engine
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def reference_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    """A second database for this worker, holding the bundled reference data, loaded and committed once."""
+    with loaded_engine("reference", tmp_path_factory.mktemp("reference"), load_reference) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def small_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    """A third database for this worker, holding the small reference data (``small_reference``), loaded once."""
+    tmp = tmp_path_factory.mktemp("small")
+    with loaded_engine("small", tmp, lambda session: load_small_reference(session, tmp)) as engine:
+        yield engine
+
+
+def prepared_data(request: pytest.FixtureRequest) -> str | None:
+    """The data a rolled-back test finds already loaded, by the fixture that asks for it (the largest wins):
+    "demo_data", "reference_data", "small_reference", or None (the empty database)."""
+    if commits(request):
+        return None
+    return next((name for name in _PREPARED if name in request.fixturenames), None)
 
 
 @pytest.fixture
@@ -225,12 +254,9 @@ def engine(request: pytest.FixtureRequest, worker_engine: sa.Engine) -> Iterator
         empty_database(worker_engine)
         return
     # The reference data (or the demo data) is already in a database of its own: a test asking for it runs there.
-    wanted = None
-    if "demo_data" in request.fixturenames:
-        wanted = request.getfixturevalue("demo_engine")
-    elif "reference_data" in request.fixturenames:
-        wanted = request.getfixturevalue("reference_engine")
-    with rolled_back(wanted or worker_engine) as connection:
+    prepared = request.node.stash[PREPARED] = prepared_data(request)
+    wanted = request.getfixturevalue(_PREPARED[prepared]) if prepared else worker_engine
+    with rolled_back(wanted) as connection:
         yield connection  # type: ignore[misc]
 
 
@@ -275,11 +301,17 @@ def reference_data(request: pytest.FixtureRequest, session: Session) -> None:
         load_reference(session)
 
 
+def load_small_reference(session: Session, tmp_dir: Path) -> None:
+    load_file(session, write(tmp_dir, "orgs.yaml", SMALL_ORGANISATIONS), Actor("test setup"))
+    load_file(session, write(tmp_dir, "set.yaml", SMALL_SET), Actor("test setup"))
+
+
 @pytest.fixture
-def small_reference(session: Session, tmp_path: Path) -> None:
-    """A few organisations and a three-recommendation set (tests/support/factories.py)."""
-    load_file(session, write(tmp_path, "orgs.yaml", SMALL_ORGANISATIONS), Actor("test setup"))
-    load_file(session, write(tmp_path, "set.yaml", SMALL_SET), Actor("test setup"))
+def small_reference(request: pytest.FixtureRequest, session: Session, tmp_path: Path) -> None:
+    """A few organisations and a three-recommendation set (tests/support/factories.py): already there for a
+    rolled-back test that asks for nothing larger (it runs on the worker's ``small_engine``)."""
+    if request.node.stash.get(PREPARED, None) != "small_reference":
+        load_small_reference(session, tmp_path)
 
 
 @pytest.fixture

@@ -267,6 +267,27 @@ def _other_routes() -> list[tuple[str, str, dict[str, str]]]:
 OTHER_ROUTES = _other_routes()
 
 
+REFUSED = frozenset({FORBIDDEN, SIGN_IN})
+_API_ANSWERS: dict[int | str, str] = {401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND, OK: OK}
+
+
+def answers_of(method: str, path: str) -> dict[str, str]:
+    """What each role gets from a matrix entry (as ``matrix_entries`` writes it): OK ("public" counts as ok),
+    SIGN_IN, FORBIDDEN or NOT_FOUND. An entry in two matrices counts as refused only where both refuse it."""
+    found: list[dict[str, str]] = [
+        {role: OK if answer == "public" else answer for role, answer in answers.items()}
+        for m, p, answers in WORKSPACE_ROUTES + OTHER_ROUTES
+        if (m, p.split("?")[0]) == (method, path)
+    ]
+    found += [
+        {role: _API_ANSWERS[api_expected_answer(role, need)] for role in ROLES}
+        for m, p, _, _, need in API_ROUTES
+        if (m, p) == (method, path)
+    ]
+    assert found, f"{method} {path} is in no route matrix"
+    return {role: next((a[role] for a in found if a[role] not in REFUSED), found[0][role]) for role in ROLES}
+
+
 # --- the app's route table against the matrices --------------------------------------------------------------
 
 

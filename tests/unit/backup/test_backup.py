@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from tests.support.database import BACKEND, ORGANISATIONS_FILE, STALKING_FILE, new_database
+from tests.support.demo import DemoDatabases
 from tests.support.servers import WRITER
 from tests.support.web import TEST_SECRET
 from tracker import migrate
@@ -31,7 +32,6 @@ from tracker.audit.services import Actor
 from tracker.backup import MANIFEST, BackupError, backup, iter_table_rows, read_manifest, restore
 from tracker.cli import main
 from tracker.db import for_writing, make_engine
-from tracker.demo import load_demo
 from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Response
@@ -57,18 +57,12 @@ def everything(url: str) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture
-def source(tmp_path: Path) -> Iterator[Settings]:
-    """A database with the bundled data and the demo (plans, evidence files, assessments, accounts)."""
-    with new_database("backupsrc", tmp_path) as url:
-        migrate.upgrade(url)
-        settings = Settings(database_url=url, secret_key=TEST_SECRET, upload_dir=tmp_path / "src-uploads")
-        engine = make_engine(url)
-        with Session(for_writing(engine), expire_on_commit=False) as session:
-            for path in (ORGANISATIONS_FILE, STALKING_FILE):
-                load_file(session, path, Actor("test setup"))
-            load_demo(session, password="demo-password-for-tests", upload_dir=settings.upload_dir)
-        engine.dispose()
-        yield settings
+def source(tmp_path: Path, demo_databases: DemoDatabases) -> Iterator[Settings]:
+    """A database with the bundled data and the demo (plans, evidence files, assessments, accounts): a copy of the
+    one this worker built once, with a copy of its evidence files."""
+    (tmp_path / "src").mkdir()
+    with demo_databases.copy("backupsrc", tmp_path / "src") as (url, uploads):
+        yield Settings(database_url=url, secret_key=TEST_SECRET, upload_dir=uploads)
 
 
 @pytest.fixture

@@ -252,3 +252,49 @@ def test_period_names_are_trimmed_and_compared_whatever_their_case(client, sessi
     )
     assert r.status_code == 422 and "govuk-error-summary" in r.text and "already exists" in r.text
     assert len(session.exec(select(ReportingPeriod)).all()) == 1
+
+
+def test_a_cut_off_before_the_recommendations_were_published_is_refused(client, session, small_reference, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post(
+        "/oversight/periods", data={"name": "Too early", "cut_off": "14/01/2025"}, headers=csrf_headers(client)
+    )
+    assert r.status_code == 422 and 'href="#cut_off"' in r.text
+    assert "before the recommendations were published on 15 January 2025" in r.text
+    assert session.exec(select(ReportingPeriod)).first() is None
+
+
+def test_a_cut_off_on_or_before_the_latest_frozen_one_is_refused(session, small_reference):
+    from tracker.inputs import InputError
+
+    freeze(session, "Spring", dt.date(2025, 3, 31))
+    for day in (dt.date(2025, 3, 31), dt.date(2025, 2, 28)):
+        with pytest.raises(InputError) as refused:
+            open_period(session, name=f"Again {day}", cut_off=day, actor=ACTOR)
+        assert "after 31 March 2025" in refused.value.errors["cut_off"]
+    assert open_period(session, name="Summer", cut_off=dt.date(2025, 4, 1), actor=ACTOR).id
+
+
+def test_two_open_periods_cannot_share_a_cut_off(client, session, small_reference, make_user):
+    open_period(session, name="Summer", cut_off=dt.date(2025, 7, 31), actor=ACTOR)
+    session.commit()
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post("/oversight/periods", data={"name": "Other", "cut_off": "31/07/2025"}, headers=csrf_headers(client))
+    assert r.status_code == 422 and 'href="#cut_off"' in r.text and "Summer is open with the same cut-off" in r.text
+
+
+def test_a_period_compared_with_itself_is_an_error_not_an_empty_comparison(client, session, small_reference, make_user):
+    period = freeze(session, "Spring", dt.date(2025, 3, 31))
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.get(f"/oversight/periods/compare?earlier={period.id}&later={period.id}")
+    assert r.status_code == 422 and "Choose two different periods" in r.text and "did not change" not in r.text
+
+
+def test_the_database_holds_one_period_per_name_whatever_its_case(session, small_reference):
+    from tracker.db import Duplicate
+
+    session.add(ReportingPeriod(name="Q1 2025", cut_off=dt.date(2025, 3, 31)))
+    session.flush()
+    session.add(ReportingPeriod(name="q1 2025", cut_off=dt.date(2025, 4, 30)))
+    with pytest.raises(Duplicate):
+        session.flush()

@@ -15,10 +15,10 @@ from tracker.inputs import InputError, problems_for
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.recommendations.models import Recommendation
+from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import latest_update_of_each, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.timeutil import UTC, DateParseError, parse_uk_date, uk_datetime, utc_now
+from tracker.timeutil import UTC, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
 
 
@@ -52,6 +52,29 @@ def name_in_use(session: Session, name: str) -> bool:
     return session.exec(select(ReportingPeriod.id).where(same)).first() is not None
 
 
+def cut_off_fault(session: Session, cut_off: dt.date, set_id: int | None) -> str | None:
+    """Why a new period cannot have this cut-off, or None: it must not come before the recommendations were
+    published (the period's set, or the first set published), must come after the latest frozen period's cut-off,
+    and must not be an open period's cut-off."""
+    published = select(func.min(RecommendationSet.published_on))
+    if set_id is not None:
+        published = published.where(RecommendationSet.id == set_id)
+    first_day = session.exec(published).one()
+    if first_day is not None and cut_off < first_day:
+        return f"The cut-off must not be before the recommendations were published on {uk_date(first_day)}"
+    last_frozen = session.exec(
+        select(func.max(ReportingPeriod.cut_off)).where(ReportingPeriod.status == PeriodStatus.FROZEN)
+    ).one()
+    if last_frozen is not None and cut_off <= last_frozen:
+        return f"The cut-off must be after {uk_date(last_frozen)}, the cut-off of the latest frozen period"
+    same = select(ReportingPeriod.name).where(
+        ReportingPeriod.cut_off == cut_off, ReportingPeriod.status == PeriodStatus.OPEN
+    )
+    if (other := session.exec(same).first()) is not None:
+        return f"{other} is open with the same cut-off: use it, or choose another date"
+    return None
+
+
 def open_period(
     session: Session, *, name: str, cut_off: dt.date | str | None, actor: Actor, set_id: int | None = None
 ) -> ReportingPeriod:
@@ -64,6 +87,8 @@ def open_period(
         errors = dict(exc.errors)  # said together with a name in use, not one after the other
     if "name" not in errors and name_in_use(session, name):
         errors["name"] = f"A reporting period called {name!r} already exists"
+    if "cut_off" not in errors and isinstance(cut_off, dt.date) and (fault := cut_off_fault(session, cut_off, set_id)):
+        errors["cut_off"] = fault
     if errors or not isinstance(cut_off, dt.date):
         raise InputError(errors)
     period = ReportingPeriod(name=name, cut_off=cut_off, set_id=set_id, opened_by_id=actor.user_id)
@@ -257,6 +282,8 @@ def compare_periods(session: Session, earlier: ReportingPeriod, later: Reporting
     """Which responses moved forward (e.g. in progress to complete), which went backwards, who has not updated."""
     if earlier.status is not PeriodStatus.FROZEN or later.status is not PeriodStatus.FROZEN:
         raise PeriodError("Only frozen periods can be compared")
+    if earlier.id == later.id:
+        raise PeriodError(f"Choose two different periods: {earlier.name} compared with itself shows nothing")
     if earlier.cut_off > later.cut_off:
         earlier, later = later, earlier
     before = {s.response_id: s for s in session.exec(select(Snapshot).where(Snapshot.period_id == earlier.id))}

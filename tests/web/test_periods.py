@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlmodel import select
@@ -298,3 +299,36 @@ def test_the_database_holds_one_period_per_name_whatever_its_case(session, small
     session.add(ReportingPeriod(name="q1 2025", cut_off=dt.date(2025, 4, 30)))
     with pytest.raises(Duplicate):
         session.flush()
+
+
+def error_links_reach_the_page(page: str) -> None:
+    summary = page.split('govuk-error-summary__list">', 1)[1].split("</ul>", 1)[0]
+    targets = re.findall(r'href="#([\w-]+)"', summary)
+    assert targets and all(f'id="{target}"' in page for target in targets), (targets, summary)
+
+
+@pytest.mark.parametrize("fault", ["already unfrozen", "frozen too long ago"])
+def test_a_refused_unfreeze_links_its_error_to_the_checkbox_beside_it(
+    client, session, small_reference, make_user, fault
+):
+    period = freeze(session, "Settled", dt.date(2025, 7, 31))
+    if fault == "already unfrozen":
+        period.status, period.frozen_at = PeriodStatus.OPEN, None
+    else:
+        period.frozen_at = period.frozen_at - UNFREEZE_WINDOW - dt.timedelta(minutes=1)
+    session.commit()
+    sign_in(client, make_user(Role.ADMIN).email)
+    r = client.post(
+        f"/oversight/periods/{period.id}/unfreeze", data={"confirm_unfreeze": "yes"}, headers=csrf_headers(client)
+    )
+    assert r.status_code == 422
+    error_links_reach_the_page(r.text)
+    assert 'id="confirm_unfreeze-error"' in r.text
+
+
+def test_freezing_a_frozen_period_links_its_error_to_a_message_on_the_page(client, session, small_reference, make_user):
+    period = freeze(session, "Settled", dt.date(2025, 7, 31))
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post(f"/oversight/periods/{period.id}/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
+    assert r.status_code == 409 and "already frozen" in r.text
+    error_links_reach_the_page(r.text)

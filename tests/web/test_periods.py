@@ -332,3 +332,20 @@ def test_freezing_a_frozen_period_links_its_error_to_a_message_on_the_page(clien
     r = client.post(f"/oversight/periods/{period.id}/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
     assert r.status_code == 409 and "already frozen" in r.text
     error_links_reach_the_page(r.text)
+
+
+def test_the_first_period_counts_only_recent_updates_and_says_which_days(client, session, kent, make_user):
+    """With no previous period, an update from long ago does not count: the dashboard's 90 "recent" days do."""
+    _, update = kent
+    update("1.1", "01/02/2025")
+    first = open_period(session, name="Autumn", cut_off=dt.date(2025, 9, 30), actor=ACTOR)
+    session.commit()
+    assert {s.name: s.last_update_on for s in missing_updates(session, first)}["Kent Police"] == dt.date(2025, 2, 1)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get(f"/oversight/periods/{first.id}").text
+    window = page.split('data-testid="update-window"')[1].split("</p>")[0]
+    assert "from 2 July 2025 to 30 September 2025" in window and "90 days" in window
+    assert "Kent Police" in page.split('data-testid="missing"')[1].split("</ul>")[0]
+    assert "Kent Police" in client.get(f"/oversight/periods/{first.id}/missing-updates.csv").text
+    update("1.2", "02/07/2025")  # the window's first day
+    assert "Kent Police" not in {s.name for s in missing_updates(session, first)}

@@ -31,6 +31,7 @@ from tracker.reports.services import (
     open_period,
     unfreeze_deadline,
     unfreeze_period,
+    update_window,
 )
 from tracker.timeutil import LONDON, utc_now
 from tracker.vocabulary import PeriodStatus, ResponseStatus
@@ -45,6 +46,11 @@ def _period(db: Session, period_id: int) -> ReportingPeriod:
     if period is None:
         raise NotFoundException()
     return period
+
+
+def _stale_days(request: Request[Any, Any, Any]) -> int:
+    """The dashboard's "no recent update" days, the first period's window for missing updates."""
+    return int(request.app.state.settings.stale_update_days)
 
 
 def _carried_out(
@@ -130,7 +136,8 @@ class PeriodController(Controller):
             period=period,
             counts=counts,
             statuses=list(ResponseStatus),
-            missing=missing_updates(db, period),
+            missing=missing_updates(db, period, _stale_days(request)),
+            window=update_window(db, period, _stale_days(request)),
             can_run=can(request.user, Permission.RUN_REPORTING),
             can_unfreeze=can(request.user, Permission.UNFREEZE_PERIOD) and can_unfreeze(period),
             unfreeze_deadline=unfreeze_deadline(period),
@@ -216,7 +223,7 @@ class PeriodController(Controller):
                     period.name,
                     period.cut_off.isoformat(),
                 ]
-                for item in missing_updates(db, period)
+                for item in missing_updates(db, period, _stale_days(request))
             ),
         )
         return Response(

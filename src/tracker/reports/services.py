@@ -328,14 +328,32 @@ class StaleOrganisation:
     last_update_on: dt.date | None
 
 
-def missing_updates(session: Session, period: ReportingPeriod) -> list[StaleOrganisation]:
-    """Organisations that have not posted an update since the previous period's cut-off (or ever)."""
+@dataclass(frozen=True)
+class UpdateWindow:
+    """The days in which an organisation must have posted an update for a period: from the day after the
+    previous frozen period's cut-off, or, for the first period, the dashboard's "recent" days up to its cut-off."""
+
+    first_day: dt.date
+    last_day: dt.date
+    previous: ReportingPeriod | None  # None: the first period
+
+
+def update_window(session: Session, period: ReportingPeriod, stale_days: int = 90) -> UpdateWindow:
+    """The window ``missing_updates`` uses; ``stale_days`` is the dashboard's rule (``Settings.stale_update_days``):
+    an update ``stale_days`` days before the cut-off is still recent."""
     previous = session.exec(
         select(ReportingPeriod)
         .where(ReportingPeriod.cut_off < period.cut_off, ReportingPeriod.status == PeriodStatus.FROZEN)
         .order_by(col(ReportingPeriod.cut_off).desc())
     ).first()
-    since = previous.cut_off if previous else None
+    if previous is not None:
+        return UpdateWindow(previous.cut_off + dt.timedelta(days=1), period.cut_off, previous)
+    return UpdateWindow(period.cut_off - dt.timedelta(days=stale_days), period.cut_off, None)
+
+
+def missing_updates(session: Session, period: ReportingPeriod, stale_days: int = 90) -> list[StaleOrganisation]:
+    """Organisations with no update in the period's ``update_window`` (or none ever)."""
+    first_day = update_window(session, period, stale_days).first_day
     rows = session.exec(
         select(Organisation.id, Organisation.name, func.max(ProgressUpdate.update_on))
         .join(Response, col(Response.organisation_id) == Organisation.id)
@@ -350,7 +368,5 @@ def missing_updates(session: Session, period: ReportingPeriod) -> list[StaleOrga
         .order_by(Organisation.name)
     )
     return [
-        StaleOrganisation(not_none(oid), name, last)
-        for oid, name, last in rows
-        if last is None or (since is not None and last <= since)
+        StaleOrganisation(not_none(oid), name, last) for oid, name, last in rows if last is None or last < first_day
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
@@ -24,6 +25,28 @@ from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
 
 class PeriodError(ValueError):
     """A reporting-period request that cannot be carried out."""
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    period: ReportingPeriod,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Record one step of a period's life in the history."""
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="reporting_period",
+        entity_id=period.id,
+        summary=summary,
+        before=before,
+        after=after,
+    )
 
 
 def check_period(name: str, cut_off: dt.date | str | None) -> dt.date:
@@ -97,52 +120,18 @@ def open_period(
         session.flush()
     except Duplicate as exc:  # another request opened one of the same name since the check above
         raise InputError({"name": f"A reporting period called {name!r} already exists"}) from exc
-    record(
-        session,
-        actor=actor,
-        action="open_period",
-        entity_type="reporting_period",
-        entity_id=period.id,
-        summary=f"Reporting period {name} opened (cut-off {cut_off.isoformat()})",
-    )
+    _record(session, actor, "open_period", period, f"Reporting period {name} opened (cut-off {cut_off.isoformat()})")
     return period
 
 
-def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, now: dt.datetime | None = None) -> int:
-    """Capture every required response as it stood at the cut-off; returns the number of snapshots.
-
-    Action, evidence and update figures count only what is dated on or before the cut-off. Status and RAG
-    are the response's current values (the record of the claim at the moment of freezing). ``now`` is the
-    moment of freezing unless given (the demo freezes its past periods at their own time).
-    """
-    if period.status is PeriodStatus.FROZEN:
-        raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
-    end_of_cut_off = dt.datetime.combine(period.cut_off + dt.timedelta(days=1), dt.time(), UTC)
-    responses = select_columns(
-        Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag
-    ).where(col(Response.required).is_(True))
-    if period.set_id is not None:
-        responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
-            Recommendation.set_id == period.set_id
-        )
+def _counts_at(session: Session, cut_off: dt.date) -> tuple[dict[int, tuple[int, int | None]], dict[int, int]]:
+    """Each response's actions (all, and complete by then) and evidence items, as recorded on or before ``cut_off``."""
+    end_of_cut_off = dt.datetime.combine(cut_off + dt.timedelta(days=1), dt.time(), UTC)
+    complete = and_(col(Action.status) == ActionStatus.COMPLETE, col(Action.completed_on) <= cut_off)
     actions = {
         rid: (total, done)
         for rid, total, done in session.exec(
-            select(
-                Action.response_id,
-                func.count(),
-                func.sum(
-                    case(
-                        (
-                            and_(
-                                col(Action.status) == ActionStatus.COMPLETE, col(Action.completed_on) <= period.cut_off
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-            )
+            select(Action.response_id, func.count(), func.sum(case((complete, 1), else_=0)))
             .where(col(Action.created_at) < end_of_cut_off)
             .group_by(col(Action.response_id))
         )
@@ -155,6 +144,26 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
             .group_by(col(Evidence.response_id))
         )
     }
+    return actions, evidence
+
+
+def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, now: dt.datetime | None = None) -> int:
+    """Capture every required response as it stood at the cut-off; returns the number of snapshots.
+
+    Action, evidence and update figures count only what is dated on or before the cut-off. Status and RAG
+    are the response's current values (the record of the claim at the moment of freezing). ``now`` is the
+    moment of freezing unless given (the demo freezes its past periods at their own time).
+    """
+    if period.status is PeriodStatus.FROZEN:
+        raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
+    responses = select_columns(
+        Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag
+    ).where(col(Response.required).is_(True))
+    if period.set_id is not None:
+        responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
+            Recommendation.set_id == period.set_id
+        )
+    actions, evidence = _counts_at(session, period.cut_off)
     latest = latest_update_of_each(session, col(ProgressUpdate.update_on) <= period.cut_off)
     now = now or utc_now()
     count = 0
@@ -187,13 +196,8 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
         raise PeriodError(
             f"{name} was frozen by someone else at the same moment; frozen snapshots never change"
         ) from exc
-    record(
-        session,
-        actor=actor,
-        action="freeze_period",
-        entity_type="reporting_period",
-        entity_id=period.id,
-        summary=f"Reporting period {period.name} frozen: {count} responses captured",
+    _record(
+        session, actor, "freeze_period", period, f"Reporting period {period.name} frozen: {count} responses captured"
     )
     return count
 
@@ -234,13 +238,12 @@ def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> 
         session.flush()
     except StaleRecord as exc:  # reopened (or changed) by someone else at the same moment
         raise PeriodError(f"{name} was changed by someone else at the same moment; reload the page") from exc
-    record(
+    _record(
         session,
-        actor=actor,
-        action="unfreeze_period",
-        entity_type="reporting_period",
-        entity_id=period.id,
-        summary=f"Reporting period {name} unfrozen (frozen {uk_datetime(frozen_at)}): {discarded} snapshots discarded",
+        actor,
+        "unfreeze_period",
+        period,
+        f"Reporting period {name} unfrozen (frozen {uk_datetime(frozen_at)}): {discarded} snapshots discarded",
         before={"status": PeriodStatus.FROZEN.value, "frozen_at": frozen_at.isoformat() if frozen_at else None},
         after={"status": PeriodStatus.OPEN.value, "frozen_at": None},
     )

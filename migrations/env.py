@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,14 @@ from tracker.practice.search import is_search_object
 from tracker.settings import Settings
 
 config = context.config
+# SQLite's reflection cannot read an index on an expression (it warns and leaves it out), so autogenerate does
+# not compare this one there, and a batch migration of reporting_period on SQLite must create it again.
+warnings.filterwarnings(
+    "ignore", "Skipped unsupported reflection of expression-based index uq_reporting_period_lower_name"
+)
+warnings.filterwarnings(
+    "ignore", "autogenerate skipping metadata-specified expression-based index 'uq_reporting_period_lower"
+)
 target_metadata = SQLModel.metadata
 
 

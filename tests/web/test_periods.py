@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlmodel import select
@@ -252,3 +253,99 @@ def test_period_names_are_trimmed_and_compared_whatever_their_case(client, sessi
     )
     assert r.status_code == 422 and "govuk-error-summary" in r.text and "already exists" in r.text
     assert len(session.exec(select(ReportingPeriod)).all()) == 1
+
+
+def test_a_cut_off_before_the_recommendations_were_published_is_refused(client, session, small_reference, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post(
+        "/oversight/periods", data={"name": "Too early", "cut_off": "14/01/2025"}, headers=csrf_headers(client)
+    )
+    assert r.status_code == 422 and 'href="#cut_off"' in r.text
+    assert "before the recommendations were published on 15 January 2025" in r.text
+    assert session.exec(select(ReportingPeriod)).first() is None
+
+
+def test_a_cut_off_on_or_before_the_latest_frozen_one_is_refused(session, small_reference):
+    from tracker.inputs import InputError
+
+    freeze(session, "Spring", dt.date(2025, 3, 31))
+    for day in (dt.date(2025, 3, 31), dt.date(2025, 2, 28)):
+        with pytest.raises(InputError) as refused:
+            open_period(session, name=f"Again {day}", cut_off=day, actor=ACTOR)
+        assert "after 31 March 2025" in refused.value.errors["cut_off"]
+    assert open_period(session, name="Summer", cut_off=dt.date(2025, 4, 1), actor=ACTOR).id
+
+
+def test_two_open_periods_cannot_share_a_cut_off(client, session, small_reference, make_user):
+    open_period(session, name="Summer", cut_off=dt.date(2025, 7, 31), actor=ACTOR)
+    session.commit()
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post("/oversight/periods", data={"name": "Other", "cut_off": "31/07/2025"}, headers=csrf_headers(client))
+    assert r.status_code == 422 and 'href="#cut_off"' in r.text and "Summer is open with the same cut-off" in r.text
+
+
+def test_a_period_compared_with_itself_is_an_error_not_an_empty_comparison(client, session, small_reference, make_user):
+    period = freeze(session, "Spring", dt.date(2025, 3, 31))
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.get(f"/oversight/periods/compare?earlier={period.id}&later={period.id}")
+    assert r.status_code == 422 and "Choose two different periods" in r.text and "did not change" not in r.text
+
+
+def test_the_database_holds_one_period_per_name_whatever_its_case(session, small_reference):
+    from tracker.db import Duplicate
+
+    session.add(ReportingPeriod(name="Q1 2025", cut_off=dt.date(2025, 3, 31)))
+    session.flush()
+    session.add(ReportingPeriod(name="q1 2025", cut_off=dt.date(2025, 4, 30)))
+    with pytest.raises(Duplicate):
+        session.flush()
+
+
+def error_links_reach_the_page(page: str) -> None:
+    summary = page.split('govuk-error-summary__list">', 1)[1].split("</ul>", 1)[0]
+    targets = re.findall(r'href="#([\w-]+)"', summary)
+    assert targets and all(f'id="{target}"' in page for target in targets), (targets, summary)
+
+
+@pytest.mark.parametrize("fault", ["already unfrozen", "frozen too long ago"])
+def test_a_refused_unfreeze_links_its_error_to_the_checkbox_beside_it(
+    client, session, small_reference, make_user, fault
+):
+    period = freeze(session, "Settled", dt.date(2025, 7, 31))
+    if fault == "already unfrozen":
+        period.status, period.frozen_at = PeriodStatus.OPEN, None
+    else:
+        period.frozen_at = period.frozen_at - UNFREEZE_WINDOW - dt.timedelta(minutes=1)
+    session.commit()
+    sign_in(client, make_user(Role.ADMIN).email)
+    r = client.post(
+        f"/oversight/periods/{period.id}/unfreeze", data={"confirm_unfreeze": "yes"}, headers=csrf_headers(client)
+    )
+    assert r.status_code == 422
+    error_links_reach_the_page(r.text)
+    assert 'id="confirm_unfreeze-error"' in r.text
+
+
+def test_freezing_a_frozen_period_links_its_error_to_a_message_on_the_page(client, session, small_reference, make_user):
+    period = freeze(session, "Settled", dt.date(2025, 7, 31))
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post(f"/oversight/periods/{period.id}/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
+    assert r.status_code == 409 and "already frozen" in r.text
+    error_links_reach_the_page(r.text)
+
+
+def test_the_first_period_counts_only_recent_updates_and_says_which_days(client, session, kent, make_user):
+    """With no previous period, an update from long ago does not count: the dashboard's 90 "recent" days do."""
+    _, update = kent
+    update("1.1", "01/02/2025")
+    first = open_period(session, name="Autumn", cut_off=dt.date(2025, 9, 30), actor=ACTOR)
+    session.commit()
+    assert {s.name: s.last_update_on for s in missing_updates(session, first)}["Kent Police"] == dt.date(2025, 2, 1)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get(f"/oversight/periods/{first.id}").text
+    window = page.split('data-testid="update-window"')[1].split("</p>")[0]
+    assert "from 2 July 2025 to 30 September 2025" in window and "90 days" in window
+    assert "Kent Police" in page.split('data-testid="missing"')[1].split("</ul>")[0]
+    assert "Kent Police" in client.get(f"/oversight/periods/{first.id}/missing-updates.csv").text
+    update("1.2", "02/07/2025")  # the window's first day
+    assert "Kent Police" not in {s.name for s in missing_updates(session, first)}

@@ -15,6 +15,7 @@ from tests.support.plans import pdf_text
 from tracker.audit.services import Actor
 from tracker.cli import main
 from tracker.organisations.models import Organisation
+from tracker.plans import services
 from tracker.reports.exports import neutralise, response_rows
 from tracker.reports.figures import national_state
 from tracker.reports.progress_report import build_report, render_html, render_pdf
@@ -281,3 +282,18 @@ def test_the_xlsx_has_an_organisations_sheet_and_the_headline_figures(client, se
     assert {r[1]: r[3] for r in body}["kent"] is True
     figures = {row[0].value: row[1].value for row in book["headline_figures"].iter_rows(min_row=2)}
     assert figures == {k: v for k, v in data.headline.as_dict().items()}
+
+
+def test_exported_actions_are_numbered_from_1_as_open_data_numbers_them(client, session, published, make_user):
+    """JSON and XLSX exports once numbered an action's position from 0, open data (documented "from 1") from 1."""
+    services.add_action(session, published.ctx, published.kent, {"description": "A second action"})
+    session.commit()
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    document = json.loads(client.get("/oversight/report/export/json").content)
+    exported = [(a["description"], a["position"]) for a in document["actions"]]
+    assert exported == [("=Train every call handler", 1), ("A second action", 2)]
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content))
+    header, *rows = book["actions"].iter_rows(values_only=True)
+    assert [row[header.index("position")] for row in rows] == [1, 2]
+    opened = [(a["description"], a["position"]) for a in client.get("/open-data/actions.json").json()["rows"]]
+    assert opened == exported[:1], "open data holds what Kent published: the first action, numbered alike"

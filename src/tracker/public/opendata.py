@@ -159,26 +159,20 @@ def _rows_of(plan: PublishedPlan, public_url: str) -> Iterator[tuple[str, dict[s
                 {**who, "date": update.get("date"), "text": update.get("text"), "published_at": published_at},
             )
         for item in evidence:
-            is_file = item.get("kind") == "file"
-            yield (
-                "evidence",
-                {
-                    **who,
-                    "evidence_id": item.get("id"),
-                    "kind": item.get("kind"),
-                    "title": item.get("title"),
-                    "description": item.get("description"),
-                    "url": public_url + evidence_download_path(organisation.slug, item.get("id"))
-                    if is_file
-                    else item.get("url"),
-                    "note": item.get("note"),
-                    "file_name": item.get("file_name"),
-                    "content_type": item.get("content_type"),
-                    "size_bytes": item.get("size_bytes"),
-                    "sha256": item.get("sha256"),
-                    "published_at": published_at,
-                },
-            )
+            file_url = public_url + evidence_download_path(organisation.slug, item.get("id"))
+            yield "evidence", {**who, **_evidence_columns(item, file_url), "published_at": published_at}
+
+
+def _evidence_columns(item: dict[str, Any], file_url: str) -> dict[str, Any]:
+    """An evidence row's own columns: a file's ``url`` is where the public downloads it (``file_url``)."""
+    return {
+        "evidence_id": item.get("id"),
+        "kind": item.get("kind"),
+        "title": item.get("title"),
+        "description": item.get("description"),
+        "url": file_url if item.get("kind") == "file" else item.get("url"),
+        **{k: item.get(k) for k in ("note", "file_name", "content_type", "size_bytes", "sha256")},
+    }
 
 
 def table_rows(session: Session, table: str, public_url: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
+from reportlab.graphics.shapes import Drawing
 from sqlmodel import Session
 
 from tracker.db import saved_id
@@ -50,6 +51,15 @@ DASHBOARD = "reports/dashboard.html"
 RECOMMENDATION = "reports/recommendation.html"
 
 
+def _chart(figure: Drawing) -> Response[str]:
+    """A chart as an SVG image: its own inline styles are allowed inside this image only; it runs no script."""
+    return Response(
+        to_svg(figure),
+        media_type="image/svg+xml",
+        headers={"Content-Security-Policy": SVG_POLICY, "Cache-Control": "private, max-age=60"},
+    )
+
+
 class OversightController(Controller):
     path = "/oversight"
     include_in_schema = False
@@ -84,12 +94,7 @@ class OversightController(Controller):
     @get("/charts/periods.svg", sync_to_thread=True, name="oversight:periods-chart")
     def periods_chart(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[str]:
         """Progress across the frozen reporting periods (the table is on the dashboard)."""
-        svg = to_svg(status_bars(period_progress(db), title="Responses by status at each reporting period"))
-        return Response(
-            svg,
-            media_type="image/svg+xml",
-            headers={"Content-Security-Policy": SVG_POLICY, "Cache-Control": "private, max-age=60"},
-        )
+        return _chart(status_bars(period_progress(db), title="Responses by status at each reporting period"))
 
     @get("/charts/status.svg", sync_to_thread=True, name="oversight:status-chart")
     def status_chart(
@@ -101,13 +106,7 @@ class OversightController(Controller):
             db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
         )
         rows = [(f"Rec. {r.number}", state.status_counts(saved_id(r))) for r in state.recommendations]
-        svg = to_svg(status_bars(rows, title="Organisations by status, per recommendation"))
-        # The chart's own inline styles are allowed inside this image only; it runs no script.
-        return Response(
-            svg,
-            media_type="image/svg+xml",
-            headers={"Content-Security-Policy": SVG_POLICY, "Cache-Control": "private, max-age=60"},
-        )
+        return _chart(status_bars(rows, title="Organisations by status, per recommendation"))
 
     @get("/recommendations/{recommendation_id:int}", sync_to_thread=True, name="oversight:recommendation")
     def recommendation(

@@ -11,6 +11,8 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import openpyxl
@@ -110,6 +112,17 @@ class _Scope:
 
 def _actions(session: Session, scope: _Scope) -> list[dict[str, Any]]:
     # Plain columns rather than ORM objects: tens of thousands of rows at national scale.
+    rows = session.exec(
+        select_columns(
+            Action.response_id,
+            Action.description,
+            Action.owner_role,
+            Action.target_date,
+            Action.status,
+            Action.completed_on,
+        ).order_by(col(Action.response_id), col(Action.position), col(Action.id))
+    )
+    # Numbered from 1 within each response's list, as open data numbers them (tracker.public.opendata).
     return [
         {
             **scope.who(response_id),
@@ -120,18 +133,9 @@ def _actions(session: Session, scope: _Scope) -> list[dict[str, Any]]:
             "status": status.value,
             "completed_on": plain(completed_on),
         }
-        for response_id, position, description, owner_role, target_date, status, completed_on in session.exec(
-            select_columns(
-                Action.response_id,
-                Action.position,
-                Action.description,
-                Action.owner_role,
-                Action.target_date,
-                Action.status,
-                Action.completed_on,
-            ).order_by(col(Action.response_id), col(Action.position), col(Action.id))
-        )
+        for response_id, actions in groupby(rows, key=itemgetter(0))
         if response_id in scope.where
+        for position, (_, description, owner_role, target_date, status, completed_on) in enumerate(actions, start=1)
     ]
 
 

@@ -16,10 +16,13 @@ class ReportingPeriod(SQLModel, Versioned, table=True):
     """A reporting round (e.g. "Summer 2025 NPCC update") with a cut-off date."""
 
     __tablename__ = "reporting_period"
+    # One period per name whatever its case ("Q1 2025" and "q1 2025"). On SQLite lower() folds ASCII letters
+    # only, so there "É" and "é" still differ; tracker.reports.services.name_in_use compares the same way.
+    __table_args__ = (sa.Index("uq_reporting_period_lower_name", sa.func.lower(sa.text("name")), unique=True),)
     conflict_fields: ClassVar[tuple[str, ...]] = ("name", "cut_off", "status")
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200, unique=True)
+    name: str = Field(max_length=200)
     set_id: int | None = Field(default=None, foreign_key="recommendation_set.id")
     cut_off: dt.date
     status: PeriodStatus = enum_field(PeriodStatus, default=PeriodStatus.OPEN)

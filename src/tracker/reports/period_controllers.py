@@ -31,6 +31,7 @@ from tracker.reports.services import (
     open_period,
     unfreeze_deadline,
     unfreeze_period,
+    update_window,
 )
 from tracker.timeutil import LONDON, utc_now
 from tracker.vocabulary import PeriodStatus, ResponseStatus
@@ -45,6 +46,22 @@ def _period(db: Session, period_id: int) -> ReportingPeriod:
     if period is None:
         raise NotFoundException()
     return period
+
+
+def _confirmation(
+    db: Session, period_id: int, data: FormData, box: str, unticked: Callable[[str], str]
+) -> tuple[ReportingPeriod, Form]:
+    """The period and the submitted form, with ``unticked(period name)`` beside ``box`` unless it was ticked."""
+    period = _period(db, period_id)
+    form = Form.of(data)
+    if form.get(box) != "yes":
+        form.error(box, unticked(period.name))
+    return period, form
+
+
+def _stale_days(request: Request[Any, Any, Any]) -> int:
+    """The dashboard's "no recent update" days, the first period's window for missing updates."""
+    return int(request.app.state.settings.stale_update_days)
 
 
 def _carried_out(
@@ -130,7 +147,8 @@ class PeriodController(Controller):
             period=period,
             counts=counts,
             statuses=list(ResponseStatus),
-            missing=missing_updates(db, period),
+            missing=missing_updates(db, period, _stale_days(request)),
+            window=update_window(db, period, _stale_days(request)),
             can_run=can(request.user, Permission.RUN_REPORTING),
             can_unfreeze=can(request.user, Permission.UNFREEZE_PERIOD) and can_unfreeze(period),
             unfreeze_deadline=unfreeze_deadline(period),
@@ -169,10 +187,9 @@ class PeriodController(Controller):
     def freeze(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
-        period = _period(db, period_id)
-        form = Form.of(data)
-        if form.get("confirm") != "yes":
-            form.error("confirm", _("Confirm that you want to freeze %(name)s", name=period.name))
+        period, form = _confirmation(
+            db, period_id, data, "confirm", lambda name: _("Confirm that you want to freeze %(name)s", name=name)
+        )
         if period.status is PeriodStatus.FROZEN:
             form.errors.clear()
             form.error("confirm", _("%(name)s is already frozen", name=period.name))
@@ -191,10 +208,13 @@ class PeriodController(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
         """The service team reopens a period frozen by mistake, within UNFREEZE_WINDOW of freezing."""
-        period = _period(db, period_id)
-        form = Form.of(data)
-        if form.get("confirm_unfreeze") != "yes":
-            form.error("confirm_unfreeze", _("Confirm that you want to unfreeze %(name)s", name=period.name))
+        period, form = _confirmation(
+            db,
+            period_id,
+            data,
+            "confirm_unfreeze",
+            lambda name: _("Confirm that you want to unfreeze %(name)s", name=name),
+        )
         if form.ok and (done := _carried_out(request, db, period, form, "confirm_unfreeze", unfreeze_period)):
             return done
         return self._show(request, db, _period(db, period_id), form, status_code=422)
@@ -216,7 +236,7 @@ class PeriodController(Controller):
                     period.name,
                     period.cut_off.isoformat(),
                 ]
-                for item in missing_updates(db, period)
+                for item in missing_updates(db, period, _stale_days(request))
             ),
         )
         return Response(

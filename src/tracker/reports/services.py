@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
@@ -15,15 +16,37 @@ from tracker.inputs import InputError, problems_for
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.recommendations.models import Recommendation
+from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import latest_update_of_each, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.timeutil import UTC, DateParseError, parse_uk_date, uk_datetime, utc_now
+from tracker.timeutil import UTC, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
 
 
 class PeriodError(ValueError):
     """A reporting-period request that cannot be carried out."""
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    period: ReportingPeriod,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Record one step of a period's life in the history."""
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="reporting_period",
+        entity_id=period.id,
+        summary=summary,
+        before=before,
+        after=after,
+    )
 
 
 def check_period(name: str, cut_off: dt.date | str | None) -> dt.date:
@@ -52,6 +75,29 @@ def name_in_use(session: Session, name: str) -> bool:
     return session.exec(select(ReportingPeriod.id).where(same)).first() is not None
 
 
+def cut_off_fault(session: Session, cut_off: dt.date, set_id: int | None) -> str | None:
+    """Why a new period cannot have this cut-off, or None: it must not come before the recommendations were
+    published (the period's set, or the first set published), must come after the latest frozen period's cut-off,
+    and must not be an open period's cut-off."""
+    published = select(func.min(RecommendationSet.published_on))
+    if set_id is not None:
+        published = published.where(RecommendationSet.id == set_id)
+    first_day = session.exec(published).one()
+    if first_day is not None and cut_off < first_day:
+        return f"The cut-off must not be before the recommendations were published on {uk_date(first_day)}"
+    last_frozen = session.exec(
+        select(func.max(ReportingPeriod.cut_off)).where(ReportingPeriod.status == PeriodStatus.FROZEN)
+    ).one()
+    if last_frozen is not None and cut_off <= last_frozen:
+        return f"The cut-off must be after {uk_date(last_frozen)}, the cut-off of the latest frozen period"
+    same = select(ReportingPeriod.name).where(
+        ReportingPeriod.cut_off == cut_off, ReportingPeriod.status == PeriodStatus.OPEN
+    )
+    if (other := session.exec(same).first()) is not None:
+        return f"{other} is open with the same cut-off: use it, or choose another date"
+    return None
+
+
 def open_period(
     session: Session, *, name: str, cut_off: dt.date | str | None, actor: Actor, set_id: int | None = None
 ) -> ReportingPeriod:
@@ -64,6 +110,8 @@ def open_period(
         errors = dict(exc.errors)  # said together with a name in use, not one after the other
     if "name" not in errors and name_in_use(session, name):
         errors["name"] = f"A reporting period called {name!r} already exists"
+    if "cut_off" not in errors and isinstance(cut_off, dt.date) and (fault := cut_off_fault(session, cut_off, set_id)):
+        errors["cut_off"] = fault
     if errors or not isinstance(cut_off, dt.date):
         raise InputError(errors)
     period = ReportingPeriod(name=name, cut_off=cut_off, set_id=set_id, opened_by_id=actor.user_id)
@@ -72,52 +120,18 @@ def open_period(
         session.flush()
     except Duplicate as exc:  # another request opened one of the same name since the check above
         raise InputError({"name": f"A reporting period called {name!r} already exists"}) from exc
-    record(
-        session,
-        actor=actor,
-        action="open_period",
-        entity_type="reporting_period",
-        entity_id=period.id,
-        summary=f"Reporting period {name} opened (cut-off {cut_off.isoformat()})",
-    )
+    _record(session, actor, "open_period", period, f"Reporting period {name} opened (cut-off {cut_off.isoformat()})")
     return period
 
 
-def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, now: dt.datetime | None = None) -> int:
-    """Capture every required response as it stood at the cut-off; returns the number of snapshots.
-
-    Action, evidence and update figures count only what is dated on or before the cut-off. Status and RAG
-    are the response's current values (the record of the claim at the moment of freezing). ``now`` is the
-    moment of freezing unless given (the demo freezes its past periods at their own time).
-    """
-    if period.status is PeriodStatus.FROZEN:
-        raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
-    end_of_cut_off = dt.datetime.combine(period.cut_off + dt.timedelta(days=1), dt.time(), UTC)
-    responses = select_columns(
-        Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag
-    ).where(col(Response.required).is_(True))
-    if period.set_id is not None:
-        responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
-            Recommendation.set_id == period.set_id
-        )
+def _counts_at(session: Session, cut_off: dt.date) -> tuple[dict[int, tuple[int, int | None]], dict[int, int]]:
+    """Each response's actions (all, and complete by then) and evidence items, as recorded on or before ``cut_off``."""
+    end_of_cut_off = dt.datetime.combine(cut_off + dt.timedelta(days=1), dt.time(), UTC)
+    complete = and_(col(Action.status) == ActionStatus.COMPLETE, col(Action.completed_on) <= cut_off)
     actions = {
         rid: (total, done)
         for rid, total, done in session.exec(
-            select(
-                Action.response_id,
-                func.count(),
-                func.sum(
-                    case(
-                        (
-                            and_(
-                                col(Action.status) == ActionStatus.COMPLETE, col(Action.completed_on) <= period.cut_off
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-            )
+            select(Action.response_id, func.count(), func.sum(case((complete, 1), else_=0)))
             .where(col(Action.created_at) < end_of_cut_off)
             .group_by(col(Action.response_id))
         )
@@ -130,6 +144,26 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
             .group_by(col(Evidence.response_id))
         )
     }
+    return actions, evidence
+
+
+def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, now: dt.datetime | None = None) -> int:
+    """Capture every required response as it stood at the cut-off; returns the number of snapshots.
+
+    Action, evidence and update figures count only what is dated on or before the cut-off. Status and RAG
+    are the response's current values (the record of the claim at the moment of freezing). ``now`` is the
+    moment of freezing unless given (the demo freezes its past periods at their own time).
+    """
+    if period.status is PeriodStatus.FROZEN:
+        raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
+    responses = select_columns(
+        Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag
+    ).where(col(Response.required).is_(True))
+    if period.set_id is not None:
+        responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
+            Recommendation.set_id == period.set_id
+        )
+    actions, evidence = _counts_at(session, period.cut_off)
     latest = latest_update_of_each(session, col(ProgressUpdate.update_on) <= period.cut_off)
     now = now or utc_now()
     count = 0
@@ -162,13 +196,8 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
         raise PeriodError(
             f"{name} was frozen by someone else at the same moment; frozen snapshots never change"
         ) from exc
-    record(
-        session,
-        actor=actor,
-        action="freeze_period",
-        entity_type="reporting_period",
-        entity_id=period.id,
-        summary=f"Reporting period {period.name} frozen: {count} responses captured",
+    _record(
+        session, actor, "freeze_period", period, f"Reporting period {period.name} frozen: {count} responses captured"
     )
     return count
 
@@ -209,13 +238,12 @@ def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> 
         session.flush()
     except StaleRecord as exc:  # reopened (or changed) by someone else at the same moment
         raise PeriodError(f"{name} was changed by someone else at the same moment; reload the page") from exc
-    record(
+    _record(
         session,
-        actor=actor,
-        action="unfreeze_period",
-        entity_type="reporting_period",
-        entity_id=period.id,
-        summary=f"Reporting period {name} unfrozen (frozen {uk_datetime(frozen_at)}): {discarded} snapshots discarded",
+        actor,
+        "unfreeze_period",
+        period,
+        f"Reporting period {name} unfrozen (frozen {uk_datetime(frozen_at)}): {discarded} snapshots discarded",
         before={"status": PeriodStatus.FROZEN.value, "frozen_at": frozen_at.isoformat() if frozen_at else None},
         after={"status": PeriodStatus.OPEN.value, "frozen_at": None},
     )
@@ -257,6 +285,8 @@ def compare_periods(session: Session, earlier: ReportingPeriod, later: Reporting
     """Which responses moved forward (e.g. in progress to complete), which went backwards, who has not updated."""
     if earlier.status is not PeriodStatus.FROZEN or later.status is not PeriodStatus.FROZEN:
         raise PeriodError("Only frozen periods can be compared")
+    if earlier.id == later.id:
+        raise PeriodError(f"Choose two different periods: {earlier.name} compared with itself shows nothing")
     if earlier.cut_off > later.cut_off:
         earlier, later = later, earlier
     before = {s.response_id: s for s in session.exec(select(Snapshot).where(Snapshot.period_id == earlier.id))}
@@ -301,14 +331,32 @@ class StaleOrganisation:
     last_update_on: dt.date | None
 
 
-def missing_updates(session: Session, period: ReportingPeriod) -> list[StaleOrganisation]:
-    """Organisations that have not posted an update since the previous period's cut-off (or ever)."""
+@dataclass(frozen=True)
+class UpdateWindow:
+    """The days in which an organisation must have posted an update for a period: from the day after the
+    previous frozen period's cut-off, or, for the first period, the dashboard's "recent" days up to its cut-off."""
+
+    first_day: dt.date
+    last_day: dt.date
+    previous: ReportingPeriod | None  # None: the first period
+
+
+def update_window(session: Session, period: ReportingPeriod, stale_days: int = 90) -> UpdateWindow:
+    """The window ``missing_updates`` uses; ``stale_days`` is the dashboard's rule (``Settings.stale_update_days``):
+    an update ``stale_days`` days before the cut-off is still recent."""
     previous = session.exec(
         select(ReportingPeriod)
         .where(ReportingPeriod.cut_off < period.cut_off, ReportingPeriod.status == PeriodStatus.FROZEN)
         .order_by(col(ReportingPeriod.cut_off).desc())
     ).first()
-    since = previous.cut_off if previous else None
+    if previous is not None:
+        return UpdateWindow(previous.cut_off + dt.timedelta(days=1), period.cut_off, previous)
+    return UpdateWindow(period.cut_off - dt.timedelta(days=stale_days), period.cut_off, None)
+
+
+def missing_updates(session: Session, period: ReportingPeriod, stale_days: int = 90) -> list[StaleOrganisation]:
+    """Organisations with no update in the period's ``update_window`` (or none ever)."""
+    first_day = update_window(session, period, stale_days).first_day
     rows = session.exec(
         select(Organisation.id, Organisation.name, func.max(ProgressUpdate.update_on))
         .join(Response, col(Response.organisation_id) == Organisation.id)
@@ -323,7 +371,5 @@ def missing_updates(session: Session, period: ReportingPeriod) -> list[StaleOrga
         .order_by(Organisation.name)
     )
     return [
-        StaleOrganisation(not_none(oid), name, last)
-        for oid, name, last in rows
-        if last is None or (since is not None and last <= since)
+        StaleOrganisation(not_none(oid), name, last) for oid, name, last in rows if last is None or last < first_day
     ]

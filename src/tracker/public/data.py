@@ -211,6 +211,48 @@ def find_recommendation(
     return (row[0], row[1]) if row else None
 
 
+def _published_answers(session: Session, recommendation_id: int, answering: list[Organisation]) -> dict[int, Any]:
+    """Each answering organisation's published status and summary for one recommendation, from its latest
+    publication."""
+    return {
+        organisation_id: {"status": status, "summary": summary}
+        for organisation_id, status, summary in session.exec(
+            select(PlanPublication.organisation_id, PublishedResponse.status, PublishedResponse.summary)
+            .join(PlanPublication, col(PlanPublication.id) == PublishedResponse.publication_id)
+            .where(
+                PublishedResponse.recommendation_id == recommendation_id,
+                col(PublishedResponse.publication_id).in_(latest_publication_ids([o.id or 0 for o in answering])),
+            )
+        )
+    }
+
+
+def _answers(
+    plans: list[PublishedPlan], published: dict[int, Any]
+) -> tuple[list[tuple[PublishedPlan, dict[str, Any]]], list[Organisation], Counter[ResponseStatus]]:
+    """The published answers in status order (then by name), the organisations that have published none, and how
+    many answers each status has."""
+    answers: list[tuple[PublishedPlan, dict[str, Any]]] = []
+    not_published: list[Organisation] = []
+    counts: Counter[ResponseStatus] = Counter()
+    for plan in plans:
+        response = published.get(plan.organisation.id or 0)
+        if response is None:
+            not_published.append(plan.organisation)
+            continue
+        answers.append((plan, response))
+        status = status_of(response.get("status"))
+        if status is not None:
+            counts[status] += 1
+    answers.sort(
+        key=lambda pair: (
+            STATUS_ORDER.index(status_of(pair[1].get("status")) or ResponseStatus.NOT_STARTED),
+            pair[0].organisation.name,
+        )
+    )
+    return answers, not_published, counts
+
+
 def recommendation_page(session: Session, set_slug: str, number: str) -> RecommendationPage | None:
     """What a recommendation asks, who must act and what each of them has published about it."""
     found = find_recommendation(session, set_slug, number)
@@ -236,35 +278,7 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
         )
     )
     plans = published_plans(session, answering, with_content=False)
-    published = {
-        organisation_id: {"status": status, "summary": summary}
-        for organisation_id, status, summary in session.exec(
-            select(PlanPublication.organisation_id, PublishedResponse.status, PublishedResponse.summary)
-            .join(PlanPublication, col(PlanPublication.id) == PublishedResponse.publication_id)
-            .where(
-                PublishedResponse.recommendation_id == rec.id,
-                col(PublishedResponse.publication_id).in_(latest_publication_ids([o.id or 0 for o in answering])),
-            )
-        )
-    }
-    answers: list[tuple[PublishedPlan, dict[str, Any]]] = []
-    not_published: list[Organisation] = []
-    counts: Counter[ResponseStatus] = Counter()
-    for plan in plans:
-        response = published.get(plan.organisation.id or 0)
-        if response is None:
-            not_published.append(plan.organisation)
-            continue
-        answers.append((plan, response))
-        status = status_of(response.get("status"))
-        if status is not None:
-            counts[status] += 1
-    answers.sort(
-        key=lambda pair: (
-            STATUS_ORDER.index(status_of(pair[1].get("status")) or ResponseStatus.NOT_STARTED),
-            pair[0].organisation.name,
-        )
-    )
+    answers, not_published, counts = _answers(plans, _published_answers(session, rec.id or 0, answering))
     return RecommendationPage(
         recommendation=rec,
         recommendation_set=rec_set,

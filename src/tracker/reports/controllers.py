@@ -22,6 +22,7 @@ from tracker.reports.charts import status_bars, to_svg
 from tracker.reports.exports import headline_rows, response_rows, tables, to_csv, to_json, to_xlsx
 from tracker.reports.figures import (
     STATUS_CODES,
+    NationalState,
     latest_updates,
     national_state,
     organisation_kinds,
@@ -138,6 +139,23 @@ class OversightController(Controller):
         )
 
 
+def _row_matches(
+    state: NationalState,
+    recommendations: list[Recommendation],
+    org_id: int,
+    status: ResponseStatus | None,
+    attention: bool,
+) -> bool:
+    """Whether an organisation's row stays on the filtered dashboard: it answers one of ``recommendations``, one of
+    them has ``status`` (if chosen), and one needs attention (if asked)."""
+    cells = [c for r in recommendations if (c := state.cell(org_id, saved_id(r))) is not None]
+    if not cells:
+        return False
+    if status and not any(c.status is status for c in cells):
+        return False
+    return not attention or any(c.needs_attention(state.today, state.stale_days) for c in cells)
+
+
 def dashboard_context(
     db: Session,
     settings: Settings,
@@ -153,26 +171,15 @@ def dashboard_context(
     """What the dashboard template shows: every query the page makes (bench/load.py times this without HTTP)."""
     chosen_set = set_named(db, set_slug)
     state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
-    today = state.today
-    organisations = state.organisations
-    if region:
-        organisations = [o for o in organisations if o.region_code == region]
-    if kind:
-        organisations = [o for o in organisations if o.kind.value == kind]
-    recommendations = state.recommendations
-    if theme:
-        recommendations = [r for r in recommendations if r.theme == theme]
+    recommendations = [r for r in state.recommendations if not theme or r.theme == theme]
     status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
-
-    def row_matches(org_id: int) -> bool:
-        cells = [c for r in recommendations if (c := state.cell(org_id, saved_id(r))) is not None]
-        if not cells:
-            return False
-        if status_value and not any(c.status is status_value for c in cells):
-            return False
-        return not attention or any(c.needs_attention(today, state.stale_days) for c in cells)
-
-    organisations = [o for o in organisations if row_matches(saved_id(o))]
+    organisations = [
+        o
+        for o in state.organisations
+        if (not region or o.region_code == region)
+        and (not kind or o.kind.value == kind)
+        and _row_matches(state, recommendations, saved_id(o), status_value, attention)
+    ]
     if sort == "progress":
         organisations.sort(key=lambda o: (-state.progress(saved_id(o)), o.name))
     names = {o.id: o.name for o in state.organisations}

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -230,20 +230,9 @@ def national_state(
         rec_query = rec_query.where(Recommendation.set_id == set_id)
     all_recs = list(session.exec(rec_query.order_by(col(Recommendation.set_id), col(Recommendation.position))))
     recommendations = [r for r in all_recs if r.parent_id is None]
-    rec_by_id = {r.id: r for r in recommendations}
     # A sub-recommendation's activity counts towards its parent's cell.
     top_of = {r.id: (r.parent_id or saved_id(r)) for r in all_recs}
-    # Every national reader sees the same figures: only items all of them may see count (never internal ones).
-    levels = national_levels()
-    rec_scope = select(Recommendation.id)
-    if set_id is not None:
-        rec_scope = rec_scope.where(Recommendation.set_id == set_id)
-    # The responses in scope, as a subquery: no long lists of ids are sent to the database.
-    ids = select(Response.id).where(col(Response.required).is_(True))
-    if set_id is not None:
-        ids = ids.where(col(Response.recommendation_id).in_(rec_scope))
-    if organisation_id is not None:
-        ids = ids.where(Response.organisation_id == organisation_id)
+    ids = _required_ids(set_id, organisation_id)
     responses = list(
         session.exec(
             select(Response.id, Response.organisation_id, Response.recommendation_id, col(Response.status)).where(
@@ -252,26 +241,93 @@ def national_state(
         )
     )
     cell_of = {rid: (org, top_of[rec]) for rid, org, rec, _ in responses}
-    overdue_actions: Counter[tuple[int, int]] = Counter()
+    activity = _activity(session, ids, cell_of, today)
+    ratings = {rid: rating for rid, (rating, _) in latest_ratings(session, ids).items()}
+    cells = _cells(responses, {r.id: r for r in recommendations}, activity, ratings)
+    org_ids = {oid for oid, _ in cells}
+    organisations = list(
+        session.exec(
+            select(Organisation).where(col(Organisation.id).in_(org_ids)).order_by(Organisation.kind, Organisation.name)
+        )
+    )
+    answered = {rid for _, rid in cells}
+    return NationalState(
+        today=today,
+        stale_days=stale_days,
+        organisations=organisations,
+        recommendations=[r for r in recommendations if r.id in answered],
+        sets={saved_id(s): s for s in session.exec(select(RecommendationSet))},
+        cells=cells,
+        published=set(session.exec(select(PlanPublication.organisation_id).distinct())) & org_ids,
+        updates_last_30_days=activity.recent,
+    )
+
+
+def _cells(
+    responses: list[Any], rec_by_id: dict[Any, Recommendation], activity: _Activity, ratings: dict[int, Any]
+) -> dict[tuple[int, int], Cell]:
+    """One cell per organisation and numbered recommendation (a sub-recommendation has none of its own)."""
+    cells: dict[tuple[int, int], Cell] = {}
+    for response_id, organisation_id, recommendation_id, status in responses:
+        rec = rec_by_id.get(recommendation_id)
+        if rec is None:
+            continue  # a sub-recommendation: folded into its parent's cell by _activity
+        key = (organisation_id, saved_id(rec))
+        rating = ratings.get(not_none(response_id))
+        cells[key] = Cell(
+            response_id=not_none(response_id),
+            organisation_id=organisation_id,
+            recommendation_id=saved_id(rec),
+            status=status,
+            due=rec.deadline,
+            actions_overdue=activity.overdue_actions[key],
+            evidence_count=activity.evidence[key],
+            last_update_on=activity.last_update.get(key),
+            rating=AssessmentRating(rating) if rating is not None else None,
+        )
+    return cells
+
+
+def _required_ids(set_id: int | None, organisation_id: int | None) -> Any:
+    """The required responses in scope, as a subquery: no long lists of ids are sent to the database."""
+    ids = select(Response.id).where(col(Response.required).is_(True))
+    if set_id is not None:
+        ids = ids.where(
+            col(Response.recommendation_id).in_(select(Recommendation.id).where(Recommendation.set_id == set_id))
+        )
+    if organisation_id is not None:
+        ids = ids.where(Response.organisation_id == organisation_id)
+    return ids
+
+
+@dataclass
+class _Activity:
+    """What happened under each cell: overdue actions, evidence, the latest update; and recent updates in all."""
+
+    overdue_actions: Counter[tuple[int, int]] = field(default_factory=Counter)
+    evidence: Counter[tuple[int, int]] = field(default_factory=Counter)
+    last_update: dict[tuple[int, int], dt.date] = field(default_factory=dict)
+    recent: int = 0  # updates in the last 30 days
+
+
+def _activity(session: Session, ids: Any, cell_of: dict[Any, tuple[int, int]], today: dt.date) -> _Activity:
+    """Count the activity under each cell, one grouped query per kind of record. Every national reader sees the
+    same figures: only items all of them may see count (never internal ones)."""
+    levels = national_levels()
+    found = _Activity()
     # Only the overdue actions are read and counted (most responses' actions are not).
     for rid, n in session.exec(
         select(Action.response_id, func.count())
-        .where(
-            col(Action.response_id).in_(ids),
-            action_overdue_sql(today),
-        )
+        .where(col(Action.response_id).in_(ids), action_overdue_sql(today))
         .group_by(col(Action.response_id))
     ):
-        overdue_actions[cell_of[rid]] += n
-    evidence: Counter[tuple[int, int]] = Counter()
+        found.overdue_actions[cell_of[rid]] += n
     for rid, n in session.exec(
         select(Evidence.response_id, func.count())
         .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
         .group_by(col(Evidence.response_id))
     ):
-        evidence[cell_of[rid]] += n
-    last_update: dict[tuple[int, int], dt.date] = {}
-    recent = 0  # updates in the last 30 days, counted in the same pass over the updates
+        found.evidence[cell_of[rid]] += n
     for rid, day, n_recent in session.exec(
         select(
             ProgressUpdate.response_id,
@@ -282,46 +338,9 @@ def national_state(
         .group_by(col(ProgressUpdate.response_id))
     ):
         key = cell_of[rid]
-        last_update[key] = max(day, last_update.get(key, day))
-        recent += int(n_recent or 0)
-    ratings = {rid: rating for rid, (rating, _) in latest_ratings(session, ids).items()}
-    cells: dict[tuple[int, int], Cell] = {}
-    for response_id, organisation_id, recommendation_id, status in responses:
-        rec = rec_by_id.get(recommendation_id)
-        if rec is None:
-            continue  # a sub-recommendation: folded into its parent's cell above
-        key = (organisation_id, saved_id(rec))
-        rating = ratings.get(not_none(response_id))
-        cells[key] = Cell(
-            response_id=not_none(response_id),
-            organisation_id=organisation_id,
-            recommendation_id=saved_id(rec),
-            status=status,
-            due=rec.deadline,
-            actions_overdue=overdue_actions[key],
-            evidence_count=evidence[key],
-            last_update_on=last_update.get(key),
-            rating=AssessmentRating(rating) if rating is not None else None,
-        )
-    org_ids = {oid for oid, _ in cells}
-    organisations = list(
-        session.exec(
-            select(Organisation).where(col(Organisation.id).in_(org_ids)).order_by(Organisation.kind, Organisation.name)
-        )
-    )
-    answered = {rid for _, rid in cells}
-    sets = {saved_id(s): s for s in session.exec(select(RecommendationSet))}
-    published = set(session.exec(select(PlanPublication.organisation_id).distinct()))
-    return NationalState(
-        today=today,
-        stale_days=stale_days,
-        organisations=organisations,
-        recommendations=[r for r in recommendations if r.id in answered],
-        sets=sets,
-        cells=cells,
-        published=published & org_ids,
-        updates_last_30_days=recent,
-    )
+        found.last_update[key] = max(day, found.last_update.get(key, day))
+        found.recent += int(n_recent or 0)
+    return found
 
 
 def select_columns(*columns: Any) -> Select[*tuple[Any, ...]]:

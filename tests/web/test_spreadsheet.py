@@ -37,6 +37,7 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import load_response
 from tracker.plans.spreadsheet import ImportConflict, SpreadsheetError
 from tracker.plans.spreadsheet import apply as ss_apply
+from tracker.plans.spreadsheet.common import read_exported_at
 from tracker.plans.spreadsheet.export import EXPORT_COLUMNS
 from tracker.plans.spreadsheet.known import remembered_dates
 from tracker.plans.spreadsheet.mapping import ROUND, Mapping, date_in_header
@@ -555,6 +556,7 @@ from tracker.accounts.models import User
 from tracker.db import make_engine, for_writing
 from tracker.plans import spreadsheet as ss
 from tracker.plans.spreadsheet import apply as ss_apply
+from tracker.plans.spreadsheet.common import read_exported_at
 
 url, organisation_id, user_id, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 with Session(for_writing(make_engine(url))) as session:
@@ -1411,3 +1413,39 @@ def test_an_xlsx_saved_again_after_a_web_edit_is_judged_by_its_exported_at_cell(
     newer = reimport(session, kent, edited_in_the_file(later, "xlsx", {"WEB EDIT SECOND": "XLSX EDIT"}), "kent.xlsx")
     assert newer.conflicts == []
     assert [c.kind for c in newer.changes] == ["change_response"]
+
+
+def test_an_exported_at_that_excel_turned_into_a_date_and_time_keeps_its_day_month_and_second(session, kent, editor):
+    # A CSV export opened in Excel and saved as XLSX: the "Exported at" cell becomes a date and time (UK time).
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    edited = dt.datetime(2026, 1, 2, 10, 30, 0, tzinfo=dt.UTC)  # winter: UK time is UTC; 2 January, not 1 February
+    backdate_history(session, edited)
+
+    def check(exported_at: dt.datetime):
+        workbook = openpyxl.Workbook()
+        workbook.active.append(["Recommendation", "Sub-recommendation", "Status", "Exported at"])
+        workbook.active.append(["1", "1.2", "In progress", exported_at.replace(tzinfo=None)])
+        out = io.BytesIO()
+        workbook.save(out)
+        return reimport(session, kent, out.getvalue(), "kent.xlsx")
+
+    before = check(edited - dt.timedelta(seconds=1))
+    assert before.ok, before.errors
+    assert [(c.number, c.tracker_value, c.file_value) for c in before.conflicts] == [("1.2", "Blocked", "In progress")]
+    after = check(edited + dt.timedelta(seconds=1))
+    assert after.ok, after.errors
+    assert after.conflicts == [] and [c.kind for c in after.changes] == ["change_response", "roll_up"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("02/01/2026 10:30:09", dt.datetime(2026, 1, 2, 10, 30, 9, tzinfo=dt.UTC)),
+        ("2026-01-02 10:30:09", dt.datetime(2026, 1, 2, 10, 30, 9, tzinfo=dt.UTC)),
+        ("2026-01-02T10:30:09+00:00", dt.datetime(2026, 1, 2, 10, 30, 9, tzinfo=dt.UTC)),
+        ("2026-01-02", dt.datetime(2026, 1, 2, tzinfo=dt.UTC)),
+        ("01/07/2025 13:00", dt.datetime(2025, 7, 1, 12, 0, tzinfo=dt.UTC)),  # saved again without its seconds
+    ],
+)
+def test_exported_at_cells_are_read_day_first_or_year_first(cell, expected):
+    assert read_exported_at(cell) == expected

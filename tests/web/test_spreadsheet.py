@@ -1449,3 +1449,21 @@ def test_an_exported_at_that_excel_turned_into_a_date_and_time_keeps_its_day_mon
 )
 def test_exported_at_cells_are_read_day_first_or_year_first(cell, expected):
     assert read_exported_at(cell) == expected
+
+
+def test_a_date_cell_with_a_time_is_read_by_its_date(session, kent):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Rec No.", "Action", "Target date", "Update", "Update date"])
+    workbook.active.append(
+        ["1.1", "Train staff", dt.datetime(2026, 1, 2, 9, 15), "Planned", dt.datetime(2025, 10, 1, 17, 0)]
+    )
+    out = io.BytesIO()
+    workbook.save(out)
+    frame = ss.read_table(out.getvalue(), "plan.xlsx")
+    assert list(frame.loc[2]) == ["1.1", "Train staff", "2026-01-02 09:15:00", "Planned", "2025-10-01 17:00:00"]
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns))
+    assert plan.ok, plan.errors
+    assert [c.values.get("target_date", c.values.get("update_on")) for c in plan.changes] == [
+        dt.date(2026, 1, 2),
+        dt.date(2025, 10, 1),
+    ]

@@ -37,6 +37,7 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import load_response
 from tracker.plans.spreadsheet import ImportConflict, SpreadsheetError
 from tracker.plans.spreadsheet import apply as ss_apply
+from tracker.plans.spreadsheet.common import read_exported_at
 from tracker.plans.spreadsheet.export import EXPORT_COLUMNS
 from tracker.plans.spreadsheet.known import remembered_dates
 from tracker.plans.spreadsheet.mapping import ROUND, Mapping, date_in_header
@@ -555,6 +556,7 @@ from tracker.accounts.models import User
 from tracker.db import make_engine, for_writing
 from tracker.plans import spreadsheet as ss
 from tracker.plans.spreadsheet import apply as ss_apply
+from tracker.plans.spreadsheet.common import read_exported_at
 
 url, organisation_id, user_id, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 with Session(for_writing(make_engine(url))) as session:
@@ -1246,3 +1248,222 @@ def test_the_dry_run_shows_now_and_after_for_every_change_and_a_rag_the_roll_up_
     session.rollback()
     parent = response_of(session, "kent", "1")
     assert (parent.status, parent.rag) == (ResponseStatus.COMPLETE, None)
+
+
+# --- outsider finding 8, again after round 1: web edits made after an export, then the export re-imported -------
+
+
+def outsider_plan(session, editor) -> tuple[Action, Action]:
+    """Sub-recommendation 1.2 with a summary, two actions and an update dated today (as the outsider's rows
+    carried), so that judging by the day would take every web edit of today as older than the file."""
+    ctx = load_response(session, editor, response_of(session, "kent", "1.2").id, Permission.EDIT_PLAN)
+    services.update_response(
+        session, ctx, editor, {"status": "in_progress", "summary": "Summary as exported", "version": "1"}
+    )
+    services.add_action(
+        session,
+        ctx,
+        editor,
+        {"description": "Agree the guidance", "owner_role": "Head of Crime", "target_date": "December 2026"},
+    )
+    services.add_action(session, ctx, editor, {"description": "Deliver the guidance", "target_date": "March 2026"})
+    today = dt.date.today().strftime("%d/%m/%Y")
+    services.add_update(session, ctx, editor, {"text": "Guidance drafted", "update_on": today})
+    session.rollback()
+    agree, deliver = session.exec(select(Action).order_by(Action.id)).all()
+    return agree, deliver
+
+
+def change_action(session, editor, action: Action, values: dict[str, str]) -> None:
+    """A change to an action made on the response page."""
+    ctx = load_response(session, editor, action.response_id, Permission.EDIT_PLAN)
+    current = {"description": action.description, "owner_role": action.owner_role or ""}
+    current |= {"status": action.status.value, "version": str(action.version)}
+    current["target_date"] = action.target_date.strftime("%d/%m/%Y") if action.target_date else ""
+    services.update_action(session, action, ctx, editor, current | values)
+    session.rollback()
+
+
+def edited_in_the_file(data: bytes, kind: str, edits: dict[str, str], saved_at: dt.datetime | None = None) -> bytes:
+    """The exported file with each cell equal to a key of ``edits`` replaced by its value, saved again as a
+    spreadsheet program saves it (an XLSX then says it was saved at ``saved_at``, or now)."""
+    if kind == "csv":
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        out = io.StringIO()
+        csv.writer(out).writerows([[edits.get(cell, cell) for cell in row] for row in rows])
+        return out.getvalue().encode("utf-8-sig")
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    for row in workbook.active.iter_rows():
+        for cell in row:
+            if cell.value in edits:
+                cell.value = edits[cell.value]
+    saved = io.BytesIO()
+    workbook.save(saved)
+    if saved_at is None:
+        return saved.getvalue()
+    stamp = saved_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(rewritten, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
+            target.writestr(item, content)
+    return rewritten.getvalue()
+
+
+def reimport(session, kent, data: bytes, name: str, use_file: frozenset[str] = frozenset()):
+    frame = ss.read_table(data, name)
+    return ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns), file_name=name, use_file=use_file)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_web_edits_made_after_an_export_are_conflicts_when_it_is_reimported(session, kent, editor, kind):
+    # Outsider finding 8: exported, then on the web a summary edited, an action reworded and one deleted; the
+    # file edited the same way and re-imported under its own name the same day. All three must be conflicts.
+    agree, deliver = outsider_plan(session, editor)
+    exported = ss.export_csv(session, kent.id) if kind == "csv" else ss.export_xlsx(session, kent.id)
+    edit_response(session, editor, "1.2", {"status": "in_progress", "summary": "WEB EDIT AFTER EXPORT"})
+    change_action(session, editor, agree, {"description": "WEB EDITED ACTION"})
+    ctx = load_response(session, editor, deliver.response_id, Permission.EDIT_PLAN)
+    services.delete_action(session, session.get(Action, deliver.id), ctx, editor)
+    session.rollback()
+    edits = {"Summary as exported": "FILE EDIT OLD", "Agree the guidance": "FILE EDIT ACTION"}
+    data = edited_in_the_file(exported, kind, edits)
+    name = f"kent-action-plan-{dt.date.today().isoformat()}.{kind}"
+    plan = reimport(session, kent, data, name)
+    assert plan.ok, plan.errors
+    assert [(c.number, c.what, c.tracker_value, c.file_value, c.use_file) for c in plan.conflicts] == [
+        ("1.2", "wording of the action 'WEB EDITED ACTION'", "'WEB EDITED ACTION'", "'FILE EDIT ACTION'", False),
+        ("1.2", "the action 'Deliver the guidance'", "deleted in the tracker", "'Deliver the guidance'", False),
+        ("1.2", "summary", "'WEB EDIT AFTER EXPORT'", "'FILE EDIT OLD'", False),
+    ]
+    assert plan.changes == []  # every web edit kept by default
+    ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    assert response_of(session, "kent", "1.2").summary == "WEB EDIT AFTER EXPORT"
+    assert session.exec(select(Action.description)).all() == ["WEB EDITED ACTION"]
+    # Each can still be settled with the file's value.
+    chosen = reimport(session, kent, data, name, frozenset(c.key for c in plan.conflicts))
+    assert chosen.ok, chosen.errors
+    assert sorted(c.kind for c in chosen.changes) == ["change_action", "change_response", "new_action"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_every_field_of_an_action_changed_on_the_web_after_an_export_is_a_conflict(session, kent, editor, kind):
+    agree, deliver = outsider_plan(session, editor)
+    exported = ss.export_csv(session, kent.id) if kind == "csv" else ss.export_xlsx(session, kent.id)
+    web = {"description": "Agree the guidance with the CPS", "owner_role": "Chief Inspector"}
+    change_action(session, editor, agree, web | {"target_date": "30/06/2026", "status": "in_progress"})
+    change_action(session, editor, deliver, {"description": "Deliver the guidance to every team"})
+    name = f"kent-action-plan-{dt.date.today().isoformat()}.{kind}"
+    # The file left as exported: each of its older values would undo a web edit.
+    plan = reimport(session, kent, exported, name)
+    assert plan.ok, plan.errors
+    assert [(c.what, c.tracker_value, c.file_value) for c in plan.conflicts] == [
+        (
+            "wording of the action 'Agree the guidance with the CPS'",
+            "'Agree the guidance with the CPS'",
+            "'Agree the guidance'",
+        ),
+        ("owner of the action 'Agree the guidance with the CPS'", "'Chief Inspector'", "'Head of Crime'"),
+        ("target date of the action 'Agree the guidance with the CPS'", "30 June 2026", "31 December 2026"),
+        ("status of the action 'Agree the guidance with the CPS'", "In progress", "Not started"),
+        (
+            "wording of the action 'Deliver the guidance to every team'",
+            "'Deliver the guidance to every team'",
+            "'Deliver the guidance'",
+        ),
+    ]
+    assert plan.changes == []
+    # The file edited too: still conflicts, the tracker's values kept.
+    edits = {"Agree the guidance": "FILE AGREE", "Head of Crime": "FILE OWNER", "Deliver the guidance": "FILE DELIVER"}
+    edited = reimport(session, kent, edited_in_the_file(exported, kind, edits), name)
+    assert edited.ok, edited.errors
+    assert [(c.what, c.file_value) for c in edited.conflicts if c.file_value.startswith("'FILE")] == [
+        ("wording of the action 'Agree the guidance with the CPS'", "'FILE AGREE'"),
+        ("owner of the action 'Agree the guidance with the CPS'", "'FILE OWNER'"),
+        ("wording of the action 'Deliver the guidance to every team'", "'FILE DELIVER'"),
+    ]
+    assert edited.changes == []
+
+
+def test_an_xlsx_saved_again_after_a_web_edit_is_judged_by_its_exported_at_cell(session, kent, editor):
+    # Outsider finding 8 (Excel): the file's save date, later than the web edit, must not make it newer.
+    agree, _deliver = outsider_plan(session, editor)
+    edited = dt.datetime(2025, 1, 15, 10, 30, 0, tzinfo=dt.UTC)  # winter: UK time is UTC
+    exported = ss.export_xlsx(session, kent.id, exported_at=edited - dt.timedelta(minutes=5))
+    edit_response(session, editor, "1.2", {"status": "in_progress", "summary": "WEB EDIT SECOND"})
+    change_action(session, editor, session.get(Action, agree.id), {"description": "WEB EDITED ACTION"})
+    backdate_history(session, edited)
+    edits = {"Summary as exported": "XLSX EDIT", "Agree the guidance": "XLSX EDIT ACTION"}
+    for saved_at in (edited + dt.timedelta(hours=1), edited + dt.timedelta(days=2)):
+        data = edited_in_the_file(exported, "xlsx", edits, saved_at=saved_at)
+        assert ss.read_table(data, "plan.xlsx").attrs["tracker_file_date"] == saved_at.date()
+        for name in ("kent-action-plan-2025-01-15.xlsx", "kent.xlsx"):
+            plan = reimport(session, kent, data, name)
+            assert plan.ok, plan.errors
+            assert [(c.what, c.tracker_value, c.file_value) for c in plan.conflicts] == [
+                ("wording of the action 'WEB EDITED ACTION'", "'WEB EDITED ACTION'", "'XLSX EDIT ACTION'"),
+                ("summary", "'WEB EDIT SECOND'", "'XLSX EDIT'"),
+            ]
+            assert plan.changes == []
+    # Exported after the web edit, the same file's values are newer: plain changes.
+    later = ss.export_xlsx(session, kent.id, exported_at=edited + dt.timedelta(minutes=5))
+    newer = reimport(session, kent, edited_in_the_file(later, "xlsx", {"WEB EDIT SECOND": "XLSX EDIT"}), "kent.xlsx")
+    assert newer.conflicts == []
+    assert [c.kind for c in newer.changes] == ["change_response"]
+
+
+def test_an_exported_at_that_excel_turned_into_a_date_and_time_keeps_its_day_month_and_second(session, kent, editor):
+    # A CSV export opened in Excel and saved as XLSX: the "Exported at" cell becomes a date and time (UK time).
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    edited = dt.datetime(2026, 1, 2, 10, 30, 0, tzinfo=dt.UTC)  # winter: UK time is UTC; 2 January, not 1 February
+    backdate_history(session, edited)
+
+    def check(exported_at: dt.datetime):
+        workbook = openpyxl.Workbook()
+        workbook.active.append(["Recommendation", "Sub-recommendation", "Status", "Exported at"])
+        workbook.active.append(["1", "1.2", "In progress", exported_at.replace(tzinfo=None)])
+        out = io.BytesIO()
+        workbook.save(out)
+        return reimport(session, kent, out.getvalue(), "kent.xlsx")
+
+    before = check(edited - dt.timedelta(seconds=1))
+    assert before.ok, before.errors
+    assert [(c.number, c.tracker_value, c.file_value) for c in before.conflicts] == [("1.2", "Blocked", "In progress")]
+    after = check(edited + dt.timedelta(seconds=1))
+    assert after.ok, after.errors
+    assert after.conflicts == [] and [c.kind for c in after.changes] == ["change_response", "roll_up"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("02/01/2026 10:30:09", dt.datetime(2026, 1, 2, 10, 30, 9, tzinfo=dt.UTC)),
+        ("2026-01-02 10:30:09", dt.datetime(2026, 1, 2, 10, 30, 9, tzinfo=dt.UTC)),
+        ("2026-01-02T10:30:09+00:00", dt.datetime(2026, 1, 2, 10, 30, 9, tzinfo=dt.UTC)),
+        ("2026-01-02", dt.datetime(2026, 1, 2, tzinfo=dt.UTC)),
+        ("01/07/2025 13:00", dt.datetime(2025, 7, 1, 12, 0, tzinfo=dt.UTC)),  # saved again without its seconds
+    ],
+)
+def test_exported_at_cells_are_read_day_first_or_year_first(cell, expected):
+    assert read_exported_at(cell) == expected
+
+
+def test_a_date_cell_with_a_time_is_read_by_its_date(session, kent):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Rec No.", "Action", "Target date", "Update", "Update date"])
+    workbook.active.append(
+        ["1.1", "Train staff", dt.datetime(2026, 1, 2, 9, 15), "Planned", dt.datetime(2025, 10, 1, 17, 0)]
+    )
+    out = io.BytesIO()
+    workbook.save(out)
+    frame = ss.read_table(out.getvalue(), "plan.xlsx")
+    assert list(frame.loc[2]) == ["1.1", "Train staff", "2026-01-02 09:15:00", "Planned", "2025-10-01 17:00:00"]
+    plan = ss.plan_import(session, kent.id, frame, ss.detect_mapping(frame.columns))
+    assert plan.ok, plan.errors
+    assert [c.values.get("target_date", c.values.get("update_on")) for c in plan.changes] == [
+        dt.date(2026, 1, 2),
+        dt.date(2025, 10, 1),
+    ]

@@ -20,6 +20,8 @@ FILE_DATE = "tracker_file_date"  # frame.attrs: the date the file says it was sa
 # frame.attrs: {row number: {column name: "C4"}} for the cells that hold a formula the file saved no value of
 FORMULA_CELLS = "tracker_formula_cells"
 
+ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?=$|[ T]\d)")  # how cell_text writes a date, with or without a time
+
 
 class SpreadsheetError(ValueError):
     """A file that cannot be read, or an import that cannot go ahead; the message says why, in plain words."""
@@ -30,7 +32,8 @@ class ImportConflict(SpreadsheetError):
 
 
 def cell_text(value: Any) -> str:
-    """A cell as text: dates as ISO dates (never re-read day-first), whole numbers without ".0"."""
+    """A cell as text: dates as ISO dates (never re-read day-first), with their time to the second if they have
+    one (an "Exported at" that Excel turned into a date keeps it), whole numbers without ".0"."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -38,7 +41,10 @@ def cell_text(value: Any) -> str:
             return ""
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, dt.datetime):
-        return "" if pd.isna(value) else value.date().isoformat()
+        if pd.isna(value):
+            return ""
+        has_time = value.time().replace(microsecond=0) != dt.time()
+        return value.isoformat(sep=" ", timespec="seconds") if has_time else value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if value is pd.NA or value is pd.NaT:
@@ -58,10 +64,13 @@ def read_exported_at(text: str) -> dt.datetime | None:
     try:
         if not text.isascii():
             return None
-        parsed = date_parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1))
-        # a day, a month and a year must all be written: dateutil fills in missing ones
-        if date_parser.parse(text, dayfirst=True, default=dt.datetime(2004, 2, 2)) != parsed:
-            return None
+        if ISO_DATE.match(text):  # year first (a date-and-time cell): dateutil's dayfirst would swap day and month
+            parsed = dt.datetime.fromisoformat(text)
+        else:
+            parsed = date_parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1))
+            # a day, a month and a year must all be written: dateutil fills in missing ones
+            if date_parser.parse(text, dayfirst=True, default=dt.datetime(2004, 2, 2)) != parsed:
+                return None
     except (ValueError, OverflowError):
         return None
     if not YEARS[0] <= parsed.year <= YEARS[1]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from tracker.inputs import parse_id
 from tracker.plans.services import MAX_TEXT
-from tracker.plans.spreadsheet.common import canonical, plain_words, read_exported_at, short
+from tracker.plans.spreadsheet.common import ISO_DATE, canonical, plain_words, read_exported_at, short
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS
 from tracker.plans.spreadsheet.results import ImportPlan
@@ -105,8 +105,10 @@ class Row:
 
     def date(self, name: str, label: str) -> dt.date | None:
         value = self.get(name)
+        iso = ISO_DATE.match(value)
         try:
-            return parse_uk_date(value, month_end=True)
+            # a date cell with a time (cell_text) is read by its date: parse_uk_date would read it day-first
+            return parse_uk_date(iso.group(1) if iso else value, month_end=True)
         except DateParseError:
             self.error(f"{short(value)} is not a date ({label}: try 27/03/2025, 27 March 2025 or March 2026)")
             return None

@@ -52,7 +52,7 @@ def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
             if first.year < 100:
                 first = first.replace(year=2000 + first.year)
             return first + relativedelta(day=31) if month_end else first
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?", text):  # year first: never day first
             parsed = dt.datetime.fromisoformat(text)
         else:
             parsed = date_parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1))

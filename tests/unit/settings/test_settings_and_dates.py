@@ -44,6 +44,8 @@ def test_bad_numbers_in_the_environment_give_a_clear_error():
         ("27/03/2025", dt.date(2025, 3, 27)),
         ("27 March 2025", dt.date(2025, 3, 27)),
         ("2025-03-27", dt.date(2025, 3, 27)),
+        ("2026-01-02 09:15:00", dt.date(2026, 1, 2)),  # a date cell with a time: year first, never day first
+        ("2026-01-02T09:15", dt.date(2026, 1, 2)),
         ("March 2026", dt.date(2026, 3, 31)),
         ("Nov-24", dt.date(2024, 11, 30)),
         ("", None),

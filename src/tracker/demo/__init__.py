@@ -8,9 +8,11 @@ The data obeys the tracker's own rules, as ``tests/unit/demo/test_demo_invariant
 response follows a timeline of rounds (the initial plan of November 2024, the six-month update of March 2025,
 then about quarterly) in which a parent's status is the roll-up of its sub-recommendations', actions fit the
 status (none started while Not started, all done when Complete, work left when Blocked), RAG ratings fit
-(``plans.rules.rag_fits``) and action texts speak of the recommendation's theme in general terms. Plans are
-published through ``add_publication`` as they stood after a round, and periods frozen through ``freeze_period``
-as the responses stood at the cut-off.
+(``plans.rules.rag_fits``), action and update texts speak of the recommendation's own theme in general terms,
+the steps on one subject (Agree, Pilot, Deliver, Embed, Evaluate) are due and done in that order, and an
+inspector's rating fits the status claimed when it was made and today. Plans are published through
+``add_publication`` as they stood after a round, and periods frozen through ``freeze_period`` as the responses
+stood at the cut-off.
 
 The modules: ``texts`` (what the records say), ``timeline`` (rounds, dates and how statuses move),
 ``responses`` (each response's plan over the timeline), ``writing`` (putting a plan in the database as it

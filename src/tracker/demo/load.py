@@ -22,7 +22,15 @@ from tracker.audit.services import Actor, record
 from tracker.db import saved_id
 from tracker.demo.responses import ResponsePlan, plan_all
 from tracker.demo.texts import MARK
-from tracker.demo.timeline import CUT_OFFS, LAST, ROUNDS, day_in, publication_schedule, time_on
+from tracker.demo.timeline import (
+    CUT_OFFS,
+    DEMO_TODAY,
+    LAST,
+    ROUNDS,
+    date_between,
+    publication_schedule,
+    time_on,
+)
 from tracker.demo.writing import materialise, update_rows, write_changes
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
@@ -32,7 +40,7 @@ from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
 from tracker.reports.services import freeze_period, open_period
 from tracker.timeutil import UTC
-from tracker.vocabulary import AssessmentRating, PracticeStage, PracticeStatus, Role
+from tracker.vocabulary import AssessmentRating, PracticeStage, PracticeStatus, ResponseStatus, Role
 
 SEED = 20240927
 
@@ -130,7 +138,7 @@ def load_demo(
         counts["actions"] += len(plan.actions)
         counts["updates"] += len(plan.updates)
         counts["evidence"] += len(plan.evidence)
-        _assess(session, rng, plan.response, inspector_id, counts)
+        _assess(session, rng, plan, inspector_id, counts)
     counts["practices"] = _practices(session, rng, list(recommendations.values()), users)
     counts["publications"] = publications
     coordinator = next(u for u in users if u.role is Role.COORDINATOR)
@@ -207,17 +215,38 @@ def _accounts(session: Session, password: str, actor: Actor) -> list[User]:
     return users
 
 
+# The ratings an inspector can give a claim: Met only what is Complete, Partially met what is under way or done, Not
+# met what is still open; a response that does not apply is not assessed.
+RATINGS_THAT_FIT = {
+    ResponseStatus.NOT_STARTED: {AssessmentRating.NOT_MET},
+    ResponseStatus.IN_PROGRESS: {AssessmentRating.NOT_MET, AssessmentRating.PARTIALLY_MET},
+    ResponseStatus.BLOCKED: {AssessmentRating.NOT_MET},
+    ResponseStatus.COMPLETE: {AssessmentRating.PARTIALLY_MET, AssessmentRating.MET},
+    ResponseStatus.NOT_APPLICABLE: set(),
+}
+
+
 def _assess(
-    session: Session, rng: random.Random, response: Response, inspector_id: int | None, counts: dict[str, int]
+    session: Session, rng: random.Random, plan: ResponsePlan, inspector_id: int | None, counts: dict[str, int]
 ) -> None:
-    """Some responses have an inspector's rating (and some a question), made in the last year of the timeline."""
+    """Some responses have an inspector's rating (and some a question), made in the last year of the timeline, a few
+    days after a round of updates. The rating fits the status claimed then and the status claimed today (Met on a
+    response the organisation says it has not started reads as a data error); a few are not yet assessed."""
     if rng.random() >= 0.3:
         return
-    when = time_on(day_in(rng, ROUNDS[rng.randint(LAST - 3, LAST)]), rng)
+    round_ = rng.randint(LAST - 3, LAST)
+    if ResponseStatus.NOT_APPLICABLE in (plan.statuses[round_], plan.statuses[LAST]):
+        return
+    fits = RATINGS_THAT_FIT[plan.statuses[round_]] & RATINGS_THAT_FIT[plan.statuses[LAST]]
+    ratings = [r for r in AssessmentRating if r in fits]
+    rating = rng.choice(ratings) if ratings and rng.random() >= 0.1 else AssessmentRating.NOT_YET_ASSESSED
+    after = ROUNDS[round_][1] + dt.timedelta(days=1)
+    last = min(after + dt.timedelta(days=13), DEMO_TODAY - dt.timedelta(days=2))  # its question comes 2 days after
+    when = time_on(date_between(rng, after, last), rng)
     session.add(
         Assessment(
-            response_id=saved_id(response),
-            rating=rng.choice(list(AssessmentRating)),
+            response_id=saved_id(plan.response),
+            rating=rating,
             rationale=f"{MARK}: the inspector's reasoning for this rating.",
             assessor_id=inspector_id,
             released=rng.random() < 0.5,
@@ -229,7 +258,7 @@ def _assess(
     if rng.random() < 0.5:
         session.add(
             Comment(
-                response_id=saved_id(response),
+                response_id=saved_id(plan.response),
                 author_id=inspector_id,
                 body=f"{MARK}: could the organisation share the audit behind this claim?",
                 created_at=when + dt.timedelta(days=2),

@@ -19,6 +19,7 @@ from tracker.demo.texts import (
     NOT_APPLICABLE_DECISION,
     NOT_APPLICABLE_REASONS,
     OWNERS,
+    STEPS,
     UPDATE_OPENINGS,
     VERBS,
     action_text,
@@ -50,9 +51,9 @@ class Wording:
             self._left[pool] = rng.sample(texts, len(texts))
         return (*self._left[pool].pop(), self._phase[pool])
 
-    def action(self, rng: random.Random, theme: str | None) -> str:
-        """A new action's description for a recommendation of this theme (or of none)."""
-        return action_text(*self._draw(rng, "action", [(verb, thing) for verb in VERBS for thing in objects(theme)]))
+    def action(self, rng: random.Random, theme: str | None) -> tuple[str, str, int]:
+        """The words of a new action for a recommendation of this theme (or of none): verb, subject and phase."""
+        return self._draw(rng, "action", [(verb, thing) for verb in VERBS for thing in objects(theme)])
 
     def update(self, rng: random.Random, status: ResponseStatus, theme: str | None) -> str:
         """A new update's text, saying what fits ``status``."""
@@ -71,6 +72,7 @@ class ActionPlan:
     keeper: bool  # the action that stays open until the response is complete (or is what it is blocked on)
     lazy: bool  # an open action not yet started even while its response is in progress
     values: dict[str, Any]
+    words: tuple[str, str, int] | None = None  # its verb, subject and phase (None: the record of a decision)
     row: Action | None = None
     current: ActionStatus | None = None  # its status as written (None: not yet written)
 
@@ -254,6 +256,7 @@ def _plan_actions(
         created, done = _action_rounds(rng, plan, keeper)
         created_day = day_in(rng, plan.windows[created])
         done_day = day_in(rng, plan.windows[done], created_day) if done is not None else None
+        words = None if not_applicable else plan.wording.action(rng, theme)
         plan.actions.append(
             ActionPlan(
                 created=created,
@@ -263,17 +266,47 @@ def _plan_actions(
                 keeper=keeper,
                 lazy=not keeper and rng.random() < 0.3,
                 values={
-                    "description": NOT_APPLICABLE_DECISION if not_applicable else plan.wording.action(rng, theme),
+                    "description": action_text(*words) if words else NOT_APPLICABLE_DECISION,
                     "owner_role": rng.choice(OWNERS),
                     "target_date": created_day + dt.timedelta(days=rng.randint(60, 540)),
                 },
+                words=words,
             )
         )
+    _steps_in_order(plan.actions)
     plan.actions.sort(key=lambda a: (a.created, a.created_at))
     if plan.completed_in is not None:
         plan.completed_at = max(
             [a.done_at for a in plan.actions if a.done_at] + [k.completed_at for k in kids if k.completed_at]
         )
+
+
+def _steps_in_order(actions: list[ActionPlan]) -> None:
+    """The steps on one subject (Agree, Pilot, Deliver, Embed, Evaluate; a later phase after an earlier) are done
+    and due in that order: "Evaluate" done before "Agree", or due before it, reads as a slip. The steps drawn for a
+    subject are dealt to its actions in the order those are done (the open last, those under way first), each due
+    at least four weeks after the one before."""
+    subjects: dict[str, list[ActionPlan]] = {}
+    for item in actions:
+        if item.words and item.words[0] in STEPS:
+            subjects.setdefault(item.words[1], []).append(item)
+    for steps in subjects.values():
+        words = sorted((item.words for item in steps if item.words), key=lambda w: (w[2], STEPS.index(w[0])))
+        steps.sort(key=_progress)
+        due: dt.date | None = None
+        for item, step in zip(steps, words, strict=True):
+            item.words = step
+            item.values["description"] = action_text(*step)
+            target = item.values["target_date"]
+            due = target if due is None else max(target, due + dt.timedelta(weeks=4))
+            item.values["target_date"] = due
+
+
+def _progress(item: ActionPlan) -> tuple[Any, ...]:
+    """How far an action got, for sorting: the done in the order they were done, then the open, under way first."""
+    if item.done_at is not None:
+        return (0, item.done, item.done_at)
+    return (1, item.lazy, item.created, item.created_at)
 
 
 def _action_rounds(rng: random.Random, plan: ResponsePlan, keeper: bool) -> tuple[int, int | None]:

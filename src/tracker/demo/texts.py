@@ -9,7 +9,10 @@ from __future__ import annotations
 from tracker.vocabulary import DEMO_MARKER, ResponseStatus
 
 MARK = DEMO_MARKER
-VERBS = ["Review", "Update", "Deliver", "Audit", "Agree", "Pilot", "Embed", "Evaluate"]
+# The steps of work on one subject, in the order an organisation takes them (``responses`` keeps a plan's steps in
+# this order); the other verbs stand alone.
+STEPS = ["Agree", "Pilot", "Deliver", "Embed", "Evaluate"]
+VERBS = ["Review", "Update", "Audit", *STEPS]
 THEME_OBJECTS: dict[str | None, list[str]] = {
     "identification-and-recording": [
         "guidance for staff on recording stalking",
@@ -32,10 +35,11 @@ THEME_OBJECTS: dict[str | None, list[str]] = {
         "funding arrangements for specialist support",
         "victims' feedback on the support offered",
     ],
+    # Working together with partner agencies (recommendation 25); commissioning is victim support (recommendation 16).
     "multi-agency-working": [
         "joint case review meetings with partner agencies",
         "the information-sharing agreement with partners",
-        "joint commissioning arrangements with victim services",
+        "the multi-agency response to high-risk stalking cases",
         "a shared referral pathway with partner agencies",
         "the partnership's review of joint working",
     ],

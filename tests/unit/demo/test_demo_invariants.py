@@ -10,6 +10,8 @@ and ``reports/figures.py``. One demo database per scale for the whole module (bu
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -33,7 +35,15 @@ from tracker.practice.models import Practice
 from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import national_state
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.vocabulary import ActionStatus, PeriodStatus, PracticeStatus, Rag, ResponseStatus, Visibility
+from tracker.vocabulary import (
+    ActionStatus,
+    AssessmentRating,
+    PeriodStatus,
+    PracticeStatus,
+    Rag,
+    ResponseStatus,
+    Visibility,
+)
 
 # The first check of each scale builds its demo, and pytest-timeout counts that against it: on the loaded 2-core
 # machine, building scale 10 on PostgreSQL took longer than the suite's 180 s per test.
@@ -60,6 +70,11 @@ class Demo:
         self.evidence = list(session.exec(select(Evidence)))
         self.publications = list(session.exec(select(PlanPublication).order_by(PlanPublication.id)))
         self.periods = list(session.exec(select(ReportingPeriod).order_by(ReportingPeriod.cut_off)))
+
+    def theme(self, response: Response) -> str | None:
+        """The theme of the response's recommendation (a sub-recommendation's is its parent's)."""
+        rec = self.recs[response.recommendation_id]
+        return rec.theme or (self.recs[rec.parent_id].theme if rec.parent_id else None)
 
     def families(self) -> Iterator[tuple[Response, list[Response]]]:
         """Each parent response with the required responses of its sub-recommendations (same organisation)."""
@@ -219,6 +234,45 @@ def test_a_parent_blocked_by_a_sub_recommendation_names_its_blocker(demo):
     problems(bad, "Blocked parents that do not name their blocked sub-recommendation's blocker")
 
 
+# What an inspector can find of a claim: Met only what is Complete, Partially met what is under way or done, Not met
+# what is still open; a response that does not apply is not assessed.
+PLAUSIBLE_RATINGS = {
+    ResponseStatus.NOT_STARTED: {AssessmentRating.NOT_YET_ASSESSED, AssessmentRating.NOT_MET},
+    ResponseStatus.IN_PROGRESS: {
+        AssessmentRating.NOT_YET_ASSESSED,
+        AssessmentRating.NOT_MET,
+        AssessmentRating.PARTIALLY_MET,
+    },
+    ResponseStatus.BLOCKED: {AssessmentRating.NOT_YET_ASSESSED, AssessmentRating.NOT_MET},
+    ResponseStatus.COMPLETE: {
+        AssessmentRating.NOT_YET_ASSESSED,
+        AssessmentRating.PARTIALLY_MET,
+        AssessmentRating.MET,
+    },
+    ResponseStatus.NOT_APPLICABLE: set(),
+}
+
+
+def test_assessments_are_plausible_for_the_status_claimed(demo):
+    """An inspector finding met what the organisation says it has not started reads as a data error. A rating fits
+    the status claimed now and, as far as the record shows (when the response was complete), the status claimed
+    when it was made: Met once complete, Not met before."""
+    by_id = {r.id: r for r in demo.responses}
+    assessments = list(demo.session.exec(select(Assessment)))
+    assert {a.rating for a in assessments} >= {AssessmentRating.MET, AssessmentRating.NOT_MET}, "ratings vary"
+    bad = []
+    for a in assessments:
+        response = by_id[a.response_id]
+        complete_then = response.completed_at is not None and response.completed_at <= a.created_at
+        if (
+            a.rating not in PLAUSIBLE_RATINGS[response.status]
+            or (a.rating is AssessmentRating.MET and not complete_then)
+            or (a.rating is AssessmentRating.NOT_MET and complete_then)
+        ):
+            bad.append((demo.recs[response.recommendation_id].number, response.status.value, a.rating.value))
+    problems(bad, "assessments that contradict the status claimed")
+
+
 def test_rag_ratings_fit_their_status(demo):
     assert {r.rag for r in demo.responses if r.rag} == set(Rag), "every RAG colour is used"
     problems(
@@ -291,8 +345,7 @@ def test_action_positions_are_0_to_n_per_response(demo):
 def test_action_texts_are_written_for_their_recommendation(demo):
     bad = []
     for response in demo.responses:
-        rec = demo.recs[response.recommendation_id]
-        allowed = action_texts_for(rec.theme or (demo.recs[rec.parent_id].theme if rec.parent_id else None), demo.scale)
+        allowed = action_texts_for(demo.theme(response), demo.scale)
         bad += [(response.id, a.description) for a in demo.actions[response.id] if a.description not in allowed]
     problems(bad, "action texts belong to another recommendation's theme")
 
@@ -312,6 +365,58 @@ def test_no_response_repeats_an_action_or_an_update(demo):
         if times > 1
     ]
     problems(bad, "responses with two actions or two updates of the same text")
+
+
+# Words that belong to one theme's subjects. A text of another theme using them speaks of another recommendation
+# (recommendation 16's commissioning in recommendation 25's plan on working with partner agencies).
+THEME_WORDS = {
+    "identification-and-recording": ("recording stalking", "crime records", "is recorded", "records system"),
+    "training": ("training", "learning"),
+    "victim-support": ("commission", "specialist support", "victims"),
+    "multi-agency-working": ("partner agencies", "partners", "partnership", "multi-agency"),
+}
+
+
+def test_action_and_update_texts_fit_their_recommendations_theme(demo):
+    """Each text speaks of a subject of its recommendation's own theme (a recommendation with none: of no theme's);
+    the decision that a recommendation does not apply is of no theme."""
+    bad = []
+    for response in demo.responses:
+        own = THEME_WORDS.get(demo.theme(response) or "", ())
+        others = [w for theme, words in THEME_WORDS.items() if words is not own for w in words]
+        texts = [a.description for a in demo.actions[response.id] if "does not apply" not in a.description]
+        for text in texts + [u.text for u in demo.updates[response.id]]:
+            if any(w in text for w in others) or (own and not any(w in text for w in own)):
+                bad.append((demo.recs[response.recommendation_id].number, text))
+    problems(bad, "texts that speak of another theme than their recommendation's")
+
+
+# The steps of work on one subject, in the order they are done (Review, Update and Audit stand alone).
+STEPS = ["Agree", "Pilot", "Deliver", "Embed", "Evaluate"]
+STEP = re.compile(rf"^({'|'.join(STEPS)}) (.+?)(?:, phase (\d+))? \(")
+
+
+def test_steps_on_one_subject_are_due_and_done_in_order(demo):
+    """Agree, pilot, deliver, embed, evaluate (a later phase after an earlier): the steps on one subject of a plan
+    are due in that order and done in that order, and none is done while a step before it is open."""
+    sequences = 0
+    bad = []
+    for actions in demo.actions.values():
+        subjects: dict[str, list[tuple[int, int, Action]]] = defaultdict(list)
+        for a in actions:
+            if found := STEP.match(a.description):
+                subjects[found[2]].append((int(found[3] or 1), STEPS.index(found[1]), a))
+        for steps in subjects.values():
+            sequences += len(steps) > 1
+            steps.sort(key=lambda step: step[:2])
+            for (*_, earlier), (*_, later) in itertools.pairwise(steps):
+                done_first = earlier.completed_on and later.completed_on and earlier.completed_on > later.completed_on
+                if earlier.target_date >= later.target_date or done_first:
+                    bad.append((earlier.id, earlier.description, earlier.target_date, later.description))
+                if later.status is ActionStatus.COMPLETE and earlier.status is not ActionStatus.COMPLETE:
+                    bad.append((earlier.id, earlier.description, "open while a later step is done"))
+    assert sequences, "plans have several steps on one subject"
+    problems(bad, "steps on one subject due or done out of order")
 
 
 def test_action_texts_never_quote_a_recommendation(demo):

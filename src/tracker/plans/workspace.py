@@ -111,7 +111,7 @@ def update_counts(
     own and its sub-recommendations' updates, as the national figures and exports count it
     (``tracker.reports.figures.national_state``: a sub-recommendation's activity counts towards its parent).
     """
-    counts = {
+    counts: dict[int, tuple[int, dt.date | None]] = {
         rid: (n, last)
         for rid, n, last in session.exec(
             select(ProgressUpdate.response_id, func.count(), func.max(ProgressUpdate.update_on))

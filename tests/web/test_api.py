@@ -265,6 +265,21 @@ def test_an_organisation_lists_what_it_must_answer_with_counts(client, session, 
     assert rows["1.1"]["status_follows_sub_recommendations"] is False
 
 
+def test_a_recommendations_last_update_counts_its_sub_recommendations(client, session, make_user, kent):
+    """As the exports and the dashboard count it: a numbered recommendation's latest update is the latest of its
+    own and its sub-recommendations' (1.1 has one today, 1 none of its own); its update count stays its own."""
+    token = token_for(session, make_user(Role.COORDINATOR))
+    rows = {
+        r["recommendation"]["number"]: r
+        for r in client.get("/api/organisations/kent/responses", headers=bearer(token)).json()
+    }
+    today = dt.date.today().isoformat()
+    assert rows["1"]["counts"]["last_update_on"] == today and rows["1"]["counts"]["updates"] == 0
+    assert rows["1.2"]["counts"]["last_update_on"] is None, "a sub-recommendation keeps its own"
+    parent = client.get(f"/api/responses/{rows['1']['id']}", headers=bearer(token)).json()
+    assert parent["counts"]["last_update_on"] == today
+
+
 def test_the_home_office_answers_recommendation_3(client, session, make_user, small_reference):
     token = token_for(session, make_user(Role.EDITOR, "home-office"))
     response = client.get("/api/organisations/home-office/responses", headers=bearer(token))

@@ -710,6 +710,32 @@ def test_changing_and_withdrawing_through_the_pages(client, session, ctx, editor
     assert evidence_rows(session) == [] and not path.exists()
 
 
+def test_acting_on_evidence_someone_else_withdrew_says_so(client, session, ctx, editor, settings):
+    """Outsider finding 15, for evidence: changing or withdrawing an item already withdrawn says so on the response
+    page (htmx: the evidence section, answered 409 so that it is swapped), never a bare "Page not found"."""
+    item = add_text_file(session, ctx, editor, settings, Visibility.PUBLIC)
+    withdraw_evidence(session, item, ctx, editor, upload_dir=settings.upload_dir)
+    sign_in(client, editor.email)
+    said = "This evidence was withdrawn by someone else"
+    swapped = client.post(
+        f"/evidence/{item.id}/withdraw", data={"version": "1"}, headers={**csrf_headers(client), "HX-Request": "true"}
+    )
+    assert (
+        swapped.status_code == 409
+        and swapped.text.lstrip().startswith('<section id="evidence"')
+        and said in swapped.text
+    )
+    for url, data in (
+        (f"/evidence/{item.id}", {"title": "x", "visibility": "public", "version": "1"}),
+        (f"/evidence/{item.id}/withdraw", {"version": "1"}),
+    ):
+        answer = client.post(url, data=data, headers=csrf_headers(client), follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"/plan/responses/{ctx.response.id}?deleted=evidence#evidence"
+    page = client.get(f"/evidence/{item.id}/edit")
+    assert page.status_code == 200 and 'data-testid="deleted-meanwhile"' in page.text and said in page.text
+
+
 def test_only_editors_of_the_organisation_may_add_change_or_withdraw(client, session, ctx, make_user, editor, settings):
     item = add_text_file(session, ctx, editor, settings, Visibility.PUBLIC)
     viewer = make_user(Role.VIEWER, "kent")

@@ -110,18 +110,39 @@ def test_every_surface_gives_the_same_headline_figures(session: Session, demo_da
     assert from_rows(document["responses"], expected.published) == expected
     assert Headline(**document["headline"]) == expected, "the current position's headline has every figure"
 
-    # The API, organisation by organisation: the responses to numbered recommendations.
-    api_rows = []
+    # The API, organisation by organisation: the responses to numbered recommendations, each with its latest
+    # update as the exports give it (a sub-recommendation's counts for its recommendation).
+    api_rows, oversight_flags = [], {"stale": 0, "complete_without_evidence": 0}
     for slug in session.exec(select(Organisation.slug).order_by(Organisation.slug)):
         answer = client.get(f"/api/organisations/{slug}/responses")
         assert answer.status_code == 200, (slug, answer.text)
         api_rows += [
-            (slug, ResponseStatus(r["status"]), r["overdue"])
+            {
+                "organisation_slug": slug,
+                "recommendation": r["recommendation"]["number"],
+                "status": r["status"],
+                "overdue": r["overdue"],
+                "latest_update_on": r["counts"]["last_update_on"],
+                "as_of": csv_rows[0]["as_of"],
+            }
             for r in answer.json()
             if not r["recommendation"]["parent_id"]
         ]
-    # (each response counts its own updates there, sub-recommendations being listed apart: no stale figure)
-    assert Headline.count(api_rows, expected.published) == Headline(**{**expected.__dict__, "no_recent_update": None})
+        # Each organisation's oversight page: its flags add up to the national ones.
+        page = client.get(f"/oversight/organisations/{slug}").text
+        for flag in oversight_flags:
+            if f'data-testid="flag-{flag}"' in page:
+                oversight_flags[flag] += numbers(by_testid(page, f"flag-{flag}"))[0]
+    assert from_rows(api_rows, expected.published) == expected
+
+    def latest(rows: list[dict]) -> dict[tuple[str, str], str]:
+        return {(r["organisation_slug"], r["recommendation"]): r["latest_update_on"] or "" for r in rows}
+
+    assert latest(api_rows) == latest(csv_rows)
+    assert oversight_flags == {
+        "stale": expected.no_recent_update,
+        "complete_without_evidence": numbers(re.findall(r"Complete, no evidence \((\d+)\)", dashboard)[0])[0],
+    }
 
     # The period comparison counts responses as everything else does (not sub-recommendations on their own).
     frozen = list(

@@ -437,3 +437,46 @@ def test_the_conflict_table_speaks_in_words_and_keeps_what_the_person_typed(clie
     rows = [cells[i : i + 3] for i in range(3, len(cells), 3)]
     assert ["Status", "In progress", "Complete"] in rows and ["RAG rating", "Red", "Green"] in rows, rows
     assert "in_progress" not in table and "Typed   as I like" in table
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["without-javascript", "htmx"])
+def test_acting_on_an_action_someone_else_deleted_says_so(client, session, ctx, kent_editor, make_user, htmx):
+    """Outsider finding 15: the page says the action was deleted by someone else (htmx: the actions section
+    refreshed, answered 409 so that it is swapped as a conflict is), never a bare "Page not found"."""
+    action = services.add_action(session, ctx, kent_editor, {"description": "Gone soon"})
+    colleague = make_user(Role.EDITOR, "kent", email="colleague@kent.example.org")
+    services.delete_action(
+        session, action, load_response(session, colleague, ctx.response.id, Permission.EDIT_PLAN), colleague
+    )
+    sign_in(client, kent_editor.email)
+    headers = {**csrf_headers(client), **({"HX-Request": "true"} if htmx else {})}
+    for method, url, data in (
+        ("post", f"/plan/actions/{action.id}/complete", {"version": "1"}),
+        ("post", f"/plan/actions/{action.id}", {"description": "Edited", "version": "1"}),
+        ("post", f"/plan/actions/{action.id}/move", {"direction": "up"}),
+        ("post", f"/plan/actions/{action.id}/delete", {}),
+        ("get", f"/plan/actions/{action.id}/edit", None),
+    ):
+        sent = {"data": data} if data is not None else {}
+        answer = getattr(client, method)(url, headers=headers, follow_redirects=not htmx, **sent)
+        if htmx:
+            assert answer.status_code == 409 and answer.text.lstrip().startswith('<section id="actions"'), url
+        else:
+            assert answer.status_code == 200 and answer.url.path == f"/plan/responses/{ctx.response.id}", url
+            assert answer.url.params["deleted"] == "action" and answer.url.fragment == "actions"
+        assert (
+            'data-testid="deleted-meanwhile"' in answer.text
+            and "This action was deleted by someone else" in answer.text
+        )
+        assert "Gone soon" not in answer.text and "Page not found" not in answer.text
+    assert "deleted-meanwhile" not in client.get(f"/plan/responses/{ctx.response.id}?deleted=nonsense").text
+
+
+def test_a_deleted_action_of_another_organisation_stays_not_found(client, session, ctx, kent_editor, make_user):
+    """Only people who may edit the response learn where a deleted action was."""
+    action = services.add_action(session, ctx, kent_editor, {"description": "Gone soon"})
+    services.delete_action(session, action, ctx, kent_editor)
+    for user in (make_user(Role.EDITOR, "gwent"), make_user(Role.VIEWER, "kent")):
+        sign_in(client, user.email)
+        answer = client.post(f"/plan/actions/{action.id}/complete", data={"version": "1"}, headers=csrf_headers(client))
+        assert answer.status_code in (403, 404) and "deleted-meanwhile" not in answer.text

@@ -20,7 +20,8 @@ from tracker.accounts.models import User
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
 from tracker.permissions import can_see_item
-from tracker.plans.services import ResponseContext, load_child
+from tracker.plans.items import load_child
+from tracker.plans.services import ResponseContext
 from tracker.vocabulary import EvidenceKind, Visibility
 from tracker.web.api import (
     LongText,

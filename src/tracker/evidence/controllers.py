@@ -43,7 +43,8 @@ from tracker.evidence.services import (
 from tracker.inputs import InputError
 from tracker.permissions import Permission, can, can_see_item
 from tracker.plans.conflicts import conflict_in_words
-from tracker.plans.services import ResponseContext, load_child, load_response
+from tracker.plans.items import ItemDeleted, load_child, load_deleted_from
+from tracker.plans.services import ResponseContext, load_response
 from tracker.settings import Settings
 from tracker.vocabulary import EvidenceKind, Visibility
 from tracker.web.forms import Form, FormData
@@ -75,9 +76,11 @@ def sweep_uploads_on_startup(app: Litestar) -> None:
         log.exception("could not sweep the upload folder at start-up")
 
 
-def response_url(request: Request[Any, Any, Any], response_id: int) -> str:
-    """The evidence section of a response's page, where a plain POST goes back to."""
-    return request.app.route_reverse("plans:response", response_id=response_id) + "#evidence"
+def response_url(request: Request[Any, Any, Any], response_id: int, *, withdrawn_meanwhile: bool = False) -> str:
+    """The evidence section of a response's page, where a plain POST goes back to (saying, if
+    ``withdrawn_meanwhile``, that the item the person acted on was withdrawn by someone else)."""
+    query = "?deleted=evidence" if withdrawn_meanwhile else ""
+    return request.app.route_reverse("plans:response", response_id=response_id) + query + "#evidence"
 
 
 def section_context(db: Session, user: User | None, ctx: ResponseContext, settings: Settings) -> dict[str, Any]:
@@ -196,10 +199,13 @@ class EvidenceController(Controller):
 
     @get("/evidence/{evidence_id:int}/edit", sync_to_thread=True, name="evidence:edit-form")
     def edit_form(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int]
-    ) -> Template:
+        self, request: HTMXRequest, db: NamedDependency[Session], evidence_id: FromPath[int]
+    ) -> HttpResponse[Any]:
         """A page to change an item's title, description or visibility, or to withdraw it."""
-        evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        try:
+            evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        except ItemDeleted as deleted:
+            return _withdrawn_meanwhile(request, db, deleted)
         return _edit_page(request, ctx, evidence, Form())
 
     @post(
@@ -210,7 +216,10 @@ class EvidenceController(Controller):
     ) -> HttpResponse[Any]:
         """Save a change (fields title, description, visibility and the version the person loaded)."""
         form = Form.of(data)
-        evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        try:
+            evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        except ItemDeleted as deleted:
+            return _withdrawn_meanwhile(request, db, deleted)
         try:
             form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs)
             update_evidence(db, evidence, ctx, request.user, EvidenceInput.of(form.values))
@@ -235,7 +244,10 @@ class EvidenceController(Controller):
     ) -> HttpResponse[Any]:
         """Delete the item and its file (the history keeps what it was)."""
         form = Form.of(data)
-        evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        try:
+            evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+        except ItemDeleted as deleted:
+            return _withdrawn_meanwhile(request, db, deleted)
         try:
             withdraw_evidence(
                 db,
@@ -258,6 +270,15 @@ def _saved(request: HTMXRequest, db: Session, ctx: ResponseContext) -> HttpRespo
     if request.htmx:
         return _section(request, db, ctx)
     return Redirect(response_url(request, saved_id(ctx.response)), status_code=303)
+
+
+def _withdrawn_meanwhile(request: HTMXRequest, db: Session, deleted: ItemDeleted) -> HttpResponse[Any]:
+    """Someone else withdrew the evidence this person acted on: nothing was changed, and the response page says
+    so (with htmx, the evidence section refreshed with the message, as for a conflict)."""
+    ctx = load_deleted_from(db, request.user, deleted, Permission.EDIT_PLAN)
+    if request.htmx:
+        return _section(request, db, ctx, status_code=409, deleted="evidence")
+    return Redirect(response_url(request, saved_id(ctx.response), withdrawn_meanwhile=True), status_code=303)
 
 
 def _section(

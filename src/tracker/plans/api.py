@@ -22,10 +22,11 @@ from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import visible_levels
 from tracker.plans import services
+from tracker.plans.items import load_child
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.rules import action_overdue, response_overdue
-from tracker.plans.services import RESPONSE_FIELDS, UPDATE_FIELDS, ResponseContext, load_child
+from tracker.plans.services import RESPONSE_FIELDS, UPDATE_FIELDS, ResponseContext
 from tracker.plans.workspace import action_counts, evidence_counts, update_counts
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility

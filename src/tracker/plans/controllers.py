@@ -26,6 +26,7 @@ from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, can_see_item, reads_every_organisation, visible_levels
 from tracker.plans import services
 from tracker.plans.conflicts import conflict_in_words
+from tracker.plans.items import ItemDeleted, load_child, load_deleted_from
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import must_answer_ids
 from tracker.plans.publication import has_unpublished_changes, latest_publication
@@ -34,7 +35,6 @@ from tracker.plans.services import (
     ResponseContext,
     ResponseInput,
     UpdateInput,
-    load_child,
     load_response,
 )
 from tracker.plans.workspace import SORTS, organisation_for, workspace_rows
@@ -152,9 +152,17 @@ class PlanController(Controller):
     # --- a response -------------------------------------------------------------------------------------
 
     @get("/responses/{response_id:int}", sync_to_thread=True, name="plans:response")
-    def response(self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int]) -> Template:
+    def response(
+        self,
+        request: HTMXRequest,
+        db: NamedDependency[Session],
+        response_id: FromPath[int],
+        deleted: FromQuery[str | None] = None,
+    ) -> Template:
+        """The response page; ``deleted`` names the kind of item someone else deleted while this person acted on
+        it (``item_deleted``), which the page then says."""
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
-        return response_page(request, db, ctx)
+        return response_page(request, db, ctx, deleted=deleted if deleted in DELETED_KINDS else None)
 
     @post("/responses/{response_id:int}", sync_to_thread=True, name="plans:save-response")
     def save_response(
@@ -196,7 +204,7 @@ class PlanController(Controller):
     @get("/actions/{action_id:int}/edit", sync_to_thread=True, name="plans:edit-action-form")
     def edit_action_form(
         self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int]
-    ) -> Template:
+    ) -> HttpResponse[Any]:
         return edit_item_page(request, db, Action, action_id)
 
     @post("/actions/{action_id:int}", sync_to_thread=True, name="plans:save-action")
@@ -238,7 +246,7 @@ class PlanController(Controller):
     @get("/updates/{update_id:int}/edit", sync_to_thread=True, name="plans:edit-update-form")
     def edit_update_form(
         self, request: HTMXRequest, db: NamedDependency[Session], update_id: FromPath[int]
-    ) -> Template:
+    ) -> HttpResponse[Any]:
         return edit_item_page(request, db, ProgressUpdate, update_id)
 
     @post("/updates/{update_id:int}", sync_to_thread=True, name="plans:save-update")
@@ -280,11 +288,33 @@ ITEM_SECTIONS: dict[type, str] = {Action: "actions", ProgressUpdate: "updates"}
 ITEM_NAMES: dict[type, str] = {Action: "action", ProgressUpdate: "update"}
 
 
+# The kinds of item a person may find deleted by someone else (the response page's ``deleted``).
+DELETED_KINDS = ("action", "update", "evidence")
+
+
+def deleted_url(request: Request[Any, Any, Any], response_id: int, kind: str, section: str) -> str:
+    """The response page saying that an item of ``kind`` was deleted meanwhile, at its ``section``."""
+    return request.app.route_reverse("plans:response", response_id=response_id) + f"?deleted={kind}#{section}"
+
+
+def item_deleted(request: HTMXRequest, db: Session, deleted: ItemDeleted) -> HttpResponse[Any]:
+    """Someone else deleted the action or update this person acted on: nothing was changed, and the response
+    page says so (with htmx, the item's section refreshed with the message, as for a conflict)."""
+    ctx = load_deleted_from(db, request.user, deleted, Permission.EDIT_PLAN)
+    kind, section = ITEM_NAMES[deleted.model], ITEM_SECTIONS[deleted.model]
+    if not request.htmx:
+        return Redirect(deleted_url(request, saved_id(ctx.response), kind, section), status_code=303)
+    return response_page(request, db, ctx, status_code=409, section=section, deleted=kind)
+
+
 def edit_item_page(
     request: HTMXRequest, db: Session, model: type[Action] | type[ProgressUpdate], item_id: int
-) -> Template:
+) -> HttpResponse[Any]:
     """The response page with an action's or update's edit form open."""
-    item, ctx = load_child(db, request.user, model, item_id, Permission.EDIT_PLAN)
+    try:
+        item, ctx = load_child(db, request.user, model, item_id, Permission.EDIT_PLAN)
+    except ItemDeleted as deleted:
+        return item_deleted(request, db, deleted)
     editing = {f"editing_{ITEM_NAMES[model]}": item.id}
     return response_page(request, db, ctx, section=ITEM_SECTIONS[model], **editing)
 
@@ -308,7 +338,10 @@ def change_item(
         form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
     if editing == "action":
         form.field_ids = ACTION_FIELD_IDS
-    item, ctx = load_child(db, request.user, model, item_id, Permission.EDIT_PLAN)
+    try:
+        item, ctx = load_child(db, request.user, model, item_id, Permission.EDIT_PLAN)
+    except ItemDeleted as deleted:
+        return item_deleted(request, db, deleted)
     on_error = {f"editing_{editing}": item.id, f"{editing}_edit_form": form} if editing else {}
 
     def carry_out() -> Any:

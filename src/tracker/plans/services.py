@@ -22,7 +22,7 @@ from tracker.db import check_version, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError
 from tracker.organisations.models import Organisation
-from tracker.permissions import Permission, can_see_item, require
+from tracker.permissions import Permission, require
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.retraction import is_retraction, retract_update
 from tracker.plans.rules import rag_fits, rag_problem, update_date_problem
@@ -107,25 +107,6 @@ def load_response(session: Session, user: User | None, response_id: int, permiss
         raise NotFoundException()
     require(user, permission, row[1].id)
     return ResponseContext(*row)
-
-
-def load_child(
-    session: Session, user: User | None, model: type, record_id: int, permission: Permission
-) -> tuple[Any, ResponseContext]:
-    """An action, update or evidence item with its response, under the same permission rule.
-
-    An item the person may not see (``permissions.can_see_item``: another organisation's internal update, say)
-    is not there for them: 404 before any 403 could tell them it exists.
-    """
-    child = session.get(model, record_id)
-    if child is None:
-        raise NotFoundException()
-    ctx = load_response(session, user, child.response_id, Permission.VIEW_PLAN)
-    visibility = getattr(child, "visibility", None)
-    if visibility is not None and not can_see_item(user, visibility, ctx.organisation_id):
-        raise NotFoundException()
-    require(user, permission, ctx.organisation_id)
-    return child, ctx
 
 
 # --- responses -------------------------------------------------------------------------------------------

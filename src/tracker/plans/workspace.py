@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import case, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.db import saved_id
+from tracker.db import not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
@@ -104,8 +105,13 @@ def evidence_counts(session: Session, ids: list[int], levels: Collection[Visibil
 def update_counts(
     session: Session, ids: list[int], levels: Collection[Visibility]
 ) -> dict[int, tuple[int, dt.date | None]]:
-    """How many progress updates of the visibility ``levels`` each response has, and the date of the latest."""
-    return {
+    """How many progress updates of the visibility ``levels`` each response has, and the date of the latest.
+
+    The count is the response's own; the latest date of a numbered recommendation's response is the latest of its
+    own and its sub-recommendations' updates, as the national figures and exports count it
+    (``tracker.reports.figures.national_state``: a sub-recommendation's activity counts towards its parent).
+    """
+    counts: dict[int, tuple[int, dt.date | None]] = {
         rid: (n, last)
         for rid, n, last in session.exec(
             select(ProgressUpdate.response_id, func.count(), func.max(ProgressUpdate.update_on))
@@ -113,6 +119,27 @@ def update_counts(
             .group_by(col(ProgressUpdate.response_id))
         )
     }
+    for rid, last in _sub_recommendations_latest(session, ids, levels):
+        n, own = counts.get(rid, (0, None))
+        counts[rid] = (n, max(last, own) if own else last)
+    return counts
+
+
+def _sub_recommendations_latest(
+    session: Session, ids: list[int], levels: Collection[Visibility]
+) -> list[tuple[int, dt.date]]:
+    """For each of these responses that has sub-recommendations: the latest update (of ``levels``) on the same
+    organisation's required responses to them (the responses the national figures fold into the parent's)."""
+    sub, sub_rec = aliased(Response), aliased(Recommendation)
+    query = (
+        select(Response.id, func.max(ProgressUpdate.update_on))
+        .join(sub_rec, col(sub_rec.parent_id) == Response.recommendation_id)
+        .join(sub, (col(sub.recommendation_id) == sub_rec.id) & (col(sub.organisation_id) == Response.organisation_id))
+        .join(ProgressUpdate, col(ProgressUpdate.response_id) == sub.id)
+        .where(col(Response.id).in_(ids), col(sub.required).is_(True), col(ProgressUpdate.visibility).in_(levels))
+        .group_by(col(Response.id))
+    )
+    return [(not_none(rid), last) for rid, last in session.exec(query)]
 
 
 def workspace_rows(

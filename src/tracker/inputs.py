@@ -7,7 +7,8 @@ The rules, in one place:
   purpose. ``Form.of`` removes them from every value and notes an error beside the field; the plan, assessment,
   evidence, sign-in, account and period forms then refuse the submission (``Form.refuse_if_invalid`` or
   ``form.ok``), while the practice write-up keeps the cleaned text (its specified behaviour). The API refuses
-  them (400, its schema's patterns). Imports remove them (a spreadsheet cell carries Word's line break
+  them with the other faults of the request (422 with the rules it breaks, 400 when they are its only faults;
+  ``tracker.web.api``). Imports remove them (a spreadsheet cell carries Word's line break
   ``\\x0b`` as a matter of course, so refusing would make ordinary files unloadable). Vertical tab and form feed
   (Word's line and page breaks) become a newline wherever text is cleaned.
 - **Lengths** are those of the columns: ``column_limits`` reads them from the models, and a before-flush check

@@ -170,3 +170,20 @@ def test_a_national_reader_never_sees_internal_items_whatever_organisation_the_d
     assert not can_see_item(reader, Visibility.INTERNAL, kent.id)
     assert visible_levels(reader, kent.id) == national_levels()
     assert not can(reader, Permission.EDIT_PLAN, kent.id)
+
+
+def test_an_account_edit_that_conflicts_keeps_what_the_second_admin_typed(client, admin, session, make_user):
+    """Finding #5: the newer values in the form, and beside them "yours (not saved)", as the response form does."""
+    viewer = make_user(Role.VIEWER, "kent")
+    kent = str(get_by_slug(session, "kent").id)
+    first = {"display_name": "First edit", "role": "viewer", "organisation": kent, "is_active": "yes", "version": "1"}
+    assert client.post(f"/admin/users/{viewer.id}", data=first, headers=csrf_headers(client)).status_code == 200
+    second = first | {"display_name": "Second edit KEEP", "role": "editor"}
+    stale = client.post(f"/admin/users/{viewer.id}", data=second, headers=csrf_headers(client))
+    assert stale.status_code == 409 and 'data-testid="conflict"' in stale.text
+    panel = stale.text.split('data-testid="conflict"')[1].split("</table>")[0]
+    assert "Yours (not saved)" in panel and "Second edit KEEP" in panel and "Editor" in panel
+    assert "First edit" in panel and "Viewer" in panel
+    assert 'value="First edit"' in stale.text  # the form shows the newer values, to save again from
+    session.refresh(viewer)
+    assert viewer.display_name == "First edit" and viewer.role is Role.VIEWER

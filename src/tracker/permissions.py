@@ -64,15 +64,19 @@ def can_see_item(user: User | None, visibility: Visibility, organisation_id: int
     """The one rule for who may see an item of a response (a progress update, an evidence item, and the
     history of either), from its visibility and the organisation it belongs to.
 
-    Internal items: the organisation itself and admins. Inspectorate items: also inspectors and coordinators.
-    Public items: everyone who may read the plan. (The public, not signed in, sees no item here: only public
-    items of a published plan, as ``tracker.plans.publication.public_plan`` put them into the publication.)
+    Internal items: the organisation itself (its editors and viewers) and admins. Inspectorate items: also
+    inspectors and coordinators. Public items: everyone who may read the plan. (The public, not signed in, sees
+    no item here: only public items of a published plan, as ``tracker.plans.publication.public_plan`` put them
+    into the publication.) The role decides: a national reader never sees internal items, even with an account
+    that names the organisation (the forms refuse one, but an older or hand-made account may exist).
     """
     if not can(user, Permission.VIEW_PLAN, organisation_id):
         return False
     if visibility is not Visibility.INTERNAL:
         return True
-    return user is not None and (user.role is Role.ADMIN or user.organisation_id == organisation_id)
+    if user is None or user.role is Role.ADMIN:
+        return user is not None
+    return user.role in _OWN_ORGANISATION and user.organisation_id == organisation_id
 
 
 def visible_levels(user: User | None, organisation_id: int) -> set[Visibility]:

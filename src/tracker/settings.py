@@ -41,6 +41,10 @@ def _as_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# The address of `make run`: what PUBLIC_URL is when nobody set it, so pages build their links from the request.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
 @dataclass(frozen=True)
 class Settings:
     """The tracker's configuration."""
@@ -61,7 +65,7 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "stalking-tracker@localhost"
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = DEFAULT_PUBLIC_URL
     translations_dir: Path = TRANSLATIONS_DIR
     service_operator: str = DEFAULT_SERVICE_OPERATOR
     service_email: str = DEFAULT_SERVICE_EMAIL

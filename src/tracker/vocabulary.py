@@ -5,6 +5,7 @@ Values are stored as short strings; labels are what users read. Keep them in use
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from tracker.web.i18n import N_
@@ -115,6 +116,42 @@ class Role(LabelledEnum):
     @property
     def needs_organisation(self) -> bool:
         return self in (Role.EDITOR, Role.VIEWER)
+
+    def may_belong_to(self, kind: OrganisationKind, slug: str) -> bool:
+        """May someone in this role belong to the organisation of ``kind`` and ``slug``? National readers only to
+        the bodies their role is for (``NATIONAL_HOMES``); editors, viewers and admins to any organisation."""
+        home = NATIONAL_HOMES.get(self)
+        return home is None or kind in home.kinds or slug in home.slugs
+
+    @property
+    def belongs_to(self) -> str | None:
+        """The organisations this role is for, in words (None: any)."""
+        home = NATIONAL_HOMES.get(self)
+        return home.in_words if home else None
+
+
+@dataclass(frozen=True)
+class NationalHome:
+    """The organisations a national reader's role is for: any of ``kinds``, or one of ``slugs``."""
+
+    kinds: frozenset[OrganisationKind]
+    slugs: frozenset[str]
+    in_words: str
+
+
+# README's role table: coordinators work for the NPCC (a national body), inspectors for an inspectorate (HMICFRS,
+# the IOPC) or the College of Policing, which wrote the report with them. A national reader at a force would
+# read every plan as if it were a national body's, so the accounts' forms and `tracker users create` refuse it.
+NATIONAL_HOMES: dict[Role, NationalHome] = {
+    Role.COORDINATOR: NationalHome(
+        frozenset({OrganisationKind.NATIONAL_BODY}), frozenset(), "the NPCC or another national body"
+    ),
+    Role.INSPECTOR: NationalHome(
+        frozenset({OrganisationKind.INSPECTORATE}),
+        frozenset({"college-of-policing"}),
+        "HMICFRS, the IOPC or the College of Policing",
+    ),
+}
 
 
 _LABELS: dict[StrEnum, str] = {

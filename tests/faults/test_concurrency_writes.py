@@ -310,7 +310,9 @@ def test_parallel_approvals_of_one_practice_approve_it_once_and_never_500(
     practice = create_practice(session, kent_editor, complete(session), submit=True)
     clients = signed_in_clients(app_client_factory, make_user(Role.COORDINATOR).email)
     with widened_race(Practice):
-        answers = race(clients, post_form(f"/practice/review/{practice.id}/approve", lambda i: {}))
+        answers = race(
+            clients, post_form(f"/practice/review/{practice.id}/approve", lambda i: {"version": str(practice.version)})
+        )
     codes = [a.status_code for a in answers]
     assert codes.count(303) == 1 and all(code in (409, 422) for code in codes if code != 303), codes
     assert history_count(session, "practice", practice.id, "approve") == 1

@@ -31,13 +31,14 @@ class Fetched:
     text: str  # the body (decoded leniently) and the response headers, so names in headers are checked too
 
 
-def _links(base_path: str, body: str, public_url: str) -> set[str]:
+def _links(base_path: str, body: str, sites: tuple[str, ...]) -> set[str]:
     found = set()
     for raw in HREF.findall(body):
         found.add(urljoin(base_path, html.unescape(raw)))
     for absolute in ABSOLUTE.findall(body):
-        if absolute.startswith(public_url + "/"):
-            found.add(absolute[len(public_url) :])
+        for site in sites:
+            if absolute.startswith(site + "/"):
+                found.add(absolute[len(site) :])
     paths = set()
     for link in found:
         link, _ = urldefrag(link)
@@ -62,7 +63,10 @@ def _text_of(content: bytes) -> str:
 
 
 def crawl(client, public_url: str, start: tuple[str, ...] = ("/",), limit: int = 5000) -> dict[str, Fetched]:
-    """Every page, download, feed and export reachable from ``start``, as whoever ``client`` is signed in as."""
+    """Every page, download, feed and export reachable from ``start``, as whoever ``client`` is signed in as.
+    Absolute links count at ``public_url`` and at the client's own address (where they point when no public
+    address is configured)."""
+    sites = (public_url, str(client.base_url).rstrip("/"))
     seen: dict[str, Fetched] = {}
     queue = deque(start)
     while queue and len(seen) < limit:
@@ -75,5 +79,5 @@ def crawl(client, public_url: str, start: tuple[str, ...] = ("/",), limit: int =
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         seen[path] = Fetched(path, response.status_code, content_type, body + "\n" + headers)
         if response.status_code == 200 and not content_type.startswith(("image/", "font/")):
-            queue.extend(p for p in _links(path, body, public_url) if p not in seen)
+            queue.extend(p for p in _links(path, body, sites) if p not in seen)
     return seen

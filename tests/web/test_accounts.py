@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import pytest
 from sqlmodel import select
@@ -189,3 +190,36 @@ def test_signing_in_from_a_page_goes_back_to_it_whoever_signs_in(client, small_r
         follow_redirects=False,
     )
     assert response.headers["location"] == "/oversight/periods"
+
+
+@pytest.mark.parametrize(
+    ("posted", "referer", "back"),
+    [
+        (
+            "/plan/responses/1/updates",
+            "http://testserver.local/plan/responses/1?from=list",
+            "/plan/responses/1?from=list",
+        ),
+        ("/plan/responses/1/updates", None, "/plan/responses/1"),  # the page its URL belongs to
+        ("/plan/responses/1/updates", "https://evil.example/phish", "/plan/responses/1"),  # never another site's
+        ("/plan/responses/1/updates", "http://testserver.local/sign-in?next=%2Fplan", "/plan/responses/1"),
+        ("/practice/review/1/approve", None, "/practice/review/1"),
+        ("/responses/1/evidence", None, ""),  # no page of its own: their landing page
+    ],
+)
+def test_a_form_posted_after_the_session_ended_comes_back_to_a_page_not_the_post_only_url(
+    client, small_reference, posted, referer, back
+):
+    """Finding #11: after signing in again the person is on a page they can GET, never a 405."""
+    headers = csrf_headers(client) | ({"Referer": referer} if referer else {})
+    sign_in_page = "/sign-in" + (f"?{urlencode({'next': back})}" if back else "")
+    plain = client.post(posted, data={"text": "TYPED WHILE SIGNED OUT"}, headers=headers, follow_redirects=False)
+    assert plain.status_code == 303 and plain.headers["location"] == sign_in_page
+    htmx = client.post(posted, data={"text": "TYPED"}, headers=headers | {"HX-Request": "true"})
+    assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == sign_in_page
+
+
+def test_htmx_comes_back_to_the_page_it_was_on(client, small_reference):
+    headers = csrf_headers(client) | {"HX-Request": "true", "HX-Current-URL": "http://testserver.local/plan/kent"}
+    htmx = client.post("/plan/responses/1/updates", data={"text": "TYPED"}, headers=headers)
+    assert htmx.headers["HX-Redirect"] == "/sign-in?next=%2Fplan%2Fkent"

@@ -9,7 +9,8 @@ from tests.support.accounts import sign_in
 from tests.support.web import csrf_headers
 from tracker.accounts.models import User
 from tracker.organisations.services import get_by_slug
-from tracker.vocabulary import Role
+from tracker.permissions import Permission, can, can_see_item, national_levels, visible_levels
+from tracker.vocabulary import Role, Visibility
 
 
 @pytest.fixture
@@ -122,3 +123,67 @@ def test_only_admins_reach_the_user_pages(client, small_reference, make_user):
             client.post("/admin/users", data={"email": "x@example.org"}, headers=csrf_headers(client)).status_code
             == 403
         )
+
+
+@pytest.mark.parametrize(
+    ("role", "organisation"),
+    [("coordinator", "kent"), ("inspector", "kent"), ("inspector", "home-office"), ("coordinator", "kent-pcc")],
+)
+def test_a_national_reader_cannot_be_given_an_organisation_their_role_does_not_belong_to(
+    client, admin, session, make_user, role, organisation
+):
+    """Finding #4: refused beside Organisation and in the summary, when adding and when changing an account."""
+    org_id = str(get_by_slug(session, organisation).id)
+    fields = {"email": "x@example.org", "display_name": "X", "role": role, "organisation": org_id}
+    added = client.post("/admin/users", data=fields, headers=csrf_headers(client))
+    assert added.status_code == 422
+    assert 'href="#organisation"' in added.text and 'id="organisation-error"' in added.text
+    assert len(list(session.exec(select(User)))) == 1
+    viewer = make_user(Role.VIEWER, "kent")
+    changed = client.post(
+        f"/admin/users/{viewer.id}",
+        data={"display_name": "V", "role": role, "organisation": org_id, "is_active": "yes", "version": "1"},
+        headers=csrf_headers(client),
+    )
+    assert changed.status_code == 422 and 'id="organisation-error"' in changed.text
+    session.refresh(viewer)
+    assert viewer.role is Role.VIEWER
+
+
+def test_national_readers_may_belong_to_the_bodies_their_role_is_for_or_to_none(client, admin, session):
+    home_office = str(get_by_slug(session, "home-office").id)
+    for n, (role, organisation) in enumerate((("coordinator", home_office), ("inspector", ""), ("coordinator", ""))):
+        fields = {"email": f"n{n}@example.org", "display_name": "N", "role": role, "organisation": organisation}
+        assert client.post("/admin/users", data=fields, headers=csrf_headers(client)).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.INSPECTOR])
+def test_a_national_reader_never_sees_internal_items_whatever_organisation_the_database_gives_them(
+    session, small_reference, role
+):
+    """Whatever account exists (made before the rule, or by hand in the database), internal items are for the
+    organisation's own editors and viewers (and admins): decided by role, never by membership alone."""
+    kent = get_by_slug(session, "kent")
+    reader = User(email="odd@example.org", display_name="Odd", password_hash="x", role=role, organisation_id=kent.id)
+    session.add(reader)
+    session.commit()
+    assert not can_see_item(reader, Visibility.INTERNAL, kent.id)
+    assert visible_levels(reader, kent.id) == national_levels()
+    assert not can(reader, Permission.EDIT_PLAN, kent.id)
+
+
+def test_an_account_edit_that_conflicts_keeps_what_the_second_admin_typed(client, admin, session, make_user):
+    """Finding #5: the newer values in the form, and beside them "yours (not saved)", as the response form does."""
+    viewer = make_user(Role.VIEWER, "kent")
+    kent = str(get_by_slug(session, "kent").id)
+    first = {"display_name": "First edit", "role": "viewer", "organisation": kent, "is_active": "yes", "version": "1"}
+    assert client.post(f"/admin/users/{viewer.id}", data=first, headers=csrf_headers(client)).status_code == 200
+    second = first | {"display_name": "Second edit KEEP", "role": "editor"}
+    stale = client.post(f"/admin/users/{viewer.id}", data=second, headers=csrf_headers(client))
+    assert stale.status_code == 409 and 'data-testid="conflict"' in stale.text
+    panel = stale.text.split('data-testid="conflict"')[1].split("</table>")[0]
+    assert "Yours (not saved)" in panel and "Second edit KEEP" in panel and "Editor" in panel
+    assert "First edit" in panel and "Viewer" in panel
+    assert 'value="First edit"' in stale.text  # the form shows the newer values, to save again from
+    session.refresh(viewer)
+    assert viewer.display_name == "First edit" and viewer.role is Role.VIEWER

@@ -88,7 +88,7 @@ INVALID: list[tuple[str, str, dict[str, str], list[str]]] = [
     ("/plan/{slug}/import", "kent editor", {}, ["file"]),
     ("/practice/submissions", "kent editor", {"action": "submit"}, PRACTICE_FIELDS),
     ("/practice/submissions/{practice_id}", "kent editor", {"title": "", "action": "submit"}, PRACTICE_FIELDS),
-    ("/practice/review/{practice_id}/return", "coordinator", {}, ["review_comment"]),
+    ("/practice/review/{practice_id}/return", "coordinator", {"version": "1"}, ["review_comment"]),
 ]
 
 # Buttons with no field to get wrong: what they act on is in the path. Their refusals (not permitted, not found)

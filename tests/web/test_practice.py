@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlmodel import select
@@ -12,6 +14,7 @@ from tests.support.plans import complete, rec_id
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor, history
 from tracker.datafiles import LoadError
+from tracker.db import StaleRecord
 from tracker.loading import load_file
 from tracker.practice import services
 from tracker.practice.models import Practice
@@ -111,8 +114,10 @@ def test_submit_return_resubmit_approve_and_the_history_of_it_all(session, peopl
     assert public_titles(session) == []
 
     with pytest.raises(PracticeError):
-        services.return_for_changes(session, practice, coordinator, "   ")
-    services.return_for_changes(session, practice, coordinator, "Say how many cases it covered.")
+        services.return_for_changes(session, practice, coordinator, "   ", version=practice.version)
+    services.return_for_changes(
+        session, practice, coordinator, "Say how many cases it covered.", version=practice.version
+    )
     assert practice.status is PracticeStatus.RETURNED and practice.review_comment.startswith("Say how many")
     assert public_titles(session) == [] and services.review_queue(session) == []
 
@@ -120,7 +125,7 @@ def test_submit_return_resubmit_approve_and_the_history_of_it_all(session, peopl
         session, practice, editor, complete(session, outcomes="Forty cases were reviewed."), submit=True
     )
     assert practice.status is PracticeStatus.SUBMITTED
-    services.approve(session, practice, coordinator)
+    services.approve(session, practice, coordinator, version=practice.version)
     assert practice.status is PracticeStatus.APPROVED and practice.reviewed_by_id == coordinator.id
     assert practice.review_comment is None
     assert public_titles(session) == ["Stalking clinic for case officers"]
@@ -135,17 +140,17 @@ def test_submit_return_resubmit_approve_and_the_history_of_it_all(session, peopl
 def test_only_submitted_practice_can_be_approved(session, people):
     draft = services.create_practice(session, people["editor"], {"title": "Draft"}, submit=False)
     with pytest.raises(PracticeError):
-        services.approve(session, draft, people["coordinator"])
+        services.approve(session, draft, people["coordinator"], version=draft.version)
 
 
 def test_editing_approved_practice_takes_it_out_of_the_library_until_approved_again(session, people):
     practice = services.create_practice(session, people["editor"], complete(session), submit=True)
-    services.approve(session, practice, people["coordinator"])
+    services.approve(session, practice, people["coordinator"], version=practice.version)
     services.update_practice(session, practice, people["editor"], complete(session, title="Renamed"), submit=False)
     assert practice.status is PracticeStatus.DRAFT and public_titles(session) == []
     assert practice.slug == "stalking-clinic-for-case-officers"  # the address does not move
     services.update_practice(session, practice, people["editor"], complete(session, title="Renamed"), submit=True)
-    services.approve(session, practice, people["coordinator"])
+    services.approve(session, practice, people["coordinator"], version=practice.version)
     assert public_titles(session) == ["Renamed"]
     assert "taken out of the public library" in history(session, "practice", practice.id)[2].summary
 
@@ -160,7 +165,7 @@ def test_who_may_edit_and_review(session, people):
     with pytest.raises(PermissionDeniedException):
         services.load_for_edit(session, people["coordinator"], practice.id)
     with pytest.raises(PermissionDeniedException):
-        services.approve(session, practice, people["editor"])
+        services.approve(session, practice, people["editor"], version=practice.version)
 
 
 def test_an_admin_may_attribute_practice_to_any_organisation_or_to_none(session, people):
@@ -182,7 +187,7 @@ def test_an_admin_may_attribute_practice_to_any_organisation_or_to_none(session,
 
 def approved(session, people, **overrides) -> Practice:
     practice = services.create_practice(session, people["editor"], complete(session, **overrides), submit=True)
-    return services.approve(session, practice, people["coordinator"])
+    return services.approve(session, practice, people["coordinator"], version=practice.version)
 
 
 def test_the_public_page_shows_the_practice_and_links_to_its_recommendations(client, session, people):
@@ -200,11 +205,13 @@ def test_the_public_page_shows_the_practice_and_links_to_its_recommendations(cli
 
 def test_unapproved_practice_and_review_comments_are_never_public(client, session, people):
     practice = services.create_practice(session, people["editor"], complete(session), submit=True)
-    services.return_for_changes(session, practice, people["coordinator"], "REVIEW-COMMENT-MARKER")
+    services.return_for_changes(
+        session, practice, people["coordinator"], "REVIEW-COMMENT-MARKER", version=practice.version
+    )
     assert client.get(f"/practice/{practice.slug}").status_code == 404
     assert "Stalking clinic" not in client.get("/practice").text
     services.update_practice(session, practice, people["editor"], complete(session), submit=True)
-    services.approve(session, practice, people["coordinator"])
+    services.approve(session, practice, people["coordinator"], version=practice.version)
     page = client.get(f"/practice/{practice.slug}")
     assert page.status_code == 200 and "REVIEW-COMMENT-MARKER" not in page.text
     sign_in(client, people["coordinator"].email)
@@ -250,9 +257,10 @@ def test_submitting_through_the_form_and_approving_through_the_review_page(clien
     queue = client.get("/practice/review")
     assert f'href="/practice/review/{practice.id}"' in queue.text
     review = f"/practice/review/{practice.id}"
-    empty = client.post(f"{review}/return", data={"review_comment": ""}, headers=csrf_headers(client))
+    read = {"version": str(practice.version)}
+    empty = client.post(f"{review}/return", data=read | {"review_comment": ""}, headers=csrf_headers(client))
     assert empty.status_code == 422 and 'id="review_comment-error"' in empty.text
-    approve = client.post(f"{review}/approve", headers=csrf_headers(client), follow_redirects=False)
+    approve = client.post(f"{review}/approve", data=read, headers=csrf_headers(client), follow_redirects=False)
     assert approve.status_code == 303
     assert client.get(f"/practice/{practice.slug}").status_code == 200
 
@@ -276,7 +284,9 @@ def test_forms_need_the_csrf_token(client, session, people):
 
 def test_an_editor_edits_a_returned_practice_and_resubmits_through_the_form(client, session, people):
     practice = services.create_practice(session, people["editor"], complete(session), submit=True)
-    services.return_for_changes(session, practice, people["coordinator"], "Add the number of cases.")
+    services.return_for_changes(
+        session, practice, people["coordinator"], "Add the number of cases.", version=practice.version
+    )
     sign_in(client, people["editor"].email)
     edit = client.get(f"/practice/submissions/{practice.id}/edit")
     assert "Add the number of cases." in edit.text and "Weekly advice for officers" in edit.text
@@ -374,3 +384,56 @@ def test_an_admin_can_open_the_edit_form_of_practice_attributed_to_no_organisati
     sign_in(client, people["admin"].email)
     page = client.get(f"/practice/submissions/{practice.id}/edit")
     assert page.status_code == 200 and "Not confirmed." in page.text
+
+
+def _version_on(page) -> str:
+    return re.search(r'name="version" value="(\d+)"', page.text).group(1)
+
+
+def test_a_decision_on_practice_changed_since_the_reviewer_opened_it_is_refused_and_shows_the_newer_text(
+    client, session, people
+):
+    """Finding #10: the reviewer approves or returns the words they read, never words changed since."""
+    practice = services.create_practice(session, people["editor"], complete(session), submit=True)
+    sign_in(client, people["coordinator"].email)
+    review = f"/practice/review/{practice.id}"
+    read = _version_on(client.get(review))
+    sneaked = complete(session, outcomes="UNREVIEWED OUTCOMES ZZSNEAK")
+    services.update_practice(session, practice, people["editor"], sneaked, submit=True)
+
+    approve = client.post(f"{review}/approve", data={"version": read}, headers=csrf_headers(client))
+    assert approve.status_code == 409
+    assert "changed since you opened it" in approve.text and "UNREVIEWED OUTCOMES ZZSNEAK" in approve.text
+    returned = client.post(
+        f"{review}/return", data={"version": read, "review_comment": "TYPED COMMENT"}, headers=csrf_headers(client)
+    )
+    assert returned.status_code == 409 and "changed since you opened it" in returned.text
+    assert "TYPED COMMENT" in returned.text  # what the reviewer typed is kept
+    session.rollback()
+    session.refresh(practice)
+    assert practice.status is PracticeStatus.SUBMITTED and public_titles(session) == []
+    assert [e.action for e in history(session, "practice", practice.id)] == ["submit", "submit"]
+
+    newer = _version_on(approve)  # the refusal shows the newer text with its version: approving that is fine
+    again = client.post(
+        f"{review}/approve", data={"version": newer}, headers=csrf_headers(client), follow_redirects=False
+    )
+    assert again.status_code == 303
+    session.rollback()
+    assert public_titles(session) == ["Stalking clinic for case officers"]
+
+
+def test_a_decision_without_the_version_read_is_refused(session, people):
+    practice = services.create_practice(session, people["editor"], complete(session), submit=True)
+    with pytest.raises(StaleRecord):
+        services.approve(session, practice, people["coordinator"], version=None)
+    with pytest.raises(StaleRecord):
+        services.return_for_changes(session, practice, people["coordinator"], "Comment", version="")
+
+
+def test_editing_practice_waiting_for_review_is_allowed_and_the_form_says_what_it_does(client, session, people):
+    """Editors may still correct a submission: the reviewer's version check (above) keeps decisions honest."""
+    practice = services.create_practice(session, people["editor"], complete(session), submit=True)
+    sign_in(client, people["editor"].email)
+    edit = client.get(f"/practice/submissions/{practice.id}/edit")
+    assert edit.status_code == 200 and "the reviewer decides on the new text" in edit.text

@@ -203,7 +203,7 @@ def test_search_finds_practice_by_its_themes_and_the_recommendations_it_addresse
 
     def approved(title: str, **values) -> Practice:
         practice = services.create_practice(session, editor, complete(session, title=title, **values), submit=True)
-        return services.approve(session, practice, coordinator)
+        return services.approve(session, practice, coordinator, version=practice.version)
 
     approved("Clinic", summary="Advice.", what_was_done="Reviews.", outcomes="Orders.", themes=["training"])
     approved(
@@ -241,7 +241,7 @@ def test_search_finds_practice_by_its_themes_and_the_recommendations_it_addresse
         ),
         submit=True,
     )
-    services.approve(session, team, coordinator)
+    services.approve(session, team, coordinator, version=team.version)
     assert titles("training") == ["Clinic", "Team"] and titles("partner agencies") == []
     rec = session.get(Recommendation, rec_id(session, "1"))
     values = form_values(session, rec) | {"text": "Chief constables should set up zebracrossing panels."}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -277,3 +278,20 @@ def test_groups_of_organisations_are_headed_with_real_plurals(client, published,
         "National bodies",
         "Inspectorates",
     }
+
+
+def test_feed_and_open_data_links_follow_the_request_unless_a_public_address_is_configured(
+    client, session, published, monkeypatch
+):
+    """Finding #17: with no PUBLIC_URL the links point where the site answers, not at make run's port 8000."""
+
+    def links() -> set[str]:
+        feed = ET.fromstring(client.get("/open-data/publications.atom").content)
+        hrefs = {link.get("href") for link in feed.iter(f"{ATOM}link")}
+        urls = {row["url"] for row in client.get("/open-data/evidence.json").json()["rows"] if row.get("url")}
+        return hrefs | {u for u in urls if "/open-data/" in u or "/organisations/" in u}
+
+    assert links() and all(href.startswith("http://testserver.local/") for href in links())
+    configured = dataclasses.replace(client.app.state.settings, public_url="https://tracker.example.org")
+    monkeypatch.setattr(client.app.state, "settings", configured)
+    assert all(href.startswith("https://tracker.example.org/") for href in links())

@@ -12,6 +12,7 @@ from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.audit.models import AuditEvent
 from tracker.evidence.models import Evidence
+from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
@@ -25,7 +26,7 @@ from tracker.plans.publication import (
     publish_plan,
 )
 from tracker.plans.services import load_response
-from tracker.vocabulary import EvidenceKind, Role, Visibility
+from tracker.vocabulary import EvidenceKind, OrganisationKind, Role, Visibility
 
 
 @pytest.fixture
@@ -166,3 +167,19 @@ def test_a_plan_changed_since_the_preview_is_shown_again_not_published(client, s
     assert "The plan changed while you were checking it" in r.text and "UNSEEN" in r.text
     session.rollback()
     assert latest_publication(session, get_by_slug(session, "kent").id) is None
+
+
+def test_an_organisation_with_nothing_addressed_to_it_has_no_publish_button_and_one_clear_message(
+    client, session, small_reference, make_user
+):
+    """Finding #13: no button on an empty plan, and a publish page that does not contradict itself."""
+    session.add(Organisation(slug="npcc", name="National Police Chiefs' Council", kind=OrganisationKind.NATIONAL_BODY))
+    session.commit()
+    sign_in(client, make_user(Role.EDITOR, "npcc").email)
+    workspace = client.get("/plan/npcc")
+    assert workspace.status_code == 200 and "Publish the plan as it is now" not in workspace.text
+    assert "nothing to publish" in workspace.text
+    publish = client.get("/plan/npcc/publish")
+    assert publish.status_code == 200 and "nothing to publish" in publish.text
+    assert "The public cannot see any of the plan yet" not in publish.text
+    assert "the public already sees the plan as it is now" not in publish.text

@@ -84,15 +84,13 @@ class UsersAdminController(Controller):
         user = db.get(User, user_id)
         if user is None:
             raise NotFoundException()
-        form = Form(
-            values={
-                "display_name": user.display_name,
-                "role": user.role.value,
-                "organisation": str(user.organisation_id or ""),
-                "is_active": "yes" if user.is_active else "no",
-            }
+        return page(
+            request,
+            "accounts/admin_user_edit.html",
+            user=user,
+            form=Form(values=_form_values(user)),
+            **self._context(db),
         )
-        return page(request, "accounts/admin_user_edit.html", user=user, form=form, **self._context(db))
 
     @post("/{user_id:int}", sync_to_thread=True, name="users:save")
     def save(
@@ -124,19 +122,19 @@ class UsersAdminController(Controller):
                 form.error(name, message)
         except StaleRecord:
             db.rollback()
-            form.error(
-                "display_name",
-                "Someone else changed this account while you were editing it. "
-                "The form shows the newer values; make your change again",
-            )
             db.refresh(user)
-            form.values = {
-                "display_name": user.display_name,
-                "role": user.role.value,
-                "organisation": str(user.organisation_id or ""),
-                "is_active": "yes" if user.is_active else "no",
-            }
-            status_code = 409
+            newer = _form_values(user)
+            conflict = {"current": _in_words(db, newer), "mine": _in_words(db, form.values)}
+            return page(
+                request,
+                "accounts/admin_user_edit.html",
+                status_code=409,
+                user=user,
+                form=Form(values=newer),
+                conflict=conflict,
+                error_title=True,
+                **self._context(db),
+            )
         return page(
             request,
             "accounts/admin_user_edit.html",
@@ -146,3 +144,25 @@ class UsersAdminController(Controller):
             error_title=True,
             **self._context(db),
         )
+
+
+def _form_values(user: User) -> dict[str, str]:
+    """The account as its edit form shows it."""
+    return {
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "organisation": str(user.organisation_id or ""),
+        "is_active": "yes" if user.is_active else "no",
+    }
+
+
+def _in_words(db: Session, values: dict[str, Any]) -> dict[str, str]:
+    """The edit form's values as people read them, by the form's labels, for the conflict panel."""
+    role = values.get("role") or ""
+    organisation = db.get(Organisation, parse_id(values.get("organisation")) or -1)
+    return {
+        "Name shown in the history": str(values.get("display_name") or ""),
+        "Role": Role(role).label if role in {r.value for r in Role} else str(role),
+        "Organisation": organisation.name if organisation else "None",
+        "Can this person sign in?": "Yes" if values.get("is_active") == "yes" else "No",
+    }

@@ -50,6 +50,10 @@ def account_problems(
         problems["display_name"] = "Enter a display name"
     if role is not None and role.needs_organisation and organisation is None:
         problems["organisation"] = f"An {role.label.lower()} must belong to an organisation"
+    elif role is not None and organisation is not None and not role.may_belong_to(organisation.kind, organisation.slug):
+        problems["organisation"] = (
+            f"{role.label} accounts belong to {role.belongs_to} (or to no organisation), not {organisation.name}"
+        )
     return problems
 
 

@@ -25,7 +25,7 @@ from tracker.db import saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse
-from tracker.plans.obligations import obligations_for
+from tracker.plans.obligations import must_answer_ids, obligations_for
 from tracker.plans.services import actor_for
 from tracker.timeutil import uk_date, utc_now
 from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, Visibility
@@ -213,12 +213,21 @@ def latest_publications(
 
 
 def has_unpublished_changes(session: Session, organisation_id: int, publication: PlanPublication | None) -> bool:
-    """True when the plan differs from what was last published (or was never published)."""
+    """True when the plan differs from what was last published (or was never published and is not empty: an
+    organisation with nothing addressed to it has no plan to publish)."""
     if publication is None:
-        return True
+        return has_a_plan(session, organisation_id)
     organisation = session.get(Organisation, organisation_id)
     assert organisation is not None
     return public_plan(session, organisation)["responses"] != publication.content.get("responses")
+
+
+def has_a_plan(session: Session, organisation_id: int) -> bool:
+    """Whether the organisation must answer anything (``must_answer_ids``): else its plan is empty."""
+    found = select(Organisation.id).where(
+        Organisation.id == organisation_id, col(Organisation.id).in_(must_answer_ids())
+    )
+    return session.exec(found).first() is not None
 
 
 # --- before publishing: what would change, in words ----------------------------------------------------------

@@ -8,6 +8,7 @@ the form swaps itself in place (errors) or the browser is sent on (success).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, MediaType, Request, get, post
@@ -20,7 +21,7 @@ from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
 from tracker.audit.services import history as audit_history
-from tracker.db import saved_id
+from tracker.db import StaleRecord, saved_id
 from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
@@ -203,27 +204,53 @@ class PracticeReviewController(Controller):
     def approve(
         self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        practice = services.load_for_review(db, request.user, practice_id)
-        try:
-            services.approve(db, practice, request.user)
-        except InputError as exc:
-            db.rollback()
-            return review_page(request, db, practice_id, Form(errors=exc.errors), status_code=422)
-        return _done(request, request.app.route_reverse("practice-review:queue") + "?done=approved")
+        return _decide(
+            request,
+            db,
+            practice_id,
+            data,
+            lambda practice, form: services.approve(db, practice, request.user, version=form.get("version")),
+            "approved",
+        )
 
     @post("/{practice_id:int}/return", sync_to_thread=True, status_code=200, name="practice-review:return")
     def return_(
         self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
-        practice = services.load_for_review(db, request.user, practice_id)
-        form = Form.of(data)
-        try:
-            services.return_for_changes(db, practice, request.user, form.get("review_comment"))
-        except InputError as exc:
-            db.rollback()
-            form.errors.update(exc.errors)
-            return review_page(request, db, practice_id, form, status_code=422)
-        return _done(request, request.app.route_reverse("practice-review:queue") + "?done=returned")
+        return _decide(
+            request,
+            db,
+            practice_id,
+            data,
+            lambda practice, form: services.return_for_changes(
+                db, practice, request.user, form.get("review_comment"), version=form.get("version")
+            ),
+            "returned",
+        )
+
+
+def _decide(
+    request: HTMXRequest,
+    db: Session,
+    practice_id: int,
+    data: FormData,
+    decision: Callable[[Practice, Form], object],
+    done: str,
+) -> HttpResponse[Any]:
+    """A reviewer's decision on the version of the practice they read; the review page again, with what they typed,
+    if the decision needs correcting (422) or the practice changed since they opened it (409: the newer text)."""
+    practice = services.load_for_review(db, request.user, practice_id)
+    form = Form.of(data)
+    try:
+        decision(practice, form)
+    except InputError as exc:
+        db.rollback()
+        form.errors.update(exc.errors)
+        return review_page(request, db, practice_id, form, status_code=422)
+    except StaleRecord:
+        db.rollback()
+        return review_page(request, db, practice_id, form, status_code=409)
+    return _done(request, request.app.route_reverse("practice-review:queue") + f"?done={done}")
 
 
 def form_page(
@@ -289,6 +316,7 @@ def review_page(
         status_code=status_code,
         view=view,
         form=form,
-        error_title=status_code == 422,
+        error_title=status_code in (409, 422),
+        changed_since_opened=status_code == 409,
         public_url=practice_url(view.practice.slug),
     )

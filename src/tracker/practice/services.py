@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, changed, record
-from tracker.db import Duplicate, next_version, saved_id
+from tracker.db import Duplicate, check_version, next_version, saved_id
 from tracker.inputs import InputError, clean_text, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
@@ -291,18 +291,22 @@ def update_practice(
     return practice
 
 
-def approve(session: Session, practice: Practice, user: User) -> Practice:
-    """Publish a submitted practice in the public library."""
+def approve(session: Session, practice: Practice, user: User, *, version: object) -> Practice:
+    """Publish a submitted practice in the public library, as the reviewer read it: ``version`` is the one they
+    opened, and a practice changed since is refused (``StaleRecord``), so the public never reads unreviewed words."""
     require(user, Permission.REVIEW_PRACTICE)
+    check_version(practice, version, Practice.conflict_fields)
     if practice.status is not PracticeStatus.SUBMITTED:
         raise InputError({"decision": "Only practice submitted for review can be approved"})
     _decide(session, practice, user, PracticeStatus.APPROVED, None, "approve")
     return practice
 
 
-def return_for_changes(session: Session, practice: Practice, user: User, comment: str) -> Practice:
-    """Send a submitted practice back to its organisation with the reviewer's comments."""
+def return_for_changes(session: Session, practice: Practice, user: User, comment: str, *, version: object) -> Practice:
+    """Send a submitted practice back to its organisation with the reviewer's comments on the ``version`` they
+    read (``StaleRecord`` if it changed since: the comments may no longer fit)."""
     require(user, Permission.REVIEW_PRACTICE)
+    check_version(practice, version, Practice.conflict_fields)
     errors: dict[str, str] = {}
     comment = text_field(errors, comment, "review_comment", "what needs to change", required=True, limit=MAX_TEXT)
     if practice.status is not PracticeStatus.SUBMITTED:

@@ -27,6 +27,7 @@ from tracker.plans.publication import latest_publications
 from tracker.plans.retraction import RETRACTED_EVIDENCE
 from tracker.public import caching, data, feeds, opendata
 from tracker.recommendations.services import UNKNOWN_SET
+from tracker.settings import DEFAULT_PUBLIC_URL
 from tracker.vocabulary import EvidenceKind, OrganisationKind, Visibility
 from tracker.web.templating import page
 
@@ -197,6 +198,13 @@ def _unavailable(request: Req, status: int, title: str, detail: str, organisatio
     return response
 
 
+def site_url(request: Req) -> str:
+    """The site's address for absolute links (feed, open data): PUBLIC_URL when it is configured, else the address
+    this request reached, so the links work wherever the app runs (the default is only ``make run``'s address)."""
+    configured: str = request.app.state.settings.public_url
+    return configured if configured != DEFAULT_PUBLIC_URL else str(request.base_url).rstrip("/")
+
+
 class OpenDataController(Controller):
     """The published data as CSV and JSON, its data dictionary, and the Atom feed of publications."""
 
@@ -210,7 +218,7 @@ class OpenDataController(Controller):
     @html("/{file_name:str}", "public:open-data-file")
     def download(self, request: Req, db: NamedDependency[Session], file_name: FromPath[str]) -> Any:
         """``{table}.csv``, ``{table}.json`` or the feed, ``publications.atom``."""
-        public_url = request.app.state.settings.public_url
+        public_url = site_url(request)
         current = caching.validators(db, request, public_url, personal=False)
         if file_name == feeds.FEED_PATH.rsplit("/", 1)[1]:
             return caching.conditional(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException, ValidationException
 from litestar.response import Redirect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from tracker.accounts.controllers import safe_next
 from tracker.db import Duplicate, StaleRecord
 from tracker.inputs import InputError
 from tracker.web import i18n
@@ -111,11 +112,40 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
 
 def _to_sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
     """People (not API clients) who need to sign in are sent to the sign-in page, and back afterwards."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    location = "/sign-in?" + urlencode({"next": target})
+    back = _page_to_return_to(request)
+    location = "/sign-in" + (f"?{urlencode({'next': back})}" if back else "")
     if request.headers.get("hx-request"):
         return Response(None, status_code=401, headers={"HX-Redirect": location})
     return Redirect(location, status_code=303)
+
+
+def _page_to_return_to(request: Request[Any, Any, Any]) -> str:
+    """Where to come back to after signing in: the page asked for. A form posted once the session had ended has a
+    URL nobody can GET (405), so: the page it was posted from (htmx's current URL or the Referer, this site's
+    only), else the page its URL belongs to, else "" (the person's landing page)."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    for header in ("hx-current-url", "referer"):
+        page_url = urlsplit(request.headers.get(header, ""))
+        if page_url.netloc == request.url.netloc and page_url.path != "/sign-in":
+            back = safe_next(page_url.path + (f"?{page_url.query}" if page_url.query else ""))
+            if back:
+                return back
+    return _page_of(request, request.url.path)
+
+
+def _page_of(request: Request[Any, Any, Any], path: str) -> str:
+    """The nearest page above ``path`` that can be read (``/plan/responses/1`` for ``/plan/responses/1/updates``);
+    "" if there is none below the home page."""
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        candidate = "/".join(parts)
+        try:
+            request.app.asgi_router.handle_routing(candidate, "GET")
+            return candidate
+        except (NotFoundException, MethodNotAllowedException):
+            parts.pop()
+    return ""
 
 
 def _field_label(name: str) -> str:

@@ -119,6 +119,10 @@ def test_users_create_explains_what_is_wrong(run):
         "users", "create", "--email", "v@example.org", "--name", "V", "--role", "viewer", "--organisation", "atlantis"
     )
     assert bad_org.exit_code == 1 and "No organisation has the slug 'atlantis'" in bad_org.output
+    wrong_org = run(
+        "users", "create", "--email", "i@example.org", "--name", "I", "--role", "inspector", "--organisation", "kent"
+    )
+    assert wrong_org.exit_code == 1 and "Kent Police" in wrong_org.output and "HMICFRS" in wrong_org.output
 
 
 @pytest.mark.parametrize(

@@ -87,6 +87,9 @@ class Duplicate(Exception):
             table = getattr(diag, "table_name", None) or ""
             columns = _unique_columns(name) if name else None
             return cls(table, columns or [name or "value"])
+        index = SQLITE_UNIQUE_INDEX.search(str(orig))  # an index on an expression, such as lower(name)
+        if index and (table_columns := _index_table_columns(index.group(1))):
+            return cls(*table_columns)
         found = SQLITE_UNIQUE.search(str(orig))
         if found:
             pairs = [item.strip().split(".", 1) for item in found.group(1).split(",")]
@@ -95,13 +98,23 @@ class Duplicate(Exception):
 
 
 SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+SQLITE_UNIQUE_INDEX = re.compile(r"UNIQUE constraint failed: index '(\w+)'")
+
+
+def _index_table_columns(name: str) -> tuple[str, list[str]] | None:
+    """The table and the columns of the named index (an expression index names its columns in ``info``)."""
+    for table in SQLModel.metadata.tables.values():
+        for index in table.indexes:
+            if index.name == name:
+                return table.name, [c.name for c in index.columns] or list(index.info.get("columns", ()))
+    return None
 
 
 def _unique_columns(name: str) -> list[str] | None:
     for table in SQLModel.metadata.tables.values():
         for item in (*table.constraints, *table.indexes):
             if isinstance(item, (sa.schema.ColumnCollectionConstraint, sa.Index)) and item.name == name:
-                return [column.name for column in item.columns]
+                return [column.name for column in item.columns] or list(item.info.get("columns", ()))
     return None
 
 

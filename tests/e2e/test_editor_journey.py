@@ -52,6 +52,8 @@ def test_an_editor_records_progress_and_another_force_cannot_see_it(live_server,
     # The demo's timeline may already have this response Complete: change its status, whatever it is now.
     target = "In progress" if response.get_by_label("Complete", exact=True).is_checked() else "Complete"
     response.get_by_label(target, exact=True).check()
+    if target == "Complete":  # a RAG rating must fit the status: a complete response is Green (or not rated)
+        response.get_by_label("Green", exact=True).check()
     # "Last changed" is on the page before the save too, so wait for the save itself to be answered.
     with page.expect_response(lambda r: r.request.method == "POST" and r.status < 400):
         response.get_by_role("button", name="Save response").click()

@@ -9,6 +9,7 @@ table). The fuzz, form-error and injection tests walk the same routes, so they l
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import uuid
 
@@ -28,6 +29,8 @@ from tracker.reports.services import open_period
 SECRET = "KENT-ONLY-MARKER"
 
 # --- the workspace pages: "ok", "forbidden", "not found", "sign in" or "public" (only published data) --------
+
+_PERIOD_DAYS = itertools.count()  # each fresh world's period opens on a day of its own
 
 
 def _workspace_routes() -> list[tuple[str, str, dict[str, str]]]:
@@ -351,7 +354,7 @@ def world(session, small_reference, make_user, settings):
         period = open_period(
             session,
             name=f"Period {uuid.uuid4().hex[:8]}",
-            cut_off=dt.date(2025, 10, 1),
+            cut_off=dt.date(2025, 10, 1) + dt.timedelta(days=next(_PERIOD_DAYS)),  # open periods' cut-offs differ
             actor=Actor("t"),
         )
         session.commit()

@@ -258,10 +258,10 @@ def test_period_names_are_trimmed_and_compared_whatever_their_case(client, sessi
 def test_a_cut_off_before_the_recommendations_were_published_is_refused(client, session, small_reference, make_user):
     sign_in(client, make_user(Role.COORDINATOR).email)
     r = client.post(
-        "/oversight/periods", data={"name": "Too early", "cut_off": "14/01/2025"}, headers=csrf_headers(client)
+        "/oversight/periods", data={"name": "Too early", "cut_off": "26/09/2024"}, headers=csrf_headers(client)
     )
     assert r.status_code == 422 and 'href="#cut_off"' in r.text
-    assert "before the recommendations were published on 15 January 2025" in r.text
+    assert "before the recommendations were published on 27 September 2024" in r.text
     assert session.exec(select(ReportingPeriod)).first() is None
 
 

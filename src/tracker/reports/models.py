@@ -18,7 +18,11 @@ class ReportingPeriod(SQLModel, Versioned, table=True):
     __tablename__ = "reporting_period"
     # One period per name whatever its case ("Q1 2025" and "q1 2025"). On SQLite lower() folds ASCII letters
     # only, so there "É" and "é" still differ; tracker.reports.services.name_in_use compares the same way.
-    __table_args__ = (sa.Index("uq_reporting_period_lower_name", sa.func.lower(sa.text("name")), unique=True),)
+    __table_args__ = (
+        sa.Index(
+            "uq_reporting_period_lower_name", sa.func.lower(sa.text("name")), unique=True, info={"columns": ("name",)}
+        ),
+    )
     conflict_fields: ClassVar[tuple[str, ...]] = ("name", "cut_off", "status")
 
     id: int | None = Field(default=None, primary_key=True)

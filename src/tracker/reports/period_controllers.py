@@ -193,6 +193,7 @@ class PeriodController(Controller):
         if period.status is PeriodStatus.FROZEN:
             form.errors.clear()
             form.error("confirm", _("%(name)s is already frozen", name=period.name))
+            form.field_ids["confirm"] = "confirm-error"  # no checkbox here: the summary links to the message
             return self._show(request, db, period, form, status_code=409)
         if form.ok:
             # Refused only when someone else froze it at the same moment: show the period as it now is.

@@ -486,3 +486,25 @@ def test_two_editors_saving_the_same_version_of_a_write_up_never_overwrite_each_
     session.rollback()
     session.refresh(practice)
     assert practice.outcomes == "SECOND OUTCOMES KEEP" and practice.status is PracticeStatus.SUBMITTED
+
+
+def test_a_write_up_sent_back_with_errors_keeps_the_version_loaded_so_a_later_save_still_meets_the_newer_one(
+    client, session, people
+):
+    """Correcting errors is not reading the newer text: the form keeps the version the person loaded."""
+    practice = services.create_practice(session, people["admin"], complete(session, organisation="kent"), submit=False)
+    sign_in(client, people["admin"].email)
+    read = _version_on(client.get(f"/practice/submissions/{practice.id}/edit"))
+    meanwhile = complete(session, organisation="kent", outcomes="MEANWHILE", version=practice.version)
+    services.update_practice(session, practice, people["editor"], meanwhile, submit=False)
+
+    mine = complete(session, organisation="", attribution_note="ADMIN NOTE") | {"action": "draft", "version": read}
+    wrong = client.post(f"/practice/submissions/{practice.id}", data=mine | {"title": ""}, headers=csrf_headers(client))
+    assert wrong.status_code == 422 and _version_on(wrong) == read
+    stale = client.post(f"/practice/submissions/{practice.id}", data=mine, headers=csrf_headers(client))
+    assert stale.status_code == 409
+    panel = stale.text.split('data-testid="conflict"')[1].split("</table>")[0]
+    assert "Organisation that runs it" in panel and "Kent Police" in panel and "ADMIN NOTE" in panel  # admins only
+    session.rollback()
+    session.refresh(practice)
+    assert practice.outcomes == "MEANWHILE" and practice.attribution_note is None

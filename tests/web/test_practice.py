@@ -122,7 +122,11 @@ def test_submit_return_resubmit_approve_and_the_history_of_it_all(session, peopl
     assert public_titles(session) == [] and services.review_queue(session) == []
 
     services.update_practice(
-        session, practice, editor, complete(session, outcomes="Forty cases were reviewed."), submit=True
+        session,
+        practice,
+        editor,
+        complete(session, outcomes="Forty cases were reviewed.", version=practice.version),
+        submit=True,
     )
     assert practice.status is PracticeStatus.SUBMITTED
     services.approve(session, practice, coordinator, version=practice.version)
@@ -146,10 +150,11 @@ def test_only_submitted_practice_can_be_approved(session, people):
 def test_editing_approved_practice_takes_it_out_of_the_library_until_approved_again(session, people):
     practice = services.create_practice(session, people["editor"], complete(session), submit=True)
     services.approve(session, practice, people["coordinator"], version=practice.version)
-    services.update_practice(session, practice, people["editor"], complete(session, title="Renamed"), submit=False)
+    renamed = complete(session, title="Renamed")
+    services.update_practice(session, practice, people["editor"], renamed | {"version": practice.version}, submit=False)
     assert practice.status is PracticeStatus.DRAFT and public_titles(session) == []
     assert practice.slug == "stalking-clinic-for-case-officers"  # the address does not move
-    services.update_practice(session, practice, people["editor"], complete(session, title="Renamed"), submit=True)
+    services.update_practice(session, practice, people["editor"], renamed | {"version": practice.version}, submit=True)
     services.approve(session, practice, people["coordinator"], version=practice.version)
     assert public_titles(session) == ["Renamed"]
     assert "taken out of the public library" in history(session, "practice", practice.id)[2].summary
@@ -210,7 +215,8 @@ def test_unapproved_practice_and_review_comments_are_never_public(client, sessio
     )
     assert client.get(f"/practice/{practice.slug}").status_code == 404
     assert "Stalking clinic" not in client.get("/practice").text
-    services.update_practice(session, practice, people["editor"], complete(session), submit=True)
+    again = complete(session, version=practice.version)
+    services.update_practice(session, practice, people["editor"], again, submit=True)
     services.approve(session, practice, people["coordinator"], version=practice.version)
     page = client.get(f"/practice/{practice.slug}")
     assert page.status_code == 200 and "REVIEW-COMMENT-MARKER" not in page.text
@@ -290,7 +296,7 @@ def test_an_editor_edits_a_returned_practice_and_resubmits_through_the_form(clie
     sign_in(client, people["editor"].email)
     edit = client.get(f"/practice/submissions/{practice.id}/edit")
     assert "Add the number of cases." in edit.text and "Weekly advice for officers" in edit.text
-    data = complete(session, outcomes="Forty cases.") | {"action": "submit"}
+    data = complete(session, outcomes="Forty cases.") | {"action": "submit", "version": _version_on(edit)}
     response = client.post(f"/practice/submissions/{practice.id}", data=data, headers=csrf_headers(client))
     assert response.status_code == 200
     session.rollback()
@@ -398,7 +404,7 @@ def test_a_decision_on_practice_changed_since_the_reviewer_opened_it_is_refused_
     sign_in(client, people["coordinator"].email)
     review = f"/practice/review/{practice.id}"
     read = _version_on(client.get(review))
-    sneaked = complete(session, outcomes="UNREVIEWED OUTCOMES ZZSNEAK")
+    sneaked = complete(session, outcomes="UNREVIEWED OUTCOMES ZZSNEAK", version=practice.version)
     services.update_practice(session, practice, people["editor"], sneaked, submit=True)
 
     approve = client.post(f"{review}/approve", data={"version": read}, headers=csrf_headers(client))
@@ -437,3 +443,68 @@ def test_editing_practice_waiting_for_review_is_allowed_and_the_form_says_what_i
     sign_in(client, people["editor"].email)
     edit = client.get(f"/practice/submissions/{practice.id}/edit")
     assert edit.status_code == 200 and "the reviewer decides on the new text" in edit.text
+
+
+def test_two_editors_saving_the_same_version_of_a_write_up_never_overwrite_each_other(
+    client, session, people, make_user, app_client_factory
+):
+    """The edit form carries the version loaded: the second save of it is refused (409) with the conflict panel,
+    the newer values in the form and what the second editor typed under "Yours (not saved)"; nothing of it saved."""
+    practice = services.create_practice(session, people["editor"], complete(session), submit=False)
+    edit = f"/practice/submissions/{practice.id}/edit"
+    sign_in(client, people["editor"].email)
+    other = app_client_factory()
+    sign_in(other, make_user(Role.EDITOR, "kent", "second-editor@example.org").email)
+    first_read, second_read = _version_on(client.get(edit)), _version_on(other.get(edit))
+    assert first_read == second_read == str(practice.version)
+
+    first = complete(session, outcomes="FIRST OUTCOMES SAVED") | {"action": "draft", "version": first_read}
+    saved = client.post(
+        f"/practice/submissions/{practice.id}", data=first, headers=csrf_headers(client), follow_redirects=False
+    )
+    assert saved.status_code == 303
+    typed = {"title": "SECOND TITLE KEEP", "outcomes": "SECOND OUTCOMES KEEP", "stage": "evaluated"}
+    second = complete(session, **typed) | {"action": "submit", "version": second_read}
+    for headers in (csrf_headers(other), csrf_headers(other) | {"HX-Request": "true", "HX-Target": "practice-form"}):
+        stale = other.post(f"/practice/submissions/{practice.id}", data=second, headers=headers)
+        assert stale.status_code == 409 and 'data-testid="conflict"' in stale.text
+        panel = stale.text.split('data-testid="conflict"')[1].split("</table>")[0]
+        assert "Yours (not saved)" in panel and "SECOND OUTCOMES KEEP" in panel and "SECOND TITLE KEEP" in panel
+        assert "FIRST OUTCOMES SAVED" in panel and "Evaluated" in panel and "Promising" in panel  # stages in words
+        form = stale.text.split("</table>")[-1]
+        assert "FIRST OUTCOMES SAVED" in form and "SECOND OUTCOMES KEEP" not in form  # the newer values
+        assert _version_on(stale) == str(int(first_read) + 1)  # saving again from here is saving on the newer one
+    assert "<html" not in stale.text and 'id="practice-form"' in stale.text  # htmx: the form alone, swapped
+
+    session.rollback()
+    session.refresh(practice)
+    assert practice.outcomes == "FIRST OUTCOMES SAVED" and practice.status is PracticeStatus.DRAFT
+    assert [e.action for e in history(session, "practice", practice.id)] == ["create", "edit"]
+    again = second | {"version": _version_on(stale)}
+    saved_again = other.post(f"/practice/submissions/{practice.id}", data=again, headers=csrf_headers(other))
+    assert saved_again.status_code == 200
+    session.rollback()
+    session.refresh(practice)
+    assert practice.outcomes == "SECOND OUTCOMES KEEP" and practice.status is PracticeStatus.SUBMITTED
+
+
+def test_a_write_up_sent_back_with_errors_keeps_the_version_loaded_so_a_later_save_still_meets_the_newer_one(
+    client, session, people
+):
+    """Correcting errors is not reading the newer text: the form keeps the version the person loaded."""
+    practice = services.create_practice(session, people["admin"], complete(session, organisation="kent"), submit=False)
+    sign_in(client, people["admin"].email)
+    read = _version_on(client.get(f"/practice/submissions/{practice.id}/edit"))
+    meanwhile = complete(session, organisation="kent", outcomes="MEANWHILE", version=practice.version)
+    services.update_practice(session, practice, people["editor"], meanwhile, submit=False)
+
+    mine = complete(session, organisation="", attribution_note="ADMIN NOTE") | {"action": "draft", "version": read}
+    wrong = client.post(f"/practice/submissions/{practice.id}", data=mine | {"title": ""}, headers=csrf_headers(client))
+    assert wrong.status_code == 422 and _version_on(wrong) == read
+    stale = client.post(f"/practice/submissions/{practice.id}", data=mine, headers=csrf_headers(client))
+    assert stale.status_code == 409
+    panel = stale.text.split('data-testid="conflict"')[1].split("</table>")[0]
+    assert "Organisation that runs it" in panel and "Kent Police" in panel and "ADMIN NOTE" in panel  # admins only
+    session.rollback()
+    session.refresh(practice)
+    assert practice.outcomes == "MEANWHILE" and practice.attribution_note is None

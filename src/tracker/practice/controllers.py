@@ -3,7 +3,7 @@
 Public: the library (/practice, filters and search) and a page per approved practice (/practice/{slug}).
 Signed in: an organisation's submissions (/practice/submissions), the form to submit or edit, the review queue
 (/practice/review) and each practice's history. Every form is a plain POST followed by a redirect; with htmx
-the form swaps itself in place (errors) or the browser is sent on (success).
+the form swaps itself in place (errors, or a conflict: someone saved first) or the browser is sent on (success).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
 from tracker.audit.services import history as audit_history
-from tracker.db import StaleRecord, saved_id
+from tracker.db import StaleRecord
 from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.practice import services
-from tracker.practice.forms import values_list
+from tracker.practice.forms import form_values, in_words, values_list
 from tracker.practice.models import Practice
 from tracker.practice.services import Filters
 from tracker.public.caching import public_page
@@ -161,7 +161,8 @@ class PracticeSubmissionController(Controller):
 
 def _save_form(request: HTMXRequest, db: Session, practice: Practice | None, data: FormData) -> HttpResponse[Any]:
     """Add a write-up (``practice`` None) or save changes to ``practice``, as a draft or submitted for review as the
-    button pressed says; the form again with its errors if anything needs correcting."""
+    button pressed says; the form again with its errors if anything needs correcting (422), or with the newer values
+    if someone saved it since this person loaded it (409)."""
     # Control characters are dropped here, not refused (Form.of cleans every value): a write-up is prose pasted
     # from documents, and tests/web/test_practice.py specifies that NUL is dropped, not an error.
     form = Form.of(data)
@@ -178,10 +179,28 @@ def _save_form(request: HTMXRequest, db: Session, practice: Practice | None, dat
         form.errors.update(exc.errors)
         again = db.get(Practice, practice_id) if practice_id is not None else None
         return form_page(request, db, again, form, status_code=422)
+    except StaleRecord:
+        db.rollback()  # ``practice`` reloads as it is now
+        if practice is None:  # a new write-up has no older version to meet
+            raise
+        return _conflict_page(request, db, practice, form, submit=submit)
     saved = "submitted" if submit else "draft"
     return _done(
         request, request.app.route_reverse("practice-submissions:index") + f"?saved={saved}#practice-{practice.id}"
     )
+
+
+def _conflict_page(request: HTMXRequest, db: Session, practice: Practice, typed: Form, *, submit: bool) -> Template:
+    """Someone saved the write-up since this person loaded it (409): the form shows the newer values, and the
+    conflict panel those values beside what this person typed, nothing of which was saved."""
+    newer = form_values(db, practice)
+    is_admin = request.user.role is Role.ADMIN
+    would_be = PracticeStatus.SUBMITTED if submit else PracticeStatus.DRAFT
+    conflict = {
+        "current": in_words(db, newer, practice.status, is_admin=is_admin),
+        "mine": in_words(db, typed.values, would_be, is_admin=is_admin),
+    }
+    return form_page(request, db, practice, Form(values=newer), status_code=409, conflict=conflict)
 
 
 class PracticeReviewController(Controller):
@@ -254,30 +273,19 @@ def _decide(
 
 
 def form_page(
-    request: HTMXRequest, db: Session, practice: Practice | None, form: Form, *, status_code: int = 200
+    request: HTMXRequest,
+    db: Session,
+    practice: Practice | None,
+    form: Form,
+    *,
+    status_code: int = 200,
+    conflict: dict[str, dict[str, str]] | None = None,
 ) -> Template:
-    """The submission form (new or edit); for htmx, only the form itself."""
+    """The submission form (new or edit), with the conflict panel of a stale save if any; for htmx, only the form
+    itself."""
     user = request.user
     if practice is not None and not form.values:
-        linked = services.view_by_id(db, saved_id(practice))
-        values: dict[str, Any] = {  # the repeated fields (checkboxes) hold lists, as Form.of keeps them
-            "title": practice.title,
-            "organisation": "",
-            "attribution_note": practice.attribution_note or "",
-            "summary": practice.summary or "",
-            "what_was_done": practice.what_was_done or "",
-            "outcomes": practice.outcomes or "",
-            "evaluation": practice.evaluation or "",
-            "stage": practice.stage.value,
-            "themes": list(practice.themes),
-            "recommendations": [str(r.recommendation.id) for r in linked.recommendations] if linked else [],
-            "contact_role": practice.contact_role or "",
-            "links": "\n".join(practice.links),
-        }
-        form.values = values
-        if practice.organisation_id:
-            organisation = db.get(Organisation, practice.organisation_id)
-            form.values["organisation"] = organisation.slug if organisation else ""
+        form.values = form_values(db, practice)
     is_admin = user.role is Role.ADMIN
     own_id = practice.organisation_id if practice else user.organisation_id
     own = db.get(Organisation, own_id) if own_id else None
@@ -297,7 +305,8 @@ def form_page(
             if practice
             else request.app.route_reverse("practice-submissions:create")
         ),
-        "error_title": status_code == 422,
+        "error_title": status_code in (409, 422),
+        "conflict": conflict,
     }
     if request.htmx:
         return page(request, "practice/_form.html", status_code=status_code, **context)

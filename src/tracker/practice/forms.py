@@ -2,6 +2,8 @@
 
 ``clean`` turns a ``PracticeInput`` into the fields a practice stores; a draft needs only a title, a submission
 needs everything a reader needs. Every problem is reported at once, by field, as an ``InputError``.
+``form_values`` is a practice as its edit form shows it, ``in_words`` a form's values as the conflict panel of a
+stale save shows them.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.inputs import Input, InputError, parse_id
 from tracker.organisations.models import Organisation
-from tracker.practice.models import Practice
-from tracker.recommendations.models import Recommendation
-from tracker.vocabulary import PracticeStage, Role
+from tracker.practice.models import Practice, PracticeRecommendation
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.vocabulary import PracticeStage, PracticeStatus, Role
 
 # The library's themes: broad areas of the police response to stalking, in our own words.
 THEMES: dict[str, str] = {
@@ -55,6 +57,7 @@ class PracticeInput(Input):
     recommendations: Repeated = None
     contact_role: str | None = None
     links: str | None = None
+    version: str | int | None = None  # the version of the practice the person loaded (editing only)
 
 
 def values_list(values: Mapping[str, Any], name: str) -> list[str]:
@@ -212,3 +215,74 @@ def _recommendation_ids(
     if len(known) != len(set(raw_ids)):
         errors["recommendations"] = "Select recommendations from the list"
     return sorted(known)
+
+
+def form_values(session: Session, practice: Practice) -> dict[str, Any]:
+    """The practice as its edit form shows it, with the version it is at (the form sends that back)."""
+    organisation = session.get(Organisation, practice.organisation_id) if practice.organisation_id else None
+    linked = session.exec(
+        select(PracticeRecommendation.recommendation_id).where(PracticeRecommendation.practice_id == practice.id)
+    )
+    return {  # the repeated fields (checkboxes) hold lists, as Form.of keeps them
+        "title": practice.title,
+        "organisation": organisation.slug if organisation else "",
+        "attribution_note": practice.attribution_note or "",
+        "summary": practice.summary or "",
+        "what_was_done": practice.what_was_done or "",
+        "outcomes": practice.outcomes or "",
+        "evaluation": practice.evaluation or "",
+        "stage": practice.stage.value,
+        "themes": list(practice.themes),
+        "recommendations": [str(rec_id) for rec_id in linked],
+        "contact_role": practice.contact_role or "",
+        "links": "\n".join(practice.links),
+        "version": str(practice.version),
+    }
+
+
+_TEXTS = (
+    ("summary", "Summary"),
+    ("what_was_done", "What was done"),
+    ("outcomes", "Outcomes"),
+    ("evaluation", "Evaluation"),
+)
+
+
+def in_words(session: Session, values: Mapping[str, Any], status: PracticeStatus, *, is_admin: bool) -> dict[str, str]:
+    """A write-up's form ``values`` as people read them, by the form's labels, for the conflict panel of a stale
+    save; ``status`` is the one it has (or would have had). Who runs it only for admins: only they choose it."""
+
+    def text(name: str) -> str:
+        value = values.get(name)
+        return value if isinstance(value, str) else ""
+
+    words = {"Title": text("title")}
+    if is_admin:
+        slug = text("organisation")
+        organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first() if slug else None
+        words["Organisation that runs it"] = organisation.name if organisation else "None"
+        words["Attribution note"] = text("attribution_note")
+    words |= {label: text(name) for name, label in _TEXTS}
+    stage = text("stage")
+    words["Stage"] = PracticeStage(stage).label if stage in {s.value for s in PracticeStage} else stage
+    themes = values_list(values, "themes")
+    words["Themes"] = "; ".join(name for code, name in THEMES.items() if code in themes)
+    words["Recommendations it addresses"] = _recommendations_in_words(session, values_list(values, "recommendations"))
+    words["Contact role"] = text("contact_role")
+    words["Links"] = " ".join(text("links").split())
+    words["Status"] = status.label
+    return words
+
+
+def _recommendations_in_words(session: Session, raw_ids: list[str]) -> str:
+    """Ticked recommendations by their report and number, in the report's order."""
+    wanted = {n for n in map(parse_id, raw_ids) if n is not None}
+    if not wanted:
+        return ""
+    rows = session.exec(
+        select(RecommendationSet.short_title, Recommendation.number)
+        .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
+        .where(col(Recommendation.id).in_(wanted))
+        .order_by(col(RecommendationSet.published_on).desc(), col(RecommendationSet.id), col(Recommendation.position))
+    )
+    return "; ".join(f"{short_title}: recommendation {number}" for short_title, number in rows)

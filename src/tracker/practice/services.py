@@ -263,13 +263,17 @@ def create_practice(
 def update_practice(
     session: Session, practice: Practice, user: User, given: PracticeInput | Mapping[str, Any], *, submit: bool
 ) -> Practice:
-    """Save changes, as a draft or submitted for review.
+    """Save changes, as a draft or submitted for review, to the version of ``practice`` the person loaded
+    (``given.version``): changes to an older one are refused (``StaleRecord``, once the input is correct), so two
+    editors never overwrite each other.
 
     Approved practice leaves the public library until it is approved again (see the module docstring).
     """
     if not can_edit(user, practice):
         require(user, Permission.SUBMIT_PRACTICE, -1)
+    given = PracticeInput.of(given)
     cleaned = clean(session, user, given, submitting=submit, practice=practice)
+    check_version(practice, given.version, Practice.conflict_fields)
     before = snapshot(session, practice)
     was_approved = practice.status is PracticeStatus.APPROVED
     for name, value in cleaned.fields.items():

@@ -25,6 +25,7 @@ from tracker.reports.services import (
     missing_updates,
     open_period,
 )
+from tracker.timeutil import LONDON, uk_date, utc_now
 from tracker.vocabulary import PeriodStatus, ResponseStatus, Role
 
 ACTOR = Actor("test")
@@ -43,6 +44,10 @@ def kent(session, small_reference, make_user):
         services.add_update(session, ctx, editor, {"text": f"update {day}", "update_on": day})
 
     return save, update
+
+
+def london_today() -> dt.date:
+    return utc_now().astimezone(LONDON).date()
 
 
 def freeze(session, name: str, cut_off: dt.date) -> ReportingPeriod:
@@ -349,3 +354,41 @@ def test_the_first_period_counts_only_recent_updates_and_says_which_days(client,
     assert "Kent Police" in client.get(f"/oversight/periods/{first.id}/missing-updates.csv").text
     update("1.2", "02/07/2025")  # the window's first day
     assert "Kent Police" not in {s.name for s in missing_updates(session, first)}
+
+
+def test_freezing_weeks_after_the_cut_off_warns_and_labels_the_figures_with_the_freeze_day(
+    client, session, small_reference, make_user
+):
+    """Outsider pass 4, N2: a snapshot records the statuses when the period is frozen, so a period frozen
+    weeks after its cut-off warns first, and its figures are labelled as at the freeze day, not the cut-off."""
+    today = london_today()
+    cut_off = today - dt.timedelta(days=53)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    period_url = open_through_the_page(client, "Catch-up", cut_off.strftime("%d/%m/%Y"))
+    confirm = client.get(period_url + "/freeze").text
+    warning = confirm.split('data-testid="after-cut-off"', 1)[1].split("</div>", 1)[0]
+    assert f"The figures will be the statuses as they are now, {uk_date(today)}, not as they were on the cut-off" in (
+        " ".join(warning.split())
+    )
+    assert 'data-testid="before-cut-off"' not in confirm
+    client.post(period_url + "/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
+    page = " ".join(client.get(period_url).text.split())
+    assert "status at the cut-off" not in page
+    assert f"Organisations by status as at {uk_date(today)}" in page
+
+
+@pytest.mark.parametrize("days_ago", [0, 7])
+def test_a_period_frozen_within_a_week_of_its_cut_off_is_not_warned_about(
+    client, session, small_reference, make_user, days_ago
+):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    cut_off = london_today() - dt.timedelta(days=days_ago)
+    period_url = open_through_the_page(client, f"Recent {days_ago}", cut_off.strftime("%d/%m/%Y"))
+    assert 'data-testid="after-cut-off"' not in client.get(period_url + "/freeze").text
+
+
+def test_a_period_frozen_on_its_cut_off_is_labelled_at_the_cut_off(client, session, small_reference, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    period_url = open_through_the_page(client, "On the day", london_today().strftime("%d/%m/%Y"))
+    client.post(period_url + "/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
+    assert "Organisations by status at the cut-off" in client.get(period_url).text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -20,6 +21,7 @@ from tracker.reports.exports import neutralise, response_rows
 from tracker.reports.figures import national_state
 from tracker.reports.progress_report import build_report, render_html, render_pdf
 from tracker.reports.services import freeze_period, open_period
+from tracker.timeutil import LONDON, uk_date, utc_now
 from tracker.vocabulary import OrganisationKind, ResponseStatus, Role
 
 
@@ -297,3 +299,37 @@ def test_exported_actions_are_numbered_from_1_as_open_data_numbers_them(client, 
     assert [row[header.index("position")] for row in rows] == [1, 2]
     opened = [(a["description"], a["position"]) for a in client.get("/open-data/actions.json").json()["rows"]]
     assert opened == exported[:1], "open data holds what Kent published: the first action, numbered alike"
+
+
+def test_a_period_frozen_after_its_cut_off_labels_its_figures_as_at_the_freeze_day(
+    client, session, scenario, make_user
+):
+    """Outsider pass 4, N2: the snapshot holds the statuses on the day of freezing, so the report (HTML, PDF) and
+    the exports say so when that day came after the cut-off, and say "at the cut-off" only when it did not."""
+    today = utc_now().astimezone(LONDON).date()
+    late = open_period(session, name="Catch-up", cut_off=today - dt.timedelta(days=30), actor=Actor("t"))
+    freeze_period(session, late, Actor("t"))
+    session.commit()
+    data = build_report(session, late)
+    frozen_day, cut_off = uk_date(today), uk_date(late.cut_off)
+    assert f"statuses are as at {frozen_day}, not as they were on the cut-off" in data.basis
+    html = " ".join(render_html(data).split())
+    assert f"Figures as at {frozen_day}." in html and f"after its cut-off of {cut_off}" in html
+    assert f"statuses are as at {frozen_day}, not as they were on the cut-off" in html
+    pdf = " ".join(pdf_text(render_pdf(data)).split())
+    assert f"Figures as at {frozen_day}" in pdf and f"Figures as at {cut_off}" not in pdf
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    document = json.loads(client.get(f"/oversight/report/export/json?period={late.id}").content)
+    assert document["as_of"] == late.cut_off.isoformat() and document["statuses_as_at"] == today.isoformat()
+    assert {row["statuses_as_at"] for row in document["responses"]} == {today.isoformat()}
+    assert {row["statuses_as_at"] for row in document["snapshots"]} == {today.isoformat()}
+    csv_text = client.get(f"/oversight/report/export/csv?period={late.id}").content.decode("utf-8-sig")
+    assert {row["statuses_as_at"] for row in csv.DictReader(io.StringIO(csv_text))} == {today.isoformat()}
+
+
+def test_a_period_frozen_on_its_cut_off_labels_its_figures_at_the_cut_off(session, frozen):
+    data = build_report(session, frozen)
+    assert "at the cut-off of" in data.basis and "not as they were" not in data.basis
+    html = " ".join(render_html(data).split())
+    assert f"Figures as at {uk_date(frozen.cut_off)}." in html and "not as they were" not in html
+    assert all(row["statuses_as_at"] == frozen.cut_off.isoformat() for row in response_rows(data))

@@ -54,6 +54,7 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
                 "latest_update_on": plain(row.latest_update_on),
                 "latest_update": row.latest_update_text,
                 "as_of": data.as_of.isoformat(),
+                "statuses_as_at": data.figures_as_at.isoformat(),
                 "period": data.period_name,
             }
         )
@@ -181,6 +182,7 @@ def _snapshots(session: Session, scope: _Scope, period: ReportingPeriod | None) 
                 {
                     "period": p.name,
                     "cut_off": p.cut_off.isoformat(),
+                    "statuses_as_at": p.statuses_as_at.isoformat(),
                     **scope.names[s.organisation_id],
                     "recommendation": scope.numbers[s.recommendation_id],
                     "status": s.status.value,
@@ -281,6 +283,8 @@ def to_json(data: ReportData, all_tables: dict[str, list[dict[str, Any]]]) -> by
         "title": data.title,
         "period": data.period_name,
         "as_of": data.as_of.isoformat(),
+        # A period frozen after its cut-off day holds the statuses of the day it was frozen.
+        "statuses_as_at": data.figures_as_at.isoformat(),
         "generated": dt.date.today().isoformat(),
         # The headline figures as the dashboard and the report show them (tracker.reports.figures.Headline).
         "headline": data.headline.as_dict(),

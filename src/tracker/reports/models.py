@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.db import Versioned, created_at_field, enum_field, text_field, timestamp_field
+from tracker.timeutil import LONDON, UTC
 from tracker.vocabulary import PeriodStatus, Rag, ResponseStatus
 
 
@@ -35,6 +36,21 @@ class ReportingPeriod(SQLModel, Versioned, table=True):
     frozen_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     version: int = 1
     created_at: dt.datetime = created_at_field()
+
+    @property
+    def frozen_on(self) -> dt.date | None:
+        """The day (UK time) the period was frozen, or None while it is open."""
+        if self.frozen_at is None:
+            return None
+        frozen_at = self.frozen_at if self.frozen_at.tzinfo else self.frozen_at.replace(tzinfo=UTC)  # stored UTC
+        return frozen_at.astimezone(LONDON).date()
+
+    @property
+    def statuses_as_at(self) -> dt.date:
+        """The day the period's statuses are as at: a snapshot records each status when the period is frozen,
+        so a period frozen after its cut-off day holds that day's statuses; otherwise its cut-off."""
+        frozen_on = self.frozen_on
+        return frozen_on if frozen_on is not None and frozen_on > self.cut_off else self.cut_off
 
 
 class Snapshot(SQLModel, table=True):

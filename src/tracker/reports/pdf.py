@@ -152,7 +152,9 @@ def story(data: ReportData) -> list[object]:
         Spacer(1, 10 * mm),
         Paragraph(escape(data.period_name), ParagraphStyle("c2", parent=COVER, fontSize=16)),
         Spacer(1, 6 * mm),
-        Paragraph(f"Figures as at {uk_date(data.as_of)}", ParagraphStyle("c3", parent=BODY, alignment=TA_CENTER)),
+        Paragraph(
+            f"Figures as at {uk_date(data.figures_as_at)}", ParagraphStyle("c3", parent=BODY, alignment=TA_CENTER)
+        ),
         Spacer(1, 3 * mm),
         Paragraph(escape(data.basis), ParagraphStyle("c4", parent=SMALL, alignment=TA_CENTER)),
         PageBreak(),
@@ -292,8 +294,8 @@ def _methodology(data: ReportData) -> list[object]:
             "and shows only what public sources confirm."
         ),
         _p(
-            f"Figures are as at {uk_date(data.as_of)}. {escape(data.basis)} A response counts as overdue when its "
-            "recommendation's deadline has passed and it is neither complete nor not applicable; a finished "
+            f"Figures are as at {uk_date(data.figures_as_at)}. {escape(data.basis)} A response counts as overdue "
+            "when its recommendation's deadline has passed and it is neither complete nor not applicable; a finished "
             "response is never overdue, and actions past their target date are not counted here."
         ),
     ]

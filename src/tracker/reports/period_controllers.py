@@ -21,6 +21,7 @@ from tracker.plans.services import actor_for
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.services import (
+    LATE_FREEZE_WARNING,
     UNFREEZE_WINDOW,
     PeriodError,
     can_unfreeze,
@@ -159,13 +160,17 @@ class PeriodController(Controller):
     def _confirm_freeze(
         self, request: Request[Any, Any, Any], period: ReportingPeriod, form: Form, status_code: int = 200
     ) -> Template:
-        days_early = (period.cut_off - utc_now().astimezone(LONDON).date()).days
+        today = utc_now().astimezone(LONDON).date()
+        days_early = (period.cut_off - today).days
         return page(
             request,
             "reports/freeze_confirm.html",
             status_code=status_code,
             period=period,
+            today=today,
             days_early=max(days_early, 0),
+            days_late=max(-days_early, 0),
+            late_warning_days=LATE_FREEZE_WARNING.days,
             unfreeze_days=UNFREEZE_WINDOW.days,
             form=form,
             error_title=bool(form.errors),
@@ -177,7 +182,7 @@ class PeriodController(Controller):
     def freeze_form(
         self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
     ) -> Template | Redirect:
-        """Freezing asks first, and warns when it is done before the cut-off."""
+        """Freezing asks first, and warns when it is done before the cut-off or weeks after it."""
         period = _period(db, period_id)
         if period.status is PeriodStatus.FROZEN:
             return Redirect(request.app.route_reverse("periods:show", period_id=period.id), status_code=303)

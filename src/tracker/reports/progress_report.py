@@ -81,9 +81,16 @@ class ReportData:
     sub_rows: dict[tuple[int, int], Row] = field(default_factory=dict)
     # Open responses with no update lately, as the dashboard counts them (a frozen period: from its snapshots).
     no_recent_update: int | None = None
-    frozen_on: dt.date | None = None  # a frozen period's report: the day its responses were captured
+    frozen_on: dt.date | None = None  # a frozen period's report: the day (UK time) its responses were captured
+    statuses_as_at: dt.date | None = None  # None: ``as_of``; see ``figures_as_at``
     published_ids: set[int] = field(default_factory=set)  # the organisations counted in ``published``
     stale_days: int = 90  # how long without an update makes an open response one with "no recent update"
+
+    @property
+    def figures_as_at(self) -> dt.date:
+        """The day the statuses are as at (``ReportingPeriod.statuses_as_at``): the report's date, or the day a
+        period was frozen when that came after its cut-off day."""
+        return self.statuses_as_at or self.as_of
 
     @property
     def basis(self) -> str:
@@ -94,10 +101,18 @@ class ReportData:
                 "They count each organisation's position as recorded in the tracker, including changes it has "
                 "not yet published on its public page."
             )
+        frozen, cut_off = uk_date(self.frozen_on), uk_date(self.as_of)
+        if self.figures_as_at > self.as_of:
+            return (
+                f"They count each organisation's position as recorded in the tracker when the period was frozen on "
+                f"{frozen}, after its cut-off of {cut_off}: statuses are as at {frozen}, not as they were on the "
+                "cut-off, and only updates dated on or before the cut-off are counted. They include changes not "
+                "yet published on its public page; changes made after the freeze are not counted."
+            )
         return (
-            f"They count each organisation's position as recorded in the tracker when the period was frozen on "
-            f"{uk_date(self.frozen_on)}, after its cut-off of {uk_date(self.as_of)}, including changes not yet "
-            "published on its public page; changes made after the freeze are not counted."
+            f"They count each organisation's position at the cut-off of {cut_off}, as recorded in the tracker when "
+            f"the period was frozen on {frozen}, including changes not yet published on its public page; changes "
+            "made after the freeze are not counted."
         )
 
     @property
@@ -204,7 +219,8 @@ def build_report(
         data.sub_recommendations.setdefault(not_none(sub.parent_id), []).append(sub)
     data.sub_rows = {key: row for key, row in sub_rows.items() if key[0] in org_ids}
     data.no_recent_update, data.stale_days = sum(row.stale for row in rows.values()), stale_days
-    data.frozen_on = created_at.date() if period is not None else None
+    if period is not None:  # frozen before the freeze time was kept: at the end of its cut-off day
+        data.frozen_on, data.statuses_as_at = period.frozen_on or period.cut_off, period.statuses_as_at
     data.sections = _sections(session, data, sets)
     return data
 

@@ -202,6 +202,10 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
     return count
 
 
+LATE_FREEZE_WARNING = dt.timedelta(days=7)
+"""Freezing a period longer than this after its cut-off is warned about: its snapshot holds the statuses of the
+day it is frozen (``ReportingPeriod.statuses_as_at``), which by then may differ from those at the cut-off."""
+
 UNFREEZE_WINDOW = dt.timedelta(days=7)
 """How long after freezing the service team may reopen a period frozen by mistake. Nothing in the tracker
 publishes a period's report (the report, its PDF and exports are for national readers only, made on demand), so

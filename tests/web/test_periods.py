@@ -392,3 +392,21 @@ def test_a_period_frozen_on_its_cut_off_is_labelled_at_the_cut_off(client, sessi
     period_url = open_through_the_page(client, "On the day", london_today().strftime("%d/%m/%Y"))
     client.post(period_url + "/freeze", data={"confirm": "yes"}, headers=csrf_headers(client))
     assert "Organisations by status at the cut-off" in client.get(period_url).text
+
+
+@pytest.mark.parametrize("cut_off", ["31/12/2099", "a little over two years"])
+def test_a_cut_off_more_than_two_years_ahead_is_refused(client, session, small_reference, make_user, cut_off):
+    """Outsider pass 4, N2: a 2099 cut-off was accepted (and frozen, would block every later period)."""
+    if cut_off == "a little over two years":
+        cut_off = (london_today() + dt.timedelta(days=2 * 366 + 1)).strftime("%d/%m/%Y")
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    r = client.post("/oversight/periods", data={"name": "Far", "cut_off": cut_off}, headers=csrf_headers(client))
+    assert r.status_code == 422 and 'href="#cut_off"' in r.text
+    assert "more than two years" in r.text
+    assert session.exec(select(ReportingPeriod)).first() is None
+
+
+def test_a_cut_off_two_years_ahead_is_accepted(session, small_reference):
+    today = london_today()
+    in_two_years = today.replace(year=today.year + 2, day=min(today.day, 28))
+    assert open_period(session, name="Far but fine", cut_off=in_two_years, actor=ACTOR).id

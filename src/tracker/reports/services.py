@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
@@ -19,7 +20,7 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import latest_update_of_each, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.timeutil import UTC, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
+from tracker.timeutil import LONDON, UTC, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
 
 
@@ -49,9 +50,13 @@ def _record(
     )
 
 
+MAX_YEARS_AHEAD = 2
+"""How far ahead of today a period's cut-off may be."""
+
+
 def check_period(name: str, cut_off: dt.date | str | None) -> dt.date:
-    """The cut-off of a period to open (a date, or what the form's field holds), or an ``InputError`` with every
-    fault of the ``name`` and ``cut_off`` at once."""
+    """The cut-off of a period to open (a date, or what the form's field holds, at most ``MAX_YEARS_AHEAD``
+    years after today), or an ``InputError`` with every fault of the ``name`` and ``cut_off`` at once."""
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = "Enter a name, for example Summer 2025 NPCC update"
@@ -64,6 +69,11 @@ def check_period(name: str, cut_off: dt.date | str | None) -> dt.date:
     else:
         if cut_off is None:
             errors["cut_off"] = "Enter the cut-off date"
+        elif cut_off > (latest := utc_now().astimezone(LONDON).date() + relativedelta(years=MAX_YEARS_AHEAD)):
+            # A far cut-off, once frozen, would refuse every later period until it was unfrozen.
+            errors["cut_off"] = (
+                f"The cut-off must not be more than two years from today: {uk_date(latest)} at the latest"
+            )
     if errors or not isinstance(cut_off, dt.date):
         raise InputError(errors)
     return cut_off

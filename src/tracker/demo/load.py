@@ -276,7 +276,9 @@ def _periods(session: Session, rng: random.Random, scale: int, plans: list[Respo
         update_rows(session, Response, [{"id": p.response.id, **p.state(round_)} for p in plans])
         period = open_period(session, name=f"{cut_off:%B %Y} update ({MARK.lower()})", cut_off=cut_off, actor=actor)
         period.created_at = time_on(cut_off - dt.timedelta(days=rng.randint(70, 85)), rng, (9, 17))
-        frozen_at = time_on(cut_off + dt.timedelta(days=rng.randint(3, 14)), rng, (9, 17))
+        # Frozen at the end of its cut-off day, so its figures are truly as at the cut-off (a period frozen
+        # later says its statuses are as at the day it was frozen).
+        frozen_at = time_on(cut_off, rng, (17, 19))
         freeze_period(session, period, actor, now=frozen_at)
     update_rows(session, Response, [{"id": p.response.id, **p.state(LAST)} for p in plans])
     period = open_period(

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import zipfile
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pandas as pd
@@ -1466,4 +1467,65 @@ def test_a_date_cell_with_a_time_is_read_by_its_date(session, kent):
     assert [c.values.get("target_date", c.values.get("update_on")) for c in plan.changes] == [
         dt.date(2026, 1, 2),
         dt.date(2025, 10, 1),
+    ]
+
+
+# --- outsider pass 4: what was checked is what is imported; a file dated only to the day ---------------------
+
+
+def test_the_check_page_with_only_conflicts_says_the_file_changes_nothing_else(client, session, kent, editor):
+    # Outsider pass 4, N9: "would change nothing" read directly above a list of conflicts.
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", "Rec No.,Status\n1.2,In progress\n", "kent-action-plan-2025-10-01.csv")
+    assert "Apart from the conflicts below, this file changes nothing" in checked.text
+    assert "would change nothing" not in checked.text
+
+
+def without_column(data: bytes, heading: str) -> bytes:
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    index = rows[0].index(heading)
+    out = io.StringIO()
+    csv.writer(out).writerows([row[:index] + row[index + 1 :] for row in rows])
+    return out.getvalue().encode("utf-8-sig")
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_file_dated_today_without_its_exported_at_never_overwrites_an_edit_made_today(session, kent, editor, kind):
+    # Outsider pass 4, N3: the "Exported at" column deleted, a same-day web edit was overwritten as a plain change.
+    outsider_plan(session, editor)
+    exported = without_column(ss.export_csv(session, kent.id), "Exported at")
+    edit_response(session, editor, "1.2", {"status": "in_progress", "summary": "WEB AFTER EXPORT"})
+    data = edited_in_the_file(exported, "csv", {"Summary as exported": "FILE EDIT"})
+    name = f"kent-action-plan-{dt.date.today().isoformat()}.csv"
+    if kind == "xlsx":  # saved by a spreadsheet program now: a save date of today
+        workbook = openpyxl.Workbook()
+        for line in csv.reader(io.StringIO(data.decode("utf-8-sig"))):
+            workbook.active.append(line)
+        out = io.BytesIO()
+        workbook.save(out)
+        data, name = edited_in_the_file(out.getvalue(), "xlsx", {}, saved_at=dt.datetime.now(dt.UTC)), "kent.xlsx"
+    plan = reimport(session, kent, data, name)
+    assert plan.ok, plan.errors
+    assert [(c.what, c.tracker_value, c.file_value) for c in plan.conflicts] == [
+        ("summary", "'WEB AFTER EXPORT'", "'FILE EDIT'")
+    ]
+    assert plan.changes == []
+
+
+def test_an_exported_at_in_the_future_is_a_row_error_naming_the_cell(session, kent):
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)  # within a minute: a clock a little ahead
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    stamp = "%d/%m/%Y %H:%M:%S"
+    london = ZoneInfo("Europe/London")
+    text = (
+        "Rec No.,Status,Exported at\n"
+        f"1.1,In progress,{soon.astimezone(london).strftime(stamp)}\n"
+        f"1.2,In progress,{later.astimezone(london).strftime(stamp)}\n"
+    )
+    plan = dry_run(session, kent, text)
+    cell = later.astimezone(london).strftime(stamp)
+    assert plan.errors == [
+        f"Row 3: '{cell}' in the column 'Exported at' is in the future, so it is not the time the file was exported "
+        "(leave the exported one as it is)"
     ]

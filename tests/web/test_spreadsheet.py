@@ -1473,6 +1473,61 @@ def test_a_date_cell_with_a_time_is_read_by_its_date(session, kent):
 # --- outsider pass 4: what was checked is what is imported; a file dated only to the day ---------------------
 
 
+def checked_with_a_conflict(client, session, editor):
+    """Sub-recommendation 1.2 set Blocked on the web after OLD_FILE's update date: its check page, with the
+    conflict's radio name."""
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", OLD_FILE)
+    [name] = re.findall(r'name="(conflict-response-\d+-status)" type="radio" value="tracker" checked', checked.text)
+    return checked, name
+
+
+def test_a_conflict_edited_again_after_the_check_is_shown_again_not_overwritten(client, session, kent, editor):
+    # Outsider pass 4, N1: "use the file's value" overwrote a newer edit made after the check page was shown.
+    checked, name = checked_with_a_conflict(client, session, editor)
+    edit_response(session, editor, "1.2", {"status": "not_applicable", "not_applicable_reason": "Merged with 1.1"})
+    before = snapshot(session)
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text) | {name: "file"})
+    assert applied.status_code == 409
+    assert "Something changed in the tracker since you checked this file: review the changes again" in applied.text
+    assert snapshot(session) == before
+    assert response_status(session, "1.2") is ResponseStatus.NOT_APPLICABLE
+    # The check page again, with the newer value and the tracker's value chosen until the person chooses again.
+    assert "Keep the tracker's value: Not applicable" in applied.text
+    assert re.search(rf'name="{name}" type="radio" value="tracker" checked', applied.text)
+    again = post_form(client, "/plan/kent/import/apply", form_fields(applied.text) | {name: "file"})
+    assert again.status_code == 303
+    assert response_status(session, "1.2") is ResponseStatus.IN_PROGRESS
+
+
+def test_a_reviewed_change_that_a_colleague_overtook_is_shown_again_not_reported_as_done(client, session, kent, editor):
+    # Outsider pass 4, N1: a colleague's edit between the check and the import dropped the reviewed change
+    # under "Your spreadsheet was imported: nothing changed".
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", "Rec No.,Summary\n1.2,FILE RACE\n")
+    assert "Importing this file would make 1 change" in checked.text
+    edit_response(session, editor, "1.2", {"status": "not_started", "summary": "COLLEAGUE"})
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.status_code == 409
+    assert "Something changed in the tracker since you checked this file" in applied.text
+    session.rollback()
+    assert response_of(session, "kent", "1.2").summary == "COLLEAGUE"
+    # A file whose every value the tracker already holds has nothing to review: imported, nothing changed.
+    edit_response(session, editor, "1.2", {"status": "not_started", "summary": "FILE RACE"})
+    same = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert same.headers["location"] == "/plan/kent?imported=0"
+
+
+def test_a_conflict_choice_made_without_checking_again_is_no_change_in_the_tracker(client, session, kent, editor):
+    checked, name = checked_with_a_conflict(client, session, editor)
+    fields = form_fields(checked.text)
+    assert fields["file_reviewed"]  # what the person reviewed travels with the file
+    applied = post_form(client, "/plan/kent/import/apply", fields | {name: "file", "file_reviewed": "tampered"})
+    assert applied.status_code == 409  # nothing to compare with: checked again, nothing written
+    assert response_status(session, "1.2") is ResponseStatus.BLOCKED
+
+
 def test_the_check_page_with_only_conflicts_says_the_file_changes_nothing_else(client, session, kent, editor):
     # Outsider pass 4, N9: "would change nothing" read directly above a list of conflicts.
     edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})

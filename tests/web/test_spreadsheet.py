@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import zipfile
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pandas as pd
@@ -1466,4 +1467,120 @@ def test_a_date_cell_with_a_time_is_read_by_its_date(session, kent):
     assert [c.values.get("target_date", c.values.get("update_on")) for c in plan.changes] == [
         dt.date(2026, 1, 2),
         dt.date(2025, 10, 1),
+    ]
+
+
+# --- outsider pass 4: what was checked is what is imported; a file dated only to the day ---------------------
+
+
+def checked_with_a_conflict(client, session, editor):
+    """Sub-recommendation 1.2 set Blocked on the web after OLD_FILE's update date: its check page, with the
+    conflict's radio name."""
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", OLD_FILE)
+    [name] = re.findall(r'name="(conflict-response-\d+-status)" type="radio" value="tracker" checked', checked.text)
+    return checked, name
+
+
+def test_a_conflict_edited_again_after_the_check_is_shown_again_not_overwritten(client, session, kent, editor):
+    # Outsider pass 4, N1: "use the file's value" overwrote a newer edit made after the check page was shown.
+    checked, name = checked_with_a_conflict(client, session, editor)
+    edit_response(session, editor, "1.2", {"status": "not_applicable", "not_applicable_reason": "Merged with 1.1"})
+    before = snapshot(session)
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text) | {name: "file"})
+    assert applied.status_code == 409
+    assert "Something changed in the tracker since you checked this file: review the changes again" in applied.text
+    assert snapshot(session) == before
+    assert response_status(session, "1.2") is ResponseStatus.NOT_APPLICABLE
+    # The check page again, with the newer value and the tracker's value chosen until the person chooses again.
+    assert "Keep the tracker's value: Not applicable" in applied.text
+    assert re.search(rf'name="{name}" type="radio" value="tracker" checked', applied.text)
+    again = post_form(client, "/plan/kent/import/apply", form_fields(applied.text) | {name: "file"})
+    assert again.status_code == 303
+    assert response_status(session, "1.2") is ResponseStatus.IN_PROGRESS
+
+
+def test_a_reviewed_change_that_a_colleague_overtook_is_shown_again_not_reported_as_done(client, session, kent, editor):
+    # Outsider pass 4, N1: a colleague's edit between the check and the import dropped the reviewed change
+    # under "Your spreadsheet was imported: nothing changed".
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", "Rec No.,Summary\n1.2,FILE RACE\n")
+    assert "Importing this file would make 1 change" in checked.text
+    edit_response(session, editor, "1.2", {"status": "not_started", "summary": "COLLEAGUE"})
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.status_code == 409
+    assert "Something changed in the tracker since you checked this file" in applied.text
+    session.rollback()
+    assert response_of(session, "kent", "1.2").summary == "COLLEAGUE"
+    # A file whose every value the tracker already holds has nothing to review: imported, nothing changed.
+    edit_response(session, editor, "1.2", {"status": "not_started", "summary": "FILE RACE"})
+    same = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert same.headers["location"] == "/plan/kent?imported=0"
+
+
+def test_a_conflict_choice_made_without_checking_again_is_no_change_in_the_tracker(client, session, kent, editor):
+    checked, name = checked_with_a_conflict(client, session, editor)
+    fields = form_fields(checked.text)
+    assert fields["file_reviewed"]  # what the person reviewed travels with the file
+    applied = post_form(client, "/plan/kent/import/apply", fields | {name: "file", "file_reviewed": "tampered"})
+    assert applied.status_code == 409  # nothing to compare with: checked again, nothing written
+    assert response_status(session, "1.2") is ResponseStatus.BLOCKED
+
+
+def test_the_check_page_with_only_conflicts_says_the_file_changes_nothing_else(client, session, kent, editor):
+    # Outsider pass 4, N9: "would change nothing" read directly above a list of conflicts.
+    edit_response(session, editor, "1.2", {"status": "blocked", "blocked_reason": "Waiting for the supplier"})
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", "Rec No.,Status\n1.2,In progress\n", "kent-action-plan-2025-10-01.csv")
+    assert "Apart from the conflicts below, this file changes nothing" in checked.text
+    assert "would change nothing" not in checked.text
+
+
+def without_column(data: bytes, heading: str) -> bytes:
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    index = rows[0].index(heading)
+    out = io.StringIO()
+    csv.writer(out).writerows([row[:index] + row[index + 1 :] for row in rows])
+    return out.getvalue().encode("utf-8-sig")
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_file_dated_today_without_its_exported_at_never_overwrites_an_edit_made_today(session, kent, editor, kind):
+    # Outsider pass 4, N3: the "Exported at" column deleted, a same-day web edit was overwritten as a plain change.
+    outsider_plan(session, editor)
+    exported = without_column(ss.export_csv(session, kent.id), "Exported at")
+    edit_response(session, editor, "1.2", {"status": "in_progress", "summary": "WEB AFTER EXPORT"})
+    data = edited_in_the_file(exported, "csv", {"Summary as exported": "FILE EDIT"})
+    name = f"kent-action-plan-{dt.date.today().isoformat()}.csv"
+    if kind == "xlsx":  # saved by a spreadsheet program now: a save date of today
+        workbook = openpyxl.Workbook()
+        for line in csv.reader(io.StringIO(data.decode("utf-8-sig"))):
+            workbook.active.append(line)
+        out = io.BytesIO()
+        workbook.save(out)
+        data, name = edited_in_the_file(out.getvalue(), "xlsx", {}, saved_at=dt.datetime.now(dt.UTC)), "kent.xlsx"
+    plan = reimport(session, kent, data, name)
+    assert plan.ok, plan.errors
+    assert [(c.what, c.tracker_value, c.file_value) for c in plan.conflicts] == [
+        ("summary", "'WEB AFTER EXPORT'", "'FILE EDIT'")
+    ]
+    assert plan.changes == []
+
+
+def test_an_exported_at_in_the_future_is_a_row_error_naming_the_cell(session, kent):
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)  # within a minute: a clock a little ahead
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    stamp = "%d/%m/%Y %H:%M:%S"
+    london = ZoneInfo("Europe/London")
+    text = (
+        "Rec No.,Status,Exported at\n"
+        f"1.1,In progress,{soon.astimezone(london).strftime(stamp)}\n"
+        f"1.2,In progress,{later.astimezone(london).strftime(stamp)}\n"
+    )
+    plan = dry_run(session, kent, text)
+    cell = later.astimezone(london).strftime(stamp)
+    assert plan.errors == [
+        f"Row 3: '{cell}' in the column 'Exported at' is in the future, so it is not the time the file was exported "
+        "(leave the exported one as it is)"
     ]

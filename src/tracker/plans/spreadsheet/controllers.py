@@ -5,7 +5,8 @@ file compressed (zlib) and base64-encoded, rather than in server memory or the u
 state between requests (several processes may serve one database), a hidden field needs no clean-up of
 abandoned uploads, and the import re-reads and re-checks the file from scratch, so a changed field can do no
 more than uploading another file would: the person's permission and every rule are checked again. Files are
-limited to 2 MB (MAX_FILE_BYTES), well inside the request size limit even after base64.
+limited to 2 MB (MAX_FILE_BYTES), well inside the request size limit even after base64. What the person
+reviewed on the check page travels alike (``review``): an import whose dry run differs shows the check again.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, require, visible_levels
 from tracker.plans import spreadsheet
+from tracker.plans.spreadsheet import review
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError
 from tracker.plans.spreadsheet.known import remembered_dates
 from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, column_examples, date_in_header
@@ -88,6 +90,9 @@ class SpreadsheetController(Controller):
             return _render_check(
                 request, organisation, frame, plan, form, packed, filename, status_code=422, sets=list_sets(db)
             )
+        if _changed_since_checked(db, organisation, frame, mapping, form, filename, plan):
+            db.rollback()
+            return _check_page(request, db, organisation, frame, mapping, form, packed, filename, conflict=CHANGED)
         try:
             result = spreadsheet.apply_import(db, organisation.id, plan, request.user)  # type: ignore[arg-type]
         except ImportConflict as exc:
@@ -234,6 +239,33 @@ def _dry_run(
     )
 
 
+CHANGED = "Something changed in the tracker since you checked this file: review the changes again"
+
+
+def _changed_since_checked(
+    db: Session, organisation: Organisation, frame: Any, mapping: Mapping, form: Form, filename: str, plan: ImportPlan
+) -> bool:
+    """Whether the dry run ``plan`` differs from the one the person reviewed on the check page (``review``):
+    the tracker changed in between. If so, the choice of the file's value is dropped from ``form`` for every
+    conflict not shown as it is now, so the check page shown again keeps the tracker's value until they choose."""
+    if not plan.changes and not plan.conflicts:
+        return False  # the tracker holds everything the file says: nothing to write, nothing to overwrite
+    reviewed = review.read(form.get(review.FIELD))
+    checked = plan
+    if reviewed is not None and review.choices(form.values) != reviewed.choices:
+        # choices changed on the page without checking again: the dry run as reviewed, worked out again
+        values = {name: value for name, value in form.values.items() if not review.is_choice(name)}
+        as_reviewed = Form(values=values | reviewed.choices)
+        checked = _dry_run(db, organisation, frame, mapping, as_reviewed, filename)
+    if reviewed is not None and review.digest(checked) == reviewed.digest:
+        return False
+    seen = reviewed.conflicts if reviewed else {}
+    for conflict in plan.conflicts:
+        if seen.get(conflict.key) != conflict.changed_at.isoformat():
+            form.values.pop(f"conflict-{conflict.key}", None)
+    return True
+
+
 # --- pages -----------------------------------------------------------------------------------------------
 
 
@@ -330,6 +362,7 @@ def _render_check(
         field_choices=[("", "Do not import"), *FIELDS.items()],
         file_data=packed,
         file_name=filename,
+        reviewed=review.token(plan, form.values),
         error_list=_error_list(plan, mapping),
         error_title=not plan.ok,
         conflict=conflict,

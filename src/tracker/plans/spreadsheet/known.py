@@ -18,6 +18,7 @@ from tracker.plans.obligations import obligations_for
 from tracker.plans.spreadsheet.common import action_key, canonical, update_key
 from tracker.plans.spreadsheet.results import ImportPlan
 from tracker.recommendations.models import Recommendation
+from tracker.timeutil import LONDON, UTC
 
 
 @dataclass
@@ -75,19 +76,24 @@ class KnownPlan:
         self, entity: str, entity_id: int | None, name: str, response_id: int, plan: ImportPlan
     ) -> dt.datetime | None:
         """When the tracker last changed this field, if that is after the file was written and after the file was
-        last imported; else None. An export says when it was written to the second ("Exported at"); any other
-        file only to the day (its rows' latest update date on the response, or the date it was saved or
-        exported), so a change that day is taken as seen. Without any of these nothing is known: None."""
+        last imported; else None. An export says when it was written to the second ("Exported at"). Any other
+        file's date is known only to the day (the date in its name or when it was saved), so a change made that
+        day may be newer than the file and is a conflict. Without one, the rows' latest update date on the
+        response says how recent they are: a change made that day is taken as seen. Without any of these
+        nothing is known: None."""
         when = self.changed_at.get((entity, entity_id or 0, name))
         if when is None or (self.previous_import is not None and when <= self.previous_import):
             return None
         if plan.exported_at is not None:
             # the cell drops the fraction of a second: a change in the export's own second counts as after it
             return when if when > plan.exported_at else None
-        dates = [d for d in (plan.response_dates.get(response_id), plan.file_date) if d is not None]
-        if not dates:
+        if plan.file_date is not None:
+            start = dt.datetime.combine(plan.file_date, dt.time(), tzinfo=LONDON).astimezone(UTC)
+            return when if when >= start else None
+        row_date = plan.response_dates.get(response_id)
+        if row_date is None:
             return None if self.previous_import is None else when
-        return when if when.date() > max(dates) else None
+        return when if when.date() > row_date else None
 
 
 def _field_changes(session: Session, organisation_id: int) -> dict[tuple[str, int, str], dt.datetime]:

@@ -15,10 +15,11 @@ from tracker.plans.spreadsheet.common import ISO_DATE, canonical, plain_words, r
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS
 from tracker.plans.spreadsheet.results import ImportPlan
-from tracker.timeutil import DateParseError, parse_uk_date
+from tracker.timeutil import DateParseError, parse_uk_date, utc_now
 from tracker.vocabulary import ActionStatus, LabelledEnum, Rag, ResponseStatus, Visibility
 
 MAX_SHORT_TEXT = 200  # lead role, action owner
+CLOCK_SKEW = dt.timedelta(minutes=1)  # an "Exported at" this far ahead of our clock is still taken as now
 
 _STATUS_WORDS: dict[str, ResponseStatus] = {
     **dict.fromkeys(
@@ -238,6 +239,12 @@ def _parse_exported_at(row: Row) -> None:
     if when is None:
         row.error(
             f"{short(row.get('exported_at'))} is not the time the file was exported (leave the exported one as it is)"
+        )
+    elif when > utc_now() + CLOCK_SKEW:
+        column = row.plan.mapping.column_for("exported_at")
+        row.error(
+            f"{short(row.get('exported_at'))} in the column '{column}' is in the future, so it is not the time the "
+            "file was exported (leave the exported one as it is)"
         )
     elif row.plan.exported_at is None or when < row.plan.exported_at:
         row.plan.exported_at = when

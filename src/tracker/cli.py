@@ -457,11 +457,14 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     settings = _settings()
     with _session(settings):
         pass  # refuses to start on an unmigrated database, with the command to run
+    host, port = host or settings.host, port or settings.port
+    # Every worker builds its settings from the environment: it then links to this address (without PUBLIC_URL).
+    os.environ.update(HOST=host, PORT=str(port))
     uvicorn.run(
         "tracker.app:create_server_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         workers=workers,
         # X-Forwarded-* only from the proxies TRUSTED_PROXIES names (uvicorn would otherwise believe 127.0.0.1),
         # so the access log shows the address the app throttles sign-in by (tracker.web.client_address).

@@ -14,11 +14,13 @@ The rules, in one place:
 - **Lengths** are those of the columns: ``column_limits`` reads them from the models, and a before-flush check
   (``check_new_values``) refuses any over-long or control-laden value of any ``String(n)`` or text column with an
   ``InputError`` naming the field, which the web layer answers with 422, so a new column is covered by itself.
-- **Direction controls** (the bidi embeddings, overrides and isolates U+202A to U+202E, U+2066 to U+2069) are refused in
-  every short single-line field (a ``String(n)`` column: titles, names, roles) by the same checks, beside the
-  field: "evil\u202egpj.exe" would show as "evilexe.jpg". Long text keeps them (mixed right-to-left writing may
-  need them), and right-to-left letters themselves (Arabic, Hebrew) are text like any other. Uploaded file names
-  drop them (``evidence.services.display_name`` keeps no format character).
+- **Direction controls**, by the same checks, beside the field, with one message (``BIDI_MESSAGE``): the
+  *overrides* U+202D and U+202E are refused in every text field, short or long, since they disguise text
+  ("evil\u202egpj.exe" shows as "evilexe.jpg") and nobody needs them to write right to left. Every short
+  single-line field (a ``String(n)`` column: titles, names, roles) also refuses the embeddings and isolates
+  (U+202A to U+202C, U+2066 to U+2069); long text keeps them and the marks (U+200E, U+200F), which mixed
+  right-to-left writing uses, and right-to-left letters themselves (Arabic, Hebrew) are text like any other.
+  Uploaded file names drop them all (``evidence.services.display_name`` keeps no format character).
 - **Integers** are ASCII digits within 1..2^31-1 (PostgreSQL's ``integer``): ``parse_id`` says None otherwise,
   so "²", "١٢" and 5,000 digits never reach a query.
 """
@@ -39,7 +41,8 @@ MAX_ID = 2_147_483_647  # the largest value of a PostgreSQL integer column, henc
 DISALLOWED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 DISALLOWED_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]*$"  # for JSON schema / msgspec Meta
 LINE_BREAKS = re.compile("[\x0b\x0c]")  # Word's manual line break (Shift+Enter) and page break
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")  # refused in short fields
+BIDI_OVERRIDES = re.compile("[\u202d\u202e]")  # refused in every text field
 BIDI_MESSAGE = "Remove the invisible character that changes the direction of the text from this field"
 ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 CONTROL_MESSAGE = "Remove the invisible control character (such as NUL) from this field"
@@ -81,6 +84,11 @@ class Input:
 
 def has_control_characters(text: str) -> bool:
     return DISALLOWED.search(text) is not None
+
+
+def has_direction_problem(text: str, *, short: bool) -> bool:
+    """Whether ``text`` holds a direction control its field refuses (``short``: a single-line ``String(n)``)."""
+    return (BIDI_CONTROLS if short else BIDI_OVERRIDES).search(text) is not None
 
 
 def clean_text(text: str) -> str:
@@ -137,7 +145,7 @@ def problems_for(model: Any, **values: Any) -> dict[str, str]:
             continue
         if has_control_characters(value):
             problems[name] = CONTROL_MESSAGE
-        elif name in limits and BIDI_CONTROLS.search(value):
+        elif has_direction_problem(value, short=name in limits):
             problems[name] = BIDI_MESSAGE
         elif name in limits and len(value) > limits[name]:
             problems[name] = limit_message(limits[name])
@@ -160,7 +168,7 @@ def problems_of(record: Any) -> dict[str, str]:
             continue
         if has_control_characters(value):
             problems[attribute.key] = CONTROL_MESSAGE
-        elif length and BIDI_CONTROLS.search(value):
+        elif has_direction_problem(value, short=bool(length)):
             problems[attribute.key] = BIDI_MESSAGE
         elif length and len(value) > length:
             problems[attribute.key] = limit_message(length)

@@ -41,8 +41,11 @@ def _as_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-# The address of `make run`: what PUBLIC_URL is when nobody set it, so pages build their links from the request.
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+def listening_url(host: str, port: int) -> str:
+    """The address `tracker serve` answers at, for links when PUBLIC_URL is not set. Never the request's Host
+    header, which anyone can set while public responses are cacheable; listening everywhere links to this machine."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "stalking-tracker@localhost"
-    public_url: str = DEFAULT_PUBLIC_URL
+    public_url: str = ""  # empty: where the server listens (``listening_url``), filled in when built
     translations_dir: Path = TRANSLATIONS_DIR
     service_operator: str = DEFAULT_SERVICE_OPERATOR
     service_email: str = DEFAULT_SERVICE_EMAIL
@@ -74,6 +77,10 @@ class Settings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed. Empty: the client address is
     # the socket peer's, since anyone can send that header and so pick the address their guesses count against.
     trusted_proxies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.public_url:
+            object.__setattr__(self, "public_url", listening_url(self.host, self.port))  # frozen: set once, here
 
     @property
     def is_production(self) -> bool:
@@ -111,7 +118,7 @@ class Settings:
                 smtp_password=env.get("SMTP_PASSWORD") or None,
                 smtp_starttls=_as_bool(env.get("SMTP_STARTTLS") or ""),
                 mail_from=env.get("MAIL_FROM") or defaults.mail_from,
-                public_url=(env.get("PUBLIC_URL") or defaults.public_url).rstrip("/"),
+                public_url=(env.get("PUBLIC_URL") or "").rstrip("/"),
                 translations_dir=Path(env.get("TRANSLATIONS_DIR") or defaults.translations_dir),
                 service_operator=env.get("SERVICE_OPERATOR") or defaults.service_operator,
                 service_email=env.get("SERVICE_EMAIL") or defaults.service_email,

@@ -23,11 +23,11 @@ from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.accounts.models import User
 from tracker.audit.services import Actor
-from tracker.inputs import MAX_ID, InputError, column_limits, parse_id
+from tracker.inputs import BIDI_MESSAGE, MAX_ID, InputError, column_limits, parse_id, problems_for
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans import spreadsheet as ss
-from tracker.plans.models import ProgressUpdate
+from tracker.plans.models import ProgressUpdate, Response
 from tracker.plans.services import load_response
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.services import open_period
@@ -168,6 +168,57 @@ def test_no_record_is_written_with_a_control_character_or_an_over_long_text(sess
         session.flush()
     assert "email" in refused.value.errors
     session.rollback()
+
+
+# --- direction controls: one rule (finding N6) ---------------------------------------------------------------
+
+OVERRIDES = ["\u202e", "\u202d"]  # right-to-left and left-to-right override: they disguise text
+MIXED_DIRECTION = "\u05e9\u05dc\u05d5\u05dd \u200fPCC\u200e \u202bRLE\u202c \u2067RLI\u2069 \u2066LRI\u2069"
+
+
+@pytest.mark.parametrize("override", OVERRIDES)
+def test_an_override_is_refused_in_long_text_as_in_short_fields(client, session, small_reference, make_user, override):
+    """The summary form, update form and update API refuse it with the message lead role gives; nothing saved."""
+    editor = make_user(Role.EDITOR, "kent")
+    sign_in(client, editor.email)
+    rid = response_of(session, "kent", "1.1").id
+    fields = {"status": "in_progress", "version": "1", "lead_role": "Lead"}
+    for name in ("summary", "lead_role"):
+        answer = client.post(
+            f"/plan/responses/{rid}", data=fields | {name: f"{override}evil\u202c normal"}, headers=csrf_headers(client)
+        )
+        assert answer.status_code == 422 and BIDI_MESSAGE in answer.text, name
+    form = client.post(f"/plan/responses/{rid}/updates", data={"text": f"{override}x"}, headers=csrf_headers(client))
+    assert form.status_code == 422 and BIDI_MESSAGE in form.text
+    api = client.post(f"/api/responses/{rid}/updates", json={"text": f"{override}x"}, headers=csrf_headers(client))
+    assert api.status_code == 422 and api.json()["errors"] == {"text": BIDI_MESSAGE}
+    session.rollback()
+    assert session.exec(select(ProgressUpdate)).all() == []
+    assert override not in (session.get(Response, rid).summary or "")
+    assert problems_for(Response, summary=override, lead_role=override) == {
+        "summary": BIDI_MESSAGE,
+        "lead_role": BIDI_MESSAGE,
+    }
+
+
+def test_marks_embeddings_and_isolates_stay_allowed_where_they_were(client, session, small_reference, make_user):
+    """Mixed-direction writing keeps its marks, embeddings and isolates in long text; short fields refuse all but
+    the marks, as before."""
+    editor = make_user(Role.EDITOR, "kent")
+    sign_in(client, editor.email)
+    rid = response_of(session, "kent", "1.1").id
+    kept = client.post(
+        f"/plan/responses/{rid}/updates",
+        data={"text": MIXED_DIRECTION},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert kept.status_code == 303
+    session.rollback()
+    assert session.exec(select(ProgressUpdate.text)).all() == [MIXED_DIRECTION]
+    assert problems_for(Response, summary=MIXED_DIRECTION) == {}
+    assert problems_for(Response, lead_role=MIXED_DIRECTION) == {"lead_role": BIDI_MESSAGE}
+    assert problems_for(Response, lead_role="\u05e9\u05dc\u05d5\u05dd \u200fPCC\u200e") == {}
 
 
 # --- lengths, beside the field ----------------------------------------------------------------------------------

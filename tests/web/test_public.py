@@ -280,18 +280,25 @@ def test_groups_of_organisations_are_headed_with_real_plurals(client, published,
     }
 
 
-def test_feed_and_open_data_links_follow_the_request_unless_a_public_address_is_configured(
-    client, session, published, monkeypatch
-):
-    """Finding #17: with no PUBLIC_URL the links point where the site answers, not at make run's port 8000."""
+def test_feed_and_open_data_links_never_follow_the_request_host(client, session, published, monkeypatch):
+    """Finding N8 (was #17): the links use PUBLIC_URL, else the address the server listens on; a forged Host header
+    (the feed is publicly cacheable) never reaches a link."""
 
-    def links() -> set[str]:
-        feed = ET.fromstring(client.get("/open-data/publications.atom").content)
+    def links(host: str | None = None) -> set[str]:
+        headers = {"Host": host} if host else {}
+        feed = ET.fromstring(client.get("/open-data/publications.atom", headers=headers).content)
         hrefs = {link.get("href") for link in feed.iter(f"{ATOM}link")}
-        urls = {row["url"] for row in client.get("/open-data/evidence.json").json()["rows"] if row.get("url")}
+        rows = client.get("/open-data/evidence.json", headers=headers).json()["rows"]
+        urls = {row["url"] for row in rows if row.get("url")}
         return hrefs | {u for u in urls if "/open-data/" in u or "/organisations/" in u}
 
-    assert links() and all(href.startswith("http://testserver.local/") for href in links())
-    configured = dataclasses.replace(client.app.state.settings, public_url="https://tracker.example.org")
+    listening = dataclasses.replace(client.app.state.settings, public_url="", host="127.0.0.1", port=8133)
+    assert listening.public_url == "http://127.0.0.1:8133"
+    monkeypatch.setattr(client.app.state, "settings", listening)
+    for host in (None, "evil.example", "evil.example:8133"):
+        found = links(host)
+        assert found and all(href.startswith("http://127.0.0.1:8133/") for href in found), host
+        assert not any("evil" in href for href in found)
+    configured = dataclasses.replace(listening, public_url="https://tracker.example.org")
     monkeypatch.setattr(client.app.state, "settings", configured)
-    assert all(href.startswith("https://tracker.example.org/") for href in links())
+    assert all(href.startswith("https://tracker.example.org/") for href in links("evil.example"))

@@ -18,6 +18,7 @@ from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.models import Action, PublishedResponse
 from tracker.plans.publication import (
+    NothingToPublish,
     has_unpublished_changes,
     latest_publication,
     preview_publication,
@@ -183,3 +184,22 @@ def test_an_organisation_with_nothing_addressed_to_it_has_no_publish_button_and_
     assert publish.status_code == 200 and "nothing to publish" in publish.text
     assert "The public cannot see any of the plan yet" not in publish.text
     assert "the public already sees the plan as it is now" not in publish.text
+
+
+def test_a_direct_post_does_not_publish_an_empty_plan(client, session, small_reference, make_user):
+    """Finding N7: the publish step itself refuses a plan with nothing addressed to it, not only the page."""
+    npcc = Organisation(slug="npcc", name="National Police Chiefs' Council", kind=OrganisationKind.NATIONAL_BODY)
+    session.add(npcc)
+    session.commit()
+    editor = make_user(Role.EDITOR, "npcc")
+    with pytest.raises(NothingToPublish):
+        publish_plan(session, npcc, editor)
+    session.rollback()
+    sign_in(client, editor.email)
+    for form in ({}, {"content_key": "0" * 32}):
+        r = client.post("/plan/npcc/publish", data=form, headers=csrf_headers(client), follow_redirects=False)
+        assert r.status_code == 409
+        assert "Nothing was published" in r.text and "nothing to publish" in r.text
+    session.rollback()
+    assert latest_publication(session, npcc.id) is None
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "publish")).first() is None

@@ -33,6 +33,10 @@ from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, 
 FORMAT = 1
 
 
+class NothingToPublish(Exception):
+    """Publishing refused: nothing is addressed to the organisation and it never published, so there is no plan."""
+
+
 def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     """The public view of an organisation's plan as it stands now (plain JSON-ready values)."""
     obligations = obligations_for(session, saved_id(organisation))
@@ -152,10 +156,15 @@ def publish_plan(session: Session, organisation: Organisation, user: User) -> Pl
     Publishing what the latest publication already holds makes no new one (nor a feed entry): it is returned.
     Publishes of one organisation take turns (its row is locked first; SQLite's write lock already serialises
     them), so two people pressing Publish at once make one publication, not two of the same content.
+    Raises ``NothingToPublish`` for a plan with nothing in it that was never published (a public page and a feed
+    entry for nothing); a plan emptied since it was published may still be published, which takes it away.
     """
     session.exec(select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()).one()
     latest = latest_publication(session, saved_id(organisation))  # read after the lock: a parallel publish is seen
     content = public_plan(session, organisation)
+    if latest is None and not content["responses"]:
+        session.rollback()
+        raise NothingToPublish(organisation.slug)
     if latest is not None and latest.content == content:
         session.commit()
         return latest

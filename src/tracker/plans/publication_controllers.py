@@ -19,7 +19,13 @@ from sqlmodel import Session
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, require
-from tracker.plans.publication import content_key, latest_publication, preview_publication, publish_plan
+from tracker.plans.publication import (
+    NothingToPublish,
+    content_key,
+    latest_publication,
+    preview_publication,
+    publish_plan,
+)
 from tracker.public import data as public_data
 from tracker.public.opendata import evidence_download_path
 from tracker.web.forms import FormData
@@ -67,7 +73,10 @@ class PublicationController(Controller):
             if content_key(draft.content) != seen:
                 db.rollback()
                 return _confirm_page(request, db, organisation, stale=True)
-        publish_plan(db, organisation, request.user)
+        try:
+            publish_plan(db, organisation, request.user)
+        except NothingToPublish:
+            return _confirm_page(request, db, organisation, refused=True)
         return Redirect(request.app.route_reverse("plans:organisation", slug=slug) + "?published=1", status_code=303)
 
 
@@ -80,18 +89,27 @@ def _organisation(db: Session, slug: str, request: Request[Any, Any, Any]) -> Or
 
 
 def _confirm_page(
-    request: Request[Any, Any, Any], db: Session, organisation: Organisation, *, stale: bool = False
+    request: Request[Any, Any, Any],
+    db: Session,
+    organisation: Organisation,
+    *,
+    stale: bool = False,
+    refused: bool = False,
 ) -> Template:
+    """The changes page; 409 with the reason when a publish was refused (``stale`` or ``refused``: an empty plan)."""
     draft, changes = preview_publication(db, organisation)
     latest = latest_publication(db, organisation.id)  # type: ignore[arg-type]
     db.rollback()  # only read
+    if stale and latest is None and not changes:  # an empty plan did not change: it has nothing to publish
+        stale, refused = False, True
     return page(
         request,
         "plans/publish.html",
-        status_code=409 if stale else 200,
+        status_code=409 if stale or refused else 200,
         organisation=organisation,
         changes=changes,
         latest=latest,
         content_key=content_key(draft.content),
         stale=stale,
+        refused=refused,
     )

@@ -27,7 +27,6 @@ from tracker.plans.publication import latest_publications
 from tracker.plans.retraction import RETRACTED_EVIDENCE
 from tracker.public import caching, data, feeds, opendata
 from tracker.recommendations.services import UNKNOWN_SET
-from tracker.settings import DEFAULT_PUBLIC_URL
 from tracker.vocabulary import EvidenceKind, OrganisationKind, Visibility
 from tracker.web.templating import page
 
@@ -199,10 +198,9 @@ def _unavailable(request: Req, status: int, title: str, detail: str, organisatio
 
 
 def site_url(request: Req) -> str:
-    """The site's address for absolute links (feed, open data): PUBLIC_URL when it is configured, else the address
-    this request reached, so the links work wherever the app runs (the default is only ``make run``'s address)."""
-    configured: str = request.app.state.settings.public_url
-    return configured if configured != DEFAULT_PUBLIC_URL else str(request.base_url).rstrip("/")
+    """The site's address for absolute links (feed, open data): PUBLIC_URL, else where the server listens
+    (``Settings.public_url``); never this request's Host header, which the sender chooses."""
+    return str(request.app.state.settings.public_url)
 
 
 class OpenDataController(Controller):

@@ -164,3 +164,21 @@ def test_commands_refuse_an_unmigrated_database(run, scratch_database_url, monke
     result = run("load", str(ORGANISATIONS_FILE))
     assert result.exit_code == 1
     assert "tracker db upgrade" in result.output
+
+
+def test_serve_links_to_the_address_it_listens_on(run, monkeypatch):
+    """Finding N8: `tracker serve --port 8133` without PUBLIC_URL links to http://127.0.0.1:8133, in every worker."""
+    import uvicorn
+
+    from tracker.settings import Settings
+
+    seen: dict[str, str] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(public_url=Settings.from_env().public_url))
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", "8000")  # restored afterwards: serve passes its own address on to the workers
+    run("serve", "--port", "8133")
+    assert seen == {"public_url": "http://127.0.0.1:8133"}
+    monkeypatch.setenv("PUBLIC_URL", "https://tracker.example.org")
+    run("serve", "--host", "0.0.0.0", "--port", "8134")
+    assert seen == {"public_url": "https://tracker.example.org"}

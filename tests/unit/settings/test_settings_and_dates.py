@@ -38,6 +38,28 @@ def test_bad_numbers_in_the_environment_give_a_clear_error():
 
 
 @pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8133"}, "http://127.0.0.1:8133"),
+        ({"HOST": "tracker.internal", "PORT": "8133"}, "http://tracker.internal:8133"),
+        ({"HOST": "0.0.0.0", "PORT": "8133"}, "http://127.0.0.1:8133"),
+        ({"HOST": "::", "PORT": "8133"}, "http://[::1]:8133"),
+        ({"HOST": "::1"}, "http://[::1]:8000"),
+        ({"PUBLIC_URL": "https://tracker.example.org/", "PORT": "8133"}, "https://tracker.example.org"),
+    ],
+)
+def test_the_public_address_is_configured_or_where_the_server_listens(environ, expected):
+    """Finding N8: never the request's Host header; without PUBLIC_URL, the address of `tracker serve`."""
+    assert Settings.from_env(environ).public_url == expected
+
+
+def test_settings_built_in_code_derive_the_public_address_too():
+    assert Settings(port=8133).public_url == "http://127.0.0.1:8133"
+    assert Settings(port=8133, public_url="https://tracker.example.org").public_url == "https://tracker.example.org"
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("27/03/25", dt.date(2025, 3, 27)),

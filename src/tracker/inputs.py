@@ -20,6 +20,7 @@ The rules, in one place:
   single-line field (a ``String(n)`` column: titles, names, roles) also refuses the embeddings and isolates
   (U+202A to U+202C, U+2066 to U+2069); long text keeps them and the marks (U+200E, U+200F), which mixed
   right-to-left writing uses, and right-to-left letters themselves (Arabic, Hebrew) are text like any other.
+  Imports remove the overrides, as they remove control characters (``clean_imported``).
   Uploaded file names drop them all (``evidence.services.display_name`` keeps no format character).
 - **Integers** are ASCII digits within 1..2^31-1 (PostgreSQL's ``integer``): ``parse_id`` says None otherwise,
   so "²", "١٢" and 5,000 digits never reach a query.
@@ -94,6 +95,12 @@ def has_direction_problem(text: str, *, short: bool) -> bool:
 def clean_text(text: str) -> str:
     """``text`` with line and page breaks made newlines and every other disallowed character removed."""
     return DISALLOWED.sub("", LINE_BREAKS.sub("\n", text))
+
+
+def clean_imported(text: str) -> str:
+    """A spreadsheet cell's text as an import keeps it: ``clean_text``, and the direction overrides (which no field
+    takes) removed, as the control characters are, so a file is never refused for what nobody can see."""
+    return BIDI_OVERRIDES.sub("", clean_text(text))
 
 
 def parse_id(text: Any, minimum: int = 1) -> int | None:

@@ -266,6 +266,12 @@ def test_an_import_removes_control_characters_and_keeps_line_breaks(session, sma
     assert list(frame.iloc[0]) == ["1.1", "Train\nstaff"]
 
 
+def test_an_import_removes_direction_overrides_as_it_removes_control_characters(session, small_reference):
+    """No field takes U+202D/U+202E (tracker.inputs), so an import drops them instead of failing when applied."""
+    frame = ss.read_table("Rec No.,Action\n1.1,evil\u202egpj.exe \u202dtrain\n".encode(), "plan.csv")
+    assert list(frame.iloc[0]) == ["1.1", "evilgpj.exe train"]
+
+
 # --- exports ----------------------------------------------------------------------------------------------------
 
 

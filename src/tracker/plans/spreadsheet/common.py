@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from dateutil import parser as date_parser
 
-from tracker.inputs import clean_text
+from tracker.inputs import clean_imported
 from tracker.timeutil import LONDON, UTC, YEARS
 
 ROW_NUMBERS = "tracker_row_numbers"  # frame.attrs flag: the index holds the spreadsheet's own row numbers
@@ -49,7 +49,7 @@ def cell_text(value: Any) -> str:
         return value.isoformat()
     if value is pd.NA or value is pd.NaT:
         return ""
-    return clean_text(str(value)).strip()  # imports drop control characters (tracker.inputs says why)
+    return clean_imported(str(value)).strip()  # imports drop control characters (tracker.inputs says why)
 
 
 def exported_at_text(when: dt.datetime) -> str:

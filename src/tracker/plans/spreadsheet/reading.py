@@ -28,7 +28,7 @@ from tracker.filelimits import (
     check_csv_row,
     check_xlsx,
 )
-from tracker.inputs import clean_text
+from tracker.inputs import clean_imported
 from tracker.plans.spreadsheet.common import FILE_DATE, FORMULA_CELLS, ROW_NUMBERS, SpreadsheetError, cell_text
 from tracker.plans.spreadsheet.mapping import IGNORE, ROUND, guess_field
 
@@ -102,7 +102,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
             check_csv_row(number, cells)
             if not any(c.strip() for c in cells):
                 continue
-            cleaned = [clean_text(unneutralise(c)).strip() for c in cells]
+            cleaned = [clean_imported(unneutralise(c)).strip() for c in cells]
             rows.append((number, cleaned))
             _check_size(len(rows), cleaned)
     except csv.Error as exc:

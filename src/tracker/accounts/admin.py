@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -21,14 +20,13 @@ from tracker.permissions import Permission
 from tracker.plans.services import actor_for
 from tracker.vocabulary import Role
 from tracker.web.forms import Form, FormData
-from tracker.web.guards import needs, signed_in_user
+from tracker.web.guards import SignedInPages, needs
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 
-class UsersAdminController(Controller):
+class UsersAdminController(SignedInPages):
     path = "/admin/users"
-    include_in_schema = False
-    guards = [signed_in_user]
     opt = needs(Permission.MANAGE_USERS)
 
     def _context(self, db: Session) -> dict[str, Any]:
@@ -38,7 +36,7 @@ class UsersAdminController(Controller):
         }
 
     @get("/", sync_to_thread=True, name="users:index")
-    def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
+    def index(self, request: AnyRequest, db: Db) -> Template:
         users = list(
             db.exec(
                 select(User, Organisation)
@@ -49,11 +47,11 @@ class UsersAdminController(Controller):
         return page(request, "accounts/admin_users.html", users=users)
 
     @get("/new", sync_to_thread=True, name="users:new")
-    def new(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
+    def new(self, request: AnyRequest, db: Db) -> Template:
         return page(request, "accounts/admin_user_new.html", form=Form(), **self._context(db))
 
     @post("/", sync_to_thread=True, name="users:create")
-    def create(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Template:
+    def create(self, request: AnyRequest, db: Db, data: FormData) -> Template:
         form = Form.of(data)
         given = AccountInput.of(form.values)
         password = generate_password()
@@ -80,7 +78,7 @@ class UsersAdminController(Controller):
         )
 
     @get("/{user_id:int}", sync_to_thread=True, name="users:edit")
-    def edit(self, request: Request[Any, Any, Any], db: NamedDependency[Session], user_id: FromPath[int]) -> Template:
+    def edit(self, request: AnyRequest, db: Db, user_id: FromPath[int]) -> Template:
         user = db.get(User, user_id)
         if user is None:
             raise NotFoundException()
@@ -93,9 +91,7 @@ class UsersAdminController(Controller):
         )
 
     @post("/{user_id:int}", sync_to_thread=True, name="users:save")
-    def save(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], user_id: FromPath[int], data: FormData
-    ) -> Template | Redirect:
+    def save(self, request: AnyRequest, db: Db, user_id: FromPath[int], data: FormData) -> Template | Redirect:
         user = db.get(User, user_id)
         if user is None:
             raise NotFoundException()

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery
@@ -25,6 +24,7 @@ from tracker.accounts.sessions import create_api_token, token_hash
 from tracker.timeutil import utc_now
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 NAME_LIMIT = 100
@@ -92,14 +92,12 @@ class ApiTokenController(Controller):
     guards = [signed_in_user, session_only]
 
     @get("/", sync_to_thread=True, name="api-tokens:index")
-    def index(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], revoked: FromQuery[bool] = False
-    ) -> Template:
+    def index(self, request: AnyRequest, db: Db, revoked: FromQuery[bool] = False) -> Template:
         flashes = [{"message": "The token has been revoked. It no longer works.", "category": "success"}]
         return page(request, PAGE, form=Form(), tokens=tokens_of(db, request.user), flashes=flashes if revoked else [])
 
     @post("/", sync_to_thread=True, name="api-tokens:create")
-    def create(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Template:
+    def create(self, request: AnyRequest, db: Db, data: FormData) -> Template:
         form = Form.of(data)
         try:
             token, secret = add_token(db, request.user, form.get("name"))
@@ -112,8 +110,6 @@ class ApiTokenController(Controller):
         return response
 
     @post("/{token_id:int}/revoke", sync_to_thread=True, status_code=303, name="api-tokens:revoke")
-    def revoke(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], token_id: FromPath[int]
-    ) -> Redirect:
+    def revoke(self, request: AnyRequest, db: Db, token_id: FromPath[int]) -> Redirect:
         revoke_token(db, request.user, token_id)
         return Redirect(request.app.route_reverse("api-tokens:index") + "?revoked=1", status_code=303)

@@ -7,8 +7,7 @@ import math
 from typing import Any
 
 import anyio
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get, post
 from litestar.exceptions import TooManyRequestsException
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
@@ -24,7 +23,8 @@ from tracker.permissions import Permission, can
 from tracker.timeutil import utc_now
 from tracker.web.client_address import client_address
 from tracker.web.forms import Form, read_form
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import SignedInPages
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
@@ -42,12 +42,12 @@ def landing_page(user: User) -> str:
     return "/oversight" if can(user, Permission.VIEW_OVERSIGHT) else "/plan"
 
 
-def _with_session_cookie(response: Response[Any], request: Request[Any, Any, Any], token: str) -> Response[Any]:
+def _with_session_cookie(response: Response[Any], request: AnyRequest, token: str) -> Response[Any]:
     return _with_cookie(response, request, COOKIE_NAME, token, LIFETIME, "/")
 
 
 def _with_cookie(
-    response: Response[Any], request: Request[Any, Any, Any], name: str, value: str, lifetime: dt.timedelta, path: str
+    response: Response[Any], request: AnyRequest, name: str, value: str, lifetime: dt.timedelta, path: str
 ) -> Response[Any]:
     """Set one of the sign-in cookies: never readable by scripts, never sent from other sites' forms."""
     response.set_cookie(
@@ -66,11 +66,11 @@ class SignInController(Controller):
     include_in_schema = False
 
     @get("/sign-in", sync_to_thread=False, name="auth:form")
-    def form(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
+    def form(self, request: AnyRequest, next: FromQuery[str | None] = None) -> Template:
         return page(request, "accounts/sign_in.html", form=Form(), next_url=safe_next(next))
 
     @post("/sign-in", status_code=303, name="auth:submit")
-    async def submit(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
+    async def submit(self, request: AnyRequest, db: Db) -> Response[Any]:
         form = await read_form(request)
         email = form.require("email", _("Enter your email address"))
         password = form.require("password", _("Enter your password"))
@@ -107,7 +107,7 @@ class SignInController(Controller):
         return token
 
     @post("/sign-out", status_code=303, sync_to_thread=True, name="auth:sign-out")
-    def sign_out(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Redirect:
+    def sign_out(self, request: AnyRequest, db: Db) -> Redirect:
         token = request.cookies.get(COOKIE_NAME)
         if token:
             user = request.scope.get("user")
@@ -120,18 +120,16 @@ class SignInController(Controller):
         return response
 
 
-class AccountController(Controller):
+class AccountController(SignedInPages):
     path = "/account"
-    include_in_schema = False
-    guards = [signed_in_user]
 
     @get("/password", sync_to_thread=False, name="account:password-form")
-    def password_form(self, request: Request[Any, Any, Any], changed: FromQuery[bool] = False) -> Template:
+    def password_form(self, request: AnyRequest, changed: FromQuery[bool] = False) -> Template:
         flashes = [{"message": _("Your password has been changed."), "category": "success"}] if changed else []
         return page(request, "accounts/change_password.html", form=Form(), flashes=flashes)
 
     @post("/password", status_code=303, name="account:change-password")
-    async def change_password(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[Any]:
+    async def change_password(self, request: AnyRequest, db: Db) -> Response[Any]:
         form = await read_form(request)
         user = request.user
         current = form.require("current_password", _("Enter your current password"))

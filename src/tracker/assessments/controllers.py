@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, post
-from litestar.di import NamedDependency
+from litestar import post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Response
-from sqlmodel import Session
 
 from tracker.assessments.services import (
     AssessmentInput,
@@ -23,18 +21,15 @@ from tracker.permissions import Permission
 from tracker.plans.controllers import change_response, given, run_on_response
 from tracker.plans.services import load_response
 from tracker.web.forms import Form, FormData
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import SignedInPages
+from tracker.web.handler_types import Db
 
 
-class AssessmentController(Controller):
+class AssessmentController(SignedInPages):
     path = "/plan/responses/{response_id:int}"
-    include_in_schema = False
-    guards = [signed_in_user]
 
     @post("/assessments", sync_to_thread=True, name="assessments:assess")
-    def assess(
-        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
-    ) -> Response[Any]:
+    def assess(self, request: HTMXRequest, db: Db, response_id: FromPath[int], data: FormData) -> Response[Any]:
         return change_response(
             request,
             db,
@@ -47,9 +42,7 @@ class AssessmentController(Controller):
         )
 
     @post("/comments", sync_to_thread=True, name="assessments:comment")
-    def comment(
-        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
-    ) -> Response[Any]:
+    def comment(self, request: HTMXRequest, db: Db, response_id: FromPath[int], data: FormData) -> Response[Any]:
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
         if not can_comment(request.user, ctx.organisation_id):

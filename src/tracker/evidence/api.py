@@ -9,32 +9,22 @@ and coordinators (``permissions.can_see_item``). Access, errors and the shared f
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request
+from litestar import Controller
 from litestar.di import NamedDependency
 from msgspec import UNSET, Struct, UnsetType
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from tracker.accounts.models import User
 from tracker.evidence import services as evidence_services
 from tracker.evidence.models import Evidence
 from tracker.permissions import can_see_item
 from tracker.plans.items import load_child
 from tracker.plans.services import ResponseContext
 from tracker.vocabulary import EvidenceKind, Visibility
-from tracker.web.api import (
-    LongText,
-    Problem,
-    RecordId,
-    Title,
-    Version,
-    carry_out,
-    json_body,
-    out_of,
-    with_change,
-)
-from tracker.web.api_routes import EDIT, LOADERS, VIEW, Loaded, loader, operation, permission_of
+from tracker.web.api import LongText, Problem, RecordId, Title, Version, carry_out, out_of, with_change
+from tracker.web.api_routes import CHANGE, EDIT, LOADERS, VIEW, Item, Loaded, Me, loader, operation, permission_of
+from tracker.web.handler_types import AnyRequest, Db
 
 
 class EvidenceChange(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -72,7 +62,7 @@ def _evidence_out(item: Evidence) -> EvidenceOut:
     return out_of(EvidenceOut, item)
 
 
-def _evidence(request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: RecordId) -> Loaded:
+def _evidence(request: AnyRequest, db: Db, evidence_id: RecordId) -> Loaded:
     return load_child(db, request.user, Evidence, evidence_id, permission_of(request))
 
 
@@ -87,9 +77,7 @@ class EvidenceApi(Controller):
         "The evidence behind a response (metadata only)",
         VIEW,
     )
-    def list_evidence(
-        self, db: NamedDependency[Session], user: NamedDependency[User], response: NamedDependency[ResponseContext]
-    ) -> list[EvidenceOut]:
+    def list_evidence(self, db: Db, user: Me, response: NamedDependency[ResponseContext]) -> list[EvidenceOut]:
         """Internal evidence only for the organisation itself and admins; inspectorate evidence also for
         inspectors and coordinators."""
         query = (
@@ -113,13 +101,7 @@ class EvidenceApi(Controller):
         422,
         conflict=EvidenceConflict,
     )
-    def update_evidence(
-        self,
-        db: NamedDependency[Session],
-        user: NamedDependency[User],
-        evidence: NamedDependency[Loaded],
-        data: Annotated[EvidenceChange, json_body("The fields to change, with the version last read")],
-    ) -> EvidenceOut:
+    def update_evidence(self, db: Db, user: Me, evidence: Item, data: Annotated[EvidenceChange, CHANGE]) -> EvidenceOut:
         item, ctx = evidence
         values = with_change(item, evidence_services.EDITABLE_FIELDS, data)
         return carry_out(

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import anyio
-from litestar import Controller, Litestar, Request, Router, get, post
+from litestar import Litestar, Router, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
@@ -48,7 +48,8 @@ from tracker.plans.services import ResponseContext, load_response
 from tracker.settings import Settings
 from tracker.vocabulary import EvidenceKind, Visibility
 from tracker.web.forms import Form, FormData
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import SignedInPages
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 log = logging.getLogger("tracker.evidence")
@@ -76,7 +77,7 @@ def sweep_uploads_on_startup(app: Litestar) -> None:
         log.exception("could not sweep the upload folder at start-up")
 
 
-def response_url(request: Request[Any, Any, Any], response_id: int, *, withdrawn_meanwhile: bool = False) -> str:
+def response_url(request: AnyRequest, response_id: int, *, withdrawn_meanwhile: bool = False) -> str:
     """The evidence section of a response's page, where a plain POST goes back to (saying, if
     ``withdrawn_meanwhile``, that the item the person acted on was withdrawn by someone else)."""
     query = "?deleted=evidence" if withdrawn_meanwhile else ""
@@ -96,14 +97,9 @@ def section_context(db: Session, user: User | None, ctx: ResponseContext, settin
     }
 
 
-class EvidenceController(Controller):
-    include_in_schema = False
-    guards = [signed_in_user]
-
+class EvidenceController(SignedInPages):
     @post("/responses/{response_id:int}/evidence", name="evidence:add")
-    async def add(
-        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int]
-    ) -> HttpResponse[Any]:
+    async def add(self, request: HTMXRequest, db: Db, response_id: FromPath[int]) -> HttpResponse[Any]:
         """Add a file, link or note (multipart form: kind, title, description, visibility, file, url, note)."""
         too_large = False
         try:
@@ -179,9 +175,7 @@ class EvidenceController(Controller):
         )
 
     @get("/evidence/{evidence_id:int}/download", sync_to_thread=True, name="evidence:download")
-    def download(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], evidence_id: FromPath[int]
-    ) -> File:
+    def download(self, request: AnyRequest, db: Db, evidence_id: FromPath[int]) -> File:
         """The stored file, as an attachment, to people who may see it (404 for everyone else)."""
         evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.VIEW_PLAN)
         if evidence.kind is not EvidenceKind.FILE or not can_see_item(
@@ -198,40 +192,17 @@ class EvidenceController(Controller):
         return attachment(path, stat, name, evidence.content_type, {"cache-control": "private, no-store"})
 
     @get("/evidence/{evidence_id:int}/edit", sync_to_thread=True, name="evidence:edit-form")
-    def edit_form(
-        self, request: HTMXRequest, db: NamedDependency[Session], evidence_id: FromPath[int]
-    ) -> HttpResponse[Any]:
+    def edit_form(self, request: HTMXRequest, db: Db, evidence_id: FromPath[int]) -> HttpResponse[Any]:
         """A page to change an item's title, description or visibility, or to withdraw it."""
-        try:
-            evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
-        except ItemDeleted as deleted:
-            return _withdrawn_meanwhile(request, db, deleted)
-        return _edit_page(request, ctx, evidence, Form())
+        return _on_evidence(request, db, evidence_id, lambda evidence, ctx: _edit_page(request, ctx, evidence, Form()))
 
     @post(
         "/evidence/{evidence_id:int}", sync_to_thread=True, request_max_body_size=FORM_BODY_LIMIT, name="evidence:save"
     )
-    def save(
-        self, request: HTMXRequest, db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
+    def save(self, request: HTMXRequest, db: Db, evidence_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         """Save a change (fields title, description, visibility and the version the person loaded)."""
         form = Form.of(data)
-        try:
-            evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
-        except ItemDeleted as deleted:
-            return _withdrawn_meanwhile(request, db, deleted)
-        try:
-            form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs)
-            update_evidence(db, evidence, ctx, request.user, EvidenceInput.of(form.values))
-        except InputError as exc:
-            db.rollback()
-            form.errors.update(exc.errors)
-            return _edit_page(request, ctx, evidence, form, status_code=422)
-        except StaleRecord as exc:
-            db.rollback()
-            conflict = conflict_in_words(exc, form.values)
-            return _edit_page(request, ctx, evidence, Form(), status_code=409, conflict=conflict)
-        return _saved(request, db, ctx)
+        return _on_evidence(request, db, evidence_id, lambda evidence, ctx: _save(request, db, form, evidence, ctx))
 
     @post(
         "/evidence/{evidence_id:int}/withdraw",
@@ -239,30 +210,59 @@ class EvidenceController(Controller):
         request_max_body_size=FORM_BODY_LIMIT,
         name="evidence:withdraw",
     )
-    def withdraw(
-        self, request: HTMXRequest, db: NamedDependency[Session], evidence_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
+    def withdraw(self, request: HTMXRequest, db: Db, evidence_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         """Delete the item and its file (the history keeps what it was)."""
-        form = Form.of(data)
-        try:
-            evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
-        except ItemDeleted as deleted:
-            return _withdrawn_meanwhile(request, db, deleted)
-        try:
-            withdraw_evidence(
-                db,
-                evidence,
-                ctx,
-                request.user,
-                version=form.get("version") or None,
-                upload_dir=request.app.state.settings.upload_dir,
-            )
-        except StaleRecord:
-            db.rollback()
-            if request.htmx:
-                return _section(request, db, ctx, status_code=409, withdraw_conflict=True)
-            return _edit_page(request, ctx, evidence, Form(), status_code=409, withdraw_conflict=True)
-        return _saved(request, db, ctx)
+        version = Form.of(data).get("version") or None
+        return _on_evidence(
+            request, db, evidence_id, lambda evidence, ctx: _withdraw(request, db, version, evidence, ctx)
+        )
+
+
+def _on_evidence(
+    request: HTMXRequest, db: Session, evidence_id: int, act: Callable[[Evidence, ResponseContext], HttpResponse[Any]]
+) -> HttpResponse[Any]:
+    """``act`` on an item this person may edit; if someone else withdrew it meanwhile, nothing is done and the
+    page says so."""
+    try:
+        evidence, ctx = load_child(db, request.user, Evidence, evidence_id, Permission.EDIT_PLAN)
+    except ItemDeleted as deleted:
+        return _withdrawn_meanwhile(request, db, deleted)
+    return act(evidence, ctx)
+
+
+def _save(request: HTMXRequest, db: Session, form: Form, evidence: Evidence, ctx: ResponseContext) -> HttpResponse[Any]:
+    try:
+        form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs)
+        update_evidence(db, evidence, ctx, request.user, EvidenceInput.of(form.values))
+    except InputError as exc:
+        db.rollback()
+        form.errors.update(exc.errors)
+        return _edit_page(request, ctx, evidence, form, status_code=422)
+    except StaleRecord as exc:
+        db.rollback()
+        conflict = conflict_in_words(exc, form.values)
+        return _edit_page(request, ctx, evidence, Form(), status_code=409, conflict=conflict)
+    return _saved(request, db, ctx)
+
+
+def _withdraw(
+    request: HTMXRequest, db: Session, version: str | None, evidence: Evidence, ctx: ResponseContext
+) -> HttpResponse[Any]:
+    try:
+        withdraw_evidence(
+            db,
+            evidence,
+            ctx,
+            request.user,
+            version=version,
+            upload_dir=request.app.state.settings.upload_dir,
+        )
+    except StaleRecord:
+        db.rollback()
+        if request.htmx:
+            return _section(request, db, ctx, status_code=409, withdraw_conflict=True)
+        return _edit_page(request, ctx, evidence, Form(), status_code=409, withdraw_conflict=True)
+    return _saved(request, db, ctx)
 
 
 def _saved(request: HTMXRequest, db: Session, ctx: ResponseContext) -> HttpResponse[Any]:
@@ -282,14 +282,14 @@ def _withdrawn_meanwhile(request: HTMXRequest, db: Session, deleted: ItemDeleted
 
 
 def _section(
-    request: Request[Any, Any, Any], db: Session, ctx: ResponseContext, *, status_code: int = 200, **extra: Any
+    request: AnyRequest, db: Session, ctx: ResponseContext, *, status_code: int = 200, **extra: Any
 ) -> Template:
     context = {**section_context(db, request.user, ctx, request.app.state.settings), **extra}
     return page(request, "evidence/_section.html", status_code=status_code, **context)
 
 
 def _edit_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     ctx: ResponseContext,
     evidence: Evidence,
     form: Form,

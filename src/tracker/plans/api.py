@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request
+from litestar import Controller
 from litestar.di import NamedDependency
 from msgspec import UNSET, Struct, UnsetType
 from sqlmodel import Session, col, select
@@ -42,7 +42,8 @@ from tracker.web.api import (
     out_of,
     with_change,
 )
-from tracker.web.api_routes import EDIT, LOADERS, VIEW, Loaded, loader, operation, permission_of
+from tracker.web.api_routes import CHANGE, EDIT, LOADERS, VIEW, Item, Loaded, Me, loader, operation, permission_of
+from tracker.web.handler_types import AnyRequest, Db
 
 UpdateVisibility = Literal["public", "internal"]
 
@@ -262,11 +263,11 @@ def _update_out(update: ProgressUpdate) -> UpdateOut:
     return out_of(UpdateOut, update, visibility=visibility)
 
 
-def _action(request: Request[Any, Any, Any], db: NamedDependency[Session], action_id: RecordId) -> Loaded:
+def _action(request: AnyRequest, db: Db, action_id: RecordId) -> Loaded:
     return load_child(db, request.user, Action, action_id, permission_of(request))
 
 
-def _update(request: Request[Any, Any, Any], db: NamedDependency[Session], update_id: RecordId) -> Loaded:
+def _update(request: AnyRequest, db: Db, update_id: RecordId) -> Loaded:
     return load_child(db, request.user, ProgressUpdate, update_id, permission_of(request))
 
 
@@ -277,9 +278,9 @@ def _actions_of(db: Session, ctx: ResponseContext) -> list[ActionOut]:
     return [_action_out(a) for a in db.exec(query)]
 
 
-Db = NamedDependency[Session]
-Me = NamedDependency[User]
 Context = NamedDependency[ResponseContext]
+# The request bodies that change a record: what to change, with the version the client last read.
+VersionOnlyBody = Annotated[VersionOnly, json_body("The version last read")]
 
 
 class ResponsesApi(Controller):
@@ -312,11 +313,7 @@ class ResponsesApi(Controller):
         conflict=ResponseConflict,
     )
     def update_response(
-        self,
-        db: Db,
-        user: Me,
-        response: Context,
-        data: Annotated[ResponseChange, json_body("The fields to change, with the version last read")],
+        self, db: Db, user: Me, response: Context, data: Annotated[ResponseChange, CHANGE]
     ) -> ResponseOut:
         """A blocked response needs ``blocked_reason``, a not-applicable one ``not_applicable_reason``.
 
@@ -355,13 +352,7 @@ class ActionsApi(Controller):
     @operation(
         "PATCH", "/actions/{action_id:int}", "updateAction", "Change an action", EDIT, 409, 422, conflict=ActionConflict
     )
-    def update_action(
-        self,
-        db: Db,
-        user: Me,
-        action: NamedDependency[Loaded],
-        data: Annotated[ActionChange, json_body("The fields to change, with the version last read")],
-    ) -> ActionOut:
+    def update_action(self, db: Db, user: Me, action: Item, data: Annotated[ActionChange, CHANGE]) -> ActionOut:
         item, ctx = action
         values = with_change(item, ("description", "owner_role", "target_date", "status"), data)
         return carry_out(db, data, lambda: services.update_action(db, item, ctx, user, values), _action_out, item)
@@ -376,13 +367,7 @@ class ActionsApi(Controller):
         conflict=ActionConflict,
         status_code=200,
     )
-    def complete_action(
-        self,
-        db: Db,
-        user: Me,
-        action: NamedDependency[Loaded],
-        data: Annotated[VersionOnly, json_body("The version last read")],
-    ) -> ActionOut:
+    def complete_action(self, db: Db, user: Me, action: Item, data: VersionOnlyBody) -> ActionOut:
         item, ctx = action
         change = {"version": data.version}
         return carry_out(db, data, lambda: services.complete_action(db, item, ctx, user, change), _action_out, item)
@@ -396,11 +381,7 @@ class ActionsApi(Controller):
         status_code=200,
     )
     def move_action(
-        self,
-        db: Db,
-        user: Me,
-        action: NamedDependency[Loaded],
-        data: Annotated[ActionMove, json_body("Which way to move it")],
+        self, db: Db, user: Me, action: Item, data: Annotated[ActionMove, json_body("Which way to move it")]
     ) -> list[ActionOut]:
         """Answers the response's actions in their new order."""
         item, ctx = action
@@ -408,7 +389,7 @@ class ActionsApi(Controller):
         return _actions_of(db, ctx)
 
     @operation("DELETE", "/actions/{action_id:int}", "deleteAction", "Delete an action (it stays in the history)", EDIT)
-    def delete_action(self, db: Db, user: Me, action: NamedDependency[Loaded]) -> None:
+    def delete_action(self, db: Db, user: Me, action: Item) -> None:
         services.delete_action(db, *action, user)
 
 
@@ -457,13 +438,7 @@ class UpdatesApi(Controller):
         422,
         conflict=UpdateConflict,
     )
-    def update_update(
-        self,
-        db: Db,
-        user: Me,
-        update: NamedDependency[Loaded],
-        data: Annotated[UpdateChange, json_body("The fields to change, with the version last read")],
-    ) -> UpdateOut:
+    def update_update(self, db: Db, user: Me, update: Item, data: Annotated[UpdateChange, CHANGE]) -> UpdateOut:
         item, ctx = update
         values = with_change(item, UPDATE_FIELDS, data)
         return carry_out(db, data, lambda: services.edit_update(db, item, ctx, user, values), _update_out, item)

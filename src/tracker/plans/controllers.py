@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
@@ -42,7 +41,8 @@ from tracker.recommendations.models import Recommendation
 from tracker.recommendations.services import list_sets, set_named
 from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, Rag, ResponseStatus, Visibility
 from tracker.web.forms import Form, FormData
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import SignedInPages
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 SECTIONS = {
@@ -69,18 +69,16 @@ FORMS = (
 )
 
 
-def response_url(request: Request[Any, Any, Any], response_id: int, anchor: str = "") -> str:
+def response_url(request: AnyRequest, response_id: int, anchor: str = "") -> str:
     """A response's page (at ``anchor``), where a plain POST goes back to."""
     return request.app.route_reverse("plans:response", response_id=response_id) + (f"#{anchor}" if anchor else "")
 
 
-class PlanController(Controller):
+class PlanController(SignedInPages):
     path = "/plan"
-    include_in_schema = False
-    guards = [signed_in_user]
 
     @get("/", sync_to_thread=True, name="plans:index")
-    def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template | Redirect:
+    def index(self, request: AnyRequest, db: Db) -> Template | Redirect:
         """Editors and viewers go to their organisation; national readers choose one."""
         user = request.user
         if not reads_every_organisation(user):
@@ -102,8 +100,8 @@ class PlanController(Controller):
     @get("/{slug:str}", sync_to_thread=True, name="plans:organisation")
     def organisation(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
+        request: AnyRequest,
+        db: Db,
         slug: FromPath[str],
         status: FromQuery[str | None] = None,
         overdue: FromQuery[bool] = False,
@@ -155,7 +153,7 @@ class PlanController(Controller):
     def response(
         self,
         request: HTMXRequest,
-        db: NamedDependency[Session],
+        db: Db,
         response_id: FromPath[int],
         deleted: FromQuery[str | None] = None,
     ) -> Template:
@@ -166,16 +164,14 @@ class PlanController(Controller):
 
     @post("/responses/{response_id:int}", sync_to_thread=True, name="plans:save-response")
     def save_response(
-        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: Db, response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         return change_response(
             request, db, response_id, "response", data, services.update_response, given(ResponseInput)
         )
 
     @get("/responses/{response_id:int}/history", sync_to_thread=True, name="plans:history")
-    def history(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: FromPath[int]
-    ) -> Template:
+    def history(self, request: AnyRequest, db: Db, response_id: FromPath[int]) -> Template:
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
         return page(
             request,
@@ -187,9 +183,7 @@ class PlanController(Controller):
     # --- actions ----------------------------------------------------------------------------------------
 
     @post("/responses/{response_id:int}/actions", sync_to_thread=True, name="plans:add-action")
-    def add_action(
-        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
+    def add_action(self, request: HTMXRequest, db: Db, response_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         return change_response(
             request,
             db,
@@ -202,35 +196,29 @@ class PlanController(Controller):
         )
 
     @get("/actions/{action_id:int}/edit", sync_to_thread=True, name="plans:edit-action-form")
-    def edit_action_form(
-        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int]
-    ) -> HttpResponse[Any]:
+    def edit_action_form(self, request: HTMXRequest, db: Db, action_id: FromPath[int]) -> HttpResponse[Any]:
         return edit_item_page(request, db, Action, action_id)
 
     @post("/actions/{action_id:int}", sync_to_thread=True, name="plans:save-action")
-    def save_action(
-        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
+    def save_action(self, request: HTMXRequest, db: Db, action_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         return change_item(
             request, db, Action, action_id, data, services.update_action, given(ActionInput), editing="action"
         )
 
     @post("/actions/{action_id:int}/complete", sync_to_thread=True, name="plans:complete-action")
     def complete_action(
-        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: Db, action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         return change_item(request, db, Action, action_id, data, services.complete_action, given(ActionInput))
 
     @post("/actions/{action_id:int}/delete", sync_to_thread=True, name="plans:delete-action")
     def delete_action(
-        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
+        self, request: HTMXRequest, db: Db, action_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         return change_item(request, db, Action, action_id, data, services.delete_action)
 
     @post("/actions/{action_id:int}/move", sync_to_thread=True, name="plans:move-action")
-    def move_action(
-        self, request: HTMXRequest, db: NamedDependency[Session], action_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
+    def move_action(self, request: HTMXRequest, db: Db, action_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         return change_item(
             request, db, Action, action_id, data, services.move_action, lambda form: form.get("direction")
         )
@@ -238,21 +226,15 @@ class PlanController(Controller):
     # --- progress updates -------------------------------------------------------------------------------
 
     @post("/responses/{response_id:int}/updates", sync_to_thread=True, name="plans:add-update")
-    def add_update(
-        self, request: HTMXRequest, db: NamedDependency[Session], response_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
+    def add_update(self, request: HTMXRequest, db: Db, response_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         return change_response(request, db, response_id, "updates", data, services.add_update, given(UpdateInput))
 
     @get("/updates/{update_id:int}/edit", sync_to_thread=True, name="plans:edit-update-form")
-    def edit_update_form(
-        self, request: HTMXRequest, db: NamedDependency[Session], update_id: FromPath[int]
-    ) -> HttpResponse[Any]:
+    def edit_update_form(self, request: HTMXRequest, db: Db, update_id: FromPath[int]) -> HttpResponse[Any]:
         return edit_item_page(request, db, ProgressUpdate, update_id)
 
     @post("/updates/{update_id:int}", sync_to_thread=True, name="plans:save-update")
-    def save_update(
-        self, request: HTMXRequest, db: NamedDependency[Session], update_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
+    def save_update(self, request: HTMXRequest, db: Db, update_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         return change_item(
             request, db, ProgressUpdate, update_id, data, services.edit_update, given(UpdateInput), editing="update"
         )
@@ -292,7 +274,7 @@ ITEM_NAMES: dict[type, str] = {Action: "action", ProgressUpdate: "update"}
 DELETED_KINDS = ("action", "update", "evidence")
 
 
-def deleted_url(request: Request[Any, Any, Any], response_id: int, kind: str, section: str) -> str:
+def deleted_url(request: AnyRequest, response_id: int, kind: str, section: str) -> str:
     """The response page saying that an item of ``kind`` was deleted meanwhile, at its ``section``."""
     return request.app.route_reverse("plans:response", response_id=response_id) + f"?deleted={kind}#{section}"
 

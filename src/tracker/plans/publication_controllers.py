@@ -7,10 +7,7 @@ again, so what goes public is always what was seen.
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -29,22 +26,21 @@ from tracker.plans.publication import (
 from tracker.public import data as public_data
 from tracker.public.opendata import evidence_download_path
 from tracker.web.forms import FormData
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import SignedInPages
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 
-class PublicationController(Controller):
+class PublicationController(SignedInPages):
     path = "/plan"
-    include_in_schema = False
-    guards = [signed_in_user]
 
     @get("/{slug:str}/publish", sync_to_thread=True, name="publication:confirm")
-    def confirm(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
+    def confirm(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         """What the public will see that it does not see now, and what it will stop seeing; then Publish."""
         return _confirm_page(request, db, _organisation(db, slug, request))
 
     @get("/{slug:str}/publish/preview", sync_to_thread=True, name="publication:preview")
-    def preview(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
+    def preview(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         """The public page of the plan as publishing now would show it (nothing is saved)."""
         organisation = _organisation(db, slug, request)
         draft, _changes = preview_publication(db, organisation)
@@ -62,9 +58,7 @@ class PublicationController(Controller):
         )
 
     @post("/{slug:str}/publish", sync_to_thread=True, name="publication:publish")
-    def publish(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str], data: FormData
-    ) -> Template | Redirect:
+    def publish(self, request: AnyRequest, db: Db, slug: FromPath[str], data: FormData) -> Template | Redirect:
         """Publish the plan as it stands, if it is still what the person saw; the public sees it until the next."""
         organisation = _organisation(db, slug, request)
         seen = data.get("content_key")
@@ -80,7 +74,7 @@ class PublicationController(Controller):
         return Redirect(request.app.route_reverse("plans:organisation", slug=slug) + "?published=1", status_code=303)
 
 
-def _organisation(db: Session, slug: str, request: Request[Any, Any, Any]) -> Organisation:
+def _organisation(db: Session, slug: str, request: AnyRequest) -> Organisation:
     organisation = get_by_slug(db, slug)
     if organisation is None:
         raise NotFoundException()
@@ -89,7 +83,7 @@ def _organisation(db: Session, slug: str, request: Request[Any, Any, Any]) -> Or
 
 
 def _confirm_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     db: Session,
     organisation: Organisation,
     *,

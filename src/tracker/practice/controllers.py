@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from litestar import Controller, MediaType, Request, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, MediaType, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
@@ -20,6 +19,7 @@ from litestar.response import Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
+from tracker.accounts.models import User
 from tracker.audit.services import history as audit_history
 from tracker.db import StaleRecord
 from tracker.inputs import InputError
@@ -32,7 +32,8 @@ from tracker.practice.services import Filters
 from tracker.public.caching import public_page
 from tracker.vocabulary import PracticeStage, PracticeStatus, Role
 from tracker.web.forms import Form, FormData
-from tracker.web.guards import needs, signed_in_user
+from tracker.web.guards import SignedInPages, needs, signed_in_user
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.params import LENIENT_QUERY
 from tracker.web.templating import page
 from tracker.web.urls import practice_url
@@ -56,7 +57,7 @@ class PracticeLibraryController(Controller):
     def index(
         self,
         request: HTMXRequest,
-        db: NamedDependency[Session],
+        db: Db,
         q: FromQuery[str | None] = None,
         theme: FromQuery[str | None] = None,
         recommendation: FromQuery[str | None] = None,
@@ -85,7 +86,7 @@ class PracticeLibraryController(Controller):
         )
 
     @get("/{slug:str}", sync_to_thread=True, name="practice:show")
-    def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
+    def show(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         """An approved practice, or (for its editors and reviewers) any practice with its status."""
         view = services.view_by_slug(db, slug)
         user = request.scope.get("user")
@@ -104,7 +105,7 @@ class PracticeLibraryController(Controller):
         )
 
     @get("/{slug:str}/history", sync_to_thread=True, guards=[signed_in_user], name="practice:history")
-    def history(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
+    def history(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         """Every submission, review and edit of the practice, for the people who may see it."""
         view = services.view_by_slug(db, slug)
         if view is None or not services.can_see(request.user, view.practice):
@@ -113,17 +114,13 @@ class PracticeLibraryController(Controller):
         return page(request, "practice/history.html", view=view, events=events)
 
 
-class PracticeSubmissionController(Controller):
+class PracticeSubmissionController(SignedInPages):
     """An organisation's editors write practice up and send it for review."""
 
     path = SUBMISSIONS
-    include_in_schema = False
-    guards = [signed_in_user]
 
     @get("/", sync_to_thread=True, name="practice-submissions:index", opt=needs(Permission.SUBMIT_PRACTICE))
-    def index(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], saved: FromQuery[str] = ""
-    ) -> Template:
+    def index(self, request: AnyRequest, db: Db, saved: FromQuery[str] = "") -> Template:
         organisation = db.get(Organisation, request.user.organisation_id) if request.user.organisation_id else None
         return page(
             request,
@@ -134,7 +131,7 @@ class PracticeSubmissionController(Controller):
         )
 
     @get("/new", sync_to_thread=True, name="practice-submissions:new", opt=needs(Permission.SUBMIT_PRACTICE))
-    def new(self, request: HTMXRequest, db: NamedDependency[Session]) -> Template:
+    def new(self, request: HTMXRequest, db: Db) -> Template:
         return form_page(request, db, None, Form())
 
     @post(
@@ -144,18 +141,16 @@ class PracticeSubmissionController(Controller):
         name="practice-submissions:create",
         opt=needs(Permission.SUBMIT_PRACTICE),
     )
-    def create(self, request: HTMXRequest, db: NamedDependency[Session], data: FormData) -> HttpResponse[Any]:
+    def create(self, request: HTMXRequest, db: Db, data: FormData) -> HttpResponse[Any]:
         return _save_form(request, db, None, data)
 
     @get("/{practice_id:int}/edit", sync_to_thread=True, name="practice-submissions:edit")
-    def edit(self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int]) -> Template:
+    def edit(self, request: HTMXRequest, db: Db, practice_id: FromPath[int]) -> Template:
         practice = services.load_for_edit(db, request.user, practice_id)
         return form_page(request, db, practice, Form())
 
     @post("/{practice_id:int}", sync_to_thread=True, status_code=200, name="practice-submissions:save")
-    def save(
-        self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
+    def save(self, request: HTMXRequest, db: Db, practice_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         return _save_form(request, db, services.load_for_edit(db, request.user, practice_id), data)
 
 
@@ -203,49 +198,36 @@ def _conflict_page(request: HTMXRequest, db: Session, practice: Practice, typed:
     return form_page(request, db, practice, Form(values=newer), status_code=409, conflict=conflict)
 
 
-class PracticeReviewController(Controller):
+class PracticeReviewController(SignedInPages):
     """Coordinators and admins approve practice or return it with comments."""
 
     path = REVIEW
-    include_in_schema = False
-    guards = [signed_in_user]
 
     @get("/", sync_to_thread=True, name="practice-review:queue", opt=needs(Permission.REVIEW_PRACTICE))
-    def queue(self, request: HTMXRequest, db: NamedDependency[Session], done: FromQuery[str] = "") -> Template:
+    def queue(self, request: HTMXRequest, db: Db, done: FromQuery[str] = "") -> Template:
         return page(request, "practice/review_queue.html", views=services.review_queue(db), done=done)
 
     @get("/{practice_id:int}", sync_to_thread=True, name="practice-review:review")
-    def review(self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int]) -> Template:
+    def review(self, request: HTMXRequest, db: Db, practice_id: FromPath[int]) -> Template:
         services.load_for_review(db, request.user, practice_id)
         return review_page(request, db, practice_id, Form())
 
     @post("/{practice_id:int}/approve", sync_to_thread=True, status_code=200, name="practice-review:approve")
-    def approve(
-        self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
-        return _decide(
-            request,
-            db,
-            practice_id,
-            data,
-            lambda practice, form: services.approve(db, practice, request.user, version=form.get("version")),
-            "approved",
-        )
+    def approve(self, request: HTMXRequest, db: Db, practice_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
+        return _decide(request, db, practice_id, data, _approve, "approved")
 
     @post("/{practice_id:int}/return", sync_to_thread=True, status_code=200, name="practice-review:return")
-    def return_(
-        self, request: HTMXRequest, db: NamedDependency[Session], practice_id: FromPath[int], data: FormData
-    ) -> HttpResponse[Any]:
-        return _decide(
-            request,
-            db,
-            practice_id,
-            data,
-            lambda practice, form: services.return_for_changes(
-                db, practice, request.user, form.get("review_comment"), version=form.get("version")
-            ),
-            "returned",
-        )
+    def return_(self, request: HTMXRequest, db: Db, practice_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
+        return _decide(request, db, practice_id, data, _return_for_changes, "returned")
+
+
+def _approve(db: Session, practice: Practice, reviewer: User, form: Form) -> None:
+    services.approve(db, practice, reviewer, version=form.get("version"))
+
+
+def _return_for_changes(db: Session, practice: Practice, reviewer: User, form: Form) -> None:
+    comment, version = form.get("review_comment"), form.get("version")
+    services.return_for_changes(db, practice, reviewer, comment, version=version)
 
 
 def _decide(
@@ -253,7 +235,7 @@ def _decide(
     db: Session,
     practice_id: int,
     data: FormData,
-    decision: Callable[[Practice, Form], object],
+    decision: Callable[[Session, Practice, User, Form], object],
     done: str,
 ) -> HttpResponse[Any]:
     """A reviewer's decision on the version of the practice they read; the review page again, with what they typed,
@@ -261,7 +243,7 @@ def _decide(
     practice = services.load_for_review(db, request.user, practice_id)
     form = Form.of(data)
     try:
-        decision(practice, form)
+        decision(db, practice, request.user, form)
     except InputError as exc:
         db.rollback()
         form.errors.update(exc.errors)
@@ -313,9 +295,7 @@ def form_page(
     return page(request, "practice/form.html", status_code=status_code, **context)
 
 
-def review_page(
-    request: Request[Any, Any, Any], db: Session, practice_id: int, form: Form, *, status_code: int = 200
-) -> Template:
+def review_page(request: AnyRequest, db: Session, practice_id: int, form: Form, *, status_code: int = 200) -> Template:
     view = services.view_by_id(db, practice_id)
     if view is None:
         raise NotFoundException()

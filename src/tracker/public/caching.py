@@ -24,7 +24,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from litestar import MediaType, Request
+from litestar import MediaType
 from litestar.response import Response
 from litestar.utils.empty import value_or_default
 from litestar.utils.scope.state import ScopeState
@@ -39,6 +39,7 @@ from tracker.public.models import REVISION_KEY, CachedPage
 from tracker.settings import TEMPLATES_DIR, TRANSLATIONS_DIR
 from tracker.timeutil import UTC
 from tracker.web import i18n, security
+from tracker.web.handler_types import AnyRequest
 from tracker.web.templating import page
 
 PAGE_CACHE_CONTROL = "private, no-cache"
@@ -138,7 +139,7 @@ def data_stamp(session: Session, row: tuple[Any, ...] | None = None) -> tuple[st
 
 def validators(
     session: Session,
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     *parts: object,
     personal: bool = True,
     stamp: tuple[Any, ...] | None = None,
@@ -162,7 +163,7 @@ def validators(
     return Validators(f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"', newest)
 
 
-def is_fresh(request: Request[Any, Any, Any], current: Validators) -> bool:
+def is_fresh(request: AnyRequest, current: Validators) -> bool:
     """True when the client's copy is current (If-None-Match wins over If-Modified-Since, as RFC 9110 says)."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
@@ -185,7 +186,7 @@ def not_modified(current: Validators, cache_control: str) -> Response[None]:
 
 
 def conditional(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     current: Validators,
     render: Callable[[], Any],
     cache_control: str = PAGE_CACHE_CONTROL,
@@ -206,7 +207,7 @@ def conditional(
 # stamp and the stored row together. People signed in see their own navigation and always get a fresh render.
 
 
-def _storage_key(request: Request[Any, Any, Any], query: Collection[str]) -> str | None:
+def _storage_key(request: AnyRequest, query: Collection[str]) -> str | None:
     """The row a page's rendering is kept in, or None when this request's page is not one to keep: for someone
     signed in, for an htmx request, or with query parameters the page does not use (so a crawler's made-up URLs
     cannot fill the table)."""
@@ -221,7 +222,7 @@ def _storage_key(request: Request[Any, Any, Any], query: Collection[str]) -> str
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _render(request: Request[Any, Any, Any], template: str, context: dict[str, Any], marks: tuple[str, str]) -> str:
+def _render(request: AnyRequest, template: str, context: dict[str, Any], marks: tuple[str, str]) -> str:
     """The page as ``page()`` would render it, with the marks standing for the CSP nonce and the CSRF token."""
     nonce_mark, csrf_mark = marks
     response = page(request, template, **{**context, "csp_nonce": nonce_mark})
@@ -236,7 +237,7 @@ def _render(request: Request[Any, Any, Any], template: str, context: dict[str, A
         return engine.get_template(template).render(**full)
 
 
-def _keep(request: Request[Any, Any, Any], row: CachedPage) -> None:
+def _keep(request: AnyRequest, row: CachedPage) -> None:
     """Store a rendering (replacing the page's previous one). Best effort: a page that cannot be stored (a
     read-only replica, a busy database) is still served."""
     values = row.model_dump()
@@ -255,7 +256,7 @@ def _keep(request: Request[Any, Any, Any], row: CachedPage) -> None:
 
 
 def public_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     db: Session,
     template: str,
     build: Callable[[], dict[str, Any]],

@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from litestar import Controller, MediaType, Request, get
-from litestar.di import NamedDependency
+from litestar import Controller, MediaType, get
 from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
@@ -28,11 +27,12 @@ from tracker.plans.retraction import RETRACTED_EVIDENCE
 from tracker.public import caching, data, feeds, opendata
 from tracker.recommendations.services import UNKNOWN_SET
 from tracker.vocabulary import EvidenceKind, OrganisationKind, Visibility
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 log = logging.getLogger("tracker.public")
 
-Req = Request[Any, Any, Any]
+Req = AnyRequest
 
 
 def html(path: str, name: str) -> HTTPRouteHandler:
@@ -54,7 +54,7 @@ class PublicController(Controller):
     def overview(
         self,
         request: Req,
-        db: NamedDependency[Session],
+        db: Db,
         set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
     ) -> Any:
         """For each recommendation, how many organisations are where, counted from published plans only."""
@@ -68,9 +68,7 @@ class PublicController(Controller):
         return caching.public_page(request, db, "public/overview.html", build, query={"set"})
 
     @html("/recommendations/{set_slug:str}/{number:str}", "public:recommendation")
-    def recommendation(
-        self, request: Req, db: NamedDependency[Session], set_slug: FromPath[str], number: FromPath[str]
-    ) -> Any:
+    def recommendation(self, request: Req, db: Db, set_slug: FromPath[str], number: FromPath[str]) -> Any:
         def build() -> dict[str, Any]:
             view = data.recommendation_page(db, set_slug, number)
             if view is None:
@@ -80,7 +78,7 @@ class PublicController(Controller):
         return caching.public_page(request, db, "public/recommendation.html", build)
 
     @html("/organisations", "public:organisations")
-    def organisations(self, request: Req, db: NamedDependency[Session]) -> Any:
+    def organisations(self, request: Req, db: Db) -> Any:
         def build() -> dict[str, Any]:
             groups, as_of = data.organisation_groups(db)
             return {"groups": groups, "as_of": as_of, "Kind": OrganisationKind}
@@ -88,7 +86,7 @@ class PublicController(Controller):
         return caching.public_page(request, db, "public/organisations.html", build)
 
     @html("/organisations/{slug:str}", "public:organisation")
-    def organisation(self, request: Req, db: NamedDependency[Session], slug: FromPath[str]) -> Any:
+    def organisation(self, request: Req, db: Db, slug: FromPath[str]) -> Any:
         """An organisation's published action plan, or a plain statement that it has not published one."""
 
         def build() -> dict[str, Any]:
@@ -100,9 +98,7 @@ class PublicController(Controller):
         return caching.public_page(request, db, "public/organisation.html", build)
 
     @html("/organisations/{slug:str}/evidence/{evidence_id:int}", "public:evidence")
-    def evidence_file(
-        self, request: Req, db: NamedDependency[Session], slug: FromPath[str], evidence_id: FromPath[int]
-    ) -> Any:
+    def evidence_file(self, request: Req, db: Db, slug: FromPath[str], evidence_id: FromPath[int]) -> Any:
         """A file from an organisation's latest publication; nothing else is ever served from here."""
         organisation = db.exec(select(Organisation).where(Organisation.slug == slug)).first()
         publication = (
@@ -210,11 +206,11 @@ class OpenDataController(Controller):
     path = "/open-data"
 
     @html("/", "public:open-data")
-    def dictionary(self, request: Req, db: NamedDependency[Session]) -> Any:
+    def dictionary(self, request: Req, db: Db) -> Any:
         return _page(request, db, "public/open_data.html", tables=list(opendata.TABLES.values()), feed=feeds.FEED_PATH)
 
     @html("/{file_name:str}", "public:open-data-file")
-    def download(self, request: Req, db: NamedDependency[Session], file_name: FromPath[str]) -> Any:
+    def download(self, request: Req, db: Db, file_name: FromPath[str]) -> Any:
         """``{table}.csv``, ``{table}.json`` or the feed, ``publications.atom``."""
         public_url = site_url(request)
         current = caching.validators(db, request, public_url, personal=False)

@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
@@ -51,7 +50,8 @@ from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import set_named
 from tracker.vocabulary import OrganisationKind, Provenance
 from tracker.web.forms import Form
-from tracker.web.guards import needs, signed_in_user
+from tracker.web.guards import SignedInPages, needs
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -74,11 +74,8 @@ def _addressee_choices(db: Session) -> dict[str, Any]:
     return {"groups": groups, "organisations_by_kind": [(k, o) for k, o in by_kind if o]}
 
 
-class _SignedInPages(Controller):
+class _SignedInPages(SignedInPages):
     """Pages for signed-in people only, kept out of the API schema; each subclass declares its permission."""
-
-    include_in_schema = False
-    guards = [signed_in_user]
 
 
 class RecommendationsAdminController(_SignedInPages):
@@ -86,12 +83,12 @@ class RecommendationsAdminController(_SignedInPages):
     opt = needs(Permission.MANAGE_RECOMMENDATIONS)
 
     @get("/", sync_to_thread=True, name="recommendations-admin:index")
-    def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
+    def index(self, request: AnyRequest, db: Db) -> Template:
         """Every set with how many of its recommendations are confirmed."""
         return page(request, "recommendations/admin_index.html", summaries=set_summaries(db))
 
     @get("/sets/{slug:str}", sync_to_thread=True, name="recommendations-admin:set-page")
-    def set_page(self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]) -> Template:
+    def set_page(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         rec_set = set_by_slug(db, slug)
         if rec_set is None:
             raise NotFoundException()
@@ -118,9 +115,7 @@ class RecommendationsAdminController(_SignedInPages):
         )
 
     @get("/sets/{slug:str}/export.yaml", sync_to_thread=True, name="recommendations-admin:export")
-    def export(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
-    ) -> HttpResponse[bytes]:
+    def export(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> HttpResponse[bytes]:
         """The set as a data file that loads back to the same data."""
         rec_set = set_by_slug(db, slug)
         if rec_set is None:
@@ -135,21 +130,17 @@ class RecommendationsAdminController(_SignedInPages):
     # --- one recommendation ---------------------------------------------------------------------------
 
     @get("/{rec_id:int}", sync_to_thread=True, name="recommendations-admin:edit")
-    def edit(self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int]) -> Template:
+    def edit(self, request: AnyRequest, db: Db, rec_id: FromPath[int]) -> Template:
         rec, rec_set = _recommendation(db, rec_id)
         return self._edit_page(request, db, rec, rec_set, Form(values=form_values(db, rec)))
 
     @post("/{rec_id:int}", sync_to_thread=True, name="recommendations-admin:save")
-    def save(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int], data: UrlEncoded
-    ) -> Template | Redirect:
+    def save(self, request: AnyRequest, db: Db, rec_id: FromPath[int], data: UrlEncoded) -> Template | Redirect:
         # Repeated fields (addressees, confirmed fields) arrive as a list when more than one is ticked.
         values = {k: v for k, v in data.items() if k != "_csrf_token"}
         return self._save(request, db, rec_id, values)
 
-    def _save(
-        self, request: Request[Any, Any, Any], db: Session, rec_id: int, values: dict[str, Any]
-    ) -> Template | Redirect:
+    def _save(self, request: AnyRequest, db: Session, rec_id: int, values: dict[str, Any]) -> Template | Redirect:
         rec, rec_set = _recommendation(db, rec_id)
         form = Form(values={k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()})
         edit = recommendation_edit(form.values)
@@ -179,7 +170,7 @@ class RecommendationsAdminController(_SignedInPages):
 
     def _edit_page(
         self,
-        request: Request[Any, Any, Any],
+        request: AnyRequest,
         db: Session,
         rec: Recommendation,
         rec_set: RecommendationSet,
@@ -208,7 +199,7 @@ class RecommendationsAdminController(_SignedInPages):
         )
 
     @get("/{rec_id:int}/history", sync_to_thread=True, name="recommendations-admin:history")
-    def history(self, request: Request[Any, Any, Any], db: NamedDependency[Session], rec_id: FromPath[int]) -> Template:
+    def history(self, request: AnyRequest, db: Db, rec_id: FromPath[int]) -> Template:
         """Every version of the recommendation, and the audit history of what changed."""
         rec, rec_set = _recommendation(db, rec_id)
         names = addressee_names(db)
@@ -226,27 +217,21 @@ class RecommendationsAdminController(_SignedInPages):
     # --- loading a set ----------------------------------------------------------------------------------
 
     @get("/load", sync_to_thread=True, name="recommendations-admin:load-form")
-    def load_form(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
+    def load_form(self, request: AnyRequest, db: Db) -> Template:
         return _load_page(request, db, Form())
 
     @post("/load", sync_to_thread=True, name="recommendations-admin:load-check")
-    def load_check(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: MultipartData
-    ) -> Template | Redirect:
+    def load_check(self, request: AnyRequest, db: Db, data: MultipartData) -> Template | Redirect:
         """The dry run: what loading the file would create or change, and every problem in it."""
         return _run_load(request, db, data, dry_run=True)
 
     @post("/load/apply", sync_to_thread=True, name="recommendations-admin:load-apply")
-    def load_apply(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: MultipartData
-    ) -> Template | Redirect:
+    def load_apply(self, request: AnyRequest, db: Db, data: MultipartData) -> Template | Redirect:
         """Check the carried file again and load it, all or nothing."""
         return _run_load(request, db, data, dry_run=False)
 
 
-def _load_page(
-    request: Request[Any, Any, Any], db: Session, form: Form, status_code: int = 200, **extra: Any
-) -> Template:
+def _load_page(request: AnyRequest, db: Session, form: Form, status_code: int = 200, **extra: Any) -> Template:
     sets = list(db.exec(select(RecommendationSet).order_by(RecommendationSet.short_title)))
     return page(
         request,
@@ -260,7 +245,7 @@ def _load_page(
     )
 
 
-def _run_load(request: Request[Any, Any, Any], db: Session, data: dict[str, Any], *, dry_run: bool) -> Any:
+def _run_load(request: AnyRequest, db: Session, data: dict[str, Any], *, dry_run: bool) -> Any:
     form = Form.of({k: v for k, v in data.items() if isinstance(v, str)})
     upload = data.get("file")
     try:
@@ -328,8 +313,8 @@ class ObligationChangesController(_SignedInPages):
     @get("/", sync_to_thread=True, name="obligation-changes:index")
     def index(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
+        request: AnyRequest,
+        db: Db,
         set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
     ) -> Template:
         return page(request, "recommendations/obligation_changes.html", **obligation_changes(db, set_slug))

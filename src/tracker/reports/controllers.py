@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
+from litestar import Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
@@ -33,7 +32,8 @@ from tracker.reports.organisation_view import organisation_oversight
 from tracker.reports.progress_report import build_report, render_pdf
 from tracker.settings import Settings
 from tracker.vocabulary import PeriodStatus, ResponseStatus
-from tracker.web.guards import needs, signed_in_user
+from tracker.web.guards import SignedInPages, needs
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 ATTENTION_LABELS = {
@@ -61,17 +61,15 @@ def _chart(figure: Drawing) -> Response[str]:
     )
 
 
-class OversightController(Controller):
+class OversightController(SignedInPages):
     path = "/oversight"
-    include_in_schema = False
-    guards = [signed_in_user]
     opt = needs(Permission.VIEW_OVERSIGHT)
 
     @get("/", sync_to_thread=True, name="oversight:dashboard")
     def dashboard(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
+        request: AnyRequest,
+        db: Db,
         region: FromQuery[str | None] = None,
         kind: FromQuery[str | None] = None,
         theme: FromQuery[str | None] = None,
@@ -93,14 +91,12 @@ class OversightController(Controller):
         return page(request, DASHBOARD, **dashboard_context(db, request.app.state.settings, **filters))
 
     @get("/charts/periods.svg", sync_to_thread=True, name="oversight:periods-chart")
-    def periods_chart(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Response[str]:
+    def periods_chart(self, request: AnyRequest, db: Db) -> Response[str]:
         """Progress across the frozen reporting periods (the table is on the dashboard)."""
         return _chart(status_bars(period_progress(db), title="Responses by status at each reporting period"))
 
     @get("/charts/status.svg", sync_to_thread=True, name="oversight:status-chart")
-    def status_chart(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], set_slug: SetQuery = None
-    ) -> Response[str]:
+    def status_chart(self, request: AnyRequest, db: Db, set_slug: SetQuery = None) -> Response[str]:
         """The organisations' statuses per recommendation, as a stacked bar chart (the table is on the page)."""
         chosen_set = set_named(db, set_slug)
         state = national_state(
@@ -110,9 +106,7 @@ class OversightController(Controller):
         return _chart(status_bars(rows, title="Organisations by status, per recommendation"))
 
     @get("/recommendations/{recommendation_id:int}", sync_to_thread=True, name="oversight:recommendation")
-    def recommendation(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], recommendation_id: FromPath[int]
-    ) -> Template:
+    def recommendation(self, request: AnyRequest, db: Db, recommendation_id: FromPath[int]) -> Template:
         """One recommendation across the country: the spread of statuses, who is where, the latest updates."""
         context = recommendation_context(db, request.app.state.settings, recommendation_id)
         if context is None:
@@ -120,9 +114,7 @@ class OversightController(Controller):
         return page(request, RECOMMENDATION, **context)
 
     @get("/organisations/{slug:str}", sync_to_thread=True, name="oversight:organisation")
-    def organisation(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
-    ) -> Template:
+    def organisation(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         """One organisation's responses with their flags, the inspectorate's ratings and the publication state."""
         organisation = get_by_slug(db, slug)
         if organisation is None:
@@ -244,15 +236,13 @@ def recommendation_context(db: Session, settings: Settings, recommendation_id: i
     )
 
 
-class ReportController(Controller):
+class ReportController(SignedInPages):
     """The national progress report (HTML and PDF) and the data exports, for the current state or a period."""
 
     path = "/oversight/report"
-    include_in_schema = False
-    guards = [signed_in_user]
 
     def _data(
-        self, request: Request[Any, Any, Any], db: Session, period: int | None, set_slug: str | None = None
+        self, request: AnyRequest, db: Session, period: int | None, set_slug: str | None = None
     ) -> tuple[Any, Any]:
         require(request.user, Permission.VIEW_OVERSIGHT)
         chosen = None
@@ -267,8 +257,8 @@ class ReportController(Controller):
     @get("/", sync_to_thread=True, name="report:html")
     def html(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
+        request: AnyRequest,
+        db: Db,
         period: FromQuery[int | None] = None,
         set_slug: SetQuery = None,
     ) -> Template:
@@ -286,8 +276,8 @@ class ReportController(Controller):
     @get("/pdf", sync_to_thread=True, name="report:pdf")
     def pdf(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
+        request: AnyRequest,
+        db: Db,
         period: FromQuery[int | None] = None,
         set_slug: SetQuery = None,
     ) -> Response[bytes]:
@@ -297,8 +287,8 @@ class ReportController(Controller):
     @get("/export/{fmt:str}", sync_to_thread=True, name="report:export")
     def export(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
+        request: AnyRequest,
+        db: Db,
         fmt: FromPath[str],
         period: FromQuery[int | None] = None,
         set_slug: SetQuery = None,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -37,7 +36,8 @@ from tracker.reports.services import (
 from tracker.timeutil import LONDON, utc_now
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.forms import Form, FormData
-from tracker.web.guards import needs, signed_in_user
+from tracker.web.guards import SignedInPages, needs
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
@@ -60,13 +60,13 @@ def _confirmation(
     return period, form
 
 
-def _stale_days(request: Request[Any, Any, Any]) -> int:
+def _stale_days(request: AnyRequest) -> int:
     """The dashboard's "no recent update" days, the first period's window for missing updates."""
     return int(request.app.state.settings.stale_update_days)
 
 
 def _carried_out(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     db: Session,
     period: ReportingPeriod,
     form: Form,
@@ -84,13 +84,11 @@ def _carried_out(
     return Redirect(request.app.route_reverse("periods:show", period_id=period.id), status_code=303)
 
 
-class PeriodController(Controller):
+class PeriodController(SignedInPages):
     path = "/oversight/periods"
-    include_in_schema = False
-    guards = [signed_in_user]
     opt = needs(Permission.VIEW_OVERSIGHT)
 
-    def _list(self, request: Request[Any, Any, Any], db: Session, form: Form, status_code: int = 200) -> Template:
+    def _list(self, request: AnyRequest, db: Session, form: Form, status_code: int = 200) -> Template:
         periods = list(db.exec(select(ReportingPeriod).order_by(col(ReportingPeriod.cut_off).desc())))
         frozen = [p for p in periods if p.status is PeriodStatus.FROZEN]
         return page(
@@ -105,11 +103,11 @@ class PeriodController(Controller):
         )
 
     @get("/", sync_to_thread=True, name="periods:index")
-    def index(self, request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Template:
+    def index(self, request: AnyRequest, db: Db) -> Template:
         return self._list(request, db, Form())
 
     @post("/", sync_to_thread=True, name="periods:open", opt=needs(Permission.RUN_REPORTING))
-    def open(self, request: Request[Any, Any, Any], db: NamedDependency[Session], data: FormData) -> Any:
+    def open(self, request: AnyRequest, db: Db, data: FormData) -> Any:
         form = Form.of(data)
         name, cut_off = form.get("name"), form.get("cut_off")
         try:
@@ -125,11 +123,11 @@ class PeriodController(Controller):
         return self._list(request, db, form, status_code=422)
 
     @get("/{period_id:int}", sync_to_thread=True, name="periods:show")
-    def show(self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]) -> Template:
+    def show(self, request: AnyRequest, db: Db, period_id: FromPath[int]) -> Template:
         return self._show(request, db, _period(db, period_id), Form())
 
     def _show(
-        self, request: Request[Any, Any, Any], db: Session, period: ReportingPeriod, form: Form, status_code: int = 200
+        self, request: AnyRequest, db: Session, period: ReportingPeriod, form: Form, status_code: int = 200
     ) -> Template:
         counts: dict[str, dict[ResponseStatus, int]] = {}
         if period.status is PeriodStatus.FROZEN:
@@ -158,7 +156,7 @@ class PeriodController(Controller):
         )
 
     def _confirm_freeze(
-        self, request: Request[Any, Any, Any], period: ReportingPeriod, form: Form, status_code: int = 200
+        self, request: AnyRequest, period: ReportingPeriod, form: Form, status_code: int = 200
     ) -> Template:
         today = utc_now().astimezone(LONDON).date()
         days_early = (period.cut_off - today).days
@@ -179,9 +177,7 @@ class PeriodController(Controller):
     @get(
         "/{period_id:int}/freeze", sync_to_thread=True, name="periods:freeze-form", opt=needs(Permission.RUN_REPORTING)
     )
-    def freeze_form(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
-    ) -> Template | Redirect:
+    def freeze_form(self, request: AnyRequest, db: Db, period_id: FromPath[int]) -> Template | Redirect:
         """Freezing asks first, and warns when it is done before the cut-off or weeks after it."""
         period = _period(db, period_id)
         if period.status is PeriodStatus.FROZEN:
@@ -189,9 +185,7 @@ class PeriodController(Controller):
         return self._confirm_freeze(request, period, Form())
 
     @post("/{period_id:int}/freeze", sync_to_thread=True, name="periods:freeze", opt=needs(Permission.RUN_REPORTING))
-    def freeze(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
-    ) -> Template | Redirect:
+    def freeze(self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData) -> Template | Redirect:
         period, form = _confirmation(
             db, period_id, data, "confirm", lambda name: _("Confirm that you want to freeze %(name)s", name=name)
         )
@@ -210,9 +204,7 @@ class PeriodController(Controller):
     @post(
         "/{period_id:int}/unfreeze", sync_to_thread=True, name="periods:unfreeze", opt=needs(Permission.UNFREEZE_PERIOD)
     )
-    def unfreeze(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int], data: FormData
-    ) -> Template | Redirect:
+    def unfreeze(self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData) -> Template | Redirect:
         """The service team reopens a period frozen by mistake, within UNFREEZE_WINDOW of freezing."""
         period, form = _confirmation(
             db,
@@ -226,9 +218,7 @@ class PeriodController(Controller):
         return self._show(request, db, _period(db, period_id), form, status_code=422)
 
     @get("/{period_id:int}/missing-updates.csv", sync_to_thread=True, name="periods:missing-csv")
-    def missing_csv(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], period_id: FromPath[int]
-    ) -> Response[bytes]:
+    def missing_csv(self, request: AnyRequest, db: Db, period_id: FromPath[int]) -> Response[bytes]:
         """Organisations whose updates are missing or stale, for a mail-merge."""
         period = _period(db, period_id)
         slugs = dict(db.exec(select(Organisation.id, Organisation.slug)).all())
@@ -254,8 +244,8 @@ class PeriodController(Controller):
     @get("/compare", sync_to_thread=True, name="periods:compare")
     def compare(
         self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[Session],
+        request: AnyRequest,
+        db: Db,
         earlier: FromQuery[int],
         later: FromQuery[int],
     ) -> Template:

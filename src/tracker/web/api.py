@@ -29,7 +29,7 @@ from hmac import compare_digest
 from typing import Annotated, Any, TypeVar
 
 import msgspec
-from litestar import Controller, Request, Router
+from litestar import Controller, Router
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
     HTTPException,
@@ -51,6 +51,7 @@ from tracker.db import StaleRecord
 from tracker.inputs import CONTROL_MESSAGE, MAX_ID, InputError, has_control_characters, limit_message
 from tracker.plans.services import MAX_TEXT
 from tracker.web.errors import PROBLEM_JSON, handle_exception, problem
+from tracker.web.handler_types import AnyRequest
 
 # No control characters (tracker.inputs.DISALLOWED, less the lone surrogates a JSON schema's regex cannot spell;
 # the before-flush check refuses those): PostgreSQL cannot hold NUL, XLSX exports cannot hold most of the rest.
@@ -195,7 +196,7 @@ class Conflict(HTTPException):
         self.current = current
 
 
-def _conflict_problem(request: Request[Any, Any, Any], exc: Conflict) -> HttpResponse[Any]:
+def _conflict_problem(request: AnyRequest, exc: Conflict) -> HttpResponse[Any]:
     return problem(409, exc.detail, current=msgspec.to_builtins(exc.current))
 
 
@@ -207,7 +208,7 @@ class Faults(HTTPException):
         self.faults = list(faults)
 
 
-def _faults_problem(request: Request[Any, Any, Any], exc: Faults) -> HttpResponse[Any]:
+def _faults_problem(request: AnyRequest, exc: Faults) -> HttpResponse[Any]:
     """The one place faults become a problem document: ``errors`` (each field's first) and ``faults`` (all)."""
     errors: dict[str, str] = {}
     for field, message in exc.faults:
@@ -223,7 +224,7 @@ def _faults_problem(request: Request[Any, Any, Any], exc: Faults) -> HttpRespons
 MISSING_FIELD = re.compile(r"missing required field `(\w+)`")
 
 
-def _validation_problem(request: Request[Any, Any, Any], exc: ValidationException) -> HttpResponse[Any]:
+def _validation_problem(request: AnyRequest, exc: ValidationException) -> HttpResponse[Any]:
     """Litestar's list of body and parameter errors becomes the same ``errors`` and ``faults``."""
     faults: list[Fault] = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
@@ -240,7 +241,7 @@ def _validation_problem(request: Request[Any, Any, Any], exc: ValidationExceptio
     return _faults_problem(request, Faults(exc.status_code, exc.detail, faults))
 
 
-def _input_problem(request: Request[Any, Any, Any], exc: InputError) -> HttpResponse[Any]:
+def _input_problem(request: AnyRequest, exc: InputError) -> HttpResponse[Any]:
     return _faults_problem(request, Faults(422, "The input breaks a rule", exc.errors.items()))
 
 
@@ -296,7 +297,7 @@ def _body_type(handler: BaseRouteHandler) -> type[Struct] | None:
     return annotation if isinstance(annotation, type) and issubclass(annotation, Struct) else None
 
 
-async def check_body(request: Request[Any, Any, Any]) -> None:
+async def check_body(request: AnyRequest) -> None:
     """Before any record is loaded: a body that does not match the schema answers 400 with all its faults.
 
     A body of the right shape passes, even with text faults: ``carry_out`` reports those with the rules."""

@@ -14,23 +14,26 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.types import Method
-from sqlmodel import Session
 
 from tracker.accounts.models import User
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission
 from tracker.plans.services import ResponseContext, load_response
 from tracker.plans.workspace import organisation_for
-from tracker.web.api import Problem, RecordId, Slug, errors
+from tracker.web.api import Problem, RecordId, Slug, errors, json_body
+from tracker.web.handler_types import AnyRequest, Db
 
 # What a route needs: to read an organisation's plan, or to change it.
 VIEW, EDIT = Permission.VIEW_PLAN, Permission.EDIT_PLAN
 
 Loaded = tuple[Any, ResponseContext]  # an action, update or evidence item with its response (``load_child``)
+Item = NamedDependency[Loaded]  # the action, update or evidence item the path names, loaded with its response
+Me = NamedDependency[User]  # the caller (the token's account)
+# The body of a change: the fields to change, with the version the client last read.
+CHANGE = json_body("The fields to change, with the version last read")
 
 
 def operation(
@@ -56,7 +59,7 @@ def operation(
     )
 
 
-def permission_of(request: Request[Any, Any, Any]) -> Permission:
+def permission_of(request: AnyRequest) -> Permission:
     """The permission the route declares (``operation``)."""
     permission: Permission = request.route_handler.opt["permission"]
     return permission
@@ -80,16 +83,16 @@ def loader(load: Callable[..., Any]) -> Provide:
     return Provide(load_or_close, sync_to_thread=True)
 
 
-def _user(request: Request[Any, Any, Any]) -> User:
+def _user(request: AnyRequest) -> User:
     user: User = request.user
     return user
 
 
-def _response(request: Request[Any, Any, Any], db: NamedDependency[Session], response_id: RecordId) -> ResponseContext:
+def _response(request: AnyRequest, db: Db, response_id: RecordId) -> ResponseContext:
     return load_response(db, request.user, response_id, permission_of(request))
 
 
-def _organisation(request: Request[Any, Any, Any], db: NamedDependency[Session], slug: Slug) -> Organisation:
+def _organisation(request: AnyRequest, db: Db, slug: Slug) -> Organisation:
     return organisation_for(db, request.user, slug, permission_of(request))
 
 

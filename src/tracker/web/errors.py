@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from litestar import Request, Response
+from litestar import Response
 from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException, ValidationException
 from litestar.response import Redirect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -16,6 +16,7 @@ from tracker.accounts.controllers import safe_next
 from tracker.db import Duplicate, StaleRecord
 from tracker.inputs import InputError
 from tracker.web import i18n
+from tracker.web.handler_types import AnyRequest
 from tracker.web.i18n import N_, gettext
 from tracker.web.security import ensure_nonce, set_security_headers
 from tracker.web.templating import page
@@ -46,7 +47,7 @@ RACE_LOST: dict[type[Exception], str] = {
 }
 
 
-def wants_json(request: Request[Any, Any, Any]) -> bool:
+def wants_json(request: AnyRequest) -> bool:
     return request.url.path.startswith("/api") or request.url.path == "/health"
 
 
@@ -59,7 +60,7 @@ def problem(status: int, detail: str | None = None, **extra: Any) -> Response[di
     return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
     """The app's one exception handler."""
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
@@ -110,7 +111,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     return response
 
 
-def _to_sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
+def _to_sign_in(request: AnyRequest) -> Response[Any]:
     """People (not API clients) who need to sign in are sent to the sign-in page, and back afterwards."""
     back = _page_to_return_to(request)
     location = "/sign-in" + (f"?{urlencode({'next': back})}" if back else "")
@@ -119,7 +120,7 @@ def _to_sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
     return Redirect(location, status_code=303)
 
 
-def _page_to_return_to(request: Request[Any, Any, Any]) -> str:
+def _page_to_return_to(request: AnyRequest) -> str:
     """Where to come back to after signing in: the page asked for. A form posted once the session had ended has a
     URL nobody can GET (405), so: the page it was posted from (htmx's current URL or the Referer, this site's
     only), else the page its URL belongs to, else "" (the person's landing page)."""
@@ -134,7 +135,7 @@ def _page_to_return_to(request: Request[Any, Any, Any]) -> str:
     return _page_of(request, request.url.path)
 
 
-def _page_of(request: Request[Any, Any, Any], path: str) -> str:
+def _page_of(request: AnyRequest, path: str) -> str:
     """The nearest page above ``path`` that can be read (``/plan/responses/1`` for ``/plan/responses/1/updates``);
     "" if there is none below the home page."""
     parts = path.rstrip("/").split("/")

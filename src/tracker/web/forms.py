@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from tracker.inputs import CONTROL_MESSAGE, LINE_BREAKS, clean_text, has_control_characters
+from tracker.web.handler_types import AnyRequest
 
 
 @dataclass
@@ -82,7 +82,7 @@ FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 """A handler parameter receiving an urlencoded form (sync handlers can take it; no await needed)."""
 
 
-async def read_form(request: Request[Any, Any, Any]) -> Form:
+async def read_form(request: AnyRequest) -> Form:
     """The submitted form (urlencoded or multipart; files are left out, read them from the request)."""
     data = await request.form()
     return Form.of({k: v for k, v in data.items() if isinstance(v, str)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Controller
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
@@ -32,3 +33,12 @@ def declared_permission(connection: ASGIConnection[Any, Any, Any, Any], handler:
     permission = handler.opt.get(NEEDS)
     if permission is not None:
         require(connection.scope.get("user"), permission)
+
+
+class SignedInPages(Controller):
+    """The base of every controller of signed-in HTML pages: each route needs a signed-in user (further
+    permissions are declared per route with ``needs`` or asked of ``tracker.permissions``), and none is part of
+    the JSON API's schema."""
+
+    include_in_schema = False
+    guards = [signed_in_user]

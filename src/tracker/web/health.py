@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.exceptions import ServiceUnavailableException
 
 from tracker import migrate
 from tracker.accounts.auth import current_user
 from tracker.vocabulary import Role
 from tracker.web.errors import problem
+from tracker.web.handler_types import AnyRequest
 
 
 @get("/health", sync_to_thread=True, include_in_schema=False, opt={"public": True}, name="health")
-def health(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+def health(request: AnyRequest) -> Response[dict[str, str]]:
     """200 when the database answers and is migrated; 503 otherwise.
 
     The public (and a load balancer's probe) learn only up or down: the schema revision and what is wrong

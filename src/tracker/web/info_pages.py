@@ -10,12 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.response import Template
 
 from tracker.accounts.sessions import COOKIE_NAME as SESSION_COOKIE
 from tracker.accounts.sessions import LIFETIME as SESSION_LIFETIME
 from tracker.accounts.signin import DEVICE_COOKIE
+from tracker.web.handler_types import AnyRequest
 from tracker.web.i18n import LANGUAGE_COOKIE
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
@@ -33,7 +34,7 @@ class CookieInfo:
     expires: str
 
 
-def service_cookies(request: Request[Any, Any, Any]) -> list[CookieInfo]:
+def service_cookies(request: AnyRequest) -> list[CookieInfo]:
     """Every cookie this app can set, with why and for how long (all are strictly necessary: no consent asked)."""
     csrf = request.app.csrf_config
     hours = int(SESSION_LIFETIME.total_seconds() // 3600)
@@ -73,20 +74,20 @@ class InfoPagesController(Controller):
     include_in_schema = False
 
     @get("/accessibility", sync_to_thread=True, name="info:accessibility")
-    def accessibility(self, request: Request[Any, Any, Any]) -> Template:
+    def accessibility(self, request: AnyRequest) -> Template:
         return _info_page(
             request, "accessibility", prepared_on=STATEMENT_PREPARED, last_tested_on=STATEMENT_LAST_TESTED
         )
 
     @get("/cookies", sync_to_thread=True, name="info:cookies")
-    def cookies(self, request: Request[Any, Any, Any]) -> Template:
+    def cookies(self, request: AnyRequest) -> Template:
         return _info_page(request, "cookies", cookies=service_cookies(request))
 
     @get("/privacy", sync_to_thread=True, name="info:privacy")
-    def privacy(self, request: Request[Any, Any, Any]) -> Template:
+    def privacy(self, request: AnyRequest) -> Template:
         return _info_page(request, "privacy", session_hours=int(SESSION_LIFETIME.total_seconds() // 3600))
 
 
-def _info_page(request: Request[Any, Any, Any], name: str, **context: Any) -> Template:
+def _info_page(request: AnyRequest, name: str, **context: Any) -> Template:
     """The page ``info/{name}.html``, which names the service as its settings say."""
     return page(request, f"info/{name}.html", settings=request.app.state.settings, **context)

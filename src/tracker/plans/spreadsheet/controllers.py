@@ -18,9 +18,8 @@ import zlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
@@ -43,7 +42,8 @@ from tracker.recommendations.services import list_sets
 from tracker.timeutil import uk_date
 from tracker.vocabulary import Visibility
 from tracker.web.forms import Form
-from tracker.web.guards import signed_in_user
+from tracker.web.guards import SignedInPages
+from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -51,22 +51,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_LIMIT = 20  # errors listed in the error summary; the rest are in the table below it
 
 
-class SpreadsheetController(Controller):
+class SpreadsheetController(SignedInPages):
     path = "/plan"
-    include_in_schema = False
-    guards = [signed_in_user]
 
     @get("/{slug:str}/import", sync_to_thread=True, name="spreadsheet:upload-form")
-    def upload_form(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
-    ) -> Template:
+    def upload_form(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
         return _upload_page(request, organisation, Form(), sets=list_sets(db))
 
     @post("/{slug:str}/import", sync_to_thread=True, name="spreadsheet:check")
-    def check(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str], data: MultipartData
-    ) -> Template:
+    def check(self, request: AnyRequest, db: Db, slug: FromPath[str], data: MultipartData) -> Template:
         """The dry run: a new upload (columns detected), or the carried file with the columns as chosen."""
         organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
         loaded = _load(request, organisation, data, sets=list_sets(db))
@@ -75,9 +69,7 @@ class SpreadsheetController(Controller):
         return _check_page(request, db, organisation, *loaded)
 
     @post("/{slug:str}/import/apply", sync_to_thread=True, name="spreadsheet:apply")
-    def apply(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str], data: MultipartData
-    ) -> Template | Redirect:
+    def apply(self, request: AnyRequest, db: Db, slug: FromPath[str], data: MultipartData) -> Template | Redirect:
         """Check the carried file again and import it if nothing is wrong; otherwise show why (422)."""
         organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
         loaded = _load(request, organisation, data, new_upload=False, sets=list_sets(db))
@@ -103,19 +95,15 @@ class SpreadsheetController(Controller):
         )
 
     @get("/{slug:str}/export.csv", sync_to_thread=True, name="spreadsheet:export-csv")
-    def export_csv(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
-    ) -> HttpResponse[bytes]:
+    def export_csv(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> HttpResponse[bytes]:
         return _export(request, db, slug, spreadsheet.export_csv, "text/csv; charset=utf-8", "csv")
 
     @get("/{slug:str}/export.xlsx", sync_to_thread=True, name="spreadsheet:export-xlsx")
-    def export_xlsx(
-        self, request: Request[Any, Any, Any], db: NamedDependency[Session], slug: FromPath[str]
-    ) -> HttpResponse[bytes]:
+    def export_xlsx(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> HttpResponse[bytes]:
         return _export(request, db, slug, spreadsheet.export_xlsx, XLSX_TYPE, "xlsx")
 
 
-def _organisation(db: Session, slug: str, request: Request[Any, Any, Any], permission: Permission) -> Organisation:
+def _organisation(db: Session, slug: str, request: AnyRequest, permission: Permission) -> Organisation:
     organisation = get_by_slug(db, slug)
     if organisation is None:
         raise NotFoundException()
@@ -124,7 +112,7 @@ def _organisation(db: Session, slug: str, request: Request[Any, Any, Any], permi
 
 
 def _export(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     db: Session,
     slug: str,
     write: Callable[..., bytes],
@@ -168,7 +156,7 @@ def unpack(text: str) -> bytes:
 
 
 def _load(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     organisation: Organisation,
     data: dict[str, Any],
     *,
@@ -270,7 +258,7 @@ def _changed_since_checked(
 
 
 def _upload_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     organisation: Organisation,
     form: Form,
     status_code: int = 200,
@@ -290,7 +278,7 @@ def _upload_page(
 
 
 def _check_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     db: Session,
     organisation: Organisation,
     frame: Any,
@@ -318,7 +306,7 @@ def _check_page(
 
 
 def _render_check(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     organisation: Organisation,
     frame: Any,
     plan: ImportPlan,

@@ -5,8 +5,11 @@ The routes are those of the route-by-role matrices (``tests/support/routes.py::m
 their users those of the matrices too. Hypothesis draws the values: NUL and other control characters, huge, odd
 and non-ASCII integers ("²", Arabic-Indic digits), 100 kB strings, right-to-left and zero-width text; each value
 in the fixed list below is always tried (``@example``), and a few more are generated (derandomised, so every run
-sends the same requests). A route is fuzzed as each role it lets through; a role it refuses (the route matrices
-say which) sends one hostile request. The JSON API's bodies are fuzzed from its schema by
+sends the same requests). A route is fuzzed with every value as the role that gets furthest into it (``deepest``:
+the owning editor, else an admin), and with the sharpest values (``SHARPEST``) as each other role it lets through:
+a value is parsed the same way whoever sends it, and what differs by role (what the page shows, a 404 for another
+organisation) is reached by those. A role it refuses (the route matrices say which) sends one hostile request.
+The JSON API's bodies are fuzzed from its schema by
 ``tests/security/test_api_fuzz.py``.
 """
 
@@ -56,6 +59,12 @@ HOSTILE = [
 STEERING = ["\x00", "0", "-1", "2147483648", "9" * 5000, "²", "١٢", "1e3", "\u202e1"]
 # Path segments: the same, without the 100 kB string (no server takes a URL that long).
 HOSTILE_PATH = [value for value in HOSTILE if len(value) < 10_000]
+# The values each further role a route lets through sends: a NUL, ints out of range, another script's digits, a
+# direction override, a long string.
+SHARPEST = ["\x00", "2147483648", "9" * 5000, "١٢", "\u202eevil\u202c"]
+# Who gets furthest into a route (the first of these it lets through): the owning editor writes and sees the most
+# of Kent's records, an admin everything else.
+DEPTH_ORDER = ("kent editor", "admin")
 # Any text a browser can send (not lone surrogates, which no client can encode), weighted to the odd characters.
 GENERATED = st.text(
     alphabet=st.one_of(
@@ -199,6 +208,12 @@ def roles_of(method: str, path: str) -> tuple[list[str], list[str]]:
     return [role for role in ROLES if role not in refused], refused
 
 
+def deepest(fuzzed: list[str]) -> tuple[list[str], list[str]]:
+    """The let-through role fuzzed with every value, and the others (sent ``SHARPEST`` only)."""
+    first = next((role for role in DEPTH_ORDER if role in fuzzed), fuzzed[0] if fuzzed else None)
+    return ([first] if first else []), [role for role in fuzzed if role != first]
+
+
 def server_errors(response: Any, role: str, what: str) -> list[str]:
     if response.status_code >= 500:
         return [f"{role}: {what} -> {response.status_code}"]
@@ -230,14 +245,18 @@ def test_no_path_or_query_value_gets_a_5xx(client: TestClient, records, method, 
                 failures += server_errors(response, role, f"GET {app_path}?{name}={value[:40]!r}")
         assert not failures, "\n".join(failures)
 
+    deep, others = deepest(fuzzed)
+
     @FUZZ
     @given(value=st.one_of(st.sampled_from(HOSTILE_PATH), GENERATED))
     def run(value: str) -> None:
-        send(fuzzed, value)
+        send(deep, value)
 
     for value in HOSTILE_PATH:
         run = example(value=value)(run)
     run()
+    for value in SHARPEST:
+        send(others, value)
     send(refused, HOSTILE_PATH[0])
 
 
@@ -268,10 +287,12 @@ def test_no_form_value_gets_a_5xx(client: TestClient, records, monkeypatch, meth
             failures += server_errors(response, role, f"POST {app_path} with {_summary(data)}")
         assert not failures, "\n".join(failures)
 
+    deep, others = deepest(fuzzed)
+
     @FUZZ
     @given(data=body)
     def run(data: dict[str, str]) -> None:
-        send(fuzzed, data)
+        send(deep, data)
 
     for value in HOSTILE:
         # the value in every field but those that steer the form (version, kind, dates...), so it gets stored
@@ -280,6 +301,9 @@ def test_no_form_value_gets_a_5xx(client: TestClient, records, monkeypatch, meth
         # and in every field at once, so the steering fields read it too (an id, a version, a choice, a date)
         run = example(data=dict.fromkeys(FIELDS, value))(run)
     run()
+    for value in SHARPEST:
+        send(others, {f: PLAUSIBLE.get(f, value) for f in FIELDS})
+        send(others, dict.fromkeys(FIELDS, value))
     send(refused, dict.fromkeys(FIELDS, STEERING[0]))
 
 

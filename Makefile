@@ -53,12 +53,14 @@ test-sqlite: $(STAMP)
 
 # The browser tests (tests/e2e) check what a browser shows (markup, styles, scripts, the keyboard), which does not
 # depend on the database: they run in the SQLite leg only, unless E2E=1 (make test-postgres E2E=1).
+# A test that reaches no database at all is deselected in this leg (tests/support/database.py, TRACKER_ALL_TESTS=1).
 E2E ?=
+comma := ,
 POSTGRES_LEG_ARGS := $(if $(E2E),,--ignore=tests/e2e)
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python -c "import sys, sqlalchemy as sa; e = sa.create_engine(sys.argv[1]); e.connect().close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
-		$(if $(E2E),,echo "The PostgreSQL leg: every test but the browser tests (tests/e2e, run in the SQLite leg; E2E=1 runs them here too)";) \
+		echo "The PostgreSQL leg runs every test that reaches a database$(if $(E2E),,$(comma) but the browser tests (E2E=1 runs them too)); the others ran in the SQLite leg (TRACKER_ALL_TESTS=1 runs them here too)"; \
 		TRACKER_TEST_DB=postgresql $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(POSTGRES_LEG_ARGS) --basetemp=$(TEST_TMP)/tracker-tests-postgresql; \
 	elif [ -n "$$TRACKER_REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL is required (TRACKER_REQUIRE_POSTGRES) but cannot be reached at $(TEST_POSTGRES_URL)"; exit 1; \

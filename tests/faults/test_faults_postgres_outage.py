@@ -47,6 +47,7 @@ pytestmark = [
         BACKEND != "postgresql",
         reason="a PostgreSQL outage is tested in the PostgreSQL leg (TRACKER_TEST_DB=postgresql)",
     ),
+    pytest.mark.reaches_database,
     pytest.mark.commits,  # real commits: a PostgreSQL server of its own is stopped and started under a live server
 ]
 

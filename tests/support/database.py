@@ -49,6 +49,11 @@ PREPARED = pytest.StashKey[str | None]()
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
+        "reaches_database: the test makes or reaches a database of the backend under test without the database "
+        "fixtures (so the PostgreSQL leg runs it too)",
+    )
+    config.addinivalue_line(
+        "markers",
         f"{COMMITS}: the test commits for real (other processes, threads or connections see its data); it runs on "
         "the empty database through a real engine and the database is emptied after it",
     )
@@ -355,3 +360,31 @@ def queries_of(client, path: str) -> int:
     finally:
         sa.event.remove(sa.Engine, "before_cursor_execute", count)
     return len(statements)
+
+
+# The fixtures through which a test reaches a database of the backend under test (every other database fixture
+# depends on one of them).
+DATABASE_FIXTURES = frozenset(
+    {"database_url", "reference_engine", "small_engine", "demo_databases", "live_database_url", "scratch_database_url"}
+)
+
+
+REACHES_DATABASE = "reaches_database"
+
+
+def reaches_a_database(item: pytest.Item) -> bool:
+    """Whether the test reaches a database of the backend under test: through a fixture, or by saying so (a test
+    that makes its own with ``new_database`` or talks to the PostgreSQL server itself is marked)."""
+    marked = item.get_closest_marker(REACHES_DATABASE) is not None
+    return marked or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL leg, a test that reaches no database cannot behave differently from the SQLite leg, which
+    ran it: it is deselected (TRACKER_ALL_TESTS=1 keeps it)."""
+    if BACKEND != "postgresql" or os.environ.get("TRACKER_ALL_TESTS"):
+        return
+    kept = [item for item in items if reaches_a_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not reaches_a_database(item)])
+        items[:] = kept

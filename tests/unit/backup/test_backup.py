@@ -199,6 +199,7 @@ def test_without_pg_dump_the_backup_says_what_to_install(source, tmp_path, monke
     assert "pg_dump is not on PATH" in done.output
 
 
+@pytest.mark.reaches_database
 def test_a_backup_taken_while_people_write_is_a_consistent_snapshot(tmp_path, target):
     """Each write adds a row and its history event in one transaction: a consistent copy has both or neither."""
     with new_database("backuplive", tmp_path) as url:

@@ -110,6 +110,29 @@ def docx_bytes(content_types: str = WORD_TYPES, extra: dict[str, bytes] | None =
     return buffer.getvalue()
 
 
+def bomb_docx_bytes(document_bytes: int = 25 * 1024 * 1024) -> bytes:
+    """A real-looking Word package whose document.xml unpacks to ``document_bytes`` (25 MB from about 25 KB)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", WORD_TYPES)
+        archive.writestr("_rels/.rels", "<Relationships/>")
+        with archive.open("word/document.xml", "w") as part:
+            block = b" " * (1024 * 1024)
+            for _ in range(document_bytes // len(block)):
+                part.write(block)
+    return buffer.getvalue()
+
+
+def docx_without(name: str) -> bytes:
+    """A Word package with one of its required parts left out (not a real OOXML package)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes())) as source, zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            if info.filename != name:
+                archive.writestr(info, source.read(info))
+    return buffer.getvalue()
+
+
 def xlsx_bytes() -> bytes:
     workbook = openpyxl.Workbook()
     workbook.active.append(["Measure", "Value"])
@@ -154,6 +177,15 @@ REFUSED = [
     ("OLE2 behind .docx (password protected)", "locked.docx", lambda: OLE2, filetypes.PROTECTED_MESSAGE),
     ("any other zip behind .docx", "report.docx", plain_zip_bytes, "not a real Word document"),
     ("a Word document called .xlsx", "figures.xlsx", docx_bytes, "not a real Excel spreadsheet"),
+    (
+        "a zip bomb dressed as .docx",
+        "report.docx",
+        bomb_docx_bytes,
+        "The selected file is too large once unpacked: the uncompressed size of a part (word/document.xml) is "
+        "25.0 MB; the limit is 20.0 MB",
+    ),
+    ("a .docx without its relationships", "report.docx", lambda: docx_without("_rels/.rels"), "not a real Word"),
+    ("a .docx without its main document", "report.docx", lambda: docx_without("word/document.xml"), "not a real"),
     ("a zip archive", "bundle.zip", plain_zip_bytes, filetypes.ARCHIVE_MESSAGE),
     ("zero-byte", "empty.pdf", lambda: b"", filetypes.EMPTY_MESSAGE),
     ("an executable", "setup.exe", lambda: b"MZ\x90\x00", filetypes.ACCEPTED_MESSAGE),

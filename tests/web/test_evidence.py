@@ -841,3 +841,15 @@ def test_withdrawing_with_htmx_swaps_the_section(client, session, ctx, editor, s
     done = client.post(f"/evidence/{item.id}/withdraw", data={"version": "1"}, headers=hx)
     assert done.status_code == 200 and "No evidence yet." in done.text
     assert evidence_rows(session) == [] and upload_files(settings) == []
+
+
+def test_an_upload_form_read_by_the_upload_reader_still_needs_its_csrf_token(client, session, editor, settings):
+    """The evidence form is read before the CSRF check (tracker.web.upload_form); the check still refuses it
+    without the token, within the limit or over it."""
+    sign_in(client, editor.email)
+    csrf_headers(client)
+    for size in (10, MAX_BYTES + 1024 * 1024 + 10):
+        body, headers = browser_multipart([("kind", "file"), ("file", ("notes.txt", b"a" * size)), ("title", "T")])
+        answer = client.post(f"/responses/{response_of(session).id}/evidence", content=body, headers=headers)
+        assert answer.status_code == 403
+    assert evidence_rows(session) == [] and upload_files(settings) == []

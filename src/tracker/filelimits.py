@@ -5,9 +5,10 @@ Every spreadsheet reader (a plan import, a recommendation set's spreadsheet, ``t
 .xlsx file is a zip of XML parts: a 1 MB upload can hold a 1 GB shared string, which openpyxl would build in
 memory before we saw a single row. So, before openpyxl opens it:
 
-1. The zip's directory: how many parts, the uncompressed size of each part and of them all, and how much each
-   large part expands. ``zipfile`` never yields more than a part's stated size (it stops there and fails the
-   CRC check), so these stated sizes bound what any later reader can decompress.
+1. The zip's directory (``check_zip_parts``, which also guards Office evidence files): how many parts, the
+   uncompressed size of each part and of them all, and how much each large part expands. ``zipfile`` never
+   yields more than a part's stated size (it stops there and fails the CRC check), so these stated sizes bound
+   what any later reader can decompress.
 2. Every XML part is streamed through expat in small chunks, keeping only counters: no DTD (so no entity
    expansion), no cell, shared string or text longer than Excel allows, no more shared strings, rows or cells
    in a row than a plan can need, a sheet's stated dimension within the row and column limits, and no more
@@ -81,7 +82,8 @@ class FileTooLarge(ValueError):
         shown = f"{value:,}" if isinstance(value, int) else value
         bound = f"{limit:,}" if isinstance(limit, int) else limit
         place = f" ({where})" if where else ""
-        super().__init__(f"The file is too large to read: {what}{place} is {shown}; the limit is {bound}")
+        self.detail = f"{what}{place} is {shown}; the limit is {bound}"
+        super().__init__(f"The file is too large to read: {self.detail}")
 
 
 def mb(size: int) -> str:
@@ -114,24 +116,7 @@ def check_xlsx(data: bytes) -> None:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return
     with archive:
-        members = [info for info in archive.infolist() if not info.is_dir()]
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise FileTooLarge("the number of parts in the .xlsx file", len(members), MAX_ZIP_MEMBERS)
-        total = 0
-        for info in members:
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise FileTooLarge(
-                    "the uncompressed size of a part", mb(info.file_size), mb(MAX_MEMBER_BYTES), info.filename
-                )
-            if info.file_size > RATIO_FLOOR_BYTES:
-                ratio = info.file_size // max(info.compress_size, 1)
-                if ratio > MAX_RATIO:
-                    raise FileTooLarge(
-                        "how much a part expands", f"{ratio:,} times", f"{MAX_RATIO} times", info.filename
-                    )
-            total += info.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise FileTooLarge("the uncompressed size of all the parts", mb(total), mb(MAX_TOTAL_BYTES))
+        members = check_zip_parts(archive, ".xlsx")
         # Shared strings first: a sheet's cells are counted at the length of the string they point to, as a
         # reader that copies each cell's text (strip, normalise) would build them.
         roots = {info.filename: _root(archive, info) for info in members}
@@ -139,6 +124,32 @@ def check_xlsx(data: bytes) -> None:
         for info in sorted(members, key=lambda info: roots[info.filename] != "sst"):
             if roots[info.filename]:
                 _scan_part(archive, info, lengths, roots[info.filename] in ("worksheet", "sst"))
+
+
+def check_zip_parts(archive: zipfile.ZipFile, kind: str) -> list[zipfile.ZipInfo]:
+    """Refuse a zip-based file (an .xlsx import, an Office evidence file) whose directory states more parts, or
+    parts that unpack larger or expand more, than the limits; return its parts (folders left out).
+
+    Only the directory is read: ``zipfile`` never yields more than a part's stated size, so these bound what any
+    later reader can unpack.
+    """
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise FileTooLarge(f"the number of parts in the {kind} file", len(members), MAX_ZIP_MEMBERS)
+    total = 0
+    for info in members:
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise FileTooLarge(
+                "the uncompressed size of a part", mb(info.file_size), mb(MAX_MEMBER_BYTES), info.filename
+            )
+        if info.file_size > RATIO_FLOOR_BYTES:
+            ratio = info.file_size // max(info.compress_size, 1)
+            if ratio > MAX_RATIO:
+                raise FileTooLarge("how much a part expands", f"{ratio:,} times", f"{MAX_RATIO} times", info.filename)
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise FileTooLarge("the uncompressed size of all the parts", mb(total), mb(MAX_TOTAL_BYTES))
+    return members
 
 
 def _root(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:

@@ -110,6 +110,29 @@ def docx_bytes(content_types: str = WORD_TYPES, extra: dict[str, bytes] | None =
     return buffer.getvalue()
 
 
+def bomb_docx_bytes(document_bytes: int = 25 * 1024 * 1024) -> bytes:
+    """A real-looking Word package whose document.xml unpacks to ``document_bytes`` (25 MB from about 25 KB)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", WORD_TYPES)
+        archive.writestr("_rels/.rels", "<Relationships/>")
+        with archive.open("word/document.xml", "w") as part:
+            block = b" " * (1024 * 1024)
+            for _ in range(document_bytes // len(block)):
+                part.write(block)
+    return buffer.getvalue()
+
+
+def docx_without(name: str) -> bytes:
+    """A Word package with one of its required parts left out (not a real OOXML package)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes())) as source, zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            if info.filename != name:
+                archive.writestr(info, source.read(info))
+    return buffer.getvalue()
+
+
 def xlsx_bytes() -> bytes:
     workbook = openpyxl.Workbook()
     workbook.active.append(["Measure", "Value"])
@@ -154,6 +177,15 @@ REFUSED = [
     ("OLE2 behind .docx (password protected)", "locked.docx", lambda: OLE2, filetypes.PROTECTED_MESSAGE),
     ("any other zip behind .docx", "report.docx", plain_zip_bytes, "not a real Word document"),
     ("a Word document called .xlsx", "figures.xlsx", docx_bytes, "not a real Excel spreadsheet"),
+    (
+        "a zip bomb dressed as .docx",
+        "report.docx",
+        bomb_docx_bytes,
+        "The selected file is too large once unpacked: the uncompressed size of a part (word/document.xml) is "
+        "25.0 MB; the limit is 20.0 MB",
+    ),
+    ("a .docx without its relationships", "report.docx", lambda: docx_without("_rels/.rels"), "not a real Word"),
+    ("a .docx without its main document", "report.docx", lambda: docx_without("word/document.xml"), "not a real"),
     ("a zip archive", "bundle.zip", plain_zip_bytes, filetypes.ARCHIVE_MESSAGE),
     ("zero-byte", "empty.pdf", lambda: b"", filetypes.EMPTY_MESSAGE),
     ("an executable", "setup.exe", lambda: b"MZ\x90\x00", filetypes.ACCEPTED_MESSAGE),
@@ -308,17 +340,51 @@ def test_a_body_over_the_request_limit_gets_a_clear_413(client, session, editor,
     assert evidence_rows(session) == [] and upload_files(settings) == []
 
 
-def test_a_form_over_the_request_limit_without_javascript_gets_the_413_page(client, session, editor, settings):
+def browser_multipart(fields: list[tuple[str, str | tuple[str, bytes]]]) -> tuple[bytes, dict[str, str]]:
+    """A multipart body with its parts in the order given (a browser sends a form's fields in document order:
+    the evidence form's file comes before its title and description), and its content type."""
+    boundary = "----browserboundary7MA4YWxkTrZu0gW"
+    body = b""
+    for name, value in fields:
+        if isinstance(value, tuple):
+            filename, content = value
+            head = f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            head += "Content-Type: application/octet-stream\r\n"
+        else:
+            head, content = f'Content-Disposition: form-data; name="{name}"\r\n', value.encode()
+        body += f"--{boundary}\r\n{head}\r\n".encode() + content + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return body, {"content-type": f"multipart/form-data; boundary={boundary}"}
+
+
+@pytest.mark.parametrize("size", [MAX_BYTES + 1024 * 1024 + 10, 6 * (MAX_BYTES + 1024 * 1024)], ids=["over", "far"])
+def test_a_form_over_the_request_limit_without_javascript_gets_the_form_with_the_error_and_what_was_typed(
+    client, session, editor, settings, size
+):
+    """Outsider pass 5, finding 6: a plain POST (the CSRF token in the body) of a file over the request limit
+    gets the form again, the error beside the file field and the title and description kept, never the generic
+    "The file is too large" page. Far over the limit the rest of the body is not read, so what came after the
+    file may be lost, but the answer is still the form."""
     sign_in(client, editor.email)
     token = csrf_headers(client)["x-csrftoken"]
-    answer = client.post(
-        f"/responses/{response_of(session).id}/evidence",
-        data={"kind": "file", "visibility": "internal", "_csrf_token": token},
-        files={"file": ("huge.txt", b"a" * (MAX_BYTES + 1024 * 1024 + 10), "text/plain")},
+    body, headers = browser_multipart(
+        [
+            ("_csrf_token", token),
+            ("kind", "file"),
+            ("file", ("huge.txt", b"a" * size)),
+            ("title", "Training register"),
+            ("description", "Who was trained and when"),
+            ("visibility", "internal"),
+        ]
     )
+    answer = client.post(f"/responses/{response_of(session).id}/evidence", content=body, headers=headers)
     assert answer.status_code == 413
-    assert "The file is too large" in answer.text
-    assert evidence_rows(session) == []
+    assert "The file is too large</h1>" not in answer.text and 'data-testid="evidence-form"' in answer.text
+    assert 'href="#evidence-file"' in answer.text, "the error summary links to the file field"
+    assert re.search(r'id="evidence-file-error".*?The selected file must be smaller than 64 KB', answer.text, re.S)
+    if size < 2 * (MAX_BYTES + 1024 * 1024):
+        assert 'value="Training register"' in answer.text and "Who was trained and when</textarea>" in answer.text
+    assert evidence_rows(session) == [] and upload_files(settings) == []
 
 
 def test_path_traversal_names_are_stored_under_a_generated_name_and_shown_plainly(
@@ -774,4 +840,16 @@ def test_withdrawing_with_htmx_swaps_the_section(client, session, ctx, editor, s
     assert 'data-testid="withdraw-conflict"' in stale.text and len(evidence_rows(session)) == 1
     done = client.post(f"/evidence/{item.id}/withdraw", data={"version": "1"}, headers=hx)
     assert done.status_code == 200 and "No evidence yet." in done.text
+    assert evidence_rows(session) == [] and upload_files(settings) == []
+
+
+def test_an_upload_form_read_by_the_upload_reader_still_needs_its_csrf_token(client, session, editor, settings):
+    """The evidence form is read before the CSRF check (tracker.web.upload_form); the check still refuses it
+    without the token, within the limit or over it."""
+    sign_in(client, editor.email)
+    csrf_headers(client)
+    for size in (10, MAX_BYTES + 1024 * 1024 + 10):
+        body, headers = browser_multipart([("kind", "file"), ("file", ("notes.txt", b"a" * size)), ("title", "T")])
+        answer = client.post(f"/responses/{response_of(session).id}/evidence", content=body, headers=headers)
+        assert answer.status_code == 403
     assert evidence_rows(session) == [] and upload_files(settings) == []

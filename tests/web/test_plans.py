@@ -439,6 +439,38 @@ def test_the_conflict_table_speaks_in_words_and_keeps_what_the_person_typed(clie
     assert "in_progress" not in table and "Typed   as I like" in table
 
 
+def _conflict_rows(html: str) -> dict[str, list[str]]:
+    """The conflict panel's rows: field label -> [now saved, yours]."""
+    table = re.findall(r'data-testid="conflict".*?</table>', html, re.S)[0]
+    cells = [re.sub(r"\s+", " ", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", table, re.S)]
+    return {cells[i]: cells[i + 1 : i + 3] for i in range(3, len(cells), 3)}
+
+
+def test_a_conflict_shows_an_unchanged_date_the_same_on_both_sides_in_words(client, session, ctx, kent_editor):
+    """Outsider pass 5, finding 11: an update's date typed as 12/09/2026 and saved as 12 September 2026 is one
+    value, shown in words on both sides; so is an action's target date, and the action's fields its form does not
+    carry (completion date, place in the list) are not shown as blanks beside values."""
+    day = max(dt.date(2026, 9, 12), ctx.recommendation_set.published_on)
+    typed_day, in_words = day.strftime("%d/%m/%Y"), f"{day.day} {day:%B %Y}"
+    update = services.add_update(session, ctx, kent_editor, {"text": "First", "update_on": typed_day})
+    action = services.add_action(session, ctx, kent_editor, {"description": "Train staff", "target_date": typed_day})
+    session.commit()
+    sign_in(client, kent_editor.email)
+    for url, theirs, mine, date_label in (
+        (f"/plan/updates/{update.id}", {"text": "Theirs"}, {"text": "Mine"}, "Date of the update"),
+        (f"/plan/actions/{action.id}", {"description": "Theirs"}, {"status": "complete"}, "Target date"),
+    ):
+        loaded = form_fields(client.get(url + "/edit").text, url)
+        first = client.post(url, data={**loaded, **theirs}, headers=csrf_headers(client), follow_redirects=False)
+        assert first.status_code == 303, first.text
+        answer = client.post(url, data={**loaded, **mine}, headers=csrf_headers(client))
+        assert answer.status_code == 409
+        rows = _conflict_rows(answer.text)
+        assert rows[date_label] == [in_words, in_words], rows
+        changed = {label for label, (saved, yours) in rows.items() if saved != yours}
+        assert changed == {"What has happened"} if "updates" in url else {"What will be done", "Status"}, rows
+
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["without-javascript", "htmx"])
 def test_acting_on_an_action_someone_else_deleted_says_so(client, session, ctx, kent_editor, make_user, htmx):
     """Outsider finding 15: the page says the action was deleted by someone else (htmx: the actions section

@@ -17,9 +17,8 @@ from urllib.parse import quote
 
 import anyio
 from litestar import Litestar, Router, get, post
-from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import File, Redirect, Template
@@ -51,6 +50,7 @@ from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages
 from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
+from tracker.web.upload_form import UploadFormReader, body_over_limit
 
 log = logging.getLogger("tracker.evidence")
 
@@ -98,32 +98,23 @@ def section_context(db: Session, user: User | None, ctx: ResponseContext, settin
 
 
 class EvidenceController(SignedInPages):
-    @post("/responses/{response_id:int}/evidence", name="evidence:add")
+    @post("/responses/{response_id:int}/evidence", name="evidence:add", middleware=[UploadFormReader])
     async def add(self, request: HTMXRequest, db: Db, response_id: FromPath[int]) -> HttpResponse[Any]:
         """Add a file, link or note (multipart form: kind, title, description, visibility, file, url, note)."""
-        too_large = False
-        try:
-            data = await request.form()
-        except RequestEntityTooLarge:
-            data, too_large = FormMultiDict(), True
-        try:
-            form = Form.of({k: v for k, v in data.items() if isinstance(v, str)})
-            upload = data.get("file")
-            return await anyio.to_thread.run_sync(
-                partial(
-                    self._add,
-                    request,
-                    db,
-                    response_id,
-                    form,
-                    upload if isinstance(upload, UploadFile) else None,
-                    too_large,
-                )
+        data = await request.form()  # read by UploadFormReader: a file over the limit dropped, the rest kept
+        form = Form.of({k: v for k, v in data.items() if isinstance(v, str)})
+        upload = data.get("file")
+        return await anyio.to_thread.run_sync(
+            partial(
+                self._add,
+                request,
+                db,
+                response_id,
+                form,
+                upload if isinstance(upload, UploadFile) else None,
+                body_over_limit(request),
             )
-        finally:
-            for _, value in data.multi_items():
-                if isinstance(value, UploadFile):
-                    await value.close()
+        )
 
     @staticmethod
     def _add(

@@ -4,8 +4,11 @@ Accepted: PDF, Word (.docx), Excel (.xlsx), CSV, plain text, PNG and JPEG. Refus
 
 * an empty (zero-byte) file;
 * any other name ending, including archives (.zip and the like) and executables;
-* content that does not match the name (a ``.pdf`` that is really a PNG, a ``.docx`` that is any other zip,
-  a ``.txt`` holding binary data);
+* content that does not match the name (a ``.pdf`` that is really a PNG, a ``.docx`` that is any other zip or
+  not a whole Word package, with its content types, relationships and main document, a ``.txt`` holding binary
+  data);
+* a .docx or .xlsx whose parts unpack beyond the limits the spreadsheet import uses (a zip bomb: a few hundred
+  KB that unpack to hundreds of MB), checked from the zip's directory by ``tracker.filelimits.check_zip_parts``;
 * old Word and Excel files (.doc, .xls: OLE2 compound files, which can carry macros and are also how
   password-protected Office files are stored): the message asks for .docx or .xlsx without a password;
 * macro-enabled Office documents: a .docm/.xlsm name, a macro-enabled content type, or a ``vbaProject.bin``
@@ -21,9 +24,12 @@ organisation's own record, and people opening it use their usual office software
 from __future__ import annotations
 
 import codecs
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from tracker.filelimits import FileTooLarge, check_zip_parts
 
 ACCEPTED_MESSAGE = "The selected file must be a PDF, Word, Excel, CSV, text, PNG or JPEG file"
 EMPTY_MESSAGE = "The selected file is empty"
@@ -36,6 +42,7 @@ PROTECTED_MESSAGE = (
     "Remove the password, save it as a .docx or .xlsx file and upload it again"
 )
 MACRO_MESSAGE = "The selected file contains macros. Save it as a .docx or .xlsx file without macros and upload it again"
+UNPACKED_MESSAGE = "The selected file is too large once unpacked"
 ARCHIVE_MESSAGE = "The selected file is an archive, such as a .zip file. Upload the documents one at a time"
 NOT_UTF8_MESSAGE = (
     "The selected file must be saved as UTF-8 text. In Excel, choose CSV UTF-8 when you save it; "
@@ -82,6 +89,10 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _BINARY_MAGICS = (_PDF_MAGIC, _PNG_MAGIC, _JPEG_MAGIC, *_ZIP_MAGICS, _OLE2_MAGIC)
 
+_RELS = "_rels/.rels"
+# [Content_Types].xml is read lower-cased; its Override elements name each part's content type.
+_OVERRIDE = re.compile(rb"<(?:[a-z0-9_]+:)?override\b[^>]*>")
+_ATTRIBUTE = re.compile(rb"""([a-z]+)\s*=\s*["']([^"']*)["']""")
 _WORD_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _EXCEL_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _CONTENT_TYPES_LIMIT = 1024 * 1024  # [Content_Types].xml is a few kilobytes; refuse anything absurd
@@ -148,15 +159,22 @@ def identify(path: Path, filename: str) -> FileType:
 
 
 def _office_kind(path: Path) -> FileType | None:
-    """DOCX or XLSX if the zip at ``path`` is one (refusing macros in either), else None."""
+    """DOCX or XLSX if the zip at ``path`` is a real package of one (refusing macros and zip bombs), else None.
+
+    A real package has its content types, its relationships and the main part its content types declare; its
+    parts must unpack within the limits the spreadsheet import uses (``tracker.filelimits.check_zip_parts``).
+    """
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            lowered = [info.filename.replace("\\", "/").lower() for info in infos]
-            if any(name.rsplit("/", 1)[-1] == "vbaproject.bin" for name in lowered):
+            try:
+                infos = check_zip_parts(archive, "Office")
+            except FileTooLarge as exc:
+                raise FileTypeError(f"{UNPACKED_MESSAGE}: {exc.detail}") from None
+            names = {info.filename.replace("\\", "/").lower() for info in infos}
+            if any(name.rsplit("/", 1)[-1] == "vbaproject.bin" for name in names):
                 raise FileTypeError(MACRO_MESSAGE)
             content_types = next((info for info in infos if info.filename == "[Content_Types].xml"), None)
-            if content_types is None or content_types.file_size > _CONTENT_TYPES_LIMIT:
+            if content_types is None or content_types.file_size > _CONTENT_TYPES_LIMIT or _RELS not in names:
                 return None
             with archive.open(content_types) as handle:
                 declared = handle.read(_CONTENT_TYPES_LIMIT + 1).lower()
@@ -164,10 +182,18 @@ def _office_kind(path: Path) -> FileType | None:
         return None  # damaged, encrypted or using a compression method this service does not read
     if b"macroenabled" in declared or b"vbaproject" in declared:
         raise FileTypeError(MACRO_MESSAGE)
-    if _WORD_MAIN in declared and any(name.startswith("word/") for name in lowered):
-        return DOCX
-    if _EXCEL_MAIN in declared and any(name.startswith("xl/") for name in lowered):
-        return XLSX
+    for kind, main_type in ((DOCX, _WORD_MAIN), (XLSX, _EXCEL_MAIN)):
+        if _main_part(declared, main_type) in names:
+            return kind
+    return None
+
+
+def _main_part(declared: bytes, main_type: bytes) -> str | None:
+    """The name of the part ``[Content_Types].xml`` (lower-cased) declares as of the main type, if any."""
+    for override in _OVERRIDE.finditer(declared):
+        attributes = dict(_ATTRIBUTE.findall(override.group(0)))
+        if attributes.get(b"contenttype") == main_type and b"partname" in attributes:
+            return attributes[b"partname"].decode("utf-8", "replace").lstrip("/")
     return None
 
 

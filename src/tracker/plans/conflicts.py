@@ -6,14 +6,13 @@ raises ``StaleRecord``; the JSON API answers 409 with the plain values instead.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from tracker.db import StaleRecord
-from tracker.timeutil import uk_date
+from tracker.timeutil import DateParseError, parse_uk_date, uk_date
 
 # What a conflict panel calls each field, as the form that edits it does.
 CONFLICT_LABELS: dict[str, dict[str, str]] = {
@@ -40,21 +39,29 @@ CONFLICT_LABELS: dict[str, dict[str, str]] = {
 
 def conflict_in_words(stale: StaleRecord, typed: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """The conflict panel of a stale save: each field's label with the value now saved and the one the person
-    typed, in words (a status or visibility by its label, a saved date as "27 March 2025"); typed text as typed."""
+    typed, both in the same words (a status or visibility by its label, a date as "27 March 2025" however it was
+    typed), so an unchanged value reads the same on both sides. Typed text is shown as typed. A field the
+    person's form does not carry (an action's place in the list, its completion date) is left out: they did not
+    change it, and a blank beside a value would read as if they had (a button that carries no field, such as
+    "mark as complete", shows every field)."""
     table = getattr(type(stale.record), "__table__", None)
     labels = CONFLICT_LABELS.get(getattr(table, "name", ""), {})
     current: dict[str, str] = {}
     mine: dict[str, str] = {}
-    for name, value in stale.current.items():
+    carried = [name for name in stale.current if name in typed] or list(stale.current)  # a button carries none
+    for name in carried:
+        value = stale.current[name]
         label = labels.get(name, name.replace("_", " ").capitalize())
         kind = table.c[name].type if table is not None and name in table.c else None
         current[label] = _in_words(value, kind)
-        mine[label] = _in_words(typed.get(name), kind, typed=True)
+        mine[label] = _in_words(typed.get(name), kind)
     return {"current": current, "mine": mine}
 
 
-def _in_words(value: Any, kind: Any, *, typed: bool = False) -> str:
-    """A field's value as people read it, by its column's type ``kind``."""
+def _in_words(value: Any, kind: Any) -> str:
+    """A field's value as people read it, by its column's type ``kind``: saved (plain values, dates as ISO text)
+    or typed (a date as the form takes it, "12/09/2026"); anything that is not one of the choices or not a date
+    is shown as it came."""
     if value in (None, ""):
         return ""
     enum = getattr(kind, "enum_class", None)
@@ -62,7 +69,12 @@ def _in_words(value: Any, kind: Any, *, typed: bool = False) -> str:
         try:
             return str(enum(value).label)
         except ValueError:
-            return str(value)  # typed, not one of the choices: shown as it came
-    if isinstance(kind, sa.Date) and not typed and isinstance(value, str):
-        return uk_date(dt.date.fromisoformat(value))
+            return str(value)
+    if isinstance(kind, sa.Date):
+        try:
+            return uk_date(parse_uk_date(value))
+        except DateParseError:
+            return str(value)
+    if isinstance(kind, sa.Boolean) or isinstance(value, bool):
+        return "Yes" if value in (True, "yes", "true", "on", "1") else "No"
     return str(value)

@@ -883,6 +883,23 @@ def test_an_embedding_in_a_short_column_is_removed_and_the_checked_file_imports(
     assert response_of(session, "kent", "1.1").lead_role == "Head of Public Protection"
 
 
+def test_an_imported_files_name_is_cleaned_as_an_evidence_files_is(client, session, kent, editor):
+    """Outsider pass 5, finding 8: the name shown on the check page and kept in the history has no direction
+    override or other format character (evidence.services.display_name, the one cleaning of file names)."""
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", UPLOAD, filename="kent-plan-\u202evsc.xlsx.csv")
+    assert checked.status_code == 200
+    assert "\u202e" not in checked.text and "kent-plan-vsc.xlsx.csv" in checked.text
+    fields = form_fields(checked.text)
+    assert fields["file_name"] == "kent-plan-vsc.xlsx.csv"
+    tampered = fields | {"file_name": "kent-plan-\u2066vsc.xlsx.csv"}  # the carried name is cleaned again
+    applied = post_form(client, "/plan/kent/import/apply", tampered)
+    assert applied.status_code == 303
+    session.rollback()
+    event = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "plan_import")).one()
+    assert event.after["file_name"] == "kent-plan-vsc.xlsx.csv"
+
+
 def test_a_file_with_problems_shows_them_and_cannot_be_imported(client, session, kent, editor):
     sign_in(client, editor.email)
     checked = upload(client, "kent", UPLOAD + "31,Something,,\n1.2,Other,,next spring\n")

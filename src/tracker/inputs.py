@@ -20,7 +20,9 @@ The rules, in one place:
   single-line field (a ``String(n)`` column: titles, names, roles) also refuses the embeddings and isolates
   (U+202A to U+202C, U+2066 to U+2069); long text keeps them and the marks (U+200E, U+200F), which mixed
   right-to-left writing uses, and right-to-left letters themselves (Arabic, Hebrew) are text like any other.
-  Imports remove the overrides, as they remove control characters (``clean_imported``).
+  Imports remove what a field refuses for being invisible, as they remove control characters: the overrides from
+  every field, the embeddings and isolates too from short ones (``clean_imported``, ``cleaned_for``), so a file
+  is never refused for what nobody can see; what else a field refuses (a length) the import's check reports.
   Uploaded file names drop them all (``evidence.services.display_name`` keeps no format character).
 - **Integers** are ASCII digits within 1..2^31-1 (PostgreSQL's ``integer``): ``parse_id`` says None otherwise,
   so "²", "١٢" and 5,000 digits never reach a query.
@@ -97,10 +99,17 @@ def clean_text(text: str) -> str:
     return DISALLOWED.sub("", LINE_BREAKS.sub("\n", text))
 
 
-def clean_imported(text: str) -> str:
-    """A spreadsheet cell's text as an import keeps it: ``clean_text``, and the direction overrides (which no field
-    takes) removed, as the control characters are, so a file is never refused for what nobody can see."""
-    return BIDI_OVERRIDES.sub("", clean_text(text))
+def clean_imported(text: str, *, short: bool = False) -> str:
+    """An imported value (a spreadsheet cell, a data file's text) as an import keeps it: ``clean_text``, and the
+    direction controls its field would refuse removed (the overrides from every field, every control from a
+    ``short`` one), as the control characters are, so a file is never refused for what nobody can see."""
+    return (BIDI_CONTROLS if short else BIDI_OVERRIDES).sub("", clean_text(text))
+
+
+def cleaned_for(model: Any, name: str, text: str) -> str:
+    """``text`` from elsewhere (an imported cell, a history line quoting a description) as ``model``'s column
+    ``name`` stores it: ``clean_imported`` by that column's rules, stripped (its length is the caller's to check)."""
+    return clean_imported(text, short=name in column_limits(model)).strip()
 
 
 def parse_id(text: Any, minimum: int = 1) -> int | None:
@@ -142,20 +151,28 @@ def limit_message(length: int) -> str:
     return f"Must be {length:,} characters or fewer"
 
 
+def value_problem(value: Any, length: int | None) -> str | None:
+    """What is wrong with storing ``value`` in a text column of ``length`` (None: unbounded text), if anything:
+    the one rule of ``problems_for`` (forms, imports' dry runs) and of the before-flush check alike."""
+    if not isinstance(value, str):
+        return None
+    if has_control_characters(value):
+        return CONTROL_MESSAGE
+    if has_direction_problem(value, short=bool(length)):
+        return BIDI_MESSAGE
+    if length and len(value) > length:
+        return limit_message(length)
+    return None
+
+
 def problems_for(model: Any, **values: Any) -> dict[str, str]:
     """What the before-flush check would refuse in ``values`` for ``model``'s columns, so a service can say it
     beside the form's field (in its own error type) before any lookup or write."""
     limits = column_limits(model)
     problems = {}
     for name, value in values.items():
-        if not isinstance(value, str):
-            continue
-        if has_control_characters(value):
-            problems[name] = CONTROL_MESSAGE
-        elif has_direction_problem(value, short=name in limits):
-            problems[name] = BIDI_MESSAGE
-        elif name in limits and len(value) > limits[name]:
-            problems[name] = limit_message(limits[name])
+        if (problem := value_problem(value, limits.get(name))) is not None:
+            problems[name] = problem
     return problems
 
 
@@ -170,15 +187,8 @@ def problems_of(record: Any) -> dict[str, str]:
         history = state.attrs[attribute.key].history
         if not history.added:  # only what this flush writes (a stored value stays readable as it is)
             continue
-        value = history.added[0]
-        if not isinstance(value, str):
-            continue
-        if has_control_characters(value):
-            problems[attribute.key] = CONTROL_MESSAGE
-        elif has_direction_problem(value, short=bool(length)):
-            problems[attribute.key] = BIDI_MESSAGE
-        elif length and len(value) > length:
-            problems[attribute.key] = limit_message(length)
+        if (problem := value_problem(history.added[0], length or None)) is not None:
+            problems[attribute.key] = problem
     return problems
 
 

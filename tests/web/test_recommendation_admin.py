@@ -479,3 +479,52 @@ def test_the_admin_pages_issue_the_same_number_of_queries_after_many_versions(cl
         edit(session, "1", admin, text=f"Version {n}", addressees=["pccs"] if n % 2 else ["chief-constables"])
     after = {path: queries_of(client, path) for path in pages}
     assert after == before
+
+
+def test_a_new_sets_title_with_a_direction_override_is_refused_beside_the_field(client, session, admin):
+    """Outsider pass 5, finding 6 (second bullet): the form's own fields are typed, so what they refuse is said
+    beside them, with what was typed kept, never on the generic error page."""
+    sign_in(client, admin.email)
+    content = sheet([["1", "", "Do a thing.", "Chief constables", "31/12/2025", "Recording"]])
+    typed = {
+        "new_slug": "second-report",
+        "new_title": "A \u202esecond report",
+        "new_short_title": "Second \u202ereport",
+    }
+    refused = client.post(
+        "/admin/recommendations/load",
+        files={"file": ("second.csv", content, "text/csv")},
+        data=typed,
+        headers=csrf_headers(client),
+    )
+    assert refused.status_code == 422
+    assert 'id="new_title-error"' in refused.text and 'id="new_short_title-error"' in refused.text
+    assert 'href="#new_title"' in refused.text and "changes the direction of the text" in refused.text
+    assert "A \u202esecond report" in refused.text  # what was typed, to correct
+    session.rollback()
+    assert session.exec(select(RecommendationSet).where(RecommendationSet.slug == "second-report")).first() is None
+
+
+def test_a_yaml_set_and_a_spreadsheet_drop_invisible_characters_alike(client, session, admin):
+    """Outsider pass 5, finding 6 (third bullet): a YAML file whose text held U+202E gave the generic error page at
+    the check, while a spreadsheet's cell lost the character. Both loads keep of a text what its field takes, by the
+    same rules (an override from any field, every direction control from a short one, as a plan import does)."""
+    sign_in(client, admin.email)
+    text = (
+        SMALL_SET.replace("slug: test-report", "slug: third")
+        .replace("short_title: Test report", "short_title: Third \u2066report\u2069")
+        .replace("text: null", 'text: "Evil\u202egpj.exe \\x01wording, \u2067kept\u2069."')
+    )
+    check = client.post(
+        "/admin/recommendations/load",
+        files={"file": ("third.yaml", text.encode(), "application/yaml")},
+        headers=csrf_headers(client),
+    )
+    assert check.status_code == 200 and "would be created" in check.text
+    load_upload(session, text.encode(), "third.yaml", Actor("test"))
+    assert rec(session, "2", "third").text == "Evilgpj.exe wording, \u2067kept\u2069."
+    third = session.exec(select(RecommendationSet).where(RecommendationSet.slug == "third")).one()
+    assert third.short_title == "Third report"
+    content = sheet([["2", "", "Evil\u202egpj.exe \x01wording, \u2067kept\u2069.", "", "", ""]])
+    load_upload(session, content, "second.csv", Actor("test"), new_set=NEW_SET)
+    assert rec(session, "2", "second-report").text == "Evilgpj.exe wording, \u2067kept\u2069."

@@ -30,6 +30,7 @@ from tests.support.plans import form_fields, response_of, snapshot
 from tests.support.web import csrf_headers
 from tracker.audit.models import AuditEvent
 from tracker.filelimits import MAX_FILE_BYTES, MAX_ROWS
+from tracker.inputs import has_control_characters, has_direction_problem, problems_for
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
@@ -42,7 +43,7 @@ from tracker.plans.spreadsheet.common import read_exported_at
 from tracker.plans.spreadsheet.export import EXPORT_COLUMNS
 from tracker.plans.spreadsheet.known import remembered_dates
 from tracker.plans.spreadsheet.mapping import ROUND, Mapping, date_in_header
-from tracker.plans.spreadsheet.rows import recommendation_number
+from tracker.plans.spreadsheet.rows import STORED_IN, recommendation_number
 from tracker.settings import PROJECT_ROOT
 from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
 
@@ -399,6 +400,59 @@ def test_rows_that_disagree_about_one_recommendation_are_errors(session, kent):
 def test_a_long_text_is_an_error(session, kent):
     plan = dry_run(session, kent, f"Rec No.,Action,Owner\n1.1,Train,{'x' * 201}\n")
     assert plan.errors == ["Row 2: The action owner must be 200 characters or fewer"]
+
+
+# Every character tracker.inputs refuses in some field (the control characters, and the direction controls that
+# short fields refuse), but the lone surrogates, which no UTF-8 file can hold.
+REFUSED_CHARACTERS = [
+    chr(code)
+    for code in range(0x3000)
+    if not 0xD800 <= code <= 0xDFFF
+    and (has_control_characters(chr(code)) or has_direction_problem(chr(code), short=True))
+]
+# Every column an import stores as text (each field of an export that rows.STORED_IN places, and a round), where
+# it lands, on two rows (a Blocked 1.1, a Not applicable 1.2).
+SWEPT_COLUMNS = {
+    heading: STORED_IN[name] for heading, name in ss.detect_mapping(EXPORT_COLUMNS).fields.items() if name in STORED_IN
+} | {"March 2026 update": STORED_IN["update_text"]}
+
+
+def test_the_dry_run_finds_whatever_the_import_would_refuse_in_every_column(session, kent, editor):
+    """A file the check passes imports, whatever invisible character a cell holds: a cell keeps what its field takes
+    and loses what the field would refuse (control characters everywhere, direction controls where the field refuses
+    them), and the check and the import use the same rules (tracker.inputs), so a refusal can never first appear at
+    "Import these changes" (outsider pass 5, finding 4)."""
+    header = [*SWEPT_COLUMNS, "Rec No.", "Status", "Update date"]
+    for character in REFUSED_CHARACTERS:
+        cells = {c: f"{c} {ord(character):x} a{character}b" for c in SWEPT_COLUMNS}
+        rows = [
+            {**cells, "Why not applicable": "", "Rec No.": "1.1", "Status": "Blocked", "Update date": "01/10/2025"},
+            {"Why not applicable": cells["Why not applicable"], "Rec No.": "1.2", "Status": "Not applicable"},
+        ]
+        out = io.StringIO()
+        writer = csv.DictWriter(out, header)
+        writer.writeheader()
+        writer.writerows(rows)
+        if character == "\x00":  # a CSV file holding NUL is refused as binary at once, before any check
+            with pytest.raises(SpreadsheetError, match="binary data"):
+                ss.read_table(out.getvalue().encode(), "plan.csv")
+            continue
+        frame = ss.read_table(out.getvalue().encode(), "plan.csv")
+        mapping, dates = ss.detect_mapping(frame.columns), {"March 2026 update": "1 March 2026"}
+        plan = ss.plan_import(session, kent.id, frame, mapping, dates)
+        # the previous character's import is newer than the file: take the file's values
+        plan = ss.plan_import(session, kent.id, frame, mapping, dates, use_file=[c.key for c in plan.conflicts])
+        assert plan.ok, (repr(character), plan.errors)
+        ss.apply_import(session, kent.id, plan, editor)  # refuses nothing the check passed
+        session.rollback()
+        for column, (model, name) in SWEPT_COLUMNS.items():
+            cell = cells[column]
+            instead = "\n" if character in "\x0b\x0c" else ""  # Word's line and page breaks become newlines
+            kept = cell if not problems_for(model, **{name: cell}) else cell.replace(character, instead)
+            stored = session.exec(
+                select(getattr(model, name)).where(getattr(model, name).contains(cells[column][:-3]))
+            ).all()
+            assert stored == [kept], (repr(character), column)  # what its field takes, without what it refuses
 
 
 def test_rows_under_a_merged_number_belong_to_it(session, kent):
@@ -815,6 +869,35 @@ def test_an_editor_checks_then_imports_their_spreadsheet(client, session, kent, 
     again = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
     assert again.status_code == 303 and again.headers["location"] == "/plan/kent?imported=0"
     assert snapshot(session)["actions"] == 1
+
+
+def test_an_embedding_in_a_short_column_is_removed_and_the_checked_file_imports(client, session, kent, editor):
+    """The outsider's steps (pass 5, finding 4): the check passed a lead role holding U+202B...U+202C, and Import
+    then failed on the generic page. The lead role refuses them and nobody sees them, so the import removes them."""
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", "Rec No.,Lead role\n1.1,Head of \u202bPublic\u202c Protection\n")
+    assert checked.status_code == 200 and "Import these changes" in checked.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.status_code == 303, applied.text
+    session.rollback()
+    assert response_of(session, "kent", "1.1").lead_role == "Head of Public Protection"
+
+
+def test_an_imported_files_name_is_cleaned_as_an_evidence_files_is(client, session, kent, editor):
+    """Outsider pass 5, finding 8: the name shown on the check page and kept in the history has no direction
+    override or other format character (evidence.services.display_name, the one cleaning of file names)."""
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", UPLOAD, filename="kent-plan-\u202evsc.xlsx.csv")
+    assert checked.status_code == 200
+    assert "\u202e" not in checked.text and "kent-plan-vsc.xlsx.csv" in checked.text
+    fields = form_fields(checked.text)
+    assert fields["file_name"] == "kent-plan-vsc.xlsx.csv"
+    tampered = fields | {"file_name": "kent-plan-\u2066vsc.xlsx.csv"}  # the carried name is cleaned again
+    applied = post_form(client, "/plan/kent/import/apply", tampered)
+    assert applied.status_code == 303
+    session.rollback()
+    event = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "plan_import")).one()
+    assert event.after["file_name"] == "kent-plan-vsc.xlsx.csv"
 
 
 def test_a_file_with_problems_shows_them_and_cannot_be_imported(client, session, kent, editor):

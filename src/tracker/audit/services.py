@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.db import next_version, plain
+from tracker.inputs import cleaned_for
 from tracker.permissions import visible_levels
 from tracker.vocabulary import Visibility
 
@@ -55,7 +56,7 @@ def record(
         entity_id=entity_id,
         organisation_id=organisation_id,
         response_id=response_id,
-        summary=summary[:500],
+        summary=cleaned_for(AuditEvent, "summary", summary)[:500],  # it may quote long text, which short text refuses
         before=before,
         after=after,
     )

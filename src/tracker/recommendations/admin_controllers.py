@@ -21,6 +21,7 @@ from tracker.audit.models import AuditEvent
 from tracker.datafiles import LoadError
 from tracker.db import StaleRecord
 from tracker.filelimits import MAX_FILE_BYTES
+from tracker.inputs import problems_for
 from tracker.loading import load_upload
 from tracker.organisations.models import AddresseeGroup, Organisation
 from tracker.organisations.services import addressee_names
@@ -245,6 +246,34 @@ def _load_page(request: AnyRequest, db: Session, form: Form, status_code: int = 
     )
 
 
+# The new set's fields on the load form, and the columns that store them.
+_NEW_SET_FIELDS = {
+    "new_slug": "slug",
+    "new_title": "title",
+    "new_short_title": "short_title",
+    "new_source_url": "source_url",
+}
+
+
+def _new_set(form: Form) -> dict[str, Any] | None:
+    """The new set a spreadsheet goes into, as the form describes it; what its fields refuse (a direction control,
+    a length) is noted beside them, as any form's fields are, and the set is None until there is a slug or title."""
+    slug = form.require("new_slug", "Enter a short name for the new set (lowercase words joined by hyphens)")
+    title = form.require("new_title", "Enter the report's title")
+    for name, column in _NEW_SET_FIELDS.items():
+        if problem := problems_for(RecommendationSet, **{column: form.get(name)}).get(column):
+            form.error(name, problem)
+    if not (slug or title):
+        return None
+    return {
+        "slug": slug,
+        "title": title,
+        "short_title": form.get("new_short_title") or title[:200],
+        "published": form.get("new_published") or None,
+        "source_url": form.get("new_source_url") or None,
+    }
+
+
 def _run_load(request: AnyRequest, db: Session, data: dict[str, Any], *, dry_run: bool) -> Any:
     form = Form.of({k: v for k, v in data.items() if isinstance(v, str)})
     upload = data.get("file")
@@ -266,16 +295,7 @@ def _run_load(request: AnyRequest, db: Session, data: dict[str, Any], *, dry_run
     set_slug = form.get("set") or None
     new_set = None
     if is_sheet and not set_slug:
-        slug = form.require("new_slug", "Enter a short name for the new set (lowercase words joined by hyphens)")
-        title = form.require("new_title", "Enter the report's title")
-        if slug or title:
-            new_set = {
-                "slug": slug,
-                "title": title,
-                "short_title": form.get("new_short_title") or title[:200],
-                "published": form.get("new_published") or None,
-                "source_url": form.get("new_source_url") or None,
-            }
+        new_set = _new_set(form)
         if not form.ok:
             return _load_page(request, db, form, status_code=422)
     try:

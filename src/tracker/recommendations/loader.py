@@ -8,16 +8,18 @@ idempotent: a second load of the same file changes nothing. Changes are written 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from tracker.audit.services import Actor
-from tracker.datafiles import LoadResult, ParsedFile, Problem, validate
+from tracker.datafiles import LoadResult, ParsedFile, Path_, Problem, validate
 from tracker.db import next_version, saved_id
+from tracker.inputs import clean_imported, cleaned_for, problems_for
 from tracker.loaded_records import Loading
 from tracker.organisations.services import addressee_codes
 from tracker.plans.obligations import sync_obligations
@@ -140,11 +142,57 @@ class SetFile(_Strict):
     recommendations: list[RecommendationIn] = Field(min_length=1)
 
 
+# Where the texts of a set's file are stored (each field of its part of the file, and the column it goes to).
+_SET_TEXTS = {n: n for n in ("title", "short_title", "source_url", "licence_note", "description")}
+_PROVENANCE_TEXTS = {"note": "provenance_note", "confirmed_by": "confirmed_by_label"}
+
+
+def _stored_texts(doc: SetFile) -> Iterator[tuple[Path_, BaseModel, type[SQLModel], dict[str, str]]]:
+    """Each part of the file that holds stored text: its path, the part, the model and its fields' columns."""
+    yield ("set",), doc.set, RecommendationSet, _SET_TEXTS
+    for i, rec in enumerate(doc.recommendations):
+        path: Path_ = ("recommendations", i)
+        yield path, rec, Recommendation, {"text": "text"}
+        yield (*path, "provenance"), rec.provenance, Recommendation, _PROVENANCE_TEXTS
+        for j, sub in enumerate(rec.sub_recommendations):
+            yield (*path, "sub_recommendations", j), sub, Recommendation, {"text": "text"}
+
+
+def _keep_texts(parsed: ParsedFile, doc: SetFile) -> list[Problem]:
+    """Keep each stored text as its column takes it (a short field loses every direction control, as a plan
+    import's cell does: ``inputs.cleaned_for``), and list, by line (or row) and field, whatever the write would
+    still refuse (``inputs.problems_for``, the before-flush check's rule), so no problem first shows when loading."""
+    problems = []
+    for path, part, model, columns in _stored_texts(doc):
+        for name, column in columns.items():
+            value = getattr(part, name)
+            if not isinstance(value, str):
+                continue
+            setattr(part, name, cleaned_for(model, column, value))
+            if problem := problems_for(model, **{column: getattr(part, name)}).get(column):
+                problems.append(parsed.problem((*path, name), problem))
+    return problems
+
+
+def _cleaned(data: Any) -> Any:
+    """Every text of a parsed file as an import keeps it (``inputs.clean_imported``: control characters and direction
+    overrides removed), as a spreadsheet's cells are, so a YAML file and a spreadsheet load the same text."""
+    if isinstance(data, str):
+        return clean_imported(data)
+    if isinstance(data, list):
+        return [_cleaned(item) for item in data]
+    if isinstance(data, dict):
+        return {key: _cleaned(value) for key, value in data.items()}
+    return data
+
+
 def check(parsed: ParsedFile, session: Session) -> tuple[SetFile | None, list[Problem]]:
-    """Validate the whole file against the schema and the database's addressees; every problem is listed."""
-    doc, problems = validate(parsed, SetFile)
+    """Validate the whole file against the schema, the columns that store its texts and the database's addressees;
+    every problem is listed."""
+    doc, problems = validate(replace(parsed, data=_cleaned(parsed.data)), SetFile)
     if doc is None:
         return None, problems
+    problems += _keep_texts(parsed, doc)
     known_addressees = addressee_codes(session)
     themes = {t.code for t in doc.set.themes}
     seen: dict[str, tuple[str | int, ...]] = {}

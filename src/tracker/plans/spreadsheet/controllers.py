@@ -27,6 +27,7 @@ from litestar.response import Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
+from tracker.evidence.services import display_name
 from tracker.filelimits import MAX_FILE_BYTES, MAX_ROWS
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
@@ -171,9 +172,9 @@ def _load(
         if fresh:
             assert isinstance(upload, UploadFile)
             content = upload.file.read(MAX_FILE_BYTES + 1)
-            filename = upload.filename
+            filename = display_name(upload.filename)  # as evidence files' names are: no control or format character
         elif form.get("file_data"):
-            content, filename = unpack(form.get("file_data")), form.get("file_name")
+            content, filename = unpack(form.get("file_data")), display_name(form.get("file_name"))
         else:
             form.error("file", "Select a CSV or Excel file")
             return _upload_page(request, organisation, form, status_code=422, sets=sets)

@@ -9,7 +9,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.inputs import parse_id
+from sqlmodel import SQLModel
+
+from tracker.inputs import cleaned_for, parse_id, problems_for
+from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import MAX_TEXT
 from tracker.plans.spreadsheet.common import ISO_DATE, canonical, plain_words, read_exported_at, short
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
@@ -97,10 +100,17 @@ class Row:
         self.errors += 1
         self.plan.error(self.number, message)
 
-    def text(self, name: str, label: str, limit: int = MAX_TEXT) -> str | None:
-        value = self.get(name)
+    def text(self, name: str, label: str, limit: int = MAX_TEXT, value: str | None = None) -> str | None:
+        """The cell of ``name`` (or ``value``, a round's cell) as its column keeps it (``inputs.cleaned_for``),
+        checked by the same rules as the import's write (``inputs.problems_for``), so a row the dry run passes is
+        never refused when imported; None if it is empty or wrong (a row error naming the column)."""
+        model, column = STORED_IN[name]
+        value = cleaned_for(model, column, self.get(name) if value is None else value)
         if len(value) > limit:
             self.error(f"{label} must be {limit:,} characters or fewer")
+            return None
+        if problem := problems_for(model, **{column: value}).get(column):
+            self.error(f"{label} (column '{self.plan.mapping.column_for(name)}'): {problem}")
             return None
         return value or None
 
@@ -119,6 +129,17 @@ class Row:
         numbers = ("recommendation", "sub_recommendation", "exported_at")  # an export's time is no content either
         return any(v for k, v in self.values.items() if k not in numbers) or any(self.rounds.values())
 
+
+# Where each imported text is stored: its cell is kept and checked by that column's rules.
+STORED_IN: dict[str, tuple[type[SQLModel], str]] = {
+    "lead_role": (Response, "lead_role"),
+    "summary": (Response, "summary"),
+    "blocked_reason": (Response, "blocked_reason"),
+    "not_applicable_reason": (Response, "not_applicable_reason"),
+    "action": (Action, "description"),
+    "owner": (Action, "owner_role"),
+    "update_text": (ProgressUpdate, "text"),
+}
 
 RESPONSE_VALUE_LABELS = {
     "status": "status",
@@ -223,12 +244,8 @@ def _parse_updates(row: Row) -> None:
         if value and column in plan.dates:
             items.append((value, plan.dates[column]))
     for value, on in items:  # their dates are checked (rules.update_date_problem) once the set is known
-        if on is None:
-            continue
-        if len(value) > MAX_TEXT:
-            row.error(f"An update must be {MAX_TEXT:,} characters or fewer")
-        else:
-            row.updates.append((value, on, visibility))
+        if on is not None and (kept := row.text("update_text", "An update", value=value)):
+            row.updates.append((kept, on, visibility))
 
 
 def _parse_exported_at(row: Row) -> None:

@@ -93,7 +93,8 @@ class OversightController(SignedInPages):
     @get("/charts/periods.svg", sync_to_thread=True, name="oversight:periods-chart")
     def periods_chart(self, request: AnyRequest, db: Db) -> Response[str]:
         """Progress across the frozen reporting periods (the table is on the dashboard)."""
-        return _chart(status_bars(period_progress(db), title="Responses by status at each reporting period"))
+        rows = [(period.label, counts) for period, counts in period_progress(db)]
+        return _chart(status_bars(rows, title="Responses by status at each reporting period"))
 
     @get("/charts/status.svg", sync_to_thread=True, name="oversight:status-chart")
     def status_chart(self, request: AnyRequest, db: Db, set_slug: SetQuery = None) -> Response[str]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.db import Versioned, created_at_field, enum_field, text_field, timestamp_field
-from tracker.timeutil import LONDON, UTC
+from tracker.timeutil import LONDON, UTC, uk_date
 from tracker.vocabulary import PeriodStatus, Rag, ResponseStatus
 
 
@@ -47,10 +47,22 @@ class ReportingPeriod(SQLModel, Versioned, table=True):
 
     @property
     def statuses_as_at(self) -> dt.date:
-        """The day the period's statuses are as at: a snapshot records each status when the period is frozen,
-        so a period frozen after its cut-off day holds that day's statuses; otherwise its cut-off."""
-        frozen_on = self.frozen_on
-        return frozen_on if frozen_on is not None and frozen_on > self.cut_off else self.cut_off
+        """The one rule for the day a period's statuses are as at. A snapshot records each status when the period
+        is frozen, so a frozen period's statuses are as at the day it was frozen, whether that came before, on or
+        after its cut-off day; an open period's (and one frozen before the freeze time was kept), its cut-off."""
+        return self.frozen_on or self.cut_off
+
+    @property
+    def as_at_freeze_day(self) -> bool:
+        """Its statuses are as at another day than its cut-off (``statuses_as_at``): wherever it is shown, say so."""
+        return self.statuses_as_at != self.cut_off
+
+    @property
+    def label(self) -> str:
+        """Its name, marked when its statuses are not as at its cut-off (for a chart that lists the periods)."""
+        if not self.as_at_freeze_day:
+            return self.name
+        return f"{self.name} (statuses as at {uk_date(self.statuses_as_at)}, when it was frozen)"
 
 
 class Snapshot(SQLModel, table=True):

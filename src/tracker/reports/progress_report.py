@@ -89,7 +89,7 @@ class ReportData:
     @property
     def figures_as_at(self) -> dt.date:
         """The day the statuses are as at (``ReportingPeriod.statuses_as_at``): the report's date, or the day a
-        period was frozen when that came after its cut-off day."""
+        period was frozen."""
         return self.statuses_as_at or self.as_of
 
     @property
@@ -108,6 +108,13 @@ class ReportData:
                 f"{frozen}, after its cut-off of {cut_off}: statuses are as at {frozen}, not as they were on the "
                 "cut-off, and only updates dated on or before the cut-off are counted. They include changes not "
                 "yet published on its public page; changes made after the freeze are not counted."
+            )
+        if self.figures_as_at < self.as_of:
+            return (
+                f"They count each organisation's position as recorded in the tracker when the period was frozen on "
+                f"{frozen}, before its cut-off of {cut_off}: statuses are as at {frozen}, not at the cut-off, and "
+                f"only updates dated on or before {frozen} are counted. They include changes not yet published on "
+                "its public page; changes made after the freeze are not counted."
             )
         return (
             f"They count each organisation's position at the cut-off of {cut_off}, as recorded in the tracker when "

@@ -64,6 +64,18 @@ class ReportingPeriod(SQLModel, Versioned, table=True):
             return self.name
         return f"{self.name} (statuses as at {uk_date(self.statuses_as_at)}, when it was frozen)"
 
+    @property
+    def recorded_by(self) -> dt.datetime:
+        """The end of its cut-off day (UTC): actions and evidence recorded before it are counted in its figures."""
+        return dt.datetime.combine(self.cut_off + dt.timedelta(days=1), dt.time(), UTC)
+
+    @property
+    def fixed_at(self) -> dt.datetime:
+        """When its content was fixed, in UTC: its freeze time (the end of its cut-off day for a period frozen
+        before the freeze time was kept)."""
+        frozen = self.frozen_at or dt.datetime.combine(self.cut_off, dt.time(23, 59), UTC)
+        return frozen.replace(tzinfo=UTC) if frozen.tzinfo is None else frozen.astimezone(UTC)
+
 
 class Snapshot(SQLModel, table=True):
     """One response as it stood when a period was frozen. Never changes afterwards."""
@@ -84,6 +96,21 @@ class Snapshot(SQLModel, table=True):
     latest_update_on: dt.date | None = None
     latest_update_text: str | None = text_field()
     captured_at: dt.datetime = created_at_field()
+
+
+class PeriodExport(SQLModel, table=True):
+    """What a frozen period's data exports hold, stored when it is frozen (one for every recommendation set
+    together, and one per set), so every format is rendered from it and never changes; unfreezing discards it."""
+
+    __tablename__ = "period_export"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="reporting_period.id", index=True)
+    set_id: int | None = Field(default=None, foreign_key="recommendation_set.id")  # None: every set
+    document: str = text_field()  # the JSON export, the other formats' source
+    # When it was stored: the freeze time, or (``late``) the first export of a period frozen before exports were kept.
+    stored_at: dt.datetime = created_at_field()
+    late: bool = False
 
 
 class ReminderSent(SQLModel, table=True):

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
-from tests.support.plans import response_of
+from tests.support.plans import pdf_text, response_of
 from tests.support.web import csrf_headers
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
@@ -410,3 +410,45 @@ def test_a_cut_off_two_years_ahead_is_accepted(session, small_reference):
     today = london_today()
     in_two_years = today.replace(year=today.year + 2, day=min(today.day, 28))
     assert open_period(session, name="Far but fine", cut_off=in_two_years, actor=ACTOR).id
+
+
+def test_a_period_frozen_before_its_cut_off_says_its_statuses_are_as_at_the_freeze_day(
+    client, session, small_reference, make_user
+):
+    """Outsider pass 5, finding 3: a period frozen before its cut-off holds the statuses of the day it was frozen;
+    its page, report (HTML and PDF) and exports say so, never "as at" a cut-off day still to come."""
+    today, cut_off = london_today(), london_today() + dt.timedelta(days=24)
+    early = freeze(session, "Early", cut_off)
+    assert early.statuses_as_at == today
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = " ".join(client.get(f"/oversight/periods/{early.id}").text.split())
+    assert "status at the cut-off" not in page and f"Organisations by status as at {uk_date(today)}" in page
+    report = " ".join(client.get(f"/oversight/report?period={early.id}").text.split())
+    assert f"Figures as at {uk_date(today)}." in report and f"Figures as at {uk_date(cut_off)}" not in report
+    assert f"before its cut-off of {uk_date(cut_off)}: statuses are as at {uk_date(today)}" in report
+    pdf = " ".join(pdf_text(client.get(f"/oversight/report/pdf?period={early.id}").content).split())
+    assert f"Figures as at {uk_date(today)}" in pdf and f"Figures as at {uk_date(cut_off)}" not in pdf
+    document = client.get(f"/oversight/report/export/json?period={early.id}").json()
+    assert document["statuses_as_at"] == today.isoformat()
+    assert {r["statuses_as_at"] for r in document["responses"] + document["snapshots"]} == {today.isoformat()}
+
+
+def test_periods_shown_side_by_side_say_when_statuses_are_as_at_the_freeze_day(
+    client, session, small_reference, make_user
+):
+    """Outsider pass 5, finding 5: the comparison, the dashboard's table and the period chart mark a period whose
+    statuses are as at its freeze day rather than its cut-off, as the period page does."""
+    today = london_today()
+    on_time = freeze(session, "On time", today - dt.timedelta(days=60))
+    on_time.frozen_at = dt.datetime.combine(on_time.cut_off, dt.time(18), LONDON)  # frozen on its cut-off day
+    late = freeze(session, "Late", today - dt.timedelta(days=30))
+    session.commit()
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    said = f"statuses as at {uk_date(today)}, when it was frozen"
+    compared = " ".join(client.get(f"/oversight/periods/compare?earlier={on_time.id}&later={late.id}").text.split())
+    assert f"Late: {said} (cut-off {uk_date(late.cut_off)})" in compared
+    assert f"On time: statuses as at its cut-off, {uk_date(on_time.cut_off)}" in compared
+    table = client.get("/oversight").text.split('data-testid="period-progress"', 1)[1].split("</table>", 1)[0]
+    assert said in " ".join(table.split()) and table.count("when it was frozen") == 1
+    chart = " ".join(re.sub(r"<[^>]+>", " ", client.get("/oversight/charts/periods.svg").text).split())
+    assert f"Late ({said})" in chart and "On time (" not in chart

@@ -6,23 +6,29 @@ import csv
 import datetime as dt
 import io
 import json
+from collections import Counter
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from sqlmodel import col, select
 
 from tests.support.accounts import sign_in
 from tests.support.plans import pdf_text
+from tracker.assessments.models import Assessment
 from tracker.audit.services import Actor
 from tracker.cli import main
 from tracker.organisations.models import Organisation
 from tracker.plans import services
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.recommendations.models import Recommendation
 from tracker.reports.exports import neutralise, response_rows
 from tracker.reports.figures import national_state
+from tracker.reports.models import PeriodExport
 from tracker.reports.progress_report import build_report, render_html, render_pdf
-from tracker.reports.services import freeze_period, open_period
-from tracker.timeutil import LONDON, uk_date, utc_now
-from tracker.vocabulary import OrganisationKind, ResponseStatus, Role
+from tracker.reports.services import freeze_period, open_period, unfreeze_period
+from tracker.timeutil import LONDON, UTC, uk_date, utc_now
+from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind, ResponseStatus, Role
 
 
 @pytest.fixture
@@ -333,3 +339,108 @@ def test_a_period_frozen_on_its_cut_off_labels_its_figures_at_the_cut_off(sessio
     html = " ".join(render_html(data).split())
     assert f"Figures as at {uk_date(frozen.cut_off)}." in html and "not as they were" not in html
     assert all(row["statuses_as_at"] == frozen.cut_off.isoformat() for row in response_rows(data))
+
+
+# --- a frozen period's data exports (outsider pass 5, finding 2) --------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "xlsx", "json")
+
+
+def exports_of(client, period) -> dict[str, bytes]:
+    answers = {fmt: client.get(f"/oversight/report/export/{fmt}?period={period.id}") for fmt in EXPORT_FORMATS}
+    assert {answer.status_code for answer in answers.values()} == {200}
+    return {fmt: answer.content for fmt, answer in answers.items()}
+
+
+def kent_response(session):
+    return session.exec(
+        select(Response)
+        .join(Organisation, col(Organisation.id) == Response.organisation_id)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
+        .where(Organisation.slug == "kent", Recommendation.number == "1")
+    ).one()
+
+
+def test_a_frozen_periods_exports_are_the_same_bytes_after_later_actions_updates_and_assessments(
+    client, session, frozen, make_user
+):
+    """The report, its PDF and every data export of a frozen period hold what was true at the freeze: an action,
+    an update (dated on the cut-off) and an assessment added afterwards change none of them."""
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    before = exports_of(client, frozen)
+    assert exports_of(client, frozen) == before, "the same bytes on every download"
+    response_id = kent_response(session).id
+    session.add(Action(response_id=response_id, description="Added after the freeze"))
+    session.add(ProgressUpdate(response_id=response_id, update_on=frozen.cut_off, text="News after the freeze"))
+    session.add(Assessment(response_id=response_id, rating=AssessmentRating.MET, rationale="Assessed after it"))
+    session.commit()
+    assert exports_of(client, frozen) == before
+    assert b"after the freeze" not in before["json"] and b"Assessed after it" not in before["json"]
+    assert b"Added after the freeze" in client.get("/oversight/report/export/json").content, "today's stays live"
+
+
+def test_a_frozen_periods_actions_and_updates_are_those_its_snapshots_count(client, session, scenario, make_user):
+    """The actions sheet lists the actions recorded by the cut-off (the snapshot's ``actions_total``), those complete
+    by then adding up to its ``actions_complete``; no update is dated after the cut-off."""
+    today = utc_now().astimezone(LONDON).date()
+    cut_off = today - dt.timedelta(days=30)
+    response_id = kent_response(session).id
+    recorded_before = dt.datetime.combine(cut_off - dt.timedelta(days=5), dt.time(12), UTC)
+    done_later = Action(response_id=response_id, description="Done after the cut-off", status=ActionStatus.COMPLETE)
+    done_later.completed_on, done_later.created_at = today, recorded_before
+    session.add(done_later)
+    session.add(Action(response_id=response_id, description="Added after the cut-off"))
+    session.add(ProgressUpdate(response_id=response_id, update_on=cut_off, text="On the cut-off"))
+    session.add(ProgressUpdate(response_id=response_id, update_on=today, text="After the cut-off"))
+    late = open_period(session, name="Catch-up", cut_off=cut_off, actor=Actor("t"))
+    freeze_period(session, late, Actor("t"))
+    session.commit()
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    document = json.loads(exports_of(client, late)["json"])
+    assert {u["text"] for u in document["updates"]} == {"On the cut-off"}
+    counted: Counter[tuple[str, str]] = Counter()
+    complete: Counter[tuple[str, str]] = Counter()
+    for action in document["actions"]:
+        key = (action["organisation_slug"], action["recommendation"])
+        counted[key] += 1
+        complete[key] += action["status"] == "complete" and action["completed_on"] <= cut_off.isoformat()
+    snapshots = {(s["organisation_slug"], s["recommendation"]): s for s in document["snapshots"]}
+    assert set(counted) <= set(snapshots) and counted[("kent", "1")] >= 1
+    for key, snapshot in snapshots.items():
+        assert (snapshot["actions_total"], snapshot["actions_complete"]) == (counted[key], complete[key]), key
+    assert "Added after the cut-off" not in {a["description"] for a in document["actions"]}
+
+
+def test_unfreezing_discards_the_stored_exports_and_freezing_again_stores_them_afresh(
+    client, session, frozen, make_user
+):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    first = json.loads(exports_of(client, frozen)["json"])
+    session.add(ProgressUpdate(response_id=kent_response(session).id, update_on=frozen.cut_off, text="Later news"))
+    unfreeze_period(session, frozen, Actor("admin"))
+    assert not session.exec(select(PeriodExport).where(PeriodExport.period_id == frozen.id)).all()
+    freeze_period(session, frozen, Actor("t"))
+    session.commit()
+    again = json.loads(exports_of(client, frozen)["json"])
+    assert "Later news" in {u["text"] for u in again["updates"]} - {u["text"] for u in first["updates"]}
+
+
+def test_a_period_frozen_before_exports_were_kept_says_when_its_tables_were_captured(
+    client, session, frozen, make_user
+):
+    """A period frozen before the tracker stored a frozen period's exports: its first export stores them, saying
+    plainly that they were captured then, not at the freeze; they never change afterwards."""
+    for stored in session.exec(select(PeriodExport).where(PeriodExport.period_id == frozen.id)):
+        session.delete(stored)
+    session.commit()
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    first = exports_of(client, frozen)
+    document = json.loads(first["json"])
+    today = uk_date(utc_now().astimezone(LONDON).date())
+    assert "before the tracker kept a frozen period's exports" in document["note"]
+    assert f"captured on {today}" in document["note"]
+    book = openpyxl.load_workbook(io.BytesIO(first["xlsx"]))
+    assert book.sheetnames[0] == "note" and document["note"] in [c.value for c in book["note"]["A"]]
+    session.add(Action(response_id=kent_response(session).id, description="Added later still"))
+    session.commit()
+    assert exports_of(client, frozen) == first

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from tracker.db import saved_id
-from tracker.demo.responses import ResponsePlan
+from tracker.demo.responses import ActionPlan, ResponsePlan
 from tracker.plans.models import Action
 from tracker.vocabulary import ActionStatus, ResponseStatus
 
@@ -27,15 +27,10 @@ def materialise(session: Session, plan: ResponsePlan, round_: int, changed: list
     for position, item in enumerate(plan.actions):
         if item.created > round_:
             break
-        status = item.status(round_, starts, blocked)
+        values = action_state(item, round_, starts, blocked)
+        status = values["status"]
         if status is item.current:
             continue
-        done = status is ActionStatus.COMPLETE and item.done_at is not None
-        values: dict[str, Any] = {
-            "status": status,
-            "completed_on": item.done_at.date() if done and item.done_at else None,
-            "updated_at": item.done_at if done else item.created_at,
-        }
         if item.row is None:
             item.row = Action(response_id=saved_id(plan.response), position=position, **item.values, **values)
             item.row.created_at = item.created_at
@@ -47,6 +42,28 @@ def materialise(session: Session, plan: ResponsePlan, round_: int, changed: list
         if plan.added < round_added <= round_:
             session.add(row)
     plan.added = max(plan.added, round_)
+
+
+def action_state(item: ActionPlan, round_: int, starts: int | None, blocked: int | None) -> dict[str, Any]:
+    """An action's status, completion day and last change as they stood in ``round_``."""
+    status = item.status(round_, starts, blocked)
+    done = status is ActionStatus.COMPLETE and item.done_at is not None
+    return {
+        "status": status,
+        "completed_on": item.done_at.date() if done and item.done_at else None,
+        "updated_at": item.done_at if done else item.created_at,
+    }
+
+
+def actions_as_in(plans: list[ResponsePlan], round_: int) -> list[dict[str, Any]]:
+    """Every written action of ``plans`` as it stood in ``round_`` (rows for ``update_rows``): a period frozen at
+    that round's cut-off exports them so."""
+    return [
+        {"id": saved_id(item.row), **action_state(item, round_, plan.started_in, plan.first(ResponseStatus.BLOCKED))}
+        for plan in plans
+        for item in plan.actions
+        if item.row is not None and item.created <= round_
+    ]
 
 
 def write_changes(session: Session, changed: list[dict[str, Any]]) -> None:

@@ -18,7 +18,7 @@ from tracker.practice.services import practice_for
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import list_sets, set_named
 from tracker.reports.charts import status_bars, to_svg
-from tracker.reports.exports import headline_rows, response_rows, tables, to_csv, to_json, to_xlsx
+from tracker.reports.exports import render
 from tracker.reports.figures import (
     STATUS_CODES,
     NationalState,
@@ -29,6 +29,7 @@ from tracker.reports.figures import (
 )
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.organisation_view import organisation_oversight
+from tracker.reports.period_exports import export_document
 from tracker.reports.progress_report import build_report, render_pdf
 from tracker.settings import Settings
 from tracker.vocabulary import PeriodStatus, ResponseStatus
@@ -93,7 +94,8 @@ class OversightController(SignedInPages):
     @get("/charts/periods.svg", sync_to_thread=True, name="oversight:periods-chart")
     def periods_chart(self, request: AnyRequest, db: Db) -> Response[str]:
         """Progress across the frozen reporting periods (the table is on the dashboard)."""
-        return _chart(status_bars(period_progress(db), title="Responses by status at each reporting period"))
+        rows = [(period.label, counts) for period, counts in period_progress(db)]
+        return _chart(status_bars(rows, title="Responses by status at each reporting period"))
 
     @get("/charts/status.svg", sync_to_thread=True, name="oversight:status-chart")
     def status_chart(self, request: AnyRequest, db: Db, set_slug: SetQuery = None) -> Response[str]:
@@ -244,15 +246,20 @@ class ReportController(SignedInPages):
     def _data(
         self, request: AnyRequest, db: Session, period: int | None, set_slug: str | None = None
     ) -> tuple[Any, Any]:
-        require(request.user, Permission.VIEW_OVERSIGHT)
-        chosen = None
-        if period is not None:
-            chosen = db.get(ReportingPeriod, period)
-            if chosen is None or chosen.status is not PeriodStatus.FROZEN:
-                raise NotFoundException("There is no frozen reporting period with that number")
+        chosen = self._period(request, db, period)
         rec_set = set_named(db, set_slug)
         stale_days = request.app.state.settings.stale_update_days
         return build_report(db, chosen, stale_days=stale_days, set_id=rec_set.id if rec_set else None), chosen
+
+    @staticmethod
+    def _period(request: AnyRequest, db: Session, period: int | None) -> ReportingPeriod | None:
+        require(request.user, Permission.VIEW_OVERSIGHT)
+        if period is None:
+            return None
+        chosen = db.get(ReportingPeriod, period)
+        if chosen is None or chosen.status is not PeriodStatus.FROZEN:
+            raise NotFoundException("There is no frozen reporting period with that number")
+        return chosen
 
     @get("/", sync_to_thread=True, name="report:html")
     def html(
@@ -295,18 +302,12 @@ class ReportController(SignedInPages):
     ) -> Response[bytes]:
         if fmt not in ("csv", "xlsx", "json"):
             raise NotFoundException()
-        data, chosen = self._data(request, db, period, set_slug)
-        name = f"progress-{data.as_of.isoformat()}"
-        if fmt == "csv":
-            return _download(to_csv(response_rows(data)), "text/csv; charset=utf-8", f"{name}-responses.csv")
-        all_tables = tables(db, data, chosen)
-        if fmt == "xlsx":
-            return _download(
-                to_xlsx({**all_tables, "headline_figures": headline_rows(data)}),
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                f"{name}.xlsx",
-            )
-        return _download(to_json(data, all_tables), "application/json", f"{name}.json")
+        chosen = self._period(request, db, period)
+        rec_set = set_named(db, set_slug)
+        doc, fixed_at = export_document(
+            db, chosen, rec_set.id if rec_set else None, stale_days=request.app.state.settings.stale_update_days
+        )
+        return _download(*render(doc, fmt, fixed_at=fixed_at))
 
 
 def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:

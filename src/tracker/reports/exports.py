@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+import zipfile
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 import openpyxl
+import sqlalchemy as sa
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlmodel import Session, col, select
@@ -31,6 +34,7 @@ from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import Headline, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.progress_report import ReportData
+from tracker.timeutil import LONDON
 
 
 def response_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -63,13 +67,14 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
 
 def tables(session: Session, data: ReportData, period: ReportingPeriod | None) -> dict[str, list[dict[str, Any]]]:
     """Every table of the export: responses, actions, updates, assessments, snapshots, recommendations and
-    organisations."""
+    organisations. A frozen ``period``'s hold what its snapshots count: the actions recorded and the updates dated
+    by its cut-off, and the assessments recorded by its freeze."""
     scope = _Scope.of(session, data)
     return {
         "responses": response_rows(data),
-        "actions": _actions(session, scope),
-        "updates": _updates(session, scope),
-        "assessments": _assessments(session, scope),
+        "actions": _actions(session, scope, period),
+        "updates": _updates(session, scope, period),
+        "assessments": _assessments(session, scope, period),
         "snapshots": _snapshots(session, scope, period),
         "recommendations": _recommendations(session, scope),
         "organisations": organisation_rows(data),
@@ -111,18 +116,19 @@ class _Scope:
         return {**names, "recommendation": number}
 
 
-def _actions(session: Session, scope: _Scope) -> list[dict[str, Any]]:
+def _actions(session: Session, scope: _Scope, period: ReportingPeriod | None) -> list[dict[str, Any]]:
     # Plain columns rather than ORM objects: tens of thousands of rows at national scale.
-    rows = session.exec(
-        select_columns(
-            Action.response_id,
-            Action.description,
-            Action.owner_role,
-            Action.target_date,
-            Action.status,
-            Action.completed_on,
-        ).order_by(col(Action.response_id), col(Action.position), col(Action.id))
-    )
+    query = select_columns(
+        Action.response_id,
+        Action.description,
+        Action.owner_role,
+        Action.target_date,
+        Action.status,
+        Action.completed_on,
+    ).order_by(col(Action.response_id), col(Action.position), col(Action.id))
+    if period is not None:  # those its snapshots count (tracker.reports.services.freeze_period)
+        query = query.where(col(Action.created_at) < period.recorded_by)
+    rows = session.exec(query)
     # Numbered from 1 within each response's list, as open data numbers them (tracker.public.opendata).
     return [
         {
@@ -140,7 +146,8 @@ def _actions(session: Session, scope: _Scope) -> list[dict[str, Any]]:
     ]
 
 
-def _updates(session: Session, scope: _Scope) -> list[dict[str, Any]]:
+def _updates(session: Session, scope: _Scope, period: ReportingPeriod | None) -> list[dict[str, Any]]:
+    dated = col(ProgressUpdate.update_on) <= period.cut_off if period is not None else sa.true()
     return [
         {**scope.who(response_id), "date": plain(update_on), "text": text, "visibility": visibility.value}
         for response_id, update_on, text, visibility in session.exec(
@@ -150,14 +157,15 @@ def _updates(session: Session, scope: _Scope) -> list[dict[str, Any]]:
                 col(ProgressUpdate.text),
                 col(ProgressUpdate.visibility),
             )
-            .where(col(ProgressUpdate.visibility).in_(national_levels()))
+            .where(col(ProgressUpdate.visibility).in_(national_levels()), dated)
             .order_by(col(ProgressUpdate.response_id), col(ProgressUpdate.update_on), col(ProgressUpdate.id))
         )
         if response_id in scope.where
     ]
 
 
-def _assessments(session: Session, scope: _Scope) -> list[dict[str, Any]]:
+def _assessments(session: Session, scope: _Scope, period: ReportingPeriod | None) -> list[dict[str, Any]]:
+    recorded = col(Assessment.created_at) <= period.fixed_at if period is not None else sa.true()
     return [
         {
             **scope.who(a.response_id),
@@ -166,7 +174,9 @@ def _assessments(session: Session, scope: _Scope) -> list[dict[str, Any]]:
             "released": a.released,
             "assessed_on": plain(a.created_at.date()),
         }
-        for a in session.exec(select(Assessment).order_by(col(Assessment.response_id), col(Assessment.id)))
+        for a in session.exec(
+            select(Assessment).where(recorded).order_by(col(Assessment.response_id), col(Assessment.id))
+        )
         if a.response_id in scope.where
     ]
 
@@ -239,11 +249,6 @@ def organisation_rows(data: ReportData) -> list[dict[str, Any]]:
     return rows
 
 
-def headline_rows(data: ReportData) -> list[dict[str, Any]]:
-    """The headline figures (``tracker.reports.figures.Headline``) as a table of figure and value."""
-    return [{"figure": name, "value": value} for name, value in data.headline.as_dict().items()]
-
-
 def to_csv(rows: list[dict[str, Any]]) -> bytes:
     if not rows:
         return "".encode("utf-8-sig")
@@ -251,11 +256,12 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
     return csv_bytes(columns, ([row.get(column) for column in columns] for row in rows))
 
 
-def to_xlsx(all_tables: dict[str, list[dict[str, Any]]]) -> bytes:
+def to_xlsx(all_tables: dict[str, list[dict[str, Any]]], *, fixed_at: dt.datetime | None = None) -> bytes:
     """A workbook with a sheet per table: a bold header row of the column names, then one row per record.
 
     Written in openpyxl's streaming (write-only) mode straight from the rows: going through a DataFrame and
-    pandas' cell-by-cell writer took several seconds for a national export.
+    pandas' cell-by-cell writer took several seconds for a national export. With ``fixed_at`` (a frozen period's
+    export) every time inside the file is that moment, so the same tables always give the same bytes.
     """
     workbook = openpyxl.Workbook(write_only=True)
     bold = Font(bold=True)
@@ -269,7 +275,25 @@ def to_xlsx(all_tables: dict[str, list[dict[str, Any]]]) -> bytes:
             sheet.append([neutralise(row.get(column)) for column in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return buffer.getvalue() if fixed_at is None else _at(buffer.getvalue(), fixed_at)
+
+
+def _at(content: bytes, moment: dt.datetime) -> bytes:
+    """The workbook ``content`` with its creation and modification times, and its parts' times, set to ``moment``
+    (openpyxl stamps the time of saving on each)."""
+    moment = moment.astimezone(dt.UTC)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                part = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<3>", part
+                )
+            fixed = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
+            target.writestr(fixed, part, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _header_cell(sheet: Any, text: str, font: Font) -> WriteOnlyCell:
@@ -278,16 +302,38 @@ def _header_cell(sheet: Any, text: str, font: Font) -> WriteOnlyCell:
     return cell
 
 
-def to_json(data: ReportData, all_tables: dict[str, list[dict[str, Any]]]) -> bytes:
-    document = {
+TABLES = ("responses", "actions", "updates", "assessments", "snapshots", "recommendations", "organisations")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def document(session: Session, data: ReportData, period: ReportingPeriod | None) -> dict[str, Any]:
+    """The whole export as one document: the JSON format, from which the CSV and XLSX are rendered."""
+    return {
         "title": data.title,
         "period": data.period_name,
         "as_of": data.as_of.isoformat(),
-        # A period frozen after its cut-off day holds the statuses of the day it was frozen.
+        # A frozen period's statuses are as at the day it was frozen (ReportingPeriod.statuses_as_at).
         "statuses_as_at": data.figures_as_at.isoformat(),
-        "generated": dt.date.today().isoformat(),
+        "generated": data.created_at.astimezone(LONDON).date().isoformat(),
         # The headline figures as the dashboard and the report show them (tracker.reports.figures.Headline).
         "headline": data.headline.as_dict(),
-        **all_tables,
+        **tables(session, data, period),
     }
-    return json.dumps(document, ensure_ascii=False, indent=1, default=str).encode()
+
+
+def render(doc: dict[str, Any], fmt: str, *, fixed_at: dt.datetime | None = None) -> tuple[bytes, str, str]:
+    """An export ``document`` in ``fmt`` (csv: its responses; xlsx: a sheet per table, the headline figures and any
+    note first; json: all of it): the file's bytes, media type and name."""
+    name = f"progress-{doc['as_of']}"
+    if fmt == "csv":
+        return to_csv(doc["responses"]), "text/csv; charset=utf-8", f"{name}-responses.csv"
+    if fmt == "xlsx":
+        sheets = {"note": [{"note": doc["note"]}]} if "note" in doc else {}
+        sheets |= {table: doc[table] for table in TABLES}
+        sheets["headline_figures"] = [{"figure": figure, "value": value} for figure, value in doc["headline"].items()]
+        return to_xlsx(sheets, fixed_at=fixed_at), XLSX, f"{name}.xlsx"
+    return to_json(doc), "application/json", f"{name}.json"
+
+
+def to_json(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=1, default=str).encode()

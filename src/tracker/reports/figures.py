@@ -26,7 +26,8 @@ from tracker.permissions import national_levels
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
 from tracker.plans.rules import action_overdue_sql, is_finished, response_overdue
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.vocabulary import AssessmentRating, OrganisationKind, ResponseStatus, Visibility
+from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.vocabulary import AssessmentRating, OrganisationKind, PeriodStatus, ResponseStatus, Visibility
 
 # How much each claim promises, and how much each rating grants, on one scale.
 CLAIM_LEVEL = {
@@ -409,20 +410,21 @@ def latest_updates(
     return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]
 
 
-def period_progress(session: Session) -> list[tuple[str, Counter[ResponseStatus]]]:
-    """For each frozen reporting period, oldest first: the numbered recommendations' responses by status."""
-    from tracker.reports.models import ReportingPeriod, Snapshot
-    from tracker.vocabulary import PeriodStatus
-
+def period_progress(session: Session) -> list[tuple[ReportingPeriod, Counter[ResponseStatus]]]:
+    """For each frozen reporting period, oldest first: the numbered recommendations' responses by status (each
+    period's ``label`` says when its statuses are not as at its cut-off)."""
     rows = session.exec(
-        select(ReportingPeriod.name, col(ReportingPeriod.cut_off), col(Snapshot.status), func.count())
-        .join(Snapshot, col(Snapshot.period_id) == ReportingPeriod.id)
+        select(col(Snapshot.period_id), col(Snapshot.status), func.count())
         .join(Recommendation, col(Recommendation.id) == Snapshot.recommendation_id)
-        .where(ReportingPeriod.status == PeriodStatus.FROZEN, col(Recommendation.parent_id).is_(None))
-        .group_by(col(ReportingPeriod.name), col(ReportingPeriod.cut_off), col(Snapshot.status))
+        .where(col(Recommendation.parent_id).is_(None))
+        .group_by(col(Snapshot.period_id), col(Snapshot.status))
+    )
+    counts: dict[int, Counter[ResponseStatus]] = {}
+    for period_id, status, n in rows:
+        counts.setdefault(period_id, Counter())[ResponseStatus(status)] += n
+    frozen = session.exec(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.status == PeriodStatus.FROZEN, col(ReportingPeriod.id).in_(counts))
         .order_by(col(ReportingPeriod.cut_off))
     )
-    periods: dict[str, Counter[ResponseStatus]] = {}
-    for name, _, status, n in rows:
-        periods.setdefault(name, Counter())[ResponseStatus(status)] += n
-    return list(periods.items())
+    return [(period, counts[saved_id(period)]) for period in frozen]

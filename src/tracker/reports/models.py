@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.db import Versioned, created_at_field, enum_field, text_field, timestamp_field
-from tracker.timeutil import LONDON, UTC
+from tracker.timeutil import LONDON, UTC, uk_date
 from tracker.vocabulary import PeriodStatus, Rag, ResponseStatus
 
 
@@ -47,10 +47,34 @@ class ReportingPeriod(SQLModel, Versioned, table=True):
 
     @property
     def statuses_as_at(self) -> dt.date:
-        """The day the period's statuses are as at: a snapshot records each status when the period is frozen,
-        so a period frozen after its cut-off day holds that day's statuses; otherwise its cut-off."""
-        frozen_on = self.frozen_on
-        return frozen_on if frozen_on is not None and frozen_on > self.cut_off else self.cut_off
+        """The one rule for the day a period's statuses are as at. A snapshot records each status when the period
+        is frozen, so a frozen period's statuses are as at the day it was frozen, whether that came before, on or
+        after its cut-off day; an open period's (and one frozen before the freeze time was kept), its cut-off."""
+        return self.frozen_on or self.cut_off
+
+    @property
+    def as_at_freeze_day(self) -> bool:
+        """Its statuses are as at another day than its cut-off (``statuses_as_at``): wherever it is shown, say so."""
+        return self.statuses_as_at != self.cut_off
+
+    @property
+    def label(self) -> str:
+        """Its name, marked when its statuses are not as at its cut-off (for a chart that lists the periods)."""
+        if not self.as_at_freeze_day:
+            return self.name
+        return f"{self.name} (statuses as at {uk_date(self.statuses_as_at)}, when it was frozen)"
+
+    @property
+    def recorded_by(self) -> dt.datetime:
+        """The end of its cut-off day (UTC): actions and evidence recorded before it are counted in its figures."""
+        return dt.datetime.combine(self.cut_off + dt.timedelta(days=1), dt.time(), UTC)
+
+    @property
+    def fixed_at(self) -> dt.datetime:
+        """When its content was fixed, in UTC: its freeze time (the end of its cut-off day for a period frozen
+        before the freeze time was kept)."""
+        frozen = self.frozen_at or dt.datetime.combine(self.cut_off, dt.time(23, 59), UTC)
+        return frozen.replace(tzinfo=UTC) if frozen.tzinfo is None else frozen.astimezone(UTC)
 
 
 class Snapshot(SQLModel, table=True):
@@ -72,6 +96,21 @@ class Snapshot(SQLModel, table=True):
     latest_update_on: dt.date | None = None
     latest_update_text: str | None = text_field()
     captured_at: dt.datetime = created_at_field()
+
+
+class PeriodExport(SQLModel, table=True):
+    """What a frozen period's data exports hold, stored when it is frozen (one for every recommendation set
+    together, and one per set), so every format is rendered from it and never changes; unfreezing discards it."""
+
+    __tablename__ = "period_export"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="reporting_period.id", index=True)
+    set_id: int | None = Field(default=None, foreign_key="recommendation_set.id")  # None: every set
+    document: str = text_field()  # the JSON export, the other formats' source
+    # When it was stored: the freeze time, or (``late``) the first export of a period frozen before exports were kept.
+    stored_at: dt.datetime = created_at_field()
+    late: bool = False
 
 
 class ReminderSent(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from litestar import Response, get, post
@@ -196,9 +197,9 @@ class PeriodController(SignedInPages):
             return self._show(request, db, period, form, status_code=409)
         if form.ok:
             # Refused only when someone else froze it at the same moment: show the period as it now is.
-            return _carried_out(request, db, period, form, "confirm", freeze_period) or self._show(
-                request, db, _period(db, period_id), form, status_code=409
-            )
+            return _carried_out(
+                request, db, period, form, "confirm", partial(freeze_period, stale_days=_stale_days(request))
+            ) or self._show(request, db, _period(db, period_id), form, status_code=409)
         return self._confirm_freeze(request, period, form, status_code=422)
 
     @post(

@@ -24,7 +24,7 @@ from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.pdf import render_pdf, story
 from tracker.reports.themes import Theme, themes
 from tracker.settings import STATIC_DIR
-from tracker.timeutil import UTC, uk_date, utc_now
+from tracker.timeutil import uk_date, utc_now
 from tracker.vocabulary import OrganisationKind, PeriodStatus, ResponseStatus
 
 __all__ = ["ReportData", "build_report", "render_html", "render_pdf", "story"]  # the PDF: tracker.reports.pdf
@@ -89,7 +89,7 @@ class ReportData:
     @property
     def figures_as_at(self) -> dt.date:
         """The day the statuses are as at (``ReportingPeriod.statuses_as_at``): the report's date, or the day a
-        period was frozen when that came after its cut-off day."""
+        period was frozen."""
         return self.statuses_as_at or self.as_of
 
     @property
@@ -108,6 +108,13 @@ class ReportData:
                 f"{frozen}, after its cut-off of {cut_off}: statuses are as at {frozen}, not as they were on the "
                 "cut-off, and only updates dated on or before the cut-off are counted. They include changes not "
                 "yet published on its public page; changes made after the freeze are not counted."
+            )
+        if self.figures_as_at < self.as_of:
+            return (
+                f"They count each organisation's position as recorded in the tracker when the period was frozen on "
+                f"{frozen}, before its cut-off of {cut_off}: statuses are as at {frozen}, not at the cut-off, and "
+                f"only updates dated on or before {frozen} are counted. They include changes not yet published on "
+                "its public page; changes made after the freeze are not counted."
             )
         return (
             f"They count each organisation's position at the cut-off of {cut_off}, as recorded in the tracker when "
@@ -194,7 +201,7 @@ def build_report(
         found = _current_rows(session, recs, as_of, stale_days, set_id)
         name, created_at = f"Current position at {uk_date(as_of)}", utc_now()
     else:
-        as_of, name, created_at = period.cut_off, period.name, _freeze_time(period)
+        as_of, name, created_at = period.cut_off, period.name, period.fixed_at
         found = _frozen_rows(session, recs, period)
     rows, sub_rows, published = found
     _fold_sub_updates(rows, sub_rows, recs.subs)
@@ -297,10 +304,11 @@ def _frozen_rows(session: Session, recs: _Recommendations, period: ReportingPeri
             snap.latest_update_on,
             snap.latest_update_text,
         )
-    frozen_end = period.frozen_at or dt.datetime.combine(period.cut_off, dt.time(23, 59), UTC)
     published = set(
         session.exec(
-            select(PlanPublication.organisation_id).distinct().where(col(PlanPublication.published_at) <= frozen_end)
+            select(PlanPublication.organisation_id)
+            .distinct()
+            .where(col(PlanPublication.published_at) <= period.fixed_at)
         )
     )
     return rows, sub_rows, published
@@ -336,12 +344,6 @@ def _sections(session: Session, data: ReportData, sets: dict[int, str]) -> list[
             )
         )
     return sections
-
-
-def _freeze_time(period: ReportingPeriod) -> dt.datetime:
-    """When the period was frozen, in UTC (the end of its cut-off day for a period frozen before this was kept)."""
-    frozen = period.frozen_at or dt.datetime.combine(period.cut_off, dt.time(23, 59), UTC)
-    return frozen.replace(tzinfo=UTC) if frozen.tzinfo is None else frozen.astimezone(UTC)
 
 
 def _fold_sub_updates(

@@ -20,7 +20,8 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import latest_update_of_each, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.timeutil import LONDON, UTC, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
+from tracker.reports.period_exports import discard_exports, store_exports
+from tracker.timeutil import LONDON, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
 
 
@@ -134,9 +135,9 @@ def open_period(
     return period
 
 
-def _counts_at(session: Session, cut_off: dt.date) -> tuple[dict[int, tuple[int, int | None]], dict[int, int]]:
-    """Each response's actions (all, and complete by then) and evidence items, as recorded on or before ``cut_off``."""
-    end_of_cut_off = dt.datetime.combine(cut_off + dt.timedelta(days=1), dt.time(), UTC)
+def _counts_at(session: Session, period: ReportingPeriod) -> tuple[dict[int, tuple[int, int | None]], dict[int, int]]:
+    """Each response's actions (all, and complete by then) and evidence items, as recorded by the period's cut-off."""
+    end_of_cut_off, cut_off = period.recorded_by, period.cut_off
     complete = and_(col(Action.status) == ActionStatus.COMPLETE, col(Action.completed_on) <= cut_off)
     actions = {
         rid: (total, done)
@@ -157,12 +158,16 @@ def _counts_at(session: Session, cut_off: dt.date) -> tuple[dict[int, tuple[int,
     return actions, evidence
 
 
-def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, now: dt.datetime | None = None) -> int:
-    """Capture every required response as it stood at the cut-off; returns the number of snapshots.
+def freeze_period(
+    session: Session, period: ReportingPeriod, actor: Actor, *, now: dt.datetime | None = None, stale_days: int = 90
+) -> int:
+    """Capture every required response as it stood at the cut-off, and what the period's exports hold
+    (``tracker.reports.period_exports``); returns the number of snapshots.
 
     Action, evidence and update figures count only what is dated on or before the cut-off. Status and RAG
     are the response's current values (the record of the claim at the moment of freezing). ``now`` is the
-    moment of freezing unless given (the demo freezes its past periods at their own time).
+    moment of freezing unless given (the demo freezes its past periods at their own time); ``stale_days`` is the
+    dashboard's "no recent update" rule (``Settings.stale_update_days``).
     """
     if period.status is PeriodStatus.FROZEN:
         raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
@@ -173,7 +178,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
         responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
             Recommendation.set_id == period.set_id
         )
-    actions, evidence = _counts_at(session, period.cut_off)
+    actions, evidence = _counts_at(session, period)
     latest = latest_update_of_each(session, col(ProgressUpdate.update_on) <= period.cut_off)
     now = now or utc_now()
     count = 0
@@ -206,6 +211,7 @@ def freeze_period(session: Session, period: ReportingPeriod, actor: Actor, *, no
         raise PeriodError(
             f"{name} was frozen by someone else at the same moment; frozen snapshots never change"
         ) from exc
+    store_exports(session, period, stale_days=stale_days)
     _record(
         session, actor, "freeze_period", period, f"Reporting period {period.name} frozen: {count} responses captured"
     )
@@ -235,7 +241,8 @@ def can_unfreeze(period: ReportingPeriod, now: dt.datetime | None = None) -> boo
 
 
 def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> None:
-    """Reopen a period frozen by mistake: its snapshots are discarded and the reopening is recorded."""
+    """Reopen a period frozen by mistake: its snapshots and stored exports are discarded and the reopening is
+    recorded."""
     if period.status is not PeriodStatus.FROZEN:
         raise PeriodError(f"{period.name} is not frozen")
     if not can_unfreeze(period):
@@ -246,6 +253,7 @@ def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> 
     discarded = session.exec(select(func.count()).where(Snapshot.period_id == period.id)).one()
     for snapshot in session.exec(select(Snapshot).where(Snapshot.period_id == period.id)):
         session.delete(snapshot)
+    discard_exports(session, period)
     period.status, period.frozen_at, period.frozen_by_id = PeriodStatus.OPEN, None, None
     next_version(period)
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ from tracker.plans.services import MAX_TEXT, rolled_up_status
 from tracker.practice.models import Practice
 from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import national_state
-from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.reports.models import PeriodExport, ReportingPeriod, Snapshot
 from tracker.vocabulary import (
     ActionStatus,
     AssessmentRating,
@@ -594,6 +595,29 @@ def test_periods_are_frozen_at_their_cut_offs_with_snapshots_that_obey_the_rules
             if by_key[key].status is not rolled_up_status(statuses):
                 bad.append((period.name, key, "roll-up"))
     problems(bad, "frozen snapshots break the rules")
+
+
+def test_each_frozen_periods_exports_hold_what_was_true_at_its_freeze(demo):
+    """Outsider pass 5, finding 2: the demo freezes its periods through the services, so each stores its exports
+    then; they list the actions as they stood at the cut-off (agreeing with the snapshots), no update dated after
+    it and no assessment recorded after the freeze."""
+    bad = []
+    for stored in demo.session.exec(select(PeriodExport)):
+        period = demo.session.get(ReportingPeriod, stored.period_id)
+        cut_off, document = period.cut_off.isoformat(), json.loads(stored.document)
+        if stored.late or stored.stored_at != period.frozen_at:
+            bad.append((period.name, "not stored at the freeze"))
+        bad += [(period.name, u["date"]) for u in document["updates"] if u["date"] > cut_off]
+        bad += [(period.name, a["assessed_on"]) for a in document["assessments"] if a["assessed_on"] > cut_off]
+        actions = Counter((a["organisation_slug"], a["recommendation"], a["status"]) for a in document["actions"])
+        bad += [(period.name, a["completed_on"]) for a in document["actions"] if (a["completed_on"] or "") > cut_off]
+        for snap in document["snapshots"]:
+            key = (snap["organisation_slug"], snap["recommendation"])
+            total = sum(n for (*where, _), n in actions.items() if tuple(where) == key)
+            if (total, actions[(*key, "complete")]) != (snap["actions_total"], snap["actions_complete"]):
+                bad.append((period.name, key, "actions"))
+    assert demo.session.exec(select(PeriodExport)).first() is not None
+    problems(bad, "frozen exports hold what was not true at the freeze")
 
 
 def test_practice_reviews_follow_the_workflow(demo):

@@ -23,6 +23,10 @@ The rules, in one place:
   Imports remove what a field refuses for being invisible, as they remove control characters: the overrides from
   every field, the embeddings and isolates too from short ones (``clean_imported``, ``cleaned_for``), so a file
   is never refused for what nobody can see; what else a field refuses (a length) the import's check reports.
+  The same checks run in the places every field goes through, so a new field cannot miss them: ``Form.of`` notes
+  an override beside any form field (passwords aside: never shown, so nothing to disguise), and the before-flush
+  check reads list fields (a JSON column holding a list: practice links, recommendation sources) item by item,
+  each item a single line and so held to the short fields' rule (``list_problem``).
   Uploaded file names drop them all (``evidence.services.display_name`` keeps no format character).
 - **Integers** are ASCII digits within 1..2^31-1 (PostgreSQL's ``integer``): ``parse_id`` says None otherwise,
   so "²", "١٢" and 5,000 digits never reach a query.
@@ -94,6 +98,22 @@ def has_direction_problem(text: str, *, short: bool) -> bool:
     return (BIDI_CONTROLS if short else BIDI_OVERRIDES).search(text) is not None
 
 
+def text_problem(text: str, *, short: bool) -> str | None:
+    """What the rules above refuse in ``text`` (a control character first, then a direction control its field
+    refuses), or None; ``short``: a single-line field."""
+    if has_control_characters(text):
+        return CONTROL_MESSAGE
+    if has_direction_problem(text, short=short):
+        return BIDI_MESSAGE
+    return None
+
+
+def list_problem(items: Any) -> str | None:
+    """What the rules refuse in a list field's text items (each a single line, like a link), or None."""
+    texts = [item for item in items if isinstance(item, str)] if isinstance(items, list) else []
+    return next((problem for item in texts if (problem := text_problem(item, short=True))), None)
+
+
 def clean_text(text: str) -> str:
     """``text`` with line and page breaks made newlines and every other disallowed character removed."""
     return DISALLOWED.sub("", LINE_BREAKS.sub("\n", text))
@@ -151,20 +171,6 @@ def limit_message(length: int) -> str:
     return f"Must be {length:,} characters or fewer"
 
 
-def value_problem(value: Any, length: int | None) -> str | None:
-    """What is wrong with storing ``value`` in a text column of ``length`` (None: unbounded text), if anything:
-    the one rule of ``problems_for`` (forms, imports' dry runs) and of the before-flush check alike."""
-    if not isinstance(value, str):
-        return None
-    if has_control_characters(value):
-        return CONTROL_MESSAGE
-    if has_direction_problem(value, short=bool(length)):
-        return BIDI_MESSAGE
-    if length and len(value) > length:
-        return limit_message(length)
-    return None
-
-
 def problems_for(model: Any, **values: Any) -> dict[str, str]:
     """What the before-flush check would refuse in ``values`` for ``model``'s columns, so a service can say it
     beside the form's field (in its own error type) before any lookup or write."""
@@ -176,13 +182,30 @@ def problems_for(model: Any, **values: Any) -> dict[str, str]:
     return problems
 
 
+def value_problem(value: Any, length: int | None) -> str | None:
+    """What a column refuses in ``value``: a list field's items (see ``list_problem``), or a text's control or
+    direction character, or its length over ``length`` (a ``String(n)``; None for unbounded text). The one rule of
+    ``problems_for`` (forms, imports' dry runs) and of the before-flush check alike."""
+    if isinstance(value, list):
+        return list_problem(value)
+    if not isinstance(value, str):
+        return None
+    problem = text_problem(value, short=bool(length))
+    if problem is None and length and len(value) > length:
+        return limit_message(length)
+    return problem
+
+
 def problems_of(record: Any) -> dict[str, str]:
-    """What in ``record``'s text columns cannot be stored: too long for its column, or a control character."""
+    """What in ``record``'s text and list columns cannot be stored: too long for its column, a control character,
+    a direction control the field refuses. A JSON column holding a mapping (an audit entry's before and after, a
+    frozen snapshot) is a copy of records checked when they were written, and is stored as it is."""
     problems: dict[str, str] = {}
     state = sa.inspect(record)
     for attribute in state.mapper.column_attrs:
-        length = text_length(attribute.columns[0])
-        if length is False:
+        column = attribute.columns[0]
+        length = text_length(column)
+        if length is False and not isinstance(column.type, sa.JSON):
             continue
         history = state.attrs[attribute.key].history
         if not history.added:  # only what this flush writes (a stored value stays readable as it is)

@@ -105,19 +105,25 @@ PLAUSIBLE = {
     "themes": "",
     "recommendations": "",
     "action": "dry_run",
+    "provenance": "to_be_confirmed",
 }
 # Every field name a template's form sends (so a new form's fields are covered without listing them here).
 TEMPLATE_FIELD = re.compile(r"""name['"]?\s*[:=]\s*['"]([a-z_0-9]+)['"]""")
 
 
-def form_fields() -> list[str]:
+# Every free-text field the form layer's macros draw (templates/macros/fields.html), by the name it is given.
+TEXT_FIELD = re.compile(r"""\b(?:text_input|textarea|character_count)\(\s*['"]([a-z_0-9]+)['"]""")
+
+
+def form_fields(pattern: re.Pattern[str] = TEMPLATE_FIELD) -> list[str]:
     from tracker.settings import TEMPLATES_DIR
 
-    found = {name for path in TEMPLATES_DIR.rglob("*.html") for name in TEMPLATE_FIELD.findall(path.read_text())}
+    found = {name for path in TEMPLATES_DIR.rglob("*.html") for name in pattern.findall(path.read_text())}
     return sorted(found | set(PLAUSIBLE))
 
 
-FIELDS = form_fields()
+FIELDS = sorted({*form_fields(), *form_fields(TEXT_FIELD)})
+TEXT_FIELDS = [name for name in FIELDS if name not in PLAUSIBLE]  # free text, hidden values and the rest
 UPLOADS = ("/evidence", "/import", "/load")  # multipart forms: a file goes with the fields
 
 
@@ -314,3 +320,49 @@ async def _no_wait(_seconds: float) -> None:
 def _summary(data: dict[str, str]) -> str:
     odd = {k: v[:30] for k, v in data.items() if v != PLAUSIBLE.get(k, "Some text")}
     return repr(odd)[:300]
+
+
+def stored_overrides(session: Any) -> list[str]:
+    """Every text or JSON column of every table that holds a direction override (JSON may keep it escaped)."""
+    import sqlalchemy as sa
+    from sqlmodel import SQLModel
+
+    import tracker.models  # noqa: F401  (every table mapped)
+
+    session.rollback()  # see what the app committed
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        for column in table.columns:
+            if not isinstance(column.type, sa.String | sa.JSON):
+                continue
+            text = sa.cast(column, sa.Text)
+            hit = sa.or_(text.contains("\u202e", autoescape=True), text.contains("\\u202e", autoescape=True))
+            if session.execute(sa.select(sa.func.count()).select_from(table).where(hit)).scalar():
+                found.append(f"{table.name}.{column.name}")
+    return found
+
+
+@pytest.mark.parametrize(("method", "path"), entries(unsafe=True), ids=[f"{m} {p}" for m, p in entries(True)])
+def test_a_direction_override_in_any_text_field_of_any_form_is_never_stored(
+    client: TestClient, session, records, monkeypatch, method, path
+):
+    """Outsider pass 5, findings 1, 6 and 7: links, sources and token names took U+202E. Each text field of every
+    template's forms, one at a time (the others plausible, so the form gets as far as saving), as a role the route
+    lets through: whatever the answer, nothing stored holds the override."""
+    values, users, _ = records
+    monkeypatch.setattr(account_controllers, "anyio", SimpleNamespace(sleep=_no_wait, to_thread=anyio.to_thread))
+    app_path = route_of(app_routes(client.app), method, path)[1]
+    url = url_with(app_path, parameters_of(app_path, path, values))
+    fuzzed, _ = roles_of(method, path)
+    headers = as_role(client, users, {}, fuzzed[0])
+    plausible = {f: PLAUSIBLE.get(f, "Some text") for f in FIELDS} | {"action": "draft"}
+    for name in TEXT_FIELDS:
+        data = plausible | {name: "https://example.org/\u202egpj.exe"}  # a web address where one is asked
+        files = (
+            {"file": ("plan.csv", b"Rec No.,Action\n1,x\n", "text/csv")}
+            if any(p in app_path for p in UPLOADS)
+            else None
+        )
+        response = client.post(url, data=data, files=files, headers=headers, follow_redirects=False)
+        assert response.status_code < 500, (name, response.status_code)
+    assert stored_overrides(session) == []

@@ -824,6 +824,26 @@ def test_a_token_needs_a_name(client, session, make_user, small_reference):
     assert session.exec(select(func.count()).select_from(ApiToken)).one() == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("a\x00b", "Remove the invisible control character"),
+        ("evil\u202etxt", "Remove the invisible character that changes the direction"),
+        ("evil\u202btxt", "Remove the invisible character that changes the direction"),
+    ],
+)
+def test_a_token_name_with_a_control_or_direction_character_is_refused_beside_the_field(
+    client, session, make_user, small_reference, name, message
+):
+    """Outsider pass 5, finding 6: NUL was dropped silently ("ab") and a direction control gave the bare error page;
+    the form answers like every other account form."""
+    sign_in(client, make_user(Role.VIEWER, "kent").email)
+    response = client.post("/account/api-tokens", data={"name": name}, headers=csrf_headers(client))
+    assert response.status_code == 422 and 'href="#name"' in response.text and 'id="name-error"' in response.text
+    assert message in response.text and not TOKEN_PATTERN.search(response.text)
+    assert session.exec(select(func.count()).select_from(ApiToken)).one() == 0
+
+
 def test_revoking_a_token_stops_it_at_once(client, session, make_user, kent, app_client_factory):
     user = make_user(Role.EDITOR, "kent")
     sign_in(client, user.email)

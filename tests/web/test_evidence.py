@@ -40,6 +40,7 @@ from tracker.evidence.services import (
     visible_evidence,
     withdraw_evidence,
 )
+from tracker.inputs import BIDI_MESSAGE
 from tracker.permissions import Permission
 from tracker.plans.services import PlanError, load_response
 from tracker.settings import STATIC_DIR, Settings
@@ -853,3 +854,19 @@ def test_an_upload_form_read_by_the_upload_reader_still_needs_its_csrf_token(cli
         answer = client.post(f"/responses/{response_of(session).id}/evidence", content=body, headers=headers)
         assert answer.status_code == 403
     assert evidence_rows(session) == [] and upload_files(settings) == []
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u2067"])
+def test_an_evidence_link_with_a_direction_control_gets_the_direction_message(client, session, ctx, editor, character):
+    """Outsider pass 5, finding 9: it was refused as "must not contain spaces"."""
+    with pytest.raises(PlanError) as excinfo:
+        add_link(session, ctx, editor, url=f"https://example.org/{character}txt.exe", title="A", visibility="public")
+    assert excinfo.value.errors["url"] == BIDI_MESSAGE
+    sign_in(client, editor.email)
+    answer = client.post(
+        f"/responses/{response_of(session).id}/evidence",
+        data={"kind": "link", "url": f"https://example.org/{character}txt.exe", "title": "A", "visibility": "public"},
+        headers=csrf_headers(client),
+    )
+    assert answer.status_code == 422 and BIDI_MESSAGE in answer.text and "must not contain spaces" not in answer.text
+    assert evidence_rows(session) == []

@@ -23,7 +23,16 @@ from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.accounts.models import User
 from tracker.audit.services import Actor
-from tracker.inputs import BIDI_MESSAGE, MAX_ID, InputError, column_limits, parse_id, problems_for
+from tracker.inputs import (
+    BIDI_MESSAGE,
+    MAX_ID,
+    InputError,
+    column_limits,
+    parse_id,
+    problems_for,
+    problems_of,
+    text_length,
+)
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans import spreadsheet as ss
@@ -356,3 +365,29 @@ def test_a_form_part_that_is_not_utf8_is_a_clear_400(client, small_reference):
     for path in ("/sign-in", "/practice/submissions"):
         answer = client.post(path, content=body, headers={"content-type": "multipart/form-data; boundary=XX"})
         assert answer.status_code == 400, path
+
+
+def stored_fields() -> list[tuple[type, str, bool]]:
+    """Every text and JSON column of every model, and whether it is JSON (a list field, or a copy of records)."""
+    from sqlmodel import SQLModel
+
+    import tracker.models  # noqa: F401  (every model mapped)
+
+    found = []
+    for mapper in SQLModel._sa_registry.mappers:
+        for attribute in mapper.column_attrs:
+            column = attribute.columns[0]
+            if isinstance(column.type, sa.JSON) or text_length(column) is not False:
+                found.append((mapper.class_, attribute.key, isinstance(column.type, sa.JSON)))
+    return sorted(found, key=lambda f: (f[0].__name__, f[1]))
+
+
+def test_every_stored_text_and_list_field_refuses_a_direction_override():
+    """Outsider pass 5, findings 1 and 7: the list fields (practice links, recommendation sources) were never
+    checked. The before-flush check reads every text column and every JSON list, so a new field cannot miss it."""
+    fields = stored_fields()
+    assert {(cls.__name__, name) for cls, name, _ in fields} >= {("Practice", "links"), ("Recommendation", "text")}
+    for cls, name, is_json in fields:
+        record = sa.inspect(cls).class_manager.new_instance()
+        setattr(record, name, ["https://example.org/\u202egnp.exe"] if is_json else "evil\u202egpj.exe")
+        assert problems_of(record) == {name: BIDI_MESSAGE}, f"{cls.__name__}.{name}"

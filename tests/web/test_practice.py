@@ -15,6 +15,7 @@ from tests.support.web import csrf_headers
 from tracker.audit.services import Actor, history
 from tracker.datafiles import LoadError
 from tracker.db import StaleRecord
+from tracker.inputs import BIDI_MESSAGE
 from tracker.loading import load_file
 from tracker.practice import services
 from tracker.practice.models import Practice
@@ -508,3 +509,22 @@ def test_a_write_up_sent_back_with_errors_keeps_the_version_loaded_so_a_later_sa
     session.rollback()
     session.refresh(practice)
     assert practice.outcomes == "MEANWHILE" and practice.attribution_note is None
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u202d", "\u2066", "\u2069", "\u202b"])
+def test_a_practice_link_with_a_direction_control_is_refused_beside_the_field(client, session, people, character):
+    """Outsider pass 5, finding 1: "https://example.org/\u202egnp.exe" reads as ".../exe.png" on the public page.
+    A link is one line, so it refuses every direction control, as the short fields do, with their message."""
+    sign_in(client, people["editor"].email)
+    link = f"https://example.org/{character}gnp.exe"
+    for action in ("draft", "submit"):
+        data = complete(session, links=f"https://example.org/fine\n{link}") | {"action": action}
+        answer = client.post("/practice/submissions", data=data, headers=csrf_headers(client))
+        assert answer.status_code == 422, action
+        assert 'href="#links"' in answer.text and 'id="links-error"' in answer.text
+        assert BIDI_MESSAGE in answer.text
+    with pytest.raises(PracticeError) as raised:
+        services.create_practice(session, people["editor"], complete(session, links=link), submit=False)
+    assert raised.value.errors == {"links": BIDI_MESSAGE}
+    session.rollback()
+    assert session.exec(select(Practice)).all() == []

@@ -15,6 +15,7 @@ from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
 from tracker.datafiles import LoadError
 from tracker.db import StaleRecord
+from tracker.inputs import BIDI_MESSAGE
 from tracker.loading import load_file, load_upload
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
@@ -528,3 +529,38 @@ def test_a_yaml_set_and_a_spreadsheet_drop_invisible_characters_alike(client, se
     content = sheet([["2", "", "Evil\u202egpj.exe \x01wording, \u2067kept\u2069.", "", "", ""]])
     load_upload(session, content, "second.csv", Actor("test"), new_set=NEW_SET)
     assert rec(session, "2", "second-report").text == "Evilgpj.exe wording, \u2067kept\u2069."
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u2066"])
+def test_a_source_with_a_direction_control_is_refused_beside_the_field(client, session, admin, character):
+    """Outsider pass 5, finding 7: a source "https://example.org/\u202eexe.txt" was stored and shown in the public
+    page's links, while the wording, note and sub-recommendations of the same form refused it."""
+    sign_in(client, admin.email)
+    r = rec(session, "2")
+    answer = client.post(
+        f"/admin/recommendations/{r.id}",
+        data={
+            "version": "1",
+            "text": "Train staff.",
+            "provenance": "confirmed",
+            "provenance_sources": f"{REPORT}\nhttps://example.org/{character}exe.txt",
+        },
+        headers=csrf_headers(client),
+    )
+    assert answer.status_code == 422
+    assert 'href="#provenance_sources"' in answer.text and 'id="provenance_sources-error"' in answer.text
+    assert BIDI_MESSAGE in answer.text
+    session.rollback()
+    assert rec(session, "2").version == 1
+
+
+def test_a_sub_recommendation_with_an_override_is_refused_beside_its_own_field(client, session, admin):
+    """The form's fields pass through the one form layer, so the message is beside the sub-recommendation typed."""
+    sign_in(client, admin.email)
+    r = rec(session, "2")
+    answer = client.post(
+        f"/admin/recommendations/{r.id}",
+        data={"version": "1", "provenance": "to_be_confirmed", "new-1-number": "2.9", "new-1-text": "\u202eevil"},
+        headers=csrf_headers(client),
+    )
+    assert answer.status_code == 422 and 'href="#new-1-text"' in answer.text and BIDI_MESSAGE in answer.text

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import ApiToken, User
 from tracker.accounts.services import record_own
 from tracker.accounts.sessions import create_api_token, token_hash
+from tracker.inputs import InputError, problems_for
 from tracker.timeutil import utc_now
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
@@ -30,10 +31,6 @@ from tracker.web.templating import page
 NAME_LIMIT = 100
 MAX_ID = 2_147_483_647
 PAGE = "accounts/api_tokens.html"
-
-
-class TokenError(ValueError):
-    """A token name that cannot be used."""
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:
@@ -48,12 +45,16 @@ def tokens_of(session: Session, user: User) -> list[ApiToken]:
 
 
 def add_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for ``user``, and the token itself (to show once; only its hash is kept)."""
+    """A new token for ``user``, and the token itself (to show once; only its hash is kept).
+
+    Raises ``InputError`` for a name that cannot be used: blank, too long, or with a character no name may hold."""
     name = " ".join(name.split())
     if not name:
-        raise TokenError("Enter a name for the token, such as the tool that will use it")
+        raise InputError({"name": "Enter a name for the token, such as the tool that will use it"})
     if len(name) > NAME_LIMIT:
-        raise TokenError(f"The name must be {NAME_LIMIT} characters or fewer")
+        raise InputError({"name": f"The name must be {NAME_LIMIT} characters or fewer"})
+    if problems := problems_for(ApiToken, name=name):
+        raise InputError(problems)
     secret = create_api_token(session, user, name)
     token = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).one()
     summary = f"{user.email} made the API token “{name}”"
@@ -100,10 +101,11 @@ class ApiTokenController(Controller):
     def create(self, request: AnyRequest, db: Db, data: FormData) -> Template:
         form = Form.of(data)
         try:
+            form.refuse_if_invalid(InputError)  # a control character or override, refused as read (tracker.inputs)
             token, secret = add_token(db, request.user, form.get("name"))
-        except TokenError as exc:
+        except InputError as exc:
             db.rollback()
-            form.error("name", str(exc))
+            form.errors.update(exc.errors)
             return page(request, PAGE, status_code=422, form=form, tokens=tokens_of(db, request.user))
         response = page(request, PAGE, form=Form(), tokens=tokens_of(db, request.user), new_token=token, secret=secret)
         response.headers["Cache-Control"] = "no-store"  # the token is on this page, once

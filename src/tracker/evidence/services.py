@@ -33,7 +33,7 @@ from tracker.audit.services import fields_of
 from tracker.db import check_version, saved_id
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
-from tracker.inputs import Input, InputError, problems_for
+from tracker.inputs import Input, InputError, problems_for, text_problem
 from tracker.permissions import visible_levels
 from tracker.plans.retraction import is_retraction, retract_evidence
 from tracker.plans.services import (
@@ -198,6 +198,9 @@ def clean_url(errors: dict[str, str], value: Any) -> str | None:
         return None
     if len(raw) > MAX_URL:
         errors["url"] = f"The web address must be {MAX_URL:,} characters or fewer"
+        return None
+    if problem := text_problem(raw, short=True):  # the message every field gives for it, not "spaces"
+        errors["url"] = problem
         return None
     if any(unicodedata.category(ch)[0] in ("C", "Z") for ch in raw):
         errors["url"] = "The web address must not contain spaces"

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.inputs import Input, InputError, parse_id
+from tracker.inputs import Input, InputError, parse_id, text_problem
 from tracker.organisations.models import Organisation
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
@@ -87,6 +87,8 @@ def parse_links(text: str) -> tuple[list[str], str | None]:
     if len(links) > MAX_LINKS:
         return links, f"Give no more than {MAX_LINKS} links"
     for number, link in enumerate(links, start=1):
+        if problem := text_problem(link, short=True):  # a link is one line: no direction control (tracker.inputs)
+            return links, problem
         try:
             parts = urlsplit(link)
             ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in link

@@ -143,9 +143,10 @@ class RecommendationsAdminController(_SignedInPages):
 
     def _save(self, request: AnyRequest, db: Session, rec_id: int, values: dict[str, Any]) -> Template | Redirect:
         rec, rec_set = _recommendation(db, rec_id)
-        form = Form(values={k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()})
+        form = Form.of(values)  # a control character or override is refused beside its field (tracker.inputs)
         edit = recommendation_edit(form.values)
         try:
+            form.refuse_if_invalid(EditError)
             result = save_recommendation(db, rec, edit, request.user)
         except EditError as exc:
             db.rollback()

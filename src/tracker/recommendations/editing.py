@@ -19,7 +19,7 @@ from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, changed, plain, record
 from tracker.db import StaleRecord, next_version, saved_id
-from tracker.inputs import InputError
+from tracker.inputs import InputError, list_problem
 from tracker.organisations.services import addressee_codes, addressee_names
 from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
@@ -342,7 +342,9 @@ def _check_provenance(checked: _Checked, edit: RecommendationEdit, errors: dict[
     """The sources and confirmed fields checked against the provenance chosen; returns the confirmed fields."""
     confirmed_fields = [f for f in CONFIRMABLE if f in edit.confirmed_fields]
     bad = [s for s in checked.sources if not s.startswith(("http://", "https://"))]
-    if bad:
+    if problem := list_problem(checked.sources):  # a control or direction character, as in every field
+        errors["provenance_sources"] = problem
+    elif bad:
         errors["provenance_sources"] = f"Give each source as a web address starting https:// ({bad[0]} is not one)"
     if checked.status is Provenance.CONFIRMED:
         if not checked.text:

@@ -9,7 +9,14 @@ from typing import Annotated, Any
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from tracker.inputs import CONTROL_MESSAGE, LINE_BREAKS, clean_text, has_control_characters
+from tracker.inputs import (
+    BIDI_MESSAGE,
+    CONTROL_MESSAGE,
+    LINE_BREAKS,
+    clean_text,
+    has_control_characters,
+    has_direction_problem,
+)
 from tracker.web.handler_types import AnyRequest
 
 
@@ -29,7 +36,9 @@ class Form:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Form:
         """The submitted values, stripped; a field holding a control character is refused (``CONTROL_MESSAGE``
-        beside it) and keeps its text without them, so no lookup or write ever sees one (tracker.inputs)."""
+        beside it) and keeps its text without them, so no lookup or write ever sees one, and a field holding a
+        direction override (``BIDI_MESSAGE``) is refused as typed: every form field comes through here, so none
+        can miss the rules (tracker.inputs). Passwords are never shown, so an override disguises nothing there."""
         form = cls()
         for key, value in data.items():
             if key == "_csrf_token":
@@ -44,6 +53,8 @@ class Form:
     def _clean(self, key: str, value: str) -> str:
         if has_control_characters(LINE_BREAKS.sub("\n", value)):
             self.error(key, CONTROL_MESSAGE)
+        elif "password" not in key and has_direction_problem(value, short=False):
+            self.error(key, BIDI_MESSAGE)
         return clean_text(value).strip()
 
     def refuse_if_invalid(self, error: Callable[[dict[str, str]], Exception]) -> None:

@@ -123,7 +123,14 @@ def form_fields(pattern: re.Pattern[str] = TEMPLATE_FIELD) -> list[str]:
 
 
 FIELDS = sorted({*form_fields(), *form_fields(TEXT_FIELD)})
-TEXT_FIELDS = [name for name in FIELDS if name not in PLAUSIBLE]  # free text, hidden values and the rest
+# Fields nobody types text to be kept into: passwords (never shown, so an override disguises nothing), the hidden
+# values forms carry (tokens, digests, a file's data), where to go next, searches and choices of set, ids and days.
+NOT_KEPT_TEXT = {
+    "confirm_password", "new_password", "content_key", "file", "file_data", "file_reviewed", "next", "q", "set",
+    "day", "parent_id",
+}  # fmt: skip
+# The fields a person types text into that is kept: each gets the override, one at a time.
+TEXT_FIELDS = [name for name in FIELDS if name not in PLAUSIBLE and name not in NOT_KEPT_TEXT]
 UPLOADS = ("/evidence", "/import", "/load")  # multipart forms: a file goes with the fields
 
 

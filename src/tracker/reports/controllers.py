@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from tracker.db import saved_id
 from tracker.organisations.services import addressee_names, get_by_slug, regions
-from tracker.permissions import Permission, require
+from tracker.permissions import Permission
 from tracker.practice.services import practice_for
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import list_sets, set_named
@@ -242,18 +242,18 @@ class ReportController(SignedInPages):
     """The national progress report (HTML and PDF) and the data exports, for the current state or a period."""
 
     path = "/oversight/report"
+    opt = needs(Permission.VIEW_OVERSIGHT)
 
     def _data(
         self, request: AnyRequest, db: Session, period: int | None, set_slug: str | None = None
     ) -> tuple[Any, Any]:
-        chosen = self._period(request, db, period)
+        chosen = self._period(db, period)
         rec_set = set_named(db, set_slug)
         stale_days = request.app.state.settings.stale_update_days
         return build_report(db, chosen, stale_days=stale_days, set_id=rec_set.id if rec_set else None), chosen
 
     @staticmethod
-    def _period(request: AnyRequest, db: Session, period: int | None) -> ReportingPeriod | None:
-        require(request.user, Permission.VIEW_OVERSIGHT)
+    def _period(db: Session, period: int | None) -> ReportingPeriod | None:
         if period is None:
             return None
         chosen = db.get(ReportingPeriod, period)
@@ -302,7 +302,7 @@ class ReportController(SignedInPages):
     ) -> Response[bytes]:
         if fmt not in ("csv", "xlsx", "json"):
             raise NotFoundException()
-        chosen = self._period(request, db, period)
+        chosen = self._period(db, period)
         rec_set = set_named(db, set_slug)
         doc, fixed_at = export_document(
             db, chosen, rec_set.id if rec_set else None, stale_days=request.app.state.settings.stale_update_days

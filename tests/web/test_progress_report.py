@@ -22,7 +22,7 @@ from tracker.organisations.models import Organisation
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation
-from tracker.reports.exports import neutralise, response_rows
+from tracker.reports.exports import document, neutralise, response_rows
 from tracker.reports.figures import national_state
 from tracker.reports.models import PeriodExport
 from tracker.reports.progress_report import build_report, render_html, render_pdf
@@ -444,3 +444,14 @@ def test_a_period_frozen_before_exports_were_kept_says_when_its_tables_were_capt
     session.add(Action(response_id=kent_response(session).id, description="Added later still"))
     session.commit()
     assert exports_of(client, frozen) == first
+
+
+def test_each_sets_frozen_export_is_what_that_set_alone_exported_at_the_freeze(session, frozen):
+    """With one set, its export and every set's are built once and stored for both: each must still be what
+    building that set's export at the freeze gives."""
+    for stored in session.exec(select(PeriodExport).where(PeriodExport.period_id == frozen.id)):
+        built = document(session, build_report(session, frozen, stale_days=90, set_id=stored.set_id), frozen)
+        kept = json.loads(stored.document)
+        assert {k: v for k, v in kept.items() if k != "generated"} == json.loads(
+            json.dumps({k: v for k, v in built.items() if k != "generated"}, default=str)
+        ), f"set {stored.set_id}"

@@ -24,9 +24,13 @@ from tracker.timeutil import LONDON, uk_date, utc_now
 
 
 def store_exports(session: Session, period: ReportingPeriod, *, stale_days: int) -> None:
-    """Store what a period just frozen exports, for every set together and for each set."""
-    for set_id in [None, *session.exec(select(RecommendationSet.id).order_by(col(RecommendationSet.id)))]:
-        _store(session, period, set_id, stale_days, late=False)
+    """Store what a period just frozen exports, for every set together and for each set (the only set's export is
+    every set's, built once)."""
+    set_ids = list(session.exec(select(RecommendationSet.id).order_by(col(RecommendationSet.id))))
+    every_set = _store(session, period, None, stale_days, late=False)
+    for set_id in set_ids:
+        built = every_set.document if len(set_ids) == 1 else None
+        _store(session, period, set_id, stale_days, late=False, document_=built)
 
 
 def discard_exports(session: Session, period: ReportingPeriod) -> None:
@@ -53,16 +57,22 @@ def export_document(
 
 
 def _store(
-    session: Session, period: ReportingPeriod, set_id: int | None, stale_days: int, *, late: bool
+    session: Session,
+    period: ReportingPeriod,
+    set_id: int | None,
+    stale_days: int,
+    *,
+    late: bool,
+    document_: str | None = None,
 ) -> PeriodExport:
     stored_at = utc_now() if late else period.fixed_at
-    doc = document(session, build_report(session, period, stale_days=stale_days, set_id=set_id), period)
-    doc["generated"] = stored_at.astimezone(LONDON).date().isoformat()
-    if late:  # said first, before the figures
-        doc = {"note": _late_note(period, stored_at), **doc}
-    stored = PeriodExport(
-        period_id=saved_id(period), set_id=set_id, document=to_json(doc).decode(), stored_at=stored_at, late=late
-    )
+    if document_ is None:
+        doc = document(session, build_report(session, period, stale_days=stale_days, set_id=set_id), period)
+        doc["generated"] = stored_at.astimezone(LONDON).date().isoformat()
+        if late:  # said first, before the figures
+            doc = {"note": _late_note(period, stored_at), **doc}
+        document_ = to_json(doc).decode()
+    stored = PeriodExport(period_id=saved_id(period), set_id=set_id, document=document_, stored_at=stored_at, late=late)
     session.add(stored)
     session.flush()
     return stored

@@ -342,3 +342,11 @@ def test_feed_and_open_data_links_never_follow_the_request_host(client, session,
     configured = dataclasses.replace(listening, public_url="https://tracker.example.org")
     monkeypatch.setattr(client.app.state, "settings", configured)
     assert all(href.startswith("https://tracker.example.org/") for href in links("evil.example"))
+
+
+def test_pages_that_show_regions_say_which_scheme_they_follow(client, published, make_user):
+    for path in ("/organisations", "/organisations/kent"):
+        scheme = client.get(path).text.split('data-testid="region-scheme"')[1].split("</p>")[0]
+        assert "Office for National Statistics" in scheme and "not a published National Police Chiefs" in scheme
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    assert 'data-testid="region-scheme"' in client.get("/oversight").text

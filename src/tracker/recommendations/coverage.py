@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from tracker.recommendations.models import Recommendation, RecommendationSet
 
-EN_DASH = "\u2013"  # between the ends of a run of numbers: 1\u20136
+EN_DASH = "\u2013"  # joins the ends of a run of numbers (an en dash, as in print)
 
 
 def is_known(recommendation: Recommendation) -> bool:

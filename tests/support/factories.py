@@ -60,6 +60,14 @@ recommendations:
     provenance: {status: confirmed, confirmed_fields: [number, text, addressees, deadline], confirmed_on: 2026-11-01}
 """
 
+# The small set with every recommendation known (fictional wording for the one SMALL_SET leaves unknown).
+ALL_KNOWN_SET = SMALL_SET.replace(
+    "    text: null\n    addressees: []\n",
+    '    text: "Fictional recommendation 2: chief constables should test the widget."\n'
+    "    addressees: [chief-constables]\n",
+)
+assert ALL_KNOWN_SET != SMALL_SET
+
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name

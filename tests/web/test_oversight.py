@@ -8,8 +8,11 @@ import pytest
 from sqlmodel import Session
 
 from tests.support.accounts import sign_in
+from tests.support.factories import ALL_KNOWN_SET, write
 from tests.support.plans import rec_id, response_of
+from tracker.audit.services import Actor
 from tracker.evidence.models import Evidence
+from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
@@ -93,6 +96,23 @@ def test_coordinators_and_inspectors_see_the_dashboard(client, session, scenario
         kent_1 = response_of(session, "kent", "1").id
         assert f'href="/plan/responses/{kent_1}"' in page
         assert "complete with no evidence" in page and "inspectorate rating below the claim" in page
+
+
+def test_the_dashboard_states_its_coverage_only_while_recommendations_await_their_wording(
+    client, session, scenario, make_user, tmp_path
+):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    note = client.get("/oversight").text.split('data-testid="coverage"')[1].split("</p>")[0]
+    assert "These figures cover 2 of the 3 recommendations; 1 awaits its wording." in note
+    assert "Not yet covered: recommendations 2." in note
+    load_file(session, write(tmp_path, "set.yaml", ALL_KNOWN_SET), Actor("t"))
+    assert 'data-testid="coverage"' not in client.get("/oversight").text
+
+
+def test_the_dashboard_on_the_bundled_set_covers_5_of_the_29(client, reference_data, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight").text
+    assert "These figures cover 5 of the 29 recommendations; 24 await their wording." in page
 
 
 def test_filters_narrow_the_matrix(client, session, scenario, make_user):

@@ -14,10 +14,12 @@ from click.testing import CliRunner
 from sqlmodel import col, select
 
 from tests.support.accounts import sign_in
+from tests.support.factories import ALL_KNOWN_SET, write
 from tests.support.plans import pdf_text
 from tracker.assessments.models import Assessment
 from tracker.audit.services import Actor
 from tracker.cli import main
+from tracker.loading import load_file
 from tracker.organisations.models import Organisation
 from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -83,12 +85,58 @@ def test_exports_match_the_report(client, session, scenario, make_user):
     assert complete == data.total_counts[ResponseStatus.COMPLETE]
     book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content))
     assert book.sheetnames == [
+        "coverage",  # recommendation 2 of the small set awaits its wording
         *["responses", "actions", "updates", "assessments", "snapshots", "recommendations"],
         *["organisations", "headline_figures"],  # issue 16's outsider: who has published, and the headline
     ]
     assert book["responses"].max_row == len(rows) + 1
     document = json.loads(client.get("/oversight/report/export/json").content)
     assert len(document["responses"]) == len(rows) and document["responses"] == response_rows(data)
+
+
+def exported(client) -> tuple[list[dict], openpyxl.Workbook, dict]:
+    """The CSV rows, the XLSX workbook and the JSON document of the current position."""
+    rows = list(csv.DictReader(io.StringIO(client.get("/oversight/report/export/csv").content.decode("utf-8-sig"))))
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/report/export/xlsx").content))
+    return rows, book, json.loads(client.get("/oversight/report/export/json").content)
+
+
+def test_the_report_and_exports_state_their_coverage_while_recommendations_await_wording(
+    client, session, scenario, make_user
+):
+    note = "Covers 2 of the 3 recommendations; 1 awaits its wording (recommendations 2)."
+    data = build_report(session)
+    assert data.coverage.note == note
+    assert note in " ".join(pdf_text(render_pdf(data)).split())
+    assert "These figures cover 2 of the 3 recommendations; 1 awaits its wording." in render_html(data)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    html = client.get("/oversight/report").text
+    assert "Not yet covered: recommendations 2." in html.split('data-testid="coverage"')[1].split("</p>")[0]
+    rows, book, document = exported(client)
+    assert rows and {row["coverage"] for row in rows} == {note}
+    assert book["coverage"]["A2"].value == note
+    assert document["coverage"] == {"recommendations": 3, "known": 2, "awaiting_wording": ["2"], "note": note}
+
+
+def test_with_every_recommendation_known_the_report_and_exports_carry_no_coverage_note(
+    client, session, scenario, make_user, tmp_path
+):
+    load_file(session, write(tmp_path, "set.yaml", ALL_KNOWN_SET), Actor("t"))
+    data = build_report(session)
+    assert data.coverage.note is None and "Covers" not in pdf_text(render_pdf(data))
+    assert 'data-testid="coverage"' not in render_html(data)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    rows, book, document = exported(client)
+    assert rows and {row["coverage"] for row in rows} == {""}
+    assert "coverage" not in book.sheetnames and document["coverage"]["note"] is None
+
+
+def test_the_report_on_the_bundled_set_covers_5_of_the_29(session, reference_data):
+    data = build_report(session)
+    assert (data.coverage.known, data.coverage.total) == (5, 29)
+    text = " ".join(pdf_text(render_pdf(data)).split())
+    assert "Covers 5 of the 29 recommendations; 24 await their wording" in text
+    assert "These figures cover 5 of the 29 recommendations; 24 await their wording." in render_html(data)
 
 
 def test_formulas_are_neutralised_in_exports():

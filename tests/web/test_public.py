@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from tests.support.accounts import sign_in
-from tests.support.factories import SMALL_SET, write
+from tests.support.factories import ALL_KNOWN_SET, SMALL_SET, write
 from tests.support.plans import add_file, set_status, something_new_to_publish
 from tracker.audit.services import Actor
 from tracker.evidence.services import update_evidence, withdraw_evidence
@@ -93,6 +93,46 @@ def test_a_recommendation_with_unknown_wording_says_so(client, published):
     assert "Wording to be confirmed against the report" in html
     assert "To be confirmed against the report" in html.split('data-testid="addressees"')[1][:200]
     assert client.get("/recommendations/test-report/99").status_code == 404
+
+
+def test_the_overview_and_home_page_summarise_recommendations_not_yet_loaded_in_one_section(client, published):
+    for path in ("/recommendations", "/"):
+        html = client.get(path).text
+        section = html.split('data-testid="awaiting-wording-test-report"')[1].split("</section>")[0]
+        assert "1 recommendation whose wording is not yet loaded: 2" in section, path
+        assert "no organisation is known to be addressed" in section, path
+    overview = client.get("/recommendations").text
+    assert 'data-testid="overview-row-1"' in overview and 'data-testid="overview-row-3"' in overview
+    assert 'data-testid="overview-row-2"' not in overview, "no row of zeros for a recommendation not yet loaded"
+    assert 'id="test-report-rec-2"' not in client.get("/").text
+
+
+def test_when_every_recommendation_is_known_there_is_no_summary_section(client, session, published, tmp_path):
+    load_file(session, write(tmp_path, "set.yaml", ALL_KNOWN_SET), Actor("t"))
+    overview, home = client.get("/recommendations").text, client.get("/").text
+    assert "awaiting-wording" not in overview and "awaiting-wording" not in home
+    assert 'data-testid="overview-row-2"' in overview and "Fictional recommendation 2" in home
+
+
+def test_a_recommendation_addressed_to_no_known_organisation_says_so_not_that_none_has_published(client, published):
+    html = client.get("/recommendations/test-report/2").text
+    assert "No organisation has published" not in html
+    assert "No organisation is known to be addressed by this recommendation yet" in html
+    assert 'data-testid="spread"' not in html
+    assert 'data-testid="spread"' in client.get("/recommendations/test-report/3").text
+
+
+def test_the_bundled_set_shows_its_5_known_recommendations_and_summarises_the_24_others(client, reference_data):
+    overview = client.get("/recommendations").text
+    rows = re.findall(r'data-testid="overview-row-([^"]+)"', overview)
+    assert rows == ["7", "10", "15", "16", "25"]
+    section = overview.split('data-testid="awaiting-wording-stalking-2024"')[1].split("</section>")[0]
+    assert (
+        "24 recommendations whose wording is not yet loaded: 1\u20136, 8, 9, 11\u201314, 17\u201324, 26\u201329"
+        in section
+    )
+    page = client.get("/recommendations/stalking-2024/3").text
+    assert "No organisation has published" not in page and "No organisation is known to be addressed" in page
 
 
 def test_a_recommendation_page_links_approved_practice_only(client, session, published):
@@ -302,3 +342,11 @@ def test_feed_and_open_data_links_never_follow_the_request_host(client, session,
     configured = dataclasses.replace(listening, public_url="https://tracker.example.org")
     monkeypatch.setattr(client.app.state, "settings", configured)
     assert all(href.startswith("https://tracker.example.org/") for href in links("evil.example"))
+
+
+def test_pages_that_show_regions_say_which_scheme_they_follow(client, published, make_user):
+    for path in ("/organisations", "/organisations/kent"):
+        scheme = client.get(path).text.split('data-testid="region-scheme"')[1].split("</p>")[0]
+        assert "Office for National Statistics" in scheme and "not a published National Police Chiefs" in scheme
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    assert 'data-testid="region-scheme"' in client.get("/oversight").text

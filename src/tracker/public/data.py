@@ -159,7 +159,7 @@ class Overview:
 
 
 def overview(session: Session, set_slug: str | None = None) -> Overview:
-    """For each recommendation of each (or the chosen) set: how many organisations are where, by their
+    """For each known recommendation of each (or the chosen) set: how many organisations are where, by their
     published plans; and the organisations that have published."""
     views = set_views(session)
     chosen = next((v for v in views if v.recommendation_set.slug == set_slug), None) if set_slug else None
@@ -175,7 +175,7 @@ def overview(session: Session, set_slug: str | None = None) -> Overview:
                 addressed=addressed.get(item.recommendation.id or 0, 0),
                 counts=counts.get(item.recommendation.id or 0, Counter()),
             )
-            for item in view.recommendations
+            for item in view.known  # the others are summarised in one section (templates/partials/coverage.html)
         ]
         for view in shown
     }
@@ -198,6 +198,11 @@ class RecommendationPage:
     as_of: dt.datetime | None
     counts: Counter[ResponseStatus] = field(default_factory=Counter)
     ratings: dict[int, PublicRating] = field(default_factory=dict)  # by organisation id
+
+    @property
+    def anyone_addressed(self) -> bool:
+        """Whether any organisation is known to be addressed (else there is no one to have published or not)."""
+        return bool(self.answers or self.not_published)
 
 
 def find_recommendation(

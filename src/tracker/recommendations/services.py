@@ -8,6 +8,7 @@ from litestar.exceptions import NotFoundException
 from sqlmodel import Session, col, select
 
 from tracker.organisations.services import addressee_names
+from tracker.recommendations.coverage import Coverage, coverage, is_known
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import Provenance
 
@@ -33,6 +34,17 @@ class SetView:
 
     def count(self, provenance: Provenance) -> int:
         return sum(1 for r in self.recommendations if r.recommendation.provenance is provenance)
+
+    @property
+    def known(self) -> list[RecommendationView]:
+        """The recommendations whose details are loaded (``tracker.recommendations.coverage.is_known``)."""
+        return [r for r in self.recommendations if is_known(r.recommendation)]
+
+    @property
+    def coverage(self) -> Coverage:
+        return coverage(
+            (r.recommendation for r in self.recommendations), self.recommendation_set.expected_recommendations
+        )
 
 
 UNKNOWN_SET = "There is no recommendation set with that name."

@@ -317,18 +317,25 @@ def document(session: Session, data: ReportData, period: ReportingPeriod | None)
         "generated": data.created_at.astimezone(LONDON).date().isoformat(),
         # The headline figures as the dashboard and the report show them (tracker.reports.figures.Headline).
         "headline": data.headline.as_dict(),
+        # How many of the recommendations the figures can cover (tracker.recommendations.coverage).
+        "coverage": data.coverage.as_dict(),
         **tables(session, data, period),
     }
 
 
 def render(doc: dict[str, Any], fmt: str, *, fixed_at: dt.datetime | None = None) -> tuple[bytes, str, str]:
-    """An export ``document`` in ``fmt`` (csv: its responses; xlsx: a sheet per table, the headline figures and any
-    note first; json: all of it): the file's bytes, media type and name."""
+    """An export ``document`` in ``fmt`` (csv: its responses, each with the coverage note, empty when every
+    recommendation is known; xlsx: a sheet per table, the headline figures and any note and coverage note first;
+    json: all of it): the file's bytes, media type and name."""
     name = f"progress-{doc['as_of']}"
+    # A period's export stored before coverage was kept has none to state.
+    coverage = (doc.get("coverage") or {}).get("note")
     if fmt == "csv":
-        return to_csv(doc["responses"]), "text/csv; charset=utf-8", f"{name}-responses.csv"
+        rows = [row | {"coverage": coverage or ""} for row in doc["responses"]]
+        return to_csv(rows), "text/csv; charset=utf-8", f"{name}-responses.csv"
     if fmt == "xlsx":
         sheets = {"note": [{"note": doc["note"]}]} if "note" in doc else {}
+        sheets |= {"coverage": [{"coverage": coverage}]} if coverage else {}
         sheets |= {table: doc[table] for table in TABLES}
         sheets["headline_figures"] = [{"figure": figure, "value": value} for figure, value in doc["headline"].items()]
         return to_xlsx(sheets, fixed_at=fixed_at), XLSX, f"{name}.xlsx"

@@ -187,6 +187,8 @@ def _summary(data: ReportData) -> list[object]:
             "are overdue."
         ),
     ]
+    if data.coverage.note:
+        out.append(_p(data.coverage.note))
     out.append(_table([["Status", "Responses"]] + [[s.label, totals[s]] for s in ResponseStatus], [60 * mm, 30 * mm]))
     out.append(_p(_no_recent_update(data), SMALL))
     rows = [(f"Rec. {s.recommendation.number}", s.counts) for s in data.sections]

@@ -18,6 +18,7 @@ from tracker.organisations.models import Organisation
 from tracker.plans.models import PlanPublication, ProgressUpdate, Response
 from tracker.plans.rules import is_finished, response_overdue
 from tracker.practice.services import practice_for
+from tracker.recommendations.coverage import Coverage, set_coverage
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import Headline, latest_update_of_each, national_state
 from tracker.reports.models import ReportingPeriod, Snapshot
@@ -85,6 +86,8 @@ class ReportData:
     statuses_as_at: dt.date | None = None  # None: ``as_of``; see ``figures_as_at``
     published_ids: set[int] = field(default_factory=set)  # the organisations counted in ``published``
     stale_days: int = 90  # how long without an update makes an open response one with "no recent update"
+    # How many of the set's recommendations are known (``tracker.recommendations.coverage``), said while some are not.
+    coverage: Coverage = field(default_factory=lambda: Coverage(total=0, known=0))
 
     @property
     def figures_as_at(self) -> dt.date:
@@ -229,6 +232,7 @@ def build_report(
     if period is not None:  # frozen before the freeze time was kept: at the end of its cut-off day
         data.frozen_on, data.statuses_as_at = period.frozen_on or period.cut_off, period.statuses_as_at
     data.sections = _sections(session, data, sets)
+    data.coverage = set_coverage(session, set_id)
     return data
 
 

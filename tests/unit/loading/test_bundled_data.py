@@ -89,3 +89,25 @@ def test_addressees_and_deadlines_match_the_shared_reference(recs):
         if expected and rec.number != "27":  # 27's addressee is only an inference in the reference (see its note)
             assert set(rec.addressees) == expected, rec.number
         assert rec.deadline == item["deadline"], rec.number
+
+
+ORGANISATIONS_YAML = PROJECT_ROOT / "recommendations" / "organisations.yaml"
+
+
+def test_durhams_policing_body_has_the_name_it_uses_with_the_old_one_as_an_alias(session, reference_data):
+    durham = session.exec(select(Organisation).where(Organisation.slug == "durham-pcc")).one()
+    assert durham.name == "Durham Police and Crime Commissioner"
+    assert durham.aliases == ["Durham Police, Crime and Victims' Commissioner"]
+    assert "https://durham-pcc.gov.uk" in (durham.note or "")
+
+
+def test_the_organisations_file_cites_public_sources_and_names_its_region_scheme():
+    text = ORGANISATIONS_YAML.read_text(encoding="utf-8")
+    header = text[: text.index("\nregions:")]
+    assert "/work/" not in text and "shared/reference" not in text, "no local machine path: cite public sources"
+    assert "https://wikimili.com/en/List_of_police_forces_of_the_United_Kingdom" in header
+    assert "https://policeconduct.gov.uk/" in header and "https://durham-pcc.gov.uk" in header
+    flat = " ".join(line.lstrip("# ").strip() for line in header.splitlines())
+    assert "follows the Office for National Statistics' regions" in flat
+    assert "It is NOT from a published NPCC list" in flat
+    assert "NPCC regions" not in flat and "used by the NPCC" not in text

@@ -128,6 +128,29 @@ def test_declared_responses_count_in_figures_labelled(session, kent, editor):
     assert declared_count(session) == 1
 
 
+def test_the_dashboard_says_how_many_of_its_responses_are_declared(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight")
+    assert "(including 1 declared by the organisation: its addressees are not yet known)" in page.text
+
+
+def test_the_changes_to_obligations_say_when_a_declaration_is_settled(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    set_addressees(session, "2", ["chief-constables"])
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight/obligation-changes")
+    assert "Declared by the organisation, now settled by the addressees" in page.text
+
+
+def test_the_workspace_marks_a_declared_response(client, session, kent, editor):
+    import_plan(session, kent, editor)
+    sign_in(client, editor.email)
+    assert "Declared by the organisation" in client.get("/plan/kent").text
+    page = client.get(f"/plan/responses/{response_of(session, 'kent', '2').id}")
+    assert "Declared by the organisation: who the report addresses this recommendation to is not yet known" in page.text
+
+
 def test_coordinators_see_the_declarations_listed(client, session, kent, editor, make_user):
     import_plan(session, kent, editor)
     sign_in(client, make_user(Role.COORDINATOR).email)

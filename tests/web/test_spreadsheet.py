@@ -870,6 +870,21 @@ def test_an_editor_checks_then_imports_their_spreadsheet(client, session, kent, 
     assert snapshot(session)["actions"] == 1
 
 
+def test_a_row_on_a_recommendation_whose_addressees_are_not_known_is_shown_declared_and_imports(
+    client, session, kent, editor
+):
+    """Issue 17, part 3: the check page says plainly which rows declare a recommendation; the file lands whole."""
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", "Rec No.,Action\n1.1,Fictional action 1\n2,Fictional action 2\n")
+    assert checked.status_code == 200 and "Import these changes" in checked.text
+    assert "record that your organisation answers 1 recommendation whose addressees are not yet known" in checked.text
+    assert "Declared by your organisation" in checked.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.status_code == 303 and applied.headers["location"] == "/plan/kent?imported=3"
+    session.rollback()
+    assert response_of(session, "kent", "2").declared
+
+
 def test_an_embedding_in_a_short_column_is_removed_and_the_checked_file_imports(client, session, kent, editor):
     """The outsider's steps (pass 5, finding 4): the check passed a lead role holding U+202B...U+202C, and Import
     then failed on the generic page. The lead role refuses them and nobody sees them, so the import removes them."""

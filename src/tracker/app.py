@@ -27,6 +27,7 @@ from tracker.evidence.api import EvidenceApi
 from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_startup
 from tracker.plans.api import ActionsApi, ResponsesApi, UpdatesApi
 from tracker.plans.controllers import PlanController
+from tracker.plans.declared_controllers import DeclaredController
 from tracker.plans.publication_controllers import PublicationController
 from tracker.plans.spreadsheet.controllers import SpreadsheetController
 from tracker.practice.controllers import (
@@ -119,6 +120,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         UsersAdminController,
         RecommendationsAdminController,
         ObligationChangesController,
+        DeclaredController,
         OversightController,
         PeriodController,
         ReportController,

@@ -135,6 +135,8 @@ def _workspace_routes() -> list[tuple[str, str, dict[str, str]]]:
         ("POST", "/admin/recommendations/load", ADMIN_ONLY),
         ("POST", "/admin/recommendations/load/apply", ADMIN_ONLY),
         ("GET", "/oversight/obligation-changes", NATIONAL),
+        ("GET", "/oversight/declared", NATIONAL),
+        ("POST", "/admin/recommendations/{recid}/adopt-declared", ADMIN_ONLY),
         ("GET", "/", PUBLIC),
         ("GET", "/recommendations", PUBLIC),
         ("GET", "/recommendations/test-report/1", PUBLIC),

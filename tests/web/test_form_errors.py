@@ -104,6 +104,8 @@ NO_FIELDS = {
     "/practice/review/{practice_id}/approve": "approves the practice in its path",
     "/plan/{slug}/import/apply": "applies the import checked before (its token is in a hidden field)",
     "/admin/recommendations/load/apply": "applies the load checked before (its token is in a hidden field)",
+    "/admin/recommendations/{rec_id}/adopt-declared": "makes the declaring organisations the addressees of the "
+    "recommendation in its path",
 }
 
 

@@ -194,7 +194,7 @@ def test_hampshire_layout_one_column_per_reporting_round():
         "Rec No.": "recommendation",
         "Recommendation": "",  # the wording: another column has the number
         "Sub recommendation": "sub_recommendation",
-        "Rec. Owner": "lead_role",
+        "Rec. Owner": "",  # the report's addressee, not the force's lead role (issue 17)
         "Initial action plan response": ROUND,
         "March 2026 update": ROUND,
     }
@@ -217,7 +217,7 @@ def test_kent_layout_a_block_per_sub_recommendation():
     assert mapping.fields == {
         "Recommendation": "recommendation",  # no other column has the number
         "Evidence requirements of progress": "",
-        "Recommendation owner": "lead_role",
+        "Recommendation owner": "",  # the report's addressee, not the force's lead role (issue 17)
         "Force update": "update_text",
         "Date (Nov-24)": "update_date",
         "Status (Action complete)": "status",
@@ -338,7 +338,6 @@ def test_the_dry_run_lists_what_it_would_do_and_changes_nothing(session, kent):
 BAD_ROWS = [
     ("31,Train staff,,,,", "Row 3: there is no recommendation 31"),
     ("3,Train staff,,,,", "Row 3: recommendation 3 is not one your organisation must answer"),
-    ("2,Train staff,,,,", "Row 3: recommendation 2 is not one your organisation must answer"),
     ("1.1,Train staff,next spring,,,", "Row 3: 'next spring' is not a date"),
     ("1.1,,,Sort of done,,", "Row 3: 'Sort of done' is not a status we know"),
     ("1.1,,,,Purple,", "Row 3: 'Purple' is not a RAG rating"),
@@ -514,8 +513,8 @@ def test_mapping_problems(session, kent):
 
 HAMPSHIRE = """
 Rec No.,Recommendation,Sub recommendation,Rec. Owner,Initial action plan response,March 2026 update
-1,Chief constables should record things.,1.1 Use the new field.,Head of Crime Recording,We accept this.,Field live.
-,,1.2 Until then use a workaround.,Head of Crime Recording,We accept this too.,
+1,Chief constables should record things.,1.1 Use the new field.,Chief Constables,We accept this.,Field live.
+,,1.2 Until then use a workaround.,Chief Constables,We accept this too.,
 """
 
 
@@ -523,7 +522,7 @@ def test_each_reporting_round_becomes_a_dated_update(session, kent, editor):
     plan = dry_run(session, kent, HAMPSHIRE, round_dates={"Initial action plan response": "21 November 2024"})
     assert plan.ok, plan.errors
     result = ss.apply_import(session, kent.id, plan, editor)
-    assert (result.updates_added, result.responses_changed) == (3, 2)
+    assert (result.updates_added, result.responses_changed) == (3, 0)
     session.rollback()
     updates = {(u.update_on, u.text) for u in session.exec(select(ProgressUpdate).order_by(ProgressUpdate.update_on))}
     assert updates == {
@@ -531,7 +530,23 @@ def test_each_reporting_round_becomes_a_dated_update(session, kent, editor):
         (dt.date(2024, 11, 21), "We accept this too."),
         (dt.date(2026, 3, 31), "Field live."),
     }
-    assert response_of(session, "kent", "1.1").lead_role == "Head of Crime Recording"
+    assert response_of(session, "kent", "1.1").lead_role is None  # "Rec. Owner" names the report's addressee
+
+
+@pytest.mark.parametrize("owner", ["Rec. Owner", "Recommendation owner"])
+def test_an_owner_column_never_changes_a_lead_role(session, kent, editor, owner):
+    """Issue 17: a plan's owner column names the report's addressee ("Chief Constables"); the lead role is its own
+    column ("Lead officer role")."""
+    ctx = load_response(session, editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    services.update_response(
+        session, ctx, editor, {"lead_role": "Fictional head of widgets", "status": "not_started", "version": "1"}
+    )
+    text = f"Rec No.,{owner},Lead officer role,Action\n1.1,Chief Constables,,Fictional action\n"
+    plan = dry_run(session, kent, text)
+    assert plan.mapping.fields[owner] == "" and plan.mapping.fields["Lead officer role"] == "lead_role"
+    ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    assert response_of(session, "kent", "1.1").lead_role == "Fictional head of widgets"
 
 
 def test_importing_twice_creates_nothing_twice(session, kent, editor):
@@ -869,6 +884,21 @@ def test_an_editor_checks_then_imports_their_spreadsheet(client, session, kent, 
     again = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
     assert again.status_code == 303 and again.headers["location"] == "/plan/kent?imported=0"
     assert snapshot(session)["actions"] == 1
+
+
+def test_a_row_on_a_recommendation_whose_addressees_are_not_known_is_shown_declared_and_imports(
+    client, session, kent, editor
+):
+    """Issue 17, part 3: the check page says plainly which rows declare a recommendation; the file lands whole."""
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", "Rec No.,Action\n1.1,Fictional action 1\n2,Fictional action 2\n")
+    assert checked.status_code == 200 and "Import these changes" in checked.text
+    assert "record that your organisation answers 1 recommendation whose addressees are not yet known" in checked.text
+    assert "Declared by your organisation" in checked.text
+    applied = post_form(client, "/plan/kent/import/apply", form_fields(checked.text))
+    assert applied.status_code == 303 and applied.headers["location"] == "/plan/kent?imported=3"
+    session.rollback()
+    assert response_of(session, "kent", "2").declared
 
 
 def test_an_embedding_in_a_short_column_is_removed_and_the_checked_file_imports(client, session, kent, editor):

@@ -17,6 +17,11 @@ class Response(SQLModel, Versioned, table=True):
 
     A row exists for every (organisation, recommendation) pair that the addressees imply; ``required`` turns
     false, rather than the row being deleted, when the recommendation stops being addressed to it.
+
+    An organisation may also answer a recommendation whose addressees are not yet known (a plan import with a row
+    on it): its response is ``declared`` by the organisation until the addressees become known, when it turns into
+    an ordinary obligation or, if the organisation is not addressed, one no longer required
+    (``tracker.plans.obligations``). ``declared_at`` stays, to say how the response began.
     """
 
     __tablename__ = "response"
@@ -44,6 +49,8 @@ class Response(SQLModel, Versioned, table=True):
     blocked_reason: str | None = text_field(description="What a blocked response waits for")
     not_applicable_reason: str | None = text_field()
     required: bool = True
+    declared: bool = Field(default=False, index=True, description="Answered on the organisation's own declaration")
+    declared_at: dt.datetime | None = timestamp_field(default=None)
     required_changed_at: dt.datetime | None = timestamp_field(default=None)
     completed_at: dt.datetime | None = timestamp_field(default=None)
     version: int = 1

@@ -3,6 +3,11 @@
 The addressees of a recommendation decide it (every force answers each "chief constables" recommendation,
 and so on). The answer is stored as one ``Response`` row per pair, so every later query is a plain join.
 Rows are never deleted: an organisation no longer addressed keeps its record, marked not required.
+
+A recommendation whose addressees are not known is answered only by the organisations that declared it
+(``Response.declared``): those responses stay required while the addressees are unknown. Once they are known,
+each declaration reconciles: it becomes an ordinary obligation if the organisation is addressed, otherwise it
+stays, marked no longer required, as any other response would.
 """
 
 from __future__ import annotations
@@ -29,16 +34,18 @@ class ObligationChanges:
     added: list[tuple[int, int]] = field(default_factory=list)
     no_longer_required: list[tuple[int, int]] = field(default_factory=list)
     required_again: list[tuple[int, int]] = field(default_factory=list)
+    declarations_settled: list[tuple[int, int]] = field(default_factory=list)  # addressees now known
 
     @property
     def any(self) -> bool:
-        return bool(self.added or self.no_longer_required or self.required_again)
+        return bool(self.added or self.no_longer_required or self.required_again or self.declarations_settled)
 
     def summary(self) -> str:
+        settled = len(self.declarations_settled)
         return (
             f"{len(self.added)} new obligations, {len(self.no_longer_required)} no longer required, "
             f"{len(self.required_again)} required again"
-        )
+        ) + (f", {settled} declared responses settled by the addressees" if settled else "")
 
 
 def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) -> ObligationChanges:
@@ -62,6 +69,14 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
         # A sub-recommendation taken out of the set addresses no one; what was recorded against it is kept.
         wanted = resolved[key] if rec.removed_at is None else set()
         answering = existing[saved_id(rec)]
+        if rec.removed_at is None and not rec.addressees_known:
+            # only its declarations answer it (and keep being required) until the addressees are known
+            wanted = {org_id for org_id, row in answering.items() if row.declared and row.required}
+        else:
+            for org_id, row in answering.items():
+                if row.declared:
+                    row.declared = False
+                    changes.declarations_settled.append((org_id, saved_id(rec)))
         for org_id in wanted:
             response = answering.get(org_id)
             if response is None:
@@ -87,7 +102,8 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
                 "added": changes.added,
                 "no_longer_required": changes.no_longer_required,
                 "required_again": changes.required_again,
-            },
+            }
+            | ({"declarations_settled": changes.declarations_settled} if changes.declarations_settled else {}),
         )
     return changes
 

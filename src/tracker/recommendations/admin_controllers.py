@@ -362,7 +362,7 @@ def obligation_changes(db: Session, set_slug: str | None = None, limit: int = 50
     for event in events:
         after = event.after or {}
         lists = {}
-        for key in ("added", "no_longer_required", "required_again"):
+        for key in ("added", "no_longer_required", "required_again", "declarations_settled"):
             pairs = after.get(key) or []
             lists[key] = [
                 (org_names.get(org, "?"), recs.get(rid, ("?", None))[0], set_names.get(recs.get(rid, ("?", 0))[1], ""))

@@ -92,6 +92,12 @@ class Recommendation(SQLModel, Versioned, table=True):
     def removed(self) -> bool:
         return self.removed_at is not None
 
+    @property
+    def addressees_known(self) -> bool:
+        """Whether who must answer it is known: it has addressees, or its provenance confirms it has none.
+        An organisation may declare it answers a recommendation whose addressees are not known (and in the set)."""
+        return bool(self.addressees) or "addressees" in self.confirmed_fields
+
     def provenance_summary(self) -> str:
         """How far it is confirmed, in one sentence (the progress report and the data exports)."""
         if self.provenance is Provenance.CONFIRMED:

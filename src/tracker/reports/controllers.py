@@ -23,6 +23,7 @@ from tracker.reports.exports import render
 from tracker.reports.figures import (
     STATUS_CODES,
     NationalState,
+    declared_count,
     latest_updates,
     national_state,
     organisation_kinds,
@@ -193,6 +194,7 @@ def dashboard_context(
         attention_lists=attention_lists,
         periods=period_progress(db),
         agreement=state.agreement(),
+        declared=declared_count(db, chosen_set.id if chosen_set else None),
         names=names,
         rec_numbers=rec_numbers,
         regions=regions(db),

@@ -428,3 +428,19 @@ def period_progress(session: Session) -> list[tuple[ReportingPeriod, Counter[Res
         .order_by(col(ReportingPeriod.cut_off))
     )
     return [(period, counts[saved_id(period)]) for period in frozen]
+
+
+def declared_count(session: Session, set_id: int | None = None) -> int:
+    """How many of the responses counted (required, to a numbered recommendation) rest on the organisation's own
+    declaration, not on known addressees: the figures count them, and say so (``Response.declared``)."""
+    query = (
+        select(func.count())
+        .select_from(Response)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
+        .where(
+            col(Response.declared).is_(True), col(Response.required).is_(True), col(Recommendation.parent_id).is_(None)
+        )
+    )
+    if set_id is not None:
+        query = query.where(Recommendation.set_id == set_id)
+    return session.exec(query).one()

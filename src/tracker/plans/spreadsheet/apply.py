@@ -99,6 +99,7 @@ def _write(session: Session, organisation_id: int, plan: ImportPlan, user: User,
             .execution_options(populate_existing=True)
         )
     }
+    _declare(writing, responses, plan, result)
     touched, rolled_parents = _apply_changes(writing, responses, plan, result)
     created = _add_new_records(session, plan, user, result)
     session.flush()
@@ -111,6 +112,47 @@ def _write(session: Session, organisation_id: int, plan: ImportPlan, user: User,
         responses[response_id].updated_at = now
     if result.total:
         _record_import(writing, plan, result)
+
+
+def _declare(writing: _Writing, responses: dict[int, Response], plan: ImportPlan, result: ImportResult) -> None:
+    """The responses the file declares (their recommendations' addressees are not known), written first; the
+    plan's other changes then name them by their new ids instead of the dry run's placeholders."""
+    new_ids: dict[int, int] = {}
+    now = utc_now()
+    for change in plan.changes:
+        if change.kind != "declare":
+            continue
+        rec = writing.session.get(Recommendation, change.values["recommendation_id"], populate_existing=True)
+        if rec is None or rec.removed or rec.addressees_known:
+            raise _conflict(change.number)  # its addressees became known meanwhile: the dry run no longer holds
+        response = responses.get(change.response_id)
+        if response is None and change.response_id >= 0:
+            raise _conflict(change.number)
+        if response is not None and (response.required or response.version != change.version):
+            raise _conflict(change.number)
+        if response is None:
+            response = Response(organisation_id=writing.organisation_id, recommendation_id=saved_id(rec))
+            writing.session.add(response)
+        response.declared, response.declared_at, response.required = True, now, True
+        response.required_changed_at = response.updated_at = now
+        writing.session.flush()
+        new_ids[change.response_id] = saved_id(response)
+        responses[saved_id(response)] = response
+        summary = (
+            f"Recommendation {rec.number} declared by the organisation in a spreadsheet import "
+            "(its addressees are not yet known)"
+        )
+        writing.note(
+            "declare",
+            "response",
+            saved_id(response),
+            summary,
+            response_id=saved_id(response),
+            after={"declared": True, "required": True},
+        )
+        result.responses_declared += 1
+    for change in plan.changes:
+        change.response_id = new_ids.get(change.response_id, change.response_id)
 
 
 def _apply_changes(
@@ -133,7 +175,14 @@ def _apply_changes(
 
 
 def _record_import(writing: _Writing, plan: ImportPlan, result: ImportResult) -> None:
-    counts = ("actions_added", "actions_changed", "responses_changed", "updates_added", "statuses_rolled_up")
+    counts = (
+        "responses_declared",
+        "actions_added",
+        "actions_changed",
+        "responses_changed",
+        "updates_added",
+        "statuses_rolled_up",
+    )
     after: dict[str, Any] = {name: getattr(result, name) for name in counts}
     # for the next import of this file: its previous import (conflicts) and its columns' dates
     after["file_name"] = plan.file_name

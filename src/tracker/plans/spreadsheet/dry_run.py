@@ -96,11 +96,12 @@ def plan_import(
         _plan_row(row, entry, known, wanted_responses, wanted_actions, planned_updates)
     _finish_actions(plan, known, wanted_actions)
     _finish_responses(plan, known, wanted_responses)
+    known.declarations.add_changes(plan)
     plan.changes.sort(key=lambda c: (c.row if c.row is not None else 10**9, _KIND_ORDER.index(c.kind)))
     return plan
 
 
-_KIND_ORDER = ["change_response", "roll_up", "new_action", "change_action", "new_update"]
+_KIND_ORDER = ["declare", "change_response", "roll_up", "new_action", "change_action", "new_update"]
 
 
 def _rows(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping) -> Iterator[tuple[Row, str, str, bool]]:

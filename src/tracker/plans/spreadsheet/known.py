@@ -16,8 +16,8 @@ from tracker.db import saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.spreadsheet.common import action_key, canonical, update_key
-from tracker.plans.spreadsheet.results import ImportPlan
-from tracker.recommendations.models import Recommendation
+from tracker.plans.spreadsheet.results import NOT_IN_THE_PLAN, ChangedField, ImportPlan, PlannedChange
+from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import LONDON, UTC
 
 
@@ -29,6 +29,86 @@ class Obligation:
     recommendation: Recommendation
 
 
+@dataclass
+class Declared:
+    """A recommendation the organisation declares it answers (its addressees are not known), planned by a row."""
+
+    entry: Obligation
+    row: int
+    new: bool  # no response yet: ``entry.response`` is a placeholder with a negative id until the import writes it
+
+
+class Declarations:
+    """The recommendations of the import's sets whose addressees are not known, which a row may declare.
+
+    A declaration takes in the recommendation's whole family (the recommendation and its sub-recommendations),
+    as addressees would. A response the organisation had before (no longer required) is declared again; any other
+    is a placeholder whose id is the recommendation's, negated, until ``apply_import`` writes it.
+    """
+
+    def __init__(self, session: Session, organisation_id: int, recommendations: list[Recommendation]) -> None:
+        self.organisation_id = organisation_id
+        open_ = [r for r in recommendations if not r.removed and not r.addressees_known]
+        self.by_number: dict[str, list[Recommendation]] = defaultdict(list)
+        self.family: dict[int, list[Recommendation]] = defaultdict(list)
+        for rec in open_:
+            self.by_number[canonical(rec.number)].append(rec)
+            self.family[rec.parent_id or saved_id(rec)].append(rec)
+        ids = [saved_id(r) for r in open_]
+        self.responses: dict[int, Response] = {}  # the organisation's, by recommendation
+        if ids:
+            query = select(Response).where(
+                Response.organisation_id == organisation_id, col(Response.recommendation_id).in_(ids)
+            )
+            self.responses = {r.recommendation_id: r for r in session.exec(query)}
+        self.planned: dict[int, Declared] = {}  # by response id (negative: a placeholder)
+
+    def candidates(self, number: str) -> list[Recommendation]:
+        """The recommendations with this number a row may declare (more than one: the set must be chosen)."""
+        return self.by_number.get(number, [])
+
+    def declare(self, rec: Recommendation, row: int) -> list[Obligation]:
+        """The obligations declaring ``rec`` plans: its family's, each with its response or a placeholder."""
+        entries = []
+        for member in self.family[rec.parent_id or saved_id(rec)]:
+            response = self.responses.get(saved_id(member))
+            if response is not None and response.required:
+                continue  # declared before (a sub-recommendation added since is declared now): already known
+            new = response is None
+            if response is None:
+                response = Response(
+                    id=-saved_id(member), organisation_id=self.organisation_id, recommendation_id=saved_id(member)
+                )
+            entry = Obligation(response, member)
+            self.planned[saved_id(response)] = Declared(entry, row, new)
+            entries.append(entry)
+        return entries
+
+    def add_changes(self, plan: ImportPlan) -> None:
+        """A change in the dry run for each recommendation the file's rows declare: the response the import
+        creates (or a response no longer required that it makes required again), marked declared."""
+        for response_id, declared in self.planned.items():
+            rec, response = declared.entry.recommendation, declared.entry.response
+            now = NOT_IN_THE_PLAN if declared.new else "In the plan, no longer required"
+            plan.changes.append(
+                PlannedChange(
+                    "declare",
+                    declared.row,
+                    rec.number,
+                    response_id,
+                    [ChangedField("Declared by your organisation", now, DECLARED)],
+                    {"recommendation_id": saved_id(rec)},
+                    version=None if declared.new else response.version,
+                )
+            )
+
+
+DECLARED = (
+    "Answered, as declared by your organisation: who the report addresses this recommendation to is not yet "
+    "known, so the import records that your organisation answers it"
+)
+
+
 class KnownPlan:
     """What plan_import knows about the organisation's plan, loaded in a fixed number of queries."""
 
@@ -37,21 +117,22 @@ class KnownPlan:
     ) -> None:
         self.by_number: dict[str, list[Obligation]] = defaultdict(list)
         self.by_response: dict[int, Obligation] = {}
-        self.set_titles: dict[int, str] = {}
-        self.published_on: dict[int, dt.date | None] = {}  # by set: no update is dated before it (rules)
-        for response, recommendation, rec_set in obligations_for(session, organisation_id, set_id=set_id):
+        for response, recommendation, _rec_set in obligations_for(session, organisation_id, set_id=set_id):
             entry = Obligation(response, recommendation)
             self.by_number[canonical(recommendation.number)].append(entry)
             self.by_response[response.id] = entry  # type: ignore[index]
-            self.set_titles[rec_set.id] = rec_set.short_title  # type: ignore[index]
-            self.published_on[saved_id(rec_set)] = rec_set.published_on
-        query = select(Recommendation.id, Recommendation.number, Recommendation.parent_id)
+        sets = list(session.exec(select(RecommendationSet)))
+        self.set_titles: dict[int, str] = {saved_id(s): s.short_title for s in sets}
+        # by set: no update is dated before it (rules)
+        self.published_on: dict[int, dt.date | None] = {saved_id(s): s.published_on for s in sets}
+        query = select(Recommendation)
         if set_id is not None:
             query = query.where(Recommendation.set_id == set_id)
         recommendations = list(session.exec(query))
-        self.known_numbers = {canonical(number) for _, number, _ in recommendations}
-        self.number_of = {rec_id: number for rec_id, number, _ in recommendations}
-        self.parents = {parent_id for _, _, parent_id in recommendations if parent_id is not None}
+        self.known_numbers = {canonical(r.number) for r in recommendations}
+        self.number_of = {saved_id(r): r.number for r in recommendations}
+        self.parents = {r.parent_id for r in recommendations if r.parent_id is not None}
+        self.declarations = Declarations(session, organisation_id, recommendations)
         self.children: dict[int, list[Obligation]] = defaultdict(list)
         for entry in self.by_response.values():
             if entry.recommendation.parent_id is not None:
@@ -71,6 +152,24 @@ class KnownPlan:
         self.changed_at = _field_changes(session, organisation_id)
         self.deleted_actions = _deleted_actions(session, organisation_id)
         self.previous_import = previous_import(session, organisation_id, file_name)
+
+    def declare(self, number: str, row: int) -> list[Obligation]:
+        """The obligations for ``number`` if the organisation may declare it (its addressees are not known):
+        planned, and known from now on to every later row; more than one if the number is in several sets."""
+        candidates = self.declarations.candidates(number)
+        if len(candidates) != 1:
+            organisation_id = self.declarations.organisation_id
+            return [
+                Obligation(Response(organisation_id=organisation_id, recommendation_id=saved_id(r)), r)
+                for r in candidates
+            ]
+        for entry in self.declarations.declare(candidates[0], row):
+            response_id = saved_id(entry.response)
+            self.by_number[canonical(entry.recommendation.number)].append(entry)
+            self.by_response[response_id] = entry
+            if entry.recommendation.parent_id is not None:
+                self.children[entry.recommendation.parent_id].append(entry)
+        return self.by_number[number]
 
     def changed_after(
         self, entity: str, entity_id: int | None, name: str, response_id: int, plan: ImportPlan

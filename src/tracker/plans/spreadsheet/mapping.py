@@ -44,6 +44,8 @@ FIELDS: dict[str, str] = {
 
 # Header names people use, compared after _normalise (lower case, punctuation and bracketed notes removed).
 # "?recommendation" and "?owner" are settled by detect_mapping; "-" means a known column that is not imported.
+# A recommendation's owner ("Rec. Owner") names the report's addressee ("Chief Constables"), not the force's own lead
+# (issue 17): it is never imported as the lead role.
 _HEADER_NAMES = """
 recommendation: rec | rec no | rec number | rec ref | recommendation no | recommendation number
 recommendation: recommendation ref | recommendation reference | no | number | ref
@@ -51,11 +53,12 @@ recommendation: recommendation ref | recommendation reference | no | number | re
 sub_recommendation: sub recommendation | sub recommendations | subrecommendation | sub rec | sub recs | subrec
 sub_recommendation: sub rec no | sub recommendation no | sub recommendation number
 -: recommendation text | recommendation wording | wording | text | recommendation title
+-: rec owner | recommendation owner
 action: action | actions | action plan item | action plan | what we will do | planned action | planned actions
 action: action description | activity
 owner: action owner | action lead | responsible officer | action by
 ?owner: owner | lead | responsible | who
-lead_role: lead role | rec owner | recommendation owner | recommendation lead | strategic lead | force lead
+lead_role: lead role | lead officer role | lead officer | recommendation lead | strategic lead | force lead
 target_date: target date | by when | due | due date | date due | deadline | target | target completion date
 target_date: completion date | timescale | action target date
 status: status | rec status | recommendation status | overall status | current status

@@ -50,7 +50,7 @@ class ChangedField:
 class PlannedChange:
     """One thing the import would do, in words (``fields``: now and after) and in values (for ``apply_import``)."""
 
-    kind: str  # new_action, change_action, change_response, new_update, roll_up
+    kind: str  # declare, new_action, change_action, change_response, new_update, roll_up
     row: int | None
     number: str
     response_id: int
@@ -129,6 +129,7 @@ class Conflict:
 
 @dataclass
 class ImportResult:
+    responses_declared: int = 0  # answered on the organisation's declaration (the addressees are not known)
     actions_added: int = 0
     actions_changed: int = 0
     responses_changed: int = 0
@@ -140,7 +141,8 @@ class ImportResult:
     def total(self) -> int:
         """Every change made, counted as ``ImportPlan.total`` counts them (roll-ups included)."""
         return (
-            self.actions_added
+            self.responses_declared
+            + self.actions_added
             + self.actions_changed
             + self.responses_changed
             + self.updates_added
@@ -149,6 +151,7 @@ class ImportResult:
 
     def summary(self) -> str:
         parts = [
+            _plural(self.responses_declared, "response declared", "responses declared"),
             _plural(self.actions_added, "action added", "actions added"),
             _plural(self.actions_changed, "action changed", "actions changed"),
             _plural(self.responses_changed, "response changed", "responses changed"),

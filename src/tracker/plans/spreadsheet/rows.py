@@ -297,7 +297,7 @@ def resolve(row: Row, known: KnownPlan, rec_raw: str, sub_raw: str, carried: boo
     if number not in known.known_numbers:
         row.error(f"there is no recommendation {number}")
         return None
-    entries = known.by_number.get(number, [])
+    entries = known.by_number.get(number) or known.declare(number, row.number)
     if not entries:
         row.error(f"recommendation {number} is not one your organisation must answer")
         return None

@@ -1,0 +1,182 @@
+"""Obligations an organisation declares (issue 17, part 3): a plan import with rows on recommendations whose
+addressees are not known lands whole, those rows answering a response marked "declared by the organisation";
+coordinators and admins see the declarations and admins can make them the recommendation's addressees; when the
+addressees become known, declared responses reconcile without losing anything.
+
+The small reference data: Kent (a force) must answer recommendation 1 (1.1, 1.2); recommendation 2 is addressed to
+no one yet (its addressees are not known); recommendation 3 is for commissioners and the Home Office.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.support.accounts import sign_in
+from tests.support.plans import response_of
+from tests.support.web import csrf_headers
+from tracker.audit.services import Actor
+from tracker.organisations.services import get_by_slug
+from tracker.plans import spreadsheet as ss
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.obligations import sync_obligations
+from tracker.recommendations.models import Recommendation
+from tracker.reports.figures import declared_count
+from tracker.vocabulary import Role
+
+PLAN = """\
+Rec No.,Action,Update,Update date
+1.1,Fictional action: test the widget,,
+2,Fictional action: train the widget testers,Fictional update: testers trained,01/10/2025
+"""
+
+
+@pytest.fixture
+def kent(session, small_reference):
+    return get_by_slug(session, "kent")  # its editor: the ``editor`` fixture (tests.support.accounts)
+
+
+def dry_run(session: Session, organisation, text: str = PLAN):
+    frame = ss.read_table(textwrap.dedent(text).encode(), "plan.csv")
+    return ss.plan_import(session, organisation.id, frame, ss.detect_mapping(frame.columns))
+
+
+def recommendation(session: Session, number: str) -> Recommendation:
+    return session.exec(select(Recommendation).where(Recommendation.number == number)).one()
+
+
+def set_addressees(session: Session, number: str, addressees: list[str]) -> None:
+    rec = recommendation(session, number)
+    rec.addressees = addressees
+    session.add(rec)
+    sync_obligations(session, Actor("test"), set_id=rec.set_id)
+    session.commit()
+
+
+def import_plan(session: Session, kent, editor, text: str = PLAN):
+    plan = dry_run(session, kent, text)
+    assert plan.ok, plan.errors
+    return plan, ss.apply_import(session, kent.id, plan, editor)
+
+
+def test_the_dry_run_says_plainly_which_rows_are_declared(session, kent):
+    plan = dry_run(session, kent)
+    assert plan.ok, plan.errors
+    declared = [c for c in plan.changes if c.kind == "declare"]
+    assert [(c.row, c.number) for c in declared] == [(3, "2")]
+    assert "declared by your organisation" in declared[0].fields[0].after
+    assert plan.count("new_action") == 2 and plan.count("new_update") == 1
+
+
+def test_a_plan_with_rows_on_a_recommendation_whose_addressees_are_not_known_lands_whole(session, kent, editor):
+    _plan, result = import_plan(session, kent, editor)
+    assert result.responses_declared == 1 and result.actions_added == 2 and result.updates_added == 1
+    session.rollback()
+    declared = response_of(session, "kent", "2")
+    assert declared.declared and declared.required and declared.declared_at is not None
+    assert [a.description for a in session.exec(select(Action).where(Action.response_id == declared.id))] == [
+        "Fictional action: train the widget testers"
+    ]
+    assert session.exec(select(ProgressUpdate).where(ProgressUpdate.response_id == declared.id)).one()
+    assert not response_of(session, "kent", "1.1").declared
+
+
+def test_importing_a_declared_plan_again_changes_nothing(session, kent, editor):
+    import_plan(session, kent, editor)
+    again = dry_run(session, kent)
+    assert again.ok and again.changes == []
+
+
+def test_a_recommendation_known_not_to_be_addressed_to_the_organisation_is_still_an_error(session, kent, editor):
+    plan = dry_run(session, kent, "Rec No.,Action\n3,Fictional action: fund the widget\n2,Fictional action: test\n")
+    assert plan.errors == ["Row 2: recommendation 3 is not one your organisation must answer"]
+    with pytest.raises(ss.SpreadsheetError):
+        ss.apply_import(session, kent.id, plan, editor)
+    session.rollback()
+    assert session.exec(select(Response).where(Response.declared == True)).all() == []  # noqa: E712
+
+
+def test_a_declared_response_stays_required_while_the_addressees_are_unknown(session, kent, editor):
+    import_plan(session, kent, editor)
+    sync_obligations(session, Actor("test"))
+    session.commit()
+    assert response_of(session, "kent", "2").required
+
+
+def test_a_declaration_becomes_an_ordinary_obligation_when_the_organisation_is_addressed(session, kent, editor):
+    import_plan(session, kent, editor)
+    set_addressees(session, "2", ["chief-constables"])
+    response = response_of(session, "kent", "2")
+    assert response.required and not response.declared and response.declared_at is not None
+    assert session.exec(select(Action).where(Action.response_id == response.id)).one()
+
+
+def test_a_declaration_not_addressed_when_addressees_become_known_stays_marked_no_longer_required(
+    session, kent, editor
+):
+    import_plan(session, kent, editor)
+    set_addressees(session, "2", ["home-office"])
+    response = response_of(session, "kent", "2")
+    assert not response.required and not response.declared
+    assert session.exec(select(Action).where(Action.response_id == response.id)).one()  # nothing is lost
+
+
+def test_declared_responses_count_in_figures_labelled(session, kent, editor):
+    import_plan(session, kent, editor)
+    assert declared_count(session) == 1
+
+
+def test_the_dashboard_says_how_many_of_its_responses_are_declared(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight")
+    assert "(including 1 declared by the organisation: its addressees are not yet known)" in page.text
+
+
+def test_the_changes_to_obligations_say_when_a_declaration_is_settled(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    set_addressees(session, "2", ["chief-constables"])
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight/obligation-changes")
+    assert "Declared by the organisation, now settled by the addressees" in page.text
+
+
+def test_the_workspace_marks_a_declared_response(client, session, kent, editor):
+    import_plan(session, kent, editor)
+    sign_in(client, editor.email)
+    assert "Declared by the organisation" in client.get("/plan/kent").text
+    page = client.get(f"/plan/responses/{response_of(session, 'kent', '2').id}")
+    assert "Declared by the organisation: who the report addresses this recommendation to is not yet known" in page.text
+
+
+def test_coordinators_see_the_declarations_listed(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight/declared")
+    assert page.status_code == 200
+    assert "Kent" in page.text and "Recommendation 2" in page.text
+    assert "Make these organisations its addressees" not in page.text  # admins only
+
+
+def test_an_admin_turns_the_declarations_into_the_recommendations_addressees(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    admin = make_user(Role.ADMIN)
+    sign_in(client, admin.email)
+    page = client.get("/oversight/declared")
+    assert "Make these organisations its addressees" in page.text
+    rec = recommendation(session, "2")
+    answer = client.post(f"/admin/recommendations/{rec.id}/adopt-declared", headers=csrf_headers(client))
+    assert answer.status_code in (200, 303), answer.text
+    session.rollback()
+    assert recommendation(session, "2").addressees == ["kent"]
+    response = response_of(session, "kent", "2")
+    assert response.required and not response.declared
+
+
+def test_the_public_and_editors_cannot_see_the_declarations(client, session, kent, editor):
+    import_plan(session, kent, editor)
+    assert client.get("/oversight/declared", follow_redirects=False).status_code in (302, 303, 401)
+    sign_in(client, editor.email)
+    assert client.get("/oversight/declared").status_code in (403, 404)

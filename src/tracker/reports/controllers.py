@@ -178,8 +178,6 @@ def dashboard_context(
     ]
     if sort == "progress":
         organisations.sort(key=lambda o: (-state.progress(saved_id(o)), o.name))
-    names = {o.id: o.name for o in state.organisations}
-    rec_numbers = {r.id: r.number for r in state.recommendations}
     attention_lists = {
         ATTENTION_LABELS[key].format(days=state.stale_days): cells for key, cells in state.attention().items()
     }
@@ -195,8 +193,8 @@ def dashboard_context(
         periods=period_progress(db),
         agreement=state.agreement(),
         declared=declared_count(db, chosen_set.id if chosen_set else None),
-        names=names,
-        rec_numbers=rec_numbers,
+        names={o.id: o.name for o in state.organisations},
+        rec_numbers={r.id: r.number for r in state.recommendations},
         regions=regions(db),
         kinds=organisation_kinds(state),
         themes=themes,

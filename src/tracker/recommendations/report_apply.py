@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import Actor
+from tracker.inputs import InputError
 from tracker.organisations.services import addressee_names
 from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations.editing import RecommendationEdit, SubRecommendationEdit, subs_of, write_version
@@ -169,6 +170,8 @@ def _edit_for(
     """The edit that lays ``choice`` over the recommendation, confirmed against the document; None when it would
     change nothing (so a second load of the same document writes no version)."""
     take = choice.accepted
+    if not take:
+        return None  # the admin took nothing from the document for this one: it stays as the set holds it
     text = choice.text if "text" in take else rec.text
     addressees = choice.addressees if "addressees" in take else list(rec.addressees)
     deadline = choice.deadline if "deadline" in take else rec.deadline
@@ -223,7 +226,10 @@ def apply_review(
             continue
         if versions and row.found.number in versions:
             edit = RecommendationEdit(**{**edit.__dict__, "version": versions[row.found.number]})
-        result = write_version(session, row.rec, edit, user)
+        try:
+            result = write_version(session, row.rec, edit, user)
+        except InputError as exc:  # beside the recommendation's own field on the review form
+            raise InputError({f"r{row.found.number}-{k}": v for k, v in exc.errors.items()}) from exc
         if result.changed:
             applied.versions.append((row.rec.number, row.rec.version, result.changed))
     if applied.versions:

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Template
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from tracker.db import StaleRecord
 from tracker.filelimits import MAX_FILE_BYTES
@@ -17,7 +17,7 @@ from tracker.organisations.services import addressee_codes
 from tracker.permissions import Permission
 from tracker.plans.spreadsheet import SpreadsheetError
 from tracker.plans.spreadsheet.controllers import pack, unpack
-from tracker.recommendations.admin_controllers import MultipartData, _SignedInPages
+from tracker.recommendations.admin_controllers import MultipartData, _SignedInPages, set_file_page
 from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.models import RecommendationSet
 from tracker.recommendations.report_apply import FIELDS, Choice, Review, apply_review, review
@@ -26,7 +26,6 @@ from tracker.timeutil import DateParseError, parse_uk_date
 from tracker.web.forms import Form
 from tracker.web.guards import needs
 from tracker.web.handler_types import AnyRequest, Db
-from tracker.web.templating import page
 
 PASTED = "pasted text"
 
@@ -87,18 +86,7 @@ def _reviewed(request: AnyRequest, db: Session, data: dict[str, Any]) -> tuple[F
 
 
 def _page(request: AnyRequest, db: Session, form: Form, status_code: int = 200, **extra: Any) -> Template:
-    sets = list(db.exec(select(RecommendationSet).order_by(RecommendationSet.short_title)))
-    return page(
-        request,
-        "recommendations/admin_report.html",
-        status_code=status_code,
-        form=form,
-        sets=sets,
-        fields=FIELDS,
-        error_title=bool(form.errors) or bool(extra.get("problems")),
-        max_mb=MAX_FILE_BYTES // (1024 * 1024),
-        **extra,
-    )
+    return set_file_page(request, db, "recommendations/admin_report.html", form, status_code, fields=FIELDS, **extra)
 
 
 def _read_form(db: Session, data: dict[str, Any]) -> tuple[Form, bytes | None, str, RecommendationSet | None]:

@@ -99,7 +99,10 @@ def test_load_report_dry_runs_then_confirms_the_set_against_the_document_once(ru
     assert f"Wording: none -> {TEXT_2} (from page 2, under “Recommendations for chief constables”)" in dry.output
     assert _report_number_2(session).text is None
     refused = run("load-report", str(report), "--set", "test-report")
-    assert refused.exit_code != 0 and "--by EMAIL" in refused.output
+    assert refused.exit_code == 1 and "--by EMAIL" in refused.output
+    unknown = run("load-report", str(report), "--set", "no-such-set", "--dry-run")
+    assert unknown.exit_code == 1 and "There is no recommendation set 'no-such-set'" in unknown.output
+    assert run("load-report", str(report), "--dry-run").exit_code == 2  # usage: --set is required
     applied = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org")
     assert applied.exit_code == 0, applied.output
     assert "Saved 3 new version(s)" in applied.output

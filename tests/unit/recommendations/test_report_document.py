@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests.support.report_documents import (
+    CC,
     CONTENT,
     TEXT_1,
     TEXT_2,
@@ -139,6 +140,11 @@ BAD = {
         html_document([*CONTENT, ("H", "Recommendation 4: A fictional fourth one.")]),
         "x.html",
         "Recommendation 4 is beyond the 3 recommendations this set expects",
+    ),
+    "a sub-recommendation alone": (
+        html_document([(CC, None), (CC, "Recommendation 3.1: A fictional part without its recommendation.")]),
+        "x.html",
+        "Sub-recommendation 3.1 has no recommendation 3 before it",
     ),
     "a scanned pdf": (pdf_document(with_text=False), "scan.pdf", "The PDF has no text"),
 }

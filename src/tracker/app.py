@@ -38,6 +38,7 @@ from tracker.practice.controllers import (
 from tracker.public.controllers import OpenDataController, PublicController
 from tracker.recommendations.admin_controllers import ObligationChangesController, RecommendationsAdminController
 from tracker.recommendations.controllers import HomeController
+from tracker.recommendations.report_controllers import ReportDocumentController
 from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, TEMPLATES_DIR, Settings
@@ -119,6 +120,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         api_router(ResponsesApi, ActionsApi, UpdatesApi, EvidenceApi),
         UsersAdminController,
         RecommendationsAdminController,
+        ReportDocumentController,
         ObligationChangesController,
         DeclaredController,
         OversightController,

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session, select
 
 from tracker import migrate
+from tracker.accounts.models import User
 from tracker.accounts.passwords import generate_password
 from tracker.accounts.services import create_user
 from tracker.audit.services import Actor
@@ -170,6 +171,48 @@ def load(
                 click.echo(line)
     if failed:
         sys.exit(1)
+
+
+@main.command("load-report")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--set", "set_slug", required=True, help="The recommendation set the report document confirms.")
+@click.option("--dry-run", is_flag=True, help="Show what the document says and would change, without saving.")
+@click.option("--by", "by_email", help="The email address of the admin account that checked it (to apply).")
+def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None) -> None:
+    """Confirm a set against the report document FILE (HTML page, PDF, or pasted text).
+
+    Finds the numbered recommendations, their sub-recommendations, deadlines and addressees, and saves each
+    changed recommendation as a new version confirmed against the report, naming the document. Loading the same
+    document again changes nothing. Use the admin screen to correct single fields before applying.
+    """
+    from tracker.recommendations.report_apply import apply_review, describe, review
+    from tracker.recommendations.report_text import ReportDocumentError, read_document
+
+    settings = _settings()
+    with _session(settings) as session:
+        rec_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == set_slug)).first()
+        if rec_set is None:
+            raise click.ClickException(f"There is no recommendation set {set_slug!r}")
+        user = session.exec(select(User).where(User.email == (by_email or "").strip().lower())).first()
+        if not dry_run and (user is None or user.role is not Role.ADMIN):
+            raise click.ClickException("Name the admin account that checked the document: --by EMAIL")
+        try:
+            checked = review(session, read_document(file.read_bytes(), file.name), rec_set)
+        except ReportDocumentError as exc:
+            console.print(f"[red]{file}: nothing changed, {len(exc.problems)} problem(s):[/red]")
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+        for line in describe(checked):
+            click.echo(line)
+        if dry_run or user is None:
+            return
+        try:
+            applied = apply_review(session, checked, user)
+        except InputError as exc:
+            session.rollback()
+            raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
+        click.echo(f"Saved {len(applied.versions)} new version(s); {applied.obligations.summary()}")
 
 
 @main.command("export-set")

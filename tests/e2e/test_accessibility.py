@@ -10,6 +10,7 @@ listed in the accessibility statement (templates/info/accessibility.html).
 from __future__ import annotations
 
 import json
+import mimetypes
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,7 +107,16 @@ def open_page(page, live_server: str, spec: Page, ids: dict[str, object]) -> int
         for _ in range(spec.submit.times):
             form = page.locator(f'form[action$="{spec.submit.action}"]')
             for name, value in spec.submit.fields.items():
-                form.locator(f'[name="{name}"]').fill(value)
+                field = form.locator(f'[name="{name}"]')
+                if field.evaluate("element => element.tagName") == "SELECT":
+                    field.select_option(value)
+                else:
+                    field.fill(value)
+            for name, (file_name, content) in spec.submit.files.items():
+                mime_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+                form.locator(f'[name="{name}"]').set_input_files(
+                    {"name": file_name, "mimeType": mime_type, "buffer": content}
+                )
             # form.submit() skips htmx's submit handler: the browser posts and shows the whole page, as without JS.
             with page.expect_navigation() as navigation:
                 form.evaluate("form => form.submit()")

@@ -168,7 +168,11 @@ class DemoSite:
             assert action, f"no form whose action ends with {spec.submit.action}"
             for _ in range(spec.submit.times):
                 response = client.post(
-                    action.group(1), data=spec.submit.fields, headers=csrf(client), follow_redirects=False
+                    action.group(1),
+                    data=spec.submit.fields,
+                    files=spec.submit.files or None,
+                    headers=csrf(client),
+                    follow_redirects=False,
                 )
         return response
 

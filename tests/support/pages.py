@@ -4,7 +4,8 @@
 Both run against the synthetic demo data (`tracker demo`). To check a new page, add a ``Page`` to ``PAGES``:
 a path (``{name}`` placeholders are filled from ``ids()``), the demo account to sign in as (``None``: nobody)
 and the status it answers. ``submit`` submits a form of the page (without JavaScript, so the whole page comes
-back) to check its error state: the form is the one whose ``action`` ends with ``submit.action``.
+back) to check its error state or the page it leads to: the form is the one whose ``action`` ends with
+``submit.action``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from tests.support.report_documents import pdf_document
+
 DEMO_DOMAIN = "demo.example.org"
 
 
 @dataclass(frozen=True)
 class Submit:
-    """Fill ``fields`` of the form whose action ends with ``action`` and submit it, ``times`` times."""
+    """Fill ``fields`` of the form whose action ends with ``action`` (choose, for a select), attach ``files``
+    (field name: file name and content) and submit it, ``times`` times."""
 
     action: str
     fields: dict[str, str] = field(default_factory=dict)
     times: int = 1
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,24 @@ PAGES: list[Page] = [
     Page("editing a recommendation", "/admin/recommendations/{recommendation}", "admin"),
     Page("a recommendation's versions", "/admin/recommendations/{recommendation}/history", "admin"),
     Page("loading a recommendation set", "/admin/recommendations/load", "admin"),
+    Page("loading from the report document", "/admin/recommendations/report", "admin"),
+    Page(
+        "loading from the report document with errors",
+        "/admin/recommendations/report",
+        "admin",
+        status=422,
+        submit=Submit("/recommendations/report"),
+    ),
+    Page(
+        "checking a report document (PDF) against the set",
+        "/admin/recommendations/report",
+        "admin",
+        submit=Submit(
+            "/recommendations/report",
+            {"set": "stalking-2024"},
+            files={"file": ("fictional-report.pdf", pdf_document())},
+        ),
+    ),
     Page("changes to obligations", "/oversight/obligation-changes", "coordinator"),
     # Promising practice
     Page("practice library", "/practice"),

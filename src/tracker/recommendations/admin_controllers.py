@@ -234,10 +234,18 @@ class RecommendationsAdminController(_SignedInPages):
 
 
 def _load_page(request: AnyRequest, db: Session, form: Form, status_code: int = 200, **extra: Any) -> Template:
+    return set_file_page(request, db, "recommendations/admin_load.html", form, status_code, **extra)
+
+
+def set_file_page(
+    request: AnyRequest, db: Session, template: str, form: Form, status_code: int = 200, **extra: Any
+) -> Template:
+    """A page that reads a file into a recommendation set (a spreadsheet, the report document): the sets to
+    choose from, the size limit, and an error title when the form or the file has problems."""
     sets = list(db.exec(select(RecommendationSet).order_by(RecommendationSet.short_title)))
     return page(
         request,
-        "recommendations/admin_load.html",
+        template,
         status_code=status_code,
         form=form,
         sets=sets,

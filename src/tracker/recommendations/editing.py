@@ -269,6 +269,20 @@ def save_recommendation(
 
     Raises ``EditError`` (form field -> message) for bad input and ``StaleRecord`` when someone saved first.
     """
+    result = write_version(session, rec, edit, user, now=now)
+    if not result.changed:
+        session.rollback()
+        return result
+    result.obligations = sync_obligations(session, Actor(user.display_name, user.id), set_id=rec.set_id)
+    session.commit()
+    return result
+
+
+def write_version(
+    session: Session, rec: Recommendation, edit: RecommendationEdit, user: User, *, now: dt.datetime | None = None
+) -> EditResult:
+    """An edit as a new version, flushed but neither committed nor synced with obligations (the caller does both,
+    once for several recommendations); raises as ``save_recommendation``. Nothing changed: roll back."""
     if rec.parent_id is not None:
         raise EditError({"text": "Edit a sub-recommendation from its recommendation"})
     rec_set = session.get(RecommendationSet, rec.set_id)
@@ -289,7 +303,6 @@ def save_recommendation(
     diff = changed(current, after)
     result = EditResult(changed=list(diff))
     if not diff:
-        session.rollback()
         return result
     _new_version(session, rec, [s for s in kept_subs + sub_changes.to_remove if s not in created], created, now)
     record(
@@ -304,8 +317,6 @@ def save_recommendation(
         after={k: after[k] for k in diff},
     )
     keep_version(session, rec, after, actor.label)
-    result.obligations = sync_obligations(session, actor, set_id=rec.set_id)
-    session.commit()
     return result
 
 

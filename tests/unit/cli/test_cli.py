@@ -7,12 +7,13 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE
-from tests.support.factories import SMALL_ORGANISATIONS, write
+from tests.support.factories import SMALL_ORGANISATIONS, SMALL_SET, write
+from tests.support.report_documents import TEXT_2, pasted_text, pdf_document
 from tracker.accounts.models import User
 from tracker.accounts.passwords import verify_password
 from tracker.cli import main
 from tracker.recommendations.models import Recommendation
-from tracker.vocabulary import Role
+from tracker.vocabulary import Provenance, Role
 
 # Real commits: the CLI opens its own engine on the database (DATABASE_URL).
 pytestmark = pytest.mark.commits
@@ -25,6 +26,7 @@ COMMANDS = [
     ["db", "downgrade"],
     ["db", "current"],
     ["load"],
+    ["load-report"],
     ["demo"],
     ["setup"],
     ["users"],
@@ -78,6 +80,46 @@ def test_a_bad_file_fails_with_its_problems(run, tmp_path):
     assert result.exit_code == 1
     assert "unknown region 'narnia'" in result.output
     assert "orgs.yaml:" in result.output
+
+
+def _report_number_2(session):
+    session.rollback()  # a fresh read: the command committed through its own engine
+    return session.exec(select(Recommendation).where(Recommendation.number == "2")).one()
+
+
+def test_load_report_dry_runs_then_confirms_the_set_against_the_document_once(run, session, tmp_path):
+    orgs, small_set = write(tmp_path, "orgs.yaml", SMALL_ORGANISATIONS), write(tmp_path, "set.yaml", SMALL_SET)
+    assert run("load", str(orgs), str(small_set)).exit_code == 0
+    run("users", "create", "--email", "admin@example.org", "--name", "Fictional Admin", "--role", "admin")
+    report = tmp_path / "report.txt"
+    report.write_text(pasted_text(), encoding="utf-8")
+    dry = run("load-report", str(report), "--set", "test-report", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "3 recommendation(s) found, 3 would change" in dry.output
+    assert f"Wording: none -> {TEXT_2} (from page 2, under “Recommendations for chief constables”)" in dry.output
+    assert _report_number_2(session).text is None
+    refused = run("load-report", str(report), "--set", "test-report")
+    assert refused.exit_code == 1 and "--by EMAIL" in refused.output
+    unknown = run("load-report", str(report), "--set", "no-such-set", "--dry-run")
+    assert unknown.exit_code == 1 and "There is no recommendation set 'no-such-set'" in unknown.output
+    assert run("load-report", str(report), "--dry-run").exit_code == 2  # usage: --set is required
+    applied = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org")
+    assert applied.exit_code == 0, applied.output
+    assert "Saved 3 new version(s)" in applied.output
+    two = _report_number_2(session)
+    assert (two.text, two.provenance, two.confirmed_by_label) == (TEXT_2, Provenance.CONFIRMED, "Fictional Admin")
+    again = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org")
+    assert "0 would change" in again.output and "Saved 0 new version(s)" in again.output
+
+
+def test_load_report_refuses_a_scanned_pdf_and_changes_nothing(run, session, tmp_path):
+    orgs, small_set = write(tmp_path, "orgs.yaml", SMALL_ORGANISATIONS), write(tmp_path, "set.yaml", SMALL_SET)
+    assert run("load", str(orgs), str(small_set)).exit_code == 0
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(pdf_document(with_text=False))
+    result = run("load-report", str(scan), "--set", "test-report", "--dry-run")
+    assert result.exit_code == 1 and "The PDF has no text" in result.output
+    assert _report_number_2(session).version == 1
 
 
 def test_users_create_with_a_password_from_the_environment(run, session, monkeypatch):

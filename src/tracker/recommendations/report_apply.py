@@ -1,0 +1,264 @@
+"""What a report document would change in a set, field by field, and applying what the admin accepts.
+
+Applying makes one new version of each changed recommendation through ``editing.write_version`` (the same
+versions, audit history and sub-recommendation rules as the edit screen), with provenance "confirmed against the
+report" naming the document and the person, then brings obligations in line once, all in one transaction.
+Loading the same document again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from tracker.accounts.models import User
+from tracker.audit.services import Actor
+from tracker.inputs import InputError
+from tracker.organisations.services import addressee_names
+from tracker.plans.obligations import ObligationChanges, sync_obligations
+from tracker.recommendations.editing import RecommendationEdit, SubRecommendationEdit, subs_of, write_version
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.report_document import Found, find_recommendations
+from tracker.recommendations.report_text import DocumentText, ReportDocumentError
+from tracker.timeutil import uk_date
+from tracker.vocabulary import Provenance
+
+FIELDS = {
+    "text": "Wording",
+    "addressees": "Addressed to",
+    "deadline": "Deadline",
+    "sub_recommendations": "Sub-recommendations",
+}
+
+
+@dataclass
+class Choice:
+    """The values to save for one recommendation: the document's, or the admin's corrections."""
+
+    text: str | None
+    addressees: list[str]
+    deadline: dt.date | None
+    subs: dict[str, str | None]  # sub-recommendation number -> wording
+    accepted: set[str] = field(default_factory=lambda: set(FIELDS))  # fields taken from this choice
+
+
+@dataclass
+class FieldRow:
+    key: str
+    label: str
+    document: str
+    current: str
+    where: str
+
+    @property
+    def differs(self) -> bool:
+        return self.document != self.current
+
+
+@dataclass
+class ReviewRow:
+    found: Found
+    rec: Recommendation
+    fields: list[FieldRow]
+    would_change: bool
+
+
+@dataclass
+class Review:
+    doc: DocumentText
+    rec_set: RecommendationSet
+    rows: list[ReviewRow]
+
+    @property
+    def changes(self) -> list[ReviewRow]:
+        return [r for r in self.rows if r.would_change]
+
+    @property
+    def sections(self) -> list[str]:
+        """The headings recommendations stand under, in order (to set the addressees of a whole section)."""
+        return list(dict.fromkeys(r.found.heading for r in self.rows if r.found.heading))
+
+
+@dataclass
+class Applied:
+    versions: list[tuple[str, int, list[str]]] = field(default_factory=list)  # number, new version, fields changed
+    obligations: ObligationChanges = field(default_factory=ObligationChanges)
+
+
+def document_choice(found: Found) -> Choice:
+    return Choice(found.text or None, list(found.addressees), found.deadline, {s.number: s.text for s in found.subs})
+
+
+def provenance_note(doc: DocumentText, found: Found) -> str:
+    """The document and place a recommendation was confirmed against, as its provenance note says it."""
+    return (
+        f"Confirmed against the report document “{doc.title or doc.file_name}” (file {doc.file_name}, "
+        f"sha256 {doc.sha256}), {found.where}."
+    )
+
+
+def review(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> Review:
+    """Per recommendation found, what the document says beside what the set holds; raises ``ReportDocumentError``
+    for a bad document or a number the set does not have."""
+    found = find_recommendations(session, doc, rec_set)
+    recs = _numbered(session, rec_set)
+    missing = [f.number for f in found if f.number not in recs]
+    if missing:
+        raise ReportDocumentError(
+            [f"Recommendation {n} is not in the set {rec_set.short_title}: load it into the set first" for n in missing]
+        )
+    names = addressee_names(session)
+    rows = []
+    for item in found:
+        rec = recs[item.number]
+        choice = document_choice(item)
+        rows.append(ReviewRow(item, rec, _field_rows(session, rec, item, choice, names), False))
+        rows[-1].would_change = _edit_for(session, rec, rec_set, doc, item, choice) is not None
+    return Review(doc, rec_set, rows)
+
+
+def _numbered(session: Session, rec_set: RecommendationSet) -> dict[str, Recommendation]:
+    query = select(Recommendation).where(
+        Recommendation.set_id == rec_set.id,
+        col(Recommendation.parent_id).is_(None),
+        col(Recommendation.removed_at).is_(None),
+    )
+    return {r.number: r for r in session.exec(query)}
+
+
+def _field_rows(
+    session: Session, rec: Recommendation, item: Found, choice: Choice, names: dict[str, str]
+) -> list[FieldRow]:
+    current_subs = {s.number: s.text for s in subs_of(session, rec)}
+    return [
+        FieldRow("text", FIELDS["text"], choice.text or "", rec.text or "", item.where),
+        FieldRow(
+            "addressees",
+            FIELDS["addressees"],
+            _names(choice.addressees, names),
+            _names(rec.addressees, names),
+            item.addressees_from or "not found in the document",
+        ),
+        FieldRow("deadline", FIELDS["deadline"], _day(choice.deadline), _day(rec.deadline), item.where),
+        FieldRow(
+            "sub_recommendations",
+            FIELDS["sub_recommendations"],
+            _subs_words(choice.subs),
+            _subs_words({n: t for n, t in current_subs.items() if n in choice.subs}),
+            item.where,
+        ),
+    ]
+
+
+def _names(codes: list[str], names: dict[str, str]) -> str:
+    return ", ".join(names.get(c, c) for c in codes)
+
+
+def _day(day: dt.date | None) -> str:
+    return uk_date(day) if day else ""
+
+
+def _subs_words(subs: dict[str, str | None]) -> str:
+    return "; ".join(f"{n}: {t or ''}" for n, t in subs.items())
+
+
+def _edit_for(
+    session: Session, rec: Recommendation, rec_set: RecommendationSet, doc: DocumentText, item: Found, choice: Choice
+) -> RecommendationEdit | None:
+    """The edit that lays ``choice`` over the recommendation, confirmed against the document; None when it would
+    change nothing (so a second load of the same document writes no version)."""
+    take = choice.accepted
+    if not take:
+        return None  # the admin took nothing from the document for this one: it stays as the set holds it
+    text = choice.text if "text" in take else rec.text
+    addressees = choice.addressees if "addressees" in take else list(rec.addressees)
+    deadline = choice.deadline if "deadline" in take else rec.deadline
+    subs = subs_of(session, rec)
+    wanted = choice.subs if "sub_recommendations" in take else {}
+    sub_edits = [SubRecommendationEdit(id=s.id, text=wanted.get(s.number, s.text)) for s in subs]
+    have = {s.number for s in subs}
+    new_subs = [SubRecommendationEdit(number=n, text=t, field=f"sub-{n}") for n, t in wanted.items() if n not in have]
+    sources = list(dict.fromkeys([*rec.provenance_sources, *([rec_set.source_url] if rec_set.source_url else [])]))
+    confirmed = ["number", *[f for f in FIELDS if f in take], *[f for f in rec.confirmed_fields if f == "theme"]]
+    edit = RecommendationEdit(
+        version=rec.version,
+        text=text,
+        addressees=addressees,
+        deadline=deadline.strftime("%d/%m/%Y") if deadline else None,
+        theme=rec.theme,
+        provenance=Provenance.CONFIRMED.value,
+        confirmed_fields=confirmed,
+        sources=sources,
+        note=provenance_note(doc, item),
+        subs=sub_edits,
+        new_subs=new_subs,
+    )
+    unchanged = (
+        (text, addressees, deadline) == (rec.text, rec.addressees, rec.deadline)
+        and all(e.text == s.text for e, s in zip(sub_edits, subs, strict=True))
+        and not new_subs
+        and rec.provenance is Provenance.CONFIRMED
+        and (rec.provenance_note, rec.provenance_sources) == (edit.note, sources)
+        and set(rec.confirmed_fields) == set(confirmed)
+    )
+    return None if unchanged else edit
+
+
+def apply_review(
+    session: Session,
+    found_review: Review,
+    user: User,
+    *,
+    choices: dict[str, Choice] | None = None,
+    versions: dict[str, int] | None = None,
+) -> Applied:
+    """Save every recommendation the document (or the admin's ``choices``) changes as one new version each, then
+    sync obligations and commit; all or nothing. ``versions``: the version each was reviewed at (a recommendation
+    saved by someone else since raises ``StaleRecord``). Raises ``EditError`` as the edit screen does."""
+    applied = Applied()
+    choices = choices or {}
+    for row in found_review.rows:
+        choice = choices.get(row.found.number) or document_choice(row.found)
+        edit = _edit_for(session, row.rec, found_review.rec_set, found_review.doc, row.found, choice)
+        if edit is None:
+            continue
+        if versions and row.found.number in versions:
+            edit = RecommendationEdit(**{**edit.__dict__, "version": versions[row.found.number]})
+        try:
+            result = write_version(session, row.rec, edit, user)
+        except InputError as exc:  # beside the recommendation's own field on the review form
+            raise InputError({f"r{row.found.number}-{k}": v for k, v in exc.errors.items()}) from exc
+        if result.changed:
+            applied.versions.append((row.rec.number, row.rec.version, result.changed))
+    if applied.versions:
+        applied.obligations = sync_obligations(
+            session, Actor(user.display_name, user.id), set_id=found_review.rec_set.id
+        )
+        session.commit()
+    else:
+        session.rollback()
+    return applied
+
+
+def describe(found_review: Review) -> list[str]:
+    """What applying would change, a line per recommendation and field (the command line's dry run)."""
+    doc = found_review.doc
+    lines = [
+        f"{doc.title or doc.file_name} ({doc.file_name}, sha256 {doc.sha256[:12]}…): "
+        f"{len(found_review.rows)} recommendation(s) found, {len(found_review.changes)} would change."
+    ]
+    for row in found_review.rows:
+        if not row.would_change:
+            lines.append(f"  {row.found.number}: unchanged ({row.found.where})")
+            continue
+        lines.append(f"  {row.found.number} ({row.found.where}):")
+        for item in row.fields:
+            if item.differs:
+                lines.append(
+                    f"    {item.label}: {item.current or 'none'} -> {item.document or 'none'} (from {item.where})"
+                )
+        if not any(item.differs for item in row.fields):
+            lines.append("    confirmed against this document (no field differs)")
+    return lines

@@ -1,0 +1,193 @@
+"""Finding a report's numbered recommendations in its own text: numbers, sub-recommendations, deadlines and
+addressees, each with the page or heading it came from.
+
+``find_recommendations`` reads the paragraphs of ``tracker.recommendations.report_text``; ``review`` lays what the
+document says beside what the set holds, field by field; ``tracker.recommendations.report_apply`` saves what the
+admin accepts as new versions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from tracker.organisations.models import AddresseeGroup, Organisation
+from tracker.recommendations.models import RecommendationSet
+from tracker.recommendations.report_text import DocumentText, Paragraph, ReportDocumentError
+from tracker.timeutil import DateParseError, parse_uk_date
+
+_MARKER = re.compile(
+    r"^(?:recommendation\s+(?P<named>\d{1,3}(?:\.\d{1,2})?)\s*[.:\-\u2013\u2014]?\s*"
+    r"|(?P<bare>\d{1,3}(?:\.\d{1,2})?)(?:[.:)]\s*|\s+(?=[A-Z])|$))",
+    re.IGNORECASE,
+)
+_DEADLINE = re.compile(r"\bby\s+(\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\s+\d{4})", re.IGNORECASE)
+_SUBJECT = re.compile(r"^(.*?)\b(?:should|must|are to|is to)\b", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass
+class Found:
+    """One recommendation (or sub-recommendation) as the document gives it."""
+
+    number: str
+    text: str = ""
+    page: int | None = None
+    heading: str | None = None
+    deadline: dt.date | None = None
+    addressees: list[str] = field(default_factory=list)
+    addressees_from: str = ""  # "the text" or the heading the addressees were read from
+    subs: list[Found] = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        """The page and heading it came from, as the review page and the provenance say it."""
+        parts = ([f"page {self.page}"] if self.page else []) + ([f"under “{self.heading}”"] if self.heading else [])
+        return ", ".join(parts) or "the document"
+
+    @property
+    def is_sub(self) -> bool:
+        return "." in self.number
+
+
+def find_recommendations(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> list[Found]:
+    """The numbered recommendations with their sub-recommendations, deadlines and addressees, in the document's
+    order. Raises ``ReportDocumentError`` naming every problem (none found, a number given twice with different
+    wording, a number beyond the set's expected count, a sub-recommendation without its recommendation)."""
+    problems: list[str] = []
+    items = _items(doc.paragraphs)
+    merged: dict[str, Found] = {}
+    for item in items:
+        earlier = merged.get(item.number)
+        if earlier is None:
+            merged[item.number] = item
+        elif _same_words(earlier.text, item.text):
+            continue  # the summary's list and the chapter give the same recommendation twice
+        elif f"{item.number} " not in " ".join(problems):
+            problems.append(
+                f"Recommendation {item.number} is given twice with different wording ({earlier.where}; {item.where})"
+            )
+    if not merged:
+        problems.append(
+            "No numbered recommendation was found (expected lines such as “Recommendation 7: …” or “7.1 …”)"
+        )
+    expected = rec_set.expected_recommendations
+    tops: list[Found] = []
+    for number, item in merged.items():
+        parent = number.split(".")[0]
+        if expected and int(parent) > expected:
+            problems.append(f"Recommendation {number} is beyond the {expected} recommendations this set expects")
+        elif item.is_sub:
+            owner = merged.get(parent)
+            if owner is None:
+                problems.append(f"Sub-recommendation {number} has no recommendation {parent} before it")
+            else:
+                owner.subs.append(item)
+        else:
+            tops.append(item)
+    if problems:
+        raise ReportDocumentError(problems)
+    names = addressee_index(session)
+    for top in tops:
+        _fill_fields(top, names)
+    return tops
+
+
+def _items(paragraphs: list[Paragraph]) -> list[Found]:
+    """Every numbered item with the paragraphs that follow it until the next item or heading."""
+    items: list[Found] = []
+    current: Found | None = None
+    last_top = 0
+    for paragraph in paragraphs:
+        if paragraph.is_heading:
+            current = None
+            continue
+        match = _MARKER.match(paragraph.text)
+        number = match and (match.group("named") or match.group("bare"))
+        # A bare number ("7 Chief constables …") counts only where it is the next one expected, so a sentence
+        # that begins with a figure ("43 forces …") is not taken for a recommendation.
+        if match and number and (match.group("named") or _plausible(number, last_top, paragraph.heading)):
+            current = Found(number, paragraph.text[match.end() :].strip(), paragraph.page, paragraph.heading)
+            items.append(current)
+            last_top = int(number.split(".")[0]) if "." not in number else last_top
+        elif current is not None and not current.text.endswith((".", "!", "?", ".”", '."')):
+            # A number alone (a table's cell) or a sentence a line break split goes on; a finished one does not,
+            # so the commentary after a recommendation is not taken for its wording.
+            current.text = f"{current.text} {paragraph.text}".strip()
+        else:
+            current = None
+    return items
+
+
+def _plausible(number: str, last_top: int, heading: str | None) -> bool:
+    """Whether a bare number starts an item: the next recommendation, a part of the current one, or any
+    one under a heading that speaks of recommendations (sections need not follow the numbers' order)."""
+    if "." in number:
+        return int(number.split(".")[0]) == last_top
+    return int(number) == last_top + 1 or "recommendation" in (heading or "").lower()
+
+
+def _same_words(one: str, other: str) -> bool:
+    return " ".join(one.lower().split()) == " ".join(other.lower().split())
+
+
+# --- deadlines and addressees -----------------------------------------------------------------------------
+
+
+def addressee_index(session: Session) -> list[tuple[str, str]]:
+    """(name in lower case, code) for every addressee group and organisation: names, aliases and the code as
+    words, plus the singular of a plural group name; longest first, so the fullest name wins."""
+    pairs: set[tuple[str, str]] = set()
+    for code, name in session.exec(select(AddresseeGroup.code, AddresseeGroup.name)):
+        for words in {name.lower(), code.replace("-", " ")}:
+            pairs.add((words, code))
+            if words.endswith("s") and " " in words:
+                pairs.add((words[:-1], code))
+            if " and mayoral equivalents" in words:
+                pairs.add((words.replace(" and mayoral equivalents", ""), code))
+    for slug, name, aliases in session.exec(select(Organisation.slug, Organisation.name, Organisation.aliases)):
+        for words in [name, *aliases]:
+            pairs.add((words.lower(), slug))
+    return sorted(pairs, key=lambda p: (-len(p[0]), p[0]))
+
+
+def addressees_in(words: str, names: list[tuple[str, str]]) -> list[str]:
+    """The addressee codes ``words`` names, in the order they appear (a matched name is not matched again)."""
+    text = " " + " ".join(words.lower().replace("\u2019", "'").split()) + " "
+    found: list[tuple[int, str]] = []
+    for name, code in names:
+        for hit in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
+            found.append((hit.start(), code))
+            text = text[: hit.start()] + "#" * len(name) + text[hit.end() :]
+    ordered: list[str] = []
+    for _, code in sorted(found):
+        if code not in ordered:
+            ordered.append(code)
+    return ordered
+
+
+def _deadline(text: str) -> dt.date | None:
+    for hit in _DEADLINE.finditer(text):
+        try:
+            return parse_uk_date(re.sub(r"(?<=\d)(st|nd|rd|th)", "", hit.group(1)))
+        except DateParseError:
+            continue
+    return None
+
+
+def _fill_fields(top: Found, names: list[tuple[str, str]]) -> None:
+    """Deadline and addressees of a recommendation: its own text first, then its sub-recommendations' (deadline),
+    then its section heading (addressees)."""
+    for item in [top, *top.subs]:
+        item.deadline = _deadline(item.text)
+        subject = _SUBJECT.match(item.text)
+        if subject:
+            item.addressees = addressees_in(subject.group(1), names)
+            item.addressees_from = "the text" if item.addressees else ""
+    if top.deadline is None:
+        top.deadline = next((s.deadline for s in top.subs if s.deadline), None)
+    if not top.addressees and top.heading:
+        top.addressees = addressees_in(top.heading, names)
+        top.addressees_from = f"the heading “{top.heading}”" if top.addressees else ""

@@ -1,0 +1,286 @@
+"""A report document as paragraphs of plain text, each with the page or heading it came from.
+
+Three renderings are read: the HTML page saved from the publisher's site (the standard library's
+``html.parser``: the page is well-formed, and only headings, paragraphs, list items and table cells matter),
+the PDF (``pypdf``), and text pasted from either. PDF text (pasted or extracted) brings page headers, footers
+and hard line breaks: lines that repeat on many pages and page numbers are dropped, and the broken lines of a
+paragraph are joined again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+
+class ReportDocumentError(Exception):
+    """The document cannot be used: every reason, in words a person can act on."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    page: int | None = None  # the PDF page (or the page a pasted text's footer names)
+    heading: str | None = None  # the section heading it stands under
+    is_heading: bool = False
+
+
+@dataclass
+class DocumentText:
+    """What the document says, in order, and what identifies it (named in the provenance)."""
+
+    title: str
+    file_name: str
+    sha256: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+HEADING = re.compile(r"^(recommendations? (for|to|made to) .{3,120}|for .{3,80}:?)$", re.IGNORECASE)
+PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4})(\s+of\s+\d{1,4})?$", re.IGNORECASE)
+# What starts a new paragraph in broken lines: a recommendation's number, or a heading.
+# Capital R only: "recommendation 7" at the start of a broken line is the middle of a sentence.
+STARTS_ITEM = re.compile(r"^(Recommendation\s+\d{1,3}\b|\d{1,3}(\.\d{1,2})?([.:)]|\s+[A-Z])|\d{1,3}(\.\d{1,2})?$)")
+
+
+def read_document(content: bytes, file_name: str) -> DocumentText:
+    """The paragraphs of an uploaded document, chosen by its name (``.html``/``.htm``, ``.pdf``, else text)."""
+    digest = hashlib.sha256(content).hexdigest()
+    lowered = file_name.lower()
+    if lowered.endswith((".html", ".htm")):
+        title, paragraphs = _from_html(_decode(content))
+    elif lowered.endswith(".pdf") or content.startswith(b"%PDF"):
+        title, paragraphs = _from_pdf(content)
+    else:
+        title, paragraphs = _from_text(_decode(content))
+    if not paragraphs:
+        raise ReportDocumentError(["The document has no text to read"])
+    return DocumentText(title=title[:300], file_name=file_name, sha256=digest, paragraphs=paragraphs)
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
+# --- HTML -------------------------------------------------------------------------------------------------
+
+_BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "div", "dt", "dd", "caption", "br"}
+_SKIPPED = {"script", "style", "nav", "header", "footer", "noscript", "template"}
+
+
+class _HtmlBlocks(HTMLParser):
+    """Collects the text of block elements, marking headings; skips navigation, scripts and page furniture."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, bool]] = []
+        self.title = ""
+        self._text: list[str] = []
+        self._skip = 0
+        self._in_title = False
+        self._heading = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED:
+            self._skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag in _BLOCKS:
+            self._flush()
+            self._heading = tag in {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED:
+            self._skip = max(0, self._skip - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif tag in _BLOCKS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skip:
+            self._text.append(data)
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._text).split())
+        if text:
+            self.blocks.append((text, self._heading))
+        self._text, self._heading = [], False
+
+
+def _from_html(text: str) -> tuple[str, list[Paragraph]]:
+    parser = _HtmlBlocks()
+    parser.feed(text)
+    parser.close()
+    parser._flush()
+    paragraphs: list[Paragraph] = []
+    heading: str | None = None
+    for block, is_heading in parser.blocks:
+        if is_heading:
+            heading = block
+        paragraphs.append(Paragraph(block, heading=heading, is_heading=is_heading))
+    title = " ".join(parser.title.split()) or next((b for b, h in parser.blocks if h), "")
+    return title, paragraphs
+
+
+# --- PDF and pasted text ----------------------------------------------------------------------------------
+
+
+def _from_pdf(content: bytes) -> tuple[str, list[Paragraph]]:
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        pages = [(page.extract_text() or "") for page in reader.pages]
+        title = str(reader.metadata.title or "") if reader.metadata else ""
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise ReportDocumentError([f"The PDF could not be read ({exc})"]) from None
+    if not any(p.strip() for p in pages):
+        raise ReportDocumentError(
+            ["The PDF has no text (a scanned document?): paste the report's text or upload its HTML page instead"]
+        )
+    lines: list[tuple[str, int | None]] = [(line, n) for n, page in enumerate(pages, 1) for line in _page_lines(page)]
+    paragraphs = _paragraphs(_without_furniture(lines, page_count=len(pages)))
+    return title or _first_words(paragraphs), paragraphs
+
+
+def _from_text(text: str) -> tuple[str, list[Paragraph]]:
+    """Pasted text: pages are told apart by form feeds if there are any, else by the page numbers of footers."""
+    pages = text.split("\f")
+    lines: list[tuple[str, int | None]] = []
+    for number, page in enumerate(pages, 1):
+        lines += [(line, number if len(pages) > 1 else None) for line in page.splitlines()]
+    kept = _without_furniture(lines, page_count=len(pages))
+    paragraphs = _paragraphs(kept)
+    header = Counter(" ".join(line.split()) for line, _ in lines if line.strip())
+    header.subtract(" ".join(line.split()) for line, _ in kept if line.strip())  # what was dropped, how often
+    header_lines = [text for text, n in header.most_common() if n > 0 and not PAGE_NUMBER.match(text)]
+    return (header_lines[0] if header_lines else _first_words(paragraphs)), paragraphs
+
+
+def _page_lines(page: str) -> list[str]:
+    return page.replace("\r\n", "\n").split("\n")
+
+
+def _shape(line: str) -> str:
+    """A line with its numbers hidden, so "Page 3" and "Page 4" of a running footer look alike."""
+    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+
+
+def _without_furniture(lines: list[tuple[str, int | None]], *, page_count: int) -> list[tuple[str, int | None]]:
+    """Drop page numbers and the running headers and footers (short lines repeated on several pages); where no
+    page is known (pasted text), a footer's page number gives the page of the lines before it."""
+    texts = [" ".join(line.split()) for line, _ in lines]
+    edges = _page_edges(lines, texts)
+    # On known pages only the first and last lines can be furniture, and twice is enough; in pasted text, anywhere.
+    shapes = Counter(_shape(t) for i, t in enumerate(texts) if t and (edges is None or i in edges))
+    repeats = 3 if edges is None else max(2, page_count // 2)
+    furniture = [
+        bool(t)
+        and len(t) < 100
+        and (edges is None or i in edges)
+        and shapes[_shape(t)] >= repeats
+        and not STARTS_ITEM.match(t)
+        for i, t in enumerate(texts)
+    ]
+    kept: list[tuple[str, int | None]] = []
+    pending: list[int] = []  # kept lines still waiting for a footer to name their page
+    for index, (line, page) in enumerate(lines):
+        number = PAGE_NUMBER.match(texts[index])
+        if number and _is_page_number(index, texts, furniture, lines):
+            for waiting in pending:
+                kept[waiting] = (kept[waiting][0], kept[waiting][1] or int(number.group(2)))
+            pending = []
+            continue
+        if furniture[index]:
+            continue
+        if page is None and texts[index]:
+            pending.append(len(kept))
+        kept.append((line, page))
+    return kept
+
+
+def _page_edges(lines: list[tuple[str, int | None]], texts: list[str]) -> set[int] | None:
+    """The indexes of the first two and last two non-empty lines of each page; None when pages are not known."""
+    if any(page is None for _, page in lines):
+        return None
+    by_page: dict[int | None, list[int]] = {}
+    for index, (_, page) in enumerate(lines):
+        if texts[index]:
+            by_page.setdefault(page, []).append(index)
+    return {i for indexes in by_page.values() for i in indexes[:2] + indexes[-2:]}
+
+
+def _is_page_number(index: int, texts: list[str], furniture: list[bool], lines: list[tuple[str, int | None]]) -> bool:
+    """A line of digits is a page number when it says "Page", stands first or last on its page, or stands next to a
+    running header or footer; elsewhere ("7" alone in a table) it is a recommendation's number."""
+    if not texts[index].isdigit():
+        return True
+    near = [i for i in (index - 1, index + 1) if 0 <= i < len(texts)]
+    page = lines[index][1]
+    if (page is not None and any(lines[i][1] != page for i in near)) or len(near) < 2:
+        return True
+    for step in (-1, 1):
+        i = index + step
+        while 0 <= i < len(texts) and not texts[i] and lines[i][1] == page:
+            i += step
+        if not 0 <= i < len(texts) or furniture[i] or (page is not None and lines[i][1] != page):
+            return True
+    return False
+
+
+def _paragraphs(lines: list[tuple[str, int | None]]) -> list[Paragraph]:
+    """Join the hard-broken lines of each paragraph; a blank line, a heading or a numbered item starts a new one."""
+    paragraphs: list[Paragraph] = []
+    current: list[str] = []
+    page: int | None = None
+    heading: str | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current:
+            paragraphs.append(Paragraph(_joined(current), page=page, heading=heading))
+        current = []
+
+    for line, line_page in lines:
+        stripped = " ".join(line.split())
+        if not stripped:
+            close()
+            continue
+        if HEADING.match(stripped) and not STARTS_ITEM.match(stripped):
+            close()
+            heading = stripped.rstrip(":")
+            paragraphs.append(Paragraph(heading, page=line_page, heading=heading, is_heading=True))
+            continue
+        if STARTS_ITEM.match(stripped):
+            close()
+        if not current:
+            page = line_page
+        current.append(stripped)
+    close()
+    return paragraphs
+
+
+def _joined(lines: list[str]) -> str:
+    text = lines[0]
+    for line in lines[1:]:
+        # A word broken at a hyphen ("multi-" / "agency") keeps its hyphen and loses the break.
+        text += line if text.endswith("-") and line[:1].islower() else " " + line
+    return text
+
+
+def _first_words(paragraphs: list[Paragraph]) -> str:
+    return next((p.text for p in paragraphs if not STARTS_ITEM.match(p.text)), "")[:300]

@@ -1,0 +1,165 @@
+"""Loading a set from the report document itself: what is found in each rendering, the review, applying it as
+versions confirmed against the report, obligations, idempotence, and documents that cannot be used."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from tests.support.report_documents import (
+    CC,
+    CONTENT,
+    TEXT_1,
+    TEXT_2,
+    TEXT_3,
+    TITLE,
+    html_document,
+    pasted_text,
+    pdf_document,
+)
+from tracker.audit.models import AuditEvent
+from tracker.organisations.services import get_by_slug
+from tracker.plans.models import Response
+from tracker.recommendations.editing import versions
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.report_apply import Choice, apply_review, review
+from tracker.recommendations.report_document import find_recommendations
+from tracker.recommendations.report_text import ReportDocumentError, read_document
+from tracker.vocabulary import Provenance, Role
+
+RENDERINGS = {
+    "html": lambda: (html_document(), "report.html"),
+    "pdf": lambda: (pdf_document(), "report.pdf"),
+    "pasted": lambda: (pasted_text().encode(), "pasted text"),
+}
+
+
+@pytest.fixture
+def admin(small_reference, make_user):
+    return make_user(Role.ADMIN)
+
+
+def the_set(session):
+    return session.exec(select(RecommendationSet).where(RecommendationSet.slug == "test-report")).one()
+
+
+def rec(session, number):
+    return session.exec(
+        select(Recommendation).where(Recommendation.set_id == the_set(session).id, Recommendation.number == number)
+    ).one()
+
+
+@pytest.mark.parametrize("rendering", RENDERINGS)
+def test_every_field_is_found_in_each_rendering(session, small_reference, rendering):
+    doc = read_document(*RENDERINGS[rendering]())
+    assert doc.title == TITLE
+    found = find_recommendations(session, doc, the_set(session))
+    assert [f.number for f in found] == ["1", "2", "3"]
+    one, two, three = found
+    assert (one.text, two.text, three.text) == (TEXT_1, TEXT_2, TEXT_3)
+    assert [s.number for s in one.subs] == ["1.1", "1.2"]
+    assert one.subs[1].text == "Until the widget works, staff should keep a fictional paper list that can be searched."
+    assert one.deadline == two.deadline == dt.date(2025, 3, 27) and three.deadline is None
+    # From the text ("chief constables should"), from the section heading, and two bodies named in the text.
+    assert (one.addressees, one.addressees_from) == (["chief-constables"], "the text")
+    assert two.addressees == ["chief-constables"] and "heading" in two.addressees_from
+    assert three.addressees == ["pccs", "home-office"]
+    assert three.heading == "Recommendations for police and crime commissioners"
+    if rendering != "html":
+        assert (one.page, two.page, three.page) == (1, 2, 2)
+        assert two.where == "page 2, under “Recommendations for chief constables”"
+
+
+def test_pasted_pdf_text_loses_its_headers_footers_and_line_breaks(session, small_reference):
+    paragraphs = [p.text for p in read_document(pasted_text().encode(), "pasted").paragraphs]
+    assert not any(TITLE in p or "Page 1 of" in p for p in paragraphs)
+    assert f"Recommendation 1: {TEXT_1}" in paragraphs  # broken over three lines in the paste
+
+
+def test_applying_makes_one_confirmed_version_per_changed_recommendation_and_syncs_obligations(session, admin):
+    doc = read_document(pdf_document(), "report.pdf")
+    before = {n: rec(session, n).version for n in ("1", "2", "3")}
+    checked = review(session, doc, the_set(session))
+    assert {r.found.number for r in checked.changes} == {"1", "2", "3"}
+    row_two = next(r for r in checked.rows if r.found.number == "2")
+    text_row = next(f for f in row_two.fields if f.key == "text")
+    assert (text_row.document, text_row.current, text_row.differs) == (TEXT_2, "", True)
+    applied = apply_review(session, checked, admin)
+    assert [n for n, _, _ in applied.versions] == ["1", "2", "3"]
+    two = rec(session, "2")
+    assert two.version == before["2"] + 1 and two.text == TEXT_2 and two.addressees == ["chief-constables"]
+    assert two.provenance is Provenance.CONFIRMED and two.confirmed_by_label == admin.display_name
+    assert f"“{TITLE}”" in two.provenance_note and doc.sha256 in two.provenance_note
+    assert "report.pdf" in two.provenance_note and "page 2" in two.provenance_note
+    assert two.provenance_sources == ["https://www.example.org/report"]
+    assert rec(session, "1.1").text.startswith("Chief constables should make sure")
+    assert len(versions(session, two)) == 2
+    # Recommendation 2 now addresses chief constables: each force has to answer it.
+    kent = get_by_slug(session, "kent")
+    assert session.exec(
+        select(Response).where(Response.organisation_id == kent.id, Response.recommendation_id == two.id)
+    ).first()
+    assert applied.obligations.added
+
+
+@pytest.mark.parametrize("rendering", RENDERINGS)
+def test_loading_the_same_document_again_changes_nothing(session, admin, rendering):
+    content, name = RENDERINGS[rendering]()
+    apply_review(session, review(session, read_document(content, name), the_set(session)), admin)
+    events = len(session.exec(select(AuditEvent)).all())
+    again = review(session, read_document(content, name), the_set(session))
+    assert not again.changes
+    assert not apply_review(session, again, admin).versions
+    assert len(session.exec(select(AuditEvent)).all()) == events
+
+
+def test_the_admin_corrects_a_field_and_leaves_another_as_the_set_holds_it(session, admin):
+    checked = review(session, read_document(html_document(), "report.html"), the_set(session))
+    three = next(r for r in checked.rows if r.found.number == "3")
+    corrected = Choice(three.found.text, ["pccs"], None, {}, accepted={"text", "addressees"})
+    apply_review(session, checked, admin, choices={"3": corrected})
+    stored = rec(session, "3")
+    assert stored.addressees == ["pccs"] and stored.text == TEXT_3
+    assert stored.confirmed_fields == ["number", "text", "addressees"]
+
+
+BAD = {
+    "no recommendations": (
+        b"<html><body><p>Fictional foreword with no numbered items.</p></body></html>",
+        "x.html",
+        "No numbered recommendation was found",
+    ),
+    "a number twice": (
+        html_document([*CONTENT, ("H", "Recommendation 2: Fictional other wording for two.")]),
+        "x.html",
+        "Recommendation 2 is given twice with different wording",
+    ),
+    "beyond the count": (
+        html_document([*CONTENT, ("H", "Recommendation 4: A fictional fourth one.")]),
+        "x.html",
+        "Recommendation 4 is beyond the 3 recommendations this set expects",
+    ),
+    "a sub-recommendation alone": (
+        html_document([(CC, None), (CC, "Recommendation 3.1: A fictional part without its recommendation.")]),
+        "x.html",
+        "Sub-recommendation 3.1 has no recommendation 3 before it",
+    ),
+    "a scanned pdf": (pdf_document(with_text=False), "scan.pdf", "The PDF has no text"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_a_bad_document_is_refused_with_a_clear_message_and_changes_nothing(session, admin, case):
+    content, name, message = BAD[case]
+    before = rec(session, "2").version
+    with pytest.raises(ReportDocumentError) as refused:
+        review(session, read_document(content, name), the_set(session))
+    assert any(message in p for p in refused.value.problems), refused.value.problems
+    assert rec(session, "2").version == before
+
+
+def test_the_same_recommendation_in_the_summary_and_the_chapter_is_found_once(session, small_reference):
+    doc = read_document(html_document([*CONTENT, ("Chapter 3", f"Recommendation 3: {TEXT_3}")]), "x.html")
+    assert [f.number for f in find_recommendations(session, doc, the_set(session))] == ["1", "2", "3"]

@@ -1,0 +1,133 @@
+"""The admin page "Load from the report document": review field by field, correct, apply; bad documents."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from tests.support.accounts import sign_in
+from tests.support.report_documents import TEXT_2, html_document, pasted_text, pdf_document
+from tests.support.web import csrf_headers
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.vocabulary import Provenance, Role
+
+
+@pytest.fixture
+def admin(small_reference, make_user):
+    return make_user(Role.ADMIN)
+
+
+def rec(session, number):
+    session.rollback()
+    the_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == "test-report")).one()
+    return session.exec(
+        select(Recommendation).where(Recommendation.set_id == the_set.id, Recommendation.number == number)
+    ).one()
+
+
+AS_MULTIPART = {"none": ("", b"", "application/octet-stream")}  # the review form posts multipart, as the browser does
+
+
+def hidden(page, name):
+    return page.text.split(f'name="{name}" value="')[1].split('"')[0]
+
+
+def test_the_admin_reviews_a_pdf_corrects_an_addressee_and_applies(client, session, admin):
+    sign_in(client, admin.email)
+    assert "Load from the report document" in client.get("/admin/recommendations/").text
+    check = client.post(
+        "/admin/recommendations/report/",
+        data={"set": "test-report"},
+        files={"file": ("report.pdf", pdf_document(), "application/pdf")},
+        headers=csrf_headers(client),
+    )
+    assert check.status_code == 200, check.text
+    assert "3 recommendations found, 3 would change" in check.text
+    assert 'data-testid="field-2-text"' in check.text and TEXT_2 in check.text
+    assert "page 2, under “Recommendations for chief constables”" in check.text
+    assert rec(session, "2").text is None  # nothing saved by the review
+    data = {
+        "set": "test-report",
+        "file_data": hidden(check, "file_data"),
+        "file_name": "report.pdf",
+        **{f"r{n}-version": hidden(check, f"r{n}-version") for n in "123"},
+        **{f"r{n}-accept": ["text", "addressees", "deadline", "sub_recommendations"] for n in "123"},
+        "r1-text": rec(session, "1").text or "",
+        "r2-text": TEXT_2,
+        "r3-text": "Fictional corrected wording for three.",
+        "r1-addressees": "chief-constables",
+        "r2-addressees": "chief-constables",
+        "r3-addressees": "pccs",  # corrected: the document also named the Home Office
+        "r2-deadline": "27/03/2025",
+    }
+    applied = client.post(
+        "/admin/recommendations/report/apply", data=data, files=AS_MULTIPART, headers=csrf_headers(client)
+    )
+    assert applied.status_code == 200, applied.text
+    assert "3 recommendations have a new version" in applied.text
+    three = rec(session, "3")
+    assert three.addressees == ["pccs"] and three.text == "Fictional corrected wording for three."
+    assert three.provenance is Provenance.CONFIRMED and three.confirmed_by_label == admin.display_name
+    assert "report.pdf" in three.provenance_note
+
+
+def test_a_section_s_addressees_are_set_at_once(client, session, admin):
+    sign_in(client, admin.email)
+    check = client.post(
+        "/admin/recommendations/report/",
+        data={"set": "test-report", "pasted": pasted_text()},
+        files=AS_MULTIPART,
+        headers=csrf_headers(client),
+    )
+    assert check.status_code == 200, check.text
+    data = {
+        "set": "test-report",
+        "file_data": hidden(check, "file_data"),
+        "file_name": "pasted text",
+        "section-0-addressees": "chief-constables, home-office",
+        **{f"r{n}-accept": ["addressees"] for n in "13"},
+        "r2-accept": ["addressees", "text"],  # 2 has no wording yet: confirming it needs the document's
+        "r2-text": TEXT_2,
+        "r3-addressees": "pccs",
+    }
+    applied = client.post(
+        "/admin/recommendations/report/apply", data=data, files=AS_MULTIPART, headers=csrf_headers(client)
+    )
+    assert applied.status_code == 200, applied.text
+    assert rec(session, "1").addressees == rec(session, "2").addressees == ["chief-constables", "home-office"]
+    assert rec(session, "3").addressees == ["pccs"]
+
+
+def test_a_wrong_correction_is_shown_beside_its_field_and_saves_nothing(client, session, admin):
+    sign_in(client, admin.email)
+    check = client.post(
+        "/admin/recommendations/report/",
+        data={"set": "test-report"},
+        files={"file": ("report.html", html_document(), "text/html")},
+        headers=csrf_headers(client),
+    )
+    data = {
+        "set": "test-report",
+        "file_data": hidden(check, "file_data"),
+        "file_name": "report.html",
+        "r2-accept": "deadline",
+        "r2-deadline": "45/03/2025",
+        "r2-addressees": "narnia",
+    }
+    refused = client.post(
+        "/admin/recommendations/report/apply", data=data, files=AS_MULTIPART, headers=csrf_headers(client)
+    )
+    assert refused.status_code == 422
+    assert "The deadline must be a real date" in refused.text and "narnia is not an addressee code" in refused.text
+    assert rec(session, "2").version == 1
+
+
+def test_a_scanned_pdf_is_refused_with_a_clear_message(client, session, admin):
+    sign_in(client, admin.email)
+    refused = client.post(
+        "/admin/recommendations/report/",
+        data={"set": "test-report"},
+        files={"file": ("scan.pdf", pdf_document(with_text=False), "application/pdf")},
+        headers=csrf_headers(client),
+    )
+    assert refused.status_code == 422 and "The PDF has no text" in refused.text

@@ -15,9 +15,11 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
+from tests.support.factories import UNKNOWN_WITH_PARTS_SET, write
 from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
+from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -180,3 +182,84 @@ def test_the_public_and_editors_cannot_see_the_declarations(client, session, ken
     assert client.get("/oversight/declared", follow_redirects=False).status_code in (302, 303, 401)
     sign_in(client, editor.email)
     assert client.get("/oversight/declared").status_code in (403, 404)
+
+
+# --- the workspace: "a recommendation we are answering" ------------------------------------------------------
+
+
+def declare_in_workspace(client, number: str, **fields: str):
+    return client.post(
+        "/plan/kent/declare", data={"number": number, **fields}, headers=csrf_headers(client), follow_redirects=False
+    )
+
+
+def test_an_editor_declares_a_recommendation_from_the_workspace_as_an_import_would(client, session, kent, editor):
+    sign_in(client, editor.email)
+    form = client.get("/plan/kent/declare")
+    assert form.status_code == 200 and "Recommendation 2" in form.text
+    assert "/plan/kent/declare" in client.get("/plan/kent").text  # the plan page links to it
+    answer = declare_in_workspace(client, "2")
+    assert answer.status_code == 303
+    session.rollback()
+    response = response_of(session, "kent", "2")
+    assert answer.headers["location"] == f"/plan/responses/{response.id}"
+    assert response.declared and response.required and response.declared_at is not None
+    assert declared_count(session) == 1
+    again = dry_run(session, kent)  # the import finds it declared already: it declares nothing more
+    assert [c.kind for c in again.changes if c.kind == "declare"] == []
+
+
+def test_declaring_a_recommendation_declares_its_sub_recommendations_too(
+    client, session, kent, editor, make_user, tmp_path
+):
+    load_file(session, write(tmp_path, "set.yaml", UNKNOWN_WITH_PARTS_SET), Actor("test"))
+    session.commit()
+    sign_in(client, editor.email)
+    assert declare_in_workspace(client, "2").status_code == 303
+    session.rollback()
+    for number in ("2", "2.1", "2.2"):
+        response = response_of(session, "kent", number)
+        assert response.declared and response.required, number
+    sign_in(client, make_user(Role.ADMIN).email)  # the declaration made the addressees: the parts follow
+    adopt = f"/admin/recommendations/{recommendation(session, '2').id}/adopt-declared"
+    client.post(adopt, headers=csrf_headers(client))
+    session.rollback()
+    assert not any(response_of(session, "kent", n).declared for n in ("2", "2.1", "2.2"))
+    assert all(response_of(session, "kent", n).required for n in ("2", "2.1", "2.2"))
+
+
+def test_an_import_declaring_a_recommendation_with_parts_declares_every_part(session, kent, editor, tmp_path):
+    load_file(session, write(tmp_path, "set.yaml", UNKNOWN_WITH_PARTS_SET), Actor("test"))
+    session.commit()
+    _plan, result = import_plan(session, kent, editor, "Rec No.,Action\n2.1,Fictional action: test the widget\n")
+    assert result.responses_declared == 3 and result.actions_added == 1
+    assert all(response_of(session, "kent", n).declared for n in ("2", "2.1", "2.2"))
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("3", "Recommendation 3 is addressed to others, not to Kent Police: only a recommendation whose"),
+        ("1", "Your organisation already answers recommendation 1"),
+        ("9", "There is no recommendation 9"),
+        ("", "Enter the number of the recommendation your organisation is answering"),
+    ],
+)
+def test_a_recommendation_that_cannot_be_declared_is_refused_beside_the_field(
+    client, session, kent, editor, number, message
+):
+    sign_in(client, editor.email)
+    answer = declare_in_workspace(client, number)
+    assert answer.status_code == 422
+    assert message in answer.text and 'href="#number"' in answer.text
+    assert f'value="{number}"' in answer.text or not number  # the form keeps what was typed
+    session.rollback()
+    assert session.exec(select(Response).where(Response.declared == True)).all() == []  # noqa: E712
+
+
+def test_declaring_a_recommendation_twice_is_refused_the_second_time(client, session, kent, editor):
+    sign_in(client, editor.email)
+    assert declare_in_workspace(client, "2").status_code == 303
+    again = declare_in_workspace(client, "2")
+    assert again.status_code == 422 and "Your organisation already answers recommendation 2" in again.text
+    assert "already answers every recommendation whose addressees are not yet known" in again.text

@@ -9,6 +9,9 @@ no one yet (its addressees are not known); recommendation 3 is for commissioners
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import textwrap
 
 import pytest
@@ -16,7 +19,7 @@ from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
 from tests.support.factories import UNKNOWN_WITH_PARTS_SET, write
-from tests.support.plans import response_of
+from tests.support.plans import pdf_text, response_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
 from tracker.loading import load_file
@@ -26,6 +29,8 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import sync_obligations
 from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import declared_count
+from tracker.reports.progress_report import build_report, render_html, render_pdf
+from tracker.reports.services import freeze_period, open_period
 from tracker.vocabulary import Role
 
 PLAN = """\
@@ -263,3 +268,38 @@ def test_declaring_a_recommendation_twice_is_refused_the_second_time(client, ses
     again = declare_in_workspace(client, "2")
     assert again.status_code == 422 and "Your organisation already answers recommendation 2" in again.text
     assert "already answers every recommendation whose addressees are not yet known" in again.text
+
+
+# --- labelled everywhere: the progress report, the exports, frozen periods ------------------------------------
+
+
+def test_the_progress_report_labels_declared_responses_in_html_and_pdf(session, kent, editor):
+    import_plan(session, kent, editor)
+    data = build_report(session)
+    row = data.rows[(kent.id, recommendation(session, "2").id)]
+    assert row.declared and data.declared == 1
+    note = "Of these responses, 1 is declared by its organisation: who the report addresses the recommendation to"
+    assert note in " ".join(pdf_text(render_pdf(data)).split())
+    html = " ".join(render_html(data).split())
+    assert note in html and "2: Not started (declared by the organisation)" in html
+    assert "1.1: Not started (declared" not in html
+
+
+def test_the_exports_have_a_declared_column(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    text = client.get("/oversight/report/export/csv").content.decode("utf-8-sig")
+    rows = {(r["organisation_slug"], r["recommendation"]): r for r in csv.DictReader(io.StringIO(text))}
+    assert rows[("kent", "2")]["declared"] == "True" and rows[("kent", "1")]["declared"] == "False"
+    document = client.get("/oversight/report/export/json").json()
+    assert [r["recommendation"] for r in document["responses"] if r["declared"]] == ["2"]
+
+
+def test_a_frozen_period_keeps_which_responses_were_declared(session, kent, editor):
+    import_plan(session, kent, editor)
+    period = open_period(session, name="Declared", cut_off=dt.date(2025, 7, 31), actor=Actor("t"))
+    freeze_period(session, period, Actor("t"))
+    session.commit()
+    set_addressees(session, "2", ["chief-constables"])  # settled after the freeze: the period still says declared
+    assert build_report(session, period).declared == 1
+    assert build_report(session).declared == 0

@@ -171,14 +171,8 @@ def freeze_period(
     """
     if period.status is PeriodStatus.FROZEN:
         raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
-    responses = select_columns(
-        Response.id,
-        Response.organisation_id,
-        Response.recommendation_id,
-        Response.status,
-        Response.rag,
-        Response.declared,
-    ).where(col(Response.required).is_(True))
+    captured = (Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag)
+    responses = select_columns(*captured, Response.declared).where(col(Response.required).is_(True))
     if period.set_id is not None:
         responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
             Recommendation.set_id == period.set_id

@@ -18,6 +18,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
+from tests.support.api import bearer, token_for
 from tests.support.factories import UNKNOWN_WITH_PARTS_SET, write
 from tests.support.plans import pdf_text, response_of
 from tests.support.web import csrf_headers
@@ -27,6 +28,7 @@ from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import sync_obligations
+from tracker.plans.publication import publish_plan
 from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import declared_count
 from tracker.reports.progress_report import build_report, render_html, render_pdf
@@ -303,3 +305,33 @@ def test_a_frozen_period_keeps_which_responses_were_declared(session, kent, edit
     set_addressees(session, "2", ["chief-constables"])  # settled after the freeze: the period still says declared
     assert build_report(session, period).declared == 1
     assert build_report(session).declared == 0
+
+
+def test_the_api_says_which_responses_are_declared_and_documents_it(client, session, kent, editor):
+    import_plan(session, kent, editor)
+    answer = client.get("/api/organisations/kent/responses", headers=bearer(token_for(session, editor)))
+    assert answer.status_code == 200, answer.text
+    declared = {r["recommendation"]["number"]: r["declared"] for r in answer.json()}
+    assert declared["2"] is True and declared["1"] is False
+    schema = client.get("/schema/openapi.json").json()["components"]["schemas"]["ResponseOut"]
+    assert schema["properties"]["declared"]["type"] == "boolean"
+    assert "Declared by the organisation" in schema["properties"]["declared"]["description"]
+    assert "declared" in schema["required"]
+
+
+# --- the public site -------------------------------------------------------------------------------------------
+
+
+def test_a_declaration_is_not_public_until_the_organisation_publishes_it_then_it_is_labelled(
+    client, session, kent, editor
+):
+    import_plan(session, kent, editor)
+    page = client.get("/recommendations/test-report/2")
+    assert page.status_code == 200 and "Kent" not in page.text  # not even as "has not published"
+    publish_plan(session, kent, editor)
+    session.commit()
+    public = client.get("/organisations/kent")
+    assert public.status_code == 200
+    assert "Declared by the organisation" in public.text
+    assert "Who the report addresses this recommendation to is not yet known" in public.text
+    assert "Kent" in client.get("/recommendations/test-report/2").text

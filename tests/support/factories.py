@@ -68,6 +68,16 @@ ALL_KNOWN_SET = SMALL_SET.replace(
 )
 assert ALL_KNOWN_SET != SMALL_SET
 
+# The small set with sub-recommendations (fictional wording) under recommendation 2, whose addressees stay unknown:
+# declaring it declares its parts too.
+UNKNOWN_WITH_PARTS_SET = SMALL_SET.replace(
+    "    text: null\n    addressees: []\n",
+    "    text: null\n    addressees: []\n    sub_recommendations:\n"
+    '      - {number: "2.1", text: "Fictional recommendation 2.1: chief constables should test the widget."}\n'
+    '      - {number: "2.2", text: "Fictional recommendation 2.2: chief constables should report on the widget."}\n',
+)
+assert UNKNOWN_WITH_PARTS_SET != SMALL_SET
+
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name

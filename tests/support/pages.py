@@ -76,6 +76,14 @@ PAGES: list[Page] = [
     Page("history of a response", "/plan/responses/{response}/history", "editor"),
     Page("evidence with errors", "/plan/responses/{response}", "editor", status=422, submit=Submit("/evidence")),
     Page("spreadsheet import", "/plan/kent/import", "editor"),
+    Page("adding a recommendation we are answering", "/plan/kent/declare", "editor"),
+    Page(
+        "adding a recommendation we are answering, with errors",
+        "/plan/kent/declare",
+        "editor",
+        status=422,
+        submit=Submit("/declare"),
+    ),
     Page("publishing: what would change", "/plan/kent/publish", "editor"),
     Page("publishing: preview of the public page", "/plan/kent/publish/preview", "editor"),
     Page("change password", "/account/password", "editor"),
@@ -135,6 +143,7 @@ PAGES: list[Page] = [
         ),
     ),
     Page("changes to obligations", "/oversight/obligation-changes", "coordinator"),
+    Page("recommendations declared by organisations", "/oversight/declared", "admin"),
     # Promising practice
     Page("practice library", "/practice"),
     Page("practice search", "/practice?q=stalking"),

@@ -104,6 +104,8 @@ def _workspace_routes() -> list[tuple[str, str, dict[str, str]]]:
         ("GET", "/plan/kent/import", EDIT),
         ("POST", "/plan/kent/import", EDIT),
         ("POST", "/plan/kent/import/apply", EDIT),
+        ("GET", "/plan/kent/declare", EDIT),
+        ("POST", "/plan/kent/declare", EDIT),
         ("GET", "/plan/kent/export.csv", READ),
         ("GET", "/plan/kent/export.xlsx", READ),
         ("GET", "/oversight", OVERSIGHT),

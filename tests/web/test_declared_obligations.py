@@ -9,21 +9,30 @@ no one yet (its addressees are not known); recommendation 3 is for commissioners
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import textwrap
 
 import pytest
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
-from tests.support.plans import response_of
+from tests.support.api import bearer, token_for
+from tests.support.factories import UNKNOWN_WITH_PARTS_SET, write
+from tests.support.plans import pdf_text, response_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
+from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import sync_obligations
+from tracker.plans.publication import publish_plan
 from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import declared_count
+from tracker.reports.progress_report import build_report, render_html, render_pdf
+from tracker.reports.services import freeze_period, open_period
 from tracker.vocabulary import Role
 
 PLAN = """\
@@ -180,3 +189,149 @@ def test_the_public_and_editors_cannot_see_the_declarations(client, session, ken
     assert client.get("/oversight/declared", follow_redirects=False).status_code in (302, 303, 401)
     sign_in(client, editor.email)
     assert client.get("/oversight/declared").status_code in (403, 404)
+
+
+# --- the workspace: "a recommendation we are answering" ------------------------------------------------------
+
+
+def declare_in_workspace(client, number: str, **fields: str):
+    return client.post(
+        "/plan/kent/declare", data={"number": number, **fields}, headers=csrf_headers(client), follow_redirects=False
+    )
+
+
+def test_an_editor_declares_a_recommendation_from_the_workspace_as_an_import_would(client, session, kent, editor):
+    sign_in(client, editor.email)
+    form = client.get("/plan/kent/declare")
+    assert form.status_code == 200 and "Recommendation 2" in form.text
+    assert "/plan/kent/declare" in client.get("/plan/kent").text  # the plan page links to it
+    answer = declare_in_workspace(client, "2")
+    assert answer.status_code == 303
+    session.rollback()
+    response = response_of(session, "kent", "2")
+    assert answer.headers["location"] == f"/plan/responses/{response.id}"
+    assert response.declared and response.required and response.declared_at is not None
+    assert declared_count(session) == 1
+    again = dry_run(session, kent)  # the import finds it declared already: it declares nothing more
+    assert [c.kind for c in again.changes if c.kind == "declare"] == []
+
+
+def test_declaring_a_recommendation_declares_its_sub_recommendations_too(
+    client, session, kent, editor, make_user, tmp_path
+):
+    load_file(session, write(tmp_path, "set.yaml", UNKNOWN_WITH_PARTS_SET), Actor("test"))
+    session.commit()
+    sign_in(client, editor.email)
+    assert declare_in_workspace(client, "2").status_code == 303
+    session.rollback()
+    for number in ("2", "2.1", "2.2"):
+        response = response_of(session, "kent", number)
+        assert response.declared and response.required, number
+    sign_in(client, make_user(Role.ADMIN).email)  # the declaration made the addressees: the parts follow
+    adopt = f"/admin/recommendations/{recommendation(session, '2').id}/adopt-declared"
+    client.post(adopt, headers=csrf_headers(client))
+    session.rollback()
+    assert not any(response_of(session, "kent", n).declared for n in ("2", "2.1", "2.2"))
+    assert all(response_of(session, "kent", n).required for n in ("2", "2.1", "2.2"))
+
+
+def test_an_import_declaring_a_recommendation_with_parts_declares_every_part(session, kent, editor, tmp_path):
+    load_file(session, write(tmp_path, "set.yaml", UNKNOWN_WITH_PARTS_SET), Actor("test"))
+    session.commit()
+    _plan, result = import_plan(session, kent, editor, "Rec No.,Action\n2.1,Fictional action: test the widget\n")
+    assert result.responses_declared == 3 and result.actions_added == 1
+    assert all(response_of(session, "kent", n).declared for n in ("2", "2.1", "2.2"))
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("3", "Recommendation 3 is addressed to others, not to Kent Police: only a recommendation whose"),
+        ("1", "Your organisation already answers recommendation 1"),
+        ("9", "There is no recommendation 9"),
+        ("", "Enter the number of the recommendation your organisation is answering"),
+    ],
+)
+def test_a_recommendation_that_cannot_be_declared_is_refused_beside_the_field(
+    client, session, kent, editor, number, message
+):
+    sign_in(client, editor.email)
+    answer = declare_in_workspace(client, number)
+    assert answer.status_code == 422
+    assert message in answer.text and 'href="#number"' in answer.text
+    assert f'value="{number}"' in answer.text or not number  # the form keeps what was typed
+    session.rollback()
+    assert session.exec(select(Response).where(Response.declared == True)).all() == []  # noqa: E712
+
+
+def test_declaring_a_recommendation_twice_is_refused_the_second_time(client, session, kent, editor):
+    sign_in(client, editor.email)
+    assert declare_in_workspace(client, "2").status_code == 303
+    again = declare_in_workspace(client, "2")
+    assert again.status_code == 422 and "Your organisation already answers recommendation 2" in again.text
+    assert "already answers every recommendation whose addressees are not yet known" in again.text
+
+
+# --- labelled everywhere: the progress report, the exports, frozen periods ------------------------------------
+
+
+def test_the_progress_report_labels_declared_responses_in_html_and_pdf(session, kent, editor):
+    import_plan(session, kent, editor)
+    data = build_report(session)
+    row = data.rows[(kent.id, recommendation(session, "2").id)]
+    assert row.declared and data.declared == 1
+    note = "Of these responses, 1 is declared by its organisation: who the report addresses the recommendation to"
+    assert note in " ".join(pdf_text(render_pdf(data)).split())
+    html = " ".join(render_html(data).split())
+    assert note in html and "2: Not started (declared by the organisation)" in html
+    assert "1.1: Not started (declared" not in html
+
+
+def test_the_exports_have_a_declared_column(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    text = client.get("/oversight/report/export/csv").content.decode("utf-8-sig")
+    rows = {(r["organisation_slug"], r["recommendation"]): r for r in csv.DictReader(io.StringIO(text))}
+    assert rows[("kent", "2")]["declared"] == "True" and rows[("kent", "1")]["declared"] == "False"
+    document = client.get("/oversight/report/export/json").json()
+    assert [r["recommendation"] for r in document["responses"] if r["declared"]] == ["2"]
+
+
+def test_a_frozen_period_keeps_which_responses_were_declared(session, kent, editor):
+    import_plan(session, kent, editor)
+    period = open_period(session, name="Declared", cut_off=dt.date(2025, 7, 31), actor=Actor("t"))
+    freeze_period(session, period, Actor("t"))
+    session.commit()
+    set_addressees(session, "2", ["chief-constables"])  # settled after the freeze: the period still says declared
+    assert build_report(session, period).declared == 1
+    assert build_report(session).declared == 0
+
+
+def test_the_api_says_which_responses_are_declared_and_documents_it(client, session, kent, editor):
+    import_plan(session, kent, editor)
+    answer = client.get("/api/organisations/kent/responses", headers=bearer(token_for(session, editor)))
+    assert answer.status_code == 200, answer.text
+    declared = {r["recommendation"]["number"]: r["declared"] for r in answer.json()}
+    assert declared["2"] is True and declared["1"] is False
+    schema = client.get("/schema/openapi.json").json()["components"]["schemas"]["ResponseOut"]
+    assert schema["properties"]["declared"]["type"] == "boolean"
+    assert "Declared by the organisation" in schema["properties"]["declared"]["description"]
+    assert "declared" in schema["required"]
+
+
+# --- the public site -------------------------------------------------------------------------------------------
+
+
+def test_a_declaration_is_not_public_until_the_organisation_publishes_it_then_it_is_labelled(
+    client, session, kent, editor
+):
+    import_plan(session, kent, editor)
+    page = client.get("/recommendations/test-report/2")
+    assert page.status_code == 200 and "Kent" not in page.text  # not even as "has not published"
+    publish_plan(session, kent, editor)
+    session.commit()
+    public = client.get("/organisations/kent")
+    assert public.status_code == 200
+    assert "Declared by the organisation" in public.text
+    assert "Who the report addresses this recommendation to is not yet known" in public.text
+    assert "Kent" in client.get("/recommendations/test-report/2").text

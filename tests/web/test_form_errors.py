@@ -88,6 +88,7 @@ INVALID: list[tuple[str, str, dict[str, str], list[str]]] = [
         ["evidence-edit-title", "evidence-edit-visibility"],
     ),
     ("/plan/{slug}/import", "kent editor", {}, ["file"]),
+    ("/plan/{slug}/declare", "kent editor", {}, ["number"]),
     ("/practice/submissions", "kent editor", {"action": "submit"}, PRACTICE_FIELDS),
     ("/practice/submissions/{practice_id}", "kent editor", {"title": "", "action": "submit"}, PRACTICE_FIELDS),
     ("/practice/review/{practice_id}/return", "coordinator", {"version": "1"}, ["review_comment"]),

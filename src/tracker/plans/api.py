@@ -133,6 +133,13 @@ class ResponseOut(Struct):
     organisation: OrganisationRef
     recommendation: RecommendationRef
     required: bool
+    declared: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Declared by the organisation: it says it answers this recommendation, whose addressees "
+            "are not yet known (a plan import or the workspace); false once the addressees are known"
+        ),
+    ]
     status: ResponseStatus
     status_follows_sub_recommendations: bool
     # Open and past the recommendation's deadline (tracker.plans.rules); overdue actions are counts.actions_overdue.

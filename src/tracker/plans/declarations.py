@@ -5,17 +5,26 @@ A plan import with rows on such a recommendation records the organisation's resp
 recommendation with the organisations declaring it; an admin can make those organisations its addressees, which
 saves a new version of the recommendation (``save_recommendation``) and reconciles the declarations
 (``sync_obligations``): each becomes an ordinary obligation.
+
+An editor can also declare one from the workspace ("a recommendation we are answering", ``declare_recommendation``):
+the same declared responses an import makes, through the same step (``obligations.declare_response``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
+from tracker.db import saved_id
+from tracker.inputs import Input, InputError
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Response
+from tracker.plans.obligations import declare_response
+from tracker.plans.services import actor_for
+from tracker.plans.spreadsheet.common import canonical
 from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import EditResult, form_values, save_recommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
@@ -66,3 +75,82 @@ def adopt_declarations(session: Session, rec: Recommendation, user: User) -> Edi
     values["addressees"] = slugs
     values["provenance_note"] = " ".join(filter(None, [values["provenance_note"], note]))
     return save_recommendation(session, rec, recommendation_edit(values), user)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeclarationInput(Input):
+    """A recommendation an organisation says it answers: its number, and its set's slug when several sets have it."""
+
+    number: str = ""
+    set: str = ""
+
+
+def declarable(session: Session, organisation_id: int) -> list[Recommendation]:
+    """The numbered recommendations the organisation may declare: their addressees are not known and it does not
+    answer them yet (the workspace's form names them)."""
+    answered = select(Response.recommendation_id).where(
+        Response.organisation_id == organisation_id, col(Response.required).is_(True)
+    )
+    query = (
+        select(Recommendation)
+        .where(col(Recommendation.parent_id).is_(None), col(Recommendation.removed_at).is_(None))
+        .where(col(Recommendation.id).not_in(answered))
+        .order_by(col(Recommendation.set_id), col(Recommendation.position))
+    )
+    return [r for r in session.exec(query) if not r.addressees_known]
+
+
+def _chosen(session: Session, data: DeclarationInput) -> Recommendation:
+    """The numbered recommendation ``data`` names, or the ``InputError`` saying why none is."""
+    number = canonical(data.number)
+    if not number:
+        raise InputError({"number": "Enter the number of the recommendation your organisation is answering"})
+    query = (
+        select(Recommendation, RecommendationSet)
+        .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
+        .where(Recommendation.number == number, col(Recommendation.parent_id).is_(None))
+        .where(col(Recommendation.removed_at).is_(None))
+    )
+    found = [(r, s) for r, s in session.exec(query) if not data.set or s.slug == data.set]
+    if not found:
+        raise InputError({"number": f"There is no recommendation {number}" + (" in that report" if data.set else "")})
+    if len(found) > 1:
+        raise InputError({"set": f"Choose the report: more than one has a recommendation {number}"})
+    return found[0][0]
+
+
+def declare_recommendation(
+    session: Session, organisation: Organisation, data: DeclarationInput, user: User
+) -> Recommendation:
+    """Record that ``organisation`` answers a recommendation whose addressees are not known, as a plan import row
+    on it would: a declared response for it and each of its sub-recommendations. Refused (``InputError``) for a
+    recommendation whose addressees are known, or one the organisation answers already. Commits."""
+    rec = _chosen(session, data)
+    family = [rec, *session.exec(select(Recommendation).where(Recommendation.parent_id == rec.id))]
+    family = [r for r in family if not r.removed]
+    ids = [saved_id(r) for r in family]
+    responses = {
+        r.recommendation_id: r
+        for r in session.exec(
+            select(Response).where(
+                Response.organisation_id == organisation.id, col(Response.recommendation_id).in_(ids)
+            )
+        )
+    }
+    answered = responses.get(saved_id(rec))
+    if answered is not None and answered.required:
+        raise InputError({"number": f"Your organisation already answers recommendation {rec.number}"})
+    if rec.addressees_known:
+        raise InputError(
+            {
+                "number": f"Recommendation {rec.number} is addressed to others, not to {organisation.name}: "
+                "only a recommendation whose addressees are not yet known can be declared"
+            }
+        )
+    actor, organisation_id = actor_for(user), saved_id(organisation)
+    for member in family:
+        response = responses.get(saved_id(member))
+        if response is None or not response.required:
+            declare_response(session, actor, organisation_id, member, response, "in its workspace")
+    session.commit()
+    return rec

@@ -1,5 +1,6 @@
-"""Declared responses for coordinators and admins (``tracker.plans.declarations``): the list, and an admin's
-action that makes a recommendation's declaring organisations its addressees."""
+"""Declared responses (``tracker.plans.declarations``): an editor's form declaring "a recommendation we are
+answering"; for coordinators and admins, the list, and an admin's action that makes a recommendation's declaring
+organisations its addressees."""
 
 from __future__ import annotations
 
@@ -7,11 +8,25 @@ from litestar import get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from sqlmodel import Session
 
+from tracker.db import saved_id
+from tracker.inputs import InputError
+from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
-from tracker.plans.declarations import adopt_declarations, declared_recommendations
+from tracker.plans.declarations import (
+    DeclarationInput,
+    adopt_declarations,
+    declarable,
+    declare_recommendation,
+    declared_recommendations,
+)
+from tracker.plans.obligations import obligations_for
+from tracker.plans.workspace import organisation_for
 from tracker.recommendations.models import Recommendation
+from tracker.recommendations.services import list_sets
 from tracker.reports.figures import declared_count
+from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
@@ -45,3 +60,41 @@ class DeclaredController(SignedInPages):
         result = adopt_declarations(db, rec, request.user)
         done = f"?adopted={rec.number}" if result.changed else ""
         return Redirect(request.app.route_reverse("declared:index") + done, status_code=303)
+
+    @get("/plan/{slug:str}/declare", sync_to_thread=True, name="declared:form")
+    def declare_form(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
+        """The form declaring a recommendation the organisation answers whose addressees are not known."""
+        return _declare_page(request, db, organisation_for(db, request.user, slug, Permission.EDIT_PLAN), Form())
+
+    @post("/plan/{slug:str}/declare", sync_to_thread=True, name="declared:declare")
+    def declare(self, request: AnyRequest, db: Db, slug: FromPath[str], data: FormData) -> Template | Redirect:
+        """Declare it (its response and its sub-recommendations'), then open its response; the form again, with
+        the reason beside the field, if refused."""
+        organisation = organisation_for(db, request.user, slug, Permission.EDIT_PLAN)
+        form = Form.of(data)
+        try:
+            form.refuse_if_invalid(InputError)
+            rec = declare_recommendation(db, organisation, DeclarationInput.of(form.values), request.user)
+        except InputError as exc:
+            db.rollback()
+            form.errors.update(exc.errors)
+            return _declare_page(request, db, organisation, form, status_code=422)
+        response = next(r for r, found, _set in obligations_for(db, saved_id(organisation)) if found.id == rec.id)
+        return Redirect(request.app.route_reverse("plans:response", response_id=response.id), status_code=303)
+
+
+def _declare_page(
+    request: AnyRequest, db: Session, organisation: Organisation, form: Form, status_code: int = 200
+) -> Template:
+    sets = list_sets(db)
+    return page(
+        request,
+        "plans/declare.html",
+        status_code=status_code,
+        organisation=organisation,
+        declarable=declarable(db, saved_id(organisation)),
+        sets=sets,
+        set_titles={s.id: s.short_title for s in sets},
+        form=form,
+        error_title=bool(form.errors),
+    )

@@ -151,3 +151,30 @@ def must_answer_ids() -> Select[Any]:
     an organisation with nothing addressed to it, such as an inspectorate, has no action plan to list.
     """
     return select(Response.organisation_id).where(col(Response.required).is_(True)).distinct()
+
+
+def declare_response(
+    session: Session, actor: Actor, organisation_id: int, rec: Recommendation, response: Response | None, how: str
+) -> Response:
+    """The organisation's response to ``rec`` (a new one if ``response`` is None) marked declared and required, with
+    its history: the one step a plan import and the workspace's "a recommendation we are answering" share.
+    ``how`` says where the declaration was made ("in a spreadsheet import")."""
+    now = utc_now()
+    if response is None:
+        response = Response(organisation_id=organisation_id, recommendation_id=saved_id(rec))
+        session.add(response)
+    response.declared, response.declared_at, response.required = True, now, True
+    response.required_changed_at = response.updated_at = now
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="declare",
+        entity_type="response",
+        entity_id=saved_id(response),
+        organisation_id=organisation_id,
+        response_id=saved_id(response),
+        summary=f"Recommendation {rec.number} declared by the organisation {how} (its addressees are not yet known)",
+        after={"declared": True, "required": True},
+    )
+    return response

@@ -84,6 +84,8 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
             "updates": updates[saved_id(response)],
             "evidence": evidence[saved_id(response)],
         }
+        # only when declared, so publications made before declarations existed read the same
+        | ({"declared": True} if response.declared else {})
         for response, rec, rec_set in obligations
     ]
     return {"format": FORMAT, "organisation": organisation.slug, "responses": responses}

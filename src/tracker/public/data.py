@@ -274,16 +274,21 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
     parent = next((r for r in related if r.id == rec.parent_id), None)
     subs = [r for r in related if r.parent_id == rec.id]
     names = addressee_names(session)
-    answering = list(
-        session.exec(
-            select(Organisation)
-            .join(Response, col(Response.organisation_id) == Organisation.id)
-            .where(Response.recommendation_id == rec.id, col(Response.required).is_(True))
-            .order_by(Organisation.name)
-        )
+    rows = session.exec(
+        select(Organisation, Response.declared)
+        .join(Response, col(Response.organisation_id) == Organisation.id)
+        .where(Response.recommendation_id == rec.id, col(Response.required).is_(True))
+        .order_by(Organisation.name)
     )
+    answering, declaring = [], set()
+    for organisation, declared in rows:
+        answering.append(organisation)
+        if declared:
+            declaring.add(organisation.id)
     plans = published_plans(session, answering, with_content=False)
     answers, not_published, counts = _answers(plans, _published_answers(session, rec.id or 0, answering))
+    # a declaration is the organisation's own word: public only once it publishes it
+    not_published = [o for o in not_published if o.id not in declaring]
     return RecommendationPage(
         recommendation=rec,
         recommendation_set=rec_set,

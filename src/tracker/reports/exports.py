@@ -55,6 +55,7 @@ def response_rows(data: ReportData) -> list[dict[str, Any]]:
                 "recommendation_provenance": recs[rec_id].provenance.value,
                 "status": row.status.value,
                 "overdue": row.overdue,
+                "declared": row.declared,  # declared by the organisation: the addressees are not yet known
                 "latest_update_on": plain(row.latest_update_on),
                 "latest_update": row.latest_update_text,
                 "as_of": data.as_of.isoformat(),

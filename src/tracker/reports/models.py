@@ -95,6 +95,7 @@ class Snapshot(SQLModel, table=True):
     evidence_count: int = 0
     latest_update_on: dt.date | None = None
     latest_update_text: str | None = text_field()
+    declared: bool = False  # answered on the organisation's own declaration then (``Response.declared``)
     captured_at: dt.datetime = created_at_field()
 
 

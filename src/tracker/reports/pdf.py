@@ -187,8 +187,7 @@ def _summary(data: ReportData) -> list[object]:
             "are overdue."
         ),
     ]
-    if data.coverage.note:
-        out.append(_p(data.coverage.note))
+    out += [_p(note) for note in (data.declared_note, data.coverage.note) if note]
     out.append(_table([["Status", "Responses"]] + [[s.label, totals[s]] for s in ResponseStatus], [60 * mm, 30 * mm]))
     out.append(_p(_no_recent_update(data), SMALL))
     rows = [(f"Rec. {s.recommendation.number}", s.counts) for s in data.sections]
@@ -278,7 +277,8 @@ def _force_annexes(data: ReportData) -> list[object]:
         table = [["Recommendation", "Status", "Latest update"]]
         for rec, row in data.organisation_rows(org):
             update = f"{uk_date(row.own_update_on)}: {row.own_update_text}" if row.own_update_text else ""
-            table.append([rec.number, row.status.label + (" (overdue)" if row.overdue else ""), _p(update, SMALL)])
+            status = row.status.label + (" (overdue)" if row.overdue else "") + (" (declared)" if row.declared else "")
+            table.append([rec.number, status, _p(update, SMALL)])
         # KeepTogether splits a section longer than a page, so only a long one starts on a page of its own.
         out.append(KeepTogether([Paragraph(escape(org.name), H2), _table(table, [REC_WIDTH, 35 * mm, 110 * mm])]))
     return out

@@ -46,6 +46,7 @@ class Row:
     own_update_on: dt.date | None = None
     own_update_text: str | None = None
     stale: bool = False  # open, with no update in the report's last ``stale_days`` days (its "no recent update")
+    declared: bool = False  # declared by the organisation: the recommendation's addressees are not yet known
 
 
 @dataclass
@@ -163,6 +164,23 @@ class ReportData:
         return out
 
     @property
+    def declared(self) -> int:
+        """How many of the responses counted are declared by their organisations (``Row.declared``)."""
+        return sum(row.declared for row in self.rows.values())
+
+    @property
+    def declared_note(self) -> str | None:
+        """The sentence labelling them (the PDF; the HTML page says the same), None when there are none."""
+        if not self.declared:
+            return None
+        n = self.declared
+        which = "1 is declared by its organisation" if n == 1 else f"{n} are declared by their organisations"
+        return (
+            f"Of these responses, {which}: who the report addresses the recommendation to is not yet known, and "
+            "the organisation says it answers it."
+        )
+
+    @property
     def total_counts(self) -> Counter[ResponseStatus]:
         return Counter(r.status for r in self.rows.values())
 
@@ -265,11 +283,13 @@ def _current_rows(
     state = national_state(session, set_id=set_id, today=as_of, stale_days=stale_days)
     required = select(Response.id).where(col(Response.required).is_(True))
     latest = latest_update_of_each(session, col(ProgressUpdate.response_id).in_(required))
+    declared = set(session.exec(required.where(col(Response.declared).is_(True))))
     rows: dict[tuple[int, int], Row] = {}
     sub_rows: dict[tuple[int, int], Row] = {}
     for (org_id, rec_id), cell in state.cells.items():
         day, text = latest.get(cell.response_id, (None, None))
         rows[(org_id, rec_id)] = Row(org_id, rec_id, cell.status, cell.overdue(as_of), day, text)
+        rows[(org_id, rec_id)].declared = cell.response_id in declared
     dues = {rec_id: sub.deadline for rec_id, sub in recs.subs.items()}
     for rid, org_id, rec_id, status in session.exec(
         select(Response.id, Response.organisation_id, Response.recommendation_id, col(Response.status)).where(
@@ -278,7 +298,7 @@ def _current_rows(
     ):
         day, text = latest.get(not_none(rid), (None, None))
         overdue = response_overdue(status, dues[rec_id], as_of)
-        sub_rows[(org_id, rec_id)] = Row(org_id, rec_id, status, overdue, day, text)
+        sub_rows[(org_id, rec_id)] = Row(org_id, rec_id, status, overdue, day, text, declared=rid in declared)
     return rows, sub_rows, state.published
 
 
@@ -307,6 +327,7 @@ def _frozen_rows(session: Session, recs: _Recommendations, period: ReportingPeri
             overdue,
             snap.latest_update_on,
             snap.latest_update_text,
+            declared=snap.declared,
         )
     published = set(
         session.exec(

@@ -171,9 +171,8 @@ def freeze_period(
     """
     if period.status is PeriodStatus.FROZEN:
         raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
-    responses = select_columns(
-        Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag
-    ).where(col(Response.required).is_(True))
+    captured = (Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag)
+    responses = select_columns(*captured, Response.declared).where(col(Response.required).is_(True))
     if period.set_id is not None:
         responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
             Recommendation.set_id == period.set_id
@@ -182,7 +181,7 @@ def freeze_period(
     latest = latest_update_of_each(session, col(ProgressUpdate.update_on) <= period.cut_off)
     now = now or utc_now()
     count = 0
-    for rid, org_id, rec_id, status, rag in session.exec(responses):
+    for rid, org_id, rec_id, status, rag, declared in session.exec(responses):
         total, done = actions.get(rid, (0, 0))
         day, text = latest.get(rid, (None, None))
         session.add(
@@ -198,6 +197,7 @@ def freeze_period(
                 evidence_count=evidence.get(rid, 0),
                 latest_update_on=day,
                 latest_update_text=text,
+                declared=declared,
                 captured_at=now,
             )
         )

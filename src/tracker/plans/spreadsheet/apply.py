@@ -16,6 +16,7 @@ from tracker.accounts.models import User
 from tracker.audit.services import Actor, audit_change, fields_of, record
 from tracker.db import not_none, saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.obligations import declare_response
 from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, roll_up
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
 from tracker.plans.spreadsheet.results import ImportPlan, ImportResult, PlannedChange
@@ -118,7 +119,6 @@ def _declare(writing: _Writing, responses: dict[int, Response], plan: ImportPlan
     """The responses the file declares (their recommendations' addressees are not known), written first; the
     plan's other changes then name them by their new ids instead of the dry run's placeholders."""
     new_ids: dict[int, int] = {}
-    now = utc_now()
     for change in plan.changes:
         if change.kind != "declare":
             continue
@@ -130,26 +130,11 @@ def _declare(writing: _Writing, responses: dict[int, Response], plan: ImportPlan
             raise _conflict(change.number)
         if response is not None and (response.required or response.version != change.version):
             raise _conflict(change.number)
-        if response is None:
-            response = Response(organisation_id=writing.organisation_id, recommendation_id=saved_id(rec))
-            writing.session.add(response)
-        response.declared, response.declared_at, response.required = True, now, True
-        response.required_changed_at = response.updated_at = now
-        writing.session.flush()
+        response = declare_response(
+            writing.session, writing.actor, writing.organisation_id, rec, response, "in a spreadsheet import"
+        )
         new_ids[change.response_id] = saved_id(response)
         responses[saved_id(response)] = response
-        summary = (
-            f"Recommendation {rec.number} declared by the organisation in a spreadsheet import "
-            "(its addressees are not yet known)"
-        )
-        writing.note(
-            "declare",
-            "response",
-            saved_id(response),
-            summary,
-            response_id=saved_id(response),
-            after={"declared": True, "required": True},
-        )
         result.responses_declared += 1
     for change in plan.changes:
         change.response_id = new_ids.get(change.response_id, change.response_id)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
-from tests.support.report_documents import TEXT_2, html_document, pasted_text, pdf_document
+from tests.support.report_documents import (
+    SPARSE_CONTENT,
+    SPARSE_TEXT_1,
+    TEXT_2,
+    html_document,
+    pasted_text,
+    pdf_document,
+)
 from tests.support.web import csrf_headers
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import Provenance, Role
@@ -69,6 +78,40 @@ def test_the_admin_reviews_a_pdf_corrects_an_addressee_and_applies(client, sessi
     assert three.addressees == ["pccs"] and three.text == "Fictional corrected wording for three."
     assert three.provenance is Provenance.CONFIRMED and three.confirmed_by_label == admin.display_name
     assert "report.pdf" in three.provenance_note
+
+
+def test_a_field_the_document_does_not_give_is_not_offered_and_ticking_it_keeps_the_set_s(client, session, admin):
+    sign_in(client, admin.email)
+    check = client.post(
+        "/admin/recommendations/report/",
+        data={"set": "test-report"},
+        files={"file": ("report.html", html_document(SPARSE_CONTENT), "text/html")},
+        headers=csrf_headers(client),
+    )
+    assert check.status_code == 200, check.text
+    assert "1 recommendations found, 1 would change" in check.text
+    assert 'value="text"' in check.text
+    for key in ("addressees", "deadline", "sub_recommendations"):
+        assert f'value="{key}"' not in check.text  # not offered
+    assert "not given in the document" in check.text
+    data = {
+        "set": "test-report",
+        "file_data": hidden(check, "file_data"),
+        "file_name": "report.html",
+        "r1-version": hidden(check, "r1-version"),
+        # A form from before, or one made by hand, ticking every field with nothing in it.
+        "r1-accept": ["text", "addressees", "deadline", "sub_recommendations"],
+        "r1-text": SPARSE_TEXT_1,
+        "r1-addressees": "",
+        "r1-deadline": "",
+    }
+    applied = client.post(
+        "/admin/recommendations/report/apply", data=data, files=AS_MULTIPART, headers=csrf_headers(client)
+    )
+    assert applied.status_code == 200, applied.text
+    one = rec(session, "1")
+    assert (one.text, one.addressees, one.deadline) == (SPARSE_TEXT_1, ["chief-constables"], dt.date(2025, 3, 27))
+    assert one.confirmed_fields == ["number", "text"]
 
 
 def test_a_section_s_addressees_are_set_at_once(client, session, admin):

@@ -20,7 +20,7 @@ from tracker.plans.spreadsheet.controllers import pack, unpack
 from tracker.recommendations.admin_controllers import MultipartData, _SignedInPages, set_file_page
 from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.models import RecommendationSet
-from tracker.recommendations.report_apply import FIELDS, Choice, Review, apply_review, review
+from tracker.recommendations.report_apply import FIELDS, Choice, Review, apply_review, given_fields, review
 from tracker.recommendations.report_text import ReportDocumentError, read_document
 from tracker.timeutil import DateParseError, parse_uk_date
 from tracker.web.forms import Form
@@ -86,7 +86,7 @@ def _reviewed(request: AnyRequest, db: Session, data: dict[str, Any]) -> tuple[F
 
 
 def _page(request: AnyRequest, db: Session, form: Form, status_code: int = 200, **extra: Any) -> Template:
-    return set_file_page(request, db, "recommendations/admin_report.html", form, status_code, fields=FIELDS, **extra)
+    return set_file_page(request, db, "recommendations/admin_report.html", form, status_code, **extra)
 
 
 def _read_form(db: Session, data: dict[str, Any]) -> tuple[Form, bytes | None, str, RecommendationSet | None]:
@@ -121,7 +121,8 @@ def _filled(found: Review) -> Form:
     for row in found.rows:
         n = row.found.number
         values[f"r{n}-version"] = str(row.rec.version)
-        values[f"r{n}-accept"] = list(FIELDS)  # checking against the document confirms every field it gives
+        # Checking against the document confirms every field it gives; one it does not give is not offered.
+        values[f"r{n}-accept"] = [f for f in FIELDS if f in given_fields(row.found)]
         values[f"r{n}-text"] = row.found.text
         values[f"r{n}-addressees"] = ", ".join(row.found.addressees)
         values[f"r{n}-deadline"] = row.found.deadline.strftime("%d/%m/%Y") if row.found.deadline else ""

@@ -11,6 +11,8 @@ from sqlmodel import select
 from tests.support.report_documents import (
     CC,
     CONTENT,
+    SPARSE_CONTENT,
+    SPARSE_TEXT_1,
     TEXT_1,
     TEXT_2,
     TEXT_3,
@@ -20,11 +22,13 @@ from tests.support.report_documents import (
     pdf_document,
 )
 from tracker.audit.models import AuditEvent
+from tracker.audit.services import Actor
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Response
+from tracker.plans.obligations import sync_obligations
 from tracker.recommendations.editing import versions
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.recommendations.report_apply import Choice, apply_review, review
+from tracker.recommendations.report_apply import Choice, apply_review, describe, review
 from tracker.recommendations.report_document import find_recommendations
 from tracker.recommendations.report_text import ReportDocumentError, read_document
 from tracker.vocabulary import Provenance, Role
@@ -123,6 +127,35 @@ def test_the_admin_corrects_a_field_and_leaves_another_as_the_set_holds_it(sessi
     stored = rec(session, "3")
     assert stored.addressees == ["pccs"] and stored.text == TEXT_3
     assert stored.confirmed_fields == ["number", "text", "addressees"]
+
+
+@pytest.mark.parametrize("rendering", ["html", "pdf"])
+def test_a_field_the_document_does_not_give_is_neither_offered_nor_applied(session, admin, rendering):
+    make = html_document if rendering == "html" else pdf_document
+    doc = read_document(make(SPARSE_CONTENT), f"report.{rendering}")
+    one = rec(session, "1")
+    sync_obligations(session, Actor("test"), set_id=one.set_id)  # forces answer recommendation 1: keep their responses
+    session.commit()
+    required = set(session.exec(select(Response.id).where(Response.recommendation_id == one.id, Response.required)))
+    assert required
+    checked = review(session, doc, the_set(session))
+    (row,) = checked.rows
+    assert not row.found.addressees and row.found.deadline is None and not row.found.subs
+    assert [f.key for f in row.fields if f.differs] == ["text"]
+    assert [key for key, _ in row.offered] == ["text"]
+    assert "Addressed to" not in "\n".join(describe(checked))
+    apply_review(session, checked, admin)
+    one = rec(session, "1")
+    assert one.text == SPARSE_TEXT_1
+    assert (one.addressees, one.deadline) == (["chief-constables"], dt.date(2025, 3, 27))
+    assert [rec(session, n).text for n in ("1.1", "1.2")] == ["Use the new field.", "Until then use a workaround."]
+    assert one.confirmed_fields == ["number", "text"]
+    still = set(session.exec(select(Response.id).where(Response.recommendation_id == one.id, Response.required)))
+    assert still == required
+    # Nor when the admin ticks every field: what the document does not give is not the admin's to empty.
+    every = Choice(SPARSE_TEXT_1, [], None, {})
+    assert not apply_review(session, review(session, doc, the_set(session)), admin, choices={"1": every}).versions
+    assert rec(session, "1").addressees == ["chief-constables"]
 
 
 BAD = {

@@ -4,8 +4,10 @@ versions confirmed against the report, obligations, idempotence, and documents t
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from reportlab.pdfgen import canvas
 from sqlmodel import select
 
 from tests.support.report_documents import (
@@ -26,6 +28,7 @@ from tracker.audit.services import Actor
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Response
 from tracker.plans.obligations import sync_obligations
+from tracker.recommendations import report_text
 from tracker.recommendations.editing import versions
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.report_apply import Choice, apply_review, describe, review
@@ -191,6 +194,32 @@ def test_a_bad_document_is_refused_with_a_clear_message_and_changes_nothing(sess
         review(session, read_document(content, name), the_set(session))
     assert any(message in p for p in refused.value.problems), refused.value.problems
     assert rec(session, "2").version == before
+
+
+def test_a_pdf_of_more_pages_than_any_report_is_refused_before_its_text_is_read(session, small_reference):
+    many = pdf_document([(CC, None)] + [(CC, f"Fictional line {n}.") for n in range(1, 80)])
+    assert read_document(many, "fine.pdf").paragraphs  # two pages: well within
+    pages = io.BytesIO()
+    pdf = canvas.Canvas(pages)
+    for _ in range(report_text.REPORT_MAX_PAGES + 1):
+        pdf.showPage()
+    pdf.save()
+    with pytest.raises(ReportDocumentError) as refused:
+        read_document(pages.getvalue(), "bomb.pdf")
+    assert refused.value.problems == ["The PDF has 501 pages, more than the 500 a report document may have"]
+
+
+def test_a_pdf_whose_text_is_longer_than_any_report_is_refused(monkeypatch):
+    monkeypatch.setattr(report_text, "REPORT_MAX_CHARS", 200)  # the fictional report's text is longer
+    with pytest.raises(ReportDocumentError) as refused:
+        read_document(pdf_document(), "long.pdf")
+    assert "The PDF's text is longer than 200 characters" in refused.value.problems[0]
+
+
+def test_a_document_over_the_report_limit_is_refused_by_its_size():
+    with pytest.raises(ReportDocumentError) as refused:
+        read_document(b"x" * (report_text.REPORT_MAX_BYTES + 1), "big.txt")
+    assert refused.value.problems == ["The document is larger than 25 MB"]
 
 
 def test_the_same_recommendation_in_the_summary_and_the_chapter_is_found_once(session, small_reference):

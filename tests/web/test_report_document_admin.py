@@ -125,6 +125,40 @@ def test_a_field_the_document_does_not_give_is_not_offered_and_ticking_it_keeps_
     assert one.confirmed_fields == ["number", "text"]
 
 
+def test_a_recommendation_saved_while_the_admin_reviews_refuses_applying_with_409_and_saves_nothing(
+    client, session, admin
+):
+    sign_in(client, admin.email)
+    check = upload(client, ("report.pdf", pdf_document(), "application/pdf"))
+    assert check.status_code == 200, check.text
+    data = {
+        "set": "test-report",
+        "file_data": hidden(check, "file_data"),
+        "file_name": "report.pdf",
+        **{f"r{n}-version": hidden(check, f"r{n}-version") for n in "123"},
+        **{f"r{n}-accept": ["text"] for n in "123"},
+        **{f"r{n}-text": f"Fictional reviewed wording {n}." for n in "123"},
+    }
+    # Meanwhile, recommendation 3 (the last one applying would save) is saved on its edit screen.
+    three = rec(session, "3")
+    edited = client.post(
+        f"/admin/recommendations/{three.id}",
+        data={
+            "version": str(three.version),
+            "text": "Fictional wording saved meanwhile.",
+            "provenance": "to_be_confirmed",
+        },
+        headers=csrf_headers(client),
+    )
+    assert edited.status_code in (200, 303), edited.text
+    saved = {n: (rec(session, n).version, rec(session, n).text) for n in "123"}
+    refused = apply(client, data)
+    assert refused.status_code == 409
+    assert "Someone changed a recommendation of this set while you checked" in refused.text
+    assert {n: (rec(session, n).version, rec(session, n).text) for n in "123"} == saved  # 1 and 2 not saved either
+    assert saved["3"][1] == "Fictional wording saved meanwhile."
+
+
 def test_a_section_s_addressees_are_set_at_once(client, session, admin):
     sign_in(client, admin.email)
     check = client.post(

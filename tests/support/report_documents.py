@@ -87,3 +87,9 @@ def pasted_text(content: list[tuple[str, str | None]] = CONTENT) -> str:
         out += [TITLE, "", *lines, f"Page {number} of {len(pages)}"]
     out += [TITLE, "Annex: fictional glossary", f"Page 3 of {len(pages) + 1}"]
     return "\n".join(out)
+
+
+PANEL = "Recommendations for the fictional panel"
+# Recommendation 1 as a document that names nobody, gives no deadline and no sub-recommendations.
+SPARSE_TEXT_1 = "The fictional widget is to be tested in every station."
+SPARSE_CONTENT: list[tuple[str, str | None]] = [(PANEL, None), (PANEL, f"Recommendation 1: {SPARSE_TEXT_1}")]

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 import pytest
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
-from tests.support.report_documents import TEXT_2, html_document, pasted_text, pdf_document
+from tests.support.report_documents import (
+    SPARSE_CONTENT,
+    SPARSE_TEXT_1,
+    TEXT_2,
+    html_document,
+    pasted_text,
+    pdf_document,
+)
 from tests.support.web import csrf_headers
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.report_text import REPORT_MAX_BYTES
 from tracker.vocabulary import Provenance, Role
 
 
@@ -28,6 +39,32 @@ def rec(session, number):
 AS_MULTIPART = {"none": ("", b"", "application/octet-stream")}  # the review form posts multipart, as the browser does
 
 
+def upload(client, file):
+    """Post the first step (the review) with ``file`` as (name, content, type) for the small set."""
+    return client.post(
+        "/admin/recommendations/report/",
+        data={"set": "test-report"},
+        files={"file": file},
+        headers=csrf_headers(client),
+    )
+
+
+def apply(client, data):
+    return client.post(
+        "/admin/recommendations/report/apply", data=data, files=AS_MULTIPART, headers=csrf_headers(client)
+    )
+
+
+def carried(check, file_name, number):
+    """What the review form carries back for recommendation ``number``: the set, the document, the version."""
+    return {
+        "set": "test-report",
+        "file_data": hidden(check, "file_data"),
+        "file_name": file_name,
+        f"r{number}-version": hidden(check, f"r{number}-version"),
+    }
+
+
 def hidden(page, name):
     return page.text.split(f'name="{name}" value="')[1].split('"')[0]
 
@@ -35,12 +72,7 @@ def hidden(page, name):
 def test_the_admin_reviews_a_pdf_corrects_an_addressee_and_applies(client, session, admin):
     sign_in(client, admin.email)
     assert "Load from the report document" in client.get("/admin/recommendations/").text
-    check = client.post(
-        "/admin/recommendations/report/",
-        data={"set": "test-report"},
-        files={"file": ("report.pdf", pdf_document(), "application/pdf")},
-        headers=csrf_headers(client),
-    )
+    check = upload(client, ("report.pdf", pdf_document(), "application/pdf"))
     assert check.status_code == 200, check.text
     assert "3 recommendations found, 3 would change" in check.text
     assert 'data-testid="field-2-text"' in check.text and TEXT_2 in check.text
@@ -60,15 +92,71 @@ def test_the_admin_reviews_a_pdf_corrects_an_addressee_and_applies(client, sessi
         "r3-addressees": "pccs",  # corrected: the document also named the Home Office
         "r2-deadline": "27/03/2025",
     }
-    applied = client.post(
-        "/admin/recommendations/report/apply", data=data, files=AS_MULTIPART, headers=csrf_headers(client)
-    )
+    applied = apply(client, data)
     assert applied.status_code == 200, applied.text
     assert "3 recommendations have a new version" in applied.text
     three = rec(session, "3")
     assert three.addressees == ["pccs"] and three.text == "Fictional corrected wording for three."
     assert three.provenance is Provenance.CONFIRMED and three.confirmed_by_label == admin.display_name
     assert "report.pdf" in three.provenance_note
+
+
+def test_a_field_the_document_does_not_give_is_not_offered_and_ticking_it_keeps_the_set_s(client, session, admin):
+    sign_in(client, admin.email)
+    check = upload(client, ("report.html", html_document(SPARSE_CONTENT), "text/html"))
+    assert check.status_code == 200, check.text
+    assert "1 recommendations found, 1 would change" in check.text
+    assert 'value="text"' in check.text
+    for key in ("addressees", "deadline", "sub_recommendations"):
+        assert f'value="{key}"' not in check.text  # not offered
+    assert "not given in the document" in check.text
+    data = {
+        **carried(check, "report.html", "1"),
+        # A form from before, or one made by hand, ticking every field with nothing in it.
+        "r1-accept": ["text", "addressees", "deadline", "sub_recommendations"],
+        "r1-text": SPARSE_TEXT_1,
+        "r1-addressees": "",
+        "r1-deadline": "",
+    }
+    applied = apply(client, data)
+    assert applied.status_code == 200, applied.text
+    one = rec(session, "1")
+    assert (one.text, one.addressees, one.deadline) == (SPARSE_TEXT_1, ["chief-constables"], dt.date(2025, 3, 27))
+    assert one.confirmed_fields == ["number", "text"]
+
+
+def test_a_recommendation_saved_while_the_admin_reviews_refuses_applying_with_409_and_saves_nothing(
+    client, session, admin
+):
+    sign_in(client, admin.email)
+    check = upload(client, ("report.pdf", pdf_document(), "application/pdf"))
+    assert check.status_code == 200, check.text
+    data = {
+        "set": "test-report",
+        "file_data": hidden(check, "file_data"),
+        "file_name": "report.pdf",
+        **{f"r{n}-version": hidden(check, f"r{n}-version") for n in "123"},
+        **{f"r{n}-accept": ["text"] for n in "123"},
+        **{f"r{n}-text": f"Fictional reviewed wording {n}." for n in "123"},
+    }
+    # Meanwhile, recommendation 3 (the last one applying would save) is saved on its edit screen.
+    three = rec(session, "3")
+    edited = client.post(
+        f"/admin/recommendations/{three.id}",
+        data={
+            "version": str(three.version),
+            "text": "Fictional wording saved meanwhile.",
+            "provenance": "to_be_confirmed",
+        },
+        headers=csrf_headers(client),
+    )
+    assert edited.status_code in (200, 303), edited.text
+    saved = {n: (rec(session, n).version, rec(session, n).text) for n in "123"}
+    refused = apply(client, data)
+    assert refused.status_code == 409
+    assert "Someone changed a recommendation of this set while you checked" in refused.text
+    assert {n: (rec(session, n).version, rec(session, n).text) for n in "123"} == saved  # 1 and 2 not saved either
+    assert saved["3"][1] == "Fictional wording saved meanwhile."
 
 
 def test_a_section_s_addressees_are_set_at_once(client, session, admin):
@@ -90,9 +178,7 @@ def test_a_section_s_addressees_are_set_at_once(client, session, admin):
         "r2-text": TEXT_2,
         "r3-addressees": "pccs",
     }
-    applied = client.post(
-        "/admin/recommendations/report/apply", data=data, files=AS_MULTIPART, headers=csrf_headers(client)
-    )
+    applied = apply(client, data)
     assert applied.status_code == 200, applied.text
     assert rec(session, "1").addressees == rec(session, "2").addressees == ["chief-constables", "home-office"]
     assert rec(session, "3").addressees == ["pccs"]
@@ -100,12 +186,7 @@ def test_a_section_s_addressees_are_set_at_once(client, session, admin):
 
 def test_a_wrong_correction_is_shown_beside_its_field_and_saves_nothing(client, session, admin):
     sign_in(client, admin.email)
-    check = client.post(
-        "/admin/recommendations/report/",
-        data={"set": "test-report"},
-        files={"file": ("report.html", html_document(), "text/html")},
-        headers=csrf_headers(client),
-    )
+    check = upload(client, ("report.html", html_document(), "text/html"))
     data = {
         "set": "test-report",
         "file_data": hidden(check, "file_data"),
@@ -114,20 +195,42 @@ def test_a_wrong_correction_is_shown_beside_its_field_and_saves_nothing(client, 
         "r2-deadline": "45/03/2025",
         "r2-addressees": "narnia",
     }
-    refused = client.post(
-        "/admin/recommendations/report/apply", data=data, files=AS_MULTIPART, headers=csrf_headers(client)
-    )
+    refused = apply(client, data)
     assert refused.status_code == 422
     assert "The deadline must be a real date" in refused.text and "narnia is not an addressee code" in refused.text
     assert rec(session, "2").version == 1
 
 
+def test_a_report_larger_than_the_spreadsheet_limit_is_reviewed_and_applied(client, session, admin):
+    sign_in(client, admin.email)
+    assert "up to 25 MB" in client.get("/admin/recommendations/report/").text
+    # Over 2 MB (the spreadsheets' limit), as a real report's PDF is; the padding barely compresses.
+    padding = f"<script>{os.urandom(1536 * 1024).hex()}</script>".encode()
+    large = html_document().replace(b"<main>", padding + b"<main>")
+    assert len(large) > 3 * 1024 * 1024
+    check = upload(client, ("report.html", large, "text/html"))
+    assert check.status_code == 200, check.text[:2000]
+    assert "3 recommendations found" in check.text
+    data = {
+        **carried(check, "report.html", "2"),
+        "r2-accept": ["text"],
+        "r2-text": TEXT_2,
+    }
+    applied = apply(client, data)
+    assert applied.status_code == 200, applied.text[:2000]
+    assert rec(session, "2").text == TEXT_2
+
+
+def test_a_document_over_the_report_limit_is_refused_beside_its_field(client, session, admin):
+    sign_in(client, admin.email)
+    too_large = b"%PDF-1.4\n" + b"0" * (REPORT_MAX_BYTES + 1)
+    refused = upload(client, ("report.pdf", too_large, "application/pdf"))
+    assert refused.status_code == 422  # the form again, not the server's bare "too large"
+    assert "The document is larger than 25 MB" in refused.text and 'id="file-error"' in refused.text
+    assert rec(session, "2").version == 1
+
+
 def test_a_scanned_pdf_is_refused_with_a_clear_message(client, session, admin):
     sign_in(client, admin.email)
-    refused = client.post(
-        "/admin/recommendations/report/",
-        data={"set": "test-report"},
-        files={"file": ("scan.pdf", pdf_document(with_text=False), "application/pdf")},
-        headers=csrf_headers(client),
-    )
+    refused = upload(client, ("scan.pdf", pdf_document(with_text=False), "application/pdf"))
     assert refused.status_code == 422 and "The PDF has no text" in refused.text

@@ -238,10 +238,16 @@ def _load_page(request: AnyRequest, db: Session, form: Form, status_code: int = 
 
 
 def set_file_page(
-    request: AnyRequest, db: Session, template: str, form: Form, status_code: int = 200, **extra: Any
+    request: AnyRequest,
+    db: Session,
+    template: str,
+    form: Form,
+    status_code: int = 200,
+    max_mb: int = MAX_FILE_BYTES // (1024 * 1024),
+    **extra: Any,
 ) -> Template:
     """A page that reads a file into a recommendation set (a spreadsheet, the report document): the sets to
-    choose from, the size limit, and an error title when the form or the file has problems."""
+    choose from, the size limit (``max_mb``), and an error title when the form or the file has problems."""
     sets = list(db.exec(select(RecommendationSet).order_by(RecommendationSet.short_title)))
     return page(
         request,
@@ -250,7 +256,7 @@ def set_file_page(
         form=form,
         sets=sets,
         error_title=bool(form.errors) or bool(extra.get("problems")),
-        max_mb=MAX_FILE_BYTES // (1024 * 1024),
+        max_mb=max_mb,
         **extra,
     )
 

@@ -33,6 +33,18 @@ FIELDS = {
 }
 
 
+def given_fields(found: Found) -> set[str]:
+    """The fields the document gives for a recommendation. Only these are compared and applied: one it does not
+    give (no addressee named, no deadline, no sub-recommendation) keeps what the set holds, never emptied."""
+    values = {
+        "text": found.text,
+        "addressees": found.addressees,
+        "deadline": found.deadline,
+        "sub_recommendations": found.subs,
+    }
+    return {key for key, value in values.items() if value}
+
+
 @dataclass
 class Choice:
     """The values to save for one recommendation: the document's, or the admin's corrections."""
@@ -51,10 +63,11 @@ class FieldRow:
     document: str
     current: str
     where: str
+    given: bool = True
 
     @property
     def differs(self) -> bool:
-        return self.document != self.current
+        return self.given and self.document != self.current
 
 
 @dataclass
@@ -63,6 +76,11 @@ class ReviewRow:
     rec: Recommendation
     fields: list[FieldRow]
     would_change: bool
+
+    @property
+    def offered(self) -> list[tuple[str, str]]:
+        """The fields the admin may take from the document: those it gives, as (key, label)."""
+        return [(f.key, f.label) for f in self.fields if f.given]
 
 
 @dataclass
@@ -88,7 +106,9 @@ class Applied:
 
 
 def document_choice(found: Found) -> Choice:
-    return Choice(found.text or None, list(found.addressees), found.deadline, {s.number: s.text for s in found.subs})
+    """What the document says, taking every field it gives."""
+    subs: dict[str, str | None] = {s.number: s.text for s in found.subs}
+    return Choice(found.text or None, list(found.addressees), found.deadline, subs, given_fields(found))
 
 
 def provenance_note(doc: DocumentText, found: Found) -> str:
@@ -132,14 +152,15 @@ def _field_rows(
     session: Session, rec: Recommendation, item: Found, choice: Choice, names: dict[str, str]
 ) -> list[FieldRow]:
     current_subs = {s.number: s.text for s in subs_of(session, rec)}
-    return [
+    given = given_fields(item)
+    rows = [
         FieldRow("text", FIELDS["text"], choice.text or "", rec.text or "", item.where),
         FieldRow(
             "addressees",
             FIELDS["addressees"],
             _names(choice.addressees, names),
             _names(rec.addressees, names),
-            item.addressees_from or "not found in the document",
+            item.addressees_from or "",
         ),
         FieldRow("deadline", FIELDS["deadline"], _day(choice.deadline), _day(rec.deadline), item.where),
         FieldRow(
@@ -150,6 +171,10 @@ def _field_rows(
             item.where,
         ),
     ]
+    for row in rows:
+        if row.key not in given:
+            row.given, row.document = False, ""
+    return rows
 
 
 def _names(codes: list[str], names: dict[str, str]) -> str:
@@ -169,7 +194,7 @@ def _edit_for(
 ) -> RecommendationEdit | None:
     """The edit that lays ``choice`` over the recommendation, confirmed against the document; None when it would
     change nothing (so a second load of the same document writes no version)."""
-    take = choice.accepted
+    take = choice.accepted & given_fields(item)  # a field the document does not give is never applied
     if not take:
         return None  # the admin took nothing from the document for this one: it stays as the set holds it
     text = choice.text if "text" in take else rec.text

@@ -11,7 +11,6 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from tracker.db import StaleRecord
-from tracker.filelimits import MAX_FILE_BYTES
 from tracker.inputs import InputError
 from tracker.organisations.services import addressee_codes
 from tracker.permissions import Permission
@@ -20,14 +19,19 @@ from tracker.plans.spreadsheet.controllers import pack, unpack
 from tracker.recommendations.admin_controllers import MultipartData, _SignedInPages, set_file_page
 from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.models import RecommendationSet
-from tracker.recommendations.report_apply import FIELDS, Choice, Review, apply_review, review
-from tracker.recommendations.report_text import ReportDocumentError, read_document
+from tracker.recommendations.report_apply import FIELDS, Choice, Review, apply_review, given_fields, review
+from tracker.recommendations.report_text import REPORT_MAX_BYTES, ReportDocumentError, read_document
 from tracker.timeutil import DateParseError, parse_uk_date
 from tracker.web.forms import Form
 from tracker.web.guards import needs
 from tracker.web.handler_types import AnyRequest, Db
 
 PASTED = "pasted text"
+MAX_MB = REPORT_MAX_BYTES // (1024 * 1024)
+# Both steps may carry the whole document: the upload (or pasted text), then the review form's copy, base64 (a third
+# larger; a PDF barely compresses). The body limit is what the largest document needs, with room for the fields
+# (corrections typed for every recommendation), so a document over REPORT_MAX_BYTES is refused beside its field.
+BODY_LIMIT = REPORT_MAX_BYTES * 4 // 3 + 2 * 1024 * 1024
 
 
 class ReportDocumentController(_SignedInPages):
@@ -38,7 +42,7 @@ class ReportDocumentController(_SignedInPages):
     def form(self, request: AnyRequest, db: Db) -> Template:
         return _page(request, db, Form())
 
-    @post("/", sync_to_thread=True, name="recommendations-admin:report-review")
+    @post("/", sync_to_thread=True, request_max_body_size=BODY_LIMIT, name="recommendations-admin:report-review")
     def check(self, request: AnyRequest, db: Db, data: MultipartData) -> Template:
         """What the document says beside what the set holds; nothing is saved."""
         form, found, refused = _reviewed(request, db, data)
@@ -48,7 +52,7 @@ class ReportDocumentController(_SignedInPages):
             request, db, _filled(found), found=found, file_data=form.get("file_data"), file_name=form.get("file_name")
         )
 
-    @post("/apply", sync_to_thread=True, name="recommendations-admin:report-apply")
+    @post("/apply", sync_to_thread=True, request_max_body_size=BODY_LIMIT, name="recommendations-admin:report-apply")
     def apply(self, request: AnyRequest, db: Db, data: MultipartData) -> Template:
         """Check the carried document again and save what the admin accepted, all or nothing."""
         form, found, refused = _reviewed(request, db, data)
@@ -86,7 +90,8 @@ def _reviewed(request: AnyRequest, db: Session, data: dict[str, Any]) -> tuple[F
 
 
 def _page(request: AnyRequest, db: Session, form: Form, status_code: int = 200, **extra: Any) -> Template:
-    return set_file_page(request, db, "recommendations/admin_report.html", form, status_code, fields=FIELDS, **extra)
+    template = "recommendations/admin_report.html"
+    return set_file_page(request, db, template, form, status_code, max_mb=MAX_MB, **extra)  # the report's own limit
 
 
 def _read_form(db: Session, data: dict[str, Any]) -> tuple[Form, bytes | None, str, RecommendationSet | None]:
@@ -100,11 +105,9 @@ def _read_form(db: Session, data: dict[str, Any]) -> tuple[Form, bytes | None, s
     name = PASTED
     try:
         if isinstance(upload, UploadFile) and upload.filename:
-            content, name = upload.file.read(MAX_FILE_BYTES + 1), upload.filename
-            if len(content) > MAX_FILE_BYTES:
-                raise SpreadsheetError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            content, name = upload.file.read(REPORT_MAX_BYTES + 1), upload.filename
         elif form.get("file_data"):
-            content, name = unpack(form.get("file_data")), form.get("file_name") or PASTED
+            content, name = unpack(form.get("file_data"), REPORT_MAX_BYTES), form.get("file_name") or PASTED
         elif str(data.get("pasted") or "").strip():
             content = str(data["pasted"]).encode("utf-8")
         else:
@@ -112,6 +115,8 @@ def _read_form(db: Session, data: dict[str, Any]) -> tuple[Form, bytes | None, s
     except SpreadsheetError as exc:
         form.error("file", str(exc))
         content = None
+    if content is not None and len(content) > REPORT_MAX_BYTES:
+        form.error("file" if name != PASTED else "pasted", f"The document is larger than {MAX_MB} MB")
     return form, (content if form.ok else None), name, rec_set
 
 
@@ -121,7 +126,8 @@ def _filled(found: Review) -> Form:
     for row in found.rows:
         n = row.found.number
         values[f"r{n}-version"] = str(row.rec.version)
-        values[f"r{n}-accept"] = list(FIELDS)  # checking against the document confirms every field it gives
+        # Checking against the document confirms every field it gives; one it does not give is not offered.
+        values[f"r{n}-accept"] = [f for f in FIELDS if f in given_fields(row.found)]
         values[f"r{n}-text"] = row.found.text
         values[f"r{n}-addressees"] = ", ".join(row.found.addressees)
         values[f"r{n}-deadline"] = row.found.deadline.strftime("%d/%m/%Y") if row.found.deadline else ""

@@ -19,6 +19,16 @@ from html.parser import HTMLParser
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+# A published report's PDF, with its pictures and charts, runs to several MB (10 to 20 for a long inspection
+# report): far beyond the spreadsheet limit (tracker.filelimits.MAX_FILE_BYTES, 2 MB), so it has its own.
+REPORT_MAX_BYTES = 25 * 1024 * 1024
+# The longest report runs to a few hundred pages; a PDF with more is not a report, or is made to keep the reader
+# busy (every page is parsed for its text; pypdf itself bounds each stream it decompresses, at 75 MB).
+REPORT_MAX_PAGES = 500
+# The text kept: 500 full pages are about 2 million characters; a PDF whose pages give more is refused rather than
+# held in memory.
+REPORT_MAX_CHARS = 10_000_000
+
 
 class ReportDocumentError(Exception):
     """The document cannot be used: every reason, in words a person can act on."""
@@ -55,6 +65,8 @@ STARTS_ITEM = re.compile(r"^(Recommendation\s+\d{1,3}\b|\d{1,3}(\.\d{1,2})?([.:)
 
 def read_document(content: bytes, file_name: str) -> DocumentText:
     """The paragraphs of an uploaded document, chosen by its name (``.html``/``.htm``, ``.pdf``, else text)."""
+    if len(content) > REPORT_MAX_BYTES:
+        raise ReportDocumentError([f"The document is larger than {REPORT_MAX_BYTES // (1024 * 1024)} MB"])
     digest = hashlib.sha256(content).hexdigest()
     lowered = file_name.lower()
     if lowered.endswith((".html", ".htm")):
@@ -144,9 +156,9 @@ def _from_html(text: str) -> tuple[str, list[Paragraph]]:
 def _from_pdf(content: bytes) -> tuple[str, list[Paragraph]]:
     try:
         reader = PdfReader(io.BytesIO(content))
-        pages = [(page.extract_text() or "") for page in reader.pages]
+        pages = _pdf_pages(reader)
         title = str(reader.metadata.title or "") if reader.metadata else ""
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ReportDocumentError([f"The PDF could not be read ({exc})"]) from None
     if not any(p.strip() for p in pages):
         raise ReportDocumentError(
@@ -155,6 +167,25 @@ def _from_pdf(content: bytes) -> tuple[str, list[Paragraph]]:
     lines: list[tuple[str, int | None]] = [(line, n) for n, page in enumerate(pages, 1) for line in _page_lines(page)]
     paragraphs = _paragraphs(_without_furniture(lines, page_count=len(pages)))
     return title or _first_words(paragraphs), paragraphs
+
+
+def _pdf_pages(reader: PdfReader) -> list[str]:
+    """Each page's text; refuses a PDF of more pages or more text than any report (``ReportDocumentError``)."""
+    count = len(reader.pages)
+    if count > REPORT_MAX_PAGES:
+        raise ReportDocumentError(
+            [f"The PDF has {count:,} pages, more than the {REPORT_MAX_PAGES} a report document may have"]
+        )
+    pages: list[str] = []
+    chars = 0
+    for page in reader.pages:
+        pages.append(page.extract_text() or "")
+        chars += len(pages[-1])
+        if chars > REPORT_MAX_CHARS:
+            raise ReportDocumentError(
+                [f"The PDF's text is longer than {REPORT_MAX_CHARS:,} characters, more than any report document"]
+            )
+    return pages
 
 
 def _from_text(text: str) -> tuple[str, list[Paragraph]]:

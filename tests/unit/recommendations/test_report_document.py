@@ -4,13 +4,17 @@ versions confirmed against the report, obligations, idempotence, and documents t
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from reportlab.pdfgen import canvas
 from sqlmodel import select
 
 from tests.support.report_documents import (
     CC,
     CONTENT,
+    SPARSE_CONTENT,
+    SPARSE_TEXT_1,
     TEXT_1,
     TEXT_2,
     TEXT_3,
@@ -20,11 +24,14 @@ from tests.support.report_documents import (
     pdf_document,
 )
 from tracker.audit.models import AuditEvent
+from tracker.audit.services import Actor
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Response
+from tracker.plans.obligations import sync_obligations
+from tracker.recommendations import report_text
 from tracker.recommendations.editing import versions
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.recommendations.report_apply import Choice, apply_review, review
+from tracker.recommendations.report_apply import Choice, apply_review, describe, review
 from tracker.recommendations.report_document import find_recommendations
 from tracker.recommendations.report_text import ReportDocumentError, read_document
 from tracker.vocabulary import Provenance, Role
@@ -125,6 +132,35 @@ def test_the_admin_corrects_a_field_and_leaves_another_as_the_set_holds_it(sessi
     assert stored.confirmed_fields == ["number", "text", "addressees"]
 
 
+@pytest.mark.parametrize("rendering", ["html", "pdf"])
+def test_a_field_the_document_does_not_give_is_neither_offered_nor_applied(session, admin, rendering):
+    make = html_document if rendering == "html" else pdf_document
+    doc = read_document(make(SPARSE_CONTENT), f"report.{rendering}")
+    one = rec(session, "1")
+    sync_obligations(session, Actor("test"), set_id=one.set_id)  # forces answer recommendation 1: keep their responses
+    session.commit()
+    required = set(session.exec(select(Response.id).where(Response.recommendation_id == one.id, Response.required)))
+    assert required
+    checked = review(session, doc, the_set(session))
+    (row,) = checked.rows
+    assert not row.found.addressees and row.found.deadline is None and not row.found.subs
+    assert [f.key for f in row.fields if f.differs] == ["text"]
+    assert [key for key, _ in row.offered] == ["text"]
+    assert "Addressed to" not in "\n".join(describe(checked))
+    apply_review(session, checked, admin)
+    one = rec(session, "1")
+    assert one.text == SPARSE_TEXT_1
+    assert (one.addressees, one.deadline) == (["chief-constables"], dt.date(2025, 3, 27))
+    assert [rec(session, n).text for n in ("1.1", "1.2")] == ["Use the new field.", "Until then use a workaround."]
+    assert one.confirmed_fields == ["number", "text"]
+    still = set(session.exec(select(Response.id).where(Response.recommendation_id == one.id, Response.required)))
+    assert still == required
+    # Nor when the admin ticks every field: what the document does not give is not the admin's to empty.
+    every = Choice(SPARSE_TEXT_1, [], None, {})
+    assert not apply_review(session, review(session, doc, the_set(session)), admin, choices={"1": every}).versions
+    assert rec(session, "1").addressees == ["chief-constables"]
+
+
 BAD = {
     "no recommendations": (
         b"<html><body><p>Fictional foreword with no numbered items.</p></body></html>",
@@ -158,6 +194,32 @@ def test_a_bad_document_is_refused_with_a_clear_message_and_changes_nothing(sess
         review(session, read_document(content, name), the_set(session))
     assert any(message in p for p in refused.value.problems), refused.value.problems
     assert rec(session, "2").version == before
+
+
+def test_a_pdf_of_more_pages_than_any_report_is_refused_before_its_text_is_read(session, small_reference):
+    many = pdf_document([(CC, None)] + [(CC, f"Fictional line {n}.") for n in range(1, 80)])
+    assert read_document(many, "fine.pdf").paragraphs  # two pages: well within
+    pages = io.BytesIO()
+    pdf = canvas.Canvas(pages)
+    for _ in range(report_text.REPORT_MAX_PAGES + 1):
+        pdf.showPage()
+    pdf.save()
+    with pytest.raises(ReportDocumentError) as refused:
+        read_document(pages.getvalue(), "bomb.pdf")
+    assert refused.value.problems == ["The PDF has 501 pages, more than the 500 a report document may have"]
+
+
+def test_a_pdf_whose_text_is_longer_than_any_report_is_refused(monkeypatch):
+    monkeypatch.setattr(report_text, "REPORT_MAX_CHARS", 200)  # the fictional report's text is longer
+    with pytest.raises(ReportDocumentError) as refused:
+        read_document(pdf_document(), "long.pdf")
+    assert "The PDF's text is longer than 200 characters" in refused.value.problems[0]
+
+
+def test_a_document_over_the_report_limit_is_refused_by_its_size():
+    with pytest.raises(ReportDocumentError) as refused:
+        read_document(b"x" * (report_text.REPORT_MAX_BYTES + 1), "big.txt")
+    assert refused.value.problems == ["The document is larger than 25 MB"]
 
 
 def test_the_same_recommendation_in_the_summary_and_the_chapter_is_found_once(session, small_reference):

@@ -143,15 +143,15 @@ def pack(content: bytes) -> str:
     return base64.b64encode(zlib.compress(content, 6)).decode("ascii")
 
 
-def unpack(text: str) -> bytes:
-    """The carried file; refuses anything that does not decode or would grow beyond the size limit."""
+def unpack(text: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The carried file; refuses anything that does not decode or would grow beyond ``limit`` bytes."""
     try:
         compressed = base64.b64decode(text, validate=True)
         inflater = zlib.decompressobj()
-        content = inflater.decompress(compressed, MAX_FILE_BYTES + 1)
+        content = inflater.decompress(compressed, limit + 1)
     except (binascii.Error, ValueError, zlib.error):
         raise SpreadsheetError("The file could not be read again: upload it again") from None
-    if len(content) > MAX_FILE_BYTES or inflater.unconsumed_tail:
+    if len(content) > limit or inflater.unconsumed_tail:
         raise SpreadsheetError("The file is too large: upload it again")
     return content
 

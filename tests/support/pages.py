@@ -111,6 +111,8 @@ PAGES: list[Page] = [
     Page("editing a recommendation", "/admin/recommendations/{recommendation}", "admin"),
     Page("a recommendation's versions", "/admin/recommendations/{recommendation}/history", "admin"),
     Page("loading a recommendation set", "/admin/recommendations/load", "admin"),
+    Page("quoted wordings and addressees", "/admin/recommendations/candidates", "admin"),
+    Page("a recommendation's candidates", "/admin/recommendations/{recommendation}/candidates", "admin"),
     Page("changes to obligations", "/oversight/obligation-changes", "coordinator"),
     # Promising practice
     Page("practice library", "/practice"),

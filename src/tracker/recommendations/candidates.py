@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from tracker.accounts.models import User
 from tracker.db import saved_id
-from tracker.inputs import InputError
+from tracker.inputs import BIDI_CONTROLS, InputError
 from tracker.organisations.models import AddresseeGroup, Organisation
 from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import EditResult, form_values, save_recommendation
@@ -30,8 +30,9 @@ _QUOTES = str.maketrans(dict.fromkeys("‘’‚‛′`´", "'") | dict.fromkeys
 
 
 def shown(text: str) -> str:
-    """A quoted cell as kept: spacing collapsed, straight quotes, no quotes round the whole of it."""
-    text = " ".join(text.translate(_QUOTES).split())
+    """A quoted cell as kept: spacing collapsed, straight quotes, no direction controls (nobody sees them), no
+    quotes round the whole of it."""
+    text = " ".join(BIDI_CONTROLS.sub("", text).translate(_QUOTES).split())
     while len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1].strip()
     return text
@@ -85,6 +86,8 @@ def candidate_groups(session: Session, rec: Recommendation) -> list[CandidateGro
             group.organisations.append(organisation)
         if candidate.file_name and candidate.file_name not in group.file_names:
             group.file_names.append(candidate.file_name)
+    for group in groups.values():
+        group.organisations.sort(key=lambda o: o.name)
     order = {rid: i for i, rid in enumerate(sorted(family, key=lambda r: (family[r].position, r)))}
     return sorted(
         groups.values(),

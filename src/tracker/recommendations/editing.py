@@ -354,8 +354,8 @@ def _check_provenance(checked: _Checked, edit: RecommendationEdit, errors: dict[
         if not set(confirmed_fields) - {"number"}:
             # Confirmed against the report with nothing ticked: what the report fixes has been checked.
             confirmed_fields = [f for f in CONFIRMABLE if f != "theme"]
-    elif checked.status is Provenance.QUOTED and not checked.text:
-        errors["text"] = "Enter the wording the organisations' plans quote before marking it as quoted"
+    elif checked.status is Provenance.QUOTED and not (checked.text or checked.addressees):
+        errors["text"] = "Enter the wording (or addressees) organisations' plans quote before marking it as quoted"
     elif checked.status is Provenance.PARTIAL and not [f for f in confirmed_fields if f != "number"]:
         errors["confirmed_fields"] = "Tick the fields that public sources confirm"
     if "number" not in confirmed_fields:

@@ -84,7 +84,12 @@ def test_an_applied_import_records_candidates_but_changes_no_recommendation_and_
     _plan, result = import_plan(session, kent, editor)
     assert result.candidates_kept == 4 and result.actions_added == 2
     session.rollback()
-    assert [(n, k) for n, k, _ in stored(session)] == [("1", "text"), ("1", "addressees"), ("2", "text"), ("2", "addressees")]
+    assert [(n, k) for n, k, _ in stored(session)] == [
+        ("1", "text"),
+        ("1", "addressees"),
+        ("2", "text"),
+        ("2", "addressees"),
+    ]
     assert {n: (recommendation(session, n).text, recommendation(session, n).version) for n in ("1", "2")} == before
     assert recommendation(session, "2").addressees == []
     assert response_of(session, "kent", "1").lead_role is None  # the owner column is the report's addressee
@@ -94,7 +99,9 @@ def test_an_applied_import_records_candidates_but_changes_no_recommendation_and_
 
 def test_importing_the_same_text_again_adds_nothing_new(session, kent, editor):
     import_plan(session, kent, editor)
-    respaced = PLAN.replace(f"“{WORDING}”", "'  fictional RECOMMENDATION 1:  chief constables should test the widget. '")
+    respaced = PLAN.replace(
+        f"“{WORDING}”", "'  fictional RECOMMENDATION 1:  chief constables should test the widget. '"
+    )
     again = dry_run(session, kent, respaced)
     assert again.ok and again.candidates == [] and again.changes == []
     assert len(stored(session)) == 4

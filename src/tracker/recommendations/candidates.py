@@ -26,7 +26,11 @@ from tracker.vocabulary import Provenance
 
 TEXT, ADDRESSEES = "text", "addressees"
 
-_QUOTES = str.maketrans(dict.fromkeys("‘’‚‛′`´", "'") | dict.fromkeys("“”„‟″«»", '"'))
+# curly, low, reversed and prime quote marks (and accents used as quotes) read as straight ones
+_QUOTES = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201a\u201b\u2032`\u00b4", "'")
+    | dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"')
+)
 
 
 def shown(text: str) -> str:
@@ -106,9 +110,10 @@ def recommendations_with_candidates(session: Session) -> list[tuple[Recommendati
     found = []
     for rec_id, count in counts:
         rec = session.get(Recommendation, rec_id)
-        if rec is not None and not rec.removed:
-            found.append((rec, session.get(RecommendationSet, rec.set_id), count))
-    return sorted(found, key=lambda f: (f[0].set_id, f[0].position))  # type: ignore[return-value]
+        rec_set = session.get(RecommendationSet, rec.set_id) if rec is not None else None
+        if rec is not None and rec_set is not None and not rec.removed:
+            found.append((rec, rec_set, count))
+    return sorted(found, key=lambda f: (f[0].set_id, f[0].position))
 
 
 class AddresseeMatcher:
@@ -178,8 +183,10 @@ def accept_candidate(
         values["confirmed_fields"] = ["number"]  # nothing else is confirmed: a quote is not a check
     values["provenance"] = Provenance.QUOTED.value
     sentence = f"{what} {_quoted_in(len(group.organisations))}"
-    earlier = re.compile(rf"{re.escape(what)} as quoted in \d+ organisations?'s? published plans?, not yet checked "
-                         r"against the report\.")
+    earlier = re.compile(
+        rf"{re.escape(what)} as quoted in \d+ organisations?'s? published plans?, not yet checked "
+        r"against the report\."
+    )
     note = earlier.sub("", values["provenance_note"] or "").strip()
     values["provenance_note"] = " ".join(filter(None, [note, sentence]))
     return save_recommendation(session, rec, recommendation_edit(values), user)

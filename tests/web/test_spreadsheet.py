@@ -44,6 +44,7 @@ from tracker.plans.spreadsheet.export import EXPORT_COLUMNS
 from tracker.plans.spreadsheet.known import remembered_dates
 from tracker.plans.spreadsheet.mapping import ROUND, Mapping, date_in_header
 from tracker.plans.spreadsheet.rows import STORED_IN, recommendation_number
+from tracker.recommendations.candidates import shown
 from tracker.recommendations.models import RecommendationCandidate
 from tracker.settings import PROJECT_ROOT
 from tracker.vocabulary import ActionStatus, ResponseStatus, Role, Visibility
@@ -449,8 +450,8 @@ def test_the_dry_run_finds_whatever_the_import_would_refuse_in_every_column(sess
             cell = cells[column]
             instead = "\n" if character in "\x0b\x0c" else ""  # Word's line and page breaks become newlines
             kept = cell if not problems_for(model, **{name: cell}) else cell.replace(character, instead)
-            if model is RecommendationCandidate:  # a quoted wording is kept with its spacing collapsed
-                kept = " ".join(kept.split())
+            if model is RecommendationCandidate:  # a quote is kept normalised: spacing collapsed, no direction controls
+                kept = shown(kept)
             stored = session.exec(
                 select(getattr(model, name)).where(getattr(model, name).contains(cells[column][:-3]))
             ).all()

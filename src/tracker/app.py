@@ -37,6 +37,7 @@ from tracker.practice.controllers import (
 )
 from tracker.public.controllers import OpenDataController, PublicController
 from tracker.recommendations.admin_controllers import ObligationChangesController, RecommendationsAdminController
+from tracker.recommendations.candidate_controllers import CandidatesController
 from tracker.recommendations.controllers import HomeController
 from tracker.recommendations.report_controllers import ReportDocumentController
 from tracker.reports.controllers import OversightController, ReportController
@@ -123,6 +124,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         ReportDocumentController,
         ObligationChangesController,
         DeclaredController,
+        CandidatesController,
         OversightController,
         PeriodController,
         ReportController,

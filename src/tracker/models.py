@@ -8,7 +8,12 @@ from tracker.organisations.models import AddresseeGroup, Organisation, Region
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.public.models import CachedPage
-from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
+from tracker.recommendations.models import (
+    Recommendation,
+    RecommendationCandidate,
+    RecommendationSet,
+    RecommendationVersion,
+)
 from tracker.reports.models import ReminderSent, ReportingPeriod, Snapshot
 
 __all__ = [
@@ -27,6 +32,7 @@ __all__ = [
     "ProgressUpdate",
     "PublishedResponse",
     "Recommendation",
+    "RecommendationCandidate",
     "RecommendationSet",
     "RecommendationVersion",
     "Region",

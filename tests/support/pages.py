@@ -142,6 +142,8 @@ PAGES: list[Page] = [
             files={"file": ("fictional-report.pdf", pdf_document())},
         ),
     ),
+    Page("quoted wordings and addressees", "/admin/recommendations/candidates", "admin"),
+    Page("a recommendation's candidates", "/admin/recommendations/{recommendation}/candidates", "admin"),
     Page("changes to obligations", "/oversight/obligation-changes", "coordinator"),
     Page("recommendations declared by organisations", "/oversight/declared", "admin"),
     # Promising practice

@@ -55,6 +55,7 @@ INVALID: list[tuple[str, str, dict[str, str], list[str]]] = [
     ("/admin/recommendations/load", "admin", {}, ["new_slug", "new_title"]),
     ("/admin/recommendations/report", "admin", {}, ["set", "file"]),
     ("/admin/recommendations/report/apply", "admin", {}, ["set", "file"]),
+    ("/admin/recommendations/{recommendation_id}/candidates", "admin", {"version": "1"}, ["candidate"]),
     ("/oversight/periods", "coordinator", {}, ["name", "cut_off"]),
     ("/oversight/periods/{period_id}/freeze", "coordinator", {}, ["confirm"]),
     ("/oversight/periods/{frozen_period_id}/unfreeze", "admin", {}, ["confirm_unfreeze"]),

@@ -365,6 +365,8 @@ def _check_provenance(checked: _Checked, edit: RecommendationEdit, errors: dict[
         if not set(confirmed_fields) - {"number"}:
             # Confirmed against the report with nothing ticked: what the report fixes has been checked.
             confirmed_fields = [f for f in CONFIRMABLE if f != "theme"]
+    elif checked.status is Provenance.QUOTED and not (checked.text or checked.addressees):
+        errors["text"] = "Enter the wording (or addressees) organisations' plans quote before marking it as quoted"
     elif checked.status is Provenance.PARTIAL and not [f for f in confirmed_fields if f != "number"]:
         errors["confirmed_fields"] = "Tick the fields that public sources confirm"
     if "number" not in confirmed_fields:
@@ -530,12 +532,13 @@ class SetSummary:
     recommendation_set: RecommendationSet
     total: int
     confirmed: int
+    quoted: int
     partial: int
     to_be_confirmed: int
 
 
 def set_summaries(session: Session) -> list[SetSummary]:
-    """Every set with how many of its numbered recommendations are confirmed, partly, or to be confirmed."""
+    """Every set with how many of its numbered recommendations are confirmed, quoted, partly, or to be confirmed."""
     sets = list(session.exec(select(RecommendationSet).order_by(col(RecommendationSet.published_on).desc())))
     counts: dict[int, dict[Provenance, int]] = {saved_id(s): dict.fromkeys(Provenance, 0) for s in sets}
     for set_id, provenance in session.exec(
@@ -549,6 +552,7 @@ def set_summaries(session: Session) -> list[SetSummary]:
             s,
             sum(counts[saved_id(s)].values()),
             counts[saved_id(s)][Provenance.CONFIRMED],
+            counts[saved_id(s)][Provenance.QUOTED],
             counts[saved_id(s)][Provenance.PARTIAL],
             counts[saved_id(s)][Provenance.TO_BE_CONFIRMED],
         )

@@ -107,6 +107,8 @@ class RecommendationIn(_Strict):
     def _confirmed_needs_text(self) -> RecommendationIn:
         if self.provenance.status is Provenance.CONFIRMED and not self.text:
             raise ValueError("a recommendation confirmed against the report needs its text")
+        if self.provenance.status is Provenance.QUOTED and not (self.text or self.addressees):
+            raise ValueError("a recommendation quoted in organisations' plans needs its text or addressees")
         return self
 
 

@@ -105,6 +105,10 @@ class Recommendation(SQLModel, Versioned, table=True):
             who = f" by {self.confirmed_by_label}" if self.confirmed_by_label else ""
             source = f" (source: {', '.join(self.provenance_sources)})" if self.provenance_sources else ""
             return f"Confirmed against the report{when}{who}{source}; the text is a summary in our own words."
+        if self.provenance is Provenance.QUOTED:
+            # the note says how many organisations' plans quote it (tracker.recommendations.candidates)
+            note = f" {self.provenance_note}" if self.provenance_note else ""
+            return f"As quoted in organisations' published plans, not yet checked against the report.{note}"
         if self.provenance is Provenance.PARTIAL:
             fields = ", ".join(FIELD_WORDS.get(f, f) for f in self.confirmed_fields) or "no field"
             text = "the text is a summary, not the report's wording" if self.text else "no wording yet"
@@ -132,3 +136,30 @@ class RecommendationVersion(SQLModel, table=True):
     content: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     actor_label: str = Field(max_length=200)
     recorded_at: dt.datetime = created_at_field()
+
+
+class RecommendationCandidate(SQLModel, table=True):
+    """A wording or an addressee for a recommendation as an organisation's own plan quotes it (a plan import's
+    "Recommendation" or "Rec. Owner" column): kept for an admin to accept, never applied by itself.
+
+    One row per recommendation, organisation, kind and normalised text (``key``): importing the same text again
+    adds nothing. ``tracker.recommendations.candidates`` groups and accepts them.
+    """
+
+    __tablename__ = "recommendation_candidate"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "recommendation_id", "organisation_id", "kind", "key", name="uq_recommendation_candidate_quote"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    kind: str = Field(max_length=20, description="text (a wording) or addressees (who it is addressed to)")
+    text: str = Field(sa_type=sa.Text, description="As quoted, cleaned as imports clean text, spacing collapsed")
+    key: str = Field(max_length=64, description="sha256 of the text with spacing, quotes and case normalised")
+    file_name: str | None = Field(default=None, max_length=255)
+    imported_on: dt.date
+    imported_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: dt.datetime = created_at_field()

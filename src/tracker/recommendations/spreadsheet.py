@@ -56,6 +56,9 @@ HEADINGS = {
 PROVENANCE_WORDS = {
     "confirmed": "confirmed",
     "confirmed against the report": "confirmed",
+    "quoted": "quoted",
+    "as quoted in organisations' published plans, not yet checked against the report": "quoted",
+    "as quoted in organisations published plans": "quoted",
     "partial": "partial",
     "partly confirmed": "partial",
     "to be confirmed": "to_be_confirmed",

@@ -18,6 +18,7 @@ from tracker.db import not_none, saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import declare_response
 from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, roll_up
+from tracker.plans.spreadsheet.candidates import write_candidates
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError, action_key, update_key
 from tracker.plans.spreadsheet.results import ImportPlan, ImportResult, PlannedChange
 from tracker.recommendations.models import Recommendation
@@ -39,7 +40,7 @@ def apply_import(session: Session, organisation_id: int, plan: ImportPlan, user:
     if not plan.ok:
         raise SpreadsheetError("The spreadsheet has problems, so nothing was imported")
     result = ImportResult()
-    if not plan.changes:
+    if not plan.writes:
         return result
     try:
         _write(session, organisation_id, plan, user, result)
@@ -108,6 +109,7 @@ def _write(session: Session, organisation_id: int, plan: ImportPlan, user: User,
         _record_creation(writing, kind, record_, change)
         touched.add(change.response_id)
     result.statuses_rolled_up = _roll_up(writing, responses, rolled_parents)
+    write_candidates(session, plan, user, result)
     now = utc_now()
     for response_id in touched:
         responses[response_id].updated_at = now
@@ -167,6 +169,7 @@ def _record_import(writing: _Writing, plan: ImportPlan, result: ImportResult) ->
         "responses_changed",
         "updates_added",
         "statuses_rolled_up",
+        "candidates_kept",
     )
     after: dict[str, Any] = {name: getattr(result, name) for name in counts}
     # for the next import of this file: its previous import (conflicts) and its columns' dates

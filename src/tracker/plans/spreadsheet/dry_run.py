@@ -17,6 +17,7 @@ from tracker.db import saved_id
 from tracker.plans.models import Action
 from tracker.plans.rules import rag_fits, rag_problem, update_date_problem
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
+from tracker.plans.spreadsheet.candidates import QuotedCandidates
 from tracker.plans.spreadsheet.common import (
     FILE_DATE,
     FORMULA_CELLS,
@@ -78,6 +79,7 @@ def plan_import(
     if any(e.about == "column" and e.column is None for e in plan.mapping_errors):
         return plan  # without a recommendation column no row can be placed
     known = KnownPlan(session, organisation_id, set_id, file_name)
+    quoted = QuotedCandidates(session, plan)
     wanted_responses: dict[int, dict[str, tuple[Any, int]]] = defaultdict(dict)
     wanted_actions: dict[tuple[int, str], dict[str, Any]] = {}
     planned_updates: set[tuple[int, str]] = set()
@@ -94,6 +96,7 @@ def plan_import(
         if entry is None or row.errors:
             continue
         _plan_row(row, entry, known, wanted_responses, wanted_actions, planned_updates)
+        quoted.note(row, entry)
     _finish_actions(plan, known, wanted_actions)
     _finish_responses(plan, known, wanted_responses)
     known.declarations.add_changes(plan)

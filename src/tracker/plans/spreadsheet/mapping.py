@@ -37,6 +37,8 @@ FIELDS: dict[str, str] = {
     "update_visibility": "Update visibility (public or internal)",
     "action_ref": "Action reference (from an export of the plan)",
     "exported_at": "When the file was exported (from an export of the plan)",
+    "recommendation_text": "The report's wording, as your plan quotes it (kept for the service team to check)",
+    "addressee": "Who the report addresses, as your plan names it (kept for the service team to check)",
     ROUND: "Updates from one reporting round (each cell a dated update)",
 }
 
@@ -45,15 +47,18 @@ FIELDS: dict[str, str] = {
 # Header names people use, compared after _normalise (lower case, punctuation and bracketed notes removed).
 # "?recommendation" and "?owner" are settled by detect_mapping; "-" means a known column that is not imported.
 # A recommendation's owner ("Rec. Owner") names the report's addressee ("Chief Constables"), not the force's own lead
-# (issue 17): it is never imported as the lead role.
+# (issue 17): it is never imported as the lead role, but kept as a candidate addressee, as the wording a plan quotes
+# is kept as a candidate wording (tracker.plans.spreadsheet.candidates).
 _HEADER_NAMES = """
 recommendation: rec | rec no | rec number | rec ref | recommendation no | recommendation number
 recommendation: recommendation ref | recommendation reference | no | number | ref
 ?recommendation: recommendation
 sub_recommendation: sub recommendation | sub recommendations | subrecommendation | sub rec | sub recs | subrec
 sub_recommendation: sub rec no | sub recommendation no | sub recommendation number
--: recommendation text | recommendation wording | wording | text | recommendation title
--: rec owner | recommendation owner
+recommendation_text: recommendation text | recommendation wording | wording | report recommendation
+recommendation_text: report recommendation text | report wording | recommendation as written
+-: text | recommendation title
+addressee: rec owner | recommendation owner | recommendation addressee | addressee | addressees | addressed to
 action: action | actions | action plan item | action plan | what we will do | planned action | planned actions
 action: action description | activity
 owner: action owner | action lead | responsible officer | action by
@@ -152,7 +157,7 @@ class Mapping:
 def detect_mapping(columns: Iterable[Any]) -> Mapping:
     """Guess each column's field from its heading (case, spacing and punctuation do not matter).
 
-    "Recommendation" is the number unless another column has it (then it is the wording, not imported);
+    "Recommendation" is the number unless another column has it (then it is the wording, kept as a candidate);
     "Owner" and "Lead" name the action owner when there is an action column, else the lead role. Any other
     heading naming a month ("March 2026 update", "Nov-24") or saying "initial" or "response" is a round of
     updates, dated from the heading where it can be. A field already taken by an earlier column is left out.
@@ -164,8 +169,8 @@ def detect_mapping(columns: Iterable[Any]) -> Mapping:
     fields: dict[str, str] = {}
     taken: set[str] = set()
     for name, guess in zip(names, guesses, strict=True):
-        if guess == "?recommendation":
-            guess = IGNORE if has_number else "recommendation"
+        if guess == "?recommendation":  # beside a number column, "Recommendation" quotes the report's wording
+            guess = "recommendation_text" if has_number else "recommendation"
         elif guess == "?owner":
             guess = "owner" if has_action else "lead_role"
         guess = guess or IGNORE

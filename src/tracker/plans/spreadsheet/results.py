@@ -62,6 +62,18 @@ class PlannedChange:
     parent_recommendation_id: int | None = None
 
 
+@dataclass(frozen=True)
+class PlannedCandidate:
+    """A wording or addressee a row quotes for a recommendation, kept as a candidate (never applied by itself)."""
+
+    row: int
+    number: str
+    recommendation_id: int
+    kind: str  # text or addressees (tracker.recommendations.candidates)
+    text: str
+    key: str
+
+
 @dataclass
 class ImportPlan:
     """The dry run: what an import would do, and everything that stops it."""
@@ -80,11 +92,21 @@ class ImportPlan:
     response_dates: dict[int, dt.date] = field(default_factory=dict)  # latest update date in the file, by response
     file_date: dt.date | None = None  # when the file says it was saved or exported
     exported_at: dt.datetime | None = None  # the earliest "Exported at" in the file (UTC), to the second
+    candidates: list[PlannedCandidate] = field(default_factory=list)  # new ones only: a known quote is no news
 
     @property
     def total(self) -> int:
-        """How many changes the import would make: the one count the dry run and the import's banner show."""
-        return len(self.changes)
+        """How many changes the import would make: the one count the dry run and the import's banner show (the
+        candidates it keeps included: they are written, though never applied to a recommendation)."""
+        return len(self.changes) + len(self.candidates)
+
+    @property
+    def writes(self) -> bool:
+        """Whether importing would write anything."""
+        return bool(self.changes or self.candidates)
+
+    def candidate_count(self, kind: str) -> int:
+        return sum(1 for c in self.candidates if c.kind == kind)
 
     @property
     def errors(self) -> list[str]:
@@ -135,6 +157,7 @@ class ImportResult:
     responses_changed: int = 0
     updates_added: int = 0
     statuses_rolled_up: int = 0
+    candidates_kept: int = 0  # wordings and addressees quoted, kept for an admin to check
     already_there: int = 0  # added by someone else between the dry run and the import
 
     @property
@@ -147,6 +170,7 @@ class ImportResult:
             + self.responses_changed
             + self.updates_added
             + self.statuses_rolled_up
+            + self.candidates_kept
         )
 
     def summary(self) -> str:
@@ -157,6 +181,7 @@ class ImportResult:
             _plural(self.responses_changed, "response changed", "responses changed"),
             _plural(self.statuses_rolled_up, "status rolled up", "statuses rolled up"),
             _plural(self.updates_added, "update added", "updates added"),
+            _plural(self.candidates_kept, "quoted wording or addressee kept", "quoted wordings or addressees kept"),
         ]
         return ", ".join(p for p in parts if p) or "nothing changed"
 

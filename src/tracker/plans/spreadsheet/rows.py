@@ -18,6 +18,7 @@ from tracker.plans.spreadsheet.common import ISO_DATE, canonical, plain_words, r
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS
 from tracker.plans.spreadsheet.results import ImportPlan
+from tracker.recommendations.models import RecommendationCandidate
 from tracker.timeutil import DateParseError, parse_uk_date, utc_now
 from tracker.vocabulary import ActionStatus, LabelledEnum, Rag, ResponseStatus, Visibility
 
@@ -139,6 +140,8 @@ STORED_IN: dict[str, tuple[type[SQLModel], str]] = {
     "action": (Action, "description"),
     "owner": (Action, "owner_role"),
     "update_text": (ProgressUpdate, "text"),
+    "recommendation_text": (RecommendationCandidate, "text"),  # kept as candidates (spreadsheet.candidates)
+    "addressee": (RecommendationCandidate, "text"),
 }
 
 RESPONSE_VALUE_LABELS = {

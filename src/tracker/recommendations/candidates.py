@@ -1,0 +1,192 @@
+"""Candidate wordings and addressees: what organisations' own plans quote of a recommendation (issue 17, part 2).
+
+A plan import keeps each row's "Recommendation" wording and "Rec. Owner" addressee as a candidate
+(``RecommendationCandidate``; ``tracker.plans.spreadsheet.candidates``), never applied by itself. Admins see them
+grouped by identical normalised text with the organisations quoting each, and can accept one: that saves a new
+version (``save_recommendation``) with provenance "as quoted in N organisations' published plans, not yet checked
+against the report" (``Provenance.QUOTED``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, func, select
+
+from tracker.accounts.models import User
+from tracker.db import saved_id
+from tracker.inputs import BIDI_CONTROLS, InputError
+from tracker.organisations.models import AddresseeGroup, Organisation
+from tracker.recommendations.edit_form import recommendation_edit
+from tracker.recommendations.editing import EditResult, form_values, save_recommendation
+from tracker.recommendations.models import Recommendation, RecommendationCandidate, RecommendationSet
+from tracker.vocabulary import Provenance
+
+TEXT, ADDRESSEES = "text", "addressees"
+
+# curly, low, reversed and prime quote marks (and accents used as quotes) read as straight ones
+_QUOTES = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201a\u201b\u2032`\u00b4", "'")
+    | dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"')
+)
+
+
+def shown(text: str) -> str:
+    """A quoted cell as kept: spacing collapsed, straight quotes, no direction controls (nobody sees them), no
+    quotes round the whole of it."""
+    text = " ".join(BIDI_CONTROLS.sub("", text).translate(_QUOTES).split())
+    while len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1].strip()
+    return text
+
+
+def candidate_key(text: str) -> str:
+    """Two quotes are the same candidate if they match ignoring spacing, kinds of quote marks and case."""
+    return hashlib.sha256(shown(text).casefold().encode()).hexdigest()
+
+
+@dataclass
+class CandidateGroup:
+    """One normalised text quoted for a recommendation, with the organisations quoting it and their files."""
+
+    recommendation: Recommendation
+    kind: str
+    key: str
+    text: str
+    organisations: list[Organisation] = field(default_factory=list)
+    file_names: list[str] = field(default_factory=list)
+    addressees: list[str] = field(default_factory=list)  # for an addressee: the codes it names ([] if unknown)
+    current: bool = False  # what the recommendation holds now
+
+
+def candidate_groups(session: Session, rec: Recommendation) -> list[CandidateGroup]:
+    """The candidates of a numbered recommendation and its sub-recommendations, grouped by identical normalised
+    text: by recommendation, kind, then most quoted first."""
+    family = {saved_id(rec): rec} | {
+        saved_id(s): s for s in session.exec(select(Recommendation).where(Recommendation.parent_id == rec.id))
+    }
+    rows = session.exec(
+        select(RecommendationCandidate, Organisation)
+        .join(Organisation, col(Organisation.id) == RecommendationCandidate.organisation_id)
+        .where(col(RecommendationCandidate.recommendation_id).in_(list(family)))
+        .order_by(col(RecommendationCandidate.id))
+    )
+    groups: dict[tuple[int, str, str], CandidateGroup] = {}
+    matcher = AddresseeMatcher(session)
+    for candidate, organisation in rows:
+        target = family[candidate.recommendation_id]
+        group = groups.get((saved_id(target), candidate.kind, candidate.key))
+        if group is None:
+            group = CandidateGroup(target, candidate.kind, candidate.key, candidate.text)
+            if candidate.kind == ADDRESSEES:
+                group.addressees = matcher.codes(candidate.text)
+                group.current = bool(group.addressees) and group.addressees == target.addressees
+            else:
+                group.current = candidate_key(target.text or "") == candidate.key
+            groups[(saved_id(target), candidate.kind, candidate.key)] = group
+        if organisation not in group.organisations:
+            group.organisations.append(organisation)
+        if candidate.file_name and candidate.file_name not in group.file_names:
+            group.file_names.append(candidate.file_name)
+    for group in groups.values():
+        group.organisations.sort(key=lambda o: o.name)
+    order = {rid: i for i, rid in enumerate(sorted(family, key=lambda r: (family[r].position, r)))}
+    return sorted(
+        groups.values(),
+        key=lambda g: (order[saved_id(g.recommendation)], g.kind != TEXT, -len(g.organisations), g.text),
+    )
+
+
+def recommendations_with_candidates(session: Session) -> list[tuple[Recommendation, RecommendationSet, int]]:
+    """Every numbered recommendation with candidates (its own or its parts'), and how many organisations quote it."""
+    parent = func.coalesce(Recommendation.parent_id, Recommendation.id)
+    counts = session.exec(
+        select(parent, func.count(func.distinct(RecommendationCandidate.organisation_id)))
+        .join(Recommendation, col(Recommendation.id) == RecommendationCandidate.recommendation_id)
+        .group_by(parent)
+    )
+    found = []
+    for rec_id, count in counts:
+        rec = session.get(Recommendation, rec_id)
+        rec_set = session.get(RecommendationSet, rec.set_id) if rec is not None else None
+        if rec is not None and rec_set is not None and not rec.removed:
+            found.append((rec, rec_set, count))
+    return sorted(found, key=lambda f: (f[0].set_id, f[0].position))
+
+
+class AddresseeMatcher:
+    """Reads an owner cell ("Chief Constables", "Chief constables and PCCs") as addressee codes, by the groups'
+    and organisations' codes, names and aliases."""
+
+    def __init__(self, session: Session) -> None:
+        self.names: dict[str, str] = {}
+        for group in session.exec(select(AddresseeGroup)):
+            for name in (group.code, group.name):
+                self.names[_words(name)] = group.code
+        for organisation in session.exec(select(Organisation)):
+            for name in (organisation.slug, organisation.name, *organisation.aliases):
+                self.names.setdefault(_words(name), organisation.slug)
+
+    def codes(self, text: str) -> list[str]:
+        """The codes the cell names, in its order; [] unless every part of it names one."""
+        whole = self.names.get(_words(text))
+        if whole:
+            return [whole]
+        parts = [_words(p) for p in re.split(r",|;|/|&|\+|\band\b|\n", text, flags=re.IGNORECASE)]
+        codes = [self.names.get(p) for p in parts if p]
+        if not codes or None in codes:
+            return []
+        return list(dict.fromkeys(c for c in codes if c))
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", shown(text).casefold().replace("'", "")).split())
+
+
+def _quoted_in(count: int) -> str:
+    plans = "1 organisation's published plan" if count == 1 else f"{count} organisations' published plans"
+    return f"as quoted in {plans}, not yet checked against the report."
+
+
+def accept_candidate(
+    session: Session, rec: Recommendation, target_id: int, kind: str, key: str, version: int | None, user: User
+) -> EditResult:
+    """Accept one candidate of ``rec`` (or of one of its sub-recommendations, ``target_id``): a new version with
+    the quoted wording or addressees and provenance "as quoted in N organisations' published plans". Commits.
+
+    Raises ``InputError`` ("candidate") when the candidate is not there or its addressees are not ones we know,
+    and ``StaleRecord`` when the recommendation changed since the page was shown."""
+    group = next(
+        (
+            g
+            for g in candidate_groups(session, rec)
+            if saved_id(g.recommendation) == target_id and g.kind == kind and g.key == key
+        ),
+        None,
+    )
+    if group is None:
+        raise InputError({"candidate": "Choose a candidate from the list"})
+    values = form_values(session, rec)
+    values["version"] = "" if version is None else str(version)
+    what = "Wording" if target_id == rec.id else f"Wording of {group.recommendation.number}"
+    if kind == ADDRESSEES:
+        if not group.addressees:
+            raise InputError({"candidate": f"'{group.text}' names no addressee group or organisation we know"})
+        values["addressees"], what = group.addressees, "Addressees"
+    elif target_id == rec.id:
+        values["text"] = group.text
+    else:
+        values[f"sub-{target_id}-text"] = group.text
+    if rec.provenance not in (Provenance.PARTIAL, Provenance.QUOTED):
+        values["confirmed_fields"] = ["number"]  # nothing else is confirmed: a quote is not a check
+    values["provenance"] = Provenance.QUOTED.value
+    sentence = f"{what} {_quoted_in(len(group.organisations))}"
+    earlier = re.compile(
+        rf"{re.escape(what)} as quoted in \d+ organisations?'s? published plans?, not yet checked "
+        r"against the report\."
+    )
+    note = earlier.sub("", values["provenance_note"] or "").strip()
+    values["provenance_note"] = " ".join(filter(None, [note, sentence]))
+    return save_recommendation(session, rec, recommendation_edit(values), user)

@@ -27,6 +27,7 @@ from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
 from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.declarations import adopt_declarations
 from tracker.plans.obligations import sync_obligations
 from tracker.plans.publication import publish_plan
 from tracker.recommendations.models import Recommendation
@@ -335,3 +336,30 @@ def test_a_declaration_is_not_public_until_the_organisation_publishes_it_then_it
     assert "Declared by the organisation" in public.text
     assert "Who the report addresses this recommendation to is not yet known" in public.text
     assert "Kent" in client.get("/recommendations/test-report/2").text
+
+
+# --- a frozen period's report (outsider pass 6, finding 1) -----------------------------------------------------
+
+
+def test_a_frozen_periods_report_is_the_same_after_declarations_are_adopted_and_wording_edited(
+    session, kent, editor, make_user
+):
+    import_plan(session, kent, editor)
+    period = open_period(session, name="Declared", cut_off=dt.date(2025, 7, 31), actor=Actor("t"))
+    freeze_period(session, period, Actor("t"))
+    session.commit()
+    before = build_report(session, period)
+    pdf, html = render_pdf(before), render_html(before)
+    assert "Covers 2 of the 3 recommendations" in " ".join(pdf_text(pdf).split())
+
+    adopt_declarations(session, recommendation(session, "2"), make_user(Role.ADMIN))  # gives 2 addressees
+    edited = recommendation(session, "1")
+    edited.text, edited.deadline = "Fictional recommendation 1: chief constables should test the widget.", None
+    edited.addressees = ["pccs"]
+    session.add(edited)
+    session.commit()
+
+    after = build_report(session, period)
+    assert after.coverage == before.coverage
+    assert render_html(after) == html
+    assert render_pdf(after) == pdf, "a frozen period's PDF is byte-identical after later edits"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -91,6 +92,15 @@ class Coverage:
             "awaiting_wording": list(self.unknown_numbers),
             "note": self.note,
         }
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> Coverage:
+        """The coverage an export document stored (``as_dict``), e.g. at a period's freeze."""
+        return cls(
+            total=int(stored["recommendations"]),
+            known=int(stored["known"]),
+            unknown_numbers=tuple(str(n) for n in stored.get("awaiting_wording") or ()),
+        )
 
 
 def coverage(recommendations: Iterable[Recommendation], expected: int | None = None) -> Coverage:

@@ -26,8 +26,8 @@ from tracker.audit.services import Actor
 from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
-from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.declarations import adopt_declarations
+from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import sync_obligations
 from tracker.plans.publication import publish_plan
 from tracker.recommendations.models import Recommendation

@@ -363,3 +363,43 @@ def test_a_frozen_periods_report_is_the_same_after_declarations_are_adopted_and_
     assert after.coverage == before.coverage
     assert render_html(after) == html
     assert render_pdf(after) == pdf, "a frozen period's PDF is byte-identical after later edits"
+
+
+# --- one meaning of coverage (outsider pass 6, findings 2, 4 and 5) ----------------------------------------------
+
+
+def test_an_adopted_recommendation_still_awaits_its_wording_on_every_page(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    adopt_declarations(session, recommendation(session, "2"), make_user(Role.ADMIN))
+    home = " ".join(client.get("/").text.split())
+    assert "1 recommendation whose wording is not yet loaded: 2" in home
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    dashboard = " ".join(client.get("/oversight").text.split())
+    assert "These figures cover 2 of the 3 recommendations; 1 awaits its wording." in dashboard
+    report = " ".join(client.get("/oversight/report").text.split())
+    assert "These figures cover 2 of the 3 recommendations; 1 awaits its wording." in report
+
+
+def test_the_report_says_which_recommendations_are_answered_only_on_declarations(session, kent, editor):
+    import_plan(session, kent, editor)
+    data = build_report(session)
+    summary = (
+        "organisations must answer 2 numbered recommendations with known addressees, "
+        "and 1 more on their own declaration"
+    )
+    assert summary in " ".join(pdf_text(render_pdf(data)).split())
+    html = " ".join(render_html(data).split())
+    assert "must answer 2 numbered recommendations with known addressees, and 1 more on their own declaration" in html
+    assert "or that declare they answer one whose addressees are not yet known" in html  # the printed definition
+
+
+def test_a_published_declaration_is_listed_on_the_overview_not_said_to_have_nobody_counted(
+    client, session, kent, editor
+):
+    import_plan(session, kent, editor)
+    publish_plan(session, kent, editor)
+    session.commit()
+    overview = " ".join(client.get("/recommendations").text.split())
+    assert 'data-testid="overview-row-2"' in overview
+    assert "none is counted against them" not in overview
+    assert "1 recommendation whose wording is not yet loaded: 2" in overview

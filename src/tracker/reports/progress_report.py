@@ -171,6 +171,24 @@ class ReportData:
         return sum(row.declared for row in self.rows.values())
 
     @property
+    def declared_only(self) -> int:
+        """How many of the numbered recommendations are answered only on organisations' own declarations (every
+        response to them is declared): the others are those "with known addressees"."""
+        declared = {rec_id for (_, rec_id), row in self.rows.items() if row.declared}
+        addressed = {rec_id for (_, rec_id), row in self.rows.items() if not row.declared}
+        return len(declared - addressed)
+
+    @property
+    def must_answer(self) -> str:
+        """Who must answer what, in the summary's words (the PDF; the HTML page says the same)."""
+        known = len(self.recommendations) - self.declared_only
+        more = f", and {self.declared_only} more on their own declaration" if self.declared_only else ""
+        return (
+            f"{len(self.organisations)} organisations must answer {known} numbered recommendations with known "
+            f"addressees{more}: {len(self.rows)} responses in all."
+        )
+
+    @property
     def declared_note(self) -> str | None:
         """The sentence labelling them (the PDF; the HTML page says the same), None when there are none."""
         if not self.declared:

@@ -26,6 +26,7 @@ from tracker.audit.services import Actor
 from tracker.loading import load_file
 from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
+from tracker.plans.declarations import adopt_declarations
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import sync_obligations
 from tracker.plans.publication import publish_plan
@@ -335,3 +336,70 @@ def test_a_declaration_is_not_public_until_the_organisation_publishes_it_then_it
     assert "Declared by the organisation" in public.text
     assert "Who the report addresses this recommendation to is not yet known" in public.text
     assert "Kent" in client.get("/recommendations/test-report/2").text
+
+
+# --- a frozen period's report (outsider pass 6, finding 1) -----------------------------------------------------
+
+
+def test_a_frozen_periods_report_is_the_same_after_declarations_are_adopted_and_wording_edited(
+    session, kent, editor, make_user
+):
+    import_plan(session, kent, editor)
+    period = open_period(session, name="Declared", cut_off=dt.date(2025, 7, 31), actor=Actor("t"))
+    freeze_period(session, period, Actor("t"))
+    session.commit()
+    before = build_report(session, period)
+    pdf, html = render_pdf(before), render_html(before)
+    assert "Covers 2 of the 3 recommendations" in " ".join(pdf_text(pdf).split())
+
+    adopt_declarations(session, recommendation(session, "2"), make_user(Role.ADMIN))  # gives 2 addressees
+    edited = recommendation(session, "1")
+    edited.text, edited.deadline = "Fictional recommendation 1: chief constables should test the widget.", None
+    edited.addressees = ["pccs"]
+    session.add(edited)
+    session.commit()
+
+    after = build_report(session, period)
+    assert after.coverage == before.coverage
+    assert render_html(after) == html
+    assert render_pdf(after) == pdf, "a frozen period's PDF is byte-identical after later edits"
+
+
+# --- one meaning of coverage (outsider pass 6, findings 2, 4 and 5) ----------------------------------------------
+
+
+def test_an_adopted_recommendation_still_awaits_its_wording_on_every_page(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)
+    adopt_declarations(session, recommendation(session, "2"), make_user(Role.ADMIN))
+    home = " ".join(client.get("/").text.split())
+    assert "1 recommendation whose wording is not yet loaded: 2" in home
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    dashboard = " ".join(client.get("/oversight").text.split())
+    assert "These figures cover 2 of the 3 recommendations; 1 awaits its wording." in dashboard
+    report = " ".join(client.get("/oversight/report").text.split())
+    assert "These figures cover 2 of the 3 recommendations; 1 awaits its wording." in report
+
+
+def test_the_report_says_which_recommendations_are_answered_only_on_declarations(session, kent, editor):
+    import_plan(session, kent, editor)
+    data = build_report(session)
+    summary = (
+        "organisations must answer 2 numbered recommendations with known addressees, "
+        "and 1 more on their own declaration"
+    )
+    assert summary in " ".join(pdf_text(render_pdf(data)).split())
+    html = " ".join(render_html(data).split())
+    assert "must answer 2 numbered recommendations with known addressees, and 1 more on their own declaration" in html
+    assert "or that declare they answer one whose addressees are not yet known" in html  # the printed definition
+
+
+def test_a_published_declaration_is_listed_on_the_overview_not_said_to_have_nobody_counted(
+    client, session, kent, editor
+):
+    import_plan(session, kent, editor)
+    publish_plan(session, kent, editor)
+    session.commit()
+    overview = " ".join(client.get("/recommendations").text.split())
+    assert 'data-testid="overview-row-2"' in overview
+    assert "none is counted against them" not in overview
+    assert "1 recommendation whose wording is not yet loaded: 2" in overview

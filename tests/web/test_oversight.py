@@ -104,7 +104,7 @@ def test_the_dashboard_states_its_coverage_only_while_recommendations_await_thei
     sign_in(client, make_user(Role.COORDINATOR).email)
     note = client.get("/oversight").text.split('data-testid="coverage"')[1].split("</p>")[0]
     assert "These figures cover 2 of the 3 recommendations; 1 awaits its wording." in note
-    assert "Not yet covered: recommendations 2." in note
+    assert "Wording not yet loaded: recommendations 2." in note
     load_file(session, write(tmp_path, "set.yaml", ALL_KNOWN_SET), Actor("t"))
     assert 'data-testid="coverage"' not in client.get("/oversight").text
 

@@ -111,7 +111,7 @@ def test_the_report_and_exports_state_their_coverage_while_recommendations_await
     assert "These figures cover 2 of the 3 recommendations; 1 awaits its wording." in render_html(data)
     sign_in(client, make_user(Role.COORDINATOR).email)
     html = client.get("/oversight/report").text
-    assert "Not yet covered: recommendations 2." in html.split('data-testid="coverage"')[1].split("</p>")[0]
+    assert "Wording not yet loaded: recommendations 2." in html.split('data-testid="coverage"')[1].split("</p>")[0]
     rows, book, document = exported(client)
     assert rows and {row["coverage"] for row in rows} == {note}
     assert book["coverage"]["A2"].value == note

@@ -100,7 +100,7 @@ def test_the_overview_and_home_page_summarise_recommendations_not_yet_loaded_in_
         html = client.get(path).text
         section = html.split('data-testid="awaiting-wording-test-report"')[1].split("</section>")[0]
         assert "1 recommendation whose wording is not yet loaded: 2" in section, path
-        assert "no organisation is known to be addressed" in section, path
+        assert "no organisation is counted against the others" in section, path
     overview = client.get("/recommendations").text
     assert 'data-testid="overview-row-1"' in overview and 'data-testid="overview-row-3"' in overview
     assert 'data-testid="overview-row-2"' not in overview, "no row of zeros for a recommendation not yet loaded"

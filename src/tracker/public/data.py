@@ -28,6 +28,7 @@ from tracker.plans.obligations import must_answer_ids
 from tracker.plans.publication import latest_publication_ids, latest_publications
 from tracker.practice.models import Practice
 from tracker.practice.services import practice_for
+from tracker.recommendations.coverage import is_known
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import SetView, set_views
 from tracker.vocabulary import OrganisationKind, ResponseStatus
@@ -175,7 +176,11 @@ def overview(session: Session, set_slug: str | None = None) -> Overview:
                 addressed=addressed.get(item.recommendation.id or 0, 0),
                 counts=counts.get(item.recommendation.id or 0, Counter()),
             )
-            for item in view.known  # the others are summarised in one section (templates/partials/coverage.html)
+            # A recommendation awaiting its wording is listed too once a published response answers it (declared
+            # by its organisation), so the overview and its own page count the same (outsider pass 6, finding 4);
+            # the others are summarised in one section (templates/partials/coverage.html).
+            for item in view.recommendations
+            if is_known(item.recommendation) or counts.get(item.recommendation.id or 0)
         ]
         for view in shown
     }

@@ -1,14 +1,15 @@
 """Which recommendations are known, and how much of a set the tracker can therefore cover.
 
 While a set is incomplete (the bundled stalking set loads all 29 numbers but only 5 with wording), every page,
-report and export says so in the same words: ``is_known`` decides what counts as known and ``coverage`` counts it,
-and nothing else does.
+report and export says so in the same words: ``awaits_wording`` decides what counts as known (the wording) and
+``coverage`` counts it, and nothing else does; ``is_known`` decides which recommendations are listed with details.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -18,9 +19,16 @@ EN_DASH = "\u2013"  # joins the ends of a run of numbers (an en dash, as in prin
 
 
 def is_known(recommendation: Recommendation) -> bool:
-    """Whether a recommendation's details are loaded: its wording, or whom it is addressed to (either is enough to
-    track it; a number with neither is only a placeholder until someone loads it from the report)."""
+    """Whether a recommendation is listed with its details: its wording, or whom it is addressed to (either is
+    enough to track it; a number with neither is only a placeholder until someone loads it from the report)."""
     return bool(recommendation.text) or bool(recommendation.addressees)
+
+
+def awaits_wording(recommendation: Recommendation) -> bool:
+    """Whether its wording is still to be loaded: what every coverage sentence counts ("N of 29 recommendations;
+    M await their wording"). Addressees alone, even adopted from organisations' declarations, do not load its
+    wording, and responses declared against it do not either (outsider pass 6, findings 2 and 5)."""
+    return not recommendation.text
 
 
 def _sort_key(number: str) -> tuple[int, str]:
@@ -56,8 +64,8 @@ def number_ranges(numbers: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class Coverage:
-    """How many of the numbered recommendations are known (``is_known``), and the numbers of the others (left
-    empty for several sets together, whose numbers would be ambiguous)."""
+    """How many of the numbered recommendations have their wording (``awaits_wording``), and the numbers of the
+    others (left empty for several sets together, whose numbers would be ambiguous)."""
 
     total: int
     known: int
@@ -92,12 +100,21 @@ class Coverage:
             "note": self.note,
         }
 
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> Coverage:
+        """The coverage an export document stored (``as_dict``), e.g. at a period's freeze."""
+        return cls(
+            total=int(stored["recommendations"]),
+            known=int(stored["known"]),
+            unknown_numbers=tuple(str(n) for n in stored.get("awaiting_wording") or ()),
+        )
+
 
 def coverage(recommendations: Iterable[Recommendation], expected: int | None = None) -> Coverage:
     """The coverage of one set's numbered recommendations (sub-recommendations and removed ones are ignored); a
     number up to the set's ``expected`` count that is not loaded at all is unknown too."""
     numbered = [r for r in recommendations if r.parent_id is None and not r.removed]
-    unknown = [r.number for r in numbered if not is_known(r)]
+    unknown = [r.number for r in numbered if awaits_wording(r)]
     loaded = {r.number for r in numbered}
     missing = [str(n) for n in range(1, (expected or 0) + 1) if str(n) not in loaded]
     unknown_numbers = tuple(sorted(unknown + missing, key=_sort_key))

@@ -105,7 +105,8 @@ class Headline:
     """The headline figures, each defined here once; every page, report and export shows these.
 
     What each counts (templates/partials/figures.html says the same on the pages):
-    ``organisations``: organisations with at least one numbered recommendation addressed to them (must answer);
+    ``organisations``: organisations with at least one numbered recommendation addressed to them, or that declare
+    they answer one whose addressees are not yet known (``Response.declared``): they must answer;
     ``published``: of those, the ones that have published their action plan at least once;
     ``responses``: one per organisation per numbered recommendation addressed to it (a sub-recommendation counts
     within its recommendation, never on its own); ``complete`` / ``blocked``: responses with that status;

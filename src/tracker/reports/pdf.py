@@ -181,10 +181,8 @@ def _summary(data: ReportData) -> list[object]:
     out: list[object] = [
         Paragraph("Summary", H1),
         _p(
-            f"{len(data.organisations)} organisations must answer {len(data.recommendations)} "
-            f"numbered recommendations with known addressees: {len(data.rows)} responses in all. "
-            f"{data.published} organisations have published a plan. {data.overdue_count} responses "
-            "are overdue."
+            f"{data.must_answer} {data.published} organisations have published a plan. {data.overdue_count} "
+            "responses are overdue."
         ),
     ]
     out += [_p(note) for note in (data.declared_note, data.coverage.note) if note]

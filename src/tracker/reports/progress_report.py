@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -21,12 +23,12 @@ from tracker.practice.services import practice_for
 from tracker.recommendations.coverage import Coverage, set_coverage
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import Headline, latest_update_of_each, national_state
-from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.reports.models import PeriodExport, ReportingPeriod, Snapshot
 from tracker.reports.pdf import render_pdf, story
 from tracker.reports.themes import Theme, themes
 from tracker.settings import STATIC_DIR
 from tracker.timeutil import uk_date, utc_now
-from tracker.vocabulary import OrganisationKind, PeriodStatus, ResponseStatus
+from tracker.vocabulary import OrganisationKind, PeriodStatus, Provenance, ResponseStatus
 
 __all__ = ["ReportData", "build_report", "render_html", "render_pdf", "story"]  # the PDF: tracker.reports.pdf
 
@@ -169,6 +171,24 @@ class ReportData:
         return sum(row.declared for row in self.rows.values())
 
     @property
+    def declared_only(self) -> int:
+        """How many of the numbered recommendations are answered only on organisations' own declarations (every
+        response to them is declared): the others are those "with known addressees"."""
+        declared = {rec_id for (_, rec_id), row in self.rows.items() if row.declared}
+        addressed = {rec_id for (_, rec_id), row in self.rows.items() if not row.declared}
+        return len(declared - addressed)
+
+    @property
+    def must_answer(self) -> str:
+        """Who must answer what, in the summary's words (the PDF; the HTML page says the same)."""
+        known = len(self.recommendations) - self.declared_only
+        more = f", and {self.declared_only} more on their own declaration" if self.declared_only else ""
+        return (
+            f"{len(self.organisations)} organisations must answer {known} numbered recommendations with known "
+            f"addressees{more}: {len(self.rows)} responses in all."
+        )
+
+    @property
     def declared_note(self) -> str | None:
         """The sentence labelling them (the PDF; the HTML page says the same), None when there are none."""
         if not self.declared:
@@ -216,6 +236,9 @@ def build_report(
     if set_id is not None:
         rec_query = rec_query.where(Recommendation.set_id == set_id)
     every_rec = list(session.exec(rec_query.order_by(col(Recommendation.set_id), col(Recommendation.position))))
+    stored = _stored_document(session, period, set_id) if period is not None else {}
+    if stored.get("recommendations"):
+        every_rec = _as_kept(session, every_rec, stored["recommendations"])
     recs = _Recommendations(every_rec)
     if period is None:
         as_of = today or dt.date.today()
@@ -249,9 +272,47 @@ def build_report(
     data.no_recent_update, data.stale_days = sum(row.stale for row in rows.values()), stale_days
     if period is not None:  # frozen before the freeze time was kept: at the end of its cut-off day
         data.frozen_on, data.statuses_as_at = period.frozen_on or period.cut_off, period.statuses_as_at
+    stored_coverage = stored.get("coverage")
+    data.coverage = Coverage.from_dict(stored_coverage) if stored_coverage else set_coverage(session, set_id)
     data.sections = _sections(session, data, sets)
-    data.coverage = set_coverage(session, set_id)
     return data
+
+
+def _stored_document(session: Session, period: ReportingPeriod, set_id: int | None) -> dict[str, Any]:
+    """The export document stored when ``period`` was frozen (``PeriodExport``), or {} when none was (a period frozen
+    before exports were kept): a frozen period's report takes what it says about the recommendations from it, so
+    it says what was true at the freeze (outsider pass 6, finding 1)."""
+    same_set = col(PeriodExport.set_id).is_(None) if set_id is None else col(PeriodExport.set_id) == set_id
+    stored = session.exec(
+        select(PeriodExport).where(PeriodExport.period_id == period.id, same_set).order_by(col(PeriodExport.id))
+    ).first()
+    return {} if stored is None or stored.late else dict(json.loads(stored.document))
+
+
+def _as_kept(session: Session, recs: list[Recommendation], kept: list[dict[str, Any]]) -> list[Recommendation]:
+    """Detached copies of ``recs`` with the wording, deadline and provenance their stored export rows kept."""
+    sets = {saved_id(s): s.slug for s in session.exec(select(RecommendationSet))}
+    rows = {(row["set"], row["recommendation"]): row for row in kept}
+    out = []
+    for rec in recs:
+        row = rows.get((sets.get(rec.set_id), rec.number))
+        if row is None:
+            out.append(rec)
+            continue
+        confirmed_on = row.get("confirmed_on")
+        values = {
+            "text": row["text"],
+            "deadline": dt.date.fromisoformat(row["deadline"]) if row.get("deadline") else None,
+            "provenance": Provenance(row["provenance"]),
+            "confirmed_fields": [f for f in (row.get("confirmed_fields") or "").split(", ") if f],
+            "provenance_sources": (row.get("sources") or "").split(),
+            "confirmed_by_label": row.get("confirmed_by"),
+            "confirmed_at": dt.datetime.combine(dt.date.fromisoformat(confirmed_on), dt.time(12), dt.UTC)
+            if confirmed_on
+            else None,
+        }
+        out.append(Recommendation(**(rec.model_dump() | values)))
+    return out
 
 
 @dataclass

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from tests.support.factories import ALL_KNOWN_SET, write
 from tracker.audit.services import Actor
 from tracker.loading import load_file
-from tracker.recommendations.coverage import coverage, is_known, number_ranges, set_coverage
+from tracker.recommendations.coverage import awaits_wording, coverage, is_known, number_ranges, set_coverage
 from tracker.recommendations.models import Recommendation, RecommendationSet
 
 BUNDLED_UNKNOWN = "1\u20136, 8, 9, 11\u201314, 17\u201324, 26\u201329"
@@ -24,6 +24,14 @@ def test_a_recommendation_is_known_by_its_wording_or_its_addressees():
     assert not is_known(Recommendation(set_id=1, number="1", text=None, addressees=[]))
     assert is_known(Recommendation(set_id=1, number="1", text="Fictional recommendation 1: do it.", addressees=[]))
     assert is_known(Recommendation(set_id=1, number="1", text=None, addressees=["chief-constables"]))
+
+
+def test_coverage_counts_wording_only_so_addressees_alone_leave_a_recommendation_awaiting_its_wording():
+    addressed = Recommendation(set_id=1, number="2", text=None, addressees=["kent"])  # e.g. adopted declarations
+    worded = Recommendation(set_id=1, number="1", text="Fictional recommendation 1: do it.", addressees=[])
+    assert awaits_wording(addressed) and not awaits_wording(worded)
+    found = coverage([worded, addressed])
+    assert (found.known, found.unknown_numbers) == (1, ("2",))
 
 
 def test_the_bundled_set_covers_5_of_29_and_names_the_24_others(session: Session, reference_data):

@@ -43,7 +43,7 @@ def test_the_home_page_lists_every_recommendation_of_the_set(home):
 def test_unknown_wording_is_labelled_not_invented(home):
     assert "0 of 29 confirmed against the report;" in home
     assert "5 partly confirmed; 24 with wording to be confirmed." in home
-    assert AWAITING in home and "no organisation is known to be addressed by them" in home
+    assert AWAITING in home and "who must act on them and by when have not yet been loaded from the report" in home
 
 
 def test_the_home_page_names_the_addressees_and_deadlines(home):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlmodel import Session, SQLModel, col, select
 
@@ -32,6 +32,17 @@ def fields_of(record: SQLModel, fields: list[str] | tuple[str, ...]) -> dict[str
 def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """The fields whose values differ between two field dictionaries."""
     return {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+class Event(TypedDict):
+    """What one history event says, for helpers that add who and where (``record`` takes these keywords)."""
+
+    action: str
+    entity_type: str
+    entity_id: int | None
+    summary: str
+    before: NotRequired[dict[str, Any] | None]
+    after: NotRequired[dict[str, Any] | None]
 
 
 def record(

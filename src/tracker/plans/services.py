@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Unpack
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.audit.services import Actor, audit_change, changed, fields_of, record
+from tracker.audit.services import Actor, Event, audit_change, changed, fields_of, record
 from tracker.db import check_version, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError
@@ -154,31 +154,9 @@ def _date(
     return parsed
 
 
-def record_on_response(
-    session: Session,
-    ctx: ResponseContext,
-    user: User,
-    *,
-    action: str,
-    entity_type: str,
-    entity_id: int | None,
-    summary: str,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
+def record_on_response(session: Session, ctx: ResponseContext, user: User, **event: Unpack[Event]) -> None:
     """One event in the history of ``ctx``'s response, by ``user`` (in the open transaction)."""
-    record(
-        session,
-        actor=actor_for(user),
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        organisation_id=ctx.organisation_id,
-        response_id=ctx.response.id,
-        summary=summary,
-        before=before,
-        after=after,
-    )
+    record(session, actor=actor_for(user), organisation_id=ctx.organisation_id, response_id=ctx.response.id, **event)
 
 
 def add_on_response(

@@ -75,14 +75,14 @@ def _addressee_choices(db: Session) -> dict[str, Any]:
     return {"groups": groups, "organisations_by_kind": [(k, o) for k, o in by_kind if o]}
 
 
-class _SignedInPages(SignedInPages):
-    """Pages for signed-in people only, kept out of the API schema; each subclass declares its permission."""
+class RecommendationsAdminPages(SignedInPages):
+    """The pages of /admin/recommendations: the recommendation sets' managers' alone."""
 
-
-class RecommendationsAdminController(_SignedInPages):
     path = "/admin/recommendations"
     opt = needs(Permission.MANAGE_RECOMMENDATIONS)
 
+
+class RecommendationsAdminController(RecommendationsAdminPages):
     @get("/", sync_to_thread=True, name="recommendations-admin:index")
     def index(self, request: AnyRequest, db: Db) -> Template:
         """Every set with how many of its recommendations are confirmed."""
@@ -339,7 +339,7 @@ def _run_load(request: AnyRequest, db: Session, data: dict[str, Any], *, dry_run
     return _load_page(request, db, form, result=result, file_data=pack(content), file_name=filename)
 
 
-class ObligationChangesController(_SignedInPages):
+class ObligationChangesController(SignedInPages):
     """For coordinators: how obligations changed when recommendations' addressees changed."""
 
     path = "/oversight/obligation-changes"

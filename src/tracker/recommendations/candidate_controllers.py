@@ -13,22 +13,17 @@ from sqlmodel import Session
 from tracker.db import StaleRecord
 from tracker.inputs import InputError, parse_id
 from tracker.organisations.services import addressee_names
-from tracker.permissions import Permission
-from tracker.recommendations.admin_controllers import UrlEncoded, _recommendation
+from tracker.recommendations.admin_controllers import RecommendationsAdminPages, UrlEncoded, _recommendation
 from tracker.recommendations.candidates import accept_candidate, candidate_groups, recommendations_with_candidates
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.web.forms import Form
-from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
 STALE = "Someone changed this recommendation since you opened the page: check the candidates again"
 
 
-class CandidatesController(SignedInPages):
-    path = "/admin/recommendations"
-    opt = needs(Permission.MANAGE_RECOMMENDATIONS)
-
+class CandidatesController(RecommendationsAdminPages):
     @get("/candidates", sync_to_thread=True, name="candidates:index")
     def index(self, request: AnyRequest, db: Db) -> Template:
         """Every recommendation whose wording or addressees organisations' plans quote."""

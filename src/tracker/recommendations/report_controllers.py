@@ -13,17 +13,15 @@ from sqlmodel import Session
 from tracker.db import StaleRecord
 from tracker.inputs import InputError
 from tracker.organisations.services import addressee_codes
-from tracker.permissions import Permission
 from tracker.plans.spreadsheet import SpreadsheetError
 from tracker.plans.spreadsheet.controllers import pack, unpack
-from tracker.recommendations.admin_controllers import MultipartData, _SignedInPages, set_file_page
+from tracker.recommendations.admin_controllers import MultipartData, RecommendationsAdminPages, set_file_page
 from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.models import RecommendationSet
 from tracker.recommendations.report_apply import FIELDS, Choice, Review, apply_review, given_fields, review
 from tracker.recommendations.report_text import REPORT_MAX_BYTES, ReportDocumentError, read_document
 from tracker.timeutil import DateParseError, parse_uk_date
 from tracker.web.forms import Form
-from tracker.web.guards import needs
 from tracker.web.handler_types import AnyRequest, Db
 
 PASTED = "pasted text"
@@ -34,9 +32,8 @@ MAX_MB = REPORT_MAX_BYTES // (1024 * 1024)
 BODY_LIMIT = REPORT_MAX_BYTES * 4 // 3 + 2 * 1024 * 1024
 
 
-class ReportDocumentController(_SignedInPages):
+class ReportDocumentController(RecommendationsAdminPages):
     path = "/admin/recommendations/report"
-    opt = needs(Permission.MANAGE_RECOMMENDATIONS)
 
     @get("/", sync_to_thread=True, name="recommendations-admin:report-form")
     def form(self, request: AnyRequest, db: Db) -> Template:

@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pandas as pd
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from tests.support.accounts import sign_in
+from tests.support.database import statements_sent
 from tests.support.plans import form_fields, response_of, snapshot
 from tests.support.web import csrf_headers
 from tracker.audit.models import AuditEvent
@@ -604,15 +605,16 @@ def test_a_failure_half_way_leaves_nothing(session, kent, editor, monkeypatch):
     plan = dry_run(session, kent, "Rec No.,Status,Action\n1.1,In progress,One\n1.2,In progress,Two\n")
     before = snapshot(session)
     calls = []
-    real = ss_apply.record
+    real = ss_apply.insert_rows
 
-    def failing_record(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
+    def insert_then_fail(session, model, rows, *args):
+        stored = real(session, model, rows, *args)
+        calls.append(model)
+        if len(calls) == 2:  # the responses are changed and the actions written, and then the server falls over
             raise RuntimeError("the server fell over")
-        return real(*args, **kwargs)
+        return stored
 
-    monkeypatch.setattr(ss_apply, "record", failing_record)
+    monkeypatch.setattr(ss_apply, "insert_rows", insert_then_fail)
     with pytest.raises(RuntimeError):
         ss.apply_import(session, kent.id, plan, editor)
     assert snapshot(session) == before
@@ -633,17 +635,15 @@ with Session(for_writing(make_engine(url))) as session:
     frame = ss.read_table(open(path, "rb").read(), "plan.csv")
     plan = ss.plan_import(session, organisation_id, frame, ss.detect_mapping(frame.columns))
     assert plan.ok and len(plan.changes) > 4, plan.errors
-    real, calls = ss_apply.record, []
+    real = ss_apply.insert_rows
 
-    def record_then_die(*args, **kwargs):
-        event = real(*args, **kwargs)
-        calls.append(event)
-        if len(calls) == 4:
-            session.flush()  # rows are in the database's uncommitted transaction
+    def insert_then_die(*args):
+        stored = real(*args)
+        if stored:  # the new actions are in the database's uncommitted transaction
             os.kill(os.getpid(), signal.SIGKILL)
-        return event
+        return stored
 
-    ss_apply.record = record_then_die
+    ss_apply.insert_rows = insert_then_die
     ss.apply_import(session, organisation_id, plan, session.get(User, user_id))
 print("not killed")
 """
@@ -687,6 +687,36 @@ def test_a_change_made_after_the_dry_run_stops_the_import(session, kent, editor)
     with pytest.raises(ImportConflict, match=r"Someone changed recommendation 1\.1"):
         ss.apply_import(session, kent.id, plan, editor)
     assert snapshot(session) == before
+
+
+def statements_of_importing(session, kent, editor, rows: int, name: str) -> int:
+    """The SQL statements that applying a checked file of ``rows`` rows sends (each row: a new action and a new
+    dated update, on recommendations 1.1, 1.2 and the declared 2)."""
+    numbers = ["1.1", "1.2", "2"]
+    lines = [f"{numbers[i % 3]},Fictional action {name}{i},Fictional update {name}{i},01/10/2025" for i in range(rows)]
+    plan = dry_run(session, kent, "Rec No.,Action,Update,Update date\n" + "\n".join(lines) + "\n")
+    assert plan.ok, plan.errors
+    with statements_sent() as statements:
+        result = ss.apply_import(session, kent.id, plan, editor)
+    assert (result.actions_added, result.updates_added) == (rows, rows)
+    return len(statements)
+
+
+def test_an_imports_statements_do_not_grow_with_its_rows(session, kent, editor):
+    """Outsider pass 6, finding 6: a 4,999-row import held SQLite's write lock for 45-65 s (an INSERT per action,
+    update and history event, and a search of the response's actions for each new one), and other people's saves
+    waited past the busy timeout. The rows and their history are now written a batch at a time: 5,000 rows apply
+    in about 1 s after a 1.5 s check (SQLite, 2-core machine, 7 December 2026; was 38 s)."""
+    statements_of_importing(session, kent, editor, 3, "A")  # declares 2, which later imports find declared
+    few = statements_of_importing(session, kent, editor, 12, "B")
+    assert statements_of_importing(session, kent, editor, 240, "C") == few
+    session.rollback()
+    created = (
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "create", col(AuditEvent.entity_type).in_(["action", "progress_update"]))
+    )
+    assert session.exec(created).one() == 2 * (3 + 12 + 240)  # one event for each action and update, as before
 
 
 def test_two_imports_of_the_same_file_at_once_add_everything_once(session, kent, editor, make_user):

@@ -943,6 +943,17 @@ def test_an_embedding_in_a_short_column_is_removed_and_the_checked_file_imports(
     assert response_of(session, "kent", "1.1").lead_role == "Head of Public Protection"
 
 
+def test_the_column_preview_shows_each_cell_as_the_import_stores_it(client, session, kent, editor):
+    """Outsider pass 6, finding 9: the "What each column holds" table printed the lead role's first cell with the
+    U+202B...U+202C that the import removes; an override in a column the import ignores is not shown either."""
+    sign_in(client, editor.email)
+    checked = upload(client, "kent", "Rec No.,Lead role,Notes\n1.1,Head of \u202bPublic\u202c Protection,a\u202eb\n")
+    assert checked.status_code == 200
+    preview = checked.text.split('data-testid="mapping"')[1].split("</table>")[0]
+    assert "Head of Public Protection" in preview and ">ab<" in preview
+    assert not has_direction_problem(preview, short=True)
+
+
 def test_an_imported_files_name_is_cleaned_as_an_evidence_files_is(client, session, kent, editor):
     """Outsider pass 5, finding 8: the name shown on the check page and kept in the history has no direction
     override or other format character (evidence.services.display_name, the one cleaning of file names)."""

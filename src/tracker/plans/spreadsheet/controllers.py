@@ -36,8 +36,9 @@ from tracker.plans import spreadsheet
 from tracker.plans.spreadsheet import review
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError
 from tracker.plans.spreadsheet.known import remembered_dates
-from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, column_examples, date_in_header
+from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, date_in_header
 from tracker.plans.spreadsheet.results import ImportPlan
+from tracker.plans.spreadsheet.rows import column_examples
 from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.services import list_sets
 from tracker.timeutil import uk_date
@@ -320,7 +321,7 @@ def _render_check(
     sets: list[Any] | None = None,
 ) -> Template:
     mapping = plan.mapping
-    examples = column_examples(frame)
+    examples = column_examples(frame, mapping)
     given = _round_dates(form, mapping)
     columns = []
     for i, column in enumerate(mapping.columns):

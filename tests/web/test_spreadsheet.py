@@ -40,6 +40,7 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import load_response
 from tracker.plans.spreadsheet import ImportConflict, SpreadsheetError
 from tracker.plans.spreadsheet import apply as ss_apply
+from tracker.plans.spreadsheet import controllers as ss_controllers
 from tracker.plans.spreadsheet.common import read_exported_at
 from tracker.plans.spreadsheet.export import EXPORT_COLUMNS
 from tracker.plans.spreadsheet.known import remembered_dates
@@ -952,6 +953,24 @@ def test_the_column_preview_shows_each_cell_as_the_import_stores_it(client, sess
     preview = checked.text.split('data-testid="mapping"')[1].split("</table>")[0]
     assert "Head of Public Protection" in preview and ">ab<" in preview
     assert not has_direction_problem(preview, short=True)
+
+
+def test_the_upload_page_says_when_the_plans_download_has_more_rows_than_an_import_takes(
+    client, session, kent, editor, monkeypatch
+):
+    """Outsider pass 6, finding 7: after a 4,999-row import, the plan's own download (a row per action and per
+    update: 10,051) was refused on import for its rows, with nothing saying so beforehand."""
+    monkeypatch.setattr(ss_controllers, "MAX_ROWS", 6)
+    ctx = load_response(session, editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    for i in range(4):
+        services.add_action(session, ctx, editor, {"description": f"Fictional action {i}"})
+    sign_in(client, editor.email)
+    assert len(ss.export_rows(session, kent.id)) == 6  # and a row each for 1 and 1.2, which have neither
+    assert "cannot be imported back whole" not in client.get("/plan/kent/import").text
+    services.add_action(session, ctx, editor, {"description": "Fictional action 4"})
+    page = client.get("/plan/kent/import").text
+    assert "download has 7 rows, more than the 6 a file may have" in page
+    assert "cannot be imported back whole" in page
 
 
 def test_an_imported_files_name_is_cleaned_as_an_evidence_files_is(client, session, kent, editor):

@@ -361,6 +361,38 @@ def end_read(session: Session) -> None:
         session.commit()
 
 
+def insert_rows(
+    session: Session, model: Any, rows: list[dict[str, Any]], key: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Insert many new rows of ``model`` with a few statements (a large import would otherwise build an ORM object
+    and send an INSERT for each), checked as the before-flush check would check them; returns the rows with the
+    model's defaults filled in. The rows are not in the session.
+
+    ``key``: columns whose values tell the rows apart, to give each row its new ``id`` (read back with the
+    inserted rows: in the order they come back, which a multi-row INSERT does not promise); none, no ids."""
+    if not rows:
+        return []
+    defaults = {
+        name: info.default_factory if info.default_factory is not None else info.default
+        for name, info in model.model_fields.items()
+        if name != "id" and (info.default_factory is not None or not info.is_required())
+    }
+    filled = {name: value() if callable(value) else value for name, value in defaults.items()}  # once: one time
+    full = [filled | row for row in rows]
+    for row in full:
+        if problems := inputs.problems_for(model, **row):
+            raise inputs.InputError(problems)
+    table = model.__table__
+    if not key:
+        session.connection().execute(sa.insert(table), full)
+        return full
+    by_key = {tuple(row[name] for name in key): row for row in full}
+    statement = sa.insert(table).returning(table.c.id, *(table.c[name] for name in key))
+    for new_id, *values in session.connection().execute(statement, full):
+        by_key[tuple(values)]["id"] = new_id
+    return full
+
+
 def for_writing(engine: Engine) -> Engine:
     """The same engine (and pool) for units of work that write: on SQLite they take the write lock first."""
     return engine.execution_options(tracker_writes=True)

@@ -37,6 +37,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
+from functools import cache
+from types import MappingProxyType
 from typing import Any, Self
 
 import sqlalchemy as sa
@@ -157,14 +159,15 @@ def text_length(column: sa.Column[Any]) -> int | bool | None:
     return column_type.length or None
 
 
-def column_limits(model: Any) -> dict[str, int]:
+@cache  # a model's columns are fixed once mapped; an import checks thousands of rows against them
+def column_limits(model: Any) -> Mapping[str, int]:
     """Each ``String(n)`` column of ``model`` (a mapped class) and its length ``n``."""
     limits = {}
     for column in sa.inspect(model).columns:
         length = text_length(column)
         if length:
             limits[column.key] = length
-    return limits
+    return MappingProxyType(limits)
 
 
 def limit_message(length: int) -> str:

@@ -14,6 +14,7 @@ for real if they ask for it, and the database is emptied after them (``empty_dat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import uuid
@@ -347,7 +348,9 @@ def count_queries(engine: sa.Engine):
     return run
 
 
-def queries_of(client, path: str) -> int:
+@contextlib.contextmanager
+def statements_sent() -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs (transaction control left out), in a list filled as it runs."""
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:
@@ -356,9 +359,14 @@ def queries_of(client, path: str) -> int:
 
     sa.event.listen(sa.Engine, "before_cursor_execute", count)
     try:
-        assert client.get(path).status_code == 200
+        yield statements
     finally:
         sa.event.remove(sa.Engine, "before_cursor_execute", count)
+
+
+def queries_of(client, path: str) -> int:
+    with statements_sent() as statements:
+        assert client.get(path).status_code == 200
     return len(statements)
 
 

@@ -51,15 +51,13 @@ elif point == "after-rename":
     ev._fsync_directory = fsync_then_stop
 elif point == "mid-import":
     from tracker.plans.spreadsheet import apply as ss_apply
-    real_record, calls = ss_apply.record, []
-    def record_then_stop(session, **kwargs):
-        event = real_record(session, **kwargs)
-        calls.append(event)
-        if len(calls) == 3:
-            session.flush()  # rows are in the database's open transaction
+    real_insert = ss_apply.insert_rows
+    def insert_then_stop(session, model, rows, *args):
+        stored = real_insert(session, model, rows, *args)
+        if stored:  # the new actions are in the database's open transaction
             stop_here()
-        return event
-    ss_apply.record = record_then_stop
+        return stored
+    ss_apply.insert_rows = insert_then_stop
 
 uvicorn.run("tracker.app:create_app", factory=True, host="127.0.0.1", port=int(sys.argv[1]), workers=1)
 """

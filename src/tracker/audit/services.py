@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NotRequired, TypedDict
 
 from sqlmodel import Session, SQLModel, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
-from tracker.db import next_version, plain
+from tracker.db import insert_rows, next_version, plain
 from tracker.inputs import cleaned_for
 from tracker.permissions import visible_levels
 from tracker.vocabulary import Visibility
@@ -45,8 +46,7 @@ class Event(TypedDict):
     after: NotRequired[dict[str, Any] | None]
 
 
-def record(
-    session: Session,
+def event_values(
     *,
     actor: Actor,
     action: str,
@@ -57,22 +57,44 @@ def record(
     after: dict[str, Any] | None = None,
     organisation_id: int | None = None,
     response_id: int | None = None,
-) -> AuditEvent:
-    """Add one event to the history (in the caller's transaction)."""
-    event = AuditEvent(
-        actor_id=actor.user_id,
-        actor_label=actor.label[:200],
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        organisation_id=organisation_id,
-        response_id=response_id,
-        summary=cleaned_for(AuditEvent, "summary", summary)[:500],  # it may quote long text, which short text refuses
-        before=before,
-        after=after,
-    )
-    session.add(event)
-    return event
+) -> dict[str, Any]:
+    """The columns of one event in the history."""
+    return {
+        "actor_id": actor.user_id,
+        "actor_label": actor.label[:200],
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "organisation_id": organisation_id,
+        "response_id": response_id,
+        # It may quote long text, whose characters short text refuses: cleaned as for its column, then cut.
+        "summary": cleaned_for(AuditEvent, "summary", summary)[:500],
+        "before": before,
+        "after": after,
+    }
+
+
+def record(session: Session, **event: Any) -> AuditEvent:
+    """Add one event to the history (in the caller's transaction); ``event``: the arguments of ``event_values``."""
+    added = AuditEvent(**event_values(**event))
+    session.add(added)
+    return added
+
+
+class EventBatch:
+    """Events kept to be written together (``write``): a use case that records thousands of them at once (a
+    spreadsheet import) sends a few INSERT statements instead of one per event."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def add(self, **event: Any) -> None:
+        """One event; ``event``: the arguments of ``event_values``."""
+        self.events.append(event_values(**event))
+
+    def write(self, session: Session) -> None:
+        insert_rows(session, AuditEvent, self.events)
+        self.events = []
 
 
 def audit_creation(
@@ -109,17 +131,18 @@ def audit_change(
     summary: Callable[[list[str]], str],
     organisation_id: int | None = None,
     response_id: int | None = None,
+    batch: EventBatch | None = None,
 ) -> list[str]:
     """The one change-and-audit step of every edit, once the use case has set ``record_``'s fields: the names of
     ``fields`` that now differ from ``before`` (``fields_of`` taken before the edit). If any do, the record gets its
     next version (a ``Versioned`` table checks it on write; see ``tracker.db``) and one audit event with the before
-    and after values of just those fields, summarised by ``summary(names)``; if none do, nothing is recorded."""
+    and after values of just those fields, summarised by ``summary(names)`` (kept in ``batch`` if given, to be
+    written with others); if none do, nothing is recorded."""
     after = fields_of(record_, fields)
     diff = list(changed(before, after))
     if diff:
         next_version(record_)
-        record(
-            session,
+        (batch.add if batch is not None else partial(record, session))(
             actor=actor,
             action="update",
             entity_type=entity_type,

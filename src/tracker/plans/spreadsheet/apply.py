@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.audit.services import Actor, audit_change, fields_of, record
-from tracker.db import not_none, saved_id
+from tracker.audit.services import Actor, EventBatch, audit_change, fields_of
+from tracker.db import insert_rows, not_none, plain, saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import declare_response
 from tracker.plans.services import ACTION_FIELDS, RESPONSE_FIELDS, UPDATE_FIELDS, actor_for, roll_up
@@ -53,16 +53,17 @@ def apply_import(session: Session, organisation_id: int, plan: ImportPlan, user:
 
 @dataclass(frozen=True)
 class _Writing:
-    """One import being written: its transaction, who imports, and the organisation every event is about."""
+    """One import being written: its transaction, who imports, the organisation every event is about, and its
+    events, written together at the end (thousands of rows make thousands of events)."""
 
     session: Session
     actor: Actor
     organisation_id: int
+    events: EventBatch = field(default_factory=EventBatch)
 
     def note(self, action: str, entity_type: str, entity_id: int | None, summary: str, **values: Any) -> None:
         """One event in the history (``values``: its response_id, before and after)."""
-        record(
-            self.session,
+        self.events.add(
             actor=self.actor,
             action=action,
             entity_type=entity_type,
@@ -86,6 +87,7 @@ class _Writing:
             summary=summary,
             organisation_id=self.organisation_id,
             response_id=record_.response_id if entity == "action" else record_.id,
+            batch=self.events,
         )
 
 
@@ -103,10 +105,8 @@ def _write(session: Session, organisation_id: int, plan: ImportPlan, user: User,
     }
     _declare(writing, responses, plan, result)
     touched, rolled_parents = _apply_changes(writing, responses, plan, result)
-    created = _add_new_records(session, plan, user, result)
-    session.flush()
-    for kind, record_, change in created:
-        _record_creation(writing, kind, record_, change)
+    for kind, row, change in _add_new_records(session, plan, user, result):
+        _record_creation(writing, kind, row, change)
         touched.add(change.response_id)
     result.statuses_rolled_up = _roll_up(writing, responses, rolled_parents)
     write_candidates(session, plan, user, result)
@@ -115,6 +115,8 @@ def _write(session: Session, organisation_id: int, plan: ImportPlan, user: User,
         responses[response_id].updated_at = now
     if result.total:
         _record_import(writing, plan, result)
+    session.flush()
+    writing.events.write(session)
 
 
 def _declare(writing: _Writing, responses: dict[int, Response], plan: ImportPlan, result: ImportResult) -> None:
@@ -148,6 +150,16 @@ def _apply_changes(
     """The changes to existing responses and actions; returns the responses touched and the parents to roll up."""
     touched: set[int] = set()
     rolled_parents: set[int] = set()
+    action_ids = [c.action_id for c in plan.changes if c.kind == "change_action"]
+    actions = {
+        saved_id(a): a
+        for a in writing.session.exec(
+            select(Action)
+            .where(col(Action.id).in_(action_ids))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
     for change in plan.changes:
         if change.kind == "change_response":
             if _apply_response_change(writing, responses, change):
@@ -155,9 +167,11 @@ def _apply_changes(
                 touched.add(change.response_id)
                 if "status" in change.values and change.parent_recommendation_id is not None:
                     rolled_parents.add(change.parent_recommendation_id)
-        elif change.kind == "change_action" and _apply_action_change(writing, change):
-            result.actions_changed += 1
-            touched.add(change.response_id)
+        elif change.kind == "change_action":
+            action = actions.get(change.action_id or 0)
+            if _apply_action_change(writing, action, change):
+                result.actions_changed += 1
+                touched.add(change.response_id)
     return touched, rolled_parents
 
 
@@ -214,8 +228,7 @@ def _apply_response_change(writing: _Writing, responses: dict[int, Response], ch
     return True
 
 
-def _apply_action_change(writing: _Writing, change: PlannedChange) -> bool:
-    action = writing.session.get(Action, change.action_id, with_for_update=True, populate_existing=True)
+def _apply_action_change(writing: _Writing, action: Action | None, change: PlannedChange) -> bool:
     if action is None or action.response_id != change.response_id:
         raise _conflict(change.number)
     if all(getattr(action, n) == v for n, v in change.values.items()):
@@ -242,61 +255,74 @@ def _apply_action_change(writing: _Writing, change: PlannedChange) -> bool:
 
 def _add_new_records(
     session: Session, plan: ImportPlan, user: User, result: ImportResult
-) -> list[tuple[str, Any, PlannedChange]]:
-    """Add the new actions and updates (flushed together), skipping any that now exist."""
+) -> list[tuple[str, dict[str, Any], PlannedChange]]:
+    """Add the new actions and updates, skipping any that now exist, a few statements for them all (a file may
+    hold thousands); returns each added row with its values and new id."""
     new = [c for c in plan.changes if c.kind in ("new_action", "new_update")]
     ids = sorted({c.response_id for c in new})
     if not ids:
         return []
-    actions: dict[int, list[Action]] = defaultdict(list)
-    for action in session.exec(
-        select(Action).where(col(Action.response_id).in_(ids)).execution_options(populate_existing=True)
+    action_keys: dict[int, set[str]] = defaultdict(set)
+    positions: dict[int, int] = defaultdict(lambda: -1)  # the last position used on each response
+    for response_id, description, position in session.exec(
+        select(Action.response_id, Action.description, Action.position).where(col(Action.response_id).in_(ids))
     ):
-        actions[action.response_id].append(action)
-    existing_updates = {
-        (u.response_id, update_key(u.text))
-        for u in session.exec(select(ProgressUpdate).where(col(ProgressUpdate.response_id).in_(ids)))
+        action_keys[response_id].add(action_key(description))
+        positions[response_id] = max(positions[response_id], position)
+    update_keys = {
+        (response_id, update_key(text))
+        for response_id, text in session.exec(
+            select(ProgressUpdate.response_id, ProgressUpdate.text).where(col(ProgressUpdate.response_id).in_(ids))
+        )
     }
-    created: list[tuple[str, Any, PlannedChange]] = []
+    actions: list[tuple[dict[str, Any], PlannedChange]] = []
+    updates: list[tuple[dict[str, Any], PlannedChange]] = []
     today = dt.date.today()
     for change in new:
         if change.kind == "new_action":
-            mine = actions[change.response_id]
             key = action_key(change.values["description"])
-            if any(action_key(a.description) == key for a in mine):
+            if key in action_keys[change.response_id]:
                 result.already_there += 1
                 continue
-            position = max((a.position for a in mine), default=-1) + 1
-            action = Action(response_id=change.response_id, position=position, **change.values)
-            if action.status is ActionStatus.COMPLETE:
-                action.completed_on = today
-            session.add(action)
-            mine.append(action)
-            created.append(("action", action, change))
-            result.actions_added += 1
+            action_keys[change.response_id].add(key)
+            positions[change.response_id] += 1
+            row = {"response_id": change.response_id, "position": positions[change.response_id], **change.values}
+            if row.get("status") is ActionStatus.COMPLETE:
+                row["completed_on"] = today
+            actions.append((row, change))
         else:
             key_u = (change.response_id, update_key(change.values["text"]))
-            if key_u in existing_updates:
+            if key_u in update_keys:
                 result.already_there += 1
                 continue
-            existing_updates.add(key_u)
-            update = ProgressUpdate(response_id=change.response_id, author_id=user.id, **change.values)
-            session.add(update)
-            created.append(("update", update, change))
-            result.updates_added += 1
-    return created
+            update_keys.add(key_u)
+            updates.append(({"response_id": change.response_id, "author_id": user.id, **change.values}, change))
+    result.actions_added, result.updates_added = len(actions), len(updates)
+    return [
+        *_inserted(session, Action, ("response_id", "position"), actions),
+        *_inserted(session, ProgressUpdate, ("response_id", "text"), updates),
+    ]
 
 
-def _record_creation(writing: _Writing, kind: str, record_: Any, change: PlannedChange) -> None:
+def _inserted(
+    session: Session, model: Any, key: tuple[str, str], rows: list[tuple[dict[str, Any], PlannedChange]]
+) -> list[tuple[str, dict[str, Any], PlannedChange]]:
+    """Insert ``rows`` of ``model``, each told apart by its ``key`` (new actions by their new positions, updates by
+    their texts, which the import keeps to one per response)."""
+    kind = "action" if model is Action else "update"
+    stored = insert_rows(session, model, [row for row, _ in rows], key)
+    return [(kind, row, change) for row, (_, change) in zip(stored, rows, strict=True)]
+
+
+def _record_creation(writing: _Writing, kind: str, row: dict[str, Any], change: PlannedChange) -> None:
     if kind == "action":
         entity_type, fields = "action", ACTION_FIELDS
-        summary = f"Action added to recommendation {change.number} by a spreadsheet import: {record_.description[:200]}"
+        summary = f"Action added to recommendation {change.number} by a spreadsheet import: {row['description'][:200]}"
     else:
         entity_type, fields = "progress_update", UPDATE_FIELDS
         summary = f"Progress update added to recommendation {change.number} by a spreadsheet import"
-    writing.note(
-        "create", entity_type, record_.id, summary, response_id=change.response_id, after=fields_of(record_, fields)
-    )
+    after = {name: plain(row[name]) for name in fields}
+    writing.note("create", entity_type, row["id"], summary, response_id=change.response_id, after=after)
 
 
 def _roll_up(writing: _Writing, responses: dict[int, Response], parent_ids: set[int]) -> int:

@@ -27,6 +27,7 @@ from litestar.response import Redirect, Template
 from litestar.response import Response as HttpResponse
 from sqlmodel import Session
 
+from tracker.db import saved_id
 from tracker.evidence.services import display_name
 from tracker.filelimits import MAX_FILE_BYTES, MAX_ROWS
 from tracker.organisations.models import Organisation
@@ -35,9 +36,11 @@ from tracker.permissions import Permission, require, visible_levels
 from tracker.plans import spreadsheet
 from tracker.plans.spreadsheet import review
 from tracker.plans.spreadsheet.common import ImportConflict, SpreadsheetError
+from tracker.plans.spreadsheet.export import export_row_count
 from tracker.plans.spreadsheet.known import remembered_dates
-from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, column_examples, date_in_header
+from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, date_in_header
 from tracker.plans.spreadsheet.results import ImportPlan
+from tracker.plans.spreadsheet.rows import column_examples
 from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.services import list_sets
 from tracker.timeutil import uk_date
@@ -58,7 +61,13 @@ class SpreadsheetController(SignedInPages):
     @get("/{slug:str}/import", sync_to_thread=True, name="spreadsheet:upload-form")
     def upload_form(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         organisation = _organisation(db, slug, request, Permission.EDIT_PLAN)
-        return _upload_page(request, organisation, Form(), sets=list_sets(db))
+        return _upload_page(
+            request,
+            organisation,
+            Form(),
+            sets=list_sets(db),
+            download_rows=export_row_count(db, saved_id(organisation)),
+        )
 
     @post("/{slug:str}/import", sync_to_thread=True, name="spreadsheet:check")
     def check(self, request: AnyRequest, db: Db, slug: FromPath[str], data: MultipartData) -> Template:
@@ -264,10 +273,12 @@ def _upload_page(
     form: Form,
     status_code: int = 200,
     sets: list[Any] | None = None,
+    download_rows: int = 0,
 ) -> Template:
     return page(
         request,
         "plans/import.html",
+        download_rows=download_rows,
         status_code=status_code,
         organisation=organisation,
         form=form,
@@ -320,7 +331,7 @@ def _render_check(
     sets: list[Any] | None = None,
 ) -> Template:
     mapping = plan.mapping
-    examples = column_examples(frame)
+    examples = column_examples(frame, mapping)
     given = _round_dates(form, mapping)
     columns = []
     for i, column in enumerate(mapping.columns):

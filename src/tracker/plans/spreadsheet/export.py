@@ -13,9 +13,10 @@ from typing import Any
 import openpyxl
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from tracker.cells import csv_bytes, needs_guard, storable_text
+from tracker.db import saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
 from tracker.plans.spreadsheet.common import exported_at_text
@@ -50,6 +51,17 @@ _DATE_COLUMNS = {"Target date", "Update date"}
 
 Levels = Collection[Visibility] | None  # the update visibilities the reader may see (None: every update)
 When = dt.datetime | None
+
+
+def export_row_count(session: Session, organisation_id: int) -> int:
+    """How many rows the organisation's full plan has in ``export_rows``, counted without reading the plan."""
+    ids = [saved_id(response) for response, _, _ in obligations_for(session, organisation_id)]
+    items: dict[int, int] = defaultdict(int)
+    for model in (Action, ProgressUpdate):
+        column = col(model.response_id)
+        for response_id, count in session.exec(select(column, func.count()).where(column.in_(ids)).group_by(column)):
+            items[response_id] += count
+    return sum(max(1, items[response_id]) for response_id in ids)
 
 
 def export_rows(

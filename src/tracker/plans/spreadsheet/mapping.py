@@ -10,9 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
-from tracker.plans.spreadsheet.common import cell_text, plain_words
+from tracker.plans.spreadsheet.common import plain_words
 from tracker.timeutil import DateParseError, parse_uk_date
 
 ROUND = "round"  # a column of dated updates, one reporting round ("March 2026 update")
@@ -180,12 +178,3 @@ def detect_mapping(columns: Iterable[Any]) -> Mapping:
             taken.add(guess)
         fields[name] = guess
     return Mapping(fields)
-
-
-def column_examples(frame: pd.DataFrame, limit: int = 60) -> dict[str, str]:
-    """The first value in each column, shortened, to help people choose what it holds."""
-    examples = {}
-    for name in frame.columns:
-        value = next((cell_text(v) for v in frame[name] if cell_text(v)), "")
-        examples[str(name)] = value if len(value) <= limit else value[: limit - 1] + "…"
-    return examples

@@ -9,14 +9,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from sqlmodel import SQLModel
 
-from tracker.inputs import cleaned_for, parse_id, problems_for
+from tracker.inputs import clean_imported, cleaned_for, parse_id, problems_for
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import MAX_TEXT
-from tracker.plans.spreadsheet.common import ISO_DATE, canonical, plain_words, read_exported_at, short
+from tracker.plans.spreadsheet.common import ISO_DATE, canonical, cell_text, plain_words, read_exported_at, short
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
-from tracker.plans.spreadsheet.mapping import FIELDS
+from tracker.plans.spreadsheet.mapping import FIELDS, ROUND, Mapping
 from tracker.plans.spreadsheet.results import ImportPlan
 from tracker.recommendations.models import RecommendationCandidate
 from tracker.timeutil import DateParseError, parse_uk_date, utc_now
@@ -143,6 +144,21 @@ STORED_IN: dict[str, tuple[type[SQLModel], str]] = {
     "recommendation_text": (RecommendationCandidate, "text"),  # kept as candidates (spreadsheet.candidates)
     "addressee": (RecommendationCandidate, "text"),
 }
+
+
+def column_examples(frame: pd.DataFrame, mapping: Mapping, limit: int = 60) -> dict[str, str]:
+    """The first value in each column as the import would store it in the field chosen for it, shortened, to help
+    people choose what it holds; a column the import does not store as text is shown without any direction
+    control, which no field of a row stores."""
+    examples = {}
+    for name in frame.columns:
+        value = next((cell_text(v) for v in frame[name] if cell_text(v)), "")
+        field = mapping.fields.get(str(name), "")
+        model, column = STORED_IN.get("update_text" if field == ROUND else field, (None, ""))
+        value = cleaned_for(model, column, value) if model else clean_imported(value, short=True).strip()
+        examples[str(name)] = value if len(value) <= limit else value[: limit - 1] + "…"
+    return examples
+
 
 RESPONSE_VALUE_LABELS = {
     "status": "status",

@@ -6,7 +6,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.support.accounts import USER_PASSWORD, sign_in
 from tests.support.web import csrf_headers
@@ -171,7 +171,9 @@ def test_bad_password_changes_are_explained_and_change_nothing(client, editor, s
 def test_sign_in_and_out_are_in_the_history(client, editor, session):
     sign_in(client, editor.email)
     client.post("/sign-out", headers=csrf_headers(client))
-    actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.entity_type == "user"))]
+    # In the order they happened: without an ORDER BY, PostgreSQL returns rows in whatever order it finds them.
+    events = select(AuditEvent).where(AuditEvent.entity_type == "user").order_by(col(AuditEvent.id))
+    actions = [e.action for e in session.exec(events)]
     assert actions == ["create", "sign_in", "sign_out"]
 
 

@@ -236,3 +236,38 @@ def test_nothing_is_accepted_without_choosing_and_a_stale_page_is_refused(client
     assert stale.status_code == 409
     session.expire_all()
     assert recommendation(session, "1").provenance is Provenance.PARTIAL
+
+
+def confirm_against_the_report(session: Session, number: str, addressees: list[str]) -> Recommendation:
+    """Recommendation ``number`` as loading the report document leaves it: confirmed, every field checked."""
+    rec = recommendation(session, number)
+    rec.text, rec.addressees = f"Fictional recommendation {number}: the report's own wording.", addressees
+    rec.provenance, rec.provenance_sources = Provenance.CONFIRMED, ["https://www.example.org/report"]
+    rec.confirmed_fields = ["number", "text", "addressees", "deadline", "sub_recommendations"]
+    rec.provenance_note = "Confirmed against the report document “Fictional report”."
+    session.add(rec)
+    session.commit()
+    return rec
+
+
+def test_accepting_the_addressees_a_recommendation_already_holds_changes_nothing(client, session, quoted):
+    rec = confirm_against_the_report(session, "2", ["chief-constables"])
+    before = (rec.version, list(rec.confirmed_fields), rec.provenance_note)
+    answer = accept(client, session, quoted, "2", "addressees", "Chief Constables")
+    assert answer.status_code == 303 and answer.headers["location"].endswith("?unchanged=1")
+    session.expire_all()
+    rec = recommendation(session, "2")
+    assert rec.provenance is Provenance.CONFIRMED
+    assert (rec.version, rec.confirmed_fields, rec.provenance_note) == before
+
+
+def test_a_quoted_wording_is_refused_on_a_recommendation_confirmed_against_the_report(client, session, quoted):
+    rec = confirm_against_the_report(session, "1", ["chief-constables"])
+    version = rec.version
+    answer = accept(client, session, quoted, "1", "text", WORDING)
+    assert answer.status_code == 422
+    assert "already confirmed against the report" in answer.text
+    session.expire_all()
+    rec = recommendation(session, "1")
+    assert rec.version == version and rec.provenance is Provenance.CONFIRMED
+    assert rec.confirmed_fields == ["number", "text", "addressees", "deadline", "sub_recommendations"]

@@ -145,6 +145,12 @@ def _words(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", shown(text).casefold().replace("'", "")).split())
 
 
+_ALREADY_CONFIRMED = (
+    "Recommendation {number} is already confirmed against the report: a quote from a plan cannot replace what "
+    "was checked against the report. If the report says otherwise, correct the recommendation on its edit screen"
+)
+
+
 def _quoted_in(count: int) -> str:
     plans = "1 organisation's published plan" if count == 1 else f"{count} organisations' published plans"
     return f"as quoted in {plans}, not yet checked against the report."
@@ -157,7 +163,8 @@ def accept_candidate(
     the quoted wording or addressees and provenance "as quoted in N organisations' published plans". Commits.
 
     Raises ``InputError`` ("candidate") when the candidate is not there or its addressees are not ones we know,
-    and ``StaleRecord`` when the recommendation changed since the page was shown."""
+    and ``StaleRecord`` when the recommendation changed since the page was shown. A candidate the recommendation
+    already holds changes nothing; on a recommendation confirmed against the report every candidate is refused."""
     group = next(
         (
             g
@@ -168,6 +175,12 @@ def accept_candidate(
     )
     if group is None:
         raise InputError({"candidate": "Choose a candidate from the list"})
+    if group.current:
+        return EditResult()  # the recommendation holds it already: a quote of it adds nothing, not even a version
+    if rec.provenance is Provenance.CONFIRMED:
+        # Provenance is one status for the whole recommendation: a quote would lower the fields checked against
+        # the report that it does not change, so a confirmed recommendation is corrected on its edit screen.
+        raise InputError({"candidate": _ALREADY_CONFIRMED.format(number=rec.number)})
     values = form_values(session, rec)
     values["version"] = "" if version is None else str(version)
     what = "Wording" if target_id == rec.id else f"Wording of {group.recommendation.number}"

@@ -93,7 +93,7 @@ def dump_set(session: Session, rec_set: RecommendationSet) -> str:
         f"# Recommendation set {rec_set.slug}, exported from the recommendation tracker on "
         f"{dt.date.today().isoformat()}.\n"
         "# Format: recommendations/README.md. Load it with `tracker load FILE` or the admin screen.\n"
-        "# Texts are summaries in our own words; each row's provenance says how far it is confirmed.\n\n"
+        "# Each row's provenance says how far it is confirmed and whether its text is the report's wording.\n\n"
     )
     body = yaml.safe_dump(
         set_document(session, rec_set), sort_keys=False, allow_unicode=True, width=110, default_flow_style=False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -98,24 +99,41 @@ class Recommendation(SQLModel, Versioned, table=True):
         An organisation may declare it answers a recommendation whose addressees are not known (and in the set)."""
         return bool(self.addressees) or "addressees" in self.confirmed_fields
 
+    @property
+    def text_source(self) -> str:
+        """Where its text comes from, as the summary says it: copied from the report document, quoted by plans,
+        or a summary in our own words (what the edit screen and the set's data file hold)."""
+        note = self.provenance_note or ""
+        if "text" in self.confirmed_fields and _FROM_DOCUMENT.search(note):
+            return "the text is the report's own wording, copied from the report document"
+        if self.provenance is Provenance.QUOTED or "Wording as quoted in" in note:
+            return "the text is the report's wording as organisations' plans quote it"
+        return "the text is a summary in our own words"
+
     def provenance_summary(self) -> str:
         """How far it is confirmed, in one sentence (the progress report and the data exports)."""
         if self.provenance is Provenance.CONFIRMED:
             when = f" on {uk_date(self.confirmed_at)}" if self.confirmed_at else ""
             who = f" by {self.confirmed_by_label}" if self.confirmed_by_label else ""
             source = f" (source: {', '.join(self.provenance_sources)})" if self.provenance_sources else ""
-            return f"Confirmed against the report{when}{who}{source}; the text is a summary in our own words."
+            return f"Confirmed against the report{when}{who}{source}; {self.text_source}."
         if self.provenance is Provenance.QUOTED:
             # the note says how many organisations' plans quote it (tracker.recommendations.candidates)
             note = f" {self.provenance_note}" if self.provenance_note else ""
             return f"As quoted in organisations' published plans, not yet checked against the report.{note}"
         if self.provenance is Provenance.PARTIAL:
             fields = ", ".join(FIELD_WORDS.get(f, f) for f in self.confirmed_fields) or "no field"
-            text = "the text is a summary, not the report's wording" if self.text else "no wording yet"
+            text = self.text_source if self.text else "no wording yet"
+            if "against the report document" in (note := self.provenance_note or ""):  # it names what was checked
+                return f"Partly confirmed ({fields} confirmed; {note.rstrip('.')}): {text}."
             return f"Partly confirmed ({fields} confirmed by public sources, not yet against the report): {text}."
         if self.text:
             return "Wording to be confirmed against the report: the text is a summary, not the report's wording."
         return "Wording to be confirmed against the report."
+
+
+# How tracker.recommendations.report_apply notes the wording was checked against the report document
+_FROM_DOCUMENT = re.compile(r"(^|\. )(Confirmed|Wording[^.]*? checked) against the report document")
 
 
 class RecommendationVersion(SQLModel, table=True):

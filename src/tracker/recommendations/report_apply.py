@@ -19,7 +19,7 @@ from tracker.inputs import InputError
 from tracker.organisations.services import addressee_names
 from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations.editing import RecommendationEdit, SubRecommendationEdit, subs_of, write_version
-from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.models import FIELD_WORDS, Recommendation, RecommendationSet
 from tracker.recommendations.report_document import Found, find_recommendations
 from tracker.recommendations.report_text import DocumentText, ReportDocumentError
 from tracker.timeutil import uk_date
@@ -206,17 +206,17 @@ def _edit_for(
     have = {s.number for s in subs}
     new_subs = [SubRecommendationEdit(number=n, text=t, field=f"sub-{n}") for n, t in wanted.items() if n not in have]
     sources = list(dict.fromkeys([*rec.provenance_sources, *([rec_set.source_url] if rec_set.source_url else [])]))
-    confirmed = ["number", *[f for f in FIELDS if f in take], *[f for f in rec.confirmed_fields if f == "theme"]]
+    status, confirmed, note = _provenance(rec, doc, item, take)
     edit = RecommendationEdit(
         version=rec.version,
         text=text,
         addressees=addressees,
         deadline=deadline.strftime("%d/%m/%Y") if deadline else None,
         theme=rec.theme,
-        provenance=Provenance.CONFIRMED.value,
+        provenance=status.value,
         confirmed_fields=confirmed,
         sources=sources,
-        note=provenance_note(doc, item),
+        note=note,
         subs=sub_edits,
         new_subs=new_subs,
     )
@@ -224,11 +224,31 @@ def _edit_for(
         (text, addressees, deadline) == (rec.text, rec.addressees, rec.deadline)
         and all(e.text == s.text for e, s in zip(sub_edits, subs, strict=True))
         and not new_subs
-        and rec.provenance is Provenance.CONFIRMED
+        and rec.provenance is status
         and (rec.provenance_note, rec.provenance_sources) == (edit.note, sources)
         and set(rec.confirmed_fields) == set(confirmed)
     )
     return None if unchanged else edit
+
+
+def _provenance(
+    rec: Recommendation, doc: DocumentText, item: Found, take: set[str]
+) -> tuple[Provenance, list[str], str]:
+    """Status, confirmed fields and note once ``take`` is checked against the document. Every field it gives
+    taken: confirmed against the report. Only some: partly confirmed, the fields checked named in a sentence after
+    the earlier note, and the fields confirmed before (by the report or public sources) still confirmed."""
+    if take == given_fields(item):
+        kept = [f for f in rec.confirmed_fields if f == "theme"]
+        return Provenance.CONFIRMED, ["number", *[f for f in FIELDS if f in take], *kept], provenance_note(doc, item)
+    checked = [f for f in FIELDS if f in take]
+    fields = [FIELD_WORDS[f] for f in checked]
+    words = (", ".join(fields[:-1]) + " and " + fields[-1]) if len(fields) > 1 else fields[0]
+    sentence = provenance_note(doc, item).replace("Confirmed", f"{words[0].upper()}{words[1:]} checked", 1)
+    known = rec.provenance is not Provenance.TO_BE_CONFIRMED
+    earlier, before = (rec.provenance_note or "", rec.confirmed_fields) if known else ("", [])
+    note = earlier if sentence in earlier else " ".join(filter(None, [earlier, sentence]))
+    confirmed = ["number", *[f for f in [*FIELDS, "theme"] if f in take or f in before]]
+    return Provenance.PARTIAL, confirmed, note
 
 
 def apply_review(

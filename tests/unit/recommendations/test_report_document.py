@@ -225,3 +225,30 @@ def test_a_document_over_the_report_limit_is_refused_by_its_size():
 def test_the_same_recommendation_in_the_summary_and_the_chapter_is_found_once(session, small_reference):
     doc = read_document(html_document([*CONTENT, ("Chapter 3", f"Recommendation 3: {TEXT_3}")]), "x.html")
     assert [f.number for f in find_recommendations(session, doc, the_set(session))] == ["1", "2", "3"]
+
+
+def test_taking_only_the_wording_leaves_it_partly_confirmed_keeping_the_earlier_note_and_fields(session, admin):
+    one = rec(session, "1")
+    one.provenance_note = "Fictional earlier note: a public source confirms the addressees."
+    session.add(one)
+    session.commit()
+    checked = review(session, read_document(html_document(), "report.html"), the_set(session))
+    row = next(r for r in checked.rows if r.found.number == "1")
+    only_wording = Choice(row.found.text, [], None, {}, accepted={"text"})
+    apply_review(session, checked, admin, choices={"1": only_wording})
+    one = rec(session, "1")
+    assert one.text == TEXT_1 and one.provenance is Provenance.PARTIAL
+    assert set(one.confirmed_fields) == {"number", "addressees", "text"}  # not the deadline it did not check
+    assert one.provenance_note.startswith("Fictional earlier note: a public source confirms the addressees. ")
+    assert f"Wording checked against the report document “{TITLE}”" in one.provenance_note
+    assert "https://www.example.org/a" in one.provenance_sources
+    assert "summary" not in one.provenance_summary() and "report's own wording" in one.provenance_summary()
+    again = review(session, read_document(html_document(), "report.html"), the_set(session))
+    assert not apply_review(session, again, admin, choices={"1": only_wording}).versions
+
+
+def test_wording_confirmed_from_the_report_document_is_not_called_a_summary(session, admin):
+    apply_review(session, review(session, read_document(html_document(), "report.html"), the_set(session)), admin)
+    summary = rec(session, "2").provenance_summary()
+    assert summary.startswith("Confirmed against the report") and "summary" not in summary
+    assert "the text is the report's own wording" in summary

@@ -298,3 +298,21 @@ def test_commentary_after_a_recommendation_is_not_its_wording_when_the_pdf_loses
     ]
     found = found_in_pdf(session, [ONE_BROKEN, [*THREE_BROKEN, "", *commentary]])  # a gap, as between paragraphs
     assert found[1].text == TEXT_3 and found[1].deadline is None
+
+
+def test_a_recommendations_number_alone_on_its_line_heads_the_wording_below_it(session, small_reference):
+    one = [CC, "Recommendation 1", "Chief constables should test the", "fictional widget in every station."]
+    found = found_in_pdf(
+        session,
+        [
+            one,
+            [
+                "Recommendation 3 \u2013 Police and crime commissioners and",
+                "the Home Office should fund the fictional helpline.",
+            ],
+        ],
+    )
+    assert [(f.number, f.text) for f in found] == [
+        ("1", "Chief constables should test the fictional widget in every station."),
+        ("3", TEXT_3),
+    ]

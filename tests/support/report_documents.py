@@ -59,10 +59,15 @@ def _pages(content: list[tuple[str, str | None]]) -> list[list[str]]:
 
 
 def pdf_document(content: list[tuple[str, str | None]] = CONTENT, *, with_text: bool = True) -> bytes:
+    return pdf_of_lines(_pages(content), with_text=with_text)
+
+
+def pdf_of_lines(pages: list[list[str]], *, with_text: bool = True) -> bytes:
+    """A PDF of the given lines (a blank line leaves a gap, which pypdf does not give back), each page under a
+    running header and over a "Page N of M" footer, as a report's PDF is laid out."""
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
     pdf.setTitle(TITLE)
-    pages = _pages(content)
     for number, lines in enumerate(pages, 1):
         if with_text:
             pdf.drawString(72, 800, TITLE)

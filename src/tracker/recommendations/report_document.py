@@ -16,12 +16,14 @@ from sqlmodel import Session, select
 
 from tracker.organisations.models import AddresseeGroup, Organisation
 from tracker.recommendations.models import RecommendationSet
-from tracker.recommendations.report_text import DocumentText, Paragraph, ReportDocumentError
+from tracker.recommendations.report_text import MONTH, DocumentText, Paragraph, ReportDocumentError
 from tracker.timeutil import DateParseError, parse_uk_date
 
+# The rule of ``report_text.STARTS_ITEM``: "Recommendation N" then punctuation or the end (a cross-reference such as
+# "Recommendation 5 of our 2022 report" is not one), or a bare number that does not start a date ("27 March").
 _MARKER = re.compile(
-    r"^(?:recommendation\s+(?P<named>\d{1,3}(?:\.\d{1,2})?)\s*[.:\-\u2013\u2014]?\s*"
-    r"|(?P<bare>\d{1,3}(?:\.\d{1,2})?)(?:[.:)]\s*|\s+(?=[A-Z])|$))",
+    r"^(?:recommendation\s+(?P<named>\d{1,3}(?:\.\d{1,2})?)\s*(?:[.:)\-\u2013\u2014]\s*|$)"
+    rf"|(?P<bare>\d{{1,3}}(?:\.\d{{1,2}})?)(?:[.:)]\s*|\s+(?!{MONTH})(?P<word>(?=(?-i:[A-Z])))|$))",
     re.IGNORECASE,
 )
 _DEADLINE = re.compile(r"\bby\s+(\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\s+\d{4})", re.IGNORECASE)
@@ -106,9 +108,11 @@ def _items(paragraphs: list[Paragraph]) -> list[Found]:
             continue
         match = _MARKER.match(paragraph.text)
         number = match and (match.group("named") or match.group("bare"))
-        # A bare number ("7 Chief constables …") counts only where it is the next one expected, so a sentence
-        # that begins with a figure ("43 forces …") is not taken for a recommendation.
-        if match and number and (match.group("named") or _plausible(number, last_top, paragraph.heading)):
+        # A bare number ("7. Chief constables …") counts only where it is the next one expected or under a
+        # recommendations heading; one followed by a word alone ("7 Chief constables …") only where it is the next
+        # one expected, so a sentence that begins with a figure ("43 Forces …") is not taken for a recommendation.
+        bare_word = match is not None and match.group("word") is not None
+        if match and number and (match.group("named") or _plausible(number, last_top, paragraph.heading, bare_word)):
             current = Found(number, paragraph.text[match.end() :].strip(), paragraph.page, paragraph.heading)
             items.append(current)
             last_top = int(number.split(".")[0]) if "." not in number else last_top
@@ -121,12 +125,13 @@ def _items(paragraphs: list[Paragraph]) -> list[Found]:
     return items
 
 
-def _plausible(number: str, last_top: int, heading: str | None) -> bool:
-    """Whether a bare number starts an item: the next recommendation, a part of the current one, or any
-    one under a heading that speaks of recommendations (sections need not follow the numbers' order)."""
+def _plausible(number: str, last_top: int, heading: str | None, bare_word: bool) -> bool:
+    """Whether a bare number starts an item: the next recommendation, a part of the current one, or (unless only
+    a word follows it) any one under a heading that speaks of recommendations (sections need not follow the
+    numbers' order)."""
     if "." in number:
         return int(number.split(".")[0]) == last_top
-    return int(number) == last_top + 1 or "recommendation" in (heading or "").lower()
+    return int(number) == last_top + 1 or (not bare_word and "recommendation" in (heading or "").lower())
 
 
 def _same_words(one: str, other: str) -> bool:

@@ -4,7 +4,14 @@ Three renderings are read: the HTML page saved from the publisher's site (the st
 ``html.parser``: the page is well-formed, and only headings, paragraphs, list items and table cells matter),
 the PDF (``pypdf``), and text pasted from either. PDF text (pasted or extracted) brings page headers, footers
 and hard line breaks: lines that repeat on many pages and page numbers are dropped, and the broken lines of a
-paragraph are joined again.
+paragraph are joined again. A PDF's text is taken in pypdf's layout mode, which keeps the gap between
+paragraphs as a blank line (the plain mode drops it, and the commentary after a recommendation would run on
+into its wording).
+
+What starts an item (``STARTS_ITEM``; ``tracker.recommendations.report_document`` reads the same rule):
+"Recommendation N" (or N.N) followed by ":", ".", ")", a dash or the end of the line, so a cross-reference that
+a line break puts first on a line ("Recommendation 5 of our 2022 report …") stays in its sentence; or a bare
+number followed by ".", ":", ")", a capitalised word or the end of the line, except a date ("27 March 2025.").
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError
 
 # A published report's PDF, with its pictures and charts, runs to several MB (10 to 20 for a long inspection
@@ -60,7 +67,11 @@ HEADING = re.compile(r"^(recommendations? (for|to|made to) .{3,120}|for .{3,80}:
 PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4})(\s+of\s+\d{1,4})?$", re.IGNORECASE)
 # What starts a new paragraph in broken lines: a recommendation's number, or a heading.
 # Capital R only: "recommendation 7" at the start of a broken line is the middle of a sentence.
-STARTS_ITEM = re.compile(r"^(Recommendation\s+\d{1,3}\b|\d{1,3}(\.\d{1,2})?([.:)]|\s+[A-Z])|\d{1,3}(\.\d{1,2})?$)")
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+NAMED_ITEM = r"Recommendation\s+\d{1,3}(?:\.\d{1,2})?(?=\s*(?:[.:)\-\u2013\u2014]|$))"
+STARTS_ITEM = re.compile(
+    rf"^({NAMED_ITEM}|\d{{1,3}}(\.\d{{1,2}})?([.:)]|\s+(?!(?i:{MONTH}))[A-Z])|\d{{1,3}}(\.\d{{1,2}})?$)"
+)
 
 
 def read_document(content: bytes, file_name: str) -> DocumentText:
@@ -179,13 +190,22 @@ def _pdf_pages(reader: PdfReader) -> list[str]:
     pages: list[str] = []
     chars = 0
     for page in reader.pages:
-        pages.append(page.extract_text() or "")
+        pages.append(_page_text(page))
         chars += len(pages[-1])
         if chars > REPORT_MAX_CHARS:
             raise ReportDocumentError(
                 [f"The PDF's text is longer than {REPORT_MAX_CHARS:,} characters, more than any report document"]
             )
     return pages
+
+
+def _page_text(page: PageObject) -> str:
+    """The page's lines with a blank line where the layout leaves a gap; the plain text where layout fails."""
+    try:
+        text = page.extract_text(extraction_mode="layout") or ""
+    except Exception:  # layout mode is newer and stricter about odd fonts: the plain text still serves
+        return page.extract_text() or ""
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 
 def _from_text(text: str) -> tuple[str, list[Paragraph]]:
@@ -301,6 +321,8 @@ def _paragraphs(lines: list[tuple[str, int | None]]) -> list[Paragraph]:
         if not current:
             page = line_page
         current.append(stripped)
+        if STARTS_ITEM.fullmatch(stripped):
+            close()  # a number alone on its line ("Recommendation 5", a table's "7"): its wording follows
     close()
     return paragraphs
 

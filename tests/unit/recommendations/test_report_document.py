@@ -13,6 +13,7 @@ from sqlmodel import select
 from tests.support.report_documents import (
     CC,
     CONTENT,
+    PCC,
     SPARSE_CONTENT,
     SPARSE_TEXT_1,
     TEXT_1,
@@ -22,6 +23,7 @@ from tests.support.report_documents import (
     html_document,
     pasted_text,
     pdf_document,
+    pdf_of_lines,
 )
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
@@ -252,3 +254,92 @@ def test_wording_confirmed_from_the_report_document_is_not_called_a_summary(sess
     summary = rec(session, "2").provenance_summary()
     assert summary.startswith("Confirmed against the report") and "summary" not in summary
     assert "the text is the report's own wording" in summary
+
+
+# Lines as a PDF lays them out (about 50 characters wide); pypdf gives no blank line between paragraphs.
+ONE_BROKEN = [
+    CC,
+    "Recommendation 1: Chief constables should test the",
+    "fictional widget in every station.",
+    "1.1 Chief constables should make sure staff use the",
+    "fictional widget for every report of a fictional kind.",
+    "1.2 Until the widget works, staff should keep a",
+    "fictional paper list that can be searched.",
+]
+THREE_BROKEN = [
+    PCC,
+    "Recommendation 3: Police and crime commissioners and",
+    "the Home Office should fund the fictional helpline.",
+]
+
+
+def found_in_pdf(session, pages):
+    return find_recommendations(session, read_document(pdf_of_lines(pages), "report.pdf"), the_set(session))
+
+
+def test_a_date_that_a_line_break_puts_first_on_a_line_is_not_a_recommendation(session, small_reference):
+    two = [
+        "Recommendation 2: Every fictional force should paint its",
+        "fictional shed green, as agreed on",
+        "3 March 2024.",
+    ]
+    found = found_in_pdf(session, [[*ONE_BROKEN, *two], THREE_BROKEN])
+    assert [f.number for f in found] == ["1", "2", "3"]
+    assert found[1].text == "Every fictional force should paint its fictional shed green, as agreed on 3 March 2024."
+
+
+def test_a_deadline_that_a_line_break_puts_first_on_a_line_is_still_the_deadline(session, small_reference):
+    two = ["Recommendation 2: Every fictional force should paint its", "fictional shed green by", "27 March 2025."]
+    found = found_in_pdf(session, [[*ONE_BROKEN, *two], THREE_BROKEN])
+    assert found[1].text == "Every fictional force should paint its fictional shed green by 27 March 2025."
+    assert found[1].deadline == dt.date(2025, 3, 27)
+
+
+def test_a_sentence_that_starts_with_a_figure_under_a_recommendations_heading_is_not_one(session, small_reference):
+    figure = ["43 Forces answered the fictional survey for this report, and", "every one of them said so."]
+    found = found_in_pdf(session, [ONE_BROKEN, [*THREE_BROKEN, *figure]])
+    assert [f.number for f in found] == ["1", "3"]
+    assert found[1].text == TEXT_3
+
+
+def test_a_cross_reference_that_a_line_break_puts_first_on_a_line_is_not_a_heading(session, small_reference):
+    one = [
+        CC,
+        "Recommendation 1: Chief constables should test the",
+        "fictional widget in every station, as",
+        "Recommendation 3 of our fictional 2019 report also asked.",
+    ]
+    found = found_in_pdf(session, [one, THREE_BROKEN])
+    assert [f.number for f in found] == ["1", "3"]
+    assert found[0].text == (
+        "Chief constables should test the fictional widget in every station, as "
+        "Recommendation 3 of our fictional 2019 report also asked."
+    )
+    assert found[1].text == TEXT_3
+
+
+def test_commentary_after_a_recommendation_is_not_its_wording_when_the_pdf_loses_the_gap(session, small_reference):
+    commentary = [
+        "This fictional commentary explains the recommendations",
+        "above, and every fictional force is to reply by 1 June 2026.",
+    ]
+    found = found_in_pdf(session, [ONE_BROKEN, [*THREE_BROKEN, "", *commentary]])  # a gap, as between paragraphs
+    assert found[1].text == TEXT_3 and found[1].deadline is None
+
+
+def test_a_recommendations_number_alone_on_its_line_heads_the_wording_below_it(session, small_reference):
+    one = [CC, "Recommendation 1", "Chief constables should test the", "fictional widget in every station."]
+    found = found_in_pdf(
+        session,
+        [
+            one,
+            [
+                "Recommendation 3 \u2013 Police and crime commissioners and",
+                "the Home Office should fund the fictional helpline.",
+            ],
+        ],
+    )
+    assert [(f.number, f.text) for f in found] == [
+        ("1", "Chief constables should test the fictional widget in every station."),
+        ("3", TEXT_3),
+    ]

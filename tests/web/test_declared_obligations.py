@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import textwrap
 
 import pytest
@@ -441,3 +442,22 @@ def test_an_unpublished_declaration_does_not_add_an_organisation_that_must_answe
     after = public_data.overview(session)
     assert len(after.plans) == len(before.plans)
     assert "Fictional Body" not in [p.organisation.name for p in after.plans]
+
+
+def test_the_open_data_responses_say_which_are_declared_and_the_dictionary_documents_it(client, session, kent, editor):
+    import_plan(session, kent, editor)
+    publish_plan(session, kent, editor)
+    session.commit()
+    rows = json.loads(client.get("/open-data/responses.json").content)["rows"]
+    declared = {row["recommendation"]: row["declared"] for row in rows if row["organisation_slug"] == "kent"}
+    assert declared["2"] is True and declared["1"] is False
+    header = next(csv.reader(io.StringIO(client.get("/open-data/responses.csv").text)))
+    assert "declared" in header
+    assert "declared" in client.get("/open-data").text
+
+
+def test_the_publish_preview_marks_a_declared_response(client, session, kent, editor):
+    import_plan(session, kent, editor)
+    sign_in(client, editor.email)
+    page = " ".join(client.get("/plan/kent/publish").text.split())
+    assert "The recommendation and its plan (declared by the organisation)" in page

@@ -309,7 +309,9 @@ def public_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list
         was, now = old.get(key), new.get(key)
         if was is None or now is None:  # a response shown, or taken away, as a whole: then everything in it
             shown = _value("status", (now or was or {}).get("status"))
-            what = "The recommendation and its plan"
+            what = "The recommendation and its plan" + (
+                " (declared by the organisation)" if (now or was or {}).get("declared") else ""
+            )
             changes.append(PublicChange(number, what, shown if now else None, shown if was else None))
             was, now = was or _EMPTY_RESPONSE, now or _EMPTY_RESPONSE
         for name, label in _RESPONSE_WORDS.items():

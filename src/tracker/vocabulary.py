@@ -44,7 +44,7 @@ class Provenance(LabelledEnum):
     """How far a recommendation's data has been confirmed against the report."""
 
     CONFIRMED = "confirmed"
-    QUOTED = "quoted"  # as quoted in organisations' published plans (plan imports), not checked against the report
+    QUOTED = "quoted"  # as quoted in organisations' plans (plan imports), not checked against the report
     PARTIAL = "partial"
     TO_BE_CONFIRMED = "to_be_confirmed"
 
@@ -159,7 +159,7 @@ _LABELS: dict[StrEnum, str] = {
     OrganisationKind.POLICING_BODY: "Police and crime commissioner or equivalent",
     OrganisationKind.NATIONAL_BODY: "National body",
     Provenance.CONFIRMED: "Confirmed against the report",
-    Provenance.QUOTED: "As quoted in organisations' published plans, not yet checked against the report",
+    Provenance.QUOTED: "As quoted in organisations' plans, not yet checked against the report",
     Provenance.PARTIAL: "Partly confirmed",
     Provenance.TO_BE_CONFIRMED: "Wording to be confirmed against the report",
     Rag.RED: "Red",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import textwrap
 
 import pytest
@@ -24,17 +25,19 @@ from tests.support.plans import pdf_text, response_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
 from tracker.loading import load_file
+from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
 from tracker.plans.declarations import adopt_declarations
 from tracker.plans.models import Action, ProgressUpdate, Response
-from tracker.plans.obligations import sync_obligations
+from tracker.plans.obligations import declare_response, sync_obligations
 from tracker.plans.publication import publish_plan
+from tracker.public import data as public_data
 from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import declared_count
 from tracker.reports.progress_report import build_report, render_html, render_pdf
 from tracker.reports.services import freeze_period, open_period
-from tracker.vocabulary import Role
+from tracker.vocabulary import OrganisationKind, Role
 
 PLAN = """\
 Rec No.,Action,Update,Update date
@@ -403,3 +406,58 @@ def test_a_published_declaration_is_listed_on_the_overview_not_said_to_have_nobo
     assert 'data-testid="overview-row-2"' in overview
     assert "none is counted against them" not in overview
     assert "1 recommendation whose wording is not yet loaded: 2" in overview
+
+
+# --- the overview counts what the recommendation pages count (outsider pass 7, finding 4) -------------------
+
+
+def declare_unpublished(session: Session, slug: str, number: str) -> None:
+    """``slug`` declares recommendation ``number`` and does not publish."""
+    organisation = get_by_slug(session, slug)
+    declare_response(session, Actor("test"), organisation.id, recommendation(session, number), None, "in a test")
+    session.commit()
+
+
+def test_the_overview_and_each_recommendation_page_count_only_published_declarations_alike(session, kent, editor):
+    import_plan(session, kent, editor)  # declares 2, published below
+    publish_plan(session, kent, editor)
+    declare_unpublished(session, "gwent", "2")  # never published
+    overview = public_data.overview(session)
+    rows = [row for rows in overview.rows.values() for row in rows]
+    assert any(row.recommendation.number == "2" for row in rows)
+    for row in rows:
+        page = public_data.recommendation_page(session, "test-report", row.recommendation.number)
+        assert page is not None
+        assert (row.counts, row.not_published) == (page.counts, len(page.not_published)), row.recommendation.number
+        assert row.addressed == len(page.answers) + len(page.not_published)
+
+
+def test_an_unpublished_declaration_does_not_add_an_organisation_that_must_answer_to_the_public_pages(
+    client, session, kent
+):
+    session.add(Organisation(slug="fictional-body", name="Fictional Body", kind=OrganisationKind.NATIONAL_BODY))
+    session.commit()
+    before = public_data.overview(session)
+    declare_unpublished(session, "fictional-body", "2")
+    after = public_data.overview(session)
+    assert len(after.plans) == len(before.plans)
+    assert "Fictional Body" not in [p.organisation.name for p in after.plans]
+
+
+def test_the_open_data_responses_say_which_are_declared_and_the_dictionary_documents_it(client, session, kent, editor):
+    import_plan(session, kent, editor)
+    publish_plan(session, kent, editor)
+    session.commit()
+    rows = json.loads(client.get("/open-data/responses.json").content)["rows"]
+    declared = {row["recommendation"]: row["declared"] for row in rows if row["organisation_slug"] == "kent"}
+    assert declared["2"] is True and declared["1"] is False
+    header = next(csv.reader(io.StringIO(client.get("/open-data/responses.csv").text)))
+    assert "declared" in header
+    assert "declared" in client.get("/open-data").text
+
+
+def test_the_publish_preview_marks_a_declared_response(client, session, kent, editor):
+    import_plan(session, kent, editor)
+    sign_in(client, editor.email)
+    page = " ".join(client.get("/plan/kent/publish").text.split())
+    assert "The recommendation and its plan (declared by the organisation)" in page

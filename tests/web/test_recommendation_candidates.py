@@ -1,7 +1,7 @@
 """Candidate wordings and addressees (issue 17, part 2): a plan import keeps the report's wording and the
 recommendation's owner its plan quotes as candidates, never applied by themselves; admins see them grouped by
 identical normalised text, with who quotes each, and can accept one as a new version whose provenance says
-"as quoted in N organisations' published plans, not yet checked against the report".
+"as quoted in N organisations' plans, not yet checked against the report".
 
 The small reference data: Kent and Gwent (forces) must answer recommendation 1 (1.1, 1.2); recommendation 2 is
 addressed to no one yet (a row on it declares the organisation's response).
@@ -194,18 +194,20 @@ def test_accepting_a_wording_makes_one_version_with_the_quoted_provenance_shown_
     rec = recommendation(session, "1")
     assert rec.text == WORDING and rec.provenance is Provenance.QUOTED and rec.version == versions_before + 1
     assert rec.provenance_note.endswith(
-        "Wording as quoted in 2 organisations' published plans, not yet checked against the report."
+        "Wording as quoted in 2 organisations' plans, not yet checked against the report."
     )
     kept = session.exec(select(RecommendationVersion).where(RecommendationVersion.recommendation_id == rec.id))
     assert [v.content["provenance"] for v in kept][-1] == "quoted"
     public = client.get("/recommendations/test-report/1")
-    assert "As quoted in organisations&#39; published plans, not yet checked against the report" in public.text
-    assert "Wording as quoted in 2 organisations&#39; published plans" in public.text
+    assert "As quoted in organisations&#39; plans, not yet checked against the report" in public.text
+    assert "Wording as quoted in 2 organisations&#39; plans" in public.text
     doc = json.loads(client.get(client.app.route_reverse("report:export", fmt="json")).content)
     row = next(r for r in doc["recommendations"] if r["recommendation"] == "1")
     assert row["provenance"] == "quoted"
-    assert row["provenance_label"] == "As quoted in organisations' published plans, not yet checked against the report"
-    assert "2 organisations' published plans" in row["provenance_summary"]
+    assert row["provenance_label"] == "As quoted in organisations' plans, not yet checked against the report"
+    assert "2 organisations' plans" in row["provenance_summary"]
+    # candidates are kept at import, published or not: the wording never claims they came from published plans
+    assert "published" not in row["provenance_summary"] + row["provenance_label"]
 
 
 def test_accepting_an_owner_makes_it_the_addressee_and_the_declared_response_an_obligation(client, session, quoted):
@@ -216,7 +218,7 @@ def test_accepting_an_owner_makes_it_the_addressee_and_the_declared_response_an_
     rec = recommendation(session, "2")
     assert rec.addressees == ["chief-constables"] and rec.provenance is Provenance.QUOTED
     assert rec.text is None  # the wording quoted with it is still only a candidate
-    assert "Addressees as quoted in 1 organisation's published plan" in rec.provenance_note
+    assert "Addressees as quoted in 1 organisation's plan" in rec.provenance_note
     assert response_of(session, "gwent", "2").required
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import ColumnElement, Select, exists, func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -24,7 +24,7 @@ from tracker.audit.services import plain, record
 from tracker.db import saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import Organisation
-from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse
+from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
 from tracker.plans.obligations import must_answer_ids, obligations_for
 from tracker.plans.services import actor_for
 from tracker.timeutil import uk_date, utc_now
@@ -210,6 +210,28 @@ def latest_publication_ids(organisation_ids: Iterable[int] | None = None) -> Sel
     return select(latest.c.id).where(latest.c.rank == 1)
 
 
+def publicly_required() -> ColumnElement[bool]:
+    """The responses the public counts as asked of their organisations: required ones, except a declaration its
+    organisation has not published (a declaration is the organisation's own word, public only once its latest
+    publication answers the recommendation). The one rule the overview, the recommendation pages and the list of
+    organisations that must answer share, so they count alike (outsider pass 7, finding 4)."""
+    published = (
+        select(PublishedResponse.id)
+        .join(PlanPublication, col(PlanPublication.id) == PublishedResponse.publication_id)
+        .where(
+            col(PlanPublication.id).in_(latest_publication_ids()),
+            PlanPublication.organisation_id == Response.organisation_id,
+            PublishedResponse.recommendation_id == Response.recommendation_id,
+        )
+    )
+    return col(Response.required).is_(True) & (col(Response.declared).is_(False) | exists(published))
+
+
+def public_must_answer_ids() -> Select[Any]:
+    """A subquery: the organisations the public sees as having to answer (``publicly_required``)."""
+    return select(Response.organisation_id).where(publicly_required()).distinct()
+
+
 def latest_publications(
     session: Session, organisation_ids: Iterable[int] | None = None, *, with_content: bool = True
 ) -> dict[int, PlanPublication]:
@@ -287,7 +309,9 @@ def public_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list
         was, now = old.get(key), new.get(key)
         if was is None or now is None:  # a response shown, or taken away, as a whole: then everything in it
             shown = _value("status", (now or was or {}).get("status"))
-            what = "The recommendation and its plan"
+            what = "The recommendation and its plan" + (
+                " (declared by the organisation)" if (now or was or {}).get("declared") else ""
+            )
             changes.append(PublicChange(number, what, shown if now else None, shown if was else None))
             was, now = was or _EMPTY_RESPONSE, now or _EMPTY_RESPONSE
         for name, label in _RESPONSE_WORDS.items():

@@ -24,8 +24,12 @@ from tracker.assessments.services import PublicRating, released_ratings
 from tracker.organisations.models import Organisation, Region
 from tracker.organisations.services import addressee_names
 from tracker.plans.models import PlanPublication, PublishedResponse, Response
-from tracker.plans.obligations import must_answer_ids
-from tracker.plans.publication import latest_publication_ids, latest_publications
+from tracker.plans.publication import (
+    latest_publication_ids,
+    latest_publications,
+    public_must_answer_ids,
+    publicly_required,
+)
 from tracker.practice.models import Practice
 from tracker.practice.services import practice_for
 from tracker.recommendations.coverage import is_known
@@ -86,12 +90,13 @@ def published_plans(
 
 
 def _has_public_page() -> Any:
-    return col(Organisation.kind).in_(PUBLIC_KINDS) | col(Organisation.id).in_(must_answer_ids())
+    return col(Organisation.kind).in_(PUBLIC_KINDS) | col(Organisation.id).in_(public_must_answer_ids())
 
 
 def public_organisations(session: Session) -> list[Organisation]:
-    """The organisations listed with their action plans: those that must answer (``must_answer_ids``)."""
-    query = select(Organisation).where(col(Organisation.id).in_(must_answer_ids())).order_by(Organisation.name)
+    """The organisations listed with their action plans: those the public sees as having to answer
+    (``tracker.plans.publication.public_must_answer_ids``)."""
+    query = select(Organisation).where(col(Organisation.id).in_(public_must_answer_ids())).order_by(Organisation.name)
     return list(session.exec(query))
 
 
@@ -102,10 +107,10 @@ def data_date(plans: list[PublishedPlan]) -> dt.datetime | None:
 
 
 def addressed_counts(session: Session) -> dict[int, int]:
-    """How many organisations must answer each recommendation (from the public addressees)."""
+    """How many organisations must answer each recommendation, as the public sees it (``publicly_required``)."""
     query = (
         select(Response.recommendation_id, func.count())
-        .where(col(Response.required).is_(True))
+        .where(publicly_required())
         .group_by(col(Response.recommendation_id))
     )
     return {rec_id: n for rec_id, n in session.exec(query)}
@@ -279,21 +284,16 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
     parent = next((r for r in related if r.id == rec.parent_id), None)
     subs = [r for r in related if r.parent_id == rec.id]
     names = addressee_names(session)
-    rows = session.exec(
-        select(Organisation, Response.declared)
-        .join(Response, col(Response.organisation_id) == Organisation.id)
-        .where(Response.recommendation_id == rec.id, col(Response.required).is_(True))
-        .order_by(Organisation.name)
+    answering = list(
+        session.exec(
+            select(Organisation)
+            .join(Response, col(Response.organisation_id) == Organisation.id)
+            .where(Response.recommendation_id == rec.id, publicly_required())
+            .order_by(Organisation.name)
+        )
     )
-    answering, declaring = [], set()
-    for organisation, declared in rows:
-        answering.append(organisation)
-        if declared:
-            declaring.add(organisation.id)
     plans = published_plans(session, answering, with_content=False)
     answers, not_published, counts = _answers(plans, _published_answers(session, rec.id or 0, answering))
-    # a declaration is the organisation's own word: public only once it publishes it
-    not_published = [o for o in not_published if o.id not in declaring]
     return RecommendationPage(
         recommendation=rec,
         recommendation_set=rec_set,

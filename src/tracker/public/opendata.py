@@ -57,6 +57,11 @@ TABLES: dict[str, Table] = {
                 Column("blocked_reason", "What a blocked response is waiting for."),
                 Column("not_applicable_reason", "Why the organisation says the recommendation does not apply to it."),
                 Column("completed_at", "When the organisation marked the response complete (UTC, ISO 8601)."),
+                Column(
+                    "declared",
+                    "true when the organisation declared it answers the recommendation itself, because who the"
+                    " report addresses it to is not yet known; false for an obligation from the known addressees.",
+                ),
                 Column("actions", "How many actions the published plan lists for this response."),
                 Column("public_updates", "How many public progress updates it lists."),
                 Column("public_evidence", "How many public evidence items it lists."),
@@ -136,6 +141,7 @@ def _rows_of(plan: PublishedPlan, public_url: str) -> Iterator[tuple[str, dict[s
                 **{k: response.get(k) for k in ("status", "rag", "lead_role", "summary", "blocked_reason")},
                 "not_applicable_reason": response.get("not_applicable_reason"),
                 "completed_at": response.get("completed_at"),
+                "declared": bool(response.get("declared")),  # public_plan writes it only when true
                 "actions": len(actions),
                 "public_updates": len(updates),
                 "public_evidence": len(evidence),

@@ -3,7 +3,7 @@
 A plan import keeps each row's "Recommendation" wording and "Rec. Owner" addressee as a candidate
 (``RecommendationCandidate``; ``tracker.plans.spreadsheet.candidates``), never applied by itself. Admins see them
 grouped by identical normalised text with the organisations quoting each, and can accept one: that saves a new
-version (``save_recommendation``) with provenance "as quoted in N organisations' published plans, not yet checked
+version (``save_recommendation``) with provenance "as quoted in N organisations' plans, not yet checked
 against the report" (``Provenance.QUOTED``).
 """
 
@@ -152,7 +152,7 @@ _ALREADY_CONFIRMED = (
 
 
 def _quoted_in(count: int) -> str:
-    plans = "1 organisation's published plan" if count == 1 else f"{count} organisations' published plans"
+    plans = "1 organisation's plan" if count == 1 else f"{count} organisations' plans"
     return f"as quoted in {plans}, not yet checked against the report."
 
 
@@ -160,7 +160,7 @@ def accept_candidate(
     session: Session, rec: Recommendation, target_id: int, kind: str, key: str, version: int | None, user: User
 ) -> EditResult:
     """Accept one candidate of ``rec`` (or of one of its sub-recommendations, ``target_id``): a new version with
-    the quoted wording or addressees and provenance "as quoted in N organisations' published plans". Commits.
+    the quoted wording or addressees and provenance "as quoted in N organisations' plans". Commits.
 
     Raises ``InputError`` ("candidate") when the candidate is not there or its addressees are not ones we know,
     and ``StaleRecord`` when the recommendation changed since the page was shown. A candidate the recommendation
@@ -197,7 +197,7 @@ def accept_candidate(
     values["provenance"] = Provenance.QUOTED.value
     sentence = f"{what} {_quoted_in(len(group.organisations))}"
     earlier = re.compile(
-        rf"{re.escape(what)} as quoted in \d+ organisations?'s? published plans?, not yet checked "
+        rf"{re.escape(what)} as quoted in \d+ organisations?'s? (?:published )?plans?, not yet checked "
         r"against the report\."
     )
     note = earlier.sub("", values["provenance_note"] or "").strip()

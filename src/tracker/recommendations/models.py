@@ -120,7 +120,7 @@ class Recommendation(SQLModel, Versioned, table=True):
         if self.provenance is Provenance.QUOTED:
             # the note says how many organisations' plans quote it (tracker.recommendations.candidates)
             note = f" {self.provenance_note}" if self.provenance_note else ""
-            return f"As quoted in organisations' published plans, not yet checked against the report.{note}"
+            return f"As quoted in organisations' plans, not yet checked against the report.{note}"
         if self.provenance is Provenance.PARTIAL:
             fields = ", ".join(FIELD_WORDS.get(f, f) for f in self.confirmed_fields) or "no field"
             text = self.text_source if self.text else "no wording yet"

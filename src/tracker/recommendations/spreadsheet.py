@@ -57,6 +57,9 @@ PROVENANCE_WORDS = {
     "confirmed": "confirmed",
     "confirmed against the report": "confirmed",
     "quoted": "quoted",
+    "as quoted in organisations' plans, not yet checked against the report": "quoted",
+    "as quoted in organisations plans": "quoted",
+    # the label before outsider pass 7 (finding 3), still read from files exported with it
     "as quoted in organisations' published plans, not yet checked against the report": "quoted",
     "as quoted in organisations published plans": "quoted",
     "partial": "partial",

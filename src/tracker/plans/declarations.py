@@ -48,9 +48,13 @@ def declared_recommendations(session: Session) -> list[DeclaredRecommendation]:
         .where(col(Response.declared).is_(True), col(Response.required).is_(True))
     )
     sets = {s.id: s for s in session.exec(select(RecommendationSet))}
+    rows = list(session.exec(query))
+    # The parents of declared sub-recommendations, read in one query rather than one lookup per row.
+    parent_ids = {rec.parent_id for rec, _ in rows if rec.parent_id}
+    parents = {p.id: p for p in session.exec(select(Recommendation).where(col(Recommendation.id).in_(parent_ids)))}
     found: dict[int, DeclaredRecommendation] = {}
-    for rec, organisation in session.exec(query):
-        top = session.get(Recommendation, rec.parent_id) if rec.parent_id else rec
+    for rec, organisation in rows:
+        top = parents.get(rec.parent_id) if rec.parent_id else rec
         assert top is not None and top.id is not None
         entry = found.setdefault(top.id, DeclaredRecommendation(top, sets[top.set_id]))
         if organisation not in entry.organisations:

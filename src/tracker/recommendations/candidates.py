@@ -107,12 +107,17 @@ def recommendations_with_candidates(session: Session) -> list[tuple[Recommendati
         .join(Recommendation, col(Recommendation.id) == RecommendationCandidate.recommendation_id)
         .group_by(parent)
     )
-    found = []
-    for rec_id, count in counts:
-        rec = session.get(Recommendation, rec_id)
-        rec_set = session.get(RecommendationSet, rec.set_id) if rec is not None else None
-        if rec is not None and rec_set is not None and not rec.removed:
-            found.append((rec, rec_set, count))
+    counted = dict(counts.all())
+    # Read with their sets in one query, not one lookup per counted recommendation.
+    found = [
+        (rec, rec_set, counted[saved_id(rec)])
+        for rec, rec_set in session.exec(
+            select(Recommendation, RecommendationSet)
+            .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
+            .where(col(Recommendation.id).in_(counted))
+        )
+        if not rec.removed
+    ]
     return sorted(found, key=lambda f: (f[0].set_id, f[0].position))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlmodel import Session, SQLModel, col, select
 
@@ -46,6 +46,14 @@ class Event(TypedDict):
     after: NotRequired[dict[str, Any] | None]
 
 
+class EventArgs(Event):
+    """All that ``event_values`` (and so ``record`` and ``EventBatch.add``) takes: the event, who and where."""
+
+    actor: Actor
+    organisation_id: NotRequired[int | None]
+    response_id: NotRequired[int | None]
+
+
 def event_values(
     *,
     actor: Actor,
@@ -74,7 +82,7 @@ def event_values(
     }
 
 
-def record(session: Session, **event: Any) -> AuditEvent:
+def record(session: Session, **event: Unpack[EventArgs]) -> AuditEvent:
     """Add one event to the history (in the caller's transaction); ``event``: the arguments of ``event_values``."""
     added = AuditEvent(**event_values(**event))
     session.add(added)
@@ -88,7 +96,7 @@ class EventBatch:
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
 
-    def add(self, **event: Any) -> None:
+    def add(self, **event: Unpack[EventArgs]) -> None:
         """One event; ``event``: the arguments of ``event_values``."""
         self.events.append(event_values(**event))
 

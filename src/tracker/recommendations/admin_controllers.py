@@ -181,15 +181,12 @@ class RecommendationsAdminController(RecommendationsAdminPages):
         **extra: Any,
     ) -> Template:
         params = request.query_params
-        return page(
+        return recommendation_page(
             request,
             "recommendations/admin_edit.html",
-            status_code=status_code,
-            rec=rec,
-            rs=rec_set,
+            (rec, rec_set, form),
+            status_code,
             subs=subs_of(db, rec),
-            form=form,
-            error_title=bool(form.errors),
             provenances=list(Provenance),
             confirmable=CONFIRMABLE,
             new_rows=range(1, NEW_SUB_ROWS + 1),
@@ -231,6 +228,30 @@ class RecommendationsAdminController(RecommendationsAdminPages):
     def load_apply(self, request: AnyRequest, db: Db, data: MultipartData) -> Template | Redirect:
         """Check the carried file again and load it, all or nothing."""
         return _run_load(request, db, data, dry_run=False)
+
+
+RecommendationForm = tuple[Recommendation, RecommendationSet, Form]
+
+
+def recommendation_page(
+    request: AnyRequest,
+    template: str,
+    shown: RecommendationForm,
+    status_code: int = 200,
+    **extra: Any,
+) -> Template:
+    """A page about one recommendation of a set with a form on it (editing it, its candidates)."""
+    rec, rec_set, form = shown
+    return page(
+        request,
+        template,
+        status_code=status_code,
+        rec=rec,
+        rs=rec_set,
+        form=form,
+        error_title=bool(form.errors),
+        **extra,
+    )
 
 
 def _load_page(request: AnyRequest, db: Session, form: Form, status_code: int = 200, **extra: Any) -> Template:

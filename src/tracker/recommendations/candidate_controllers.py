@@ -3,8 +3,6 @@ that have some, each one's candidates grouped by identical text, and accepting o
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -13,9 +11,14 @@ from sqlmodel import Session
 from tracker.db import StaleRecord
 from tracker.inputs import InputError, parse_id
 from tracker.organisations.services import addressee_names
-from tracker.recommendations.admin_controllers import RecommendationsAdminPages, UrlEncoded, _recommendation
+from tracker.recommendations.admin_controllers import (
+    RecommendationForm,
+    RecommendationsAdminPages,
+    UrlEncoded,
+    _recommendation,
+    recommendation_page,
+)
 from tracker.recommendations.candidates import accept_candidate, candidate_groups, recommendations_with_candidates
-from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.web.forms import Form
 from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
@@ -33,7 +36,7 @@ class CandidatesController(RecommendationsAdminPages):
     def show(self, request: AnyRequest, db: Db, rec_id: FromPath[int]) -> Template:
         """A recommendation's candidates, grouped by identical normalised text, with who quotes each."""
         rec, rec_set = _recommendation(db, rec_id)
-        return _page(request, db, rec, rec_set, Form(values={"version": str(rec.version)}))
+        return _page(request, db, (rec, rec_set, Form(values={"version": str(rec.version)})))
 
     @post("/{rec_id:int}/candidates", sync_to_thread=True, name="candidates:accept")
     def accept(self, request: AnyRequest, db: Db, rec_id: FromPath[int], data: UrlEncoded) -> Template | Redirect:
@@ -49,12 +52,12 @@ class CandidatesController(RecommendationsAdminPages):
         except InputError as exc:
             db.rollback()
             form.errors.update(exc.errors)
-            return _page(request, db, rec, rec_set, form, status_code=422)
+            return _page(request, db, (rec, rec_set, form), 422)
         except StaleRecord:
             db.rollback()
             db.refresh(rec)
             form = Form(values={"version": str(rec.version)}, errors={"candidate": STALE})
-            return _page(request, db, rec, rec_set, form, status_code=409)
+            return _page(request, db, (rec, rec_set, form), 409)
         done = f"?accepted={rec.version}" if result.changed else "?unchanged=1"
         return Redirect(request.app.route_reverse("candidates:recommendation", rec_id=rec.id) + done, status_code=303)
 
@@ -67,25 +70,15 @@ def _chosen(value: str | None) -> tuple[int | None, str, str]:
     return parse_id(parts[0]), parts[1], parts[2]
 
 
-def _page(
-    request: AnyRequest,
-    db: Session,
-    rec: Recommendation,
-    rec_set: RecommendationSet,
-    form: Form,
-    status_code: int = 200,
-) -> Template:
+def _page(request: AnyRequest, db: Session, shown: RecommendationForm, status_code: int = 200) -> Template:
     params = request.query_params
-    extra: dict[str, Any] = {"accepted": params.get("accepted"), "unchanged": bool(params.get("unchanged"))}
-    return page(
+    return recommendation_page(
         request,
         "recommendations/candidates.html",
-        status_code=status_code,
-        rec=rec,
-        rs=rec_set,
-        groups=candidate_groups(db, rec),
+        shown,
+        status_code,
+        groups=candidate_groups(db, shown[0]),
         names=addressee_names(db),
-        form=form,
-        error_title=bool(form.errors),
-        **extra,
+        accepted=params.get("accepted"),
+        unchanged=bool(params.get("unchanged")),
     )

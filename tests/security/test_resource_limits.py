@@ -44,6 +44,8 @@ from tracker.settings import PROJECT_ROOT
 from tracker.vocabulary import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Times are CPU seconds of the process doing the work (time.process_time), not wall time: the promise is about
+# the work a bomb costs, which other jobs on a busy machine (or CI neighbours) must not turn into a flaky failure.
 SECOND = 1.0
 SCAN_SECONDS = 10
 """A file whose excess shows only in its XML is streamed until it does: at most the 40 MB of all its parts, about
@@ -86,9 +88,9 @@ def everything(session) -> dict[str, int]:
 
 
 def timed(call):
-    start = time.perf_counter()
+    start = time.process_time()
     result = call()
-    return result, time.perf_counter() - start
+    return result, time.process_time() - start
 
 
 # --- through the routes and `tracker load` ---------------------------------------------------------------
@@ -141,10 +143,10 @@ def test_a_bomb_posted_to_the_admin_set_load_is_refused_in_under_a_second(
 @pytest.mark.parametrize("name", [SHARED_1GB, INLINE_200MB, "laughs.yaml"])
 def test_a_bomb_given_to_tracker_load_is_refused_in_under_a_second(session, small_reference, bomb_files, name):
     before = everything(session)
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(LoadError) as refused:
         load_file(session, bomb_files[name], Actor("tracker load"), set_slug="test-report")
-    assert time.perf_counter() - start < SECOND
+    assert time.process_time() - start < SECOND
     session.rollback()
     expected = ALIAS_MESSAGE.replace("&amp;", "&") if name.endswith(".yaml") else MESSAGES[name]
     assert expected in str(refused.value)
@@ -189,7 +191,7 @@ PROBE = textwrap.dedent(
         with open("/proc/self/clear_refs", "w") as reset:
             reset.write("5")  # resets VmHWM to the current resident size
         before = status("VmRSS")
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             if path.endswith(".yaml"):
                 parse_yaml(text, path)
@@ -202,7 +204,7 @@ PROBE = textwrap.dedent(
             outcome = "MemoryError"
         results[Path(path).name] = {
             "outcome": outcome,
-            "seconds": time.perf_counter() - start,
+            "seconds": time.process_time() - start,
             "peak_mb": status("VmHWM") - before,
         }
         del data
@@ -394,10 +396,10 @@ XLSX_LIMITS = [
 def test_an_xlsx_beyond_each_limit_is_refused_before_parsing_naming_the_limit(tmp_path, limit, parts, message):
     path = bombs.write_xlsx(tmp_path / "plan.xlsx", **parts)
     assert path.stat().st_size < fl.MAX_FILE_BYTES
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ss.SpreadsheetError) as refused:
         ss.read_table(path.read_bytes(), "plan.xlsx")
-    assert time.perf_counter() - start < (SECOND if limit in ("expansion", "parts") else SCAN_SECONDS)
+    assert time.process_time() - start < (SECOND if limit in ("expansion", "parts") else SCAN_SECONDS)
     assert str(refused.value).startswith("The file is too large to read: ")
     assert message in str(refused.value)
 
@@ -465,10 +467,10 @@ def test_yaml_nested_too_deeply_is_a_clear_error_not_a_crash():
 
 def test_yaml_with_too_many_values_is_refused_before_it_is_built():
     text = "recommendations:\n" + "- 1\n" * 500_000  # 2 MB: 400 MB and 24 s to build without the limit
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(LoadError, match=r"many\.yaml:49999: \(file\): the file holds more than 50,000 values"):
         parse_yaml(text, "many.yaml")
-    assert time.perf_counter() - start < SECOND
+    assert time.process_time() - start < SECOND
 
 
 def test_yaml_without_aliases_still_reads_with_its_lines():

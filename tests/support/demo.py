@@ -1,7 +1,8 @@
-"""The demo data, built once per worker and scale, and the demo site the page checks read.
+"""The demo data, built once per day for every worker and both legs, and the demo site the page checks read.
 
-Loading the demo takes many seconds, so each worker builds each variant (reference data and scale) once, in a
-database nobody connects to (``DemoDatabases.template``), and every user gets a copy: a module that commits
+Loading the demo takes many seconds, so each variant (reference data and scale) is built once, in SQLite, into a
+cache every worker shares (``tests.support.demo_cache``); each worker makes a template of the backend under test
+from it (``DemoDatabases.template``: nobody connects to it), and every user gets a copy: a module that commits
 (the demo site, the frozen report) its own copy, a rolled-back test asking for ``demo_data`` a shared copy
 (its changes are rolled back, as for ``reference_data``).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,8 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from tests.support import pages
-from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE, new_database
+from tests.support.database import BACKEND, ORGANISATIONS_FILE, STALKING_FILE, new_database
+from tests.support.demo_cache import cached_demo, copy_rows, source_key
 from tests.support.factories import SMALL_ORGANISATIONS, SMALL_SET, write
 from tests.support.pages import Page
 from tests.support.web import TEST_SECRET
@@ -68,21 +70,13 @@ class DemoDatabases:
     def template(self, variant: Variant = FULL) -> DemoTemplate:
         if variant not in self._templates:
             kind, scale = variant
-            tmp = self._tmp.mktemp(f"demo-{kind}-{scale}")
-            url = self._opened.enter_context(new_database(f"demo_{kind}{scale}", tmp))
-            migrate.upgrade(url)
-            files = [ORGANISATIONS_FILE, STALKING_FILE]
-            if kind == "small":
-                files = [write(tmp, "orgs.yaml", SMALL_WITH_DEMO_ACCOUNTS), write(tmp, "set.yaml", SMALL_SET)]
-            engine = make_engine(url)
-            try:
-                with Session(engine) as session:
-                    for path in files:
-                        load_file(session, path, Actor("test setup"))
-                    result = load_demo(session, password=DEMO_PASSWORD, upload_dir=tmp / "uploads", scale=scale)
-            finally:
-                engine.dispose()  # PostgreSQL copies a database only while nobody is connected to it
-            self._templates[variant] = DemoTemplate(url, tmp / "uploads", result)
+            database, uploads, result = cached_demo(f"demo-{kind}-{scale}", source_key(variant), _build(variant))
+            url = f"sqlite:///{database}"
+            if BACKEND != "sqlite":  # a template of the backend under test, holding the same rows
+                url = self._opened.enter_context(new_database(f"demo_{kind}{scale}", self._tmp.mktemp("demo")))
+                migrate.upgrade(url)
+                copy_rows(f"sqlite:///{database}", url)
+            self._templates[variant] = DemoTemplate(url, uploads, result)
         return self._templates[variant]
 
     @contextmanager
@@ -107,6 +101,29 @@ class DemoDatabases:
         for engine in self._engines.values():
             engine.dispose()
         self._opened.close()
+
+
+def _build(variant: Variant) -> Callable[[Path, Path], DemoResult]:
+    """How the variant is built into an SQLite file (``cached_demo``): as ``tracker setup --demo`` would."""
+
+    def build(database: Path, uploads: Path) -> DemoResult:
+        kind, scale = variant
+        url = f"sqlite:///{database}"
+        migrate.upgrade(url)
+        files = [ORGANISATIONS_FILE, STALKING_FILE]
+        if kind == "small":
+            files = [write(database.parent, "orgs.yaml", SMALL_WITH_DEMO_ACCOUNTS)]
+            files.append(write(database.parent, "set.yaml", SMALL_SET))
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                for path in files:
+                    load_file(session, path, Actor("test setup"))
+                return load_demo(session, password=DEMO_PASSWORD, upload_dir=uploads, scale=scale)
+        finally:
+            engine.dispose()
+
+    return build
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import textwrap
 
 import pytest
@@ -461,3 +462,23 @@ def test_the_publish_preview_marks_a_declared_response(client, session, kent, ed
     sign_in(client, editor.email)
     page = " ".join(client.get("/plan/kent/publish").text.split())
     assert "The recommendation and its plan (declared by the organisation)" in page
+
+
+# --- the oversight pages label them too (outsider pass 7 notes) --------------------------------------------------
+
+
+def test_the_oversight_organisation_and_recommendation_pages_label_declared_responses(
+    client, session, kent, editor, make_user
+):
+    import_plan(session, kent, editor)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    organisation = client.get("/oversight/organisations/kent")
+    assert organisation.status_code == 200
+    rows = dict(re.findall(r'data-testid="response-([\d.]+)">(.*?)</tr>', organisation.text, re.S))
+    assert "Declared by the organisation" in rows["2"]
+    assert "Declared by the organisation" not in rows["1"] + rows["1.1"]
+    page = client.get(f"/oversight/recommendations/{recommendation(session, '2').id}")
+    assert page.status_code == 200
+    assert re.search(r"Kent Police</a>.{0,400}Declared by the organisation", page.text, re.S)
+    ordinary = client.get(f"/oversight/recommendations/{recommendation(session, '1').id}")
+    assert "Kent Police" in ordinary.text and "Declared by the organisation" not in ordinary.text

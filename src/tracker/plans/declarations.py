@@ -13,6 +13,7 @@ the same declared responses an import makes, through the same step (``obligation
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -71,14 +72,38 @@ def adopt_declarations(session: Session, rec: Recommendation, user: User) -> Edi
     if declared is None or rec.addressees:
         return EditResult()
     slugs = [o.slug for o in declared.organisations]
-    note = (
-        f"Addressees taken from the {len(slugs)} organisations that declared they answer it in their plans, "
-        "not checked against the report."
+    who = (
+        "the 1 organisation that declared it answers it in its plan"
+        if len(slugs) == 1
+        else f"the {len(slugs)} organisations that declared they answer it in their plans"
     )
+    note = f"Addressees taken from {who}, not checked against the report."
     values = form_values(session, rec)
     values["addressees"] = slugs
     values["provenance_note"] = " ".join(filter(None, [values["provenance_note"], note]))
     return save_recommendation(session, rec, recommendation_edit(values), user)
+
+
+# The sentence ``adopt_declarations`` adds to the provenance note, and the one accepting quoted addressees adds
+# (``tracker.recommendations.candidates``): the later of the two says where the addressees now come from.
+_ADOPTED = re.compile(r"Addressees taken from the (\d+) organisations? that declared")
+_QUOTED_ADDRESSEES = re.compile(r"Addressees as quoted in")
+
+
+def adopted_from(rec: Recommendation, parent: Recommendation | None = None) -> int | None:
+    """How many organisations' declarations ``rec``'s addressees were taken from (``adopt_declarations``), or None
+    when they come from elsewhere: confirmed since, quoted from plans since, or changed since (no longer that
+    many). A sub-recommendation (``parent`` given) holding its parent's addressees says what its parent says."""
+    source = parent if parent is not None and rec.addressees == parent.addressees else rec
+    note = source.provenance_note or ""
+    adopted = list(_ADOPTED.finditer(note))
+    if not adopted or "addressees" in source.confirmed_fields:
+        return None
+    last = adopted[-1]
+    if any(quoted.start() > last.start() for quoted in _QUOTED_ADDRESSEES.finditer(note)):
+        return None
+    count = int(last.group(1))
+    return count if len(source.addressees) == count else None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

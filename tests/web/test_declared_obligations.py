@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from tests.support.accounts import sign_in
 from tests.support.api import bearer, token_for
 from tests.support.factories import UNKNOWN_WITH_PARTS_SET, write
+from tests.support.html_checks import html_problems
 from tests.support.plans import pdf_text, response_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
@@ -475,12 +476,12 @@ def test_the_oversight_organisation_and_recommendation_pages_label_declared_resp
     import_plan(session, kent, editor)
     sign_in(client, make_user(Role.COORDINATOR).email)
     organisation = client.get("/oversight/organisations/kent")
-    assert organisation.status_code == 200
+    assert organisation.status_code == 200 and html_problems(organisation.text) == []
     rows = dict(re.findall(r'data-testid="response-([\d.]+)">(.*?)</tr>', organisation.text, re.S))
     assert "Declared by the organisation" in rows["2"]
     assert "Declared by the organisation" not in rows["1"] + rows["1.1"]
     page = client.get(f"/oversight/recommendations/{recommendation(session, '2').id}")
-    assert page.status_code == 200
+    assert page.status_code == 200 and html_problems(page.text) == []
     assert re.search(r"Kent Police</a>.{0,400}Declared by the organisation", page.text, re.S)
     ordinary = client.get(f"/oversight/recommendations/{recommendation(session, '1').id}")
     assert "Kent Police" in ordinary.text and "Declared by the organisation" not in ordinary.text
@@ -496,7 +497,7 @@ FROM_DECLARATIONS = (
 
 def who_must_act(client, number: str) -> str:
     page = client.get(f"/recommendations/test-report/{number}")
-    assert page.status_code == 200
+    assert page.status_code == 200 and html_problems(page.text) == []
     found = re.search(r"Who must act</dt>(.*?)</div>", page.text, re.S)
     assert found, "the Who must act row"
     return " ".join(found.group(1).split())

@@ -17,6 +17,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
+from tests.support.html_checks import html_problems
 from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.organisations.services import get_by_slug
@@ -293,7 +294,9 @@ def test_owners_naming_the_same_addressees_in_other_words_are_one_candidate_quot
 
     admin = make_user(Role.ADMIN)
     sign_in(client, admin.email)
-    page = " ".join(client.get(f"/admin/recommendations/{rec.id}/candidates").text.split())
+    shown = client.get(f"/admin/recommendations/{rec.id}/candidates")
+    assert html_problems(shown.text) == []
+    page = " ".join(shown.text.split())
     assert page.count('data-testid="candidate"') == 1
     assert "Quoted by 2 organisations: Gwent Police, Kent Police." in page
     assert "Chief constables and PCCs" in page and "chief constables &amp; pccs" in page  # both spellings listed

@@ -106,6 +106,7 @@ def _workspace_routes() -> list[tuple[str, str, dict[str, str]]]:
         ("POST", "/plan/kent/import/apply", EDIT),
         ("GET", "/plan/kent/declare", EDIT),
         ("POST", "/plan/kent/declare", EDIT),
+        ("POST", "/plan/responses/{rid}/withdraw-declaration", EDIT),  # rid is not declared: 409 for those allowed
         ("GET", "/plan/kent/export.csv", READ),
         ("GET", "/plan/kent/export.xlsx", READ),
         ("GET", "/oversight", OVERSIGHT),

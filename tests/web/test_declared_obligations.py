@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import textwrap
 
 import pytest
@@ -21,6 +22,7 @@ from sqlmodel import Session, select
 from tests.support.accounts import sign_in
 from tests.support.api import bearer, token_for
 from tests.support.factories import UNKNOWN_WITH_PARTS_SET, write
+from tests.support.html_checks import html_problems
 from tests.support.plans import pdf_text, response_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
@@ -33,6 +35,8 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import declare_response, sync_obligations
 from tracker.plans.publication import publish_plan
 from tracker.public import data as public_data
+from tracker.recommendations.edit_form import recommendation_edit
+from tracker.recommendations.editing import form_values, save_recommendation
 from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import declared_count
 from tracker.reports.progress_report import build_report, render_html, render_pdf
@@ -461,3 +465,66 @@ def test_the_publish_preview_marks_a_declared_response(client, session, kent, ed
     sign_in(client, editor.email)
     page = " ".join(client.get("/plan/kent/publish").text.split())
     assert "The recommendation and its plan (declared by the organisation)" in page
+
+
+# --- the oversight pages label them too (outsider pass 7 notes) --------------------------------------------------
+
+
+def test_the_oversight_organisation_and_recommendation_pages_label_declared_responses(
+    client, session, kent, editor, make_user
+):
+    import_plan(session, kent, editor)
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    organisation = client.get("/oversight/organisations/kent")
+    assert organisation.status_code == 200 and html_problems(organisation.text) == []
+    rows = dict(re.findall(r'data-testid="response-([\d.]+)">(.*?)</tr>', organisation.text, re.S))
+    assert "Declared by the organisation" in rows["2"]
+    assert "Declared by the organisation" not in rows["1"] + rows["1.1"]
+    page = client.get(f"/oversight/recommendations/{recommendation(session, '2').id}")
+    assert page.status_code == 200 and html_problems(page.text) == []
+    assert re.search(r"Kent Police</a>.{0,400}Declared by the organisation", page.text, re.S)
+    ordinary = client.get(f"/oversight/recommendations/{recommendation(session, '1').id}")
+    assert "Kent Police" in ordinary.text and "Declared by the organisation" not in ordinary.text
+
+
+# --- adopted addressees say where they came from on the public page (outsider pass 7, finding 11) ------------------
+
+FROM_DECLARATIONS = (
+    "Taken from the organisation that declared it answers this recommendation, not from the report: "
+    "who the report addresses it to has not been checked."
+)
+
+
+def who_must_act(client, number: str) -> str:
+    page = client.get(f"/recommendations/test-report/{number}")
+    assert page.status_code == 200 and html_problems(page.text) == []
+    found = re.search(r"Who must act</dt>(.*?)</div>", page.text, re.S)
+    assert found, "the Who must act row"
+    return " ".join(found.group(1).split())
+
+
+def test_the_public_page_says_adopted_addressees_come_from_the_organisations_declarations(
+    client, session, kent, editor, make_user, tmp_path
+):
+    load_file(session, write(tmp_path, "set.yaml", UNKNOWN_WITH_PARTS_SET), Actor("test"))
+    session.commit()
+    import_plan(session, kent, editor, "Rec No.,Action\n2.1,Fictional action: test the widget\n")
+    assert FROM_DECLARATIONS not in who_must_act(client, "2")
+    adopt_declarations(session, recommendation(session, "2"), make_user(Role.ADMIN))
+    for number in ("2", "2.1"):  # a sub-recommendation follows its parent's addressees, and says so
+        shown = who_must_act(client, number)
+        assert "Kent Police" in shown and FROM_DECLARATIONS in shown, number
+    assert FROM_DECLARATIONS not in who_must_act(client, "1")  # addressees from the report data
+
+
+def test_addressees_set_afterwards_from_other_sources_no_longer_say_they_came_from_declarations(
+    client, session, kent, editor, make_user
+):
+    import_plan(session, kent, editor)
+    admin = make_user(Role.ADMIN)
+    adopt_declarations(session, recommendation(session, "2"), admin)
+    assert FROM_DECLARATIONS in who_must_act(client, "2")
+    rec = recommendation(session, "2")  # an admin names the addressees the report gives, keeping the note
+    values = form_values(session, rec) | {"addressees": ["chief-constables", "pccs"], "version": str(rec.version)}
+    assert save_recommendation(session, rec, recommendation_edit(values), admin).changed
+    assert "Taken from" not in who_must_act(client, "2")

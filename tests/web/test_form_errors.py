@@ -110,6 +110,9 @@ NO_FIELDS = {
     "/admin/recommendations/load/apply": "applies the load checked before (its token is in a hidden field)",
     "/admin/recommendations/{rec_id}/adopt-declared": "makes the declaring organisations the addressees of the "
     "recommendation in its path",
+    "/plan/responses/{response_id}/withdraw-declaration": "withdraws the declaration of the response in its path "
+    "(its version in a hidden field; a stale or undeclared one is a 409 with the reason in an error summary: "
+    "tests/web/test_declaration_withdrawal.py)",
 }
 
 

@@ -17,6 +17,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
+from tests.support.html_checks import html_problems
 from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.organisations.services import get_by_slug
@@ -273,3 +274,46 @@ def test_a_quoted_wording_is_refused_on_a_recommendation_confirmed_against_the_r
     rec = recommendation(session, "1")
     assert rec.version == version and rec.provenance is Provenance.CONFIRMED
     assert rec.confirmed_fields == ["number", "text", "addressees", "deadline", "sub_recommendations"]
+
+
+# --- equivalent addressees are one candidate (outsider pass 7, finding 11) ------------------------------------------
+
+
+def test_owners_naming_the_same_addressees_in_other_words_are_one_candidate_quoted_by_both(
+    client, session, kent, editor, make_user
+):
+    import_plan(session, kent, editor, "Rec No.,Rec. Owner,Action\n2,Chief constables and PCCs,Fictional action\n")
+    gwent_plan = "Rec No.,Rec. Owner,Action\n2,chief constables & pccs,Fictional action\n"
+    import_plan(session, get_by_slug(session, "gwent"), make_user(Role.EDITOR, "gwent"), gwent_plan)
+    rec = recommendation(session, "2")
+    groups = [g for g in candidate_groups(session, rec) if g.kind == "addressees"]
+    assert [(g.addressees, [o.slug for o in g.organisations]) for g in groups] == [
+        (["chief-constables", "pccs"], ["gwent", "kent"])
+    ]
+    assert groups[0].texts == ["Chief constables and PCCs", "chief constables & pccs"]
+
+    admin = make_user(Role.ADMIN)
+    sign_in(client, admin.email)
+    shown = client.get(f"/admin/recommendations/{rec.id}/candidates")
+    assert html_problems(shown.text) == []
+    page = " ".join(shown.text.split())
+    assert page.count('data-testid="candidate"') == 1
+    assert "Quoted by 2 organisations: Gwent Police, Kent Police." in page
+    assert "Chief constables and PCCs" in page and "chief constables &amp; pccs" in page  # both spellings listed
+
+    answer = accept(client, session, admin, "2", "addressees", "Chief constables and PCCs")
+    assert answer.status_code == 303, answer.text[-1500:]
+    session.expire_all()
+    rec = recommendation(session, "2")
+    assert rec.addressees == ["chief-constables", "pccs"]
+    assert "Addressees as quoted in 2 organisations' plans, not yet checked against the report." in (
+        rec.provenance_note or ""
+    )
+
+
+def test_addressees_the_recommendation_holds_in_another_order_are_what_it_holds_now(session, kent, make_user):
+    kent_pcc = get_by_slug(session, "kent-pcc")
+    plan = "Rec No.,Rec. Owner,Action\n3,Home Office and PCCs,Fictional action\n"
+    import_plan(session, kent_pcc, make_user(Role.EDITOR, "kent-pcc"), plan)
+    rec = recommendation(session, "3")  # addressed to [pccs, home-office] in the set
+    assert [g.current for g in candidate_groups(session, rec) if g.kind == "addressees"] == [True]

@@ -108,6 +108,7 @@ class PlanController(SignedInPages):
         sort: FromQuery[str] = "number",
         published: FromQuery[bool] = False,
         imported: Annotated[int | None, QueryParameter(ge=0)] = None,  # a count: 0 when nothing changed
+        withdrawn: Annotated[str | None, QueryParameter(max_length=20)] = None,  # a declaration's number
         set_slug: Annotated[str | None, QueryParameter(name="set")] = None,
     ) -> Template:
         """Every recommendation the organisation must answer (across every set, or one), filterable and sortable."""
@@ -143,6 +144,7 @@ class PlanController(SignedInPages):
             unpublished_changes=has_unpublished_changes(db, saved_id(organisation), publication),
             published=published,
             imported=imported,
+            withdrawn=withdrawn,
             sets=sets,
             chosen_set=chosen_set,
         )

@@ -7,27 +7,32 @@ saves a new version of the recommendation (``save_recommendation``) and reconcil
 (``sync_obligations``): each becomes an ordinary obligation.
 
 An editor can also declare one from the workspace ("a recommendation we are answering", ``declare_recommendation``):
-the same declared responses an import makes, through the same step (``obligations.declare_response``).
+the same declared responses an import makes, through the same step (``obligations.declare_response``). A mistaken
+declaration is withdrawn from the response's page (``withdraw_declaration``): the responses stay, with all that was
+recorded on them, no longer required and no longer declared.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.db import saved_id
+from tracker.audit.services import record
+from tracker.db import check_version, next_version, saved_id
 from tracker.inputs import Input, InputError
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Response
 from tracker.plans.obligations import declare_response
-from tracker.plans.services import actor_for
+from tracker.plans.services import ResponseContext, actor_for
 from tracker.plans.spreadsheet.common import canonical
 from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import EditResult, form_values, save_recommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.timeutil import utc_now
 
 
 @dataclass
@@ -71,14 +76,38 @@ def adopt_declarations(session: Session, rec: Recommendation, user: User) -> Edi
     if declared is None or rec.addressees:
         return EditResult()
     slugs = [o.slug for o in declared.organisations]
-    note = (
-        f"Addressees taken from the {len(slugs)} organisations that declared they answer it in their plans, "
-        "not checked against the report."
+    who = (
+        "the 1 organisation that declared it answers it in its plan"
+        if len(slugs) == 1
+        else f"the {len(slugs)} organisations that declared they answer it in their plans"
     )
+    note = f"Addressees taken from {who}, not checked against the report."
     values = form_values(session, rec)
     values["addressees"] = slugs
     values["provenance_note"] = " ".join(filter(None, [values["provenance_note"], note]))
     return save_recommendation(session, rec, recommendation_edit(values), user)
+
+
+# The sentence ``adopt_declarations`` adds to the provenance note, and the one accepting quoted addressees adds
+# (``tracker.recommendations.candidates``): the later of the two says where the addressees now come from.
+_ADOPTED = re.compile(r"Addressees taken from the (\d+) organisations? that declared")
+_QUOTED_ADDRESSEES = re.compile(r"Addressees as quoted in")
+
+
+def adopted_from(rec: Recommendation, parent: Recommendation | None = None) -> int | None:
+    """How many organisations' declarations ``rec``'s addressees were taken from (``adopt_declarations``), or None
+    when they come from elsewhere: confirmed since, quoted from plans since, or changed since (no longer that
+    many). A sub-recommendation (``parent`` given) holding its parent's addressees says what its parent says."""
+    source = parent if parent is not None and rec.addressees == parent.addressees else rec
+    note = source.provenance_note or ""
+    adopted = list(_ADOPTED.finditer(note))
+    if not adopted or "addressees" in source.confirmed_fields:
+        return None
+    last = adopted[-1]
+    if any(quoted.start() > last.start() for quoted in _QUOTED_ADDRESSEES.finditer(note)):
+        return None
+    count = int(last.group(1))
+    return count if len(source.addressees) == count else None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -158,3 +187,63 @@ def declare_recommendation(
             declare_response(session, actor, organisation_id, member, response, "in its workspace")
     session.commit()
     return rec
+
+
+class NotDeclared(Exception):
+    """Withdrawing refused: the response is not one its organisation declared (or was withdrawn already)."""
+
+    def __init__(self, ctx: ResponseContext) -> None:
+        response, number = ctx.response, ctx.recommendation.number
+        if response.declared_at is not None and not response.required and not ctx.recommendation.addressees_known:
+            message = f"The declaration of recommendation {number} is withdrawn already"
+        else:
+            message = (
+                f"{ctx.organisation.name}'s response to recommendation {number} is not a declaration: only a "
+                "recommendation the organisation declared it answers, while its addressees are not known, can be "
+                "withdrawn this way"
+            )
+        super().__init__(message)
+
+
+def withdraw_declaration(session: Session, ctx: ResponseContext, user: User, version: object) -> list[Response]:
+    """Withdraw the organisation's declaration of ``ctx``'s recommendation (all of it: the numbered recommendation
+    and its sub-recommendations, as it was declared): each declared response becomes neither required nor declared,
+    keeps its actions, updates and evidence (``declared_at`` says how it began), gets its next version and an event
+    in its history. Obligations recomputed later never revive it: only declared, required responses answer a
+    recommendation whose addressees are not known (``sync_obligations``). The published plan is left as it is
+    until the organisation next publishes. Commits.
+
+    Raises ``NotDeclared`` for a response that is not declared, and ``StaleRecord`` when it changed since the
+    person loaded ``version`` of it."""
+    if not (ctx.response.declared and ctx.response.required):
+        raise NotDeclared(ctx)
+    check_version(ctx.response, version, Response.conflict_fields)
+    top_id = ctx.recommendation.parent_id or saved_id(ctx.recommendation)
+    family = select(Recommendation.id).where((Recommendation.id == top_id) | (Recommendation.parent_id == top_id))
+    declared = session.exec(
+        select(Response, Recommendation)
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
+        .where(Response.organisation_id == ctx.organisation_id, col(Response.recommendation_id).in_(family))
+        .where(col(Response.declared).is_(True), col(Response.required).is_(True))
+        .order_by(col(Recommendation.position))
+    ).all()
+    now, actor = utc_now(), actor_for(user)
+    for response, rec in declared:
+        response.declared = response.required = False
+        response.required_changed_at = response.updated_at = now
+        next_version(response)
+        record(
+            session,
+            actor=actor,
+            action="withdraw_declaration",
+            entity_type="response",
+            entity_id=saved_id(response),
+            organisation_id=ctx.organisation_id,
+            response_id=saved_id(response),
+            summary=f"Declaration of recommendation {rec.number} withdrawn: the organisation does not answer it "
+            "(what was recorded on it is kept)",
+            before={"declared": True, "required": True},
+            after={"declared": False, "required": False},
+        )
+    session.commit()
+    return [response for response, _ in declared]

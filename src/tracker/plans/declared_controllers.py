@@ -1,27 +1,32 @@
 """Declared responses (``tracker.plans.declarations``): an editor's form declaring "a recommendation we are
-answering"; for coordinators and admins, the list, and an admin's action that makes a recommendation's declaring
-organisations its addressees."""
+answering", and the button on a declared response's page withdrawing a mistaken declaration; for coordinators and
+admins, the list, and an admin's action that makes a recommendation's declaring organisations its addressees."""
 
 from __future__ import annotations
 
 from litestar import get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from tracker.db import saved_id
+from tracker.db import StaleRecord, saved_id
 from tracker.inputs import InputError
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
+from tracker.plans.controllers import response_page
 from tracker.plans.declarations import (
     DeclarationInput,
+    NotDeclared,
     adopt_declarations,
     declarable,
     declare_recommendation,
     declared_recommendations,
+    withdraw_declaration,
 )
 from tracker.plans.obligations import obligations_for
+from tracker.plans.services import load_response
 from tracker.plans.workspace import organisation_for
 from tracker.recommendations.models import Recommendation
 from tracker.recommendations.services import list_sets
@@ -81,6 +86,30 @@ class DeclaredController(SignedInPages):
             return _declare_page(request, db, organisation, form, status_code=422)
         response = next(r for r, found, _set in obligations_for(db, saved_id(organisation)) if found.id == rec.id)
         return Redirect(request.app.route_reverse("plans:response", response_id=response.id), status_code=303)
+
+    @post("/plan/responses/{response_id:int}/withdraw-declaration", sync_to_thread=True, name="declared:withdraw")
+    def withdraw(self, request: HTMXRequest, db: Db, response_id: FromPath[int], data: FormData) -> Template | Redirect:
+        """Withdraw the organisation's declaration of the response's recommendation, then show its plan; the
+        response page again, saying why, if the response is not declared or changed since it was shown (409)."""
+        ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
+        form = Form.of(data)
+        try:
+            withdraw_declaration(db, ctx, request.user, form.get("version"))
+        except (NotDeclared, StaleRecord) as exc:
+            db.rollback()
+            problem = str(exc) if isinstance(exc, NotDeclared) else WITHDRAW_STALE
+            return response_page(request, db, ctx, status_code=409, withdraw_problem=problem)
+        rec = ctx.recommendation
+        if rec.parent_id is not None:  # the declaration withdrawn is the numbered recommendation's
+            rec = db.get(Recommendation, rec.parent_id) or rec
+        url = request.app.route_reverse("plans:organisation", slug=ctx.organisation.slug)
+        return Redirect(f"{url}?withdrawn={rec.number}", status_code=303)
+
+
+WITHDRAW_STALE = (
+    "Someone changed this response since you opened the page. Check it, then withdraw the declaration again if "
+    "you still want to"
+)
 
 
 def _declare_page(

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from tracker.assessments.services import PublicRating, released_ratings
 from tracker.organisations.models import Organisation, Region
 from tracker.organisations.services import addressee_names
+from tracker.plans.declarations import adopted_from
 from tracker.plans.models import PlanPublication, PublishedResponse, Response
 from tracker.plans.publication import (
     latest_publication_ids,
@@ -208,6 +209,8 @@ class RecommendationPage:
     as_of: dt.datetime | None
     counts: Counter[ResponseStatus] = field(default_factory=Counter)
     ratings: dict[int, PublicRating] = field(default_factory=dict)  # by organisation id
+    # how many organisations' declarations the addressees were taken from (None: not from declarations)
+    addressees_declared_by: int | None = None
 
     @property
     def anyone_addressed(self) -> bool:
@@ -300,6 +303,7 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
         parent=parent,
         sub_recommendations=subs,
         addressees=[names.get(code, code) for code in rec.addressees],
+        addressees_declared_by=adopted_from(rec, parent),
         answers=answers,
         not_published=not_published,
         practice=practice_for(session, rec.id or 0),

@@ -2,7 +2,9 @@
 
 A plan import keeps each row's "Recommendation" wording and "Rec. Owner" addressee as a candidate
 (``RecommendationCandidate``; ``tracker.plans.spreadsheet.candidates``), never applied by itself. Admins see them
-grouped by identical normalised text with the organisations quoting each, and can accept one: that saves a new
+grouped by identical normalised text (owners by the addressees they name, however spelt: "Chief constables and
+PCCs" and "chief constables & pccs" are one candidate) with the organisations quoting each, and can accept one:
+that saves a new
 version (``save_recommendation``) with provenance "as quoted in N organisations' plans, not yet checked
 against the report" (``Provenance.QUOTED``).
 """
@@ -47,9 +49,15 @@ def candidate_key(text: str) -> str:
     return hashlib.sha256(shown(text).casefold().encode()).hexdigest()
 
 
+def addressees_key(codes: list[str]) -> str:
+    """Owners naming the same addressees, in whatever words or order, are the same candidate."""
+    return hashlib.sha256(("addressees:" + ",".join(sorted(codes))).encode()).hexdigest()
+
+
 @dataclass
 class CandidateGroup:
-    """One normalised text quoted for a recommendation, with the organisations quoting it and their files."""
+    """One normalised text quoted for a recommendation (for an owner: the addressees it names), with the
+    organisations quoting it, their files and, for owners, each spelling quoted (``texts``)."""
 
     recommendation: Recommendation
     kind: str
@@ -59,6 +67,11 @@ class CandidateGroup:
     file_names: list[str] = field(default_factory=list)
     addressees: list[str] = field(default_factory=list)  # for an addressee: the codes it names ([] if unknown)
     current: bool = False  # what the recommendation holds now
+    texts: list[str] = field(default_factory=list)  # every spelling quoted, the first as ``text``
+    keys: set[str] = field(default_factory=set)  # the candidates' own keys (a form may name the group by one)
+
+    def named_by(self, key: str) -> bool:
+        return key == self.key or key in self.keys
 
 
 def candidate_groups(session: Session, rec: Recommendation) -> list[CandidateGroup]:
@@ -77,15 +90,19 @@ def candidate_groups(session: Session, rec: Recommendation) -> list[CandidateGro
     matcher = AddresseeMatcher(session)
     for candidate, organisation in rows:
         target = family[candidate.recommendation_id]
-        group = groups.get((saved_id(target), candidate.kind, candidate.key))
+        codes = matcher.codes(candidate.text) if candidate.kind == ADDRESSEES else []
+        key = addressees_key(codes) if codes else candidate.key
+        group = groups.get((saved_id(target), candidate.kind, key))
         if group is None:
-            group = CandidateGroup(target, candidate.kind, candidate.key, candidate.text)
+            group = CandidateGroup(target, candidate.kind, key, candidate.text, addressees=codes)
             if candidate.kind == ADDRESSEES:
-                group.addressees = matcher.codes(candidate.text)
-                group.current = bool(group.addressees) and group.addressees == target.addressees
+                group.current = bool(codes) and sorted(codes) == sorted(target.addressees)
             else:
                 group.current = candidate_key(target.text or "") == candidate.key
-            groups[(saved_id(target), candidate.kind, candidate.key)] = group
+            groups[(saved_id(target), candidate.kind, key)] = group
+        group.keys.add(candidate.key)
+        if candidate.text not in group.texts:
+            group.texts.append(candidate.text)
         if organisation not in group.organisations:
             group.organisations.append(organisation)
         if candidate.file_name and candidate.file_name not in group.file_names:
@@ -174,7 +191,7 @@ def accept_candidate(
         (
             g
             for g in candidate_groups(session, rec)
-            if saved_id(g.recommendation) == target_id and g.kind == kind and g.key == key
+            if saved_id(g.recommendation) == target_id and g.kind == kind and g.named_by(key)
         ),
         None,
     )

@@ -24,6 +24,7 @@ from tracker.reports.figures import (
     STATUS_CODES,
     NationalState,
     declared_count,
+    declared_response_ids,
     latest_updates,
     national_state,
     organisation_kinds,
@@ -235,6 +236,7 @@ def recommendation_context(db: Session, settings: Settings, recommendation_id: i
         names=names,
         slugs=slugs,
         addressees=[addressee_name.get(code, code) for code in rec.addressees],
+        declared=declared_response_ids(db, [c.response_id for c in cells]),
         latest_updates=latest_updates(db, saved_id(rec), limit=10),
         practices=practice_for(db, saved_id(rec)),
     )

@@ -445,3 +445,12 @@ def declared_count(session: Session, set_id: int | None = None) -> int:
     if set_id is not None:
         query = query.where(Recommendation.set_id == set_id)
     return session.exec(query).one()
+
+
+def declared_response_ids(session: Session, response_ids: list[int]) -> set[int]:
+    """Which of these responses rest on their organisations' own declarations (``Response.declared``), for the
+    pages that list responses to label them."""
+    if not response_ids:
+        return set()
+    query = select(Response.id).where(col(Response.id).in_(response_ids), col(Response.declared).is_(True))
+    return {rid for rid in session.exec(query) if rid is not None}

@@ -9,15 +9,19 @@ import pytest
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
+from tests.support.html_checks import form_submission
 from tests.support.report_documents import (
+    CC,
     SPARSE_CONTENT,
     SPARSE_TEXT_1,
     TEXT_2,
+    TITLE,
     html_document,
     pasted_text,
     pdf_document,
 )
 from tests.support.web import csrf_headers
+from tracker.recommendations import report_apply
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.report_text import REPORT_MAX_BYTES
 from tracker.vocabulary import Provenance, Role
@@ -234,3 +238,60 @@ def test_a_scanned_pdf_is_refused_with_a_clear_message(client, session, admin):
     sign_in(client, admin.email)
     refused = upload(client, ("scan.pdf", pdf_document(with_text=False), "application/pdf"))
     assert refused.status_code == 422 and "The PDF has no text" in refused.text
+
+
+def review_of(client, content, name="report.html"):
+    check = upload(client, (name, content, "text/html"))
+    assert check.status_code == 200, check.text[:3000]
+    return check
+
+
+def test_direction_overrides_in_the_title_headings_and_wording_are_removed_so_the_document_applies(
+    client, session, admin
+):
+    """Outsider pass 7, finding 6: a U+202E in the <title> made the provenance note unstorable (an error linked to a
+    field not on the page), and one in the wording sent the admin back to the empty upload form. The document is
+    read as an import reads a cell: each text loses the invisible characters its field would refuse."""
+    sign_in(client, admin.email)
+    wording = "Every fictional force should paint its \u202efictional shed green by 27/03/25."
+    content = [("Recommendations for chief \u2066constables\u2069", None), (CC, f"Recommendation 2: {wording}")]
+    hostile = html_document(content).replace(
+        f"<title>{TITLE}".encode(), "<title>Fictional \u202etxt.exe report".encode()
+    )
+    check = review_of(client, hostile, "fictional\u202etxt.html")
+    assert "\u202e" not in check.text and "\u2066" not in check.text  # no live override on the review page
+    assert "Fictional txt.exe report" in check.text and "Recommendations for chief constables" in check.text
+    applied = apply(client, form_submission(check.text, "/report/apply"))
+    assert applied.status_code == 200, applied.text[:3000]
+    two = rec(session, "2")
+    assert two.text == TEXT_2 and two.provenance is Provenance.CONFIRMED
+    assert "\u202e" not in two.provenance_note and "“Fictional txt.exe report” (file fictionaltxt.html" in (
+        two.provenance_note
+    )
+
+
+def test_an_override_typed_into_a_correction_is_refused_beside_it_and_the_review_stays(client, session, admin):
+    sign_in(client, admin.email)
+    check = review_of(client, html_document())
+    fields = form_submission(check.text, "/report/apply")
+    refused = apply(client, {**fields, "r2-text": "Every fictional force should paint its \u202eshed."})
+    assert refused.status_code == 422
+    assert 'data-testid="review-2"' in refused.text  # the review, not the empty upload form
+    assert "Recommendation 2, wording: Remove the invisible character" in refused.text
+    assert 'href="#r2-text"' in refused.text and 'id="r2-text-error"' in refused.text
+    assert rec(session, "2").version == 1
+
+
+def test_a_refusal_of_a_field_not_on_the_review_names_the_recommendation_beside_its_ticks(
+    client, session, admin, monkeypatch
+):
+    """Whatever the save still refuses is shown on the review, beside a field there, naming the recommendation."""
+    sign_in(client, admin.email)
+    check = review_of(client, html_document())
+    monkeypatch.setattr(report_apply, "provenance_note", lambda doc, found: "A note with \u202e in it.")
+    refused = apply(client, form_submission(check.text, "/report/apply"))
+    assert refused.status_code == 422
+    assert 'data-testid="review-1"' in refused.text
+    assert "Recommendation 1, provenance note: Remove the invisible character" in refused.text
+    assert 'href="#r1-accept"' in refused.text and 'id="r1-accept-error"' in refused.text
+    assert rec(session, "1").version == 1

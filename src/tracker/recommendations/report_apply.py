@@ -45,6 +45,39 @@ def given_fields(found: Found) -> set[str]:
     return {key for key, value in values.items() if value}
 
 
+# The boxes the review has for a recommendation's own fields (``r{number}-{key}``), and the words for them and for
+# the fields it has no box for, so a refusal is shown beside a box and names what it refuses.
+REVIEW_BOXES = {"text": "wording", "addressees": "addressees", "deadline": "deadline"}
+_OTHER_FIELDS = {
+    "provenance_note": "provenance note",
+    "provenance_sources": "sources",
+    "confirmed_fields": "fields confirmed",
+    "provenance": "provenance",
+    "theme": "theme",
+}
+
+
+def named(number: str, words: str, message: str) -> str:
+    """A refusal as the review's error summary says it: which recommendation, which field, what is wrong."""
+    return f"Recommendation {number}, {words}: {message}"
+
+
+def on_review(number: str, errors: dict[str, str]) -> dict[str, str]:
+    """The save's refusals for recommendation ``number`` (by the edit's field) as the review form shows them: beside
+    the box of that field, or, for a field the review has no box for (the provenance note, the sources), beside
+    the recommendation's ticks; each names the recommendation and the field."""
+    shown: dict[str, str] = {}
+    for key, message in errors.items():
+        if key.startswith("sub-"):  # a new sub-recommendation (editing.SubRecommendationEdit.field)
+            box, words = f"s{key[4:]}-text", f"sub-recommendation {key[4:]}"
+        elif key in REVIEW_BOXES:
+            box, words = f"r{number}-{key}", REVIEW_BOXES[key]
+        else:
+            box, words = f"r{number}-accept", _OTHER_FIELDS.get(key, key.replace("_", " "))
+        shown.setdefault(box, named(number, words, message))
+    return shown
+
+
 @dataclass
 class Choice:
     """The values to save for one recommendation: the document's, or the admin's corrections."""
@@ -273,8 +306,8 @@ def apply_review(
             edit = RecommendationEdit(**{**edit.__dict__, "version": versions[row.found.number]})
         try:
             result = write_version(session, row.rec, edit, user)
-        except InputError as exc:  # beside the recommendation's own field on the review form
-            raise InputError({f"r{row.found.number}-{k}": v for k, v in exc.errors.items()}) from exc
+        except InputError as exc:  # beside a box of the recommendation on the review form
+            raise InputError(on_review(row.found.number, exc.errors)) from exc
         if result.changed:
             applied.versions.append((row.rec.number, row.rec.version, result.changed))
     if applied.versions:

@@ -18,7 +18,16 @@ from tracker.plans.spreadsheet.controllers import pack, unpack
 from tracker.recommendations.admin_controllers import MultipartData, RecommendationsAdminPages, set_file_page
 from tracker.recommendations.editing import set_by_slug
 from tracker.recommendations.models import RecommendationSet
-from tracker.recommendations.report_apply import FIELDS, Choice, Review, apply_review, given_fields, review
+from tracker.recommendations.report_apply import (
+    FIELDS,
+    REVIEW_BOXES,
+    Choice,
+    Review,
+    apply_review,
+    given_fields,
+    named,
+    review,
+)
 from tracker.recommendations.report_text import REPORT_MAX_BYTES, ReportDocumentError, read_document
 from tracker.timeutil import DateParseError, parse_uk_date
 from tracker.web.forms import Form
@@ -58,6 +67,7 @@ class ReportDocumentController(RecommendationsAdminPages):
         rec_set = found.rec_set
         carried = {"file_data": form.get("file_data"), "file_name": form.get("file_name")}
         choices, versions = _choices(db, found, form)
+        _name_errors(form, found)
         if not form.ok:
             return _page(request, db, form, status_code=422, found=found, **carried)
         try:
@@ -82,7 +92,7 @@ def _reviewed(request: AnyRequest, db: Session, data: dict[str, Any]) -> tuple[F
         found = review(db, read_document(content, name), rec_set)
     except ReportDocumentError as exc:
         return form, None, _page(request, db, form, status_code=422, problems=exc.problems)
-    form.values.update({"file_data": pack(content), "file_name": name})  # carried to the next step
+    form.values.update({"file_data": pack(content), "file_name": found.doc.file_name})  # carried to the next step
     return form, found, _page(request, db, form)
 
 
@@ -114,7 +124,9 @@ def _read_form(db: Session, data: dict[str, Any]) -> tuple[Form, bytes | None, s
         content = None
     if content is not None and len(content) > REPORT_MAX_BYTES:
         form.error("file" if name != PASTED else "pasted", f"The document is larger than {MAX_MB} MB")
-    return form, (content if form.ok else None), name, rec_set
+    # A correction the admin typed wrongly (refused by Form.of) keeps the review on screen, beside its box.
+    usable = not {"set", "file", "pasted"} & set(form.errors)
+    return form, (content if usable else None), name, rec_set
 
 
 def _filled(found: Review) -> Form:
@@ -157,6 +169,19 @@ def _choices(db: Session, found: Review, form: Form) -> tuple[dict[str, Choice],
         if form.get(f"r{n}-version").isdigit():
             versions[n] = int(form.get(f"r{n}-version"))
     return choices, versions
+
+
+def _name_errors(form: Form, found: Review) -> None:
+    """Every error beside a recommendation's box names the recommendation and the box in the error summary."""
+    for row in found.rows:
+        n = row.found.number
+        boxes = {f"r{n}-{key}": words for key, words in REVIEW_BOXES.items()}
+        boxes |= {f"r{n}-accept": "fields to take"} | {
+            f"s{s.number}-text": f"sub-recommendation {s.number}" for s in row.found.subs
+        }
+        for box, words in boxes.items():
+            if box in form.errors and not form.errors[box].startswith(f"Recommendation {n}"):
+                form.errors[box] = named(n, words, form.errors[box])
 
 
 def _codes(text: str) -> list[str]:

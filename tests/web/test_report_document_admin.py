@@ -83,11 +83,8 @@ def test_the_admin_reviews_a_pdf_corrects_an_addressee_and_applies(client, sessi
     assert "page 2, under “Recommendations for chief constables”" in check.text
     assert rec(session, "2").text is None  # nothing saved by the review
     data = {
-        "set": "test-report",
-        "file_data": hidden(check, "file_data"),
-        "file_name": "report.pdf",
-        **{f"r{n}-version": hidden(check, f"r{n}-version") for n in "123"},
-        **{f"r{n}-accept": ["text", "addressees", "deadline", "sub_recommendations"] for n in "123"},
+        **form_submission(check.text, "/report/apply"),  # as the review fills it in (every field ticked) ...
+        **{f"r{n}-accept": ["text", "addressees", "deadline", "sub_recommendations"] for n in "123"},  # ... and:
         "r1-text": rec(session, "1").text or "",
         "r2-text": TEXT_2,
         "r3-text": "Fictional corrected wording for three.",
@@ -295,3 +292,15 @@ def test_a_refusal_of_a_field_not_on_the_review_names_the_recommendation_beside_
     assert "Recommendation 1, provenance note: Remove the invisible character" in refused.text
     assert 'href="#r1-accept"' in refused.text and 'id="r1-accept-error"' in refused.text
     assert rec(session, "1").version == 1
+
+
+def test_a_sub_recommendation_s_wording_cleared_in_its_box_is_refused_beside_it(client, session, admin):
+    """Outsider pass 7, finding 7: emptying the box of 7.2 saved it blank and counted it as confirmed."""
+    sign_in(client, admin.email)
+    check = review_of(client, html_document())
+    refused = apply(client, {**form_submission(check.text, "/report/apply"), "s1.2-text": "  "})
+    assert refused.status_code == 422
+    assert 'data-testid="review-1"' in refused.text
+    assert "Recommendation 1: Enter the wording of sub-recommendation 1.2" in refused.text
+    assert 'href="#s1.2-text"' in refused.text and 'id="s1.2-text-error"' in refused.text
+    assert rec(session, "1").version == 1 and rec(session, "1.2").text == "Until then use a workaround."

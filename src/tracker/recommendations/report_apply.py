@@ -297,6 +297,11 @@ def apply_review(
     saved by someone else since raises ``StaleRecord``). Raises ``EditError`` as the edit screen does."""
     applied = Applied()
     choices = choices or {}
+    blank = {
+        k: v for row in found_review.rows for k, v in _blank_subs(row.found, choices.get(row.found.number)).items()
+    }
+    if blank:
+        raise InputError(blank)
     for row in found_review.rows:
         choice = choices.get(row.found.number) or document_choice(row.found)
         edit = _edit_for(session, row.rec, found_review.rec_set, found_review.doc, row.found, choice)
@@ -318,6 +323,19 @@ def apply_review(
     else:
         session.rollback()
     return applied
+
+
+def _blank_subs(found: Found, choice: Choice | None) -> dict[str, str]:
+    """The sub-recommendations the document gives whose wording the admin emptied while taking them: refused beside
+    their boxes, as the save refuses the recommendation's own wording emptied."""
+    if choice is None or "sub_recommendations" not in choice.accepted & given_fields(found):
+        return {}
+    return {
+        f"s{sub.number}-text": f"Recommendation {found.number}: Enter the wording of sub-recommendation {sub.number} "
+        f"before saving it as confirmed against the report, or untick “{FIELDS['sub_recommendations']}”"
+        for sub in found.subs
+        if sub.number in choice.subs and not (choice.subs[sub.number] or "").strip()
+    }
 
 
 def describe(found_review: Review) -> list[str]:

@@ -21,7 +21,7 @@ from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations.editing import RecommendationEdit, SubRecommendationEdit, subs_of, write_version
 from tracker.recommendations.models import FIELD_WORDS, Recommendation, RecommendationSet
 from tracker.recommendations.report_document import Found, find_recommendations
-from tracker.recommendations.report_text import DocumentText, ReportDocumentError
+from tracker.recommendations.report_text import DocumentText
 from tracker.timeutil import uk_date
 from tracker.vocabulary import Provenance
 
@@ -155,13 +155,8 @@ def provenance_note(doc: DocumentText, found: Found) -> str:
 def review(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> Review:
     """Per recommendation found, what the document says beside what the set holds; raises ``ReportDocumentError``
     for a bad document or a number the set does not have."""
-    found = find_recommendations(session, doc, rec_set)
+    found = find_recommendations(session, doc, rec_set)  # refuses a number the set does not hold, among the rest
     recs = _numbered(session, rec_set)
-    missing = [f.number for f in found if f.number not in recs]
-    if missing:
-        raise ReportDocumentError(
-            [f"Recommendation {n} is not in the set {rec_set.short_title}: load it into the set first" for n in missing]
-        )
     names = addressee_names(session)
     rows = []
     for item in found:

@@ -54,6 +54,7 @@ class Paragraph:
     page: int | None = None  # the PDF page (or the page a pasted text's footer names)
     heading: str | None = None  # the section heading it stands under
     is_heading: bool = False
+    index: int = 0  # its place among the document's paragraphs, from 1 (where neither page nor heading tells)
 
 
 @dataclass
@@ -89,7 +90,8 @@ def read_document(content: bytes, file_name: str) -> DocumentText:
         title, paragraphs = _from_pdf(content)
     else:
         title, paragraphs = _from_text(_decode(content))
-    paragraphs = [kept for paragraph in paragraphs if (kept := _as_kept(paragraph)).text]
+    kept = [kept for paragraph in paragraphs if (kept := _as_kept(paragraph)).text]
+    paragraphs = [replace(paragraph, index=index) for index, paragraph in enumerate(kept, 1)]
     if not paragraphs:
         raise ReportDocumentError(["The document has no text to read"])
     return DocumentText(title=_line(title)[:300], file_name=_line(file_name), sha256=digest, paragraphs=paragraphs)

@@ -155,7 +155,10 @@ def test_a_recommendation_saved_while_the_admin_reviews_refuses_applying_with_40
     saved = {n: (rec(session, n).version, rec(session, n).text) for n in "123"}
     refused = apply(client, data)
     assert refused.status_code == 409
-    assert "Someone changed a recommendation of this set while you checked" in refused.text
+    # Outsider pass 7, finding 9: the page said the document could not be used and asked to correct it.
+    assert "Nothing was saved: someone changed this set while you checked" in refused.text
+    assert "Check the document again" in refused.text
+    assert "cannot be used" not in refused.text and "Correct the document" not in refused.text
     assert {n: (rec(session, n).version, rec(session, n).text) for n in "123"} == saved  # 1 and 2 not saved either
     assert saved["3"][1] == "Fictional wording saved meanwhile."
 

@@ -78,8 +78,7 @@ class ReportDocumentController(RecommendationsAdminPages):
             return _page(request, db, form, status_code=422, found=found, **carried)
         except StaleRecord:
             db.rollback()
-            problems = ["Someone changed a recommendation of this set while you checked: check the document again"]
-            return _page(request, db, Form(values={"set": rec_set.slug}), status_code=409, problems=problems)
+            return _page(request, db, Form(values={"set": rec_set.slug}), status_code=409, conflict=True)
         return _page(request, db, form, applied=applied, rs=rec_set)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 
 import pytest
@@ -22,7 +23,7 @@ from tests.support.report_documents import (
 )
 from tests.support.web import csrf_headers
 from tracker.recommendations import report_apply
-from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.models import Recommendation, RecommendationSet, ReportDocumentUpload
 from tracker.recommendations.report_text import REPORT_MAX_BYTES
 from tracker.vocabulary import Provenance, Role
 
@@ -59,13 +60,14 @@ def apply(client, data):
     )
 
 
-def carried(check, file_name, number):
-    """What the review form carries back for recommendation ``number``: the set, the document, the version."""
+def carried(check, number=None):
+    """What the review form carries back (for recommendation ``number``): the set, the document kept on the server
+    (its id and sha256, never the document itself), the version reviewed."""
     return {
         "set": "test-report",
-        "file_data": hidden(check, "file_data"),
-        "file_name": file_name,
-        f"r{number}-version": hidden(check, f"r{number}-version"),
+        "upload": hidden(check, "upload"),
+        "upload_sha256": hidden(check, "upload_sha256"),
+        **({f"r{number}-version": hidden(check, f"r{number}-version")} if number else {}),
     }
 
 
@@ -112,7 +114,7 @@ def test_a_field_the_document_does_not_give_is_not_offered_and_ticking_it_keeps_
         assert f'value="{key}"' not in check.text  # not offered
     assert "not given in the document" in check.text
     data = {
-        **carried(check, "report.html", "1"),
+        **carried(check, "1"),
         # A form from before, or one made by hand, ticking every field with nothing in it.
         "r1-accept": ["text", "addressees", "deadline", "sub_recommendations"],
         "r1-text": SPARSE_TEXT_1,
@@ -133,9 +135,7 @@ def test_a_recommendation_saved_while_the_admin_reviews_refuses_applying_with_40
     check = upload(client, ("report.pdf", pdf_document(), "application/pdf"))
     assert check.status_code == 200, check.text
     data = {
-        "set": "test-report",
-        "file_data": hidden(check, "file_data"),
-        "file_name": "report.pdf",
+        **carried(check),
         **{f"r{n}-version": hidden(check, f"r{n}-version") for n in "123"},
         **{f"r{n}-accept": ["text"] for n in "123"},
         **{f"r{n}-text": f"Fictional reviewed wording {n}." for n in "123"},
@@ -159,6 +159,14 @@ def test_a_recommendation_saved_while_the_admin_reviews_refuses_applying_with_40
     assert "Nothing was saved: someone changed this set while you checked" in refused.text
     assert "Check the document again" in refused.text
     assert "cannot be used" not in refused.text and "Correct the document" not in refused.text
+    again = client.post(  # "Check the document again": the document kept, reviewed against the set as it is now
+        "/admin/recommendations/report/",
+        data=form_submission(refused.text, "/admin/recommendations/report"),
+        files=AS_MULTIPART,
+        headers=csrf_headers(client),
+    )
+    assert again.status_code == 200 and "3 recommendations found" in again.text
+    assert "Fictional wording saved meanwhile." in again.text
     assert {n: (rec(session, n).version, rec(session, n).text) for n in "123"} == saved  # 1 and 2 not saved either
     assert saved["3"][1] == "Fictional wording saved meanwhile."
 
@@ -173,9 +181,7 @@ def test_a_section_s_addressees_are_set_at_once(client, session, admin):
     )
     assert check.status_code == 200, check.text
     data = {
-        "set": "test-report",
-        "file_data": hidden(check, "file_data"),
-        "file_name": "pasted text",
+        **carried(check),
         "section-0-addressees": "chief-constables, home-office",
         **{f"r{n}-accept": ["addressees"] for n in "13"},
         "r2-accept": ["addressees", "text"],  # 2 has no wording yet: confirming it needs the document's
@@ -192,9 +198,7 @@ def test_a_wrong_correction_is_shown_beside_its_field_and_saves_nothing(client, 
     sign_in(client, admin.email)
     check = upload(client, ("report.html", html_document(), "text/html"))
     data = {
-        "set": "test-report",
-        "file_data": hidden(check, "file_data"),
-        "file_name": "report.html",
+        **carried(check),
         "r2-accept": "deadline",
         "r2-deadline": "45/03/2025",
         "r2-addressees": "narnia",
@@ -216,7 +220,7 @@ def test_a_report_larger_than_the_spreadsheet_limit_is_reviewed_and_applied(clie
     assert check.status_code == 200, check.text[:2000]
     assert "3 recommendations found" in check.text
     data = {
-        **carried(check, "report.html", "2"),
+        **carried(check, "2"),
         "r2-accept": ["text"],
         "r2-text": TEXT_2,
     }
@@ -307,3 +311,99 @@ def test_a_sub_recommendation_s_wording_cleared_in_its_box_is_refused_beside_it(
     assert "Recommendation 1: Enter the wording of sub-recommendation 1.2" in refused.text
     assert 'href="#s1.2-text"' in refused.text and 'id="s1.2-text-error"' in refused.text
     assert rec(session, "1").version == 1 and rec(session, "1.2").text == "Until then use a workaround."
+
+
+# --- the document kept on the server between the review and applying it --------------------------------------------
+
+
+def padded(megabytes):
+    """The fictional report with ``megabytes`` of random padding in a script (skipped by the reader): a document
+    as large as a real report's PDF that says the same."""
+    padding = f"<script>{os.urandom(megabytes * 512 * 1024).hex()}</script>".encode()
+    return html_document().replace(b"<main>", padding + b"<main>")
+
+
+def test_the_review_page_carries_the_document_s_id_not_the_document(client, session, admin):
+    """A 25 MB PDF made a 33 MB review page posted back whole on apply; the review now carries only the id and
+    sha256 of the document kept on the server."""
+    sign_in(client, admin.email)
+    small = review_of(client, html_document())
+    content = padded(3)
+    large = review_of(client, content)
+    assert abs(len(large.text) - len(small.text)) < 100 and len(large.text) < 100_000
+    assert 'name="file_data"' not in large.text
+    assert hidden(large, "upload_sha256") == hashlib.sha256(content).hexdigest()
+    kept = session.get(ReportDocumentUpload, int(hidden(large, "upload")))
+    assert kept is not None and len(kept.content) > 3 * 1024 * 1024 and kept.file_name == "report.html"
+    assert kept.created_by_id == admin.id and kept.set_id == rec(session, "2").set_id
+
+
+def test_apply_accepts_no_body_as_large_as_a_document(client, admin):
+    from tracker.recommendations.report_controllers import APPLY_BODY_LIMIT, REVIEW_BODY_LIMIT
+
+    assert APPLY_BODY_LIMIT <= 2 * 1024 * 1024 < REPORT_MAX_BYTES < REVIEW_BODY_LIMIT
+    sign_in(client, admin.email)
+    refused = client.post(
+        "/admin/recommendations/report/apply",
+        data={"set": "test-report"},
+        files={"file": ("report.html", padded(3), "text/html")},
+        headers=csrf_headers(client),
+    )
+    assert refused.status_code == 413
+
+
+def test_another_admin_s_document_is_refused_beside_the_file_field(client, session, admin, make_user):
+    sign_in(client, admin.email)
+    check = review_of(client, html_document())
+    data = form_submission(check.text, "/report/apply")
+    other = make_user(Role.ADMIN, email="other-admin@example.org")
+    sign_in(client, other.email)
+    refused = apply(client, data)
+    assert refused.status_code == 422
+    assert "Only the admin who uploaded a document can apply it" in refused.text and 'id="file-error"' in refused.text
+    assert rec(session, "2").version == 1
+
+
+@pytest.mark.parametrize("kept", ["missing", "another sha256", "expired"])
+def test_a_document_no_longer_kept_is_refused_beside_the_file_field(client, session, admin, kept):
+    sign_in(client, admin.email)
+    check = review_of(client, html_document())
+    data = form_submission(check.text, "/report/apply")
+    upload = session.get(ReportDocumentUpload, int(data["upload"]))
+    if kept == "missing":
+        data["upload"] = str(upload.id + 1000)
+    elif kept == "another sha256":
+        data["upload_sha256"] = "0" * 64
+    else:
+        upload.created_at -= dt.timedelta(days=1, minutes=1)
+        session.add(upload)
+        session.commit()
+    refused = apply(client, data)
+    assert refused.status_code == 422
+    assert "is no longer kept: check it again" in refused.text and 'id="file-error"' in refused.text
+    assert rec(session, "2").version == 1
+
+
+def test_documents_older_than_a_day_are_deleted_when_another_is_kept(client, session, admin):
+    sign_in(client, admin.email)
+    first = int(hidden(review_of(client, html_document()), "upload"))
+    upload = session.get(ReportDocumentUpload, first)
+    upload.created_at -= dt.timedelta(days=2)
+    session.add(upload)
+    session.commit()
+    review_of(client, padded(0))
+    session.rollback()
+    kept = session.exec(select(ReportDocumentUpload.sha256)).all()
+    assert kept == [hashlib.sha256(padded(0)).hexdigest()]  # the day-old one is gone (SQLite may reuse its id)
+
+
+def test_pasted_text_holding_an_override_is_read_as_a_document_not_refused_as_a_typed_field(client, session, admin):
+    sign_in(client, admin.email)
+    check = client.post(
+        "/admin/recommendations/report/",
+        data={"set": "test-report", "pasted": pasted_text().replace("paint its", "paint \u202eits")},
+        files=AS_MULTIPART,
+        headers=csrf_headers(client),
+    )
+    assert check.status_code == 200, check.text[:3000]
+    assert "\u202e" not in check.text and TEXT_2 in check.text

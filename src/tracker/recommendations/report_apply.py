@@ -109,6 +109,7 @@ class ReviewRow:
     rec: Recommendation
     fields: list[FieldRow]
     would_change: bool
+    guesses: list[str] = field(default_factory=list)  # what is worth a person's look before saving (guesses())
 
     @property
     def offered(self) -> list[tuple[str, str]]:
@@ -164,7 +165,35 @@ def review(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> R
         choice = document_choice(item)
         rows.append(ReviewRow(item, rec, _field_rows(session, rec, item, choice, names), False))
         rows[-1].would_change = _edit_for(session, rec, rec_set, doc, item, choice) is not None
+        rows[-1].guesses = guesses(item, rec, {s.number for s in subs_of(session, rec)})
     return Review(doc, rec_set, rows)
+
+
+def guesses(item: Found, rec: Recommendation, held_subs: set[str]) -> list[str]:
+    """What the reading of the document guessed, worth a person's look before its fields are saved unreviewed (the
+    command line prints them): a number found alone, a wording run on over several paragraphs, nothing in the set
+    to compare with, a new sub-recommendation, a deadline read from a sentence, addressees read from a heading."""
+    notes = []
+    if item.bare:
+        notes.append(f"found by a bare number (“{item.marker}”), not “Recommendation {item.number}”")
+    for part in [item, *item.subs]:
+        if part.paragraphs > 1:
+            whose = "the wording" if part is item else f"the wording of sub-recommendation {part.number}"
+            notes.append(
+                f"{whose} runs on over {part.paragraphs} paragraphs of the document: check that it is all "
+                "the recommendation's, and no commentary"
+            )
+    if not rec.text:
+        notes.append(
+            f"the set holds no wording for {item.number} yet, so nothing to compare the document's wording with"
+        )
+    if new := [s.number for s in item.subs if s.number not in held_subs]:
+        notes.append(f"sub-recommendation {', '.join(new)} is new to the set")
+    if item.deadline:
+        notes.append(f"the deadline is read from {item.deadline_from}")
+    if item.addressees_from.startswith("the heading"):
+        notes.append(f"the addressees are read from {item.addressees_from}, not from the wording")
+    return notes
 
 
 def _numbered(session: Session, rec_set: RecommendationSet) -> dict[str, Recommendation]:
@@ -352,4 +381,5 @@ def describe(found_review: Review) -> list[str]:
                 )
         if not any(item.differs for item in row.fields):
             lines.append("    confirmed against this document (no field differs)")
+        lines += [f"    Check: {guess}" for guess in row.guesses]
     return lines

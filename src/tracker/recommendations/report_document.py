@@ -39,7 +39,10 @@ class Found:
     page: int | None = None
     heading: str | None = None
     paragraph: int = 0  # its place among the document's paragraphs (report_text.Paragraph.index)
+    marker: str = ""  # what it was found by: "Recommendation 7:", or a bare "7." (a guess worth a look)
+    paragraphs: int = 1  # how many of the document's paragraphs its wording runs over
     deadline: dt.date | None = None
+    deadline_from: str = ""  # the words the deadline was read from, and whose wording they are in
     addressees: list[str] = field(default_factory=list)
     addressees_from: str = ""  # "the text" or the heading the addressees were read from
     subs: list[Found] = field(default_factory=list)
@@ -59,6 +62,11 @@ class Found:
     @property
     def is_sub(self) -> bool:
         return "." in self.number
+
+    @property
+    def bare(self) -> bool:
+        """Found by a number alone ("7."), not by "Recommendation 7"."""
+        return not self.marker.lower().startswith("recommendation")
 
 
 def find_recommendations(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> list[Found]:
@@ -151,14 +159,15 @@ def _items(paragraphs: list[Paragraph]) -> list[Found]:
         bare_word = match is not None and match.group("word") is not None
         plausible = number and _plausible(number, last_top, paragraph.heading, bare_word, current is not None)
         if match and number and (match.group("named") or plausible):
-            text = paragraph.text[match.end() :].strip()
-            current = Found(number, text, paragraph.page, paragraph.heading, paragraph.index)
+            text, marker = paragraph.text[match.end() :].strip(), paragraph.text[: match.end()].strip()
+            current = Found(number, text, paragraph.page, paragraph.heading, paragraph.index, marker)
             items.append(current)
             last_top = int(number.split(".")[0]) if "." not in number else last_top
         elif current is not None and not current.text.endswith((".", "!", "?", ".”", '."')):
             # A number alone (a table's cell) or a sentence a line break split goes on; a finished one does not,
             # so the commentary after a recommendation is not taken for its wording.
             current.text = f"{current.text} {paragraph.text}".strip()
+            current.paragraphs += 1
         else:
             current = None
     return items
@@ -214,26 +223,30 @@ def addressees_in(words: str, names: list[tuple[str, str]]) -> list[str]:
     return ordered
 
 
-def _deadline(text: str) -> dt.date | None:
+def _deadline(text: str) -> tuple[dt.date | None, str]:
+    """The first real date after "by" in ``text``, and the words it was read from."""
     for hit in _DEADLINE.finditer(text):
         try:
-            return parse_uk_date(re.sub(r"(?<=\d)(st|nd|rd|th)", "", hit.group(1)))
+            return parse_uk_date(re.sub(r"(?<=\d)(st|nd|rd|th)", "", hit.group(1))), hit.group(0)
         except DateParseError:
             continue
-    return None
+    return None, ""
 
 
 def _fill_fields(top: Found, names: list[tuple[str, str]]) -> None:
     """Deadline and addressees of a recommendation: its own text first, then its sub-recommendations' (deadline),
     then its section heading (addressees)."""
     for item in [top, *top.subs]:
-        item.deadline = _deadline(item.text)
+        item.deadline, words = _deadline(item.text)
+        whose = "the wording" if item is top else f"the wording of sub-recommendation {item.number}"
+        item.deadline_from = f"the words “{words}” in {whose}" if words else ""
         subject = _SUBJECT.match(item.text)
         if subject:
             item.addressees = addressees_in(subject.group(1), names)
             item.addressees_from = "the text" if item.addressees else ""
     if top.deadline is None:
-        top.deadline = next((s.deadline for s in top.subs if s.deadline), None)
+        first = next((s for s in top.subs if s.deadline), None)
+        top.deadline, top.deadline_from = (first.deadline, first.deadline_from) if first else (None, "")
     if not top.addressees and top.heading:
         top.addressees = addressees_in(top.heading, names)
         top.addressees_from = f"the heading “{top.heading}”" if top.addressees else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 
 import pytest
 from sqlmodel import select
@@ -407,3 +408,16 @@ def test_pasted_text_holding_an_override_is_read_as_a_document_not_refused_as_a_
     )
     assert check.status_code == 200, check.text[:3000]
     assert "\u202e" not in check.text and TEXT_2 in check.text
+
+
+@pytest.mark.parametrize("hidden_field", ["r2-version", "upload"])
+def test_a_hidden_field_refused_is_reported_beside_a_field_on_the_page(client, session, admin, hidden_field):
+    sign_in(client, admin.email)
+    check = review_of(client, html_document())
+    fields = form_submission(check.text, "/report/apply")
+    refused = apply(client, {**fields, hidden_field: f"\u202e{fields[hidden_field]}"})
+    assert refused.status_code == 422
+    summary = refused.text.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    targets = re.findall(r'href="#([^"]+)"', summary)
+    assert targets and all(f'id="{t}"' in refused.text and f'id="{t}-error"' in refused.text for t in targets)
+    assert rec(session, "2").version == 1

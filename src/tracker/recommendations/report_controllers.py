@@ -116,6 +116,9 @@ def _read_form(
     and the set it confirms. Pasted text is the document itself: read as a file is (report_text), not refused for
     an invisible character as a typed field is."""
     form = Form.of({k: v for k, v in data.items() if isinstance(v, (str, list)) and k not in ("_csrf_token", "pasted")})
+    for hidden in ("upload", "upload_sha256"):  # what names the kept document: refused beside the file field
+        if form.errors.pop(hidden, None):
+            form.error("file", "The document you checked is no longer kept: check it again")
     pasted = str(data.get("pasted") or "")
     form.values["pasted"] = clean_imported(pasted).strip()
     rec_set = set_by_slug(db, form.get("set"))
@@ -193,6 +196,8 @@ def _name_errors(form: Form, found: Review) -> None:
         boxes |= {f"r{n}-accept": "fields to take"} | {
             f"s{s.number}-text": f"sub-recommendation {s.number}" for s in row.found.subs
         }
+        if problem := form.errors.pop(f"r{n}-version", None):  # a hidden field: beside the ticks instead
+            form.error(f"r{n}-accept", named(n, "version checked", problem))
         for box, words in boxes.items():
             if box in form.errors and not form.errors[box].startswith(f"Recommendation {n}"):
                 form.errors[box] = named(n, words, form.errors[box])

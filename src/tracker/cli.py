@@ -178,12 +178,15 @@ def load(
 @click.option("--set", "set_slug", required=True, help="The recommendation set the report document confirms.")
 @click.option("--dry-run", is_flag=True, help="Show what the document says and would change, without saving.")
 @click.option("--by", "by_email", help="The email address of the admin account that checked it (to apply).")
-def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None) -> None:
+@click.option("--yes", is_flag=True, help="Save without asking (required where there is no terminal to ask at).")
+def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None, yes: bool) -> None:
     """Confirm a set against the report document FILE (HTML page, PDF, or pasted text).
 
-    Finds the numbered recommendations, their sub-recommendations, deadlines and addressees, and saves each
-    changed recommendation as a new version confirmed against the report, naming the document. Loading the same
-    document again changes nothing. Use the admin screen to correct single fields before applying.
+    Finds the numbered recommendations, their sub-recommendations, deadlines and addressees, and prints, per
+    recommendation, what would change and what the reading guessed ("Check: …"). Without --dry-run it then saves
+    each changed recommendation as a new version confirmed against the report, naming the document, taking every
+    field the document gives: at a terminal after asking, elsewhere only with --yes. Loading the same document
+    again changes nothing. Use the admin screen to correct or leave out single fields before applying.
     """
     from tracker.recommendations.report_apply import apply_review, describe, review
     from tracker.recommendations.report_text import ReportDocumentError, read_document
@@ -207,12 +210,33 @@ def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None) 
             click.echo(line)
         if dry_run or user is None:
             return
+        if checked.changes and not yes and not _confirmed(len(checked.changes)):
+            sys.exit(1)
         try:
             applied = apply_review(session, checked, user)
         except InputError as exc:
             session.rollback()
             raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
         click.echo(f"Saved {len(applied.versions)} new version(s); {applied.obligations.summary()}")
+
+
+def _at_a_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _confirmed(count: int) -> bool:
+    """Whether the person at the terminal agrees to save ``count`` recommendations; without a terminal, no."""
+    if not _at_a_terminal():
+        click.echo(
+            "Nothing was saved: review what the document would change with --dry-run, then pass --yes to save it "
+            "without a prompt.",
+            err=True,
+        )
+        return False
+    if click.confirm(f"Save these {count} recommendation(s) as confirmed against the report?", default=False):
+        return True
+    click.echo("Nothing was saved.", err=True)
+    return False
 
 
 @main.command("export-set")

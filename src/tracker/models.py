@@ -13,6 +13,7 @@ from tracker.recommendations.models import (
     RecommendationCandidate,
     RecommendationSet,
     RecommendationVersion,
+    ReportDocumentUpload,
 )
 from tracker.reports.models import ReminderSent, ReportingPeriod, Snapshot
 
@@ -37,6 +38,7 @@ __all__ = [
     "RecommendationVersion",
     "Region",
     "ReminderSent",
+    "ReportDocumentUpload",
     "ReportingPeriod",
     "Response",
     "SignInThrottle",

@@ -127,7 +127,7 @@ FIELDS = sorted({*form_fields(), *form_fields(TEXT_FIELD)})
 # values forms carry (tokens, digests, a file's data), where to go next, searches and choices of set, ids and days.
 NOT_KEPT_TEXT = {
     "confirm_password", "new_password", "content_key", "file", "file_data", "file_reviewed", "next", "q", "set",
-    "day", "parent_id",
+    "day", "parent_id", "upload", "upload_sha256",
 }  # fmt: skip
 # The fields a person types text into that is kept: each gets the override, one at a time.
 TEXT_FIELDS = [name for name in FIELDS if name not in PLAUSIBLE and name not in NOT_KEPT_TEXT]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 import html5lib
 from html5lib.constants import E as PARSE_ERROR_MESSAGES
@@ -102,10 +103,23 @@ def assert_strict_html(html: str, where: str = "the page") -> None:
 
 def form_fields(html: str, action_ends_with: str) -> dict[str, str]:
     """What a browser would submit from the form whose action ends with ``action_ends_with`` (one value a name)."""
+    return dict(_submitted(html, action_ends_with))
+
+
+def form_submission(html: str, action_ends_with: str) -> dict[str, str | list[str]]:
+    """Every value a browser would submit from that form: a name given more than once (ticked checkboxes) as a
+    list of its values."""
+    values: dict[str, str | list[str]] = {}
+    for name, value in _submitted(html, action_ends_with):
+        earlier = values.get(name)
+        values[name] = value if earlier is None else [*([earlier] if isinstance(earlier, str) else earlier), value]
+    return values
+
+
+def _submitted(html: str, action_ends_with: str) -> Iterator[tuple[str, str]]:
     root, _ = _parse(html, fragment=not is_full_document(html))
     forms = [f for f in root.iter("form") if (f.get("action") or "").endswith(action_ends_with)]
     assert forms, f"no form whose action ends with {action_ends_with}"
-    values: dict[str, str] = {}
     for element in forms[0].iter():
         name = element.get("name")
         if not name or element.get("disabled") is not None:
@@ -114,14 +128,13 @@ def form_fields(html: str, action_ends_with: str) -> dict[str, str]:
             kind = (element.get("type") or "text").lower()
             if kind in ("radio", "checkbox"):
                 if element.get("checked") is not None:
-                    values[name] = element.get("value", "on")
+                    yield name, element.get("value", "on")
             elif kind not in ("submit", "button", "file", "image", "reset"):
-                values[name] = element.get("value") or ""
+                yield name, element.get("value") or ""
         elif element.tag == "textarea":
-            values[name] = element.text or ""
+            yield name, element.text or ""
         elif element.tag == "select":
             options = list(element.iter("option"))
             chosen = [o for o in options if o.get("selected") is not None] or options[:1]
             if chosen:
-                values[name] = chosen[0].get("value", chosen[0].text or "")
-    return values
+                yield name, chosen[0].get("value", chosen[0].text or "")

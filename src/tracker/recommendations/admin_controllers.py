@@ -276,7 +276,7 @@ def set_file_page(
         status_code=status_code,
         form=form,
         sets=sets,
-        error_title=bool(form.errors) or bool(extra.get("problems")),
+        error_title=bool(form.errors) or bool(extra.get("problems")) or bool(extra.get("conflict")),
         max_mb=max_mb,
         **extra,
     )

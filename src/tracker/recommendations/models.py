@@ -181,3 +181,22 @@ class RecommendationCandidate(SQLModel, table=True):
     imported_on: dt.date
     imported_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: dt.datetime = created_at_field()
+
+
+class ReportDocumentUpload(SQLModel, table=True):
+    """A report document an admin uploaded (or pasted) to check a set against, kept between the review and applying
+    it, so the review page carries only its id and sha256, never the document (a report's PDF runs to 25 MB). In
+    the database, not in the process: the app keeps no state in memory, and several instances share one database.
+
+    Only the admin who uploaded it may apply it, to the set it was checked against; one older than a day is deleted
+    when another is kept (``tracker.recommendations.report_uploads``)."""
+
+    __tablename__ = "report_document_upload"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64)
+    file_name: str = Field(max_length=255, description="As the document was read: without invisible characters")
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    set_id: int = Field(foreign_key="recommendation_set.id", index=True)
+    created_by_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: dt.datetime = created_at_field()

@@ -21,7 +21,7 @@ from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations.editing import RecommendationEdit, SubRecommendationEdit, subs_of, write_version
 from tracker.recommendations.models import FIELD_WORDS, Recommendation, RecommendationSet
 from tracker.recommendations.report_document import Found, find_recommendations
-from tracker.recommendations.report_text import DocumentText, ReportDocumentError
+from tracker.recommendations.report_text import DocumentText
 from tracker.timeutil import uk_date
 from tracker.vocabulary import Provenance
 
@@ -43,6 +43,39 @@ def given_fields(found: Found) -> set[str]:
         "sub_recommendations": found.subs,
     }
     return {key for key, value in values.items() if value}
+
+
+# The boxes the review has for a recommendation's own fields (``r{number}-{key}``), and the words for them and for
+# the fields it has no box for, so a refusal is shown beside a box and names what it refuses.
+REVIEW_BOXES = {"text": "wording", "addressees": "addressees", "deadline": "deadline"}
+_OTHER_FIELDS = {
+    "provenance_note": "provenance note",
+    "provenance_sources": "sources",
+    "confirmed_fields": "fields confirmed",
+    "provenance": "provenance",
+    "theme": "theme",
+}
+
+
+def named(number: str, words: str, message: str) -> str:
+    """A refusal as the review's error summary says it: which recommendation, which field, what is wrong."""
+    return f"Recommendation {number}, {words}: {message}"
+
+
+def on_review(number: str, errors: dict[str, str]) -> dict[str, str]:
+    """The save's refusals for recommendation ``number`` (by the edit's field) as the review form shows them: beside
+    the box of that field, or, for a field the review has no box for (the provenance note, the sources), beside
+    the recommendation's ticks; each names the recommendation and the field."""
+    shown: dict[str, str] = {}
+    for key, message in errors.items():
+        if key.startswith("sub-"):  # a new sub-recommendation (editing.SubRecommendationEdit.field)
+            box, words = f"s{key[4:]}-text", f"sub-recommendation {key[4:]}"
+        elif key in REVIEW_BOXES:
+            box, words = f"r{number}-{key}", REVIEW_BOXES[key]
+        else:
+            box, words = f"r{number}-accept", _OTHER_FIELDS.get(key, key.replace("_", " "))
+        shown.setdefault(box, named(number, words, message))
+    return shown
 
 
 @dataclass
@@ -76,6 +109,7 @@ class ReviewRow:
     rec: Recommendation
     fields: list[FieldRow]
     would_change: bool
+    guesses: list[str] = field(default_factory=list)  # what is worth a person's look before saving (guesses())
 
     @property
     def offered(self) -> list[tuple[str, str]]:
@@ -122,13 +156,8 @@ def provenance_note(doc: DocumentText, found: Found) -> str:
 def review(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> Review:
     """Per recommendation found, what the document says beside what the set holds; raises ``ReportDocumentError``
     for a bad document or a number the set does not have."""
-    found = find_recommendations(session, doc, rec_set)
+    found = find_recommendations(session, doc, rec_set)  # refuses a number the set does not hold, among the rest
     recs = _numbered(session, rec_set)
-    missing = [f.number for f in found if f.number not in recs]
-    if missing:
-        raise ReportDocumentError(
-            [f"Recommendation {n} is not in the set {rec_set.short_title}: load it into the set first" for n in missing]
-        )
     names = addressee_names(session)
     rows = []
     for item in found:
@@ -136,7 +165,35 @@ def review(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> R
         choice = document_choice(item)
         rows.append(ReviewRow(item, rec, _field_rows(session, rec, item, choice, names), False))
         rows[-1].would_change = _edit_for(session, rec, rec_set, doc, item, choice) is not None
+        rows[-1].guesses = guesses(item, rec, {s.number for s in subs_of(session, rec)})
     return Review(doc, rec_set, rows)
+
+
+def guesses(item: Found, rec: Recommendation, held_subs: set[str]) -> list[str]:
+    """What the reading of the document guessed, worth a person's look before its fields are saved unreviewed (the
+    command line prints them): a number found alone, a wording run on over several paragraphs, nothing in the set
+    to compare with, a new sub-recommendation, a deadline read from a sentence, addressees read from a heading."""
+    notes = []
+    if item.bare:
+        notes.append(f"found by a bare number (“{item.marker}”), not “Recommendation {item.number}”")
+    for part in [item, *item.subs]:
+        if part.paragraphs > 1:
+            whose = "the wording" if part is item else f"the wording of sub-recommendation {part.number}"
+            notes.append(
+                f"{whose} runs on over {part.paragraphs} paragraphs of the document: check that it is all "
+                "the recommendation's, and no commentary"
+            )
+    if not rec.text:
+        notes.append(
+            f"the set holds no wording for {item.number} yet, so nothing to compare the document's wording with"
+        )
+    if new := [s.number for s in item.subs if s.number not in held_subs]:
+        notes.append(f"sub-recommendation {', '.join(new)} is new to the set")
+    if item.deadline:
+        notes.append(f"the deadline is read from {item.deadline_from}")
+    if item.addressees_from.startswith("the heading"):
+        notes.append(f"the addressees are read from {item.addressees_from}, not from the wording")
+    return notes
 
 
 def _numbered(session: Session, rec_set: RecommendationSet) -> dict[str, Recommendation]:
@@ -264,6 +321,11 @@ def apply_review(
     saved by someone else since raises ``StaleRecord``). Raises ``EditError`` as the edit screen does."""
     applied = Applied()
     choices = choices or {}
+    blank = {
+        k: v for row in found_review.rows for k, v in _blank_subs(row.found, choices.get(row.found.number)).items()
+    }
+    if blank:
+        raise InputError(blank)
     for row in found_review.rows:
         choice = choices.get(row.found.number) or document_choice(row.found)
         edit = _edit_for(session, row.rec, found_review.rec_set, found_review.doc, row.found, choice)
@@ -273,8 +335,8 @@ def apply_review(
             edit = RecommendationEdit(**{**edit.__dict__, "version": versions[row.found.number]})
         try:
             result = write_version(session, row.rec, edit, user)
-        except InputError as exc:  # beside the recommendation's own field on the review form
-            raise InputError({f"r{row.found.number}-{k}": v for k, v in exc.errors.items()}) from exc
+        except InputError as exc:  # beside a box of the recommendation on the review form
+            raise InputError(on_review(row.found.number, exc.errors)) from exc
         if result.changed:
             applied.versions.append((row.rec.number, row.rec.version, result.changed))
     if applied.versions:
@@ -285,6 +347,19 @@ def apply_review(
     else:
         session.rollback()
     return applied
+
+
+def _blank_subs(found: Found, choice: Choice | None) -> dict[str, str]:
+    """The sub-recommendations the document gives whose wording the admin emptied while taking them: refused beside
+    their boxes, as the save refuses the recommendation's own wording emptied."""
+    if choice is None or "sub_recommendations" not in choice.accepted & given_fields(found):
+        return {}
+    return {
+        f"s{sub.number}-text": f"Recommendation {found.number}: Enter the wording of sub-recommendation {sub.number} "
+        f"before saving it as confirmed against the report, or untick “{FIELDS['sub_recommendations']}”"
+        for sub in found.subs
+        if sub.number in choice.subs and not (choice.subs[sub.number] or "").strip()
+    }
 
 
 def describe(found_review: Review) -> list[str]:
@@ -306,4 +381,5 @@ def describe(found_review: Review) -> list[str]:
                 )
         if not any(item.differs for item in row.fields):
             lines.append("    confirmed against this document (no field differs)")
+        lines += [f"    Check: {guess}" for guess in row.guesses]
     return lines

@@ -12,10 +12,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.organisations.models import AddresseeGroup, Organisation
-from tracker.recommendations.models import RecommendationSet
+from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.report_text import MONTH, DocumentText, Paragraph, ReportDocumentError
 from tracker.timeutil import DateParseError, parse_uk_date
 
@@ -38,7 +38,11 @@ class Found:
     text: str = ""
     page: int | None = None
     heading: str | None = None
+    paragraph: int = 0  # its place among the document's paragraphs (report_text.Paragraph.index)
+    marker: str = ""  # what it was found by: "Recommendation 7:", or a bare "7." (a guess worth a look)
+    paragraphs: int = 1  # how many of the document's paragraphs its wording runs over
     deadline: dt.date | None = None
+    deadline_from: str = ""  # the words the deadline was read from, and whose wording they are in
     addressees: list[str] = field(default_factory=list)
     addressees_from: str = ""  # "the text" or the heading the addressees were read from
     subs: list[Found] = field(default_factory=list)
@@ -50,31 +54,64 @@ class Found:
         return ", ".join(parts) or "the document"
 
     @property
+    def located(self) -> str:
+        """Where it is, told apart from another copy under the same heading: its page, heading and paragraph."""
+        place = f"paragraph {self.paragraph} of the document"
+        return place if self.where == "the document" else f"{self.where}, {place}"
+
+    @property
     def is_sub(self) -> bool:
         return "." in self.number
+
+    @property
+    def bare(self) -> bool:
+        """Found by a number alone ("7."), not by "Recommendation 7"."""
+        return not self.marker.lower().startswith("recommendation")
 
 
 def find_recommendations(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> list[Found]:
     """The numbered recommendations with their sub-recommendations, deadlines and addressees, in the document's
-    order. Raises ``ReportDocumentError`` naming every problem (none found, a number given twice with different
-    wording, a number beyond the set's expected count, a sub-recommendation without its recommendation)."""
+    order. Raises ``ReportDocumentError`` naming every problem at once: none found, a number given twice with
+    different wording, a number beyond the set's expected count or not in the set, a sub-recommendation without
+    its recommendation."""
     problems: list[str] = []
-    items = _items(doc.paragraphs)
-    merged: dict[str, Found] = {}
-    for item in items:
-        earlier = merged.get(item.number)
-        if earlier is None:
-            merged[item.number] = item
-        elif _same_words(earlier.text, item.text):
-            continue  # the summary's list and the chapter give the same recommendation twice
-        elif f"{item.number} " not in " ".join(problems):
-            problems.append(
-                f"Recommendation {item.number} is given twice with different wording ({earlier.where}; {item.where})"
-            )
+    merged = _merged(_items(doc.paragraphs), problems)
     if not merged:
         problems.append(
             "No numbered recommendation was found (expected lines such as “Recommendation 7: …” or “7.1 …”)"
         )
+    tops = _nested(merged, rec_set, _numbers_held(session, rec_set), problems)
+    if problems:
+        raise ReportDocumentError(problems)
+    names = addressee_index(session)
+    for top in tops:
+        _fill_fields(top, names)
+    return tops
+
+
+def _merged(items: list[Found], problems: list[str]) -> dict[str, Found]:
+    """Each number once: a copy in the same words (the summary's list and the chapter) adds nothing; a copy in
+    other words is a problem, each copy located and quoted by its first words."""
+    merged: dict[str, Found] = {}
+    for item in items:
+        earlier = merged.setdefault(item.number, item)
+        if earlier is item or _same_words(earlier.text, item.text):
+            continue
+        problem = f"Recommendation {item.number} is given twice with different wording"
+        if not any(p.startswith(f"{problem}:") for p in problems):
+            one, other = (f"“{_opening(i.text)}” ({i.located})" for i in (earlier, item))
+            problems.append(f"{problem}: {one} and {other}")
+    return merged
+
+
+def _opening(text: str, words: int = 10) -> str:
+    parts = text.split()
+    return " ".join(parts) if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def _nested(merged: dict[str, Found], rec_set: RecommendationSet, held: set[str], problems: list[str]) -> list[Found]:
+    """The recommendations with their sub-recommendations under them; a number beyond the set's count, a
+    recommendation the set does not hold, or a sub-recommendation without its recommendation is a problem."""
     expected = rec_set.expected_recommendations
     tops: list[Found] = []
     for number, item in merged.items():
@@ -87,14 +124,22 @@ def find_recommendations(session: Session, doc: DocumentText, rec_set: Recommend
                 problems.append(f"Sub-recommendation {number} has no recommendation {parent} before it")
             else:
                 owner.subs.append(item)
+        elif number not in held:
+            why = "its recommendations are numbered from 1" if int(number) == 0 else "load it into the set first"
+            problems.append(f"Recommendation {number} is not in the set {rec_set.short_title}: {why}")
         else:
             tops.append(item)
-    if problems:
-        raise ReportDocumentError(problems)
-    names = addressee_index(session)
-    for top in tops:
-        _fill_fields(top, names)
     return tops
+
+
+def _numbers_held(session: Session, rec_set: RecommendationSet) -> set[str]:
+    """The numbers of the set's recommendations (not their sub-recommendations, not those removed)."""
+    query = select(Recommendation.number).where(
+        Recommendation.set_id == rec_set.id,
+        col(Recommendation.parent_id).is_(None),
+        col(Recommendation.removed_at).is_(None),
+    )
+    return set(session.exec(query))
 
 
 def _items(paragraphs: list[Paragraph]) -> list[Found]:
@@ -112,26 +157,31 @@ def _items(paragraphs: list[Paragraph]) -> list[Found]:
         # recommendations heading; one followed by a word alone ("7 Chief constables …") only where it is the next
         # one expected, so a sentence that begins with a figure ("43 Forces …") is not taken for a recommendation.
         bare_word = match is not None and match.group("word") is not None
-        if match and number and (match.group("named") or _plausible(number, last_top, paragraph.heading, bare_word)):
-            current = Found(number, paragraph.text[match.end() :].strip(), paragraph.page, paragraph.heading)
+        plausible = number and _plausible(number, last_top, paragraph.heading, bare_word, current is not None)
+        if match and number and (match.group("named") or plausible):
+            text, marker = paragraph.text[match.end() :].strip(), paragraph.text[: match.end()].strip()
+            current = Found(number, text, paragraph.page, paragraph.heading, paragraph.index, marker)
             items.append(current)
             last_top = int(number.split(".")[0]) if "." not in number else last_top
         elif current is not None and not current.text.endswith((".", "!", "?", ".”", '."')):
             # A number alone (a table's cell) or a sentence a line break split goes on; a finished one does not,
             # so the commentary after a recommendation is not taken for its wording.
             current.text = f"{current.text} {paragraph.text}".strip()
+            current.paragraphs += 1
         else:
             current = None
     return items
 
 
-def _plausible(number: str, last_top: int, heading: str | None, bare_word: bool) -> bool:
+def _plausible(number: str, last_top: int, heading: str | None, bare_word: bool, after_item: bool) -> bool:
     """Whether a bare number starts an item: the next recommendation, a part of the current one, or (unless only
     a word follows it) any one under a heading that speaks of recommendations (sections need not follow the
-    numbers' order)."""
+    numbers' order). A part of another recommendation counts right after a recommendation or under such a
+    heading, so one whose recommendation is missing is refused as such rather than dropped without a word."""
+    about_recommendations = "recommendation" in (heading or "").lower()
     if "." in number:
-        return int(number.split(".")[0]) == last_top
-    return int(number) == last_top + 1 or (not bare_word and "recommendation" in (heading or "").lower())
+        return int(number.split(".")[0]) == last_top or after_item or about_recommendations
+    return int(number) == last_top + 1 or (not bare_word and about_recommendations)
 
 
 def _same_words(one: str, other: str) -> bool:
@@ -173,26 +223,30 @@ def addressees_in(words: str, names: list[tuple[str, str]]) -> list[str]:
     return ordered
 
 
-def _deadline(text: str) -> dt.date | None:
+def _deadline(text: str) -> tuple[dt.date | None, str]:
+    """The first real date after "by" in ``text``, and the words it was read from."""
     for hit in _DEADLINE.finditer(text):
         try:
-            return parse_uk_date(re.sub(r"(?<=\d)(st|nd|rd|th)", "", hit.group(1)))
+            return parse_uk_date(re.sub(r"(?<=\d)(st|nd|rd|th)", "", hit.group(1))), hit.group(0)
         except DateParseError:
             continue
-    return None
+    return None, ""
 
 
 def _fill_fields(top: Found, names: list[tuple[str, str]]) -> None:
     """Deadline and addressees of a recommendation: its own text first, then its sub-recommendations' (deadline),
     then its section heading (addressees)."""
     for item in [top, *top.subs]:
-        item.deadline = _deadline(item.text)
+        item.deadline, words = _deadline(item.text)
+        whose = "the wording" if item is top else f"the wording of sub-recommendation {item.number}"
+        item.deadline_from = f"the words “{words}” in {whose}" if words else ""
         subject = _SUBJECT.match(item.text)
         if subject:
             item.addressees = addressees_in(subject.group(1), names)
             item.addressees_from = "the text" if item.addressees else ""
     if top.deadline is None:
-        top.deadline = next((s.deadline for s in top.subs if s.deadline), None)
+        first = next((s for s in top.subs if s.deadline), None)
+        top.deadline, top.deadline_from = (first.deadline, first.deadline_from) if first else (None, "")
     if not top.addressees and top.heading:
         top.addressees = addressees_in(top.heading, names)
         top.addressees_from = f"the heading “{top.heading}”" if top.addressees else ""

@@ -20,11 +20,14 @@ import hashlib
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 
 from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError
+
+from tracker.inputs import clean_imported, cleaned_for
+from tracker.recommendations.models import Recommendation
 
 # A published report's PDF, with its pictures and charts, runs to several MB (10 to 20 for a long inspection
 # report): far beyond the spreadsheet limit (tracker.filelimits.MAX_FILE_BYTES, 2 MB), so it has its own.
@@ -51,6 +54,7 @@ class Paragraph:
     page: int | None = None  # the PDF page (or the page a pasted text's footer names)
     heading: str | None = None  # the section heading it stands under
     is_heading: bool = False
+    index: int = 0  # its place among the document's paragraphs, from 1 (where neither page nor heading tells)
 
 
 @dataclass
@@ -86,9 +90,25 @@ def read_document(content: bytes, file_name: str) -> DocumentText:
         title, paragraphs = _from_pdf(content)
     else:
         title, paragraphs = _from_text(_decode(content))
+    kept = [kept for paragraph in paragraphs if (kept := _as_kept(paragraph)).text]
+    paragraphs = [replace(paragraph, index=index) for index, paragraph in enumerate(kept, 1)]
     if not paragraphs:
         raise ReportDocumentError(["The document has no text to read"])
-    return DocumentText(title=title[:300], file_name=file_name, sha256=digest, paragraphs=paragraphs)
+    return DocumentText(title=_line(title)[:300], file_name=_line(file_name), sha256=digest, paragraphs=paragraphs)
+
+
+def _line(text: str) -> str:
+    """A single line of the document (its title, a heading, the file's name) as a short field keeps it: without
+    control characters or any direction control (``inputs.clean_imported``, the rule of a spreadsheet's cells)."""
+    return " ".join(clean_imported(text, short=True).split())
+
+
+def _as_kept(paragraph: Paragraph) -> Paragraph:
+    """A paragraph as the tracker keeps it: a heading as a line, the wording as the wording's field keeps imported
+    text (without control characters or direction overrides; tracker.inputs)."""
+    text = _line(paragraph.text) if paragraph.is_heading else cleaned_for(Recommendation, "text", paragraph.text)
+    heading = _line(paragraph.heading) if paragraph.heading else None
+    return replace(paragraph, text=" ".join(text.split()), heading=heading)
 
 
 def _decode(content: bytes) -> str:

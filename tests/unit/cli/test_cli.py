@@ -8,7 +8,8 @@ from sqlmodel import select
 
 from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE
 from tests.support.factories import SMALL_ORGANISATIONS, SMALL_SET, write
-from tests.support.report_documents import TEXT_2, pasted_text, pdf_document
+from tests.support.report_documents import CC, CONTENT, PCC, TEXT_2, html_document, pasted_text, pdf_document
+from tracker import cli
 from tracker.accounts.models import User
 from tracker.accounts.passwords import verify_password
 from tracker.cli import main
@@ -103,13 +104,61 @@ def test_load_report_dry_runs_then_confirms_the_set_against_the_document_once(ru
     unknown = run("load-report", str(report), "--set", "no-such-set", "--dry-run")
     assert unknown.exit_code == 1 and "There is no recommendation set 'no-such-set'" in unknown.output
     assert run("load-report", str(report), "--dry-run").exit_code == 2  # usage: --set is required
-    applied = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org")
+    assert run("load-report", str(report), "--set", "test-report", "--by", "a@example.org", "--no").exit_code == 2
+    # Without --yes and without a terminal to ask at: what it would change is printed, and nothing is saved.
+    unasked = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org")
+    assert unasked.exit_code == 1, unasked.output
+    assert "3 recommendation(s) found, 3 would change" in unasked.output
+    assert "Nothing was saved: review what the document would change with --dry-run, then pass --yes" in (
+        unasked.output
+    )
+    assert _report_number_2(session).text is None
+    applied = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org", "--yes")
     assert applied.exit_code == 0, applied.output
     assert "Saved 3 new version(s)" in applied.output
     two = _report_number_2(session)
     assert (two.text, two.provenance, two.confirmed_by_label) == (TEXT_2, Provenance.CONFIRMED, "Fictional Admin")
     again = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org")
+    assert again.exit_code == 0, again.output  # nothing to change: nothing to confirm
     assert "0 would change" in again.output and "Saved 0 new version(s)" in again.output
+
+
+def test_load_report_prints_the_guesses_worth_a_look_per_recommendation(run, session, tmp_path):
+    orgs, small_set = write(tmp_path, "orgs.yaml", SMALL_ORGANISATIONS), write(tmp_path, "set.yaml", SMALL_SET)
+    assert run("load", str(orgs), str(small_set)).exit_code == 0
+    content = [
+        *CONTENT[:5],
+        (PCC, None),
+        (PCC, "3. Police and crime commissioners and the Home Office should fund the"),  # a bare number, and
+        (PCC, "fictional helpline."),  # a wording the layout broke into two paragraphs
+    ]
+    report = tmp_path / "report.html"
+    report.write_bytes(html_document(content))
+    dry = run("load-report", str(report), "--set", "test-report", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    two = dry.output.split("\n  2 (")[1].split("\n  3 (")[0]
+    assert "Check: the set holds no wording for 2 yet, so nothing to compare the document's wording with" in two
+    assert "Check: the deadline is read from the words “by 27/03/25” in the wording" in two
+    assert f"Check: the addressees are read from the heading “{CC}”, not from the wording" in two
+    three = dry.output.split("\n  3 (")[1]
+    assert "Check: the wording runs on over 2 paragraphs of the document" in three
+    assert "Check: found by a bare number (“3.”), not “Recommendation 3”" in three
+    one = dry.output.split("\n  1 (")[1].split("\n  2 (")[0]
+    assert "Check: the deadline is read from the words “By 27 March 2025” in the wording" in one
+
+
+@pytest.mark.parametrize(("answer", "saved"), [("n\n", False), ("y\n", True)])
+def test_load_report_asks_before_saving_at_a_terminal(run, session, tmp_path, monkeypatch, answer, saved):
+    orgs, small_set = write(tmp_path, "orgs.yaml", SMALL_ORGANISATIONS), write(tmp_path, "set.yaml", SMALL_SET)
+    assert run("load", str(orgs), str(small_set)).exit_code == 0
+    run("users", "create", "--email", "admin@example.org", "--name", "Fictional Admin", "--role", "admin")
+    report = tmp_path / "report.txt"
+    report.write_text(pasted_text(), encoding="utf-8")
+    monkeypatch.setattr(cli, "_at_a_terminal", lambda: True)
+    result = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org", input=answer)
+    assert "Save these 3 recommendation(s) as confirmed against the report?" in result.output
+    assert result.exit_code == (0 if saved else 1), result.output
+    assert (_report_number_2(session).text == TEXT_2) is saved
 
 
 def test_load_report_refuses_a_scanned_pdf_and_changes_nothing(run, session, tmp_path):

@@ -343,3 +343,40 @@ def test_a_recommendations_number_alone_on_its_line_heads_the_wording_below_it(s
         ("1", "Chief constables should test the fictional widget in every station."),
         ("3", TEXT_3),
     ]
+
+
+def test_a_refused_document_lists_every_reason_and_locates_each_copy_of_a_number_given_twice(session, small_reference):
+    """Outsider pass 7, finding 8: only "given twice" and "beyond" were listed; "Recommendation 0" and a bare orphan
+    "12.1" went unmentioned, and the two copies were located as "(the document; the document)"."""
+    pasted = "\n\n".join(
+        [
+            "Recommendation 4: A fictional fourth one.",
+            "Recommendation 0: A fictional zeroth one.",
+            f"Recommendation 2: {TEXT_2}",
+            "Recommendation 2: Fictional other wording for two, which goes on for a while.",
+            "3.1 Fictional orphan part.",
+        ]
+    )
+    with pytest.raises(ReportDocumentError) as refused:
+        review(session, read_document(pasted.encode(), "pasted text"), the_set(session))
+    assert sorted(refused.value.problems) == sorted(
+        [
+            "Recommendation 4 is beyond the 3 recommendations this set expects",
+            "Recommendation 0 is not in the set Test report: its recommendations are numbered from 1",
+            "Recommendation 2 is given twice with different wording: “Every fictional force should paint its "
+            "fictional shed green by …” (paragraph 3 of the document) and “Fictional other wording for two, which "
+            "goes on for a …” (paragraph 4 of the document)",
+            "Sub-recommendation 3.1 has no recommendation 3 before it",
+        ]
+    )
+
+
+def test_each_copy_of_a_number_given_twice_is_located_by_its_page_and_heading(session, small_reference):
+    twice = pdf_of_lines([ONE_BROKEN, [*THREE_BROKEN, "", PCC, "Recommendation 3: Fictional other wording."]])
+    with pytest.raises(ReportDocumentError) as refused:
+        find_recommendations(session, read_document(twice, "report.pdf"), the_set(session))
+    (problem,) = refused.value.problems
+    assert problem.endswith(
+        f"(page 2, under “{PCC}”, paragraph 6 of the document) and “Fictional other wording.” "
+        f"(page 2, under “{PCC}”, paragraph 8 of the document)"
+    ), problem

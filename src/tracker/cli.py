@@ -497,12 +497,15 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the app with uvicorn (the production server)."""
     import uvicorn
 
+    from tracker.web import observability
+
     settings = _settings()
     with _session(settings):
         pass  # refuses to start on an unmigrated database, with the command to run
     host, port = host or settings.host, port or settings.port
     # Every worker builds its settings from the environment: it then links to this address (without PUBLIC_URL).
     os.environ.update(HOST=host, PORT=str(port))
+    observability.configure_logging(settings)
     uvicorn.run(
         "tracker.app:create_server_app",
         factory=True,
@@ -514,6 +517,11 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level="info",
+        # The app's request log (one structured line with the request id, tracker.web.observability) replaces
+        # uvicorn's access log, which writes raw addresses with their query strings; uvicorn's other lines go
+        # through the app's logging too.
+        access_log=False,
+        log_config=None,
     )
 
 

@@ -44,6 +44,7 @@ from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, TEMPLATES_DIR, Settings
 from tracker.web import observability
 from tracker.web.api import api_router
+from tracker.web.cache_policy import CachePolicyMiddleware
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
 from tracker.web.guards import declared_permission
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # First, so it times and logs every request the routes answer, also those a later middleware refuses.
             observability.request_log_middleware(),
             observability.prometheus_config().middleware,
+            CachePolicyMiddleware(),
             SecurityHeadersMiddleware(hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
             LocaleMiddleware(secure_cookie=settings.is_production),

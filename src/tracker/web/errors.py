@@ -128,6 +128,7 @@ def _with_request_id(request: AnyRequest, response: Response[Any], status: int) 
     """Every answer names its request (X-Request-ID); one sent from outside the route's middleware (no route
     matched, or a middleware failed) gets its log line here."""
     response.headers[observability.REQUEST_ID_HEADER] = observability.request_id_of(request.scope)
+    response.headers.setdefault("cache-control", "private, no-cache")  # also when sent outside the middleware
     observability.log_request_answered_by_error_handler(request.scope, status)
     return response
 

@@ -407,6 +407,24 @@ def report(output: Path, period_name: str | None, fmt: str | None) -> None:
 # --- reminders --------------------------------------------------------------------------------------------
 
 
+@main.command("check")
+def check() -> None:
+    """Check this deployment before serving: settings, database, upload folder, mail, backups, reference data.
+
+    One line per check (ok or FAIL, and why); exit 1 if any check fails.
+    """
+    from tracker.checks import run_checks
+
+    failed = 0
+    for result in run_checks(dict(os.environ)):
+        click.echo(result.line())
+        failed += not result.ok
+    if failed:
+        click.echo(f"{failed} check(s) failed.")
+        sys.exit(1)
+    click.echo("Every check passed.")
+
+
 @main.command("remind")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent, without sending or recording it.")
 @click.option("--today", "today_text", metavar="DATE", help="Pretend it is this day (e.g. 27/03/2025).")

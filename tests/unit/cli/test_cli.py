@@ -34,6 +34,7 @@ COMMANDS = [
     ["serve"],
     ["report"],
     ["remind"],
+    ["check"],
 ]
 
 

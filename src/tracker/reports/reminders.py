@@ -15,7 +15,6 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, col, select
 
-from tracker import metrics
 from tracker.accounts.models import User
 from tracker.db import saved_id
 from tracker.organisations.models import Organisation
@@ -213,5 +212,4 @@ def send_reminders(session: Session, settings: Settings, today: dt.date, *, dry_
                 )
             )
             session.commit()
-            metrics.REMINDERS_SENT.inc()
     return reminders

@@ -40,9 +40,10 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.types import Message, Receive, Scope, Send
 from prometheus_client import REGISTRY
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.settings import Settings
 from tracker.web.client_address import client_address
@@ -216,12 +217,13 @@ def prometheus_config() -> PrometheusConfig:
 
 
 class PoolCollector(Collector):
-    """The database connection pool's use, read at each scrape from the engines of the apps in this process."""
+    """Read at each scrape: the database connection pool's use (the engines of the apps in this process), and the
+    reminders sent, counted in the database, since the daily job that sends them is another process."""
 
     def __init__(self) -> None:
         self.engines: dict[str, Engine] = {}
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         in_use = GaugeMetricFamily("tracker_db_pool_in_use", "Database connections checked out", labels=["engine"])
         size = GaugeMetricFamily("tracker_db_pool_size", "Database connections the pool holds", labels=["engine"])
         for name, engine in self.engines.items():
@@ -232,6 +234,19 @@ class PoolCollector(Collector):
                 size.add_metric([name], pool.size())
         yield in_use
         yield size
+        yield from self.reminders_sent()
+
+    def reminders_sent(self) -> Iterator[Metric]:
+        engine = self.engines.get("main")
+        if engine is None:
+            return
+        try:
+            with engine.connect() as conn:
+                sent = conn.execute(text("SELECT COUNT(*) FROM reminder_sent")).scalar_one()
+                conn.commit()
+        except SQLAlchemyError:
+            return
+        yield CounterMetricFamily("tracker_reminders_sent", "Reminder e-mails sent (from the database)", value=sent)
 
 
 POOL = PoolCollector()

@@ -63,6 +63,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import shared_cache  # bench/shared_cache.py
 import sqlalchemy as sa
 from run import POSTGRES, free_port, make_database, percentile, settle  # bench/run.py (this folder is on sys.path)
 
@@ -586,6 +587,15 @@ def print_setup(name: str, result: dict[str, Any]) -> None:
         print(f"  {'PASS' if ok else 'FAIL'}  {text}")
 
 
+def through_cache(base: str, public: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """The public mix through nginx's cache against direct (bench/shared_cache.py), when nginx and wrk are here."""
+    why_not = shared_cache.available()
+    if why_not:
+        print(f"(shared cache run skipped: {why_not})")
+        return None
+    return shared_cache.measure(base, int(base.rsplit(":", 1)[1]), [path for _, path in public])
+
+
 def machine() -> str:
     """The machine, with a speed figure that needs no other machine: the best of three runs of a fixed loop of
     pure Python (10 million additions), so runs on different machines can be told apart."""
@@ -641,6 +651,7 @@ def run_load() -> None:
                     public = asyncio.run(discover_public(servers.bases, targets))
                     anchor = asyncio.run(anchors(servers.bases, targets, public, direct))
                     loaded = asyncio.run(load(servers.bases, targets, public))
+                    cached = through_cache(servers.bases[0], public) if not results else None
                 engine.dispose()
                 result = {
                     "setup": name,
@@ -654,6 +665,10 @@ def run_load() -> None:
                 result["verdicts"] = verdicts(anchor, loaded, public)
                 results.append(result)
                 print_setup(name, result)
+                if cached:
+                    result["shared_cache"] = cached
+                    result["verdicts"].append(shared_cache.report(cached))
+                    print(f"  {'PASS' if result['verdicts'][-1][1] else 'FAIL'}  {result['verdicts'][-1][0]}")
         finally:
             for _, drop in databases.values():
                 drop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -43,7 +42,9 @@ from tracker.recommendations.report_controllers import ReportDocumentController
 from tracker.reports.controllers import OversightController, ReportController
 from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, TEMPLATES_DIR, Settings
+from tracker.web import observability
 from tracker.web.api import api_router
+from tracker.web.cache_policy import CachePolicyMiddleware
 from tracker.web.database import provide_db
 from tracker.web.errors import handle_exception
 from tracker.web.guards import declared_permission
@@ -62,10 +63,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     Refuses to build on a database that is not at the latest migration, saying what to run.
     """
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     migrate.ensure_migrated(engine)
+    observability.watch_pool(engine)
 
     def dispose_engine() -> None:
         engine.dispose()
@@ -76,12 +76,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Path and query parameters no record or query could take: 404 / 400; then the permission a route declares.
         guards=[check_parameters, declared_permission],
         middleware=[
+            # First, so it times and logs every request the routes answer, also those a later middleware refuses.
+            observability.request_log_middleware(),
+            observability.prometheus_config().middleware,
+            CachePolicyMiddleware(),
             SecurityHeadersMiddleware(hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
             LocaleMiddleware(secure_cookie=settings.is_production),
         ],
         csrf_config=_csrf_config(settings),
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), observability.structlog_plugin(settings)],
         template_config=template_config(),
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(
@@ -136,6 +140,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         evidence_routes(settings),
         health,
         live,
+        *observability.metrics_routes(),
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
     ]
 
@@ -148,7 +153,7 @@ def _csrf_config(settings: Settings) -> CSRFConfig:
         cookie_samesite="lax",
         # The API checks CSRF itself (tracker.web.api.api_access); open data and published files set no
         # cookie, so shared caches may keep them (tracker.public.caching).
-        exclude=["/health", "^/api/", "^/open-data/.", "^/organisations/[^/]+/evidence/"],
+        exclude=["/health", "^/metrics$", "^/api/", "^/open-data/.", "^/organisations/[^/]+/evidence/"],
     )
 
 

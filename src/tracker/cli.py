@@ -431,6 +431,24 @@ def report(output: Path, period_name: str | None, fmt: str | None) -> None:
 # --- reminders --------------------------------------------------------------------------------------------
 
 
+@main.command("check")
+def check() -> None:
+    """Check this deployment before serving: settings, database, upload folder, mail, backups, reference data.
+
+    One line per check (ok or FAIL, and why); exit 1 if any check fails.
+    """
+    from tracker.checks import run_checks
+
+    failed = 0
+    for result in run_checks(dict(os.environ)):
+        click.echo(result.line())
+        failed += not result.ok
+    if failed:
+        click.echo(f"{failed} check(s) failed.")
+        sys.exit(1)
+    click.echo("Every check passed.")
+
+
 @main.command("remind")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent, without sending or recording it.")
 @click.option("--today", "today_text", metavar="DATE", help="Pretend it is this day (e.g. 27/03/2025).")
@@ -521,12 +539,15 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the app with uvicorn (the production server)."""
     import uvicorn
 
+    from tracker.web import observability
+
     settings = _settings()
     with _session(settings):
         pass  # refuses to start on an unmigrated database, with the command to run
     host, port = host or settings.host, port or settings.port
     # Every worker builds its settings from the environment: it then links to this address (without PUBLIC_URL).
     os.environ.update(HOST=host, PORT=str(port))
+    observability.configure_logging(settings)
     uvicorn.run(
         "tracker.app:create_server_app",
         factory=True,
@@ -538,6 +559,11 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level="info",
+        # The app's request log (one structured line with the request id, tracker.web.observability) replaces
+        # uvicorn's access log, which writes raw addresses with their query strings; uvicorn's other lines go
+        # through the app's logging too.
+        access_log=False,
+        log_config=None,
     )
 
 

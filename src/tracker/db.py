@@ -311,6 +311,7 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         engine = sa.create_engine(
             database_url,
             echo=echo,
+            hide_parameters=not echo,  # an error's message (and so a log line) never shows the values written
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -319,6 +320,7 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     return sa.create_engine(
         database_url,
         echo=echo,
+        hide_parameters=not echo,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,

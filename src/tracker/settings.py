@@ -77,6 +77,14 @@ class Settings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed. Empty: the client address is
     # the socket peer's, since anyone can send that header and so pick the address their guesses count against.
     trusted_proxies: tuple[str, ...] = ()
+    log_format: str = ""  # "json" or "console"; empty: JSON lines in production, readable lines elsewhere
+    # /metrics: off unless one of these is set; then only for these addresses or networks, or this bearer token.
+    metrics_allow: tuple[str, ...] = ()
+    metrics_token: str = ""
+    # Anonymous public pages: how long a shared cache (or a browser) may keep them, and serve them stale while it
+    # asks again (seconds).
+    public_max_age: int = 60
+    public_stale_while_revalidate: int = 300
 
     def __post_init__(self) -> None:
         if not self.public_url:
@@ -124,7 +132,14 @@ class Settings:
                 service_email=env.get("SERVICE_EMAIL") or defaults.service_email,
                 data_controller=env.get("DATA_CONTROLLER") or "",
                 privacy_email=env.get("PRIVACY_EMAIL") or defaults.privacy_email,
-                trusted_proxies=tuple(p.strip() for p in (env.get("TRUSTED_PROXIES") or "").split(",") if p.strip()),
+                trusted_proxies=_list(env.get("TRUSTED_PROXIES")),
+                log_format=(env.get("TRACKER_LOG_FORMAT") or "").strip().lower(),
+                metrics_allow=_list(env.get("METRICS_ALLOW")),
+                metrics_token=env.get("METRICS_TOKEN") or "",
+                public_max_age=int(env.get("PUBLIC_MAX_AGE") or defaults.public_max_age),
+                public_stale_while_revalidate=int(
+                    env.get("PUBLIC_STALE_WHILE_REVALIDATE") or defaults.public_stale_while_revalidate
+                ),
             )
         except ValueError as exc:
             raise SettingsError(f"A setting in the environment is not valid: {exc}") from exc
@@ -133,13 +148,20 @@ class Settings:
 
     def validate(self) -> None:
         """Refuse configurations that are unsafe or cannot work."""
-        for proxy in self.trusted_proxies:
-            try:
-                ipaddress.ip_network(proxy, strict=False)
-            except ValueError:
-                raise SettingsError(
-                    f"TRUSTED_PROXIES must list IP addresses or networks (e.g. 10.0.0.0/8), not {proxy!r}."
-                ) from None
+        for variable, networks in (("TRUSTED_PROXIES", self.trusted_proxies), ("METRICS_ALLOW", self.metrics_allow)):
+            for network in networks:
+                try:
+                    ipaddress.ip_network(network, strict=False)
+                except ValueError:
+                    raise SettingsError(
+                        f"{variable} must list IP addresses or networks (e.g. 10.0.0.0/8), not {network!r}."
+                    ) from None
+        if self.log_format not in {"", "json", "console"}:
+            raise SettingsError(f"TRACKER_LOG_FORMAT must be 'json' or 'console', not {self.log_format!r}.")
+        if self.metrics_token and len(self.metrics_token) < 32:
+            raise SettingsError("METRICS_TOKEN must be at least 32 characters.")
+        if self.public_max_age < 0 or self.public_stale_while_revalidate < 0:
+            raise SettingsError("PUBLIC_MAX_AGE and PUBLIC_STALE_WHILE_REVALIDATE must be 0 or more seconds.")
         if self.environment not in {"local", "production"}:
             raise SettingsError(f"TRACKER_ENV must be 'local' or 'production', not {self.environment!r}.")
         if self.is_production:
@@ -151,6 +173,11 @@ class Settings:
                 )
             if len(self.secret_key) < 32:
                 raise SettingsError("SECRET_KEY must be at least 32 characters in production.")
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    """A comma-separated setting as its items."""
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
 
 
 def _normalise_database_url(url: str) -> str:

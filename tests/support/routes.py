@@ -236,6 +236,7 @@ def _other_routes() -> list[tuple[str, str, dict[str, str]]]:
         ("POST", "/sign-out", PUBLIC),
         ("GET", "/health", PUBLIC),
         ("GET", "/health/live", PUBLIC),
+        ("GET", "/metrics", {role: NOT_FOUND for role in ROLES}),  # off unless the operator allows callers
         ("GET", "/accessibility", PUBLIC),
         ("GET", "/cookies", PUBLIC),
         ("GET", "/privacy", PUBLIC),

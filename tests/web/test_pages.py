@@ -277,7 +277,10 @@ def test_an_unexpected_error_is_a_500_page_that_reveals_nothing(demo_site):
         logger.removeHandler(logged)
     error_page(response, 500, "Sorry, there is a problem with the service")
     assert "hunter2" not in response.text and "RuntimeError" not in response.text and "Traceback" not in response.text
-    assert any("unhandled error on GET /boom" in r.getMessage() for r in logged.records), "the details go to the log"
+    request_id = response.headers["x-request-id"]
+    assert f"quote this reference: {request_id}" in response.text, "someone can quote the request to the team"
+    message = f"unhandled error (request {request_id}, GET /boom)"
+    assert any(message == r.getMessage() and r.exc_info for r in logged.records), "the details go to the log"
 
 
 # ---------------------------------------------------------------------------------------------------------------

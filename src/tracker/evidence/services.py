@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
+from tracker import metrics
 from tracker.accounts.models import User
 from tracker.audit.services import fields_of
 from tracker.db import check_version, saved_id
@@ -343,11 +344,13 @@ def add_file(
             size_bytes=saved.size,
             sha256=saved.sha256,
         )
-        return _insert(session, ctx, user, evidence)
+        stored = _insert(session, ctx, user, evidence)
     except BaseException:
         session.rollback()
         _remove(saved.path)
         raise
+    metrics.UPLOADS.inc()
+    return stored
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,12 @@ everything a public page can show (publications, recommendations, sets, organisa
 inspectorate ratings released for publication, the demo flag). Any process computes the same ETag and
 Last-Modified for the same data, so a conditional request answers 304 wherever it lands.
 
-HTML pages carry the CSRF cookie and, for people signed in, their own navigation; they are ``private,
-no-cache`` (browsers keep them and revalidate). Data downloads, the feed and published files carry no cookie
-or personal content and may be kept by shared caches for a minute.
+HTML pages for anonymous visitors carry no cookie and nothing personal: ``public`` with a short max-age and
+``stale-while-revalidate`` (PUBLIC_MAX_AGE, PUBLIC_STALE_WHILE_REVALIDATE), ``Vary: Cookie``, so a shared cache
+in front can serve them (tracker.web.cache_policy keeps every response that sets a cookie private). For people
+signed in they show their own navigation: ``private, no-cache`` (browsers keep them and revalidate). Data
+downloads, the feed and published files carry no cookie or personal content and may be kept by shared caches
+for a minute.
 """
 
 from __future__ import annotations
@@ -96,8 +99,8 @@ class Validators:
             "last-modified": format_datetime(self.last_modified, usegmt=True),
             "cache-control": cache_control,
         }
-        if cache_control.startswith("private"):
-            headers["vary"] = "Cookie"  # the navigation differs for people signed in
+        if cache_control != DATA_CACHE_CONTROL:
+            headers["vary"] = "Cookie"  # pages: the navigation differs for people signed in
         return headers
 
 
@@ -207,6 +210,12 @@ def conditional(
 # stamp and the stored row together. People signed in see their own navigation and always get a fresh render.
 
 
+def shared_page_policy(request: AnyRequest) -> str:
+    """The Cache-Control of a public page for anonymous visitors: shared caches may keep it a short while."""
+    settings = request.app.state.settings
+    return f"public, max-age={settings.public_max_age}, stale-while-revalidate={settings.public_stale_while_revalidate}"
+
+
 def _storage_key(request: AnyRequest, query: Collection[str]) -> str | None:
     """The row a page's rendering is kept in, or None when this request's page is not one to keep: for someone
     signed in, for an htmx request, or with query parameters the page does not use (so a crawler's made-up URLs
@@ -270,9 +279,9 @@ def public_page(
     if key is None:
         return conditional(request, validators(db, request), lambda: page(request, template, **build()))
     row = tuple(db.exec(_STAMP_AND_PAGE, params={"key": key}).one())  # type: ignore[call-overload]
-    current = validators(db, request, stamp=row[:_STAMP_WIDTH])
+    current, policy = validators(db, request, stamp=row[:_STAMP_WIDTH]), shared_page_policy(request)
     if is_fresh(request, current):
-        return not_modified(current, PAGE_CACHE_CONTROL)
+        return not_modified(current, policy)
     etag, nonce_mark, csrf_mark, body = row[_STAMP_WIDTH:]
     if etag != current.etag:  # none stored yet, or the data has changed since
         nonce_mark, csrf_mark = f"nonce{secrets.token_hex(12)}", f"csrf{secrets.token_hex(12)}"
@@ -281,4 +290,4 @@ def public_page(
     nonce = security.ensure_nonce(request.scope)
     token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
     body = body.replace(nonce_mark, html.escape(nonce)).replace(csrf_mark, html.escape(token))
-    return Response(body, media_type=MediaType.HTML, headers=current.headers(PAGE_CACHE_CONTROL))
+    return Response(body, media_type=MediaType.HTML, headers=current.headers(policy))

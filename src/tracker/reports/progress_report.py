@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from tracker import metrics
 from tracker.db import not_none, saved_id
 from tracker.organisations.models import Organisation
 from tracker.plans.models import PlanPublication, ProgressUpdate, Response
@@ -232,6 +233,7 @@ def build_report(
     """
     if period is not None and period.status is not PeriodStatus.FROZEN:
         raise ValueError("Only a frozen period has a fixed report; freeze it first")
+    metrics.REPORT_BUILDS.inc()
     rec_query = select(Recommendation)
     if set_id is not None:
         rec_query = rec_query.where(Recommendation.set_id == set_id)

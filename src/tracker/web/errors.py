@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from tracker.accounts.controllers import safe_next
 from tracker.db import Duplicate, StaleRecord
 from tracker.inputs import InputError
-from tracker.web import i18n
+from tracker.web import i18n, observability
 from tracker.web.handler_types import AnyRequest
 from tracker.web.i18n import N_, gettext
 from tracker.web.security import ensure_nonce, set_security_headers
@@ -86,14 +86,14 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
         status, detail = 503, "The database cannot be reached. Please try again in a few minutes."
         headers = {"Retry-After": "30"}
     else:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        _log_unexpected(request)
         status, detail = 500, None
     if status >= 500 and status != 503:
         detail = None  # never leak internals
     if status == 401 and not wants_json(request):
         response = _to_sign_in(request)
         set_security_headers(response.headers, ensure_nonce(request.scope), hsts=False)
-        return response
+        return _with_request_id(request, response, status)
     # Routing errors (404, 405) are raised before the middleware stack: make the CSP nonce before the page uses it.
     nonce = ensure_nonce(request.scope)
     if wants_json(request):
@@ -103,11 +103,33 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
         translations = i18n.catalogues_of(request).translations(i18n.locale_of(request))
         with i18n.translations_in_use(translations):
             title = gettext(TITLES[status]) if status in TITLES else None
-            response = page(request, "errors/error.html", status_code=status, title=title, detail=detail)
+            response = page(
+                request,
+                "errors/error.html",
+                status_code=status,
+                title=title,
+                detail=detail,
+                request_id=observability.request_id_of(request.scope),
+            )
     if headers:
         response.headers.update(headers)
     # ... and set the headers here too.
     set_security_headers(response.headers, nonce, hsts=request.app.state.settings.is_production)
+    return _with_request_id(request, response, status)
+
+
+def _log_unexpected(request: AnyRequest) -> None:
+    """The traceback, with the request's id and route (never its path or query, which hold what people typed)."""
+    route, request_id = request.scope.get("path_template") or "(no route)", observability.request_id_of(request.scope)
+    log.exception("unhandled error (request %s, %s %s)", request_id, request.method, route)
+
+
+def _with_request_id(request: AnyRequest, response: Response[Any], status: int) -> Response[Any]:
+    """Every answer names its request (X-Request-ID); one sent from outside the route's middleware (no route
+    matched, or a middleware failed) gets its log line here."""
+    response.headers[observability.REQUEST_ID_HEADER] = observability.request_id_of(request.scope)
+    response.headers.setdefault("cache-control", "private, no-cache")  # also when sent outside the middleware
+    observability.log_request_answered_by_error_handler(request.scope, status)
     return response
 
 

@@ -35,6 +35,7 @@ COMMANDS = [
     ["serve"],
     ["report"],
     ["remind"],
+    ["check"],
 ]
 
 

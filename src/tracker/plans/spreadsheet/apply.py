@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from tracker import metrics
 from tracker.accounts.models import User
 from tracker.audit.services import Actor, EventBatch, audit_change, fields_of
 from tracker.db import insert_rows, not_none, plain, saved_id
@@ -48,6 +49,7 @@ def apply_import(session: Session, organisation_id: int, plan: ImportPlan, user:
     except BaseException:
         session.rollback()
         raise
+    metrics.IMPORTS.inc()
     return result
 
 

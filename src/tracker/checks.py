@@ -1,0 +1,205 @@
+"""``tracker check``: what an operator runs before serving. Each check says ok or FAIL, and why, in one line.
+
+- settings: readable, and in production none left at its development default;
+- database: reachable and at the latest migration;
+- uploads: the upload folder writable, and its free space;
+- mail: the SMTP server answers (and accepts the login) when reminders are configured (SMTP_HOST);
+- backups: when BACKUP_DIR is set, the folder writable and, on PostgreSQL, ``pg_dump`` on PATH and of the
+  server's major version or later (tracker.backup);
+- reference data: organisations and recommendation sets loaded, and no demo accounts in production.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import smtplib
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tracker import migrate
+from tracker.db import make_engine
+from tracker.settings import (
+    DEFAULT_PRIVACY_EMAIL,
+    DEFAULT_SECRET,
+    DEFAULT_SERVICE_EMAIL,
+    DEFAULT_SERVICE_OPERATOR,
+    Settings,
+    SettingsError,
+)
+
+MIN_FREE_UPLOADS = 10  # free space for at least this many of the largest uploads
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+    def line(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.message}"
+
+
+def _gb(size: int) -> str:
+    return f"{size / 1024**3:.1f} GB"
+
+
+def check_settings(environ: dict[str, str], settings: Settings | None, error: str | None) -> Check:
+    if settings is None:
+        return Check("settings", False, error or "the settings cannot be read")
+    if not settings.is_production:
+        return Check("settings", True, "development (TRACKER_ENV is not production): local defaults allowed")
+    left = [
+        name
+        for name, unset in (
+            ("DATABASE_URL", not environ.get("DATABASE_URL")),
+            ("SECRET_KEY", settings.secret_key == DEFAULT_SECRET),
+            ("PUBLIC_URL", not environ.get("PUBLIC_URL")),
+            ("SERVICE_OPERATOR", settings.service_operator == DEFAULT_SERVICE_OPERATOR),
+            ("SERVICE_EMAIL", settings.service_email == DEFAULT_SERVICE_EMAIL),
+            ("PRIVACY_EMAIL", settings.privacy_email == DEFAULT_PRIVACY_EMAIL),
+            ("MAIL_FROM", bool(settings.smtp_host) and settings.mail_from.endswith("@localhost")),
+        )
+        if unset
+    ]
+    if left:
+        return Check("settings", False, f"production, but left at the development default: {', '.join(left)}")
+    if not settings.public_url.startswith("https://"):
+        return Check("settings", False, f"production, but PUBLIC_URL is not https: {settings.public_url}")
+    return Check("settings", True, "production, every setting given")
+
+
+def check_database(engine: sa.Engine) -> Check:
+    try:
+        current = migrate.current_revision(engine)
+    except Exception as exc:
+        return Check("database", False, f"cannot be reached: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+    head = migrate.head_revision()
+    if current != head:
+        return Check("database", False, f"at migration {current or 'none'}, not {head}: run `tracker db upgrade`")
+    return Check("database", True, f"{engine.url.get_backend_name()}, reachable, at the latest migration ({head})")
+
+
+def check_uploads(settings: Settings) -> Check:
+    folder = settings.upload_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".tracker-check-"):
+            pass
+    except OSError as exc:
+        return Check("uploads", False, f"{folder} is not writable: {exc.strerror or exc}")
+    free = shutil.disk_usage(folder).free
+    needed = MIN_FREE_UPLOADS * settings.max_upload_bytes
+    if free < needed:
+        return Check(
+            "uploads", False, f"{folder} has {_gb(free)} free, under {_gb(needed)} ({MIN_FREE_UPLOADS} largest uploads)"
+        )
+    return Check("uploads", True, f"{folder} writable, {_gb(free)} free")
+
+
+def check_mail(settings: Settings) -> Check:
+    if not settings.smtp_host:
+        return Check("mail", True, "not configured (SMTP_HOST unset): `tracker remind` cannot send reminders")
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+            smtp.ehlo()
+            if settings.smtp_starttls:
+                smtp.starttls()
+                smtp.ehlo()
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password or "")
+            smtp.noop()
+    except (OSError, smtplib.SMTPException) as exc:
+        return Check("mail", False, f"the SMTP server at {where} does not answer as configured: {_reason(exc)}")
+    login = " and accepts the login" if settings.smtp_user else ""
+    return Check("mail", True, f"the SMTP server at {where} answers{login}")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error
+        return f"{exc.smtp_code} {error.decode(errors='replace') if isinstance(error, bytes) else error}"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def pg_dump_major(binary: str) -> int | None:
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
+    found = re.search(r"(\d+)(?:\.\d+)?", out)
+    return int(found.group(1)) if found else None
+
+
+def check_backups(settings: Settings, engine: sa.Engine, backup_dir: str | None) -> Check:
+    if not backup_dir:
+        return Check("backups", True, "not configured (BACKUP_DIR unset)")
+    folder = Path(backup_dir)
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        return Check("backups", False, f"BACKUP_DIR {folder} is not a writable folder")
+    if settings.is_sqlite:
+        return Check("backups", True, f"to {folder} (SQLite's online backup; no tools needed)")
+    binary = shutil.which("pg_dump")
+    if binary is None:
+        return Check("backups", False, "pg_dump is not on PATH (Debian: apt-get install postgresql-client)")
+    try:
+        with engine.connect() as conn:
+            server = int(conn.execute(sa.text("SHOW server_version_num")).scalar_one()) // 10000
+    except Exception as exc:
+        return Check("backups", False, f"the server's version cannot be read: {exc.__class__.__name__}")
+    client = pg_dump_major(binary)
+    if client is None or client < server:
+        return Check("backups", False, f"pg_dump is version {client}, older than the server's {server}")
+    return Check("backups", True, f"to {folder}; pg_dump {client} for server {server}")
+
+
+def check_reference_data(settings: Settings, engine: sa.Engine) -> Check:
+    counts: dict[str, int] = {}
+    try:
+        with engine.connect() as conn:
+            for table in ("organisation", "recommendation_set", "recommendation"):
+                counts[table] = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+            demo = conn.execute(sa.text("SELECT COUNT(*) FROM user_account WHERE is_demo")).scalar_one()
+    except Exception as exc:
+        return Check("reference data", False, f"cannot be read: {exc.__class__.__name__}")
+    missing = [name for name, n in counts.items() if n == 0]
+    if missing:
+        return Check("reference data", False, f"none loaded ({', '.join(missing)}): run `tracker setup --no-demo`")
+    if demo and settings.is_production:
+        return Check("reference data", False, f"{demo} demo accounts in a production database")
+    return Check(
+        "reference data",
+        True,
+        f"{counts['organisation']} organisations, {counts['recommendation_set']} recommendation sets, "
+        f"{counts['recommendation']} recommendations",
+    )
+
+
+def run_checks(environ: dict[str, str]) -> Iterator[Check]:
+    """Every check, in order; those that need the database are failed, saying why, when it cannot be used."""
+    try:
+        settings: Settings | None = Settings.from_env(environ)
+        error = None
+    except SettingsError as exc:
+        settings, error = None, str(exc)
+    yield check_settings(environ, settings, error)
+    if settings is None:
+        return
+    engine = make_engine(settings.database_url)
+    try:
+        database = check_database(engine)
+        yield database
+        yield check_uploads(settings)
+        yield check_mail(settings)
+        yield check_backups(settings, engine, environ.get("BACKUP_DIR"))
+        if database.ok:
+            yield check_reference_data(settings, engine)
+        else:
+            yield Check("reference data", False, "not checked: the database is not ready")
+    finally:
+        engine.dispose()

@@ -1,0 +1,106 @@
+"""Through a real shared cache: nginx from Debian with the repository's proxy settings (deploy/tracker-proxy.conf)
+in front of `tracker serve`.
+
+Anonymous public pages are stored and served from the cache; no signed-in page, no draft, no form and no response
+that sets a cookie is ever stored, and someone signed in never gets the anonymous copy. Every file in nginx's
+cache is read at the end: each must be a public response without a cookie, and none may hold what only someone
+signed in sees. Skipped, saying why, when nginx is not installed (.ci/run installs it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.accounts import USER_PASSWORD
+from tests.support.plans import response_of
+from tests.support.servers import Server
+from tests.support.web import TEST_SECRET
+from tracker.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.commits  # a real server reads what the test commits
+
+_spec = importlib.util.spec_from_file_location("nginx_cache", PROJECT_ROOT / "bench" / "nginx_cache.py")
+assert _spec is not None and _spec.loader is not None
+nginx_cache = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nginx_cache)
+
+DRAFT = "zqxdraftnotpublishedqxz"
+
+
+@pytest.fixture
+def proxy(database_url, tmp_path, published) -> Iterator[object]:
+    if nginx_cache.nginx_binary() is None:
+        pytest.skip("nginx is not installed (Debian: apt-get install nginx-light; .ci/run installs it)")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT / "src"),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+    server = Server(env, tmp_path / "server.log")
+    server.start()
+    try:
+        with nginx_cache.Nginx(tmp_path / "nginx", [server.port]) as nginx:
+            yield nginx
+    finally:
+        server.stop()
+
+
+def signed_in(base: str, email: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
+    client.get("/sign-in")
+    answer = client.post(
+        "/sign-in", data={"email": email, "password": USER_PASSWORD, "_csrf_token": client.cookies["csrftoken"]}
+    )
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def test_public_pages_are_served_from_the_cache_and_nothing_private_is_ever_stored(proxy, session, published):
+    public = ["/", "/recommendations", "/recommendations/test-report/1", "/organisations", "/organisations/kent"]
+    anonymous = httpx.Client(base_url=proxy.base, timeout=30, follow_redirects=False)
+    for url in public:
+        first, second = anonymous.get(url), anonymous.get(url)
+        assert first.status_code == second.status_code == 200, url
+        assert second.headers["x-cache-status"] == "HIT", f"{url} is served by the cache"
+        assert "set-cookie" not in first.headers, url
+
+    editor = signed_in(proxy.base, published.kent.email)
+    response_id = response_of(session, "kent", "1.1").id
+    session.commit()
+    draft = editor.post(
+        f"/plan/responses/{response_id}/updates",
+        data={"text": DRAFT, "visibility": "public", "_csrf_token": editor.cookies["csrftoken"]},
+    )
+    assert draft.status_code in (200, 303), draft.text
+    for url in [*public, "/plan/kent", f"/plan/responses/{response_id}", "/account/password"]:
+        for _ in range(2):
+            page = editor.get(url)
+            assert page.status_code == 200, url
+            assert page.headers["x-cache-status"] != "HIT", f"{url}: someone signed in never gets a stored copy"
+            assert "Sign out" in page.text, url
+    assert DRAFT in editor.get(f"/plan/responses/{response_id}").text
+
+    for url in ["/sign-in", "/no-such-page", "/organisations/nowhere", "/plan/kent"]:
+        for _ in range(2):
+            fresh = httpx.Client(base_url=proxy.base, timeout=30, follow_redirects=False)  # no cookie at all
+            answer = fresh.get(url)
+            assert answer.headers["x-cache-status"] != "HIT", f"{url} ({answer.status_code}) is never stored"
+    for url in public:
+        page = anonymous.get(url)
+        assert page.headers["x-cache-status"] == "HIT" and "Sign out" not in page.text and DRAFT not in page.text
+
+    stored = proxy.stored()
+    keys = sorted(re.search(r"\nKEY: http[^/]*(/\S*)", entry).group(1) for entry in stored)  # $scheme$host$uri
+    assert keys == sorted(public), "exactly the anonymous public pages are stored"
+    for entry in stored:
+        head = entry.split("\r\n\r\n", 1)[0].lower()
+        assert "cache-control: public" in head and "set-cookie" not in head
+        assert "sign out" not in entry.lower() and DRAFT not in entry and "csrftoken" not in entry

@@ -300,6 +300,12 @@ def _after_flush(session: OrmSession, _context: object) -> None:
 @event.listens_for(OrmSession, "before_commit")
 def _before_commit(session: OrmSession) -> None:
     """Bring the summaries of everything this transaction wrote up to date, inside it."""
+    settle(session)
+
+
+def settle(session: OrmSession) -> None:
+    """Refresh the summaries this transaction's writes so far have made out of date (before it commits, and before
+    a read of the summaries in the same transaction, which then sees its own writes)."""
     info, unflushed = session.info, session.new or session.dirty or session.deleted
     if not (info.get(PENDING) or info.get(BULK_ROWS) or unflushed):
         return
@@ -323,6 +329,7 @@ def current(
     where its figures hold on that day, else computed afresh (a row not stored yet, or one whose open action has
     fallen due or whose update has left the 30-day window since). Each has ``response_id``, ``organisation_id``,
     ``recommendation_id``, ``status`` (the response's own, read with it) and the figures in ``_READ``."""
+    settle(session)
     summary = ResponseSummary.__table__  # type: ignore[attr-defined]
     response = Response.__table__  # type: ignore[attr-defined]
     query = (
@@ -364,6 +371,7 @@ class _Fresh:
 def latest_updates(session: Session, response_ids: Any) -> dict[int, tuple[dt.date, str]]:
     """Each of these responses' latest progress update every national reader may see, as (date, text): read through
     the summaries (``latest_update_id``) rather than ranking every update. ``response_ids``: a list or a subquery."""
+    settle(session)
     query = (
         select(ResponseSummary.response_id, ProgressUpdate.update_on, ProgressUpdate.text)  # type: ignore[call-overload]
         .join(ProgressUpdate, col(ProgressUpdate.id) == ResponseSummary.latest_update_id)

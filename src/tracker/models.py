@@ -15,6 +15,7 @@ from tracker.recommendations.models import (
     RecommendationVersion,
 )
 from tracker.reports.models import ReminderSent, ReportingPeriod, Snapshot
+from tracker.reports.narrative.models import PublishedReport, ReportDraft, ReportExample
 
 __all__ = [
     "Action",
@@ -30,6 +31,7 @@ __all__ = [
     "Practice",
     "PracticeRecommendation",
     "ProgressUpdate",
+    "PublishedReport",
     "PublishedResponse",
     "Recommendation",
     "RecommendationCandidate",
@@ -37,6 +39,8 @@ __all__ = [
     "RecommendationVersion",
     "Region",
     "ReminderSent",
+    "ReportDraft",
+    "ReportExample",
     "ReportingPeriod",
     "Response",
     "SignInThrottle",

@@ -1,7 +1,8 @@
 """What may be featured as an example under a recommendation, and whether a chosen one is still public.
 
 An example is one of:
-- a progress update an organisation made public (visibility *public*, in a plan it has published) dated within
+- a progress update an organisation made public (visibility *public*, and in the latest publication of its
+  plan: an update marked public but not yet published is not public yet) dated within
   the period's update window (``tracker.reports.services.update_window``: from the day after the previous frozen
   period's cut-off to this one's) on the recommendation or one of its sub-recommendations;
 - promising practice approved for the public library and linked to the recommendation.
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 from tracker.db import not_none
 from tracker.organisations.models import Organisation
 from tracker.plans.models import PlanPublication, ProgressUpdate, Response
+from tracker.plans.publication import latest_publications
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod
@@ -71,7 +73,7 @@ def candidates(
     approved practice. Three queries whatever the number of recommendations."""
     window = update_window(session, period, stale_days)
     top_of = _top_of(session, recommendations)
-    published = select(PlanPublication.organisation_id)
+    published = select(PlanPublication.organisation_id)  # narrows the query; the publications' content decides
     found: dict[int, list[Candidate]] = {rec_id: [] for rec_id in set(top_of.values())}
     updates = session.exec(
         select(ProgressUpdate, Response.recommendation_id, Organisation)
@@ -86,9 +88,13 @@ def candidates(
         )
         .order_by(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc())
     )
-    for update, rec_id, organisation in updates:
+    rows = list(updates)
+    published_now = published_updates(session, {not_none(organisation.id) for _, _, organisation in rows})
+    for update, rec_id, organisation in rows:
         listed = found[top_of[rec_id]]
-        if len(listed) < PER_RECOMMENDATION:
+        if len(listed) < PER_RECOMMENDATION and _key(rec_id, update) in published_now.get(
+            not_none(organisation.id), set()
+        ):
             listed.append(_of_update(top_of[rec_id], update, organisation))
     practices = session.exec(
         select(Practice, PracticeRecommendation.recommendation_id, Organisation)
@@ -101,6 +107,22 @@ def candidates(
     )
     for practice, rec_id, organisation in practices:
         found[rec_id].append(_of_practice(rec_id, practice, organisation))
+    return found
+
+
+def _key(recommendation_id: int, update: ProgressUpdate) -> tuple[int, str, str]:
+    return (recommendation_id, update.update_on.isoformat(), update.text)
+
+
+def published_updates(session: Session, organisation_ids: set[int]) -> dict[int, set[tuple[int, str, str]]]:
+    """The updates each organisation's latest publication holds, as (recommendation id, date, text)."""
+    found: dict[int, set[tuple[int, str, str]]] = {}
+    for org_id, publication in latest_publications(session, organisation_ids).items():
+        found[org_id] = {
+            (response.get("recommendation_id"), item.get("date"), item.get("text"))
+            for response in publication.content.get("responses", [])
+            for item in response.get("updates", [])
+        }
     return found
 
 
@@ -122,19 +144,26 @@ def source_now(session: Session, example: ReportExample) -> Candidate | None:
     """The example's source as it is now, if it may still be featured (still public, still approved), else None."""
     if example.source_kind == UPDATE:
         row = session.exec(
-            select(ProgressUpdate, Organisation)
+            select(ProgressUpdate, Response.recommendation_id, Organisation)
             .join(Response, col(Response.id) == ProgressUpdate.response_id)
             .join(Organisation, col(Organisation.id) == Response.organisation_id)
             .where(ProgressUpdate.id == example.source_id, ProgressUpdate.visibility == Visibility.PUBLIC)
         ).first()
-        return _of_update(example.recommendation_id, *row) if row else None
+        if row is None:
+            return None
+        update, rec_id, organisation = row
+        published = published_updates(session, {not_none(organisation.id)}).get(not_none(organisation.id), set())
+        return (
+            _of_update(example.recommendation_id, update, organisation) if _key(rec_id, update) in published else None
+        )
     practice = session.get(Practice, example.source_id)
     if practice is None or practice.status is not PracticeStatus.APPROVED:
         return None
-    organisation = session.get(Organisation, practice.organisation_id) if practice.organisation_id else None
-    return _of_practice(example.recommendation_id, practice, organisation)
+    owner = session.get(Organisation, practice.organisation_id) if practice.organisation_id else None
+    return _of_practice(example.recommendation_id, practice, owner)
 
 
 def no_longer_public(session: Session, examples: list[ReportExample]) -> list[ReportExample]:
-    """The chosen examples whose source has since been made internal, withdrawn from the library or deleted."""
+    """The chosen examples whose source has since been made internal (or taken out of the organisation's published
+    plan), withdrawn from the library or deleted."""
     return [example for example in examples if source_now(session, example) is None]

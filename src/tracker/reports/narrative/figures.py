@@ -39,7 +39,7 @@ PER_RECOMMENDATION: dict[str, str] = {
     "overdue": "overdue",
     "no_published_plan": "asked to answer it, with no published plan",
 }
-EXAMPLE = "{complete:7}"
+EXAMPLE = "{complete} or {complete:7}"
 
 
 def _from_headline(headline: Headline) -> dict[str, int]:
@@ -93,10 +93,7 @@ class ReportFigures:
         unknown = [key for key in markup.figures_in(markup.parse(text)) if self.value(key) is None]
         if unknown:
             names = ", ".join(f"{{{key}}}" for key in dict.fromkeys(unknown))
-            return (
-                f"There is no figure {names}: use one from the list of figures for this section, such as "
-                f"{self.offered()[0].token} or {EXAMPLE.replace('7', next(iter(self.by_recommendation), '7'))}"
-            )
+            return f"There is no figure {names}: use one from the list of figures for this section, such as {EXAMPLE}"
         if markup.stray_braces(text):
             return "Use { and } only around a figure from the list, such as {complete}"
         if bad := markup.unsafe_links(text):

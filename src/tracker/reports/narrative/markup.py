@@ -158,9 +158,14 @@ def figures_in(blocks: list[Block]) -> list[str]:
     return found
 
 
+# Anything written as a link, whatever its address (up to the first closing parenthesis).
+_LINK_LIKE = re.compile(r"\[[^\[\]\n]+\]\(([^)\s]*)")
+
+
 def unsafe_links(text: str) -> list[str]:
-    """The addresses of what looks like a link but may not be one (not http or https), to be refused on saving."""
-    return [m["href"] for m in _INLINE.finditer(text) if m.lastgroup == "link" and not safe_href(m["href"])]
+    """The addresses of what is written as a link but may not be one (not http or https, or with characters an
+    address does not hold), to be refused on saving: shown as typed, it would not be the link its writer meant."""
+    return [m.group(1) for m in _LINK_LIKE.finditer(text) if not safe_href(m.group(1))]
 
 
 def stray_braces(text: str) -> bool:

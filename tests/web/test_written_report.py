@@ -136,6 +136,8 @@ def test_write_review_and_publish_a_report(client, session, period, people):
         == 304
     )
     assert f"/reports/test-report/{period.id}" in client.get("/reports").text
+    feed = client.get("/open-data/publications.atom").text
+    assert f"Progress report published: {period.name}" in feed and f"/reports/test-report/{period.id}" in feed
     events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "report_draft")).all()
     assert [e.action for e in events][-1] == "update" and any(e.action == "publish" for e in events)
 
@@ -178,3 +180,76 @@ def test_an_example_made_internal_is_flagged_and_blocks_publication(client, sess
     update.visibility = "internal"
     session.commit()
     assert "no longer public" in client.get(url(period)).text
+
+
+def publish(client, session, period, people, summary="Summary {complete}") -> PublishedReport:
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary=summary).status_code == 303
+    example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)
+    assert post(client, url(period, "/examples"), version="1", example=example, lead_in="").status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    assert post(client, url(period, "/publish"), version=version(session, period)).status_code == 303
+    client.cookies.clear()
+    return session.exec(select(PublishedReport)).one()
+
+
+def test_published_bytes_never_change_whatever_changes_after(client, session, period, people):
+    stored = publish(client, session, period, people)
+    first = (
+        client.get(f"/reports/test-report/{period.id}").content,
+        client.get(f"/reports/test-report/{period.id}/pdf").content,
+    )
+    # The example's source, the recommendation's wording and the draft's state all change afterwards.
+    update = session.exec(select(ProgressUpdate).where(ProgressUpdate.text == PUBLIC_UPDATE)).one()
+    update.text = "Rewritten later"
+    session.get(Recommendation, rec_id(session, "1")).text = "Reworded later"
+    session.commit()
+    as_(client, people["writer"])
+    refused = post(client, url(period), version=version(session, period), summary="A later edit")
+    assert refused.status_code == 422 and "can no longer change" in refused.text
+    client.cookies.clear()
+    again = (
+        client.get(f"/reports/test-report/{period.id}").content,
+        client.get(f"/reports/test-report/{period.id}/pdf").content,
+    )
+    assert again == first == (stored.html, stored.pdf)
+    assert PUBLIC_UPDATE in first[0].decode() and "Rewritten later" not in first[0].decode()
+
+
+def test_the_same_report_renders_the_same_bytes(session, period, people):
+    """Rendering is deterministic: the same draft on the same frozen figures gives the same HTML and PDF bytes."""
+    from tracker.reports.narrative.publication import Links, Publisher
+    from tracker.reports.narrative.services import report_set
+
+    rec_set = report_set(session, period)
+    draft = ReportDraft(period_id=period.id, set_id=rec_set.id, summary="**{complete}** complete", author_ids=[1])
+    session.add(draft)
+    session.flush()
+    publisher = Publisher(session, period, rec_set, Links("/", "/reports", "/pdf", "/open-data"), 90)
+    day = dt.date(2026, 12, 1)
+    first = publisher.written(draft, [], day)
+    from tracker.reports.narrative import pdf as written_pdf
+    from tracker.reports.narrative.publication import render_html
+
+    html = render_html(first, publisher.links, demo_mode=False)
+    assert html == render_html(publisher.written(draft, [], day), publisher.links, demo_mode=False)
+    assert written_pdf.render(first) == written_pdf.render(publisher.written(draft, [], day))
+    assert "Published 1 December 2026" in pdf_text(written_pdf.render(first))
+
+
+def test_who_may_do_what(client, session, period, people, make_user):
+    """Inspectors and editors never see a draft; the reviewer cannot approve a report they wrote part of."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    inspector = make_user(Role.INSPECTOR)
+    as_(client, inspector)
+    assert client.get(url(period)).status_code == 403
+    as_(client, people["admin"])
+    assert post(client, url(period), version="1", summary="Words, amended by an admin").status_code == 303
+    assert post(client, url(period, "/submit"), version="2").status_code == 303
+    refused = post(client, url(period, "/approve"), version="3")
+    assert refused.status_code == 422 and "someone else must approve it" in refused.text
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version="3").status_code == 303

@@ -61,6 +61,7 @@ PAGES: list[Page] = [
     Page("a force's published plan", "/organisations/kent"),
     Page("a national body (public)", "/organisations/npcc"),
     Page("open data", "/open-data"),
+    Page("progress reports (public)", "/reports"),
     Page("page not found", "/no-such-page", status=404),
     Page(
         "too many sign-in attempts",
@@ -115,6 +116,15 @@ PAGES: list[Page] = [
     ),
     Page("comparing periods", "/oversight/periods/compare?earlier={first_period}&later={frozen_period}", "coordinator"),
     Page("progress report (HTML)", "/oversight/report", "coordinator"),
+    Page("writing a period's report", "/oversight/periods/{report_period}/report", "coordinator"),
+    Page("a period's report in preview", "/oversight/periods/{report_period}/report/preview", "admin"),
+    Page(
+        "writing a period's report, with errors",
+        "/oversight/periods/{report_period}/report",
+        "coordinator",
+        status=422,
+        submit=Submit("/report", {"summary": "{no_such_figure}"}),
+    ),
     # The service team
     Page("users", "/admin/users", "admin"),
     Page("new user", "/admin/users/new", "admin"),
@@ -177,6 +187,7 @@ def ids(engine: sa.Engine) -> dict[str, object]:
             "recommendation": one("SELECT id FROM recommendation WHERE number = '10'"),
             "first_period": one("SELECT min(id) FROM reporting_period WHERE status = 'frozen'"),
             "frozen_period": one("SELECT max(id) FROM reporting_period WHERE status = 'frozen'"),
+            "report_period": one("SELECT min(period_id) FROM report_draft"),
             "open_period": one("SELECT min(id) FROM reporting_period WHERE status = 'open'"),
             "practice": one("SELECT min(slug) FROM practice WHERE status = 'approved'"),
             "user": one(f"SELECT id FROM user_account WHERE email = 'viewer@{DEMO_DOMAIN}'"),

@@ -68,7 +68,7 @@ def _page(request: AnyRequest, editor: Editor, form: Form, *, status_code: int =
         statuses=list(ResponseStatus),
         national_labels=NATIONAL,
         rec_labels=PER_RECOMMENDATION,
-        set_query=f"?set={editor.rec_set.slug}" if editor.period.set_id is None else "",
+        set_query=editor.set_query,
         error_title=bool(form.errors) or status_code == 409,
         Status=ReportStatus,
         **extra,
@@ -77,8 +77,8 @@ def _page(request: AnyRequest, editor: Editor, form: Form, *, status_code: int =
 
 def _done(request: AnyRequest, editor: Editor, what: str) -> Redirect:
     url = request.app.route_reverse("report-draft:edit", period_id=editor.period.id)
-    query = f"set={editor.rec_set.slug}&" if editor.period.set_id is None else ""
-    return Redirect(f"{url}?{query}done={what}", status_code=303)
+    query = f"{editor.set_query}&" if editor.set_query else "?"
+    return Redirect(f"{url}{query}done={what}", status_code=303)
 
 
 Action = Callable[[AnyRequest, Session, Editor, Form], object]

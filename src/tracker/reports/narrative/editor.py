@@ -16,7 +16,14 @@ from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative.document import WrittenReport, frozen_report, written_report
 from tracker.reports.narrative.examples import Candidate, candidates, no_longer_public
 from tracker.reports.narrative.models import SECTIONS, ReportDraft, ReportExample
-from tracker.reports.narrative.services import ENTITY, commentary_field, draft_for, examples_of, published_for
+from tracker.reports.narrative.services import (
+    ENTITY,
+    commentary_field,
+    draft_for,
+    examples_of,
+    published_for,
+    report_set,
+)
 from tracker.vocabulary import PeriodStatus
 
 
@@ -33,6 +40,7 @@ class Editor:
     gone: set[int] = field(default_factory=set)  # examples whose source is no longer public
     events: list[AuditEvent] = field(default_factory=list)
     published_id: int | None = None
+    set_query: str = ""  # "?set=SLUG" when the set is not the one the period's report is on by default
 
     @property
     def version(self) -> int:
@@ -68,6 +76,8 @@ def editor_for(session: Session, period: ReportingPeriod, rec_set: Recommendatio
     """Everything the editor page needs, in a fixed number of queries."""
     draft = draft_for(session, period, rec_set)
     editor = Editor(period, rec_set, draft, examples_of(session, draft))
+    default = report_set(session, period)
+    editor.set_query = "" if default is not None and default.id == rec_set.id else f"?set={rec_set.slug}"
     if not editor.frozen:
         return editor
     data = frozen_report(session, period, rec_set, stale_days)

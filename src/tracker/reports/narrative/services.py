@@ -137,8 +137,10 @@ def save_draft(
     *,
     figures: ReportFigures,
     recommendations: list[Recommendation],
+    commit: bool = True,
 ) -> ReportDraft:
-    """Save the written sections (the first save makes the draft), as a new version of what the person loaded."""
+    """Save the written sections (the first save makes the draft), as a new version of what the person loaded.
+    ``commit=False``: the caller commits (the demo writes everything in one transaction)."""
     require(user, Permission.RUN_REPORTING)
     _frozen(period, "summary")
     check_draft_text(given, figures, recommendations)
@@ -147,7 +149,7 @@ def save_draft(
     if draft is None:
         if (parse_id(given.version, minimum=0) or 0) != 0:
             raise StaleRecord(None, {})  # the draft it was loaded from is gone (its period was unfrozen)
-        return _create(session, period, rec_set, user, given, commentary)
+        return _create(session, period, rec_set, user, given, commentary, commit=commit)
     _editable(draft, given.version, "summary")
     before = fields_of(draft, AUDITED)
     for name in SECTIONS:
@@ -156,8 +158,15 @@ def save_draft(
     if fields_of(draft, AUDITED) != before:
         _content_changed(draft, user)
     audit_change(session, draft, before, AUDITED, actor=actor_for(user), entity_type=ENTITY, summary=_saved_summary)
-    session.commit()
+    _end(session, commit)
     return draft
+
+
+def _end(session: Session, commit: bool) -> None:
+    if commit:
+        session.commit()
+    else:
+        session.flush()
 
 
 def _saved_summary(names: list[str]) -> str:
@@ -172,6 +181,8 @@ def _create(
     user: User,
     given: DraftText,
     commentary: dict[str, str],
+    *,
+    commit: bool,
 ) -> ReportDraft:
     draft = ReportDraft(
         period_id=saved_id(period),
@@ -192,7 +203,7 @@ def _create(
         entity_type=ENTITY,
         summary=f"Report draft begun for {period.name}",
     )
-    session.commit()
+    _end(session, commit)
     return draft
 
 
@@ -233,6 +244,7 @@ def add_example(
     choice: str,
     lead_in: str,
     offered: Mapping[int, list[Candidate]],
+    commit: bool = True,
 ) -> ReportExample:
     """Feature one of the ``offered`` candidates (``Candidate.choice``) under its recommendation."""
     require(user, Permission.RUN_REPORTING)
@@ -266,7 +278,7 @@ def add_example(
     next_version(draft)
     session.flush()
     _example_event(session, draft, user, "add_example", example)
-    session.commit()
+    _end(session, commit)
     return example
 
 
@@ -292,6 +304,7 @@ def _decide(
     user: User,
     to: ReportStatus,
     summary: str,
+    commit: bool = True,
     **values: Any,
 ) -> None:
     before = fields_of(draft, AUDITED)
@@ -300,10 +313,10 @@ def _decide(
         setattr(draft, name, value)
     draft.updated_at = utc_now()
     audit_change(session, draft, before, AUDITED, actor=actor_for(user), entity_type=ENTITY, summary=lambda _: summary)
-    session.commit()
+    _end(session, commit)
 
 
-def submit(session: Session, draft: ReportDraft, user: User, *, version: object) -> None:
+def submit(session: Session, draft: ReportDraft, user: User, *, version: object, commit: bool = True) -> None:
     """Send the draft for review by a second person."""
     require(user, Permission.RUN_REPORTING)
     _editable(draft, version, "decision")
@@ -311,7 +324,8 @@ def submit(session: Session, draft: ReportDraft, user: User, *, version: object)
         raise InputError({"decision": f"This report is {draft.status.label.lower()}: only a draft can be submitted"})
     if not draft.summary:
         raise InputError({"decision": "Write the summary before submitting the report for review"})
-    _decide(session, draft, user, ReportStatus.SUBMITTED, "Report submitted for review", submitted_by_id=user.id)
+    summary = "Report submitted for review"
+    _decide(session, draft, user, ReportStatus.SUBMITTED, summary, commit, submitted_by_id=user.id)
 
 
 def return_for_changes(session: Session, draft: ReportDraft, user: User, *, version: object, comment: str) -> None:

@@ -182,11 +182,11 @@ def test_an_example_made_internal_is_flagged_and_blocks_publication(client, sess
     assert "no longer public" in client.get(url(period)).text
 
 
-def publish(client, session, period, people, summary="Summary {complete}") -> PublishedReport:
+def publish(client, session, period, people, summary="Summary {complete}", lead_in="", **text) -> PublishedReport:
     as_(client, people["writer"])
-    assert post(client, url(period), version="0", summary=summary).status_code == 303
+    assert post(client, url(period), version="0", summary=summary, **text).status_code == 303
     example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)
-    assert post(client, url(period, "/examples"), version="1", example=example, lead_in="").status_code == 303
+    assert post(client, url(period, "/examples"), version="1", example=example, lead_in=lead_in).status_code == 303
     assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
     as_(client, people["reviewer"])
     assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
@@ -253,3 +253,20 @@ def test_who_may_do_what(client, session, period, people, make_user):
     assert refused.status_code == 422 and "someone else must approve it" in refused.text
     as_(client, people["reviewer"])
     assert post(client, url(period, "/approve"), version="3").status_code == 303
+
+
+XSS = '<script>alert("x")</script> <img src=x onerror=alert(1)> =HYPERLINK("https://evil.example","x")'
+
+
+def test_xss_and_formula_payloads_are_inert_in_the_published_html_and_pdf(client, session, period, people):
+    commentary = {f"commentary-{rec_id(session, '1')}": f"- {XSS}\n- **{XSS}**"}
+    stored = publish(client, session, period, people, summary=f"{XSS} {{complete}}", lead_in=XSS, **commentary)
+    html = client.get(f"/reports/test-report/{period.id}").text
+    assert "<script" not in html and "<img" not in html
+    assert (
+        html.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;")
+        + html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;")
+        >= 4
+    ), "shown as text: summary, two commentary items, lead-in"
+    text = pdf_text(stored.pdf)
+    assert text.count('<script>alert("x")</script>') >= 2 and "=HYPERLINK" in text

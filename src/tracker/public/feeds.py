@@ -19,7 +19,7 @@ from tracker.organisations.models import Organisation
 from tracker.plans.models import PlanPublication
 from tracker.public.data import STATUS_ORDER, status_of
 from tracker.recommendations.models import Recommendation
-from tracker.reports.narrative.public_controllers import published_reports
+from tracker.reports.narrative.services import published_reports
 from tracker.timeutil import UTC
 
 ATOM = "http://www.w3.org/2005/Atom"

@@ -23,7 +23,7 @@ from tracker.reports.narrative.document import TITLE
 from tracker.reports.narrative.editor import Editor, conflict_of, editor_for
 from tracker.reports.narrative.figures import NATIONAL, PER_RECOMMENDATION
 from tracker.reports.narrative.publication import Links, Publisher
-from tracker.vocabulary import ReportStatus, ResponseStatus
+from tracker.vocabulary import ResponseStatus
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
@@ -70,7 +70,6 @@ def _page(request: AnyRequest, editor: Editor, form: Form, *, status_code: int =
         rec_labels=PER_RECOMMENDATION,
         set_query=editor.set_query,
         error_title=bool(form.errors) or status_code == 409,
-        Status=ReportStatus,
         **extra,
     )
 

@@ -18,6 +18,7 @@ from tracker.reports.narrative.examples import Candidate, candidates, no_longer_
 from tracker.reports.narrative.models import SECTIONS, ReportDraft, ReportExample
 from tracker.reports.narrative.services import (
     ENTITY,
+    SECTION_NAMES,
     commentary_field,
     draft_for,
     examples_of,
@@ -98,11 +99,16 @@ def editor_for(session: Session, period: ReportingPeriod, rec_set: Recommendatio
 
 
 def conflict_of(editor: Editor, typed: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """The sections someone else changed since this person loaded them: (as saved now, as this person typed)."""
+    """The sections whose saved text differs from what this person typed, by their names as the page shows them:
+    (as saved now, as typed, never saved)."""
     current = editor.text_values()
-    names = [*SECTIONS, *(n for n in typed if n.startswith("commentary-"))]
+    labels = {name: SECTION_NAMES[name].capitalize() for name in SECTIONS}
+    if editor.report is not None:
+        for written in editor.report.sections:
+            rec = written.section.recommendation
+            labels[commentary_field(saved_id(rec))] = f"Commentary on recommendation {rec.number}"
     return {
-        name: (current.get(name, ""), typed.get(name, ""))
-        for name in names
+        label: (current.get(name, ""), typed.get(name) or "")
+        for name, label in labels.items()
         if current.get(name, "") != (typed.get(name) or "")
     }

@@ -12,25 +12,13 @@ from litestar import Controller, MediaType, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from tracker.public import caching
 from tracker.reports.narrative.models import PublishedReport
+from tracker.reports.narrative.services import published_reports
 from tracker.timeutil import UTC
 from tracker.web.handler_types import AnyRequest, Db
-
-
-def published_reports(session: Session) -> list[PublishedReport]:
-    """Every published report, newest first (without loading their files)."""
-    from sqlalchemy.orm import defer
-
-    return list(
-        session.exec(
-            select(PublishedReport)
-            .options(defer(PublishedReport.html), defer(PublishedReport.pdf))  # type: ignore[arg-type]
-            .order_by(col(PublishedReport.published_at).desc(), col(PublishedReport.id).desc())
-        )
-    )
 
 
 def _stored(db: Session, set_slug: str, period_id: int) -> PublishedReport:

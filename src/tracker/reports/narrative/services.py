@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
@@ -408,3 +409,14 @@ def published_for(session: Session, period_id: int, set_slug: str | None = None)
     if set_slug is not None:
         query = query.where(PublishedReport.set_slug == set_slug)
     return session.exec(query).first()
+
+
+def published_reports(session: Session) -> list[PublishedReport]:
+    """Every published report, newest first, without reading their files (the public list, the feed)."""
+    return list(
+        session.exec(
+            select(PublishedReport)
+            .options(defer(PublishedReport.html), defer(PublishedReport.pdf))  # type: ignore[arg-type]
+            .order_by(col(PublishedReport.published_at).desc(), col(PublishedReport.id).desc())
+        )
+    )

@@ -215,6 +215,8 @@ def test_published_bytes_never_change_whatever_changes_after(client, session, pe
         client.get(f"/reports/test-report/{period.id}/pdf").content,
     )
     assert again == first == (stored.html, stored.pdf)
+    head = client.head(f"/reports/test-report/{period.id}/pdf")
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == f'"{stored.pdf_sha256[:32]}"'
     assert PUBLIC_UPDATE in first[0].decode() and "Rewritten later" not in first[0].decode()
 
 

@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("period_name", sa.String(length=200), nullable=False),
         sa.Column("html", sa.LargeBinary(), nullable=False),
         sa.Column("pdf", sa.LargeBinary(), nullable=False),
+        sa.Column("figures_csv", sa.LargeBinary(), nullable=False),
         sa.Column("html_sha256", sa.String(length=64), nullable=False),
         sa.Column("pdf_sha256", sa.String(length=64), nullable=False),
         sa.Column("published_by_id", sa.Integer(), nullable=True),

@@ -276,6 +276,7 @@ def _other_routes() -> list[tuple[str, str, dict[str, str]]]:
         # Only a published report is served; this period has none (its draft would never be).
         ("GET", "/reports/test-report/{period_id}", {role: NOT_FOUND for role in ROLES}),
         ("GET", "/reports/test-report/{period_id}/pdf", {role: NOT_FOUND for role in ROLES}),
+        ("GET", "/reports/test-report/{period_id}/figures.csv", {role: NOT_FOUND for role in ROLES}),
         ("GET", "/oversight/report", NATIONAL),
         ("GET", "/oversight/report/pdf", NATIONAL),
         ("GET", "/oversight/report/export/{fmt}", NATIONAL),

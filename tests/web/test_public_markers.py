@@ -308,9 +308,8 @@ def write_report(session, period, writer, reviewer, text, *, comment=None, publi
         reports.return_for_changes(session, draft, reviewer, version=draft.version, comment=comment)
     if publish:
         reports.approve(session, draft, reviewer, version=draft.version)
-        links = Links(
-            home="/", reports="/reports", pdf=f"/reports/{rec_set.slug}/{period.id}/pdf", open_data="/open-data"
-        )
+        published = f"/reports/{rec_set.slug}/{period.id}"
+        links = Links("/", "/reports", f"{published}/pdf", "/open-data", figures=f"{published}/figures.csv")
         publisher = Publisher(session, period, rec_set, links, 90)
         reports.publish(
             session, draft, reviewer, version=draft.version, render=publisher.render, set_slug=rec_set.slug, title="t"
@@ -336,6 +335,7 @@ def test_no_public_page_feed_or_download_contains_anything_not_public(client, pl
         f"/organisations/kent/evidence/{planted['public_file'].id}",
         "/reports",
         f"/reports/test-report/{planted['report_period']}",
+        f"/reports/test-report/{planted['report_period']}/figures.csv",
     ):
         assert expected in reached, expected
     everything = "\n".join(fetched.text for fetched in pages.values())

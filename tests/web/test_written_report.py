@@ -136,6 +136,12 @@ def test_write_review_and_publish_a_report(client, session, period, people):
         == 304
     )
     assert f"/reports/test-report/{period.id}" in client.get("/reports").text
+    figures = client.get(f"/reports/test-report/{period.id}/figures.csv")
+    assert figures.content == stored.figures_csv and f"/reports/test-report/{period.id}/figures.csv" in html.text
+    national = figures.content.decode("utf-8-sig").splitlines()[1].split(",")
+    assert (
+        national[:2] == ["test-report", "all"] and national[3] == complete
+    )  # the columns: set, rec, responses, complete
     feed = client.get("/open-data/publications.atom").text
     assert f"Progress report published: {period.name}" in feed and f"/reports/test-report/{period.id}" in feed
     events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "report_draft")).all()
@@ -164,7 +170,9 @@ def test_a_period_with_a_published_report_cannot_be_unfrozen(session, period, pe
     session.add(draft)
     session.flush()
     session.add(
-        PublishedReport.of(draft, period, people["admin"], html=b"x", pdf=b"y", set_slug="test-report", title="t")
+        PublishedReport.of(
+            draft, period, people["admin"], html=b"x", pdf=b"y", figures_csv=b"z", set_slug="test-report", title="t"
+        )
     )
     session.flush()
     with pytest.raises(PeriodError, match="published report"):

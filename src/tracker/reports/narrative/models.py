@@ -89,6 +89,7 @@ class PublishedReport(SQLModel, table=True):
     period_name: str = Field(max_length=200)
     html: bytes = Field(sa_type=sa.LargeBinary, nullable=False)
     pdf: bytes = Field(sa_type=sa.LargeBinary, nullable=False)
+    figures_csv: bytes = Field(sa_type=sa.LargeBinary, nullable=False, description="its figures, as open data")
     html_sha256: str = Field(max_length=64)
     pdf_sha256: str = Field(max_length=64)
     published_by_id: int | None = Field(default=None, foreign_key="user_account.id")
@@ -103,6 +104,7 @@ class PublishedReport(SQLModel, table=True):
         *,
         html: bytes,
         pdf: bytes,
+        figures_csv: bytes,
         set_slug: str,
         title: str,
     ) -> PublishedReport:
@@ -116,6 +118,7 @@ class PublishedReport(SQLModel, table=True):
             period_name=period.name,
             html=html,
             pdf=pdf,
+            figures_csv=figures_csv,
             html_sha256=hashlib.sha256(html).hexdigest(),
             pdf_sha256=hashlib.sha256(pdf).hexdigest(),
             published_by_id=user.id,

@@ -6,6 +6,7 @@ SHA-256 as the ETag (a conditional request answers 304). Drafts, comments and re
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from litestar import Controller, MediaType, get
@@ -58,6 +59,14 @@ class PublishedReportController(Controller):
         stored = _stored(db, set_slug, period_id)
         name = f"progress-report-{set_slug}-{period_id}.html"
         return _served(request, stored, stored.html, stored.html_sha256, "text/html; charset=utf-8", name)
+
+    @get("/{set_slug:str}/{period_id:int}/figures.csv", sync_to_thread=True, name="public-reports:figures")
+    def figures(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:
+        """The report's figures as open data (CSV), stored when it was published."""
+        stored = _stored(db, set_slug, period_id)
+        name = f"progress-report-{set_slug}-{period_id}-figures.csv"
+        digest = hashlib.sha256(stored.figures_csv).hexdigest()
+        return _served(request, stored, stored.figures_csv, digest, "text/csv; charset=utf-8", name)
 
     @get("/{set_slug:str}/{period_id:int}/pdf", sync_to_thread=True, name="public-reports:pdf")
     def pdf(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:

@@ -11,10 +11,12 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import Session
 
+from tracker.cells import csv_bytes
 from tracker.recommendations.models import RecommendationSet
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative import pdf as written_pdf
 from tracker.reports.narrative.document import WrittenReport, frozen_report, written_report
+from tracker.reports.narrative.figures import PER_RECOMMENDATION
 from tracker.reports.narrative.models import ReportDraft, ReportExample
 from tracker.timeutil import LONDON, utc_now
 from tracker.vocabulary import ResponseStatus
@@ -29,6 +31,7 @@ class Links:
     reports: str
     pdf: str
     open_data: str
+    figures: str = ""  # the report's figures as CSV
     stylesheet: str = static_url("govuk/govuk-frontend.min.css")
 
 
@@ -59,7 +62,19 @@ class Publisher:
         data = frozen_report(self.session, self.period, self.rec_set, self.stale_days)
         return written_report(data, self.rec_set, draft, examples, published_on=published_on)
 
-    def render(self, draft: ReportDraft, examples: list[ReportExample]) -> tuple[bytes, bytes]:
-        """The HTML page and the PDF of ``draft`` published today (``services.publish`` stores them)."""
+    def render(self, draft: ReportDraft, examples: list[ReportExample]) -> tuple[bytes, bytes, bytes]:
+        """The HTML page, the PDF and the figures (CSV) of ``draft`` published today (``services.publish`` stores
+        them)."""
         report = self.written(draft, examples, utc_now().astimezone(LONDON).date())
-        return render_html(report, self.links, demo_mode=self.demo_mode), written_pdf.render(report)
+        html = render_html(report, self.links, demo_mode=self.demo_mode)
+        return html, written_pdf.render(report), figures_csv(report)
+
+
+def figures_csv(report: WrittenReport) -> bytes:
+    """The report's figures as open data: the national ones, then each recommendation's, as its placeholders
+    name them (``figures.ReportFigures``, the frozen figures), every cell neutralised (``tracker.cells``)."""
+    names = list(PER_RECOMMENDATION)
+    rows = [[report.rec_set.slug, "all", *(report.figures.national.get(name, "") for name in names)]]
+    for number, figures in report.figures.by_recommendation.items():
+        rows.append([report.rec_set.slug, number, *(figures[name] for name in names)])
+    return csv_bytes(["set", "recommendation", *names], rows)

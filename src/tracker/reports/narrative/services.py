@@ -366,7 +366,7 @@ def approve(session: Session, draft: ReportDraft, user: User, *, version: object
     _decide(session, draft, user, ReportStatus.APPROVED, "Report approved", reviewed_by_id=user.id, review_comment=None)
 
 
-Renderer = Callable[[ReportDraft, list[ReportExample]], tuple[bytes, bytes]]
+Renderer = Callable[[ReportDraft, list[ReportExample]], tuple[bytes, bytes, bytes]]  # HTML, PDF, figures CSV
 
 
 def publish(
@@ -386,8 +386,10 @@ def publish(
         raise InputError({"decision": f"Some examples are no longer public ({names}): {again}"})
     period = session.get(ReportingPeriod, draft.period_id)
     assert period is not None
-    html, pdf = render(draft, examples)
-    published = PublishedReport.of(draft, period, user, html=html, pdf=pdf, set_slug=set_slug, title=title)
+    html, pdf, figures_csv = render(draft, examples)
+    published = PublishedReport.of(
+        draft, period, user, html=html, pdf=pdf, figures_csv=figures_csv, set_slug=set_slug, title=title
+    )
     session.add(published)
     record(
         session,

@@ -163,6 +163,8 @@ def test_a_stale_save_answers_409_with_both_texts(client, session, period, peopl
     answer = post(client, url(period), version="1", summary="My late words")
     assert answer.status_code == 409
     assert "Second words" in answer.text and "My late words" in answer.text
+    history = client.get(url(period)).text.split('data-testid="report-history"', 1)[1]
+    assert "<del>First words</del> <ins>Second words</ins>" in history, "every save is a version with its diff"
 
 
 def test_a_period_with_a_published_report_cannot_be_unfrozen(session, period, people):

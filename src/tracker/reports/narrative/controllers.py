@@ -5,6 +5,7 @@ errors comes back with them (422), a change to an older version with the newer t
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import get, post
@@ -20,7 +21,7 @@ from tracker.recommendations.models import RecommendationSet
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative import services
 from tracker.reports.narrative.document import TITLE
-from tracker.reports.narrative.editor import Editor, conflict_of, editor_for
+from tracker.reports.narrative.editor import Editor, changes_of, conflict_of, editor_for
 from tracker.reports.narrative.figures import NATIONAL, PER_RECOMMENDATION
 from tracker.reports.narrative.publication import Links, Publisher
 from tracker.vocabulary import ResponseStatus
@@ -69,6 +70,7 @@ def _page(request: AnyRequest, editor: Editor, form: Form, *, status_code: int =
         national_labels=NATIONAL,
         rec_labels=PER_RECOMMENDATION,
         set_query=editor.set_query,
+        changes_of=partial(changes_of, editor),
         error_title=bool(form.errors) or status_code == 409,
         **extra,
     )

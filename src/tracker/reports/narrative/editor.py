@@ -98,6 +98,35 @@ def editor_for(session: Session, period: ReportingPeriod, rec_set: Recommendatio
     return editor
 
 
+@dataclass(frozen=True)
+class Change:
+    """One field an event of the history changed, by the name the page gives it."""
+
+    label: str
+    before: str
+    after: str
+
+
+def changes_of(editor: Editor, event: AuditEvent) -> list[Change]:
+    """What a save changed, field by field, each recommendation's commentary on its own (the history's diff)."""
+    before, after = event.before or {}, event.after or {}
+    numbers = {}
+    if editor.report is not None:
+        numbers = {str(w.section.recommendation.id): w.section.recommendation.number for w in editor.report.sections}
+    out = []
+    for name in sorted(set(before) | set(after)):
+        if name == "commentary":
+            old, new = before.get(name) or {}, after.get(name) or {}
+            for rec_id in sorted(set(old) | set(new), key=lambda key: int(key) if key.isdigit() else 0):
+                if old.get(rec_id) != new.get(rec_id):
+                    label = f"Commentary on recommendation {numbers.get(rec_id, rec_id)}"
+                    out.append(Change(label, old.get(rec_id) or "", new.get(rec_id) or ""))
+        else:
+            label = SECTION_NAMES.get(name, name.replace("_", " ")).capitalize()
+            out.append(Change(label, str(before.get(name) or ""), str(after.get(name) or "")))
+    return out
+
+
 def conflict_of(editor: Editor, typed: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """The sections whose saved text differs from what this person typed, by their names as the page shows them:
     (as saved now, as typed, never saved)."""

@@ -154,6 +154,20 @@ def test_an_unknown_figure_is_refused_beside_its_field(client, session, period, 
     assert answer.status_code == 422
     assert "There is no figure {complet}, {overdue:9}" in answer.text
     assert session.exec(select(ReportDraft)).first() is None
+    assert "We have {complet} and {overdue:9}" in answer.text, "nothing typed is lost"
+
+
+def test_a_form_sent_back_with_errors_keeps_the_version_it_was_loaded_from(client, session, period, people):
+    """Loaded at version 1; someone saves version 2; this person's save has an error: the form sent back still says
+    version 1, so their corrected save is a conflict (409), never a silent overwrite of version 2."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="First").status_code == 303
+    assert post(client, url(period), version="1", summary="Someone else's").status_code == 303
+    answer = post(client, url(period), version="1", summary="{wrong}")
+    assert answer.status_code == 422
+    again = re.search(r'name="version" value="(\d+)"', answer.text).group(1)
+    assert again == "1"
+    assert post(client, url(period), version=again, summary="Mine, corrected").status_code == 409
 
 
 def test_a_stale_save_answers_409_with_both_texts(client, session, period, people):

@@ -40,6 +40,8 @@ from tracker.recommendations.candidate_controllers import CandidatesController
 from tracker.recommendations.controllers import HomeController
 from tracker.recommendations.report_controllers import ReportDocumentController
 from tracker.reports.controllers import OversightController, ReportController
+from tracker.reports.narrative.controllers import ReportDraftController
+from tracker.reports.narrative.public_controllers import PublishedReportController
 from tracker.reports.period_controllers import PeriodController
 from tracker.settings import STATIC_DIR, TEMPLATES_DIR, Settings
 from tracker.web import observability
@@ -132,6 +134,8 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         OversightController,
         PeriodController,
         ReportController,
+        ReportDraftController,
+        PublishedReportController,
         AssessmentController,
         PracticeLibraryController,
         PracticeSubmissionController,

@@ -17,6 +17,7 @@ from tracker.recommendations.models import (
     ReportDocumentUpload,
 )
 from tracker.reports.models import ReminderSent, ReportingPeriod, Snapshot
+from tracker.reports.narrative.models import PublishedReport, ReportDraft, ReportExample
 
 __all__ = [
     "Action",
@@ -32,6 +33,7 @@ __all__ = [
     "Practice",
     "PracticeRecommendation",
     "ProgressUpdate",
+    "PublishedReport",
     "PublishedResponse",
     "Recommendation",
     "RecommendationCandidate",
@@ -40,6 +42,8 @@ __all__ = [
     "Region",
     "ReminderSent",
     "ReportDocumentUpload",
+    "ReportDraft",
+    "ReportExample",
     "ReportingPeriod",
     "Response",
     "ResponseSummary",

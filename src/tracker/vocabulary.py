@@ -102,6 +102,16 @@ class PracticeStatus(LabelledEnum):
     APPROVED = "approved"
 
 
+class ReportStatus(LabelledEnum):
+    """Where a period's written progress report stands (``tracker.reports.narrative``)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+
+
 class PeriodStatus(LabelledEnum):
     OPEN = "open"
     FROZEN = "frozen"

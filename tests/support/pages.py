@@ -61,6 +61,8 @@ PAGES: list[Page] = [
     Page("a force's published plan", "/organisations/kent"),
     Page("a national body (public)", "/organisations/npcc"),
     Page("open data", "/open-data"),
+    Page("progress reports (public)", "/reports"),
+    Page("a published progress report (public)", "/reports/stalking-2024/{published_period}"),
     Page("page not found", "/no-such-page", status=404),
     Page(
         "too many sign-in attempts",
@@ -115,6 +117,15 @@ PAGES: list[Page] = [
     ),
     Page("comparing periods", "/oversight/periods/compare?earlier={first_period}&later={frozen_period}", "coordinator"),
     Page("progress report (HTML)", "/oversight/report", "coordinator"),
+    Page("writing a period's report", "/oversight/periods/{report_period}/report", "coordinator"),
+    Page("a period's report in preview", "/oversight/periods/{report_period}/report/preview", "admin"),
+    Page(
+        "writing a period's report, with errors",
+        "/oversight/periods/{report_period}/report",
+        "coordinator",
+        status=422,
+        submit=Submit("/report", {"summary": "{no_such_figure}"}),
+    ),
     # The service team
     Page("users", "/admin/users", "admin"),
     Page("new user", "/admin/users/new", "admin"),
@@ -177,6 +188,8 @@ def ids(engine: sa.Engine) -> dict[str, object]:
             "recommendation": one("SELECT id FROM recommendation WHERE number = '10'"),
             "first_period": one("SELECT min(id) FROM reporting_period WHERE status = 'frozen'"),
             "frozen_period": one("SELECT max(id) FROM reporting_period WHERE status = 'frozen'"),
+            "report_period": one("SELECT max(period_id) FROM report_draft WHERE status = 'submitted'"),
+            "published_period": one("SELECT min(period_id) FROM published_report"),
             "open_period": one("SELECT min(id) FROM reporting_period WHERE status = 'open'"),
             "practice": one("SELECT min(slug) FROM practice WHERE status = 'approved'"),
             "user": one(f"SELECT id FROM user_account WHERE email = 'viewer@{DEMO_DOMAIN}'"),
@@ -239,5 +252,46 @@ def prepare(database_url: str) -> None:
             period = open_period(session, name="Accessibility check period", cut_off=dt.date.today(), actor=actor)
             freeze_period(session, period, actor)
             session.commit()
+            publish_a_report(session)
     finally:
         engine.dispose()
+
+
+def publish_a_report(session) -> None:
+    """A published report on the demo's first frozen period (the demo's own draft, on its latest, stays submitted
+    so its review can be seen): written by the coordinator with an example, approved and published by the admin."""
+    from sqlmodel import col, select
+
+    from tracker.accounts.models import User
+    from tracker.reports.models import ReportingPeriod
+    from tracker.reports.narrative import services
+    from tracker.reports.narrative.document import frozen_report
+    from tracker.reports.narrative.examples import candidates
+    from tracker.reports.narrative.figures import report_figures
+    from tracker.reports.narrative.publication import Links, Publisher
+    from tracker.vocabulary import PeriodStatus
+
+    writer = session.exec(select(User).where(User.email == f"coordinator@{DEMO_DOMAIN}")).one()
+    admin = session.exec(select(User).where(User.email == f"admin@{DEMO_DOMAIN}")).one()
+    period = session.exec(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.status == PeriodStatus.FROZEN)
+        .order_by(col(ReportingPeriod.cut_off))
+    ).first()
+    rec_set = services.report_set(session, period)
+    data = frozen_report(session, period, rec_set, 90)
+    text = "Synthetic demo data: **{complete}** responses complete. [Open data](https://www.example.org/demo)"
+    given = services.DraftText("0", {"summary": text, "next_steps": "- Synthetic demo data: the next report."}, {})
+    draft = services.save_draft(
+        session, period, rec_set, writer, given, figures=report_figures(data), recommendations=data.recommendations
+    )
+    offered = candidates(session, period, data.recommendations)
+    for choice in [c.choice for found in offered.values() for c in found[:1]][:2]:
+        services.add_example(session, draft, writer, version=draft.version, choice=choice, lead_in="", offered=offered)
+    services.submit(session, draft, writer, version=draft.version)
+    services.approve(session, draft, admin, version=draft.version)
+    links = Links("/", "/reports", f"/reports/{rec_set.slug}/{period.id}/pdf", "/open-data")
+    publisher = Publisher(session, period, rec_set, links, 90, demo_mode=True)
+    services.publish(
+        session, draft, admin, version=draft.version, render=publisher.render, set_slug=rec_set.slug, title="t"
+    )

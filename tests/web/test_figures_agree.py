@@ -18,10 +18,14 @@ from sqlmodel import Session, col, select
 
 from tests.support.accounts import sign_in
 from tests.support.demo import DEMO_PASSWORD, FULL
+from tests.support.web import csrf_headers
 from tracker.organisations.models import Organisation
 from tracker.plans.rules import is_finished
 from tracker.reports.figures import Headline, national_state
 from tracker.reports.models import ReportingPeriod
+from tracker.reports.narrative.figures import report_figures
+from tracker.reports.narrative.services import report_set
+from tracker.reports.progress_report import build_report
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 
 PASSWORD = DEMO_PASSWORD
@@ -187,3 +191,65 @@ def check_organisations_that_answer_nothing_are_not_listed_with_action_plans(ses
     sign_in(client, COORDINATOR, PASSWORD)
     plans = set(re.findall(r'href="/plan/([a-z0-9-]+)"', client.get("/plan").text))
     assert plans == answering
+
+
+def test_the_written_reports_figures_are_the_frozen_tables(session: Session, demo_data, client: TestClient):
+    """Issue 18: every placeholder a written report offers renders the frozen figure, the same as the period's
+    report tables and its JSON export (so prose and tables can never disagree)."""
+    period = session.exec(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.status == PeriodStatus.FROZEN)
+        .order_by(col(ReportingPeriod.cut_off).desc())
+    ).first()
+    assert period is not None
+    rec_set = report_set(session, period)
+    assert rec_set is not None
+    figures = report_figures(build_report(session, period, set_id=rec_set.id))
+    sign_in(client, COORDINATOR, PASSWORD)
+    editor = client.get(f"/oversight/periods/{period.id}/report").text
+    form = {"version": re.search(r'name="version" value="(\d+)"', editor).group(1)}
+    form["summary"] = " ".join(o.token for o in figures.offered())
+    for number, rec_id in re.findall(
+        r'National commentary on recommendation ([^<]+)</label>.*?name="commentary-(\d+)"', editor, re.S
+    ):
+        form[f"commentary-{rec_id}"] = " ".join(o.token for o in figures.offered(number.strip()))
+    answer = client.post(
+        f"/oversight/periods/{period.id}/report", data=form, headers=csrf_headers(client), follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text[:2000]
+    shown = {
+        key: int(value.replace(",", ""))
+        for key, value in re.findall(
+            r'data-figure="([^"]+)">([\d,]+)<', client.get(f"/oversight/periods/{period.id}/report/preview").text
+        )
+    }
+    assert len(shown) == len(figures.offered()) + sum(len(figures.offered(n)) for n in figures.by_recommendation)
+
+    tables = client.get(f"/oversight/report?period={period.id}").text
+    totals = tables.split('data-testid="totals"', 1)[1].split("</table>", 1)[0]
+    assert shown["complete"] == int(re.findall(r'data-status="complete">(\d+)<', totals)[0])
+    assert shown["blocked"] == int(re.findall(r'data-status="blocked">(\d+)<', totals)[0])
+    for name, testid in (
+        ("responses", "responses"),
+        ("organisations_must_answer", "organisations"),
+        ("organisations_published", "published"),
+        ("overdue", "overdue"),
+        ("no_recent_update", "no-recent-update-count"),
+    ):
+        assert [shown[name]] == numbers(by_testid(tables, testid)), name
+    document = json.loads(client.get(f"/oversight/report/export/json?period={period.id}").content)
+    exported = from_rows(document["responses"], shown["organisations_published"])
+    assert (exported.responses, exported.complete, exported.blocked, exported.overdue, exported.organisations) == (
+        shown["responses"],
+        shown["complete"],
+        shown["blocked"],
+        shown["overdue"],
+        shown["organisations_must_answer"],
+    )
+    for number in figures.by_recommendation:
+        section = tables.split(f'data-testid="section-{number}"', 1)[1].split("</table>", 1)[0]
+        cells = [int(n) for n in re.findall(r'govuk-table__cell--numeric">(\d+)<', section)]
+        assert cells == [shown[f"{status.value}:{number}"] for status in ResponseStatus], number
+        rows = [r for r in document["responses"] if r["recommendation"] == number]
+        assert shown[f"responses:{number}"] == len(rows)
+        assert shown[f"overdue:{number}"] == sum(str(r["overdue"]) in ("True", "true", "1") for r in rows)

@@ -93,6 +93,18 @@ INVALID: list[tuple[str, str, dict[str, str], list[str]]] = [
     ("/practice/submissions", "kent editor", {"action": "submit"}, PRACTICE_FIELDS),
     ("/practice/submissions/{practice_id}", "kent editor", {"title": "", "action": "submit"}, PRACTICE_FIELDS),
     ("/practice/review/{practice_id}/return", "coordinator", {"version": "1"}, ["review_comment"]),
+    # The written report of a frozen period (issue 18): a figure that does not exist, a lone brace, a javascript: link.
+    (
+        "/oversight/periods/{frozen_period_id}/report",
+        "coordinator",
+        {"version": "0", "foreword": "{no_such_figure}", "summary": "A { alone", "next_steps": "[x](javascript:y)"},
+        ["foreword", "summary", "next_steps"],
+    ),
+    ("/oversight/periods/{frozen_period_id}/report/examples", "coordinator", {"version": "0"}, ["example"]),
+    ("/oversight/periods/{frozen_period_id}/report/submit", "coordinator", {"version": "0"}, ["decision-error"]),
+    ("/oversight/periods/{frozen_period_id}/report/return", "coordinator", {"version": "0"}, ["review_comment"]),
+    ("/oversight/periods/{frozen_period_id}/report/approve", "coordinator", {"version": "0"}, ["decision-error"]),
+    ("/oversight/periods/{frozen_period_id}/report/publish", "coordinator", {"version": "0"}, ["decision-error"]),
 ]
 
 # Buttons with no field to get wrong: what they act on is in the path. Their refusals (not permitted, not found)
@@ -105,6 +117,7 @@ NO_FIELDS = {
     "/plan/actions/{action_id}/delete": "deletes the action in its path",
     "/plan/actions/{action_id}/move": "moves the action up or down (anything but 'up' moves it down)",
     "/plan/{slug}/publish": "publishes the plan as it stands",
+    "/oversight/periods/{period_id}/report/examples/remove": "removes the example whose id is in a hidden field",
     "/practice/review/{practice_id}/approve": "approves the practice in its path",
     "/plan/{slug}/import/apply": "applies the import checked before (its token is in a hidden field)",
     "/admin/recommendations/load/apply": "applies the load checked before (its token is in a hidden field)",

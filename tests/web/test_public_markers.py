@@ -41,7 +41,12 @@ from tracker.plans import services
 from tracker.plans.models import Action, ProgressUpdate
 from tracker.plans.publication import publish_plan
 from tracker.practice.models import Practice, PracticeRecommendation
-from tracker.reports.services import open_period
+from tracker.reports.narrative import services as reports
+from tracker.reports.narrative.document import frozen_report
+from tracker.reports.narrative.examples import candidates
+from tracker.reports.narrative.figures import report_figures
+from tracker.reports.narrative.publication import Links, Publisher
+from tracker.reports.services import freeze_period, open_period
 from tracker.timeutil import uk_date, utc_now
 from tracker.vocabulary import AssessmentRating, OrganisationKind, PracticeStatus, Role
 
@@ -55,6 +60,7 @@ def marker(name: str) -> str:
 
 
 PUBLIC_FACTS = ["Kent public summary", "Kent public action", "Kent public update", "Kent public file content"]
+PUBLISHED_REPORT = "The summary of the published report"
 
 
 def user(session, role, slug, name):
@@ -124,7 +130,7 @@ def planted(session, small_reference, settings):
     gwent = user(session, Role.EDITOR, "gwent", "gwenteditor")
     inspector = user(session, Role.INSPECTOR, None, "inspector")
     coordinator = user(session, Role.COORDINATOR, None, "coordinator")
-    user(session, Role.ADMIN, None, "admin")
+    admin = user(session, Role.ADMIN, None, "admin")
     user(session, Role.VIEWER, "kent", "kentviewer")
 
     # Kent's plan as published: public items, plus internal and inspectorate ones beside them.
@@ -255,9 +261,59 @@ def planted(session, small_reference, settings):
     session.add(PracticeRecommendation(practice_id=approved.id, recommendation_id=rec_id))
     session.commit()
 
+    # Written reports (issue 18): one published, featuring every example on offer (Kent's public update, never an
+    # update marked public but not yet published, nor one taken back); one whose drafts, returned version and
+    # reviewer's comments are never public.
+    today = utc_now().date()
+    published = frozen(session, "Published period", today)
+    write_report(session, published, coordinator, admin, PUBLISHED_REPORT, publish=True, settings=settings)
+    unpublished = frozen(session, marker("draftperiodname"), today + dt.timedelta(days=1))
+    write_report(session, unpublished, coordinator, admin, marker("reportdraft"), comment=marker("reportcomment"))
+    rec_set, writer, given, checks = draft_text(session, unpublished, coordinator, marker("reportamended"))
+    reports.save_draft(session, unpublished, rec_set, writer, given, **checks)
+
     open_period(session, name=marker("periodname"), cut_off=dt.date(2026, 12, 31), actor=Actor("coordinator"))
     session.commit()
-    return {"public_file": public_file, "response_id": ctx.response.id}
+    return {"public_file": public_file, "response_id": ctx.response.id, "report_period": published.id}
+
+
+def frozen(session, name, cut_off):
+    period = open_period(session, name=name, cut_off=cut_off, actor=Actor("coordinator"))
+    freeze_period(session, period, Actor("coordinator"))
+    session.commit()
+    return period
+
+
+def draft_text(session, period, writer, text):
+    """The arguments of ``save_draft`` after ``period``'s rec set: the writer and ``text`` in every section."""
+    rec_set = reports.report_set(session, period)
+    data = frozen_report(session, period, rec_set, 90)
+    draft = reports.draft_for(session, period, rec_set)
+    given = reports.DraftText(
+        str(draft.version if draft else 0),
+        {"summary": text, "foreword": text, "next_steps": text},
+        {r.id: text for r in data.recommendations},
+    )
+    return rec_set, writer, given, {"figures": report_figures(data), "recommendations": data.recommendations}
+
+
+def write_report(session, period, writer, reviewer, text, *, comment=None, publish=False, settings=None):
+    rec_set, _, given, checks = draft_text(session, period, writer, text)
+    draft = reports.save_draft(session, period, rec_set, writer, given, **checks)
+    offered = candidates(session, period, checks["recommendations"])
+    for choice in [c.choice for found in offered.values() for c in found]:
+        reports.add_example(session, draft, writer, version=draft.version, choice=choice, lead_in=text, offered=offered)
+    reports.submit(session, draft, writer, version=draft.version)
+    if comment:
+        reports.return_for_changes(session, draft, reviewer, version=draft.version, comment=comment)
+    if publish:
+        reports.approve(session, draft, reviewer, version=draft.version)
+        published = f"/reports/{rec_set.slug}/{period.id}"
+        links = Links("/", "/reports", f"{published}/pdf", "/open-data", figures=f"{published}/figures.csv")
+        publisher = Publisher(session, period, rec_set, links, 90)
+        reports.publish(
+            session, draft, reviewer, version=draft.version, render=publisher.render, set_slug=rec_set.slug, title="t"
+        )
 
 
 def test_no_public_page_feed_or_download_contains_anything_not_public(client, planted, settings):
@@ -277,12 +333,16 @@ def test_no_public_page_feed_or_download_contains_anything_not_public(client, pl
         "/open-data/evidence.json",
         "/open-data/publications.atom",
         f"/organisations/kent/evidence/{planted['public_file'].id}",
+        "/reports",
+        f"/reports/test-report/{planted['report_period']}",
+        f"/reports/test-report/{planted['report_period']}/figures.csv",
     ):
         assert expected in reached, expected
     everything = "\n".join(fetched.text for fetched in pages.values())
     # ... and sees what was published, so it cannot pass by seeing nothing ...
-    for fact in PUBLIC_FACTS:
+    for fact in [*PUBLIC_FACTS, PUBLISHED_REPORT]:
         assert fact in everything, fact
+    assert 'data-testid="example"' in pages[f"/reports/test-report/{planted['report_period']}"].text
     # ... but nothing else.
     assert len(MARKERS) > 40
     leaks = {m: [p for p, f in pages.items() if m in f.text] for m in MARKERS}

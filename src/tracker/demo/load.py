@@ -20,6 +20,7 @@ from tracker.assessments.models import Assessment, Comment
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, record
 from tracker.db import saved_id
+from tracker.demo.report import write_demo_report
 from tracker.demo.responses import ResponsePlan, plan_all
 from tracker.demo.texts import MARK
 from tracker.demo.timeline import (
@@ -143,6 +144,7 @@ def load_demo(
     counts["publications"] = publications
     coordinator = next(u for u in users if u.role is Role.COORDINATOR)
     counts["reporting_periods"] = _periods(session, rng, scale, plans, Actor(coordinator.display_name, coordinator.id))
+    counts["report_drafts"] = write_demo_report(session, coordinator)
     record(
         session,
         actor=actor,

@@ -75,6 +75,7 @@ _STAMP_COLUMNS = f"""
       (SELECT SUM(version) FROM practice),
       (SELECT MAX(created_at) FROM assessment WHERE released),
       (SELECT COUNT(*) FROM assessment WHERE released),
+      (SELECT COUNT(*) FROM published_report),
       (SELECT etag FROM cached_page WHERE key = '{REVISION_KEY}'),
       (SELECT rendered_at FROM cached_page WHERE key = '{REVISION_KEY}')
 """

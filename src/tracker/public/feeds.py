@@ -1,6 +1,8 @@
-"""An Atom feed (RFC 4287) of published changes: one entry per plan publication, newest first.
+"""An Atom feed (RFC 4287) of published changes: one entry per plan publication and per published progress report,
+newest first.
 
-Entries say which organisation published and what its published plan now holds; never who pressed the button.
+Entries say which organisation published and what its published plan now holds (or which report was published);
+never who pressed the button.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tracker.organisations.models import Organisation
 from tracker.plans.models import PlanPublication
 from tracker.public.data import STATUS_ORDER, status_of
 from tracker.recommendations.models import Recommendation
+from tracker.reports.narrative.services import published_reports
 from tracker.timeutil import UTC
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -76,7 +79,9 @@ def atom_feed(session: Session, public_url: str) -> bytes:
     sub(feed, "id", f"tag:{authority},2024:publications")
     sub(feed, "title", FEED_TITLE)
     sub(feed, "subtitle", "Each entry is an organisation publishing its action plan.")
-    sub(feed, "updated", _iso(rows[0][0].published_at if rows else _EPOCH))
+    reports = published_reports(session)[:MAX_ENTRIES]
+    newest = max([p.published_at for p, _ in rows[:1]] + [r.published_at for r in reports[:1]], default=_EPOCH)
+    sub(feed, "updated", _iso(newest))
     sub(feed, "link", rel="self", type="application/atom+xml", href=public_url + FEED_PATH)
     sub(feed, "link", rel="alternate", type="text/html", href=public_url + "/organisations")
     author = sub(feed, "author")
@@ -90,4 +95,14 @@ def atom_feed(session: Session, public_url: str) -> bytes:
         sub(entry, "published", when)
         sub(entry, "link", rel="alternate", type="text/html", href=f"{public_url}/organisations/{organisation.slug}")
         sub(entry, "summary", entry_summary(publication.content, subs))
+    for report in reports:  # after the plans' entries; readers order entries by their dates
+        entry = sub(feed, "entry")
+        sub(entry, "id", f"tag:{authority},2024:progress-report-{report.id}")
+        sub(entry, "title", f"Progress report published: {report.period_name}")
+        when = _iso(report.published_at)
+        sub(entry, "updated", when)
+        sub(entry, "published", when)
+        href = f"{public_url}/reports/{report.set_slug}/{report.period_id}"
+        sub(entry, "link", rel="alternate", type="text/html", href=href)
+        sub(entry, "summary", f"The national progress report for {report.period_name}, as published.")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

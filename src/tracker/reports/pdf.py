@@ -110,8 +110,9 @@ def _table(data: Sequence[Sequence[object]], widths: list[float] | None = None, 
     return table
 
 
-def render_pdf(data: ReportData) -> bytes:
-    """The report as a PDF: cover, contents, summary with chart, a section per recommendation, annexes.
+def render_pdf(data: ReportData, flowables: list[object] | None = None) -> bytes:
+    """The report as a PDF: cover, contents, summary with chart, a section per recommendation, annexes (or the
+    ``flowables`` given: a written report's, ``tracker.reports.narrative.pdf``).
 
     The same data gives the same bytes: fixed document ID (``invariant``), dates from ``data.created_at``.
     """
@@ -140,12 +141,32 @@ def render_pdf(data: ReportData) -> bytes:
             PageTemplate(id="landscape", frames=[landscape_frame], onPage=_footer(wide[0]), pagesize=wide),
         ]
     )
-    doc.multiBuild(story(data))
+    doc.multiBuild(flowables if flowables is not None else story(data))
     return buffer.getvalue()
 
 
 def story(data: ReportData) -> list[object]:
     """The report's flowables, in order (the tests measure its tables)."""
+    out = [*cover(data), *contents()]
+    out += _summary(data)
+    out += [Paragraph("The recommendations", H1)]
+    for section in data.sections:
+        out += _section(section)
+    return out + appendices(data, with_updates=True)
+
+
+def appendices(data: ReportData, *, with_updates: bool) -> list[object]:
+    """The national bodies, Annex A (landscape), Annex B and the methodology. Without ``with_updates`` (a published
+    report) no update's words or dates are shown: a frozen period's latest updates include some only national
+    readers may see."""
+    out = _national_bodies(data, with_updates=with_updates)
+    out += [NextPageTemplate("landscape"), PageBreak(), *_matrix(data), NextPageTemplate("portrait"), PageBreak()]
+    out += _force_annexes(data, with_updates=with_updates)
+    return [*out, PageBreak(), *_methodology(data)]
+
+
+def cover(data: ReportData, published: str | None = None) -> list[object]:
+    """The cover page: title, period, the day the figures are as at, what they count (and when it was published)."""
     out: list[object] = [
         Spacer(1, 60 * mm),
         Paragraph(escape(data.title), COVER),
@@ -157,23 +178,19 @@ def story(data: ReportData) -> list[object]:
         ),
         Spacer(1, 3 * mm),
         Paragraph(escape(data.basis), ParagraphStyle("c4", parent=SMALL, alignment=TA_CENTER)),
-        PageBreak(),
     ]
+    if published:
+        out += [Spacer(1, 3 * mm), Paragraph(escape(published), ParagraphStyle("c5", parent=BODY, alignment=TA_CENTER))]
+    return [*out, PageBreak()]
+
+
+def contents() -> list[object]:
     toc = TableOfContents()
     toc.levelStyles = [
         ParagraphStyle("toc1", parent=BODY, fontSize=10),
         ParagraphStyle("toc2", parent=SMALL, leftIndent=10),
     ]
-    out += [Paragraph("Contents", ParagraphStyle("contents", parent=H1)), toc, PageBreak()]
-    out += _summary(data)
-    out += [Paragraph("The recommendations", H1)]
-    for section in data.sections:
-        out += _section(section)
-    out += _national_bodies(data)
-    out += [NextPageTemplate("landscape"), PageBreak(), *_matrix(data), NextPageTemplate("portrait"), PageBreak()]
-    out += _force_annexes(data)
-    out += [PageBreak(), *_methodology(data)]
-    return out
+    return [Paragraph("Contents", ParagraphStyle("contents", parent=H1)), toc, PageBreak()]
 
 
 def _summary(data: ReportData) -> list[object]:
@@ -232,17 +249,19 @@ def _section(section: RecommendationSection) -> list[object]:
     return out
 
 
-def _national_bodies(data: ReportData) -> list[object]:
+def _national_bodies(data: ReportData, *, with_updates: bool = True) -> list[object]:
     if not data.national_bodies:
         return []
     out: list[object] = [Paragraph("National bodies and police and crime commissioners", H1)]
-    table = [["Organisation", "Recommendation", "Status", "Latest update"]]
+    header: list[object] = ["Organisation", "Recommendation", "Status", *(["Latest update"] * with_updates)]
+    table = [header]
     for org in data.national_bodies:
         for rec in data.recommendations:
             row = data.row(org, rec)
             if row:
-                table.append([_p(org.name, SMALL), rec.number, row.status.label, uk_date(row.latest_update_on, "none")])
-    out.append(_table(table, [70 * mm, REC_WIDTH, 30 * mm, 35 * mm]))
+                latest = [uk_date(row.latest_update_on, "none")] if with_updates else []
+                table.append([_p(org.name, SMALL), rec.number, row.status.label, *latest])
+    out.append(_table(table, [70 * mm, REC_WIDTH, 30 * mm] + [35 * mm] * with_updates))
     return out
 
 
@@ -268,17 +287,19 @@ def _matrix(data: ReportData) -> list[object]:
     return [*out, _table(table, [70 * mm] + [14 * mm] * len(columns))]
 
 
-def _force_annexes(data: ReportData) -> list[object]:
+def _force_annexes(data: ReportData, *, with_updates: bool = True) -> list[object]:
     """A section per force, flowing on from one another: each kept whole on a page when it fits one."""
     out: list[object] = [Paragraph("Annex B: each force", H1)]
     for org in data.forces:
-        table = [["Recommendation", "Status", "Latest update"]]
+        header: list[object] = ["Recommendation", "Status", *(["Latest update"] * with_updates)]
+        table = [header]
         for rec, row in data.organisation_rows(org):
             update = f"{uk_date(row.own_update_on)}: {row.own_update_text}" if row.own_update_text else ""
             status = row.status.label + (" (overdue)" if row.overdue else "") + (" (declared)" if row.declared else "")
-            table.append([rec.number, status, _p(update, SMALL)])
+            table.append([rec.number, status] + ([_p(update, SMALL)] if with_updates else []))
+        widths = [REC_WIDTH, 35 * mm] + [110 * mm] * with_updates
         # KeepTogether splits a section longer than a page, so only a long one starts on a page of its own.
-        out.append(KeepTogether([Paragraph(escape(org.name), H2), _table(table, [REC_WIDTH, 35 * mm, 110 * mm])]))
+        out.append(KeepTogether([Paragraph(escape(org.name), H2), _table(table, widths)]))
     return out
 
 

@@ -20,6 +20,7 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import latest_update_of_each, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.reports.narrative.models import PublishedReport
 from tracker.reports.period_exports import discard_exports, store_exports
 from tracker.timeutil import LONDON, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
@@ -249,6 +250,8 @@ def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> 
         raise PeriodError(
             f"{period.name} was frozen more than {UNFREEZE_WINDOW.days} days ago; its figures can no longer change"
         )
+    if session.exec(select(PublishedReport.id).where(PublishedReport.period_id == period.id)).first() is not None:
+        raise PeriodError(f"{period.name} has a published report, which must never change: it cannot be unfrozen")
     frozen_at, name = period.frozen_at, period.name
     discarded = session.exec(select(func.count()).where(Snapshot.period_id == period.id)).one()
     for snapshot in session.exec(select(Snapshot).where(Snapshot.period_id == period.id)):

@@ -20,7 +20,8 @@ from tracker.loading import load_file
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.practice.models import Practice
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.vocabulary import ActionStatus, EvidenceKind, PeriodStatus, ResponseStatus, Role
+from tracker.reports.narrative.models import ReportDraft, ReportExample
+from tracker.vocabulary import ActionStatus, EvidenceKind, PeriodStatus, ReportStatus, ResponseStatus, Role
 
 PASSWORD = DEMO_PASSWORD
 
@@ -145,3 +146,18 @@ def test_most_organisations_have_published_their_plan(session, demo):
     published = {p.organisation_id for p in session.exec(select(PlanPublication))}
     answering = set(session.exec(select(Response.organisation_id)))
     assert published < answering and len(published) > len(answering) / 2
+
+
+def test_a_written_report_awaits_review_on_the_latest_frozen_period(session, demo):
+    """Issue 18: `make run` shows the report's review at once: a coordinator's draft, clearly synthetic, with
+    examples, submitted; its figures are placeholders the frozen period fills in, never typed numbers."""
+    draft = session.exec(select(ReportDraft)).one()
+    period = session.get(ReportingPeriod, draft.period_id)
+    latest = session.exec(
+        select(func.max(ReportingPeriod.cut_off)).where(ReportingPeriod.status == PeriodStatus.FROZEN)
+    ).one()
+    assert period.cut_off == latest and draft.status is ReportStatus.SUBMITTED
+    assert MARK in draft.summary and "{complete}" in draft.summary and draft.commentary
+    assert all(MARK in text for text in draft.commentary.values())
+    assert session.exec(select(func.count()).select_from(ReportExample)).one() >= 1
+    assert demo.counts["report_drafts"] == 1

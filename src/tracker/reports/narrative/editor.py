@@ -1,0 +1,143 @@
+"""What the report editor shows: the draft and its review, each section beside its frozen figures and the
+placeholders it may use, the examples chosen and those on offer, the word-count themes as suggestions, and the
+history. Built once per page (``editor_for``); the controllers stay thin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tracker.audit.models import AuditEvent
+from tracker.db import saved_id
+from tracker.recommendations.models import RecommendationSet
+from tracker.reports.models import ReportingPeriod
+from tracker.reports.narrative.document import WrittenReport, frozen_report, written_report
+from tracker.reports.narrative.examples import Candidate, candidates, no_longer_public
+from tracker.reports.narrative.models import SECTIONS, ReportDraft, ReportExample
+from tracker.reports.narrative.services import (
+    ENTITY,
+    SECTION_NAMES,
+    commentary_field,
+    draft_for,
+    examples_of,
+    published_for,
+    report_set,
+)
+from tracker.vocabulary import PeriodStatus
+
+
+@dataclass
+class Editor:
+    """A period's report on one set, as its editor page shows it (``report`` None while the period is open)."""
+
+    period: ReportingPeriod
+    rec_set: RecommendationSet
+    draft: ReportDraft | None
+    examples: list[ReportExample] = field(default_factory=list)
+    report: WrittenReport | None = None
+    offered: dict[int, list[Candidate]] = field(default_factory=dict)
+    gone: set[int] = field(default_factory=set)  # examples whose source is no longer public
+    events: list[AuditEvent] = field(default_factory=list)
+    published_id: int | None = None
+    set_query: str = ""  # "?set=SLUG" when the set is not the one the period's report is on by default
+
+    @property
+    def version(self) -> int:
+        """The version a form was loaded from (0: no draft yet)."""
+        return self.draft.version if self.draft is not None else 0
+
+    @property
+    def frozen(self) -> bool:
+        return self.period.status is PeriodStatus.FROZEN
+
+    def text_values(self) -> dict[str, str]:
+        """The written sections as the text form's fields hold them."""
+        if self.draft is None:
+            return {}
+        values = {name: getattr(self.draft, name) for name in SECTIONS}
+        return values | {commentary_field(int(rec_id)): text for rec_id, text in self.draft.commentary.items()}
+
+    def choices(self) -> list[tuple[str, str]]:
+        """The examples on offer, as the add-example list's options, by recommendation."""
+        if self.report is None:
+            return []
+        chosen = {(e.source_kind, e.source_id, e.recommendation_id) for e in self.examples}
+        out = [("", "Choose an update or a piece of practice")]
+        for written in self.report.sections:
+            rec = written.section.recommendation
+            for candidate in self.offered.get(saved_id(rec), []):
+                if (candidate.kind, candidate.source_id, candidate.recommendation_id) not in chosen:
+                    out.append((candidate.choice, f"Rec. {rec.number}: {candidate.describe()}"))
+        return out
+
+
+def editor_for(session: Session, period: ReportingPeriod, rec_set: RecommendationSet, *, stale_days: int) -> Editor:
+    """Everything the editor page needs, in a fixed number of queries."""
+    draft = draft_for(session, period, rec_set)
+    editor = Editor(period, rec_set, draft, examples_of(session, draft))
+    default = report_set(session, period)
+    editor.set_query = "" if default is not None and default.id == rec_set.id else f"?set={rec_set.slug}"
+    if not editor.frozen:
+        return editor
+    data = frozen_report(session, period, rec_set, stale_days)
+    editor.report = written_report(data, rec_set, draft, editor.examples)
+    editor.offered = candidates(session, period, data.recommendations, stale_days=stale_days)
+    editor.gone = {saved_id(e) for e in no_longer_public(session, editor.examples)}
+    if draft is not None:
+        editor.events = list(
+            session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.entity_type == ENTITY, AuditEvent.entity_id == draft.id)
+                .order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
+            )
+        )
+        published = published_for(session, saved_id(period), rec_set.slug)
+        editor.published_id = published.id if published else None
+    return editor
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field an event of the history changed, by the name the page gives it."""
+
+    label: str
+    before: str
+    after: str
+
+
+def changes_of(editor: Editor, event: AuditEvent) -> list[Change]:
+    """What a save changed, field by field, each recommendation's commentary on its own (the history's diff)."""
+    before, after = event.before or {}, event.after or {}
+    numbers = {}
+    if editor.report is not None:
+        numbers = {str(w.section.recommendation.id): w.section.recommendation.number for w in editor.report.sections}
+    out = []
+    for name in sorted(set(before) | set(after)):
+        if name == "commentary":
+            old, new = before.get(name) or {}, after.get(name) or {}
+            for rec_id in sorted(set(old) | set(new), key=lambda key: int(key) if key.isdigit() else 0):
+                if old.get(rec_id) != new.get(rec_id):
+                    label = f"Commentary on recommendation {numbers.get(rec_id, rec_id)}"
+                    out.append(Change(label, old.get(rec_id) or "", new.get(rec_id) or ""))
+        else:
+            label = SECTION_NAMES.get(name, name.replace("_", " ")).capitalize()
+            out.append(Change(label, str(before.get(name) or ""), str(after.get(name) or "")))
+    return out
+
+
+def conflict_of(editor: Editor, typed: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """The sections whose saved text differs from what this person typed, by their names as the page shows them:
+    (as saved now, as typed, never saved)."""
+    current = editor.text_values()
+    labels = {name: SECTION_NAMES[name].capitalize() for name in SECTIONS}
+    if editor.report is not None:
+        for written in editor.report.sections:
+            rec = written.section.recommendation
+            labels[commentary_field(saved_id(rec))] = f"Commentary on recommendation {rec.number}"
+    return {
+        label: (current.get(name, ""), typed.get(name) or "")
+        for name, label in labels.items()
+        if current.get(name, "") != (typed.get(name) or "")
+    }

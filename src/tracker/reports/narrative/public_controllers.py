@@ -1,0 +1,75 @@
+"""Published progress reports on the public site: the list (/reports), each report's page and its PDF.
+
+A report's page and PDF are the bytes stored when it was published, served as they are for ever with their
+SHA-256 as the ETag (a conditional request answers 304). Drafts, comments and returned versions are never here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from litestar import Controller, MediaType, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Response
+from sqlmodel import Session, select
+
+from tracker.public import caching
+from tracker.reports.narrative.models import PublishedReport
+from tracker.reports.narrative.services import published_reports
+from tracker.timeutil import UTC
+from tracker.web.handler_types import AnyRequest, Db
+
+
+def _stored(db: Session, set_slug: str, period_id: int) -> PublishedReport:
+    found = db.exec(
+        select(PublishedReport).where(PublishedReport.period_id == period_id, PublishedReport.set_slug == set_slug)
+    ).first()
+    if found is None:
+        raise NotFoundException("No report has been published for that period")
+    return found
+
+
+def _served(request: AnyRequest, stored: PublishedReport, body: bytes, digest: str, media_type: str, name: str) -> Any:
+    published_at = (
+        stored.published_at.replace(tzinfo=UTC) if stored.published_at.tzinfo is None else stored.published_at
+    )
+    current = caching.Validators(f'"{digest[:32]}"', published_at.astimezone(UTC).replace(microsecond=0))
+    headers = {"content-disposition": f'inline; filename="{name}"'}
+    return caching.conditional(
+        request,
+        current,
+        lambda: Response(body, media_type=media_type, headers=headers),
+        caching.DATA_CACHE_CONTROL,
+    )
+
+
+class PublishedReportController(Controller):
+    path = "/reports"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True, media_type=MediaType.HTML, name="public-reports:index")
+    def index(self, request: AnyRequest, db: Db) -> Any:
+        """The published progress reports, newest first."""
+        return caching.public_page(request, db, "public/reports.html", lambda: {"reports": published_reports(db)})
+
+    @get("/{set_slug:str}/{period_id:int}", sync_to_thread=True, media_type=MediaType.HTML, name="public-reports:html")
+    def html(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:
+        stored = _stored(db, set_slug, period_id)
+        name = f"progress-report-{set_slug}-{period_id}.html"
+        return _served(request, stored, stored.html, stored.html_sha256, "text/html; charset=utf-8", name)
+
+    @get("/{set_slug:str}/{period_id:int}/figures.csv", sync_to_thread=True, name="public-reports:figures")
+    def figures(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:
+        """The report's figures as open data (CSV), stored when it was published."""
+        stored = _stored(db, set_slug, period_id)
+        name = f"progress-report-{set_slug}-{period_id}-figures.csv"
+        digest = hashlib.sha256(stored.figures_csv).hexdigest()
+        return _served(request, stored, stored.figures_csv, digest, "text/csv; charset=utf-8", name)
+
+    @get("/{set_slug:str}/{period_id:int}/pdf", sync_to_thread=True, name="public-reports:pdf")
+    def pdf(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:
+        stored = _stored(db, set_slug, period_id)
+        name = f"progress-report-{set_slug}-{period_id}.pdf"
+        return _served(request, stored, stored.pdf, stored.pdf_sha256, "application/pdf", name)

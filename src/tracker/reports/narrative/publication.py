@@ -1,0 +1,80 @@
+"""Rendering a written report's published files once: a standalone HTML page and a PDF, stored as bytes.
+
+The page holds nothing that differs per request (no script, no form, no sign-in state) so the stored bytes are
+what every visitor gets, for ever; it links the site's stylesheet and the addresses it is given (``Links``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from sqlmodel import Session
+
+from tracker.cells import csv_bytes
+from tracker.recommendations.models import RecommendationSet
+from tracker.reports.models import ReportingPeriod
+from tracker.reports.narrative import pdf as written_pdf
+from tracker.reports.narrative.document import WrittenReport, frozen_report, written_report
+from tracker.reports.narrative.figures import PER_RECOMMENDATION
+from tracker.reports.narrative.models import ReportDraft, ReportExample
+from tracker.timeutil import LONDON, utc_now
+from tracker.vocabulary import ResponseStatus
+from tracker.web.templating import build_environment, footer_links, static_url
+
+
+@dataclass(frozen=True)
+class Links:
+    """The addresses a published page links to (the app's routes, reversed by the caller)."""
+
+    home: str
+    reports: str
+    pdf: str
+    open_data: str
+    figures: str = ""  # the report's figures as CSV
+    stylesheet: str = static_url("govuk/govuk-frontend.min.css")
+
+
+def render_html(report: WrittenReport, links: Links, *, demo_mode: bool) -> bytes:
+    """The standalone page, in English (published once, for everyone)."""
+    template = build_environment().get_template("reports/written_report.html")
+    return template.render(
+        r=report,
+        statuses=list(ResponseStatus),
+        links=asdict(links),
+        footer_links=footer_links(),
+        demo_mode=demo_mode,
+    ).encode("utf-8")
+
+
+@dataclass
+class Publisher:
+    """What publishing needs besides the draft: the session, the period and set, the links and the demo flag."""
+
+    session: Session
+    period: ReportingPeriod
+    rec_set: RecommendationSet
+    links: Links
+    stale_days: int
+    demo_mode: bool = False
+
+    def written(self, draft: ReportDraft, examples: list[ReportExample], published_on: dt.date) -> WrittenReport:
+        data = frozen_report(self.session, self.period, self.rec_set, self.stale_days)
+        return written_report(data, self.rec_set, draft, examples, published_on=published_on)
+
+    def render(self, draft: ReportDraft, examples: list[ReportExample]) -> tuple[bytes, bytes, bytes]:
+        """The HTML page, the PDF and the figures (CSV) of ``draft`` published today (``services.publish`` stores
+        them)."""
+        report = self.written(draft, examples, utc_now().astimezone(LONDON).date())
+        html = render_html(report, self.links, demo_mode=self.demo_mode)
+        return html, written_pdf.render(report), figures_csv(report)
+
+
+def figures_csv(report: WrittenReport) -> bytes:
+    """The report's figures as open data: the national ones, then each recommendation's, as its placeholders
+    name them (``figures.ReportFigures``, the frozen figures), every cell neutralised (``tracker.cells``)."""
+    names = list(PER_RECOMMENDATION)
+    rows = [[report.rec_set.slug, "all", *(report.figures.national.get(name, "") for name in names)]]
+    for number, figures in report.figures.by_recommendation.items():
+        rows.append([report.rec_set.slug, number, *(figures[name] for name in names)])
+    return csv_bytes(["set", "recommendation", *names], rows)

@@ -1,0 +1,424 @@
+"""The written report's use cases: save the sections, add and remove examples, submit, return, approve, publish.
+
+Each checks the rules, records the change in the history (``audit_change``: a version with the before and after
+of what changed) and commits. Every change is made to the version the person loaded (``version``): a change to
+an older one is refused with ``StaleRecord`` (answered 409 with the newer text beside theirs).
+
+The review: draft -> submitted -> returned (with comments) or approved -> published. Whoever saved any of its
+text is one of its authors, and no author may approve it, whatever their role: a second person always reads it.
+Changing the text or the examples of a submitted or approved report takes it back to draft, so what is published
+is what was approved. Only reporting coordinators and admins (``RUN_REPORTING``) see drafts and comments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
+
+from tracker.accounts.models import User
+from tracker.audit.services import Actor, audit_change, audit_creation, fields_of, record
+from tracker.db import StaleRecord, check_version, next_version, saved_id
+from tracker.inputs import InputError, parse_id, text_problem
+from tracker.permissions import Permission, require
+from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.reports.models import ReportingPeriod
+from tracker.reports.narrative.examples import Candidate, no_longer_public
+from tracker.reports.narrative.figures import ReportFigures
+from tracker.reports.narrative.models import SECTIONS, PublishedReport, ReportDraft, ReportExample
+from tracker.timeutil import utc_now
+from tracker.vocabulary import PeriodStatus, ReportStatus
+
+ENTITY = "report_draft"
+AUDITED = (*SECTIONS, "commentary", "status", "review_comment")
+MAX_SECTION = 20_000
+MAX_LEAD_IN = 600
+SECTION_NAMES = {"foreword": "foreword", "summary": "summary", "next_steps": "what happens next"}
+REOPENED = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)  # changing the content takes these back to draft
+
+
+def commentary_field(recommendation_id: int) -> str:
+    """The form field (and error key) of a recommendation's commentary."""
+    return f"commentary-{recommendation_id}"
+
+
+@dataclass
+class DraftText:
+    """The written sections as a form or the API gives them: text by section, commentary by recommendation id."""
+
+    version: str = ""
+    sections: dict[str, str] = field(default_factory=dict)
+    commentary: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> DraftText:
+        def text(name: str) -> str:
+            value = values.get(name, "")
+            return value.strip() if isinstance(value, str) else ""
+
+        commentary = {}
+        for name in values:
+            rec_id = parse_id(name.removeprefix("commentary-")) if name.startswith("commentary-") else None
+            if rec_id is not None:
+                commentary[rec_id] = text(name)
+        return cls(text("version"), {name: text(name) for name in SECTIONS}, commentary)
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user.display_name, user.id)
+
+
+def report_set(session: Session, period: ReportingPeriod, slug: str | None = None) -> RecommendationSet | None:
+    """The recommendation set a period's report is written for: the period's own, else the one asked for (by
+    slug), else the first set; None if there is no such set."""
+    if period.set_id is not None:
+        rec_set = session.get(RecommendationSet, period.set_id)
+        return rec_set if rec_set is not None and slug in (None, rec_set.slug) else None
+    query = select(RecommendationSet).order_by(col(RecommendationSet.id))
+    if slug is not None:
+        query = query.where(RecommendationSet.slug == slug)
+    return session.exec(query).first()
+
+
+def draft_for(session: Session, period: ReportingPeriod, rec_set: RecommendationSet) -> ReportDraft | None:
+    return session.exec(
+        select(ReportDraft).where(ReportDraft.period_id == period.id, ReportDraft.set_id == rec_set.id)
+    ).first()
+
+
+def examples_of(session: Session, draft: ReportDraft | None) -> list[ReportExample]:
+    if draft is None:
+        return []
+    return list(
+        session.exec(select(ReportExample).where(ReportExample.draft_id == draft.id).order_by(col(ReportExample.id)))
+    )
+
+
+def _check_text(errors: dict[str, str], name: str, text: str, figures: ReportFigures, what: str) -> None:
+    problem = text_problem(text, short=False) or figures.problem(text)
+    if len(text) > MAX_SECTION:
+        problem = f"The {what} must be {MAX_SECTION:,} characters or fewer"
+    if problem:
+        errors[name] = problem
+
+
+def check_draft_text(given: DraftText, figures: ReportFigures, recommendations: list[Recommendation]) -> None:
+    """Every fault of the written sections at once (each beside its field), or nothing."""
+    errors: dict[str, str] = {}
+    for name in SECTIONS:
+        _check_text(errors, name, given.sections.get(name, ""), figures, SECTION_NAMES[name])
+    for rec in recommendations:
+        what = f"commentary on recommendation {rec.number}"
+        _check_text(errors, commentary_field(saved_id(rec)), given.commentary.get(saved_id(rec), ""), figures, what)
+    if errors:
+        raise InputError(errors)
+
+
+def _editable(draft: ReportDraft, version: object, field_name: str) -> None:
+    """Refuse a change to a published report, or to another version than the one stored."""
+    check_version(draft, version, ReportDraft.conflict_fields)
+    if draft.status is ReportStatus.PUBLISHED:
+        raise InputError({field_name: "This report has been published and can no longer change"})
+
+
+def _frozen(period: ReportingPeriod, field_name: str) -> None:
+    if period.status is not PeriodStatus.FROZEN:
+        raise InputError({field_name: f"Freeze {period.name} before writing its report: its figures must be fixed"})
+
+
+def save_draft(
+    session: Session,
+    period: ReportingPeriod,
+    rec_set: RecommendationSet,
+    user: User,
+    given: DraftText,
+    *,
+    figures: ReportFigures,
+    recommendations: list[Recommendation],
+    commit: bool = True,
+) -> ReportDraft:
+    """Save the written sections (the first save makes the draft), as a new version of what the person loaded.
+    ``commit=False``: the caller commits (the demo writes everything in one transaction)."""
+    require(user, Permission.RUN_REPORTING)
+    _frozen(period, "summary")
+    check_draft_text(given, figures, recommendations)
+    commentary = {str(saved_id(r)): text for r in recommendations if (text := given.commentary.get(saved_id(r), ""))}
+    draft = draft_for(session, period, rec_set)
+    if draft is None:
+        if (parse_id(given.version, minimum=0) or 0) != 0:
+            raise StaleRecord(None, {})  # the draft it was loaded from is gone (its period was unfrozen)
+        return _create(session, period, rec_set, user, given, commentary, commit=commit)
+    _editable(draft, given.version, "summary")
+    before = fields_of(draft, AUDITED)
+    for name in SECTIONS:
+        setattr(draft, name, given.sections.get(name, ""))
+    draft.commentary = commentary
+    if fields_of(draft, AUDITED) != before:
+        _content_changed(draft, user)
+    audit_change(session, draft, before, AUDITED, actor=actor_for(user), entity_type=ENTITY, summary=_saved_summary)
+    _end(session, commit)
+    return draft
+
+
+def _end(session: Session, commit: bool) -> None:
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+
+
+def _saved_summary(names: list[str]) -> str:
+    words = [SECTION_NAMES.get(name, name.replace("_", " ")) for name in names]
+    return "Report text saved: " + ", ".join(words)
+
+
+def _create(
+    session: Session,
+    period: ReportingPeriod,
+    rec_set: RecommendationSet,
+    user: User,
+    given: DraftText,
+    commentary: dict[str, str],
+    *,
+    commit: bool,
+) -> ReportDraft:
+    draft = ReportDraft(
+        period_id=saved_id(period),
+        set_id=saved_id(rec_set),
+        foreword=given.sections.get("foreword", ""),
+        summary=given.sections.get("summary", ""),
+        next_steps=given.sections.get("next_steps", ""),
+        commentary=commentary,
+        author_ids=[saved_id(user)],
+    )
+    session.add(draft)
+    session.flush()
+    audit_creation(
+        session,
+        draft,
+        AUDITED,
+        actor=actor_for(user),
+        entity_type=ENTITY,
+        summary=f"Report draft begun for {period.name}",
+    )
+    _end(session, commit)
+    return draft
+
+
+def _content_changed(draft: ReportDraft, user: User) -> None:
+    """Its text or examples changed: the person is one of its authors, and a submitted or approved report goes back
+    to draft (what is published is what was approved)."""
+    if user.id is not None and user.id not in draft.author_ids:
+        draft.author_ids = [*draft.author_ids, user.id]
+    if draft.status in REOPENED:
+        draft.status = ReportStatus.DRAFT
+    draft.updated_at = utc_now()
+
+
+def _example_event(session: Session, draft: ReportDraft, user: User, action: str, example: ReportExample) -> None:
+    what: dict[str, str | None] = {"organisation": example.organisation_name}
+    what["source"] = f"{example.source_kind} {example.source_id}"
+    what |= {"text": example.text, "lead_in": example.lead_in}
+    verb = "added" if action == "add_example" else "removed"
+    before, after = (None, what) if action == "add_example" else (what, None)
+    record(
+        session,
+        actor=actor_for(user),
+        action=action,
+        entity_type=ENTITY,
+        entity_id=draft.id,
+        summary=f"Example {verb}: {example.organisation_name}",
+        before=before,
+        after=after,
+    )
+
+
+def add_example(
+    session: Session,
+    draft: ReportDraft,
+    user: User,
+    *,
+    version: object,
+    choice: str,
+    lead_in: str,
+    offered: Mapping[int, list[Candidate]],
+    commit: bool = True,
+) -> ReportExample:
+    """Feature one of the ``offered`` candidates (``Candidate.choice``) under its recommendation."""
+    require(user, Permission.RUN_REPORTING)
+    _editable(draft, version, "example")
+    errors: dict[str, str] = {}
+    chosen = next((c for found in offered.values() for c in found if c.choice == choice), None)
+    if chosen is None:
+        errors["example"] = "Choose an update or a piece of practice from the list"
+    elif any((e.source_kind, e.source_id) == (chosen.kind, chosen.source_id) for e in examples_of(session, draft)):
+        errors["example"] = "This example is already in the report"
+    if problem := text_problem(lead_in, short=False):
+        errors["lead_in"] = problem
+    elif len(lead_in) > MAX_LEAD_IN:
+        errors["lead_in"] = f"The lead-in must be {MAX_LEAD_IN} characters or fewer"
+    if errors or chosen is None:
+        raise InputError(errors)
+    example = ReportExample(
+        draft_id=saved_id(draft),
+        recommendation_id=chosen.recommendation_id,
+        source_kind=chosen.kind,
+        source_id=chosen.source_id,
+        organisation_id=chosen.organisation_id,
+        organisation_name=chosen.organisation_name,
+        source_on=chosen.source_on,
+        title=chosen.title,
+        text=chosen.text,
+        lead_in=lead_in or None,
+    )
+    session.add(example)
+    _content_changed(draft, user)
+    next_version(draft)
+    session.flush()
+    _example_event(session, draft, user, "add_example", example)
+    _end(session, commit)
+    return example
+
+
+def remove_example(session: Session, draft: ReportDraft, user: User, *, version: object, example_id: int) -> None:
+    require(user, Permission.RUN_REPORTING)
+    _editable(draft, version, "example")
+    example = session.get(ReportExample, example_id)
+    if example is None or example.draft_id != draft.id:
+        raise InputError({"example": "That example is no longer in the report"})
+    _example_event(session, draft, user, "remove_example", example)
+    session.delete(example)
+    _content_changed(draft, user)
+    next_version(draft)
+    session.commit()
+
+
+# --- the review ------------------------------------------------------------------------------------------------
+
+
+def _decide(
+    session: Session,
+    draft: ReportDraft,
+    user: User,
+    to: ReportStatus,
+    summary: str,
+    commit: bool = True,
+    **values: Any,
+) -> None:
+    before = fields_of(draft, AUDITED)
+    draft.status = to
+    for name, value in values.items():
+        setattr(draft, name, value)
+    draft.updated_at = utc_now()
+    audit_change(session, draft, before, AUDITED, actor=actor_for(user), entity_type=ENTITY, summary=lambda _: summary)
+    _end(session, commit)
+
+
+def submit(session: Session, draft: ReportDraft, user: User, *, version: object, commit: bool = True) -> None:
+    """Send the draft for review by a second person."""
+    require(user, Permission.RUN_REPORTING)
+    _editable(draft, version, "decision")
+    if draft.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+        raise InputError({"decision": f"This report is {draft.status.label.lower()}: only a draft can be submitted"})
+    if not draft.summary:
+        raise InputError({"decision": "Write the summary before submitting the report for review"})
+    summary = "Report submitted for review"
+    _decide(session, draft, user, ReportStatus.SUBMITTED, summary, commit, submitted_by_id=user.id)
+
+
+def return_for_changes(session: Session, draft: ReportDraft, user: User, *, version: object, comment: str) -> None:
+    """Send a submitted report back to its authors with what needs to change (never public)."""
+    require(user, Permission.RUN_REPORTING)
+    _editable(draft, version, "review_comment")
+    errors = {}
+    if draft.status is not ReportStatus.SUBMITTED:
+        errors["review_comment"] = "Only a report submitted for review can be returned"
+    elif not comment:
+        errors["review_comment"] = "Enter what needs to change"
+    elif problem := text_problem(comment, short=False):
+        errors["review_comment"] = problem
+    elif len(comment) > MAX_SECTION:
+        errors["review_comment"] = f"The comments must be {MAX_SECTION:,} characters or fewer"
+    if errors:
+        raise InputError(errors)
+    _decide(
+        session,
+        draft,
+        user,
+        ReportStatus.RETURNED,
+        "Report returned with comments",
+        review_comment=comment,
+        reviewed_by_id=user.id,
+    )
+
+
+def approve(session: Session, draft: ReportDraft, user: User, *, version: object) -> None:
+    """Approve a submitted report as the reviewer read it; never by one of its authors."""
+    require(user, Permission.RUN_REPORTING)
+    _editable(draft, version, "decision")
+    if draft.status is not ReportStatus.SUBMITTED:
+        raise InputError({"decision": "Only a report submitted for review can be approved"})
+    if user.id in draft.author_ids:
+        raise InputError({"decision": "You wrote part of this report, so someone else must approve it"})
+    _decide(session, draft, user, ReportStatus.APPROVED, "Report approved", reviewed_by_id=user.id, review_comment=None)
+
+
+Renderer = Callable[[ReportDraft, list[ReportExample]], tuple[bytes, bytes, bytes]]  # HTML, PDF, figures CSV
+
+
+def publish(
+    session: Session, draft: ReportDraft, user: User, *, version: object, render: Renderer, set_slug: str, title: str
+) -> PublishedReport:
+    """Publish an approved report: its HTML page and PDF are rendered once and stored, and served as they are
+    for ever. Every example must still be public; each is published with the words it was approved with, which
+    the history records."""
+    require(user, Permission.RUN_REPORTING)
+    _editable(draft, version, "decision")
+    if draft.status is not ReportStatus.APPROVED:
+        raise InputError({"decision": "Only an approved report can be published"})
+    examples = examples_of(session, draft)
+    if gone := no_longer_public(session, examples):
+        names = "; ".join(e.organisation_name for e in gone)
+        again = "remove them, then have the report approved again"
+        raise InputError({"decision": f"Some examples are no longer public ({names}): {again}"})
+    period = session.get(ReportingPeriod, draft.period_id)
+    assert period is not None
+    html, pdf, figures_csv = render(draft, examples)
+    published = PublishedReport.of(
+        draft, period, user, html=html, pdf=pdf, figures_csv=figures_csv, set_slug=set_slug, title=title
+    )
+    session.add(published)
+    record(
+        session,
+        actor=actor_for(user),
+        action="publish",
+        entity_type=ENTITY,
+        entity_id=draft.id,
+        summary=f"Report published: HTML {published.html_sha256[:12]}, PDF {published.pdf_sha256[:12]}",
+        after={
+            "examples": [{"organisation": e.organisation_name, "text": e.text, "lead_in": e.lead_in} for e in examples]
+        },
+    )
+    _decide(session, draft, user, ReportStatus.PUBLISHED, "Report published")
+    return published
+
+
+def published_for(session: Session, period_id: int, set_slug: str | None = None) -> PublishedReport | None:
+    query = select(PublishedReport).where(PublishedReport.period_id == period_id)
+    if set_slug is not None:
+        query = query.where(PublishedReport.set_slug == set_slug)
+    return session.exec(query).first()
+
+
+def published_reports(session: Session) -> list[PublishedReport]:
+    """Every published report, newest first, without reading their files (the public list, the feed)."""
+    return list(
+        session.exec(
+            select(PublishedReport)
+            .options(defer(PublishedReport.html), defer(PublishedReport.pdf))  # type: ignore[arg-type]
+            .order_by(col(PublishedReport.published_at).desc(), col(PublishedReport.id).desc())
+        )
+    )

@@ -1,0 +1,298 @@
+"""The written progress report (issue 18): analysts write commentary on a frozen period's figures, choose examples,
+have it reviewed by a second person and publish it as HTML and PDF that never change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+import pytest
+from sqlmodel import select
+
+from tests.support.accounts import sign_in
+from tests.support.plans import pdf_text, response_of
+from tests.support.web import csrf_headers
+from tracker.audit.models import AuditEvent
+from tracker.audit.services import Actor
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission
+from tracker.plans import services as plans
+from tracker.plans.models import ProgressUpdate
+from tracker.plans.publication import publish_plan
+from tracker.plans.services import load_response
+from tracker.recommendations.models import Recommendation
+from tracker.reports.narrative.models import PublishedReport, ReportDraft
+from tracker.reports.services import PeriodError, freeze_period, open_period, unfreeze_period
+from tracker.vocabulary import ReportStatus, Role
+
+PUBLIC_UPDATE = "Kent trained every stalking lead in March"
+SECRET_UPDATE = "zqxINSPECTORATE-ONLY-UPDATEqxz"
+
+
+@pytest.fixture
+def period(session, small_reference, make_user):
+    """A frozen period whose window holds one public update of Kent's (published plan) and an inspectorate one."""
+    editor = make_user(Role.EDITOR, "kent")
+    ctx = load_response(session, editor, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
+    plans.update_response(session, ctx, editor, {"status": "complete", "version": str(ctx.response.version)})
+    plans.add_update(session, ctx, editor, {"text": PUBLIC_UPDATE, "update_on": "01/03/2025"})
+    ctx = load_response(session, editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
+    plans.add_update(
+        session, ctx, editor, {"text": SECRET_UPDATE, "update_on": "02/03/2025", "visibility": "inspectorate"}
+    )
+    publish_plan(session, get_by_slug(session, "kent"), editor)
+    session.commit()
+    chosen = open_period(session, name="Spring 2025", cut_off=dt.date(2025, 3, 31), actor=Actor("t"))
+    freeze_period(session, chosen, Actor("t"))
+    session.commit()
+    return chosen
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "writer": make_user(Role.COORDINATOR, email="writer@example.org"),
+        "reviewer": make_user(Role.COORDINATOR, email="reviewer@example.org"),
+        "admin": make_user(Role.ADMIN),
+    }
+
+
+def as_(client, user):
+    client.cookies.clear()
+    assert sign_in(client, user.email).status_code == 303
+
+
+def url(period, tail: str = "") -> str:
+    return f"/oversight/periods/{period.id}/report{tail}"
+
+
+def post(client, path, **data):
+    return client.post(path, data=data, headers=csrf_headers(client), follow_redirects=False)
+
+
+def version(session, period) -> str:
+    draft = session.exec(select(ReportDraft).where(ReportDraft.period_id == period.id)).first()
+    session.refresh(draft)
+    return str(draft.version)
+
+
+def rec_id(session, number: str) -> int:
+    return session.exec(select(Recommendation.id).where(Recommendation.number == number)).one()
+
+
+def test_write_review_and_publish_a_report(client, session, period, people):
+    as_(client, people["writer"])
+    assert client.get(url(period)).status_code == 200
+    text = {"version": "0", "summary": "**{complete}** responses are complete; {overdue:1} overdue on rec 1."}
+    text[f"commentary-{rec_id(session, '1')}"] = (
+        "- Kent is {complete:1} of {responses:1}\n- see [the plan](https://example.org/p)"
+    )
+    assert post(client, url(period), **text).status_code == 303
+    page = client.get(url(period)).text
+    example = re.search(r'value="(\d+:update:\d+)"', page).group(1)
+    assert (
+        post(
+            client,
+            url(period, "/examples"),
+            version=version(session, period),
+            example=example,
+            lead_in="Kent shows how",
+        ).status_code
+        == 303
+    )
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    # The author cannot approve it, even as admin would (here a coordinator): someone else must.
+    refused = post(client, url(period, "/approve"), version=version(session, period))
+    assert refused.status_code == 422 and "someone else must approve it" in refused.text
+    as_(client, people["reviewer"])
+    assert (
+        post(client, url(period, "/return"), version=version(session, period), review_comment="Say more").status_code
+        == 303
+    )
+    as_(client, people["writer"])
+    text["version"] = version(session, period)
+    text["next_steps"] = "The next report follows in the summer."
+    assert post(client, url(period), **text).status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    assert post(client, url(period, "/publish"), version=version(session, period)).status_code == 303
+    stored = session.exec(select(PublishedReport)).one()
+    client.cookies.clear()
+    html = client.get(f"/reports/test-report/{period.id}")
+    assert html.status_code == 200 and html.content == stored.html
+    assert hashlib.sha256(html.content).hexdigest() == stored.html_sha256
+    complete = re.search(r'data-testid="totals".*?data-status="complete"[^>]*>(\d+)<', html.text, re.S).group(1)
+    assert f'<strong><span data-figure="complete">{complete}</span></strong> responses are complete' in html.text
+    assert '<a class="govuk-link" href="https://example.org/p">the plan</a>' in html.text
+    assert PUBLIC_UPDATE in html.text and "Kent shows how" in html.text
+    assert SECRET_UPDATE not in html.text and "Say more" not in html.text
+    pdf = client.get(f"/reports/test-report/{period.id}/pdf")
+    assert pdf.content == stored.pdf and PUBLIC_UPDATE in pdf_text(pdf.content)
+    assert SECRET_UPDATE not in pdf_text(pdf.content)
+    assert (
+        client.get(f"/reports/test-report/{period.id}", headers={"if-none-match": html.headers["etag"]}).status_code
+        == 304
+    )
+    assert f"/reports/test-report/{period.id}" in client.get("/reports").text
+    figures = client.get(f"/reports/test-report/{period.id}/figures.csv")
+    assert figures.content == stored.figures_csv and f"/reports/test-report/{period.id}/figures.csv" in html.text
+    national = figures.content.decode("utf-8-sig").splitlines()[1].split(",")
+    assert (
+        national[:2] == ["test-report", "all"] and national[3] == complete
+    )  # the columns: set, rec, responses, complete
+    feed = client.get("/open-data/publications.atom").text
+    assert f"Progress report published: {period.name}" in feed and f"/reports/test-report/{period.id}" in feed
+    events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "report_draft")).all()
+    assert [e.action for e in events][-1] == "update" and any(e.action == "publish" for e in events)
+
+
+def test_an_unknown_figure_is_refused_beside_its_field(client, session, period, people):
+    as_(client, people["writer"])
+    answer = post(client, url(period), version="0", summary="We have {complet} and {overdue:9}")
+    assert answer.status_code == 422
+    assert "There is no figure {complet}, {overdue:9}" in answer.text
+    assert session.exec(select(ReportDraft)).first() is None
+    assert "We have {complet} and {overdue:9}" in answer.text, "nothing typed is lost"
+
+
+def test_a_form_sent_back_with_errors_keeps_the_version_it_was_loaded_from(client, session, period, people):
+    """Loaded at version 1; someone saves version 2; this person's save has an error: the form sent back still says
+    version 1, so their corrected save is a conflict (409), never a silent overwrite of version 2."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="First").status_code == 303
+    assert post(client, url(period), version="1", summary="Someone else's").status_code == 303
+    answer = post(client, url(period), version="1", summary="{wrong}")
+    assert answer.status_code == 422
+    again = re.search(r'name="version" value="(\d+)"', answer.text).group(1)
+    assert again == "1"
+    assert post(client, url(period), version=again, summary="Mine, corrected").status_code == 409
+
+
+def test_a_stale_save_answers_409_with_both_texts(client, session, period, people):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="First words").status_code == 303
+    assert post(client, url(period), version="1", summary="Second words").status_code == 303
+    answer = post(client, url(period), version="1", summary="My late words")
+    assert answer.status_code == 409
+    assert "Second words" in answer.text and "My late words" in answer.text
+    history = client.get(url(period)).text.split('data-testid="report-history"', 1)[1]
+    assert "<del>First words</del> <ins>Second words</ins>" in history, "every save is a version with its diff"
+
+
+def test_a_period_with_a_published_report_cannot_be_unfrozen(session, period, people):
+    draft = ReportDraft(period_id=period.id, set_id=1, status=ReportStatus.PUBLISHED)
+    session.add(draft)
+    session.flush()
+    session.add(
+        PublishedReport.of(
+            draft, period, people["admin"], html=b"x", pdf=b"y", figures_csv=b"z", set_slug="test-report", title="t"
+        )
+    )
+    session.flush()
+    with pytest.raises(PeriodError, match="published report"):
+        unfreeze_period(session, period, Actor("t"))
+
+
+def test_an_example_made_internal_is_flagged_and_blocks_publication(client, session, period, people):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    example = re.search(r'value="(\d+:update:(\d+))"', client.get(url(period)).text)
+    assert post(client, url(period, "/examples"), version="1", example=example.group(1), lead_in="").status_code == 303
+    update = session.get(ProgressUpdate, int(example.group(2)))
+    update.visibility = "internal"
+    session.commit()
+    assert "no longer public" in client.get(url(period)).text
+
+
+def publish(client, session, period, people, summary="Summary {complete}", lead_in="", **text) -> PublishedReport:
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary=summary, **text).status_code == 303
+    example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)
+    assert post(client, url(period, "/examples"), version="1", example=example, lead_in=lead_in).status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    assert post(client, url(period, "/publish"), version=version(session, period)).status_code == 303
+    client.cookies.clear()
+    return session.exec(select(PublishedReport)).one()
+
+
+def test_published_bytes_never_change_whatever_changes_after(client, session, period, people):
+    stored = publish(client, session, period, people)
+    first = (
+        client.get(f"/reports/test-report/{period.id}").content,
+        client.get(f"/reports/test-report/{period.id}/pdf").content,
+    )
+    # The example's source, the recommendation's wording and the draft's state all change afterwards.
+    update = session.exec(select(ProgressUpdate).where(ProgressUpdate.text == PUBLIC_UPDATE)).one()
+    update.text = "Rewritten later"
+    session.get(Recommendation, rec_id(session, "1")).text = "Reworded later"
+    session.commit()
+    as_(client, people["writer"])
+    refused = post(client, url(period), version=version(session, period), summary="A later edit")
+    assert refused.status_code == 422 and "can no longer change" in refused.text
+    client.cookies.clear()
+    again = (
+        client.get(f"/reports/test-report/{period.id}").content,
+        client.get(f"/reports/test-report/{period.id}/pdf").content,
+    )
+    assert again == first == (stored.html, stored.pdf)
+    head = client.head(f"/reports/test-report/{period.id}/pdf")
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == f'"{stored.pdf_sha256[:32]}"'
+    assert PUBLIC_UPDATE in first[0].decode() and "Rewritten later" not in first[0].decode()
+
+
+def test_the_same_report_renders_the_same_bytes(session, period, people):
+    """Rendering is deterministic: the same draft on the same frozen figures gives the same HTML and PDF bytes."""
+    from tracker.reports.narrative.publication import Links, Publisher
+    from tracker.reports.narrative.services import report_set
+
+    rec_set = report_set(session, period)
+    draft = ReportDraft(period_id=period.id, set_id=rec_set.id, summary="**{complete}** complete", author_ids=[1])
+    session.add(draft)
+    session.flush()
+    publisher = Publisher(session, period, rec_set, Links("/", "/reports", "/pdf", "/open-data"), 90)
+    day = dt.date(2026, 12, 1)
+    first = publisher.written(draft, [], day)
+    from tracker.reports.narrative import pdf as written_pdf
+    from tracker.reports.narrative.publication import render_html
+
+    html = render_html(first, publisher.links, demo_mode=False)
+    assert html == render_html(publisher.written(draft, [], day), publisher.links, demo_mode=False)
+    assert written_pdf.render(first) == written_pdf.render(publisher.written(draft, [], day))
+    assert "Published 1 December 2026" in pdf_text(written_pdf.render(first))
+
+
+def test_who_may_do_what(client, session, period, people, make_user):
+    """Inspectors and editors never see a draft; the reviewer cannot approve a report they wrote part of."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    inspector = make_user(Role.INSPECTOR)
+    as_(client, inspector)
+    assert client.get(url(period)).status_code == 403
+    as_(client, people["admin"])
+    assert post(client, url(period), version="1", summary="Words, amended by an admin").status_code == 303
+    assert post(client, url(period, "/submit"), version="2").status_code == 303
+    refused = post(client, url(period, "/approve"), version="3")
+    assert refused.status_code == 422 and "someone else must approve it" in refused.text
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version="3").status_code == 303
+
+
+XSS = '<script>alert("x")</script> <img src=x onerror=alert(1)> =HYPERLINK("https://evil.example","x")'
+
+
+def test_xss_and_formula_payloads_are_inert_in_the_published_html_and_pdf(client, session, period, people):
+    commentary = {f"commentary-{rec_id(session, '1')}": f"- {XSS}\n- **{XSS}**"}
+    stored = publish(client, session, period, people, summary=f"{XSS} {{complete}}", lead_in=XSS, **commentary)
+    html = client.get(f"/reports/test-report/{period.id}").text
+    assert "<script" not in html and "<img" not in html
+    assert (
+        html.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;")
+        + html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;")
+        >= 4
+    ), "shown as text: summary, two commentary items, lead-in"
+    text = pdf_text(stored.pdf)
+    assert text.count('<script>alert("x")</script>') >= 2 and "=HYPERLINK" in text

@@ -17,7 +17,6 @@ from tracker.accounts.sessions import COOKIE_NAME as SESSION_COOKIE
 from tracker.accounts.sessions import LIFETIME as SESSION_LIFETIME
 from tracker.accounts.signin import DEVICE_COOKIE
 from tracker.web.handler_types import AnyRequest
-from tracker.web.i18n import LANGUAGE_COOKIE
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
@@ -51,11 +50,6 @@ def service_cookies(request: AnyRequest) -> list[CookieInfo]:
                 "others are locked out for guessing your password. Only set when you sign in."
             ),
             _("1 year after you last signed in"),
-        ),
-        CookieInfo(
-            LANGUAGE_COOKIE,
-            _("Remembers the language you chose for this site. Only set when you choose a language."),
-            _("1 year"),
         ),
     ]
     if csrf is not None:

@@ -15,10 +15,18 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from litestar.testing import TestClient
 
 from tests.support.web import csrf_headers
 from tracker.settings import PROJECT_ROOT
+from tracker.translation_review import (
+    REVIEW_FLAG,
+    catalogue_status,
+    import_reviewed,
+    mark_unreviewed,
+    statuses,
+)
 from tracker.web.i18n import Catalogues, gettext, lazy_gettext, ngettext, translations_in_use
 
 WELSH = {
@@ -194,3 +202,52 @@ def test_template_text_goes_through_gettext():
         if (text := untranslated_template_text(path.read_text()))
     }
     assert found == {}
+
+
+def test_the_welsh_catalogue_has_six_plural_forms_chosen_by_welsh_rules():
+    """0, 1, 2, 3 and 6 each have their own form in Welsh, 11 (like 4, 5, 7...) the last one; every plural
+    message of the catalogue fills all six."""
+    translations = Catalogues.load(PROJECT_ROOT / "translations").translations("cy")
+    assert [translations.plural(n) for n in (0, 1, 2, 3, 6, 11)] == [0, 1, 2, 3, 4, 5]
+    with translations_in_use(translations):
+        tomorrow = (
+            "The cut-off is tomorrow: updates organisations make before then will not be in this period's figures."
+        )
+        days = (
+            "The cut-off is in %(num)s days: updates organisations make before then will not be in this period's "
+            "figures."
+        )
+        said = {n: ngettext(tomorrow, days, n) for n in (0, 1, 2, 3, 6, 11)}
+        assert said[1].startswith("Mae’r dyddiad terfyn yfory")  # noqa: RUF001
+        for n in (0, 2, 3, 6, 11):
+            assert said[n].startswith(f"Mae’r dyddiad terfyn ymhen {n} diwrnod"), said[n]  # noqa: RUF001
+        assert ngettext("%(num)s response", "%(num)s responses", 11) == "11 ymateb"
+    with (PROJECT_ROOT / "translations" / "cy" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    plurals = [m for m in catalogue if m.id and m.pluralizable]
+    assert plurals and all(len(m.string) == 6 and all(m.string) for m in plurals)
+
+
+def test_every_welsh_string_is_translated_and_carries_its_review_state():
+    status = {s.locale: s for s in statuses(PROJECT_ROOT / "translations")}["cy"]
+    assert status.untranslated == 0
+    assert status.unreviewed + status.reviewed == status.total
+
+
+def test_importing_a_reviewed_catalogue_marks_its_strings_reviewed_and_keeps_the_reviewer_s_words(tmp_path):
+    target = Catalog(locale="cy")
+    target.add("Cookies", "Cwcis", flags={REVIEW_FLAG})
+    target.add("Sign in", "Mewngofnodi", flags={REVIEW_FLAG})
+    target.add("Home", "Hafan", flags={REVIEW_FLAG})
+    reviewed = Catalog(locale="cy")
+    reviewed.add("Cookies", "Cwcis")
+    reviewed.add("Sign in", "Mewngofnodwch")  # reworded by the reviewer
+    reviewed.add("Home", "Hafan", flags={REVIEW_FLAG})  # not checked yet: left as it was
+    reviewed.add("Not ours", "Dim")
+    result = import_reviewed(target, reviewed)
+    assert (result.reviewed, result.changed, result.skipped, result.unknown) == (2, 1, 1, ["Not ours"])
+    assert target["Sign in"].string == "Mewngofnodwch" and REVIEW_FLAG not in target["Sign in"].flags
+    assert REVIEW_FLAG in target["Home"].flags
+    assert mark_unreviewed(target) == 0, "a reviewed string is not flagged again by make translations"
+    status = catalogue_status(target, "cy")
+    assert (status.unreviewed, status.reviewed) == (1, 2)

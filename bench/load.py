@@ -20,10 +20,10 @@ production server (``tracker serve``, uvicorn) on 127.0.0.1 and, for each setup:
      the server, so that every timed request follows another at once (on a virtual machine a server idle for a
      few milliseconds takes about a millisecond to wake, and that would fall on the floor alone).
 2. The load: LOAD_CONCURRENCY clients (asyncio + httpx) for LOAD_SECONDS, each picking requests at random:
-   about 80% public pages (PUBLIC_PAGES, those that answer 200), 15% signed-in workspace and dashboard pages (the
-   demo editor of Kent and the demo coordinator), 5% writes through the real forms with their CSRF tokens
-   (a progress update, a new action, an edited action, a small evidence file), and 2% the floor. Reports
-   requests/s, p50/p95/p99 and errors per page type.
+   about 80% public pages (PUBLIC_PAGES, those that answer 200; open-data files and the feed are about a third of
+   them, PUBLIC_WEIGHTS), 15% signed-in workspace and dashboard pages (the demo editor of Kent and the demo
+   coordinator), 5% writes through the real forms with their CSRF tokens (a progress update, a new action, an
+   edited action, a small evidence file), and 2% the floor. Reports requests/s, p50/p95/p99 and errors per page type.
 
 Targets (PASS/FAIL printed): no errors; public pages' p95 within 5x the floor's; the dashboard's and the
 recommendation page's median within 2x their direct work; writes' p95 under 250 ms under load.
@@ -91,7 +91,28 @@ PUBLIC_PAGES = [
     ("public: an organisation", "/organisations/{org}"),
     ("public: practice library", "/practice"),
     ("public: open data", "/open-data"),
+    *(
+        (f"open data: {name}", f"/open-data/{name}")
+        for name in (
+            "publications.atom",
+            "responses.csv",
+            "responses.json",
+            "actions.csv",
+            "updates.csv",
+            "evidence.json",
+        )
+    ),
 ]
+# Each public page's share of the public requests, by weight (1 unless named): open data is what scripts, feed
+# readers and link checkers fetch, about a third of public requests in all (the feed most, then the responses).
+PUBLIC_WEIGHTS = {
+    "open data: publications.atom": 1.5,
+    "open data: responses.csv": 1,
+    "open data: responses.json": 0.5,
+    "open data: actions.csv": 0.25,
+    "open data: updates.csv": 0.25,
+    "open data: evidence.json": 0.25,
+}
 # Signed-in pages: (label, who, path). {response_id}: one of Kent's responses; {rec_id}: recommendation 7.
 SIGNED_IN_PAGES = [
     ("workspace: organisation", "editor", "/plan/kent"),
@@ -323,7 +344,8 @@ class Worker:
     async def one(self, results: dict[str, Samples]) -> None:
         roll = self.rng.uniform(0, 100)
         if roll < MIX["public"]:
-            label, path = self.rng.choice(self.public)
+            weights = [PUBLIC_WEIGHTS.get(name, 1) for name, _ in self.public]
+            label, path = self.rng.choices(self.public, weights=weights)[0]
             await self.anonymous.request(results[label], "GET", path, 200)
         elif roll < MIX["public"] + MIX["signed_in"]:
             label, who, template = self.rng.choice(SIGNED_IN_PAGES)

@@ -256,6 +256,22 @@ def export_set(slug: str, output: Path) -> None:
     click.echo(f"Wrote {output}")
 
 
+@main.command("rebuild-summaries")
+@click.option("--expired", is_flag=True, help="Only those whose overdue and recent-update figures no longer hold.")
+def rebuild_summaries(expired: bool) -> None:
+    """Compute every response's summary (what national oversight counts) afresh from the records and store it.
+
+    Every write keeps them in step by itself; run this after restoring a database written by other means, and
+    daily with --expired (as the days pass, actions fall due and updates leave the last 30 days)."""
+    from tracker.plans import summaries
+
+    settings = _settings()
+    with _session(settings) as session:
+        count = summaries.refresh_expired(session) if expired else summaries.refresh(session)
+        session.commit()
+    click.echo(f"{count} response summaries stored.")
+
+
 @main.command("demo")
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000), help="Multiply per-response data.")
 def demo(scale: int) -> None:

@@ -385,6 +385,7 @@ def insert_rows(
         if problems := inputs.problems_for(model, **row):
             raise inputs.InputError(problems)
     table = model.__table__
+    note_bulk_rows(session, table.name, full)
     if not key:
         session.connection().execute(sa.insert(table), full)
         return full
@@ -393,6 +394,15 @@ def insert_rows(
     for new_id, *values in session.connection().execute(statement, full):
         by_key[tuple(values)]["id"] = new_id
     return full
+
+
+BULK_ROWS = "tracker.db.bulk_rows"
+
+
+def note_bulk_rows(session: Session, table: str, rows: list[dict[str, Any]]) -> None:
+    """Note rows written without the unit of work (which the flush hooks cannot see), for what follows every write
+    before the transaction commits (``tracker.plans.summaries``)."""
+    session.info.setdefault(BULK_ROWS, []).append((table, rows))
 
 
 def for_writing(engine: Engine) -> Engine:

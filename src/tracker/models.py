@@ -6,6 +6,7 @@ from tracker.audit.models import AuditEvent
 from tracker.evidence.models import Evidence
 from tracker.organisations.models import AddresseeGroup, Organisation, Region
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
+from tracker.plans.summaries import ResponseSummary
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.public.models import CachedPage
 from tracker.recommendations.models import (
@@ -41,6 +42,7 @@ __all__ = [
     "ReportDocumentUpload",
     "ReportingPeriod",
     "Response",
+    "ResponseSummary",
     "SignInThrottle",
     "Snapshot",
     "User",

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tracker.db import saved_id
+from tracker.db import note_bulk_rows, saved_id
 from tracker.demo.responses import ActionPlan, ResponsePlan
 from tracker.plans.models import Action
 from tracker.vocabulary import ActionStatus, ResponseStatus
@@ -90,3 +90,4 @@ def update_rows(session: Session, model: type, rows: list[dict[str, Any]]) -> No
         .values({name: sa.bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
     )
     session.execute(statement, [{"row_id": row["id"], **{f"new_{n}": row[n] for n in columns}} for row in rows])
+    note_bulk_rows(session, table.name, rows)  # what follows every write (tracker.plans.summaries) sees these too

@@ -128,3 +128,7 @@ class PublishedResponse(SQLModel, table=True):
     recommendation_id: int = Field(index=True)
     status: str = Field(max_length=40)
     summary: str | None = text_field()
+
+
+# The per-response summaries follow every write to these tables (a hook on every session; tracker.plans.summaries).
+from tracker.plans import summaries as _summaries  # noqa: E402, F401

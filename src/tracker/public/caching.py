@@ -208,6 +208,7 @@ def conditional(
 # is edited. So the page an anonymous visitor gets is rendered once per change of the data and kept in the
 # database (``cached_page``), where every process finds it: a visit costs one query, which reads the validators'
 # stamp and the stored row together. People signed in see their own navigation and always get a fresh render.
+# Open-data files and the feed are kept the same way (``public_download``), for everyone: they hold no navigation.
 
 
 def shared_page_policy(request: AnyRequest) -> str:
@@ -278,11 +279,10 @@ def public_page(
     key = _storage_key(request, query)
     if key is None:
         return conditional(request, validators(db, request), lambda: page(request, template, **build()))
-    row = tuple(db.exec(_STAMP_AND_PAGE, params={"key": key}).one())  # type: ignore[call-overload]
-    current, policy = validators(db, request, stamp=row[:_STAMP_WIDTH]), shared_page_policy(request)
+    current, (etag, nonce_mark, csrf_mark, body) = _current_and_stored(request, db, key)
+    policy = shared_page_policy(request)
     if is_fresh(request, current):
         return not_modified(current, policy)
-    etag, nonce_mark, csrf_mark, body = row[_STAMP_WIDTH:]
     if etag != current.etag:  # none stored yet, or the data has changed since
         nonce_mark, csrf_mark = f"nonce{secrets.token_hex(12)}", f"csrf{secrets.token_hex(12)}"
         body = _render(request, template, build(), (nonce_mark, csrf_mark))
@@ -291,3 +291,55 @@ def public_page(
     token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
     body = body.replace(nonce_mark, html.escape(nonce)).replace(csrf_mark, html.escape(token))
     return Response(body, media_type=MediaType.HTML, headers=current.headers(policy))
+
+
+def _current_and_stored(
+    request: AnyRequest, db: Session, key: str, *parts: object, personal: bool = True
+) -> tuple[Validators, tuple[Any, ...]]:
+    """In one query: the validators of this request's page and the row stored under ``key`` (its etag, marks
+    and body; NULLs when there is none)."""
+    row = tuple(db.exec(_STAMP_AND_PAGE, params={"key": key}).one())  # type: ignore[call-overload]
+    return validators(db, request, *parts, personal=personal, stamp=row[:_STAMP_WIDTH]), row[_STAMP_WIDTH:]
+
+
+def _download_key(request: AnyRequest) -> str | None:
+    """The row a download's rendering is kept in: the code, the path and the language (downloads are the same
+    for everyone, signed in or not); None with any query parameter, so made-up URLs cannot fill the table."""
+    if request.url.query:
+        return None
+    parts = [code_fingerprint(), "download", request.url.path, i18n.locale_of(request)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def public_download(
+    request: AnyRequest,
+    db: Session,
+    render: Callable[[], bytes],
+    *,
+    media_type: str,
+    headers: dict[str, str] | None = None,
+    parts: Collection[object] = (),
+) -> Any:
+    """A public data file (an open-data table, the feed): served as public pages are. 304 when the client's copy
+    is current; otherwise the stored rendering while the data it shows is unchanged (the one test of change all
+    public pages share: their validators, moved on by publications, retractions and reference-data edits); else
+    ``render()`` (UTF-8 bytes), store and serve. ``parts``: whatever else the file depends on (the site's
+    address)."""
+    key = _download_key(request)
+    if key is None:
+        current = validators(db, request, *parts, personal=False)
+        return conditional(
+            request,
+            current,
+            lambda: Response(render(), media_type=media_type, headers=headers or {}),
+            DATA_CACHE_CONTROL,
+        )
+    current, (etag, _nonce, _csrf, body) = _current_and_stored(request, db, key, *parts, personal=False)
+    if is_fresh(request, current):
+        return not_modified(current, DATA_CACHE_CONTROL)
+    if etag == current.etag:
+        content = body.encode()
+    else:  # none stored yet, or the data has changed since
+        content = render()
+        _keep(request, CachedPage(key=key, etag=current.etag, nonce_mark="", csrf_mark="", body=content.decode()))
+    return Response(content, media_type=media_type, headers={**(headers or {}), **current.headers(DATA_CACHE_CONTROL)})

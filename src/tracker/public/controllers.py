@@ -13,7 +13,6 @@ from litestar import Controller, MediaType, get
 from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Response as HttpResponse
 from sqlmodel import Session, col, select
 
 from tracker.db import saved_id
@@ -211,32 +210,26 @@ class OpenDataController(Controller):
 
     @html("/{file_name:str}", "public:open-data-file")
     def download(self, request: Req, db: Db, file_name: FromPath[str]) -> Any:
-        """``{table}.csv``, ``{table}.json`` or the feed, ``publications.atom``."""
+        """``{table}.csv``, ``{table}.json`` or the feed, ``publications.atom``: each rendered once per change of
+        the public data and stored (``caching.public_download``)."""
         public_url = site_url(request)
-        current = caching.validators(db, request, public_url, personal=False)
         if file_name == feeds.FEED_PATH.rsplit("/", 1)[1]:
-            return caching.conditional(
+            return caching.public_download(
                 request,
-                current,
-                lambda: HttpResponse(feeds.atom_feed(db, public_url), media_type="application/atom+xml; charset=utf-8"),
-                caching.DATA_CACHE_CONTROL,
+                db,
+                lambda: feeds.atom_feed(db, public_url),
+                media_type="application/atom+xml; charset=utf-8",
+                parts=[public_url],
             )
         table, _, extension = file_name.rpartition(".")
         if table not in opendata.TABLES or extension not in opendata.FORMATS:
             raise NotFoundException("There is no open-data file with that name. The data dictionary lists them.")
-
-        def render() -> HttpResponse[bytes]:
-            rows = opendata.table_rows(db, table, public_url)
-            if extension == "csv":
-                body = opendata.to_csv(table, rows)
-            else:
-                as_of = max((r["published_at"] for r in rows if r.get("published_at")), default=None)
-                body = opendata.to_json(table, rows, as_of)
-            disposition = "attachment" if extension == "csv" else "inline"  # CSV opens in a spreadsheet
-            return HttpResponse(
-                body,
-                media_type=opendata.FORMATS[extension],
-                headers={"content-disposition": f'{disposition}; filename="{table}.{extension}"'},
-            )
-
-        return caching.conditional(request, current, render, caching.DATA_CACHE_CONTROL)
+        disposition = "attachment" if extension == "csv" else "inline"  # CSV opens in a spreadsheet
+        return caching.public_download(
+            request,
+            db,
+            lambda: opendata.render_table(db, table, extension, public_url),
+            media_type=opendata.FORMATS[extension],
+            headers={"content-disposition": f'{disposition}; filename="{table}.{extension}"'},
+            parts=[public_url],
+        )

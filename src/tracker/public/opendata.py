@@ -201,3 +201,12 @@ def to_csv(table: str, rows: list[dict[str, Any]]) -> bytes:
 def to_json(table: str, rows: list[dict[str, Any]], as_of: str | None) -> bytes:
     document = {"table": table, "title": TABLES[table].title, "data_as_of": as_of, "rows": rows}
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
+
+
+def render_table(session: Session, table: str, extension: str, public_url: str) -> bytes:
+    """One open-data file, ``{table}.{extension}`` (csv or json), as its bytes."""
+    rows = table_rows(session, table, public_url)
+    if extension == "csv":
+        return to_csv(table, rows)
+    as_of = max((r["published_at"] for r in rows if r.get("published_at")), default=None)
+    return to_json(table, rows, as_of)

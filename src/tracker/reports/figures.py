@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from tracker.assessments.models import Assessment
-from tracker.db import not_none, saved_id
-from tracker.evidence.models import Evidence
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
-from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
-from tracker.plans.rules import action_overdue_sql, is_finished, response_overdue
+from tracker.plans.models import PlanPublication, ProgressUpdate, Response
+from tracker.plans.rules import is_finished, response_overdue
+from tracker.plans.summaries import current
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.vocabulary import AssessmentRating, OrganisationKind, PeriodStatus, ResponseStatus, Visibility
@@ -234,18 +234,9 @@ def national_state(
     recommendations = [r for r in all_recs if r.parent_id is None]
     # A sub-recommendation's activity counts towards its parent's cell.
     top_of = {r.id: (r.parent_id or saved_id(r)) for r in all_recs}
-    ids = _required_ids(set_id, organisation_id)
-    responses = list(
-        session.exec(
-            select(Response.id, Response.organisation_id, Response.recommendation_id, col(Response.status)).where(
-                col(Response.id).in_(ids)
-            )
-        )
-    )
-    cell_of = {rid: (org, top_of[rec]) for rid, org, rec, _ in responses}
-    activity = _activity(session, ids, cell_of, today)
-    ratings = {rid: rating for rid, (rating, _) in latest_ratings(session, ids).items()}
-    cells = _cells(responses, {r.id: r for r in recommendations}, activity, ratings)
+    # One row per required response, with its figures (tracker.plans.summaries: kept in step with every write).
+    summaries = current(session, today, set_id=set_id, organisation_id=organisation_id)
+    cells = _cells(summaries, {r.id: r for r in recommendations}, _activity(summaries, top_of))
     org_ids = {oid for oid, _ in cells}
     organisations = list(
         session.exec(
@@ -261,87 +252,57 @@ def national_state(
         sets={saved_id(s): s for s in session.exec(select(RecommendationSet))},
         cells=cells,
         published=set(session.exec(select(PlanPublication.organisation_id).distinct())) & org_ids,
-        updates_last_30_days=activity.recent,
+        updates_last_30_days=sum(row.recent_updates for row in summaries),
     )
 
 
 def _cells(
-    responses: list[Any], rec_by_id: dict[Any, Recommendation], activity: _Activity, ratings: dict[int, Any]
+    summaries: list[Any], rec_by_id: dict[Any, Recommendation], activity: _Activity
 ) -> dict[tuple[int, int], Cell]:
     """One cell per organisation and numbered recommendation (a sub-recommendation has none of its own)."""
     cells: dict[tuple[int, int], Cell] = {}
-    for response_id, organisation_id, recommendation_id, status in responses:
-        rec = rec_by_id.get(recommendation_id)
+    for row in summaries:
+        rec = rec_by_id.get(row.recommendation_id)
         if rec is None:
             continue  # a sub-recommendation: folded into its parent's cell by _activity
-        key = (organisation_id, saved_id(rec))
-        rating = ratings.get(not_none(response_id))
+        key = (row.organisation_id, saved_id(rec))
         cells[key] = Cell(
-            response_id=not_none(response_id),
-            organisation_id=organisation_id,
+            response_id=row.response_id,
+            organisation_id=row.organisation_id,
             recommendation_id=saved_id(rec),
-            status=status,
+            status=row.status,
             due=rec.deadline,
             actions_overdue=activity.overdue_actions[key],
             evidence_count=activity.evidence[key],
             last_update_on=activity.last_update.get(key),
-            rating=AssessmentRating(rating) if rating is not None else None,
+            rating=activity.ratings.get(row.response_id),
         )
     return cells
 
 
-def _required_ids(set_id: int | None, organisation_id: int | None) -> Any:
-    """The required responses in scope, as a subquery: no long lists of ids are sent to the database."""
-    ids = select(Response.id).where(col(Response.required).is_(True))
-    if set_id is not None:
-        ids = ids.where(
-            col(Response.recommendation_id).in_(select(Recommendation.id).where(Recommendation.set_id == set_id))
-        )
-    if organisation_id is not None:
-        ids = ids.where(Response.organisation_id == organisation_id)
-    return ids
-
-
 @dataclass
 class _Activity:
-    """What happened under each cell: overdue actions, evidence, the latest update; and recent updates in all."""
+    """What happened under each cell (its response's and its sub-recommendations' responses'): overdue actions,
+    evidence, the latest update; and each response's latest rating."""
 
     overdue_actions: Counter[tuple[int, int]] = field(default_factory=Counter)
     evidence: Counter[tuple[int, int]] = field(default_factory=Counter)
     last_update: dict[tuple[int, int], dt.date] = field(default_factory=dict)
-    recent: int = 0  # updates in the last 30 days
+    ratings: dict[int, AssessmentRating] = field(default_factory=dict)
 
 
-def _activity(session: Session, ids: Any, cell_of: dict[Any, tuple[int, int]], today: dt.date) -> _Activity:
-    """Count the activity under each cell, one grouped query per kind of record. Every national reader sees the
-    same figures: only items all of them may see count (never internal ones)."""
-    levels = national_levels()
+def _activity(summaries: list[Any], top_of: dict[Any, int]) -> _Activity:
+    """Fold each response's summary into its cell. Every national reader sees the same figures: the summaries
+    count only items all of them may see (never internal ones)."""
     found = _Activity()
-    # Only the overdue actions are read and counted (most responses' actions are not).
-    for rid, n in session.exec(
-        select(Action.response_id, func.count())
-        .where(col(Action.response_id).in_(ids), action_overdue_sql(today))
-        .group_by(col(Action.response_id))
-    ):
-        found.overdue_actions[cell_of[rid]] += n
-    for rid, n in session.exec(
-        select(Evidence.response_id, func.count())
-        .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility).in_(levels))
-        .group_by(col(Evidence.response_id))
-    ):
-        found.evidence[cell_of[rid]] += n
-    for rid, day, n_recent in session.exec(
-        select(
-            ProgressUpdate.response_id,
-            func.max(ProgressUpdate.update_on),
-            func.sum(case((col(ProgressUpdate.update_on) >= today - dt.timedelta(days=30), 1), else_=0)),
-        )
-        .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility).in_(levels))
-        .group_by(col(ProgressUpdate.response_id))
-    ):
-        key = cell_of[rid]
-        found.last_update[key] = max(day, found.last_update.get(key, day))
-        found.recent += int(n_recent or 0)
+    for row in summaries:
+        key = (row.organisation_id, top_of[row.recommendation_id])
+        found.overdue_actions[key] += row.overdue_actions
+        found.evidence[key] += row.evidence
+        if row.last_update_on is not None:
+            found.last_update[key] = max(row.last_update_on, found.last_update.get(key, row.last_update_on))
+        if row.rating is not None:
+            found.ratings[row.response_id] = AssessmentRating(row.rating)
     return found
 
 

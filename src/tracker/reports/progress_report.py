@@ -18,12 +18,13 @@ from sqlmodel import Session, col, select
 from tracker import metrics
 from tracker.db import not_none, saved_id
 from tracker.organisations.models import Organisation
-from tracker.plans.models import PlanPublication, ProgressUpdate, Response
+from tracker.plans import summaries
+from tracker.plans.models import PlanPublication, Response
 from tracker.plans.rules import is_finished, response_overdue
 from tracker.practice.services import practice_for
 from tracker.recommendations.coverage import Coverage, set_coverage
 from tracker.recommendations.models import Recommendation, RecommendationSet
-from tracker.reports.figures import Headline, latest_update_of_each, national_state
+from tracker.reports.figures import Headline, national_state
 from tracker.reports.models import PeriodExport, ReportingPeriod, Snapshot
 from tracker.reports.pdf import render_pdf, story
 from tracker.reports.themes import Theme, themes
@@ -345,7 +346,7 @@ def _current_rows(
     """Today's responses (the dashboard's cells), its sub-recommendations' and who has published."""
     state = national_state(session, set_id=set_id, today=as_of, stale_days=stale_days)
     required = select(Response.id).where(col(Response.required).is_(True))
-    latest = latest_update_of_each(session, col(ProgressUpdate.response_id).in_(required))
+    latest = summaries.latest_updates(session, required)  # kept in step with every write
     declared = set(session.exec(required.where(col(Response.declared).is_(True))))
     rows: dict[tuple[int, int], Row] = {}
     sub_rows: dict[tuple[int, int], Row] = {}

@@ -1,0 +1,380 @@
+"""Per-response summaries: what national oversight needs to know about each response, kept in one row per response
+(``response_summary``) so the dashboard, a recommendation's national page, the progress report and the exports read
+a row per response instead of every organisation's actions, updates, evidence and ratings on each request.
+
+A summary holds the response's status, its recommendation's deadline and set, its actions (how many; how many were
+overdue on ``as_of`` and the first open target date still to come), its latest progress update every national reader
+may see (its date and id; how many fall in the 30 days before ``as_of`` and the oldest of those), its evidence every
+national reader may see, and its latest inspectorate rating.
+
+Kept in step in the SAME transaction as every write: a hook on every session notes, at each flush, the responses
+whose rows it wrote (responses, actions, updates, evidence, assessments, and recommendations: their deadline, set and
+parent), and the writers that bypass the unit of work note theirs (``tracker.db.insert_rows``, the demo's
+``update_rows``); before the transaction commits, their summaries are computed afresh from the records
+(``compute``, the same function the rebuild and the tests use). Nothing that writes can forget it.
+
+"Overdue" and "in the last 30 days" are relative to today, so a stored figure holds from ``as_of`` to
+``valid_until`` (the day before an open action's target date passes, or an update leaves the 30-day window); a
+reader asking about a day outside that range gets those responses computed afresh (``current``), so the figures are
+right on any day. ``tracker rebuild-summaries --expired`` (daily) stores them again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, func
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from tracker.assessments.models import Assessment
+from tracker.db import BULK_ROWS
+from tracker.evidence.models import Evidence
+from tracker.permissions import national_levels
+from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import ActionStatus
+
+RECENT_DAYS = 30  # "updates in the last 30 days", as the dashboard counts them
+PENDING = "tracker.summaries.pending"  # session.info: response ids whose summaries this transaction must refresh
+_FOLLOWED = {"action", "progress_update", "evidence", "assessment"}  # tables with a response_id
+
+
+class ResponseSummary(SQLModel, table=True):
+    """One response, as national oversight counts it (see the module's docstring); derived data, never edited."""
+
+    __tablename__ = "response_summary"
+
+    response_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
+    )
+    organisation_id: int = Field(index=True)
+    recommendation_id: int = Field(index=True)
+    cell_recommendation_id: int = Field(description="The numbered recommendation whose cell it counts in")
+    set_id: int = Field(index=True)
+    required: bool
+    declared: bool
+    status: str = Field(max_length=40)
+    deadline: dt.date | None = None
+    actions: int = 0
+    overdue_actions: int = 0
+    next_action_due: dt.date | None = Field(default=None, description="First open target date on or after as_of")
+    last_update_on: dt.date | None = None
+    latest_update_id: int | None = None
+    recent_updates: int = 0
+    oldest_recent_update: dt.date | None = None
+    evidence: int = 0
+    rating: str | None = Field(default=None, max_length=40)
+    as_of: dt.date
+    valid_until: dt.date | None = None
+
+
+COLUMNS = [c.name for c in ResponseSummary.__table__.columns]  # type: ignore[attr-defined]
+
+
+def _valid_until(row: dict[str, Any]) -> dt.date | None:
+    """The last day ``row``'s today-relative figures hold: before the next open action falls due, and while every
+    recent update stays within the window."""
+    ends = []
+    if row["next_action_due"] is not None:
+        ends.append(row["next_action_due"])
+    if row["oldest_recent_update"] is not None:
+        ends.append(row["oldest_recent_update"] + dt.timedelta(days=RECENT_DAYS))
+    return min(ends) if ends else None
+
+
+def holds_on(row: Any, today: dt.date) -> bool:
+    """Whether a stored summary's figures are those of ``today``."""
+    return row.as_of <= today and (row.valid_until is None or today <= row.valid_until)
+
+
+def compute(session: Session, response_ids: Iterable[int] | None, today: dt.date) -> list[dict[str, Any]]:
+    """The summaries of these responses (all when None), from scratch: one grouped query per kind of record."""
+    ids = None if response_ids is None else sorted(set(response_ids))
+    if ids == []:
+        return []
+
+    def scoped(column: Any) -> Any:
+        return sa.true() if ids is None else col(column).in_(ids)
+
+    rows: dict[int, dict[str, Any]] = {}
+    for rid, org, rec, parent, set_id, required, declared, status, deadline in session.exec(
+        select(  # type: ignore[call-overload]
+            Response.id,
+            Response.organisation_id,
+            Response.recommendation_id,
+            Recommendation.parent_id,
+            Recommendation.set_id,
+            Response.required,
+            Response.declared,
+            Response.status,
+            Recommendation.deadline,
+        )
+        .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
+        .where(scoped(Response.id))
+    ):
+        rows[rid] = {
+            "response_id": rid,
+            "organisation_id": org,
+            "recommendation_id": rec,
+            "cell_recommendation_id": parent or rec,
+            "set_id": set_id,
+            "required": bool(required),
+            "declared": bool(declared),
+            "status": getattr(status, "value", status),
+            "deadline": deadline,
+            "rating": None,
+            "as_of": today,
+        } | dict.fromkeys(("actions", "overdue_actions", "recent_updates", "evidence"), 0)
+    _count_actions(session, rows, scoped, today)
+    _count_updates(session, rows, scoped, today)
+    _count_evidence_and_ratings(session, rows, scoped)
+    for row in rows.values():
+        row["valid_until"] = _valid_until(row)
+    return list(rows.values())
+
+
+def _count_actions(session: Session, rows: dict[int, dict[str, Any]], scoped: Any, today: dt.date) -> None:
+    is_open = col(Action.status) != ActionStatus.COMPLETE
+    dated = col(Action.target_date).is_not(None)
+    overdue = sa.case((is_open & dated & (col(Action.target_date) < today), 1), else_=0)
+    upcoming = sa.case((is_open & dated & (col(Action.target_date) >= today), col(Action.target_date)), else_=None)
+    for rid, n, n_overdue, next_due in session.exec(
+        select(Action.response_id, func.count(), func.sum(overdue), func.min(upcoming))
+        .where(scoped(Action.response_id))
+        .group_by(col(Action.response_id))
+    ):
+        if rid in rows:
+            rows[rid] |= {"actions": n, "overdue_actions": int(n_overdue or 0), "next_action_due": _date(next_due)}
+    for row in rows.values():
+        row.setdefault("next_action_due", None)
+
+
+def _count_updates(session: Session, rows: dict[int, dict[str, Any]], scoped: Any, today: dt.date) -> None:
+    visible = col(ProgressUpdate.visibility).in_(national_levels())
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    recent = col(ProgressUpdate.update_on) >= since
+    for rid, last, n_recent, oldest in session.exec(
+        select(
+            ProgressUpdate.response_id,
+            func.max(ProgressUpdate.update_on),
+            func.sum(sa.case((recent, 1), else_=0)),
+            func.min(sa.case((recent, ProgressUpdate.update_on), else_=None)),
+        )
+        .where(scoped(ProgressUpdate.response_id), visible)
+        .group_by(col(ProgressUpdate.response_id))
+    ):
+        if rid in rows:
+            rows[rid] |= {"last_update_on": _date(last), "recent_updates": int(n_recent or 0)}
+            rows[rid]["oldest_recent_update"] = _date(oldest)
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=col(ProgressUpdate.response_id),
+            order_by=(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(ProgressUpdate.response_id, ProgressUpdate.id, rank).where(
+        scoped(ProgressUpdate.response_id), visible
+    )
+    latest = ranked.subquery()
+    for rid, update_id in session.exec(select(latest.c.response_id, latest.c.id).where(latest.c.rank == 1)):
+        if rid in rows:
+            rows[rid]["latest_update_id"] = update_id
+    for row in rows.values():
+        row.setdefault("last_update_on", None)
+        row.setdefault("oldest_recent_update", None)
+        row.setdefault("latest_update_id", None)
+
+
+def _count_evidence_and_ratings(session: Session, rows: dict[int, dict[str, Any]], scoped: Any) -> None:
+    for rid, n in session.exec(
+        select(Evidence.response_id, func.count())
+        .where(scoped(Evidence.response_id), col(Evidence.visibility).in_(national_levels()))
+        .group_by(col(Evidence.response_id))
+    ):
+        if rid in rows:
+            rows[rid]["evidence"] = n
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=col(Assessment.response_id),
+            order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(Assessment.response_id, Assessment.rating, rank).where(scoped(Assessment.response_id)).subquery()
+    for rid, rating in session.exec(select(ranked.c.response_id, ranked.c.rating).where(ranked.c.rank == 1)):
+        if rid in rows:
+            rows[rid]["rating"] = getattr(rating, "value", rating)
+
+
+def _date(value: Any) -> dt.date | None:
+    """A date from an aggregate (SQLite hands MIN/MAX of a CASE back as text)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+# --- storing ------------------------------------------------------------------------------------------------------
+
+
+def refresh(session: Session, response_ids: Iterable[int] | None = None, today: dt.date | None = None) -> int:
+    """Compute and store the summaries of these responses (all when None) in the caller's transaction; a response
+    that no longer exists loses its row. Returns how many rows were stored."""
+    ids = None if response_ids is None else sorted(set(response_ids))
+    if ids == []:
+        return 0
+    rows = compute(session, ids, today or dt.date.today())
+    table = ResponseSummary.__table__  # type: ignore[attr-defined]
+    for chunk in _chunks(ids):
+        session.execute(sa.delete(table).where(sa.true() if chunk is None else table.c.response_id.in_(chunk)))
+    if rows:
+        session.execute(sa.insert(table), rows)
+    return len(rows)
+
+
+def _chunks(ids: list[int] | None, size: int = 500) -> list[list[int] | None]:
+    return [None] if ids is None else [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def refresh_expired(session: Session, today: dt.date | None = None) -> int:
+    """Store again the summaries whose today-relative figures no longer hold (run daily)."""
+    today = today or dt.date.today()
+    table = ResponseSummary.__table__  # type: ignore[attr-defined]
+    expired = session.execute(
+        sa.select(table.c.response_id).where(
+            (table.c.as_of > today) | (table.c.valid_until.is_not(None) & (table.c.valid_until < today))
+        )
+    ).scalars()
+    return refresh(session, list(expired), today)
+
+
+# --- following every write ----------------------------------------------------------------------------------------
+
+
+def note(session: OrmSession, response_ids: Iterable[int]) -> None:
+    """Mark these responses' summaries for refreshing before the session's transaction commits."""
+    session.info.setdefault(PENDING, set()).update(i for i in response_ids if i is not None)
+
+
+def _noted_in_flush(session: OrmSession) -> None:
+    pending: set[int] = session.info.setdefault(PENDING, set())
+    recommendations: set[int] = set()
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, Response) and item.id is not None:
+            pending.add(item.id)
+        elif isinstance(item, Action | ProgressUpdate | Evidence | Assessment):
+            pending.add(item.response_id)
+        elif isinstance(item, Recommendation) and item.id is not None and item not in session.new:
+            recommendations.add(item.id)
+    if recommendations:
+        query = sa.select(col(Response.id)).where(col(Response.recommendation_id).in_(recommendations))
+        pending.update(i for i in session.execute(query).scalars() if i is not None)
+
+
+def _noted_in_bulk(session: OrmSession) -> None:
+    """The responses behind rows written without the unit of work (``tracker.db.insert_rows``, the demo)."""
+    pending: set[int] = session.info.setdefault(PENDING, set())
+    for table, rows in session.info.pop(BULK_ROWS, []):
+        if table == "response":
+            pending.update(row["id"] for row in rows if row.get("id") is not None)
+        elif table in _FOLLOWED:
+            with_response = [row["response_id"] for row in rows if row.get("response_id") is not None]
+            pending.update(with_response)
+            if len(with_response) < len(rows):
+                ids = [row["id"] for row in rows if row.get("response_id") is None and row.get("id") is not None]
+                t = sa.table(table, sa.column("id"), sa.column("response_id"))
+                pending.update(session.execute(sa.select(t.c.response_id).where(t.c.id.in_(ids))).scalars())
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _after_flush(session: OrmSession, _context: object) -> None:
+    _noted_in_flush(session)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session: OrmSession) -> None:
+    """Bring the summaries of everything this transaction wrote up to date, inside it."""
+    settle(session)
+
+
+def settle(session: OrmSession) -> None:
+    """Refresh the summaries this transaction's writes so far have made out of date (before it commits, and before
+    a read of the summaries in the same transaction, which then sees its own writes)."""
+    info, unflushed = session.info, session.new or session.dirty or session.deleted
+    if not (info.get(PENDING) or info.get(BULK_ROWS) or unflushed):
+        return
+    session.flush()
+    _noted_in_bulk(session)
+    pending = session.info.pop(PENDING, set())
+    if pending:
+        refresh(session, pending)  # type: ignore[arg-type]
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+
+
+_READ = ("overdue_actions", "evidence", "last_update_on", "latest_update_id", "recent_updates", "rating")
+
+
+def current(
+    session: Session, today: dt.date, *, set_id: int | None = None, organisation_id: int | None = None
+) -> list[Any]:
+    """The summary of every required response (of one set, of one organisation) as of ``today``: the stored row
+    where its figures hold on that day, else computed afresh (a row not stored yet, or one whose open action has
+    fallen due or whose update has left the 30-day window since). Each has ``response_id``, ``organisation_id``,
+    ``recommendation_id``, ``status`` (the response's own, read with it) and the figures in ``_READ``."""
+    settle(session)
+    summary = ResponseSummary.__table__  # type: ignore[attr-defined]
+    response = Response.__table__  # type: ignore[attr-defined]
+    query = (
+        sa.select(
+            response.c.id.label("response_id"),
+            response.c.organisation_id,
+            response.c.recommendation_id,
+            response.c.status,
+            summary.c.as_of,
+            summary.c.valid_until,
+            *(summary.c[name] for name in _READ),
+        )
+        .select_from(response.outerjoin(summary, summary.c.response_id == response.c.id))
+        .where(response.c.required.is_(True))
+    )
+    if set_id is not None:
+        in_set = sa.select(col(Recommendation.id)).where(col(Recommendation.set_id) == set_id)
+        query = query.where(response.c.recommendation_id.in_(in_set))
+    if organisation_id is not None:
+        query = query.where(response.c.organisation_id == organisation_id)
+    rows: list[Any] = list(session.execute(query))
+    stale = [row.response_id for row in rows if row.as_of is None or not holds_on(row, today)]
+    if not stale:
+        return rows
+    fresh = {row["response_id"]: row for row in compute(session, stale, today)}
+    return [_Fresh(row, fresh[row.response_id]) if row.response_id in fresh else row for row in rows]
+
+
+class _Fresh:
+    """A row of ``current`` whose figures were computed afresh."""
+
+    def __init__(self, row: Any, figures: dict[str, Any]) -> None:
+        self.response_id, self.organisation_id = row.response_id, row.organisation_id
+        self.recommendation_id, self.status = row.recommendation_id, row.status
+        for name in _READ:
+            setattr(self, name, figures[name])
+
+
+def latest_updates(session: Session, response_ids: Any) -> dict[int, tuple[dt.date, str]]:
+    """Each of these responses' latest progress update every national reader may see, as (date, text): read through
+    the summaries (``latest_update_id``) rather than ranking every update. ``response_ids``: a list or a subquery."""
+    settle(session)
+    query = (
+        select(ResponseSummary.response_id, ProgressUpdate.update_on, ProgressUpdate.text)  # type: ignore[call-overload]
+        .join(ProgressUpdate, col(ProgressUpdate.id) == ResponseSummary.latest_update_id)
+        .where(col(ResponseSummary.response_id).in_(response_ids))
+    )
+    return {rid: (day, text) for rid, day, text in session.exec(query)}

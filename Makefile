@@ -101,8 +101,9 @@ translations: $(STAMP)
 		$(BIN)/pybabel init -i translations/messages.pot -d translations -l $(LOCALE); \
 	fi
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel update -i translations/messages.pot -d translations --add-location=file && \
-		$(BIN)/pybabel compile -d translations --statistics; \
+		$(BIN)/pybabel update -i translations/messages.pot -d translations --width=120 && \
+		$(BIN)/pybabel compile -d translations --statistics && \
+		$(BIN)/python -m tracker.translation_review; \
 	else \
 		echo "No translations yet: 'make translations LOCALE=cy' starts the Welsh one."; \
 	fi

@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CachePolicyMiddleware(),
             SecurityHeadersMiddleware(hsts=settings.is_production),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/static/"]),
-            LocaleMiddleware(secure_cookie=settings.is_production),
+            LocaleMiddleware(),
         ],
         csrf_config=_csrf_config(settings),
         plugins=[HTMXPlugin(), observability.structlog_plugin(settings)],

@@ -29,6 +29,7 @@ from tracker.practice import loader as practice_loader
 from tracker.practice.models import Practice
 from tracker.recommendations.models import RecommendationSet
 from tracker.settings import PROJECT_ROOT, RECOMMENDATIONS_DIR, Settings, SettingsError
+from tracker.translation_review import translations
 from tracker.vocabulary import Role
 
 console = Console(stderr=True)
@@ -582,6 +583,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         log_config=None,
     )
 
+
+main.add_command(translations)
 
 if __name__ == "__main__":
     main()

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
+from tracker.web.i18n import N_, gettext
+
 UTC = dt.UTC
 
 
@@ -69,6 +71,23 @@ def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
 LONDON = ZoneInfo("Europe/London")
 
 
+# Month names in the reader's language (the catalogue's: Ionawr, Chwefror... in Welsh).
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+
+
 def uk_date(value: dt.date | dt.datetime | str | None, empty: str = "") -> str:
     """27 March 2025: the one style of date people read (GOV.UK). Also takes the ISO text that published plans
     and other JSON content hold ("2025-03-27"), so no page shows a date as a machine writes it; text that is not
@@ -87,7 +106,7 @@ def uk_date(value: dt.date | dt.datetime | str | None, empty: str = "") -> str:
         return empty
     if isinstance(value, dt.datetime):
         value = value.astimezone(LONDON).date()
-    return f"{value.day} {value:%B %Y}"
+    return f"{value.day} {gettext(MONTHS[value.month - 1])} {value.year}"
 
 
 def uk_datetime(value: dt.datetime | None, empty: str = "") -> str:
@@ -95,5 +114,10 @@ def uk_datetime(value: dt.datetime | None, empty: str = "") -> str:
     if value is None:
         return empty
     local = value.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    return f"{uk_date(local.date())} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    hour, minute = local.hour % 12 or 12, f"{local:%M}"
+    time = (
+        gettext("%(hour)s:%(minute)sam", hour=hour, minute=minute)
+        if local.hour < 12
+        else gettext("%(hour)s:%(minute)spm", hour=hour, minute=minute)
+    )
+    return gettext("%(date)s at %(time)s", date=uk_date(local.date()), time=time)

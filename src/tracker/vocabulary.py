@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tracker.web.i18n import N_
+from tracker.web.i18n import N_, gettext
 
 DEMO_MARKER = "Synthetic demo data"
 """The words every demo text carries so no reader takes it for real (``tracker.demo`` writes them; the report's
@@ -20,6 +20,12 @@ class LabelledEnum(StrEnum):
 
     @property
     def label(self) -> str:
+        """What readers see, in their language."""
+        return gettext(self.english_label)
+
+    @property
+    def english_label(self) -> str:
+        """The label in English, as files written by people and by this service's English exports carry it."""
         return _LABELS.get(self, self.value.replace("_", " ").capitalize())
 
     @classmethod
@@ -165,20 +171,52 @@ NATIONAL_HOMES: dict[Role, NationalHome] = {
 }
 
 
+# Every label is marked for translation (N_): ``label`` shows it in the reader's language.
 _LABELS: dict[StrEnum, str] = {
-    OrganisationKind.POLICING_BODY: "Police and crime commissioner or equivalent",
-    OrganisationKind.NATIONAL_BODY: "National body",
-    Provenance.CONFIRMED: "Confirmed against the report",
-    Provenance.QUOTED: "As quoted in organisations' plans, not yet checked against the report",
-    Provenance.PARTIAL: "Partly confirmed",
-    Provenance.TO_BE_CONFIRMED: "Wording to be confirmed against the report",
-    Rag.RED: "Red",
-    Rag.AMBER: "Amber",
-    Rag.GREEN: "Green",
-    AssessmentRating.PARTIALLY_MET: "Partially met",
-    AssessmentRating.NOT_MET: "Not met",
-    AssessmentRating.NOT_YET_ASSESSED: "Not yet assessed",
-    Role.COORDINATOR: "NPCC coordinator",
+    OrganisationKind.FORCE: N_("Force"),
+    OrganisationKind.POLICING_BODY: N_("Police and crime commissioner or equivalent"),
+    OrganisationKind.NATIONAL_BODY: N_("National body"),
+    OrganisationKind.INSPECTORATE: N_("Inspectorate"),
+    Provenance.CONFIRMED: N_("Confirmed against the report"),
+    Provenance.QUOTED: N_("As quoted in organisations' plans, not yet checked against the report"),
+    Provenance.PARTIAL: N_("Partly confirmed"),
+    Provenance.TO_BE_CONFIRMED: N_("Wording to be confirmed against the report"),
+    ResponseStatus.NOT_STARTED: N_("Not started"),
+    ResponseStatus.IN_PROGRESS: N_("In progress"),
+    ResponseStatus.BLOCKED: N_("Blocked"),
+    ResponseStatus.COMPLETE: N_("Complete"),
+    ResponseStatus.NOT_APPLICABLE: N_("Not applicable"),
+    ActionStatus.NOT_STARTED: N_("Not started"),
+    ActionStatus.IN_PROGRESS: N_("In progress"),
+    ActionStatus.BLOCKED: N_("Blocked"),
+    ActionStatus.COMPLETE: N_("Complete"),
+    Rag.RED: N_("Red"),
+    Rag.AMBER: N_("Amber"),
+    Rag.GREEN: N_("Green"),
+    EvidenceKind.FILE: N_("File"),
+    EvidenceKind.LINK: N_("Link"),
+    EvidenceKind.NOTE: N_("Note"),
+    Visibility.INTERNAL: N_("Internal"),
+    Visibility.INSPECTORATE: N_("Inspectorate"),
+    Visibility.PUBLIC: N_("Public"),
+    AssessmentRating.NOT_YET_ASSESSED: N_("Not yet assessed"),
+    AssessmentRating.NOT_MET: N_("Not met"),
+    AssessmentRating.PARTIALLY_MET: N_("Partially met"),
+    AssessmentRating.MET: N_("Met"),
+    PracticeStage.EMERGING: N_("Emerging"),
+    PracticeStage.PROMISING: N_("Promising"),
+    PracticeStage.EVALUATED: N_("Evaluated"),
+    PracticeStatus.DRAFT: N_("Draft"),
+    PracticeStatus.SUBMITTED: N_("Submitted"),
+    PracticeStatus.RETURNED: N_("Returned"),
+    PracticeStatus.APPROVED: N_("Approved"),
+    PeriodStatus.OPEN: N_("Open"),
+    PeriodStatus.FROZEN: N_("Frozen"),
+    Role.ADMIN: N_("Admin"),
+    Role.COORDINATOR: N_("NPCC coordinator"),
+    Role.INSPECTOR: N_("Inspector"),
+    Role.EDITOR: N_("Editor"),
+    Role.VIEWER: N_("Viewer"),
 }
 
 _PLURAL_LABELS: dict[OrganisationKind, str] = {

@@ -176,16 +176,21 @@ class DemoSite:
             self.clients[account] = client
         return self.clients[account]
 
-    def open(self, spec: Page):
-        """The page as a browser without JavaScript would end on (after submitting its form, if any)."""
+    def open(self, spec: Page, lang: str | None = None):
+        """The page as a browser without JavaScript would end on (after submitting its form, if any); in the
+        language ``lang`` (``?lang=cy``) when given."""
         client = self.client(spec.account)
-        response = client.get(spec.url(self.ids))
+        url = spec.url(self.ids)
+        if lang:
+            url += ("&" if "?" in url else "?") + f"lang={lang}"
+        response = client.get(url)
         if spec.submit:
-            action = re.search(rf'<form[^>]*action="([^"]*{re.escape(spec.submit.action)})"', response.text)
+            ending = rf"{re.escape(spec.submit.action)}(?:[?&](?:amp;)?lang=\w+)?"
+            action = re.search(rf'<form[^>]*action="([^"]*{ending})"', response.text)
             assert action, f"no form whose action ends with {spec.submit.action}"
             for _ in range(spec.submit.times):
                 response = client.post(
-                    action.group(1),
+                    action.group(1).replace("&amp;", "&"),
                     data=spec.submit.fields,
                     files=spec.submit.files or None,
                     headers=csrf(client),

@@ -15,10 +15,18 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from litestar.testing import TestClient
 
 from tests.support.web import csrf_headers
 from tracker.settings import PROJECT_ROOT
+from tracker.translation_review import (
+    REVIEW_FLAG,
+    catalogue_status,
+    import_reviewed,
+    mark_unreviewed,
+    statuses,
+)
 from tracker.web.i18n import Catalogues, gettext, lazy_gettext, ngettext, translations_in_use
 
 WELSH = {
@@ -61,56 +69,71 @@ def test_pages_are_in_english_unless_another_language_is_chosen(welsh_client):
     assert "Skip to main content" in response.text
 
 
-def test_choosing_welsh_shows_the_catalogue_and_is_remembered(welsh_client):
+def test_choosing_welsh_shows_the_catalogue_and_the_address_carries_it(welsh_client):
     response = welsh_client.get("/sign-in?lang=cy")
     assert h1(response.text) == "Mewngofnodi"
     assert '<html lang="cy"' in response.text
     assert "Neidio i’r prif gynnwys" in response.text  # noqa: RUF001
     assert ">Datganiad hygyrchedd</a>" in response.text and ">Cwcis</a>" in response.text
-    assert "tracker_lang=cy" in response.headers["set-cookie"]
-    assert h1(welsh_client.get("/sign-in").text) == "Mewngofnodi", "the cookie keeps the choice"
-    assert h1(welsh_client.get("/sign-in?lang=en").text) == "Sign in"
-    assert h1(welsh_client.get("/sign-in").text) == "Sign in"
+    assert 'href="/accessibility?lang=cy"' in response.text, "links keep the language"
+    assert 'action="/sign-in?lang=cy"' in response.text, "so do forms"
+    assert "set-cookie" not in response.headers or "lang" not in response.headers["set-cookie"], "no language cookie"
+    assert h1(welsh_client.get("/sign-in").text) == "Sign in", "nothing but the address chooses the language"
 
 
-def test_the_browser_language_is_used_when_nothing_was_chosen(welsh_client):
-    assert (
-        h1(welsh_client.get("/sign-in", headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.8"}).text) == "Mewngofnodi"
-    )
-    assert h1(welsh_client.get("/sign-in", headers={"Accept-Language": "en-GB,cy;q=0.5"}).text) == "Sign in"
-    assert h1(welsh_client.get("/sign-in", headers={"Accept-Language": "fr"}).text) == "Sign in"
+def test_the_browser_language_does_not_choose_so_an_address_is_one_language(welsh_client):
+    """A shared cache keys pages by their address: /sign-in is always English, /sign-in?lang=cy always Welsh."""
+    assert h1(welsh_client.get("/sign-in", headers={"Accept-Language": "cy-GB,cy;q=0.9"}).text) == "Sign in"
+    assert "Accept-Language" not in welsh_client.get("/").headers.get("vary", "")
+
+
+def test_a_redirect_keeps_the_language(welsh_client):
+    response = welsh_client.get("/plan?lang=cy", follow_redirects=False)
+    assert response.status_code in (302, 303)
+    assert response.headers["location"].endswith("lang=cy")
+
+
+def test_a_filter_form_sent_by_get_carries_the_language_as_a_field(welsh_client):
+    html = welsh_client.get("/practice?lang=cy").text
+    assert '<input type="hidden" name="lang" value="cy">' in html
+    assert '<input type="hidden" name="lang"' not in welsh_client.get("/practice").text
+
+
+def test_the_language_switch_keeps_the_reader_on_the_same_page_and_names_both_languages(welsh_client):
+    html = welsh_client.get("/practice?q=training&lang=cy").text
+    assert '<a class="govuk-link" href="/practice?q=training" lang="en-GB" hreflang="en">English</a>' in html
+    assert '<span lang="cy" aria-current="true">Cymraeg</span>' in html
+    assert '<link rel="alternate" hreflang="cy" href="/practice?q=training&amp;lang=cy">' in html
+    assert '<link rel="alternate" hreflang="en" href="/practice?q=training">' in html
 
 
 def test_a_language_without_a_catalogue_is_ignored(welsh_client):
     response = welsh_client.get("/sign-in?lang=xx")
     assert h1(response.text) == "Sign in"
-    assert "tracker_lang" not in response.headers.get("set-cookie", "")
 
 
 def test_form_errors_set_in_python_are_translated_too(welsh_client):
     welsh_client.get("/sign-in?lang=cy")
-    response = welsh_client.post("/sign-in", data={"email": "", "password": "x"}, headers=csrf_headers(welsh_client))
+    response = welsh_client.post(
+        "/sign-in?lang=cy", data={"email": "", "password": "x"}, headers=csrf_headers(welsh_client)
+    )
     assert response.status_code == 422
     assert "Rhowch eich cyfeiriad e-bost" in response.text
 
 
 def test_error_pages_raised_before_any_middleware_are_translated(welsh_client):
-    response = welsh_client.get("/no-such-page", headers={"Accept-Language": "cy"})
+    response = welsh_client.get("/no-such-page?lang=cy")
     assert response.status_code == 404
     assert h1(response.text) == "Heb ddod o hyd i’r dudalen"  # noqa: RUF001
     assert '<html lang="cy"' in response.text
 
 
-def test_the_footer_offers_each_installed_language_in_its_own_name(welsh_client, client):
+def test_every_page_offers_each_installed_language_in_its_own_name(welsh_client, settings, make_app, tmp_path):
     html = welsh_client.get("/cookies").text
     assert 'hreflang="cy"' in html and ">Cymraeg</a>" in html
     assert '<span lang="en-GB" aria-current="true">English</span>' in html
-    assert "Cymraeg" not in client.get("/cookies").text, "no switcher when English is the only language"
-
-
-def test_responses_vary_by_language_only_when_there_is_more_than_one(welsh_client, client):
-    assert "Accept-Language" in welsh_client.get("/").headers["vary"]
-    assert "Accept-Language" not in client.get("/").headers.get("vary", "")
+    with TestClient(app=make_app(replace(settings, translations_dir=tmp_path / "none"))) as english_only:
+        assert "Cymraeg" not in english_only.get("/cookies").text, "no switcher when English is the only language"
 
 
 def test_an_up_to_date_mo_file_is_used_and_a_newer_po_wins_over_a_stale_one(tmp_path):
@@ -179,3 +202,52 @@ def test_template_text_goes_through_gettext():
         if (text := untranslated_template_text(path.read_text()))
     }
     assert found == {}
+
+
+def test_the_welsh_catalogue_has_six_plural_forms_chosen_by_welsh_rules():
+    """0, 1, 2, 3 and 6 each have their own form in Welsh, 11 (like 4, 5, 7...) the last one; every plural
+    message of the catalogue fills all six."""
+    translations = Catalogues.load(PROJECT_ROOT / "translations").translations("cy")
+    assert [translations.plural(n) for n in (0, 1, 2, 3, 6, 11)] == [0, 1, 2, 3, 4, 5]
+    with translations_in_use(translations):
+        tomorrow = (
+            "The cut-off is tomorrow: updates organisations make before then will not be in this period's figures."
+        )
+        days = (
+            "The cut-off is in %(num)s days: updates organisations make before then will not be in this period's "
+            "figures."
+        )
+        said = {n: ngettext(tomorrow, days, n) for n in (0, 1, 2, 3, 6, 11)}
+        assert said[1].startswith("Mae’r dyddiad terfyn yfory")  # noqa: RUF001
+        for n in (0, 2, 3, 6, 11):
+            assert said[n].startswith(f"Mae’r dyddiad terfyn ymhen {n} diwrnod"), said[n]  # noqa: RUF001
+        assert ngettext("%(num)s response", "%(num)s responses", 11) == "11 ymateb"
+    with (PROJECT_ROOT / "translations" / "cy" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    plurals = [m for m in catalogue if m.id and m.pluralizable]
+    assert plurals and all(len(m.string) == 6 and all(m.string) for m in plurals)
+
+
+def test_every_welsh_string_is_translated_and_carries_its_review_state():
+    status = {s.locale: s for s in statuses(PROJECT_ROOT / "translations")}["cy"]
+    assert status.untranslated == 0
+    assert status.unreviewed + status.reviewed == status.total
+
+
+def test_importing_a_reviewed_catalogue_marks_its_strings_reviewed_and_keeps_the_reviewer_s_words(tmp_path):
+    target = Catalog(locale="cy")
+    target.add("Cookies", "Cwcis", flags={REVIEW_FLAG})
+    target.add("Sign in", "Mewngofnodi", flags={REVIEW_FLAG})
+    target.add("Home", "Hafan", flags={REVIEW_FLAG})
+    reviewed = Catalog(locale="cy")
+    reviewed.add("Cookies", "Cwcis")
+    reviewed.add("Sign in", "Mewngofnodwch")  # reworded by the reviewer
+    reviewed.add("Home", "Hafan", flags={REVIEW_FLAG})  # not checked yet: left as it was
+    reviewed.add("Not ours", "Dim")
+    result = import_reviewed(target, reviewed)
+    assert (result.reviewed, result.changed, result.skipped, result.unknown) == (2, 1, 1, ["Not ours"])
+    assert target["Sign in"].string == "Mewngofnodwch" and REVIEW_FLAG not in target["Sign in"].flags
+    assert REVIEW_FLAG in target["Home"].flags
+    assert mark_unreviewed(target) == 0, "a reviewed string is not flagged again by make translations"
+    status = catalogue_status(target, "cy")
+    assert (status.unreviewed, status.reviewed) == (1, 2)

@@ -58,7 +58,7 @@ def test_a_form_posted_after_a_public_page_still_gets_its_token(client, publishe
 
 
 def test_a_response_that_sets_a_cookie_is_never_public():
-    headers = [(b"cache-control", SHARED.encode()), (b"set-cookie", b"tracker_lang=cy; Path=/")]
+    headers = [(b"cache-control", SHARED.encode()), (b"set-cookie", b"tracker_session=x; Path=/")]
     assert dict(shared_cache_rules(headers, "/recommendations"))[b"cache-control"] == PRIVATE.encode()
     assert dict(shared_cache_rules([], "/plan"))[b"cache-control"] == PRIVATE.encode(), "unsaid is private"
     assert b"cache-control" not in dict(shared_cache_rules([], "/static/app.css")), "static files keep their own"

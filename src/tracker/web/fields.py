@@ -54,6 +54,37 @@ def field_params(name: str, label: Any, errors: Any = None, **params: Any) -> di
     return out
 
 
+def password_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """GOV.UK's password input with its button and announcements in the page's language (its defaults are
+    English)."""
+    return {
+        "showPasswordText": _("Show"),
+        "hidePasswordText": _("Hide"),
+        "showPasswordAriaLabelText": _("Show password"),
+        "hidePasswordAriaLabelText": _("Hide password"),
+        "passwordShownAnnouncementText": _("Your password is visible"),
+        "passwordHiddenAnnouncementText": _("Your password is hidden"),
+        **params,
+    }
+
+
+def character_count_texts() -> dict[str, Any]:
+    """GOV.UK's character count messages in the page's language (its script picks the plural form by the page's
+    ``lang``, falling back to ``other``; a Welsh noun after a number stays singular, so one form reads right)."""
+    return {
+        "textareaDescriptionText": _("You can enter up to %{count} characters"),
+        "charactersUnderLimitText": {
+            "one": _("You have %{count} character remaining"),
+            "other": _("You have %{count} characters remaining"),
+        },
+        "charactersAtLimitText": _("You have 0 characters remaining"),
+        "charactersOverLimitText": {
+            "one": _("You have %{count} character too many"),
+            "other": _("You have %{count} characters too many"),
+        },
+    }
+
+
 def choice_items(
     choices: Any,
     selected: Any,

@@ -18,6 +18,7 @@ from tracker.inputs import (
     has_direction_problem,
 )
 from tracker.web.handler_types import AnyRequest
+from tracker.web.i18n import gettext as _
 
 
 @dataclass
@@ -86,7 +87,7 @@ class Form:
 
     def message(self, name: str) -> dict[str, str] | None:
         """For a field macro's errorMessage."""
-        return {"text": self.errors[name]} if name in self.errors else None
+        return {"text": self.errors[name], "visuallyHiddenText": _("Error")} if name in self.errors else None
 
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

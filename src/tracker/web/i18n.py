@@ -5,9 +5,12 @@ Templates and Python code mark text with ``_()`` (and ``ngettext``); ``make tran
 the app loads every catalogue it finds there (``.mo`` if it is up to date, otherwise the ``.po`` is compiled in
 memory), so adding ``translations/cy/LC_MESSAGES/messages.po`` makes Welsh appear without touching a template.
 
-Each request gets a locale (see ``choose_locale``): the ``lang`` query parameter (remembered in a cookie), then
-that cookie, then the browser's ``Accept-Language``, then English. While the request is handled, and while its
-templates are rendered, ``current`` holds its translations, so ``gettext`` needs no request argument.
+Each request gets a locale (see ``choose_locale``): the ``lang`` query parameter, otherwise English. The language
+lives in the address, not in a cookie or the browser's ``Accept-Language``: links built by ``url_for`` and
+``localise_url`` keep ``?lang=cy``, redirects keep it (``LocaleMiddleware``), and a shared cache, which keys pages
+by their address, holds each language of a public page apart without a ``Vary`` it could not honour well. While
+the request is handled, and while its templates are rendered, ``current`` holds its translations (which know
+their locale, ``current_locale``), so ``gettext`` needs no request argument.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from babel import Locale, UnknownLocaleError, negotiate_locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, Translations
 from litestar.connection import ASGIConnection
-from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,14 +40,32 @@ log = logging.getLogger("tracker.i18n")
 
 DEFAULT_LOCALE = "en"
 DOMAIN = "messages"
-LANGUAGE_COOKIE = "tracker_lang"
 LANGUAGE_PARAMETER = "lang"
-LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+# Response headers that send the browser to another address of ours: the language goes along.
+_REDIRECT_HEADERS = ("location", "hx-redirect", "hx-location")
 
 _NULL = stdlib_gettext.NullTranslations()
 current: contextvars.ContextVar[stdlib_gettext.NullTranslations] = contextvars.ContextVar(
     "tracker_translations", default=_NULL
 )
+
+
+def current_locale() -> str:
+    """The locale of the translations in use (English when none are)."""
+    return str(getattr(current.get(), "locale_code", DEFAULT_LOCALE))
+
+
+def localise_url(url: str, locale: str | None = None) -> str:
+    """``url`` (an address of this site) carrying the language: ``?lang=cy`` added for any locale but English,
+    and a ``lang`` already there replaced. External addresses and fragments-only links are left alone."""
+    locale = current_locale() if locale is None else locale
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("/static/"):
+        return url
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != LANGUAGE_PARAMETER]
+    if locale != DEFAULT_LOCALE:
+        query.append((LANGUAGE_PARAMETER, locale))
+    return urlunsplit(("", "", parts.path, urlencode(query), parts.fragment))
 
 
 def gettext(message: str, **variables: Any) -> str:
@@ -115,6 +137,7 @@ class Catalogues:
                 continue
             translations = _read_catalogue(messages_dir / f"{DOMAIN}.po", messages_dir / f"{DOMAIN}.mo")
             if translations is not None and locale != DEFAULT_LOCALE:
+                translations.locale_code = locale  # type: ignore[attr-defined]
                 catalogues.by_locale[locale] = translations
         return catalogues
 
@@ -126,19 +149,9 @@ class Catalogues:
     def translations(self, locale: str) -> stdlib_gettext.NullTranslations:
         return self.by_locale.get(locale, _NULL)
 
-    def choose_locale(self, query_lang: str | None, cookie_lang: str | None, accept_language: str | None) -> str:
-        """The locale for a request: an explicit choice, the remembered one, the browser's preference, English."""
-        for chosen in (query_lang, cookie_lang):
-            if chosen and chosen in self.locales:
-                return chosen
-        if accept_language and len(self.locales) > 1:
-            preferred = _accept_language(accept_language)
-            match = negotiate_locale(preferred, self.locales, sep="-") or negotiate_locale(
-                [p.split("-")[0] for p in preferred], self.locales, sep="-"
-            )
-            if match:
-                return match
-        return DEFAULT_LOCALE
+    def choose_locale(self, query_lang: str | None) -> str:
+        """The locale for a request: the one its address names, if installed; otherwise English."""
+        return query_lang if query_lang and query_lang in self.locales else DEFAULT_LOCALE
 
 
 def _read_catalogue(po: Path, mo: Path) -> Translations | None:
@@ -157,24 +170,6 @@ def _read_catalogue(po: Path, mo: Path) -> Translations | None:
     except Exception:  # a broken catalogue must not stop the service: that language falls back to English
         log.exception("could not load the catalogue %s", po)
     return None
-
-
-def _accept_language(header: str) -> list[str]:
-    """The languages of an Accept-Language header, most preferred first."""
-    weighted = []
-    for position, part in enumerate(header.split(",")):
-        tag, _sep, params = part.strip().partition(";")
-        if not tag or tag == "*":
-            continue
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if quality > 0:
-            weighted.append((-quality, position, tag.strip()))
-    return [tag for _q, _p, tag in sorted(weighted)]
 
 
 def language_name(locale: str) -> str:
@@ -203,52 +198,31 @@ def locale_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """This request's locale, chosen once and kept in the request's state."""
     state = connection.scope.setdefault("state", {})
     if "locale" not in state:
-        state["locale"] = catalogues_of(connection).choose_locale(
-            connection.query_params.get(LANGUAGE_PARAMETER),
-            connection.cookies.get(LANGUAGE_COOKIE),
-            connection.headers.get("accept-language"),
-        )
+        state["locale"] = catalogues_of(connection).choose_locale(connection.query_params.get(LANGUAGE_PARAMETER))
     return state["locale"]
 
 
 class LocaleMiddleware(ASGIMiddleware):
     """Chooses each request's locale and makes its translations current while the request is handled.
 
-    A ``?lang=`` choice is remembered in a cookie. When more than one language is installed, responses say they
-    vary with the cookie and Accept-Language, so shared caches keep each language apart.
+    A redirect to an address of ours keeps the language (``Location``, and htmx's ``HX-Redirect`` and
+    ``HX-Location``), so a form posted in Welsh lands on a Welsh page. No cookie is set: the address carries it.
     """
 
     scopes = (ScopeType.HTTP,)
-
-    def __init__(self, *, secure_cookie: bool = False) -> None:
-        self.secure_cookie = secure_cookie
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         catalogues = catalogues_of(connection)
         locale = locale_of(connection)
-        chosen = connection.query_params.get(LANGUAGE_PARAMETER)
-        remember = chosen == locale and connection.cookies.get(LANGUAGE_COOKIE) != locale
-        several = len(catalogues.locales) > 1
 
         async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
-                if several:
-                    vary = headers.get("vary")
-                    headers["vary"] = f"{vary}, Accept-Language, Cookie" if vary else "Accept-Language, Cookie"
-                if remember:
-                    cookie = Cookie(
-                        key=LANGUAGE_COOKIE,
-                        value=locale,
-                        max_age=LANGUAGE_COOKIE_MAX_AGE,
-                        path="/",
-                        httponly=True,
-                        samesite="lax",
-                        secure=self.secure_cookie,
-                    )
-                    headers.add("set-cookie", cookie.to_header(header=""))
+                for name in _REDIRECT_HEADERS:
+                    if (value := headers.get(name)) is not None:
+                        headers[name] = localise_url(value, locale)
             await send(message)
 
         with translations_in_use(catalogues.translations(locale)):
-            await next_app(scope, receive, send_with_language if several or remember else send)
+            await next_app(scope, receive, send if locale == DEFAULT_LOCALE else send_with_language)

@@ -16,8 +16,9 @@ from litestar.response import Template
 from tracker.accounts.sessions import COOKIE_NAME as SESSION_COOKIE
 from tracker.accounts.sessions import LIFETIME as SESSION_LIFETIME
 from tracker.accounts.signin import DEVICE_COOKIE
+from tracker.translation_review import CatalogueStatus, statuses
+from tracker.web import i18n
 from tracker.web.handler_types import AnyRequest
-from tracker.web.i18n import LANGUAGE_COOKIE
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
@@ -52,11 +53,6 @@ def service_cookies(request: AnyRequest) -> list[CookieInfo]:
             ),
             _("1 year after you last signed in"),
         ),
-        CookieInfo(
-            LANGUAGE_COOKIE,
-            _("Remembers the language you chose for this site. Only set when you choose a language."),
-            _("1 year"),
-        ),
     ]
     if csrf is not None:
         cookies.insert(
@@ -76,7 +72,11 @@ class InfoPagesController(Controller):
     @get("/accessibility", sync_to_thread=True, name="info:accessibility")
     def accessibility(self, request: AnyRequest) -> Template:
         return _info_page(
-            request, "accessibility", prepared_on=STATEMENT_PREPARED, last_tested_on=STATEMENT_LAST_TESTED
+            request,
+            "accessibility",
+            prepared_on=STATEMENT_PREPARED,
+            last_tested_on=STATEMENT_LAST_TESTED,
+            translation=translation_review_of(request),
         )
 
     @get("/cookies", sync_to_thread=True, name="info:cookies")
@@ -86,6 +86,14 @@ class InfoPagesController(Controller):
     @get("/privacy", sync_to_thread=True, name="info:privacy")
     def privacy(self, request: AnyRequest) -> Template:
         return _info_page(request, "privacy", session_hours=int(SESSION_LIFETIME.total_seconds() // 3600))
+
+
+def translation_review_of(request: AnyRequest) -> CatalogueStatus | None:
+    """How much of this page's language awaits review by a speaker of it (None in English, the source)."""
+    locale = i18n.locale_of(request)
+    if locale == i18n.DEFAULT_LOCALE:
+        return None
+    return next((s for s in statuses(request.app.state.settings.translations_dir) if s.locale == locale), None)
 
 
 def _info_page(request: AnyRequest, name: str, **context: Any) -> Template:

@@ -27,7 +27,14 @@ from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import uk_date, uk_datetime
 from tracker.vocabulary import Provenance
 from tracker.web import i18n
-from tracker.web.fields import choice_items, choices_of, field_params, summary_list
+from tracker.web.fields import (
+    character_count_texts,
+    choice_items,
+    choices_of,
+    field_params,
+    password_params,
+    summary_list,
+)
 from tracker.web.i18n import gettext as _
 from tracker.web.i18n import lazy_gettext
 
@@ -49,15 +56,25 @@ def static_url(path: str) -> str:
 def url_for(context: Context, name: str, /, **path_parameters: Any) -> str:
     """The path of the route handler called ``name`` (``app.route_reverse``), so templates never spell out an
     address. Litestar's own ``url_for`` fails with a bare KeyError when a template is rendered without a request
-    (the report file); this one says which address was asked for."""
+    (the report file); this one says which address was asked for.
+    The address keeps the language of the page (``?lang=cy``), so a reader stays in the language they chose."""
     request = context.get("request")
     if request is not None:
-        return str(request.app.route_reverse(name, **path_parameters))
+        return i18n.localise_url(str(request.app.route_reverse(name, **path_parameters)))
     # Rendered outside a request (a benchmark's direct render): the caller may hand over the app's reverser.
     reverse = context.get("route_reverse")
     if reverse is None:
         raise RuntimeError(f"url_for({name!r}) needs a request: this template is rendered outside one")
-    return str(reverse(name, **path_parameters))
+    return i18n.localise_url(str(reverse(name, **path_parameters)))
+
+
+def language_input() -> Markup:
+    """For a form that submits by GET (a filter, a search): the browser drops its action's query, so the language
+    goes as a hidden field instead (nothing for English)."""
+    locale = i18n.current_locale()
+    if locale == i18n.DEFAULT_LOCALE:
+        return Markup("")
+    return Markup('<input type="hidden" name="{}" value="{}">').format(i18n.LANGUAGE_PARAMETER, locale)
 
 
 def _printable(value: Any) -> Any:
@@ -91,9 +108,15 @@ def build_environment() -> Environment:
     env.globals["Provenance"] = Provenance
     env.globals["static_url"] = static_url
     env.globals["url_for"] = url_for
+    env.globals["language_input"] = language_input
     # The form-field layer (templates/macros/fields.html).
     env.globals.update(
-        field_params=field_params, choice_items=choice_items, summary_list=summary_list, choices_of=choices_of
+        field_params=field_params,
+        choice_items=choice_items,
+        summary_list=summary_list,
+        choices_of=choices_of,
+        password_params=password_params,
+        character_count_texts=character_count_texts,
     )
     return env
 
@@ -134,11 +157,11 @@ def navigation(user: User | None, path: str) -> list[dict[str, Any]]:
     def active(href: str) -> bool:
         return path == href if href == "/" else path == href or path.startswith(href + "/")
 
-    return [{"text": text, "href": href, "active": active(href)} for text, href in items]
+    return [{"text": text, "href": i18n.localise_url(href), "active": active(href)} for text, href in items]
 
 
 def footer_links() -> list[dict[str, str]]:
-    return [{"text": str(text), "href": href} for text, href in FOOTER_LINKS]
+    return [{"text": str(text), "href": i18n.localise_url(href)} for text, href in FOOTER_LINKS]
 
 
 def language_links(connection: ASGIConnection[Any, Any, Any, Any], locale: str) -> list[dict[str, Any]]:
@@ -146,19 +169,19 @@ def language_links(connection: ASGIConnection[Any, Any, Any, Any], locale: str) 
     locales = i18n.catalogues_of(connection).locales
     if len(locales) < 2:
         return []
-    links = []
-    for code in locales:
-        query = {k: v for k, v in connection.query_params.items() if k != i18n.LANGUAGE_PARAMETER}
-        query[i18n.LANGUAGE_PARAMETER] = code
-        links.append(
-            {
-                "text": i18n.language_name(code),
-                "href": f"{connection.url.path}?{urlencode(query)}",
-                "lang": i18n.html_lang(code),
-                "current": code == locale,
-            }
-        )
-    return links
+    here = connection.url.path + (
+        f"?{urlencode(list(connection.query_params.multi_items()))}" if connection.url.query else ""
+    )
+    return [
+        {
+            "text": i18n.language_name(code),
+            "href": i18n.localise_url(here, code),
+            "lang": i18n.html_lang(code),
+            "hreflang": code,
+            "current": code == locale,
+        }
+        for code in locales
+    ]
 
 
 class LocalisedTemplate(Template):

@@ -99,7 +99,7 @@ def export_rows(
                     "Action": action.description,
                     "Action owner": action.owner_role or "",
                     "Target date": action.target_date or "",
-                    "Action status": action.status.label,
+                    "Action status": action.status.english_label,
                     "Action reference": str(action.id),
                 }
             )
@@ -109,7 +109,7 @@ def export_rows(
                 | {
                     "Update date": update.update_on,
                     "Update text": update.text,
-                    "Update visibility": update.visibility.label,
+                    "Update visibility": update.visibility.english_label,
                 }
             )
     return rows
@@ -142,8 +142,8 @@ def _response_row(response: Response, rec: Recommendation, parent_numbers: dict[
             "Recommendation": parent_numbers.get(rec.parent_id, rec.number) if rec.parent_id else rec.number,
             "Sub-recommendation": rec.number if rec.parent_id else "",
             "Recommendation text": rec.text or "",
-            "Status": response.status.label,
-            "RAG": response.rag.label if response.rag else "",
+            "Status": response.status.english_label,
+            "RAG": response.rag.english_label if response.rag else "",
             "Lead role": response.lead_role or "",
             "Summary": response.summary or "",
             "Waiting for": response.blocked_reason or "",

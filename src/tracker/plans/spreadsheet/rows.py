@@ -76,7 +76,7 @@ def _word(text: str, words: dict[str, Any], enum: type[LabelledEnum]) -> Any:
     if key in words:
         return words[key]
     for member in enum:
-        if key in (plain_words(member.value), plain_words(member.label)):
+        if key in (plain_words(member.value), plain_words(member.english_label), plain_words(member.label)):
             return member
     return None
 

@@ -1,0 +1,239 @@
+"""Every page of tests/support/pages.py in Welsh: nothing of the interface left in English, and the language of
+each part marked.
+
+A page is read twice, in English and in Welsh (``?lang=cy``). In the Welsh one, every text node outside a part
+marked with another language (``lang="en"``: what organisations wrote, the report's wording, names) must not be
+interface text left in English: it may not match an English message of the catalogue (one whose Welsh differs),
+and it may not be English prose that the English page shows too (text that never went through gettext).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import pytest
+from babel.messages.pofile import read_po
+
+from tests.support.pages import PAGES, Page
+from tracker.settings import TRANSLATIONS_DIR
+
+# Words that are English and never Welsh: a text node with two of them is English prose.
+ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "is",
+        "are",
+        "was",
+        "were",
+        "not",
+        "for",
+        "with",
+        "this",
+        "that",
+        "has",
+        "have",
+        "be",
+        "been",
+        "by",
+        "its",
+        "it",
+        "from",
+        "or",
+        "will",
+        "would",
+        "there",
+        "their",
+        "which",
+        "what",
+        "when",
+        "who",
+        "your",
+        "you",
+        "can",
+        "cannot",
+        "must",
+        "should",
+        "any",
+        "all",
+        "each",
+        "every",
+        "only",
+    ]
+)
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@dataclass
+class TextNodes(HTMLParser):
+    """The text of a page with the language each piece is in (the nearest ``lang`` around it)."""
+
+    nodes: list[tuple[str, str]] = field(default_factory=list)  # (language, text)
+    html_lang: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._stack: list[tuple[str, str]] = []  # (tag, language)
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        language = a.get("lang") or (self._stack[-1][1] if self._stack else (self.html_lang or ""))
+        if tag in _VOID:
+            for name in ("aria-label", "alt", "title", "placeholder"):
+                if a.get(name):
+                    self.nodes.append((language, a[name] or ""))
+            return
+        if tag in ("script", "style", "code", "pre"):
+            self._skip += 1
+        self._stack.append((tag, language or ""))
+        for name in ("aria-label", "alt", "title", "placeholder"):
+            if a.get(name):
+                self.nodes.append((language, a[name] or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        while self._stack:
+            open_tag, _language = self._stack.pop()
+            if open_tag in ("script", "style", "code", "pre"):
+                self._skip -= 1
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        text = " ".join(data.split())
+        if text and not self._skip and re.search(r"[A-Za-z]{2}", text):
+            self.nodes.append((self._stack[-1][1] if self._stack else "", text))
+
+
+def text_nodes(html: str) -> TextNodes:
+    reader = TextNodes()
+    reader.feed(html)
+    return reader
+
+
+def _pattern(message: str) -> re.Pattern[str]:
+    """A message as a pattern for rendered text: its placeholders match anything."""
+    parts = re.split(r"%\(\w+\)s|%\{\w+\}|%s|%d", message.replace("%%", "%"))
+    spaced = [r"\s+".join(re.escape(word) for word in re.split(r"\s+", part)) for part in parts]
+    return re.compile(r"\s*" + r"\S.*?".join(spaced) + r"\s*")
+
+
+def english_messages() -> list[tuple[str, re.Pattern[str]]]:
+    """The catalogue's English messages whose Welsh differs (a name such as "PDF" is the same in both)."""
+    with (TRANSLATIONS_DIR / "cy" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    found = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for english in ids:
+            if english not in strings and re.search(r"[A-Za-z]{3}", re.sub(r"%\(\w+\)s", "", english)):
+                found.append((english, _pattern(english)))
+    return found
+
+
+ENGLISH = english_messages()
+
+
+def untranslated(english_html: str, welsh_html: str) -> list[str]:
+    """Text of the Welsh page, outside parts marked as another language, that is interface English."""
+    english_texts = {text for _lang, text in text_nodes(english_html).nodes}
+    problems = []
+    for language, text in text_nodes(welsh_html).nodes:
+        if language != "cy":
+            continue
+        matched = next((english for english, pattern in ENGLISH if pattern.fullmatch(text)), None)
+        if matched is not None:
+            problems.append(f"{text!r} (the catalogue's {matched!r}, left in English)")
+            continue
+        words = re.findall(r"[a-z]+", text.lower())
+        if text in english_texts and sum(w in ENGLISH_WORDS for w in words) >= 2:
+            problems.append(f"{text!r} (English, not marked lang=en, not in the catalogue)")
+    return problems
+
+
+def test_the_check_finds_interface_english_and_passes_marked_content():
+    english = '<html lang="en-GB"><p>Skip to main content</p><p>The plan is not yet published for this force</p></html>'
+    welsh = (
+        '<html lang="cy"><p>Skip to main content</p><p>The plan is not yet published for this force</p>'
+        '<p lang="en">The plan is not yet published for this force</p><p>Neidio i’r prif gynnwys</p></html>'  # noqa: RUF001
+    )
+    problems = untranslated(english, welsh)
+    assert len(problems) == 2, problems
+    assert "Skip to main content" in problems[0] and "not marked lang=en" in problems[1]
+
+
+# Pages that still show English the catalogue cannot reach: user content not yet marked lang="en" (action,
+# update and summary texts, organisation and recommendation names and wordings) and text built in Python that
+# does not go through gettext yet (open-data column descriptions, some form errors, recommendation field names).
+# Strict: a page that becomes clean fails here until it is taken off the list (issue 20, part 1, still open).
+NOT_YET_WELSH = {
+    # the written progress report (issue 18) arrived after the catalogue: its pages, and the published report, which
+    # is rendered once in English until the Welsh report (issue 20 part 3)
+    "a published progress report (public)",
+    "writing a period's report",
+    "a period's report in preview",
+    "writing a period's report, with errors",
+    "home",
+    "recommendations (public)",
+    "a recommendation (public)",
+    "a recommendation with sub-recommendations (public)",
+    "organisations (public)",
+    "a force's published plan",
+    "open data",
+    "an organisation's plan",
+    "a response (editor)",
+    "a blocked response (editor)",
+    "a response (viewer)",
+    "evidence with errors",
+    "adding a recommendation we are answering, with errors",
+    "publishing: preview of the public page",
+    "forbidden",
+    "plan list",
+    "a response (inspector)",
+    "dashboard",
+    "national recommendation page",
+    "comparing periods",
+    "progress report (HTML)",
+    "users",
+    "new user",
+    "a user",
+    "a recommendation set",
+    "editing a recommendation",
+    "a recommendation's versions",
+    "loading from the report document with errors",
+    "checking a report document (PDF) against the set",
+    "practice library",
+    "practice search",
+    "a practice",
+    "practice review queue",
+}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="English left: see NOT_YET_WELSH"))
+        if p.name in NOT_YET_WELSH
+        else p
+        for p in PAGES
+    ],
+    ids=[p.name for p in PAGES],
+)
+def test_every_page_in_welsh_has_no_interface_english_and_marks_other_languages(demo_site, spec: Page):
+    english = demo_site.open(spec)
+    welsh = demo_site.open(spec, lang="cy")
+    assert welsh.status_code == spec.status
+    assert text_nodes(welsh.text).html_lang == "cy"
+    problems = untranslated(english.text, welsh.text)
+    assert problems == [], "\n".join(problems)

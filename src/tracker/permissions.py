@@ -13,6 +13,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Permi
 
 from tracker.accounts.models import User
 from tracker.vocabulary import Role, Visibility
+from tracker.web.i18n import N_
 
 
 class Permission(StrEnum):
@@ -106,7 +107,7 @@ def require(user: User | None, permission: Permission, organisation_id: int | No
         raise NotAuthorizedException("Sign in to continue")
     if organisation_id is not None and not can(user, Permission.VIEW_PLAN, organisation_id):
         raise NotFoundException()
-    raise PermissionDeniedException("You do not have permission to do that")
+    raise PermissionDeniedException(N_("You do not have permission to do that"))
 
 
 def reads_every_organisation(user: User | None) -> bool:

@@ -251,3 +251,49 @@ def test_importing_a_reviewed_catalogue_marks_its_strings_reviewed_and_keeps_the
     assert mark_unreviewed(target) == 0, "a reviewed string is not flagged again by make translations"
     status = catalogue_status(target, "cy")
     assert (status.unreviewed, status.reviewed) == (1, 2)
+
+
+def welsh_translations(tmp_path: Path, messages: dict[str, str]):
+    write_po(tmp_path, "cy", messages)
+    return Catalogues.load(tmp_path).translations("cy")
+
+
+def test_what_people_wrote_is_marked_english_on_a_welsh_page_and_left_plain_on_an_english_one(tmp_path):
+    from tracker.web.templating import build_environment
+
+    template = build_environment().from_string(
+        "<p{{ content_lang() }}>{{ summary }}</p><td>{{ name | content }}</td>{{ empty | content }}"
+    )
+    values = {"summary": "We audited <records>.", "name": "Gwent Police", "empty": ""}
+    assert template.render(values) == "<p>We audited &lt;records&gt;.</p><td>Gwent Police</td>"
+    with translations_in_use(welsh_translations(tmp_path, {})):
+        assert template.render(values) == (
+            '<p lang="en">We audited &lt;records&gt;.</p><td><span lang="en">Gwent Police</span></td>'
+        )
+
+
+def test_choices_that_are_names_carry_their_language_and_source_labels_are_translated(tmp_path):
+    from tracker.web.fields import choice_items, content_choices, translated_choices
+
+    with translations_in_use(welsh_translations(tmp_path, {"Due date": "Dyddiad cwblhau"})):
+        items = choice_items(content_choices([("gwent", "Gwent Police")]), "", select=True)
+        assert items[0]["attributes"] == {"lang": "en"}
+        assert translated_choices([("due", "Due date")]) == [("due", "Dyddiad cwblhau")]
+    assert "attributes" not in choice_items(content_choices([("gwent", "Gwent Police")]), "", select=True)[0]
+
+
+def test_an_error_a_service_writes_in_english_is_shown_beside_its_field_and_in_the_summary_in_welsh(tmp_path):
+    from tracker.web.fields import field_params, summary_list
+    from tracker.web.forms import Form
+
+    form = Form.of({})
+    form.error("visibility", "Select who can see this evidence")
+    form.error("title", "A message the catalogue does not hold")
+    welsh = {"Select who can see this evidence": "Dewiswch pwy all weld y dystiolaeth hon"}
+    with translations_in_use(welsh_translations(tmp_path, welsh)):
+        assert field_params("visibility", "Pwy", form)["errorMessage"]["text"] == welsh[form.errors["visibility"]]
+        assert [e["text"] for e in summary_list(form)] == [
+            "Dewiswch pwy all weld y dystiolaeth hon",
+            "A message the catalogue does not hold",
+        ]
+        assert form.message("visibility")["text"] == "Dewiswch pwy all weld y dystiolaeth hon"

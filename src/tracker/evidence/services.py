@@ -46,6 +46,7 @@ from tracker.plans.services import (
 )
 from tracker.timeutil import utc_now
 from tracker.vocabulary import EvidenceKind, Visibility
+from tracker.web.i18n import N_
 
 log = logging.getLogger("tracker.evidence")
 
@@ -168,12 +169,12 @@ def _text(errors: dict[str, str], name: str, value: Any, missing: str | None, la
 
 def _visibility(errors: dict[str, str], value: Any) -> Visibility | None:
     if value in (None, ""):
-        errors["visibility"] = "Select who can see this evidence"
+        errors["visibility"] = N_("Select who can see this evidence")
         return None
     try:
         return Visibility(value)
     except ValueError:
-        errors["visibility"] = "Select who can see this evidence from the list"
+        errors["visibility"] = N_("Select who can see this evidence from the list")
         return None
 
 
@@ -195,7 +196,7 @@ def clean_url(errors: dict[str, str], value: Any) -> str | None:
     """A web address starting http:// or https:// ('www.example.org' gets https://); others are refused."""
     raw = value.strip() if isinstance(value, str) else ""
     if not raw:
-        errors["url"] = "Enter the web address of the evidence"
+        errors["url"] = N_("Enter the web address of the evidence")
         return None
     if len(raw) > MAX_URL:
         errors["url"] = f"The web address must be {MAX_URL:,} characters or fewer"
@@ -204,7 +205,7 @@ def clean_url(errors: dict[str, str], value: Any) -> str | None:
         errors["url"] = problem
         return None
     if any(unicodedata.category(ch)[0] in ("C", "Z") for ch in raw):
-        errors["url"] = "The web address must not contain spaces"
+        errors["url"] = N_("The web address must not contain spaces")
         return None
     if "://" not in raw and ":" not in raw.split("/", 1)[0]:
         raw = "https://" + raw
@@ -214,10 +215,10 @@ def clean_url(errors: dict[str, str], value: Any) -> str | None:
     except ValueError:
         parts, port_ok = None, False
     if parts is None or not port_ok or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        errors["url"] = "Enter a web address that starts with http:// or https://"
+        errors["url"] = N_("Enter a web address that starts with http:// or https://")
         return None
     if parts.username is not None or parts.password is not None:
-        errors["url"] = "The web address must not contain a username or password"
+        errors["url"] = N_("The web address must not contain a username or password")
         return None
     return raw
 
@@ -255,7 +256,7 @@ def add_evidence(
         return add_link(session, ctx, user, url=given.url, **common)
     if kind == EvidenceKind.NOTE.value:
         return add_note(session, ctx, user, note=given.note, **common)
-    errors = {"kind": "Select whether you are adding a file, a link or a note"}
+    errors = {"kind": N_("Select whether you are adding a file, a link or a note")}
     _common(errors, common["title"], common["description"], common["visibility"], title_required=False)
     raise InputError(errors)
 

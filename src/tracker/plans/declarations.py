@@ -33,6 +33,7 @@ from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import EditResult, form_values, save_recommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import utc_now
+from tracker.web.i18n import N_
 
 
 @dataclass
@@ -137,7 +138,7 @@ def _chosen(session: Session, data: DeclarationInput) -> Recommendation:
     """The numbered recommendation ``data`` names, or the ``InputError`` saying why none is."""
     number = canonical(data.number)
     if not number:
-        raise InputError({"number": "Enter the number of the recommendation your organisation is answering"})
+        raise InputError({"number": N_("Enter the number of the recommendation your organisation is answering")})
     query = (
         select(Recommendation, RecommendationSet)
         .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)

@@ -25,12 +25,13 @@ from tracker.plans.obligations import obligations_for
 from tracker.plans.rules import action_overdue_sql, response_overdue
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import ActionStatus, ResponseStatus, Visibility
+from tracker.web.i18n import N_
 
 SORTS = {
-    "number": "Recommendation number",
-    "due": "Due date",
-    "status": "Status",
-    "updated": "Last update (oldest first)",
+    "number": N_("Recommendation number"),
+    "due": N_("Due date"),
+    "status": N_("Status"),
+    "updated": N_("Last update (oldest first)"),
 }
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from tracker.audit.services import plain
 from tracker.cells import csv_bytes
 from tracker.public.data import PublishedPlan, public_organisations, published_plans
+from tracker.web.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -33,83 +34,91 @@ class Table:
 
 
 _WHO = (
-    Column("organisation", "The organisation's name."),
-    Column("organisation_slug", "A short, stable identifier of the organisation (used in its page's address)."),
-    Column("organisation_type", "force, policing_body (police and crime commissioner or equivalent) or national_body."),
-    Column("recommendation_set", "A short, stable identifier of the report the recommendation comes from."),
-    Column("recommendation", "The recommendation's number in the report (for example 7 or 7.1)."),
+    Column("organisation", N_("The organisation's name.")),
+    Column("organisation_slug", N_("A short, stable identifier of the organisation (used in its page's address).")),
+    Column(
+        "organisation_type", N_("force, policing_body (police and crime commissioner or equivalent) or national_body.")
+    ),
+    Column("recommendation_set", N_("A short, stable identifier of the report the recommendation comes from.")),
+    Column("recommendation", N_("The recommendation's number in the report (for example 7 or 7.1).")),
 )
-_WHEN = (Column("published_at", "When the organisation published the plan this row comes from (UTC, ISO 8601)."),)
+_WHEN = (Column("published_at", N_("When the organisation published the plan this row comes from (UTC, ISO 8601).")),)
 
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         Table(
             "responses",
-            "Responses",
-            "One row per recommendation an organisation must answer, as it last published it.",
+            N_("Responses"),
+            N_("One row per recommendation an organisation must answer, as it last published it."),
             (
                 *_WHO,
-                Column("status", "not_started, in_progress, blocked, complete or not_applicable."),
-                Column("rag", "The organisation's own red, amber or green rating; empty if it gave none."),
-                Column("lead_role", "The role (never a person) leading the work."),
-                Column("summary", "The organisation's summary of its response."),
-                Column("blocked_reason", "What a blocked response is waiting for."),
-                Column("not_applicable_reason", "Why the organisation says the recommendation does not apply to it."),
-                Column("completed_at", "When the organisation marked the response complete (UTC, ISO 8601)."),
+                Column("status", N_("not_started, in_progress, blocked, complete or not_applicable.")),
+                Column("rag", N_("The organisation's own red, amber or green rating; empty if it gave none.")),
+                Column("lead_role", N_("The role (never a person) leading the work.")),
+                Column("summary", N_("The organisation's summary of its response.")),
+                Column("blocked_reason", N_("What a blocked response is waiting for.")),
+                Column(
+                    "not_applicable_reason", N_("Why the organisation says the recommendation does not apply to it.")
+                ),
+                Column("completed_at", N_("When the organisation marked the response complete (UTC, ISO 8601).")),
                 Column(
                     "declared",
-                    "true when the organisation declared it answers the recommendation itself, because who the"
-                    " report addresses it to is not yet known; false for an obligation from the known addressees.",
+                    N_(
+                        "true when the organisation declared it answers the recommendation itself, because who the"
+                        " report addresses it to is not yet known; false for an obligation from the known addressees."
+                    ),
                 ),
-                Column("actions", "How many actions the published plan lists for this response."),
-                Column("public_updates", "How many public progress updates it lists."),
-                Column("public_evidence", "How many public evidence items it lists."),
+                Column("actions", N_("How many actions the published plan lists for this response.")),
+                Column("public_updates", N_("How many public progress updates it lists.")),
+                Column("public_evidence", N_("How many public evidence items it lists.")),
                 *_WHEN,
             ),
         ),
         Table(
             "actions",
-            "Actions",
-            "One row per action in a published plan.",
+            N_("Actions"),
+            N_("One row per action in a published plan."),
             (
                 *_WHO,
-                Column("position", "The action's place in the organisation's list for this recommendation (from 1)."),
-                Column("description", "What will be done."),
-                Column("owner_role", "The role (never a person) responsible."),
-                Column("target_date", "When it is due (ISO 8601 date)."),
-                Column("status", "not_started, in_progress, blocked or complete."),
-                Column("completed_on", "When it was completed (ISO 8601 date)."),
+                Column(
+                    "position", N_("The action's place in the organisation's list for this recommendation (from 1).")
+                ),
+                Column("description", N_("What will be done.")),
+                Column("owner_role", N_("The role (never a person) responsible.")),
+                Column("target_date", N_("When it is due (ISO 8601 date).")),
+                Column("status", N_("not_started, in_progress, blocked or complete.")),
+                Column("completed_on", N_("When it was completed (ISO 8601 date).")),
                 *_WHEN,
             ),
         ),
         Table(
             "updates",
-            "Progress updates",
-            "One row per public progress update in a published plan.",
+            N_("Progress updates"),
+            N_("One row per public progress update in a published plan."),
             (
                 *_WHO,
-                Column("date", "The date the update describes (ISO 8601 date)."),
-                Column("text", "The update."),
+                Column("date", N_("The date the update describes (ISO 8601 date).")),
+                Column("text", N_("The update.")),
                 *_WHEN,
             ),
         ),
         Table(
             "evidence",
-            "Evidence",
-            "One row per public evidence item in a published plan: its description and where to find it.",
+            N_("Evidence"),
+            N_("One row per public evidence item in a published plan: its description and where to find it."),
             (
                 *_WHO,
-                Column("evidence_id", "A stable number identifying the item."),
-                Column("kind", "file, link or note."),
-                Column("title", "The item's title."),
-                Column("description", "What the item shows."),
-                Column("url", "For a link, its address; for a file, the address to download it from."),
-                Column("note", "For a note, its text."),
-                Column("file_name", "For a file, its name."),
-                Column("content_type", "For a file, its media type (for example application/pdf)."),
-                Column("size_bytes", "For a file, its size in bytes."),
-                Column("sha256", "For a file, its SHA-256 checksum, to check a downloaded copy."),
+                Column("evidence_id", N_("A stable number identifying the item.")),
+                Column("kind", N_("file, link or note.")),
+                Column("title", N_("The item's title.")),
+                Column("description", N_("What the item shows.")),
+                Column("url", N_("For a link, its address; for a file, the address to download it from.")),
+                Column("note", N_("For a note, its text.")),
+                Column("file_name", N_("For a file, its name.")),
+                Column("content_type", N_("For a file, its media type (for example application/pdf).")),
+                Column("size_bytes", N_("For a file, its size in bytes.")),
+                Column("sha256", N_("For a file, its SHA-256 checksum, to check a downloaded copy.")),
                 *_WHEN,
             ),
         ),

@@ -31,6 +31,7 @@ from tracker.recommendations.report_uploads import UploadNotKept, keep_upload, k
 from tracker.timeutil import DateParseError, parse_uk_date
 from tracker.web.forms import Form
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_
 
 PASTED = "pasted text"
 MAX_MB = REPORT_MAX_BYTES // (1024 * 1024)
@@ -123,7 +124,7 @@ def _read_form(
     form.values["pasted"] = clean_imported(pasted).strip()
     rec_set = set_by_slug(db, form.get("set"))
     if rec_set is None:
-        form.error("set", "Choose the recommendation set the report document confirms")
+        form.error("set", N_("Choose the recommendation set the report document confirms"))
     upload = data.get("file")
     document: tuple[bytes, str, ReportDocumentUpload | None] | None = None
     if not kept_only and isinstance(upload, UploadFile) and upload.filename:
@@ -138,7 +139,7 @@ def _read_form(
     elif not kept_only and pasted.strip():
         document = (pasted.encode("utf-8"), PASTED, None)
     else:
-        form.error("file", "Select the report's HTML page or PDF, or paste its text")
+        form.error("file", N_("Select the report's HTML page or PDF, or paste its text"))
     if document is not None and len(document[0]) > REPORT_MAX_BYTES:
         form.error("file" if document[1] != PASTED else "pasted", f"The document is larger than {MAX_MB} MB")
     # A correction the admin typed wrongly (refused by Form.of) keeps the review on screen, beside its box.

@@ -38,14 +38,16 @@ from tracker.settings import Settings
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
 ATTENTION_LABELS = {
-    "overdue": "Overdue",
-    "past_deadline_not_started": "Past the deadline and not started",
-    "complete_without_evidence": "Complete, no evidence",
-    "no_recent_update": "No update in the last {days} days",
-    "rating_below_claim": "Inspectorate rating below the claim",
+    "overdue": N_("Overdue"),
+    "past_deadline_not_started": N_("Past the deadline and not started"),
+    "complete_without_evidence": N_("Complete, no evidence"),
+    "no_recent_update": N_("No update in the last %(days)s days"),
+    "rating_below_claim": N_("Inspectorate rating below the claim"),
 }
 
 
@@ -180,7 +182,7 @@ def dashboard_context(
     if sort == "progress":
         organisations.sort(key=lambda o: (-state.progress(saved_id(o)), o.name))
     attention_lists = {
-        ATTENTION_LABELS[key].format(days=state.stale_days): cells for key, cells in state.attention().items()
+        _(ATTENTION_LABELS[key], days=state.stale_days): cells for key, cells in state.attention().items()
     }
     themes = sorted({(r.theme, state.sets[r.set_id].theme_name(r.theme)) for r in state.recommendations if r.theme})
     return dict(

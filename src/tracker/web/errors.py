@@ -108,7 +108,7 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
                 "errors/error.html",
                 status_code=status,
                 title=title,
-                detail=detail,
+                detail=gettext(detail) if detail else detail,  # a message the catalogue holds, in its language
                 request_id=observability.request_id_of(request.scope),
             )
     if headers:

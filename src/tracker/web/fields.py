@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tracker.web.i18n import DEFAULT_LOCALE, current_locale
 from tracker.web.i18n import gettext as _
 
 
 def errors_of(errors: Any) -> Mapping[str, str]:
-    """A form's errors from a ``Form``, a mapping or nothing."""
+    """A form's errors from a ``Form``, a mapping or nothing, each in the reader's language: the services say
+    what is wrong in English (the source text, marked with ``N_`` where it is written), and the message is
+    translated here, where it is shown; one the catalogue does not hold is shown as it is."""
     if errors is None:
         return {}
     found = getattr(errors, "errors", errors)
-    return found if isinstance(found, Mapping) else {}
+    return {name: _(message) for name, message in found.items()} if isinstance(found, Mapping) else {}
 
 
 def _text(value: Any, key: str = "text") -> dict[str, Any] | None:
@@ -85,6 +88,23 @@ def character_count_texts() -> dict[str, Any]:
     }
 
 
+class Content(str):
+    """Text someone wrote (a name, a theme) offered as a choice: its item is marked with its language (``lang``)
+    on a page in another."""
+
+    language = DEFAULT_LOCALE
+
+
+def content_choices(choices: Any) -> list[tuple[Any, ...]]:
+    """(value, text) pairs whose texts are content in English (organisation names, themes), for ``choice_items``."""
+    return [(value, Content(text), *rest) for value, text, *rest in choices]
+
+
+def translated_choices(choices: Any) -> list[tuple[Any, ...]]:
+    """(value, text) pairs whose texts are source English marked with ``N_``, in the reader's language."""
+    return [(value, _(text), *rest) for value, text, *rest in choices]
+
+
 def choice_items(
     choices: Any,
     selected: Any,
@@ -111,6 +131,8 @@ def choice_items(
         item["selected" if select else "checked"] = str(value) in chosen
         if hints and (hint := hints.get(str(value))):
             item["hint"] = {"text": hint}
+        if isinstance(text, Content) and text.language != current_locale():
+            item["attributes"] = {"lang": text.language}
         items.append(item)
     return items
 

@@ -83,11 +83,11 @@ class Form:
 
     def error_list(self) -> list[dict[str, str]]:
         """For govukErrorSummary: each error links to its field (id = field name)."""
-        return [{"text": message, "href": f"#{self.field_id(name)}"} for name, message in self.errors.items()]
+        return [{"text": _(message), "href": f"#{self.field_id(name)}"} for name, message in self.errors.items()]
 
     def message(self, name: str) -> dict[str, str] | None:
         """For a field macro's errorMessage."""
-        return {"text": self.errors[name], "visuallyHiddenText": _("Error")} if name in self.errors else None
+        return {"text": _(self.errors[name]), "visuallyHiddenText": _("Error")} if name in self.errors else None
 
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -31,9 +31,11 @@ from tracker.web.fields import (
     character_count_texts,
     choice_items,
     choices_of,
+    content_choices,
     field_params,
     password_params,
     summary_list,
+    translated_choices,
 )
 from tracker.web.i18n import gettext as _
 from tracker.web.i18n import lazy_gettext
@@ -77,6 +79,30 @@ def language_input() -> Markup:
     return Markup('<input type="hidden" name="{}" value="{}">').format(i18n.LANGUAGE_PARAMETER, locale)
 
 
+def content_lang(language: str = i18n.DEFAULT_LOCALE) -> Markup:
+    """The ``lang`` attribute for content written in ``language`` (what organisations wrote, the report's wording,
+    names), when it differs from the page's: ``<p{{ content_lang() }}>{{ action.text }}</p>`` is ``<p lang="en">``
+    on a Welsh page and plain ``<p>`` on an English one, so a screen reader reads each part in its own language."""
+    if language == i18n.current_locale():
+        return Markup("")
+    return Markup(' lang="{}"').format(i18n.html_lang(language) if language != i18n.DEFAULT_LOCALE else "en")
+
+
+def content_attributes(language: str = i18n.DEFAULT_LOCALE) -> dict[str, str]:
+    """For a GOV.UK field holding text someone wrote (``attributes=content_attributes()``): its ``lang`` when the
+    page is in another language."""
+    return {} if language == i18n.current_locale() else {"lang": language}
+
+
+def in_language(value: Any, language: str = i18n.DEFAULT_LOCALE) -> Any:
+    """``{{ org.name | content }}``: text someone wrote (in English unless said otherwise) wrapped in a
+    ``<span lang>`` when the page is in another language; unchanged on a page in its own language. Empty stays
+    empty. Only for text between tags, never in an attribute or a ``<title>``."""
+    if value is None or value == "" or language == i18n.current_locale():
+        return value
+    return Markup("<span{}>{}</span>").format(content_lang(language), value)
+
+
 def _printable(value: Any) -> Any:
     """What ``{{ … }}`` writes: never a character HTML forbids (a control character someone typed into a form
     that is refused is shown back without it, so the page around the error stays valid HTML)."""
@@ -109,12 +135,17 @@ def build_environment() -> Environment:
     env.globals["static_url"] = static_url
     env.globals["url_for"] = url_for
     env.globals["language_input"] = language_input
+    env.globals["content_lang"] = content_lang
+    env.filters["content"] = in_language
+    env.globals["content_attributes"] = content_attributes
     # The form-field layer (templates/macros/fields.html).
     env.globals.update(
         field_params=field_params,
         choice_items=choice_items,
         summary_list=summary_list,
         choices_of=choices_of,
+        content_choices=content_choices,
+        translated_choices=translated_choices,
         password_params=password_params,
         character_count_texts=character_count_texts,
     )

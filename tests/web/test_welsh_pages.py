@@ -174,7 +174,7 @@ def test_the_check_finds_interface_english_and_passes_marked_content():
 
 
 # Pages that still show English the catalogue cannot reach: text built in Python that does not go through gettext
-# yet (the recommendation provenance sentences and field names of the recommendation admin pages, the written
+# yet (the recommendation provenance sentences, where in the report document a recommendation was found, the written
 # report's figure labels and its editor's messages) and the progress report, rendered once in English until the
 # Welsh report (issue 20 part 3). What organisations wrote and the report's wording are marked lang="en"
 # (``| content``, ``content_lang()``). Strict: a page that becomes clean fails here until it is taken off the list.
@@ -184,9 +184,6 @@ NOT_YET_WELSH = {
     "writing a period's report",
     "a period's report in preview",
     "writing a period's report, with errors",
-    "a recommendation set",
-    "editing a recommendation",
-    "a recommendation's versions",
     "checking a report document (PDF) against the set",
 }
 

@@ -25,20 +25,22 @@ from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date, utc_now
 from tracker.vocabulary import Provenance
+from tracker.web.i18n import N_, Interface
+from tracker.web.i18n import gettext as _
 
 CONFIRMABLE = ("number", "text", "addressees", "deadline", "theme", "sub_recommendations")
 FIELD_LABELS = {
-    "text": "Wording (our summary)",
-    "addressees": "Addressed to",
-    "deadline": "Deadline",
-    "theme": "Theme",
-    "sub_recommendations": "Sub-recommendations",
-    "provenance": "How far it is confirmed",
-    "confirmed_fields": "Fields confirmed",
-    "provenance_sources": "Sources",
-    "provenance_note": "Note on what is confirmed",
-    "confirmed_by_label": "Confirmed by",
-    "confirmed_at": "Confirmed on",
+    "text": N_("Wording (our summary)"),
+    "addressees": N_("Addressed to"),
+    "deadline": N_("Deadline"),
+    "theme": N_("Theme"),
+    "sub_recommendations": N_("Sub-recommendations"),
+    "provenance": N_("How far it is confirmed"),
+    "confirmed_fields": N_("Fields confirmed"),
+    "provenance_sources": N_("Sources"),
+    "provenance_note": N_("Note on what is confirmed"),
+    "confirmed_by_label": N_("Confirmed by"),
+    "confirmed_at": N_("Confirmed on"),
 }
 MAX_TEXT = 10_000
 NEW_SUB_ROWS = 2  # blank rows for new sub-recommendations on the form (works without JavaScript)
@@ -166,17 +168,18 @@ def readable(content: dict[str, Any], names: dict[str, str]) -> dict[str, str]:
 
 
 def show_value(key: str, value: Any, names: dict[str, str]) -> str:
-    """One field's value in words."""
+    """One field's value in words: what was written as it is, the rest (none, dates, the provenance) in the
+    reader's language (``Interface``)."""
     if value in (None, "", []):
-        return "none"
+        return Interface(_("none"))
     if key == "addressees":
         return ", ".join(names.get(code, code) for code in value)
     if key in ("deadline",):
-        return uk_date(dt.date.fromisoformat(value)) if isinstance(value, str) else str(value)
+        return Interface(uk_date(dt.date.fromisoformat(value))) if isinstance(value, str) else str(value)
     if key == "confirmed_at":
-        return uk_date(dt.datetime.fromisoformat(value)) if isinstance(value, str) else str(value)
+        return Interface(uk_date(dt.datetime.fromisoformat(value))) if isinstance(value, str) else str(value)
     if key == "provenance":
-        return Provenance(value).label
+        return Interface(Provenance(value).label)
     if key == "sub_recommendations":
         parts = []
         for sub in value:

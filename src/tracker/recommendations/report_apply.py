@@ -24,12 +24,13 @@ from tracker.recommendations.report_document import Found, find_recommendations
 from tracker.recommendations.report_text import DocumentText
 from tracker.timeutil import uk_date
 from tracker.vocabulary import Provenance
+from tracker.web.i18n import N_
 
 FIELDS = {
-    "text": "Wording",
-    "addressees": "Addressed to",
-    "deadline": "Deadline",
-    "sub_recommendations": "Sub-recommendations",
+    "text": N_("Wording"),
+    "addressees": N_("Addressed to"),
+    "deadline": N_("Deadline"),
+    "sub_recommendations": N_("Sub-recommendations"),
 }
 
 

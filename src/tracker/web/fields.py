@@ -132,7 +132,12 @@ def choice_items(
         if hints and (hint := hints.get(str(value))):
             item["hint"] = {"text": hint}
         if isinstance(text, Content) and text.language != current_locale():
-            item["attributes"] = {"lang": text.language}
+            # a select's option carries it; a radio's or checkbox's label does
+            item.update(
+                {"attributes": {"lang": text.language}}
+                if select
+                else {"label": {"attributes": {"lang": text.language}}}
+            )
         items.append(item)
     return items
 

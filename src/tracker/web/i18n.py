@@ -93,6 +93,11 @@ def N_(message: str) -> str:
 _ = gettext
 
 
+class Interface(str):
+    """Text already in the reader's language (a translated word, a date), among values that are otherwise what
+    people wrote: ``| content`` leaves it unmarked."""
+
+
 def _jinja_gettext(message: str) -> str:
     # Jinja's "newstyle" gettext fills %(name)s placeholders itself, after escaping.
     return current.get().gettext(message)

@@ -98,7 +98,7 @@ def in_language(value: Any, language: str = i18n.DEFAULT_LOCALE) -> Any:
     """``{{ org.name | content }}``: text someone wrote (in English unless said otherwise) wrapped in a
     ``<span lang>`` when the page is in another language; unchanged on a page in its own language. Empty stays
     empty. Only for text between tags, never in an attribute or a ``<title>``."""
-    if value is None or value == "" or language == i18n.current_locale():
+    if value is None or value == "" or language == i18n.current_locale() or isinstance(value, i18n.Interface):
         return value
     return Markup("<span{}>{}</span>").format(content_lang(language), value)
 

@@ -187,3 +187,17 @@ def test_an_account_edit_that_conflicts_keeps_what_the_second_admin_typed(client
     assert 'value="First edit"' in stale.text  # the form shows the newer values, to save again from
     session.refresh(viewer)
     assert viewer.display_name == "First edit" and viewer.role is Role.VIEWER
+
+
+def test_what_the_audit_trail_stores_is_english_even_when_the_admin_works_in_welsh(client, admin, session):
+    from tracker.audit.models import AuditEvent
+
+    kent = get_by_slug(session, "kent")
+    fields = {"email": "cy@kent.example.org", "display_name": "Kent", "role": "editor", "organisation": str(kent.id)}
+    assert client.post("/admin/users?lang=cy", data=fields, headers=csrf_headers(client)).status_code == 200
+    added = session.exec(select(User).where(User.email == "cy@kent.example.org")).one()
+    changed = {"display_name": "Caint", "role": "viewer", "organisation": str(kent.id), "version": str(added.version)}
+    client.post(f"/admin/users/{added.id}?lang=cy", data=changed, headers=csrf_headers(client))
+    summaries = session.exec(select(AuditEvent.summary).where(AuditEvent.entity_type == "user")).all()
+    assert "Account cy@kent.example.org created with role Editor" in summaries, summaries
+    assert not [s for s in summaries if "Golygydd" in s or "Gwyliwr" in s], summaries

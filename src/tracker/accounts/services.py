@@ -135,7 +135,7 @@ def create_user(
         USER_FIELDS,
         actor=actor,
         entity_type="user",
-        summary=f"Account {email} created with role {role.label}",
+        summary=f"Account {email} created with role {role.english_label}",  # stored: English, whatever the page
         organisation_id=user.organisation_id,
     )
     return user

@@ -65,7 +65,7 @@ def record_assessment(
         assessor_id=user.id,
         released=given.released == "yes",
     )
-    summary = f"Assessment of recommendation {ctx.recommendation.number}: {rating.label}"
+    summary = f"Assessment of recommendation {ctx.recommendation.number}: {rating.english_label}"  # stored: English
     add_on_response(session, ctx, user, assessment, ASSESSMENT_FIELDS, summary, action="assess", touch=False)
     return assessment
 

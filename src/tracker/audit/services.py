@@ -15,6 +15,7 @@ from tracker.db import insert_rows, next_version, plain
 from tracker.inputs import cleaned_for
 from tracker.permissions import visible_levels
 from tracker.vocabulary import Visibility
+from tracker.web.i18n import in_english
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ def audit_change(
     diff = list(changed(before, after))
     if diff:
         next_version(record_)
+        with in_english():  # a stored summary is English whatever the language of the page that saved it
+            said = summary(diff)
         (batch.add if batch is not None else partial(record, session))(
             actor=actor,
             action="update",
@@ -157,7 +160,7 @@ def audit_change(
             entity_id=record_.id,
             organisation_id=organisation_id,
             response_id=response_id,
-            summary=summary(diff),
+            summary=said,
             before={k: before[k] for k in diff},
             after={k: after[k] for k in diff},
         )

@@ -24,6 +24,7 @@ from tracker.reports.narrative.models import PublishedReport
 from tracker.reports.period_exports import discard_exports, store_exports
 from tracker.timeutil import LONDON, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
+from tracker.web.i18n import in_english
 
 
 class PeriodError(ValueError):
@@ -263,12 +264,14 @@ def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> 
         session.flush()
     except StaleRecord as exc:  # reopened (or changed) by someone else at the same moment
         raise PeriodError(f"{name} was changed by someone else at the same moment; reload the page") from exc
+    with in_english():  # stored: English, whatever the page's language
+        said = f"Reporting period {name} unfrozen (frozen {uk_datetime(frozen_at)}): {discarded} snapshots discarded"
     _record(
         session,
         actor,
         "unfreeze_period",
         period,
-        f"Reporting period {name} unfrozen (frozen {uk_datetime(frozen_at)}): {discarded} snapshots discarded",
+        said,
         before={"status": PeriodStatus.FROZEN.value, "frozen_at": frozen_at.isoformat() if frozen_at else None},
         after={"status": PeriodStatus.OPEN.value, "frozen_at": None},
     )

@@ -113,6 +113,14 @@ def install(environment: Any) -> None:
 
 
 @contextmanager
+def in_english() -> Iterator[None]:
+    """Text built here is stored (an audit summary, a published file): English, the source, whatever the language
+    of the request that wrote it."""
+    with translations_in_use(_NULL):
+        yield
+
+
+@contextmanager
 def translations_in_use(translations: stdlib_gettext.NullTranslations) -> Iterator[None]:
     token = current.set(translations)
     try:

@@ -25,6 +25,8 @@ class Evidence(SQLModel, Versioned, table=True):
     kind: EvidenceKind = enum_field(EvidenceKind)
     title: str = Field(max_length=300)
     description: str | None = text_field()
+    title_cy: str | None = Field(default=None, max_length=300, description="The title in Welsh")
+    description_cy: str | None = text_field(description="The description in Welsh")
     url: str | None = Field(default=None, max_length=2000)
     note: str | None = text_field()
     stored_name: str | None = Field(default=None, max_length=100, unique=True)

@@ -56,6 +56,8 @@ class OrganisationIn(_Strict):
     aliases: list[str] = []
     action_plan_url: str | None = Field(default=None, pattern=r"^https?://", max_length=500)
     note: str | None = None
+    bilingual: bool = False  # writes its public texts in English and Welsh (issue 20)
+    welsh_required_to_publish: bool = False  # publishing waits for the Welsh of every public text
 
     _norm = field_validator("kind", mode="before")(_kind)
 
@@ -102,7 +104,18 @@ def _duplicates(parsed: ParsedFile, key: str, values: list[str], field: str) -> 
     return out
 
 
-ORG_FIELDS = ("name", "kind", "country", "region_code", "force_id", "aliases", "action_plan_url", "note")
+ORG_FIELDS = (
+    "name",
+    "kind",
+    "country",
+    "region_code",
+    "force_id",
+    "aliases",
+    "action_plan_url",
+    "note",
+    "bilingual",
+    "welsh_required_to_publish",
+)
 
 
 def apply(session: Session, doc: OrganisationsFile, source: str, actor: Actor) -> LoadResult:
@@ -142,6 +155,8 @@ def _apply_organisation(loading: Loading, org: OrganisationIn, existing: dict[st
         "aliases": org.aliases,
         "action_plan_url": org.action_plan_url,
         "note": org.note,
+        "bilingual": org.bilingual,
+        "welsh_required_to_publish": org.welsh_required_to_publish,
     }
     existing[org.slug] = loading.put(
         existing.get(org.slug),

@@ -35,6 +35,12 @@ class Organisation(SQLModel, table=True):
     aliases: list[str] = json_field()
     action_plan_url: str | None = Field(default=None, max_length=500)
     note: str | None = text_field()
+    bilingual: bool = Field(
+        default=False, description="Writes its public texts in English and Welsh (the Welsh forces and commissioners)"
+    )
+    welsh_required_to_publish: bool = Field(
+        default=False, description="Publishing waits until every public text has its Welsh (the organisation's choice)"
+    )
     created_at: dt.datetime = created_at_field()
     updated_at: dt.datetime = created_at_field()
 

@@ -45,8 +45,10 @@ class Response(SQLModel, Versioned, table=True):
     status: ResponseStatus = enum_field(ResponseStatus, default=ResponseStatus.NOT_STARTED, index=True)
     rag: Rag | None = enum_field(Rag, default=None, nullable=True)
     summary: str | None = text_field()
+    summary_cy: str | None = text_field(description="The summary in Welsh (bilingual organisations)")
     lead_role: str | None = Field(default=None, max_length=200)
     blocked_reason: str | None = text_field(description="What a blocked response waits for")
+    blocked_reason_cy: str | None = text_field(description="The blocked reason in Welsh")
     not_applicable_reason: str | None = text_field()
     required: bool = True
     declared: bool = Field(default=False, index=True, description="Answered on the organisation's own declaration")
@@ -75,6 +77,7 @@ class Action(SQLModel, Versioned, table=True):
     response_id: int = Field(foreign_key="response.id", index=True)
     position: int = 0
     description: str = Field(sa_type=sa.Text)
+    description_cy: str | None = text_field(description="The action in Welsh")
     owner_role: str | None = Field(default=None, max_length=200)
     target_date: dt.date | None = None
     status: ActionStatus = enum_field(ActionStatus, default=ActionStatus.NOT_STARTED)
@@ -94,6 +97,7 @@ class ProgressUpdate(SQLModel, Versioned, table=True):
     response_id: int = Field(foreign_key="response.id", index=True)
     update_on: dt.date
     text: str = Field(sa_type=sa.Text)
+    text_cy: str | None = text_field(description="The update in Welsh")
     visibility: Visibility = enum_field(Visibility, default=Visibility.PUBLIC)
     author_id: int | None = Field(default=None, foreign_key="user_account.id")
     version: int = 1

@@ -111,3 +111,19 @@ def test_the_organisations_file_cites_public_sources_and_names_its_region_scheme
     assert "follows the Office for National Statistics' regions" in flat
     assert "It is NOT from a published NPCC list" in flat
     assert "NPCC regions" not in flat and "used by the NPCC" not in text
+
+
+def test_the_four_welsh_forces_and_their_commissioners_are_bilingual_and_no_one_else(reference_data, session):
+    bilingual = sorted(o.slug for o in session.exec(select(Organisation).where(Organisation.bilingual == True)))  # noqa: E712
+    assert bilingual == [
+        "dyfed-powys",
+        "dyfed-powys-pcc",
+        "gwent",
+        "gwent-pcc",
+        "north-wales",
+        "north-wales-pcc",
+        "south-wales",
+        "south-wales-pcc",
+    ]
+    welsh = sorted(o.slug for o in session.exec(select(Organisation).where(Organisation.country == "Wales")))
+    assert welsh == bilingual

@@ -95,3 +95,32 @@ def test_publications_made_before_published_responses_existed_are_filled_in(scra
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [(7, "complete", "Done, in synthetic words"), (8, "in_progress", None)]
+
+
+def test_the_welsh_forces_and_commissioners_already_in_a_database_become_bilingual(scratch_database_url):
+    """The migration that adds ``organisation.bilingual`` sets it for the four Welsh forces and their
+    commissioners (the Welsh Language Standards bind them), and for no one else."""
+    migrate.upgrade(scratch_database_url, "f9a0b1c2d3e4")
+    engine = make_engine(scratch_database_url)
+    try:
+        with engine.begin() as conn:
+            for slug in ("gwent", "gwent-pcc", "kent"):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO organisation (slug, name, kind, aliases, created_at, updated_at) "
+                        "VALUES (:slug, :slug, 'force', '[]', :now, :now)"
+                    ),
+                    {"slug": slug, "now": "2026-01-01 00:00:00"},
+                )
+        migrate.upgrade(scratch_database_url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT slug, bilingual, welsh_required_to_publish FROM organisation ORDER BY slug")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(slug, bool(b), bool(w)) for slug, b, w in rows] == [
+        ("gwent", True, False),
+        ("gwent-pcc", True, False),
+        ("kent", False, False),
+    ]

@@ -3,15 +3,22 @@
 Deadlines come from the recommendations (e.g. "by 27 March 2025") and from each action's target date. An
 organisation with anything overdue hears daily; one with something due in the next 30 days, weekly. Safe to
 run daily from cron: what was sent is recorded, and nothing is sent twice to anyone for the same day.
+
+An organisation that writes in English and Welsh (``Organisation.bilingual``: the Welsh forces and commissioners)
+gets its digest in both, Welsh first, from the Welsh catalogue; the others, and the coordinators' summary, in
+English (accounts hold no language of their own yet).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gettext
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -25,7 +32,10 @@ from tracker.reports.models import ReminderSent
 from tracker.settings import Settings
 from tracker.timeutil import uk_date
 from tracker.vocabulary import ActionStatus, Role
+from tracker.web.i18n import Catalogues, localise_url, translations_in_use
+from tracker.web.i18n import gettext as _
 
+_ENGLISH = gettext.NullTranslations()
 WINDOW = dt.timedelta(days=30)
 WEEK = dt.timedelta(days=7)
 DIGEST, SUMMARY = "digest", "coordinator_summary"
@@ -34,11 +44,19 @@ DIGEST, SUMMARY = "digest", "coordinator_summary"
 @dataclass
 class DueItem:
     response_id: int
-    what: str
+    number: str  # the recommendation's
     due: dt.date
+    action: str | None = None  # the action's text (what the organisation wrote), for an action's target date
 
     def overdue(self, today: dt.date) -> bool:
         return self.due < today
+
+    @property
+    def what(self) -> str:
+        """The item in words, in the language in use."""
+        if self.action is None:
+            return _("Recommendation %(number)s", number=self.number)
+        return _("Action on recommendation %(number)s: %(action)s", number=self.number, action=self.action)
 
 
 @dataclass
@@ -70,9 +88,7 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
         )
     ):
         assert rec.deadline is not None  # the query asks for one
-        items[response.organisation_id].append(
-            DueItem(saved_id(response), f"Recommendation {rec.number}", rec.deadline)
-        )
+        items[response.organisation_id].append(DueItem(saved_id(response), rec.number, rec.deadline))
     for action, response, rec in session.exec(
         select(Action, Response, Recommendation)
         .join(Response, col(Response.id) == Action.response_id)
@@ -86,14 +102,10 @@ def due_items(session: Session, today: dt.date) -> dict[int, list[DueItem]]:
     ):
         assert action.target_date is not None  # the query asks for one
         items[response.organisation_id].append(
-            DueItem(
-                saved_id(response),
-                f"Action on recommendation {rec.number}: {action.description[:120]}",
-                action.target_date,
-            )
+            DueItem(saved_id(response), rec.number, action.target_date, action.description[:120])
         )
     for org_items in items.values():
-        org_items.sort(key=lambda i: (i.due, i.what))
+        org_items.sort(key=lambda i: (i.due, i.number, i.action or ""))
     return items
 
 
@@ -148,19 +160,41 @@ def plan_reminders(session: Session, settings: Settings, today: dt.date) -> list
 def _digest(
     settings: Settings, organisation: Organisation, recipient: str, items: list[DueItem], today: dt.date
 ) -> Reminder:
+    """The digest in English, or in Welsh and English for a bilingual organisation."""
+    languages = [_catalogues(settings.translations_dir).translations("cy")] if organisation.bilingual else []
+    subjects, bodies = [], []
+    for translations in [*languages, _ENGLISH]:
+        with translations_in_use(translations):
+            subject, body = _digest_text(settings, organisation, items, today)
+        subjects.append(subject)
+        bodies.append(body)
+    return Reminder(recipient, DIGEST, " / ".join(subjects), "\n\n----------\n\n".join(bodies), organisation.id, items)
+
+
+@functools.cache
+def _catalogues(directory: Path) -> Catalogues:
+    return Catalogues.load(directory)
+
+
+def _digest_text(
+    settings: Settings, organisation: Organisation, items: list[DueItem], today: dt.date
+) -> tuple[str, str]:
+    """The digest's subject and body in the language in use."""
     overdue = [i for i in items if i.overdue(today)]
     upcoming = [i for i in items if not i.overdue(today)]
-    lines = [f"Stalking recommendations tracker: what is due for {organisation.name}", ""]
+    lines = [_("Stalking recommendations tracker: what is due for %(name)s", name=organisation.name), ""]
     if overdue:
-        lines += [f"Overdue ({len(overdue)}):"] + [_line(settings, i) for i in overdue] + [""]
+        lines += [_("Overdue (%(n)s):", n=len(overdue))] + [_line(settings, i) for i in overdue] + [""]
     if upcoming:
-        lines += [f"Due in the next 30 days ({len(upcoming)}):"] + [_line(settings, i) for i in upcoming] + [""]
+        lines += [_("Due in the next 30 days (%(n)s):", n=len(upcoming))]
+        lines += [_line(settings, i) for i in upcoming] + [""]
+    plan_url = localise_url(f"/plan/{organisation.slug}")
     lines += [
-        f"Your action plan: {settings.public_url}/plan/{organisation.slug}",
-        "You get this because you are an editor of this organisation's plan.",
+        _("Your action plan: %(url)s", url=f"{settings.public_url}{plan_url}"),
+        _("You get this because you are an editor of this organisation's plan."),
     ]
-    subject = (f"{len(overdue)} overdue" if overdue else f"{len(upcoming)} due soon") + f": {organisation.name}"
-    return Reminder(recipient, DIGEST, subject, "\n".join(lines), organisation.id, items)
+    count = _("%(n)s overdue", n=len(overdue)) if overdue else _("%(n)s due soon", n=len(upcoming))
+    return f"{count}: {organisation.name}", "\n".join(lines)
 
 
 def _summary(
@@ -178,7 +212,8 @@ def _summary(
 
 
 def _line(settings: Settings, item: DueItem) -> str:
-    return f"- {item.what} (due {uk_date(item.due)}): {settings.public_url}/plan/responses/{item.response_id}"
+    url = f"{settings.public_url}{localise_url(f'/plan/responses/{item.response_id}')}"
+    return "- " + _("%(what)s (due %(date)s): %(url)s", what=item.what, date=uk_date(item.due), url=url)
 
 
 def send_reminders(session: Session, settings: Settings, today: dt.date, *, dry_run: bool = False) -> list[Reminder]:

@@ -145,3 +145,19 @@ def test_the_remind_command(database_url, engine, session, people, smtp, monkeyp
     assert sent.exit_code == 0 and "Sent 3 reminder(s)" in sent.output and len(sink.messages) == 3
     bad = CliRunner().invoke(main, ["remind", "--today", "someday"])
     assert bad.exit_code == 1 and "not a date" in bad.output
+
+
+def test_a_bilingual_organisation_s_editors_get_their_digest_in_welsh_then_english(session, settings, people):
+    from tracker.organisations.services import get_by_slug
+
+    get_by_slug(session, "gwent").bilingual = True
+    session.flush()
+    by_recipient = {r.recipient: r for r in plan_reminders(session, settings, DEADLINE + dt.timedelta(days=1))}
+    welsh_and_english = by_recipient[people["gwent"].email]
+    welsh, english = welsh_and_english.body.split("\n\n----------\n\n")
+    assert "Yn hwyr (3):" in welsh and "- Argymhelliad 1 (erbyn 27 Mawrth 2025): " in welsh
+    assert "/plan/gwent?lang=cy" in welsh and "?lang=cy" not in english
+    assert "Overdue (3):" in english and "- Recommendation 1 (due 27 March 2025): " in english
+    assert welsh_and_english.subject == "3 yn hwyr: Gwent Police / 3 overdue: Gwent Police"
+    only_english = by_recipient[people["kent"].email]
+    assert "----------" not in only_english.body and only_english.subject == "3 overdue: Kent Police"

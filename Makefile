@@ -94,7 +94,7 @@ assets:
 # Interface text: English in the code is the source; each language is translations/<locale>/LC_MESSAGES/messages.po.
 # The app reads the .po files itself at start-up (the .mo files compiled here only make that quicker).
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --add-location=file --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k NC_:1c,2 --add-location=file --sort-output \
 		--project="Stalking recommendations tracker" --version="" --msgid-bugs-address="" \
 		-o translations/messages.pot src templates
 	@if [ -n "$(LOCALE)" ] && [ ! -f translations/$(LOCALE)/LC_MESSAGES/messages.po ]; then \

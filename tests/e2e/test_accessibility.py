@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from tests.support import pages
 from tests.support.browser import sign_in
 from tests.support.pages import PAGES, Page
+from tracker.web.i18n import localise_url
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 # The WCAG 2.0, 2.1 and 2.2 success criteria at levels A and AA.
@@ -99,13 +100,14 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def open_page(page, live_server: str, spec: Page, ids: dict[str, object]) -> int:
-    """Go to the page (and submit its form if the spec says so); the status of what is shown."""
-    response = page.goto(live_server + spec.url(ids))
+def open_page(page, live_server: str, spec: Page, ids: dict[str, object], locale: str = "en") -> int:
+    """Go to the page in ``locale`` (and submit its form if the spec says so); the status of what is shown."""
+    response = page.goto(live_server + localise_url(spec.url(ids), locale))
     status = response.status
     if spec.submit:
         for _ in range(spec.submit.times):
-            form = page.locator(f'form[action$="{spec.submit.action}"]')
+            # a form's action carries the page's language after its path (?lang=cy)
+            form = page.locator(f'form[action$="{spec.submit.action}"], form[action*="{spec.submit.action}?"]')
             for name, value in spec.submit.fields.items():
                 field = form.locator(f'[name="{name}"]')
                 if field.evaluate("element => element.tagName") == "SELECT":
@@ -136,6 +138,24 @@ def test_no_page_has_a_wcag_violation(live_server, contexts, ids, spec: Page):
         assert (wide := page.evaluate("document.documentElement.scrollWidth")) <= 375, f"{wide}px wide at 375"
         # Public pages: tables too (they restack); signed-in pages may keep two-dimensional tables wide, inside
         # their own named region.
+        overflowing = overflowing_at_320_pixels(page, tables_may_scroll=spec.account is not None)
+        assert overflowing == [], "content needs sideways scrolling at 400% zoom"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.name for p in PAGES])
+def test_no_page_in_welsh_has_a_wcag_violation(live_server, contexts, ids, spec: Page):
+    """The same pages in Welsh (?lang=cy): longer words, parts marked lang="en", and still no failure, no sideways
+    scrolling."""
+    page = contexts(spec).new_page()
+    try:
+        assert open_page(page, live_server, spec, ids, "cy") == spec.status
+        assert page.evaluate("document.documentElement.lang") in ("cy", "en-GB")  # en-GB: the stored English report
+        violations = axe_violations(page)
+        assert violations == [], f"{spec.name} in Welsh:\n{describe(violations)}"
+        page.set_viewport_size({"width": 375, "height": 640})
+        assert (wide := page.evaluate("document.documentElement.scrollWidth")) <= 375, f"{wide}px wide at 375"
         overflowing = overflowing_at_320_pixels(page, tables_may_scroll=spec.account is not None)
         assert overflowing == [], "content needs sideways scrolling at 400% zoom"
     finally:

@@ -129,3 +129,16 @@ def test_a_made_up_query_is_served_but_not_stored(client, session, published, re
     assert renders["table"] == 2
     session.expire_all()
     assert [row for row in session.exec(select(CachedPage)) if row.body] == []
+
+
+def test_a_welsh_reader_gets_csv_headings_in_welsh_stored_apart_from_the_english_file(
+    client, session, published, renders
+):
+    english = client.get("/open-data/responses.csv").content.decode("utf-8-sig")
+    welsh = client.get("/open-data/responses.csv?lang=cy").content.decode("utf-8-sig")
+    assert english.startswith("organisation,organisation_slug,organisation_type,")
+    assert welsh.startswith("sefydliad,dynodydd_sefydliad,math_sefydliad,")
+    assert welsh.splitlines()[1:] == english.splitlines()[1:], "the same rows, only the headings differ"
+    assert client.get("/open-data/responses.csv?lang=cy").content.decode("utf-8-sig") == welsh
+    assert renders["table"] == 2, "each language rendered once and stored"
+    assert client.get("/open-data/responses.json?lang=cy").json()["title"] == "Ymatebion"

@@ -305,8 +305,10 @@ def _current_and_stored(
 
 def _download_key(request: AnyRequest) -> str | None:
     """The row a download's rendering is kept in: the code, the path and the language (downloads are the same
-    for everyone, signed in or not); None with any query parameter, so made-up URLs cannot fill the table."""
-    if request.url.query:
+    for everyone, signed in or not; a CSV file's headings are in the reader's language, ``?lang=cy``); None with
+    any other query parameter, so made-up URLs cannot fill the table."""
+    params = list(request.query_params.multi_items())
+    if params and (len(params) > 1 or params[0][0] != i18n.LANGUAGE_PARAMETER):
         return None
     parts = [code_fingerprint(), "download", request.url.path, i18n.locale_of(request)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -16,7 +16,10 @@ from sqlmodel import Session
 from tracker.audit.services import plain
 from tracker.cells import csv_bytes
 from tracker.public.data import PublishedPlan, public_organisations, published_plans
-from tracker.web.i18n import N_
+from tracker.web.i18n import N_, NC_, pgettext
+from tracker.web.i18n import gettext as _
+
+COLUMN = "open-data column"  # the context of a column's name in the catalogue: its heading in a Welsh CSV file
 
 
 @dataclass(frozen=True)
@@ -34,15 +37,30 @@ class Table:
 
 
 _WHO = (
-    Column("organisation", N_("The organisation's name.")),
-    Column("organisation_slug", N_("A short, stable identifier of the organisation (used in its page's address).")),
+    Column(NC_("open-data column", "organisation"), N_("The organisation's name.")),
     Column(
-        "organisation_type", N_("force, policing_body (police and crime commissioner or equivalent) or national_body.")
+        NC_("open-data column", "organisation_slug"),
+        N_("A short, stable identifier of the organisation (used in its page's address)."),
     ),
-    Column("recommendation_set", N_("A short, stable identifier of the report the recommendation comes from.")),
-    Column("recommendation", N_("The recommendation's number in the report (for example 7 or 7.1).")),
+    Column(
+        NC_("open-data column", "organisation_type"),
+        N_("force, policing_body (police and crime commissioner or equivalent) or national_body."),
+    ),
+    Column(
+        NC_("open-data column", "recommendation_set"),
+        N_("A short, stable identifier of the report the recommendation comes from."),
+    ),
+    Column(
+        NC_("open-data column", "recommendation"),
+        N_("The recommendation's number in the report (for example 7 or 7.1)."),
+    ),
 )
-_WHEN = (Column("published_at", N_("When the organisation published the plan this row comes from (UTC, ISO 8601).")),)
+_WHEN = (
+    Column(
+        NC_("open-data column", "published_at"),
+        N_("When the organisation published the plan this row comes from (UTC, ISO 8601)."),
+    ),
+)
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -53,25 +71,38 @@ TABLES: dict[str, Table] = {
             N_("One row per recommendation an organisation must answer, as it last published it."),
             (
                 *_WHO,
-                Column("status", N_("not_started, in_progress, blocked, complete or not_applicable.")),
-                Column("rag", N_("The organisation's own red, amber or green rating; empty if it gave none.")),
-                Column("lead_role", N_("The role (never a person) leading the work.")),
-                Column("summary", N_("The organisation's summary of its response.")),
-                Column("blocked_reason", N_("What a blocked response is waiting for.")),
                 Column(
-                    "not_applicable_reason", N_("Why the organisation says the recommendation does not apply to it.")
+                    NC_("open-data column", "status"),
+                    N_("not_started, in_progress, blocked, complete or not_applicable."),
                 ),
-                Column("completed_at", N_("When the organisation marked the response complete (UTC, ISO 8601).")),
                 Column(
-                    "declared",
+                    NC_("open-data column", "rag"),
+                    N_("The organisation's own red, amber or green rating; empty if it gave none."),
+                ),
+                Column(NC_("open-data column", "lead_role"), N_("The role (never a person) leading the work.")),
+                Column(NC_("open-data column", "summary"), N_("The organisation's summary of its response.")),
+                Column(NC_("open-data column", "blocked_reason"), N_("What a blocked response is waiting for.")),
+                Column(
+                    NC_("open-data column", "not_applicable_reason"),
+                    N_("Why the organisation says the recommendation does not apply to it."),
+                ),
+                Column(
+                    NC_("open-data column", "completed_at"),
+                    N_("When the organisation marked the response complete (UTC, ISO 8601)."),
+                ),
+                Column(
+                    NC_("open-data column", "declared"),
                     N_(
                         "true when the organisation declared it answers the recommendation itself, because who the"
                         " report addresses it to is not yet known; false for an obligation from the known addressees."
                     ),
                 ),
-                Column("actions", N_("How many actions the published plan lists for this response.")),
-                Column("public_updates", N_("How many public progress updates it lists.")),
-                Column("public_evidence", N_("How many public evidence items it lists.")),
+                Column(
+                    NC_("open-data column", "actions"),
+                    N_("How many actions the published plan lists for this response."),
+                ),
+                Column(NC_("open-data column", "public_updates"), N_("How many public progress updates it lists.")),
+                Column(NC_("open-data column", "public_evidence"), N_("How many public evidence items it lists.")),
                 *_WHEN,
             ),
         ),
@@ -82,13 +113,14 @@ TABLES: dict[str, Table] = {
             (
                 *_WHO,
                 Column(
-                    "position", N_("The action's place in the organisation's list for this recommendation (from 1).")
+                    NC_("open-data column", "position"),
+                    N_("The action's place in the organisation's list for this recommendation (from 1)."),
                 ),
-                Column("description", N_("What will be done.")),
-                Column("owner_role", N_("The role (never a person) responsible.")),
-                Column("target_date", N_("When it is due (ISO 8601 date).")),
-                Column("status", N_("not_started, in_progress, blocked or complete.")),
-                Column("completed_on", N_("When it was completed (ISO 8601 date).")),
+                Column(NC_("open-data column", "description"), N_("What will be done.")),
+                Column(NC_("open-data column", "owner_role"), N_("The role (never a person) responsible.")),
+                Column(NC_("open-data column", "target_date"), N_("When it is due (ISO 8601 date).")),
+                Column(NC_("open-data column", "status"), N_("not_started, in_progress, blocked or complete.")),
+                Column(NC_("open-data column", "completed_on"), N_("When it was completed (ISO 8601 date).")),
                 *_WHEN,
             ),
         ),
@@ -98,8 +130,8 @@ TABLES: dict[str, Table] = {
             N_("One row per public progress update in a published plan."),
             (
                 *_WHO,
-                Column("date", N_("The date the update describes (ISO 8601 date).")),
-                Column("text", N_("The update.")),
+                Column(NC_("open-data column", "date"), N_("The date the update describes (ISO 8601 date).")),
+                Column(NC_("open-data column", "text"), N_("The update.")),
                 *_WHEN,
             ),
         ),
@@ -109,16 +141,25 @@ TABLES: dict[str, Table] = {
             N_("One row per public evidence item in a published plan: its description and where to find it."),
             (
                 *_WHO,
-                Column("evidence_id", N_("A stable number identifying the item.")),
-                Column("kind", N_("file, link or note.")),
-                Column("title", N_("The item's title.")),
-                Column("description", N_("What the item shows.")),
-                Column("url", N_("For a link, its address; for a file, the address to download it from.")),
-                Column("note", N_("For a note, its text.")),
-                Column("file_name", N_("For a file, its name.")),
-                Column("content_type", N_("For a file, its media type (for example application/pdf).")),
-                Column("size_bytes", N_("For a file, its size in bytes.")),
-                Column("sha256", N_("For a file, its SHA-256 checksum, to check a downloaded copy.")),
+                Column(NC_("open-data column", "evidence_id"), N_("A stable number identifying the item.")),
+                Column(NC_("open-data column", "kind"), N_("file, link or note.")),
+                Column(NC_("open-data column", "title"), N_("The item's title.")),
+                Column(NC_("open-data column", "description"), N_("What the item shows.")),
+                Column(
+                    NC_("open-data column", "url"),
+                    N_("For a link, its address; for a file, the address to download it from."),
+                ),
+                Column(NC_("open-data column", "note"), N_("For a note, its text.")),
+                Column(NC_("open-data column", "file_name"), N_("For a file, its name.")),
+                Column(
+                    NC_("open-data column", "content_type"),
+                    N_("For a file, its media type (for example application/pdf)."),
+                ),
+                Column(NC_("open-data column", "size_bytes"), N_("For a file, its size in bytes.")),
+                Column(
+                    NC_("open-data column", "sha256"),
+                    N_("For a file, its SHA-256 checksum, to check a downloaded copy."),
+                ),
                 *_WHEN,
             ),
         ),
@@ -204,11 +245,12 @@ def table_rows(session: Session, table: str, public_url: str) -> list[dict[str, 
 def to_csv(table: str, rows: list[dict[str, Any]]) -> bytes:
     """CSV with a header row even when there are no rows; formula-like cells neutralised."""
     columns = [c.name for c in TABLES[table].columns]
-    return csv_bytes(columns, ([row.get(column) for column in columns] for row in rows))
+    headings = [pgettext(COLUMN, column) for column in columns]  # in the reader's language (?lang=cy)
+    return csv_bytes(headings, ([row.get(column) for column in columns] for row in rows))
 
 
 def to_json(table: str, rows: list[dict[str, Any]], as_of: str | None) -> bytes:
-    document = {"table": table, "title": TABLES[table].title, "data_as_of": as_of, "rows": rows}
+    document = {"table": table, "title": _(TABLES[table].title), "data_as_of": as_of, "rows": rows}
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 

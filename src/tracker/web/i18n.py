@@ -85,6 +85,17 @@ def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
     return LazyProxy(gettext, message, enable_cache=False, **variables)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, as translated in ``context`` (a word that is also an identifier, such
+    as an open-data column's name, is told apart from the same word elsewhere)."""
+    return current.get().pgettext(context, message)
+
+
+def NC_(context: str, message: str) -> str:
+    """Marks ``message`` in ``context`` for extraction (``pgettext`` translates it where it is shown)."""
+    return message
+
+
 def N_(message: str) -> str:
     """Marks text for extraction without translating it here (it is translated where it is shown)."""
     return message

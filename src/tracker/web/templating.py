@@ -136,6 +136,7 @@ def build_environment() -> Environment:
     env.globals["url_for"] = url_for
     env.globals["language_input"] = language_input
     env.globals["content_lang"] = content_lang
+    env.globals["pgettext"] = i18n.pgettext
     env.filters["content"] = in_language
     env.globals["content_attributes"] = content_attributes
     # The form-field layer (templates/macros/fields.html).

@@ -16,28 +16,30 @@ from tracker.reports.figures import Headline
 from tracker.reports.narrative import markup
 from tracker.reports.progress_report import ReportData
 from tracker.vocabulary import ResponseStatus
+from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 
 # The national figures: the name written in braces, and what it counts (the headline's meaning).
 NATIONAL: dict[str, str] = {
-    "organisations_must_answer": "organisations that must answer",
-    "organisations_published": "of them, organisations that have published a plan",
-    "no_published_plan": "of them, organisations that have not published a plan",
-    "responses": "responses in all",
-    "complete": "responses complete",
-    "blocked": "responses blocked",
-    "overdue": "responses overdue",
-    "no_recent_update": "open responses with no recent update",
+    "organisations_must_answer": N_("organisations that must answer"),
+    "organisations_published": N_("of them, organisations that have published a plan"),
+    "no_published_plan": N_("of them, organisations that have not published a plan"),
+    "responses": N_("responses in all"),
+    "complete": N_("responses complete"),
+    "blocked": N_("responses blocked"),
+    "overdue": N_("responses overdue"),
+    "no_recent_update": N_("open responses with no recent update"),
 }
 # A recommendation's figures: written with its number, e.g. {complete:7}.
 PER_RECOMMENDATION: dict[str, str] = {
-    "responses": "organisations asked to answer it",
-    "complete": "complete",
-    "in_progress": "in progress",
-    "not_started": "not started",
-    "blocked": "blocked",
-    "not_applicable": "not applicable",
-    "overdue": "overdue",
-    "no_published_plan": "asked to answer it, with no published plan",
+    "responses": N_("organisations asked to answer it"),
+    "complete": N_("complete"),
+    "in_progress": N_("in progress"),
+    "not_started": N_("not started"),
+    "blocked": N_("blocked"),
+    "not_applicable": N_("not applicable"),
+    "overdue": N_("overdue"),
+    "no_published_plan": N_("asked to answer it, with no published plan"),
 }
 EXAMPLE = "{complete} or {complete:7}"
 
@@ -93,9 +95,13 @@ class ReportFigures:
         unknown = [key for key in markup.figures_in(markup.parse(text)) if self.value(key) is None]
         if unknown:
             names = ", ".join(f"{{{key}}}" for key in dict.fromkeys(unknown))
-            return f"There is no figure {names}: use one from the list of figures for this section, such as {EXAMPLE}"
+            return _(
+                "There is no figure %(names)s: use one from the list of figures for this section, such as %(example)s",
+                names=names,
+                example=EXAMPLE,
+            )
         if markup.stray_braces(text):
-            return "Use { and } only around a figure from the list, such as {complete}"
+            return N_("Use { and } only around a figure from the list, such as {complete}")
         if bad := markup.unsafe_links(text):
             return f"Links must be to an address starting http:// or https:// (not {bad[0]!r})"
         return None

@@ -24,6 +24,8 @@ from tracker.recommendations.report_document import Found, find_recommendations
 from tracker.recommendations.report_text import DocumentText
 from tracker.timeutil import uk_date
 from tracker.vocabulary import Provenance
+from tracker.web.i18n import gettext as _
+from tracker.web.i18n import ngettext
 
 FIELDS = {
     "text": "Wording",
@@ -171,28 +173,87 @@ def review(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> R
 
 def guesses(item: Found, rec: Recommendation, held_subs: set[str]) -> list[str]:
     """What the reading of the document guessed, worth a person's look before its fields are saved unreviewed (the
-    command line prints them): a number found alone, a wording run on over several paragraphs, nothing in the set
-    to compare with, a new sub-recommendation, a deadline read from a sentence, addressees read from a heading."""
+    command line prints them; the review lists them): a number found alone, a wording run on over several
+    paragraphs, a page break inside it, a word joined at a line break, an end guessed, nothing in the set to compare
+    with, a new sub-recommendation, a deadline read from a sentence, addressees read from a heading."""
     notes = []
     if item.bare:
-        notes.append(f"found by a bare number (“{item.marker}”), not “Recommendation {item.number}”")
+        notes.append(
+            _("found by a bare number (“%(marker)s”), not “Recommendation %(n)s”", marker=item.marker, n=item.number)
+        )
     for part in [item, *item.subs]:
-        if part.paragraphs > 1:
-            whose = "the wording" if part is item else f"the wording of sub-recommendation {part.number}"
-            notes.append(
-                f"{whose} runs on over {part.paragraphs} paragraphs of the document: check that it is all "
-                "the recommendation's, and no commentary"
-            )
+        whose = _("the wording") if part is item else _("the wording of sub-recommendation %(n)s", n=part.number)
+        notes += _reading_notes(part, whose)
     if not rec.text:
         notes.append(
-            f"the set holds no wording for {item.number} yet, so nothing to compare the document's wording with"
+            _(
+                "the set holds no wording for %(n)s yet, so nothing to compare the document's wording with",
+                n=item.number,
+            )
         )
     if new := [s.number for s in item.subs if s.number not in held_subs]:
-        notes.append(f"sub-recommendation {', '.join(new)} is new to the set")
+        notes.append(
+            ngettext(
+                "sub-recommendation %(numbers)s is new to the set",
+                "sub-recommendations %(numbers)s are new to the set",
+                len(new),
+                numbers=", ".join(new),
+            )
+        )
     if item.deadline:
-        notes.append(f"the deadline is read from {item.deadline_from}")
+        notes.append(_("the deadline is read from %(where)s", where=item.deadline_from))
     if item.addressees_from.startswith("the heading"):
-        notes.append(f"the addressees are read from {item.addressees_from}, not from the wording")
+        notes.append(_("the addressees are read from %(where)s, not from the wording", where=item.addressees_from))
+    return notes
+
+
+def _reading_notes(part: Found, whose: str) -> list[str]:
+    """What reading the lines of one wording guessed (report_text: paragraphs, page furniture, hyphens)."""
+    notes = []
+    if part.paragraphs > 1:
+        notes.append(
+            _(
+                "%(whose)s runs on over %(n)s paragraphs of the document: check that it is all the recommendation's, "
+                "and no commentary",
+                whose=whose,
+                n=part.paragraphs,
+            )
+        )
+    if part.left_out:
+        quoted = [f"“{line}”" for line in part.left_out]
+        lines = (
+            quoted[0] if len(quoted) == 1 else _("%(some)s and %(last)s", some=", ".join(quoted[:-1]), last=quoted[-1])
+        )
+        notes.append(
+            ngettext(
+                "a page break falls inside %(whose)s: %(lines)s was left out as the page's running header or footer; "
+                "check that none of it is the recommendation's",
+                "a page break falls inside %(whose)s: %(lines)s were left out as the page's running header or footer; "
+                "check that none of it is the recommendation's",
+                len(quoted),
+                whose=whose,
+                lines=lines,
+            )
+        )
+    for head, tail in part.rejoined:
+        notes.append(
+            _(
+                "“%(head)s-” and “%(tail)s” at a line break are read as one word, “%(word)s”: check that the hyphen "
+                "was not part of it",
+                head=head,
+                tail=tail,
+                word=head + tail,
+            )
+        )
+    if part.cut_before:
+        notes.append(
+            _(
+                "%(whose)s is taken to end where a sentence ends near the end of a line: check that the paragraph "
+                "after it (“%(next)s”) is not part of it",
+                whose=whose,
+                next=part.cut_before,
+            )
+        )
     return notes
 
 

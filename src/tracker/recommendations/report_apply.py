@@ -9,6 +9,7 @@ Loading the same document again changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -102,7 +103,22 @@ class FieldRow:
 
     @property
     def differs(self) -> bool:
-        return self.given and self.document != self.current
+        return self.given and not same_text(self.document, self.current)
+
+
+# What typesetting changes in a text that the words do not: curly quotes, no-break and repeated spaces,
+# ligatures ("ﬁ") and the typographic hyphens. Two renderings of one report (its HTML page and its PDF) differ in
+# these, so the set's text and the document's are compared without them.
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2011": "-"})
+
+
+def same_text(one: str | None, other: str | None) -> bool:
+    """Whether two texts say the same, typesetting aside (``_TYPOGRAPHY``)."""
+    return _plain(one) == _plain(other)
+
+
+def _plain(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").translate(_TYPOGRAPHY).split())
 
 
 @dataclass
@@ -315,12 +331,18 @@ def _edit_for(
     take = choice.accepted & given_fields(item)  # a field the document does not give is never applied
     if not take:
         return None  # the admin took nothing from the document for this one: it stays as the set holds it
-    text = choice.text if "text" in take else rec.text
+    # A text that says what the set holds, typesetting aside, keeps the set's (see same_text).
+    text = choice.text if "text" in take and not same_text(choice.text, rec.text) else rec.text
     addressees = choice.addressees if "addressees" in take else list(rec.addressees)
     deadline = choice.deadline if "deadline" in take else rec.deadline
     subs = subs_of(session, rec)
     wanted = choice.subs if "sub_recommendations" in take else {}
-    sub_edits = [SubRecommendationEdit(id=s.id, text=wanted.get(s.number, s.text)) for s in subs]
+    sub_edits = [
+        SubRecommendationEdit(
+            id=s.id, text=s.text if same_text(wanted.get(s.number), s.text) else wanted.get(s.number, s.text)
+        )
+        for s in subs
+    ]
     have = {s.number for s in subs}
     new_subs = [SubRecommendationEdit(number=n, text=t, field=f"sub-{n}") for n, t in wanted.items() if n not in have]
     sources = list(dict.fromkeys([*rec.provenance_sources, *([rec_set.source_url] if rec_set.source_url else [])]))
@@ -338,13 +360,15 @@ def _edit_for(
         subs=sub_edits,
         new_subs=new_subs,
     )
+    # Nothing to save when no field differs and the recommendation is already confirmed as far as this would: a
+    # second document (the PDF of a report whose HTML page was applied) does not replace the note naming the first.
     unchanged = (
         (text, addressees, deadline) == (rec.text, rec.addressees, rec.deadline)
         and all(e.text == s.text for e, s in zip(sub_edits, subs, strict=True))
         and not new_subs
-        and rec.provenance is status
-        and (rec.provenance_note, rec.provenance_sources) == (edit.note, sources)
-        and set(rec.confirmed_fields) == set(confirmed)
+        and rec.provenance in (status, Provenance.CONFIRMED)
+        and set(confirmed) <= set(rec.confirmed_fields)
+        and set(sources) <= set(rec.provenance_sources)
     )
     return None if unchanged else edit
 

@@ -109,7 +109,7 @@ def test_a_field_the_document_does_not_give_is_not_offered_and_ticking_it_keeps_
     sign_in(client, admin.email)
     check = upload(client, ("report.html", html_document(SPARSE_CONTENT), "text/html"))
     assert check.status_code == 200, check.text
-    assert "1 recommendations found, 1 would change" in check.text
+    assert "1 recommendation found, 1 would change" in check.text
     assert 'value="text"' in check.text
     for key in ("addressees", "deadline", "sub_recommendations"):
         assert f'value="{key}"' not in check.text  # not offered
@@ -455,3 +455,13 @@ def test_the_review_lists_what_the_reading_guessed_beside_each_recommendation(cl
     assert "“improve-” and “ment” at a line break are read as one word, “improvement”" in notes
     assert "the deadline is read from the words “by 27/03/25” in the wording" in notes
     assert "every fictional force should paint" not in notes.lower()
+
+
+def test_the_review_and_applying_count_one_recommendation_in_the_singular(client, session, admin):
+    """Outsider pass 8, finding 12: "1 recommendations found", "1 recommendations have a new version"."""
+    sign_in(client, admin.email)
+    check = upload(client, ("report.html", html_document(SPARSE_CONTENT), "text/html"))
+    assert "1 recommendation found, 1 would change" in check.text
+    applied = apply(client, {**carried(check, "1"), "r1-accept": ["text"], "r1-text": SPARSE_TEXT_1})
+    assert applied.status_code == 200, applied.text
+    assert "1 recommendation has a new version, confirmed against the report. 0 new obligations" in applied.text

@@ -450,9 +450,10 @@ def _blank_subs(found: Found, choice: Choice | None) -> dict[str, str]:
 def describe(found_review: Review) -> list[str]:
     """What applying would change, a line per recommendation and field (the command line's dry run)."""
     doc = found_review.doc
+    found = ngettext("%(num)s recommendation found", "%(num)s recommendations found", len(found_review.rows))
     lines = [
         f"{doc.title or doc.file_name} ({doc.file_name}, sha256 {doc.sha256[:12]}…): "
-        f"{len(found_review.rows)} recommendation(s) found, {len(found_review.changes)} would change."
+        f"{found}, {len(found_review.changes)} would change."
     ]
     for row in found_review.rows:
         if not row.would_change:

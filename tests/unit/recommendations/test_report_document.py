@@ -29,7 +29,7 @@ from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Response
-from tracker.plans.obligations import sync_obligations
+from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations import report_text
 from tracker.recommendations.editing import versions
 from tracker.recommendations.models import Recommendation, RecommendationSet
@@ -424,3 +424,16 @@ def test_a_document_confirming_more_fields_than_before_still_applies(session, ad
     ]
     changed = review(session, read_document(html_document(full), "report.html"), the_set(session))
     assert "1" in {r.found.number for r in changed.changes}
+
+
+def test_the_review_counts_in_the_singular_and_plural(session, admin):
+    """Outsider pass 8, finding 12: "1 recommendations found"."""
+    one = review(session, read_document(html_document(SPARSE_CONTENT), "report.html"), the_set(session))
+    assert "1 recommendation found, 1 would change." in describe(one)[0]
+    three = review(session, read_document(html_document(), "report.html"), the_set(session))
+    assert "3 recommendations found, 3 would change." in describe(three)[0]
+    assert ObligationChanges(added=[(1, 1)]).summary() == "1 new obligation, 0 no longer required, 0 required again"
+    settled = ObligationChanges(added=[(1, 1), (1, 2)], declarations_settled=[(1, 1)])
+    assert settled.summary() == (
+        "2 new obligations, 0 no longer required, 0 required again, 1 declared response settled by the addressees"
+    )

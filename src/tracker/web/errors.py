@@ -18,7 +18,7 @@ from tracker.inputs import InputError
 from tracker.web import i18n, observability
 from tracker.web.handler_types import AnyRequest
 from tracker.web.i18n import N_, gettext
-from tracker.web.security import ensure_nonce, set_security_headers
+from tracker.web.security import set_security_headers
 from tracker.web.templating import page
 
 log = logging.getLogger("tracker.errors")
@@ -92,10 +92,8 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
         detail = None  # never leak internals
     if status == 401 and not wants_json(request):
         response = _to_sign_in(request)
-        set_security_headers(response.headers, ensure_nonce(request.scope), hsts=False)
+        set_security_headers(response.headers, hsts=False)
         return _with_request_id(request, response, status)
-    # Routing errors (404, 405) are raised before the middleware stack: make the CSP nonce before the page uses it.
-    nonce = ensure_nonce(request.scope)
     if wants_json(request):
         response = problem(status, detail, **extra)
     else:
@@ -113,8 +111,8 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
             )
     if headers:
         response.headers.update(headers)
-    # ... and set the headers here too.
-    set_security_headers(response.headers, nonce, hsts=request.app.state.settings.is_production)
+    # Routing errors (404, 405) are raised before the middleware stack: set the headers here too.
+    set_security_headers(response.headers, hsts=request.app.state.settings.is_production)
     return _with_request_id(request, response, status)
 
 

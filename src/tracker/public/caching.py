@@ -9,8 +9,8 @@ HTML pages for anonymous visitors carry no cookie and nothing personal: ``public
 ``stale-while-revalidate`` (PUBLIC_MAX_AGE, PUBLIC_STALE_WHILE_REVALIDATE), ``Vary: Cookie``, so a shared cache
 in front can serve them (tracker.web.cache_policy keeps every response that sets a cookie private). For people
 signed in they show their own navigation: ``private, no-cache`` (browsers keep them and revalidate). Data
-downloads, the feed and published files carry no cookie or personal content and may be kept by shared caches
-for a minute.
+downloads, the feed and published files carry no cookie or personal content: ``public, no-cache``, so any cache
+may keep them but revalidates every time, and a withdrawn file or retracted item is gone from caches at once.
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ from tracker.web.handler_types import AnyRequest
 from tracker.web.templating import page
 
 PAGE_CACHE_CONTROL = "private, no-cache"
-DATA_CACHE_CONTROL = "public, max-age=60"
+# Data files, the feed and published files: any cache may keep them but must ask the app first every time (a 304
+# when unchanged, one query), so a file withdrawn or an item taken back is gone from every cache at once (410).
+DATA_CACHE_CONTROL = "public, no-cache"
 _EPOCH = dt.datetime(2024, 1, 1, tzinfo=UTC)
 log = logging.getLogger("tracker.public")
 CODE_DIR = Path(__file__).resolve().parents[1]  # src/tracker

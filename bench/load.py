@@ -425,7 +425,6 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
         with Session(engine, expire_on_commit=False) as db:
             context = build_context(db)
             context.update(
-                csp_nonce="bench",
                 status_code=200,
                 current_user=user,
                 nav_items=navigation(user, path),

@@ -166,12 +166,16 @@ def footer_links() -> list[dict[str, str]]:
 
 def language_links(connection: ASGIConnection[Any, Any, Any, Any], locale: str) -> list[dict[str, Any]]:
     """Links to this page in each available language (none when English is the only one)."""
-    locales = i18n.catalogues_of(connection).locales
-    if len(locales) < 2:
-        return []
     here = connection.url.path + (
         f"?{urlencode(list(connection.query_params.multi_items()))}" if connection.url.query else ""
     )
+    return links_to_languages(here, i18n.catalogues_of(connection).locales, locale)
+
+
+def links_to_languages(here: str, locales: list[str], locale: str) -> list[dict[str, Any]]:
+    """The page at ``here`` in each of ``locales``, ``locale`` being the one shown (none with one language)."""
+    if len(locales) < 2:
+        return []
     return [
         {
             "text": i18n.language_name(code),

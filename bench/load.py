@@ -410,12 +410,15 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
     from tracker.db import end_read, make_engine
     from tracker.reports.controllers import DASHBOARD, RECOMMENDATION, dashboard_context, recommendation_context
     from tracker.settings import Settings
-    from tracker.web.templating import build_environment, footer_links, is_demo_site, navigation
+    from tracker.web.i18n import DEFAULT_LOCALE, catalogues_of
+    from tracker.web.templating import build_environment, footer_links, is_demo_site, links_to_languages, navigation
 
     settings = Settings.from_env(env)
     engine = make_engine(url)
     jinja = build_environment()
-    route_reverse = create_app(settings).route_reverse  # templates build their links by route name
+    app = create_app(settings)
+    route_reverse = app.route_reverse  # templates build their links by route name
+    locales = catalogues_of(SimpleNamespace(app=app)).locales  # type: ignore[arg-type]
     connection = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(engine=engine)))
     with Session(engine) as session:
         user = session.exec(select(User).where(User.email == "coordinator@demo.example.org")).one()
@@ -425,11 +428,11 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
         with Session(engine, expire_on_commit=False) as db:
             context = build_context(db)
             context.update(
-                csp_nonce="bench",
                 status_code=200,
                 current_user=user,
                 nav_items=navigation(user, path),
                 footer_links=footer_links(),
+                language_links=links_to_languages(path, locales, DEFAULT_LOCALE),
                 demo_mode=is_demo_site(connection),  # type: ignore[arg-type]
                 request=None,
                 route_reverse=route_reverse,

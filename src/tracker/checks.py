@@ -1,11 +1,13 @@
 """``tracker check``: what an operator runs before serving. Each check says ok or FAIL, and why, in one line.
 
-- settings: readable, and in production none left at its development default;
-- database: reachable and at the latest migration;
-- uploads: the upload folder writable, and its free space;
+- settings: readable, and in production none left at its development default or at a placeholder of
+  deploy/tracker.env.example; an unreadable setting is reported and the other checks still run, with it ignored;
+- database: reachable and at the latest migration (a SQLite file that does not exist is reported, not created);
+- uploads: the upload folder writable (or, if it does not exist yet, the folder it will be created in), and its
+  free space; nothing is created;
 - mail: the SMTP server answers (and accepts the login) when reminders are configured (SMTP_HOST);
-- backups: when BACKUP_DIR is set, the folder writable and, on PostgreSQL, ``pg_dump`` on PATH and of the
-  server's major version or later (tracker.backup);
+- backups: when BACKUP_DIR is set, the folder writable and, on PostgreSQL, ``pg_dump`` and ``pg_restore`` on
+  PATH and of the server's major version or later (tracker.backup);
 - reference data: organisations and recommendation sets loaded, and no demo accounts in production.
 """
 
@@ -18,8 +20,9 @@ import smtplib
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -35,6 +38,21 @@ from tracker.settings import (
 )
 
 MIN_FREE_UPLOADS = 10  # free space for at least this many of the largest uploads
+# The values deploy/tracker.env.example gives the settings a deployment must choose for itself
+# (tests/unit/cli/test_check.py checks this list against the file): a copy of the example left as it is fails.
+EXAMPLE_VALUES = {
+    "SECRET_KEY": "replace-with-the-output-of-python3-c-import-secrets-print-secrets.token_urlsafe-48",
+    "PUBLIC_URL": "https://tracker.example.org",
+    "SERVICE_OPERATOR": "The organisation that runs this service",
+    "SERVICE_EMAIL": "tracker-team@example.org",
+    "PRIVACY_EMAIL": "data-protection@example.org",
+    "SMTP_HOST": "smtp.example.org",
+    "SMTP_PASSWORD": "replace-me",
+    "MAIL_FROM": "tracker@example.org",
+}
+PLACEHOLDER_WORDS = ("replace", "change-me", "changeme")
+# The settings a placeholder word is looked for in: those a deployment writes for itself.
+CHOSEN_SETTINGS = (*EXAMPLE_VALUES, "DATABASE_URL", "SMTP_USER", "DATA_CONTROLLER", "METRICS_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -51,8 +69,22 @@ def _gb(size: int) -> str:
     return f"{size / 1024**3:.1f} GB"
 
 
+def placeholders(environ: dict[str, str]) -> list[str]:
+    """The settings left at a value of the example file, or holding a placeholder word ("replace-…")."""
+    return [
+        name
+        for name, value in environ.items()
+        if value
+        and name in CHOSEN_SETTINGS
+        and (
+            EXAMPLE_VALUES.get(name) == value.strip().rstrip("/")
+            or any(word in value.lower() for word in PLACEHOLDER_WORDS)
+        )
+    ]
+
+
 def check_settings(environ: dict[str, str], settings: Settings | None, error: str | None) -> Check:
-    if settings is None:
+    if settings is None or error:
         return Check("settings", False, error or "the settings cannot be read")
     if not settings.is_production:
         return Check("settings", True, "development (TRACKER_ENV is not production): local defaults allowed")
@@ -71,12 +103,54 @@ def check_settings(environ: dict[str, str], settings: Settings | None, error: st
     ]
     if left:
         return Check("settings", False, f"production, but left at the development default: {', '.join(left)}")
-    if not settings.public_url.startswith("https://"):
+    examples = placeholders(environ)
+    if examples:
+        return Check(
+            "settings", False, f"production, but left at the example file's placeholder: {', '.join(examples)}"
+        )
+    address = urlsplit(settings.public_url)
+    if address.scheme != "https":
         return Check("settings", False, f"production, but PUBLIC_URL is not https: {settings.public_url}")
+    if not address.hostname:
+        return Check("settings", False, f"production, but PUBLIC_URL names no host: {settings.public_url}")
     return Check("settings", True, "production, every setting given")
 
 
+def read_settings(environ: dict[str, str]) -> tuple[Settings | None, str | None]:
+    """The settings and, if some cannot be read, why (every reason); then the settings read without those that
+    cannot be, so the other checks still run. None only if even that fails."""
+    try:
+        return Settings.from_env(environ), None
+    except SettingsError:
+        pass
+    production = (environ.get("TRACKER_ENV") or "").strip().lower() == "production"
+    usable: dict[str, str] = {}  # each setting read in turn as if local; the production rules after
+    errors, ignored = [], []
+    for name, value in environ.items():
+        trial = "local" if name == "TRACKER_ENV" and production else value
+        try:
+            Settings.from_env({**usable, name: trial})
+        except SettingsError as exc:
+            errors.append(str(exc))
+            ignored.append(name)
+            continue
+        usable[name] = trial
+    try:
+        settings = Settings.from_env(usable)
+        if production:
+            settings = replace(settings, environment="production")
+            Settings.from_env({**usable, "TRACKER_ENV": "production"})
+    except SettingsError as exc:
+        errors.append(str(exc))
+    note = f" (the other checks ran without {', '.join(ignored)})" if ignored else ""
+    return settings, " ".join(errors or ["The settings cannot be read."]) + note
+
+
 def check_database(engine: sa.Engine) -> Check:
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:" and not database.startswith("file:") and not Path(database).is_file():
+        # Connecting would create an empty database: report the missing file instead (a typo in DATABASE_URL).
+        return Check("database", False, f"the SQLite file {database} does not exist: check DATABASE_URL")
     try:
         current = migrate.current_revision(engine)
     except Exception as exc:
@@ -88,20 +162,26 @@ def check_database(engine: sa.Engine) -> Check:
 
 
 def check_uploads(settings: Settings) -> Check:
+    """The upload folder is writable, or (when it does not exist yet) the folder the app will create it in, at
+    the first upload. Nothing is created but a temporary file, removed at once."""
     folder = settings.upload_dir
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".tracker-check-"):
-            pass
-    except OSError as exc:
-        return Check("uploads", False, f"{folder} is not writable: {exc.strerror or exc}")
-    free = shutil.disk_usage(folder).free
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("/"))
+    if existing != folder and (not existing.is_dir() or not os.access(existing, os.W_OK)):
+        return Check("uploads", False, f"{folder} does not exist and cannot be created in {existing}")
+    if existing == folder:
+        try:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".tracker-check-"):
+                pass
+        except OSError as exc:
+            return Check("uploads", False, f"{folder} is not writable: {exc.strerror or exc}")
+    free = shutil.disk_usage(existing).free
     needed = MIN_FREE_UPLOADS * settings.max_upload_bytes
     if free < needed:
         return Check(
             "uploads", False, f"{folder} has {_gb(free)} free, under {_gb(needed)} ({MIN_FREE_UPLOADS} largest uploads)"
         )
-    return Check("uploads", True, f"{folder} writable, {_gb(free)} free")
+    state = "writable" if existing == folder else f"not there yet (made at the first upload; {existing} is writable)"
+    return Check("uploads", True, f"{folder} {state}, {_gb(free)} free")
 
 
 def check_mail(settings: Settings) -> Check:
@@ -131,6 +211,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def pg_dump_major(binary: str) -> int | None:
+    """The major version a PostgreSQL client tool (pg_dump, pg_restore) reports."""
     out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
     found = re.search(r"(\d+)(?:\.\d+)?", out)
     return int(found.group(1)) if found else None
@@ -144,18 +225,23 @@ def check_backups(settings: Settings, engine: sa.Engine, backup_dir: str | None)
         return Check("backups", False, f"BACKUP_DIR {folder} is not a writable folder")
     if settings.is_sqlite:
         return Check("backups", True, f"to {folder} (SQLite's online backup; no tools needed)")
-    binary = shutil.which("pg_dump")
-    if binary is None:
-        return Check("backups", False, "pg_dump is not on PATH (Debian: apt-get install postgresql-client)")
+    binaries = {name: shutil.which(name) for name in ("pg_dump", "pg_restore")}
+    missing = [name for name, binary in binaries.items() if binary is None]
+    if missing:
+        return Check(
+            "backups", False, f"{' and '.join(missing)} not on PATH (Debian: apt-get install postgresql-client)"
+        )
     try:
         with engine.connect() as conn:
             server = int(conn.execute(sa.text("SHOW server_version_num")).scalar_one()) // 10000
     except Exception as exc:
         return Check("backups", False, f"the server's version cannot be read: {exc.__class__.__name__}")
-    client = pg_dump_major(binary)
-    if client is None or client < server:
-        return Check("backups", False, f"pg_dump is version {client}, older than the server's {server}")
-    return Check("backups", True, f"to {folder}; pg_dump {client} for server {server}")
+    versions = {name: pg_dump_major(binary or name) for name, binary in binaries.items()}
+    for name, client in versions.items():
+        if client is None or client < server:
+            return Check("backups", False, f"{name} is version {client}, older than the server's {server}")
+    found = f"pg_dump {versions['pg_dump']}, pg_restore {versions['pg_restore']}"
+    return Check("backups", True, f"to {folder}; {found} for server {server}")
 
 
 def check_reference_data(settings: Settings, engine: sa.Engine) -> Check:
@@ -181,12 +267,9 @@ def check_reference_data(settings: Settings, engine: sa.Engine) -> Check:
 
 
 def run_checks(environ: dict[str, str]) -> Iterator[Check]:
-    """Every check, in order; those that need the database are failed, saying why, when it cannot be used."""
-    try:
-        settings: Settings | None = Settings.from_env(environ)
-        error = None
-    except SettingsError as exc:
-        settings, error = None, str(exc)
+    """Every check, in order; those that need the database are failed, saying why, when it cannot be used. A
+    setting that cannot be read fails the settings line; the other checks still run, without it."""
+    settings, error = read_settings(environ)
     yield check_settings(environ, settings, error)
     if settings is None:
         return

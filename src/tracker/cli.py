@@ -31,6 +31,7 @@ from tracker.recommendations.models import RecommendationSet
 from tracker.settings import PROJECT_ROOT, RECOMMENDATIONS_DIR, Settings, SettingsError
 from tracker.translation_review import translations
 from tracker.vocabulary import Role
+from tracker.web.i18n import ngettext
 
 console = Console(stderr=True)
 BUNDLED_FILES = (
@@ -197,19 +198,19 @@ def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None, 
         rec_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == set_slug)).first()
         if rec_set is None:
             raise click.ClickException(f"There is no recommendation set {set_slug!r}")
-        user = session.exec(select(User).where(User.email == (by_email or "").strip().lower())).first()
-        if not dry_run and (user is None or user.role is not Role.ADMIN):
-            raise click.ClickException("Name the admin account that checked the document: --by EMAIL")
+        user = None if dry_run else _admin(session, by_email)
         try:
             checked = review(session, read_document(file.read_bytes(), file.name), rec_set)
         except ReportDocumentError as exc:
-            console.print(f"[red]{file}: nothing changed, {len(exc.problems)} problem(s):[/red]")
+            count = len(exc.problems)
+            problems = ngettext("%(num)s problem", "%(num)s problems", count)
+            console.print(f"[red]{file}: nothing changed, {problems}:[/red]")
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(1)
         for line in describe(checked):
             click.echo(line)
-        if dry_run or user is None:
+        if user is None:
             return
         if checked.changes and not yes and not _confirmed(len(checked.changes)):
             sys.exit(1)
@@ -218,7 +219,27 @@ def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None, 
         except InputError as exc:
             session.rollback()
             raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
-        click.echo(f"Saved {len(applied.versions)} new version(s); {applied.obligations.summary()}")
+        saved = ngettext("Saved %(num)s new version", "Saved %(num)s new versions", len(applied.versions))
+        click.echo(f"{saved}; {applied.obligations.summary()}")
+
+
+def _admin(session: Session, email: str | None) -> User:
+    """The admin account ``--by`` names; a ``ClickException`` saying why when it names none or another role's."""
+    if not email or not email.strip():
+        raise click.ClickException("Name the admin account that checked the document: --by EMAIL")
+    address = email.strip().lower()
+    user = session.exec(select(User).where(User.email == address)).first()
+    if user is None:
+        raise click.ClickException(
+            f"There is no account with the email address {address}: name the admin account that checked the "
+            "document with --by EMAIL"
+        )
+    if user.role is not Role.ADMIN:
+        raise click.ClickException(
+            f"{address} is not an admin account (its role is {user.role.label}): name the admin account that "
+            "checked the document with --by EMAIL"
+        )
+    return user
 
 
 def _at_a_terminal() -> bool:
@@ -234,7 +255,12 @@ def _confirmed(count: int) -> bool:
             err=True,
         )
         return False
-    if click.confirm(f"Save these {count} recommendation(s) as confirmed against the report?", default=False):
+    question = ngettext(
+        "Save this %(num)s recommendation as confirmed against the report?",
+        "Save these %(num)s recommendations as confirmed against the report?",
+        count,
+    )
+    if click.confirm(question, default=False):
         return True
     click.echo("Nothing was saved.", err=True)
     return False

@@ -162,6 +162,8 @@ class Settings:
             raise SettingsError("METRICS_TOKEN must be at least 32 characters.")
         if self.public_max_age < 0 or self.public_stale_while_revalidate < 0:
             raise SettingsError("PUBLIC_MAX_AGE and PUBLIC_STALE_WHILE_REVALIDATE must be 0 or more seconds.")
+        if self.stale_update_days < 1:
+            raise SettingsError("STALE_UPDATE_DAYS must be 1 or more days.")
         if self.environment not in {"local", "production"}:
             raise SettingsError(f"TRACKER_ENV must be 'local' or 'production', not {self.environment!r}.")
         if self.is_production:
@@ -173,6 +175,11 @@ class Settings:
                 )
             if len(self.secret_key) < 32:
                 raise SettingsError("SECRET_KEY must be at least 32 characters in production.")
+            if any(word in self.secret_key.lower() for word in ("replace", "change-me", "changeme")):
+                raise SettingsError(
+                    "SECRET_KEY is the example file's placeholder: set it to a long random value "
+                    "(`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+                )
 
 
 def _list(value: str | None) -> tuple[str, ...]:

@@ -42,3 +42,18 @@ def test_no_script_is_blocked_by_the_content_security_policy(live_server, page):
     assert violations == []
     assert page.evaluate("document.body.classList.contains('js-enabled')")
     assert page.evaluate("typeof window.htmx") == "object"
+    # A reload revalidates: the browser sends the page's ETag, the server answers 304, and the browser keeps the
+    # body it has under the 304's headers (RFC 9111 4.3.4). The kept body's inline script must still be allowed.
+    etag = page.request.get(live_server + "/").headers["etag"]
+    assert page.request.get(live_server + "/", headers={"if-none-match": etag}).status == 304
+    sent: list[str | None] = []
+    page.on(
+        "response",
+        lambda r: sent.append(r.request.all_headers().get("if-none-match")) if r.url == live_server + "/" else None,
+    )
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert sent == [etag], "the reload revalidated the stored page (and so got a 304)"
+    assert violations == []
+    assert page.evaluate("document.body.classList.contains('js-enabled')")
+    assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")

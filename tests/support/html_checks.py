@@ -12,6 +12,7 @@ test can "press the button" on a page without JavaScript and see what a person w
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import xml.etree.ElementTree as ET
@@ -74,9 +75,14 @@ def html_problems(html: str) -> list[str]:
     return problems
 
 
-# What changes from one request to the next in an otherwise identical page: the Content-Security-Policy nonce and
-# the CSRF token (in the hidden form field and in htmx's request headers). Each becomes one fixed placeholder, so
-# the same page fetched again has the same digest; a placeholder is as valid HTML as the value it stands for.
+def csp_hash(script: str) -> str:
+    """The Content-Security-Policy source that allows an inline script with exactly this text (CSP level 2)."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
+# What changes from one request to the next in an otherwise identical page: the CSRF token (in the hidden form
+# field and in htmx's request headers; a nonce too, should a page ever carry one again). Each becomes one fixed
+# placeholder, so the same page fetched again has the same digest; a placeholder is as valid HTML as the value.
 _PER_REQUEST = re.compile(r'(nonce="|name="_csrf_token" value="|x-csrftoken&#34;: &#34;)[^"&]*')
 # The verdict on every page this worker has read, by the digest of its per-request-free text: the fuzz and route
 # tests fetch the same pages thousands of times, and parsing one with html5lib takes milliseconds.
@@ -84,12 +90,12 @@ _VERDICTS: dict[bytes, tuple[str, ...]] = {}
 
 
 def page_digest(html: str) -> bytes:
-    """The digest of ``html`` with its per-request values (CSP nonce, CSRF token) taken out."""
+    """The digest of ``html`` with its per-request values (the CSRF token) taken out."""
     return hashlib.blake2b(_PER_REQUEST.sub(r"\1-", html).encode(errors="surrogatepass"), digest_size=16).digest()
 
 
 def known_html_problems(html: str) -> tuple[str, ...]:
-    """``html_problems``, read once per worker for each page (the same page with another nonce counts as one)."""
+    """``html_problems``, read once per worker for each page (the same page with another token counts as one)."""
     key = page_digest(html)
     if key not in _VERDICTS:
         _VERDICTS[key] = tuple(html_problems(html))

@@ -14,9 +14,11 @@ import dataclasses
 import json
 import logging
 import re
+import sqlite3
 
 import pytest
 from litestar import Request
+from sqlalchemy.exc import OperationalError
 
 from tests.support.accounts import sign_in
 from tests.support.api import bearer, token_for
@@ -151,6 +153,32 @@ def test_the_500_page_shows_the_request_id_to_quote(client, monkeypatch, log_lin
     assert "quote this reference: quote-me-42" in response.text
     assert any(line["status"] == 500 and line["request_id"] == "quote-me-42" for line in request_lines(log_lines))
     assert any("quote-me-42" in line and "boom" in line for line in log_lines), "the traceback names the request"
+
+
+def failing_with(monkeypatch, error: Exception) -> None:
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, error)
+
+    monkeypatch.setattr("tracker.web.info_pages._info_page", broken)
+
+
+def test_a_missing_table_is_a_500_naming_the_request_not_an_outage(client, monkeypatch, log_lines):
+    failing_with(monkeypatch, sqlite3.OperationalError("no such table: practice_fts"))
+    response = client.get("/accessibility", headers={"x-request-id": "schema-1"})
+    assert response.status_code == 500 and "cannot be reached" not in response.text
+    assert "quote this reference: schema-1" in response.text
+    assert any("schema-1" in line and "no such table: practice_fts" in line for line in log_lines)
+    assert not any("database unavailable" in line for line in log_lines)
+
+
+def test_an_outage_is_a_503_and_its_log_line_names_the_request(client, monkeypatch, log_lines):
+    failing_with(monkeypatch, sqlite3.OperationalError("unable to open database file"))
+    response = client.get("/accessibility", headers={"x-request-id": "outage-1"})
+    assert response.status_code == 503 and "cannot be reached" in response.text
+    assert any(
+        "database unavailable (request outage-1)" in line and "unable to open database file" in line
+        for line in log_lines
+    )
 
 
 # --- /metrics -------------------------------------------------------------------------------------------------

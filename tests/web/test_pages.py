@@ -3,7 +3,8 @@ and privacy pages say what they should.
 
 These are quick HTML checks without a browser (axe-core in Chromium is tests/e2e/test_accessibility.py): one h1,
 a title, the skip link and its target, the page's language, table captions and header scopes, unique ids, no
-inline styles or scripts without the CSP nonce, and the footer links.
+inline styles, every inline script allowed by its sha256 hash in the page's Content-Security-Policy (no nonce,
+so a page kept by a cache stays valid under the headers of a later 304), and the footer links.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from litestar.testing import TestClient
 
 from tests.support import pages
 from tests.support.demo import DEMO_PASSWORD, csrf, failing_route, sign_in
-from tests.support.html_checks import html_problems
+from tests.support.html_checks import csp_hash, html_problems
 from tests.support.pages import PAGES, Page
 from tracker.app import create_app
 from tracker.settings import Settings
@@ -51,7 +52,7 @@ class PageFacts(HTMLParser):
     first_link: str | None = None
     footer_links: list[tuple[str, str]] = field(default_factory=list)
     inline_styles: list[str] = field(default_factory=list)
-    scripts_without_nonce: int = 0
+    inline_scripts: list[str] = field(default_factory=list)
     error_summary: bool = False
 
     def __post_init__(self) -> None:
@@ -59,7 +60,7 @@ class PageFacts(HTMLParser):
         self._open: list[tuple[str, str]] = []  # (what is being read, its text so far)
         self._table_stack: list[Table] = []
         self._footer_href: str | None = None
-        self._script_needs_nonce = False
+        self._in_inline_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -87,19 +88,19 @@ class PageFacts(HTMLParser):
         elif tag == "th" and self._table_stack and a.get("scope") not in ("col", "row", "colgroup", "rowgroup"):
             self._open.append(("th", ""))
         elif tag == "script" and not a.get("src"):
-            self._script_needs_nonce = not a.get("nonce")
+            self._in_inline_script = True
+            self.inline_scripts.append("")
 
     def handle_data(self, data: str) -> None:
         self._open = [(tag, text + data) for tag, text in self._open]
-        if self._script_needs_nonce and data.strip():
-            self.scripts_without_nonce += 1
-            self._script_needs_nonce = False
+        if self._in_inline_script:
+            self.inline_scripts[-1] += data
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "table" and self._table_stack:
             self._table_stack.pop()
         if tag == "script":
-            self._script_needs_nonce = False
+            self._in_inline_script = False
         wanted = "footer-link" if tag == "a" else tag
         for i in range(len(self._open) - 1, -1, -1):
             if self._open[i][0] == wanted:
@@ -124,8 +125,18 @@ def read_page(html: str) -> PageFacts:
     return facts
 
 
-def structure_problems(html: str) -> list[str]:
-    """What is wrong with a full page's structure (an empty list when nothing is)."""
+def script_sources(csp: str) -> list[str]:
+    """The sources of the policy's script-src directive."""
+    for directive in csp.split(";"):
+        name, *sources = directive.split()
+        if name == "script-src":
+            return sources
+    return []
+
+
+def structure_problems(html: str, csp: str = "") -> list[str]:
+    """What is wrong with a full page's structure (an empty list when nothing is); ``csp``: the page's
+    Content-Security-Policy, which must allow each inline script by its hash."""
     facts = read_page(html)
     problems = []
     if len(facts.h1s) != 1:
@@ -150,8 +161,12 @@ def structure_problems(html: str) -> list[str]:
             problems.append(f"table {n} ({table.caption!r}) has headers without scope: {table.headers_without_scope}")
     if facts.inline_styles:
         problems.append(f"inline style attributes (the CSP blocks them) on: {facts.inline_styles}")
-    if facts.scripts_without_nonce:
-        problems.append(f"{facts.scripts_without_nonce} inline scripts without the CSP nonce")
+    allowed = script_sources(csp)
+    if any("nonce-" in source or source == "'unsafe-inline'" for source in allowed):
+        problems.append(f"the script-src {allowed} holds a nonce or 'unsafe-inline', not hashes")
+    blocked = [script[:40] for script in facts.inline_scripts if csp_hash(script) not in allowed]
+    if blocked:
+        problems.append(f"{len(blocked)} inline scripts without their hash in the CSP: {blocked}")
     expected_footer = [(str(text), href) for text, href in FOOTER_LINKS]
     if facts.footer_links[: len(expected_footer)] != expected_footer:
         problems.append(f"the footer links are {facts.footer_links}, not {expected_footer}")
@@ -164,7 +179,7 @@ def test_the_structure_checks_can_fail():
         "<table><tr><th>Name</th></tr></table><p style='color:red' id='x'></p><p id='x'></p>"
         "<script>alert(1)</script></body></html>"
     )
-    problems = " | ".join(structure_problems(bad))
+    problems = " | ".join(structure_problems(bad, f"script-src 'self' 'nonce-abc' {csp_hash('alert(2)')}"))
     for expected in (
         "2 h1",
         "title",
@@ -175,7 +190,8 @@ def test_the_structure_checks_can_fail():
         "no caption",
         "without scope: ['Name']",
         "inline style",
-        "without the CSP nonce",
+        "without their hash in the CSP: ['alert(1)']",
+        "holds a nonce",
         "footer links",
     ):
         assert expected in problems
@@ -191,7 +207,7 @@ def test_every_page_has_the_structure_assistive_technology_relies_on(demo_site, 
     response = demo_site.open(spec)
     assert response.status_code == spec.status
     assert response.headers["content-type"].startswith("text/html")
-    assert structure_problems(response.text) == []
+    assert structure_problems(response.text, response.headers["content-security-policy"]) == []
 
 
 def test_the_strict_html_check_can_fail():
@@ -227,7 +243,7 @@ def test_every_page_is_well_formed_html(demo_site, spec: Page):
 def error_page(response, status: int, heading: str) -> PageFacts:
     assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
-    assert structure_problems(response.text) == []
+    assert structure_problems(response.text, response.headers["content-security-policy"]) == []
     facts = read_page(response.text)
     assert facts.h1s == [heading]
     assert facts.title == f"{heading} {DASH} {SERVICE_NAME}"

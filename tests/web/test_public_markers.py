@@ -364,14 +364,23 @@ RELEASED = "Partially met, assessed by the inspectorate on"
 
 
 def ratings_in_public(pages) -> list[str]:
-    """The text of every inspectorate rating shown on the public pages crawled."""
+    """The text of every inspectorate rating shown on the public pages crawled, in English; a page in Welsh
+    (``lang=cy``) must show as many ratings as the same page in English."""
     import re
 
-    shown = []
-    for fetched in pages.values():
+    def ratings(fetched) -> list[str]:
         text = fetched if isinstance(fetched, str) else fetched.text
-        for block in re.findall(r'data-testid="inspectorate-rating">(.*?)</(?:div|td)>', text, re.S):
-            shown.append(" ".join(re.sub(r"<[^>]+>", " ", block).split()))
+        blocks = re.findall(r'data-testid="inspectorate-rating">(.*?)</(?:div|td)>', text, re.S)
+        return [" ".join(re.sub(r"<[^>]+>", " ", block).split()) for block in blocks]
+
+    shown = []
+    for url, fetched in pages.items():
+        if "lang=cy" not in url:
+            shown.extend(ratings(fetched))
+            continue
+        english = re.sub(r"[?&]lang=cy$", "", url).replace("?lang=cy&", "?").replace("&lang=cy", "")
+        if english in pages:
+            assert len(ratings(fetched)) == len(ratings(pages[english])), url
     return shown
 
 

@@ -109,7 +109,7 @@ def test_a_field_the_document_does_not_give_is_not_offered_and_ticking_it_keeps_
     sign_in(client, admin.email)
     check = upload(client, ("report.html", html_document(SPARSE_CONTENT), "text/html"))
     assert check.status_code == 200, check.text
-    assert "1 recommendations found, 1 would change" in check.text
+    assert "1 recommendation found, 1 would change" in check.text
     assert 'value="text"' in check.text
     for key in ("addressees", "deadline", "sub_recommendations"):
         assert f'value="{key}"' not in check.text  # not offered
@@ -421,3 +421,47 @@ def test_a_hidden_field_refused_is_reported_beside_a_field_on_the_page(client, s
     targets = re.findall(r'href="#([^"]+)"', summary)
     assert targets and all(f'id="{t}"' in refused.text and f'id="{t}-error"' in refused.text for t in targets)
     assert rec(session, "2").version == 1
+
+
+def test_the_review_lists_what_the_reading_guessed_beside_each_recommendation(client, session, admin):
+    """Outsider pass 8, finding 1: a page header left out of a pasted wording was not flagged on the review; the
+    "Check: …" notes were printed by the command line only."""
+    sign_in(client, admin.email)
+    pasted = "\n".join(
+        [
+            "Fictional report on widgets (not a real report)",
+            "Recommendations for chief constables",
+            "Recommendation 2",
+            "Every fictional force should paint its fictional shed green by 27/03/25, and should improve-",
+            "Fictional report: a test header",
+            "Page 1 of 2",
+            "ment the fictional fence it stands behind before the fictional winter comes, as it said it would.",
+            "Recommendation 3",
+            "Police and crime commissioners and the Home Office should fund the fictional helpline, a line",
+            "Fictional report: a test header",
+            "Page 2 of 2",
+        ]
+    )
+    check = client.post(
+        "/admin/recommendations/report/",
+        data={"set": "test-report", "pasted": pasted},
+        files=AS_MULTIPART,
+        headers=csrf_headers(client),
+    )
+    assert check.status_code == 200, check.text
+    notes = check.text.split('data-testid="guesses-2"')[1].split("</div>")[0]
+    assert "Check before saving:" in notes
+    assert "a page break falls inside the wording: “Fictional report: a test header” was left out" in notes
+    assert "“improve-” and “ment” at a line break are read as one word, “improvement”" in notes
+    assert "the deadline is read from the words “by 27/03/25” in the wording" in notes
+    assert "every fictional force should paint" not in notes.lower()
+
+
+def test_the_review_and_applying_count_one_recommendation_in_the_singular(client, session, admin):
+    """Outsider pass 8, finding 12: "1 recommendations found", "1 recommendations have a new version"."""
+    sign_in(client, admin.email)
+    check = upload(client, ("report.html", html_document(SPARSE_CONTENT), "text/html"))
+    assert "1 recommendation found, 1 would change" in check.text
+    applied = apply(client, {**carried(check, "1"), "r1-accept": ["text"], "r1-text": SPARSE_TEXT_1})
+    assert applied.status_code == 200, applied.text
+    assert "1 recommendation has a new version, confirmed against the report. 0 new obligations" in applied.text

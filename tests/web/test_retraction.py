@@ -92,6 +92,26 @@ def test_an_item_taken_back_leaves_the_public_site_at_once(client, app_client_fa
     assert "changes since then that the public cannot see" not in banner
 
 
+def test_a_withdrawn_file_leaves_the_open_data_and_every_cache_at_once(client, session, kent, settings):
+    """A file published by mistake is withdrawn most urgently: the open data drops it at once, and neither it nor
+    the open data may be served from a cache without asking the app (which answers 410 for the file)."""
+    ctx = edit(session, kent, "kent", "1")
+    file = add_file(session, ctx, kent, settings, title=FILE, content=b"by mistake\n", name="mistake.txt")
+    publish_plan(session, ctx.organisation, kent)
+    url = f"/organisations/kent/evidence/{file.id}"
+    files = ("/open-data/evidence.csv", "/open-data/evidence.json")
+    etags = {path: client.get(path).headers["etag"] for path in (*files, url)}
+    for path in (*files, url):
+        assert client.get(path).headers["cache-control"] == "public, no-cache", path
+        assert FILE in client.get(path).text or path == url
+
+    withdraw_evidence(session, file, edit(session, kent, "kent", "1"), kent, upload_dir=settings.upload_dir)
+    for path in files:
+        answer = client.get(path, headers={"if-none-match": etags[path]})
+        assert answer.status_code == 200 and FILE not in answer.text, path
+    assert client.get(url, headers={"if-none-match": etags[url]}).status_code == 410
+
+
 def test_edits_that_take_nothing_back_still_wait_for_a_publication(client, session, kent):
     """Only taking back is immediate: a corrected public update shows its published wording until Kent
     publishes again."""

@@ -24,7 +24,7 @@ def test_no_page_anyone_can_reach_without_signing_in_sets_a_cookie_but_the_sign_
         if "set-cookie" in response.headers:
             cookies[path] = response.headers["set-cookie"].split("=")[0]
             assert response.headers["cache-control"] == PRIVATE, path
-    assert cookies == {"/sign-in": "csrftoken"}
+    assert cookies == {"/sign-in": "csrftoken", "/sign-in?lang=cy": "csrftoken"}  # the form, in each language
 
 
 def test_anonymous_public_pages_may_be_kept_by_a_shared_cache(client, published):

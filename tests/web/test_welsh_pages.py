@@ -137,7 +137,9 @@ def english_messages() -> list[tuple[str, re.Pattern[str]]]:
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for english in ids:
-            if english not in strings and re.search(r"[A-Za-z]{3}", re.sub(r"%\(\w+\)s", "", english)):
+            # a message that is its placeholders around a short word ("%(some)s and %(last)s") would match any
+            # text with that word in it: it says nothing about the text around it
+            if english not in strings and re.search(r"[A-Za-z]{4}", re.sub(r"%\(\w+\)s", "", english)):
                 found.append((english, _pattern(english)))
     return found
 

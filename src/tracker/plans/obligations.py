@@ -25,6 +25,7 @@ from tracker.organisations.services import resolve_addressees
 from tracker.plans.models import Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import utc_now
+from tracker.web.i18n import gettext, ngettext
 
 
 @dataclass
@@ -42,10 +43,20 @@ class ObligationChanges:
 
     def summary(self) -> str:
         settled = len(self.declarations_settled)
-        return (
-            f"{len(self.added)} new obligations, {len(self.no_longer_required)} no longer required, "
-            f"{len(self.required_again)} required again"
-        ) + (f", {settled} declared responses settled by the addressees" if settled else "")
+        parts = [
+            ngettext("%(num)s new obligation", "%(num)s new obligations", len(self.added)),
+            gettext("%(n)s no longer required", n=len(self.no_longer_required)),
+            gettext("%(n)s required again", n=len(self.required_again)),
+        ]
+        if settled:
+            parts.append(
+                ngettext(
+                    "%(num)s declared response settled by the addressees",
+                    "%(num)s declared responses settled by the addressees",
+                    settled,
+                )
+            )
+        return ", ".join(parts)
 
 
 def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) -> ObligationChanges:

@@ -9,8 +9,8 @@ HTML pages for anonymous visitors carry no cookie and nothing personal: ``public
 ``stale-while-revalidate`` (PUBLIC_MAX_AGE, PUBLIC_STALE_WHILE_REVALIDATE), ``Vary: Cookie``, so a shared cache
 in front can serve them (tracker.web.cache_policy keeps every response that sets a cookie private). For people
 signed in they show their own navigation: ``private, no-cache`` (browsers keep them and revalidate). Data
-downloads, the feed and published files carry no cookie or personal content and may be kept by shared caches
-for a minute.
+downloads, the feed and published files carry no cookie or personal content: ``public, no-cache``, so any cache
+may keep them but revalidates every time, and a withdrawn file or retracted item is gone from caches at once.
 """
 
 from __future__ import annotations
@@ -41,12 +41,14 @@ from tracker import __version__
 from tracker.public.models import REVISION_KEY, CachedPage
 from tracker.settings import TEMPLATES_DIR, TRANSLATIONS_DIR
 from tracker.timeutil import UTC
-from tracker.web import i18n, security
+from tracker.web import i18n
 from tracker.web.handler_types import AnyRequest
 from tracker.web.templating import page
 
 PAGE_CACHE_CONTROL = "private, no-cache"
-DATA_CACHE_CONTROL = "public, max-age=60"
+# Data files, the feed and published files: any cache may keep them but must ask the app first every time (a 304
+# when unchanged, one query), so a file withdrawn or an item taken back is gone from every cache at once (410).
+DATA_CACHE_CONTROL = "public, no-cache"
 _EPOCH = dt.datetime(2024, 1, 1, tzinfo=UTC)
 log = logging.getLogger("tracker.public")
 CODE_DIR = Path(__file__).resolve().parents[1]  # src/tracker
@@ -84,7 +86,7 @@ _STAMP_WIDTH = _STAMP_COLUMNS.count("(SELECT")
 _TIME_COLUMNS = (0, 3, 5, 7, 9, 19)  # the columns above that are times (the last one, the revision's, is one too)
 # The same, and in the same round trip the stored rendering of one page (NULLs when there is none).
 _STAMP_AND_PAGE = text(
-    f"SELECT {_STAMP_COLUMNS}, c.etag, c.nonce_mark, c.csrf_mark, c.body "
+    f"SELECT {_STAMP_COLUMNS}, c.etag, c.csrf_mark, c.body "
     "FROM (SELECT 1 AS one) AS one LEFT JOIN cached_page c ON c.key = :key"
 )
 
@@ -233,10 +235,9 @@ def _storage_key(request: AnyRequest, query: Collection[str]) -> str | None:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _render(request: AnyRequest, template: str, context: dict[str, Any], marks: tuple[str, str]) -> str:
-    """The page as ``page()`` would render it, with the marks standing for the CSP nonce and the CSRF token."""
-    nonce_mark, csrf_mark = marks
-    response = page(request, template, **{**context, "csp_nonce": nonce_mark})
+def _render(request: AnyRequest, template: str, context: dict[str, Any], csrf_mark: str) -> str:
+    """The page as ``page()`` would render it, with the mark standing for the CSRF token."""
+    response = page(request, template, **context)
     full = {
         **response.create_template_context(request),
         "csrf_input": f'<input type="hidden" name="_csrf_token" value="{csrf_mark}" />',
@@ -280,25 +281,25 @@ def public_page(
     key = _storage_key(request, query)
     if key is None:
         return conditional(request, validators(db, request), lambda: page(request, template, **build()))
-    current, (etag, nonce_mark, csrf_mark, body) = _current_and_stored(request, db, key)
+    current, (etag, csrf_mark, body) = _current_and_stored(request, db, key)
     policy = shared_page_policy(request)
     if is_fresh(request, current):
         return not_modified(current, policy)
     if etag != current.etag:  # none stored yet, or the data has changed since
-        nonce_mark, csrf_mark = f"nonce{secrets.token_hex(12)}", f"csrf{secrets.token_hex(12)}"
-        body = _render(request, template, build(), (nonce_mark, csrf_mark))
-        _keep(request, CachedPage(key=key, etag=current.etag, nonce_mark=nonce_mark, csrf_mark=csrf_mark, body=body))
-    nonce = security.ensure_nonce(request.scope)
+        csrf_mark = f"csrf{secrets.token_hex(12)}"
+        body = _render(request, template, build(), csrf_mark)
+        _keep(request, CachedPage(key=key, etag=current.etag, nonce_mark="", csrf_mark=csrf_mark, body=body))
+    # The inline script needs no per-request value (the policy allows it by its hash, tracker.web.security).
     token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
-    body = body.replace(nonce_mark, html.escape(nonce)).replace(csrf_mark, html.escape(token))
+    body = body.replace(csrf_mark, html.escape(token))
     return Response(body, media_type=MediaType.HTML, headers=current.headers(policy))
 
 
 def _current_and_stored(
     request: AnyRequest, db: Session, key: str, *parts: object, personal: bool = True
 ) -> tuple[Validators, tuple[Any, ...]]:
-    """In one query: the validators of this request's page and the row stored under ``key`` (its etag, marks
-    and body; NULLs when there is none)."""
+    """In one query: the validators of this request's page and the row stored under ``key`` (its etag, CSRF
+    mark and body; NULLs when there is none)."""
     row = tuple(db.exec(_STAMP_AND_PAGE, params={"key": key}).one())  # type: ignore[call-overload]
     return validators(db, request, *parts, personal=personal, stamp=row[:_STAMP_WIDTH]), row[_STAMP_WIDTH:]
 
@@ -337,7 +338,7 @@ def public_download(
             lambda: Response(render(), media_type=media_type, headers=headers or {}),
             DATA_CACHE_CONTROL,
         )
-    current, (etag, _nonce, _csrf, body) = _current_and_stored(request, db, key, *parts, personal=False)
+    current, (etag, _csrf, body) = _current_and_stored(request, db, key, *parts, personal=False)
     if is_fresh(request, current):
         return not_modified(current, DATA_CACHE_CONTROL)
     if etag == current.etag:

@@ -19,15 +19,17 @@ class CachedPage(SQLModel, table=True):
 
     A page has one row (its ``key`` names the code, the URL and the language, not the data), so the table holds
     at most one row per public page and language. The row is used only while ``etag`` is still the page's
-    current ETag; the per-request values (CSP nonce, CSRF token) were rendered as random marks that are
-    replaced on the way out.
+    current ETag; the per-request value (the CSRF token) was rendered as a random mark that is replaced on the
+    way out.
     """
 
     __tablename__ = "cached_page"
 
     key: str = Field(primary_key=True, max_length=64)
     etag: str = Field(max_length=80)
-    nonce_mark: str = Field(max_length=64)
+    # Unused, always "": it held a mark for the per-request CSP nonce, which pages no longer carry (the one
+    # inline script is allowed by its hash, tracker.web.security). Kept rather than dropped by a migration.
+    nonce_mark: str = Field(default="", max_length=64)
     csrf_mark: str = Field(max_length=64)
     body: str = text_field(default="", nullable=False)
     rendered_at: dt.datetime = created_at_field()

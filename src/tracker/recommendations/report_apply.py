@@ -9,6 +9,7 @@ Loading the same document again changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -24,7 +25,8 @@ from tracker.recommendations.report_document import Found, find_recommendations
 from tracker.recommendations.report_text import DocumentText
 from tracker.timeutil import uk_date
 from tracker.vocabulary import Provenance
-from tracker.web.i18n import N_
+from tracker.web.i18n import N_, ngettext
+from tracker.web.i18n import gettext as _
 
 FIELDS = {
     "text": N_("Wording"),
@@ -101,7 +103,22 @@ class FieldRow:
 
     @property
     def differs(self) -> bool:
-        return self.given and self.document != self.current
+        return self.given and not same_text(self.document, self.current)
+
+
+# What typesetting changes in a text that the words do not: curly quotes, no-break and repeated spaces,
+# ligatures ("ﬁ") and the typographic hyphens. Two renderings of one report (its HTML page and its PDF) differ in
+# these, so the set's text and the document's are compared without them.
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2011": "-"})
+
+
+def same_text(one: str | None, other: str | None) -> bool:
+    """Whether two texts say the same, typesetting aside (``_TYPOGRAPHY``)."""
+    return _plain(one) == _plain(other)
+
+
+def _plain(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").translate(_TYPOGRAPHY).split())
 
 
 @dataclass
@@ -172,28 +189,87 @@ def review(session: Session, doc: DocumentText, rec_set: RecommendationSet) -> R
 
 def guesses(item: Found, rec: Recommendation, held_subs: set[str]) -> list[str]:
     """What the reading of the document guessed, worth a person's look before its fields are saved unreviewed (the
-    command line prints them): a number found alone, a wording run on over several paragraphs, nothing in the set
-    to compare with, a new sub-recommendation, a deadline read from a sentence, addressees read from a heading."""
+    command line prints them; the review lists them): a number found alone, a wording run on over several
+    paragraphs, a page break inside it, a word joined at a line break, an end guessed, nothing in the set to compare
+    with, a new sub-recommendation, a deadline read from a sentence, addressees read from a heading."""
     notes = []
     if item.bare:
-        notes.append(f"found by a bare number (“{item.marker}”), not “Recommendation {item.number}”")
+        notes.append(
+            _("found by a bare number (“%(marker)s”), not “Recommendation %(n)s”", marker=item.marker, n=item.number)
+        )
     for part in [item, *item.subs]:
-        if part.paragraphs > 1:
-            whose = "the wording" if part is item else f"the wording of sub-recommendation {part.number}"
-            notes.append(
-                f"{whose} runs on over {part.paragraphs} paragraphs of the document: check that it is all "
-                "the recommendation's, and no commentary"
-            )
+        whose = _("the wording") if part is item else _("the wording of sub-recommendation %(n)s", n=part.number)
+        notes += _reading_notes(part, whose)
     if not rec.text:
         notes.append(
-            f"the set holds no wording for {item.number} yet, so nothing to compare the document's wording with"
+            _(
+                "the set holds no wording for %(n)s yet, so nothing to compare the document's wording with",
+                n=item.number,
+            )
         )
     if new := [s.number for s in item.subs if s.number not in held_subs]:
-        notes.append(f"sub-recommendation {', '.join(new)} is new to the set")
+        notes.append(
+            ngettext(
+                "sub-recommendation %(numbers)s is new to the set",
+                "sub-recommendations %(numbers)s are new to the set",
+                len(new),
+                numbers=", ".join(new),
+            )
+        )
     if item.deadline:
-        notes.append(f"the deadline is read from {item.deadline_from}")
+        notes.append(_("the deadline is read from %(where)s", where=item.deadline_from))
     if item.addressees_from.startswith("the heading"):
-        notes.append(f"the addressees are read from {item.addressees_from}, not from the wording")
+        notes.append(_("the addressees are read from %(where)s, not from the wording", where=item.addressees_from))
+    return notes
+
+
+def _reading_notes(part: Found, whose: str) -> list[str]:
+    """What reading the lines of one wording guessed (report_text: paragraphs, page furniture, hyphens)."""
+    notes = []
+    if part.paragraphs > 1:
+        notes.append(
+            _(
+                "%(whose)s runs on over %(n)s paragraphs of the document: check that it is all the recommendation's, "
+                "and no commentary",
+                whose=whose,
+                n=part.paragraphs,
+            )
+        )
+    if part.left_out:
+        quoted = [f"“{line}”" for line in part.left_out]
+        lines = (
+            quoted[0] if len(quoted) == 1 else _("%(some)s and %(last)s", some=", ".join(quoted[:-1]), last=quoted[-1])
+        )
+        notes.append(
+            ngettext(
+                "a page break falls inside %(whose)s: %(lines)s was left out as the page's running header or footer; "
+                "check that none of it is the recommendation's",
+                "a page break falls inside %(whose)s: %(lines)s were left out as the page's running header or footer; "
+                "check that none of it is the recommendation's",
+                len(quoted),
+                whose=whose,
+                lines=lines,
+            )
+        )
+    for head, tail in part.rejoined:
+        notes.append(
+            _(
+                "“%(head)s-” and “%(tail)s” at a line break are read as one word, “%(word)s”: check that the hyphen "
+                "was not part of it",
+                head=head,
+                tail=tail,
+                word=head + tail,
+            )
+        )
+    if part.cut_before:
+        notes.append(
+            _(
+                "%(whose)s is taken to end where a sentence ends near the end of a line: check that the paragraph "
+                "after it (“%(next)s”) is not part of it",
+                whose=whose,
+                next=part.cut_before,
+            )
+        )
     return notes
 
 
@@ -255,12 +331,18 @@ def _edit_for(
     take = choice.accepted & given_fields(item)  # a field the document does not give is never applied
     if not take:
         return None  # the admin took nothing from the document for this one: it stays as the set holds it
-    text = choice.text if "text" in take else rec.text
+    # A text that says what the set holds, typesetting aside, keeps the set's (see same_text).
+    text = choice.text if "text" in take and not same_text(choice.text, rec.text) else rec.text
     addressees = choice.addressees if "addressees" in take else list(rec.addressees)
     deadline = choice.deadline if "deadline" in take else rec.deadline
     subs = subs_of(session, rec)
     wanted = choice.subs if "sub_recommendations" in take else {}
-    sub_edits = [SubRecommendationEdit(id=s.id, text=wanted.get(s.number, s.text)) for s in subs]
+    sub_edits = [
+        SubRecommendationEdit(
+            id=s.id, text=s.text if same_text(wanted.get(s.number), s.text) else wanted.get(s.number, s.text)
+        )
+        for s in subs
+    ]
     have = {s.number for s in subs}
     new_subs = [SubRecommendationEdit(number=n, text=t, field=f"sub-{n}") for n, t in wanted.items() if n not in have]
     sources = list(dict.fromkeys([*rec.provenance_sources, *([rec_set.source_url] if rec_set.source_url else [])]))
@@ -278,13 +360,15 @@ def _edit_for(
         subs=sub_edits,
         new_subs=new_subs,
     )
+    # Nothing to save when no field differs and the recommendation is already confirmed as far as this would: a
+    # second document (the PDF of a report whose HTML page was applied) does not replace the note naming the first.
     unchanged = (
         (text, addressees, deadline) == (rec.text, rec.addressees, rec.deadline)
         and all(e.text == s.text for e, s in zip(sub_edits, subs, strict=True))
         and not new_subs
-        and rec.provenance is status
-        and (rec.provenance_note, rec.provenance_sources) == (edit.note, sources)
-        and set(rec.confirmed_fields) == set(confirmed)
+        and rec.provenance in (status, Provenance.CONFIRMED)
+        and set(confirmed) <= set(rec.confirmed_fields)
+        and set(sources) <= set(rec.provenance_sources)
     )
     return None if unchanged else edit
 
@@ -366,9 +450,10 @@ def _blank_subs(found: Found, choice: Choice | None) -> dict[str, str]:
 def describe(found_review: Review) -> list[str]:
     """What applying would change, a line per recommendation and field (the command line's dry run)."""
     doc = found_review.doc
+    found = ngettext("%(num)s recommendation found", "%(num)s recommendations found", len(found_review.rows))
     lines = [
         f"{doc.title or doc.file_name} ({doc.file_name}, sha256 {doc.sha256[:12]}…): "
-        f"{len(found_review.rows)} recommendation(s) found, {len(found_review.changes)} would change."
+        f"{found}, {len(found_review.changes)} would change."
     ]
     for row in found_review.rows:
         if not row.would_change:

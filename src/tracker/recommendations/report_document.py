@@ -46,6 +46,9 @@ class Found:
     addressees: list[str] = field(default_factory=list)
     addressees_from: str = ""  # "the text" or the heading the addressees were read from
     subs: list[Found] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # running headers and footers left out at a page break in it
+    rejoined: list[tuple[str, str]] = field(default_factory=list)  # words joined without their hyphen by a guess
+    cut_before: str = ""  # where its end was guessed: the opening words of the paragraph taken as not its own
 
     @property
     def where(self) -> str:
@@ -146,6 +149,7 @@ def _items(paragraphs: list[Paragraph]) -> list[Found]:
     """Every numbered item with the paragraphs that follow it until the next item or heading."""
     items: list[Found] = []
     current: Found | None = None
+    last: Paragraph | None = None  # the item's last paragraph
     last_top = 0
     for paragraph in paragraphs:
         if paragraph.is_heading:
@@ -161,16 +165,28 @@ def _items(paragraphs: list[Paragraph]) -> list[Found]:
         if match and number and (match.group("named") or plausible):
             text, marker = paragraph.text[match.end() :].strip(), paragraph.text[: match.end()].strip()
             current = Found(number, text, paragraph.page, paragraph.heading, paragraph.index, marker)
+            _take_notes(current, paragraph)
             items.append(current)
             last_top = int(number.split(".")[0]) if "." not in number else last_top
         elif current is not None and not current.text.endswith((".", "!", "?", ".”", '."')):
             # A number alone (a table's cell) or a sentence a line break split goes on; a finished one does not,
-            # so the commentary after a recommendation is not taken for its wording.
+            # so the commentary after a recommendation is not taken for its wording. The paragraph under a number
+            # alone ("Recommendation 5") is its wording, not a run-on.
+            current.paragraphs += 1 if current.text else 0
             current.text = f"{current.text} {paragraph.text}".strip()
-            current.paragraphs += 1
+            _take_notes(current, paragraph)
         else:
+            if current is not None and last is not None and last.end_guessed:
+                current.cut_before = _opening(paragraph.text, words=6)
             current = None
+        last = paragraph
     return items
+
+
+def _take_notes(item: Found, paragraph: Paragraph) -> None:
+    """What the reading of the paragraph guessed, noted on the item its text goes to."""
+    item.left_out += [line for line in paragraph.left_out if line not in item.left_out]
+    item.rejoined += paragraph.rejoined
 
 
 def _plausible(number: str, last_top: int, heading: str | None, bare_word: bool, after_item: bool) -> bool:

@@ -3,23 +3,26 @@
 Three renderings are read: the HTML page saved from the publisher's site (the standard library's
 ``html.parser``: the page is well-formed, and only headings, paragraphs, list items and table cells matter),
 the PDF (``pypdf``), and text pasted from either. PDF text (pasted or extracted) brings page headers, footers
-and hard line breaks: lines that repeat on many pages and page numbers are dropped, and the broken lines of a
-paragraph are joined again. A PDF's text is taken in pypdf's layout mode, which keeps the gap between
-paragraphs as a blank line (the plain mode drops it, and the commentary after a recommendation would run on
-into its wording).
+and hard line breaks: page numbers and the lines repeated beside them or at the pages' edges are dropped
+("page furniture" below), and the broken lines of a paragraph are joined again ("paragraphs"). A PDF's text
+is taken in pypdf's layout mode, which keeps the gap between paragraphs as a blank line (the plain mode drops it,
+and the commentary after a recommendation would run on into its wording).
 
 What starts an item (``STARTS_ITEM``; ``tracker.recommendations.report_document`` reads the same rule):
 "Recommendation N" (or N.N) followed by ":", ".", ")", a dash or the end of the line, so a cross-reference that
 a line break puts first on a line ("Recommendation 5 of our 2022 report …") stays in its sentence; or a bare
-number followed by ".", ":", ")", a capitalised word or the end of the line, except a date ("27 March 2025.").
+number followed by ".", ":", ")", a capitalised word or the end of the line, except a date ("27 March 2025."),
+and in broken lines only after a line that ends a sentence or a list's item (``_starts_item``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 
@@ -55,6 +58,9 @@ class Paragraph:
     heading: str | None = None  # the section heading it stands under
     is_heading: bool = False
     index: int = 0  # its place among the document's paragraphs, from 1 (where neither page nor heading tells)
+    left_out: tuple[str, ...] = ()  # running headers and footers left out at a page break inside it
+    rejoined: tuple[tuple[str, str], ...] = ()  # words a line break split, joined without the hyphen by a guess
+    end_guessed: bool = False  # it ends where a sentence ends near the width: the next paragraph may be its own
 
 
 @dataclass
@@ -184,6 +190,16 @@ def _from_html(text: str) -> tuple[str, list[Paragraph]]:
 # --- PDF and pasted text ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Line:
+    """A line of a PDF's or a paste's text: its page (None until a paste's page number tells), and the running
+    headers and footers left out just before it (a page break)."""
+
+    text: str
+    page: int | None = None
+    after: tuple[str, ...] = ()
+
+
 def _from_pdf(content: bytes) -> tuple[str, list[Paragraph]]:
     try:
         reader = PdfReader(io.BytesIO(content))
@@ -195,7 +211,7 @@ def _from_pdf(content: bytes) -> tuple[str, list[Paragraph]]:
         raise ReportDocumentError(
             ["The PDF has no text (a scanned document?): paste the report's text or upload its HTML page instead"]
         )
-    lines: list[tuple[str, int | None]] = [(line, n) for n, page in enumerate(pages, 1) for line in _page_lines(page)]
+    lines = [Line(line, n) for n, page in enumerate(pages, 1) for line in _page_lines(page)]
     paragraphs = _paragraphs(_without_furniture(lines, page_count=len(pages)))
     return title or _first_words(paragraphs), paragraphs
 
@@ -229,130 +245,295 @@ def _page_text(page: PageObject) -> str:
 
 
 def _from_text(text: str) -> tuple[str, list[Paragraph]]:
-    """Pasted text: pages are told apart by form feeds if there are any, else by the page numbers of footers."""
+    """Pasted text: pages are told apart by form feeds if there are any, else by the page numbers of its footers or
+    headers. Its title: its opening paragraph (before any recommendation or heading), else its running header."""
     pages = text.split("\f")
-    lines: list[tuple[str, int | None]] = []
-    for number, page in enumerate(pages, 1):
-        lines += [(line, number if len(pages) > 1 else None) for line in page.splitlines()]
+    lines = [Line(line, n if len(pages) > 1 else None) for n, page in enumerate(pages, 1) for line in _page_lines(page)]
     kept = _without_furniture(lines, page_count=len(pages))
     paragraphs = _paragraphs(kept)
-    header = Counter(" ".join(line.split()) for line, _ in lines if line.strip())
-    header.subtract(" ".join(line.split()) for line, _ in kept if line.strip())  # what was dropped, how often
-    header_lines = [text for text, n in header.most_common() if n > 0 and not PAGE_NUMBER.match(text)]
-    return (header_lines[0] if header_lines else _first_words(paragraphs)), paragraphs
+    opening = paragraphs[0] if paragraphs else None
+    if opening and not opening.is_heading and not STARTS_ITEM.match(opening.text) and len(opening.text) <= 200:
+        return opening.text, paragraphs
+    headers = Counter(text for line in kept for text in line.after)
+    return (headers.most_common(1)[0][0] if headers else _first_words(paragraphs)), paragraphs
 
 
 def _page_lines(page: str) -> list[str]:
     return page.replace("\r\n", "\n").split("\n")
 
 
+# --- page furniture ---------------------------------------------------------------------------------------
+#
+# A running header or footer is told by where it stands, not by its words alone: next to a page's edge (a PDF's
+# pages, a paste's form feeds) or next to a line that says it is a page number ("Page 3", "3 of 12"), and the same
+# (numbers aside) at several such places. Going out from each edge or page number, a line is furniture while it is
+# short and repeated at those places; the first line that is not ends the walk, so a line of the body repeated
+# elsewhere ("By 27 March 2025, chief constables should:") is never dropped. A line is never furniture when it
+# starts an item, holds a deadline ("by 27 March 2025"), or finishes the sentence of the line before it (a word
+# broken at a hyphen, or a line in lower case after one that does not end a sentence). In a paste without form
+# feeds, a bare number is a page number only where such a walk meets it.
+
+ZONE = 2  # the lines of a running header or footer on one side of a page edge or page number, at most
+SAYS_PAGE = re.compile(r"^(page\s+\d{1,4}(\s+of\s+\d{1,4})?|\d{1,4}\s+of\s+\d{1,4})$", re.IGNORECASE)
+DEADLINE = re.compile(r"\bby\s+(\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\s+\d{4})", re.IGNORECASE)
+CLOSING = "\"'\u201d\u2019)\\]"  # closing quotes and brackets after a sentence's end
+ENDS_SENTENCE = re.compile(rf"[.!?][{CLOSING}]*$")
+ENDS_ITEM = re.compile(rf"[.!?:;][{CLOSING}]*$")  # what a list's item or a sentence ends with, before a number
+
+
 def _shape(line: str) -> str:
     """A line with its numbers hidden, so "Page 3" and "Page 4" of a running footer look alike."""
-    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+    return re.sub(r"\d+", "#", line.lower())
 
 
-def _without_furniture(lines: list[tuple[str, int | None]], *, page_count: int) -> list[tuple[str, int | None]]:
-    """Drop page numbers and the running headers and footers (short lines repeated on several pages); where no
-    page is known (pasted text), a footer's page number gives the page of the lines before it."""
-    texts = [" ".join(line.split()) for line, _ in lines]
-    edges = _page_edges(lines, texts)
-    # On known pages only the first and last lines can be furniture, and twice is enough; in pasted text, anywhere.
-    shapes = Counter(_shape(t) for i, t in enumerate(texts) if t and (edges is None or i in edges))
-    repeats = 3 if edges is None else max(2, page_count // 2)
-    furniture = [
-        bool(t)
-        and len(t) < 100
-        and (edges is None or i in edges)
-        and shapes[_shape(t)] >= repeats
-        and not STARTS_ITEM.match(t)
-        for i, t in enumerate(texts)
-    ]
-    kept: list[tuple[str, int | None]] = []
-    pending: list[int] = []  # kept lines still waiting for a footer to name their page
-    for index, (line, page) in enumerate(lines):
-        number = PAGE_NUMBER.match(texts[index])
-        if number and _is_page_number(index, texts, furniture, lines):
-            for waiting in pending:
-                kept[waiting] = (kept[waiting][0], kept[waiting][1] or int(number.group(2)))
-            pending = []
+def _without_furniture(lines: list[Line], *, page_count: int) -> list[Line]:
+    """The lines without page numbers and running headers and footers, each kept line naming those left out just
+    before it; in a paste, each line gets the page its footer's (or header's) page number gives."""
+    texts = [" ".join(line.text.split()) for line in lines]
+    known = all(line.page is not None for line in lines)
+    numbers: dict[int, int] = {}
+    if known:
+        walks = _page_edge_walks(lines)
+        repeats = max(2, page_count // 2)
+    else:
+        numbers = {i: int(re.findall(r"\d+", t)[0]) for i, t in enumerate(texts) if SAYS_PAGE.match(t)}
+        walks = _page_number_walks(len(texts), sorted(numbers))
+        repeats = max(2, len(numbers) // 2)
+    furniture = _furniture(texts, walks, repeats, numbers)
+    return _kept(lines, texts, furniture, numbers, known=known)
+
+
+def _page_edge_walks(lines: list[Line]) -> list[tuple[int, list[int]]]:
+    """From each page's first line down and from its last line up: (the page, the indexes in walking order)."""
+    by_page: dict[int, list[int]] = {}
+    for index, line in enumerate(lines):
+        by_page.setdefault(line.page or 0, []).append(index)
+    return [(page, walk) for page, indexes in by_page.items() for walk in (indexes, indexes[::-1])]
+
+
+def _page_number_walks(count: int, numbers: list[int]) -> list[tuple[int, list[int]]]:
+    """Out from each page number to either side, as far as the next one, and in from the paste's start and end:
+    (which stretch between page numbers the walk is in, the indexes in walking order)."""
+    edges = [-1, *numbers, count]
+    walks = []
+    for stretch, (before, after) in enumerate(itertools.pairwise(edges)):
+        walks += [(stretch, list(range(before + 1, after))), (stretch, list(range(after - 1, before, -1)))]
+    return walks
+
+
+def _zone(texts: list[str], walk: list[int], numbers: dict[int, int] | None = None) -> Iterator[int]:
+    """The lines a walk meets that may be furniture, at most ZONE of them, skipping blank lines and page numbers
+    (a bare number met is one: recorded in ``numbers`` when given)."""
+    met = 0
+    for index in walk:
+        text = texts[index]
+        if not text or index in (numbers or {}):
             continue
-        if furniture[index]:
+        if PAGE_NUMBER.match(text):
+            if numbers is not None:
+                numbers[index] = int(re.findall(r"\d+", text)[0])
             continue
-        if page is None and texts[index]:
-            pending.append(len(kept))
-        kept.append((line, page))
+        if met == ZONE:
+            return
+        met += 1
+        yield index
+
+
+def _furniture(texts: list[str], walks: list[tuple[int, list[int]]], repeats: int, numbers: dict[int, int]) -> set[int]:
+    """The running headers' and footers' lines: those met by the walks, on at least ``repeats`` pages (or stretches
+    between page numbers); ``numbers`` gains the bare page numbers met."""
+    pages: dict[str, set[int]] = {}
+    for page, walk in walks:
+        for index in _zone(texts, walk):
+            pages.setdefault(_shape(texts[index]), set()).add(page)
+    furniture: set[int] = set()
+    for _, walk in walks:
+        for index in _zone(texts, walk, numbers):
+            if len(pages[_shape(texts[index])]) < repeats or not _may_be_furniture(texts, index):
+                break
+            furniture.add(index)
+    return furniture
+
+
+def _may_be_furniture(texts: list[str], index: int) -> bool:
+    text = texts[index]
+    if len(text) >= 100 or STARTS_ITEM.match(text) or DEADLINE.search(text):
+        return False
+    before = next((texts[i] for i in range(index - 1, -1, -1) if texts[i]), "")
+    broken_word = bool(re.search(r"[a-z]-$", before)) and text[:1].islower()
+    goes_on = text[:1].islower() and " " in text and bool(before) and not ENDS_SENTENCE.search(before)
+    return not (broken_word or goes_on)
+
+
+def _kept(
+    lines: list[Line], texts: list[str], furniture: set[int], numbers: dict[int, int], *, known: bool
+) -> list[Line]:
+    """The lines left, naming what was left out before each; blank lines beside a page break go with it. In a paste
+    a page number gives its page to the lines before it (a footer), or after it when it comes first (a header)."""
+    gone = furniture | set(numbers)
+    first = min(numbers, default=len(texts))
+    heads = not known and all(i in gone or not texts[i] for i in range(first))
+    kept: list[Line] = []
+    left_out: list[str] = []
+    waiting: list[int] = []  # kept lines waiting for the footer that names their page
+    page: int | None = None
+    for index, line in enumerate(lines):
+        if index in numbers and not known:
+            if heads:
+                page = numbers[index]
+            for w in waiting:
+                kept[w] = replace(kept[w], page=numbers[index])
+            waiting = []
+        if index in gone:
+            left_out += [texts[index]] if index in furniture else []
+            continue
+        if not texts[index]:
+            if not _beside(texts, index, gone):
+                kept.append(line)
+            continue
+        if not known and not heads:
+            waiting.append(len(kept))
+        kept.append(replace(line, page=line.page if known else page, after=tuple(left_out)))
+        left_out = []
     return kept
 
 
-def _page_edges(lines: list[tuple[str, int | None]], texts: list[str]) -> set[int] | None:
-    """The indexes of the first two and last two non-empty lines of each page; None when pages are not known."""
-    if any(page is None for _, page in lines):
-        return None
-    by_page: dict[int | None, list[int]] = {}
-    for index, (_, page) in enumerate(lines):
-        if texts[index]:
-            by_page.setdefault(page, []).append(index)
-    return {i for indexes in by_page.values() for i in indexes[:2] + indexes[-2:]}
-
-
-def _is_page_number(index: int, texts: list[str], furniture: list[bool], lines: list[tuple[str, int | None]]) -> bool:
-    """A line of digits is a page number when it says "Page", stands first or last on its page, or stands next to a
-    running header or footer; elsewhere ("7" alone in a table) it is a recommendation's number."""
-    if not texts[index].isdigit():
-        return True
-    near = [i for i in (index - 1, index + 1) if 0 <= i < len(texts)]
-    page = lines[index][1]
-    if (page is not None and any(lines[i][1] != page for i in near)) or len(near) < 2:
-        return True
+def _beside(texts: list[str], index: int, gone: set[int]) -> bool:
+    """Whether the blank line at ``index`` stands next to a page break (its nearest line either side is gone)."""
     for step in (-1, 1):
         i = index + step
-        while 0 <= i < len(texts) and not texts[i] and lines[i][1] == page:
+        while 0 <= i < len(texts) and not texts[i]:
             i += step
-        if not 0 <= i < len(texts) or furniture[i] or (page is not None and lines[i][1] != page):
+        if i in gone:
             return True
     return False
 
 
-def _paragraphs(lines: list[tuple[str, int | None]]) -> list[Paragraph]:
-    """Join the hard-broken lines of each paragraph; a blank line, a heading or a numbered item starts a new one."""
-    paragraphs: list[Paragraph] = []
-    current: list[str] = []
+# --- paragraphs -------------------------------------------------------------------------------------------
+#
+# A blank line, a heading or an item's number starts a paragraph; so does a line after one that ends a sentence
+# well short of the text's width (where the next word would have fitted: the break was the paragraph's end, not
+# the layout's). A bare number ("12:") starts an item only after a line that ends a sentence or a list's item
+# (".", ":", ";"), as an HTML paragraph would start; after any other line it is in the sentence a line break cut.
+# A page break inside a paragraph does not end it.
+
+
+@dataclass
+class _Open:
+    """The paragraph being read."""
+
+    lines: list[str] = field(default_factory=list)
     page: int | None = None
+    left_out: list[str] = field(default_factory=list)
+
+
+def _paragraphs(lines: list[Line]) -> list[Paragraph]:
+    """Join the hard-broken lines of each paragraph."""
+    texts = [" ".join(line.text.split()) for line in lines]
+    width = _width(texts)
+    words = _vocabulary(texts)
+    paragraphs: list[Paragraph] = []
+    current = _Open()
     heading: str | None = None
 
-    def close() -> None:
+    def close(guessed: bool = False) -> None:
         nonlocal current
-        if current:
-            paragraphs.append(Paragraph(_joined(current), page=page, heading=heading))
-        current = []
+        if current.lines:
+            text, rejoined = _joined(current.lines, words)
+            left_out = tuple(current.left_out)
+            paragraphs.append(
+                Paragraph(text, current.page, heading, left_out=left_out, rejoined=rejoined, end_guessed=guessed)
+            )
+        current = _Open()
 
-    for line, line_page in lines:
-        stripped = " ".join(line.split())
-        if not stripped:
+    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
+        if not text:
             close()
             continue
-        if HEADING.match(stripped) and not STARTS_ITEM.match(stripped):
+        if HEADING.match(text) and not STARTS_ITEM.match(text):
             close()
-            heading = stripped.rstrip(":")
-            paragraphs.append(Paragraph(heading, page=line_page, heading=heading, is_heading=True))
+            heading = text.rstrip(":")
+            paragraphs.append(Paragraph(heading, page=line.page, heading=heading, is_heading=True))
             continue
-        if STARTS_ITEM.match(stripped):
+        if STARTS_ITEM.match(text) and _starts_item(current.lines, text, width):
             close()
-        if not current:
-            page = line_page
-        current.append(stripped)
-        if STARTS_ITEM.fullmatch(stripped):
+        if current.lines:
+            current.left_out += line.after
+        else:
+            current.page = line.page
+        current.lines.append(text)
+        if STARTS_ITEM.fullmatch(text) and len(current.lines) == 1:
             close()  # a number alone on its line ("Recommendation 5", a table's "7"): its wording follows
+        elif (ends := _ends_paragraph(texts, index, width)) is not None:
+            close(guessed=ends)
     close()
     return paragraphs
 
 
-def _joined(lines: list[str]) -> str:
+PAGE_LINE = 160  # characters: no page's line is longer (A4 in a small type holds some 120; a landscape page more)
+
+
+def _width(texts: list[str]) -> int:
+    """The text's width, in characters: what its full lines reach (most of them; a stray long line aside)."""
+    lengths = sorted(len(t) for t in texts if t)
+    return lengths[int(0.95 * (len(lengths) - 1))] if lengths else 0
+
+
+def _starts_item(lines: list[str], text: str, width: int) -> bool:
+    """Whether a line that starts like an item starts one: first in its paragraph, "Recommendation N", or a bare
+    number after a line that ends a sentence or a list's item, or that ends well short of the width (a label)."""
+    if not lines or re.match(NAMED_ITEM, text):
+        return True
+    before = lines[-1]
+    return bool(ENDS_ITEM.search(before)) or len(before) + 1 + len(text.split()[0]) <= 0.85 * width
+
+
+def _ends_paragraph(texts: list[str], index: int, width: int) -> bool | None:
+    """Whether the paragraph ends after line ``index``: None when it goes on; else whether that is a guess worth a
+    look (the line ends a sentence near the width, so a layout's break and a paragraph's end look much alike)."""
+    text = texts[index]
+    following = next((t for t in texts[index + 1 :] if t), "")
+    if not following or not ENDS_SENTENCE.search(text) or not re.match("[A-Z0-9\"'\u201c\u2018]", following):
+        return None
+    if len(text) > width or width > PAGE_LINE:
+        return False  # the text's lines are not a page's: its paragraphs are not broken into lines
+    if len(text) + 1 + len(following.split()[0]) > width:
+        return None  # the next word would not have fitted: the layout broke the line
+    return len(text) >= 0.8 * width
+
+
+# A word broken at a hyphen is joined without it when the document writes the joined word elsewhere, or when the
+# part after the break is a word ending that cannot stand alone ("improve-" / "ment"); otherwise the hyphen stays
+# ("stalking-" / "related", "multi-" / "agency"): reports hyphenate compounds far more often than they split
+# words. The second kind is a guess the review names.
+_ENDINGS = """ment ments mental tion tions tional sion sions ation ations isation isations ization izations ition
+itions ing ings ness nesses ity ities ance ances ence ences ency encies ancy ly ally ible ibly ably ability ise ised
+ises ising ize ized izes izing ous ious eous ive ives ively ative al ial ially er ers ist ists ism isms ure ures ful
+fully"""
+WORD_ENDINGS = frozenset(_ENDINGS.split())
+
+
+def _vocabulary(texts: list[str]) -> set[str]:
+    """The document's words in lower case, hyphenated ones whole ("self-assessment")."""
+    return set(re.findall(r"[a-z]+(?:-[a-z]+)*", " ".join(texts).lower()))
+
+
+def _joined(lines: list[str], words: set[str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The paragraph's lines as one text, and the words joined without their hyphen by the word-ending guess."""
     text = lines[0]
+    guessed: list[tuple[str, str]] = []
     for line in lines[1:]:
-        # A word broken at a hyphen ("multi-" / "agency") keeps its hyphen and loses the break.
+        head, tail = re.search(r"([A-Za-z]*[a-z])-$", text), re.match(r"[a-z]+", line)
+        if head and tail:
+            whole = (head.group(1) + tail.group(0)).lower()
+            hyphenated = f"{head.group(1)}-{tail.group(0)}".lower()
+            if whole in words or (hyphenated not in words and tail.group(0) in WORD_ENDINGS):
+                if whole not in words:
+                    guessed.append((head.group(1), tail.group(0)))
+                text = text[:-1] + line
+                continue
         text += line if text.endswith("-") and line[:1].islower() else " " + line
-    return text
+    return text, tuple(guessed)
 
 
 def _first_words(paragraphs: list[Paragraph]) -> str:

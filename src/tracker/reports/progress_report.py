@@ -468,7 +468,6 @@ def render_html(data: ReportData, *, pdf_url: str | None = None) -> str:
         data=data,
         statuses=list(ResponseStatus),
         pdf_url=pdf_url,
-        csp_nonce="",
         nav_items=[],
         demo_mode=False,
         standalone_css=Markup(standalone_css()),

@@ -18,7 +18,7 @@ from tracker.inputs import InputError
 from tracker.web import i18n, observability
 from tracker.web.handler_types import AnyRequest
 from tracker.web.i18n import N_, gettext
-from tracker.web.security import ensure_nonce, set_security_headers
+from tracker.web.security import set_security_headers
 from tracker.web.templating import page
 
 log = logging.getLogger("tracker.errors")
@@ -82,7 +82,7 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
     elif isinstance(exc, UnicodeDecodeError):  # a form part that is not UTF-8 (Litestar's multipart parser)
         status, detail = 400, "The form could not be read: its text is not in UTF-8."
     elif isinstance(exc, OperationalError | DBAPIError) and _is_outage(exc):
-        log.warning("database unavailable: %s", exc.__class__.__name__)
+        log.warning("database unavailable (request %s): %s", observability.request_id_of(request.scope), _cause(exc))
         status, detail = 503, "The database cannot be reached. Please try again in a few minutes."
         headers = {"Retry-After": "30"}
     else:
@@ -92,10 +92,8 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
         detail = None  # never leak internals
     if status == 401 and not wants_json(request):
         response = _to_sign_in(request)
-        set_security_headers(response.headers, ensure_nonce(request.scope), hsts=False)
+        set_security_headers(response.headers, hsts=False)
         return _with_request_id(request, response, status)
-    # Routing errors (404, 405) are raised before the middleware stack: make the CSP nonce before the page uses it.
-    nonce = ensure_nonce(request.scope)
     if wants_json(request):
         response = problem(status, detail, **extra)
     else:
@@ -113,8 +111,8 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
             )
     if headers:
         response.headers.update(headers)
-    # ... and set the headers here too.
-    set_security_headers(response.headers, nonce, hsts=request.app.state.settings.is_production)
+    # Routing errors (404, 405) are raised before the middleware stack: set the headers here too.
+    set_security_headers(response.headers, hsts=request.app.state.settings.is_production)
     return _with_request_id(request, response, status)
 
 
@@ -183,5 +181,19 @@ def _phrase(status: int) -> str:
         return ""
 
 
+# SQLite reports a schema that does not match the code (a missing table or column: a migration not run, a table
+# renamed by hand) as an OperationalError, like an outage. It is not one: it is a 500 with a traceback that names
+# the request, and the people asking are not told the database cannot be reached.
+_SCHEMA_ERRORS = ("no such table", "no such column", "has no column named", "no such function", "no such module")
+
+
 def _is_outage(exc: DBAPIError) -> bool:
+    if any(phrase in str(exc.orig) for phrase in _SCHEMA_ERRORS):
+        return False
     return bool(getattr(exc, "connection_invalidated", False)) or isinstance(exc, OperationalError)
+
+
+def _cause(exc: DBAPIError) -> str:
+    """The driver's error class and first line (no SQL, no values: the engines hide parameters)."""
+    first = str(exc.orig).splitlines()[0] if str(exc.orig) else ""
+    return f"{exc.__class__.__name__}: {exc.orig.__class__.__name__}: {first}"[:300]

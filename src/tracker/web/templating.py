@@ -1,6 +1,6 @@
 """The Jinja environment (our templates first, then the GOV.UK Frontend macros) and the page helper.
 
-``page()`` is how every page and htmx partial is rendered: it adds what every template needs (CSP nonce,
+``page()`` is how every page and htmx partial is rendered: it adds what every template needs (the
 signed-in user, navigation, footer links, language) and renders in the request's language (tracker.web.i18n).
 """
 
@@ -198,12 +198,16 @@ def footer_links() -> list[dict[str, str]]:
 
 def language_links(connection: ASGIConnection[Any, Any, Any, Any], locale: str) -> list[dict[str, Any]]:
     """Links to this page in each available language (none when English is the only one)."""
-    locales = i18n.catalogues_of(connection).locales
-    if len(locales) < 2:
-        return []
     here = connection.url.path + (
         f"?{urlencode(list(connection.query_params.multi_items()))}" if connection.url.query else ""
     )
+    return links_to_languages(here, i18n.catalogues_of(connection).locales, locale)
+
+
+def links_to_languages(here: str, locales: list[str], locale: str) -> list[dict[str, Any]]:
+    """The page at ``here`` in each of ``locales``, ``locale`` being the one shown (none with one language)."""
+    if len(locales) < 2:
+        return []
     return [
         {
             "text": i18n.language_name(code),
@@ -232,13 +236,11 @@ class LocalisedTemplate(Template):
 def page(
     connection: ASGIConnection[Any, Any, Any, Any], template_name: str, status_code: int = 200, **context: Any
 ) -> LocalisedTemplate:
-    """Render a page (or an htmx partial) with what every template needs: the CSP nonce, the demo banner,
+    """Render a page (or an htmx partial) with what every template needs: the demo banner,
     navigation and footer links, in the request's language."""
-    state = connection.scope.get("state", {})
     locale = i18n.locale_of(connection)
     translations = i18n.catalogues_of(connection).translations(locale)
     with i18n.translations_in_use(translations):
-        context.setdefault("csp_nonce", state.get("csp_nonce", ""))
         context.setdefault("status_code", status_code)
         user = connection.scope.get("user")
         context.setdefault("current_user", user)

@@ -8,7 +8,16 @@ from sqlmodel import select
 
 from tests.support.database import ORGANISATIONS_FILE, STALKING_FILE
 from tests.support.factories import SMALL_ORGANISATIONS, SMALL_SET, write
-from tests.support.report_documents import CC, CONTENT, PCC, TEXT_2, html_document, pasted_text, pdf_document
+from tests.support.report_documents import (
+    CC,
+    CONTENT,
+    PCC,
+    SPARSE_CONTENT,
+    TEXT_2,
+    html_document,
+    pasted_text,
+    pdf_document,
+)
 from tracker import cli
 from tracker.accounts.models import User
 from tracker.accounts.passwords import verify_password
@@ -97,7 +106,7 @@ def test_load_report_dry_runs_then_confirms_the_set_against_the_document_once(ru
     report.write_text(pasted_text(), encoding="utf-8")
     dry = run("load-report", str(report), "--set", "test-report", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "3 recommendation(s) found, 3 would change" in dry.output
+    assert "3 recommendations found, 3 would change" in dry.output
     assert f"Wording: none -> {TEXT_2} (from page 2, under “Recommendations for chief constables”)" in dry.output
     assert _report_number_2(session).text is None
     refused = run("load-report", str(report), "--set", "test-report")
@@ -109,19 +118,19 @@ def test_load_report_dry_runs_then_confirms_the_set_against_the_document_once(ru
     # Without --yes and without a terminal to ask at: what it would change is printed, and nothing is saved.
     unasked = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org")
     assert unasked.exit_code == 1, unasked.output
-    assert "3 recommendation(s) found, 3 would change" in unasked.output
+    assert "3 recommendations found, 3 would change" in unasked.output
     assert "Nothing was saved: review what the document would change with --dry-run, then pass --yes" in (
         unasked.output
     )
     assert _report_number_2(session).text is None
     applied = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org", "--yes")
     assert applied.exit_code == 0, applied.output
-    assert "Saved 3 new version(s)" in applied.output
+    assert "Saved 3 new versions" in applied.output
     two = _report_number_2(session)
     assert (two.text, two.provenance, two.confirmed_by_label) == (TEXT_2, Provenance.CONFIRMED, "Fictional Admin")
     again = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org")
     assert again.exit_code == 0, again.output  # nothing to change: nothing to confirm
-    assert "0 would change" in again.output and "Saved 0 new version(s)" in again.output
+    assert "0 would change" in again.output and "Saved 0 new versions" in again.output
 
 
 def test_load_report_prints_the_guesses_worth_a_look_per_recommendation(run, session, tmp_path):
@@ -148,6 +157,48 @@ def test_load_report_prints_the_guesses_worth_a_look_per_recommendation(run, ses
     assert "Check: the deadline is read from the words “By 27 March 2025” in the wording" in one
 
 
+def test_load_report_says_why_the_account_named_cannot_apply(run, session, tmp_path):
+    """Outsider pass 8, finding 12: --by naming an editor answered "Name the admin account …: --by EMAIL"."""
+    orgs, small_set = write(tmp_path, "orgs.yaml", SMALL_ORGANISATIONS), write(tmp_path, "set.yaml", SMALL_SET)
+    assert run("load", str(orgs), str(small_set)).exit_code == 0
+    run(
+        "users",
+        "create",
+        "--email",
+        "coordinator@example.org",
+        "--name",
+        "Fictional Coordinator",
+        "--role",
+        "coordinator",
+    )
+    report = tmp_path / "report.txt"
+    report.write_text(pasted_text(), encoding="utf-8")
+    base = ("load-report", str(report), "--set", "test-report", "--yes")
+    not_admin = run(*base, "--by", "Coordinator@example.org")
+    assert not_admin.exit_code == 1
+    assert "coordinator@example.org is not an admin account (its role is NPCC coordinator)" in not_admin.output
+    nobody = run(*base, "--by", "nobody@example.org")
+    assert nobody.exit_code == 1 and "There is no account with the email address nobody@example.org" in nobody.output
+    assert _report_number_2(session).text is None
+
+
+def test_load_report_counts_in_the_singular(run, session, tmp_path):
+    """Outsider pass 8, finding 12: "1 recommendations found", "Saved 1 new version(s)"."""
+    orgs, small_set = write(tmp_path, "orgs.yaml", SMALL_ORGANISATIONS), write(tmp_path, "set.yaml", SMALL_SET)
+    assert run("load", str(orgs), str(small_set)).exit_code == 0
+    run("users", "create", "--email", "admin@example.org", "--name", "Fictional Admin", "--role", "admin")
+    report = tmp_path / "report.html"
+    report.write_bytes(html_document(SPARSE_CONTENT))
+    applied = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org", "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert "1 recommendation found, 1 would change." in applied.output
+    assert "Saved 1 new version; 0 new obligations" in applied.output
+    twice = tmp_path / "twice.html"
+    twice.write_bytes(html_document([*SPARSE_CONTENT, (PCC, "Recommendation 1: Fictional other wording.")]))
+    refused = run("load-report", str(twice), "--set", "test-report", "--dry-run")
+    assert refused.exit_code == 1 and "nothing changed, 1 problem:" in refused.output
+
+
 @pytest.mark.parametrize(("answer", "saved"), [("n\n", False), ("y\n", True)])
 def test_load_report_asks_before_saving_at_a_terminal(run, session, tmp_path, monkeypatch, answer, saved):
     orgs, small_set = write(tmp_path, "orgs.yaml", SMALL_ORGANISATIONS), write(tmp_path, "set.yaml", SMALL_SET)
@@ -157,7 +208,7 @@ def test_load_report_asks_before_saving_at_a_terminal(run, session, tmp_path, mo
     report.write_text(pasted_text(), encoding="utf-8")
     monkeypatch.setattr(cli, "_at_a_terminal", lambda: True)
     result = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org", input=answer)
-    assert "Save these 3 recommendation(s) as confirmed against the report?" in result.output
+    assert "Save these 3 recommendations as confirmed against the report?" in result.output
     assert result.exit_code == (0 if saved else 1), result.output
     assert (_report_number_2(session).text == TEXT_2) is saved
 

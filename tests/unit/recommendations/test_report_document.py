@@ -29,7 +29,7 @@ from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Response
-from tracker.plans.obligations import sync_obligations
+from tracker.plans.obligations import ObligationChanges, sync_obligations
 from tracker.recommendations import report_text
 from tracker.recommendations.editing import versions
 from tracker.recommendations.models import Recommendation, RecommendationSet
@@ -380,3 +380,60 @@ def test_each_copy_of_a_number_given_twice_is_located_by_its_page_and_heading(se
         f"(page 2, under “{PCC}”, paragraph 6 of the document) and “Fictional other wording.” "
         f"(page 2, under “{PCC}”, paragraph 8 of the document)"
     ), problem
+
+
+# The small report with an apostrophe in recommendation 3's wording: straight, then as typesetting gives it (a
+# curly apostrophe, a no-break space, the "fi" ligature).
+STRAIGHT = [(h, p and p.replace("fund the fictional", "fund the force's fictional")) for h, p in CONTENT]
+TYPESET = [(h, p and p.replace("fund the fictional", "fund the force\u2019s \u00a0\ufb01ctional")) for h, p in CONTENT]
+
+
+def test_another_rendering_of_the_report_applied_changes_nothing_where_no_field_differs(session, admin):
+    """Outsider pass 8, finding 12: the PDF loaded after its HTML page was applied would have written a new version
+    of every recommendation, changing only the note that names the document."""
+    apply_review(
+        session, review(session, read_document(html_document(STRAIGHT), "report.html"), the_set(session)), admin
+    )
+    three = rec(session, "3")
+    held = (three.version, three.text, three.provenance_note)
+    assert "the force's fictional helpline" in three.text and "report.html" in three.provenance_note
+    events = len(session.exec(select(AuditEvent)).all())
+    for content, name in [
+        (pdf_document(STRAIGHT), "report.pdf"),
+        (pasted_text(STRAIGHT).encode(), "pasted text"),
+        (html_document(TYPESET), "report-typeset.html"),
+    ]:
+        again = review(session, read_document(content, name), the_set(session))
+        assert not again.changes, name
+        assert not any(f.differs for row in again.rows for f in row.fields), name
+        assert "would change" in describe(again)[0] and "0 would change" in describe(again)[0]
+        assert not apply_review(session, again, admin).versions
+    three = rec(session, "3")
+    assert (three.version, three.text, three.provenance_note) == held
+    assert len(session.exec(select(AuditEvent)).all()) == events
+
+
+def test_a_document_confirming_more_fields_than_before_still_applies(session, admin):
+    apply_review(
+        session, review(session, read_document(html_document(SPARSE_CONTENT), "r.html"), the_set(session)), admin
+    )
+    assert rec(session, "1").confirmed_fields == ["number", "text"]
+    full = [
+        (h, p and p.replace(TEXT_1, SPARSE_TEXT_1 + " By 27 March 2025, chief constables should act."))
+        for h, p in CONTENT
+    ]
+    changed = review(session, read_document(html_document(full), "report.html"), the_set(session))
+    assert "1" in {r.found.number for r in changed.changes}
+
+
+def test_the_review_counts_in_the_singular_and_plural(session, admin):
+    """Outsider pass 8, finding 12: "1 recommendations found"."""
+    one = review(session, read_document(html_document(SPARSE_CONTENT), "report.html"), the_set(session))
+    assert "1 recommendation found, 1 would change." in describe(one)[0]
+    three = review(session, read_document(html_document(), "report.html"), the_set(session))
+    assert "3 recommendations found, 3 would change." in describe(three)[0]
+    assert ObligationChanges(added=[(1, 1)]).summary() == "1 new obligation, 0 no longer required, 0 required again"
+    settled = ObligationChanges(added=[(1, 1), (1, 2)], declarations_settled=[(1, 1)])
+    assert settled.summary() == (
+        "2 new obligations, 0 no longer required, 0 required again, 1 declared response settled by the addressees"
+    )

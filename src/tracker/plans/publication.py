@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func
+from sqlalchemy import ColumnElement, Select, and_, exists, func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -225,6 +225,36 @@ def publicly_required() -> ColumnElement[bool]:
         )
     )
     return col(Response.required).is_(True) & (col(Response.declared).is_(False) | exists(published))
+
+
+def public_answers(recommendation_ids: Iterable[int] | None = None) -> Select[Any]:
+    """A query: each response the public counts as asked of its organisation (``publicly_required``: what an
+    organisation must answer, as the public sees it), with the organisation's latest published answer to it
+    (organisation id, recommendation id, status and summary; the last two None when its latest publication
+    does not answer it, or it never published). Of the recommendations given, or of all.
+
+    The one query the public overview and each recommendation's page count from, so they agree: an organisation
+    no longer addressed keeps its published answer in its own plan, but neither counts it (outsider pass 8,
+    finding 3)."""
+    latest = and_(
+        col(PlanPublication.organisation_id) == col(Response.organisation_id),
+        col(PlanPublication.id).in_(latest_publication_ids()),
+    )
+    answered = and_(
+        col(PublishedResponse.publication_id) == col(PlanPublication.id),
+        col(PublishedResponse.recommendation_id) == col(Response.recommendation_id),
+    )
+    which = [publicly_required()]
+    if recommendation_ids is not None:
+        which.append(col(Response.recommendation_id).in_(list(recommendation_ids)))
+    answer = (PublishedResponse.status, PublishedResponse.summary)
+    return (
+        select(*map(col, (Response.organisation_id, Response.recommendation_id, *answer)))
+        .select_from(Response)
+        .outerjoin(PlanPublication, latest)
+        .outerjoin(PublishedResponse, answered)
+        .where(*which)
+    )
 
 
 def public_must_answer_ids() -> Select[Any]:

@@ -467,6 +467,21 @@ def test_the_publish_preview_marks_a_declared_response(client, session, kent, ed
     assert "The recommendation and its plan (declared by the organisation)" in page
 
 
+def test_the_public_recommendation_page_marks_a_published_declared_response(client, session, kent, editor):
+    """Declared responses are labelled wherever they appear: on a recommendation's public page too, beside the
+    organisation's row, as its published plan holds it (outsider pass 8, finding 6)."""
+    import_plan(session, kent, editor)  # declares 2
+    publish_plan(session, kent, editor)
+    session.commit()
+    page = client.get("/recommendations/test-report/2")
+    assert page.status_code == 200 and html_problems(page.text) == []
+    answers = page.text.split('data-testid="answers"', 1)[1].split("</table>", 1)[0]
+    row = re.search(r"Kent Police</a>.*?</tr>", answers, re.S)
+    assert row and 'data-testid="declared-tag"' in row.group(0) and "Declared by the organisation" in row.group(0)
+    ordinary = client.get("/recommendations/test-report/1").text  # Kent answers 1 as addressed: no label
+    assert "Kent Police" in ordinary and 'data-testid="declared-tag"' not in ordinary
+
+
 # --- the oversight pages label them too (outsider pass 7 notes) --------------------------------------------------
 
 

@@ -138,7 +138,8 @@ def add_publication(
 
 
 def published_responses(publication: PlanPublication) -> list[PublishedResponse]:
-    """The status and summary of each response in a publication, for counting and listing without the content."""
+    """The status, summary and declared mark of each response in a publication, for counting and listing without
+    the content."""
     assert publication.id is not None
     return [
         PublishedResponse(
@@ -146,6 +147,7 @@ def published_responses(publication: PlanPublication) -> list[PublishedResponse]
             recommendation_id=response["recommendation_id"],
             status=response["status"],
             summary=response.get("summary"),
+            declared=bool(response.get("declared")),
         )
         for response in publication.content.get("responses", [])
         if response.get("recommendation_id") is not None
@@ -230,8 +232,9 @@ def publicly_required() -> ColumnElement[bool]:
 def public_answers(recommendation_ids: Iterable[int] | None = None) -> Select[Any]:
     """A query: each response the public counts as asked of its organisation (``publicly_required``: what an
     organisation must answer, as the public sees it), with the organisation's latest published answer to it
-    (organisation id, recommendation id, status and summary; the last two None when its latest publication
-    does not answer it, or it never published). Of the recommendations given, or of all.
+    (organisation id, recommendation id, status, summary and whether the plan marks it declared; the last three
+    None when its latest publication does not answer it, or it never published). Of the recommendations given, or
+    of all.
 
     The one query the public overview and each recommendation's page count from, so they agree: an organisation
     no longer addressed keeps its published answer in its own plan, but neither counts it (outsider pass 8,
@@ -247,7 +250,7 @@ def public_answers(recommendation_ids: Iterable[int] | None = None) -> Select[An
     which = [publicly_required()]
     if recommendation_ids is not None:
         which.append(col(Response.recommendation_id).in_(list(recommendation_ids)))
-    answer = (PublishedResponse.status, PublishedResponse.summary)
+    answer = (PublishedResponse.status, PublishedResponse.summary, PublishedResponse.declared)
     return (
         select(*map(col, (Response.organisation_id, Response.recommendation_id, *answer)))
         .select_from(Response)

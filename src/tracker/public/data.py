@@ -239,19 +239,20 @@ def find_recommendation(
 
 def _published_answers(session: Session, recommendation_id: int) -> tuple[list[Organisation], dict[int, Any]]:
     """The organisations the public sees as having to answer one recommendation, by name, and each one's published
-    status and summary for it from its latest publication (``public_answers``, as the overview counts)."""
+    status, summary and declared mark for it from its latest publication (``public_answers``, as the overview
+    counts)."""
     answers = public_answers([recommendation_id]).subquery()
     rows = session.exec(
-        select(Organisation, answers.c.status, answers.c.summary)
+        select(Organisation, answers.c.status, answers.c.summary, answers.c.declared)
         .join(answers, answers.c.organisation_id == Organisation.id)
         .order_by(Organisation.name)
     ).all()
     published = {
-        saved_id(organisation): {"status": status, "summary": summary}
-        for organisation, status, summary in rows
+        saved_id(organisation): {"status": status, "summary": summary, "declared": bool(declared)}
+        for organisation, status, summary, declared in rows
         if status is not None
     }
-    return [organisation for organisation, _, _ in rows], published
+    return [organisation for organisation, *_ in rows], published
 
 
 def _answers(

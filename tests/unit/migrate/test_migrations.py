@@ -95,3 +95,49 @@ def test_publications_made_before_published_responses_existed_are_filled_in(scra
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [(7, "complete", "Done, in synthetic words"), (8, "in_progress", None)]
+
+
+def test_published_responses_made_before_they_held_the_declared_mark_are_filled_in(scratch_database_url):
+    """The migration that adds ``published_response.declared`` reads it from each existing publication's content."""
+    migrate.upgrade(scratch_database_url, "f9a0b1c2d3e4")
+    engine = make_engine(scratch_database_url)
+    content = {
+        "format": 1,
+        "organisation": "kent",
+        "responses": [
+            {"recommendation_id": 7, "status": "in_progress", "summary": None, "declared": True},
+            {"recommendation_id": 8, "status": "complete", "summary": None},
+        ],
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO organisation (slug, name, kind, aliases, created_at, updated_at) "
+                    "VALUES ('kent', 'Kent Police', 'force', '[]', :now, :now)"
+                ),
+                {"now": "2026-01-01 00:00:00"},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO plan_publication (organisation_id, published_at, content) "
+                    "VALUES ((SELECT id FROM organisation), :now, :content)"
+                ),
+                {"now": "2026-01-02 00:00:00", "content": json.dumps(content)},
+            )
+            for number, status in ((7, "in_progress"), (8, "complete")):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO published_response (publication_id, recommendation_id, status) "
+                        "VALUES ((SELECT id FROM plan_publication), :number, :status)"
+                    ),
+                    {"number": number, "status": status},
+                )
+        migrate.upgrade(scratch_database_url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT recommendation_id, declared FROM published_response ORDER BY recommendation_id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(r[0], bool(r[1])) for r in rows] == [(7, True), (8, False)]

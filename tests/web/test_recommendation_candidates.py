@@ -353,3 +353,23 @@ def test_addressees_the_recommendation_holds_in_another_order_are_what_it_holds_
     import_plan(session, kent_pcc, make_user(Role.EDITOR, "kent-pcc"), plan)
     rec = recommendation(session, "3")  # addressed to [pccs, home-office] in the set
     assert [g.current for g in candidate_groups(session, rec) if g.kind == "addressees"] == [True]
+
+
+# --- changes to obligations name what caused them (outsider pass 8, finding 8) -------------------------------------
+
+
+def test_changes_to_obligations_name_the_recommendation_and_the_accepted_candidate(
+    client, session, reference_data, make_user
+):
+    kent = get_by_slug(session, "kent")
+    owner = "Rec No.,Rec. Owner,Action\n12,Chief Constables and PCCs,Fictional action: test the widget\n"
+    import_plan(session, kent, make_user(Role.EDITOR, "kent"), owner)
+    assert accept(client, session, make_user(Role.ADMIN), "12", "addressees", "Chief Constables and PCCs").is_redirect
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight/obligation-changes")
+    assert page.status_code == 200 and html_problems(page.text) == []
+    latest, *earlier = [" ".join(e.split()) for e in page.text.split('data-testid="obligation-change"')[1:]]
+    assert "Recommendation 12: addressees accepted from what organisations' plans quote" in latest
+    assert re.search(r"Newly addressed: (\d{2,}) obligations, all on recommendation 12\b", latest), latest[:600]
+    assert "a whole set loaded" not in latest
+    assert any("A whole set loaded from a file" in e for e in earlier), "a set load still says so"

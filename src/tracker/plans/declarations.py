@@ -26,7 +26,7 @@ from tracker.db import check_version, next_version, saved_id
 from tracker.inputs import Input, InputError
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Response
-from tracker.plans.obligations import declare_response
+from tracker.plans.obligations import DECLARATIONS, declare_response
 from tracker.plans.publication import publicly_required
 from tracker.plans.services import ResponseContext, actor_for
 from tracker.plans.spreadsheet.common import canonical
@@ -125,7 +125,7 @@ def adopt_declarations(
     values = form_values(session, rec)
     values["addressees"] = slugs
     values["provenance_note"] = " ".join(filter(None, [values["provenance_note"], note]))
-    return save_recommendation(session, rec, recommendation_edit(values), user)
+    return save_recommendation(session, rec, recommendation_edit(values), user, cause=DECLARATIONS)
 
 
 def _check_adoptable(

@@ -24,6 +24,7 @@ from tracker.db import saved_id
 from tracker.inputs import BIDI_CONTROLS, InputError
 from tracker.organisations.models import AddresseeGroup, Organisation
 from tracker.plans.models import PlanPublication, PublishedResponse
+from tracker.plans.obligations import CANDIDATE
 from tracker.plans.publication import latest_publication_ids
 from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import EditResult, form_values, save_recommendation
@@ -257,4 +258,4 @@ def accept_candidate(
     )
     note = earlier.sub("", values["provenance_note"] or "").strip()
     values["provenance_note"] = " ".join(filter(None, [note, sentence]))
-    return save_recommendation(session, rec, recommendation_edit(values), user)
+    return save_recommendation(session, rec, recommendation_edit(values), user, cause=CANDIDATE)

@@ -312,6 +312,26 @@ def test_a_quoted_wording_is_refused_on_a_recommendation_confirmed_against_the_r
     assert rec.confirmed_fields == ["number", "text", "addressees", "deadline", "sub_recommendations"]
 
 
+def test_the_candidate_page_of_a_recommendation_confirmed_against_the_report_offers_no_accept(client, session, quoted):
+    """It says why up front, and lists the candidates only to compare (outsider pass 8, finding 11); a submission
+    made anyway is refused as before, the reason beside the same explanation."""
+    rec = confirm_against_the_report(session, "1", ["chief-constables"])
+    sign_in(client, quoted.email)
+    page = client.get(f"/admin/recommendations/{rec.id}/candidates")
+    assert page.status_code == 200 and html_problems(page.text) == []
+    shown = " ".join(page.text.split())
+    assert "Accept the chosen candidate" not in shown and 'type="radio"' not in shown
+    assert "Recommendation 1 is already confirmed against the report: a quote from a plan cannot replace" in shown
+    assert f'href="/admin/recommendations/{rec.id}"' in shown  # its edit screen
+    assert WORDING in shown and "Quoted by 2 organisations: Gwent Police, Kent Police." in shown
+    refused = accept(client, session, quoted, "1", "text", WORDING)
+    assert refused.status_code == 422 and html_problems(refused.text) == []
+    assert 'href="#candidate"' in refused.text and 'id="candidate"' in refused.text
+    assert "Accept the chosen candidate" not in refused.text
+    unconfirmed = client.get(f"/admin/recommendations/{recommendation(session, '2').id}/candidates").text
+    assert "Accept the chosen candidate" in unconfirmed and "already confirmed" not in unconfirmed
+
+
 # --- equivalent addressees are one candidate (outsider pass 7, finding 11) ------------------------------------------
 
 

@@ -243,7 +243,8 @@ def test_adopting_refuses_when_the_declarers_changed_since_the_page_was_shown(cl
     assert answer.status_code == 409 and html_problems(answer.text) == []
     assert "changed since you opened the page (now: Gwent Police, Kent Police): nothing was changed" in answer.text
     entry = answer.text.split('data-testid="declared"', 1)[1]
-    assert 'data-testid="adopt-refused"' in entry and "Gwent Police" in entry  # the current list, to check again
+    rec_id = recommendation(session, "2").id
+    assert f'id="adopt-{rec_id}-error"' in entry and "Gwent Police" in entry  # the current list, to check again
     session.rollback()
     assert recommendation(session, "2").addressees == [] and response_of(session, "kent", "2").declared
     assert adopt(client, session, adopt_form(session, "2")).status_code == 303  # the list as it stands now

@@ -16,7 +16,7 @@ from tracker.audit.services import Actor
 from tracker.datafiles import LoadError, LoadResult, ParsedFile, Problem, parse_yaml, read_yaml
 from tracker.db import writes_again
 from tracker.organisations import loader as organisations_loader
-from tracker.plans.obligations import sync_obligations
+from tracker.plans.obligations import ORGANISATIONS_LOADED, sync_obligations
 from tracker.practice import loader as practice_loader
 from tracker.recommendations import loader as set_loader
 from tracker.recommendations.models import RecommendationSet
@@ -106,7 +106,7 @@ def _load(session: Session, parsed: ParsedFile, actor: Actor, dry_run: bool) -> 
                 raise LoadError(problems)
             result = organisations_loader.apply(session, doc, parsed.source, actor)
             # New organisations may be addressed by recommendations already loaded.
-            changes = sync_obligations(session, actor)
+            changes = sync_obligations(session, actor, cause={"kind": ORGANISATIONS_LOADED})
             if changes.any:
                 result.notes.append(f"obligations: {changes.summary()}")
         elif kind == "practice":

@@ -30,7 +30,7 @@ from tracker.loading import load_file
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
-from tracker.plans.declarations import adopt_declarations
+from tracker.plans.declarations import adopt_declarations, declared_recommendations
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import declare_response, sync_obligations
 from tracker.plans.publication import publish_plan
@@ -72,10 +72,20 @@ def set_addressees(session: Session, number: str, addressees: list[str]) -> None
     session.commit()
 
 
-def import_plan(session: Session, kent, editor, text: str = PLAN):
+def import_plan(session: Session, kent, editor, text: str = PLAN, *, publish: bool = False):
     plan = dry_run(session, kent, text)
     assert plan.ok, plan.errors
-    return plan, ss.apply_import(session, kent.id, plan, editor)
+    result = ss.apply_import(session, kent.id, plan, editor)
+    if publish:  # only a published declaration may become the recommendation's addressees
+        publish_plan(session, kent, editor)
+        session.commit()
+    return plan, result
+
+
+def adopt_form(session: Session, number: str) -> dict[str, str]:
+    """What the oversight page's form carries for adopting ``number``'s declarations as they stand now."""
+    [entry] = [e for e in declared_recommendations(session) if e.recommendation.number == number]
+    return {"organisations": entry.published_ids, "version": str(entry.recommendation.version)}
 
 
 def test_the_dry_run_says_plainly_which_rows_are_declared(session, kent):
@@ -178,14 +188,16 @@ def test_coordinators_see_the_declarations_listed(client, session, kent, editor,
 
 
 def test_an_admin_turns_the_declarations_into_the_recommendations_addressees(client, session, kent, editor, make_user):
-    import_plan(session, kent, editor)
+    import_plan(session, kent, editor, publish=True)
     admin = make_user(Role.ADMIN)
     sign_in(client, admin.email)
     page = client.get("/oversight/declared")
     assert "Make these organisations its addressees" in page.text
     rec = recommendation(session, "2")
-    answer = client.post(f"/admin/recommendations/{rec.id}/adopt-declared", headers=csrf_headers(client))
-    assert answer.status_code in (200, 303), answer.text
+    answer = client.post(
+        f"/admin/recommendations/{rec.id}/adopt-declared", data=adopt_form(session, "2"), headers=csrf_headers(client)
+    )
+    assert answer.status_code == 200 and 'data-testid="adopted"' in answer.text, answer.text
     session.rollback()
     assert recommendation(session, "2").addressees == ["kent"]
     response = response_of(session, "kent", "2")
@@ -197,6 +209,100 @@ def test_the_public_and_editors_cannot_see_the_declarations(client, session, ken
     assert client.get("/oversight/declared", follow_redirects=False).status_code in (302, 303, 401)
     sign_in(client, editor.email)
     assert client.get("/oversight/declared").status_code in (403, 404)
+
+
+# --- adopting acts on the list the admin saw, and on published declarations only (outsider pass 8, finding 4) ------
+
+
+def declare_and_publish(session: Session, make_user, slug: str, number: str) -> None:
+    """``slug`` declares recommendation ``number`` and publishes its plan."""
+    declare_unpublished(session, slug, number)
+    publish_plan(session, get_by_slug(session, slug), make_user(Role.EDITOR, slug))
+    session.commit()
+
+
+def adopt(client, session: Session, form: dict[str, str]):
+    rec = recommendation(session, "2")
+    return client.post(
+        f"/admin/recommendations/{rec.id}/adopt-declared",
+        data=form,
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+
+
+def test_adopting_refuses_when_the_declarers_changed_since_the_page_was_shown(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor, publish=True)
+    sign_in(client, make_user(Role.ADMIN).email)
+    shown = client.get("/oversight/declared").text
+    seen = adopt_form(session, "2")
+    assert f'name="organisations" value="{kent.id}"' in shown and f'value="{seen["version"]}"' in shown
+    declare_and_publish(session, make_user, "gwent", "2")  # meanwhile, in another session
+
+    answer = adopt(client, session, seen)
+    assert answer.status_code == 409 and html_problems(answer.text) == []
+    assert "changed since you opened the page (now: Gwent Police, Kent Police): nothing was changed" in answer.text
+    entry = answer.text.split('data-testid="declared"', 1)[1]
+    rec_id = recommendation(session, "2").id
+    assert f'id="adopt-{rec_id}-error"' in entry and "Gwent Police" in entry  # the current list, to check again
+    session.rollback()
+    assert recommendation(session, "2").addressees == [] and response_of(session, "kent", "2").declared
+    assert adopt(client, session, adopt_form(session, "2")).status_code == 303  # the list as it stands now
+    session.rollback()
+    assert recommendation(session, "2").addressees == ["gwent", "kent"]
+
+
+def test_adopting_refuses_a_recommendation_changed_since_the_page_was_shown(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor, publish=True)
+    admin = make_user(Role.ADMIN)
+    sign_in(client, admin.email)
+    seen = adopt_form(session, "2")
+    rec = recommendation(session, "2")
+    values = form_values(session, rec) | {"deadline": "27/03/2025"}
+    assert save_recommendation(session, rec, recommendation_edit(values), admin).changed
+    answer = adopt(client, session, seen)
+    assert answer.status_code == 409 and "Someone changed recommendation 2 since you opened the page" in answer.text
+    for missing in ({}, {"organisations": seen["organisations"]}, {"version": "x", "organisations": "1,x"}):
+        assert adopt(client, session, missing).status_code == 409, missing
+    session.rollback()
+    assert recommendation(session, "2").addressees == []
+
+
+def test_only_published_declarations_become_addressees_and_the_public_never_names_the_others(
+    client, session, kent, editor, make_user
+):
+    import_plan(session, kent, editor, publish=True)
+    declare_unpublished(session, "gwent", "2")  # declared, never published
+    sign_in(client, make_user(Role.ADMIN).email)
+    shown = client.get("/oversight/declared").text
+    gwent = re.search(r"Gwent Police</a>(.*?)</li>", shown, re.S)
+    assert gwent and "Not yet published" in gwent.group(1)
+    assert "Its addressees would be: Kent Police." in shown
+    assert "Gwent Police has not published its declaration, so it would not be an addressee" in " ".join(shown.split())
+
+    assert adopt(client, session, adopt_form(session, "2")).status_code == 303
+    session.rollback()
+    rec = recommendation(session, "2")
+    assert rec.addressees == ["kent"] and "in its published plan" in rec.provenance_note
+    assert not response_of(session, "gwent", "2").required, "kept, marked no longer required, as for anyone else"
+    client.cookies.clear()
+    page = client.get("/recommendations/test-report/2").text
+    assert "Kent Police" in page and "Gwent" not in page
+
+
+def test_nothing_is_adopted_while_no_declaration_is_published(client, session, kent, editor, make_user):
+    import_plan(session, kent, editor)  # not published
+    sign_in(client, make_user(Role.ADMIN).email)
+    shown = client.get("/oversight/declared").text
+    assert "Make these organisations its addressees" not in shown
+    assert "None of these organisations has published its declaration yet" in shown
+    answer = adopt(client, session, {"organisations": "", "version": str(recommendation(session, "2").version)})
+    assert answer.status_code == 409
+    assert "No organisation has published its declaration of recommendation 2" in answer.text
+    session.rollback()
+    assert recommendation(session, "2").addressees == [] and response_of(session, "kent", "2").declared
+    client.cookies.clear()
+    assert "Kent" not in client.get("/recommendations/test-report/2").text
 
 
 # --- the workspace: "a recommendation we are answering" ------------------------------------------------------
@@ -235,9 +341,11 @@ def test_declaring_a_recommendation_declares_its_sub_recommendations_too(
     for number in ("2", "2.1", "2.2"):
         response = response_of(session, "kent", number)
         assert response.declared and response.required, number
+    publish_plan(session, kent, editor)
+    session.commit()
     sign_in(client, make_user(Role.ADMIN).email)  # the declaration made the addressees: the parts follow
     adopt = f"/admin/recommendations/{recommendation(session, '2').id}/adopt-declared"
-    client.post(adopt, headers=csrf_headers(client))
+    assert client.post(adopt, data=adopt_form(session, "2"), headers=csrf_headers(client)).status_code == 200
     session.rollback()
     assert not any(response_of(session, "kent", n).declared for n in ("2", "2.1", "2.2"))
     assert all(response_of(session, "kent", n).required for n in ("2", "2.1", "2.2"))
@@ -351,7 +459,7 @@ def test_a_declaration_is_not_public_until_the_organisation_publishes_it_then_it
 def test_a_frozen_periods_report_is_the_same_after_declarations_are_adopted_and_wording_edited(
     session, kent, editor, make_user
 ):
-    import_plan(session, kent, editor)
+    import_plan(session, kent, editor, publish=True)
     period = open_period(session, name="Declared", cut_off=dt.date(2025, 7, 31), actor=Actor("t"))
     freeze_period(session, period, Actor("t"))
     session.commit()
@@ -376,7 +484,7 @@ def test_a_frozen_periods_report_is_the_same_after_declarations_are_adopted_and_
 
 
 def test_an_adopted_recommendation_still_awaits_its_wording_on_every_page(client, session, kent, editor, make_user):
-    import_plan(session, kent, editor)
+    import_plan(session, kent, editor, publish=True)
     adopt_declarations(session, recommendation(session, "2"), make_user(Role.ADMIN))
     home = " ".join(client.get("/").text.split())
     assert "1 recommendation whose wording is not yet loaded: 2" in home
@@ -467,6 +575,21 @@ def test_the_publish_preview_marks_a_declared_response(client, session, kent, ed
     assert "The recommendation and its plan (declared by the organisation)" in page
 
 
+def test_the_public_recommendation_page_marks_a_published_declared_response(client, session, kent, editor):
+    """Declared responses are labelled wherever they appear: on a recommendation's public page too, beside the
+    organisation's row, as its published plan holds it (outsider pass 8, finding 6)."""
+    import_plan(session, kent, editor)  # declares 2
+    publish_plan(session, kent, editor)
+    session.commit()
+    page = client.get("/recommendations/test-report/2")
+    assert page.status_code == 200 and html_problems(page.text) == []
+    answers = page.text.split('data-testid="answers"', 1)[1].split("</table>", 1)[0]
+    row = re.search(r"Kent Police</a>.*?</tr>", answers, re.S)
+    assert row and 'data-testid="declared-tag"' in row.group(0) and "Declared by the organisation" in row.group(0)
+    ordinary = client.get("/recommendations/test-report/1").text  # Kent answers 1 as addressed: no label
+    assert "Kent Police" in ordinary and 'data-testid="declared-tag"' not in ordinary
+
+
 # --- the oversight pages label them too (outsider pass 7 notes) --------------------------------------------------
 
 
@@ -508,7 +631,7 @@ def test_the_public_page_says_adopted_addressees_come_from_the_organisations_dec
 ):
     load_file(session, write(tmp_path, "set.yaml", UNKNOWN_WITH_PARTS_SET), Actor("test"))
     session.commit()
-    import_plan(session, kent, editor, "Rec No.,Action\n2.1,Fictional action: test the widget\n")
+    import_plan(session, kent, editor, "Rec No.,Action\n2.1,Fictional action: test the widget\n", publish=True)
     assert FROM_DECLARATIONS not in who_must_act(client, "2")
     adopt_declarations(session, recommendation(session, "2"), make_user(Role.ADMIN))
     for number in ("2", "2.1"):  # a sub-recommendation follows its parent's addressees, and says so
@@ -520,7 +643,7 @@ def test_the_public_page_says_adopted_addressees_come_from_the_organisations_dec
 def test_addressees_set_afterwards_from_other_sources_no_longer_say_they_came_from_declarations(
     client, session, kent, editor, make_user
 ):
-    import_plan(session, kent, editor)
+    import_plan(session, kent, editor, publish=True)
     admin = make_user(Role.ADMIN)
     adopt_declarations(session, recommendation(session, "2"), admin)
     assert FROM_DECLARATIONS in who_must_act(client, "2")

@@ -19,8 +19,11 @@ from sqlmodel import Session, col, select
 from tests.support.accounts import sign_in
 from tests.support.demo import DEMO_PASSWORD, FULL
 from tests.support.web import csrf_headers
+from tracker.audit.services import Actor
 from tracker.organisations.models import Organisation
+from tracker.plans.obligations import sync_obligations
 from tracker.plans.rules import is_finished
+from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import Headline, national_state
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative.figures import report_figures
@@ -253,3 +256,57 @@ def test_the_written_reports_figures_are_the_frozen_tables(session: Session, dem
         rows = [r for r in document["responses"] if r["recommendation"] == number]
         assert shown[f"responses:{number}"] == len(rows)
         assert shown[f"overdue:{number}"] == sum(str(r["overdue"]) in ("True", "true", "1") for r in rows)
+
+
+# --- the public overview and each recommendation's page, after addressees change (outsider pass 8, finding 3) ----
+
+
+def overview_rows(html: str) -> dict[str, tuple[str, list[int]]]:
+    """Each overview row: its recommendation page's address and its figures, in the order of the columns."""
+    rows = {}
+    for number, row in re.findall(r'data-testid="overview-row-([^"]+)"(.*?)</tr>', html, flags=re.S):
+        href = re.search(r'href="(/recommendations/[^"]+)"', row)
+        assert href, number
+        rows[number] = (href.group(1), [int(n) for n in re.findall(r'data-status="[^"]+">(\d+)<', row)])
+    return rows
+
+
+def page_figures(html: str) -> list[int]:
+    """A recommendation page's figures, in the overview's column order (none addressed: all zeros)."""
+    if 'data-testid="spread"' not in html:
+        return []
+    spread = html.split('data-testid="spread"', 1)[1].split("</table>", 1)[0]
+    return [int(n) for n in re.findall(r'data-status="[^"]+">(\d+)<', spread)]
+
+
+def test_the_overview_and_each_recommendation_page_agree_after_addressees_change(
+    session: Session, demo_data, client: TestClient
+):
+    """Organisations no longer addressed keep their published answers, but neither page counts them: both count
+    the organisations required to answer now, by one rule (``tracker.plans.publication.public_answers``)."""
+    before = overview_rows(client.get("/recommendations").text)
+    addressed = [
+        rec
+        for rec in session.exec(
+            select(Recommendation).where(col(Recommendation.parent_id).is_(None)).order_by(col(Recommendation.id))
+        )
+        if rec.addressees and sum(before.get(rec.number, ("", [0]))[1][:-1]) > 0
+    ]
+    assert len(addressed) >= 2, "two recommendations with published answers to change"
+    narrowed, moved = addressed[0], addressed[1]
+    # One keeps only some of whom it addressed (or, with one addressee, the first of them), the other moves to
+    # organisations that published nothing about it.
+    narrowed.addressees = narrowed.addressees[:1] if len(narrowed.addressees) > 1 else ["home-office"]
+    moved.addressees = ["home-office"] if "home-office" not in moved.addressees else ["npcc"]
+    for rec in (narrowed, moved):
+        session.add(rec)
+        sync_obligations(session, Actor("test"), set_id=rec.set_id)
+    session.commit()
+
+    after = overview_rows(client.get("/recommendations").text)
+    assert after[moved.number][1][:-1] == [0, 0, 0, 0, 0], "nobody still addressed has published on it"
+    for number, (href, figures) in after.items():
+        page = client.get(href)
+        assert page.status_code == 200, href
+        shown = page_figures(page.text)
+        assert shown == figures or (not shown and not any(figures)), (number, figures, shown)

@@ -121,8 +121,9 @@ NO_FIELDS = {
     "/practice/review/{practice_id}/approve": "approves the practice in its path",
     "/plan/{slug}/import/apply": "applies the import checked before (its token is in a hidden field)",
     "/admin/recommendations/load/apply": "applies the load checked before (its token is in a hidden field)",
-    "/admin/recommendations/{rec_id}/adopt-declared": "makes the declaring organisations the addressees of the "
-    "recommendation in its path",
+    "/admin/recommendations/{rec_id}/adopt-declared": "makes the organisations whose published declarations the "
+    "admin saw the addressees of the recommendation in its path (they and its version in hidden fields; a changed "
+    "list or version is a 409 with the reason in an error summary: tests/web/test_declared_obligations.py)",
     "/plan/responses/{response_id}/withdraw-declaration": "withdraws the declaration of the response in its path "
     "(its version in a hidden field; a stale or undeclared one is a 409 with the reason in an error summary: "
     "tests/web/test_declaration_withdrawal.py)",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import io
 import json
 import re
 from xml.etree import ElementTree as ET
 
 import pytest
+from sqlmodel import col, select
 
 from tests.support.accounts import sign_in
 from tests.support.factories import ALL_KNOWN_SET, SMALL_SET, write
@@ -22,7 +24,8 @@ from tracker.plans import services
 from tracker.plans.publication import latest_publications, publish_plan
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.public.opendata import TABLES
-from tracker.vocabulary import OrganisationKind, PracticeStatus, Role
+from tracker.recommendations.models import Recommendation
+from tracker.vocabulary import OrganisationKind, PracticeStatus, Provenance, Role
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -178,6 +181,45 @@ def test_public_pages_offer_the_feed_and_the_public_navigation(client, published
 def test_the_home_page_links_to_the_public_site(client, published):
     html = client.get("/").text
     assert 'href="/recommendations/test-report/1"' in html and 'href="/open-data"' in html
+
+
+def wording_sources(client, slug: str) -> str:
+    page = client.get("/").text
+    found = re.search(rf'data-testid="wording-sources-{slug}">(.*?)</dd>', page, re.S)
+    assert found, "the home page says what the texts are"
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+
+
+def test_the_home_page_says_what_its_texts_are_by_counting_their_provenance(client, session, reference_data):
+    """Not "our own summaries" once the report is loaded: each kind of text counted, as provenance says it
+    (``Recommendation.wording_source``; outsider pass 8, finding 5)."""
+    said = wording_sources(client, "stalking-2024")
+    assert "5 of 29 are our own summaries, not quotations from the report" in said
+    assert "24 of 29 have no wording yet" in said and "report's own wording" not in said
+
+    numbered = session.exec(
+        select(Recommendation).where(col(Recommendation.parent_id).is_(None)).order_by(col(Recommendation.position))
+    ).all()
+    for rec in numbered:  # as applying the report document leaves them (fictional wording)
+        rec.text = rec.text or f"Fictional recommendation {rec.number}: a made-up step to test the page."
+        rec.provenance, rec.confirmed_fields = Provenance.CONFIRMED, ["number", "text", "addressees"]
+        rec.provenance_note = "Confirmed against the report document “Fictional report” (file report.html)."
+        rec.version += 1  # a new version, as every save makes
+        session.add(rec)
+    numbered[0].provenance, numbered[0].provenance_note = Provenance.QUOTED, "Wording as quoted in 2 plans."
+    numbered[0].confirmed_fields = ["number"]
+    numbered[1].provenance = Provenance.PARTIAL  # its wording checked against the document, not every field
+    session.commit()
+    said = wording_sources(client, "stalking-2024")
+    assert "28 of 29 are the report's own wording, copied from the report document and confirmed against it" in said
+    assert (
+        "1 of 29 is the report's wording as organisations' plans quote it, not yet checked against the report" in said
+    )
+    home = client.get("/").text
+    assert "our own summaries" not in home and "not quotations from the report" not in home
+    assert "No licence for the report&#39;s text is claimed here." in home  # the licence note still stands
+    partly = client.get(f"/recommendations/stalking-2024/{numbered[1].number}").text
+    assert "Partly confirmed" in partly and "These are our own words" not in partly
 
 
 # --- published files -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Candidate wordings and addressees (issue 17, part 2): a plan import keeps the report's wording and the
 recommendation's owner its plan quotes as candidates, never applied by themselves; admins see them grouped by
 identical normalised text, with who quotes each, and can accept one as a new version whose provenance says
-"as quoted in N organisations' plans, not yet checked against the report".
+"as quoted in organisations' plans, not yet checked against the report", its note counting the published plans
+that quote it.
 
 The small reference data: Kent and Gwent (forces) must answer recommendation 1 (1.1, 1.2); recommendation 2 is
 addressed to no one yet (a row on it declares the organisation's response).
@@ -22,6 +23,7 @@ from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.organisations.services import get_by_slug
 from tracker.plans import spreadsheet as ss
+from tracker.plans.publication import publish_plan
 from tracker.recommendations.candidates import candidate_groups
 from tracker.recommendations.models import Recommendation, RecommendationCandidate, RecommendationVersion
 from tracker.vocabulary import Provenance, Role
@@ -186,7 +188,11 @@ def test_admins_see_candidates_listed_and_grouped_with_how_many_organisations_qu
     assert f"/admin/recommendations/{rec.id}/candidates" in client.get(f"/admin/recommendations/{rec.id}").text
 
 
-def test_accepting_a_wording_makes_one_version_with_the_quoted_provenance_shown_everywhere(client, session, quoted):
+def test_accepting_a_wording_makes_one_version_with_the_quoted_provenance_shown_everywhere(
+    client, session, quoted, kent, editor
+):
+    for organisation, user in ((kent, editor), (get_by_slug(session, "gwent"), quoted)):
+        publish_plan(session, organisation, user)  # both publish the plans that quote it
     rec = recommendation(session, "1")
     versions_before = rec.version
     answer = accept(client, session, quoted, "1", "text", WORDING)
@@ -195,20 +201,50 @@ def test_accepting_a_wording_makes_one_version_with_the_quoted_provenance_shown_
     rec = recommendation(session, "1")
     assert rec.text == WORDING and rec.provenance is Provenance.QUOTED and rec.version == versions_before + 1
     assert rec.provenance_note.endswith(
-        "Wording as quoted in 2 organisations' plans, not yet checked against the report."
+        "Wording as quoted in 2 organisations' published plans, not yet checked against the report."
     )
     kept = session.exec(select(RecommendationVersion).where(RecommendationVersion.recommendation_id == rec.id))
     assert [v.content["provenance"] for v in kept][-1] == "quoted"
     public = client.get("/recommendations/test-report/1")
     assert "As quoted in organisations&#39; plans, not yet checked against the report" in public.text
-    assert "Wording as quoted in 2 organisations&#39; plans" in public.text
+    assert "Wording as quoted in 2 organisations&#39; published plans" in public.text
     doc = json.loads(client.get(client.app.route_reverse("report:export", fmt="json")).content)
     row = next(r for r in doc["recommendations"] if r["recommendation"] == "1")
     assert row["provenance"] == "quoted"
     assert row["provenance_label"] == "As quoted in organisations' plans, not yet checked against the report"
-    assert "2 organisations' plans" in row["provenance_summary"]
-    # candidates are kept at import, published or not: the wording never claims they came from published plans
-    assert "published" not in row["provenance_summary"] + row["provenance_label"]
+    assert "2 organisations' published plans" in row["provenance_summary"]
+
+
+def test_the_public_note_counts_only_plans_published_since_they_quoted_it(client, session, kent, editor, make_user):
+    """A quote is kept at import, but only a plan published since then makes it public: the note counts those
+    alone, and the candidate page tells the admin which they are (outsider pass 8, finding 7)."""
+    gwent, gwent_editor = get_by_slug(session, "gwent"), make_user(Role.EDITOR, "gwent")
+    publish_plan(session, gwent, gwent_editor)  # Gwent published before quoting it, and not since
+    import_plan(session, gwent, gwent_editor, f'Rec No.,Recommendation,Action\n1,"{WORDING}",Fictional action\n')
+    import_plan(session, kent, editor)
+    publish_plan(session, kent, editor)
+    admin = make_user(Role.ADMIN)
+    sign_in(client, admin.email)
+    shown = " ".join(client.get(f"/admin/recommendations/{recommendation(session, '1').id}/candidates").text.split())
+    assert (
+        "Quoted by 2 organisations: Gwent Police, Kent Police. 1 of them has published its plan since quoting it "
+        "(Kent Police): the public note counts only those." in shown
+    )
+    assert accept(client, session, admin, "1", "text", WORDING).status_code == 303
+    session.expire_all()
+    note = recommendation(session, "1").provenance_note
+    assert note.endswith("Wording as quoted in 1 organisation's published plan, not yet checked against the report.")
+    client.cookies.clear()
+    public = client.get("/recommendations/test-report/1").text
+    assert "1 organisation&#39;s published plan" in public and "2 organisations" not in public
+
+
+def test_a_quote_no_published_plan_holds_is_noted_without_a_count(client, session, quoted):
+    assert accept(client, session, quoted, "1", "text", WORDING).status_code == 303
+    session.expire_all()
+    note = recommendation(session, "1").provenance_note
+    assert note.endswith("Wording as quoted in organisations' plans, not yet checked against the report.")
+    assert not re.search(r"\d", note.rsplit("Wording as quoted", 1)[1]), "no count of plans the public cannot see"
 
 
 def test_accepting_an_owner_makes_it_the_addressee_and_the_declared_response_an_obligation(client, session, quoted):
@@ -219,7 +255,7 @@ def test_accepting_an_owner_makes_it_the_addressee_and_the_declared_response_an_
     rec = recommendation(session, "2")
     assert rec.addressees == ["chief-constables"] and rec.provenance is Provenance.QUOTED
     assert rec.text is None  # the wording quoted with it is still only a candidate
-    assert "Addressees as quoted in 1 organisation's plan" in rec.provenance_note
+    assert "Addressees as quoted in organisations' plans" in rec.provenance_note  # not published
     assert response_of(session, "gwent", "2").required
 
 
@@ -276,6 +312,26 @@ def test_a_quoted_wording_is_refused_on_a_recommendation_confirmed_against_the_r
     assert rec.confirmed_fields == ["number", "text", "addressees", "deadline", "sub_recommendations"]
 
 
+def test_the_candidate_page_of_a_recommendation_confirmed_against_the_report_offers_no_accept(client, session, quoted):
+    """It says why up front, and lists the candidates only to compare (outsider pass 8, finding 11); a submission
+    made anyway is refused as before, the reason beside the same explanation."""
+    rec = confirm_against_the_report(session, "1", ["chief-constables"])
+    sign_in(client, quoted.email)
+    page = client.get(f"/admin/recommendations/{rec.id}/candidates")
+    assert page.status_code == 200 and html_problems(page.text) == []
+    shown = " ".join(page.text.split())
+    assert "Accept the chosen candidate" not in shown and 'type="radio"' not in shown
+    assert "Recommendation 1 is already confirmed against the report: a quote from a plan cannot replace" in shown
+    assert f'href="/admin/recommendations/{rec.id}"' in shown  # its edit screen
+    assert WORDING in shown and "Quoted by 2 organisations: Gwent Police, Kent Police." in shown
+    refused = accept(client, session, quoted, "1", "text", WORDING)
+    assert refused.status_code == 422 and html_problems(refused.text) == []
+    assert 'href="#candidate"' in refused.text and 'id="candidate"' in refused.text
+    assert "Accept the chosen candidate" not in refused.text
+    unconfirmed = client.get(f"/admin/recommendations/{recommendation(session, '2').id}/candidates").text
+    assert "Accept the chosen candidate" in unconfirmed and "already confirmed" not in unconfirmed
+
+
 # --- equivalent addressees are one candidate (outsider pass 7, finding 11) ------------------------------------------
 
 
@@ -306,7 +362,7 @@ def test_owners_naming_the_same_addressees_in_other_words_are_one_candidate_quot
     session.expire_all()
     rec = recommendation(session, "2")
     assert rec.addressees == ["chief-constables", "pccs"]
-    assert "Addressees as quoted in 2 organisations' plans, not yet checked against the report." in (
+    assert "Addressees as quoted in organisations' plans, not yet checked against the report." in (
         rec.provenance_note or ""
     )
 
@@ -317,3 +373,23 @@ def test_addressees_the_recommendation_holds_in_another_order_are_what_it_holds_
     import_plan(session, kent_pcc, make_user(Role.EDITOR, "kent-pcc"), plan)
     rec = recommendation(session, "3")  # addressed to [pccs, home-office] in the set
     assert [g.current for g in candidate_groups(session, rec) if g.kind == "addressees"] == [True]
+
+
+# --- changes to obligations name what caused them (outsider pass 8, finding 8) -------------------------------------
+
+
+def test_changes_to_obligations_name_the_recommendation_and_the_accepted_candidate(
+    client, session, reference_data, make_user
+):
+    kent = get_by_slug(session, "kent")
+    owner = "Rec No.,Rec. Owner,Action\n12,Chief Constables and PCCs,Fictional action: test the widget\n"
+    import_plan(session, kent, make_user(Role.EDITOR, "kent"), owner)
+    assert accept(client, session, make_user(Role.ADMIN), "12", "addressees", "Chief Constables and PCCs").is_redirect
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    page = client.get("/oversight/obligation-changes")
+    assert page.status_code == 200 and html_problems(page.text) == []
+    latest, *earlier = [" ".join(e.split()) for e in page.text.split('data-testid="obligation-change"')[1:]]
+    assert "Recommendation 12: addressees accepted from what organisations' plans quote" in latest
+    assert re.search(r"Newly addressed: (\d{2,}) obligations, all on recommendation 12\b", latest), latest[:600]
+    assert "a whole set loaded" not in latest
+    assert any("A whole set loaded from a file" in e for e in earlier), "a set load still says so"

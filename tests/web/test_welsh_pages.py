@@ -137,9 +137,10 @@ def english_messages() -> list[tuple[str, re.Pattern[str]]]:
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for english in ids:
-            # a message that is its placeholders around a short word ("%(some)s and %(last)s") would match any
-            # text with that word in it: it says nothing about the text around it
-            if english not in strings and re.search(r"[A-Za-z]{4}", re.sub(r"%\(\w+\)s", "", english)):
+            literal = re.sub(r"%\(\w+\)s", "", english)
+            # A joiner such as "%(some)s and %(last)s" would match any text with "and" in it (names included)
+            words_needed = 2 if literal != english else 1
+            if english not in strings and len(re.findall(r"[A-Za-z]{3,}", literal)) >= words_needed:
                 found.append((english, _pattern(english)))
     return found
 

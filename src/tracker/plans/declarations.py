@@ -26,7 +26,8 @@ from tracker.db import check_version, next_version, saved_id
 from tracker.inputs import Input, InputError
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Response
-from tracker.plans.obligations import declare_response
+from tracker.plans.obligations import DECLARATIONS, declare_response
+from tracker.plans.publication import publicly_required
 from tracker.plans.services import ResponseContext, actor_for
 from tracker.plans.spreadsheet.common import canonical
 from tracker.recommendations.edit_form import recommendation_edit
@@ -38,15 +39,28 @@ from tracker.web.i18n import N_
 
 @dataclass
 class DeclaredRecommendation:
-    """A numbered recommendation with the organisations that declared they answer it (or one of its parts)."""
+    """A numbered recommendation with the organisations that declared they answer it (or one of its parts), and
+    those of them whose latest publication holds the declaration (``published``): only those may become its
+    addressees, since a declaration is public only once its organisation publishes it."""
 
     recommendation: Recommendation
     recommendation_set: RecommendationSet
     organisations: list[Organisation] = field(default_factory=list)
+    published: list[Organisation] = field(default_factory=list)
+
+    @property
+    def unpublished(self) -> list[Organisation]:
+        return [o for o in self.organisations if o not in self.published]
+
+    @property
+    def published_ids(self) -> str:
+        """The organisations adopting would make its addressees, as the form carries them ("3,7")."""
+        return ",".join(str(saved_id(o)) for o in self.published)
 
 
 def declared_recommendations(session: Session) -> list[DeclaredRecommendation]:
-    """Every numbered recommendation with declared responses, in report order, with who declared it."""
+    """Every numbered recommendation with declared responses, in report order, with who declared it and whose
+    declaration is published (``tracker.plans.publication.publicly_required``)."""
     query = (
         select(Recommendation, Organisation)
         .join(Response, col(Response.recommendation_id) == Recommendation.id)
@@ -55,6 +69,13 @@ def declared_recommendations(session: Session) -> list[DeclaredRecommendation]:
     )
     sets = {s.id: s for s in session.exec(select(RecommendationSet))}
     rows = list(session.exec(query))
+    published = set(
+        session.exec(
+            select(Response.organisation_id, Response.recommendation_id).where(
+                col(Response.declared).is_(True), publicly_required()
+            )
+        )
+    )
     # The parents of declared sub-recommendations, read in one query rather than one lookup per row.
     parent_ids = {rec.parent_id for rec, _ in rows if rec.parent_id}
     parents = {p.id: p for p in session.exec(select(Recommendation).where(col(Recommendation.id).in_(parent_ids)))}
@@ -65,28 +86,77 @@ def declared_recommendations(session: Session) -> list[DeclaredRecommendation]:
         entry = found.setdefault(top.id, DeclaredRecommendation(top, sets[top.set_id]))
         if organisation not in entry.organisations:
             entry.organisations.append(organisation)
+        if (organisation.id, rec.id) in published and organisation not in entry.published:
+            entry.published.append(organisation)
     for entry in found.values():
         entry.organisations.sort(key=lambda o: o.name)
+        entry.published.sort(key=lambda o: o.name)
     return sorted(found.values(), key=lambda e: (e.recommendation.set_id, e.recommendation.position))
 
 
-def adopt_declarations(session: Session, rec: Recommendation, user: User) -> EditResult:
-    """Make the organisations that declared ``rec`` its addressees (a new version, its provenance note saying
-    where they came from), then reconcile: their declarations become ordinary obligations. Commits."""
-    declared = next((e for e in declared_recommendations(session) if e.recommendation.id == rec.id), None)
-    if declared is None or rec.addressees:
-        return EditResult()
-    slugs = [o.slug for o in declared.organisations]
+class CannotAdopt(Exception):
+    """Adopting refused, nothing changed: the declarations are not those the admin was shown (``entry`` is how they
+    stand now, None when none is left), the recommendation changed, or no declaration of it is published."""
+
+    def __init__(self, message: str, entry: DeclaredRecommendation | None) -> None:
+        super().__init__(message)
+        self.entry = entry
+
+
+def adopt_declarations(
+    session: Session, rec: Recommendation, user: User, *, seen: list[int] | None = None, version: int | None = None
+) -> EditResult:
+    """Make the organisations whose published declarations of ``rec`` stand its addressees (a new version, its
+    provenance note saying where they came from), then reconcile: their declarations become ordinary obligations,
+    and an unpublished declaration, no longer needed once the addressees are known, is kept, marked no longer
+    required. Commits.
+
+    ``seen`` and ``version`` are the organisations and the version of ``rec`` the admin was shown: if either
+    changed meanwhile, ``CannotAdopt`` says how they stand now (as it does when no declaration is published)."""
+    entry = next((e for e in declared_recommendations(session) if e.recommendation.id == rec.id), None)
+    _check_adoptable(rec, entry, seen, version)
+    assert entry is not None
+    slugs = [o.slug for o in entry.published]
     who = (
-        "the 1 organisation that declared it answers it in its plan"
+        "the 1 organisation that declared it answers it in its published plan"
         if len(slugs) == 1
-        else f"the {len(slugs)} organisations that declared they answer it in their plans"
+        else f"the {len(slugs)} organisations that declared they answer it in their published plans"
     )
     note = f"Addressees taken from {who}, not checked against the report."
     values = form_values(session, rec)
     values["addressees"] = slugs
     values["provenance_note"] = " ".join(filter(None, [values["provenance_note"], note]))
-    return save_recommendation(session, rec, recommendation_edit(values), user)
+    return save_recommendation(session, rec, recommendation_edit(values), user, cause=DECLARATIONS)
+
+
+def _check_adoptable(
+    rec: Recommendation, entry: DeclaredRecommendation | None, seen: list[int] | None, version: int | None
+) -> None:
+    """Refuse (``CannotAdopt``) unless ``entry``'s published declarations can become ``rec``'s addressees as shown."""
+    if rec.addressees_known:
+        raise CannotAdopt(f"Recommendation {rec.number} has its addressees now: nothing was changed", entry)
+    if entry is None:
+        raise CannotAdopt(f"No organisation declares recommendation {rec.number} now: nothing was changed", None)
+    if version is not None and version != rec.version:
+        raise CannotAdopt(
+            f"Someone changed recommendation {rec.number} since you opened the page: nothing was changed. Check "
+            "its declarations below, then make them its addressees again if they are right",
+            entry,
+        )
+    if seen is not None and sorted(seen) != sorted(saved_id(o) for o in entry.published):
+        now = ", ".join(o.name for o in entry.published) or "none"
+        raise CannotAdopt(
+            f"The organisations whose published declarations of recommendation {rec.number} would become its "
+            f"addressees changed since you opened the page (now: {now}): nothing was changed. Check them below, "
+            "then make them its addressees again if they are right",
+            entry,
+        )
+    if not entry.published:
+        raise CannotAdopt(
+            f"No organisation has published its declaration of recommendation {rec.number} yet: only published "
+            "declarations can become its addressees, so nothing was changed",
+            entry,
+        )
 
 
 # The sentence ``adopt_declarations`` adds to the provenance note, and the one accepting quoted addressees adds

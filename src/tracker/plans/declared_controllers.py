@@ -12,11 +12,12 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from tracker.db import StaleRecord, saved_id
-from tracker.inputs import InputError
+from tracker.inputs import InputError, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.plans.controllers import response_page
 from tracker.plans.declarations import (
+    CannotAdopt,
     DeclarationInput,
     NotDeclared,
     adopt_declarations,
@@ -43,13 +44,7 @@ class DeclaredController(SignedInPages):
     @get("/oversight/declared", sync_to_thread=True, name="declared:index", opt=needs(Permission.VIEW_OVERSIGHT))
     def index(self, request: AnyRequest, db: Db) -> Template:
         """Every recommendation organisations declared they answer, with who declared it."""
-        return page(
-            request,
-            "plans/declared.html",
-            declared=declared_recommendations(db),
-            total=declared_count(db),
-            can_adopt=can(request.user, Permission.MANAGE_RECOMMENDATIONS),
-        )
+        return _declared_page(request, db)
 
     @post(
         "/admin/recommendations/{rec_id:int}/adopt-declared",
@@ -57,12 +52,26 @@ class DeclaredController(SignedInPages):
         name="declared:adopt",
         opt=needs(Permission.MANAGE_RECOMMENDATIONS),
     )
-    def adopt(self, request: AnyRequest, db: Db, rec_id: FromPath[int]) -> Redirect:
-        """The organisations that declared the recommendation become its addressees."""
+    def adopt(self, request: AnyRequest, db: Db, rec_id: FromPath[int], data: FormData) -> Template | Redirect:
+        """The organisations whose published declarations the admin was shown (the form carries them, and the
+        recommendation's version) become its addressees; the list again, saying why, if they changed (409)."""
         rec = db.get(Recommendation, rec_id)
         if rec is None or rec.parent_id is not None:
             raise NotFoundException()
-        result = adopt_declarations(db, rec, request.user)
+        form = Form.of(data)
+        seen = [parse_id(part) for part in form.get("organisations").split(",") if part.strip()]
+        try:
+            result = adopt_declarations(
+                db,
+                rec,
+                request.user,
+                seen=[i if i is not None else -1 for i in seen],
+                version=parse_id(form.get("version")) or -1,
+            )
+        except (CannotAdopt, StaleRecord) as exc:
+            db.rollback()
+            problem = str(exc) if isinstance(exc, CannotAdopt) else ADOPT_STALE.format(number=rec.number)
+            return _declared_page(request, db, problem=(saved_id(rec), problem), status_code=409)
         done = f"?adopted={rec.number}" if result.changed else ""
         return Redirect(request.app.route_reverse("declared:index") + done, status_code=303)
 
@@ -106,10 +115,30 @@ class DeclaredController(SignedInPages):
         return Redirect(f"{url}?withdrawn={rec.number}", status_code=303)
 
 
+ADOPT_STALE = (
+    "Someone changed recommendation {number} since you opened the page: nothing was changed. Check its declarations "
+    "below, then make them its addressees again if they are right"
+)
 WITHDRAW_STALE = (
     "Someone changed this response since you opened the page. Check it, then withdraw the declaration again if "
     "you still want to"
 )
+
+
+def _declared_page(
+    request: AnyRequest, db: Session, problem: tuple[int, str] | None = None, status_code: int = 200
+) -> Template:
+    """The list of declarations; ``problem`` is why adopting one recommendation's was refused (its id, the reason)."""
+    return page(
+        request,
+        "plans/declared.html",
+        status_code=status_code,
+        declared=declared_recommendations(db),
+        total=declared_count(db),
+        can_adopt=can(request.user, Permission.MANAGE_RECOMMENDATIONS),
+        adopted=request.query_params.get("adopted"),
+        problem=problem,
+    )
 
 
 def _declare_page(

@@ -132,6 +132,9 @@ class PublishedResponse(SQLModel, table=True):
     recommendation_id: int = Field(index=True)
     status: str = Field(max_length=40)
     summary: str | None = text_field()
+    declared: bool = Field(
+        default=False, description="The plan marks it declared by the organisation (its content's 'declared')"
+    )
 
 
 # The per-response summaries follow every write to these tables (a hook on every session; tracker.plans.summaries).

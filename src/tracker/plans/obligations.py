@@ -59,8 +59,23 @@ class ObligationChanges:
         return ", ".join(parts)
 
 
-def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) -> ObligationChanges:
-    """Bring the stored obligations in line with the recommendations' addressees."""
+# What made a sync's changes, kept with its event and worded on "Changes to obligations" (``cause`` below).
+SET_LOADED, ORGANISATIONS_LOADED, EDITED, CANDIDATE, DECLARATIONS = (
+    "set_loaded",
+    "organisations_loaded",
+    "edited",
+    "candidate",
+    "declarations",
+)
+
+
+def sync_obligations(
+    session: Session, actor: Actor, set_id: int | None = None, *, cause: dict[str, str] | None = None
+) -> ObligationChanges:
+    """Bring the stored obligations in line with the recommendations' addressees.
+
+    ``cause`` says what changed them, for coordinators: ``{"kind": SET_LOADED}`` or ``ORGANISATIONS_LOADED``, or
+    one recommendation's ``{"kind": EDITED | CANDIDATE | DECLARATIONS, "recommendation": number}``."""
     query = select(Recommendation)
     if set_id is not None:
         query = query.where(Recommendation.set_id == set_id)
@@ -102,21 +117,29 @@ def sync_obligations(session: Session, actor: Actor, set_id: int | None = None) 
                 changes.no_longer_required.append((org_id, saved_id(rec)))
     session.flush()
     if changes.any:
-        record(
-            session,
-            actor=actor,
-            action="sync",
-            entity_type="obligations",
-            entity_id=set_id,
-            summary=f"Obligations brought in line with addressees: {changes.summary()}",
-            after={
-                "added": changes.added,
-                "no_longer_required": changes.no_longer_required,
-                "required_again": changes.required_again,
-            }
-            | ({"declarations_settled": changes.declarations_settled} if changes.declarations_settled else {}),
-        )
+        _record_sync(session, actor, set_id, changes, cause)
     return changes
+
+
+def _record_sync(
+    session: Session, actor: Actor, set_id: int | None, changes: ObligationChanges, cause: dict[str, str] | None
+) -> None:
+    """The sync's event in the history: each change by (organisation, recommendation), and its cause if known."""
+    record(
+        session,
+        actor=actor,
+        action="sync",
+        entity_type="obligations",
+        entity_id=set_id,
+        summary=f"Obligations brought in line with addressees: {changes.summary()}",
+        after={
+            "added": changes.added,
+            "no_longer_required": changes.no_longer_required,
+            "required_again": changes.required_again,
+        }
+        | ({"declarations_settled": changes.declarations_settled} if changes.declarations_settled else {})
+        | ({"cause": cause} if cause else {}),
+    )
 
 
 def obligations_for(

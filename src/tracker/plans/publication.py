@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func
+from sqlalchemy import ColumnElement, Select, and_, exists, func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -138,7 +138,8 @@ def add_publication(
 
 
 def published_responses(publication: PlanPublication) -> list[PublishedResponse]:
-    """The status and summary of each response in a publication, for counting and listing without the content."""
+    """The status, summary and declared mark of each response in a publication, for counting and listing without
+    the content."""
     assert publication.id is not None
     return [
         PublishedResponse(
@@ -146,6 +147,7 @@ def published_responses(publication: PlanPublication) -> list[PublishedResponse]
             recommendation_id=response["recommendation_id"],
             status=response["status"],
             summary=response.get("summary"),
+            declared=bool(response.get("declared")),
         )
         for response in publication.content.get("responses", [])
         if response.get("recommendation_id") is not None
@@ -225,6 +227,37 @@ def publicly_required() -> ColumnElement[bool]:
         )
     )
     return col(Response.required).is_(True) & (col(Response.declared).is_(False) | exists(published))
+
+
+def public_answers(recommendation_ids: Iterable[int] | None = None) -> Select[Any]:
+    """A query: each response the public counts as asked of its organisation (``publicly_required``: what an
+    organisation must answer, as the public sees it), with the organisation's latest published answer to it
+    (organisation id, recommendation id, status, summary and whether the plan marks it declared; the last three
+    None when its latest publication does not answer it, or it never published). Of the recommendations given, or
+    of all.
+
+    The one query the public overview and each recommendation's page count from, so they agree: an organisation
+    no longer addressed keeps its published answer in its own plan, but neither counts it (outsider pass 8,
+    finding 3)."""
+    latest = and_(
+        col(PlanPublication.organisation_id) == col(Response.organisation_id),
+        col(PlanPublication.id).in_(latest_publication_ids()),
+    )
+    answered = and_(
+        col(PublishedResponse.publication_id) == col(PlanPublication.id),
+        col(PublishedResponse.recommendation_id) == col(Response.recommendation_id),
+    )
+    which = [publicly_required()]
+    if recommendation_ids is not None:
+        which.append(col(Response.recommendation_id).in_(list(recommendation_ids)))
+    answer = (PublishedResponse.status, PublishedResponse.summary, PublishedResponse.declared)
+    return (
+        select(*map(col, (Response.organisation_id, Response.recommendation_id, *answer)))
+        .select_from(Response)
+        .outerjoin(PlanPublication, latest)
+        .outerjoin(PublishedResponse, answered)
+        .where(*which)
+    )
 
 
 def public_must_answer_ids() -> Select[Any]:

@@ -21,16 +21,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker.assessments.services import PublicRating, released_ratings
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation, Region
 from tracker.organisations.services import addressee_names
 from tracker.plans.declarations import adopted_from
-from tracker.plans.models import PlanPublication, PublishedResponse, Response
-from tracker.plans.publication import (
-    latest_publication_ids,
-    latest_publications,
-    public_must_answer_ids,
-    publicly_required,
-)
+from tracker.plans.models import PlanPublication
+from tracker.plans.publication import latest_publications, public_answers, public_must_answer_ids
 from tracker.practice.models import Practice
 from tracker.practice.services import practice_for
 from tracker.recommendations.coverage import is_known
@@ -107,29 +103,32 @@ def data_date(plans: list[PublishedPlan]) -> dt.datetime | None:
     return max(dates) if dates else None
 
 
-def addressed_counts(session: Session) -> dict[int, int]:
-    """How many organisations must answer each recommendation, as the public sees it (``publicly_required``)."""
-    query = (
-        select(Response.recommendation_id, func.count())
-        .where(publicly_required())
-        .group_by(col(Response.recommendation_id))
-    )
-    return {rec_id: n for rec_id, n in session.exec(query)}
+@dataclass
+class PublicCounts:
+    """One recommendation's figures: the organisations that must answer it, how many of them publish each status,
+    and how many have published nothing about it."""
+
+    addressed: int = 0
+    not_published: int = 0
+    statuses: Counter[ResponseStatus] = field(default_factory=Counter)
 
 
-def published_status_counts(session: Session, organisation_ids: list[int]) -> dict[int, Counter[ResponseStatus]]:
-    """For each recommendation, how many of these organisations' latest publications give each status (counted
-    in the database from ``PublishedResponse``, without reading the plans themselves)."""
-    query = (
-        select(PublishedResponse.recommendation_id, PublishedResponse.status, func.count())
-        .where(col(PublishedResponse.publication_id).in_(latest_publication_ids(organisation_ids)))
-        .group_by(col(PublishedResponse.recommendation_id), col(PublishedResponse.status))
+def public_counts(session: Session) -> dict[int, PublicCounts]:
+    """For each recommendation, how many organisations the public sees as having to answer it, by the status of
+    their latest published answer (``tracker.plans.publication.public_answers``, which each recommendation's page
+    reads too), counted in the database without reading the plans themselves."""
+    answers = public_answers().subquery()
+    query = select(answers.c.recommendation_id, answers.c.status, func.count()).group_by(
+        answers.c.recommendation_id, answers.c.status
     )
-    counts: dict[int, Counter[ResponseStatus]] = {}
+    counts: dict[int, PublicCounts] = {}
     for recommendation_id, value, n in session.exec(query):
-        status = status_of(value)
-        if status is not None:
-            counts.setdefault(recommendation_id, Counter())[status] += n
+        found = counts.setdefault(recommendation_id, PublicCounts())
+        found.addressed += n
+        if value is None:
+            found.not_published += n
+        elif (status := status_of(value)) is not None:
+            found.statuses[status] += n
     return counts
 
 
@@ -140,8 +139,15 @@ def published_status_counts(session: Session, organisation_ids: list[int]) -> di
 class OverviewRow:
     recommendation: Recommendation
     addressees: list[str]
-    addressed: int
-    counts: Counter[ResponseStatus]
+    figures: PublicCounts
+
+    @property
+    def addressed(self) -> int:
+        return self.figures.addressed
+
+    @property
+    def counts(self) -> Counter[ResponseStatus]:
+        return self.figures.statuses
 
     @property
     def published(self) -> int:
@@ -149,7 +155,7 @@ class OverviewRow:
 
     @property
     def not_published(self) -> int:
-        return max(0, self.addressed - self.published)
+        return self.figures.not_published
 
 
 @dataclass
@@ -172,25 +178,27 @@ def overview(session: Session, set_slug: str | None = None) -> Overview:
     chosen = next((v for v in views if v.recommendation_set.slug == set_slug), None) if set_slug else None
     shown = [chosen] if chosen else views
     plans = published_plans(session, public_organisations(session), with_content=False)
-    addressed = addressed_counts(session)
-    counts = published_status_counts(session, [p.organisation.id or 0 for p in plans if p.publication])
+    counts = public_counts(session)
     rows = {
         view.recommendation_set.id or 0: [
             OverviewRow(
                 recommendation=item.recommendation,
                 addressees=item.addressees,
-                addressed=addressed.get(item.recommendation.id or 0, 0),
-                counts=counts.get(item.recommendation.id or 0, Counter()),
+                figures=counts.get(item.recommendation.id or 0, PublicCounts()),
             )
             # A recommendation awaiting its wording is listed too once a published response answers it (declared
             # by its organisation), so the overview and its own page count the same (outsider pass 6, finding 4);
             # the others are summarised in one section (templates/partials/coverage.html).
             for item in view.recommendations
-            if is_known(item.recommendation) or counts.get(item.recommendation.id or 0)
+            if is_known(item.recommendation) or _published_any(counts.get(item.recommendation.id or 0))
         ]
         for view in shown
     }
     return Overview(sets=views, chosen=chosen, rows=rows, plans=plans, as_of=data_date(plans))
+
+
+def _published_any(figures: PublicCounts | None) -> bool:
+    return figures is not None and figures.addressed > figures.not_published
 
 
 # --- one recommendation --------------------------------------------------------------------------------
@@ -229,20 +237,22 @@ def find_recommendation(
     return (row[0], row[1]) if row else None
 
 
-def _published_answers(session: Session, recommendation_id: int, answering: list[Organisation]) -> dict[int, Any]:
-    """Each answering organisation's published status and summary for one recommendation, from its latest
-    publication."""
-    return {
-        organisation_id: {"status": status, "summary": summary}
-        for organisation_id, status, summary in session.exec(
-            select(PlanPublication.organisation_id, PublishedResponse.status, PublishedResponse.summary)
-            .join(PlanPublication, col(PlanPublication.id) == PublishedResponse.publication_id)
-            .where(
-                PublishedResponse.recommendation_id == recommendation_id,
-                col(PublishedResponse.publication_id).in_(latest_publication_ids([o.id or 0 for o in answering])),
-            )
-        )
+def _published_answers(session: Session, recommendation_id: int) -> tuple[list[Organisation], dict[int, Any]]:
+    """The organisations the public sees as having to answer one recommendation, by name, and each one's published
+    status, summary and declared mark for it from its latest publication (``public_answers``, as the overview
+    counts)."""
+    answers = public_answers([recommendation_id]).subquery()
+    rows = session.exec(
+        select(Organisation, answers.c.status, answers.c.summary, answers.c.declared)
+        .join(answers, answers.c.organisation_id == Organisation.id)
+        .order_by(Organisation.name)
+    ).all()
+    published = {
+        saved_id(organisation): {"status": status, "summary": summary, "declared": bool(declared)}
+        for organisation, status, summary, declared in rows
+        if status is not None
     }
+    return [organisation for organisation, *_ in rows], published
 
 
 def _answers(
@@ -287,16 +297,9 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
     parent = next((r for r in related if r.id == rec.parent_id), None)
     subs = [r for r in related if r.parent_id == rec.id]
     names = addressee_names(session)
-    answering = list(
-        session.exec(
-            select(Organisation)
-            .join(Response, col(Response.organisation_id) == Organisation.id)
-            .where(Response.recommendation_id == rec.id, publicly_required())
-            .order_by(Organisation.name)
-        )
-    )
+    answering, published = _published_answers(session, saved_id(rec))
     plans = published_plans(session, answering, with_content=False)
-    answers, not_published, counts = _answers(plans, _published_answers(session, rec.id or 0, answering))
+    answers, not_published, counts = _answers(plans, published)
     return RecommendationPage(
         recommendation=rec,
         recommendation_set=rec_set,

@@ -379,8 +379,9 @@ class ObligationChangesController(SignedInPages):
 def obligation_changes(db: Session, set_slug: str | None = None, limit: int = 50) -> dict[str, Any]:
     """The latest syncs that took obligations away or gave them back, and those that added some after the first load.
 
-    Each lists organisation and recommendation by name; a load that created a set's first obligations is counted,
-    not listed.
+    Each lists organisation and recommendation by name, and says what caused it where that was recorded (a set or
+    organisations loaded, or one recommendation edited, or its addressees accepted from a candidate or taken from
+    declarations); a long list is counted by recommendation instead.
     """
     rec_set = set_named(db, set_slug)
     query = select(AuditEvent).where(AuditEvent.entity_type == "obligations", AuditEvent.action == "sync")
@@ -403,6 +404,6 @@ def obligation_changes(db: Session, set_slug: str | None = None, limit: int = 50
                 (org_names.get(org, "?"), recs.get(rid, ("?", None))[0], set_names.get(recs.get(rid, ("?", 0))[1], ""))
                 for org, rid in pairs
             ]
-        items.append({"event": event, "lists": lists})
+        items.append({"event": event, "lists": lists, "cause": after.get("cause") or {}})
     sets = list(db.exec(select(RecommendationSet).order_by(RecommendationSet.short_title)))
     return {"items": items, "sets": sets, "chosen_set": rec_set}

@@ -5,12 +5,14 @@ A plan import keeps each row's "Recommendation" wording and "Rec. Owner" address
 grouped by identical normalised text (owners by the addressees they name, however spelt: "Chief constables and
 PCCs" and "chief constables & pccs" are one candidate) with the organisations quoting each, and can accept one:
 that saves a new
-version (``save_recommendation``) with provenance "as quoted in N organisations' plans, not yet checked
-against the report" (``Provenance.QUOTED``).
+version (``save_recommendation``) with provenance "as quoted in organisations' plans, not yet checked against the
+report" (``Provenance.QUOTED``) and a public note counting only the plans published since they quoted it ("Wording
+as quoted in 3 organisations' published plans"): a quote in a plan not yet published is not public.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -21,6 +23,9 @@ from tracker.accounts.models import User
 from tracker.db import saved_id
 from tracker.inputs import BIDI_CONTROLS, InputError
 from tracker.organisations.models import AddresseeGroup, Organisation
+from tracker.plans.models import PlanPublication, PublishedResponse
+from tracker.plans.obligations import CANDIDATE
+from tracker.plans.publication import latest_publication_ids
 from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import EditResult, form_values, save_recommendation
 from tracker.recommendations.models import Recommendation, RecommendationCandidate, RecommendationSet
@@ -69,6 +74,9 @@ class CandidateGroup:
     current: bool = False  # what the recommendation holds now
     texts: list[str] = field(default_factory=list)  # every spelling quoted, the first as ``text``
     keys: set[str] = field(default_factory=set)  # the candidates' own keys (a form may name the group by one)
+    # those organisations whose latest publication, made since they quoted it, answers the recommendation: the
+    # public note counts only these (``quoted_in_published``)
+    published: list[Organisation] = field(default_factory=list)
 
     def named_by(self, key: str) -> bool:
         return key == self.key or key in self.keys
@@ -88,6 +96,7 @@ def candidate_groups(session: Session, rec: Recommendation) -> list[CandidateGro
     )
     groups: dict[tuple[int, str, str], CandidateGroup] = {}
     matcher = AddresseeMatcher(session)
+    published = _published_since(session, list(family))
     for candidate, organisation in rows:
         target = family[candidate.recommendation_id]
         codes = matcher.codes(candidate.text) if candidate.kind == ADDRESSEES else []
@@ -105,15 +114,35 @@ def candidate_groups(session: Session, rec: Recommendation) -> list[CandidateGro
             group.texts.append(candidate.text)
         if organisation not in group.organisations:
             group.organisations.append(organisation)
+        when = published.get((candidate.organisation_id, candidate.recommendation_id))
+        if when is not None and when >= _aware(candidate.created_at) and organisation not in group.published:
+            group.published.append(organisation)
         if candidate.file_name and candidate.file_name not in group.file_names:
             group.file_names.append(candidate.file_name)
     for group in groups.values():
         group.organisations.sort(key=lambda o: o.name)
+        group.published.sort(key=lambda o: o.name)
     order = {rid: i for i, rid in enumerate(sorted(family, key=lambda r: (family[r].position, r)))}
     return sorted(
         groups.values(),
         key=lambda g: (order[saved_id(g.recommendation)], g.kind != TEXT, -len(g.organisations), g.text),
     )
+
+
+def _published_since(session: Session, recommendation_ids: list[int]) -> dict[tuple[int, int], dt.datetime]:
+    """When each organisation's latest publication answering one of these recommendations was made, by
+    (organisation, recommendation): a quote counts as published if that publication was made since it was quoted."""
+    query = (
+        select(PlanPublication.organisation_id, PublishedResponse.recommendation_id, PlanPublication.published_at)
+        .join(PlanPublication, col(PlanPublication.id) == PublishedResponse.publication_id)
+        .where(col(PublishedResponse.publication_id).in_(latest_publication_ids()))
+        .where(col(PublishedResponse.recommendation_id).in_(recommendation_ids))
+    )
+    return {(org_id, rec_id): _aware(when) for org_id, rec_id, when in session.exec(query)}
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 def recommendations_with_candidates(session: Session) -> list[tuple[Recommendation, RecommendationSet, int]]:
@@ -173,8 +202,12 @@ _ALREADY_CONFIRMED = (
 )
 
 
-def _quoted_in(count: int) -> str:
-    plans = "1 organisation's plan" if count == 1 else f"{count} organisations' plans"
+def quoted_in_published(count: int) -> str:
+    """The public note's words for a quote in ``count`` organisations' published plans (``CandidateGroup.published``):
+    it never counts plans that are not published, whose quotes are not public (outsider pass 8, finding 7)."""
+    if count == 0:
+        return "as quoted in organisations' plans, not yet checked against the report."
+    plans = "1 organisation's published plan" if count == 1 else f"{count} organisations' published plans"
     return f"as quoted in {plans}, not yet checked against the report."
 
 
@@ -182,7 +215,8 @@ def accept_candidate(
     session: Session, rec: Recommendation, target_id: int, kind: str, key: str, version: int | None, user: User
 ) -> EditResult:
     """Accept one candidate of ``rec`` (or of one of its sub-recommendations, ``target_id``): a new version with
-    the quoted wording or addressees and provenance "as quoted in N organisations' plans". Commits.
+    the quoted wording or addressees and provenance "as quoted in organisations' plans", its note counting the
+    published plans that quote it ("as quoted in N organisations' published plans"). Commits.
 
     Raises ``InputError`` ("candidate") when the candidate is not there or its addressees are not ones we know,
     and ``StaleRecord`` when the recommendation changed since the page was shown. A candidate the recommendation
@@ -217,11 +251,11 @@ def accept_candidate(
     if rec.provenance not in (Provenance.PARTIAL, Provenance.QUOTED):
         values["confirmed_fields"] = ["number"]  # nothing else is confirmed: a quote is not a check
     values["provenance"] = Provenance.QUOTED.value
-    sentence = f"{what} {_quoted_in(len(group.organisations))}"
+    sentence = f"{what} {quoted_in_published(len(group.published))}"
     earlier = re.compile(
-        rf"{re.escape(what)} as quoted in \d+ organisations?'s? (?:published )?plans?, not yet checked "
+        rf"{re.escape(what)} as quoted in (?:\d+ )?organisations?'s? (?:published )?plans?, not yet checked "
         r"against the report\."
     )
     note = earlier.sub("", values["provenance_note"] or "").strip()
     values["provenance_note"] = " ".join(filter(None, [note, sentence]))
-    return save_recommendation(session, rec, recommendation_edit(values), user)
+    return save_recommendation(session, rec, recommendation_edit(values), user, cause=CANDIDATE)

@@ -21,7 +21,7 @@ from tracker.audit.services import Actor, changed, plain, record
 from tracker.db import StaleRecord, next_version, saved_id
 from tracker.inputs import InputError, list_problem
 from tracker.organisations.services import addressee_codes, addressee_names
-from tracker.plans.obligations import ObligationChanges, sync_obligations
+from tracker.plans.obligations import EDITED, ObligationChanges, sync_obligations
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date, utc_now
 from tracker.vocabulary import Provenance
@@ -266,9 +266,16 @@ class _SubChanges:
 
 
 def save_recommendation(
-    session: Session, rec: Recommendation, edit: RecommendationEdit, user: User, *, now: dt.datetime | None = None
+    session: Session,
+    rec: Recommendation,
+    edit: RecommendationEdit,
+    user: User,
+    *,
+    now: dt.datetime | None = None,
+    cause: str = EDITED,
 ) -> EditResult:
-    """Save an edit of a numbered recommendation as a new version; commits.
+    """Save an edit of a numbered recommendation as a new version; commits. ``cause`` says why, to the changes to
+    obligations it makes (``tracker.plans.obligations.sync_obligations``): an edit unless said otherwise.
 
     Raises ``EditError`` (form field -> message) for bad input and ``StaleRecord`` when someone saved first.
     """
@@ -276,7 +283,8 @@ def save_recommendation(
     if not result.changed:
         session.rollback()
         return result
-    result.obligations = sync_obligations(session, Actor(user.display_name, user.id), set_id=rec.set_id)
+    why = {"kind": cause, "recommendation": rec.number}
+    result.obligations = sync_obligations(session, Actor(user.display_name, user.id), set_id=rec.set_id, cause=why)
     session.commit()
     return result
 

@@ -22,7 +22,7 @@ from tracker.db import next_version, saved_id
 from tracker.inputs import clean_imported, cleaned_for, problems_for
 from tracker.loaded_records import Loading
 from tracker.organisations.services import addressee_codes
-from tracker.plans.obligations import sync_obligations
+from tracker.plans.obligations import SET_LOADED, sync_obligations
 from tracker.recommendations.editing import keep_version, snapshot
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import UTC, DateParseError, parse_uk_date, utc_now
@@ -285,7 +285,7 @@ def apply(session: Session, doc: SetFile, source: str, actor: Actor) -> LoadResu
         if existing[number].removed_at is not None:
             continue
         result.notes.append(f"recommendation {number} is in the database but not in the file; it was kept")
-    changes = sync_obligations(session, actor, set_id=rec_set.id)
+    changes = sync_obligations(session, actor, set_id=rec_set.id, cause={"kind": SET_LOADED})
     if changes.any:
         result.notes.append(f"obligations: {changes.summary()}")
     return result

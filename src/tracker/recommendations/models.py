@@ -100,15 +100,24 @@ class Recommendation(SQLModel, Versioned, table=True):
         return bool(self.addressees) or "addressees" in self.confirmed_fields
 
     @property
-    def text_source(self) -> str:
-        """Where its text comes from, as the summary says it: copied from the report document, quoted by plans,
-        or a summary in our own words (what the edit screen and the set's data file hold)."""
+    def wording_source(self) -> str | None:
+        """Where its text comes from: "report" (copied from the report document, its wording confirmed against it),
+        "quoted" (the report's wording as organisations' plans quote it), "summary" (our own words, what the edit
+        screen and the set's data file hold), or None when it has no text. The one rule for saying what a text is
+        (``text_source``, and the home page's count of each)."""
+        if not self.text:
+            return None
         note = self.provenance_note or ""
         if "text" in self.confirmed_fields and _FROM_DOCUMENT.search(note):
-            return "the text is the report's own wording, copied from the report document"
+            return "report"
         if self.provenance is Provenance.QUOTED or "Wording as quoted in" in note:
-            return "the text is the report's wording as organisations' plans quote it"
-        return "the text is a summary in our own words"
+            return "quoted"
+        return "summary"
+
+    @property
+    def text_source(self) -> str:
+        """Where its text comes from, as the summary says it (``wording_source``)."""
+        return _TEXT_SOURCES[self.wording_source or "summary"]
 
     def provenance_summary(self) -> str:
         """How far it is confirmed, in one sentence (the progress report and the data exports)."""
@@ -132,6 +141,11 @@ class Recommendation(SQLModel, Versioned, table=True):
         return "Wording to be confirmed against the report."
 
 
+_TEXT_SOURCES = {
+    "report": "the text is the report's own wording, copied from the report document",
+    "quoted": "the text is the report's wording as organisations' plans quote it",
+    "summary": "the text is a summary in our own words",
+}
 # How tracker.recommendations.report_apply notes the wording was checked against the report document
 _FROM_DOCUMENT = re.compile(r"(^|\. )(Confirmed|Wording[^.]*? checked) against the report document")
 

@@ -35,6 +35,11 @@ class SetView:
     def count(self, provenance: Provenance) -> int:
         return sum(1 for r in self.recommendations if r.recommendation.provenance is provenance)
 
+    def wording_count(self, source: str | None) -> int:
+        """How many of its recommendations' texts are of that source (``Recommendation.wording_source``: "report",
+        "quoted", "summary", or None for no text yet)."""
+        return sum(1 for r in self.recommendations if r.recommendation.wording_source == source)
+
     @property
     def known(self) -> list[RecommendationView]:
         """The recommendations whose details are loaded (``tracker.recommendations.coverage.is_known``)."""

@@ -2,7 +2,7 @@
 (issue 20, part 2)
 
 Revision ID: a1b2c3d4e5f6
-Revises: f9a0b1c2d3e4
+Revises: a0b1c2d3e4f5
 Create Date: 2026-12-16 00:00:00
 
 The four Welsh forces and their four commissioners are bilingual from the start (as the organisations file says);
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "a1b2c3d4e5f6"
-down_revision: str | Sequence[str] | None = "f9a0b1c2d3e4"
+down_revision: str | Sequence[str] | None = "a0b1c2d3e4f5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

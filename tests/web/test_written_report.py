@@ -296,3 +296,32 @@ def test_xss_and_formula_payloads_are_inert_in_the_published_html_and_pdf(client
     ), "shown as text: summary, two commentary items, lead-in"
     text = pdf_text(stored.pdf)
     assert text.count('<script>alert("x")</script>') >= 2 and "=HYPERLINK" in text
+
+
+def test_unfreezing_sends_an_approved_report_back_to_draft_and_warns_first(client, session, period, people):
+    """The figures under an approved report can change once its period is reopened: the approval does not survive
+    it, the report's history says why, and the unfreeze form warns before it happens."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="{complete} complete").status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    as_(client, people["admin"])
+    page = client.get(f"/oversight/periods/{period.id}").text
+    assert 'data-testid="unfreeze-report-warning"' in page and "is approved. Unfreezing sends it back to draft" in page
+    answer = post(client, f"/oversight/periods/{period.id}/unfreeze", confirm_unfreeze="yes")
+    assert answer.status_code == 303
+    draft = session.exec(select(ReportDraft).where(ReportDraft.period_id == period.id)).one()
+    session.refresh(draft)
+    assert draft.status is ReportStatus.DRAFT
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.entity_type == "report_draft", AuditEvent.entity_id == draft.id)
+    ).all()
+    assert events[-1].summary == "Report returned to draft: the period was unfrozen"
+
+
+def test_a_published_report_hides_the_unfreeze_form(client, session, period, people):
+    publish(client, session, period, people)
+    as_(client, people["admin"])
+    page = client.get(f"/oversight/periods/{period.id}").text
+    assert "Unfreeze this period" not in page

@@ -287,7 +287,16 @@ def publish_a_report(session) -> None:
     )
     offered = candidates(session, period, data.recommendations)
     for choice in [c.choice for found in offered.values() for c in found[:1]][:2]:
-        services.add_example(session, draft, writer, version=draft.version, choice=choice, lead_in="", offered=offered)
+        services.add_example(
+            session,
+            draft,
+            writer,
+            version=draft.version,
+            choice=choice,
+            lead_in="",
+            offered=offered,
+            figures=report_figures(data),
+        )
     services.submit(session, draft, writer, version=draft.version)
     services.approve(session, draft, admin, version=draft.version)
     links = Links("/", "/reports", f"/reports/{rec_set.slug}/{period.id}/pdf", "/open-data")

@@ -22,7 +22,7 @@ from tracker.plans.models import ProgressUpdate
 from tracker.plans.publication import publish_plan
 from tracker.plans.services import load_response
 from tracker.recommendations.models import Recommendation
-from tracker.reports.narrative.models import PublishedReport, ReportDraft
+from tracker.reports.narrative.models import PublishedReport, ReportDraft, ReportExample
 from tracker.reports.services import PeriodError, freeze_period, open_period, unfreeze_period
 from tracker.vocabulary import ReportStatus, Role
 
@@ -325,3 +325,39 @@ def test_a_published_report_hides_the_unfreeze_form(client, session, period, peo
     as_(client, people["admin"])
     page = client.get(f"/oversight/periods/{period.id}").text
     assert "Unfreeze this period" not in page
+
+
+@pytest.mark.parametrize(
+    ("lead_in", "message"),
+    [
+        ("{foo} lead", "There is no figure {foo}"),
+        ("Lone { brace", "Use { and } only around a figure"),
+        ("{complete:99} lead", "There is no figure {complete:99}"),
+        ("see [x](javascript:alert(1))", "Links must be to an address starting http:// or https://"),
+    ],
+)
+def test_a_lead_in_gets_the_sections_checks_beside_its_field(client, session, period, people, lead_in, message):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)
+    answer = post(client, url(period, "/examples"), version="1", example=example, lead_in=lead_in)
+    assert answer.status_code == 422
+    beside = answer.text.split('id="lead_in-error"', 1)[1][:400]
+    assert message in beside.replace("&#123;", "{").replace("&#125;", "}")
+    assert session.exec(select(ReportExample)).first() is None
+
+
+def test_a_bad_lead_in_saved_before_the_check_blocks_submit_and_approve(client, session, period, people):
+    """A lead-in stored before lead-ins were checked (or written straight to the database) is caught at review."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)
+    assert post(client, url(period, "/examples"), version="1", example=example, lead_in="ok").status_code == 303
+    stored = session.exec(select(ReportExample)).one()
+    stored.lead_in = "{foo} lead"
+    session.commit()
+    refused = post(client, url(period, "/submit"), version=version(session, period))
+    assert (
+        refused.status_code == 422
+        and "Correct the placeholders or links in: the lead-in of the example" in refused.text
+    )

@@ -84,6 +84,13 @@ def test_unknown_figures_and_lone_braces_are_refused():
     assert figures.render("nope") == "[no such figure: nope]"
 
 
+def test_a_figure_is_written_exactly_as_listed():
+    """No spaces inside the braces and no empty recommendation number: they are not on the list, so refused."""
+    figures = ReportFigures({"complete": 3}, {"7": {"complete": 2}})
+    for text in ("{ complete }", "{complete:}", "{complete: 7}", "{ complete:7}"):
+        assert "There is no figure" in (figures.problem(text) or ""), text
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab <>\"'&=/:[](){}*-\n\\jshtpx.")), max_size=120) | st.text(max_size=80))
 @example('[x](https://a.b/"><script>)')

@@ -72,10 +72,10 @@ class ReportFigures:
 
     def value(self, key: str) -> int | None:
         """The figure ``key`` names (what is written between the braces), or None if it names none."""
-        name, _, number = key.partition(":")
-        if not number:
+        name, colon, number = key.partition(":")  # exactly as listed: no spaces, no empty number
+        if not colon:
             return self.national.get(name)
-        return self.by_recommendation.get(number.strip(), {}).get(name.strip())
+        return self.by_recommendation.get(number, {}).get(name)
 
     def render(self, key: str) -> str:
         value = self.value(key)

@@ -123,7 +123,7 @@ def inline(text: str, *, in_bold: bool = False, in_link: bool = False) -> tuple[
         elif kind == "bold":
             out.append(Bold(inline(found["bold_text"], in_bold=True, in_link=in_link)))
         else:
-            out.append(Figure(found["key"].strip()))
+            out.append(Figure(found["key"]))
         position = found.end()
     if position < len(text):
         out.append(Text(text[position:]))

@@ -361,3 +361,19 @@ def test_a_bad_lead_in_saved_before_the_check_blocks_submit_and_approve(client, 
         refused.status_code == 422
         and "Correct the placeholders or links in: the lead-in of the example" in refused.text
     )
+
+
+def test_the_published_pdf_carries_the_reports_key_sentences(client, session, period, people):
+    """The overdue count and what the figures cover are in the published PDF, as in its HTML and the generated PDF."""
+    from tracker.reports.narrative.document import frozen_report
+    from tracker.reports.narrative.services import report_set
+    from tracker.reports.pdf import key_sentences
+
+    stored = publish(client, session, period, people)
+    data = frozen_report(session, period, report_set(session, period), 90)
+    sentences = key_sentences(data)
+    assert any("responses are overdue" in s for s in sentences)
+    assert data.coverage.note and data.coverage.note in sentences, "the fixture's set awaits some wording"
+    text = " ".join(pdf_text(stored.pdf).split())
+    for sentence in sentences:
+        assert " ".join(sentence.split()) in text

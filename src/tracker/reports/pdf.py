@@ -193,18 +193,21 @@ def contents() -> list[object]:
     return [Paragraph("Contents", ParagraphStyle("contents", parent=H1)), toc, PageBreak()]
 
 
+def key_sentences(data: ReportData) -> list[str]:
+    """The summary's key sentences, in every PDF of a period's report (generated and published alike): who must
+    answer and has published, how many responses are overdue, and what the figures cover."""
+    headline = (
+        f"{data.must_answer} {data.published} organisations have published a plan. {data.overdue_count} "
+        "responses are overdue."
+    )
+    return [headline, *(note for note in (data.declared_note, data.coverage.note) if note)]
+
+
 def _summary(data: ReportData) -> list[object]:
     totals = data.total_counts
-    out: list[object] = [
-        Paragraph("Summary", H1),
-        _p(
-            f"{data.must_answer} {data.published} organisations have published a plan. {data.overdue_count} "
-            "responses are overdue."
-        ),
-    ]
-    out += [_p(note) for note in (data.declared_note, data.coverage.note) if note]
+    out: list[object] = [Paragraph("Summary", H1), *(_p(sentence) for sentence in key_sentences(data))]
     out.append(_table([["Status", "Responses"]] + [[s.label, totals[s]] for s in ResponseStatus], [60 * mm, 30 * mm]))
-    out.append(_p(_no_recent_update(data), SMALL))
+    out.append(_p(no_recent_update(data), SMALL))
     rows = [(f"Rec. {s.recommendation.number}", s.counts) for s in data.sections]
     out += [
         Spacer(1, 5 * mm),
@@ -214,7 +217,7 @@ def _summary(data: ReportData) -> list[object]:
     return out
 
 
-def _no_recent_update(data: ReportData) -> str:
+def no_recent_update(data: ReportData) -> str:
     """The organisations with an open response that has had no update lately, as one sentence."""
     names = data.no_recent_update_organisations
     listed = "; ".join(names) + "." if names else "none."

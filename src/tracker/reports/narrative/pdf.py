@@ -57,8 +57,9 @@ def _national_figures(report: WrittenReport) -> list[object]:
     totals = data.total_counts
     rows = [(f"Rec. {s.recommendation.number}", s.counts) for s in data.sections]
     return [
-        pdf._p(f"{data.must_answer} {data.published} organisations have published a plan.", SMALL),
+        *(pdf._p(sentence, SMALL) for sentence in pdf.key_sentences(data)),
         pdf._table([["Status", "Responses"]] + [[s.label, totals[s]] for s in ResponseStatus], [60 * mm, 30 * mm]),
+        pdf._p(pdf.no_recent_update(data), SMALL),
         Spacer(1, 5 * mm),
         status_bars(rows, title="Organisations by status, per recommendation", width=480),
         pdf._p("The same figures are given for each recommendation in the sections that follow.", SMALL),

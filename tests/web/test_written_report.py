@@ -377,3 +377,44 @@ def test_the_published_pdf_carries_the_reports_key_sentences(client, session, pe
     text = " ".join(pdf_text(stored.pdf).split())
     for sentence in sentences:
         assert " ".join(sentence.split()) in text
+
+
+def test_an_example_is_judged_by_the_organisations_published_plan_not_its_live_edits(
+    client, session, period, people, make_user
+):
+    """An edit the organisation has not republished changes nothing the public sees: no flag, and the report
+    publishes the words chosen. Once republished, the chosen words are no longer what the organisation says: the
+    example is flagged and publishing is refused until it is removed."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    choice = re.search(r'value="(\d+:update:(\d+))"', client.get(url(period)).text)
+    assert post(client, url(period, "/examples"), version="1", example=choice.group(1), lead_in="").status_code == 303
+    update = session.get(ProgressUpdate, int(choice.group(2)))
+    assert update.text == PUBLIC_UPDATE
+    update.text = "EDITED-NOT-REPUBLISHED"
+    session.commit()
+    assert "no longer public" not in client.get(url(period)).text, "the published plan still holds the chosen words"
+
+    publish_plan(session, get_by_slug(session, "kent"), make_user(Role.EDITOR, "kent", email="kent2@example.org"))
+    session.commit()
+    assert "no longer public" in client.get(url(period)).text
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    refused = post(client, url(period, "/publish"), version=version(session, period))
+    assert refused.status_code == 422 and "no longer public" in refused.text
+
+
+def test_a_report_publishes_the_chosen_words_while_the_edit_is_unpublished(client, session, period, people):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    choice = re.search(r'value="(\d+:update:(\d+))"', client.get(url(period)).text)
+    assert post(client, url(period, "/examples"), version="1", example=choice.group(1), lead_in="").status_code == 303
+    session.get(ProgressUpdate, int(choice.group(2))).text = "EDITED-NOT-REPUBLISHED"
+    session.commit()
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    assert post(client, url(period, "/publish"), version=version(session, period)).status_code == 303
+    html = session.exec(select(PublishedReport)).one().html.decode()
+    assert PUBLIC_UPDATE in html and "EDITED-NOT-REPUBLISHED" not in html

@@ -21,10 +21,13 @@ from tracker.plans import services as plans
 from tracker.plans.models import ProgressUpdate
 from tracker.plans.publication import publish_plan
 from tracker.plans.services import load_response
+from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
+from tracker.reports.narrative.document import frozen_report
 from tracker.reports.narrative.models import PublishedReport, ReportDraft, ReportExample
+from tracker.reports.narrative.services import report_set
 from tracker.reports.services import PeriodError, freeze_period, open_period, unfreeze_period
-from tracker.vocabulary import ReportStatus, Role
+from tracker.vocabulary import PracticeStatus, ReportStatus, Role
 
 PUBLIC_UPDATE = "Kent trained every stalking lead in March"
 SECRET_UPDATE = "zqxINSPECTORATE-ONLY-UPDATEqxz"
@@ -418,3 +421,43 @@ def test_a_report_publishes_the_chosen_words_while_the_edit_is_unpublished(clien
     assert post(client, url(period, "/publish"), version=version(session, period)).status_code == 303
     html = session.exec(select(PublishedReport)).one().html.decode()
     assert PUBLIC_UPDATE in html and "EDITED-NOT-REPUBLISHED" not in html
+
+
+def _practice(session, title: str, rec: int, reviewed_at: dt.datetime) -> Practice:
+    practice = Practice(
+        slug=title.lower().replace(" ", "-"),
+        title=title,
+        summary="Invented practice for a test",
+        status=PracticeStatus.APPROVED,
+        reviewed_at=reviewed_at,
+    )
+    session.add(practice)
+    session.flush()
+    session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec))
+    session.commit()
+    return practice
+
+
+def test_practice_approved_after_the_freeze_is_neither_offered_nor_listed(client, session, period, people):
+    later = _practice(session, "Later clinic", rec_id(session, "1"), period.fixed_at + dt.timedelta(days=1))
+    as_(client, people["writer"])
+    assert f":practice:{later.id}" not in client.get(url(period)).text
+    data = frozen_report(session, period, report_set(session, period), 90)
+    assert all("Later clinic" not in section.practice for section in data.sections)
+
+
+def test_withdrawing_practice_later_leaves_a_frozen_periods_report_unchanged(client, session, small_reference, people):
+    rec = rec_id(session, "1")
+    practice = _practice(session, "Weekly clinic", rec, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    frozen = open_period(session, name="Winter 2025", cut_off=dt.date(2025, 3, 31), actor=Actor("t"))
+    freeze_period(session, frozen, Actor("t"))
+    session.commit()
+    as_(client, people["admin"])
+    before = client.get(f"/oversight/report/pdf?period={frozen.id}").content
+    assert "Weekly clinic" in pdf_text(before)
+    practice.status = PracticeStatus.DRAFT
+    session.commit()
+    after = client.get(f"/oversight/report/pdf?period={frozen.id}").content
+    assert after == before
+    data = frozen_report(session, frozen, report_set(session, frozen), 90)
+    assert any("Weekly clinic" in section.practice for section in data.sections)

@@ -101,7 +101,9 @@ def candidates(
         .join(PracticeRecommendation, col(PracticeRecommendation.practice_id) == Practice.id)
         .outerjoin(Organisation, col(Organisation.id) == Practice.organisation_id)
         .where(
-            col(PracticeRecommendation.recommendation_id).in_(list(found)), Practice.status == PracticeStatus.APPROVED
+            col(PracticeRecommendation.recommendation_id).in_(list(found)),
+            Practice.status == PracticeStatus.APPROVED,
+            col(Practice.reviewed_at) <= period.fixed_at,  # approved by the freeze: what the period could know
         )
         .order_by(Practice.title)
     )

@@ -27,7 +27,7 @@ from tracker.reports.narrative.document import frozen_report
 from tracker.reports.narrative.models import PublishedReport, ReportDraft, ReportExample
 from tracker.reports.narrative.services import report_set
 from tracker.reports.services import PeriodError, freeze_period, open_period, unfreeze_period
-from tracker.vocabulary import PracticeStatus, ReportStatus, Role
+from tracker.vocabulary import PracticeStatus, ReportStatus, ResponseStatus, Role
 
 PUBLIC_UPDATE = "Kent trained every stalking lead in March"
 SECRET_UPDATE = "zqxINSPECTORATE-ONLY-UPDATEqxz"
@@ -461,3 +461,17 @@ def test_withdrawing_practice_later_leaves_a_frozen_periods_report_unchanged(cli
     assert after == before
     data = frozen_report(session, frozen, report_set(session, frozen), 90)
     assert any("Weekly clinic" in section.practice for section in data.sections)
+
+
+def test_figures_csv_holds_every_national_figure_the_report_shows(client, session, period, people):
+    """Every placeholder's value, under its name, and the national responses by status (the report's table)."""
+    stored = publish(client, session, period, people)
+    lines = stored.figures_csv.decode("utf-8-sig").splitlines()
+    national = dict(zip(lines[0].split(","), lines[1].split(","), strict=True))
+    data = frozen_report(session, period, report_set(session, period), 90)
+    for name in ("organisations_must_answer", "organisations_published", "no_recent_update", "overdue"):
+        assert national[name] != "", name
+    assert national["organisations_must_answer"] == str(data.headline.organisations)
+    assert national["no_recent_update"] == str(data.headline.no_recent_update or 0)
+    for status in ResponseStatus:
+        assert national[status.value] == str(data.total_counts[status]), status

@@ -387,7 +387,7 @@ def test_an_example_is_judged_by_the_organisations_published_plan_not_its_live_e
 ):
     """An edit the organisation has not republished changes nothing the public sees: no flag, and the report
     publishes the words chosen. Once republished, the chosen words are no longer what the organisation says: the
-    example is flagged and publishing is refused until it is removed."""
+    example is flagged and approving (so publishing) is refused until it is removed."""
     as_(client, people["writer"])
     assert post(client, url(period), version="0", summary="Words").status_code == 303
     choice = re.search(r'value="(\d+:update:(\d+))"', client.get(url(period)).text)
@@ -403,8 +403,7 @@ def test_an_example_is_judged_by_the_organisations_published_plan_not_its_live_e
     assert "no longer public" in client.get(url(period)).text
     assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
     as_(client, people["reviewer"])
-    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
-    refused = post(client, url(period, "/publish"), version=version(session, period))
+    refused = post(client, url(period, "/approve"), version=version(session, period))
     assert refused.status_code == 422 and "no longer public" in refused.text
 
 
@@ -475,3 +474,29 @@ def test_figures_csv_holds_every_national_figure_the_report_shows(client, sessio
     assert national["no_recent_update"] == str(data.headline.no_recent_update or 0)
     for status in ResponseStatus:
         assert national[status.value] == str(data.total_counts[status]), status
+
+
+def test_the_author_sees_no_approve_button_and_the_history_shows_status_labels(client, session, period, people):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    page = client.get(url(period)).text
+    assert 'data-testid="author-cannot-approve"' in page and "report-draft:approve" not in page
+    assert f"/oversight/periods/{period.id}/report/approve" not in page
+    history = page.split('data-testid="report-history"', 1)[1]
+    assert "<del>Draft</del> <ins>Submitted</ins>" in history
+    as_(client, people["reviewer"])
+    assert f"/oversight/periods/{period.id}/report/approve" in client.get(url(period)).text
+
+
+def test_approval_is_refused_while_an_example_is_no_longer_public(client, session, period, people):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    example = re.search(r'value="(\d+:update:(\d+))"', client.get(url(period)).text)
+    assert post(client, url(period, "/examples"), version="1", example=example.group(1), lead_in="").status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    session.get(ProgressUpdate, int(example.group(2))).visibility = "internal"
+    session.commit()
+    as_(client, people["reviewer"])
+    refused = post(client, url(period, "/approve"), version=version(session, period))
+    assert refused.status_code == 422 and "no longer public" in refused.text

@@ -117,3 +117,17 @@ def test_xss_and_formula_payloads_are_inert_in_html_and_pdf_markup():
             assert "<script" not in piece and "<img" not in piece and "<a " not in piece, piece
             Paragraph(piece, getSampleStyleSheet()["BodyText"])
     assert escape("<b>") in markup.to_reportlab(markup.parse("<b>"), figure)[0][0]
+
+
+def test_a_link_with_a_user_name_before_its_host_is_refused():
+    """ "https://good.example@evil.example" reads as good.example but goes to evil.example."""
+    assert not markup.safe_href("https://good.example@evil.example")
+    assert markup.safe_href("https://good.example/a@b")
+
+
+def test_link_messages_say_what_is_wrong_and_never_echo_a_huge_address():
+    figures = ReportFigures({"complete": 1}, {})
+    message = figures.problem("[a](" + "x" * 20_000 + ")") or ""
+    assert "Links must be" in message and len(message) < 300
+    assert "straight after the ( with no space" in (figures.problem("[x]( javascript:alert(1))") or "")
+    assert "brackets" in (figures.problem("[x](https://example.org/a_(b))") or "")

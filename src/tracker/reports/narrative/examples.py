@@ -135,7 +135,7 @@ def _of_update(rec_id: int, update: ProgressUpdate, organisation: Organisation) 
 
 
 def _of_practice(rec_id: int, practice: Practice, organisation: Organisation | None) -> Candidate:
-    name = organisation.name if organisation else (practice.attribution_note or "Promising practice library")
+    name = organisation.name if organisation else "Promising practice library"  # a short name, not the note
     text = practice.summary or practice.what_was_done or ""
     return Candidate(
         rec_id, PRACTICE, not_none(practice.id), practice.organisation_id, name, None, practice.title, text

@@ -73,7 +73,8 @@ def safe_href(href: str) -> bool:
         parts = urlsplit(href)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    # No user name before the host: "https://good.example@evil.example" goes to evil.example.
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
 
 
 def parse(text: str) -> list[Block]:

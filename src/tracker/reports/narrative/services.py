@@ -394,7 +394,15 @@ def approve(
     if user.id in draft.author_ids:
         raise InputError({"decision": "You wrote part of this report, so someone else must approve it"})
     _check_stored(session, draft, figures)
+    _refuse_gone(session, examples_of(session, draft), "return the report so its authors can remove them")
     _decide(session, draft, user, ReportStatus.APPROVED, "Report approved", reviewed_by_id=user.id, review_comment=None)
+
+
+def _refuse_gone(session: Session, examples: list[ReportExample], then: str) -> None:
+    """Refuse a step while an example's chosen words are no longer public, naming each (its title, if it has one)."""
+    if gone := no_longer_public(session, examples):
+        names = "; ".join(f"{e.organisation_name}: {e.title}" if e.title else e.organisation_name for e in gone)
+        raise InputError({"decision": f"Some examples are no longer public ({names}): {then}"})
 
 
 Renderer = Callable[[ReportDraft, list[ReportExample]], tuple[bytes, bytes, bytes]]  # HTML, PDF, figures CSV
@@ -411,10 +419,7 @@ def publish(
     if draft.status is not ReportStatus.APPROVED:
         raise InputError({"decision": "Only an approved report can be published"})
     examples = examples_of(session, draft)
-    if gone := no_longer_public(session, examples):
-        names = "; ".join(e.organisation_name for e in gone)
-        again = "remove them, then have the report approved again"
-        raise InputError({"decision": f"Some examples are no longer public ({names}): {again}"})
+    _refuse_gone(session, examples, "remove them, then have the report approved again")
     period = session.get(ReportingPeriod, draft.period_id)
     assert period is not None
     html, pdf, figures_csv = render(draft, examples)

@@ -210,6 +210,7 @@ def test_an_example_made_internal_is_flagged_and_blocks_publication(client, sess
 
 
 def publish(client, session, period, people, summary="Summary {complete}", lead_in="", **text) -> PublishedReport:
+    text = {f"commentary-{rec_id(session, '1')}": "Commentary on {complete:1}"} | text
     as_(client, people["writer"])
     assert post(client, url(period), version="0", summary=summary, **text).status_code == 303
     example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)
@@ -409,7 +410,8 @@ def test_an_example_is_judged_by_the_organisations_published_plan_not_its_live_e
 
 def test_a_report_publishes_the_chosen_words_while_the_edit_is_unpublished(client, session, period, people):
     as_(client, people["writer"])
-    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    commentary = {f"commentary-{rec_id(session, '1')}": "Commentary"}
+    assert post(client, url(period), version="0", summary="Words", **commentary).status_code == 303
     choice = re.search(r'value="(\d+:update:(\d+))"', client.get(url(period)).text)
     assert post(client, url(period, "/examples"), version="1", example=choice.group(1), lead_in="").status_code == 303
     session.get(ProgressUpdate, int(choice.group(2))).text = "EDITED-NOT-REPUBLISHED"
@@ -500,3 +502,14 @@ def test_approval_is_refused_while_an_example_is_no_longer_public(client, sessio
     as_(client, people["reviewer"])
     refused = post(client, url(period, "/approve"), version=version(session, period))
     assert refused.status_code == 422 and "no longer public" in refused.text
+
+
+def test_a_report_with_no_commentary_cannot_be_published(client, session, period, people):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    refused = post(client, url(period, "/publish"), version=version(session, period))
+    assert refused.status_code == 422 and "Write the national commentary" in refused.text
+    assert session.exec(select(PublishedReport)).first() is None

@@ -418,6 +418,8 @@ def publish(
     _editable(draft, version, "decision")
     if draft.status is not ReportStatus.APPROVED:
         raise InputError({"decision": "Only an approved report can be published"})
+    if not any(text.strip() for text in draft.commentary.values()):
+        raise InputError({"decision": "Write the national commentary on the recommendations before publishing"})
     examples = examples_of(session, draft)
     _refuse_gone(session, examples, "remove them, then have the report approved again")
     period = session.get(ReportingPeriod, draft.period_id)

@@ -267,6 +267,8 @@ def test_the_same_report_renders_the_same_bytes(session, period, people):
     assert html == render_html(publisher.written(draft, [], day), publisher.links, demo_mode=False)
     assert written_pdf.render(first) == written_pdf.render(publisher.written(draft, [], day))
     assert "Published 1 December 2026" in pdf_text(written_pdf.render(first))
+    # Its creation date is the day of publication (midnight in London), not the period's freeze.
+    assert b"/CreationDate (D:20261201000000+00'00')" in written_pdf.render(first)
 
 
 def test_who_may_do_what(client, session, period, people, make_user):

@@ -110,11 +110,14 @@ def _table(data: Sequence[Sequence[object]], widths: list[float] | None = None, 
     return table
 
 
-def render_pdf(data: ReportData, flowables: list[object] | None = None) -> bytes:
+def render_pdf(
+    data: ReportData, flowables: list[object] | None = None, *, created_at: dt.datetime | None = None
+) -> bytes:
     """The report as a PDF: cover, contents, summary with chart, a section per recommendation, annexes (or the
     ``flowables`` given: a written report's, ``tracker.reports.narrative.pdf``).
 
-    The same data gives the same bytes: fixed document ID (``invariant``), dates from ``data.created_at``.
+    The same data gives the same bytes: fixed document ID (``invariant``), dates from ``created_at`` (a published
+    report's publication) or else ``data.created_at``.
     """
     buffer = io.BytesIO()
     doc = _Doc(
@@ -131,7 +134,7 @@ def render_pdf(data: ReportData, flowables: list[object] | None = None) -> bytes
         topMargin=15 * mm,
         bottomMargin=18 * mm,
     )
-    doc.created_at = data.created_at
+    doc.created_at = created_at or data.created_at
     portrait = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="portrait")
     wide = landscape(A4)
     landscape_frame = Frame(15 * mm, 18 * mm, wide[0] - 30 * mm, wide[1] - 33 * mm, id="landscape")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -14,12 +12,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session, select
 
 from tracker import migrate
-from tracker.accounts.models import User
 from tracker.accounts.passwords import generate_password
 from tracker.accounts.services import create_user
 from tracker.audit.services import Actor
+from tracker.cli_session import ensure_sqlite_folder as _ensure_sqlite_folder
+from tracker.cli_session import session_of as _session
+from tracker.cli_session import settings_from_env as _settings
 from tracker.datafiles import LoadError
-from tracker.db import TrackerSession, for_writing, make_engine
+from tracker.db import make_engine
 from tracker.demo import DEMO_ACCOUNTS, DemoError, load_demo
 from tracker.inputs import InputError
 from tracker.loading import load_file
@@ -28,10 +28,10 @@ from tracker.organisations.services import get_by_slug, similar_slugs
 from tracker.practice import loader as practice_loader
 from tracker.practice.models import Practice
 from tracker.recommendations.models import RecommendationSet
-from tracker.settings import PROJECT_ROOT, RECOMMENDATIONS_DIR, Settings, SettingsError
+from tracker.recommendations.report_cli import load_report
+from tracker.settings import PROJECT_ROOT, RECOMMENDATIONS_DIR, Settings
 from tracker.translation_review import translations
 from tracker.vocabulary import Role
-from tracker.web.i18n import ngettext
 
 console = Console(stderr=True)
 BUNDLED_FILES = (
@@ -40,36 +40,6 @@ BUNDLED_FILES = (
     RECOMMENDATIONS_DIR / "practice.yaml",
 )
 DEMO_PASSWORD_FILE = PROJECT_ROOT / "var" / "demo-password.txt"
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@contextmanager
-def _session(settings: Settings, *, migrated: bool = True) -> Iterator[Session]:
-    if settings.is_sqlite:
-        _ensure_sqlite_folder(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        if migrated:
-            try:
-                migrate.ensure_migrated(engine)
-            except migrate.DatabaseNotMigrated as exc:
-                raise click.ClickException(str(exc)) from exc
-        with TrackerSession(for_writing(engine), expire_on_commit=False) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def _ensure_sqlite_folder(url: str) -> None:
-    path = url.split(":///", 1)[-1]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,6 +51,9 @@ def main() -> None:
 
 
 # --- database ---------------------------------------------------------------------------------------------
+
+
+main.add_command(load_report)
 
 
 @main.group()
@@ -173,97 +146,6 @@ def load(
                 click.echo(line)
     if failed:
         sys.exit(1)
-
-
-@main.command("load-report")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--set", "set_slug", required=True, help="The recommendation set the report document confirms.")
-@click.option("--dry-run", is_flag=True, help="Show what the document says and would change, without saving.")
-@click.option("--by", "by_email", help="The email address of the admin account that checked it (to apply).")
-@click.option("--yes", is_flag=True, help="Save without asking (required where there is no terminal to ask at).")
-def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None, yes: bool) -> None:
-    """Confirm a set against the report document FILE (HTML page, PDF, or pasted text).
-
-    Finds the numbered recommendations, their sub-recommendations, deadlines and addressees, and prints, per
-    recommendation, what would change and what the reading guessed ("Check: …"). Without --dry-run it then saves
-    each changed recommendation as a new version confirmed against the report, naming the document, taking every
-    field the document gives: at a terminal after asking, elsewhere only with --yes. Loading the same document
-    again changes nothing. Use the admin screen to correct or leave out single fields before applying.
-    """
-    from tracker.recommendations.report_apply import apply_review, describe, review
-    from tracker.recommendations.report_text import ReportDocumentError, read_document
-
-    settings = _settings()
-    with _session(settings) as session:
-        rec_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == set_slug)).first()
-        if rec_set is None:
-            raise click.ClickException(f"There is no recommendation set {set_slug!r}")
-        user = None if dry_run else _admin(session, by_email)
-        try:
-            checked = review(session, read_document(file.read_bytes(), file.name), rec_set)
-        except ReportDocumentError as exc:
-            count = len(exc.problems)
-            problems = ngettext("%(num)s problem", "%(num)s problems", count)
-            console.print(f"[red]{file}: nothing changed, {problems}:[/red]")
-            for problem in exc.problems:
-                click.echo(f"  {problem}", err=True)
-            sys.exit(1)
-        for line in describe(checked):
-            click.echo(line)
-        if user is None:
-            return
-        if checked.changes and not yes and not _confirmed(len(checked.changes)):
-            sys.exit(1)
-        try:
-            applied = apply_review(session, checked, user)
-        except InputError as exc:
-            session.rollback()
-            raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
-        saved = ngettext("Saved %(num)s new version", "Saved %(num)s new versions", len(applied.versions))
-        click.echo(f"{saved}; {applied.obligations.summary()}")
-
-
-def _admin(session: Session, email: str | None) -> User:
-    """The admin account ``--by`` names; a ``ClickException`` saying why when it names none or another role's."""
-    if not email or not email.strip():
-        raise click.ClickException("Name the admin account that checked the document: --by EMAIL")
-    address = email.strip().lower()
-    user = session.exec(select(User).where(User.email == address)).first()
-    if user is None:
-        raise click.ClickException(
-            f"There is no account with the email address {address}: name the admin account that checked the "
-            "document with --by EMAIL"
-        )
-    if user.role is not Role.ADMIN:
-        raise click.ClickException(
-            f"{address} is not an admin account (its role is {user.role.label}): name the admin account that "
-            "checked the document with --by EMAIL"
-        )
-    return user
-
-
-def _at_a_terminal() -> bool:
-    return sys.stdin.isatty()
-
-
-def _confirmed(count: int) -> bool:
-    """Whether the person at the terminal agrees to save ``count`` recommendations; without a terminal, no."""
-    if not _at_a_terminal():
-        click.echo(
-            "Nothing was saved: review what the document would change with --dry-run, then pass --yes to save it "
-            "without a prompt.",
-            err=True,
-        )
-        return False
-    question = ngettext(
-        "Save this %(num)s recommendation as confirmed against the report?",
-        "Save these %(num)s recommendations as confirmed against the report?",
-        count,
-    )
-    if click.confirm(question, default=False):
-        return True
-    click.echo("Nothing was saved.", err=True)
-    return False
 
 
 @main.command("export-set")

@@ -281,13 +281,25 @@ def publish_a_report(session) -> None:
     rec_set = services.report_set(session, period)
     data = frozen_report(session, period, rec_set, 90)
     text = "Synthetic demo data: **{complete}** responses complete. [Open data](https://www.example.org/demo)"
-    given = services.DraftText("0", {"summary": text, "next_steps": "- Synthetic demo data: the next report."}, {})
+    commentary = {data.recommendations[0].id or 0: "Synthetic demo data: invented commentary."}
+    given = services.DraftText(
+        "0", {"summary": text, "next_steps": "- Synthetic demo data: the next report."}, commentary
+    )
     draft = services.save_draft(
         session, period, rec_set, writer, given, figures=report_figures(data), recommendations=data.recommendations
     )
     offered = candidates(session, period, data.recommendations)
     for choice in [c.choice for found in offered.values() for c in found[:1]][:2]:
-        services.add_example(session, draft, writer, version=draft.version, choice=choice, lead_in="", offered=offered)
+        services.add_example(
+            session,
+            draft,
+            writer,
+            version=draft.version,
+            choice=choice,
+            lead_in="",
+            offered=offered,
+            figures=report_figures(data),
+        )
     services.submit(session, draft, writer, version=draft.version)
     services.approve(session, draft, admin, version=draft.version)
     links = Links("/", "/reports", f"/reports/{rec_set.slug}/{period.id}/pdf", "/open-data")

@@ -302,7 +302,16 @@ def write_report(session, period, writer, reviewer, text, *, comment=None, publi
     draft = reports.save_draft(session, period, rec_set, writer, given, **checks)
     offered = candidates(session, period, checks["recommendations"])
     for choice in [c.choice for found in offered.values() for c in found]:
-        reports.add_example(session, draft, writer, version=draft.version, choice=choice, lead_in=text, offered=offered)
+        reports.add_example(
+            session,
+            draft,
+            writer,
+            version=draft.version,
+            choice=choice,
+            lead_in=text,
+            offered=offered,
+            figures=checks["figures"],
+        )
     reports.submit(session, draft, writer, version=draft.version)
     if comment:
         reports.return_for_changes(session, draft, reviewer, version=draft.version, comment=comment)

@@ -21,10 +21,13 @@ from tracker.plans import services as plans
 from tracker.plans.models import ProgressUpdate
 from tracker.plans.publication import publish_plan
 from tracker.plans.services import load_response
+from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
-from tracker.reports.narrative.models import PublishedReport, ReportDraft
+from tracker.reports.narrative.document import frozen_report
+from tracker.reports.narrative.models import PublishedReport, ReportDraft, ReportExample
+from tracker.reports.narrative.services import report_set
 from tracker.reports.services import PeriodError, freeze_period, open_period, unfreeze_period
-from tracker.vocabulary import ReportStatus, Role
+from tracker.vocabulary import PracticeStatus, ReportStatus, ResponseStatus, Role
 
 PUBLIC_UPDATE = "Kent trained every stalking lead in March"
 SECRET_UPDATE = "zqxINSPECTORATE-ONLY-UPDATEqxz"
@@ -207,6 +210,7 @@ def test_an_example_made_internal_is_flagged_and_blocks_publication(client, sess
 
 
 def publish(client, session, period, people, summary="Summary {complete}", lead_in="", **text) -> PublishedReport:
+    text = {f"commentary-{rec_id(session, '1')}": "Commentary on {complete:1}"} | text
     as_(client, people["writer"])
     assert post(client, url(period), version="0", summary=summary, **text).status_code == 303
     example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)
@@ -263,6 +267,8 @@ def test_the_same_report_renders_the_same_bytes(session, period, people):
     assert html == render_html(publisher.written(draft, [], day), publisher.links, demo_mode=False)
     assert written_pdf.render(first) == written_pdf.render(publisher.written(draft, [], day))
     assert "Published 1 December 2026" in pdf_text(written_pdf.render(first))
+    # Its creation date is the day of publication (midnight in London), not the period's freeze.
+    assert b"/CreationDate (D:20261201000000+00'00')" in written_pdf.render(first)
 
 
 def test_who_may_do_what(client, session, period, people, make_user):
@@ -296,3 +302,216 @@ def test_xss_and_formula_payloads_are_inert_in_the_published_html_and_pdf(client
     ), "shown as text: summary, two commentary items, lead-in"
     text = pdf_text(stored.pdf)
     assert text.count('<script>alert("x")</script>') >= 2 and "=HYPERLINK" in text
+
+
+def test_unfreezing_sends_an_approved_report_back_to_draft_and_warns_first(client, session, period, people):
+    """The figures under an approved report can change once its period is reopened: the approval does not survive
+    it, the report's history says why, and the unfreeze form warns before it happens."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="{complete} complete").status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    as_(client, people["admin"])
+    page = client.get(f"/oversight/periods/{period.id}").text
+    assert 'data-testid="unfreeze-report-warning"' in page and "is approved. Unfreezing sends it back to draft" in page
+    answer = post(client, f"/oversight/periods/{period.id}/unfreeze", confirm_unfreeze="yes")
+    assert answer.status_code == 303
+    draft = session.exec(select(ReportDraft).where(ReportDraft.period_id == period.id)).one()
+    session.refresh(draft)
+    assert draft.status is ReportStatus.DRAFT
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.entity_type == "report_draft", AuditEvent.entity_id == draft.id)
+    ).all()
+    assert events[-1].summary == "Report returned to draft: the period was unfrozen"
+
+
+def test_a_published_report_hides_the_unfreeze_form(client, session, period, people):
+    publish(client, session, period, people)
+    as_(client, people["admin"])
+    page = client.get(f"/oversight/periods/{period.id}").text
+    assert "Unfreeze this period" not in page
+
+
+@pytest.mark.parametrize(
+    ("lead_in", "message"),
+    [
+        ("{foo} lead", "There is no figure {foo}"),
+        ("Lone { brace", "Use { and } only around a figure"),
+        ("{complete:99} lead", "There is no figure {complete:99}"),
+        ("see [x](javascript:alert(1))", "Links must be to an address starting http:// or https://"),
+    ],
+)
+def test_a_lead_in_gets_the_sections_checks_beside_its_field(client, session, period, people, lead_in, message):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)
+    answer = post(client, url(period, "/examples"), version="1", example=example, lead_in=lead_in)
+    assert answer.status_code == 422
+    beside = answer.text.split('id="lead_in-error"', 1)[1][:400]
+    assert message in beside.replace("&#123;", "{").replace("&#125;", "}")
+    assert session.exec(select(ReportExample)).first() is None
+
+
+def test_a_bad_lead_in_saved_before_the_check_blocks_submit_and_approve(client, session, period, people):
+    """A lead-in stored before lead-ins were checked (or written straight to the database) is caught at review."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)
+    assert post(client, url(period, "/examples"), version="1", example=example, lead_in="ok").status_code == 303
+    stored = session.exec(select(ReportExample)).one()
+    stored.lead_in = "{foo} lead"
+    session.commit()
+    refused = post(client, url(period, "/submit"), version=version(session, period))
+    assert (
+        refused.status_code == 422
+        and "Correct the placeholders or links in: the lead-in of the example" in refused.text
+    )
+
+
+def test_the_published_pdf_carries_the_reports_key_sentences(client, session, period, people):
+    """The overdue count and what the figures cover are in the published PDF, as in its HTML and the generated PDF."""
+    from tracker.reports.narrative.document import frozen_report
+    from tracker.reports.narrative.services import report_set
+    from tracker.reports.pdf import key_sentences
+
+    stored = publish(client, session, period, people)
+    data = frozen_report(session, period, report_set(session, period), 90)
+    sentences = key_sentences(data)
+    assert any("responses are overdue" in s for s in sentences)
+    assert data.coverage.note and data.coverage.note in sentences, "the fixture's set awaits some wording"
+    text = " ".join(pdf_text(stored.pdf).split())
+    for sentence in sentences:
+        assert " ".join(sentence.split()) in text
+
+
+def test_an_example_is_judged_by_the_organisations_published_plan_not_its_live_edits(
+    client, session, period, people, make_user
+):
+    """An edit the organisation has not republished changes nothing the public sees: no flag, and the report
+    publishes the words chosen. Once republished, the chosen words are no longer what the organisation says: the
+    example is flagged and approving (so publishing) is refused until it is removed."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    choice = re.search(r'value="(\d+:update:(\d+))"', client.get(url(period)).text)
+    assert post(client, url(period, "/examples"), version="1", example=choice.group(1), lead_in="").status_code == 303
+    update = session.get(ProgressUpdate, int(choice.group(2)))
+    assert update.text == PUBLIC_UPDATE
+    update.text = "EDITED-NOT-REPUBLISHED"
+    session.commit()
+    assert "no longer public" not in client.get(url(period)).text, "the published plan still holds the chosen words"
+
+    publish_plan(session, get_by_slug(session, "kent"), make_user(Role.EDITOR, "kent", email="kent2@example.org"))
+    session.commit()
+    assert "no longer public" in client.get(url(period)).text
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    refused = post(client, url(period, "/approve"), version=version(session, period))
+    assert refused.status_code == 422 and "no longer public" in refused.text
+
+
+def test_a_report_publishes_the_chosen_words_while_the_edit_is_unpublished(client, session, period, people):
+    as_(client, people["writer"])
+    commentary = {f"commentary-{rec_id(session, '1')}": "Commentary"}
+    assert post(client, url(period), version="0", summary="Words", **commentary).status_code == 303
+    choice = re.search(r'value="(\d+:update:(\d+))"', client.get(url(period)).text)
+    assert post(client, url(period, "/examples"), version="1", example=choice.group(1), lead_in="").status_code == 303
+    session.get(ProgressUpdate, int(choice.group(2))).text = "EDITED-NOT-REPUBLISHED"
+    session.commit()
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    assert post(client, url(period, "/publish"), version=version(session, period)).status_code == 303
+    html = session.exec(select(PublishedReport)).one().html.decode()
+    assert PUBLIC_UPDATE in html and "EDITED-NOT-REPUBLISHED" not in html
+
+
+def _practice(session, title: str, rec: int, reviewed_at: dt.datetime) -> Practice:
+    practice = Practice(
+        slug=title.lower().replace(" ", "-"),
+        title=title,
+        summary="Invented practice for a test",
+        status=PracticeStatus.APPROVED,
+        reviewed_at=reviewed_at,
+    )
+    session.add(practice)
+    session.flush()
+    session.add(PracticeRecommendation(practice_id=practice.id, recommendation_id=rec))
+    session.commit()
+    return practice
+
+
+def test_practice_approved_after_the_freeze_is_neither_offered_nor_listed(client, session, period, people):
+    later = _practice(session, "Later clinic", rec_id(session, "1"), period.fixed_at + dt.timedelta(days=1))
+    as_(client, people["writer"])
+    assert f":practice:{later.id}" not in client.get(url(period)).text
+    data = frozen_report(session, period, report_set(session, period), 90)
+    assert all("Later clinic" not in section.practice for section in data.sections)
+
+
+def test_withdrawing_practice_later_leaves_a_frozen_periods_report_unchanged(client, session, small_reference, people):
+    rec = rec_id(session, "1")
+    practice = _practice(session, "Weekly clinic", rec, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    frozen = open_period(session, name="Winter 2025", cut_off=dt.date(2025, 3, 31), actor=Actor("t"))
+    freeze_period(session, frozen, Actor("t"))
+    session.commit()
+    as_(client, people["admin"])
+    before = client.get(f"/oversight/report/pdf?period={frozen.id}").content
+    assert "Weekly clinic" in pdf_text(before)
+    practice.status = PracticeStatus.DRAFT
+    session.commit()
+    after = client.get(f"/oversight/report/pdf?period={frozen.id}").content
+    assert after == before
+    data = frozen_report(session, frozen, report_set(session, frozen), 90)
+    assert any("Weekly clinic" in section.practice for section in data.sections)
+
+
+def test_figures_csv_holds_every_national_figure_the_report_shows(client, session, period, people):
+    """Every placeholder's value, under its name, and the national responses by status (the report's table)."""
+    stored = publish(client, session, period, people)
+    lines = stored.figures_csv.decode("utf-8-sig").splitlines()
+    national = dict(zip(lines[0].split(","), lines[1].split(","), strict=True))
+    data = frozen_report(session, period, report_set(session, period), 90)
+    for name in ("organisations_must_answer", "organisations_published", "no_recent_update", "overdue"):
+        assert national[name] != "", name
+    assert national["organisations_must_answer"] == str(data.headline.organisations)
+    assert national["no_recent_update"] == str(data.headline.no_recent_update or 0)
+    for status in ResponseStatus:
+        assert national[status.value] == str(data.total_counts[status]), status
+
+
+def test_the_author_sees_no_approve_button_and_the_history_shows_status_labels(client, session, period, people):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    page = client.get(url(period)).text
+    assert 'data-testid="author-cannot-approve"' in page and "report-draft:approve" not in page
+    assert f"/oversight/periods/{period.id}/report/approve" not in page
+    history = page.split('data-testid="report-history"', 1)[1]
+    assert "<del>Draft</del> <ins>Submitted</ins>" in history
+    as_(client, people["reviewer"])
+    assert f"/oversight/periods/{period.id}/report/approve" in client.get(url(period)).text
+
+
+def test_approval_is_refused_while_an_example_is_no_longer_public(client, session, period, people):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    example = re.search(r'value="(\d+:update:(\d+))"', client.get(url(period)).text)
+    assert post(client, url(period, "/examples"), version="1", example=example.group(1), lead_in="").status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    session.get(ProgressUpdate, int(example.group(2))).visibility = "internal"
+    session.commit()
+    as_(client, people["reviewer"])
+    refused = post(client, url(period, "/approve"), version=version(session, period))
+    assert refused.status_code == 422 and "no longer public" in refused.text
+
+
+def test_a_report_with_no_commentary_cannot_be_published(client, session, period, people):
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="Words").status_code == 303
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    as_(client, people["reviewer"])
+    assert post(client, url(period, "/approve"), version=version(session, period)).status_code == 303
+    refused = post(client, url(period, "/publish"), version=version(session, period))
+    assert refused.status_code == 422 and "Write the national commentary" in refused.text
+    assert session.exec(select(PublishedReport)).first() is None

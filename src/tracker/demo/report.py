@@ -45,13 +45,14 @@ def write_demo_report(session: Session, coordinator: User) -> int:
         for rec in data.recommendations[:5]
     }
     given = services.DraftText("0", {"foreword": "", "summary": SUMMARY, "next_steps": NEXT_STEPS}, commentary)
+    figures = report_figures(data)
     draft = services.save_draft(
         session,
         period,
         rec_set,
         coordinator,
         given,
-        figures=report_figures(data),
+        figures=figures,
         recommendations=data.recommendations,
         commit=False,
     )
@@ -66,6 +67,7 @@ def write_demo_report(session: Session, coordinator: User) -> int:
             choice=choice,
             lead_in=lead_in,
             offered=offered,
+            figures=figures,
             commit=False,
         )
     services.submit(session, draft, coordinator, version=draft.version, commit=False)

@@ -11,6 +11,7 @@ there is one copy of each practice, not two.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -345,19 +346,19 @@ def _decide(
 # --- queries -------------------------------------------------------------------------------------------------
 
 
-def practice_for(session: Session, recommendation_id: int) -> list[Practice]:
-    """Approved practice linked to a recommendation, by title."""
-    return list(
-        session.exec(
-            select(Practice)
-            .join(PracticeRecommendation, col(PracticeRecommendation.practice_id) == Practice.id)
-            .where(
-                PracticeRecommendation.recommendation_id == recommendation_id,
-                Practice.status == PracticeStatus.APPROVED,
-            )
-            .order_by(Practice.title)
+def practice_for(session: Session, recommendation_id: int, approved_by: dt.datetime | None = None) -> list[Practice]:
+    """Approved practice linked to a recommendation, by title; with ``approved_by``, only that approved by then."""
+    query = (
+        select(Practice)
+        .join(PracticeRecommendation, col(PracticeRecommendation.practice_id) == Practice.id)
+        .where(
+            PracticeRecommendation.recommendation_id == recommendation_id,
+            Practice.status == PracticeStatus.APPROVED,
         )
     )
+    if approved_by is not None:
+        query = query.where(col(Practice.reviewed_at) <= approved_by)
+    return list(session.exec(query.order_by(Practice.title)))
 
 
 def _views(session: Session, rows: list[tuple[Practice, Organisation | None]]) -> list[PracticeView]:

@@ -320,6 +320,9 @@ def document(session: Session, data: ReportData, period: ReportingPeriod | None)
         "headline": data.headline.as_dict(),
         # How many of the recommendations the figures can cover (tracker.recommendations.coverage).
         "coverage": data.coverage.as_dict(),
+        # The approved promising practice each recommendation's section lists, by recommendation id: a frozen
+        # period's report reads it from here, so later approvals or withdrawals never change it.
+        "practice": {str(s.recommendation.id): s.practice for s in data.sections},
         **tables(session, data, period),
     }
 

@@ -110,11 +110,14 @@ def _table(data: Sequence[Sequence[object]], widths: list[float] | None = None, 
     return table
 
 
-def render_pdf(data: ReportData, flowables: list[object] | None = None) -> bytes:
+def render_pdf(
+    data: ReportData, flowables: list[object] | None = None, *, created_at: dt.datetime | None = None
+) -> bytes:
     """The report as a PDF: cover, contents, summary with chart, a section per recommendation, annexes (or the
     ``flowables`` given: a written report's, ``tracker.reports.narrative.pdf``).
 
-    The same data gives the same bytes: fixed document ID (``invariant``), dates from ``data.created_at``.
+    The same data gives the same bytes: fixed document ID (``invariant``), dates from ``created_at`` (a published
+    report's publication) or else ``data.created_at``.
     """
     buffer = io.BytesIO()
     doc = _Doc(
@@ -131,7 +134,7 @@ def render_pdf(data: ReportData, flowables: list[object] | None = None) -> bytes
         topMargin=15 * mm,
         bottomMargin=18 * mm,
     )
-    doc.created_at = data.created_at
+    doc.created_at = created_at or data.created_at
     portrait = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="portrait")
     wide = landscape(A4)
     landscape_frame = Frame(15 * mm, 18 * mm, wide[0] - 30 * mm, wide[1] - 33 * mm, id="landscape")
@@ -193,18 +196,21 @@ def contents() -> list[object]:
     return [Paragraph("Contents", ParagraphStyle("contents", parent=H1)), toc, PageBreak()]
 
 
+def key_sentences(data: ReportData) -> list[str]:
+    """The summary's key sentences, in every PDF of a period's report (generated and published alike): who must
+    answer and has published, how many responses are overdue, and what the figures cover."""
+    headline = (
+        f"{data.must_answer} {data.published} organisations have published a plan. {data.overdue_count} "
+        "responses are overdue."
+    )
+    return [headline, *(note for note in (data.declared_note, data.coverage.note) if note)]
+
+
 def _summary(data: ReportData) -> list[object]:
     totals = data.total_counts
-    out: list[object] = [
-        Paragraph("Summary", H1),
-        _p(
-            f"{data.must_answer} {data.published} organisations have published a plan. {data.overdue_count} "
-            "responses are overdue."
-        ),
-    ]
-    out += [_p(note) for note in (data.declared_note, data.coverage.note) if note]
+    out: list[object] = [Paragraph("Summary", H1), *(_p(sentence) for sentence in key_sentences(data))]
     out.append(_table([["Status", "Responses"]] + [[s.label, totals[s]] for s in ResponseStatus], [60 * mm, 30 * mm]))
-    out.append(_p(_no_recent_update(data), SMALL))
+    out.append(_p(no_recent_update(data), SMALL))
     rows = [(f"Rec. {s.recommendation.number}", s.counts) for s in data.sections]
     out += [
         Spacer(1, 5 * mm),
@@ -214,7 +220,7 @@ def _summary(data: ReportData) -> list[object]:
     return out
 
 
-def _no_recent_update(data: ReportData) -> str:
+def no_recent_update(data: ReportData) -> str:
     """The organisations with an open response that has had no update lately, as one sentence."""
     names = data.no_recent_update_organisations
     listed = "; ".join(names) + "." if names else "none."

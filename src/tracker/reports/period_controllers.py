@@ -20,6 +20,7 @@ from tracker.permissions import Permission, can
 from tracker.plans.services import actor_for
 from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod, Snapshot
+from tracker.reports.narrative.models import ReportDraft
 from tracker.reports.services import (
     LATE_FREEZE_WARNING,
     UNFREEZE_WINDOW,
@@ -35,7 +36,7 @@ from tracker.reports.services import (
     update_window,
 )
 from tracker.timeutil import LONDON, utc_now
-from tracker.vocabulary import PeriodStatus, ResponseStatus
+from tracker.vocabulary import PeriodStatus, ReportStatus, ResponseStatus
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
@@ -140,6 +141,7 @@ class PeriodController(SignedInPages):
             )
             for number, status in rows:
                 counts.setdefault(number, dict.fromkeys(ResponseStatus, 0))[status] += 1
+        drafts = list(db.exec(select(ReportDraft).where(ReportDraft.period_id == period.id)))
         return page(
             request,
             "reports/period.html",
@@ -150,7 +152,10 @@ class PeriodController(SignedInPages):
             missing=missing_updates(db, period, _stale_days(request)),
             window=update_window(db, period, _stale_days(request)),
             can_run=can(request.user, Permission.RUN_REPORTING),
-            can_unfreeze=can(request.user, Permission.UNFREEZE_PERIOD) and can_unfreeze(period),
+            can_unfreeze=can(request.user, Permission.UNFREEZE_PERIOD)
+            and can_unfreeze(period)
+            and not any(d.status is ReportStatus.PUBLISHED for d in drafts),
+            reviewed_reports=[d for d in drafts if d.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED)],
             unfreeze_deadline=unfreeze_deadline(period),
             form=form,
             error_title=bool(form.errors),

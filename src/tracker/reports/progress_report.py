@@ -277,7 +277,7 @@ def build_report(
         data.frozen_on, data.statuses_as_at = period.frozen_on or period.cut_off, period.statuses_as_at
     stored_coverage = stored.get("coverage")
     data.coverage = Coverage.from_dict(stored_coverage) if stored_coverage else set_coverage(session, set_id)
-    data.sections = _sections(session, data, sets)
+    data.sections = _sections(session, data, sets, period, stored.get("practice"))
     return data
 
 
@@ -403,8 +403,23 @@ def _frozen_rows(session: Session, recs: _Recommendations, period: ReportingPeri
     return rows, sub_rows, published
 
 
-def _sections(session: Session, data: ReportData, sets: dict[int, str]) -> list[RecommendationSection]:
-    """A section per numbered recommendation: its counts, who has not started or is overdue, the latest news."""
+def _sections(
+    session: Session,
+    data: ReportData,
+    sets: dict[int, str],
+    period: ReportingPeriod | None = None,
+    kept_practice: dict[str, list[str]] | None = None,
+) -> list[RecommendationSection]:
+    """A section per numbered recommendation: its counts, who has not started or is overdue, the latest news, and
+    its promising practice: for a frozen period, as at the freeze (``kept_practice``: the titles its stored export
+    kept, by recommendation id; else what was approved by the freeze), so later changes never alter it."""
+
+    def practice(rec: Recommendation) -> list[str]:
+        if kept_practice is not None:
+            return list(kept_practice.get(str(rec.id), []))
+        approved_by = period.fixed_at if period is not None else None
+        return [p.title for p in practice_for(session, saved_id(rec), approved_by)]
+
     names = {o.id: o.name for o in data.organisations}
     sections = []
     for rec in data.recommendations:
@@ -427,7 +442,7 @@ def _sections(session: Session, data: ReportData, sets: dict[int, str]) -> list[
                     (names[r.organisation_id], not_none(r.latest_update_on), not_none(r.latest_update_text))
                     for r in updates[:3]
                 ],
-                practice=[p.title for p in practice_for(session, saved_id(rec))],
+                practice=practice(rec),
                 # Each organisation's latest update as at the report's date (a frozen period: its snapshots).
                 themes=themes((r.organisation_id, r.latest_update_text) for r in rec_rows),
             )

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
-from tracker.audit.services import Actor, record
+from tracker.audit.services import Actor, audit_change, fields_of, record
 from tracker.db import Duplicate, StaleRecord, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import InputError, problems_for
@@ -20,10 +20,10 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import latest_update_of_each, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
-from tracker.reports.narrative.models import PublishedReport
+from tracker.reports.narrative.models import PublishedReport, ReportDraft
 from tracker.reports.period_exports import discard_exports, store_exports
 from tracker.timeutil import LONDON, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
-from tracker.vocabulary import ActionStatus, PeriodStatus, ResponseStatus
+from tracker.vocabulary import ActionStatus, PeriodStatus, ReportStatus, ResponseStatus
 from tracker.web.i18n import in_english
 
 
@@ -242,6 +242,35 @@ def can_unfreeze(period: ReportingPeriod, now: dt.datetime | None = None) -> boo
     return deadline is not None and (now or utc_now()) <= deadline
 
 
+def reviewed_reports(session: Session, period: ReportingPeriod) -> list[ReportDraft]:
+    """The period's written reports that are submitted for review or approved: unfreezing sends them back to draft."""
+    return list(
+        session.exec(
+            select(ReportDraft).where(
+                ReportDraft.period_id == period.id,
+                col(ReportDraft.status).in_([ReportStatus.SUBMITTED, ReportStatus.APPROVED]),
+            )
+        )
+    )
+
+
+def _reports_back_to_draft(session: Session, period: ReportingPeriod, actor: Actor) -> None:
+    """The figures under a submitted or approved report may change once the period is reopened: the report goes
+    back to draft (recorded in its history), so nobody publishes figures its reviewer never saw."""
+    for draft in reviewed_reports(session, period):
+        before = fields_of(draft, ("status",))
+        draft.status, draft.updated_at = ReportStatus.DRAFT, utc_now()
+        audit_change(
+            session,
+            draft,
+            before,
+            ("status",),
+            actor=actor,
+            entity_type="report_draft",
+            summary=lambda _: "Report returned to draft: the period was unfrozen",
+        )
+
+
 def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> None:
     """Reopen a period frozen by mistake: its snapshots and stored exports are discarded and the reopening is
     recorded."""
@@ -258,6 +287,7 @@ def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> 
     for snapshot in session.exec(select(Snapshot).where(Snapshot.period_id == period.id)):
         session.delete(snapshot)
     discard_exports(session, period)
+    _reports_back_to_draft(session, period, actor)
     period.status, period.frozen_at, period.frozen_by_id = PeriodStatus.OPEN, None, None
     next_version(period)
     try:

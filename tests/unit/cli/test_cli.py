@@ -18,10 +18,10 @@ from tests.support.report_documents import (
     pasted_text,
     pdf_document,
 )
-from tracker import cli
 from tracker.accounts.models import User
 from tracker.accounts.passwords import verify_password
 from tracker.cli import main
+from tracker.recommendations import report_cli
 from tracker.recommendations.models import Recommendation
 from tracker.vocabulary import Provenance, Role
 
@@ -206,7 +206,7 @@ def test_load_report_asks_before_saving_at_a_terminal(run, session, tmp_path, mo
     run("users", "create", "--email", "admin@example.org", "--name", "Fictional Admin", "--role", "admin")
     report = tmp_path / "report.txt"
     report.write_text(pasted_text(), encoding="utf-8")
-    monkeypatch.setattr(cli, "_at_a_terminal", lambda: True)
+    monkeypatch.setattr(report_cli, "_at_a_terminal", lambda: True)
     result = run("load-report", str(report), "--set", "test-report", "--by", "admin@example.org", input=answer)
     assert "Save these 3 recommendations as confirmed against the report?" in result.output
     assert result.exit_code == (0 if saved else 1), result.output

@@ -84,6 +84,13 @@ def test_unknown_figures_and_lone_braces_are_refused():
     assert figures.render("nope") == "[no such figure: nope]"
 
 
+def test_a_figure_is_written_exactly_as_listed():
+    """No spaces inside the braces and no empty recommendation number: they are not on the list, so refused."""
+    figures = ReportFigures({"complete": 3}, {"7": {"complete": 2}})
+    for text in ("{ complete }", "{complete:}", "{complete: 7}", "{ complete:7}"):
+        assert "There is no figure" in (figures.problem(text) or ""), text
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab <>\"'&=/:[](){}*-\n\\jshtpx.")), max_size=120) | st.text(max_size=80))
 @example('[x](https://a.b/"><script>)')
@@ -110,3 +117,17 @@ def test_xss_and_formula_payloads_are_inert_in_html_and_pdf_markup():
             assert "<script" not in piece and "<img" not in piece and "<a " not in piece, piece
             Paragraph(piece, getSampleStyleSheet()["BodyText"])
     assert escape("<b>") in markup.to_reportlab(markup.parse("<b>"), figure)[0][0]
+
+
+def test_a_link_with_a_user_name_before_its_host_is_refused():
+    """ "https://good.example@evil.example" reads as good.example but goes to evil.example."""
+    assert not markup.safe_href("https://good.example@evil.example")
+    assert markup.safe_href("https://good.example/a@b")
+
+
+def test_link_messages_say_what_is_wrong_and_never_echo_a_huge_address():
+    figures = ReportFigures({"complete": 1}, {})
+    message = figures.problem("[a](" + "x" * 20_000 + ")") or ""
+    assert "Links must be" in message and len(message) < 300
+    assert "straight after the ( with no space" in (figures.problem("[x]( javascript:alert(1))") or "")
+    assert "brackets" in (figures.problem("[x](https://example.org/a_(b))") or "")

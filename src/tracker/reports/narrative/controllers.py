@@ -22,7 +22,7 @@ from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative import services
 from tracker.reports.narrative.document import TITLE
 from tracker.reports.narrative.editor import Editor, changes_of, conflict_of, editor_for
-from tracker.reports.narrative.figures import NATIONAL, PER_RECOMMENDATION
+from tracker.reports.narrative.figures import NATIONAL, PER_RECOMMENDATION, ReportFigures
 from tracker.reports.narrative.publication import Links, Publisher
 from tracker.vocabulary import ResponseStatus
 from tracker.web.forms import Form, FormData
@@ -113,6 +113,10 @@ def _draft(editor: Editor) -> Any:
     return editor.draft
 
 
+def _figures(editor: Editor) -> ReportFigures | None:
+    return editor.report.figures if editor.report is not None else None
+
+
 def _save(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
     if editor.report is None:
         raise InputError(
@@ -130,7 +134,7 @@ def _save(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
 
 
 def _add_example(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
-    if editor.draft is None:
+    if editor.draft is None or editor.report is None:
         raise InputError({"example": "Save the report's text before choosing examples"})
     services.add_example(
         db,
@@ -140,6 +144,7 @@ def _add_example(request: AnyRequest, db: Session, editor: Editor, form: Form) -
         choice=form.get("example"),
         lead_in=form.get("lead_in"),
         offered=editor.offered,
+        figures=editor.report.figures,
     )
 
 
@@ -221,7 +226,7 @@ class ReportDraftController(SignedInPages):
         self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData, set_slug: SetQuery = None
     ) -> Any:
         def run(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
-            services.submit(db, _draft(editor), request.user, version=form.get("version"))
+            services.submit(db, _draft(editor), request.user, version=form.get("version"), figures=_figures(editor))
 
         return _carry_out(request, db, period_id, set_slug, data, "submit", run)
 
@@ -242,7 +247,7 @@ class ReportDraftController(SignedInPages):
         self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData, set_slug: SetQuery = None
     ) -> Any:
         def run(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
-            services.approve(db, _draft(editor), request.user, version=form.get("version"))
+            services.approve(db, _draft(editor), request.user, version=form.get("version"), figures=_figures(editor))
 
         return _carry_out(request, db, period_id, set_slug, data, "approve", run)
 

@@ -25,7 +25,7 @@ from tracker.reports.narrative.services import (
     published_for,
     report_set,
 )
-from tracker.vocabulary import PeriodStatus
+from tracker.vocabulary import PeriodStatus, ReportStatus
 
 
 @dataclass
@@ -107,6 +107,14 @@ class Change:
     after: str
 
 
+def _status_label(value: object) -> str:
+    """A report status as people read it ("Submitted for review"), not its code."""
+    try:
+        return ReportStatus(str(value)).label
+    except ValueError:
+        return str(value or "")
+
+
 def changes_of(editor: Editor, event: AuditEvent) -> list[Change]:
     """What a save changed, field by field, each recommendation's commentary on its own (the history's diff)."""
     before, after = event.before or {}, event.after or {}
@@ -121,6 +129,8 @@ def changes_of(editor: Editor, event: AuditEvent) -> list[Change]:
                 if old.get(rec_id) != new.get(rec_id):
                     label = f"Commentary on recommendation {numbers.get(rec_id, rec_id)}"
                     out.append(Change(label, old.get(rec_id) or "", new.get(rec_id) or ""))
+        elif name == "status":
+            out.append(Change("Status", _status_label(before.get(name)), _status_label(after.get(name))))
         else:
             label = SECTION_NAMES.get(name, name.replace("_", " ")).capitalize()
             out.append(Change(label, str(before.get(name) or ""), str(after.get(name) or "")))

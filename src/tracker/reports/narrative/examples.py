@@ -101,7 +101,9 @@ def candidates(
         .join(PracticeRecommendation, col(PracticeRecommendation.practice_id) == Practice.id)
         .outerjoin(Organisation, col(Organisation.id) == Practice.organisation_id)
         .where(
-            col(PracticeRecommendation.recommendation_id).in_(list(found)), Practice.status == PracticeStatus.APPROVED
+            col(PracticeRecommendation.recommendation_id).in_(list(found)),
+            Practice.status == PracticeStatus.APPROVED,
+            col(Practice.reviewed_at) <= period.fixed_at,  # approved by the freeze: what the period could know
         )
         .order_by(Practice.title)
     )
@@ -133,28 +135,45 @@ def _of_update(rec_id: int, update: ProgressUpdate, organisation: Organisation) 
 
 
 def _of_practice(rec_id: int, practice: Practice, organisation: Organisation | None) -> Candidate:
-    name = organisation.name if organisation else (practice.attribution_note or "Promising practice library")
+    name = organisation.name if organisation else "Promising practice library"  # a short name, not the note
     text = practice.summary or practice.what_was_done or ""
     return Candidate(
         rec_id, PRACTICE, not_none(practice.id), practice.organisation_id, name, None, practice.title, text
     )
 
 
+def _update_still_published(session: Session, example: ReportExample) -> bool:
+    """Does the organisation's latest publication still hold the words chosen (its date and text, on its
+    recommendation)? Judged by what the public sees, not by live edits: an edit not yet republished changes
+    nothing, and one republished (or a withdrawal) means the chosen words are no longer what the organisation says.
+    An update made internal is taken as withdrawn at once."""
+    row = session.exec(
+        select(ProgressUpdate.visibility, Response.recommendation_id, Response.organisation_id)
+        .join(Response, col(Response.id) == ProgressUpdate.response_id)
+        .where(ProgressUpdate.id == example.source_id)
+    ).first()
+    if row is None or row[0] != Visibility.PUBLIC or example.source_on is None:
+        return False
+    _, rec_id, org_id = row
+    published = published_updates(session, {org_id}).get(org_id, set())
+    return (rec_id, example.source_on.isoformat(), example.text) in published
+
+
 def source_now(session: Session, example: ReportExample) -> Candidate | None:
-    """The example's source as it is now, if it may still be featured (still public, still approved), else None."""
+    """The example's source as the public may see it now (for an update: the words chosen, still in the
+    organisation's latest publication; for practice: still approved), else None."""
     if example.source_kind == UPDATE:
-        row = session.exec(
-            select(ProgressUpdate, Response.recommendation_id, Organisation)
-            .join(Response, col(Response.id) == ProgressUpdate.response_id)
-            .join(Organisation, col(Organisation.id) == Response.organisation_id)
-            .where(ProgressUpdate.id == example.source_id, ProgressUpdate.visibility == Visibility.PUBLIC)
-        ).first()
-        if row is None:
+        if not _update_still_published(session, example):
             return None
-        update, rec_id, organisation = row
-        published = published_updates(session, {not_none(organisation.id)}).get(not_none(organisation.id), set())
-        return (
-            _of_update(example.recommendation_id, update, organisation) if _key(rec_id, update) in published else None
+        return Candidate(
+            example.recommendation_id,
+            UPDATE,
+            example.source_id,
+            example.organisation_id,
+            example.organisation_name,
+            example.source_on,
+            None,
+            example.text,
         )
     practice = session.get(Practice, example.source_id)
     if practice is None or practice.status is not PracticeStatus.APPROVED:
@@ -164,6 +183,6 @@ def source_now(session: Session, example: ReportExample) -> Candidate | None:
 
 
 def no_longer_public(session: Session, examples: list[ReportExample]) -> list[ReportExample]:
-    """The chosen examples whose source has since been made internal (or taken out of the organisation's published
-    plan), withdrawn from the library or deleted."""
+    """The chosen examples whose words the public no longer sees: an update changed and republished, made
+    internal or taken out of the organisation's published plan; practice withdrawn from the library; or deleted."""
     return [example for example in examples if source_now(session, example) is None]

@@ -74,10 +74,10 @@ class ReportFigures:
 
     def value(self, key: str) -> int | None:
         """The figure ``key`` names (what is written between the braces), or None if it names none."""
-        name, _, number = key.partition(":")
-        if not number:
+        name, colon, number = key.partition(":")  # exactly as listed: no spaces, no empty number
+        if not colon:
             return self.national.get(name)
-        return self.by_recommendation.get(number.strip(), {}).get(name.strip())
+        return self.by_recommendation.get(number, {}).get(name)
 
     def render(self, key: str) -> str:
         value = self.value(key)
@@ -103,7 +103,13 @@ class ReportFigures:
         if markup.stray_braces(text):
             return N_("Use { and } only around a figure from the list, such as {complete}")
         if bad := markup.unsafe_links(text):
-            return f"Links must be to an address starting http:// or https:// (not {bad[0]!r})"
+            shown = bad[0] if len(bad[0]) <= 60 else bad[0][:59] + "\u2026"
+            return (
+                "Links must be to an address starting http:// or https://, with no spaces, quotes, brackets, braces "
+                f"or user name in it (this one begins {shown!r})"
+                if shown
+                else "Links must be to an address starting http:// or https://, straight after the ( with no space"
+            )
         return None
 
 

@@ -73,7 +73,8 @@ def safe_href(href: str) -> bool:
         parts = urlsplit(href)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    # No user name before the host: "https://good.example@evil.example" goes to evil.example.
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
 
 
 def parse(text: str) -> list[Block]:
@@ -123,7 +124,7 @@ def inline(text: str, *, in_bold: bool = False, in_link: bool = False) -> tuple[
         elif kind == "bold":
             out.append(Bold(inline(found["bold_text"], in_bold=True, in_link=in_link)))
         else:
-            out.append(Figure(found["key"].strip()))
+            out.append(Figure(found["key"]))
         position = found.end()
     if position < len(text):
         out.append(Text(text[position:]))

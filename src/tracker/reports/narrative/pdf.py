@@ -5,6 +5,7 @@ Written text reaches reportlab only as ``markup.to_reportlab`` makes it: escaped
 
 from __future__ import annotations
 
+import datetime as dt
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
@@ -15,7 +16,7 @@ from tracker.reports.charts import status_bars
 from tracker.reports.narrative import markup
 from tracker.reports.narrative.document import WrittenReport, WrittenSection
 from tracker.reports.pdf import BODY, H1, H2, SMALL
-from tracker.timeutil import uk_date
+from tracker.timeutil import LONDON, uk_date
 from tracker.vocabulary import ResponseStatus
 
 
@@ -33,7 +34,9 @@ def published_line(report: WrittenReport) -> str | None:
 
 def render(report: WrittenReport) -> bytes:
     """The PDF's bytes: the same report gives the same bytes (``tracker.reports.pdf.render_pdf``)."""
-    return pdf.render_pdf(report.data, story(report))
+    published = report.published_on  # a published report's PDF is dated the day it was published (London)
+    created = dt.datetime.combine(published, dt.time(), LONDON).astimezone(dt.UTC) if published else None
+    return pdf.render_pdf(report.data, story(report), created_at=created)
 
 
 def story(report: WrittenReport) -> list[object]:
@@ -57,8 +60,9 @@ def _national_figures(report: WrittenReport) -> list[object]:
     totals = data.total_counts
     rows = [(f"Rec. {s.recommendation.number}", s.counts) for s in data.sections]
     return [
-        pdf._p(f"{data.must_answer} {data.published} organisations have published a plan.", SMALL),
+        *(pdf._p(sentence, SMALL) for sentence in pdf.key_sentences(data)),
         pdf._table([["Status", "Responses"]] + [[s.label, totals[s]] for s in ResponseStatus], [60 * mm, 30 * mm]),
+        pdf._p(pdf.no_recent_update(data), SMALL),
         Spacer(1, 5 * mm),
         status_bars(rows, title="Organisations by status, per recommendation", width=480),
         pdf._p("The same figures are given for each recommendation in the sections that follow.", SMALL),

@@ -16,7 +16,7 @@ from tracker.recommendations.models import RecommendationSet
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative import pdf as written_pdf
 from tracker.reports.narrative.document import WrittenReport, frozen_report, written_report
-from tracker.reports.narrative.figures import PER_RECOMMENDATION
+from tracker.reports.narrative.figures import NATIONAL, PER_RECOMMENDATION
 from tracker.reports.narrative.models import ReportDraft, ReportExample
 from tracker.timeutil import LONDON, utc_now
 from tracker.vocabulary import ResponseStatus
@@ -73,8 +73,12 @@ class Publisher:
 def figures_csv(report: WrittenReport) -> bytes:
     """The report's figures as open data: the national ones, then each recommendation's, as its placeholders
     name them (``figures.ReportFigures``, the frozen figures), every cell neutralised (``tracker.cells``)."""
-    names = list(PER_RECOMMENDATION)
-    rows = [[report.rec_set.slug, "all", *(report.figures.national.get(name, "") for name in names)]]
+    names = list(dict.fromkeys([*PER_RECOMMENDATION, *NATIONAL]))
+    # Nationally: every national placeholder's value, and the responses by status as the report's table counts them.
+    totals = report.data.total_counts
+    national: dict[str, object] = {status.value: totals[status] for status in ResponseStatus}
+    national |= report.figures.national
+    rows = [[report.rec_set.slug, "all", *(national.get(name, "") for name in names)]]
     for number, figures in report.figures.by_recommendation.items():
-        rows.append([report.rec_set.slug, number, *(figures[name] for name in names)])
+        rows.append([report.rec_set.slug, number, *(figures.get(name, "") for name in names)])
     return csv_bytes(["set", "recommendation", *names], rows)

@@ -245,9 +245,11 @@ def add_example(
     choice: str,
     lead_in: str,
     offered: Mapping[int, list[Candidate]],
+    figures: ReportFigures,
     commit: bool = True,
 ) -> ReportExample:
-    """Feature one of the ``offered`` candidates (``Candidate.choice``) under its recommendation."""
+    """Feature one of the ``offered`` candidates (``Candidate.choice``) under its recommendation. Its lead-in is in
+    the sections' markup and gets the same checks (placeholders, braces, links)."""
     require(user, Permission.RUN_REPORTING)
     _editable(draft, version, "example")
     errors: dict[str, str] = {}
@@ -256,7 +258,7 @@ def add_example(
         errors["example"] = "Choose an update or a piece of practice from the list"
     elif any((e.source_kind, e.source_id) == (chosen.kind, chosen.source_id) for e in examples_of(session, draft)):
         errors["example"] = "This example is already in the report"
-    if problem := text_problem(lead_in, short=False):
+    if problem := text_problem(lead_in, short=False) or figures.problem(lead_in):
         errors["lead_in"] = problem
     elif len(lead_in) > MAX_LEAD_IN:
         errors["lead_in"] = f"The lead-in must be {MAX_LEAD_IN} characters or fewer"
@@ -317,7 +319,32 @@ def _decide(
     _end(session, commit)
 
 
-def submit(session: Session, draft: ReportDraft, user: User, *, version: object, commit: bool = True) -> None:
+def text_faults(session: Session, draft: ReportDraft, figures: ReportFigures) -> list[str]:
+    """Where the stored text breaks the rules saving applies (placeholders, braces, links): re-checked at every step
+    of the review, so nothing saved before a rule existed reaches the public."""
+    texts = [(SECTION_NAMES[name], getattr(draft, name)) for name in SECTIONS]
+    texts += [("a recommendation's commentary", text) for text in draft.commentary.values()]
+    texts += [
+        (f"the lead-in of the example from {e.organisation_name}", e.lead_in or "") for e in examples_of(session, draft)
+    ]
+    return [what for what, text in texts if text and figures.problem(text)]
+
+
+def _check_stored(session: Session, draft: ReportDraft, figures: ReportFigures | None) -> None:
+    if figures is not None and (faults := text_faults(session, draft, figures)):
+        where = "; ".join(dict.fromkeys(faults))
+        raise InputError({"decision": f"Correct the placeholders or links in: {where}"})
+
+
+def submit(
+    session: Session,
+    draft: ReportDraft,
+    user: User,
+    *,
+    version: object,
+    figures: ReportFigures | None = None,
+    commit: bool = True,
+) -> None:
     """Send the draft for review by a second person."""
     require(user, Permission.RUN_REPORTING)
     _editable(draft, version, "decision")
@@ -325,6 +352,7 @@ def submit(session: Session, draft: ReportDraft, user: User, *, version: object,
         raise InputError({"decision": f"This report is {draft.status.label.lower()}: only a draft can be submitted"})
     if not draft.summary:
         raise InputError({"decision": "Write the summary before submitting the report for review"})
+    _check_stored(session, draft, figures)
     summary = "Report submitted for review"
     _decide(session, draft, user, ReportStatus.SUBMITTED, summary, commit, submitted_by_id=user.id)
 
@@ -355,7 +383,9 @@ def return_for_changes(session: Session, draft: ReportDraft, user: User, *, vers
     )
 
 
-def approve(session: Session, draft: ReportDraft, user: User, *, version: object) -> None:
+def approve(
+    session: Session, draft: ReportDraft, user: User, *, version: object, figures: ReportFigures | None = None
+) -> None:
     """Approve a submitted report as the reviewer read it; never by one of its authors."""
     require(user, Permission.RUN_REPORTING)
     _editable(draft, version, "decision")
@@ -363,7 +393,16 @@ def approve(session: Session, draft: ReportDraft, user: User, *, version: object
         raise InputError({"decision": "Only a report submitted for review can be approved"})
     if user.id in draft.author_ids:
         raise InputError({"decision": "You wrote part of this report, so someone else must approve it"})
+    _check_stored(session, draft, figures)
+    _refuse_gone(session, examples_of(session, draft), "return the report so its authors can remove them")
     _decide(session, draft, user, ReportStatus.APPROVED, "Report approved", reviewed_by_id=user.id, review_comment=None)
+
+
+def _refuse_gone(session: Session, examples: list[ReportExample], then: str) -> None:
+    """Refuse a step while an example's chosen words are no longer public, naming each (its title, if it has one)."""
+    if gone := no_longer_public(session, examples):
+        names = "; ".join(f"{e.organisation_name}: {e.title}" if e.title else e.organisation_name for e in gone)
+        raise InputError({"decision": f"Some examples are no longer public ({names}): {then}"})
 
 
 Renderer = Callable[[ReportDraft, list[ReportExample]], tuple[bytes, bytes, bytes]]  # HTML, PDF, figures CSV
@@ -379,11 +418,10 @@ def publish(
     _editable(draft, version, "decision")
     if draft.status is not ReportStatus.APPROVED:
         raise InputError({"decision": "Only an approved report can be published"})
+    if not any(text.strip() for text in draft.commentary.values()):
+        raise InputError({"decision": "Write the national commentary on the recommendations before publishing"})
     examples = examples_of(session, draft)
-    if gone := no_longer_public(session, examples):
-        names = "; ".join(e.organisation_name for e in gone)
-        again = "remove them, then have the report approved again"
-        raise InputError({"decision": f"Some examples are no longer public ({names}): {again}"})
+    _refuse_gone(session, examples, "remove them, then have the report approved again")
     period = session.get(ReportingPeriod, draft.period_id)
     assert period is not None
     html, pdf, figures_csv = render(draft, examples)

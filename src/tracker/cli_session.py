@@ -1,0 +1,44 @@
+"""What every ``tracker`` command needs: the settings from the environment and a session on a migrated database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from sqlmodel import Session
+
+from tracker import migrate
+from tracker.db import TrackerSession, for_writing, make_engine
+from tracker.settings import Settings, SettingsError
+
+
+def settings_from_env() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def session_of(settings: Settings, *, migrated: bool = True) -> Iterator[Session]:
+    if settings.is_sqlite:
+        ensure_sqlite_folder(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if migrated:
+            try:
+                migrate.ensure_migrated(engine)
+            except migrate.DatabaseNotMigrated as exc:
+                raise click.ClickException(str(exc)) from exc
+        with TrackerSession(for_writing(engine), expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)

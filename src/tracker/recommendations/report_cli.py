@@ -48,7 +48,8 @@ def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None, 
         except ReportDocumentError as exc:
             count = len(exc.problems)
             problems = ngettext("%(num)s problem", "%(num)s problems", count)
-            console.print(f"[red]{file}: nothing changed, {problems}:[/red]")
+            # soft_wrap: a long path never breaks the sentence across lines
+            console.print(f"[red]{file}: nothing changed, {problems}:[/red]", soft_wrap=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(1)

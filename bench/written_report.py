@@ -14,7 +14,7 @@ from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative import pdf as written_pdf
 from tracker.reports.narrative import services
 from tracker.reports.narrative.examples import candidates
-from tracker.reports.narrative.models import ReportDraft, ReportExample
+from tracker.reports.narrative.models import ReportDraft
 from tracker.reports.narrative.publication import Links, Publisher, render_html
 from tracker.vocabulary import PeriodStatus
 
@@ -53,18 +53,7 @@ def time_written_report(session: Session) -> float:
     )
     offered = [c for found in candidates(session, period, data.recommendations).values() for c in found]
     examples = [
-        ReportExample(
-            draft_id=0,
-            recommendation_id=c.recommendation_id,
-            source_kind=c.kind,
-            source_id=c.source_id,
-            organisation_name=c.organisation_name,
-            source_on=c.source_on,
-            title=c.title,
-            text=c.text,
-            lead_in="A **lead-in**.",
-        )
-        for c in itertools.islice(itertools.cycle(offered), EXAMPLES)
+        services.example_from(c, 0, "A **lead-in**.") for c in itertools.islice(itertools.cycle(offered), EXAMPLES)
     ]
     report = publisher.written(draft, examples, today)
     render_html(report, links, demo_mode=True)

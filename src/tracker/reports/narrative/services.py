@@ -236,6 +236,22 @@ def _example_event(session: Session, draft: ReportDraft, user: User, action: str
     )
 
 
+def example_from(chosen: Candidate, draft_id: int, lead_in: str | None) -> ReportExample:
+    """The example a draft features from an offered source (``candidates``), its words captured as offered."""
+    return ReportExample(
+        draft_id=draft_id,
+        recommendation_id=chosen.recommendation_id,
+        source_kind=chosen.kind,
+        source_id=chosen.source_id,
+        organisation_id=chosen.organisation_id,
+        organisation_name=chosen.organisation_name,
+        source_on=chosen.source_on,
+        title=chosen.title,
+        text=chosen.text,
+        lead_in=lead_in,
+    )
+
+
 def add_example(
     session: Session,
     draft: ReportDraft,
@@ -264,18 +280,7 @@ def add_example(
         errors["lead_in"] = f"The lead-in must be {MAX_LEAD_IN} characters or fewer"
     if errors or chosen is None:
         raise InputError(errors)
-    example = ReportExample(
-        draft_id=saved_id(draft),
-        recommendation_id=chosen.recommendation_id,
-        source_kind=chosen.kind,
-        source_id=chosen.source_id,
-        organisation_id=chosen.organisation_id,
-        organisation_name=chosen.organisation_name,
-        source_on=chosen.source_on,
-        title=chosen.title,
-        text=chosen.text,
-        lead_in=lead_in or None,
-    )
+    example = example_from(chosen, saved_id(draft), lead_in or None)
     session.add(example)
     _content_changed(draft, user)
     next_version(draft)

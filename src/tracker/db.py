@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -146,6 +146,14 @@ def not_none(value: T | None) -> T:
     return value
 
 
+def table_of(model: type) -> sa.Table:
+    """The table a model maps (``Model.__table__``, which SQLModel leaves untyped)."""
+    table = getattr(model, "__table__", None)  # set on every table=True model by the declarative mapping
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} maps no table")
+    return table
+
+
 class Versioned:
     """Mixin for a table with a ``version`` column: the version check is part of every write.
 
@@ -162,7 +170,8 @@ class Versioned:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}  # type: ignore[attr-defined]
+        # SQLAlchemy calls this on the mapped class (typed here as an instance of the mixin).
+        return {"version_id_col": table_of(cast(type, cls)).c.version, "version_id_generator": False}
 
 
 def next_version(record_: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tracker.db import note_bulk_rows, saved_id
+from tracker.db import note_bulk_rows, saved_id, table_of
 from tracker.demo.responses import ActionPlan, ResponsePlan
 from tracker.plans.models import Action
 from tracker.vocabulary import ActionStatus, ResponseStatus
@@ -82,7 +82,7 @@ def update_rows(session: Session, model: type, rows: list[dict[str, Any]]) -> No
     was most of the demo's time on PostgreSQL."""
     if not rows:
         return
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     columns = [name for name in rows[0] if name != "id"]
     statement = (
         sa.update(table)

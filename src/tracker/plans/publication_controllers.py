@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from tracker.db import saved_id
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission, require
@@ -92,7 +93,7 @@ def _confirm_page(
 ) -> Template:
     """The changes page; 409 with the reason when a publish was refused (``stale`` or ``refused``: an empty plan)."""
     draft, changes = preview_publication(db, organisation)
-    latest = latest_publication(db, organisation.id)  # type: ignore[arg-type]
+    latest = latest_publication(db, saved_id(organisation))
     db.rollback()  # only read
     if stale and latest is None and not changes:  # an empty plan did not change: it has nothing to publish
         stale, refused = False, True

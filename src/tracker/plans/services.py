@@ -87,7 +87,7 @@ class ResponseContext:
 
     @property
     def organisation_id(self) -> int:
-        return self.organisation.id  # type: ignore[return-value]
+        return saved_id(self.organisation)
 
 
 def actor_for(user: User) -> Actor:

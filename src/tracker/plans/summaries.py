@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from tracker.assessments.models import Assessment
-from tracker.db import BULK_ROWS
+from tracker.db import BULK_ROWS, table_of
 from tracker.evidence.models import Evidence
 from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -72,7 +72,7 @@ class ResponseSummary(SQLModel, table=True):
     valid_until: dt.date | None = None
 
 
-COLUMNS = [c.name for c in ResponseSummary.__table__.columns]  # type: ignore[attr-defined]
+COLUMNS = [c.name for c in table_of(ResponseSummary).columns]
 
 
 def _valid_until(row: dict[str, Any]) -> dt.date | None:
@@ -230,7 +230,7 @@ def refresh(session: Session, response_ids: Iterable[int] | None = None, today: 
     if ids == []:
         return 0
     rows = compute(session, ids, today or dt.date.today())
-    table = ResponseSummary.__table__  # type: ignore[attr-defined]
+    table = table_of(ResponseSummary)
     for chunk in _chunks(ids):
         session.execute(sa.delete(table).where(sa.true() if chunk is None else table.c.response_id.in_(chunk)))
     if rows:
@@ -245,7 +245,7 @@ def _chunks(ids: list[int] | None, size: int = 500) -> list[list[int] | None]:
 def refresh_expired(session: Session, today: dt.date | None = None) -> int:
     """Store again the summaries whose today-relative figures no longer hold (run daily)."""
     today = today or dt.date.today()
-    table = ResponseSummary.__table__  # type: ignore[attr-defined]
+    table = table_of(ResponseSummary)
     expired = session.execute(
         sa.select(table.c.response_id).where(
             (table.c.as_of > today) | (table.c.valid_until.is_not(None) & (table.c.valid_until < today))
@@ -330,8 +330,8 @@ def current(
     fallen due or whose update has left the 30-day window since). Each has ``response_id``, ``organisation_id``,
     ``recommendation_id``, ``status`` (the response's own, read with it) and the figures in ``_READ``."""
     settle(session)
-    summary = ResponseSummary.__table__  # type: ignore[attr-defined]
-    response = Response.__table__  # type: ignore[attr-defined]
+    summary = table_of(ResponseSummary)
+    response = table_of(Response)
     query = (
         sa.select(
             response.c.id.label("response_id"),

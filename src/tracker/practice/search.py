@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
+from tracker.db import table_of
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
 
@@ -58,7 +59,7 @@ _PHRASE = re.compile(r'"([^"]*)"')
 
 def is_search_object(name: str | None) -> bool:
     """True for the search table (and FTS5's shadow tables) and index, which no model describes."""
-    return bool(name) and (name == PG_INDEX or name.startswith(FTS_TABLE))  # type: ignore[union-attr]
+    return name is not None and (name == PG_INDEX or name.startswith(FTS_TABLE))
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def refresh_context(session: Session, practice_ids: Iterable[int] | None = None)
     the text changed, so the search index is touched only when it must be."""
     from tracker.practice.services import THEMES  # the one list of theme names (services imports this module)
 
-    table = Practice.__table__  # type: ignore[attr-defined]
+    table = table_of(Practice)
     wanted = None if practice_ids is None else sorted(set(practice_ids))
     if wanted == []:
         return

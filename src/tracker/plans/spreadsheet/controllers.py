@@ -96,7 +96,7 @@ class SpreadsheetController(SignedInPages):
             db.rollback()
             return _check_page(request, db, organisation, frame, mapping, form, packed, filename, conflict=CHANGED)
         try:
-            result = spreadsheet.apply_import(db, organisation.id, plan, request.user)  # type: ignore[arg-type]
+            result = spreadsheet.apply_import(db, saved_id(organisation), plan, request.user)
         except ImportConflict as exc:
             return _check_page(request, db, organisation, frame, mapping, form, packed, filename, conflict=str(exc))
         return Redirect(
@@ -131,7 +131,7 @@ def _export(
 ) -> HttpResponse[bytes]:
     """The plan as the reader may see it (their visible updates only), as a download."""
     organisation = _organisation(db, slug, request, Permission.VIEW_PLAN)
-    organisation_id: int = organisation.id  # type: ignore[assignment]
+    organisation_id = saved_id(organisation)
     content = write(db, organisation_id, visibilities=visible_levels(request.user, organisation_id))
     return _download(content, media_type, organisation, extension)
 
@@ -216,13 +216,13 @@ def _dry_run(
     db: Session, organisation: Organisation, frame: Any, mapping: Mapping, form: Form, filename: str
 ) -> ImportPlan:
     """The dry run as the form asks for it: the one call behind both the check and the import."""
-    remembered = remembered_dates(db, organisation.id)  # type: ignore[arg-type]
+    remembered = remembered_dates(db, saved_id(organisation))
     for i, column in enumerate(mapping.columns):
         if column in remembered and f"date-{i}" not in form.values:
             form.values[f"date-{i}"] = remembered[column]
     return spreadsheet.plan_import(
         db,
-        organisation.id,  # type: ignore[arg-type]
+        saved_id(organisation),
         frame,
         mapping,
         _round_dates(form, mapping),

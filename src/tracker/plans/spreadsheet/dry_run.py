@@ -218,7 +218,7 @@ def _plan_row(
     wanted_actions: dict[tuple[int, str], dict[str, Any]],
     planned_updates: set[tuple[int, str]],
 ) -> None:
-    response_id: int = entry.response.id  # type: ignore[assignment]
+    response_id = saved_id(entry.response)
     number = entry.recommendation.number
     mine = wanted_responses[response_id]
     for name, value in row.response.items():
@@ -455,10 +455,7 @@ def _rolled_up_in_file(
     """The status the file's rows give a parent: the roll-up of its sub-recommendations' statuses as the file
     states them (the tracker's where the file has no status for one)."""
     children = known.children.get(parent_id, [])
-    statuses = [
-        wanted.get(c.response.id, {}).get("status", (c.response.status, 0))[0]  # type: ignore[arg-type]
-        for c in children
-    ]
+    statuses = [wanted.get(saved_id(c.response), {}).get("status", (c.response.status, 0))[0] for c in children]
     return rolled_up_status([ResponseStatus(s) for s in statuses])
 
 

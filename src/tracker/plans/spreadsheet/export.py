@@ -88,8 +88,8 @@ def export_rows(
     for response, rec, _set in obligations:
         base = _response_row(response, rec, parent_numbers)
         base["Exported at"] = exported_at_text(exported_at) if exported_at else ""
-        mine = actions.get(response.id, [])  # type: ignore[arg-type]
-        notes = updates.get(response.id, [])  # type: ignore[arg-type]
+        mine = actions.get(saved_id(response), [])
+        notes = updates.get(saved_id(response), [])
         if not mine and not notes:
             rows.append(base)
         for action in mine:

@@ -120,7 +120,7 @@ class KnownPlan:
         for response, recommendation, _rec_set in obligations_for(session, organisation_id, set_id=set_id):
             entry = Obligation(response, recommendation)
             self.by_number[canonical(recommendation.number)].append(entry)
-            self.by_response[response.id] = entry  # type: ignore[index]
+            self.by_response[saved_id(response)] = entry
         sets = list(session.exec(select(RecommendationSet)))
         self.set_titles: dict[int, str] = {saved_id(s): s.short_title for s in sets}
         # by set: no update is dated before it (rules)
@@ -146,7 +146,7 @@ class KnownPlan:
                 select(Action).where(col(Action.response_id).in_(ids)).order_by(col(Action.position), col(Action.id))
             ):
                 self.actions.setdefault((action.response_id, action_key(action.description)), action)
-                self.action_by_id[action.id] = action  # type: ignore[index]
+                self.action_by_id[saved_id(action)] = action
             for update in session.exec(select(ProgressUpdate).where(col(ProgressUpdate.response_id).in_(ids))):
                 self.updates.add((update.response_id, update_key(update.text)))
         self.changed_at = _field_changes(session, organisation_id)

@@ -88,6 +88,24 @@ def _welsh_entry_texts(name: str, content: dict, sub_recommendations: frozenset[
     return _("%(name)s published its action plan", name=name), total + (f": {', '.join(parts)}." if parts else ".")
 
 
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _entry(feed: ET.Element, entry_id: str, title: str, when: str, href: str, summary: str, lang: str = "") -> None:
+    """One entry; ``lang``: its language when it is not the feed's (``xml:lang``, and its page's ``hreflang``)."""
+    entry = _sub(feed, "entry", **({XML_LANG: lang} if lang else {}))
+    _sub(entry, "id", entry_id)
+    _sub(entry, "title", title)
+    _sub(entry, "updated", when)
+    _sub(entry, "published", when)
+    _sub(entry, "link", rel="alternate", type="text/html", href=href, **({"hreflang": lang} if lang else {}))
+    _sub(entry, "summary", summary)
+
+
 def atom_feed(session: Session, public_url: str, welsh: gettext.NullTranslations | None = None) -> bytes:
     """The feed document (UTF-8 XML); ``welsh``: the Welsh catalogue, for the Welsh entries (none without it)."""
     rows = list(
@@ -103,52 +121,34 @@ def atom_feed(session: Session, public_url: str, welsh: gettext.NullTranslations
     )
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    authority = _tag_authority(public_url)
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        if text is not None:
-            element.text = text
-        return element
-
-    sub(feed, "id", f"tag:{authority},2024:publications")
-    sub(feed, "title", FEED_TITLE)
-    sub(feed, "subtitle", "Each entry is an organisation publishing its action plan.")
+    tag = f"tag:{_tag_authority(public_url)},2024"
+    _sub(feed, "id", f"{tag}:publications")
+    _sub(feed, "title", FEED_TITLE)
+    _sub(feed, "subtitle", "Each entry is an organisation publishing its action plan.")
     reports = published_reports(session)[:MAX_ENTRIES]
     newest = max([p.published_at for p, _ in rows[:1]] + [r.published_at for r in reports[:1]], default=_EPOCH)
-    sub(feed, "updated", _iso(newest))
-    sub(feed, "link", rel="self", type="application/atom+xml", href=public_url + FEED_PATH)
-    sub(feed, "link", rel="alternate", type="text/html", href=public_url + "/organisations")
-    author = sub(feed, "author")
-    sub(author, "name", "Stalking recommendations tracker")
+    _sub(feed, "updated", _iso(newest))
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=public_url + FEED_PATH)
+    _sub(feed, "link", rel="alternate", type="text/html", href=public_url + "/organisations")
+    author = _sub(feed, "author")
+    _sub(author, "name", "Stalking recommendations tracker")
     for publication, organisation in rows:
-        entry = sub(feed, "entry")
-        sub(entry, "id", f"tag:{authority},2024:publication-{publication.id}")
-        sub(entry, "title", f"{organisation.name} published its action plan")
-        when = _iso(publication.published_at)
-        sub(entry, "updated", when)
-        sub(entry, "published", when)
-        sub(entry, "link", rel="alternate", type="text/html", href=f"{public_url}/organisations/{organisation.slug}")
-        sub(entry, "summary", entry_summary(publication.content, subs))
+        when, page = _iso(publication.published_at), f"/organisations/{organisation.slug}"
+        title = f"{organisation.name} published its action plan"
+        entry_id = f"{tag}:publication-{publication.id}"
+        _entry(feed, entry_id, title, when, public_url + page, entry_summary(publication.content, subs))
         if welsh is not None and organisation.bilingual and has_welsh(publication.content):
             with i18n.translations_in_use(welsh):
                 title, summary = _welsh_entry_texts(organisation.name, publication.content, subs)
-            entry = sub(feed, "entry", **{XML_LANG: WELSH})
-            sub(entry, "id", f"tag:{authority},2024:publication-{publication.id}-{WELSH}")
-            sub(entry, "title", title)
-            sub(entry, "updated", when)
-            sub(entry, "published", when)
-            href = i18n.localise_url(f"/organisations/{organisation.slug}", WELSH)
-            sub(entry, "link", rel="alternate", type="text/html", href=public_url + href, hreflang=WELSH)
-            sub(entry, "summary", summary)
+            href = public_url + i18n.localise_url(page, WELSH)
+            _entry(feed, f"{entry_id}-{WELSH}", title, when, href, summary, lang=WELSH)
     for report in reports:  # after the plans' entries; readers order entries by their dates
-        entry = sub(feed, "entry")
-        sub(entry, "id", f"tag:{authority},2024:progress-report-{report.id}")
-        sub(entry, "title", f"Progress report published: {report.period_name}")
-        when = _iso(report.published_at)
-        sub(entry, "updated", when)
-        sub(entry, "published", when)
-        href = f"{public_url}/reports/{report.set_slug}/{report.period_id}"
-        sub(entry, "link", rel="alternate", type="text/html", href=href)
-        sub(entry, "summary", f"The national progress report for {report.period_name}, as published.")
+        _entry(
+            feed,
+            f"{tag}:progress-report-{report.id}",
+            f"Progress report published: {report.period_name}",
+            _iso(report.published_at),
+            f"{public_url}/reports/{report.set_slug}/{report.period_id}",
+            f"The national progress report for {report.period_name}, as published.",
+        )
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -1,7 +1,8 @@
 """Nothing that is not public ever reaches the public site, and every role sees exactly the items it may.
 
 A distinct marker is planted in every non-public field of demo-like data: internal and inspectorate updates and
-evidence (titles, descriptions, notes, link addresses, file names and contents), edits made after publishing,
+evidence (titles, descriptions, notes, link addresses, file names and contents, and the Welsh of each text that has
+one: Welsh never shows what English does not), edits made after publishing,
 a plan never published, assessments not released and every assessment's rationale, comments, practice not approved and
 reviewers' comments, reporting periods, and people's names and email addresses. Then every page, download and
 feed that someone who is not signed in can reach by following links from the home page is fetched (see
@@ -35,6 +36,7 @@ from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import Actor
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import add_evidence, update_evidence, withdraw_evidence
+from tracker.organisations.bilingual import bilingual_fields, welsh_of
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.plans import services
@@ -60,6 +62,7 @@ def marker(name: str) -> str:
 
 
 PUBLIC_FACTS = ["Kent public summary", "Kent public action", "Kent public update", "Kent public file content"]
+WELSH_PUBLIC_FACT = "Crynodeb cyhoeddus Caint"  # Kent's published summary in Welsh
 PUBLISHED_REPORT = "The summary of the published report"
 
 
@@ -75,6 +78,17 @@ def user(session, role, slug, name):
     )
     session.commit()
     return account
+
+
+def in_welsh(session, records, name):
+    """A marker in the Welsh of each bilingual text of each record (``tracker.organisations.bilingual``), set
+    directly as the writing side would save it. Named ``cy…``: the role tests do not sort them (the workspace does
+    not show Welsh yet), the public crawl must never find them."""
+    for i, record in enumerate(records):
+        for field in bilingual_fields(type(record)):
+            setattr(record, welsh_of(field), marker(f"{name}{i}{field}"))
+        session.add(record)
+    session.commit()
 
 
 def note(session, settings, ctx, who, visibility, name):
@@ -142,10 +156,13 @@ def planted(session, small_reference, settings):
     services.add_update(session, ctx, kent, {"text": PUBLIC_FACTS[2], "visibility": "public"})
     public_file = add_file(session, ctx, kent, settings, title="Kent policy", content=PUBLIC_FACTS[3].encode())
     for visibility in ("internal", "inspectorate"):
-        services.add_update(session, ctx, kent, {"text": marker(f"{visibility}update"), "visibility": visibility})
-        note(session, settings, ctx, kent, visibility, f"{visibility}note")
-        link(session, settings, ctx, kent, visibility, f"{visibility}link")
-        secret_file(session, settings, ctx, kent, visibility, f"{visibility}file")
+        hidden = [
+            services.add_update(session, ctx, kent, {"text": marker(f"{visibility}update"), "visibility": visibility}),
+            note(session, settings, ctx, kent, visibility, f"{visibility}note"),
+            link(session, settings, ctx, kent, visibility, f"{visibility}link"),
+            secret_file(session, settings, ctx, kent, visibility, f"{visibility}file"),
+        ]
+        in_welsh(session, hidden, f"cy{visibility}")
     # Internal items whose earlier wording is only in the history.
     corrected = services.add_update(session, ctx, kent, {"text": marker("internalupdateold"), "visibility": "internal"})
     services.edit_update(
@@ -169,6 +186,8 @@ def planted(session, small_reference, settings):
     )
     retracted_note = note(session, settings, ctx, kent, "public", "retractednote")
     withdrawn_file = secret_file(session, settings, ctx, kent, "public", "withdrawnfile")
+    in_welsh(session, [retracted_update, retracted_note, withdrawn_file], "cyretracted")
+    ctx.response.summary_cy = WELSH_PUBLIC_FACT
     session.add(Assessment(response_id=ctx.response.id, rating=AssessmentRating.MET, rationale=marker("unreleased")))
     session.add(
         Assessment(
@@ -223,19 +242,29 @@ def planted(session, small_reference, settings):
     services.update_response(
         session, blocked, kent, {"status": "blocked", "version": "1", "blocked_reason": marker("draftblocked")}
     )
+    drafts = session.exec(select(Action).where(Action.response_id == response.id)).all()
+    drafts += session.exec(select(ProgressUpdate).where(ProgressUpdate.response_id == response.id)).all()
+    drafts += session.exec(select(Evidence).where(Evidence.response_id == response.id)).all()
+    in_welsh(session, [response, blocked.response, *drafts], "cydraft")  # every Welsh text of Kent 1, unpublished
 
     # Gwent never published: everything it wrote, public or not, stays private.
     gctx = edit(session, gwent, "gwent", "1")
     services.update_response(session, gctx, gwent, {"status": "in_progress", "version": "1", "summary": marker("gs")})
     services.add_action(session, gctx, gwent, {"description": marker("gwentaction")})
     services.add_update(session, gctx, gwent, {"text": marker("gwentupdate"), "visibility": "public"})
-    secret_file(session, settings, gctx, gwent, "public", "gwentfile")
-    link(session, settings, gctx, gwent, "public", "gwentlink")
+    gwent_items = [
+        secret_file(session, settings, gctx, gwent, "public", "gwentfile"),
+        link(session, settings, gctx, gwent, "public", "gwentlink"),
+        *session.exec(select(Action).where(Action.response_id == gctx.response.id)).all(),
+        *session.exec(select(ProgressUpdate).where(ProgressUpdate.response_id == gctx.response.id)).all(),
+    ]
+    in_welsh(session, [gctx.response, *gwent_items], "cygwent")
 
     # Practice that is not approved, and what reviewers wrote about approved practice.
     rec_id = response_of(session, "kent", "1").recommendation_id
     for status in (PracticeStatus.DRAFT, PracticeStatus.SUBMITTED, PracticeStatus.RETURNED):
         practice = Practice(
+            **{welsh_of(f): marker(f"cypractice{status.value}{f}") for f in bilingual_fields(Practice)},
             slug=f"practice-{status.value}",
             title=marker(f"practice{status.value}title"),
             summary=marker(f"practice{status.value}summary"),
@@ -348,9 +377,11 @@ def test_no_public_page_feed_or_download_contains_anything_not_public(client, pl
     ):
         assert expected in reached, expected
     everything = "\n".join(fetched.text for fetched in pages.values())
-    # ... and sees what was published, so it cannot pass by seeing nothing ...
+    # ... and sees what was published, so it cannot pass by seeing nothing (the Welsh too, on the Welsh pages) ...
     for fact in [*PUBLIC_FACTS, PUBLISHED_REPORT]:
         assert fact in everything, fact
+    assert WELSH_PUBLIC_FACT in pages["/organisations/kent?lang=cy"].text
+    assert any(m.startswith("zqxcy") for m in MARKERS)
     assert 'data-testid="example"' in pages[f"/reports/test-report/{planted['report_period']}"].text
     # ... but nothing else.
     assert len(MARKERS) > 40
@@ -367,6 +398,8 @@ def test_the_crawler_would_notice_a_leak(client, session, planted, settings):
     everything = "\n".join(fetched.text for fetched in pages.values())
     draft = next(m for m in MARKERS if "draftsummary" in m)
     assert draft in everything
+    welsh_draft = next(m for m in MARKERS if m.startswith("zqxcydraft0summary"))  # Kent 1's summary in Welsh
+    assert welsh_draft in pages["/organisations/kent?lang=cy"].text and welsh_draft in everything
 
 
 RELEASED = "Partially met, assessed by the inspectorate on"

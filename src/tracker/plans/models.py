@@ -121,7 +121,8 @@ class PlanPublication(SQLModel, table=True):
 
 
 class PublishedResponse(SQLModel, table=True):
-    """One response of a publication, as the national pages count and list it: its status and summary, copied
+    """One response of a publication, as the national pages count and list it: its status and summary (and the
+    summary's Welsh), copied
     from ``PlanPublication.content`` when it is published, so those pages need not read whole plans (with every
     action, update and evidence item) to say who is where."""
 
@@ -132,6 +133,7 @@ class PublishedResponse(SQLModel, table=True):
     recommendation_id: int = Field(index=True)
     status: str = Field(max_length=40)
     summary: str | None = text_field()
+    summary_cy: str | None = text_field(description="The summary in Welsh, as published (None: not written)")
     declared: bool = Field(
         default=False, description="The plan marks it declared by the organisation (its content's 'declared')"
     )

@@ -23,6 +23,7 @@ from tracker.accounts.models import User
 from tracker.audit.services import plain, record
 from tracker.db import saved_id
 from tracker.evidence.models import Evidence
+from tracker.organisations.bilingual import bilingual_fields, welsh_of
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
 from tracker.plans.obligations import must_answer_ids, obligations_for
@@ -47,7 +48,7 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     ):
         actions[action.response_id].append(
             {
-                "description": action.description,
+                **_texts(action),
                 "owner_role": action.owner_role,
                 "target_date": plain(action.target_date),
                 "status": action.status.value,
@@ -60,7 +61,7 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
         .where(col(ProgressUpdate.response_id).in_(ids), ProgressUpdate.visibility == Visibility.PUBLIC)
         .order_by(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc())
     ):
-        updates[update.response_id].append({"date": plain(update.update_on), "text": update.text})
+        updates[update.response_id].append({"date": plain(update.update_on), **_texts(update)})
     evidence: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for item in session.exec(
         select(Evidence)
@@ -76,8 +77,7 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
             "status": response.status.value,
             "rag": response.rag.value if response.rag else None,
             "lead_role": response.lead_role,
-            "summary": response.summary,
-            "blocked_reason": response.blocked_reason,
+            **_texts(response),
             "not_applicable_reason": response.not_applicable_reason,
             "completed_at": plain(response.completed_at),
             "actions": actions[saved_id(response)],
@@ -91,13 +91,39 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     return {"format": FORMAT, "organisation": organisation.slug, "responses": responses}
 
 
+def _texts(record: Action | ProgressUpdate | Response | Evidence) -> dict[str, Any]:
+    """A record's bilingual texts (``tracker.organisations.bilingual``), each English beside its Welsh, for every
+    organisation: the Welsh is None when not written (``""`` too, so an emptied box publishes nothing)."""
+    texts: dict[str, Any] = {}
+    for field in bilingual_fields(type(record)):
+        texts[field] = getattr(record, field)
+        texts[welsh_of(field)] = getattr(record, welsh_of(field)) or None
+    return texts
+
+
+def with_welsh(content: dict[str, Any]) -> dict[str, Any]:
+    """``content`` as ``public_plan`` builds it now: a publication made before plans carried Welsh has no ``_cy``
+    keys, which reads as no Welsh written (None), so publishing it again unchanged is no change."""
+    models = {"actions": Action, "updates": ProgressUpdate, "evidence": Evidence}
+
+    def filled(item: dict[str, Any], model: type[Any]) -> dict[str, Any]:
+        welsh = {welsh_of(f): None for f in bilingual_fields(model) if f in item}
+        return welsh | item
+
+    responses = [
+        filled(response, Response)
+        | {key: [filled(item, model) for item in response[key]] for key, model in models.items() if key in response}
+        for response in content.get("responses", [])
+    ]
+    return content | {"responses": responses} if "responses" in content else content
+
+
 def _public_evidence(item: Evidence) -> dict[str, Any]:
     """What a publication holds of a public evidence item: the link, the note, or the file's name and hash."""
     entry: dict[str, Any] = {
         "id": item.id,
         "kind": item.kind.value,
-        "title": item.title,
-        "description": item.description,
+        **_texts(item),
     }
     if item.kind is EvidenceKind.LINK:
         entry["url"] = item.url
@@ -147,6 +173,7 @@ def published_responses(publication: PlanPublication) -> list[PublishedResponse]
             recommendation_id=response["recommendation_id"],
             status=response["status"],
             summary=response.get("summary"),
+            summary_cy=response.get(welsh_of("summary")),
             declared=bool(response.get("declared")),
         )
         for response in publication.content.get("responses", [])
@@ -169,7 +196,7 @@ def publish_plan(session: Session, organisation: Organisation, user: User) -> Pl
     if latest is None and not content["responses"]:
         session.rollback()
         raise NothingToPublish(organisation.slug)
-    if latest is not None and latest.content == content:
+    if latest is not None and with_welsh(latest.content) == content:
         session.commit()
         return latest
     publication = add_publication(session, organisation, user, content=content)
@@ -232,9 +259,9 @@ def publicly_required() -> ColumnElement[bool]:
 def public_answers(recommendation_ids: Iterable[int] | None = None) -> Select[Any]:
     """A query: each response the public counts as asked of its organisation (``publicly_required``: what an
     organisation must answer, as the public sees it), with the organisation's latest published answer to it
-    (organisation id, recommendation id, status, summary and whether the plan marks it declared; the last three
-    None when its latest publication does not answer it, or it never published). Of the recommendations given, or
-    of all.
+    (organisation id, recommendation id, status, summary, its Welsh and whether the plan marks it declared; the
+    last four None when its latest publication does not answer it, or it never published). Of the recommendations
+    given, or of all.
 
     The one query the public overview and each recommendation's page count from, so they agree: an organisation
     no longer addressed keeps its published answer in its own plan, but neither counts it (outsider pass 8,
@@ -250,7 +277,12 @@ def public_answers(recommendation_ids: Iterable[int] | None = None) -> Select[An
     which = [publicly_required()]
     if recommendation_ids is not None:
         which.append(col(Response.recommendation_id).in_(list(recommendation_ids)))
-    answer = (PublishedResponse.status, PublishedResponse.summary, PublishedResponse.declared)
+    answer = (
+        PublishedResponse.status,
+        PublishedResponse.summary,
+        PublishedResponse.summary_cy,
+        PublishedResponse.declared,
+    )
     return (
         select(*map(col, (Response.organisation_id, Response.recommendation_id, *answer)))
         .select_from(Response)
@@ -285,7 +317,7 @@ def has_unpublished_changes(session: Session, organisation_id: int, publication:
         return has_a_plan(session, organisation_id)
     organisation = session.get(Organisation, organisation_id)
     assert organisation is not None
-    return public_plan(session, organisation)["responses"] != publication.content.get("responses")
+    return public_plan(session, organisation)["responses"] != with_welsh(publication.content).get("responses")
 
 
 def has_a_plan(session: Session, organisation_id: int) -> bool:
@@ -317,12 +349,20 @@ _RESPONSE_WORDS = {
     "rag": "RAG rating",
     "lead_role": "Lead",
     "summary": "Summary",
+    "summary_cy": "Summary in Welsh",
     "blocked_reason": "What it is waiting for",
+    "blocked_reason_cy": "What it is waiting for, in Welsh",
     "not_applicable_reason": "Why it does not apply",
     "completed_at": "Completed",
 }
 _EMPTY_RESPONSE: dict[str, Any] = {"actions": [], "updates": [], "evidence": []}
-_ACTION_WORDS = {"owner_role": "owner", "target_date": "target date", "status": "status", "completed_on": "completed"}
+_ACTION_WORDS = {
+    "description_cy": "Welsh",
+    "owner_role": "owner",
+    "target_date": "target date",
+    "status": "status",
+    "completed_on": "completed",
+}
 
 
 def content_key(content: dict[str, Any]) -> str:
@@ -424,4 +464,4 @@ def preview_publication(session: Session, organisation: Organisation) -> tuple[P
     latest = latest_publication(session, saved_id(organisation))
     content = public_plan(session, organisation)
     draft = PlanPublication(organisation_id=saved_id(organisation), published_at=utc_now(), content=content)
-    return draft, public_changes(latest.content if latest else None, content)
+    return draft, public_changes(with_welsh(latest.content) if latest else None, content)

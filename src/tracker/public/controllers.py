@@ -19,6 +19,7 @@ from tracker.db import saved_id
 from tracker.evidence.controllers import attachment
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import evidence_file_path
+from tracker.organisations.bilingual import WELSH
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Response
 from tracker.plans.publication import latest_publications
@@ -26,6 +27,7 @@ from tracker.plans.retraction import RETRACTED_EVIDENCE
 from tracker.public import caching, data, feeds, opendata
 from tracker.recommendations.services import UNKNOWN_SET
 from tracker.vocabulary import EvidenceKind, OrganisationKind, Visibility
+from tracker.web import i18n
 from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.templating import page
 
@@ -217,7 +219,7 @@ class OpenDataController(Controller):
             return caching.public_download(
                 request,
                 db,
-                lambda: feeds.atom_feed(db, public_url),
+                lambda: feeds.atom_feed(db, public_url, i18n.catalogues_of(request).by_locale.get(WELSH)),
                 media_type="application/atom+xml; charset=utf-8",
                 parts=[public_url],
             )

@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -219,6 +220,13 @@ class RecommendationPage:
     ratings: dict[int, PublicRating] = field(default_factory=dict)  # by organisation id
     # how many organisations' declarations the addressees were taken from (None: not from declarations)
     addressees_declared_by: int | None = None
+    practice_organisations: dict[int, Organisation] = field(default_factory=dict)  # by practice id
+
+    @property
+    def practice_with_organisations(self) -> list[tuple[Practice, Organisation | None]]:
+        """The approved practice, each with the organisation that runs it (None: not a recorded one), whose
+        language the page says its title is in (``tracker.web.written``)."""
+        return [(p, self.practice_organisations.get(p.id or 0)) for p in self.practice]
 
     @property
     def anyone_addressed(self) -> bool:
@@ -239,17 +247,23 @@ def find_recommendation(
 
 def _published_answers(session: Session, recommendation_id: int) -> tuple[list[Organisation], dict[int, Any]]:
     """The organisations the public sees as having to answer one recommendation, by name, and each one's published
-    status, summary and declared mark for it from its latest publication (``public_answers``, as the overview
-    counts)."""
+    status, summary (in English and Welsh) and declared mark for it from its latest publication
+    (``public_answers``, as the overview counts)."""
     answers = public_answers([recommendation_id]).subquery()
-    rows = session.exec(
-        select(Organisation, answers.c.status, answers.c.summary, answers.c.declared)
+    answer = (answers.c.status, answers.c.summary, answers.c.summary_cy, answers.c.declared)
+    rows = session.execute(  # more columns than sqlmodel's select is typed for
+        sa.select(Organisation, *answer)
         .join(answers, answers.c.organisation_id == Organisation.id)
-        .order_by(Organisation.name)
+        .order_by(col(Organisation.name))
     ).all()
     published = {
-        saved_id(organisation): {"status": status, "summary": summary, "declared": bool(declared)}
-        for organisation, status, summary, declared in rows
+        saved_id(organisation): {
+            "status": status,
+            "summary": summary,
+            "summary_cy": summary_cy,
+            "declared": bool(declared),
+        }
+        for organisation, status, summary, summary_cy, declared in rows
         if status is not None
     }
     return [organisation for organisation, *_ in rows], published
@@ -300,6 +314,7 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
     answering, published = _published_answers(session, saved_id(rec))
     plans = published_plans(session, answering, with_content=False)
     answers, not_published, counts = _answers(plans, published)
+    practice = practice_for(session, saved_id(rec))
     return RecommendationPage(
         recommendation=rec,
         recommendation_set=rec_set,
@@ -309,7 +324,8 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
         addressees_declared_by=adopted_from(rec, parent),
         answers=answers,
         not_published=not_published,
-        practice=practice_for(session, rec.id or 0),
+        practice=practice,
+        practice_organisations=_organisations_of(session, practice),
         as_of=data_date(plans),
         counts=counts,
         ratings={
@@ -317,6 +333,18 @@ def recommendation_page(session: Session, set_slug: str, number: str) -> Recomme
             for (organisation_id, _), rating in released_ratings(session, recommendation_id=rec.id).items()
         },
     )
+
+
+def _organisations_of(session: Session, practice: list[Practice]) -> dict[int, Organisation]:
+    """The organisation of each practice that has a recorded one, by practice id (one query, none for no practice)."""
+    if not practice:
+        return {}
+    query = (
+        select(Practice.id, Organisation)
+        .join(Organisation, col(Organisation.id) == Practice.organisation_id)
+        .where(col(Practice.id).in_([p.id for p in practice]))
+    )
+    return {practice_id: organisation for practice_id, organisation in session.exec(query) if practice_id is not None}
 
 
 # --- organisations ---------------------------------------------------------------------------------------

@@ -11,10 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from tracker.audit.services import plain
 from tracker.cells import csv_bytes
+from tracker.evidence.models import Evidence
+from tracker.organisations.bilingual import WELSH_SUFFIX, bilingual_fields, welsh_of
+from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.public.data import PublishedPlan, public_organisations, published_plans
 from tracker.web.i18n import N_, NC_, pgettext
 from tracker.web.i18n import gettext as _
@@ -26,6 +29,29 @@ COLUMN = "open-data column"  # the context of a column's name in the catalogue: 
 class Column:
     name: str
     description: str
+    welsh: bool = False  # the Welsh twin of the column before it (``tracker.organisations.bilingual``)
+
+    def heading(self) -> str:
+        """The column's heading in the reader's language; a Welsh twin's is its English column's heading and
+        ``_cy``, in either language, so it stays recognisable beside it."""
+        if self.welsh:
+            return welsh_of(pgettext(COLUMN, self.name.removesuffix(WELSH_SUFFIX)))
+        return pgettext(COLUMN, self.name)
+
+
+WELSH_TWIN = N_("The column before it in Welsh, as the organisation wrote it; empty when it has not written it.")
+
+
+def _twinned(model: type[SQLModel], *columns: Column) -> tuple[Column, ...]:
+    """``columns`` with a Welsh column after each that holds a bilingual text of ``model`` (``summary_cy`` after
+    ``summary``), for every organisation."""
+    bilingual = bilingual_fields(model)
+    twinned: list[Column] = []
+    for column in columns:
+        twinned.append(column)
+        if column.name in bilingual:
+            twinned.append(Column(welsh_of(column.name), WELSH_TWIN, welsh=True))
+    return tuple(twinned)
 
 
 @dataclass(frozen=True)
@@ -69,7 +95,8 @@ TABLES: dict[str, Table] = {
             "responses",
             N_("Responses"),
             N_("One row per recommendation an organisation must answer, as it last published it."),
-            (
+            _twinned(
+                Response,
                 *_WHO,
                 Column(
                     NC_("open-data column", "status"),
@@ -110,7 +137,8 @@ TABLES: dict[str, Table] = {
             "actions",
             N_("Actions"),
             N_("One row per action in a published plan."),
-            (
+            _twinned(
+                Action,
                 *_WHO,
                 Column(
                     NC_("open-data column", "position"),
@@ -128,7 +156,8 @@ TABLES: dict[str, Table] = {
             "updates",
             N_("Progress updates"),
             N_("One row per public progress update in a published plan."),
-            (
+            _twinned(
+                ProgressUpdate,
                 *_WHO,
                 Column(NC_("open-data column", "date"), N_("The date the update describes (ISO 8601 date).")),
                 Column(NC_("open-data column", "text"), N_("The update.")),
@@ -139,7 +168,8 @@ TABLES: dict[str, Table] = {
             "evidence",
             N_("Evidence"),
             N_("One row per public evidence item in a published plan: its description and where to find it."),
-            (
+            _twinned(
+                Evidence,
                 *_WHO,
                 Column(NC_("open-data column", "evidence_id"), N_("A stable number identifying the item.")),
                 Column(NC_("open-data column", "kind"), N_("file, link or note.")),
@@ -188,7 +218,8 @@ def _rows_of(plan: PublishedPlan, public_url: str) -> Iterator[tuple[str, dict[s
             "responses",
             {
                 **who,
-                **{k: response.get(k) for k in ("status", "rag", "lead_role", "summary", "blocked_reason")},
+                **{k: response.get(k) for k in ("status", "rag", "lead_role")},
+                **_texts(response, Response),
                 "not_applicable_reason": response.get("not_applicable_reason"),
                 "completed_at": response.get("completed_at"),
                 "declared": bool(response.get("declared")),  # public_plan writes it only when true
@@ -204,7 +235,8 @@ def _rows_of(plan: PublishedPlan, public_url: str) -> Iterator[tuple[str, dict[s
                 {
                     **who,
                     "position": position,
-                    **{k: action.get(k) for k in ("description", "owner_role", "target_date", "status")},
+                    **_texts(action, Action),
+                    **{k: action.get(k) for k in ("owner_role", "target_date", "status")},
                     "completed_on": action.get("completed_on"),
                     "published_at": published_at,
                 },
@@ -212,7 +244,7 @@ def _rows_of(plan: PublishedPlan, public_url: str) -> Iterator[tuple[str, dict[s
         for update in updates:
             yield (
                 "updates",
-                {**who, "date": update.get("date"), "text": update.get("text"), "published_at": published_at},
+                {**who, "date": update.get("date"), **_texts(update, ProgressUpdate), "published_at": published_at},
             )
         for item in evidence:
             file_url = public_url + evidence_download_path(organisation.slug, item.get("id"))
@@ -224,11 +256,16 @@ def _evidence_columns(item: dict[str, Any], file_url: str) -> dict[str, Any]:
     return {
         "evidence_id": item.get("id"),
         "kind": item.get("kind"),
-        "title": item.get("title"),
-        "description": item.get("description"),
+        **_texts(item, Evidence),
         "url": file_url if item.get("kind") == "file" else item.get("url"),
         **{k: item.get(k) for k in ("note", "file_name", "content_type", "size_bytes", "sha256")},
     }
+
+
+def _texts(item: dict[str, Any], model: type[SQLModel]) -> dict[str, Any]:
+    """A published item's bilingual texts and their Welsh (None when not written, or published before plans
+    carried Welsh)."""
+    return {key: item.get(key) for field in bilingual_fields(model) for key in (field, welsh_of(field))}
 
 
 def table_rows(session: Session, table: str, public_url: str) -> list[dict[str, Any]]:
@@ -245,7 +282,7 @@ def table_rows(session: Session, table: str, public_url: str) -> list[dict[str, 
 def to_csv(table: str, rows: list[dict[str, Any]]) -> bytes:
     """CSV with a header row even when there are no rows; formula-like cells neutralised."""
     columns = [c.name for c in TABLES[table].columns]
-    headings = [pgettext(COLUMN, column) for column in columns]  # in the reader's language (?lang=cy)
+    headings = [column.heading() for column in TABLES[table].columns]  # in the reader's language (?lang=cy)
     return csv_bytes(headings, ([row.get(column) for column in columns] for row in rows))
 
 

@@ -139,6 +139,10 @@ def build_environment() -> Environment:
     env.globals["pgettext"] = i18n.pgettext
     env.filters["content"] = in_language
     env.globals["content_attributes"] = content_attributes
+    # Imported here: tracker.web.written marks texts with in_language, defined above.
+    from tracker.web.written import TEMPLATE_GLOBALS
+
+    env.globals.update(TEMPLATE_GLOBALS)
     # The form-field layer (templates/macros/fields.html).
     env.globals.update(
         field_params=field_params,

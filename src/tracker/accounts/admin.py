@@ -70,9 +70,7 @@ class UsersAdminController(SignedInPages):
                 db.commit()
                 return page(request, "accounts/admin_user_created.html", user=user, password=password)
         except InputError as exc:
-            db.rollback()
-            for name, message in exc.errors.items():
-                form.error(name, message)
+            _refused(db, form, exc)
         return page(
             request, "accounts/admin_user_new.html", status_code=422, form=form, error_title=True, **self._context(db)
         )
@@ -102,9 +100,7 @@ class UsersAdminController(SignedInPages):
                 )
                 return Redirect(request.app.route_reverse("users:index"), status_code=303)
         except InputError as exc:
-            db.rollback()
-            for name, message in exc.errors.items():
-                form.error(name, message)
+            _refused(db, form, exc)
         except StaleRecord:
             db.rollback()
             db.refresh(user)
@@ -127,6 +123,13 @@ class UsersAdminController(SignedInPages):
             **extra,
             **self._context(db),
         )
+
+
+def _refused(db: Session, form: Form, exc: InputError) -> None:
+    """Undo a refused save; its messages go beside their fields (a field's first message is kept)."""
+    db.rollback()
+    for name, message in exc.errors.items():
+        form.error(name, message)
 
 
 def _user(db: Session, user_id: int) -> User:

@@ -16,6 +16,7 @@ from tracker.accounts.passwords import generate_password
 from tracker.accounts.services import create_user
 from tracker.audit.services import Actor
 from tracker.cli_session import ensure_sqlite_folder as _ensure_sqlite_folder
+from tracker.cli_session import recommendation_set
 from tracker.cli_session import session_of as _session
 from tracker.cli_session import settings_from_env as _settings
 from tracker.datafiles import LoadError
@@ -157,9 +158,7 @@ def export_set(slug: str, output: Path) -> None:
 
     settings = _settings()
     with _session(settings) as session:
-        rec_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == slug)).first()
-        if rec_set is None:
-            raise click.ClickException(f"There is no recommendation set {slug!r}")
+        rec_set = recommendation_set(session, slug)
         output.write_text(dump_set(session, rec_set), encoding="utf-8")
     click.echo(f"Wrote {output}")
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from tracker import migrate
 from tracker.db import TrackerSession, for_writing, make_engine
+from tracker.recommendations.models import RecommendationSet
 from tracker.settings import Settings, SettingsError
 
 
@@ -42,3 +43,13 @@ def ensure_sqlite_folder(url: str) -> None:
     path = url.split(":///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def recommendation_set(session: Session, slug: str) -> RecommendationSet:
+    """The recommendation set ``slug``; a command refuses one that does not exist, naming it."""
+    from tracker.recommendations.editing import set_by_slug  # here: only the commands on a set need the editing
+
+    rec_set = set_by_slug(session, slug)
+    if rec_set is None:
+        raise click.ClickException(f"There is no recommendation set {slug!r}")
+    return rec_set

@@ -15,9 +15,8 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel
 
-from tracker.audit.services import Actor, audit_creation, changed, fields_of, record
+from tracker.audit.services import Actor, audit_change, audit_creation, fields_of
 from tracker.datafiles import LoadResult
-from tracker.db import Versioned, next_version
 from tracker.organisations.models import Organisation
 from tracker.timeutil import utc_now
 
@@ -50,90 +49,48 @@ class Loading:
         added: str = "loaded from",
         whole_record: bool = False,
     ) -> T:
-        """The record a file's entry describes: ``stored`` brought in line with ``values`` (see ``update``), or,
-        if there is none, ``new(**values)`` added (see ``create``). Audit summaries read "{title} loaded from
-        {file}" (``added``) or "{title} changed by {file}"."""
+        """The record a file's entry describes. If there is none, ``new(**values)`` is added, counted as created
+        under ``label`` and its ``fields`` recorded ("{title} loaded from {file}", ``added``). Else ``stored`` is
+        given the ``values``: a change of any of ``fields`` counts as updated under ``label`` (with the changed
+        fields' names) and is versioned and audited by ``audit_change`` ("{title} changed by {file}", the whole
+        record with ``whole_record``, as organisations always have); no change counts as unchanged."""
         if stored is None:
             row = new(**values)
-            self.create(row, fields, entity_type=entity_type, label=label, summary=f"{title} {added} {self.source}")
+            self.session.add(row)
+            self.session.flush()
+            self.result.created.append(label)
+            audit_creation(
+                self.session,
+                row,
+                fields,
+                actor=self.actor,
+                entity_type=entity_type,
+                summary=f"{title} {added} {self.source}",
+                organisation_id=_organisation_of(row),
+            )
             return row
-        summary = f"{title} changed by {self.source}"
-        self.update(
-            stored, values, fields, entity_type=entity_type, label=label, summary=summary, whole_record=whole_record
-        )
-        return stored
-
-    def create(
-        self,
-        row: SQLModel,
-        fields: tuple[str, ...],
-        *,
-        entity_type: str,
-        label: str,
-        summary: str,
-        organisation_id: int | None = None,
-    ) -> None:
-        """Add ``row`` (a record the file adds), count it as created under ``label`` and record its ``fields``.
-
-        ``organisation_id`` is the organisation whose history the event belongs in (an organisation's own)."""
-        self.session.add(row)
-        self.session.flush()
-        self.result.created.append(label)
-        audit_creation(
+        before = fields_of(stored, fields)
+        for name, value in values.items():
+            setattr(stored, name, value)
+        diff = audit_change(
             self.session,
-            row,
+            stored,
+            before,
             fields,
             actor=self.actor,
             entity_type=entity_type,
-            summary=summary,
-            organisation_id=_organisation_of(row, organisation_id),
+            summary=lambda _names: f"{title} changed by {self.source}",
+            organisation_id=_organisation_of(stored),
+            whole_record=whole_record,
         )
-
-    def update(
-        self,
-        row: Any,
-        values: dict[str, Any],
-        fields: tuple[str, ...],
-        *,
-        entity_type: str,
-        label: str,
-        summary: str,
-        organisation_id: int | None = None,
-        whole_record: bool = False,
-    ) -> bool:
-        """Give a stored ``row`` the file's ``values``; whether any of ``fields`` changed.
-
-        A change counts as updated under ``label`` (with the changed fields' names), gives a versioned record its
-        next version and records the before and after of the changed fields (of all ``fields`` with
-        ``whole_record``, as organisations always have); no change counts as unchanged and records nothing."""
-        before = fields_of(row, fields)
-        for name, value in values.items():
-            setattr(row, name, value)
-        after = fields_of(row, fields)
-        diff = list(changed(before, after))
-        if not diff:
+        if diff:
+            stored.updated_at = utc_now()
+            self.result.updated.append(f"{label}: {', '.join(diff)}")
+        else:
             self.result.unchanged += 1
-            return False
-        if isinstance(row, Versioned):
-            next_version(row)
-        row.updated_at = utc_now()
-        self.result.updated.append(f"{label}: {', '.join(diff)}")
-        if not whole_record:
-            before, after = {k: before[k] for k in diff}, {k: after[k] for k in diff}
-        record(
-            self.session,
-            actor=self.actor,
-            action="update",
-            entity_type=entity_type,
-            entity_id=row.id,
-            organisation_id=_organisation_of(row, organisation_id),
-            summary=summary,
-            before=before,
-            after=after,
-        )
-        return True
+        return stored
 
 
-def _organisation_of(row: Any, organisation_id: int | None) -> int | None:
+def _organisation_of(row: Any) -> int | None:
     # An organisation's own changes belong in its history; its id is known only once it is saved.
-    return row.id if isinstance(row, Organisation) else organisation_id
+    return row.id if isinstance(row, Organisation) else None

@@ -365,6 +365,20 @@ def test_every_bad_row_is_named_and_a_file_with_one_imports_nothing(session, ken
     assert snapshot(session) == before
 
 
+def test_an_unknown_action_status_or_update_visibility_is_named_with_the_words_to_use(session, kent):
+    text = (
+        "Rec No.,Action,Action status,Update,Update date,Update visibility (public or internal)\n"
+        "1.1,Train staff,Not applicable,Trained,01/02/2025,Public\n"
+        "1.2,Train staff,Sort of done,Trained,01/02/2025,Secret\n"
+    )
+    plan = dry_run(session, kent, text)
+    assert plan.errors == [
+        "Row 2: 'Not applicable' is not an action status we know (use Not started, In progress, Blocked or Complete)",
+        "Row 3: 'Sort of done' is not an action status we know (use Not started, In progress, Blocked or Complete)",
+        "Row 3: 'Secret' is not a visibility (use Public or Internal)",
+    ]
+
+
 def test_update_dates_must_be_dates_and_not_in_the_future(session, kent):
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).strftime("%d/%m/%Y")
     plan = dry_run(session, kent, f"Rec No.,Update,Update date\n1.1,Done,next spring\n1.2,Done,{tomorrow}\n")

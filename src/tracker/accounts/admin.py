@@ -70,34 +70,21 @@ class UsersAdminController(SignedInPages):
                 db.commit()
                 return page(request, "accounts/admin_user_created.html", user=user, password=password)
         except InputError as exc:
-            db.rollback()
-            for name, message in exc.errors.items():
-                form.error(name, message)
+            _refused(db, form, exc)
         return page(
             request, "accounts/admin_user_new.html", status_code=422, form=form, error_title=True, **self._context(db)
         )
 
     @get("/{user_id:int}", sync_to_thread=True, name="users:edit")
     def edit(self, request: AnyRequest, db: Db, user_id: FromPath[int]) -> Template:
-        user = db.get(User, user_id)
-        if user is None:
-            raise NotFoundException()
-        return page(
-            request,
-            "accounts/admin_user_edit.html",
-            user=user,
-            form=Form(values=_form_values(user)),
-            **self._context(db),
-        )
+        user = _user(db, user_id)
+        return self._edit_page(request, db, user, Form(values=_form_values(user)))
 
     @post("/{user_id:int}", sync_to_thread=True, name="users:save")
     def save(self, request: AnyRequest, db: Db, user_id: FromPath[int], data: FormData) -> Template | Redirect:
-        user = db.get(User, user_id)
-        if user is None:
-            raise NotFoundException()
+        user = _user(db, user_id)
         form = Form.of(data)
         given = AccountInput.of(form.values)
-        status_code = 422
         try:
             role, organisation = read_account(db, given, new=False)
             if form.ok:
@@ -113,33 +100,44 @@ class UsersAdminController(SignedInPages):
                 )
                 return Redirect(request.app.route_reverse("users:index"), status_code=303)
         except InputError as exc:
-            db.rollback()
-            for name, message in exc.errors.items():
-                form.error(name, message)
+            _refused(db, form, exc)
         except StaleRecord:
             db.rollback()
             db.refresh(user)
             newer = _form_values(user)
             conflict = {"current": _in_words(db, newer), "mine": _in_words(db, form.values)}
-            return page(
-                request,
-                "accounts/admin_user_edit.html",
-                status_code=409,
-                user=user,
-                form=Form(values=newer),
-                conflict=conflict,
-                error_title=True,
-                **self._context(db),
-            )
+            return self._edit_page(request, db, user, Form(values=newer), 409, conflict=conflict)
+        return self._edit_page(request, db, user, form, 422)
+
+    def _edit_page(
+        self, request: AnyRequest, db: Session, user: User, form: Form, status_code: int = 200, **extra: Any
+    ) -> Template:
+        """An account's edit page; a status other than 200 (a refused or outdated save) titles it as an error."""
         return page(
             request,
             "accounts/admin_user_edit.html",
             status_code=status_code,
             user=user,
             form=form,
-            error_title=True,
+            error_title=status_code != 200,
+            **extra,
             **self._context(db),
         )
+
+
+def _refused(db: Session, form: Form, exc: InputError) -> None:
+    """Undo a refused save; its messages go beside their fields (a field's first message is kept)."""
+    db.rollback()
+    for name, message in exc.errors.items():
+        form.error(name, message)
+
+
+def _user(db: Session, user_id: int) -> User:
+    """The account ``user_id`` (404 if there is none)."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFoundException()
+    return user
 
 
 def _form_values(user: User) -> dict[str, str]:

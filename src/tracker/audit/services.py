@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
-from tracker.db import insert_rows, next_version, plain
+from tracker.db import Versioned, insert_rows, next_version, plain
 from tracker.inputs import cleaned_for
 from tracker.permissions import visible_levels
 from tracker.vocabulary import Visibility
@@ -141,18 +141,21 @@ def audit_change(
     organisation_id: int | None = None,
     response_id: int | None = None,
     batch: EventBatch | None = None,
+    whole_record: bool = False,
 ) -> list[str]:
     """The one change-and-audit step of every edit, once the use case has set ``record_``'s fields: the names of
-    ``fields`` that now differ from ``before`` (``fields_of`` taken before the edit). If any do, the record gets its
-    next version (a ``Versioned`` table checks it on write; see ``tracker.db``) and one audit event with the before
-    and after values of just those fields, summarised by ``summary(names)`` (kept in ``batch`` if given, to be
-    written with others); if none do, nothing is recorded."""
+    ``fields`` that now differ from ``before`` (``fields_of`` taken before the edit). If any do, a ``Versioned``
+    record gets its next version (checked on write; see ``tracker.db``) and one audit event with the before and after
+    values of just those fields (of all ``fields`` with ``whole_record``), summarised by ``summary(names)`` (kept in
+    ``batch`` if given, to be written with others); if none do, nothing is recorded."""
     after = fields_of(record_, fields)
     diff = list(changed(before, after))
     if diff:
-        next_version(record_)
+        if isinstance(record_, Versioned):
+            next_version(record_)
         with in_english():  # a stored summary is English whatever the language of the page that saved it
             said = summary(diff)
+        shown = fields if whole_record else diff
         (batch.add if batch is not None else partial(record, session))(
             actor=actor,
             action="update",
@@ -161,8 +164,8 @@ def audit_change(
             organisation_id=organisation_id,
             response_id=response_id,
             summary=said,
-            before={k: before[k] for k in diff},
-            after={k: after[k] for k in diff},
+            before={k: before[k] for k in shown},
+            after={k: after[k] for k in shown},
         )
     return diff
 

@@ -104,20 +104,6 @@ def _duplicates(parsed: ParsedFile, key: str, values: list[str], field: str) -> 
     return out
 
 
-ORG_FIELDS = (
-    "name",
-    "kind",
-    "country",
-    "region_code",
-    "force_id",
-    "aliases",
-    "action_plan_url",
-    "note",
-    "bilingual",
-    "welsh_required_to_publish",
-)
-
-
 def apply(session: Session, doc: OrganisationsFile, source: str, actor: Actor) -> LoadResult:
     """Create or update every region, group and organisation in ``doc`` (in the caller's transaction)."""
     result = LoadResult(source)
@@ -145,24 +131,20 @@ def apply(session: Session, doc: OrganisationsFile, source: str, actor: Actor) -
     return result
 
 
+# An entry's field is stored in the column of the same name, except these; the slug is the key.
+_COLUMN_OF = {"region": "region_code", "force": "force_id"}
+
+
 def _apply_organisation(loading: Loading, org: OrganisationIn, existing: dict[str, Organisation]) -> None:
     values: dict[str, Any] = {
-        "name": org.name,
-        "kind": org.kind,
-        "country": org.country,
-        "region_code": org.region,
-        "force_id": existing[org.force].id if org.force else None,
-        "aliases": org.aliases,
-        "action_plan_url": org.action_plan_url,
-        "note": org.note,
-        "bilingual": org.bilingual,
-        "welsh_required_to_publish": org.welsh_required_to_publish,
+        _COLUMN_OF.get(name, name): getattr(org, name) for name in OrganisationIn.model_fields if name != "slug"
     }
+    values["force_id"] = existing[org.force].id if org.force else None  # the slug in the file, the id stored
     existing[org.slug] = loading.put(
         existing.get(org.slug),
         partial(Organisation, slug=org.slug),
         values,
-        ORG_FIELDS,
+        tuple(values),
         entity_type="organisation",
         label=f"organisation {org.slug}",
         title=f"Organisation {org.name}",

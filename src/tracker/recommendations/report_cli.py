@@ -10,9 +10,8 @@ from rich.console import Console
 from sqlmodel import Session, select
 
 from tracker.accounts.models import User
-from tracker.cli_session import session_of, settings_from_env
+from tracker.cli_session import recommendation_set, session_of, settings_from_env
 from tracker.inputs import InputError
-from tracker.recommendations.models import RecommendationSet
 from tracker.vocabulary import Role
 from tracker.web.i18n import ngettext
 
@@ -39,9 +38,7 @@ def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None, 
 
     settings = settings_from_env()
     with session_of(settings) as session:
-        rec_set = session.exec(select(RecommendationSet).where(RecommendationSet.slug == set_slug)).first()
-        if rec_set is None:
-            raise click.ClickException(f"There is no recommendation set {set_slug!r}")
+        rec_set = recommendation_set(session, set_slug)
         user = None if dry_run else _admin(session, by_email)
         try:
             checked = review(session, read_document(file.read_bytes(), file.name), rec_set)

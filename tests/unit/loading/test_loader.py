@@ -160,3 +160,21 @@ def test_policing_bodies_point_at_their_force(session, small_orgs):
     pcc = session.exec(select(Organisation).where(Organisation.slug == "kent-pcc")).one()
     assert pcc.kind is OrganisationKind.POLICING_BODY
     assert pcc.force_id == kent.id
+
+
+def test_a_changed_organisation_is_in_its_own_history_with_every_field(session, small_orgs, tmp_path):
+    renamed = SMALL_ORGANISATIONS.replace("name: Kent Police,", "name: Kent Police Service,")
+    result = load_file(session, write(tmp_path, "orgs2.yaml", renamed), Actor("second load"))
+    assert result.updated == ["organisation kent: name"]
+    kent = session.exec(select(Organisation).where(Organisation.slug == "kent")).one()
+    created, updated = history(session, "organisation", kent.id)
+    assert created.action == "create" and created.summary.startswith("Organisation Kent Police added from ")
+    assert updated.summary.startswith("Organisation Kent Police Service changed by ")
+    assert updated.summary.endswith("orgs2.yaml")
+    assert updated.organisation_id == kent.id, "an organisation's changes belong in its own history"
+    # The whole record, not only the field that changed, as the organisations' history has always shown.
+    assert updated.before == created.after | {"name": "Kent Police"}
+    assert updated.after == created.after | {"name": "Kent Police Service"}
+    assert updated.before["region_code"] == "south-east" and updated.before["force_id"] is None
+    pcc = session.exec(select(Organisation).where(Organisation.slug == "kent-pcc")).one()
+    assert history(session, "organisation", pcc.id)[0].after["force_id"] == kent.id

@@ -126,6 +126,20 @@ class Row:
             self.error(f"{short(value)} is not a date ({label}: try 27/03/2025, 27 March 2025 or March 2026)")
             return None
 
+    def word(
+        self, name: str, words: dict[str, Any], enum: type[LabelledEnum], refusal: str, refused: tuple[Any, ...] = ()
+    ) -> Any:
+        """The word of ``enum`` in the cell of ``name`` (``_word``); None if the cell is empty, or if it holds no
+        such word or one of ``refused`` (a row error: the cell's text then ``refusal``, saying what to use)."""
+        value = self.get(name)
+        if not value:
+            return None
+        found = _word(value, words, enum)
+        if found is None or found in refused:
+            self.error(f"{short(value)} {refusal}")
+            return None
+        return found
+
     @property
     def has_content(self) -> bool:
         numbers = ("recommendation", "sub_recommendation", "exported_at")  # an export's time is no content either
@@ -179,21 +193,11 @@ ACTION_VALUE_LABELS = {
 
 def parse_row(row: Row) -> None:
     """Check every cell of the row and keep what it means (row.response, row.action, row.updates)."""
-    if row.get("status"):
-        status = _word(row.get("status"), _STATUS_WORDS, ResponseStatus)
-        if status is None:
-            row.error(
-                f"{short(row.get('status'))} is not a status we know "
-                "(use Not started, In progress, Blocked, Complete or Not applicable)"
-            )
-        else:
-            row.response["status"] = status
-    if row.get("rag"):
-        rag = _word(row.get("rag"), _RAG_WORDS, Rag)
-        if rag is None:
-            row.error(f"{short(row.get('rag'))} is not a RAG rating (use Red, Amber or Green)")
-        else:
-            row.response["rag"] = rag
+    known = "is not a status we know (use Not started, In progress, Blocked, Complete or Not applicable)"
+    if (status := row.word("status", _STATUS_WORDS, ResponseStatus, known)) is not None:
+        row.response["status"] = status
+    if (rag := row.word("rag", _RAG_WORDS, Rag, "is not a RAG rating (use Red, Amber or Green)")) is not None:
+        row.response["rag"] = rag
     for name, limit in (
         ("lead_role", MAX_SHORT_TEXT),
         ("summary", MAX_TEXT),
@@ -227,15 +231,10 @@ def _parse_action(row: Row) -> None:
         action["ref"] = parse_id(row.get("action_ref"))
         if action["ref"] is None:
             row.error(f"{short(row.get('action_ref'))} is not an action reference (leave the exported one as it is)")
-    if row.get("action_status"):
-        status = _word(row.get("action_status"), _STATUS_WORDS, ActionStatus)
-        if status is None or status is ResponseStatus.NOT_APPLICABLE:
-            row.error(
-                f"{short(row.get('action_status'))} is not an action status we know "
-                "(use Not started, In progress, Blocked or Complete)"
-            )
-        else:
-            action["status"] = ActionStatus(status.value)
+    known = "is not an action status we know (use Not started, In progress, Blocked or Complete)"
+    status = row.word("action_status", _STATUS_WORDS, ActionStatus, known, refused=(ResponseStatus.NOT_APPLICABLE,))
+    if status is not None:
+        action["status"] = ActionStatus(status.value)
     if action["description"]:
         row.action = action
 
@@ -243,12 +242,9 @@ def _parse_action(row: Row) -> None:
 def _parse_updates(row: Row) -> None:
     plan = row.plan
     visibility = plan.visibility
-    if row.get("update_visibility"):
-        found = _word(row.get("update_visibility"), _VISIBILITY_WORDS, Visibility)
-        if found is None:
-            row.error(f"{short(row.get('update_visibility'))} is not a visibility (use Public or Internal)")
-        else:
-            visibility = Visibility.INTERNAL if found is Visibility.INSPECTORATE else found
+    found = row.word("update_visibility", _VISIBILITY_WORDS, Visibility, "is not a visibility (use Public or Internal)")
+    if found is not None:
+        visibility = Visibility.INTERNAL if found is Visibility.INSPECTORATE else found
     items: list[tuple[str, dt.date | None]] = []
     text = row.get("update_text")
     if text:

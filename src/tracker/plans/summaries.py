@@ -340,9 +340,15 @@ class Current(NamedTuple):
 
 
 def current(
-    session: Session, today: dt.date, *, set_id: int | None = None, organisation_id: int | None = None
+    session: Session,
+    today: dt.date,
+    *,
+    set_id: int | None = None,
+    organisation_id: int | None = None,
+    recommendation_ids: list[int] | None = None,
 ) -> list[Current]:
-    """The summary of every required response (of one set, of one organisation) as of ``today``: the stored row
+    """The summary of every required response (of one set, of one organisation, to some recommendations) as of
+    ``today``: the stored row
     where its figures hold on that day, else computed afresh (a row not stored yet, or one whose open action has
     fallen due or whose update has left the 30-day window since). Each has ``response_id``, ``organisation_id``,
     ``recommendation_id``, ``status`` (the response's own, read with it) and the figures in ``_READ``."""
@@ -367,6 +373,8 @@ def current(
         query = query.where(response.c.recommendation_id.in_(in_set))
     if organisation_id is not None:
         query = query.where(response.c.organisation_id == organisation_id)
+    if recommendation_ids is not None:
+        query = query.where(response.c.recommendation_id.in_(recommendation_ids))
     rows = [tuple(row) for row in session.execute(query)]
     held = len(Current._fields)
     stale = [row[0] for row in rows if not holds_on(row[held], row[held + 1], today)]

@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 # SQLite's fsync on every commit is the slow part of the tests that commit for real.
 TEST_TMP ?= $(shell if [ -d /dev/shm ] && [ -w /dev/shm ]; then echo /dev/shm; else $(PYTHON) -c 'import tempfile; print(tempfile.gettempdir())'; fi)
 
-.PHONY: help venv install run test test-sqlite test-postgres lint bench bench-load bench-growth assets translations clean
+.PHONY: help venv install run test test-sqlite test-postgres lint bench bench-load bench-growth bench-direct assets translations clean
 
 help:
 	@echo "make run      serve the app on http://127.0.0.1:8000 with an SQLite database and demo data"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench    benchmarks (bench/run.py): page latency, report and export time at demo scales 1 and 10"
 	@echo "make bench-load    load run (bench/load.py): mixed workload on SQLite, PostgreSQL, 2 processes; PASS/FAIL per target"
 	@echo "make bench-growth  cost growth (bench/load.py growth): the same pages at demo scales 1, 10 and 50"
+	@echo "make bench-direct  the dashboard's and national recommendation page's direct work (bench/direct.py), scale 50"
 	@echo "make assets   rebuild the vendored GOV.UK Frontend and htmx files in static/ (needs npm)"
 	@echo "make translations [LOCALE=cy]  extract interface text to translations/messages.pot, update and compile"
 	@echo "              every translations/<locale>/LC_MESSAGES/messages.po (LOCALE= starts a new language)"
@@ -82,6 +83,10 @@ bench-load: $(STAMP)
 # GROWTH_SCALES (1,10,50), GROWTH_DATABASES (sqlite; or sqlite,postgresql), GROWTH_PASSES (4), ANCHOR_REQUESTS.
 bench-growth: $(STAMP)
 	$(BIN)/python bench/load.py growth
+
+# DIRECT_SCALE (50), DIRECT_RUNS (30); ARGS="--profile" for a cProfile, ARGS="--save-html DIR" for the pages.
+bench-direct: $(STAMP)
+	$(BIN)/python bench/direct.py $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations bench

@@ -21,7 +21,7 @@ from tracker.settings import TEMPLATES_DIR
 ALLOWED = {"/static/", "/schema/"}
 ALLOWED_IN = {("base.html", "/"), ("base.html", "/sign-in")}
 LITERAL_URL = re.compile(r"""(?:\b(?:href|src|action|formaction|hx-[a-z]+)=|"href":\s*)["'](/[^"']*)["']""")
-URL_FOR = re.compile(r"""url_for\(\s*["']([^"']+)["']""")
+URL_FOR = re.compile(r"""(?:url_for|url_pattern)\(\s*["']([^"']+)["']""")
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 SAMPLE = {int: 1, str: "x"}
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event, func
@@ -86,9 +86,10 @@ def _valid_until(row: dict[str, Any]) -> dt.date | None:
     return min(ends) if ends else None
 
 
-def holds_on(row: Any, today: dt.date) -> bool:
-    """Whether a stored summary's figures are those of ``today``."""
-    return row.as_of <= today and (row.valid_until is None or today <= row.valid_until)
+def holds_on(as_of: dt.date | None, valid_until: dt.date | None, today: dt.date) -> bool:
+    """Whether a summary stored on ``as_of`` and valid until ``valid_until`` gives ``today``'s figures (none stored:
+    ``as_of`` None)."""
+    return as_of is not None and as_of <= today and (valid_until is None or today <= valid_until)
 
 
 def compute(session: Session, response_ids: Iterable[int] | None, today: dt.date) -> list[dict[str, Any]]:
@@ -322,10 +323,32 @@ def settle(session: OrmSession) -> None:
 _READ = ("overdue_actions", "evidence", "last_update_on", "latest_update_id", "recent_updates", "rating")
 
 
+class Current(NamedTuple):
+    """A required response's summary as of a day (``current``): a plain tuple, as the national pages read hundreds
+    of them and a database row's attributes cost ten times a tuple's."""
+
+    response_id: int
+    organisation_id: int
+    recommendation_id: int
+    status: Any
+    overdue_actions: int
+    evidence: int
+    last_update_on: dt.date | None
+    latest_update_id: int | None
+    recent_updates: int
+    rating: str | None
+
+
 def current(
-    session: Session, today: dt.date, *, set_id: int | None = None, organisation_id: int | None = None
-) -> list[Any]:
-    """The summary of every required response (of one set, of one organisation) as of ``today``: the stored row
+    session: Session,
+    today: dt.date,
+    *,
+    set_id: int | None = None,
+    organisation_id: int | None = None,
+    recommendation_ids: list[int] | None = None,
+) -> list[Current]:
+    """The summary of every required response (of one set, of one organisation, to some recommendations) as of
+    ``today``: the stored row
     where its figures hold on that day, else computed afresh (a row not stored yet, or one whose open action has
     fallen due or whose update has left the 30-day window since). Each has ``response_id``, ``organisation_id``,
     ``recommendation_id``, ``status`` (the response's own, read with it) and the figures in ``_READ``."""
@@ -338,9 +361,9 @@ def current(
             response.c.organisation_id,
             response.c.recommendation_id,
             response.c.status,
+            *(summary.c[name] for name in _READ),
             summary.c.as_of,
             summary.c.valid_until,
-            *(summary.c[name] for name in _READ),
         )
         .select_from(response.outerjoin(summary, summary.c.response_id == response.c.id))
         .where(response.c.required.is_(True))
@@ -350,22 +373,16 @@ def current(
         query = query.where(response.c.recommendation_id.in_(in_set))
     if organisation_id is not None:
         query = query.where(response.c.organisation_id == organisation_id)
-    rows: list[Any] = list(session.execute(query))
-    stale = [row.response_id for row in rows if row.as_of is None or not holds_on(row, today)]
-    if not stale:
-        return rows
-    fresh = {row["response_id"]: row for row in compute(session, stale, today)}
-    return [_Fresh(row, fresh[row.response_id]) if row.response_id in fresh else row for row in rows]
-
-
-class _Fresh:
-    """A row of ``current`` whose figures were computed afresh."""
-
-    def __init__(self, row: Any, figures: dict[str, Any]) -> None:
-        self.response_id, self.organisation_id = row.response_id, row.organisation_id
-        self.recommendation_id, self.status = row.recommendation_id, row.status
-        for name in _READ:
-            setattr(self, name, figures[name])
+    if recommendation_ids is not None:
+        query = query.where(response.c.recommendation_id.in_(recommendation_ids))
+    rows = [tuple(row) for row in session.execute(query)]
+    held = len(Current._fields)
+    stale = [row[0] for row in rows if not holds_on(row[held], row[held + 1], today)]
+    fresh = {row["response_id"]: row for row in compute(session, stale, today)} if stale else {}
+    return [
+        Current(*row[:4], *(fresh[row[0]][name] for name in _READ)) if row[0] in fresh else Current(*row[:held])
+        for row in rows
+    ]
 
 
 def latest_updates(session: Session, response_ids: Any) -> dict[int, tuple[dt.date, str]]:

@@ -222,7 +222,10 @@ def recommendation_context(db: Session, settings: Settings, recommendation_id: i
     if rec is None or rec.parent_id is not None:
         return None
     rec_set = db.get(RecommendationSet, rec.set_id)
-    state = national_state(db, set_id=rec.set_id, stale_days=settings.stale_update_days)
+    # Only this recommendation's cells: the rest of its set is not on the page.
+    state = national_state(
+        db, set_id=rec.set_id, stale_days=settings.stale_update_days, recommendation_id=saved_id(rec)
+    )
     cells = sorted(state.cells_for_recommendation(saved_id(rec)), key=lambda c: c.organisation_id)
     names = {o.id: o.name for o in state.organisations}
     slugs = {o.id: o.slug for o in state.organisations}

@@ -219,23 +219,34 @@ def national_state(
     today: dt.date | None = None,
     stale_days: int = 90,
     organisation_id: int | None = None,
+    recommendation_id: int | None = None,
 ) -> NationalState:
     """Read every required response of the (chosen) recommendation sets, in a fixed number of queries.
 
     The matrix's columns are the numbered recommendations (a parent's status rolls up from its
-    sub-recommendations); its rows are the organisations that must answer at least one of them (or only
-    ``organisation_id``, for that organisation's oversight page).
+    sub-recommendations), or only ``recommendation_id`` (its national page); its rows are the organisations that
+    must answer at least one of them (or only ``organisation_id``, for that organisation's oversight page).
     """
     today = today or dt.date.today()
     rec_query = select(Recommendation)
     if set_id is not None:
         rec_query = rec_query.where(Recommendation.set_id == set_id)
+    if recommendation_id is not None:
+        rec_query = rec_query.where(
+            (col(Recommendation.id) == recommendation_id) | (col(Recommendation.parent_id) == recommendation_id)
+        )
     all_recs = list(session.exec(rec_query.order_by(col(Recommendation.set_id), col(Recommendation.position))))
     recommendations = [r for r in all_recs if r.parent_id is None]
     # A sub-recommendation's activity counts towards its parent's cell.
     top_of = {r.id: (r.parent_id or saved_id(r)) for r in all_recs}
     # One row per required response, with its figures (tracker.plans.summaries: kept in step with every write).
-    summaries = current(session, today, set_id=set_id, organisation_id=organisation_id)
+    summaries = current(
+        session,
+        today,
+        set_id=set_id,
+        organisation_id=organisation_id,
+        recommendation_ids=None if recommendation_id is None else [saved_id(r) for r in all_recs],
+    )
     cells = _cells(summaries, {r.id: r for r in recommendations}, _activity(summaries, top_of))
     org_ids = {oid for oid, _ in cells}
     organisations = list(

@@ -1,0 +1,119 @@
+"""The oversight matrix's cells, drawn in Python: the dashboard has one per organisation and recommendation (hundreds),
+and a Jinja macro per cell was most of the page's time. A cell is one response: its status code, ! overdue,
+E complete with no evidence, A an inspectorate rating below the claim, and the same in words for screen readers.
+The dashboard and an organisation's oversight page (through templates/reports/_cell.html) draw it with
+``cell_link``, so they agree.
+
+What goes in is escaped as ``{{ … }}`` would (``tracker.web.templating.printable``, then HTML escaping), so the
+markup is what the templates made before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+
+from tracker.organisations.models import Organisation
+from tracker.recommendations.models import Recommendation
+from tracker.reports.figures import STATUS_CODES, Cell, NationalState
+from tracker.web.i18n import gettext as _
+from tracker.web.templating import UrlPattern, printable, url_pattern
+
+TAG_COLOURS = {
+    "not_started": "govuk-tag--grey",
+    "in_progress": "",
+    "blocked": "govuk-tag--red",
+    "complete": "govuk-tag--green",
+    "not_applicable": "govuk-tag--purple",
+}
+
+
+def cell_words() -> dict[str, str]:
+    """The matrix's words, in the page's language: looked up once per page, not once per cell."""
+    return {
+        "recommendation": _("recommendation"),
+        "overdue": _("overdue"),
+        "no_evidence": _("complete with no evidence"),
+        "below": _("inspectorate rating below the claim"),
+        "not_addressed": _("not addressed"),
+    }
+
+
+def _e(value: Any) -> Markup:
+    return escape(printable(value))
+
+
+def cell_link(
+    cell: Cell,
+    today: dt.date,
+    organisation_name: str,
+    rec_number: str,
+    response_url: UrlPattern,
+    words: dict[str, Markup],
+) -> Markup:
+    """One cell: a link to the response (``words``: ``cell_words`` escaped)."""
+    flags = [
+        (cell.overdue(today), "!", words["overdue"]),
+        (cell.complete_without_evidence, "E", words["no_evidence"]),
+        (cell.rating_below_claim, "A", words["below"]),
+    ]
+    marks = "".join(f'<span aria-hidden="true">{mark}</span>' for on, mark, _word in flags if on)
+    said = "".join(f", {word}" for on, _mark, word in flags if on)
+    return Markup(
+        f'<a class="govuk-link app-cell" href="{_e(response_url(cell.response_id))}">'
+        f'<strong class="govuk-tag {TAG_COLOURS[cell.status.value]}">{_e(STATUS_CODES[cell.status])}</strong>{marks}'
+        f'<span class="govuk-visually-hidden"> {_e(organisation_name)}, {words["recommendation"]} {_e(rec_number)}: '
+        f"{_e(cell.status.label)}{said}</span></a>"
+    )
+
+
+@pass_context
+def matrix_cell(context: Context, cell: Cell, today: dt.date, organisation_name: str, rec_number: str) -> Markup:
+    """``cell_link`` for a template (templates/reports/_cell.html), its address and words looked up for it."""
+    words = {key: _e(word) for key, word in cell_words().items()}
+    return cell_link(
+        cell, today, organisation_name, rec_number, url_pattern(context, "plans:response", "response_id"), words
+    )
+
+
+def matrix_rows(
+    state: NationalState,
+    organisations: list[Organisation],
+    recommendations: list[Recommendation],
+    response_url: UrlPattern,
+) -> list[tuple[Organisation, Markup]]:
+    """Each organisation with its row's cells, one ``<td>`` a line, in the order of ``recommendations``."""
+    words = {key: _e(word) for key, word in cell_words().items()}
+    hidden = words["not_addressed"]
+    empty = f'      <td class="govuk-table__cell"><span class="govuk-visually-hidden">{hidden}</span></td>'
+    rows = []
+    for org in organisations:
+        tds = []
+        for rec in recommendations:
+            cell = state.cells.get((org.id or 0, rec.id or 0))
+            if cell is None:
+                tds.append(empty)
+            else:
+                link = cell_link(cell, state.today, org.name, rec.number, response_url, words)
+                tds.append(f'      <td class="govuk-table__cell">{link}</td>')
+        rows.append((org, Markup("\n".join(tds))))
+    return rows
+
+
+def response_links(
+    cells: list[Cell], names: dict[Any, str], rec_numbers: dict[Any, str], response_url: UrlPattern
+) -> Markup:
+    """A list's items (the dashboard's "needs attention"): a link to each cell's response, named by its
+    organisation and recommendation."""
+    word = _e(cell_words()["recommendation"])
+    return Markup(
+        "".join(
+            f'<li><a class="govuk-link" href="{_e(response_url(c.response_id))}">{_e(names[c.organisation_id])}: '
+            f"{word} {_e(rec_numbers[c.recommendation_id])}</a></li>"
+            for c in cells
+        )
+    )

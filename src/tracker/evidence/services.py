@@ -307,7 +307,7 @@ def _add_without_file(
         common.get("description"),
         common.get("visibility"),
         title_required=True,
-        welsh=common.get("welsh"),
+        welsh=common.get("welsh", common),
     )
     data.update(own(errors))
     if errors:

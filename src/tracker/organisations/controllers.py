@@ -28,7 +28,7 @@ class LanguagesController(SignedInPages):
 
     @post("/{slug:str}/languages", sync_to_thread=True, name="organisations:save-languages")
     def save(self, request: AnyRequest, db: Db, slug: FromPath[str], data: FormData) -> Redirect:
-        """Save the settings; ``bilingual`` is read only from the service team's form (it carries ``bilingual_shown``)."""
+        """Save the settings; ``bilingual`` is read only from the service team's form (with ``bilingual_shown``)."""
         organisation = _organisation(db, slug, request)
         form = Form.of(data)
         bilingual = form.get("bilingual") == "yes" if form.get("bilingual_shown") else None

@@ -24,6 +24,7 @@ from tracker.assessments.controllers import AssessmentController
 from tracker.db import for_writing, make_engine
 from tracker.evidence.api import EvidenceApi
 from tracker.evidence.controllers import evidence_routes, sweep_uploads_on_startup
+from tracker.organisations.controllers import LanguagesController
 from tracker.plans.api import ActionsApi, ResponsesApi, UpdatesApi
 from tracker.plans.controllers import PlanController
 from tracker.plans.declared_controllers import DeclaredController
@@ -124,6 +125,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         PlanController,
         SpreadsheetController,
         PublicationController,
+        LanguagesController,
         api_router(ResponsesApi, ActionsApi, UpdatesApi, EvidenceApi),
         UsersAdminController,
         RecommendationsAdminController,

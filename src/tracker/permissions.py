@@ -28,6 +28,7 @@ class Permission(StrEnum):
     SUBMIT_PRACTICE = "submit_practice"
     MANAGE_USERS = "manage_users"
     MANAGE_RECOMMENDATIONS = "manage_recommendations"
+    MANAGE_ORGANISATIONS = "manage_organisations"  # which organisations write in English and Welsh
 
 
 _NATIONAL_READERS = {Role.ADMIN, Role.COORDINATOR, Role.INSPECTOR}

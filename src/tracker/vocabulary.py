@@ -13,6 +13,8 @@ from tracker.web.i18n import N_, gettext
 DEMO_MARKER = "Synthetic demo data"
 """The words every demo text carries so no reader takes it for real (``tracker.demo`` writes them; the report's
 themes leave them out). Kept here, not in the demo, so that nothing reading the data depends on the demo."""
+DEMO_MARKER_CY = "Data demo synthetig"
+"""The same words in Welsh, which every Welsh demo text carries (the demo's bilingual organisations)."""
 
 
 class LabelledEnum(StrEnum):

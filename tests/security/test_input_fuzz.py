@@ -122,7 +122,19 @@ def form_fields(pattern: re.Pattern[str] = TEMPLATE_FIELD) -> list[str]:
     return sorted(found | set(PLAUSIBLE))
 
 
-FIELDS = sorted({*form_fields(), *form_fields(TEXT_FIELD)})
+def welsh_fields() -> set[str]:
+    """The Welsh twin of every bilingual text of every model (``tracker.organisations.bilingual``): a bilingual
+    organisation's forms send them (templates/macros/bilingual.html builds their names), so they are covered too."""
+    from sqlmodel import SQLModel
+
+    import tracker.models  # noqa: F401  (every model mapped)
+    from tracker.organisations.bilingual import bilingual_fields, welsh_of
+
+    models = [mapper.class_ for mapper in SQLModel._sa_registry.mappers]
+    return {welsh_of(field) for model in models for field in bilingual_fields(model)}
+
+
+FIELDS = sorted({*form_fields(), *form_fields(TEXT_FIELD), *welsh_fields()})
 # Fields nobody types text to be kept into: passwords (never shown, so an override disguises nothing), the hidden
 # values forms carry (tokens, digests, a file's data), where to go next, searches and choices of set, ids and days.
 NOT_KEPT_TEXT = {

@@ -101,6 +101,8 @@ def _workspace_routes() -> list[tuple[str, str, dict[str, str]]]:
         ("GET", "/plan/kent/publish", EDIT),
         ("GET", "/plan/kent/publish/preview", EDIT),
         ("POST", "/plan/kent/publish", EDIT),
+        ("GET", "/plan/kent/languages", EDIT),
+        ("POST", "/plan/kent/languages", EDIT),
         ("GET", "/plan/kent/import", EDIT),
         ("POST", "/plan/kent/import", EDIT),
         ("POST", "/plan/kent/import/apply", EDIT),

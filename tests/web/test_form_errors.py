@@ -117,6 +117,9 @@ NO_FIELDS = {
     "/plan/actions/{action_id}/delete": "deletes the action in its path",
     "/plan/actions/{action_id}/move": "moves the action up or down (anything but 'up' moves it down)",
     "/plan/{slug}/publish": "publishes the plan as it stands",
+    "/plan/{slug}/languages": "two checkboxes, each ticked or not (any other value reads as not ticked); changing "
+    "whether the organisation writes in Welsh is refused (403) to all but the service team: "
+    "tests/web/test_bilingual_writing.py",
     "/oversight/periods/{period_id}/report/examples/remove": "removes the example whose id is in a hidden field",
     "/practice/review/{practice_id}/approve": "approves the practice in its path",
     "/plan/{slug}/import/apply": "applies the import checked before (its token is in a hidden field)",

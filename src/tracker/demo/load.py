@@ -32,6 +32,7 @@ from tracker.demo.timeline import (
     publication_schedule,
     time_on,
 )
+from tracker.demo.welsh import write_welsh
 from tracker.demo.writing import actions_as_in, materialise, update_rows, write_changes
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
@@ -131,6 +132,7 @@ def load_demo(
     upload_dir.mkdir(parents=True, exist_ok=True)
     editor_by_org = {u.organisation_id: u for u in users if u.role is Role.EDITOR}
     plans = plan_all(rng, responses, recommendations, scale, upload_dir, editor_by_org)
+    write_welsh(session, plans)
     counts = {"responses": len(plans), "actions": 0, "updates": 0, "evidence": 0, "assessments": 0, "comments": 0}
     publications = _publish_rounds(session, rng, plans, editor_by_org)
     _bring_up_to_date(session, plans, progress)

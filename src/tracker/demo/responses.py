@@ -97,6 +97,7 @@ class ResponsePlan:
     number: str = ""
     windows: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # the organisation's days of each round
     blocked_reason: str | None = None
+    blocked_reason_cy: str | None = None  # its Welsh, for a bilingual organisation (tracker.demo.welsh)
     not_applicable_reason: str | None = None
     actions: list[ActionPlan] = field(default_factory=list)
     updates: list[tuple[int, ProgressUpdate]] = field(default_factory=list)
@@ -126,6 +127,7 @@ class ResponsePlan:
             "status": status,
             "rag": self.rags[status],
             "blocked_reason": self.blocked_reason if status is ResponseStatus.BLOCKED else None,
+            "blocked_reason_cy": self.blocked_reason_cy if status is ResponseStatus.BLOCKED else None,
             "not_applicable_reason": self.not_applicable_reason if status is ResponseStatus.NOT_APPLICABLE else None,
             "completed_at": self.completed_at if status is ResponseStatus.COMPLETE else None,
         }

@@ -22,7 +22,7 @@ from tracker.permissions import can_see_item
 from tracker.plans.items import load_child
 from tracker.plans.services import ResponseContext
 from tracker.vocabulary import EvidenceKind, Visibility
-from tracker.web.api import LongText, Problem, RecordId, Title, Version, carry_out, out_of, with_change
+from tracker.web.api import LongText, Problem, RecordId, ShortTitle, Title, Version, carry_out, out_of, with_change
 from tracker.web.api_routes import CHANGE, EDIT, LOADERS, VIEW, Item, Loaded, Me, loader, operation, permission_of
 from tracker.web.handler_types import AnyRequest, Db
 
@@ -32,7 +32,9 @@ class EvidenceChange(Struct, forbid_unknown_fields=True, kw_only=True):
 
     version: Version
     title: Title | UnsetType = UNSET
+    title_cy: ShortTitle | UnsetType | None = UNSET
     description: LongText | UnsetType | None = UNSET
+    description_cy: LongText | UnsetType | None = UNSET
     visibility: Visibility | UnsetType = UNSET
 
 
@@ -43,7 +45,9 @@ class EvidenceOut(Struct):
     response_id: int
     kind: EvidenceKind
     title: str
+    title_cy: str | None
     description: str | None
+    description_cy: str | None
     visibility: Visibility
     url: str | None
     original_name: str | None

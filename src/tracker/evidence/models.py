@@ -18,7 +18,7 @@ class Evidence(SQLModel, Versioned, table=True):
     """
 
     __tablename__ = "evidence"
-    conflict_fields: ClassVar[tuple[str, ...]] = ("title", "description", "visibility")
+    conflict_fields: ClassVar[tuple[str, ...]] = ("title", "title_cy", "description", "description_cy", "visibility")
 
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True)

@@ -35,6 +35,8 @@ from tracker.db import check_version, saved_id
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError, problems_for, text_problem
+from tracker.organisations.bilingual import WELSH_SUFFIX
+from tracker.organisations.bilingual_input import welsh_values
 from tracker.permissions import visible_levels
 from tracker.plans.retraction import is_retraction, retract_evidence
 from tracker.plans.services import (
@@ -53,7 +55,9 @@ log = logging.getLogger("tracker.evidence")
 EVIDENCE_FIELDS = (
     "kind",
     "title",
+    "title_cy",
     "description",
+    "description_cy",
     "visibility",
     "url",
     "note",
@@ -64,6 +68,7 @@ EVIDENCE_FIELDS = (
     "sha256",
 )
 EDITABLE_FIELDS = Evidence.conflict_fields
+WELSH_LABELS = {"title": "the title", "description": "the description"}
 MAX_TITLE = 300
 MAX_TEXT = 10_000
 MAX_URL = 2000
@@ -80,7 +85,9 @@ class EvidenceInput(Input):
 
     kind: str | None = None
     title: str | None = None
+    title_cy: str | None = None  # the Welsh twins (bilingual organisations); None leaves the stored Welsh
     description: str | None = None
+    description_cy: str | None = None
     visibility: str | None = None
     url: str | None = None
     note: str | None = None
@@ -179,13 +186,16 @@ def _visibility(errors: dict[str, str], value: Any) -> Visibility | None:
 
 
 def _common(
-    errors: dict[str, str], title: Any, description: Any, visibility: Any, *, title_required: bool
+    errors: dict[str, str], title: Any, description: Any, visibility: Any, *, title_required: bool, welsh: Any = None
 ) -> dict[str, Any]:
+    """The checked title, description and visibility, with the Welsh twins ``welsh`` (the input) carries."""
     data = {
         "title": _text(errors, "title", title, "Enter a title" if title_required else None, "The title", MAX_TITLE),
         "description": _text(errors, "description", description, None, "The description", MAX_TEXT),
         "visibility": _visibility(errors, visibility),
     }
+    if welsh is not None:
+        data |= welsh_values(errors, welsh, Evidence, WELSH_LABELS)
     # What the storing layer would refuse (e.g. a direction control in the title), said beside the field.
     for name, problem in problems_for(Evidence, title=data["title"]).items():
         errors.setdefault(name, problem)
@@ -239,7 +249,7 @@ def add_evidence(
 ) -> Evidence:
     """Add what the evidence form describes: ``given.kind`` is file, link or note."""
     given = EvidenceInput.of(given)
-    common = {"title": given.title, "description": given.description, "visibility": given.visibility}
+    common = {"title": given.title, "description": given.description, "visibility": given.visibility, "welsh": given}
     kind = given.kind
     if kind == EvidenceKind.FILE.value:
         return add_file(
@@ -257,7 +267,7 @@ def add_evidence(
     if kind == EvidenceKind.NOTE.value:
         return add_note(session, ctx, user, note=given.note, **common)
     errors = {"kind": N_("Select whether you are adding a file, a link or a note")}
-    _common(errors, common["title"], common["description"], common["visibility"], title_required=False)
+    _common(errors, common["title"], common["description"], common["visibility"], title_required=False, welsh=given)
     raise InputError(errors)
 
 
@@ -292,7 +302,12 @@ def _add_without_file(
     """Check a link or note (``own`` checks what only its kind has) and store it, or raise every fault at once."""
     errors: dict[str, str] = {}
     data = _common(
-        errors, common.get("title"), common.get("description"), common.get("visibility"), title_required=True
+        errors,
+        common.get("title"),
+        common.get("description"),
+        common.get("visibility"),
+        title_required=True,
+        welsh=common.get("welsh", common),
     )
     data.update(own(errors))
     if errors:
@@ -310,6 +325,7 @@ def add_file(
     title: Any = None,
     description: Any = None,
     visibility: Any = None,
+    welsh: Any = None,
     upload_dir: Path,
     max_bytes: int,
 ) -> Evidence:
@@ -320,7 +336,7 @@ def add_file(
     (``filetypes.identify``). Nothing is left in the folder or the database if it is refused or fails.
     """
     errors: dict[str, str] = {}
-    data = _common(errors, title, description, visibility, title_required=False)
+    data = _common(errors, title, description, visibility, title_required=False, welsh=welsh)
     name = display_name(filename)
     if not filename or content is None:
         errors["file"] = "Select a file"
@@ -344,6 +360,7 @@ def add_file(
             content_type=saved.type.content_type,
             size_bytes=saved.size,
             sha256=saved.sha256,
+            **{name: value for name, value in data.items() if name.endswith(WELSH_SUFFIX)},
         )
         stored = _insert(session, ctx, user, evidence)
     except BaseException:
@@ -448,7 +465,7 @@ def update_evidence(
     """Change an item's title, description or visibility (``given.version`` must be the one loaded)."""
     given = EvidenceInput.of(given)
     errors: dict[str, str] = {}
-    data = _common(errors, given.title, given.description, given.visibility, title_required=True)
+    data = _common(errors, given.title, given.description, given.visibility, title_required=True, welsh=given)
     if errors:
         raise InputError(errors)
     was = evidence.visibility

@@ -55,13 +55,16 @@ class ResponseChange(Struct, forbid_unknown_fields=True, kw_only=True):
     status: ResponseStatus | UnsetType = UNSET
     rag: Rag | UnsetType | None = UNSET
     summary: LongText | UnsetType | None = UNSET
+    summary_cy: LongText | UnsetType | None = UNSET
     lead_role: ShortText | UnsetType | None = UNSET
     blocked_reason: LongText | UnsetType | None = UNSET
+    blocked_reason_cy: LongText | UnsetType | None = UNSET
     not_applicable_reason: LongText | UnsetType | None = UNSET
 
 
 class NewAction(Struct, forbid_unknown_fields=True, kw_only=True):
     description: RequiredText
+    description_cy: LongText | None = None
     owner_role: ShortText | None = None
     target_date: dt.date | None = None
     status: ActionStatus = ActionStatus.NOT_STARTED
@@ -72,6 +75,7 @@ class ActionChange(Struct, forbid_unknown_fields=True, kw_only=True):
 
     version: Version
     description: RequiredText | UnsetType = UNSET
+    description_cy: LongText | UnsetType | None = UNSET
     owner_role: ShortText | UnsetType | None = UNSET
     target_date: dt.date | UnsetType | None = UNSET
     status: ActionStatus | UnsetType = UNSET
@@ -87,6 +91,7 @@ class ActionMove(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class NewUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     text: RequiredText
+    text_cy: LongText | None = None
     update_on: dt.date | None = None
     visibility: UpdateVisibility = "public"
 
@@ -96,6 +101,7 @@ class UpdateChange(Struct, forbid_unknown_fields=True, kw_only=True):
 
     version: Version
     text: RequiredText | UnsetType = UNSET
+    text_cy: LongText | UnsetType | None = UNSET
     update_on: dt.date | UnsetType = UNSET
     visibility: UpdateVisibility | UnsetType = UNSET
 
@@ -146,8 +152,10 @@ class ResponseOut(Struct):
     overdue: bool
     rag: Rag | None
     summary: str | None
+    summary_cy: str | None
     lead_role: str | None
     blocked_reason: str | None
+    blocked_reason_cy: str | None
     not_applicable_reason: str | None
     completed_at: dt.datetime | None
     updated_at: dt.datetime
@@ -160,6 +168,7 @@ class ActionOut(Struct):
     response_id: int
     position: int
     description: str
+    description_cy: str | None
     owner_role: str | None
     target_date: dt.date | None
     status: ActionStatus
@@ -175,6 +184,7 @@ class UpdateOut(Struct):
     response_id: int
     update_on: dt.date
     text: str
+    text_cy: str | None
     visibility: UpdateVisibility
     created_at: dt.datetime
     edited_at: dt.datetime | None
@@ -361,7 +371,7 @@ class ActionsApi(Controller):
     )
     def update_action(self, db: Db, user: Me, action: Item, data: Annotated[ActionChange, CHANGE]) -> ActionOut:
         item, ctx = action
-        values = with_change(item, ("description", "owner_role", "target_date", "status"), data)
+        values = with_change(item, ("description", "description_cy", "owner_role", "target_date", "status"), data)
         return carry_out(db, data, lambda: services.update_action(db, item, ctx, user, values), _action_out, item)
 
     @operation(

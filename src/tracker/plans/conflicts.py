@@ -20,20 +20,34 @@ CONFLICT_LABELS: dict[str, dict[str, str]] = {
         "status": "Status",
         "rag": "RAG rating",
         "summary": "Summary",
+        "summary_cy": "Summary in Welsh",
         "lead_role": "Lead role",
         "blocked_reason": "What it is waiting for",
+        "blocked_reason_cy": "What it is waiting for, in Welsh",
         "not_applicable_reason": "Why it does not apply",
     },
     "action": {
         "description": "What will be done",
+        "description_cy": "What will be done, in Welsh",
         "owner_role": "Owner",
         "target_date": "Target date",
         "status": "Status",
         "completed_on": "Completed on",
         "position": "Place in the list",
     },
-    "progress_update": {"update_on": "Date of the update", "text": "What has happened", "visibility": "Who can see it"},
-    "evidence": {"title": "Title", "description": "Description", "visibility": "Who can see it"},
+    "progress_update": {
+        "update_on": "Date of the update",
+        "text": "What has happened",
+        "text_cy": "What has happened, in Welsh",
+        "visibility": "Who can see it",
+    },
+    "evidence": {
+        "title": "Title",
+        "title_cy": "Title in Welsh",
+        "description": "Description",
+        "description_cy": "Description in Welsh",
+        "visibility": "Who can see it",
+    },
 }
 
 

@@ -390,6 +390,7 @@ def response_page(
         "complete_without_evidence": reads_every_organisation(user)
         and bool(services.complete_without_evidence(db, [saved_id(response)])),
         "can_edit": can(user, Permission.EDIT_PLAN, ctx.organisation_id),
+        "bilingual": ctx.organisation.bilingual,  # its texts are written in English and Welsh side by side
         "statuses": list(ResponseStatus),
         "rags": list(Rag),
         "action_statuses": list(ActionStatus),

@@ -29,8 +29,10 @@ class Response(SQLModel, Versioned, table=True):
         "status",
         "rag",
         "summary",
+        "summary_cy",
         "lead_role",
         "blocked_reason",
+        "blocked_reason_cy",
         "not_applicable_reason",
     )
     __table_args__ = (
@@ -66,6 +68,7 @@ class Action(SQLModel, Versioned, table=True):
     __tablename__ = "action"
     conflict_fields: ClassVar[tuple[str, ...]] = (
         "description",
+        "description_cy",
         "owner_role",
         "target_date",
         "status",
@@ -91,7 +94,7 @@ class ProgressUpdate(SQLModel, Versioned, table=True):
     """A dated progress note on a response. Append-only: edits keep the earlier text in the audit history."""
 
     __tablename__ = "progress_update"
-    conflict_fields: ClassVar[tuple[str, ...]] = ("update_on", "text", "visibility")
+    conflict_fields: ClassVar[tuple[str, ...]] = ("update_on", "text", "text_cy", "visibility")
 
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True)

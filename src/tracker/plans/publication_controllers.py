@@ -24,6 +24,7 @@ from tracker.plans.publication import (
     preview_publication,
     publish_plan,
 )
+from tracker.plans.welsh import WelshMissing, missing_public_welsh, require_welsh
 from tracker.public import data as public_data
 from tracker.public.opendata import evidence_download_path
 from tracker.web.forms import FormData
@@ -69,9 +70,13 @@ class PublicationController(SignedInPages):
                 db.rollback()
                 return _confirm_page(request, db, organisation, stale=True)
         try:
+            require_welsh(db, organisation)
             publish_plan(db, organisation, request.user)
         except NothingToPublish:
             return _confirm_page(request, db, organisation, refused=True)
+        except WelshMissing:
+            db.rollback()
+            return _confirm_page(request, db, organisation, welsh_refused=True)
         return Redirect(request.app.route_reverse("plans:organisation", slug=slug) + "?published=1", status_code=303)
 
 
@@ -90,8 +95,11 @@ def _confirm_page(
     *,
     stale: bool = False,
     refused: bool = False,
+    welsh_refused: bool = False,
 ) -> Template:
-    """The changes page; 409 with the reason when a publish was refused (``stale`` or ``refused``: an empty plan)."""
+    """The changes page; 409 with the reason when a publish was refused (``stale``, ``refused``: an empty plan,
+    ``welsh_refused``: public texts lack the Welsh the organisation requires), with the texts lacking their Welsh."""
+    missing_welsh = missing_public_welsh(db, organisation)
     draft, changes = preview_publication(db, organisation)
     latest = latest_publication(db, saved_id(organisation))
     db.rollback()  # only read
@@ -100,11 +108,13 @@ def _confirm_page(
     return page(
         request,
         "plans/publish.html",
-        status_code=409 if stale or refused else 200,
+        status_code=409 if stale or refused or welsh_refused else 200,
         organisation=organisation,
         changes=changes,
         latest=latest,
         content_key=content_key(draft.content),
         stale=stale,
         refused=refused,
+        welsh_refused=welsh_refused,
+        missing_welsh=missing_welsh,
     )

@@ -21,6 +21,7 @@ from tracker.audit.services import Actor, Event, audit_change, changed, fields_o
 from tracker.db import check_version, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import Input, InputError
+from tracker.organisations.bilingual_input import welsh_values
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, require
 from tracker.plans.models import Action, ProgressUpdate, Response
@@ -34,6 +35,8 @@ RESPONSE_FIELDS = Response.conflict_fields
 ACTION_FIELDS = Action.conflict_fields
 UPDATE_FIELDS = ProgressUpdate.conflict_fields
 MAX_TEXT = 10_000
+# How a response's texts are named in its messages (their Welsh twins' too: "The summary in Welsh must be...").
+RESPONSE_LABELS = {"summary": "the summary", "blocked_reason": "what the response is waiting for"}
 
 
 PlanError = InputError  # the former name, still imported by plans/api.py and the tests
@@ -49,8 +52,10 @@ class ResponseInput(Input):
     status: Choice = None
     rag: Choice = None
     summary: str | None = None
+    summary_cy: str | None = None  # the Welsh twins (bilingual organisations); None leaves the stored Welsh
     lead_role: str | None = None
     blocked_reason: str | None = None
+    blocked_reason_cy: str | None = None
     not_applicable_reason: str | None = None
 
 
@@ -61,6 +66,7 @@ class ActionInput(Input):
 
     version: Version = None
     description: str | None = None
+    description_cy: str | None = None
     owner_role: str | None = None
     target_date: dt.date | str | None = None
     status: Choice = None
@@ -73,6 +79,7 @@ class UpdateInput(Input):
     version: Version = None
     update_on: dt.date | str | None = None
     text: str | None = None
+    text_cy: str | None = None
     visibility: Choice = None
 
 
@@ -240,6 +247,7 @@ def update_response(
             change,
             status=response.status.value,
             blocked_reason=response.blocked_reason,
+            blocked_reason_cy=response.blocked_reason_cy,
             not_applicable_reason=response.not_applicable_reason,
         )
     was_complete = response.status is ResponseStatus.COMPLETE
@@ -282,16 +290,19 @@ def _response_values(change: ResponseInput, rolled_up: bool) -> dict[str, Any]:
     )
     if status is not None and (problem := rag_problem(status, rag)):
         errors["rag"] = problem
+    welsh = welsh_values(errors, change, Response, RESPONSE_LABELS)
     if errors:
         raise InputError(errors)
+    blocked = status is ResponseStatus.BLOCKED
     return {
         "status": status,
         "rag": rag,
         "summary": summary,
         "lead_role": lead_role,
-        "blocked_reason": blocked_reason if status is ResponseStatus.BLOCKED else None,
+        "blocked_reason": blocked_reason if blocked else None,
         "not_applicable_reason": na_reason if status is ResponseStatus.NOT_APPLICABLE else None,
-    }
+        **welsh,
+    } | ({} if blocked else {"blocked_reason_cy": None})  # the Welsh goes with the reason it translates
 
 
 def rolled_up_status(children: list[ResponseStatus]) -> ResponseStatus:
@@ -399,9 +410,10 @@ def _action_values(change: ActionInput) -> dict[str, Any]:
     status = (
         _choice(errors, change.status, "status", ActionStatus, "a status", required=False) or ActionStatus.NOT_STARTED
     )
+    welsh = welsh_values(errors, change, Action, {"description": "what will be done"})
     if errors:
         raise InputError(errors)
-    return {"description": description, "owner_role": owner_role, "target_date": target_date, "status": status}
+    return {"description": description, "owner_role": owner_role, "target_date": target_date, "status": status, **welsh}
 
 
 def add_action(session: Session, ctx: ResponseContext, user: User, change: ActionInput | Mapping[str, Any]) -> Action:
@@ -512,9 +524,10 @@ def _update_values(change: UpdateInput, ctx: ResponseContext) -> dict[str, Any]:
     if problem:
         advice = ": it must be today or in the past" if update_on and update_on > today else ""
         errors["update_on"] = f"{problem[0].upper()}{problem[1:]}{advice}"
+    welsh = welsh_values(errors, change, ProgressUpdate, {"text": "what has happened"})
     if errors:
         raise InputError(errors)
-    return {"update_on": update_on, "text": text, "visibility": visibility}
+    return {"update_on": update_on, "text": text, "visibility": visibility, **welsh}
 
 
 def add_update(

@@ -23,6 +23,7 @@ from tracker.accounts.models import User
 from tracker.audit.services import history as audit_history
 from tracker.db import StaleRecord
 from tracker.inputs import InputError
+from tracker.organisations.bilingual import WELSH_SUFFIX
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.practice import services
@@ -191,9 +192,10 @@ def _conflict_page(request: HTMXRequest, db: Session, practice: Practice, typed:
     newer = form_values(db, practice)
     is_admin = request.user.role is Role.ADMIN
     would_be = PracticeStatus.SUBMITTED if submit else PracticeStatus.DRAFT
+    welsh = any(name.endswith(WELSH_SUFFIX) for name in typed.values)  # the form of a bilingual organisation
     conflict = {
-        "current": in_words(db, newer, practice.status, is_admin=is_admin),
-        "mine": in_words(db, typed.values, would_be, is_admin=is_admin),
+        "current": in_words(db, newer, practice.status, is_admin=is_admin, welsh=welsh),
+        "mine": in_words(db, typed.values, would_be, is_admin=is_admin, welsh=welsh),
     }
     return form_page(request, db, practice, Form(values=newer), status_code=409, conflict=conflict)
 
@@ -282,6 +284,7 @@ def form_page(
         "organisations": services.organisation_choices(db) if is_admin else [],
         "is_admin": is_admin,
         "own_organisation": own,
+        "bilingual": bool(own and own.bilingual),
         "action_url": (
             request.app.route_reverse("practice-submissions:save", practice_id=practice.id)
             if practice

@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.inputs import Input, InputError, parse_id, text_problem
+from tracker.organisations.bilingual import bilingual_fields, welsh_of
+from tracker.organisations.bilingual_input import welsh_values
 from tracker.organisations.models import Organisation
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
@@ -46,6 +48,11 @@ class PracticeInput(Input):
     """A write-up as the submission form sends it (``clean`` checks it); ``organisation`` is a slug (admins only)."""
 
     title: str | None = None
+    title_cy: str | None = None  # the Welsh twins (bilingual organisations); None leaves the stored Welsh
+    summary_cy: str | None = None
+    what_was_done_cy: str | None = None
+    outcomes_cy: str | None = None
+    evaluation_cy: str | None = None
     organisation: str | None = None
     attribution_note: str | None = None
     summary: str | None = None
@@ -99,6 +106,15 @@ def parse_links(text: str) -> tuple[list[str], str | None]:
     return list(dict.fromkeys(links)), None
 
 
+# How the write-up's texts are named in its messages (their Welsh twins' too: "The summary in Welsh must be...").
+_LABELS = (
+    ("title", "the title"),
+    ("summary", "a summary"),
+    ("what_was_done", "what was done"),
+    ("outcomes", "the outcomes"),
+    ("evaluation", "the evaluation"),
+)
+
 _CONTACT_DETAILS = re.compile(r"@|\d[\d\s]{6,}")
 
 
@@ -138,14 +154,10 @@ def clean(
         fields |= _attribution(session, errors, given, submitting=submitting)
     else:
         fields["organisation_id"] = practice.organisation_id if practice else user.organisation_id
-    for name, label, required in (
-        ("summary", "a summary", submitting),
-        ("what_was_done", "what was done", submitting),
-        ("outcomes", "the outcomes", submitting),
-        ("evaluation", "the evaluation", False),
-    ):
+    for (name, label), required in zip(_LABELS[1:], (submitting, submitting, submitting, False), strict=True):
         value = text_field(errors, getattr(given, name), name, label, required=required, limit=MAX_TEXT)
         fields[name] = value or None
+    fields |= welsh_values(errors, given, Practice, {name: label for name, label in _LABELS})
     fields |= _stage_and_themes(errors, given, submitting=submitting)
     recommendation_ids = _recommendation_ids(session, errors, given, submitting=submitting)
     contact = text_field(errors, given.contact_role, "contact_role", "a contact role", required=submitting, limit=200)
@@ -233,6 +245,7 @@ def form_values(session: Session, practice: Practice) -> dict[str, Any]:
         "what_was_done": practice.what_was_done or "",
         "outcomes": practice.outcomes or "",
         "evaluation": practice.evaluation or "",
+        **{welsh_of(name): getattr(practice, welsh_of(name)) or "" for name in bilingual_fields(Practice)},
         "stage": practice.stage.value,
         "themes": list(practice.themes),
         "recommendations": [str(rec_id) for rec_id in linked],
@@ -250,9 +263,12 @@ _TEXTS = (
 )
 
 
-def in_words(session: Session, values: Mapping[str, Any], status: PracticeStatus, *, is_admin: bool) -> dict[str, str]:
+def in_words(
+    session: Session, values: Mapping[str, Any], status: PracticeStatus, *, is_admin: bool, welsh: bool = False
+) -> dict[str, str]:
     """A write-up's form ``values`` as people read them, by the form's labels, for the conflict panel of a stale
-    save; ``status`` is the one it has (or would have had). Who runs it only for admins: only they choose it."""
+    save; ``status`` is the one it has (or would have had). Who runs it only for admins: only they choose it; the
+    Welsh texts only when the form has them (``welsh``: a bilingual organisation's)."""
 
     def text(name: str) -> str:
         value = values.get(name)
@@ -265,6 +281,8 @@ def in_words(session: Session, values: Mapping[str, Any], status: PracticeStatus
         words["Organisation that runs it"] = organisation.name if organisation else "None"
         words["Attribution note"] = text("attribution_note")
     words |= {label: text(name) for name, label in _TEXTS}
+    if welsh:
+        words |= {f"{label} in Welsh": text(welsh_of(name)) for name, label in (("title", "Title"), *_TEXTS)}
     stage = text("stage")
     words["Stage"] = PracticeStage(stage).label if stage in {s.value for s in PracticeStage} else stage
     themes = values_list(values, "themes")

@@ -23,6 +23,11 @@ class Practice(SQLModel, Versioned, table=True):
         "what_was_done",
         "outcomes",
         "evaluation",
+        "title_cy",
+        "summary_cy",
+        "what_was_done_cy",
+        "outcomes_cy",
+        "evaluation_cy",
         "stage",
         "status",
     )

@@ -49,6 +49,7 @@ from sqlmodel import Session
 
 from tracker.db import StaleRecord
 from tracker.inputs import CONTROL_MESSAGE, MAX_ID, InputError, has_control_characters, limit_message
+from tracker.organisations.bilingual import WELSH_SUFFIX
 from tracker.plans.services import MAX_TEXT
 from tracker.web.errors import PROBLEM_JSON, handle_exception, problem
 from tracker.web.handler_types import AnyRequest
@@ -86,6 +87,8 @@ RequiredText = Annotated[str, KwargDefinition(min_length=1, max_length=MAX_TEXT,
 ShortText = Annotated[str, KwargDefinition(max_length=200, pattern=NO_CONTROL)]
 
 Title = Annotated[str, KwargDefinition(min_length=1, max_length=300, pattern=NOT_BLANK)]
+
+ShortTitle = Annotated[str, KwargDefinition(max_length=300, pattern=NO_CONTROL)]  # a title that may be empty
 
 BLANK_MESSAGE = "Enter some text, not only spaces"
 
@@ -376,7 +379,9 @@ def with_change(record_: Any, fields: Iterable[str], change: Struct) -> dict[str
     """The record's values with the change laid over them (the use cases take whole records)."""
     values = {name: getattr(record_, name) for name in fields}
     values.update({k: v for k, v in msgspec.structs.asdict(change).items() if v is not UNSET})
-    return values
+    # A Welsh twin the use case is not given keeps its stored value (bilingual_input.welsh_values), so ``null``,
+    # which clears an optional field, reaches it as an empty text.
+    return {k: "" if v is None and k.endswith(WELSH_SUFFIX) else v for k, v in values.items()}
 
 
 def out_of(cls: type[S], record_: Any, **computed: Any) -> S:

@@ -17,11 +17,20 @@ from tracker.audit.services import Actor
 from tracker.demo import MARK, DemoError, load_demo
 from tracker.evidence.models import Evidence
 from tracker.loading import load_file
+from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.practice.models import Practice
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.narrative.models import ReportDraft, ReportExample
-from tracker.vocabulary import ActionStatus, EvidenceKind, PeriodStatus, ReportStatus, ResponseStatus, Role
+from tracker.vocabulary import (
+    DEMO_MARKER_CY,
+    ActionStatus,
+    EvidenceKind,
+    PeriodStatus,
+    ReportStatus,
+    ResponseStatus,
+    Role,
+)
 
 PASSWORD = DEMO_PASSWORD
 
@@ -161,3 +170,32 @@ def test_a_written_report_awaits_review_on_the_latest_frozen_period(session, dem
     assert all(MARK in text for text in draft.commentary.values())
     assert session.exec(select(func.count()).select_from(ReportExample)).one() >= 1
     assert demo.counts["report_drafts"] == 1
+
+
+def test_the_welsh_organisations_write_some_texts_in_welsh_and_leave_others_in_english(session, demo):
+    """A demonstration shows the Welsh and the fallback to English: a bilingual organisation's responses are some
+    in both languages and some in English only; every Welsh text is marked synthetic in Welsh."""
+    rows = session.exec(
+        select(Response.summary_cy)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(
+            Organisation.bilingual == True  # noqa: E712
+        )
+    ).all()
+    assert rows and None in rows and any(rows), "some summaries in Welsh, some not"
+    welsh = [
+        *rows,
+        *session.exec(select(Action.description_cy)),
+        *session.exec(select(ProgressUpdate.text_cy)),
+        *session.exec(select(Evidence.title_cy)),
+        *session.exec(select(Response.blocked_reason_cy)),
+    ]
+    assert all(DEMO_MARKER_CY.lower() in text.lower() for text in welsh if text)
+    english_only = session.exec(
+        select(Response.summary_cy)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(
+            Organisation.bilingual == False  # noqa: E712
+        )
+    ).all()
+    assert not any(english_only), "an organisation that writes in English has no Welsh"

@@ -133,6 +133,9 @@ def apply(session: Session, doc: OrganisationsFile, source: str, actor: Actor) -
 
 # An entry's field is stored in the column of the same name, except these; the slug is the key.
 _COLUMN_OF = {"region": "region_code", "force": "force_id"}
+# Chosen in the app once the organisation exists (its language settings page): the file gives only the first value,
+# so reloading the data never undoes an admin's or the organisation's choice.
+_SET_IN_THE_APP = ("bilingual", "welsh_required_to_publish")
 
 
 def _apply_organisation(loading: Loading, org: OrganisationIn, existing: dict[str, Organisation]) -> None:
@@ -140,11 +143,15 @@ def _apply_organisation(loading: Loading, org: OrganisationIn, existing: dict[st
         _COLUMN_OF.get(name, name): getattr(org, name) for name in OrganisationIn.model_fields if name != "slug"
     }
     values["force_id"] = existing[org.force].id if org.force else None  # the slug in the file, the id stored
+    fields = tuple(values)  # the whole record is audited, the settings chosen in the app included
+    if org.slug in existing:
+        for name in _SET_IN_THE_APP:
+            del values[name]
     existing[org.slug] = loading.put(
         existing.get(org.slug),
         partial(Organisation, slug=org.slug),
         values,
-        tuple(values),
+        fields,
         entity_type="organisation",
         label=f"organisation {org.slug}",
         title=f"Organisation {org.name}",

@@ -178,3 +178,16 @@ def test_a_changed_organisation_is_in_its_own_history_with_every_field(session, 
     assert updated.before["region_code"] == "south-east" and updated.before["force_id"] is None
     pcc = session.exec(select(Organisation).where(Organisation.slug == "kent-pcc")).one()
     assert history(session, "organisation", pcc.id)[0].after["force_id"] == kent.id
+
+
+def test_reloading_the_organisations_keeps_the_language_settings_chosen_in_the_app(session, small_orgs, tmp_path):
+    """The file gives a new organisation its first language settings; after that they are the organisation's and
+    the admin's (the language settings page), and loading the data again never undoes them."""
+    kent = session.exec(select(Organisation).where(Organisation.slug == "kent")).one()
+    kent.bilingual, kent.welsh_required_to_publish = True, True
+    session.flush()
+    renamed = SMALL_ORGANISATIONS.replace("name: Kent Police,", "name: Kent Police Service,")
+    load_file(session, write(tmp_path, "orgs2.yaml", renamed), Actor("second load"))
+    session.refresh(kent)
+    assert kent.name == "Kent Police Service"
+    assert (kent.bilingual, kent.welsh_required_to_publish) == (True, True)

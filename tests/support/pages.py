@@ -60,6 +60,7 @@ PAGES: list[Page] = [
     Page("organisations (public)", "/organisations"),
     Page("a force's published plan", "/organisations/kent"),
     Page("a national body (public)", "/organisations/npcc"),
+    Page("a bilingual force's published plan", "/organisations/dyfed-powys"),
     Page("open data", "/open-data"),
     Page("progress reports (public)", "/reports"),
     Page("a published progress report (public)", "/reports/stalking-2024/{published_period}"),
@@ -88,6 +89,9 @@ PAGES: list[Page] = [
     ),
     Page("publishing: what would change", "/plan/kent/publish", "editor"),
     Page("publishing: preview of the public page", "/plan/kent/publish/preview", "editor"),
+    Page("a bilingual force's response, English and Welsh side by side", "/plan/responses/{welsh_response}", "admin"),
+    Page("a bilingual force's language settings", "/plan/dyfed-powys/languages", "admin"),
+    Page("publishing texts that lack their Welsh", "/plan/dyfed-powys/publish", "admin"),
     Page("change password", "/account/password", "editor"),
     Page("API tokens", "/account/api-tokens", "editor"),
     Page("forbidden", "/admin/users", "editor", status=403),
@@ -186,6 +190,10 @@ def ids(engine: sa.Engine) -> dict[str, object]:
                 "WHERE o.slug = 'kent' AND r.status = 'blocked'"
             ),
             "recommendation": one("SELECT id FROM recommendation WHERE number = '10'"),
+            "welsh_response": one(
+                "SELECT min(r.id) FROM response r JOIN organisation o ON o.id = r.organisation_id "
+                "WHERE o.slug = 'dyfed-powys'"
+            ),
             "first_period": one("SELECT min(id) FROM reporting_period WHERE status = 'frozen'"),
             "frozen_period": one("SELECT max(id) FROM reporting_period WHERE status = 'frozen'"),
             "report_period": one("SELECT max(period_id) FROM report_draft WHERE status = 'submitted'"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, pass_context
 from jinja2.runtime import Context
@@ -47,6 +47,18 @@ FOOTER_LINKS: list[tuple[Any, str]] = [
     (lazy_gettext("Privacy notice"), "/privacy"),
     (lazy_gettext("Open data"), "/open-data"),
 ]
+
+
+@pass_context
+def address(
+    context: Context, name: str, /, query: dict[str, Any] | None = None, locale: str | None = None, **path: Any
+) -> str:
+    """``url_for`` with a query string (``{"period": 3}``) and a language: the page's unless ``locale`` names one
+    (``"cy"`` for the Welsh report beside the English one, ``"en"`` for the English beside the Welsh)."""
+    base = url_for(context, name, **path)
+    parts = urlsplit(base)
+    pairs = [*parse_qsl(parts.query), *((key, str(value)) for key, value in (query or {}).items())]
+    return i18n.localise_url(urlunsplit(("", "", parts.path, urlencode(pairs), "")), locale)
 
 
 def static_url(path: str) -> str:
@@ -134,6 +146,7 @@ def build_environment() -> Environment:
     env.globals["Provenance"] = Provenance
     env.globals["static_url"] = static_url
     env.globals["url_for"] = url_for
+    env.globals["address"] = address
     env.globals["language_input"] = language_input
     env.globals["content_lang"] = content_lang
     env.globals["pgettext"] = i18n.pgettext

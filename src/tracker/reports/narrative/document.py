@@ -16,9 +16,9 @@ from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative import markup
 from tracker.reports.narrative.figures import ReportFigures, report_figures
 from tracker.reports.narrative.models import ReportDraft, ReportExample
-from tracker.reports.progress_report import RecommendationSection, ReportData, build_report
+from tracker.reports.progress_report import TITLE, RecommendationSection, ReportData, build_report
 
-TITLE = "Progress against the stalking super-complaint recommendations"
+__all__ = ["TITLE", "WrittenReport", "WrittenSection", "frozen_report", "written_report"]
 
 
 @dataclass

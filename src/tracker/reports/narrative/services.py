@@ -31,12 +31,15 @@ from tracker.reports.narrative.figures import ReportFigures
 from tracker.reports.narrative.models import SECTIONS, PublishedReport, ReportDraft, ReportExample
 from tracker.timeutil import utc_now
 from tracker.vocabulary import PeriodStatus, ReportStatus
+from tracker.web.i18n import N_
 
 ENTITY = "report_draft"
 AUDITED = (*SECTIONS, "commentary", "status", "review_comment")
 MAX_SECTION = 20_000
 MAX_LEAD_IN = 600
 SECTION_NAMES = {"foreword": "foreword", "summary": "summary", "next_steps": "what happens next"}
+# The sections' names as headings (the history, the conflict panel), marked for translation.
+SECTION_LABELS = {"foreword": N_("Foreword"), "summary": N_("Summary"), "next_steps": N_("What happens next")}
 REOPENED = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)  # changing the content takes these back to draft
 
 

@@ -43,13 +43,14 @@ def story(report: WrittenReport) -> list[object]:
     data = report.data
     out = [*pdf.cover(data, published_line(report)), *pdf.contents()]
     if report.foreword:
-        out += [_heading(_("Foreword")), *prose(report, report.foreword)]
-    out += [_heading(_("Summary")), *prose(report, report.summary), *_national_figures(report)]
+        out += [_heading(_("Foreword")), *_fallback(report, "foreword"), *prose(report, report.foreword)]
+    out += [_heading(_("Summary")), *_fallback(report, "summary"), *prose(report, report.summary)]
+    out += _national_figures(report)
     out += [_heading(_("The recommendations"))]
     for written in report.sections:
         out += _recommendation(report, written)
     if report.next_steps:
-        out += [_heading(_("What happens next")), *prose(report, report.next_steps)]
+        out += [_heading(_("What happens next")), *_fallback(report, "next_steps"), *prose(report, report.next_steps)]
     out += [_heading(_("Appendix: the figures in full"))]
     out += pdf.appendices(data, with_updates=False)
     return out
@@ -68,7 +69,7 @@ def _national_figures(report: WrittenReport) -> list[object]:
 def _recommendation(report: WrittenReport, written: WrittenSection) -> list[object]:
     section = written.section
     out: list[object] = [*pdf.recommendation_heading(section.recommendation)]
-    out += prose(report, written.commentary)
+    out += [*(_english_only() if written.fallback else []), *prose(report, written.commentary)]
     for example in written.examples:
         out += prose(report, markup.parse(example.lead_in or ""))
         when = f", {uk_date(example.source_on)}" if example.source_on else ""
@@ -78,6 +79,15 @@ def _recommendation(report: WrittenReport, written: WrittenSection) -> list[obje
         out += [Paragraph(heading, BODY), Paragraph(escape(example.text), SMALL)]
     out.append(pdf.status_table(section.counts, _("Organisations")))
     return out + pdf.who_lags(section) + pdf.practice_line(section)
+
+
+def _fallback(report: WrittenReport, name: str) -> list[object]:
+    return _english_only() if name in report.fallback else []
+
+
+def _english_only() -> list[object]:
+    """The note on a section the Welsh report shows in English (it has no Welsh): never silently."""
+    return [Paragraph(f"<b>{escape(_('This section is available in English only.'))}</b>", SMALL)]
 
 
 def _heading(text: str) -> Paragraph:

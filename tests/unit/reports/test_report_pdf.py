@@ -406,7 +406,20 @@ def test_the_welsh_report_is_drawn_from_the_same_frozen_figures_and_gives_the_sa
         session.rollback()
 
 
-WELSH_MONTHS = "Ionawr Chwefror Mawrth Ebrill Mai Mehefin Gorffennaf Awst Medi Hydref Tachwedd Rhagfyr".split()
+WELSH_MONTHS = [
+    "Ionawr",
+    "Chwefror",
+    "Mawrth",
+    "Ebrill",
+    "Mai",
+    "Mehefin",
+    "Gorffennaf",
+    "Awst",
+    "Medi",
+    "Hydref",
+    "Tachwedd",
+    "Rhagfyr",
+]
 
 
 def test_the_welsh_html_report_is_the_same_every_time_and_marks_what_organisations_wrote(frozen):

@@ -519,7 +519,7 @@ def test_a_report_with_no_commentary_cannot_be_published(client, session, period
 
 # --- the written report in Welsh (issue 20, part 3) -------------------------------------------------------------
 
-ENGLISH_ONLY = "Mae’r adran hon ar gael yn Saesneg yn unig."
+ENGLISH_ONLY = "Mae’r adran hon ar gael yn Saesneg yn unig."  # noqa: RUF001
 
 
 def test_the_welsh_sections_are_published_beside_the_english_with_the_same_figures_and_a_noted_fallback(

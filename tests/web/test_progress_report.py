@@ -503,3 +503,22 @@ def test_each_sets_frozen_export_is_what_that_set_alone_exported_at_the_freeze(s
         assert {k: v for k, v in kept.items() if k != "generated"} == json.loads(
             json.dumps({k: v for k, v in built.items() if k != "generated"}, default=str)
         ), f"set {stored.set_id}"
+
+
+def test_a_period_offers_its_report_in_welsh_beside_the_english_and_the_welsh_pdf_is_welsh(client, frozen, make_user):
+    """The period page links the English report and the Welsh one (HTML and PDF); the Welsh PDF is drawn from the
+    same frozen figures, with Welsh headings, and is the same bytes each time it is downloaded."""
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    for lang in ("", "&lang=cy"):  # on the Welsh page too, each link keeps its own language and the period
+        page = client.get(f"/oversight/periods/{frozen.id}?{lang.lstrip('&')}").text
+        links = page.split('data-testid="period-report-links"', 1)[1].split("</p>", 1)[0]
+        assert f'href="/oversight/report/pdf?period={frozen.id}&amp;lang=cy"' in links
+        assert f'href="/oversight/report?period={frozen.id}"' in links
+        assert f'href="/oversight/report?period={frozen.id}&amp;lang=cy"' in links
+    welsh = client.get(f"/oversight/report/pdf?period={frozen.id}&lang=cy")
+    assert welsh.headers["content-disposition"].endswith('-cy.pdf"')
+    assert welsh.content == client.get(f"/oversight/report/pdf?period={frozen.id}&lang=cy").content
+    text = pdf_text(welsh.content)
+    assert "Crynodeb" in text and "Yr argymhellion" in text and "Summary" not in text
+    html = client.get(f"/oversight/report?period={frozen.id}&lang=cy").text
+    assert f'href="/oversight/report/pdf?period={frozen.id}&amp;lang=cy"' in html

@@ -515,3 +515,61 @@ def test_a_report_with_no_commentary_cannot_be_published(client, session, period
     refused = post(client, url(period, "/publish"), version=version(session, period))
     assert refused.status_code == 422 and "Write the national commentary" in refused.text
     assert session.exec(select(PublishedReport)).first() is None
+
+
+# --- the written report in Welsh (issue 20, part 3) -------------------------------------------------------------
+
+ENGLISH_ONLY = "Mae’r adran hon ar gael yn Saesneg yn unig."  # noqa: RUF001
+
+
+def test_the_welsh_sections_are_published_beside_the_english_with_the_same_figures_and_a_noted_fallback(
+    client, session, period, people
+):
+    """The Welsh summary is published in the Welsh report with its placeholder valued as in the English one; the
+    commentary, written only in English, is shown in English in the Welsh report with a note, never silently; the
+    Welsh files are stored with their SHA-256 and served byte for byte at the same address with ?lang=cy."""
+    stored = publish(client, session, period, people, summary="Summary {complete}", summary_cy="Crynodeb {complete}")
+    assert stored.html_cy and stored.pdf_cy
+    assert stored.html_cy_sha256 == hashlib.sha256(stored.html_cy).hexdigest()
+    assert stored.pdf_cy_sha256 == hashlib.sha256(stored.pdf_cy).hexdigest()
+    english = client.get(f"/reports/test-report/{period.id}")
+    welsh = client.get(f"/reports/test-report/{period.id}?lang=cy")
+    assert english.content == stored.html and welsh.content == stored.html_cy
+    assert welsh.headers["etag"] == f'"{stored.html_cy_sha256[:32]}"' != english.headers["etag"]
+    complete = re.search(r'Summary <span data-figure="complete">(\d+)</span>', english.text).group(1)
+    assert f'Crynodeb <span data-figure="complete">{complete}</span>' in welsh.text
+    assert '<html lang="cy"' in welsh.text
+    commentary = welsh.text.split('data-testid="written-commentary-1"', 1)
+    assert ENGLISH_ONLY in commentary[0].rsplit("<h3", 1)[1], "the note sits above the English commentary"
+    assert commentary[1].startswith(' lang="en">') and "Commentary on" in commentary[1]
+    assert ENGLISH_ONLY not in english.text
+    pdf = client.get(f"/reports/test-report/{period.id}/pdf?lang=cy")
+    assert pdf.content == stored.pdf_cy
+    text = pdf_text(pdf.content)
+    assert f"Crynodeb {complete}" in text and ENGLISH_ONLY in text and "Yr argymhellion" in text
+
+
+def test_a_welsh_section_is_checked_like_the_english_versioned_and_in_the_conflict_panel(
+    client, session, period, people
+):
+    as_(client, people["writer"])
+    wrong = post(client, url(period), version="0", summary="Fine", summary_cy="{no_such_figure}")
+    assert wrong.status_code == 422 and 'id="summary_cy-error"' in wrong.text
+    assert 'id="summary-error"' not in wrong.text
+    assert post(client, url(period), version="0", summary="Words", summary_cy="Geiriau").status_code == 303
+    draft = session.exec(select(ReportDraft).where(ReportDraft.period_id == period.id)).one()
+    assert (draft.summary_cy, draft.version) == ("Geiriau", 1)
+    rec = rec_id(session, "1")
+    assert (
+        post(client, url(period), version="1", summary="Words", **{f"commentary_cy-{rec}": "Sylw"}).status_code == 303
+    )
+    session.refresh(draft)
+    assert draft.commentary_cy == {str(rec): "Sylw"} and draft.summary_cy == "" and draft.version == 2
+    saved = session.exec(
+        select(AuditEvent).where(AuditEvent.entity_type == "report_draft").order_by(AuditEvent.id.desc())
+    ).first()
+    assert saved.before["summary_cy"] == "Geiriau" and saved.after["commentary_cy"] == {str(rec): "Sylw"}
+    late = post(client, url(period), version="1", summary="Words", summary_cy="Fy ngeiriau hwyr")
+    assert late.status_code == 409
+    panel = late.text.split('data-testid="conflict"', 1)[1].split("</table>", 1)[0]
+    assert "Summary in Welsh" in panel and "Fy ngeiriau hwyr" in panel

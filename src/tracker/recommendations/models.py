@@ -12,14 +12,17 @@ from sqlmodel import Field, SQLModel
 from tracker.db import Versioned, created_at_field, enum_field, json_field, text_field, timestamp_field
 from tracker.timeutil import uk_date
 from tracker.vocabulary import Provenance
+from tracker.web.i18n import N_, gettext
 
-FIELD_WORDS = {
-    "number": "number",
-    "text": "wording",
-    "addressees": "addressees",
-    "deadline": "deadline",
-    "theme": "theme",
-    "sub_recommendations": "sub-recommendations",
+_ = gettext
+
+FIELD_WORDS = {  # English, as stored notes say them; gettext() them to show them
+    "number": N_("number"),
+    "text": N_("wording"),
+    "addressees": N_("addressees"),
+    "deadline": N_("deadline"),
+    "theme": N_("theme"),
+    "sub_recommendations": N_("sub-recommendations"),
 }
 
 
@@ -116,35 +119,52 @@ class Recommendation(SQLModel, Versioned, table=True):
 
     @property
     def text_source(self) -> str:
-        """Where its text comes from, as the summary says it (``wording_source``)."""
-        return _TEXT_SOURCES[self.wording_source or "summary"]
+        """Where its text comes from, as the summary says it (``wording_source``), in the reader's language."""
+        return gettext(_TEXT_SOURCES[self.wording_source or "summary"])
 
     def provenance_summary(self) -> str:
-        """How far it is confirmed, in one sentence (the progress report and the data exports)."""
+        """How far it is confirmed, in one sentence in the reader's language (the progress report and the data
+        exports); the note and the names in it are as people wrote them."""
         if self.provenance is Provenance.CONFIRMED:
-            when = f" on {uk_date(self.confirmed_at)}" if self.confirmed_at else ""
-            who = f" by {self.confirmed_by_label}" if self.confirmed_by_label else ""
-            source = f" (source: {', '.join(self.provenance_sources)})" if self.provenance_sources else ""
-            return f"Confirmed against the report{when}{who}{source}; {self.text_source}."
+            when = _(" on %(day)s", day=uk_date(self.confirmed_at)) if self.confirmed_at else ""
+            who = _(" by %(name)s", name=self.confirmed_by_label) if self.confirmed_by_label else ""
+            sources = ", ".join(self.provenance_sources)
+            source = _(" (source: %(sources)s)", sources=sources) if self.provenance_sources else ""
+            return _(
+                "Confirmed against the report%(when)s%(who)s%(source)s; %(text)s.",
+                when=when,
+                who=who,
+                source=source,
+                text=self.text_source,
+            )
         if self.provenance is Provenance.QUOTED:
             # the note says how many organisations' plans quote it (tracker.recommendations.candidates)
             note = f" {self.provenance_note}" if self.provenance_note else ""
-            return f"As quoted in organisations' plans, not yet checked against the report.{note}"
+            return _("As quoted in organisations' plans, not yet checked against the report.") + note
         if self.provenance is Provenance.PARTIAL:
-            fields = ", ".join(FIELD_WORDS.get(f, f) for f in self.confirmed_fields) or "no field"
-            text = self.text_source if self.text else "no wording yet"
+            fields = ", ".join(gettext(FIELD_WORDS.get(f, f)) for f in self.confirmed_fields) or _("no field")
+            text = self.text_source if self.text else _("no wording yet")
             if "against the report document" in (note := self.provenance_note or ""):  # it names what was checked
-                return f"Partly confirmed ({fields} confirmed; {note.rstrip('.')}): {text}."
-            return f"Partly confirmed ({fields} confirmed by public sources, not yet against the report): {text}."
+                return _(
+                    "Partly confirmed (%(fields)s confirmed; %(note)s): %(text)s.",
+                    fields=fields,
+                    note=note.rstrip("."),
+                    text=text,
+                )
+            return _(
+                "Partly confirmed (%(fields)s confirmed by public sources, not yet against the report): %(text)s.",
+                fields=fields,
+                text=text,
+            )
         if self.text:
-            return "Wording to be confirmed against the report: the text is a summary, not the report's wording."
-        return "Wording to be confirmed against the report."
+            return _("Wording to be confirmed against the report: the text is a summary, not the report's wording.")
+        return _("Wording to be confirmed against the report.")
 
 
 _TEXT_SOURCES = {
-    "report": "the text is the report's own wording, copied from the report document",
-    "quoted": "the text is the report's wording as organisations' plans quote it",
-    "summary": "the text is a summary in our own words",
+    "report": N_("the text is the report's own wording, copied from the report document"),
+    "quoted": N_("the text is the report's wording as organisations' plans quote it"),
+    "summary": N_("the text is a summary in our own words"),
 }
 # How tracker.recommendations.report_apply notes the wording was checked against the report document
 _FROM_DOCUMENT = re.compile(r"(^|\. )(Confirmed|Wording[^.]*? checked) against the report document")

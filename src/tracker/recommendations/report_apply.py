@@ -217,9 +217,9 @@ def guesses(item: Found, rec: Recommendation, held_subs: set[str]) -> list[str]:
             )
         )
     if item.deadline:
-        notes.append(_("the deadline is read from %(where)s", where=item.deadline_from))
+        notes.append(_("the deadline is read from %(where)s", where=item.deadline_shown))
     if item.addressees_from.startswith("the heading"):
-        notes.append(_("the addressees are read from %(where)s, not from the wording", where=item.addressees_from))
+        notes.append(_("the addressees are read from %(where)s, not from the wording", where=item.addressees_shown))
     return notes
 
 
@@ -288,21 +288,21 @@ def _field_rows(
     current_subs = {s.number: s.text for s in subs_of(session, rec)}
     given = given_fields(item)
     rows = [
-        FieldRow("text", FIELDS["text"], choice.text or "", rec.text or "", item.where),
+        FieldRow("text", FIELDS["text"], choice.text or "", rec.text or "", item.where_shown),
         FieldRow(
             "addressees",
             FIELDS["addressees"],
             _names(choice.addressees, names),
             _names(rec.addressees, names),
-            item.addressees_from or "",
+            item.addressees_shown,
         ),
-        FieldRow("deadline", FIELDS["deadline"], _day(choice.deadline), _day(rec.deadline), item.where),
+        FieldRow("deadline", FIELDS["deadline"], _day(choice.deadline), _day(rec.deadline), item.where_shown),
         FieldRow(
             "sub_recommendations",
             FIELDS["sub_recommendations"],
             _subs_words(choice.subs),
             _subs_words({n: t for n, t in current_subs.items() if n in choice.subs}),
-            item.where,
+            item.where_shown,
         ),
     ]
     for row in rows:

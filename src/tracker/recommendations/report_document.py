@@ -18,6 +18,9 @@ from tracker.organisations.models import AddresseeGroup, Organisation
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.report_text import MONTH, DocumentText, Paragraph, ReportDocumentError
 from tracker.timeutil import DateParseError, parse_uk_date
+from tracker.web.i18n import gettext
+
+_ = gettext
 
 # The rule of ``report_text.STARTS_ITEM``: "Recommendation N" then punctuation or the end (a cross-reference such as
 # "Recommendation 5 of our 2022 report" is not one), or a bare number that does not start a date ("27 March").
@@ -43,6 +46,8 @@ class Found:
     paragraphs: int = 1  # how many of the document's paragraphs its wording runs over
     deadline: dt.date | None = None
     deadline_from: str = ""  # the words the deadline was read from, and whose wording they are in
+    deadline_words: str = ""  # those words alone, and the sub-recommendation whose wording holds them (if one)
+    deadline_sub: str = ""
     addressees: list[str] = field(default_factory=list)
     addressees_from: str = ""  # "the text" or the heading the addressees were read from
     subs: list[Found] = field(default_factory=list)
@@ -55,6 +60,36 @@ class Found:
         """The page and heading it came from, as the review page and the provenance say it."""
         parts = ([f"page {self.page}"] if self.page else []) + ([f"under “{self.heading}”"] if self.heading else [])
         return ", ".join(parts) or "the document"
+
+    @property
+    def where_shown(self) -> str:
+        """``where`` in the reader's language (the review page); the heading is the document's own words."""
+        parts = ([_("page %(page)s", page=self.page)] if self.page else []) + (
+            [_("under “%(heading)s”", heading=self.heading)] if self.heading else []
+        )
+        return ", ".join(parts) or _("the document")
+
+    @property
+    def addressees_shown(self) -> str:
+        """``addressees_from`` in the reader's language."""
+        if not self.addressees_from:
+            return ""
+        if self.addressees_from == "the text":
+            return _("the text")
+        return _("the heading “%(heading)s”", heading=self.heading)
+
+    @property
+    def deadline_shown(self) -> str:
+        """``deadline_from`` in the reader's language."""
+        if not self.deadline_words:
+            return self.deadline_from
+        if self.deadline_sub:
+            return _(
+                "the words “%(words)s” in the wording of sub-recommendation %(number)s",
+                words=self.deadline_words,
+                number=self.deadline_sub,
+            )
+        return _("the words “%(words)s” in the wording", words=self.deadline_words)
 
     @property
     def located(self) -> str:
@@ -256,6 +291,7 @@ def _fill_fields(top: Found, names: list[tuple[str, str]]) -> None:
         item.deadline, words = _deadline(item.text)
         whose = "the wording" if item is top else f"the wording of sub-recommendation {item.number}"
         item.deadline_from = f"the words “{words}” in {whose}" if words else ""
+        item.deadline_words, item.deadline_sub = words or "", "" if item is top else item.number
         subject = _SUBJECT.match(item.text)
         if subject:
             item.addressees = addressees_in(subject.group(1), names)
@@ -263,6 +299,7 @@ def _fill_fields(top: Found, names: list[tuple[str, str]]) -> None:
     if top.deadline is None:
         first = next((s for s in top.subs if s.deadline), None)
         top.deadline, top.deadline_from = (first.deadline, first.deadline_from) if first else (None, "")
+        top.deadline_words, top.deadline_sub = (first.deadline_words, first.deadline_sub) if first else ("", "")
     if not top.addressees and top.heading:
         top.addressees = addressees_in(top.heading, names)
         top.addressees_from = f"the heading “{top.heading}”" if top.addressees else ""

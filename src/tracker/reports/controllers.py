@@ -38,7 +38,7 @@ from tracker.settings import Settings
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
-from tracker.web.i18n import N_
+from tracker.web.i18n import DEFAULT_LOCALE, N_, current_locale, localise_url
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
@@ -100,7 +100,7 @@ class OversightController(SignedInPages):
     def periods_chart(self, request: AnyRequest, db: Db) -> Response[str]:
         """Progress across the frozen reporting periods (the table is on the dashboard)."""
         rows = [(period.label, counts) for period, counts in period_progress(db)]
-        return _chart(status_bars(rows, title="Responses by status at each reporting period"))
+        return _chart(status_bars(rows, title=_("Responses by status at each reporting period")))
 
     @get("/charts/status.svg", sync_to_thread=True, name="oversight:status-chart")
     def status_chart(self, request: AnyRequest, db: Db, set_slug: SetQuery = None) -> Response[str]:
@@ -109,8 +109,10 @@ class OversightController(SignedInPages):
         state = national_state(
             db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
         )
-        rows = [(f"Rec. {r.number}", state.status_counts(saved_id(r))) for r in state.recommendations]
-        return _chart(status_bars(rows, title="Organisations by status, per recommendation"))
+        rows = [
+            (_("Rec. %(number)s", number=r.number), state.status_counts(saved_id(r))) for r in state.recommendations
+        ]
+        return _chart(status_bars(rows, title=_("Organisations by status, per recommendation")))
 
     @get("/recommendations/{recommendation_id:int}", sync_to_thread=True, name="oversight:recommendation")
     def recommendation(self, request: AnyRequest, db: Db, recommendation_id: FromPath[int]) -> Template:
@@ -286,7 +288,7 @@ class ReportController(SignedInPages):
             "reports/progress_report.html",
             data=data,
             statuses=list(ResponseStatus),
-            pdf_url=request.app.route_reverse("report:pdf") + suffix,
+            pdf_url=localise_url(request.app.route_reverse("report:pdf") + suffix),
         )
 
     @get("/pdf", sync_to_thread=True, name="report:pdf")
@@ -298,7 +300,10 @@ class ReportController(SignedInPages):
         set_slug: SetQuery = None,
     ) -> Response[bytes]:
         data, _ = self._data(request, db, period, set_slug)
-        return _download(render_pdf(data), "application/pdf", f"progress-report-{data.as_of.isoformat()}.pdf")
+        # The same figures in the reader's language (?lang=cy: the Welsh report); the file's name says which.
+        language = "" if current_locale() == DEFAULT_LOCALE else f"-{current_locale()}"
+        name = f"progress-report-{data.as_of.isoformat()}{language}.pdf"
+        return _download(render_pdf(data), "application/pdf", name)
 
     @get("/export/{fmt:str}", sync_to_thread=True, name="report:export")
     def export(

@@ -31,10 +31,14 @@ from tracker.reports.themes import Theme, themes
 from tracker.settings import STATIC_DIR
 from tracker.timeutil import uk_date, utc_now
 from tracker.vocabulary import OrganisationKind, PeriodStatus, Provenance, ResponseStatus
+from tracker.web.i18n import N_, current_locale, gettext, html_lang, ngettext
+
+_ = gettext
 
 __all__ = ["ReportData", "build_report", "render_html", "render_pdf", "story"]  # the PDF: tracker.reports.pdf
 
-TITLE = "Progress against the stalking super-complaint recommendations"
+# Marked, not translated: ``ReportData.title`` stays the English source; each rendering shows it in its language.
+TITLE = N_("Progress against the stalking super-complaint recommendations")
 
 
 @dataclass
@@ -102,32 +106,38 @@ class ReportData:
 
     @property
     def basis(self) -> str:
-        """What the figures count, in a sentence: the working position recorded in the tracker (published or
-        not), for a frozen period as it stood when the period was frozen."""
+        """What the figures count, in a sentence (in the reader's language): the working position recorded in the
+        tracker (published or not), for a frozen period as it stood when the period was frozen."""
         if self.frozen_on is None:
-            return (
+            return _(
                 "They count each organisation's position as recorded in the tracker, including changes it has "
                 "not yet published on its public page."
             )
         frozen, cut_off = uk_date(self.frozen_on), uk_date(self.as_of)
         if self.figures_as_at > self.as_of:
-            return (
-                f"They count each organisation's position as recorded in the tracker when the period was frozen on "
-                f"{frozen}, after its cut-off of {cut_off}: statuses are as at {frozen}, not as they were on the "
+            return _(
+                "They count each organisation's position as recorded in the tracker when the period was frozen on "
+                "%(frozen)s, after its cut-off of %(cut_off)s: statuses are as at %(frozen)s, not as they were on the "
                 "cut-off, and only updates dated on or before the cut-off are counted. They include changes not "
-                "yet published on its public page; changes made after the freeze are not counted."
+                "yet published on its public page; changes made after the freeze are not counted.",
+                frozen=frozen,
+                cut_off=cut_off,
             )
         if self.figures_as_at < self.as_of:
-            return (
-                f"They count each organisation's position as recorded in the tracker when the period was frozen on "
-                f"{frozen}, before its cut-off of {cut_off}: statuses are as at {frozen}, not at the cut-off, and "
-                f"only updates dated on or before {frozen} are counted. They include changes not yet published on "
-                "its public page; changes made after the freeze are not counted."
+            return _(
+                "They count each organisation's position as recorded in the tracker when the period was frozen on "
+                "%(frozen)s, before its cut-off of %(cut_off)s: statuses are as at %(frozen)s, not at the cut-off, and "
+                "only updates dated on or before %(frozen)s are counted. They include changes not yet published on "
+                "its public page; changes made after the freeze are not counted.",
+                frozen=frozen,
+                cut_off=cut_off,
             )
-        return (
-            f"They count each organisation's position at the cut-off of {cut_off}, as recorded in the tracker when "
-            f"the period was frozen on {frozen}, including changes not yet published on its public page; changes "
-            "made after the freeze are not counted."
+        return _(
+            "They count each organisation's position at the cut-off of %(cut_off)s, as recorded in the tracker when "
+            "the period was frozen on %(frozen)s, including changes not yet published on its public page; changes "
+            "made after the freeze are not counted.",
+            frozen=frozen,
+            cut_off=cut_off,
         )
 
     @property
@@ -184,10 +194,14 @@ class ReportData:
     def must_answer(self) -> str:
         """Who must answer what, in the summary's words (the PDF; the HTML page says the same)."""
         known = len(self.recommendations) - self.declared_only
-        more = f", and {self.declared_only} more on their own declaration" if self.declared_only else ""
-        return (
-            f"{len(self.organisations)} organisations must answer {known} numbered recommendations with known "
-            f"addressees{more}: {len(self.rows)} responses in all."
+        more = _(", and %(num)s more on their own declaration", num=self.declared_only) if self.declared_only else ""
+        return _(
+            "%(organisations)s organisations must answer %(known)s numbered recommendations with known "
+            "addressees%(more)s: %(responses)s responses in all.",
+            organisations=len(self.organisations),
+            known=known,
+            more=more,
+            responses=len(self.rows),
         )
 
     @property
@@ -195,11 +209,12 @@ class ReportData:
         """The sentence labelling them (the PDF; the HTML page says the same), None when there are none."""
         if not self.declared:
             return None
-        n = self.declared
-        which = "1 is declared by its organisation" if n == 1 else f"{n} are declared by their organisations"
-        return (
-            f"Of these responses, {which}: who the report addresses the recommendation to is not yet known, and "
-            "the organisation says it answers it."
+        return ngettext(
+            "Of these responses, %(num)s is declared by its organisation: who the report addresses the "
+            "recommendation to is not yet known, and the organisation says it answers it.",
+            "Of these responses, %(num)s are declared by their organisations: who the report addresses the "
+            "recommendation to is not yet known, and the organisation says it answers it.",
+            self.declared,
         )
 
     @property
@@ -246,7 +261,7 @@ def build_report(
     if period is None:
         as_of = today or dt.date.today()
         found = _current_rows(session, recs, as_of, stale_days, set_id)
-        name, created_at = f"Current position at {uk_date(as_of)}", utc_now()
+        name, created_at = _("Current position at %(day)s", day=uk_date(as_of)), utc_now()
     else:
         as_of, name, created_at = period.cut_off, period.name, period.fixed_at
         found = _frozen_rows(session, recs, period)
@@ -485,6 +500,7 @@ def render_html(data: ReportData, *, pdf_url: str | None = None) -> str:
         pdf_url=pdf_url,
         nav_items=[],
         demo_mode=False,
+        html_lang=html_lang(current_locale()),  # the translations in use draw it: English or Welsh
         standalone_css=Markup(standalone_css()),
     )
 

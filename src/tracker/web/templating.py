@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, pass_context
 from jinja2.runtime import Context
@@ -48,6 +48,18 @@ FOOTER_LINKS: list[tuple[Any, str]] = [
     (lazy_gettext("Privacy notice"), "/privacy"),
     (lazy_gettext("Open data"), "/open-data"),
 ]
+
+
+@pass_context
+def address(
+    context: Context, name: str, /, query: dict[str, Any] | None = None, locale: str | None = None, **path: Any
+) -> str:
+    """``url_for`` with a query string (``{"period": 3}``) and a language: the page's unless ``locale`` names one
+    (``"cy"`` for the Welsh report beside the English one, ``"en"`` for the English beside the Welsh)."""
+    base = url_for(context, name, **path)
+    parts = urlsplit(base)
+    pairs = [*parse_qsl(parts.query), *((key, str(value)) for key, value in (query or {}).items())]
+    return i18n.localise_url(urlunsplit(("", "", parts.path, urlencode(pairs), "")), locale)
 
 
 def static_url(path: str) -> str:
@@ -165,6 +177,7 @@ def build_environment() -> Environment:
     env.globals["static_url"] = static_url
     env.globals["url_for"] = url_for
     env.globals["url_pattern"] = url_pattern
+    env.globals["address"] = address
     from tracker.reports import matrix  # the oversight matrix's cells (it builds on this module)
 
     env.globals.update(

@@ -24,6 +24,7 @@ from reportlab.platypus import Paragraph, Table
 from sqlmodel import Session, col, select
 
 from tests.support.demo import DemoDatabases
+from tests.support.welsh import in_welsh
 from tracker.audit.services import Actor
 from tracker.db import make_engine
 from tracker.organisations.models import Organisation
@@ -359,3 +360,71 @@ def test_a_frozen_period_gives_the_same_bytes_after_later_edits(frozen):
         assert render_pdf(build_report(session, frozen.period)) == frozen.pdf
     finally:
         session.rollback()
+
+
+# --- the Welsh report ------------------------------------------------------------------------------------------
+
+
+def all_text(pdf: bytes) -> str:
+    return words(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+
+
+def test_the_welsh_report_is_drawn_from_the_same_frozen_figures_and_gives_the_same_bytes_every_time(frozen):
+    """The period's report in Welsh: every heading, label and date in Welsh, the same figures as the English one,
+    byte for byte the same each time it is drawn, and after later edits."""
+    session = frozen.session
+    with in_welsh():
+        welsh = render_pdf(build_report(session, frozen.period))
+        assert render_pdf(build_report(session, frozen.period)) == welsh
+    assert welsh != frozen.pdf
+    reader = PdfReader(io.BytesIO(welsh))
+    assert (
+        reader.trailer["/Root"]["/Lang"] == "cy"
+        and PdfReader(io.BytesIO(frozen.pdf)).trailer["/Root"]["/Lang"] == "en-GB"
+    )
+    text = all_text(welsh)
+    for heading in ("Crynodeb", "Yr argymhellion", "Atodiad A: heddluoedd fesul argymhelliad", "Tudalen 2"):
+        assert heading in text, heading
+    for english in ("Summary", "The recommendations", "Annex A", "Page 2", "Methodology", "Deadline:", "Status"):
+        assert english not in text, english
+    assert "Cynnydd yn erbyn argymhellion yr uwch-gŵyn am stelcio" in reader.metadata["/Title"]
+    month = frozen.period.cut_off.month
+    assert f"{frozen.period.cut_off.day} {WELSH_MONTHS[month - 1]} {frozen.period.cut_off.year}" in text
+    # The same figures: the headline's numbers appear in both
+    headline = frozen.data.headline
+    assert f"Rhaid i {headline.organisations} sefydliad ateb" in text
+    response = _sub_responses(session)[1]
+    try:
+        response.status = (
+            ResponseStatus.BLOCKED if response.status is not ResponseStatus.BLOCKED else ResponseStatus.COMPLETE
+        )
+        session.add(response)
+        session.flush()
+        with in_welsh():
+            assert render_pdf(build_report(session, frozen.period)) == welsh
+    finally:
+        session.rollback()
+
+
+WELSH_MONTHS = [
+    "Ionawr",
+    "Chwefror",
+    "Mawrth",
+    "Ebrill",
+    "Mai",
+    "Mehefin",
+    "Gorffennaf",
+    "Awst",
+    "Medi",
+    "Hydref",
+    "Tachwedd",
+    "Rhagfyr",
+]
+
+
+def test_the_welsh_html_report_is_the_same_every_time_and_marks_what_organisations_wrote(frozen):
+    with in_welsh():
+        first = render_html(build_report(frozen.session, frozen.period))
+        assert render_html(build_report(frozen.session, frozen.period)) == first
+    assert "Crynodeb" in first and ">Summary<" not in first
+    assert 'lang="en"' in first  # names and updates as written

@@ -157,6 +157,7 @@ def _publish(request: AnyRequest, db: Session, editor: Editor, form: Form) -> No
         pdf=app.route_reverse("public-reports:pdf", set_slug=editor.rec_set.slug, period_id=period_id),
         open_data=app.route_reverse("public:open-data"),
         figures=app.route_reverse("public-reports:figures", set_slug=editor.rec_set.slug, period_id=period_id),
+        page=app.route_reverse("public-reports:html", set_slug=editor.rec_set.slug, period_id=period_id),
     )
     stale_days = app.state.settings.stale_update_days
     publisher = Publisher(db, editor.period, editor.rec_set, links, stale_days, demo_mode=is_demo_site(request))

@@ -11,14 +11,15 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from tracker.db import saved_id
+from tracker.organisations.bilingual import ENGLISH, Localised, localised
 from tracker.recommendations.models import RecommendationSet
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative import markup
 from tracker.reports.narrative.figures import ReportFigures, report_figures
-from tracker.reports.narrative.models import ReportDraft, ReportExample
-from tracker.reports.progress_report import RecommendationSection, ReportData, build_report
+from tracker.reports.narrative.models import SECTIONS, ReportDraft, ReportExample
+from tracker.reports.progress_report import TITLE, RecommendationSection, ReportData, build_report
 
-TITLE = "Progress against the stalking super-complaint recommendations"
+__all__ = ["TITLE", "WrittenReport", "WrittenSection", "frozen_report", "written_report"]
 
 
 @dataclass
@@ -28,6 +29,8 @@ class WrittenSection:
     section: RecommendationSection
     commentary: list[markup.Block]
     examples: list[ReportExample]
+    language: str = ENGLISH  # the language the commentary is in
+    fallback: bool = False  # shown in English in the Welsh report: it has no Welsh (the report says so)
 
 
 @dataclass
@@ -42,6 +45,12 @@ class WrittenReport:
     next_steps: list[markup.Block]
     sections: list[WrittenSection] = field(default_factory=list)
     published_on: dt.date | None = None
+    language: str = ENGLISH  # the report's language; a section without it is in ``languages`` and ``fallback``
+    languages: dict[str, str] = field(default_factory=dict)  # the language of each section (SECTIONS) shown
+    fallback: set[str] = field(default_factory=set)  # the sections shown in English in the Welsh report
+
+    def language_of(self, name: str) -> str:
+        return self.languages.get(name, self.language)
 
     @property
     def title(self) -> str:
@@ -67,26 +76,37 @@ def written_report(
     examples: list[ReportExample],
     *,
     published_on: dt.date | None = None,
+    locale: str = ENGLISH,
 ) -> WrittenReport:
-    """The written report of ``draft`` (or an empty one) on the frozen ``data``."""
-    figures = report_figures(data)
-    commentary = draft.commentary if draft is not None else {}
+    """The written report of ``draft`` (or an empty one) on the frozen ``data``, its sections in ``locale`` (a
+    section not written in Welsh is shown in English in the Welsh report, and marked as such: never silently).
+    The figures are the same in both: the placeholders are valued from the same frozen ``data``."""
+    texts = {name: localised(draft, name, locale) for name in SECTIONS} if draft is not None else {}
     report = WrittenReport(
         data=data,
-        figures=figures,
+        figures=report_figures(data),
         rec_set=rec_set,
-        foreword=markup.parse(draft.foreword if draft else ""),
-        summary=markup.parse(draft.summary if draft else ""),
-        next_steps=markup.parse(draft.next_steps if draft else ""),
+        foreword=_parsed(texts.get("foreword")),
+        summary=_parsed(texts.get("summary")),
+        next_steps=_parsed(texts.get("next_steps")),
         published_on=published_on,
+        language=locale,
     )
+    report.languages = {name: text.language for name, text in texts.items()}
+    report.fallback = {name for name, text in texts.items() if text.fallback}
     for section in data.sections:
-        rec_id = saved_id(section.recommendation)
-        report.sections.append(
-            WrittenSection(
-                section,
-                markup.parse(commentary.get(str(rec_id), "")),
-                [e for e in examples if e.recommendation_id == rec_id],
-            )
-        )
+        rec_id = str(saved_id(section.recommendation))
+        pair = {"commentary": "", "commentary_cy": ""}
+        if draft is not None:
+            pair = {
+                "commentary": draft.commentary.get(rec_id, ""),
+                "commentary_cy": draft.commentary_cy.get(rec_id, ""),
+            }
+        text = localised(pair, "commentary", locale)
+        chosen = [e for e in examples if str(e.recommendation_id) == rec_id]
+        report.sections.append(WrittenSection(section, _parsed(text), chosen, text.language, text.fallback))
     return report
+
+
+def _parsed(text: Localised | None) -> list[markup.Block]:
+    return markup.parse(text.text or "") if text is not None else []

@@ -15,10 +15,11 @@ from tracker.recommendations.models import RecommendationSet
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative.document import WrittenReport, frozen_report, written_report
 from tracker.reports.narrative.examples import Candidate, candidates, no_longer_public
-from tracker.reports.narrative.models import SECTIONS, ReportDraft, ReportExample
+from tracker.reports.narrative.models import ReportDraft, ReportExample
 from tracker.reports.narrative.services import (
     ENTITY,
-    SECTION_NAMES,
+    SECTION_LABELS,
+    WRITTEN,
     commentary_field,
     draft_for,
     examples_of,
@@ -26,6 +27,10 @@ from tracker.reports.narrative.services import (
     report_set,
 )
 from tracker.vocabulary import PeriodStatus, ReportStatus
+from tracker.web.fields import Content
+from tracker.web.i18n import current_locale, gettext
+
+_ = gettext
 
 
 @dataclass
@@ -56,20 +61,23 @@ class Editor:
         """The written sections as the text form's fields hold them."""
         if self.draft is None:
             return {}
-        values = {name: getattr(self.draft, name) for name in SECTIONS}
-        return values | {commentary_field(int(rec_id)): text for rec_id, text in self.draft.commentary.items()}
+        values = {name: getattr(self.draft, name) for name in WRITTEN}
+        values |= {commentary_field(int(rec_id)): text for rec_id, text in self.draft.commentary.items()}
+        return values | {commentary_field(int(rec_id), True): text for rec_id, text in self.draft.commentary_cy.items()}
 
     def choices(self) -> list[tuple[str, str]]:
         """The examples on offer, as the add-example list's options, by recommendation."""
         if self.report is None:
             return []
         chosen = {(e.source_kind, e.source_id, e.recommendation_id) for e in self.examples}
-        out = [("", "Choose an update or a piece of practice")]
+        out: list[tuple[str, str]] = [("", _("Choose an update or a piece of practice"))]
         for written in self.report.sections:
             rec = written.section.recommendation
             for candidate in self.offered.get(saved_id(rec), []):
                 if (candidate.kind, candidate.source_id, candidate.recommendation_id) not in chosen:
-                    out.append((candidate.choice, f"Rec. {rec.number}: {candidate.describe()}"))
+                    # Mostly the organisation's own words: the option is marked as their language (``Content``).
+                    label = _("Rec. %(number)s: %(source)s", number=rec.number, source=candidate.describe())
+                    out.append((candidate.choice, Content(label)))
         return out
 
 
@@ -82,7 +90,8 @@ def editor_for(session: Session, period: ReportingPeriod, rec_set: Recommendatio
     if not editor.frozen:
         return editor
     data = frozen_report(session, period, rec_set, stale_days)
-    editor.report = written_report(data, rec_set, draft, editor.examples)
+    # In the reader's language: the preview in Welsh is the Welsh report as it would be published.
+    editor.report = written_report(data, rec_set, draft, editor.examples, locale=current_locale())
     editor.offered = candidates(session, period, data.recommendations, stale_days=stale_days)
     editor.gone = {saved_id(e) for e in no_longer_public(session, editor.examples)}
     if draft is not None:
@@ -96,6 +105,11 @@ def editor_for(session: Session, period: ReportingPeriod, rec_set: Recommendatio
         published = published_for(session, saved_id(period), rec_set.slug)
         editor.published_id = published.id if published else None
     return editor
+
+
+def section_label(name: str) -> str:
+    """A written section's name as a heading, in the reader's language ("Foreword", "What happens next")."""
+    return gettext(SECTION_LABELS.get(name, name.replace("_", " ")))
 
 
 @dataclass(frozen=True)
@@ -123,16 +137,21 @@ def changes_of(editor: Editor, event: AuditEvent) -> list[Change]:
         numbers = {str(w.section.recommendation.id): w.section.recommendation.number for w in editor.report.sections}
     out = []
     for name in sorted(set(before) | set(after)):
-        if name == "commentary":
+        if name in ("commentary", "commentary_cy"):
             old, new = before.get(name) or {}, after.get(name) or {}
             for rec_id in sorted(set(old) | set(new), key=lambda key: int(key) if key.isdigit() else 0):
                 if old.get(rec_id) != new.get(rec_id):
-                    label = f"Commentary on recommendation {numbers.get(rec_id, rec_id)}"
+                    number = numbers.get(rec_id, rec_id)
+                    label = (
+                        _("Commentary on recommendation %(number)s in Welsh", number=number)
+                        if name == "commentary_cy"
+                        else _("Commentary on recommendation %(number)s", number=number)
+                    )
                     out.append(Change(label, old.get(rec_id) or "", new.get(rec_id) or ""))
         elif name == "status":
-            out.append(Change("Status", _status_label(before.get(name)), _status_label(after.get(name))))
+            out.append(Change(_("Status"), _status_label(before.get(name)), _status_label(after.get(name))))
         else:
-            label = SECTION_NAMES.get(name, name.replace("_", " ")).capitalize()
+            label = section_label(name)
             out.append(Change(label, str(before.get(name) or ""), str(after.get(name) or "")))
     return out
 
@@ -141,11 +160,14 @@ def conflict_of(editor: Editor, typed: dict[str, Any]) -> dict[str, tuple[str, s
     """The sections whose saved text differs from what this person typed, by their names as the page shows them:
     (as saved now, as typed, never saved)."""
     current = editor.text_values()
-    labels = {name: SECTION_NAMES[name].capitalize() for name in SECTIONS}
+    labels = {name: section_label(name) for name in WRITTEN}
     if editor.report is not None:
         for written in editor.report.sections:
             rec = written.section.recommendation
-            labels[commentary_field(saved_id(rec))] = f"Commentary on recommendation {rec.number}"
+            labels[commentary_field(saved_id(rec))] = _("Commentary on recommendation %(number)s", number=rec.number)
+            labels[commentary_field(saved_id(rec), True)] = _(
+                "Commentary on recommendation %(number)s in Welsh", number=rec.number
+            )
     return {
         label: (current.get(name, ""), typed.get(name) or "")
         for name, label in labels.items()

@@ -25,7 +25,11 @@ from tracker.recommendations.models import Recommendation
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative.models import ReportExample
 from tracker.reports.services import update_window
+from tracker.timeutil import uk_date
 from tracker.vocabulary import PracticeStatus, Visibility
+from tracker.web.i18n import gettext
+
+_ = gettext
 
 UPDATE, PRACTICE = "update", "practice"
 PER_RECOMMENDATION = 25  # the newest updates offered under each recommendation
@@ -52,8 +56,8 @@ class Candidate:
     def describe(self, limit: int = 110) -> str:
         words = self.title or self.text
         words = words if len(words) <= limit else words[: limit - 1].rstrip() + "\u2026"
-        when = f", {self.source_on:%d %b %Y}" if self.source_on else ""
-        kind = "practice" if self.kind == PRACTICE else "update"
+        when = f", {uk_date(self.source_on)}" if self.source_on else ""
+        kind = _("practice") if self.kind == PRACTICE else _("update")
         return f"{self.organisation_name} ({kind}{when}): {words}"
 
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # The written sections other than the commentary on each recommendation, in the report's order.
 SECTIONS = ("foreword", "summary", "next_steps")
+# Their Welsh versions (``tracker.organisations.bilingual``: the Welsh of X is X_cy), and the commentary's.
+WELSH_SECTIONS = ("foreword_cy", "summary_cy", "next_steps_cy")
 
 
 class ReportDraft(SQLModel, Versioned, table=True):
@@ -31,7 +33,7 @@ class ReportDraft(SQLModel, Versioned, table=True):
 
     __tablename__ = "report_draft"
     __table_args__ = (sa.UniqueConstraint("period_id", "set_id", name="uq_report_draft_period_id_set_id"),)
-    conflict_fields: ClassVar[tuple[str, ...]] = (*SECTIONS, "commentary", "status")
+    conflict_fields: ClassVar[tuple[str, ...]] = (*SECTIONS, "commentary", *WELSH_SECTIONS, "commentary_cy", "status")
 
     id: int | None = Field(default=None, primary_key=True)
     period_id: int = Field(foreign_key="reporting_period.id", index=True)
@@ -41,6 +43,11 @@ class ReportDraft(SQLModel, Versioned, table=True):
     summary: str = text_field(default="", nullable=False)
     next_steps: str = text_field(default="", nullable=False)
     commentary: dict[str, str] = json_field(default_factory=dict)
+    # The Welsh of each written section (empty: the Welsh report shows the English, saying so).
+    foreword_cy: str = text_field(default="", nullable=False)
+    summary_cy: str = text_field(default="", nullable=False)
+    next_steps_cy: str = text_field(default="", nullable=False)
+    commentary_cy: dict[str, str] = json_field(default_factory=dict)
     author_ids: list[int] = json_field()
     review_comment: str | None = text_field()
     submitted_by_id: int | None = Field(default=None, foreign_key="user_account.id")
@@ -92,6 +99,11 @@ class PublishedReport(SQLModel, table=True):
     figures_csv: bytes = Field(sa_type=sa.LargeBinary, nullable=False, description="its figures, as open data")
     html_sha256: str = Field(max_length=64)
     pdf_sha256: str = Field(max_length=64)
+    # The Welsh report, rendered at the same moment from the same figures (None: published before it existed).
+    html_cy: bytes | None = Field(default=None, sa_type=sa.LargeBinary, nullable=True)
+    pdf_cy: bytes | None = Field(default=None, sa_type=sa.LargeBinary, nullable=True)
+    html_cy_sha256: str | None = Field(default=None, max_length=64)
+    pdf_cy_sha256: str | None = Field(default=None, max_length=64)
     published_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     published_at: dt.datetime = timestamp_field(nullable=False)
 
@@ -107,6 +119,8 @@ class PublishedReport(SQLModel, table=True):
         figures_csv: bytes,
         set_slug: str,
         title: str,
+        html_cy: bytes | None = None,
+        pdf_cy: bytes | None = None,
     ) -> PublishedReport:
         """The published files of ``draft``, with their SHA-256 digests (their ETags for ever)."""
         return cls(
@@ -121,6 +135,10 @@ class PublishedReport(SQLModel, table=True):
             figures_csv=figures_csv,
             html_sha256=hashlib.sha256(html).hexdigest(),
             pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            html_cy=html_cy,
+            pdf_cy=pdf_cy,
+            html_cy_sha256=hashlib.sha256(html_cy).hexdigest() if html_cy is not None else None,
+            pdf_cy_sha256=hashlib.sha256(pdf_cy).hexdigest() if pdf_cy is not None else None,
             published_by_id=user.id,
             published_at=utc_now(),
         )

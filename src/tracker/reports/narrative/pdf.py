@@ -8,16 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from xml.sax.saxutils import escape
 
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import Paragraph
 
 from tracker.reports import pdf
-from tracker.reports.charts import status_bars
 from tracker.reports.narrative import markup
 from tracker.reports.narrative.document import WrittenReport, WrittenSection
-from tracker.reports.pdf import BODY, H1, H2, SMALL
+from tracker.reports.pdf import BODY, H1, SMALL
 from tracker.timeutil import LONDON, uk_date
-from tracker.vocabulary import ResponseStatus
+from tracker.web.i18n import gettext
+
+_ = gettext
 
 
 def prose(report: WrittenReport, blocks: list[markup.Block]) -> list[object]:
@@ -29,7 +29,7 @@ def prose(report: WrittenReport, blocks: list[markup.Block]) -> list[object]:
 
 
 def published_line(report: WrittenReport) -> str | None:
-    return f"Published {uk_date(report.published_on)}" if report.published_on else None
+    return _("Published %(day)s", day=uk_date(report.published_on)) if report.published_on else None
 
 
 def render(report: WrittenReport) -> bytes:
@@ -43,40 +43,33 @@ def story(report: WrittenReport) -> list[object]:
     data = report.data
     out = [*pdf.cover(data, published_line(report)), *pdf.contents()]
     if report.foreword:
-        out += [Paragraph("Foreword", H1), *prose(report, report.foreword)]
-    out += [Paragraph("Summary", H1), *prose(report, report.summary), *_national_figures(report)]
-    out += [Paragraph("The recommendations", H1)]
+        out += [_heading(_("Foreword")), *_fallback(report, "foreword"), *prose(report, report.foreword)]
+    out += [_heading(_("Summary")), *_fallback(report, "summary"), *prose(report, report.summary)]
+    out += _national_figures(report)
+    out += [_heading(_("The recommendations"))]
     for written in report.sections:
         out += _recommendation(report, written)
     if report.next_steps:
-        out += [Paragraph("What happens next", H1), *prose(report, report.next_steps)]
-    out += [Paragraph("Appendix: the figures in full", H1)]
+        out += [_heading(_("What happens next")), *_fallback(report, "next_steps"), *prose(report, report.next_steps)]
+    out += [_heading(_("Appendix: the figures in full"))]
     out += pdf.appendices(data, with_updates=False)
     return out
 
 
 def _national_figures(report: WrittenReport) -> list[object]:
     data = report.data
-    totals = data.total_counts
-    rows = [(f"Rec. {s.recommendation.number}", s.counts) for s in data.sections]
     return [
         *(pdf._p(sentence, SMALL) for sentence in pdf.key_sentences(data)),
-        pdf._table([["Status", "Responses"]] + [[s.label, totals[s]] for s in ResponseStatus], [60 * mm, 30 * mm]),
+        pdf.status_table(data.total_counts, _("Responses")),
         pdf._p(pdf.no_recent_update(data), SMALL),
-        Spacer(1, 5 * mm),
-        status_bars(rows, title="Organisations by status, per recommendation", width=480),
-        pdf._p("The same figures are given for each recommendation in the sections that follow.", SMALL),
+        *pdf.status_chart(data),
     ]
 
 
 def _recommendation(report: WrittenReport, written: WrittenSection) -> list[object]:
     section = written.section
-    rec = section.recommendation
-    out: list[object] = [Paragraph(escape(f"Recommendation {rec.number}"), H2)]
-    if rec.text:
-        out.append(pdf._p(rec.text))
-    out += [pdf._p(rec.provenance_summary(), SMALL), pdf._p(f"Deadline: {uk_date(rec.deadline, 'none known')}.", SMALL)]
-    out += prose(report, written.commentary)
+    out: list[object] = [*pdf.recommendation_heading(section.recommendation)]
+    out += [*(_english_only() if written.fallback else []), *prose(report, written.commentary)]
     for example in written.examples:
         out += prose(report, markup.parse(example.lead_in or ""))
         when = f", {uk_date(example.source_on)}" if example.source_on else ""
@@ -84,15 +77,18 @@ def _recommendation(report: WrittenReport, written: WrittenSection) -> list[obje
         if example.title:
             heading += f": {escape(example.title)}"
         out += [Paragraph(heading, BODY), Paragraph(escape(example.text), SMALL)]
-    out.append(
-        pdf._table(
-            [["Status", "Organisations"]] + [[s.label, section.counts[s]] for s in ResponseStatus], [60 * mm, 30 * mm]
-        )
-    )
-    if section.not_started:
-        out.append(pdf._p("Not started: " + "; ".join(section.not_started) + ".", SMALL))
-    if section.overdue:
-        out.append(pdf._p("Overdue: " + "; ".join(section.overdue) + ".", SMALL))
-    if section.practice:
-        out.append(pdf._p("Promising practice: " + "; ".join(section.practice) + ".", SMALL))
-    return out
+    out.append(pdf.status_table(section.counts, _("Organisations")))
+    return out + pdf.who_lags(section) + pdf.practice_line(section)
+
+
+def _fallback(report: WrittenReport, name: str) -> list[object]:
+    return _english_only() if name in report.fallback else []
+
+
+def _english_only() -> list[object]:
+    """The note on a section the Welsh report shows in English (it has no Welsh): never silently."""
+    return [Paragraph(f"<b>{escape(_('This section is available in English only.'))}</b>", SMALL)]
+
+
+def _heading(text: str) -> Paragraph:
+    return Paragraph(escape(text), H1)

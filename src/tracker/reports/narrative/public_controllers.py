@@ -2,6 +2,8 @@
 
 A report's page and PDF are the bytes stored when it was published, served as they are for ever with their
 SHA-256 as the ETag (a conditional request answers 304). Drafts, comments and returned versions are never here.
+In Welsh (``?lang=cy``, the site's way of naming the language) the Welsh page and PDF stored beside them are
+served; a report published before it had a Welsh rendering serves its English files.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from litestar.params import FromPath
 from litestar.response import Response
 from sqlmodel import Session, select
 
+from tracker.organisations.bilingual import WELSH
 from tracker.public import caching
 from tracker.reports.narrative.models import PublishedReport
 from tracker.reports.narrative.services import published_reports
 from tracker.timeutil import UTC
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import current_locale
 
 
 def _stored(db: Session, set_slug: str, period_id: int) -> PublishedReport:
@@ -45,6 +49,13 @@ def _served(request: AnyRequest, stored: PublishedReport, body: bytes, digest: s
     )
 
 
+def _in_language(english: bytes, digest: str, welsh: bytes | None, welsh_digest: str | None) -> tuple[bytes, str, str]:
+    """The stored file in the reader's language, its digest and the suffix its file name takes ("-cy")."""
+    if current_locale() == WELSH and welsh is not None and welsh_digest is not None:
+        return welsh, welsh_digest, "-cy"
+    return english, digest, ""
+
+
 class PublishedReportController(Controller):
     path = "/reports"
     include_in_schema = False
@@ -57,8 +68,9 @@ class PublishedReportController(Controller):
     @get("/{set_slug:str}/{period_id:int}", sync_to_thread=True, media_type=MediaType.HTML, name="public-reports:html")
     def html(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:
         stored = _stored(db, set_slug, period_id)
-        name = f"progress-report-{set_slug}-{period_id}.html"
-        return _served(request, stored, stored.html, stored.html_sha256, "text/html; charset=utf-8", name)
+        body, digest, language = _in_language(stored.html, stored.html_sha256, stored.html_cy, stored.html_cy_sha256)
+        name = f"progress-report-{set_slug}-{period_id}{language}.html"
+        return _served(request, stored, body, digest, "text/html; charset=utf-8", name)
 
     @get("/{set_slug:str}/{period_id:int}/figures.csv", sync_to_thread=True, name="public-reports:figures")
     def figures(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:
@@ -71,5 +83,6 @@ class PublishedReportController(Controller):
     @get("/{set_slug:str}/{period_id:int}/pdf", sync_to_thread=True, name="public-reports:pdf")
     def pdf(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:
         stored = _stored(db, set_slug, period_id)
-        name = f"progress-report-{set_slug}-{period_id}.pdf"
-        return _served(request, stored, stored.pdf, stored.pdf_sha256, "application/pdf", name)
+        body, digest, language = _in_language(stored.pdf, stored.pdf_sha256, stored.pdf_cy, stored.pdf_cy_sha256)
+        name = f"progress-report-{set_slug}-{period_id}{language}.pdf"
+        return _served(request, stored, body, digest, "application/pdf", name)

@@ -7,19 +7,25 @@ what every visitor gets, for ever; it links the site's stylesheet and the addres
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import asdict, dataclass
+from gettext import NullTranslations
 
 from sqlmodel import Session
 
 from tracker.cells import csv_bytes
+from tracker.organisations.bilingual import ENGLISH, WELSH
 from tracker.recommendations.models import RecommendationSet
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative import pdf as written_pdf
 from tracker.reports.narrative.document import WrittenReport, frozen_report, written_report
 from tracker.reports.narrative.figures import NATIONAL, PER_RECOMMENDATION
 from tracker.reports.narrative.models import ReportDraft, ReportExample
+from tracker.reports.narrative.services import Rendered
+from tracker.settings import TRANSLATIONS_DIR
 from tracker.timeutil import LONDON, utc_now
 from tracker.vocabulary import ResponseStatus
+from tracker.web.i18n import Catalogues, current_locale, html_lang, in_english, localise_url, translations_in_use
 from tracker.web.templating import build_environment, footer_links, static_url
 
 
@@ -32,19 +38,30 @@ class Links:
     pdf: str
     open_data: str
     figures: str = ""  # the report's figures as CSV
+    page: str = ""  # the report's own page (its other language is linked from each)
     stylesheet: str = static_url("govuk/govuk-frontend.min.css")
 
 
 def render_html(report: WrittenReport, links: Links, *, demo_mode: bool) -> bytes:
-    """The standalone page, in English (published once, for everyone)."""
+    """The standalone page in the language of the translations in use (published once, for everyone): its links
+    stay in that language."""
     template = build_environment().get_template("reports/written_report.html")
+    locale = current_locale()
     return template.render(
         r=report,
         statuses=list(ResponseStatus),
-        links=asdict(links),
+        links={name: localise_url(url, locale) for name, url in asdict(links).items()},
         footer_links=footer_links(),
         demo_mode=demo_mode,
+        html_lang=html_lang(locale),
+        other_language=localise_url(links.page, ENGLISH if locale == WELSH else WELSH) if links.page else "",
     ).encode("utf-8")
+
+
+@functools.cache
+def welsh_translations() -> NullTranslations:
+    """The Welsh catalogue the Welsh report is drawn in (English when there is none)."""
+    return Catalogues.load(TRANSLATIONS_DIR).translations(WELSH)
 
 
 @dataclass
@@ -58,16 +75,24 @@ class Publisher:
     stale_days: int
     demo_mode: bool = False
 
-    def written(self, draft: ReportDraft, examples: list[ReportExample], published_on: dt.date) -> WrittenReport:
+    def written(
+        self, draft: ReportDraft, examples: list[ReportExample], published_on: dt.date, locale: str = ENGLISH
+    ) -> WrittenReport:
         data = frozen_report(self.session, self.period, self.rec_set, self.stale_days)
-        return written_report(data, self.rec_set, draft, examples, published_on=published_on)
+        return written_report(data, self.rec_set, draft, examples, published_on=published_on, locale=locale)
 
-    def render(self, draft: ReportDraft, examples: list[ReportExample]) -> tuple[bytes, bytes, bytes]:
-        """The HTML page, the PDF and the figures (CSV) of ``draft`` published today (``services.publish`` stores
-        them)."""
-        report = self.written(draft, examples, utc_now().astimezone(LONDON).date())
-        html = render_html(report, self.links, demo_mode=self.demo_mode)
-        return html, written_pdf.render(report), figures_csv(report)
+    def render(self, draft: ReportDraft, examples: list[ReportExample]) -> Rendered:
+        """The HTML page and the PDF of ``draft`` published today, in English and in Welsh from the same frozen
+        figures, and the figures (CSV) (``services.publish`` stores them)."""
+        today = utc_now().astimezone(LONDON).date()
+        with in_english():
+            report = self.written(draft, examples, today)
+            html, pdf = render_html(report, self.links, demo_mode=self.demo_mode), written_pdf.render(report)
+            csv = figures_csv(report)
+        with translations_in_use(welsh_translations()):
+            welsh = self.written(draft, examples, today, WELSH)
+            html_cy, pdf_cy = render_html(welsh, self.links, demo_mode=self.demo_mode), written_pdf.render(welsh)
+        return Rendered(html, pdf, csv, html_cy, pdf_cy)
 
 
 def figures_csv(report: WrittenReport) -> bytes:

@@ -28,21 +28,39 @@ from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative.examples import Candidate, no_longer_public
 from tracker.reports.narrative.figures import ReportFigures
-from tracker.reports.narrative.models import SECTIONS, PublishedReport, ReportDraft, ReportExample
+from tracker.reports.narrative.models import SECTIONS, WELSH_SECTIONS, PublishedReport, ReportDraft, ReportExample
 from tracker.timeutil import utc_now
 from tracker.vocabulary import PeriodStatus, ReportStatus
+from tracker.web.i18n import N_
 
 ENTITY = "report_draft"
-AUDITED = (*SECTIONS, "commentary", "status", "review_comment")
+AUDITED = (*SECTIONS, "commentary", *WELSH_SECTIONS, "commentary_cy", "status", "review_comment")
 MAX_SECTION = 20_000
 MAX_LEAD_IN = 600
-SECTION_NAMES = {"foreword": "foreword", "summary": "summary", "next_steps": "what happens next"}
+SECTION_NAMES = {
+    "foreword": "foreword",
+    "summary": "summary",
+    "next_steps": "what happens next",
+    "foreword_cy": "foreword in Welsh",
+    "summary_cy": "summary in Welsh",
+    "next_steps_cy": "what happens next in Welsh",
+}
+# The sections' names as headings (the history, the conflict panel), marked for translation.
+SECTION_LABELS = {
+    "foreword": N_("Foreword"),
+    "summary": N_("Summary"),
+    "next_steps": N_("What happens next"),
+    "foreword_cy": N_("Foreword in Welsh"),
+    "summary_cy": N_("Summary in Welsh"),
+    "next_steps_cy": N_("What happens next in Welsh"),
+}
+WRITTEN = (*SECTIONS, *WELSH_SECTIONS)  # every written section's field, English then Welsh
 REOPENED = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)  # changing the content takes these back to draft
 
 
-def commentary_field(recommendation_id: int) -> str:
-    """The form field (and error key) of a recommendation's commentary."""
-    return f"commentary-{recommendation_id}"
+def commentary_field(recommendation_id: int, welsh: bool = False) -> str:
+    """The form field (and error key) of a recommendation's commentary (``welsh``: its Welsh version's)."""
+    return f"commentary{'_cy' if welsh else ''}-{recommendation_id}"
 
 
 @dataclass
@@ -50,8 +68,9 @@ class DraftText:
     """The written sections as a form or the API gives them: text by section, commentary by recommendation id."""
 
     version: str = ""
-    sections: dict[str, str] = field(default_factory=dict)
+    sections: dict[str, str] = field(default_factory=dict)  # English and Welsh (``WRITTEN``)
     commentary: dict[int, str] = field(default_factory=dict)
+    commentary_cy: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> DraftText:
@@ -59,12 +78,16 @@ class DraftText:
             value = values.get(name, "")
             return value.strip() if isinstance(value, str) else ""
 
-        commentary = {}
-        for name in values:
-            rec_id = parse_id(name.removeprefix("commentary-")) if name.startswith("commentary-") else None
-            if rec_id is not None:
-                commentary[rec_id] = text(name)
-        return cls(text("version"), {name: text(name) for name in SECTIONS}, commentary)
+        def by_recommendation(prefix: str) -> dict[int, str]:
+            found = {}
+            for name in values:
+                rec_id = parse_id(name.removeprefix(prefix)) if name.startswith(prefix) else None
+                if rec_id is not None:
+                    found[rec_id] = text(name)
+            return found
+
+        sections = {name: text(name) for name in WRITTEN}
+        return cls(text("version"), sections, by_recommendation("commentary-"), by_recommendation("commentary_cy-"))
 
 
 def actor_for(user: User) -> Actor:
@@ -108,11 +131,12 @@ def _check_text(errors: dict[str, str], name: str, text: str, figures: ReportFig
 def check_draft_text(given: DraftText, figures: ReportFigures, recommendations: list[Recommendation]) -> None:
     """Every fault of the written sections at once (each beside its field), or nothing."""
     errors: dict[str, str] = {}
-    for name in SECTIONS:
+    for name in WRITTEN:
         _check_text(errors, name, given.sections.get(name, ""), figures, SECTION_NAMES[name])
     for rec in recommendations:
-        what = f"commentary on recommendation {rec.number}"
-        _check_text(errors, commentary_field(saved_id(rec)), given.commentary.get(saved_id(rec), ""), figures, what)
+        for welsh, texts in ((False, given.commentary), (True, given.commentary_cy)):
+            what = f"commentary on recommendation {rec.number}" + (" in Welsh" if welsh else "")
+            _check_text(errors, commentary_field(saved_id(rec), welsh), texts.get(saved_id(rec), ""), figures, what)
     if errors:
         raise InputError(errors)
 
@@ -145,17 +169,16 @@ def save_draft(
     require(user, Permission.RUN_REPORTING)
     _frozen(period, "summary")
     check_draft_text(given, figures, recommendations)
-    commentary = {str(saved_id(r)): text for r in recommendations if (text := given.commentary.get(saved_id(r), ""))}
     draft = draft_for(session, period, rec_set)
     if draft is None:
         if (parse_id(given.version, minimum=0) or 0) != 0:
             raise StaleRecord(None, {})  # the draft it was loaded from is gone (its period was unfrozen)
-        return _create(session, period, rec_set, user, given, commentary, commit=commit)
+        draft = ReportDraft(period_id=saved_id(period), set_id=saved_id(rec_set), author_ids=[saved_id(user)])
+        _write(draft, given, recommendations)
+        return _create(session, draft, period, user, commit=commit)
     _editable(draft, given.version, "summary")
     before = fields_of(draft, AUDITED)
-    for name in SECTIONS:
-        setattr(draft, name, given.sections.get(name, ""))
-    draft.commentary = commentary
+    _write(draft, given, recommendations)
     if fields_of(draft, AUDITED) != before:
         _content_changed(draft, user)
     audit_change(session, draft, before, AUDITED, actor=actor_for(user), entity_type=ENTITY, summary=_saved_summary)
@@ -175,25 +198,15 @@ def _saved_summary(names: list[str]) -> str:
     return "Report text saved: " + ", ".join(words)
 
 
-def _create(
-    session: Session,
-    period: ReportingPeriod,
-    rec_set: RecommendationSet,
-    user: User,
-    given: DraftText,
-    commentary: dict[str, str],
-    *,
-    commit: bool,
-) -> ReportDraft:
-    draft = ReportDraft(
-        period_id=saved_id(period),
-        set_id=saved_id(rec_set),
-        foreword=given.sections.get("foreword", ""),
-        summary=given.sections.get("summary", ""),
-        next_steps=given.sections.get("next_steps", ""),
-        commentary=commentary,
-        author_ids=[saved_id(user)],
-    )
+def _write(draft: ReportDraft, given: DraftText, recommendations: list[Recommendation]) -> None:
+    """The sections and commentary, in English and Welsh, as given (an empty commentary is left out)."""
+    for name in WRITTEN:
+        setattr(draft, name, given.sections.get(name, ""))
+    for attribute, texts in (("commentary", given.commentary), ("commentary_cy", given.commentary_cy)):
+        setattr(draft, attribute, {str(saved_id(r)): text for r in recommendations if (text := texts.get(saved_id(r)))})
+
+
+def _create(session: Session, draft: ReportDraft, period: ReportingPeriod, user: User, *, commit: bool) -> ReportDraft:
     session.add(draft)
     session.flush()
     audit_creation(
@@ -327,8 +340,9 @@ def _decide(
 def text_faults(session: Session, draft: ReportDraft, figures: ReportFigures) -> list[str]:
     """Where the stored text breaks the rules saving applies (placeholders, braces, links): re-checked at every step
     of the review, so nothing saved before a rule existed reaches the public."""
-    texts = [(SECTION_NAMES[name], getattr(draft, name)) for name in SECTIONS]
+    texts = [(SECTION_NAMES[name], getattr(draft, name)) for name in WRITTEN]
     texts += [("a recommendation's commentary", text) for text in draft.commentary.values()]
+    texts += [("a recommendation's commentary in Welsh", text) for text in draft.commentary_cy.values()]
     texts += [
         (f"the lead-in of the example from {e.organisation_name}", e.lead_in or "") for e in examples_of(session, draft)
     ]
@@ -410,7 +424,18 @@ def _refuse_gone(session: Session, examples: list[ReportExample], then: str) -> 
         raise InputError({"decision": f"Some examples are no longer public ({names}): {then}"})
 
 
-Renderer = Callable[[ReportDraft, list[ReportExample]], tuple[bytes, bytes, bytes]]  # HTML, PDF, figures CSV
+@dataclass(frozen=True)
+class Rendered:
+    """A report's published files: its page and PDF in English and in Welsh, and its figures (CSV)."""
+
+    html: bytes
+    pdf: bytes
+    figures_csv: bytes
+    html_cy: bytes | None = None
+    pdf_cy: bytes | None = None
+
+
+Renderer = Callable[[ReportDraft, list[ReportExample]], Rendered]
 
 
 def publish(
@@ -429,9 +454,18 @@ def publish(
     _refuse_gone(session, examples, "remove them, then have the report approved again")
     period = session.get(ReportingPeriod, draft.period_id)
     assert period is not None
-    html, pdf, figures_csv = render(draft, examples)
+    files = render(draft, examples)
     published = PublishedReport.of(
-        draft, period, user, html=html, pdf=pdf, figures_csv=figures_csv, set_slug=set_slug, title=title
+        draft,
+        period,
+        user,
+        html=files.html,
+        pdf=files.pdf,
+        figures_csv=files.figures_csv,
+        set_slug=set_slug,
+        title=title,
+        html_cy=files.html_cy,
+        pdf_cy=files.pdf_cy,
     )
     session.add(published)
     record(
@@ -440,7 +474,9 @@ def publish(
         action="publish",
         entity_type=ENTITY,
         entity_id=draft.id,
-        summary=f"Report published: HTML {published.html_sha256[:12]}, PDF {published.pdf_sha256[:12]}",
+        summary=f"Report published: HTML {published.html_sha256[:12]}, PDF {published.pdf_sha256[:12]}"
+        + (f"; in Welsh HTML {published.html_cy_sha256[:12]}" if published.html_cy_sha256 else "")
+        + (f", PDF {published.pdf_cy_sha256[:12]}" if published.pdf_cy_sha256 else ""),
         after={
             "examples": [{"organisation": e.organisation_name, "text": e.text, "lead_in": e.lead_in} for e in examples]
         },
@@ -461,7 +497,7 @@ def published_reports(session: Session) -> list[PublishedReport]:
     return list(
         session.exec(
             select(PublishedReport)
-            .options(defer(PublishedReport.html), defer(PublishedReport.pdf))  # type: ignore[arg-type]
+            .options(*(defer(getattr(PublishedReport, name)) for name in ("html", "pdf", "html_cy", "pdf_cy")))
             .order_by(col(PublishedReport.published_at).desc(), col(PublishedReport.id).desc())
         )
     )

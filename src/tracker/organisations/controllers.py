@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from litestar import get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlmodel import Session
 
 from tracker.organisations.languages import set_languages
 from tracker.organisations.models import Organisation
-from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, can, require
+from tracker.permissions import Permission, can
+from tracker.plans.workspace import organisation_for
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages
 from tracker.web.handler_types import AnyRequest, Db
@@ -24,12 +22,12 @@ class LanguagesController(SignedInPages):
     @get("/{slug:str}/languages", sync_to_thread=True, name="organisations:languages")
     def languages(self, request: AnyRequest, db: Db, slug: FromPath[str], saved: FromQuery[bool] = False) -> Template:
         """Whether the organisation writes in Welsh, and whether it publishes only with every text in Welsh."""
-        return _page(request, _organisation(db, slug, request), saved=saved)
+        return _page(request, organisation_for(db, request.user, slug, Permission.PUBLISH_PLAN), saved=saved)
 
     @post("/{slug:str}/languages", sync_to_thread=True, name="organisations:save-languages")
     def save(self, request: AnyRequest, db: Db, slug: FromPath[str], data: FormData) -> Redirect:
         """Save the settings; ``bilingual`` is read only from the service team's form (with ``bilingual_shown``)."""
-        organisation = _organisation(db, slug, request)
+        organisation = organisation_for(db, request.user, slug, Permission.PUBLISH_PLAN)
         form = Form.of(data)
         bilingual = form.get("bilingual") == "yes" if form.get("bilingual_shown") else None
         set_languages(
@@ -37,14 +35,6 @@ class LanguagesController(SignedInPages):
         )
         url = request.app.route_reverse("organisations:languages", slug=organisation.slug)
         return Redirect(url + "?saved=1", status_code=303)
-
-
-def _organisation(db: Session, slug: str, request: AnyRequest) -> Organisation:
-    organisation = get_by_slug(db, slug)
-    if organisation is None:
-        raise NotFoundException()
-    require(request.user, Permission.PUBLISH_PLAN, organisation.id)
-    return organisation
 
 
 def _page(request: AnyRequest, organisation: Organisation, *, saved: bool) -> Template:

@@ -15,8 +15,7 @@ from sqlmodel import Session
 
 from tracker.db import saved_id
 from tracker.organisations.models import Organisation
-from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission, require
+from tracker.permissions import Permission
 from tracker.plans.publication import (
     NothingToPublish,
     content_key,
@@ -25,6 +24,7 @@ from tracker.plans.publication import (
     publish_plan,
 )
 from tracker.plans.welsh import WelshMissing, missing_public_welsh, require_welsh
+from tracker.plans.workspace import organisation_for
 from tracker.public import data as public_data
 from tracker.public.opendata import evidence_download_path
 from tracker.web.forms import FormData
@@ -39,12 +39,12 @@ class PublicationController(SignedInPages):
     @get("/{slug:str}/publish", sync_to_thread=True, name="publication:confirm")
     def confirm(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         """What the public will see that it does not see now, and what it will stop seeing; then Publish."""
-        return _confirm_page(request, db, _organisation(db, slug, request))
+        return _confirm_page(request, db, organisation_for(db, request.user, slug, Permission.PUBLISH_PLAN))
 
     @get("/{slug:str}/publish/preview", sync_to_thread=True, name="publication:preview")
     def preview(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
         """The public page of the plan as publishing now would show it (nothing is saved)."""
-        organisation = _organisation(db, slug, request)
+        organisation = organisation_for(db, request.user, slug, Permission.PUBLISH_PLAN)
         draft, _changes = preview_publication(db, organisation)
         view = public_data.organisation_page(db, organisation.slug, draft)
         db.rollback()
@@ -62,7 +62,7 @@ class PublicationController(SignedInPages):
     @post("/{slug:str}/publish", sync_to_thread=True, name="publication:publish")
     def publish(self, request: AnyRequest, db: Db, slug: FromPath[str], data: FormData) -> Template | Redirect:
         """Publish the plan as it stands, if it is still what the person saw; the public sees it until the next."""
-        organisation = _organisation(db, slug, request)
+        organisation = organisation_for(db, request.user, slug, Permission.PUBLISH_PLAN)
         seen = data.get("content_key")
         if seen is not None:  # sent by the confirm form: publish only what it showed (a bad key is a stale one)
             draft, _changes = preview_publication(db, organisation)
@@ -78,14 +78,6 @@ class PublicationController(SignedInPages):
             db.rollback()
             return _confirm_page(request, db, organisation, welsh_refused=True)
         return Redirect(request.app.route_reverse("plans:organisation", slug=slug) + "?published=1", status_code=303)
-
-
-def _organisation(db: Session, slug: str, request: AnyRequest) -> Organisation:
-    organisation = get_by_slug(db, slug)
-    if organisation is None:
-        raise NotFoundException()
-    require(request.user, Permission.PUBLISH_PLAN, organisation.id)
-    return organisation
 
 
 def _confirm_page(

@@ -12,25 +12,16 @@ from sqlmodel import Field, SQLModel
 from tracker.db import Versioned, created_at_field, enum_field, json_field, text_field, timestamp_field
 from tracker.vocabulary import PracticeStage, PracticeStatus
 
+# The write-up's texts, and their Welsh twins (with the title's) for bilingual organisations.
+TEXTS = ("summary", "what_was_done", "outcomes", "evaluation")
+WELSH_TEXTS = ("title_cy", *(f"{name}_cy" for name in TEXTS))
+
 
 class Practice(SQLModel, Versioned, table=True):
     """A piece of promising practice that other organisations can learn from."""
 
     __tablename__ = "practice"
-    conflict_fields: ClassVar[tuple[str, ...]] = (
-        "title",
-        "summary",
-        "what_was_done",
-        "outcomes",
-        "evaluation",
-        "title_cy",
-        "summary_cy",
-        "what_was_done_cy",
-        "outcomes_cy",
-        "evaluation_cy",
-        "stage",
-        "status",
-    )
+    conflict_fields: ClassVar[tuple[str, ...]] = ("title", *TEXTS, *WELSH_TEXTS, "stage", "status")
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=120, unique=True)

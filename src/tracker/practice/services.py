@@ -30,7 +30,7 @@ from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.practice import search
 from tracker.practice.forms import MAX_TEXT, THEMES, PracticeInput, clean, text_field
-from tracker.practice.models import Practice, PracticeRecommendation
+from tracker.practice.models import TEXTS, WELSH_TEXTS, Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import utc_now
 from tracker.vocabulary import PracticeStage, PracticeStatus, Role
@@ -40,15 +40,8 @@ AUDITED = (
     "title",
     "organisation",
     "attribution_note",
-    "summary",
-    "what_was_done",
-    "outcomes",
-    "evaluation",
-    "title_cy",
-    "summary_cy",
-    "what_was_done_cy",
-    "outcomes_cy",
-    "evaluation_cy",
+    *TEXTS,
+    *WELSH_TEXTS,
     "stage",
     "themes",
     "contact_role",

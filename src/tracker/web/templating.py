@@ -153,6 +153,27 @@ def printable(value: Any) -> Any:
     return value
 
 
+# What templates call by the function's own name; the form-field layer (templates/macros/fields.html) from
+# field_params on.
+TEMPLATE_FUNCTIONS = (
+    static_url,
+    url_for,
+    url_pattern,
+    address,
+    language_input,
+    content_lang,
+    content_attributes,
+    field_params,
+    choice_items,
+    summary_list,
+    choices_of,
+    content_choices,
+    translated_choices,
+    password_params,
+    character_count_texts,
+)
+
+
 @functools.cache
 def build_environment() -> Environment:
     """One Jinja environment per process: its compiled-template cache is shared by every app built in it."""
@@ -174,10 +195,6 @@ def build_environment() -> Environment:
     env.filters["uk_date"] = uk_date
     env.filters["uk_datetime"] = uk_datetime
     env.globals["Provenance"] = Provenance
-    env.globals["static_url"] = static_url
-    env.globals["url_for"] = url_for
-    env.globals["url_pattern"] = url_pattern
-    env.globals["address"] = address
     from tracker.reports import matrix  # the oversight matrix's cells (it builds on this module)
 
     env.globals.update(
@@ -187,26 +204,13 @@ def build_environment() -> Environment:
         matrix_cell_words=matrix.cell_words,
         matrix_tag_colours=matrix.TAG_COLOURS,
     )
-    env.globals["language_input"] = language_input
-    env.globals["content_lang"] = content_lang
     env.globals["pgettext"] = i18n.pgettext
     env.filters["content"] = in_language
-    env.globals["content_attributes"] = content_attributes
     # Imported here: tracker.web.written marks texts with in_language, defined above.
     from tracker.web.written import TEMPLATE_GLOBALS
 
     env.globals.update(TEMPLATE_GLOBALS)
-    # The form-field layer (templates/macros/fields.html).
-    env.globals.update(
-        field_params=field_params,
-        choice_items=choice_items,
-        summary_list=summary_list,
-        choices_of=choices_of,
-        content_choices=content_choices,
-        translated_choices=translated_choices,
-        password_params=password_params,
-        character_count_texts=character_count_texts,
-    )
+    env.globals.update({function.__name__: function for function in TEMPLATE_FUNCTIONS})
     return env
 
 

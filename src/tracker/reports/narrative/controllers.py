@@ -8,8 +8,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
-from litestar import get, post
+from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -172,6 +173,43 @@ def _publish(request: AnyRequest, db: Session, editor: Editor, form: Form) -> No
     )
 
 
+def _remove_example(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
+    example_id = parse_id(form.get("example_id")) or 0
+    services.remove_example(db, _draft(editor), request.user, version=form.get("version"), example_id=example_id)
+
+
+def _submit(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
+    services.submit(db, _draft(editor), request.user, version=form.get("version"), figures=_figures(editor))
+
+
+def _return(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
+    if editor.draft is None:
+        raise InputError({"review_comment": "There is no report to return yet"})
+    comment = form.get("review_comment")
+    services.return_for_changes(db, editor.draft, request.user, version=form.get("version"), comment=comment)
+
+
+def _approve(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
+    services.approve(db, _draft(editor), request.user, version=form.get("version"), figures=_figures(editor))
+
+
+def _form_post(path: str, what: str, action: Action) -> HTTPRouteHandler:
+    """The editor's POST route ``report-draft:{what}``: runs ``action`` through ``_carry_out``."""
+
+    @post(path, sync_to_thread=True, status_code=200, name=f"report-draft:{what}")
+    def carry_out(
+        self: Controller,
+        request: AnyRequest,
+        db: Db,
+        period_id: FromPath[int],
+        data: FormData,
+        set_slug: SetQuery = None,
+    ) -> Any:
+        return _carry_out(request, db, period_id, set_slug, data, what, action)
+
+    return carry_out
+
+
 class ReportDraftController(SignedInPages):
     path = "/oversight/periods/{period_id:int}/report"
     opt = needs(Permission.RUN_REPORTING)
@@ -198,62 +236,10 @@ class ReportDraftController(SignedInPages):
             return Redirect(request.app.route_reverse("report-draft:edit", period_id=period_id), status_code=303)
         return page(request, "reports/report_preview.html", e=editor, r=editor.report, statuses=list(ResponseStatus))
 
-    @post("/", sync_to_thread=True, status_code=200, name="report-draft:save")
-    def save(
-        self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData, set_slug: SetQuery = None
-    ) -> Any:
-        return _carry_out(request, db, period_id, set_slug, data, "save", _save)
-
-    @post("/examples", sync_to_thread=True, status_code=200, name="report-draft:add-example")
-    def add_example(
-        self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData, set_slug: SetQuery = None
-    ) -> Any:
-        return _carry_out(request, db, period_id, set_slug, data, "add-example", _add_example)
-
-    @post("/examples/remove", sync_to_thread=True, status_code=200, name="report-draft:remove-example")
-    def remove_example(
-        self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData, set_slug: SetQuery = None
-    ) -> Any:
-        def remove(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
-            example_id = parse_id(form.get("example_id")) or 0
-            services.remove_example(
-                db, _draft(editor), request.user, version=form.get("version"), example_id=example_id
-            )
-
-        return _carry_out(request, db, period_id, set_slug, data, "remove-example", remove)
-
-    @post("/submit", sync_to_thread=True, status_code=200, name="report-draft:submit")
-    def submit(
-        self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData, set_slug: SetQuery = None
-    ) -> Any:
-        def run(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
-            services.submit(db, _draft(editor), request.user, version=form.get("version"), figures=_figures(editor))
-
-        return _carry_out(request, db, period_id, set_slug, data, "submit", run)
-
-    @post("/return", sync_to_thread=True, status_code=200, name="report-draft:return")
-    def return_(
-        self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData, set_slug: SetQuery = None
-    ) -> Any:
-        def run(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
-            if editor.draft is None:
-                raise InputError({"review_comment": "There is no report to return yet"})
-            comment = form.get("review_comment")
-            services.return_for_changes(db, editor.draft, request.user, version=form.get("version"), comment=comment)
-
-        return _carry_out(request, db, period_id, set_slug, data, "return", run)
-
-    @post("/approve", sync_to_thread=True, status_code=200, name="report-draft:approve")
-    def approve(
-        self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData, set_slug: SetQuery = None
-    ) -> Any:
-        def run(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
-            services.approve(db, _draft(editor), request.user, version=form.get("version"), figures=_figures(editor))
-
-        return _carry_out(request, db, period_id, set_slug, data, "approve", run)
-
-    @post("/publish", sync_to_thread=True, status_code=200, name="report-draft:publish")
-    def publish(
-        self, request: AnyRequest, db: Db, period_id: FromPath[int], data: FormData, set_slug: SetQuery = None
-    ) -> Any:
-        return _carry_out(request, db, period_id, set_slug, data, "publish", _publish)
+    save = _form_post("/", "save", _save)
+    add_example = _form_post("/examples", "add-example", _add_example)
+    remove_example = _form_post("/examples/remove", "remove-example", _remove_example)
+    submit = _form_post("/submit", "submit", _submit)
+    return_ = _form_post("/return", "return", _return)
+    approve = _form_post("/approve", "approve", _approve)
+    publish = _form_post("/publish", "publish", _publish)

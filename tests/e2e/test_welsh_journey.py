@@ -120,7 +120,11 @@ def assert_no_axe_violation(page: Page, what: str) -> None:
 
 
 def assert_fields_stack_at_320_pixels(page: Page, english: Locator, welsh_twin: Locator) -> None:
-    """On a phone (or at 400% zoom) the Welsh field comes under the English one, and the page is no wider."""
+    """Side by side on a wide screen; on a phone (or at 400% zoom) the Welsh field comes under the English one, and
+    the page is no wider."""
+    first, second = english.bounding_box(), welsh_twin.bounding_box()
+    assert first and second
+    assert second["x"] >= first["x"] + first["width"] and abs(second["y"] - first["y"]) < 1, "not side by side"
     page.set_viewport_size({"width": 320, "height": 640})
     try:
         first, second = english.bounding_box(), welsh_twin.bounding_box()

@@ -1,47 +1,24 @@
 """axe-core finds no WCAG 2.0, 2.1 or 2.2 A/AA failure on any page of tests/support/pages.py, in Chromium.
 
-axe-core is vendored from the npm registry (tests/e2e/vendor, refreshed by `make assets`) and evaluated in
-each page through the DevTools protocol, so the pages' Content-Security-Policy stays as strict as it is for
-everyone. What axe cannot judge (for example whether a heading describes its section) is covered by the
-keyboard tests here and the HTML checks of tests/web/test_pages.py; what is known not to meet WCAG 2.2 AA is
-listed in the accessibility statement (templates/info/accessibility.html).
+axe-core runs as tests/support/axe.py says. What axe cannot judge (for example whether a heading describes its
+section) is covered by the keyboard tests here and the HTML checks of tests/web/test_pages.py; what is known not
+to meet WCAG 2.2 AA is listed in the accessibility statement (templates/info/accessibility.html).
 """
 
 from __future__ import annotations
 
-import json
 import mimetypes
-import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.support import pages
+from tests.support.axe import axe_violations, describe
 from tests.support.browser import sign_in
 from tests.support.pages import PAGES, Page
 from tracker.web.i18n import localise_url
-
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-# The WCAG 2.0, 2.1 and 2.2 success criteria at levels A and AA.
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-def known_design_system_exception(rule: str, node: dict) -> bool:
-    """GOV.UK Frontend's radios and checkboxes that reveal more questions carry aria-expanded, which ARIA does not
-    allow on them. The Design System keeps it on purpose (screen readers announce it; see
-    github.com/alphagov/govuk-frontend/issues/979), so do we, and the accessibility statement lists it. Only that
-    attribute, on those inputs, is excused: any other failure of the rule still fails the test."""
-    return (
-        rule == "aria-allowed-attr"
-        and re.match(r'<input class="govuk-(radios|checkboxes)__input"', node["html"]) is not None
-        and all(
-            re.fullmatch(r'ARIA attribute is not allowed: aria-expanded="(true|false)"', check["message"])
-            for check in node["any"] + node["all"] + node["none"]
-        )
-    )
 
 
 @pytest.fixture(scope="module")
@@ -72,32 +49,6 @@ def contexts(browser, live_server) -> Iterator[dict[str | None, object]]:
     yield context_for  # type: ignore[misc]
     for context in opened.values():
         context.close()
-
-
-def axe_violations(page) -> list[dict]:
-    """axe-core's violations of the WCAG A/AA rules on the page as it is now."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE)
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_TAGS,
-    )
-    violations = []
-    for violation in result["violations"]:
-        nodes = [n for n in violation["nodes"] if not known_design_system_exception(violation["id"], n)]
-        if nodes:
-            violations.append({**violation, "nodes": nodes})
-    return violations
-
-
-def describe(violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"{v['id']} ({v['impact']}): {v['help']} - {v['helpUrl']}")
-        for node in v["nodes"][:5]:
-            lines.append(f"    {json.dumps(node['target'])}: {node['failureSummary'].splitlines()[-1].strip()}")
-            lines.append(f"      {node['html'][:200]}")
-    return "\n".join(lines)
 
 
 def open_page(page, live_server: str, spec: Page, ids: dict[str, object], locale: str = "en") -> int:

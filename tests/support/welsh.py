@@ -20,3 +20,11 @@ def _catalogues() -> Catalogues:
 def in_welsh() -> Iterator[None]:
     with translations_in_use(_catalogues().translations("cy")):
         yield
+
+
+def welsh(message: str, **variables: object) -> str:
+    """``message`` as the Welsh pages show it (``%(name)s`` filled from ``variables``), for a test that finds a
+    Welsh page's label or button by its words; a message the catalogue does not translate fails the test."""
+    text = _catalogues().translations("cy").gettext(message)
+    assert text != message, f"the Welsh catalogue does not translate {message!r}"
+    return text % variables if variables else text

@@ -25,6 +25,7 @@ from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, Response
+from tracker.plans.publication import publish_plan
 from tracker.plans.services import load_response
 from tracker.plans.welsh import missing_public_welsh
 from tracker.vocabulary import Role
@@ -57,10 +58,10 @@ def gwent_ctx(session, gwent_editor):
     return load_response(session, gwent_editor, response_of(session, "gwent", "1.1").id, Permission.EDIT_PLAN)
 
 
-def welsh_ids(html: str) -> set[str]:
-    """The ids of the fields marked Welsh (``lang="cy"``) on a page."""
+def welsh_ids(html: str, lang: str = "cy") -> set[str]:
+    """The ids of the fields marked Welsh (``lang="cy"``), or another ``lang``, on a page."""
     fields = re.findall(r"<(?:input|textarea)\b[^>]*>", html)
-    return {re.search(r'\bid="([^"]+)"', f).group(1) for f in fields if 'lang="cy"' in f}
+    return {re.search(r'\bid="([^"]+)"', f).group(1) for f in fields if f'lang="{lang}"' in f}
 
 
 def label_of(html: str, field_id: str) -> str:
@@ -99,6 +100,23 @@ def test_the_welsh_label_is_in_the_interface_s_language(client, gwent_ctx, gwent
     page = client.get(f"/plan/responses/{gwent_ctx.response.id}?lang=cy").text
     assert label_of(page, "summary_cy").startswith("Crynodeb o\u2019ch ymateb"), "the English label, in Welsh"
     assert "summary_cy" in welsh_ids(page)
+
+
+def test_on_a_page_in_welsh_the_english_beside_the_welsh_and_the_owner_someone_wrote_are_marked_english(
+    client, session, gwent_ctx, gwent_editor
+):
+    """The Welsh journey's finding (tests/e2e/test_welsh_journey.py): a screen reader read the English of an action
+    and an update, and an action's owner, as Welsh."""
+    services.add_action(session, gwent_ctx, gwent_editor, {"description": "Train", "owner_role": "Head of training"})
+    sign_in(client, gwent_editor.email)
+    page = client.get(f"/plan/responses/{gwent_ctx.response.id}?lang=cy").text
+    english = {name.removesuffix("_cy") for names in WELSH_FIELDS.values() for name in names}
+    assert english <= welsh_ids(page, "en")
+    assert '<span lang="en">Head of training</span>' in page
+    publish_plan(session, gwent_ctx.organisation, gwent_editor)
+    assert '<span lang="en">Head of training</span>' in client.get("/organisations/gwent?lang=cy").text
+    english_page = client.get(f"/plan/responses/{gwent_ctx.response.id}").text
+    assert welsh_ids(english_page, "en") == set() and 'lang="en">Head of training' not in english_page
 
 
 def test_an_organisation_that_writes_in_english_has_no_welsh_field(client, session, kent_editor):

@@ -193,9 +193,11 @@ def build_environment() -> Environment:
     env.filters["content"] = in_language
     env.globals["content_attributes"] = content_attributes
     # Imported here: tracker.web.written marks texts with in_language, defined above.
+    from tracker.recommendations.welsh import TEMPLATE_GLOBALS as WORDING_GLOBALS
     from tracker.web.written import TEMPLATE_GLOBALS
 
     env.globals.update(TEMPLATE_GLOBALS)
+    env.globals.update(WORDING_GLOBALS)
     # The form-field layer (templates/macros/fields.html).
     env.globals.update(
         field_params=field_params,

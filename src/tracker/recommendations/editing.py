@@ -23,6 +23,7 @@ from tracker.inputs import InputError, list_problem
 from tracker.organisations.services import addressee_codes, addressee_names
 from tracker.plans.obligations import EDITED, ObligationChanges, sync_obligations
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
+from tracker.recommendations.welsh import welsh_entry
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date, utc_now
 from tracker.vocabulary import Provenance
 from tracker.web.i18n import N_, Interface
@@ -61,6 +62,9 @@ def snapshot(rec: Recommendation, subs: list[Recommendation]) -> dict[str, Any]:
     return {
         "number": rec.number,
         "text": rec.text,
+        "text_cy": rec.text_cy,
+        "text_cy_source": rec.text_cy_source.value if rec.text_cy_source else None,
+        "text_cy_citation": rec.text_cy_citation,
         "addressees": list(rec.addressees),
         "deadline": plain(rec.deadline),
         "theme": rec.theme,
@@ -68,6 +72,7 @@ def snapshot(rec: Recommendation, subs: list[Recommendation]) -> dict[str, Any]:
             {
                 "number": s.number,
                 "text": s.text,
+                **welsh_entry(s),
                 **({"addressees": list(s.addressees)} if s.addressees != rec.addressees else {}),
                 **({"deadline": plain(s.deadline)} if s.deadline != rec.deadline else {}),
             }

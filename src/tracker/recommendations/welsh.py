@@ -20,9 +20,7 @@ WELSH_FIELDS = ("text_cy", "text_cy_source", "text_cy_citation")
 MAX_CITATION = 500
 
 
-def wording_problems(
-    text: str | None, text_cy: str | None, source: str | None, citation: str | None
-) -> dict[str, str]:
+def wording_problems(text: str | None, text_cy: str | None, source: str | None, citation: str | None) -> dict[str, str]:
     """What is wrong with a Welsh wording and its provenance, by field (empty when nothing is): a Welsh wording
     needs the English it translates and where it comes from; a source needs its citation."""
     problems: dict[str, str] = {}
@@ -43,6 +41,28 @@ def wording_problems(
     if citation and len(citation) > MAX_CITATION:
         problems["text_cy_citation"] = f"The citation must be {MAX_CITATION} characters or fewer"
     return problems
+
+
+def file_problems(part: Any) -> dict[str, str]:
+    """``wording_problems`` of a data file's recommendation, and what a file may not give without a Welsh wording:
+    where it comes from, or a citation for the project's own translation (an edit screen leaves them out)."""
+    problems = wording_problems(part.text, part.text_cy, part.text_cy_source, part.text_cy_citation)
+    if not part.text_cy:
+        for name in ("text_cy_source", "text_cy_citation"):
+            if getattr(part, name):
+                problems[name] = f"{name} is given without a Welsh wording (text_cy)"
+    elif part.text_cy_source == WelshWordingSource.PROJECT_TRANSLATION and part.text_cy_citation:
+        problems["text_cy_citation"] = "A citation is only for a Welsh wording from a published source"
+    return problems
+
+
+def welsh_entry(rec: Any) -> dict[str, Any]:
+    """A recommendation's Welsh wording as a data file (and a version) keeps it: nothing when it has none."""
+    if not rec.text_cy:
+        return {}
+    source = rec.text_cy_source.value if rec.text_cy_source is not None else None
+    entry = {"text_cy": rec.text_cy, "text_cy_source": source}
+    return entry | ({"text_cy_citation": rec.text_cy_citation} if rec.text_cy_citation else {})
 
 
 def provenance_note(rec: Any) -> str:

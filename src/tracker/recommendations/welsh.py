@@ -65,6 +65,43 @@ def welsh_entry(rec: Any) -> dict[str, Any]:
     return entry | ({"text_cy_citation": rec.text_cy_citation} if rec.text_cy_citation else {})
 
 
+@dataclass(frozen=True)
+class WelshEdit:
+    """A Welsh wording and where it comes from, as an edit screen asks to save them (unchecked)."""
+
+    text: str | None = None
+    source: str | None = None
+    citation: str | None = None
+
+    def kept(self) -> WelshEdit:
+        """What is stored of it: without a Welsh wording, neither where it comes from nor a citation (a form keeps
+        its radios when the wording is cleared); a citation only for a published source."""
+        if not self.text:
+            return WelshEdit()
+        citation = self.citation if self.source == WelshWordingSource.SOURCE else None
+        return WelshEdit(self.text, self.source, citation)
+
+    def checked(self, text: str | None, max_length: int, errors: dict[str, str]) -> WelshEdit:
+        """What is stored of it (``kept``) beside the English ``text``; its problems go into ``errors`` by field."""
+        kept = self.kept()
+        if kept.text and len(kept.text) > max_length:
+            errors["text_cy"] = f"The Welsh wording must be {max_length:,} characters or fewer"
+        for name, problem in wording_problems(text, kept.text, kept.source, kept.citation).items():
+            errors.setdefault(name, problem)
+        return kept
+
+    def store(self, rec: Any) -> None:
+        """Lay this (checked) Welsh wording over ``rec``."""
+        rec.text_cy, rec.text_cy_citation = self.text, self.citation
+        rec.text_cy_source = WelshWordingSource(self.source) if self.source else None
+
+    @classmethod
+    def of(cls, rec: Any) -> WelshEdit:
+        """A recommendation's stored Welsh wording, as an edit that keeps it."""
+        source = rec.text_cy_source.value if rec.text_cy_source is not None else None
+        return cls(rec.text_cy, source, rec.text_cy_citation)
+
+
 def provenance_note(rec: Any) -> str:
     """Where a recommendation's Welsh wording comes from, in the reader's language (empty when it has none)."""
     if not rec.text_cy:

@@ -127,7 +127,7 @@ def test_a_welsh_page_without_welsh_wording_shows_the_english_marked_and_says_so
     page = client.get("/recommendations/test-report/3?lang=cy").text
     assert '<p class="govuk-body govuk-!-margin-bottom-1" lang="en">Commissioners and the Home Office' in page
     assert page.count('data-testid="no-welsh-wording"') == 1
-    assert "Nid oes geiriad Cymraeg o’r argymhelliad hwn ar gael" in page
+    assert "Nid oes geiriad Cymraeg o\u2019r argymhelliad hwn ar gael" in page
     assert 'data-testid="welsh-wording"' not in page
 
 

@@ -23,9 +23,7 @@ def recommendation_edit(values: Mapping[str, Any]) -> RecommendationEdit:
     return RecommendationEdit(
         version=parse_id(values.get("version")),
         text=_text(values, "text"),
-        welsh=WelshEdit(
-            _text(values, "text_cy"), _text(values, "text_cy_source"), _text(values, "text_cy_citation")
-        ),
+        welsh=WelshEdit(_text(values, "text_cy"), _text(values, "text_cy_source"), _text(values, "text_cy_citation")),
         addressees=_list(values, "addressees"),
         deadline=values.get("deadline") or None,
         theme=_text(values, "theme"),

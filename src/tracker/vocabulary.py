@@ -57,6 +57,14 @@ class Provenance(LabelledEnum):
     TO_BE_CONFIRMED = "to_be_confirmed"
 
 
+class WelshWordingSource(LabelledEnum):
+    """Where a recommendation's Welsh wording comes from: never invented, so either a published source (named by its
+    citation) or the project's own translation, which awaits review by a Welsh speaker."""
+
+    SOURCE = "source"
+    PROJECT_TRANSLATION = "project_translation"
+
+
 class ResponseStatus(LabelledEnum):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
@@ -183,6 +191,8 @@ _LABELS: dict[StrEnum, str] = {
     Provenance.QUOTED: N_("As quoted in organisations' plans, not yet checked against the report"),
     Provenance.PARTIAL: N_("Partly confirmed"),
     Provenance.TO_BE_CONFIRMED: N_("Wording to be confirmed against the report"),
+    WelshWordingSource.SOURCE: N_("Published Welsh wording (say where it was published)"),
+    WelshWordingSource.PROJECT_TRANSLATION: N_("The project's own translation, awaiting review by a Welsh speaker"),
     ResponseStatus.NOT_STARTED: N_("Not started"),
     ResponseStatus.IN_PROGRESS: N_("In progress"),
     ResponseStatus.BLOCKED: N_("Blocked"),

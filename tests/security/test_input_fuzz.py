@@ -106,6 +106,7 @@ PLAUSIBLE = {
     "recommendations": "",
     "action": "dry_run",
     "provenance": "to_be_confirmed",
+    "text_cy_source": "project_translation",  # so a Welsh wording (and its citation) gets as far as saving
 }
 # Every field name a template's form sends (so a new form's fields are covered without listing them here).
 TEMPLATE_FIELD = re.compile(r"""name['"]?\s*[:=]\s*['"]([a-z_0-9]+)['"]""")

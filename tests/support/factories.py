@@ -78,6 +78,33 @@ UNKNOWN_WITH_PARTS_SET = SMALL_SET.replace(
 )
 assert UNKNOWN_WITH_PARTS_SET != SMALL_SET
 
+# The small set with Welsh wordings (fictional test text, as the set is): recommendation 1 the project's own
+# translation, 3 from a (fictional) published source, and 1.1 a sub-recommendation's; 2 and 1.2 have none.
+WELSH_CY_1 = "Prawf: dylai prif gwnstabliaid gofnodi pethau'n iawn."
+WELSH_CY_3 = "Prawf: dylai comisiynwyr a'r Swyddfa Gartref ariannu cymorth."
+WELSH_CITATION = "Fictional Welsh edition of the test report, page 4"
+WELSH_SET = (
+    SMALL_SET.replace(
+        "    text: Chief constables should record things properly.\n",
+        "    text: Chief constables should record things properly.\n"
+        f'    text_cy: "{WELSH_CY_1}"\n'
+        "    text_cy_source: project_translation\n",
+    )
+    .replace(
+        "    text: Commissioners and the Home Office should fund support.\n",
+        "    text: Commissioners and the Home Office should fund support.\n"
+        f'    text_cy: "{WELSH_CY_3}"\n'
+        "    text_cy_source: source\n"
+        f"    text_cy_citation: {WELSH_CITATION}\n",
+    )
+    .replace(
+        '{number: "1.1", text: Use the new field.}',
+        '{number: "1.1", text: Use the new field., text_cy: "Prawf: defnyddiwch y maes newydd.", '
+        "text_cy_source: project_translation}",
+    )
+)
+assert WELSH_SET.count("text_cy:") == 3
+
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 from tracker.audit.services import plain
 from tracker.cells import csv_bytes
@@ -19,6 +19,7 @@ from tracker.evidence.models import Evidence
 from tracker.organisations.bilingual import WELSH_SUFFIX, bilingual_fields, welsh_of
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.public.data import PublishedPlan, public_organisations, published_plans
+from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.web.i18n import N_, NC_, pgettext
 from tracker.web.i18n import gettext as _
 
@@ -195,6 +196,43 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+RECOMMENDATIONS = Table(
+    "recommendations",
+    N_("Recommendations"),
+    N_("One row per recommendation and sub-recommendation of each report, with how far its wording is confirmed."),
+    (
+        _WHO[3],
+        _WHO[4],
+        Column(
+            NC_("open-data column", "text"),
+            N_("What it asks, as the tracker holds it (see provenance); empty when its wording is not yet known."),
+        ),
+        Column(
+            welsh_of("text"),
+            N_("Its wording in Welsh; empty when there is none. No Welsh version of the report is known to us."),
+            welsh=True,
+        ),
+        Column(
+            NC_("open-data column", "text_cy_source"),
+            N_(
+                "Where the Welsh wording comes from: source (published in Welsh, see text_cy_citation) or "
+                "project_translation (the project's own translation, awaiting review by a Welsh speaker)."
+            ),
+        ),
+        Column(
+            NC_("open-data column", "text_cy_citation"),
+            N_("Where a Welsh wording from a source was published."),
+        ),
+        Column(
+            NC_("open-data column", "provenance"),
+            N_("confirmed, quoted, partial or to_be_confirmed: how far it is confirmed against the report."),
+        ),
+        Column(
+            NC_("open-data column", "deadline"), N_("The date written into it (ISO 8601); empty when none is known.")
+        ),
+    ),
+)
+TABLES[RECOMMENDATIONS.name] = RECOMMENDATIONS
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
@@ -271,12 +309,37 @@ def _texts(item: dict[str, Any], model: type[SQLModel]) -> dict[str, Any]:
 def table_rows(session: Session, table: str, public_url: str) -> list[dict[str, Any]]:
     """The rows of one open-data table, organisations by name, in report order within each."""
     columns = [c.name for c in TABLES[table].columns]
+    if table == RECOMMENDATIONS.name:
+        return [{c: row.get(c) for c in columns} for row in recommendation_rows(session)]
     rows = []
     for plan in published_plans(session, public_organisations(session)):
         for name, row in _rows_of(plan, public_url):
             if name == table:
                 rows.append({c: row.get(c) for c in columns})
     return rows
+
+
+def recommendation_rows(session: Session) -> list[dict[str, Any]]:
+    """Every recommendation of every set (not those taken out of it), sets by date, in the report's order."""
+    sets = {s.id: s for s in session.exec(select(RecommendationSet))}
+    recs = session.exec(
+        select(Recommendation)
+        .where(col(Recommendation.removed_at).is_(None))
+        .order_by(col(Recommendation.set_id), col(Recommendation.position), col(Recommendation.id))
+    )
+    return [
+        {
+            "recommendation_set": sets[r.set_id].slug,
+            "recommendation": r.number,
+            "text": r.text,
+            "text_cy": r.text_cy,
+            "text_cy_source": r.text_cy_source.value if r.text_cy_source else None,
+            "text_cy_citation": r.text_cy_citation,
+            "provenance": r.provenance.value,
+            "deadline": plain(r.deadline),
+        }
+        for r in recs
+    ]
 
 
 def to_csv(table: str, rows: list[dict[str, Any]]) -> bytes:

@@ -49,7 +49,7 @@ from tracker.recommendations.editing import (
 from tracker.recommendations.export import dump_set
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import set_named
-from tracker.vocabulary import OrganisationKind, Provenance
+from tracker.vocabulary import OrganisationKind, Provenance, WelshWordingSource
 from tracker.web.forms import Form
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
@@ -188,6 +188,7 @@ class RecommendationsAdminController(RecommendationsAdminPages):
             status_code,
             subs=subs_of(db, rec),
             provenances=list(Provenance),
+            welsh_sources=list(WelshWordingSource),
             confirmable=CONFIRMABLE,
             new_rows=range(1, NEW_SUB_ROWS + 1),
             saved=params.get("saved"),

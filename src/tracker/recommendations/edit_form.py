@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.inputs import parse_id
 from tracker.recommendations.editing import NEW_SUB_ROWS, RecommendationEdit, SubRecommendationEdit
+from tracker.recommendations.welsh import WelshEdit
 
 _SUB_FIELD = re.compile(r"^sub-(\d+)-(?:text|remove)$")
 
@@ -22,6 +23,7 @@ def recommendation_edit(values: Mapping[str, Any]) -> RecommendationEdit:
     return RecommendationEdit(
         version=parse_id(values.get("version")),
         text=_text(values, "text"),
+        welsh=WelshEdit(_text(values, "text_cy"), _text(values, "text_cy_source"), _text(values, "text_cy_citation")),
         addressees=_list(values, "addressees"),
         deadline=values.get("deadline") or None,
         theme=_text(values, "theme"),

@@ -23,14 +23,18 @@ from tracker.inputs import InputError, list_problem
 from tracker.organisations.services import addressee_codes, addressee_names
 from tracker.plans.obligations import EDITED, ObligationChanges, sync_obligations
 from tracker.recommendations.models import Recommendation, RecommendationSet, RecommendationVersion
+from tracker.recommendations.welsh import WelshEdit, welsh_entry
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date, utc_now
-from tracker.vocabulary import Provenance
+from tracker.vocabulary import Provenance, WelshWordingSource
 from tracker.web.i18n import N_, Interface
 from tracker.web.i18n import gettext as _
 
 CONFIRMABLE = ("number", "text", "addressees", "deadline", "theme", "sub_recommendations")
 FIELD_LABELS = {
     "text": N_("Wording (our summary)"),
+    "text_cy": N_("Welsh wording"),
+    "text_cy_source": N_("Where the Welsh wording comes from"),
+    "text_cy_citation": N_("Where the Welsh wording was published"),
     "addressees": N_("Addressed to"),
     "deadline": N_("Deadline"),
     "theme": N_("Theme"),
@@ -61,6 +65,9 @@ def snapshot(rec: Recommendation, subs: list[Recommendation]) -> dict[str, Any]:
     return {
         "number": rec.number,
         "text": rec.text,
+        "text_cy": rec.text_cy,
+        "text_cy_source": rec.text_cy_source.value if rec.text_cy_source else None,
+        "text_cy_citation": rec.text_cy_citation,
         "addressees": list(rec.addressees),
         "deadline": plain(rec.deadline),
         "theme": rec.theme,
@@ -68,6 +75,7 @@ def snapshot(rec: Recommendation, subs: list[Recommendation]) -> dict[str, Any]:
             {
                 "number": s.number,
                 "text": s.text,
+                **welsh_entry(s),
                 **({"addressees": list(s.addressees)} if s.addressees != rec.addressees else {}),
                 **({"deadline": plain(s.deadline)} if s.deadline != rec.deadline else {}),
             }
@@ -146,6 +154,9 @@ def form_values(session: Session, rec: Recommendation) -> dict[str, Any]:
     values: dict[str, Any] = {
         "version": str(rec.version),
         "text": rec.text or "",
+        "text_cy": rec.text_cy or "",
+        "text_cy_source": rec.text_cy_source.value if rec.text_cy_source else "",
+        "text_cy_citation": rec.text_cy_citation or "",
         "addressees": list(rec.addressees),
         "deadline": rec.deadline.strftime("%d/%m/%Y") if rec.deadline else "",
         "theme": rec.theme or "",
@@ -180,6 +191,8 @@ def show_value(key: str, value: Any, names: dict[str, str]) -> str:
         return Interface(uk_date(dt.datetime.fromisoformat(value))) if isinstance(value, str) else str(value)
     if key == "provenance":
         return Interface(Provenance(value).label)
+    if key == "text_cy_source":
+        return Interface(WelshWordingSource(value).label) if value in set(WelshWordingSource) else str(value)
     if key == "sub_recommendations":
         parts = []
         for sub in value:
@@ -213,11 +226,13 @@ class RecommendationEdit:
 
     ``version`` is the version the person edited (None: not given); ``deadline`` and ``provenance`` are the text
     as entered; ``subs`` the wording (or removal) of every current sub-recommendation, as the form holds them all
-    (one left out has no wording), ``new_subs`` the ones to add. ``tracker.recommendations.edit_form`` builds it.
+    (one left out has no wording), ``new_subs`` the ones to add; ``welsh`` its Welsh wording and where it comes
+    from (None: kept as stored, for a change that does not show it). ``tracker.recommendations.edit_form`` builds it.
     """
 
     version: int | None = None
     text: str | None = None
+    welsh: WelshEdit | None = None
     addressees: list[str] = field(default_factory=list)
     deadline: str | None = None
     theme: str | None = None
@@ -247,6 +262,7 @@ class _Checked:
     confirmed_fields: list[str]
     sources: list[str]
     note: str | None
+    welsh: WelshEdit = field(default_factory=WelshEdit)
 
 
 @dataclass
@@ -355,7 +371,8 @@ def _check_fields(
     except ValueError:
         errors["provenance"] = "Choose how far this recommendation is confirmed"
         status = rec.provenance
-    checked = _Checked(text, addressees, deadline, edit.theme, status, [], edit.sources, edit.note)
+    welsh = (edit.welsh or WelshEdit.of(rec)).checked(text, MAX_TEXT, errors)
+    checked = _Checked(text, addressees, deadline, edit.theme, status, [], edit.sources, edit.note, welsh)
     checked.confirmed_fields = _check_provenance(checked, edit, errors)
     return checked
 
@@ -436,6 +453,7 @@ def _write(
     content = (checked.text, checked.addressees, checked.deadline, checked.theme)
     content_changed = content != (rec.text, rec.addressees, rec.deadline, rec.theme)
     rec.text, rec.addressees, rec.deadline, rec.theme = content
+    checked.welsh.store(rec)
     rec.confirmed_fields, rec.provenance_sources, rec.provenance_note = (
         checked.confirmed_fields,
         checked.sources,
@@ -516,6 +534,8 @@ def conflict_values(session: Session, current: dict[str, Any], mine: Recommendat
     theirs = readable(current, names)
     own_content = {
         "text": mine.text,
+        **({"text_cy": mine.welsh.text, "text_cy_source": mine.welsh.source} if mine.welsh else {}),
+        **({"text_cy_citation": mine.welsh.citation} if mine.welsh else {}),
         "addressees": list(mine.addressees),
         "deadline": None,
         "theme": mine.theme,

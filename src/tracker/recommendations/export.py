@@ -13,6 +13,7 @@ import yaml
 from sqlmodel import Session, col, select
 
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.welsh import welsh_entry
 
 
 def set_header(rec_set: RecommendationSet) -> dict[str, Any]:
@@ -70,6 +71,7 @@ def set_document(session: Session, rec_set: RecommendationSet) -> dict[str, Any]
         entry: dict[str, Any] = {
             "number": rec.number,
             "text": rec.text,
+            **welsh_entry(rec),
             "addressees": list(rec.addressees),
             "deadline": rec.deadline,
             "theme": rec.theme,
@@ -77,7 +79,7 @@ def set_document(session: Session, rec_set: RecommendationSet) -> dict[str, Any]
             "sub_recommendations": [],
         }
         for sub in subs.get(rec.id or 0, []):
-            item: dict[str, Any] = {"number": sub.number, "text": sub.text}
+            item: dict[str, Any] = {"number": sub.number, "text": sub.text, **welsh_entry(sub)}
             if sub.addressees != rec.addressees:
                 item["addressees"] = list(sub.addressees)
             if sub.deadline != rec.deadline:

@@ -25,8 +25,9 @@ from tracker.organisations.services import addressee_codes
 from tracker.plans.obligations import SET_LOADED, sync_obligations
 from tracker.recommendations.editing import keep_version, snapshot
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.welsh import file_problems
 from tracker.timeutil import UTC, DateParseError, parse_uk_date, utc_now
-from tracker.vocabulary import Provenance
+from tracker.vocabulary import Provenance, WelshWordingSource
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 NUMBER = r"^[A-Za-z0-9]+([.\-][A-Za-z0-9]+)*$"
@@ -81,7 +82,15 @@ class ProvenanceIn(_Strict):
     _d = field_validator("confirmed_on", mode="before")(_date)
 
 
-class SubRecommendationIn(_Strict):
+class _WelshIn(_Strict):
+    """A Welsh wording and where it comes from (``tracker.recommendations.welsh``; checked in ``check``)."""
+
+    text_cy: str | None = None
+    text_cy_source: str | None = None
+    text_cy_citation: str | None = None
+
+
+class SubRecommendationIn(_WelshIn):
     number: str = Field(pattern=NUMBER, max_length=20)
     text: str | None = None
     addressees: list[str] | None = None
@@ -91,7 +100,7 @@ class SubRecommendationIn(_Strict):
     _d = field_validator("deadline", mode="before")(_date)
 
 
-class RecommendationIn(_Strict):
+class RecommendationIn(_WelshIn):
     number: str = Field(pattern=NUMBER, max_length=20)
     text: str | None = None
     addressees: list[str] = []
@@ -147,6 +156,7 @@ class SetFile(_Strict):
 # Where the texts of a set's file are stored (each field of its part of the file, and the column it goes to).
 _SET_TEXTS = {n: n for n in ("title", "short_title", "source_url", "licence_note", "description")}
 _PROVENANCE_TEXTS = {"note": "provenance_note", "confirmed_by": "confirmed_by_label"}
+_REC_TEXTS = {n: n for n in ("text", "text_cy", "text_cy_citation")}
 
 
 def _stored_texts(doc: SetFile) -> Iterator[tuple[Path_, BaseModel, type[SQLModel], dict[str, str]]]:
@@ -154,10 +164,10 @@ def _stored_texts(doc: SetFile) -> Iterator[tuple[Path_, BaseModel, type[SQLMode
     yield ("set",), doc.set, RecommendationSet, _SET_TEXTS
     for i, rec in enumerate(doc.recommendations):
         path: Path_ = ("recommendations", i)
-        yield path, rec, Recommendation, {"text": "text"}
+        yield path, rec, Recommendation, _REC_TEXTS
         yield (*path, "provenance"), rec.provenance, Recommendation, _PROVENANCE_TEXTS
         for j, sub in enumerate(rec.sub_recommendations):
-            yield (*path, "sub_recommendations", j), sub, Recommendation, {"text": "text"}
+            yield (*path, "sub_recommendations", j), sub, Recommendation, _REC_TEXTS
 
 
 def _keep_texts(parsed: ParsedFile, doc: SetFile) -> list[Problem]:
@@ -215,15 +225,20 @@ def check(parsed: ParsedFile, session: Session) -> tuple[SetFile | None, list[Pr
                     )
                 )
 
+    def check_welsh(part: _WelshIn, path: tuple[str | int, ...]) -> None:
+        problems.extend(parsed.problem((*path, name), message) for name, message in file_problems(part).items())
+
     for i, rec in enumerate(doc.recommendations):
         path: tuple[str | int, ...] = ("recommendations", i)
         number_seen(rec.number, path)
+        check_welsh(rec, path)
         check_addressees(rec.addressees, path)
         if rec.theme is not None and rec.theme not in themes:
             problems.append(parsed.problem((*path, "theme"), f"unknown theme {rec.theme!r}; add it to set.themes"))
         for j, sub in enumerate(rec.sub_recommendations):
             sub_path = (*path, "sub_recommendations", j)
             number_seen(sub.number, sub_path)
+            check_welsh(sub, sub_path)
             if sub.addressees is not None:
                 check_addressees(sub.addressees, sub_path)
     expected = doc.set.expected_recommendations
@@ -256,6 +271,9 @@ REC_FIELDS = (
     "parent_id",
     "position",
     "text",
+    "text_cy",
+    "text_cy_source",
+    "text_cy_citation",
     "addressees",
     "deadline",
     "theme",
@@ -333,6 +351,7 @@ class _SetLoad:
                 "parent_id": None,
                 "position": position,
                 "text": rec.text,
+                **_welsh_values(rec),
                 "addressees": list(rec.addressees),
                 "deadline": rec.deadline,
             },
@@ -345,6 +364,7 @@ class _SetLoad:
                     "parent_id": parent.id,
                     "position": position + j,
                     "text": sub.text,
+                    **_welsh_values(sub),
                     "addressees": list(sub.addressees if sub.addressees is not None else rec.addressees),
                     "deadline": sub.deadline or rec.deadline,
                 },
@@ -365,6 +385,12 @@ class _SetLoad:
             title=f"Recommendation {number} of {self.rec_set.short_title}",
         )
         return self.existing[number]
+
+
+def _welsh_values(part: _WelshIn) -> dict[str, Any]:
+    """A checked Welsh wording's columns (its source as stored: ``WelshWordingSource``)."""
+    source = WelshWordingSource(part.text_cy_source) if part.text_cy_source else None
+    return {"text_cy": part.text_cy, "text_cy_source": source, "text_cy_citation": part.text_cy_citation}
 
 
 def _snapshot_of(rec: Recommendation | None, existing: dict[str, Recommendation]) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from tracker.db import Versioned, created_at_field, enum_field, json_field, text_field, timestamp_field
 from tracker.timeutil import uk_date
-from tracker.vocabulary import Provenance
+from tracker.vocabulary import Provenance, WelshWordingSource
 from tracker.web.i18n import N_, gettext
 
 _ = gettext
@@ -60,7 +60,16 @@ class Recommendation(SQLModel, Versioned, table=True):
     """One numbered recommendation, or a sub-recommendation (e.g. 7.1) under its parent."""
 
     __tablename__ = "recommendation"
-    conflict_fields: ClassVar[tuple[str, ...]] = ("number", "text", "addressees", "deadline", "theme")
+    conflict_fields: ClassVar[tuple[str, ...]] = (
+        "number",
+        "text",
+        "text_cy",
+        "text_cy_source",
+        "text_cy_citation",
+        "addressees",
+        "deadline",
+        "theme",
+    )
     __table_args__ = (sa.UniqueConstraint("set_id", "number", name="uq_recommendation_set_id_number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -69,6 +78,11 @@ class Recommendation(SQLModel, Versioned, table=True):
     number: str = Field(max_length=20)
     position: int = Field(default=0, description="Sort key within the set")
     text: str | None = text_field(description="What it asks, in our own words; None when not yet known")
+    text_cy: str | None = text_field(description="Its wording in Welsh, from a source or the project's translation")
+    text_cy_source: WelshWordingSource | None = enum_field(
+        WelshWordingSource, default=None, description="Where the Welsh wording comes from; set whenever text_cy is"
+    )
+    text_cy_citation: str | None = text_field(description="Where the Welsh wording was published (a source's)")
     addressees: list[str] = json_field(description="Addressee group codes or organisation slugs")
     deadline: dt.date | None = None
     theme: str | None = Field(default=None, max_length=80)

@@ -207,10 +207,12 @@ def build_environment() -> Environment:
     env.globals["pgettext"] = i18n.pgettext
     env.filters["content"] = in_language
     # Imported here: tracker.web.written marks texts with in_language, defined above.
+    from tracker.recommendations.welsh import TEMPLATE_GLOBALS as WORDING_GLOBALS
     from tracker.web.written import TEMPLATE_GLOBALS
 
     env.globals.update(TEMPLATE_GLOBALS)
     env.globals.update({function.__name__: function for function in TEMPLATE_FUNCTIONS})
+    env.globals.update(WORDING_GLOBALS)
     return env
 
 

@@ -17,6 +17,7 @@ from tracker.recommendations.editing import (
     subs_of,
 )
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.recommendations.welsh import WelshEdit
 from tracker.vocabulary import Role
 
 
@@ -25,6 +26,9 @@ def test_the_form_is_read_into_a_typed_edit():
         {
             "version": "3",
             "text": "  Some wording. ",
+            "text_cy": " Prawf. ",
+            "text_cy_source": "project_translation",
+            "text_cy_citation": "",
             "addressees": ["chief-constables", " "],
             "deadline": "27/03/2025",
             "theme": "",
@@ -44,6 +48,7 @@ def test_the_form_is_read_into_a_typed_edit():
     assert edit == RecommendationEdit(
         version=3,
         text="Some wording.",
+        welsh=WelshEdit("Prawf.", "project_translation", None),
         addressees=["chief-constables"],
         deadline="27/03/2025",
         theme=None,

@@ -16,11 +16,9 @@ The JSON API's bodies are fuzzed from its schema by
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
-import anyio
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -29,7 +27,6 @@ from litestar.testing import TestClient
 from tests.support.accounts import ROLES, sign_in
 from tests.support.plans import response_of
 from tests.support.routes import REFUSED, answers_of, app_routes, matrix_entries, route_of
-from tracker.accounts import controllers as account_controllers
 from tracker.permissions import Permission
 from tracker.plans import services
 from tracker.plans.services import load_response
@@ -287,10 +284,8 @@ def test_no_path_or_query_value_gets_a_5xx(client: TestClient, records, method, 
 
 
 @pytest.mark.parametrize(("method", "path"), entries(unsafe=True), ids=[f"{m} {p}" for m, p in entries(True)])
-def test_no_form_value_gets_a_5xx(client: TestClient, records, monkeypatch, method, path):
+def test_no_form_value_gets_a_5xx(client: TestClient, records, method, path):
     values, users, _ = records
-    # Failed sign-ins are slowed on purpose (up to 2 s each): not what this test measures.
-    monkeypatch.setattr(account_controllers, "anyio", SimpleNamespace(sleep=_no_wait, to_thread=anyio.to_thread))
     app_path = route_of(app_routes(client.app), method, path)[1]
     valid = parameters_of(app_path, path, values)
     url = url_with(app_path, valid)
@@ -333,10 +328,6 @@ def test_no_form_value_gets_a_5xx(client: TestClient, records, monkeypatch, meth
     send(refused, dict.fromkeys(FIELDS, STEERING[0]))
 
 
-async def _no_wait(_seconds: float) -> None:
-    return None
-
-
 def _summary(data: dict[str, str]) -> str:
     odd = {k: v[:30] for k, v in data.items() if v != PLAUSIBLE.get(k, "Some text")}
     return repr(odd)[:300]
@@ -364,13 +355,12 @@ def stored_overrides(session: Any) -> list[str]:
 
 @pytest.mark.parametrize(("method", "path"), entries(unsafe=True), ids=[f"{m} {p}" for m, p in entries(True)])
 def test_a_direction_override_in_any_text_field_of_any_form_is_never_stored(
-    client: TestClient, session, records, monkeypatch, method, path
+    client: TestClient, session, records, method, path
 ):
     """Outsider pass 5, findings 1, 6 and 7: links, sources and token names took U+202E. Each text field of every
     template's forms, one at a time (the others plausible, so the form gets as far as saving), as a role the route
     lets through: whatever the answer, nothing stored holds the override."""
     values, users, _ = records
-    monkeypatch.setattr(account_controllers, "anyio", SimpleNamespace(sleep=_no_wait, to_thread=anyio.to_thread))
     app_path = route_of(app_routes(client.app), method, path)[1]
     url = url_with(app_path, parameters_of(app_path, path, values))
     fuzzed, _ = roles_of(method, path)

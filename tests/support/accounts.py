@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import anyio
 import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session
 
 from tests.support.web import csrf_headers
+from tracker.accounts import controllers as account_controllers
 from tracker.accounts.services import create_user
 from tracker.audit.services import Actor
 from tracker.organisations.services import get_by_slug
@@ -68,3 +73,27 @@ def sign_in(client: TestClient, email: str, password: str = USER_PASSWORD):
     return client.post(
         "/sign-in", data={"email": email, "password": password}, headers=csrf_headers(client), follow_redirects=False
     )
+
+
+# The waits failed sign-ins asked for in this worker (in seconds), most recent last.
+_SIGN_IN_WAITS: list[float] = []
+
+
+async def _record_wait(seconds: float) -> None:
+    _SIGN_IN_WAITS.append(seconds)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sign_in_waits_recorded() -> Iterator[None]:
+    """A failed sign-in is answered after a growing wait (0.25 s doubling up to 2 s): in the test process the wait
+    is recorded instead of slept (``sign_in_waits``), as it cost the tests 32 s a leg. Live servers still wait."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(account_controllers, "anyio", SimpleNamespace(sleep=_record_wait, to_thread=anyio.to_thread))
+        yield
+
+
+@pytest.fixture
+def sign_in_waits() -> list[float]:
+    """The waits the failed sign-ins of this test asked for, in order."""
+    _SIGN_IN_WAITS.clear()
+    return _SIGN_IN_WAITS

@@ -16,6 +16,7 @@ from tests.support.html_checks import assert_strict_html
 from tracker.app import create_app
 from tracker.db import for_writing
 from tracker.settings import Settings
+from tracker.web.templating import build_environment
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -46,6 +47,17 @@ def app_for(settings: Settings, engine: sa.Engine, taken: list[Litestar]) -> Lit
     app.state.engine = engine
     app.state.write_engine = for_writing(engine) if isinstance(engine, sa.Engine) else engine
     return app
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _templates_read_once() -> Iterator[None]:
+    """No test edits a template while the suite runs, so the (one, shared) Jinja environment need not look at each
+    template file's time again every time a page uses it: that check (a stat per template, macro file and import,
+    per request) took 0.2 to 1 ms of a 6 ms sign-in page."""
+    environment = build_environment()
+    environment.auto_reload = False
+    yield
+    environment.auto_reload = True
 
 
 @pytest.fixture

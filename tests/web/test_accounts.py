@@ -68,6 +68,12 @@ def test_repeated_failures_lock_sign_in_for_a_while(client, editor, session):
     assert sign_in(client, editor.email).status_code == 303
 
 
+def test_each_failed_sign_in_is_answered_more_slowly_until_the_lock(client, editor, sign_in_waits):
+    for _ in range(LOCK_AFTER):
+        sign_in(client, editor.email, "wrong-password-here")
+    assert sign_in_waits == [min(0.25 * 2**n, 2.0) for n in range(LOCK_AFTER - 1)], "the lock itself does not wait"
+
+
 def test_unknown_emails_are_throttled_the_same_way(client, session):
     for _ in range(LOCK_AFTER):
         response = sign_in(client, "nobody@example.org", "whatever-password")

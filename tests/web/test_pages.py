@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 
 from tests.support import pages
 from tests.support.demo import DEMO_PASSWORD, csrf, failing_route, sign_in
-from tests.support.html_checks import csp_hash, html_problems
+from tests.support.html_checks import SharedVerdicts, csp_hash, html_problems, page_digest
 from tests.support.pages import PAGES, Page
 from tracker.app import create_app
 from tracker.settings import Settings
@@ -227,6 +227,17 @@ def test_the_strict_html_check_can_fail():
         "id 'd' is used 2 times",
     ):
         assert expected in problems, expected
+
+
+def test_a_verdict_shared_between_workers_is_html5lib_s_own(tmp_path):
+    """The verdicts kept for the other worker and the other leg (html_checks.SharedVerdicts): a page is found
+    only under its own text, with the problems html5lib found in it, and a page nobody parsed is not found."""
+    bad = '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body><p class="a" class="b"></body></html>'
+    good = bad.replace(' class="b"', "")
+    writer, reader = SharedVerdicts(tmp_path), SharedVerdicts(tmp_path)  # two workers
+    writer.put(page_digest(bad), tuple(html_problems(bad)))
+    assert reader.get(page_digest(bad)) == tuple(html_problems(bad)) != ()
+    assert reader.get(page_digest(good)) is None
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.name for p in PAGES])

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tracker.db import StaleRecord
 from tracker.organisations.bilingual import ENGLISH, WELSH, WELSH_SUFFIX
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date
-from tracker.web.i18n import N_
+from tracker.web.i18n import N_, gettext
 
 # What a conflict panel calls each field, as the form that edits it does (catalogue messages: shown with ``_``).
 CONFLICT_LABELS: dict[str, dict[str, str]] = {
@@ -104,5 +104,5 @@ def _in_words(value: Any, kind: Any) -> str:
         except DateParseError:
             return str(value)
     if isinstance(kind, sa.Boolean) or isinstance(value, bool):
-        return "Yes" if value in (True, "yes", "true", "on", "1") else "No"
+        return gettext("Yes") if value in (True, "yes", "true", "on", "1") else gettext("No")
     return str(value)

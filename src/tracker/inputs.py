@@ -45,6 +45,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from tracker.web.i18n import N_, gettext
+
 MAX_ID = 2_147_483_647  # the largest value of a PostgreSQL integer column, hence of any id or version
 # C0 but tab, LF, CR; DEL; C1; UTF-16 surrogates (which only occur alone in a Python str).
 DISALLOWED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -52,9 +54,9 @@ DISALLOWED_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]*$"  #
 LINE_BREAKS = re.compile("[\x0b\x0c]")  # Word's manual line break (Shift+Enter) and page break
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")  # refused in short fields
 BIDI_OVERRIDES = re.compile("[\u202d\u202e]")  # refused in every text field
-BIDI_MESSAGE = "Remove the invisible character that changes the direction of the text from this field"
+BIDI_MESSAGE = N_("Remove the invisible character that changes the direction of the text from this field")
 ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
-CONTROL_MESSAGE = "Remove the invisible control character (such as NUL) from this field"
+CONTROL_MESSAGE = N_("Remove the invisible control character (such as NUL) from this field")
 
 
 class InputError(ValueError):
@@ -171,7 +173,8 @@ def column_limits(model: Any) -> Mapping[str, int]:
 
 
 def limit_message(length: int) -> str:
-    return f"Must be {length:,} characters or fewer"
+    """The length rule's message, in the language of the request it is said in (forms show it as it is)."""
+    return gettext("Must be %(length)s characters or fewer", length=f"{length:,}")
 
 
 def problems_for(model: Any, **values: Any) -> dict[str, str]:

@@ -105,7 +105,7 @@ def require(user: User | None, permission: Permission, organisation_id: int | No
     if can(user, permission, organisation_id):
         return
     if user is None:
-        raise NotAuthorizedException("Sign in to continue")
+        raise NotAuthorizedException(N_("Sign in to continue"))
     if organisation_id is not None and not can(user, Permission.VIEW_PLAN, organisation_id):
         raise NotFoundException()
     raise PermissionDeniedException(N_("You do not have permission to do that"))

@@ -19,6 +19,7 @@ STATIC_DIR = PROJECT_ROOT / "static"
 RECOMMENDATIONS_DIR = PROJECT_ROOT / "recommendations"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+FONTS_DIR = PROJECT_ROOT / "fonts"
 
 # The local default is deliberately recognisable so production can refuse it.
 DEFAULT_SECRET = "local-development-secret-not-for-production"

@@ -240,6 +240,44 @@ def test_the_conflict_panel_shows_the_welsh_someone_else_saved(client, session, 
     assert row and row.groups() == ("Eu fersiwn nhw", "Fy fersiwn i")
 
 
+def test_the_conflict_panel_and_the_publish_page_name_each_field_in_welsh_and_mark_each_text_s_language(
+    client, session, gwent_ctx, gwent_editor
+):
+    """In Welsh the conflict panel said "RAG rating", "What it is waiting for" and the publish page "Summary in
+    Welsh"; the written values carried no lang (the English page's Welsh text, the Welsh page's English text)."""
+    saved = {"version": 1, "status": "blocked", "blocked_reason": "Waiting for funds", "summary_cy": "Eu fersiwn nhw"}
+    services.update_response(session, gwent_ctx, gwent_editor, saved)
+    sign_in(client, gwent_editor.email)
+    mine = {
+        "version": "1",
+        "status": "blocked",
+        "rag": "red",
+        "summary": "",
+        "summary_cy": "Fy fersiwn i",
+        "blocked_reason": "Still waiting",
+        "blocked_reason_cy": "Yn dal i aros",
+    }
+    answer = client.post(
+        f"/plan/responses/{gwent_ctx.response.id}?lang=cy", data=mine, headers={**BROWSER, **csrf_headers(client)}
+    )
+    assert answer.status_code == 409
+    panel = answer.text[answer.text.index('data-testid="conflict"') :].split("</table>", 1)[0]
+    for english in ("RAG rating", "What it is waiting for", "Summary in Welsh", "Status<"):
+        assert english not in panel, english
+    assert re.search(r'<td class="govuk-table__cell" lang="en">Waiting for funds</td>\s*<td[^>]*lang="en">Still', panel)
+    assert '<td class="govuk-table__cell">Fy fersiwn i</td>' in panel, "Welsh on a Welsh page: no lang of its own"
+    english_page = client.get("/plan/gwent/publish").text
+    assert 'data-testid="seen" lang="cy">Eu fersiwn nhw</td>' in english_page
+    assert 'data-testid="seen">Waiting for funds</td>' in english_page
+    welsh_page = client.get("/plan/gwent/publish?lang=cy").text
+    changes = welsh_page.split('data-testid="public-changes"', 1)[1].split("</table>", 1)[0]
+    for english in ("Summary in Welsh", "What it is waiting for", "The recommendation and its plan", "Status<"):
+        assert english not in changes, english
+    assert 'data-testid="seen" lang="en">Waiting for funds</td>' in changes
+    missing = welsh_page.split('data-testid="welsh-missing"', 1)[1].split("</section>", 1)[0]
+    assert "What it is waiting for" not in missing and "What will be done" not in missing
+
+
 def test_the_api_takes_and_gives_the_welsh_and_null_clears_it(client, session, gwent_ctx, gwent_editor):
     item = add_link(session, gwent_ctx, gwent_editor, url="https://e.org", title="Policy", visibility="public")
     sign_in(client, gwent_editor.email)

@@ -213,7 +213,10 @@ def test_the_written_reports_figures_are_the_frozen_tables(session: Session, dem
     form = {"version": re.search(r'name="version" value="(\d+)"', editor).group(1)}
     form["summary"] = " ".join(o.token for o in figures.offered())
     for number, rec_id in re.findall(
-        r'National commentary on recommendation ([^<]+)</label>.*?name="commentary-(\d+)"', editor, re.S
+        # each English commentary's label and its own field (not the Welsh one's label, whose field is commentary_cy-)
+        r'National commentary on recommendation ([^<]+)</label>(?:(?!</label>).)*?name="commentary-(\d+)"',
+        editor,
+        re.S,
     ):
         form[f"commentary-{rec_id}"] = " ".join(o.token for o in figures.offered(number.strip()))
     answer = client.post(

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from tests.support.accounts import sign_in
 from tests.support.factories import ALL_KNOWN_SET, write
 from tests.support.plans import pdf_text
+from tests.support.welsh import in_welsh
 from tracker.assessments.models import Assessment
 from tracker.audit.services import Actor
 from tracker.cli import main
@@ -137,6 +138,14 @@ def test_the_report_on_the_bundled_set_covers_5_of_the_29(session, reference_dat
     text = " ".join(pdf_text(render_pdf(data)).split())
     assert "Covers 5 of the 29 recommendations; 24 await their wording" in text
     assert "These figures cover 5 of the 29 recommendations; 24 await their wording." in render_html(data)
+
+
+def test_the_welsh_report_states_its_coverage_in_welsh(session, reference_data):
+    """The Welsh PDF carried the English "Covers 5 of the 29 recommendations; 24 await their wording (...)"."""
+    with in_welsh():
+        text = " ".join(pdf_text(render_pdf(build_report(session))).split())
+    assert "Covers" not in text and "await their wording" not in text and "recommendations 1" not in text
+    assert "Mae’n cwmpasu 5 o’r 29 argymhelliad; mae 24 yn aros am eu geiriad (argymhellion 1–6, 8, 9" in text  # noqa: RUF001
 
 
 def test_formulas_are_neutralised_in_exports():

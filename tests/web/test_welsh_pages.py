@@ -199,3 +199,30 @@ def test_every_page_in_welsh_has_no_interface_english_and_marks_other_languages(
     assert text_nodes(welsh.text).html_lang == "cy"
     problems = untranslated(english.text, welsh.text)
     assert problems == [], "\n".join(problems)
+
+
+# Error pages whose explanation is the app's own (a 404's detail, the "file not in a published plan" page): each
+# in Welsh, sentence and all (the heading and title were Welsh; the sentences were English).
+ERROR_PAGES = [
+    Page("no such organisation", "/organisations/nope", status=404),
+    Page("no such recommendation", "/recommendations/stalking-2024/999", status=404),
+    Page("no such recommendation set", "/recommendations?set=zzz", status=404),
+    Page("no report for the period", "/reports/stalking-2024/999", status=404),
+    Page("no report for the set", "/reports/nope/1", status=404),
+    Page("no such open-data file", "/open-data/nope.csv", status=404),
+    Page("evidence not in a published plan", "/organisations/kent/evidence/999999", status=404),
+    Page("no such frozen period", "/oversight/report?period=999999", "coordinator", status=404),
+    Page("no such report draft", "/oversight/periods/999999/report", "coordinator", status=404),
+]
+
+
+@pytest.mark.parametrize("spec", ERROR_PAGES, ids=[p.name for p in ERROR_PAGES])
+def test_every_error_page_in_welsh_explains_itself_in_welsh(demo_site, spec: Page):
+    english = demo_site.open(spec)
+    welsh = demo_site.open(spec, lang="cy")
+    assert english.status_code == welsh.status_code == spec.status
+    assert text_nodes(welsh.text).html_lang == "cy"
+    problems = untranslated(english.text, welsh.text)
+    assert problems == [], "\n".join(problems)
+    title = re.search(r"<title>([^<]*)</title>", welsh.text).group(1)
+    assert title != re.search(r"<title>([^<]*)</title>", english.text).group(1)

@@ -25,6 +25,7 @@ from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
 from tracker.reports.narrative.document import frozen_report
 from tracker.reports.narrative.models import PublishedReport, ReportDraft, ReportExample
+from tracker.reports.narrative.publication import FIGURE_HEADINGS
 from tracker.reports.narrative.services import report_set
 from tracker.reports.services import PeriodError, freeze_period, open_period, unfreeze_period
 from tracker.vocabulary import PracticeStatus, ReportStatus, ResponseStatus, Role
@@ -493,6 +494,27 @@ def test_the_author_sees_no_approve_button_and_the_history_shows_status_labels(c
     assert f"/oversight/periods/{period.id}/report/approve" in client.get(url(period)).text
 
 
+def test_the_history_marks_each_text_in_its_language_and_the_figure_counts_follow_the_plural_rule(
+    client, session, period, people
+):
+    """Welsh text in the history was marked lang="en", and so were the status's interface words; the figure list
+    said "178 ymatebion" where every other Welsh count keeps the noun singular after its number."""
+    as_(client, people["writer"])
+    assert post(client, url(period), version="0", summary="A word", summary_cy="Gair").status_code == 303
+    assert post(client, url(period), version="1", summary="Words", summary_cy="Geiriau’r ŵyr").status_code == 303  # noqa: RUF001
+    assert post(client, url(period, "/submit"), version=version(session, period)).status_code == 303
+    english = client.get(url(period)).text.split('data-testid="report-history"', 1)[1]
+    assert '<ins lang="cy">Geiriau’r ŵyr</ins>' in english and "<ins>Words</ins>" in english  # noqa: RUF001
+    page = client.get(url(period, "?lang=cy")).text
+    welsh = page.split('data-testid="report-history"', 1)[1]
+    assert '<ins lang="en">Words</ins>' in welsh and "<ins>Geiriau’r ŵyr</ins>" in welsh  # noqa: RUF001
+    statuses = re.findall(r"<del([^>]*)>[^<]*</del> <ins([^>]*)>Wedi", welsh)
+    assert statuses and all(attributes == ("", "") for attributes in statuses), statuses
+    figures = page.split("app-figure-list", 1)[1].split("</dl>", 1)[0]
+    assert re.search(r">\d+ ymateb agored heb ddiweddariad diweddar<", figures), figures
+    assert "ymatebion" not in figures and "sefydliadau" not in figures
+
+
 def test_approval_is_refused_while_an_example_is_no_longer_public(client, session, period, people):
     as_(client, people["writer"])
     assert post(client, url(period), version="0", summary="Words").status_code == 303
@@ -547,6 +569,52 @@ def test_the_welsh_sections_are_published_beside_the_english_with_the_same_figur
     assert pdf.content == stored.pdf_cy
     text = pdf_text(pdf.content)
     assert f"Crynodeb {complete}" in text and ENGLISH_ONLY in text and "Yr argymhellion" in text
+
+
+def test_the_welsh_figures_file_has_welsh_headings_over_the_same_values_every_time(client, session, period, people):
+    """As the Welsh open-data files do: the Welsh report's figures.csv names its columns in Welsh; the values
+    (numbers and codes) and the English file are as stored, and each language's file is the same bytes each time."""
+    stored = publish(client, session, period, people, summary="Summary {complete}", summary_cy="Crynodeb")
+    address = f"/reports/test-report/{period.id}/figures.csv"
+    english, welsh = client.get(address), client.get(f"{address}?lang=cy")
+    assert english.content == stored.figures_csv and client.get(f"{address}?lang=cy").content == welsh.content
+    english_lines = english.content.decode("utf-8-sig").splitlines()
+    welsh_lines = welsh.content.decode("utf-8-sig").splitlines()
+    assert welsh_lines[1:] == english_lines[1:]
+    english_headings, welsh_headings = english_lines[0].split(","), welsh_lines[0].split(",")
+    assert set(english_headings) <= set(FIGURE_HEADINGS), "every figure's column is catalogued"
+    assert welsh_headings[:3] == ["set_argymhellion", "argymhelliad", "ymatebion"]
+    assert not set(english_headings) & set(welsh_headings), welsh_headings
+    assert "figures-cy.csv" in welsh.headers["content-disposition"] and welsh.headers["etag"] != english.headers["etag"]
+
+
+def welsh_save(client, period, **fields):
+    """The first save of the report's text, on the Welsh page."""
+    return post(client, url(period, "?lang=cy"), version="0", summary="Words", **fields)
+
+
+def test_a_welsh_form_lists_every_fault_at_once_in_welsh(client, session, period, people):
+    """A control character in one field, a bad link in another and an over-long commentary in a third: all three
+    beside their fields and in the summary at once (only the control character was listed), each in Welsh."""
+    as_(client, people["writer"])
+    rec = rec_id(session, "1")
+    answer = welsh_save(
+        client,
+        period,
+        summary_cy="Crynodeb \x07",
+        foreword_cy='Rhagair [dolen](https://example.org/") yma',
+        **{f"commentary_cy-{rec}": "x" * 20_001},
+    )
+    assert answer.status_code == 422
+    for field in ("summary_cy", "foreword_cy", f"commentary_cy-{rec}"):
+        assert f'id="{field}-error"' in answer.text, field
+        assert f'href="#{field}"' in answer.text, f"{field} is not in the summary"
+    for english in ("Remove the invisible", "Links must", "characters or fewer", " or {complete"):
+        assert english not in answer.text, english
+    assert "20,000" in answer.text.split(f'id="commentary_cy-{rec}-error"', 1)[1].split("</p>", 1)[0]
+    bidi = welsh_save(client, period, summary_cy="Crynodeb \u202e", foreword_cy="{nope}")
+    assert bidi.status_code == 422 and 'id="foreword_cy-error"' in bidi.text and 'id="summary_cy-error"' in bidi.text
+    assert "Remove the invisible" not in bidi.text and "There is no figure" not in bidi.text
 
 
 def test_a_welsh_section_is_checked_like_the_english_versioned_and_in_the_conflict_panel(

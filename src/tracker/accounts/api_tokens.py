@@ -26,6 +26,7 @@ from tracker.timeutil import utc_now
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_
 from tracker.web.templating import page
 
 NAME_LIMIT = 100
@@ -84,7 +85,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
 def session_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Tokens are managed from a signed-in browser, never with a token."""
     if connection.scope.get("auth") != "session":
-        raise PermissionDeniedException("Sign in with your password to manage API tokens")
+        raise PermissionDeniedException(N_("Sign in with your password to manage API tokens"))
 
 
 class ApiTokenController(Controller):

@@ -23,6 +23,7 @@ from tracker.plans.services import load_response
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages
 from tracker.web.handler_types import Db
+from tracker.web.i18n import N_
 
 
 class AssessmentController(SignedInPages):
@@ -46,7 +47,7 @@ class AssessmentController(SignedInPages):
         form = Form.of(data)
         ctx = load_response(db, request.user, response_id, Permission.VIEW_PLAN)
         if not can_comment(request.user, ctx.organisation_id):
-            raise PermissionDeniedException("You cannot comment on this response")
+            raise PermissionDeniedException(N_("You cannot comment on this response"))
         return run_on_response(
             request,
             db,

@@ -49,6 +49,7 @@ from tracker.vocabulary import EvidenceKind, Visibility
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_, gettext
 from tracker.web.templating import page
 from tracker.web.upload_form import UploadFormReader, body_over_limit
 
@@ -56,7 +57,9 @@ log = logging.getLogger("tracker.evidence")
 
 MEGABYTE = 1024 * 1024
 FORM_BODY_LIMIT = MEGABYTE  # the change and withdraw forms carry no file
-MISSING_FILE = "The file for this evidence is missing. Contact the service team, quoting the evidence number {id}."
+MISSING_FILE = N_(
+    "The file for this evidence is missing. Contact the service team, quoting the evidence number %(id)s."
+)
 
 
 def evidence_routes(settings: Settings) -> Router:
@@ -178,7 +181,7 @@ class EvidenceController(SignedInPages):
             stat = path.stat()
         except (ValueError, OSError):
             log.warning("the file of evidence %s (%s) is missing", evidence.id, evidence.stored_name)
-            raise NotFoundException(MISSING_FILE.format(id=evidence.id)) from None
+            raise NotFoundException(gettext(MISSING_FILE, id=evidence.id)) from None
         name = evidence.original_name or f"evidence-{evidence.id}{path.suffix}"
         return attachment(path, stat, name, evidence.content_type, {"cache-control": "private, no-store"})
 

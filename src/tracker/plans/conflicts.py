@@ -12,41 +12,43 @@ from typing import Any
 import sqlalchemy as sa
 
 from tracker.db import StaleRecord
+from tracker.organisations.bilingual import ENGLISH, WELSH, WELSH_SUFFIX
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date
+from tracker.web.i18n import N_, gettext
 
-# What a conflict panel calls each field, as the form that edits it does.
+# What a conflict panel calls each field, as the form that edits it does (catalogue messages: shown with ``_``).
 CONFLICT_LABELS: dict[str, dict[str, str]] = {
     "response": {
-        "status": "Status",
-        "rag": "RAG rating",
-        "summary": "Summary",
-        "summary_cy": "Summary in Welsh",
-        "lead_role": "Lead role",
-        "blocked_reason": "What it is waiting for",
-        "blocked_reason_cy": "What it is waiting for, in Welsh",
-        "not_applicable_reason": "Why it does not apply",
+        "status": N_("Status"),
+        "rag": N_("RAG rating"),
+        "summary": N_("Summary"),
+        "summary_cy": N_("Summary in Welsh"),
+        "lead_role": N_("Lead role"),
+        "blocked_reason": N_("What it is waiting for"),
+        "blocked_reason_cy": N_("What it is waiting for, in Welsh"),
+        "not_applicable_reason": N_("Why it does not apply"),
     },
     "action": {
-        "description": "What will be done",
-        "description_cy": "What will be done, in Welsh",
-        "owner_role": "Owner",
-        "target_date": "Target date",
-        "status": "Status",
-        "completed_on": "Completed on",
-        "position": "Place in the list",
+        "description": N_("What will be done"),
+        "description_cy": N_("What will be done, in Welsh"),
+        "owner_role": N_("Owner"),
+        "target_date": N_("Target date"),
+        "status": N_("Status"),
+        "completed_on": N_("Completed on"),
+        "position": N_("Place in the list"),
     },
     "progress_update": {
-        "update_on": "Date of the update",
-        "text": "What has happened",
-        "text_cy": "What has happened, in Welsh",
-        "visibility": "Who can see it",
+        "update_on": N_("Date of the update"),
+        "text": N_("What has happened"),
+        "text_cy": N_("What has happened, in Welsh"),
+        "visibility": N_("Who can see it"),
     },
     "evidence": {
-        "title": "Title",
-        "title_cy": "Title in Welsh",
-        "description": "Description",
-        "description_cy": "Description in Welsh",
-        "visibility": "Who can see it",
+        "title": N_("Title"),
+        "title_cy": N_("Title in Welsh"),
+        "description": N_("Description"),
+        "description_cy": N_("Description in Welsh"),
+        "visibility": N_("Who can see it"),
     },
 }
 
@@ -62,6 +64,7 @@ def conflict_in_words(stale: StaleRecord, typed: Mapping[str, Any]) -> dict[str,
     labels = CONFLICT_LABELS.get(getattr(table, "name", ""), {})
     current: dict[str, str] = {}
     mine: dict[str, str] = {}
+    languages: dict[str, str] = {}  # a written text's language, for its cells' lang ("": the interface's words)
     carried = [name for name in stale.current if name in typed] or list(stale.current)  # a button carries none
     for name in carried:
         value = stale.current[name]
@@ -69,7 +72,18 @@ def conflict_in_words(stale: StaleRecord, typed: Mapping[str, Any]) -> dict[str,
         kind = table.c[name].type if table is not None and name in table.c else None
         current[label] = _in_words(value, kind)
         mine[label] = _in_words(typed.get(name), kind)
-    return {"current": current, "mine": mine}
+        languages[label] = _language(name, kind)
+    return {"current": current, "mine": mine, "languages": languages}
+
+
+def _language(name: str, kind: Any) -> str:
+    """What a field is written in: Welsh for a Welsh twin, English for other free text, "" for a choice or a
+    date (shown in the interface's words)."""
+    if name.endswith(WELSH_SUFFIX):
+        return WELSH
+    if getattr(kind, "enum_class", None) is not None or isinstance(kind, sa.Date | sa.Boolean | sa.Integer):
+        return ""
+    return ENGLISH
 
 
 def _in_words(value: Any, kind: Any) -> str:
@@ -90,5 +104,5 @@ def _in_words(value: Any, kind: Any) -> str:
         except DateParseError:
             return str(value)
     if isinstance(kind, sa.Boolean) or isinstance(value, bool):
-        return "Yes" if value in (True, "yes", "true", "on", "1") else "No"
+        return gettext("Yes") if value in (True, "yes", "true", "on", "1") else gettext("No")
     return str(value)

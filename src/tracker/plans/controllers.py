@@ -43,6 +43,7 @@ from tracker.vocabulary import ActionStatus, AssessmentRating, OrganisationKind,
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_
 from tracker.web.templating import page
 
 SECTIONS = {
@@ -84,7 +85,7 @@ class PlanController(SignedInPages):
         if not reads_every_organisation(user):
             organisation = db.get(Organisation, user.organisation_id) if user.organisation_id else None
             if organisation is None:
-                raise NotFoundException("Your account is not linked to an organisation")
+                raise NotFoundException(N_("Your account is not linked to an organisation"))
             return Redirect(request.app.route_reverse("plans:organisation", slug=organisation.slug), status_code=303)
         # Only organisations with something to answer have an action plan to read.
         organisations = list(

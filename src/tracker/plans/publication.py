@@ -23,13 +23,15 @@ from tracker.accounts.models import User
 from tracker.audit.services import plain, record
 from tracker.db import saved_id
 from tracker.evidence.models import Evidence
-from tracker.organisations.bilingual import bilingual_fields, welsh_of
+from tracker.organisations.bilingual import ENGLISH, WELSH, bilingual_fields, welsh_of
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
 from tracker.plans.obligations import must_answer_ids, obligations_for
 from tracker.plans.services import actor_for
 from tracker.timeutil import uk_date, utc_now
 from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, Visibility
+from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 
 FORMAT = 1
 
@@ -339,30 +341,40 @@ class PublicChange:
     may be None: something added, or something taken away)."""
 
     recommendation: str
-    what: str
+    what: str  # in the reader's language
     seen: str | None
     unseen: str | None
+    language: str = ""  # what ``seen`` and ``unseen`` are written in ("": the interface's words, a status or date)
 
 
 _RESPONSE_WORDS = {
-    "status": "Status",
-    "rag": "RAG rating",
-    "lead_role": "Lead",
-    "summary": "Summary",
-    "summary_cy": "Summary in Welsh",
-    "blocked_reason": "What it is waiting for",
-    "blocked_reason_cy": "What it is waiting for, in Welsh",
-    "not_applicable_reason": "Why it does not apply",
-    "completed_at": "Completed",
+    "status": N_("Status"),
+    "rag": N_("RAG rating"),
+    "lead_role": N_("Lead"),
+    "summary": N_("Summary"),
+    "summary_cy": N_("Summary in Welsh"),
+    "blocked_reason": N_("What it is waiting for"),
+    "blocked_reason_cy": N_("What it is waiting for, in Welsh"),
+    "not_applicable_reason": N_("Why it does not apply"),
+    "completed_at": N_("Completed"),
 }
 _EMPTY_RESPONSE: dict[str, Any] = {"actions": [], "updates": [], "evidence": []}
 _ACTION_WORDS = {
-    "description_cy": "Welsh",
-    "owner_role": "owner",
-    "target_date": "target date",
-    "status": "status",
-    "completed_on": "completed",
+    "description_cy": N_("Welsh"),
+    "owner_role": N_("owner"),
+    "target_date": N_("target date"),
+    "status": N_("status"),
+    "completed_on": N_("completed"),
 }
+_KINDS = {"Action": N_("Action"), "Update": N_("Update"), "Evidence": N_("Evidence")}  # what a list holds
+_INTERFACE_WORDS = {"status", "rag", "target_date", "completed_on", "completed_at", "date"}  # not written text
+
+
+def _language(name: str) -> str:
+    """What a published field is written in ("" for a status or date: the interface's words)."""
+    if name.endswith("_cy"):
+        return WELSH
+    return "" if name in _INTERFACE_WORDS else ENGLISH
 
 
 def content_key(content: dict[str, Any]) -> str:
@@ -373,7 +385,8 @@ def content_key(content: dict[str, Any]) -> str:
 
 
 def public_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[PublicChange]:
-    """What publishing ``after`` would change for the public, who now sees ``before`` (None: nothing yet)."""
+    """What publishing ``after`` would change for the public, who now sees ``before`` (None: nothing yet), each
+    change named in the reader's language."""
     old = {(r["set"], r["recommendation"]): r for r in (before or {}).get("responses", [])}
     new = {(r["set"], r["recommendation"]): r for r in after.get("responses", [])}
     changes: list[PublicChange] = []
@@ -382,15 +395,18 @@ def public_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list
         was, now = old.get(key), new.get(key)
         if was is None or now is None:  # a response shown, or taken away, as a whole: then everything in it
             shown = _value("status", (now or was or {}).get("status"))
-            what = "The recommendation and its plan" + (
-                " (declared by the organisation)" if (now or was or {}).get("declared") else ""
+            what = (
+                _("The recommendation and its plan (declared by the organisation)")
+                if (now or was or {}).get("declared")
+                else _("The recommendation and its plan")
             )
             changes.append(PublicChange(number, what, shown if now else None, shown if was else None))
             was, now = was or _EMPTY_RESPONSE, now or _EMPTY_RESPONSE
         for name, label in _RESPONSE_WORDS.items():
             whole = _EMPTY_RESPONSE in (was, now)  # the status is on the line above
             if was.get(name) != now.get(name) and not (name == "status" and whole):
-                changes.append(PublicChange(number, label, _value(name, now.get(name)), _value(name, was.get(name))))
+                seen, unseen = _value(name, now.get(name)), _value(name, was.get(name))
+                changes.append(PublicChange(number, _(label), seen, unseen, _language(name)))
         changes.extend(_list_changes(number, "Action", was["actions"], now["actions"], "description", _ACTION_WORDS))
         changes.extend(_list_changes(number, "Update", was["updates"], now["updates"], None, {}))
         changes.extend(_list_changes(number, "Evidence", was["evidence"], now["evidence"], "id", {}))
@@ -413,18 +429,18 @@ def _list_changes(
     old = {key_of(i): i for i in before}
     new = {key_of(i): i for i in after}
     changes = []
+    named = _(_KINDS[kind])
     for k, item in new.items():
         if k not in old:
-            changes.append(PublicChange(number, kind, _item_words(kind, item), None))
+            changes.append(PublicChange(number, named, _item_words(kind, item), None, ENGLISH))
         else:
             for name, label in fields.items():
                 if old[k].get(name) != item.get(name):
-                    what = f"{kind} {_short(_item_words(kind, item))}: {label}"
-                    changes.append(
-                        PublicChange(number, what, _value(name, item.get(name)), _value(name, old[k].get(name)))
-                    )
-    changes.extend(PublicChange(number, kind, None, _item_words(kind, item)) for k, item in old.items() if k not in new)
-    return changes
+                    what = f"{named} {_short(_item_words(kind, item))}: {_(label)}"
+                    seen, unseen = _value(name, item.get(name)), _value(name, old[k].get(name))
+                    changes.append(PublicChange(number, what, seen, unseen, _language(name)))
+    gone = [item for k, item in old.items() if k not in new]
+    return changes + [PublicChange(number, named, None, _item_words(kind, item), ENGLISH) for item in gone]
 
 
 def _item_words(kind: str, item: dict[str, Any]) -> str:

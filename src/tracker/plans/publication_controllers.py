@@ -30,6 +30,7 @@ from tracker.public.opendata import evidence_download_path
 from tracker.web.forms import FormData
 from tracker.web.guards import SignedInPages
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_
 from tracker.web.templating import page
 
 
@@ -49,7 +50,7 @@ class PublicationController(SignedInPages):
         view = public_data.organisation_page(db, organisation.slug, draft)
         db.rollback()
         if view is None:
-            raise NotFoundException("This organisation has no public page, so there is nothing to preview.")
+            raise NotFoundException(N_("This organisation has no public page, so there is nothing to preview."))
         return page(
             request,
             "plans/publish_preview.html",

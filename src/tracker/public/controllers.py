@@ -73,7 +73,7 @@ class PublicController(Controller):
         def build() -> dict[str, Any]:
             view = data.recommendation_page(db, set_slug, number)
             if view is None:
-                raise NotFoundException("There is no recommendation with that number.")
+                raise NotFoundException(i18n.N_("There is no recommendation with that number."))
             return {"view": view, "statuses": data.STATUS_ORDER}
 
         return caching.public_page(request, db, "public/recommendation.html", build)
@@ -93,7 +93,7 @@ class PublicController(Controller):
         def build() -> dict[str, Any]:
             view = data.organisation_page(db, slug)
             if view is None:
-                raise NotFoundException("There is no organisation with that name.")
+                raise NotFoundException(i18n.N_("There is no organisation with that name."))
             return {"view": view, "download_path": opendata.evidence_download_path, "statuses": data.STATUS_ORDER}
 
         return caching.public_page(request, db, "public/organisation.html", build)
@@ -110,8 +110,8 @@ class PublicController(Controller):
             return _unavailable(
                 request,
                 404,
-                "This file is not part of a published plan",
-                "The file you asked for is not in the organisation's published action plan.",
+                i18n.N_("This file is not part of a published plan"),
+                i18n.N_("The file you asked for is not in the organisation's published action plan."),
                 organisation,
             )
         evidence = _still_published(db, saved_id(organisation), evidence_id, entry)
@@ -119,9 +119,10 @@ class PublicController(Controller):
             return _unavailable(
                 request,
                 410,
-                "This evidence has been withdrawn",
-                f"{organisation.name} has withdrawn this file since it last published its plan.",
+                i18n.N_("This evidence has been withdrawn"),
+                i18n.N_("%(name)s has withdrawn this file since it last published its plan."),
                 organisation,
+                name=organisation.name,
             )
         try:
             path = evidence_file_path(request.app.state.settings, evidence)
@@ -131,9 +132,10 @@ class PublicController(Controller):
             return _unavailable(
                 request,
                 404,
-                "This file is missing",
-                f"The file cannot be found. Contact the service team, quoting evidence number {evidence.id}.",
+                i18n.N_("This file is missing"),
+                i18n.N_("The file cannot be found. Contact the service team, quoting evidence number %(id)s."),
                 organisation,
+                id=evidence.id,
             )
         current = caching.Validators(f'"{entry["sha256"][:32]}"', publication.published_at.replace(microsecond=0))
         name = entry.get("file_name") or f"evidence-{evidence.id}{path.suffix}"
@@ -181,13 +183,17 @@ def _still_published(db: Session, organisation_id: int, evidence_id: int, entry:
     return evidence
 
 
-def _unavailable(request: Req, status: int, title: str, detail: str, organisation: Organisation | None) -> Any:
+def _unavailable(
+    request: Req, status: int, title: str, detail: str, organisation: Organisation | None, **variables: Any
+) -> Any:
+    """The page saying why a file is not served: ``title`` and ``detail`` (catalogue messages, ``detail`` with
+    ``%(name)s`` placeholders filled from ``variables``) in the reader's language."""
     response = page(
         request,
         "public/unavailable.html",
         status_code=status,
-        title=title,
-        detail=detail,
+        title=i18n.gettext(title),
+        detail=i18n.gettext(detail, **variables),
         organisation=organisation,
     )
     response.headers["cache-control"] = "no-cache"
@@ -225,7 +231,9 @@ class OpenDataController(Controller):
             )
         table, _, extension = file_name.rpartition(".")
         if table not in opendata.TABLES or extension not in opendata.FORMATS:
-            raise NotFoundException("There is no open-data file with that name. The data dictionary lists them.")
+            raise NotFoundException(
+                i18n.N_("There is no open-data file with that name. The data dictionary lists them.")
+            )
         disposition = "attachment" if extension == "csv" else "inline"  # CSV opens in a spreadsheet
         return caching.public_download(
             request,

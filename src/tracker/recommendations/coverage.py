@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.web.i18n import ngettext
 
 EN_DASH = "\u2013"  # joins the ends of a run of numbers (an en dash, as in print)
 
@@ -88,9 +89,25 @@ class Coverage:
         """The sentence the progress report (PDF) and the exports carry; None when every recommendation is known."""
         if self.complete:
             return None
-        awaiting = "1 awaits its wording" if self.unknown == 1 else f"{self.unknown} await their wording"
-        which = f" (recommendations {self.unknown_ranges})" if self.unknown_numbers else ""
-        return f"Covers {self.known} of the {self.total} recommendations; {awaiting}{which}."
+        # In the language of the document it is drawn into (a Welsh report's PDF says it in Welsh).
+        if self.unknown_numbers:
+            return ngettext(
+                "Covers %(known)s of the %(total)s recommendations; %(num)s awaits its wording "
+                "(recommendations %(numbers)s).",
+                "Covers %(known)s of the %(total)s recommendations; %(num)s await their wording "
+                "(recommendations %(numbers)s).",
+                self.unknown,
+                known=self.known,
+                total=self.total,
+                numbers=self.unknown_ranges,
+            )
+        return ngettext(
+            "Covers %(known)s of the %(total)s recommendations; %(num)s awaits its wording.",
+            "Covers %(known)s of the %(total)s recommendations; %(num)s await their wording.",
+            self.unknown,
+            known=self.known,
+            total=self.total,
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -11,6 +11,7 @@ from tracker.organisations.services import addressee_names
 from tracker.recommendations.coverage import Coverage, coverage, is_known
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import Provenance
+from tracker.web.i18n import N_
 
 
 @dataclass
@@ -52,7 +53,7 @@ class SetView:
         )
 
 
-UNKNOWN_SET = "There is no recommendation set with that name."
+UNKNOWN_SET = N_("There is no recommendation set with that name.")
 
 
 def set_named(session: Session, slug: str | None) -> RecommendationSet | None:

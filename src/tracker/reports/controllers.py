@@ -269,7 +269,7 @@ class ReportController(SignedInPages):
             return None
         chosen = db.get(ReportingPeriod, period)
         if chosen is None or chosen.status is not PeriodStatus.FROZEN:
-            raise NotFoundException("There is no frozen reporting period with that number")
+            raise NotFoundException(N_("There is no frozen reporting period with that number"))
         return chosen
 
     @get("/", sync_to_thread=True, name="report:html")

@@ -12,7 +12,6 @@ import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -35,6 +34,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 
 from tracker.reports.charts import status_bars
 from tracker.reports.figures import STATUS_CODES
+from tracker.reports.fonts import FONT_BOLD, pdf_text, printable, register
 from tracker.reports.themes import describe
 from tracker.timeutil import UTC, uk_date
 from tracker.vocabulary import ResponseStatus
@@ -48,11 +48,12 @@ if TYPE_CHECKING:
 
 NOT_ASKED = "\u2013"  # an en dash: Annex A's cell for a recommendation not asked of that force
 
+FONT = register()  # every PDF's typeface, with every Welsh letter (tracker.reports.fonts)
 STYLES = getSampleStyleSheet()
-BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontName="Helvetica", fontSize=10.5, leading=14)
+BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontName=FONT, fontSize=10.5, leading=14)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10)
-H1 = ParagraphStyle("h1", parent=STYLES["Heading1"], fontName="Helvetica-Bold", fontSize=18, leading=22)
-H2 = ParagraphStyle("h2", parent=STYLES["Heading2"], fontName="Helvetica-Bold", fontSize=14, leading=18)
+H1 = ParagraphStyle("h1", parent=STYLES["Heading1"], fontName=FONT_BOLD, fontSize=18, leading=22)
+H2 = ParagraphStyle("h2", parent=STYLES["Heading2"], fontName=FONT_BOLD, fontSize=14, leading=18)
 COVER = ParagraphStyle("cover", parent=H1, fontSize=26, leading=32, alignment=TA_CENTER)
 
 
@@ -84,8 +85,8 @@ def _footer(page_width: float) -> Callable[[Any, Any], None]:
 
     def draw(canvas: Any, doc: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
-        canvas.drawString(15 * mm, 10 * mm, doc.title)
+        canvas.setFont(FONT, 8)
+        canvas.drawString(15 * mm, 10 * mm, printable(doc.title))
         canvas.drawRightString(page_width - 15 * mm, 10 * mm, doc.page_label % {"num": doc.page})
         canvas.restoreState()
 
@@ -93,7 +94,7 @@ def _footer(page_width: float) -> Callable[[Any, Any], None]:
 
 
 def _p(text: str | None, style: ParagraphStyle = BODY) -> Paragraph:
-    return Paragraph(escape(text or ""), style)
+    return Paragraph(pdf_text(text), style)
 
 
 # Wide enough for its bold "Recommendation" header (67pt at 8pt) and the cell padding (6pt each side).
@@ -105,8 +106,8 @@ def _table(data: Sequence[Sequence[object]], widths: list[float] | None = None, 
     table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+                ("FONT", (0, 0), (-1, -1), FONT, 8),
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, 8),
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f2f1")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -159,7 +160,7 @@ def story(data: ReportData) -> list[object]:
     """The report's flowables, in order (the tests measure its tables)."""
     out = [*cover(data), *contents()]
     out += _summary(data)
-    out += [Paragraph(escape(_("The recommendations")), H1)]
+    out += [Paragraph(pdf_text(_("The recommendations")), H1)]
     for section in data.sections:
         out += _section(section)
     return out + appendices(data, with_updates=True)
@@ -179,19 +180,22 @@ def cover(data: ReportData, published: str | None = None) -> list[object]:
     """The cover page: title, period, the day the figures are as at, what they count (and when it was published)."""
     out: list[object] = [
         Spacer(1, 60 * mm),
-        Paragraph(escape(_(data.title)), COVER),
+        Paragraph(pdf_text(_(data.title)), COVER),
         Spacer(1, 10 * mm),
-        Paragraph(escape(data.period_name), ParagraphStyle("c2", parent=COVER, fontSize=16)),
+        Paragraph(pdf_text(data.period_name), ParagraphStyle("c2", parent=COVER, fontSize=16)),
         Spacer(1, 6 * mm),
         Paragraph(
-            escape(_("Figures as at %(day)s", day=uk_date(data.figures_as_at))),
+            pdf_text(_("Figures as at %(day)s", day=uk_date(data.figures_as_at))),
             ParagraphStyle("c3", parent=BODY, alignment=TA_CENTER),
         ),
         Spacer(1, 3 * mm),
-        Paragraph(escape(data.basis), ParagraphStyle("c4", parent=SMALL, alignment=TA_CENTER)),
+        Paragraph(pdf_text(data.basis), ParagraphStyle("c4", parent=SMALL, alignment=TA_CENTER)),
     ]
     if published:
-        out += [Spacer(1, 3 * mm), Paragraph(escape(published), ParagraphStyle("c5", parent=BODY, alignment=TA_CENTER))]
+        out += [
+            Spacer(1, 3 * mm),
+            Paragraph(pdf_text(published), ParagraphStyle("c5", parent=BODY, alignment=TA_CENTER)),
+        ]
     return [*out, PageBreak()]
 
 
@@ -201,7 +205,7 @@ def contents() -> list[object]:
         ParagraphStyle("toc1", parent=BODY, fontSize=10),
         ParagraphStyle("toc2", parent=SMALL, leftIndent=10),
     ]
-    return [Paragraph(escape(_("Contents")), ParagraphStyle("contents", parent=H1)), toc, PageBreak()]
+    return [Paragraph(pdf_text(_("Contents")), ParagraphStyle("contents", parent=H1)), toc, PageBreak()]
 
 
 def key_sentences(data: ReportData) -> list[str]:
@@ -219,7 +223,7 @@ def key_sentences(data: ReportData) -> list[str]:
 
 def _summary(data: ReportData) -> list[object]:
     totals = data.total_counts
-    out: list[object] = [Paragraph(escape(_("Summary")), H1), *(_p(sentence) for sentence in key_sentences(data))]
+    out: list[object] = [Paragraph(pdf_text(_("Summary")), H1), *(_p(sentence) for sentence in key_sentences(data))]
     out.append(status_table(totals, _("Responses")))
     out.append(_p(no_recent_update(data), SMALL))
     return [*out, *status_chart(data)]
@@ -235,7 +239,7 @@ def status_chart(data: ReportData) -> list[object]:
     rows = [(_("Rec. %(number)s", number=s.recommendation.number), s.counts) for s in data.sections]
     return [
         Spacer(1, 5 * mm),
-        status_bars(rows, title=_("Organisations by status, per recommendation"), width=480),
+        status_bars(rows, title=_("Organisations by status, per recommendation"), width=480, font=FONT),
         _p(_("The same figures are given for each recommendation in the sections that follow."), SMALL),
     ]
 
@@ -268,7 +272,7 @@ def _section(section: RecommendationSection) -> list[object]:
 def recommendation_heading(rec: Recommendation) -> list[object]:
     """A recommendation's heading, its wording (as written: the report's or our summary), how far it is confirmed
     and its deadline."""
-    out: list[object] = [Paragraph(escape(_("Recommendation %(number)s", number=rec.number)), H2)]
+    out: list[object] = [Paragraph(pdf_text(_("Recommendation %(number)s", number=rec.number)), H2)]
     if rec.text:
         out.append(_p(rec.text))
     out.append(_p(rec.provenance_summary(), SMALL))
@@ -295,7 +299,7 @@ def practice_line(section: RecommendationSection) -> list[object]:
 def _national_bodies(data: ReportData, *, with_updates: bool = True) -> list[object]:
     if not data.national_bodies:
         return []
-    out: list[object] = [Paragraph(escape(_("National bodies and police and crime commissioners")), H1)]
+    out: list[object] = [Paragraph(pdf_text(_("National bodies and police and crime commissioners")), H1)]
     header: list[object] = [_("Organisation"), _("Recommendation"), _("Status"), *([_("Latest update")] * with_updates)]
     table = [header]
     for org in data.national_bodies:
@@ -322,7 +326,7 @@ def _matrix(data: ReportData) -> list[object]:
         )
     key = ", ".join(f"{code} {status.label.lower()}" for status, code in STATUS_CODES.items())
     out: list[object] = [
-        Paragraph(escape(_("Annex A: forces by recommendation")), H1),
+        Paragraph(pdf_text(_("Annex A: forces by recommendation")), H1),
         _p(_("Key: %(key)s; ! overdue; %(dash)s not asked of this force.", key=key, dash=NOT_ASKED), SMALL),
     ]
     if left_out := [r.number for r in data.recommendations if r not in columns]:
@@ -338,7 +342,7 @@ def _matrix(data: ReportData) -> list[object]:
 
 def _force_annexes(data: ReportData, *, with_updates: bool = True) -> list[object]:
     """A section per force, flowing on from one another: each kept whole on a page when it fits one."""
-    out: list[object] = [Paragraph(escape(_("Annex B: each force")), H1)]
+    out: list[object] = [Paragraph(pdf_text(_("Annex B: each force")), H1)]
     overdue, declared = f" ({_('overdue')})", f" ({_('declared')})"
     for org in data.forces:
         header: list[object] = [_("Recommendation"), _("Status"), *([_("Latest update")] * with_updates)]
@@ -349,13 +353,13 @@ def _force_annexes(data: ReportData, *, with_updates: bool = True) -> list[objec
             table.append([rec.number, status] + ([_p(update, SMALL)] if with_updates else []))
         widths = [REC_WIDTH, 35 * mm] + [110 * mm] * with_updates
         # KeepTogether splits a section longer than a page, so only a long one starts on a page of its own.
-        out.append(KeepTogether([Paragraph(escape(org.name), H2), _table(table, widths)]))
+        out.append(KeepTogether([Paragraph(pdf_text(org.name), H2), _table(table, widths)]))
     return out
 
 
 def _methodology(data: ReportData) -> list[object]:
     return [
-        Paragraph(escape(_("Methodology and caveats")), H1),
+        Paragraph(pdf_text(_("Methodology and caveats")), H1),
         _p(
             _(
                 "Statuses and updates are self-reported by each organisation in the tracker. Inspectorate assessments "

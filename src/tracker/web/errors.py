@@ -40,10 +40,14 @@ TITLES = {
 }
 PROBLEM_JSON = "application/problem+json"
 RACE_LOST: dict[type[Exception], str] = {
-    StaleRecord: "Someone else changed this record at the same moment, so your change was not saved. "
-    "Reload it and make your change again.",
-    Duplicate: "Someone else saved a record with the same details at the same moment, so yours was not saved. "
-    "Reload the page and check before saving again.",
+    StaleRecord: N_(
+        "Someone else changed this record at the same moment, so your change was not saved. "
+        "Reload it and make your change again."
+    ),
+    Duplicate: N_(
+        "Someone else saved a record with the same details at the same moment, so yours was not saved. "
+        "Reload the page and check before saving again."
+    ),
 }
 
 
@@ -80,10 +84,10 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
         detail = "; ".join(f"{_field_label(name)}: {message}" for name, message in exc.errors.items())
         extra["errors"] = dict(exc.errors)
     elif isinstance(exc, UnicodeDecodeError):  # a form part that is not UTF-8 (Litestar's multipart parser)
-        status, detail = 400, "The form could not be read: its text is not in UTF-8."
+        status, detail = 400, N_("The form could not be read: its text is not in UTF-8.")
     elif isinstance(exc, OperationalError | DBAPIError) and _is_outage(exc):
         log.warning("database unavailable (request %s): %s", observability.request_id_of(request.scope), _cause(exc))
-        status, detail = 503, "The database cannot be reached. Please try again in a few minutes."
+        status, detail = 503, N_("The database cannot be reached. Please try again in a few minutes.")
         headers = {"Retry-After": "30"}
     else:
         _log_unexpected(request)

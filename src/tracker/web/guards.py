@@ -10,6 +10,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
 from tracker.permissions import Permission, require
+from tracker.web.i18n import N_
 
 NEEDS = "needs"  # the ``opt`` key a route (or its controller) declares its permission under
 
@@ -23,7 +24,7 @@ def needs(permission: Permission) -> dict[str, Permission]:
 def signed_in_user(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Only for people who are signed in (others are sent to the sign-in page)."""
     if connection.scope.get("user") is None:
-        raise NotAuthorizedException("Sign in to continue")
+        raise NotAuthorizedException(N_("Sign in to continue"))
 
 
 def declared_permission(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

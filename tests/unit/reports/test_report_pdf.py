@@ -103,7 +103,9 @@ def placed_text(pdf: bytes, page: int = 0) -> list[tuple[str, float, float, floa
             x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
             y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
             scale = cm[0] * tm[0]
-            width = stringWidth(text.strip(), str(font["/BaseFont"]).lstrip("/"), size) * scale
+            # An embedded font is a subset, named "AAAAAA+" and the font's registered name.
+            name = str(font["/BaseFont"]).lstrip("/").split("+")[-1]
+            width = stringWidth(text.strip(), name, size) * scale
             runs.append((text.strip(), x, x + width, y))
 
     PdfReader(io.BytesIO(pdf)).pages[page].extract_text(visitor_text=visit)
@@ -388,6 +390,8 @@ def test_the_welsh_report_is_drawn_from_the_same_frozen_figures_and_gives_the_sa
     for english in ("Summary", "The recommendations", "Annex A", "Page 2", "Methodology", "Deadline:", "Status"):
         assert english not in text, english
     assert "Cynnydd yn erbyn argymhellion yr uwch-gŵyn am stelcio" in reader.metadata["/Title"]
+    # Drawn, not only in the metadata: the page's font has the ŵ (Helvetica drew a black box).
+    assert "Cynnydd yn erbyn argymhellion yr uwch-gŵyn am stelcio" in text
     month = frozen.period.cut_off.month
     assert f"{frozen.period.cut_off.day} {WELSH_MONTHS[month - 1]} {frozen.period.cut_off.year}" in text
     # The same figures: the headline's numbers appear in both

@@ -29,6 +29,7 @@ from tracker.vocabulary import ResponseStatus
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_
 from tracker.web.templating import is_demo_site, page
 
 SetQuery = Annotated[str | None, QueryParameter(name="set")]
@@ -48,7 +49,7 @@ def _load(db: Session, period_id: int, set_slug: str | None) -> tuple[ReportingP
     period = db.get(ReportingPeriod, period_id)
     rec_set = services.report_set(db, period, set_slug) if period is not None else None
     if period is None or rec_set is None:
-        raise NotFoundException("There is no reporting period with that number, or no such recommendation set")
+        raise NotFoundException(N_("There is no reporting period with that number, or no such recommendation set"))
     return period, rec_set
 
 
@@ -94,6 +95,8 @@ def _carry_out(
     form = Form.of(data)
     kind = "text" if what == "save" else what
     try:
+        if form.errors and kind == "text":
+            _every_fault(editor, form)
         form.refuse_if_invalid(InputError)
         action(request, db, editor, form)
     except InputError as exc:
@@ -106,6 +109,19 @@ def _carry_out(
         conflict = conflict_of(newer, form.values) if kind == "text" else {}
         return _page(request, newer, Form(), status_code=409, kind="conflict", conflict=conflict, changed=True)
     return _done(request, editor, what)
+
+
+def _every_fault(editor: Editor, form: Form) -> None:
+    """With a field refused as read (a control or direction character), the written text's other faults too (a
+    bad link, a placeholder, a length), so the page lists every error at once; the first fault of a field stays."""
+    if editor.report is None:
+        return
+    given = services.DraftText.of(form.values)
+    try:
+        services.check_draft_text(given, editor.report.figures, editor.report.data.recommendations)
+    except InputError as exc:
+        for name, message in exc.errors.items():
+            form.errors.setdefault(name, message)
 
 
 def _draft(editor: Editor) -> Any:

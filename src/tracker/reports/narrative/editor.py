@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from tracker.audit.models import AuditEvent
 from tracker.db import saved_id
+from tracker.organisations.bilingual import ENGLISH, WELSH, WELSH_SUFFIX
 from tracker.recommendations.models import RecommendationSet
 from tracker.reports.models import ReportingPeriod
 from tracker.reports.narrative.document import WrittenReport, frozen_report, written_report
@@ -119,6 +120,7 @@ class Change:
     label: str
     before: str
     after: str
+    language: str | None = ENGLISH  # what the text is written in; None: the interface's words (a status)
 
 
 def _status_label(value: object) -> str:
@@ -147,12 +149,13 @@ def changes_of(editor: Editor, event: AuditEvent) -> list[Change]:
                         if name == "commentary_cy"
                         else _("Commentary on recommendation %(number)s", number=number)
                     )
-                    out.append(Change(label, old.get(rec_id) or "", new.get(rec_id) or ""))
+                    language = WELSH if name.endswith(WELSH_SUFFIX) else ENGLISH
+                    out.append(Change(label, old.get(rec_id) or "", new.get(rec_id) or "", language))
         elif name == "status":
-            out.append(Change(_("Status"), _status_label(before.get(name)), _status_label(after.get(name))))
+            out.append(Change(_("Status"), _status_label(before.get(name)), _status_label(after.get(name)), None))
         else:
-            label = section_label(name)
-            out.append(Change(label, str(before.get(name) or ""), str(after.get(name) or "")))
+            language = WELSH if name.endswith(WELSH_SUFFIX) else ENGLISH
+            out.append(Change(section_label(name), str(before.get(name) or ""), str(after.get(name) or ""), language))
     return out
 
 

@@ -10,38 +10,105 @@ longer names a figure (which saving prevents) is shown as such, never as a blank
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tracker.reports.figures import Headline
 from tracker.reports.narrative import markup
 from tracker.reports.progress_report import ReportData
 from tracker.vocabulary import ResponseStatus
-from tracker.web.i18n import N_
+from tracker.web.i18n import N_, ngettext
 from tracker.web.i18n import gettext as _
 
+# What a figure counts, with its number, in the reader's language: a count follows the catalogue's plural rule (a
+# Welsh noun after a number stays singular).
+Counted = Callable[[int], str]
 # The national figures: the name written in braces, and what it counts (the headline's meaning).
-NATIONAL: dict[str, str] = {
-    "organisations_must_answer": N_("organisations that must answer"),
-    "organisations_published": N_("of them, organisations that have published a plan"),
-    "no_published_plan": N_("of them, organisations that have not published a plan"),
-    "responses": N_("responses in all"),
-    "complete": N_("responses complete"),
-    "blocked": N_("responses blocked"),
-    "overdue": N_("responses overdue"),
-    "no_recent_update": N_("open responses with no recent update"),
+NATIONAL: dict[str, Counted] = {
+    "organisations_must_answer": lambda n: ngettext(
+        "%(num)s organisation that must answer",
+        "%(num)s organisations that must answer",
+        n,
+    ),
+    "organisations_published": lambda n: ngettext(
+        "%(num)s of them has published a plan",
+        "%(num)s of them have published a plan",
+        n,
+    ),
+    "no_published_plan": lambda n: ngettext(
+        "%(num)s of them has not published a plan",
+        "%(num)s of them have not published a plan",
+        n,
+    ),
+    "responses": lambda n: ngettext(
+        "%(num)s response in all",
+        "%(num)s responses in all",
+        n,
+    ),
+    "complete": lambda n: ngettext(
+        "%(num)s response complete",
+        "%(num)s responses complete",
+        n,
+    ),
+    "blocked": lambda n: ngettext(
+        "%(num)s response blocked",
+        "%(num)s responses blocked",
+        n,
+    ),
+    "overdue": lambda n: ngettext(
+        "%(num)s response overdue",
+        "%(num)s responses overdue",
+        n,
+    ),
+    "no_recent_update": lambda n: ngettext(
+        "%(num)s open response with no recent update",
+        "%(num)s open responses with no recent update",
+        n,
+    ),
 }
 # A recommendation's figures: written with its number, e.g. {complete:7}.
-PER_RECOMMENDATION: dict[str, str] = {
-    "responses": N_("organisations asked to answer it"),
-    "complete": N_("complete"),
-    "in_progress": N_("in progress"),
-    "not_started": N_("not started"),
-    "blocked": N_("blocked"),
-    "not_applicable": N_("not applicable"),
-    "overdue": N_("overdue"),
-    "no_published_plan": N_("asked to answer it, with no published plan"),
+PER_RECOMMENDATION: dict[str, Counted] = {
+    "responses": lambda n: ngettext(
+        "%(num)s organisation asked to answer it",
+        "%(num)s organisations asked to answer it",
+        n,
+    ),
+    "complete": lambda n: ngettext(
+        "%(num)s complete",
+        "%(num)s complete",
+        n,
+    ),
+    "in_progress": lambda n: ngettext(
+        "%(num)s in progress",
+        "%(num)s in progress",
+        n,
+    ),
+    "not_started": lambda n: ngettext(
+        "%(num)s not started",
+        "%(num)s not started",
+        n,
+    ),
+    "blocked": lambda n: ngettext(
+        "%(num)s blocked",
+        "%(num)s blocked",
+        n,
+    ),
+    "not_applicable": lambda n: ngettext(
+        "%(num)s not applicable",
+        "%(num)s not applicable",
+        n,
+    ),
+    "overdue": lambda n: ngettext(
+        "%(num)s overdue",
+        "%(num)s overdue",
+        n,
+    ),
+    "no_published_plan": lambda n: ngettext(
+        "%(num)s asked to answer it, with no published plan",
+        "%(num)s asked to answer it, with no published plan",
+        n,
+    ),
 }
-EXAMPLE = "{complete} or {complete:7}"
 
 
 def _from_headline(headline: Headline) -> dict[str, int]:
@@ -58,7 +125,8 @@ def _from_headline(headline: Headline) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Offered:
-    """A placeholder offered beside a section: what to type, what it counts, and its value."""
+    """A placeholder offered beside a section: what to type, its value, and what it counts with the value ("178
+    open responses with no recent update")."""
 
     token: str
     label: str
@@ -86,9 +154,15 @@ class ReportFigures:
     def offered(self, number: str | None = None) -> list[Offered]:
         """The placeholders offered beside a section: the national ones, or a recommendation's."""
         if number is None:
-            return [Offered(f"{{{name}}}", label, self.national[name]) for name, label in NATIONAL.items()]
+            return [
+                Offered(f"{{{name}}}", counted(self.national[name]), self.national[name])
+                for name, counted in NATIONAL.items()
+            ]
         figures = self.by_recommendation.get(number, {})
-        return [Offered(f"{{{name}:{number}}}", label, figures[name]) for name, label in PER_RECOMMENDATION.items()]
+        return [
+            Offered(f"{{{name}:{number}}}", counted(figures[name]), figures[name])
+            for name, counted in PER_RECOMMENDATION.items()
+        ]
 
     def problem(self, text: str) -> str | None:
         """What is wrong with the placeholders and links of ``text`` (a message for beside its field), or None."""
@@ -98,17 +172,20 @@ class ReportFigures:
             return _(
                 "There is no figure %(names)s: use one from the list of figures for this section, such as %(example)s",
                 names=names,
-                example=EXAMPLE,
+                example=_("%(national)s or %(recommendation)s", national="{complete}", recommendation="{complete:7}"),
             )
         if markup.stray_braces(text):
             return N_("Use { and } only around a figure from the list, such as {complete}")
         if bad := markup.unsafe_links(text):
             shown = bad[0] if len(bad[0]) <= 60 else bad[0][:59] + "\u2026"
             return (
-                "Links must be to an address starting http:// or https://, with no spaces, quotes, brackets, braces "
-                f"or user name in it (this one begins {shown!r})"
+                _(
+                    "Links must be to an address starting http:// or https://, with no spaces, quotes, brackets, "
+                    "braces or user name in it (this one begins %(start)s)",
+                    start=repr(shown),
+                )
                 if shown
-                else "Links must be to an address starting http:// or https://, straight after the ( with no space"
+                else _("Links must be to an address starting http:// or https://, straight after the ( with no space")
             )
         return None
 

@@ -13,7 +13,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
+
+from tracker.reports.fonts import pdf_text
 
 
 @dataclass(frozen=True)
@@ -223,9 +225,9 @@ def _reportlab_inline(pieces: tuple[Inline, ...], figure: FigureValue) -> str:
     out = []
     for piece in pieces:
         if isinstance(piece, Text):
-            out.append(escape(piece.text))
+            out.append(pdf_text(piece.text))
         elif isinstance(piece, Figure):
-            out.append(escape(figure(piece.key)))
+            out.append(pdf_text(figure(piece.key)))
         elif isinstance(piece, Bold):
             out.append(f"<b>{_reportlab_inline(piece.children, figure)}</b>")
         else:

@@ -6,11 +6,11 @@ Written text reaches reportlab only as ``markup.to_reportlab`` makes it: escaped
 from __future__ import annotations
 
 import datetime as dt
-from xml.sax.saxutils import escape
 
 from reportlab.platypus import Paragraph
 
 from tracker.reports import pdf
+from tracker.reports.fonts import pdf_text
 from tracker.reports.narrative import markup
 from tracker.reports.narrative.document import WrittenReport, WrittenSection
 from tracker.reports.pdf import BODY, H1, SMALL
@@ -73,10 +73,10 @@ def _recommendation(report: WrittenReport, written: WrittenSection) -> list[obje
     for example in written.examples:
         out += prose(report, markup.parse(example.lead_in or ""))
         when = f", {uk_date(example.source_on)}" if example.source_on else ""
-        heading = f"<b>{escape(example.organisation_name)}{escape(when)}</b>"
+        heading = f"<b>{pdf_text(example.organisation_name)}{pdf_text(when)}</b>"
         if example.title:
-            heading += f": {escape(example.title)}"
-        out += [Paragraph(heading, BODY), Paragraph(escape(example.text), SMALL)]
+            heading += f": {pdf_text(example.title)}"
+        out += [Paragraph(heading, BODY), Paragraph(pdf_text(example.text), SMALL)]
     out.append(pdf.status_table(section.counts, _("Organisations")))
     return out + pdf.who_lags(section) + pdf.practice_line(section)
 
@@ -87,8 +87,8 @@ def _fallback(report: WrittenReport, name: str) -> list[object]:
 
 def _english_only() -> list[object]:
     """The note on a section the Welsh report shows in English (it has no Welsh): never silently."""
-    return [Paragraph(f"<b>{escape(_('This section is available in English only.'))}</b>", SMALL)]
+    return [Paragraph(f"<b>{pdf_text(_('This section is available in English only.'))}</b>", SMALL)]
 
 
 def _heading(text: str) -> Paragraph:
-    return Paragraph(escape(text), H1)
+    return Paragraph(pdf_text(text), H1)

@@ -20,10 +20,11 @@ from sqlmodel import Session, select
 from tracker.organisations.bilingual import WELSH
 from tracker.public import caching
 from tracker.reports.narrative.models import PublishedReport
+from tracker.reports.narrative.publication import figures_in_language
 from tracker.reports.narrative.services import published_reports
 from tracker.timeutil import UTC
 from tracker.web.handler_types import AnyRequest, Db
-from tracker.web.i18n import current_locale
+from tracker.web.i18n import N_, current_locale
 
 
 def _stored(db: Session, set_slug: str, period_id: int) -> PublishedReport:
@@ -31,7 +32,7 @@ def _stored(db: Session, set_slug: str, period_id: int) -> PublishedReport:
         select(PublishedReport).where(PublishedReport.period_id == period_id, PublishedReport.set_slug == set_slug)
     ).first()
     if found is None:
-        raise NotFoundException("No report has been published for that period")
+        raise NotFoundException(N_("No report has been published for that period"))
     return found
 
 
@@ -76,9 +77,11 @@ class PublishedReportController(Controller):
     def figures(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:
         """The report's figures as open data (CSV), stored when it was published."""
         stored = _stored(db, set_slug, period_id)
-        name = f"progress-report-{set_slug}-{period_id}-figures.csv"
-        digest = hashlib.sha256(stored.figures_csv).hexdigest()
-        return _served(request, stored, stored.figures_csv, digest, "text/csv; charset=utf-8", name)
+        body, language = stored.figures_csv, ""
+        if current_locale() == WELSH:  # Welsh headings, as the Welsh open-data files have
+            body, language = figures_in_language(body), "-cy"
+        name = f"progress-report-{set_slug}-{period_id}-figures{language}.csv"
+        return _served(request, stored, body, hashlib.sha256(body).hexdigest(), "text/csv; charset=utf-8", name)
 
     @get("/{set_slug:str}/{period_id:int}/pdf", sync_to_thread=True, name="public-reports:pdf")
     def pdf(self, request: AnyRequest, db: Db, set_slug: FromPath[str], period_id: FromPath[int]) -> Any:

@@ -6,8 +6,10 @@ what every visitor gets, for ever; it links the site's stylesheet and the addres
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
+import io
 from dataclasses import asdict, dataclass
 from gettext import NullTranslations
 
@@ -25,7 +27,16 @@ from tracker.reports.narrative.services import Rendered
 from tracker.settings import TRANSLATIONS_DIR
 from tracker.timeutil import LONDON, utc_now
 from tracker.vocabulary import ResponseStatus
-from tracker.web.i18n import Catalogues, current_locale, html_lang, in_english, localise_url, translations_in_use
+from tracker.web.i18n import (
+    NC_,
+    Catalogues,
+    current_locale,
+    html_lang,
+    in_english,
+    localise_url,
+    pgettext,
+    translations_in_use,
+)
 from tracker.web.templating import build_environment, footer_links, static_url
 
 
@@ -107,3 +118,31 @@ def figures_csv(report: WrittenReport) -> bytes:
     for number, figures in report.figures.by_recommendation.items():
         rows.append([report.rec_set.slug, number, *(figures.get(name, "") for name in names)])
     return csv_bytes(["set", "recommendation", *names], rows)
+
+
+# The figures file's headings: its own two columns and each figure's name, catalogued as open-data columns so that
+# a Welsh reader gets Welsh headings, as in every Welsh open-data file; the values are numbers and codes in both.
+FIGURE_HEADINGS = (
+    NC_("open-data column", "set"),
+    NC_("open-data column", "recommendation"),
+    NC_("open-data column", "responses"),
+    NC_("open-data column", "complete"),
+    NC_("open-data column", "in_progress"),
+    NC_("open-data column", "not_started"),
+    NC_("open-data column", "blocked"),
+    NC_("open-data column", "not_applicable"),
+    NC_("open-data column", "overdue"),
+    NC_("open-data column", "no_published_plan"),
+    NC_("open-data column", "organisations_must_answer"),
+    NC_("open-data column", "organisations_published"),
+    NC_("open-data column", "no_recent_update"),
+)
+
+
+def figures_in_language(stored: bytes) -> bytes:
+    """The stored figures file (``figures_csv``) with its headings in the current language: the same bytes for
+    the same file and language, every time."""
+    head, newline, rest = stored.decode("utf-8-sig").partition("\r\n")
+    out = io.StringIO()
+    csv.writer(out).writerow([pgettext("open-data column", name) for name in next(csv.reader([head]))])
+    return (out.getvalue() + rest).encode("utf-8-sig") if newline else out.getvalue().encode("utf-8-sig")

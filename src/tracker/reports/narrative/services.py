@@ -32,18 +32,19 @@ from tracker.reports.narrative.models import SECTIONS, WELSH_SECTIONS, Published
 from tracker.timeutil import utc_now
 from tracker.vocabulary import PeriodStatus, ReportStatus
 from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 
 ENTITY = "report_draft"
 AUDITED = (*SECTIONS, "commentary", *WELSH_SECTIONS, "commentary_cy", "status", "review_comment")
 MAX_SECTION = 20_000
 MAX_LEAD_IN = 600
 SECTION_NAMES = {
-    "foreword": "foreword",
-    "summary": "summary",
-    "next_steps": "what happens next",
-    "foreword_cy": "foreword in Welsh",
-    "summary_cy": "summary in Welsh",
-    "next_steps_cy": "what happens next in Welsh",
+    "foreword": N_("foreword"),
+    "summary": N_("summary"),
+    "next_steps": N_("what happens next"),
+    "foreword_cy": N_("foreword in Welsh"),
+    "summary_cy": N_("summary in Welsh"),
+    "next_steps_cy": N_("what happens next in Welsh"),
 }
 # The sections' names as headings (the history, the conflict panel), marked for translation.
 SECTION_LABELS = {
@@ -123,7 +124,7 @@ def examples_of(session: Session, draft: ReportDraft | None) -> list[ReportExamp
 def _check_text(errors: dict[str, str], name: str, text: str, figures: ReportFigures, what: str) -> None:
     problem = text_problem(text, short=False) or figures.problem(text)
     if len(text) > MAX_SECTION:
-        problem = f"The {what} must be {MAX_SECTION:,} characters or fewer"
+        problem = _("The %(what)s must be %(limit)s characters or fewer", what=_(what), limit=f"{MAX_SECTION:,}")
     if problem:
         errors[name] = problem
 
@@ -135,7 +136,11 @@ def check_draft_text(given: DraftText, figures: ReportFigures, recommendations: 
         _check_text(errors, name, given.sections.get(name, ""), figures, SECTION_NAMES[name])
     for rec in recommendations:
         for welsh, texts in ((False, given.commentary), (True, given.commentary_cy)):
-            what = f"commentary on recommendation {rec.number}" + (" in Welsh" if welsh else "")
+            what = (
+                _("commentary on recommendation %(number)s in Welsh", number=rec.number)
+                if welsh
+                else _("commentary on recommendation %(number)s", number=rec.number)
+            )
             _check_text(errors, commentary_field(saved_id(rec), welsh), texts.get(saved_id(rec), ""), figures, what)
     if errors:
         raise InputError(errors)

@@ -24,7 +24,7 @@ from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import PlanPublication, ProgressUpdate, Response
 from tracker.plans.rules import is_finished, response_overdue
-from tracker.plans.summaries import current
+from tracker.plans.summaries import current, newest_public_updates_floor
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.vocabulary import AssessmentRating, OrganisationKind, PeriodStatus, ResponseStatus, Visibility
@@ -360,26 +360,32 @@ def organisation_kinds(state: NationalState) -> list[OrganisationKind]:
 
 
 def latest_updates(
-    session: Session, recommendation_id: int, *, limit: int = 10, visibility: Visibility | None = None
+    session: Session, recommendation_id: int, *, limit: int = 10
 ) -> list[tuple[ProgressUpdate, Organisation]]:
-    """The newest progress updates on a recommendation (and its sub-recommendations) across organisations.
+    """The newest public progress updates on a recommendation (and its sub-recommendations) across organisations.
 
-    Oversight pages pass no visibility and see internal updates' existence only through the plan pages; here
-    only updates marked public or for the national readers are listed (internal ones stay in-house).
+    Oversight pages see internal updates' existence only through the plan pages; here only updates marked public
+    are listed (internal ones stay in-house). Read without sorting every update the recommendation ever had: only
+    the updates on or after the day the summaries give (``newest_public_updates_floor``), through the index on
+    each response's updates by date.
     """
     recs = select(Recommendation.id).where(
         (Recommendation.id == recommendation_id) | (Recommendation.parent_id == recommendation_id)
     )
+    responses = select(Response.id).where(col(Response.recommendation_id).in_(recs))
+    candidates, floor = newest_public_updates_floor(session, responses, limit)
+    if not candidates:
+        return []
     query = (
         select(ProgressUpdate, Organisation)
         .join(Response, col(Response.id) == ProgressUpdate.response_id)
         .join(Organisation, col(Organisation.id) == Response.organisation_id)
-        .where(
-            col(Response.recommendation_id).in_(recs), ProgressUpdate.visibility == (visibility or Visibility.PUBLIC)
-        )
+        .where(col(ProgressUpdate.response_id).in_(candidates), ProgressUpdate.visibility == Visibility.PUBLIC)
         .order_by(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc())
         .limit(limit)
     )
+    if floor is not None:
+        query = query.where(col(ProgressUpdate.update_on) >= floor)
     return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]
 
 

@@ -1,6 +1,7 @@
 """The per-response summaries (``tracker.plans.summaries``) always equal a computation from scratch: after any
 sequence of writes through the app's own services (actions, updates, evidence, assessments, statuses, retractions,
-deletions, deadline edits, bulk inserts), stored in the same transaction, and right on any later day too."""
+deletions, deadline edits, bulk inserts), stored in the same transaction, and right on any later day too; and the
+newest public updates read through them are the newest of all."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import load_response
 from tracker.plans.summaries import ResponseSummary, compute, current
 from tracker.recommendations.models import Recommendation
+from tracker.reports.figures import latest_updates
 from tracker.vocabulary import Role
 
 TODAY = dt.date.today()
@@ -229,6 +231,23 @@ def test_after_any_sequence_of_writes_the_summaries_equal_a_computation_from_scr
         @invariant()
         def summaries_equal_a_computation_from_scratch(self):
             assert stored(session) == from_scratch(session)
+
+        @invariant()
+        def the_newest_public_updates_read_through_the_summaries_are_the_newest_of_all(self):
+            for number in ("1", "3"):
+                rec = session.exec(select(Recommendation).where(Recommendation.number == number)).one()
+                parts = {rec.id} | set(
+                    session.exec(select(Recommendation.id).where(Recommendation.parent_id == rec.id))
+                )
+                every = session.exec(
+                    select(ProgressUpdate)
+                    .join(Response, Response.id == ProgressUpdate.response_id)
+                    .where(Response.recommendation_id.in_(parts), ProgressUpdate.visibility == "public")
+                ).all()
+                newest = sorted(every, key=lambda u: (u.update_on, u.id), reverse=True)
+                for limit in (1, 2, 3, 10):
+                    read = [update.id for update, _ in latest_updates(session, rec.id, limit=limit)]
+                    assert read == [u.id for u in newest[:limit]], (number, limit)
 
         @invariant()
         def any_later_day_reads_that_days_figures(self):

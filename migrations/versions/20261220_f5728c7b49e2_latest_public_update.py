@@ -1,5 +1,7 @@
-"""the national recommendation page's latest public updates without sorting every update: each response's summary
-keeps the date of its latest public update, and a response's updates are indexed in date order (issue 19, part 2)
+"""national pages that read less: each response's summary keeps the date of its latest public update and a
+response's updates are indexed in date order (a recommendation's latest public updates without sorting every
+update), and the snapshots are indexed by period and status (the progress across periods from the index alone)
+(issue 19, part 2)
 
 Revision ID: f5728c7b49e2
 Revises: 19654c841b57
@@ -25,6 +27,8 @@ def upgrade() -> None:
     op.add_column("response_summary", sa.Column("last_public_update_on", sa.Date(), nullable=True))
     op.create_index("ix_progress_update_response_id_update_on", "progress_update", ["response_id", "update_on"])
     op.drop_index("ix_progress_update_response_id", table_name="progress_update")
+    op.create_index("ix_snapshot_period_id_status", "snapshot", ["period_id", "status", "recommendation_id"])
+    op.drop_index("ix_snapshot_period_id", table_name="snapshot")
 
     from sqlmodel import Session
 
@@ -36,6 +40,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_index("ix_snapshot_period_id", "snapshot", ["period_id"])
+    op.drop_index("ix_snapshot_period_id_status", table_name="snapshot")
     op.create_index("ix_progress_update_response_id", "progress_update", ["response_id"])
     op.drop_index("ix_progress_update_response_id_update_on", table_name="progress_update")
     with op.batch_alter_table("response_summary") as batch:

@@ -392,10 +392,10 @@ def latest_updates(
 def period_progress(session: Session) -> list[tuple[ReportingPeriod, Counter[ResponseStatus]]]:
     """For each frozen reporting period, oldest first: the numbered recommendations' responses by status (each
     period's ``label`` says when its statuses are not as at its cut-off)."""
+    numbered = select(Recommendation.id).where(col(Recommendation.parent_id).is_(None))
     rows = session.exec(
         select(col(Snapshot.period_id), col(Snapshot.status), func.count())
-        .join(Recommendation, col(Recommendation.id) == Snapshot.recommendation_id)
-        .where(col(Recommendation.parent_id).is_(None))
+        .where(col(Snapshot.recommendation_id).in_(numbered))
         .group_by(col(Snapshot.period_id), col(Snapshot.status))
     )
     counts: dict[int, Counter[ResponseStatus]] = {}

@@ -164,7 +164,7 @@ def _count_updates(session: Session, rows: dict[int, dict[str, Any]], scoped: An
     public = col(ProgressUpdate.visibility) == Visibility.PUBLIC
     for rid, last, n_recent, oldest, last_public in session.execute(
         sa.select(
-            ProgressUpdate.response_id,
+            col(ProgressUpdate.response_id),
             func.max(ProgressUpdate.update_on),
             func.sum(sa.case((recent, 1), else_=0)),
             func.min(sa.case((recent, ProgressUpdate.update_on), else_=None)),

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -148,13 +148,24 @@ class Headline:
         )
 
 
+class OrganisationRow(NamedTuple):
+    """What the national pages show of an organisation: read as columns, not as a database object (the dashboard
+    lists every organisation, and loading objects was a large share of its queries' time)."""
+
+    id: int
+    slug: str
+    name: str
+    kind: OrganisationKind
+    region_code: str | None
+
+
 @dataclass
 class NationalState:
     """Every required response of the chosen sets, as cells of a matrix of organisations by recommendations."""
 
     today: dt.date
     stale_days: int
-    organisations: list[Organisation]
+    organisations: list[OrganisationRow]
     recommendations: list[Recommendation]
     sets: dict[int, RecommendationSet]
     cells: dict[tuple[int, int], Cell]
@@ -171,7 +182,15 @@ class NationalState:
         return [c for (oid, _), c in self.cells.items() if oid == organisation_id]
 
     def status_counts(self, recommendation_id: int) -> Counter[ResponseStatus]:
-        return Counter(c.status for c in self.cells_for_recommendation(recommendation_id))
+        return Counter(self._status_counts.get(recommendation_id, Counter()))
+
+    @cached_property
+    def _status_counts(self) -> dict[int, Counter[ResponseStatus]]:
+        """Every recommendation's statuses, counted in one pass over the cells (the dashboard asks for each)."""
+        counts: dict[int, Counter[ResponseStatus]] = {}
+        for (_, rid), cell in self.cells.items():
+            counts.setdefault(rid, Counter())[cell.status] += 1
+        return counts
 
     def progress(self, organisation_id: int) -> float:
         """Share of an organisation's responses that are finished (complete or not applicable)."""
@@ -249,11 +268,16 @@ def national_state(
     )
     cells = _cells(summaries, {r.id: r for r in recommendations}, _activity(summaries, top_of))
     org_ids = {oid for oid, _ in cells}
-    organisations = list(
-        session.exec(
-            select(Organisation).where(col(Organisation.id).in_(org_ids)).order_by(Organisation.kind, Organisation.name)
+    organisations = [
+        OrganisationRow(*row)
+        for row in session.exec(
+            select_columns(
+                Organisation.id, Organisation.slug, Organisation.name, Organisation.kind, Organisation.region_code
+            )
+            .where(col(Organisation.id).in_(org_ids))
+            .order_by(Organisation.kind, Organisation.name)
         )
-    )
+    ]
     answered = {rid for _, rid in cells}
     return NationalState(
         today=today,

@@ -17,9 +17,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from tracker.organisations.models import Organisation
 from tracker.recommendations.models import Recommendation
-from tracker.reports.figures import STATUS_CODES, Cell, NationalState
+from tracker.reports.figures import STATUS_CODES, Cell, NationalState, OrganisationRow
 from tracker.vocabulary import ResponseStatus
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import UrlPattern, printable, url_pattern
@@ -108,10 +107,10 @@ def matrix_cell(context: Context, cell: Cell, today: dt.date, organisation_name:
 
 def matrix_rows(
     state: NationalState,
-    organisations: list[Organisation],
+    organisations: list[OrganisationRow],
     recommendations: list[Recommendation],
     response_url: UrlPattern,
-) -> list[tuple[Organisation, Markup]]:
+) -> list[tuple[OrganisationRow, Markup]]:
     """Each organisation with its row's cells, one ``<td>`` a line, in the order of ``recommendations``."""
     words = {key: _e(word) for key, word in cell_words().items()}
     hidden = words["not_addressed"]
@@ -121,7 +120,7 @@ def matrix_rows(
     tags: dict[ResponseStatus, str] = {}
     rows = []
     for org in organisations:
-        org_id, name = org.id or 0, _e(org.name)
+        org_id, name = org.id, _e(org.name)
         tds = []
         for rec_id, number in columns:
             cell = state.cells.get((org_id, rec_id))

@@ -4,8 +4,8 @@ a row per response instead of every organisation's actions, updates, evidence an
 
 A summary holds the response's status, its recommendation's deadline and set, its actions (how many; how many were
 overdue on ``as_of`` and the first open target date still to come), its latest progress update every national reader
-may see (its date and id; how many fall in the 30 days before ``as_of`` and the oldest of those), its evidence every
-national reader may see, and its latest inspectorate rating.
+may see (its date and id; how many fall in the 30 days before ``as_of`` and the oldest of those) and the date of its
+latest public one, its evidence every national reader may see, and its latest inspectorate rating.
 
 Kept in step in the SAME transaction as every write: a hook on every session notes, at each flush, the responses
 whose rows it wrote (responses, actions, updates, evidence, assessments, and recommendations: their deadline, set and

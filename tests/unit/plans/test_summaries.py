@@ -88,6 +88,36 @@ def test_a_summary_whose_figures_expired_is_computed_for_the_day_asked(session, 
     assert stored(session)[ctx.response.id]["overdue_actions"] == 1
 
 
+def test_the_newest_public_updates_may_all_be_one_response_s_and_need_no_stored_summary(
+    session, small_reference, make_user
+):
+    editors = {slug: make_user(Role.EDITOR, slug) for slug in ("kent", "gwent")}
+    written = {}
+    for slug, number, ago, visibility in [
+        ("kent", "1.1", 1, "public"),
+        ("kent", "1.1", 2, "public"),
+        ("kent", "1.1", 3, "public"),
+        ("gwent", "1.1", 4, "public"),
+        ("kent", "1.2", 0, "internal"),
+        ("kent", "1.2", 9, "public"),
+    ]:
+        ctx = load_response(session, editors[slug], response_of(session, slug, number).id, Permission.EDIT_PLAN)
+        text = f"{slug} {number} {ago}"
+        change = {"text": text, "update_on": uk(TODAY - dt.timedelta(ago)), "visibility": visibility}
+        services.add_update(session, ctx, editors[slug], change)
+        written[text] = ctx.response.id
+    rec = session.exec(select(Recommendation).where(Recommendation.number == "1")).one()
+
+    def newest(limit: int) -> list[str]:
+        return [update.text for update, _ in latest_updates(session, rec.id, limit=limit)]
+
+    assert newest(2) == ["kent 1.1 1", "kent 1.1 2"], "both from one response, the internal one left out"
+    assert newest(4) == ["kent 1.1 1", "kent 1.1 2", "kent 1.1 3", "gwent 1.1 4"]
+    assert newest(10) == [*newest(4), "kent 1.2 9"]
+    session.execute(ResponseSummary.__table__.delete())  # as if no summary were stored yet
+    assert newest(2) == ["kent 1.1 1", "kent 1.1 2"] and len(newest(10)) == 5
+
+
 @pytest.mark.parametrize("seed", [0])
 def test_after_any_sequence_of_writes_the_summaries_equal_a_computation_from_scratch(
     session, small_reference, make_user, settings_, seed

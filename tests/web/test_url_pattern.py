@@ -12,6 +12,11 @@ from tracker.web.templating import build_environment
 
 SAME = "{{ url_pattern('plans:response', 'response_id')(%(id)s) }} {{ url_for('plans:response', response_id=%(id)s) }}"
 
+SAME_SLUG = (
+    "{{ url_pattern('oversight:organisation', 'slug', text=true)(slug) }}"
+    " {{ url_for('oversight:organisation', slug=slug) }}"
+)
+
 
 class Welsh(gettext.NullTranslations):
     locale_code = "cy"
@@ -30,3 +35,13 @@ def test_an_address_pattern_needs_a_parameter_of_its_route(client) -> None:
     template = build_environment().from_string("{{ url_pattern('oversight:dashboard', 'response_id')(1) }}")
     with pytest.raises(RuntimeError, match="does not hold its parameter"):
         template.render(route_reverse=client.app.route_reverse)
+
+
+@pytest.mark.parametrize("slug", ["kent", "dyfed-powys"])
+def test_an_address_pattern_of_a_slug_gives_what_url_for_gives_in_english_and_in_welsh(client, slug) -> None:
+    template = build_environment().from_string(SAME_SLUG)
+    reverse = client.app.route_reverse
+    assert template.render(route_reverse=reverse, slug=slug).split() == [f"/oversight/organisations/{slug}"] * 2
+    with translations_in_use(Welsh()):
+        in_welsh = template.render(route_reverse=reverse, slug=slug).split()
+        assert in_welsh == [f"/oversight/organisations/{slug}?lang=cy"] * 2

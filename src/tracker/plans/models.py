@@ -95,9 +95,12 @@ class ProgressUpdate(SQLModel, Versioned, table=True):
 
     __tablename__ = "progress_update"
     conflict_fields: ClassVar[tuple[str, ...]] = ("update_on", "text", "text_cy", "visibility")
+    # A response's updates in date order: its newest ones are read without sorting all of them (the national
+    # recommendation page's latest updates, tracker.reports.figures.latest_updates).
+    __table_args__ = (sa.Index("ix_progress_update_response_id_update_on", "response_id", "update_on"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    response_id: int = Field(foreign_key="response.id", index=True)
+    response_id: int = Field(foreign_key="response.id")
     update_on: dt.date
     text: str = Field(sa_type=sa.Text)
     text_cy: str | None = text_field(description="The update in Welsh")

@@ -4,8 +4,8 @@ a row per response instead of every organisation's actions, updates, evidence an
 
 A summary holds the response's status, its recommendation's deadline and set, its actions (how many; how many were
 overdue on ``as_of`` and the first open target date still to come), its latest progress update every national reader
-may see (its date and id; how many fall in the 30 days before ``as_of`` and the oldest of those), its evidence every
-national reader may see, and its latest inspectorate rating.
+may see (its date and id; how many fall in the 30 days before ``as_of`` and the oldest of those) and the date of its
+latest public one, its evidence every national reader may see, and its latest inspectorate rating.
 
 Kept in step in the SAME transaction as every write: a hook on every session notes, at each flush, the responses
 whose rows it wrote (responses, actions, updates, evidence, assessments, and recommendations: their deadline, set and
@@ -36,7 +36,7 @@ from tracker.evidence.models import Evidence
 from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.recommendations.models import Recommendation
-from tracker.vocabulary import ActionStatus
+from tracker.vocabulary import ActionStatus, Visibility
 
 RECENT_DAYS = 30  # "updates in the last 30 days", as the dashboard counts them
 PENDING = "tracker.summaries.pending"  # session.info: response ids whose summaries this transaction must refresh
@@ -64,6 +64,9 @@ class ResponseSummary(SQLModel, table=True):
     next_action_due: dt.date | None = Field(default=None, description="First open target date on or after as_of")
     last_update_on: dt.date | None = None
     latest_update_id: int | None = None
+    last_public_update_on: dt.date | None = Field(
+        default=None, description="Its latest public update's date: where the newest public updates can be"
+    )
     recent_updates: int = 0
     oldest_recent_update: dt.date | None = None
     evidence: int = 0
@@ -158,19 +161,21 @@ def _count_updates(session: Session, rows: dict[int, dict[str, Any]], scoped: An
     visible = col(ProgressUpdate.visibility).in_(national_levels())
     since = today - dt.timedelta(days=RECENT_DAYS)
     recent = col(ProgressUpdate.update_on) >= since
-    for rid, last, n_recent, oldest in session.exec(
-        select(
-            ProgressUpdate.response_id,
+    public = col(ProgressUpdate.visibility) == Visibility.PUBLIC
+    for rid, last, n_recent, oldest, last_public in session.execute(
+        sa.select(
+            col(ProgressUpdate.response_id),
             func.max(ProgressUpdate.update_on),
             func.sum(sa.case((recent, 1), else_=0)),
             func.min(sa.case((recent, ProgressUpdate.update_on), else_=None)),
+            func.max(sa.case((public, ProgressUpdate.update_on), else_=None)),
         )
         .where(scoped(ProgressUpdate.response_id), visible)
         .group_by(col(ProgressUpdate.response_id))
     ):
         if rid in rows:
             rows[rid] |= {"last_update_on": _date(last), "recent_updates": int(n_recent or 0)}
-            rows[rid]["oldest_recent_update"] = _date(oldest)
+            rows[rid] |= {"oldest_recent_update": _date(oldest), "last_public_update_on": _date(last_public)}
     rank = (
         func.row_number()
         .over(
@@ -190,6 +195,7 @@ def _count_updates(session: Session, rows: dict[int, dict[str, Any]], scoped: An
         row.setdefault("last_update_on", None)
         row.setdefault("oldest_recent_update", None)
         row.setdefault("latest_update_id", None)
+        row.setdefault("last_public_update_on", None)
 
 
 def _count_evidence_and_ratings(session: Session, rows: dict[int, dict[str, Any]], scoped: Any) -> None:
@@ -395,3 +401,23 @@ def latest_updates(session: Session, response_ids: Any) -> dict[int, tuple[dt.da
         .where(col(ResponseSummary.response_id).in_(response_ids))
     )
     return {rid: (day, text) for rid, day, text in session.exec(query)}
+
+
+def newest_public_updates_floor(session: Session, response_ids: Any, limit: int) -> tuple[list[int], dt.date | None]:
+    """Where the newest ``limit`` public updates of these responses (a list or a subquery) can be, read from the
+    summaries rather than from every update: the responses that may hold one, and the day on or after which they
+    all fall (None: any day). The ``limit``-th latest of the responses' latest public update dates is that day:
+    ``limit`` responses each have a public update on or after it, so no older update is among the newest; a
+    response whose latest is older has none there. A response without a stored summary is always a candidate."""
+    settle(session)
+    summary = table_of(ResponseSummary)
+    response = table_of(Response)
+    rows = session.execute(
+        sa.select(response.c.id, summary.c.response_id.is_(None), summary.c.last_public_update_on)
+        .select_from(response.outerjoin(summary, summary.c.response_id == response.c.id))
+        .where(response.c.id.in_(response_ids))
+    ).all()
+    latest = sorted((day for _, _, day in rows if day is not None), reverse=True)
+    floor = latest[limit - 1] if limit > 0 and len(latest) >= limit else None
+    candidates = [rid for rid, missing, day in rows if missing or (day is not None and (floor is None or day >= floor))]
+    return candidates, floor

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -24,7 +24,7 @@ from tracker.organisations.models import Organisation
 from tracker.permissions import national_levels
 from tracker.plans.models import PlanPublication, ProgressUpdate, Response
 from tracker.plans.rules import is_finished, response_overdue
-from tracker.plans.summaries import current
+from tracker.plans.summaries import current, newest_public_updates_floor
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.vocabulary import AssessmentRating, OrganisationKind, PeriodStatus, ResponseStatus, Visibility
@@ -148,13 +148,24 @@ class Headline:
         )
 
 
+class OrganisationRow(NamedTuple):
+    """What the national pages show of an organisation: read as columns, not as a database object (the dashboard
+    lists every organisation, and loading objects was a large share of its queries' time)."""
+
+    id: int
+    slug: str
+    name: str
+    kind: OrganisationKind
+    region_code: str | None
+
+
 @dataclass
 class NationalState:
     """Every required response of the chosen sets, as cells of a matrix of organisations by recommendations."""
 
     today: dt.date
     stale_days: int
-    organisations: list[Organisation]
+    organisations: list[OrganisationRow]
     recommendations: list[Recommendation]
     sets: dict[int, RecommendationSet]
     cells: dict[tuple[int, int], Cell]
@@ -171,7 +182,15 @@ class NationalState:
         return [c for (oid, _), c in self.cells.items() if oid == organisation_id]
 
     def status_counts(self, recommendation_id: int) -> Counter[ResponseStatus]:
-        return Counter(c.status for c in self.cells_for_recommendation(recommendation_id))
+        return Counter(self._status_counts.get(recommendation_id, Counter()))
+
+    @cached_property
+    def _status_counts(self) -> dict[int, Counter[ResponseStatus]]:
+        """Every recommendation's statuses, counted in one pass over the cells (the dashboard asks for each)."""
+        counts: dict[int, Counter[ResponseStatus]] = {}
+        for (_, rid), cell in self.cells.items():
+            counts.setdefault(rid, Counter())[cell.status] += 1
+        return counts
 
     def progress(self, organisation_id: int) -> float:
         """Share of an organisation's responses that are finished (complete or not applicable)."""
@@ -249,11 +268,16 @@ def national_state(
     )
     cells = _cells(summaries, {r.id: r for r in recommendations}, _activity(summaries, top_of))
     org_ids = {oid for oid, _ in cells}
-    organisations = list(
-        session.exec(
-            select(Organisation).where(col(Organisation.id).in_(org_ids)).order_by(Organisation.kind, Organisation.name)
+    organisations = [
+        OrganisationRow(*row)
+        for row in session.exec(
+            select_columns(
+                Organisation.id, Organisation.slug, Organisation.name, Organisation.kind, Organisation.region_code
+            )
+            .where(col(Organisation.id).in_(org_ids))
+            .order_by(Organisation.kind, Organisation.name)
         )
-    )
+    ]
     answered = {rid for _, rid in cells}
     return NationalState(
         today=today,
@@ -360,36 +384,42 @@ def organisation_kinds(state: NationalState) -> list[OrganisationKind]:
 
 
 def latest_updates(
-    session: Session, recommendation_id: int, *, limit: int = 10, visibility: Visibility | None = None
+    session: Session, recommendation_id: int, *, limit: int = 10
 ) -> list[tuple[ProgressUpdate, Organisation]]:
-    """The newest progress updates on a recommendation (and its sub-recommendations) across organisations.
+    """The newest public progress updates on a recommendation (and its sub-recommendations) across organisations.
 
-    Oversight pages pass no visibility and see internal updates' existence only through the plan pages; here
-    only updates marked public or for the national readers are listed (internal ones stay in-house).
+    Oversight pages see internal updates' existence only through the plan pages; here only updates marked public
+    are listed (internal ones stay in-house). Read without sorting every update the recommendation ever had: only
+    the updates on or after the day the summaries give (``newest_public_updates_floor``), through the index on
+    each response's updates by date.
     """
     recs = select(Recommendation.id).where(
         (Recommendation.id == recommendation_id) | (Recommendation.parent_id == recommendation_id)
     )
+    responses = select(Response.id).where(col(Response.recommendation_id).in_(recs))
+    candidates, floor = newest_public_updates_floor(session, responses, limit)
+    if not candidates:
+        return []
     query = (
         select(ProgressUpdate, Organisation)
         .join(Response, col(Response.id) == ProgressUpdate.response_id)
         .join(Organisation, col(Organisation.id) == Response.organisation_id)
-        .where(
-            col(Response.recommendation_id).in_(recs), ProgressUpdate.visibility == (visibility or Visibility.PUBLIC)
-        )
+        .where(col(ProgressUpdate.response_id).in_(candidates), ProgressUpdate.visibility == Visibility.PUBLIC)
         .order_by(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc())
         .limit(limit)
     )
+    if floor is not None:
+        query = query.where(col(ProgressUpdate.update_on) >= floor)
     return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]
 
 
 def period_progress(session: Session) -> list[tuple[ReportingPeriod, Counter[ResponseStatus]]]:
     """For each frozen reporting period, oldest first: the numbered recommendations' responses by status (each
     period's ``label`` says when its statuses are not as at its cut-off)."""
+    numbered = select(Recommendation.id).where(col(Recommendation.parent_id).is_(None))
     rows = session.exec(
         select(col(Snapshot.period_id), col(Snapshot.status), func.count())
-        .join(Recommendation, col(Recommendation.id) == Snapshot.recommendation_id)
-        .where(col(Recommendation.parent_id).is_(None))
+        .where(col(Snapshot.recommendation_id).in_(numbered))
         .group_by(col(Snapshot.period_id), col(Snapshot.status))
     )
     counts: dict[int, Counter[ResponseStatus]] = {}

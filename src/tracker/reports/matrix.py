@@ -17,9 +17,9 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from tracker.organisations.models import Organisation
 from tracker.recommendations.models import Recommendation
-from tracker.reports.figures import STATUS_CODES, Cell, NationalState
+from tracker.reports.figures import STATUS_CODES, Cell, NationalState, OrganisationRow
+from tracker.vocabulary import ResponseStatus
 from tracker.web.i18n import gettext as _
 from tracker.web.templating import UrlPattern, printable, url_pattern
 
@@ -56,6 +56,32 @@ def cell_link(
     words: dict[str, Markup],
 ) -> Markup:
     """One cell: a link to the response (``words``: ``cell_words`` escaped)."""
+    return Markup(
+        _link(cell, today, _e(organisation_name), _e(rec_number), _escaped_pattern(response_url), _tag(cell), words)
+    )
+
+
+def _escaped_pattern(response_url: UrlPattern) -> tuple[str, str]:
+    """A response's address pattern, escaped once: an id is digits, which escaping leaves as they are."""
+    return str(_e(response_url.before)), str(_e(response_url.after))
+
+
+def _tag(cell: Cell) -> str:
+    """A status's tag and its words for screen readers (the same for every cell of that status)."""
+    return f'<strong class="govuk-tag {TAG_COLOURS[cell.status.value]}">{_e(STATUS_CODES[cell.status])}</strong>'
+
+
+def _link(
+    cell: Cell,
+    today: dt.date,
+    name: Markup,
+    number: Markup,
+    href: tuple[str, str],
+    tag: str,
+    words: dict[str, Markup],
+) -> str:
+    """A cell's link, from its pieces already escaped (``name``, ``number``, the address ``href`` around the id,
+    the status ``tag``): a row's name and a column's number are escaped once for all its cells."""
     flags = [
         (cell.overdue(today), "!", words["overdue"]),
         (cell.complete_without_evidence, "E", words["no_evidence"]),
@@ -63,10 +89,9 @@ def cell_link(
     ]
     marks = "".join(f'<span aria-hidden="true">{mark}</span>' for on, mark, _word in flags if on)
     said = "".join(f", {word}" for on, _mark, word in flags if on)
-    return Markup(
-        f'<a class="govuk-link app-cell" href="{_e(response_url(cell.response_id))}">'
-        f'<strong class="govuk-tag {TAG_COLOURS[cell.status.value]}">{_e(STATUS_CODES[cell.status])}</strong>{marks}'
-        f'<span class="govuk-visually-hidden"> {_e(organisation_name)}, {words["recommendation"]} {_e(rec_number)}: '
+    return (
+        f'<a class="govuk-link app-cell" href="{href[0]}{cell.response_id}{href[1]}">{tag}{marks}'
+        f'<span class="govuk-visually-hidden"> {name}, {words["recommendation"]} {number}: '
         f"{_e(cell.status.label)}{said}</span></a>"
     )
 
@@ -82,24 +107,29 @@ def matrix_cell(context: Context, cell: Cell, today: dt.date, organisation_name:
 
 def matrix_rows(
     state: NationalState,
-    organisations: list[Organisation],
+    organisations: list[OrganisationRow],
     recommendations: list[Recommendation],
     response_url: UrlPattern,
-) -> list[tuple[Organisation, Markup]]:
+) -> list[tuple[OrganisationRow, Markup]]:
     """Each organisation with its row's cells, one ``<td>`` a line, in the order of ``recommendations``."""
     words = {key: _e(word) for key, word in cell_words().items()}
     hidden = words["not_addressed"]
     empty = f'      <td class="govuk-table__cell"><span class="govuk-visually-hidden">{hidden}</span></td>'
+    href = _escaped_pattern(response_url)
+    columns = [(rec.id or 0, _e(rec.number)) for rec in recommendations]
+    tags: dict[ResponseStatus, str] = {}
     rows = []
     for org in organisations:
+        org_id, name = org.id, _e(org.name)
         tds = []
-        for rec in recommendations:
-            cell = state.cells.get((org.id or 0, rec.id or 0))
+        for rec_id, number in columns:
+            cell = state.cells.get((org_id, rec_id))
             if cell is None:
                 tds.append(empty)
-            else:
-                link = cell_link(cell, state.today, org.name, rec.number, response_url, words)
-                tds.append(f'      <td class="govuk-table__cell">{link}</td>')
+                continue
+            tag = tags.get(cell.status) or tags.setdefault(cell.status, _tag(cell))
+            link = _link(cell, state.today, name, number, href, tag, words)
+            tds.append(f'      <td class="govuk-table__cell">{link}</td>')
         rows.append((org, Markup("\n".join(tds))))
     return rows
 

@@ -99,14 +99,16 @@ class UrlPattern:
     before: str
     after: str
 
-    def __call__(self, value: int) -> str:
+    def __call__(self, value: int | str) -> str:
         return f"{self.before}{value}{self.after}"
 
 
 @pass_context
-def url_pattern(context: Context, name: str, parameter: str, /) -> UrlPattern:
-    """The address pattern of the route called ``name`` with the integer path parameter ``parameter``."""
-    before, slot, after = _reverse(context, name, {parameter: _SLOT}).partition(str(_SLOT))
+def url_pattern(context: Context, name: str, parameter: str, /, *, text: bool = False) -> UrlPattern:
+    """The address pattern of the route called ``name`` with the integer path parameter ``parameter`` (``text``: a
+    string parameter whose values need no quoting in a path, such as a slug)."""
+    slot_value = str(_SLOT) if text else _SLOT
+    before, slot, after = _reverse(context, name, {parameter: slot_value}).partition(str(_SLOT))
     if not slot:
         raise RuntimeError(f"the address of {name!r} does not hold its parameter {parameter!r}")
     return UrlPattern(before, after)

@@ -1,6 +1,7 @@
 """The per-response summaries (``tracker.plans.summaries``) always equal a computation from scratch: after any
 sequence of writes through the app's own services (actions, updates, evidence, assessments, statuses, retractions,
-deletions, deadline edits, bulk inserts), stored in the same transaction, and right on any later day too."""
+deletions, deadline edits, bulk inserts), stored in the same transaction, and right on any later day too; and the
+newest public updates read through them are the newest of all."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import load_response
 from tracker.plans.summaries import ResponseSummary, compute, current
 from tracker.recommendations.models import Recommendation
+from tracker.reports.figures import latest_updates
 from tracker.vocabulary import Role
 
 TODAY = dt.date.today()
@@ -84,6 +86,36 @@ def test_a_summary_whose_figures_expired_is_computed_for_the_day_asked(session, 
     assert found.overdue_actions == 1, "the action fell due after the summary was stored"
     assert summaries.refresh_expired(session, later) >= 1
     assert stored(session)[ctx.response.id]["overdue_actions"] == 1
+
+
+def test_the_newest_public_updates_may_all_be_one_response_s_and_need_no_stored_summary(
+    session, small_reference, make_user
+):
+    editors = {slug: make_user(Role.EDITOR, slug) for slug in ("kent", "gwent")}
+    written = {}
+    for slug, number, ago, visibility in [
+        ("kent", "1.1", 1, "public"),
+        ("kent", "1.1", 2, "public"),
+        ("kent", "1.1", 3, "public"),
+        ("gwent", "1.1", 4, "public"),
+        ("kent", "1.2", 0, "internal"),
+        ("kent", "1.2", 9, "public"),
+    ]:
+        ctx = load_response(session, editors[slug], response_of(session, slug, number).id, Permission.EDIT_PLAN)
+        text = f"{slug} {number} {ago}"
+        change = {"text": text, "update_on": uk(TODAY - dt.timedelta(ago)), "visibility": visibility}
+        services.add_update(session, ctx, editors[slug], change)
+        written[text] = ctx.response.id
+    rec = session.exec(select(Recommendation).where(Recommendation.number == "1")).one()
+
+    def newest(limit: int) -> list[str]:
+        return [update.text for update, _ in latest_updates(session, rec.id, limit=limit)]
+
+    assert newest(2) == ["kent 1.1 1", "kent 1.1 2"], "both from one response, the internal one left out"
+    assert newest(4) == ["kent 1.1 1", "kent 1.1 2", "kent 1.1 3", "gwent 1.1 4"]
+    assert newest(10) == [*newest(4), "kent 1.2 9"]
+    session.execute(ResponseSummary.__table__.delete())  # as if no summary were stored yet
+    assert newest(2) == ["kent 1.1 1", "kent 1.1 2"] and len(newest(10)) == 5
 
 
 @pytest.mark.parametrize("seed", [0])
@@ -229,6 +261,23 @@ def test_after_any_sequence_of_writes_the_summaries_equal_a_computation_from_scr
         @invariant()
         def summaries_equal_a_computation_from_scratch(self):
             assert stored(session) == from_scratch(session)
+
+        @invariant()
+        def the_newest_public_updates_read_through_the_summaries_are_the_newest_of_all(self):
+            for number in ("1", "3"):
+                rec = session.exec(select(Recommendation).where(Recommendation.number == number)).one()
+                parts = {rec.id} | set(
+                    session.exec(select(Recommendation.id).where(Recommendation.parent_id == rec.id))
+                )
+                every = session.exec(
+                    select(ProgressUpdate)
+                    .join(Response, Response.id == ProgressUpdate.response_id)
+                    .where(Response.recommendation_id.in_(parts), ProgressUpdate.visibility == "public")
+                ).all()
+                newest = sorted(every, key=lambda u: (u.update_on, u.id), reverse=True)
+                for limit in (1, 2, 3, 10):
+                    read = [update.id for update, _ in latest_updates(session, rec.id, limit=limit)]
+                    assert read == [u.id for u in newest[:limit]], (number, limit)
 
         @invariant()
         def any_later_day_reads_that_days_figures(self):

@@ -4,7 +4,7 @@ update), and the snapshots are indexed by period and status (the progress across
 (issue 19, part 2)
 
 Revision ID: f5728c7b49e2
-Revises: 19654c841b57
+Revises: cfde790edb00
 Create Date: 2026-12-19 00:00:00
 
 The new summary column is filled here by the app's own function, as the summaries were first filled.
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "f5728c7b49e2"
-down_revision: str | Sequence[str] | None = "19654c841b57"
+down_revision: str | Sequence[str] | None = "cfde790edb00"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -27,7 +27,7 @@ from tracker.permissions import Permission, can, reads_every_organisation
 from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import uk_date, uk_datetime
 from tracker.vocabulary import Provenance
-from tracker.web import i18n
+from tracker.web import i18n, urls
 from tracker.web.fields import (
     character_count_texts,
     choice_items,
@@ -178,6 +178,9 @@ def build_environment() -> Environment:
     env.globals["url_for"] = url_for
     env.globals["url_pattern"] = url_pattern
     env.globals["address"] = address
+    # An address of ours built in a template keeps the page's language (?lang=cy): ``href="{{ path | localised }}"``.
+    env.filters["localised"] = i18n.localise_url
+    env.globals["recommendation_url"] = urls.recommendation_url
     from tracker.reports import matrix  # the oversight matrix's cells (it builds on this module)
 
     env.globals.update(

@@ -80,3 +80,12 @@ def test_every_textarea_of_an_editing_page_in_welsh_says_its_language(demo_site)
     assert {"description", "description_cy", "text", "text_cy", "summary"} <= set(names)
     for name, tag in names.items():
         assert f'lang="{"cy" if name.endswith("_cy") else "en"}"' in tag, tag
+
+
+def test_a_welsh_force_is_named_in_welsh_on_welsh_pages_and_in_english_on_english_ones(demo_site):
+    welsh = demo_site.open(Page("a bilingual force's published plan", "/organisations/dyfed-powys"), lang="cy").text
+    assert re.search(r'<h1 class="govuk-heading-xl">Heddlu Dyfed-Powys[^<]*</h1>', welsh)
+    listing = demo_site.open(Page("organisations (public)", "/organisations"), lang="cy").text
+    assert ">Heddlu Gwent</a>" in listing and ">Kent Police" not in listing.replace('<span lang="en">Kent Police', "")
+    english = demo_site.open(Page("a bilingual force's published plan", "/organisations/dyfed-powys")).text
+    assert "Heddlu Dyfed-Powys" not in english and "Dyfed-Powys Police" in english

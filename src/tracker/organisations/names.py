@@ -1,5 +1,8 @@
 """Names of organisations and regions in the reader's language.
 
+An organisation with an official Welsh name (``name_cy``: the Welsh forces and commissioners) is named by it on Welsh
+pages; any other by its name, marked as English there.
+
 The regions are a fixed list (recommendations/organisations.yaml): stored in English, shown translated. Any region
 not in the list (a file loaded later) is shown as stored, marked as English on a page in another language.
 """
@@ -8,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tracker.organisations.models import Region
+from tracker.organisations.bilingual import WELSH
+from tracker.organisations.models import Organisation, Region
 from tracker.web.fields import Content
-from tracker.web.i18n import N_, Interface, gettext
+from tracker.web.i18n import N_, Interface, current_locale, gettext
 
 REGION_NAMES: dict[str, str] = {
     "north-east": N_("North East"),
@@ -42,3 +46,11 @@ def region_choices(regions: Iterable[Region]) -> list[tuple[str, str]]:
 def _shown(region: Region) -> str:
     name = region_name(region)
     return name if isinstance(name, Interface) else Content(name)
+
+
+def organisation_name(organisation: Organisation) -> str:
+    """``organisation``'s name in the reader's language: its official Welsh name on a Welsh page when it has one
+    (then not marked as English by ``| content``), else its name."""
+    if current_locale() == WELSH and organisation.name_cy:
+        return Interface(organisation.name_cy)
+    return organisation.name

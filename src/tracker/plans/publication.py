@@ -348,17 +348,20 @@ _RESPONSE_WORDS = {
     "status": "Status",
     "rag": "RAG rating",
     "lead_role": "Lead",
+    "lead_role_cy": "Lead in Welsh",
     "summary": "Summary",
     "summary_cy": "Summary in Welsh",
     "blocked_reason": "What it is waiting for",
     "blocked_reason_cy": "What it is waiting for, in Welsh",
     "not_applicable_reason": "Why it does not apply",
+    "not_applicable_reason_cy": "Why it does not apply, in Welsh",
     "completed_at": "Completed",
 }
 _EMPTY_RESPONSE: dict[str, Any] = {"actions": [], "updates": [], "evidence": []}
 _ACTION_WORDS = {
     "description_cy": "Welsh",
     "owner_role": "owner",
+    "owner_role_cy": "owner in Welsh",
     "target_date": "target date",
     "status": "status",
     "completed_on": "completed",

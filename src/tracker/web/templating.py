@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from tracker.accounts.models import User
 from tracker.inputs import clean_text, has_control_characters
-from tracker.organisations.names import region_choices, region_name
+from tracker.organisations.names import organisation_name, region_choices, region_name
 from tracker.permissions import Permission, can, reads_every_organisation
 from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import uk_date, uk_datetime
@@ -184,6 +184,7 @@ def build_environment() -> Environment:
     env.globals["recommendation_url"] = urls.recommendation_url
     env.globals["region_name"] = region_name
     env.globals["region_choices"] = region_choices
+    env.globals["organisation_name"] = organisation_name
     from tracker.reports import matrix  # the oversight matrix's cells (it builds on this module)
 
     env.globals.update(

@@ -314,3 +314,24 @@ def test_the_browser_receives_no_cookie_the_cookies_page_does_not_list(live_serv
     received = {cookie["name"] for cookie in context.cookies()}
     context.close()
     assert {"tracker_session", "csrftoken"} <= received <= listed
+
+
+def test_the_action_edit_form_fits_a_320_pixel_screen_in_welsh(live_server, contexts, ids):
+    """Pass 11, F15: the form editing an action (English and Welsh side by side on a wide screen) stacks its fields
+    at the page's width on a phone, never inside the actions table's sideways-scrolling region."""
+    spec = next(p for p in PAGES if p.path == "/plan/actions/{welsh_action}/edit")
+    page = contexts(spec).new_page()
+    try:
+        page.set_viewport_size({"width": 320, "height": 700})
+        assert open_page(page, live_server, spec, ids, "cy") == 200
+        fields = page.evaluate(
+            """() => [...document.querySelectorAll('form[action*="/actions/"] :is(textarea, input, select, label)')]
+                 .filter((e) => e.type !== "hidden")
+                 .map((e) => ({name: e.name || e.htmlFor, right: e.getBoundingClientRect().right,
+                               scrolling: !!e.closest(".app-table-wrapper")}))"""
+        )
+        assert {f["name"] for f in fields} >= {"description", "description_cy"}
+        assert [f for f in fields if f["right"] > 321 or f["scrolling"]] == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        page.close()

@@ -90,6 +90,8 @@ PAGES: list[Page] = [
     Page("publishing: what would change", "/plan/kent/publish", "editor"),
     Page("publishing: preview of the public page", "/plan/kent/publish/preview", "editor"),
     Page("a bilingual force's response, English and Welsh side by side", "/plan/responses/{welsh_response}", "admin"),
+    # At 320 px its English and Welsh fields stack at the page's width (pass 11, F15): not inside the table.
+    Page("editing a bilingual force's action", "/plan/actions/{welsh_action}/edit", "admin"),
     Page("a bilingual force's language settings", "/plan/dyfed-powys/languages", "admin"),
     Page("publishing texts that lack their Welsh", "/plan/dyfed-powys/publish", "admin"),
     Page("change password", "/account/password", "editor"),
@@ -193,6 +195,10 @@ def ids(engine: sa.Engine) -> dict[str, object]:
             "welsh_response": one(
                 "SELECT min(r.id) FROM response r JOIN organisation o ON o.id = r.organisation_id "
                 "WHERE o.slug = 'dyfed-powys'"
+            ),
+            "welsh_action": one(
+                "SELECT min(a.id) FROM action a JOIN response r ON r.id = a.response_id "
+                "JOIN organisation o ON o.id = r.organisation_id WHERE o.slug = 'dyfed-powys'"
             ),
             "first_period": one("SELECT min(id) FROM reporting_period WHERE status = 'frozen'"),
             "frozen_period": one("SELECT max(id) FROM reporting_period WHERE status = 'frozen'"),

@@ -8,6 +8,8 @@ organisation chose so. Any other organisation sees its forms as before.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -32,8 +34,8 @@ from tracker.vocabulary import Role
 
 BROWSER = {"Accept": "text/html"}
 WELSH_FIELDS = {
-    "response": ["summary_cy", "blocked_reason_cy"],
-    "add action": ["description_cy"],
+    "response": ["summary_cy", "lead_role_cy", "blocked_reason_cy", "not_applicable_reason_cy"],
+    "add action": ["description_cy", "owner_role_cy"],
     "post update": ["text_cy"],
     "add evidence": ["evidence-title_cy", "evidence-description_cy"],
 }
@@ -87,7 +89,9 @@ def test_a_bilingual_organisation_s_editor_has_the_welsh_beside_each_public_text
     assert expected <= welsh_ids(page)
     assert label_of(page, "summary_cy") == "Summary of your response in Welsh"
     assert 'class="govuk-grid-column-one-half"' in page, "side by side, stacking on a phone"
-    assert {"edit-description_cy"} <= welsh_ids(client.get(f"/plan/actions/{action.id}/edit").text)
+    assert {"edit-description_cy", "edit-owner_role_cy"} <= welsh_ids(
+        client.get(f"/plan/actions/{action.id}/edit").text
+    )
     assert {"edit-text_cy"} <= welsh_ids(client.get(f"/plan/updates/{update.id}/edit").text)
     edit_page = client.get(f"/evidence/{evidence.id}/edit").text
     assert {"evidence-edit-title_cy", "evidence-edit-description_cy"} <= welsh_ids(edit_page)
@@ -416,3 +420,61 @@ def test_only_the_service_team_says_whether_an_organisation_writes_in_welsh(
     assert kent.bilingual
     event = session.exec(select(AuditEvent).where(col(AuditEvent.summary).startswith("Language settings"))).one()
     assert event.before == {"bilingual": False} and event.after == {"bilingual": True}
+
+
+def test_why_it_does_not_apply_lead_and_owner_are_written_checked_published_and_shown_in_welsh(
+    client, session, gwent, gwent_ctx, gwent_editor
+):
+    """Pass 11, F7: the reason a recommendation does not apply, the lead role and an action's owner are public
+    texts, so a bilingual organisation gives their Welsh too: listed while missing, published, on the Welsh page
+    and in open data beside the English."""
+    services.update_response(
+        session,
+        gwent_ctx,
+        gwent_editor,
+        {"status": "not_applicable", "version": "1", "not_applicable_reason": "No such unit", "lead_role": "Head"},
+    )
+    services.add_action(session, gwent_ctx, gwent_editor, {"description": "Check", "owner_role": "Inspector"})
+    missing = {(m.kind, m.label) for m in missing_public_welsh(session, gwent)}
+    assert {("Response", "Why it does not apply"), ("Response", "Lead role"), ("Action", "Owner")} <= missing
+    response = gwent_ctx.response
+    services.update_response(
+        session,
+        gwent_ctx,
+        gwent_editor,
+        {
+            "status": "not_applicable",
+            "version": str(response.version),
+            "not_applicable_reason": "No such unit",
+            "not_applicable_reason_cy": "Dim uned o'r fath",
+            "lead_role": "Head",
+            "lead_role_cy": "Pennaeth",
+        },
+    )
+    action = session.exec(select(Action).where(Action.response_id == response.id)).one()
+    change = {"version": str(action.version), "description": "Check", "owner_role": "Inspector"}
+    services.update_action(
+        session, action, gwent_ctx, gwent_editor, change | {"owner_role_cy": "Arolygydd", "description_cy": "Gwirio"}
+    )
+    assert not {m.kind for m in missing_public_welsh(session, gwent)} & {"Response", "Action"}
+    publish_plan(session, gwent, gwent_editor)
+    welsh = client.get("/organisations/gwent?lang=cy").text
+    assert "Dim uned o&#39;r fath" in welsh and "Pennaeth" in welsh and "Arolygydd" in welsh
+    english = client.get("/organisations/gwent").text
+    assert "No such unit" in english and "Dim uned" not in english
+    rows = list(csv.DictReader(io.StringIO(client.get("/open-data/responses.csv").text)))
+    header = list(rows[0])
+    for name in ("lead_role", "not_applicable_reason"):
+        assert header[header.index(name) + 1] == f"{name}_cy"
+    row = next(r for r in rows if r["organisation_slug"] == "gwent" and r["recommendation"] == "1.1")
+    assert (row["not_applicable_reason_cy"], row["lead_role_cy"]) == ("Dim uned o'r fath", "Pennaeth")
+    actions = client.get("/open-data/actions.json").json()["rows"]
+    assert [a["owner_role_cy"] for a in actions if a["organisation_slug"] == "gwent"] == ["Arolygydd"]
+    # A reason goes with its status: its Welsh too.
+    services.update_response(
+        session,
+        gwent_ctx,
+        gwent_editor,
+        {"status": "in_progress", "version": str(response.version), "lead_role": "Head"},
+    )
+    assert response.not_applicable_reason is None and response.not_applicable_reason_cy is None

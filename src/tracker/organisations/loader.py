@@ -49,6 +49,7 @@ class GroupIn(_Strict):
 class OrganisationIn(_Strict):
     slug: str = Field(pattern=SLUG, max_length=80)
     name: str = Field(min_length=1, max_length=200)
+    name_cy: str | None = Field(default=None, min_length=1, max_length=200)  # its official Welsh name, if it has one
     kind: OrganisationKind
     country: Literal["England", "Wales", "England and Wales"] | None = None
     region: str | None = None

@@ -28,6 +28,7 @@ class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True)
     name: str = Field(max_length=200)
+    name_cy: str | None = Field(default=None, max_length=200, description="Its official Welsh name, if it has one")
     kind: OrganisationKind = enum_field(OrganisationKind, index=True)
     country: str | None = Field(default=None, max_length=40)
     region_code: str | None = Field(default=None, max_length=40, foreign_key="region.code", index=True)

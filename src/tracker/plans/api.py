@@ -57,15 +57,18 @@ class ResponseChange(Struct, forbid_unknown_fields=True, kw_only=True):
     summary: LongText | UnsetType | None = UNSET
     summary_cy: LongText | UnsetType | None = UNSET
     lead_role: ShortText | UnsetType | None = UNSET
+    lead_role_cy: ShortText | UnsetType | None = UNSET
     blocked_reason: LongText | UnsetType | None = UNSET
     blocked_reason_cy: LongText | UnsetType | None = UNSET
     not_applicable_reason: LongText | UnsetType | None = UNSET
+    not_applicable_reason_cy: LongText | UnsetType | None = UNSET
 
 
 class NewAction(Struct, forbid_unknown_fields=True, kw_only=True):
     description: RequiredText
     description_cy: LongText | None = None
     owner_role: ShortText | None = None
+    owner_role_cy: ShortText | None = None
     target_date: dt.date | None = None
     status: ActionStatus = ActionStatus.NOT_STARTED
 
@@ -77,6 +80,7 @@ class ActionChange(Struct, forbid_unknown_fields=True, kw_only=True):
     description: RequiredText | UnsetType = UNSET
     description_cy: LongText | UnsetType | None = UNSET
     owner_role: ShortText | UnsetType | None = UNSET
+    owner_role_cy: ShortText | UnsetType | None = UNSET
     target_date: dt.date | UnsetType | None = UNSET
     status: ActionStatus | UnsetType = UNSET
 
@@ -154,9 +158,11 @@ class ResponseOut(Struct):
     summary: str | None
     summary_cy: str | None
     lead_role: str | None
+    lead_role_cy: str | None
     blocked_reason: str | None
     blocked_reason_cy: str | None
     not_applicable_reason: str | None
+    not_applicable_reason_cy: str | None
     completed_at: dt.datetime | None
     updated_at: dt.datetime
     version: int
@@ -170,6 +176,7 @@ class ActionOut(Struct):
     description: str
     description_cy: str | None
     owner_role: str | None
+    owner_role_cy: str | None
     target_date: dt.date | None
     status: ActionStatus
     completed_on: dt.date | None
@@ -371,7 +378,9 @@ class ActionsApi(Controller):
     )
     def update_action(self, db: Db, user: Me, action: Item, data: Annotated[ActionChange, CHANGE]) -> ActionOut:
         item, ctx = action
-        values = with_change(item, ("description", "description_cy", "owner_role", "target_date", "status"), data)
+        values = with_change(
+            item, ("description", "description_cy", "owner_role", "owner_role_cy", "target_date", "status"), data
+        )
         return carry_out(db, data, lambda: services.update_action(db, item, ctx, user, values), _action_out, item)
 
     @operation(

@@ -31,9 +31,11 @@ class Response(SQLModel, Versioned, table=True):
         "summary",
         "summary_cy",
         "lead_role",
+        "lead_role_cy",
         "blocked_reason",
         "blocked_reason_cy",
         "not_applicable_reason",
+        "not_applicable_reason_cy",
     )
     __table_args__ = (
         sa.UniqueConstraint(
@@ -49,9 +51,11 @@ class Response(SQLModel, Versioned, table=True):
     summary: str | None = text_field()
     summary_cy: str | None = text_field(description="The summary in Welsh (bilingual organisations)")
     lead_role: str | None = Field(default=None, max_length=200)
+    lead_role_cy: str | None = Field(default=None, max_length=200, description="The lead role in Welsh")
     blocked_reason: str | None = text_field(description="What a blocked response waits for")
     blocked_reason_cy: str | None = text_field(description="The blocked reason in Welsh")
     not_applicable_reason: str | None = text_field()
+    not_applicable_reason_cy: str | None = text_field(description="Why it does not apply, in Welsh")
     required: bool = True
     declared: bool = Field(default=False, index=True, description="Answered on the organisation's own declaration")
     declared_at: dt.datetime | None = timestamp_field(default=None)
@@ -70,6 +74,7 @@ class Action(SQLModel, Versioned, table=True):
         "description",
         "description_cy",
         "owner_role",
+        "owner_role_cy",
         "target_date",
         "status",
         "completed_on",
@@ -82,6 +87,7 @@ class Action(SQLModel, Versioned, table=True):
     description: str = Field(sa_type=sa.Text)
     description_cy: str | None = text_field(description="The action in Welsh")
     owner_role: str | None = Field(default=None, max_length=200)
+    owner_role_cy: str | None = Field(default=None, max_length=200, description="The owner's role in Welsh")
     target_date: dt.date | None = None
     status: ActionStatus = enum_field(ActionStatus, default=ActionStatus.NOT_STARTED)
     completed_on: dt.date | None = None

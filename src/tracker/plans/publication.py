@@ -351,17 +351,20 @@ _RESPONSE_WORDS = {
     "status": N_("Status"),
     "rag": N_("RAG rating"),
     "lead_role": N_("Lead"),
+    "lead_role_cy": N_("Lead in Welsh"),
     "summary": N_("Summary"),
     "summary_cy": N_("Summary in Welsh"),
     "blocked_reason": N_("What it is waiting for"),
     "blocked_reason_cy": N_("What it is waiting for, in Welsh"),
     "not_applicable_reason": N_("Why it does not apply"),
+    "not_applicable_reason_cy": N_("Why it does not apply, in Welsh"),
     "completed_at": N_("Completed"),
 }
 _EMPTY_RESPONSE: dict[str, Any] = {"actions": [], "updates": [], "evidence": []}
 _ACTION_WORDS = {
     "description_cy": N_("Welsh"),
     "owner_role": N_("owner"),
+    "owner_role_cy": N_("owner in Welsh"),
     "target_date": N_("target date"),
     "status": N_("status"),
     "completed_on": N_("completed"),

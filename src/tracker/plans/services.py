@@ -36,7 +36,12 @@ ACTION_FIELDS = Action.conflict_fields
 UPDATE_FIELDS = ProgressUpdate.conflict_fields
 MAX_TEXT = 10_000
 # How a response's texts are named in its messages (their Welsh twins' too: "The summary in Welsh must be...").
-RESPONSE_LABELS = {"summary": "the summary", "blocked_reason": "what the response is waiting for"}
+RESPONSE_LABELS = {
+    "summary": "the summary",
+    "lead_role": "the lead role",
+    "blocked_reason": "what the response is waiting for",
+    "not_applicable_reason": "why this does not apply",
+}
 
 
 PlanError = InputError  # the former name, still imported by plans/api.py and the tests
@@ -54,9 +59,11 @@ class ResponseInput(Input):
     summary: str | None = None
     summary_cy: str | None = None  # the Welsh twins (bilingual organisations); None leaves the stored Welsh
     lead_role: str | None = None
+    lead_role_cy: str | None = None
     blocked_reason: str | None = None
     blocked_reason_cy: str | None = None
     not_applicable_reason: str | None = None
+    not_applicable_reason_cy: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +75,7 @@ class ActionInput(Input):
     description: str | None = None
     description_cy: str | None = None
     owner_role: str | None = None
+    owner_role_cy: str | None = None
     target_date: dt.date | str | None = None
     status: Choice = None
 
@@ -249,6 +257,7 @@ def update_response(
             blocked_reason=response.blocked_reason,
             blocked_reason_cy=response.blocked_reason_cy,
             not_applicable_reason=response.not_applicable_reason,
+            not_applicable_reason_cy=response.not_applicable_reason_cy,
         )
     was_complete = response.status is ResponseStatus.COMPLETE
     values = _response_values(change, rolled_up)
@@ -293,16 +302,19 @@ def _response_values(change: ResponseInput, rolled_up: bool) -> dict[str, Any]:
     welsh = welsh_values(errors, change, Response, RESPONSE_LABELS)
     if errors:
         raise InputError(errors)
-    blocked = status is ResponseStatus.BLOCKED
+    blocked, not_applicable = status is ResponseStatus.BLOCKED, status is ResponseStatus.NOT_APPLICABLE
+    # The Welsh of a reason goes with the reason it translates.
+    gone = {"blocked_reason_cy": None} if not blocked else {}
+    gone |= {"not_applicable_reason_cy": None} if not not_applicable else {}
     return {
         "status": status,
         "rag": rag,
         "summary": summary,
         "lead_role": lead_role,
         "blocked_reason": blocked_reason if blocked else None,
-        "not_applicable_reason": na_reason if status is ResponseStatus.NOT_APPLICABLE else None,
+        "not_applicable_reason": na_reason if not_applicable else None,
         **welsh,
-    } | ({} if blocked else {"blocked_reason_cy": None})  # the Welsh goes with the reason it translates
+    } | gone
 
 
 def rolled_up_status(children: list[ResponseStatus]) -> ResponseStatus:
@@ -410,7 +422,7 @@ def _action_values(change: ActionInput) -> dict[str, Any]:
     status = (
         _choice(errors, change.status, "status", ActionStatus, "a status", required=False) or ActionStatus.NOT_STARTED
     )
-    welsh = welsh_values(errors, change, Action, {"description": "what will be done"})
+    welsh = welsh_values(errors, change, Action, {"description": "what will be done", "owner_role": "the owner"})
     if errors:
         raise InputError(errors)
     return {"description": description, "owner_role": owner_role, "target_date": target_date, "status": status, **welsh}

@@ -27,7 +27,7 @@ from tracker.organisations.bilingual import WELSH_SUFFIX
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.practice import services
-from tracker.practice.forms import form_values, in_words, values_list
+from tracker.practice.forms import form_values, in_words, theme_choices, values_list
 from tracker.practice.models import Practice
 from tracker.practice.services import Filters
 from tracker.public.caching import public_page
@@ -278,7 +278,7 @@ def form_page(
         "form": form,
         "chosen_themes": set(values_list(form.values, "themes")),
         "chosen_recommendations": set(values_list(form.values, "recommendations")),
-        "themes": list(services.THEMES.items()),
+        "themes": theme_choices(),
         "stages": list(PracticeStage),
         "recommendation_sets": services.recommendation_choices(db),
         "organisations": services.organisation_choices(db) if is_admin else [],

@@ -25,19 +25,33 @@ from tracker.organisations.models import Organisation
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.vocabulary import PracticeStage, PracticeStatus, Role
+from tracker.web.i18n import N_, gettext
 
-# The library's themes: broad areas of the police response to stalking, in our own words.
+# The library's themes: broad areas of the police response to stalking, in our own words. A fixed vocabulary of the
+# interface: stored and searched by these English names, shown in the reader's language (``theme_name``).
 THEMES: dict[str, str] = {
-    "identification-and-recording": "Identifying and recording stalking",
-    "risk-and-safeguarding": "Risk assessment and safeguarding",
-    "investigation": "Investigation",
-    "victim-support": "Support for victims",
-    "early-intervention": "Early intervention",
-    "multi-agency-working": "Working with partner agencies",
-    "technology": "Technology and digital tools",
-    "training": "Training and learning",
+    "identification-and-recording": N_("Identifying and recording stalking"),
+    "risk-and-safeguarding": N_("Risk assessment and safeguarding"),
+    "investigation": N_("Investigation"),
+    "victim-support": N_("Support for victims"),
+    "early-intervention": N_("Early intervention"),
+    "multi-agency-working": N_("Working with partner agencies"),
+    "technology": N_("Technology and digital tools"),
+    "training": N_("Training and learning"),
 }
 MAX_TEXT = 10_000
+
+
+def theme_name(code: str) -> str:
+    """A theme's name in the reader's language (a code no longer in the list, as it is)."""
+    return gettext(THEMES[code]) if code in THEMES else code
+
+
+def theme_choices() -> list[tuple[str, str]]:
+    """Every theme as (code, name in the reader's language), for a filter or the form's checkboxes."""
+    return [(code, theme_name(code)) for code in THEMES]
+
+
 MAX_LINKS = 10
 
 Repeated = list[str] | str | None  # a field that may be sent several times (checkboxes)

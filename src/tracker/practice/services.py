@@ -29,7 +29,7 @@ from tracker.inputs import InputError, clean_text, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can, require
 from tracker.practice import search
-from tracker.practice.forms import MAX_TEXT, THEMES, PracticeInput, clean, text_field
+from tracker.practice.forms import MAX_TEXT, THEMES, PracticeInput, clean, text_field, theme_choices, theme_name
 from tracker.practice.models import TEXTS, WELSH_TEXTS, Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import utc_now
@@ -77,7 +77,7 @@ class PracticeView:
 
     @property
     def theme_names(self) -> list[str]:
-        return [THEMES.get(code, code) for code in self.practice.themes]
+        return [theme_name(code) for code in self.practice.themes]
 
     @property
     def url(self) -> str:
@@ -477,7 +477,7 @@ def filter_options(session: Session) -> FilterOptions:
             .order_by(RecommendationSet.slug, col(Recommendation.position))
         )
     ]
-    return FilterOptions(list(THEMES.items()), list(PracticeStage), organisations, recommendations)
+    return FilterOptions(theme_choices(), list(PracticeStage), organisations, recommendations)
 
 
 def review_queue(session: Session) -> list[PracticeView]:

@@ -139,7 +139,9 @@ def atom_feed(session: Session, public_url: str, welsh: gettext.NullTranslations
         _entry(feed, entry_id, title, when, public_url + page, entry_summary(publication.content, subs))
         if welsh is not None and organisation.bilingual and has_welsh(publication.content):
             with i18n.translations_in_use(welsh):
-                title, summary = _welsh_entry_texts(organisation.name, publication.content, subs)
+                title, summary = _welsh_entry_texts(
+                    organisation.name_cy or organisation.name, publication.content, subs
+                )
             href = public_url + i18n.localise_url(page, WELSH)
             _entry(feed, f"{entry_id}-{WELSH}", title, when, href, summary, lang=WELSH)
     for report in reports:  # after the plans' entries; readers order entries by their dates

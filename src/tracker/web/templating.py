@@ -23,11 +23,12 @@ from sqlalchemy import text
 
 from tracker.accounts.models import User
 from tracker.inputs import clean_text, has_control_characters
+from tracker.organisations.names import organisation_name, region_choices, region_name
 from tracker.permissions import Permission, can, reads_every_organisation
 from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import uk_date, uk_datetime
 from tracker.vocabulary import Provenance
-from tracker.web import i18n
+from tracker.web import i18n, urls
 from tracker.web.fields import (
     character_count_texts,
     choice_items,
@@ -197,6 +198,12 @@ def build_environment() -> Environment:
     env.filters["uk_date"] = uk_date
     env.filters["uk_datetime"] = uk_datetime
     env.globals["Provenance"] = Provenance
+    # An address of ours built in a template keeps the page's language (?lang=cy): ``href="{{ path | localised }}"``.
+    env.filters["localised"] = i18n.localise_url
+    env.globals["recommendation_url"] = urls.recommendation_url
+    env.globals["region_name"] = region_name
+    env.globals["region_choices"] = region_choices
+    env.globals["organisation_name"] = organisation_name
     from tracker.reports import matrix  # the oversight matrix's cells (it builds on this module)
 
     env.globals.update(

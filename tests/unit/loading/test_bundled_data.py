@@ -127,3 +127,18 @@ def test_the_four_welsh_forces_and_their_commissioners_are_bilingual_and_no_one_
     ]
     welsh = sorted(o.slug for o in session.exec(select(Organisation).where(Organisation.country == "Wales")))
     assert welsh == bilingual
+
+
+def test_the_welsh_forces_and_commissioners_have_their_official_welsh_names(session, reference_data):
+    welsh = session.exec(select(Organisation).where(Organisation.country == "Wales")).all()
+    names = {organisation.slug: organisation.name_cy for organisation in welsh}
+    assert names == {
+        "dyfed-powys": "Heddlu Dyfed-Powys",
+        "gwent": "Heddlu Gwent",
+        "north-wales": "Heddlu Gogledd Cymru",
+        "south-wales": "Heddlu De Cymru",
+        "dyfed-powys-pcc": "Comisiynydd Heddlu a Throseddu Dyfed-Powys",
+        "gwent-pcc": "Comisiynydd Heddlu a Throseddu Gwent",
+        "north-wales-pcc": "Comisiynydd Heddlu a Throseddu Gogledd Cymru",
+        "south-wales-pcc": "Comisiynydd Heddlu a Throseddu De Cymru",
+    }

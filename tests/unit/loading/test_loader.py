@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from tests.support.factories import SMALL_ORGANISATIONS, SMALL_SET, write
 from tracker.audit.models import AuditEvent
@@ -191,3 +191,13 @@ def test_reloading_the_organisations_keeps_the_language_settings_chosen_in_the_a
     session.refresh(kent)
     assert kent.name == "Kent Police Service"
     assert (kent.bilingual, kent.welsh_required_to_publish) == (True, True)
+
+
+def test_an_organisation_s_welsh_name_is_loaded_when_the_file_gives_one(session, small_orgs, tmp_path):
+    """The small file gives no Welsh names: nothing is needed; the bundled one names the Welsh forces in Welsh."""
+    assert session.exec(select(Organisation).where(col(Organisation.name_cy).is_not(None))).all() == []
+    text = SMALL_ORGANISATIONS.replace("name: Kent Police,", "name: Kent Police, name_cy: Enw Cymraeg prawf,", 1)
+    assert text != SMALL_ORGANISATIONS
+    load_file(session, write(tmp_path, "orgs.yaml", text), ACTOR)
+    kent = session.exec(select(Organisation).where(Organisation.slug == "kent")).one()
+    assert (kent.name, kent.name_cy) == ("Kent Police", "Enw Cymraeg prawf")

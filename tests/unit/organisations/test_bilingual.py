@@ -10,8 +10,8 @@ from tracker.practice.models import Practice
 
 
 def test_a_field_is_bilingual_exactly_when_its_table_has_a_welsh_twin() -> None:
-    assert bilingual_fields(Response) == ("summary", "blocked_reason")
-    assert bilingual_fields(Action) == ("description",)
+    assert bilingual_fields(Response) == ("summary", "lead_role", "blocked_reason", "not_applicable_reason")
+    assert bilingual_fields(Action) == ("description", "owner_role")
     assert bilingual_fields(ProgressUpdate) == ("text",)
     assert bilingual_fields(Evidence) == ("title", "description")
     assert bilingual_fields(Practice) == ("title", "summary", "what_was_done", "outcomes", "evaluation")

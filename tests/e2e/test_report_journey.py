@@ -50,7 +50,7 @@ def test_write_review_publish_and_read_a_report(live_server, browser):
 
     writer.goto(editor_url)
     expect(writer.get_by_test_id("review-comment")).to_contain_text("say when the next report is due")
-    writer.get_by_label("What happens next").fill("- The next report is due in the spring.")
+    writer.get_by_label("What happens next", exact=True).fill("- The next report is due in the spring.")
     writer.locator("textarea[name^='commentary-']").first.fill("Journey commentary.")  # none: it cannot be published
     writer.get_by_role("button", name="Save the written sections").click()
     writer.get_by_role("button", name="Submit for review").click()

@@ -39,7 +39,7 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -175,6 +175,21 @@ def column_limits(model: Any) -> Mapping[str, int]:
 def limit_message(length: int) -> str:
     """The length rule's message, in the language of the request it is said in (forms show it as it is)."""
     return gettext("Must be %(length)s characters or fewer", length=f"{length:,}")
+
+
+class FieldText(NamedTuple):
+    """What a form says about one text field, each a whole sentence marked ``N_`` (Welsh cannot insert a label into
+    "Enter %s": the label's first letter changes with the words before it): missing, too long (``%(limit)s``), and
+    its Welsh twin too long (``length_message`` puts those in the reader's language)."""
+
+    missing: str
+    too_long: str
+    welsh_too_long: str = ""
+
+
+def length_message(message: str, limit: int) -> str:
+    """``message`` (a sentence with ``%(limit)s``) in the language of the request it is said in, the limit filled."""
+    return gettext(message, limit=f"{limit:,}")
 
 
 def problems_for(model: Any, **values: Any) -> dict[str, str]:

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import ApiToken, User
 from tracker.accounts.services import record_own
 from tracker.accounts.sessions import create_api_token, token_hash
-from tracker.inputs import InputError, problems_for
+from tracker.inputs import InputError, length_message, problems_for
 from tracker.timeutil import utc_now
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import signed_in_user
@@ -51,9 +51,9 @@ def add_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
     Raises ``InputError`` for a name that cannot be used: blank, too long, or with a character no name may hold."""
     name = " ".join(name.split())
     if not name:
-        raise InputError({"name": "Enter a name for the token, such as the tool that will use it"})
+        raise InputError({"name": N_("Enter a name for the token, such as the tool that will use it")})
     if len(name) > NAME_LIMIT:
-        raise InputError({"name": f"The name must be {NAME_LIMIT} characters or fewer"})
+        raise InputError({"name": length_message(N_("The name must be %(limit)s characters or fewer"), NAME_LIMIT)})
     if problems := problems_for(ApiToken, name=name):
         raise InputError(problems)
     secret = create_api_token(session, user, name)

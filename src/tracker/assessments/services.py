@@ -13,14 +13,16 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, Comment
 from tracker.db import saved_id
-from tracker.inputs import Input, InputError, parse_id
+from tracker.inputs import Input, InputError, length_message, parse_id
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.plans.models import Response
 from tracker.plans.services import ResponseContext, add_on_response
 from tracker.vocabulary import AssessmentRating
+from tracker.web.i18n import N_
 
 ASSESSMENT_FIELDS = ("rating", "rationale", "released")
+MAX_TEXT = 10_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,13 +51,13 @@ def record_assessment(
     try:
         rating = AssessmentRating(given.rating or "")
     except ValueError:
-        errors["rating"] = "Select a rating"
+        errors["rating"] = N_("Select a rating")
         rating = AssessmentRating.NOT_YET_ASSESSED
     rationale = (given.rationale or "").strip()
     if rating is not AssessmentRating.NOT_YET_ASSESSED and not rationale:
-        errors["rationale"] = "Explain the rating"
-    if len(rationale) > 10_000:
-        errors["rationale"] = "The rationale must be 10,000 characters or fewer"
+        errors["rationale"] = N_("Explain the rating")
+    if len(rationale) > MAX_TEXT:
+        errors["rationale"] = length_message(N_("The rationale must be %(limit)s characters or fewer"), MAX_TEXT)
     if errors:
         raise InputError(errors)
     assessment = Assessment(
@@ -141,9 +143,9 @@ def add_comment(session: Session, ctx: ResponseContext, user: User, given: Comme
     given = CommentInput.of(given)
     body = (given.body or "").strip()
     if not body:
-        raise InputError({"body": "Enter a comment"})
-    if len(body) > 10_000:
-        raise InputError({"body": "The comment must be 10,000 characters or fewer"})
+        raise InputError({"body": N_("Enter a comment")})
+    if len(body) > MAX_TEXT:
+        raise InputError({"body": length_message(N_("The comment must be %(limit)s characters or fewer"), MAX_TEXT)})
     parent_id = None
     if given.parent_id:
         parent_key = parse_id(given.parent_id)

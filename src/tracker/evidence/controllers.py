@@ -35,6 +35,7 @@ from tracker.evidence.services import (
     evidence_file_path,
     size_limit_text,
     sweep_orphan_files,
+    too_large_message,
     update_evidence,
     visible_evidence,
     withdraw_evidence,
@@ -135,9 +136,7 @@ class EvidenceController(SignedInPages):
         try:
             form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs)
             if too_large:
-                raise InputError(
-                    {"file": f"The selected file must be smaller than {size_limit_text(settings.max_upload_bytes)}"}
-                )
+                raise InputError({"file": too_large_message(settings.max_upload_bytes)})
             add_evidence(
                 db,
                 ctx,

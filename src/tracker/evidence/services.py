@@ -34,7 +34,7 @@ from tracker.audit.services import fields_of
 from tracker.db import check_version, saved_id
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
-from tracker.inputs import Input, InputError, problems_for, text_problem
+from tracker.inputs import FieldText, Input, InputError, length_message, problems_for, text_problem
 from tracker.organisations.bilingual import WELSH_SUFFIX
 from tracker.organisations.bilingual_input import welsh_values
 from tracker.permissions import visible_levels
@@ -48,7 +48,7 @@ from tracker.plans.services import (
 )
 from tracker.timeutil import utc_now
 from tracker.vocabulary import EvidenceKind, Visibility
-from tracker.web.i18n import N_
+from tracker.web.i18n import N_, gettext
 
 log = logging.getLogger("tracker.evidence")
 
@@ -68,7 +68,19 @@ EVIDENCE_FIELDS = (
     "sha256",
 )
 EDITABLE_FIELDS = Evidence.conflict_fields
-WELSH_LABELS = {"title": "the title", "description": "the description"}
+TEXTS = {
+    "title": FieldText(
+        N_("Enter a title"),
+        N_("The title must be %(limit)s characters or fewer"),
+        N_("The title in Welsh must be %(limit)s characters or fewer"),
+    ),
+    "description": FieldText(
+        "",
+        N_("The description must be %(limit)s characters or fewer"),
+        N_("The description in Welsh must be %(limit)s characters or fewer"),
+    ),
+    "note": FieldText(N_("Enter the note"), N_("The note must be %(limit)s characters or fewer")),
+}
 MAX_TITLE = 300
 MAX_TEXT = 10_000
 MAX_URL = 2000
@@ -162,15 +174,20 @@ def size_limit_text(max_bytes: int) -> str:
     return f"{max_bytes} bytes"
 
 
+def too_large_message(max_bytes: int) -> str:
+    """What a form says of a file over ``max_bytes``, in the reader's language."""
+    return gettext("The selected file must be smaller than %(size)s", size=size_limit_text(max_bytes))
+
+
 # --- validation -----------------------------------------------------------------------------------------
 
 
-def _text(errors: dict[str, str], name: str, value: Any, missing: str | None, label: str, limit: int) -> str | None:
+def _text(errors: dict[str, str], name: str, value: Any, *, required: bool, limit: int) -> str | None:
     text = value.strip() if isinstance(value, str) else ""
-    if not text and missing:
-        errors[name] = missing
+    if not text and required:
+        errors[name] = TEXTS[name].missing
     elif len(text) > limit:
-        errors[name] = f"{label} must be {limit:,} characters or fewer"
+        errors[name] = length_message(TEXTS[name].too_long, limit)
     return text or None
 
 
@@ -190,12 +207,12 @@ def _common(
 ) -> dict[str, Any]:
     """The checked title, description and visibility, with the Welsh twins ``welsh`` (the input) carries."""
     data = {
-        "title": _text(errors, "title", title, "Enter a title" if title_required else None, "The title", MAX_TITLE),
-        "description": _text(errors, "description", description, None, "The description", MAX_TEXT),
+        "title": _text(errors, "title", title, required=title_required, limit=MAX_TITLE),
+        "description": _text(errors, "description", description, required=False, limit=MAX_TEXT),
         "visibility": _visibility(errors, visibility),
     }
     if welsh is not None:
-        data |= welsh_values(errors, welsh, Evidence, WELSH_LABELS)
+        data |= welsh_values(errors, welsh, Evidence, TEXTS)
     # What the storing layer would refuse (e.g. a direction control in the title), said beside the field.
     for name, problem in problems_for(Evidence, title=data["title"]).items():
         errors.setdefault(name, problem)
@@ -209,7 +226,7 @@ def clean_url(errors: dict[str, str], value: Any) -> str | None:
         errors["url"] = N_("Enter the web address of the evidence")
         return None
     if len(raw) > MAX_URL:
-        errors["url"] = f"The web address must be {MAX_URL:,} characters or fewer"
+        errors["url"] = length_message(N_("The web address must be %(limit)s characters or fewer"), MAX_URL)
         return None
     if problem := text_problem(raw, short=True):  # the message every field gives for it, not "spaces"
         errors["url"] = problem
@@ -287,7 +304,7 @@ def add_note(session: Session, ctx: ResponseContext, user: User, *, note: Any, *
         user,
         EvidenceKind.NOTE,
         common,
-        lambda errors: {"note": _text(errors, "note", note, "Enter the note", "The note", MAX_TEXT)},
+        lambda errors: {"note": _text(errors, "note", note, required=True, limit=MAX_TEXT)},
     )
 
 
@@ -339,7 +356,7 @@ def add_file(
     data = _common(errors, title, description, visibility, title_required=False, welsh=welsh)
     name = display_name(filename)
     if not filename or content is None:
-        errors["file"] = "Select a file"
+        errors["file"] = N_("Select a file")
         raise InputError(errors)
     try:
         saved = _save_upload(content, name, Path(upload_dir), max_bytes)
@@ -402,7 +419,7 @@ def _save_upload(content: IO[bytes] | bytes, name: str, upload_dir: Path, max_by
             for chunk in _chunks(content):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise _Refused(f"The selected file must be smaller than {size_limit_text(max_bytes)}")
+                    raise _Refused(too_large_message(max_bytes))
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()

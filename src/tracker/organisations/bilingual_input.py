@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from tracker.inputs import column_limits, value_problem
+from tracker.inputs import FieldText, column_limits, length_message, limit_message, value_problem
 from tracker.organisations.bilingual import bilingual_fields, welsh_of
 
 MAX_TEXT = 10_000
@@ -24,14 +24,15 @@ def welsh_values(
     errors: dict[str, str],
     given: Any,
     model: type[SQLModel],
-    labels: Mapping[str, str],
+    texts: Mapping[str, FieldText],
     *,
     limit: int = MAX_TEXT,
 ) -> dict[str, str | None]:
     """The Welsh twins of ``model``'s bilingual fields that ``given`` (a typed input or a mapping) carries, stripped
     (empty is None), each fault added to ``errors``. A twin ``given`` does not carry (None: a form without the Welsh
     field, an API call without the key) is left out, so what is stored stays: an organisation that stops writing
-    in Welsh loses none of what it wrote. ``labels`` names each English field as its messages do ("the summary")."""
+    in Welsh loses none of what it wrote. ``texts`` holds each English field's messages (its ``welsh_too_long``:
+    "The summary in Welsh must be %(limit)s characters or fewer"), said in the reader's language."""
     limits = column_limits(model)
     values: dict[str, str | None] = {}
     for field in bilingual_fields(model):
@@ -40,10 +41,10 @@ def welsh_values(
         if raw is None:
             continue
         text = raw.strip() if isinstance(raw, str) else str(raw)
-        label = labels.get(field, field.replace("_", " "))
         length = limits.get(name, limit)
         if len(text) > length:
-            errors[name] = f"{label[0].upper()}{label[1:]} in Welsh must be {length:,} characters or fewer"
+            text_of = texts.get(field)
+            errors[name] = length_message(text_of.welsh_too_long, length) if text_of else limit_message(length)
         elif (problem := value_problem(text, limits.get(name))) is not None:
             errors[name] = problem
         values[name] = text or None

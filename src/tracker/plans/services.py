@@ -20,30 +20,24 @@ from tracker.accounts.models import User
 from tracker.audit.services import Actor, Event, audit_change, changed, fields_of, record
 from tracker.db import check_version, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
-from tracker.inputs import Input, InputError
+from tracker.inputs import FieldText, Input, InputError, length_message
 from tracker.organisations.bilingual_input import welsh_values
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, require
+from tracker.plans.field_texts import ACTION_TEXTS, RESPONSE_TEXTS, UPDATE_TEXTS
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.retraction import is_retraction, retract_update
 from tracker.plans.rules import rag_fits, rag_problem, update_date_problem
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import DateParseError, parse_uk_date, utc_now
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
+from tracker.web.i18n import N_
 
 RESPONSE_FIELDS = Response.conflict_fields
 ACTION_FIELDS = Action.conflict_fields
 UPDATE_FIELDS = ProgressUpdate.conflict_fields
 MAX_TEXT = 10_000
 # How a response's texts are named in its messages (their Welsh twins' too: "The summary in Welsh must be...").
-RESPONSE_LABELS = {
-    "summary": "the summary",
-    "lead_role": "the lead role",
-    "blocked_reason": "what the response is waiting for",
-    "not_applicable_reason": "why this does not apply",
-}
-
-
 PlanError = InputError  # the former name, still imported by plans/api.py and the tests
 Version = int | str | None  # the version last read: an int from the API, digits from a form
 Choice = str | None  # a value of an enumeration (or the enumeration member itself, from the API)
@@ -131,42 +125,39 @@ def _text(
     errors: dict[str, str],
     raw: str | None,
     name: str,
-    label: str,
+    texts: FieldText,
     *,
     required: bool = False,
     limit: int = MAX_TEXT,
 ) -> str | None:
     value = (raw or "").strip()
     if required and not value:
-        errors[name] = f"Enter {label}"
+        errors[name] = texts.missing
     elif len(value) > limit:
-        errors[name] = f"{label[0].upper()}{label[1:]} must be {limit:,} characters or fewer"
+        errors[name] = length_message(texts.too_long, limit)
     return value or None
 
 
-def _choice(errors: dict[str, str], raw: Choice, name: str, enum: type, label: str, *, required: bool = True) -> Any:
+def _choice(errors: dict[str, str], raw: Choice, name: str, enum: type, messages: tuple[str, str]) -> Any:
+    """The ``enum`` member chosen, or None; ``messages``: what to say if none is chosen ("" if none need be) and
+    if what was sent is not one of them."""
     if raw in (None, ""):
-        if required:
-            errors[name] = f"Select {label}"
+        if messages[0]:
+            errors[name] = messages[0]
         return None
     try:
         return enum(raw)
     except ValueError:
-        errors[name] = f"Select {label} from the list"
+        errors[name] = messages[1]
         return None
 
 
-def _date(
-    errors: dict[str, str], raw: dt.date | str | None, name: str, label: str, *, required: bool = False
-) -> dt.date | None:
+def _date(errors: dict[str, str], raw: dt.date | str | None, name: str, invalid: str) -> dt.date | None:
     try:
-        parsed = parse_uk_date(raw)
+        return parse_uk_date(raw)
     except DateParseError:
-        errors[name] = f"{label} must be a real date, like 27/03/2025"
+        errors[name] = invalid
         return None
-    if parsed is None and required:
-        errors[name] = f"Enter {label.lower()}"
-    return parsed
 
 
 def record_on_response(session: Session, ctx: ResponseContext, user: User, **event: Unpack[Event]) -> None:
@@ -279,27 +270,29 @@ def update_response(
 def _response_values(change: ResponseInput, rolled_up: bool) -> dict[str, Any]:
     """The checked values of a response (``InputError`` with every fault); a reason only with its status."""
     errors: dict[str, str] = {}
-    status = _choice(errors, change.status, "status", ResponseStatus, "a status")
-    rag = _choice(errors, change.rag, "rag", Rag, "a RAG rating", required=False)
-    summary = _text(errors, change.summary, "summary", "a summary")
-    lead_role = _text(errors, change.lead_role, "lead_role", "the lead role", limit=200)
+    status = _choice(
+        errors, change.status, "status", ResponseStatus, (N_("Select a status"), N_("Select a status from the list"))
+    )
+    rag = _choice(errors, change.rag, "rag", Rag, ("", N_("Select a RAG rating from the list")))
+    summary = _text(errors, change.summary, "summary", RESPONSE_TEXTS["summary"])
+    lead_role = _text(errors, change.lead_role, "lead_role", RESPONSE_TEXTS["lead_role"], limit=200)
     blocked_reason = _text(
         errors,
         change.blocked_reason,
         "blocked_reason",
-        "what the response is waiting for",
+        RESPONSE_TEXTS["blocked_reason"],
         required=status is ResponseStatus.BLOCKED and not rolled_up,
     )
     na_reason = _text(
         errors,
         change.not_applicable_reason,
         "not_applicable_reason",
-        "why this does not apply",
+        RESPONSE_TEXTS["not_applicable_reason"],
         required=status is ResponseStatus.NOT_APPLICABLE and not rolled_up,
     )
     if status is not None and (problem := rag_problem(status, rag)):
         errors["rag"] = problem
-    welsh = welsh_values(errors, change, Response, RESPONSE_LABELS)
+    welsh = welsh_values(errors, change, Response, RESPONSE_TEXTS)
     if errors:
         raise InputError(errors)
     blocked, not_applicable = status is ResponseStatus.BLOCKED, status is ResponseStatus.NOT_APPLICABLE
@@ -416,13 +409,16 @@ def complete_without_evidence(session: Session, response_ids: list[int]) -> set[
 
 def _action_values(change: ActionInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    description = _text(errors, change.description, "description", "what will be done", required=True)
-    owner_role = _text(errors, change.owner_role, "owner_role", "the owner", limit=200)
-    target_date = _date(errors, change.target_date, "target_date", "Target date")
-    status = (
-        _choice(errors, change.status, "status", ActionStatus, "a status", required=False) or ActionStatus.NOT_STARTED
+    description = _text(errors, change.description, "description", ACTION_TEXTS["description"], required=True)
+    owner_role = _text(errors, change.owner_role, "owner_role", ACTION_TEXTS["owner_role"], limit=200)
+    target_date = _date(
+        errors, change.target_date, "target_date", N_("Target date must be a real date, like 27/03/2025")
     )
-    welsh = welsh_values(errors, change, Action, {"description": "what will be done", "owner_role": "the owner"})
+    status = (
+        _choice(errors, change.status, "status", ActionStatus, ("", N_("Select a status from the list")))
+        or ActionStatus.NOT_STARTED
+    )
+    welsh = welsh_values(errors, change, Action, ACTION_TEXTS)
     if errors:
         raise InputError(errors)
     return {"description": description, "owner_role": owner_role, "target_date": target_date, "status": status, **welsh}
@@ -522,12 +518,11 @@ def move_action(session: Session, action: Action, ctx: ResponseContext, user: Us
 def _update_values(change: UpdateInput, ctx: ResponseContext) -> dict[str, Any]:
     errors: dict[str, str] = {}
     today = dt.date.today()
-    update_on = _date(errors, change.update_on, "update_on", "The date of the update") or (
-        today if not change.update_on else None
-    )
-    text = _text(errors, change.text, "text", "what has happened", required=True)
+    invalid_date = N_("The date of the update must be a real date, like 27/03/2025")
+    update_on = _date(errors, change.update_on, "update_on", invalid_date) or (today if not change.update_on else None)
+    text = _text(errors, change.text, "text", UPDATE_TEXTS["text"], required=True)
     visibility = (
-        _choice(errors, change.visibility, "visibility", Visibility, "who can see it", required=False)
+        _choice(errors, change.visibility, "visibility", Visibility, ("", N_("Select who can see it from the list")))
         or Visibility.PUBLIC
     )
     if visibility is Visibility.INSPECTORATE:
@@ -536,7 +531,7 @@ def _update_values(change: UpdateInput, ctx: ResponseContext) -> dict[str, Any]:
     if problem:
         advice = ": it must be today or in the past" if update_on and update_on > today else ""
         errors["update_on"] = f"{problem[0].upper()}{problem[1:]}{advice}"
-    welsh = welsh_values(errors, change, ProgressUpdate, {"text": "what has happened"})
+    welsh = welsh_values(errors, change, ProgressUpdate, UPDATE_TEXTS)
     if errors:
         raise InputError(errors)
     return {"update_on": update_on, "text": text, "visibility": visibility, **welsh}

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
-from tracker.inputs import Input, InputError, parse_id, text_problem
+from tracker.inputs import FieldText, Input, InputError, length_message, parse_id, text_problem
 from tracker.organisations.bilingual import bilingual_fields, welsh_of
 from tracker.organisations.bilingual_input import welsh_values
 from tracker.organisations.models import Organisation
@@ -92,13 +92,14 @@ def repeated(raw: Repeated) -> list[str]:
     return [item.strip() for item in items if isinstance(item, str) and item.strip()]
 
 
-def text_field(errors: dict[str, str], value: Any, name: str, label: str, *, required: bool, limit: int) -> str:
-    """A text field stripped, with an error under ``name`` if it is missing (when ``required``) or too long."""
+def text_field(errors: dict[str, str], value: Any, name: str, *, required: bool, limit: int) -> str:
+    """A text field stripped, with an error under ``name`` (its messages: ``TEXTS[name]``) if it is missing (when
+    ``required``) or too long."""
     value = value.strip() if isinstance(value, str) else ""
     if required and not value:
-        errors[name] = f"Enter {label}"
+        errors[name] = TEXTS[name].missing
     elif len(value) > limit:
-        errors[name] = f"{label[0].upper()}{label[1:]} must be {limit:,} characters or fewer"
+        errors[name] = length_message(TEXTS[name].too_long, limit)
     return value
 
 
@@ -106,7 +107,7 @@ def parse_links(text: str) -> tuple[list[str], str | None]:
     """Web addresses, one per line: each must be a full http or https address."""
     links = [line.strip() for line in text.splitlines() if line.strip()]
     if len(links) > MAX_LINKS:
-        return links, f"Give no more than {MAX_LINKS} links"
+        return links, gettext("Give no more than %(limit)s links", limit=MAX_LINKS)
     for number, link in enumerate(links, start=1):
         if problem := text_problem(link, short=True):  # a link is one line: no direction control (tracker.inputs)
             return links, problem
@@ -116,18 +117,45 @@ def parse_links(text: str) -> tuple[list[str], str | None]:
         except ValueError:
             ok = False
         if not ok or len(link) > 500:
-            return links, f"Link {number} must be a full web address starting with https:// or http://"
+            return links, gettext(
+                "Link %(number)s must be a full web address starting with https:// or http://", number=number
+            )
     return list(dict.fromkeys(links)), None
 
 
-# How the write-up's texts are named in its messages (their Welsh twins' too: "The summary in Welsh must be...").
-_LABELS = (
-    ("title", "the title"),
-    ("summary", "a summary"),
-    ("what_was_done", "what was done"),
-    ("outcomes", "the outcomes"),
-    ("evaluation", "the evaluation"),
-)
+# What the write-up's forms say of each text (and of its Welsh twin), whole sentences for the catalogue.
+TEXTS = {
+    "title": FieldText(
+        N_("Enter a title"),
+        N_("A title must be %(limit)s characters or fewer"),
+        N_("The title in Welsh must be %(limit)s characters or fewer"),
+    ),
+    "summary": FieldText(
+        N_("Enter a summary"),
+        N_("A summary must be %(limit)s characters or fewer"),
+        N_("A summary in Welsh must be %(limit)s characters or fewer"),
+    ),
+    "what_was_done": FieldText(
+        N_("Enter what was done"),
+        N_("What was done must be %(limit)s characters or fewer"),
+        N_("What was done in Welsh must be %(limit)s characters or fewer"),
+    ),
+    "outcomes": FieldText(
+        N_("Enter the outcomes"),
+        N_("The outcomes must be %(limit)s characters or fewer"),
+        N_("The outcomes in Welsh must be %(limit)s characters or fewer"),
+    ),
+    "evaluation": FieldText(
+        "",
+        N_("The evaluation must be %(limit)s characters or fewer"),
+        N_("The evaluation in Welsh must be %(limit)s characters or fewer"),
+    ),
+    "contact_role": FieldText(N_("Enter a contact role"), N_("A contact role must be %(limit)s characters or fewer")),
+    "attribution_note": FieldText("", N_("Who runs it must be %(limit)s characters or fewer")),
+    "review_comment": FieldText(
+        N_("Enter what needs to change"), N_("What needs to change must be %(limit)s characters or fewer")
+    ),
+}
 
 _CONTACT_DETAILS = re.compile(r"@|\d[\d\s]{6,}")
 
@@ -163,18 +191,19 @@ def clean(
     )
     errors: dict[str, str] = {}
     fields: dict[str, Any] = {}
-    fields["title"] = text_field(errors, given.title, "title", "a title", required=True, limit=300)
+    fields["title"] = text_field(errors, given.title, "title", required=True, limit=300)
     if user.role is Role.ADMIN:
         fields |= _attribution(session, errors, given, submitting=submitting)
     else:
         fields["organisation_id"] = practice.organisation_id if practice else user.organisation_id
-    for (name, label), required in zip(_LABELS[1:], (submitting, submitting, submitting, False), strict=True):
-        value = text_field(errors, getattr(given, name), name, label, required=required, limit=MAX_TEXT)
+    written_up = ("summary", "what_was_done", "outcomes", "evaluation")
+    for name, required in zip(written_up, (submitting, submitting, submitting, False), strict=True):
+        value = text_field(errors, getattr(given, name), name, required=required, limit=MAX_TEXT)
         fields[name] = value or None
-    fields |= welsh_values(errors, given, Practice, {name: label for name, label in _LABELS})
+    fields |= welsh_values(errors, given, Practice, TEXTS)
     fields |= _stage_and_themes(errors, given, submitting=submitting)
     recommendation_ids = _recommendation_ids(session, errors, given, submitting=submitting)
-    contact = text_field(errors, given.contact_role, "contact_role", "a contact role", required=submitting, limit=200)
+    contact = text_field(errors, given.contact_role, "contact_role", required=submitting, limit=200)
     if contact and _CONTACT_DETAILS.search(contact) and "contact_role" not in errors:
         errors["contact_role"] = "Give a role, such as Stalking coordinator, not an e-mail address or phone number"
     fields["contact_role"] = contact or None
@@ -194,10 +223,7 @@ def _attribution(session: Session, errors: dict[str, str], given: PracticeInput,
     organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first() if slug else None
     if slug and organisation is None:
         errors["organisation"] = "Select an organisation from the list"
-    note = (
-        text_field(errors, given.attribution_note, "attribution_note", "who runs it", required=False, limit=1000)
-        or None
-    )
+    note = text_field(errors, given.attribution_note, "attribution_note", required=False, limit=1000) or None
     if submitting and organisation is None and not note and "organisation" not in errors:
         errors["organisation"] = "Select the organisation that runs it, or say who runs it in the attribution note"
     return {"organisation_id": organisation.id if organisation else None, "attribution_note": note}

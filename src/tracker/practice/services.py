@@ -311,7 +311,7 @@ def return_for_changes(session: Session, practice: Practice, user: User, comment
     require(user, Permission.REVIEW_PRACTICE)
     check_version(practice, version, Practice.conflict_fields)
     errors: dict[str, str] = {}
-    comment = text_field(errors, comment, "review_comment", "what needs to change", required=True, limit=MAX_TEXT)
+    comment = text_field(errors, comment, "review_comment", required=True, limit=MAX_TEXT)
     if practice.status is not PracticeStatus.SUBMITTED:
         errors["review_comment"] = "Only practice submitted for review can be returned"
     if errors:

@@ -21,8 +21,8 @@ CASES = {
         "",
         {"version": "1", "status": "blocked", "blocked_reason": "", "summary": "x" * 10_001},
         {
-            "blocked_reason": ("Rhowch am beth y mae’r ymateb yn aros", "Enter what the response is waiting for"),
-            "summary": ("Rhaid i’r crynodeb fod yn 10,000 nod neu lai", "A summary must be"),
+            "blocked_reason": ("Rhowch am beth y mae\u2019r ymateb yn aros", "Enter what the response is waiting for"),
+            "summary": ("Rhaid i\u2019r crynodeb fod yn 10,000 nod neu lai", "A summary must be"),
         },
     ),
     "action": (
@@ -30,7 +30,7 @@ CASES = {
         {"description": "", "owner_role": "x" * 201, "target_date": "31/02/2026"},
         {
             "description": ("Rhowch beth fydd yn cael ei wneud", "Enter what will be done"),
-            "owner_role": ("Rhaid i’r perchennog fod yn 200 nod neu lai", "The owner must be"),
+            "owner_role": ("Rhaid i\u2019r perchennog fod yn 200 nod neu lai", "The owner must be"),
         },
     ),
     "update": (
@@ -38,7 +38,10 @@ CASES = {
         {"text": "", "text_cy": "x" * 10_001},
         {
             "text": ("Rhowch beth sydd wedi digwydd", "Enter what has happened"),
-            "text_cy": ("Rhaid i’r hyn sydd wedi digwydd yn Gymraeg fod yn 10,000 nod neu lai", "in Welsh must be"),
+            "text_cy": (
+                "Rhaid i\u2019r hyn sydd wedi digwydd yn Gymraeg fod yn 10,000 nod neu lai",
+                "in Welsh must be",
+            ),
         },
     ),
 }

@@ -156,6 +156,8 @@ def overflowing_at_320_pixels(page, *, tables_may_scroll: bool = False) -> list[
         """(tablesMayScroll) => [
           ...[...document.querySelectorAll("body *")]
             .filter((e) => !(tablesMayScroll && e.parentElement.closest(".app-table-wrapper"))
+                           // text for screen readers only is clipped to a 1px box: it cannot widen the page
+                           && !e.parentElement.closest(".govuk-visually-hidden")
                            && e.getBoundingClientRect().right > 321)
             .map((e) => e.outerHTML.slice(0, 120)),
           ...[...document.querySelectorAll(".app-table-wrapper")]

@@ -174,6 +174,10 @@ TEMPLATE_FUNCTIONS = (
     translated_choices,
     password_params,
     character_count_texts,
+    urls.recommendation_url,
+    region_name,
+    region_choices,
+    organisation_name,
 )
 
 
@@ -200,10 +204,6 @@ def build_environment() -> Environment:
     env.globals["Provenance"] = Provenance
     # An address of ours built in a template keeps the page's language (?lang=cy): ``href="{{ path | localised }}"``.
     env.filters["localised"] = i18n.localise_url
-    env.globals["recommendation_url"] = urls.recommendation_url
-    env.globals["region_name"] = region_name
-    env.globals["region_choices"] = region_choices
-    env.globals["organisation_name"] = organisation_name
     from tracker.reports import matrix  # the oversight matrix's cells (it builds on this module)
 
     env.globals.update(

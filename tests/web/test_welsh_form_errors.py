@@ -79,3 +79,23 @@ def test_the_same_form_s_errors_stay_english_on_an_english_page(client, session,
     assert "Enter what will be done" in answer.text
     assert "The owner must be 200 characters or fewer" in answer.text
     assert "Target date must be a real date, like 27/03/2025" in answer.text
+
+
+def test_the_evidence_form_s_errors_are_welsh_on_a_welsh_page(client, session, gwent_editor):
+    """The evidence form goes through the upload reader, not the plan forms' path: its messages are Welsh too."""
+    sign_in(client, gwent_editor.email)
+    rid = response_of(session, "gwent", "1.1").id
+    answer = client.post(
+        f"/responses/{rid}/evidence?lang=cy",
+        data={"kind": "file", "visibility": "internal", "title": "x" * 301, "description": "x" * 10_001},
+        files={"file": ("policy.txt", b"A synthetic policy", "text/plain")},
+        headers={**BROWSER, **csrf_headers(client)},
+    )
+    assert answer.status_code == 422
+    for field, welsh, english in (
+        ("title", "Rhaid i\u2019r teitl fod yn 300 nod neu lai", "The title must be"),
+        ("description", "Rhaid i\u2019r disgrifiad fod yn 10,000 nod neu lai", "The description must be"),
+    ):
+        beside = re.search(rf'<p id="evidence-{field}-error"[^>]*>(.*?)</p>', answer.text, re.S)
+        assert beside and welsh in beside.group(1), field
+        assert english not in answer.text, field

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.organisations.bilingual import ENGLISH, WELSH
+from tracker.organisations.bilingual import ENGLISH, WELSH, localised
 from tracker.vocabulary import WelshWordingSource
 from tracker.web import i18n
 from tracker.web.i18n import gettext as _
@@ -124,12 +124,11 @@ class ShownWording:
 
 def shown_wording(rec: Any) -> ShownWording:
     """``rec``'s wording for this page's reader: the Welsh (with its provenance) on a Welsh page when there is one,
-    otherwise the English."""
-    if i18n.current_locale() != WELSH:
-        return ShownWording(rec.text, ENGLISH, "", False)
-    if rec.text_cy:
-        return ShownWording(rec.text_cy, WELSH, provenance_note(rec), False)
-    return ShownWording(rec.text, ENGLISH, "", bool(rec.text))
+    otherwise the English (chosen by the one rule for bilingual texts, ``localised``)."""
+    shown = localised(rec, "text", i18n.current_locale())
+    if shown.language == WELSH:
+        return ShownWording(shown.text, WELSH, provenance_note(rec), False)
+    return ShownWording(shown.text, ENGLISH, "", shown.fallback)
 
 
 def any_without_welsh(recs: Any) -> bool:

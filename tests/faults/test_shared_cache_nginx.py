@@ -64,13 +64,23 @@ def signed_in(base: str, email: str) -> httpx.Client:
 
 
 def test_public_pages_are_served_from_the_cache_and_nothing_private_is_ever_stored(proxy, session, published):
-    public = ["/", "/recommendations", "/recommendations/test-report/1", "/organisations", "/organisations/kent"]
+    pages = ["/", "/recommendations", "/recommendations/test-report/1", "/organisations", "/organisations/kent"]
+    public = [*pages, "/open-data/responses.csv", "/open-data/updates.json", "/open-data/publications.atom"]
     anonymous = httpx.Client(base_url=proxy.base, timeout=30, follow_redirects=False)
     for url in public:
         first, second = anonymous.get(url), anonymous.get(url)
         assert first.status_code == second.status_code == 200, url
         assert second.headers["x-cache-status"] == "HIT", f"{url} is served by the cache"
         assert "set-cookie" not in first.headers, url
+    for url in [
+        "/open-data/evidence.csv",
+        "/open-data/evidence.json",
+        f"/organisations/kent/evidence/{published.file.id}",
+    ]:
+        for _ in range(2):
+            answer = anonymous.get(url)
+            assert answer.status_code == 200, url
+            assert answer.headers["x-cache-status"] != "HIT", f"{url}: a withdrawn file must leave every cache at once"
 
     editor = signed_in(proxy.base, published.kent.email)
     response_id = response_of(session, "kent", "1.1").id
@@ -80,7 +90,7 @@ def test_public_pages_are_served_from_the_cache_and_nothing_private_is_ever_stor
         data={"text": DRAFT, "visibility": "public", "_csrf_token": editor.cookies["csrftoken"]},
     )
     assert draft.status_code in (200, 303), draft.text
-    for url in [*public, "/plan/kent", f"/plan/responses/{response_id}", "/account/password"]:
+    for url in [*pages, "/plan/kent", f"/plan/responses/{response_id}", "/account/password"]:
         for _ in range(2):
             page = editor.get(url)
             assert page.status_code == 200, url
@@ -99,7 +109,7 @@ def test_public_pages_are_served_from_the_cache_and_nothing_private_is_ever_stor
 
     stored = proxy.stored()
     keys = sorted(re.search(r"\nKEY: http[^/]*(/\S*)", entry).group(1) for entry in stored)  # $scheme$host$uri
-    assert keys == sorted(public), "exactly the anonymous public pages are stored"
+    assert keys == sorted(public), "exactly the anonymous public pages and the open data without files are stored"
     for entry in stored:
         head = entry.split("\r\n\r\n", 1)[0].lower()
         assert "cache-control: public" in head and "set-cookie" not in head

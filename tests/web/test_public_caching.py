@@ -57,13 +57,24 @@ def test_head_answers_as_get_without_the_body(client, published):
 
 
 def test_pages_may_be_shared_for_anonymous_visitors_and_data_too(client, published):
+    shared = "public, max-age=60, stale-while-revalidate=300"
     page = client.get("/organisations/kent")
-    assert page.headers["cache-control"] == "public, max-age=60, stale-while-revalidate=300"
+    assert page.headers["cache-control"] == shared
     assert page.headers["vary"] == "Cookie" and "set-cookie" not in page.headers
-    for url in [*DATA, f"/organisations/kent/evidence/{published.file.id}"]:
+    for url in ["/open-data/responses.csv", "/open-data/publications.atom", "/open-data/updates.json"]:
         response = client.get(url)
-        assert response.headers["cache-control"] == "public, no-cache", f"{url}: kept, but revalidated every time"
-        assert "set-cookie" not in response.headers, f"{url} must not set a cookie if shared caches keep it"
+        assert response.headers["cache-control"] == shared, f"{url}: held as long as the pages with its figures"
+        assert "vary" not in response.headers, f"{url} is the same for everyone, signed in or not"
+    evidence = [
+        "/open-data/evidence.csv",
+        "/open-data/evidence.json",
+        f"/organisations/kent/evidence/{published.file.id}",
+    ]
+    for url in evidence:
+        response = client.get(url)
+        assert response.headers["cache-control"] == "public, no-cache", f"{url}: a withdrawal must take effect at once"
+    for url in [*DATA, *evidence]:
+        assert "set-cookie" not in client.get(url).headers, f"{url} must not set a cookie if shared caches keep it"
 
 
 @pytest.mark.parametrize("header", ["if-none-match", "if-modified-since"])

@@ -8,9 +8,11 @@ Last-Modified for the same data, so a conditional request answers 304 wherever i
 HTML pages for anonymous visitors carry no cookie and nothing personal: ``public`` with a short max-age and
 ``stale-while-revalidate`` (PUBLIC_MAX_AGE, PUBLIC_STALE_WHILE_REVALIDATE), ``Vary: Cookie``, so a shared cache
 in front can serve them (tracker.web.cache_policy keeps every response that sets a cookie private). For people
-signed in they show their own navigation: ``private, no-cache`` (browsers keep them and revalidate). Data
-downloads, the feed and published files carry no cookie or personal content: ``public, no-cache``, so any cache
-may keep them but revalidates every time, and a withdrawn file or retracted item is gone from caches at once.
+signed in they show their own navigation: ``private, no-cache`` (browsers keep them and revalidate). Open-data
+tables and the feed are the same for everyone and take the anonymous pages' policy, so a download and the page
+showing the same figures are held for the same short while. Published evidence files and the evidence tables
+are ``public, no-cache`` (ASK_EVERY_TIME): a file published by mistake is withdrawn most urgently, and
+nginx stores no such response, so a withdrawn file or its title is gone from every cache at once.
 """
 
 from __future__ import annotations
@@ -46,9 +48,9 @@ from tracker.web.handler_types import AnyRequest
 from tracker.web.templating import page
 
 PAGE_CACHE_CONTROL = "private, no-cache"
-# Data files, the feed and published files: any cache may keep them but must ask the app first every time (a 304
-# when unchanged, one query), so a file withdrawn or an item taken back is gone from every cache at once (410).
-DATA_CACHE_CONTROL = "public, no-cache"
+# Published evidence files and the evidence tables: any cache must ask the app first every time (a 304 when
+# unchanged, one query), so a withdrawn file is gone from every cache at once (410), and its title with it.
+ASK_EVERY_TIME = "public, no-cache"
 _EPOCH = dt.datetime(2024, 1, 1, tzinfo=UTC)
 log = logging.getLogger("tracker.public")
 CODE_DIR = Path(__file__).resolve().parents[1]  # src/tracker
@@ -96,13 +98,13 @@ class Validators:
     etag: str
     last_modified: dt.datetime
 
-    def headers(self, cache_control: str) -> dict[str, str]:
+    def headers(self, cache_control: str, *, same_for_everyone: bool = False) -> dict[str, str]:
         headers = {
             "etag": self.etag,
             "last-modified": format_datetime(self.last_modified, usegmt=True),
             "cache-control": cache_control,
         }
-        if cache_control != DATA_CACHE_CONTROL:
+        if not same_for_everyone and cache_control != ASK_EVERY_TIME:
             headers["vary"] = "Cookie"  # pages: the navigation differs for people signed in
         return headers
 
@@ -187,8 +189,8 @@ def is_fresh(request: AnyRequest, current: Validators) -> bool:
     return False
 
 
-def not_modified(current: Validators, cache_control: str) -> Response[None]:
-    return Response(None, status_code=304, headers=current.headers(cache_control))
+def not_modified(current: Validators, cache_control: str, *, same_for_everyone: bool = False) -> Response[None]:
+    return Response(None, status_code=304, headers=current.headers(cache_control, same_for_everyone=same_for_everyone))
 
 
 def conditional(
@@ -196,12 +198,15 @@ def conditional(
     current: Validators,
     render: Callable[[], Any],
     cache_control: str = PAGE_CACHE_CONTROL,
+    *,
+    same_for_everyone: bool = False,
 ) -> Any:
-    """304 if the client's copy is current; otherwise ``render()`` with the validators and cache policy added."""
+    """304 if the client's copy is current; otherwise ``render()`` with the validators and cache policy added.
+    ``same_for_everyone``: the response does not depend on who asks (no ``Vary: Cookie``)."""
     if is_fresh(request, current):
-        return not_modified(current, cache_control)
+        return not_modified(current, cache_control, same_for_everyone=same_for_everyone)
     response = render()
-    response.headers.update(current.headers(cache_control))
+    response.headers.update(current.headers(cache_control, same_for_everyone=same_for_everyone))
     return response
 
 
@@ -323,12 +328,15 @@ def public_download(
     media_type: str,
     headers: dict[str, str] | None = None,
     parts: Collection[object] = (),
+    lists_evidence: bool = False,
 ) -> Any:
     """A public data file (an open-data table, the feed): served as public pages are. 304 when the client's copy
     is current; otherwise the stored rendering while the data it shows is unchanged (the one test of change all
     public pages share: their validators, moved on by publications, retractions and reference-data edits); else
     ``render()`` (UTF-8 bytes), store and serve. ``parts``: whatever else the file depends on (the site's
-    address)."""
+    address). Shared caches hold it as long as an anonymous page, unless it ``lists_evidence`` (then they must
+    ask every time, so a withdrawn file's title goes at once)."""
+    policy = ASK_EVERY_TIME if lists_evidence else shared_page_policy(request)
     key = _download_key(request)
     if key is None:
         current = validators(db, request, *parts, personal=False)
@@ -336,14 +344,17 @@ def public_download(
             request,
             current,
             lambda: Response(render(), media_type=media_type, headers=headers or {}),
-            DATA_CACHE_CONTROL,
+            policy,
+            same_for_everyone=True,
         )
     current, (etag, _csrf, body) = _current_and_stored(request, db, key, *parts, personal=False)
     if is_fresh(request, current):
-        return not_modified(current, DATA_CACHE_CONTROL)
+        return not_modified(current, policy, same_for_everyone=True)
     if etag == current.etag:
         content = body.encode()
     else:  # none stored yet, or the data has changed since
         content = render()
         _keep(request, CachedPage(key=key, etag=current.etag, nonce_mark="", csrf_mark="", body=content.decode()))
-    return Response(content, media_type=media_type, headers={**(headers or {}), **current.headers(DATA_CACHE_CONTROL)})
+    return Response(
+        content, media_type=media_type, headers={**(headers or {}), **current.headers(policy, same_for_everyone=True)}
+    )

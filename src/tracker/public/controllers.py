@@ -143,7 +143,7 @@ class PublicController(Controller):
             request,
             current,
             lambda: attachment(path, stat, name, evidence.content_type),
-            caching.DATA_CACHE_CONTROL,
+            caching.ASK_EVERY_TIME,
         )
 
 
@@ -242,4 +242,5 @@ class OpenDataController(Controller):
             media_type=opendata.FORMATS[extension],
             headers={"content-disposition": f'{disposition}; filename="{table}.{extension}"'},
             parts=[public_url],
+            lists_evidence=table == opendata.EVIDENCE_TABLE,
         )

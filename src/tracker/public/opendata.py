@@ -89,6 +89,8 @@ _WHEN = (
     ),
 )
 
+# The table that lists published files: a withdrawal must leave it at once, whatever caches stand between.
+EVIDENCE_TABLE = "evidence"
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -166,7 +168,7 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
-            "evidence",
+            EVIDENCE_TABLE,
             N_("Evidence"),
             N_("One row per public evidence item in a published plan: its description and where to find it."),
             _twinned(

@@ -46,7 +46,7 @@ def _served(request: AnyRequest, stored: PublishedReport, body: bytes, digest: s
         request,
         current,
         lambda: Response(body, media_type=media_type, headers=headers),
-        caching.DATA_CACHE_CONTROL,
+        caching.ASK_EVERY_TIME,
     )
 
 

@@ -18,6 +18,7 @@ their locale, ``current_locale``), so ``gettext`` needs no request argument.
 from __future__ import annotations
 
 import contextvars
+import functools
 import gettext as stdlib_gettext
 import io
 import logging
@@ -37,6 +38,8 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from tracker.settings import TRANSLATIONS_DIR
 
 log = logging.getLogger("tracker.i18n")
 
@@ -241,6 +244,13 @@ def language_name(locale: str) -> str:
 def html_lang(locale: str) -> str:
     """The value for ``<html lang>``: en-GB for the source English, otherwise the locale as a BCP 47 tag."""
     return "en-GB" if locale == DEFAULT_LOCALE else locale.replace("_", "-")
+
+
+@functools.cache
+def project_translations(locale: str) -> stdlib_gettext.NullTranslations:
+    """A locale's translations from the project's own catalogues, for text made outside any request (a published
+    report, the practice search's index); English (none) when there is no such catalogue."""
+    return Catalogues.load(TRANSLATIONS_DIR).translations(locale)
 
 
 _NO_CATALOGUES = Catalogues(None)

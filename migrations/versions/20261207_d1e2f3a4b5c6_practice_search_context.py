@@ -70,7 +70,7 @@ def upgrade() -> None:
     from tracker.practice.search import refresh_context
 
     session = Session(bind=op.get_bind())
-    refresh_context(session)
+    refresh_context(session, welsh=False)  # no Welsh columns yet: 6c1e0a2b9d47 adds it
     session.flush()
     make_search_objects(NEW_COLUMNS)
 

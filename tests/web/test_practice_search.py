@@ -262,3 +262,34 @@ def test_on_the_demo_site_a_search_for_a_theme_finds_the_practice_filed_under_it
 
     filed = practice_links("theme=training")
     assert filed and filed <= practice_links("q=training")
+
+
+def test_a_search_in_welsh_finds_practice_by_its_theme_s_welsh_name_and_its_welsh_text(
+    client, session, small_reference, make_user
+):
+    """A Welsh reader searches the words a Welsh page shows: a theme's Welsh name ("Hyfforddiant a dysgu" for
+    "Training and learning") and the practice's own Welsh text, by the one search every reader uses."""
+    import re
+
+    from tests.support.plans import complete
+    from tracker.vocabulary import Role
+
+    editor, coordinator = make_user(Role.EDITOR, "kent"), make_user(Role.COORDINATOR)
+    for title, values in {
+        "Clinic": {"themes": ["training"]},
+        "Team": {"themes": ["multi-agency-working"], "summary_cy": "Tîm amlasiantaethol yn cyfarfod bob wythnos."},
+    }.items():
+        fields = complete(session, title=title, summary="Advice.", what_was_done="Reviews.", outcomes="Orders.")
+        practice = services.create_practice(session, editor, {**fields, **values}, submit=True)
+        services.approve(session, practice, coordinator, version=practice.version)
+
+    def titles(q: str) -> list[str]:
+        page = client.get("/practice", params={"q": q, "lang": "cy"})
+        assert page.status_code == 200
+        return sorted(set(re.findall(r'href="/practice/[^"]+">(?:<span lang="en">)?(Clinic|Team)<', page.text)))
+
+    assert titles("hyfforddiant") == ["Clinic"]  # its theme's Welsh name, nowhere in what its editor wrote
+    assert titles("Hyfforddiant a dysgu") == ["Clinic"]
+    assert titles("amlasiantaethol") == ["Team"]  # its Welsh summary
+    assert titles("wythnos") == ["Team"]
+    assert titles("training") == ["Clinic"], "the English name still finds it"

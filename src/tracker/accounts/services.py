@@ -16,6 +16,7 @@ from tracker.db import Duplicate, StaleRecord, saved_id
 from tracker.inputs import Input, InputError, parse_id, problems_for
 from tracker.organisations.models import Organisation
 from tracker.vocabulary import Role
+from tracker.web.i18n import N_
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 USER_FIELDS = User.conflict_fields
@@ -82,7 +83,7 @@ def read_account(session: Session, given: AccountInput, *, new: bool) -> tuple[R
     if given.organisation:
         organisation = session.get(Organisation, parse_id(given.organisation) or -1)
         if organisation is None:
-            problems["organisation"] = "Select an organisation from the list"
+            problems["organisation"] = N_("Select an organisation from the list")
     email = (given.email or "") if new else None
     found = account_problems(
         session, email=email, display_name=given.display_name or "", role=role, organisation=organisation

@@ -151,7 +151,7 @@ def add_comment(session: Session, ctx: ResponseContext, user: User, given: Comme
         parent_key = parse_id(given.parent_id)
         parent = session.get(Comment, parent_key) if parent_key is not None else None
         if parent is None or parent.response_id != ctx.response.id:
-            raise InputError({"body": "The comment you replied to no longer exists"})
+            raise InputError({"body": N_("The comment you replied to no longer exists")})
         parent_id = parent.parent_id or parent.id  # threads are one level deep
     comment = Comment(response_id=saved_id(ctx.response), parent_id=parent_id, author_id=user.id, body=body)
     summary = f"Comment on recommendation {ctx.recommendation.number}"

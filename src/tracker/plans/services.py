@@ -486,7 +486,7 @@ def delete_action(session: Session, action: Action, ctx: ResponseContext, user: 
 def move_action(session: Session, action: Action, ctx: ResponseContext, user: User, direction: str) -> None:
     """Swap an action with its neighbour above (``up``) or below (``down``)."""
     if direction not in ("up", "down"):
-        raise InputError({"direction": "Choose up or down"})
+        raise InputError({"direction": N_("Choose up or down")})
     actions = list(
         session.exec(
             select(Action)

@@ -205,7 +205,7 @@ def clean(
     recommendation_ids = _recommendation_ids(session, errors, given, submitting=submitting)
     contact = text_field(errors, given.contact_role, "contact_role", required=submitting, limit=200)
     if contact and _CONTACT_DETAILS.search(contact) and "contact_role" not in errors:
-        errors["contact_role"] = "Give a role, such as Stalking coordinator, not an e-mail address or phone number"
+        errors["contact_role"] = N_("Give a role, such as Stalking coordinator, not an e-mail address or phone number")
     fields["contact_role"] = contact or None
     links_text = given.links
     links, problem = parse_links(links_text if isinstance(links_text, str) else "")
@@ -222,10 +222,10 @@ def _attribution(session: Session, errors: dict[str, str], given: PracticeInput,
     slug = given.organisation or ""
     organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first() if slug else None
     if slug and organisation is None:
-        errors["organisation"] = "Select an organisation from the list"
+        errors["organisation"] = N_("Select an organisation from the list")
     note = text_field(errors, given.attribution_note, "attribution_note", required=False, limit=1000) or None
     if submitting and organisation is None and not note and "organisation" not in errors:
-        errors["organisation"] = "Select the organisation that runs it, or say who runs it in the attribution note"
+        errors["organisation"] = N_("Select the organisation that runs it, or say who runs it in the attribution note")
     return {"organisation_id": organisation.id if organisation else None, "attribution_note": note}
 
 

@@ -9,9 +9,11 @@
 What is searched is what the practice's public page says: its title, summary, what was done, outcomes and
 evaluation, and (in ``practice.search_context``, derived by ``refresh_context``) the names of its themes and the
 number and wording of each recommendation it addresses, so "training" finds practice filed under the theme
-"Training and learning". Every flush that writes a practice, its links or a recommendation refreshes it
-(``follow_flush``, hooked to every session in tracker.practice.models); the triggers and the index then follow
-the row.
+"Training and learning". The context also holds what a Welsh reader sees: each theme's Welsh name (from the Welsh
+catalogue) and the practice's own Welsh texts where it has them, so a search in Welsh ("hyfforddiant") finds it by
+the same one query over the same one index. Every flush that writes a practice, its links or a recommendation
+refreshes it (``follow_flush``, hooked to every session in tracker.practice.models); the triggers and the index
+then follow the row.
 
 Both engines get the same normalised query, so they return the same practices: the words of the search
 (each must appear, English stemming, so "stalker" finds "stalkers") and "quoted phrases". Everything else
@@ -34,8 +36,10 @@ from sqlalchemy.sql import Select
 from sqlmodel import col
 
 from tracker.db import table_of
-from tracker.practice.models import Practice, PracticeRecommendation
+from tracker.organisations.bilingual import WELSH
+from tracker.practice.models import WELSH_TEXTS, Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
+from tracker.web.i18n import project_translations
 
 # Objects the migration creates outside the models (Alembic's autogenerate leaves them alone; see env.py).
 FTS_TABLE = "practice_fts"
@@ -146,24 +150,37 @@ def restrict(stmt: Select[Any], dialect_name: str, text: str | None) -> Select[A
     return engine_for(dialect_name).restrict(stmt, query)
 
 
-def context_text(theme_names: Iterable[str], recommendations: Iterable[tuple[str, str | None]]) -> str | None:
-    """The searchable text a practice's public page adds to its own fields: its themes' names, then
-    "Recommendation N" and the wording of each recommendation it addresses."""
+def context_text(
+    theme_names: Iterable[str], recommendations: Iterable[tuple[str, str | None]], welsh: Iterable[str] = ()
+) -> str | None:
+    """The searchable text a practice's public pages add to its own fields: its themes' names, then
+    "Recommendation N" and the wording of each recommendation it addresses, then ``welsh`` (its themes' Welsh names
+    and its Welsh texts)."""
     parts = [*theme_names, *(f"Recommendation {number}. {text or ''}".strip() for number, text in recommendations)]
-    return "\n".join(parts) or None
+    return "\n".join([*parts, *dict.fromkeys(text for text in welsh if text and text not in parts)]) or None
 
 
-def refresh_context(session: Session, practice_ids: Iterable[int] | None = None) -> None:
+def welsh_of(themes: Iterable[str], welsh_texts: Iterable[str | None]) -> list[str]:
+    """The Welsh a practice's Welsh page shows: its themes' names in the Welsh catalogue, and its Welsh texts."""
+    from tracker.practice.services import THEMES  # the one list of theme names (services imports this module)
+
+    catalogue = project_translations(WELSH)
+    return [*(catalogue.gettext(THEMES[code]) for code in themes if code in THEMES), *(t for t in welsh_texts if t)]
+
+
+def refresh_context(session: Session, practice_ids: Iterable[int] | None = None, *, welsh: bool = True) -> None:
     """Bring ``practice.search_context`` up to date for these practices (all when None), in the caller's
     transaction. Written with a plain UPDATE (derived data, not an edit: no version or history), and only where
-    the text changed, so the search index is touched only when it must be."""
+    the text changed, so the search index is touched only when it must be. ``welsh=False``: without the Welsh
+    (a migration run before the Welsh texts' columns existed)."""
     from tracker.practice.services import THEMES  # the one list of theme names (services imports this module)
 
     table = table_of(Practice)
     wanted = None if practice_ids is None else sorted(set(practice_ids))
     if wanted == []:
         return
-    query = sa.select(table.c.id, table.c.themes, table.c.search_context)
+    welsh_columns = [table.c[name] for name in WELSH_TEXTS] if welsh else []
+    query = sa.select(table.c.id, table.c.themes, table.c.search_context, *welsh_columns)
     if wanted is not None:
         query = query.where(table.c.id.in_(wanted))
     rows = session.execute(query).all()
@@ -176,8 +193,10 @@ def refresh_context(session: Session, practice_ids: Iterable[int] | None = None)
     ordered = links.order_by(col(Recommendation.set_id), col(Recommendation.position))
     for practice_id, number, text in session.execute(ordered):
         linked.setdefault(practice_id, []).append((number, text))
-    for practice_id, themes, current in rows:
-        text = context_text([THEMES.get(code, code) for code in themes or []], linked.get(practice_id, []))
+    for practice_id, themes, current, *welsh_texts in rows:
+        names = [THEMES.get(code, code) for code in themes or []]
+        in_welsh = welsh_of(themes or [], welsh_texts) if welsh else []
+        text = context_text(names, linked.get(practice_id, []), in_welsh)
         if text != current:
             session.execute(sa.update(table).where(table.c.id == practice_id).values(search_context=text))
 

@@ -34,6 +34,7 @@ from tracker.practice.models import TEXTS, WELSH_TEXTS, Practice, PracticeRecomm
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import utc_now
 from tracker.vocabulary import PracticeStage, PracticeStatus, Role
+from tracker.web.i18n import N_
 from tracker.web.urls import organisation_url, practice_url, recommendation_url
 
 AUDITED = (
@@ -300,7 +301,7 @@ def approve(session: Session, practice: Practice, user: User, *, version: object
     require(user, Permission.REVIEW_PRACTICE)
     check_version(practice, version, Practice.conflict_fields)
     if practice.status is not PracticeStatus.SUBMITTED:
-        raise InputError({"decision": "Only practice submitted for review can be approved"})
+        raise InputError({"decision": N_("Only practice submitted for review can be approved")})
     _decide(session, practice, user, PracticeStatus.APPROVED, None, "approve")
     return practice
 
@@ -313,7 +314,7 @@ def return_for_changes(session: Session, practice: Practice, user: User, comment
     errors: dict[str, str] = {}
     comment = text_field(errors, comment, "review_comment", required=True, limit=MAX_TEXT)
     if practice.status is not PracticeStatus.SUBMITTED:
-        errors["review_comment"] = "Only practice submitted for review can be returned"
+        errors["review_comment"] = N_("Only practice submitted for review can be returned")
     if errors:
         raise InputError(errors)
     _decide(session, practice, user, PracticeStatus.RETURNED, comment, "return")

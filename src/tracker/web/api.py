@@ -15,8 +15,9 @@ match the schema, 422 with ``errors`` (field -> message) for input that breaks a
 (the record as it is now) when the ``version`` sent is not the record's, never 500. A request's faults are
 reported all at once: ``errors`` holds each field's first, ``faults`` every one with its field, and text the
 schema refuses (control characters, too long, blank) is reported with the rules the rest of the input breaks
-(422), or alone (400). Dates are ISO 8601 (``2025-03-27``), timestamps ISO 8601 in UTC, vocabularies their
-string values.
+(422), or alone (400). Its ``title``, ``detail`` and messages are in the language ``Accept-Language`` prefers
+(Welsh, or English by default: ``tracker.web.errors.problem``, ``tracker.web.problem_text``). Dates are ISO 8601
+(``2025-03-27``), timestamps ISO 8601 in UTC, vocabularies their string values.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ from tracker.organisations.bilingual import WELSH_SUFFIX
 from tracker.plans.services import MAX_TEXT
 from tracker.web.errors import PROBLEM_JSON, handle_exception, problem
 from tracker.web.handler_types import AnyRequest
+from tracker.web.i18n import N_, answer_in_its_language
+from tracker.web.problem_text import said
 
 # No control characters (tracker.inputs.DISALLOWED, less the lone surrogates a JSON schema's regex cannot spell;
 # the before-flush check refuses those): PostgreSQL cannot hold NUL, XLSX exports cannot hold most of the rest.
@@ -90,7 +93,9 @@ Title = Annotated[str, KwargDefinition(min_length=1, max_length=300, pattern=NOT
 
 ShortTitle = Annotated[str, KwargDefinition(max_length=300, pattern=NO_CONTROL)]  # a title that may be empty
 
-BLANK_MESSAGE = "Enter some text, not only spaces"
+BLANK_MESSAGE = N_("Enter some text, not only spaces")
+
+BREAKS_A_RULE = N_("The input breaks a rule")
 
 Fault = tuple[str, str]  # a field and what is wrong with it
 
@@ -157,7 +162,7 @@ def api_access(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandl
     """
     if connection.scope.get("user") is None:
         raise NotAuthorizedException(
-            "Send a personal API token as 'Authorization: Bearer <token>', or sign in",
+            N_("Send a personal API token as 'Authorization: Bearer <token>', or sign in"),
             headers={"WWW-Authenticate": 'Bearer realm="tracker"'},
         )
     config = connection.app.csrf_config
@@ -170,7 +175,7 @@ def api_access(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandl
     header = connection.headers.get(config.header_name)
     cookie = connection.cookies.get(config.cookie_name)
     if not (header and cookie and csrf_tokens_match(header, cookie, config.secret)):
-        raise PermissionDeniedException("CSRF token verification failed: send the x-csrftoken header")
+        raise PermissionDeniedException(N_("CSRF token verification failed: send the x-csrftoken header"))
 
 
 def csrf_tokens_match(sent: str, cookie: str, secret: str) -> bool:
@@ -193,14 +198,17 @@ class Conflict(HTTPException):
 
     def __init__(self, current: Struct) -> None:
         super().__init__(
-            detail="Someone else changed this record since it was read. `current` holds it as it is now; "
-            "send the change again with its `version`."
+            detail=N_(
+                "Someone else changed this record since it was read. `current` holds it as it is now; "
+                "send the change again with its `version`."
+            )
         )
         self.current = current
 
 
 def _conflict_problem(request: AnyRequest, exc: Conflict) -> HttpResponse[Any]:
-    return problem(409, exc.detail, current=msgspec.to_builtins(exc.current))
+    with answer_in_its_language(request):
+        return problem(409, exc.detail, current=msgspec.to_builtins(exc.current))
 
 
 class Faults(HTTPException):
@@ -220,7 +228,8 @@ def _faults_problem(request: AnyRequest, exc: Faults) -> HttpResponse[Any]:
         request, ValidationException(detail=exc.detail, status_code=exc.status_code, extra=errors or None)
     )
     if errors:
-        response.content["faults"] = [{"field": field, "message": message} for field, message in exc.faults]
+        with answer_in_its_language(request):
+            response.content["faults"] = [{"field": field, "message": said(message)} for field, message in exc.faults]
     return response
 
 
@@ -234,18 +243,18 @@ def _validation_problem(request: AnyRequest, exc: ValidationException) -> HttpRe
         if not isinstance(item, dict):
             continue
         key = str(item.get("key") or "body")
-        message = str(item.get("message") or "Not valid")
+        message = str(item.get("message") or N_("Not valid"))
         if key == "data":  # Litestar's name for the body as a whole
             missing = MISSING_FIELD.search(message)
             key = missing.group(1) if missing else "body"
             if message == "'data'":
-                message = "Send a JSON object as the body"
+                message = N_("Send a JSON object as the body")
         faults.append((key, message))
     return _faults_problem(request, Faults(exc.status_code, exc.detail, faults))
 
 
 def _input_problem(request: AnyRequest, exc: InputError) -> HttpResponse[Any]:
-    return _faults_problem(request, Faults(422, "The input breaks a rule", exc.errors.items()))
+    return _faults_problem(request, Faults(422, BREAKS_A_RULE, exc.errors.items()))
 
 
 @functools.cache
@@ -361,13 +370,13 @@ def carry_out(
     if faults:
         at_fault = {field for field, _ in faults}
         rules = [fault for fault in _rule_faults(db, use_case) if fault[0] not in at_fault]
-        detail = "The input breaks a rule" if rules else "The request does not match the schema"
+        detail = BREAKS_A_RULE if rules else N_("The request does not match the schema")
         raise Faults(422 if rules else 400, detail, faults + rules)
     try:
         return answer(use_case())
     except InputError as exc:
         db.rollback()
-        raise Faults(422, "The input breaks a rule", exc.errors.items()) from exc
+        raise Faults(422, BREAKS_A_RULE, exc.errors.items()) from exc
     except StaleRecord as exc:
         db.rollback()  # the record reloads as it is now
         if record_ is None:

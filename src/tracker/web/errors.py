@@ -18,12 +18,14 @@ from tracker.inputs import InputError
 from tracker.web import i18n, observability
 from tracker.web.handler_types import AnyRequest
 from tracker.web.i18n import N_, gettext
+from tracker.web.problem_text import said
 from tracker.web.security import set_security_headers
 from tracker.web.templating import page
 
 log = logging.getLogger("tracker.errors")
 
-# Problem documents (the API) keep these in English; pages show them in the reader's language.
+# Pages show these in the reader's language (``?lang=``); problem documents in the caller's (``Accept-Language``
+# on the API, see tracker.web.i18n.locale_of), English by default.
 TITLES = {
     400: N_("There is a problem with the request"),
     401: N_("You need to sign in"),
@@ -56,12 +58,17 @@ def wants_json(request: AnyRequest) -> bool:
 
 
 def problem(status: int, detail: str | None = None, **extra: Any) -> Response[dict[str, Any]]:
-    """An RFC 9457 problem document."""
-    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status}
+    """An RFC 9457 problem document, its title, detail and ``errors`` messages in the current language (English
+    unless the request chose another: ``answer_in_its_language``); its type, status and field names are the same
+    in every language, and ``Content-Language`` says which it is in."""
+    body = {"type": "about:blank", "title": gettext(TITLES.get(status, N_("Error"))), "status": status}
     if detail:
-        body["detail"] = detail
+        body["detail"] = said(detail)
+    if isinstance(extra.get("errors"), dict):
+        extra["errors"] = {field: said(str(message)) for field, message in extra["errors"].items()}
     body.update(extra)
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+    headers = {"Content-Language": i18n.html_lang(i18n.current_locale()), "Vary": "Accept-Language"}
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
@@ -98,26 +105,25 @@ def handle_exception(request: AnyRequest, exc: Exception) -> Response[Any]:
         response = _to_sign_in(request)
         set_security_headers(response.headers, hsts=False)
         return _with_request_id(request, response, status)
-    if wants_json(request):
-        response = problem(status, detail, **extra)
-    else:
-        # The request's middleware (and with it its language) has ended, or never ran for a routing error.
-        translations = i18n.catalogues_of(request).translations(i18n.locale_of(request))
-        with i18n.translations_in_use(translations):
-            title = gettext(TITLES[status]) if status in TITLES else None
-            response = page(
-                request,
-                "errors/error.html",
-                status_code=status,
-                title=title,
-                detail=gettext(detail) if detail else detail,  # a message the catalogue holds, in its language
-                request_id=observability.request_id_of(request.scope),
-            )
+    with i18n.answer_in_its_language(request):
+        response = problem(status, detail, **extra) if wants_json(request) else _error_page(request, status, detail)
     if headers:
         response.headers.update(headers)
     # Routing errors (404, 405) are raised before the middleware stack: set the headers here too.
     set_security_headers(response.headers, hsts=request.app.state.settings.is_production)
     return _with_request_id(request, response, status)
+
+
+def _error_page(request: AnyRequest, status: int, detail: str | None) -> Response[Any]:
+    """The error page, in the reader's language (a detail is a message the catalogue holds)."""
+    return page(
+        request,
+        "errors/error.html",
+        status_code=status,
+        title=gettext(TITLES[status]) if status in TITLES else None,
+        detail=gettext(detail) if detail else detail,
+        request_id=observability.request_id_of(request.scope),
+    )
 
 
 def _log_unexpected(request: AnyRequest) -> None:

@@ -5,7 +5,9 @@ Templates and Python code mark text with ``_()`` (and ``ngettext``); ``make tran
 the app loads every catalogue it finds there (``.mo`` if it is up to date, otherwise the ``.po`` is compiled in
 memory), so adding ``translations/cy/LC_MESSAGES/messages.po`` makes Welsh appear without touching a template.
 
-Each request gets a locale (see ``choose_locale``): the ``lang`` query parameter, otherwise English. The language
+Each request gets a locale (see ``choose_locale``): the ``lang`` query parameter, otherwise English. The JSON API
+(``/api``), whose answers no shared cache keeps, also follows the caller's ``Accept-Language`` (``preferred_locale``)
+when its address names no language: its problem documents are in that language. A page's language
 lives in the address, not in a cookie or the browser's ``Accept-Language``: links built by ``url_for`` and
 ``localise_url`` keep ``?lang=cy``, redirects keep it (``LocaleMiddleware``), and a shared cache, which keys pages
 by their address, holds each language of a public page apart without a ``Vary`` it could not honour well. While
@@ -16,6 +18,7 @@ their locale, ``current_locale``), so ``gettext`` needs no request argument.
 from __future__ import annotations
 
 import contextvars
+import functools
 import gettext as stdlib_gettext
 import io
 import logging
@@ -35,6 +38,8 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from tracker.settings import TRANSLATIONS_DIR
 
 log = logging.getLogger("tracker.i18n")
 
@@ -140,6 +145,14 @@ def translations_in_use(translations: stdlib_gettext.NullTranslations) -> Iterat
         current.reset(token)
 
 
+@contextmanager
+def answer_in_its_language(connection: ASGIConnection[Any, Any, Any, Any]) -> Iterator[None]:
+    """The request's translations in use while its answer is built where its middleware (and with it its
+    language) has ended, or never ran (a routing error): the exception handlers."""
+    with translations_in_use(catalogues_of(connection).translations(locale_of(connection))):
+        yield
+
+
 @dataclass
 class Catalogues:
     """The compiled catalogues of one translations folder, by locale (English needs none: it is the source)."""
@@ -173,9 +186,32 @@ class Catalogues:
     def translations(self, locale: str) -> stdlib_gettext.NullTranslations:
         return self.by_locale.get(locale, _NULL)
 
-    def choose_locale(self, query_lang: str | None) -> str:
-        """The locale for a request: the one its address names, if installed; otherwise English."""
-        return query_lang if query_lang and query_lang in self.locales else DEFAULT_LOCALE
+    def choose_locale(self, query_lang: str | None, accept_language: str | None = None) -> str:
+        """The locale for a request: the one its address names, if installed; otherwise the installed one
+        ``accept_language`` prefers (given for the API only); otherwise English."""
+        if query_lang and query_lang in self.locales:
+            return query_lang
+        return preferred_locale(accept_language, self.locales) if accept_language else DEFAULT_LOCALE
+
+
+def preferred_locale(accept_language: str, locales: list[str]) -> str:
+    """The locale of ``locales`` an ``Accept-Language`` header prefers (RFC 9110: the highest q-value, the first of
+    equals; ``cy-GB`` is ``cy``; ``q=0`` refuses), or English when it names none of them."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(accept_language.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        language = tag.strip().lower().split("-")[0]
+        if language in locales and 0 < quality <= 1:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else DEFAULT_LOCALE
 
 
 def _read_catalogue(po: Path, mo: Path) -> Translations | None:
@@ -210,6 +246,13 @@ def html_lang(locale: str) -> str:
     return "en-GB" if locale == DEFAULT_LOCALE else locale.replace("_", "-")
 
 
+@functools.cache
+def project_translations(locale: str) -> stdlib_gettext.NullTranslations:
+    """A locale's translations from the project's own catalogues, for text made outside any request (a published
+    report, the practice search's index); English (none) when there is no such catalogue."""
+    return Catalogues.load(TRANSLATIONS_DIR).translations(locale)
+
+
 _NO_CATALOGUES = Catalogues(None)
 
 
@@ -222,8 +265,16 @@ def locale_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """This request's locale, chosen once and kept in the request's state."""
     state = connection.scope.setdefault("state", {})
     if "locale" not in state:
-        state["locale"] = catalogues_of(connection).choose_locale(connection.query_params.get(LANGUAGE_PARAMETER))
+        accept = connection.headers.get("accept-language") if is_api(connection.scope.get("path", "")) else None
+        state["locale"] = catalogues_of(connection).choose_locale(
+            connection.query_params.get(LANGUAGE_PARAMETER), accept
+        )
     return state["locale"]
+
+
+def is_api(path: str) -> bool:
+    """Whether ``path`` is the JSON API's, whose problem documents follow ``Accept-Language``."""
+    return path == "/api" or path.startswith("/api/")
 
 
 class LocaleMiddleware(ASGIMiddleware):

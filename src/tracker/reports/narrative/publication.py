@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 from dataclasses import asdict, dataclass
 from gettext import NullTranslations
@@ -24,17 +23,16 @@ from tracker.reports.narrative.document import WrittenReport, frozen_report, wri
 from tracker.reports.narrative.figures import NATIONAL, PER_RECOMMENDATION
 from tracker.reports.narrative.models import ReportDraft, ReportExample
 from tracker.reports.narrative.services import Rendered
-from tracker.settings import TRANSLATIONS_DIR
 from tracker.timeutil import LONDON, utc_now
 from tracker.vocabulary import ResponseStatus
 from tracker.web.i18n import (
     NC_,
-    Catalogues,
     current_locale,
     html_lang,
     in_english,
     localise_url,
     pgettext,
+    project_translations,
     translations_in_use,
 )
 from tracker.web.templating import build_environment, footer_links, static_url
@@ -69,10 +67,9 @@ def render_html(report: WrittenReport, links: Links, *, demo_mode: bool) -> byte
     ).encode("utf-8")
 
 
-@functools.cache
 def welsh_translations() -> NullTranslations:
     """The Welsh catalogue the Welsh report is drawn in (English when there is none)."""
-    return Catalogues.load(TRANSLATIONS_DIR).translations(WELSH)
+    return project_translations(WELSH)
 
 
 @dataclass

@@ -289,9 +289,9 @@ def add_example(
     errors: dict[str, str] = {}
     chosen = next((c for found in offered.values() for c in found if c.choice == choice), None)
     if chosen is None:
-        errors["example"] = "Choose an update or a piece of practice from the list"
+        errors["example"] = N_("Choose an update or a piece of practice from the list")
     elif any((e.source_kind, e.source_id) == (chosen.kind, chosen.source_id) for e in examples_of(session, draft)):
-        errors["example"] = "This example is already in the report"
+        errors["example"] = N_("This example is already in the report")
     if problem := text_problem(lead_in, short=False) or figures.problem(lead_in):
         errors["lead_in"] = problem
     elif len(lead_in) > MAX_LEAD_IN:
@@ -313,7 +313,7 @@ def remove_example(session: Session, draft: ReportDraft, user: User, *, version:
     _editable(draft, version, "example")
     example = session.get(ReportExample, example_id)
     if example is None or example.draft_id != draft.id:
-        raise InputError({"example": "That example is no longer in the report"})
+        raise InputError({"example": N_("That example is no longer in the report")})
     _example_event(session, draft, user, "remove_example", example)
     session.delete(example)
     _content_changed(draft, user)
@@ -375,7 +375,7 @@ def submit(
     if draft.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
         raise InputError({"decision": f"This report is {draft.status.label.lower()}: only a draft can be submitted"})
     if not draft.summary:
-        raise InputError({"decision": "Write the summary before submitting the report for review"})
+        raise InputError({"decision": N_("Write the summary before submitting the report for review")})
     _check_stored(session, draft, figures)
     summary = "Report submitted for review"
     _decide(session, draft, user, ReportStatus.SUBMITTED, summary, commit, submitted_by_id=user.id)
@@ -387,9 +387,9 @@ def return_for_changes(session: Session, draft: ReportDraft, user: User, *, vers
     _editable(draft, version, "review_comment")
     errors = {}
     if draft.status is not ReportStatus.SUBMITTED:
-        errors["review_comment"] = "Only a report submitted for review can be returned"
+        errors["review_comment"] = N_("Only a report submitted for review can be returned")
     elif not comment:
-        errors["review_comment"] = "Enter what needs to change"
+        errors["review_comment"] = N_("Enter what needs to change")
     elif problem := text_problem(comment, short=False):
         errors["review_comment"] = problem
     elif len(comment) > MAX_SECTION:
@@ -414,9 +414,9 @@ def approve(
     require(user, Permission.RUN_REPORTING)
     _editable(draft, version, "decision")
     if draft.status is not ReportStatus.SUBMITTED:
-        raise InputError({"decision": "Only a report submitted for review can be approved"})
+        raise InputError({"decision": N_("Only a report submitted for review can be approved")})
     if user.id in draft.author_ids:
-        raise InputError({"decision": "You wrote part of this report, so someone else must approve it"})
+        raise InputError({"decision": N_("You wrote part of this report, so someone else must approve it")})
     _check_stored(session, draft, figures)
     _refuse_gone(session, examples_of(session, draft), "return the report so its authors can remove them")
     _decide(session, draft, user, ReportStatus.APPROVED, "Report approved", reviewed_by_id=user.id, review_comment=None)

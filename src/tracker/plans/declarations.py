@@ -35,6 +35,7 @@ from tracker.recommendations.editing import EditResult, form_values, save_recomm
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import utc_now
 from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 
 
 @dataclass
@@ -94,6 +95,13 @@ def declared_recommendations(session: Session) -> list[DeclaredRecommendation]:
     return sorted(found.values(), key=lambda e: (e.recommendation.set_id, e.recommendation.position))
 
 
+NO_SUCH_RECOMMENDATION = N_("There is no recommendation %(number)s")
+ADOPT_STALE = N_(
+    "Someone changed recommendation %(number)s since you opened the page: nothing was changed. Check its "
+    "declarations below, then make them its addressees again if they are right"
+)
+
+
 class CannotAdopt(Exception):
     """Adopting refused, nothing changed: the declarations are not those the admin was shown (``entry`` is how they
     stand now, None when none is left), the recommendation changed, or no declaration of it is published."""
@@ -134,27 +142,34 @@ def _check_adoptable(
 ) -> None:
     """Refuse (``CannotAdopt``) unless ``entry``'s published declarations can become ``rec``'s addressees as shown."""
     if rec.addressees_known:
-        raise CannotAdopt(f"Recommendation {rec.number} has its addressees now: nothing was changed", entry)
-    if entry is None:
-        raise CannotAdopt(f"No organisation declares recommendation {rec.number} now: nothing was changed", None)
-    if version is not None and version != rec.version:
         raise CannotAdopt(
-            f"Someone changed recommendation {rec.number} since you opened the page: nothing was changed. Check "
-            "its declarations below, then make them its addressees again if they are right",
-            entry,
+            _("Recommendation %(number)s has its addressees now: nothing was changed", number=rec.number), entry
         )
-    if seen is not None and sorted(seen) != sorted(saved_id(o) for o in entry.published):
-        now = ", ".join(o.name for o in entry.published) or "none"
+    if entry is None:
         raise CannotAdopt(
-            f"The organisations whose published declarations of recommendation {rec.number} would become its "
-            f"addressees changed since you opened the page (now: {now}): nothing was changed. Check them below, "
-            "then make them its addressees again if they are right",
+            _("No organisation declares recommendation %(number)s now: nothing was changed", number=rec.number), None
+        )
+    if version is not None and version != rec.version:
+        raise CannotAdopt(_(ADOPT_STALE, number=rec.number), entry)
+    if seen is not None and sorted(seen) != sorted(saved_id(o) for o in entry.published):
+        now = ", ".join(o.name for o in entry.published) or _("none")
+        raise CannotAdopt(
+            _(
+                "The organisations whose published declarations of recommendation %(number)s would become its "
+                "addressees changed since you opened the page (now: %(now)s): nothing was changed. Check them "
+                "below, then make them its addressees again if they are right",
+                number=rec.number,
+                now=now,
+            ),
             entry,
         )
     if not entry.published:
         raise CannotAdopt(
-            f"No organisation has published its declaration of recommendation {rec.number} yet: only published "
-            "declarations can become its addressees, so nothing was changed",
+            _(
+                "No organisation has published its declaration of recommendation %(number)s yet: only published "
+                "declarations can become its addressees, so nothing was changed",
+                number=rec.number,
+            ),
             entry,
         )
 
@@ -217,9 +232,14 @@ def _chosen(session: Session, data: DeclarationInput) -> Recommendation:
     )
     found = [(r, s) for r, s in session.exec(query) if not data.set or s.slug == data.set]
     if not found:
-        raise InputError({"number": f"There is no recommendation {number}" + (" in that report" if data.set else "")})
+        missing = (
+            "There is no recommendation %(number)s in that report"
+            if data.set
+            else "There is no recommendation %(number)s"
+        )
+        raise InputError({"number": _(missing, number=number)})
     if len(found) > 1:
-        raise InputError({"set": f"Choose the report: more than one has a recommendation {number}"})
+        raise InputError({"set": _("Choose the report: more than one has a recommendation %(number)s", number=number)})
     return found[0][0]
 
 
@@ -243,12 +263,18 @@ def declare_recommendation(
     }
     answered = responses.get(saved_id(rec))
     if answered is not None and answered.required:
-        raise InputError({"number": f"Your organisation already answers recommendation {rec.number}"})
+        raise InputError(
+            {"number": _("Your organisation already answers recommendation %(number)s", number=rec.number)}
+        )
     if rec.addressees_known:
         raise InputError(
             {
-                "number": f"Recommendation {rec.number} is addressed to others, not to {organisation.name}: "
-                "only a recommendation whose addressees are not yet known can be declared"
+                "number": _(
+                    "Recommendation %(number)s is addressed to others, not to %(organisation)s: only a "
+                    "recommendation whose addressees are not yet known can be declared",
+                    number=rec.number,
+                    organisation=organisation.name,
+                )
             }
         )
     actor, organisation_id = actor_for(user), saved_id(organisation)
@@ -266,12 +292,14 @@ class NotDeclared(Exception):
     def __init__(self, ctx: ResponseContext) -> None:
         response, number = ctx.response, ctx.recommendation.number
         if response.declared_at is not None and not response.required and not ctx.recommendation.addressees_known:
-            message = f"The declaration of recommendation {number} is withdrawn already"
+            message = _("The declaration of recommendation %(number)s is withdrawn already", number=number)
         else:
-            message = (
-                f"{ctx.organisation.name}'s response to recommendation {number} is not a declaration: only a "
+            message = _(
+                "The response of %(organisation)s to recommendation %(number)s is not a declaration: only a "
                 "recommendation the organisation declared it answers, while its addressees are not known, can be "
-                "withdrawn this way"
+                "withdrawn this way",
+                organisation=ctx.organisation.name,
+                number=number,
             )
         super().__init__(message)
 

@@ -17,6 +17,7 @@ from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, can
 from tracker.plans.controllers import response_page
 from tracker.plans.declarations import (
+    ADOPT_STALE,
     CannotAdopt,
     DeclarationInput,
     NotDeclared,
@@ -35,6 +36,8 @@ from tracker.reports.figures import declared_count
 from tracker.web.forms import Form, FormData
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
 
@@ -70,7 +73,7 @@ class DeclaredController(SignedInPages):
             )
         except (CannotAdopt, StaleRecord) as exc:
             db.rollback()
-            problem = str(exc) if isinstance(exc, CannotAdopt) else ADOPT_STALE.format(number=rec.number)
+            problem = str(exc) if isinstance(exc, CannotAdopt) else _(ADOPT_STALE, number=rec.number)
             return _declared_page(request, db, problem=(saved_id(rec), problem), status_code=409)
         done = f"?adopted={rec.number}" if result.changed else ""
         return Redirect(request.app.route_reverse("declared:index") + done, status_code=303)
@@ -106,7 +109,7 @@ class DeclaredController(SignedInPages):
             withdraw_declaration(db, ctx, request.user, form.get("version"))
         except (NotDeclared, StaleRecord) as exc:
             db.rollback()
-            problem = str(exc) if isinstance(exc, NotDeclared) else WITHDRAW_STALE
+            problem = str(exc) if isinstance(exc, NotDeclared) else _(WITHDRAW_STALE)
             return response_page(request, db, ctx, status_code=409, withdraw_problem=problem)
         rec = ctx.recommendation
         if rec.parent_id is not None:  # the declaration withdrawn is the numbered recommendation's
@@ -115,11 +118,7 @@ class DeclaredController(SignedInPages):
         return Redirect(f"{url}?withdrawn={rec.number}", status_code=303)
 
 
-ADOPT_STALE = (
-    "Someone changed recommendation {number} since you opened the page: nothing was changed. Check its declarations "
-    "below, then make them its addressees again if they are right"
-)
-WITHDRAW_STALE = (
+WITHDRAW_STALE = N_(
     "Someone changed this response since you opened the page. Check it, then withdraw the declaration again if "
     "you still want to"
 )

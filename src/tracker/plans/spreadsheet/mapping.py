@@ -12,35 +12,37 @@ from typing import Any
 
 from tracker.plans.spreadsheet.common import plain_words
 from tracker.timeutil import DateParseError, parse_uk_date
+from tracker.web.i18n import N_
 
 ROUND = "round"  # a column of dated updates, one reporting round ("March 2026 update")
 
 IGNORE = ""
 
 FIELDS: dict[str, str] = {
-    "recommendation": "Recommendation number",
-    "sub_recommendation": "Sub-recommendation number",
-    "status": "Status of the recommendation",
-    "rag": "RAG rating",
-    "lead_role": "Lead role (who leads the recommendation)",
-    "summary": "Summary of the response",
-    "blocked_reason": "What it is waiting for (when blocked)",
-    "not_applicable_reason": "Why it does not apply (when not applicable)",
-    "action": "Action (what will be done)",
-    "owner": "Action owner",
-    "target_date": "Action target date",
-    "action_status": "Action status",
-    "update_text": "Update text",
-    "update_date": "Update date",
-    "update_visibility": "Update visibility (public or internal)",
-    "action_ref": "Action reference (from an export of the plan)",
-    "exported_at": "When the file was exported (from an export of the plan)",
-    "recommendation_text": "The report's wording, as your plan quotes it (kept for the service team to check)",
-    "addressee": "Who the report addresses, as your plan names it (kept for the service team to check)",
-    ROUND: "Updates from one reporting round (each cell a dated update)",
+    "recommendation": N_("Recommendation number"),
+    "sub_recommendation": N_("Sub-recommendation number"),
+    "status": N_("Status of the recommendation"),
+    "rag": N_("RAG rating"),
+    "lead_role": N_("Lead role (who leads the recommendation)"),
+    "summary": N_("Summary of the response"),
+    "blocked_reason": N_("What it is waiting for (when blocked)"),
+    "not_applicable_reason": N_("Why it does not apply (when not applicable)"),
+    "action": N_("Action (what will be done)"),
+    "owner": N_("Action owner"),
+    "target_date": N_("Action target date"),
+    "action_status": N_("Action status"),
+    "update_text": N_("Update text"),
+    "update_date": N_("Update date"),
+    "update_visibility": N_("Update visibility (public or internal)"),
+    "action_ref": N_("Action reference (from an export of the plan)"),
+    "exported_at": N_("When the file was exported (from an export of the plan)"),
+    "recommendation_text": N_("The report's wording, as your plan quotes it (kept for the service team to check)"),
+    "addressee": N_("Who the report addresses, as your plan names it (kept for the service team to check)"),
+    ROUND: N_("Updates from one reporting round (each cell a dated update)"),
 }
 
-"""What a column can be imported as, with the label people choose from ("" means not imported)."""
+"""What a column can be imported as, with the label people choose from ("" means not imported), marked N_: shown
+with ``gettext`` in the language of the page."""
 
 # Header names people use, compared after _normalise (lower case, punctuation and bracketed notes removed).
 # "?recommendation" and "?owner" are settled by detect_mapping; "-" means a known column that is not imported.

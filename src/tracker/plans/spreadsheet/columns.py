@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from tracker.organisations.bilingual import WELSH_SUFFIX
 from tracker.plans.spreadsheet.common import cell_text, listed
 from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, date_in_header
 from tracker.plans.spreadsheet.results import ImportPlan, MappingError
@@ -18,9 +19,12 @@ from tracker.timeutil import DateParseError, parse_uk_date, uk_date
 from tracker.web.i18n import N_, gettext
 
 
-def check_mapping(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping, given: dict[str, Any]) -> None:
+def check_mapping(
+    plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping, given: dict[str, Any], *, bilingual: bool = False
+) -> None:
     """Add to ``plan`` every problem with the columns as ``mapping`` chooses them, and the date of each dated
-    column (``given`` on the form, else its heading's)."""
+    column (``given`` on the form, else its heading's). A Welsh column is refused unless the organisation is
+    ``bilingual``: its Welsh would be kept nowhere it is shown, and dropping it silently would lose the work."""
     by_field: dict[str, list[str]] = defaultdict(list)
     for column, name in mapping.fields.items():
         if name not in FIELDS and name != IGNORE:
@@ -34,6 +38,8 @@ def check_mapping(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping, given
                 )
         elif name not in (IGNORE, ROUND):
             by_field[name].append(column)
+            if name.endswith(WELSH_SUFFIX) and not bilingual:
+                plan.mapping_errors.append(MappingError(gettext(_NOT_BILINGUAL, column=column), column))
     for name, columns in by_field.items():
         if len(columns) > 1:
             message = N_("Only one column can be imported as %(field)s: you chose %(columns)s")
@@ -45,6 +51,12 @@ def check_mapping(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping, given
         plan.mapping_errors.append(MappingError(gettext("Choose the column that holds the recommendation number")))
     elif not set(by_field) - {"recommendation", "sub_recommendation"} and not mapping.round_columns():
         plan.mapping_errors.append(MappingError(gettext("Choose at least one column to import besides the number")))
+    _check_dates(plan, frame, mapping, given)
+
+
+def _check_dates(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping, given: dict[str, Any]) -> None:
+    """The date of each dated column: given on the form, else its heading's; one in the future, or none for a
+    column of updates without dates of their own, is a problem."""
     today = dt.date.today()
     for column in mapping.dated_columns():
         if column not in frame.columns:
@@ -75,3 +87,9 @@ def check_mapping(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping, given
                 else N_("Give the date of the updates in the column '%(column)s' (no column holds their dates)")
             )
             plan.mapping_errors.append(MappingError(gettext(message, column=column), column, "date"))
+
+
+_NOT_BILINGUAL = N_(
+    "The column '%(column)s' holds Welsh, but your organisation writes its plan in English only: choose "
+    "Do not import for it (an admin can make an organisation bilingual)"
+)

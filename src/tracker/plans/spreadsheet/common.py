@@ -11,8 +11,10 @@ from typing import Any
 
 import pandas as pd
 from dateutil import parser as date_parser
+from sqlmodel import Session
 
 from tracker.inputs import clean_imported
+from tracker.organisations.models import Organisation
 from tracker.timeutil import LONDON, UTC, YEARS
 from tracker.web.i18n import gettext
 
@@ -114,3 +116,10 @@ def listed(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     return gettext("%(some)s and %(last)s", some=", ".join(items[:-1]), last=items[-1])
+
+
+def writes_welsh(session: Session, organisation_id: int) -> bool:
+    """Whether the organisation writes its public texts in English and Welsh (its export and import have Welsh
+    columns)."""
+    organisation = session.get(Organisation, organisation_id)
+    return bool(organisation and organisation.bilingual)

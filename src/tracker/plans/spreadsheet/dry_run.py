@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from tracker.audit.services import changed, fields_of
 from tracker.db import saved_id
+from tracker.organisations.bilingual import welsh_of
 from tracker.plans.models import Action
 from tracker.plans.rules import rag_fits, rag_problem, update_date_problem
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
@@ -27,6 +28,7 @@ from tracker.plans.spreadsheet.common import (
     cell_text,
     short,
     update_key,
+    writes_welsh,
 )
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
 from tracker.plans.spreadsheet.mapping import FIELDS, ROUND, Mapping
@@ -76,7 +78,7 @@ def plan_import(
         use_file=frozenset(use_file),
         file_date=frame.attrs.get(FILE_DATE),
     )
-    check_mapping(plan, frame, mapping, round_dates or {})
+    check_mapping(plan, frame, mapping, round_dates or {}, bilingual=writes_welsh(session, organisation_id))
     if any(e.about == "column" and e.column is None for e in plan.mapping_errors):
         return plan  # without a recommendation column no row can be placed
     known = KnownPlan(session, organisation_id, set_id, file_name)
@@ -178,12 +180,12 @@ def _plan_row(
             {"row": row.number, "entry": entry, "description": description, "values": {}, "ref": ref},
         )
         said = N_("the %(field)s of the action %(action)s is %(value)s here but %(earlier)s on row %(row)s")
-        for name in ("owner_role", "target_date", "status"):
+        for name in ("owner_role", "target_date", "status", "description_cy", "owner_role_cy"):
             if row.action[name] is not None:
                 label = gettext(ACTION_VALUE_LABELS[name])
                 _want(row, item["values"], name, row.action[name], said, field=label, action=short(description))
     published_on = known.published_on.get(entry.recommendation.set_id)
-    for text, on, visibility in row.updates:
+    for text, on, visibility, text_cy in row.updates:
         if problem := update_date_problem(on, published_on, dt.date.today()):
             row.error(problem)
             continue
@@ -194,9 +196,11 @@ def _plan_row(
             continue
         planned_updates.add(key)
         after = gettext("Update dated %(date)s: %(text)s", date=uk_date(on), text=short(text, 120))
-        added = ChangedField(gettext("New update"), gettext(NOT_IN_THE_PLAN), after)
-        values = {"update_on": on, "text": text, "visibility": visibility}
-        _add(row.plan, "new_update", row.number, number, response_id, [added], values)
+        added = [ChangedField(gettext("New update"), gettext(NOT_IN_THE_PLAN), after)]
+        if text_cy:
+            added.append(ChangedField(gettext("New update in Welsh"), gettext(NOT_IN_THE_PLAN), short(text_cy, 120)))
+        values = {"update_on": on, "text": text, "visibility": visibility, "text_cy": text_cy}
+        _add(row.plan, "new_update", row.number, number, response_id, added, values)
 
 
 def _add(
@@ -241,22 +245,22 @@ def _new_action(plan: ImportPlan, item: dict[str, Any], response_id: int, values
     after = gettext(
         said, action=short(item["description"], 120), owner=owner or "", date=uk_date(by), status=status.label
     )
+    lines = [ChangedField(gettext("New action"), gettext(NOT_IN_THE_PLAN), after)]
+    if welsh := values.get("description_cy"):
+        owner_cy = values.get("owner_role_cy")
+        said = N_("%(action)s (owner %(owner)s)") if owner_cy else N_("%(action)s")
+        in_welsh = gettext(said, action=short(welsh, 120), owner=owner_cy or "")
+        lines.append(ChangedField(gettext("New action in Welsh"), gettext(NOT_IN_THE_PLAN), in_welsh))
     values = {
         "description": item["description"],
         "owner_role": values.get("owner_role"),
         "target_date": values.get("target_date"),
         "status": status,
+        "description_cy": values.get("description_cy"),
+        "owner_role_cy": values.get("owner_role_cy"),
     }
     number = item["entry"].recommendation.number
-    _add(
-        plan,
-        "new_action",
-        item["row"],
-        number,
-        response_id,
-        [ChangedField(gettext("New action"), gettext(NOT_IN_THE_PLAN), after)],
-        values,
-    )
+    _add(plan, "new_action", item["row"], number, response_id, lines, values)
 
 
 def _action_change(
@@ -387,7 +391,7 @@ def _check_parent_row(
     # whatever its sub-recommendations settle (issue 15).
     as_filed = _rolled_up_in_file(known, wanted, saved_id(entry.recommendation))
     consistent = values.get("status", (None,))[0] in (expected, as_filed, entry.response.status)
-    for name in ("status", "blocked_reason", "not_applicable_reason"):
+    for name in ("status", *_REASON_FIELDS):
         if name not in values:
             continue
         value, row = values.pop(name)
@@ -508,7 +512,7 @@ def _response_change(
         plan, known, "response", saved_id(response), saved_id(response), entry.recommendation.number, wanted, before
     )
     if "status" in kept:  # a reason goes with the status it explains: keeping the status keeps its reason
-        kept |= {"blocked_reason", "not_applicable_reason"}
+        kept |= set(_REASON_FIELDS)
     values = {n: v for n, v in wanted.items() if n not in kept}
     after = dict(before) | {name: value for name, (value, _row) in values.items()}
     first_row = min(row for _, row in values.values()) if values else None
@@ -546,17 +550,20 @@ def _reasons_fit(
     status = ResponseStatus(after["status"])
     status_changes = after["status"] != before["status"]
     for reason, needs, only_with, needed in _REASONS:
+        twins = (reason, welsh_of(reason))  # a reason and its Welsh go together
         if status is not needs:
-            if reason in values:
-                plan.error(values[reason][1], gettext(only_with))
+            if given := [values[name][1] for name in twins if name in values]:
+                plan.error(given[0], gettext(only_with))
                 return False
             if status_changes:
-                after[reason] = None  # as on the response page: the reason goes with the status
+                after.update(dict.fromkeys(twins))  # as on the response page: the reason goes with the status
         elif status_changes and not after[reason] and status_row is not None:  # a status change has its row
             plan.error(status_row, gettext(needed))
             return False
     return True
 
+
+_REASON_FIELDS = ("blocked_reason", "not_applicable_reason", "blocked_reason_cy", "not_applicable_reason_cy")
 
 # Each reason: the status it goes with, what is said of it given without that status, and of the status without it.
 _REASONS = (

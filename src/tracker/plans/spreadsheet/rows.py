@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from sqlmodel import SQLModel
 
 from tracker.inputs import clean_imported, cleaned_for, parse_id, problems_for
+from tracker.organisations.bilingual import WELSH_SUFFIX, bilingual_fields, welsh_of
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import MAX_TEXT
 from tracker.plans.spreadsheet.common import (
@@ -90,6 +91,15 @@ def _word(text: str, words: dict[str, Any], enum: type[LabelledEnum]) -> Any:
     return None
 
 
+class PlannedUpdate(NamedTuple):
+    """A dated update a row gives, with its Welsh if the row gives one."""
+
+    text: str
+    on: dt.date
+    visibility: Visibility
+    text_cy: str | None = None
+
+
 @dataclass
 class Row:
     """One spreadsheet row: its cells by field, what they mean once checked, and where messages go."""
@@ -100,7 +110,7 @@ class Row:
     rounds: dict[str, str]
     response: dict[str, Any] = field(default_factory=dict)
     action: dict[str, Any] | None = None
-    updates: list[tuple[str, dt.date, Visibility]] = field(default_factory=list)
+    updates: list[PlannedUpdate] = field(default_factory=list)
     errors: int = 0
     formulas: list[str] = field(default_factory=list)  # its imported cells holding a formula without a value ("C4")
 
@@ -173,6 +183,12 @@ STORED_IN: dict[str, tuple[type[SQLModel], str]] = {
     "recommendation_text": (RecommendationCandidate, "text"),  # kept as candidates (spreadsheet.candidates)
     "addressee": (RecommendationCandidate, "text"),
 }
+# The Welsh of each public text (``organisations.bilingual``: its column's Welsh twin), by the English's field name.
+WELSH_OF: dict[str, str] = {
+    name: welsh_of(name) for name, (model, column) in STORED_IN.items() if column in bilingual_fields(model)
+}
+STORED_IN.update({WELSH_OF[name]: (STORED_IN[name][0], welsh_of(STORED_IN[name][1])) for name in WELSH_OF})
+assert set(WELSH_OF.values()) == {f for f in FIELDS if f.endswith(WELSH_SUFFIX)}, "a Welsh column for every twin"
 
 
 def column_examples(frame: pd.DataFrame, mapping: Mapping, limit: int = 60) -> dict[str, str]:
@@ -198,6 +214,10 @@ RESPONSE_VALUE_LABELS = {
     "summary": N_("summary"),
     "blocked_reason": N_("what it is waiting for"),
     "not_applicable_reason": N_("why it does not apply"),
+    "lead_role_cy": N_("lead role in Welsh"),
+    "summary_cy": N_("summary in Welsh"),
+    "blocked_reason_cy": N_("what it is waiting for, in Welsh"),
+    "not_applicable_reason_cy": N_("why it does not apply, in Welsh"),
 }
 
 ACTION_VALUE_LABELS = {
@@ -205,6 +225,8 @@ ACTION_VALUE_LABELS = {
     "owner_role": N_("owner"),
     "target_date": N_("target date"),
     "status": N_("status"),
+    "description_cy": N_("wording in Welsh"),
+    "owner_role_cy": N_("owner in Welsh"),
 }
 
 
@@ -222,9 +244,10 @@ def parse_row(row: Row) -> None:
         ("blocked_reason", MAX_TEXT),
         ("not_applicable_reason", MAX_TEXT),
     ):
-        value = row.text(name, limit)
-        if value:
-            row.response[name] = value
+        for each in (name, WELSH_OF[name]):  # the Welsh checked by the same rules as the English
+            value = row.text(each, limit)
+            if value:
+                row.response[each] = value
     _parse_action(row)
     _parse_updates(row)
     _parse_exported_at(row)
@@ -232,7 +255,8 @@ def parse_row(row: Row) -> None:
 
 def _parse_action(row: Row) -> None:
     if not row.get("action"):
-        given = [gettext(FIELDS[n]) for n in ("owner", "target_date", "action_status") if row.get(n)]
+        without = ("action_cy", "owner", "owner_cy", "target_date", "action_status")
+        given = [gettext(FIELDS[n]) for n in without if row.get(n)]
         if given:
             message = N_(
                 "%(fields)s given but the row has no action "
@@ -242,6 +266,8 @@ def _parse_action(row: Row) -> None:
         return
     action: dict[str, Any] = {"description": row.text("action")}
     action["owner_role"] = row.text("owner", MAX_SHORT_TEXT)
+    action["description_cy"] = row.text("action_cy")
+    action["owner_role_cy"] = row.text("owner_cy", MAX_SHORT_TEXT)
     not_date = N_("%(value)s is not a date (target date: try 27/03/2025, 27 March 2025 or March 2026)")
     action["target_date"] = row.date("target_date", not_date)
     action["status"] = None
@@ -266,26 +292,30 @@ def _parse_updates(row: Row) -> None:
     found = row.word("update_visibility", _VISIBILITY_WORDS, Visibility, not_visibility)
     if found is not None:
         visibility = Visibility.INTERNAL if found is Visibility.INSPECTORATE else found
-    items: list[tuple[str, dt.date | None]] = []
-    text = row.get("update_text")
+    items: list[tuple[str, dt.date | None, str | None]] = []  # each update's text, date and column
+    text, column = row.get("update_text"), plan.mapping.column_for("update_text")
+    if row.get("update_text_cy") and not text:
+        welsh_column = plan.mapping.column_for("update_text_cy")
+        message = N_("the column '%(column)s' gives the Welsh of an update, but the row has no update in English")
+        row.error(gettext(message, column=welsh_column))
     if text:
-        column = plan.mapping.column_for("update_text")
         if row.get("update_date"):
             not_date = N_("%(value)s is not a date (update date: try 27/03/2025, 27 March 2025 or March 2026)")
-            items.append((text, row.date("update_date", not_date)))
+            items.append((text, row.date("update_date", not_date), column))
         elif column in plan.dates:
-            items.append((text, plan.dates[column]))
+            items.append((text, plan.dates[column], column))
         elif plan.mapping.column_for("update_date") is not None:
             row.error(
                 gettext("the update has no date: add one in the date column, or give a date for the update column")
             )
-    items_in = [(text, on, column) for text, on in items]
     for round_column, value in row.rounds.items():
         if value and round_column in plan.dates:
-            items_in.append((value, plan.dates[round_column], round_column))
-    for value, on, in_column in items_in:  # their dates are checked (rules.update_date_problem) once the set is known
+            items.append((value, plan.dates[round_column], round_column))
+    for value, on, in_column in items:  # their dates are checked (rules.update_date_problem) once the set is known
         if on is not None and (kept := row.text("update_text", value=value, column=in_column)):
-            row.updates.append((kept, on, visibility))
+            # the Welsh column is the update column's (a round has none)
+            welsh = row.text("update_text_cy") if in_column == column else None
+            row.updates.append(PlannedUpdate(kept, on, visibility, welsh))
 
 
 def _parse_exported_at(row: Row) -> None:

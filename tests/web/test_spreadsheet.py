@@ -384,7 +384,8 @@ def test_update_dates_must_be_dates_and_not_in_the_future(session, kent):
     plan = dry_run(session, kent, f"Rec No.,Update,Update date\n1.1,Done,next spring\n1.2,Done,{tomorrow}\n")
     assert plan.errors == [
         "Row 2: 'next spring' is not a date (update date: try 27/03/2025, 27 March 2025 or March 2026)",
-        f"Row 3: the update date {dt.date.today() + dt.timedelta(days=1):%-d %B %Y} is in the future",
+        f"Row 3: the update date {dt.date.today() + dt.timedelta(days=1):%-d %B %Y} is in the future: "
+        "it must be today or in the past",
     ]
 
 
@@ -416,7 +417,7 @@ def test_rows_that_disagree_about_one_recommendation_are_errors(session, kent):
 
 def test_a_long_text_is_an_error(session, kent):
     plan = dry_run(session, kent, f"Rec No.,Action,Owner\n1.1,Train,{'x' * 201}\n")
-    assert plan.errors == ["Row 2: The action owner must be 200 characters or fewer"]
+    assert plan.errors == ["Row 2: the text in the column 'Owner' must be 200 characters or fewer"]
 
 
 # Every character tracker.inputs refuses in some field (the control characters, and the direction controls that

@@ -27,6 +27,7 @@ from tracker.plans.models import Action, Response
 from tracker.recommendations.models import Recommendation
 from tracker.timeutil import uk_date
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus
+from tracker.web.i18n import N_, gettext
 
 FINISHED: tuple[ResponseStatus, ...] = (ResponseStatus.COMPLETE, ResponseStatus.NOT_APPLICABLE)
 
@@ -74,22 +75,29 @@ def action_overdue_sql(today: dt.date, status: Any = None, target_date: Any = No
 
 
 _RAG_FOR_STATUS: dict[ResponseStatus, tuple[frozenset[Rag], str]] = {
-    ResponseStatus.COMPLETE: (frozenset({Rag.GREEN}), "A Complete response is rated Green, or not rated"),
-    ResponseStatus.BLOCKED: (frozenset({Rag.RED, Rag.AMBER}), "A Blocked response is rated Red or Amber, or not rated"),
+    ResponseStatus.COMPLETE: (frozenset({Rag.GREEN}), N_("A Complete response is rated Green, or not rated")),
+    ResponseStatus.BLOCKED: (
+        frozenset({Rag.RED, Rag.AMBER}),
+        N_("A Blocked response is rated Red or Amber, or not rated"),
+    ),
     ResponseStatus.NOT_STARTED: (
         frozenset({Rag.RED, Rag.AMBER}),
-        "A Not started response is rated Red or Amber, or not rated",
+        N_("A Not started response is rated Red or Amber, or not rated"),
     ),
-    ResponseStatus.NOT_APPLICABLE: (frozenset(), "A response that does not apply has no RAG rating: choose Not set"),
+    ResponseStatus.NOT_APPLICABLE: (
+        frozenset(),
+        N_("A response that does not apply has no RAG rating: choose Not set"),
+    ),
 }
 
 
 def rag_problem(status: ResponseStatus, rag: Rag | None) -> str | None:
-    """Why a RAG rating contradicts the status (Complete and Red, Blocked and Green would), or None if it fits."""
+    """Why a RAG rating contradicts the status (Complete and Red, Blocked and Green would), or None if it fits; in
+    the language of the request it is said in."""
     if rag is None or status not in _RAG_FOR_STATUS:
         return None
     fitting, message = _RAG_FOR_STATUS[status]
-    return None if rag in fitting else message
+    return None if rag in fitting else gettext(message)
 
 
 def rag_fits(status: ResponseStatus, rag: Rag | None) -> bool:
@@ -100,11 +108,14 @@ def rag_fits(status: ResponseStatus, rag: Rag | None) -> bool:
 def update_date_problem(on: dt.date, published_on: dt.date | None, today: dt.date) -> str | None:
     """What is wrong with a progress update's date, or None when it falls between the day its recommendation set
     was published (``published_on``; no lower bound if unknown) and ``today``, both included. Said of the date
-    ("the update date 1 May 2026 is in the future"), so an import can name each row's own."""
+    ("the update date 1 May 2026 is in the future: ..."), so an import can name each row's own; a whole sentence in
+    the language of the request it is said in (a form capitalises its first letter)."""
     if on > today:
-        return f"the update date {uk_date(on)} is in the future"
+        return gettext("the update date %(date)s is in the future: it must be today or in the past", date=uk_date(on))
     if published_on is not None and on < published_on:
-        return (
-            f"the update date {uk_date(on)} is before {uk_date(published_on)}, when the recommendations were published"
+        return gettext(
+            "the update date %(date)s is before %(published)s, when the recommendations were published",
+            date=uk_date(on),
+            published=uk_date(published_on),
         )
     return None

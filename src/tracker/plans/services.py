@@ -529,8 +529,7 @@ def _update_values(change: UpdateInput, ctx: ResponseContext) -> dict[str, Any]:
         visibility = Visibility.INTERNAL  # updates are either published with the plan or kept in-house
     problem = update_date_problem(update_on, ctx.recommendation_set.published_on, today) if update_on else None
     if problem:
-        advice = ": it must be today or in the past" if update_on and update_on > today else ""
-        errors["update_on"] = f"{problem[0].upper()}{problem[1:]}{advice}"
+        errors["update_on"] = problem[:1].upper() + problem[1:]
     welsh = welsh_values(errors, change, ProgressUpdate, UPDATE_TEXTS)
     if errors:
         raise InputError(errors)

@@ -144,7 +144,7 @@ def test_an_update_is_dated_between_publication_and_today():
     assert rules.update_date_problem(dt.date(2024, 9, 26), None, TODAY) is None
     tomorrow = TODAY + dt.timedelta(days=1)
     assert rules.update_date_problem(tomorrow, published, TODAY) == (
-        f"the update date {tomorrow:%-d %B %Y} is in the future"
+        f"the update date {tomorrow:%-d %B %Y} is in the future: it must be today or in the past"
     )
     assert rules.update_date_problem(dt.date(2024, 9, 26), published, TODAY) == (
         "the update date 26 September 2024 is before 27 September 2024, when the recommendations were published"

@@ -25,6 +25,7 @@ from tracker.plans.spreadsheet.results import ImportPlan, ImportResult, PlannedC
 from tracker.recommendations.models import Recommendation
 from tracker.timeutil import utc_now
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus
+from tracker.web.i18n import N_, gettext
 
 Summary = Callable[[list[str]], str]  # an event's summary from the names of the fields changed
 
@@ -195,10 +196,11 @@ def _record_import(writing: _Writing, plan: ImportPlan, result: ImportResult) ->
 
 
 def _conflict(number: str) -> ImportConflict:
-    return ImportConflict(
-        f"Someone changed recommendation {number} since the file was checked, so nothing was imported. "
+    message = N_(
+        "Someone changed recommendation %(number)s since the file was checked, so nothing was imported. "
         "Check the file again."
     )
+    return ImportConflict(gettext(message, number=number))
 
 
 def _apply_response_change(writing: _Writing, responses: dict[int, Response], change: PlannedChange) -> bool:

@@ -48,11 +48,11 @@ class QuotedCandidates:
         top = self.session.get(Recommendation, rec.parent_id) if rec.parent_id else rec
         assert top is not None
         by_sub = self.plan.mapping.column_for("sub_recommendation") is not None
-        for name, kind, target, limit, label in (
-            ("recommendation_text", TEXT, top if by_sub else rec, MAX_QUOTE, "The quoted wording"),
-            ("addressee", ADDRESSEES, top, MAX_ADDRESSEE, "The recommendation's owner"),
+        for name, kind, target, limit in (
+            ("recommendation_text", TEXT, top if by_sub else rec, MAX_QUOTE),
+            ("addressee", ADDRESSEES, top, MAX_ADDRESSEE),
         ):
-            text = row.text(name, label, limit) if row.get(name) else None  # cleaned and checked as imports are
+            text = row.text(name, limit) if row.get(name) else None  # cleaned and checked as imports are
             if not text or not shown(text):
                 continue
             key = candidate_key(text)

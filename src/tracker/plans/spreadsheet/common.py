@@ -11,9 +11,12 @@ from typing import Any
 
 import pandas as pd
 from dateutil import parser as date_parser
+from sqlmodel import Session
 
 from tracker.inputs import clean_imported
+from tracker.organisations.models import Organisation
 from tracker.timeutil import LONDON, UTC, YEARS
+from tracker.web.i18n import gettext
 
 ROW_NUMBERS = "tracker_row_numbers"  # frame.attrs flag: the index holds the spreadsheet's own row numbers
 FILE_DATE = "tracker_file_date"  # frame.attrs: the date the file says it was saved or exported (or None)
@@ -106,3 +109,17 @@ def short(text: str, limit: int = 40) -> str:
     """A cell quoted in a message, cut to ``limit`` characters."""
     text = " ".join(text.split())
     return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 1]}…'"
+
+
+def listed(items: list[str]) -> str:
+    """Items as a sentence lists them, in the language of the page ("a, b and c")."""
+    if len(items) == 1:
+        return items[0]
+    return gettext("%(some)s and %(last)s", some=", ".join(items[:-1]), last=items[-1])
+
+
+def writes_welsh(session: Session, organisation_id: int) -> bool:
+    """Whether the organisation writes its public texts in English and Welsh (its export and import have Welsh
+    columns)."""
+    organisation = session.get(Organisation, organisation_id)
+    return bool(organisation and organisation.bilingual)

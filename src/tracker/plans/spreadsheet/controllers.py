@@ -48,6 +48,7 @@ from tracker.vocabulary import Visibility
 from tracker.web.forms import Form
 from tracker.web.guards import SignedInPages
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_, gettext, ngettext
 from tracker.web.templating import page
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -94,7 +95,9 @@ class SpreadsheetController(SignedInPages):
             )
         if _changed_since_checked(db, organisation, frame, mapping, form, filename, plan):
             db.rollback()
-            return _check_page(request, db, organisation, frame, mapping, form, packed, filename, conflict=CHANGED)
+            return _check_page(
+                request, db, organisation, frame, mapping, form, packed, filename, conflict=gettext(CHANGED)
+            )
         try:
             result = spreadsheet.apply_import(db, saved_id(organisation), plan, request.user)
         except ImportConflict as exc:
@@ -237,7 +240,7 @@ def _dry_run(
     )
 
 
-CHANGED = "Something changed in the tracker since you checked this file: review the changes again"
+CHANGED = N_("Something changed in the tracker since you checked this file: review the changes again")
 
 
 def _changed_since_checked(
@@ -359,7 +362,7 @@ def _render_check(
         organisation=organisation,
         plan=plan,
         columns=columns,
-        field_choices=[("", "Do not import"), *FIELDS.items()],
+        field_choices=[("", N_("Do not import")), *FIELDS.items()],
         file_data=packed,
         file_name=filename,
         reviewed=review.token(plan, form.values),
@@ -392,5 +395,11 @@ def _error_list(plan: ImportPlan, mapping: Mapping) -> list[dict[str, str]]:
         items.append({"text": str(row_error), "href": f"#problem-{i}"})
     hidden = len(plan.row_errors) - SUMMARY_LIMIT
     if hidden > 0:
-        items.append({"text": f"and {hidden:,} more problems in the rows, listed below", "href": "#problems"})
+        more = ngettext(
+            "and %(num)s more problem in the rows, listed below",
+            "and %(num)s more problems in the rows, listed below",
+            hidden,
+            num=f"{hidden:,}",
+        )
+        items.append({"text": more, "href": "#problems"})
     return items

@@ -14,10 +14,12 @@ from sqlmodel import Session
 
 from tracker.audit.services import changed, fields_of
 from tracker.db import saved_id
+from tracker.organisations.bilingual import welsh_of
 from tracker.plans.models import Action
 from tracker.plans.rules import rag_fits, rag_problem, update_date_problem
 from tracker.plans.services import RESPONSE_FIELDS, rolled_up_status
 from tracker.plans.spreadsheet.candidates import QuotedCandidates
+from tracker.plans.spreadsheet.columns import check_mapping
 from tracker.plans.spreadsheet.common import (
     FILE_DATE,
     FORMULA_CELLS,
@@ -26,20 +28,21 @@ from tracker.plans.spreadsheet.common import (
     cell_text,
     short,
     update_key,
+    writes_welsh,
 )
 from tracker.plans.spreadsheet.known import KnownPlan, Obligation
-from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, date_in_header
+from tracker.plans.spreadsheet.mapping import FIELDS, ROUND, Mapping
 from tracker.plans.spreadsheet.results import (
     NOT_IN_THE_PLAN,
     ChangedField,
     Conflict,
     ImportPlan,
-    MappingError,
     PlannedChange,
 )
 from tracker.plans.spreadsheet.rows import ACTION_VALUE_LABELS, RESPONSE_VALUE_LABELS, Row, parse_row, resolve
-from tracker.timeutil import DateParseError, parse_uk_date, uk_date
+from tracker.timeutil import uk_date
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
+from tracker.web.i18n import N_, gettext
 
 
 def plan_import(
@@ -75,7 +78,7 @@ def plan_import(
         use_file=frozenset(use_file),
         file_date=frame.attrs.get(FILE_DATE),
     )
-    _check_mapping(plan, frame, mapping, round_dates or {})
+    check_mapping(plan, frame, mapping, round_dates or {}, bilingual=writes_welsh(session, organisation_id))
     if any(e.about == "column" and e.column is None for e in plan.mapping_errors):
         return plan  # without a recommendation column no row can be placed
     known = KnownPlan(session, organisation_id, set_id, file_name)
@@ -86,13 +89,13 @@ def plan_import(
     for row, rec_raw, sub_raw, carried in _rows(plan, frame, mapping):
         plan.rows_read += 1
         for where in row.formulas:
-            row.error(f"cell {where} holds a formula; paste its value instead")
+            row.error(gettext("cell %(cell)s holds a formula; paste its value instead", cell=where))
         if row.errors:
             continue  # the formula's cell reads as empty: its other messages would mislead
         parse_row(row)
         entry = resolve(row, known, rec_raw, sub_raw, carried) if rec_raw or sub_raw else None
         if entry is None and not (rec_raw or sub_raw):
-            row.error("there is no recommendation number on this row or above it")
+            row.error(gettext("there is no recommendation number on this row or above it"))
         if entry is None or row.errors:
             continue
         _plan_row(row, entry, known, wanted_responses, wanted_actions, planned_updates)
@@ -136,68 +139,13 @@ def _rows(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping) -> Iterator[t
             yield row, rec_raw, sub_raw, carried
 
 
-def _check_mapping(plan: ImportPlan, frame: pd.DataFrame, mapping: Mapping, given: dict[str, Any]) -> None:
-    by_field: dict[str, list[str]] = defaultdict(list)
-    for column, name in mapping.fields.items():
-        if name not in FIELDS and name != IGNORE:
-            plan.mapping_errors.append(MappingError(f"Choose what the column '{column}' holds", column))
-        elif column not in frame.columns:
-            if name != IGNORE:
-                plan.mapping_errors.append(MappingError(f"The file has no column '{column}'", column))
-        elif name not in (IGNORE, ROUND):
-            by_field[name].append(column)
-    for name, columns in by_field.items():
-        if len(columns) > 1:
-            listed = " and ".join(f"'{c}'" for c in columns)
-            plan.mapping_errors.append(
-                MappingError(f"Only one column can be imported as {FIELDS[name]}: you chose {listed}", columns[1])
-            )
-    if not by_field.get("recommendation") and not by_field.get("sub_recommendation"):
-        plan.mapping_errors.append(MappingError("Choose the column that holds the recommendation number"))
-    elif not set(by_field) - {"recommendation", "sub_recommendation"} and not mapping.round_columns():
-        plan.mapping_errors.append(MappingError("Choose at least one column to import besides the number"))
-    today = dt.date.today()
-    for column in mapping.dated_columns():
-        if column not in frame.columns:
-            continue
-        is_round = mapping.fields[column] == ROUND
-        try:
-            chosen = parse_uk_date(given.get(column), month_end=True)
-        except DateParseError:
-            plan.mapping_errors.append(
-                MappingError(f"The date for '{column}' must be a real date, like 31/03/2026", column, "date")
-            )
-            continue
-        if chosen is None and is_round:
-            chosen = date_in_header(column)
-        if chosen is not None and chosen > today:
-            plan.mapping_errors.append(
-                MappingError(
-                    f"The updates in '{column}' are dated {uk_date(chosen)}, which is in the future: "
-                    "give the date they were written",
-                    column,
-                    "date",
-                )
-            )
-        elif chosen is not None:
-            plan.dates[column] = chosen
-        elif frame[column].map(cell_text).any() and (is_round or mapping.column_for("update_date") is None):
-            plan.mapping_errors.append(
-                MappingError(
-                    f"Give the date of the updates in the column '{column}'"
-                    + ("" if is_round else " (no column holds their dates)"),
-                    column,
-                    "date",
-                )
-            )
-
-
-def _want(row: Row, wanted: dict[str, tuple[Any, int]], name: str, value: Any, what: str) -> None:
-    """Keep the first row's value for a field; a later row that says otherwise is an error."""
+def _want(row: Row, wanted: dict[str, tuple[Any, int]], name: str, value: Any, said: str, **of: str) -> None:
+    """Keep the first row's value for a field; a later row that says otherwise is an error (``said``: a message
+    with ``%(field)s``, ``%(value)s``, ``%(earlier)s`` and ``%(row)s``, and whatever ``of`` fills in)."""
     if name in wanted:
         earlier, earlier_row = wanted[name]
         if earlier != value:
-            row.error(f"{what} is {_shown(value)} here but {_shown(earlier)} on row {earlier_row}")
+            row.error(gettext(said, value=_shown(value), earlier=_shown(earlier), row=earlier_row, **of))
         return
     wanted[name] = (value, row.number)
 
@@ -221,8 +169,9 @@ def _plan_row(
     response_id = saved_id(entry.response)
     number = entry.recommendation.number
     mine = wanted_responses[response_id]
+    said = N_("the %(field)s of recommendation %(number)s is %(value)s here but %(earlier)s on row %(row)s")
     for name, value in row.response.items():
-        _want(row, mine, name, value, f"the {RESPONSE_VALUE_LABELS[name]} of recommendation {number}")
+        _want(row, mine, name, value, said, field=gettext(RESPONSE_VALUE_LABELS[name]), number=number)
     if row.action is not None:
         description, ref = row.action["description"], row.action["ref"]
         # An exported row names its action by reference, so a wording changed since is the same action.
@@ -230,12 +179,13 @@ def _plan_row(
             (response_id, f"#{ref}" if ref else action_key(description)),
             {"row": row.number, "entry": entry, "description": description, "values": {}, "ref": ref},
         )
-        for name in ("owner_role", "target_date", "status"):
+        said = N_("the %(field)s of the action %(action)s is %(value)s here but %(earlier)s on row %(row)s")
+        for name in ("owner_role", "target_date", "status", "description_cy", "owner_role_cy"):
             if row.action[name] is not None:
-                what = f"the {ACTION_VALUE_LABELS[name]} of the action {short(description)}"
-                _want(row, item["values"], name, row.action[name], what)
+                label = gettext(ACTION_VALUE_LABELS[name])
+                _want(row, item["values"], name, row.action[name], said, field=label, action=short(description))
     published_on = known.published_on.get(entry.recommendation.set_id)
-    for text, on, visibility in row.updates:
+    for text, on, visibility, text_cy in row.updates:
         if problem := update_date_problem(on, published_on, dt.date.today()):
             row.error(problem)
             continue
@@ -245,9 +195,12 @@ def _plan_row(
         if key in known.updates or key in planned_updates:
             continue
         planned_updates.add(key)
-        added = ChangedField("New update", NOT_IN_THE_PLAN, f"Update dated {uk_date(on)}: {short(text, 120)}")
-        values = {"update_on": on, "text": text, "visibility": visibility}
-        _add(row.plan, "new_update", row.number, number, response_id, [added], values)
+        after = gettext("Update dated %(date)s: %(text)s", date=uk_date(on), text=short(text, 120))
+        added = [ChangedField(gettext("New update"), gettext(NOT_IN_THE_PLAN), after)]
+        if text_cy:
+            added.append(ChangedField(gettext("New update in Welsh"), gettext(NOT_IN_THE_PLAN), short(text_cy, 120)))
+        values = {"update_on": on, "text": text, "visibility": visibility, "text_cy": text_cy}
+        _add(row.plan, "new_update", row.number, number, response_id, added, values)
 
 
 def _add(
@@ -282,26 +235,32 @@ def _finish_actions(plan: ImportPlan, known: KnownPlan, wanted: dict[tuple[int, 
 
 def _new_action(plan: ImportPlan, item: dict[str, Any], response_id: int, values: dict[str, Any]) -> None:
     status = values.get("status", ActionStatus.NOT_STARTED)
-    details = [f"owner {values['owner_role']}" if values.get("owner_role") else ""]
-    details.append(f"by {uk_date(values['target_date'])}" if values.get("target_date") else "")
-    details.append(status.label)
-    after = f"{short(item['description'], 120)} ({', '.join(d for d in details if d)})"
+    owner, by = values.get("owner_role"), values.get("target_date")
+    said = {
+        (True, True): N_("%(action)s (owner %(owner)s, by %(date)s, %(status)s)"),
+        (True, False): N_("%(action)s (owner %(owner)s, %(status)s)"),
+        (False, True): N_("%(action)s (by %(date)s, %(status)s)"),
+        (False, False): N_("%(action)s (%(status)s)"),
+    }[(bool(owner), bool(by))]
+    after = gettext(
+        said, action=short(item["description"], 120), owner=owner or "", date=uk_date(by), status=status.label
+    )
+    lines = [ChangedField(gettext("New action"), gettext(NOT_IN_THE_PLAN), after)]
+    if welsh := values.get("description_cy"):
+        owner_cy = values.get("owner_role_cy")
+        said = N_("%(action)s (owner %(owner)s)") if owner_cy else N_("%(action)s")
+        in_welsh = gettext(said, action=short(welsh, 120), owner=owner_cy or "")
+        lines.append(ChangedField(gettext("New action in Welsh"), gettext(NOT_IN_THE_PLAN), in_welsh))
     values = {
         "description": item["description"],
         "owner_role": values.get("owner_role"),
         "target_date": values.get("target_date"),
         "status": status,
+        "description_cy": values.get("description_cy"),
+        "owner_role_cy": values.get("owner_role_cy"),
     }
     number = item["entry"].recommendation.number
-    _add(
-        plan,
-        "new_action",
-        item["row"],
-        number,
-        response_id,
-        [ChangedField("New action", NOT_IN_THE_PLAN, after)],
-        values,
-    )
+    _add(plan, "new_action", item["row"], number, response_id, lines, values)
 
 
 def _action_change(
@@ -312,7 +271,7 @@ def _action_change(
     diff = {name: value for name, value in values.items() if getattr(existing, name) != value}
     current = {name: getattr(existing, name) for name in diff}
     asked = {name: (value, item["row"]) for name, value in diff.items()}
-    of = f" of the action {short(existing.description)}"
+    of = short(existing.description)
     for name in _conflicts(plan, known, "action", existing.id, existing.response_id, number, asked, current, of):
         del diff[name]
     if diff:
@@ -324,15 +283,26 @@ def _action_change(
 def _changed_fields(
     entity: str, labels: dict[str, str], before: dict[str, Any], after: dict[str, Any], of: str = ""
 ) -> list[ChangedField]:
-    """The dry run's lines for the fields in ``after``: each as it is now and as the import leaves it."""
-    return [
-        ChangedField(
-            f"{labels[name][:1].upper()}{labels[name][1:]}{of}",
-            _value_words(entity, name, before.get(name)),
-            _value_words(entity, name, value),
+    """The dry run's lines for the fields in ``after``: each as it is now and as the import leaves it (``of``: the
+    action they belong to, quoted)."""
+    lines = []
+    for name, value in after.items():
+        what = _field_of(labels[name], of)
+        lines.append(
+            ChangedField(
+                what[:1].upper() + what[1:],
+                _value_words(entity, name, before.get(name)),
+                _value_words(entity, name, value),
+            )
         )
-        for name, value in after.items()
-    ]
+    return lines
+
+
+def _field_of(label: str, action: str = "") -> str:
+    """A field's name in the dry run (``label``, marked N_), of the quoted ``action`` if there is one."""
+    if not action:
+        return gettext(label)
+    return gettext("%(field)s of the action %(action)s", field=gettext(label), action=action)
 
 
 def _action_of(
@@ -357,9 +327,9 @@ def _action_of(
             key=conflict_key,
             row=item["row"],
             number=item["entry"].recommendation.number,
-            what=f"the action {short(item['description'])}",
+            what=gettext("the action %(action)s", action=short(item["description"])),
             file_value=short(item["description"]),
-            tracker_value="deleted in the tracker",
+            tracker_value=gettext("deleted in the tracker"),
             changed_at=deleted[1],
             use_file=use_file,
         )
@@ -421,18 +391,24 @@ def _check_parent_row(
     # whatever its sub-recommendations settle (issue 15).
     as_filed = _rolled_up_in_file(known, wanted, saved_id(entry.recommendation))
     consistent = values.get("status", (None,))[0] in (expected, as_filed, entry.response.status)
-    for name in ("status", "blocked_reason", "not_applicable_reason"):
+    for name in ("status", *_REASON_FIELDS):
         if name not in values:
             continue
         value, row = values.pop(name)
         current = expected if name == "status" else getattr(entry.response, name)
         if value != current and not consistent:
-            shown = f" (it would be {expected.label})" if name == "status" else ""
-            plan.error(
-                row,
-                f"the status of recommendation {entry.recommendation.number} follows from its "
-                f"sub-recommendations{shown}: give the status on their rows",
+            said = (
+                N_(
+                    "the status of recommendation %(number)s follows from its sub-recommendations "
+                    "(it would be %(status)s): give the status on their rows"
+                )
+                if name == "status"
+                else N_(
+                    "the status of recommendation %(number)s follows from its sub-recommendations: "
+                    "give the status on their rows"
+                )
             )
+            plan.error(row, gettext(said, number=entry.recommendation.number, status=expected.label))
 
 
 def _roll_up(plan: ImportPlan, parent: Obligation, status: ResponseStatus, rag: Any) -> None:
@@ -440,12 +416,12 @@ def _roll_up(plan: ImportPlan, parent: Obligation, status: ResponseStatus, rag: 
     if parent.response.status is status:
         return
     now = parent.response.status.label
-    fields = [ChangedField("Status (follows its sub-recommendations)", now, status.label)]
+    fields = [ChangedField(gettext("Status (follows its sub-recommendations)"), now, status.label)]
     values: dict[str, Any] = {"status": status.value}
     if rag and not rag_fits(status, Rag(rag)):
         values["rag"] = None
-        what = "RAG rating (cleared by the roll-up: it does not fit the status)"
-        fields.append(ChangedField(what, Rag(rag).label, "none"))
+        what = gettext("RAG rating (cleared by the roll-up: it does not fit the status)")
+        fields.append(ChangedField(what, Rag(rag).label, gettext("none")))
     _add(plan, "roll_up", None, parent.recommendation.number, saved_id(parent.response), fields, values)
 
 
@@ -487,7 +463,7 @@ def _conflicts(
                 key=key,
                 row=row,
                 number=number,
-                what=f"{labels[name]}{of}",
+                what=_field_of(labels[name], of),
                 file_value=_value_words(entity, name, value),
                 tracker_value=_value_words(entity, name, current.get(name)),
                 changed_at=when,
@@ -502,7 +478,7 @@ def _conflicts(
 def _value_words(entity: str, name: str, value: Any) -> str:
     """A field's value as the dry run shows it ("none" when empty)."""
     if value in (None, ""):
-        return "none"
+        return gettext("none")
     if name == "status":
         return (ResponseStatus(value) if entity == "response" else ActionStatus(value)).label
     if name == "rag":
@@ -536,7 +512,7 @@ def _response_change(
         plan, known, "response", saved_id(response), saved_id(response), entry.recommendation.number, wanted, before
     )
     if "status" in kept:  # a reason goes with the status it explains: keeping the status keeps its reason
-        kept |= {"blocked_reason", "not_applicable_reason"}
+        kept |= set(_REASON_FIELDS)
     values = {n: v for n, v in wanted.items() if n not in kept}
     after = dict(before) | {name: value for name, (value, _row) in values.items()}
     first_row = min(row for _, row in values.values()) if values else None
@@ -573,19 +549,34 @@ def _reasons_fit(
     False, with a row error, if they do not."""
     status = ResponseStatus(after["status"])
     status_changes = after["status"] != before["status"]
-    for reason, needs, label, column in (
-        ("blocked_reason", ResponseStatus.BLOCKED, "what it is waiting for", "Waiting for"),
-        ("not_applicable_reason", ResponseStatus.NOT_APPLICABLE, "why it does not apply", "Why not applicable"),
-    ):
+    for reason, needs, only_with, needed in _REASONS:
+        twins = (reason, welsh_of(reason))  # a reason and its Welsh go together
         if status is not needs:
-            if reason in values:
-                plan.error(
-                    values[reason][1], f"{label[0].upper()}{label[1:]} is only kept when the status is {needs.label}"
-                )
+            if given := [values[name][1] for name in twins if name in values]:
+                plan.error(given[0], gettext(only_with))
                 return False
             if status_changes:
-                after[reason] = None  # as on the response page: the reason goes with the status
+                after.update(dict.fromkeys(twins))  # as on the response page: the reason goes with the status
         elif status_changes and not after[reason] and status_row is not None:  # a status change has its row
-            plan.error(status_row, f"a {needs.label} status needs {label} (a '{column}' column)")
+            plan.error(status_row, gettext(needed))
             return False
     return True
+
+
+_REASON_FIELDS = ("blocked_reason", "not_applicable_reason", "blocked_reason_cy", "not_applicable_reason_cy")
+
+# Each reason: the status it goes with, what is said of it given without that status, and of the status without it.
+_REASONS = (
+    (
+        "blocked_reason",
+        ResponseStatus.BLOCKED,
+        N_("What it is waiting for is only kept when the status is Blocked"),
+        N_("a Blocked status needs what it is waiting for (a 'Waiting for' column)"),
+    ),
+    (
+        "not_applicable_reason",
+        ResponseStatus.NOT_APPLICABLE,
+        N_("Why it does not apply is only kept when the status is Not applicable"),
+        N_("a Not applicable status needs why it does not apply (a 'Why not applicable' column)"),
+    ),
+)

@@ -13,13 +13,15 @@ from typing import Any
 import openpyxl
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from tracker.cells import csv_bytes, needs_guard, storable_text
 from tracker.db import saved_id
 from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.obligations import obligations_for
-from tracker.plans.spreadsheet.common import exported_at_text
+from tracker.plans.spreadsheet.common import exported_at_text, writes_welsh
+from tracker.plans.spreadsheet.mapping import WELSH_HEADING
+from tracker.plans.spreadsheet.rows import STORED_IN, WELSH_OF
 from tracker.recommendations.models import Recommendation
 from tracker.timeutil import utc_now
 from tracker.vocabulary import Visibility
@@ -46,6 +48,43 @@ EXPORT_COLUMNS = [
 ]
 
 """The export's columns. detect_mapping recognises every one of them, so an export imports without changes."""
+
+# A bilingual organisation's export has the Welsh of each public text after it ("Summary (Welsh)"): the texts whose
+# column has a Welsh twin (rows.WELSH_OF, from organisations.bilingual), which detect_mapping recognises as that twin.
+_IMPORTED_AS = {
+    "Lead role": "lead_role",
+    "Summary": "summary",
+    "Waiting for": "blocked_reason",
+    "Why not applicable": "not_applicable_reason",
+    "Action": "action",
+    "Action owner": "owner",
+    "Update text": "update_text",
+}
+WELSH_COLUMNS: dict[str, tuple[type[SQLModel], str]] = {
+    column + WELSH_HEADING: STORED_IN[WELSH_OF[name]] for column, name in _IMPORTED_AS.items() if name in WELSH_OF
+}
+
+
+def export_columns(session: Session, organisation_id: int) -> list[str]:
+    """The organisation's export's columns: EXPORT_COLUMNS, each public text followed by its Welsh if the
+    organisation is bilingual."""
+    bilingual = writes_welsh(session, organisation_id)
+    columns = []
+    for name in EXPORT_COLUMNS:
+        columns.append(name)
+        if bilingual and name + WELSH_HEADING in WELSH_COLUMNS:
+            columns.append(name + WELSH_HEADING)
+    return columns
+
+
+def _welsh(record: SQLModel, columns: list[str]) -> dict[str, str]:
+    """The Welsh columns of ``columns`` that ``record`` fills."""
+    return {
+        column: getattr(record, name) or ""
+        for column, (model, name) in WELSH_COLUMNS.items()
+        if isinstance(record, model) and column in columns
+    }
+
 
 _DATE_COLUMNS = {"Target date", "Update date"}
 
@@ -75,6 +114,7 @@ def export_rows(
     means every update, as the organisation itself sees them. ``exported_at`` fills the "Exported at" column
     (left empty without it).
     """
+    columns = export_columns(session, organisation_id)
     obligations = obligations_for(session, organisation_id)
     actions, updates = _actions_and_updates(session, [response.id for response, _, _ in obligations], visibilities)
     parent_ids = {rec.parent_id for _, rec, _ in obligations if rec.parent_id is not None}
@@ -86,7 +126,7 @@ def export_rows(
         parent_numbers = {rec_id: number for rec_id, number in session.exec(query_parents).all()}  # type: ignore[misc]
     rows: list[dict[str, Any]] = []
     for response, rec, _set in obligations:
-        base = _response_row(response, rec, parent_numbers)
+        base = _response_row(response, rec, parent_numbers, columns)
         base["Exported at"] = exported_at_text(exported_at) if exported_at else ""
         mine = actions.get(saved_id(response), [])
         notes = updates.get(saved_id(response), [])
@@ -102,6 +142,7 @@ def export_rows(
                     "Action status": action.status.english_label,
                     "Action reference": str(action.id),
                 }
+                | _welsh(action, columns)
             )
         for update in notes:
             rows.append(
@@ -111,6 +152,7 @@ def export_rows(
                     "Update text": update.text,
                     "Update visibility": update.visibility.english_label,
                 }
+                | _welsh(update, columns)
             )
     return rows
 
@@ -134,9 +176,11 @@ def _actions_and_updates(
     return actions, updates
 
 
-def _response_row(response: Response, rec: Recommendation, parent_numbers: dict[int, str]) -> dict[str, Any]:
+def _response_row(
+    response: Response, rec: Recommendation, parent_numbers: dict[int, str], columns: list[str]
+) -> dict[str, Any]:
     """The columns every row of a response repeats; the others empty."""
-    base = dict.fromkeys(EXPORT_COLUMNS, "")
+    base = dict.fromkeys(columns, "")
     base.update(
         {
             "Recommendation": parent_numbers.get(rec.parent_id, rec.number) if rec.parent_id else rec.number,
@@ -149,6 +193,7 @@ def _response_row(response: Response, rec: Recommendation, parent_numbers: dict[
             "Waiting for": response.blocked_reason or "",
             "Why not applicable": response.not_applicable_reason or "",
         }
+        | _welsh(response, columns)
     )
     return base
 
@@ -159,7 +204,8 @@ def export_csv(
     """The plan as CSV (UTF-8 with a byte-order mark, so Excel reads it right); dates as 27/03/2025; exported
     now unless ``exported_at`` says when."""
     rows = export_rows(session, organisation_id, visibilities=visibilities, exported_at=exported_at or utc_now())
-    return csv_bytes(EXPORT_COLUMNS, ([_csv_value(row[c]) for c in EXPORT_COLUMNS] for row in rows))
+    columns = export_columns(session, organisation_id)
+    return csv_bytes(columns, ([_csv_value(row[c]) for c in columns] for row in rows))
 
 
 def _csv_value(value: Any) -> str:
@@ -178,13 +224,14 @@ def export_xlsx(
     sheet = workbook.active
     sheet.title = "Action plan"
     bold = Font(bold=True)
-    for c, name in enumerate(EXPORT_COLUMNS, start=1):
+    columns = export_columns(session, organisation_id)
+    for c, name in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=c, value=name)
         cell.font = bold
     wrap = Alignment(wrap_text=True, vertical="top")
     rows = export_rows(session, organisation_id, visibilities=visibilities, exported_at=exported_at or utc_now())
     for r, row in enumerate(rows, start=2):
-        for c, name in enumerate(EXPORT_COLUMNS, start=1):
+        for c, name in enumerate(columns, start=1):
             value = row[name]
             if value in ("", None):
                 continue
@@ -201,8 +248,9 @@ def export_xlsx(
             if len(text) > 40:
                 cell.alignment = wrap
     widths = {"Recommendation text": 60, "Summary": 50, "Action": 60, "Update text": 80, "Exported at": 20}
-    for c, name in enumerate(EXPORT_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(c)].width = widths.get(name, 16 if name not in _DATE_COLUMNS else 12)
+    for c, name in enumerate(columns, start=1):
+        width = widths.get(name.removesuffix(WELSH_HEADING), 16 if name not in _DATE_COLUMNS else 12)
+        sheet.column_dimensions[get_column_letter(c)].width = width
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)

@@ -19,6 +19,7 @@ from tracker.plans.spreadsheet.common import action_key, canonical, update_key
 from tracker.plans.spreadsheet.results import NOT_IN_THE_PLAN, ChangedField, ImportPlan, PlannedChange
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.timeutil import LONDON, UTC
+from tracker.web.i18n import N_, gettext
 
 
 @dataclass
@@ -89,21 +90,21 @@ class Declarations:
         creates (or a response no longer required that it makes required again), marked declared."""
         for response_id, declared in self.planned.items():
             rec, response = declared.entry.recommendation, declared.entry.response
-            now = NOT_IN_THE_PLAN if declared.new else "In the plan, no longer required"
+            now = gettext(NOT_IN_THE_PLAN if declared.new else N_("In the plan, no longer required"))
             plan.changes.append(
                 PlannedChange(
                     "declare",
                     declared.row,
                     rec.number,
                     response_id,
-                    [ChangedField("Declared by your organisation", now, DECLARED)],
+                    [ChangedField(gettext("Declared by your organisation"), now, gettext(DECLARED))],
                     {"recommendation_id": saved_id(rec)},
                     version=None if declared.new else response.version,
                 )
             )
 
 
-DECLARED = (
+DECLARED = N_(
     "Answered, as declared by your organisation: who the report addresses this recommendation to is not yet "
     "known, so the import records that your organisation answers it"
 )

@@ -12,35 +12,52 @@ from typing import Any
 
 from tracker.plans.spreadsheet.common import plain_words
 from tracker.timeutil import DateParseError, parse_uk_date
+from tracker.web.i18n import N_
 
 ROUND = "round"  # a column of dated updates, one reporting round ("March 2026 update")
 
 IGNORE = ""
 
 FIELDS: dict[str, str] = {
-    "recommendation": "Recommendation number",
-    "sub_recommendation": "Sub-recommendation number",
-    "status": "Status of the recommendation",
-    "rag": "RAG rating",
-    "lead_role": "Lead role (who leads the recommendation)",
-    "summary": "Summary of the response",
-    "blocked_reason": "What it is waiting for (when blocked)",
-    "not_applicable_reason": "Why it does not apply (when not applicable)",
-    "action": "Action (what will be done)",
-    "owner": "Action owner",
-    "target_date": "Action target date",
-    "action_status": "Action status",
-    "update_text": "Update text",
-    "update_date": "Update date",
-    "update_visibility": "Update visibility (public or internal)",
-    "action_ref": "Action reference (from an export of the plan)",
-    "exported_at": "When the file was exported (from an export of the plan)",
-    "recommendation_text": "The report's wording, as your plan quotes it (kept for the service team to check)",
-    "addressee": "Who the report addresses, as your plan names it (kept for the service team to check)",
-    ROUND: "Updates from one reporting round (each cell a dated update)",
+    "recommendation": N_("Recommendation number"),
+    "sub_recommendation": N_("Sub-recommendation number"),
+    "status": N_("Status of the recommendation"),
+    "rag": N_("RAG rating"),
+    "lead_role": N_("Lead role (who leads the recommendation)"),
+    "lead_role_cy": N_("Lead role in Welsh"),
+    "summary": N_("Summary of the response"),
+    "summary_cy": N_("Summary of the response in Welsh"),
+    "blocked_reason": N_("What it is waiting for (when blocked)"),
+    "blocked_reason_cy": N_("What it is waiting for, in Welsh"),
+    "not_applicable_reason": N_("Why it does not apply (when not applicable)"),
+    "not_applicable_reason_cy": N_("Why it does not apply, in Welsh"),
+    "action": N_("Action (what will be done)"),
+    "action_cy": N_("Action in Welsh"),
+    "owner": N_("Action owner"),
+    "owner_cy": N_("Action owner in Welsh"),
+    "target_date": N_("Action target date"),
+    "action_status": N_("Action status"),
+    "update_text": N_("Update text"),
+    "update_text_cy": N_("Update text in Welsh"),
+    "update_date": N_("Update date"),
+    "update_visibility": N_("Update visibility (public or internal)"),
+    "action_ref": N_("Action reference (from an export of the plan)"),
+    "exported_at": N_("When the file was exported (from an export of the plan)"),
+    "recommendation_text": N_("The report's wording, as your plan quotes it (kept for the service team to check)"),
+    "addressee": N_("Who the report addresses, as your plan names it (kept for the service team to check)"),
+    ROUND: N_("Updates from one reporting round (each cell a dated update)"),
 }
 
-"""What a column can be imported as, with the label people choose from ("" means not imported)."""
+"""What a column can be imported as, with the label people choose from ("" means not imported), marked N_: shown
+with ``gettext`` in the language of the page. A field ending ``_cy`` is the Welsh of the public text before it
+(``organisations.bilingual``; ``rows.STORED_IN`` checks that they are the texts with a Welsh twin), imported only for
+a bilingual organisation."""
+
+WELSH_HEADING = " (Welsh)"  # an export's heading of the Welsh of a text: "Summary (Welsh)"
+# A heading that says its column is the Welsh of another: "Summary (Welsh)", "Summary in Welsh", "Summary - Cymraeg"
+_WELSH_MARK = re.compile(
+    r"\s*(?:\(\s*(?:welsh|cymraeg|cy)\s*\)|[-:\u2013]?\s*(?:in\s+)?(?:welsh|cymraeg)\s*)$", re.IGNORECASE
+)
 
 # Header names people use, compared after _normalise (lower case, punctuation and bracketed notes removed).
 # "?recommendation" and "?owner" are settled by detect_mapping; "-" means a known column that is not imported.
@@ -122,7 +139,13 @@ def date_in_header(header: str) -> dt.date | None:
 
 
 def guess_field(header: str) -> str | None:
-    """A field (possibly still ambiguous, "?..."), ROUND, or IGNORE for a heading."""
+    """A field (possibly still ambiguous, "?..."), ROUND, or IGNORE for a heading; the Welsh twin of a public text's
+    field for a heading that says it is the Welsh of one ("Summary (Welsh)"), IGNORE for the Welsh of anything else."""
+    english = _WELSH_MARK.sub("", str(header))
+    if english != str(header) and english.strip():
+        field = guess_field(english)
+        twin = f"{field}_cy"
+        return twin if twin in FIELDS or twin == "?owner_cy" else IGNORE
     key = _normalise(header)
     if key in _SYNONYMS:
         return _SYNONYMS[key]
@@ -169,8 +192,8 @@ def detect_mapping(columns: Iterable[Any]) -> Mapping:
     for name, guess in zip(names, guesses, strict=True):
         if guess == "?recommendation":  # beside a number column, "Recommendation" quotes the report's wording
             guess = "recommendation_text" if has_number else "recommendation"
-        elif guess == "?owner":
-            guess = "owner" if has_action else "lead_role"
+        elif guess in ("?owner", "?owner_cy"):
+            guess = ("owner" if has_action else "lead_role") + guess.removeprefix("?owner")
         guess = guess or IGNORE
         if guess not in (IGNORE, ROUND):
             if guess in taken:

@@ -11,6 +11,7 @@ from typing import Any
 
 from tracker.plans.spreadsheet.mapping import Mapping
 from tracker.vocabulary import Visibility
+from tracker.web.i18n import N_, gettext
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"Row {self.row}: {self.message}"
+        return gettext("Row %(row)s: %(problem)s", row=self.row, problem=self.message)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class MappingError:
         return self.message
 
 
-NOT_IN_THE_PLAN = "Not in the plan"  # what an added action or update is "now", in the dry run's table
+NOT_IN_THE_PLAN = N_("Not in the plan")  # what an added action or update is "now", in the dry run's table
 
 
 @dataclass(frozen=True)

@@ -380,6 +380,25 @@ def test_a_recommendation_that_cannot_be_declared_is_refused_beside_the_field(
     assert session.exec(select(Response).where(Response.declared == True)).all() == []  # noqa: E712
 
 
+@pytest.mark.parametrize(
+    ("number", "welsh", "english"),
+    [
+        ("3", "gyfeirio at eraill, nid at Kent Police", "is addressed to others"),
+        ("1", "Mae eich sefydliad eisoes yn ateb argymhelliad 1", "already answers"),
+        ("9", "Nid oes argymhelliad 9", "There is no recommendation"),
+    ],
+)
+def test_a_refused_declaration_is_explained_in_welsh_on_a_welsh_page(
+    client, session, kent, editor, number, welsh, english
+):
+    sign_in(client, editor.email)
+    answer = client.post(
+        "/plan/kent/declare?lang=cy", data={"number": number}, headers=csrf_headers(client), follow_redirects=False
+    )
+    assert answer.status_code == 422
+    assert welsh in answer.text and english not in answer.text
+
+
 def test_declaring_a_recommendation_twice_is_refused_the_second_time(client, session, kent, editor):
     sign_in(client, editor.email)
     assert declare_in_workspace(client, "2").status_code == 303

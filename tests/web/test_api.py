@@ -660,6 +660,12 @@ def faults_of(problem: dict[str, Any]) -> dict[str, list[str]]:
             {"version": 1, "description": "x" * 10_001, "owner_role": "Lead\u202e"},
             {"description", "owner_role"},
         ),
+        (
+            "PATCH",
+            "/api/evidence/{eid}",
+            {"version": 1, "title": "x" * 301, "description": "About\u202e"},
+            {"title", "description"},
+        ),
     ],
 )
 def test_every_fault_of_a_request_answers_at_once(client, session, make_user, kent, method, template, body, fields):

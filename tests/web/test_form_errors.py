@@ -287,6 +287,24 @@ MIXED: list[tuple[str, str, dict[str, str], set[str]]] = [
         {"version": "1", "text": f"Started{NUL}", "update_on": "01/01/2999"},
         {"edit-text", "edit-update_on"},
     ),
+    (
+        "/responses/{response_id}/evidence",
+        "kent editor",
+        {"kind": "link", "title": f"Policy{OVERRIDE}", "visibility": "public", "url": ""},
+        {"evidence-title", "evidence-url"},
+    ),
+    (
+        "/responses/{response_id}/evidence",
+        "kent editor",
+        {"kind": "note", "title": "Policy", "description": f"About{BELL}", "visibility": "", "note": "Held"},
+        {"evidence-description", "evidence-visibility"},
+    ),
+    (
+        "/evidence/{evidence_id}",
+        "kent editor",
+        {"version": "1", "title": "", "description": f"About{OVERRIDE}", "visibility": "public"},
+        {"evidence-edit-title", "evidence-edit-description"},
+    ),
 ]
 
 

@@ -162,6 +162,7 @@ def records(world, session, make_user):  # world: tests/support/routes.py
     frozen = open_period(session, name="Frozen by mistake", cut_off=dt.date(2025, 7, 31), actor=Actor("t"))
     freeze_period(session, frozen, Actor("t"))
     ids["frozen_period_id"] = frozen.id
+    ids["admin_id"] = users["admin"].id
     ids["sub_response_id"] = response_of(session, "kent", "1.1").id
     session.commit()
     return users, ids
@@ -304,6 +305,31 @@ MIXED: list[tuple[str, str, dict[str, str], set[str]]] = [
         "kent editor",
         {"version": "1", "title": "", "description": f"About{OVERRIDE}", "visibility": "public"},
         {"evidence-edit-title", "evidence-edit-description"},
+    ),
+    (
+        "/admin/users",
+        "admin",
+        {"email": "not an address", "display_name": f"Sam{OVERRIDE}", "role": "admin"},
+        {"email", "display_name"},
+    ),
+    (
+        "/admin/users/{user_id}",
+        "admin",
+        {"version": "1", "display_name": f"Sam{NUL}", "role": "no-such-role", "is_active": "yes"},
+        {"display_name", "role"},
+    ),
+    (  # an account rule: an admin keeps their own access
+        "/admin/users/{admin_id}",
+        "admin",
+        {"version": "1", "display_name": f"Admin{OVERRIDE}", "role": "coordinator", "is_active": "yes"},
+        {"display_name", "role"},
+    ),
+    ("/sign-in", "anonymous", {"email": f"sam{OVERRIDE}@example.org", "password": ""}, {"email", "password"}),
+    (
+        "/account/password",
+        "kent editor",
+        {"current_password": f"secret{NUL}", "new_password": "", "confirm_password": ""},
+        {"current_password", "new_password", "confirm_password"},
     ),
 ]
 

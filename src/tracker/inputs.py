@@ -6,11 +6,13 @@ The rules, in one place:
   (PostgreSQL refuses NUL, XLSX refuses most C0, a lone surrogate cannot be encoded) and nobody types them on
   purpose. ``Form.of`` removes them from every value and notes an error beside the field; the plan, assessment,
   evidence, sign-in, account and period forms then refuse the submission (``Form.refuse_if_invalid`` or
-  ``form.ok``), while the practice write-up keeps the cleaned text (its specified behaviour). The API refuses
-  them with the other faults of the request (422 with the rules it breaks, 400 when they are its only faults;
-  ``tracker.web.api``). Imports remove them (a spreadsheet cell carries Word's line break
-  ``\\x0b`` as a matter of course, so refusing would make ordinary files unloadable). Vertical tab and form feed
-  (Word's line and page breaks) become a newline wherever text is cleaned.
+  ``form.ok``), with the faults the use case's check-only path finds in the other fields (``faults``: every error
+  at once, nothing written; ``character_problems`` puts the character rules among its own), while the practice
+  write-up keeps the cleaned text (its specified behaviour). The API refuses them with the other faults of the
+  request (422 with the rules it breaks, 400 when they are its only faults; ``tracker.web.api``). Imports remove
+  them (a spreadsheet cell carries Word's line break ``\\x0b`` as a matter of course, so refusing would make
+  ordinary files unloadable). Vertical tab and form feed (Word's line and page breaks) become a newline wherever
+  text is cleaned.
 - **Lengths** are those of the columns: ``column_limits`` reads them from the models, and a before-flush check
   (``check_new_values``) refuses any over-long or control-laden value of any ``String(n)`` or text column with an
   ``InputError`` naming the field, which the web layer answers with 422, so a new column is covered by itself.

@@ -6,11 +6,13 @@ The rules, in one place:
   (PostgreSQL refuses NUL, XLSX refuses most C0, a lone surrogate cannot be encoded) and nobody types them on
   purpose. ``Form.of`` removes them from every value and notes an error beside the field; the plan, assessment,
   evidence, sign-in, account and period forms then refuse the submission (``Form.refuse_if_invalid`` or
-  ``form.ok``), while the practice write-up keeps the cleaned text (its specified behaviour). The API refuses
-  them with the other faults of the request (422 with the rules it breaks, 400 when they are its only faults;
-  ``tracker.web.api``). Imports remove them (a spreadsheet cell carries Word's line break
-  ``\\x0b`` as a matter of course, so refusing would make ordinary files unloadable). Vertical tab and form feed
-  (Word's line and page breaks) become a newline wherever text is cleaned.
+  ``form.ok``), with the faults the use case's check-only path finds in the other fields (``faults``: every error
+  at once, nothing written; ``character_problems`` puts the character rules among its own), while the practice
+  write-up keeps the cleaned text (its specified behaviour). The API refuses them with the other faults of the
+  request (422 with the rules it breaks, 400 when they are its only faults; ``tracker.web.api``). Imports remove
+  them (a spreadsheet cell carries Word's line break ``\\x0b`` as a matter of course, so refusing would make
+  ordinary files unloadable). Vertical tab and form feed (Word's line and page breaks) become a newline wherever
+  text is cleaned.
 - **Lengths** are those of the columns: ``column_limits`` reads them from the models, and a before-flush check
   (``check_new_values``) refuses any over-long or control-laden value of any ``String(n)`` or text column with an
   ``InputError`` naming the field, which the web layer answers with 422, so a new column is covered by itself.
@@ -36,10 +38,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple, Self, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -57,6 +59,7 @@ BIDI_OVERRIDES = re.compile("[\u202d\u202e]")  # refused in every text field
 BIDI_MESSAGE = N_("Remove the invisible character that changes the direction of the text from this field")
 ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 CONTROL_MESSAGE = N_("Remove the invisible control character (such as NUL) from this field")
+T = TypeVar("T")
 
 
 class InputError(ValueError):
@@ -91,6 +94,10 @@ class Input:
             return values
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names})
+
+    def values(self) -> dict[str, Any]:
+        """Each field and the value it was given (for ``character_problems``)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def has_control_characters(text: str) -> bool:
@@ -215,6 +222,42 @@ def value_problem(value: Any, length: int | None) -> str | None:
     if problem is None and length and len(value) > length:
         return limit_message(length)
     return problem
+
+
+def character_problems(model: Any, values: Mapping[str, Any]) -> dict[str, str]:
+    """What the rules refuse in the text ``values`` hold for ``model``'s text columns: a control character, or a
+    direction control its field refuses (``text_problem``); lengths are left to each use case, which words its own.
+
+    A use case's check adds these to the faults its own rules find, each in place of its field's other fault (it is
+    what to fix first, as a form says it), so every fault is said at once: the before-flush check would refuse them
+    too, but only once every other rule passed, and a form refuses them as it reads them, before any rule runs."""
+    columns = {column.key: column for column in sa.inspect(model).columns}
+    problems = {}
+    for name, value in values.items():
+        column = columns.get(name)
+        if column is None or not isinstance(value, str) or (length := text_length(column)) is False:
+            continue
+        if (problem := text_problem(value, short=bool(length))) is not None:
+            problems[name] = problem
+    return problems
+
+
+def faults(read: Callable[[dict[str, str]], object]) -> dict[str, str]:
+    """Every fault ``read`` finds in an input (it adds each to the dict it is given, by field), without keeping what
+    it read: a use case's check-only path, which forms run to list every error at once and nothing is written."""
+    found: dict[str, str] = {}
+    read(found)
+    return found
+
+
+def checked(read: Callable[[dict[str, str]], T]) -> T:
+    """What ``read`` makes of an input, or an ``InputError`` with every fault it found: the same rules as ``faults``,
+    on the way to saving."""
+    found: dict[str, str] = {}
+    values = read(found)
+    if found:
+        raise InputError(found)
+    return values
 
 
 def problems_of(record: Any) -> dict[str, str]:

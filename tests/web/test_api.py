@@ -628,6 +628,44 @@ def faults_of(problem: dict[str, Any]) -> dict[str, list[str]]:
             {"version": 1, "text": "x" * 10_001, "update_on": "2999-01-01"},
             {"text", "update_on"},
         ),
+        # A direction override (which the schema lets through: the use case refuses it) with a rule broken or text
+        # the schema refuses: each use case's own check finds it with the rest (issue 20 pass 11, F11).
+        (
+            "PATCH",
+            "/api/responses/{rid}",
+            {"version": 2, "status": "blocked", "summary": "On track\u202e"},
+            {"blocked_reason", "summary"},
+        ),
+        (
+            "POST",
+            "/api/responses/{rid}/updates",
+            {"text": "Started\u202e", "update_on": "2999-01-01"},
+            {"text", "update_on"},
+        ),
+        (
+            "PATCH",
+            "/api/updates/{uid}",
+            {"version": 1, "text": "Started\u202e", "update_on": "2999-01-01"},
+            {"text", "update_on"},
+        ),
+        (
+            "POST",
+            "/api/responses/{rid}/actions",
+            {"description": "An action\u202e", "owner_role": "x" * 201},
+            {"description", "owner_role"},
+        ),
+        (
+            "PATCH",
+            "/api/actions/{aid}",
+            {"version": 1, "description": "x" * 10_001, "owner_role": "Lead\u202e"},
+            {"description", "owner_role"},
+        ),
+        (
+            "PATCH",
+            "/api/evidence/{eid}",
+            {"version": 1, "title": "x" * 301, "description": "About\u202e"},
+            {"title", "description"},
+        ),
     ],
 )
 def test_every_fault_of_a_request_answers_at_once(client, session, make_user, kent, method, template, body, fields):

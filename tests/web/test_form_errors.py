@@ -15,6 +15,7 @@ import pytest
 
 from tests.support.accounts import sign_in
 from tests.support.html_checks import html_problems
+from tests.support.plans import response_of
 from tests.support.routes import app_routes, route_of
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
@@ -161,6 +162,8 @@ def records(world, session, make_user):  # world: tests/support/routes.py
     frozen = open_period(session, name="Frozen by mistake", cut_off=dt.date(2025, 7, 31), actor=Actor("t"))
     freeze_period(session, frozen, Actor("t"))
     ids["frozen_period_id"] = frozen.id
+    ids["admin_id"] = users["admin"].id
+    ids["sub_response_id"] = response_of(session, "kent", "1.1").id
     session.commit()
     return users, ids
 
@@ -240,3 +243,125 @@ def test_every_workspace_error_is_in_the_summary_and_beside_its_field(client, re
         assert f'id="{target}-error"' in response.text, f"#{target} has no message beside it"
     if htmx:
         assert "<html" not in response.text, "only the section is swapped"
+
+
+# Issue 20 pass 11 (F11): a control or direction character in one field was refused as the form was read, before the
+# use case ran, so a form's other rules (required, length, date, status) said nothing until it was resubmitted.
+# Each form below is sent once with a field holding such a character and another field breaking a different rule;
+# the page names both, beside their fields and in the summary. The forms of these families not listed have a
+# single text field (the API token's name), or no text field at all (tests/web/test_form_errors.py's NO_FIELDS).
+OVERRIDE, BELL, NUL = "\u202e", "\x07", "\x00"
+MIXED: list[tuple[str, str, dict[str, str], set[str]]] = [
+    (  # a status rule: Blocked needs what it waits for (a sub-recommendation: 1's status follows from its own)
+        "/plan/responses/{sub_response_id}",
+        "kent editor",
+        {"version": "1", "status": "blocked", "summary": f"On track{OVERRIDE}"},
+        {"summary", "blocked_reason"},
+    ),
+    (  # a length
+        "/plan/responses/{response_id}",
+        "kent editor",
+        {"version": "1", "status": "in_progress", "lead_role": "x" * 201, "summary": f"On track{NUL}"},
+        {"summary", "lead_role"},
+    ),
+    (  # a required field
+        "/plan/responses/{response_id}/actions",
+        "kent editor",
+        {"description": "", "owner_role": f"Lead{OVERRIDE}"},
+        {"description", "owner_role"},
+    ),
+    (  # a date
+        "/plan/actions/{action_id}",
+        "kent editor",
+        {"version": "1", "description": f"An action{BELL}", "target_date": "31/02/2026"},
+        {"edit-description", "edit-target_date"},
+    ),
+    (
+        "/plan/responses/{response_id}/updates",
+        "kent editor",
+        {"text": f"Started{OVERRIDE}", "update_on": "31/02/2025"},
+        {"text", "update_on"},
+    ),
+    (  # a date rule: not in the future
+        "/plan/updates/{update_id}",
+        "kent editor",
+        {"version": "1", "text": f"Started{NUL}", "update_on": "01/01/2999"},
+        {"edit-text", "edit-update_on"},
+    ),
+    (
+        "/responses/{response_id}/evidence",
+        "kent editor",
+        {"kind": "link", "title": f"Policy{OVERRIDE}", "visibility": "public", "url": ""},
+        {"evidence-title", "evidence-url"},
+    ),
+    (
+        "/responses/{response_id}/evidence",
+        "kent editor",
+        {"kind": "note", "title": "Policy", "description": f"About{BELL}", "visibility": "", "note": "Held"},
+        {"evidence-description", "evidence-visibility"},
+    ),
+    (
+        "/evidence/{evidence_id}",
+        "kent editor",
+        {"version": "1", "title": "", "description": f"About{OVERRIDE}", "visibility": "public"},
+        {"evidence-edit-title", "evidence-edit-description"},
+    ),
+    (
+        "/admin/users",
+        "admin",
+        {"email": "not an address", "display_name": f"Sam{OVERRIDE}", "role": "admin"},
+        {"email", "display_name"},
+    ),
+    (
+        "/admin/users/{user_id}",
+        "admin",
+        {"version": "1", "display_name": f"Sam{NUL}", "role": "no-such-role", "is_active": "yes"},
+        {"display_name", "role"},
+    ),
+    (  # an account rule: an admin keeps their own access
+        "/admin/users/{admin_id}",
+        "admin",
+        {"version": "1", "display_name": f"Admin{OVERRIDE}", "role": "coordinator", "is_active": "yes"},
+        {"display_name", "role"},
+    ),
+    ("/sign-in", "anonymous", {"email": f"sam{OVERRIDE}@example.org", "password": ""}, {"email", "password"}),
+    (
+        "/account/password",
+        "kent editor",
+        {"current_password": f"secret{NUL}", "new_password": "", "confirm_password": ""},
+        {"current_password", "new_password", "confirm_password"},
+    ),
+]
+
+
+def stored_rows(session) -> dict[str, int]:
+    """How many rows each table holds, as the app committed them (every change also adds to the history's)."""
+    import sqlalchemy as sa
+    from sqlmodel import SQLModel
+
+    import tracker.models  # noqa: F401  (every table mapped)
+
+    session.rollback()
+    tables = SQLModel.metadata.sorted_tables
+    return {t.name: session.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in tables}
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize(("path", "role", "fields", "errors"), MIXED, ids=[f"{p} {sorted(e)}" for p, _, _, e in MIXED])
+def test_a_character_refused_in_one_field_comes_with_every_other_fault_of_the_form(
+    client, session, records, path, role, fields, errors, htmx
+):
+    users, ids = records
+    if role != "anonymous":
+        sign_in(client, users[role].email)
+    headers = {**BROWSER, **csrf_headers(client), **({"HX-Request": "true"} if htmx else {})}
+    files = {"file": ("", b"", "application/octet-stream")} if path.endswith("/evidence") else None
+    before = stored_rows(session)
+    response = client.post(path.format(**ids), data=fields, files=files, headers=headers, follow_redirects=False)
+    assert response.status_code == 422, (response.status_code, response.text[:500])
+    summary = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', response.text, re.S)
+    assert summary, "a GOV.UK error summary list"
+    assert set(re.findall(r'<a href="#([^"]+)">', summary.group(1))) == errors, "both faults in the summary"
+    for target in errors:
+        assert f'id="{target}-error"' in response.text, f"#{target} has no message beside it"
+    assert stored_rows(session) == before, "nothing saved"

@@ -19,6 +19,7 @@ from tracker.vocabulary import Role
 from tracker.web.i18n import N_
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+OWN_ACCESS = N_("You cannot remove your own administrator access or disable yourself")
 USER_FIELDS = User.conflict_fields
 
 
@@ -71,24 +72,34 @@ class AccountInput(Input):
     version: str | int | None = None
 
 
-def read_account(session: Session, given: AccountInput, *, new: bool) -> tuple[Role, Organisation | None]:
-    """The role and organisation ``given`` names, or an ``InputError`` with everything wrong with its details at once
-    (its email address too when the account is ``new``)."""
+def read_account(
+    session: Session, given: AccountInput, *, editing: User | None = None, actor: Actor | None = None
+) -> tuple[Role, Organisation | None]:
+    """The role and organisation ``given`` names, or an ``InputError`` with everything wrong with its details at once:
+    its email address too for a new account (``editing`` None), and for the account ``editing``, whether ``actor``
+    would remove their own administrator access (``update_user``'s rule)."""
     problems: dict[str, str] = {}
     try:
         role: Role | None = Role(given.role or "")
     except ValueError:
-        problems["role"], role = "Select a role", None
+        problems["role"], role = N_("Select a role"), None
     organisation = None
     if given.organisation:
         organisation = session.get(Organisation, parse_id(given.organisation) or -1)
         if organisation is None:
             problems["organisation"] = N_("Select an organisation from the list")
-    email = (given.email or "") if new else None
+    email = (given.email or "") if editing is None else None
     found = account_problems(
         session, email=email, display_name=given.display_name or "", role=role, organisation=organisation
     )
     problems.update({k: v for k, v in found.items() if k not in problems})
+    if (
+        editing is not None
+        and actor is not None
+        and role is not None
+        and removes_own_access(actor, editing, role=role, is_active=given.is_active == "yes")
+    ):
+        problems.setdefault("role", OWN_ACCESS)
     if problems or role is None:
         raise InputError(problems)
     return role, organisation
@@ -157,8 +168,8 @@ def update_user(
     if expected_version != user.version:
         raise StaleRecord(user, fields_of(user, USER_FIELDS))
     problems = account_problems(session, display_name=display_name, role=role, organisation=organisation)
-    if actor.user_id == user.id and (not is_active or role is not Role.ADMIN):
-        problems["role"] = "You cannot remove your own administrator access or disable yourself"
+    if removes_own_access(actor, user, role=role, is_active=is_active):
+        problems["role"] = OWN_ACCESS
     if problems:
         raise InputError(problems)
     before = fields_of(user, USER_FIELDS)
@@ -178,6 +189,12 @@ def update_user(
         end_all_sessions(session, saved_id(user))
     session.commit()
     return user
+
+
+def removes_own_access(actor: Actor, user: User, *, role: Role, is_active: bool) -> bool:
+    """Whether giving ``user`` ``role`` (and letting them sign in or not) would take their administrator access from
+    the ``actor`` doing it: nobody may, so an admin always remains."""
+    return actor.user_id == user.id and (not is_active or role is not Role.ADMIN)
 
 
 def record_own(

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from tracker.accounts.models import User
 from tracker.db import StaleRecord, saved_id
+from tracker.evidence.checks import check_evidence_change, check_new_evidence
 from tracker.evidence.filetypes import ACCEPTED_MESSAGE
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import (
@@ -133,10 +134,15 @@ class EvidenceController(SignedInPages):
         ctx = load_response(db, request.user, response_id, Permission.EDIT_PLAN)
         db.commit()  # end the read (on SQLite it holds the write lock) while the file is written and checked
         status_code = 200
+        if too_large:
+            form.error("file", too_large_message(settings.max_upload_bytes))
         try:
-            form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs)
-            if too_large:
-                raise InputError({"file": too_large_message(settings.max_upload_bytes)})
+            # A field refused as read (a control character: tracker.inputs) or a file too large comes with every
+            # other fault of the form, and nothing is stored.
+            has_file = upload is not None
+            form.refuse_if_invalid(
+                InputError, lambda: check_new_evidence(EvidenceInput.of(form.values), has_file=has_file)
+            )
             add_evidence(
                 db,
                 ctx,
@@ -225,7 +231,8 @@ def _on_evidence(
 
 def _save(request: HTMXRequest, db: Session, form: Form, evidence: Evidence, ctx: ResponseContext) -> HttpResponse[Any]:
     try:
-        form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs)
+        # A field refused as read (a control character: tracker.inputs) comes with every other fault of the form.
+        form.refuse_if_invalid(InputError, lambda: check_evidence_change(EvidenceInput.of(form.values)))
         update_evidence(db, evidence, ctx, request.user, EvidenceInput.of(form.values))
     except InputError as exc:
         db.rollback()

@@ -20,11 +20,10 @@ import logging
 import os
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
@@ -32,11 +31,19 @@ from tracker import metrics
 from tracker.accounts.models import User
 from tracker.audit.services import fields_of
 from tracker.db import check_version, saved_id
+from tracker.evidence.checks import (
+    MAX_TITLE,
+    NO_FILE,
+    EvidenceInput,
+    changed_values,
+    check_new_evidence,
+    common_of,
+    new_values,
+)
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
-from tracker.inputs import FieldText, Input, InputError, length_message, problems_for, text_problem
+from tracker.inputs import InputError, checked
 from tracker.organisations.bilingual import WELSH_SUFFIX
-from tracker.organisations.bilingual_input import welsh_values
 from tracker.permissions import visible_levels
 from tracker.plans.retraction import is_retraction, retract_evidence
 from tracker.plans.services import (
@@ -47,8 +54,8 @@ from tracker.plans.services import (
     record_on_response,
 )
 from tracker.timeutil import utc_now
-from tracker.vocabulary import EvidenceKind, Visibility
-from tracker.web.i18n import N_, gettext
+from tracker.vocabulary import EvidenceKind
+from tracker.web.i18n import gettext
 
 log = logging.getLogger("tracker.evidence")
 
@@ -68,42 +75,10 @@ EVIDENCE_FIELDS = (
     "sha256",
 )
 EDITABLE_FIELDS = Evidence.conflict_fields
-TEXTS = {
-    "title": FieldText(
-        N_("Enter a title"),
-        N_("The title must be %(limit)s characters or fewer"),
-        N_("The title in Welsh must be %(limit)s characters or fewer"),
-    ),
-    "description": FieldText(
-        "",
-        N_("The description must be %(limit)s characters or fewer"),
-        N_("The description in Welsh must be %(limit)s characters or fewer"),
-    ),
-    "note": FieldText(N_("Enter the note"), N_("The note must be %(limit)s characters or fewer")),
-}
-MAX_TITLE = 300
-MAX_TEXT = 10_000
-MAX_URL = 2000
 MAX_NAME = 300
 PART_SUFFIX = ".part"
 CHUNK_BYTES = 1024 * 1024
 SAVE_MESSAGE = "The file could not be saved. Try again later or contact the service team"
-
-
-@dataclass(frozen=True, kw_only=True)
-class EvidenceInput(Input):
-    """Evidence as the form or the API sends it: ``add_evidence`` reads ``kind`` (file, link or note) and what
-    that kind needs; ``update_evidence`` reads the title, description, visibility and the version last read."""
-
-    kind: str | None = None
-    title: str | None = None
-    title_cy: str | None = None  # the Welsh twins (bilingual organisations); None leaves the stored Welsh
-    description: str | None = None
-    description_cy: str | None = None
-    visibility: str | None = None
-    url: str | None = None
-    note: str | None = None
-    version: int | str | None = None
 
 
 class EvidenceSaveError(InputError):
@@ -179,77 +154,6 @@ def too_large_message(max_bytes: int) -> str:
     return gettext("The selected file must be smaller than %(size)s", size=size_limit_text(max_bytes))
 
 
-# --- validation -----------------------------------------------------------------------------------------
-
-
-def _text(errors: dict[str, str], name: str, value: Any, *, required: bool, limit: int) -> str | None:
-    text = value.strip() if isinstance(value, str) else ""
-    if not text and required:
-        errors[name] = TEXTS[name].missing
-    elif len(text) > limit:
-        errors[name] = length_message(TEXTS[name].too_long, limit)
-    return text or None
-
-
-def _visibility(errors: dict[str, str], value: Any) -> Visibility | None:
-    if value in (None, ""):
-        errors["visibility"] = N_("Select who can see this evidence")
-        return None
-    try:
-        return Visibility(value)
-    except ValueError:
-        errors["visibility"] = N_("Select who can see this evidence from the list")
-        return None
-
-
-def _common(
-    errors: dict[str, str], title: Any, description: Any, visibility: Any, *, title_required: bool, welsh: Any = None
-) -> dict[str, Any]:
-    """The checked title, description and visibility, with the Welsh twins ``welsh`` (the input) carries."""
-    data = {
-        "title": _text(errors, "title", title, required=title_required, limit=MAX_TITLE),
-        "description": _text(errors, "description", description, required=False, limit=MAX_TEXT),
-        "visibility": _visibility(errors, visibility),
-    }
-    if welsh is not None:
-        data |= welsh_values(errors, welsh, Evidence, TEXTS)
-    # What the storing layer would refuse (e.g. a direction control in the title), said beside the field.
-    for name, problem in problems_for(Evidence, title=data["title"]).items():
-        errors.setdefault(name, problem)
-    return data
-
-
-def clean_url(errors: dict[str, str], value: Any) -> str | None:
-    """A web address starting http:// or https:// ('www.example.org' gets https://); others are refused."""
-    raw = value.strip() if isinstance(value, str) else ""
-    if not raw:
-        errors["url"] = N_("Enter the web address of the evidence")
-        return None
-    if len(raw) > MAX_URL:
-        errors["url"] = length_message(N_("The web address must be %(limit)s characters or fewer"), MAX_URL)
-        return None
-    if problem := text_problem(raw, short=True):  # the message every field gives for it, not "spaces"
-        errors["url"] = problem
-        return None
-    if any(unicodedata.category(ch)[0] in ("C", "Z") for ch in raw):
-        errors["url"] = N_("The web address must not contain spaces")
-        return None
-    if "://" not in raw and ":" not in raw.split("/", 1)[0]:
-        raw = "https://" + raw
-    try:
-        parts = urlsplit(raw)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        parts, port_ok = None, False
-    if parts is None or not port_ok or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        errors["url"] = N_("Enter a web address that starts with http:// or https://")
-        return None
-    if parts.username is not None or parts.password is not None:
-        errors["url"] = N_("The web address must not contain a username or password")
-        return None
-    return raw
-
-
 # --- adding ---------------------------------------------------------------------------------------------
 
 
@@ -266,7 +170,7 @@ def add_evidence(
 ) -> Evidence:
     """Add what the evidence form describes: ``given.kind`` is file, link or note."""
     given = EvidenceInput.of(given)
-    common = {"title": given.title, "description": given.description, "visibility": given.visibility, "welsh": given}
+    common = common_of(given)
     kind = given.kind
     if kind == EvidenceKind.FILE.value:
         return add_file(
@@ -283,29 +187,18 @@ def add_evidence(
         return add_link(session, ctx, user, url=given.url, **common)
     if kind == EvidenceKind.NOTE.value:
         return add_note(session, ctx, user, note=given.note, **common)
-    errors = {"kind": N_("Select whether you are adding a file, a link or a note")}
-    _common(errors, common["title"], common["description"], common["visibility"], title_required=False, welsh=given)
-    raise InputError(errors)
+    raise InputError(check_new_evidence(given, has_file=content is not None))
 
 
 def add_link(session: Session, ctx: ResponseContext, user: User, *, url: Any, **common: Any) -> Evidence:
     """Add a link to evidence held elsewhere (http or https only); ``common``: its title (required), description
     and visibility."""
-    return _add_without_file(
-        session, ctx, user, EvidenceKind.LINK, common, lambda errors: {"url": clean_url(errors, url)}
-    )
+    return _add_without_file(session, ctx, user, EvidenceKind.LINK, common, {"url": url})
 
 
 def add_note(session: Session, ctx: ResponseContext, user: User, *, note: Any, **common: Any) -> Evidence:
     """Add a note, for example where a document is held that cannot be uploaded; ``common`` as for ``add_link``."""
-    return _add_without_file(
-        session,
-        ctx,
-        user,
-        EvidenceKind.NOTE,
-        common,
-        lambda errors: {"note": _text(errors, "note", note, required=True, limit=MAX_TEXT)},
-    )
+    return _add_without_file(session, ctx, user, EvidenceKind.NOTE, common, {"note": note})
 
 
 def _add_without_file(
@@ -314,21 +207,10 @@ def _add_without_file(
     user: User,
     kind: EvidenceKind,
     common: dict[str, Any],
-    own: Callable[[dict[str, str]], dict[str, Any]],
+    own: dict[str, Any],
 ) -> Evidence:
-    """Check a link or note (``own`` checks what only its kind has) and store it, or raise every fault at once."""
-    errors: dict[str, str] = {}
-    data = _common(
-        errors,
-        common.get("title"),
-        common.get("description"),
-        common.get("visibility"),
-        title_required=True,
-        welsh=common.get("welsh", common),
-    )
-    data.update(own(errors))
-    if errors:
-        raise InputError(errors)
+    """Check a link or note (``own``: what only its kind has) and store it, or raise every fault at once."""
+    data = checked(lambda errors: new_values(errors, kind, common, own))
     return _insert(session, ctx, user, Evidence(response_id=saved_id(ctx.response), kind=kind, **data))
 
 
@@ -353,10 +235,11 @@ def add_file(
     (``filetypes.identify``). Nothing is left in the folder or the database if it is refused or fails.
     """
     errors: dict[str, str] = {}
-    data = _common(errors, title, description, visibility, title_required=False, welsh=welsh)
+    common = {"title": title, "description": description, "visibility": visibility, "welsh": welsh}
+    data = new_values(errors, EvidenceKind.FILE, common, {})
     name = display_name(filename)
     if not filename or content is None:
-        errors["file"] = N_("Select a file")
+        errors["file"] = NO_FILE
         raise InputError(errors)
     try:
         saved = _save_upload(content, name, Path(upload_dir), max_bytes)
@@ -481,10 +364,7 @@ def update_evidence(
 ) -> Evidence:
     """Change an item's title, description or visibility (``given.version`` must be the one loaded)."""
     given = EvidenceInput.of(given)
-    errors: dict[str, str] = {}
-    data = _common(errors, given.title, given.description, given.visibility, title_required=True, welsh=given)
-    if errors:
-        raise InputError(errors)
+    data = checked(lambda errors: changed_values(errors, given))
     was = evidence.visibility
     summary = f"Evidence on recommendation {ctx.recommendation.number} changed"
     diff = change_on_response(session, ctx, user, evidence, (given.version, data), EDITABLE_FIELDS, summary)

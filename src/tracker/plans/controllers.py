@@ -170,7 +170,14 @@ class PlanController(SignedInPages):
         self, request: HTMXRequest, db: Db, response_id: FromPath[int], data: FormData
     ) -> HttpResponse[Any]:
         return change_response(
-            request, db, response_id, "response", data, services.update_response, given(ResponseInput)
+            request,
+            db,
+            response_id,
+            "response",
+            data,
+            services.update_response,
+            given(ResponseInput),
+            check=services.check_response,
         )
 
     @get("/responses/{response_id:int}/history", sync_to_thread=True, name="plans:history")
@@ -195,6 +202,7 @@ class PlanController(SignedInPages):
             data,
             services.add_action,
             given(ActionInput),
+            check=check_action,
             field_ids=ACTION_FIELD_IDS,
         )
 
@@ -205,7 +213,15 @@ class PlanController(SignedInPages):
     @post("/actions/{action_id:int}", sync_to_thread=True, name="plans:save-action")
     def save_action(self, request: HTMXRequest, db: Db, action_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         return change_item(
-            request, db, Action, action_id, data, services.update_action, given(ActionInput), editing="action"
+            request,
+            db,
+            Action,
+            action_id,
+            data,
+            services.update_action,
+            given(ActionInput),
+            check=check_action,
+            editing="action",
         )
 
     @post("/actions/{action_id:int}/complete", sync_to_thread=True, name="plans:complete-action")
@@ -230,7 +246,9 @@ class PlanController(SignedInPages):
 
     @post("/responses/{response_id:int}/updates", sync_to_thread=True, name="plans:add-update")
     def add_update(self, request: HTMXRequest, db: Db, response_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
-        return change_response(request, db, response_id, "updates", data, services.add_update, given(UpdateInput))
+        return change_response(
+            request, db, response_id, "updates", data, services.add_update, given(UpdateInput), check=check_update
+        )
 
     @get("/updates/{update_id:int}/edit", sync_to_thread=True, name="plans:edit-update-form")
     def edit_update_form(self, request: HTMXRequest, db: Db, update_id: FromPath[int]) -> HttpResponse[Any]:
@@ -239,13 +257,33 @@ class PlanController(SignedInPages):
     @post("/updates/{update_id:int}", sync_to_thread=True, name="plans:save-update")
     def save_update(self, request: HTMXRequest, db: Db, update_id: FromPath[int], data: FormData) -> HttpResponse[Any]:
         return change_item(
-            request, db, ProgressUpdate, update_id, data, services.edit_update, given(UpdateInput), editing="update"
+            request,
+            db,
+            ProgressUpdate,
+            update_id,
+            data,
+            services.edit_update,
+            given(UpdateInput),
+            check=check_update,
+            editing="update",
         )
 
 
 def given(input_type: type[Input]) -> Callable[[Form], Input]:
     """Read a form as the use case's typed input."""
     return lambda form: input_type.of(form.values)
+
+
+# A use case's check-only path: every fault it would refuse in the input read from a form, found without writing.
+Check = Callable[[Session, ResponseContext, Any], dict[str, str]]
+
+
+def check_action(_db: Session, _ctx: ResponseContext, change: Any) -> dict[str, str]:
+    return services.check_action(change)
+
+
+def check_update(_db: Session, ctx: ResponseContext, change: Any) -> dict[str, str]:
+    return services.check_update(ctx, change)
 
 
 def change_response(
@@ -258,14 +296,18 @@ def change_response(
     read: Callable[[Form], Any],
     *,
     permission: Permission = Permission.EDIT_PLAN,
+    check: Check | None = None,
     field_ids: dict[str, str] | None = None,
 ) -> HttpResponse[Any]:
     """Load the response under ``permission`` and carry out ``use_case(db, ctx, user, read(form))`` on it
-    (``run_on_response``)."""
+    (``run_on_response``); ``check``: the use case's check-only path, ``check(db, ctx, read(form))``."""
     form = Form.of(data)
     form.field_ids = field_ids or {}
     ctx = load_response(db, request.user, response_id, permission)
-    return run_on_response(request, db, ctx, section, form, lambda: use_case(db, ctx, request.user, read(form)))
+    every_fault = (lambda: check(db, ctx, read(form))) if check else None
+    return run_on_response(
+        request, db, ctx, section, form, lambda: use_case(db, ctx, request.user, read(form)), every_fault
+    )
 
 
 # The section of the response page each kind of item sits in, and the name of its edit form there.
@@ -313,11 +355,12 @@ def change_item(
     use_case: Callable[..., Any],
     read: Callable[[Form], Any] | None = None,
     *,
+    check: Check | None = None,
     editing: str | None = None,
 ) -> HttpResponse[Any]:
     """Load an action or update for editing and carry out ``use_case(db, item, ctx, user[, read(form)])`` on it
-    (``run_on_response``). ``editing`` names the item's edit form ("action", "update"), which then shows the errors
-    beside the item."""
+    (``run_on_response``; ``check`` as for ``change_response``). ``editing`` names the item's edit form ("action",
+    "update"), which then shows the errors beside the item."""
     form = Form.of(data)
     if editing:
         form.id_prefix = "edit-"  # its fields sit beside the add form's on the response page
@@ -332,7 +375,8 @@ def change_item(
     def carry_out() -> Any:
         return use_case(db, item, ctx, request.user, *([read(form)] if read else []))
 
-    return run_on_response(request, db, ctx, ITEM_SECTIONS[model], form, carry_out, **on_error)
+    every_fault = (lambda: check(db, ctx, read(form))) if check and read else None
+    return run_on_response(request, db, ctx, ITEM_SECTIONS[model], form, carry_out, every_fault, **on_error)
 
 
 def run_on_response(
@@ -342,13 +386,16 @@ def run_on_response(
     section: str,
     form: Form,
     use_case: Any,
+    every_fault: Callable[[], dict[str, str]] | None = None,
     **on_error: Any,
 ) -> HttpResponse[Any]:
-    """Carry out a use case; then redirect (or swap the section), or show the errors or the conflict."""
+    """Carry out a use case; then redirect (or swap the section), or show the errors or the conflict. A field the
+    form refused as read (a control character: tracker.inputs) comes with ``every_fault`` the use case's checks find
+    in the others, and nothing is saved."""
     status_code = 200
     conflict = None
     try:
-        form.refuse_if_invalid(InputError)  # refused as read: a control character (tracker.inputs); nothing saved
+        form.refuse_if_invalid(InputError, every_fault)
         use_case()
     except InputError as exc:
         db.rollback()

@@ -20,7 +20,7 @@ from tracker.accounts.models import User
 from tracker.audit.services import Actor, Event, audit_change, changed, fields_of, record
 from tracker.db import check_version, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
-from tracker.inputs import FieldText, Input, InputError, length_message
+from tracker.inputs import FieldText, Input, InputError, character_problems, checked, faults, length_message
 from tracker.organisations.bilingual_input import welsh_values
 from tracker.organisations.models import Organisation
 from tracker.permissions import Permission, require
@@ -237,23 +237,11 @@ def update_response(
 ) -> Response:
     """Save an organisation's response (status, RAG, lead role, summary, what it waits for or why not)."""
     response = ctx.response
-    change = ResponseInput.of(change)
-    rolled_up = has_sub_recommendations(session, ctx)
-    if rolled_up:
-        # The status of a recommendation with sub-recommendations follows from theirs, and so does the reason it
-        # is Blocked or Not applicable: each sub-recommendation records its own, so none is asked of the parent.
-        change = replace(
-            change,
-            status=response.status.value,
-            blocked_reason=response.blocked_reason,
-            blocked_reason_cy=response.blocked_reason_cy,
-            not_applicable_reason=response.not_applicable_reason,
-            not_applicable_reason_cy=response.not_applicable_reason_cy,
-        )
+    given, rolled_up = _response_given(session, ctx, change)
     was_complete = response.status is ResponseStatus.COMPLETE
-    values = _response_values(change, rolled_up)
+    values = checked(lambda errors: _response_values(errors, given, rolled_up))
     summary = f"Response to recommendation {ctx.recommendation.number} changed"
-    diff = change_on_response(session, ctx, user, response, (change.version, values), RESPONSE_FIELDS, summary)
+    diff = change_on_response(session, ctx, user, response, (given.version, values), RESPONSE_FIELDS, summary)
     if diff:
         now = utc_now()
         if response.status is ResponseStatus.COMPLETE and not was_complete:
@@ -267,9 +255,35 @@ def update_response(
     return response
 
 
-def _response_values(change: ResponseInput, rolled_up: bool) -> dict[str, Any]:
-    """The checked values of a response (``InputError`` with every fault); a reason only with its status."""
-    errors: dict[str, str] = {}
+def check_response(session: Session, ctx: ResponseContext, change: ResponseInput | Mapping[str, Any]) -> dict[str, str]:
+    """Every fault ``update_response`` would refuse in ``change``, found without writing anything."""
+    given, rolled_up = _response_given(session, ctx, change)
+    return faults(lambda errors: _response_values(errors, given, rolled_up))
+
+
+def _response_given(
+    session: Session, ctx: ResponseContext, change: ResponseInput | Mapping[str, Any]
+) -> tuple[ResponseInput, bool]:
+    """``change`` as the rules read it, and whether the recommendation has sub-recommendations."""
+    change = ResponseInput.of(change)
+    response = ctx.response
+    rolled_up = has_sub_recommendations(session, ctx)
+    if rolled_up:
+        # The status of a recommendation with sub-recommendations follows from theirs, and so does the reason it
+        # is Blocked or Not applicable: each sub-recommendation records its own, so none is asked of the parent.
+        change = replace(
+            change,
+            status=response.status.value,
+            blocked_reason=response.blocked_reason,
+            blocked_reason_cy=response.blocked_reason_cy,
+            not_applicable_reason=response.not_applicable_reason,
+            not_applicable_reason_cy=response.not_applicable_reason_cy,
+        )
+    return change, rolled_up
+
+
+def _response_values(errors: dict[str, str], change: ResponseInput, rolled_up: bool) -> dict[str, Any]:
+    """The checked values of a response, each fault added to ``errors``; a reason only with its status."""
     status = _choice(
         errors, change.status, "status", ResponseStatus, (N_("Select a status"), N_("Select a status from the list"))
     )
@@ -293,8 +307,7 @@ def _response_values(change: ResponseInput, rolled_up: bool) -> dict[str, Any]:
     if status is not None and (problem := rag_problem(status, rag)):
         errors["rag"] = problem
     welsh = welsh_values(errors, change, Response, RESPONSE_TEXTS)
-    if errors:
-        raise InputError(errors)
+    errors.update(character_problems(Response, change.values()))
     blocked, not_applicable = status is ResponseStatus.BLOCKED, status is ResponseStatus.NOT_APPLICABLE
     # The Welsh of a reason goes with the reason it translates.
     gone = {"blocked_reason_cy": None} if not blocked else {}
@@ -407,8 +420,14 @@ def complete_without_evidence(session: Session, response_ids: list[int]) -> set[
 # --- actions ---------------------------------------------------------------------------------------------
 
 
-def _action_values(change: ActionInput) -> dict[str, Any]:
-    errors: dict[str, str] = {}
+def check_action(change: ActionInput | Mapping[str, Any]) -> dict[str, str]:
+    """Every fault ``add_action`` or ``update_action`` would refuse in ``change``, found without writing anything."""
+    given = ActionInput.of(change)
+    return faults(lambda errors: _action_values(errors, given))
+
+
+def _action_values(errors: dict[str, str], change: ActionInput) -> dict[str, Any]:
+    """The checked values of an action, each fault added to ``errors``."""
     description = _text(errors, change.description, "description", ACTION_TEXTS["description"], required=True)
     owner_role = _text(errors, change.owner_role, "owner_role", ACTION_TEXTS["owner_role"], limit=200)
     target_date = _date(
@@ -419,13 +438,13 @@ def _action_values(change: ActionInput) -> dict[str, Any]:
         or ActionStatus.NOT_STARTED
     )
     welsh = welsh_values(errors, change, Action, ACTION_TEXTS)
-    if errors:
-        raise InputError(errors)
+    errors.update(character_problems(Action, change.values()))
     return {"description": description, "owner_role": owner_role, "target_date": target_date, "status": status, **welsh}
 
 
 def add_action(session: Session, ctx: ResponseContext, user: User, change: ActionInput | Mapping[str, Any]) -> Action:
-    data = _action_values(ActionInput.of(change))
+    given = ActionInput.of(change)
+    data = checked(lambda errors: _action_values(errors, given))
     # Lock the response so parallel additions (other processes, PostgreSQL) take the next place one at a time.
     session.exec(select(Response.id).where(Response.id == ctx.response.id).with_for_update())
     last = session.exec(select(func.max(Action.position)).where(Action.response_id == ctx.response.id)).one()
@@ -440,8 +459,9 @@ def add_action(session: Session, ctx: ResponseContext, user: User, change: Actio
 def update_action(
     session: Session, action: Action, ctx: ResponseContext, user: User, change: ActionInput | Mapping[str, Any]
 ) -> Action:
-    change = ActionInput.of(change)
-    _change_action(session, action, ctx, user, (change.version, _action_values(change)), "changed")
+    given = ActionInput.of(change)
+    values = checked(lambda errors: _action_values(errors, given))
+    _change_action(session, action, ctx, user, (given.version, values), "changed")
     return action
 
 
@@ -515,8 +535,14 @@ def move_action(session: Session, action: Action, ctx: ResponseContext, user: Us
 # --- progress updates -------------------------------------------------------------------------------------
 
 
-def _update_values(change: UpdateInput, ctx: ResponseContext) -> dict[str, Any]:
-    errors: dict[str, str] = {}
+def check_update(ctx: ResponseContext, change: UpdateInput | Mapping[str, Any]) -> dict[str, str]:
+    """Every fault ``add_update`` or ``edit_update`` would refuse in ``change``, found without writing anything."""
+    given = UpdateInput.of(change)
+    return faults(lambda errors: _update_values(errors, given, ctx))
+
+
+def _update_values(errors: dict[str, str], change: UpdateInput, ctx: ResponseContext) -> dict[str, Any]:
+    """The checked values of a progress update on ``ctx``'s response, each fault added to ``errors``."""
     today = dt.date.today()
     invalid_date = N_("The date of the update must be a real date, like 27/03/2025")
     update_on = _date(errors, change.update_on, "update_on", invalid_date) or (today if not change.update_on else None)
@@ -531,15 +557,15 @@ def _update_values(change: UpdateInput, ctx: ResponseContext) -> dict[str, Any]:
     if problem:
         errors["update_on"] = problem[:1].upper() + problem[1:]
     welsh = welsh_values(errors, change, ProgressUpdate, UPDATE_TEXTS)
-    if errors:
-        raise InputError(errors)
+    errors.update(character_problems(ProgressUpdate, change.values()))
     return {"update_on": update_on, "text": text, "visibility": visibility, **welsh}
 
 
 def add_update(
     session: Session, ctx: ResponseContext, user: User, change: UpdateInput | Mapping[str, Any]
 ) -> ProgressUpdate:
-    data = _update_values(UpdateInput.of(change), ctx)
+    given = UpdateInput.of(change)
+    data = checked(lambda errors: _update_values(errors, given, ctx))
     update = ProgressUpdate(response_id=saved_id(ctx.response), author_id=user.id, **data)
     summary = f"Progress update added to recommendation {ctx.recommendation.number}"
     add_on_response(session, ctx, user, update, UPDATE_FIELDS, summary)
@@ -550,11 +576,11 @@ def edit_update(
     session: Session, update: ProgressUpdate, ctx: ResponseContext, user: User, change: UpdateInput | Mapping[str, Any]
 ) -> ProgressUpdate:
     """Correct an update; the earlier text stays in the history (updates are never deleted)."""
-    change = UpdateInput.of(change)
-    was, values = update.visibility, _update_values(change, ctx)
+    given = UpdateInput.of(change)
+    was, values = update.visibility, checked(lambda errors: _update_values(errors, given, ctx))
     summary = f"Progress update on recommendation {ctx.recommendation.number} corrected"
     diff = change_on_response(
-        session, ctx, user, update, (change.version, values), UPDATE_FIELDS, summary, name_fields=False
+        session, ctx, user, update, (given.version, values), UPDATE_FIELDS, summary, name_fields=False
     )
     if diff:
         update.edited_at = utc_now()

@@ -58,10 +58,16 @@ class Form:
             self.error(key, BIDI_MESSAGE)
         return clean_text(value).strip()
 
-    def refuse_if_invalid(self, error: Callable[[dict[str, str]], Exception]) -> None:
+    def refuse_if_invalid(
+        self, error: Callable[[dict[str, str]], Exception], every_fault: Callable[[], Mapping[str, str]] | None = None
+    ) -> None:
         """Raise the use case's own error (``InputError``) with the fields ``of`` refused, so the
-        handler's usual error path re-renders the form with each message beside its field."""
+        handler's usual error path re-renders the form with each message beside its field. ``every_fault``, the use
+        case's check-only path (it writes nothing), adds the faults its rules find in the other fields, so the form
+        lists every error at once; a field's first fault (the character ``of`` refused) is the one it shows."""
         if self.errors:
+            for name, message in (every_fault() if every_fault else {}).items():
+                self.error(name, message)
             raise error(dict(self.errors))
 
     def get(self, name: str, default: str = "") -> str:

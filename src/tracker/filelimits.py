@@ -338,23 +338,7 @@ class _XmlScanner:
                 self.part,
             )
         if local == "row":
-            self.rows += 1
-            if self.rows > MAX_SCANNED_ROWS:
-                raise FileTooLarge(
-                    N_("the number of rows (%(where)s) is over %(value)s; the limit is %(limit)s"),
-                    MAX_SCANNED_ROWS,
-                    MAX_SCANNED_ROWS,
-                    self.part,
-                )
-            self.row = _int(attributes.get("r")) or self.row + 1
-            if self.row > EXCEL_MAX_ROWS:
-                raise FileTooLarge(
-                    N_("a row number (%(where)s) is %(value)s; the limit is %(limit)s"),
-                    self.row,
-                    EXCEL_MAX_ROWS,
-                    self.part,
-                )
-            self.cells_in_row = 0
+            self._row(attributes)
         elif local == "c":
             self.cells_in_row += 1
             if self.cells_in_row > MAX_CELLS_PER_ROW:
@@ -380,6 +364,22 @@ class _XmlScanner:
                     )
         elif local == "dimension":
             self._dimension(attributes.get("ref", ""))
+
+    def _row(self, attributes: dict[str, str]) -> None:
+        self.rows += 1
+        if self.rows > MAX_SCANNED_ROWS:
+            raise FileTooLarge(
+                N_("the number of rows (%(where)s) is over %(value)s; the limit is %(limit)s"),
+                MAX_SCANNED_ROWS,
+                MAX_SCANNED_ROWS,
+                self.part,
+            )
+        self.row = _int(attributes.get("r")) or self.row + 1
+        if self.row > EXCEL_MAX_ROWS:
+            raise FileTooLarge(
+                N_("a row number (%(where)s) is %(value)s; the limit is %(limit)s"), self.row, EXCEL_MAX_ROWS, self.part
+            )
+        self.cells_in_row = 0
 
     def _end(self, name: str) -> None:
         local = _local(name)

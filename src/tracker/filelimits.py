@@ -74,9 +74,13 @@ MAX_YAML_DEPTH = 50
 """How deeply one YAML data file may nest (ours nest about six deep). Anchors and aliases are refused
 outright (tracker.datafiles): they let a few hundred bytes expand to billions of items."""
 
-# The sentences of limits refused in more than one place (each limit's sentence: ``FileTooLarge``).
+# Sentences of limits (each limit's sentence: ``FileTooLarge``) refused in more than one place, or over a limit.
 ROWS_OVER = N_("the number of rows is over %(value)s; the limit is %(limit)s")
 CELL_OVER = N_("the text of a cell in characters is over %(value)s; the limit is %(limit)s")
+ELEMENTS_OVER = N_("the number of XML elements in a part (%(where)s) is over %(value)s; the limit is %(limit)s")
+CELLS_OVER = N_("the number of cells in a row (%(where)s) is over %(value)s; the limit is %(limit)s")
+STRINGS_OVER = N_("the number of shared strings (%(where)s) is over %(value)s; the limit is %(limit)s")
+SHEET_ROWS_OVER = N_("the number of rows (%(where)s) is over %(value)s; the limit is %(limit)s")
 PART_SIZE = N_("the uncompressed size of a part (%(where)s) is %(value)s; the limit is %(limit)s")
 
 _CHUNK = 64 * 1024
@@ -331,23 +335,13 @@ class _XmlScanner:
                 element=local,
             )
         if self.max_elements is not None and self.elements > self.max_elements:
-            raise FileTooLarge(
-                N_("the number of XML elements in a part (%(where)s) is over %(value)s; the limit is %(limit)s"),
-                self.max_elements,
-                self.max_elements,
-                self.part,
-            )
+            raise _over(ELEMENTS_OVER, self.max_elements, self.part)
         if local == "row":
             self._row(attributes)
         elif local == "c":
             self.cells_in_row += 1
             if self.cells_in_row > MAX_CELLS_PER_ROW:
-                raise FileTooLarge(
-                    N_("the number of cells in a row (%(where)s) is over %(value)s; the limit is %(limit)s"),
-                    MAX_CELLS_PER_ROW,
-                    MAX_CELLS_PER_ROW,
-                    self._at(),
-                )
+                raise _over(CELLS_OVER, MAX_CELLS_PER_ROW, self._at())
             self.shared_cell = attributes.get("t") == "s"
         elif local == "v":
             self.index = ""
@@ -356,24 +350,14 @@ class _XmlScanner:
             if local == "si":
                 self.strings += 1
                 if self.strings > MAX_SHARED_STRINGS:
-                    raise FileTooLarge(
-                        N_("the number of shared strings (%(where)s) is over %(value)s; the limit is %(limit)s"),
-                        MAX_SHARED_STRINGS,
-                        MAX_SHARED_STRINGS,
-                        self.part,
-                    )
+                    raise _over(STRINGS_OVER, MAX_SHARED_STRINGS, self.part)
         elif local == "dimension":
             self._dimension(attributes.get("ref", ""))
 
     def _row(self, attributes: dict[str, str]) -> None:
         self.rows += 1
         if self.rows > MAX_SCANNED_ROWS:
-            raise FileTooLarge(
-                N_("the number of rows (%(where)s) is over %(value)s; the limit is %(limit)s"),
-                MAX_SCANNED_ROWS,
-                MAX_SCANNED_ROWS,
-                self.part,
-            )
+            raise _over(SHEET_ROWS_OVER, MAX_SCANNED_ROWS, self.part)
         self.row = _int(attributes.get("r")) or self.row + 1
         if self.row > EXCEL_MAX_ROWS:
             raise FileTooLarge(
@@ -414,9 +398,8 @@ class _XmlScanner:
     def _count(self, chars: int) -> None:
         self.sheet_chars += chars
         if self.sheet_chars > MAX_SHEET_CHARS:
-            raise FileTooLarge(
+            raise _over(
                 N_("the text of all the cells in characters (%(where)s) is over %(value)s; the limit is %(limit)s"),
-                MAX_SHEET_CHARS,
                 MAX_SHEET_CHARS,
                 self._at(),
             )
@@ -447,6 +430,11 @@ class _XmlScanner:
                 MAX_CELLS_PER_ROW,
                 self.part,
             )
+
+
+def _over(what: str, limit: int, where: str) -> FileTooLarge:
+    """A limit passed as soon as the count went one over it: the value found is reported as over the limit."""
+    return FileTooLarge(what, limit, limit, where)
 
 
 def _column_number(letters: str) -> int:

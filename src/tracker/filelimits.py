@@ -17,7 +17,9 @@ memory before we saw a single row. So, before openpyxl opens it:
 YAML data files (tracker.datafiles) are streamed as events first: no anchors or aliases, and at most
 MAX_YAML_NODES values nested at most MAX_YAML_DEPTH deep.
 
-Each refusal names the limit, the value found and the limit itself. The limits are generous for real plans (a
+Each refusal names the limit, the value found and the limit itself, in one sentence of the interface catalogue
+per kind of limit (marked ``N_`` where it is raised, translated into the reader's language as it is raised), so a
+Welsh page says it in Welsh, in Welsh word order. The limits are generous for real plans (a
 force's plan is a few hundred rows) and well below what would strain the server; the worst file they accept
 is measured in tests/security/test_resource_limits.py.
 """
@@ -28,6 +30,8 @@ import io
 import re
 import zipfile
 from xml.parsers import expat
+
+from tracker.web.i18n import N_, gettext
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """An uploaded spreadsheet or data file, as uploaded (compressed, for an .xlsx)."""
@@ -70,20 +74,44 @@ MAX_YAML_DEPTH = 50
 """How deeply one YAML data file may nest (ours nest about six deep). Anchors and aliases are refused
 outright (tracker.datafiles): they let a few hundred bytes expand to billions of items."""
 
+# Sentences of limits (each limit's sentence: ``FileTooLarge``) refused in more than one place, or over a limit.
+ROWS_OVER = N_("the number of rows is over %(value)s; the limit is %(limit)s")
+CELL_OVER = N_("the text of a cell in characters is over %(value)s; the limit is %(limit)s")
+ELEMENTS_OVER = N_("the number of XML elements in a part (%(where)s) is over %(value)s; the limit is %(limit)s")
+CELLS_OVER = N_("the number of cells in a row (%(where)s) is over %(value)s; the limit is %(limit)s")
+STRINGS_OVER = N_("the number of shared strings (%(where)s) is over %(value)s; the limit is %(limit)s")
+SHEET_ROWS_OVER = N_("the number of rows (%(where)s) is over %(value)s; the limit is %(limit)s")
+PART_SIZE = N_("the uncompressed size of a part (%(where)s) is %(value)s; the limit is %(limit)s")
+
 _CHUNK = 64 * 1024
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
 class FileTooLarge(ValueError):
-    """A file beyond one of the limits; the message names the limit, the value found and the limit."""
+    """A file beyond one of the limits; the message names the limit, the value found and the limit.
 
-    def __init__(self, what: str, value: int | str, limit: int | str, where: str = "") -> None:
-        self.what, self.value, self.limit = what, value, limit
+    ``what`` is the limit's sentence (English, marked ``N_``), with ``%(value)s`` and ``%(limit)s`` and, where the
+    file tells, ``%(where)s`` (a part of the file, a row: ``place``); ``values`` fills any other placeholder. The
+    sentence is translated here, as it is raised, into the language of the request (English outside one).
+    """
+
+    def __init__(self, what: str, value: int | str, limit: int | str, where: str = "", **values: str) -> None:
+        self.what, self.value, self.limit, self.where = what, value, limit, where
         shown = f"{value:,}" if isinstance(value, int) else value
         bound = f"{limit:,}" if isinstance(limit, int) else limit
-        place = f" ({where})" if where else ""
-        self.detail = f"{what}{place} is {shown}; the limit is {bound}"
-        super().__init__(f"The file is too large to read: {self.detail}")
+        self.detail = gettext(what, value=shown, limit=bound, where=where, **values)
+        super().__init__(gettext("The file is too large to read: %(detail)s", detail=self.detail))
+
+
+def place(part: str = "", row: int | None = None, shared_string: int | None = None) -> str:
+    """Where in the file a limit was passed, in the reader's language: "xl/worksheets/sheet1.xml, row 2"."""
+    if shared_string is not None:
+        return gettext("%(part)s, shared string %(number)s", part=part, number=f"{shared_string:,}")
+    if row is None:
+        return part
+    if not part:
+        return gettext("row %(row)s", row=row)
+    return gettext("%(part)s, row %(row)s", part=part, row=f"{row:,}")
 
 
 def mb(size: int) -> str:
@@ -92,18 +120,28 @@ def mb(size: int) -> str:
 
 def check_upload_size(size: int) -> None:
     if size > MAX_FILE_BYTES:
-        raise FileTooLarge("the file", mb(size), mb(MAX_FILE_BYTES))
+        raise FileTooLarge(N_("the file is %(value)s; the limit is %(limit)s"), mb(size), mb(MAX_FILE_BYTES))
 
 
 def check_csv_row(number: int, cells: list[str]) -> None:
     """One CSV row as read (``number`` counts blank lines too): how many cells, and how long each is."""
     if number > MAX_SCANNED_ROWS:
-        raise FileTooLarge("the number of rows", f"over {MAX_SCANNED_ROWS:,}", MAX_SCANNED_ROWS)
+        raise FileTooLarge(ROWS_OVER, MAX_SCANNED_ROWS, MAX_SCANNED_ROWS)
     if len(cells) > MAX_CELLS_PER_ROW:
-        raise FileTooLarge("the number of cells in a row", len(cells), MAX_CELLS_PER_ROW, f"row {number}")
+        raise FileTooLarge(
+            N_("the number of cells in a row (%(where)s) is %(value)s; the limit is %(limit)s"),
+            len(cells),
+            MAX_CELLS_PER_ROW,
+            place(row=number),
+        )
     for cell in cells:
         if len(cell) > MAX_CELL_CHARS:
-            raise FileTooLarge("the text of a cell in characters", len(cell), MAX_CELL_CHARS, f"row {number}")
+            raise FileTooLarge(
+                N_("the text of a cell in characters (%(where)s) is %(value)s; the limit is %(limit)s"),
+                len(cell),
+                MAX_CELL_CHARS,
+                place(row=number),
+            )
 
 
 def check_xlsx(data: bytes) -> None:
@@ -135,20 +173,32 @@ def check_zip_parts(archive: zipfile.ZipFile, kind: str) -> list[zipfile.ZipInfo
     """
     members = [info for info in archive.infolist() if not info.is_dir()]
     if len(members) > MAX_ZIP_MEMBERS:
-        raise FileTooLarge(f"the number of parts in the {kind} file", len(members), MAX_ZIP_MEMBERS)
+        raise FileTooLarge(
+            N_("the number of parts in the %(kind)s file is %(value)s; the limit is %(limit)s"),
+            len(members),
+            MAX_ZIP_MEMBERS,
+            kind=kind,
+        )
     total = 0
     for info in members:
         if info.file_size > MAX_MEMBER_BYTES:
-            raise FileTooLarge(
-                "the uncompressed size of a part", mb(info.file_size), mb(MAX_MEMBER_BYTES), info.filename
-            )
+            raise FileTooLarge(PART_SIZE, mb(info.file_size), mb(MAX_MEMBER_BYTES), info.filename)
         if info.file_size > RATIO_FLOOR_BYTES:
             ratio = info.file_size // max(info.compress_size, 1)
             if ratio > MAX_RATIO:
-                raise FileTooLarge("how much a part expands", f"{ratio:,} times", f"{MAX_RATIO} times", info.filename)
+                raise FileTooLarge(
+                    N_("how much a part expands (%(where)s) is %(value)s times; the limit is %(limit)s times"),
+                    ratio,
+                    MAX_RATIO,
+                    info.filename,
+                )
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
-        raise FileTooLarge("the uncompressed size of all the parts", mb(total), mb(MAX_TOTAL_BYTES))
+        raise FileTooLarge(
+            N_("the uncompressed size of all the parts is %(value)s; the limit is %(limit)s"),
+            mb(total),
+            mb(MAX_TOTAL_BYTES),
+        )
     return members
 
 
@@ -189,7 +239,12 @@ class _Found(Exception):
 
 def _refuse_dtd(part: str) -> None:
     # A DTD is how XML entity bombs expand; an .xlsx written by any spreadsheet program has none.
-    raise FileTooLarge("a document type declaration (DTD)", "present", "none allowed", part)
+    raise FileTooLarge(
+        N_("a document type declaration (DTD) (%(where)s) is present; the limit is none allowed"),
+        "present",
+        "none allowed",
+        part,
+    )
 
 
 def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lengths: list[int], cells: bool) -> None:
@@ -204,7 +259,7 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lengths: list[in
             while chunk := stream.read(_CHUNK):
                 read += len(chunk)
                 if read > info.file_size:  # zipfile stops at the stated size; this is a second guard
-                    raise FileTooLarge("the uncompressed size of a part", mb(read), mb(info.file_size), info.filename)
+                    raise FileTooLarge(PART_SIZE, mb(read), mb(info.file_size), info.filename)
                 scanner.feed(chunk)
             scanner.feed(b"", final=True)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, expat.ExpatError):
@@ -270,26 +325,23 @@ class _XmlScanner:
         self.elements += 1
         if len(attributes) > MAX_ATTRIBUTES:
             raise FileTooLarge(
-                f"the number of attributes of an XML element <{local}>", len(attributes), MAX_ATTRIBUTES, self.part
+                N_(
+                    "the number of attributes of an XML element <%(element)s> (%(where)s) is %(value)s; "
+                    "the limit is %(limit)s"
+                ),
+                len(attributes),
+                MAX_ATTRIBUTES,
+                self.part,
+                element=local,
             )
         if self.max_elements is not None and self.elements > self.max_elements:
-            raise FileTooLarge(
-                "the number of XML elements in a part", f"over {self.max_elements:,}", self.max_elements, self.part
-            )
+            raise _over(ELEMENTS_OVER, self.max_elements, self.part)
         if local == "row":
-            self.rows += 1
-            if self.rows > MAX_SCANNED_ROWS:
-                raise FileTooLarge("the number of rows", f"over {MAX_SCANNED_ROWS:,}", MAX_SCANNED_ROWS, self.part)
-            self.row = _int(attributes.get("r")) or self.row + 1
-            if self.row > EXCEL_MAX_ROWS:
-                raise FileTooLarge("a row number", self.row, EXCEL_MAX_ROWS, self.part)
-            self.cells_in_row = 0
+            self._row(attributes)
         elif local == "c":
             self.cells_in_row += 1
             if self.cells_in_row > MAX_CELLS_PER_ROW:
-                raise FileTooLarge(
-                    "the number of cells in a row", f"over {MAX_CELLS_PER_ROW:,}", MAX_CELLS_PER_ROW, self._at()
-                )
+                raise _over(CELLS_OVER, MAX_CELLS_PER_ROW, self._at())
             self.shared_cell = attributes.get("t") == "s"
         elif local == "v":
             self.index = ""
@@ -298,11 +350,20 @@ class _XmlScanner:
             if local == "si":
                 self.strings += 1
                 if self.strings > MAX_SHARED_STRINGS:
-                    raise FileTooLarge(
-                        "the number of shared strings", f"over {MAX_SHARED_STRINGS:,}", MAX_SHARED_STRINGS, self.part
-                    )
+                    raise _over(STRINGS_OVER, MAX_SHARED_STRINGS, self.part)
         elif local == "dimension":
             self._dimension(attributes.get("ref", ""))
+
+    def _row(self, attributes: dict[str, str]) -> None:
+        self.rows += 1
+        if self.rows > MAX_SCANNED_ROWS:
+            raise _over(SHEET_ROWS_OVER, MAX_SCANNED_ROWS, self.part)
+        self.row = _int(attributes.get("r")) or self.row + 1
+        if self.row > EXCEL_MAX_ROWS:
+            raise FileTooLarge(
+                N_("a row number (%(where)s) is %(value)s; the limit is %(limit)s"), self.row, EXCEL_MAX_ROWS, self.part
+            )
+        self.cells_in_row = 0
 
     def _end(self, name: str) -> None:
         local = _local(name)
@@ -322,8 +383,12 @@ class _XmlScanner:
         if self.in_string:
             self.run_text += len(data)
         if max(self.text, self.run_text if self.in_string else 0) > MAX_CELL_CHARS:
-            what = "the text of a cell in characters" if self.rows or not self.strings else "a shared string's length"
-            raise FileTooLarge(what, f"over {MAX_CELL_CHARS:,}", MAX_CELL_CHARS, self._at())
+            what = (
+                N_("the text of a cell in characters (%(where)s) is over %(value)s; the limit is %(limit)s")
+                if self.rows or not self.strings
+                else N_("a shared string's length (%(where)s) is over %(value)s; the limit is %(limit)s")
+            )
+            raise FileTooLarge(what, MAX_CELL_CHARS, MAX_CELL_CHARS, self._at())
         if self.shared_cell:
             if len(self.index) < 12:
                 self.index += data
@@ -333,14 +398,16 @@ class _XmlScanner:
     def _count(self, chars: int) -> None:
         self.sheet_chars += chars
         if self.sheet_chars > MAX_SHEET_CHARS:
-            raise FileTooLarge(
-                "the text of all the cells in characters", f"over {MAX_SHEET_CHARS:,}", MAX_SHEET_CHARS, self._at()
+            raise _over(
+                N_("the text of all the cells in characters (%(where)s) is over %(value)s; the limit is %(limit)s"),
+                MAX_SHEET_CHARS,
+                self._at(),
             )
 
     def _at(self) -> str:
         if self.strings and not self.rows:
-            return f"{self.part}, shared string {self.strings:,}"
-        return f"{self.part}, row {self.row:,}" if self.row else self.part
+            return place(self.part, shared_string=self.strings)
+        return place(self.part, row=self.row or None)
 
     def _dimension(self, ref: str) -> None:
         """The sheet's stated extent ("A1:P400"): refuse one larger than any sheet we would read."""
@@ -350,9 +417,24 @@ class _XmlScanner:
         rows = [int(m.group(2)) for m in corners if m]
         columns = [_column_number(m.group(1)) for m in corners if m]
         if max(rows) > MAX_SCANNED_ROWS:
-            raise FileTooLarge("the sheet's stated number of rows", max(rows), MAX_SCANNED_ROWS, self.part)
+            raise FileTooLarge(
+                N_("the sheet's stated number of rows (%(where)s) is %(value)s; the limit is %(limit)s"),
+                max(rows),
+                MAX_SCANNED_ROWS,
+                self.part,
+            )
         if max(columns) > MAX_CELLS_PER_ROW:
-            raise FileTooLarge("the sheet's stated number of columns", max(columns), MAX_CELLS_PER_ROW, self.part)
+            raise FileTooLarge(
+                N_("the sheet's stated number of columns (%(where)s) is %(value)s; the limit is %(limit)s"),
+                max(columns),
+                MAX_CELLS_PER_ROW,
+                self.part,
+            )
+
+
+def _over(what: str, limit: int, where: str) -> FileTooLarge:
+    """A limit passed as soon as the count went one over it: the value found is reported as over the limit."""
+    return FileTooLarge(what, limit, limit, where)
 
 
 def _column_number(letters: str) -> int:

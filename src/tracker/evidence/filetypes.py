@@ -30,24 +30,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.filelimits import FileTooLarge, check_zip_parts
+from tracker.web.i18n import N_, gettext
 
-ACCEPTED_MESSAGE = "The selected file must be a PDF, Word, Excel, CSV, text, PNG or JPEG file"
-EMPTY_MESSAGE = "The selected file is empty"
-LEGACY_MESSAGE = (
+# The messages are English, the source text, marked for the catalogue: the form shows each in the reader's
+# language (``tracker.web.fields.errors_of``). One with a value is translated as it is made (``gettext``).
+ACCEPTED_MESSAGE = N_("The selected file must be a PDF, Word, Excel, CSV, text, PNG or JPEG file")
+EMPTY_MESSAGE = N_("The selected file is empty")
+LEGACY_MESSAGE = N_(
     "The selected file is an old Word or Excel file (.doc or .xls). "
     "Save it as a .docx or .xlsx file and upload it again"
 )
-PROTECTED_MESSAGE = (
+PROTECTED_MESSAGE = N_(
     "The selected file is password protected or in an old Word or Excel format. "
     "Remove the password, save it as a .docx or .xlsx file and upload it again"
 )
-MACRO_MESSAGE = "The selected file contains macros. Save it as a .docx or .xlsx file without macros and upload it again"
-UNPACKED_MESSAGE = "The selected file is too large once unpacked"
-ARCHIVE_MESSAGE = "The selected file is an archive, such as a .zip file. Upload the documents one at a time"
-NOT_UTF8_MESSAGE = (
+MACRO_MESSAGE = N_(
+    "The selected file contains macros. Save it as a .docx or .xlsx file without macros and upload it again"
+)
+UNPACKED_MESSAGE = N_("The selected file is too large once unpacked: %(detail)s")
+ARCHIVE_MESSAGE = N_("The selected file is an archive, such as a .zip file. Upload the documents one at a time")
+NOT_UTF8_MESSAGE = N_(
     "The selected file must be saved as UTF-8 text. In Excel, choose CSV UTF-8 when you save it; "
     "in a text editor, choose the UTF-8 encoding"
 )
+MISMATCH_MESSAGE = N_("The selected file is not a real %(type)s: its contents do not match its name")
 
 
 @dataclass(frozen=True)
@@ -59,13 +65,13 @@ class FileType:
     label: str
 
 
-PDF = FileType("pdf", "application/pdf", "PDF file")
-PNG = FileType("png", "image/png", "PNG image")
-JPEG = FileType("jpg", "image/jpeg", "JPEG image")
-DOCX = FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word document")
-XLSX = FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel spreadsheet")
-CSV = FileType("csv", "text/csv; charset=utf-8", "CSV file")
-TEXT = FileType("txt", "text/plain; charset=utf-8", "text file")
+PDF = FileType("pdf", "application/pdf", N_("PDF file"))
+PNG = FileType("png", "image/png", N_("PNG image"))
+JPEG = FileType("jpg", "image/jpeg", N_("JPEG image"))
+DOCX = FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", N_("Word document"))
+XLSX = FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", N_("Excel spreadsheet"))
+CSV = FileType("csv", "text/csv; charset=utf-8", N_("CSV file"))
+TEXT = FileType("txt", "text/plain; charset=utf-8", N_("text file"))
 
 BY_EXTENSION: dict[str, FileType] = {
     "pdf": PDF,
@@ -115,7 +121,7 @@ def extension_of(filename: str) -> str:
 
 
 def _mismatch(expected: FileType) -> FileTypeError:
-    return FileTypeError(f"The selected file is not a real {expected.label}: its contents do not match its name")
+    return FileTypeError(gettext(MISMATCH_MESSAGE, type=gettext(expected.label)))
 
 
 def identify(path: Path, filename: str) -> FileType:
@@ -169,7 +175,7 @@ def _office_kind(path: Path) -> FileType | None:
             try:
                 infos = check_zip_parts(archive, "Office")
             except FileTooLarge as exc:
-                raise FileTypeError(f"{UNPACKED_MESSAGE}: {exc.detail}") from None
+                raise FileTypeError(gettext(UNPACKED_MESSAGE, detail=exc.detail)) from None
             names = {info.filename.replace("\\", "/").lower() for info in infos}
             if any(name.rsplit("/", 1)[-1] == "vbaproject.bin" for name in names):
                 raise FileTypeError(MACRO_MESSAGE)

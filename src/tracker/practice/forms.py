@@ -235,14 +235,14 @@ def _stage_and_themes(errors: dict[str, str], given: PracticeInput, *, submittin
     if stage in {s.value for s in PracticeStage}:
         fields["stage"] = PracticeStage(stage)
     elif stage:
-        errors["stage"] = "Select a stage from the list"
+        errors["stage"] = N_("Select a stage from the list")
     elif submitting:
-        errors["stage"] = "Select how far the practice has got"
+        errors["stage"] = N_("Select how far the practice has got")
     themes = repeated(given.themes)
     if any(t not in THEMES for t in themes):
-        errors["themes"] = "Select themes from the list"
+        errors["themes"] = N_("Select themes from the list")
     elif submitting and not themes:
-        errors["themes"] = "Select at least one theme"
+        errors["themes"] = N_("Select at least one theme")
     fields["themes"] = [code for code in THEMES if code in themes]
     return fields
 
@@ -254,7 +254,7 @@ def _recommendation_ids(
     raw_ids = repeated(given.recommendations)
     if not raw_ids:
         if submitting:
-            errors["recommendations"] = "Select at least one recommendation the practice addresses"
+            errors["recommendations"] = N_("Select at least one recommendation the practice addresses")
         return []
     wanted = {n for n in map(parse_id, raw_ids) if n is not None}
     known: set[int] = (
@@ -267,7 +267,7 @@ def _recommendation_ids(
         else set()
     )
     if len(known) != len(set(raw_ids)):
-        errors["recommendations"] = "Select recommendations from the list"
+        errors["recommendations"] = N_("Select recommendations from the list")
     return sorted(known)
 
 

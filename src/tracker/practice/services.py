@@ -157,7 +157,7 @@ def _insert_with_free_slug(session: Session, practice: Practice) -> None:
             if duplicate is None or duplicate.columns != ("slug",):
                 raise
             practice.slug = slug_for(session, practice.title)
-    raise InputError({"title": "Too many practices with this title are being saved at once. Try again."})
+    raise InputError({"title": N_("Too many practices with this title are being saved at once. Try again.")})
 
 
 def actor_for(user: User) -> Actor:

@@ -38,9 +38,9 @@ def apply_import(session: Session, organisation_id: int, plan: ImportPlan, user:
     added twice, and a record someone else changed since the dry run stops the import (``ImportConflict``).
     """
     if plan.organisation_id != organisation_id:
-        raise SpreadsheetError("This import was checked for another organisation")
+        raise SpreadsheetError(gettext("This import was checked for another organisation"))
     if not plan.ok:
-        raise SpreadsheetError("The spreadsheet has problems, so nothing was imported")
+        raise SpreadsheetError(gettext("The spreadsheet has problems, so nothing was imported"))
     result = ImportResult()
     if not plan.writes:
         return result

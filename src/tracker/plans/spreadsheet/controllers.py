@@ -162,9 +162,9 @@ def unpack(text: str, limit: int = MAX_FILE_BYTES) -> bytes:
         inflater = zlib.decompressobj()
         content = inflater.decompress(compressed, limit + 1)
     except (binascii.Error, ValueError, zlib.error):
-        raise SpreadsheetError("The file could not be read again: upload it again") from None
+        raise SpreadsheetError(gettext("The file could not be read again: upload it again")) from None
     if len(content) > limit or inflater.unconsumed_tail:
-        raise SpreadsheetError("The file is too large: upload it again")
+        raise SpreadsheetError(gettext("The file is too large: upload it again"))
     return content
 
 
@@ -188,14 +188,14 @@ def _load(
         elif form.get("file_data"):
             content, filename = unpack(form.get("file_data")), display_name(form.get("file_name"))
         else:
-            form.error("file", "Select a CSV or Excel file")
+            form.error("file", N_("Select a CSV or Excel file"))
             return _upload_page(request, organisation, form, status_code=422, sets=sets)
         frame = spreadsheet.read_table(content, filename)
     except SpreadsheetError as exc:
         form.error("file", str(exc))
         return _upload_page(request, organisation, form, status_code=422, sets=sets)
     if form.get("visibility") not in ("", *VISIBILITIES):
-        form.error("visibility", "Choose who can see the imported updates: the public, or your organisation only")
+        form.error("visibility", N_("Choose who can see the imported updates: the public, or your organisation only"))
         return _upload_page(request, organisation, form, status_code=422, sets=sets)
     detected = spreadsheet.detect_mapping(frame.columns)
     chosen: dict[str, str | None] = {}

@@ -1,5 +1,8 @@
 """Step 1 of an import: ``read_table`` turns an uploaded CSV or XLSX file into a table of strings, its index the
 row numbers the person sees, within the limits of ``tracker.filelimits``.
+
+Each refusal is a ``SpreadsheetError`` whose message is a sentence of the interface catalogue, translated as it is
+raised into the language of the request (English for the command line).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from tracker.cells import unneutralise
 from tracker.filelimits import (
+    CELL_OVER,
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_FILE_BYTES,
@@ -31,6 +35,7 @@ from tracker.filelimits import (
 from tracker.inputs import clean_imported
 from tracker.plans.spreadsheet.common import FILE_DATE, FORMULA_CELLS, ROW_NUMBERS, SpreadsheetError, cell_text
 from tracker.plans.spreadsheet.mapping import IGNORE, ROUND, guess_field
+from tracker.web.i18n import gettext
 
 HEADER_SEARCH_ROWS = 10  # a title or notes may sit above the header row
 
@@ -45,9 +50,11 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     the first row); empty rows are left out.
     """
     if not data:
-        raise SpreadsheetError("The file is empty")
+        raise SpreadsheetError(gettext("The file is empty"))
     if len(data) > MAX_FILE_BYTES:
-        raise SpreadsheetError(f"The file must be smaller than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise SpreadsheetError(
+            gettext("The file must be smaller than %(size)s MB", size=MAX_FILE_BYTES // (1024 * 1024))
+        )
     kind = _file_kind(data, filename)
     saved: list[dt.date] = []
     formulas: dict[int, dict[int, str]] = {}
@@ -73,14 +80,16 @@ def _file_kind(data: bytes, filename: str) -> str:
     suffix = PurePath(filename or "").suffix.lower()
     is_zip = data[:4] == b"PK\x03\x04"
     if suffix == ".xls" and not is_zip:
-        raise SpreadsheetError("Old Excel files (.xls) cannot be read: save it as .xlsx or CSV and upload that")
+        raise SpreadsheetError(
+            gettext("Old Excel files (.xls) cannot be read: save it as .xlsx or CSV and upload that")
+        )
     if suffix in (".xlsx", ".xlsm") or is_zip:
         if not is_zip:
-            raise SpreadsheetError("The file is not a valid Excel (.xlsx) file")
+            raise SpreadsheetError(gettext("The file is not a valid Excel (.xlsx) file"))
         return "xlsx"
     if suffix in (".csv", ".txt"):
         return "csv"
-    raise SpreadsheetError("The file must be a CSV or Excel (.xlsx) file")
+    raise SpreadsheetError(gettext("The file must be a CSV or Excel (.xlsx) file"))
 
 
 def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
@@ -90,11 +99,12 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
         try:
             text = data.decode("cp1252")  # what Excel on Windows saves as "CSV" without UTF-8
         except UnicodeDecodeError:
-            raise SpreadsheetError("The text of the file could not be read: save it as CSV UTF-8") from None
+            raise SpreadsheetError(gettext("The text of the file could not be read: save it as CSV UTF-8")) from None
     if "\x00" in text:
-        raise SpreadsheetError("The file is not a CSV file (it holds binary data)")
+        raise SpreadsheetError(gettext("The file is not a CSV file (it holds binary data)"))
     delimiter = _delimiter(text)
     rows: list[tuple[int, list[str]]] = []
+    number = 0
     try:
         # One record is one spreadsheet row, even when a quoted cell holds line breaks; a blank line is a row.
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -107,8 +117,14 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
             _check_size(len(rows), cleaned)
     except csv.Error as exc:
         if "field limit" in str(exc):  # the csv module's own cap (131,072) on one cell, before check_csv_row sees it
-            raise FileTooLarge("the text of a cell in characters", f"over {MAX_CELL_CHARS:,}", MAX_CELL_CHARS) from None
-        raise SpreadsheetError(f"The CSV file could not be read: {exc}") from None
+            raise FileTooLarge(CELL_OVER, MAX_CELL_CHARS, MAX_CELL_CHARS) from None
+        # The csv module's own words (English, about its quoting rules) are left out: the row is what helps.
+        raise SpreadsheetError(
+            gettext(
+                "The CSV file could not be read at row %(row)s: save it as CSV UTF-8 again and upload that",
+                row=number + 1,
+            )
+        ) from None
     return rows
 
 
@@ -131,11 +147,11 @@ def _xlsx_rows(data: bytes, saved: list[dt.date], formulas: dict[int, dict[int, 
         # the formulas, read only from a file that has any (a second pass costs a third more time)
         written = openpyxl.load_workbook(io.BytesIO(data), read_only=True) if _has_formulas(data) else None
     except Exception:  # any malformed upload: zip, XML, missing parts
-        raise SpreadsheetError("The Excel file could not be read: check that it opens in Excel and is .xlsx") from None
+        raise SpreadsheetError(_excel_unreadable()) from None
     rows: list[tuple[int, list[str]]] = []
     try:
         if not workbook.worksheets:
-            raise SpreadsheetError("The Excel file has no sheets")
+            raise SpreadsheetError(gettext("The Excel file has no sheets"))
         sheet = workbook.worksheets[0]
         modified = workbook.properties.modified
         if isinstance(modified, dt.datetime):
@@ -147,7 +163,9 @@ def _xlsx_rows(data: bytes, saved: list[dt.date], formulas: dict[int, dict[int, 
         )
         for number, (values, as_written) in enumerate(both, start=1):
             if number > MAX_SCANNED_ROWS:
-                raise SpreadsheetError(f"The sheet has too many rows: the limit is {MAX_ROWS:,}")
+                raise SpreadsheetError(
+                    gettext("The sheet has too many rows: the limit is %(limit)s", limit=f"{MAX_ROWS:,}")
+                )
             cells = [cell_text(v) for v in values]
             unsaved = {
                 i: f"{get_column_letter(i + 1)}{number}"
@@ -162,12 +180,16 @@ def _xlsx_rows(data: bytes, saved: list[dt.date], formulas: dict[int, dict[int, 
     except SpreadsheetError:
         raise
     except Exception:
-        raise SpreadsheetError("The Excel file could not be read: check that it opens in Excel and is .xlsx") from None
+        raise SpreadsheetError(_excel_unreadable()) from None
     finally:
         workbook.close()
         if written:
             written.close()
     return rows
+
+
+def _excel_unreadable() -> str:
+    return gettext("The Excel file could not be read: check that it opens in Excel and is .xlsx")
 
 
 _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -191,21 +213,23 @@ def _has_formulas(data: bytes) -> bool:
 
 def _check_size(count: int, cells: list[str]) -> None:
     if count > MAX_ROWS + HEADER_SEARCH_ROWS:
-        raise SpreadsheetError(f"The file has too many rows: the limit is {MAX_ROWS:,}")
+        raise SpreadsheetError(gettext("The file has too many rows: the limit is %(limit)s", limit=f"{MAX_ROWS:,}"))
     while cells and not cells[-1]:
         cells.pop()
     if len(cells) > MAX_COLUMNS:
-        raise SpreadsheetError(f"The file has too many columns: the limit is {MAX_COLUMNS}")
+        raise SpreadsheetError(gettext("The file has too many columns: the limit is %(limit)s", limit=MAX_COLUMNS))
 
 
 def _frame(rows: list[tuple[int, list[str]]]) -> pd.DataFrame:
     if not rows:
-        raise SpreadsheetError("The file has no rows")
+        raise SpreadsheetError(gettext("The file has no rows"))
     header_at = _header_position(rows)
     header_number, header = rows[header_at]
     data = rows[header_at + 1 :]
     if not data:
-        raise SpreadsheetError(f"The file has a header row (row {header_number}) but no rows under it")
+        raise SpreadsheetError(
+            gettext("The file has a header row (row %(row)s) but no rows under it", row=header_number)
+        )
     width = max([len(header), *(len(cells) for _, cells in data)])
     names = _column_names(header, width)
     table = [cells + [""] * (width - len(cells)) for _, cells in data]

@@ -126,7 +126,7 @@ def _every_fault(editor: Editor, form: Form) -> None:
 
 def _draft(editor: Editor) -> Any:
     if editor.draft is None:
-        raise InputError({"decision": "Write and save the report before this step"})
+        raise InputError({"decision": N_("Write and save the report before this step")})
     return editor.draft
 
 
@@ -136,9 +136,7 @@ def _figures(editor: Editor) -> ReportFigures | None:
 
 def _save(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
     if editor.report is None:
-        raise InputError(
-            {"summary": f"Freeze {editor.period.name} before writing its report: its figures must be fixed"}
-        )
+        raise InputError({"summary": services.freeze_first(editor.period)})
     services.save_draft(
         db,
         editor.period,
@@ -152,7 +150,7 @@ def _save(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
 
 def _add_example(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
     if editor.draft is None or editor.report is None:
-        raise InputError({"example": "Save the report's text before choosing examples"})
+        raise InputError({"example": N_("Save the report's text before choosing examples")})
     services.add_example(
         db,
         editor.draft,
@@ -200,7 +198,7 @@ def _submit(request: AnyRequest, db: Session, editor: Editor, form: Form) -> Non
 
 def _return(request: AnyRequest, db: Session, editor: Editor, form: Form) -> None:
     if editor.draft is None:
-        raise InputError({"review_comment": "There is no report to return yet"})
+        raise InputError({"review_comment": N_("There is no report to return yet")})
     comment = form.get("review_comment")
     services.return_for_changes(db, editor.draft, request.user, version=form.get("version"), comment=comment)
 

@@ -150,12 +150,17 @@ def _editable(draft: ReportDraft, version: object, field_name: str) -> None:
     """Refuse a change to a published report, or to another version than the one stored."""
     check_version(draft, version, ReportDraft.conflict_fields)
     if draft.status is ReportStatus.PUBLISHED:
-        raise InputError({field_name: "This report has been published and can no longer change"})
+        raise InputError({field_name: N_("This report has been published and can no longer change")})
+
+
+def freeze_first(period: ReportingPeriod) -> str:
+    """What the editor says of a period not yet frozen, in the reader's language."""
+    return _("Freeze %(period)s before writing its report: its figures must be fixed", period=period.name)
 
 
 def _frozen(period: ReportingPeriod, field_name: str) -> None:
     if period.status is not PeriodStatus.FROZEN:
-        raise InputError({field_name: f"Freeze {period.name} before writing its report: its figures must be fixed"})
+        raise InputError({field_name: freeze_first(period)})
 
 
 def save_draft(
@@ -295,7 +300,7 @@ def add_example(
     if problem := text_problem(lead_in, short=False) or figures.problem(lead_in):
         errors["lead_in"] = problem
     elif len(lead_in) > MAX_LEAD_IN:
-        errors["lead_in"] = f"The lead-in must be {MAX_LEAD_IN} characters or fewer"
+        errors["lead_in"] = _("The lead-in must be %(limit)s characters or fewer", limit=f"{MAX_LEAD_IN:,}")
     if errors or chosen is None:
         raise InputError(errors)
     example = example_from(chosen, saved_id(draft), lead_in or None)
@@ -345,11 +350,12 @@ def _decide(
 def text_faults(session: Session, draft: ReportDraft, figures: ReportFigures) -> list[str]:
     """Where the stored text breaks the rules saving applies (placeholders, braces, links): re-checked at every step
     of the review, so nothing saved before a rule existed reaches the public."""
-    texts = [(SECTION_NAMES[name], getattr(draft, name)) for name in WRITTEN]
-    texts += [("a recommendation's commentary", text) for text in draft.commentary.values()]
-    texts += [("a recommendation's commentary in Welsh", text) for text in draft.commentary_cy.values()]
+    texts = [(_(SECTION_NAMES[name]), getattr(draft, name)) for name in WRITTEN]
+    texts += [(_("a recommendation's commentary"), text) for text in draft.commentary.values()]
+    texts += [(_("a recommendation's commentary in Welsh"), text) for text in draft.commentary_cy.values()]
     texts += [
-        (f"the lead-in of the example from {e.organisation_name}", e.lead_in or "") for e in examples_of(session, draft)
+        (_("the lead-in of the example from %(organisation)s", organisation=e.organisation_name), e.lead_in or "")
+        for e in examples_of(session, draft)
     ]
     return [what for what, text in texts if text and figures.problem(text)]
 
@@ -357,7 +363,13 @@ def text_faults(session: Session, draft: ReportDraft, figures: ReportFigures) ->
 def _check_stored(session: Session, draft: ReportDraft, figures: ReportFigures | None) -> None:
     if figures is not None and (faults := text_faults(session, draft, figures)):
         where = "; ".join(dict.fromkeys(faults))
-        raise InputError({"decision": f"Correct the placeholders or links in: {where}"})
+        raise InputError({"decision": _("Correct the placeholders or links in: %(where)s", where=where)})
+
+
+NOT_A_DRAFT = {
+    ReportStatus.SUBMITTED: N_("This report is submitted for review: only a draft can be submitted"),
+    ReportStatus.APPROVED: N_("This report is approved: only a draft can be submitted"),
+}
 
 
 def submit(
@@ -373,7 +385,7 @@ def submit(
     require(user, Permission.RUN_REPORTING)
     _editable(draft, version, "decision")
     if draft.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
-        raise InputError({"decision": f"This report is {draft.status.label.lower()}: only a draft can be submitted"})
+        raise InputError({"decision": NOT_A_DRAFT.get(draft.status, NOT_A_DRAFT[ReportStatus.SUBMITTED])})
     if not draft.summary:
         raise InputError({"decision": N_("Write the summary before submitting the report for review")})
     _check_stored(session, draft, figures)
@@ -393,7 +405,7 @@ def return_for_changes(session: Session, draft: ReportDraft, user: User, *, vers
     elif problem := text_problem(comment, short=False):
         errors["review_comment"] = problem
     elif len(comment) > MAX_SECTION:
-        errors["review_comment"] = f"The comments must be {MAX_SECTION:,} characters or fewer"
+        errors["review_comment"] = _("The comments must be %(limit)s characters or fewer", limit=f"{MAX_SECTION:,}")
     if errors:
         raise InputError(errors)
     _decide(
@@ -418,15 +430,20 @@ def approve(
     if user.id in draft.author_ids:
         raise InputError({"decision": N_("You wrote part of this report, so someone else must approve it")})
     _check_stored(session, draft, figures)
-    _refuse_gone(session, examples_of(session, draft), "return the report so its authors can remove them")
+    _refuse_gone(
+        session,
+        examples_of(session, draft),
+        N_("Some examples are no longer public (%(examples)s): return the report so its authors can remove them"),
+    )
     _decide(session, draft, user, ReportStatus.APPROVED, "Report approved", reviewed_by_id=user.id, review_comment=None)
 
 
-def _refuse_gone(session: Session, examples: list[ReportExample], then: str) -> None:
-    """Refuse a step while an example's chosen words are no longer public, naming each (its title, if it has one)."""
+def _refuse_gone(session: Session, examples: list[ReportExample], message: str) -> None:
+    """Refuse a step while an example's chosen words are no longer public, naming each (its title, if it has one):
+    ``message`` (marked ``N_``) says so, with the examples in ``%(examples)s``."""
     if gone := no_longer_public(session, examples):
         names = "; ".join(f"{e.organisation_name}: {e.title}" if e.title else e.organisation_name for e in gone)
-        raise InputError({"decision": f"Some examples are no longer public ({names}): {then}"})
+        raise InputError({"decision": _(message, examples=names)})
 
 
 @dataclass(frozen=True)
@@ -452,11 +469,15 @@ def publish(
     require(user, Permission.RUN_REPORTING)
     _editable(draft, version, "decision")
     if draft.status is not ReportStatus.APPROVED:
-        raise InputError({"decision": "Only an approved report can be published"})
+        raise InputError({"decision": N_("Only an approved report can be published")})
     if not any(text.strip() for text in draft.commentary.values()):
-        raise InputError({"decision": "Write the national commentary on the recommendations before publishing"})
+        raise InputError({"decision": N_("Write the national commentary on the recommendations before publishing")})
     examples = examples_of(session, draft)
-    _refuse_gone(session, examples, "remove them, then have the report approved again")
+    _refuse_gone(
+        session,
+        examples,
+        N_("Some examples are no longer public (%(examples)s): remove them, then have the report approved again"),
+    )
     period = session.get(ReportingPeriod, draft.period_id)
     assert period is not None
     files = render(draft, examples)

@@ -285,3 +285,18 @@ def test_an_english_only_organisation_is_told_to_leave_out_a_welsh_column(sessio
     mapping.fields["Summary (Welsh)"] = ""
     frame = ss.read_table(b"Rec No.,Summary,Summary (Welsh)\n1.1,Plan,Cynllun\n", "plan.csv")
     assert ss.plan_import(session, kent.id, frame, mapping).ok
+
+
+def test_a_welsh_check_page_marks_only_the_columns_in_error(client, kent_editor):
+    """Outsider pass 12, F1: a column without a problem carried an empty message, which the Welsh catalogue
+    turned into its header ("Project-Id-Version: ..."), so every column showed as an error on a Welsh page."""
+    sign_in(client, kent_editor.email)
+    english, welsh = check(client, BAD_ROWS, lang="en"), check(client, BAD_ROWS)
+    for page in (english, welsh):
+        assert "Project-Id-Version" not in page
+        assert page.count("govuk-select--error") == english.count("govuk-select--error") == 0
+
+
+def test_an_empty_message_is_never_translated_into_the_catalogue_header():
+    with translations_in_use(WELSH):
+        assert gettext("") == ""

@@ -20,7 +20,7 @@ def errors_of(errors: Any) -> Mapping[str, str]:
     if errors is None:
         return {}
     found = getattr(errors, "errors", errors)
-    return {name: _(message) for name, message in found.items()} if isinstance(found, Mapping) else {}
+    return {name: _(message) for name, message in found.items() if message} if isinstance(found, Mapping) else {}
 
 
 def _text(value: Any, key: str = "text") -> dict[str, Any] | None:

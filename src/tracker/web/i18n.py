@@ -73,9 +73,14 @@ def localise_url(url: str, locale: str | None = None) -> str:
     return urlunsplit(("", "", parts.path, urlencode(query), parts.fragment))
 
 
+def _translated(message: str) -> str:
+    # An empty message stays empty: a catalogue's entry for "" is its header, never a translation.
+    return current.get().gettext(message) if message else message
+
+
 def gettext(message: str, **variables: Any) -> str:
     """``message`` in the language of the current request (``%(name)s`` placeholders filled from ``variables``)."""
-    text = current.get().gettext(message)
+    text = _translated(message)
     return text % variables if variables else text
 
 
@@ -116,7 +121,7 @@ class Interface(str):
 
 def _jinja_gettext(message: str) -> str:
     # Jinja's "newstyle" gettext fills %(name)s placeholders itself, after escaping.
-    return current.get().gettext(message)
+    return _translated(message)
 
 
 def _jinja_ngettext(singular: str, plural: str, n: int) -> str:

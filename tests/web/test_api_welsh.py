@@ -135,3 +135,42 @@ def test_pages_still_ignore_accept_language(client):
     """A page's language is in its address (a shared cache keys pages by it): only the API follows the header."""
     response = client.get("/no-such-page", headers={**WELSH, "Accept": "text/html"})
     assert response.status_code == 404 and 'lang="en-GB"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("body", "english_detail", "welsh_detail"),
+    [
+        (b'{"version": 3,}', "JSON is malformed: trailing comma in object (byte 14)", "coma dros ben"),
+        (b"[" * 100, "Input data was truncated", None),
+        (b"\xff\xfe", "JSON is malformed: invalid character (byte 0)", "nod annilys"),
+    ],
+)
+def test_a_body_that_is_not_json_is_a_400_in_welsh(
+    client,
+    session,
+    make_user,
+    kent,  # noqa: F811
+    body,
+    english_detail,
+    welsh_detail,
+):
+    """Outsider pass 12, F6: the JSON decoder's own words were English on a Welsh answer."""
+    token = token_for(session, make_user(Role.EDITOR, "kent"))
+    english, cymraeg = in_both(client, "PATCH", f"/api/responses/{kent['rid']}", token, content=body)
+    assert english_detail in str(english)
+    assert english_detail not in str(cymraeg)
+    assert (welsh_detail or welsh(english_detail)) in str(cymraeg)
+
+
+@pytest.mark.parametrize("depth", [500, 5_000, 50_000])
+def test_a_body_nested_thousands_deep_is_a_400_not_a_500(client, session, make_user, kent, depth):  # noqa: F811
+    """Outsider pass 12, F5: a body nested about a thousand deep made the decoder raise RecursionError (a 500)."""
+    token = token_for(session, make_user(Role.EDITOR, "kent"))
+    for body in (b"[" * depth, b'{"version": 1, "summary": ' + b"[" * depth + b"]" * depth + b"}"):
+        for method, url in (
+            ("PATCH", f"/api/responses/{kent['rid']}"),
+            ("POST", f"/api/responses/{kent['rid']}/updates"),
+        ):
+            answer = client.request(method, url, headers=bearer(token), content=body)
+            assert answer.status_code == 400, (method, depth, answer.text[:200])
+            assert answer.headers["content-type"] == "application/problem+json"

@@ -33,6 +33,7 @@ import msgspec
 from litestar import Controller, Router
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
+    ClientException,
     HTTPException,
     NotAuthorizedException,
     PermissionDeniedException,
@@ -320,6 +321,8 @@ async def check_body(request: AnyRequest) -> None:
         body = await request.json()
     except SerializationException:
         return  # not JSON: Litestar's own decoding answers it
+    except RecursionError:  # the decoder gives up on arrays or objects nested some thousand deep (pass 12, F5)
+        raise ClientException(N_("The request body is nested too deeply to read.")) from None
     try:
         msgspec.convert(body, type=body_type, strict=False)
     except msgspec.ValidationError:

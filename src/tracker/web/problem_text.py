@@ -30,13 +30,39 @@ FORMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"Object missing required field `(?P<field>[^`]+)`", N_("Object missing required field `%(field)s`")),
         (r"Object contains unknown field `(?P<field>[^`]+)`", N_("Object contains unknown field `%(field)s`")),
         (r"Validation failed for (?P<method>[A-Z]+) (?P<path>.+)", N_("Validation failed for %(method)s %(path)s")),
+        (
+            r"JSON is malformed: (?P<reason>.+) \(byte (?P<byte>\d+)\)",
+            N_("JSON is malformed: %(reason)s (byte %(byte)s)"),
+        ),
+        (r"Input data was truncated", N_("Input data was truncated")),
+        (r"Invalid UTF-8 encoded string", N_("Invalid UTF-8 encoded string")),
     )
 )
+# What the JSON decoder says is wrong, in the words of its "JSON is malformed" message.
+JSON_FAULTS = {
+    reason: reason
+    for reason in (
+        N_("object keys must be strings"),
+        N_("trailing comma in object"),
+        N_("trailing comma in array"),
+        N_("trailing characters"),
+        N_("invalid character"),
+        N_("invalid number"),
+        N_("invalid escape character in string"),
+        N_("invalid character in string"),
+        N_("expected ':'"),
+        N_("expected ',' or '}'"),
+        N_("expected ',' or ']'"),
+    )
+}
 
 
 def said(message: str) -> str:
     """``message`` in the current language: a decoder's message by its form, any other as the catalogue has it."""
     for pattern, template in FORMS:
         if (match := pattern.fullmatch(message)) is not None:
-            return gettext(template) % match.groupdict()
+            values = match.groupdict()
+            if "reason" in values and values["reason"] in JSON_FAULTS:
+                values["reason"] = gettext(values["reason"])
+            return gettext(template) % values
     return gettext(message)

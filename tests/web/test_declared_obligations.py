@@ -330,6 +330,17 @@ def test_an_editor_declares_a_recommendation_from_the_workspace_as_an_import_wou
     assert [c.kind for c in again.changes if c.kind == "declare"] == []
 
 
+def test_declaring_a_part_says_to_declare_its_recommendation(client, session, kent, editor, tmp_path):
+    """Outsider pass 12, F11: declaring "2.1" said there was no recommendation 2.1, though there is."""
+    load_file(session, write(tmp_path, "set.yaml", UNKNOWN_WITH_PARTS_SET), Actor("test"))
+    session.commit()
+    sign_in(client, editor.email)
+    answer = declare_in_workspace(client, "2.1")
+    assert answer.status_code == 422
+    assert "2.1 is part of recommendation 2: declare recommendation 2, and its parts come with it" in answer.text
+    assert "There is no recommendation 2.1" not in answer.text
+
+
 def test_declaring_a_recommendation_declares_its_sub_recommendations_too(
     client, session, kent, editor, make_user, tmp_path
 ):

@@ -96,6 +96,9 @@ def declared_recommendations(session: Session) -> list[DeclaredRecommendation]:
 
 
 NO_SUCH_RECOMMENDATION = N_("There is no recommendation %(number)s")
+DECLARE_THE_WHOLE = N_(
+    "%(number)s is part of recommendation %(whole)s: declare recommendation %(whole)s, and its parts come with it"
+)
 ADOPT_STALE = N_(
     "Someone changed recommendation %(number)s since you opened the page: nothing was changed. Check its "
     "declarations below, then make them its addressees again if they are right"
@@ -232,15 +235,23 @@ def _chosen(session: Session, data: DeclarationInput) -> Recommendation:
     )
     found = [(r, s) for r, s in session.exec(query) if not data.set or s.slug == data.set]
     if not found:
-        missing = (
-            "There is no recommendation %(number)s in that report"
-            if data.set
-            else "There is no recommendation %(number)s"
-        )
+        if "." in number and _part_exists(session, number):  # pass 12, F11: a part is declared with its recommendation
+            whole = number.split(".", 1)[0]
+            raise InputError({"number": _(DECLARE_THE_WHOLE, number=number, whole=whole)})
+        missing = N_("There is no recommendation %(number)s in that report") if data.set else NO_SUCH_RECOMMENDATION
         raise InputError({"number": _(missing, number=number)})
     if len(found) > 1:
         raise InputError({"set": _("Choose the report: more than one has a recommendation %(number)s", number=number)})
     return found[0][0]
+
+
+def _part_exists(session: Session, number: str) -> bool:
+    query = select(Recommendation.id).where(
+        Recommendation.number == number,
+        col(Recommendation.parent_id).is_not(None),
+        col(Recommendation.removed_at).is_(None),
+    )
+    return session.exec(query).first() is not None
 
 
 def declare_recommendation(

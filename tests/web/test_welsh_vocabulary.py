@@ -89,3 +89,12 @@ def test_a_welsh_force_is_named_in_welsh_on_welsh_pages_and_in_english_on_englis
     assert ">Heddlu Gwent</a>" in listing and ">Kent Police" not in listing.replace('<span lang="en">Kent Police', "")
     english = demo_site.open(Page("a bilingual force's published plan", "/organisations/dyfed-powys")).text
     assert "Heddlu Dyfed-Powys" not in english and "Dyfed-Powys Police" in english
+
+
+def test_a_welsh_force_is_named_in_welsh_in_its_own_workspace_on_welsh_pages(demo_site):
+    """Outsider pass 12, F2: the workspace called Dyfed-Powys by its English name on Welsh pages."""
+    welsh = demo_site.open(Page("a bilingual force's workspace", "/plan/dyfed-powys", "admin"), lang="cy").text
+    assert re.search(r'<h1 class="govuk-heading-l">Heddlu Dyfed-Powys</h1>', welsh)
+    assert "Dyfed-Powys Police" not in welsh
+    response = demo_site.open(Page("a bilingual force's response", "/plan/responses/{welsh_response}", "admin"), "cy")
+    assert "Heddlu Dyfed-Powys" in response.text and "Dyfed-Powys Police" not in response.text

@@ -5,10 +5,13 @@ together in Python (an f-string, ``%``, ``.format`` or ``+``) is not in the cata
 page; so is a plain string nobody marked.
 
 This test reads the source (``ast``) and looks where messages go: the values of ``InputError({...})`` (under any
-of its names), ``errors[...] =`` and ``problems[...] =``, ``form.error(field, message)``, and the message of
-``raise`` of the app's errors that reach a page (``USER_FACING``). There, a message must not be built, the text
-given to ``gettext`` / ``_`` / ``N_`` must not be built either, and a plain string (or a module constant holding
-one) must be a msgid of translations/messages.pot.
+of its names) and of ``Form(errors={...})``, ``errors[...] =`` and ``problems[...] =``, ``form.error(field,
+message)``, and the message of ``raise`` of the app's errors that reach a page (``USER_FACING``). There, a
+message must not be built, the text given to ``gettext`` / ``_`` / ``N_`` must not be built either, and a plain
+string (or a module constant holding one) must be a msgid of translations/messages.pot.
+
+It cannot see a message returned by a helper and put in place elsewhere, nor one whose page shows ``str(exc)``
+without translating it (a plain N_ constant there stays English): those are for review.
 """
 
 from __future__ import annotations
@@ -91,6 +94,9 @@ def _messages(tree: ast.Module) -> Iterator[tuple[int, ast.AST]]:
             name = _name(node.func)
             if name in INPUT_ERRORS and node.args and isinstance(node.args[0], ast.Dict):
                 yield from ((node.lineno, v) for v in node.args[0].values)
+            for keyword in node.keywords:  # Form(errors={...})
+                if keyword.arg in ERROR_MAPS and isinstance(keyword.value, ast.Dict):
+                    yield from ((node.lineno, v) for v in keyword.value.values)
             if name == "error" and len(node.args) >= 2 and _name(getattr(node.func, "value", None)) not in LOGGERS:
                 yield node.lineno, node.args[-1]
         elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
@@ -157,6 +163,7 @@ def test_every_message_shown_to_a_person_is_a_catalogue_sentence(catalogue):
         'raise PeriodError(_(f"{name} is not frozen"))',
         'problems["x"] = "A sentence nobody marked for the catalogue"',
         'STALE = "A sentence nobody marked"\nraise UploadNotKept(STALE)',
+        'form = Form(values=values, errors={"candidate": f"{number} changed"})',
     ],
 )
 def test_a_message_built_in_python_or_left_unmarked_is_found(code):

@@ -24,7 +24,7 @@ from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.i18n import N_
 from tracker.web.templating import page
 
-STALE = "Someone changed this recommendation since you opened the page: check the candidates again"
+STALE = N_("Someone changed this recommendation since you opened the page: check the candidates again")
 
 
 class CandidatesController(RecommendationsAdminPages):

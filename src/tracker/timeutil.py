@@ -23,7 +23,11 @@ _MONTH_YEAR = re.compile(r"^\s*([A-Za-z]{3,9})[\s\-/]+(\d{2}|\d{4})\s*$")
 
 
 class DateParseError(ValueError):
-    """A text that cannot be read as a date."""
+    """A text that cannot be read as a date (the message, in the reader's language, reaches a data file's problems
+    on the admin's load page and ``tracker`` commands; forms say their own sentence beside the field)."""
+
+
+NOT_A_DATE = N_("'%(text)s' is not a date (try 27/03/2025 or 27 March 2025)")
 
 
 YEARS = (1900, 2199)  # years a deadline, update or cut-off can plausibly fall in
@@ -46,7 +50,7 @@ def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
     if not text:
         return None
     if not text.isascii():  # dateutil reads Arabic-Indic and mathematical digits as numbers
-        raise DateParseError(f"{text!r} is not a date (try 27/03/2025 or 27 March 2025)")
+        raise DateParseError(gettext(NOT_A_DATE, text=text))
     month_only = _MONTH_YEAR.match(text)
     try:
         if month_only:
@@ -62,9 +66,16 @@ def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
             if date_parser.parse(text, dayfirst=True, default=dt.datetime(2004, 2, 2)) != parsed:
                 raise ValueError("incomplete date")
     except (ValueError, OverflowError) as exc:
-        raise DateParseError(f"{text!r} is not a date (try 27/03/2025 or 27 March 2025)") from exc
+        raise DateParseError(gettext(NOT_A_DATE, text=text)) from exc
     if not YEARS[0] <= parsed.year <= YEARS[1]:
-        raise DateParseError(f"{text!r} is not a date this tracker can hold: the year must be {YEARS[0]} to {YEARS[1]}")
+        raise DateParseError(
+            gettext(
+                "'%(text)s' is not a date this tracker can hold: the year must be %(first)s to %(last)s",
+                text=text,
+                first=YEARS[0],
+                last=YEARS[1],
+            )
+        )
     return parsed.date()
 
 

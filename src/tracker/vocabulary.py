@@ -152,9 +152,9 @@ class Role(LabelledEnum):
 
     @property
     def belongs_to(self) -> str | None:
-        """The organisations this role is for, in words (None: any)."""
+        """The organisations this role is for, in words in the reader's language (None: any)."""
         home = NATIONAL_HOMES.get(self)
-        return home.in_words if home else None
+        return gettext(home.in_words) if home else None
 
 
 @dataclass(frozen=True)
@@ -171,12 +171,12 @@ class NationalHome:
 # read every plan as if it were a national body's, so the accounts' forms and `tracker users create` refuse it.
 NATIONAL_HOMES: dict[Role, NationalHome] = {
     Role.COORDINATOR: NationalHome(
-        frozenset({OrganisationKind.NATIONAL_BODY}), frozenset(), "the NPCC or another national body"
+        frozenset({OrganisationKind.NATIONAL_BODY}), frozenset(), N_("the NPCC or another national body")
     ),
     Role.INSPECTOR: NationalHome(
         frozenset({OrganisationKind.INSPECTORATE}),
         frozenset({"college-of-policing"}),
-        "HMICFRS, the IOPC or the College of Policing",
+        N_("HMICFRS, the IOPC or the College of Policing"),
     ),
 }
 

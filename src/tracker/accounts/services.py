@@ -17,8 +17,16 @@ from tracker.inputs import Input, InputError, parse_id, problems_for
 from tracker.organisations.models import Organisation
 from tracker.vocabulary import Role
 from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_IN_USE = N_("An account with the email address %(email)s already exists")
+# Who must belong to an organisation (Role.needs_organisation): one whole sentence each, for the article and the
+# word order of each language.
+NEEDS_ORGANISATION = {
+    Role.EDITOR: N_("An editor must belong to an organisation"),
+    Role.VIEWER: N_("A viewer must belong to an organisation"),
+}
 OWN_ACCESS = N_("You cannot remove your own administrator access or disable yourself")
 USER_FIELDS = User.conflict_fields
 
@@ -45,16 +53,19 @@ def account_problems(
     problems: dict[str, str] = dict(problems_for(User, **lengths))
     if email is not None and "email" not in problems:
         if not EMAIL.match(normalise_email(email)):
-            problems["email"] = "Enter an email address in the correct format, like name@example.org"
+            problems["email"] = N_("Enter an email address in the correct format, like name@example.org")
         elif find_by_email(session, email) is not None:
-            problems["email"] = f"An account with the email address {normalise_email(email)} already exists"
+            problems["email"] = _(EMAIL_IN_USE, email=normalise_email(email))
     if not display_name.strip():
-        problems["display_name"] = "Enter a display name"
+        problems["display_name"] = N_("Enter a display name")
     if role is not None and role.needs_organisation and organisation is None:
-        problems["organisation"] = f"An {role.label.lower()} must belong to an organisation"
+        problems["organisation"] = NEEDS_ORGANISATION[role]
     elif role is not None and organisation is not None and not role.may_belong_to(organisation.kind, organisation.slug):
-        problems["organisation"] = (
-            f"{role.label} accounts belong to {role.belongs_to} (or to no organisation), not {organisation.name}"
+        problems["organisation"] = _(
+            "%(role)s accounts belong to %(homes)s (or to no organisation), not %(organisation)s",
+            role=role.label,
+            homes=role.belongs_to,
+            organisation=organisation.name,
         )
     return problems
 
@@ -140,7 +151,7 @@ def create_user(
     try:
         session.flush()
     except Duplicate as exc:  # another request added the same address since the check above
-        raise InputError({"email": f"An account with the email address {email} already exists"}) from exc
+        raise InputError({"email": _(EMAIL_IN_USE, email=email)}) from exc
     audit_creation(
         session,
         user,

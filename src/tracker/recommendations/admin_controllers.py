@@ -53,6 +53,8 @@ from tracker.vocabulary import OrganisationKind, Provenance, WelshWordingSource
 from tracker.web.forms import Form
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 from tracker.web.templating import page
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -319,11 +321,11 @@ def _run_load(request: AnyRequest, db: Session, data: dict[str, Any], *, dry_run
             content = upload.file.read(MAX_FILE_BYTES + 1)
             filename = upload.filename
             if len(content) > MAX_FILE_BYTES:
-                raise SpreadsheetError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+                raise SpreadsheetError(_("The file is larger than %(mb)s MB", mb=MAX_FILE_BYTES // (1024 * 1024)))
         elif form.get("file_data"):
             content, filename = unpack(form.get("file_data")), form.get("file_name")
         else:
-            form.error("file", "Select a YAML, CSV or Excel file")
+            form.error("file", N_("Select a YAML, CSV or Excel file"))
             return _load_page(request, db, form, status_code=422)
     except SpreadsheetError as exc:
         form.error("file", str(exc))

@@ -21,9 +21,10 @@ from tracker.recommendations.admin_controllers import (
 from tracker.recommendations.candidates import accept_candidate, candidate_groups, recommendations_with_candidates
 from tracker.web.forms import Form
 from tracker.web.handler_types import AnyRequest, Db
+from tracker.web.i18n import N_
 from tracker.web.templating import page
 
-STALE = "Someone changed this recommendation since you opened the page: check the candidates again"
+STALE = N_("Someone changed this recommendation since you opened the page: check the candidates again")
 
 
 class CandidatesController(RecommendationsAdminPages):
@@ -47,7 +48,7 @@ class CandidatesController(RecommendationsAdminPages):
         try:
             form.refuse_if_invalid(InputError)
             if target_id is None:
-                raise InputError({"candidate": "Choose the candidate to accept"})
+                raise InputError({"candidate": N_("Choose the candidate to accept")})
             result = accept_candidate(db, rec, target_id, kind, key, parse_id(form.get("version")), request.user)
         except InputError as exc:
             db.rollback()

@@ -30,6 +30,8 @@ from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import EditResult, form_values, save_recommendation
 from tracker.recommendations.models import Recommendation, RecommendationCandidate, RecommendationSet
 from tracker.vocabulary import Provenance
+from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 
 TEXT, ADDRESSEES = "text", "addressees"
 
@@ -196,8 +198,8 @@ def _words(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", shown(text).casefold().replace("'", "")).split())
 
 
-_ALREADY_CONFIRMED = (
-    "Recommendation {number} is already confirmed against the report: a quote from a plan cannot replace what "
+_ALREADY_CONFIRMED = N_(
+    "Recommendation %(number)s is already confirmed against the report: a quote from a plan cannot replace what "
     "was checked against the report. If the report says otherwise, correct the recommendation on its edit screen"
 )
 
@@ -230,19 +232,21 @@ def accept_candidate(
         None,
     )
     if group is None:
-        raise InputError({"candidate": "Choose a candidate from the list"})
+        raise InputError({"candidate": N_("Choose a candidate from the list")})
     if group.current:
         return EditResult()  # the recommendation holds it already: a quote of it adds nothing, not even a version
     if rec.provenance is Provenance.CONFIRMED:
         # Provenance is one status for the whole recommendation: a quote would lower the fields checked against
         # the report that it does not change, so a confirmed recommendation is corrected on its edit screen.
-        raise InputError({"candidate": _ALREADY_CONFIRMED.format(number=rec.number)})
+        raise InputError({"candidate": _(_ALREADY_CONFIRMED, number=rec.number)})
     values = form_values(session, rec)
     values["version"] = "" if version is None else str(version)
     what = "Wording" if target_id == rec.id else f"Wording of {group.recommendation.number}"
     if kind == ADDRESSEES:
         if not group.addressees:
-            raise InputError({"candidate": f"'{group.text}' names no addressee group or organisation we know"})
+            raise InputError(
+                {"candidate": _("'%(quote)s' names no addressee group or organisation we know", quote=group.text)}
+            )
         values["addressees"], what = group.addressees, "Addressees"
     elif target_id == rec.id:
         values["text"] = group.text

@@ -311,7 +311,7 @@ def write_version(
     """An edit as a new version, flushed but neither committed nor synced with obligations (the caller does both,
     once for several recommendations); raises as ``save_recommendation``. Nothing changed: roll back."""
     if rec.parent_id is not None:
-        raise EditError({"text": "Edit a sub-recommendation from its recommendation"})
+        raise EditError({"text": N_("Edit a sub-recommendation from its recommendation")})
     rec_set = session.get(RecommendationSet, rec.set_id)
     assert rec_set is not None
     errors: dict[str, str] = {}
@@ -353,23 +353,23 @@ def _check_fields(
     """The recommendation's own fields checked; problems go into ``errors`` by form field."""
     text = edit.text
     if text and len(text) > MAX_TEXT:
-        errors["text"] = f"The wording must be {MAX_TEXT:,} characters or fewer"
+        errors["text"] = _("The wording must be %(limit)s characters or fewer", limit=f"{MAX_TEXT:,}")
     known = addressee_codes(session)
     unknown = [a for a in edit.addressees if a not in known]
     if unknown:
-        errors["addressees"] = f"Choose addressees from the list ({', '.join(unknown)} is not one)"
+        errors["addressees"] = _("Choose addressees from the list (%(codes)s is not one)", codes=", ".join(unknown))
     addressees = sorted(set(edit.addressees), key=edit.addressees.index)
     try:
         deadline = parse_uk_date(edit.deadline or None)
     except DateParseError:
-        errors["deadline"] = "The deadline must be a real date, like 27/03/2025"
+        errors["deadline"] = N_("The deadline must be a real date, like 27/03/2025")
         deadline = None
     if edit.theme is not None and edit.theme not in {t.get("code") for t in rec_set.themes}:
-        errors["theme"] = "Choose a theme from the list"
+        errors["theme"] = N_("Choose a theme from the list")
     try:
         status = Provenance(edit.provenance or "")
     except ValueError:
-        errors["provenance"] = "Choose how far this recommendation is confirmed"
+        errors["provenance"] = N_("Choose how far this recommendation is confirmed")
         status = rec.provenance
     welsh = (edit.welsh or WelshEdit.of(rec)).checked(text, MAX_TEXT, errors)
     checked = _Checked(text, addressees, deadline, edit.theme, status, [], edit.sources, edit.note, welsh)
@@ -384,19 +384,21 @@ def _check_provenance(checked: _Checked, edit: RecommendationEdit, errors: dict[
     if problem := list_problem(checked.sources):  # a control or direction character, as in every field
         errors["provenance_sources"] = problem
     elif bad:
-        errors["provenance_sources"] = f"Give each source as a web address starting https:// ({bad[0]} is not one)"
+        errors["provenance_sources"] = _(
+            "Give each source as a web address starting https:// (%(source)s is not one)", source=bad[0]
+        )
     if checked.status is Provenance.CONFIRMED:
         if not checked.text:
-            errors["text"] = "Enter the wording before marking the recommendation confirmed against the report"
+            errors["text"] = N_("Enter the wording before marking the recommendation confirmed against the report")
         if not checked.sources and "provenance_sources" not in errors:
-            errors["provenance_sources"] = "Name the source you checked it against (the report's web address)"
+            errors["provenance_sources"] = N_("Name the source you checked it against (the report's web address)")
         if not set(confirmed_fields) - {"number"}:
             # Confirmed against the report with nothing ticked: what the report fixes has been checked.
             confirmed_fields = [f for f in CONFIRMABLE if f != "theme"]
     elif checked.status is Provenance.QUOTED and not (checked.text or checked.addressees):
-        errors["text"] = "Enter the wording (or addressees) organisations' plans quote before marking it as quoted"
+        errors["text"] = N_("Enter the wording (or addressees) organisations' plans quote before marking it as quoted")
     elif checked.status is Provenance.PARTIAL and not [f for f in confirmed_fields if f != "number"]:
-        errors["confirmed_fields"] = "Tick the fields that public sources confirm"
+        errors["confirmed_fields"] = N_("Tick the fields that public sources confirm")
     if "number" not in confirmed_fields:
         confirmed_fields.insert(0, "number")
     return confirmed_fields
@@ -432,15 +434,15 @@ def _new_number_problem(
     """What is wrong with a new sub-recommendation's number, if anything (a removed one's number brings it back)."""
     number = new.number
     if not number:
-        return "Enter the sub-recommendation's number, like 7.3"
+        return N_("Enter the sub-recommendation's number, like 7.3")
     if not number.startswith(rec.number + ".") or not number[len(rec.number) + 1 :].replace(".", "").isalnum():
-        return f"A sub-recommendation of {rec.number} is numbered {rec.number}.1, {rec.number}.2 …"
+        return _("A sub-recommendation of %(number)s is numbered %(number)s.1, %(number)s.2 …", number=rec.number)
     if number in numbers_in_set:
         if not any(s.number == number and s.removed for s in changes.removed_subs):
-            return f"{number} is already in this set"
+            return _("%(number)s is already in this set", number=number)
         return None
     if number in {n for n, _ in changes.new}:
-        return f"{number} is entered twice"
+        return _("%(number)s is entered twice", number=number)
     return None
 
 

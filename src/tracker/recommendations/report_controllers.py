@@ -32,6 +32,7 @@ from tracker.timeutil import DateParseError, parse_uk_date
 from tracker.web.forms import Form
 from tracker.web.handler_types import AnyRequest, Db
 from tracker.web.i18n import N_
+from tracker.web.i18n import gettext as _
 
 PASTED = "pasted text"
 MAX_MB = REPORT_MAX_BYTES // (1024 * 1024)
@@ -119,7 +120,7 @@ def _read_form(
     form = Form.of({k: v for k, v in data.items() if isinstance(v, (str, list)) and k not in ("_csrf_token", "pasted")})
     for hidden in ("upload", "upload_sha256"):  # what names the kept document: refused beside the file field
         if form.errors.pop(hidden, None):
-            form.error("file", "The document you checked is no longer kept: check it again")
+            form.error("file", N_("The document you checked is no longer kept: check it again"))
     pasted = str(data.get("pasted") or "")
     form.values["pasted"] = clean_imported(pasted).strip()
     rec_set = set_by_slug(db, form.get("set"))
@@ -141,7 +142,7 @@ def _read_form(
     else:
         form.error("file", N_("Select the report's HTML page or PDF, or paste its text"))
     if document is not None and len(document[0]) > REPORT_MAX_BYTES:
-        form.error("file" if document[1] != PASTED else "pasted", f"The document is larger than {MAX_MB} MB")
+        form.error("file" if document[1] != PASTED else "pasted", _("The document is larger than %(mb)s MB", mb=MAX_MB))
     # A correction the admin typed wrongly (refused by Form.of) keeps the review on screen, beside its box.
     usable = rec_set is not None and not {"set", "file", "pasted"} & set(form.errors)
     return form, (document if usable else None), rec_set
@@ -176,11 +177,14 @@ def _choices(db: Session, found: Review, form: Form) -> tuple[dict[str, Choice],
         accepted: set[str] = {ticked} if isinstance(ticked, str) else set(ticked)
         addressees = sections.get(row.found.heading or "") or _codes(form.get(f"r{n}-addressees"))
         if unknown := [c for c in addressees if c not in known]:
-            form.error(f"r{n}-addressees", f"{', '.join(unknown)} is not an addressee code (see the list below)")
+            form.error(
+                f"r{n}-addressees",
+                _("%(codes)s is not an addressee code (see the list below)", codes=", ".join(unknown)),
+            )
         try:
             deadline = parse_uk_date(form.get(f"r{n}-deadline") or None)
         except DateParseError:
-            form.error(f"r{n}-deadline", "The deadline must be a real date, like 27/03/2025")
+            form.error(f"r{n}-deadline", N_("The deadline must be a real date, like 27/03/2025"))
             deadline = None
         subs = {s.number: form.get(f"s{s.number}-text") or None for s in row.found.subs}
         choices[n] = Choice(form.get(f"r{n}-text") or None, addressees, deadline, subs, accepted & set(FIELDS))

@@ -16,6 +16,7 @@ from tracker.inputs import parse_id
 from tracker.recommendations.models import RecommendationSet, ReportDocumentUpload
 from tracker.recommendations.report_text import DocumentText
 from tracker.timeutil import utc_now
+from tracker.web.i18n import N_
 
 KEPT_FOR = dt.timedelta(days=1)
 NAME_LENGTH = 255  # ReportDocumentUpload.file_name
@@ -62,13 +63,15 @@ def kept_upload(
     upload = session.get(ReportDocumentUpload, number) if number else None
     if upload is None or upload.sha256 != sha256 or upload.created_at < utc_now() - KEPT_FOR:
         raise UploadNotKept(
-            "The document you checked is no longer kept: check it again (a document is kept for a day after "
-            "it is checked)"
+            N_(
+                "The document you checked is no longer kept: check it again (a document is kept for a day after "
+                "it is checked)"
+            )
         )
     if upload.created_by_id != user.id:
-        raise UploadNotKept("Only the admin who uploaded a document can apply it: upload it and check it yourself")
+        raise UploadNotKept(N_("Only the admin who uploaded a document can apply it: upload it and check it yourself"))
     if upload.set_id != rec_set.id:
-        raise UploadNotKept("The document was checked against another set: check it against this one")
+        raise UploadNotKept(N_("The document was checked against another set: check it against this one"))
     return upload
 
 

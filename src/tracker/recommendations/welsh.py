@@ -14,6 +14,7 @@ from typing import Any
 from tracker.organisations.bilingual import ENGLISH, WELSH, localised
 from tracker.vocabulary import WelshWordingSource
 from tracker.web import i18n
+from tracker.web.i18n import N_
 from tracker.web.i18n import gettext as _
 
 WELSH_FIELDS = ("text_cy", "text_cy_source", "text_cy_citation")
@@ -27,19 +28,21 @@ def wording_problems(text: str | None, text_cy: str | None, source: str | None, 
     if not text_cy:
         return problems
     if not text:
-        problems["text_cy"] = "A Welsh wording needs the English wording it is the Welsh of"
+        problems["text_cy"] = N_("A Welsh wording needs the English wording it is the Welsh of")
     known = {s.value for s in WelshWordingSource}
     if not source:
-        problems["text_cy_source"] = (
+        problems["text_cy_source"] = N_(
             "Say where the Welsh wording comes from: a published source (with its citation) "
             "or the project's own translation"
         )
     elif source not in known:
-        problems["text_cy_source"] = f"{source!r} is not a source of a Welsh wording (use {' or '.join(known)})"
+        problems["text_cy_source"] = _(
+            "'%(source)s' is not a source of a Welsh wording (use %(known)s)", source=source, known=" or ".join(known)
+        )
     elif source == WelshWordingSource.SOURCE and not citation:
-        problems["text_cy_citation"] = "Say where the Welsh wording was published"
+        problems["text_cy_citation"] = N_("Say where the Welsh wording was published")
     if citation and len(citation) > MAX_CITATION:
-        problems["text_cy_citation"] = f"The citation must be {MAX_CITATION} characters or fewer"
+        problems["text_cy_citation"] = _("The citation must be %(limit)s characters or fewer", limit=MAX_CITATION)
     return problems
 
 
@@ -50,9 +53,9 @@ def file_problems(part: Any) -> dict[str, str]:
     if not part.text_cy:
         for name in ("text_cy_source", "text_cy_citation"):
             if getattr(part, name):
-                problems[name] = f"{name} is given without a Welsh wording (text_cy)"
+                problems[name] = _("%(field)s is given without a Welsh wording (text_cy)", field=name)
     elif part.text_cy_source == WelshWordingSource.PROJECT_TRANSLATION and part.text_cy_citation:
-        problems["text_cy_citation"] = "A citation is only for a Welsh wording from a published source"
+        problems["text_cy_citation"] = N_("A citation is only for a Welsh wording from a published source")
     return problems
 
 
@@ -85,7 +88,7 @@ class WelshEdit:
         """What is stored of it (``kept``) beside the English ``text``; its problems go into ``errors`` by field."""
         kept = self.kept()
         if kept.text and len(kept.text) > max_length:
-            errors["text_cy"] = f"The Welsh wording must be {max_length:,} characters or fewer"
+            errors["text_cy"] = _("The Welsh wording must be %(limit)s characters or fewer", limit=f"{max_length:,}")
         for name, problem in wording_problems(text, kept.text, kept.source, kept.citation).items():
             errors.setdefault(name, problem)
         return kept

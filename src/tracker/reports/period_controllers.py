@@ -260,7 +260,11 @@ class PeriodController(SignedInPages):
             comparison = compare_periods(db, first, second)
         except PeriodError as exc:
             return page(
-                request, "errors/error.html", status_code=422, title="These periods cannot be compared", detail=str(exc)
+                request,
+                "errors/error.html",
+                status_code=422,
+                title=_("These periods cannot be compared"),
+                detail=str(exc),
             )
         names = dict(db.exec(select(Organisation.id, Organisation.name)).all())
         numbers = dict(db.exec(select(Recommendation.id, Recommendation.number)).all())

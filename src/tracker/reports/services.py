@@ -24,7 +24,8 @@ from tracker.reports.narrative.models import PublishedReport, ReportDraft
 from tracker.reports.period_exports import discard_exports, store_exports
 from tracker.timeutil import LONDON, DateParseError, parse_uk_date, uk_date, uk_datetime, utc_now
 from tracker.vocabulary import ActionStatus, PeriodStatus, ReportStatus, ResponseStatus
-from tracker.web.i18n import in_english
+from tracker.web.i18n import N_, in_english
+from tracker.web.i18n import gettext as _
 
 
 class PeriodError(ValueError):
@@ -53,6 +54,7 @@ def _record(
     )
 
 
+NAME_IN_USE = N_("A reporting period called '%(name)s' already exists")
 MAX_YEARS_AHEAD = 2
 """How far ahead of today a period's cut-off may be."""
 
@@ -62,20 +64,20 @@ def check_period(name: str, cut_off: dt.date | str | None) -> dt.date:
     years after today), or an ``InputError`` with every fault of the ``name`` and ``cut_off`` at once."""
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Enter a name, for example Summer 2025 NPCC update"
+        errors["name"] = N_("Enter a name, for example Summer 2025 NPCC update")
     else:
         errors.update(problems_for(ReportingPeriod, name=name))
     try:
         cut_off = parse_uk_date(cut_off)
     except DateParseError:
-        errors["cut_off"] = "The cut-off must be a real date, like 31/07/2025"
+        errors["cut_off"] = N_("The cut-off must be a real date, like 31/07/2025")
     else:
         if cut_off is None:
-            errors["cut_off"] = "Enter the cut-off date"
+            errors["cut_off"] = N_("Enter the cut-off date")
         elif cut_off > (latest := utc_now().astimezone(LONDON).date() + relativedelta(years=MAX_YEARS_AHEAD)):
             # A far cut-off, once frozen, would refuse every later period until it was unfrozen.
-            errors["cut_off"] = (
-                f"The cut-off must not be more than two years from today: {uk_date(latest)} at the latest"
+            errors["cut_off"] = _(
+                "The cut-off must not be more than two years from today: %(day)s at the latest", day=uk_date(latest)
             )
     if errors or not isinstance(cut_off, dt.date):
         raise InputError(errors)
@@ -97,17 +99,17 @@ def cut_off_fault(session: Session, cut_off: dt.date, set_id: int | None) -> str
         published = published.where(RecommendationSet.id == set_id)
     first_day = session.exec(published).one()
     if first_day is not None and cut_off < first_day:
-        return f"The cut-off must not be before the recommendations were published on {uk_date(first_day)}"
+        return _("The cut-off must not be before the recommendations were published on %(day)s", day=uk_date(first_day))
     last_frozen = session.exec(
         select(func.max(ReportingPeriod.cut_off)).where(ReportingPeriod.status == PeriodStatus.FROZEN)
     ).one()
     if last_frozen is not None and cut_off <= last_frozen:
-        return f"The cut-off must be after {uk_date(last_frozen)}, the cut-off of the latest frozen period"
+        return _("The cut-off must be after %(day)s, the cut-off of the latest frozen period", day=uk_date(last_frozen))
     same = select(ReportingPeriod.name).where(
         ReportingPeriod.cut_off == cut_off, ReportingPeriod.status == PeriodStatus.OPEN
     )
     if (other := session.exec(same).first()) is not None:
-        return f"{other} is open with the same cut-off: use it, or choose another date"
+        return _("%(name)s is open with the same cut-off: use it, or choose another date", name=other)
     return None
 
 
@@ -122,7 +124,7 @@ def open_period(
     except InputError as exc:
         errors = dict(exc.errors)  # said together with a name in use, not one after the other
     if "name" not in errors and name_in_use(session, name):
-        errors["name"] = f"A reporting period called {name!r} already exists"
+        errors["name"] = _(NAME_IN_USE, name=name)
     if "cut_off" not in errors and isinstance(cut_off, dt.date) and (fault := cut_off_fault(session, cut_off, set_id)):
         errors["cut_off"] = fault
     if errors or not isinstance(cut_off, dt.date):
@@ -132,7 +134,7 @@ def open_period(
     try:
         session.flush()
     except Duplicate as exc:  # another request opened one of the same name since the check above
-        raise InputError({"name": f"A reporting period called {name!r} already exists"}) from exc
+        raise InputError({"name": _(NAME_IN_USE, name=name)}) from exc
     _record(session, actor, "open_period", period, f"Reporting period {name} opened (cut-off {cut_off.isoformat()})")
     return period
 
@@ -172,7 +174,7 @@ def freeze_period(
     dashboard's "no recent update" rule (``Settings.stale_update_days``).
     """
     if period.status is PeriodStatus.FROZEN:
-        raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
+        raise PeriodError(_("%(name)s is already frozen; frozen snapshots never change", name=period.name))
     captured = (Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag)
     responses = select_columns(*captured, Response.declared).where(col(Response.required).is_(True))
     if period.set_id is not None:
@@ -211,7 +213,7 @@ def freeze_period(
         session.flush()  # the period's row first (the snapshots refer to it), under the loaded version
     except StaleRecord as exc:  # frozen (or changed) by someone else at the same moment: their freeze stands
         raise PeriodError(
-            f"{name} was frozen by someone else at the same moment; frozen snapshots never change"
+            _("%(name)s was frozen by someone else at the same moment; frozen snapshots never change", name=name)
         ) from exc
     store_exports(session, period, stale_days=stale_days)
     _record(
@@ -275,13 +277,19 @@ def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> 
     """Reopen a period frozen by mistake: its snapshots and stored exports are discarded and the reopening is
     recorded."""
     if period.status is not PeriodStatus.FROZEN:
-        raise PeriodError(f"{period.name} is not frozen")
+        raise PeriodError(_("%(name)s is not frozen", name=period.name))
     if not can_unfreeze(period):
         raise PeriodError(
-            f"{period.name} was frozen more than {UNFREEZE_WINDOW.days} days ago; its figures can no longer change"
+            _(
+                "%(name)s was frozen more than %(days)s days ago; its figures can no longer change",
+                name=period.name,
+                days=UNFREEZE_WINDOW.days,
+            )
         )
     if session.exec(select(PublishedReport.id).where(PublishedReport.period_id == period.id)).first() is not None:
-        raise PeriodError(f"{period.name} has a published report, which must never change: it cannot be unfrozen")
+        raise PeriodError(
+            _("%(name)s has a published report, which must never change: it cannot be unfrozen", name=period.name)
+        )
     frozen_at, name = period.frozen_at, period.name
     discarded = session.exec(select(func.count()).where(Snapshot.period_id == period.id)).one()
     for snapshot in session.exec(select(Snapshot).where(Snapshot.period_id == period.id)):
@@ -293,7 +301,9 @@ def unfreeze_period(session: Session, period: ReportingPeriod, actor: Actor) -> 
     try:
         session.flush()
     except StaleRecord as exc:  # reopened (or changed) by someone else at the same moment
-        raise PeriodError(f"{name} was changed by someone else at the same moment; reload the page") from exc
+        raise PeriodError(
+            _("%(name)s was changed by someone else at the same moment; reload the page", name=name)
+        ) from exc
     with in_english():  # stored: English, whatever the page's language
         said = f"Reporting period {name} unfrozen (frozen {uk_datetime(frozen_at)}): {discarded} snapshots discarded"
     _record(
@@ -342,9 +352,11 @@ class Comparison:
 def compare_periods(session: Session, earlier: ReportingPeriod, later: ReportingPeriod) -> Comparison:
     """Which responses moved forward (e.g. in progress to complete), which went backwards, who has not updated."""
     if earlier.status is not PeriodStatus.FROZEN or later.status is not PeriodStatus.FROZEN:
-        raise PeriodError("Only frozen periods can be compared")
+        raise PeriodError(_("Only frozen periods can be compared"))
     if earlier.id == later.id:
-        raise PeriodError(f"Choose two different periods: {earlier.name} compared with itself shows nothing")
+        raise PeriodError(
+            _("Choose two different periods: %(name)s compared with itself shows nothing", name=earlier.name)
+        )
     if earlier.cut_off > later.cut_off:
         earlier, later = later, earlier
     before = {s.response_id: s for s in session.exec(select(Snapshot).where(Snapshot.period_id == earlier.id))}

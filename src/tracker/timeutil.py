@@ -19,7 +19,19 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
-_MONTH_YEAR = re.compile(r"^\s*([A-Za-z]{3,9})[\s\-/]+(\d{2}|\d{4})\s*$")
+_MONTH_YEAR = re.compile(r"^\s*([A-Za-z]{3,10})[\s\-/]+(\d{2}|\d{4})\s*$")
+
+
+class _EnglishAndWelsh(date_parser.parserinfo):
+    """Month names in English and in Welsh ("1 Ionawr 2026", "Gorffennaf 2025"): Welsh pages write dates in Welsh,
+    so a Welsh speaker may type them so (outsider pass 12, F8)."""
+
+    WELSH = ("Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin", "Gorffennaf", "Awst", "Medi", "Hydref",
+             "Tachwedd", "Rhagfyr")  # fmt: skip
+    MONTHS = [(*english, welsh) for english, welsh in zip(date_parser.parserinfo.MONTHS, WELSH, strict=True)]
+
+
+_NAMES = _EnglishAndWelsh()
 
 
 class DateParseError(ValueError):
@@ -54,16 +66,16 @@ def parse_uk_date(value: object, *, month_end: bool = True) -> dt.date | None:
     month_only = _MONTH_YEAR.match(text)
     try:
         if month_only:
-            first = date_parser.parse(f"1 {month_only.group(1)} {month_only.group(2)}", dayfirst=True).date()
+            first = date_parser.parse(f"1 {month_only.group(1)} {month_only.group(2)}", _NAMES, dayfirst=True).date()
             if first.year < 100:
                 first = first.replace(year=2000 + first.year)
             return first + relativedelta(day=31) if month_end else first
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?", text):  # year first: never day first
             parsed = dt.datetime.fromisoformat(text)
         else:
-            parsed = date_parser.parse(text, dayfirst=True, default=dt.datetime(2000, 1, 1))
+            parsed = date_parser.parse(text, _NAMES, dayfirst=True, default=dt.datetime(2000, 1, 1))
             # A day, a month and a year must all be written: dateutil fills in missing ones ("-1" would be a date)
-            if date_parser.parse(text, dayfirst=True, default=dt.datetime(2004, 2, 2)) != parsed:
+            if date_parser.parse(text, _NAMES, dayfirst=True, default=dt.datetime(2004, 2, 2)) != parsed:
                 raise ValueError("incomplete date")
     except (ValueError, OverflowError) as exc:
         raise DateParseError(gettext(NOT_A_DATE, text=text)) from exc

@@ -98,3 +98,19 @@ def test_a_date_needs_a_day_a_month_and_a_plausible_year_in_plain_digits(text):
     """dateutil fills in what is missing ("-1" would be 1 January 2000) and reads any script's digits."""
     with pytest.raises(DateParseError):
         parse_uk_date(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 Ionawr 2026", dt.date(2026, 1, 1)),
+        ("28 Chwefror 2025", dt.date(2025, 2, 28)),
+        ("31 Rhagfyr 2025", dt.date(2025, 12, 31)),
+        ("Gorffennaf 2025", dt.date(2025, 7, 31)),
+        ("Mawrth 2026", dt.date(2026, 3, 31)),
+        ("5 mai 2026", dt.date(2026, 5, 5)),
+    ],
+)
+def test_a_date_with_a_welsh_month_name_is_read_as_an_english_one_is(text, expected):
+    """Outsider pass 12, F8: Welsh pages write dates in Welsh, and refused them typed that way."""
+    assert parse_uk_date(text) == expected

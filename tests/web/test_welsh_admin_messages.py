@@ -10,7 +10,7 @@ import re
 
 from sqlmodel import select
 
-from tests.support.accounts import sign_in
+from tests.support.accounts import USER_PASSWORD, sign_in
 from tests.support.web import csrf_headers
 from tracker.audit.services import Actor
 from tracker.recommendations.models import Recommendation
@@ -85,3 +85,14 @@ def test_an_account_with_an_email_address_in_use_is_refused_in_welsh(client, ses
     bad = client.post("/admin/users?lang=cy", data=data | {"email": "not-an-email"}, headers=csrf_headers(client))
     assert "Rhowch gyfeiriad e-bost yn y fformat cywir, fel enw@example.org" in beside(bad.text, "email")
     assert "Enter an email address in the correct format" not in bad.text
+
+
+def test_a_short_new_password_is_refused_in_welsh(client, session, small_reference, make_user):
+    """Outsider pass 12, F10: the length rule was the one English message on the Welsh password page."""
+    viewer = make_user(Role.VIEWER, "kent")
+    sign_in(client, viewer.email)
+    fields = {"current_password": USER_PASSWORD, "new_password": "short", "confirm_password": "short"}
+    answer = client.post("/account/password?lang=cy", data=fields, headers=csrf_headers(client))
+    assert answer.status_code == 422
+    assert "Rhaid i\u2019r cyfrinair fod yn 12 nod neu fwy" in beside(answer.text, "new_password")
+    assert "characters or more" not in answer.text

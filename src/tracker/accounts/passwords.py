@@ -7,8 +7,11 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from tracker.web.i18n import gettext
+
 _hasher = PasswordHasher()
 MIN_LENGTH = 12
+MAX_LENGTH = 256
 
 
 def hash_password(password: str) -> str:
@@ -30,9 +33,9 @@ def needs_rehash(password_hash: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why ``password`` is not acceptable, or None."""
     if len(password) < MIN_LENGTH:
-        return f"Password must be {MIN_LENGTH} characters or more"
-    if len(password) > 256:
-        return "Password must be 256 characters or fewer"
+        return gettext("Password must be %(length)s characters or more", length=MIN_LENGTH)
+    if len(password) > MAX_LENGTH:
+        return gettext("Password must be %(length)s characters or fewer", length=MAX_LENGTH)
     return None
 
 

@@ -205,6 +205,7 @@ def build_environment() -> Environment:
     # An address of ours built in a template keeps the page's language (?lang=cy): ``href="{{ path | localised }}"``.
     env.filters["localised"] = i18n.localise_url
     from tracker.reports import matrix  # the oversight matrix's cells (it builds on this module)
+    from tracker.web.select_field import plain_select  # the form-field layer's fast select (builds on this module)
 
     env.globals.update(
         matrix_cell=matrix.matrix_cell,
@@ -212,6 +213,7 @@ def build_environment() -> Environment:
         response_links=matrix.response_links,
         matrix_cell_words=matrix.cell_words,
         matrix_tag_colours=matrix.TAG_COLOURS,
+        plain_select=plain_select,
     )
     env.globals["pgettext"] = i18n.pgettext
     env.filters["content"] = in_language

@@ -109,9 +109,7 @@ class OversightController(SignedInPages):
         state = national_state(
             db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
         )
-        rows = [
-            (_("Rec. %(number)s", number=r.number), state.status_counts(saved_id(r))) for r in state.recommendations
-        ]
+        rows = [(_("Rec. %(number)s", number=r.number), counts) for r, counts in state.status_rows()]
         return _chart(status_bars(rows, title=_("Organisations by status, per recommendation")))
 
     @get("/recommendations/{recommendation_id:int}", sync_to_thread=True, name="oversight:recommendation")

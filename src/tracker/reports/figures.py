@@ -184,6 +184,10 @@ class NationalState:
     def status_counts(self, recommendation_id: int) -> Counter[ResponseStatus]:
         return Counter(self._status_counts.get(recommendation_id, Counter()))
 
+    def status_rows(self) -> list[tuple[Recommendation, Counter[ResponseStatus]]]:
+        """Each recommendation with its organisations' statuses counted (the dashboard's table, the status chart)."""
+        return [(r, self.status_counts(saved_id(r))) for r in self.recommendations]
+
     @cached_property
     def _status_counts(self) -> dict[int, Counter[ResponseStatus]]:
         """Every recommendation's statuses, counted in one pass over the cells (the dashboard asks for each)."""

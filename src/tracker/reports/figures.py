@@ -171,6 +171,8 @@ class NationalState:
     cells: dict[tuple[int, int], Cell]
     published: set[int]
     updates_last_30_days: int
+    # Every recommendation read (sub-recommendations and those no organisation answers too), for the coverage.
+    all_recommendations: list[Recommendation] = field(default_factory=list)
 
     def cell(self, organisation_id: int, recommendation_id: int) -> Cell | None:
         return self.cells.get((organisation_id, recommendation_id))
@@ -292,6 +294,7 @@ def national_state(
         cells=cells,
         published=set(session.exec(select(PlanPublication.organisation_id).distinct())) & org_ids,
         updates_last_30_days=sum(row.recent_updates for row in summaries),
+        all_recommendations=all_recs,
     )
 
 

@@ -140,14 +140,14 @@ class OversightController(SignedInPages):
 
 def _row_matches(
     state: NationalState,
-    recommendations: list[Recommendation],
+    rec_ids: list[int],
     org_id: int,
     status: ResponseStatus | None,
     attention: bool,
 ) -> bool:
-    """Whether an organisation's row stays on the filtered dashboard: it answers one of ``recommendations``, one of
-    them has ``status`` (if chosen), and one needs attention (if asked)."""
-    cells = [c for r in recommendations if (c := state.cell(org_id, saved_id(r))) is not None]
+    """Whether an organisation's row stays on the filtered dashboard: it answers one of the recommendations
+    ``rec_ids``, one of them has ``status`` (if chosen), and one needs attention (if asked)."""
+    cells = [c for rec_id in rec_ids if (c := state.cells.get((org_id, rec_id))) is not None]
     if not cells:
         return False
     if status and not any(c.status is status for c in cells):
@@ -172,12 +172,13 @@ def dashboard_context(
     state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
     recommendations = [r for r in state.recommendations if not theme or r.theme == theme]
     status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
+    rec_ids = [saved_id(r) for r in recommendations]  # read once, not once per organisation
     organisations = [
         o
         for o in state.organisations
         if (not region or o.region_code == region)
         and (not kind or o.kind.value == kind)
-        and _row_matches(state, recommendations, saved_id(o), status_value, attention)
+        and _row_matches(state, rec_ids, o.id, status_value, attention)
     ]
     if sort == "progress":
         organisations.sort(key=lambda o: (-state.progress(saved_id(o)), o.name))

@@ -23,6 +23,7 @@ from tracker.reports.exports import render
 from tracker.reports.figures import (
     STATUS_CODES,
     NationalState,
+    OrganisationRow,
     declared_count,
     declared_response_ids,
     latest_updates,
@@ -155,6 +156,25 @@ def _row_matches(
     return not attention or any(c.needs_attention(state.today, state.stale_days) for c in cells)
 
 
+def _matching_rows(
+    state: NationalState,
+    recommendations: list[Recommendation],
+    region: str | None,
+    kind: str | None,
+    status: ResponseStatus | None,
+    attention: bool,
+) -> list[OrganisationRow]:
+    """The organisations whose rows stay on the dashboard filtered by ``region``, ``kind`` and ``_row_matches``."""
+    rec_ids = [saved_id(r) for r in recommendations]  # read once, not once per organisation
+    return [
+        o
+        for o in state.organisations
+        if (not region or o.region_code == region)
+        and (not kind or o.kind.value == kind)
+        and _row_matches(state, rec_ids, o.id, status, attention)
+    ]
+
+
 def dashboard_context(
     db: Session,
     settings: Settings,
@@ -172,14 +192,7 @@ def dashboard_context(
     state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
     recommendations = [r for r in state.recommendations if not theme or r.theme == theme]
     status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
-    rec_ids = [saved_id(r) for r in recommendations]  # read once, not once per organisation
-    organisations = [
-        o
-        for o in state.organisations
-        if (not region or o.region_code == region)
-        and (not kind or o.kind.value == kind)
-        and _row_matches(state, rec_ids, o.id, status_value, attention)
-    ]
+    organisations = _matching_rows(state, recommendations, region, kind, status_value, attention)
     if sort == "progress":
         organisations.sort(key=lambda o: (-state.progress(saved_id(o)), o.name))
     attention_lists = {

@@ -381,7 +381,7 @@ def current(
         query = query.where(response.c.organisation_id == organisation_id)
     if recommendation_ids is not None:
         query = query.where(response.c.recommendation_id.in_(recommendation_ids))
-    rows = [tuple(row) for row in session.execute(query)]
+    rows = session.execute(query).all()  # fetched at once: row by row cost a fifth of the national pages' reading
     held = len(Current._fields)
     stale = [row[0] for row in rows if not holds_on(row[held], row[held + 1], today)]
     fresh = {row["response_id"]: row for row in compute(session, stale, today)} if stale else {}

@@ -146,10 +146,16 @@ def set_coverage(session: Session, set_id: int | None = None) -> Coverage:
     recs = select(Recommendation).where(col(Recommendation.parent_id).is_(None))
     if set_id is not None:
         sets, recs = sets.where(RecommendationSet.id == set_id), recs.where(Recommendation.set_id == set_id)
+    return sets_coverage(list(session.exec(sets)), session.exec(recs.order_by(col(Recommendation.position))))
+
+
+def sets_coverage(sets: Iterable[RecommendationSet], recommendations: Iterable[Recommendation]) -> Coverage:
+    """The coverage of ``sets`` together (one set's own, when there is one), from their recommendations already
+    read (those of other sets and sub-recommendations are ignored): what ``set_coverage`` reads and counts."""
     by_set: dict[int, list[Recommendation]] = {}
-    for rec in session.exec(recs.order_by(col(Recommendation.position))):
+    for rec in recommendations:
         by_set.setdefault(rec.set_id, []).append(rec)
-    parts = [coverage(by_set.get(s.id or 0, []), s.expected_recommendations) for s in session.exec(sets)]
+    parts = [coverage(by_set.get(s.id or 0, []), s.expected_recommendations) for s in sets]
     if len(parts) == 1:
         return parts[0]
     return Coverage(total=sum(p.total for p in parts), known=sum(p.known for p in parts))

@@ -15,7 +15,7 @@ from tracker.db import saved_id
 from tracker.organisations.services import addressee_names, get_by_slug, regions
 from tracker.permissions import Permission
 from tracker.practice.services import practice_for
-from tracker.recommendations.coverage import set_coverage
+from tracker.recommendations.coverage import sets_coverage
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import list_sets, set_named
 from tracker.reports.charts import status_bars, to_svg
@@ -23,6 +23,7 @@ from tracker.reports.exports import render
 from tracker.reports.figures import (
     STATUS_CODES,
     NationalState,
+    OrganisationRow,
     declared_count,
     declared_response_ids,
     latest_updates,
@@ -109,9 +110,7 @@ class OversightController(SignedInPages):
         state = national_state(
             db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
         )
-        rows = [
-            (_("Rec. %(number)s", number=r.number), state.status_counts(saved_id(r))) for r in state.recommendations
-        ]
+        rows = [(_("Rec. %(number)s", number=r.number), counts) for r, counts in state.status_rows()]
         return _chart(status_bars(rows, title=_("Organisations by status, per recommendation")))
 
     @get("/recommendations/{recommendation_id:int}", sync_to_thread=True, name="oversight:recommendation")
@@ -142,19 +141,38 @@ class OversightController(SignedInPages):
 
 def _row_matches(
     state: NationalState,
-    recommendations: list[Recommendation],
+    rec_ids: list[int],
     org_id: int,
     status: ResponseStatus | None,
     attention: bool,
 ) -> bool:
-    """Whether an organisation's row stays on the filtered dashboard: it answers one of ``recommendations``, one of
-    them has ``status`` (if chosen), and one needs attention (if asked)."""
-    cells = [c for r in recommendations if (c := state.cell(org_id, saved_id(r))) is not None]
+    """Whether an organisation's row stays on the filtered dashboard: it answers one of the recommendations
+    ``rec_ids``, one of them has ``status`` (if chosen), and one needs attention (if asked)."""
+    cells = [c for rec_id in rec_ids if (c := state.cells.get((org_id, rec_id))) is not None]
     if not cells:
         return False
     if status and not any(c.status is status for c in cells):
         return False
     return not attention or any(c.needs_attention(state.today, state.stale_days) for c in cells)
+
+
+def _matching_rows(
+    state: NationalState,
+    recommendations: list[Recommendation],
+    region: str | None,
+    kind: str | None,
+    status: ResponseStatus | None,
+    attention: bool,
+) -> list[OrganisationRow]:
+    """The organisations whose rows stay on the dashboard filtered by ``region``, ``kind`` and ``_row_matches``."""
+    rec_ids = [saved_id(r) for r in recommendations]  # read once, not once per organisation
+    return [
+        o
+        for o in state.organisations
+        if (not region or o.region_code == region)
+        and (not kind or o.kind.value == kind)
+        and _row_matches(state, rec_ids, o.id, status, attention)
+    ]
 
 
 def dashboard_context(
@@ -174,13 +192,7 @@ def dashboard_context(
     state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
     recommendations = [r for r in state.recommendations if not theme or r.theme == theme]
     status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
-    organisations = [
-        o
-        for o in state.organisations
-        if (not region or o.region_code == region)
-        and (not kind or o.kind.value == kind)
-        and _row_matches(state, recommendations, saved_id(o), status_value, attention)
-    ]
+    organisations = _matching_rows(state, recommendations, region, kind, status_value, attention)
     if sort == "progress":
         organisations.sort(key=lambda o: (-state.progress(saved_id(o)), o.name))
     attention_lists = {
@@ -212,7 +224,8 @@ def dashboard_context(
             "sort": sort,
         },
         sets=list_sets(db),
-        coverage=set_coverage(db, chosen_set.id if chosen_set else None),
+        # the coverage of the recommendations national_state read: the same as set_coverage's, without its queries
+        coverage=sets_coverage([chosen_set] if chosen_set else state.sets.values(), state.all_recommendations),
         chosen_set=chosen_set,
         set_query=f"?set={chosen_set.slug}" if chosen_set else "",
     )

@@ -171,6 +171,8 @@ class NationalState:
     cells: dict[tuple[int, int], Cell]
     published: set[int]
     updates_last_30_days: int
+    # Every recommendation read (sub-recommendations and those no organisation answers too), for the coverage.
+    all_recommendations: list[Recommendation] = field(default_factory=list)
 
     def cell(self, organisation_id: int, recommendation_id: int) -> Cell | None:
         return self.cells.get((organisation_id, recommendation_id))
@@ -183,6 +185,10 @@ class NationalState:
 
     def status_counts(self, recommendation_id: int) -> Counter[ResponseStatus]:
         return Counter(self._status_counts.get(recommendation_id, Counter()))
+
+    def status_rows(self) -> list[tuple[Recommendation, Counter[ResponseStatus]]]:
+        """Each recommendation with its organisations' statuses counted (the dashboard's table, the status chart)."""
+        return [(r, self.status_counts(saved_id(r))) for r in self.recommendations]
 
     @cached_property
     def _status_counts(self) -> dict[int, Counter[ResponseStatus]]:
@@ -288,6 +294,7 @@ def national_state(
         cells=cells,
         published=set(session.exec(select(PlanPublication.organisation_id).distinct())) & org_ids,
         updates_last_30_days=sum(row.recent_updates for row in summaries),
+        all_recommendations=all_recs,
     )
 
 
@@ -296,17 +303,19 @@ def _cells(
 ) -> dict[tuple[int, int], Cell]:
     """One cell per organisation and numbered recommendation (a sub-recommendation has none of its own)."""
     cells: dict[tuple[int, int], Cell] = {}
+    # Each recommendation's id and deadline read once, not once per response (a database object's attributes cost).
+    deadlines = {rec_id: rec.deadline for rec_id, rec in rec_by_id.items()}
     for row in summaries:
-        rec = rec_by_id.get(row.recommendation_id)
-        if rec is None:
+        rec_id = row.recommendation_id
+        if rec_id not in deadlines:
             continue  # a sub-recommendation: folded into its parent's cell by _activity
-        key = (row.organisation_id, saved_id(rec))
+        key = (row.organisation_id, rec_id)
         cells[key] = Cell(
             response_id=row.response_id,
             organisation_id=row.organisation_id,
-            recommendation_id=saved_id(rec),
+            recommendation_id=rec_id,
             status=row.status,
-            due=rec.deadline,
+            due=deadlines[rec_id],
             actions_overdue=activity.overdue_actions[key],
             evidence_count=activity.evidence[key],
             last_update_on=activity.last_update.get(key),
@@ -330,12 +339,13 @@ def _activity(summaries: list[Any], top_of: dict[Any, int]) -> _Activity:
     """Fold each response's summary into its cell. Every national reader sees the same figures: the summaries
     count only items all of them may see (never internal ones)."""
     found = _Activity()
+    overdue, evidence, last_update = found.overdue_actions, found.evidence, found.last_update
     for row in summaries:
         key = (row.organisation_id, top_of[row.recommendation_id])
-        found.overdue_actions[key] += row.overdue_actions
-        found.evidence[key] += row.evidence
+        overdue[key] = overdue.get(key, 0) + row.overdue_actions
+        evidence[key] = evidence.get(key, 0) + row.evidence
         if row.last_update_on is not None:
-            found.last_update[key] = max(row.last_update_on, found.last_update.get(key, row.last_update_on))
+            last_update[key] = max(row.last_update_on, last_update.get(key, row.last_update_on))
         if row.rating is not None:
             found.ratings[row.response_id] = AssessmentRating(row.rating)
     return found

@@ -57,7 +57,16 @@ def cell_link(
 ) -> Markup:
     """One cell: a link to the response (``words``: ``cell_words`` escaped)."""
     return Markup(
-        _link(cell, today, _e(organisation_name), _e(rec_number), _escaped_pattern(response_url), _tag(cell), words)
+        _link(
+            cell,
+            today,
+            _e(organisation_name),
+            _e(rec_number),
+            _escaped_pattern(response_url),
+            _tag(cell),
+            words,
+            _e(cell.status.label),
+        )
     )
 
 
@@ -79,20 +88,22 @@ def _link(
     href: tuple[str, str],
     tag: str,
     words: dict[str, Markup],
+    label: Markup,
 ) -> str:
     """A cell's link, from its pieces already escaped (``name``, ``number``, the address ``href`` around the id,
-    the status ``tag``): a row's name and a column's number are escaped once for all its cells."""
+    the status ``tag`` and ``label``): a row's name and a column's number are escaped once for all its cells, a
+    status's tag and label once for the page."""
     flags = [
         (cell.overdue(today), "!", words["overdue"]),
         (cell.complete_without_evidence, "E", words["no_evidence"]),
         (cell.rating_below_claim, "A", words["below"]),
     ]
     marks = "".join(f'<span aria-hidden="true">{mark}</span>' for on, mark, _word in flags if on)
-    said = "".join(f", {word}" for on, _mark, word in flags if on)
+    flag_words = "".join(f", {word}" for on, _mark, word in flags if on)
     return (
         f'<a class="govuk-link app-cell" href="{href[0]}{cell.response_id}{href[1]}">{tag}{marks}'
         f'<span class="govuk-visually-hidden"> {name}, {words["recommendation"]} {number}: '
-        f"{_e(cell.status.label)}{said}</span></a>"
+        f"{label}{flag_words}</span></a>"
     )
 
 
@@ -118,6 +129,7 @@ def matrix_rows(
     href = _escaped_pattern(response_url)
     columns = [(rec.id or 0, _e(rec.number)) for rec in recommendations]
     tags: dict[ResponseStatus, str] = {}
+    labels = {status: _e(status.label) for status in ResponseStatus}
     rows = []
     for org in organisations:
         org_id, name = org.id, _e(org.name)
@@ -128,7 +140,7 @@ def matrix_rows(
                 tds.append(empty)
                 continue
             tag = tags.get(cell.status) or tags.setdefault(cell.status, _tag(cell))
-            link = _link(cell, state.today, name, number, href, tag, words)
+            link = _link(cell, state.today, name, number, href, tag, words, labels[cell.status])
             tds.append(f'      <td class="govuk-table__cell">{link}</td>')
         rows.append((org, Markup("\n".join(tds))))
     return rows
@@ -138,12 +150,16 @@ def response_links(
     cells: list[Cell], names: dict[Any, str], rec_numbers: dict[Any, str], response_url: UrlPattern
 ) -> Markup:
     """A list's items (the dashboard's "needs attention"): a link to each cell's response, named by its
-    organisation and recommendation."""
+    organisation and recommendation. Each name and number is escaped once, however many cells share it (the lists
+    hold up to a thousand cells of a few dozen organisations)."""
     word = _e(cell_words()["recommendation"])
+    before, after = _escaped_pattern(response_url)
+    org_names = {oid: _e(names[oid]) for oid in {c.organisation_id for c in cells}}
+    numbers = {rid: _e(rec_numbers[rid]) for rid in {c.recommendation_id for c in cells}}
     return Markup(
         "".join(
-            f'<li><a class="govuk-link" href="{_e(response_url(c.response_id))}">{_e(names[c.organisation_id])}: '
-            f"{word} {_e(rec_numbers[c.recommendation_id])}</a></li>"
+            f'<li><a class="govuk-link" href="{before}{c.response_id}{after}">{org_names[c.organisation_id]}: '
+            f"{word} {numbers[c.recommendation_id]}</a></li>"
             for c in cells
         )
     )

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from tests.support.factories import ALL_KNOWN_SET, write
+from tests.support.factories import ALL_KNOWN_SET, SMALL_SET, UNKNOWN_WITH_PARTS_SET, write
 from tracker.audit.services import Actor
 from tracker.loading import load_file
-from tracker.recommendations.coverage import awaits_wording, coverage, is_known, number_ranges, set_coverage
+from tracker.recommendations.coverage import (
+    awaits_wording,
+    coverage,
+    is_known,
+    number_ranges,
+    set_coverage,
+    sets_coverage,
+)
 from tracker.recommendations.models import Recommendation, RecommendationSet
+from tracker.reports.figures import national_state
 
 BUNDLED_UNKNOWN = "1\u20136, 8, 9, 11\u201314, 17\u201324, 26\u201329"
 
@@ -57,3 +65,25 @@ def test_numbers_the_set_expects_but_has_not_loaded_are_unknown(session: Session
     found = coverage(recs, expected=6)
     assert (found.total, found.known, found.unknown_numbers) == (6, 2, ("2", "4", "5", "6"))
     assert found.unknown_ranges == "2, 4\u20136"
+
+
+def test_the_dashboard_counts_the_coverage_of_what_the_national_figures_read_as_set_coverage_does(
+    session: Session, small_reference, tmp_path
+):
+    """Every set, and one set chosen (the dashboard's ?set=), with a second set (with sub-recommendations) loaded,
+    a recommendation no organisation answers yet and a number expected but not loaded: ``sets_coverage`` of what
+    ``national_state`` read is ``set_coverage``."""
+    worded = '    text: "Fictional recommendation 2: do it."\n    addressees: []\n'
+    second = UNKNOWN_WITH_PARTS_SET.replace("slug: test-report", "slug: second-test-report")
+    load_file(session, write(tmp_path, "set.yaml", second), Actor("test"))
+    first = SMALL_SET.replace("    text: null\n    addressees: []\n", worded)
+    load_file(session, write(tmp_path, "set.yaml", first), Actor("test"))
+    state = national_state(session)
+    assert {r.number for r in state.recommendations} == {"1", "3"}, "nobody answers 2 (addressed to no one yet)"
+    assert sets_coverage(state.sets.values(), state.all_recommendations) == set_coverage(session)
+    for rec_set in session.exec(select(RecommendationSet)):
+        rec_set.expected_recommendations = 4
+        session.flush()
+        state = national_state(session, set_id=rec_set.id)
+        found = sets_coverage([rec_set], state.all_recommendations)
+        assert found == set_coverage(session, rec_set.id) and "4" in found.unknown_numbers

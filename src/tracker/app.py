@@ -172,7 +172,8 @@ def create_server_app() -> Litestar:
 
 
 def freeze_start_up_objects() -> None:
-    """Compile every template, collect, then ``gc.freeze()`` what is left: the modules, the app, the ORM mappers
+    """Compile every template (and stop looking for changes to them), collect, then ``gc.freeze()`` what is left:
+    the modules, the app, the ORM mappers
     and the compiled templates live as long as the process, yet a full collection walked them all each time.
 
     Under load those full collections paused requests for 100 to 650 ms (the long tail in bench/load.py); with
@@ -183,5 +184,8 @@ def freeze_start_up_objects() -> None:
     for name in environment.list_templates(filter_func=lambda name: name.endswith(".html")):
         if (TEMPLATES_DIR / name).exists():
             environment.get_template(name)
+    # The server serves the templates it started with, as it does its code (a deployment restarts it): Jinja then
+    # need not look at each template file's time on every page (a stat per template, import and macro file).
+    environment.auto_reload = False
     gc.collect()
     gc.freeze()

@@ -79,11 +79,15 @@ def test_the_production_server_freezes_its_start_up_objects(settings, monkeypatc
 
     monkeypatch.setattr(app_module, "create_app", lambda: app_module.Litestar(route_handlers=[]))
     assert app_module.freeze_start_up_objects in app_module.create_server_app().on_startup
+    environment = app_module.build_environment()
+    reloading = environment.auto_reload
     try:
         app_module.freeze_start_up_objects()
         assert gc.get_freeze_count() > 10_000
+        assert environment.auto_reload is False, "the server serves the templates it started with"
     finally:
         gc.unfreeze()
+        environment.auto_reload = reloading
 
 
 def test_the_national_page_of_a_recommendation_reads_the_addressee_names_once(

@@ -29,6 +29,7 @@ from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import uk_date, uk_datetime
 from tracker.vocabulary import Provenance
 from tracker.web import i18n, urls
+from tracker.web.error_summary import SettledTemplate
 from tracker.web.fields import (
     character_count_texts,
     choice_items,
@@ -197,6 +198,8 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
+    # Every page's error summaries in its fields' order, a message two fields share named by field.
+    env.template_class = SettledTemplate
     # Interface text is marked with _(); the request's catalogue is looked up when the text is rendered.
     i18n.install(env)
     env.filters["uk_date"] = uk_date

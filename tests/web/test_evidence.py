@@ -41,6 +41,7 @@ from tracker.evidence.services import (
     withdraw_evidence,
 )
 from tracker.inputs import BIDI_MESSAGE
+from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
 from tracker.plans.services import PlanError, load_response
 from tracker.settings import STATIC_DIR, Settings
@@ -870,3 +871,60 @@ def test_an_evidence_link_with_a_direction_control_gets_the_direction_message(cl
     )
     assert answer.status_code == 422 and BIDI_MESSAGE in answer.text and "must not contain spaces" not in answer.text
     assert evidence_rows(session) == []
+
+
+# Outsider pass 12, F9: a direction override in a text field was refused as the form was read, and the file's own
+# faults (its content against its name, an old Office file, an empty file) were said only on the next submit.
+# The check-only path reads the upload where it is: both faults at once, and nothing stored.
+FILE_FAULTS = [
+    ("an executable named .pdf", "fake.pdf", lambda: b"MZ\x90\x00\x03\x00", "not a real PDF file"),
+    *REFUSED,
+]
+
+
+@pytest.fixture
+def welsh_editor(session, small_reference, make_user):
+    """An editor of Gwent Police, made bilingual as the Welsh forces are in the reference data."""
+    gwent = get_by_slug(session, "gwent")
+    gwent.bilingual = True
+    session.commit()
+    return make_user(Role.EDITOR, "gwent")
+
+
+@pytest.mark.parametrize(("case", "name", "make", "message"), FILE_FAULTS, ids=[c for c, *_ in FILE_FAULTS])
+def test_a_direction_character_in_a_text_field_comes_with_the_file_s_own_fault_and_nothing_is_stored(
+    client, session, welsh_editor, settings, case, name, make, message
+):
+    sign_in(client, welsh_editor.email)
+    answer = post_file(client, response_of(session, "gwent").id, name, make(), title_cy="\u202e", visibility="public")
+    assert answer.status_code == 422, answer.text[:500]
+    summary = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', answer.text, re.S)
+    assert summary and {"evidence-file", "evidence-title_cy"} <= set(re.findall(r'href="#([^"]+)"', summary[1]))
+    assert re.search(rf'id="evidence-file-error".*?{re.escape(message)}', answer.text, re.S)
+    assert 'id="evidence-title_cy-error"' in answer.text
+    assert evidence_rows(session) == [] and upload_files(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "welsh"),
+    [
+        ("fake.pdf", b"MZ\x90\x00", "Nid yw cynnwys y ffeil a ddewiswyd yn cyfateb"),
+        ("a.xls", OLE2, "Hen ffeil Word neu Excel"),
+        ("empty.pdf", b"", "Mae\u2019r ffeil a ddewiswyd yn wag"),
+    ],
+)
+def test_on_a_welsh_page_the_file_s_fault_is_said_in_welsh_beside_the_character_fault(
+    client, session, welsh_editor, settings, name, content, welsh
+):
+    sign_in(client, welsh_editor.email)
+    response_id = response_of(session, "gwent").id
+    answer = client.post(
+        f"/responses/{response_id}/evidence?lang=cy",
+        data={"kind": "file", "visibility": "public", "title_cy": "\u202e", "description": "d" * 20_000},
+        files={"file": (name, content, "application/octet-stream")},
+        headers=csrf_headers(client),
+    )
+    assert answer.status_code == 422
+    assert re.search(rf'id="evidence-file-error".*?{re.escape(welsh)}', answer.text, re.S)
+    assert 'id="evidence-title_cy-error"' in answer.text and 'id="evidence-description-error"' in answer.text
+    assert evidence_rows(session) == [] and upload_files(settings) == []

@@ -188,9 +188,9 @@ def test_an_invalid_submission_from_a_browser_gets_html_with_every_error_in_a_su
     assert "govuk-error-summary" in response.text, response.text[-2000:]
     summary = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', response.text, re.S)
     assert summary, "a GOV.UK error summary list"
-    assert re.findall(r'<a href="#([^"]+)">', summary.group(1)) == errors, (
-        "every error at once, each linking to its field"
-    )
+    links = re.findall(r'<a href="#([^"]+)">', summary.group(1))
+    assert sorted(links) == sorted(errors), "every error at once, each linking to its field"
+    assert_summary_in_page_order(response.text)
     for field in errors:
         assert f'id="{field}"' in response.text or f'id="{field}-' in response.text, f"no field #{field} to link to"
     assert html_problems(response.text) == []
@@ -241,6 +241,7 @@ def test_every_workspace_error_is_in_the_summary_and_beside_its_field(client, re
     for target in links:
         assert f'id="{target}"' in response.text, f"the summary links to #{target}, which is not on the page"
         assert f'id="{target}-error"' in response.text, f"#{target} has no message beside it"
+    assert_summary_in_page_order(response.text)
     if htmx:
         assert "<html" not in response.text, "only the section is swapped"
 
@@ -263,6 +264,18 @@ MIXED: list[tuple[str, str, dict[str, str], set[str]]] = [
         "kent editor",
         {"version": "1", "status": "in_progress", "lead_role": "x" * 201, "summary": f"On track{NUL}"},
         {"summary", "lead_role"},
+    ),
+    (  # outsider pass 12, F3: the character fault's field comes last on the page, after the RAG and the lead role
+        "/plan/responses/{response_id}",
+        "kent editor",
+        {"version": "1", "status": "not_started", "rag": "green", "lead_role": "x" * 2000, "summary": f"a{OVERRIDE}b"},
+        {"rag", "lead_role", "summary"},
+    ),
+    (  # the same message for two fields, each named
+        "/plan/responses/{response_id}/actions",
+        "kent editor",
+        {"description": f"Act{OVERRIDE}", "owner_role": f"Lead{OVERRIDE}", "target_date": "31/02/2026"},
+        {"description", "owner_role", "target_date"},
     ),
     (  # a required field
         "/plan/responses/{response_id}/actions",
@@ -364,4 +377,20 @@ def test_a_character_refused_in_one_field_comes_with_every_other_fault_of_the_fo
     assert set(re.findall(r'<a href="#([^"]+)">', summary.group(1))) == errors, "both faults in the summary"
     for target in errors:
         assert f'id="{target}-error"' in response.text, f"#{target} has no message beside it"
+    assert_summary_in_page_order(response.text)
     assert stored_rows(session) == before, "nothing saved"
+
+
+def assert_summary_in_page_order(html: str) -> None:
+    """Outsider pass 12, F3 (GOV.UK's pattern): the summary's links run in the order of their fields on the page,
+    so the first goes to the first faulty field, and no two of its lines read the same (a message two fields
+    share names each field)."""
+    summary = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', html, re.S)
+    assert summary, "a GOV.UK error summary list"
+    links = re.findall(r'<a href="#([^"]+)">\s*(.*?)\s*</a>', summary.group(1), re.S)
+    targets = [target for target, _ in links]
+    positions = [re.search(rf'\sid="{re.escape(target)}"', html) for target in targets]
+    assert all(positions), f"every link reaches a field: {targets}"
+    assert targets == sorted(targets, key=lambda t: positions[targets.index(t)].start()), "the page's field order"
+    texts = [" ".join(text.split()) for _, text in links]
+    assert len(set(texts)) == len(texts), f"two summary lines read the same: {texts}"

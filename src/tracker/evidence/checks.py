@@ -2,22 +2,25 @@
 
 ``tracker.evidence.services`` adds and changes evidence with these rules; a form whose field was refused as it was
 read (a control character: ``tracker.inputs``) runs ``check_new_evidence`` or ``check_evidence_change`` to list every
-other fault with it, and nothing is stored. What only storing a file finds (its type, its size) is the service's.
+other fault with it, and nothing is stored: an uploaded file's size and type (``file_problem``, with
+``tracker.evidence.filetypes``) are checked reading the upload where it is, as storing it checks them again.
 """
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
+from tracker.evidence.filetypes import FileTypeError, identify
 from tracker.evidence.models import Evidence
 from tracker.inputs import FieldText, Input, character_problems, faults, length_message, text_problem
 from tracker.organisations.bilingual_input import welsh_values
 from tracker.vocabulary import EvidenceKind, Visibility
-from tracker.web.i18n import N_
+from tracker.web.i18n import N_, gettext
 
 TEXTS = {
     "title": FieldText(
@@ -35,6 +38,7 @@ TEXTS = {
 MAX_TITLE = 300
 MAX_TEXT = 10_000
 MAX_URL = 2000
+MAX_NAME = 300
 NO_FILE = N_("Select a file")
 
 
@@ -121,16 +125,83 @@ def clean_url(errors: dict[str, str], value: Any) -> str | None:
     return raw
 
 
-def check_new_evidence(given: EvidenceInput | Mapping[str, Any], *, has_file: bool) -> dict[str, str]:
-    """Every fault ``add_evidence`` would refuse in ``given`` (with a file or not: ``has_file``), found without
-    storing anything. What only storing a file finds (its type, its size) is found as it is stored."""
+@dataclass(frozen=True)
+class GivenFile:
+    """A file as a form sent it: the name its computer gave it, its content (a seekable binary file, read from its
+    start, or bytes) and the largest size the service takes."""
+
+    name: str | None
+    content: IO[bytes] | bytes
+    max_bytes: int
+
+
+def check_new_evidence(
+    given: EvidenceInput | Mapping[str, Any], *, has_file: bool, file: GivenFile | None = None
+) -> dict[str, str]:
+    """Every fault ``add_evidence`` would refuse in ``given`` (with a file or not: ``has_file``; ``file``, the
+    upload itself, is checked too: ``file_problem``), found without storing anything."""
     given = EvidenceInput.of(given)
     kind = next((k for k in EvidenceKind if k.value == given.kind), None)
     own = {"url": given.url, "note": given.note}
     found = faults(lambda errors: new_values(errors, kind, common_of(given), own))
     if kind is EvidenceKind.FILE and not has_file:
         found["file"] = NO_FILE
+    elif kind is EvidenceKind.FILE and file is not None and (problem := file_problem(file)):
+        found["file"] = problem
     return found
+
+
+def file_problem(file: GivenFile) -> str | None:
+    """What storing ``file`` would refuse of the file itself: over the size limit, or a type that its content and
+    name do not make acceptable (``filetypes.identify``, which storing runs on the stored copy). The upload is read
+    where it is and left as it was: nothing is written."""
+    if _size(file.content) > file.max_bytes:
+        return too_large_message(file.max_bytes)
+    try:
+        identify(file.content, display_name(file.name))
+    except FileTypeError as exc:
+        return exc.message
+    return None
+
+
+def _size(content: IO[bytes] | bytes) -> int:
+    if isinstance(content, bytes):
+        return len(content)
+    position = content.tell()
+    size = content.seek(0, io.SEEK_END)
+    content.seek(position)
+    return size
+
+
+def display_name(filename: str | None) -> str:
+    """The file's own name, cleaned for display: no folders, control or direction characters, at most 300."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        " " if unicodedata.category(ch)[0] == "Z" else ch for ch in name if unicodedata.category(ch)[0] != "C"
+    )
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        if dot and stem and len(ext) <= 10:
+            name = stem[: MAX_NAME - len(ext) - 1].rstrip(" .") + "." + ext
+        else:
+            name = name[:MAX_NAME]
+    return name
+
+
+def size_limit_text(max_bytes: int) -> str:
+    """'20 MB', '64 KB' or '500 bytes'."""
+    if max_bytes >= 1024 * 1024:
+        return f"{max_bytes / (1024 * 1024):g} MB"
+    if max_bytes >= 1024:
+        return f"{max_bytes / 1024:g} KB"
+    return f"{max_bytes} bytes"
+
+
+def too_large_message(max_bytes: int) -> str:
+    """What a form says of a file over ``max_bytes``, in the reader's language."""
+    return gettext("The selected file must be smaller than %(size)s", size=size_limit_text(max_bytes))
 
 
 def common_of(given: EvidenceInput) -> dict[str, Any]:

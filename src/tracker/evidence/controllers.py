@@ -27,16 +27,20 @@ from sqlmodel import Session
 
 from tracker.accounts.models import User
 from tracker.db import StaleRecord, saved_id
-from tracker.evidence.checks import check_evidence_change, check_new_evidence
+from tracker.evidence.checks import (
+    GivenFile,
+    check_evidence_change,
+    check_new_evidence,
+    size_limit_text,
+    too_large_message,
+)
 from tracker.evidence.filetypes import ACCEPTED_MESSAGE
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import (
     EvidenceInput,
     add_evidence,
     evidence_file_path,
-    size_limit_text,
     sweep_orphan_files,
-    too_large_message,
     update_evidence,
     visible_evidence,
     withdraw_evidence,
@@ -138,10 +142,11 @@ class EvidenceController(SignedInPages):
             form.error("file", too_large_message(settings.max_upload_bytes))
         try:
             # A field refused as read (a control character: tracker.inputs) or a file too large comes with every
-            # other fault of the form, and nothing is stored.
-            has_file = upload is not None
+            # other fault of the form, the file's own (its size, its type) among them, and nothing is stored.
+            given = GivenFile(upload.filename, upload.file, settings.max_upload_bytes) if upload else None
             form.refuse_if_invalid(
-                InputError, lambda: check_new_evidence(EvidenceInput.of(form.values), has_file=has_file)
+                InputError,
+                lambda: check_new_evidence(EvidenceInput.of(form.values), has_file=given is not None, file=given),
             )
             add_evidence(
                 db,

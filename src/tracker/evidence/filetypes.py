@@ -24,10 +24,14 @@ organisation's own record, and people opening it use their usual office software
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from tracker.filelimits import FileTooLarge, check_zip_parts
 from tracker.web.i18n import N_, gettext
@@ -124,14 +128,38 @@ def _mismatch(expected: FileType) -> FileTypeError:
     return FileTypeError(gettext(MISMATCH_MESSAGE, type=gettext(expected.label)))
 
 
-def identify(path: Path, filename: str) -> FileType:
-    """The accepted type of the file at ``path``, uploaded as ``filename``; raises ``FileTypeError`` if refused."""
-    ext = extension_of(filename)
-    size = path.stat().st_size
+Source = Path | IO[bytes] | bytes
+"""A file to identify: stored at a path, or as uploaded (a seekable binary file, read from its start, or bytes)."""
+
+
+@contextmanager
+def _reading(source: Source) -> Iterator[IO[bytes]]:
+    """``source`` open for reading; an upload is read where it is (nothing is written) and left where it was."""
+    if isinstance(source, Path):
+        with source.open("rb") as stored:
+            yield stored
+        return
+    handle = io.BytesIO(source) if isinstance(source, bytes | bytearray | memoryview) else source
+    position = handle.tell()
+    try:
+        yield handle
+    finally:
+        handle.seek(position)
+
+
+def identify(source: Source, filename: str) -> FileType:
+    """The accepted type of the file ``source`` (stored, or as uploaded: see ``Source``), uploaded as
+    ``filename``; raises ``FileTypeError`` if refused. One check for the check-only path and for storing."""
+    with _reading(source) as handle:
+        return _identify(handle, extension_of(filename))
+
+
+def _identify(handle: IO[bytes], ext: str) -> FileType:
+    size = handle.seek(0, io.SEEK_END)
     if size == 0:
         raise FileTypeError(EMPTY_MESSAGE)
-    with path.open("rb") as handle:
-        head = handle.read(16)
+    handle.seek(0)
+    head = handle.read(16)
     if head.startswith(_OLE2_MAGIC) or ext in LEGACY_EXTENSIONS:
         raise FileTypeError(LEGACY_MESSAGE if ext in LEGACY_EXTENSIONS else PROTECTED_MESSAGE)
     if ext in MACRO_EXTENSIONS:
@@ -153,25 +181,26 @@ def identify(path: Path, filename: str) -> FileType:
     elif expected in (DOCX, XLSX):
         if not head.startswith(_ZIP_MAGICS):
             raise _mismatch(expected)
-        if _office_kind(path) is not expected:
+        if _office_kind(handle) is not expected:
             raise _mismatch(expected)
     else:  # CSV, text
         if head.startswith(_UTF16_BOMS):
             raise FileTypeError(NOT_UTF8_MESSAGE)
         if head.startswith(_BINARY_MAGICS):
             raise _mismatch(expected)
-        _check_utf8_text(path, expected)
+        _check_utf8_text(handle, expected)
     return expected
 
 
-def _office_kind(path: Path) -> FileType | None:
-    """DOCX or XLSX if the zip at ``path`` is a real package of one (refusing macros and zip bombs), else None.
+def _office_kind(handle: IO[bytes]) -> FileType | None:
+    """DOCX or XLSX if the zip ``handle`` holds is a real package of one (refusing macros and zip bombs), else None.
 
     A real package has its content types, its relationships and the main part its content types declare; its
     parts must unpack within the limits the spreadsheet import uses (``tracker.filelimits.check_zip_parts``).
     """
+    handle.seek(0)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(handle) as archive:
             try:
                 infos = check_zip_parts(archive, "Office")
             except FileTooLarge as exc:
@@ -203,16 +232,16 @@ def _main_part(declared: bytes, main_type: bytes) -> str | None:
     return None
 
 
-def _check_utf8_text(path: Path, expected: FileType) -> None:
+def _check_utf8_text(handle: IO[bytes], expected: FileType) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            if b"\x00" in chunk:
-                raise _mismatch(expected)
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                raise FileTypeError(NOT_UTF8_MESSAGE) from None
+    handle.seek(0)
+    while chunk := handle.read(_CHUNK):
+        if b"\x00" in chunk:
+            raise _mismatch(expected)
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError:
+            raise FileTypeError(NOT_UTF8_MESSAGE) from None
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:

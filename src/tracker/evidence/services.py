@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -38,7 +37,9 @@ from tracker.evidence.checks import (
     changed_values,
     check_new_evidence,
     common_of,
+    display_name,
     new_values,
+    too_large_message,
 )
 from tracker.evidence.filetypes import FileType, FileTypeError, identify
 from tracker.evidence.models import Evidence
@@ -55,7 +56,6 @@ from tracker.plans.services import (
 )
 from tracker.timeutil import utc_now
 from tracker.vocabulary import EvidenceKind
-from tracker.web.i18n import gettext
 
 log = logging.getLogger("tracker.evidence")
 
@@ -75,7 +75,6 @@ EVIDENCE_FIELDS = (
     "sha256",
 )
 EDITABLE_FIELDS = Evidence.conflict_fields
-MAX_NAME = 300
 PART_SUFFIX = ".part"
 CHUNK_BYTES = 1024 * 1024
 SAVE_MESSAGE = "The file could not be saved. Try again later or contact the service team"
@@ -121,37 +120,6 @@ def _stored_path(upload_dir: Path, evidence: Evidence) -> Path:
     if not name or name != Path(name).name or "\\" in name or name.startswith(".") or name.endswith(PART_SUFFIX):
         raise ValueError(f"evidence {evidence.id} has no stored file")
     return upload_dir / name
-
-
-def display_name(filename: str | None) -> str:
-    """The file's own name, cleaned for display: no folders, control or direction characters, at most 300."""
-    name = unicodedata.normalize("NFC", filename or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(
-        " " if unicodedata.category(ch)[0] == "Z" else ch for ch in name if unicodedata.category(ch)[0] != "C"
-    )
-    name = " ".join(name.split()).strip(" .")
-    if len(name) > MAX_NAME:
-        stem, dot, ext = name.rpartition(".")
-        if dot and stem and len(ext) <= 10:
-            name = stem[: MAX_NAME - len(ext) - 1].rstrip(" .") + "." + ext
-        else:
-            name = name[:MAX_NAME]
-    return name
-
-
-def size_limit_text(max_bytes: int) -> str:
-    """'20 MB', '64 KB' or '500 bytes'."""
-    if max_bytes >= 1024 * 1024:
-        return f"{max_bytes / (1024 * 1024):g} MB"
-    if max_bytes >= 1024:
-        return f"{max_bytes / 1024:g} KB"
-    return f"{max_bytes} bytes"
-
-
-def too_large_message(max_bytes: int) -> str:
-    """What a form says of a file over ``max_bytes``, in the reader's language."""
-    return gettext("The selected file must be smaller than %(size)s", size=size_limit_text(max_bytes))
 
 
 # --- adding ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from tracker.settings import TEMPLATES_DIR
 from tracker.timeutil import uk_date, uk_datetime
 from tracker.vocabulary import Provenance
 from tracker.web import i18n, urls
+from tracker.web.error_summary import SettledTemplate
 from tracker.web.fields import (
     character_count_texts,
     choice_items,
@@ -195,6 +196,11 @@ class ImportingTemplate(JinjaTemplate):
         return super()._get_default_module(ctx)
 
 
+class PageTemplate(ImportingTemplate, SettledTemplate):
+    """The templates of the app: quick to import (``ImportingTemplate``), error summaries settled
+    (``SettledTemplate``)."""
+
+
 @functools.cache
 def build_environment() -> Environment:
     """One Jinja environment per process: its compiled-template cache is shared by every app built in it."""
@@ -211,7 +217,9 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.template_class = ImportingTemplate
+    # Quick to import, and every page's error summaries in its fields' order, a message two fields share named
+    # by field.
+    env.template_class = PageTemplate
     # Interface text is marked with _(); the request's catalogue is looked up when the text is rendered.
     i18n.install(env)
     env.filters["uk_date"] = uk_date

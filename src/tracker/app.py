@@ -53,8 +53,9 @@ from tracker.web.errors import handle_exception
 from tracker.web.guards import declared_permission
 from tracker.web.head import answer_head_as_get
 from tracker.web.health import health, live
-from tracker.web.i18n import Catalogues, LocaleMiddleware
+from tracker.web.i18n import Catalogues
 from tracker.web.info_pages import InfoPagesController
+from tracker.web.locale_middleware import LocaleMiddleware
 from tracker.web.params import check_parameters
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.templating import build_environment, template_config

@@ -1,40 +1,31 @@
-"""The ``tracker`` command line. Every command takes the database from ``DATABASE_URL``."""
+"""The ``tracker`` command line. Every command takes the database from ``DATABASE_URL``.
+
+Each command imports what it needs when it runs: ``tracker --help``, ``tracker db current`` and the like do not
+load the models, the web app or the libraries of the commands they do not run (tests/unit/test_start_up.py).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlmodel import Session, select
 
-from tracker import migrate
-from tracker.accounts.passwords import generate_password
-from tracker.accounts.services import create_user
-from tracker.audit.services import Actor
+from tracker.cli_session import console, recommendation_set
 from tracker.cli_session import ensure_sqlite_folder as _ensure_sqlite_folder
-from tracker.cli_session import recommendation_set
 from tracker.cli_session import session_of as _session
 from tracker.cli_session import settings_from_env as _settings
-from tracker.datafiles import LoadError
-from tracker.db import make_engine
-from tracker.demo import DEMO_ACCOUNTS, DemoError, load_demo
-from tracker.inputs import InputError
-from tracker.loading import load_file
-from tracker.organisations.models import Organisation
-from tracker.organisations.services import get_by_slug, similar_slugs
-from tracker.practice import loader as practice_loader
-from tracker.practice.models import Practice
-from tracker.recommendations.models import RecommendationSet
 from tracker.recommendations.report_cli import load_report
 from tracker.settings import PROJECT_ROOT, RECOMMENDATIONS_DIR, Settings
 from tracker.translation_review import translations
 from tracker.vocabulary import Role
 
-console = Console(stderr=True)
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tracker.demo import DemoResult
 BUNDLED_FILES = (
     RECOMMENDATIONS_DIR / "organisations.yaml",
     RECOMMENDATIONS_DIR / "stalking-2024.yaml",
@@ -66,24 +57,31 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Migrate to this revision.")
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the latest schema (creating it if needed)."""
+    from tracker import migrate
+
     settings = _settings()
     if settings.is_sqlite:
         _ensure_sqlite_folder(settings.database_url)
     migrate.upgrade(settings.database_url, revision)
-    console.print(f"Database migrated to {revision}.")
+    console().print(f"Database migrated to {revision}.")
 
 
 @db.command("downgrade")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the database back to REVISION ("base" removes every table)."""
+    from tracker import migrate
+
     migrate.downgrade(_settings().database_url, revision)
-    console.print(f"Database migrated down to {revision}.")
+    console().print(f"Database migrated down to {revision}.")
 
 
 @db.command("current")
 def db_current() -> None:
     """Show the database's migration and the latest one this code knows."""
+    from tracker import migrate
+    from tracker.db import make_engine
+
     settings = _settings()
     engine = make_engine(settings.database_url)
     try:
@@ -119,6 +117,11 @@ def load(
     Every problem is reported with its file, line (or row) and field, and a file with any problem loads
     nothing. Loading the same file twice changes nothing.
     """
+    from tracker.audit.services import Actor
+    from tracker.datafiles import LoadError
+    from tracker.inputs import InputError
+    from tracker.loading import load_file
+
     settings = _settings()
     failed = False
     new_set = None
@@ -132,14 +135,14 @@ def load(
                 )
             except LoadError as exc:
                 failed = True
-                console.print(f"[red]{path}: not loaded, {len(exc.problems)} problem(s):[/red]")
+                console().print(f"[red]{path}: not loaded, {len(exc.problems)} problem(s):[/red]")
                 for problem in exc.problems:
                     click.echo(f"  {problem}", err=True)
                 continue
             except InputError as exc:  # text no column can hold, refused before any SQL (tracker.inputs)
                 session.rollback()
                 failed = True
-                console.print(f"[red]{path}: not loaded, {len(exc.errors)} problem(s):[/red]")
+                console().print(f"[red]{path}: not loaded, {len(exc.errors)} problem(s):[/red]")
                 for field, message in exc.errors.items():
                     click.echo(f"  {field}: {message}", err=True)
                 continue
@@ -198,6 +201,8 @@ def _demo_password(settings: Settings) -> str:
         return settings.demo_password
     if DEMO_PASSWORD_FILE.exists():
         return DEMO_PASSWORD_FILE.read_text().strip()
+    from tracker.accounts.passwords import generate_password
+
     password = generate_password()
     DEMO_PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
     DEMO_PASSWORD_FILE.write_text(password + "\n")
@@ -205,9 +210,13 @@ def _demo_password(settings: Settings) -> str:
     return password
 
 
-def _run_demo(session: Session, settings: Settings, password: str, scale: int):
+def _run_demo(session: Session, settings: Settings, password: str, scale: int) -> DemoResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tracker.demo import DemoError, load_demo
+
     with Progress(
-        TextColumn("Demo data"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        TextColumn("Demo data"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console()
     ) as bar:
         task = bar.add_task("demo", total=None)
         try:
@@ -223,6 +232,8 @@ def _run_demo(session: Session, settings: Settings, password: str, scale: int):
 
 
 def _print_accounts(password: str, already_loaded: bool) -> None:
+    from tracker.demo import DEMO_ACCOUNTS
+
     state = "Demo data was already loaded." if already_loaded else "Synthetic demo data loaded."
     click.echo(f"{state} Demo accounts (password: {password}):")
     for account in DEMO_ACCOUNTS:
@@ -238,30 +249,47 @@ def setup(with_demo: bool) -> None:
     Safe to run every time: what is already there is left as it is (use `tracker load` to apply edits
     made to the data files).
     """
+    from tracker import migrate
+
     settings = _settings()
     if settings.is_sqlite:
         _ensure_sqlite_folder(settings.database_url)
     migrate.upgrade(settings.database_url)
     with _session(settings) as session:
-        has_orgs = session.exec(select(Organisation.id).limit(1)).first() is not None
-        slugs = set(session.exec(select(RecommendationSet.slug)))
-        for path in BUNDLED_FILES:
-            if path.name == "organisations.yaml":
-                needed = not has_orgs
-            elif path.name == "practice.yaml":
-                needed = not set(session.exec(select(Practice.slug))) & practice_loader.bundled_slugs(path)
-            else:
-                needed = path.stem not in slugs
-            if needed:
-                try:
-                    result = load_file(session, path, Actor("tracker setup"))
-                except LoadError as exc:
-                    raise click.ClickException(str(exc)) from exc
-                click.echo(result.lines()[0])
+        _load_bundled_files(session)
         if with_demo:
             password = _demo_password(settings)
             result = _run_demo(session, settings, password, 1)
             _print_accounts(password, result.already_loaded)
+
+
+def _load_bundled_files(session: Session) -> None:
+    """The bundled organisations, recommendation sets and practice, each unless the database already has it."""
+    from sqlmodel import select
+
+    from tracker.audit.services import Actor
+    from tracker.datafiles import LoadError
+    from tracker.loading import load_file
+    from tracker.organisations.models import Organisation
+    from tracker.practice import loader as practice_loader
+    from tracker.practice.models import Practice
+    from tracker.recommendations.models import RecommendationSet
+
+    has_orgs = session.exec(select(Organisation.id).limit(1)).first() is not None
+    slugs = set(session.exec(select(RecommendationSet.slug)))
+    for path in BUNDLED_FILES:
+        if path.name == "organisations.yaml":
+            needed = not has_orgs
+        elif path.name == "practice.yaml":
+            needed = not set(session.exec(select(Practice.slug))) & practice_loader.bundled_slugs(path)
+        else:
+            needed = path.stem not in slugs
+        if needed:
+            try:
+                result = load_file(session, path, Actor("tracker setup"))
+            except LoadError as exc:
+                raise click.ClickException(str(exc)) from exc
+            click.echo(result.lines()[0])
 
 
 # --- users --------------------------------------------------------------------------------------------------
@@ -284,6 +312,12 @@ def users() -> None:
 )
 def users_create(email: str, display_name: str, role: str, organisation_slug: str | None, password_env: str | None):
     """Create a user account."""
+    from tracker.accounts.passwords import generate_password
+    from tracker.accounts.services import create_user
+    from tracker.audit.services import Actor
+    from tracker.inputs import InputError
+    from tracker.organisations.services import get_by_slug, similar_slugs
+
     settings = _settings()
     if password_env:
         password = os.environ.get(password_env, "")
@@ -332,6 +366,8 @@ def report(output: Path, period_name: str | None, fmt: str | None) -> None:
 
     For a frozen period the report is the same every time it is generated.
     """
+    from sqlmodel import select
+
     from tracker.reports.models import ReportingPeriod
     from tracker.reports.progress_report import build_report, render_html, render_pdf
 

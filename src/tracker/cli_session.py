@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlmodel import Session
 
-from tracker import migrate
-from tracker.db import TrackerSession, for_writing, make_engine
-from tracker.recommendations.models import RecommendationSet
 from tracker.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlmodel import Session
+
+    from tracker.recommendations.models import RecommendationSet
+
+
+@cache
+def console() -> Console:
+    """Where the commands write their progress and problems (standard error), made when first written to: rich
+    takes a fifth of a second to import, which ``tracker --help`` does not need."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def settings_from_env() -> Settings:
@@ -24,6 +37,11 @@ def settings_from_env() -> Settings:
 
 @contextmanager
 def session_of(settings: Settings, *, migrated: bool = True) -> Iterator[Session]:
+    """A session on the database ``settings`` name, refusing (with the command to run) one that is not migrated.
+    The database modules are imported here: ``tracker --help`` and the like need none of them."""
+    from tracker import migrate
+    from tracker.db import TrackerSession, for_writing, make_engine
+
     if settings.is_sqlite:
         ensure_sqlite_folder(settings.database_url)
     engine = make_engine(settings.database_url)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from sqlmodel import Session, select
 
-from tracker.accounts.models import User
-from tracker.cli_session import recommendation_set, session_of, settings_from_env
-from tracker.inputs import InputError
+from tracker.cli_session import console, recommendation_set, session_of, settings_from_env
 from tracker.vocabulary import Role
 from tracker.web.i18n import ngettext
 
-console = Console(stderr=True)
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tracker.accounts.models import User
 
 
 @click.command("load-report")
@@ -33,6 +33,7 @@ def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None, 
     field the document gives: at a terminal after asking, elsewhere only with --yes. Loading the same document
     again changes nothing. Use the admin screen to correct or leave out single fields before applying.
     """
+    from tracker.inputs import InputError  # here, as every command's imports (tracker.cli)
     from tracker.recommendations.report_apply import apply_review, describe, review
     from tracker.recommendations.report_text import ReportDocumentError, read_document
 
@@ -46,7 +47,7 @@ def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None, 
             count = len(exc.problems)
             problems = ngettext("%(num)s problem", "%(num)s problems", count)
             # soft_wrap: a long path never breaks the sentence across lines
-            console.print(f"[red]{file}: nothing changed, {problems}:[/red]", soft_wrap=True)
+            console().print(f"[red]{file}: nothing changed, {problems}:[/red]", soft_wrap=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(1)
@@ -67,6 +68,10 @@ def load_report(file: Path, set_slug: str, dry_run: bool, by_email: str | None, 
 
 def _admin(session: Session, email: str | None) -> User:
     """The admin account ``--by`` names; a ``ClickException`` saying why when it names none or another role's."""
+    from sqlmodel import select
+
+    from tracker.accounts.models import User
+
     if not email or not email.strip():
         raise click.ClickException("Name the admin account that checked the document: --by EMAIL")
     address = email.strip().lower()

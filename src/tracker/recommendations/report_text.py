@@ -25,12 +25,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
-
-from pypdf import PageObject, PdfReader
-from pypdf.errors import PdfReadError
+from typing import TYPE_CHECKING
 
 from tracker.inputs import clean_imported, cleaned_for
 from tracker.recommendations.models import Recommendation
+
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfReader
 
 # A published report's PDF, with its pictures and charts, runs to several MB (10 to 20 for a long inspection
 # report): far beyond the spreadsheet limit (tracker.filelimits.MAX_FILE_BYTES, 2 MB), so it has its own.
@@ -201,6 +202,9 @@ class Line:
 
 
 def _from_pdf(content: bytes) -> tuple[str, list[Paragraph]]:
+    from pypdf import PdfReader  # imported only when a PDF is read: most requests and commands never need it
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(content))
         pages = _pdf_pages(reader)

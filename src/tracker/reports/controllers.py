@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from litestar import Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
-from reportlab.graphics.shapes import Drawing
 from sqlmodel import Session
 
 from tracker.db import saved_id
@@ -18,7 +19,6 @@ from tracker.practice.services import practice_for
 from tracker.recommendations.coverage import sets_coverage
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import list_sets, set_named
-from tracker.reports.charts import status_bars, to_svg
 from tracker.reports.exports import render
 from tracker.reports.figures import (
     STATUS_CODES,
@@ -59,10 +59,13 @@ DASHBOARD = "reports/dashboard.html"
 RECOMMENDATION = "reports/recommendation.html"
 
 
-def _chart(figure: Drawing) -> Response[str]:
-    """A chart as an SVG image: its own inline styles are allowed inside this image only; it runs no script."""
+def _chart(rows: Sequence[tuple[str, Counter[ResponseStatus]]], *, title: str) -> Response[str]:
+    """A status bar chart as an SVG image: its own inline styles are allowed inside this image only; it runs no
+    script. reportlab draws it, imported here: only the charts and PDFs need it (tests/unit/test_start_up.py)."""
+    from tracker.reports.charts import status_bars, to_svg
+
     return Response(
-        to_svg(figure),
+        to_svg(status_bars(rows, title=title)),
         media_type="image/svg+xml",
         headers={"Content-Security-Policy": SVG_POLICY, "Cache-Control": "private, max-age=60"},
     )
@@ -101,7 +104,7 @@ class OversightController(SignedInPages):
     def periods_chart(self, request: AnyRequest, db: Db) -> Response[str]:
         """Progress across the frozen reporting periods (the table is on the dashboard)."""
         rows = [(period.label, counts) for period, counts in period_progress(db)]
-        return _chart(status_bars(rows, title=_("Responses by status at each reporting period")))
+        return _chart(rows, title=_("Responses by status at each reporting period"))
 
     @get("/charts/status.svg", sync_to_thread=True, name="oversight:status-chart")
     def status_chart(self, request: AnyRequest, db: Db, set_slug: SetQuery = None) -> Response[str]:
@@ -111,7 +114,7 @@ class OversightController(SignedInPages):
             db, set_id=chosen_set.id if chosen_set else None, stale_days=request.app.state.settings.stale_update_days
         )
         rows = [(_("Rec. %(number)s", number=r.number), counts) for r, counts in state.status_rows()]
-        return _chart(status_bars(rows, title=_("Organisations by status, per recommendation")))
+        return _chart(rows, title=_("Organisations by status, per recommendation"))
 
     @get("/recommendations/{recommendation_id:int}", sync_to_thread=True, name="oversight:recommendation")
     def recommendation(self, request: AnyRequest, db: Db, recommendation_id: FromPath[int]) -> Template:

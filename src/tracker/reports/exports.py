@@ -15,12 +15,9 @@ import zipfile
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openpyxl
 import sqlalchemy as sa
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlmodel import Session, col, select
 
 from tracker.assessments.models import Assessment
@@ -35,6 +32,10 @@ from tracker.reports.figures import Headline, select_columns
 from tracker.reports.models import ReportingPeriod, Snapshot
 from tracker.reports.progress_report import ReportData
 from tracker.timeutil import LONDON
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
 
 def response_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -264,6 +265,10 @@ def to_xlsx(all_tables: dict[str, list[dict[str, Any]]], *, fixed_at: dt.datetim
     pandas' cell-by-cell writer took several seconds for a national export. With ``fixed_at`` (a frozen period's
     export) every time inside the file is that moment, so the same tables always give the same bytes.
     """
+    # openpyxl is imported only when a workbook is written: most requests and commands never need it.
+    import openpyxl
+    from openpyxl.styles import Font
+
     workbook = openpyxl.Workbook(write_only=True)
     bold = Font(bold=True)
     for name, rows in all_tables.items():
@@ -298,6 +303,8 @@ def _at(content: bytes, moment: dt.datetime) -> bytes:
 
 
 def _header_cell(sheet: Any, text: str, font: Font) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell  # see to_xlsx
+
     cell = WriteOnlyCell(sheet, value=text)
     cell.font = font
     return cell

@@ -12,10 +12,6 @@ import unicodedata
 from functools import cache
 from xml.sax.saxutils import escape
 
-from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-
 from tracker.settings import FONTS_DIR
 
 FONT = "DejaVuSansCondensed"
@@ -37,7 +33,12 @@ _FACES = {
 
 @cache
 def register() -> str:
-    """Register the family with reportlab (once per process) and give the regular face's name."""
+    """Register the family with reportlab (once per process) and give the regular face's name. reportlab is
+    imported here: the text helpers below serve pages that draw no PDF."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     for name, file in _FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / "dejavu" / file)))
     for (bold, italic), name in _FACES.items():

@@ -26,7 +26,6 @@ from tracker.recommendations.coverage import Coverage, set_coverage
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.reports.figures import Headline, national_state
 from tracker.reports.models import PeriodExport, ReportingPeriod, Snapshot
-from tracker.reports.pdf import render_pdf, story
 from tracker.reports.themes import Theme, themes
 from tracker.settings import STATIC_DIR
 from tracker.timeutil import uk_date, utc_now
@@ -35,7 +34,7 @@ from tracker.web.i18n import N_, current_locale, gettext, html_lang, ngettext
 
 _ = gettext
 
-__all__ = ["ReportData", "build_report", "render_html", "render_pdf", "story"]  # the PDF: tracker.reports.pdf
+__all__ = ["ReportData", "build_report", "render_html", "render_pdf", "story"]
 
 # Marked, not translated: ``ReportData.title`` stays the English source; each rendering shows it in its language.
 TITLE = N_("Progress against the stalking super-complaint recommendations")
@@ -480,6 +479,23 @@ def _fold_sub_updates(
         if parent.latest_update_on is None or sub_row.latest_update_on > parent.latest_update_on:
             parent.latest_update_on = sub_row.latest_update_on
             parent.latest_update_text = f"{sub.number}: {sub_row.latest_update_text}"
+
+
+def render_pdf(
+    data: ReportData, flowables: list[object] | None = None, *, created_at: dt.datetime | None = None
+) -> bytes:
+    """The report as a PDF (``tracker.reports.pdf.render_pdf``). reportlab is imported when a PDF is drawn, not
+    with this module: most requests and commands draw none (tests/unit/test_start_up.py)."""
+    from tracker.reports import pdf
+
+    return pdf.render_pdf(data, flowables, created_at=created_at)
+
+
+def story(data: ReportData) -> list[object]:
+    """The PDF's flowables, in order (``tracker.reports.pdf.story``)."""
+    from tracker.reports import pdf
+
+    return pdf.story(data)
 
 
 def render_html(data: ReportData, *, pdf_url: str | None = None) -> str:

@@ -9,10 +9,10 @@ Each request gets a locale (see ``choose_locale``): the ``lang`` query parameter
 (``/api``), whose answers no shared cache keeps, also follows the caller's ``Accept-Language`` (``preferred_locale``)
 when its address names no language: its problem documents are in that language. A page's language
 lives in the address, not in a cookie or the browser's ``Accept-Language``: links built by ``url_for`` and
-``localise_url`` keep ``?lang=cy``, redirects keep it (``LocaleMiddleware``), and a shared cache, which keys pages
-by their address, holds each language of a public page apart without a ``Vary`` it could not honour well. While
-the request is handled, and while its templates are rendered, ``current`` holds its translations (which know
-their locale, ``current_locale``), so ``gettext`` needs no request argument.
+``localise_url`` keep ``?lang=cy``, redirects keep it (``tracker.web.locale_middleware``), and a shared cache,
+which keys pages by their address, holds each language of a public page apart without a ``Vary`` it could not
+honour well. While the request is handled, and while its templates are rendered, ``current`` holds its
+translations (which know their locale, ``current_locale``), so ``gettext`` needs no request argument.
 """
 
 from __future__ import annotations
@@ -26,28 +26,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, Translations
-from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.settings import TRANSLATIONS_DIR
+
+if TYPE_CHECKING:  # the middleware that uses litestar is tracker.web.locale_middleware: models and commands need none
+    from litestar.connection import ASGIConnection
 
 log = logging.getLogger("tracker.i18n")
 
 DEFAULT_LOCALE = "en"
 DOMAIN = "messages"
 LANGUAGE_PARAMETER = "lang"
-# Response headers that send the browser to another address of ours: the language goes along.
-_REDIRECT_HEADERS = ("location", "hx-redirect", "hx-location")
 
 _NULL = stdlib_gettext.NullTranslations()
 current: contextvars.ContextVar[stdlib_gettext.NullTranslations] = contextvars.ContextVar(
@@ -280,29 +276,3 @@ def locale_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 def is_api(path: str) -> bool:
     """Whether ``path`` is the JSON API's, whose problem documents follow ``Accept-Language``."""
     return path == "/api" or path.startswith("/api/")
-
-
-class LocaleMiddleware(ASGIMiddleware):
-    """Chooses each request's locale and makes its translations current while the request is handled.
-
-    A redirect to an address of ours keeps the language (``Location``, and htmx's ``HX-Redirect`` and
-    ``HX-Location``), so a form posted in Welsh lands on a Welsh page. No cookie is set: the address carries it.
-    """
-
-    scopes = (ScopeType.HTTP,)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        catalogues = catalogues_of(connection)
-        locale = locale_of(connection)
-
-        async def send_with_language(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name in _REDIRECT_HEADERS:
-                    if (value := headers.get(name)) is not None:
-                        headers[name] = localise_url(value, locale)
-            await send(message)
-
-        with translations_in_use(catalogues.translations(locale)):
-            await next_app(scope, receive, send if locale == DEFAULT_LOCALE else send_with_language)

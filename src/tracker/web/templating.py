@@ -43,6 +43,7 @@ from tracker.web.fields import (
 )
 from tracker.web.i18n import gettext as _
 from tracker.web.i18n import lazy_gettext
+from tracker.web.template_cache import bytecode_cache
 
 # The links in every page's footer, in order. A page that every visitor may need to find goes here.
 FOOTER_LINKS: list[tuple[Any, str]] = [
@@ -247,6 +248,7 @@ def build_environment() -> Environment:
     env.globals.update(TEMPLATE_GLOBALS)
     env.globals.update({function.__name__: function for function in TEMPLATE_FUNCTIONS})
     env.globals.update(WORDING_GLOBALS)
+    env.bytecode_cache = bytecode_cache(env)  # compiled templates kept between processes (tracker.web.template_cache)
     return env
 
 

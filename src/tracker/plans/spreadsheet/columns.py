@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from tracker.organisations.bilingual import WELSH_SUFFIX
 from tracker.plans.spreadsheet.common import cell_text, listed
@@ -17,6 +15,9 @@ from tracker.plans.spreadsheet.mapping import FIELDS, IGNORE, ROUND, Mapping, da
 from tracker.plans.spreadsheet.results import ImportPlan, MappingError
 from tracker.timeutil import DateParseError, parse_uk_date, uk_date
 from tracker.web.i18n import N_, gettext
+
+if TYPE_CHECKING:
+    import pandas as pd  # annotations only: pandas is imported when a file is read (spreadsheet.reading)
 
 
 def check_mapping(

@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 from typing import Any
 
-import pandas as pd
 from dateutil import parser as date_parser
 from sqlmodel import Session
 
@@ -43,14 +43,17 @@ def cell_text(value: Any) -> str:
         if math.isnan(value):
             return ""
         return str(int(value)) if value.is_integer() else repr(value)
+    # pandas' NA and NaT come only from a frame, so only once pandas is loaded (by reading a file): the rest of
+    # the app never imports it (tests/unit/test_start_up.py).
+    pd = sys.modules.get("pandas")
     if isinstance(value, dt.datetime):
-        if pd.isna(value):
+        if pd is not None and pd.isna(value):
             return ""
         has_time = value.time().replace(microsecond=0) != dt.time()
         return value.isoformat(sep=" ", timespec="seconds") if has_time else value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if value is pd.NA or value is pd.NaT:
+    if pd is not None and (value is pd.NA or value is pd.NaT):
         return ""
     return clean_imported(str(value)).strip()  # imports drop control characters (tracker.inputs says why)
 

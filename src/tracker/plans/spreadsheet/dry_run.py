@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from sqlmodel import Session
 
 from tracker.audit.services import changed, fields_of
@@ -43,6 +42,9 @@ from tracker.plans.spreadsheet.rows import ACTION_VALUE_LABELS, RESPONSE_VALUE_L
 from tracker.timeutil import uk_date
 from tracker.vocabulary import ActionStatus, Rag, ResponseStatus, Visibility
 from tracker.web.i18n import N_, gettext
+
+if TYPE_CHECKING:
+    import pandas as pd  # annotations only: pandas is imported when a file is read (spreadsheet.reading)
 
 
 def plan_import(

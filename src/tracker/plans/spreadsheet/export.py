@@ -10,9 +10,6 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-import openpyxl
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlmodel import Session, SQLModel, col, func, select
 
 from tracker.cells import csv_bytes, needs_guard, storable_text
@@ -220,6 +217,11 @@ def export_xlsx(
     """The plan as an Excel workbook: one sheet, dates as dates, every text cell stored as text (never a
     formula, even when it starts with =; the export time too, so that no program drops its seconds); exported
     now unless ``exported_at`` says when."""
+    # openpyxl is imported only when a workbook is written or read: most requests and commands never need it.
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Action plan"

@@ -15,10 +15,7 @@ import itertools
 import re
 import zipfile
 from pathlib import PurePath
-
-import openpyxl
-import pandas as pd
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING
 
 from tracker.cells import unneutralise
 from tracker.filelimits import (
@@ -36,6 +33,9 @@ from tracker.inputs import clean_imported
 from tracker.plans.spreadsheet.common import FILE_DATE, FORMULA_CELLS, ROW_NUMBERS, SpreadsheetError, cell_text
 from tracker.plans.spreadsheet.mapping import IGNORE, ROUND, guess_field
 from tracker.web.i18n import gettext
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HEADER_SEARCH_ROWS = 10  # a title or notes may sit above the header row
 
@@ -142,6 +142,10 @@ def _xlsx_rows(data: bytes, saved: list[dt.date], formulas: dict[int, dict[int, 
     ({row number: {column index: "C4"}}): a file written by a program, not Excel, may save none, and such a
     cell must not pass for an empty one."""
     check_xlsx(data)  # sizes and counts from the zip directory and a streaming pass, before openpyxl builds anything
+    # openpyxl and pandas are imported only when a file is read: most requests and commands never need them.
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         # the formulas, read only from a file that has any (a second pass costs a third more time)
@@ -233,6 +237,8 @@ def _frame(rows: list[tuple[int, list[str]]]) -> pd.DataFrame:
     width = max([len(header), *(len(cells) for _, cells in data)])
     names = _column_names(header, width)
     table = [cells + [""] * (width - len(cells)) for _, cells in data]
+    import pandas as pd  # here, not at the top: see _xlsx_rows
+
     frame = pd.DataFrame(table, columns=names, index=[number for number, _ in data], dtype=object)
     keep = [name for i, name in enumerate(names) if (i < len(header) and header[i]) or (frame[name] != "").any()]
     frame = frame[keep]
@@ -251,6 +257,8 @@ def _header_position(rows: list[tuple[int, list[str]]]) -> int:
 
 
 def _column_names(header: list[str], width: int) -> list[str]:
+    from openpyxl.utils import get_column_letter  # here, not at the top: see _xlsx_rows
+
     names: list[str] = []
     seen: set[str] = set()
     for i in range(width):

@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pandas as pd
 from sqlmodel import SQLModel
 
 from tracker.inputs import clean_imported, cleaned_for, parse_id, problems_for
@@ -32,6 +31,9 @@ from tracker.recommendations.models import RecommendationCandidate
 from tracker.timeutil import DateParseError, parse_uk_date, utc_now
 from tracker.vocabulary import ActionStatus, LabelledEnum, Rag, ResponseStatus, Visibility
 from tracker.web.i18n import N_, gettext
+
+if TYPE_CHECKING:
+    import pandas as pd  # annotations only: pandas is imported when a file is read (spreadsheet.reading)
 
 MAX_SHORT_TEXT = 200  # lead role, action owner
 CLOCK_SKEW = dt.timedelta(minutes=1)  # an "Exported at" this far ahead of our clock is still taken as now

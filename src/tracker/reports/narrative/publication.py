@@ -18,7 +18,6 @@ from tracker.cells import csv_bytes
 from tracker.organisations.bilingual import ENGLISH, WELSH
 from tracker.recommendations.models import RecommendationSet
 from tracker.reports.models import ReportingPeriod
-from tracker.reports.narrative import pdf as written_pdf
 from tracker.reports.narrative.document import WrittenReport, frozen_report, written_report
 from tracker.reports.narrative.figures import NATIONAL, PER_RECOMMENDATION
 from tracker.reports.narrative.models import ReportDraft, ReportExample
@@ -92,6 +91,8 @@ class Publisher:
     def render(self, draft: ReportDraft, examples: list[ReportExample]) -> Rendered:
         """The HTML page and the PDF of ``draft`` published today, in English and in Welsh from the same frozen
         figures, and the figures (CSV) (``services.publish`` stores them)."""
+        from tracker.reports.narrative import pdf as written_pdf  # reportlab: only publishing needs it
+
         today = utc_now().astimezone(LONDON).date()
         with in_english():
             report = self.written(draft, examples, today)

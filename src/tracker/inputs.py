@@ -223,17 +223,28 @@ def problems_of(record: Any) -> dict[str, str]:
     frozen snapshot) is a copy of records checked when they were written, and is stored as it is."""
     problems: dict[str, str] = {}
     state = sa.inspect(record)
-    for attribute in state.mapper.column_attrs:
+    attrs = state.attrs
+    for key, length in checked_columns(state.mapper):
+        added = attrs[key].history.added
+        if not added:  # only what this flush writes (a stored value stays readable as it is)
+            continue
+        if (problem := value_problem(added[0], length)) is not None:
+            problems[key] = problem
+    return problems
+
+
+@cache  # a mapper's columns are fixed once mapped; every flush checks every record written against them
+def checked_columns(mapper: Any) -> tuple[tuple[str, int | None], ...]:
+    """The attributes of ``mapper`` that ``problems_of`` reads (its text and JSON columns), each with its length
+    (None: unbounded)."""
+    checked = []
+    for attribute in mapper.column_attrs:
         column = attribute.columns[0]
         length = text_length(column)
         if length is False and not isinstance(column.type, sa.JSON):
             continue
-        history = state.attrs[attribute.key].history
-        if not history.added:  # only what this flush writes (a stored value stays readable as it is)
-            continue
-        if (problem := value_problem(history.added[0], length or None)) is not None:
-            problems[attribute.key] = problem
-    return problems
+        checked.append((attribute.key, length or None))
+    return tuple(checked)
 
 
 @event.listens_for(Session, "before_flush")

@@ -37,7 +37,7 @@ from tracker.demo.writing import actions_as_in, materialise, update_rows, write_
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Action, Response
-from tracker.plans.publication import add_publication
+from tracker.plans.publication import add_publications
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
 from tracker.reports.services import freeze_period, open_period
@@ -173,15 +173,17 @@ def _publish_rounds(
     by_org: dict[int, list[ResponsePlan]] = {}
     for plan in plans:
         by_org.setdefault(plan.response.organisation_id, []).append(plan)
-    publications = 0
-    changed: list[dict[str, Any]] = []
+    rounds: dict[int, list[tuple[int, dt.datetime]]] = {}  # an organisation publishes once a round at most
     for round_, org_id, published_at in sorted((r, o, at) for o, moments in schedule.items() for r, at in moments):
-        for plan in by_org[org_id]:
-            materialise(session, plan, round_, changed)
+        rounds.setdefault(round_, []).append((org_id, published_at))
+    changed: list[dict[str, Any]] = []
+    for round_, publishing in rounds.items():  # each round's plans written, then published, together
+        for org_id, _ in publishing:
+            for plan in by_org[org_id]:
+                materialise(session, plan, round_, changed)
         write_changes(session, changed)
-        add_publication(session, organisations[org_id], editor_by_org.get(org_id), published_at=published_at)
-        publications += 1
-    return publications
+        add_publications(session, [(organisations[o], editor_by_org.get(o), at) for o, at in publishing])
+    return sum(len(publishing) for publishing in rounds.values())
 
 
 def _bring_up_to_date(session: Session, plans: list[ResponsePlan], progress: Progress | None) -> None:

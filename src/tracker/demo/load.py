@@ -9,7 +9,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -33,7 +32,7 @@ from tracker.demo.timeline import (
     time_on,
 )
 from tracker.demo.welsh import write_welsh
-from tracker.demo.writing import actions_as_in, materialise, update_rows, write_changes
+from tracker.demo.writing import Writes, actions_as_in, materialise, update_rows, write_changes
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.plans.models import Action, Response
@@ -176,25 +175,25 @@ def _publish_rounds(
     rounds: dict[int, list[tuple[int, dt.datetime]]] = {}  # an organisation publishes once a round at most
     for round_, org_id, published_at in sorted((r, o, at) for o, moments in schedule.items() for r, at in moments):
         rounds.setdefault(round_, []).append((org_id, published_at))
-    changed: list[dict[str, Any]] = []
+    writes = Writes()
     for round_, publishing in rounds.items():  # each round's plans written, then published, together
         for org_id, _ in publishing:
             for plan in by_org[org_id]:
-                materialise(session, plan, round_, changed)
-        write_changes(session, changed)
+                materialise(plan, round_, writes)
+        write_changes(session, writes)
         add_publications(session, [(organisations[o], editor_by_org.get(o), at) for o, at in publishing])
     return sum(len(publishing) for publishing in rounds.values())
 
 
 def _bring_up_to_date(session: Session, plans: list[ResponsePlan], progress: Progress | None) -> None:
     """Write every response as it stands today, reporting progress every 50 responses."""
-    changed: list[dict[str, Any]] = []
+    writes = Writes()
     for done, plan in enumerate(plans, start=1):
-        materialise(session, plan, LAST, changed)
+        materialise(plan, LAST, writes)
         plan.finish()
         if progress and (done % 50 == 0 or done == len(plans)):
             progress(done, len(plans))
-    write_changes(session, changed)
+    write_changes(session, writes)
 
 
 def _accounts(session: Session, password: str, actor: Actor) -> list[User]:

@@ -32,10 +32,10 @@ from tracker.demo.timeline import (
     time_on,
 )
 from tracker.demo.welsh import write_welsh
-from tracker.demo.writing import Writes, actions_as_in, materialise, update_rows, write_changes
+from tracker.demo.writing import AsWritten, Writes, materialise, write_changes
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
-from tracker.plans.models import Action, Response
+from tracker.plans.models import Response
 from tracker.plans.publication import add_publications
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
@@ -275,19 +275,19 @@ def _assess(
 def _periods(session: Session, rng: random.Random, scale: int, plans: list[ResponsePlan], actor: Actor) -> int:
     """Frozen reporting periods, each holding the responses as they stood at its cut-off, and the open one."""
     cut_offs = CUT_OFFS[-min(len(CUT_OFFS), 2 + scale) :]
+    tables = AsWritten(plans)
     for cut_off in cut_offs:
         round_ = max(k for k, (_, last) in enumerate(ROUNDS) if last <= cut_off)
-        # As they stood at the cut-off, written straight to the table (the records in the session keep today's).
-        update_rows(session, Response, [{"id": p.response.id, **p.state(round_)} for p in plans])
-        update_rows(session, Action, actions_as_in(plans, round_))  # what its exports list
+        # As they stood at the cut-off, written straight to the table (the records in the session keep today's),
+        # with the actions its exports list.
+        tables.bring(session, round_)
         period = open_period(session, name=f"{cut_off:%B %Y} update ({MARK.lower()})", cut_off=cut_off, actor=actor)
         period.created_at = time_on(cut_off - dt.timedelta(days=rng.randint(70, 85)), rng, (9, 17))
         # Frozen at the end of its cut-off day, so its figures are truly as at the cut-off (a period frozen
         # later says its statuses are as at the day it was frozen).
         frozen_at = time_on(cut_off, rng, (17, 19))
         freeze_period(session, period, actor, now=frozen_at)
-    update_rows(session, Response, [{"id": p.response.id, **p.state(LAST)} for p in plans])
-    update_rows(session, Action, actions_as_in(plans, LAST))
+    tables.bring(session, LAST)
     period = open_period(
         session, name=f"December 2026 update ({MARK.lower()})", cut_off=dt.date(2026, 12, 31), actor=actor
     )

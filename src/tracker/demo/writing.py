@@ -74,12 +74,15 @@ def action_state(item: ActionPlan, round_: int, starts: int | None, blocked: int
 def actions_as_in(plans: list[ResponsePlan], round_: int) -> list[dict[str, Any]]:
     """Every written action of ``plans`` as it stood in ``round_`` (rows for ``update_rows``): a period frozen at
     that round's cut-off exports them so."""
-    return [
-        {"id": item.id, **action_state(item, round_, plan.started_in, plan.first(ResponseStatus.BLOCKED))}
-        for plan in plans
-        for item in plan.actions
-        if item.id is not None and item.created <= round_
-    ]
+    rows = []
+    for plan in plans:
+        starts, blocked = plan.started_in, plan.first(ResponseStatus.BLOCKED)
+        rows += [
+            {"id": item.id, **action_state(item, round_, starts, blocked)}
+            for item in plan.actions
+            if item.id is not None and item.created <= round_
+        ]
+    return rows
 
 
 def write_changes(session: Session, writes: Writes) -> None:

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import plain, record
-from tracker.db import saved_id
+from tracker.db import insert_rows, saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.bilingual import ENGLISH, WELSH, bilingual_fields, welsh_of
 from tracker.organisations.models import Organisation
@@ -196,8 +196,9 @@ def add_publications(
     session: Session, publishing: list[tuple[Organisation, User | None, dt.datetime]]
 ) -> list[PlanPublication]:
     """``add_publication`` for each (organisation, user, moment) at once, in that order, each organisation once: the
-    plans read with one query for each kind of record (``public_plans``) and written with one flush. The demo
-    publishes hundreds of plans along its timeline so."""
+    plans read with one query for each kind of record (``public_plans``), the publications written with one flush
+    and their responses as rows (``tracker.db.insert_rows``). The demo publishes hundreds of plans along its
+    timeline so."""
     contents = public_plans(session, [organisation for organisation, _, _ in publishing])
     publications = [
         PlanPublication(
@@ -210,23 +211,30 @@ def add_publications(
     ]
     session.add_all(publications)
     session.flush()
-    session.add_all([response for publication in publications for response in published_responses(publication)])
+    insert_rows(
+        session, PublishedResponse, [row for publication in publications for row in _published_rows(publication)]
+    )
     return publications
 
 
 def published_responses(publication: PlanPublication) -> list[PublishedResponse]:
     """The status, summary and declared mark of each response in a publication, for counting and listing without
     the content."""
+    return [PublishedResponse(**row) for row in _published_rows(publication)]
+
+
+def _published_rows(publication: PlanPublication) -> list[dict[str, Any]]:
+    """``published_responses`` as rows of their table."""
     assert publication.id is not None
     return [
-        PublishedResponse(
-            publication_id=publication.id,
-            recommendation_id=response["recommendation_id"],
-            status=response["status"],
-            summary=response.get("summary"),
-            summary_cy=response.get(welsh_of("summary")),
-            declared=bool(response.get("declared")),
-        )
+        {
+            "publication_id": publication.id,
+            "recommendation_id": response["recommendation_id"],
+            "status": response["status"],
+            "summary": response.get("summary"),
+            "summary_cy": response.get(welsh_of("summary")),
+            "declared": bool(response.get("declared")),
+        }
         for response in publication.content.get("responses", [])
         if response.get("recommendation_id") is not None
     ]

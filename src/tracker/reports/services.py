@@ -174,7 +174,10 @@ def freeze_period(
     if period.status is PeriodStatus.FROZEN:
         raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
     captured = (Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag)
-    responses = select_columns(*captured, Response.declared).where(col(Response.required).is_(True))
+    # In the responses' order, whatever the order the database keeps its rows in (PostgreSQL moves a row it updates).
+    responses = (
+        select_columns(*captured, Response.declared).where(col(Response.required).is_(True)).order_by(col(Response.id))
+    )
     if period.set_id is not None:
         responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
             Recommendation.set_id == period.set_id

@@ -174,10 +174,7 @@ def freeze_period(
     if period.status is PeriodStatus.FROZEN:
         raise PeriodError(f"{period.name} is already frozen; frozen snapshots never change")
     captured = (Response.id, Response.organisation_id, Response.recommendation_id, Response.status, Response.rag)
-    # In the responses' order, whatever the order the database keeps its rows in (PostgreSQL moves a row it updates).
-    responses = (
-        select_columns(*captured, Response.declared).where(col(Response.required).is_(True)).order_by(col(Response.id))
-    )
+    responses = select_columns(*captured, Response.declared).where(col(Response.required).is_(True))
     if period.set_id is not None:
         responses = responses.join(Recommendation, col(Recommendation.id) == Response.recommendation_id).where(
             Recommendation.set_id == period.set_id
@@ -186,7 +183,8 @@ def freeze_period(
     latest = latest_update_of_each(session, col(ProgressUpdate.update_on) <= period.cut_off)
     now = now or utc_now()
     count = 0
-    for rid, org_id, rec_id, status, rag, declared in session.exec(responses):
+    # In the responses' order, whatever order the database keeps their rows in (PostgreSQL moves a row it updates).
+    for rid, org_id, rec_id, status, rag, declared in session.exec(responses.order_by(col(Response.id))):
         total, done = actions.get(rid, (0, 0))
         day, text = latest.get(rid, (None, None))
         session.add(

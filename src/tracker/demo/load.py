@@ -111,8 +111,9 @@ def load_demo(
 
     The same ``scale`` always produces the same data (fixed seed). Does nothing if demo data is present.
     Everything is written in one transaction: plans as they stood at each publication (made through
-    ``add_publication`` at its date), then as they stand today, then the reporting periods frozen through
-    ``freeze_period`` with every response as it stood at the cut-off.
+    ``add_publications`` at their dates, a round's together), then as they stand today, then the reporting periods
+    frozen through ``freeze_period`` with every response as it stood at the cut-off. New actions, updates and
+    evidence are written as rows (``tracker.demo.writing``), a round's at once.
     """
     if scale < 1:
         raise DemoError("The scale must be 1 or more")

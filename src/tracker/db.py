@@ -395,9 +395,15 @@ def insert_rows(
     }
     filled = {name: value() if callable(value) else value for name, value in defaults.items()}  # once: one time
     full = [filled | row for row in rows]
+    checked: set[tuple[str, str]] = set()  # a text found fine in a column is fine in every row (many repeat)
     for row in full:
-        if problems := inputs.problems_for(model, **row):
+        # Only texts and lists can break a rule (``inputs.value_problem``).
+        unchecked = {
+            k: v for k, v in row.items() if isinstance(v, list) or (isinstance(v, str) and (k, v) not in checked)
+        }
+        if problems := inputs.problems_for(model, **unchecked):
             raise inputs.InputError(problems)
+        checked.update((k, v) for k, v in unchecked.items() if isinstance(v, str))
     table = model.__table__
     note_bulk_rows(session, table.name, full)
     if not key:

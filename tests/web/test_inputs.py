@@ -23,15 +23,20 @@ from tests.support.plans import response_of
 from tests.support.web import csrf_headers
 from tracker.accounts.models import User
 from tracker.audit.services import Actor
+from tracker.db import insert_rows
 from tracker.inputs import (
     BIDI_MESSAGE,
+    CONTROL_MESSAGE,
     MAX_ID,
     InputError,
     column_limits,
+    has_control_characters,
+    has_direction_problem,
     parse_id,
     problems_for,
     problems_of,
     text_length,
+    text_problem,
 )
 from tracker.permissions import Permission
 from tracker.plans import services
@@ -177,6 +182,34 @@ def test_no_record_is_written_with_a_control_character_or_an_over_long_text(sess
         session.flush()
     assert "email" in refused.value.errors
     session.rollback()
+
+
+def test_rows_written_together_are_each_checked_though_their_texts_repeat(session, small_reference):
+    """``insert_rows`` checks a text once however many rows repeat it, and every text it has not seen."""
+    rid = response_of(session, "kent", "1.1").id
+    row = {"response_id": rid, "update_on": dt.date(2025, 1, 6), "text": "Done", "author_id": None}
+    with pytest.raises(InputError) as refused:
+        insert_rows(session, ProgressUpdate, [row, row, row | {"text": "Done\x00"}])
+    assert refused.value.errors == {"text": CONTROL_MESSAGE}
+    with pytest.raises(InputError):
+        insert_rows(session, ProgressUpdate, [row, row | {"text_cy": "Wedi\u202e gwneud"}])
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["long text", "short field"])
+def test_the_one_pass_over_a_text_refuses_what_the_two_rules_refuse(short):
+    """``text_problem`` looks for anything refused in one pass (a frozen period's export is megabytes of text), then
+    which rule: its verdict on every character of the Basic Multilingual Plane (the surrogates too) is that of the
+    control-character check, then the direction check."""
+    for code in range(0x10000):
+        text = f"a{chr(code)}b"
+        expected = (
+            CONTROL_MESSAGE
+            if has_control_characters(text)
+            else BIDI_MESSAGE
+            if has_direction_problem(text, short=short)
+            else None
+        )
+        assert text_problem(text, short=short) == expected, hex(code)
 
 
 # --- direction controls: one rule (finding N6) ---------------------------------------------------------------

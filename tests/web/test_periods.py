@@ -72,6 +72,18 @@ def test_a_frozen_snapshot_never_changes(session, kent):  # also: later edits do
         freeze_period(session, period, ACTOR)
 
 
+def test_snapshots_are_taken_in_the_responses_order_whatever_order_the_database_keeps_rows_in(session, kent):
+    """A frozen period's snapshots, and so its export, list the responses in their order on either database: an
+    updated row moves on PostgreSQL, and a query with no order reads it where it now is."""
+    save, _ = kent
+    save("1.2", "in_progress")
+    save("1.1", "in_progress")
+    period = freeze(session, "Spring 2025", dt.date(2025, 3, 31))
+    snapshots = select(Snapshot.response_id).where(Snapshot.period_id == period.id).order_by(Snapshot.id)
+    taken = list(session.exec(snapshots))
+    assert len(taken) > 2 and taken == sorted(taken)
+
+
 def test_comparing_two_periods(session, kent):
     save, update = kent
     save("1.1", "in_progress")

@@ -11,8 +11,8 @@ status (none started while Not started, all done when Complete, work left when B
 (``plans.rules.rag_fits``), action and update texts speak of the recommendation's own theme in general terms,
 the steps on one subject (Agree, Pilot, Deliver, Embed, Evaluate) are due and done in that order, and an
 inspector's rating fits the status claimed when it was made and today. Plans are published through
-``add_publication`` as they stood after a round, and periods frozen through ``freeze_period`` as the responses
-stood at the cut-off.
+``add_publications`` as they stood after a round (a round's publications together), and periods frozen through
+``freeze_period`` as the responses stood at the cut-off.
 
 The modules: ``texts`` (what the records say), ``timeline`` (rounds, dates and how statuses move),
 ``responses`` (each response's plan over the timeline), ``writing`` (putting a plan in the database as it

@@ -9,7 +9,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -33,11 +32,11 @@ from tracker.demo.timeline import (
     time_on,
 )
 from tracker.demo.welsh import write_welsh
-from tracker.demo.writing import actions_as_in, materialise, update_rows, write_changes
+from tracker.demo.writing import AsWritten, Writes, materialise, write_changes
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
-from tracker.plans.models import Action, Response
-from tracker.plans.publication import add_publication
+from tracker.plans.models import Response
+from tracker.plans.publication import add_publications
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
 from tracker.reports.services import freeze_period, open_period
@@ -112,8 +111,9 @@ def load_demo(
 
     The same ``scale`` always produces the same data (fixed seed). Does nothing if demo data is present.
     Everything is written in one transaction: plans as they stood at each publication (made through
-    ``add_publication`` at its date), then as they stand today, then the reporting periods frozen through
-    ``freeze_period`` with every response as it stood at the cut-off.
+    ``add_publications`` at their dates, a round's together), then as they stand today, then the reporting periods
+    frozen through ``freeze_period`` with every response as it stood at the cut-off. New actions, updates and
+    evidence are written as rows (``tracker.demo.writing``), a round's at once.
     """
     if scale < 1:
         raise DemoError("The scale must be 1 or more")
@@ -173,26 +173,28 @@ def _publish_rounds(
     by_org: dict[int, list[ResponsePlan]] = {}
     for plan in plans:
         by_org.setdefault(plan.response.organisation_id, []).append(plan)
-    publications = 0
-    changed: list[dict[str, Any]] = []
+    rounds: dict[int, list[tuple[int, dt.datetime]]] = {}  # an organisation publishes once a round at most
     for round_, org_id, published_at in sorted((r, o, at) for o, moments in schedule.items() for r, at in moments):
-        for plan in by_org[org_id]:
-            materialise(session, plan, round_, changed)
-        write_changes(session, changed)
-        add_publication(session, organisations[org_id], editor_by_org.get(org_id), published_at=published_at)
-        publications += 1
-    return publications
+        rounds.setdefault(round_, []).append((org_id, published_at))
+    writes = Writes()
+    for round_, publishing in rounds.items():  # each round's plans written, then published, together
+        for org_id, _ in publishing:
+            for plan in by_org[org_id]:
+                materialise(plan, round_, writes)
+        write_changes(session, writes)
+        add_publications(session, [(organisations[o], editor_by_org.get(o), at) for o, at in publishing])
+    return sum(len(publishing) for publishing in rounds.values())
 
 
 def _bring_up_to_date(session: Session, plans: list[ResponsePlan], progress: Progress | None) -> None:
     """Write every response as it stands today, reporting progress every 50 responses."""
-    changed: list[dict[str, Any]] = []
+    writes = Writes()
     for done, plan in enumerate(plans, start=1):
-        materialise(session, plan, LAST, changed)
+        materialise(plan, LAST, writes)
         plan.finish()
         if progress and (done % 50 == 0 or done == len(plans)):
             progress(done, len(plans))
-    write_changes(session, changed)
+    write_changes(session, writes)
 
 
 def _accounts(session: Session, password: str, actor: Actor) -> list[User]:
@@ -274,19 +276,19 @@ def _assess(
 def _periods(session: Session, rng: random.Random, scale: int, plans: list[ResponsePlan], actor: Actor) -> int:
     """Frozen reporting periods, each holding the responses as they stood at its cut-off, and the open one."""
     cut_offs = CUT_OFFS[-min(len(CUT_OFFS), 2 + scale) :]
+    tables = AsWritten(plans)
     for cut_off in cut_offs:
         round_ = max(k for k, (_, last) in enumerate(ROUNDS) if last <= cut_off)
-        # As they stood at the cut-off, written straight to the table (the records in the session keep today's).
-        update_rows(session, Response, [{"id": p.response.id, **p.state(round_)} for p in plans])
-        update_rows(session, Action, actions_as_in(plans, round_))  # what its exports list
+        # As they stood at the cut-off, written straight to the table (the records in the session keep today's),
+        # with the actions its exports list.
+        tables.bring(session, round_)
         period = open_period(session, name=f"{cut_off:%B %Y} update ({MARK.lower()})", cut_off=cut_off, actor=actor)
         period.created_at = time_on(cut_off - dt.timedelta(days=rng.randint(70, 85)), rng, (9, 17))
         # Frozen at the end of its cut-off day, so its figures are truly as at the cut-off (a period frozen
         # later says its statuses are as at the day it was frozen).
         frozen_at = time_on(cut_off, rng, (17, 19))
         freeze_period(session, period, actor, now=frozen_at)
-    update_rows(session, Response, [{"id": p.response.id, **p.state(LAST)} for p in plans])
-    update_rows(session, Action, actions_as_in(plans, LAST))
+    tables.bring(session, LAST)
     period = open_period(
         session, name=f"December 2026 update ({MARK.lower()})", cut_off=dt.date(2026, 12, 31), actor=actor
     )

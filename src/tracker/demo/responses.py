@@ -29,8 +29,7 @@ from tracker.demo.texts import (
     update_text,
 )
 from tracker.demo.timeline import LAST, ROUNDS, day_in, rag_ratings, round_windows, time_on, trajectory
-from tracker.evidence.models import Evidence
-from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.plans.models import Response
 from tracker.plans.services import rolled_up_status
 from tracker.recommendations.models import Recommendation
 from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, Visibility
@@ -73,7 +72,7 @@ class ActionPlan:
     lazy: bool  # an open action not yet started even while its response is in progress
     values: dict[str, Any]
     words: tuple[str, str, int] | None = None  # its verb, subject and phase (None: the record of a decision)
-    row: Action | None = None
+    id: int | None = None  # its row's (None: not yet written)
     current: ActionStatus | None = None  # its status as written (None: not yet written)
 
     def status(self, round_: int, starts: int | None, blocked: int | None) -> ActionStatus:
@@ -100,8 +99,9 @@ class ResponsePlan:
     blocked_reason_cy: str | None = None  # its Welsh, for a bilingual organisation (tracker.demo.welsh)
     not_applicable_reason: str | None = None
     actions: list[ActionPlan] = field(default_factory=list)
-    updates: list[tuple[int, ProgressUpdate]] = field(default_factory=list)
-    evidence: list[tuple[int, Evidence]] = field(default_factory=list)
+    # Updates and evidence as rows of their tables (written with tracker.db.insert_rows), each with its round.
+    updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    evidence: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     completed_at: dt.datetime | None = None
     added: int = -1  # updates and evidence of the rounds up to this one are in the session
     wording: Wording = field(default_factory=Wording)
@@ -140,7 +140,7 @@ class ResponsePlan:
     def finish(self) -> None:
         """'Last updated' is the response's last activity, never the day the demo was loaded."""
         times = [self.response.created_at, *(a.done_at or a.created_at for a in self.actions)]
-        times += [u.created_at for _, u in self.updates] + [e.created_at for _, e in self.evidence]
+        times += [row["created_at"] for _, row in [*self.updates, *self.evidence]]
         self.response.updated_at = max(t for t in [*times, self.completed_at] if t is not None)
 
 
@@ -341,7 +341,7 @@ def _update(
     theme: str | None,
     author: User | None,
     visibility: Visibility | None = None,
-) -> ProgressUpdate:
+) -> dict[str, Any]:
     """An update written on one of the organisation's days of ``round_``, saying what fits the status then.
 
     Its visibility is drawn (four in five public) unless given."""
@@ -349,15 +349,14 @@ def _update(
     text = plan.wording.update(rng, plan.statuses[round_], theme)
     if visibility is None:
         visibility = rng.choices([Visibility.PUBLIC, Visibility.INTERNAL], weights=[80, 20])[0]
-    update = ProgressUpdate(
-        response_id=saved_id(plan.response),
-        update_on=day,
-        text=text,
-        visibility=visibility,
-        author_id=author.id if author else None,
-    )
-    update.created_at = time_on(day, rng)
-    return update
+    return {
+        "response_id": saved_id(plan.response),
+        "update_on": day,
+        "text": text,
+        "visibility": visibility,
+        "author_id": author.id if author else None,
+        "created_at": time_on(day, rng),
+    }
 
 
 def _latest_update_fits(
@@ -368,12 +367,12 @@ def _latest_update_fits(
     says work has not started is a contradiction a reader would rightly question). It takes the place of the
     earliest update when the response already has ``most``."""
     changed = max((k for k in range(1, len(plan.statuses)) if plan.statuses[k] != plan.statuses[k - 1]), default=0)
-    if any(round_ >= changed and u.visibility is Visibility.PUBLIC for round_, u in plan.updates):
+    if any(round_ >= changed and u["visibility"] is Visibility.PUBLIC for round_, u in plan.updates):
         return
     if len(plan.updates) >= most:
         plan.updates.pop(0)
     plan.updates.append((changed, _update(rng, plan, changed, theme, author, Visibility.PUBLIC)))
-    plan.updates.sort(key=lambda pair: (pair[0], pair[1].update_on))
+    plan.updates.sort(key=lambda pair: (pair[0], pair[1]["update_on"]))
 
 
 def _plan_evidence(
@@ -386,34 +385,36 @@ def _plan_evidence(
     for n in range(evidence_items):
         round_ = rng.randint(plan.started_in or 0, LAST)
         item = _evidence(rng, plan.response, rec, n, upload_dir, author.id if author else None)
-        item.created_at = item.updated_at = time_on(day_in(rng, plan.windows[round_]), rng)
+        item["created_at"] = item["updated_at"] = time_on(day_in(rng, plan.windows[round_]), rng)
         plan.evidence.append((round_, item))
 
 
 def _evidence(
     rng: random.Random, response: Response, rec: Recommendation, n: int, upload_dir: Path, author: int | None
-) -> Evidence:
+) -> dict[str, Any]:
     """The ``n``th item of evidence of a response: a link, a note or a small text file written to ``upload_dir``."""
     kind = rng.choices(list(EvidenceKind), weights=[25, 40, 35])[0]
     visibility = rng.choices(list(Visibility), weights=[40, 20, 40])[0]
-    evidence = Evidence(
-        response_id=saved_id(response),
-        kind=kind,
-        title=f"{MARK}: evidence {n + 1} for recommendation {rec.number}",
-        visibility=visibility,
-        added_by_id=author,
-    )
+    evidence: dict[str, Any] = {
+        "response_id": saved_id(response),
+        "kind": kind,
+        "title": f"{MARK}: evidence {n + 1} for recommendation {rec.number}",
+        "visibility": visibility,
+        "added_by_id": author,
+    }
     if kind is EvidenceKind.LINK:
-        evidence.url = f"https://www.example.org/demo/evidence/{response.id}/{n + 1}"
+        evidence["url"] = f"https://www.example.org/demo/evidence/{response.id}/{n + 1}"
     elif kind is EvidenceKind.NOTE:
-        evidence.note = f"{MARK}: a note describing where the supporting document is held."
+        evidence["note"] = f"{MARK}: a note describing where the supporting document is held."
     else:
         content = f"{MARK}\nEvidence {n + 1} for response {response.id}, recommendation {rec.number}.\n".encode()
         stored = f"demo-{response.id}-{n + 1}.txt"
         (upload_dir / stored).write_bytes(content)
-        evidence.stored_name = stored
-        evidence.original_name = f"evidence-{rec.number}-{n + 1}.txt"
-        evidence.content_type = "text/plain"
-        evidence.size_bytes = len(content)
-        evidence.sha256 = hashlib.sha256(content).hexdigest()
+        evidence |= {
+            "stored_name": stored,
+            "original_name": f"evidence-{rec.number}-{n + 1}.txt",
+            "content_type": "text/plain",
+            "size_bytes": len(content),
+            "sha256": hashlib.sha256(content).hexdigest(),
+        }
     return evidence

@@ -72,6 +72,6 @@ def write_welsh(session: Session, plans: list[ResponsePlan]) -> None:
         for item in plan.actions:
             item.values["description_cy"] = action_cy(item.values["description"], plan.number)
         for _round, update in plan.updates:
-            update.text_cy = update_cy(plan.number)
+            update["text_cy"] = update_cy(plan.number)
         for n, (_round, evidence) in enumerate(plan.evidence, start=1):
-            evidence.title_cy = evidence_title_cy(n, plan.number)
+            evidence["title_cy"] = evidence_title_cy(n, plan.number)

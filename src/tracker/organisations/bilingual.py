@@ -25,10 +25,15 @@ def welsh_of(field: str) -> str:
     return field + WELSH_SUFFIX
 
 
+_FIELDS: dict[type[SQLModel], tuple[str, ...]] = {}  # a model's fields are fixed once it is defined
+
+
 def bilingual_fields(model: type[SQLModel]) -> tuple[str, ...]:
     """The English fields of ``model`` that have a Welsh twin, in the table's order."""
-    names = list(model.model_fields)
-    return tuple(name for name in names if not name.endswith(WELSH_SUFFIX) and welsh_of(name) in names)
+    if (found := _FIELDS.get(model)) is None:
+        names = list(model.model_fields)
+        found = _FIELDS[model] = tuple(n for n in names if not n.endswith(WELSH_SUFFIX) and welsh_of(n) in names)
+    return found
 
 
 def _value(record: Any, field: str) -> Any:

@@ -153,18 +153,38 @@ def obligations_for(
 
     This is the one query for "what is asked of this organisation"; pages, exports and reminders use it.
     """
+    found = obligations_of(session, [organisation_id], set_id=set_id, include_not_required=include_not_required)
+    return found[organisation_id]
+
+
+def obligations_of(
+    session: Session,
+    organisation_ids: list[int],
+    *,
+    set_id: int | None = None,
+    include_not_required: bool = False,
+) -> dict[int, list[tuple[Response, Recommendation, RecommendationSet]]]:
+    """What each of the organisations must answer (``obligations_for``), in one query."""
     query = (
         select(Response, Recommendation, RecommendationSet)
         .join(Recommendation, col(Recommendation.id) == Response.recommendation_id)
         .join(RecommendationSet, col(RecommendationSet.id) == Recommendation.set_id)
-        .where(Response.organisation_id == organisation_id)
-        .order_by(col(RecommendationSet.published_on), col(RecommendationSet.id), col(Recommendation.position))
+        .where(col(Response.organisation_id).in_(organisation_ids))
+        .order_by(
+            col(RecommendationSet.published_on),
+            col(RecommendationSet.id),
+            col(Recommendation.position),
+            col(Recommendation.id),
+        )
     )
     if not include_not_required:
         query = query.where(Response.required == True)  # noqa: E712
     if set_id is not None:
         query = query.where(Recommendation.set_id == set_id)
-    return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]
+    found: dict[int, list[tuple[Response, Recommendation, RecommendationSet]]] = {i: [] for i in organisation_ids}
+    for response, rec, rec_set in session.exec(query):
+        found[response.organisation_id].append((response, rec, rec_set))
+    return found
 
 
 def organisations_answering(session: Session, recommendation_id: int) -> list[Organisation]:

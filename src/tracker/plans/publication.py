@@ -15,18 +15,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, and_, exists, func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.audit.services import plain, record
-from tracker.db import saved_id
+from tracker.db import insert_rows, saved_id
 from tracker.evidence.models import Evidence
 from tracker.organisations.bilingual import ENGLISH, WELSH, bilingual_fields, welsh_of
 from tracker.organisations.models import Organisation
 from tracker.plans.models import Action, PlanPublication, ProgressUpdate, PublishedResponse, Response
-from tracker.plans.obligations import must_answer_ids, obligations_for
+from tracker.plans.obligations import must_answer_ids, obligations_of
 from tracker.plans.services import actor_for
 from tracker.timeutil import uk_date, utc_now
 from tracker.vocabulary import ActionStatus, EvidenceKind, Rag, ResponseStatus, Visibility
@@ -42,15 +43,23 @@ class NothingToPublish(Exception):
 
 def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
     """The public view of an organisation's plan as it stands now (plain JSON-ready values)."""
-    obligations = obligations_for(session, saved_id(organisation))
-    ids = [saved_id(response) for response, _, _ in obligations]
+    return public_plans(session, [organisation])[saved_id(organisation)]
+
+
+def public_plans(session: Session, organisations: list[Organisation]) -> dict[int, dict[str, Any]]:
+    """The public view of each organisation's plan as it stands now (``public_plan``), by organisation id: read with
+    one query for each kind of record, whatever the number of organisations."""
+    obligations = obligations_of(session, [saved_id(o) for o in organisations])
+    ids = [saved_id(response) for found in obligations.values() for response, _, _ in found]
     actions: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for action in session.exec(
-        select(Action).where(col(Action.response_id).in_(ids)).order_by(col(Action.position), col(Action.id))
+    for action in session.execute(
+        _columns(Action, "owner_role", "target_date", "status", "completed_on")
+        .where(col(Action.response_id).in_(ids))
+        .order_by(col(Action.position), col(Action.id))
     ):
         actions[action.response_id].append(
             {
-                **_texts(action),
+                **_texts(action, Action),
                 "owner_role": action.owner_role,
                 "target_date": plain(action.target_date),
                 "status": action.status.value,
@@ -58,46 +67,63 @@ def public_plan(session: Session, organisation: Organisation) -> dict[str, Any]:
             }
         )
     updates: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for update in session.exec(
-        select(ProgressUpdate)
-        .where(col(ProgressUpdate.response_id).in_(ids), ProgressUpdate.visibility == Visibility.PUBLIC)
+    for update in session.execute(
+        _columns(ProgressUpdate, "update_on")
+        .where(col(ProgressUpdate.response_id).in_(ids), col(ProgressUpdate.visibility) == Visibility.PUBLIC)
         .order_by(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc())
     ):
-        updates[update.response_id].append({"date": plain(update.update_on), **_texts(update)})
+        updates[update.response_id].append({"date": plain(update.update_on), **_texts(update, ProgressUpdate)})
     evidence: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for item in session.exec(
-        select(Evidence)
-        .where(col(Evidence.response_id).in_(ids), Evidence.visibility == Visibility.PUBLIC)
+    for item in session.execute(
+        _columns(Evidence, *_EVIDENCE_COLUMNS)
+        .where(col(Evidence.response_id).in_(ids), col(Evidence.visibility) == Visibility.PUBLIC)
         .order_by(col(Evidence.created_at), col(Evidence.id))
     ):
         evidence[item.response_id].append(_public_evidence(item))
-    responses = [
-        {
-            "set": rec_set.slug,
-            "recommendation": rec.number,
-            "recommendation_id": rec.id,
-            "status": response.status.value,
-            "rag": response.rag.value if response.rag else None,
-            "lead_role": response.lead_role,
-            **_texts(response),
-            "not_applicable_reason": response.not_applicable_reason,
-            "completed_at": plain(response.completed_at),
-            "actions": actions[saved_id(response)],
-            "updates": updates[saved_id(response)],
-            "evidence": evidence[saved_id(response)],
+    return {
+        saved_id(organisation): {
+            "format": FORMAT,
+            "organisation": organisation.slug,
+            "responses": [
+                {
+                    "set": rec_set.slug,
+                    "recommendation": rec.number,
+                    "recommendation_id": rec.id,
+                    "status": response.status.value,
+                    "rag": response.rag.value if response.rag else None,
+                    "lead_role": response.lead_role,
+                    **_texts(response, Response),
+                    "not_applicable_reason": response.not_applicable_reason,
+                    "completed_at": plain(response.completed_at),
+                    "actions": actions[saved_id(response)],
+                    "updates": updates[saved_id(response)],
+                    "evidence": evidence[saved_id(response)],
+                }
+                # only when declared, so publications made before declarations existed read the same
+                | ({"declared": True} if response.declared else {})
+                for response, rec, rec_set in obligations[saved_id(organisation)]
+            ],
         }
-        # only when declared, so publications made before declarations existed read the same
-        | ({"declared": True} if response.declared else {})
-        for response, rec, rec_set in obligations
-    ]
-    return {"format": FORMAT, "organisation": organisation.slug, "responses": responses}
+        for organisation in organisations
+    }
 
 
-def _texts(record: Action | ProgressUpdate | Response | Evidence) -> dict[str, Any]:
+_EVIDENCE_COLUMNS = ("id", "kind", "url", "note", "original_name", "content_type", "size_bytes", "sha256")
+
+
+def _columns(model: type[Any], *names: str) -> Select[Any]:
+    """A query of ``model``'s response, bilingual texts and ``names``: the plan reads its records' values as rows,
+    never as records (a publication reads every record of the plan, and a record costs several times a row)."""
+    texts = [name for field in bilingual_fields(model) for name in (field, welsh_of(field))]
+    return sa.select(*(getattr(model, name) for name in ("response_id", *texts, *names)))
+
+
+def _texts(record: Any, model: type[Any]) -> dict[str, Any]:
     """A record's bilingual texts (``tracker.organisations.bilingual``), each English beside its Welsh, for every
-    organisation: the Welsh is None when not written (``""`` too, so an emptied box publishes nothing)."""
+    organisation: the Welsh is None when not written (``""`` too, so an emptied box publishes nothing). ``record``
+    is one of ``model``'s records, or a row of its columns."""
     texts: dict[str, Any] = {}
-    for field in bilingual_fields(type(record)):
+    for field in bilingual_fields(model):
         texts[field] = getattr(record, field)
         texts[welsh_of(field)] = getattr(record, welsh_of(field)) or None
     return texts
@@ -120,12 +146,13 @@ def with_welsh(content: dict[str, Any]) -> dict[str, Any]:
     return content | {"responses": responses} if "responses" in content else content
 
 
-def _public_evidence(item: Evidence) -> dict[str, Any]:
-    """What a publication holds of a public evidence item: the link, the note, or the file's name and hash."""
+def _public_evidence(item: Any) -> dict[str, Any]:
+    """What a publication holds of a public evidence item (a record, or a row of ``_EVIDENCE_COLUMNS``): the link,
+    the note, or the file's name and hash."""
     entry: dict[str, Any] = {
         "id": item.id,
         "kind": item.kind.value,
-        **_texts(item),
+        **_texts(item, Evidence),
     }
     if item.kind is EvidenceKind.LINK:
         entry["url"] = item.url
@@ -165,19 +192,49 @@ def add_publication(
     return publication
 
 
+def add_publications(
+    session: Session, publishing: list[tuple[Organisation, User | None, dt.datetime]]
+) -> list[PlanPublication]:
+    """``add_publication`` for each (organisation, user, moment) at once, in that order, each organisation once: the
+    plans read with one query for each kind of record (``public_plans``), the publications written with one flush
+    and their responses as rows (``tracker.db.insert_rows``). The demo publishes hundreds of plans along its
+    timeline so."""
+    contents = public_plans(session, [organisation for organisation, _, _ in publishing])
+    publications = [
+        PlanPublication(
+            organisation_id=saved_id(organisation),
+            published_by_id=user.id if user else None,
+            published_at=published_at,
+            content=contents[saved_id(organisation)],
+        )
+        for organisation, user, published_at in publishing
+    ]
+    session.add_all(publications)
+    session.flush()
+    insert_rows(
+        session, PublishedResponse, [row for publication in publications for row in _published_rows(publication)]
+    )
+    return publications
+
+
 def published_responses(publication: PlanPublication) -> list[PublishedResponse]:
     """The status, summary and declared mark of each response in a publication, for counting and listing without
     the content."""
+    return [PublishedResponse(**row) for row in _published_rows(publication)]
+
+
+def _published_rows(publication: PlanPublication) -> list[dict[str, Any]]:
+    """``published_responses`` as rows of their table."""
     assert publication.id is not None
     return [
-        PublishedResponse(
-            publication_id=publication.id,
-            recommendation_id=response["recommendation_id"],
-            status=response["status"],
-            summary=response.get("summary"),
-            summary_cy=response.get(welsh_of("summary")),
-            declared=bool(response.get("declared")),
-        )
+        {
+            "publication_id": publication.id,
+            "recommendation_id": response["recommendation_id"],
+            "status": response["status"],
+            "summary": response.get("summary"),
+            "summary_cy": response.get(welsh_of("summary")),
+            "declared": bool(response.get("declared")),
+        }
         for response in publication.content.get("responses", [])
         if response.get("recommendation_id") is not None
     ]

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from tracker.audit.services import Actor, audit_change, fields_of, record
-from tracker.db import Duplicate, StaleRecord, next_version, not_none, saved_id
+from tracker.db import Duplicate, StaleRecord, insert_rows, next_version, not_none, saved_id
 from tracker.evidence.models import Evidence
 from tracker.inputs import InputError, problems_for
 from tracker.organisations.models import Organisation
@@ -184,28 +184,29 @@ def freeze_period(
     actions, evidence = _counts_at(session, period)
     latest = latest_update_of_each(session, col(ProgressUpdate.update_on) <= period.cut_off)
     now = now or utc_now()
-    count = 0
-    for rid, org_id, rec_id, status, rag, declared in session.exec(responses):
+    snapshots = []
+    # In the responses' order, whatever order the database keeps their rows in (PostgreSQL moves a row it updates).
+    for rid, org_id, rec_id, status, rag, declared in session.exec(responses.order_by(col(Response.id))):
         total, done = actions.get(rid, (0, 0))
         day, text = latest.get(rid, (None, None))
-        session.add(
-            Snapshot(
-                period_id=saved_id(period),
-                response_id=rid,
-                organisation_id=org_id,
-                recommendation_id=rec_id,
-                status=status,
-                rag=rag,
-                actions_total=total,
-                actions_complete=done or 0,
-                evidence_count=evidence.get(rid, 0),
-                latest_update_on=day,
-                latest_update_text=text,
-                declared=declared,
-                captured_at=now,
-            )
+        snapshots.append(
+            {
+                "period_id": saved_id(period),
+                "response_id": rid,
+                "organisation_id": org_id,
+                "recommendation_id": rec_id,
+                "status": status,
+                "rag": rag,
+                "actions_total": total,
+                "actions_complete": done or 0,
+                "evidence_count": evidence.get(rid, 0),
+                "latest_update_on": day,
+                "latest_update_text": text,
+                "declared": declared,
+                "captured_at": now,
+            }
         )
-        count += 1
+    count = len(snapshots)
     period.status, period.frozen_at, period.frozen_by_id = PeriodStatus.FROZEN, now, actor.user_id
     next_version(period)
     name = period.name
@@ -215,6 +216,7 @@ def freeze_period(
         raise PeriodError(
             _("%(name)s was frozen by someone else at the same moment; frozen snapshots never change", name=name)
         ) from exc
+    insert_rows(session, Snapshot, snapshots)  # as rows: a national period holds thousands
     store_exports(session, period, stale_days=stale_days)
     _record(
         session, actor, "freeze_period", period, f"Reporting period {period.name} frozen: {count} responses captured"

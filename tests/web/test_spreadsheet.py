@@ -28,6 +28,7 @@ from sqlmodel import Session, col, func, select
 from tests.support.accounts import sign_in
 from tests.support.database import statements_sent
 from tests.support.plans import form_fields, response_of, snapshot
+from tests.support.spreadsheets import xlsx_with_formulas
 from tests.support.web import csrf_headers
 from tracker.audit.models import AuditEvent
 from tracker.filelimits import MAX_FILE_BYTES, MAX_ROWS
@@ -117,33 +118,6 @@ def test_xlsx_first_sheet_is_read_with_dates_and_numbers_as_text():
     frame = ss.read_table(out.getvalue(), "plan.xlsx")
     assert frame.loc[2].tolist() == ["1.1", "Do it", "2025-03-04"]  # 4 March, not 3 April
     assert frame.loc[3].tolist() == ["1", "Other", ""]
-
-
-def xlsx_with_formulas(cached: dict[str, str]) -> bytes:
-    """A workbook with formulas in Summary (B2), Action (C3) and Update (D4); ``cached`` gives some of them the
-    value Excel would have saved with them (openpyxl itself saves none)."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(["Rec No.", "Summary", "Action", "Update", "Update date"])
-    sheet.append(["1.1", "=1+1", None, None, None])
-    sheet.append(["1.2", None, '="Train"&" staff"', None, None])
-    sheet.append(["1.2", None, None, '=HYPERLINK("http://x.example","see")', "01/10/2025"])
-    out = io.BytesIO()
-    workbook.save(out)
-    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
-    patched = io.BytesIO()
-    with zipfile.ZipFile(patched, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                for cell, value in cached.items():
-                    data = re.sub(
-                        rf'<c r="{cell}"><f>(.*?)</f><v */>'.encode(),
-                        rf'<c r="{cell}" t="str"><f>\1</f><v>{value}</v>'.encode(),
-                        data,
-                    )
-            target.writestr(item, data)
-    return patched.getvalue()
 
 
 def test_a_formula_is_read_by_its_saved_value_or_refused_with_its_cell(session, kent):

@@ -19,8 +19,8 @@ from sqlmodel import select
 
 from tests.support.accounts import sign_in
 from tests.support.plans import response_of, snapshot
+from tests.support.spreadsheets import xlsx_with_formulas
 from tests.support.web import csrf_headers
-from tests.web.test_spreadsheet import xlsx_with_formulas
 from tracker.audit.models import AuditEvent
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission

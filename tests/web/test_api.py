@@ -18,7 +18,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from sqlmodel import Session, func, select
 
 from tests.support.accounts import ROLES, sign_in
-from tests.support.api import add_evidence, bearer, token_for
+from tests.support.api import SECRET, add_evidence, bearer, token_for
 from tests.support.plans import response_of
 from tests.support.routes import API_EDIT as EDIT
 from tests.support.routes import API_ROUTES as ROUTES
@@ -34,7 +34,6 @@ from tracker.plans.models import Action, ProgressUpdate, Response
 from tracker.plans.services import load_response
 from tracker.vocabulary import ResponseStatus, Role, Visibility
 
-SECRET = "KENT-ONLY-MARKER"
 PROBLEM = "application/problem+json"
 
 # --- checking answers against the served OpenAPI schema ----------------------------------------------------
@@ -146,28 +145,6 @@ def audit_count(session: Session) -> int:
 def fresh(session: Session, model: type, record_id: int) -> Any:
     session.rollback()
     return session.get(model, record_id)
-
-
-@pytest.fixture
-def kent(session, small_reference, make_user) -> dict[str, int]:
-    """Kent's response to 1.1 with an action, a public update and public evidence, all marked with SECRET."""
-    owner = make_user(Role.EDITOR, "kent", email="owner@kent.example.org")
-    ctx = load_response(session, owner, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
-    services.update_response(
-        session, ctx, owner, {"status": "in_progress", "summary": f"{SECRET} summary", "version": 1}
-    )
-    action = services.add_action(session, ctx, owner, {"description": f"{SECRET} action"})
-    second = services.add_action(session, ctx, owner, {"description": f"{SECRET} second action"})
-    update = services.add_update(session, ctx, owner, {"text": f"{SECRET} update"})
-    evidence = add_evidence(session, ctx.response.id, Visibility.PUBLIC, f"{SECRET} evidence")
-    return {
-        "rid": ctx.response.id,
-        "aid": action.id,
-        "aid2": second.id,
-        "uid": update.id,
-        "eid": evidence,
-        "response_version": ctx.response.version,
-    }
 
 
 # --- every route against every role --------------------------------------------------------------------------

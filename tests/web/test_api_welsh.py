@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import bearer, token_for
-from tests.web.test_api import kent  # noqa: F401 (a fixture)
 from tracker.settings import TRANSLATIONS_DIR
 from tracker.vocabulary import Role
 from tracker.web.i18n import Catalogues, preferred_locale
@@ -48,7 +47,7 @@ def same_machine_parts(english: dict, cymraeg: dict) -> None:
     assert [f["field"] for f in cymraeg.get("faults", [])] == [f["field"] for f in english.get("faults", [])]
 
 
-def test_a_body_that_does_not_match_the_schema_is_a_400_in_welsh(client, session, make_user, kent):  # noqa: F811
+def test_a_body_that_does_not_match_the_schema_is_a_400_in_welsh(client, session, make_user, kent):
     token = token_for(session, make_user(Role.EDITOR, "kent"))
     url = f"/api/responses/{kent['rid']}"
     body = {"version": 2, "status": "finished", "sumary": "typo", "lead_role": "x" * 201}
@@ -65,7 +64,7 @@ def test_a_body_that_does_not_match_the_schema_is_a_400_in_welsh(client, session
     assert [f["message"] for f in cymraeg["faults"]] == [cymraeg["errors"][f["field"]] for f in cymraeg["faults"]]
 
 
-def test_a_missing_body_and_a_bad_id_are_400s_in_welsh(client, session, make_user, kent):  # noqa: F811
+def test_a_missing_body_and_a_bad_id_are_400s_in_welsh(client, session, make_user, kent):
     token = token_for(session, make_user(Role.EDITOR, "kent"))
     english, cymraeg = in_both(client, "PATCH", f"/api/responses/{kent['rid']}", token)
     assert english["errors"] == {"body": "Send a JSON object as the body"}
@@ -76,7 +75,7 @@ def test_a_missing_body_and_a_bad_id_are_400s_in_welsh(client, session, make_use
     assert cymraeg["errors"]["response_id"] == welsh("Expected `%(type)s` >= %(limit)s") % {"type": "int", "limit": 1}
 
 
-def test_not_found_and_not_signed_in_are_in_welsh(client, session, make_user, kent):  # noqa: F811
+def test_not_found_and_not_signed_in_are_in_welsh(client, session, make_user, kent):
     token = token_for(session, make_user(Role.ADMIN))
     for url in ("/api/responses/999999", "/api/no-such-thing"):  # a record, and a route, that is not there
         english, cymraeg = in_both(client, "GET", url, token)
@@ -87,7 +86,7 @@ def test_not_found_and_not_signed_in_are_in_welsh(client, session, make_user, ke
     assert cymraeg["detail"] == welsh(english["detail"])
 
 
-def test_a_stale_version_is_a_409_in_welsh_with_the_record_as_it_is(client, session, make_user, kent):  # noqa: F811
+def test_a_stale_version_is_a_409_in_welsh_with_the_record_as_it_is(client, session, make_user, kent):
     token = token_for(session, make_user(Role.EDITOR, "kent"))
     url = f"/api/actions/{kent['aid']}"
     english, cymraeg = in_both(client, "PATCH", url, token, json={"version": 7, "description": "Stale"})
@@ -99,7 +98,7 @@ def test_a_stale_version_is_a_409_in_welsh_with_the_record_as_it_is(client, sess
     assert cymraeg["current"] == english["current"], "the record is the record, in any language"
 
 
-def test_input_that_breaks_a_rule_is_a_422_in_welsh(client, session, make_user, kent):  # noqa: F811
+def test_input_that_breaks_a_rule_is_a_422_in_welsh(client, session, make_user, kent):
     token = token_for(session, make_user(Role.EDITOR, "kent"))
     body = {"version": kent["response_version"], "status": "blocked", "summary": "before\x00after"}
     english, cymraeg = in_both(client, "PATCH", f"/api/responses/{kent['rid']}", token, json=body)
@@ -149,7 +148,7 @@ def test_a_body_that_is_not_json_is_a_400_in_welsh(
     client,
     session,
     make_user,
-    kent,  # noqa: F811
+    kent,
     body,
     english_detail,
     welsh_detail,
@@ -163,7 +162,7 @@ def test_a_body_that_is_not_json_is_a_400_in_welsh(
 
 
 @pytest.mark.parametrize("depth", [500, 5_000, 50_000])
-def test_a_body_nested_thousands_deep_is_a_400_not_a_500(client, session, make_user, kent, depth):  # noqa: F811
+def test_a_body_nested_thousands_deep_is_a_400_not_a_500(client, session, make_user, kent, depth):
     """Outsider pass 12, F5: a body nested about a thousand deep made the decoder raise RecursionError (a 500)."""
     token = token_for(session, make_user(Role.EDITOR, "kent"))
     for body in (b"[" * depth, b'{"version": 1, "summary": ' + b"[" * depth + b"]" * depth + b"}"):

@@ -5,7 +5,7 @@ stays as published until the organisation next publishes, and recomputing obliga
 
 The small reference data (tests/support/factories.py): Kent must answer recommendation 1 (1.1, 1.2); recommendation
 2's addressees are not known, so a plan import row on it declares Kent's response
-(tests/web/test_declared_obligations.py).
+(tests/support/declarations.py).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import pytest
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
+from tests.support.declarations import import_plan, set_addressees
 from tests.support.factories import UNKNOWN_WITH_PARTS_SET, write
 from tests.support.html_checks import html_problems
 from tests.support.plans import response_of
 from tests.support.web import csrf_headers
-from tests.web.test_declared_obligations import import_plan, set_addressees
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
 from tracker.loading import load_file

@@ -14,13 +14,13 @@ import datetime as dt
 import io
 import json
 import re
-import textwrap
 
 import pytest
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
 from tests.support.api import bearer, token_for
+from tests.support.declarations import dry_run, import_plan, recommendation, set_addressees
 from tests.support.factories import UNKNOWN_WITH_PARTS_SET, write
 from tests.support.html_checks import html_problems
 from tests.support.plans import pdf_text, response_of
@@ -37,49 +37,15 @@ from tracker.plans.publication import publish_plan
 from tracker.public import data as public_data
 from tracker.recommendations.edit_form import recommendation_edit
 from tracker.recommendations.editing import form_values, save_recommendation
-from tracker.recommendations.models import Recommendation
 from tracker.reports.figures import declared_count
 from tracker.reports.progress_report import build_report, render_html, render_pdf
 from tracker.reports.services import freeze_period, open_period
 from tracker.vocabulary import OrganisationKind, Role
 
-PLAN = """\
-Rec No.,Action,Update,Update date
-1.1,Fictional action: test the widget,,
-2,Fictional action: train the widget testers,Fictional update: testers trained,01/10/2025
-"""
-
 
 @pytest.fixture
 def kent(session, small_reference):
     return get_by_slug(session, "kent")  # its editor: the ``editor`` fixture (tests.support.accounts)
-
-
-def dry_run(session: Session, organisation, text: str = PLAN):
-    frame = ss.read_table(textwrap.dedent(text).encode(), "plan.csv")
-    return ss.plan_import(session, organisation.id, frame, ss.detect_mapping(frame.columns))
-
-
-def recommendation(session: Session, number: str) -> Recommendation:
-    return session.exec(select(Recommendation).where(Recommendation.number == number)).one()
-
-
-def set_addressees(session: Session, number: str, addressees: list[str]) -> None:
-    rec = recommendation(session, number)
-    rec.addressees = addressees
-    session.add(rec)
-    sync_obligations(session, Actor("test"), set_id=rec.set_id)
-    session.commit()
-
-
-def import_plan(session: Session, kent, editor, text: str = PLAN, *, publish: bool = False):
-    plan = dry_run(session, kent, text)
-    assert plan.ok, plan.errors
-    result = ss.apply_import(session, kent.id, plan, editor)
-    if publish:  # only a published declaration may become the recommendation's addressees
-        publish_plan(session, kent, editor)
-        session.commit()
-    return plan, result
 
 
 def adopt_form(session: Session, number: str) -> dict[str, str]:

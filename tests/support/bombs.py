@@ -1,10 +1,12 @@
-"""Builders of hostile files for tests/security/test_resource_limits.py: spreadsheets and YAML that expand when parsed.
+"""Builders of hostile files for tests/security/test_resource_limits.py and the evidence uploads: spreadsheets, Word
+packages and YAML that expand when parsed.
 
 Each big part is streamed into the zip in chunks, so building a 1 GB shared string never holds 1 GB.
 """
 
 from __future__ import annotations
 
+import io
 import random
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -55,6 +57,15 @@ SHEET_START = (
 STRINGS_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
+WORD_TYPES = (  # a Word package's content types (tests/web/test_evidence.py builds real ones with it too)
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    "</Types>"
 )
 
 
@@ -226,3 +237,16 @@ def worst_accepted_styles_xlsx(path: Path) -> Path:
     formats = (fl.MAX_PART_ELEMENTS - 20) // 2
     sheet = [SHEET_START, "<sheetData>", rows_xml([HEADER, ["1.1", "Train staff"]]), "</sheetData></worksheet>"]
     return write_xlsx(path, sheet, styles=styles_xml(formats))
+
+
+def bomb_docx_bytes(document_bytes: int = 25 * 1024 * 1024) -> bytes:
+    """A real-looking Word package whose document.xml unpacks to ``document_bytes`` (25 MB from about 25 KB)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", WORD_TYPES)
+        archive.writestr("_rels/.rels", "<Relationships/>")
+        with archive.open("word/document.xml", "w") as part:
+            block = b" " * (1024 * 1024)
+            for _ in range(document_bytes // len(block)):
+                part.write(block)
+    return buffer.getvalue()

@@ -19,6 +19,7 @@ import pytest
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
+from tests.support.bombs import WORD_TYPES, bomb_docx_bytes
 from tests.support.plans import evidence_rows, pdf_bytes, post_file, response_of
 from tests.support.web import TEST_SECRET, csrf_headers
 from tracker.audit.models import AuditEvent
@@ -79,15 +80,6 @@ def jpeg_bytes() -> bytes:
     return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 32 + b"\xff\xd9"
 
 
-WORD_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/word/document.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-    "</Types>"
-)
 MACRO_WORD_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -109,19 +101,6 @@ def docx_bytes(content_types: str = WORD_TYPES, extra: dict[str, bytes] | None =
         )
         for name, data in (extra or {}).items():
             archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def bomb_docx_bytes(document_bytes: int = 25 * 1024 * 1024) -> bytes:
-    """A real-looking Word package whose document.xml unpacks to ``document_bytes`` (25 MB from about 25 KB)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", WORD_TYPES)
-        archive.writestr("_rels/.rels", "<Relationships/>")
-        with archive.open("word/document.xml", "w") as part:
-            block = b" " * (1024 * 1024)
-            for _ in range(document_bytes // len(block)):
-                part.write(block)
     return buffer.getvalue()
 
 

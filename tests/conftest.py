@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.support.accounts",
     "tests.support.plans",
     "tests.support.api",
+    "tests.support.written_reports",
     "tests.support.servers",
     "tests.support.demo",
     "tests.support.routes",

@@ -16,10 +16,10 @@ import pytest
 
 from tests.support import bombs
 from tests.support.accounts import sign_in
+from tests.support.bombs import bomb_docx_bytes
 from tests.support.plans import post_file, response_of
 from tests.support.web import csrf_headers
-from tests.web.test_evidence import bomb_docx_bytes
-from tests.web.test_written_report import as_, people, period, post, url  # noqa: F401 (fixtures)
+from tests.support.written_reports import as_, post, url
 from tracker.filelimits import MAX_COLUMNS, MAX_ROWS
 from tracker.reports.narrative.services import MAX_LEAD_IN
 
@@ -147,7 +147,7 @@ def test_an_evidence_file_whose_content_does_not_match_its_name_is_refused_in_we
     assert message == "Nid yw cynnwys y ffeil a ddewiswyd yn cyfateb i’w henw (ffeil testun)"
 
 
-def test_a_too_long_lead_in_is_refused_in_welsh_on_a_welsh_page(client, session, period, people):  # noqa: F811
+def test_a_too_long_lead_in_is_refused_in_welsh_on_a_welsh_page(client, session, period, people):
     as_(client, people["writer"])
     assert post(client, url(period), version="0", summary="Words").status_code == 303
     example = re.search(r'value="(\d+:update:\d+)"', client.get(url(period)).text).group(1)

@@ -10,17 +10,13 @@ import re
 import pytest
 from sqlmodel import select
 
-from tests.support.accounts import sign_in
-from tests.support.plans import pdf_text, response_of
-from tests.support.web import csrf_headers
+from tests.support.plans import pdf_text
+from tests.support.written_reports import PUBLIC_UPDATE, SECRET_UPDATE, as_, post, url
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor
 from tracker.organisations.services import get_by_slug
-from tracker.permissions import Permission
-from tracker.plans import services as plans
 from tracker.plans.models import ProgressUpdate
 from tracker.plans.publication import publish_plan
-from tracker.plans.services import load_response
 from tracker.practice.models import Practice, PracticeRecommendation
 from tracker.recommendations.models import Recommendation
 from tracker.reports.narrative.document import frozen_report
@@ -29,50 +25,6 @@ from tracker.reports.narrative.publication import FIGURE_HEADINGS
 from tracker.reports.narrative.services import report_set
 from tracker.reports.services import PeriodError, freeze_period, open_period, unfreeze_period
 from tracker.vocabulary import PracticeStatus, ReportStatus, ResponseStatus, Role
-
-PUBLIC_UPDATE = "Kent trained every stalking lead in March"
-SECRET_UPDATE = "zqxINSPECTORATE-ONLY-UPDATEqxz"
-
-
-@pytest.fixture
-def period(session, small_reference, make_user):
-    """A frozen period whose window holds one public update of Kent's (published plan) and an inspectorate one."""
-    editor = make_user(Role.EDITOR, "kent")
-    ctx = load_response(session, editor, response_of(session, "kent", "1").id, Permission.EDIT_PLAN)
-    plans.update_response(session, ctx, editor, {"status": "complete", "version": str(ctx.response.version)})
-    plans.add_update(session, ctx, editor, {"text": PUBLIC_UPDATE, "update_on": "01/03/2025"})
-    ctx = load_response(session, editor, response_of(session, "kent", "1.1").id, Permission.EDIT_PLAN)
-    plans.add_update(
-        session, ctx, editor, {"text": SECRET_UPDATE, "update_on": "02/03/2025", "visibility": "inspectorate"}
-    )
-    publish_plan(session, get_by_slug(session, "kent"), editor)
-    session.commit()
-    chosen = open_period(session, name="Spring 2025", cut_off=dt.date(2025, 3, 31), actor=Actor("t"))
-    freeze_period(session, chosen, Actor("t"))
-    session.commit()
-    return chosen
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "writer": make_user(Role.COORDINATOR, email="writer@example.org"),
-        "reviewer": make_user(Role.COORDINATOR, email="reviewer@example.org"),
-        "admin": make_user(Role.ADMIN),
-    }
-
-
-def as_(client, user):
-    client.cookies.clear()
-    assert sign_in(client, user.email).status_code == 303
-
-
-def url(period, tail: str = "") -> str:
-    return f"/oversight/periods/{period.id}/report{tail}"
-
-
-def post(client, path, **data):
-    return client.post(path, data=data, headers=csrf_headers(client), follow_redirects=False)
 
 
 def version(session, period) -> str:

@@ -618,7 +618,8 @@ def through_cache(base: str, public: list[tuple[str, str]]) -> dict[str, Any] | 
     if why_not:
         print(f"(shared cache run skipped: {why_not})")
         return None
-    return shared_cache.measure(base, int(base.rsplit(":", 1)[1]), [path for _, path in public])
+    weighted = [(path, PUBLIC_WEIGHTS.get(name, 1)) for name, path in public]
+    return shared_cache.measure(base, int(base.rsplit(":", 1)[1]), weighted)
 
 
 def machine() -> str:

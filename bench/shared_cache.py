@@ -1,7 +1,8 @@
 """The public mix through a shared cache (nginx, deploy/tracker-proxy.conf) against the same server direct, with wrk.
 
 Part of ``make bench-load`` when nginx and wrk are installed (Debian: nginx-light, wrk): for the first setup,
-wrk runs the public pages of the workload (each the same share) with CACHE_CONNECTIONS (16) connections for
+wrk runs the public pages of the workload (each at its share of the load run, PUBLIC_WEIGHTS: open data about a
+third, the evidence table, which caches must always ask, 2%) with CACHE_CONNECTIONS (16) connections for
 CACHE_SECONDS (10; 3 in a smoke run) straight at one `tracker serve` process, then through nginx in front of it.
 Target: the cache answers at least 10 times as many requests a second.
 """
@@ -55,17 +56,19 @@ def wrk(base: str, paths: list[str], workdir: Path) -> dict[str, Any]:
     }
 
 
-def measure(base: str, app_port: int, paths: list[str]) -> dict[str, Any]:
-    """The mix direct, then through the cache (warmed by one request per page)."""
+def measure(base: str, app_port: int, weighted: list[tuple[str, float]]) -> dict[str, Any]:
+    """The mix direct, then through the cache (warmed by one request per page): wrk takes the paths in turn, each
+    as often as its weight says (in quarters)."""
+    paths = [path for path, weight in weighted for _ in range(max(1, round(weight * 4)))]
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         direct = wrk(base, paths, workdir)
         with Nginx(workdir / "nginx", [app_port], workers=2) as nginx:
-            for path in paths:
+            for path, _ in weighted:
                 httpx.get(nginx.base + path, timeout=30)
             cached = wrk(nginx.base, paths, workdir)
     return {
-        "pages": paths,
+        "pages": [path for path, _ in weighted],
         "connections": CONNECTIONS,
         "seconds": SECONDS,
         "direct": direct,

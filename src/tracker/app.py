@@ -174,8 +174,8 @@ def create_server_app() -> Litestar:
 
 def freeze_start_up_objects() -> None:
     """Compile every template (and stop looking for changes to them), collect, then ``gc.freeze()`` what is left:
-    the modules, the app, the ORM mappers
-    and the compiled templates live as long as the process, yet a full collection walked them all each time.
+    the modules, the app, the ORM mappers and the compiled templates live as long as the process, yet a full
+    collection walked them all each time.
 
     Under load those full collections paused requests for 100 to 650 ms (the long tail in bench/load.py); with
     the start-up objects frozen they take a few ms. Not done for apps built in tests, which build hundreds of them

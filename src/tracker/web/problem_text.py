@@ -39,9 +39,8 @@ FORMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 # What the JSON decoder says is wrong, in the words of its "JSON is malformed" message.
-JSON_FAULTS = {
-    reason: reason
-    for reason in (
+JSON_FAULTS = frozenset(
+    (
         N_("object keys must be strings"),
         N_("trailing comma in object"),
         N_("trailing comma in array"),
@@ -54,7 +53,7 @@ JSON_FAULTS = {
         N_("expected ',' or '}'"),
         N_("expected ',' or ']'"),
     )
-}
+)
 
 
 def said(message: str) -> str:

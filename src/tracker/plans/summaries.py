@@ -176,19 +176,7 @@ def _count_updates(session: Session, rows: dict[int, dict[str, Any]], scoped: An
         if rid in rows:
             rows[rid] |= {"last_update_on": _date(last), "recent_updates": int(n_recent or 0)}
             rows[rid] |= {"oldest_recent_update": _date(oldest), "last_public_update_on": _date(last_public)}
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=col(ProgressUpdate.response_id),
-            order_by=(col(ProgressUpdate.update_on).desc(), col(ProgressUpdate.id).desc()),
-        )
-        .label("rank")
-    )
-    ranked = select(ProgressUpdate.response_id, ProgressUpdate.id, rank).where(
-        scoped(ProgressUpdate.response_id), visible
-    )
-    latest = ranked.subquery()
-    for rid, update_id in session.exec(select(latest.c.response_id, latest.c.id).where(latest.c.rank == 1)):
+    for rid, update_id in _latest(session, ProgressUpdate.id, ProgressUpdate.update_on, scoped, visible):
         if rid in rows:
             rows[rid]["latest_update_id"] = update_id
     for row in rows.values():
@@ -206,18 +194,21 @@ def _count_evidence_and_ratings(session: Session, rows: dict[int, dict[str, Any]
     ):
         if rid in rows:
             rows[rid]["evidence"] = n
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=col(Assessment.response_id),
-            order_by=(col(Assessment.created_at).desc(), col(Assessment.id).desc()),
-        )
-        .label("rank")
-    )
-    ranked = select(Assessment.response_id, Assessment.rating, rank).where(scoped(Assessment.response_id)).subquery()
-    for rid, rating in session.exec(select(ranked.c.response_id, ranked.c.rating).where(ranked.c.rank == 1)):
+    for rid, rating in _latest(session, Assessment.rating, Assessment.created_at, scoped):
         if rid in rows:
             rows[rid]["rating"] = getattr(rating, "value", rating)
+
+
+def _latest(session: Session, value: Any, newest: Any, scoped: Any, *where: Any) -> Any:
+    """(response id, ``value``) of each response's newest row of ``value``'s model (by ``newest``, then id)."""
+    model = value.class_
+    rank = (
+        func.row_number()
+        .over(partition_by=col(model.response_id), order_by=(col(newest).desc(), col(model.id).desc()))
+        .label("rank")
+    )
+    ranked = select(model.response_id, value.label("value"), rank).where(scoped(model.response_id), *where).subquery()
+    return session.exec(select(ranked.c.response_id, ranked.c.value).where(ranked.c.rank == 1))
 
 
 def _date(value: Any) -> dt.date | None:

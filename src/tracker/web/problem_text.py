@@ -13,29 +13,50 @@ import re
 
 from tracker.web.i18n import N_, gettext
 
-# Each form of a decoder's message, and the catalogue message that says it (the same words, with placeholders).
+# What each placeholder of a decoder's message may hold: a name between backticks, a value without spaces, a whole
+# number, a word of capitals, or any text.
+_VALUES = {
+    "expected": "[^`]+",
+    "got": "[^`]+",
+    "type": "[^`]+",
+    "field": "[^`]+",
+    "limit": r"\S+",
+    "byte": r"\d+",
+    "method": "[A-Z]+",
+    "regex": ".+",
+    "value": ".+",
+    "path": ".+",
+    "reason": ".+",
+}
+
+
+def _form(message: str) -> re.Pattern[str]:
+    """The pattern of a decoder's message said by ``message``: its words as they are, each placeholder a group."""
+    return re.compile(
+        re.sub(r"%\\\((\w+)\\\)s", lambda m: f"(?P<{m[1]}>{_VALUES[m[1]]})", re.escape(message)), re.DOTALL
+    )
+
+
+# Each form of a decoder's message, as the catalogue message that says it (the same words, with placeholders).
 FORMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), message)
-    for pattern, message in (
-        (r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`", N_("Expected `%(expected)s`, got `%(got)s`")),
-        (r"Expected `(?P<type>[^`]+)` >= (?P<limit>\S+)", N_("Expected `%(type)s` >= %(limit)s")),
-        (r"Expected `(?P<type>[^`]+)` <= (?P<limit>\S+)", N_("Expected `%(type)s` <= %(limit)s")),
-        (r"Expected `(?P<type>[^`]+)` of length >= (?P<limit>\d+)", N_("Expected `%(type)s` of length >= %(limit)s")),
-        (r"Expected `(?P<type>[^`]+)` of length <= (?P<limit>\d+)", N_("Expected `%(type)s` of length <= %(limit)s")),
-        (r"Expected `str` matching regex (?P<regex>.+)", N_("Expected `str` matching regex %(regex)s")),
-        (r"Expected `(?P<type>[^`]+)`", N_("Expected `%(type)s`")),
-        (r"Invalid enum value (?P<value>.+)", N_("Invalid enum value %(value)s")),
-        (r"Invalid RFC3339 encoded date", N_("Invalid RFC3339 encoded date")),
-        (r"Invalid RFC3339 encoded datetime", N_("Invalid RFC3339 encoded datetime")),
-        (r"Object missing required field `(?P<field>[^`]+)`", N_("Object missing required field `%(field)s`")),
-        (r"Object contains unknown field `(?P<field>[^`]+)`", N_("Object contains unknown field `%(field)s`")),
-        (r"Validation failed for (?P<method>[A-Z]+) (?P<path>.+)", N_("Validation failed for %(method)s %(path)s")),
-        (
-            r"JSON is malformed: (?P<reason>.+) \(byte (?P<byte>\d+)\)",
-            N_("JSON is malformed: %(reason)s (byte %(byte)s)"),
-        ),
-        (r"Input data was truncated", N_("Input data was truncated")),
-        (r"Invalid UTF-8 encoded string", N_("Invalid UTF-8 encoded string")),
+    (_form(message), message)
+    for message in (
+        N_("Expected `%(expected)s`, got `%(got)s`"),
+        N_("Expected `%(type)s` >= %(limit)s"),
+        N_("Expected `%(type)s` <= %(limit)s"),
+        N_("Expected `%(type)s` of length >= %(limit)s"),
+        N_("Expected `%(type)s` of length <= %(limit)s"),
+        N_("Expected `str` matching regex %(regex)s"),
+        N_("Expected `%(type)s`"),
+        N_("Invalid enum value %(value)s"),
+        N_("Invalid RFC3339 encoded date"),
+        N_("Invalid RFC3339 encoded datetime"),
+        N_("Object missing required field `%(field)s`"),
+        N_("Object contains unknown field `%(field)s`"),
+        N_("Validation failed for %(method)s %(path)s"),
+        N_("JSON is malformed: %(reason)s (byte %(byte)s)"),
+        N_("Input data was truncated"),
+        N_("Invalid UTF-8 encoded string"),
     )
 )
 # What the JSON decoder says is wrong, in the words of its "JSON is malformed" message.

@@ -29,6 +29,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 from xml.parsers import expat
 
 from tracker.web.i18n import N_, gettext
@@ -127,21 +128,16 @@ def check_csv_row(number: int, cells: list[str]) -> None:
     """One CSV row as read (``number`` counts blank lines too): how many cells, and how long each is."""
     if number > MAX_SCANNED_ROWS:
         raise FileTooLarge(ROWS_OVER, MAX_SCANNED_ROWS, MAX_SCANNED_ROWS)
-    if len(cells) > MAX_CELLS_PER_ROW:
-        raise FileTooLarge(
-            N_("the number of cells in a row (%(where)s) is %(value)s; the limit is %(limit)s"),
-            len(cells),
-            MAX_CELLS_PER_ROW,
-            place(row=number),
-        )
-    for cell in cells:
-        if len(cell) > MAX_CELL_CHARS:
-            raise FileTooLarge(
-                N_("the text of a cell in characters (%(where)s) is %(value)s; the limit is %(limit)s"),
-                len(cell),
-                MAX_CELL_CHARS,
-                place(row=number),
-            )
+    row_cells = N_("the number of cells in a row (%(where)s) is %(value)s; the limit is %(limit)s")
+    cell_text = N_("the text of a cell in characters (%(where)s) is %(value)s; the limit is %(limit)s")
+    sizes = [(row_cells, len(cells), MAX_CELLS_PER_ROW)] + [(cell_text, len(cell), MAX_CELL_CHARS) for cell in cells]
+    if over := _first_over(sizes):
+        raise FileTooLarge(*over, place(row=number))
+
+
+def _first_over(sizes: Iterable[tuple[str, int, int]]) -> tuple[str, int, int] | None:
+    """The first of ``sizes`` (a limit's sentence, the value found, the limit) over its limit, if any is."""
+    return next(((what, value, limit) for what, value, limit in sizes if value > limit), None)
 
 
 def check_xlsx(data: bytes) -> None:
@@ -416,20 +412,12 @@ class _XmlScanner:
             return  # a malformed dimension: openpyxl ignores it too
         rows = [int(m.group(2)) for m in corners if m]
         columns = [_column_number(m.group(1)) for m in corners if m]
-        if max(rows) > MAX_SCANNED_ROWS:
-            raise FileTooLarge(
-                N_("the sheet's stated number of rows (%(where)s) is %(value)s; the limit is %(limit)s"),
-                max(rows),
-                MAX_SCANNED_ROWS,
-                self.part,
-            )
-        if max(columns) > MAX_CELLS_PER_ROW:
-            raise FileTooLarge(
-                N_("the sheet's stated number of columns (%(where)s) is %(value)s; the limit is %(limit)s"),
-                max(columns),
-                MAX_CELLS_PER_ROW,
-                self.part,
-            )
+        stated_rows = N_("the sheet's stated number of rows (%(where)s) is %(value)s; the limit is %(limit)s")
+        stated_columns = N_("the sheet's stated number of columns (%(where)s) is %(value)s; the limit is %(limit)s")
+        if over := _first_over(
+            [(stated_rows, max(rows), MAX_SCANNED_ROWS), (stated_columns, max(columns), MAX_CELLS_PER_ROW)]
+        ):
+            raise FileTooLarge(*over, self.part)
 
 
 def _over(what: str, limit: int, where: str) -> FileTooLarge:

@@ -13,7 +13,7 @@ is what was approved. Only reporting coordinators and admins (``RUN_REPORTING``)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import defer
@@ -481,18 +481,7 @@ def publish(
     period = session.get(ReportingPeriod, draft.period_id)
     assert period is not None
     files = render(draft, examples)
-    published = PublishedReport.of(
-        draft,
-        period,
-        user,
-        html=files.html,
-        pdf=files.pdf,
-        figures_csv=files.figures_csv,
-        set_slug=set_slug,
-        title=title,
-        html_cy=files.html_cy,
-        pdf_cy=files.pdf_cy,
-    )
+    published = PublishedReport.of(draft, period, user, set_slug=set_slug, title=title, **asdict(files))
     session.add(published)
     record(
         session,

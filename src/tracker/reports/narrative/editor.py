@@ -75,7 +75,7 @@ class Editor:
         for written in self.report.sections:
             rec = written.section.recommendation
             for candidate in self.offered.get(saved_id(rec), []):
-                if (candidate.kind, candidate.source_id, candidate.recommendation_id) not in chosen:
+                if (candidate.source_kind, candidate.source_id, candidate.recommendation_id) not in chosen:
                     # Mostly the organisation's own words: the option is marked as their language (``Content``).
                     label = _("Rec. %(number)s: %(source)s", number=rec.number, source=candidate.describe())
                     out.append((candidate.choice, Content(label)))

@@ -40,7 +40,7 @@ class Candidate:
     """Something an analyst may feature under ``recommendation_id``."""
 
     recommendation_id: int
-    kind: str
+    source_kind: str
     source_id: int
     organisation_id: int | None
     organisation_name: str
@@ -51,13 +51,13 @@ class Candidate:
     @property
     def choice(self) -> str:
         """The value of its option in the form: the recommendation, the kind of source and its id."""
-        return f"{self.recommendation_id}:{self.kind}:{self.source_id}"
+        return f"{self.recommendation_id}:{self.source_kind}:{self.source_id}"
 
     def describe(self, limit: int = 110) -> str:
         words = self.title or self.text
         words = words if len(words) <= limit else words[: limit - 1].rstrip() + "\u2026"
         when = f", {uk_date(self.source_on)}" if self.source_on else ""
-        kind = _("practice") if self.kind == PRACTICE else _("update")
+        kind = _("practice") if self.source_kind == PRACTICE else _("update")
         return f"{self.organisation_name} ({kind}{when}): {words}"
 
 

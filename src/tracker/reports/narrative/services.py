@@ -261,18 +261,7 @@ def _example_event(session: Session, draft: ReportDraft, user: User, action: str
 
 def example_from(chosen: Candidate, draft_id: int, lead_in: str | None) -> ReportExample:
     """The example a draft features from an offered source (``candidates``), its words captured as offered."""
-    return ReportExample(
-        draft_id=draft_id,
-        recommendation_id=chosen.recommendation_id,
-        source_kind=chosen.kind,
-        source_id=chosen.source_id,
-        organisation_id=chosen.organisation_id,
-        organisation_name=chosen.organisation_name,
-        source_on=chosen.source_on,
-        title=chosen.title,
-        text=chosen.text,
-        lead_in=lead_in,
-    )
+    return ReportExample(draft_id=draft_id, lead_in=lead_in, **asdict(chosen))
 
 
 def add_example(
@@ -295,7 +284,7 @@ def add_example(
     chosen = next((c for found in offered.values() for c in found if c.choice == choice), None)
     if chosen is None:
         errors["example"] = N_("Choose an update or a piece of practice from the list")
-    elif any((e.source_kind, e.source_id) == (chosen.kind, chosen.source_id) for e in examples_of(session, draft)):
+    elif (chosen.source_kind, chosen.source_id) in {(e.source_kind, e.source_id) for e in examples_of(session, draft)}:
         errors["example"] = N_("This example is already in the report")
     if problem := text_problem(lead_in, short=False) or figures.problem(lead_in):
         errors["lead_in"] = problem

@@ -40,6 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from tracker import __version__
+from tracker.public import encoding
 from tracker.public.models import REVISION_KEY, CachedPage
 from tracker.settings import TEMPLATES_DIR, TRANSLATIONS_DIR
 from tracker.timeutil import UTC
@@ -86,10 +87,14 @@ _STAMP_COLUMNS = f"""
 _STAMP = text(f"SELECT {_STAMP_COLUMNS}")
 _STAMP_WIDTH = _STAMP_COLUMNS.count("(SELECT")
 _TIME_COLUMNS = (0, 3, 5, 7, 9, 19)  # the columns above that are times (the last one, the revision's, is one too)
-# The same, and in the same round trip the stored rendering of one page (NULLs when there is none).
-_STAMP_AND_PAGE = text(
-    f"SELECT {_STAMP_COLUMNS}, c.etag, c.csrf_mark, c.body "
-    "FROM (SELECT 1 AS one) AS one LEFT JOIN cached_page c ON c.key = :key"
+# The same, and in the same round trip the stored rendering of one page (NULLs when there is none): its text, or
+# for a client that accepts gzip a download's compressed body, reading only the column the request needs.
+_STAMP_AND_PAGE, _STAMP_AND_GZIP = (
+    text(
+        f"SELECT {_STAMP_COLUMNS}, c.etag, c.csrf_mark, c.{column} "
+        "FROM (SELECT 1 AS one) AS one LEFT JOIN cached_page c ON c.key = :key"
+    )
+    for column in ("body", "body_gzip")
 )
 
 
@@ -171,11 +176,18 @@ def validators(
     return Validators(f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"', newest)
 
 
+def _client_tags(request: AnyRequest) -> set[str] | None:
+    """The entity tags of If-None-Match (weak ones as strong: it compares weakly), or None without one."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is None:
+        return None
+    return {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+
+
 def is_fresh(request: AnyRequest, current: Validators) -> bool:
     """True when the client's copy is current (If-None-Match wins over If-Modified-Since, as RFC 9110 says)."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    tags = _client_tags(request)
+    if tags is not None:
         return "*" in tags or current.etag in tags
     if_modified_since = request.headers.get("if-modified-since")
     if if_modified_since:
@@ -301,11 +313,12 @@ def public_page(
 
 
 def _current_and_stored(
-    request: AnyRequest, db: Session, key: str, *parts: object, personal: bool = True
+    request: AnyRequest, db: Session, key: str, *parts: object, personal: bool = True, gzipped: bool = False
 ) -> tuple[Validators, tuple[Any, ...]]:
     """In one query: the validators of this request's page and the row stored under ``key`` (its etag, CSRF
-    mark and body; NULLs when there is none)."""
-    row = tuple(db.exec(_STAMP_AND_PAGE, params={"key": key}).one())  # type: ignore[call-overload]
+    mark and body, or ``gzipped`` its compressed body; NULLs when there is none)."""
+    query = _STAMP_AND_GZIP if gzipped else _STAMP_AND_PAGE
+    row = tuple(db.exec(query, params={"key": key}).one())  # type: ignore[call-overload]
     return validators(db, request, *parts, personal=personal, stamp=row[:_STAMP_WIDTH]), row[_STAMP_WIDTH:]
 
 
@@ -318,6 +331,22 @@ def _download_key(request: AnyRequest) -> str | None:
         return None
     parts = [code_fingerprint(), "download", request.url.path, i18n.locale_of(request)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+# A stored download's encoding follows the client's Accept-Encoding, so shared caches must keep the two apart.
+_VARY = {"vary": "Accept-Encoding"}
+
+
+def _fresh_encoding(request: AnyRequest, plain: Validators, gzipped: bool) -> Validators | None:
+    """The validators of the encoding the client's copy is in when it is current (its own encoding's when it
+    asks If-Modified-Since or ``*``), else None. If-None-Match may name either encoding's ETag: a client that
+    accepts gzip may hold the file unencoded, and a 304 must name the copy it confirms."""
+    zipped = Validators(encoding.gzip_etag(plain.etag), plain.last_modified)
+    own, other = (zipped, plain) if gzipped else (plain, zipped)
+    tags = _client_tags(request)
+    if tags is not None and other.etag in tags and own.etag not in tags and "*" not in tags:
+        return other
+    return own if is_fresh(request, own) else None
 
 
 def public_download(
@@ -333,12 +362,13 @@ def public_download(
     """A public data file (an open-data table, the feed): served as public pages are. 304 when the client's copy
     is current; otherwise the stored rendering while the data it shows is unchanged (the one test of change all
     public pages share: their validators, moved on by publications, retractions and reference-data edits); else
-    ``render()`` (UTF-8 bytes), store and serve. ``parts``: whatever else the file depends on (the site's
-    address). Shared caches hold it as long as an anonymous page, unless it ``lists_evidence`` (then they must
-    ask every time, so a withdrawn file's title goes at once)."""
+    ``render()`` (UTF-8 bytes), store it unencoded and gzipped, and serve. Clients that accept gzip get the
+    stored gzip (``tracker.public.encoding``). ``parts``: whatever else the file depends on (the site's address).
+    Shared caches hold it as long as an anonymous page, unless it ``lists_evidence`` (then they must ask every
+    time, so a withdrawn file's title goes at once)."""
     policy = ASK_EVERY_TIME if lists_evidence else shared_page_policy(request)
     key = _download_key(request)
-    if key is None:
+    if key is None:  # not stored, and sent unencoded whatever the client accepts
         current = validators(db, request, *parts, personal=False)
         return conditional(
             request,
@@ -347,14 +377,20 @@ def public_download(
             policy,
             same_for_everyone=True,
         )
-    current, (etag, _csrf, body) = _current_and_stored(request, db, key, *parts, personal=False)
-    if is_fresh(request, current):
-        return not_modified(current, policy, same_for_everyone=True)
-    if etag == current.etag:
-        content = body.encode()
+    gzipped = encoding.accepts_gzip(request.headers.get("accept-encoding"))
+    current, (etag, _csrf, body) = _current_and_stored(request, db, key, *parts, personal=False, gzipped=gzipped)
+    confirmed = _fresh_encoding(request, current, gzipped)
+    if confirmed is not None:
+        return Response(None, status_code=304, headers={**confirmed.headers(policy, same_for_everyone=True), **_VARY})
+    if etag == current.etag and body is not None:
+        content = bytes(body) if gzipped else body.encode()
     else:  # none stored yet, or the data has changed since
         content = render()
-        _keep(request, CachedPage(key=key, etag=current.etag, nonce_mark="", csrf_mark="", body=content.decode()))
-    return Response(
-        content, media_type=media_type, headers={**(headers or {}), **current.headers(policy, same_for_everyone=True)}
-    )
+        packed = encoding.compress(content)
+        row = CachedPage(key=key, etag=current.etag, csrf_mark="", body=content.decode(), body_gzip=packed)
+        _keep(request, row)
+        content = packed if gzipped else content
+    served = {**(headers or {}), **current.headers(policy, same_for_everyone=True), **_VARY}
+    if gzipped:
+        served |= {"etag": encoding.gzip_etag(current.etag), "content-encoding": encoding.GZIP}
+    return Response(content, media_type=media_type, headers=served)

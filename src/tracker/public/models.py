@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.db import created_at_field, text_field
@@ -32,4 +33,6 @@ class CachedPage(SQLModel, table=True):
     nonce_mark: str = Field(default="", max_length=64)
     csrf_mark: str = Field(max_length=64)
     body: str = text_field(default="", nullable=False)
+    # A download's body gzipped (``tracker.public.encoding``), for the clients that accept it; None for pages.
+    body_gzip: bytes | None = Field(default=None, sa_type=sa.LargeBinary, nullable=True)
     rendered_at: dt.datetime = created_at_field()

@@ -1,14 +1,16 @@
 """Through a real shared cache: nginx from Debian with the repository's proxy settings (deploy/tracker-proxy.conf)
 in front of `tracker serve`.
 
-Anonymous public pages are stored and served from the cache; no signed-in page, no draft, no form and no response
-that sets a cookie is ever stored, and someone signed in never gets the anonymous copy. Every file in nginx's
-cache is read at the end: each must be a public response without a cookie, and none may hold what only someone
-signed in sees. Skipped, saying why, when nginx is not installed (.ci/run installs it).
+Anonymous public pages are stored and served from the cache, open-data files in each encoding clients ask for
+(gzip or not: ``Vary: Accept-Encoding``), never gzip to a client that did not ask for it. No signed-in page, no
+draft, no form and no response that sets a cookie is ever stored, and someone signed in never gets the anonymous
+copy. Every file in nginx's cache is read at the end: each must be a public response without a cookie, and none
+may hold what only someone signed in sees. Skipped, saying why, when nginx is not installed (.ci/run installs it).
 """
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import os
 import re
@@ -114,3 +116,50 @@ def test_public_pages_are_served_from_the_cache_and_nothing_private_is_ever_stor
         head = entry.split("\r\n\r\n", 1)[0].lower()
         assert "cache-control: public" in head and "set-cookie" not in head
         assert "sign out" not in entry.lower() and DRAFT not in entry and "csrftoken" not in entry
+
+
+# Clients as they come: a browser, a script that asks for gzip, and three that must get the file unencoded.
+ENCODINGS = {
+    "gzip, deflate, br": True,
+    "gzip": True,
+    "identity": False,
+    "gzip;q=0": False,
+    None: False,  # no Accept-Encoding at all
+}
+
+
+def raw_get(base: str, url: str, accept_encoding: str | None, **headers: str) -> tuple[httpx.Response, bytes]:
+    """A request with exactly this Accept-Encoding (or none), and the body as sent, before any decoding."""
+    with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as client:
+        del client.headers["accept-encoding"]
+        if accept_encoding is not None:
+            client.headers["accept-encoding"] = accept_encoding
+        with client.stream("GET", url, headers=headers) as response:
+            return response, b"".join(response.iter_raw())
+
+
+def test_the_cache_keeps_each_encoding_apart_and_never_sends_gzip_unasked(proxy, published):
+    urls = ["/open-data/updates.csv", "/open-data/responses.json?lang=cy", "/open-data/publications.atom"]
+    for url in urls:
+        plain = raw_get(proxy.base, url + ("&" if "?" in url else "?") + "fresh=1", "identity")[1]  # not stored
+        etags: dict[bool, str] = {}
+        for turn in range(3):  # in turns, so that each encoding follows the other in the cache
+            for accept_encoding, zipped in ENCODINGS.items():
+                response, body = raw_get(proxy.base, url, accept_encoding)
+                assert response.status_code == 200, (url, accept_encoding)
+                assert response.headers.get("content-encoding") == ("gzip" if zipped else None), (url, accept_encoding)
+                assert (gzip.decompress(body) if zipped else body) == plain, (url, accept_encoding)
+                assert "accept-encoding" in response.headers["vary"].lower(), url
+                assert etags.setdefault(zipped, response.headers["etag"]) == response.headers["etag"]
+                if turn:
+                    assert response.headers["x-cache-status"] == "HIT", (url, accept_encoding, turn)
+        assert etags[True] != etags[False], url
+        for accept_encoding, zipped in ENCODINGS.items():
+            again, body = raw_get(proxy.base, url, accept_encoding, **{"if-none-match": etags[zipped]})
+            assert again.status_code == 304 and body == b"", (url, accept_encoding)
+    stored = proxy.stored()
+    for url in urls:
+        kept = [entry for entry in stored if re.search(rf"\nKEY: http[^/]*{re.escape(url)}\n", entry)]
+        assert len(kept) == len({value or "" for value in ENCODINGS}), f"{url}: one copy per Accept-Encoding"
+        encoded = [entry for entry in kept if "\r\ncontent-encoding: gzip" in entry.split("\r\n\r\n", 1)[0].lower()]
+        assert len(encoded) == 2, f"{url}: gzip only for the two clients that asked"

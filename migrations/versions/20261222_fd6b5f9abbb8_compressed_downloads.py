@@ -1,4 +1,4 @@
-"""compressed downloads: cached_page.body_gzip holds a stored download gzipped, for clients that accept gzip
+"""compressed downloads: cached_page.body_gzip holds a stored download gzipped (its body is then empty)
 
 Revision ID: fd6b5f9abbb8
 Revises: 6c1e0a2b9d47

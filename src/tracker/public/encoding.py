@@ -55,6 +55,11 @@ def compress(content: bytes) -> bytes:
     return gzip.compress(content, compresslevel=LEVEL, mtime=0)
 
 
+def decompress(packed: bytes) -> bytes:
+    """What ``compress`` gave ``packed`` from."""
+    return gzip.decompress(packed)
+
+
 def gzip_etag(etag: str) -> str:
     """The strong ETag of the gzipped representation of the file whose ETag is ``etag`` (a quoted string)."""
     return f'{etag[:-1]}-{GZIP}"'

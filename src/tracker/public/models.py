@@ -33,6 +33,6 @@ class CachedPage(SQLModel, table=True):
     nonce_mark: str = Field(default="", max_length=64)
     csrf_mark: str = Field(max_length=64)
     body: str = text_field(default="", nullable=False)
-    # A download's body gzipped (``tracker.public.encoding``), for the clients that accept it; None for pages.
+    # A download's body, gzipped (``tracker.public.caching.public_download``; its ``body`` is empty); None for pages.
     body_gzip: bytes | None = Field(default=None, sa_type=sa.LargeBinary, nullable=True)
     rendered_at: dt.datetime = created_at_field()

@@ -10,19 +10,15 @@ renderings of public pages and every client's cached copy are out of date at onc
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import Actor, record
 from tracker.evidence.models import Evidence
 from tracker.plans.models import PlanPublication, ProgressUpdate, Response
-from tracker.public.models import REVISION_KEY, CachedPage
-from tracker.timeutil import utc_now
+from tracker.public.models import REVISION_KEY, move_revision
 from tracker.vocabulary import Visibility
 
 RETRACTED_EVIDENCE = "retracted_evidence"  # in a publication's content: ids of its evidence since retracted
@@ -122,17 +118,4 @@ def _note(session: Session, organisation_id: int, response_id: int, actor: Actor
 def bump_public_revision(session: Session) -> None:
     """Move the public data's revision on (in the caller's transaction): every public page's validators change,
     so no stored rendering or cached copy made before is served again."""
-    values = {
-        "key": REVISION_KEY,
-        "etag": secrets.token_hex(16),
-        "nonce_mark": "",
-        "csrf_mark": "",
-        "body": "",
-        "rendered_at": utc_now(),
-    }
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(CachedPage).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
-    )
-    session.exec(statement)
+    move_revision(session, REVISION_KEY)

@@ -17,6 +17,12 @@ parent), and the writers that bypass the unit of work note theirs (``tracker.db.
 ``valid_until`` (the day before an open action's target date passes, or an update leaves the 30-day window); a
 reader asking about a day outside that range gets those responses computed afresh (``current``), so the figures are
 right on any day. ``tracker rebuild-summaries --expired`` (daily) stores them again.
+
+The same hook moves national oversight's revision on (``OVERSIGHT_REVISION_KEY``), last thing before the commit, when
+the transaction wrote any table the dashboard may read: every table but those in ``_UNSHOWN``, so a new table counts
+until it is said not to. It notes the tables written through the unit of work (each flush), through the session's
+``execute`` (Core statements, the summaries' own rows) and around it (``BULK_ROWS``). The dashboard's stored
+renderings are keyed by that revision (``tracker.reports.dashboard_store``), so none outlives the data it shows.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event, func
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -35,12 +42,37 @@ from tracker.db import BULK_ROWS, table_of
 from tracker.evidence.models import Evidence
 from tracker.permissions import national_levels
 from tracker.plans.models import Action, ProgressUpdate, Response
+from tracker.public.models import OVERSIGHT_REVISION_KEY, move_revision
 from tracker.recommendations.models import Recommendation
 from tracker.vocabulary import ActionStatus, Visibility
 
 RECENT_DAYS = 30  # "updates in the last 30 days", as the dashboard counts them
 PENDING = "tracker.summaries.pending"  # session.info: response ids whose summaries this transaction must refresh
 _FOLLOWED = {"action", "progress_update", "evidence", "assessment"}  # tables with a response_id
+WRITTEN = "tracker.summaries.written"  # session.info: the tables this transaction has written
+# Tables national oversight's dashboard never reads: writing only these leaves its revision where it is.
+_UNSHOWN = frozenset(
+    {
+        "api_token",
+        "audit_event",
+        "cached_page",
+        "comment",
+        "period_export",
+        "practice",
+        "practice_recommendation",
+        "published_report",
+        "published_response",
+        "recommendation_candidate",
+        "recommendation_version",
+        "reminder_sent",
+        "report_document_upload",
+        "report_draft",
+        "report_example",
+        "sign_in_throttle",
+        "user_account",
+        "user_session",
+    }
+)
 
 
 class ResponseSummary(SQLModel, table=True):
@@ -263,7 +295,9 @@ def note(session: OrmSession, response_ids: Iterable[int]) -> None:
 def _noted_in_flush(session: OrmSession) -> None:
     pending: set[int] = session.info.setdefault(PENDING, set())
     recommendations: set[int] = set()
+    written: set[str] = session.info.setdefault(WRITTEN, set())
     for item in (*session.new, *session.dirty, *session.deleted):
+        written.add(getattr(item, "__tablename__", "?"))
         if isinstance(item, Response) and item.id is not None:
             pending.add(item.id)
         elif isinstance(item, Action | ProgressUpdate | Evidence | Assessment):
@@ -279,6 +313,7 @@ def _noted_in_bulk(session: OrmSession) -> None:
     """The responses behind rows written without the unit of work (``tracker.db.insert_rows``, the demo)."""
     pending: set[int] = session.info.setdefault(PENDING, set())
     for table, rows in session.info.pop(BULK_ROWS, []):
+        session.info.setdefault(WRITTEN, set()).add(table)
         if table == "response":
             pending.update(row["id"] for row in rows if row.get("id") is not None)
         elif table in _FOLLOWED:
@@ -295,10 +330,30 @@ def _after_flush(session: OrmSession, _context: object) -> None:
     _noted_in_flush(session)
 
 
+@event.listens_for(OrmSession, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    """Note the table a statement run through the session writes (a text statement that writes: an unknown one)."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        state.session.info.setdefault(WRITTEN, set()).add(getattr(table, "name", "?"))
+    elif isinstance(state.statement, sa.TextClause) and not str(state.statement).lstrip().upper().startswith("SELECT"):
+        state.session.info.setdefault(WRITTEN, set()).add("?")
+
+
 @event.listens_for(OrmSession, "before_commit")
 def _before_commit(session: OrmSession) -> None:
-    """Bring the summaries of everything this transaction wrote up to date, inside it."""
+    """Bring the summaries of everything this transaction wrote up to date, inside it; then, if it wrote anything
+    the dashboard reads, move oversight's revision on (last: on PostgreSQL its row stays locked until the commit)."""
     settle(session)
+    written = session.info.pop(WRITTEN, set())
+    if written - _UNSHOWN:
+        move_revision(session, OVERSIGHT_REVISION_KEY)  # type: ignore[arg-type]
+    session.info.pop(WRITTEN, None)  # the revision's own row
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop(WRITTEN, None)  # nothing written stays
 
 
 def settle(session: OrmSession) -> None:

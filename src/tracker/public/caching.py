@@ -33,20 +33,18 @@ from litestar import MediaType
 from litestar.response import Response
 from litestar.utils.empty import value_or_default
 from litestar.utils.scope.state import ScopeState
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from tracker import __version__
 from tracker.public import encoding
-from tracker.public.models import REVISION_KEY, CachedPage
+from tracker.public.models import REVISION_KEY, CachedPage, store_row
 from tracker.settings import TEMPLATES_DIR, TRANSLATIONS_DIR
 from tracker.timeutil import UTC
 from tracker.web import i18n
 from tracker.web.handler_types import AnyRequest
-from tracker.web.templating import page
+from tracker.web.templating import page, render_alone
 
 PAGE_CACHE_CONTROL = "private, no-cache"
 # Published evidence files and the evidence tables: any cache must ask the app first every time (a 304 when
@@ -255,34 +253,28 @@ def _storage_key(request: AnyRequest, query: Collection[str]) -> str | None:
 
 def _render(request: AnyRequest, template: str, context: dict[str, Any], csrf_mark: str) -> str:
     """The page as ``page()`` would render it, with the mark standing for the CSRF token."""
-    response = page(request, template, **context)
-    full = {
-        **response.create_template_context(request),
-        "csrf_input": f'<input type="hidden" name="_csrf_token" value="{csrf_mark}" />',
-        "csrf_token": lambda: csrf_mark,
-    }
-    engine = request.app.template_engine
-    assert engine is not None
-    with i18n.translations_in_use(response.translations):
-        return engine.get_template(template).render(**full)
+    return render_alone(
+        request,
+        template,
+        context,
+        csrf_input=f'<input type="hidden" name="_csrf_token" value="{csrf_mark}" />',
+        csrf_token=lambda: csrf_mark,
+    )
 
 
 def _keep(request: AnyRequest, row: CachedPage) -> None:
-    """Store a rendering (replacing the page's previous one). Best effort: a page that cannot be stored (a
-    read-only replica, a busy database) is still served."""
-    values = row.model_dump()
+    keep_rendering(request.app.state.write_engine, row, request.url.path)
+
+
+def keep_rendering(engine: Engine, row: CachedPage, what: str) -> None:
+    """Store a rendering (replacing the previous one under its key) in a transaction of its own. Best effort: a
+    page that cannot be stored (a read-only replica, a busy database) is still served."""
     try:
-        with Session(request.app.state.write_engine) as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-            statement = insert(CachedPage).values(**values)
-            statement = statement.on_conflict_do_update(
-                index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
-            )
-            session.exec(statement)
+        with Session(engine) as session:
+            store_row(session, row)
             session.commit()
     except SQLAlchemyError:
-        log.warning("could not store the rendering of %s", request.url.path, exc_info=True)
+        log.warning("could not store the rendering of %s", what, exc_info=True)
 
 
 def public_page(

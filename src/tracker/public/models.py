@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel
 
 from tracker.db import created_at_field, text_field
+from tracker.timeutil import utc_now
 
 # The row that holds the public data's revision rather than a page (its ``etag`` a random token, its
 # ``rendered_at`` when it last moved on): a retraction changes the published data without a new publication, so
 # it moves this on, and the public pages' validators read it (``tracker.public.caching``).
 REVISION_KEY = "public-data-revision"
+# The same for what national oversight shows (the dashboard's stored renderings, tracker.reports.dashboard_store):
+# moved on before every commit that wrote anything the dashboard reads (tracker.plans.summaries).
+OVERSIGHT_REVISION_KEY = "oversight-data-revision"
 
 
 class CachedPage(SQLModel, table=True):
@@ -36,3 +43,21 @@ class CachedPage(SQLModel, table=True):
     # A download's body, gzipped (``tracker.public.caching.public_download``; its ``body`` is empty); None for pages.
     body_gzip: bytes | None = Field(default=None, sa_type=sa.LargeBinary, nullable=True)
     rendered_at: dt.datetime = created_at_field()
+
+
+def move_revision(session: Session, key: str) -> None:
+    """Move the revision row ``key`` on to a new random token, in the caller's transaction (the row is made the
+    first time). On PostgreSQL the row stays locked until the transaction ends, so call it last."""
+    store_row(session, CachedPage(key=key, etag=secrets.token_hex(16), csrf_mark=""))
+
+
+def store_row(session: Session, row: CachedPage) -> None:
+    """Store ``row`` in the caller's transaction, replacing the row with its key (one row per key)."""
+    values = row.model_dump()
+    values["rendered_at"] = utc_now()
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CachedPage).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
+    )
+    session.exec(statement)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -10,6 +11,7 @@ from litestar import Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
+from markupsafe import Markup
 from sqlmodel import Session
 
 from tracker.db import saved_id
@@ -19,6 +21,7 @@ from tracker.practice.services import practice_for
 from tracker.recommendations.coverage import sets_coverage
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import list_sets, set_named
+from tracker.reports import dashboard_store
 from tracker.reports.exports import render
 from tracker.reports.figures import (
     STATUS_CODES,
@@ -39,9 +42,9 @@ from tracker.settings import Settings
 from tracker.vocabulary import PeriodStatus, ResponseStatus
 from tracker.web.guards import SignedInPages, needs
 from tracker.web.handler_types import AnyRequest, Db
-from tracker.web.i18n import DEFAULT_LOCALE, N_, current_locale, localise_url
+from tracker.web.i18n import DEFAULT_LOCALE, N_, current_locale, locale_of, localise_url
 from tracker.web.i18n import gettext as _
-from tracker.web.templating import page
+from tracker.web.templating import page, render_alone
 
 ATTENTION_LABELS = {
     "overdue": N_("Overdue"),
@@ -88,17 +91,25 @@ class OversightController(SignedInPages):
         sort: FromQuery[str] = "name",
         set_slug: SetQuery = None,
     ) -> Template:
-        """Every organisation against every recommendation, with the headline figures and what needs attention."""
-        filters: dict[str, Any] = {
-            "region": region,
-            "kind": kind,
-            "theme": theme,
-            "status": status,
-            "attention": attention,
-            "sort": sort,
-            "set_slug": set_slug,
-        }
-        return page(request, DASHBOARD, **dashboard_context(db, request.app.state.settings, **filters))
+        """Every organisation against every recommendation, with the headline figures and what needs attention: the
+        content as stored until its data changes (``tracker.reports.dashboard_store``), the page around it fresh."""
+        settings = request.app.state.settings
+        today = dashboard_store.today()
+        filters = dashboard_store.normalised(
+            {"region": region, "kind": kind, "theme": theme, "status": status, "attention": attention}
+            | {"sort": sort, "set_slug": set_slug}
+        )
+        content = dashboard_store.dashboard_content(
+            db,
+            settings,
+            locale=locale_of(request),
+            filters=filters,
+            today=today,
+            build=lambda: dashboard_context(db, settings, today=today, **filters),
+            render=lambda context: render_alone(request, dashboard_store.CONTENT, context),
+            write_engine=request.app.state.write_engine,
+        )
+        return page(request, DASHBOARD, wide_layout=True, dashboard_content=Markup(content))
 
     @get("/charts/periods.svg", sync_to_thread=True, name="oversight:periods-chart")
     def periods_chart(self, request: AnyRequest, db: Db) -> Response[str]:
@@ -189,10 +200,12 @@ def dashboard_context(
     attention: bool = False,
     sort: str = "name",
     set_slug: str | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
     """What the dashboard template shows: every query the page makes (bench/load.py times this without HTTP)."""
     chosen_set = set_named(db, set_slug)
-    state = national_state(db, set_id=chosen_set.id if chosen_set else None, stale_days=settings.stale_update_days)
+    set_id = chosen_set.id if chosen_set else None
+    state = national_state(db, set_id=set_id, today=today, stale_days=settings.stale_update_days)
     recommendations = [r for r in state.recommendations if not theme or r.theme == theme]
     status_value = ResponseStatus(status) if status in {s.value for s in ResponseStatus} else None
     organisations = _matching_rows(state, recommendations, region, kind, status_value, attention)

@@ -1,0 +1,104 @@
+"""The national dashboard's content, kept in the database until the data it shows changes.
+
+Reading the national figures and rendering them is most of the dashboard's cost, yet they change only when someone
+writes. So the content (everything inside the page's ``<main>``, the same for everyone who may see it: no navigation,
+no name, no CSRF token) is rendered once per change and kept in ``cached_page``, where every process finds it; the
+page around it is rendered for each request. A request whose data has not changed costs one query (the revision and
+the stored content together) and that small render.
+
+A row's ``key`` names what is asked for: the code (``code_fingerprint``), the language and the filters, only for
+filter values the page knows, so made-up query strings cannot fill the table; one row per key, replaced. Its
+``etag`` names the data it was rendered from: oversight's revision (moved on before the commit of every write to
+anything the dashboard reads, ``tracker.plans.summaries``), the day (overdue, "no recent update" and the 30 days
+are relative to it) and ``Settings.stale_update_days``. The revision is read before the figures, so a rendering is
+never older than the revision it is stored under.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from tracker.public.caching import code_fingerprint, keep_rendering
+from tracker.public.models import OVERSIGHT_REVISION_KEY, CachedPage
+from tracker.settings import Settings
+from tracker.vocabulary import ResponseStatus
+
+CONTENT = "reports/_dashboard_content.html"
+SORTS = ("name", "progress")
+# One round trip: oversight's revision and the stored content under the key (NULLs when there is none).
+_REVISION_AND_CONTENT = text(
+    "SELECT r.etag, c.etag, c.body FROM (SELECT 1 AS one) AS one "
+    "LEFT JOIN cached_page r ON r.key = :revision LEFT JOIN cached_page c ON c.key = :key"
+)
+
+
+def today() -> dt.date:
+    """The day the dashboard's figures are as at (a function, so a test can move the clock on)."""
+    return dt.date.today()
+
+
+def normalised(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters as the page treats them: an empty value is no filter."""
+    return {
+        "region": filters.get("region") or "",
+        "kind": filters.get("kind") or "",
+        "theme": filters.get("theme") or "",
+        "status": filters.get("status") or "",
+        "attention": bool(filters.get("attention")),
+        "sort": filters.get("sort") or "name",
+        "set_slug": filters.get("set_slug") or "",
+    }
+
+
+def storage_key(locale: str, filters: dict[str, Any]) -> str:
+    parts = [code_fingerprint(), "oversight:dashboard", locale, *(f"{k}={v}" for k, v in sorted(filters.items()))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def data_tag(revision: str | None, today: dt.date, stale_days: int) -> str:
+    """What a stored content must have been rendered from to be served today."""
+    return hashlib.sha256(f"{revision or ''}\n{today.isoformat()}\n{stale_days}".encode()).hexdigest()[:32]
+
+
+def recognised(filters: dict[str, Any], context: dict[str, Any]) -> bool:
+    """Whether every filter value is one the page offers (only then is its content kept)."""
+    allowed = {
+        "region": {"", *(r.code for r in context["regions"])},
+        "kind": {"", *(k.value for k in context["kinds"])},
+        "theme": {"", *(code for code, _ in context["themes"])},
+        "status": {"", *(s.value for s in ResponseStatus)},
+        "sort": set(SORTS),
+    }
+    return all(filters[name] in values for name, values in allowed.items())
+
+
+def dashboard_content(
+    db: Session,
+    settings: Settings,
+    *,
+    locale: str,
+    filters: dict[str, Any],
+    today: dt.date,
+    build: Callable[[], dict[str, Any]],
+    render: Callable[[dict[str, Any]], str],
+    write_engine: Engine,
+) -> str:
+    """The dashboard's content for these (``normalised``) filters on ``today``: the stored rendering while its data
+    is unchanged, else ``render(build())`` (the dashboard's context), stored when the filters are recognised."""
+    key = storage_key(locale, filters)
+    params = {"revision": OVERSIGHT_REVISION_KEY, "key": key}
+    revision, etag, body = db.exec(_REVISION_AND_CONTENT, params=params).one()  # type: ignore[call-overload]
+    wanted = data_tag(revision, today, settings.stale_update_days)
+    if etag == wanted:
+        return str(body)
+    context = build()
+    body = render(context)
+    if recognised(filters, context):
+        keep_rendering(write_engine, CachedPage(key=key, etag=wanted, csrf_mark="", body=body), "the dashboard")
+    return str(body)

@@ -1,0 +1,251 @@
+"""The dashboard's stored content (``tracker.reports.dashboard_store``) is never stale: after any sequence of writes
+the dashboard served through the store equals a fresh render byte for byte; each kind of thing the dashboard shows
+moves the revision on when it changes (a period frozen, a declaration, an organisation or region renamed, a
+recommendation edited, an assessment recorded, a new day); a write in one process is seen by the next dashboard in
+another; made-up filter values store nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from tests.support.accounts import sign_in
+from tests.support.plans import response_of
+from tracker.assessments.services import record_assessment
+from tracker.audit.services import Actor
+from tracker.db import insert_rows
+from tracker.organisations.models import Region
+from tracker.organisations.services import get_by_slug
+from tracker.permissions import Permission
+from tracker.plans import services
+from tracker.plans.declarations import DeclarationInput, declare_recommendation
+from tracker.plans.models import Action
+from tracker.plans.services import load_response
+from tracker.public.models import OVERSIGHT_REVISION_KEY, REVISION_KEY, CachedPage
+from tracker.recommendations.models import Recommendation
+from tracker.reports import dashboard_store
+from tracker.reports.services import freeze_period, open_period
+from tracker.vocabulary import Role
+
+TODAY = dt.date.today()
+REVISIONS = (REVISION_KEY, OVERSIGHT_REVISION_KEY)
+ANSWERS = [("kent", "1.1"), ("kent", "1.2"), ("gwent", "1.1"), ("kent-pcc", "3")]
+
+
+def stored(session: Session) -> list[CachedPage]:
+    session.expire_all()
+    return list(session.exec(select(CachedPage).where(col(CachedPage.key).not_in(REVISIONS))))
+
+
+def forget_stored(session: Session) -> None:
+    """Drop every stored rendering (not the revisions), so the next dashboard is rendered afresh."""
+    session.exec(delete(CachedPage).where(col(CachedPage.key).not_in(REVISIONS)))  # type: ignore[call-overload]
+    session.commit()
+
+
+def dashboard(client, url: str = "/oversight") -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.text
+
+
+def served_and_fresh(client, session: Session, url: str = "/oversight") -> tuple[str, str]:
+    """The dashboard as served (through the store, whatever it holds) and as rendered afresh just after."""
+    served = dashboard(client, url)
+    forget_stored(session)
+    return served, dashboard(client, url)
+
+
+def headline(page: str, name: str) -> str:
+    return page.split(f'data-testid="{name}">')[1].split("</dd>")[0]
+
+
+@pytest.fixture
+def coordinator(client, make_user):
+    sign_in(client, make_user(Role.COORDINATOR).email)
+    return client
+
+
+def test_the_dashboard_is_served_from_the_store_while_nothing_changes(coordinator, session, scenario):
+    first = dashboard(coordinator)
+    [row] = stored(session)
+    row.body = row.body.replace("National oversight", "From the store")
+    session.commit()  # a write to the store alone: the revision stays
+    assert "From the store" in dashboard(coordinator), "the stored content is what is served"
+    assert dashboard(coordinator).replace("From the store", "National oversight") == first
+
+
+def test_a_stored_content_carries_nothing_of_the_person_asking(coordinator, session, scenario, make_user):
+    dashboard(coordinator)
+    [row] = stored(session)
+    user = make_user(Role.COORDINATOR, email="another@example.org")
+    assert user.display_name not in row.body and "csrf" not in row.body.lower() and "<nav" not in row.body
+
+
+def test_after_any_sequence_of_writes_the_stored_dashboard_equals_a_fresh_render(
+    coordinator, session, scenario, make_user
+):
+    editors = {slug: make_user(Role.EDITOR, slug, email=f"e-{slug}@example.org") for slug in ("kent", "gwent")}
+    editors["kent-pcc"] = make_user(Role.EDITOR, "kent-pcc", email="e-kent-pcc@example.org")
+    inspector = make_user(Role.INSPECTOR, email="i@example.org")
+
+    class Writes(RuleBasedStateMachine):
+        def ctx(self, slug: str, number: str, user=None):
+            rid = response_of(session, slug, number).id
+            who = user or editors[slug]
+            return load_response(session, who, rid, Permission.ASSESS if user else Permission.EDIT_PLAN), who
+
+        @rule(answer=st.sampled_from(ANSWERS), status=st.sampled_from(["not_started", "in_progress", "complete"]))
+        def set_status(self, answer, status):
+            ctx, who = self.ctx(*answer)
+            services.update_response(session, ctx, who, {"status": status, "version": str(ctx.response.version)})
+
+        @rule(answer=st.sampled_from(ANSWERS), ago=st.integers(0, 120))
+        def add_update(self, answer, ago):
+            ctx, who = self.ctx(*answer)
+            when = (TODAY - dt.timedelta(ago)).strftime("%d/%m/%Y")
+            services.add_update(session, ctx, who, {"text": "Update", "update_on": when, "visibility": "public"})
+
+        @rule(answer=st.sampled_from(ANSWERS), rating=st.sampled_from(["met", "partially_met", "not_met"]))
+        def assess(self, answer, rating):
+            ctx, who = self.ctx(*answer, user=inspector)
+            record_assessment(session, ctx, who, {"rating": rating, "rationale": "Seen it"})
+
+        @rule(answer=st.sampled_from(ANSWERS), due=st.integers(-10, 10))
+        def bulk_insert(self, answer, due):
+            row = {"response_id": response_of(session, *answer).id, "description": "Imported"}
+            insert_rows(session, Action, [row | {"target_date": TODAY + dt.timedelta(due), "position": 900 + due}])
+            session.commit()
+
+        @rule(slug=st.sampled_from(["kent", "gwent"]), name=st.sampled_from(["Renamed", "Другое", "Cymru"]))
+        def rename(self, slug, name):
+            get_by_slug(session, slug).name = f"{name} {slug}"
+            session.commit()
+
+        @rule(number=st.sampled_from(["1", "3"]), days=st.one_of(st.none(), st.integers(-30, 30)))
+        def move_deadline(self, number, days):
+            rec = session.exec(select(Recommendation).where(Recommendation.number == number)).one()
+            rec.deadline = None if days is None else TODAY + dt.timedelta(days)
+            rec.version += 1
+            session.commit()
+
+        @rule(name=st.sampled_from(["Spring", "Autumn"]))
+        def freeze(self, name):
+            if name not in dashboard(coordinator):
+                freeze_period(session, open_period(session, name=name, cut_off=TODAY, actor=Actor("t")), Actor("t"))
+                session.commit()
+
+        @invariant()
+        def served_equals_fresh(self):
+            for url in ("/oversight", "/oversight?attention=true&sort=progress", "/oversight?kind=police_force"):
+                dashboard(coordinator, url)  # stored before the next step's write
+            for url in ("/oversight", "/oversight?attention=true&sort=progress", "/oversight?kind=police_force"):
+                served, fresh = served_and_fresh(coordinator, session, url)
+                assert served == fresh, url
+
+    run_state_machine_as_test(
+        Writes,
+        settings=settings(
+            max_examples=6,
+            stateful_step_count=8,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+
+
+def test_a_frozen_period_shows_at_once(coordinator, session, scenario):
+    assert "Spring" not in dashboard(coordinator)
+    freeze_period(session, open_period(session, name="Spring", cut_off=TODAY, actor=Actor("t")), Actor("t"))
+    session.commit()
+    assert "Spring" in dashboard(coordinator).split('data-testid="period-progress"')[1]
+
+
+def test_a_declaration_shows_at_once(coordinator, session, scenario, make_user):
+    before = dashboard(coordinator)
+    assert "declared by the organisation" not in headline(before, "responses")
+    editor = make_user(Role.EDITOR, "kent", email="declarer@example.org")
+    declare_recommendation(session, get_by_slug(session, "kent"), DeclarationInput(number="2"), editor)
+    after = dashboard(coordinator)
+    assert "declared by the organisation" in headline(after, "responses")
+
+
+@pytest.mark.parametrize("what", ["organisation", "region"])
+def test_a_renamed_organisation_or_region_shows_at_once(coordinator, session, scenario, what):
+    assert "Fictional name" not in dashboard(coordinator)
+    if what == "organisation":
+        get_by_slug(session, "gwent").name = "Fictional name"
+    else:
+        session.exec(
+            select(Region).where(Region.code == get_by_slug(session, "gwent").region_code)
+        ).one().name = "Fictional name"
+    session.commit()
+    assert "Fictional name" in dashboard(coordinator)
+
+
+def test_an_edited_recommendation_shows_at_once(coordinator, session, scenario):
+    assert headline(dashboard(coordinator), "overdue").startswith("1 ")
+    three = session.exec(select(Recommendation).where(Recommendation.number == "3")).one()
+    three.deadline, three.version = TODAY - dt.timedelta(days=1), three.version + 1
+    session.commit()
+    assert headline(dashboard(coordinator), "overdue").startswith("3 "), "two PCCs have not finished 3"
+
+
+def test_a_recorded_assessment_shows_at_once(coordinator, session, scenario, make_user):
+    before = headline(dashboard(coordinator), "agreement")
+    inspector = make_user(Role.INSPECTOR, email="i@example.org")
+    ctx = load_response(session, inspector, response_of(session, "kent-pcc", "3").id, Permission.ASSESS)
+    record_assessment(session, ctx, inspector, {"rating": "met", "rationale": "Seen it"})
+    after = headline(dashboard(coordinator), "agreement")
+    assert before != after and after.startswith("1 agree")
+
+
+def test_a_new_day_shows_the_figures_of_that_day(coordinator, session, scenario, monkeypatch):
+    assert headline(dashboard(coordinator), "overdue").startswith("1 ")
+    [row] = stored(session)
+    key, etag = row.key, row.etag
+    # Nothing is written: a later day's figures differ only by the day.
+    monkeypatch.setattr(dashboard_store, "today", lambda: TODAY + dt.timedelta(days=400))
+    page = dashboard(coordinator)
+    assert (TODAY + dt.timedelta(days=400)).strftime("%Y") in page.split("Figures as at")[1].split(".")[0]
+    [again] = stored(session)
+    assert again.etag != etag and again.key == key, "the same row, replaced"
+
+
+def test_only_filter_values_the_page_offers_are_stored(coordinator, session, scenario):
+    for url in (
+        "/oversight?region=nowhere",
+        "/oversight?kind=made-up",
+        "/oversight?sort=sideways",
+        "/oversight?theme=x",
+    ):
+        dashboard(coordinator, url)
+    assert stored(session) == []
+    region = get_by_slug(session, "gwent").region_code
+    for _ in range(2):
+        dashboard(coordinator, f"/oversight?region={region}&status=complete&attention=true")
+    assert len(stored(session)) == 1, "one row per key, replaced rather than added"
+
+
+@pytest.mark.commits
+def test_a_write_in_one_process_is_seen_by_the_next_dashboard_in_another(
+    app_client_factory, engine, small_reference, make_user
+):
+    one, two = app_client_factory(), app_client_factory()
+    coordinator = make_user(Role.COORDINATOR)
+    for client in (one, two):
+        sign_in(client, coordinator.email)
+    assert "Fictional name" not in dashboard(one)
+    with Session(engine) as elsewhere:
+        get_by_slug(elsewhere, "gwent").name = "Fictional name"
+        elsewhere.commit()
+    assert "Fictional name" in dashboard(two)
+    assert "Fictional name" in dashboard(one)

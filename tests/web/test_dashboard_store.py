@@ -6,6 +6,7 @@ another; made-up filter values store nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -17,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from tests.support.accounts import sign_in
 from tests.support.plans import response_of
+from tests.support.web import checked_client
 from tracker.assessments.services import record_assessment
 from tracker.audit.services import Actor
 from tracker.db import insert_rows
@@ -249,3 +251,20 @@ def test_a_write_in_one_process_is_seen_by_the_next_dashboard_in_another(
         elsewhere.commit()
     assert "Fictional name" in dashboard(two)
     assert "Fictional name" in dashboard(one)
+
+
+def test_each_language_has_its_own_stored_content(coordinator, session, scenario):
+    english, welsh = dashboard(coordinator), dashboard(coordinator, "/oversight?lang=cy")
+    assert english != welsh and len(stored(session)) == 2
+    assert dashboard(coordinator, "/oversight?lang=cy") == welsh and dashboard(coordinator) == english
+
+
+def test_another_rule_for_no_recent_update_is_not_served_the_content_of_the_first(
+    coordinator, session, scenario, settings, make_app, make_user
+):
+    assert "No update in the last 90 days" in dashboard(coordinator)
+    other = checked_client(make_app(dataclasses.replace(settings, stale_update_days=10)))
+    with other:
+        sign_in(other, make_user(Role.COORDINATOR, email="other@example.org").email)
+        page = dashboard(other)
+    assert "No update in the last 10 days" in page and "No update in the last 90 days" not in page

@@ -6,8 +6,9 @@ no name, no CSRF token) is rendered once per change and kept in ``cached_page``,
 page around it is rendered for each request. A request whose data has not changed costs one query (the revision and
 the stored content together) and that small render.
 
-A row's ``key`` names what is asked for: the code (``code_fingerprint``), the language and the filters, only for
-filter values the page knows, so made-up query strings cannot fill the table; one row per key, replaced. Its
+A row's ``key`` names what is asked for: the code (``code_fingerprint``) and the latest migration, the language
+and the filters, only for filter values the page knows, so made-up query strings cannot fill the table; one row per
+key, replaced. Its
 ``etag`` names the data it was rendered from: oversight's revision (moved on before the commit of every write to
 anything the dashboard reads, ``tracker.plans.summaries``), the day (overdue, "no recent update" and the 30 days
 are relative to it) and ``Settings.stale_update_days``. The revision is read before the figures, so a rendering is
@@ -17,6 +18,7 @@ never older than the revision it is stored under.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from tracker.migrate import head_revision
 from tracker.public.caching import code_fingerprint, keep_rendering
 from tracker.public.models import OVERSIGHT_REVISION_KEY, CachedPage
 from tracker.settings import Settings
@@ -56,8 +59,16 @@ def normalised(filters: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _schema() -> str:
+    """The latest migration: one that changes data without a change of code retires the stored contents too
+    (migrations write around the session, so the revision does not see them)."""
+    return head_revision() or ""
+
+
 def storage_key(locale: str, filters: dict[str, Any]) -> str:
-    parts = [code_fingerprint(), "oversight:dashboard", locale, *(f"{k}={v}" for k, v in sorted(filters.items()))]
+    parts = [code_fingerprint(), _schema(), "oversight:dashboard", locale]
+    parts += [f"{k}={v}" for k, v in sorted(filters.items())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

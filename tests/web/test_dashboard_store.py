@@ -2,7 +2,7 @@
 the dashboard served through the store equals a fresh render byte for byte; each kind of thing the dashboard shows
 moves the revision on when it changes (a period frozen, a declaration, an organisation or region renamed, a
 recommendation edited, an assessment recorded, a new day); a write in one process is seen by the next dashboard in
-another; made-up filter values store nothing."""
+another; a narrowed view or a made-up value stores nothing."""
 
 from __future__ import annotations
 
@@ -55,6 +55,10 @@ def dashboard(client, url: str = "/oversight") -> str:
     response = client.get(url)
     assert response.status_code == 200, url
     return response.text
+
+
+# The views the store keeps: each order, and each language.
+STORED_VIEWS = ("/oversight", "/oversight?sort=progress", "/oversight?lang=cy")
 
 
 def served_and_fresh(client, session: Session, url: str = "/oversight") -> tuple[str, str]:
@@ -137,17 +141,18 @@ def test_after_any_sequence_of_writes_the_stored_dashboard_equals_a_fresh_render
             rec.version += 1
             session.commit()
 
-        @rule(name=st.sampled_from(["Spring", "Autumn"]))
-        def freeze(self, name):
-            if name not in dashboard(coordinator):
-                freeze_period(session, open_period(session, name=name, cut_off=TODAY, actor=Actor("t")), Actor("t"))
+        @rule()
+        def freeze(self):
+            # one period can be frozen with today's cut-off (a later one must be cut off later)
+            if "Spring" not in dashboard(coordinator):
+                freeze_period(session, open_period(session, name="Spring", cut_off=TODAY, actor=Actor("t")), Actor("t"))
                 session.commit()
 
         @invariant()
         def served_equals_fresh(self):
-            for url in ("/oversight", "/oversight?attention=true&sort=progress", "/oversight?kind=police_force"):
+            for url in STORED_VIEWS:
                 dashboard(coordinator, url)  # stored before the next step's write
-            for url in ("/oversight", "/oversight?attention=true&sort=progress", "/oversight?kind=police_force"):
+            for url in STORED_VIEWS:
                 served, fresh = served_and_fresh(coordinator, session, url)
                 assert served == fresh, url
 
@@ -222,19 +227,27 @@ def test_a_new_day_shows_the_figures_of_that_day(coordinator, session, scenario,
     assert again.etag != etag and again.key == key, "the same row, replaced"
 
 
-def test_only_filter_values_the_page_offers_are_stored(coordinator, session, scenario):
+def test_only_the_unnarrowed_dashboard_is_stored_one_row_per_set_order_and_language(coordinator, session, scenario):
+    """Every combination of the filters would be thousands of rows of ~170 KB: a narrowed view, or a made-up
+    value, is rendered afresh and stores nothing; the dashboard as people land on it is kept, one row a key."""
+    region = get_by_slug(session, "gwent").region_code
     for url in (
         "/oversight?region=nowhere",
         "/oversight?kind=made-up",
         "/oversight?sort=sideways",
         "/oversight?theme=x",
+        f"/oversight?region={region}",
+        "/oversight?status=complete",
+        "/oversight?attention=true",
+        f"/oversight?region={region}&status=complete&attention=true&sort=progress",
     ):
         dashboard(coordinator, url)
     assert stored(session) == []
-    region = get_by_slug(session, "gwent").region_code
     for _ in range(2):
-        dashboard(coordinator, f"/oversight?region={region}&status=complete&attention=true")
+        dashboard(coordinator, "/oversight?sort=progress")
     assert len(stored(session)) == 1, "one row per key, replaced rather than added"
+    dashboard(coordinator)
+    assert len(stored(session)) == 2, "each order has its own row"
 
 
 @pytest.mark.commits

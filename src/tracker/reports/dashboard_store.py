@@ -6,9 +6,11 @@ no name, no CSRF token) is rendered once per change and kept in ``cached_page``,
 page around it is rendered for each request. A request whose data has not changed costs one query (the revision and
 the stored content together) and that small render.
 
-A row's ``key`` names what is asked for: the code (``code_fingerprint``) and the latest migration, the language
-and the filters, only for filter values the page knows, so made-up query strings cannot fill the table; one row per
-key, replaced. Its
+A row's ``key`` names what is asked for: the code (``code_fingerprint``) and the latest migration, the language,
+the set and the order; one row per key, replaced. Only the dashboard as people land on it is kept (``kept``): each
+set, order and language, with a set and order the page offers. A view narrowed by region, kind, theme, status or
+attention is rendered afresh each time, as before the store: every combination of them would be thousands of
+rows of about 170 KB each, so made-up or merely numerous query strings cannot fill the table. Its
 ``etag`` names the data it was rendered from: oversight's revision (moved on before the commit of every write to
 anything the dashboard reads, ``tracker.plans.summaries``), the day (overdue, "no recent update" and the 30 days
 are relative to it) and ``Settings.stale_update_days``. The revision is read before the figures, so a rendering is
@@ -77,8 +79,17 @@ def data_tag(revision: str | None, today: dt.date, stale_days: int) -> str:
     return hashlib.sha256(f"{revision or ''}\n{today.isoformat()}\n{stale_days}".encode()).hexdigest()[:32]
 
 
+NARROWING = ("region", "kind", "theme", "status", "attention")
+
+
+def kept(filters: dict[str, Any], context: dict[str, Any]) -> bool:
+    """Whether this view's content is kept: the unnarrowed dashboard (see the module's docstring), its order one
+    the page offers."""
+    return not any(filters[name] for name in NARROWING) and recognised(filters, context)
+
+
 def recognised(filters: dict[str, Any], context: dict[str, Any]) -> bool:
-    """Whether every filter value is one the page offers (only then is its content kept)."""
+    """Whether every filter value is one the page offers."""
     allowed = {
         "region": {"", *(r.code for r in context["regions"])},
         "kind": {"", *(k.value for k in context["kinds"])},
@@ -101,7 +112,7 @@ def dashboard_content(
     write_engine: Engine,
 ) -> str:
     """The dashboard's content for these (``normalised``) filters on ``today``: the stored rendering while its data
-    is unchanged, else ``render(build())`` (the dashboard's context), stored when the filters are recognised."""
+    is unchanged, else ``render(build())`` (the dashboard's context), stored when the view is ``kept``."""
     key = storage_key(locale, filters)
     params = {"revision": OVERSIGHT_REVISION_KEY, "key": key}
     revision, etag, body = db.exec(_REVISION_AND_CONTENT, params=params).one()  # type: ignore[call-overload]
@@ -110,6 +121,6 @@ def dashboard_content(
         return str(body)
     context = build()
     body = render(context)
-    if recognised(filters, context):
+    if kept(filters, context):
         keep_rendering(write_engine, CachedPage(key=key, etag=wanted, csrf_mark="", body=body), "the dashboard")
     return str(body)

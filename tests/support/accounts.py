@@ -36,25 +36,26 @@ def roles(*names: str) -> dict[str, tuple[Role, str | None] | None]:
     return {name: ROLES[name] for name in names}
 
 
+def new_user(session: Session, role: Role, organisation: str | None = None, email: str | None = None):
+    """An account (password USER_PASSWORD), committed."""
+    org = get_by_slug(session, organisation) if organisation else None
+    user = create_user(
+        session,
+        email=email or f"{role.value}-{organisation or 'national'}@example.org",
+        display_name=f"Test {role.value}",
+        role=role,
+        password=USER_PASSWORD,
+        organisation=org,
+        actor=Actor("test setup"),
+    )
+    session.commit()
+    return user
+
+
 @pytest.fixture
 def make_user(session: Session):
     """Create an account: make_user(Role.EDITOR, "kent") -> User (password USER_PASSWORD)."""
-
-    def make(role: Role, organisation: str | None = None, email: str | None = None):
-        org = get_by_slug(session, organisation) if organisation else None
-        user = create_user(
-            session,
-            email=email or f"{role.value}-{organisation or 'national'}@example.org",
-            display_name=f"Test {role.value}",
-            role=role,
-            password=USER_PASSWORD,
-            organisation=org,
-            actor=Actor("test setup"),
-        )
-        session.commit()
-        return user
-
-    return make
+    return lambda role, organisation=None, email=None: new_user(session, role, organisation, email)
 
 
 @pytest.fixture

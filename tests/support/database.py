@@ -42,7 +42,14 @@ STALKING_FILE = RECOMMENDATIONS_DIR / "stalking-2024.yaml"
 COMMITS = "commits"
 # The data a rolled-back test can find already loaded, by the fixture a test asks for it with, and the
 # session-scoped engine of the database holding it.
-_PREPARED = {"demo_data": "demo_engine", "reference_data": "reference_engine", "small_reference": "small_engine"}
+_PREPARED = {
+    "demo_data": "demo_engine",
+    "role_matrix_data": "role_matrix_engine",  # tests/security/test_route_role_matrix.py
+    "reference_data": "reference_engine",
+    "small_reference": "small_engine",
+}
+# Those that hold the small reference data (a test asking for it there finds it loaded).
+_HOLDING_SMALL = frozenset({"small_reference", "role_matrix_data"})
 # Which of them the test's ``engine`` chose (a fixture asked for later, through getfixturevalue, was not seen).
 PREPARED = pytest.StashKey[str | None]()
 
@@ -316,7 +323,7 @@ def load_small_reference(session: Session, tmp_dir: Path) -> None:
 def small_reference(request: pytest.FixtureRequest, session: Session, tmp_path: Path) -> None:
     """A few organisations and a three-recommendation set (tests/support/factories.py): already there for a
     rolled-back test that asks for nothing larger (it runs on the worker's ``small_engine``)."""
-    if request.node.stash.get(PREPARED, None) != "small_reference":
+    if request.node.stash.get(PREPARED, None) not in _HOLDING_SMALL:
         load_small_reference(session, tmp_path)
 
 

@@ -90,6 +90,10 @@ def csp_hash(script: str) -> str:
 # field and in htmx's request headers; a nonce too, should a page ever carry one again). Each becomes one fixed
 # placeholder, so the same page fetched again has the same digest; a placeholder is as valid HTML as the value.
 _PER_REQUEST = re.compile(r'(nonce="|name="_csrf_token" value="|x-csrftoken&#34;: &#34;)[^"&]*')
+# A link to a field of the page (an error summary's ``href="#name"``): the form sweeps get the same page once per
+# field they fill wrongly, differing in that name only. Letters, digits and "_" make no parse error and no element
+# anywhere in a document, and an href is no id, so the verdict is the same whichever name it is.
+_FIELD_LINK = re.compile(r'(?<=\shref="#)[A-Za-z0-9_]+(?=")')
 # The verdict on every page this worker has read, by the digest of its per-request-free text: the fuzz and route
 # tests fetch the same pages thousands of times, and parsing one with html5lib takes milliseconds.
 _VERDICTS: dict[bytes, tuple[str, ...]] = {}
@@ -134,8 +138,10 @@ _SHARED = SharedVerdicts(cache_folder())
 
 
 def page_digest(html: str) -> bytes:
-    """The digest of ``html`` with its per-request values (the CSRF token) taken out."""
-    return hashlib.blake2b(_PER_REQUEST.sub(r"\1-", html).encode(errors="surrogatepass"), digest_size=16).digest()
+    """The digest of ``html`` with its per-request values (the CSRF token) and the names its field links point at
+    taken out."""
+    text = _FIELD_LINK.sub("-", _PER_REQUEST.sub(r"\1-", html))
+    return hashlib.blake2b(text.encode(errors="surrogatepass"), digest_size=16).digest()
 
 
 def known_html_problems(html: str) -> tuple[str, ...]:

@@ -240,6 +240,17 @@ def test_a_verdict_shared_between_workers_is_html5lib_s_own(tmp_path):
     assert reader.get(page_digest(good)) is None
 
 
+def test_pages_differing_only_in_a_field_link_share_a_verdict():
+    """An error summary's link to the field it names (``href="#name"``) is the only part of a page its digest
+    leaves out besides the CSRF token: html5lib finds the same in each such page, and any other difference counts."""
+    page = '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body><a href="#{}">Fix</a>{}</body></html>'
+    pages = [page.format(name, "") for name in ("text", "owner_role_cy", "q2")]
+    assert len({page_digest(p) for p in pages}) == 1
+    assert {tuple(html_problems(p)) for p in pages} == {()}
+    for other in (page.format("text-x", ""), page.format("text", "<p>"), page.format("text", '<p id="text">')):
+        assert page_digest(other) != page_digest(pages[0])
+
+
 @pytest.mark.parametrize("spec", PAGES, ids=[p.name for p in PAGES])
 def test_every_page_is_well_formed_html(demo_site, spec: Page):
     """A strict parser finds nothing a browser would have to repair (tests/support/html_checks.py)."""

@@ -243,14 +243,15 @@ def server_errors(response: Any, role: str, what: str) -> list[str]:
     return []
 
 
+@pytest.mark.usefixtures("small_reference")  # the records' data, so the test runs on the database holding it
 @pytest.mark.parametrize(("method", "path"), entries(unsafe=False), ids=[f"{m} {p}" for m, p in entries(False)])
-def test_no_path_or_query_value_gets_a_5xx(client: TestClient, records, method, path):
-    values, users, _ = records
+def test_no_path_or_query_value_gets_a_5xx(client: TestClient, request, method, path):
     app_path = route_of(app_routes(client.app), method, path)[1]
-    valid = parameters_of(app_path, path, values)
     queries = query_names(client, method, app_path)
-    if not valid and not queries:
+    if "{" not in app_path and not queries:
         pytest.skip("no parameter to fuzz")
+    values, users, _ = request.getfixturevalue("records")  # only now: a route with nothing to fuzz needs none
+    valid = parameters_of(app_path, path, values)
     jars: dict[str, dict[str, str]] = {}
     fuzzed, refused = roles_of(method, path)
 

@@ -1,15 +1,19 @@
 """Builders of hostile files for tests/security/test_resource_limits.py and the evidence uploads: spreadsheets, Word
 packages and YAML that expand when parsed.
 
-Each big part is streamed into the zip in chunks, so building a 1 GB shared string never holds 1 GB.
+Each big part is streamed into the zip in chunks, so building a 1 GB shared string never holds 1 GB; ``cached``
+builds the big files once for every worker and both legs.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import io
+import os
 import random
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 MB = 1024 * 1024
@@ -153,6 +157,18 @@ def inline_cell_bomb(path: Path, size: int = 200 * MB) -> Path:
     return write_xlsx(path, [start, *repeated(b"A", size), "</t></is></c></row></sheetData></worksheet>"])
 
 
+def lying_directory_xlsx(path: Path) -> Path:
+    """A 100 MB shared string whose zip directory says it is 1,000 bytes."""
+    shared_string_bomb(path, size=100 * MB)
+    data = bytearray(path.read_bytes())
+    name = b"xl/sharedStrings.xml"
+    at = data.rfind(b"PK\x01\x02", 0, data.rfind(name))  # its entry in the central directory
+    assert data[at + 46 : at + 46 + len(name)] == name
+    data[at + 24 : at + 28] = (1000).to_bytes(4, "little")  # the uncompressed size
+    path.write_bytes(bytes(data))
+    return path
+
+
 def billion_laughs_yaml() -> str:
     """A recommendation set of about 550 bytes whose aliases expand ten-fold at each of nine levels."""
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
@@ -250,3 +266,22 @@ def bomb_docx_bytes(document_bytes: int = 25 * 1024 * 1024) -> bytes:
             for _ in range(document_bytes // len(block)):
                 part.write(block)
     return buffer.getvalue()
+
+
+def cached(name: str, build: Callable[[Path], Path]) -> Path:
+    """The file ``build(path)`` writes, built once for every worker and both legs (deflating the 1 GB bomb alone
+    takes seconds) into the demo's cache folder (tests/support/demo_cache.py), under a key of this module's source
+    and the limits'. Touched at each use, so the cache's removal of earlier days' builds leaves it."""
+    from tests.support.demo_cache import cache_folder
+    from tracker import filelimits
+
+    key = hashlib.sha256(Path(__file__).read_bytes() + Path(filelimits.__file__).read_bytes()).hexdigest()[:16]
+    folder = cache_folder() / f"bombs-{key}"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.utime(folder)
+    path = folder / name
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():  # built under another name and renamed: its presence means the build finished
+            build(folder / f"building-{name}").replace(path)
+    return path

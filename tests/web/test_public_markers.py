@@ -22,18 +22,24 @@ downloads, exports and API answers, and never the others.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from tests.support.accounts import sign_in
+from tests.support.database import load_small_reference, new_database
 from tests.support.plans import add_file, edit, response_of, set_status
 from tests.support.public_crawler import crawl
-from tests.support.web import csrf_headers
+from tests.support.web import TEST_SECRET, app_for, checked_client, csrf_headers
+from tracker import migrate
 from tracker.accounts.models import User
 from tracker.accounts.services import create_user
 from tracker.assessments.models import Assessment, Comment
 from tracker.audit.services import Actor
+from tracker.db import TrackerSession, make_engine
 from tracker.evidence.models import Evidence
 from tracker.evidence.services import add_evidence, update_evidence, withdraw_evidence
 from tracker.organisations.bilingual import bilingual_fields, welsh_of
@@ -49,6 +55,7 @@ from tracker.reports.narrative.examples import candidates
 from tracker.reports.narrative.figures import report_figures
 from tracker.reports.narrative.publication import Links, Publisher
 from tracker.reports.services import freeze_period, open_period
+from tracker.settings import Settings
 from tracker.timeutil import uk_date, utc_now
 from tracker.vocabulary import AssessmentRating, OrganisationKind, PracticeStatus, Role
 
@@ -139,6 +146,11 @@ def secret_file(session, settings, ctx, who, visibility, name):
 
 @pytest.fixture
 def planted(session, small_reference, settings):
+    return plant(session, settings)
+
+
+def plant(session, settings) -> dict:
+    """Every marker and public fact below, committed; what the tests look up afterwards."""
     MARKERS.clear()
     kent = user(session, Role.EDITOR, "kent", "kenteditor")
     gwent = user(session, Role.EDITOR, "gwent", "gwenteditor")
@@ -521,20 +533,50 @@ def start_paths(session, response_id: int) -> tuple[str, ...]:
     )
 
 
+@dataclass
+class RoleSite:
+    """The planted data, committed once in a database of the module's own, for the role crawls (which only read and
+    sign in: planting takes longer than a crawl)."""
+
+    engine: sa.Engine
+    settings: Settings
+    markers: list[str]
+    response_id: int
+    start: tuple[str, ...]
+
+
+@pytest.fixture(scope="module")
+def role_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RoleSite]:
+    tmp = tmp_path_factory.mktemp("markers")
+    with new_database("markers", tmp) as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        settings = Settings(database_url=url, secret_key=TEST_SECRET, upload_dir=tmp / "uploads")
+        with TrackerSession(engine, expire_on_commit=False) as session:
+            load_small_reference(session, tmp)
+            session.commit()
+            found = plant(session, settings)
+            site = RoleSite(engine, settings, list(MARKERS), found["response_id"], ())
+            site.start = start_paths(session, site.response_id)
+        yield site
+        engine.dispose()
+
+
+@pytest.mark.reaches_database
 @pytest.mark.parametrize("role", list(ROLE_ACCOUNTS))
-def test_every_role_sees_exactly_the_items_it_may(app_client_factory, session, planted, settings, role):
-    client = app_client_factory()
-    if ROLE_ACCOUNTS[role] is not None:
-        email = next(m for m in MARKERS if m == f"zqx{ROLE_ACCOUNTS[role]}emailqxz") + "@example.org"
-        assert sign_in(client, email).status_code == 303
-    pages = crawl(client, settings.public_url, start=start_paths(session, planted["response_id"]))
+def test_every_role_sees_exactly_the_items_it_may(role_site, role):
+    with checked_client(app_for(role_site.settings, role_site.engine, [])) as client:
+        if ROLE_ACCOUNTS[role] is not None:
+            email = next(m for m in role_site.markers if m == f"zqx{ROLE_ACCOUNTS[role]}emailqxz") + "@example.org"
+            assert sign_in(client, email).status_code == 303
+        pages = crawl(client, role_site.settings.public_url, start=role_site.start)
     assert not [path for path, fetched in pages.items() if fetched.status >= 500]
     everything = "\n".join(fetched.text for fetched in pages.values())
-    sorted_markers = {m: kind_of(m) for m in MARKERS if kind_of(m) is not None}
+    sorted_markers = {m: kind_of(m) for m in role_site.markers if kind_of(m) is not None}
     assert set(sorted_markers.values()) == set(WHO_SEES), "a marker of every kind was planted"
     expected = {m for m, kind in sorted_markers.items() if role in WHO_SEES[kind]}
     found = {m for m in sorted_markers if m in everything}
     assert {"missing": sorted(expected - found), "leaked": sorted(found - expected)} == {"missing": [], "leaked": []}
     if role in PLAN_READERS:  # the crawl reached the pages that show items, so "missing nothing" means something
-        history = pages[f"/plan/responses/{planted['response_id']}/history"]
+        history = pages[f"/plan/responses/{role_site.response_id}/history"]
         assert history.status == 200 and "Progress update added" in history.text

@@ -185,9 +185,10 @@ PROBE = textwrap.dedent(
         # A fork starts with its parent's memory but not with its pages of mapped files (the libraries' code):
         # mapped in again during the read, they would count as memory the read added.
         for line in open("/proc/self/maps"):
-            span, perms, _, _, _, *name = line.split()
-            if perms.startswith("r") and name and name[0].startswith("/"):
+            span, perms, offset, _, _, *name = line.split()
+            if perms.startswith("r") and name and name[0].startswith("/") and os.path.isfile(name[0]):
                 start, end = (int(x, 16) for x in span.split("-"))
+                end = min(end, start + os.path.getsize(name[0]) - int(offset, 16))  # past the file's end: SIGBUS
                 for page in range(start, end, 4096):
                     ctypes.string_at(page, 1)
 

@@ -12,10 +12,10 @@ summaries whose today-relative figures no longer hold are stored again, as the d
 built on an earlier day is timed as a served one would be.
 
 Prints the median (and the quartiles) of DIRECT_RUNS renders of each page, after two untimed ones, and the median
-CPU time of this process per render (less disturbed by other processes on a shared machine). The dashboard is timed
-twice: as a request gets it while nothing has changed (its content from the store, tracker.reports.dashboard_store),
-and after a change (its revision moved on before each render, untimed), when the content is built, rendered and
-stored again.
+CPU time of this process per render (less disturbed by other processes on a shared machine). Each page is timed
+twice: as a request gets it while nothing has changed (its content from the store, tracker.reports.oversight_store),
+and after a change (oversight's revision moved on before each render, untimed), when the content is built, rendered
+and stored again.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from load import PASSWORD, PREPARE, ROOT, TRACKER, Targets, direct_renderers, environment  # bench/load.py
+from load import PASSWORD, ROOT, TRACKER, Targets, direct_renderers, environment  # bench/load.py
 
 SCALE = int(os.environ.get("DIRECT_SCALE", "50"))
 RUNS = int(os.environ.get("DIRECT_RUNS", "30"))
@@ -101,12 +101,12 @@ def main() -> None:
     url, env = demo_database(args.scale, args.rebuild)
     renderers, engine = direct_renderers(url, env, Targets.read(url))
     print(f"Direct work at demo scale {args.scale} (SQLite), median of {args.runs} renders:")
-    for label, render in renderers.items():
+    for label, (render, prepare) in renderers.items():
         html = render()
         if args.save_html:
             args.save_html.mkdir(parents=True, exist_ok=True)
             (args.save_html / f"{label.replace(' ', '-')}.html").write_text(html)
-        wall, cpu = timed(render, args.runs, PREPARE.get(label))
+        wall, cpu = timed(render, args.runs, prepare)
         q1, median, q3 = statistics.quantiles(wall, n=4)
         print(
             f"  {label}: {median:.1f} ms (quartiles {q1:.1f}-{q3:.1f}; CPU time {statistics.median(cpu):.1f} ms; "
@@ -116,7 +116,7 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(5):
-                if prepare := PREPARE.get(label):
+                if prepare is not None:
                     prepare()
                 render()
             profiler.disable()

@@ -60,7 +60,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import shared_cache  # bench/shared_cache.py
@@ -127,9 +127,8 @@ DIRECT = {
     "dashboard": "direct: dashboard",
     "dashboard after a change": "direct: dashboard after a change",
     "national recommendation": "direct: national recommendation",
+    "national recommendation after a change": "direct: national recommendation after a change",
 }
-# What to do, untimed, before each timed call of a direct renderer (filled by ``direct_renderers``).
-PREPARE: dict[str, Callable[[], None]] = {}
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
@@ -406,12 +405,20 @@ class Worker:
 # --- the direct path (no HTTP) ------------------------------------------------------------------------------------
 
 
-def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[dict[str, Callable[[], str]], Any]:
+class Direct(NamedTuple):
+    """A page's direct work (``render``), and what to do, untimed, before each timed call (``prepare``: a change to
+    the data of this setup's database)."""
+
+    render: Callable[[], str]
+    prepare: Callable[[], None] | None = None
+
+
+def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[dict[str, Direct], Any]:
     """The dashboard and the national recommendation page, built and rendered without HTTP: the same context
     functions the controllers call, the same Jinja environment, and what ``page()`` adds (navigation, demo flag).
-    The dashboard as a request gets it: its content from the store while the data is unchanged
-    (``tracker.reports.dashboard_store``), and "after a change" (its revision moved on first, untimed: ``PREPARE``),
-    when the content is built, rendered and stored again."""
+    Each as a request gets it: its content from the store while the data is unchanged
+    (``tracker.reports.oversight_store``), and "after a change" (the revision of THIS database moved on first,
+    untimed: ``Direct.prepare``), when the content is built, rendered and stored again."""
     from markupsafe import Markup
     from sqlmodel import Session, select
 
@@ -419,8 +426,9 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
     from tracker.app import create_app
     from tracker.db import end_read, make_engine
     from tracker.public.models import OVERSIGHT_REVISION_KEY, move_revision
-    from tracker.reports import dashboard_store
-    from tracker.reports.controllers import DASHBOARD, RECOMMENDATION, dashboard_context, recommendation_context
+    from tracker.recommendations.models import Recommendation
+    from tracker.reports import oversight_store
+    from tracker.reports.controllers import DASHBOARD, RECOMMENDATION, dashboard_context, national_recommendation
     from tracker.settings import Settings
     from tracker.web.i18n import DEFAULT_LOCALE, catalogues_of
     from tracker.web.templating import build_environment, footer_links, is_demo_site, links_to_languages, navigation
@@ -456,38 +464,51 @@ def direct_renderers(url: str, env: dict[str, str], targets: Targets) -> tuple[d
             end_read(db)  # as the request's session ends (tracker.web.database.provide_db)
             return body
 
-    def dashboard(db: Any) -> dict[str, Any]:
-        """As the controller does: the content from the store (or built, rendered and stored), the page around."""
-        today, filters = dashboard_store.today(), dashboard_store.normalised({})
-        content = dashboard_store.dashboard_content(
-            db,
-            settings,
-            locale=DEFAULT_LOCALE,
-            filters=filters,
-            today=today,
-            build=lambda: dashboard_context(db, settings, today=today, **filters),
-            render=lambda context: jinja.get_template(dashboard_store.CONTENT).render(
-                **with_page_parts(context, "/oversight")
-            ),
-            write_engine=engine,
+    def stored(db: Any, page: str, params: dict[str, Any], build: Any, template: str, path: str) -> Markup:
+        """As the controllers do: the content from the store (or built, rendered and stored)."""
+        today = oversight_store.today()
+        return Markup(
+            oversight_store.content(
+                db,
+                settings,
+                page=page,
+                locale=DEFAULT_LOCALE,
+                params=params,
+                today=today,
+                build=lambda: build(today),
+                render=lambda context: jinja.get_template(template).render(**with_page_parts(context, path)),
+                keep=lambda _context: True,  # the views timed here are ones the controllers keep
+                write_engine=engine,
+            )
         )
-        return {"wide_layout": True, "dashboard_content": Markup(content)}
+
+    def dashboard(db: Any) -> dict[str, Any]:
+        filters = oversight_store.normalised({})
+        build = lambda today: dashboard_context(db, settings, today=today, **filters)  # noqa: E731
+        content = stored(db, oversight_store.DASHBOARD_PAGE, filters, build, oversight_store.DASHBOARD_CONTENT, path)
+        return {"wide_layout": True, "dashboard_content": content}
+
+    def recommendation(db: Any) -> dict[str, Any]:
+        rec = db.get(Recommendation, targets.rec_id)
+        build = lambda today: national_recommendation(db, settings, rec, today=today)  # noqa: E731
+        params = {"recommendation_id": targets.rec_id}
+        page, template = oversight_store.RECOMMENDATION_PAGE, oversight_store.RECOMMENDATION_CONTENT
+        return {"rec": rec, "recommendation_content": stored(db, page, params, build, template, rec_path)}
 
     def change() -> None:
-        """What any write to the dashboard's data does to its store: the revision moves on."""
+        """What any write to the national pages' data does to their store: this database's revision moves on."""
         with Session(engine) as db:
             move_revision(db, OVERSIGHT_REVISION_KEY)
             db.commit()
 
-    PREPARE["dashboard after a change"] = change
+    path, rec_path = "/oversight", f"/oversight/recommendations/{targets.rec_id}"
+    timed_dashboard = Direct(lambda: render(DASHBOARD, path, dashboard))
+    timed_recommendation = Direct(lambda: render(RECOMMENDATION, rec_path, recommendation))
     return {
-        "dashboard": lambda: render(DASHBOARD, "/oversight", dashboard),
-        "dashboard after a change": lambda: render(DASHBOARD, "/oversight", dashboard),
-        "national recommendation": lambda: render(
-            RECOMMENDATION,
-            f"/oversight/recommendations/{targets.rec_id}",
-            lambda db: recommendation_context(db, settings, targets.rec_id),
-        ),
+        "dashboard": timed_dashboard,
+        "dashboard after a change": timed_dashboard._replace(prepare=change),
+        "national recommendation": timed_recommendation,
+        "national recommendation after a change": timed_recommendation._replace(prepare=change),
     }, engine
 
 
@@ -505,7 +526,7 @@ async def discover_public(bases: list[str], targets: Targets) -> list[tuple[str,
 
 
 async def anchors(
-    bases: list[str], targets: Targets, public: list[tuple[str, str]], direct: dict[str, Callable[[], str]]
+    bases: list[str], targets: Targets, public: list[tuple[str, str]], direct: dict[str, Direct]
 ) -> dict[str, dict[str, Any]]:
     """Every page type, one request at a time; then the direct work of the dashboard and recommendation page."""
     samples = await anchor_samples(bases, targets, public, direct, ANCHOR_REQUESTS)
@@ -516,7 +537,7 @@ async def anchor_samples(
     bases: list[str],
     targets: Targets,
     public: list[tuple[str, str]],
-    direct: dict[str, Callable[[], str]],
+    direct: dict[str, Direct],
     rounds: int,
 ) -> dict[str, Samples]:
     """``rounds`` requests to every page type, and as many of each kind of write (see ``anchors``)."""
@@ -529,8 +550,8 @@ async def anchor_samples(
         (label, editor if who == "editor" else coordinator, targets.path(template))
         for label, who, template in SIGNED_IN_PAGES
     ]
-    for render in direct.values():
-        render()  # warm up (compiles the templates in this process too)
+    for timed in direct.values():
+        timed.render()  # warm up (compiles the templates in this process too)
     # Like the server (tracker.app.freeze_start_up_objects): full collections need not walk what lives forever.
     gc.collect()
     gc.freeze()
@@ -544,11 +565,11 @@ async def anchor_samples(
     for _ in range(rounds):
         for label, visitor, path in pages:
             await visitor.request(results[label], "GET", path, 200)
-        for label, render in direct.items():  # the direct work in the same round, so noise falls on both alike
-            if prepare := PREPARE.get(label):
-                prepare()
+        for label, timed in direct.items():  # the direct work in the same round, so noise falls on both alike
+            if timed.prepare is not None:
+                timed.prepare()
             start = time.perf_counter()
-            render()
+            timed.render()
             results[DIRECT[label]].add((time.perf_counter() - start) * 1000, True, "ok")
         for base in bases:  # wake every process after the pause, untimed
             await anonymous.client.get(base + "/health/live")
@@ -608,6 +629,8 @@ def verdicts(anchor: dict[str, Any], loaded: dict[str, Any], public: list[tuple[
             (f"{label} p95 {p95:.1f} ms <= 5x floor ({5 * floor:.1f} ms): {ratio(p95, floor)}x", p95 <= 5 * floor)
         )
     for label, direct in DIRECT.items():
+        if label not in anchor:  # timed directly only ("after a change"): no request of its own to compare
+            continue
         http, work = anchor[label]["p50_ms"], anchor[direct]["p50_ms"]
         out.append(
             (f"{label} median {http:.1f} ms <= 2x direct work ({work:.1f} ms): {ratio(http, work)}x", http <= 2 * work)
@@ -807,7 +830,7 @@ class GrowthSetup:
     url: str
     bases: list[str]
     targets: Targets
-    direct: dict[str, Callable[[], str]]
+    direct: dict[str, Direct]
     public: list[tuple[str, str]]
     rows: dict[str, int]
     multiplied: dict[str, int]

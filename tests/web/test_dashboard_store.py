@@ -1,4 +1,4 @@
-"""The dashboard's stored content (``tracker.reports.dashboard_store``) is never stale: after any sequence of writes
+"""The dashboard's stored content (``tracker.reports.oversight_store``) is never stale: after any sequence of writes
 the dashboard served through the store equals a fresh render byte for byte; each kind of thing the dashboard shows
 moves the revision on when it changes (a period frozen, a declaration, an organisation or region renamed, a
 recommendation edited, an assessment recorded, a new day); a write in one process is seen by the next dashboard in
@@ -31,7 +31,7 @@ from tracker.plans.models import Action
 from tracker.plans.services import load_response
 from tracker.public.models import OVERSIGHT_REVISION_KEY, REVISION_KEY, CachedPage
 from tracker.recommendations.models import Recommendation
-from tracker.reports import dashboard_store
+from tracker.reports import oversight_store
 from tracker.reports.services import freeze_period, open_period
 from tracker.vocabulary import Role
 
@@ -220,7 +220,7 @@ def test_a_new_day_shows_the_figures_of_that_day(coordinator, session, scenario,
     [row] = stored(session)
     key, etag = row.key, row.etag
     # Nothing is written: a later day's figures differ only by the day.
-    monkeypatch.setattr(dashboard_store, "today", lambda: TODAY + dt.timedelta(days=400))
+    monkeypatch.setattr(oversight_store, "today", lambda: TODAY + dt.timedelta(days=400))
     page = dashboard(coordinator)
     assert (TODAY + dt.timedelta(days=400)).strftime("%Y") in page.split("Figures as at")[1].split(".")[0]
     [again] = stored(session)

@@ -19,10 +19,11 @@ reader asking about a day outside that range gets those responses computed afres
 right on any day. ``tracker rebuild-summaries --expired`` (daily) stores them again.
 
 The same hook moves national oversight's revision on (``OVERSIGHT_REVISION_KEY``), last thing before the commit, when
-the transaction wrote any table the dashboard may read: every table but those in ``_UNSHOWN``, so a new table counts
-until it is said not to. It notes the tables written through the unit of work (each flush), through the session's
-``execute`` (Core statements, the summaries' own rows) and around it (``BULK_ROWS``). The dashboard's stored
-renderings are keyed by that revision (``tracker.reports.dashboard_store``), so none outlives the data it shows.
+the transaction wrote any table the dashboard or a recommendation's national page may read (its approved practice
+too): every table but those in ``_UNSHOWN``, so a new table counts until it is said not to. It notes the tables
+written through the unit of work (each flush), through the session's ``execute`` (Core statements, the summaries'
+own rows) and around it (``BULK_ROWS``). The stored renderings of those pages are tagged with that revision
+(``tracker.reports.oversight_store``), so none outlives the data it shows.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ RECENT_DAYS = 30  # "updates in the last 30 days", as the dashboard counts them
 PENDING = "tracker.summaries.pending"  # session.info: response ids whose summaries this transaction must refresh
 _FOLLOWED = {"action", "progress_update", "evidence", "assessment"}  # tables with a response_id
 WRITTEN = "tracker.summaries.written"  # session.info: the tables this transaction has written
-# Tables national oversight's dashboard never reads: writing only these leaves its revision where it is.
+# Tables neither national oversight's dashboard nor a recommendation's national page reads: writing only these
+# leaves oversight's revision where it is. (Practice is not here: the recommendation page lists approved practice.)
 _UNSHOWN = frozenset(
     {
         "api_token",
@@ -58,8 +60,6 @@ _UNSHOWN = frozenset(
         "cached_page",
         "comment",
         "period_export",
-        "practice",
-        "practice_recommendation",
         "published_report",
         "published_response",
         "recommendation_candidate",

@@ -17,8 +17,8 @@ from tracker.timeutil import utc_now
 # ``rendered_at`` when it last moved on): a retraction changes the published data without a new publication, so
 # it moves this on, and the public pages' validators read it (``tracker.public.caching``).
 REVISION_KEY = "public-data-revision"
-# The same for what national oversight shows (the dashboard's stored renderings, tracker.reports.dashboard_store):
-# moved on before every commit that wrote anything the dashboard reads (tracker.plans.summaries).
+# The same for what national oversight shows (the stored national pages, tracker.reports.oversight_store):
+# moved on before every commit that wrote anything they read (tracker.plans.summaries).
 OVERSIGHT_REVISION_KEY = "oversight-data-revision"
 
 

@@ -21,7 +21,7 @@ from tracker.practice.services import practice_for
 from tracker.recommendations.coverage import sets_coverage
 from tracker.recommendations.models import Recommendation, RecommendationSet
 from tracker.recommendations.services import list_sets, set_named
-from tracker.reports import dashboard_store
+from tracker.reports import oversight_store
 from tracker.reports.exports import render
 from tracker.reports.figures import (
     STATUS_CODES,
@@ -92,21 +92,23 @@ class OversightController(SignedInPages):
         set_slug: SetQuery = None,
     ) -> Template:
         """Every organisation against every recommendation, with the headline figures and what needs attention: the
-        content as stored until its data changes (``tracker.reports.dashboard_store``), the page around it fresh."""
+        content as stored until its data changes (``tracker.reports.oversight_store``), the page around it fresh."""
         settings = request.app.state.settings
-        today = dashboard_store.today()
-        filters = dashboard_store.normalised(
+        today = oversight_store.today()
+        filters = oversight_store.normalised(
             {"region": region, "kind": kind, "theme": theme, "status": status, "attention": attention}
             | {"sort": sort, "set_slug": set_slug}
         )
-        content = dashboard_store.dashboard_content(
+        content = oversight_store.content(
             db,
             settings,
+            page=oversight_store.DASHBOARD_PAGE,
             locale=locale_of(request),
-            filters=filters,
+            params=filters,
             today=today,
             build=lambda: dashboard_context(db, settings, today=today, **filters),
-            render=lambda context: render_alone(request, dashboard_store.CONTENT, context),
+            render=lambda context: render_alone(request, oversight_store.DASHBOARD_CONTENT, context),
+            keep=lambda context: oversight_store.kept(filters, context),
             write_engine=request.app.state.write_engine,
         )
         return page(request, DASHBOARD, wide_layout=True, dashboard_content=Markup(content))
@@ -129,11 +131,26 @@ class OversightController(SignedInPages):
 
     @get("/recommendations/{recommendation_id:int}", sync_to_thread=True, name="oversight:recommendation")
     def recommendation(self, request: AnyRequest, db: Db, recommendation_id: FromPath[int]) -> Template:
-        """One recommendation across the country: the spread of statuses, who is where, the latest updates."""
-        context = recommendation_context(db, request.app.state.settings, recommendation_id)
-        if context is None:
-            raise NotFoundException()
-        return page(request, RECOMMENDATION, **context)
+        """One recommendation across the country: the spread of statuses, who is where, the latest updates, its
+        approved practice; the content as stored until its data changes (``tracker.reports.oversight_store``)."""
+        rec = db.get(Recommendation, recommendation_id)
+        if rec is None or rec.parent_id is not None:
+            raise NotFoundException()  # nothing stored: only a recommendation's own page is kept
+        settings = request.app.state.settings
+        today = oversight_store.today()
+        content = oversight_store.content(
+            db,
+            settings,
+            page=oversight_store.RECOMMENDATION_PAGE,
+            locale=locale_of(request),
+            params={"recommendation_id": recommendation_id},
+            today=today,
+            build=lambda: national_recommendation(db, settings, rec, today=today),
+            render=lambda context: render_alone(request, oversight_store.RECOMMENDATION_CONTENT, context),
+            keep=lambda _context: True,
+            write_engine=request.app.state.write_engine,
+        )
+        return page(request, RECOMMENDATION, rec=rec, recommendation_content=Markup(content))
 
     @get("/organisations/{slug:str}", sync_to_thread=True, name="oversight:organisation")
     def organisation(self, request: AnyRequest, db: Db, slug: FromPath[str]) -> Template:
@@ -247,15 +264,24 @@ def dashboard_context(
     )
 
 
-def recommendation_context(db: Session, settings: Settings, recommendation_id: int) -> dict[str, Any] | None:
+def recommendation_context(
+    db: Session, settings: Settings, recommendation_id: int, *, today: dt.date | None = None
+) -> dict[str, Any] | None:
     """What the national page of a top-level recommendation shows (None if there is none with that id)."""
     rec = db.get(Recommendation, recommendation_id)
     if rec is None or rec.parent_id is not None:
         return None
+    return national_recommendation(db, settings, rec, today=today)
+
+
+def national_recommendation(
+    db: Session, settings: Settings, rec: Recommendation, *, today: dt.date | None = None
+) -> dict[str, Any]:
+    """What the national page of the top-level recommendation ``rec`` shows, as on ``today``."""
     rec_set = db.get(RecommendationSet, rec.set_id)
     # Only this recommendation's cells: the rest of its set is not on the page.
     state = national_state(
-        db, set_id=rec.set_id, stale_days=settings.stale_update_days, recommendation_id=saved_id(rec)
+        db, set_id=rec.set_id, today=today, stale_days=settings.stale_update_days, recommendation_id=saved_id(rec)
     )
     cells = sorted(state.cells_for_recommendation(saved_id(rec)), key=lambda c: c.organisation_id)
     names = {o.id: o.name for o in state.organisations}

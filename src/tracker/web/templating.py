@@ -365,7 +365,7 @@ def page(
 
 def render_alone(connection: Any, template_name: str, context: dict[str, Any], **overrides: Any) -> str:
     """The template as ``page()`` would render it, as text (for a rendering that is kept: tracker.public.caching,
-    tracker.reports.dashboard_store); ``overrides`` replace what the request would put in its context."""
+    tracker.reports.oversight_store); ``overrides`` replace what the request would put in its context."""
     response = page(connection, template_name, **context)
     full = {**response.create_template_context(connection), **overrides}
     engine = connection.app.template_engine

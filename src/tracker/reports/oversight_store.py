@@ -1,20 +1,23 @@
-"""The national dashboard's content, kept in the database until the data it shows changes.
+"""National oversight's pages kept in the database until the data they show changes: the dashboard and a
+recommendation's national page.
 
-Reading the national figures and rendering them is most of the dashboard's cost, yet they change only when someone
-writes. So the content (everything inside the page's ``<main>``, the same for everyone who may see it: no navigation,
-no name, no CSRF token) is rendered once per change and kept in ``cached_page``, where every process finds it; the
-page around it is rendered for each request. A request whose data has not changed costs one query (the revision and
-the stored content together) and that small render.
+Reading the national figures and rendering them is most of these pages' cost, yet they change only when someone
+writes. So a page's content (everything inside its ``<main>``, the same for everyone who may see it: no navigation,
+no name, no CSRF token, nothing one national role may see and another not) is rendered once per change and kept in
+``cached_page``, where every process finds it; the page around it is rendered for each request. A request whose data
+has not changed costs one query (the revision and the stored content together) and that small render.
 
-A row's ``key`` names what is asked for: the code (``code_fingerprint``) and the latest migration, the language,
-the set and the order; one row per key, replaced. Only the dashboard as people land on it is kept (``kept``): each
-set, order and language, with a set and order the page offers. A view narrowed by region, kind, theme, status or
-attention is rendered afresh each time, as before the store: every combination of them would be thousands of
-rows of about 170 KB each, so made-up or merely numerous query strings cannot fill the table. Its
-``etag`` names the data it was rendered from: oversight's revision (moved on before the commit of every write to
-anything the dashboard reads, ``tracker.plans.summaries``), the day (overdue, "no recent update" and the 30 days
-are relative to it) and ``Settings.stale_update_days``. The revision is read before the figures, so a rendering is
-never older than the revision it is stored under.
+A row's ``key`` names what is asked for: the code (``code_fingerprint``) and the latest migration, the page, the
+language and the page's own parameters (the dashboard's set and order; the recommendation's id); one row per key,
+replaced. Only the views people land on are kept (``kept``): the dashboard's each set, order and language, with a set
+and order the page offers, and each recommendation that exists (the caller answers 404 before asking otherwise). A
+dashboard narrowed by region, kind, theme, status or attention is rendered afresh each time, as before the store:
+every combination of them would be thousands of rows of about 170 KB each, so made-up or merely numerous query
+strings cannot fill the table. Its ``etag`` names the data it was rendered from: oversight's revision (moved on
+before the commit of every write to anything these pages read, approved practice included,
+``tracker.plans.summaries``), the day (overdue, "no recent update" and the 30 days are relative to it) and
+``Settings.stale_update_days``. The revision is read before the figures, so a rendering is never older than the
+revision it is stored under.
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ from tracker.public.models import OVERSIGHT_REVISION_KEY, CachedPage
 from tracker.settings import Settings
 from tracker.vocabulary import ResponseStatus
 
-CONTENT = "reports/_dashboard_content.html"
+DASHBOARD_CONTENT = "reports/_dashboard_content.html"
+RECOMMENDATION_CONTENT = "reports/_recommendation_content.html"
+DASHBOARD_PAGE = "oversight:dashboard"
+RECOMMENDATION_PAGE = "oversight:recommendation"
 SORTS = ("name", "progress")
 # One round trip: oversight's revision and the stored content under the key (NULLs when there is none).
 _REVISION_AND_CONTENT = text(
@@ -44,7 +50,7 @@ _REVISION_AND_CONTENT = text(
 
 
 def today() -> dt.date:
-    """The day the dashboard's figures are as at (a function, so a test can move the clock on)."""
+    """The day the national figures are as at (a function, so a test can move the clock on)."""
     return dt.date.today()
 
 
@@ -68,9 +74,11 @@ def _schema() -> str:
     return head_revision() or ""
 
 
-def storage_key(locale: str, filters: dict[str, Any]) -> str:
-    parts = [code_fingerprint(), _schema(), "oversight:dashboard", locale]
-    parts += [f"{k}={v}" for k, v in sorted(filters.items())]
+def storage_key(page: str, locale: str, params: dict[str, Any]) -> str:
+    """The row of ``page`` (its route's name) in ``locale`` with these parameters (the dashboard's filters, the
+    recommendation's id)."""
+    parts = [code_fingerprint(), _schema(), page, locale]
+    parts += [f"{k}={v}" for k, v in sorted(params.items())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -100,27 +108,29 @@ def recognised(filters: dict[str, Any], context: dict[str, Any]) -> bool:
     return all(filters[name] in values for name, values in allowed.items())
 
 
-def dashboard_content(
+def content(
     db: Session,
     settings: Settings,
     *,
+    page: str,
     locale: str,
-    filters: dict[str, Any],
+    params: dict[str, Any],
     today: dt.date,
     build: Callable[[], dict[str, Any]],
     render: Callable[[dict[str, Any]], str],
+    keep: Callable[[dict[str, Any]], bool],
     write_engine: Engine,
 ) -> str:
-    """The dashboard's content for these (``normalised``) filters on ``today``: the stored rendering while its data
-    is unchanged, else ``render(build())`` (the dashboard's context), stored when the view is ``kept``."""
-    key = storage_key(locale, filters)
-    params = {"revision": OVERSIGHT_REVISION_KEY, "key": key}
-    revision, etag, body = db.exec(_REVISION_AND_CONTENT, params=params).one()  # type: ignore[call-overload]
+    """``page``'s content with these parameters on ``today``: the stored rendering while its data is unchanged,
+    else ``render(build())`` (the page's context), stored when ``keep(context)``."""
+    key = storage_key(page, locale, params)
+    query = {"revision": OVERSIGHT_REVISION_KEY, "key": key}
+    revision, etag, body = db.exec(_REVISION_AND_CONTENT, params=query).one()  # type: ignore[call-overload]
     wanted = data_tag(revision, today, settings.stale_update_days)
     if etag == wanted:
         return str(body)
     context = build()
     body = render(context)
-    if kept(filters, context):
-        keep_rendering(write_engine, CachedPage(key=key, etag=wanted, csrf_mark="", body=body), "the dashboard")
+    if keep(context):
+        keep_rendering(write_engine, CachedPage(key=key, etag=wanted, csrf_mark="", body=body), page)
     return str(body)

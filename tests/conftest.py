@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.support.web",
     "tests.support.accounts",
     "tests.support.plans",
+    "tests.support.open_data",
     "tests.support.api",
     "tests.support.written_reports",
     "tests.support.servers",

@@ -10,13 +10,12 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from hypothesis.stateful import invariant, rule, run_state_machine_as_test
+from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
+from tests.support.oversight import STATE_MACHINE, TODAY, forget_stored, oversight_writes, stored
 from tests.support.plans import response_of
 from tests.support.web import checked_client
 from tracker.assessments.services import record_assessment
@@ -25,30 +24,15 @@ from tracker.db import insert_rows
 from tracker.organisations.models import Region
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
-from tracker.plans import services
 from tracker.plans.declarations import DeclarationInput, declare_recommendation
 from tracker.plans.models import Action
 from tracker.plans.services import load_response
-from tracker.public.models import OVERSIGHT_REVISION_KEY, REVISION_KEY, CachedPage
 from tracker.recommendations.models import Recommendation
 from tracker.reports import oversight_store
 from tracker.reports.services import freeze_period, open_period
 from tracker.vocabulary import Role
 
-TODAY = dt.date.today()
-REVISIONS = (REVISION_KEY, OVERSIGHT_REVISION_KEY)
 ANSWERS = [("kent", "1.1"), ("kent", "1.2"), ("gwent", "1.1"), ("kent-pcc", "3")]
-
-
-def stored(session: Session) -> list[CachedPage]:
-    session.expire_all()
-    return list(session.exec(select(CachedPage).where(col(CachedPage.key).not_in(REVISIONS))))
-
-
-def forget_stored(session: Session) -> None:
-    """Drop every stored rendering (not the revisions), so the next dashboard is rendered afresh."""
-    session.exec(delete(CachedPage).where(col(CachedPage.key).not_in(REVISIONS)))  # type: ignore[call-overload]
-    session.commit()
 
 
 def dashboard(client, url: str = "/oversight") -> str:
@@ -97,41 +81,11 @@ def test_a_stored_content_carries_nothing_of_the_person_asking(coordinator, sess
 def test_after_any_sequence_of_writes_the_stored_dashboard_equals_a_fresh_render(
     coordinator, session, scenario, make_user
 ):
-    editors = {slug: make_user(Role.EDITOR, slug, email=f"e-{slug}@example.org") for slug in ("kent", "gwent")}
-    editors["kent-pcc"] = make_user(Role.EDITOR, "kent-pcc", email="e-kent-pcc@example.org")
-    inspector = make_user(Role.INSPECTOR, email="i@example.org")
-
-    class Writes(RuleBasedStateMachine):
-        def ctx(self, slug: str, number: str, user=None):
-            rid = response_of(session, slug, number).id
-            who = user or editors[slug]
-            return load_response(session, who, rid, Permission.ASSESS if user else Permission.EDIT_PLAN), who
-
-        @rule(answer=st.sampled_from(ANSWERS), status=st.sampled_from(["not_started", "in_progress", "complete"]))
-        def set_status(self, answer, status):
-            ctx, who = self.ctx(*answer)
-            services.update_response(session, ctx, who, {"status": status, "version": str(ctx.response.version)})
-
-        @rule(answer=st.sampled_from(ANSWERS), ago=st.integers(0, 120))
-        def add_update(self, answer, ago):
-            ctx, who = self.ctx(*answer)
-            when = (TODAY - dt.timedelta(ago)).strftime("%d/%m/%Y")
-            services.add_update(session, ctx, who, {"text": "Update", "update_on": when, "visibility": "public"})
-
-        @rule(answer=st.sampled_from(ANSWERS), rating=st.sampled_from(["met", "partially_met", "not_met"]))
-        def assess(self, answer, rating):
-            ctx, who = self.ctx(*answer, user=inspector)
-            record_assessment(session, ctx, who, {"rating": rating, "rationale": "Seen it"})
-
+    class Writes(oversight_writes(session, make_user, ANSWERS)):  # type: ignore[misc]
         @rule(answer=st.sampled_from(ANSWERS), due=st.integers(-10, 10))
         def bulk_insert(self, answer, due):
             row = {"response_id": response_of(session, *answer).id, "description": "Imported"}
             insert_rows(session, Action, [row | {"target_date": TODAY + dt.timedelta(due), "position": 900 + due}])
-            session.commit()
-
-        @rule(slug=st.sampled_from(["kent", "gwent"]), name=st.sampled_from(["Renamed", "Другое", "Cymru"]))
-        def rename(self, slug, name):
-            get_by_slug(session, slug).name = f"{name} {slug}"
             session.commit()
 
         @rule(number=st.sampled_from(["1", "3"]), days=st.one_of(st.none(), st.integers(-30, 30)))
@@ -158,14 +112,7 @@ def test_after_any_sequence_of_writes_the_stored_dashboard_equals_a_fresh_render
 
     run_state_machine_as_test(
         Writes,
-        settings=settings(
-            max_examples=6,
-            stateful_step_count=8,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        ),
+        settings=STATE_MACHINE,
     )
 
 

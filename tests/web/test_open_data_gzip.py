@@ -8,7 +8,7 @@ import gzip
 
 import pytest
 
-from tests.web.test_open_data_stored import FILES, renders  # noqa: F401 (a fixture)
+from tests.support.open_data import FILES
 from tracker.public.encoding import accepts_gzip
 
 GZIP = {"accept-encoding": "gzip, deflate"}
@@ -46,7 +46,7 @@ def test_both_encodings_are_the_fresh_rendering_byte_for_byte(client, published,
         assert not zipped.headers["etag"].startswith("W/") and not plain.headers["etag"].startswith("W/")
 
 
-def test_one_rendering_serves_both_encodings(client, published, renders):  # noqa: F811 (the fixture)
+def test_one_rendering_serves_both_encodings(client, published, renders):
     for url in FILES:
         for headers in (GZIP, PLAIN, GZIP, PLAIN):
             assert client.get(url, headers=headers).status_code == 200, url

@@ -4,43 +4,19 @@ what a fresh rendering gives (``tracker.public.caching.public_download``)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
-
 import pytest
 from sqlmodel import select
 
+from tests.support.open_data import ATOM_FEED, FEED, FILES, RENDER_TABLE
 from tests.support.plans import edit, something_new_to_publish
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import get_by_slug
 from tracker.plans import services
 from tracker.plans.models import ProgressUpdate
 from tracker.plans.publication import publish_plan
-from tracker.public import feeds, opendata
 from tracker.public.models import CachedPage
 from tracker.recommendations.models import Recommendation
 from tracker.timeutil import utc_now
-
-FEED = "/open-data/publications.atom"
-RENDER_TABLE, ATOM_FEED = opendata.render_table, feeds.atom_feed  # before ``renders`` counts them
-FILES = [f"/open-data/{table}.{ext}" for table in opendata.TABLES for ext in opendata.FORMATS] + [FEED]
-
-
-@pytest.fixture
-def renders(monkeypatch) -> Counter[str]:
-    """How many times each kind of file was rendered."""
-    counted: Counter[str] = Counter()
-
-    def counting(name: str, render: Callable) -> Callable:
-        def wrapper(*args, **kwargs):
-            counted[name] += 1
-            return render(*args, **kwargs)
-
-        return wrapper
-
-    monkeypatch.setattr(opendata, "render_table", counting("table", opendata.render_table))
-    monkeypatch.setattr(feeds, "atom_feed", counting("feed", feeds.atom_feed))
-    return counted
 
 
 def fresh(session, settings, url: str) -> bytes:

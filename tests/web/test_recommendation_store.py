@@ -10,15 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from sqlmodel import Session, select
 
 from tests.support.accounts import sign_in
+from tests.support.oversight import STATE_MACHINE, TODAY, forget_stored, oversight_writes, stored
 from tests.support.plans import complete, rec_id, response_of
-from tests.web.test_dashboard_store import forget_stored, stored
-from tracker.assessments.services import record_assessment
 from tracker.organisations.models import AddresseeGroup
 from tracker.organisations.services import get_by_slug
 from tracker.permissions import Permission
@@ -30,7 +28,6 @@ from tracker.recommendations.models import Recommendation
 from tracker.reports import oversight_store
 from tracker.vocabulary import Role
 
-TODAY = dt.date.today()
 ANSWERS = [("kent", "1.1"), ("gwent", "1.1"), ("gwent", "1.2"), ("kent-pcc", "3")]
 LANGUAGES = ("", "?lang=cy")
 
@@ -88,38 +85,9 @@ def test_every_national_reader_gets_the_same_content_and_none_of_it_is_personal(
 
 
 def test_after_any_sequence_of_writes_the_stored_page_equals_a_fresh_render(coordinator, session, scenario, make_user):
-    editors = {slug: make_user(Role.EDITOR, slug, email=f"e-{slug}@example.org") for slug in ("kent", "gwent")}
-    editors["kent-pcc"] = make_user(Role.EDITOR, "kent-pcc", email="e-kent-pcc@example.org")
-    inspector = make_user(Role.INSPECTOR, email="i@example.org")
     reviewer = make_user(Role.COORDINATOR, email="reviewer@example.org")
 
-    class Writes(RuleBasedStateMachine):
-        def ctx(self, slug: str, number: str, user=None):
-            rid = response_of(session, slug, number).id
-            who = user or editors[slug]
-            return load_response(session, who, rid, Permission.ASSESS if user else Permission.EDIT_PLAN), who
-
-        @rule(answer=st.sampled_from(ANSWERS), status=st.sampled_from(["not_started", "in_progress", "complete"]))
-        def set_status(self, answer, status):
-            ctx, who = self.ctx(*answer)
-            services.update_response(session, ctx, who, {"status": status, "version": str(ctx.response.version)})
-
-        @rule(answer=st.sampled_from(ANSWERS), ago=st.integers(0, 120), seen=st.sampled_from(["public", "internal"]))
-        def add_update(self, answer, ago, seen):
-            ctx, who = self.ctx(*answer)
-            when = (TODAY - dt.timedelta(ago)).strftime("%d/%m/%Y")
-            services.add_update(session, ctx, who, {"text": f"Update {ago}", "update_on": when, "visibility": seen})
-
-        @rule(answer=st.sampled_from(ANSWERS), rating=st.sampled_from(["met", "partially_met", "not_met"]))
-        def assess(self, answer, rating):
-            ctx, who = self.ctx(*answer, user=inspector)
-            record_assessment(session, ctx, who, {"rating": rating, "rationale": "Seen it"})
-
-        @rule(slug=st.sampled_from(["kent", "gwent"]), name=st.sampled_from(["Renamed", "Другое", "Cymru"]))
-        def rename(self, slug, name):
-            get_by_slug(session, slug).name = f"{name} {slug}"
-            session.commit()
-
+    class Writes(oversight_writes(session, make_user, ANSWERS)):  # type: ignore[misc]
         @rule(name=st.sampled_from(["Chief officers", "Prif swyddogion"]))
         def rename_addressee(self, name):
             chiefs(session).name = name
@@ -135,7 +103,7 @@ def test_after_any_sequence_of_writes_the_stored_page_equals_a_fresh_render(coor
 
         @rule(title=st.sampled_from(["Clinic", "Helpline"]))
         def approve_practice(self, title):
-            draft = practice.create_practice(session, editors["kent"], complete(session, title=title), submit=True)
+            draft = practice.create_practice(session, self.editors["kent"], complete(session, title=title), submit=True)
             practice.approve(session, draft, reviewer, version=draft.version)
 
         @invariant()
@@ -150,14 +118,7 @@ def test_after_any_sequence_of_writes_the_stored_page_equals_a_fresh_render(coor
 
     run_state_machine_as_test(
         Writes,
-        settings=settings(
-            max_examples=6,
-            stateful_step_count=8,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        ),
+        settings=STATE_MACHINE,
     )
 
 

@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[dispose_engine],
         debug=False,
     )
-    return answer_head_as_get(app)
+    return observability.time_every_request(answer_head_as_get(app))
 
 
 def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:

@@ -223,3 +223,37 @@ def test_metrics_are_served_to_the_addresses_and_the_token_the_operator_allows(c
     assert observability.metrics_allowed(asking(client.app, "192.0.2.8", bearer(TOKEN)), allowed)
     assert not observability.metrics_allowed(asking(client.app, "192.0.2.8", {"authorization": TOKEN}), allowed)
     assert not observability.metrics_allowed(asking(client.app, "10.9.3.4"), settings), "off by default"
+
+
+def test_a_request_no_route_answers_is_logged_with_its_duration(client, log_lines):
+    """A collector computing latency gets a number for every line, also for the 404s of a scan."""
+    client.get("/no/such/page")
+    [line] = request_lines(log_lines)
+    assert line["route"] == "(no route)" and isinstance(line["duration_ms"], float) and line["duration_ms"] > 0
+
+
+def test_the_metrics_token_scheme_is_case_insensitive(client, settings):
+    """RFC 9110, 11.1: the auth-scheme is case-insensitive; the token itself is not."""
+    allowed = dataclasses.replace(settings, metrics_token=TOKEN)
+    for scheme in ("Bearer", "bearer", "BEARER", "bEaReR"):
+        sent = {"authorization": f"{scheme} {TOKEN}"}
+        assert observability.metrics_allowed(asking(client.app, "192.0.2.8", sent), allowed), scheme
+    assert not observability.metrics_allowed(asking(client.app, "192.0.2.8", bearer(TOKEN.upper())), allowed)
+    assert not observability.metrics_allowed(
+        asking(client.app, "192.0.2.8", {"authorization": f"Basic {TOKEN}"}), allowed
+    )
+
+
+# Paths the router takes for /metrics that a proxy guarding `location = /metrics` passes on unguarded.
+OTHER_SPELLINGS = ["/metrics/", "/metrics%2F", "/metrics%2f", "/%6detrics", "/metrics/.", "//metrics", "/metrics/./"]
+
+
+def test_metrics_are_answered_at_exactly_metrics_and_no_other_spelling(metrics_client):
+    assert metrics_client.get("/metrics", headers=bearer(TOKEN)).status_code == 200
+    assert metrics_client.get("/metrics?x=1", headers=bearer(TOKEN)).status_code == 200, "a query string is no spelling"
+    for path in ["/metrics/", "/metrics%2F", "/%6detrics"]:  # those the test client sends as they are
+        assert metrics_client.get(path, headers=bearer(TOKEN)).status_code == 404, path
+    for path in OTHER_SPELLINGS:
+        scope = {"type": "http", "path": "/metrics", "raw_path": path.encode(), "headers": []}
+        assert not observability.asked_for_exactly_metrics(scope), path  # as uvicorn passes it, the path routed
+    assert observability.asked_for_exactly_metrics({"type": "http", "path": "/metrics", "raw_path": b"/metrics"})

@@ -15,9 +15,9 @@ The request id is the caller's ``X-Request-ID`` when it looks like an id (1 to 6
 ``-``: what nginx's ``$request_id`` and UUIDs are), otherwise a new one; it is returned in ``X-Request-ID`` and
 shown on the 500 page, so someone can quote it and the operator can find the line.
 
-Metrics (``/metrics``, only when METRICS_ALLOW or METRICS_TOKEN is set, and only to those callers): request count
-and latency per route and status (Litestar's ``PrometheusMiddleware``), the database pool in use, and counters of
-imports, evidence uploads, reminders sent and report builds (tracker.metrics).
+Metrics (``/metrics``, at that spelling only, only when METRICS_ALLOW or METRICS_TOKEN is set, and only to those
+callers): request count and latency per route and status (Litestar's ``PrometheusMiddleware``), the database pool
+in use, and counters of imports, evidence uploads, reminders sent and report builds (tracker.metrics).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import structlog
-from litestar import Request, Response, get
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import NotFoundException
 from litestar.logging.config import LoggingConfig, StructLoggingConfig
@@ -51,6 +51,7 @@ from tracker.web.client_address import client_address
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _STATE_KEY = "request_log"
+_STARTED_KEY = "request_started"
 request_log = structlog.get_logger("tracker.requests")
 
 # --- the request id -------------------------------------------------------------------------------------------
@@ -94,9 +95,23 @@ def log_request(scope: Scope, status: int, started: float | None) -> None:
 def log_request_answered_by_error_handler(scope: Scope, status: int) -> None:
     """The line for a response the app's exception handler sent outside the route's middleware (no route matched,
     or a middleware failed): the request log middleware did not see it go."""
-    entry = scope.get("state", {}).get(_STATE_KEY)
+    state = scope.get("state", {})
+    entry = state.get(_STATE_KEY)
     if entry is None or entry.get("escaped"):
-        log_request(scope, status, entry.get("started") if entry else None)
+        log_request(scope, status, entry["started"] if entry else state.get(_STARTED_KEY))
+
+
+def time_every_request(app: Litestar) -> Litestar:
+    """Note when each request reached the app, around its router: a request no route answers never reaches the
+    route middleware (RequestLogMiddleware), and its line needs a duration too."""
+    handler = app.asgi_handler
+
+    async def timed(scope: Scope, receive: Receive, send: Send) -> None:
+        scope.setdefault("state", {})[_STARTED_KEY] = time.perf_counter()
+        await handler(scope, receive, send)
+
+    app.asgi_handler = timed
+    return app
 
 
 class RequestLogMiddleware(LoggingMiddleware):
@@ -104,8 +119,9 @@ class RequestLogMiddleware(LoggingMiddleware):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = request_id_of(scope)
-        entry: dict[str, Any] = {"started": time.perf_counter(), "escaped": False}
-        scope.setdefault("state", {})[_STATE_KEY] = entry
+        state = scope.setdefault("state", {})
+        entry: dict[str, Any] = {"started": state.get(_STARTED_KEY) or time.perf_counter(), "escaped": False}
+        state[_STATE_KEY] = entry
         status = 500
 
         async def send_with_id(message: Message) -> None:
@@ -259,10 +275,13 @@ def watch_pool(engine: Engine, name: str = "main") -> None:
 
 def metrics_allowed(request: Request[Any, Any, Any], settings: Settings) -> bool:
     """True when metrics are on and this caller is allowed: its address is in METRICS_ALLOW, or it sends
-    ``Authorization: Bearer <METRICS_TOKEN>``."""
+    ``Authorization: Bearer <METRICS_TOKEN>`` (the scheme in any case)."""
     if settings.metrics_token:
-        sent = request.headers.get("authorization", "")
-        if sent.startswith("Bearer ") and secrets.compare_digest(sent[7:].encode(), settings.metrics_token.encode()):
+        scheme, _, sent = request.headers.get("authorization", "").strip().partition(" ")
+        # The scheme is case-insensitive (RFC 9110, 11.1): "bearer" and "BEARER" are "Bearer".
+        if scheme.lower() == "bearer" and secrets.compare_digest(
+            sent.strip().encode(), settings.metrics_token.encode()
+        ):
             return True
     if settings.metrics_allow:
         try:
@@ -273,15 +292,24 @@ def metrics_allowed(request: Request[Any, Any, Any], settings: Settings) -> bool
     return False
 
 
+def asked_for_exactly_metrics(scope: Scope) -> bool:
+    """The path as sent is ``/metrics`` itself. The router also matches ``/metrics/``, ``/metrics%2F``,
+    ``/metrics/.``, ``//metrics`` and ``/%6detrics``, which a proxy guarding ``/metrics`` (deploy/nginx.conf)
+    may pass on unguarded; metrics are only ever at the one spelling."""
+    raw = scope.get("raw_path") or scope["path"].encode()
+    return raw.split(b"?", 1)[0] == b"/metrics"  # the test client's raw_path holds the query too
+
+
 class MetricsController(PrometheusController):
-    """``/metrics`` for the callers the operator allows; a 404 for everyone else, and when metrics are off."""
+    """``/metrics`` for the callers the operator allows; a 404 for everyone else, at any other spelling of the
+    path, and when metrics are off."""
 
     path = "/metrics"
     include_in_schema = False
 
     @get(name="metrics", opt={"public": True})
     async def get(self, request: Request[Any, Any, Any]) -> Response:
-        if not metrics_allowed(request, request.app.state.settings):
+        if not asked_for_exactly_metrics(request.scope) or not metrics_allowed(request, request.app.state.settings):
             raise NotFoundException()
         return await super().get.fn(self)
 

@@ -2,6 +2,7 @@
 
 - settings: readable, and in production none left at its development default or at a placeholder of
   deploy/tracker.env.example; an unreadable setting is reported and the other checks still run, with it ignored;
+  every problem is reported in one run, a FAIL line per kind (not one kind a run);
 - database: reachable and at the latest migration (a SQLite file that does not exist is reported, not created);
 - uploads: the upload folder writable (or, if it does not exist yet, the folder it will be created in), and its
   free space; nothing is created;
@@ -83,12 +84,41 @@ def placeholders(environ: dict[str, str]) -> list[str]:
     ]
 
 
-def check_settings(environ: dict[str, str], settings: Settings | None, error: str | None) -> Check:
-    if settings is None or error:
-        return Check("settings", False, error or "the settings cannot be read")
+def check_settings(environ: dict[str, str], settings: Settings | None, error: str | None) -> Iterator[Check]:
+    """A FAIL line per kind of problem, all in one run, a setting named once; one ok line when there is none."""
+    if settings is None or (error and not settings.is_production):
+        yield Check("settings", False, error or "the settings cannot be read")
+        return
     if not settings.is_production:
-        return Check("settings", True, "development (TRACKER_ENV is not production): local defaults allowed")
-    left = [
+        yield Check("settings", True, "development (TRACKER_ENV is not production): local defaults allowed")
+        return
+    problems, named = [error] if error else [], error or ""
+    left = [name for name in left_at_default(environ, settings) if name not in named]
+    if left:
+        problems.append(f"production, but left at the development default: {', '.join(left)}")
+    named += " " + " ".join(left)
+    examples = [name for name in placeholders(environ) if name not in named]
+    if examples:
+        problems.append(f"production, but left at the example file's placeholder: {', '.join(examples)}")
+    if "PUBLIC_URL" not in f"{named} {' '.join(examples)}":  # one still to be chosen is named once
+        problems += address_problems(settings.public_url)
+    yield from (Check("settings", False, problem) for problem in problems)
+    if not problems:
+        yield Check("settings", True, "production, every setting given")
+
+
+def address_problems(public_url: str) -> list[str]:
+    address = urlsplit(public_url)
+    if address.scheme != "https":
+        return [f"production, but PUBLIC_URL is not https: {public_url}"]
+    if not address.hostname:
+        return [f"production, but PUBLIC_URL names no host: {public_url}"]
+    return []
+
+
+def left_at_default(environ: dict[str, str], settings: Settings) -> list[str]:
+    """The settings a production deployment must give that are left at their development default."""
+    return [
         name
         for name, unset in (
             ("DATABASE_URL", not environ.get("DATABASE_URL")),
@@ -101,19 +131,6 @@ def check_settings(environ: dict[str, str], settings: Settings | None, error: st
         )
         if unset
     ]
-    if left:
-        return Check("settings", False, f"production, but left at the development default: {', '.join(left)}")
-    examples = placeholders(environ)
-    if examples:
-        return Check(
-            "settings", False, f"production, but left at the example file's placeholder: {', '.join(examples)}"
-        )
-    address = urlsplit(settings.public_url)
-    if address.scheme != "https":
-        return Check("settings", False, f"production, but PUBLIC_URL is not https: {settings.public_url}")
-    if not address.hostname:
-        return Check("settings", False, f"production, but PUBLIC_URL names no host: {settings.public_url}")
-    return Check("settings", True, "production, every setting given")
 
 
 def read_settings(environ: dict[str, str]) -> tuple[Settings | None, str | None]:
@@ -270,7 +287,7 @@ def run_checks(environ: dict[str, str]) -> Iterator[Check]:
     """Every check, in order; those that need the database are failed, saying why, when it cannot be used. A
     setting that cannot be read fails the settings line; the other checks still run, without it."""
     settings, error = read_settings(environ)
-    yield check_settings(environ, settings, error)
+    yield from check_settings(environ, settings, error)
     if settings is None:
         return
     engine = make_engine(settings.database_url)

@@ -261,3 +261,18 @@ def test_demo_accounts_in_a_production_database_fail(environ, session, small_ref
     session.commit()
     assert "reference data" not in failed(environ)
     assert failed(environ | PRODUCTION) == {"reference data": "1 demo accounts in a production database"}
+
+
+def test_every_setting_problem_is_reported_in_one_run(environ, tmp_path):
+    """deploy/tracker.env.example as it stands: one run names every placeholder, each once, a FAIL line per kind
+    of problem (not one kind a run, fixing each to find the next)."""
+    from tests.unit.test_deploy_files import DEPLOY, systemd_environment_file
+
+    example = systemd_environment_file((DEPLOY / "tracker.env.example").read_text()) | environ
+    settings, error = checks.read_settings(example)
+    lines = [check.line() for check in checks.check_settings(example, settings, error)]
+    assert len(lines) == 3 and all(line.startswith("FAIL  settings: ") for line in lines), lines
+    assert lines[0].startswith("FAIL  settings: SECRET_KEY is the example file's placeholder"), lines
+    assert lines[1] == "FAIL  settings: production, but left at the development default: PRIVACY_EMAIL"
+    for name in checks.EXAMPLE_VALUES:
+        assert sum(line.count(name) for line in lines) == 1, name

@@ -298,14 +298,21 @@ class Visitor:
     async def request(
         self, samples: Samples, method: str, path: str, expect: int, **kwargs: Any
     ) -> httpx.Response | None:
+        # Timed to the last byte of the answer as sent: a gzipped open-data file is decompressed after the clock
+        # stops (2.7 MB out of 167 KB is the client's work, about 5 ms of this Python client's CPU).
         start = time.perf_counter()
         try:
-            response = await self.client.request(method, self.url(path), **kwargs)
+            async with self.client.stream(method, self.url(path), **kwargs) as streamed:
+                raw = b"".join([chunk async for chunk in streamed.aiter_raw()])
         except httpx.HTTPError as exc:
             samples.add((time.perf_counter() - start) * 1000, False, exc.__class__.__name__)
             return None
-        samples.add((time.perf_counter() - start) * 1000, response.status_code == expect, str(response.status_code))
-        return response if response.status_code == expect else None
+        samples.add((time.perf_counter() - start) * 1000, streamed.status_code == expect, str(streamed.status_code))
+        if streamed.status_code != expect:
+            return None
+        response = httpx.Response(streamed.status_code, headers=streamed.headers, content=raw, request=streamed.request)
+        response.read()  # decoded as the headers say (Content-Encoding), untimed
+        return response
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -22,26 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tracker.settings import PROJECT_ROOT
+from tests.support.deploy import DEPLOY, systemd_environment_file
 
-DEPLOY = PROJECT_ROOT / "deploy"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-
-
-def systemd_environment_file(text: str) -> dict[str, str]:
-    """What systemd's EnvironmentFile= reads from ``text`` (systemd.exec(5)): KEY=VALUE lines, # comments, a
-    value in double quotes taken without them (with \\" and \\\\ unescaped), otherwise as written."""
-    values = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        name, _, value = line.partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = re.sub(r'\\(["\\])', r"\1", value[1:-1])
-        values[name.strip()] = value
-    return values
 
 
 def test_the_example_settings_read_the_same_in_the_shell_as_in_systemd():

@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 from click.testing import CliRunner
 
+from tests.support.deploy import DEPLOY, systemd_environment_file
 from tracker import checks
 from tracker.accounts.services import create_user
 from tracker.audit.services import Actor
@@ -266,8 +267,6 @@ def test_demo_accounts_in_a_production_database_fail(environ, session, small_ref
 def test_every_setting_problem_is_reported_in_one_run(environ, tmp_path):
     """deploy/tracker.env.example as it stands: one run names every placeholder, each once, a FAIL line per kind
     of problem (not one kind a run, fixing each to find the next)."""
-    from tests.unit.test_deploy_files import DEPLOY, systemd_environment_file
-
     example = systemd_environment_file((DEPLOY / "tracker.env.example").read_text()) | environ
     settings, error = checks.read_settings(example)
     lines = [check.line() for check in checks.check_settings(example, settings, error)]

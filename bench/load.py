@@ -161,14 +161,13 @@ class Servers:
     def __enter__(self) -> Servers:
         for _ in range(self.processes):
             port = free_port()
+            # Each server's log kept (bench/out/server-PORT.log), so an error seen under load can be traced.
+            OUT.mkdir(parents=True, exist_ok=True)
+            log = (OUT / f"server-{port}.log").open("wb")
             self.popen.append(
-                subprocess.Popen(
-                    [TRACKER, "serve", "--port", str(port)],
-                    env=self.env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+                subprocess.Popen([TRACKER, "serve", "--port", str(port)], env=self.env, stdout=log, stderr=log)
             )
+            log.close()
             self.bases.append(f"http://127.0.0.1:{port}")
         for base in self.bases:
             for _ in range(200):

@@ -141,7 +141,7 @@ def data_stamp(session: Session, row: tuple[Any, ...] | None = None) -> tuple[st
     """A fingerprint of the public data and the time of its newest change (whole seconds, UTC); from ``row`` when
     the caller has already read the stamp's columns."""
     if row is None:
-        row = tuple(session.exec(_STAMP).one())  # type: ignore[call-overload]
+        row = tuple(session.connection().execute(_STAMP).one())
     times = [t for t in (_as_utc(row[i]) for i in (*_TIME_COLUMNS, _STAMP_WIDTH - 1)) if t is not None]
     newest = max(times, default=_EPOCH).replace(microsecond=0)
     fingerprint = "|".join("" if v is None else str(_as_utc(v) or v) for v in row)
@@ -311,7 +311,7 @@ def _current_and_stored(
     """In one query: the validators of this request's page and the row stored under ``key`` (its etag, CSRF
     mark and body, a ``download``'s gzipped body; NULLs when there is none)."""
     query = _STAMP_AND_GZIP if download else _STAMP_AND_PAGE
-    row = tuple(db.exec(query, params={"key": key}).one())  # type: ignore[call-overload]
+    row = tuple(db.connection().execute(query, {"key": key}).one())
     return validators(db, request, *parts, personal=personal, stamp=row[:_STAMP_WIDTH]), row[_STAMP_WIDTH:]
 
 

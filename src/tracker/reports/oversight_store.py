@@ -125,7 +125,7 @@ def content(
     else ``render(build())`` (the page's context), stored when ``keep(context)``."""
     key = storage_key(page, locale, params)
     query = {"revision": OVERSIGHT_REVISION_KEY, "key": key}
-    revision, etag, body = db.exec(_REVISION_AND_CONTENT, params=query).one()  # type: ignore[call-overload]
+    revision, etag, body = db.connection().execute(_REVISION_AND_CONTENT, query).one()
     wanted = data_tag(revision, today, settings.stale_update_days)
     if etag == wanted:
         return str(body)
